@@ -1,0 +1,288 @@
+//! The wire contract between the `keystroke` CLI and the Keystroke platform.
+//!
+//! Both sides depend on this crate and nothing else of each other, so a change to a request or
+//! response shape is a change here, visible to both. Field names are snake_case and times are
+//! RFC 3339 in UTC, which is also what `keystroke --json` prints.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// Paths of the platform API. Org-scoped paths take the org's slug.
+pub mod routes {
+    pub const HEALTH: &str = "/healthz";
+    pub const OPENAPI: &str = "/api/openapi.json";
+
+    /// RFC 8628 device authorization endpoint (form-encoded `client_id`).
+    pub const DEVICE_CODE: &str = "/oauth/device/code";
+    /// RFC 8628 token endpoint (form-encoded `grant_type`, `device_code`, `client_id`).
+    pub const TOKEN: &str = "/oauth/token";
+    /// The approval web page a person opens in a browser.
+    pub const DEVICE_PAGE: &str = "/device";
+
+    /// The signed-in user and their memberships. Session only.
+    pub const ME: &str = "/api/me";
+    /// The caller's sessions (`GET`); `DELETE /api/sessions/{id}` revokes one.
+    pub const SESSIONS: &str = "/api/sessions";
+    /// Revokes the session that makes the request.
+    pub const LOGOUT: &str = "/api/logout";
+
+    /// The org's projects. An API key implies its org; a session names it in [`ORG_HEADER`](super::ORG_HEADER).
+    pub const PROJECTS: &str = "/api/projects";
+    /// Webhook-style endpoint: the only place where `?token=` / `?api_key=` are accepted.
+    pub const DEPLOY_HOOK: &str = "/api/hooks/deploy";
+
+    pub fn api_keys(org: &str) -> String {
+        format!("/api/orgs/{org}/api-keys")
+    }
+    pub fn api_key(org: &str, id: &str) -> String {
+        format!("/api/orgs/{org}/api-keys/{id}")
+    }
+    pub fn members(org: &str) -> String {
+        format!("/api/orgs/{org}/members")
+    }
+}
+
+/// The header in which a user session names the org of an org-scoped request such as
+/// `GET /api/projects` (an API key needs none: it belongs to exactly one org).
+pub const ORG_HEADER: &str = "x-keystroke-org";
+
+/// The OAuth `client_id` of the keystroke CLI.
+pub const CLI_CLIENT_ID: &str = "keystroke-cli";
+
+/// The grant type of RFC 8628 token requests.
+pub const DEVICE_CODE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// Longest key or project name the platform accepts, in characters.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Default and maximum page sizes of list endpoints.
+pub const DEFAULT_PAGE_LIMIT: u32 = 50;
+pub const MAX_PAGE_LIMIT: u32 = 500;
+
+/// Every error of the platform API (except the RFC 8628 token endpoint, which answers in the
+/// shape RFC 6749 prescribes): `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ErrorDetail {
+    /// Stable, machine-readable: `unauthorized`, `forbidden`, `not_found`, `invalid_request`, ...
+    pub code: String,
+    /// For people: what failed and, where the platform knows, what to do next.
+    pub message: String,
+}
+
+/// A member's role in an org. Ordered by privilege: `Builder < Admin < Owner`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Builder,
+    Admin,
+    Owner,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Builder => "builder",
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+        }
+    }
+
+    /// Owners and admins see and revoke every key of the org, and see who created each.
+    pub fn sees_all_keys(self) -> bool {
+        self >= Role::Admin
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for Role {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "builder" => Ok(Role::Builder),
+            "admin" => Ok(Role::Admin),
+            "owner" => Ok(Role::Owner),
+            other => Err(format!(
+                "unknown role `{other}`: expected owner, admin or builder"
+            )),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Org {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Membership {
+    pub org: Org,
+    pub role: Role,
+}
+
+/// `GET /api/me`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Me {
+    pub user: User,
+    pub memberships: Vec<Membership>,
+    /// The session making the request.
+    pub session: Session,
+}
+
+/// A user session, as listed by `GET /api/sessions` (never its token).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Session {
+    pub id: String,
+    /// Which client asked for it, e.g. `keystroke-cli`.
+    pub client: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub expires_at: OffsetDateTime,
+    /// Whether this is the session making the request.
+    pub current: bool,
+}
+
+/// `POST /api/orgs/{org}/api-keys`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CreateApiKey {
+    pub name: String,
+    /// Lifetime in seconds; none means the key does not expire.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_in_seconds: Option<u64>,
+}
+
+/// An API key as listed: everything but its secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ApiKey {
+    /// Public id (`ak_…`), used to revoke; never a secret.
+    pub id: String,
+    pub name: String,
+    /// Non-secret preview, e.g. `key_live_AbCd…WxYz`.
+    pub preview: String,
+    /// Slug of the org the key belongs to.
+    pub org: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Who created the key; present only when the caller's role may see it (owner, admin).
+    pub created_by: Option<User>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub expires_at: Option<OffsetDateTime>,
+}
+
+/// The answer to a create: the only response that ever carries the secret.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CreatedApiKey {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+/// One page of a list. `next_cursor` goes back as `?cursor=` for the next page; none means last.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Page<T> {
+    pub data: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// Query of list endpoints.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct PageQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Project {
+    pub id: String,
+    pub name: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct CreateProject {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Member {
+    pub user: User,
+    pub role: Role,
+}
+
+/// `POST /api/hooks/deploy` answer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct HookAccepted {
+    pub accepted: bool,
+    pub org: String,
+}
+
+/// RFC 8628 §3.2 device authorization response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DeviceAuthorization {
+    pub device_code: String,
+    pub user_code: String,
+    pub verification_uri: String,
+    pub verification_uri_complete: String,
+    pub expires_in: u64,
+    pub interval: u64,
+}
+
+/// RFC 6749 §5.1 access token response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TokenResponse {
+    pub access_token: String,
+    pub token_type: String,
+    pub expires_in: u64,
+}
+
+/// RFC 6749 §5.2 / RFC 8628 §3.5 token error response.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct OAuthError {
+    /// `authorization_pending`, `slow_down`, `expired_token`, `access_denied`, `invalid_grant`, ...
+    pub error: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
+    /// On `slow_down`: the interval, in seconds, the client must now wait between polls.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<u64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_order_by_privilege() {
+        assert!(Role::Builder < Role::Admin && Role::Admin < Role::Owner);
+        assert!(!Role::Builder.sees_all_keys());
+        assert!(Role::Admin.sees_all_keys());
+        assert_eq!("admin".parse::<Role>(), Ok(Role::Admin));
+        assert!("root".parse::<Role>().is_err());
+    }
+}
