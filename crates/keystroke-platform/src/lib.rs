@@ -1,0 +1,21 @@
+//! The Keystroke platform: orgs, members, user sessions and org-scoped API keys over HTTP.
+//!
+//! A library first, so that tests and `keystroke-platform dev` start the same server on a
+//! listener of their choosing; `main.rs` is a thin command line over it.
+
+pub mod admin;
+pub mod auth;
+pub mod dev;
+pub mod error;
+mod logging;
+mod passwords;
+pub mod routes;
+pub mod server;
+pub mod state;
+pub mod storage;
+mod throttle;
+pub mod tokens;
+
+pub use server::{BackgroundServer, serve};
+pub use state::{Config, Mode};
+pub use storage::{SqliteStorage, Storage};

@@ -1,1 +1,243 @@
-fn main() {}
+//! `keystroke-platform`: serve the platform, run it in dev mode, or administer its members.
+
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use keystroke_api::Role;
+use keystroke_platform::dev::{DevServer, banner};
+use keystroke_platform::{Config, Mode, SqliteStorage, Storage, admin, server};
+
+#[derive(Parser)]
+#[command(name = "keystroke-platform", version, about = "The Keystroke platform API server")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the platform API
+    Serve {
+        #[command(flatten)]
+        db: Database,
+        /// Address to listen on; loopback unless you say otherwise
+        #[arg(long, default_value = "127.0.0.1:8080", env = "KEYSTROKE_PLATFORM_BIND")]
+        bind: SocketAddr,
+        /// URL people reach the platform at (behind a proxy); defaults to http://<bind>
+        #[arg(long, env = "KEYSTROKE_PLATFORM_PUBLIC_URL")]
+        public_url: Option<String>,
+    },
+    /// Run a throwaway platform on loopback with a seeded org and users
+    Dev {
+        /// Port on 127.0.0.1 (0 picks a free one)
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Keep the database in this file instead of a temporary one
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Also write the URL, org and users' credentials as JSON to this file (mode 0600)
+        #[arg(long)]
+        credentials_file: Option<PathBuf>,
+    },
+    /// Manage user accounts
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage orgs
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage org membership and roles
+    #[command(subcommand)]
+    Member(MemberCommand),
+}
+
+#[derive(Args)]
+struct Database {
+    /// SQLite database file (created if missing)
+    #[arg(long, env = "KEYSTROKE_PLATFORM_DB")]
+    db: PathBuf,
+}
+
+impl Database {
+    fn open(&self) -> anyhow::Result<SqliteStorage> {
+        SqliteStorage::open(&self.db)
+    }
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user; the password is read from stdin (or asked for on a terminal), never argv
+    Add {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum OrgCommand {
+    /// Create an org with its first owner
+    Create {
+        #[command(flatten)]
+        db: Database,
+        #[arg(long)]
+        slug: String,
+        #[arg(long)]
+        name: String,
+        /// Email of an existing user who becomes the org's owner
+        #[arg(long)]
+        owner: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum MemberCommand {
+    /// Add a user to an org
+    Add {
+        #[command(flatten)]
+        member: MemberArgs,
+        #[arg(long)]
+        role: Role,
+    },
+    /// Change a member's role (their API keys follow at once)
+    SetRole {
+        #[command(flatten)]
+        member: MemberArgs,
+        #[arg(long)]
+        role: Role,
+    },
+    /// Remove a member (their API keys stop working at once)
+    Remove {
+        #[command(flatten)]
+        member: MemberArgs,
+    },
+}
+
+#[derive(Args)]
+struct MemberArgs {
+    #[command(flatten)]
+    db: Database,
+    /// The org's slug
+    #[arg(long)]
+    org: String,
+    #[arg(long)]
+    email: String,
+}
+
+fn main() -> ExitCode {
+    init_logging();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` picks the level (default `info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { db, bind, public_url } => serve(&db.db, bind, public_url),
+        Command::Dev { port, db, credentials_file } => dev(port, db.as_deref(), credentials_file.as_deref()),
+        Command::User(UserCommand::Add { db, email, name }) => {
+            let password = read_password()?;
+            let user = admin::add_user(&db.open()?, &email, &name, &password)?;
+            eprintln!("Added user {} <{}> ({})", user.name, user.email, user.id);
+            Ok(())
+        }
+        Command::Org(OrgCommand::Create { db, slug, name, owner }) => {
+            let org = admin::create_org(&db.open()?, &slug, &name, &owner)?;
+            eprintln!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
+            Ok(())
+        }
+        Command::Member(MemberCommand::Add { member, role }) => {
+            admin::add_member(&member.db.open()?, &member.org, &member.email, role)?;
+            eprintln!("Added {} to `{}` as {role}", member.email, member.org);
+            Ok(())
+        }
+        Command::Member(MemberCommand::SetRole { member, role }) => {
+            admin::set_role(&member.db.open()?, &member.org, &member.email, role)?;
+            eprintln!("{} is now {role} in `{}`", member.email, member.org);
+            Ok(())
+        }
+        Command::Member(MemberCommand::Remove { member }) => {
+            admin::remove_member(&member.db.open()?, &member.org, &member.email)?;
+            eprintln!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
+            Ok(())
+        }
+    }
+}
+
+fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>) -> anyhow::Result<()> {
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(db)?);
+    let mut config = Config::new(Mode::Production);
+    config.public_url = public_url;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
+        tracing::info!(address = %listener.local_addr()?, db = %db.display(), "keystroke platform listening");
+        server::serve(listener, storage, config, server::shutdown_signal()).await
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+fn dev(port: u16, db: Option<&Path>, credentials_file: Option<&Path>) -> anyhow::Result<()> {
+    let dev = DevServer::start_with(([127, 0, 0, 1], port).into(), db, Config::new(Mode::Dev))?;
+    if let Some(path) = credentials_file {
+        write_private(path, &serde_json::to_vec_pretty(&dev.credentials)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let db_label = match db {
+        Some(path) => path.display().to_string(),
+        None => "temporary (removed on exit)".to_owned(),
+    };
+    print!("{}", banner(&dev.credentials, &db_label));
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(server::shutdown_signal());
+    drop(dev);
+    eprintln!("Stopped the dev platform.");
+    Ok(())
+}
+
+/// Writes a file only its owner can read: it holds passwords and session tokens.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(path)?;
+    #[cfg(unix)]
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+    file.write_all(contents)
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    };
+    anyhow::ensure!(!password.is_empty(), "no password given: pipe it on stdin or type it at the prompt");
+    Ok(password)
+}

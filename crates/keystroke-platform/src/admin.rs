@@ -1,0 +1,96 @@
+//! Bootstrap and membership administration for self-hosters (`keystroke-platform user add`,
+//! `org create`, `member add|set-role|remove`), also used to seed `dev` and tests.
+
+use anyhow::{Context, bail, ensure};
+use keystroke_api::{CLI_CLIENT_ID, Org, Role, User};
+
+use crate::passwords;
+use crate::state::now;
+use crate::storage::{NewSession, Storage};
+use crate::tokens::{SESSION_PREFIX, mint, public_id};
+
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) -> anyhow::Result<User> {
+    let email = email.trim();
+    ensure!(email.contains('@') && !email.contains(char::is_whitespace), "`{email}` is not an email address");
+    ensure!(!name.trim().is_empty(), "the user's name must not be empty");
+    ensure!(
+        password.chars().count() >= MIN_PASSWORD_CHARS,
+        "the password must be at least {MIN_PASSWORD_CHARS} characters long"
+    );
+    if storage.user_by_email(email)?.is_some() {
+        bail!("a user with email {email} exists already");
+    }
+    storage.create_user(email, name.trim(), &passwords::hash(password)?, now())
+}
+
+pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &str) -> anyhow::Result<Org> {
+    ensure!(
+        (2..=40).contains(&slug.len())
+            && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !slug.starts_with('-'),
+        "`{slug}` is not a valid org slug: use 2 to 40 lowercase letters, digits and dashes"
+    );
+    ensure!(!name.trim().is_empty(), "the org's name must not be empty");
+    let owner = user(storage, owner_email)?;
+    if storage.org_by_slug(slug)?.is_some() {
+        bail!("an org with slug `{slug}` exists already");
+    }
+    let org = storage.create_org(slug, name.trim(), now())?;
+    storage.set_membership(&org.id, &owner.id, Role::Owner, now())?;
+    Ok(org)
+}
+
+pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {
+    let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
+    if storage.role_in(&org.id, &user.id)?.is_some() {
+        bail!("{email} is a member of `{org_slug}` already; use `member set-role` to change the role");
+    }
+    storage.set_membership(&org.id, &user.id, role, now())
+}
+
+/// Changes a member's role. Takes effect on the next request of every key they created.
+pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {
+    let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
+    if storage.role_in(&org.id, &user.id)?.is_none() {
+        bail!("{email} is not a member of `{org_slug}`; use `member add`");
+    }
+    storage.set_membership(&org.id, &user.id, role, now())
+}
+
+/// Removes a member. Every key they created in the org stops working at once.
+pub fn remove_member(storage: &dyn Storage, org_slug: &str, email: &str) -> anyhow::Result<()> {
+    let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
+    if !storage.remove_membership(&org.id, &user.id)? {
+        bail!("{email} is not a member of `{org_slug}`");
+    }
+    Ok(())
+}
+
+/// Mints a CLI session for a user without the device flow (for `dev` and scripts): returns the
+/// token, which only exists in this return value.
+pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyhow::Result<String> {
+    let user = user(storage, email)?;
+    let token = mint(SESSION_PREFIX);
+    let created_at = now();
+    storage.insert_session(
+        &user.id,
+        &NewSession {
+            id: public_id("ses_"),
+            client: CLI_CLIENT_ID.to_owned(),
+            token_hash: token.hash,
+            created_at,
+            expires_at: created_at + ttl_secs,
+        },
+    )?;
+    Ok(token.plaintext)
+}
+
+fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
+    Ok(storage.user_by_email(email.trim())?.with_context(|| format!("no user with email {email}"))?.user)
+}
+
+fn org(storage: &dyn Storage, slug: &str) -> anyhow::Result<Org> {
+    storage.org_by_slug(slug)?.with_context(|| format!("no org with slug `{slug}`"))
+}

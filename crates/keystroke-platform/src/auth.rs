@@ -1,0 +1,224 @@
+//! Who is calling: turning the request's one credential into a [`Principal`], and a principal
+//! plus an org into an [`OrgAccess`] with the role to check.
+
+use axum::extract::{FromRequestParts, Query};
+use axum::http::HeaderMap;
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use keystroke_api::Role;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, now};
+use crate::tokens::{SESSION_PREFIX, hash_secret, well_formed};
+
+pub const API_KEY_HEADER: &str = "x-api-key";
+/// Query parameters that carry a credential on webhook routes (and are redacted from logs).
+pub const QUERY_CREDENTIAL_PARAMS: [&str; 2] = ["token", "api_key"];
+/// Client name of the approval page's own sessions; they live in a cookie, never in a header.
+pub const WEB_CLIENT: &str = "web";
+
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Session(SessionPrincipal),
+    ApiKey(KeyPrincipal),
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionPrincipal {
+    pub session_id: String,
+    pub user_id: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyPrincipal {
+    pub key_id: String,
+    pub org_id: String,
+    pub org_slug: String,
+    pub user_id: String,
+    /// The creator's role in the key's org, read on this request.
+    pub role: Role,
+}
+
+impl Principal {
+    pub fn user_id(&self) -> &str {
+        match self {
+            Principal::Session(s) => &s.user_id,
+            Principal::ApiKey(k) => &k.user_id,
+        }
+    }
+
+    /// Key management and account endpoints need a person, not a key: a leaked key must not be
+    /// able to mint keys that outlive it.
+    pub fn require_session(&self) -> ApiResult<&SessionPrincipal> {
+        match self {
+            Principal::Session(session) => Ok(session),
+            Principal::ApiKey(_) => Err(ApiError::forbidden(
+                "API keys cannot manage API keys or sessions; sign in as a user with `keystroke auth login`",
+            )),
+        }
+    }
+}
+
+/// A caller's standing in one org.
+#[derive(Debug, Clone)]
+pub struct OrgAccess {
+    pub org_id: String,
+    pub org_slug: String,
+    pub user_id: String,
+    pub role: Role,
+}
+
+impl OrgAccess {
+    pub fn require(&self, needed: Role, action: &str) -> ApiResult<()> {
+        if self.role >= needed {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(format!(
+                "{action} needs the {needed} role or higher in org `{}`; this credential acts as a {}",
+                self.org_slug, self.role
+            )))
+        }
+    }
+}
+
+/// Resolves the caller's access to the org with this slug. An org the caller does not belong
+/// to, or one other than the org of the API key, is "not found": its existence is not revealed.
+pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiResult<OrgAccess> {
+    let not_found = || ApiError::not_found(format!("org `{slug}` not found"));
+    match principal {
+        Principal::ApiKey(key) if key.org_slug == slug => Ok(OrgAccess {
+            org_id: key.org_id.clone(),
+            org_slug: key.org_slug.clone(),
+            user_id: key.user_id.clone(),
+            role: key.role,
+        }),
+        Principal::ApiKey(_) => Err(not_found()),
+        Principal::Session(session) => {
+            let org = state.storage.org_by_slug(slug)?.ok_or_else(not_found)?;
+            let role = state.storage.role_in(&org.id, &session.user_id)?.ok_or_else(not_found)?;
+            Ok(OrgAccess { org_id: org.id, org_slug: org.slug, user_id: session.user_id.clone(), role })
+        }
+    }
+}
+
+/// Whether credentials in the query string are acceptable on a route.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum QueryCredentials {
+    Refused,
+    Accepted,
+}
+
+impl FromRequestParts<AppState> for Principal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        authenticate(state, parts, QueryCredentials::Refused)
+    }
+}
+
+/// The principal of a webhook-style route, where `?token=` and `?api_key=` are also accepted
+/// because the systems that call webhooks often cannot set headers.
+pub struct HookPrincipal(pub Principal);
+
+impl FromRequestParts<AppState> for HookPrincipal {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        authenticate(state, parts, QueryCredentials::Accepted).map(HookPrincipal)
+    }
+}
+
+fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> ApiResult<Principal> {
+    let mut presented = header_credentials(&parts.headers)?;
+    let query_credentials: Vec<String> = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
+        .map(|q| q.0)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|(name, _)| QUERY_CREDENTIAL_PARAMS.contains(&name.as_str()))
+        .map(|(_, value)| value)
+        .collect();
+    if !query_credentials.is_empty() && query == QueryCredentials::Refused {
+        return Err(ApiError::unauthorized(
+            "credentials in the query string (`?token=`, `?api_key=`) are accepted only on webhook routes; \
+             send the key in the `Authorization: Bearer` or `x-api-key` header",
+        ));
+    }
+    presented.extend(query_credentials);
+    match presented.as_slice() {
+        [] => Err(ApiError::unauthorized(
+            "no credentials: send an API key as `Authorization: Bearer <key>` or `x-api-key: <key>`, \
+             or sign in with `keystroke auth login`",
+        )),
+        [token] => verify(state, token),
+        _ => Err(ApiError::bad_request(
+            "the request carries more than one credential; send exactly one of `Authorization`, `x-api-key`, \
+             `?token=` or `?api_key=`",
+        )),
+    }
+}
+
+fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<String>> {
+    let mut found = Vec::new();
+    for value in headers.get_all(AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| ApiError::invalid_credential())?;
+        let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+        if !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(ApiError::unauthorized("the `Authorization` header must use the `Bearer` scheme"));
+        }
+        found.push(token.trim().to_owned());
+    }
+    for value in headers.get_all(API_KEY_HEADER) {
+        found.push(value.to_str().map_err(|_| ApiError::invalid_credential())?.trim().to_owned());
+    }
+    Ok(found)
+}
+
+fn verify(state: &AppState, token: &str) -> ApiResult<Principal> {
+    if token.starts_with(SESSION_PREFIX) {
+        verify_session(state, token).map(Principal::Session)
+    } else {
+        verify_api_key(state, token).map(Principal::ApiKey)
+    }
+}
+
+/// Format and checksum first, so garbage costs no database work; then one indexed lookup joined
+/// with the creator's current membership. Nothing is cached: a revoked key fails at once.
+fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
+    if well_formed(token, state.config.mode.key_prefix()).is_none() {
+        return Err(ApiError::invalid_credential());
+    }
+    let credential = state.storage.key_credential(&hash_secret(token))?.ok_or_else(ApiError::invalid_credential)?;
+    let now = now();
+    let expired = credential.expires_at.is_some_and(|at| at <= now);
+    let (false, false, Some(role)) = (credential.revoked, expired, credential.role) else {
+        return Err(ApiError::invalid_credential());
+    };
+    if credential.last_used_at.is_none_or(|at| at <= now - 60) {
+        state.storage.touch_api_key(&credential.key_id, now)?;
+    }
+    Ok(KeyPrincipal {
+        key_id: credential.key_id,
+        org_id: credential.org_id,
+        org_slug: credential.org_slug,
+        user_id: credential.user_id,
+        role,
+    })
+}
+
+/// A CLI session presented as a bearer token. Sessions of the approval page are refused here.
+fn verify_session(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> {
+    let credential = session_credential(state, token)?.ok_or_else(ApiError::invalid_credential)?;
+    if credential.client == WEB_CLIENT {
+        return Err(ApiError::invalid_credential());
+    }
+    Ok(SessionPrincipal { session_id: credential.session_id, user_id: credential.user_id })
+}
+
+/// The live (unrevoked, unexpired) session behind a well-formed token, if any.
+pub fn session_credential(state: &AppState, token: &str) -> ApiResult<Option<crate::storage::SessionCredential>> {
+    if well_formed(token, SESSION_PREFIX).is_none() {
+        return Ok(None);
+    }
+    let credential = state.storage.session_credential(&hash_secret(token))?;
+    Ok(credential.filter(|c| !c.revoked && c.expires_at > now()))
+}

@@ -1,0 +1,177 @@
+//! `keystroke-platform dev`: the whole platform on loopback in one command, with a seeded org
+//! and users whose passwords and ready session tokens are printed, so anyone can try the CLI
+//! (and tests can drive it) without setting anything up.
+
+mod browser;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use keystroke_api::Role;
+use serde::{Deserialize, Serialize};
+
+use crate::admin;
+use crate::server::BackgroundServer;
+use crate::state::{Config, Mode};
+use crate::storage::{SqliteStorage, Storage};
+use crate::tokens::random_base62;
+
+/// The seeded world: org `acme` with an owner, an admin and a builder, and a second org
+/// `globex` in which acme's owner is a builder, so that switching orgs can be tried; the admin
+/// and the builder belong to `acme` alone.
+pub const PRIMARY_ORG: (&str, &str) = ("acme", "Acme Inc");
+pub const SECOND_ORG: (&str, &str) = ("globex", "Globex");
+const SEED_USERS: [(&str, &str, Role); 3] = [
+    ("ada@acme.test", "Ada Lovelace", Role::Owner),
+    ("alan@acme.test", "Alan Turing", Role::Admin),
+    ("grace@acme.test", "Grace Hopper", Role::Builder),
+];
+
+/// What `dev` prints and writes with `--credentials-file`: everything a script needs to sign in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DevCredentials {
+    pub url: String,
+    /// Slug of the primary org.
+    pub org: String,
+    pub users: Vec<DevUser>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+pub struct DevUser {
+    pub email: String,
+    pub name: String,
+    /// Role in the primary org.
+    pub role: Role,
+    pub password: String,
+    /// A ready CLI session: `keystroke auth login --with-token` reads it from stdin.
+    pub session_token: String,
+    /// Slugs of every org the user belongs to.
+    pub orgs: Vec<String>,
+}
+
+impl std::fmt::Debug for DevUser {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DevUser").field("email", &self.email).field("role", &self.role).finish_non_exhaustive()
+    }
+}
+
+/// Seeds a fresh database; returns the credentials of the seeded users.
+pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::Result<DevCredentials> {
+    let mut users = Vec::new();
+    for (email, name, role) in SEED_USERS {
+        let password = random_base62(20);
+        admin::add_user(storage, email, name, &password)?;
+        users.push((email, name, role, password));
+    }
+    let owner = SEED_USERS[0].0;
+    admin::create_org(storage, PRIMARY_ORG.0, PRIMARY_ORG.1, owner)?;
+    for (email, _, role, _) in &users[1..] {
+        admin::add_member(storage, PRIMARY_ORG.0, email, *role)?;
+    }
+    // Ada founded Globex and then stepped back to builder: her keys there show builder limits.
+    admin::create_org(storage, SECOND_ORG.0, SECOND_ORG.1, owner)?;
+    admin::set_role(storage, SECOND_ORG.0, owner, Role::Builder)?;
+    let users = users
+        .into_iter()
+        .map(|(email, name, role, password)| {
+            let orgs = storage.memberships_of(&storage.user_by_email(email)?.context("seeded user")?.user.id)?;
+            Ok(DevUser {
+                email: email.to_owned(),
+                name: name.to_owned(),
+                role,
+                password,
+                session_token: admin::issue_session(storage, email, session_ttl_secs)?,
+                orgs: orgs.into_iter().map(|m| m.org.slug).collect(),
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    Ok(DevCredentials { url: url.to_owned(), org: PRIMARY_ORG.0.to_owned(), users })
+}
+
+/// Where `dev` keeps its database when no `--db` is given: a temporary folder removed on exit.
+pub enum DevDatabase {
+    Temporary(tempfile::TempDir),
+    File(PathBuf),
+}
+
+impl DevDatabase {
+    pub fn path(&self) -> PathBuf {
+        match self {
+            DevDatabase::Temporary(dir) => dir.path().join("keystroke-dev.db"),
+            DevDatabase::File(path) => path.clone(),
+        }
+    }
+}
+
+/// A seeded dev platform on a background thread, for tests and for `keystroke-platform dev`.
+pub struct DevServer {
+    pub url: String,
+    pub credentials: DevCredentials,
+    pub db_path: PathBuf,
+    server: BackgroundServer,
+    _database: DevDatabase,
+}
+
+impl DevServer {
+    /// On 127.0.0.1, any free port, a temporary database.
+    pub fn start() -> anyhow::Result<Self> {
+        Self::start_with(([127, 0, 0, 1], 0).into(), None, Config::new(Mode::Dev))
+    }
+
+    pub fn start_with(addr: SocketAddr, db: Option<&Path>, config: Config) -> anyhow::Result<Self> {
+        let database = match db {
+            Some(path) => DevDatabase::File(path.to_owned()),
+            None => DevDatabase::Temporary(tempfile::tempdir().context("creating a temporary folder for the database")?),
+        };
+        let db_path = database.path();
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&db_path)?);
+        let session_ttl = config.session_ttl_secs;
+        let server = BackgroundServer::start(addr, storage.clone(), config)?;
+        let credentials = seed(storage.as_ref(), &server.url, session_ttl)
+            .context("seeding the dev database (use a fresh --db, or none)")?;
+        Ok(DevServer { url: server.url.clone(), credentials, db_path, server, _database: database })
+    }
+
+    pub fn storage(&self) -> &dyn Storage {
+        self.server.storage.as_ref()
+    }
+
+    /// The seeded member of the primary org with this role.
+    pub fn user(&self, role: Role) -> &DevUser {
+        self.credentials.users.iter().find(|u| u.role == role).expect("every role is seeded")
+    }
+
+    /// Acts as the person at the browser: signs in on the approval page and approves `user_code`.
+    pub fn approve_device(&self, user_code: &str, email: &str, password: &str) -> anyhow::Result<()> {
+        browser::decide(&self.url, user_code, email, password, "approve")
+    }
+
+    /// Like [`approve_device`](Self::approve_device), but presses Deny.
+    pub fn deny_device(&self, user_code: &str, email: &str, password: &str) -> anyhow::Result<()> {
+        browser::decide(&self.url, user_code, email, password, "deny")
+    }
+}
+
+/// The banner `dev` prints: clearly labelled, with every credential a person needs to try it.
+pub fn banner(credentials: &DevCredentials, db: &str) -> String {
+    let mut out = String::new();
+    out.push_str("==> Keystroke platform running in DEV mode (never use it for real keys)\n\n");
+    out.push_str(&format!("    URL:       {}\n", credentials.url));
+    out.push_str(&format!("    Database:  {db}\n"));
+    out.push_str(&format!("    Org:       {} (keys minted here start with key_test_)\n\n", credentials.org));
+    for user in &credentials.users {
+        out.push_str(&format!("    {:<8} {} ({})\n", user.role.as_str(), user.email, user.name));
+        out.push_str(&format!("             password:      {}\n", user.password));
+        out.push_str(&format!("             session token: {}\n", user.session_token));
+        out.push_str(&format!("             orgs:          {}\n", user.orgs.join(", ")));
+    }
+    out.push_str("\n    Sign in the CLI as the owner:\n");
+    out.push_str(&format!(
+        "      echo <session token> | keystroke auth login --platform-url {} --with-token\n",
+        credentials.url
+    ));
+    out.push_str("\nPress Ctrl-C to stop.\n");
+    out
+}

@@ -1,0 +1,146 @@
+//! Every failure of the API as one JSON shape: `{"error": {"code": "...", "message": "..."}}`.
+
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Response};
+use keystroke_api::{ErrorBody, ErrorDetail};
+use serde::de::DeserializeOwned;
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub code: &'static str,
+    pub message: String,
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, code, message: message.into() }
+    }
+
+    /// The one answer to every bad API key or session token — unknown, malformed, revoked or
+    /// expired alike — so that a caller learns nothing about which it was.
+    pub fn invalid_credential() -> Self {
+        Self::unauthorized("the API key or session token is invalid, expired or revoked")
+    }
+
+    pub fn unauthorized(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "forbidden", message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+    }
+
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    pub fn internal(error: anyhow::Error) -> Self {
+        // The cause goes to the log (it never holds a secret: storage errors carry no values);
+        // the caller gets a stable message.
+        tracing::error!(error = format!("{error:#}"), "internal error");
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the platform failed to handle the request")
+    }
+}
+
+impl From<anyhow::Error> for ApiError {
+    fn from(error: anyhow::Error) -> Self {
+        ApiError::internal(error)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
+        (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// `axum::Json` whose rejections (bad JSON, wrong content type, body too large) answer in the
+/// API's error shape and name the problem.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+            Err(rejection) => Err(json_rejection(rejection)),
+        }
+    }
+}
+
+fn json_rejection(rejection: JsonRejection) -> ApiError {
+    let (code, message) = match &rejection {
+        JsonRejection::MissingJsonContentType(_) => {
+            ("unsupported_media_type", "send the body as JSON with `Content-Type: application/json`".to_owned())
+        }
+        JsonRejection::JsonSyntaxError(_) => ("invalid_json", format!("the body is not valid JSON: {}", rejection.body_text())),
+        JsonRejection::JsonDataError(_) => ("invalid_request", rejection.body_text()),
+        _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", "the request body is too large".to_owned()),
+        _ => ("invalid_request", rejection.body_text()),
+    };
+    ApiError::new(rejection.status(), code, message)
+}
+
+/// `axum::extract::Query` with API-shaped rejections.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| ApiQuery(q.0))
+            .map_err(|rejection: QueryRejection| ApiError::bad_request(rejection.body_text()))
+    }
+}
+
+/// `axum::extract::Path` with API-shaped rejections.
+pub struct ApiPath<T>(pub T);
+
+impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|p| ApiPath(p.0))
+            .map_err(|rejection: PathRejection| ApiError::bad_request(rejection.body_text()))
+    }
+}
+
+/// Checks a user-given name: present, not blank, not absurdly long.
+pub fn validate_name(what: &str, name: &str) -> ApiResult<String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_name", format!("the {what} name must not be empty")));
+    }
+    let chars = trimmed.chars().count();
+    if chars > keystroke_api::MAX_NAME_CHARS {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_name",
+            format!("the {what} name is {chars} characters long; the limit is {}", keystroke_api::MAX_NAME_CHARS),
+        ));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_name",
+            format!("the {what} name must not contain control characters"),
+        ));
+    }
+    Ok(trimmed.to_owned())
+}

@@ -1,0 +1,29 @@
+//! Argon2id password hashes for the accounts people sign in to the approval page with.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+
+pub fn hash(password: &str) -> anyhow::Result<String> {
+    let salt = SaltString::generate(&mut OsRng);
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
+}
+
+/// Checks `password` against `stored`, off the async workers (Argon2 is deliberately slow).
+/// With no stored hash (unknown email) it still does the work, so response time does not tell
+/// whether an account exists.
+pub async fn verify(password: String, stored: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
+        PasswordHash::new(&stored)
+            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+static DUMMY_HASH: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| hash("keystroke-no-such-account").expect("hashing a constant succeeds"));

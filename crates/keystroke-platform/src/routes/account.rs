@@ -1,0 +1,60 @@
+//! The signed-in user: who they are, which orgs they belong to, and their sessions.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use keystroke_api::{CLI_CLIENT_ID, Me, Session};
+
+use crate::auth::Principal;
+use crate::error::{ApiError, ApiPath, ApiResult};
+use crate::state::{AppState, now, to_datetime};
+use crate::storage::SessionRecord;
+
+fn to_api(record: SessionRecord, current_id: &str) -> Session {
+    Session {
+        current: record.id == current_id,
+        id: record.id,
+        client: record.client,
+        created_at: to_datetime(record.created_at),
+        expires_at: to_datetime(record.expires_at),
+    }
+}
+
+pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Me>> {
+    let session = principal.require_session()?;
+    let user = state.storage.user_by_id(&session.user_id)?.ok_or_else(ApiError::invalid_credential)?;
+    let memberships = state.storage.memberships_of(&user.id)?;
+    let current = state
+        .storage
+        .sessions_of(&user.id, CLI_CLIENT_ID, now())?
+        .into_iter()
+        .find(|s| s.id == session.session_id)
+        .ok_or_else(ApiError::invalid_credential)?;
+    Ok(Json(Me { user, memberships, session: to_api(current, &session.session_id) }))
+}
+
+pub async fn sessions(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Vec<Session>>> {
+    let session = principal.require_session()?;
+    let records = state.storage.sessions_of(&session.user_id, CLI_CLIENT_ID, now())?;
+    Ok(Json(records.into_iter().map(|r| to_api(r, &session.session_id)).collect()))
+}
+
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    let session = principal.require_session()?;
+    if state.storage.revoke_session(&session.user_id, &id, now())? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found(format!("no active session `{id}`")))
+    }
+}
+
+/// Revokes the session that makes the request, and only that one.
+pub async fn logout(State(state): State<AppState>, principal: Principal) -> ApiResult<StatusCode> {
+    let session = principal.require_session()?;
+    state.storage.revoke_session(&session.user_id, &session.session_id, now())?;
+    Ok(StatusCode::NO_CONTENT)
+}

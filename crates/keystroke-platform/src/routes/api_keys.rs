@@ -1,0 +1,170 @@
+//! `/api/orgs/{org}/api-keys`: create, list, show and revoke an org's API keys.
+//!
+//! Owners and admins see and revoke every key of the org; builders create keys and see and
+//! revoke only their own. A key the caller may not see is "not found", never "forbidden".
+//! Key management needs a user session: an API key cannot create or revoke keys.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use keystroke_api::{ApiKey, CreateApiKey, CreatedApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageQuery};
+
+use crate::auth::{OrgAccess, Principal, org_access};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, validate_name};
+use crate::state::{AppState, now, to_datetime};
+use crate::storage::{KeyRecord, KeyScope, NewApiKey};
+use crate::tokens::{mint, preview, public_id};
+
+/// Ten years: far enough for "does not expire soon", near enough to stay a valid timestamp.
+const MAX_EXPIRES_IN_SECS: u64 = 10 * 365 * 24 * 3600;
+
+fn key_manager(state: &AppState, principal: &Principal, org: &str) -> ApiResult<OrgAccess> {
+    principal.require_session()?;
+    org_access(state, principal, org)
+}
+
+fn scope(access: &OrgAccess) -> KeyScope<'_> {
+    if access.role.sees_all_keys() { KeyScope::WholeOrg } else { KeyScope::CreatedBy(&access.user_id) }
+}
+
+fn to_api(record: KeyRecord, access: &OrgAccess) -> ApiKey {
+    ApiKey {
+        id: record.id,
+        name: record.name,
+        preview: record.preview,
+        org: record.org_slug,
+        created_at: to_datetime(record.created_at),
+        created_by: access.role.sees_all_keys().then_some(record.created_by),
+        last_used_at: record.last_used_at.map(to_datetime),
+        expires_at: record.expires_at.map(to_datetime),
+    }
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(org): ApiPath<String>,
+    ApiJson(request): ApiJson<CreateApiKey>,
+) -> ApiResult<Response> {
+    let access = key_manager(&state, &principal, &org)?;
+    let name = validate_name("API key", &request.name)?;
+    let expires_in = match request.expires_in_seconds {
+        Some(0) => return Err(ApiError::bad_request("`expires_in_seconds` must be at least 1")),
+        Some(secs) if secs > MAX_EXPIRES_IN_SECS => {
+            return Err(ApiError::bad_request(format!("`expires_in_seconds` must be at most {MAX_EXPIRES_IN_SECS} (ten years)")));
+        }
+        other => other.map(|secs| secs as i64),
+    };
+    let prefix = state.config.mode.key_prefix();
+    let secret = mint(prefix);
+    let created_at = now();
+    let key = NewApiKey {
+        id: public_id("ak_"),
+        org_id: access.org_id.clone(),
+        created_by: access.user_id.clone(),
+        name,
+        preview: preview(&secret.plaintext, prefix),
+        secret_hash: secret.hash,
+        created_at,
+        expires_at: expires_in.map(|secs| created_at + secs),
+    };
+    state.storage.insert_api_key(&key)?;
+    tracing::info!(key_id = %key.id, org = %access.org_slug, "api key created");
+    let creator = state.storage.user_by_id(&access.user_id)?.ok_or_else(|| anyhow::anyhow!("creator vanished"))?;
+    let body = CreatedApiKey {
+        key: ApiKey {
+            id: key.id,
+            name: key.name,
+            preview: key.preview,
+            org: access.org_slug.clone(),
+            created_at: to_datetime(created_at),
+            created_by: Some(creator),
+            last_used_at: None,
+            expires_at: key.expires_at.map(to_datetime),
+        },
+        secret: secret.plaintext,
+    };
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    // The only response that ever carries the secret: no cache may keep it.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(org): ApiPath<String>,
+    ApiQuery(query): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Page<ApiKey>>> {
+    let access = key_manager(&state, &principal, &org)?;
+    let limit = match query.limit {
+        None => DEFAULT_PAGE_LIMIT,
+        Some(limit @ 1..=MAX_PAGE_LIMIT) => limit,
+        Some(_) => return Err(ApiError::bad_request(format!("`limit` must be between 1 and {MAX_PAGE_LIMIT}"))),
+    };
+    let before = match query.cursor.as_deref() {
+        None | Some("") => None,
+        Some(cursor) => Some(decode_cursor(cursor)?),
+    };
+    // One row more than asked tells whether another page exists without a second query.
+    let mut records = state.storage.list_api_keys(&access.org_id, scope(&access), before, limit + 1)?;
+    let next_cursor = if records.len() > limit as usize {
+        records.truncate(limit as usize);
+        records.last().map(|last| encode_cursor(last.seq))
+    } else {
+        None
+    };
+    let data = records.into_iter().map(|r| to_api(r, &access)).collect();
+    Ok(Json(Page { data, next_cursor }))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((org, id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<ApiKey>> {
+    let access = key_manager(&state, &principal, &org)?;
+    let record = visible_key(&state, &access, &id)?;
+    Ok(Json(to_api(record, &access)))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath((org, id)): ApiPath<(String, String)>,
+) -> ApiResult<Json<ApiKey>> {
+    let access = key_manager(&state, &principal, &org)?;
+    let record = visible_key(&state, &access, &id)?;
+    if !state.storage.revoke_api_key(&access.org_id, &id, &access.user_id, now())? {
+        // Revoked by someone else between the lookup and now.
+        return Err(key_not_found(&id, &access.org_slug));
+    }
+    tracing::info!(key_id = %id, org = %access.org_slug, "api key revoked");
+    Ok(Json(to_api(record, &access)))
+}
+
+/// An active key of the org that this caller may see and revoke.
+fn visible_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<KeyRecord> {
+    state
+        .storage
+        .api_key(&access.org_id, id)?
+        .filter(|record| access.role.sees_all_keys() || record.created_by.id == access.user_id)
+        .ok_or_else(|| key_not_found(id, &access.org_slug))
+}
+
+fn key_not_found(id: &str, org: &str) -> ApiError {
+    ApiError::not_found(format!("no active API key `{id}` in org `{org}` that you can see"))
+}
+
+/// Cursors are opaque to clients; today they carry the last key's position.
+fn encode_cursor(seq: i64) -> String {
+    format!("k{seq}")
+}
+
+fn decode_cursor(cursor: &str) -> ApiResult<i64> {
+    cursor
+        .strip_prefix('k')
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| ApiError::bad_request("`cursor` is not one this platform issued; start again without it"))
+}

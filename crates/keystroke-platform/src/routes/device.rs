@@ -1,0 +1,129 @@
+//! OAuth 2.0 Device Authorization Grant (RFC 8628), the machine side: the CLI asks for codes,
+//! shows the user code, and polls the token endpoint until the person approves on the page
+//! served by [`super::device_page`].
+
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Json};
+use keystroke_api::{CLI_CLIENT_ID, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, OAuthError, TokenResponse, routes};
+use serde::Deserialize;
+
+use crate::error::ApiResult;
+use crate::state::{AppState, now, now_ms};
+use crate::storage::{NewDeviceAuthorization, NewSession, PollOutcome};
+use crate::tokens::{SESSION_PREFIX, hash_secret, mint, public_id, random_base62, user_code};
+
+#[derive(Deserialize)]
+pub struct AuthorizeForm {
+    client_id: Option<String>,
+}
+
+pub async fn authorize(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<AuthorizeForm>,
+) -> ApiResult<Response> {
+    if form.client_id.as_deref() != Some(CLI_CLIENT_ID) {
+        return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_client", "unknown `client_id`", None));
+    }
+    // 43 base62 characters ≈ 256 bits: far beyond guessing, and only its digest is stored.
+    let device_code = random_base62(43);
+    let user_code = user_code();
+    let created_at = now();
+    let client_name = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(120).collect::<String>())
+        .unwrap_or_else(|| CLI_CLIENT_ID.to_owned());
+    state.storage.insert_device_authorization(&NewDeviceAuthorization {
+        id: public_id("dev_"),
+        device_code_hash: hash_secret(&device_code),
+        user_code: user_code.clone(),
+        client_id: CLI_CLIENT_ID.to_owned(),
+        client_name,
+        requester_ip: peer.ip().to_string(),
+        created_at,
+        expires_at: created_at + state.config.device_code_ttl_secs,
+        interval_secs: state.config.device_poll_interval_secs,
+    })?;
+    let verification_uri = format!("{}{}", state.public_url, routes::DEVICE_PAGE);
+    let body = DeviceAuthorization {
+        device_code,
+        verification_uri_complete: format!("{verification_uri}?user_code={user_code}"),
+        user_code,
+        verification_uri,
+        expires_in: state.config.device_code_ttl_secs as u64,
+        interval: state.config.device_poll_interval_secs as u64,
+    };
+    Ok(no_store(Json(body).into_response()))
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    grant_type: Option<String>,
+    device_code: Option<String>,
+    client_id: Option<String>,
+}
+
+pub async fn token(State(state): State<AppState>, Form(form): Form<TokenForm>) -> ApiResult<Response> {
+    if form.grant_type.as_deref() != Some(DEVICE_CODE_GRANT_TYPE) {
+        return Ok(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            "only the device code grant is supported",
+            None,
+        ));
+    }
+    if form.client_id.as_deref() != Some(CLI_CLIENT_ID) {
+        return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_client", "unknown `client_id`", None));
+    }
+    let Some(device_code) = form.device_code.filter(|c| !c.is_empty()) else {
+        return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "`device_code` is required", None));
+    };
+    let token = mint(SESSION_PREFIX);
+    let created_at = now();
+    let session = NewSession {
+        id: public_id("ses_"),
+        client: CLI_CLIENT_ID.to_owned(),
+        token_hash: token.hash,
+        created_at,
+        expires_at: created_at + state.config.session_ttl_secs,
+    };
+    let outcome = state.storage.poll_device_authorization(&hash_secret(&device_code), now_ms(), &session)?;
+    let bad = StatusCode::BAD_REQUEST;
+    Ok(match outcome {
+        PollOutcome::Issued => {
+            tracing::info!(session_id = %session.id, "device authorization redeemed");
+            no_store(
+                Json(TokenResponse {
+                    access_token: token.plaintext,
+                    token_type: "Bearer".to_owned(),
+                    expires_in: state.config.session_ttl_secs as u64,
+                })
+                .into_response(),
+            )
+        }
+        PollOutcome::Pending => oauth_error(bad, "authorization_pending", "waiting for the user to approve", None),
+        PollOutcome::SlowDown { interval_secs } => {
+            oauth_error(bad, "slow_down", "polling too fast", Some(interval_secs as u64))
+        }
+        PollOutcome::Expired => oauth_error(bad, "expired_token", "the device code expired; start again", None),
+        PollOutcome::Denied => oauth_error(bad, "access_denied", "the user denied the request", None),
+        PollOutcome::AlreadyRedeemed => oauth_error(bad, "invalid_grant", "the device code was already used", None),
+        PollOutcome::UnknownCode => oauth_error(bad, "invalid_grant", "unknown device code", None),
+    })
+}
+
+fn oauth_error(status: StatusCode, error: &str, description: &str, interval: Option<u64>) -> Response {
+    let body = OAuthError { error: error.to_owned(), error_description: Some(description.to_owned()), interval };
+    no_store((status, Json(body)).into_response())
+}
+
+fn no_store(mut response: Response) -> Response {
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

@@ -1,0 +1,19 @@
+//! `/api/hooks/deploy`: a webhook-style endpoint. Webhook senders often cannot set headers, so
+//! this route alone also accepts `?token=` and `?api_key=` (which the request log redacts).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use keystroke_api::{HookAccepted, Role};
+
+use crate::auth::HookPrincipal;
+use crate::error::ApiResult;
+use crate::routes::projects::request_org;
+use crate::state::AppState;
+
+pub async fn deploy(State(state): State<AppState>, HookPrincipal(principal): HookPrincipal, headers: HeaderMap) -> ApiResult<Json<HookAccepted>> {
+    let access = request_org(&state, &principal, &headers)?;
+    access.require(Role::Builder, "triggering a deploy")?;
+    tracing::info!(org = %access.org_slug, "deploy hook accepted");
+    Ok(Json(HookAccepted { accepted: true, org: access.org_slug }))
+}

@@ -1,0 +1,17 @@
+//! `/api/orgs/{org}/members`: the admin-level endpoint that proves a key carries its creator's
+//! current role.
+
+use axum::Json;
+use axum::extract::State;
+use keystroke_api::{Member, Role};
+
+use crate::auth::{Principal, org_access};
+use crate::error::{ApiPath, ApiResult};
+use crate::state::AppState;
+
+pub async fn list(State(state): State<AppState>, principal: Principal, ApiPath(org): ApiPath<String>) -> ApiResult<Json<Vec<Member>>> {
+    let access = org_access(&state, &principal, &org)?;
+    access.require(Role::Admin, "listing members")?;
+    let members = state.storage.members_of(&access.org_id)?;
+    Ok(Json(members.into_iter().map(|(user, role)| Member { user, role }).collect()))
+}

@@ -1,0 +1,61 @@
+//! The platform's HTTP surface: one module per resource, wired together here.
+
+pub mod account;
+pub mod api_keys;
+pub mod device;
+pub mod device_page;
+pub mod hooks;
+pub mod members;
+pub mod projects;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{StatusCode, header};
+use axum::middleware;
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post};
+use keystroke_api::routes;
+
+use crate::error::ApiError;
+use crate::logging;
+use crate::state::AppState;
+
+/// Requests carry a name or a form at most; anything larger is refused before it is read.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The OpenAPI document, kept beside the code and checked against the router by a test.
+pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(routes::HEALTH, get(health))
+        .route(routes::OPENAPI, get(openapi))
+        .route(routes::DEVICE_CODE, post(device::authorize))
+        .route(routes::TOKEN, post(device::token))
+        .route(routes::DEVICE_PAGE, get(device_page::show).post(device_page::sign_in))
+        .route("/device/decision", post(device_page::decide))
+        .route(routes::ME, get(account::me))
+        .route(routes::SESSIONS, get(account::sessions))
+        .route("/api/sessions/{id}", delete(account::revoke_session))
+        .route(routes::LOGOUT, post(account::logout))
+        .route("/api/orgs/{org}/api-keys", get(api_keys::list).post(api_keys::create))
+        .route("/api/orgs/{org}/api-keys/{id}", get(api_keys::show).delete(api_keys::revoke))
+        .route("/api/orgs/{org}/members", get(members::list))
+        .route(routes::PROJECTS, get(projects::list).post(projects::create))
+        .route(routes::DEPLOY_HOOK, post(hooks::deploy))
+        .fallback(|| async { ApiError::not_found("no such endpoint; see /api/openapi.json") })
+        .method_not_allowed_fallback(|| async {
+            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method")
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(logging::log_request))
+        .with_state(state)
+}
+
+async fn health() -> impl IntoResponse {
+    axum::Json(serde_json::json!({ "status": "ok" }))
+}
+
+async fn openapi() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON)
+}

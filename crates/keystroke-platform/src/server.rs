@@ -1,0 +1,113 @@
+//! Running the platform: on an injected listener (so tests bind port 0), until a shutdown
+//! future resolves; or on a background thread of its own, for tests and `dev`.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+
+use crate::routes::router;
+use crate::state::{AppState, Config};
+use crate::storage::Storage;
+use crate::throttle::Throttle;
+
+/// Failed sign-ins (wrong password or code) allowed per client address per window.
+const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
+const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAddr) -> AppState {
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{local_addr}"))
+        .trim_end_matches('/')
+        .to_owned();
+    AppState {
+        storage,
+        config: Arc::new(config),
+        public_url: public_url.into(),
+        sign_in_throttle: Arc::new(Throttle::new(SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW)),
+    }
+}
+
+/// Serves the platform on `listener` until `shutdown` resolves, then finishes in-flight requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    storage: Arc<dyn Storage>,
+    config: Config,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let local_addr = listener.local_addr()?;
+    let app = router(app_state(storage, config, local_addr));
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("serving HTTP")
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("installing a SIGTERM handler");
+        tokio::select! {
+            _ = interrupt => {}
+            _ = terminate.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+}
+
+/// A platform serving on a thread of its own; stops (gracefully) when dropped.
+pub struct BackgroundServer {
+    /// Base URL, e.g. `http://127.0.0.1:41234`.
+    pub url: String,
+    pub storage: Arc<dyn Storage>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl BackgroundServer {
+    /// Binds `addr` (port 0 picks a free port) and serves `storage` with `config`.
+    pub fn start(addr: SocketAddr, storage: Arc<dyn Storage>, config: Config) -> anyhow::Result<Self> {
+        let listener = std::net::TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
+        listener.set_nonblocking(true)?;
+        let local_addr = listener.local_addr()?;
+        let url = config.public_url.clone().unwrap_or_else(|| format!("http://{local_addr}"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = storage.clone();
+        let thread = std::thread::Builder::new().name("keystroke-platform".into()).spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("building the platform's runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("adopting the listener");
+                let shutdown = async move {
+                    let _ = stopped.await;
+                };
+                if let Err(error) = serve(listener, served, config, shutdown).await {
+                    tracing::error!(error = format!("{error:#}"), "the platform stopped");
+                }
+            });
+        })?;
+        Ok(BackgroundServer { url, storage, stop: Some(stop), thread: Some(thread) })
+    }
+}
+
+impl Drop for BackgroundServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

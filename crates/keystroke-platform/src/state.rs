@@ -1,0 +1,72 @@
+//! What every handler shares: configuration, storage and the sign-in rate limiter.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::storage::{Storage, Timestamp};
+use crate::throttle::Throttle;
+use crate::tokens::{LIVE_KEY_PREFIX, TEST_KEY_PREFIX};
+
+/// `dev` mints `key_test_` keys, which a production platform refuses, so that a key from a
+/// laptop demo can never be mistaken for, or work as, a real one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Production,
+    Dev,
+}
+
+impl Mode {
+    pub fn key_prefix(self) -> &'static str {
+        match self {
+            Mode::Production => LIVE_KEY_PREFIX,
+            Mode::Dev => TEST_KEY_PREFIX,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub mode: Mode,
+    /// The URL people and the CLI reach the platform at (used in `verification_uri`). When
+    /// unset, the address the server listens on.
+    pub public_url: Option<String>,
+    pub session_ttl_secs: i64,
+    pub device_code_ttl_secs: i64,
+    pub device_poll_interval_secs: i64,
+    /// How long the approval page's own sign-in lasts.
+    pub web_session_ttl_secs: i64,
+}
+
+impl Config {
+    pub fn new(mode: Mode) -> Self {
+        Config {
+            mode,
+            public_url: None,
+            session_ttl_secs: 30 * 24 * 3600,
+            device_code_ttl_secs: 10 * 60,
+            device_poll_interval_secs: 5,
+            web_session_ttl_secs: 15 * 60,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub storage: Arc<dyn Storage>,
+    pub config: Arc<Config>,
+    /// Resolved base URL, without a trailing slash.
+    pub public_url: Arc<str>,
+    pub sign_in_throttle: Arc<Throttle>,
+}
+
+pub fn now() -> Timestamp {
+    now_ms() / 1000
+}
+
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+pub fn to_datetime(ts: Timestamp) -> time::OffsetDateTime {
+    time::OffsetDateTime::from_unix_timestamp(ts).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
+}

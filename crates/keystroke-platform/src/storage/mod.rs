@@ -1,0 +1,206 @@
+//! The platform's storage interface.
+//!
+//! Handlers speak to [`Storage`] in domain terms and never see SQL, so a PostgreSQL
+//! implementation can sit beside [`sqlite::SqliteStorage`] later. Methods are synchronous: every
+//! query is one indexed lookup or a short transaction, cheaper than a hop to a blocking pool.
+
+pub mod sqlite;
+
+use keystroke_api::{Membership, Org, Role, User};
+
+use crate::tokens::SecretHash;
+
+pub use sqlite::SqliteStorage;
+
+/// Unix seconds, UTC.
+pub type Timestamp = i64;
+
+pub type Result<T> = anyhow::Result<T>;
+
+pub struct UserWithPassword {
+    pub user: User,
+    pub password_hash: String,
+}
+
+/// What the platform needs to decide whether a presented API key is good: the key joined with
+/// its creator's *current* membership of the key's org (none when the creator was removed).
+#[derive(Debug, Clone)]
+pub struct KeyCredential {
+    pub key_id: String,
+    pub org_id: String,
+    pub org_slug: String,
+    pub user_id: String,
+    pub role: Option<Role>,
+    pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionCredential {
+    pub session_id: String,
+    pub user_id: String,
+    pub client: String,
+    pub expires_at: Timestamp,
+    pub revoked: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRecord {
+    pub id: String,
+    pub client: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+/// A session about to be created; the user it belongs to is passed beside it.
+pub struct NewSession {
+    pub id: String,
+    pub client: String,
+    pub token_hash: SecretHash,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+}
+
+pub struct NewApiKey {
+    pub id: String,
+    pub org_id: String,
+    pub created_by: String,
+    pub name: String,
+    pub preview: String,
+    pub secret_hash: SecretHash,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A key as listed, with its creator.
+#[derive(Debug, Clone)]
+pub struct KeyRecord {
+    pub seq: i64,
+    pub id: String,
+    pub org_slug: String,
+    pub name: String,
+    pub preview: String,
+    pub created_by: User,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+    pub last_used_at: Option<Timestamp>,
+}
+
+/// Which of an org's keys a list may return.
+#[derive(Debug, Clone, Copy)]
+pub enum KeyScope<'a> {
+    WholeOrg,
+    CreatedBy(&'a str),
+}
+
+#[derive(Debug, Clone)]
+pub struct ProjectRecord {
+    pub id: String,
+    pub name: String,
+    pub created_at: Timestamp,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEvent {
+    pub actor_id: String,
+    pub action: String,
+    pub target_id: String,
+}
+
+pub struct NewDeviceAuthorization {
+    pub id: String,
+    pub device_code_hash: SecretHash,
+    pub user_code: String,
+    pub client_id: String,
+    pub client_name: String,
+    pub requester_ip: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub interval_secs: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceStatus {
+    Pending,
+    Approved,
+    Denied,
+    Redeemed,
+}
+
+/// A pending authorization as the approval page shows it.
+#[derive(Debug, Clone)]
+pub struct DeviceAuthorizationRecord {
+    pub id: String,
+    pub user_code: String,
+    pub client_id: String,
+    pub client_name: String,
+    pub requester_ip: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub status: DeviceStatus,
+}
+
+/// What one poll of the token endpoint found, after applying RFC 8628's rules.
+#[derive(Debug, PartialEq, Eq)]
+pub enum PollOutcome {
+    UnknownCode,
+    Expired,
+    SlowDown { interval_secs: i64 },
+    Pending,
+    Denied,
+    AlreadyRedeemed,
+    /// The approval was redeemed by this poll; the session passed in was created.
+    Issued,
+}
+
+pub trait Storage: Send + Sync + 'static {
+    // Users, orgs and memberships.
+    fn create_user(&self, email: &str, name: &str, password_hash: &str, now: Timestamp) -> Result<User>;
+    fn user_by_email(&self, email: &str) -> Result<Option<UserWithPassword>>;
+    fn user_by_id(&self, id: &str) -> Result<Option<User>>;
+    fn create_org(&self, slug: &str, name: &str, now: Timestamp) -> Result<Org>;
+    fn org_by_slug(&self, slug: &str) -> Result<Option<Org>>;
+    /// Adds the member, or changes the role of an existing one.
+    fn set_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<()>;
+    /// Returns whether there was a membership to remove.
+    fn remove_membership(&self, org_id: &str, user_id: &str) -> Result<bool>;
+    fn role_in(&self, org_id: &str, user_id: &str) -> Result<Option<Role>>;
+    fn memberships_of(&self, user_id: &str) -> Result<Vec<Membership>>;
+    fn members_of(&self, org_id: &str) -> Result<Vec<(User, Role)>>;
+
+    // API keys.
+    /// Inserts the key and its `api_key.create` audit event in one transaction.
+    fn insert_api_key(&self, key: &NewApiKey) -> Result<()>;
+    fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>>;
+    /// Records use, at most once a minute per key: returns whether a write happened.
+    fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool>;
+    /// Active (unrevoked) keys, newest first, starting below `before_seq`.
+    fn list_api_keys(&self, org_id: &str, scope: KeyScope<'_>, before_seq: Option<i64>, limit: u32) -> Result<Vec<KeyRecord>>;
+    fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
+    /// Revokes an active key and writes its `api_key.revoke` audit event in one transaction.
+    /// Returns whether an active key was revoked.
+    fn revoke_api_key(&self, org_id: &str, key_id: &str, actor_id: &str, now: Timestamp) -> Result<bool>;
+    fn audit_events(&self, org_id: &str) -> Result<Vec<AuditEvent>>;
+
+    // User sessions.
+    fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()>;
+    fn session_credential(&self, token_hash: &SecretHash) -> Result<Option<SessionCredential>>;
+    fn sessions_of(&self, user_id: &str, client: &str, now: Timestamp) -> Result<Vec<SessionRecord>>;
+    /// Returns whether an active session of this user was revoked.
+    fn revoke_session(&self, user_id: &str, session_id: &str, now: Timestamp) -> Result<bool>;
+
+    // Device authorization grant.
+    fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<()>;
+    fn device_authorization(&self, user_code: &str) -> Result<Option<DeviceAuthorizationRecord>>;
+    /// Approves or denies a pending, unexpired authorization; returns whether one was decided.
+    fn decide_device_authorization(&self, user_code: &str, user_id: &str, approve: bool, now: Timestamp) -> Result<bool>;
+    /// One poll of the token endpoint. When the authorization is approved, the poll redeems it
+    /// and creates `session` for the approving user in the same transaction, so that two
+    /// concurrent polls can never both receive a token.
+    fn poll_device_authorization(&self, device_code_hash: &SecretHash, now_ms: i64, session: &NewSession) -> Result<PollOutcome>;
+
+    // Projects.
+    fn projects_of(&self, org_id: &str) -> Result<Vec<ProjectRecord>>;
+    fn create_project(&self, org_id: &str, name: &str, created_by: &str, now: Timestamp) -> Result<ProjectRecord>;
+}

@@ -1,0 +1,547 @@
+//! [`Storage`] on SQLite in WAL mode, with a small pool of connections.
+
+use std::path::Path;
+use std::sync::Mutex;
+
+use anyhow::{Context, bail};
+use keystroke_api::{Membership, Org, Role, User};
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params};
+
+use super::*;
+use crate::tokens::{SecretHash, public_id};
+
+/// Schema migrations, applied in order at start; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+
+/// `last_used_at` is written at most this often per key, so that a busy key costs no write.
+const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+pub struct SqliteStorage {
+    path: std::path::PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// A pooled connection, returned to the pool on drop.
+struct Pooled<'a> {
+    conn: Option<Connection>,
+    pool: &'a SqliteStorage,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("present until drop")
+    }
+}
+
+impl std::ops::DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().expect("present until drop")
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+        }
+    }
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let storage = SqliteStorage { path: path.to_owned(), idle: Mutex::new(Vec::new()) };
+        let mut conn = storage.connect()?;
+        migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
+        storage.idle.lock().unwrap().push(conn);
+        Ok(storage)
+    }
+
+    fn connect(&self) -> anyhow::Result<Connection> {
+        let conn = Connection::open(&self.path)
+            .with_context(|| format!("opening database {}", self.path.display()))?;
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;
+             PRAGMA busy_timeout = 5000;",
+        )?;
+        restrict_permissions(&self.path);
+        Ok(conn)
+    }
+
+    fn conn(&self) -> Result<Pooled<'_>> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            None => self.connect()?,
+        };
+        Ok(Pooled { conn: Some(conn), pool: self })
+    }
+
+    /// Runs `f` in an immediate (write-locking) transaction, so concurrent writers queue
+    /// instead of failing to upgrade a read lock.
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+/// The database holds password and token digests: keep it, its WAL and its shared-memory file
+/// readable by the platform's user only.
+fn restrict_permissions(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let mut file = path.as_os_str().to_owned();
+            file.push(suffix);
+            let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
+        }
+    }
+}
+
+fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if applied > MIGRATIONS.len() {
+        bail!(
+            "the database was written by a newer keystroke-platform (schema {applied}, this one knows {})",
+            MIGRATIONS.len()
+        );
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+fn parse_role(text: String) -> rusqlite::Result<Role> {
+    text.parse().map_err(|e: String| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+}
+
+fn key_record(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
+    Ok(KeyRecord {
+        seq: row.get("seq")?,
+        id: row.get("id")?,
+        org_slug: row.get("org_slug")?,
+        name: row.get("name")?,
+        preview: row.get("preview")?,
+        created_by: User { id: row.get("user_id")?, email: row.get("user_email")?, name: row.get("user_name")? },
+        created_at: row.get("created_at")?,
+        expires_at: row.get("expires_at")?,
+        last_used_at: row.get("last_used_at")?,
+    })
+}
+
+const KEY_COLUMNS: &str = "k.seq, k.id, o.slug AS org_slug, k.name, k.preview, k.created_at, k.expires_at,
+     k.last_used_at, u.id AS user_id, u.email AS user_email, u.name AS user_name
+     FROM api_keys k JOIN orgs o ON o.id = k.org_id JOIN users u ON u.id = k.created_by";
+
+fn device_status(text: &str) -> DeviceStatus {
+    match text {
+        "approved" => DeviceStatus::Approved,
+        "denied" => DeviceStatus::Denied,
+        "redeemed" => DeviceStatus::Redeemed,
+        _ => DeviceStatus::Pending,
+    }
+}
+
+fn insert_session_row(conn: &Connection, user_id: &str, s: &NewSession) -> rusqlite::Result<usize> {
+    conn.execute(
+        "INSERT INTO sessions (id, user_id, client, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![s.id, user_id, s.client, &s.token_hash.0[..], s.created_at, s.expires_at],
+    )
+}
+
+impl Storage for SqliteStorage {
+    fn create_user(&self, email: &str, name: &str, password_hash: &str, now: Timestamp) -> Result<User> {
+        let user = User { id: public_id("usr_"), email: email.to_owned(), name: name.to_owned() };
+        self.conn()?
+            .execute(
+                "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![user.id, user.email, user.name, password_hash, now],
+            )
+            .with_context(|| format!("adding user {email} (does that email exist already?)"))?;
+        Ok(user)
+    }
+
+    fn user_by_email(&self, email: &str) -> Result<Option<UserWithPassword>> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT id, email, name, password_hash FROM users WHERE email = ?1", [email], |r| {
+                Ok(UserWithPassword {
+                    user: User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? },
+                    password_hash: r.get(3)?,
+                })
+            })
+            .optional()?)
+    }
+
+    fn user_by_id(&self, id: &str) -> Result<Option<User>> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT id, email, name FROM users WHERE id = ?1", [id], |r| {
+                Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? })
+            })
+            .optional()?)
+    }
+
+    fn create_org(&self, slug: &str, name: &str, now: Timestamp) -> Result<Org> {
+        let org = Org { id: public_id("org_"), slug: slug.to_owned(), name: name.to_owned() };
+        self.conn()?
+            .execute(
+                "INSERT INTO orgs (id, slug, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![org.id, org.slug, org.name, now],
+            )
+            .with_context(|| format!("creating org {slug} (does that slug exist already?)"))?;
+        Ok(org)
+    }
+
+    fn org_by_slug(&self, slug: &str) -> Result<Option<Org>> {
+        Ok(self
+            .conn()?
+            .query_row("SELECT id, slug, name FROM orgs WHERE slug = ?1", [slug], |r| {
+                Ok(Org { id: r.get(0)?, slug: r.get(1)?, name: r.get(2)? })
+            })
+            .optional()?)
+    }
+
+    fn set_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
+            params![org_id, user_id, role.as_str(), now],
+        )?;
+        Ok(())
+    }
+
+    fn remove_membership(&self, org_id: &str, user_id: &str) -> Result<bool> {
+        let removed = self
+            .conn()?
+            .execute("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", params![org_id, user_id])?;
+        Ok(removed == 1)
+    }
+
+    fn role_in(&self, org_id: &str, user_id: &str) -> Result<Option<Role>> {
+        Ok(self
+            .conn()?
+            .query_row(
+                "SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2",
+                params![org_id, user_id],
+                |r| parse_role(r.get(0)?),
+            )
+            .optional()?)
+    }
+
+    fn memberships_of(&self, user_id: &str) -> Result<Vec<Membership>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT o.id, o.slug, o.name, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
+             WHERE m.user_id = ?1 ORDER BY o.slug",
+        )?;
+        let rows = stmt.query_map([user_id], |r| {
+            Ok(Membership { org: Org { id: r.get(0)?, slug: r.get(1)?, name: r.get(2)? }, role: parse_role(r.get(3)?)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn members_of(&self, org_id: &str) -> Result<Vec<(User, Role)>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT u.id, u.email, u.name, m.role FROM memberships m JOIN users u ON u.id = m.user_id
+             WHERE m.org_id = ?1 ORDER BY u.email",
+        )?;
+        let rows = stmt.query_map([org_id], |r| {
+            Ok((User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? }, parse_role(r.get(3)?)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn insert_api_key(&self, key: &NewApiKey) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO api_keys (id, org_id, created_by, name, preview, secret_hash, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    key.id,
+                    key.org_id,
+                    key.created_by,
+                    key.name,
+                    key.preview,
+                    &key.secret_hash.0[..],
+                    key.created_at,
+                    key.expires_at
+                ],
+            )?;
+            tx.execute(
+                "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
+                 VALUES (?1, ?2, 'api_key.create', ?3, ?4)",
+                params![key.org_id, key.created_by, key.id, key.created_at],
+            )?;
+            Ok(())
+        })
+    }
+
+    fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT k.id, k.org_id, o.slug, k.created_by, m.role, k.expires_at, k.last_used_at, k.revoked_at
+             FROM api_keys k
+             JOIN orgs o ON o.id = k.org_id
+             LEFT JOIN memberships m ON m.org_id = k.org_id AND m.user_id = k.created_by
+             WHERE k.secret_hash = ?1",
+        )?;
+        Ok(stmt
+            .query_row([&secret_hash.0[..]], |r| {
+                Ok(KeyCredential {
+                    key_id: r.get(0)?,
+                    org_id: r.get(1)?,
+                    org_slug: r.get(2)?,
+                    user_id: r.get(3)?,
+                    role: r.get::<_, Option<String>>(4)?.map(parse_role).transpose()?,
+                    expires_at: r.get(5)?,
+                    last_used_at: r.get(6)?,
+                    revoked: r.get::<_, Option<i64>>(7)?.is_some(),
+                })
+            })
+            .optional()?)
+    }
+
+    fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool> {
+        let changed = self.conn()?.execute(
+            "UPDATE api_keys SET last_used_at = ?2
+             WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+            params![key_id, now, now - LAST_USED_RESOLUTION_SECS],
+        )?;
+        Ok(changed == 1)
+    }
+
+    fn list_api_keys(&self, org_id: &str, scope: KeyScope<'_>, before_seq: Option<i64>, limit: u32) -> Result<Vec<KeyRecord>> {
+        let conn = self.conn()?;
+        let before = before_seq.unwrap_or(i64::MAX);
+        let rows = match scope {
+            KeyScope::WholeOrg => {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.revoked_at IS NULL AND k.seq < ?2
+                     ORDER BY k.seq DESC LIMIT ?3"
+                ))?;
+                stmt.query_map(params![org_id, before, limit], key_record)?.collect::<rusqlite::Result<Vec<_>>>()?
+            }
+            KeyScope::CreatedBy(user_id) => {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.created_by = ?4 AND k.revoked_at IS NULL
+                     AND k.seq < ?2 ORDER BY k.seq DESC LIMIT ?3"
+                ))?;
+                stmt.query_map(params![org_id, before, limit, user_id], key_record)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            }
+        };
+        Ok(rows)
+    }
+
+    fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.id = ?2 AND k.revoked_at IS NULL"
+        ))?;
+        Ok(stmt.query_row(params![org_id, key_id], key_record).optional()?)
+    }
+
+    fn revoke_api_key(&self, org_id: &str, key_id: &str, actor_id: &str, now: Timestamp) -> Result<bool> {
+        self.write(|tx| {
+            let revoked = tx.execute(
+                "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+                params![org_id, key_id, now],
+            )?;
+            if revoked == 1 {
+                tx.execute(
+                    "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
+                     VALUES (?1, ?2, 'api_key.revoke', ?3, ?4)",
+                    params![org_id, actor_id, key_id, now],
+                )?;
+            }
+            Ok(revoked == 1)
+        })
+    }
+
+    fn audit_events(&self, org_id: &str) -> Result<Vec<AuditEvent>> {
+        let conn = self.conn()?;
+        let mut stmt =
+            conn.prepare_cached("SELECT actor_id, action, target_id FROM audit_events WHERE org_id = ?1 ORDER BY seq")?;
+        let rows = stmt.query_map([org_id], |r| {
+            Ok(AuditEvent { actor_id: r.get(0)?, action: r.get(1)?, target_id: r.get(2)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()> {
+        insert_session_row(&*self.conn()?, user_id, session)?;
+        Ok(())
+    }
+
+    fn session_credential(&self, token_hash: &SecretHash) -> Result<Option<SessionCredential>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached("SELECT id, user_id, client, expires_at, revoked_at FROM sessions WHERE token_hash = ?1")?;
+        Ok(stmt
+            .query_row([&token_hash.0[..]], |r| {
+                Ok(SessionCredential {
+                    session_id: r.get(0)?,
+                    user_id: r.get(1)?,
+                    client: r.get(2)?,
+                    expires_at: r.get(3)?,
+                    revoked: r.get::<_, Option<i64>>(4)?.is_some(),
+                })
+            })
+            .optional()?)
+    }
+
+    fn sessions_of(&self, user_id: &str, client: &str, now: Timestamp) -> Result<Vec<SessionRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, client, created_at, expires_at FROM sessions
+             WHERE user_id = ?1 AND client = ?2 AND revoked_at IS NULL AND expires_at > ?3 ORDER BY created_at DESC",
+        )?;
+        let rows = stmt.query_map(params![user_id, client, now], |r| {
+            Ok(SessionRecord { id: r.get(0)?, client: r.get(1)?, created_at: r.get(2)?, expires_at: r.get(3)? })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn revoke_session(&self, user_id: &str, session_id: &str, now: Timestamp) -> Result<bool> {
+        let revoked = self.conn()?.execute(
+            "UPDATE sessions SET revoked_at = ?3 WHERE user_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+            params![user_id, session_id, now],
+        )?;
+        Ok(revoked == 1)
+    }
+
+    fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<()> {
+        self.conn()?.execute(
+            "INSERT INTO device_authorizations (id, device_code_hash, user_code, client_id, client_name, requester_ip,
+                created_at, expires_at, interval_secs, status)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending')",
+            params![
+                auth.id,
+                &auth.device_code_hash.0[..],
+                auth.user_code,
+                auth.client_id,
+                auth.client_name,
+                auth.requester_ip,
+                auth.created_at,
+                auth.expires_at,
+                auth.interval_secs
+            ],
+        )?;
+        Ok(())
+    }
+
+    fn device_authorization(&self, user_code: &str) -> Result<Option<DeviceAuthorizationRecord>> {
+        Ok(self
+            .conn()?
+            .query_row(
+                "SELECT id, user_code, client_id, client_name, requester_ip, created_at, expires_at, status
+                 FROM device_authorizations WHERE user_code = ?1",
+                [user_code],
+                |r| {
+                    Ok(DeviceAuthorizationRecord {
+                        id: r.get(0)?,
+                        user_code: r.get(1)?,
+                        client_id: r.get(2)?,
+                        client_name: r.get(3)?,
+                        requester_ip: r.get(4)?,
+                        created_at: r.get(5)?,
+                        expires_at: r.get(6)?,
+                        status: device_status(&r.get::<_, String>(7)?),
+                    })
+                },
+            )
+            .optional()?)
+    }
+
+    fn decide_device_authorization(&self, user_code: &str, user_id: &str, approve: bool, now: Timestamp) -> Result<bool> {
+        let decided = self.conn()?.execute(
+            "UPDATE device_authorizations SET status = ?3, user_id = ?2
+             WHERE user_code = ?1 AND status = 'pending' AND expires_at > ?4",
+            params![user_code, user_id, if approve { "approved" } else { "denied" }, now],
+        )?;
+        Ok(decided == 1)
+    }
+
+    fn poll_device_authorization(&self, device_code_hash: &SecretHash, now_ms: i64, session: &NewSession) -> Result<PollOutcome> {
+        self.write(|tx| {
+            let row = tx
+                .query_row(
+                    "SELECT id, status, expires_at, interval_secs, last_polled_ms, user_id
+                     FROM device_authorizations WHERE device_code_hash = ?1",
+                    [&device_code_hash.0[..]],
+                    |r| {
+                        Ok((
+                            r.get::<_, String>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, i64>(2)?,
+                            r.get::<_, i64>(3)?,
+                            r.get::<_, Option<i64>>(4)?,
+                            r.get::<_, Option<String>>(5)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let Some((id, status, expires_at, interval_secs, last_polled_ms, user_id)) = row else {
+                return Ok(PollOutcome::UnknownCode);
+            };
+            let status = device_status(&status);
+            if status == DeviceStatus::Redeemed {
+                return Ok(PollOutcome::AlreadyRedeemed);
+            }
+            if now_ms >= expires_at * 1000 {
+                return Ok(PollOutcome::Expired);
+            }
+            if let Some(last) = last_polled_ms
+                && now_ms - last < interval_secs * 1000
+            {
+                // RFC 8628 §3.5: a client that polls too fast must add 5 seconds to its interval.
+                let interval_secs = interval_secs + 5;
+                tx.execute(
+                    "UPDATE device_authorizations SET interval_secs = ?2, last_polled_ms = ?3 WHERE id = ?1",
+                    params![id, interval_secs, now_ms],
+                )?;
+                return Ok(PollOutcome::SlowDown { interval_secs });
+            }
+            tx.execute("UPDATE device_authorizations SET last_polled_ms = ?2 WHERE id = ?1", params![id, now_ms])?;
+            Ok(match (status, user_id) {
+                (DeviceStatus::Approved, Some(user_id)) => {
+                    tx.execute("UPDATE device_authorizations SET status = 'redeemed' WHERE id = ?1", [&id])?;
+                    insert_session_row(tx, &user_id, session)?;
+                    PollOutcome::Issued
+                }
+                (DeviceStatus::Denied, _) => PollOutcome::Denied,
+                _ => PollOutcome::Pending,
+            })
+        })
+    }
+
+    fn projects_of(&self, org_id: &str) -> Result<Vec<ProjectRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn
+            .prepare_cached("SELECT id, name, created_at FROM projects WHERE org_id = ?1 ORDER BY created_at, id")?;
+        let rows = stmt.query_map([org_id], |r| Ok(ProjectRecord { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    fn create_project(&self, org_id: &str, name: &str, created_by: &str, now: Timestamp) -> Result<ProjectRecord> {
+        let project = ProjectRecord { id: public_id("prj_"), name: name.to_owned(), created_at: now };
+        self.conn()?.execute(
+            "INSERT INTO projects (id, org_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![project.id, org_id, project.name, created_by, now],
+        )?;
+        Ok(project)
+    }
+}

@@ -1,0 +1,188 @@
+//! Minting, checking and hashing the platform's secrets.
+//!
+//! API keys and session tokens share one shape, after GitHub's token scheme: a prefix that says
+//! what the token is, 32 random base62 characters, then 6 base62 characters of the CRC32 of the
+//! random part. The checksum lets the platform refuse garbage before touching the database, and
+//! lets secret scanners recognise our tokens with few false positives.
+//!
+//! Only SHA-256 digests of secrets are ever stored.
+
+use sha2::{Digest, Sha256};
+
+const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const RANDOM_CHARS: usize = 32;
+const CHECKSUM_CHARS: usize = 6;
+
+/// Live API keys, minted by a production platform.
+pub const LIVE_KEY_PREFIX: &str = "key_live_";
+/// Test API keys, minted only by `keystroke-platform dev`, refused everywhere else.
+pub const TEST_KEY_PREFIX: &str = "key_test_";
+/// User session tokens (what `keystroke auth login` stores).
+pub const SESSION_PREFIX: &str = "kss_";
+
+/// A freshly minted secret. Its `Debug` is redacted so it cannot end up in a log by accident.
+pub struct MintedSecret {
+    pub plaintext: String,
+    pub hash: SecretHash,
+}
+
+impl std::fmt::Debug for MintedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("MintedSecret([redacted])")
+    }
+}
+
+/// SHA-256 of a whole secret: what the database indexes and looks up.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SecretHash(pub [u8; 32]);
+
+impl std::fmt::Debug for SecretHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretHash(..)")
+    }
+}
+
+pub fn hash_secret(secret: &str) -> SecretHash {
+    SecretHash(Sha256::digest(secret.as_bytes()).into())
+}
+
+/// Fills `buf` from the operating system's CSPRNG.
+pub fn random_bytes(buf: &mut [u8]) {
+    getrandom::fill(buf).expect("the operating system's random number generator failed");
+}
+
+/// `len` uniformly random base62 characters (rejection sampling, so no modulo bias).
+pub fn random_base62(len: usize) -> String {
+    let mut out = String::with_capacity(len);
+    let mut pool = [0u8; 64];
+    while out.len() < len {
+        random_bytes(&mut pool);
+        for &byte in &pool {
+            // 248 = 4 * 62: bytes above it would favour the first characters.
+            if byte < 248 && out.len() < len {
+                out.push(BASE62[(byte % 62) as usize] as char);
+            }
+        }
+    }
+    out
+}
+
+fn checksum(random_part: &str) -> String {
+    let mut value = crc32fast::hash(random_part.as_bytes()) as u64;
+    let mut digits = [b'0'; CHECKSUM_CHARS];
+    for digit in digits.iter_mut().rev() {
+        *digit = BASE62[(value % 62) as usize];
+        value /= 62;
+    }
+    String::from_utf8(digits.to_vec()).expect("base62 is ASCII")
+}
+
+/// Mints `prefix` + 32 random + 6 checksum characters.
+pub fn mint(prefix: &str) -> MintedSecret {
+    let random_part = random_base62(RANDOM_CHARS);
+    let plaintext = format!("{prefix}{random_part}{}", checksum(&random_part));
+    let hash = hash_secret(&plaintext);
+    MintedSecret { plaintext, hash }
+}
+
+/// The random part of a well-formed token with this prefix and a valid checksum, or `None`.
+/// Costs no I/O: this is the first gate every presented credential goes through.
+pub fn well_formed<'a>(token: &'a str, prefix: &str) -> Option<&'a str> {
+    let body = token.strip_prefix(prefix)?;
+    if body.len() != RANDOM_CHARS + CHECKSUM_CHARS || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    let (random_part, sum) = body.split_at(RANDOM_CHARS);
+    (checksum(random_part) == sum).then_some(random_part)
+}
+
+/// The non-secret preview stored at creation: prefix, first 4 and last 4 of the random part.
+pub fn preview(secret: &str, prefix: &str) -> String {
+    let random_part = &secret[prefix.len()..prefix.len() + RANDOM_CHARS];
+    format!("{prefix}{}…{}", &random_part[..4], &random_part[RANDOM_CHARS - 4..])
+}
+
+/// A public identifier such as `ak_…`: random, but never shaped like a secret.
+pub fn public_id(prefix: &str) -> String {
+    format!("{prefix}{}", random_base62(20))
+}
+
+/// RFC 8628 user codes: consonants only, so no word can be spelled and nothing looks alike.
+const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+
+/// An 8-character user code, shown as `XXXX-XXXX`.
+pub fn user_code() -> String {
+    let mut out = String::with_capacity(9);
+    let mut pool = [0u8; 32];
+    while out.len() < 9 {
+        random_bytes(&mut pool);
+        for &byte in &pool {
+            // 240 = 12 * 20: avoid modulo bias.
+            if byte < 240 && out.len() < 9 {
+                if out.len() == 4 {
+                    out.push('-');
+                }
+                out.push(USER_CODE_ALPHABET[(byte % 20) as usize] as char);
+            }
+        }
+    }
+    out
+}
+
+/// Normalises what a person typed (any case, with or without the dash or spaces) to `XXXX-XXXX`.
+pub fn normalize_user_code(input: &str) -> Option<String> {
+    let letters: String = input
+        .chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if letters.len() != 8 || !letters.bytes().all(|b| USER_CODE_ALPHABET.contains(&b)) {
+        return None;
+    }
+    Some(format!("{}-{}", &letters[..4], &letters[4..]))
+}
+
+/// Constant-time equality for short secrets such as CSRF tokens.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minted_keys_have_the_documented_shape() {
+        let key = mint(LIVE_KEY_PREFIX);
+        assert_eq!(key.plaintext.len(), LIVE_KEY_PREFIX.len() + 38);
+        assert!(well_formed(&key.plaintext, LIVE_KEY_PREFIX).is_some());
+        assert!(well_formed(&key.plaintext, TEST_KEY_PREFIX).is_none());
+        assert_eq!(key.hash, hash_secret(&key.plaintext));
+    }
+
+    #[test]
+    fn a_changed_character_fails_the_checksum() {
+        let key = mint(LIVE_KEY_PREFIX).plaintext;
+        let mut tampered = key.clone().into_bytes();
+        let i = LIVE_KEY_PREFIX.len() + 3;
+        tampered[i] = if tampered[i] == b'a' { b'b' } else { b'a' };
+        assert!(well_formed(std::str::from_utf8(&tampered).unwrap(), LIVE_KEY_PREFIX).is_none());
+        assert!(well_formed(&key[..key.len() - 1], LIVE_KEY_PREFIX).is_none());
+    }
+
+    #[test]
+    fn preview_shows_prefix_and_four_characters_each_side() {
+        let secret = format!("{LIVE_KEY_PREFIX}ABCDxxxxxxxxxxxxxxxxxxxxxxxxWXYZ{}", checksum("ABCDxxxxxxxxxxxxxxxxxxxxxxxxWXYZ"));
+        assert_eq!(preview(&secret, LIVE_KEY_PREFIX), "key_live_ABCD…WXYZ");
+    }
+
+    #[test]
+    fn user_codes_are_typed_loosely() {
+        let code = user_code();
+        assert_eq!(code.len(), 9);
+        assert_eq!(normalize_user_code(&code.to_lowercase().replace('-', "")), Some(code.clone()));
+        assert_eq!(normalize_user_code("bcdf ghjk"), Some("BCDF-GHJK".into()));
+        assert_eq!(normalize_user_code("ABCD-EFGH"), None, "vowels are not in the alphabet");
+        assert_eq!(normalize_user_code("BCDF-GHJ"), None);
+    }
+}
