@@ -1,1 +1,72 @@
-fn main() {}
+//! `keystroke`: create, list and revoke org-scoped API keys on the Keystroke platform.
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+mod cli;
+mod client;
+mod commands;
+mod config;
+mod context;
+mod credentials;
+mod env;
+mod error;
+mod printer;
+mod secret;
+mod table;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::cli::Cli;
+use crate::context::Context;
+use crate::error::CliError;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let context = Context::new(cli.global.clone());
+    let result = run(&context, cli.command);
+    exit_code(&context, result)
+}
+
+fn run(context: &Context, command: cli::Command) -> anyhow::Result<()> {
+    // One request at a time: a current-thread runtime is all a CLI needs.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(commands::run(context, command))
+}
+
+/// The one place where an outcome becomes an exit code and, for failures, an `error:` line.
+fn exit_code(context: &Context, result: anyhow::Result<()>) -> ExitCode {
+    let Err(err) = result else {
+        return ExitCode::SUCCESS;
+    };
+    if is_broken_pipe(&err) {
+        // The reader went away (`keystroke api-key list | head -1`): nothing left to say.
+        return ExitCode::SUCCESS;
+    }
+    let (exit, code, hint) = match err.downcast_ref::<CliError>() {
+        Some(cli_error) => (
+            cli_error.exit,
+            cli_error.exit.json_code(),
+            cli_error.hint.clone(),
+        ),
+        None => (
+            error::ExitCode::Failure,
+            error::ExitCode::Failure.json_code(),
+            None,
+        ),
+    };
+    context
+        .printer
+        .error(code, &format!("{err:#}"), hint.as_deref());
+    ExitCode::from(exit as u8)
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

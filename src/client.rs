@@ -1,0 +1,269 @@
+//! The one client of the platform API, and the one place where HTTP failures become messages
+//! and exit codes.
+
+use std::time::{Duration, Instant};
+
+use keystroke_api::{
+    ApiKey, CLI_CLIENT_ID, CreateApiKey, CreatedApiKey, DEVICE_CODE_GRANT_TYPE,
+    DeviceAuthorization, ErrorBody, Me, OAuthError, Page, PageQuery, TokenResponse, routes,
+};
+use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
+use serde::de::DeserializeOwned;
+
+use crate::error::{CliError, ExitCode, SIGN_IN_HINT};
+use crate::printer::Printer;
+use crate::secret::Secret;
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+
+pub struct ApiClient {
+    base: Url,
+    http: reqwest::Client,
+    token: Option<Secret<String>>,
+    printer: Printer,
+}
+
+/// One answer of the RFC 8628 token endpoint while the user has not finished in the browser.
+pub enum DevicePoll {
+    Approved(Secret<String>),
+    Pending,
+    SlowDown(Option<u64>),
+    Expired,
+    Denied,
+}
+
+impl ApiClient {
+    pub fn new(base: Url, token: Option<Secret<String>>, printer: Printer) -> anyhow::Result<Self> {
+        // reqwest is built without a bundled crypto provider so that the tree stays free of
+        // OpenSSL and aws-lc; ring is installed once per process here.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent(concat!("keystroke/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .timeout(REQUEST_TIMEOUT)
+            .build()?;
+        Ok(Self {
+            base,
+            http,
+            token,
+            printer,
+        })
+    }
+
+    pub async fn me(&self) -> anyhow::Result<Me> {
+        self.json(self.request(Method::GET, routes::ME)?).await
+    }
+
+    /// Revokes the session making the request.
+    pub async fn logout(&self) -> anyhow::Result<()> {
+        self.send(self.request(Method::POST, routes::LOGOUT)?)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn list_api_keys(
+        &self,
+        org: &str,
+        query: &PageQuery,
+    ) -> anyhow::Result<Page<ApiKey>> {
+        let request = self
+            .request(Method::GET, &routes::api_keys(org))?
+            .query(query);
+        self.json(request).await
+    }
+
+    pub async fn create_api_key(
+        &self,
+        org: &str,
+        body: &CreateApiKey,
+    ) -> anyhow::Result<CreatedApiKey> {
+        let request = self
+            .request(Method::POST, &routes::api_keys(org))?
+            .json(body);
+        self.json(request).await
+    }
+
+    pub async fn revoke_api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
+        let request = self.request(Method::DELETE, &routes::api_key(org, id))?;
+        self.json(request).await
+    }
+
+    pub async fn start_device_authorization(&self) -> anyhow::Result<DeviceAuthorization> {
+        let request = self
+            .request(Method::POST, routes::DEVICE_CODE)?
+            .form(&[("client_id", CLI_CLIENT_ID)]);
+        self.json(request).await
+    }
+
+    pub async fn poll_device_token(
+        &self,
+        device_code: &Secret<String>,
+    ) -> anyhow::Result<DevicePoll> {
+        let request = self.request(Method::POST, routes::TOKEN)?.form(&[
+            ("grant_type", DEVICE_CODE_GRANT_TYPE),
+            ("device_code", device_code.expose()),
+            ("client_id", CLI_CLIENT_ID),
+        ]);
+        let response = self.execute(request).await?;
+        if response.status().is_success() {
+            let token: TokenResponse = response.json().await?;
+            return Ok(DevicePoll::Approved(Secret::new(token.access_token)));
+        }
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        let Ok(oauth) = serde_json::from_str::<OAuthError>(&text) else {
+            return Err(self.status_error(status, &text).into());
+        };
+        Ok(match oauth.error.as_str() {
+            "authorization_pending" => DevicePoll::Pending,
+            "slow_down" => DevicePoll::SlowDown(oauth.interval),
+            "expired_token" => DevicePoll::Expired,
+            "access_denied" => DevicePoll::Denied,
+            _ => {
+                let detail = oauth.error_description.unwrap_or(oauth.error);
+                return Err(CliError::failure(format!("sign-in failed: {detail}"))
+                    .with_hint("run `keystroke auth login` again")
+                    .into());
+            }
+        })
+    }
+
+    fn request(&self, method: Method, path: &str) -> anyhow::Result<RequestBuilder> {
+        // Relative joins keep a platform served under a path prefix working.
+        let url = self.base.join(path.trim_start_matches('/'))?;
+        let mut request = self.http.request(method, url);
+        if let Some(token) = &self.token {
+            request = request.bearer_auth(token.expose());
+        }
+        Ok(request)
+    }
+
+    async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> anyhow::Result<T> {
+        let response = self.send(request).await?;
+        let url = response.url().clone();
+        response.json().await.map_err(|err| {
+            CliError::failure(format!(
+                "the platform sent an answer keystroke does not understand from {url}: {err}"
+            ))
+            .into()
+        })
+    }
+
+    /// Sends and turns every non-success status into a [`CliError`].
+    async fn send(&self, request: RequestBuilder) -> anyhow::Result<Response> {
+        let response = self.execute(request).await?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let text = response.text().await.unwrap_or_default();
+        Err(self.status_error(status, &text).into())
+    }
+
+    async fn execute(&self, request: RequestBuilder) -> anyhow::Result<Response> {
+        let request = request.build()?;
+        let description = format!("{} {}", request.method(), request.url());
+        let started = Instant::now();
+        let result = self.http.execute(request).await;
+        match result {
+            Ok(response) => {
+                self.printer.debug(&format!(
+                    "{description} -> {} ({} ms)",
+                    response.status(),
+                    started.elapsed().as_millis()
+                ));
+                Ok(response)
+            }
+            Err(err) => {
+                self.printer.debug(&format!("{description} -> {err}"));
+                Err(self.transport_error(&err).into())
+            }
+        }
+    }
+
+    fn transport_error(&self, err: &reqwest::Error) -> CliError {
+        let why = if err.is_timeout() {
+            "it did not answer in time".to_string()
+        } else if err.is_connect() {
+            "could not connect".to_string()
+        } else {
+            root_cause(err)
+        };
+        CliError::new(
+            ExitCode::Unreachable,
+            format!("the platform at {} is unreachable: {why}", self.base_display()),
+        )
+        .with_hint("check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it")
+    }
+
+    fn status_error(&self, status: StatusCode, body: &str) -> CliError {
+        let platform_message = serde_json::from_str::<ErrorBody>(body)
+            .map(|body| body.error.message)
+            .unwrap_or_else(|_| {
+                status
+                    .canonical_reason()
+                    .unwrap_or("unexpected answer")
+                    .to_lowercase()
+            });
+        error_for_status(status, &platform_message, &self.base_display())
+    }
+
+    fn base_display(&self) -> String {
+        self.base.as_str().trim_end_matches('/').to_string()
+    }
+}
+
+/// The exit code and hint of a failed request, with the platform's own message.
+fn error_for_status(status: StatusCode, message: &str, url: &str) -> CliError {
+    match status {
+        StatusCode::UNAUTHORIZED => CliError::new(
+            ExitCode::NotSignedIn,
+            format!("not signed in to {url}: {message}"),
+        )
+        .with_hint(SIGN_IN_HINT),
+        StatusCode::FORBIDDEN => {
+            CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
+                .with_hint("ask an owner or admin of the org for access")
+        }
+        StatusCode::NOT_FOUND => CliError::new(ExitCode::NotFound, format!("not found: {message}")),
+        status if status.is_client_error() => {
+            CliError::failure(format!("the platform refused the request: {message}"))
+        }
+        status => CliError::failure(format!("the platform failed ({status}): {message}")),
+    }
+}
+
+fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_map_to_the_documented_exit_codes() {
+        let url = "http://127.0.0.1:1";
+        let cases = [
+            (StatusCode::UNAUTHORIZED, ExitCode::NotSignedIn),
+            (StatusCode::FORBIDDEN, ExitCode::Forbidden),
+            (StatusCode::NOT_FOUND, ExitCode::NotFound),
+            (StatusCode::UNPROCESSABLE_ENTITY, ExitCode::Failure),
+            (StatusCode::INTERNAL_SERVER_ERROR, ExitCode::Failure),
+        ];
+        for (status, exit) in cases {
+            assert_eq!(error_for_status(status, "why", url).exit, exit, "{status}");
+        }
+        let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url);
+        assert_eq!(
+            unauthorized.message,
+            "not signed in to http://127.0.0.1:1: session expired"
+        );
+        assert_eq!(unauthorized.hint.as_deref(), Some(SIGN_IN_HINT));
+    }
+}

@@ -1,0 +1,120 @@
+use std::time::Duration;
+
+use clap::Args;
+use keystroke_api::{CreateApiKey, CreatedApiKey, MAX_NAME_CHARS};
+
+use crate::context::Context;
+use crate::printer::Style;
+use crate::table;
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// A label that says what uses the key, e.g. "Production automation"
+    #[arg(long, value_parser = parse_name)]
+    pub name: String,
+
+    /// Lifetime of the key, e.g. `30d`, `12h`, `1y`; without it the key does not expire
+    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
+    pub expires_in: Option<Duration>,
+}
+
+pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
+    let signed_in = context.signed_in()?;
+    let org = context.org(&signed_in).await?;
+    let request = CreateApiKey {
+        name: args.name.clone(),
+        expires_in_seconds: args.expires_in.map(|lifetime| lifetime.as_secs()),
+    };
+    let created = signed_in.client.create_api_key(&org, &request).await?;
+    reveal(context, &created)
+}
+
+/// The secret, once: the object with `--json`, a block with a warning on a terminal, the bare
+/// secret on one line in a pipe (so `$(keystroke api-key create …)` captures just the key).
+fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
+    let printer = &context.printer;
+    let key = &created.key;
+    if printer.json() {
+        return printer.json_data(created);
+    }
+    if !printer.stdout_is_terminal() {
+        printer.data(&created.secret)?;
+        printer.notice(&format!(
+            "Created API key {} ({}) in {}; its secret, on stdout, is shown only once",
+            key.id, key.name, key.org
+        ));
+        return Ok(());
+    }
+    let mut block = vec![
+        format!("Created API key {} ({}) in {}.", key.id, key.name, key.org),
+        String::new(),
+        format!("    {}", printer.stdout_style(Style::Bold, &created.secret)),
+        String::new(),
+        printer.stdout_style(
+            Style::Yellow,
+            "This secret is shown only once: copy it now and store it somewhere safe.",
+        ),
+        format!(
+            "From now on Keystroke shows only its preview, {}.",
+            key.preview
+        ),
+    ];
+    if let Some(expires_at) = key.expires_at {
+        block.push(format!("It expires {}.", table::time(expires_at)));
+    }
+    printer.data(&block.join("\n"))?;
+    Ok(())
+}
+
+fn parse_name(value: &str) -> Result<String, String> {
+    let name = value.trim();
+    if name.is_empty() {
+        return Err("the name is empty; say what will use the key".into());
+    }
+    let chars = name.chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Err(format!(
+            "the name has {chars} characters; at most {MAX_NAME_CHARS} are allowed"
+        ));
+    }
+    Ok(name.to_string())
+}
+
+fn parse_lifetime(value: &str) -> Result<Duration, String> {
+    let lifetime = humantime::parse_duration(value)
+        .map_err(|err| format!("{err}; write a duration like `30d`, `12h` or `90min`"))?;
+    if lifetime.as_secs() == 0 {
+        return Err("the lifetime must be at least one second".into());
+    }
+    Ok(lifetime)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_bounded() {
+        assert_eq!(
+            parse_name("  Production automation ").unwrap(),
+            "Production automation"
+        );
+        assert!(parse_name("   ").is_err());
+        assert!(parse_name(&"x".repeat(MAX_NAME_CHARS)).is_ok());
+        assert!(parse_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
+    }
+
+    #[test]
+    fn lifetimes_read_like_people_write_them() {
+        assert_eq!(
+            parse_lifetime("30d").unwrap(),
+            Duration::from_secs(30 * 86_400)
+        );
+        assert_eq!(
+            parse_lifetime("12h").unwrap(),
+            Duration::from_secs(12 * 3_600)
+        );
+        assert!(parse_lifetime("0s").is_err());
+        assert!(parse_lifetime("soon").is_err());
+    }
+}

@@ -1,0 +1,141 @@
+use clap::Args;
+use keystroke_api::{ApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery};
+
+use crate::context::Context;
+use crate::table;
+
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Fetch every page instead of only the first
+    #[arg(long)]
+    pub all: bool,
+
+    /// Keys per page
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = DEFAULT_PAGE_LIMIT,
+        value_parser = clap::value_parser!(u32).range(1..=MAX_PAGE_LIMIT as i64)
+    )]
+    pub limit: u32,
+}
+
+pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
+    let printer = &context.printer;
+    let signed_in = context.signed_in()?;
+    let org = context.org(&signed_in).await?;
+
+    let mut keys = Vec::new();
+    let mut query = PageQuery {
+        limit: Some(args.limit),
+        cursor: None,
+    };
+    let more = loop {
+        let page = signed_in.client.list_api_keys(&org, &query).await?;
+        keys.extend(page.data);
+        match page.next_cursor {
+            Some(cursor) if args.all => query.cursor = Some(cursor),
+            next => break next.is_some(),
+        }
+    };
+
+    if printer.json() {
+        printer.json_data(&keys)?;
+    } else if keys.is_empty() {
+        printer.notice(&format!("No API keys in {org}"));
+    } else {
+        printer.data(&render(&keys, printer.stdout_is_terminal()))?;
+    }
+    if more {
+        printer.notice(&format!(
+            "Showing the first {} keys; run `keystroke api-key list --all` to see all of them",
+            keys.len()
+        ));
+    }
+    Ok(())
+}
+
+/// Created by is shown only when the platform sent it, that is when the caller's role may see it.
+fn render(keys: &[ApiKey], on_terminal: bool) -> String {
+    let with_creator = keys.iter().any(|key| key.created_by.is_some());
+    let mut header = vec!["ID", "Name", "Key preview", "Created at"];
+    if with_creator {
+        header.push("Created by");
+    }
+    header.extend(["Last used", "Expires"]);
+
+    let mut rows = table::new(&header, on_terminal);
+    for key in keys {
+        let mut row = vec![
+            key.id.clone(),
+            key.name.clone(),
+            key.preview.clone(),
+            table::time(key.created_at),
+        ];
+        if with_creator {
+            row.push(
+                key.created_by
+                    .as_ref()
+                    .map_or_else(String::new, |user| user.email.clone()),
+            );
+        }
+        row.push(key.last_used_at.map_or_else(|| "never".into(), table::time));
+        row.push(key.expires_at.map_or_else(|| "never".into(), table::time));
+        rows.add_row(row);
+    }
+    table::render(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use keystroke_api::User;
+    use time::macros::datetime;
+
+    fn key(created_by: Option<User>) -> ApiKey {
+        ApiKey {
+            id: "ak_1".into(),
+            name: "CI".into(),
+            preview: "key_live_AbCd…WxYz".into(),
+            org: "acme".into(),
+            created_at: datetime!(2026-11-26 14:00 UTC),
+            created_by,
+            last_used_at: None,
+            expires_at: Some(datetime!(2026-12-26 14:00 UTC)),
+        }
+    }
+
+    #[test]
+    fn builders_get_no_created_by_column() {
+        let text = render(&[key(None)], false);
+        let header = text.lines().next().unwrap();
+        assert_eq!(
+            header
+                .split("  ")
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>(),
+            [
+                "ID",
+                "Name",
+                "Key preview",
+                "Created at",
+                "Last used",
+                "Expires"
+            ]
+        );
+    }
+
+    #[test]
+    fn admins_see_who_created_each_key() {
+        let ada = User {
+            id: "u_1".into(),
+            email: "ada@acme.test".into(),
+            name: "Ada".into(),
+        };
+        let text = render(&[key(Some(ada))], false);
+        assert!(text.lines().next().unwrap().contains("Created by"));
+        assert!(text.contains("ada@acme.test"));
+        assert!(text.contains("never"));
+    }
+}

@@ -1,0 +1,285 @@
+use std::io::{BufRead, Read};
+use std::time::{Duration, Instant};
+
+use clap::Args;
+use dialoguer::Select;
+use keystroke_api::Me;
+use serde::Serialize;
+
+use crate::client::DevicePoll;
+use crate::context::{Context, PlatformUrl};
+use crate::credentials::{Credentials, StoreKind};
+use crate::env;
+use crate::error::{CliError, ExitCode};
+use crate::printer::{Printer, Style};
+use crate::secret::Secret;
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// Read a session token from stdin instead of signing in with the browser
+    #[arg(long)]
+    pub with_token: bool,
+
+    /// Print the sign-in URL and code without trying to open a browser
+    #[arg(long)]
+    pub no_browser: bool,
+
+    /// Keep the token in a 0600 file in the config directory instead of the OS credential store
+    #[arg(long)]
+    pub insecure_storage: bool,
+}
+
+#[derive(Serialize)]
+struct LoginOutput<'a> {
+    platform_url: &'a str,
+    user: &'a keystroke_api::User,
+    active_org: Option<&'a str>,
+    credential_store: StoreKind,
+}
+
+pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
+    let printer = &context.printer;
+    let mut config = context.load_config()?;
+    let platform = context.platform_url(&config)?;
+    let credentials = context.credentials()?;
+    // Pick the store first: a broken keyring should fail before the user approves anything.
+    let store = credentials.store_for_writing(args.insecure_storage)?;
+
+    let token = if args.with_token {
+        read_token_from_stdin(printer)?
+    } else {
+        sign_in_with_browser(context, &platform, args.no_browser).await?
+    };
+    let me = context
+        .client(&platform, Some(token.clone()))?
+        .me()
+        .await
+        .map_err(|err| explain_refused_token(err, &platform))?;
+    credentials.set(store, &platform.key, &token)?;
+
+    config.platform_url = Some(platform.key.clone());
+    let settings = config.platform_mut(&platform.key);
+    settings.credential_store = Some(store);
+    let active_org = choose_active_org(printer, &me, settings.active_org.as_deref())?;
+    settings.active_org = active_org.clone();
+    context.save_config(&config)?;
+
+    printer.notice(&format!(
+        "Signed in to {} as {} <{}>",
+        platform.key, me.user.name, me.user.email
+    ));
+    match &active_org {
+        Some(org) => printer.notice(&format!("Active org: {org}")),
+        None if me.memberships.len() > 1 => printer.notice(&format!(
+            "You belong to {} orgs: choose the active one with `keystroke org switch ORG`",
+            me.memberships.len()
+        )),
+        None => {}
+    }
+    if Credentials::env_token().is_some() {
+        printer.warn(&format!(
+            "`{}` is set and shadows the token just stored; unset it to use this sign-in",
+            env::TOKEN
+        ));
+    }
+    if printer.json() {
+        printer.json_data(&LoginOutput {
+            platform_url: &platform.key,
+            user: &me.user,
+            active_org: active_org.as_deref(),
+            credential_store: store,
+        })?;
+    }
+    Ok(())
+}
+
+/// The token comes from stdin only, never from argv, where other users and shell history see it.
+fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
+    let mut input = String::new();
+    if printer.stdin_is_terminal() {
+        printer.message("Paste a session token, then press Enter:");
+        std::io::stdin().lock().read_line(&mut input)?;
+    } else {
+        std::io::stdin().lock().read_to_string(&mut input)?;
+    }
+    let token = input.trim();
+    if token.is_empty() {
+        return Err(CliError::usage("`--with-token` found no token on stdin")
+            .with_hint("pipe it in: `keystroke auth login --with-token < token.txt`")
+            .into());
+    }
+    Ok(Secret::new(token.to_string()))
+}
+
+fn explain_refused_token(err: anyhow::Error, platform: &PlatformUrl) -> anyhow::Error {
+    match err.downcast_ref::<CliError>() {
+        Some(cli_error) if cli_error.exit == ExitCode::NotSignedIn => CliError::new(
+            ExitCode::NotSignedIn,
+            format!("{} did not accept the session token", platform.key),
+        )
+        .with_hint("the token may have expired or been revoked; run `keystroke auth login` to sign in with the browser")
+        .into(),
+        _ => err,
+    }
+}
+
+/// RFC 8628: show the code, let the user approve in a browser, poll until they did.
+async fn sign_in_with_browser(
+    context: &Context,
+    platform: &PlatformUrl,
+    no_browser: bool,
+) -> anyhow::Result<Secret<String>> {
+    let printer = &context.printer;
+    let client = context.client(platform, None)?;
+    let authorization = client.start_device_authorization().await?;
+    let device_code = Secret::new(authorization.device_code);
+
+    // The code and URL come first, so a failing browser never hides them.
+    printer.message(&format!(
+        "First copy your one-time code: {}",
+        printer.stderr_style(Style::Bold, &authorization.user_code)
+    ));
+    printer.message(&format!(
+        "Then open {} in your browser and approve the sign-in.",
+        authorization.verification_uri
+    ));
+    // Without a person at a terminal (scripts, tests) a browser window would only get in the way.
+    if !no_browser && printer.can_prompt() {
+        open_browser(&authorization.verification_uri_complete);
+    }
+
+    let expires_in = Duration::from_secs(authorization.expires_in);
+    let deadline = Instant::now() + expires_in;
+    let mut interval = Duration::from_secs(authorization.interval.max(1));
+    let spinner = Spinner::new(printer, "Waiting for approval in the browser");
+    loop {
+        spinner.wait(interval).await;
+        if Instant::now() >= deadline {
+            spinner.clear();
+            return Err(expired(expires_in).into());
+        }
+        let poll = client.poll_device_token(&device_code).await;
+        match poll {
+            Ok(DevicePoll::Pending) => {}
+            Ok(DevicePoll::SlowDown(new_interval)) => {
+                // RFC 8628 §3.5: without a new interval, add five seconds.
+                interval = new_interval
+                    .map(Duration::from_secs)
+                    .unwrap_or(interval + Duration::from_secs(5));
+            }
+            Ok(DevicePoll::Approved(token)) => {
+                spinner.clear();
+                return Ok(token);
+            }
+            Ok(DevicePoll::Expired) => {
+                spinner.clear();
+                return Err(expired(expires_in).into());
+            }
+            Ok(DevicePoll::Denied) => {
+                spinner.clear();
+                return Err(CliError::failure("the sign-in was denied in the browser")
+                    .with_hint("run `keystroke auth login` again if that was a mistake")
+                    .into());
+            }
+            Err(err) => {
+                spinner.clear();
+                return Err(err);
+            }
+        }
+    }
+}
+
+fn expired(expires_in: Duration) -> CliError {
+    CliError::failure("the sign-in code expired before it was approved").with_hint(format!(
+        "run `keystroke auth login` again and approve within {} minutes",
+        expires_in.as_secs().div_ceil(60)
+    ))
+}
+
+/// Best effort: the URL is already on screen, so a missing opener is not an error.
+fn open_browser(url: &str) {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut command = std::process::Command::new("rundll32");
+        command.arg("url.dll,FileProtocolHandler");
+        command
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    let _ = command
+        .arg(url)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
+
+/// A spinner on a terminal; a single notice elsewhere.
+struct Spinner<'a> {
+    printer: &'a Printer,
+    message: &'static str,
+}
+
+impl<'a> Spinner<'a> {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    const TICK: Duration = Duration::from_millis(100);
+
+    fn new(printer: &'a Printer, message: &'static str) -> Self {
+        if !printer.animates() {
+            printer.notice(&format!("{message}..."));
+        }
+        Self { printer, message }
+    }
+
+    async fn wait(&self, duration: Duration) {
+        if !self.printer.animates() {
+            tokio::time::sleep(duration).await;
+            return;
+        }
+        let started = Instant::now();
+        let mut frame = 0;
+        while started.elapsed() < duration {
+            let symbol = Self::FRAMES[frame % Self::FRAMES.len()];
+            self.printer
+                .stderr_raw(&format!("\r{symbol} {}", self.message));
+            frame += 1;
+            tokio::time::sleep(Self::TICK.min(duration.saturating_sub(started.elapsed()))).await;
+        }
+    }
+
+    fn clear(&self) {
+        if self.printer.animates() {
+            self.printer.stderr_raw("\r\x1b[2K");
+        }
+    }
+}
+
+/// The user's only org; else the saved one if still valid; else, on a terminal, their pick.
+fn choose_active_org(
+    printer: &Printer,
+    me: &Me,
+    saved: Option<&str>,
+) -> anyhow::Result<Option<String>> {
+    let slugs: Vec<&str> = me.memberships.iter().map(|m| m.org.slug.as_str()).collect();
+    if let [only] = slugs.as_slice() {
+        return Ok(Some(only.to_string()));
+    }
+    if let Some(saved) = saved.filter(|saved| slugs.contains(saved)) {
+        return Ok(Some(saved.to_string()));
+    }
+    if slugs.is_empty() || !printer.can_prompt() {
+        return Ok(None);
+    }
+    let items: Vec<String> = me
+        .memberships
+        .iter()
+        .map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role))
+        .collect();
+    let picked = Select::new()
+        .with_prompt("Which org should commands act on?")
+        .items(&items)
+        .default(0)
+        .interact()?;
+    Ok(Some(slugs[picked].to_string()))
+}

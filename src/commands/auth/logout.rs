@@ -1,0 +1,56 @@
+use crate::context::{Context, not_signed_in};
+use crate::credentials::Credentials;
+use crate::env;
+use crate::error::{CliError, ExitCode};
+
+/// Revokes the stored session on the platform, then forgets it locally. The local token goes even
+/// when the platform cannot be reached, so "signed out of this machine" always holds; the error
+/// then says that the session itself is still valid.
+pub async fn run(context: &Context) -> anyhow::Result<()> {
+    let printer = &context.printer;
+    let mut config = context.load_config()?;
+    let platform = context.platform_url(&config)?;
+    let credentials = context.credentials()?;
+    let recorded = config
+        .platform(&platform.key)
+        .and_then(|settings| settings.credential_store);
+    let store = credentials.store_for_reading(recorded)?;
+    let Some(token) = credentials.get(store, &platform.key)? else {
+        return Err(not_signed_in(&platform).into());
+    };
+
+    let revoked = context.client(&platform, Some(token))?.logout().await;
+    credentials.delete(store, &platform.key)?;
+    config.platform_mut(&platform.key).credential_store = None;
+    context.save_config(&config)?;
+
+    if Credentials::env_token().is_some() {
+        printer.warn(&format!(
+            "`{}` is still set, so commands stay signed in with it; unset it to sign out",
+            env::TOKEN
+        ));
+    }
+    match revoked {
+        Ok(()) => {
+            printer.notice(&format!("Signed out of {}", platform.key));
+            Ok(())
+        }
+        Err(err) => match err.downcast_ref::<CliError>() {
+            // The session had already expired or been revoked: nothing is left to revoke.
+            Some(cli_error) if cli_error.exit == ExitCode::NotSignedIn => {
+                printer.notice(&format!("Signed out of {}", platform.key));
+                Ok(())
+            }
+            Some(cli_error) => Err(CliError::new(
+                cli_error.exit,
+                format!(
+                    "removed the token from this machine, but could not revoke the session: {}",
+                    cli_error.message
+                ),
+            )
+            .with_hint("the session stays valid on the platform until it expires")
+            .into()),
+            None => Err(err),
+        },
+    }
+}

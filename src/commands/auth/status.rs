@@ -1,0 +1,87 @@
+use keystroke_api::{Session, User};
+use serde::Serialize;
+
+use crate::context::Context;
+use crate::credentials::{StoreKind, TokenSource};
+use crate::env;
+use crate::table;
+
+#[derive(Serialize)]
+struct StatusOutput<'a> {
+    platform_url: &'a str,
+    user: &'a User,
+    token: TokenOutput,
+    active_org: Option<&'a str>,
+    session: &'a Session,
+}
+
+#[derive(Serialize)]
+struct TokenOutput {
+    /// `env` (`KEYSTROKE_TOKEN`) or `store`.
+    source: &'static str,
+    /// The store holding the token, or the one shadowed by `KEYSTROKE_TOKEN`.
+    store: Option<StoreKind>,
+    /// Where the token lives, in words.
+    location: String,
+    /// Whether `KEYSTROKE_TOKEN` hides a token stored by `keystroke auth login`.
+    shadows_stored_token: bool,
+}
+
+pub async fn run(context: &Context) -> anyhow::Result<()> {
+    let signed_in = context.signed_in()?;
+    let me = signed_in.client.me().await?;
+    let credentials = context.credentials()?;
+    let platform = &signed_in.platform.key;
+    let recorded = signed_in
+        .config
+        .platform(platform)
+        .and_then(|settings| settings.credential_store);
+
+    let token = match signed_in.source {
+        TokenSource::Env => TokenOutput {
+            source: "env",
+            store: recorded,
+            location: format!("the `{}` environment variable", env::TOKEN),
+            shadows_stored_token: recorded.is_some(),
+        },
+        TokenSource::Store(kind) => TokenOutput {
+            source: "store",
+            store: Some(kind),
+            location: credentials.location(kind),
+            shadows_stored_token: false,
+        },
+    };
+    let active_org = signed_in.config.active_org(platform);
+
+    if context.printer.json() {
+        return context.printer.json_data(&StatusOutput {
+            platform_url: platform,
+            user: &me.user,
+            token,
+            active_org,
+            session: &me.session,
+        });
+    }
+
+    let mut lines = vec![
+        format!("Platform:    {platform}"),
+        format!("Signed in:   {} <{}>", me.user.name, me.user.email),
+        format!("Token:       {}", token.location),
+    ];
+    if let (true, Some(kind)) = (token.shadows_stored_token, token.store) {
+        lines.push(format!(
+            "             (shadows the token stored in the {})",
+            credentials.location(kind)
+        ));
+    }
+    lines.push(format!(
+        "Active org:  {}",
+        active_org.unwrap_or("none (choose one with `keystroke org switch ORG`)")
+    ));
+    lines.push(format!(
+        "Session:     expires {}",
+        table::time(me.session.expires_at)
+    ));
+    context.printer.data(&lines.join("\n"))?;
+    Ok(())
+}

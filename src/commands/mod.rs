@@ -1,0 +1,19 @@
+//! One module per command group, one file per command: `keystroke api-key revoke` lives in
+//! `api_key/revoke.rs`.
+
+pub mod api_key;
+pub mod auth;
+pub mod completion;
+pub mod org;
+
+use crate::cli::Command;
+use crate::context::Context;
+
+pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Auth(command) => auth::run(context, command).await,
+        Command::Org(command) => org::run(context, command).await,
+        Command::ApiKey(command) => api_key::run(context, command).await,
+        Command::Completion(args) => completion::run(context, &args),
+    }
+}

@@ -1,0 +1,43 @@
+mod list;
+mod switch;
+
+use clap::Subcommand;
+use keystroke_api::Membership;
+use serde::Serialize;
+
+use crate::context::Context;
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// List the orgs you belong to; `*` marks the active one
+    List,
+    /// Make ORG the active org of later commands
+    Switch(switch::SwitchArgs),
+}
+
+pub async fn run(context: &Context, command: OrgCommand) -> anyhow::Result<()> {
+    match command {
+        OrgCommand::List => list::run(context).await,
+        OrgCommand::Switch(args) => switch::run(context, &args).await,
+    }
+}
+
+/// An org as `--json` shows it.
+#[derive(Debug, Serialize)]
+pub struct OrgOutput {
+    pub slug: String,
+    pub name: String,
+    pub role: keystroke_api::Role,
+    pub active: bool,
+}
+
+impl OrgOutput {
+    pub fn new(membership: &Membership, active: Option<&str>) -> Self {
+        Self {
+            slug: membership.org.slug.clone(),
+            name: membership.org.name.clone(),
+            role: membership.role,
+            active: active == Some(membership.org.slug.as_str()),
+        }
+    }
+}

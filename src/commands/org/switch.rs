@@ -1,0 +1,71 @@
+use clap::Args;
+use dialoguer::Select;
+use keystroke_api::Membership;
+
+use super::OrgOutput;
+use crate::context::Context;
+use crate::error::{CliError, ExitCode};
+
+#[derive(Debug, Args)]
+pub struct SwitchArgs {
+    /// The org's slug (see `keystroke org list`); asked for on a terminal when omitted
+    pub org: Option<String>,
+}
+
+pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
+    let printer = &context.printer;
+    let mut signed_in = context.signed_in()?;
+    let me = signed_in.client.me().await?;
+    let membership = match &args.org {
+        Some(slug) => find(&me.memberships, slug)?,
+        None => pick(context, &me.memberships)?,
+    };
+
+    let platform = signed_in.platform.key.clone();
+    signed_in.config.platform_mut(&platform).active_org = Some(membership.org.slug.clone());
+    context.save_config(&signed_in.config)?;
+
+    if printer.json() {
+        return printer.json_data(&OrgOutput::new(membership, Some(&membership.org.slug)));
+    }
+    printer.notice(&format!(
+        "Switched to {} ({})",
+        membership.org.slug, membership.org.name
+    ));
+    Ok(())
+}
+
+fn find<'a>(memberships: &'a [Membership], slug: &str) -> anyhow::Result<&'a Membership> {
+    memberships
+        .iter()
+        .find(|membership| membership.org.slug == slug)
+        .ok_or_else(|| {
+            CliError::new(
+                ExitCode::NotFound,
+                format!("you are not a member of an org `{slug}`"),
+            )
+            .with_hint("see your orgs with `keystroke org list`")
+            .into()
+        })
+}
+
+fn pick<'a>(context: &Context, memberships: &'a [Membership]) -> anyhow::Result<&'a Membership> {
+    if !context.printer.can_prompt() {
+        return Err(CliError::usage("name the org to switch to")
+            .with_hint("run `keystroke org switch ORG`; `keystroke org list` shows your orgs")
+            .into());
+    }
+    if memberships.is_empty() {
+        return Err(CliError::failure("you are not a member of any org").into());
+    }
+    let items: Vec<String> = memberships
+        .iter()
+        .map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role))
+        .collect();
+    let picked = Select::new()
+        .with_prompt("Switch to which org?")
+        .items(&items)
+        .default(0)
+        .interact()?;
+    Ok(&memberships[picked])
+}

@@ -1,0 +1,199 @@
+//! What commands share: parsed global flags, the printer, and lazily the config, the credential
+//! stores and the API client, so that `--help`, `--version` and `completion` stay cheap.
+
+use std::path::PathBuf;
+
+use reqwest::Url;
+
+use crate::cli::GlobalArgs;
+use crate::client::ApiClient;
+use crate::config::{self, Config};
+use crate::credentials::{Credentials, TokenSource};
+use crate::env;
+use crate::error::{CliError, ExitCode, SIGN_IN_HINT};
+use crate::printer::Printer;
+use crate::secret::Secret;
+
+/// Used when neither `--platform-url`, `KEYSTROKE_PLATFORM_URL` nor a previous sign-in names a
+/// platform: where `keystroke-platform dev` listens by default.
+pub const DEFAULT_PLATFORM_URL: &str = "http://127.0.0.1:8080";
+
+pub struct Context {
+    pub global: GlobalArgs,
+    pub printer: Printer,
+}
+
+/// A platform URL in one canonical spelling (no trailing slash), which keys the config and the
+/// credential store entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlatformUrl {
+    pub url: Url,
+    pub key: String,
+}
+
+/// What a command that needs a signed-in user works with.
+pub struct SignedIn {
+    pub platform: PlatformUrl,
+    pub config: Config,
+    pub source: TokenSource,
+    pub client: ApiClient,
+}
+
+impl Context {
+    pub fn new(global: GlobalArgs) -> Self {
+        let printer = Printer::new(&global);
+        Self { global, printer }
+    }
+
+    pub fn config_dir(&self) -> anyhow::Result<PathBuf> {
+        config::config_dir()
+    }
+
+    pub fn load_config(&self) -> anyhow::Result<Config> {
+        config::load(&self.config_dir()?)
+    }
+
+    pub fn save_config(&self, config: &Config) -> anyhow::Result<()> {
+        config::save(&self.config_dir()?, config)
+    }
+
+    pub fn credentials(&self) -> anyhow::Result<Credentials> {
+        Credentials::from_env(self.config_dir()?)
+    }
+
+    /// `--platform-url` / `KEYSTROKE_PLATFORM_URL`, else the platform last signed in to, else
+    /// [`DEFAULT_PLATFORM_URL`].
+    pub fn platform_url(&self, config: &Config) -> anyhow::Result<PlatformUrl> {
+        let raw = self
+            .global
+            .platform_url
+            .as_deref()
+            .or(config.platform_url.as_deref())
+            .unwrap_or(DEFAULT_PLATFORM_URL);
+        parse_platform_url(raw)
+    }
+
+    pub fn client(
+        &self,
+        platform: &PlatformUrl,
+        token: Option<Secret<String>>,
+    ) -> anyhow::Result<ApiClient> {
+        ApiClient::new(platform.url.clone(), token, self.printer.clone())
+    }
+
+    /// The platform and its token: `KEYSTROKE_TOKEN` first, then the credential store; exit 3
+    /// when there is none. Touches no network.
+    pub fn token(&self) -> anyhow::Result<(Config, PlatformUrl, TokenSource, Secret<String>)> {
+        let config = self.load_config()?;
+        let platform = self.platform_url(&config)?;
+        if let Some(token) = Credentials::env_token() {
+            return Ok((config, platform, TokenSource::Env, token));
+        }
+        let credentials = self.credentials()?;
+        let recorded = config
+            .platform(&platform.key)
+            .and_then(|settings| settings.credential_store);
+        let kind = credentials.store_for_reading(recorded)?;
+        let token = credentials
+            .get(kind, &platform.key)?
+            .ok_or_else(|| not_signed_in(&platform))?;
+        Ok((config, platform, TokenSource::Store(kind), token))
+    }
+
+    /// [`Context::token`] and a client that sends it.
+    pub fn signed_in(&self) -> anyhow::Result<SignedIn> {
+        let (config, platform, source, token) = self.token()?;
+        let client = self.client(&platform, Some(token))?;
+        Ok(SignedIn {
+            platform,
+            config,
+            source,
+            client,
+        })
+    }
+
+    /// The org of a command: `--org` / `KEYSTROKE_ORG`, the saved active org, else the user's
+    /// only org.
+    pub async fn org(&self, signed_in: &SignedIn) -> anyhow::Result<String> {
+        if let Some(org) = &self.global.org {
+            return Ok(org.clone());
+        }
+        if let Some(org) = signed_in.config.active_org(&signed_in.platform.key) {
+            return Ok(org.to_string());
+        }
+        let me = signed_in.client.me().await?;
+        match me.memberships.as_slice() {
+            [only] => Ok(only.org.slug.clone()),
+            [] => Err(CliError::failure(format!(
+                "{} is not a member of any org on {}",
+                me.user.email, signed_in.platform.key
+            ))
+            .with_hint("ask an org owner or admin to add you")
+            .into()),
+            _ => Err(CliError::usage("no active org: you belong to several orgs")
+                .with_hint(format!(
+                    "choose one with `keystroke org switch ORG`, or pass `--org ORG` (or set `{}`)",
+                    env::ORG
+                ))
+                .into()),
+        }
+    }
+}
+
+pub fn not_signed_in(platform: &PlatformUrl) -> CliError {
+    CliError::new(
+        ExitCode::NotSignedIn,
+        format!("not signed in to {}", platform.key),
+    )
+    .with_hint(SIGN_IN_HINT)
+}
+
+fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
+    let invalid = |why: &str| {
+        CliError::usage(format!("`{raw}` is not a platform URL: {why}"))
+            .with_hint("pass `--platform-url` like `https://keystroke.example.com`")
+    };
+    let mut url = Url::parse(raw.trim()).map_err(|err| invalid(&err.to_string()))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        return Err(invalid("expected an http:// or https:// URL").into());
+    }
+    url.set_query(None);
+    url.set_fragment(None);
+    let key = url.as_str().trim_end_matches('/').to_string();
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(PlatformUrl { url, key })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn platform_urls_have_one_spelling() {
+        let plain = parse_platform_url("http://127.0.0.1:8080").unwrap();
+        let slashed = parse_platform_url("http://127.0.0.1:8080/").unwrap();
+        assert_eq!(plain, slashed);
+        assert_eq!(plain.key, "http://127.0.0.1:8080");
+        assert_eq!(plain.url.as_str(), "http://127.0.0.1:8080/");
+
+        let prefixed = parse_platform_url("https://example.com/keystroke").unwrap();
+        assert_eq!(prefixed.key, "https://example.com/keystroke");
+        assert_eq!(
+            prefixed.url.join("api/me").unwrap().as_str(),
+            "https://example.com/keystroke/api/me"
+        );
+    }
+
+    #[test]
+    fn other_schemes_are_usage_errors() {
+        let err = parse_platform_url("ftp://example.com").unwrap_err();
+        assert_eq!(
+            err.downcast_ref::<CliError>().unwrap().exit,
+            ExitCode::Usage
+        );
+        assert!(parse_platform_url("not a url").is_err());
+    }
+}

@@ -1,0 +1,73 @@
+//! The opt-in file store: one `0600` JSON file mapping platform URL to token.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use serde::{Deserialize, Serialize};
+
+use crate::config::write_private_file;
+use crate::secret::Secret;
+
+const FILE_NAME: &str = "credentials.json";
+
+#[derive(Default, Serialize, Deserialize)]
+struct TokenFile {
+    #[serde(default)]
+    tokens: BTreeMap<String, String>,
+}
+
+pub fn path(dir: &Path) -> PathBuf {
+    dir.join(FILE_NAME)
+}
+
+fn load(dir: &Path) -> anyhow::Result<TokenFile> {
+    let path = path(dir);
+    match fs::read_to_string(&path) {
+        Ok(text) => serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", path.display())),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
+        Err(err) => Err(err).with_context(|| format!("could not read {}", path.display())),
+    }
+}
+
+fn save(dir: &Path, file: &TokenFile) -> anyhow::Result<()> {
+    let text = serde_json::to_string_pretty(file)?;
+    write_private_file(dir, FILE_NAME, text.as_bytes())
+}
+
+pub fn get(dir: &Path, url: &str) -> anyhow::Result<Option<Secret<String>>> {
+    Ok(load(dir)?.tokens.remove(url).map(Secret::new))
+}
+
+pub fn set(dir: &Path, url: &str, token: &Secret<String>) -> anyhow::Result<()> {
+    let mut file = load(dir)?;
+    file.tokens.insert(url.to_string(), token.expose().clone());
+    save(dir, &file)
+}
+
+pub fn delete(dir: &Path, url: &str) -> anyhow::Result<bool> {
+    let mut file = load(dir)?;
+    let removed = file.tokens.remove(url).is_some();
+    if removed {
+        save(dir, &file)?;
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_kept_per_platform() {
+        let dir = tempfile::tempdir().unwrap();
+        let token = Secret::new("kss_one".to_string());
+        set(dir.path(), "http://a", &token).unwrap();
+        assert_eq!(get(dir.path(), "http://a").unwrap(), Some(token));
+        assert_eq!(get(dir.path(), "http://b").unwrap(), None);
+        assert!(delete(dir.path(), "http://a").unwrap());
+        assert!(!delete(dir.path(), "http://a").unwrap());
+    }
+}

@@ -1,0 +1,140 @@
+//! OS credential stores through keyring-core, each call on its own thread with a deadline: a
+//! locked keyring that waits for an unlock prompt nobody sees must not hang the CLI.
+
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use keyring_core::{CredentialStore, Entry, Error as KeyringError};
+
+use super::{SERVICE, StoreKind, store_hint};
+use crate::env;
+use crate::error::CliError;
+use crate::secret::Secret;
+
+pub fn get(
+    kind: StoreKind,
+    url: &str,
+    timeout: Duration,
+) -> anyhow::Result<Option<Secret<String>>> {
+    let url = url.to_string();
+    let result = bounded(kind, "read the token from", timeout, move || {
+        match entry(kind, &url)?.get_password() {
+            Ok(token) => Ok(Some(token)),
+            Err(KeyringError::NoEntry) => Ok(None),
+            Err(err) => Err(err),
+        }
+    })?;
+    Ok(result.map(Secret::new))
+}
+
+pub fn set(
+    kind: StoreKind,
+    url: &str,
+    token: &Secret<String>,
+    timeout: Duration,
+) -> anyhow::Result<()> {
+    let url = url.to_string();
+    let token = token.clone();
+    bounded(kind, "save the token in", timeout, move || {
+        entry(kind, &url)?.set_password(token.expose())
+    })
+}
+
+pub fn delete(kind: StoreKind, url: &str, timeout: Duration) -> anyhow::Result<bool> {
+    let url = url.to_string();
+    bounded(
+        kind,
+        "remove the token from",
+        timeout,
+        move || match entry(kind, &url)?.delete_credential() {
+            Ok(()) => Ok(true),
+            Err(KeyringError::NoEntry) => Ok(false),
+            Err(err) => Err(err),
+        },
+    )
+}
+
+/// The best OS store of this machine. On Linux: the Secret Service when a session bus is set
+/// and the service answers, else the kernel keyring (the documented fallback for headless
+/// machines, which `auth status` reports with its caveat).
+pub fn detect(timeout: Duration) -> anyhow::Result<StoreKind> {
+    if cfg!(target_os = "macos") {
+        return Ok(StoreKind::Keychain);
+    }
+    if cfg!(windows) {
+        return Ok(StoreKind::Windows);
+    }
+    if cfg!(target_os = "linux") {
+        let has_session_bus = env::var(env::DBUS_SESSION_BUS_ADDRESS).is_some();
+        let answers = has_session_bus
+            && bounded(StoreKind::SecretService, "connect to", timeout, || {
+                store(StoreKind::SecretService).map(drop)
+            })
+            .is_ok();
+        return Ok(if answers {
+            StoreKind::SecretService
+        } else {
+            StoreKind::Keyutils
+        });
+    }
+    Err(
+        CliError::failure("this system has no credential store that keystroke supports")
+            .with_hint(store_hint())
+            .into(),
+    )
+}
+
+fn entry(kind: StoreKind, url: &str) -> keyring_core::Result<Entry> {
+    Entry::new_in_store(&store(kind)?, SERVICE, url)
+}
+
+fn store(kind: StoreKind) -> keyring_core::Result<Arc<CredentialStore>> {
+    match kind {
+        #[cfg(target_os = "linux")]
+        StoreKind::SecretService => Ok(zbus_secret_service_keyring_store::Store::new()?),
+        #[cfg(target_os = "linux")]
+        StoreKind::Keyutils => Ok(linux_keyutils_keyring_store::Store::new()?),
+        other => Err(KeyringError::NotSupportedByStore(format!(
+            "the {} is not available on this system",
+            other.name()
+        ))),
+    }
+}
+
+/// Runs `call` on a thread and waits at most `timeout` for it. A call that overruns is left
+/// behind: the thread dies with the process.
+fn bounded<T: Send + 'static>(
+    kind: StoreKind,
+    action: &str,
+    timeout: Duration,
+    call: impl FnOnce() -> keyring_core::Result<T> + Send + 'static,
+) -> anyhow::Result<T> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::Builder::new()
+        .name(format!("keyring-{}", kind.name()))
+        .spawn(move || {
+            let _ = sender.send(call());
+        })?;
+    match receiver.recv_timeout(timeout) {
+        Ok(Ok(value)) => Ok(value),
+        Ok(Err(err)) => Err(describe_failure(kind, action, &err).into()),
+        Err(_) => Err(CliError::failure(format!(
+            "could not {action} the {}: no answer within {} s (is it locked and waiting for a password?)",
+            kind.label(),
+            timeout.as_secs_f64()
+        ))
+        .with_hint(store_hint())
+        .into()),
+    }
+}
+
+fn describe_failure(kind: StoreKind, action: &str, err: &KeyringError) -> CliError {
+    let why = match err {
+        KeyringError::NoStorageAccess(inner) => format!("access was refused ({inner})"),
+        KeyringError::PlatformFailure(inner) => inner.to_string(),
+        other => other.to_string(),
+    };
+    CliError::failure(format!("could not {action} the {}: {why}", kind.label()))
+        .with_hint(store_hint())
+}

@@ -1,0 +1,245 @@
+//! Where the user session token lives.
+//!
+//! Order of use: `KEYSTROKE_TOKEN`, then the credential store that `keystroke auth login` wrote
+//! to (recorded in the config file). Stores: the OS keyring through the keyring-rs family, or a
+//! `0600` file, which is only ever used when the user opts in. A store that does not work is an
+//! error that says what to do, never a silent switch to a weaker store.
+
+mod file;
+mod keyring;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::env;
+use crate::error::CliError;
+use crate::secret::Secret;
+
+/// The service name of every keyring entry; the entry's user is the platform URL, so each
+/// platform has its own entry.
+pub const SERVICE: &str = "keystroke";
+
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StoreKind {
+    /// The desktop keyring over D-Bus (GNOME Keyring, KWallet, KeePassXC).
+    SecretService,
+    /// The Linux kernel key retention service: always there, gone after a reboot.
+    Keyutils,
+    /// The macOS Keychain.
+    Keychain,
+    /// The Windows Credential Manager.
+    Windows,
+    /// A `0600` file in the config directory, only by explicit opt-in.
+    File,
+}
+
+impl StoreKind {
+    const ALL: [StoreKind; 5] = [
+        StoreKind::SecretService,
+        StoreKind::Keyutils,
+        StoreKind::Keychain,
+        StoreKind::Windows,
+        StoreKind::File,
+    ];
+
+    /// The value of `KEYSTROKE_CREDENTIAL_STORE` that selects this store.
+    pub fn name(self) -> &'static str {
+        match self {
+            StoreKind::SecretService => "secret-service",
+            StoreKind::Keyutils => "keyutils",
+            StoreKind::Keychain => "keychain",
+            StoreKind::Windows => "windows",
+            StoreKind::File => "file",
+        }
+    }
+
+    /// For people: what the store is and what to know about it.
+    pub fn label(self) -> &'static str {
+        match self {
+            StoreKind::SecretService => "Secret Service (desktop keyring)",
+            StoreKind::Keyutils => "kernel keyring (keyutils): does not survive a reboot",
+            StoreKind::Keychain => "macOS Keychain",
+            StoreKind::Windows => "Windows Credential Manager",
+            StoreKind::File => "file with mode 0600 (opted in; not encrypted)",
+        }
+    }
+
+    fn parse(value: &str) -> Result<Self, CliError> {
+        Self::ALL
+            .into_iter()
+            .find(|kind| kind.name() == value)
+            .ok_or_else(|| {
+                let names: Vec<_> = Self::ALL.iter().map(|kind| kind.name()).collect();
+                CliError::usage(format!(
+                    "`{}={value}` is not a credential store",
+                    env::CREDENTIAL_STORE
+                ))
+                .with_hint(format!("use one of: {}", names.join(", ")))
+            })
+    }
+}
+
+/// Where the token of a command came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenSource {
+    Env,
+    Store(StoreKind),
+}
+
+/// Access to the credential stores, configured from the environment. Creating it touches no store.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    config_dir: PathBuf,
+    forced: Option<StoreKind>,
+    timeout: Duration,
+}
+
+impl Credentials {
+    pub fn from_env(config_dir: PathBuf) -> anyhow::Result<Self> {
+        let forced = env::var(env::CREDENTIAL_STORE)
+            .filter(|value| value != "auto")
+            .map(|value| StoreKind::parse(&value))
+            .transpose()?;
+        let timeout = match env::var(env::KEYRING_TIMEOUT) {
+            None => DEFAULT_TIMEOUT,
+            Some(value) => value
+                .parse::<f64>()
+                .ok()
+                .filter(|secs| secs.is_finite() && *secs > 0.0)
+                .map(Duration::from_secs_f64)
+                .ok_or_else(|| {
+                    CliError::usage(format!(
+                        "`{}={value}` is not a number of seconds",
+                        env::KEYRING_TIMEOUT
+                    ))
+                })?,
+        };
+        Ok(Self {
+            config_dir,
+            forced,
+            timeout,
+        })
+    }
+
+    /// `KEYSTROKE_TOKEN`, which shadows any stored token.
+    pub fn env_token() -> Option<Secret<String>> {
+        env::var(env::TOKEN).map(|token| Secret::new(token.trim().to_string()))
+    }
+
+    /// The store to read a platform's token from: the forced one, else the one recorded at
+    /// sign-in, else the one sign-in would pick now.
+    pub fn store_for_reading(&self, recorded: Option<StoreKind>) -> anyhow::Result<StoreKind> {
+        match self.forced.or(recorded) {
+            Some(kind) => Ok(kind),
+            None => self.detect(),
+        }
+    }
+
+    /// The store a sign-in writes to: the forced one, the file when the user opted in with
+    /// `--insecure-storage`, else the best OS store of this machine.
+    pub fn store_for_writing(&self, insecure_storage: bool) -> anyhow::Result<StoreKind> {
+        match (self.forced, insecure_storage) {
+            (Some(kind), false) => Ok(kind),
+            (Some(kind), true) if kind != StoreKind::File => Err(CliError::usage(format!(
+                "`--insecure-storage` conflicts with `{}={}`",
+                env::CREDENTIAL_STORE,
+                kind.name()
+            ))
+            .into()),
+            (_, true) => Ok(StoreKind::File),
+            (None, false) => self.detect(),
+        }
+    }
+
+    fn detect(&self) -> anyhow::Result<StoreKind> {
+        keyring::detect(self.timeout)
+    }
+
+    pub fn get(&self, kind: StoreKind, url: &str) -> anyhow::Result<Option<Secret<String>>> {
+        match kind {
+            StoreKind::File => file::get(&self.config_dir, url),
+            _ => keyring::get(kind, url, self.timeout),
+        }
+    }
+
+    pub fn set(&self, kind: StoreKind, url: &str, token: &Secret<String>) -> anyhow::Result<()> {
+        match kind {
+            StoreKind::File => file::set(&self.config_dir, url, token),
+            _ => keyring::set(kind, url, token, self.timeout),
+        }
+    }
+
+    /// Removes the platform's token; `false` when there was none.
+    pub fn delete(&self, kind: StoreKind, url: &str) -> anyhow::Result<bool> {
+        match kind {
+            StoreKind::File => file::delete(&self.config_dir, url),
+            _ => keyring::delete(kind, url, self.timeout),
+        }
+    }
+
+    /// Where a store keeps its entry, for `auth status`.
+    pub fn location(&self, kind: StoreKind) -> String {
+        match kind {
+            StoreKind::File => format!(
+                "{} ({})",
+                file::path(&self.config_dir).display(),
+                kind.label()
+            ),
+            _ => kind.label().to_string(),
+        }
+    }
+}
+
+/// What to do when a store fails; shared by every store error.
+fn store_hint() -> String {
+    format!(
+        "unlock your keyring and retry, or set `{}=file` to keep the token in a 0600 file, \
+         or set `{}` to a session token",
+        env::CREDENTIAL_STORE,
+        env::TOKEN
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_names_round_trip() {
+        for kind in StoreKind::ALL {
+            assert_eq!(StoreKind::parse(kind.name()).unwrap(), kind);
+        }
+        let err = StoreKind::parse("plaintext").unwrap_err();
+        assert!(err.hint.unwrap().contains("secret-service, keyutils"));
+    }
+
+    #[test]
+    fn the_forced_store_wins_over_the_recorded_one() {
+        let credentials = Credentials {
+            config_dir: PathBuf::new(),
+            forced: Some(StoreKind::File),
+            timeout: DEFAULT_TIMEOUT,
+        };
+        let read = credentials.store_for_reading(Some(StoreKind::Keyutils));
+        assert_eq!(read.unwrap(), StoreKind::File);
+        assert_eq!(
+            credentials.store_for_writing(true).unwrap(),
+            StoreKind::File
+        );
+    }
+
+    #[test]
+    fn insecure_storage_conflicts_with_a_forced_os_store() {
+        let credentials = Credentials {
+            config_dir: PathBuf::new(),
+            forced: Some(StoreKind::Keyutils),
+            timeout: DEFAULT_TIMEOUT,
+        };
+        assert!(credentials.store_for_writing(true).is_err());
+    }
+}

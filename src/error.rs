@@ -1,0 +1,72 @@
+//! Errors that carry their exit code, their stable JSON code and a hint for what to do next.
+//!
+//! Handlers return `anyhow::Result`; `main` looks for a [`CliError`] in the chain to pick the exit
+//! code. Anything else is a plain failure (exit 1).
+
+use std::fmt;
+
+/// The documented, stable exit codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    Failure = 1,
+    Usage = 2,
+    NotSignedIn = 3,
+    Forbidden = 4,
+    NotFound = 5,
+    Unreachable = 6,
+}
+
+impl ExitCode {
+    /// The `code` of `{"error": {...}}` in `--json` mode.
+    pub fn json_code(self) -> &'static str {
+        match self {
+            ExitCode::Failure => "failure",
+            ExitCode::Usage => "usage",
+            ExitCode::NotSignedIn => "not_signed_in",
+            ExitCode::Forbidden => "forbidden",
+            ExitCode::NotFound => "not_found",
+            ExitCode::Unreachable => "unreachable",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct CliError {
+    pub exit: ExitCode,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl CliError {
+    pub fn new(exit: ExitCode, message: impl Into<String>) -> Self {
+        Self {
+            exit,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Self {
+        Self::new(ExitCode::Usage, message)
+    }
+
+    pub fn failure(message: impl Into<String>) -> Self {
+        Self::new(ExitCode::Failure, message)
+    }
+
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for CliError {}
+
+/// The hint of every "you are not signed in" error.
+pub const SIGN_IN_HINT: &str = "run `keystroke auth login` to sign in";

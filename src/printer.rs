@@ -1,0 +1,197 @@
+//! The one place that writes to the terminal: data on stdout, everything else on stderr.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use std::io::{self, IsTerminal, Write};
+
+use crate::cli::{ColorChoice, GlobalArgs};
+use crate::env;
+
+#[derive(Debug, Clone)]
+pub struct Printer {
+    quiet: bool,
+    verbose: bool,
+    json: bool,
+    no_input: bool,
+    stdout_color: bool,
+    stderr_color: bool,
+    stdout_is_terminal: bool,
+    stderr_is_terminal: bool,
+    stdin_is_terminal: bool,
+}
+
+/// An ANSI style, written only when colors are on for that stream.
+#[derive(Debug, Clone, Copy)]
+pub enum Style {
+    Bold,
+    Red,
+    Yellow,
+}
+
+impl Style {
+    fn code(self) -> &'static str {
+        match self {
+            Style::Bold => "1",
+            Style::Red => "1;31",
+            Style::Yellow => "1;33",
+        }
+    }
+}
+
+impl Printer {
+    pub fn new(global: &GlobalArgs) -> Self {
+        let stdout_is_terminal = io::stdout().is_terminal();
+        let stderr_is_terminal = io::stderr().is_terminal();
+        let no_color = env::var(env::NO_COLOR).is_some();
+        Self {
+            quiet: global.quiet,
+            verbose: global.verbose,
+            json: global.json,
+            no_input: global.no_input,
+            stdout_color: use_color(global.color, no_color, stdout_is_terminal) && !global.json,
+            stderr_color: use_color(global.color, no_color, stderr_is_terminal),
+            stdout_is_terminal,
+            stderr_is_terminal,
+            stdin_is_terminal: io::stdin().is_terminal(),
+        }
+    }
+
+    pub fn json(&self) -> bool {
+        self.json
+    }
+
+    pub fn stdout_is_terminal(&self) -> bool {
+        self.stdout_is_terminal
+    }
+
+    pub fn stdin_is_terminal(&self) -> bool {
+        self.stdin_is_terminal
+    }
+
+    /// Whether a progress spinner may draw on stderr.
+    pub fn animates(&self) -> bool {
+        self.stderr_is_terminal && !self.quiet
+    }
+
+    /// Prompts need a person on both ends: stdin to answer, stderr to show the question.
+    pub fn can_prompt(&self) -> bool {
+        self.stdin_is_terminal && self.stderr_is_terminal && !self.no_input
+    }
+
+    /// Data: one line on stdout.
+    pub fn data(&self, line: &str) -> io::Result<()> {
+        let mut out = io::stdout().lock();
+        writeln!(out, "{line}")?;
+        out.flush()
+    }
+
+    /// Data: one JSON document on stdout.
+    pub fn json_data(&self, value: &impl serde::Serialize) -> anyhow::Result<()> {
+        let text = serde_json::to_string_pretty(value)?;
+        Ok(self.data(&text)?)
+    }
+
+    /// A notice for people on stderr; `-q` silences it.
+    pub fn notice(&self, line: &str) {
+        if !self.quiet {
+            eprintln!("{line}");
+        }
+    }
+
+    /// A line on stderr that the user needs even with `-q` (a sign-in code, say).
+    pub fn message(&self, line: &str) {
+        eprintln!("{line}");
+    }
+
+    /// A warning on stderr, shown even with `-q` because it changes what the user should do.
+    pub fn warn(&self, message: &str) {
+        eprintln!("{} {message}", self.stderr_style(Style::Yellow, "warning:"));
+    }
+
+    /// A `-v` line on stderr.
+    pub fn debug(&self, line: &str) {
+        if self.verbose {
+            eprintln!("{}", self.stderr_style(Style::Bold, &format!("> {line}")));
+        }
+    }
+
+    /// Writes raw text on stderr (spinner frames); never fails the command.
+    pub fn stderr_raw(&self, text: &str) {
+        let mut err = io::stderr().lock();
+        let _ = err.write_all(text.as_bytes());
+        let _ = err.flush();
+    }
+
+    /// The final error, as `error: …` and `hint: …`, or as JSON with `--json`.
+    pub fn error(&self, code: &str, message: &str, hint: Option<&str>) {
+        if self.json {
+            #[derive(serde::Serialize)]
+            struct Body<'a> {
+                error: Detail<'a>,
+            }
+            #[derive(serde::Serialize)]
+            struct Detail<'a> {
+                code: &'a str,
+                message: &'a str,
+                hint: Option<&'a str>,
+            }
+            let body = Body {
+                error: Detail {
+                    code,
+                    message,
+                    hint,
+                },
+            };
+            eprintln!("{}", serde_json::to_string(&body).unwrap_or_default());
+            return;
+        }
+        eprintln!("{} {message}", self.stderr_style(Style::Red, "error:"));
+        if let Some(hint) = hint {
+            eprintln!("{} {hint}", self.stderr_style(Style::Yellow, "hint:"));
+        }
+    }
+
+    pub fn stdout_style(&self, style: Style, text: &str) -> String {
+        paint(self.stdout_color, style, text)
+    }
+
+    pub fn stderr_style(&self, style: Style, text: &str) -> String {
+        paint(self.stderr_color, style, text)
+    }
+}
+
+/// `--color` wins, then `NO_COLOR`, then whether the stream is a terminal.
+fn use_color(choice: ColorChoice, no_color: bool, is_terminal: bool) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => !no_color && is_terminal,
+    }
+}
+
+fn paint(enabled: bool, style: Style, text: &str) -> String {
+    if enabled {
+        format!("\x1b[{}m{text}\x1b[0m", style.code())
+    } else {
+        text.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn color_flag_beats_no_color_which_beats_terminal_detection() {
+        assert!(use_color(ColorChoice::Always, true, false));
+        assert!(!use_color(ColorChoice::Never, false, true));
+        assert!(!use_color(ColorChoice::Auto, true, true));
+        assert!(use_color(ColorChoice::Auto, false, true));
+        assert!(!use_color(ColorChoice::Auto, false, false));
+    }
+
+    #[test]
+    fn paint_leaves_text_alone_when_colors_are_off() {
+        assert_eq!(paint(false, Style::Red, "error:"), "error:");
+        assert_eq!(paint(true, Style::Red, "error:"), "\x1b[1;31merror:\x1b[0m");
+    }
+}
