@@ -111,9 +111,7 @@ impl std::str::FromStr for Role {
             "builder" => Ok(Role::Builder),
             "admin" => Ok(Role::Admin),
             "owner" => Ok(Role::Owner),
-            other => Err(format!(
-                "unknown role `{other}`: expected owner, admin or builder"
-            )),
+            other => Err(format!("unknown role `{other}`: expected owner, admin or builder")),
         }
     }
 }

@@ -95,8 +95,16 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
         Principal::ApiKey(_) => Err(not_found()),
         Principal::Session(session) => {
             let org = state.storage.org_by_slug(slug)?.ok_or_else(not_found)?;
-            let role = state.storage.role_in(&org.id, &session.user_id)?.ok_or_else(not_found)?;
-            Ok(OrgAccess { org_id: org.id, org_slug: org.slug, user_id: session.user_id.clone(), role })
+            let role = state
+                .storage
+                .role_in(&org.id, &session.user_id)?
+                .ok_or_else(not_found)?;
+            Ok(OrgAccess {
+                org_id: org.id,
+                org_slug: org.slug,
+                user_id: session.user_id.clone(),
+                role,
+            })
         }
     }
 }
@@ -163,12 +171,20 @@ fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<String>> {
         let value = value.to_str().map_err(|_| ApiError::invalid_credential())?;
         let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
         if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(ApiError::unauthorized("the `Authorization` header must use the `Bearer` scheme"));
+            return Err(ApiError::unauthorized(
+                "the `Authorization` header must use the `Bearer` scheme",
+            ));
         }
         found.push(token.trim().to_owned());
     }
     for value in headers.get_all(API_KEY_HEADER) {
-        found.push(value.to_str().map_err(|_| ApiError::invalid_credential())?.trim().to_owned());
+        found.push(
+            value
+                .to_str()
+                .map_err(|_| ApiError::invalid_credential())?
+                .trim()
+                .to_owned(),
+        );
     }
     Ok(found)
 }
@@ -185,14 +201,20 @@ fn verify(state: &AppState, token: &str) -> ApiResult<Principal> {
 /// with the creator's current membership. Nothing is cached: a revoked key fails at once.
 fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
     if well_formed(token, state.config.mode.key_prefix()).is_none() {
+        tracing::debug!(reason = "malformed or bad checksum", "API key refused");
         return Err(ApiError::invalid_credential());
     }
-    let credential = state.storage.key_credential(&hash_secret(token))?.ok_or_else(ApiError::invalid_credential)?;
+    let Some(credential) = state.storage.key_credential(&hash_secret(token))? else {
+        tracing::debug!(reason = "unknown", "API key refused");
+        return Err(ApiError::invalid_credential());
+    };
     let now = now();
     let expired = credential.expires_at.is_some_and(|at| at <= now);
     let (false, false, Some(role)) = (credential.revoked, expired, credential.role) else {
+        tracing::debug!(key_id = %credential.key_id, revoked = credential.revoked, expired, "API key refused");
         return Err(ApiError::invalid_credential());
     };
+    tracing::debug!(key_id = %credential.key_id, org = %credential.org_slug, %role, "API key accepted");
     if credential.last_used_at.is_none_or(|at| at <= now - 60) {
         state.storage.touch_api_key(&credential.key_id, now)?;
     }
@@ -211,7 +233,10 @@ fn verify_session(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> 
     if credential.client == WEB_CLIENT {
         return Err(ApiError::invalid_credential());
     }
-    Ok(SessionPrincipal { session_id: credential.session_id, user_id: credential.user_id })
+    Ok(SessionPrincipal {
+        session_id: credential.session_id,
+        user_id: credential.user_id,
+    })
 }
 
 /// The live (unrevoked, unexpired) session behind a well-formed token, if any.

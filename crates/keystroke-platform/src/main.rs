@@ -156,7 +156,11 @@ fn init_logging() {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { db, bind, public_url } => serve(&db.db, bind, public_url),
-        Command::Dev { port, db, credentials_file } => dev(port, db.as_deref(), credentials_file.as_deref()),
+        Command::Dev {
+            port,
+            db,
+            credentials_file,
+        } => dev(port, db.as_deref(), credentials_file.as_deref()),
         Command::User(UserCommand::Add { db, email, name }) => {
             let password = read_password()?;
             let user = admin::add_user(&db.open()?, &email, &name, &password)?;
@@ -180,7 +184,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Member(MemberCommand::Remove { member }) => {
             admin::remove_member(&member.db.open()?, &member.org, &member.email)?;
-            eprintln!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
+            eprintln!(
+                "Removed {} from `{}`; their API keys there no longer work",
+                member.email, member.org
+            );
             Ok(())
         }
     }
@@ -192,7 +199,9 @@ fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>) -> anyhow::Res
     config.public_url = public_url;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
+        let listener = tokio::net::TcpListener::bind(bind)
+            .await
+            .with_context(|| format!("binding {bind}"))?;
         tracing::info!(address = %listener.local_addr()?, db = %db.display(), "keystroke platform listening");
         server::serve(listener, storage, config, server::shutdown_signal()).await
     })?;
@@ -211,7 +220,10 @@ fn dev(port: u16, db: Option<&Path>, credentials_file: Option<&Path>) -> anyhow:
         None => "temporary (removed on exit)".to_owned(),
     };
     print!("{}", banner(&dev.credentials, &db_label));
-    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(server::shutdown_signal());
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(server::shutdown_signal());
     drop(dev);
     eprintln!("Stopped the dev platform.");
     Ok(())
@@ -238,6 +250,9 @@ fn read_password() -> anyhow::Result<String> {
         std::io::stdin().lock().read_line(&mut line)?;
         line.trim_end_matches(['\n', '\r']).to_owned()
     };
-    anyhow::ensure!(!password.is_empty(), "no password given: pipe it on stdin or type it at the prompt");
+    anyhow::ensure!(
+        !password.is_empty(),
+        "no password given: pipe it on stdin or type it at the prompt"
+    );
     Ok(password)
 }

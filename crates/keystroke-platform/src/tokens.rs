@@ -172,7 +172,10 @@ mod tests {
 
     #[test]
     fn preview_shows_prefix_and_four_characters_each_side() {
-        let secret = format!("{LIVE_KEY_PREFIX}ABCDxxxxxxxxxxxxxxxxxxxxxxxxWXYZ{}", checksum("ABCDxxxxxxxxxxxxxxxxxxxxxxxxWXYZ"));
+        let secret = format!(
+            "{LIVE_KEY_PREFIX}ABCDxxxxxxxxxxxxxxxxxxxxxxxxWXYZ{}",
+            checksum("ABCDxxxxxxxxxxxxxxxxxxxxxxxxWXYZ")
+        );
         assert_eq!(preview(&secret, LIVE_KEY_PREFIX), "key_live_ABCD…WXYZ");
     }
 
@@ -180,7 +183,10 @@ mod tests {
     fn user_codes_are_typed_loosely() {
         let code = user_code();
         assert_eq!(code.len(), 9);
-        assert_eq!(normalize_user_code(&code.to_lowercase().replace('-', "")), Some(code.clone()));
+        assert_eq!(
+            normalize_user_code(&code.to_lowercase().replace('-', "")),
+            Some(code.clone())
+        );
         assert_eq!(normalize_user_code("bcdf ghjk"), Some("BCDF-GHJK".into()));
         assert_eq!(normalize_user_code("ABCD-EFGH"), None, "vowels are not in the alphabet");
         assert_eq!(normalize_user_code("BCDF-GHJ"), None);

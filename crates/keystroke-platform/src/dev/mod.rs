@@ -2,7 +2,7 @@
 //! and users whose passwords and ready session tokens are printed, so anyone can try the CLI
 //! (and tests can drive it) without setting anything up.
 
-mod browser;
+pub mod browser;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -53,7 +53,10 @@ pub struct DevUser {
 
 impl std::fmt::Debug for DevUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DevUser").field("email", &self.email).field("role", &self.role).finish_non_exhaustive()
+        f.debug_struct("DevUser")
+            .field("email", &self.email)
+            .field("role", &self.role)
+            .finish_non_exhaustive()
     }
 }
 
@@ -87,7 +90,11 @@ pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::
             })
         })
         .collect::<anyhow::Result<_>>()?;
-    Ok(DevCredentials { url: url.to_owned(), org: PRIMARY_ORG.0.to_owned(), users })
+    Ok(DevCredentials {
+        url: url.to_owned(),
+        org: PRIMARY_ORG.0.to_owned(),
+        users,
+    })
 }
 
 /// Where `dev` keeps its database when no `--db` is given: a temporary folder removed on exit.
@@ -123,7 +130,9 @@ impl DevServer {
     pub fn start_with(addr: SocketAddr, db: Option<&Path>, config: Config) -> anyhow::Result<Self> {
         let database = match db {
             Some(path) => DevDatabase::File(path.to_owned()),
-            None => DevDatabase::Temporary(tempfile::tempdir().context("creating a temporary folder for the database")?),
+            None => {
+                DevDatabase::Temporary(tempfile::tempdir().context("creating a temporary folder for the database")?)
+            }
         };
         let db_path = database.path();
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&db_path)?);
@@ -131,7 +140,13 @@ impl DevServer {
         let server = BackgroundServer::start(addr, storage.clone(), config)?;
         let credentials = seed(storage.as_ref(), &server.url, session_ttl)
             .context("seeding the dev database (use a fresh --db, or none)")?;
-        Ok(DevServer { url: server.url.clone(), credentials, db_path, server, _database: database })
+        Ok(DevServer {
+            url: server.url.clone(),
+            credentials,
+            db_path,
+            server,
+            _database: database,
+        })
     }
 
     pub fn storage(&self) -> &dyn Storage {
@@ -140,7 +155,11 @@ impl DevServer {
 
     /// The seeded member of the primary org with this role.
     pub fn user(&self, role: Role) -> &DevUser {
-        self.credentials.users.iter().find(|u| u.role == role).expect("every role is seeded")
+        self.credentials
+            .users
+            .iter()
+            .find(|u| u.role == role)
+            .expect("every role is seeded")
     }
 
     /// Acts as the person at the browser: signs in on the approval page and approves `user_code`.
@@ -160,9 +179,17 @@ pub fn banner(credentials: &DevCredentials, db: &str) -> String {
     out.push_str("==> Keystroke platform running in DEV mode (never use it for real keys)\n\n");
     out.push_str(&format!("    URL:       {}\n", credentials.url));
     out.push_str(&format!("    Database:  {db}\n"));
-    out.push_str(&format!("    Org:       {} (keys minted here start with key_test_)\n\n", credentials.org));
+    out.push_str(&format!(
+        "    Org:       {} (keys minted here start with key_test_)\n\n",
+        credentials.org
+    ));
     for user in &credentials.users {
-        out.push_str(&format!("    {:<8} {} ({})\n", user.role.as_str(), user.email, user.name));
+        out.push_str(&format!(
+            "    {:<8} {} ({})\n",
+            user.role.as_str(),
+            user.email,
+            user.name
+        ));
         out.push_str(&format!("             password:      {}\n", user.password));
         out.push_str(&format!("             session token: {}\n", user.session_token));
         out.push_str(&format!("             orgs:          {}\n", user.orgs.join(", ")));

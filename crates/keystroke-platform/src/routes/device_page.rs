@@ -78,7 +78,8 @@ pub async fn show(
     }
 }
 
-const UNKNOWN_CODE: &str = "That code is not valid, has expired or was already used. Check your terminal and try again.";
+const UNKNOWN_CODE: &str =
+    "That code is not valid, has expired or was already used. Check your terminal and try again.";
 
 /// `POST /device`: email, password and code; on success a browser session and the approval page.
 pub async fn sign_in(
@@ -89,7 +90,11 @@ pub async fn sign_in(
 ) -> ApiResult<Response> {
     let cookie_csrf = cookie(&headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
     if cookie_csrf.is_empty() || !constant_time_eq(cookie_csrf.as_bytes(), form.csrf.as_bytes()) {
-        return Ok(message_page(StatusCode::FORBIDDEN, "Session expired", "The form expired or was not sent by this page. Reload the page and try again."));
+        return Ok(message_page(
+            StatusCode::FORBIDDEN,
+            "Session expired",
+            "The form expired or was not sent by this page. Reload the page and try again.",
+        ));
     }
     let client = peer.ip().to_string();
     if !state.sign_in_throttle.allows(&client) {
@@ -97,13 +102,23 @@ pub async fn sign_in(
     }
     let Some(auth) = pending_authorization(&state, &form.user_code)? else {
         state.sign_in_throttle.record_failure(&client);
-        return Ok(sign_in_page(&state, &form.user_code, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND));
+        return Ok(sign_in_page(
+            &state,
+            &form.user_code,
+            Some(UNKNOWN_CODE),
+            StatusCode::NOT_FOUND,
+        ));
     };
     let account = state.storage.user_by_email(form.email.trim())?;
     let password_ok = passwords::verify(form.password, account.as_ref().map(|a| a.password_hash.clone())).await;
     let Some(account) = account.filter(|_| password_ok) else {
         state.sign_in_throttle.record_failure(&client);
-        return Ok(sign_in_page(&state, &form.user_code, Some("Wrong email or password."), StatusCode::UNAUTHORIZED));
+        return Ok(sign_in_page(
+            &state,
+            &form.user_code,
+            Some("Wrong email or password."),
+            StatusCode::UNAUTHORIZED,
+        ));
     };
     let token = mint(SESSION_PREFIX);
     let created_at = now();
@@ -125,40 +140,75 @@ pub async fn sign_in(
 }
 
 /// `POST /device/decision`: Approve or Deny, from a signed-in browser with the page's CSRF token.
-pub async fn decide(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<DecisionForm>) -> ApiResult<Response> {
+pub async fn decide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<DecisionForm>,
+) -> ApiResult<Response> {
     let Some((web_token, user_id)) = web_session(&state, &headers)? else {
-        return Ok(message_page(StatusCode::UNAUTHORIZED, "Sign in first", "Your sign-in expired. Open the link from your terminal again."));
+        return Ok(message_page(
+            StatusCode::UNAUTHORIZED,
+            "Sign in first",
+            "Your sign-in expired. Open the link from your terminal again.",
+        ));
     };
     if !constant_time_eq(csrf_for(&web_token).as_bytes(), form.csrf.as_bytes()) {
-        return Ok(message_page(StatusCode::FORBIDDEN, "Request refused", "The form was not sent by this page. Reload it and try again."));
+        return Ok(message_page(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form was not sent by this page. Reload it and try again.",
+        ));
     }
     let approve = match form.decision.as_str() {
         "approve" => true,
         "deny" => false,
-        _ => return Ok(message_page(StatusCode::BAD_REQUEST, "Request refused", "Choose Approve or Deny.")),
+        _ => {
+            return Ok(message_page(
+                StatusCode::BAD_REQUEST,
+                "Request refused",
+                "Choose Approve or Deny.",
+            ));
+        }
     };
     let Some(code) = normalize_user_code(&form.user_code) else {
         return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
     };
-    if !state.storage.decide_device_authorization(&code, &user_id, approve, now())? {
+    if !state
+        .storage
+        .decide_device_authorization(&code, &user_id, approve, now())?
+    {
         return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
     }
     tracing::info!(approved = approve, "device authorization decided");
     Ok(if approve {
-        message_page(StatusCode::OK, "Device approved", "You are signed in on your terminal. You can close this window.")
+        message_page(
+            StatusCode::OK,
+            "Device approved",
+            "You are signed in on your terminal. You can close this window.",
+        )
     } else {
-        message_page(StatusCode::OK, "Request denied", "Nothing was signed in. You can close this window.")
+        message_page(
+            StatusCode::OK,
+            "Request denied",
+            "Nothing was signed in. You can close this window.",
+        )
     })
 }
 
 /// The signed-in browser session behind the cookie, as (token, user id).
 fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<(String, String)>> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
-    Ok(session_credential(state, &token)?.filter(|c| c.client == WEB_CLIENT).map(|c| (token, c.user_id)))
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    Ok(session_credential(state, &token)?
+        .filter(|c| c.client == WEB_CLIENT)
+        .map(|c| (token, c.user_id)))
 }
 
 fn pending_authorization(state: &AppState, typed: &str) -> ApiResult<Option<DeviceAuthorizationRecord>> {
-    let Some(code) = normalize_user_code(typed) else { return Ok(None) };
+    let Some(code) = normalize_user_code(typed) else {
+        return Ok(None);
+    };
     Ok(state
         .storage
         .device_authorization(&code)?
@@ -184,7 +234,11 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: &str, max_age: i64) {
-    let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
+    let secure = if state.public_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!("{name}={value}; Path=/device; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -207,7 +261,13 @@ fn sign_in_page(state: &AppState, user_code: &str, error: Option<&str>, status: 
         code = escape(user_code),
     );
     let mut response = page(status, "Sign in", &body);
-    set_cookie(&mut response, state, SIGN_IN_CSRF_COOKIE, &csrf, state.config.web_session_ttl_secs);
+    set_cookie(
+        &mut response,
+        state,
+        SIGN_IN_CSRF_COOKIE,
+        &csrf,
+        state.config.web_session_ttl_secs,
+    );
     response
 }
 
@@ -261,11 +321,17 @@ fn too_many_attempts() -> Response {
 }
 
 fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
-    page(status, title, &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(message)))
+    page(
+        status,
+        title,
+        &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(message)),
+    )
 }
 
 fn error_paragraph(error: Option<&str>) -> String {
-    error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default()
+    error
+        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e)))
+        .unwrap_or_default()
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
@@ -285,7 +351,9 @@ dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}</style></head>
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
     );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

@@ -11,9 +11,16 @@ use crate::error::ApiResult;
 use crate::routes::projects::request_org;
 use crate::state::AppState;
 
-pub async fn deploy(State(state): State<AppState>, HookPrincipal(principal): HookPrincipal, headers: HeaderMap) -> ApiResult<Json<HookAccepted>> {
+pub async fn deploy(
+    State(state): State<AppState>,
+    HookPrincipal(principal): HookPrincipal,
+    headers: HeaderMap,
+) -> ApiResult<Json<HookAccepted>> {
     let access = request_org(&state, &principal, &headers)?;
     access.require(Role::Builder, "triggering a deploy")?;
     tracing::info!(org = %access.org_slug, "deploy hook accepted");
-    Ok(Json(HookAccepted { accepted: true, org: access.org_slug }))
+    Ok(Json(HookAccepted {
+        accepted: true,
+        org: access.org_slug,
+    }))
 }

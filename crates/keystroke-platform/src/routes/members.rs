@@ -9,9 +9,15 @@ use crate::auth::{Principal, org_access};
 use crate::error::{ApiPath, ApiResult};
 use crate::state::AppState;
 
-pub async fn list(State(state): State<AppState>, principal: Principal, ApiPath(org): ApiPath<String>) -> ApiResult<Json<Vec<Member>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    ApiPath(org): ApiPath<String>,
+) -> ApiResult<Json<Vec<Member>>> {
     let access = org_access(&state, &principal, &org)?;
     access.require(Role::Admin, "listing members")?;
     let members = state.storage.members_of(&access.org_id)?;
-    Ok(Json(members.into_iter().map(|(user, role)| Member { user, role }).collect()))
+    Ok(Json(
+        members.into_iter().map(|(user, role)| Member { user, role }).collect(),
+    ))
 }

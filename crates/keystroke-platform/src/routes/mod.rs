@@ -39,13 +39,20 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions/{id}", delete(account::revoke_session))
         .route(routes::LOGOUT, post(account::logout))
         .route("/api/orgs/{org}/api-keys", get(api_keys::list).post(api_keys::create))
-        .route("/api/orgs/{org}/api-keys/{id}", get(api_keys::show).delete(api_keys::revoke))
+        .route(
+            "/api/orgs/{org}/api-keys/{id}",
+            get(api_keys::show).delete(api_keys::revoke),
+        )
         .route("/api/orgs/{org}/members", get(members::list))
         .route(routes::PROJECTS, get(projects::list).post(projects::create))
         .route(routes::DEPLOY_HOOK, post(hooks::deploy))
         .fallback(|| async { ApiError::not_found("no such endpoint; see /api/openapi.json") })
         .method_not_allowed_fallback(|| async {
-            ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method")
+            ApiError::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "method_not_allowed",
+                "this endpoint does not accept that method",
+            )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(logging::log_request))

@@ -24,10 +24,18 @@ pub fn request_org(state: &AppState, principal: &Principal, headers: &HeaderMap)
 }
 
 fn to_api(record: ProjectRecord) -> Project {
-    Project { id: record.id, name: record.name, created_at: to_datetime(record.created_at) }
+    Project {
+        id: record.id,
+        name: record.name,
+        created_at: to_datetime(record.created_at),
+    }
 }
 
-pub async fn list(State(state): State<AppState>, principal: Principal, headers: HeaderMap) -> ApiResult<Json<Vec<Project>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    principal: Principal,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<Project>>> {
     let access = request_org(&state, &principal, &headers)?;
     access.require(Role::Builder, "listing projects")?;
     let projects = state.storage.projects_of(&access.org_id)?;
@@ -43,6 +51,8 @@ pub async fn create(
     let access = request_org(&state, &principal, &headers)?;
     access.require(Role::Builder, "creating a project")?;
     let name = validate_name("project", &request.name)?;
-    let project = state.storage.create_project(&access.org_id, &name, &access.user_id, now())?;
+    let project = state
+        .storage
+        .create_project(&access.org_id, &name, &access.user_id, now())?;
     Ok((StatusCode::CREATED, Json(to_api(project))))
 }

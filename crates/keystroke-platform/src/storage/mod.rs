@@ -146,7 +146,9 @@ pub struct DeviceAuthorizationRecord {
 pub enum PollOutcome {
     UnknownCode,
     Expired,
-    SlowDown { interval_secs: i64 },
+    SlowDown {
+        interval_secs: i64,
+    },
     Pending,
     Denied,
     AlreadyRedeemed,
@@ -176,7 +178,13 @@ pub trait Storage: Send + Sync + 'static {
     /// Records use, at most once a minute per key: returns whether a write happened.
     fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool>;
     /// Active (unrevoked) keys, newest first, starting below `before_seq`.
-    fn list_api_keys(&self, org_id: &str, scope: KeyScope<'_>, before_seq: Option<i64>, limit: u32) -> Result<Vec<KeyRecord>>;
+    fn list_api_keys(
+        &self,
+        org_id: &str,
+        scope: KeyScope<'_>,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<KeyRecord>>;
     fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
     /// Revokes an active key and writes its `api_key.revoke` audit event in one transaction.
     /// Returns whether an active key was revoked.
@@ -194,11 +202,22 @@ pub trait Storage: Send + Sync + 'static {
     fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<()>;
     fn device_authorization(&self, user_code: &str) -> Result<Option<DeviceAuthorizationRecord>>;
     /// Approves or denies a pending, unexpired authorization; returns whether one was decided.
-    fn decide_device_authorization(&self, user_code: &str, user_id: &str, approve: bool, now: Timestamp) -> Result<bool>;
+    fn decide_device_authorization(
+        &self,
+        user_code: &str,
+        user_id: &str,
+        approve: bool,
+        now: Timestamp,
+    ) -> Result<bool>;
     /// One poll of the token endpoint. When the authorization is approved, the poll redeems it
     /// and creates `session` for the approving user in the same transaction, so that two
     /// concurrent polls can never both receive a token.
-    fn poll_device_authorization(&self, device_code_hash: &SecretHash, now_ms: i64, session: &NewSession) -> Result<PollOutcome>;
+    fn poll_device_authorization(
+        &self,
+        device_code_hash: &SecretHash,
+        now_ms: i64,
+        session: &NewSession,
+    ) -> Result<PollOutcome>;
 
     // Projects.
     fn projects_of(&self, org_id: &str) -> Result<Vec<ProjectRecord>>;

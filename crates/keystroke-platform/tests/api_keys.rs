@@ -1,0 +1,527 @@
+//! The API-key rules of the seed page and DESIGN §2, against a real platform and SQLite file.
+
+mod common;
+
+use std::sync::Arc;
+
+use common::{Cred, Harness, error_code, http_client, status_json};
+use keystroke_api::{ApiKey, Page, Role};
+use keystroke_platform::storage::SqliteStorage;
+use keystroke_platform::{BackgroundServer, Config, Mode, admin};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+fn list(h: &Harness, token: &str, org: &str) -> Vec<ApiKey> {
+    let response = h.get(&format!("/api/orgs/{org}/api-keys"), Cred::Bearer(token));
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json::<Page<ApiKey>>().unwrap().data
+}
+
+#[test]
+fn create_returns_the_secret_once_and_nothing_else_ever_does() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let response = h.post_json(
+        "/api/orgs/acme/api-keys",
+        Cred::Bearer(&owner),
+        json!({"name": "Production automation"}),
+    );
+    assert_eq!(response.status(), StatusCode::CREATED);
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let created: Value = response.json().unwrap();
+    let secret = created["secret"].as_str().unwrap();
+    let id = created["id"].as_str().unwrap();
+    assert!(
+        secret.starts_with("key_test_") && secret.len() == "key_test_".len() + 38,
+        "{secret}"
+    );
+    assert!(id.starts_with("ak_") && !id.starts_with("key_"));
+    let random = &secret["key_test_".len()..];
+    assert_eq!(
+        created["preview"],
+        format!("key_test_{}…{}", &random[..4], &random[28..32])
+    );
+    assert_eq!(created["name"], "Production automation");
+
+    let listed = h.get("/api/orgs/acme/api-keys", Cred::Bearer(&owner)).text().unwrap();
+    let shown = h
+        .get(&format!("/api/orgs/acme/api-keys/{id}"), Cred::Bearer(&owner))
+        .text()
+        .unwrap();
+    for body in [&listed, &shown] {
+        assert!(body.contains(id), "{body}");
+        assert!(
+            !body.contains(secret) && !body.contains(&random[4..28]),
+            "a later response leaked the secret: {body}"
+        );
+        assert!(!body.contains("secret") && !body.contains("hash"), "{body}");
+    }
+}
+
+#[test]
+fn keys_work_as_bearer_or_x_api_key_and_in_the_query_only_on_the_webhook() {
+    let h = Harness::start();
+    let key = h.create_key(&h.token(Role::Builder), "acme", "ci").secret;
+    assert_eq!(h.get("/api/projects", Cred::Bearer(&key)).status(), StatusCode::OK);
+    assert_eq!(h.get("/api/projects", Cred::XApiKey(&key)).status(), StatusCode::OK);
+
+    let (status, body) = status_json(h.get(&format!("/api/projects?token={key}"), Cred::None));
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only on webhook routes"),
+        "{body}"
+    );
+
+    for param in ["token", "api_key"] {
+        let response = h.send(
+            h.http.post(h.url(&format!("/api/hooks/deploy?{param}={key}"))),
+            Cred::None,
+        );
+        let (status, body) = status_json(response);
+        assert_eq!(
+            (status, body),
+            (StatusCode::OK, json!({"accepted": true, "org": "acme"}))
+        );
+    }
+}
+
+#[test]
+fn owners_and_admins_see_every_key_builders_only_their_own() {
+    let h = Harness::start();
+    let (owner, admin, builder) = (h.token(Role::Owner), h.token(Role::Admin), h.token(Role::Builder));
+    let owners_key = h.create_key(&owner, "acme", "owner's");
+    let builders_key = h.create_key(&builder, "acme", "builder's");
+
+    for token in [&owner, &admin] {
+        let keys = list(&h, token, "acme");
+        assert_eq!(
+            keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+            ["builder's", "owner's"]
+        );
+        assert_eq!(keys[0].created_by.as_ref().unwrap().email, "grace@acme.test");
+    }
+    let builders_view = list(&h, &builder, "acme");
+    assert_eq!(
+        builders_view.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
+        ["builder's"]
+    );
+    assert!(
+        builders_view[0].created_by.is_none(),
+        "a builder's role does not see creators"
+    );
+
+    // Someone else's key that a builder may not see: 404 to show or revoke, and it keeps working.
+    let path = format!("/api/orgs/acme/api-keys/{}", owners_key.key.id);
+    let (status, body) = status_json(h.get(&path, Cred::Bearer(&builder)));
+    assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(h.delete(&path, Cred::Bearer(&builder)).status(), StatusCode::NOT_FOUND);
+    assert_eq!(h.projects_status(&owners_key.secret), StatusCode::OK);
+
+    // Every member revokes their own keys; admins revoke anyone's.
+    let own = format!("/api/orgs/acme/api-keys/{}", builders_key.key.id);
+    assert_eq!(h.delete(&own, Cred::Bearer(&builder)).status(), StatusCode::OK);
+    let admins_key = h.create_key(&admin, "acme", "admin's");
+    assert_eq!(
+        h.delete(
+            &format!("/api/orgs/acme/api-keys/{}", admins_key.key.id),
+            Cred::Bearer(&admin)
+        )
+        .status(),
+        StatusCode::OK
+    );
+    assert_eq!(h.delete(&path, Cred::Bearer(&admin)).status(), StatusCode::OK);
+    assert_eq!(h.projects_status(&owners_key.secret), StatusCode::UNAUTHORIZED);
+}
+
+#[test]
+fn a_key_carries_its_creators_current_role() {
+    let h = Harness::start();
+    let builders_key = h.create_key(&h.token(Role::Builder), "acme", "b").secret;
+    let admins_key = h.create_key(&h.token(Role::Admin), "acme", "a").secret;
+    let members = "/api/orgs/acme/members";
+
+    let (status, body) = status_json(h.get(members, Cred::Bearer(&builders_key)));
+    assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "forbidden"));
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("admin role"),
+        "{body}"
+    );
+    let (status, body) = status_json(h.get(members, Cred::Bearer(&admins_key)));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body.as_array().unwrap().len(), 3);
+
+    admin::set_role(h.dev.storage(), "acme", "alan@acme.test", Role::Builder).unwrap();
+    assert_eq!(
+        h.get(members, Cred::Bearer(&admins_key)).status(),
+        StatusCode::FORBIDDEN,
+        "demotion applies at once"
+    );
+    assert_eq!(
+        h.projects_status(&admins_key),
+        StatusCode::OK,
+        "builder-level access remains"
+    );
+
+    admin::remove_member(h.dev.storage(), "acme", "alan@acme.test").unwrap();
+    assert_eq!(
+        h.projects_status(&admins_key),
+        StatusCode::UNAUTHORIZED,
+        "a removed member's keys stop working"
+    );
+}
+
+#[test]
+fn a_key_of_one_org_never_reaches_another() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let acme_key = h.create_key(&owner, "acme", "acme").secret;
+    let globex_key = h.create_key(&owner, "globex", "globex");
+
+    // Naming the other org does not switch the key's org.
+    let response = h.send(
+        h.http.get(h.url("/api/projects")).header("x-keystroke-org", "globex"),
+        Cred::Bearer(&acme_key),
+    );
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    let response = h.send(
+        h.http
+            .post(h.url("/api/projects"))
+            .header("x-keystroke-org", "globex")
+            .json(&json!({"name": "x"})),
+        Cred::Bearer(&acme_key),
+    );
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        h.get("/api/orgs/globex/members", Cred::Bearer(&acme_key)).status(),
+        StatusCode::NOT_FOUND
+    );
+    let (status, body) = status_json(h.send(
+        h.http.post(h.url("/api/projects")).json(&json!({"name": "web"})),
+        Cred::Bearer(&acme_key),
+    ));
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The globex project list stays empty: acme's key wrote to acme.
+    let session_view = h.send(
+        h.http.get(h.url("/api/projects")).header("x-keystroke-org", "globex"),
+        Cred::Bearer(&owner),
+    );
+    assert_eq!(session_view.json::<Value>().unwrap(), json!([]));
+    let globex_view = h
+        .get("/api/projects", Cred::Bearer(&globex_key.secret))
+        .json::<Value>()
+        .unwrap();
+    assert_eq!(globex_view, json!([]));
+    // And a session acting in acme cannot revoke globex's key through acme's path.
+    let path = format!("/api/orgs/acme/api-keys/{}", globex_key.key.id);
+    assert_eq!(h.delete(&path, Cred::Bearer(&owner)).status(), StatusCode::NOT_FOUND);
+    assert_eq!(h.projects_status(&globex_key.secret), StatusCode::OK);
+}
+
+#[test]
+fn revocation_takes_effect_on_the_very_next_request() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let key = h.create_key(&owner, "acme", "doomed");
+    assert_eq!(h.projects_status(&key.secret), StatusCode::OK);
+    let (status, body) =
+        status_json(h.delete(&format!("/api/orgs/acme/api-keys/{}", key.key.id), Cred::Bearer(&owner)));
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["id"], key.key.id.as_str());
+    assert_eq!(h.projects_status(&key.secret), StatusCode::UNAUTHORIZED);
+    assert!(list(&h, &owner, "acme").is_empty(), "revoked keys leave the list");
+    let audit: Vec<_> = h
+        .dev
+        .storage()
+        .audit_events(&h.dev.storage().org_by_slug("acme").unwrap().unwrap().id)
+        .unwrap();
+    assert_eq!(
+        audit.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
+        ["api_key.create", "api_key.revoke"]
+    );
+    assert!(audit.iter().all(|e| e.target_id == key.key.id));
+}
+
+#[test]
+fn every_bad_key_gets_the_same_401() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let revoked = h.create_key(&owner, "acme", "revoked");
+    h.delete(
+        &format!("/api/orgs/acme/api-keys/{}", revoked.key.id),
+        Cred::Bearer(&owner),
+    );
+    let expiring = h.post_json(
+        "/api/orgs/acme/api-keys",
+        Cred::Bearer(&owner),
+        json!({"name": "brief", "expires_in_seconds": 1}),
+    );
+    let expiring: Value = expiring.json().unwrap();
+    let good = h.create_key(&owner, "acme", "good").secret;
+    let bad_checksum = format!(
+        "{}{}",
+        &good[..good.len() - 1],
+        if good.ends_with('A') { 'B' } else { 'A' }
+    );
+    let unknown = {
+        // Well-formed, valid checksum, never issued: mint one on a throwaway server.
+        let other = Harness::start();
+        other.create_key(&other.token(Role::Owner), "acme", "elsewhere").secret
+    };
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+
+    let bodies: Vec<(StatusCode, String)> = [
+        "garbage",
+        "key_test_short",
+        bad_checksum.as_str(),
+        unknown.as_str(),
+        &revoked.secret,
+        expiring["secret"].as_str().unwrap(),
+    ]
+    .into_iter()
+    .map(|key| {
+        let response = h.get("/api/projects", Cred::Bearer(key));
+        (response.status(), response.text().unwrap())
+    })
+    .collect();
+    for (status, body) in &bodies {
+        assert_eq!(*status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body, &bodies[0].1, "every bad key gets a byte-identical body");
+    }
+    assert_eq!(h.projects_status(&good), StatusCode::OK);
+}
+
+#[test]
+fn the_database_never_holds_a_secret() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let secrets: Vec<String> = (0..5)
+        .map(|i| h.create_key(&owner, "acme", &format!("k{i}")).secret)
+        .collect();
+    for secret in &secrets {
+        assert_eq!(h.projects_status(secret), StatusCode::OK);
+    }
+    let mut stored = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", h.dev.db_path.display());
+        stored.extend(std::fs::read(&path).unwrap_or_default());
+    }
+    assert!(stored.len() > 4096, "the database files were read");
+    let stored = String::from_utf8_lossy(&stored);
+    for secret in &secrets {
+        let random = &secret["key_test_".len().."key_test_".len() + 32];
+        assert!(
+            !stored.contains(random),
+            "a secret's random part is in the database files"
+        );
+    }
+    for user in &h.dev.credentials.users {
+        assert!(
+            !stored.contains(&user.session_token[4..]),
+            "a session token is in the database files"
+        );
+        assert!(!stored.contains(&user.password), "a password is in the database files");
+    }
+}
+
+#[test]
+fn api_keys_cannot_manage_keys_and_one_credential_per_request() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let key = h.create_key(&owner, "acme", "automation");
+    let (status, body) = status_json(h.post_json(
+        "/api/orgs/acme/api-keys",
+        Cred::Bearer(&key.secret),
+        json!({"name": "child"}),
+    ));
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("keystroke auth login"),
+        "{body}"
+    );
+    let path = format!("/api/orgs/acme/api-keys/{}", key.key.id);
+    assert_eq!(
+        h.delete(&path, Cred::XApiKey(&key.secret)).status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(list(&h, &owner, "acme").len(), 1, "nothing was created or revoked");
+
+    let both = h
+        .http
+        .get(h.url("/api/projects"))
+        .bearer_auth(&key.secret)
+        .header("x-api-key", &key.secret);
+    let (status, body) = status_json(both.send().unwrap());
+    assert_eq!(
+        (status, error_code(&body)),
+        (StatusCode::BAD_REQUEST, "invalid_request")
+    );
+    let hook = h
+        .http
+        .post(h.url(&format!("/api/hooks/deploy?token={}", key.secret)))
+        .bearer_auth(&key.secret);
+    assert_eq!(hook.send().unwrap().status(), StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn a_production_platform_refuses_dev_keys() {
+    let h = Harness::start();
+    let dev_key = h.create_key(&h.token(Role::Owner), "acme", "from a laptop").secret;
+    assert_eq!(h.projects_status(&dev_key), StatusCode::OK);
+    // The same database, served by a production platform.
+    let storage = Arc::new(SqliteStorage::open(&h.dev.db_path).unwrap());
+    let production =
+        BackgroundServer::start(([127, 0, 0, 1], 0).into(), storage, Config::new(Mode::Production)).unwrap();
+    let response = http_client()
+        .get(format!("{}/api/projects", production.url))
+        .bearer_auth(&dev_key)
+        .send()
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    // ... and mints live keys.
+    let owner = h.token(Role::Owner);
+    let created: Value = http_client()
+        .post(format!("{}/api/orgs/acme/api-keys", production.url))
+        .bearer_auth(&owner)
+        .json(&json!({"name": "real"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(
+        created["secret"].as_str().unwrap().starts_with("key_live_"),
+        "{created}"
+    );
+}
+
+#[test]
+fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let keys = "/api/orgs/acme/api-keys";
+    let cases = [
+        (json!({}), StatusCode::UNPROCESSABLE_ENTITY, "missing field `name`"),
+        (
+            json!({"name": "   "}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "must not be empty",
+        ),
+        (
+            json!({"name": "x".repeat(101)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "101 characters long; the limit is 100",
+        ),
+        (
+            json!({"name": "ok", "scopes": ["all"]}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "unknown field `scopes`",
+        ),
+        (
+            json!({"name": "ok", "expires_in_seconds": 0}),
+            StatusCode::BAD_REQUEST,
+            "at least 1",
+        ),
+    ];
+    for (body, status, message) in cases {
+        let (got, error) = status_json(h.post_json(keys, Cred::Bearer(&owner), body.clone()));
+        assert_eq!(got, status, "{body}: {error}");
+        assert!(
+            error["error"]["message"].as_str().unwrap().contains(message),
+            "{body}: {error}"
+        );
+    }
+    let invalid_json = h
+        .http
+        .post(h.url(keys))
+        .bearer_auth(&owner)
+        .header("content-type", "application/json")
+        .body("{\"name\": ");
+    let (status, error) = status_json(invalid_json.send().unwrap());
+    assert_eq!((status, error_code(&error)), (StatusCode::BAD_REQUEST, "invalid_json"));
+    let wrong_type = h
+        .http
+        .post(h.url(keys))
+        .bearer_auth(&owner)
+        .header("content-type", "text/plain")
+        .body("name=x");
+    let (status, error) = status_json(wrong_type.send().unwrap());
+    assert_eq!(
+        (status, error_code(&error)),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    );
+    let huge = h
+        .http
+        .post(h.url(keys))
+        .bearer_auth(&owner)
+        .json(&json!({"name": "x".repeat(200_000)}));
+    let (status, error) = status_json(huge.send().unwrap());
+    assert_eq!(
+        (status, error_code(&error)),
+        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+    );
+    let (status, error) =
+        status_json(h.post_json("/api/orgs/nope/api-keys", Cred::Bearer(&owner), json!({"name": "x"})));
+    assert_eq!(
+        (status, error["error"]["message"].as_str().unwrap()),
+        (StatusCode::NOT_FOUND, "org `nope` not found")
+    );
+
+    assert!(list(&h, &owner, "acme").is_empty(), "no bad request wrote a key");
+    let org_id = h.dev.storage().org_by_slug("acme").unwrap().unwrap().id;
+    assert!(h.dev.storage().audit_events(&org_id).unwrap().is_empty());
+}
+
+#[test]
+fn lists_page_with_a_cursor() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    for i in 0..7 {
+        h.create_key(&owner, "acme", &format!("key {i}"));
+    }
+    let mut names = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let query = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+        let page: Page<ApiKey> = h
+            .get(&format!("/api/orgs/acme/api-keys?limit=3{query}"), Cred::Bearer(&owner))
+            .json()
+            .unwrap();
+        pages += 1;
+        names.extend(page.data.into_iter().map(|k| k.name));
+        match page.next_cursor {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(names, (0..7).rev().map(|i| format!("key {i}")).collect::<Vec<_>>());
+    let (status, _) = status_json(h.get("/api/orgs/acme/api-keys?limit=0", Cred::Bearer(&owner)));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = status_json(h.get("/api/orgs/acme/api-keys?cursor=bogus", Cred::Bearer(&owner)));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[test]
+fn last_used_is_recorded() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let key = h.create_key(&owner, "acme", "used");
+    assert!(key.key.last_used_at.is_none());
+    h.projects_status(&key.secret);
+    let listed = list(&h, &owner, "acme");
+    assert!(listed[0].last_used_at.is_some());
+    // Within the minute no further write happens.
+    assert!(
+        !h.dev
+            .storage()
+            .touch_api_key(&key.key.id, keystroke_platform::state::now())
+            .unwrap()
+    );
+}

@@ -1,0 +1,91 @@
+//! A small HTTP harness over a real platform: a seeded `DevServer` on 127.0.0.1 port 0 with a
+//! temporary SQLite file, spoken to with a real HTTP client.
+#![allow(dead_code)]
+
+use keystroke_api::{CreatedApiKey, Role};
+use keystroke_platform::dev::DevServer;
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, RequestBuilder, Response};
+use serde_json::{Value, json};
+
+/// How a request presents its credential.
+#[derive(Clone, Copy)]
+pub enum Cred<'a> {
+    None,
+    Bearer(&'a str),
+    XApiKey(&'a str),
+}
+
+pub struct Harness {
+    pub dev: DevServer,
+    pub http: Client,
+}
+
+pub fn http_client() -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::builder().build().expect("building the HTTP client")
+}
+
+impl Harness {
+    pub fn start() -> Self {
+        Harness {
+            dev: DevServer::start().expect("starting the dev platform"),
+            http: http_client(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.dev.url)
+    }
+
+    pub fn token(&self, role: Role) -> String {
+        self.dev.user(role).session_token.clone()
+    }
+
+    pub fn send(&self, request: RequestBuilder, cred: Cred<'_>) -> Response {
+        let request = match cred {
+            Cred::None => request,
+            Cred::Bearer(token) => request.bearer_auth(token),
+            Cred::XApiKey(token) => request.header("x-api-key", token),
+        };
+        request.send().expect("the platform answers")
+    }
+
+    pub fn get(&self, path: &str, cred: Cred<'_>) -> Response {
+        self.send(self.http.get(self.url(path)), cred)
+    }
+
+    pub fn post_json(&self, path: &str, cred: Cred<'_>, body: Value) -> Response {
+        self.send(self.http.post(self.url(path)).json(&body), cred)
+    }
+
+    pub fn delete(&self, path: &str, cred: Cred<'_>) -> Response {
+        self.send(self.http.delete(self.url(path)), cred)
+    }
+
+    /// Creates a key in `org` as the session `token`; panics unless the platform answers 201.
+    pub fn create_key(&self, token: &str, org: &str, name: &str) -> CreatedApiKey {
+        let response = self.post_json(
+            &format!("/api/orgs/{org}/api-keys"),
+            Cred::Bearer(token),
+            json!({ "name": name }),
+        );
+        assert_eq!(response.status(), StatusCode::CREATED);
+        response.json().expect("a created key")
+    }
+
+    /// The status of `GET /api/projects` with this API key as a bearer token.
+    pub fn projects_status(&self, key: &str) -> StatusCode {
+        self.get("/api/projects", Cred::Bearer(key)).status()
+    }
+}
+
+/// Status and JSON body of a response.
+pub fn status_json(response: Response) -> (StatusCode, Value) {
+    let status = response.status();
+    (status, response.json().expect("a JSON body"))
+}
+
+pub fn error_code(body: &Value) -> &str {
+    body["error"]["code"].as_str().expect("an error body")
+}

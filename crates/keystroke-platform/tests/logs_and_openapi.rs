@@ -1,0 +1,154 @@
+//! The real `keystroke-platform` binary: its logs at the most verbose level hold no secret, and
+//! its published OpenAPI document describes routes that exist.
+
+mod common;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Cred, Harness, http_client};
+use keystroke_api::Role;
+use keystroke_platform::dev::DevCredentials;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+#[test]
+fn trace_logs_never_contain_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials_file = dir.path().join("dev.json");
+    let log_file = dir.path().join("platform.log");
+    let mut platform = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+        .args(["dev", "--port", "0", "--credentials-file"])
+        .arg(&credentials_file)
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log_file).unwrap())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let credentials: DevCredentials = loop {
+        if let Some(c) = std::fs::read(&credentials_file)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+        {
+            break c;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the dev platform did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let http = http_client();
+    let url = |path: &str| format!("{}{path}", credentials.url);
+    let session = &credentials.users[0].session_token;
+    let created: Value = http
+        .post(url("/api/orgs/acme/api-keys"))
+        .bearer_auth(session)
+        .json(&json!({"name": "logged"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let secret = created["secret"].as_str().unwrap();
+    let id = created["id"].as_str().unwrap();
+    assert_eq!(
+        http.get(url("/api/projects"))
+            .bearer_auth(secret)
+            .send()
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        http.get(url("/api/projects"))
+            .header("x-api-key", secret)
+            .send()
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        http.post(url(&format!("/api/hooks/deploy?token={secret}")))
+            .send()
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    let bad = format!("{}x", &secret[..secret.len() - 1]);
+    assert_eq!(
+        http.get(url("/api/projects"))
+            .bearer_auth(&bad)
+            .send()
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let revoked = http
+        .delete(url(&format!("/api/orgs/acme/api-keys/{id}")))
+        .bearer_auth(session)
+        .send()
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_eq!(
+        http.get(url(&format!("/api/projects?api_key={secret}")))
+            .send()
+            .unwrap()
+            .status(),
+        StatusCode::UNAUTHORIZED
+    );
+
+    Command::new("kill")
+        .args(["-TERM", &platform.id().to_string()])
+        .status()
+        .unwrap();
+    let status = platform.wait().unwrap();
+    assert!(status.success(), "SIGTERM stops the platform gracefully: {status:?}");
+    let logs = std::fs::read_to_string(&log_file).unwrap();
+    assert!(
+        logs.contains("api key created") && logs.contains("DEBUG"),
+        "the logs were captured at debug level and up"
+    );
+    let random = &secret["key_test_".len()..];
+    for needle in [
+        &random[4..28],
+        &bad["key_test_".len() + 4..bad.len() - 4],
+        &session[8..30],
+    ] {
+        assert!(!logs.contains(needle), "a secret reached the logs");
+    }
+    assert!(logs.contains("token=[redacted]") && logs.contains("api_key=[redacted]"));
+}
+
+#[test]
+fn every_documented_route_exists() {
+    let h = Harness::start();
+    let doc: Value = h.get("/api/openapi.json", Cred::None).json().unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths = doc["paths"].as_object().unwrap();
+    assert!(paths.len() >= 15, "{}", paths.len());
+    let owner = h.token(Role::Owner);
+    for (path, operations) in paths {
+        let concrete = path.replace("{org}", "acme").replace("{id}", "ak_none");
+        for method in operations.as_object().unwrap().keys() {
+            let method = reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let response = h.send(h.http.request(method.clone(), h.url(&concrete)), Cred::Bearer(&owner));
+            let status = response.status();
+            let body = response.text().unwrap();
+            assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+            assert!(
+                !body.contains("no such endpoint"),
+                "{method} {path} is documented but not served"
+            );
+        }
+    }
+    let (status, body) = (
+        h.get("/api/nope", Cred::None).status(),
+        h.get("/api/nope", Cred::None).text().unwrap(),
+    );
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body.contains("\"code\":\"not_found\""),
+        "unknown routes answer in the error shape: {body}"
+    );
+}

@@ -1,0 +1,236 @@
+//! Self-hosting with the real binary: bootstrap users, an org and roles from the command line,
+//! `serve` a production platform on loopback, sign in through the device flow, stop on SIGTERM.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use serde_json::Value;
+
+fn platform(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+        .args(args)
+        .arg("--db")
+        .arg(db)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.unwrap_or("").as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn bootstrap_serve_and_sign_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let password = "correct horse battery staple";
+
+    let added = platform(
+        &db,
+        &["user", "add", "--email", "owner@example.test", "--name", "Olive Owner"],
+        Some(&format!("{password}\n")),
+    );
+    assert!(added.status.success(), "{}", stderr(&added));
+    assert!(stderr(&added).starts_with("Added user Olive Owner <owner@example.test>"));
+    let again = platform(
+        &db,
+        &["user", "add", "--email", "owner@example.test", "--name", "Olive"],
+        Some(&format!("{password}\n")),
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        stderr(&again),
+        "error: a user with email owner@example.test exists already\n"
+    );
+    let short = platform(
+        &db,
+        &["user", "add", "--email", "b@example.test", "--name", "Bo"],
+        Some("short\n"),
+    );
+    assert_eq!(
+        stderr(&short),
+        "error: the password must be at least 12 characters long\n"
+    );
+    assert!(
+        platform(
+            &db,
+            &["user", "add", "--email", "b@example.test", "--name", "Bo Builder"],
+            Some("another long password\n")
+        )
+        .status
+        .success()
+    );
+
+    let org = platform(
+        &db,
+        &[
+            "org",
+            "create",
+            "--slug",
+            "example",
+            "--name",
+            "Example",
+            "--owner",
+            "owner@example.test",
+        ],
+        None,
+    );
+    assert!(org.status.success(), "{}", stderr(&org));
+    let bad_slug = platform(
+        &db,
+        &[
+            "org",
+            "create",
+            "--slug",
+            "Not OK",
+            "--name",
+            "x",
+            "--owner",
+            "owner@example.test",
+        ],
+        None,
+    );
+    assert!(stderr(&bad_slug).contains("is not a valid org slug"));
+    let add = platform(
+        &db,
+        &[
+            "member",
+            "add",
+            "--org",
+            "example",
+            "--email",
+            "b@example.test",
+            "--role",
+            "builder",
+        ],
+        None,
+    );
+    assert_eq!(stderr(&add), "Added b@example.test to `example` as builder\n");
+    let promote = platform(
+        &db,
+        &[
+            "member",
+            "set-role",
+            "--org",
+            "example",
+            "--email",
+            "b@example.test",
+            "--role",
+            "admin",
+        ],
+        None,
+    );
+    assert_eq!(stderr(&promote), "b@example.test is now admin in `example`\n");
+    let bad_role = platform(
+        &db,
+        &[
+            "member",
+            "set-role",
+            "--org",
+            "example",
+            "--email",
+            "b@example.test",
+            "--role",
+            "root",
+        ],
+        None,
+    );
+    assert_eq!(bad_role.status.code(), Some(2));
+    assert!(stderr(&bad_role).contains("unknown role `root`"));
+    let remove = platform(
+        &db,
+        &["member", "remove", "--org", "example", "--email", "b@example.test"],
+        None,
+    );
+    assert!(remove.status.success());
+    let remove_again = platform(
+        &db,
+        &["member", "remove", "--org", "example", "--email", "b@example.test"],
+        None,
+    );
+    assert_eq!(
+        stderr(&remove_again),
+        "error: b@example.test is not a member of `example`\n"
+    );
+
+    // Serve it on a free loopback port; the log line tells which.
+    let mut server = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
+    let address = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split("address=")
+                .nth(1)
+                .map(|rest| rest.split_whitespace().next().unwrap().to_owned())
+        })
+        .expect("a listening line");
+    std::thread::spawn(move || lines.for_each(drop));
+    let url = format!("http://{address}");
+
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let http = reqwest::blocking::Client::new();
+    let auth: Value = http
+        .post(format!("{url}/oauth/device/code"))
+        .form(&[("client_id", "keystroke-cli")])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(auth["interval"], 5);
+    let user_code = auth["user_code"].as_str().unwrap();
+    keystroke_platform::dev::browser::decide(&url, user_code, "owner@example.test", password, "approve").unwrap();
+    let token: Value = http
+        .post(format!("{url}/oauth/token"))
+        .form(&[
+            ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+            ("device_code", auth["device_code"].as_str().unwrap()),
+            ("client_id", "keystroke-cli"),
+        ])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let session = token["access_token"].as_str().expect("a session token");
+    let created: Value = http
+        .post(format!("{url}/api/orgs/example/api-keys"))
+        .bearer_auth(session)
+        .json(&serde_json::json!({"name": "self-hosted"}))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert!(created["secret"].as_str().unwrap().starts_with("key_live_"));
+
+    Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    let mut stopped = None;
+    for _ in 0..100 {
+        if let Some(status) = server.try_wait().unwrap() {
+            stopped = Some(status);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(stopped.expect("the platform stops on SIGTERM").success());
+}
