@@ -88,8 +88,7 @@ mod tests {
 
     #[test]
     fn global_flags_work_after_the_subcommand() {
-        let cli = Cli::try_parse_from(["keystroke", "api-key", "list", "--org", "acme", "--json"])
-            .unwrap();
+        let cli = Cli::try_parse_from(["keystroke", "api-key", "list", "--org", "acme", "--json"]).unwrap();
         assert_eq!(cli.global.org.as_deref(), Some("acme"));
         assert!(cli.global.json);
     }

@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use keystroke_api::{
-    ApiKey, CLI_CLIENT_ID, CreateApiKey, CreatedApiKey, DEVICE_CODE_GRANT_TYPE,
-    DeviceAuthorization, ErrorBody, Me, OAuthError, Page, PageQuery, TokenResponse, routes,
+    ApiKey, CLI_CLIENT_ID, CreateApiKey, CreatedApiKey, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, ErrorBody, Me,
+    OAuthError, Page, PageQuery, TokenResponse, routes,
 };
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -57,30 +57,17 @@ impl ApiClient {
 
     /// Revokes the session making the request.
     pub async fn logout(&self) -> anyhow::Result<()> {
-        self.send(self.request(Method::POST, routes::LOGOUT)?)
-            .await?;
+        self.send(self.request(Method::POST, routes::LOGOUT)?).await?;
         Ok(())
     }
 
-    pub async fn list_api_keys(
-        &self,
-        org: &str,
-        query: &PageQuery,
-    ) -> anyhow::Result<Page<ApiKey>> {
-        let request = self
-            .request(Method::GET, &routes::api_keys(org))?
-            .query(query);
+    pub async fn list_api_keys(&self, org: &str, query: &PageQuery) -> anyhow::Result<Page<ApiKey>> {
+        let request = self.request(Method::GET, &routes::api_keys(org))?.query(query);
         self.json(request).await
     }
 
-    pub async fn create_api_key(
-        &self,
-        org: &str,
-        body: &CreateApiKey,
-    ) -> anyhow::Result<CreatedApiKey> {
-        let request = self
-            .request(Method::POST, &routes::api_keys(org))?
-            .json(body);
+    pub async fn create_api_key(&self, org: &str, body: &CreateApiKey) -> anyhow::Result<CreatedApiKey> {
+        let request = self.request(Method::POST, &routes::api_keys(org))?.json(body);
         self.json(request).await
     }
 
@@ -96,10 +83,7 @@ impl ApiClient {
         self.json(request).await
     }
 
-    pub async fn poll_device_token(
-        &self,
-        device_code: &Secret<String>,
-    ) -> anyhow::Result<DevicePoll> {
+    pub async fn poll_device_token(&self, device_code: &Secret<String>) -> anyhow::Result<DevicePoll> {
         let request = self.request(Method::POST, routes::TOKEN)?.form(&[
             ("grant_type", DEVICE_CODE_GRANT_TYPE),
             ("device_code", device_code.expose()),
@@ -194,18 +178,15 @@ impl ApiClient {
             ExitCode::Unreachable,
             format!("the platform at {} is unreachable: {why}", self.base_display()),
         )
-        .with_hint("check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it")
+        .with_hint(
+            "check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it",
+        )
     }
 
     fn status_error(&self, status: StatusCode, body: &str) -> CliError {
         let platform_message = serde_json::from_str::<ErrorBody>(body)
             .map(|body| body.error.message)
-            .unwrap_or_else(|_| {
-                status
-                    .canonical_reason()
-                    .unwrap_or("unexpected answer")
-                    .to_lowercase()
-            });
+            .unwrap_or_else(|_| status.canonical_reason().unwrap_or("unexpected answer").to_lowercase());
         error_for_status(status, &platform_message, &self.base_display())
     }
 
@@ -217,19 +198,13 @@ impl ApiClient {
 /// The exit code and hint of a failed request, with the platform's own message.
 fn error_for_status(status: StatusCode, message: &str, url: &str) -> CliError {
     match status {
-        StatusCode::UNAUTHORIZED => CliError::new(
-            ExitCode::NotSignedIn,
-            format!("not signed in to {url}: {message}"),
-        )
-        .with_hint(SIGN_IN_HINT),
-        StatusCode::FORBIDDEN => {
-            CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
-                .with_hint("ask an owner or admin of the org for access")
+        StatusCode::UNAUTHORIZED => {
+            CliError::new(ExitCode::NotSignedIn, format!("not signed in to {url}: {message}")).with_hint(SIGN_IN_HINT)
         }
+        StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
+            .with_hint("ask an owner or admin of the org for access"),
         StatusCode::NOT_FOUND => CliError::new(ExitCode::NotFound, format!("not found: {message}")),
-        status if status.is_client_error() => {
-            CliError::failure(format!("the platform refused the request: {message}"))
-        }
+        status if status.is_client_error() => CliError::failure(format!("the platform refused the request: {message}")),
         status => CliError::failure(format!("the platform failed ({status}): {message}")),
     }
 }

@@ -161,10 +161,7 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = fs::metadata(nested.join(FILE_NAME))
-                .unwrap()
-                .permissions()
-                .mode();
+            let mode = fs::metadata(nested.join(FILE_NAME)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
     }

@@ -73,11 +73,7 @@ impl Context {
         parse_platform_url(raw)
     }
 
-    pub fn client(
-        &self,
-        platform: &PlatformUrl,
-        token: Option<Secret<String>>,
-    ) -> anyhow::Result<ApiClient> {
+    pub fn client(&self, platform: &PlatformUrl, token: Option<Secret<String>>) -> anyhow::Result<ApiClient> {
         ApiClient::new(platform.url.clone(), token, self.printer.clone())
     }
 
@@ -141,11 +137,7 @@ impl Context {
 }
 
 pub fn not_signed_in(platform: &PlatformUrl) -> CliError {
-    CliError::new(
-        ExitCode::NotSignedIn,
-        format!("not signed in to {}", platform.key),
-    )
-    .with_hint(SIGN_IN_HINT)
+    CliError::new(ExitCode::NotSignedIn, format!("not signed in to {}", platform.key)).with_hint(SIGN_IN_HINT)
 }
 
 fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
@@ -190,10 +182,7 @@ mod tests {
     #[test]
     fn other_schemes_are_usage_errors() {
         let err = parse_platform_url("ftp://example.com").unwrap_err();
-        assert_eq!(
-            err.downcast_ref::<CliError>().unwrap().exit,
-            ExitCode::Usage
-        );
+        assert_eq!(err.downcast_ref::<CliError>().unwrap().exit, ExitCode::Usage);
         assert!(parse_platform_url("not a url").is_err());
     }
 }

@@ -30,9 +30,7 @@ fn main() -> ExitCode {
 
 fn run(context: &Context, command: cli::Command) -> anyhow::Result<()> {
     // One request at a time: a current-thread runtime is all a CLI needs.
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(commands::run(context, command))
 }
 
@@ -46,20 +44,10 @@ fn exit_code(context: &Context, result: anyhow::Result<()>) -> ExitCode {
         return ExitCode::SUCCESS;
     }
     let (exit, code, hint) = match err.downcast_ref::<CliError>() {
-        Some(cli_error) => (
-            cli_error.exit,
-            cli_error.exit.json_code(),
-            cli_error.hint.clone(),
-        ),
-        None => (
-            error::ExitCode::Failure,
-            error::ExitCode::Failure.json_code(),
-            None,
-        ),
+        Some(cli_error) => (cli_error.exit, cli_error.exit.json_code(), cli_error.hint.clone()),
+        None => (error::ExitCode::Failure, error::ExitCode::Failure.json_code(), None),
     };
-    context
-        .printer
-        .error(code, &format!("{err:#}"), hint.as_deref());
+    context.printer.error(code, &format!("{err:#}"), hint.as_deref());
     ExitCode::from(exit as u8)
 }
 

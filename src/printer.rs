@@ -135,11 +135,7 @@ impl Printer {
                 hint: Option<&'a str>,
             }
             let body = Body {
-                error: Detail {
-                    code,
-                    message,
-                    hint,
-                },
+                error: Detail { code, message, hint },
             };
             eprintln!("{}", serde_json::to_string(&body).unwrap_or_default());
             return;

@@ -39,10 +39,7 @@ mod tests {
 
     #[test]
     fn times_are_shown_in_utc_to_the_minute() {
-        assert_eq!(
-            time(datetime!(2026-11-26 15:04:05 +1)),
-            "2026-11-26 14:04 UTC"
-        );
+        assert_eq!(time(datetime!(2026-11-26 15:04:05 +1)), "2026-11-26 14:04 UTC");
     }
 
     #[test]

@@ -25,8 +25,7 @@ pub fn path(dir: &Path) -> PathBuf {
 fn load(dir: &Path) -> anyhow::Result<TokenFile> {
     let path = path(dir);
     match fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text)
-            .with_context(|| format!("{} is not valid JSON", path.display())),
+        Ok(text) => serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display())),
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
         Err(err) => Err(err).with_context(|| format!("could not read {}", path.display())),
     }

@@ -1,5 +1,6 @@
-//! OS credential stores through keyring-core, each call on its own thread with a deadline: a
-//! locked keyring that waits for an unlock prompt nobody sees must not hang the CLI.
+//! OS credential stores (keyring-core stores, and keyutils on Linux), each call on its own thread
+//! with a deadline: a locked keyring that waits for an unlock prompt nobody sees must not hang
+//! the CLI.
 
 use std::sync::Arc;
 use std::sync::mpsc;
@@ -12,47 +13,47 @@ use crate::env;
 use crate::error::CliError;
 use crate::secret::Secret;
 
-pub fn get(
-    kind: StoreKind,
-    url: &str,
-    timeout: Duration,
-) -> anyhow::Result<Option<Secret<String>>> {
+pub fn get(kind: StoreKind, url: &str, timeout: Duration) -> anyhow::Result<Option<Secret<String>>> {
     let url = url.to_string();
     let result = bounded(kind, "read the token from", timeout, move || {
+        #[cfg(target_os = "linux")]
+        if kind == StoreKind::Keyutils {
+            return super::keyutils::get(&url);
+        }
         match entry(kind, &url)?.get_password() {
             Ok(token) => Ok(Some(token)),
             Err(KeyringError::NoEntry) => Ok(None),
-            Err(err) => Err(err),
+            Err(err) => Err(explain(err)),
         }
     })?;
     Ok(result.map(Secret::new))
 }
 
-pub fn set(
-    kind: StoreKind,
-    url: &str,
-    token: &Secret<String>,
-    timeout: Duration,
-) -> anyhow::Result<()> {
+pub fn set(kind: StoreKind, url: &str, token: &Secret<String>, timeout: Duration) -> anyhow::Result<()> {
     let url = url.to_string();
     let token = token.clone();
     bounded(kind, "save the token in", timeout, move || {
-        entry(kind, &url)?.set_password(token.expose())
+        #[cfg(target_os = "linux")]
+        if kind == StoreKind::Keyutils {
+            return super::keyutils::set(&url, token.expose());
+        }
+        entry(kind, &url)?.set_password(token.expose()).map_err(explain)
     })
 }
 
 pub fn delete(kind: StoreKind, url: &str, timeout: Duration) -> anyhow::Result<bool> {
     let url = url.to_string();
-    bounded(
-        kind,
-        "remove the token from",
-        timeout,
-        move || match entry(kind, &url)?.delete_credential() {
+    bounded(kind, "remove the token from", timeout, move || {
+        #[cfg(target_os = "linux")]
+        if kind == StoreKind::Keyutils {
+            return super::keyutils::delete(&url);
+        }
+        match entry(kind, &url)?.delete_credential() {
             Ok(()) => Ok(true),
             Err(KeyringError::NoEntry) => Ok(false),
-            Err(err) => Err(err),
-        },
-    )
+            Err(err) => Err(explain(err)),
+        }
+    })
 }
 
 /// The best OS store of this machine. On Linux: the Secret Service when a session bus is set
@@ -69,7 +70,7 @@ pub fn detect(timeout: Duration) -> anyhow::Result<StoreKind> {
         let has_session_bus = env::var(env::DBUS_SESSION_BUS_ADDRESS).is_some();
         let answers = has_session_bus
             && bounded(StoreKind::SecretService, "connect to", timeout, || {
-                store(StoreKind::SecretService).map(drop)
+                store(StoreKind::SecretService).map(drop).map_err(explain)
             })
             .is_ok();
         return Ok(if answers {
@@ -85,16 +86,14 @@ pub fn detect(timeout: Duration) -> anyhow::Result<StoreKind> {
     )
 }
 
-fn entry(kind: StoreKind, url: &str) -> keyring_core::Result<Entry> {
-    Entry::new_in_store(&store(kind)?, SERVICE, url)
+fn entry(kind: StoreKind, url: &str) -> Result<Entry, String> {
+    Entry::new_in_store(&store(kind).map_err(explain)?, SERVICE, url).map_err(explain)
 }
 
 fn store(kind: StoreKind) -> keyring_core::Result<Arc<CredentialStore>> {
     match kind {
         #[cfg(target_os = "linux")]
         StoreKind::SecretService => Ok(zbus_secret_service_keyring_store::Store::new()?),
-        #[cfg(target_os = "linux")]
-        StoreKind::Keyutils => Ok(linux_keyutils_keyring_store::Store::new()?),
         other => Err(KeyringError::NotSupportedByStore(format!(
             "the {} is not available on this system",
             other.name()
@@ -108,7 +107,7 @@ fn bounded<T: Send + 'static>(
     kind: StoreKind,
     action: &str,
     timeout: Duration,
-    call: impl FnOnce() -> keyring_core::Result<T> + Send + 'static,
+    call: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> anyhow::Result<T> {
     let (sender, receiver) = mpsc::channel();
     std::thread::Builder::new()
@@ -118,7 +117,11 @@ fn bounded<T: Send + 'static>(
         })?;
     match receiver.recv_timeout(timeout) {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(err)) => Err(describe_failure(kind, action, &err).into()),
+        Ok(Err(why)) => Err(
+            CliError::failure(format!("could not {action} the {}: {why}", kind.label()))
+                .with_hint(store_hint())
+                .into(),
+        ),
         Err(_) => Err(CliError::failure(format!(
             "could not {action} the {}: no answer within {} s (is it locked and waiting for a password?)",
             kind.label(),
@@ -129,12 +132,10 @@ fn bounded<T: Send + 'static>(
     }
 }
 
-fn describe_failure(kind: StoreKind, action: &str, err: &KeyringError) -> CliError {
-    let why = match err {
+fn explain(err: KeyringError) -> String {
+    match err {
         KeyringError::NoStorageAccess(inner) => format!("access was refused ({inner})"),
         KeyringError::PlatformFailure(inner) => inner.to_string(),
         other => other.to_string(),
-    };
-    CliError::failure(format!("could not {action} the {}: {why}", kind.label()))
-        .with_hint(store_hint())
+    }
 }

@@ -7,6 +7,8 @@
 
 mod file;
 mod keyring;
+#[cfg(target_os = "linux")]
+mod keyutils;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -70,17 +72,11 @@ impl StoreKind {
     }
 
     fn parse(value: &str) -> Result<Self, CliError> {
-        Self::ALL
-            .into_iter()
-            .find(|kind| kind.name() == value)
-            .ok_or_else(|| {
-                let names: Vec<_> = Self::ALL.iter().map(|kind| kind.name()).collect();
-                CliError::usage(format!(
-                    "`{}={value}` is not a credential store",
-                    env::CREDENTIAL_STORE
-                ))
+        Self::ALL.into_iter().find(|kind| kind.name() == value).ok_or_else(|| {
+            let names: Vec<_> = Self::ALL.iter().map(|kind| kind.name()).collect();
+            CliError::usage(format!("`{}={value}` is not a credential store", env::CREDENTIAL_STORE))
                 .with_hint(format!("use one of: {}", names.join(", ")))
-            })
+        })
     }
 }
 
@@ -113,10 +109,7 @@ impl Credentials {
                 .filter(|secs| secs.is_finite() && *secs > 0.0)
                 .map(Duration::from_secs_f64)
                 .ok_or_else(|| {
-                    CliError::usage(format!(
-                        "`{}={value}` is not a number of seconds",
-                        env::KEYRING_TIMEOUT
-                    ))
+                    CliError::usage(format!("`{}={value}` is not a number of seconds", env::KEYRING_TIMEOUT))
                 })?,
         };
         Ok(Self {
@@ -185,11 +178,7 @@ impl Credentials {
     /// Where a store keeps its entry, for `auth status`.
     pub fn location(&self, kind: StoreKind) -> String {
         match kind {
-            StoreKind::File => format!(
-                "{} ({})",
-                file::path(&self.config_dir).display(),
-                kind.label()
-            ),
+            StoreKind::File => format!("{} ({})", file::path(&self.config_dir).display(), kind.label()),
             _ => kind.label().to_string(),
         }
     }
@@ -227,10 +216,7 @@ mod tests {
         };
         let read = credentials.store_for_reading(Some(StoreKind::Keyutils));
         assert_eq!(read.unwrap(), StoreKind::File);
-        assert_eq!(
-            credentials.store_for_writing(true).unwrap(),
-            StoreKind::File
-        );
+        assert_eq!(credentials.store_for_writing(true).unwrap(), StoreKind::File);
     }
 
     #[test]

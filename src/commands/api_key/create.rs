@@ -54,10 +54,7 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
             Style::Yellow,
             "This secret is shown only once: copy it now and store it somewhere safe.",
         ),
-        format!(
-            "From now on Keystroke shows only its preview, {}.",
-            key.preview
-        ),
+        format!("From now on Keystroke shows only its preview, {}.", key.preview),
     ];
     if let Some(expires_at) = key.expires_at {
         block.push(format!("It expires {}.", table::time(expires_at)));
@@ -95,10 +92,7 @@ mod tests {
 
     #[test]
     fn names_are_trimmed_and_bounded() {
-        assert_eq!(
-            parse_name("  Production automation ").unwrap(),
-            "Production automation"
-        );
+        assert_eq!(parse_name("  Production automation ").unwrap(), "Production automation");
         assert!(parse_name("   ").is_err());
         assert!(parse_name(&"x".repeat(MAX_NAME_CHARS)).is_ok());
         assert!(parse_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
@@ -106,14 +100,8 @@ mod tests {
 
     #[test]
     fn lifetimes_read_like_people_write_them() {
-        assert_eq!(
-            parse_lifetime("30d").unwrap(),
-            Duration::from_secs(30 * 86_400)
-        );
-        assert_eq!(
-            parse_lifetime("12h").unwrap(),
-            Duration::from_secs(12 * 3_600)
-        );
+        assert_eq!(parse_lifetime("30d").unwrap(), Duration::from_secs(30 * 86_400));
+        assert_eq!(parse_lifetime("12h").unwrap(), Duration::from_secs(12 * 3_600));
         assert!(parse_lifetime("0s").is_err());
         assert!(parse_lifetime("soon").is_err());
     }

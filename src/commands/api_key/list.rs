@@ -115,14 +115,7 @@ mod tests {
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>(),
-            [
-                "ID",
-                "Name",
-                "Key preview",
-                "Created at",
-                "Last used",
-                "Expires"
-            ]
+            ["ID", "Name", "Key preview", "Created at", "Last used", "Expires"]
         );
     }
 

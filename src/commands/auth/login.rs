@@ -241,8 +241,7 @@ impl<'a> Spinner<'a> {
         let mut frame = 0;
         while started.elapsed() < duration {
             let symbol = Self::FRAMES[frame % Self::FRAMES.len()];
-            self.printer
-                .stderr_raw(&format!("\r{symbol} {}", self.message));
+            self.printer.stderr_raw(&format!("\r{symbol} {}", self.message));
             frame += 1;
             tokio::time::sleep(Self::TICK.min(duration.saturating_sub(started.elapsed()))).await;
         }
@@ -256,11 +255,7 @@ impl<'a> Spinner<'a> {
 }
 
 /// The user's only org; else the saved one if still valid; else, on a terminal, their pick.
-fn choose_active_org(
-    printer: &Printer,
-    me: &Me,
-    saved: Option<&str>,
-) -> anyhow::Result<Option<String>> {
+fn choose_active_org(printer: &Printer, me: &Me, saved: Option<&str>) -> anyhow::Result<Option<String>> {
     let slugs: Vec<&str> = me.memberships.iter().map(|m| m.org.slug.as_str()).collect();
     if let [only] = slugs.as_slice() {
         return Ok(Some(only.to_string()));

@@ -78,10 +78,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         "Active org:  {}",
         active_org.unwrap_or("none (choose one with `keystroke org switch ORG`)")
     ));
-    lines.push(format!(
-        "Session:     expires {}",
-        table::time(me.session.expires_at)
-    ));
+    lines.push(format!("Session:     expires {}", table::time(me.session.expires_at)));
     context.printer.data(&lines.join("\n"))?;
     Ok(())
 }

@@ -22,10 +22,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
-    let mut rows = table::new(
-        &["", "Slug", "Name", "Role"],
-        context.printer.stdout_is_terminal(),
-    );
+    let mut rows = table::new(&["", "Slug", "Name", "Role"], context.printer.stdout_is_terminal());
     for org in &orgs {
         let marker = if org.active { "*" } else { "" };
         rows.add_row([marker, &org.slug, &org.name, org.role.as_str()]);

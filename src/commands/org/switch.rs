@@ -40,12 +40,9 @@ fn find<'a>(memberships: &'a [Membership], slug: &str) -> anyhow::Result<&'a Mem
         .iter()
         .find(|membership| membership.org.slug == slug)
         .ok_or_else(|| {
-            CliError::new(
-                ExitCode::NotFound,
-                format!("you are not a member of an org `{slug}`"),
-            )
-            .with_hint("see your orgs with `keystroke org list`")
-            .into()
+            CliError::new(ExitCode::NotFound, format!("you are not a member of an org `{slug}`"))
+                .with_hint("see your orgs with `keystroke org list`")
+                .into()
         })
 }
 

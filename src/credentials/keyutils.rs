@@ -1,0 +1,67 @@
+//! The Linux kernel key retention service: always present, even on headless machines, but held in
+//! kernel memory only, so its entries are gone after a reboot.
+//!
+//! Entries use the description format of keyring-rs's keyutils store (`keyring:{user}@{service}`),
+//! so tools built on keyring-rs see the same entry.
+
+use linux_keyutils::{Key, KeyError, KeyRing, KeyRingIdentifier};
+
+use super::SERVICE;
+
+fn description(url: &str) -> String {
+    format!("keyring:{url}@{SERVICE}")
+}
+
+fn session_keyring() -> Result<KeyRing, String> {
+    KeyRing::from_special_id(KeyRingIdentifier::Session, false)
+        .map_err(|err| format!("no session keyring ({})", explain(err)))
+}
+
+/// Also links the key into the user's persistent keyring, so that other login sessions see it;
+/// best effort, as containers often refuse that link.
+fn link_persistent(key: Key) {
+    if let Ok(persistent) = KeyRing::get_persistent(KeyRingIdentifier::Session) {
+        let _ = persistent.link_key(key);
+    }
+}
+
+fn find(url: &str) -> Result<Option<Key>, String> {
+    match session_keyring()?.search(&description(url)) {
+        Ok(key) => Ok(Some(key)),
+        Err(KeyError::KeyDoesNotExist) => Ok(None),
+        Err(err) => Err(explain(err)),
+    }
+}
+
+pub fn get(url: &str) -> Result<Option<String>, String> {
+    let Some(key) = find(url)? else {
+        return Ok(None);
+    };
+    let bytes = key.read_to_vec().map_err(explain)?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|_| "the stored entry is not text".to_string())
+}
+
+pub fn set(url: &str, token: &str) -> Result<(), String> {
+    let key = session_keyring()?.add_key(&description(url), token).map_err(explain)?;
+    link_persistent(key);
+    Ok(())
+}
+
+pub fn delete(url: &str) -> Result<bool, String> {
+    let Some(key) = find(url)? else {
+        return Ok(false);
+    };
+    key.invalidate().map_err(explain)?;
+    Ok(true)
+}
+
+fn explain(err: KeyError) -> String {
+    match err {
+        KeyError::AccessDenied => "access denied".into(),
+        KeyError::QuotaExceeded => "the kernel key quota is exhausted".into(),
+        KeyError::OperationNotSupported => "keyutils is not supported by this kernel".into(),
+        other => format!("{other:?}"),
+    }
+}

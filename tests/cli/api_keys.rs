@@ -1,0 +1,178 @@
+use keystroke_api::Role;
+
+use crate::support::{TestEnv, cells, redact_times};
+
+#[test]
+fn the_seed_pages_three_commands_work_verbatim() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+
+    let created = env
+        .run(&["api-key", "create", "--name", "Production automation"])
+        .success();
+    // Piped: the bare secret alone on stdout, ready for `$(...)`.
+    let secret = created.stdout.strip_suffix('\n').unwrap();
+    assert!(secret.starts_with("key_test_"), "{created:#?}");
+    assert_eq!(created.stdout.lines().count(), 1);
+
+    let listed = env.run(&["api-key", "list"]).success();
+    let id = listed.stdout.lines().nth(1).unwrap().split_whitespace().next().unwrap();
+    assert_eq!(
+        created.stderr,
+        format!("Created API key {id} (Production automation) in acme; its secret, on stdout, is shown only once\n")
+    );
+    let preview = format!("{}…{}", &secret[..13], &secret[secret.len() - 10..secret.len() - 6]);
+    assert_eq!(
+        cells(&redact_times(&listed.stdout)),
+        [
+            vec![
+                "ID",
+                "Name",
+                "Key preview",
+                "Created at",
+                "Created by",
+                "Last used",
+                "Expires"
+            ],
+            vec![
+                id,
+                "Production automation",
+                &preview,
+                "<time>",
+                "alan@acme.test",
+                "never",
+                "never"
+            ],
+        ]
+    );
+    assert_eq!(listed.stderr, "");
+
+    // The seed's curl call works with the key, and fails right after the revoke.
+    assert_eq!(env.curl_status("/api/projects", secret), 200);
+    let revoked = env.run(&["api-key", "revoke", id, "--yes"]).success();
+    assert_eq!(revoked.stdout, "");
+    assert_eq!(
+        revoked.stderr,
+        format!("Revoked API key {id} (Production automation)\n")
+    );
+    assert_eq!(env.curl_status("/api/projects", secret), 401);
+}
+
+#[test]
+fn json_output_is_one_document_per_command() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+
+    let created = env
+        .run(&["api-key", "create", "--name", "CI", "--expires-in", "30d", "--json"])
+        .success();
+    let created = created.json();
+    assert_eq!(created["name"], "CI");
+    assert_eq!(created["org"], "acme");
+    assert_eq!(created["created_by"]["email"], "alan@acme.test");
+    assert!(created["secret"].as_str().unwrap().starts_with("key_test_"));
+    assert!(created["expires_at"].as_str().unwrap().ends_with('Z'), "RFC 3339 UTC");
+    let id = created["id"].as_str().unwrap();
+
+    let listed = env.run(&["api-key", "list", "--json"]).success().json();
+    let mut without_secret = created.clone();
+    without_secret.as_object_mut().unwrap().remove("secret");
+    assert_eq!(listed, serde_json::json!([without_secret]));
+
+    let revoked = env.run(&["api-key", "revoke", id, "--yes", "--json"]).success();
+    assert_eq!(revoked.json(), without_secret);
+    assert_eq!(revoked.stderr, "");
+
+    let empty = env.run(&["api-key", "list", "--json"]).success();
+    assert_eq!(empty.stdout, "[]\n");
+}
+
+#[test]
+fn an_empty_list_is_success_with_a_notice() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let listed = env.run(&["api-key", "list"]).success();
+    assert_eq!(listed.stdout, "");
+    assert_eq!(listed.stderr, "No API keys in acme\n");
+}
+
+#[test]
+fn builders_see_only_their_own_keys_and_admins_see_everyones() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (admin_key, _) = env.create_key("Admin's key", &[]);
+    env.sign_in(Role::Builder);
+    let (builder_key, _) = env.create_key("Builder's key", &[]);
+
+    let as_builder = env.run(&["api-key", "list", "--json"]).success().json();
+    assert_eq!(as_builder.as_array().unwrap().len(), 1);
+    assert_eq!(as_builder[0]["id"], builder_key.as_str());
+    assert_eq!(as_builder[0]["created_by"], serde_json::Value::Null);
+    let table = env.run(&["api-key", "list"]).success().stdout;
+    assert_eq!(
+        cells(&redact_times(&table))[0],
+        ["ID", "Name", "Key preview", "Created at", "Last used", "Expires"]
+    );
+
+    // A key the builder may not see is not found, whatever its id.
+    let refused = env.run(&["api-key", "revoke", &admin_key, "--yes"]).code(5);
+    assert!(refused.stderr.starts_with("error: not found: "), "{refused:#?}");
+
+    env.sign_in(Role::Admin);
+    let as_admin = env.run(&["api-key", "list", "--json"]).success().json();
+    let creators: Vec<_> = as_admin
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| key["created_by"]["email"].as_str().unwrap())
+        .collect();
+    assert_eq!(as_admin.as_array().unwrap().len(), 2);
+    assert!(creators.contains(&"grace@acme.test") && creators.contains(&"alan@acme.test"));
+    env.run(&["api-key", "revoke", &builder_key, "--yes"]).success();
+}
+
+#[test]
+fn revoke_without_yes_refuses_when_nobody_can_answer() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (id, secret) = env.create_key("Keep me", &[]);
+    let refused = env.run(&["api-key", "revoke", &id]).code(2);
+    assert_eq!(
+        refused.stderr,
+        format!(
+            "error: refusing to revoke API key {id} without confirmation\n\
+             hint: pass `--yes` to revoke it without a prompt\n"
+        )
+    );
+    assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
+}
+
+#[test]
+fn list_says_how_to_get_the_rest_of_a_long_list() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    for name in ["one", "two", "three"] {
+        env.create_key(name, &[]);
+    }
+    let first_page = env.run(&["api-key", "list", "--limit", "2", "--json"]).success();
+    assert_eq!(first_page.json().as_array().unwrap().len(), 2);
+    assert_eq!(
+        first_page.stderr,
+        "Showing the first 2 keys; run `keystroke api-key list --all` to see all of them\n"
+    );
+    let all = env
+        .run(&["api-key", "list", "--limit", "2", "--all", "--json"])
+        .success();
+    assert_eq!(all.json().as_array().unwrap().len(), 3);
+    assert_eq!(all.stderr, "");
+}
+
+#[test]
+fn bad_names_are_usage_errors_before_any_request() {
+    let env = TestEnv::new();
+    let empty = env.run(&["api-key", "create", "--name", " "]).code(2);
+    assert!(empty.stderr.contains("the name is empty"), "{empty:#?}");
+    let long = "x".repeat(101);
+    let too_long = env.run(&["api-key", "create", "--name", &long]).code(2);
+    assert!(too_long.stderr.contains("at most 100 are allowed"), "{too_long:#?}");
+}

@@ -1,0 +1,252 @@
+use std::io::{BufRead, BufReader, Read};
+use std::process::Stdio;
+
+use keystroke_api::Role;
+
+use crate::support::{TestEnv, redact_times};
+
+#[test]
+fn with_token_reads_stdin_validates_and_says_who_signed_in() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Admin);
+    let login = env.run_with_stdin(
+        &["auth", "login", "--with-token", "--platform-url", env.url()],
+        &format!("{}\n", user.session_token),
+    );
+    let login = login.success();
+    assert_eq!(login.stdout, "");
+    assert_eq!(
+        login.stderr,
+        format!(
+            "Signed in to {} as Alan Turing <alan@acme.test>\nActive org: acme\n",
+            env.url()
+        )
+    );
+    let token = env.run(&["auth", "token"]).success();
+    assert_eq!(token.stdout, format!("{}\n", user.session_token));
+}
+
+#[test]
+fn a_refused_token_is_not_stored() {
+    let env = TestEnv::new();
+    let refused = env
+        .run_with_stdin(
+            &["auth", "login", "--with-token", "--platform-url", env.url()],
+            "kss_nope",
+        )
+        .code(3);
+    assert_eq!(
+        refused.stderr,
+        format!(
+            "error: {} did not accept the session token\nhint: the token may have expired or been revoked; \
+             run `keystroke auth login` to sign in with the browser\n",
+            env.url()
+        )
+    );
+    env.run(&["auth", "status", "--platform-url", env.url()]).code(3);
+}
+
+#[test]
+fn status_says_who_where_and_that_keyutils_forgets_on_reboot() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let status = env.run(&["auth", "status"]).success();
+    assert_eq!(
+        redact_times(&status.stdout),
+        format!(
+            "Platform:    {}\n\
+             Signed in:   Grace Hopper <grace@acme.test>\n\
+             Token:       kernel keyring (keyutils): does not survive a reboot\n\
+             Active org:  acme\n\
+             Session:     expires <time>\n",
+            env.url()
+        )
+    );
+
+    let json = env.run(&["auth", "status", "--json"]).success().json();
+    assert_eq!(json["platform_url"], env.url());
+    assert_eq!(json["user"]["email"], "grace@acme.test");
+    assert_eq!(json["token"]["source"], "store");
+    assert_eq!(json["token"]["store"], "keyutils");
+    assert_eq!(json["active_org"], "acme");
+}
+
+#[test]
+fn keystroke_token_shadows_the_stored_token() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let owner = env.user(Role::Owner).session_token.clone();
+    let status = env
+        .run_with_env(&["auth", "status"], &[("KEYSTROKE_TOKEN", &owner)])
+        .success();
+    let lines: Vec<_> = status.stdout.lines().collect();
+    assert_eq!(lines[1], "Signed in:   Ada Lovelace <ada@acme.test>");
+    assert_eq!(lines[2], "Token:       the `KEYSTROKE_TOKEN` environment variable");
+    assert_eq!(
+        lines[3],
+        "             (shadows the token stored in the kernel keyring (keyutils): does not survive a reboot)"
+    );
+}
+
+#[test]
+fn not_signed_in_exits_3_with_a_hint() {
+    let env = TestEnv::new();
+    let url = env.url();
+    for args in [
+        vec!["auth", "status", "--platform-url", url],
+        vec!["api-key", "list", "--platform-url", url],
+        vec!["auth", "token", "--platform-url", url],
+    ] {
+        let run = env.run(&args).code(3);
+        assert_eq!(
+            run.stderr,
+            format!("error: not signed in to {url}\nhint: run `keystroke auth login` to sign in\n")
+        );
+    }
+    let json = env.run(&["auth", "status", "--platform-url", url, "--json"]).code(3);
+    assert_eq!(
+        json.stderr,
+        format!(
+            "{{\"error\":{{\"code\":\"not_signed_in\",\"message\":\"not signed in to {url}\",\
+             \"hint\":\"run `keystroke auth login` to sign in\"}}}}\n"
+        )
+    );
+}
+
+#[test]
+fn an_unreachable_platform_exits_6_naming_the_url() {
+    let env = TestEnv::new();
+    // Port 9 (discard) on loopback: nothing listens there.
+    let down = "http://127.0.0.1:9";
+    let run = env
+        .run_with_env(
+            &["api-key", "list", "--platform-url", down],
+            &[("KEYSTROKE_TOKEN", "kss_x")],
+        )
+        .code(6);
+    assert_eq!(
+        run.stderr,
+        "error: the platform at http://127.0.0.1:9 is unreachable: could not connect\n\
+         hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it\n"
+    );
+    let login = env
+        .run_with_stdin(&["auth", "login", "--with-token", "--platform-url", down], "kss_x")
+        .code(6);
+    assert!(login.stderr.contains("http://127.0.0.1:9"));
+}
+
+#[test]
+fn logout_revokes_the_session_on_the_platform() {
+    let env = TestEnv::new();
+    let user = env.sign_in(Role::Admin);
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 200);
+    let logout = env.run(&["auth", "logout"]).success();
+    assert_eq!(logout.stderr, format!("Signed out of {}\n", env.url()));
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 401);
+    env.run(&["auth", "status"]).code(3);
+}
+
+#[test]
+fn logout_while_the_platform_is_down_still_forgets_the_token() {
+    let mut env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    env.stop_server();
+    let logout = env.run(&["auth", "logout"]).code(6);
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "error: removed the token from this machine, but could not revoke the session: \
+             the platform at {} is unreachable: could not connect\n\
+             hint: the session stays valid on the platform until it expires\n",
+            env.url()
+        )
+    );
+    env.run(&["auth", "token"]).code(3);
+}
+
+#[test]
+fn the_device_flow_signs_in_after_approval_in_the_browser() {
+    let env = TestEnv::with_fast_device_flow();
+    let mut child = env
+        .command(&["auth", "login", "--no-browser", "--platform-url", env.url()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let code = first
+        .strip_prefix("First copy your one-time code: ")
+        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
+        .trim()
+        .to_string();
+    let mut second = String::new();
+    stderr.read_line(&mut second).unwrap();
+    assert_eq!(
+        second,
+        format!(
+            "Then open {}/device in your browser and approve the sign-in.\n",
+            env.url()
+        )
+    );
+
+    let ada = env.user(Role::Owner);
+    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
+
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    // Ada belongs to two orgs and nobody can be asked here: no active org yet.
+    assert_eq!(
+        rest,
+        format!(
+            "Waiting for approval in the browser...\n\
+             Signed in to {} as Ada Lovelace <ada@acme.test>\n\
+             You belong to 2 orgs: choose the active one with `keystroke org switch ORG`\n",
+            env.url()
+        )
+    );
+    let status = env.run(&["auth", "status", "--json"]).success().json();
+    assert_eq!(status["user"]["email"], "ada@acme.test");
+    assert_eq!(status["active_org"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_denied_device_sign_in_says_so() {
+    let env = TestEnv::with_fast_device_flow();
+    let mut child = env
+        .command(&["auth", "login", "--no-browser", "--platform-url", env.url()])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut first = String::new();
+    stderr.read_line(&mut first).unwrap();
+    let code = first.trim().rsplit(' ').next().unwrap().to_string();
+    let grace = env.user(Role::Builder);
+    env.server().deny_device(&code, &grace.email, &grace.password).unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(1));
+    assert!(
+        rest.ends_with(
+            "error: the sign-in was denied in the browser\n\
+             hint: run `keystroke auth login` again if that was a mistake\n"
+        ),
+        "{rest}"
+    );
+}
+
+#[test]
+fn completion_needs_neither_keyring_nor_platform() {
+    let env = TestEnv::new();
+    // An invalid store name would fail any command that touched the credential store.
+    let run = env.run_with_env(&["completion", "bash"], &[("KEYSTROKE_CREDENTIAL_STORE", "bogus")]);
+    let run = run.success();
+    assert!(run.stdout.contains("_keystroke()"));
+    env.run_with_env(&["--help"], &[("KEYSTROKE_CREDENTIAL_STORE", "bogus")])
+        .success();
+}

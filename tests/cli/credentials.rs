@@ -1,0 +1,93 @@
+use std::process::Command;
+
+use keystroke_api::Role;
+
+use crate::support::TestEnv;
+
+#[test]
+fn tokens_and_secrets_never_reach_logs_or_config_files() {
+    let env = TestEnv::new();
+    let user = env.sign_in(Role::Admin);
+    let token = user.session_token.clone();
+
+    let created = env.run(&["-v", "api-key", "create", "--name", "Verbose"]).success();
+    let secret = created.stdout.trim();
+    let mut runs = vec![created.stderr.clone()];
+    for args in [
+        vec!["-v", "auth", "status"],
+        vec!["-v", "api-key", "list"],
+        vec!["-v", "org", "list"],
+    ] {
+        let run = env.run(&args).success();
+        assert!(!run.stdout.contains(&token), "{args:?}: {run:#?}");
+        runs.push(run.stderr);
+    }
+    for stderr in &runs {
+        assert!(
+            stderr.contains("> GET ") || stderr.contains("> POST "),
+            "-v shows requests: {stderr}"
+        );
+        assert!(!stderr.contains(&token) && !stderr.contains(secret), "{stderr}");
+    }
+    let files = env.config_files();
+    assert!(!files.is_empty());
+    for (path, text) in files {
+        assert!(!text.contains(&token), "{} holds the token", path.display());
+    }
+}
+
+#[test]
+fn the_opt_in_file_store_is_private_and_says_so() {
+    let env = TestEnv::with_store("file");
+    env.sign_in(Role::Builder);
+    let status = env.run(&["auth", "status"]).success();
+    let path = env.config_dir_path().join("credentials.json");
+    assert!(
+        status.stdout.contains(&format!(
+            "Token:       {} (file with mode 0600 (opted in; not encrypted))",
+            path.display()
+        )),
+        "{status:#?}"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+}
+
+/// The Secret Service path, read back with `secret-tool` as a desktop user would. Runs where a
+/// session bus exists (CI starts one with `dbus-run-session` and an unlocked gnome-keyring); in
+/// CI a missing bus is a failure, never a silent skip.
+#[test]
+fn secret_service_holds_the_token_where_secret_tool_finds_it() {
+    if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI must run the tests under dbus-run-session with gnome-keyring unlocked"
+        );
+        eprintln!("skipped: no DBUS_SESSION_BUS_ADDRESS (run under dbus-run-session)");
+        return;
+    }
+    let env = TestEnv::with_store("secret-service");
+    let user = env.sign_in(Role::Builder);
+    let lookup = || {
+        let output = Command::new("secret-tool")
+            .args(["lookup", "service", "keystroke", "username", env.url()])
+            .output()
+            .expect("secret-tool runs");
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert_eq!(lookup().trim_end(), user.session_token);
+    let status = env.run(&["auth", "status"]).success();
+    assert!(
+        status
+            .stdout
+            .contains("Token:       Secret Service (desktop keyring)\n"),
+        "{status:#?}"
+    );
+
+    env.run(&["auth", "logout"]).success();
+    assert_eq!(lookup(), "");
+}

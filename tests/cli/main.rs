@@ -1,0 +1,7 @@
+//! The `keystroke` binary end to end, against a real platform on port 0.
+
+mod api_keys;
+mod auth;
+mod credentials;
+mod orgs;
+mod support;

@@ -1,0 +1,70 @@
+use keystroke_api::Role;
+
+use crate::support::TestEnv;
+
+#[test]
+fn a_member_of_several_orgs_must_choose_one() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Owner);
+    let listed = env.run(&["api-key", "list"]).code(2);
+    assert_eq!(
+        listed.stderr,
+        "error: no active org: you belong to several orgs\n\
+         hint: choose one with `keystroke org switch ORG`, or pass `--org ORG` (or set `KEYSTROKE_ORG`)\n"
+    );
+    let switch = env.run(&["org", "switch"]).code(2);
+    assert_eq!(
+        switch.stderr,
+        "error: name the org to switch to\n\
+         hint: run `keystroke org switch ORG`; `keystroke org list` shows your orgs\n"
+    );
+}
+
+#[test]
+fn org_switch_saves_and_overrides_do_not() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Owner);
+    assert_eq!(
+        env.run(&["org", "list"]).success().stdout,
+        "    Slug    Name      Role\n    acme    Acme Inc  owner\n    globex  Globex    builder\n"
+    );
+
+    let switched = env.run(&["org", "switch", "globex"]).success();
+    assert_eq!(switched.stderr, "Switched to globex (Globex)\n");
+    assert_eq!(
+        env.run(&["org", "list"]).success().stdout,
+        "    Slug    Name      Role\n    acme    Acme Inc  owner\n *  globex  Globex    builder\n"
+    );
+
+    // `--org` and `KEYSTROKE_ORG` act on acme for one command only.
+    let (id, _) = env.create_key("For acme", &["--org", "acme"]);
+    let in_acme = env
+        .run_with_env(&["api-key", "list", "--json"], &[("KEYSTROKE_ORG", "acme")])
+        .success()
+        .json();
+    assert_eq!(in_acme[0]["id"], id.as_str());
+    assert_eq!(in_acme[0]["org"], "acme");
+    let in_globex = env.run(&["api-key", "list", "--json"]).success();
+    assert_eq!(in_globex.stdout, "[]\n");
+
+    let orgs = env.run(&["org", "list", "--json"]).success().json();
+    assert_eq!(
+        orgs,
+        serde_json::json!([
+            {"slug": "acme", "name": "Acme Inc", "role": "owner", "active": false},
+            {"slug": "globex", "name": "Globex", "role": "builder", "active": true},
+        ])
+    );
+    env.run(&["api-key", "revoke", &id, "--yes", "--org", "acme"]).success();
+}
+
+#[test]
+fn switching_to_an_org_you_are_not_in_is_not_found() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let run = env.run(&["org", "switch", "globex"]).code(5);
+    assert_eq!(
+        run.stderr,
+        "error: you are not a member of an org `globex`\nhint: see your orgs with `keystroke org list`\n"
+    );
+}

@@ -1,0 +1,258 @@
+//! Runs the real `keystroke` binary against a real dev platform, in an isolated environment.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use keystroke_api::Role;
+use keystroke_platform::dev::{DevServer, DevUser};
+use keystroke_platform::{Config, Mode};
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_keystroke");
+
+/// One platform, one user's home and config dir; the kernel keyring entry is per platform URL,
+/// so tests running side by side never share a token.
+pub struct TestEnv {
+    server: Option<DevServer>,
+    url: String,
+    home: TempDir,
+    config_dir: PathBuf,
+    store: &'static str,
+}
+
+/// What a finished command showed.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Run {
+    fn from(output: Output) -> Self {
+        Run {
+            code: output.status.code().expect("exited, not killed"),
+            stdout: String::from_utf8(output.stdout).unwrap(),
+            stderr: String::from_utf8(output.stderr).unwrap(),
+        }
+    }
+}
+
+impl Run {
+    #[track_caller]
+    pub fn success(self) -> Self {
+        assert_eq!(self.code, 0, "expected success, got {self:#?}");
+        self
+    }
+
+    #[track_caller]
+    pub fn code(self, code: i32) -> Self {
+        assert_eq!(self.code, code, "unexpected exit code: {self:#?}");
+        self
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.stdout).unwrap_or_else(|err| panic!("{err}: {self:#?}"))
+    }
+}
+
+impl TestEnv {
+    pub fn new() -> Self {
+        Self::with_server(DevServer::start().expect("dev platform starts"), "keyutils")
+    }
+
+    /// A platform that asks the CLI to poll every second, so the device flow test is quick.
+    pub fn with_fast_device_flow() -> Self {
+        let mut config = Config::new(Mode::Dev);
+        config.device_poll_interval_secs = 1;
+        let server = DevServer::start_with(([127, 0, 0, 1], 0).into(), None, config).unwrap();
+        Self::with_server(server, "keyutils")
+    }
+
+    pub fn with_store(store: &'static str) -> Self {
+        Self::with_server(DevServer::start().unwrap(), store)
+    }
+
+    fn with_server(server: DevServer, store: &'static str) -> Self {
+        let home = tempfile::tempdir().unwrap();
+        let config_dir = home.path().join("config");
+        let env = TestEnv {
+            url: server.url.clone(),
+            server: Some(server),
+            home,
+            config_dir,
+            store,
+        };
+        // A port can come back in a later run: forget whatever an earlier run left in the keyring.
+        env.forget_local_token();
+        env
+    }
+
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn server(&self) -> &DevServer {
+        self.server.as_ref().expect("the platform is running")
+    }
+
+    /// Stops the platform; its URL then refuses connections.
+    pub fn stop_server(&mut self) {
+        self.server = None;
+    }
+
+    pub fn user(&self, role: Role) -> &DevUser {
+        self.server().user(role)
+    }
+
+    /// `keystroke ARGS` with nothing of the developer's environment but `PATH`.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(BIN);
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.home.path())
+            .env("KEYSTROKE_CONFIG_DIR", &self.config_dir)
+            .env("KEYSTROKE_CREDENTIAL_STORE", self.store)
+            .stdin(Stdio::null());
+        // The Secret Service is reached over the session bus of the test run.
+        if let (true, Some(bus)) = (
+            self.store == "secret-service",
+            std::env::var_os("DBUS_SESSION_BUS_ADDRESS"),
+        ) {
+            command.env("DBUS_SESSION_BUS_ADDRESS", bus);
+        }
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Run {
+        self.command(args).output().unwrap().into()
+    }
+
+    pub fn run_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
+        let mut command = self.command(args);
+        command.envs(vars.iter().copied());
+        command.output().unwrap().into()
+    }
+
+    pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child.wait_with_output().unwrap().into()
+    }
+
+    /// Signs in as the acme member with `role`, the way scripts do: token on stdin.
+    pub fn sign_in(&self, role: Role) -> &DevUser {
+        let user = self.user(role);
+        self.run_with_stdin(
+            &["auth", "login", "--with-token", "--platform-url", self.url()],
+            &user.session_token,
+        )
+        .success();
+        user
+    }
+
+    /// Creates a key through the CLI (`--json`) and returns `(id, secret)`.
+    pub fn create_key(&self, name: &str, extra: &[&str]) -> (String, String) {
+        let mut args = vec!["api-key", "create", "--name", name, "--json"];
+        args.extend_from_slice(extra);
+        let created = self.run(&args).success().json();
+        (
+            created["id"].as_str().unwrap().to_string(),
+            created["secret"].as_str().unwrap().to_string(),
+        )
+    }
+
+    /// The platform's answer to the seed page's `curl "$KEYSTROKE_PLATFORM_URL/api/projects"`.
+    pub fn curl_status(&self, path: &str, bearer: &str) -> u16 {
+        let output = Command::new("curl")
+            .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])
+            .arg(format!("{}{path}", self.url()))
+            .arg("-H")
+            .arg(format!("Authorization: Bearer {bearer}"))
+            .output()
+            .expect("curl runs");
+        String::from_utf8(output.stdout).unwrap().parse().unwrap()
+    }
+
+    pub fn config_dir_path(&self) -> &Path {
+        &self.config_dir
+    }
+
+    pub fn config_files(&self) -> Vec<(PathBuf, String)> {
+        read_dir_recursive(&self.config_dir)
+    }
+
+    fn forget_local_token(&self) {
+        let _ = self.run(&["auth", "logout", "--platform-url", self.url()]);
+    }
+}
+
+impl Drop for TestEnv {
+    fn drop(&mut self) {
+        self.forget_local_token();
+    }
+}
+
+fn read_dir_recursive(dir: &Path) -> Vec<(PathBuf, String)> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files = Vec::new();
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            files.extend(read_dir_recursive(&path));
+        } else {
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            files.push((path, text));
+        }
+    }
+    files
+}
+
+/// Replaces every `YYYY-MM-DD HH:MM UTC` with `<time>`, so snapshots hold still.
+pub fn redact_times(text: &str) -> String {
+    const SHAPE: &str = "dddd-dd-dd dd:dd UTC";
+    let chars: Vec<char> = text.chars().collect();
+    let shape: Vec<char> = SHAPE.chars().collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let matches = chars.len() - i >= shape.len()
+            && shape.iter().zip(&chars[i..]).all(|(want, got)| match want {
+                'd' => got.is_ascii_digit(),
+                other => other == got,
+            });
+        if matches {
+            out.push_str("<time>");
+            i += shape.len();
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A borderless table as rows of cells (columns are separated by two or more spaces).
+pub fn cells(table: &str) -> Vec<Vec<String>> {
+    table
+        .lines()
+        .map(|line| {
+            line.split("  ")
+                .map(str::trim)
+                .filter(|cell| !cell.is_empty())
+                .map(str::to_string)
+                .collect()
+        })
+        .collect()
+}
