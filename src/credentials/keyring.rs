@@ -139,3 +139,31 @@ fn explain(err: KeyringError) -> String {
         other => other.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_that_does_not_answer_is_given_up_on_with_advice() {
+        let started = std::time::Instant::now();
+        let err = bounded(
+            StoreKind::SecretService,
+            "read the token from",
+            Duration::from_millis(50),
+            || {
+                std::thread::sleep(Duration::from_secs(10));
+                Ok(())
+            },
+        )
+        .unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let err = err.downcast::<CliError>().unwrap();
+        assert_eq!(
+            err.message,
+            "could not read the token from the Secret Service (desktop keyring): no answer within 0.05 s \
+             (is it locked and waiting for a password?)"
+        );
+        assert!(err.hint.unwrap().contains("KEYSTROKE_CREDENTIAL_STORE=file"));
+    }
+}

@@ -30,17 +30,18 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             env::TOKEN
         ));
     }
-    match revoked {
-        Ok(()) => {
-            printer.notice(&format!("Signed out of {}", platform.key));
-            Ok(())
+    let signed_out = || -> anyhow::Result<()> {
+        printer.notice(&format!("Signed out of {}", platform.key));
+        if printer.json() {
+            printer.json_data(&serde_json::json!({ "platform_url": platform.key, "signed_out": true }))?;
         }
+        Ok(())
+    };
+    match revoked {
+        Ok(()) => signed_out(),
         Err(err) => match err.downcast_ref::<CliError>() {
             // The session had already expired or been revoked: nothing is left to revoke.
-            Some(cli_error) if cli_error.exit == ExitCode::NotSignedIn => {
-                printer.notice(&format!("Signed out of {}", platform.key));
-                Ok(())
-            }
+            Some(cli_error) if cli_error.exit == ExitCode::NotSignedIn => signed_out(),
             Some(cli_error) => Err(CliError::new(
                 cli_error.exit,
                 format!(
