@@ -43,6 +43,9 @@ enum Command {
         /// Also write the URL, org and users' credentials as JSON to this file (mode 0600)
         #[arg(long)]
         credentials_file: Option<PathBuf>,
+        /// Add this many keys (created by the owner) to the primary org, to try pagination
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        seed_keys: usize,
     },
     /// Manage user accounts
     #[command(subcommand)]
@@ -160,7 +163,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             port,
             db,
             credentials_file,
-        } => dev(port, db.as_deref(), credentials_file.as_deref()),
+            seed_keys,
+        } => dev(port, db.as_deref(), credentials_file.as_deref(), seed_keys),
         Command::User(UserCommand::Add { db, email, name }) => {
             let password = read_password()?;
             let user = admin::add_user(&db.open()?, &email, &name, &password)?;
@@ -209,8 +213,12 @@ fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>) -> anyhow::Res
     Ok(())
 }
 
-fn dev(port: u16, db: Option<&Path>, credentials_file: Option<&Path>) -> anyhow::Result<()> {
+fn dev(port: u16, db: Option<&Path>, credentials_file: Option<&Path>, seed_keys: usize) -> anyhow::Result<()> {
     let dev = DevServer::start_with(([127, 0, 0, 1], port).into(), db, Config::new(Mode::Dev))?;
+    if seed_keys > 0 {
+        let owner = &dev.credentials.users[0].email;
+        keystroke_platform::dev::seed_keys(dev.storage(), &dev.credentials.org, owner, seed_keys)?;
+    }
     if let Some(path) = credentials_file {
         write_private(path, &serde_json::to_vec_pretty(&dev.credentials)?)
             .with_context(|| format!("writing {}", path.display()))?;

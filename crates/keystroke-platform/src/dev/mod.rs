@@ -14,9 +14,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::admin;
 use crate::server::BackgroundServer;
+use crate::state::now;
 use crate::state::{Config, Mode};
+use crate::storage::NewApiKey;
 use crate::storage::{SqliteStorage, Storage};
-use crate::tokens::random_base62;
+use crate::tokens::{TEST_KEY_PREFIX, mint, preview, public_id, random_base62};
 
 /// The seeded world: org `acme` with an owner, an admin and a builder, and a second org
 /// `globex` in which acme's owner is a builder, so that switching orgs can be tried; the admin
@@ -95,6 +97,39 @@ pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::
         org: PRIMARY_ORG.0.to_owned(),
         users,
     })
+}
+
+/// Adds `count` keys created by `email` to the org, in batched transactions, so that
+/// pagination and the platform's behaviour with a large org can be tried (`dev --seed-keys`).
+pub fn seed_keys(storage: &dyn Storage, org_slug: &str, email: &str, count: usize) -> anyhow::Result<()> {
+    const BATCH: usize = 5_000;
+    let org = storage
+        .org_by_slug(org_slug)?
+        .with_context(|| format!("no org `{org_slug}`"))?;
+    let user = storage
+        .user_by_email(email)?
+        .with_context(|| format!("no user {email}"))?
+        .user;
+    let created_at = now();
+    for start in (0..count).step_by(BATCH) {
+        let batch: Vec<NewApiKey> = (start..count.min(start + BATCH))
+            .map(|i| {
+                let secret = mint(TEST_KEY_PREFIX);
+                NewApiKey {
+                    id: public_id("ak_"),
+                    org_id: org.id.clone(),
+                    created_by: user.id.clone(),
+                    name: format!("seeded key {i}"),
+                    preview: preview(&secret.plaintext, TEST_KEY_PREFIX),
+                    secret_hash: secret.hash,
+                    created_at,
+                    expires_at: None,
+                }
+            })
+            .collect();
+        storage.insert_api_keys(&batch)?;
+    }
+    Ok(())
 }
 
 /// Where `dev` keeps its database when no `--db` is given: a temporary folder removed on exit.

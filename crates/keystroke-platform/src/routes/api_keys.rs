@@ -75,7 +75,7 @@ pub async fn create(
         created_at,
         expires_at: expires_in.map(|secs| created_at + secs),
     };
-    state.storage.insert_api_key(&key)?;
+    state.storage.insert_api_keys(std::slice::from_ref(&key))?;
     tracing::info!(key_id = %key.id, org = %access.org_slug, "api key created");
     let creator = state
         .storage

@@ -172,8 +172,8 @@ pub trait Storage: Send + Sync + 'static {
     fn members_of(&self, org_id: &str) -> Result<Vec<(User, Role)>>;
 
     // API keys.
-    /// Inserts the key and its `api_key.create` audit event in one transaction.
-    fn insert_api_key(&self, key: &NewApiKey) -> Result<()>;
+    /// Inserts the keys, each with its `api_key.create` audit event, in one transaction.
+    fn insert_api_keys(&self, keys: &[NewApiKey]) -> Result<()>;
     fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>>;
     /// Records use, at most once a minute per key: returns whether a write happened.
     fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool>;

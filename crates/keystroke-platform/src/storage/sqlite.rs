@@ -313,12 +313,18 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn insert_api_key(&self, key: &NewApiKey) -> Result<()> {
+    fn insert_api_keys(&self, keys: &[NewApiKey]) -> Result<()> {
         self.write(|tx| {
-            tx.execute(
+            let mut insert_key = tx.prepare_cached(
                 "INSERT INTO api_keys (id, org_id, created_by, name, preview, secret_hash, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
+            )?;
+            let mut insert_event = tx.prepare_cached(
+                "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
+                 VALUES (?1, ?2, 'api_key.create', ?3, ?4)",
+            )?;
+            for key in keys {
+                insert_key.execute(params![
                     key.id,
                     key.org_id,
                     key.created_by,
@@ -327,13 +333,9 @@ impl Storage for SqliteStorage {
                     &key.secret_hash.0[..],
                     key.created_at,
                     key.expires_at
-                ],
-            )?;
-            tx.execute(
-                "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
-                 VALUES (?1, ?2, 'api_key.create', ?3, ?4)",
-                params![key.org_id, key.created_by, key.id, key.created_at],
-            )?;
+                ])?;
+                insert_event.execute(params![key.org_id, key.created_by, key.id, key.created_at])?;
+            }
             Ok(())
         })
     }
