@@ -13,10 +13,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 
 pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) -> anyhow::Result<User> {
     let email = email.trim();
-    ensure!(
-        email.contains('@') && !email.contains(char::is_whitespace),
-        "`{email}` is not an email address"
-    );
+    ensure!(email.contains('@') && !email.contains(char::is_whitespace), "`{email}` is not an email address");
     ensure!(!name.trim().is_empty(), "the user's name must not be empty");
     ensure!(
         password.chars().count() >= MIN_PASSWORD_CHARS,
@@ -31,9 +28,7 @@ pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) 
 pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &str) -> anyhow::Result<Org> {
     ensure!(
         (2..=40).contains(&slug.len())
-            && slug
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
             && !slug.starts_with('-'),
         "`{slug}` is not a valid org slug: use 2 to 40 lowercase letters, digits and dashes"
     );
@@ -93,14 +88,9 @@ pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyho
 }
 
 fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
-    Ok(storage
-        .user_by_email(email.trim())?
-        .with_context(|| format!("no user with email {email}"))?
-        .user)
+    Ok(storage.user_by_email(email.trim())?.with_context(|| format!("no user with email {email}"))?.user)
 }
 
 fn org(storage: &dyn Storage, slug: &str) -> anyhow::Result<Org> {
-    storage
-        .org_by_slug(slug)?
-        .with_context(|| format!("no org with slug `{slug}`"))
+    storage.org_by_slug(slug)?.with_context(|| format!("no org with slug `{slug}`"))
 }

@@ -95,16 +95,8 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
         Principal::ApiKey(_) => Err(not_found()),
         Principal::Session(session) => {
             let org = state.storage.org_by_slug(slug)?.ok_or_else(not_found)?;
-            let role = state
-                .storage
-                .role_in(&org.id, &session.user_id)?
-                .ok_or_else(not_found)?;
-            Ok(OrgAccess {
-                org_id: org.id,
-                org_slug: org.slug,
-                user_id: session.user_id.clone(),
-                role,
-            })
+            let role = state.storage.role_in(&org.id, &session.user_id)?.ok_or_else(not_found)?;
+            Ok(OrgAccess { org_id: org.id, org_slug: org.slug, user_id: session.user_id.clone(), role })
         }
     }
 }
@@ -171,20 +163,12 @@ fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<String>> {
         let value = value.to_str().map_err(|_| ApiError::invalid_credential())?;
         let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
         if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(ApiError::unauthorized(
-                "the `Authorization` header must use the `Bearer` scheme",
-            ));
+            return Err(ApiError::unauthorized("the `Authorization` header must use the `Bearer` scheme"));
         }
         found.push(token.trim().to_owned());
     }
     for value in headers.get_all(API_KEY_HEADER) {
-        found.push(
-            value
-                .to_str()
-                .map_err(|_| ApiError::invalid_credential())?
-                .trim()
-                .to_owned(),
-        );
+        found.push(value.to_str().map_err(|_| ApiError::invalid_credential())?.trim().to_owned());
     }
     Ok(found)
 }
@@ -233,10 +217,7 @@ fn verify_session(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> 
     if credential.client == WEB_CLIENT {
         return Err(ApiError::invalid_credential());
     }
-    Ok(SessionPrincipal {
-        session_id: credential.session_id,
-        user_id: credential.user_id,
-    })
+    Ok(SessionPrincipal { session_id: credential.session_id, user_id: credential.user_id })
 }
 
 /// The live (unrevoked, unexpired) session behind a well-formed token, if any.

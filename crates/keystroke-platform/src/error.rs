@@ -19,11 +19,7 @@ pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError {
-            status,
-            code,
-            message: message.into(),
-        }
+        ApiError { status, code, message: message.into() }
     }
 
     /// The one answer to every bad API key or session token — unknown, malformed, revoked or
@@ -52,11 +48,7 @@ impl ApiError {
         // The cause goes to the log (it never holds a secret: storage errors carry no values);
         // the caller gets a stable message.
         tracing::error!(error = format!("{error:#}"), "internal error");
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal",
-            "the platform failed to handle the request",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the platform failed to handle the request")
     }
 }
 
@@ -68,12 +60,7 @@ impl From<anyhow::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = ErrorBody {
-            error: ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message,
-            },
-        };
+        let body = ErrorBody { error: ErrorDetail { code: self.code.to_owned(), message: self.message } };
         (self.status, axum::Json(body)).into_response()
     }
 }
@@ -95,14 +82,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     let (code, message) = match &rejection {
-        JsonRejection::MissingJsonContentType(_) => (
-            "unsupported_media_type",
-            "send the body as JSON with `Content-Type: application/json`".to_owned(),
-        ),
-        JsonRejection::JsonSyntaxError(_) => (
-            "invalid_json",
-            format!("the body is not valid JSON: {}", rejection.body_text()),
-        ),
+        JsonRejection::MissingJsonContentType(_) => {
+            ("unsupported_media_type", "send the body as JSON with `Content-Type: application/json`".to_owned())
+        }
+        JsonRejection::JsonSyntaxError(_) => {
+            ("invalid_json", format!("the body is not valid JSON: {}", rejection.body_text()))
+        }
         JsonRejection::JsonDataError(_) => ("invalid_request", rejection.body_text()),
         _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ("payload_too_large", "the request body is too large".to_owned())
@@ -155,10 +140,7 @@ pub fn validate_name(what: &str, name: &str) -> ApiResult<String> {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "invalid_name",
-            format!(
-                "the {what} name is {chars} characters long; the limit is {}",
-                keystroke_api::MAX_NAME_CHARS
-            ),
+            format!("the {what} name is {chars} characters long; the limit is {}", keystroke_api::MAX_NAME_CHARS),
         ));
     }
     if trimmed.chars().any(char::is_control) {

@@ -159,12 +159,9 @@ fn init_logging() {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { db, bind, public_url } => serve(&db.db, bind, public_url),
-        Command::Dev {
-            port,
-            db,
-            credentials_file,
-            seed_keys,
-        } => dev(port, db.as_deref(), credentials_file.as_deref(), seed_keys),
+        Command::Dev { port, db, credentials_file, seed_keys } => {
+            dev(port, db.as_deref(), credentials_file.as_deref(), seed_keys)
+        }
         Command::User(UserCommand::Add { db, email, name }) => {
             let password = read_password()?;
             let user = admin::add_user(&db.open()?, &email, &name, &password)?;
@@ -188,10 +185,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Member(MemberCommand::Remove { member }) => {
             admin::remove_member(&member.db.open()?, &member.org, &member.email)?;
-            eprintln!(
-                "Removed {} from `{}`; their API keys there no longer work",
-                member.email, member.org
-            );
+            eprintln!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
             Ok(())
         }
     }
@@ -203,9 +197,7 @@ fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>) -> anyhow::Res
     config.public_url = public_url;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(bind)
-            .await
-            .with_context(|| format!("binding {bind}"))?;
+        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
         tracing::info!(address = %listener.local_addr()?, db = %db.display(), "keystroke platform listening");
         server::serve(listener, storage, config, server::shutdown_signal()).await
     })?;
@@ -228,10 +220,7 @@ fn dev(port: u16, db: Option<&Path>, credentials_file: Option<&Path>, seed_keys:
         None => "temporary (removed on exit)".to_owned(),
     };
     print!("{}", banner(&dev.credentials, &db_label));
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?
-        .block_on(server::shutdown_signal());
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(server::shutdown_signal());
     drop(dev);
     eprintln!("Stopped the dev platform.");
     Ok(())
@@ -258,9 +247,6 @@ fn read_password() -> anyhow::Result<String> {
         std::io::stdin().lock().read_line(&mut line)?;
         line.trim_end_matches(['\n', '\r']).to_owned()
     };
-    anyhow::ensure!(
-        !password.is_empty(),
-        "no password given: pipe it on stdin or type it at the prompt"
-    );
+    anyhow::ensure!(!password.is_empty(), "no password given: pipe it on stdin or type it at the prompt");
     Ok(password)
 }

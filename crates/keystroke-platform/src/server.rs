@@ -18,12 +18,8 @@ const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
 const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAddr) -> AppState {
-    let public_url = config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{local_addr}"))
-        .trim_end_matches('/')
-        .to_owned();
+    let public_url =
+        config.public_url.clone().unwrap_or_else(|| format!("http://{local_addr}")).trim_end_matches('/').to_owned();
     AppState {
         storage,
         config: Arc::new(config),
@@ -78,36 +74,26 @@ impl BackgroundServer {
         let listener = std::net::TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
         listener.set_nonblocking(true)?;
         let local_addr = listener.local_addr()?;
-        let url = config
-            .public_url
-            .clone()
-            .unwrap_or_else(|| format!("http://{local_addr}"));
+        let url = config.public_url.clone().unwrap_or_else(|| format!("http://{local_addr}"));
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = storage.clone();
-        let thread = std::thread::Builder::new()
-            .name("keystroke-platform".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()
-                    .expect("building the platform's runtime");
-                runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::from_std(listener).expect("adopting the listener");
-                    let shutdown = async move {
-                        let _ = stopped.await;
-                    };
-                    if let Err(error) = serve(listener, served, config, shutdown).await {
-                        tracing::error!(error = format!("{error:#}"), "the platform stopped");
-                    }
-                });
-            })?;
-        Ok(BackgroundServer {
-            url,
-            storage,
-            stop: Some(stop),
-            thread: Some(thread),
-        })
+        let thread = std::thread::Builder::new().name("keystroke-platform".into()).spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("building the platform's runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).expect("adopting the listener");
+                let shutdown = async move {
+                    let _ = stopped.await;
+                };
+                if let Err(error) = serve(listener, served, config, shutdown).await {
+                    tracing::error!(error = format!("{error:#}"), "the platform stopped");
+                }
+            });
+        })?;
+        Ok(BackgroundServer { url, storage, stop: Some(stop), thread: Some(thread) })
     }
 }
 

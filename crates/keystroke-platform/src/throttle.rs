@@ -16,11 +16,7 @@ const SWEEP_ABOVE: usize = 10_000;
 
 impl Throttle {
     pub fn new(max_failures: u32, window: Duration) -> Self {
-        Throttle {
-            max_failures,
-            window,
-            failures: Mutex::new(HashMap::new()),
-        }
+        Throttle { max_failures, window, failures: Mutex::new(HashMap::new()) }
     }
 
     /// Whether `key` may try again now.

@@ -131,11 +131,7 @@ pub fn user_code() -> String {
 
 /// Normalises what a person typed (any case, with or without the dash or spaces) to `XXXX-XXXX`.
 pub fn normalize_user_code(input: &str) -> Option<String> {
-    let letters: String = input
-        .chars()
-        .filter(|c| !matches!(c, '-' | ' '))
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+    let letters: String = input.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
     if letters.len() != 8 || !letters.bytes().all(|b| USER_CODE_ALPHABET.contains(&b)) {
         return None;
     }
@@ -183,10 +179,7 @@ mod tests {
     fn user_codes_are_typed_loosely() {
         let code = user_code();
         assert_eq!(code.len(), 9);
-        assert_eq!(
-            normalize_user_code(&code.to_lowercase().replace('-', "")),
-            Some(code.clone())
-        );
+        assert_eq!(normalize_user_code(&code.to_lowercase().replace('-', "")), Some(code.clone()));
         assert_eq!(normalize_user_code("bcdf ghjk"), Some("BCDF-GHJK".into()));
         assert_eq!(normalize_user_code("ABCD-EFGH"), None, "vowels are not in the alphabet");
         assert_eq!(normalize_user_code("BCDF-GHJ"), None);

@@ -21,39 +21,24 @@ fn list(h: &Harness, token: &str, org: &str) -> Vec<ApiKey> {
 fn create_returns_the_secret_once_and_nothing_else_ever_does() {
     let h = Harness::start();
     let owner = h.token(Role::Owner);
-    let response = h.post_json(
-        "/api/orgs/acme/api-keys",
-        Cred::Bearer(&owner),
-        json!({"name": "Production automation"}),
-    );
+    let response =
+        h.post_json("/api/orgs/acme/api-keys", Cred::Bearer(&owner), json!({"name": "Production automation"}));
     assert_eq!(response.status(), StatusCode::CREATED);
     assert_eq!(response.headers()["cache-control"], "no-store");
     let created: Value = response.json().unwrap();
     let secret = created["secret"].as_str().unwrap();
     let id = created["id"].as_str().unwrap();
-    assert!(
-        secret.starts_with("key_test_") && secret.len() == "key_test_".len() + 38,
-        "{secret}"
-    );
+    assert!(secret.starts_with("key_test_") && secret.len() == "key_test_".len() + 38, "{secret}");
     assert!(id.starts_with("ak_") && !id.starts_with("key_"));
     let random = &secret["key_test_".len()..];
-    assert_eq!(
-        created["preview"],
-        format!("key_test_{}…{}", &random[..4], &random[28..32])
-    );
+    assert_eq!(created["preview"], format!("key_test_{}…{}", &random[..4], &random[28..32]));
     assert_eq!(created["name"], "Production automation");
 
     let listed = h.get("/api/orgs/acme/api-keys", Cred::Bearer(&owner)).text().unwrap();
-    let shown = h
-        .get(&format!("/api/orgs/acme/api-keys/{id}"), Cred::Bearer(&owner))
-        .text()
-        .unwrap();
+    let shown = h.get(&format!("/api/orgs/acme/api-keys/{id}"), Cred::Bearer(&owner)).text().unwrap();
     for body in [&listed, &shown] {
         assert!(body.contains(id), "{body}");
-        assert!(
-            !body.contains(secret) && !body.contains(&random[4..28]),
-            "a later response leaked the secret: {body}"
-        );
+        assert!(!body.contains(secret) && !body.contains(&random[4..28]), "a later response leaked the secret: {body}");
         assert!(!body.contains("secret") && !body.contains("hash"), "{body}");
     }
 }
@@ -67,24 +52,12 @@ fn keys_work_as_bearer_or_x_api_key_and_in_the_query_only_on_the_webhook() {
 
     let (status, body) = status_json(h.get(&format!("/api/projects?token={key}"), Cred::None));
     assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("only on webhook routes"),
-        "{body}"
-    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("only on webhook routes"), "{body}");
 
     for param in ["token", "api_key"] {
-        let response = h.send(
-            h.http.post(h.url(&format!("/api/hooks/deploy?{param}={key}"))),
-            Cred::None,
-        );
+        let response = h.send(h.http.post(h.url(&format!("/api/hooks/deploy?{param}={key}"))), Cred::None);
         let (status, body) = status_json(response);
-        assert_eq!(
-            (status, body),
-            (StatusCode::OK, json!({"accepted": true, "org": "acme"}))
-        );
+        assert_eq!((status, body), (StatusCode::OK, json!({"accepted": true, "org": "acme"})));
     }
 }
 
@@ -97,21 +70,12 @@ fn owners_and_admins_see_every_key_builders_only_their_own() {
 
     for token in [&owner, &admin] {
         let keys = list(&h, token, "acme");
-        assert_eq!(
-            keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
-            ["builder's", "owner's"]
-        );
+        assert_eq!(keys.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["builder's", "owner's"]);
         assert_eq!(keys[0].created_by.as_ref().unwrap().email, "grace@acme.test");
     }
     let builders_view = list(&h, &builder, "acme");
-    assert_eq!(
-        builders_view.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(),
-        ["builder's"]
-    );
-    assert!(
-        builders_view[0].created_by.is_none(),
-        "a builder's role does not see creators"
-    );
+    assert_eq!(builders_view.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["builder's"]);
+    assert!(builders_view[0].created_by.is_none(), "a builder's role does not see creators");
 
     // Someone else's key that a builder may not see: 404 to show or revoke, and it keeps working.
     let path = format!("/api/orgs/acme/api-keys/{}", owners_key.key.id);
@@ -125,11 +89,7 @@ fn owners_and_admins_see_every_key_builders_only_their_own() {
     assert_eq!(h.delete(&own, Cred::Bearer(&builder)).status(), StatusCode::OK);
     let admins_key = h.create_key(&admin, "acme", "admin's");
     assert_eq!(
-        h.delete(
-            &format!("/api/orgs/acme/api-keys/{}", admins_key.key.id),
-            Cred::Bearer(&admin)
-        )
-        .status(),
+        h.delete(&format!("/api/orgs/acme/api-keys/{}", admins_key.key.id), Cred::Bearer(&admin)).status(),
         StatusCode::OK
     );
     assert_eq!(h.delete(&path, Cred::Bearer(&admin)).status(), StatusCode::OK);
@@ -145,32 +105,17 @@ fn a_key_carries_its_creators_current_role() {
 
     let (status, body) = status_json(h.get(members, Cred::Bearer(&builders_key)));
     assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "forbidden"));
-    assert!(
-        body["error"]["message"].as_str().unwrap().contains("admin role"),
-        "{body}"
-    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("admin role"), "{body}");
     let (status, body) = status_json(h.get(members, Cred::Bearer(&admins_key)));
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body.as_array().unwrap().len(), 3);
 
     admin::set_role(h.dev.storage(), "acme", "alan@acme.test", Role::Builder).unwrap();
-    assert_eq!(
-        h.get(members, Cred::Bearer(&admins_key)).status(),
-        StatusCode::FORBIDDEN,
-        "demotion applies at once"
-    );
-    assert_eq!(
-        h.projects_status(&admins_key),
-        StatusCode::OK,
-        "builder-level access remains"
-    );
+    assert_eq!(h.get(members, Cred::Bearer(&admins_key)).status(), StatusCode::FORBIDDEN, "demotion applies at once");
+    assert_eq!(h.projects_status(&admins_key), StatusCode::OK, "builder-level access remains");
 
     admin::remove_member(h.dev.storage(), "acme", "alan@acme.test").unwrap();
-    assert_eq!(
-        h.projects_status(&admins_key),
-        StatusCode::UNAUTHORIZED,
-        "a removed member's keys stop working"
-    );
+    assert_eq!(h.projects_status(&admins_key), StatusCode::UNAUTHORIZED, "a removed member's keys stop working");
 }
 
 #[test]
@@ -181,39 +126,24 @@ fn a_key_of_one_org_never_reaches_another() {
     let globex_key = h.create_key(&owner, "globex", "globex");
 
     // Naming the other org does not switch the key's org.
+    let response =
+        h.send(h.http.get(h.url("/api/projects")).header("x-keystroke-org", "globex"), Cred::Bearer(&acme_key));
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
     let response = h.send(
-        h.http.get(h.url("/api/projects")).header("x-keystroke-org", "globex"),
+        h.http.post(h.url("/api/projects")).header("x-keystroke-org", "globex").json(&json!({"name": "x"})),
         Cred::Bearer(&acme_key),
     );
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    let response = h.send(
-        h.http
-            .post(h.url("/api/projects"))
-            .header("x-keystroke-org", "globex")
-            .json(&json!({"name": "x"})),
-        Cred::Bearer(&acme_key),
-    );
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(
-        h.get("/api/orgs/globex/members", Cred::Bearer(&acme_key)).status(),
-        StatusCode::NOT_FOUND
-    );
-    let (status, body) = status_json(h.send(
-        h.http.post(h.url("/api/projects")).json(&json!({"name": "web"})),
-        Cred::Bearer(&acme_key),
-    ));
+    assert_eq!(h.get("/api/orgs/globex/members", Cred::Bearer(&acme_key)).status(), StatusCode::NOT_FOUND);
+    let (status, body) =
+        status_json(h.send(h.http.post(h.url("/api/projects")).json(&json!({"name": "web"})), Cred::Bearer(&acme_key)));
     assert_eq!(status, StatusCode::CREATED, "{body}");
 
     // The globex project list stays empty: acme's key wrote to acme.
-    let session_view = h.send(
-        h.http.get(h.url("/api/projects")).header("x-keystroke-org", "globex"),
-        Cred::Bearer(&owner),
-    );
+    let session_view =
+        h.send(h.http.get(h.url("/api/projects")).header("x-keystroke-org", "globex"), Cred::Bearer(&owner));
     assert_eq!(session_view.json::<Value>().unwrap(), json!([]));
-    let globex_view = h
-        .get("/api/projects", Cred::Bearer(&globex_key.secret))
-        .json::<Value>()
-        .unwrap();
+    let globex_view = h.get("/api/projects", Cred::Bearer(&globex_key.secret)).json::<Value>().unwrap();
     assert_eq!(globex_view, json!([]));
     // And a session acting in acme cannot revoke globex's key through acme's path.
     let path = format!("/api/orgs/acme/api-keys/{}", globex_key.key.id);
@@ -233,15 +163,9 @@ fn revocation_takes_effect_on_the_very_next_request() {
     assert_eq!(body["id"], key.key.id.as_str());
     assert_eq!(h.projects_status(&key.secret), StatusCode::UNAUTHORIZED);
     assert!(list(&h, &owner, "acme").is_empty(), "revoked keys leave the list");
-    let audit: Vec<_> = h
-        .dev
-        .storage()
-        .audit_events(&h.dev.storage().org_by_slug("acme").unwrap().unwrap().id)
-        .unwrap();
-    assert_eq!(
-        audit.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(),
-        ["api_key.create", "api_key.revoke"]
-    );
+    let audit: Vec<_> =
+        h.dev.storage().audit_events(&h.dev.storage().org_by_slug("acme").unwrap().unwrap().id).unwrap();
+    assert_eq!(audit.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["api_key.create", "api_key.revoke"]);
     assert!(audit.iter().all(|e| e.target_id == key.key.id));
 }
 
@@ -250,22 +174,12 @@ fn every_bad_key_gets_the_same_401() {
     let h = Harness::start();
     let owner = h.token(Role::Owner);
     let revoked = h.create_key(&owner, "acme", "revoked");
-    h.delete(
-        &format!("/api/orgs/acme/api-keys/{}", revoked.key.id),
-        Cred::Bearer(&owner),
-    );
-    let expiring = h.post_json(
-        "/api/orgs/acme/api-keys",
-        Cred::Bearer(&owner),
-        json!({"name": "brief", "expires_in_seconds": 1}),
-    );
+    h.delete(&format!("/api/orgs/acme/api-keys/{}", revoked.key.id), Cred::Bearer(&owner));
+    let expiring =
+        h.post_json("/api/orgs/acme/api-keys", Cred::Bearer(&owner), json!({"name": "brief", "expires_in_seconds": 1}));
     let expiring: Value = expiring.json().unwrap();
     let good = h.create_key(&owner, "acme", "good").secret;
-    let bad_checksum = format!(
-        "{}{}",
-        &good[..good.len() - 1],
-        if good.ends_with('A') { 'B' } else { 'A' }
-    );
+    let bad_checksum = format!("{}{}", &good[..good.len() - 1], if good.ends_with('A') { 'B' } else { 'A' });
     let unknown = {
         // Well-formed, valid checksum, never issued: mint one on a throwaway server.
         let other = Harness::start();
@@ -298,9 +212,7 @@ fn every_bad_key_gets_the_same_401() {
 fn the_database_never_holds_a_secret() {
     let h = Harness::start();
     let owner = h.token(Role::Owner);
-    let secrets: Vec<String> = (0..5)
-        .map(|i| h.create_key(&owner, "acme", &format!("k{i}")).secret)
-        .collect();
+    let secrets: Vec<String> = (0..5).map(|i| h.create_key(&owner, "acme", &format!("k{i}")).secret).collect();
     for secret in &secrets {
         assert_eq!(h.projects_status(secret), StatusCode::OK);
     }
@@ -313,16 +225,10 @@ fn the_database_never_holds_a_secret() {
     let stored = String::from_utf8_lossy(&stored);
     for secret in &secrets {
         let random = &secret["key_test_".len().."key_test_".len() + 32];
-        assert!(
-            !stored.contains(random),
-            "a secret's random part is in the database files"
-        );
+        assert!(!stored.contains(random), "a secret's random part is in the database files");
     }
     for user in &h.dev.credentials.users {
-        assert!(
-            !stored.contains(&user.session_token[4..]),
-            "a session token is in the database files"
-        );
+        assert!(!stored.contains(&user.session_token[4..]), "a session token is in the database files");
         assert!(!stored.contains(&user.password), "a password is in the database files");
     }
 }
@@ -332,40 +238,18 @@ fn api_keys_cannot_manage_keys_and_one_credential_per_request() {
     let h = Harness::start();
     let owner = h.token(Role::Owner);
     let key = h.create_key(&owner, "acme", "automation");
-    let (status, body) = status_json(h.post_json(
-        "/api/orgs/acme/api-keys",
-        Cred::Bearer(&key.secret),
-        json!({"name": "child"}),
-    ));
+    let (status, body) =
+        status_json(h.post_json("/api/orgs/acme/api-keys", Cred::Bearer(&key.secret), json!({"name": "child"})));
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("keystroke auth login"),
-        "{body}"
-    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("keystroke auth login"), "{body}");
     let path = format!("/api/orgs/acme/api-keys/{}", key.key.id);
-    assert_eq!(
-        h.delete(&path, Cred::XApiKey(&key.secret)).status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(h.delete(&path, Cred::XApiKey(&key.secret)).status(), StatusCode::FORBIDDEN);
     assert_eq!(list(&h, &owner, "acme").len(), 1, "nothing was created or revoked");
 
-    let both = h
-        .http
-        .get(h.url("/api/projects"))
-        .bearer_auth(&key.secret)
-        .header("x-api-key", &key.secret);
+    let both = h.http.get(h.url("/api/projects")).bearer_auth(&key.secret).header("x-api-key", &key.secret);
     let (status, body) = status_json(both.send().unwrap());
-    assert_eq!(
-        (status, error_code(&body)),
-        (StatusCode::BAD_REQUEST, "invalid_request")
-    );
-    let hook = h
-        .http
-        .post(h.url(&format!("/api/hooks/deploy?token={}", key.secret)))
-        .bearer_auth(&key.secret);
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_request"));
+    let hook = h.http.post(h.url(&format!("/api/hooks/deploy?token={}", key.secret))).bearer_auth(&key.secret);
     assert_eq!(hook.send().unwrap().status(), StatusCode::BAD_REQUEST);
 }
 
@@ -378,11 +262,7 @@ fn a_production_platform_refuses_dev_keys() {
     let storage = Arc::new(SqliteStorage::open(&h.dev.db_path).unwrap());
     let production =
         BackgroundServer::start(([127, 0, 0, 1], 0).into(), storage, Config::new(Mode::Production)).unwrap();
-    let response = http_client()
-        .get(format!("{}/api/projects", production.url))
-        .bearer_auth(&dev_key)
-        .send()
-        .unwrap();
+    let response = http_client().get(format!("{}/api/projects", production.url)).bearer_auth(&dev_key).send().unwrap();
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     // ... and mints live keys.
     let owner = h.token(Role::Owner);
@@ -394,10 +274,7 @@ fn a_production_platform_refuses_dev_keys() {
         .unwrap()
         .json()
         .unwrap();
-    assert!(
-        created["secret"].as_str().unwrap().starts_with("key_live_"),
-        "{created}"
-    );
+    assert!(created["secret"].as_str().unwrap().starts_with("key_live_"), "{created}");
 }
 
 #[test]
@@ -407,70 +284,29 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
     let keys = "/api/orgs/acme/api-keys";
     let cases = [
         (json!({}), StatusCode::UNPROCESSABLE_ENTITY, "missing field `name`"),
-        (
-            json!({"name": "   "}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "must not be empty",
-        ),
-        (
-            json!({"name": "x".repeat(101)}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "101 characters long; the limit is 100",
-        ),
-        (
-            json!({"name": "ok", "scopes": ["all"]}),
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "unknown field `scopes`",
-        ),
-        (
-            json!({"name": "ok", "expires_in_seconds": 0}),
-            StatusCode::BAD_REQUEST,
-            "at least 1",
-        ),
+        (json!({"name": "   "}), StatusCode::UNPROCESSABLE_ENTITY, "must not be empty"),
+        (json!({"name": "x".repeat(101)}), StatusCode::UNPROCESSABLE_ENTITY, "101 characters long; the limit is 100"),
+        (json!({"name": "ok", "scopes": ["all"]}), StatusCode::UNPROCESSABLE_ENTITY, "unknown field `scopes`"),
+        (json!({"name": "ok", "expires_in_seconds": 0}), StatusCode::BAD_REQUEST, "at least 1"),
     ];
     for (body, status, message) in cases {
         let (got, error) = status_json(h.post_json(keys, Cred::Bearer(&owner), body.clone()));
         assert_eq!(got, status, "{body}: {error}");
-        assert!(
-            error["error"]["message"].as_str().unwrap().contains(message),
-            "{body}: {error}"
-        );
+        assert!(error["error"]["message"].as_str().unwrap().contains(message), "{body}: {error}");
     }
-    let invalid_json = h
-        .http
-        .post(h.url(keys))
-        .bearer_auth(&owner)
-        .header("content-type", "application/json")
-        .body("{\"name\": ");
+    let invalid_json =
+        h.http.post(h.url(keys)).bearer_auth(&owner).header("content-type", "application/json").body("{\"name\": ");
     let (status, error) = status_json(invalid_json.send().unwrap());
     assert_eq!((status, error_code(&error)), (StatusCode::BAD_REQUEST, "invalid_json"));
-    let wrong_type = h
-        .http
-        .post(h.url(keys))
-        .bearer_auth(&owner)
-        .header("content-type", "text/plain")
-        .body("name=x");
+    let wrong_type = h.http.post(h.url(keys)).bearer_auth(&owner).header("content-type", "text/plain").body("name=x");
     let (status, error) = status_json(wrong_type.send().unwrap());
-    assert_eq!(
-        (status, error_code(&error)),
-        (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
-    );
-    let huge = h
-        .http
-        .post(h.url(keys))
-        .bearer_auth(&owner)
-        .json(&json!({"name": "x".repeat(200_000)}));
+    assert_eq!((status, error_code(&error)), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+    let huge = h.http.post(h.url(keys)).bearer_auth(&owner).json(&json!({"name": "x".repeat(200_000)}));
     let (status, error) = status_json(huge.send().unwrap());
-    assert_eq!(
-        (status, error_code(&error)),
-        (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
-    );
+    assert_eq!((status, error_code(&error)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
     let (status, error) =
         status_json(h.post_json("/api/orgs/nope/api-keys", Cred::Bearer(&owner), json!({"name": "x"})));
-    assert_eq!(
-        (status, error["error"]["message"].as_str().unwrap()),
-        (StatusCode::NOT_FOUND, "org `nope` not found")
-    );
+    assert_eq!((status, error["error"]["message"].as_str().unwrap()), (StatusCode::NOT_FOUND, "org `nope` not found"));
 
     assert!(list(&h, &owner, "acme").is_empty(), "no bad request wrote a key");
     let org_id = h.dev.storage().org_by_slug("acme").unwrap().unwrap().id;
@@ -489,10 +325,8 @@ fn lists_page_with_a_cursor() {
     let mut pages = 0;
     loop {
         let query = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
-        let page: Page<ApiKey> = h
-            .get(&format!("/api/orgs/acme/api-keys?limit=3{query}"), Cred::Bearer(&owner))
-            .json()
-            .unwrap();
+        let page: Page<ApiKey> =
+            h.get(&format!("/api/orgs/acme/api-keys?limit=3{query}"), Cred::Bearer(&owner)).json().unwrap();
         pages += 1;
         names.extend(page.data.into_iter().map(|k| k.name));
         match page.next_cursor {
@@ -518,10 +352,5 @@ fn last_used_is_recorded() {
     let listed = list(&h, &owner, "acme");
     assert!(listed[0].last_used_at.is_some());
     // Within the minute no further write happens.
-    assert!(
-        !h.dev
-            .storage()
-            .touch_api_key(&key.key.id, keystroke_platform::state::now())
-            .unwrap()
-    );
+    assert!(!h.dev.storage().touch_api_key(&key.key.id, keystroke_platform::state::now()).unwrap());
 }

@@ -19,29 +19,17 @@ fn harness(configure: impl FnOnce(&mut Config)) -> Harness {
     let mut config = Config::new(Mode::Dev);
     config.device_poll_interval_secs = 1;
     configure(&mut config);
-    Harness {
-        dev: DevServer::start_with(([127, 0, 0, 1], 0).into(), None, config).unwrap(),
-        http: http_client(),
-    }
+    Harness { dev: DevServer::start_with(([127, 0, 0, 1], 0).into(), None, config).unwrap(), http: http_client() }
 }
 
 fn start(h: &Harness) -> DeviceAuthorization {
-    let response = h
-        .http
-        .post(h.url("/oauth/device/code"))
-        .form(&[("client_id", "keystroke-cli")])
-        .send()
-        .unwrap();
+    let response = h.http.post(h.url("/oauth/device/code")).form(&[("client_id", "keystroke-cli")]).send().unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     response.json().unwrap()
 }
 
 fn poll(h: &Harness, device_code: &str) -> (StatusCode, Value) {
-    let form = [
-        ("grant_type", GRANT),
-        ("device_code", device_code),
-        ("client_id", "keystroke-cli"),
-    ];
+    let form = [("grant_type", GRANT), ("device_code", device_code), ("client_id", "keystroke-cli")];
     status_json(h.http.post(h.url("/oauth/token")).form(&form).send().unwrap())
 }
 
@@ -55,42 +43,25 @@ fn cookie(response: &Response, name: &str) -> Option<String> {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|c| {
-            c.split(';')
-                .next()?
-                .strip_prefix(&format!("{name}="))
-                .map(str::to_owned)
-        })
+        .find_map(|c| c.split(';').next()?.strip_prefix(&format!("{name}=")).map(str::to_owned))
 }
 
 fn hidden(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field in {html}"))
-        + marker.len();
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field in {html}")) + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
 
 /// Opens the page with the code and signs in; returns (session cookie, approval page CSRF, page).
 fn sign_in(h: &Harness, user_code: &str, email: &str, password: &str) -> (String, String, String) {
-    let page = h
-        .http
-        .get(h.url(&format!("/device?user_code={user_code}")))
-        .send()
-        .unwrap();
+    let page = h.http.get(h.url(&format!("/device?user_code={user_code}"))).send().unwrap();
     let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
     let csrf = hidden(&page.text().unwrap(), "csrf");
     let signed_in = h
         .http
         .post(h.url("/device"))
         .header("cookie", format!("ks_csrf={csrf_cookie}"))
-        .form(&[
-            ("email", email),
-            ("password", password),
-            ("user_code", user_code),
-            ("csrf", &csrf),
-        ])
+        .form(&[("email", email), ("password", password), ("user_code", user_code), ("csrf", &csrf)])
         .send()
         .unwrap();
     assert_eq!(signed_in.status(), StatusCode::OK);
@@ -104,10 +75,7 @@ fn decide(h: &Harness, session: Option<&str>, user_code: &str, csrf: &str, decis
     if let Some(session) = session {
         request = request.header("cookie", format!("ks_web={session}"));
     }
-    let response = request
-        .form(&[("user_code", user_code), ("csrf", csrf), ("decision", decision)])
-        .send()
-        .unwrap();
+    let response = request.form(&[("user_code", user_code), ("csrf", csrf), ("decision", decision)]).send().unwrap();
     (response.status(), response.text().unwrap())
 }
 
@@ -116,36 +84,24 @@ fn the_full_flow_issues_one_session_token() {
     let h = harness(|_| {});
     let auth = start(&h);
     assert!(auth.verification_uri.ends_with("/device"));
-    assert_eq!(
-        auth.verification_uri_complete,
-        format!("{}?user_code={}", auth.verification_uri, auth.user_code)
-    );
+    assert_eq!(auth.verification_uri_complete, format!("{}?user_code={}", auth.verification_uri, auth.user_code));
     assert_eq!((auth.interval, auth.expires_in), (1, 600));
     assert!(auth.device_code.len() >= 22, "at least 128 random bits");
     let code = &auth.user_code;
     assert!(
         code.len() == 9
             && code.as_bytes()[4] == b'-'
-            && code
-                .replace('-', "")
-                .bytes()
-                .all(|b| b"BCDFGHJKLMNPQRSTVWXZ".contains(&b))
+            && code.replace('-', "").bytes().all(|b| b"BCDFGHJKLMNPQRSTVWXZ".contains(&b))
     );
 
     let (status, body) = poll(&h, &auth.device_code);
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("authorization_pending"))
-    );
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("authorization_pending")));
 
     let owner = h.dev.user(Role::Owner);
     // Typed loosely: lower case, without the dash.
     let typed = code.replace('-', "").to_lowercase();
     let (session, csrf, page) = sign_in(&h, &typed, &owner.email, &owner.password);
-    assert!(
-        page.contains("keystroke-cli") && page.contains("127.0.0.1") && page.contains(code),
-        "{page}"
-    );
+    assert!(page.contains("keystroke-cli") && page.contains("127.0.0.1") && page.contains(code), "{page}");
     let (status, page) = decide(&h, Some(&session), code, &csrf, "approve");
     assert_eq!(status, StatusCode::OK, "{page}");
 
@@ -155,19 +111,12 @@ fn the_full_flow_issues_one_session_token() {
     let access_token = token["access_token"].as_str().unwrap();
     assert!(access_token.starts_with("kss_"));
     let (status, me) = status_json(h.get("/api/me", Cred::Bearer(access_token)));
-    assert_eq!(
-        (status, me["user"]["email"].as_str()),
-        (StatusCode::OK, Some("ada@acme.test"))
-    );
+    assert_eq!((status, me["user"]["email"].as_str()), (StatusCode::OK, Some("ada@acme.test")));
     assert_eq!(me["memberships"].as_array().unwrap().len(), 2);
 
     wait_interval();
     let (status, again) = poll(&h, &auth.device_code);
-    assert_eq!(
-        (status, again["error"].as_str()),
-        (StatusCode::BAD_REQUEST, Some("invalid_grant")),
-        "redeemable once"
-    );
+    assert_eq!((status, again["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")), "redeemable once");
 }
 
 #[test]
@@ -176,10 +125,7 @@ fn two_concurrent_polls_after_approval_yield_exactly_one_token() {
     let auth = start(&h);
     let owner = h.dev.user(Role::Owner);
     let (session, csrf, _) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
-    assert_eq!(
-        decide(&h, Some(&session), &auth.user_code, &csrf, "approve").0,
-        StatusCode::OK
-    );
+    assert_eq!(decide(&h, Some(&session), &auth.user_code, &csrf, "approve").0, StatusCode::OK);
     let results: Vec<(StatusCode, Value)> = std::thread::scope(|s| {
         let polls: Vec<_> = (0..2).map(|_| s.spawn(|| poll(&h, &auth.device_code))).collect();
         polls.into_iter().map(|p| p.join().unwrap()).collect()
@@ -194,15 +140,9 @@ fn polling_too_fast_slows_the_client_down() {
     let auth = start(&h);
     assert_eq!(poll(&h, &auth.device_code).1["error"], "authorization_pending");
     let (_, body) = poll(&h, &auth.device_code);
-    assert_eq!(
-        (body["error"].as_str(), body["interval"].as_u64()),
-        (Some("slow_down"), Some(6))
-    );
+    assert_eq!((body["error"].as_str(), body["interval"].as_u64()), (Some("slow_down"), Some(6)));
     let (_, body) = poll(&h, &auth.device_code);
-    assert_eq!(
-        (body["error"].as_str(), body["interval"].as_u64()),
-        (Some("slow_down"), Some(11))
-    );
+    assert_eq!((body["error"].as_str(), body["interval"].as_u64()), (Some("slow_down"), Some(11)));
 }
 
 #[test]
@@ -213,11 +153,7 @@ fn an_unanswered_request_expires() {
     let (_, body) = poll(&h, &auth.device_code);
     assert_eq!(body["error"], "expired_token");
     // Nor can it be approved any more.
-    let page = h
-        .http
-        .get(h.url(&format!("/device?user_code={}", auth.user_code)))
-        .send()
-        .unwrap();
+    let page = h.http.get(h.url(&format!("/device?user_code={}", auth.user_code))).send().unwrap();
     let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
     let csrf = hidden(&page.text().unwrap(), "csrf");
     let owner = h.dev.user(Role::Owner);
@@ -241,9 +177,7 @@ fn deny_answers_access_denied() {
     let h = harness(|_| {});
     let auth = start(&h);
     let owner = h.dev.user(Role::Owner);
-    h.dev
-        .deny_device(&auth.user_code, &owner.email, &owner.password)
-        .unwrap();
+    h.dev.deny_device(&auth.user_code, &owner.email, &owner.password).unwrap();
     let (_, body) = poll(&h, &auth.device_code);
     assert_eq!(body["error"], "access_denied");
 }
@@ -256,10 +190,7 @@ fn approval_needs_a_signed_in_person_and_the_csrf_token() {
 
     // Opening verification_uri_complete approves nothing.
     let opened = h.http.get(&auth.verification_uri_complete).send().unwrap();
-    assert!(
-        opened.text().unwrap().contains("Sign in"),
-        "the link only fills in the code"
-    );
+    assert!(opened.text().unwrap().contains("Sign in"), "the link only fills in the code");
 
     // No session cookie.
     let (status, _) = decide(&h, None, &auth.user_code, "whatever", "approve");
@@ -280,25 +211,12 @@ fn approval_needs_a_signed_in_person_and_the_csrf_token() {
     assert!(cookie(&response, "ks_web").is_none());
     // Signed in, but without (or with a wrong) CSRF token on the decision.
     let (session, _csrf, _) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
-    assert_eq!(
-        decide(&h, Some(&session), &auth.user_code, "", "approve").0,
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        decide(&h, Some(&session), &auth.user_code, &"0".repeat(64), "approve").0,
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(decide(&h, Some(&session), &auth.user_code, "", "approve").0, StatusCode::FORBIDDEN);
+    assert_eq!(decide(&h, Some(&session), &auth.user_code, &"0".repeat(64), "approve").0, StatusCode::FORBIDDEN);
 
-    assert_eq!(
-        poll(&h, &auth.device_code).1["error"],
-        "authorization_pending",
-        "nothing was approved"
-    );
+    assert_eq!(poll(&h, &auth.device_code).1["error"], "authorization_pending", "nothing was approved");
     // The page's session cookie is no bearer token for the API.
-    assert_eq!(
-        h.get("/api/me", Cred::Bearer(&session)).status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(h.get("/api/me", Cred::Bearer(&session)).status(), StatusCode::UNAUTHORIZED);
 }
 
 #[test]
@@ -313,12 +231,7 @@ fn wrong_passwords_and_codes_are_rate_limited() {
         h.http
             .post(h.url("/device"))
             .header("cookie", format!("ks_csrf={csrf_cookie}"))
-            .form(&[
-                ("email", &*owner.email),
-                ("password", password),
-                ("user_code", &auth.user_code),
-                ("csrf", &csrf),
-            ])
+            .form(&[("email", &*owner.email), ("password", password), ("user_code", &auth.user_code), ("csrf", &csrf)])
             .send()
             .unwrap()
             .status()
@@ -327,11 +240,7 @@ fn wrong_passwords_and_codes_are_rate_limited() {
         assert_eq!(attempt("wrong password"), StatusCode::UNAUTHORIZED);
     }
     assert_eq!(attempt("wrong password"), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(
-        attempt(&owner.password),
-        StatusCode::TOO_MANY_REQUESTS,
-        "even the right password waits"
-    );
+    assert_eq!(attempt(&owner.password), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
 }
 
 #[test]
@@ -342,48 +251,22 @@ fn sessions_are_listed_revoked_and_logged_out_one_at_a_time() {
     let (status, sessions) = status_json(h.get("/api/sessions", Cred::Bearer(&owner)));
     assert_eq!(status, StatusCode::OK);
     assert_eq!(sessions.as_array().unwrap().len(), 2);
-    assert_eq!(
-        sessions
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|s| s["current"] == true)
-            .count(),
-        1
-    );
+    assert_eq!(sessions.as_array().unwrap().iter().filter(|s| s["current"] == true).count(), 1);
     assert!(!sessions.to_string().contains("kss_"), "tokens are never listed");
 
     let logout = h.send(h.http.post(h.url("/api/logout")), Cred::Bearer(&second));
     assert_eq!(logout.status(), StatusCode::NO_CONTENT);
-    assert_eq!(
-        h.get("/api/me", Cred::Bearer(&second)).status(),
-        StatusCode::UNAUTHORIZED,
-        "revoked at once"
-    );
-    assert_eq!(
-        h.get("/api/me", Cred::Bearer(&owner)).status(),
-        StatusCode::OK,
-        "only the current session"
-    );
+    assert_eq!(h.get("/api/me", Cred::Bearer(&second)).status(), StatusCode::UNAUTHORIZED, "revoked at once");
+    assert_eq!(h.get("/api/me", Cred::Bearer(&owner)).status(), StatusCode::OK, "only the current session");
 
     let third = keystroke_platform::admin::issue_session(h.dev.storage(), "ada@acme.test", 3600).unwrap();
     let me: Value = h.get("/api/me", Cred::Bearer(&third)).json().unwrap();
     let id = me["session"]["id"].as_str().unwrap();
-    assert_eq!(
-        h.delete(&format!("/api/sessions/{id}"), Cred::Bearer(&owner)).status(),
-        StatusCode::NO_CONTENT
-    );
-    assert_eq!(
-        h.get("/api/me", Cred::Bearer(&third)).status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(h.delete(&format!("/api/sessions/{id}"), Cred::Bearer(&owner)).status(), StatusCode::NO_CONTENT);
+    assert_eq!(h.get("/api/me", Cred::Bearer(&third)).status(), StatusCode::UNAUTHORIZED);
 
     let expired = keystroke_platform::admin::issue_session(h.dev.storage(), "ada@acme.test", 0).unwrap();
-    assert_eq!(
-        h.get("/api/me", Cred::Bearer(&expired)).status(),
-        StatusCode::UNAUTHORIZED,
-        "an expired session"
-    );
+    assert_eq!(h.get("/api/me", Cred::Bearer(&expired)).status(), StatusCode::UNAUTHORIZED, "an expired session");
 }
 
 #[test]
@@ -391,26 +274,15 @@ fn sessions_reach_org_resources_by_naming_the_org() {
     let h = Harness::start();
     let builder = h.token(Role::Builder);
     let named = |org: &str| {
-        h.send(
-            h.http.get(h.url("/api/projects")).header("x-keystroke-org", org),
-            Cred::Bearer(&builder),
-        )
-        .status()
+        h.send(h.http.get(h.url("/api/projects")).header("x-keystroke-org", org), Cred::Bearer(&builder)).status()
     };
     assert_eq!(named("acme"), StatusCode::OK);
     assert_eq!(named("globex"), StatusCode::NOT_FOUND, "not a member");
     let (status, body) = status_json(h.get("/api/projects", Cred::Bearer(&builder)));
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(body["error"]["message"].as_str().unwrap().contains("x-keystroke-org"));
-    assert_eq!(
-        h.get("/api/orgs/acme/members", Cred::Bearer(&builder)).status(),
-        StatusCode::FORBIDDEN
-    );
-    assert_eq!(
-        h.get("/api/orgs/acme/members", Cred::Bearer(&h.token(Role::Admin)))
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(h.get("/api/orgs/acme/members", Cred::Bearer(&builder)).status(), StatusCode::FORBIDDEN);
+    assert_eq!(h.get("/api/orgs/acme/members", Cred::Bearer(&h.token(Role::Admin))).status(), StatusCode::OK);
 }
 
 #[test]
@@ -419,16 +291,8 @@ fn an_api_key_cannot_act_as_a_user() {
     let key = h.create_key(&h.token(Role::Owner), "acme", "k").secret;
     let (status, body) = status_json(h.get("/api/me", Cred::Bearer(&key)));
     assert_eq!(status, StatusCode::FORBIDDEN);
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("keystroke auth login")
-    );
-    assert_eq!(
-        h.send(h.http.post(h.url("/api/logout")), Cred::Bearer(&key)).status(),
-        StatusCode::FORBIDDEN
-    );
+    assert!(body["error"]["message"].as_str().unwrap().contains("keystroke auth login"));
+    assert_eq!(h.send(h.http.post(h.url("/api/logout")), Cred::Bearer(&key)).status(), StatusCode::FORBIDDEN);
 }
 
 #[test]
@@ -436,9 +300,7 @@ fn device_codes_and_session_tokens_never_reach_the_database() {
     let h = harness(|_| {});
     let auth = start(&h);
     let owner = h.dev.user(Role::Owner);
-    h.dev
-        .approve_device(&auth.user_code, &owner.email, &owner.password)
-        .unwrap();
+    h.dev.approve_device(&auth.user_code, &owner.email, &owner.password).unwrap();
     wait_interval();
     let (_, token) = poll(&h, &auth.device_code);
     let token = token["access_token"].as_str().unwrap().to_owned();

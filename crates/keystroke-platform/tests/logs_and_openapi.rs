@@ -27,16 +27,10 @@ fn trace_logs_never_contain_a_secret() {
         .unwrap();
     let started = Instant::now();
     let credentials: DevCredentials = loop {
-        if let Some(c) = std::fs::read(&credentials_file)
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
-        {
+        if let Some(c) = std::fs::read(&credentials_file).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
             break c;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "the dev platform did not start"
-        );
+        assert!(started.elapsed() < Duration::from_secs(30), "the dev platform did not start");
         std::thread::sleep(Duration::from_millis(50));
     };
     let http = http_client();
@@ -52,69 +46,25 @@ fn trace_logs_never_contain_a_secret() {
         .unwrap();
     let secret = created["secret"].as_str().unwrap();
     let id = created["id"].as_str().unwrap();
-    assert_eq!(
-        http.get(url("/api/projects"))
-            .bearer_auth(secret)
-            .send()
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        http.get(url("/api/projects"))
-            .header("x-api-key", secret)
-            .send()
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
-    assert_eq!(
-        http.post(url(&format!("/api/hooks/deploy?token={secret}")))
-            .send()
-            .unwrap()
-            .status(),
-        StatusCode::OK
-    );
+    assert_eq!(http.get(url("/api/projects")).bearer_auth(secret).send().unwrap().status(), StatusCode::OK);
+    assert_eq!(http.get(url("/api/projects")).header("x-api-key", secret).send().unwrap().status(), StatusCode::OK);
+    assert_eq!(http.post(url(&format!("/api/hooks/deploy?token={secret}"))).send().unwrap().status(), StatusCode::OK);
     let bad = format!("{}x", &secret[..secret.len() - 1]);
-    assert_eq!(
-        http.get(url("/api/projects"))
-            .bearer_auth(&bad)
-            .send()
-            .unwrap()
-            .status(),
-        StatusCode::UNAUTHORIZED
-    );
-    let revoked = http
-        .delete(url(&format!("/api/orgs/acme/api-keys/{id}")))
-        .bearer_auth(session)
-        .send()
-        .unwrap();
+    assert_eq!(http.get(url("/api/projects")).bearer_auth(&bad).send().unwrap().status(), StatusCode::UNAUTHORIZED);
+    let revoked = http.delete(url(&format!("/api/orgs/acme/api-keys/{id}"))).bearer_auth(session).send().unwrap();
     assert_eq!(revoked.status(), StatusCode::OK);
     assert_eq!(
-        http.get(url(&format!("/api/projects?api_key={secret}")))
-            .send()
-            .unwrap()
-            .status(),
+        http.get(url(&format!("/api/projects?api_key={secret}"))).send().unwrap().status(),
         StatusCode::UNAUTHORIZED
     );
 
-    Command::new("kill")
-        .args(["-TERM", &platform.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &platform.id().to_string()]).status().unwrap();
     let status = platform.wait().unwrap();
     assert!(status.success(), "SIGTERM stops the platform gracefully: {status:?}");
     let logs = std::fs::read_to_string(&log_file).unwrap();
-    assert!(
-        logs.contains("api key created") && logs.contains("DEBUG"),
-        "the logs were captured at debug level and up"
-    );
+    assert!(logs.contains("api key created") && logs.contains("DEBUG"), "the logs were captured at debug level and up");
     let random = &secret["key_test_".len()..];
-    for needle in [
-        &random[4..28],
-        &bad["key_test_".len() + 4..bad.len() - 4],
-        &session[8..30],
-    ] {
+    for needle in [&random[4..28], &bad["key_test_".len() + 4..bad.len() - 4], &session[8..30]] {
         assert!(!logs.contains(needle), "a secret reached the logs");
     }
     assert!(logs.contains("token=[redacted]") && logs.contains("api_key=[redacted]"));
@@ -136,19 +86,10 @@ fn every_documented_route_exists() {
             let status = response.status();
             let body = response.text().unwrap();
             assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-            assert!(
-                !body.contains("no such endpoint"),
-                "{method} {path} is documented but not served"
-            );
+            assert!(!body.contains("no such endpoint"), "{method} {path} is documented but not served");
         }
     }
-    let (status, body) = (
-        h.get("/api/nope", Cred::None).status(),
-        h.get("/api/nope", Cred::None).text().unwrap(),
-    );
+    let (status, body) = (h.get("/api/nope", Cred::None).status(), h.get("/api/nope", Cred::None).text().unwrap());
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(
-        body.contains("\"code\":\"not_found\""),
-        "unknown routes answer in the error shape: {body}"
-    );
+    assert!(body.contains("\"code\":\"not_found\""), "unknown routes answer in the error shape: {body}");
 }

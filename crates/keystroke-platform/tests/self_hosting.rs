@@ -18,12 +18,7 @@ fn platform(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.unwrap_or("").as_bytes())
-        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.unwrap_or("").as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -50,19 +45,9 @@ fn bootstrap_serve_and_sign_in() {
         Some(&format!("{password}\n")),
     );
     assert_eq!(again.status.code(), Some(1));
-    assert_eq!(
-        stderr(&again),
-        "error: a user with email owner@example.test exists already\n"
-    );
-    let short = platform(
-        &db,
-        &["user", "add", "--email", "b@example.test", "--name", "Bo"],
-        Some("short\n"),
-    );
-    assert_eq!(
-        stderr(&short),
-        "error: the password must be at least 12 characters long\n"
-    );
+    assert_eq!(stderr(&again), "error: a user with email owner@example.test exists already\n");
+    let short = platform(&db, &["user", "add", "--email", "b@example.test", "--name", "Bo"], Some("short\n"));
+    assert_eq!(stderr(&short), "error: the password must be at least 12 characters long\n");
     assert!(
         platform(
             &db,
@@ -75,95 +60,30 @@ fn bootstrap_serve_and_sign_in() {
 
     let org = platform(
         &db,
-        &[
-            "org",
-            "create",
-            "--slug",
-            "example",
-            "--name",
-            "Example",
-            "--owner",
-            "owner@example.test",
-        ],
+        &["org", "create", "--slug", "example", "--name", "Example", "--owner", "owner@example.test"],
         None,
     );
     assert!(org.status.success(), "{}", stderr(&org));
-    let bad_slug = platform(
-        &db,
-        &[
-            "org",
-            "create",
-            "--slug",
-            "Not OK",
-            "--name",
-            "x",
-            "--owner",
-            "owner@example.test",
-        ],
-        None,
-    );
+    let bad_slug =
+        platform(&db, &["org", "create", "--slug", "Not OK", "--name", "x", "--owner", "owner@example.test"], None);
     assert!(stderr(&bad_slug).contains("is not a valid org slug"));
-    let add = platform(
-        &db,
-        &[
-            "member",
-            "add",
-            "--org",
-            "example",
-            "--email",
-            "b@example.test",
-            "--role",
-            "builder",
-        ],
-        None,
-    );
+    let add =
+        platform(&db, &["member", "add", "--org", "example", "--email", "b@example.test", "--role", "builder"], None);
     assert_eq!(stderr(&add), "Added b@example.test to `example` as builder\n");
     let promote = platform(
         &db,
-        &[
-            "member",
-            "set-role",
-            "--org",
-            "example",
-            "--email",
-            "b@example.test",
-            "--role",
-            "admin",
-        ],
+        &["member", "set-role", "--org", "example", "--email", "b@example.test", "--role", "admin"],
         None,
     );
     assert_eq!(stderr(&promote), "b@example.test is now admin in `example`\n");
-    let bad_role = platform(
-        &db,
-        &[
-            "member",
-            "set-role",
-            "--org",
-            "example",
-            "--email",
-            "b@example.test",
-            "--role",
-            "root",
-        ],
-        None,
-    );
+    let bad_role =
+        platform(&db, &["member", "set-role", "--org", "example", "--email", "b@example.test", "--role", "root"], None);
     assert_eq!(bad_role.status.code(), Some(2));
     assert!(stderr(&bad_role).contains("unknown role `root`"));
-    let remove = platform(
-        &db,
-        &["member", "remove", "--org", "example", "--email", "b@example.test"],
-        None,
-    );
+    let remove = platform(&db, &["member", "remove", "--org", "example", "--email", "b@example.test"], None);
     assert!(remove.status.success());
-    let remove_again = platform(
-        &db,
-        &["member", "remove", "--org", "example", "--email", "b@example.test"],
-        None,
-    );
-    assert_eq!(
-        stderr(&remove_again),
-        "error: b@example.test is not a member of `example`\n"
-    );
+    let remove_again = platform(&db, &["member", "remove", "--org", "example", "--email", "b@example.test"], None);
+    assert_eq!(stderr(&remove_again), "error: b@example.test is not a member of `example`\n");
 
     // Serve it on a free loopback port; the log line tells which.
     let mut server = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
@@ -177,11 +97,7 @@ fn bootstrap_serve_and_sign_in() {
     let address = lines
         .by_ref()
         .map_while(Result::ok)
-        .find_map(|line| {
-            line.split("address=")
-                .nth(1)
-                .map(|rest| rest.split_whitespace().next().unwrap().to_owned())
-        })
+        .find_map(|line| line.split("address=").nth(1).map(|rest| rest.split_whitespace().next().unwrap().to_owned()))
         .expect("a listening line");
     std::thread::spawn(move || lines.for_each(drop));
     let url = format!("http://{address}");
@@ -220,10 +136,7 @@ fn bootstrap_serve_and_sign_in() {
         .unwrap();
     assert!(created["secret"].as_str().unwrap().starts_with("key_live_"));
 
-    Command::new("kill")
-        .args(["-TERM", &server.id().to_string()])
-        .status()
-        .unwrap();
+    Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     let mut stopped = None;
     for _ in 0..100 {
         if let Some(status) = server.try_wait().unwrap() {

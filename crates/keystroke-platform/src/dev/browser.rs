@@ -17,10 +17,7 @@ impl Reply {
     fn cookie(&self, name: &str) -> Option<String> {
         self.head
             .lines()
-            .filter_map(|l| {
-                l.strip_prefix("set-cookie: ")
-                    .or_else(|| l.strip_prefix("Set-Cookie: "))
-            })
+            .filter_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
             .find_map(|c| {
                 let (pair, _) = c.split_once(';').unwrap_or((c, ""));
                 pair.strip_prefix(&format!("{name}=")).map(str::to_owned)
@@ -41,15 +38,9 @@ fn request(
     cookie: Option<String>,
     form: &[(&str, &str)],
 ) -> anyhow::Result<Reply> {
-    let authority = base
-        .strip_prefix("http://")
-        .context("the dev browser speaks plain http only")?;
+    let authority = base.strip_prefix("http://").context("the dev browser speaks plain http only")?;
     let mut stream = TcpStream::connect(authority).with_context(|| format!("connecting to {base}"))?;
-    let body: String = form
-        .iter()
-        .map(|(k, v)| format!("{k}={}", percent_encode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let body: String = form.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&");
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
     if let Some(cookie) = cookie {
         head.push_str(&format!("Cookie: {cookie}\r\n"));
@@ -64,51 +55,26 @@ fn request(
     let mut raw = String::new();
     stream.read_to_string(&mut raw)?;
     let (head, body) = raw.split_once("\r\n\r\n").context("malformed HTTP response")?;
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .context("malformed status line")?;
-    Ok(Reply {
-        status,
-        head: head.to_owned(),
-        body: body.to_owned(),
-    })
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).context("malformed status line")?;
+    Ok(Reply { status, head: head.to_owned(), body: body.to_owned() })
 }
 
 pub fn decide(base: &str, user_code: &str, email: &str, password: &str, decision: &str) -> anyhow::Result<()> {
-    let form_page = request(
-        base,
-        "GET",
-        &format!("/device?user_code={}", percent_encode(user_code)),
-        None,
-        &[],
-    )?;
-    let csrf_cookie = form_page
-        .cookie("ks_csrf")
-        .context("the sign-in page set no CSRF cookie")?;
-    let csrf = form_page
-        .hidden_field("csrf")
-        .context("the sign-in form has no CSRF field")?;
+    let form_page = request(base, "GET", &format!("/device?user_code={}", percent_encode(user_code)), None, &[])?;
+    let csrf_cookie = form_page.cookie("ks_csrf").context("the sign-in page set no CSRF cookie")?;
+    let csrf = form_page.hidden_field("csrf").context("the sign-in form has no CSRF field")?;
     let signed_in = request(
         base,
         "POST",
         "/device",
         Some(format!("ks_csrf={csrf_cookie}")),
-        &[
-            ("email", email),
-            ("password", password),
-            ("user_code", user_code),
-            ("csrf", &csrf),
-        ],
+        &[("email", email), ("password", password), ("user_code", user_code), ("csrf", &csrf)],
     )?;
     if signed_in.status != 200 {
         bail!("signing in on the approval page failed with HTTP {}", signed_in.status);
     }
     let session = signed_in.cookie("ks_web").context("signing in set no session cookie")?;
-    let csrf = signed_in
-        .hidden_field("csrf")
-        .context("the approval page has no CSRF field")?;
+    let csrf = signed_in.hidden_field("csrf").context("the approval page has no CSRF field")?;
     let decided = request(
         base,
         "POST",

@@ -55,10 +55,7 @@ pub struct DevUser {
 
 impl std::fmt::Debug for DevUser {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DevUser")
-            .field("email", &self.email)
-            .field("role", &self.role)
-            .finish_non_exhaustive()
+        f.debug_struct("DevUser").field("email", &self.email).field("role", &self.role).finish_non_exhaustive()
     }
 }
 
@@ -92,24 +89,15 @@ pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::
             })
         })
         .collect::<anyhow::Result<_>>()?;
-    Ok(DevCredentials {
-        url: url.to_owned(),
-        org: PRIMARY_ORG.0.to_owned(),
-        users,
-    })
+    Ok(DevCredentials { url: url.to_owned(), org: PRIMARY_ORG.0.to_owned(), users })
 }
 
 /// Adds `count` keys created by `email` to the org, in batched transactions, so that
 /// pagination and the platform's behaviour with a large org can be tried (`dev --seed-keys`).
 pub fn seed_keys(storage: &dyn Storage, org_slug: &str, email: &str, count: usize) -> anyhow::Result<()> {
     const BATCH: usize = 5_000;
-    let org = storage
-        .org_by_slug(org_slug)?
-        .with_context(|| format!("no org `{org_slug}`"))?;
-    let user = storage
-        .user_by_email(email)?
-        .with_context(|| format!("no user {email}"))?
-        .user;
+    let org = storage.org_by_slug(org_slug)?.with_context(|| format!("no org `{org_slug}`"))?;
+    let user = storage.user_by_email(email)?.with_context(|| format!("no user {email}"))?.user;
     let created_at = now();
     for start in (0..count).step_by(BATCH) {
         let batch: Vec<NewApiKey> = (start..count.min(start + BATCH))
@@ -175,13 +163,7 @@ impl DevServer {
         let server = BackgroundServer::start(addr, storage.clone(), config)?;
         let credentials = seed(storage.as_ref(), &server.url, session_ttl)
             .context("seeding the dev database (use a fresh --db, or none)")?;
-        Ok(DevServer {
-            url: server.url.clone(),
-            credentials,
-            db_path,
-            server,
-            _database: database,
-        })
+        Ok(DevServer { url: server.url.clone(), credentials, db_path, server, _database: database })
     }
 
     pub fn storage(&self) -> &dyn Storage {
@@ -190,11 +172,7 @@ impl DevServer {
 
     /// The seeded member of the primary org with this role.
     pub fn user(&self, role: Role) -> &DevUser {
-        self.credentials
-            .users
-            .iter()
-            .find(|u| u.role == role)
-            .expect("every role is seeded")
+        self.credentials.users.iter().find(|u| u.role == role).expect("every role is seeded")
     }
 
     /// Acts as the person at the browser: signs in on the approval page and approves `user_code`.
@@ -214,17 +192,9 @@ pub fn banner(credentials: &DevCredentials, db: &str) -> String {
     out.push_str("==> Keystroke platform running in DEV mode (never use it for real keys)\n\n");
     out.push_str(&format!("    URL:       {}\n", credentials.url));
     out.push_str(&format!("    Database:  {db}\n"));
-    out.push_str(&format!(
-        "    Org:       {} (keys minted here start with key_test_)\n\n",
-        credentials.org
-    ));
+    out.push_str(&format!("    Org:       {} (keys minted here start with key_test_)\n\n", credentials.org));
     for user in &credentials.users {
-        out.push_str(&format!(
-            "    {:<8} {} ({})\n",
-            user.role.as_str(),
-            user.email,
-            user.name
-        ));
+        out.push_str(&format!("    {:<8} {} ({})\n", user.role.as_str(), user.email, user.name));
         out.push_str(&format!("             password:      {}\n", user.password));
         out.push_str(&format!("             session token: {}\n", user.session_token));
         out.push_str(&format!("             orgs:          {}\n", user.orgs.join(", ")));

@@ -22,10 +22,7 @@ fn to_api(record: SessionRecord, current_id: &str) -> Session {
 
 pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Me>> {
     let session = principal.require_session()?;
-    let user = state
-        .storage
-        .user_by_id(&session.user_id)?
-        .ok_or_else(ApiError::invalid_credential)?;
+    let user = state.storage.user_by_id(&session.user_id)?.ok_or_else(ApiError::invalid_credential)?;
     let memberships = state.storage.memberships_of(&user.id)?;
     let current = state
         .storage
@@ -33,19 +30,13 @@ pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResul
         .into_iter()
         .find(|s| s.id == session.session_id)
         .ok_or_else(ApiError::invalid_credential)?;
-    Ok(Json(Me {
-        user,
-        memberships,
-        session: to_api(current, &session.session_id),
-    }))
+    Ok(Json(Me { user, memberships, session: to_api(current, &session.session_id) }))
 }
 
 pub async fn sessions(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Vec<Session>>> {
     let session = principal.require_session()?;
     let records = state.storage.sessions_of(&session.user_id, CLI_CLIENT_ID, now())?;
-    Ok(Json(
-        records.into_iter().map(|r| to_api(r, &session.session_id)).collect(),
-    ))
+    Ok(Json(records.into_iter().map(|r| to_api(r, &session.session_id)).collect()))
 }
 
 pub async fn revoke_session(
@@ -64,8 +55,6 @@ pub async fn revoke_session(
 /// Revokes the session that makes the request, and only that one.
 pub async fn logout(State(state): State<AppState>, principal: Principal) -> ApiResult<StatusCode> {
     let session = principal.require_session()?;
-    state
-        .storage
-        .revoke_session(&session.user_id, &session.session_id, now())?;
+    state.storage.revoke_session(&session.user_id, &session.session_id, now())?;
     Ok(StatusCode::NO_CONTENT)
 }

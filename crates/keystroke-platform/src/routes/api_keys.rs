@@ -25,11 +25,7 @@ fn key_manager(state: &AppState, principal: &Principal, org: &str) -> ApiResult<
 }
 
 fn scope(access: &OrgAccess) -> KeyScope<'_> {
-    if access.role.sees_all_keys() {
-        KeyScope::WholeOrg
-    } else {
-        KeyScope::CreatedBy(&access.user_id)
-    }
+    if access.role.sees_all_keys() { KeyScope::WholeOrg } else { KeyScope::CreatedBy(&access.user_id) }
 }
 
 fn to_api(record: KeyRecord, access: &OrgAccess) -> ApiKey {
@@ -77,10 +73,7 @@ pub async fn create(
     };
     state.storage.insert_api_keys(std::slice::from_ref(&key))?;
     tracing::info!(key_id = %key.id, org = %access.org_slug, "api key created");
-    let creator = state
-        .storage
-        .user_by_id(&access.user_id)?
-        .ok_or_else(|| anyhow::anyhow!("creator vanished"))?;
+    let creator = state.storage.user_by_id(&access.user_id)?.ok_or_else(|| anyhow::anyhow!("creator vanished"))?;
     let body = CreatedApiKey {
         key: ApiKey {
             id: key.id,
@@ -96,9 +89,7 @@ pub async fn create(
     };
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     // The only response that ever carries the secret: no cache may keep it.
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
 
@@ -113,9 +104,7 @@ pub async fn list(
         None => DEFAULT_PAGE_LIMIT,
         Some(limit @ 1..=MAX_PAGE_LIMIT) => limit,
         Some(_) => {
-            return Err(ApiError::bad_request(format!(
-                "`limit` must be between 1 and {MAX_PAGE_LIMIT}"
-            )));
+            return Err(ApiError::bad_request(format!("`limit` must be between 1 and {MAX_PAGE_LIMIT}")));
         }
     };
     let before = match query.cursor.as_deref() {
@@ -123,9 +112,7 @@ pub async fn list(
         Some(cursor) => Some(decode_cursor(cursor)?),
     };
     // One row more than asked tells whether another page exists without a second query.
-    let mut records = state
-        .storage
-        .list_api_keys(&access.org_id, scope(&access), before, limit + 1)?;
+    let mut records = state.storage.list_api_keys(&access.org_id, scope(&access), before, limit + 1)?;
     let next_cursor = if records.len() > limit as usize {
         records.truncate(limit as usize);
         records.last().map(|last| encode_cursor(last.seq))
@@ -153,10 +140,7 @@ pub async fn revoke(
 ) -> ApiResult<Json<ApiKey>> {
     let access = key_manager(&state, &principal, &org)?;
     let record = visible_key(&state, &access, &id)?;
-    if !state
-        .storage
-        .revoke_api_key(&access.org_id, &id, &access.user_id, now())?
-    {
+    if !state.storage.revoke_api_key(&access.org_id, &id, &access.user_id, now())? {
         // Revoked by someone else between the lookup and now.
         return Err(key_not_found(&id, &access.org_slug));
     }

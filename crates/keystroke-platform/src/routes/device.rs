@@ -28,12 +28,7 @@ pub async fn authorize(
     Form(form): Form<AuthorizeForm>,
 ) -> ApiResult<Response> {
     if form.client_id.as_deref() != Some(CLI_CLIENT_ID) {
-        return Ok(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_client",
-            "unknown `client_id`",
-            None,
-        ));
+        return Ok(unknown_client());
     }
     // 43 base62 characters ≈ 256 bits: far beyond guessing, and only its digest is stored.
     let device_code = random_base62(43);
@@ -84,20 +79,10 @@ pub async fn token(State(state): State<AppState>, Form(form): Form<TokenForm>) -
         ));
     }
     if form.client_id.as_deref() != Some(CLI_CLIENT_ID) {
-        return Ok(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_client",
-            "unknown `client_id`",
-            None,
-        ));
+        return Ok(unknown_client());
     }
     let Some(device_code) = form.device_code.filter(|c| !c.is_empty()) else {
-        return Ok(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            "`device_code` is required",
-            None,
-        ));
+        return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "`device_code` is required", None));
     };
     let token = mint(SESSION_PREFIX);
     let created_at = now();
@@ -108,9 +93,7 @@ pub async fn token(State(state): State<AppState>, Form(form): Form<TokenForm>) -
         created_at,
         expires_at: created_at + state.config.session_ttl_secs,
     };
-    let outcome = state
-        .storage
-        .poll_device_authorization(&hash_secret(&device_code), now_ms(), &session)?;
+    let outcome = state.storage.poll_device_authorization(&hash_secret(&device_code), now_ms(), &session)?;
     let bad = StatusCode::BAD_REQUEST;
     Ok(match outcome {
         PollOutcome::Issued => {
@@ -135,18 +118,17 @@ pub async fn token(State(state): State<AppState>, Form(form): Form<TokenForm>) -
     })
 }
 
+/// Only the keystroke CLI signs in with this grant.
+fn unknown_client() -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_client", "unknown `client_id`", None)
+}
+
 fn oauth_error(status: StatusCode, error: &str, description: &str, interval: Option<u64>) -> Response {
-    let body = OAuthError {
-        error: error.to_owned(),
-        error_description: Some(description.to_owned()),
-        interval,
-    };
+    let body = OAuthError { error: error.to_owned(), error_description: Some(description.to_owned()), interval };
     no_store((status, Json(body)).into_response())
 }
 
 fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
 }

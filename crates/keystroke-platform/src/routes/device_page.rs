@@ -102,23 +102,13 @@ pub async fn sign_in(
     }
     let Some(auth) = pending_authorization(&state, &form.user_code)? else {
         state.sign_in_throttle.record_failure(&client);
-        return Ok(sign_in_page(
-            &state,
-            &form.user_code,
-            Some(UNKNOWN_CODE),
-            StatusCode::NOT_FOUND,
-        ));
+        return Ok(sign_in_page(&state, &form.user_code, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND));
     };
     let account = state.storage.user_by_email(form.email.trim())?;
     let password_ok = passwords::verify(form.password, account.as_ref().map(|a| a.password_hash.clone())).await;
     let Some(account) = account.filter(|_| password_ok) else {
         state.sign_in_throttle.record_failure(&client);
-        return Ok(sign_in_page(
-            &state,
-            &form.user_code,
-            Some("Wrong email or password."),
-            StatusCode::UNAUTHORIZED,
-        ));
+        return Ok(sign_in_page(&state, &form.user_code, Some("Wrong email or password."), StatusCode::UNAUTHORIZED));
     };
     let token = mint(SESSION_PREFIX);
     let created_at = now();
@@ -163,20 +153,13 @@ pub async fn decide(
         "approve" => true,
         "deny" => false,
         _ => {
-            return Ok(message_page(
-                StatusCode::BAD_REQUEST,
-                "Request refused",
-                "Choose Approve or Deny.",
-            ));
+            return Ok(message_page(StatusCode::BAD_REQUEST, "Request refused", "Choose Approve or Deny."));
         }
     };
     let Some(code) = normalize_user_code(&form.user_code) else {
         return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
     };
-    if !state
-        .storage
-        .decide_device_authorization(&code, &user_id, approve, now())?
-    {
+    if !state.storage.decide_device_authorization(&code, &user_id, approve, now())? {
         return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
     }
     tracing::info!(approved = approve, "device authorization decided");
@@ -187,11 +170,7 @@ pub async fn decide(
             "You are signed in on your terminal. You can close this window.",
         )
     } else {
-        message_page(
-            StatusCode::OK,
-            "Request denied",
-            "Nothing was signed in. You can close this window.",
-        )
+        message_page(StatusCode::OK, "Request denied", "Nothing was signed in. You can close this window.")
     })
 }
 
@@ -200,9 +179,7 @@ fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<(Strin
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(session_credential(state, &token)?
-        .filter(|c| c.client == WEB_CLIENT)
-        .map(|c| (token, c.user_id)))
+    Ok(session_credential(state, &token)?.filter(|c| c.client == WEB_CLIENT).map(|c| (token, c.user_id)))
 }
 
 fn pending_authorization(state: &AppState, typed: &str) -> ApiResult<Option<DeviceAuthorizationRecord>> {
@@ -234,11 +211,7 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
 }
 
 fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: &str, max_age: i64) {
-    let secure = if state.public_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
+    let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
     let cookie = format!("{name}={value}; Path=/device; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -261,13 +234,7 @@ fn sign_in_page(state: &AppState, user_code: &str, error: Option<&str>, status: 
         code = escape(user_code),
     );
     let mut response = page(status, "Sign in", &body);
-    set_cookie(
-        &mut response,
-        state,
-        SIGN_IN_CSRF_COOKIE,
-        &csrf,
-        state.config.web_session_ttl_secs,
-    );
+    set_cookie(&mut response, state, SIGN_IN_CSRF_COOKIE, &csrf, state.config.web_session_ttl_secs);
     response
 }
 
@@ -284,9 +251,8 @@ fn code_page(error: Option<&str>, status: StatusCode) -> Response {
 }
 
 fn approval_page(auth: &DeviceAuthorizationRecord, email: &str, csrf: &str, error: Option<&str>) -> Response {
-    let requested_at = to_datetime(auth.created_at)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
+    let requested_at =
+        to_datetime(auth.created_at).format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let body = format!(
         r#"<h1>Approve sign-in?</h1>
 {error}<p>Signed in as <strong>{email}</strong>. Approve only if you started this sign-in yourself and the code matches your terminal.</p>
@@ -321,17 +287,11 @@ fn too_many_attempts() -> Response {
 }
 
 fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
-    page(
-        status,
-        title,
-        &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(message)),
-    )
+    page(status, title, &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(message)))
 }
 
 fn error_paragraph(error: Option<&str>) -> String {
-    error
-        .map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e)))
-        .unwrap_or_default()
+    error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default()
 }
 
 fn page(status: StatusCode, title: &str, body: &str) -> Response {

@@ -19,8 +19,5 @@ pub async fn deploy(
     let access = request_org(&state, &principal, &headers)?;
     access.require(Role::Builder, "triggering a deploy")?;
     tracing::info!(org = %access.org_slug, "deploy hook accepted");
-    Ok(Json(HookAccepted {
-        accepted: true,
-        org: access.org_slug,
-    }))
+    Ok(Json(HookAccepted { accepted: true, org: access.org_slug }))
 }

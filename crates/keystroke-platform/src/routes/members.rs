@@ -17,7 +17,5 @@ pub async fn list(
     let access = org_access(&state, &principal, &org)?;
     access.require(Role::Admin, "listing members")?;
     let members = state.storage.members_of(&access.org_id)?;
-    Ok(Json(
-        members.into_iter().map(|(user, role)| Member { user, role }).collect(),
-    ))
+    Ok(Json(members.into_iter().map(|(user, role)| Member { user, role }).collect()))
 }

@@ -39,10 +39,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions/{id}", delete(account::revoke_session))
         .route(routes::LOGOUT, post(account::logout))
         .route("/api/orgs/{org}/api-keys", get(api_keys::list).post(api_keys::create))
-        .route(
-            "/api/orgs/{org}/api-keys/{id}",
-            get(api_keys::show).delete(api_keys::revoke),
-        )
+        .route("/api/orgs/{org}/api-keys/{id}", get(api_keys::show).delete(api_keys::revoke))
         .route("/api/orgs/{org}/members", get(members::list))
         .route(routes::PROJECTS, get(projects::list).post(projects::create))
         .route(routes::DEPLOY_HOOK, post(hooks::deploy))

@@ -24,11 +24,7 @@ pub fn request_org(state: &AppState, principal: &Principal, headers: &HeaderMap)
 }
 
 fn to_api(record: ProjectRecord) -> Project {
-    Project {
-        id: record.id,
-        name: record.name,
-        created_at: to_datetime(record.created_at),
-    }
+    Project { id: record.id, name: record.name, created_at: to_datetime(record.created_at) }
 }
 
 pub async fn list(
@@ -51,8 +47,6 @@ pub async fn create(
     let access = request_org(&state, &principal, &headers)?;
     access.require(Role::Builder, "creating a project")?;
     let name = validate_name("project", &request.name)?;
-    let project = state
-        .storage
-        .create_project(&access.org_id, &name, &access.user_id, now())?;
+    let project = state.storage.create_project(&access.org_id, &name, &access.user_id, now())?;
     Ok((StatusCode::CREATED, Json(to_api(project))))
 }

@@ -51,10 +51,7 @@ impl Drop for Pooled<'_> {
 impl SqliteStorage {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
-        let storage = SqliteStorage {
-            path: path.to_owned(),
-            idle: Mutex::new(Vec::new()),
-        };
+        let storage = SqliteStorage { path: path.to_owned(), idle: Mutex::new(Vec::new()) };
         let mut conn = storage.connect()?;
         migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
         storage.idle.lock().unwrap().push(conn);
@@ -79,10 +76,7 @@ impl SqliteStorage {
             Some(conn) => conn,
             None => self.connect()?,
         };
-        Ok(Pooled {
-            conn: Some(conn),
-            pool: self,
-        })
+        Ok(Pooled { conn: Some(conn), pool: self })
     }
 
     /// Runs `f` in an immediate (write-locking) transaction, so concurrent writers queue
@@ -139,11 +133,7 @@ fn key_record(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
         org_slug: row.get("org_slug")?,
         name: row.get("name")?,
         preview: row.get("preview")?,
-        created_by: User {
-            id: row.get("user_id")?,
-            email: row.get("user_email")?,
-            name: row.get("user_name")?,
-        },
+        created_by: User { id: row.get("user_id")?, email: row.get("user_email")?, name: row.get("user_name")? },
         created_at: row.get("created_at")?,
         expires_at: row.get("expires_at")?,
         last_used_at: row.get("last_used_at")?,
@@ -172,11 +162,7 @@ fn insert_session_row(conn: &Connection, user_id: &str, s: &NewSession) -> rusql
 
 impl Storage for SqliteStorage {
     fn create_user(&self, email: &str, name: &str, password_hash: &str, now: Timestamp) -> Result<User> {
-        let user = User {
-            id: public_id("usr_"),
-            email: email.to_owned(),
-            name: name.to_owned(),
-        };
+        let user = User { id: public_id("usr_"), email: email.to_owned(), name: name.to_owned() };
         self.conn()?
             .execute(
                 "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -189,20 +175,12 @@ impl Storage for SqliteStorage {
     fn user_by_email(&self, email: &str) -> Result<Option<UserWithPassword>> {
         Ok(self
             .conn()?
-            .query_row(
-                "SELECT id, email, name, password_hash FROM users WHERE email = ?1",
-                [email],
-                |r| {
-                    Ok(UserWithPassword {
-                        user: User {
-                            id: r.get(0)?,
-                            email: r.get(1)?,
-                            name: r.get(2)?,
-                        },
-                        password_hash: r.get(3)?,
-                    })
-                },
-            )
+            .query_row("SELECT id, email, name, password_hash FROM users WHERE email = ?1", [email], |r| {
+                Ok(UserWithPassword {
+                    user: User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? },
+                    password_hash: r.get(3)?,
+                })
+            })
             .optional()?)
     }
 
@@ -210,21 +188,13 @@ impl Storage for SqliteStorage {
         Ok(self
             .conn()?
             .query_row("SELECT id, email, name FROM users WHERE id = ?1", [id], |r| {
-                Ok(User {
-                    id: r.get(0)?,
-                    email: r.get(1)?,
-                    name: r.get(2)?,
-                })
+                Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? })
             })
             .optional()?)
     }
 
     fn create_org(&self, slug: &str, name: &str, now: Timestamp) -> Result<Org> {
-        let org = Org {
-            id: public_id("org_"),
-            slug: slug.to_owned(),
-            name: name.to_owned(),
-        };
+        let org = Org { id: public_id("org_"), slug: slug.to_owned(), name: name.to_owned() };
         self.conn()?
             .execute(
                 "INSERT INTO orgs (id, slug, name, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -238,11 +208,7 @@ impl Storage for SqliteStorage {
         Ok(self
             .conn()?
             .query_row("SELECT id, slug, name FROM orgs WHERE slug = ?1", [slug], |r| {
-                Ok(Org {
-                    id: r.get(0)?,
-                    slug: r.get(1)?,
-                    name: r.get(2)?,
-                })
+                Ok(Org { id: r.get(0)?, slug: r.get(1)?, name: r.get(2)? })
             })
             .optional()?)
     }
@@ -257,10 +223,9 @@ impl Storage for SqliteStorage {
     }
 
     fn remove_membership(&self, org_id: &str, user_id: &str) -> Result<bool> {
-        let removed = self.conn()?.execute(
-            "DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2",
-            params![org_id, user_id],
-        )?;
+        let removed = self
+            .conn()?
+            .execute("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", params![org_id, user_id])?;
         Ok(removed == 1)
     }
 
@@ -283,11 +248,7 @@ impl Storage for SqliteStorage {
         )?;
         let rows = stmt.query_map([user_id], |r| {
             Ok(Membership {
-                org: Org {
-                    id: r.get(0)?,
-                    slug: r.get(1)?,
-                    name: r.get(2)?,
-                },
+                org: Org { id: r.get(0)?, slug: r.get(1)?, name: r.get(2)? },
                 role: parse_role(r.get(3)?)?,
             })
         })?;
@@ -301,14 +262,7 @@ impl Storage for SqliteStorage {
              WHERE m.org_id = ?1 ORDER BY u.email",
         )?;
         let rows = stmt.query_map([org_id], |r| {
-            Ok((
-                User {
-                    id: r.get(0)?,
-                    email: r.get(1)?,
-                    name: r.get(2)?,
-                },
-                parse_role(r.get(3)?)?,
-            ))
+            Ok((User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? }, parse_role(r.get(3)?)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -389,8 +343,7 @@ impl Storage for SqliteStorage {
                     "SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.revoked_at IS NULL AND k.seq < ?2
                      ORDER BY k.seq DESC LIMIT ?3"
                 ))?;
-                stmt.query_map(params![org_id, before, limit], key_record)?
-                    .collect::<rusqlite::Result<Vec<_>>>()?
+                stmt.query_map(params![org_id, before, limit], key_record)?.collect::<rusqlite::Result<Vec<_>>>()?
             }
             KeyScope::CreatedBy(user_id) => {
                 let mut stmt = conn.prepare_cached(&format!(
@@ -433,13 +386,8 @@ impl Storage for SqliteStorage {
         let conn = self.conn()?;
         let mut stmt =
             conn.prepare_cached("SELECT actor_id, action, target_id FROM audit_events WHERE org_id = ?1 ORDER BY seq")?;
-        let rows = stmt.query_map([org_id], |r| {
-            Ok(AuditEvent {
-                actor_id: r.get(0)?,
-                action: r.get(1)?,
-                target_id: r.get(2)?,
-            })
-        })?;
+        let rows = stmt
+            .query_map([org_id], |r| Ok(AuditEvent { actor_id: r.get(0)?, action: r.get(1)?, target_id: r.get(2)? }))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
@@ -472,12 +420,7 @@ impl Storage for SqliteStorage {
              WHERE user_id = ?1 AND client = ?2 AND revoked_at IS NULL AND expires_at > ?3 ORDER BY created_at DESC",
         )?;
         let rows = stmt.query_map(params![user_id, client, now], |r| {
-            Ok(SessionRecord {
-                id: r.get(0)?,
-                client: r.get(1)?,
-                created_at: r.get(2)?,
-                expires_at: r.get(3)?,
-            })
+            Ok(SessionRecord { id: r.get(0)?, client: r.get(1)?, created_at: r.get(2)?, expires_at: r.get(3)? })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -593,16 +536,10 @@ impl Storage for SqliteStorage {
                 )?;
                 return Ok(PollOutcome::SlowDown { interval_secs });
             }
-            tx.execute(
-                "UPDATE device_authorizations SET last_polled_ms = ?2 WHERE id = ?1",
-                params![id, now_ms],
-            )?;
+            tx.execute("UPDATE device_authorizations SET last_polled_ms = ?2 WHERE id = ?1", params![id, now_ms])?;
             Ok(match (status, user_id) {
                 (DeviceStatus::Approved, Some(user_id)) => {
-                    tx.execute(
-                        "UPDATE device_authorizations SET status = 'redeemed' WHERE id = ?1",
-                        [&id],
-                    )?;
+                    tx.execute("UPDATE device_authorizations SET status = 'redeemed' WHERE id = ?1", [&id])?;
                     insert_session_row(tx, &user_id, session)?;
                     PollOutcome::Issued
                 }
@@ -616,22 +553,13 @@ impl Storage for SqliteStorage {
         let conn = self.conn()?;
         let mut stmt =
             conn.prepare_cached("SELECT id, name, created_at FROM projects WHERE org_id = ?1 ORDER BY created_at, id")?;
-        let rows = stmt.query_map([org_id], |r| {
-            Ok(ProjectRecord {
-                id: r.get(0)?,
-                name: r.get(1)?,
-                created_at: r.get(2)?,
-            })
-        })?;
+        let rows =
+            stmt.query_map([org_id], |r| Ok(ProjectRecord { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)? }))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn create_project(&self, org_id: &str, name: &str, created_by: &str, now: Timestamp) -> Result<ProjectRecord> {
-        let project = ProjectRecord {
-            id: public_id("prj_"),
-            name: name.to_owned(),
-            created_at: now,
-        };
+        let project = ProjectRecord { id: public_id("prj_"), name: name.to_owned(), created_at: now };
         self.conn()?.execute(
             "INSERT INTO projects (id, org_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
             params![project.id, org_id, project.name, created_by, now],

@@ -28,10 +28,7 @@ pub fn http_client() -> Client {
 
 impl Harness {
     pub fn start() -> Self {
-        Harness {
-            dev: DevServer::start().expect("starting the dev platform"),
-            http: http_client(),
-        }
+        Harness { dev: DevServer::start().expect("starting the dev platform"), http: http_client() }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -65,11 +62,8 @@ impl Harness {
 
     /// Creates a key in `org` as the session `token`; panics unless the platform answers 201.
     pub fn create_key(&self, token: &str, org: &str, name: &str) -> CreatedApiKey {
-        let response = self.post_json(
-            &format!("/api/orgs/{org}/api-keys"),
-            Cred::Bearer(token),
-            json!({ "name": name }),
-        );
+        let response =
+            self.post_json(&format!("/api/orgs/{org}/api-keys"), Cred::Bearer(token), json!({ "name": name }));
         assert_eq!(response.status(), StatusCode::CREATED);
         response.json().expect("a created key")
     }
