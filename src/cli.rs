@@ -2,9 +2,10 @@
 //! `commands/`; this file assembles them and holds the flags every command shares.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap_complete::ArgValueCandidates;
 
 use crate::commands::{api_key, auth, completion, org};
-use crate::env;
+use crate::{complete, env};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -45,7 +46,7 @@ pub struct GlobalArgs {
     pub platform_url: Option<String>,
 
     /// The org to act on, instead of the active one (does not change the active org)
-    #[arg(long, global = true, env = env::ORG, value_name = "ORG")]
+    #[arg(long, global = true, env = env::ORG, value_name = "ORG", add = ArgValueCandidates::new(complete::org_slugs))]
     pub org: Option<String>,
 
     /// Print one JSON document on stdout (and errors as JSON on stderr)

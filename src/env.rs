@@ -23,6 +23,10 @@ pub const KEYRING_TIMEOUT: &str = "KEYSTROKE_KEYRING_TIMEOUT";
 /// Directory of `config.json` (and of the opt-in credentials file), instead of the OS default.
 pub const CONFIG_DIR: &str = "KEYSTROKE_CONFIG_DIR";
 
+/// Set by a shell's dynamic completion script (`COMPLETE=bash keystroke`, see `keystroke
+/// completion --help`): `keystroke` then prints that script, or the candidates for a command line.
+pub const COMPLETE: &str = "COMPLETE";
+
 /// Any non-empty value turns colors off unless `--color always` asks for them
 /// (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";

@@ -4,6 +4,7 @@
 mod cli;
 mod client;
 mod commands;
+mod complete;
 mod config;
 mod context;
 mod credentials;
@@ -15,13 +16,17 @@ mod table;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
+use clap_complete::CompleteEnv;
 
 use crate::cli::Cli;
 use crate::context::Context;
 use crate::error::CliError;
 
 fn main() -> ExitCode {
+    // `COMPLETE=bash keystroke …`: the shell asking for completions (or for the script that will
+    // ask). Answer on stdout and exit before anything else runs.
+    CompleteEnv::with_factory(Cli::command).var(env::COMPLETE).complete();
     let cli = Cli::parse();
     let context = Context::new(cli.global.clone());
     let result = run(&context, cli.command);

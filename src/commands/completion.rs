@@ -5,11 +5,24 @@ use crate::cli::Cli;
 use crate::context::Context;
 
 #[derive(Debug, Args)]
+#[command(after_long_help = DYNAMIC_HELP)]
 pub struct CompletionArgs {
     /// The shell to complete for
     #[arg(value_enum)]
     pub shell: Shell,
 }
+
+/// Where to go for what the printed script cannot do.
+const DYNAMIC_HELP: &str = "\
+The printed script completes commands, flags and fixed values. To also complete org slugs \
+and API key ids from the platform, let the shell ask `keystroke` itself on every Tab instead, \
+from your shell's startup file:
+
+  bash:        source <(COMPLETE=bash keystroke)
+  zsh:         source <(COMPLETE=zsh keystroke)
+  fish:        COMPLETE=fish keystroke | source
+  elvish:      eval (E:COMPLETE=elvish keystroke | slurp)
+  PowerShell:  $env:COMPLETE = \"powershell\"; keystroke | Out-String | Invoke-Expression; Remove-Item Env:\\COMPLETE";
 
 /// Prints the script; needs neither the keyring nor the network.
 pub fn run(context: &Context, args: &CompletionArgs) -> anyhow::Result<()> {

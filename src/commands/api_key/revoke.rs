@@ -1,12 +1,15 @@
 use clap::Args;
+use clap_complete::ArgValueCandidates;
 use dialoguer::Confirm;
 
+use crate::complete;
 use crate::context::Context;
 use crate::error::CliError;
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The key's ID (`ak_…`), as `keystroke api-key list` shows it
+    #[arg(add = ArgValueCandidates::new(complete::api_key_ids))]
     pub id: String,
 
     /// Revoke without asking for confirmation (needed when not on a terminal)

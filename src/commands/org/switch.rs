@@ -1,14 +1,17 @@
 use clap::Args;
+use clap_complete::ArgValueCandidates;
 use dialoguer::Select;
 use keystroke_api::Membership;
 
 use super::OrgOutput;
+use crate::complete;
 use crate::context::Context;
 use crate::error::{CliError, ExitCode};
 
 #[derive(Debug, Args)]
 pub struct SwitchArgs {
     /// The org's slug (see `keystroke org list`); asked for on a terminal when omitted
+    #[arg(add = ArgValueCandidates::new(complete::org_slugs))]
     pub org: Option<String>,
 }
 
