@@ -8,6 +8,8 @@ mod complete;
 mod config;
 mod context;
 mod credentials;
+#[cfg(test)]
+mod docs;
 mod env;
 mod error;
 mod printer;
