@@ -2,6 +2,7 @@
 
 mod api_keys;
 mod auth;
+mod completions;
 mod credentials;
 mod orgs;
 mod support;

@@ -108,9 +108,16 @@ impl TestEnv {
 
     /// `keystroke ARGS` with nothing of the developer's environment but `PATH`.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(BIN);
+        let mut command = self.isolated(BIN);
+        command.args(args);
         command
-            .args(args)
+    }
+
+    /// `program` in the environment `keystroke` gets from [`TestEnv::command`], so that what it
+    /// runs of `keystroke` (a shell asking for completions) sees this platform and this user.
+    pub fn isolated(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut command = Command::new(program);
+        command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.home.path())

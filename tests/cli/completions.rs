@@ -1,0 +1,313 @@
+//! The completion scripts in `completions/`: identical to what `keystroke completion SHELL`
+//! prints, and working when loaded in the real bash, zsh and fish. Dynamic completion
+//! (`COMPLETE=SHELL keystroke`) is driven through the same shells against a dev platform.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use keystroke_api::Role;
+
+use crate::support::{BIN, TestEnv};
+
+/// What a developer runs to refresh every generated file of the repository.
+const REFRESH: &str = "KEYSTROKE_BLESS=1 cargo test -p keystroke checked_in";
+
+/// Each shell clap_complete knows, and its script's conventional file name.
+const SCRIPTS: [(&str, &str); 5] = [
+    ("bash", "keystroke.bash"),
+    ("zsh", "_keystroke"),
+    ("fish", "keystroke.fish"),
+    ("powershell", "_keystroke.ps1"),
+    ("elvish", "keystroke.elv"),
+];
+
+/// A shell that hangs (a zpty waiting for a prompt that never comes) fails the test instead.
+const SHELL_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn completions_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("completions")
+}
+
+fn blessing() -> bool {
+    std::env::var_os("KEYSTROKE_BLESS").is_some_and(|value| !value.is_empty() && value != "0")
+}
+
+#[test]
+fn checked_in_completion_scripts_are_current() {
+    let dir = completions_dir();
+    let mut stale = Vec::new();
+    for (shell, file) in SCRIPTS {
+        let output = Command::new(BIN).args(["completion", shell]).env_clear().output().unwrap();
+        assert!(output.status.success(), "`keystroke completion {shell}` failed: {output:?}");
+        let script = String::from_utf8(output.stdout).unwrap();
+        let path = dir.join(file);
+        if blessing() {
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(&path, &script).unwrap();
+        } else if std::fs::read_to_string(&path).ok() != Some(script) {
+            stale.push(path);
+        }
+    }
+    let expected: Vec<&str> = SCRIPTS.iter().map(|(_, file)| *file).collect();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().to_string();
+        if !expected.contains(&name.as_str()) {
+            stale.push(dir.join(name));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "completion scripts differ from `keystroke completion SHELL`: {stale:#?}\nrefresh them with `{REFRESH}`"
+    );
+}
+
+#[test]
+fn bash_loads_its_script_and_completes_subcommands() {
+    let Some(bash) = shell("bash") else { return };
+    let home = tempfile::tempdir().unwrap();
+    let setup = format!("source {}", quote(&completions_dir().join("keystroke.bash")));
+    let replies = bash_complete(plain(&bash, home.path()), &setup, &["keystroke", "api-key", "re"]);
+    assert_eq!(replies, ["revoke"]);
+    let replies = bash_complete(plain(&bash, home.path()), &setup, &["keystroke", "--color", ""]);
+    assert_eq!(replies, ["auto", "always", "never"]);
+}
+
+#[test]
+fn zsh_loads_its_script_and_completes_subcommands() {
+    let Some(zsh) = shell("zsh") else { return };
+    let home = tempfile::tempdir().unwrap();
+    // Installed the way the README says: the directory on `fpath`, before `compinit`.
+    let setup = format!("fpath=({} $fpath)\nautoload -Uz compinit && compinit -u -D", quote(&completions_dir()));
+    let line = zsh_complete(plain(&zsh, home.path()), &setup, "keystroke api-key re");
+    assert_eq!(line, "keystroke api-key revoke ");
+}
+
+#[test]
+fn fish_loads_its_script_and_completes_subcommands() {
+    let Some(fish) = shell("fish") else { return };
+    let home = tempfile::tempdir().unwrap();
+    let setup = format!("source {}", quote(&completions_dir().join("keystroke.fish")));
+    let candidates = fish_complete(plain(&fish, home.path()), &setup, "keystroke api-key re");
+    assert_eq!(candidates, ["revoke\tRevoke an API key; requests using it fail at once"]);
+}
+
+#[test]
+fn dynamic_completion_lists_key_ids_and_org_slugs_in_bash_zsh_and_fish() {
+    let shells: Vec<(&str, PathBuf)> =
+        ["bash", "zsh", "fish"].into_iter().filter_map(|name| shell(name).map(|path| (name, path))).collect();
+    if shells.is_empty() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.sign_in(Role::Owner);
+    env.run(&["org", "switch", "acme"]).success();
+    let (id, _) = env.create_key("deploy", &[]);
+
+    for (name, path) in &shells {
+        // The shell runs `keystroke` from `PATH`, as the user's would, as this user.
+        let user_shell = || {
+            let mut shell = env.isolated(path);
+            shell.env("PATH", path_with_keystroke());
+            shell
+        };
+        match *name {
+            "bash" => {
+                let setup = "source <(COMPLETE=bash keystroke)";
+                let candidates = bash_complete(user_shell(), setup, &["keystroke", "api-key", "revoke", ""]);
+                assert_eq!(values(&candidates), [id.as_str()], "bash: {candidates:?}");
+                let orgs = bash_complete(user_shell(), setup, &["keystroke", "api-key", "list", "--org", "ac"]);
+                assert_eq!(orgs, ["acme"], "bash");
+                let static_part = bash_complete(user_shell(), setup, &["keystroke", "api-key", "re"]);
+                assert_eq!(static_part, ["revoke"], "bash");
+            }
+            "zsh" => {
+                let setup = "autoload -Uz compinit && compinit -u -D\nsource <(COMPLETE=zsh keystroke)";
+                let line = zsh_complete(user_shell(), setup, "keystroke api-key revoke ak_");
+                assert_eq!(line, format!("keystroke api-key revoke {id} "), "zsh");
+                let line = zsh_complete(user_shell(), setup, "keystroke org switch a");
+                assert_eq!(line, "keystroke org switch acme ", "zsh");
+            }
+            "fish" => {
+                let setup = "COMPLETE=fish keystroke | source";
+                let candidates = fish_complete(user_shell(), setup, "keystroke api-key revoke ");
+                let id_and_name = format!("{id}\tdeploy");
+                assert_eq!(values(&candidates), [id_and_name.as_str()], "fish: {candidates:?}");
+                let candidates = fish_complete(user_shell(), setup, "keystroke --org ");
+                assert_eq!(values(&candidates), ["acme\tAcme Inc", "globex\tGlobex"], "fish");
+            }
+            _ => unreachable!(),
+        }
+    }
+}
+
+#[test]
+fn dynamic_completion_gives_up_quickly_and_quietly_on_a_silent_platform() {
+    // Accepts connections (the kernel does) and never answers.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", silent.local_addr().unwrap());
+    let started = Instant::now();
+    let output = Command::new(BIN)
+        .args(["--", "keystroke", "--platform-url", &url, "--org", "acme", "api-key", "revoke", ""])
+        .env_clear()
+        .env("COMPLETE", "fish")
+        .env("KEYSTROKE_TOKEN", "session_not_checked")
+        .output()
+        .unwrap();
+    let elapsed = started.elapsed();
+    assert!(output.status.success(), "{output:?}");
+    assert!(elapsed < Duration::from_secs(4), "Tab waited {elapsed:?}");
+    assert!(elapsed > Duration::from_secs(1), "it did not wait for the platform on the line");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<String> = stdout.lines().map(str::to_string).collect();
+    assert_eq!(values(&lines), Vec::<&str>::new(), "only the flags, no key ids");
+}
+
+#[test]
+fn dynamic_completion_when_signed_out_offers_no_values_and_prints_nothing() {
+    let home = tempfile::tempdir().unwrap();
+    let output = Command::new(BIN)
+        .args(["--", "keystroke", "org", "switch", ""])
+        .env_clear()
+        .env("COMPLETE", "bash")
+        .env("_CLAP_COMPLETE_INDEX", "3")
+        .env("HOME", home.path())
+        .env("KEYSTROKE_CONFIG_DIR", home.path().join("config"))
+        .env("KEYSTROKE_CREDENTIAL_STORE", "file")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let lines: Vec<String> = stdout.lines().map(str::to_string).collect();
+    assert_eq!(values(&lines), Vec::<&str>::new(), "only the flags, no org slugs");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+/// Candidates other than flags: after a space, clap offers the flags beside the values.
+fn values(candidates: &[String]) -> Vec<&str> {
+    candidates.iter().map(String::as_str).filter(|candidate| !candidate.starts_with('-')).collect()
+}
+
+/// The path of an installed shell. A missing one is a skip with a note, except in CI, where
+/// `.ci/run` installs bash, zsh and fish, so a missing one is a broken CI machine.
+fn shell(name: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).map(|dir| dir.join(name)).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|candidate| candidate.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{name} is not installed, and CI must test its completions (see .ci/run)"
+        );
+        eprintln!("note: {name} is not installed; skipping its completion test");
+    }
+    found
+}
+
+/// `PATH` with the freshly built `keystroke` first, as an installed one would be.
+fn path_with_keystroke() -> OsString {
+    let bin_dir = Path::new(BIN).parent().unwrap().to_path_buf();
+    let rest = std::env::var_os("PATH").unwrap_or_default();
+    std::env::join_paths(std::iter::once(bin_dir).chain(std::env::split_paths(&rest))).unwrap()
+}
+
+/// A shell with an empty home and nothing of the developer's environment.
+fn plain(shell: &Path, home: &Path) -> Command {
+    let mut command = Command::new(shell);
+    command.env_clear().env("PATH", path_with_keystroke()).env("HOME", home);
+    command
+}
+
+/// What bash's Tab offers for `words` (the last one being completed): loads the completion
+/// with `setup`, then calls the function `complete -p keystroke` names, as readline would.
+fn bash_complete(mut bash: Command, setup: &str, words: &[&str]) -> Vec<String> {
+    const HARNESS: &str = r#"
+eval "$1"; shift
+spec=$(complete -p keystroke) || exit 1
+function=${spec#*-F }; function=${function%% *}
+COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 ))
+COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMP_TYPE=9
+"$function" keystroke "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
+printf '%s\n' "${COMPREPLY[@]}"
+"#;
+    bash.args(["--norc", "--noprofile", "-c", HARNESS, "bash", setup]).args(words);
+    let stdout = run_bounded(bash);
+    stdout.lines().filter(|line| !line.is_empty()).map(str::to_string).collect()
+}
+
+/// What fish's `complete -C` (what Tab shows) offers for `line`, after `setup`.
+fn fish_complete(mut fish: Command, setup: &str, line: &str) -> Vec<String> {
+    fish.args(["--no-config", "-c", "eval $argv[1]; complete -C $argv[2]", setup, line]);
+    run_bounded(fish).lines().map(str::to_string).collect()
+}
+
+/// The command line after typing `line` and pressing Tab in an interactive zsh, which a driver
+/// zsh runs on a pseudo-terminal (zpty). Enter is rebound to print the line instead of running it.
+fn zsh_complete(mut zsh: Command, setup: &str, line: &str) -> String {
+    const ZSHRC: &str = r#"
+PS1='READY> '
+capture-line() { captured=$BUFFER; BUFFER='print -r -- "<<$captured>>"'; zle .accept-line }
+zle -N accept-line capture-line
+"#;
+    const DRIVER: &str = r#"
+zmodload zsh/zpty
+zpty z zsh -i
+zpty -r z out '*READY> *'
+zpty -w -n z "$1"$'\t'
+zpty -w -n z $'\r'
+zpty -r z out '*<<keystroke*>>*'
+print -r -- "$out"
+zpty -d z
+"#;
+    let zdotdir = tempfile::tempdir().unwrap();
+    std::fs::write(zdotdir.path().join(".zshrc"), format!("{setup}\n{ZSHRC}")).unwrap();
+    zsh.args(["-f", "-c", DRIVER, "zsh", line]).env("ZDOTDIR", zdotdir.path()).env("TERM", "xterm");
+    let output = run_bounded(zsh);
+    let start = output.rfind("<<").expect("the line was printed") + 2;
+    let end = output.rfind(">>").unwrap();
+    output[start..end].to_string()
+}
+
+/// Runs `command` to the end and returns its stdout; fails the test if it outlives
+/// [`SHELL_TIMEOUT`] or exits non-zero.
+fn run_bounded(mut command: Command) -> String {
+    let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let out = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stdout.read_to_string(&mut text);
+        text
+    });
+    let err = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > SHELL_TIMEOUT {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            panic!("{command:?} still ran after {SHELL_TIMEOUT:?}; stdout: {}", out.join().unwrap());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
+    assert!(status.success(), "{command:?} failed ({status}): {stdout}\n{stderr}");
+    stdout
+}
+
+/// A path as a single-quoted shell word (bash, zsh and fish agree on this form).
+fn quote(path: &Path) -> String {
+    format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
+}
