@@ -43,12 +43,7 @@ impl ApiClient {
             .connect_timeout(CONNECT_TIMEOUT)
             .timeout(REQUEST_TIMEOUT)
             .build()?;
-        Ok(Self {
-            base,
-            http,
-            token,
-            printer,
-        })
+        Ok(Self { base, http, token, printer })
     }
 
     pub async fn me(&self) -> anyhow::Result<Me> {
@@ -77,9 +72,7 @@ impl ApiClient {
     }
 
     pub async fn start_device_authorization(&self) -> anyhow::Result<DeviceAuthorization> {
-        let request = self
-            .request(Method::POST, routes::DEVICE_CODE)?
-            .form(&[("client_id", CLI_CLIENT_ID)]);
+        let request = self.request(Method::POST, routes::DEVICE_CODE)?.form(&[("client_id", CLI_CLIENT_ID)]);
         self.json(request).await
     }
 
@@ -127,10 +120,8 @@ impl ApiClient {
         let response = self.send(request).await?;
         let url = response.url().clone();
         response.json().await.map_err(|err| {
-            CliError::failure(format!(
-                "the platform sent an answer keystroke does not understand from {url}: {err}"
-            ))
-            .into()
+            CliError::failure(format!("the platform sent an answer keystroke does not understand from {url}: {err}"))
+                .into()
         })
     }
 
@@ -235,10 +226,7 @@ mod tests {
             assert_eq!(error_for_status(status, "why", url).exit, exit, "{status}");
         }
         let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url);
-        assert_eq!(
-            unauthorized.message,
-            "not signed in to http://127.0.0.1:1: session expired"
-        );
+        assert_eq!(unauthorized.message, "not signed in to http://127.0.0.1:1: session expired");
         assert_eq!(unauthorized.hint.as_deref(), Some(SIGN_IN_HINT));
     }
 }

@@ -117,21 +117,12 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 #[cfg(unix)]
 fn open_private(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
+    fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)
 }
 
 #[cfg(not(unix))]
 fn open_private(path: &Path) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .open(path)
+    fs::OpenOptions::new().write(true).create(true).truncate(true).open(path)
 }
 
 #[cfg(test)]
@@ -148,10 +139,7 @@ mod tests {
     fn saved_settings_load_back_and_the_file_is_private() {
         let dir = tempfile::tempdir().unwrap();
         let nested = dir.path().join("keystroke");
-        let mut config = Config {
-            platform_url: Some("http://127.0.0.1:1".into()),
-            ..Config::default()
-        };
+        let mut config = Config { platform_url: Some("http://127.0.0.1:1".into()), ..Config::default() };
         let settings = config.platform_mut("http://127.0.0.1:1");
         settings.active_org = Some("acme".into());
         settings.credential_store = Some(StoreKind::Keyutils);

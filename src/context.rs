@@ -64,12 +64,8 @@ impl Context {
     /// `--platform-url` / `KEYSTROKE_PLATFORM_URL`, else the platform last signed in to, else
     /// [`DEFAULT_PLATFORM_URL`].
     pub fn platform_url(&self, config: &Config) -> anyhow::Result<PlatformUrl> {
-        let raw = self
-            .global
-            .platform_url
-            .as_deref()
-            .or(config.platform_url.as_deref())
-            .unwrap_or(DEFAULT_PLATFORM_URL);
+        let raw =
+            self.global.platform_url.as_deref().or(config.platform_url.as_deref()).unwrap_or(DEFAULT_PLATFORM_URL);
         parse_platform_url(raw)
     }
 
@@ -86,13 +82,9 @@ impl Context {
             return Ok((config, platform, TokenSource::Env, token));
         }
         let credentials = self.credentials()?;
-        let recorded = config
-            .platform(&platform.key)
-            .and_then(|settings| settings.credential_store);
+        let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
         let kind = credentials.store_for_reading(recorded)?;
-        let token = credentials
-            .get(kind, &platform.key)?
-            .ok_or_else(|| not_signed_in(&platform))?;
+        let token = credentials.get(kind, &platform.key)?.ok_or_else(|| not_signed_in(&platform))?;
         Ok((config, platform, TokenSource::Store(kind), token))
     }
 
@@ -100,12 +92,7 @@ impl Context {
     pub fn signed_in(&self) -> anyhow::Result<SignedIn> {
         let (config, platform, source, token) = self.token()?;
         let client = self.client(&platform, Some(token))?;
-        Ok(SignedIn {
-            platform,
-            config,
-            source,
-            client,
-        })
+        Ok(SignedIn { platform, config, source, client })
     }
 
     /// The org of a command: `--org` / `KEYSTROKE_ORG`, the saved active org, else the user's
@@ -173,10 +160,7 @@ mod tests {
 
         let prefixed = parse_platform_url("https://example.com/keystroke").unwrap();
         assert_eq!(prefixed.key, "https://example.com/keystroke");
-        assert_eq!(
-            prefixed.url.join("api/me").unwrap().as_str(),
-            "https://example.com/keystroke/api/me"
-        );
+        assert_eq!(prefixed.url.join("api/me").unwrap().as_str(), "https://example.com/keystroke/api/me");
     }
 
     #[test]

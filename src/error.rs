@@ -39,11 +39,7 @@ pub struct CliError {
 
 impl CliError {
     pub fn new(exit: ExitCode, message: impl Into<String>) -> Self {
-        Self {
-            exit,
-            message: message.into(),
-            hint: None,
-        }
+        Self { exit, message: message.into(), hint: None }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {

@@ -134,9 +134,7 @@ impl Printer {
                 message: &'a str,
                 hint: Option<&'a str>,
             }
-            let body = Body {
-                error: Detail { code, message, hint },
-            };
+            let body = Body { error: Detail { code, message, hint } };
             eprintln!("{}", serde_json::to_string(&body).unwrap_or_default());
             return;
         }
@@ -165,11 +163,7 @@ fn use_color(choice: ColorChoice, no_color: bool, is_terminal: bool) -> bool {
 }
 
 fn paint(enabled: bool, style: Style, text: &str) -> String {
-    if enabled {
-        format!("\x1b[{}m{text}\x1b[0m", style.code())
-    } else {
-        text.to_string()
-    }
+    if enabled { format!("\x1b[{}m{text}\x1b[0m", style.code()) } else { text.to_string() }
 }
 
 #[cfg(test)]

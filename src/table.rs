@@ -6,30 +6,20 @@ use time::macros::format_description;
 
 pub fn new(header: &[&str], on_terminal: bool) -> Table {
     let mut table = Table::new();
-    table.load_style(if on_terminal {
-        presets::UTF8_HORIZONTAL_ONLY
-    } else {
-        presets::NOTHING
-    });
+    table.load_style(if on_terminal { presets::UTF8_HORIZONTAL_ONLY } else { presets::NOTHING });
     table.set_header(header.iter().copied());
     table
 }
 
 /// The table's text with trailing padding removed, so pipes get no invisible whitespace.
 pub fn render(table: &Table) -> String {
-    table
-        .lines()
-        .map(|line| line.trim_end().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+    table.lines().map(|line| line.trim_end().to_string()).collect::<Vec<_>>().join("\n")
 }
 
 /// A time for people: minutes are precise enough, UTC keeps it unambiguous.
 pub fn time(at: OffsetDateTime) -> String {
     let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&format)
-        .unwrap_or_else(|_| at.to_string())
+    at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_else(|_| at.to_string())
 }
 
 #[cfg(test)]

@@ -73,17 +73,9 @@ pub fn detect(timeout: Duration) -> anyhow::Result<StoreKind> {
                 store(StoreKind::SecretService).map(drop).map_err(explain)
             })
             .is_ok();
-        return Ok(if answers {
-            StoreKind::SecretService
-        } else {
-            StoreKind::Keyutils
-        });
+        return Ok(if answers { StoreKind::SecretService } else { StoreKind::Keyutils });
     }
-    Err(
-        CliError::failure("this system has no credential store that keystroke supports")
-            .with_hint(store_hint())
-            .into(),
-    )
+    Err(CliError::failure("this system has no credential store that keystroke supports").with_hint(store_hint()).into())
 }
 
 fn entry(kind: StoreKind, url: &str) -> Result<Entry, String> {
@@ -94,10 +86,9 @@ fn store(kind: StoreKind) -> keyring_core::Result<Arc<CredentialStore>> {
     match kind {
         #[cfg(target_os = "linux")]
         StoreKind::SecretService => Ok(zbus_secret_service_keyring_store::Store::new()?),
-        other => Err(KeyringError::NotSupportedByStore(format!(
-            "the {} is not available on this system",
-            other.name()
-        ))),
+        other => {
+            Err(KeyringError::NotSupportedByStore(format!("the {} is not available on this system", other.name())))
+        }
     }
 }
 
@@ -110,18 +101,14 @@ fn bounded<T: Send + 'static>(
     call: impl FnOnce() -> Result<T, String> + Send + 'static,
 ) -> anyhow::Result<T> {
     let (sender, receiver) = mpsc::channel();
-    std::thread::Builder::new()
-        .name(format!("keyring-{}", kind.name()))
-        .spawn(move || {
-            let _ = sender.send(call());
-        })?;
+    std::thread::Builder::new().name(format!("keyring-{}", kind.name())).spawn(move || {
+        let _ = sender.send(call());
+    })?;
     match receiver.recv_timeout(timeout) {
         Ok(Ok(value)) => Ok(value),
-        Ok(Err(why)) => Err(
-            CliError::failure(format!("could not {action} the {}: {why}", kind.label()))
-                .with_hint(store_hint())
-                .into(),
-        ),
+        Ok(Err(why)) => Err(CliError::failure(format!("could not {action} the {}: {why}", kind.label()))
+            .with_hint(store_hint())
+            .into()),
         Err(_) => Err(CliError::failure(format!(
             "could not {action} the {}: no answer within {} s (is it locked and waiting for a password?)",
             kind.label(),
@@ -147,15 +134,10 @@ mod tests {
     #[test]
     fn a_store_that_does_not_answer_is_given_up_on_with_advice() {
         let started = std::time::Instant::now();
-        let err = bounded(
-            StoreKind::SecretService,
-            "read the token from",
-            Duration::from_millis(50),
-            || {
-                std::thread::sleep(Duration::from_secs(10));
-                Ok(())
-            },
-        )
+        let err = bounded(StoreKind::SecretService, "read the token from", Duration::from_millis(50), || {
+            std::thread::sleep(Duration::from_secs(10));
+            Ok(())
+        })
         .unwrap_err();
         assert!(started.elapsed() < Duration::from_secs(5));
         let err = err.downcast::<CliError>().unwrap();

@@ -38,9 +38,7 @@ pub fn get(url: &str) -> Result<Option<String>, String> {
         return Ok(None);
     };
     let bytes = key.read_to_vec().map_err(explain)?;
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|_| "the stored entry is not text".to_string())
+    String::from_utf8(bytes).map(Some).map_err(|_| "the stored entry is not text".to_string())
 }
 
 pub fn set(url: &str, token: &str) -> Result<(), String> {

@@ -41,13 +41,8 @@ pub enum StoreKind {
 }
 
 impl StoreKind {
-    const ALL: [StoreKind; 5] = [
-        StoreKind::SecretService,
-        StoreKind::Keyutils,
-        StoreKind::Keychain,
-        StoreKind::Windows,
-        StoreKind::File,
-    ];
+    const ALL: [StoreKind; 5] =
+        [StoreKind::SecretService, StoreKind::Keyutils, StoreKind::Keychain, StoreKind::Windows, StoreKind::File];
 
     /// The value of `KEYSTROKE_CREDENTIAL_STORE` that selects this store.
     pub fn name(self) -> &'static str {
@@ -112,11 +107,7 @@ impl Credentials {
                     CliError::usage(format!("`{}={value}` is not a number of seconds", env::KEYRING_TIMEOUT))
                 })?,
         };
-        Ok(Self {
-            config_dir,
-            forced,
-            timeout,
-        })
+        Ok(Self { config_dir, forced, timeout })
     }
 
     /// `KEYSTROKE_TOKEN`, which shadows any stored token.
@@ -209,11 +200,8 @@ mod tests {
 
     #[test]
     fn the_forced_store_wins_over_the_recorded_one() {
-        let credentials = Credentials {
-            config_dir: PathBuf::new(),
-            forced: Some(StoreKind::File),
-            timeout: DEFAULT_TIMEOUT,
-        };
+        let credentials =
+            Credentials { config_dir: PathBuf::new(), forced: Some(StoreKind::File), timeout: DEFAULT_TIMEOUT };
         let read = credentials.store_for_reading(Some(StoreKind::Keyutils));
         assert_eq!(read.unwrap(), StoreKind::File);
         assert_eq!(credentials.store_for_writing(true).unwrap(), StoreKind::File);
@@ -221,11 +209,8 @@ mod tests {
 
     #[test]
     fn insecure_storage_conflicts_with_a_forced_os_store() {
-        let credentials = Credentials {
-            config_dir: PathBuf::new(),
-            forced: Some(StoreKind::Keyutils),
-            timeout: DEFAULT_TIMEOUT,
-        };
+        let credentials =
+            Credentials { config_dir: PathBuf::new(), forced: Some(StoreKind::Keyutils), timeout: DEFAULT_TIMEOUT };
         assert!(credentials.store_for_writing(true).is_err());
     }
 }

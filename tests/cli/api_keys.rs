@@ -7,9 +7,7 @@ fn the_seed_pages_three_commands_work_verbatim() {
     let env = TestEnv::new();
     env.sign_in(Role::Admin);
 
-    let created = env
-        .run(&["api-key", "create", "--name", "Production automation"])
-        .success();
+    let created = env.run(&["api-key", "create", "--name", "Production automation"]).success();
     // Piped: the bare secret alone on stdout, ready for `$(...)`.
     let secret = created.stdout.strip_suffix('\n').unwrap();
     assert!(secret.starts_with("key_test_"), "{created:#?}");
@@ -25,24 +23,8 @@ fn the_seed_pages_three_commands_work_verbatim() {
     assert_eq!(
         cells(&redact_times(&listed.stdout)),
         [
-            vec![
-                "ID",
-                "Name",
-                "Key preview",
-                "Created at",
-                "Created by",
-                "Last used",
-                "Expires"
-            ],
-            vec![
-                id,
-                "Production automation",
-                &preview,
-                "<time>",
-                "alan@acme.test",
-                "never",
-                "never"
-            ],
+            vec!["ID", "Name", "Key preview", "Created at", "Created by", "Last used", "Expires"],
+            vec![id, "Production automation", &preview, "<time>", "alan@acme.test", "never", "never"],
         ]
     );
     assert_eq!(listed.stderr, "");
@@ -51,10 +33,7 @@ fn the_seed_pages_three_commands_work_verbatim() {
     assert_eq!(env.curl_status("/api/projects", secret), 200);
     let revoked = env.run(&["api-key", "revoke", id, "--yes"]).success();
     assert_eq!(revoked.stdout, "");
-    assert_eq!(
-        revoked.stderr,
-        format!("Revoked API key {id} (Production automation)\n")
-    );
+    assert_eq!(revoked.stderr, format!("Revoked API key {id} (Production automation)\n"));
     assert_eq!(env.curl_status("/api/projects", secret), 401);
 }
 
@@ -63,9 +42,7 @@ fn json_output_is_one_document_per_command() {
     let env = TestEnv::new();
     env.sign_in(Role::Admin);
 
-    let created = env
-        .run(&["api-key", "create", "--name", "CI", "--expires-in", "30d", "--json"])
-        .success();
+    let created = env.run(&["api-key", "create", "--name", "CI", "--expires-in", "30d", "--json"]).success();
     let created = created.json();
     assert_eq!(created["name"], "CI");
     assert_eq!(created["org"], "acme");
@@ -109,10 +86,7 @@ fn builders_see_only_their_own_keys_and_admins_see_everyones() {
     assert_eq!(as_builder[0]["id"], builder_key.as_str());
     assert_eq!(as_builder[0]["created_by"], serde_json::Value::Null);
     let table = env.run(&["api-key", "list"]).success().stdout;
-    assert_eq!(
-        cells(&redact_times(&table))[0],
-        ["ID", "Name", "Key preview", "Created at", "Last used", "Expires"]
-    );
+    assert_eq!(cells(&redact_times(&table))[0], ["ID", "Name", "Key preview", "Created at", "Last used", "Expires"]);
 
     // A key the builder may not see is not found, whatever its id.
     let refused = env.run(&["api-key", "revoke", &admin_key, "--yes"]).code(5);
@@ -120,12 +94,8 @@ fn builders_see_only_their_own_keys_and_admins_see_everyones() {
 
     env.sign_in(Role::Admin);
     let as_admin = env.run(&["api-key", "list", "--json"]).success().json();
-    let creators: Vec<_> = as_admin
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|key| key["created_by"]["email"].as_str().unwrap())
-        .collect();
+    let creators: Vec<_> =
+        as_admin.as_array().unwrap().iter().map(|key| key["created_by"]["email"].as_str().unwrap()).collect();
     assert_eq!(as_admin.as_array().unwrap().len(), 2);
     assert!(creators.contains(&"grace@acme.test") && creators.contains(&"alan@acme.test"));
     env.run(&["api-key", "revoke", &builder_key, "--yes"]).success();
@@ -156,13 +126,8 @@ fn list_says_how_to_get_the_rest_of_a_long_list() {
     }
     let first_page = env.run(&["api-key", "list", "--limit", "2", "--json"]).success();
     assert_eq!(first_page.json().as_array().unwrap().len(), 2);
-    assert_eq!(
-        first_page.stderr,
-        "Showing the first 2 keys; run `keystroke api-key list --all` to see all of them\n"
-    );
-    let all = env
-        .run(&["api-key", "list", "--limit", "2", "--all", "--json"])
-        .success();
+    assert_eq!(first_page.stderr, "Showing the first 2 keys; run `keystroke api-key list --all` to see all of them\n");
+    let all = env.run(&["api-key", "list", "--limit", "2", "--all", "--json"]).success();
     assert_eq!(all.json().as_array().unwrap().len(), 3);
     assert_eq!(all.stderr, "");
 }

@@ -15,13 +15,7 @@ fn with_token_reads_stdin_validates_and_says_who_signed_in() {
     );
     let login = login.success();
     assert_eq!(login.stdout, "");
-    assert_eq!(
-        login.stderr,
-        format!(
-            "Signed in to {} as Alan Turing <alan@acme.test>\nActive org: acme\n",
-            env.url()
-        )
-    );
+    assert_eq!(login.stderr, format!("Signed in to {} as Alan Turing <alan@acme.test>\nActive org: acme\n", env.url()));
     let token = env.run(&["auth", "token"]).success();
     assert_eq!(token.stdout, format!("{}\n", user.session_token));
 }
@@ -29,12 +23,8 @@ fn with_token_reads_stdin_validates_and_says_who_signed_in() {
 #[test]
 fn a_refused_token_is_not_stored() {
     let env = TestEnv::new();
-    let refused = env
-        .run_with_stdin(
-            &["auth", "login", "--with-token", "--platform-url", env.url()],
-            "kss_nope",
-        )
-        .code(3);
+    let refused =
+        env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], "kss_nope").code(3);
     assert_eq!(
         refused.stderr,
         format!(
@@ -76,9 +66,7 @@ fn keystroke_token_shadows_the_stored_token() {
     let env = TestEnv::new();
     env.sign_in(Role::Builder);
     let owner = env.user(Role::Owner).session_token.clone();
-    let status = env
-        .run_with_env(&["auth", "status"], &[("KEYSTROKE_TOKEN", &owner)])
-        .success();
+    let status = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_TOKEN", &owner)]).success();
     let lines: Vec<_> = status.stdout.lines().collect();
     assert_eq!(lines[1], "Signed in:   Ada Lovelace <ada@acme.test>");
     assert_eq!(lines[2], "Token:       the `KEYSTROKE_TOKEN` environment variable");
@@ -98,10 +86,7 @@ fn not_signed_in_exits_3_with_a_hint() {
         vec!["auth", "token", "--platform-url", url],
     ] {
         let run = env.run(&args).code(3);
-        assert_eq!(
-            run.stderr,
-            format!("error: not signed in to {url}\nhint: run `keystroke auth login` to sign in\n")
-        );
+        assert_eq!(run.stderr, format!("error: not signed in to {url}\nhint: run `keystroke auth login` to sign in\n"));
     }
     let json = env.run(&["auth", "status", "--platform-url", url, "--json"]).code(3);
     assert_eq!(
@@ -118,20 +103,13 @@ fn an_unreachable_platform_exits_6_naming_the_url() {
     let env = TestEnv::new();
     // Port 9 (discard) on loopback: nothing listens there.
     let down = "http://127.0.0.1:9";
-    let run = env
-        .run_with_env(
-            &["api-key", "list", "--platform-url", down],
-            &[("KEYSTROKE_TOKEN", "kss_x")],
-        )
-        .code(6);
+    let run = env.run_with_env(&["api-key", "list", "--platform-url", down], &[("KEYSTROKE_TOKEN", "kss_x")]).code(6);
     assert_eq!(
         run.stderr,
         "error: the platform at http://127.0.0.1:9 is unreachable: could not connect\n\
          hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it\n"
     );
-    let login = env
-        .run_with_stdin(&["auth", "login", "--with-token", "--platform-url", down], "kss_x")
-        .code(6);
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", down], "kss_x").code(6);
     assert!(login.stderr.contains("http://127.0.0.1:9"));
 }
 
@@ -183,13 +161,7 @@ fn the_device_flow_signs_in_after_approval_in_the_browser() {
         .to_string();
     let mut second = String::new();
     stderr.read_line(&mut second).unwrap();
-    assert_eq!(
-        second,
-        format!(
-            "Then open {}/device in your browser and approve the sign-in.\n",
-            env.url()
-        )
-    );
+    assert_eq!(second, format!("Then open {}/device in your browser and approve the sign-in.\n", env.url()));
 
     let ada = env.user(Role::Owner);
     env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
@@ -247,6 +219,5 @@ fn completion_needs_neither_keyring_nor_platform() {
     let run = env.run_with_env(&["completion", "bash"], &[("KEYSTROKE_CREDENTIAL_STORE", "bogus")]);
     let run = run.success();
     assert!(run.stdout.contains("_keystroke()"));
-    env.run_with_env(&["--help"], &[("KEYSTROKE_CREDENTIAL_STORE", "bogus")])
-        .success();
+    env.run_with_env(&["--help"], &[("KEYSTROKE_CREDENTIAL_STORE", "bogus")]).success();
 }

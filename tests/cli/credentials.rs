@@ -13,20 +13,13 @@ fn tokens_and_secrets_never_reach_logs_or_config_files() {
     let created = env.run(&["-v", "api-key", "create", "--name", "Verbose"]).success();
     let secret = created.stdout.trim();
     let mut runs = vec![created.stderr.clone()];
-    for args in [
-        vec!["-v", "auth", "status"],
-        vec!["-v", "api-key", "list"],
-        vec!["-v", "org", "list"],
-    ] {
+    for args in [vec!["-v", "auth", "status"], vec!["-v", "api-key", "list"], vec!["-v", "org", "list"]] {
         let run = env.run(&args).success();
         assert!(!run.stdout.contains(&token), "{args:?}: {run:#?}");
         runs.push(run.stderr);
     }
     for stderr in &runs {
-        assert!(
-            stderr.contains("> GET ") || stderr.contains("> POST "),
-            "-v shows requests: {stderr}"
-        );
+        assert!(stderr.contains("> GET ") || stderr.contains("> POST "), "-v shows requests: {stderr}");
         assert!(!stderr.contains(&token) && !stderr.contains(secret), "{stderr}");
     }
     let files = env.config_files();
@@ -43,10 +36,9 @@ fn the_opt_in_file_store_is_private_and_says_so() {
     let status = env.run(&["auth", "status"]).success();
     let path = env.config_dir_path().join("credentials.json");
     assert!(
-        status.stdout.contains(&format!(
-            "Token:       {} (file with mode 0600 (opted in; not encrypted))",
-            path.display()
-        )),
+        status
+            .stdout
+            .contains(&format!("Token:       {} (file with mode 0600 (opted in; not encrypted))", path.display())),
         "{status:#?}"
     );
     #[cfg(unix)]
@@ -81,12 +73,7 @@ fn secret_service_holds_the_token_where_secret_tool_finds_it() {
     };
     assert_eq!(lookup().trim_end(), user.session_token);
     let status = env.run(&["auth", "status"]).success();
-    assert!(
-        status
-            .stdout
-            .contains("Token:       Secret Service (desktop keyring)\n"),
-        "{status:#?}"
-    );
+    assert!(status.stdout.contains("Token:       Secret Service (desktop keyring)\n"), "{status:#?}");
 
     env.run(&["auth", "logout"]).success();
     assert_eq!(lookup(), "");

@@ -38,10 +38,7 @@ fn org_switch_saves_and_overrides_do_not() {
 
     // `--org` and `KEYSTROKE_ORG` act on acme for one command only.
     let (id, _) = env.create_key("For acme", &["--org", "acme"]);
-    let in_acme = env
-        .run_with_env(&["api-key", "list", "--json"], &[("KEYSTROKE_ORG", "acme")])
-        .success()
-        .json();
+    let in_acme = env.run_with_env(&["api-key", "list", "--json"], &[("KEYSTROKE_ORG", "acme")]).success().json();
     assert_eq!(in_acme[0]["id"], id.as_str());
     assert_eq!(in_acme[0]["org"], "acme");
     let in_globex = env.run(&["api-key", "list", "--json"]).success();

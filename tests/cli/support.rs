@@ -77,13 +77,7 @@ impl TestEnv {
     fn with_server(server: DevServer, store: &'static str) -> Self {
         let home = tempfile::tempdir().unwrap();
         let config_dir = home.path().join("config");
-        let env = TestEnv {
-            url: server.url.clone(),
-            server: Some(server),
-            home,
-            config_dir,
-            store,
-        };
+        let env = TestEnv { url: server.url.clone(), server: Some(server), home, config_dir, store };
         // A port can come back in a later run: forget whatever an earlier run left in the keyring.
         env.forget_local_token();
         env
@@ -125,10 +119,7 @@ impl TestEnv {
             .env("KEYSTROKE_CREDENTIAL_STORE", self.store)
             .stdin(Stdio::null());
         // The Secret Service is reached over the session bus of the test run.
-        if let (true, Some(bus)) = (
-            self.store == "secret-service",
-            std::env::var_os("DBUS_SESSION_BUS_ADDRESS"),
-        ) {
+        if let (true, Some(bus)) = (self.store == "secret-service", std::env::var_os("DBUS_SESSION_BUS_ADDRESS")) {
             command.env("DBUS_SESSION_BUS_ADDRESS", bus);
         }
         command
@@ -145,13 +136,8 @@ impl TestEnv {
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = self
-            .command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child =
+            self.command(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
         child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
         child.wait_with_output().unwrap().into()
     }
@@ -159,11 +145,8 @@ impl TestEnv {
     /// Signs in as the acme member with `role`, the way scripts do: token on stdin.
     pub fn sign_in(&self, role: Role) -> &DevUser {
         let user = self.user(role);
-        self.run_with_stdin(
-            &["auth", "login", "--with-token", "--platform-url", self.url()],
-            &user.session_token,
-        )
-        .success();
+        self.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", self.url()], &user.session_token)
+            .success();
         user
     }
 
@@ -172,10 +155,7 @@ impl TestEnv {
         let mut args = vec!["api-key", "create", "--name", name, "--json"];
         args.extend_from_slice(extra);
         let created = self.run(&args).success().json();
-        (
-            created["id"].as_str().unwrap().to_string(),
-            created["secret"].as_str().unwrap().to_string(),
-        )
+        (created["id"].as_str().unwrap().to_string(), created["secret"].as_str().unwrap().to_string())
     }
 
     /// The platform's answer to the seed page's `curl "$KEYSTROKE_PLATFORM_URL/api/projects"`.
@@ -254,12 +234,6 @@ pub fn redact_times(text: &str) -> String {
 pub fn cells(table: &str) -> Vec<Vec<String>> {
     table
         .lines()
-        .map(|line| {
-            line.split("  ")
-                .map(str::trim)
-                .filter(|cell| !cell.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
+        .map(|line| line.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).map(str::to_string).collect())
         .collect()
 }

@@ -50,10 +50,7 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
         String::new(),
         format!("    {}", printer.stdout_style(Style::Bold, &created.secret)),
         String::new(),
-        printer.stdout_style(
-            Style::Yellow,
-            "This secret is shown only once: copy it now and store it somewhere safe.",
-        ),
+        printer.stdout_style(Style::Yellow, "This secret is shown only once: copy it now and store it somewhere safe."),
         format!("From now on Keystroke shows only its preview, {}.", key.preview),
     ];
     if let Some(expires_at) = key.expires_at {
@@ -70,9 +67,7 @@ fn parse_name(value: &str) -> Result<String, String> {
     }
     let chars = name.chars().count();
     if chars > MAX_NAME_CHARS {
-        return Err(format!(
-            "the name has {chars} characters; at most {MAX_NAME_CHARS} are allowed"
-        ));
+        return Err(format!("the name has {chars} characters; at most {MAX_NAME_CHARS} are allowed"));
     }
     Ok(name.to_string())
 }

@@ -26,10 +26,7 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
     let org = context.org(&signed_in).await?;
 
     let mut keys = Vec::new();
-    let mut query = PageQuery {
-        limit: Some(args.limit),
-        cursor: None,
-    };
+    let mut query = PageQuery { limit: Some(args.limit), cursor: None };
     let more = loop {
         let page = signed_in.client.list_api_keys(&org, &query).await?;
         keys.extend(page.data);
@@ -66,18 +63,9 @@ fn render(keys: &[ApiKey], on_terminal: bool) -> String {
 
     let mut rows = table::new(&header, on_terminal);
     for key in keys {
-        let mut row = vec![
-            key.id.clone(),
-            key.name.clone(),
-            key.preview.clone(),
-            table::time(key.created_at),
-        ];
+        let mut row = vec![key.id.clone(), key.name.clone(), key.preview.clone(), table::time(key.created_at)];
         if with_creator {
-            row.push(
-                key.created_by
-                    .as_ref()
-                    .map_or_else(String::new, |user| user.email.clone()),
-            );
+            row.push(key.created_by.as_ref().map_or_else(String::new, |user| user.email.clone()));
         }
         row.push(key.last_used_at.map_or_else(|| "never".into(), table::time));
         row.push(key.expires_at.map_or_else(|| "never".into(), table::time));
@@ -110,22 +98,14 @@ mod tests {
         let text = render(&[key(None)], false);
         let header = text.lines().next().unwrap();
         assert_eq!(
-            header
-                .split("  ")
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>(),
+            header.split("  ").map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>(),
             ["ID", "Name", "Key preview", "Created at", "Last used", "Expires"]
         );
     }
 
     #[test]
     fn admins_see_who_created_each_key() {
-        let ada = User {
-            id: "u_1".into(),
-            email: "ada@acme.test".into(),
-            name: "Ada".into(),
-        };
+        let ada = User { id: "u_1".into(), email: "ada@acme.test".into(), name: "Ada".into() };
         let text = render(&[key(Some(ada))], false);
         assert!(text.lines().next().unwrap().contains("Created by"));
         assert!(text.contains("ada@acme.test"));

@@ -36,11 +36,9 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
 /// Asks on a terminal; anywhere else a script must say `--yes`, since revoking cannot be undone.
 fn confirmed(context: &Context, id: &str) -> anyhow::Result<bool> {
     if !context.printer.can_prompt() {
-        return Err(
-            CliError::usage(format!("refusing to revoke API key {id} without confirmation"))
-                .with_hint("pass `--yes` to revoke it without a prompt")
-                .into(),
-        );
+        return Err(CliError::usage(format!("refusing to revoke API key {id} without confirmation"))
+            .with_hint("pass `--yes` to revoke it without a prompt")
+            .into());
     }
     Ok(Confirm::new()
         .with_prompt(format!("Revoke API key {id}? Requests using it will fail at once"))

@@ -64,10 +64,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     settings.active_org = active_org.clone();
     context.save_config(&config)?;
 
-    printer.notice(&format!(
-        "Signed in to {} as {} <{}>",
-        platform.key, me.user.name, me.user.email
-    ));
+    printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
     match &active_org {
         Some(org) => printer.notice(&format!("Active org: {org}")),
         None if me.memberships.len() > 1 => printer.notice(&format!(
@@ -77,10 +74,8 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         None => {}
     }
     if Credentials::env_token().is_some() {
-        printer.warn(&format!(
-            "`{}` is set and shadows the token just stored; unset it to use this sign-in",
-            env::TOKEN
-        ));
+        printer
+            .warn(&format!("`{}` is set and shadows the token just stored; unset it to use this sign-in", env::TOKEN));
     }
     if printer.json() {
         printer.json_data(&LoginOutput {
@@ -139,10 +134,7 @@ async fn sign_in_with_browser(
         "First copy your one-time code: {}",
         printer.stderr_style(Style::Bold, &authorization.user_code)
     ));
-    printer.message(&format!(
-        "Then open {} in your browser and approve the sign-in.",
-        authorization.verification_uri
-    ));
+    printer.message(&format!("Then open {} in your browser and approve the sign-in.", authorization.verification_uri));
     // Without a person at a terminal (scripts, tests) a browser window would only get in the way.
     if !no_browser && printer.can_prompt() {
         open_browser(&authorization.verification_uri_complete);
@@ -163,9 +155,7 @@ async fn sign_in_with_browser(
             Ok(DevicePoll::Pending) => {}
             Ok(DevicePoll::SlowDown(new_interval)) => {
                 // RFC 8628 §3.5: without a new interval, add five seconds.
-                interval = new_interval
-                    .map(Duration::from_secs)
-                    .unwrap_or(interval + Duration::from_secs(5));
+                interval = new_interval.map(Duration::from_secs).unwrap_or(interval + Duration::from_secs(5));
             }
             Ok(DevicePoll::Approved(token)) => {
                 spinner.clear();
@@ -266,15 +256,8 @@ fn choose_active_org(printer: &Printer, me: &Me, saved: Option<&str>) -> anyhow:
     if slugs.is_empty() || !printer.can_prompt() {
         return Ok(None);
     }
-    let items: Vec<String> = me
-        .memberships
-        .iter()
-        .map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role))
-        .collect();
-    let picked = Select::new()
-        .with_prompt("Which org should commands act on?")
-        .items(&items)
-        .default(0)
-        .interact()?;
+    let items: Vec<String> =
+        me.memberships.iter().map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role)).collect();
+    let picked = Select::new().with_prompt("Which org should commands act on?").items(&items).default(0).interact()?;
     Ok(Some(slugs[picked].to_string()))
 }

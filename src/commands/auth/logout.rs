@@ -11,9 +11,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let mut config = context.load_config()?;
     let platform = context.platform_url(&config)?;
     let credentials = context.credentials()?;
-    let recorded = config
-        .platform(&platform.key)
-        .and_then(|settings| settings.credential_store);
+    let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
     let store = credentials.store_for_reading(recorded)?;
     let Some(token) = credentials.get(store, &platform.key)? else {
         return Err(not_signed_in(&platform).into());
@@ -25,10 +23,8 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     context.save_config(&config)?;
 
     if Credentials::env_token().is_some() {
-        printer.warn(&format!(
-            "`{}` is still set, so commands stay signed in with it; unset it to sign out",
-            env::TOKEN
-        ));
+        printer
+            .warn(&format!("`{}` is still set, so commands stay signed in with it; unset it to sign out", env::TOKEN));
     }
     let signed_out = || -> anyhow::Result<()> {
         printer.notice(&format!("Signed out of {}", platform.key));
@@ -44,10 +40,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             Some(cli_error) if cli_error.exit == ExitCode::NotSignedIn => signed_out(),
             Some(cli_error) => Err(CliError::new(
                 cli_error.exit,
-                format!(
-                    "removed the token from this machine, but could not revoke the session: {}",
-                    cli_error.message
-                ),
+                format!("removed the token from this machine, but could not revoke the session: {}", cli_error.message),
             )
             .with_hint("the session stays valid on the platform until it expires")
             .into()),

@@ -32,10 +32,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let me = signed_in.client.me().await?;
     let credentials = context.credentials()?;
     let platform = &signed_in.platform.key;
-    let recorded = signed_in
-        .config
-        .platform(platform)
-        .and_then(|settings| settings.credential_store);
+    let recorded = signed_in.config.platform(platform).and_then(|settings| settings.credential_store);
 
     let token = match signed_in.source {
         TokenSource::Env => TokenOutput {
@@ -69,15 +66,9 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         format!("Token:       {}", token.location),
     ];
     if let (true, Some(kind)) = (token.shadows_stored_token, token.store) {
-        lines.push(format!(
-            "             (shadows the token stored in the {})",
-            credentials.location(kind)
-        ));
+        lines.push(format!("             (shadows the token stored in the {})", credentials.location(kind)));
     }
-    lines.push(format!(
-        "Active org:  {}",
-        active_org.unwrap_or("none (choose one with `keystroke org switch ORG`)")
-    ));
+    lines.push(format!("Active org:  {}", active_org.unwrap_or("none (choose one with `keystroke org switch ORG`)")));
     lines.push(format!("Session:     expires {}", table::time(me.session.expires_at)));
     context.printer.data(&lines.join("\n"))?;
     Ok(())

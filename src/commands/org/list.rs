@@ -6,20 +6,13 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
     let active = signed_in.config.active_org(&signed_in.platform.key);
-    let orgs: Vec<OrgOutput> = me
-        .memberships
-        .iter()
-        .map(|membership| OrgOutput::new(membership, active))
-        .collect();
+    let orgs: Vec<OrgOutput> = me.memberships.iter().map(|membership| OrgOutput::new(membership, active)).collect();
 
     if context.printer.json() {
         return context.printer.json_data(&orgs);
     }
     if orgs.is_empty() {
-        context.printer.notice(&format!(
-            "{} is not a member of any org on {}",
-            me.user.email, signed_in.platform.key
-        ));
+        context.printer.notice(&format!("{} is not a member of any org on {}", me.user.email, signed_in.platform.key));
         return Ok(());
     }
     let mut rows = table::new(&["", "Slug", "Name", "Role"], context.printer.stdout_is_terminal());

@@ -31,22 +31,16 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     if printer.json() {
         return printer.json_data(&OrgOutput::new(membership, Some(&membership.org.slug)));
     }
-    printer.notice(&format!(
-        "Switched to {} ({})",
-        membership.org.slug, membership.org.name
-    ));
+    printer.notice(&format!("Switched to {} ({})", membership.org.slug, membership.org.name));
     Ok(())
 }
 
 fn find<'a>(memberships: &'a [Membership], slug: &str) -> anyhow::Result<&'a Membership> {
-    memberships
-        .iter()
-        .find(|membership| membership.org.slug == slug)
-        .ok_or_else(|| {
-            CliError::new(ExitCode::NotFound, format!("you are not a member of an org `{slug}`"))
-                .with_hint("see your orgs with `keystroke org list`")
-                .into()
-        })
+    memberships.iter().find(|membership| membership.org.slug == slug).ok_or_else(|| {
+        CliError::new(ExitCode::NotFound, format!("you are not a member of an org `{slug}`"))
+            .with_hint("see your orgs with `keystroke org list`")
+            .into()
+    })
 }
 
 fn pick<'a>(context: &Context, memberships: &'a [Membership]) -> anyhow::Result<&'a Membership> {
@@ -58,14 +52,8 @@ fn pick<'a>(context: &Context, memberships: &'a [Membership]) -> anyhow::Result<
     if memberships.is_empty() {
         return Err(CliError::failure("you are not a member of any org").into());
     }
-    let items: Vec<String> = memberships
-        .iter()
-        .map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role))
-        .collect();
-    let picked = Select::new()
-        .with_prompt("Switch to which org?")
-        .items(&items)
-        .default(0)
-        .interact()?;
+    let items: Vec<String> =
+        memberships.iter().map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role)).collect();
+    let picked = Select::new().with_prompt("Switch to which org?").items(&items).default(0).interact()?;
     Ok(&memberships[picked])
 }
