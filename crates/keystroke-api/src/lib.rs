@@ -32,13 +32,26 @@ pub mod routes {
     pub const DEPLOY_HOOK: &str = "/api/hooks/deploy";
 
     pub fn api_keys(org: &str) -> String {
-        format!("/api/orgs/{org}/api-keys")
+        format!("/api/orgs/{}/api-keys", segment(org))
     }
     pub fn api_key(org: &str, id: &str) -> String {
-        format!("/api/orgs/{org}/api-keys/{id}")
+        format!("/api/orgs/{}/api-keys/{}", segment(org), segment(id))
     }
     pub fn members(org: &str) -> String {
-        format!("/api/orgs/{org}/members")
+        format!("/api/orgs/{}/members", segment(org))
+    }
+
+    /// Percent-encodes one path segment, so that a value like `../logout` stays one segment
+    /// instead of reaching another endpoint.
+    fn segment(value: &str) -> String {
+        let mut out = String::with_capacity(value.len());
+        for byte in value.bytes() {
+            match byte {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'~' => out.push(byte as char),
+                _ => out.push_str(&format!("%{byte:02X}")),
+            }
+        }
+        out
     }
 }
 
@@ -190,7 +203,7 @@ pub struct ApiKey {
 }
 
 /// The answer to a create: the only response that ever carries the secret.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct CreatedApiKey {
     #[serde(flatten)]
     pub key: ApiKey,
@@ -241,7 +254,7 @@ pub struct HookAccepted {
 }
 
 /// RFC 8628 §3.2 device authorization response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DeviceAuthorization {
     pub device_code: String,
     pub user_code: String,
@@ -252,7 +265,7 @@ pub struct DeviceAuthorization {
 }
 
 /// RFC 6749 §5.1 access token response.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TokenResponse {
     pub access_token: String,
     pub token_type: String,
@@ -271,6 +284,36 @@ pub struct OAuthError {
     pub interval: Option<u64>,
 }
 
+// The types that carry a secret print it redacted, so `{:?}` can never leak one.
+
+impl std::fmt::Debug for CreatedApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CreatedApiKey").field("key", &self.key).field("secret", &"[redacted]").finish()
+    }
+}
+
+impl std::fmt::Debug for DeviceAuthorization {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceAuthorization")
+            .field("device_code", &"[redacted]")
+            .field("user_code", &self.user_code)
+            .field("verification_uri", &self.verification_uri)
+            .field("expires_in", &self.expires_in)
+            .field("interval", &self.interval)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"[redacted]")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .finish()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -282,5 +325,30 @@ mod tests {
         assert!(Role::Admin.sees_all_keys());
         assert_eq!("admin".parse::<Role>(), Ok(Role::Admin));
         assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn path_segments_stay_segments() {
+        assert_eq!(routes::api_key("acme", "ak_1"), "/api/orgs/acme/api-keys/ak_1");
+        assert_eq!(
+            routes::api_key("acme", "../../../logout"),
+            "/api/orgs/acme/api-keys/%2E%2E%2F%2E%2E%2F%2E%2E%2Flogout"
+        );
+        assert_eq!(routes::members("a b?x"), "/api/orgs/a%20b%3Fx/members");
+    }
+
+    #[test]
+    fn secrets_do_not_debug_print() {
+        let token = TokenResponse { access_token: "kss_secret".into(), token_type: "Bearer".into(), expires_in: 1 };
+        assert!(!format!("{token:?}").contains("kss_secret"));
+        let auth = DeviceAuthorization {
+            device_code: "devicecode".into(),
+            user_code: "BCDF-GHJK".into(),
+            verification_uri: "u".into(),
+            verification_uri_complete: "u".into(),
+            expires_in: 1,
+            interval: 1,
+        };
+        assert!(!format!("{auth:?}").contains("devicecode"));
     }
 }

@@ -59,10 +59,10 @@ pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) 
     storage.set_membership(&org.id, &user.id, role, now())
 }
 
-/// Removes a member. Every key they created in the org stops working at once.
+/// Removes a member. Every key they created in the org is revoked at once.
 pub fn remove_member(storage: &dyn Storage, org_slug: &str, email: &str) -> anyhow::Result<()> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
-    if !storage.remove_membership(&org.id, &user.id)? {
+    if !storage.remove_membership(&org.id, &user.id, now())? {
         bail!("{email} is not a member of `{org_slug}`");
     }
     Ok(())

@@ -143,6 +143,12 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
              send the key in the `Authorization: Bearer` or `x-api-key` header",
         ));
     }
+    if query_credentials.iter().any(|token| token.starts_with(SESSION_PREFIX)) {
+        // A session reaches every org of its user: it must not end up in URLs and proxy logs.
+        return Err(ApiError::unauthorized(
+            "user session tokens are never accepted in the query string; send them in the `Authorization` header",
+        ));
+    }
     presented.extend(query_credentials);
     match presented.as_slice() {
         [] => Err(ApiError::unauthorized(

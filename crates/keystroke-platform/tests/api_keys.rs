@@ -59,6 +59,12 @@ fn keys_work_as_bearer_or_x_api_key_and_in_the_query_only_on_the_webhook() {
         let (status, body) = status_json(response);
         assert_eq!((status, body), (StatusCode::OK, json!({"accepted": true, "org": "acme"})));
     }
+    // A user session reaches every org of its user: never in a URL, not even on the webhook.
+    let session = h.token(Role::Builder);
+    let hook = h.http.post(h.url(&format!("/api/hooks/deploy?token={session}"))).header("x-keystroke-org", "acme");
+    let (status, body) = status_json(hook.send().unwrap());
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(body["error"]["message"].as_str().unwrap().contains("never accepted in the query string"), "{body}");
 }
 
 #[test]
@@ -116,6 +122,10 @@ fn a_key_carries_its_creators_current_role() {
 
     admin::remove_member(h.dev.storage(), "acme", "alan@acme.test").unwrap();
     assert_eq!(h.projects_status(&admins_key), StatusCode::UNAUTHORIZED, "a removed member's keys stop working");
+    // ... for good: adding the member back does not revive them.
+    admin::add_member(h.dev.storage(), "acme", "alan@acme.test", Role::Owner).unwrap();
+    assert_eq!(h.projects_status(&admins_key), StatusCode::UNAUTHORIZED);
+    assert!(list(&h, &h.token(Role::Owner), "acme").iter().all(|k| k.name != "a"), "revoked keys leave the list");
 }
 
 #[test]

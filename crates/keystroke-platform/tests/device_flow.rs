@@ -135,6 +135,22 @@ fn two_concurrent_polls_after_approval_yield_exactly_one_token() {
 }
 
 #[test]
+fn malformed_oauth_requests_get_oauth_errors_in_json() {
+    let h = harness(|_| {});
+    let (status, body) = status_json(h.http.post(h.url("/oauth/device/code")).send().unwrap());
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    let (status, body) =
+        status_json(h.http.post(h.url("/oauth/device/code")).form(&[("client_id", "other")]).send().unwrap());
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_client")));
+    let duplicate = "grant_type=x&grant_type=y";
+    let request = h.http.post(h.url("/oauth/token")).header("content-type", "application/x-www-form-urlencoded");
+    let (status, body) = status_json(request.body(duplicate).send().unwrap());
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    let (_, body) = status_json(h.http.post(h.url("/oauth/token")).form(&[("grant_type", "password")]).send().unwrap());
+    assert_eq!(body["error"], "unsupported_grant_type");
+}
+
+#[test]
 fn polling_too_fast_slows_the_client_down() {
     let h = harness(|_| {});
     let auth = start(&h);

@@ -4,12 +4,13 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use keystroke_api::{CLI_CLIENT_ID, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, OAuthError, TokenResponse, routes};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 
 use crate::error::ApiResult;
 use crate::state::{AppState, now, now_ms};
@@ -25,7 +26,7 @@ pub async fn authorize(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<AuthorizeForm>,
+    OAuthForm(form): OAuthForm<AuthorizeForm>,
 ) -> ApiResult<Response> {
     if form.client_id.as_deref() != Some(CLI_CLIENT_ID) {
         return Ok(unknown_client());
@@ -69,7 +70,7 @@ pub struct TokenForm {
     client_id: Option<String>,
 }
 
-pub async fn token(State(state): State<AppState>, Form(form): Form<TokenForm>) -> ApiResult<Response> {
+pub async fn token(State(state): State<AppState>, OAuthForm(form): OAuthForm<TokenForm>) -> ApiResult<Response> {
     if form.grant_type.as_deref() != Some(DEVICE_CODE_GRANT_TYPE) {
         return Ok(oauth_error(
             StatusCode::BAD_REQUEST,
@@ -116,6 +117,26 @@ pub async fn token(State(state): State<AppState>, Form(form): Form<TokenForm>) -
         PollOutcome::AlreadyRedeemed => oauth_error(bad, "invalid_grant", "the device code was already used", None),
         PollOutcome::UnknownCode => oauth_error(bad, "invalid_grant", "unknown device code", None),
     })
+}
+
+/// `axum::Form` whose rejections (no form body, a malformed one) answer as RFC 6749 §5.2 says:
+/// `invalid_request`, in JSON.
+pub struct OAuthForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OAuthForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(value)) => Ok(OAuthForm(value)),
+            Err(rejection) => Err(oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                &format!("send an `application/x-www-form-urlencoded` body: {}", rejection.body_text()),
+                None,
+            )),
+        }
+    }
 }
 
 /// Only the keystroke CLI signs in with this grant.

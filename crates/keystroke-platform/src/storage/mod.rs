@@ -165,8 +165,9 @@ pub trait Storage: Send + Sync + 'static {
     fn org_by_slug(&self, slug: &str) -> Result<Option<Org>>;
     /// Adds the member, or changes the role of an existing one.
     fn set_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<()>;
-    /// Returns whether there was a membership to remove.
-    fn remove_membership(&self, org_id: &str, user_id: &str) -> Result<bool>;
+    /// Removes the membership and revokes every active key the member created in the org (with
+    /// audit events), in one transaction. Returns whether there was a membership to remove.
+    fn remove_membership(&self, org_id: &str, user_id: &str, now: Timestamp) -> Result<bool>;
     fn role_in(&self, org_id: &str, user_id: &str) -> Result<Option<Role>>;
     fn memberships_of(&self, user_id: &str) -> Result<Vec<Membership>>;
     fn members_of(&self, org_id: &str) -> Result<Vec<(User, Role)>>;

@@ -222,11 +222,26 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn remove_membership(&self, org_id: &str, user_id: &str) -> Result<bool> {
-        let removed = self
-            .conn()?
-            .execute("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", params![org_id, user_id])?;
-        Ok(removed == 1)
+    fn remove_membership(&self, org_id: &str, user_id: &str, now: Timestamp) -> Result<bool> {
+        self.write(|tx| {
+            let removed =
+                tx.execute("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", params![org_id, user_id])?;
+            if removed == 0 {
+                return Ok(false);
+            }
+            // Their keys are revoked, not just orphaned: adding them back must not revive them.
+            tx.execute(
+                "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
+                 SELECT org_id, created_by, 'api_key.revoke_on_removal', id, ?3 FROM api_keys
+                 WHERE org_id = ?1 AND created_by = ?2 AND revoked_at IS NULL",
+                params![org_id, user_id, now],
+            )?;
+            tx.execute(
+                "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND created_by = ?2 AND revoked_at IS NULL",
+                params![org_id, user_id, now],
+            )?;
+            Ok(true)
+        })
     }
 
     fn role_in(&self, org_id: &str, user_id: &str) -> Result<Option<Role>> {
