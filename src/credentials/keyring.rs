@@ -56,9 +56,11 @@ pub fn delete(kind: StoreKind, url: &str, timeout: Duration) -> anyhow::Result<b
     })
 }
 
-/// The best OS store of this machine. On Linux: the Secret Service when a session bus is set
-/// and the service answers, else the kernel keyring (the documented fallback for headless
-/// machines, which `auth status` reports with its caveat).
+/// The best OS store of this machine. On Linux: without a session bus (servers, containers),
+/// the kernel keyring, the documented fallback for headless machines that `auth status` and
+/// `auth login` report with its caveat. With a session bus, the Secret Service, and nothing
+/// else: a desktop whose keyring does not answer gets an error that says what to do, never a
+/// silent switch to a store that forgets the token at the next reboot.
 pub fn detect(timeout: Duration) -> anyhow::Result<StoreKind> {
     if cfg!(target_os = "macos") {
         return Ok(StoreKind::Keychain);
@@ -67,15 +69,36 @@ pub fn detect(timeout: Duration) -> anyhow::Result<StoreKind> {
         return Ok(StoreKind::Windows);
     }
     if cfg!(target_os = "linux") {
-        let has_session_bus = env::var(env::DBUS_SESSION_BUS_ADDRESS).is_some();
-        let answers = has_session_bus
-            && bounded(StoreKind::SecretService, "connect to", timeout, || {
-                store(StoreKind::SecretService).map(drop).map_err(explain)
-            })
-            .is_ok();
-        return Ok(if answers { StoreKind::SecretService } else { StoreKind::Keyutils });
+        if env::var(env::DBUS_SESSION_BUS_ADDRESS).is_none() {
+            return Ok(StoreKind::Keyutils);
+        }
+        let probe = bounded(StoreKind::SecretService, "connect to", timeout, || {
+            store(StoreKind::SecretService).map(drop).map_err(explain)
+        });
+        return match probe {
+            Ok(()) => Ok(StoreKind::SecretService),
+            Err(err) => Err(secret_service_unavailable(err)),
+        };
     }
     Err(CliError::failure("this system has no credential store that keystroke supports").with_hint(store_hint()).into())
+}
+
+/// A session bus is set, so this is a desktop session whose keyring should hold the token; it
+/// did not answer. Says why, and every way forward, the weaker ones named as such.
+fn secret_service_unavailable(err: anyhow::Error) -> anyhow::Error {
+    let why = err.downcast_ref::<CliError>().map_or_else(|| format!("{err:#}"), |cli| cli.message.clone());
+    CliError::failure(format!(
+        "{why} (`{}` is set, so keystroke uses the desktop keyring and does not fall back silently)",
+        env::DBUS_SESSION_BUS_ADDRESS
+    ))
+    .with_hint(format!(
+        "unlock your keyring (or start it) and retry; or choose the kernel keyring explicitly with \
+         `{store}=keyutils` (it does not survive a reboot); or opt in to a 0600 file with \
+         `--insecure-storage` (or `{store}=file`); or set `{token}` to a session token",
+        store = env::CREDENTIAL_STORE,
+        token = env::TOKEN
+    ))
+    .into()
 }
 
 fn entry(kind: StoreKind, url: &str) -> Result<Entry, String> {

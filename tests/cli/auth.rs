@@ -15,7 +15,15 @@ fn with_token_reads_stdin_validates_and_says_who_signed_in() {
     );
     let login = login.success();
     assert_eq!(login.stdout, "");
-    assert_eq!(login.stderr, format!("Signed in to {} as Alan Turing <alan@acme.test>\nActive org: acme\n", env.url()));
+    assert_eq!(
+        login.stderr,
+        format!(
+            "Signed in to {} as Alan Turing <alan@acme.test>\n\
+             Token stored in the kernel keyring (keyutils): does not survive a reboot\n\
+             Active org: acme\n",
+            env.url()
+        )
+    );
     let token = env.run(&["auth", "token"]).success();
     assert_eq!(token.stdout, format!("{}\n", user.session_token));
 }
@@ -176,6 +184,7 @@ fn the_device_flow_signs_in_after_approval_in_the_browser() {
         format!(
             "Waiting for approval in the browser...\n\
              Signed in to {} as Ada Lovelace <ada@acme.test>\n\
+             Token stored in the kernel keyring (keyutils): does not survive a reboot\n\
              You belong to 2 orgs: choose the active one with `keystroke org switch ORG`\n",
             env.url()
         )

@@ -78,3 +78,62 @@ fn secret_service_holds_the_token_where_secret_tool_finds_it() {
     env.run(&["auth", "logout"]).success();
     assert_eq!(lookup(), "");
 }
+
+/// A session bus that is set but does not lead to a Secret Service (locked, hung, or gone) is
+/// not a headless machine: sign-in fails and says what to do instead of falling back silently
+/// to the kernel keyring, which forgets the token at the next reboot.
+#[test]
+fn a_secret_service_that_does_not_answer_is_never_downgraded_silently() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    let login = env.run_with_stdin_and_env(
+        &["auth", "login", "--with-token", "--platform-url", env.url()],
+        &user.session_token,
+        &[("KEYSTROKE_CREDENTIAL_STORE", "auto"), ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")],
+    );
+    let login = login.code(1);
+    assert!(
+        login.stderr.starts_with("error: could not connect to the Secret Service (desktop keyring): "),
+        "{login:#?}"
+    );
+    assert!(
+        login.stderr.contains(
+            "(`DBUS_SESSION_BUS_ADDRESS` is set, so keystroke uses the desktop keyring and does not fall back \
+             silently)\n"
+        ),
+        "{login:#?}"
+    );
+    for advice in [
+        "hint: unlock your keyring",
+        "`KEYSTROKE_CREDENTIAL_STORE=keyutils`",
+        "`--insecure-storage`",
+        "`KEYSTROKE_CREDENTIAL_STORE=file`",
+        "`KEYSTROKE_TOKEN`",
+    ] {
+        assert!(login.stderr.contains(advice), "{advice}: {login:#?}");
+    }
+    assert!(!login.stderr.contains("Signed in"), "{login:#?}");
+    // Nothing stored anywhere: not in the kernel keyring, not in a file, not even the config.
+    env.run(&["auth", "token", "--platform-url", env.url()]).code(3);
+    assert!(env.config_files().is_empty(), "{:?}", env.config_files());
+}
+
+/// Without any session bus (servers, containers) the kernel keyring is the documented store,
+/// and sign-in says so, caveat included.
+#[test]
+fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    let login = env.run_with_stdin_and_env(
+        &["auth", "login", "--with-token", "--platform-url", env.url()],
+        &user.session_token,
+        &[("KEYSTROKE_CREDENTIAL_STORE", "auto")],
+    );
+    let login = login.success();
+    assert!(
+        login.stderr.contains("\nToken stored in the kernel keyring (keyutils): does not survive a reboot\n"),
+        "{login:#?}"
+    );
+    let status = env.run(&["auth", "status", "--json"]).success().json();
+    assert_eq!(status["token"]["store"], "keyutils");
+}

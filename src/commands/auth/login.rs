@@ -65,6 +65,8 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     context.save_config(&config)?;
 
     printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
+    let article = if store == StoreKind::File { "" } else { "the " };
+    printer.notice(&format!("Token stored in {article}{}", credentials.location(store)));
     match &active_org {
         Some(org) => printer.notice(&format!("Active org: {org}")),
         None if me.memberships.len() > 1 => printer.notice(&format!(
