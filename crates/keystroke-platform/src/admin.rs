@@ -25,6 +25,14 @@ pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) 
     storage.create_user(email, name.trim(), &passwords::hash(password)?, now())
 }
 
+pub fn set_password(storage: &dyn Storage, email: &str, password: &str) -> anyhow::Result<()> {
+    ensure!(
+        password.chars().count() >= MIN_PASSWORD_CHARS,
+        "the password must be at least {MIN_PASSWORD_CHARS} characters long"
+    );
+    storage.set_password_hash(&user(storage, email)?.id, &passwords::hash(password)?)
+}
+
 pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &str) -> anyhow::Result<Org> {
     ensure!(
         (2..=40).contains(&slug.len())

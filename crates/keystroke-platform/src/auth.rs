@@ -93,12 +93,16 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
             role: key.role,
         }),
         Principal::ApiKey(_) => Err(not_found()),
-        Principal::Session(session) => {
-            let org = state.storage.org_by_slug(slug)?.ok_or_else(not_found)?;
-            let role = state.storage.role_in(&org.id, &session.user_id)?.ok_or_else(not_found)?;
-            Ok(OrgAccess { org_id: org.id, org_slug: org.slug, user_id: session.user_id.clone(), role })
-        }
+        Principal::Session(session) => member_access(state, &session.user_id, slug),
     }
+}
+
+/// A user's standing in the org with this slug, "not found" when they are not a member.
+pub fn member_access(state: &AppState, user_id: &str, slug: &str) -> ApiResult<OrgAccess> {
+    let not_found = || ApiError::not_found(format!("org `{slug}` not found"));
+    let org = state.storage.org_by_slug(slug)?.ok_or_else(not_found)?;
+    let role = state.storage.role_in(&org.id, user_id)?.ok_or_else(not_found)?;
+    Ok(OrgAccess { org_id: org.id, org_slug: org.slug, user_id: user_id.to_owned(), role })
 }
 
 /// Whether credentials in the query string are acceptable on a route.

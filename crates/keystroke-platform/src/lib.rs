@@ -15,6 +15,7 @@ pub mod state;
 pub mod storage;
 mod throttle;
 pub mod tokens;
+pub mod web;
 
 pub use server::{BackgroundServer, serve};
 pub use state::{Config, Mode};

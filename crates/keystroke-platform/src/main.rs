@@ -31,6 +31,10 @@ enum Command {
         /// URL people reach the platform at (behind a proxy); defaults to http://<bind>
         #[arg(long, env = "KEYSTROKE_PLATFORM_PUBLIC_URL")]
         public_url: Option<String>,
+        /// Trust the last `X-Forwarded-For` entry as the client's address (only behind a proxy
+        /// that sets it: sign-in throttling and the approval page use it)
+        #[arg(long)]
+        behind_proxy: bool,
     },
     /// Run a throwaway platform on loopback with a seeded org and users
     Dev {
@@ -158,7 +162,7 @@ fn init_logging() {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
-        Command::Serve { db, bind, public_url } => serve(&db.db, bind, public_url),
+        Command::Serve { db, bind, public_url, behind_proxy } => serve(&db.db, bind, public_url, behind_proxy),
         Command::Dev { port, db, credentials_file, seed_keys } => {
             dev(port, db.as_deref(), credentials_file.as_deref(), seed_keys)
         }
@@ -191,10 +195,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>) -> anyhow::Result<()> {
+fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(db)?);
     let mut config = Config::new(Mode::Production);
     config.public_url = public_url;
+    config.behind_proxy = behind_proxy;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;

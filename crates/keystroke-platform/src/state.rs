@@ -33,8 +33,11 @@ pub struct Config {
     pub session_ttl_secs: i64,
     pub device_code_ttl_secs: i64,
     pub device_poll_interval_secs: i64,
-    /// How long the approval page's own sign-in lasts.
+    /// How long a sign-in on the web pages lasts.
     pub web_session_ttl_secs: i64,
+    /// Behind a reverse proxy, the client's address is the last `X-Forwarded-For` entry (for
+    /// sign-in throttling and the approval page), not the proxy's.
+    pub behind_proxy: bool,
 }
 
 impl Config {
@@ -46,6 +49,7 @@ impl Config {
             device_code_ttl_secs: 10 * 60,
             device_poll_interval_secs: 5,
             web_session_ttl_secs: 15 * 60,
+            behind_proxy: false,
         }
     }
 }

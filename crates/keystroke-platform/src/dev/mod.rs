@@ -59,22 +59,30 @@ impl std::fmt::Debug for DevUser {
     }
 }
 
-/// Seeds a fresh database; returns the credentials of the seeded users.
+/// Seeds a fresh database, or on a database seeded before (`dev --db FILE` again) gives the
+/// seeded users new passwords; either way returns credentials with fresh session tokens.
 pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::Result<DevCredentials> {
+    let fresh = storage.org_by_slug(PRIMARY_ORG.0)?.is_none();
     let mut users = Vec::new();
     for (email, name, role) in SEED_USERS {
         let password = random_base62(20);
-        admin::add_user(storage, email, name, &password)?;
+        if fresh {
+            admin::add_user(storage, email, name, &password)?;
+        } else {
+            admin::set_password(storage, email, &password)?;
+        }
         users.push((email, name, role, password));
     }
-    let owner = SEED_USERS[0].0;
-    admin::create_org(storage, PRIMARY_ORG.0, PRIMARY_ORG.1, owner)?;
-    for (email, _, role, _) in &users[1..] {
-        admin::add_member(storage, PRIMARY_ORG.0, email, *role)?;
+    if fresh {
+        let owner = SEED_USERS[0].0;
+        admin::create_org(storage, PRIMARY_ORG.0, PRIMARY_ORG.1, owner)?;
+        for (email, _, role, _) in &users[1..] {
+            admin::add_member(storage, PRIMARY_ORG.0, email, *role)?;
+        }
+        // Ada founded Globex and then stepped back to builder: her keys there show builder limits.
+        admin::create_org(storage, SECOND_ORG.0, SECOND_ORG.1, owner)?;
+        admin::set_role(storage, SECOND_ORG.0, owner, Role::Builder)?;
     }
-    // Ada founded Globex and then stepped back to builder: her keys there show builder limits.
-    admin::create_org(storage, SECOND_ORG.0, SECOND_ORG.1, owner)?;
-    admin::set_role(storage, SECOND_ORG.0, owner, Role::Builder)?;
     let users = users
         .into_iter()
         .map(|(email, name, role, password)| {
@@ -161,8 +169,7 @@ impl DevServer {
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&db_path)?);
         let session_ttl = config.session_ttl_secs;
         let server = BackgroundServer::start(addr, storage.clone(), config)?;
-        let credentials = seed(storage.as_ref(), &server.url, session_ttl)
-            .context("seeding the dev database (use a fresh --db, or none)")?;
+        let credentials = seed(storage.as_ref(), &server.url, session_ttl).context("seeding the dev database")?;
         Ok(DevServer { url: server.url.clone(), credentials, db_path, server, _database: database })
     }
 

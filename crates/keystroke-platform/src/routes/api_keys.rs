@@ -48,6 +48,15 @@ pub async fn create(
     ApiJson(request): ApiJson<CreateApiKey>,
 ) -> ApiResult<Response> {
     let access = key_manager(&state, &principal, &org)?;
+    let body = create_key(&state, &access, &request)?;
+    let mut response = (StatusCode::CREATED, Json(body)).into_response();
+    // The only response that ever carries the secret: no cache may keep it.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Ok(response)
+}
+
+/// Creates a key in the caller's org, acting as the caller. Shared by the API and the web page.
+pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) -> ApiResult<CreatedApiKey> {
     let name = validate_name("API key", &request.name)?;
     let expires_in = match request.expires_in_seconds {
         Some(0) => return Err(ApiError::bad_request("`expires_in_seconds` must be at least 1")),
@@ -74,7 +83,7 @@ pub async fn create(
     state.storage.insert_api_keys(std::slice::from_ref(&key))?;
     tracing::info!(key_id = %key.id, org = %access.org_slug, "api key created");
     let creator = state.storage.user_by_id(&access.user_id)?.ok_or_else(|| anyhow::anyhow!("creator vanished"))?;
-    let body = CreatedApiKey {
+    Ok(CreatedApiKey {
         key: ApiKey {
             id: key.id,
             name: key.name,
@@ -86,11 +95,7 @@ pub async fn create(
             expires_at: key.expires_at.map(to_datetime),
         },
         secret: secret.plaintext,
-    };
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    // The only response that ever carries the secret: no cache may keep it.
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    })
 }
 
 pub async fn list(
@@ -100,6 +105,11 @@ pub async fn list(
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<ApiKey>>> {
     let access = key_manager(&state, &principal, &org)?;
+    list_keys(&state, &access, &query).map(Json)
+}
+
+/// One page of the keys the caller may see, newest first.
+pub fn list_keys(state: &AppState, access: &OrgAccess, query: &PageQuery) -> ApiResult<Page<ApiKey>> {
     let limit = match query.limit {
         None => DEFAULT_PAGE_LIMIT,
         Some(limit @ 1..=MAX_PAGE_LIMIT) => limit,
@@ -112,15 +122,15 @@ pub async fn list(
         Some(cursor) => Some(decode_cursor(cursor)?),
     };
     // One row more than asked tells whether another page exists without a second query.
-    let mut records = state.storage.list_api_keys(&access.org_id, scope(&access), before, limit + 1)?;
+    let mut records = state.storage.list_api_keys(&access.org_id, scope(access), before, limit + 1)?;
     let next_cursor = if records.len() > limit as usize {
         records.truncate(limit as usize);
         records.last().map(|last| encode_cursor(last.seq))
     } else {
         None
     };
-    let data = records.into_iter().map(|r| to_api(r, &access)).collect();
-    Ok(Json(Page { data, next_cursor }))
+    let data = records.into_iter().map(|r| to_api(r, access)).collect();
+    Ok(Page { data, next_cursor })
 }
 
 pub async fn show(
@@ -139,13 +149,18 @@ pub async fn revoke(
     ApiPath((org, id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<ApiKey>> {
     let access = key_manager(&state, &principal, &org)?;
-    let record = visible_key(&state, &access, &id)?;
-    if !state.storage.revoke_api_key(&access.org_id, &id, &access.user_id, now())? {
+    revoke_key(&state, &access, &id).map(Json)
+}
+
+/// Revokes a key the caller may see: any member their own, owners and admins any.
+pub fn revoke_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<ApiKey> {
+    let record = visible_key(state, access, id)?;
+    if !state.storage.revoke_api_key(&access.org_id, id, &access.user_id, now())? {
         // Revoked by someone else between the lookup and now.
-        return Err(key_not_found(&id, &access.org_slug));
+        return Err(key_not_found(id, &access.org_slug));
     }
     tracing::info!(key_id = %id, org = %access.org_slug, "api key revoked");
-    Ok(Json(to_api(record, &access)))
+    Ok(to_api(record, access))
 }
 
 /// An active key of the org that this caller may see and revoke.

@@ -1,6 +1,6 @@
 //! OAuth 2.0 Device Authorization Grant (RFC 8628), the machine side: the CLI asks for codes,
 //! shows the user code, and polls the token endpoint until the person approves on the page
-//! served by [`super::device_page`].
+//! served by [`crate::web::device`].
 
 use std::net::SocketAddr;
 
@@ -46,7 +46,7 @@ pub async fn authorize(
         user_code: user_code.clone(),
         client_id: CLI_CLIENT_ID.to_owned(),
         client_name,
-        requester_ip: peer.ip().to_string(),
+        requester_ip: crate::web::client_address(&state, &headers, peer),
         created_at,
         expires_at: created_at + state.config.device_code_ttl_secs,
         interval_secs: state.config.device_poll_interval_secs,

@@ -3,7 +3,6 @@
 pub mod account;
 pub mod api_keys;
 pub mod device;
-pub mod device_page;
 pub mod hooks;
 pub mod members;
 pub mod projects;
@@ -12,13 +11,14 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{StatusCode, header};
 use axum::middleware;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Redirect};
 use axum::routing::{delete, get, post};
 use keystroke_api::routes;
 
 use crate::error::ApiError;
 use crate::logging;
 use crate::state::AppState;
+use crate::web;
 
 /// Requests carry a name or a form at most; anything larger is refused before it is read.
 const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -32,8 +32,12 @@ pub fn router(state: AppState) -> Router {
         .route(routes::OPENAPI, get(openapi))
         .route(routes::DEVICE_CODE, post(device::authorize))
         .route(routes::TOKEN, post(device::token))
-        .route(routes::DEVICE_PAGE, get(device_page::show).post(device_page::sign_in))
-        .route("/device/decision", post(device_page::decide))
+        .route(routes::DEVICE_PAGE, get(web::device::show).post(web::device::sign_in))
+        .route("/device/decision", post(web::device::decide))
+        .route("/", get(|| async { Redirect::to(web::login::HOME) }))
+        .route("/login", get(web::login::show).post(web::login::sign_in))
+        .route(web::login::HOME, get(web::api_keys::show).post(web::api_keys::create))
+        .route("/settings/api-keys/revoke", post(web::api_keys::revoke))
         .route(routes::ME, get(account::me))
         .route(routes::SESSIONS, get(account::sessions))
         .route("/api/sessions/{id}", delete(account::revoke_session))

@@ -161,6 +161,7 @@ pub trait Storage: Send + Sync + 'static {
     fn create_user(&self, email: &str, name: &str, password_hash: &str, now: Timestamp) -> Result<User>;
     fn user_by_email(&self, email: &str) -> Result<Option<UserWithPassword>>;
     fn user_by_id(&self, id: &str) -> Result<Option<User>>;
+    fn set_password_hash(&self, user_id: &str, password_hash: &str) -> Result<()>;
     fn create_org(&self, slug: &str, name: &str, now: Timestamp) -> Result<Org>;
     fn org_by_slug(&self, slug: &str) -> Result<Option<Org>>;
     /// Adds the member, or changes the role of an existing one.

@@ -193,6 +193,11 @@ impl Storage for SqliteStorage {
             .optional()?)
     }
 
+    fn set_password_hash(&self, user_id: &str, password_hash: &str) -> Result<()> {
+        self.conn()?.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user_id, password_hash])?;
+        Ok(())
+    }
+
     fn create_org(&self, slug: &str, name: &str, now: Timestamp) -> Result<Org> {
         let org = Org { id: public_id("org_"), slug: slug.to_owned(), name: name.to_owned() };
         self.conn()?

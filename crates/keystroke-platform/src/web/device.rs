@@ -1,4 +1,4 @@
-//! The approval page of the device authorization grant: a person signs in with email and
+//! The approval page of the device authorization grant (`/device`): a person signs in with email and
 //! password, sees which client asks for access (from which address, when), and approves or
 //! denies. Server-rendered HTML, no JavaScript.
 //!
@@ -10,22 +10,18 @@ use std::net::SocketAddr;
 
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 
-use crate::auth::{WEB_CLIENT, session_credential};
+use super::{
+    PasswordCheck, SIGN_IN_CSRF_COOKIE, check_password, client_address, csrf_for, error_paragraph, escape,
+    message_page, page, set_cookie, set_session_cookie, sign_in_csrf_ok, start_session, too_many_attempts, web_session,
+};
 use crate::error::ApiResult;
-use crate::passwords;
 use crate::state::{AppState, now, to_datetime};
-use crate::storage::{DeviceAuthorizationRecord, DeviceStatus, NewSession};
-use crate::tokens::{SESSION_PREFIX, constant_time_eq, mint, normalize_user_code, public_id, random_base62};
-
-/// The signed-in browser session (an HttpOnly cookie, never readable by scripts).
-const SESSION_COOKIE: &str = "ks_web";
-/// Double-submit CSRF token of the sign-in form, before there is a session to bind one to.
-const SIGN_IN_CSRF_COOKIE: &str = "ks_csrf";
+use crate::storage::{DeviceAuthorizationRecord, DeviceStatus};
+use crate::tokens::{constant_time_eq, normalize_user_code, random_base62};
 
 #[derive(Deserialize)]
 pub struct CodeQuery {
@@ -61,7 +57,7 @@ pub async fn show(
     if typed_code.is_empty() {
         return Ok(code_page(None, StatusCode::OK));
     }
-    let client = peer.ip().to_string();
+    let client = client_address(&state, &headers, peer);
     if !state.sign_in_throttle.allows(&client) {
         return Ok(too_many_attempts());
     }
@@ -69,7 +65,7 @@ pub async fn show(
         Some(auth) => {
             let user = state.storage.user_by_id(&user_id)?;
             let email = user.map(|u| u.email).unwrap_or_default();
-            Ok(approval_page(&auth, &email, &csrf_for(&web_token), None))
+            Ok(approval_page(&auth, &email, &csrf_for(&web_token)))
         }
         None => {
             state.sign_in_throttle.record_failure(&client);
@@ -88,15 +84,14 @@ pub async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> ApiResult<Response> {
-    let cookie_csrf = cookie(&headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
-    if cookie_csrf.is_empty() || !constant_time_eq(cookie_csrf.as_bytes(), form.csrf.as_bytes()) {
+    if !sign_in_csrf_ok(&headers, &form.csrf) {
         return Ok(message_page(
             StatusCode::FORBIDDEN,
             "Session expired",
             "The form expired or was not sent by this page. Reload the page and try again.",
         ));
     }
-    let client = peer.ip().to_string();
+    let client = client_address(&state, &headers, peer);
     if !state.sign_in_throttle.allows(&client) {
         return Ok(too_many_attempts());
     }
@@ -104,28 +99,17 @@ pub async fn sign_in(
         state.sign_in_throttle.record_failure(&client);
         return Ok(sign_in_page(&state, &form.user_code, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND));
     };
-    let account = state.storage.user_by_email(form.email.trim())?;
-    let password_ok = passwords::verify(form.password, account.as_ref().map(|a| a.password_hash.clone())).await;
-    let Some(account) = account.filter(|_| password_ok) else {
-        state.sign_in_throttle.record_failure(&client);
-        return Ok(sign_in_page(&state, &form.user_code, Some("Wrong email or password."), StatusCode::UNAUTHORIZED));
+    let user = match check_password(&state, &client, &form.email, form.password).await? {
+        PasswordCheck::SignedIn(user) => user,
+        PasswordCheck::Throttled => return Ok(too_many_attempts()),
+        PasswordCheck::Wrong => {
+            let wrong = Some("Wrong email or password.");
+            return Ok(sign_in_page(&state, &form.user_code, wrong, StatusCode::UNAUTHORIZED));
+        }
     };
-    let token = mint(SESSION_PREFIX);
-    let created_at = now();
-    let ttl = state.config.web_session_ttl_secs;
-    state.storage.insert_session(
-        &account.user.id,
-        &NewSession {
-            id: public_id("ses_"),
-            client: WEB_CLIENT.to_owned(),
-            token_hash: token.hash,
-            created_at,
-            expires_at: created_at + ttl,
-        },
-    )?;
-    let mut response = approval_page(&auth, &account.user.email, &csrf_for(&token.plaintext), None);
-    set_cookie(&mut response, &state, SESSION_COOKIE, &token.plaintext, ttl);
-    set_cookie(&mut response, &state, SIGN_IN_CSRF_COOKIE, "", 0);
+    let token = start_session(&state, &user.id)?;
+    let mut response = approval_page(&auth, &user.email, &csrf_for(&token));
+    set_session_cookie(&mut response, &state, &token);
     Ok(response)
 }
 
@@ -174,14 +158,6 @@ pub async fn decide(
     })
 }
 
-/// The signed-in browser session behind the cookie, as (token, user id).
-fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<(String, String)>> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
-        return Ok(None);
-    };
-    Ok(session_credential(state, &token)?.filter(|c| c.client == WEB_CLIENT).map(|c| (token, c.user_id)))
-}
-
 fn pending_authorization(state: &AppState, typed: &str) -> ApiResult<Option<DeviceAuthorizationRecord>> {
     let Some(code) = normalize_user_code(typed) else {
         return Ok(None);
@@ -190,32 +166,6 @@ fn pending_authorization(state: &AppState, typed: &str) -> ApiResult<Option<Devi
         .storage
         .device_authorization(&code)?
         .filter(|auth| auth.status == DeviceStatus::Pending && auth.expires_at > now()))
-}
-
-/// The CSRF token of a signed-in page: derived from the session token, so an attacker who
-/// cannot read the HttpOnly cookie cannot compute it, and nothing more needs storing.
-fn csrf_for(web_token: &str) -> String {
-    let digest = Sha256::digest(format!("keystroke-csrf:{web_token}").as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
-}
-
-fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: &str, max_age: i64) {
-    let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
-    let cookie = format!("{name}={value}; Path=/device; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
 }
 
 fn sign_in_page(state: &AppState, user_code: &str, error: Option<&str>, status: StatusCode) -> Response {
@@ -250,12 +200,12 @@ fn code_page(error: Option<&str>, status: StatusCode) -> Response {
     page(status, "Enter code", &body)
 }
 
-fn approval_page(auth: &DeviceAuthorizationRecord, email: &str, csrf: &str, error: Option<&str>) -> Response {
+fn approval_page(auth: &DeviceAuthorizationRecord, email: &str, csrf: &str) -> Response {
     let requested_at =
         to_datetime(auth.created_at).format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
     let body = format!(
         r#"<h1>Approve sign-in?</h1>
-{error}<p>Signed in as <strong>{email}</strong>. Approve only if you started this sign-in yourself and the code matches your terminal.</p>
+<p>Signed in as <strong>{email}</strong>. Approve only if you started this sign-in yourself and the code matches your terminal.</p>
 <dl>
 <dt>Code</dt><dd><code>{code}</code></dd>
 <dt>Client</dt><dd>{client_id} ({client_name})</dd>
@@ -268,7 +218,6 @@ fn approval_page(auth: &DeviceAuthorizationRecord, email: &str, csrf: &str, erro
 <button type="submit" name="decision" value="approve">Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>"#,
-        error = error_paragraph(error),
         email = escape(email),
         code = escape(&auth.user_code),
         client_id = escape(&auth.client_id),
@@ -276,61 +225,4 @@ fn approval_page(auth: &DeviceAuthorizationRecord, email: &str, csrf: &str, erro
         ip = escape(&auth.requester_ip),
     );
     page(StatusCode::OK, "Approve sign-in", &body)
-}
-
-fn too_many_attempts() -> Response {
-    message_page(
-        StatusCode::TOO_MANY_REQUESTS,
-        "Too many attempts",
-        "Too many wrong codes or passwords from your address. Wait a few minutes and try again.",
-    )
-}
-
-fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
-    page(status, title, &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(message)))
-}
-
-fn error_paragraph(error: Option<&str>) -> String {
-    error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default()
-}
-
-fn page(status: StatusCode, title: &str, body: &str) -> Response {
-    let html = format!(
-        r#"<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
-<title>{title} · Keystroke</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}}
-label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.4rem;font-size:1rem}}
-button{{margin:.75rem .5rem 0 0;padding:.5rem 1rem;font-size:1rem}}.error{{color:#b00020}}
-dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}</style></head>
-<body>{body}</body></html>"#,
-        title = escape(title)
-    );
-    let mut response = (status, Html(html)).into_response();
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-        ),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    response
-}
-
-fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

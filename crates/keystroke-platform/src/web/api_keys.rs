@@ -1,0 +1,247 @@
+//! Settings > API keys: the web page to create, copy, review and revoke the active org's keys.
+//! It acts through the same functions as the JSON API, with the same role rules.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use keystroke_api::{ApiKey, CreateApiKey, Membership, PageQuery};
+use serde::Deserialize;
+
+use super::login::{HOME, to_login};
+use super::{csrf_for, escape, message_page, page, web_session};
+use crate::auth::{OrgAccess, member_access};
+use crate::error::{ApiError, ApiResult};
+use crate::routes::api_keys::{create_key, list_keys, revoke_key};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    org: Option<String>,
+    cursor: Option<String>,
+    revoked: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CreateForm {
+    org: String,
+    name: String,
+    #[serde(default)]
+    expires_in_days: String,
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+pub struct RevokeForm {
+    org: String,
+    id: String,
+    csrf: String,
+}
+
+/// A signed-in person with the page's CSRF token; `None` sends them to sign in.
+struct Visitor {
+    user_id: String,
+    csrf: String,
+}
+
+fn visitor(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<Visitor>> {
+    Ok(web_session(state, headers)?.map(|(token, user_id)| Visitor { csrf: csrf_for(&token), user_id }))
+}
+
+/// Failures of the shared key functions, as a page instead of JSON.
+fn error_page(error: ApiError) -> Response {
+    message_page(error.status, "Could not do that", &error.message)
+}
+
+fn list_url(org: &str) -> String {
+    format!("{HOME}?org={}", escape(org))
+}
+
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<ListQuery>,
+) -> ApiResult<Response> {
+    let Some(visitor) = visitor(&state, &headers)? else { return Ok(to_login(HOME)) };
+    let memberships = state.storage.memberships_of(&visitor.user_id)?;
+    let Some(first) = memberships.first() else {
+        return Ok(message_page(StatusCode::OK, "No organization", "You are not a member of any organization yet."));
+    };
+    let slug = query.org.clone().unwrap_or_else(|| first.org.slug.clone());
+    let access = match member_access(&state, &visitor.user_id, &slug) {
+        Ok(access) => access,
+        Err(error) => return Ok(error_page(error)),
+    };
+    let page_query = PageQuery { limit: None, cursor: query.cursor.clone() };
+    let keys = match list_keys(&state, &access, &page_query) {
+        Ok(keys) => keys,
+        Err(error) => return Ok(error_page(error)),
+    };
+    let notice = query
+        .revoked
+        .as_deref()
+        .map(|id| {
+            format!(
+                "<p class=\"notice\">Revoked API key <code>{}</code>. Requests using it now fail.</p>\n",
+                escape(id)
+            )
+        })
+        .unwrap_or_default();
+    let more = keys
+        .next_cursor
+        .map(|cursor| format!("<p><a href=\"{}&amp;cursor={}\">Older keys →</a></p>", list_url(&slug), escape(&cursor)))
+        .unwrap_or_default();
+    let body = format!(
+        "{nav}<h1>API keys</h1>\n<p>Keys of <strong>{org}</strong> act as the member who created them, with that member's role.</p>\n{notice}{create}{table}{more}",
+        nav = org_nav(&memberships, &access),
+        org = escape(&access.org_slug),
+        create = create_form(&access, &visitor.csrf),
+        table = key_table(&keys.data, &access, &visitor.csrf),
+    );
+    Ok(page(StatusCode::OK, "API keys", &body))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CreateForm>,
+) -> ApiResult<Response> {
+    let access = match checked_access(&state, &headers, &form.org, &form.csrf)? {
+        Ok(access) => access,
+        Err(response) => return Ok(response),
+    };
+    let expires_in_seconds = match form.expires_in_days.trim() {
+        "" => None,
+        days => match days.parse::<u64>() {
+            Ok(days) if days > 0 => Some(days * 24 * 3600),
+            _ => {
+                return Ok(message_page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "Could not do that",
+                    "Expiry must be a whole number of days, or empty for none.",
+                ));
+            }
+        },
+    };
+    let created = match create_key(&state, &access, &CreateApiKey { name: form.name, expires_in_seconds }) {
+        Ok(created) => created,
+        Err(error) => return Ok(error_page(error)),
+    };
+    let body = format!(
+        r#"<h1>Copy your new API key</h1>
+<p><strong>This secret is shown only once.</strong> Copy it now and store it somewhere safe. After you leave this page, Keystroke only shows the key preview (<code>{preview}</code>).</p>
+<label>Secret of “{name}” (<code>{id}</code>) <input class="secret" readonly value="{secret}" autocomplete="off"></label>
+<p><a href="{back}">Done: I have copied it</a></p>"#,
+        preview = escape(&created.key.preview),
+        name = escape(&created.key.name),
+        id = escape(&created.key.id),
+        secret = escape(&created.secret),
+        back = list_url(&access.org_slug),
+    );
+    Ok(page(StatusCode::CREATED, "Copy your API key", &body))
+}
+
+pub async fn revoke(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<RevokeForm>,
+) -> ApiResult<Response> {
+    let access = match checked_access(&state, &headers, &form.org, &form.csrf)? {
+        Ok(access) => access,
+        Err(response) => return Ok(response),
+    };
+    match revoke_key(&state, &access, &form.id) {
+        Ok(key) => {
+            Ok(Redirect::to(&format!("{}&revoked={}", list_url(&access.org_slug), escape(&key.id))).into_response())
+        }
+        Err(error) => Ok(error_page(error)),
+    }
+}
+
+/// The signed-in visitor's standing in `org`, after checking the form's CSRF token.
+fn checked_access(
+    state: &AppState,
+    headers: &HeaderMap,
+    org: &str,
+    csrf: &str,
+) -> ApiResult<Result<OrgAccess, Response>> {
+    let Some(visitor) = visitor(state, headers)? else { return Ok(Err(to_login(HOME))) };
+    if !crate::tokens::constant_time_eq(visitor.csrf.as_bytes(), csrf.as_bytes()) {
+        return Ok(Err(message_page(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            "The form was not sent by this page. Reload it and try again.",
+        )));
+    }
+    Ok(member_access(state, &visitor.user_id, org).map_err(error_page))
+}
+
+fn org_nav(memberships: &[Membership], active: &OrgAccess) -> String {
+    let links: Vec<String> = memberships
+        .iter()
+        .map(|m| {
+            if m.org.slug == active.org_slug {
+                format!("<strong>{} ({})</strong>", escape(&m.org.name), m.role)
+            } else {
+                format!("<a href=\"{}\">{} ({})</a>", list_url(&m.org.slug), escape(&m.org.name), m.role)
+            }
+        })
+        .collect();
+    format!("<nav>Settings › API keys · Organization: {}</nav>\n", links.join(" · "))
+}
+
+fn create_form(access: &OrgAccess, csrf: &str) -> String {
+    format!(
+        r#"<form method="post" action="/settings/api-keys">
+<h2>Create a key</h2>
+<label>Name <input name="name" maxlength="{max}" required placeholder="Production automation"></label>
+<label>Expires after (days, empty for never) <input name="expires_in_days" inputmode="numeric"></label>
+<input type="hidden" name="org" value="{org}">
+<input type="hidden" name="csrf" value="{csrf}">
+<button type="submit">Create key</button>
+</form>
+"#,
+        max = keystroke_api::MAX_NAME_CHARS,
+        org = escape(&access.org_slug),
+    )
+}
+
+fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
+    if keys.is_empty() {
+        return "<p>No API keys yet.</p>\n".to_owned();
+    }
+    let creators = access.role.sees_all_keys();
+    let mut html = String::from("<table>\n<tr><th>Name</th><th>Key preview</th><th>Created at</th>");
+    if creators {
+        html.push_str("<th>Created by</th>");
+    }
+    html.push_str("<th>Last used</th><th>Expires</th><th></th></tr>\n");
+    for key in keys {
+        html.push_str(&format!(
+            "<tr><td>{}<br><small><code>{}</code></small></td><td><code>{}</code></td><td>{}</td>",
+            escape(&key.name),
+            escape(&key.id),
+            escape(&key.preview),
+            day(Some(key.created_at))
+        ));
+        if creators {
+            let by = key.created_by.as_ref().map(|u| escape(&u.email)).unwrap_or_default();
+            html.push_str(&format!("<td>{by}</td>"));
+        }
+        html.push_str(&format!(
+            r#"<td>{}</td><td>{}</td><td><form method="post" action="/settings/api-keys/revoke"><input type="hidden" name="org" value="{}"><input type="hidden" name="id" value="{}"><input type="hidden" name="csrf" value="{}"><button type="submit">Revoke</button></form></td></tr>
+"#,
+            day(key.last_used_at),
+            day(key.expires_at),
+            escape(&access.org_slug),
+            escape(&key.id),
+            csrf,
+        ));
+    }
+    html.push_str("</table>\n");
+    html
+}
+
+fn day(at: Option<time::OffsetDateTime>) -> String {
+    at.map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())).unwrap_or_else(|| "never".to_owned())
+}

@@ -1,0 +1,104 @@
+//! `/login`: signing in to the web pages (Settings > API keys) with email and password.
+
+use std::net::SocketAddr;
+
+use axum::Form;
+use axum::extract::{ConnectInfo, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::{
+    PasswordCheck, SIGN_IN_CSRF_COOKIE, check_password, client_address, error_paragraph, escape, message_page, page,
+    set_cookie, set_session_cookie, sign_in_csrf_ok, start_session, too_many_attempts,
+};
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::tokens::random_base62;
+
+/// Where a sign-in lands when it was not sent from elsewhere.
+pub const HOME: &str = "/settings/api-keys";
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    email: String,
+    password: String,
+    csrf: String,
+    next: Option<String>,
+}
+
+pub async fn show(State(state): State<AppState>, Query(query): Query<NextQuery>) -> Response {
+    login_page(&state, query.next.as_deref(), None, StatusCode::OK)
+}
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> ApiResult<Response> {
+    if !sign_in_csrf_ok(&headers, &form.csrf) {
+        return Ok(message_page(
+            StatusCode::FORBIDDEN,
+            "Session expired",
+            "The form expired or was not sent by this page. Reload the page and try again.",
+        ));
+    }
+    let client = client_address(&state, &headers, peer);
+    let user = match check_password(&state, &client, &form.email, form.password).await? {
+        PasswordCheck::SignedIn(user) => user,
+        PasswordCheck::Throttled => return Ok(too_many_attempts()),
+        PasswordCheck::Wrong => {
+            let wrong = Some("Wrong email or password.");
+            return Ok(login_page(&state, form.next.as_deref(), wrong, StatusCode::UNAUTHORIZED));
+        }
+    };
+    let token = start_session(&state, &user.id)?;
+    let mut response = Redirect::to(local_path(form.next.as_deref())).into_response();
+    set_session_cookie(&mut response, &state, &token);
+    Ok(response)
+}
+
+/// `next` when it is a path on this platform, so a sign-in link cannot send people elsewhere.
+fn local_path(next: Option<&str>) -> &str {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        _ => HOME,
+    }
+}
+
+/// Where a page sends a person who is not signed in.
+pub fn to_login(next: &str) -> Response {
+    let mut encoded = String::new();
+    for byte in next.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => encoded.push(byte as char),
+            _ => encoded.push_str(&format!("%{byte:02X}")),
+        }
+    }
+    Redirect::to(&format!("/login?next={encoded}")).into_response()
+}
+
+fn login_page(state: &AppState, next: Option<&str>, error: Option<&str>, status: StatusCode) -> Response {
+    let csrf = random_base62(32);
+    let body = format!(
+        r#"<h1>Sign in to Keystroke</h1>
+{error}<form method="post" action="/login">
+<label>Email <input name="email" type="email" autocomplete="username" required></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+<input type="hidden" name="csrf" value="{csrf}">
+<input type="hidden" name="next" value="{next}">
+<button type="submit">Sign in</button>
+</form>"#,
+        error = error_paragraph(error),
+        next = escape(local_path(next)),
+    );
+    let mut response = page(status, "Sign in", &body);
+    set_cookie(&mut response, state, SIGN_IN_CSRF_COOKIE, &csrf, state.config.web_session_ttl_secs);
+    response
+}

@@ -1,0 +1,184 @@
+//! The platform's few web pages: the device-flow approval page and Settings > API keys.
+//! Server-rendered HTML, no JavaScript; a person signs in with email and password, and every
+//! form that changes something carries a CSRF token.
+
+pub mod api_keys;
+pub mod device;
+pub mod login;
+
+use std::net::SocketAddr;
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use keystroke_api::User;
+use sha2::{Digest, Sha256};
+
+use crate::auth::{WEB_CLIENT, session_credential};
+use crate::error::ApiResult;
+use crate::passwords;
+use crate::state::{AppState, now};
+use crate::storage::NewSession;
+use crate::tokens::{SESSION_PREFIX, constant_time_eq, mint, public_id};
+
+/// The signed-in browser session (an HttpOnly cookie, never readable by scripts).
+pub const SESSION_COOKIE: &str = "ks_web";
+/// Double-submit CSRF token of the sign-in form, before there is a session to bind one to.
+pub const SIGN_IN_CSRF_COOKIE: &str = "ks_csrf";
+
+/// The signed-in browser session behind the cookie, as (token, user id).
+pub fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<(String, String)>> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
+    Ok(session_credential(state, &token)?.filter(|c| c.client == WEB_CLIENT).map(|c| (token, c.user_id)))
+}
+
+/// The CSRF token of a signed-in page: derived from the session token, so an attacker who
+/// cannot read the HttpOnly cookie cannot compute it, and nothing more needs storing.
+pub fn csrf_for(web_token: &str) -> String {
+    let digest = Sha256::digest(format!("keystroke-csrf:{web_token}").as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned())
+}
+
+pub fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: &str, max_age: i64) {
+    let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
+    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+}
+
+pub fn too_many_attempts() -> Response {
+    message_page(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many attempts",
+        "Too many wrong codes or passwords from your address. Wait a few minutes and try again.",
+    )
+}
+
+pub fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
+    page(status, title, &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(message)))
+}
+
+pub fn error_paragraph(error: Option<&str>) -> String {
+    error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default()
+}
+
+pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        r#"<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
+<title>{title} · Keystroke</title>
+<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}}
+label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.4rem;font-size:1rem}}
+button{{margin:.75rem .5rem 0 0;padding:.5rem 1rem;font-size:1rem}}.error{{color:#b00020}}
+dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}</style></head>
+<body>{body}</body></html>"#,
+        title = escape(title)
+    );
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
+}
+
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The address a request came from: the peer, or behind a trusted reverse proxy
+/// (`serve --behind-proxy`) the address the proxy appended to `X-Forwarded-For`.
+pub fn client_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+    if state.config.behind_proxy
+        && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
+        && let Some(last) = forwarded.rsplit(',').next().map(str::trim).filter(|ip| !ip.is_empty())
+    {
+        return last.to_owned();
+    }
+    peer.ip().to_string()
+}
+
+/// Whether the sign-in form came back with the CSRF token its page set in a cookie.
+pub fn sign_in_csrf_ok(headers: &HeaderMap, form_csrf: &str) -> bool {
+    let expected = cookie(headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
+    !expected.is_empty() && constant_time_eq(expected.as_bytes(), form_csrf.as_bytes())
+}
+
+pub enum PasswordCheck {
+    SignedIn(User),
+    Wrong,
+    Throttled,
+}
+
+/// Checks an email and password, counting failures against both the client address and the
+/// account, so that neither one address nor many addresses can guess a password.
+pub async fn check_password(state: &AppState, client: &str, email: &str, password: String) -> ApiResult<PasswordCheck> {
+    let email = email.trim().to_lowercase();
+    let account_key = format!("account:{email}");
+    if !state.sign_in_throttle.allows(client) || !state.sign_in_throttle.allows(&account_key) {
+        return Ok(PasswordCheck::Throttled);
+    }
+    let account = state.storage.user_by_email(&email)?;
+    let password_ok = passwords::verify(password, account.as_ref().map(|a| a.password_hash.clone())).await;
+    match account.filter(|_| password_ok) {
+        Some(account) => Ok(PasswordCheck::SignedIn(account.user)),
+        None => {
+            state.sign_in_throttle.record_failure(client);
+            state.sign_in_throttle.record_failure(&account_key);
+            Ok(PasswordCheck::Wrong)
+        }
+    }
+}
+
+/// Starts a browser session for `user_id`; returns its token, which only the cookie will hold.
+pub fn start_session(state: &AppState, user_id: &str) -> ApiResult<String> {
+    let token = mint(SESSION_PREFIX);
+    let created_at = now();
+    state.storage.insert_session(
+        user_id,
+        &NewSession {
+            id: public_id("ses_"),
+            client: WEB_CLIENT.to_owned(),
+            token_hash: token.hash,
+            created_at,
+            expires_at: created_at + state.config.web_session_ttl_secs,
+        },
+    )?;
+    Ok(token.plaintext)
+}
+
+/// Sets the session cookie and drops the sign-in form's CSRF cookie.
+pub fn set_session_cookie(response: &mut Response, state: &AppState, token: &str) {
+    set_cookie(response, state, SESSION_COOKIE, token, state.config.web_session_ttl_secs);
+    set_cookie(response, state, SIGN_IN_CSRF_COOKIE, "", 0);
+}

@@ -1,0 +1,245 @@
+//! Settings > API keys, the web page of the seed ("create, copy, review, and revoke keys for the
+//! active organization"), driven over HTTP as a browser would, against a real platform.
+
+mod common;
+
+use common::{Harness, http_client};
+use keystroke_api::Role;
+use keystroke_platform::dev::DevServer;
+use keystroke_platform::{Config, Mode};
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, Response};
+use reqwest::redirect::Policy;
+
+/// A browser that does not follow redirects, so each step can be checked.
+struct Browser<'a> {
+    h: &'a Harness,
+    http: Client,
+    session: Option<String>,
+}
+
+fn cookie(response: &Response, name: &str) -> Option<String> {
+    response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+        c.split(';').next()?.strip_prefix(&format!("{name}=")).map(str::to_owned).filter(|v| !v.is_empty())
+    })
+}
+
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field in {html}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
+impl<'a> Browser<'a> {
+    fn new(h: &'a Harness) -> Self {
+        let _ = http_client();
+        Browser { h, http: Client::builder().redirect(Policy::none()).build().unwrap(), session: None }
+    }
+
+    fn get(&self, path: &str) -> Response {
+        let mut request = self.http.get(self.h.url(path));
+        if let Some(session) = &self.session {
+            request = request.header("cookie", format!("ks_web={session}"));
+        }
+        request.send().unwrap()
+    }
+
+    fn post(&self, path: &str, form: &[(&str, &str)]) -> Response {
+        let mut request = self.http.post(self.h.url(path)).form(form);
+        if let Some(session) = &self.session {
+            request = request.header("cookie", format!("ks_web={session}"));
+        }
+        request.send().unwrap()
+    }
+
+    fn sign_in(&mut self, role: Role) {
+        let user = self.h.dev.user(role);
+        let page = self.get("/login?next=/settings/api-keys");
+        let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
+        let csrf = hidden(&page.text().unwrap(), "csrf");
+        let response = self
+            .http
+            .post(self.h.url("/login"))
+            .header("cookie", format!("ks_csrf={csrf_cookie}"))
+            .form(&[
+                ("email", &*user.email),
+                ("password", &user.password),
+                ("csrf", &csrf),
+                ("next", "/settings/api-keys"),
+            ])
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(response.headers()["location"], "/settings/api-keys");
+        self.session = Some(cookie(&response, "ks_web").expect("a session cookie"));
+    }
+
+    /// The list page and its CSRF token.
+    fn list(&self, org: &str) -> (String, String) {
+        let page = self.get(&format!("/settings/api-keys?org={org}"));
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().unwrap();
+        let csrf = hidden(&html, "csrf");
+        (html, csrf)
+    }
+
+    /// Creates a key on the page; returns (id, secret) read off the reveal page.
+    fn create(&self, org: &str, name: &str) -> (String, String) {
+        let (_, csrf) = self.list(org);
+        let response =
+            self.post("/settings/api-keys", &[("org", org), ("name", name), ("expires_in_days", ""), ("csrf", &csrf)]);
+        assert_eq!(response.status(), StatusCode::CREATED);
+        assert_eq!(response.headers()["cache-control"], "no-store");
+        let html = response.text().unwrap();
+        assert!(html.contains("shown only once"), "{html}");
+        let secret = html.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+        let id = html.split("” (<code>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+        (id, secret)
+    }
+}
+
+#[test]
+fn create_copy_review_and_revoke_keys_on_the_settings_page() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    let not_signed_in = browser.get("/settings/api-keys");
+    assert_eq!(not_signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(not_signed_in.headers()["location"], "/login?next=/settings/api-keys");
+
+    browser.sign_in(Role::Admin);
+    let (id, secret) = browser.create("acme", "Production automation");
+    assert!(secret.starts_with("key_test_") && id.starts_with("ak_"));
+    assert_eq!(h.projects_status(&secret), StatusCode::OK, "the copied secret works");
+
+    let (html, csrf) = browser.list("acme");
+    assert!(html.contains("Production automation") && html.contains(&id));
+    assert!(
+        html.contains(&format!("{}…{}", &secret[..13], &secret[secret.len() - 10..secret.len() - 6])),
+        "the preview"
+    );
+    assert!(!html.contains(&secret[9..41]), "the list never shows the secret again");
+    assert!(html.contains("<th>Created by</th>") && html.contains("alan@acme.test"));
+
+    let revoked = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]);
+    assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
+    assert_eq!(h.projects_status(&secret), StatusCode::UNAUTHORIZED, "revoked at once");
+    let (html, _) = browser.list("acme");
+    assert!(!html.contains(&id));
+}
+
+#[test]
+fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
+    let h = Harness::start();
+    let mut admin = Browser::new(&h);
+    admin.sign_in(Role::Admin);
+    let (admins_key, admins_secret) = admin.create("acme", "admin's");
+    let mut builder = Browser::new(&h);
+    builder.sign_in(Role::Builder);
+    let (builders_key, _) = builder.create("acme", "builder's");
+
+    let (html, csrf) = builder.list("acme");
+    assert!(html.contains(&builders_key) && !html.contains(&admins_key), "builders see their own keys");
+    assert!(!html.contains("<th>Created by</th>"));
+    let refused = builder.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &admins_key), ("csrf", &csrf)]);
+    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    assert_eq!(h.projects_status(&admins_secret), StatusCode::OK);
+
+    let (_, admin_csrf) = admin.list("acme");
+    for csrf in ["", "forged", &csrf] {
+        let forged = admin.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &admins_key), ("csrf", csrf)]);
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "csrf {csrf:?}");
+    }
+    let created = admin.post("/settings/api-keys", &[("org", "acme"), ("name", "x"), ("csrf", "forged")]);
+    assert_eq!(created.status(), StatusCode::FORBIDDEN);
+    assert_eq!(h.projects_status(&admins_secret), StatusCode::OK, "nothing was revoked");
+    let (html, _) = admin.list("acme");
+    assert!(!html.contains(">x<"), "nothing was created");
+    assert!(!admin_csrf.is_empty());
+
+    let not_member = builder.get("/settings/api-keys?org=globex");
+    assert_eq!(not_member.status(), StatusCode::NOT_FOUND);
+    let (_, csrf) = builder.list("acme");
+    let long = "x".repeat(101);
+    let too_long = builder.post("/settings/api-keys", &[("org", "acme"), ("name", &long), ("csrf", &csrf)]);
+    assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(too_long.text().unwrap().contains("the limit is 100"));
+}
+
+#[test]
+fn sign_in_redirects_only_to_this_platform() {
+    let h = Harness::start();
+    let user = h.dev.user(Role::Owner);
+    let browser = Browser::new(&h);
+    let page = browser.get("/login?next=https://evil.example/");
+    let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
+    let html = page.text().unwrap();
+    assert_eq!(hidden(&html, "next"), "/settings/api-keys");
+    let response = browser
+        .http
+        .post(h.url("/login"))
+        .header("cookie", format!("ks_csrf={csrf_cookie}"))
+        .form(&[
+            ("email", &*user.email),
+            ("password", &user.password),
+            ("csrf", &hidden(&html, "csrf")),
+            ("next", "//evil.example"),
+        ])
+        .send()
+        .unwrap();
+    assert_eq!(response.headers()["location"], "/settings/api-keys");
+}
+
+#[test]
+fn behind_a_proxy_each_client_address_is_throttled_apart_and_each_account_too() {
+    let mut config = Config::new(Mode::Dev);
+    config.behind_proxy = true;
+    let h =
+        Harness { dev: DevServer::start_with(([127, 0, 0, 1], 0).into(), None, config).unwrap(), http: http_client() };
+    let browser = Browser::new(&h);
+    let attempt = |from: &str, email: &str, password: &str| {
+        let page = browser.get("/login");
+        let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
+        let csrf = hidden(&page.text().unwrap(), "csrf");
+        browser
+            .http
+            .post(h.url("/login"))
+            .header("cookie", format!("ks_csrf={csrf_cookie}"))
+            .header("x-forwarded-for", format!("203.0.113.9, {from}"))
+            .form(&[("email", email), ("password", password), ("csrf", &csrf)])
+            .send()
+            .unwrap()
+            .status()
+    };
+    let (owner, admin) = (h.dev.user(Role::Owner), h.dev.user(Role::Admin));
+    for _ in 0..10 {
+        assert_eq!(attempt("198.51.100.1", "nobody@acme.test", "guess"), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(attempt("198.51.100.1", &owner.email, &owner.password), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(
+        attempt("198.51.100.2", &owner.email, &owner.password),
+        StatusCode::SEE_OTHER,
+        "another client is not locked out"
+    );
+    // Guessing one account's password from many addresses is throttled per account.
+    for i in 0..10 {
+        assert_eq!(attempt(&format!("198.51.100.{}", 10 + i), &admin.email, "guess"), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(attempt("198.51.100.99", &admin.email, &admin.password), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[test]
+fn dev_restarts_on_its_database_with_fresh_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("dev.db");
+    let first = DevServer::start_with(([127, 0, 0, 1], 0).into(), Some(&db), Config::new(Mode::Dev)).unwrap();
+    let h = Harness { dev: first, http: http_client() };
+    let key = h.create_key(&h.token(Role::Owner), "acme", "kept").secret;
+    let old_password = h.dev.user(Role::Owner).password.clone();
+    drop(h);
+
+    let again = DevServer::start_with(([127, 0, 0, 1], 0).into(), Some(&db), Config::new(Mode::Dev)).unwrap();
+    let h = Harness { dev: again, http: http_client() };
+    assert_ne!(h.dev.user(Role::Owner).password, old_password);
+    assert_eq!(h.projects_status(&key), StatusCode::OK, "the data was kept");
+    assert_eq!(h.get("/api/me", common::Cred::Bearer(&h.token(Role::Owner))).status(), StatusCode::OK);
+}
