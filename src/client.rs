@@ -38,11 +38,18 @@ impl ApiClient {
         // reqwest is built without a bundled crypto provider so that the tree stays free of
         // OpenSSL and aws-lc; ring is installed once per process here.
         let _ = rustls::crypto::ring::default_provider().install_default();
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .user_agent(concat!("keystroke/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            .build()?;
+            .timeout(REQUEST_TIMEOUT);
+        if base.scheme() == "http" {
+            // A plaintext platform (the local dev platform, a loopback proxy) needs no trust
+            // roots. Without this, building the client loads and parses the system's whole CA
+            // bundle (~300 files on Debian), which was a third of `api-key list` (scripts/bench).
+            // A redirect to https then fails verification; it would drop the token anyway.
+            builder = builder.tls_certs_only(std::iter::empty());
+        }
+        let http = builder.build()?;
         Ok(Self { base, http, token, printer })
     }
 
