@@ -1,10 +1,14 @@
 //! The command-line surface as data. Each subcommand's arguments live beside its handler in
 //! `commands/`; this file assembles them and holds the flags every command shares.
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::ffi::OsString;
+
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCandidates;
 
 use crate::commands::{api_key, auth, completion, org};
+use crate::error::CliError;
 use crate::{complete, env};
 
 #[derive(Debug, Parser)]
@@ -21,6 +25,18 @@ pub struct Cli {
 
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Parses a command line, reading `KEYSTROKE_ORG=` and `KEYSTROKE_PLATFORM_URL=` (empty, as
+    /// shells often export them) as unset. `--help` and `--version` come back as errors too,
+    /// whose [`clap::Error::use_stderr`] is false.
+    pub fn try_parse_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Result<Self, clap::Error> {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let mut cli = Cli::from_arg_matches(&matches)?;
+        cli.global.forget_empty_env_values(&matches);
+        Ok(cli)
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -70,6 +86,48 @@ pub struct GlobalArgs {
     pub verbose: bool,
 }
 
+impl GlobalArgs {
+    /// An environment variable set to the empty string counts as unset, as for every variable
+    /// `keystroke` reads; an empty flag (`--org ""`) stays, to fail as the value it is.
+    pub fn forget_empty_env_values(&mut self, matches: &ArgMatches) {
+        let empty_from_env = |id: &str, value: &Option<String>| {
+            value.as_deref() == Some("") && matches.value_source(id) == Some(ValueSource::EnvVariable)
+        };
+        if empty_from_env("platform_url", &self.platform_url) {
+            self.platform_url = None;
+        }
+        if empty_from_env("org", &self.org) {
+            self.org = None;
+        }
+    }
+}
+
+/// A clap usage error as the message and hint of every other error, for `--json`: clap's first
+/// paragraph is the message, its tips and usage line the hint.
+pub fn usage_error(err: &clap::Error) -> CliError {
+    let text = err.render().to_string();
+    let paragraphs: Vec<&str> = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect();
+    let usage = paragraphs.iter().find_map(|p| p.lines().find_map(|line| line.trim().strip_prefix("Usage: ")));
+    let message = if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        // clap printed the whole help: there is no first line to quote.
+        "a subcommand is required".to_string()
+    } else {
+        let first = paragraphs.first().copied().unwrap_or_default();
+        let first = first.strip_prefix("error: ").unwrap_or(first);
+        first.lines().map(str::trim).collect::<Vec<_>>().join(" ")
+    };
+    let mut hints: Vec<String> = paragraphs
+        .iter()
+        .filter_map(|p| p.strip_prefix("tip: "))
+        .map(|tip| tip.lines().map(str::trim).collect::<Vec<_>>().join(" "))
+        .collect();
+    if let Some(usage) = usage {
+        hints.push(format!("usage: {usage}; see `--help`"));
+    }
+    let error = CliError::usage(message);
+    if hints.is_empty() { error } else { error.with_hint(hints.join("; ")) }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
     Auto,
@@ -85,6 +143,37 @@ mod tests {
     #[test]
     fn the_cli_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn usage_errors_become_a_message_and_a_hint() {
+        let err = Cli::try_parse_args(["keystroke", "--json", "api-key", "list", "--bogus"]).unwrap_err();
+        let usage = usage_error(&err);
+        assert_eq!(usage.message, "unexpected argument '--bogus' found");
+        assert_eq!(usage.hint.as_deref(), Some("usage: keystroke api-key list [OPTIONS]; see `--help`"));
+
+        let err = Cli::try_parse_args(["keystroke", "api-key", "list", "--lmit", "3"]).unwrap_err();
+        let usage = usage_error(&err);
+        assert_eq!(usage.message, "unexpected argument '--lmit' found");
+        assert_eq!(
+            usage.hint.as_deref(),
+            Some("a similar argument exists: '--limit'; usage: keystroke api-key list --limit <N>; see `--help`")
+        );
+
+        let err = Cli::try_parse_args(["keystroke", "api-key", "create"]).unwrap_err();
+        let usage = usage_error(&err);
+        assert_eq!(usage.message, "the following required arguments were not provided: --name <NAME>");
+
+        let err = Cli::try_parse_args(["keystroke", "api-key"]).unwrap_err();
+        assert_eq!(usage_error(&err).message, "a subcommand is required");
+        assert!(usage_error(&err).hint.unwrap().contains("usage: keystroke api-key [OPTIONS] <COMMAND>"));
+    }
+
+    #[test]
+    fn help_and_version_are_not_usage_errors() {
+        for args in [["keystroke", "--help"], ["keystroke", "--version"]] {
+            assert!(!Cli::try_parse_args(args).unwrap_err().use_stderr(), "{args:?}");
+        }
     }
 
     #[test]

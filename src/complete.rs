@@ -90,7 +90,11 @@ fn globals_on_the_line() -> GlobalArgs {
         .ignore_errors(true)
         .try_get_matches_from(words)
         .ok()
-        .and_then(|matches| GlobalArgs::from_arg_matches(&matches).ok())
+        .and_then(|matches| {
+            let mut global = GlobalArgs::from_arg_matches(&matches).ok()?;
+            global.forget_empty_env_values(&matches);
+            Some(global)
+        })
         .unwrap_or_else(|| GlobalArgs {
             platform_url: env::var(env::PLATFORM_URL),
             org: env::var(env::ORG),

@@ -18,18 +18,22 @@ mod table;
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use clap_complete::CompleteEnv;
 
 use crate::cli::Cli;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::printer::Printer;
 
 fn main() -> ExitCode {
     // `COMPLETE=bash keystroke …`: the shell asking for completions (or for the script that will
     // ask). Answer on stdout and exit before anything else runs.
     CompleteEnv::with_factory(Cli::command).var(env::COMPLETE).complete();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse_args(std::env::args_os()) {
+        Ok(cli) => cli,
+        Err(err) => return clap_exit(err),
+    };
     let context = Context::new(cli.global.clone());
     let result = run(&context, cli.command);
     exit_code(&context, result)
@@ -56,6 +60,19 @@ fn exit_code(context: &Context, result: anyhow::Result<()>) -> ExitCode {
     };
     context.printer.error(code, &format!("{err:#}"), hint.as_deref());
     ExitCode::from(exit as u8)
+}
+
+/// `--help` and `--version` print as usual (exit 0); a usage error is clap's text (exit 2), or
+/// with `--json` anywhere on the line, the `{"error": …}` document every other error gets.
+fn clap_exit(err: clap::Error) -> ExitCode {
+    let json = std::env::args_os().skip(1).any(|arg| arg == "--json");
+    if !err.use_stderr() || !json {
+        let _ = err.print();
+        return ExitCode::from(err.exit_code() as u8);
+    }
+    let usage = cli::usage_error(&err);
+    Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &usage.message, usage.hint.as_deref());
+    ExitCode::from(error::ExitCode::Usage as u8)
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -55,6 +55,20 @@ impl Printer {
         }
     }
 
+    /// For errors found before the command line could be parsed: no flags to go by but `--json`.
+    pub fn for_errors(json: bool) -> Self {
+        let global = GlobalArgs {
+            platform_url: None,
+            org: None,
+            json,
+            no_input: true,
+            color: ColorChoice::Auto,
+            quiet: false,
+            verbose: false,
+        };
+        Self::new(&global)
+    }
+
     pub fn json(&self) -> bool {
         self.json
     }

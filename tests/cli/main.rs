@@ -6,3 +6,4 @@ mod completions;
 mod credentials;
 mod orgs;
 mod support;
+mod usage;

@@ -1,0 +1,53 @@
+use keystroke_api::Role;
+
+use crate::support::TestEnv;
+
+#[test]
+fn usage_errors_are_json_with_json_anywhere_on_the_line() {
+    let env = TestEnv::new();
+    let expected = "{\"error\":{\"code\":\"usage\",\"message\":\"unexpected argument '--bogus' found\",\
+                    \"hint\":\"usage: keystroke api-key list [OPTIONS]; see `--help`\"}}\n";
+    for args in [["--json", "api-key", "list", "--bogus"], ["api-key", "list", "--bogus", "--json"]] {
+        let run = env.run(&args).code(2);
+        assert_eq!(run.stdout, "");
+        assert_eq!(run.stderr, expected, "{args:?}");
+    }
+    let missing = env.run(&["api-key", "--json"]).code(2);
+    let error: serde_json::Value = serde_json::from_str(&missing.stderr).unwrap();
+    assert_eq!(error["error"]["code"], "usage");
+    let message = error["error"]["message"].as_str().unwrap();
+    assert!(message.starts_with("'keystroke api-key' requires a subcommand"), "{message}");
+}
+
+#[test]
+fn without_json_usage_errors_are_clap_text() {
+    let env = TestEnv::new();
+    let run = env.run(&["api-key", "list", "--bogus"]).code(2);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.starts_with("error: unexpected argument '--bogus' found\n"), "{run:#?}");
+    assert!(run.stderr.contains("Usage: keystroke api-key list [OPTIONS]"), "{run:#?}");
+}
+
+#[test]
+fn help_and_version_print_normally_even_with_json() {
+    let env = TestEnv::new();
+    let help = env.run(&["--json", "api-key", "list", "--help"]).success();
+    assert!(help.stdout.contains("Usage: keystroke api-key list [OPTIONS]"), "{help:#?}");
+    assert_eq!(help.stderr, "");
+    let version = env.run(&["--version", "--json"]).success();
+    assert_eq!(version.stdout, format!("keystroke {}\n", env!("CARGO_PKG_VERSION")));
+}
+
+/// Shells and CI systems often export `VAR=`: that means unset, not "the org named ``".
+#[test]
+fn empty_environment_variables_count_as_unset() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let listed = env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_ORG", "")]).success();
+    assert_eq!(listed.stderr, "No API keys in acme\n");
+    let status = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_PLATFORM_URL", "")]).success();
+    assert_eq!(status.json()["platform_url"], env.url());
+    let both =
+        env.run_with_env(&["api-key", "list", "--json"], &[("KEYSTROKE_ORG", ""), ("KEYSTROKE_PLATFORM_URL", "")]);
+    assert_eq!(both.success().stdout, "[]\n");
+}
