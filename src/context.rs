@@ -9,10 +9,10 @@ use crate::cli::GlobalArgs;
 use crate::client::ApiClient;
 use crate::config::{self, Config};
 use crate::credentials::{Credentials, TokenSource};
-use crate::env;
 use crate::error::{CliError, ExitCode, SIGN_IN_HINT};
 use crate::printer::Printer;
 use crate::secret::Secret;
+use crate::{env, ids};
 
 /// Used when neither `--platform-url`, `KEYSTROKE_PLATFORM_URL` nor a previous sign-in names a
 /// platform: where `keystroke-platform dev` listens by default.
@@ -97,11 +97,14 @@ impl Context {
 
     /// The org of a command: `--org` / `KEYSTROKE_ORG`, the saved active org, else the user's
     /// only org.
+    /// The slug given or saved is checked before it goes into any URL.
     pub async fn org(&self, signed_in: &SignedIn) -> anyhow::Result<String> {
         if let Some(org) = &self.global.org {
+            ids::check_org_slug(org)?;
             return Ok(org.clone());
         }
         if let Some(org) = signed_in.config.active_org(&signed_in.platform.key) {
+            ids::check_org_slug(org)?;
             return Ok(org.to_string());
         }
         let me = signed_in.client.me().await?;

@@ -12,6 +12,7 @@ mod credentials;
 mod docs;
 mod env;
 mod error;
+mod ids;
 mod printer;
 mod secret;
 mod table;

@@ -141,3 +141,38 @@ fn bad_names_are_usage_errors_before_any_request() {
     let too_long = env.run(&["api-key", "create", "--name", &long]).code(2);
     assert!(too_long.stderr.contains("at most 100 are allowed"), "{too_long:#?}");
 }
+
+/// What goes into a URL path is checked first: `../../../logout` must never become
+/// `DELETE /api/logout`, which would sign the user out instead of revoking anything.
+#[test]
+fn ids_and_slugs_that_are_not_ids_and_slugs_are_usage_errors_before_any_request() {
+    let env = TestEnv::new();
+    let user = env.sign_in(Role::Admin);
+    let revoke = env.run(&["api-key", "revoke", "../../../logout", "--yes"]).code(2);
+    assert_eq!(
+        revoke.stderr,
+        "error: `../../../logout` is not an API key id; ids look like `ak_…`\n\
+         hint: `keystroke api-key list` shows the ids of the org's keys\n"
+    );
+    // Still signed in: no request was made.
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 200);
+
+    // Not even a request to resolve the org: the platform could be down.
+    let with_verbose = env.run(&["-v", "api-key", "revoke", "ak_x/../../y", "--yes"]).code(2);
+    assert!(!with_verbose.stderr.contains("> "), "{with_verbose:#?}");
+
+    for org in ["../../logout", "Acme", ""] {
+        let list = env.run(&["-v", "api-key", "list", "--org", org]).code(2);
+        assert!(!list.stderr.contains("> "), "{list:#?}");
+        assert!(
+            list.stderr.ends_with(&format!(
+                "error: `{org}` is not an org slug; slugs are 2 to 40 lowercase letters, digits and dashes\n\
+                 hint: `keystroke org list` shows the slugs of your orgs\n"
+            )),
+            "{list:#?}"
+        );
+    }
+    let from_env = env.run_with_env(&["api-key", "create", "--name", "x"], &[("KEYSTROKE_ORG", "acme/../x")]).code(2);
+    assert!(from_env.stderr.starts_with("error: `acme/../x` is not an org slug"), "{from_env:#?}");
+    assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n");
+}

@@ -5,6 +5,7 @@ use dialoguer::Confirm;
 use crate::complete;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::ids;
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
@@ -19,6 +20,7 @@ pub struct RevokeArgs {
 
 pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
+    ids::check_api_key_id(&args.id)?;
     if !args.yes && !confirmed(context, &args.id)? {
         return Err(CliError::failure("did not revoke the key").into());
     }
