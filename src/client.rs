@@ -21,6 +21,8 @@ pub struct ApiClient {
     base: Url,
     http: reqwest::Client,
     token: Option<Secret<String>>,
+    /// The token is `KEYSTROKE_TOKEN`'s, which wins over any sign-in: hints must say so.
+    token_from_env: bool,
     printer: Printer,
 }
 
@@ -50,7 +52,14 @@ impl ApiClient {
             builder = builder.tls_certs_only(std::iter::empty());
         }
         let http = builder.build()?;
-        Ok(Self { base, http, token, printer })
+        Ok(Self { base, http, token, token_from_env: false, printer })
+    }
+
+    /// Marks the token as `KEYSTROKE_TOKEN`'s, so that a refusal says to unset or replace it
+    /// rather than to sign in again, which would not help while the variable wins.
+    pub fn with_token_from_env(mut self, from_env: bool) -> Self {
+        self.token_from_env = from_env;
+        self
     }
 
     pub async fn me(&self) -> anyhow::Result<Me> {
@@ -126,10 +135,8 @@ impl ApiClient {
     async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> anyhow::Result<T> {
         let response = self.send(request).await?;
         let url = response.url().clone();
-        response.json().await.map_err(|err| {
-            CliError::failure(format!("the platform sent an answer keystroke does not understand from {url}: {err}"))
-                .into()
-        })
+        // reqwest's message names the URL too; say it once, with the decoder's reason.
+        response.json().await.map_err(|err| garbled(&url, &err.without_url()).into())
     }
 
     /// Sends and turns every non-success status into a [`CliError`].
@@ -182,10 +189,16 @@ impl ApiClient {
     }
 
     fn status_error(&self, status: StatusCode, body: &str) -> CliError {
-        let platform_message = serde_json::from_str::<ErrorBody>(body)
-            .map(|body| body.error.message)
-            .unwrap_or_else(|_| status.canonical_reason().unwrap_or("unexpected answer").to_lowercase());
-        error_for_status(status, &platform_message, &self.base_display())
+        let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
+            let reason = status.canonical_reason().unwrap_or("unexpected answer").to_lowercase();
+            let err = error_for_status(status, &reason, &self.base_display(), self.token_from_env);
+            // A route missing, without a Keystroke error body: most likely not a Keystroke platform.
+            return match status {
+                StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => err.with_hint(not_a_platform_hint()),
+                _ => err,
+            };
+        };
+        error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env)
     }
 
     fn base_display(&self) -> String {
@@ -193,11 +206,45 @@ impl ApiClient {
     }
 }
 
+/// A success status with a body that is not what a Keystroke platform sends: most likely the URL
+/// points at some other server.
+fn garbled(url: &Url, err: &reqwest::Error) -> CliError {
+    CliError::failure(format!(
+        "the platform sent an answer keystroke does not understand from {url}: {}",
+        root_cause(err)
+    ))
+    .with_hint(not_a_platform_hint())
+}
+
+fn not_a_platform_hint() -> String {
+    format!("check that `--platform-url` (or `{}`) points at a Keystroke platform", crate::env::PLATFORM_URL)
+}
+
 /// The exit code and hint of a failed request, with the platform's own message.
-fn error_for_status(status: StatusCode, message: &str, url: &str) -> CliError {
+fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env: bool) -> CliError {
     match status {
+        StatusCode::UNAUTHORIZED if token_from_env => {
+            CliError::new(ExitCode::NotSignedIn, format!("not signed in to {url}: {message}")).with_hint(format!(
+                "the token comes from `{token}`, which wins over `keystroke auth login`: unset `{token}` \
+                 or replace it with a valid session token",
+                token = crate::env::TOKEN
+            ))
+        }
         StatusCode::UNAUTHORIZED => {
             CliError::new(ExitCode::NotSignedIn, format!("not signed in to {url}: {message}")).with_hint(SIGN_IN_HINT)
+        }
+        // The platform refuses API keys where a person must act, and says to sign in: no owner or
+        // admin can grant a key that.
+        StatusCode::FORBIDDEN if message.contains("keystroke auth login") => {
+            let hint = if token_from_env {
+                format!(
+                    "`{token}` holds an API key: unset it and run `keystroke auth login` to act as yourself",
+                    token = crate::env::TOKEN
+                )
+            } else {
+                "run `keystroke auth login` to act as yourself".to_string()
+            };
+            CliError::new(ExitCode::Forbidden, format!("forbidden: {message}")).with_hint(hint)
         }
         StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
             .with_hint("ask an owner or admin of the org for access"),
@@ -230,10 +277,33 @@ mod tests {
             (StatusCode::INTERNAL_SERVER_ERROR, ExitCode::Failure),
         ];
         for (status, exit) in cases {
-            assert_eq!(error_for_status(status, "why", url).exit, exit, "{status}");
+            assert_eq!(error_for_status(status, "why", url, false).exit, exit, "{status}");
+            assert_eq!(error_for_status(status, "why", url, true).exit, exit, "{status}");
         }
-        let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url);
+        let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url, false);
         assert_eq!(unauthorized.message, "not signed in to http://127.0.0.1:1: session expired");
         assert_eq!(unauthorized.hint.as_deref(), Some(SIGN_IN_HINT));
+    }
+
+    #[test]
+    fn a_refused_keystroke_token_is_to_be_unset_or_replaced_not_signed_in_over() {
+        let err = error_for_status(StatusCode::UNAUTHORIZED, "session expired", "http://127.0.0.1:1", true);
+        let hint = err.hint.unwrap();
+        assert!(hint.contains("unset `KEYSTROKE_TOKEN` or replace it"), "{hint}");
+    }
+
+    #[test]
+    fn an_api_key_refused_where_a_person_must_act_is_told_to_sign_in_not_to_ask_an_admin() {
+        let message = "API keys cannot manage API keys or sessions; sign in as a user with `keystroke auth login`";
+        for from_env in [false, true] {
+            let err = error_for_status(StatusCode::FORBIDDEN, message, "http://127.0.0.1:1", from_env);
+            assert_eq!(err.exit, ExitCode::Forbidden);
+            assert_eq!(err.message, format!("forbidden: {message}"));
+            let hint = err.hint.unwrap();
+            assert!(hint.contains("run `keystroke auth login`") && !hint.contains("owner or admin"), "{hint}");
+            assert_eq!(hint.contains("KEYSTROKE_TOKEN"), from_env, "{hint}");
+        }
+        let role = error_for_status(StatusCode::FORBIDDEN, "needs the admin role", "http://127.0.0.1:1", false);
+        assert_eq!(role.hint.as_deref(), Some("ask an owner or admin of the org for access"));
     }
 }

@@ -91,7 +91,7 @@ impl Context {
     /// [`Context::token`] and a client that sends it.
     pub fn signed_in(&self) -> anyhow::Result<SignedIn> {
         let (config, platform, source, token) = self.token()?;
-        let client = self.client(&platform, Some(token))?;
+        let client = self.client(&platform, Some(token))?.with_token_from_env(source == TokenSource::Env);
         Ok(SignedIn { platform, config, source, client })
     }
 

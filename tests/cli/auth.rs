@@ -230,3 +230,94 @@ fn completion_needs_neither_keyring_nor_platform() {
     assert!(run.stdout.contains("_keystroke()"));
     env.run_with_env(&["--help"], &[("KEYSTROKE_CREDENTIAL_STORE", "bogus")]).success();
 }
+
+/// `KEYSTROKE_TOKEN` wins over any sign-in, so "run `keystroke auth login`" cannot fix its token.
+#[test]
+fn a_refused_keystroke_token_says_to_unset_or_replace_it() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let run = env.run_with_env(&["api-key", "list", "--org", "acme"], &[("KEYSTROKE_TOKEN", "kss_revoked")]).code(3);
+    assert!(run.stderr.starts_with(&format!("error: not signed in to {}: ", env.url())), "{run:#?}");
+    assert!(
+        run.stderr.ends_with(
+            "hint: the token comes from `KEYSTROKE_TOKEN`, which wins over `keystroke auth login`: \
+             unset `KEYSTROKE_TOKEN` or replace it with a valid session token\n"
+        ),
+        "{run:#?}"
+    );
+}
+
+/// An API key may call org APIs but not manage keys: no owner or admin can change that, so the
+/// hint is to sign in as a person, and the platform's own message stays.
+#[test]
+fn an_api_key_in_keystroke_token_is_told_to_sign_in_not_to_ask_an_admin() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (_, secret) = env.create_key("CI", &[]);
+    let run = env.run_with_env(&["api-key", "list", "--org", "acme"], &[("KEYSTROKE_TOKEN", &secret)]).code(4);
+    assert_eq!(
+        run.stderr,
+        "error: forbidden: API keys cannot manage API keys or sessions; sign in as a user with `keystroke auth login`\n\
+         hint: `KEYSTROKE_TOKEN` holds an API key: unset it and run `keystroke auth login` to act as yourself\n"
+    );
+
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], &secret).code(4);
+    assert!(
+        login.stderr.starts_with(&format!("error: {} did not accept the token as a session: forbidden: ", env.url())),
+        "{login:#?}"
+    );
+    assert!(login.stderr.contains("hint: `--with-token` takes a user session token, not an API key"), "{login:#?}");
+}
+
+/// A server that is not a Keystroke platform: every request gets 200 and an HTML page.
+#[test]
+fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut request = [0; 4096];
+            let read = stream.read(&mut request).unwrap_or(0);
+            let status = if request[..read].starts_with(b"GET /missing/") { "404 Not Found" } else { "200 OK" };
+            let body = "<html>It works!</html>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let env = TestEnv::new();
+    let run = env
+        .run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &url], &[("KEYSTROKE_TOKEN", "kss_x")])
+        .code(1);
+    let requested = format!("{url}/api/orgs/acme/api-keys");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: the platform sent an answer keystroke does not understand from {requested}?limit=50: "
+        )),
+        "{run:#?}"
+    );
+    assert_eq!(run.stderr.matches(&url).count(), 1, "{run:#?}");
+    assert!(
+        run.stderr.ends_with(
+            "hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
+        ),
+        "{run:#?}"
+    );
+
+    let missing = format!("{url}/missing");
+    let run = env
+        .run_with_env(
+            &["api-key", "list", "--org", "acme", "--platform-url", &missing],
+            &[("KEYSTROKE_TOKEN", "kss_x")],
+        )
+        .code(5);
+    assert_eq!(
+        run.stderr,
+        "error: not found: not found\n\
+         hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
+    );
+}
