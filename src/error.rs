@@ -35,11 +35,20 @@ pub struct CliError {
     pub exit: ExitCode,
     pub message: String,
     pub hint: Option<String>,
+    /// Not a failure to explain but an answer the user gave (a declined prompt): shown as the
+    /// plain message, without `error:`, still with a non-zero exit.
+    pub declined: bool,
 }
 
 impl CliError {
     pub fn new(exit: ExitCode, message: impl Into<String>) -> Self {
-        Self { exit, message: message.into(), hint: None }
+        Self { exit, message: message.into(), hint: None, declined: false }
+    }
+
+    /// The user said no to a prompt: exit 1 with `message` as a plain line (or the usual JSON
+    /// error with `--json`).
+    pub fn declined(message: impl Into<String>) -> Self {
+        Self { declined: true, ..Self::new(ExitCode::Failure, message) }
     }
 
     pub fn usage(message: impl Into<String>) -> Self {

@@ -55,6 +55,10 @@ fn exit_code(context: &Context, result: anyhow::Result<()>) -> ExitCode {
         // The reader went away (`keystroke api-key list | head -1`): nothing left to say.
         return ExitCode::SUCCESS;
     }
+    if let Some(declined) = err.downcast_ref::<CliError>().filter(|err| err.declined && !context.printer.json()) {
+        context.printer.message(&declined.message);
+        return ExitCode::from(declined.exit as u8);
+    }
     let (exit, code, hint) = match err.downcast_ref::<CliError>() {
         Some(cli_error) => (cli_error.exit, cli_error.exit.json_code(), cli_error.hint.clone()),
         None => (error::ExitCode::Failure, error::ExitCode::Failure.json_code(), None),

@@ -176,3 +176,42 @@ fn ids_and_slugs_that_are_not_ids_and_slugs_are_usage_errors_before_any_request(
     assert!(from_env.stderr.starts_with("error: `acme/../x` is not an org slug"), "{from_env:#?}");
     assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n");
 }
+
+/// On a terminal `revoke` asks, after checking the sign-in and the org, and names the org.
+/// Declining revokes nothing and exits 1 with a plain line; accepting revokes.
+#[test]
+fn revoke_on_a_terminal_asks_naming_the_org() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (id, secret) = env.create_key("Keep me", &[]);
+    let question = format!("Revoke API key {id} in acme? Requests using it will fail at once");
+
+    let mut declined = env.on_terminal(&["api-key", "revoke", &id]);
+    declined.expect(&question);
+    declined.send("n");
+    let (code, output) = declined.finish();
+    assert_eq!(code, 1, "{output}");
+    assert!(output.ends_with("Nothing revoked.\n"), "{output:?}");
+    assert!(!output.contains("error:"), "{output:?}");
+    assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
+
+    let mut accepted = env.on_terminal(&["api-key", "revoke", &id]);
+    accepted.expect(&question);
+    accepted.send("y");
+    let (code, output) = accepted.finish();
+    assert_eq!(code, 0, "{output}");
+    assert!(output.ends_with("Revoked API key {id} (Keep me)\n".replace("{id}", &id).as_str()), "{output:?}");
+    assert_eq!(env.curl_status("/api/projects", &secret), 401);
+}
+
+/// Nothing to confirm before knowing there is someone signed in to act.
+#[test]
+fn revoke_on_a_terminal_checks_the_sign_in_before_asking() {
+    let env = TestEnv::new();
+    let url = env.url().to_string();
+    let terminal = env.on_terminal(&["api-key", "revoke", "ak_abc", "--platform-url", &url, "--color", "never"]);
+    let (code, output) = terminal.finish();
+    assert_eq!(code, 3, "{output}");
+    assert!(!output.contains("Revoke API key"), "{output:?}");
+    assert!(output.contains("error: not signed in to"), "{output:?}");
+}

@@ -242,3 +242,69 @@ pub fn cells(table: &str) -> Vec<Vec<String>> {
         .map(|line| line.split("  ").map(str::trim).filter(|cell| !cell.is_empty()).map(str::to_string).collect())
         .collect()
 }
+
+/// `keystroke ARGS` on a terminal: a pty from util-linux `script`, so that stdin and stderr are
+/// terminals and prompts appear. Everything the command writes comes back on one stream.
+pub struct Terminal {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+}
+
+impl TestEnv {
+    pub fn on_terminal(&self, args: &[&str]) -> Terminal {
+        let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
+        let line: Vec<String> = std::iter::once(BIN).chain(args.iter().copied()).map(quote).collect();
+        let mut child = self
+            .isolated("script")
+            .args(["-qefc", &line.join(" "), "/dev/null"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("util-linux `script` runs");
+        let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut stdout = child.stdout.take().unwrap();
+        let sink = output.clone();
+        std::thread::spawn(move || {
+            use std::io::Read;
+            let mut buffer = [0; 1024];
+            while let Ok(read @ 1..) = stdout.read(&mut buffer) {
+                sink.lock().unwrap().extend_from_slice(&buffer[..read]);
+            }
+        });
+        Terminal { stdin: child.stdin.take(), child, output }
+    }
+}
+
+impl Terminal {
+    pub fn output(&self) -> String {
+        String::from_utf8_lossy(&self.output.lock().unwrap()).replace("\r\n", "\n")
+    }
+
+    /// Waits until the command has written `text`.
+    #[track_caller]
+    pub fn expect(&self, text: &str) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while !self.output().contains(text) {
+            assert!(std::time::Instant::now() < deadline, "no {text:?} in {:?}", self.output());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Types `keys`.
+    pub fn send(&mut self, keys: &str) {
+        let stdin = self.stdin.as_mut().unwrap();
+        stdin.write_all(keys.as_bytes()).unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// The exit code and everything shown.
+    pub fn finish(mut self) -> (i32, String) {
+        let status = self.child.wait().unwrap();
+        drop(self.stdin.take());
+        // The reader thread ends with the pty; give it a moment to drain.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        (status.code().expect("exited"), self.output())
+    }
+}

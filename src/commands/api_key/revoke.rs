@@ -21,11 +21,18 @@ pub struct RevokeArgs {
 pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
     ids::check_api_key_id(&args.id)?;
-    if !args.yes && !confirmed(context, &args.id)? {
-        return Err(CliError::failure("did not revoke the key").into());
+    // Off a terminal the answer is known without the network: refuse before anything else.
+    if !args.yes && !printer.can_prompt() {
+        return Err(CliError::usage(format!("refusing to revoke API key {} without confirmation", args.id))
+            .with_hint("pass `--yes` to revoke it without a prompt")
+            .into());
     }
+    // Signed in, and in which org: asked before the question, which names the org.
     let signed_in = context.signed_in()?;
     let org = context.org(&signed_in).await?;
+    if !args.yes && !confirmed(&args.id, &org)? {
+        return Err(CliError::declined("Nothing revoked.").into());
+    }
     let revoked = signed_in.client.revoke_api_key(&org, &args.id).await?;
 
     if printer.json() {
@@ -35,15 +42,10 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Asks on a terminal; anywhere else a script must say `--yes`, since revoking cannot be undone.
-fn confirmed(context: &Context, id: &str) -> anyhow::Result<bool> {
-    if !context.printer.can_prompt() {
-        return Err(CliError::usage(format!("refusing to revoke API key {id} without confirmation"))
-            .with_hint("pass `--yes` to revoke it without a prompt")
-            .into());
-    }
+/// Revoking cannot be undone: on a terminal, ask (the default is no).
+fn confirmed(id: &str, org: &str) -> anyhow::Result<bool> {
     Ok(Confirm::new()
-        .with_prompt(format!("Revoke API key {id}? Requests using it will fail at once"))
+        .with_prompt(format!("Revoke API key {id} in {org}? Requests using it will fail at once"))
         .default(false)
         .interact()?)
 }
