@@ -98,10 +98,19 @@ impl Printer {
         out.flush()
     }
 
-    /// Data: one JSON document on stdout.
+    /// Data: one JSON document on stdout, written as it is serialised (no copy in memory).
     pub fn json_data(&self, value: &impl serde::Serialize) -> anyhow::Result<()> {
-        let text = serde_json::to_string_pretty(value)?;
-        Ok(self.data(&text)?)
+        let mut out = io::BufWriter::new(io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
+        writeln!(out)?;
+        Ok(out.flush()?)
+    }
+
+    /// Data: one JSON array on stdout, written element by element as pages arrive, so that a
+    /// list of any length needs the memory of one page. Same bytes as [`Printer::json_data`] of
+    /// the whole list.
+    pub fn json_array(&self) -> JsonArray<io::BufWriter<io::Stdout>> {
+        JsonArray::new(io::BufWriter::new(io::stdout()))
     }
 
     /// A notice for people on stderr; `-q` silences it.
@@ -197,5 +206,36 @@ mod tests {
     fn paint_leaves_text_alone_when_colors_are_off() {
         assert_eq!(paint(false, Style::Red, "error:"), "error:");
         assert_eq!(paint(true, Style::Red, "error:"), "\x1b[1;31merror:\x1b[0m");
+    }
+}
+
+/// See [`Printer::json_array`].
+pub struct JsonArray<W: Write> {
+    out: W,
+    empty: bool,
+}
+
+impl<W: Write> JsonArray<W> {
+    pub fn new(out: W) -> Self {
+        JsonArray { out, empty: true }
+    }
+
+    pub fn push(&mut self, item: &impl serde::Serialize) -> io::Result<()> {
+        let text = serde_json::to_string_pretty(item).map_err(io::Error::from)?;
+        self.out.write_all(if self.empty { b"[\n" } else { b",\n" })?;
+        self.empty = false;
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                self.out.write_all(b"\n")?;
+            }
+            write!(self.out, "  {line}")?;
+        }
+        Ok(())
+    }
+
+    pub fn finish(mut self) -> io::Result<W> {
+        self.out.write_all(if self.empty { b"[]\n" } else { b"\n]\n" })?;
+        self.out.flush()?;
+        Ok(self.out)
     }
 }

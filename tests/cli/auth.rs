@@ -321,3 +321,35 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
          hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
     );
 }
+
+/// Pasted on a terminal, the token is read without echo: it never shows on screen.
+#[test]
+fn with_token_on_a_terminal_does_not_echo_the_token() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    let mut terminal =
+        env.on_terminal(&["auth", "login", "--with-token", "--platform-url", env.url(), "--color", "never"]);
+    terminal.expect("Paste a session token (it is not shown), then press Enter");
+    // Echo goes off right after the prompt shows, discarding what was typed before: let it.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    terminal.send(&format!("{}\n", user.session_token));
+    let (code, output) = terminal.finish();
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("Signed in to "), "{output}");
+    assert!(!output.contains(&user.session_token), "the token was echoed: {output}");
+    assert_eq!(env.run(&["auth", "token"]).success().stdout, format!("{}\n", user.session_token));
+
+    let refused = env.on_terminal(&[
+        "auth",
+        "login",
+        "--with-token",
+        "--no-input",
+        "--platform-url",
+        env.url(),
+        "--color",
+        "never",
+    ]);
+    let (code, output) = refused.finish();
+    assert_eq!(code, 2, "{output}");
+    assert!(output.contains("hint: pipe it in: `keystroke auth login --with-token < token.txt`"), "{output}");
+}

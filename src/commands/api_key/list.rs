@@ -25,8 +25,23 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
     let org = context.org(&signed_in).await?;
 
-    let mut keys = Vec::new();
     let mut query = PageQuery { limit: Some(args.limit), cursor: None };
+    if printer.json() && args.all {
+        // Every page of a large org: stream them, so memory stays that of one page.
+        let mut array = printer.json_array();
+        loop {
+            let page = signed_in.client.list_api_keys(&org, &query).await?;
+            for key in &page.data {
+                array.push(key)?;
+            }
+            match page.next_cursor {
+                Some(cursor) => query.cursor = Some(cursor),
+                None => return array.finish().map(drop).map_err(Into::into),
+            }
+        }
+    }
+
+    let mut keys = Vec::new();
     let more = loop {
         let page = signed_in.client.list_api_keys(&org, &query).await?;
         keys.extend(page.data);

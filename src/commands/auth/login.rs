@@ -1,8 +1,8 @@
-use std::io::{BufRead, Read};
+use std::io::Read;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use dialoguer::Select;
+use dialoguer::{Password, Select};
 use keystroke_api::Me;
 use serde::Serialize;
 
@@ -91,15 +91,30 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
 }
 
 /// The token comes from stdin only, never from argv, where other users and shell history see it.
+/// On a terminal it is read without echo, so it stays off the screen and out of scrollback.
 fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
-    let mut input = String::new();
-    if printer.stdin_is_terminal() {
-        printer.message("Paste a session token, then press Enter:");
-        std::io::stdin().lock().read_line(&mut input)?;
+    let input = if printer.can_prompt() {
+        Secret::new(
+            Password::new()
+                .with_prompt("Paste a session token (it is not shown), then press Enter")
+                .allow_empty_password(true)
+                .report(false)
+                .interact()?,
+        )
+    } else if printer.stdin_is_terminal() {
+        // Reading a terminal without a prompt would wait silently, and echo what is pasted.
+        return Err(CliError::usage(
+            "`--with-token` would read the token from a terminal, but cannot prompt for it here \
+             (`--no-input`, or stderr is not a terminal)",
+        )
+        .with_hint("pipe it in: `keystroke auth login --with-token < token.txt`")
+        .into());
     } else {
+        let mut input = String::new();
         std::io::stdin().lock().read_to_string(&mut input)?;
-    }
-    let token = input.trim();
+        Secret::new(input)
+    };
+    let token = input.expose().trim();
     if token.is_empty() {
         return Err(CliError::usage("`--with-token` found no token on stdin")
             .with_hint("pipe it in: `keystroke auth login --with-token < token.txt`")
