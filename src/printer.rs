@@ -189,26 +189,6 @@ fn paint(enabled: bool, style: Style, text: &str) -> String {
     if enabled { format!("\x1b[{}m{text}\x1b[0m", style.code()) } else { text.to_string() }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn color_flag_beats_no_color_which_beats_terminal_detection() {
-        assert!(use_color(ColorChoice::Always, true, false));
-        assert!(!use_color(ColorChoice::Never, false, true));
-        assert!(!use_color(ColorChoice::Auto, true, true));
-        assert!(use_color(ColorChoice::Auto, false, true));
-        assert!(!use_color(ColorChoice::Auto, false, false));
-    }
-
-    #[test]
-    fn paint_leaves_text_alone_when_colors_are_off() {
-        assert_eq!(paint(false, Style::Red, "error:"), "error:");
-        assert_eq!(paint(true, Style::Red, "error:"), "\x1b[1;31merror:\x1b[0m");
-    }
-}
-
 /// See [`Printer::json_array`].
 pub struct JsonArray<W: Write> {
     out: W,
@@ -237,5 +217,39 @@ impl<W: Write> JsonArray<W> {
         self.out.write_all(if self.empty { b"[]\n" } else { b"\n]\n" })?;
         self.out.flush()?;
         Ok(self.out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn color_flag_beats_no_color_which_beats_terminal_detection() {
+        assert!(use_color(ColorChoice::Always, true, false));
+        assert!(!use_color(ColorChoice::Never, false, true));
+        assert!(!use_color(ColorChoice::Auto, true, true));
+        assert!(use_color(ColorChoice::Auto, false, true));
+        assert!(!use_color(ColorChoice::Auto, false, false));
+    }
+
+    #[test]
+    fn paint_leaves_text_alone_when_colors_are_off() {
+        assert_eq!(paint(false, Style::Red, "error:"), "error:");
+        assert_eq!(paint(true, Style::Red, "error:"), "\x1b[1;31merror:\x1b[0m");
+    }
+
+    #[test]
+    fn a_streamed_array_is_the_same_document_as_a_whole_one() {
+        let items = [serde_json::json!({"id": "ak_1", "tags": ["a"], "by": {"email": "x"}}), serde_json::json!({})];
+        for count in 0..=items.len() {
+            let mut array = JsonArray::new(Vec::new());
+            for item in &items[..count] {
+                array.push(item).unwrap();
+            }
+            let streamed = String::from_utf8(array.finish().unwrap()).unwrap();
+            let whole = serde_json::to_string_pretty(&items[..count]).unwrap() + "\n";
+            assert_eq!(streamed, whole, "{count} items");
+        }
     }
 }

@@ -3,6 +3,7 @@ use clap_complete::Shell;
 
 use crate::cli::Cli;
 use crate::context::Context;
+use crate::error::CliError;
 
 #[derive(Debug, Args)]
 #[command(after_long_help = DYNAMIC_HELP)]
@@ -26,6 +27,11 @@ from your shell's startup file:
 
 /// Prints the script; needs neither the keyring nor the network.
 pub fn run(context: &Context, args: &CompletionArgs) -> anyhow::Result<()> {
+    if context.printer.json() {
+        return Err(CliError::usage("`completion` prints a shell script; `--json` does not apply")
+            .with_hint(format!("run `keystroke completion {}` without `--json`", args.shell))
+            .into());
+    }
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "keystroke", &mut script);
     let script = String::from_utf8(script)?;

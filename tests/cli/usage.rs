@@ -51,3 +51,15 @@ fn empty_environment_variables_count_as_unset() {
         env.run_with_env(&["api-key", "list", "--json"], &[("KEYSTROKE_ORG", ""), ("KEYSTROKE_PLATFORM_URL", "")]);
     assert_eq!(both.success().stdout, "[]\n");
 }
+
+#[test]
+fn completion_refuses_json() {
+    let env = TestEnv::new();
+    let run = env.run(&["completion", "bash", "--json"]).code(2);
+    assert_eq!(run.stdout, "");
+    assert_eq!(
+        run.stderr,
+        "{\"error\":{\"code\":\"usage\",\"message\":\"`completion` prints a shell script; `--json` does not apply\",\
+         \"hint\":\"run `keystroke completion bash` without `--json`\"}}\n"
+    );
+}
