@@ -83,12 +83,17 @@ pub fn save(dir: &Path, config: &Config) -> anyhow::Result<()> {
 
 /// Writes `dir/name` readable by the owner only, replacing it atomically so that a crash never
 /// leaves a half-written file behind.
+///
+/// The temporary file has a random name and is created with `O_EXCL` and mode `0600`, so nothing
+/// planted in the directory beforehand (a symlink to somewhere the attacker can read, say) is
+/// ever written through. A directory that other users may write to is refused outright: they
+/// could replace what keystroke reads from it.
 pub fn write_private_file(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Result<()> {
     create_private_dir(dir)?;
     let path = dir.join(name);
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let write = || -> std::io::Result<()> {
-        let mut file = open_private(&temp)?;
+    refuse_shared_dir(dir, &path)?;
+    let (temp, mut file) = create_temp(dir, name).with_context(|| format!("could not write {}", path.display()))?;
+    let mut write = || -> std::io::Result<()> {
         file.write_all(contents)?;
         file.sync_all()?;
         fs::rename(&temp, &path)
@@ -97,6 +102,55 @@ pub fn write_private_file(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Re
         let _ = fs::remove_file(&temp);
         anyhow::Error::new(err).context(format!("could not write {}", path.display()))
     })
+}
+
+/// A new file `dir/.name.RANDOM.tmp`, created by this call and by nobody else.
+fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, fs::File)> {
+    const ATTEMPTS: usize = 16;
+    for _ in 0..ATTEMPTS {
+        let temp = dir.join(format!(".{name}.{}.tmp", random_suffix()));
+        match open_new_private(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free temporary file name"))
+}
+
+/// 64 unpredictable bits: std's hasher keys come from the OS random source.
+fn random_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    hasher.write_u128(now.as_nanos());
+    format!("{:016x}", hasher.finish())
+}
+
+#[cfg(unix)]
+fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?.permissions().mode();
+    if mode & 0o022 == 0 {
+        return Ok(());
+    }
+    Err(CliError::failure(format!(
+        "refusing to write {}: its directory is writable by other users (mode {:o}), who could read or replace it",
+        path.display(),
+        mode & 0o7777
+    ))
+    .with_hint(format!(
+        "make the directory private with `chmod go-w {}`, or set `{}` to a directory only you can write",
+        dir.display(),
+        env::CONFIG_DIR
+    ))
+    .into())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared_dir(_dir: &Path, _path: &Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 #[cfg(unix)]
@@ -114,15 +168,17 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))
 }
 
+/// `create_new` is `O_CREAT | O_EXCL`: it fails on anything already at `path`, a symlink included
+/// (which it never follows).
 #[cfg(unix)]
-fn open_private(path: &Path) -> std::io::Result<fs::File> {
+fn open_new_private(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)
+    fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
 }
 
 #[cfg(not(unix))]
-fn open_private(path: &Path) -> std::io::Result<fs::File> {
-    fs::OpenOptions::new().write(true).create(true).truncate(true).open(path)
+fn open_new_private(path: &Path) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new().write(true).create_new(true).open(path)
 }
 
 #[cfg(test)]
@@ -152,5 +208,66 @@ mod tests {
             let mode = fs::metadata(nested.join(FILE_NAME)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        let names: Vec<_> = fs::read_dir(&nested).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+        assert_eq!(names, [FILE_NAME], "no temporary file is left behind");
+    }
+
+    #[test]
+    fn temporary_files_get_unpredictable_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, _) = create_temp(dir.path(), FILE_NAME).unwrap();
+        let (second, _) = create_temp(dir.path(), FILE_NAME).unwrap();
+        assert_ne!(first, second);
+        let name = first.file_name().unwrap().to_str().unwrap();
+        assert!(name.starts_with(".config.json.") && name.ends_with(".tmp"), "{name}");
+        assert!(!name.contains(&std::process::id().to_string()), "{name}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_is_never_written_through() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("readable-by-the-attacker");
+        fs::write(&victim, "").unwrap();
+        let planted = dir.path().join(".credentials.json.tmp");
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+
+        let err = open_new_private(&planted).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "");
+
+        // A dangling symlink is refused too, rather than followed to create its target.
+        let dangling = dir.path().join(".config.json.dangling.tmp");
+        std::os::unix::fs::symlink(dir.path().join("created-by-the-link"), &dangling).unwrap();
+        assert!(open_new_private(&dangling).is_err());
+        assert!(!dir.path().join("created-by-the-link").exists());
+
+        let file = open_new_private(&dir.path().join("fresh")).unwrap();
+        assert_eq!(file.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_other_users_can_write_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        for mode in [0o770, 0o1777, 0o702] {
+            fs::set_permissions(dir.path(), fs::Permissions::from_mode(mode)).unwrap();
+            let err = save(dir.path(), &Config::default()).unwrap_err();
+            let err = err.downcast::<CliError>().unwrap();
+            assert_eq!(
+                err.message,
+                format!(
+                    "refusing to write {}: its directory is writable by other users (mode {mode:o}), \
+                     who could read or replace it",
+                    dir.path().join(FILE_NAME).display()
+                )
+            );
+            assert!(err.hint.unwrap().contains("chmod go-w"));
+            assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
+        }
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        save(dir.path(), &Config::default()).unwrap();
     }
 }
