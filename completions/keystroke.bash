@@ -25,6 +25,9 @@ _keystroke() {
             keystroke,completion)
                 cmd="keystroke__subcmd__completion"
                 ;;
+            keystroke,deploy)
+                cmd="keystroke__subcmd__deploy"
+                ;;
             keystroke,help)
                 cmd="keystroke__subcmd__help"
                 ;;
@@ -94,6 +97,9 @@ _keystroke() {
             keystroke__subcmd__help,completion)
                 cmd="keystroke__subcmd__help__subcmd__completion"
                 ;;
+            keystroke__subcmd__help,deploy)
+                cmd="keystroke__subcmd__help__subcmd__deploy"
+                ;;
             keystroke__subcmd__help,help)
                 cmd="keystroke__subcmd__help__subcmd__help"
                 ;;
@@ -152,7 +158,7 @@ _keystroke() {
 
     case "${cmd}" in
         keystroke)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version auth org api-key completion help"
+            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version auth org api-key deploy completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -603,8 +609,34 @@ _keystroke() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keystroke__subcmd__deploy)
+            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keystroke__subcmd__help)
-            opts="auth org api-key completion help"
+            opts="auth org api-key deploy completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -744,6 +776,20 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__help__subcmd__completion)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__help__subcmd__deploy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

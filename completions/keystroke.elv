@@ -34,6 +34,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand auth 'Sign in, see who is signed in, sign out'
             cand org 'List your orgs and choose the active one'
             cand api-key 'Create, list and revoke the org''s API keys'
+            cand deploy 'Trigger a deploy of the org (as you; needs the builder role or higher)'
             cand completion 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -279,6 +280,21 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         }
         &'keystroke;api-key;help;help'= {
         }
+        &'keystroke;deploy'= {
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --color 'When to use colors'
+            cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
+            cand --no-input 'Never prompt; fail instead where a prompt would be needed'
+            cand -q 'Print only data and errors, no notices'
+            cand --quiet 'Print only data and errors, no notices'
+            cand -v 'Print each request made to the platform on stderr (never a token)'
+            cand --verbose 'Print each request made to the platform on stderr (never a token)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'keystroke;completion'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
             cand --org 'The org to act on, instead of the active one (does not change the active org)'
@@ -298,6 +314,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand auth 'Sign in, see who is signed in, sign out'
             cand org 'List your orgs and choose the active one'
             cand api-key 'Create, list and revoke the org''s API keys'
+            cand deploy 'Trigger a deploy of the org (as you; needs the builder role or higher)'
             cand completion 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -333,6 +350,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;help;api-key;list'= {
         }
         &'keystroke;help;api-key;revoke'= {
+        }
+        &'keystroke;help;deploy'= {
         }
         &'keystroke;help;completion'= {
         }

@@ -38,6 +38,7 @@ complete -c keystroke -n "__fish_keystroke_needs_command" -s V -l version -d 'Pr
 complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "auth" -d 'Sign in, see who is signed in, sign out'
 complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "org" -d 'List your orgs and choose the active one'
 complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "api-key" -d 'Create, list and revoke the org\'s API keys'
+complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "deploy" -d 'Trigger a deploy of the org (as you; needs the builder role or higher)'
 complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
@@ -203,6 +204,17 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the org\'s API keys you may see'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke an API key; requests using it fail at once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l color -d 'When to use colors' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s q -l quiet -d 'Print only data and errors, no notices'
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -214,11 +226,12 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s q -l 
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s V -l version -d 'Print version'
-complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key completion help" -f -a "auth" -d 'Sign in, see who is signed in, sign out'
-complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key completion help" -f -a "org" -d 'List your orgs and choose the active one'
-complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key completion help" -f -a "api-key" -d 'Create, list and revoke the org\'s API keys'
-complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key completion help" -f -a "completion" -d 'Print a shell completion script'
-complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key deploy completion help" -f -a "auth" -d 'Sign in, see who is signed in, sign out'
+complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key deploy completion help" -f -a "org" -d 'List your orgs and choose the active one'
+complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key deploy completion help" -f -a "api-key" -d 'Create, list and revoke the org\'s API keys'
+complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key deploy completion help" -f -a "deploy" -d 'Trigger a deploy of the org (as you; needs the builder role or higher)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key deploy completion help" -f -a "completion" -d 'Print a shell completion script'
+complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key deploy completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Sign in to a platform in the browser (or with a token on stdin)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Show who is signed in, where, and where the token lives'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Revoke this machine\'s session and forget its token'

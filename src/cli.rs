@@ -50,6 +50,8 @@ pub enum Command {
     /// Create, list and revoke the org's API keys
     #[command(subcommand, name = "api-key")]
     ApiKey(api_key::ApiKeyCommand),
+    /// Trigger a deploy of the org (as you; needs the builder role or higher)
+    Deploy,
     /// Print a shell completion script
     Completion(completion::CompletionArgs),
 }

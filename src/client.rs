@@ -4,8 +4,8 @@
 use std::time::{Duration, Instant};
 
 use keystroke_api::{
-    ApiKey, CLI_CLIENT_ID, CreateApiKey, CreatedApiKey, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, ErrorBody, Me,
-    OAuthError, Page, PageQuery, TokenResponse, routes,
+    ApiKey, CLI_CLIENT_ID, CreateApiKey, CreatedApiKey, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, ErrorBody,
+    HookAccepted, Me, OAuthError, ORG_HEADER, Page, PageQuery, TokenResponse, routes,
 };
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -84,6 +84,12 @@ impl ApiClient {
 
     pub async fn revoke_api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
         let request = self.request(Method::DELETE, &routes::api_key(org, id))?;
+        self.json(request).await
+    }
+
+    /// Triggers the org's deploy. The hook route takes the org of a user session from a header.
+    pub async fn trigger_deploy(&self, org: &str) -> anyhow::Result<HookAccepted> {
+        let request = self.request(Method::POST, routes::DEPLOY_HOOK)?.header(ORG_HEADER, org);
         self.json(request).await
     }
 

@@ -4,6 +4,7 @@
 pub mod api_key;
 pub mod auth;
 pub mod completion;
+pub mod deploy;
 pub mod org;
 
 use crate::cli::Command;
@@ -14,6 +15,7 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
         Command::Auth(command) => auth::run(context, command).await,
         Command::Org(command) => org::run(context, command).await,
         Command::ApiKey(command) => api_key::run(context, command).await,
+        Command::Deploy => deploy::run(context).await,
         Command::Completion(args) => completion::run(context, &args),
     }
 }

@@ -4,6 +4,7 @@ mod api_keys;
 mod auth;
 mod completions;
 mod credentials;
+mod deploy;
 mod orgs;
 mod support;
 mod usage;

@@ -1,0 +1,43 @@
+use keystroke_api::Role;
+
+use crate::support::TestEnv;
+
+/// The seed page sends people to `keystroke auth login` "for CLI work like `keystroke deploy`".
+#[test]
+fn deploy_triggers_the_orgs_deploy_as_the_signed_in_user() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let deployed = env.run(&["deploy"]).success();
+    assert_eq!(deployed.stdout, "");
+    assert_eq!(deployed.stderr, "Deploy triggered in acme\n");
+
+    let json = env.run(&["deploy", "--json"]).success();
+    assert_eq!(json.json(), serde_json::json!({"accepted": true, "org": "acme"}));
+    assert_eq!(json.stderr, "");
+
+    // An org the user is not in is not found; its existence is not revealed.
+    let elsewhere = env.run(&["deploy", "--org", "globex"]).code(5);
+    assert_eq!(elsewhere.stderr, "error: not found: org `globex` not found\n");
+}
+
+#[test]
+fn deploy_acts_on_the_org_of_the_command() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Owner);
+    // Several orgs and none active: the usual usage error.
+    env.run(&["deploy"]).code(2);
+    let globex = env.run(&["deploy", "--org", "globex", "--json"]).success().json();
+    assert_eq!(globex["org"], "globex");
+    let acme = env.run_with_env(&["deploy"], &[("KEYSTROKE_ORG", "acme")]).success();
+    assert_eq!(acme.stderr, "Deploy triggered in acme\n");
+}
+
+#[test]
+fn deploy_needs_a_sign_in() {
+    let env = TestEnv::new();
+    let run = env.run(&["deploy", "--platform-url", env.url()]).code(3);
+    assert_eq!(
+        run.stderr,
+        format!("error: not signed in to {}\nhint: run `keystroke auth login` to sign in\n", env.url())
+    );
+}
