@@ -16,16 +16,8 @@ use std::time::{Duration, Instant};
 const ROWS: [&str; 11] = ["1a", "1b", "1c", "1d", "1e", "2", "3a", "3b", "3c", "4a", "4b"];
 
 /// Commands the script needs (it installs them itself only when run as root outside a test).
-const TOOLS: [&str; 8] = [
-    "hyperfine",
-    "valgrind",
-    "wrk",
-    "curl",
-    "jq",
-    "dbus-run-session",
-    "gnome-keyring-daemon",
-    "time",
-];
+const TOOLS: [&str; 8] =
+    ["hyperfine", "valgrind", "wrk", "curl", "jq", "dbus-run-session", "gnome-keyring-daemon", "time"];
 
 const DEADLINE: Duration = Duration::from_secs(600);
 
@@ -126,10 +118,7 @@ fn the_benchmark_script_runs_and_reports_every_figure() {
         // | id | figure | measured | baseline | ratio | goal | result |
         let cells: Vec<&str> = row.split(" | ").collect();
         assert_eq!(cells.len(), 7, "row {id} does not have 7 columns: {row}");
-        assert!(
-            cells[2].chars().any(|c| c.is_ascii_digit()),
-            "row {id} has no measured number: {row}"
-        );
+        assert!(cells[2].chars().any(|c| c.is_ascii_digit()), "row {id} has no measured number: {row}");
         let ratio = cells[4].strip_suffix('×').unwrap_or_else(|| panic!("row {id} has no ratio: {row}"));
         assert!(ratio.parse::<f64>().is_ok(), "row {id} has no numeric ratio: {row}");
         assert!(

@@ -16,7 +16,8 @@ use serde::Deserialize;
 
 use super::{
     PasswordCheck, SIGN_IN_CSRF_COOKIE, check_password, client_address, csrf_for, error_paragraph, escape,
-    message_page, page, set_cookie, set_session_cookie, sign_in_csrf_ok, start_session, too_many_attempts, web_session,
+    message_page, page, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired, start_session,
+    too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
@@ -85,11 +86,7 @@ pub async fn sign_in(
     Form(form): Form<SignInForm>,
 ) -> ApiResult<Response> {
     if !sign_in_csrf_ok(&headers, &form.csrf) {
-        return Ok(message_page(
-            StatusCode::FORBIDDEN,
-            "Session expired",
-            "The form expired or was not sent by this page. Reload the page and try again.",
-        ));
+        return Ok(sign_in_form_expired());
     }
     let client = client_address(&state, &headers, peer);
     if !state.sign_in_throttle.allows(&client) {

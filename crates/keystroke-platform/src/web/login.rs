@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SIGN_IN_CSRF_COOKIE, check_password, client_address, error_paragraph, escape, message_page, page,
-    set_cookie, set_session_cookie, sign_in_csrf_ok, start_session, too_many_attempts,
+    PasswordCheck, SIGN_IN_CSRF_COOKIE, check_password, client_address, error_paragraph, escape, page, set_cookie,
+    set_session_cookie, sign_in_csrf_ok, sign_in_form_expired, start_session, too_many_attempts,
 };
 use crate::error::ApiResult;
 use crate::state::AppState;
@@ -43,11 +43,7 @@ pub async fn sign_in(
     Form(form): Form<LoginForm>,
 ) -> ApiResult<Response> {
     if !sign_in_csrf_ok(&headers, &form.csrf) {
-        return Ok(message_page(
-            StatusCode::FORBIDDEN,
-            "Session expired",
-            "The form expired or was not sent by this page. Reload the page and try again.",
-        ));
+        return Ok(sign_in_form_expired());
     }
     let client = client_address(&state, &headers, peer);
     let user = match check_password(&state, &client, &form.email, form.password).await? {

@@ -134,6 +134,15 @@ pub fn sign_in_csrf_ok(headers: &HeaderMap, form_csrf: &str) -> bool {
     !expected.is_empty() && constant_time_eq(expected.as_bytes(), form_csrf.as_bytes())
 }
 
+/// The answer to a sign-in form without its CSRF token (expired, or not sent by our page).
+pub fn sign_in_form_expired() -> Response {
+    message_page(
+        StatusCode::FORBIDDEN,
+        "Session expired",
+        "The form expired or was not sent by this page. Reload the page and try again.",
+    )
+}
+
 pub enum PasswordCheck {
     SignedIn(User),
     Wrong,
