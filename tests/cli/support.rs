@@ -1,8 +1,10 @@
 //! Runs the real `keystroke` binary against a real dev platform, in an isolated environment.
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use keystroke_api::Role;
 use keystroke_platform::dev::{DevServer, DevUser};
@@ -59,19 +61,18 @@ impl Run {
 
 impl TestEnv {
     pub fn new() -> Self {
-        Self::with_server(DevServer::start().expect("dev platform starts"), "keyutils")
+        Self::with_server(dev_server(Config::new(Mode::Dev)), "keyutils")
     }
 
     /// A platform that asks the CLI to poll every second, so the device flow test is quick.
     pub fn with_fast_device_flow() -> Self {
         let mut config = Config::new(Mode::Dev);
         config.device_poll_interval_secs = 1;
-        let server = DevServer::start_with(([127, 0, 0, 1], 0).into(), None, config).unwrap();
-        Self::with_server(server, "keyutils")
+        Self::with_server(dev_server(config), "keyutils")
     }
 
     pub fn with_store(store: &'static str) -> Self {
-        Self::with_server(DevServer::start().unwrap(), store)
+        Self::with_server(dev_server(Config::new(Mode::Dev)), store)
     }
 
     fn with_server(server: DevServer, store: &'static str) -> Self {
@@ -143,7 +144,11 @@ impl TestEnv {
         let mut command = self.command(args);
         command.envs(vars.iter().copied());
         let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        // A command may fail before it reads its input (no store to put a token in, say): a
+        // closed pipe then is part of what is being tested, not a failure of the harness.
+        if let Err(error) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+            assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "writing the command's stdin");
+        }
         child.wait_with_output().unwrap().into()
     }
 
@@ -307,4 +312,15 @@ impl Terminal {
         std::thread::sleep(std::time::Duration::from_millis(100));
         (status.code().expect("exited"), self.output())
     }
+}
+
+/// A dev platform on a loopback address of its own. Credential store entries are per platform
+/// URL, and a port freed by one test (`stop_server`) can be handed to another test's platform in
+/// the same run: distinct addresses keep their entries apart.
+fn dev_server(config: Config) -> DevServer {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let n = NEXT.fetch_add(1, Ordering::Relaxed);
+    let process = (std::process::id() % 250 + 1) as u8;
+    let addr: SocketAddr = ([127, process, (n / 250) as u8, (n % 250 + 2) as u8], 0).into();
+    DevServer::start_with(addr, None, config).expect("dev platform starts")
 }
