@@ -80,7 +80,11 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
 <title>{title} · Keystroke</title>
-<style>body{{font-family:system-ui,sans-serif;max-width:32rem;margin:3rem auto;padding:0 1rem;color:#222}}
+<style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:3rem auto;padding:0 1rem;color:#222}}
+form{{max-width:32rem}}table{{border-collapse:collapse;width:100%;margin:1rem 0}}
+th,td{{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}}
+td code{{white-space:nowrap}}td form{{margin:0}}td button{{margin:0;padding:.2rem .6rem;font-size:.9rem}}
+nav{{color:#555;margin-bottom:1rem}}.notice{{color:#05620a}}input.secret{{font-family:monospace}}
 label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.4rem;font-size:1rem}}
 button{{margin:.75rem .5rem 0 0;padding:.5rem 1rem;font-size:1rem}}.error{{color:#b00020}}
 dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}</style></head>
