@@ -14,7 +14,8 @@ use crate::tokens::{SESSION_PREFIX, hash_secret, well_formed};
 pub const API_KEY_HEADER: &str = "x-api-key";
 /// Query parameters that carry a credential on webhook routes (and are redacted from logs).
 pub const QUERY_CREDENTIAL_PARAMS: [&str; 2] = ["token", "api_key"];
-/// Client name of the approval page's own sessions; they live in a cookie, never in a header.
+/// Client name of the web pages' sessions (approval page, Settings); they live in an HttpOnly
+/// cookie and are never accepted as bearer tokens.
 pub const WEB_CLIENT: &str = "web";
 
 #[derive(Debug, Clone)]
@@ -221,7 +222,7 @@ fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
     })
 }
 
-/// A CLI session presented as a bearer token. Sessions of the approval page are refused here.
+/// A CLI session presented as a bearer token. Sessions of the web pages are refused here.
 fn verify_session(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> {
     let credential = session_credential(state, token)?.ok_or_else(ApiError::invalid_credential)?;
     if credential.client == WEB_CLIENT {

@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Cred, Harness, http_client, status_json};
+use common::{Cred, Harness, cookie, hidden, http_client, status_json};
 use keystroke_api::{DeviceAuthorization, Role};
 use keystroke_platform::dev::DevServer;
 use keystroke_platform::{Config, Mode};
@@ -35,21 +35,6 @@ fn poll(h: &Harness, device_code: &str) -> (StatusCode, Value) {
 
 fn wait_interval() {
     std::thread::sleep(Duration::from_millis(1100));
-}
-
-fn cookie(response: &Response, name: &str) -> Option<String> {
-    response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.split(';').next()?.strip_prefix(&format!("{name}=")).map(str::to_owned))
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field in {html}")) + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
 }
 
 /// Opens the page with the code and signs in; returns (session cookie, approval page CSRF, page).

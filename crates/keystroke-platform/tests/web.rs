@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Harness, http_client};
+use common::{Harness, cookie, hidden, http_client};
 use keystroke_api::Role;
 use keystroke_platform::dev::DevServer;
 use keystroke_platform::{Config, Mode};
@@ -16,18 +16,6 @@ struct Browser<'a> {
     h: &'a Harness,
     http: Client,
     session: Option<String>,
-}
-
-fn cookie(response: &Response, name: &str) -> Option<String> {
-    response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
-        c.split(';').next()?.strip_prefix(&format!("{name}=")).map(str::to_owned).filter(|v| !v.is_empty())
-    })
-}
-
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field in {html}")) + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
 }
 
 impl<'a> Browser<'a> {
@@ -154,7 +142,11 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     assert_eq!(h.projects_status(&admins_secret), StatusCode::OK, "nothing was revoked");
     let (html, _) = admin.list("acme");
     assert!(!html.contains(">x<"), "nothing was created");
-    assert!(!admin_csrf.is_empty());
+    let huge = admin.post(
+        "/settings/api-keys",
+        &[("org", "acme"), ("name", "x"), ("expires_in_days", "1000000000000000"), ("csrf", &admin_csrf)],
+    );
+    assert_eq!(huge.status(), StatusCode::UNPROCESSABLE_ENTITY, "an absurd expiry is refused, not overflowed");
 
     let not_member = builder.get("/settings/api-keys?org=globex");
     assert_eq!(not_member.status(), StatusCode::NOT_FOUND);
@@ -163,6 +155,79 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     let too_long = builder.post("/settings/api-keys", &[("org", "acme"), ("name", &long), ("csrf", &csrf)]);
     assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(too_long.text().unwrap().contains("the limit is 100"));
+}
+
+#[test]
+fn names_are_escaped_notices_cannot_be_forged_and_sign_out_ends_the_session() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    browser.sign_in(Role::Owner);
+    let (id, _) = browser.create("acme", "<script>alert(1)</script>\"'");
+    let (html, csrf) = browser.list("acme");
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;") && !html.contains("<script>"), "{html}");
+
+    let revoked = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]);
+    let location = revoked.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(location, format!("/settings/api-keys?org=acme&revoked={id}"));
+    assert!(browser.get(&location).text().unwrap().contains(&format!("Revoked API key <code>{id}</code>")));
+    let forged = browser.get("/settings/api-keys?org=acme&revoked=every%20key%20you%20own").text().unwrap();
+    assert!(!forged.contains("Revoked API key"), "a notice shows only an API key id");
+
+    let session = browser.session.clone().unwrap();
+    let (_, csrf) = browser.list("acme");
+    assert_eq!(browser.post("/logout", &[("csrf", "forged")]).status(), StatusCode::FORBIDDEN);
+    let signed_out = browser.post("/logout", &[("csrf", &csrf)]);
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    browser.session = Some(session);
+    assert_eq!(browser.get("/settings/api-keys").status(), StatusCode::SEE_OTHER, "the old cookie no longer signs in");
+}
+
+#[test]
+fn guesses_sent_all_at_once_do_not_slip_past_the_limit() {
+    let h = Harness::start();
+    let browser = Browser::new(&h);
+    let owner = h.dev.user(Role::Owner);
+    let forms: Vec<(String, String)> = (0..30)
+        .map(|_| {
+            let page = browser.get("/login");
+            let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
+            (csrf_cookie, hidden(&page.text().unwrap(), "csrf"))
+        })
+        .collect();
+    let statuses: Vec<StatusCode> = std::thread::scope(|s| {
+        let guesses: Vec<_> = forms
+            .iter()
+            .map(|(csrf_cookie, csrf)| {
+                let request = browser
+                    .http
+                    .post(h.url("/login"))
+                    .header("cookie", format!("ks_csrf={csrf_cookie}"))
+                    .form(&[("email", owner.email.as_str()), ("password", "guess"), ("csrf", csrf.as_str())]);
+                s.spawn(move || request.send().unwrap().status())
+            })
+            .collect();
+        guesses.into_iter().map(|g| g.join().unwrap()).collect()
+    });
+    let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    assert!(checked <= 10, "{checked} guesses were checked: {statuses:?}");
+    assert!(statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS));
+}
+
+#[test]
+fn sign_in_needs_the_forms_csrf_cookie() {
+    let h = Harness::start();
+    let user = h.dev.user(Role::Owner);
+    let browser = Browser::new(&h);
+    let page = browser.get("/login");
+    let csrf = hidden(&page.text().unwrap(), "csrf");
+    let without_cookie = browser.http.post(h.url("/login")).form(&[
+        ("email", &*user.email),
+        ("password", &user.password),
+        ("csrf", &csrf),
+    ]);
+    let response = without_cookie.send().unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(cookie(&response, "ks_web").is_none());
 }
 
 #[test]

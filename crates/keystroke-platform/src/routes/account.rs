@@ -26,7 +26,7 @@ pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResul
     let memberships = state.storage.memberships_of(&user.id)?;
     let current = state
         .storage
-        .sessions_of(&user.id, CLI_CLIENT_ID, now())?
+        .sessions_of(&user.id, Some(CLI_CLIENT_ID), now())?
         .into_iter()
         .find(|s| s.id == session.session_id)
         .ok_or_else(ApiError::invalid_credential)?;
@@ -35,7 +35,8 @@ pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResul
 
 pub async fn sessions(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Vec<Session>>> {
     let session = principal.require_session()?;
-    let records = state.storage.sessions_of(&session.user_id, CLI_CLIENT_ID, now())?;
+    // Every client's: the CLI's and the web pages' (`client: "web"`), so each can be revoked.
+    let records = state.storage.sessions_of(&session.user_id, None, now())?;
     Ok(Json(records.into_iter().map(|r| to_api(r, &session.session_id)).collect()))
 }
 

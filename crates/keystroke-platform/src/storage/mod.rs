@@ -196,7 +196,8 @@ pub trait Storage: Send + Sync + 'static {
     // User sessions.
     fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()>;
     fn session_credential(&self, token_hash: &SecretHash) -> Result<Option<SessionCredential>>;
-    fn sessions_of(&self, user_id: &str, client: &str, now: Timestamp) -> Result<Vec<SessionRecord>>;
+    /// Active sessions of the user, of one client or (`None`) of every client.
+    fn sessions_of(&self, user_id: &str, client: Option<&str>, now: Timestamp) -> Result<Vec<SessionRecord>>;
     /// Returns whether an active session of this user was revoked.
     fn revoke_session(&self, user_id: &str, session_id: &str, now: Timestamp) -> Result<bool>;
 

@@ -433,11 +433,12 @@ impl Storage for SqliteStorage {
             .optional()?)
     }
 
-    fn sessions_of(&self, user_id: &str, client: &str, now: Timestamp) -> Result<Vec<SessionRecord>> {
+    fn sessions_of(&self, user_id: &str, client: Option<&str>, now: Timestamp) -> Result<Vec<SessionRecord>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(
             "SELECT id, client, created_at, expires_at FROM sessions
-             WHERE user_id = ?1 AND client = ?2 AND revoked_at IS NULL AND expires_at > ?3 ORDER BY created_at DESC",
+             WHERE user_id = ?1 AND (?2 IS NULL OR client = ?2) AND revoked_at IS NULL AND expires_at > ?3
+             ORDER BY created_at DESC",
         )?;
         let rows = stmt.query_map(params![user_id, client, now], |r| {
             Ok(SessionRecord { id: r.get(0)?, client: r.get(1)?, created_at: r.get(2)?, expires_at: r.get(3)? })

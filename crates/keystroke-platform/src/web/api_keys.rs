@@ -9,7 +9,7 @@ use keystroke_api::{ApiKey, CreateApiKey, Membership, PageQuery};
 use serde::Deserialize;
 
 use super::login::{HOME, to_login};
-use super::{csrf_for, escape, message_page, page, web_session};
+use super::{csrf_for, escape, form_refused, message_page, page, session_csrf_ok, web_session};
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
 use crate::routes::api_keys::{create_key, list_keys, revoke_key};
@@ -38,23 +38,27 @@ pub struct RevokeForm {
     csrf: String,
 }
 
-/// A signed-in person with the page's CSRF token; `None` sends them to sign in.
+/// A signed-in person; `None` sends them to sign in.
 struct Visitor {
     user_id: String,
-    csrf: String,
+    token: String,
 }
 
 fn visitor(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<Visitor>> {
-    Ok(web_session(state, headers)?.map(|(token, user_id)| Visitor { csrf: csrf_for(&token), user_id }))
+    Ok(web_session(state, headers)?.map(|(token, user_id)| Visitor { token, user_id }))
 }
+
+/// Ten years, as the API allows.
+const MAX_EXPIRES_IN_DAYS: u64 = 3650;
 
 /// Failures of the shared key functions, as a page instead of JSON.
 fn error_page(error: ApiError) -> Response {
     message_page(error.status, "Could not do that", &error.message)
 }
 
+/// Org slugs are `[a-z0-9-]` (checked at creation), so they need no encoding in a URL.
 fn list_url(org: &str) -> String {
-    format!("{HOME}?org={}", escape(org))
+    format!("{HOME}?org={org}")
 }
 
 pub async fn show(
@@ -62,7 +66,10 @@ pub async fn show(
     headers: HeaderMap,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Response> {
-    let Some(visitor) = visitor(&state, &headers)? else { return Ok(to_login(HOME)) };
+    let Some(visitor) = visitor(&state, &headers)? else {
+        return Ok(to_login(&query.org.as_deref().map(list_url).unwrap_or_else(|| HOME.to_owned())));
+    };
+    let csrf = csrf_for(&visitor.token);
     let memberships = state.storage.memberships_of(&visitor.user_id)?;
     let Some(first) = memberships.first() else {
         return Ok(message_page(StatusCode::OK, "No organization", "You are not a member of any organization yet."));
@@ -80,6 +87,9 @@ pub async fn show(
     let notice = query
         .revoked
         .as_deref()
+        .filter(|id| {
+            id.len() <= 40 && id.strip_prefix("ak_").is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+        })
         .map(|id| {
             format!(
                 "<p class=\"notice\">Revoked API key <code>{}</code>. Requests using it now fail.</p>\n",
@@ -93,10 +103,10 @@ pub async fn show(
         .unwrap_or_default();
     let body = format!(
         "{nav}<h1>API keys</h1>\n<p>Keys of <strong>{org}</strong> act as the member who created them, with that member's role.</p>\n{notice}{create}{table}{more}",
-        nav = org_nav(&memberships, &access),
+        nav = org_nav(&memberships, &access, &csrf),
         org = escape(&access.org_slug),
-        create = create_form(&access, &visitor.csrf),
-        table = key_table(&keys.data, &access, &visitor.csrf),
+        create = create_form(&access, &csrf),
+        table = key_table(&keys.data, &access, &csrf),
     );
     Ok(page(StatusCode::OK, "API keys", &body))
 }
@@ -113,12 +123,12 @@ pub async fn create(
     let expires_in_seconds = match form.expires_in_days.trim() {
         "" => None,
         days => match days.parse::<u64>() {
-            Ok(days) if days > 0 => Some(days * 24 * 3600),
+            Ok(days @ 1..=MAX_EXPIRES_IN_DAYS) => Some(days * 24 * 3600),
             _ => {
                 return Ok(message_page(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "Could not do that",
-                    "Expiry must be a whole number of days, or empty for none.",
+                    "Expiry must be a whole number of days from 1 to 3650, or empty for none.",
                 ));
             }
         },
@@ -151,9 +161,7 @@ pub async fn revoke(
         Err(response) => return Ok(response),
     };
     match revoke_key(&state, &access, &form.id) {
-        Ok(key) => {
-            Ok(Redirect::to(&format!("{}&revoked={}", list_url(&access.org_slug), escape(&key.id))).into_response())
-        }
+        Ok(key) => Ok(Redirect::to(&format!("{}&revoked={}", list_url(&access.org_slug), key.id)).into_response()),
         Err(error) => Ok(error_page(error)),
     }
 }
@@ -165,18 +173,14 @@ fn checked_access(
     org: &str,
     csrf: &str,
 ) -> ApiResult<Result<OrgAccess, Response>> {
-    let Some(visitor) = visitor(state, headers)? else { return Ok(Err(to_login(HOME))) };
-    if !crate::tokens::constant_time_eq(visitor.csrf.as_bytes(), csrf.as_bytes()) {
-        return Ok(Err(message_page(
-            StatusCode::FORBIDDEN,
-            "Request refused",
-            "The form was not sent by this page. Reload it and try again.",
-        )));
+    let Some(visitor) = visitor(state, headers)? else { return Ok(Err(to_login(&list_url(org)))) };
+    if !session_csrf_ok(&visitor.token, csrf) {
+        return Ok(Err(form_refused()));
     }
     Ok(member_access(state, &visitor.user_id, org).map_err(error_page))
 }
 
-fn org_nav(memberships: &[Membership], active: &OrgAccess) -> String {
+fn org_nav(memberships: &[Membership], active: &OrgAccess, csrf: &str) -> String {
     let links: Vec<String> = memberships
         .iter()
         .map(|m| {
@@ -187,7 +191,11 @@ fn org_nav(memberships: &[Membership], active: &OrgAccess) -> String {
             }
         })
         .collect();
-    format!("<nav>Settings › API keys · Organization: {}</nav>\n", links.join(" · "))
+    format!(
+        "<nav>Settings › API keys · Organization: {} · <form class=\"inline\" method=\"post\" action=\"/logout\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out</button></form></nav>\n",
+        links.join(" · ")
+    )
 }
 
 fn create_form(access: &OrgAccess, csrf: &str) -> String {

@@ -16,13 +16,13 @@ use serde::Deserialize;
 
 use super::{
     PasswordCheck, SIGN_IN_CSRF_COOKIE, check_password, client_address, csrf_for, error_paragraph, escape,
-    message_page, page, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired, start_session,
-    too_many_attempts, web_session,
+    form_refused, message_page, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
+    sign_in_form_expired, start_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::{DeviceAuthorizationRecord, DeviceStatus};
-use crate::tokens::{constant_time_eq, normalize_user_code, random_base62};
+use crate::tokens::{normalize_user_code, random_base62};
 
 #[derive(Deserialize)]
 pub struct CodeQuery {
@@ -123,12 +123,8 @@ pub async fn decide(
             "Your sign-in expired. Open the link from your terminal again.",
         ));
     };
-    if !constant_time_eq(csrf_for(&web_token).as_bytes(), form.csrf.as_bytes()) {
-        return Ok(message_page(
-            StatusCode::FORBIDDEN,
-            "Request refused",
-            "The form was not sent by this page. Reload it and try again.",
-        ));
+    if !session_csrf_ok(&web_token, &form.csrf) {
+        return Ok(form_refused());
     }
     let approve = match form.decision.as_str() {
         "approve" => true,

@@ -9,11 +9,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SIGN_IN_CSRF_COOKIE, check_password, client_address, error_paragraph, escape, page, set_cookie,
-    set_session_cookie, sign_in_csrf_ok, sign_in_form_expired, start_session, too_many_attempts,
+    PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, check_password, client_address, error_paragraph, escape,
+    form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
+    start_session, too_many_attempts, web_session,
 };
+use crate::auth::session_credential;
 use crate::error::ApiResult;
-use crate::state::AppState;
+use crate::state::{AppState, now};
 use crate::tokens::random_base62;
 
 /// Where a sign-in lands when it was not sent from elsewhere.
@@ -60,10 +62,43 @@ pub async fn sign_in(
     Ok(response)
 }
 
-/// `next` when it is a path on this platform, so a sign-in link cannot send people elsewhere.
+#[derive(Deserialize)]
+pub struct SignOutForm {
+    csrf: String,
+}
+
+/// `POST /logout`: ends the browser session (a CSRF-protected form, so no page can sign you out).
+pub async fn sign_out(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<SignOutForm>,
+) -> ApiResult<Response> {
+    let Some((token, user_id)) = web_session(&state, &headers)? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    if !session_csrf_ok(&token, &form.csrf) {
+        return Ok(form_refused());
+    }
+    if let Some(session) = session_credential(&state, &token)? {
+        state.storage.revoke_session(&user_id, &session.session_id, now())?;
+    }
+    let mut response = Redirect::to("/login").into_response();
+    set_cookie(&mut response, &state, SESSION_COOKIE, "", 0);
+    Ok(response)
+}
+
+/// `next` when it is a path on this platform, so a sign-in link cannot send people elsewhere:
+/// one leading slash, then printable ASCII only (browsers drop tabs and newlines, which would
+/// turn `/<TAB>/evil.example` into `//evil.example`), and no backslash.
 fn local_path(next: Option<&str>) -> &str {
     match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => path,
+        Some(path)
+            if path.starts_with('/')
+                && !path.starts_with("//")
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+        {
+            path
+        }
         _ => HOME,
     }
 }

@@ -83,7 +83,7 @@ pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:3rem auto;padding:0 1rem;color:#222}}
 form{{max-width:32rem}}table{{border-collapse:collapse;width:100%;margin:1rem 0}}
 th,td{{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}}
-td code{{white-space:nowrap}}td form{{margin:0}}td button{{margin:0;padding:.2rem .6rem;font-size:.9rem}}
+td code{{white-space:nowrap}}form.inline{{display:inline}}form.inline button{{margin:0;padding:.1rem .5rem;font-size:.9rem}}td form{{margin:0}}td button{{margin:0;padding:.2rem .6rem;font-size:.9rem}}
 nav{{color:#555;margin-bottom:1rem}}.notice{{color:#05620a}}input.secret{{font-family:monospace}}
 label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.4rem;font-size:1rem}}
 button{{margin:.75rem .5rem 0 0;padding:.5rem 1rem;font-size:1rem}}.error{{color:#b00020}}
@@ -138,6 +138,20 @@ pub fn sign_in_csrf_ok(headers: &HeaderMap, form_csrf: &str) -> bool {
     !expected.is_empty() && constant_time_eq(expected.as_bytes(), form_csrf.as_bytes())
 }
 
+/// Whether a signed-in page's form came back with the CSRF token derived from its session.
+pub fn session_csrf_ok(web_token: &str, form_csrf: &str) -> bool {
+    constant_time_eq(csrf_for(web_token).as_bytes(), form_csrf.as_bytes())
+}
+
+/// The answer to a signed-in form without its CSRF token.
+pub fn form_refused() -> Response {
+    message_page(
+        StatusCode::FORBIDDEN,
+        "Request refused",
+        "The form was not sent by this page. Reload it and try again.",
+    )
+}
+
 /// The answer to a sign-in form without its CSRF token (expired, or not sent by our page).
 pub fn sign_in_form_expired() -> Response {
     message_page(
@@ -158,18 +172,18 @@ pub enum PasswordCheck {
 pub async fn check_password(state: &AppState, client: &str, email: &str, password: String) -> ApiResult<PasswordCheck> {
     let email = email.trim().to_lowercase();
     let account_key = format!("account:{email}");
-    if !state.sign_in_throttle.allows(client) || !state.sign_in_throttle.allows(&account_key) {
+    let keys = [client, account_key.as_str()];
+    if !state.sign_in_throttle.begin_attempt(&keys) {
         return Ok(PasswordCheck::Throttled);
     }
     let account = state.storage.user_by_email(&email)?;
     let password_ok = passwords::verify(password, account.as_ref().map(|a| a.password_hash.clone())).await;
     match account.filter(|_| password_ok) {
-        Some(account) => Ok(PasswordCheck::SignedIn(account.user)),
-        None => {
-            state.sign_in_throttle.record_failure(client);
-            state.sign_in_throttle.record_failure(&account_key);
-            Ok(PasswordCheck::Wrong)
+        Some(account) => {
+            state.sign_in_throttle.forgive(&keys);
+            Ok(PasswordCheck::SignedIn(account.user))
         }
+        None => Ok(PasswordCheck::Wrong),
     }
 }
 

@@ -83,3 +83,17 @@ pub fn status_json(response: Response) -> (StatusCode, Value) {
 pub fn error_code(body: &Value) -> &str {
     body["error"]["code"].as_str().expect("an error body")
 }
+
+/// The value of a cookie the response sets (a cleared cookie counts as none).
+pub fn cookie(response: &Response, name: &str) -> Option<String> {
+    response.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+        c.split(';').next()?.strip_prefix(&format!("{name}=")).map(str::to_owned).filter(|v| !v.is_empty())
+    })
+}
+
+/// The value of a form's hidden field.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field in {html}")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
