@@ -212,6 +212,9 @@ impl ApiClient {
     }
 }
 
+const NOT_FOUND_HINT: &str =
+    "`keystroke org list` shows your orgs, `keystroke api-key list` the keys you can see (and their ids)";
+
 /// A success status with a body that is not what a Keystroke platform sends: most likely the URL
 /// points at some other server.
 fn garbled(url: &Url, err: &reqwest::Error) -> CliError {
@@ -254,7 +257,8 @@ fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env
         }
         StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
             .with_hint("ask an owner or admin of the org for access"),
-        StatusCode::NOT_FOUND => CliError::new(ExitCode::NotFound, format!("not found: {message}")),
+        // The platform's message names what is missing ("org `x` not found").
+        StatusCode::NOT_FOUND => CliError::new(ExitCode::NotFound, message.to_string()).with_hint(NOT_FOUND_HINT),
         status if status.is_client_error() => CliError::failure(format!("the platform refused the request: {message}")),
         status => CliError::failure(format!("the platform failed ({status}): {message}")),
     }

@@ -90,7 +90,10 @@ fn builders_see_only_their_own_keys_and_admins_see_everyones() {
 
     // A key the builder may not see is not found, whatever its id.
     let refused = env.run(&["api-key", "revoke", &admin_key, "--yes"]).code(5);
-    assert!(refused.stderr.starts_with("error: not found: "), "{refused:#?}");
+    assert!(
+        refused.stderr.starts_with(&format!("error: no active API key `{admin_key}` in org `acme` that you can see\n")),
+        "{refused:#?}"
+    );
 
     env.sign_in(Role::Admin);
     let as_admin = env.run(&["api-key", "list", "--json"]).success().json();

@@ -317,7 +317,7 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
         .code(5);
     assert_eq!(
         run.stderr,
-        "error: not found: not found\n\
+        "error: not found\n\
          hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
     );
 }

@@ -17,7 +17,11 @@ fn deploy_triggers_the_orgs_deploy_as_the_signed_in_user() {
 
     // An org the user is not in is not found; its existence is not revealed.
     let elsewhere = env.run(&["deploy", "--org", "globex"]).code(5);
-    assert_eq!(elsewhere.stderr, "error: not found: org `globex` not found\n");
+    assert_eq!(
+        elsewhere.stderr,
+        "error: org `globex` not found\n\
+         hint: `keystroke org list` shows your orgs, `keystroke api-key list` the keys you can see (and their ids)\n"
+    );
 }
 
 #[test]

@@ -96,7 +96,10 @@ pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyho
 }
 
 fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
-    Ok(storage.user_by_email(email.trim())?.with_context(|| format!("no user with email {email}"))?.user)
+    let user = storage.user_by_email(email.trim())?;
+    Ok(user
+        .with_context(|| format!("no user with email {email}: add them first with `keystroke-platform user add`"))?
+        .user)
 }
 
 fn org(storage: &dyn Storage, slug: &str) -> anyhow::Result<Org> {

@@ -10,7 +10,6 @@ use keystroke_api::{DeviceAuthorization, Role};
 use keystroke_platform::dev::DevServer;
 use keystroke_platform::{Config, Mode};
 use reqwest::StatusCode;
-use reqwest::blocking::Response;
 use serde_json::Value;
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
