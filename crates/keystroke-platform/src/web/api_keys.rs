@@ -38,16 +38,6 @@ pub struct RevokeForm {
     csrf: String,
 }
 
-/// A signed-in person; `None` sends them to sign in.
-struct Visitor {
-    user_id: String,
-    token: String,
-}
-
-fn visitor(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<Visitor>> {
-    Ok(web_session(state, headers)?.map(|(token, user_id)| Visitor { token, user_id }))
-}
-
 /// Ten years, as the API allows.
 const MAX_EXPIRES_IN_DAYS: u64 = 3650;
 
@@ -66,7 +56,7 @@ pub async fn show(
     headers: HeaderMap,
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Response> {
-    let Some(visitor) = visitor(&state, &headers)? else {
+    let Some(visitor) = web_session(&state, &headers)? else {
         return Ok(to_login(&query.org.as_deref().map(list_url).unwrap_or_else(|| HOME.to_owned())));
     };
     let csrf = csrf_for(&visitor.token);
@@ -173,7 +163,7 @@ fn checked_access(
     org: &str,
     csrf: &str,
 ) -> ApiResult<Result<OrgAccess, Response>> {
-    let Some(visitor) = visitor(state, headers)? else { return Ok(Err(to_login(&list_url(org)))) };
+    let Some(visitor) = web_session(state, headers)? else { return Ok(Err(to_login(&list_url(org)))) };
     if !session_csrf_ok(&visitor.token, csrf) {
         return Ok(Err(form_refused()));
     }

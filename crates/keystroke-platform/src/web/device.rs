@@ -52,7 +52,7 @@ pub async fn show(
     Query(query): Query<CodeQuery>,
 ) -> ApiResult<Response> {
     let typed_code = query.user_code.unwrap_or_default();
-    let Some((web_token, user_id)) = web_session(&state, &headers)? else {
+    let Some(session) = web_session(&state, &headers)? else {
         return Ok(sign_in_page(&state, &typed_code, None, StatusCode::OK));
     };
     if typed_code.is_empty() {
@@ -64,9 +64,9 @@ pub async fn show(
     }
     match pending_authorization(&state, &typed_code)? {
         Some(auth) => {
-            let user = state.storage.user_by_id(&user_id)?;
+            let user = state.storage.user_by_id(&session.user_id)?;
             let email = user.map(|u| u.email).unwrap_or_default();
-            Ok(approval_page(&auth, &email, &csrf_for(&web_token)))
+            Ok(approval_page(&auth, &email, &csrf_for(&session.token)))
         }
         None => {
             state.sign_in_throttle.record_failure(&client);
@@ -116,14 +116,14 @@ pub async fn decide(
     headers: HeaderMap,
     Form(form): Form<DecisionForm>,
 ) -> ApiResult<Response> {
-    let Some((web_token, user_id)) = web_session(&state, &headers)? else {
+    let Some(session) = web_session(&state, &headers)? else {
         return Ok(message_page(
             StatusCode::UNAUTHORIZED,
             "Sign in first",
             "Your sign-in expired. Open the link from your terminal again.",
         ));
     };
-    if !session_csrf_ok(&web_token, &form.csrf) {
+    if !session_csrf_ok(&session.token, &form.csrf) {
         return Ok(form_refused());
     }
     let approve = match form.decision.as_str() {
@@ -136,7 +136,7 @@ pub async fn decide(
     let Some(code) = normalize_user_code(&form.user_code) else {
         return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
     };
-    if !state.storage.decide_device_authorization(&code, &user_id, approve, now())? {
+    if !state.storage.decide_device_authorization(&code, &session.user_id, approve, now())? {
         return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
     }
     tracing::info!(approved = approve, "device authorization decided");

@@ -13,7 +13,6 @@ use super::{
     form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
     start_session, too_many_attempts, web_session,
 };
-use crate::auth::session_credential;
 use crate::error::ApiResult;
 use crate::state::{AppState, now};
 use crate::tokens::random_base62;
@@ -73,15 +72,13 @@ pub async fn sign_out(
     headers: HeaderMap,
     Form(form): Form<SignOutForm>,
 ) -> ApiResult<Response> {
-    let Some((token, user_id)) = web_session(&state, &headers)? else {
+    let Some(session) = web_session(&state, &headers)? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    if !session_csrf_ok(&token, &form.csrf) {
+    if !session_csrf_ok(&session.token, &form.csrf) {
         return Ok(form_refused());
     }
-    if let Some(session) = session_credential(&state, &token)? {
-        state.storage.revoke_session(&user_id, &session.session_id, now())?;
-    }
+    state.storage.revoke_session(&session.user_id, &session.session_id, now())?;
     let mut response = Redirect::to("/login").into_response();
     set_cookie(&mut response, &state, SESSION_COOKIE, "", 0);
     Ok(response)

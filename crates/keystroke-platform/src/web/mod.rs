@@ -25,12 +25,24 @@ pub const SESSION_COOKIE: &str = "ks_web";
 /// Double-submit CSRF token of the sign-in form, before there is a session to bind one to.
 pub const SIGN_IN_CSRF_COOKIE: &str = "ks_csrf";
 
-/// The signed-in browser session behind the cookie, as (token, user id).
-pub fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<(String, String)>> {
+/// A signed-in browser.
+pub struct WebSession {
+    /// The cookie's token, from which the page's CSRF token is derived.
+    pub token: String,
+    pub user_id: String,
+    pub session_id: String,
+}
+
+/// The signed-in browser session behind the cookie, if it is live.
+pub fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<WebSession>> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(session_credential(state, &token)?.filter(|c| c.client == WEB_CLIENT).map(|c| (token, c.user_id)))
+    Ok(session_credential(state, &token)?.filter(|c| c.client == WEB_CLIENT).map(|c| WebSession {
+        token,
+        user_id: c.user_id,
+        session_id: c.session_id,
+    }))
 }
 
 /// The CSRF token of a signed-in page: derived from the session token, so an attacker who
