@@ -1,5 +1,5 @@
 use std::io::{BufRead, BufReader, Read};
-use std::process::Stdio;
+use std::process::{Child, ChildStderr, Stdio};
 
 use keystroke_api::Role;
 
@@ -150,9 +150,9 @@ fn logout_while_the_platform_is_down_still_forgets_the_token() {
     env.run(&["auth", "token"]).code(3);
 }
 
-#[test]
-fn the_device_flow_signs_in_after_approval_in_the_browser() {
-    let env = TestEnv::with_fast_device_flow();
+/// Starts `auth login --no-browser` and reads, off its stderr, the two lines that tell a person
+/// what to do; returns the running login, the rest of its stderr, and the user code.
+fn start_device_login(env: &TestEnv) -> (Child, BufReader<ChildStderr>, String) {
     let mut child = env
         .command(&["auth", "login", "--no-browser", "--platform-url", env.url()])
         .stdout(Stdio::piped())
@@ -170,6 +170,13 @@ fn the_device_flow_signs_in_after_approval_in_the_browser() {
     let mut second = String::new();
     stderr.read_line(&mut second).unwrap();
     assert_eq!(second, format!("Then open {}/device in your browser and approve the sign-in.\n", env.url()));
+    (child, stderr, code)
+}
+
+#[test]
+fn the_device_flow_signs_in_after_approval_in_the_browser() {
+    let env = TestEnv::with_fast_device_flow();
+    let (mut child, mut stderr, code) = start_device_login(&env);
 
     let ada = env.user(Role::Owner);
     env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
@@ -197,15 +204,7 @@ fn the_device_flow_signs_in_after_approval_in_the_browser() {
 #[test]
 fn a_denied_device_sign_in_says_so() {
     let env = TestEnv::with_fast_device_flow();
-    let mut child = env
-        .command(&["auth", "login", "--no-browser", "--platform-url", env.url()])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut first = String::new();
-    stderr.read_line(&mut first).unwrap();
-    let code = first.trim().rsplit(' ').next().unwrap().to_string();
+    let (mut child, mut stderr, code) = start_device_login(&env);
     let grace = env.user(Role::Builder);
     env.server().deny_device(&code, &grace.email, &grace.password).unwrap();
     let status = child.wait().unwrap();
