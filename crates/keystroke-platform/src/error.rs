@@ -54,6 +54,15 @@ impl ApiError {
 
 impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> Self {
+        if crate::storage::sqlite::is_locked_out(&error) {
+            tracing::warn!(error = format!("{error:#}"), "the database stayed locked by another connection");
+            return Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "the platform's database is locked by another process (an admin command or a backup); \
+                 try again in a moment",
+            );
+        }
         ApiError::internal(error)
     }
 }

@@ -2,6 +2,7 @@
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use anyhow::{Context, bail};
 use keystroke_api::{Membership, Org, Role, User};
@@ -63,9 +64,9 @@ impl SqliteStorage {
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;
-             PRAGMA busy_timeout = 5000;",
+             PRAGMA foreign_keys = ON;",
         )?;
+        conn.busy_handler(Some(wait_while_locked))?;
         restrict_permissions(&self.path);
         Ok(conn)
     }
@@ -88,6 +89,51 @@ impl SqliteStorage {
         tx.commit()?;
         Ok(value)
     }
+}
+
+/// How long a statement waits for another connection's lock (an admin command's transaction, a
+/// backup) before it fails with "busy", which the API answers with 503.
+const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// The pause before retry number `attempt`: short at first, since most locks last microseconds.
+fn lock_retry_pause(attempt: i32) -> Duration {
+    Duration::from_millis(match attempt {
+        0 => 1,
+        1 => 2,
+        2 => 5,
+        3 => 10,
+        4 => 20,
+        _ => 50,
+    })
+}
+
+/// SQLite's busy handler: sleeps, then lets SQLite try again, until [`LOCK_WAIT`] has passed.
+/// On a platform worker thread the sleep goes through `block_in_place`, which hands the worker's
+/// other requests to another thread first: a write waiting for a lock must not stall the reads
+/// and health checks queued behind it.
+fn wait_while_locked(attempt: i32) -> bool {
+    let waited: Duration = (0..attempt).map(lock_retry_pause).sum();
+    if waited >= LOCK_WAIT {
+        return false;
+    }
+    let pause = lock_retry_pause(attempt);
+    let on_async_worker = tokio::runtime::Handle::try_current()
+        .is_ok_and(|runtime| runtime.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+    if on_async_worker {
+        tokio::task::block_in_place(|| std::thread::sleep(pause));
+    } else {
+        std::thread::sleep(pause);
+    }
+    true
+}
+
+/// Whether `error` is a statement that gave up waiting for another connection's lock.
+pub fn is_locked_out(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<rusqlite::Error>()
+            .is_some_and(|e| e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy))
+    })
 }
 
 /// The database holds password and token digests: keep it, its WAL and its shared-memory file

@@ -1,0 +1,102 @@
+//! Another process holding the database's write lock (an admin command, a backup, someone's
+//! `sqlite3` shell) makes writes wait, not the whole platform: reads and health checks keep
+//! answering meanwhile, waiting writes land once the lock goes, and a write that waits too long
+//! gets a 503 that says why, with nothing half-written.
+
+mod common;
+
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use common::{Cred, Harness, http_client, status_json};
+use keystroke_api::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// A separate connection to the platform's database holding its write lock until dropped.
+fn hold_write_lock(harness: &Harness) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(&harness.dev.db_path).expect("opening the platform's database");
+    conn.execute_batch("BEGIN IMMEDIATE").expect("taking the write lock");
+    conn
+}
+
+/// Key names in acme as the owner sees them.
+fn key_names(harness: &Harness, owner: &str) -> Vec<String> {
+    let (status, body) = status_json(harness.get("/api/orgs/acme/api-keys?limit=100", Cred::Bearer(owner)));
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["data"].as_array().expect("a key list").iter().map(|k| k["name"].as_str().unwrap().to_owned()).collect()
+}
+
+/// Starts `count` key creations, each on its own connection and thread; they return their status.
+fn create_keys_in_background(harness: &Harness, owner: &str, count: usize) -> Vec<JoinHandle<StatusCode>> {
+    (0..count)
+        .map(|i| {
+            let url = harness.url("/api/orgs/acme/api-keys");
+            let owner = owner.to_owned();
+            std::thread::spawn(move || {
+                let response = http_client()
+                    .post(url)
+                    .bearer_auth(owner)
+                    .json(&json!({ "name": format!("made while locked {i}") }))
+                    .send()
+                    .expect("the platform answers");
+                response.status()
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn writes_wait_for_a_held_lock_while_reads_keep_answering() {
+    let harness = Harness::start();
+    let owner = harness.token(Role::Owner);
+    let lock = hold_write_lock(&harness);
+
+    // More waiting writers than the platform has worker threads (two).
+    let writers = create_keys_in_background(&harness, &owner, 4);
+    // Let them reach the lock. If one has not yet, this test is weaker, never wrong.
+    std::thread::sleep(Duration::from_millis(500));
+
+    let health = harness.get("/healthz", Cred::None);
+    assert_eq!(health.status(), StatusCode::OK);
+    let before = key_names(&harness, &owner);
+    assert!(
+        writers.iter().all(|writer| !writer.is_finished()),
+        "the reads were answered only after the writers gave up: the waiting writes stalled the platform"
+    );
+    assert!(!before.iter().any(|name| name.starts_with("made while locked")), "{before:?}");
+
+    drop(lock); // rolls back the holder's empty transaction: the lock is free
+    for writer in writers {
+        assert_eq!(writer.join().expect("writer thread"), StatusCode::CREATED);
+    }
+    let after = key_names(&harness, &owner);
+    for i in 0..4 {
+        assert!(after.contains(&format!("made while locked {i}")), "key {i} missing from {after:?}");
+    }
+}
+
+#[test]
+fn a_write_that_waits_too_long_gets_503_and_writes_nothing() {
+    let harness = Harness::start();
+    let owner = harness.token(Role::Owner);
+    let lock = hold_write_lock(&harness);
+
+    let (status, body) = status_json(harness.post_json(
+        "/api/orgs/acme/api-keys",
+        Cred::Bearer(&owner),
+        json!({ "name": "made while locked" }),
+    ));
+    assert!(!lock.is_autocommit(), "the lock was held throughout");
+    drop(lock);
+
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "unavailable");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("locked by another process") && message.contains("try again"), "{message}");
+    let names = key_names(&harness, &owner);
+    assert!(!names.contains(&"made while locked".to_owned()), "{names:?}");
+    // The platform is unharmed: the same write goes through now.
+    harness.create_key(&owner, "acme", "made after the lock");
+    assert!(key_names(&harness, &owner).contains(&"made after the lock".to_owned()));
+}
