@@ -1,7 +1,7 @@
 //! Another process holding the database's write lock (an admin command, a backup, someone's
 //! `sqlite3` shell) makes writes wait, not the whole platform: reads and health checks keep
-//! answering meanwhile, waiting writes land once the lock goes, and a write that waits too long
-//! gets a 503 that says why, with nothing half-written.
+//! answering meanwhile, API keys keep working, waiting writes land once the lock goes, and a
+//! write that waits too long gets a 503 that says why, with nothing half-written.
 
 mod common;
 
@@ -99,4 +99,23 @@ fn a_write_that_waits_too_long_gets_503_and_writes_nothing() {
     // The platform is unharmed: the same write goes through now.
     harness.create_key(&owner, "acme", "made after the lock");
     assert!(key_names(&harness, &owner).contains(&"made after the lock".to_owned()));
+}
+
+#[test]
+fn keys_keep_working_while_locked_and_record_their_use_afterwards() {
+    let harness = Harness::start();
+    let owner = harness.token(Role::Owner);
+    let key = harness.create_key(&owner, "acme", "used while locked");
+    let lock = hold_write_lock(&harness);
+
+    // Its first use would record `last_used_at`, a write: that is skipped rather than waited for.
+    assert_eq!(harness.projects_status(&key.secret), StatusCode::OK);
+    assert!(!lock.is_autocommit(), "the lock was held throughout");
+    let (_, shown) = status_json(harness.get(&format!("/api/orgs/acme/api-keys/{}", key.key.id), Cred::Bearer(&owner)));
+    assert_eq!(shown["last_used_at"], serde_json::Value::Null, "{shown}");
+    drop(lock);
+
+    assert_eq!(harness.projects_status(&key.secret), StatusCode::OK);
+    let (_, shown) = status_json(harness.get(&format!("/api/orgs/acme/api-keys/{}", key.key.id), Cred::Bearer(&owner)));
+    assert!(shown["last_used_at"].is_string(), "{shown}");
 }

@@ -179,7 +179,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Inserts the keys, each with its `api_key.create` audit event, in one transaction.
     fn insert_api_keys(&self, keys: &[NewApiKey]) -> Result<()>;
     fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>>;
-    /// Records use, at most once a minute per key: returns whether a write happened.
+    /// Records use, at most once a minute per key: returns whether a write happened. Never waits
+    /// for another process's lock: then it writes nothing.
     fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool>;
     /// Active (unrevoked) keys, newest first, starting below `before_seq`.
     fn list_api_keys(

@@ -129,11 +129,11 @@ fn wait_while_locked(attempt: i32) -> bool {
 
 /// Whether `error` is a statement that gave up waiting for another connection's lock.
 pub fn is_locked_out(error: &anyhow::Error) -> bool {
-    error.chain().any(|cause| {
-        cause
-            .downcast_ref::<rusqlite::Error>()
-            .is_some_and(|e| e.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy))
-    })
+    error.chain().any(|cause| cause.downcast_ref().is_some_and(is_busy))
+}
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    error.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseBusy)
 }
 
 /// The database holds password and token digests: keep it, its WAL and its shared-memory file
@@ -386,12 +386,21 @@ impl Storage for SqliteStorage {
     }
 
     fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool> {
-        let changed = self.conn()?.execute(
+        let conn = self.conn()?;
+        // Bookkeeping must not hold up the request it records: while another process holds the
+        // write lock, skip it at once; the key's next use tries again.
+        conn.busy_handler(None)?;
+        let touched = conn.execute(
             "UPDATE api_keys SET last_used_at = ?2
              WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
             params![key_id, now, now - LAST_USED_RESOLUTION_SECS],
-        )?;
-        Ok(changed == 1)
+        );
+        conn.busy_handler(Some(wait_while_locked))?;
+        match touched {
+            Ok(changed) => Ok(changed == 1),
+            Err(e) if is_busy(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
     }
 
     fn list_api_keys(
