@@ -245,15 +245,8 @@ fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env
         // The platform refuses API keys where a person must act, and says to sign in: no owner or
         // admin can grant a key that.
         StatusCode::FORBIDDEN if message.contains("keystroke auth login") => {
-            let hint = if token_from_env {
-                format!(
-                    "`{token}` holds an API key: unset it and run `keystroke auth login` to act as yourself",
-                    token = crate::env::TOKEN
-                )
-            } else {
-                "run `keystroke auth login` to act as yourself".to_string()
-            };
-            CliError::new(ExitCode::Forbidden, format!("forbidden: {message}")).with_hint(hint)
+            CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
+                .with_hint("run `keystroke auth login` to act as yourself")
         }
         StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
             .with_hint("ask an owner or admin of the org for access"),
@@ -311,7 +304,6 @@ mod tests {
             assert_eq!(err.message, format!("forbidden: {message}"));
             let hint = err.hint.unwrap();
             assert!(hint.contains("run `keystroke auth login`") && !hint.contains("owner or admin"), "{hint}");
-            assert_eq!(hint.contains("KEYSTROKE_TOKEN"), from_env, "{hint}");
         }
         let role = error_for_status(StatusCode::FORBIDDEN, "needs the admin role", "http://127.0.0.1:1", false);
         assert_eq!(role.hint.as_deref(), Some("ask an owner or admin of the org for access"));

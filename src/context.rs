@@ -79,6 +79,9 @@ impl Context {
         let config = self.load_config()?;
         let platform = self.platform_url(&config)?;
         if let Some(token) = Credentials::env_token() {
+            if keystroke_api::looks_like_api_key(token.expose()) {
+                return Err(api_key_in_env().into());
+            }
             return Ok((config, platform, TokenSource::Env, token));
         }
         let credentials = self.credentials()?;
@@ -126,16 +129,35 @@ impl Context {
     }
 }
 
+/// The CLI acts as the person using it, never with an org's API key (those are for scripts
+/// that call the platform directly), so an API key in `KEYSTROKE_TOKEN` is refused up front.
+fn api_key_in_env() -> CliError {
+    CliError::new(
+        ExitCode::Forbidden,
+        format!("`{}` holds an API key; the CLI acts as you, with a user session, never with an API key", env::TOKEN),
+    )
+    .with_hint(format!(
+        "unset `{}` and run `keystroke auth login`, or set it to a session token (`keystroke auth token`)",
+        env::TOKEN
+    ))
+}
+
 pub fn not_signed_in(platform: &PlatformUrl) -> CliError {
     CliError::new(ExitCode::NotSignedIn, format!("not signed in to {}", platform.key)).with_hint(SIGN_IN_HINT)
 }
 
 fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
-    let invalid = |why: &str| {
-        CliError::usage(format!("`{raw}` is not a platform URL: {why}"))
-            .with_hint("pass `--platform-url` like `https://keystroke.example.com`")
-    };
+    let hint = "pass `--platform-url` like `https://keystroke.example.com`";
+    let invalid =
+        |why: &str| CliError::usage(format!("{} is not a platform URL: {why}", ids::quoted(raw))).with_hint(hint);
     let mut url = Url::parse(raw.trim()).map_err(|err| invalid(&err.to_string()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        // Such a URL would send its password with every request, in place of the session token;
+        // and it is not repeated here.
+        return Err(CliError::usage("the platform URL contains a user name or password; leave them out")
+            .with_hint(hint)
+            .into());
+    }
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(invalid("expected an http:// or https:// URL").into());
     }
@@ -171,5 +193,7 @@ mod tests {
         let err = parse_platform_url("ftp://example.com").unwrap_err();
         assert_eq!(err.downcast_ref::<CliError>().unwrap().exit, ExitCode::Usage);
         assert!(parse_platform_url("not a url").is_err());
+        let err = parse_platform_url("http://user:hunter2@127.0.0.1:8080").unwrap_err().to_string();
+        assert!(err.contains("user name or password") && !err.contains("hunter2"), "{err}");
     }
 }

@@ -1,9 +1,9 @@
 //! The shapes of what the user types that ends up in a URL path: checked before any request, so
 //! that `keystroke api-key revoke ../../logout` is a usage error, not a request to another route.
 
-use crate::error::CliError;
+use keystroke_api::{API_KEY_ID_PREFIX, SESSION_PREFIX, looks_like_api_key};
 
-const API_KEY_ID_PREFIX: &str = "ak_";
+use crate::error::CliError;
 const ORG_SLUG_CHARS: std::ops::RangeInclusive<usize> = 2..=40;
 
 /// An API key id: `ak_` and base62 characters.
@@ -14,8 +14,29 @@ pub fn check_api_key_id(id: &str) -> Result<(), CliError> {
     if well_formed {
         return Ok(());
     }
-    Err(CliError::usage(format!("`{id}` is not an API key id; ids look like `{API_KEY_ID_PREFIX}…`"))
-        .with_hint("`keystroke api-key list` shows the ids of the org's keys"))
+    let hint = "`keystroke api-key list` shows the ids of the org's keys";
+    if looks_like_api_key(id) {
+        // Never repeat a secret: error output ends up in scrollback and CI logs.
+        return Err(CliError::usage(format!(
+            "that is an API key's secret, not its id; ids look like `{API_KEY_ID_PREFIX}…`"
+        ))
+        .with_hint(hint));
+    }
+    Err(CliError::usage(format!("{} is not an API key id; ids look like `{API_KEY_ID_PREFIX}…`", quoted(id)))
+        .with_hint(hint))
+}
+
+/// What the user typed, as an error quotes it back: cut to a readable length, and never a
+/// secret (error output ends up in scrollback and CI logs).
+pub fn quoted(input: &str) -> String {
+    const SHOWN_CHARS: usize = 40;
+    if looks_like_api_key(input) || input.starts_with(SESSION_PREFIX) {
+        return "(a secret, not repeated here)".to_owned();
+    }
+    if input.chars().count() <= SHOWN_CHARS {
+        return format!("`{input}`");
+    }
+    format!("`{}…`", input.chars().take(SHOWN_CHARS).collect::<String>())
 }
 
 /// An org slug: 2 to 40 lowercase letters, digits and dashes.
@@ -25,8 +46,11 @@ pub fn check_org_slug(slug: &str) -> Result<(), CliError> {
     if well_formed {
         return Ok(());
     }
-    Err(CliError::usage(format!("`{slug}` is not an org slug; slugs are 2 to 40 lowercase letters, digits and dashes"))
-        .with_hint("`keystroke org list` shows the slugs of your orgs"))
+    Err(CliError::usage(format!(
+        "{} is not an org slug; slugs are 2 to 40 lowercase letters, digits and dashes",
+        quoted(slug)
+    ))
+    .with_hint("`keystroke org list` shows the slugs of your orgs"))
 }
 
 #[cfg(test)]
@@ -42,6 +66,17 @@ mod tests {
         }
         let err = check_api_key_id("../../../logout").unwrap_err();
         assert_eq!(err.message, "`../../../logout` is not an API key id; ids look like `ak_…`");
+    }
+
+    #[test]
+    fn errors_never_repeat_a_secret_and_cut_long_input() {
+        let secret = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
+        let err = check_api_key_id(secret).unwrap_err();
+        assert_eq!(err.message, "that is an API key's secret, not its id; ids look like `ak_…`");
+        let err = check_org_slug("kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6").unwrap_err();
+        assert!(!err.message.contains("24k16"), "{}", err.message);
+        let err = check_api_key_id(&"x".repeat(10_000)).unwrap_err();
+        assert!(err.message.starts_with(&format!("`{}…` is not", "x".repeat(40))), "{}", err.message);
     }
 
     #[test]

@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::config::write_private_file;
+use crate::error::CliError;
 use crate::secret::Secret;
 
 const FILE_NAME: &str = "credentials.json";
@@ -25,10 +26,39 @@ pub fn path(dir: &Path) -> PathBuf {
 fn load(dir: &Path) -> anyhow::Result<TokenFile> {
     let path = path(dir);
     match fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display())),
+        Ok(text) => {
+            refuse_if_others_can_read(&path)?;
+            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+        }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
         Err(err) => Err(err).with_context(|| format!("could not read {}", path.display())),
     }
+}
+
+/// Like ssh with a private key, the CLI refuses a token file that others can read: the mode it
+/// promises is `0600`, and a token someone else may have read should be replaced, not used.
+#[cfg(unix)]
+fn refuse_if_others_can_read(path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = fs::metadata(path).with_context(|| format!("could not read {}", path.display()))?.permissions().mode();
+    if mode & 0o077 == 0 {
+        return Ok(());
+    }
+    Err(CliError::failure(format!(
+        "refusing to use {}: other users can read or write it (mode {:o}, expected 600)",
+        path.display(),
+        mode & 0o7777
+    ))
+    .with_hint(format!(
+        "run `chmod 600 {}`; if someone else may have read it, sign out with `keystroke auth logout` and sign in again",
+        path.display()
+    ))
+    .into())
+}
+
+#[cfg(not(unix))]
+fn refuse_if_others_can_read(_path: &Path) -> anyhow::Result<()> {
+    Ok(())
 }
 
 fn save(dir: &Path, file: &TokenFile) -> anyhow::Result<()> {

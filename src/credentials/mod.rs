@@ -62,7 +62,7 @@ impl StoreKind {
             StoreKind::Keyutils => "kernel keyring (keyutils): does not survive a reboot",
             StoreKind::Keychain => "macOS Keychain",
             StoreKind::Windows => "Windows Credential Manager",
-            StoreKind::File => "file with mode 0600 (opted in; not encrypted)",
+            StoreKind::File => "file, mode 0600; opted in, not encrypted",
         }
     }
 

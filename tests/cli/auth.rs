@@ -246,19 +246,24 @@ fn a_refused_keystroke_token_says_to_unset_or_replace_it() {
     );
 }
 
-/// An API key may call org APIs but not manage keys: no owner or admin can change that, so the
-/// hint is to sign in as a person, and the platform's own message stays.
+/// The CLI acts as a person: an API key in `KEYSTROKE_TOKEN` is refused before any request, and
+/// `--with-token` with a key is refused by the platform, with a hint to sign in as a person.
 #[test]
 fn an_api_key_in_keystroke_token_is_told_to_sign_in_not_to_ask_an_admin() {
     let env = TestEnv::new();
     env.sign_in(Role::Admin);
     let (_, secret) = env.create_key("CI", &[]);
-    let run = env.run_with_env(&["api-key", "list", "--org", "acme"], &[("KEYSTROKE_TOKEN", &secret)]).code(4);
-    assert_eq!(
-        run.stderr,
-        "error: forbidden: API keys cannot manage API keys or sessions; sign in as a user with `keystroke auth login`\n\
-         hint: `KEYSTROKE_TOKEN` holds an API key: unset it and run `keystroke auth login` to act as yourself\n"
-    );
+    // Refused before any request, by every command: `deploy` too, whose endpoint accepts keys.
+    for command in [&["api-key", "list", "--org", "acme"][..], &["deploy", "--org", "acme"], &["auth", "token"]] {
+        let run = env.run_with_env(command, &[("KEYSTROKE_TOKEN", &secret)]).code(4);
+        assert_eq!(
+            run.stderr,
+            "error: `KEYSTROKE_TOKEN` holds an API key; the CLI acts as you, with a user session, never with an API key\n\
+             hint: unset `KEYSTROKE_TOKEN` and run `keystroke auth login`, or set it to a session token (`keystroke auth token`)\n",
+            "{command:?}"
+        );
+        assert!(run.stdout.is_empty(), "{command:?}: {run:#?}");
+    }
 
     let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], &secret).code(4);
     assert!(

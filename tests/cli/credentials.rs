@@ -36,9 +36,7 @@ fn the_opt_in_file_store_is_private_and_says_so() {
     let status = env.run(&["auth", "status"]).success();
     let path = env.config_dir_path().join("credentials.json");
     assert!(
-        status
-            .stdout
-            .contains(&format!("Token:       {} (file with mode 0600 (opted in; not encrypted))", path.display())),
+        status.stdout.contains(&format!("Token:       {} (file, mode 0600; opted in, not encrypted)", path.display())),
         "{status:#?}"
     );
     #[cfg(unix)]
@@ -46,6 +44,21 @@ fn the_opt_in_file_store_is_private_and_says_so() {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&path).unwrap().permissions().mode();
         assert_eq!(mode & 0o777, 0o600);
+
+        // Opened up by hand: refused, like ssh refuses a readable private key, and left as it is.
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let refused = env.run(&["api-key", "list", "--org", "acme"]).code(1);
+        assert!(
+            refused.stderr.starts_with(&format!(
+                "error: refusing to use {}: other users can read or write it (mode 644, expected 600)\nhint: run `chmod 600 {}`",
+                path.display(),
+                path.display()
+            )),
+            "{refused:#?}"
+        );
+        assert!(std::fs::read_to_string(&path).unwrap().contains("kss_"), "the token file is left in place");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        env.run(&["api-key", "list", "--org", "acme"]).success();
     }
 }
 

@@ -63,3 +63,28 @@ fn completion_refuses_json() {
          \"hint\":\"run `keystroke completion bash` without `--json`\"}}\n"
     );
 }
+
+/// What would go into a URL is checked before any request (`-v` would show one as `> GET`), and
+/// an error never repeats a secret pasted in the wrong place.
+#[test]
+fn malformed_ids_slugs_and_urls_are_refused_before_any_request() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (_, secret) = env.create_key("pasted in the wrong place", &[]);
+    let random_part = &secret["key_test_".len()..];
+
+    let revoke = env.run(&["-v", "api-key", "revoke", &secret, "--yes"]).code(2);
+    assert!(revoke.stderr.starts_with("error: that is an API key's secret, not its id"), "{revoke:#?}");
+    let switch = env.run(&["-v", "org", "switch", "Bad Slug"]).code(2);
+    assert!(switch.stderr.starts_with("error: `Bad Slug` is not an org slug"), "{switch:#?}");
+    let huge = "x".repeat(10_000);
+    let listed = env.run(&["-v", "--org", &huge, "api-key", "list"]).code(2);
+    assert!(listed.stderr.len() < 500, "the error quotes a readable part of the input: {listed:#?}");
+    let with_password = env.run(&["-v", "api-key", "list", "--platform-url", "http://ada:hunter2@127.0.0.1:9"]).code(2);
+    assert!(with_password.stderr.contains("contains a user name or password"), "{with_password:#?}");
+
+    for run in [&revoke, &switch, &listed, &with_password] {
+        assert!(!run.stderr.contains("> "), "no request was made: {run:#?}");
+        assert!(!run.stderr.contains(random_part) && !run.stderr.contains("hunter2"), "{run:#?}");
+    }
+}

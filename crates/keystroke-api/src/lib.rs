@@ -59,6 +59,20 @@ pub mod routes {
 /// `GET /api/projects` (an API key needs none: it belongs to exactly one org).
 pub const ORG_HEADER: &str = "x-keystroke-org";
 
+/// Live API keys, minted by a production platform.
+pub const LIVE_KEY_PREFIX: &str = "key_live_";
+/// Test API keys, minted only by `keystroke-platform dev`, refused everywhere else.
+pub const TEST_KEY_PREFIX: &str = "key_test_";
+/// User session tokens (what `keystroke auth login` stores).
+pub const SESSION_PREFIX: &str = "kss_";
+/// Public API key ids: not secrets.
+pub const API_KEY_ID_PREFIX: &str = "ak_";
+
+/// Whether `text` starts the way an API key's secret does (live or test).
+pub fn looks_like_api_key(text: &str) -> bool {
+    text.starts_with(LIVE_KEY_PREFIX) || text.starts_with(TEST_KEY_PREFIX)
+}
+
 /// The OAuth `client_id` of the keystroke CLI.
 pub const CLI_CLIENT_ID: &str = "keystroke-cli";
 

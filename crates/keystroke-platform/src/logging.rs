@@ -1,7 +1,9 @@
 //! The request log: method, path, status and time, with every credential-bearing part left out.
-//! Headers are never logged, and the query string is logged with `token` and `api_key` values
-//! replaced, so a key sent to a webhook route does not end up in a log file.
+//! Headers are never logged. In the path and the query string, `token` and `api_key` values and
+//! any part that holds something shaped like a key or session token (pasted in the wrong place:
+//! `?access_token=`, a path segment) are replaced, so no secret ends up in a log file.
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use axum::extract::Request;
@@ -9,11 +11,14 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::auth::QUERY_CREDENTIAL_PARAMS;
+use crate::tokens::{LIVE_KEY_PREFIX, SESSION_PREFIX, TEST_KEY_PREFIX};
+
+const REDACTED: &str = "[redacted]";
 
 pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = request.method().clone();
-    let path = request.uri().path().to_owned();
+    let path = redact_path(request.uri().path()).into_owned();
     let query = request.uri().query().map(redact_query);
     let response = next.run(request).await;
     tracing::info!(
@@ -27,15 +32,39 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// The query string with the values of credential parameters replaced by `[redacted]`.
+/// Whether a path segment or query value holds a secret's prefix, percent-encoded or not.
+fn holds_secret(component: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(component).decode_utf8_lossy();
+    [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX].iter().any(|prefix| decoded.contains(prefix))
+}
+
+/// The path with every segment that holds a secret replaced by `[redacted]`.
+fn redact_path(path: &str) -> Cow<'_, str> {
+    if !path.split('/').any(holds_secret) {
+        return Cow::Borrowed(path);
+    }
+    Cow::Owned(
+        path.split('/')
+            .map(|segment| if holds_secret(segment) { REDACTED } else { segment })
+            .collect::<Vec<_>>()
+            .join("/"),
+    )
+}
+
+/// The query string with the values of credential parameters, and any value that holds a
+/// secret, replaced by `[redacted]`.
 pub fn redact_query(query: &str) -> String {
     query
         .split('&')
         .map(|pair| {
-            let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             // A percent-encoded name could spell `token` in disguise: redact those too.
-            if name.contains('%') || QUERY_CREDENTIAL_PARAMS.iter().any(|p| name.eq_ignore_ascii_case(p)) {
-                format!("{name}=[redacted]")
+            let credential_name =
+                name.contains('%') || QUERY_CREDENTIAL_PARAMS.iter().any(|p| name.eq_ignore_ascii_case(p));
+            if holds_secret(name) {
+                REDACTED.to_owned()
+            } else if credential_name || holds_secret(value) {
+                format!("{name}={REDACTED}")
             } else {
                 pair.to_owned()
             }
@@ -52,5 +81,16 @@ mod tests {
             super::redact_query("a=1&token=key_live_x&API_KEY=y&to%6Ben=z"),
             "a=1&token=[redacted]&API_KEY=[redacted]&to%6Ben=[redacted]"
         );
+    }
+
+    #[test]
+    fn secrets_are_redacted_wherever_they_were_pasted() {
+        assert_eq!(
+            super::redact_query("access_token=key_test_x&next=%2Fkss_y&key_live_z&limit=5"),
+            "access_token=[redacted]&next=[redacted]&[redacted]&limit=5"
+        );
+        assert_eq!(super::redact_query("q=key%5Flive%5Fx"), "q=[redacted]");
+        assert_eq!(super::redact_path("/api/orgs/acme/api-keys/key_live_abc"), "/api/orgs/acme/api-keys/[redacted]");
+        assert_eq!(super::redact_path("/api/orgs/acme/api-keys/ak_123"), "/api/orgs/acme/api-keys/ak_123");
     }
 }

@@ -13,12 +13,7 @@ const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 const RANDOM_CHARS: usize = 32;
 const CHECKSUM_CHARS: usize = 6;
 
-/// Live API keys, minted by a production platform.
-pub const LIVE_KEY_PREFIX: &str = "key_live_";
-/// Test API keys, minted only by `keystroke-platform dev`, refused everywhere else.
-pub const TEST_KEY_PREFIX: &str = "key_test_";
-/// User session tokens (what `keystroke auth login` stores).
-pub const SESSION_PREFIX: &str = "kss_";
+pub use keystroke_api::{LIVE_KEY_PREFIX, SESSION_PREFIX, TEST_KEY_PREFIX};
 
 /// A freshly minted secret. Its `Debug` is redacted so it cannot end up in a log by accident.
 pub struct MintedSecret {

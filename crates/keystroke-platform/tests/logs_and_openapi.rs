@@ -57,6 +57,16 @@ fn trace_logs_never_contain_a_secret() {
         http.get(url(&format!("/api/projects?api_key={secret}"))).send().unwrap().status(),
         StatusCode::UNAUTHORIZED
     );
+    // Secrets pasted where no credential belongs: other parameter names, a bare query, a path.
+    for misplaced in [
+        format!("/api/projects?access_token={secret}"),
+        format!("/api/hooks/deploy?{secret}"),
+        format!("/login?next=%2F{session}"),
+        format!("/api/orgs/acme/api-keys/{secret}"),
+    ] {
+        let status = http.get(url(&misplaced)).bearer_auth(session).send().unwrap().status();
+        assert!(status.is_client_error() || status.is_success(), "{status}");
+    }
 
     Command::new("kill").args(["-TERM", &platform.id().to_string()]).status().unwrap();
     let status = platform.wait().unwrap();

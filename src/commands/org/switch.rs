@@ -7,6 +7,7 @@ use super::OrgOutput;
 use crate::complete;
 use crate::context::Context;
 use crate::error::{CliError, ExitCode};
+use crate::ids;
 
 #[derive(Debug, Args)]
 pub struct SwitchArgs {
@@ -17,6 +18,9 @@ pub struct SwitchArgs {
 
 pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
+    if let Some(slug) = &args.org {
+        ids::check_org_slug(slug)?;
+    }
     let mut signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
     let membership = match &args.org {

@@ -112,7 +112,7 @@ pub fn seed_keys(storage: &dyn Storage, org_slug: &str, email: &str, count: usiz
             .map(|i| {
                 let secret = mint(TEST_KEY_PREFIX);
                 NewApiKey {
-                    id: public_id("ak_"),
+                    id: public_id(keystroke_api::API_KEY_ID_PREFIX),
                     org_id: org.id.clone(),
                     created_by: user.id.clone(),
                     name: format!("seeded key {i}"),

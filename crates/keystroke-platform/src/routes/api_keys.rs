@@ -71,7 +71,7 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
     let secret = mint(prefix);
     let created_at = now();
     let key = NewApiKey {
-        id: public_id("ak_"),
+        id: public_id(keystroke_api::API_KEY_ID_PREFIX),
         org_id: access.org_id.clone(),
         created_by: access.user_id.clone(),
         name,

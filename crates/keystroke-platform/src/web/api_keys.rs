@@ -78,7 +78,10 @@ pub async fn show(
         .revoked
         .as_deref()
         .filter(|id| {
-            id.len() <= 40 && id.strip_prefix("ak_").is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+            id.len() <= 40
+                && id
+                    .strip_prefix(keystroke_api::API_KEY_ID_PREFIX)
+                    .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_alphanumeric()))
         })
         .map(|id| {
             format!(
