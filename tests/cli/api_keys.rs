@@ -138,11 +138,17 @@ fn list_says_how_to_get_the_rest_of_a_long_list() {
 #[test]
 fn bad_names_are_usage_errors_before_any_request() {
     let env = TestEnv::new();
-    let empty = env.run(&["api-key", "create", "--name", " "]).code(2);
-    assert!(empty.stderr.contains("the name is empty"), "{empty:#?}");
-    let long = "x".repeat(101);
-    let too_long = env.run(&["api-key", "create", "--name", &long]).code(2);
-    assert!(too_long.stderr.contains("at most 100 are allowed"), "{too_long:#?}");
+    let huge = "x".repeat(10_000);
+    for (name, problem) in [
+        (" ", "the API key name must not be empty"),
+        (&huge, "the API key name is 10000 characters long; the limit is 100"),
+        ("deploy\nbot", "the API key name must not contain control characters"),
+        ("invoice\u{202E}gpj.exe", "must not contain invisible or direction-changing characters (found U+202E)"),
+    ] {
+        let refused = env.run(&["api-key", "create", "--name", name]).code(2);
+        assert!(refused.stderr.starts_with("error: ") && refused.stderr.contains(problem), "{refused:#?}");
+        assert!(refused.stderr.len() < 300, "the error does not repeat the name: {refused:#?}");
+    }
 }
 
 /// What goes into a URL path is checked first: `../../../logout` must never become

@@ -82,6 +82,37 @@ pub const DEVICE_CODE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:devic
 /// Longest key or project name the platform accepts, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
 
+/// Checks the name of a key or project (`what`: "API key", "project") the way the platform
+/// does, so the CLI can refuse a bad one before any request: trimmed, not empty, at most
+/// [`MAX_NAME_CHARS`] characters, no control characters, and no invisible or
+/// direction-changing ones, which could make one name pass for another in a list.
+pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
+    let trimmed = name.trim();
+    if trimmed.is_empty() {
+        return Err(format!("the {what} name must not be empty"));
+    }
+    let chars = trimmed.chars().count();
+    if chars > MAX_NAME_CHARS {
+        return Err(format!("the {what} name is {chars} characters long; the limit is {MAX_NAME_CHARS}"));
+    }
+    if trimmed.chars().any(char::is_control) {
+        return Err(format!("the {what} name must not contain control characters"));
+    }
+    if let Some(hidden) = trimmed.chars().find(|&c| is_invisible_or_bidi(c)) {
+        return Err(format!(
+            "the {what} name must not contain invisible or direction-changing characters (found U+{:04X})",
+            hidden as u32
+        ));
+    }
+    Ok(trimmed)
+}
+
+/// Zero-width characters, bidirectional controls and other invisible format characters.
+fn is_invisible_or_bidi(c: char) -> bool {
+    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+}
+
 /// Default and maximum page sizes of list endpoints.
 pub const DEFAULT_PAGE_LIMIT: u32 = 50;
 pub const MAX_PAGE_LIMIT: u32 = 500;
@@ -339,6 +370,17 @@ mod tests {
         assert!(Role::Admin.sees_all_keys());
         assert_eq!("admin".parse::<Role>(), Ok(Role::Admin));
         assert!("root".parse::<Role>().is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_bounded_and_visible() {
+        assert_eq!(check_name("API key", "  Production automation ").unwrap(), "Production automation");
+        assert_eq!(check_name("API key", "Déploiement 🚀 東京").unwrap(), "Déploiement 🚀 東京");
+        assert!(check_name("API key", &"é".repeat(MAX_NAME_CHARS)).is_ok());
+        for bad in ["   ", &"x".repeat(MAX_NAME_CHARS + 1), "a\tb", "a\u{7f}b", "a\u{200B}b", "a\u{202E}b", "\u{FEFF}a"]
+        {
+            assert!(check_name("API key", bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -134,30 +134,9 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
     }
 }
 
-/// Checks a user-given name: present, not blank, not absurdly long.
+/// A key or project name, checked as `keystroke_api::check_name` says; 422 when refused.
 pub fn validate_name(what: &str, name: &str) -> ApiResult<String> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_name",
-            format!("the {what} name must not be empty"),
-        ));
-    }
-    let chars = trimmed.chars().count();
-    if chars > keystroke_api::MAX_NAME_CHARS {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_name",
-            format!("the {what} name is {chars} characters long; the limit is {}", keystroke_api::MAX_NAME_CHARS),
-        ));
-    }
-    if trimmed.chars().any(char::is_control) {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_name",
-            format!("the {what} name must not contain control characters"),
-        ));
-    }
-    Ok(trimmed.to_owned())
+    keystroke_api::check_name(what, name)
+        .map(str::to_owned)
+        .map_err(|problem| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_name", problem))
 }

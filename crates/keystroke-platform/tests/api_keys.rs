@@ -296,6 +296,8 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
         (json!({}), StatusCode::UNPROCESSABLE_ENTITY, "missing field `name`"),
         (json!({"name": "   "}), StatusCode::UNPROCESSABLE_ENTITY, "must not be empty"),
         (json!({"name": "x".repeat(101)}), StatusCode::UNPROCESSABLE_ENTITY, "101 characters long; the limit is 100"),
+        (json!({"name": "a\u{0}b"}), StatusCode::UNPROCESSABLE_ENTITY, "control characters"),
+        (json!({"name": "invoice\u{202E}gpj.exe"}), StatusCode::UNPROCESSABLE_ENTITY, "direction-changing"),
         (json!({"name": "ok", "scopes": ["all"]}), StatusCode::UNPROCESSABLE_ENTITY, "unknown field `scopes`"),
         (json!({"name": "ok", "expires_in_seconds": 0}), StatusCode::BAD_REQUEST, "at least 1"),
     ];

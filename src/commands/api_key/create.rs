@@ -1,16 +1,17 @@
 use std::time::Duration;
 
 use clap::Args;
-use keystroke_api::{CreateApiKey, CreatedApiKey, MAX_NAME_CHARS};
+use keystroke_api::{CreateApiKey, CreatedApiKey, check_name};
 
 use crate::context::Context;
+use crate::error::CliError;
 use crate::printer::Style;
 use crate::table;
 
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// A label that says what uses the key, e.g. "Production automation"
-    #[arg(long, value_parser = parse_name)]
+    #[arg(long)]
     pub name: String,
 
     /// Lifetime of the key, e.g. `30d`, `12h`, `1y`; without it the key does not expire
@@ -19,12 +20,14 @@ pub struct CreateArgs {
 }
 
 pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
+    // Checked here rather than by clap, whose error would repeat the whole name.
+    let name = check_name("API key", &args.name).map_err(|problem| {
+        CliError::usage(problem).with_hint("say what will use the key, e.g. `--name \"Production automation\"`")
+    })?;
     let signed_in = context.signed_in()?;
     let org = context.org(&signed_in).await?;
-    let request = CreateApiKey {
-        name: args.name.clone(),
-        expires_in_seconds: args.expires_in.map(|lifetime| lifetime.as_secs()),
-    };
+    let request =
+        CreateApiKey { name: name.to_owned(), expires_in_seconds: args.expires_in.map(|lifetime| lifetime.as_secs()) };
     let created = signed_in.client.create_api_key(&org, &request).await?;
     reveal(context, &created)
 }
@@ -60,18 +63,6 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn parse_name(value: &str) -> Result<String, String> {
-    let name = value.trim();
-    if name.is_empty() {
-        return Err("the name is empty; say what will use the key".into());
-    }
-    let chars = name.chars().count();
-    if chars > MAX_NAME_CHARS {
-        return Err(format!("the name has {chars} characters; at most {MAX_NAME_CHARS} are allowed"));
-    }
-    Ok(name.to_string())
-}
-
 fn parse_lifetime(value: &str) -> Result<Duration, String> {
     let lifetime = humantime::parse_duration(value)
         .map_err(|err| format!("{err}; write a duration like `30d`, `12h` or `90min`"))?;
@@ -84,14 +75,6 @@ fn parse_lifetime(value: &str) -> Result<Duration, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_are_trimmed_and_bounded() {
-        assert_eq!(parse_name("  Production automation ").unwrap(), "Production automation");
-        assert!(parse_name("   ").is_err());
-        assert!(parse_name(&"x".repeat(MAX_NAME_CHARS)).is_ok());
-        assert!(parse_name(&"x".repeat(MAX_NAME_CHARS + 1)).is_err());
-    }
 
     #[test]
     fn lifetimes_read_like_people_write_them() {
