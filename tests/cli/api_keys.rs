@@ -213,6 +213,24 @@ fn revoke_on_a_terminal_asks_naming_the_org() {
     assert_eq!(env.curl_status("/api/projects", &secret), 401);
 }
 
+/// Ctrl-C at the question cancels like a "no", and gives back the cursor dialoguer hid.
+#[test]
+fn ctrl_c_at_the_revoke_question_revokes_nothing_and_shows_the_cursor() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (id, secret) = env.create_key("Keep me too", &[]);
+    let mut terminal = env.on_terminal(&["api-key", "revoke", &id]);
+    terminal.expect("\x1b[?25l"); // hidden: the question waits for a key
+    std::thread::sleep(std::time::Duration::from_millis(200)); // and reads keys in raw mode
+    terminal.send("\x03");
+    let (code, output) = terminal.finish();
+    assert_eq!(code, 1, "{output:?}");
+    assert!(output.ends_with("Nothing revoked.\n"), "{output:?}");
+    let hidden = output.rfind("\x1b[?25l").unwrap();
+    assert!(output[hidden..].contains("\x1b[?25h"), "the cursor is shown again: {output:?}");
+    assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
+}
+
 /// Nothing to confirm before knowing there is someone signed in to act.
 #[test]
 fn revoke_on_a_terminal_checks_the_sign_in_before_asking() {

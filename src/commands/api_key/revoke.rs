@@ -5,7 +5,8 @@ use dialoguer::Confirm;
 use crate::complete;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::ids;
+use crate::printer::Printer;
+use crate::{ids, prompt};
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
@@ -30,7 +31,7 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     // Signed in, and in which org: asked before the question, which names the org.
     let signed_in = context.signed_in()?;
     let org = context.org(&signed_in).await?;
-    if !args.yes && !confirmed(&args.id, &org)? {
+    if !args.yes && !confirmed(printer, &args.id, &org)? {
         return Err(CliError::declined("Nothing revoked.").into());
     }
     let revoked = signed_in.client.revoke_api_key(&org, &args.id).await?;
@@ -42,10 +43,13 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Revoking cannot be undone: on a terminal, ask (the default is no).
-fn confirmed(id: &str, org: &str) -> anyhow::Result<bool> {
-    Ok(Confirm::new()
-        .with_prompt(format!("Revoke API key {id} in {org}? Requests using it will fail at once"))
-        .default(false)
-        .interact()?)
+/// Revoking cannot be undone: on a terminal, ask (the default is no; Ctrl-C is a no too).
+fn confirmed(printer: &Printer, id: &str, org: &str) -> anyhow::Result<bool> {
+    let answer = prompt::ask(printer, || {
+        Confirm::new()
+            .with_prompt(format!("Revoke API key {id} in {org}? Requests using it will fail at once"))
+            .default(false)
+            .interact()
+    })?;
+    Ok(answer == Some(true))
 }

@@ -7,7 +7,7 @@ use super::OrgOutput;
 use crate::complete;
 use crate::context::Context;
 use crate::error::{CliError, ExitCode};
-use crate::ids;
+use crate::{ids, prompt};
 
 #[derive(Debug, Args)]
 pub struct SwitchArgs {
@@ -58,6 +58,9 @@ fn pick<'a>(context: &Context, memberships: &'a [Membership]) -> anyhow::Result<
     }
     let items: Vec<String> =
         memberships.iter().map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role)).collect();
-    let picked = Select::new().with_prompt("Switch to which org?").items(&items).default(0).interact()?;
+    let picked = prompt::ask(&context.printer, || {
+        Select::new().with_prompt("Switch to which org?").items(&items).default(0).interact()
+    })?
+    .ok_or_else(|| CliError::declined("The active org is unchanged."))?;
     Ok(&memberships[picked])
 }

@@ -1,0 +1,53 @@
+//! Questions on the terminal (dialoguer), where Ctrl-C means "cancel".
+//!
+//! While dialoguer waits it hides the cursor and reads keys in raw mode, where Ctrl-C arrives as
+//! a key that it turns into a SIGINT to the process. By default that kills the process with the
+//! cursor still hidden and the prompt line unfinished. For the prompt's duration SIGINT is
+//! ignored instead, so Ctrl-C comes back as an error: the cursor is shown again and the command
+//! ends like a "no".
+
+use std::io;
+
+use crate::printer::Printer;
+
+/// The answer, or `None` when the user pressed Ctrl-C.
+pub fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) -> anyhow::Result<Option<T>> {
+    let answer = {
+        let _sigint = IgnoreSigint::new();
+        prompt()
+    };
+    match answer {
+        Ok(value) => Ok(Some(value)),
+        Err(dialoguer::Error::IO(err)) if err.kind() == io::ErrorKind::Interrupted => {
+            printer.stderr_raw("\x1b[?25h\n");
+            Ok(None)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// SIGINT ignored until dropped, then back to what it was.
+struct IgnoreSigint {
+    #[cfg(unix)]
+    previous: libc::sighandler_t,
+}
+
+impl IgnoreSigint {
+    fn new() -> Self {
+        IgnoreSigint {
+            // SAFETY: `signal` only swaps the disposition; SIG_IGN runs no code of ours.
+            #[cfg(unix)]
+            previous: unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) },
+        }
+    }
+}
+
+impl Drop for IgnoreSigint {
+    fn drop(&mut self) {
+        // SAFETY: restores the disposition `new` replaced.
+        #[cfg(unix)]
+        unsafe {
+            libc::signal(libc::SIGINT, self.previous);
+        }
+    }
+}
