@@ -30,7 +30,7 @@ complete -c keystroke -n "__fish_keystroke_needs_command" -l color -d 'When to u
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_needs_command" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_needs_command" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_needs_command" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_needs_command" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_needs_command" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_needs_command" -s h -l help -d 'Print help'
@@ -47,7 +47,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s h -l help -d 'Print help'
@@ -66,7 +66,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-browser -d 'Print the sign-in URL and code without trying to open a browser'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l insecure-storage -d 'Keep the token in a 0600 file in the config directory instead of the OS credential store'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help'
@@ -77,7 +77,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
@@ -88,7 +88,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help'
@@ -99,7 +99,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
@@ -115,7 +115,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s h -l help -d 'Print help'
@@ -129,7 +129,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
@@ -139,7 +139,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s h -l help -d 'Print help'
@@ -153,7 +153,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __f
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help'
@@ -170,7 +170,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
@@ -183,7 +183,7 @@ always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l all -d 'Fetch every page instead of only the first'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
@@ -195,7 +195,7 @@ always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Revoke without asking for confirmation (needed when not on a terminal)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
@@ -210,7 +210,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l color -d 
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s h -l help -d 'Print help'
@@ -221,7 +221,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l color
 always\t''
 never\t''"
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l no-input -d 'Never prompt; fail instead where a prompt would be needed'
+complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -71,7 +71,7 @@ pub struct GlobalArgs {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Never prompt; fail instead where a prompt would be needed
+    /// Never prompt or wait for a person (browser sign-in included); fail instead
     #[arg(long, global = true)]
     pub no_input: bool,
 

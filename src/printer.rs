@@ -86,6 +86,11 @@ impl Printer {
         self.stderr_is_terminal && !self.quiet
     }
 
+    /// `--no-input`: nothing may wait for a person, not even in a browser.
+    pub fn no_input(&self) -> bool {
+        self.no_input
+    }
+
     /// Prompts need a person on both ends: stdin to answer, stderr to show the question.
     pub fn can_prompt(&self) -> bool {
         self.stdin_is_terminal && self.stderr_is_terminal && !self.no_input

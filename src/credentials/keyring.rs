@@ -108,6 +108,13 @@ fn entry(kind: StoreKind, url: &str) -> Result<Entry, String> {
 fn store(kind: StoreKind) -> keyring_core::Result<Arc<CredentialStore>> {
     match kind {
         #[cfg(target_os = "linux")]
+        StoreKind::SecretService if env::var(env::DBUS_SESSION_BUS_ADDRESS).is_none() => {
+            Err(KeyringError::NotSupportedByStore(format!(
+                "there is no D-Bus session bus to reach it (`{}` is not set)",
+                env::DBUS_SESSION_BUS_ADDRESS
+            )))
+        }
+        #[cfg(target_os = "linux")]
         StoreKind::SecretService => Ok(zbus_secret_service_keyring_store::Store::new()?),
         other => {
             Err(KeyringError::NotSupportedByStore(format!("the {} is not available on this system", other.name())))
@@ -146,6 +153,7 @@ fn explain(err: KeyringError) -> String {
     match err {
         KeyringError::NoStorageAccess(inner) => format!("access was refused ({inner})"),
         KeyringError::PlatformFailure(inner) => inner.to_string(),
+        KeyringError::NotSupportedByStore(why) => why,
         other => other.to_string(),
     }
 }

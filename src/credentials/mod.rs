@@ -55,6 +55,12 @@ impl StoreKind {
         }
     }
 
+    /// Whether this build can use the store at all (the macOS and Windows stores are detected
+    /// but not wired yet: README, "Where the token lives").
+    fn wired(self) -> bool {
+        !matches!(self, StoreKind::Keychain | StoreKind::Windows)
+    }
+
     /// For people: what the store is and what to know about it.
     pub fn label(self) -> &'static str {
         match self {
@@ -68,9 +74,9 @@ impl StoreKind {
 
     fn parse(value: &str) -> Result<Self, CliError> {
         Self::ALL.into_iter().find(|kind| kind.name() == value).ok_or_else(|| {
-            let names: Vec<_> = Self::ALL.iter().map(|kind| kind.name()).collect();
+            let names: Vec<_> = Self::ALL.iter().filter(|kind| kind.wired()).map(|kind| kind.name()).collect();
             CliError::usage(format!("`{}={value}` is not a credential store", env::CREDENTIAL_STORE))
-                .with_hint(format!("use one of: {}", names.join(", ")))
+                .with_hint(format!("use one of: {} (keychain and windows are not wired yet)", names.join(", ")))
         })
     }
 }
@@ -178,10 +184,11 @@ impl Credentials {
 /// What to do when a store fails; shared by every store error.
 fn store_hint() -> String {
     format!(
-        "unlock your keyring and retry, or set `{}=file` to keep the token in a 0600 file, \
-         or set `{}` to a session token",
-        env::CREDENTIAL_STORE,
-        env::TOKEN
+        "unlock (or start) your keyring and retry; or, on Linux, choose the kernel keyring with \
+         `{store}=keyutils` (it does not survive a reboot); or set `{store}=file` to keep the token \
+         in a 0600 file; or set `{token}` to a session token",
+        store = env::CREDENTIAL_STORE,
+        token = env::TOKEN
     )
 }
 

@@ -357,3 +357,14 @@ fn with_token_on_a_terminal_does_not_echo_the_token() {
     assert_eq!(code, 2, "{output}");
     assert!(output.contains("hint: pipe it in: `keystroke auth login --with-token < token.txt`"), "{output}");
 }
+
+/// `--no-input` promises that nothing waits for a person: browser sign-in is refused before a
+/// device code is even requested, and the way that works without a person is named.
+#[test]
+fn login_with_no_input_asks_for_a_piped_token_instead_of_waiting() {
+    let env = TestEnv::new();
+    let run = env.run(&["-v", "auth", "login", "--no-input", "--no-browser", "--platform-url", env.url()]).code(2);
+    assert!(run.stderr.starts_with("error: browser sign-in waits for a person to approve it"), "{run:#?}");
+    assert!(run.stderr.contains("--with-token < token.txt"), "{run:#?}");
+    assert!(!run.stderr.contains("> POST"), "no device code was requested: {run:#?}");
+}

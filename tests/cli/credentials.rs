@@ -149,4 +149,14 @@ fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
     );
     let status = env.run(&["auth", "status", "--json"]).success().json();
     assert_eq!(status["token"]["store"], "keyutils");
+
+    // Asking for the Secret Service where there is no bus says so, and names every way forward.
+    let forced = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "secret-service")]).code(1);
+    assert!(forced.stderr.contains("there is no D-Bus session bus to reach it"), "{forced:#?}");
+    assert!(forced.stderr.contains("`KEYSTROKE_CREDENTIAL_STORE=keyutils`"), "{forced:#?}");
+    let unknown = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "vault")]).code(2);
+    assert!(
+        unknown.stderr.contains("use one of: secret-service, keyutils, file (keychain and windows are not wired yet)"),
+        "{unknown:#?}"
+    );
 }

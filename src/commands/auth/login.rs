@@ -39,6 +39,15 @@ struct LoginOutput<'a> {
 
 pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
+    if !args.with_token && printer.no_input() {
+        // Browser sign-in waits for a person to approve: as `gh` does without a terminal, ask for
+        // the token instead of waiting for minutes in a script.
+        return Err(CliError::usage(
+            "browser sign-in waits for a person to approve it, and `--no-input` says no one will",
+        )
+        .with_hint("pipe a session token in: `keystroke auth login --with-token < token.txt`")
+        .into());
+    }
     let mut config = context.load_config()?;
     let platform = context.platform_url(&config)?;
     let credentials = context.credentials()?;
