@@ -149,6 +149,11 @@ fn bad_names_are_usage_errors_before_any_request() {
         assert!(refused.stderr.starts_with("error: ") && refused.stderr.contains(problem), "{refused:#?}");
         assert!(refused.stderr.len() < 300, "the error does not repeat the name: {refused:#?}");
     }
+    // Negative numbers reach the value checks instead of passing for unknown flags.
+    let negative = env.run(&["api-key", "list", "--limit", "-1"]).code(2);
+    assert!(negative.stderr.contains("-1 is not in 1..=500"), "{negative:#?}");
+    let negative = env.run(&["api-key", "create", "--name", "x", "--expires-in", "-5d"]).code(2);
+    assert!(negative.stderr.contains("a lifetime cannot be negative"), "{negative:#?}");
 }
 
 /// What goes into a URL path is checked first: `../../../logout` must never become

@@ -15,7 +15,7 @@ pub struct CreateArgs {
     pub name: String,
 
     /// Lifetime of the key, e.g. `30d`, `12h`, `1y`; without it the key does not expire
-    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime, allow_hyphen_values = true)]
     pub expires_in: Option<Duration>,
 }
 
@@ -64,8 +64,15 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
 }
 
 fn parse_lifetime(value: &str) -> Result<Duration, String> {
-    let lifetime = humantime::parse_duration(value)
-        .map_err(|err| format!("{err}; write a duration like `30d`, `12h` or `90min`"))?;
+    const EXAMPLES: &str = "write a duration like `30d`, `12h` or `90min`";
+    if value.starts_with('-') {
+        return Err(format!("a lifetime cannot be negative; {EXAMPLES}"));
+    }
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // humantime would suggest `90ms`, which is below the one-second minimum.
+        return Err(format!("the unit is missing: `{value}d`, `{value}h` or `{value}min`?"));
+    }
+    let lifetime = humantime::parse_duration(value).map_err(|err| format!("{err}; {EXAMPLES}"))?;
     if lifetime.as_secs() == 0 {
         return Err("the lifetime must be at least one second".into());
     }
@@ -81,6 +88,8 @@ mod tests {
         assert_eq!(parse_lifetime("30d").unwrap(), Duration::from_secs(30 * 86_400));
         assert_eq!(parse_lifetime("12h").unwrap(), Duration::from_secs(12 * 3_600));
         assert!(parse_lifetime("0s").is_err());
+        assert_eq!(parse_lifetime("90").unwrap_err(), "the unit is missing: `90d`, `90h` or `90min`?");
+        assert!(parse_lifetime("-5d").unwrap_err().starts_with("a lifetime cannot be negative"));
         assert!(parse_lifetime("soon").is_err());
     }
 }

@@ -15,6 +15,7 @@ pub struct ListArgs {
         long,
         value_name = "N",
         default_value_t = DEFAULT_PAGE_LIMIT,
+        allow_negative_numbers = true,
         value_parser = clap::value_parser!(u32).range(1..=MAX_PAGE_LIMIT as i64)
     )]
     pub limit: u32,
