@@ -67,6 +67,17 @@ fn status_says_who_where_and_that_keyutils_forgets_on_reboot() {
     assert_eq!(json["token"]["source"], "store");
     assert_eq!(json["token"]["store"], "keyutils");
     assert_eq!(json["active_org"], "acme");
+
+    // Removed from the org since: status says so rather than showing it as usable.
+    let storage = env.server().storage();
+    let org = storage.org_by_slug("acme").unwrap().unwrap();
+    let grace = storage.user_by_email("grace@acme.test").unwrap().unwrap();
+    assert!(storage.remove_membership(&org.id, &grace.user.id, 1_800_000_000).unwrap());
+    let status = env.run(&["auth", "status"]).success();
+    assert!(
+        status.stdout.contains("Active org:  acme (you are no longer a member: `keystroke org switch ORG`)\n"),
+        "{status:#?}"
+    );
 }
 
 #[test]

@@ -68,7 +68,13 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     if let (true, Some(kind)) = (token.shadows_stored_token, token.store) {
         lines.push(format!("             (shadows the token stored in the {})", credentials.location(kind)));
     }
-    lines.push(format!("Active org:  {}", active_org.unwrap_or("none (choose one with `keystroke org switch ORG`)")));
+    let still_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
+    lines.push(match active_org {
+        Some(slug) if still_member(slug) => format!("Active org:  {slug}"),
+        // Removed from it since `org switch`: commands would fail with "not found".
+        Some(slug) => format!("Active org:  {slug} (you are no longer a member: `keystroke org switch ORG`)"),
+        None => "Active org:  none (choose one with `keystroke org switch ORG`)".to_owned(),
+    });
     lines.push(format!("Session:     expires {}", table::time(me.session.expires_at)));
     context.printer.data(&lines.join("\n"))?;
     Ok(())
