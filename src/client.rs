@@ -178,6 +178,17 @@ impl ApiClient {
     }
 
     fn transport_error(&self, err: &reqwest::Error) -> CliError {
+        let unreachable = |why: &str| {
+            CliError::new(
+                ExitCode::Unreachable,
+                format!("the platform at {} is unreachable: {why}", self.base_display()),
+            )
+        };
+        if let Some(tls) = tls_failure(err) {
+            return unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(
+                "if the platform serves plain HTTP (as `keystroke-platform dev` does), use an `http://` URL",
+            );
+        }
         let why = if err.is_timeout() {
             "it did not answer in time".to_string()
         } else if err.is_connect() {
@@ -185,11 +196,7 @@ impl ApiClient {
         } else {
             root_cause(err)
         };
-        CliError::new(
-            ExitCode::Unreachable,
-            format!("the platform at {} is unreachable: {why}", self.base_display()),
-        )
-        .with_hint(
+        unreachable(&why).with_hint(
             "check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it",
         )
     }
@@ -255,6 +262,23 @@ fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env
         status if status.is_client_error() => CliError::failure(format!("the platform refused the request: {message}")),
         status => CliError::failure(format!("the platform failed ({status}): {message}")),
     }
+}
+
+/// The TLS error behind a failed request, if that is what it was (say, `https://` to a server
+/// that speaks plain HTTP). It hides inside nested `io::Error`s, whose `source` skips it.
+fn tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+    let mut cause = Some(err);
+    while let Some(error) = cause {
+        let mut inner = error;
+        while let Some(wrapped) = inner.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            inner = wrapped;
+        }
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return Some(tls.to_string());
+        }
+        cause = error.source();
+    }
+    None
 }
 
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {

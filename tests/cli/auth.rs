@@ -130,6 +130,12 @@ fn an_unreachable_platform_exits_6_naming_the_url() {
     );
     let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", down], "kss_x").code(6);
     assert!(login.stderr.contains("http://127.0.0.1:9"));
+
+    // `https://` to a platform that speaks plain HTTP: the handshake is what failed, and why.
+    let tls = env.url().replacen("http://", "https://", 1);
+    let run = env.run_with_env(&["api-key", "list", "--platform-url", &tls], &[("KEYSTROKE_TOKEN", "kss_x")]).code(6);
+    assert!(run.stderr.contains("is unreachable: the TLS handshake failed ("), "{run:#?}");
+    assert!(run.stderr.contains("use an `http://` URL"), "{run:#?}");
 }
 
 #[test]
