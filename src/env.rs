@@ -31,6 +31,10 @@ pub const COMPLETE: &str = "COMPLETE";
 /// (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
 
+/// The terminal's width in columns, when set: tables on a terminal fit within it (otherwise the
+/// terminal is asked).
+pub const COLUMNS: &str = "COLUMNS";
+
 /// Read by the Secret Service store's D-Bus connection; without it there is no session bus to ask.
 pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 

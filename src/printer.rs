@@ -4,7 +4,7 @@
 use std::io::{self, IsTerminal, Write};
 
 use crate::cli::{ColorChoice, GlobalArgs};
-use crate::env;
+use crate::{env, table};
 
 #[derive(Debug, Clone)]
 pub struct Printer {
@@ -75,6 +75,16 @@ impl Printer {
 
     pub fn stdout_is_terminal(&self) -> bool {
         self.stdout_is_terminal
+    }
+
+    /// Where a table goes: a pipe, or a terminal of some width (`COLUMNS`, else the terminal's
+    /// own answer), which long names then wrap within.
+    pub fn table_target(&self) -> table::Target {
+        if !self.stdout_is_terminal {
+            return table::Target::Pipe;
+        }
+        let columns = env::var(env::COLUMNS).and_then(|value| value.parse().ok()).or_else(stdout_columns);
+        table::Target::Terminal { columns: columns.filter(|&columns| columns > 0) }
     }
 
     pub fn stdin_is_terminal(&self) -> bool {
@@ -223,6 +233,20 @@ impl<W: Write> JsonArray<W> {
         self.out.flush()?;
         Ok(self.out)
     }
+}
+
+/// The width of the terminal on stdout, as the kernel knows it.
+#[cfg(unix)]
+fn stdout_columns() -> Option<u16> {
+    // SAFETY: TIOCGWINSZ only fills in the `winsize` it is handed.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let answered = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    answered.then_some(size.ws_col)
+}
+
+#[cfg(not(unix))]
+fn stdout_columns() -> Option<u16> {
+    None
 }
 
 #[cfg(test)]

@@ -1,14 +1,44 @@
 //! Tables for people: the same columns on a terminal and in a pipe, borders only on a terminal.
 
-use comfy_table::{Table, presets};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-pub fn new(header: &[&str], on_terminal: bool) -> Table {
+/// Where a table is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// No borders, no wrapping: one row per line for `grep`, `cut` and `awk`.
+    Pipe,
+    /// Borders, and cells wrapped to fit `columns` when the width is known.
+    Terminal { columns: Option<u16> },
+}
+
+pub fn new(header: &[&str], target: Target) -> Table {
     let mut table = Table::new();
-    table.load_style(if on_terminal { presets::UTF8_HORIZONTAL_ONLY } else { presets::NOTHING });
+    match target {
+        Target::Pipe => {
+            table.load_style(presets::NOTHING);
+        }
+        Target::Terminal { columns } => {
+            table.load_style(presets::UTF8_HORIZONTAL_ONLY);
+            if let Some(columns) = columns {
+                table.set_content_arrangement(ContentArrangement::Dynamic).set_width(columns);
+            }
+        }
+    }
     table.set_header(header.iter().copied());
     table
+}
+
+/// On a terminal of known width, only these columns wrap: ids, previews and times stay whole,
+/// so they can be copied. (Tables too wide even so spill over, as before.)
+pub fn wrap_only(table: &mut Table, wrapping: &[usize]) {
+    let count = table.column_count();
+    for index in (0..count).filter(|index| !wrapping.contains(index)) {
+        if let Some(column) = table.column_mut(index) {
+            column.set_constraint(ColumnConstraint::ContentWidth);
+        }
+    }
 }
 
 /// The table's text with trailing padding removed, so pipes get no invisible whitespace.
@@ -34,8 +64,19 @@ mod tests {
 
     #[test]
     fn pipes_get_the_same_columns_without_borders() {
-        let mut table = new(&["ID", "Name"], false);
+        let mut table = new(&["ID", "Name"], Target::Pipe);
         table.add_row(["ak_1", "Production automation"]);
         assert_eq!(render(&table), " ID    Name\n ak_1  Production automation");
+    }
+
+    #[test]
+    fn terminals_of_known_width_get_tables_that_fit() {
+        let long_name = "A name that goes on and on to say what uses the key ".repeat(2);
+        let mut table = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(60) });
+        table.add_row(["ak_3xAmPlE9", long_name.trim(), "2026-11-26 14:04 UTC"]);
+        wrap_only(&mut table, &[1]);
+        let text = render(&table);
+        assert!(text.lines().all(|line| line.chars().count() <= 60), "{text}");
+        assert!(text.contains("ak_3xAmPlE9") && text.contains("2026-11-26 14:04 UTC"), "whole: {text}");
     }
 }

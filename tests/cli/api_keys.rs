@@ -236,6 +236,22 @@ fn ctrl_c_at_the_revoke_question_revokes_nothing_and_shows_the_cursor() {
     assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
 }
 
+/// On a terminal a long name wraps so the table fits the width; ids stay whole to be copied.
+#[test]
+fn list_on_a_terminal_fits_its_width() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let name = "Nightly export of every invoice to the accounting warehouse, run by the finance team";
+    let (id, _) = env.create_key(name, &[]);
+    let terminal = env.on_terminal_with_env(&["api-key", "list", "--color", "never"], &[("COLUMNS", "120")]);
+    let (code, output) = terminal.finish();
+    assert_eq!(code, 0, "{output}");
+    let widest = output.lines().map(|line| line.chars().count()).max().unwrap();
+    assert!(widest <= 120, "{widest} columns: {output}");
+    assert!(output.contains(&id) && output.contains("Nightly") && output.contains("team"), "{output}");
+    assert!(!output.contains(name), "the name wrapped: {output}");
+}
+
 /// Nothing to confirm before knowing there is someone signed in to act.
 #[test]
 fn revoke_on_a_terminal_checks_the_sign_in_before_asking() {

@@ -258,10 +258,15 @@ pub struct Terminal {
 
 impl TestEnv {
     pub fn on_terminal(&self, args: &[&str]) -> Terminal {
+        self.on_terminal_with_env(args, &[])
+    }
+
+    pub fn on_terminal_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Terminal {
         let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
         let line: Vec<String> = std::iter::once(BIN).chain(args.iter().copied()).map(quote).collect();
         let mut child = self
             .isolated("script")
+            .envs(vars.iter().copied())
             .args(["-qefc", &line.join(" "), "/dev/null"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

@@ -57,7 +57,7 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
     } else if keys.is_empty() {
         printer.notice(&format!("No API keys in {org}"));
     } else {
-        printer.data(&render(&keys, printer.stdout_is_terminal()))?;
+        printer.data(&render(&keys, printer.table_target()))?;
     }
     if more {
         printer.notice(&format!(
@@ -69,7 +69,7 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
 }
 
 /// Created by is shown only when the platform sent it, that is when the caller's role may see it.
-fn render(keys: &[ApiKey], on_terminal: bool) -> String {
+fn render(keys: &[ApiKey], target: table::Target) -> String {
     let with_creator = keys.iter().any(|key| key.created_by.is_some());
     let mut header = vec!["ID", "Name", "Key preview", "Created at"];
     if with_creator {
@@ -77,7 +77,7 @@ fn render(keys: &[ApiKey], on_terminal: bool) -> String {
     }
     header.extend(["Last used", "Expires"]);
 
-    let mut rows = table::new(&header, on_terminal);
+    let mut rows = table::new(&header, target);
     for key in keys {
         let mut row = vec![key.id.clone(), key.name.clone(), key.preview.clone(), table::time(key.created_at)];
         if with_creator {
@@ -87,6 +87,7 @@ fn render(keys: &[ApiKey], on_terminal: bool) -> String {
         row.push(key.expires_at.map_or_else(|| "never".into(), table::time));
         rows.add_row(row);
     }
+    table::wrap_only(&mut rows, &[1]); // the name
     table::render(&rows)
 }
 
@@ -111,7 +112,7 @@ mod tests {
 
     #[test]
     fn builders_get_no_created_by_column() {
-        let text = render(&[key(None)], false);
+        let text = render(&[key(None)], table::Target::Pipe);
         let header = text.lines().next().unwrap();
         assert_eq!(
             header.split("  ").map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>(),
@@ -122,7 +123,7 @@ mod tests {
     #[test]
     fn admins_see_who_created_each_key() {
         let ada = User { id: "u_1".into(), email: "ada@acme.test".into(), name: "Ada".into() };
-        let text = render(&[key(Some(ada))], false);
+        let text = render(&[key(Some(ada))], table::Target::Pipe);
         assert!(text.lines().next().unwrap().contains("Created by"));
         assert!(text.contains("ada@acme.test"));
         assert!(text.contains("never"));

@@ -15,11 +15,12 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         context.printer.notice(&format!("{} is not a member of any org on {}", me.user.email, signed_in.platform.key));
         return Ok(());
     }
-    let mut rows = table::new(&["", "Slug", "Name", "Role"], context.printer.stdout_is_terminal());
+    let mut rows = table::new(&["", "Slug", "Name", "Role"], context.printer.table_target());
     for org in &orgs {
         let marker = if org.active { "*" } else { "" };
         rows.add_row([marker, &org.slug, &org.name, org.role.as_str()]);
     }
+    table::wrap_only(&mut rows, &[2]); // the name
     context.printer.data(&table::render(&rows))?;
     Ok(())
 }
