@@ -54,13 +54,12 @@ impl ApiError {
 
 impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> Self {
-        if crate::storage::sqlite::is_locked_out(&error) {
-            tracing::warn!(error = format!("{error:#}"), "the database stayed locked by another connection");
+        if crate::storage::is_unavailable(&error) {
+            tracing::warn!(error = format!("{error:#}"), "the database stayed locked by another writer");
             return Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
-                "the platform's database is locked by another process (an admin command or a backup); \
-                 try again in a moment",
+                "the platform's database is busy (another writer holds its lock); try again in a moment",
             );
         }
         ApiError::internal(error)

@@ -1,4 +1,4 @@
-//! Another process holding the database's write lock (an admin command, a backup, someone's
+//! Another process holding the database's write lock (an admin command, someone's
 //! `sqlite3` shell) makes writes wait, not the whole platform: reads and health checks keep
 //! answering meanwhile, API keys keep working, waiting writes land once the lock goes, and a
 //! write that waits too long gets a 503 that says why, with nothing half-written.
@@ -82,18 +82,20 @@ fn a_write_that_waits_too_long_gets_503_and_writes_nothing() {
     let owner = harness.token(Role::Owner);
     let lock = hold_write_lock(&harness);
 
+    let started = std::time::Instant::now();
     let (status, body) = status_json(harness.post_json(
         "/api/orgs/acme/api-keys",
         Cred::Bearer(&owner),
         json!({ "name": "made while locked" }),
     ));
-    assert!(!lock.is_autocommit(), "the lock was held throughout");
+    // A lower bound, not a speed claim: the write waited for the lock before giving up.
+    assert!(started.elapsed() >= std::time::Duration::from_secs(4), "gave up after {:?}", started.elapsed());
     drop(lock);
 
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "unavailable");
     let message = body["error"]["message"].as_str().unwrap();
-    assert!(message.contains("locked by another process") && message.contains("try again"), "{message}");
+    assert!(message.contains("database is busy") && message.contains("try again"), "{message}");
     let names = key_names(&harness, &owner);
     assert!(!names.contains(&"made while locked".to_owned()), "{names:?}");
     // The platform is unharmed: the same write goes through now.
@@ -110,7 +112,6 @@ fn keys_keep_working_while_locked_and_record_their_use_afterwards() {
 
     // Its first use would record `last_used_at`, a write: that is skipped rather than waited for.
     assert_eq!(harness.projects_status(&key.secret), StatusCode::OK);
-    assert!(!lock.is_autocommit(), "the lock was held throughout");
     let (_, shown) = status_json(harness.get(&format!("/api/orgs/acme/api-keys/{}", key.key.id), Cred::Bearer(&owner)));
     assert_eq!(shown["last_used_at"], serde_json::Value::Null, "{shown}");
     drop(lock);

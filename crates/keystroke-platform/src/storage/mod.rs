@@ -14,6 +14,12 @@ use crate::tokens::SecretHash;
 
 pub use sqlite::SqliteStorage;
 
+/// Whether a storage call failed because the database stayed locked by another writer for
+/// longer than a statement waits: a reason to answer 503 and have the client retry.
+pub fn is_unavailable(error: &anyhow::Error) -> bool {
+    sqlite::is_locked_out(error)
+}
+
 /// Unix seconds, UTC.
 pub type Timestamp = i64;
 
@@ -179,8 +185,8 @@ pub trait Storage: Send + Sync + 'static {
     /// Inserts the keys, each with its `api_key.create` audit event, in one transaction.
     fn insert_api_keys(&self, keys: &[NewApiKey]) -> Result<()>;
     fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>>;
-    /// Records use, at most once a minute per key: returns whether a write happened. Never waits
-    /// for another process's lock: then it writes nothing.
+    /// Records use, at most once a minute per key: returns whether a write happened. Waits for a
+    /// lock only briefly: past that it writes nothing, and the next use tries again.
     fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool>;
     /// Active (unrevoked) keys, newest first, starting below `before_seq`.
     fn list_api_keys(

@@ -1,7 +1,9 @@
 //! [`Storage`] on SQLite in WAL mode, with a small pool of connections.
 
+use std::cell::Cell;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context, bail};
@@ -16,6 +18,9 @@ const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")]
 
 /// `last_used_at` is written at most this often per key, so that a busy key costs no write.
 const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+/// How long recording a key's use may wait for a lock: enough for the platform's own writes.
+const TOUCH_LOCK_PATIENCE: Duration = Duration::from_millis(100);
 
 pub struct SqliteStorage {
     path: std::path::PathBuf,
@@ -61,12 +66,13 @@ impl SqliteStorage {
 
     fn connect(&self) -> anyhow::Result<Connection> {
         let conn = Connection::open(&self.path).with_context(|| format!("opening database {}", self.path.display()))?;
+        // First, so that even the pragmas wait the platform's way.
+        conn.busy_handler(Some(wait_while_locked))?;
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;",
         )?;
-        conn.busy_handler(Some(wait_while_locked))?;
         restrict_permissions(&self.path);
         Ok(conn)
     }
@@ -91,9 +97,34 @@ impl SqliteStorage {
     }
 }
 
-/// How long a statement waits for another connection's lock (an admin command's transaction, a
-/// backup) before it fails with "busy", which the API answers with 503.
+/// How long a statement waits for another connection's lock (an admin command's transaction,
+/// another writer) before it fails with "busy", which the API answers with 503.
 const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// At most this many threads sleep in [`wait_while_locked`] at once; beyond, a statement fails
+/// at once. Each sleeper holds a thread (`block_in_place`), and a lock held for long must not let
+/// waiting writes, some of them unauthenticated (device-code requests), grow threads unbounded.
+const MAX_LOCK_WAITERS: usize = 64;
+
+static LOCK_WAITERS: AtomicUsize = AtomicUsize::new(0);
+
+thread_local! {
+    /// How long statements on this thread may wait for a lock: [`LOCK_WAIT`], unless a caller
+    /// asked for less with [`with_lock_patience`].
+    static LOCK_PATIENCE: Cell<Duration> = const { Cell::new(LOCK_WAIT) };
+}
+
+/// Runs `f` with its statements waiting at most `patience` for a lock.
+fn with_lock_patience<T>(patience: Duration, f: impl FnOnce() -> T) -> T {
+    struct Restore(Duration);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LOCK_PATIENCE.with(|cell| cell.set(self.0));
+        }
+    }
+    let _restore = Restore(LOCK_PATIENCE.with(|cell| cell.replace(patience)));
+    f()
+}
 
 /// The pause before retry number `attempt`: short at first, since most locks last microseconds.
 fn lock_retry_pause(attempt: i32) -> Duration {
@@ -107,13 +138,17 @@ fn lock_retry_pause(attempt: i32) -> Duration {
     })
 }
 
-/// SQLite's busy handler: sleeps, then lets SQLite try again, until [`LOCK_WAIT`] has passed.
-/// On a platform worker thread the sleep goes through `block_in_place`, which hands the worker's
-/// other requests to another thread first: a write waiting for a lock must not stall the reads
-/// and health checks queued behind it.
+/// SQLite's busy handler: sleeps, then lets SQLite try again, until the thread's patience has
+/// run out. On a platform worker thread the sleep goes through `block_in_place`, which hands the
+/// worker's other requests to another thread first: a write waiting for a lock must not stall
+/// the reads and health checks queued behind it.
 fn wait_while_locked(attempt: i32) -> bool {
     let waited: Duration = (0..attempt).map(lock_retry_pause).sum();
-    if waited >= LOCK_WAIT {
+    if waited >= LOCK_PATIENCE.with(Cell::get) {
+        return false;
+    }
+    if LOCK_WAITERS.fetch_add(1, Ordering::Relaxed) >= MAX_LOCK_WAITERS {
+        LOCK_WAITERS.fetch_sub(1, Ordering::Relaxed);
         return false;
     }
     let pause = lock_retry_pause(attempt);
@@ -124,6 +159,7 @@ fn wait_while_locked(attempt: i32) -> bool {
     } else {
         std::thread::sleep(pause);
     }
+    LOCK_WAITERS.fetch_sub(1, Ordering::Relaxed);
     true
 }
 
@@ -387,15 +423,16 @@ impl Storage for SqliteStorage {
 
     fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool> {
         let conn = self.conn()?;
-        // Bookkeeping must not hold up the request it records: while another process holds the
-        // write lock, skip it at once; the key's next use tries again.
-        conn.busy_handler(None)?;
-        let touched = conn.execute(
-            "UPDATE api_keys SET last_used_at = ?2
-             WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
-            params![key_id, now, now - LAST_USED_RESOLUTION_SECS],
-        );
-        conn.busy_handler(Some(wait_while_locked))?;
+        // Bookkeeping must not hold up the request it records: it waits out the platform's own
+        // short writes, but when a lock outlasts that (an admin command's, a stuck writer's) it is
+        // skipped, and the key's next use tries again.
+        let touched = with_lock_patience(TOUCH_LOCK_PATIENCE, || {
+            conn.execute(
+                "UPDATE api_keys SET last_used_at = ?2
+                 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+                params![key_id, now, now - LAST_USED_RESOLUTION_SECS],
+            )
+        });
         match touched {
             Ok(changed) => Ok(changed == 1),
             Err(e) if is_busy(&e) => Ok(false),
