@@ -110,6 +110,10 @@ impl ApiClient {
             return Ok(DevicePoll::Approved(Secret::new(token.access_token)));
         }
         let status = response.status();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            // A busy platform (its database locked for a moment) ends no sign-in: poll again.
+            return Ok(DevicePoll::Pending);
+        }
         let text = response.text().await.unwrap_or_default();
         let Ok(oauth) = serde_json::from_str::<OAuthError>(&text) else {
             return Err(self.status_error(status, &text).into());
@@ -184,10 +188,24 @@ impl ApiClient {
                 format!("the platform at {} is unreachable: {why}", self.base_display()),
             )
         };
-        if let Some(tls) = tls_failure(err) {
-            return unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(
-                "if the platform serves plain HTTP (as `keystroke-platform dev` does), use an `http://` URL",
-            );
+        match tls_failure(err) {
+            Some(tls @ rustls::Error::InvalidMessage(_)) => {
+                return unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(
+                    "the server does not speak TLS: if the platform serves plain HTTP (as `keystroke-platform dev` \
+                     does), use an `http://` URL",
+                );
+            }
+            Some(tls) => {
+                return CliError::new(
+                    ExitCode::Unreachable,
+                    format!("the platform at {} could not be reached securely: {tls}", self.base_display()),
+                )
+                .with_hint(
+                    "its certificate must be valid for this host name and issued by an authority this system trusts; \
+                     check the URL, and never work around this on an untrusted network",
+                );
+            }
+            None => {}
         }
         let why = if err.is_timeout() {
             "it did not answer in time".to_string()
@@ -265,8 +283,9 @@ fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env
 }
 
 /// The TLS error behind a failed request, if that is what it was (say, `https://` to a server
-/// that speaks plain HTTP). It hides inside nested `io::Error`s, whose `source` skips it.
-fn tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
+/// that speaks plain HTTP, or an untrusted certificate). It hides inside nested `io::Error`s,
+/// whose `source` skips it.
+fn tls_failure<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
     let mut cause = Some(err);
     while let Some(error) = cause {
         let mut inner = error;
@@ -274,7 +293,7 @@ fn tls_failure(err: &(dyn std::error::Error + 'static)) -> Option<String> {
             inner = wrapped;
         }
         if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
-            return Some(tls.to_string());
+            return Some(tls);
         }
         cause = error.source();
     }

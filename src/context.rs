@@ -137,7 +137,8 @@ fn api_key_in_env() -> CliError {
         format!("`{}` holds an API key; the CLI acts as you, with a user session, never with an API key", env::TOKEN),
     )
     .with_hint(format!(
-        "unset `{}` and run `keystroke auth login`, or set it to a session token (`keystroke auth token`)",
+        "unset `{}` and run `keystroke auth login` (for a session token to put in it, `keystroke auth token` \
+         prints one once it is unset)",
         env::TOKEN
     ))
 }
@@ -148,8 +149,9 @@ pub fn not_signed_in(platform: &PlatformUrl) -> CliError {
 
 fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
     let hint = "pass `--platform-url` like `https://keystroke.example.com`";
-    let invalid =
-        |why: &str| CliError::usage(format!("{} is not a platform URL: {why}", ids::quoted(raw))).with_hint(hint);
+    // Quoted back unless it may hold a password (`user:password@host`).
+    let shown = if raw.contains('@') { "the URL".to_owned() } else { ids::quoted(raw) };
+    let invalid = |why: &str| CliError::usage(format!("{shown} is not a platform URL: {why}")).with_hint(hint);
     let mut url = Url::parse(raw.trim()).map_err(|err| invalid(&err.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
         // Such a URL would send its password with every request, in place of the session token;
@@ -195,5 +197,7 @@ mod tests {
         assert!(parse_platform_url("not a url").is_err());
         let err = parse_platform_url("http://user:hunter2@127.0.0.1:8080").unwrap_err().to_string();
         assert!(err.contains("user name or password") && !err.contains("hunter2"), "{err}");
+        let err = parse_platform_url("http://ada:pa/hunter2@host:8080").unwrap_err().to_string();
+        assert!(err.starts_with("the URL is not a platform URL") && !err.contains("hunter2"), "{err}");
     }
 }

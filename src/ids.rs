@@ -1,7 +1,7 @@
 //! The shapes of what the user types that ends up in a URL path: checked before any request, so
 //! that `keystroke api-key revoke ../../logout` is a usage error, not a request to another route.
 
-use keystroke_api::{API_KEY_ID_PREFIX, SESSION_PREFIX, looks_like_api_key};
+use keystroke_api::{API_KEY_ID_PREFIX, contains_secret, looks_like_api_key};
 
 use crate::error::CliError;
 const ORG_SLUG_CHARS: std::ops::RangeInclusive<usize> = 2..=40;
@@ -30,7 +30,7 @@ pub fn check_api_key_id(id: &str) -> Result<(), CliError> {
 /// secret (error output ends up in scrollback and CI logs).
 pub fn quoted(input: &str) -> String {
     const SHOWN_CHARS: usize = 40;
-    if looks_like_api_key(input) || input.starts_with(SESSION_PREFIX) {
+    if contains_secret(input) {
         return "(a secret, not repeated here)".to_owned();
     }
     if input.chars().count() <= SHOWN_CHARS {
@@ -73,8 +73,13 @@ mod tests {
         let secret = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
         let err = check_api_key_id(secret).unwrap_err();
         assert_eq!(err.message, "that is an API key's secret, not its id; ids look like `ak_…`");
-        let err = check_org_slug("kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6").unwrap_err();
-        assert!(!err.message.contains("24k16"), "{}", err.message);
+        for pasted in ["kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6", " key_live_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6"]
+        {
+            let err = check_org_slug(pasted).unwrap_err();
+            assert!(!err.message.contains("24k16"), "{}", err.message);
+            let err = check_api_key_id(pasted).unwrap_err();
+            assert!(!err.message.contains("24k16"), "{}", err.message);
+        }
         let err = check_api_key_id(&"x".repeat(10_000)).unwrap_err();
         assert!(err.message.starts_with(&format!("`{}…` is not", "x".repeat(40))), "{}", err.message);
     }

@@ -276,7 +276,8 @@ fn an_api_key_in_keystroke_token_is_told_to_sign_in_not_to_ask_an_admin() {
         assert_eq!(
             run.stderr,
             "error: `KEYSTROKE_TOKEN` holds an API key; the CLI acts as you, with a user session, never with an API key\n\
-             hint: unset `KEYSTROKE_TOKEN` and run `keystroke auth login`, or set it to a session token (`keystroke auth token`)\n",
+             hint: unset `KEYSTROKE_TOKEN` and run `keystroke auth login` (for a session token to put in it, \
+             `keystroke auth token` prints one once it is unset)\n",
             "{command:?}"
         );
         assert!(run.stdout.is_empty(), "{command:?}: {run:#?}");

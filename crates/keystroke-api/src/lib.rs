@@ -73,6 +73,12 @@ pub fn looks_like_api_key(text: &str) -> bool {
     text.starts_with(LIVE_KEY_PREFIX) || text.starts_with(TEST_KEY_PREFIX)
 }
 
+/// Whether `text` holds, anywhere, something shaped like an API key or a session token: such
+/// text is never repeated in an error message or a log line.
+pub fn contains_secret(text: &str) -> bool {
+    [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX].iter().any(|prefix| text.contains(prefix))
+}
+
 /// The OAuth `client_id` of the keystroke CLI.
 pub const CLI_CLIENT_ID: &str = "keystroke-cli";
 
@@ -107,10 +113,16 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
     Ok(trimmed)
 }
 
-/// Zero-width characters, bidirectional controls and other invisible format characters.
+/// Invisible characters that could make one name pass for another or break a table's lines:
+/// zero-width spaces and marks, bidirectional controls, line and paragraph separators, fillers
+/// and tag characters. Zero-width joiners stay allowed: emoji sequences and several scripts
+/// (Persian, Indic) need them.
 fn is_invisible_or_bidi(c: char) -> bool {
-    matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
-        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
+    matches!(c,
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
+        | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
+        | '\u{2066}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{E0000}'..='\u{E007F}')
 }
 
 /// Default and maximum page sizes of list endpoints.
@@ -377,8 +389,21 @@ mod tests {
         assert_eq!(check_name("API key", "  Production automation ").unwrap(), "Production automation");
         assert_eq!(check_name("API key", "Déploiement 🚀 東京").unwrap(), "Déploiement 🚀 東京");
         assert!(check_name("API key", &"é".repeat(MAX_NAME_CHARS)).is_ok());
-        for bad in ["   ", &"x".repeat(MAX_NAME_CHARS + 1), "a\tb", "a\u{7f}b", "a\u{200B}b", "a\u{202E}b", "\u{FEFF}a"]
-        {
+        // Joiners are part of emoji sequences and of Persian and Indic writing.
+        assert!(check_name("API key", "Family 👨\u{200D}👩\u{200D}👧").is_ok());
+        assert!(check_name("API key", "می\u{200C}خواهم").is_ok());
+        for bad in [
+            "   ",
+            &"x".repeat(MAX_NAME_CHARS + 1),
+            "a\tb",
+            "a\u{7f}b",
+            "a\u{200B}b",
+            "a\u{202E}b",
+            "\u{FEFF}a",
+            "a\u{2028}b",
+            "a\u{3164}b",
+            "a\u{E0041}b",
+        ] {
             assert!(check_name("API key", bad).is_err(), "{bad:?}");
         }
     }

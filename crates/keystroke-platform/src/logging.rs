@@ -11,7 +11,6 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::auth::QUERY_CREDENTIAL_PARAMS;
-use crate::tokens::{LIVE_KEY_PREFIX, SESSION_PREFIX, TEST_KEY_PREFIX};
 
 const REDACTED: &str = "[redacted]";
 
@@ -34,8 +33,7 @@ pub async fn log_request(request: Request, next: Next) -> Response {
 
 /// Whether a path segment or query value holds a secret's prefix, percent-encoded or not.
 fn holds_secret(component: &str) -> bool {
-    let decoded = percent_encoding::percent_decode_str(component).decode_utf8_lossy();
-    [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX].iter().any(|prefix| decoded.contains(prefix))
+    keystroke_api::contains_secret(&percent_encoding::percent_decode_str(component).decode_utf8_lossy())
 }
 
 /// The path with every segment that holds a secret replaced by `[redacted]`.
