@@ -83,8 +83,8 @@ impl Printer {
         if !self.stdout_is_terminal {
             return table::Target::Pipe;
         }
-        let columns = env::var(env::COLUMNS).and_then(|value| value.parse().ok()).or_else(stdout_columns);
-        table::Target::Terminal { columns: columns.filter(|&columns| columns > 0) }
+        let from_env = env::var(env::COLUMNS).and_then(|value| value.parse().ok()).filter(|&columns| columns > 0);
+        table::Target::Terminal { columns: from_env.or_else(stdout_columns).filter(|&columns| columns > 0) }
     }
 
     pub fn stdin_is_terminal(&self) -> bool {
@@ -235,18 +235,9 @@ impl<W: Write> JsonArray<W> {
     }
 }
 
-/// The width of the terminal on stdout, as the kernel knows it.
-#[cfg(unix)]
+/// The width of the terminal on stdout, as it says.
 fn stdout_columns() -> Option<u16> {
-    // SAFETY: TIOCGWINSZ only fills in the `winsize` it is handed.
-    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
-    let answered = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
-    answered.then_some(size.ws_col)
-}
-
-#[cfg(not(unix))]
-fn stdout_columns() -> Option<u16> {
-    None
+    dialoguer::console::Term::stdout().size_checked().map(|(_rows, columns)| columns)
 }
 
 #[cfg(test)]

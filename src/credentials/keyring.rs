@@ -108,18 +108,25 @@ fn entry(kind: StoreKind, url: &str) -> Result<Entry, String> {
 fn store(kind: StoreKind) -> keyring_core::Result<Arc<CredentialStore>> {
     match kind {
         #[cfg(target_os = "linux")]
-        StoreKind::SecretService if env::var(env::DBUS_SESSION_BUS_ADDRESS).is_none() => {
-            Err(KeyringError::NotSupportedByStore(format!(
-                "there is no D-Bus session bus to reach it (`{}` is not set)",
-                env::DBUS_SESSION_BUS_ADDRESS
-            )))
-        }
+        StoreKind::SecretService if !session_bus_exists() => Err(KeyringError::NotSupportedByStore(format!(
+            "there is no D-Bus session bus to reach it (`{}` is not set, and there is no \
+             `$XDG_RUNTIME_DIR/bus`)",
+            env::DBUS_SESSION_BUS_ADDRESS
+        ))),
         #[cfg(target_os = "linux")]
         StoreKind::SecretService => Ok(zbus_secret_service_keyring_store::Store::new()?),
         other => {
             Err(KeyringError::NotSupportedByStore(format!("the {} is not available on this system", other.name())))
         }
     }
+}
+
+/// Where the D-Bus client looks for the session bus: the variable, else systemd's per-user
+/// socket (common over SSH, where the variable is often not set).
+#[cfg(target_os = "linux")]
+fn session_bus_exists() -> bool {
+    env::var(env::DBUS_SESSION_BUS_ADDRESS).is_some()
+        || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists())
 }
 
 /// Runs `call` on a thread and waits at most `timeout` for it. A call that overruns is left

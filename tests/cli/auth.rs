@@ -344,6 +344,23 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
     );
 }
 
+/// Ctrl-C at the hidden token prompt would kill the process with the terminal's echo still
+/// off: it is ignored instead, and an empty line cancels.
+#[test]
+fn ctrl_c_at_the_token_prompt_is_ignored_and_enter_alone_cancels() {
+    let env = TestEnv::new();
+    let mut terminal =
+        env.on_terminal(&["auth", "login", "--with-token", "--platform-url", env.url(), "--color", "never"]);
+    terminal.expect("(Enter alone cancels)");
+    std::thread::sleep(std::time::Duration::from_millis(500)); // echo goes off after the prompt shows
+    terminal.send("\x03");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    terminal.send("\n");
+    let (code, output) = terminal.finish();
+    assert_eq!(code, 2, "still running after Ctrl-C, then cancelled by Enter: {output:?}");
+    assert!(output.contains("`--with-token` found no token"), "{output:?}");
+}
+
 /// Pasted on a terminal, the token is read without echo: it never shows on screen.
 #[test]
 fn with_token_on_a_terminal_does_not_echo_the_token() {

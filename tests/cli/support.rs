@@ -267,7 +267,8 @@ impl TestEnv {
         let mut child = self
             .isolated("script")
             .envs(vars.iter().copied())
-            .args(["-qefc", &line.join(" "), "/dev/null"])
+            // `exec`: the command alone on the terminal, so a Ctrl-C reaches it and no shell.
+            .args(["-qefc", &format!("exec {}", line.join(" ")), "/dev/null"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -307,6 +308,18 @@ impl Terminal {
         let stdin = self.stdin.as_mut().unwrap();
         stdin.write_all(keys.as_bytes()).unwrap();
         stdin.flush().unwrap();
+    }
+
+    /// Presses Ctrl-C until the command exits (a press that lands before the program reads keys
+    /// is taken by the terminal itself), for at most 20 s.
+    #[track_caller]
+    pub fn interrupt_until_exit(&mut self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while self.child.try_wait().unwrap().is_none() {
+            assert!(std::time::Instant::now() < deadline, "Ctrl-C did not end it: {:?}", self.output());
+            self.send("\x03");
+            std::thread::sleep(std::time::Duration::from_millis(200));
+        }
     }
 
     /// The exit code and everything shown.

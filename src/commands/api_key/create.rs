@@ -66,7 +66,11 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
 fn parse_lifetime(value: &str) -> Result<Duration, String> {
     const EXAMPLES: &str = "write a duration like `30d`, `12h` or `90min`";
     if value.starts_with('-') {
-        return Err(format!("a lifetime cannot be negative; {EXAMPLES}"));
+        return Err(if value[1..].starts_with(|c: char| c.is_ascii_digit()) {
+            format!("a lifetime cannot be negative; {EXAMPLES}")
+        } else {
+            format!("`{value}` is a flag, not a duration; {EXAMPLES}")
+        });
     }
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
         // humantime would suggest `90ms`, which is below the one-second minimum.
@@ -90,6 +94,7 @@ mod tests {
         assert!(parse_lifetime("0s").is_err());
         assert_eq!(parse_lifetime("90").unwrap_err(), "the unit is missing: `90d`, `90h` or `90min`?");
         assert!(parse_lifetime("-5d").unwrap_err().starts_with("a lifetime cannot be negative"));
+        assert!(parse_lifetime("--name").unwrap_err().starts_with("`--name` is a flag, not a duration"));
         assert!(parse_lifetime("soon").is_err());
     }
 }

@@ -9,10 +9,10 @@ use serde::Serialize;
 use crate::client::DevicePoll;
 use crate::context::{Context, PlatformUrl};
 use crate::credentials::{Credentials, StoreKind};
-use crate::env;
 use crate::error::{CliError, ExitCode};
 use crate::printer::{Printer, Style};
 use crate::secret::Secret;
+use crate::{env, prompt};
 
 #[derive(Debug, Args)]
 pub struct LoginArgs {
@@ -103,13 +103,16 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
 /// On a terminal it is read without echo, so it stays off the screen and out of scrollback.
 fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
     let input = if printer.can_prompt() {
-        Secret::new(
+        // Echo is off while it waits: Ctrl-C, which would kill the process and leave the terminal
+        // without echo, is ignored; an empty line cancels.
+        let typed = prompt::ask(printer, || {
             Password::new()
-                .with_prompt("Paste a session token (it is not shown), then press Enter")
+                .with_prompt("Paste a session token (it is not shown), then press Enter (Enter alone cancels)")
                 .allow_empty_password(true)
                 .report(false)
-                .interact()?,
-        )
+                .interact()
+        })?;
+        Secret::new(typed.unwrap_or_default())
     } else if printer.stdin_is_terminal() {
         // Reading a terminal without a prompt would wait silently, and echo what is pasted.
         return Err(CliError::usage(
@@ -294,6 +297,9 @@ fn choose_active_org(printer: &Printer, me: &Me, saved: Option<&str>) -> anyhow:
     }
     let items: Vec<String> =
         me.memberships.iter().map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role)).collect();
-    let picked = Select::new().with_prompt("Which org should commands act on?").items(&items).default(0).interact()?;
-    Ok(Some(slugs[picked].to_string()))
+    // Ctrl-C leaves no active org, as if there were no terminal to ask on.
+    let picked = prompt::ask(printer, || {
+        Select::new().with_prompt("Which org should commands act on?").items(&items).default(0).interact()
+    })?;
+    Ok(picked.map(|picked| slugs[picked].to_string()))
 }
