@@ -65,8 +65,8 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
 
 fn parse_lifetime(value: &str) -> Result<Duration, String> {
     const EXAMPLES: &str = "write a duration like `30d`, `12h` or `90min`";
-    if value.starts_with('-') {
-        return Err(if value[1..].starts_with(|c: char| c.is_ascii_digit()) {
+    if let Some(after_dash) = value.strip_prefix('-') {
+        return Err(if after_dash.starts_with(|c: char| c.is_ascii_digit()) {
             format!("a lifetime cannot be negative; {EXAMPLES}")
         } else {
             format!("`{value}` is a flag, not a duration; {EXAMPLES}")
