@@ -61,8 +61,11 @@ pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role
 /// Changes a member's role. Takes effect on the next request of every key they created.
 pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
-    if storage.role_in(&org.id, &user.id)?.is_none() {
+    let Some(current) = storage.role_in(&org.id, &user.id)? else {
         bail!("{email} is not a member of `{org_slug}`; use `member add`");
+    };
+    if current == Role::Owner && role != Role::Owner {
+        keep_an_owner(storage, &org, email, "demote")?;
     }
     storage.set_membership(&org.id, &user.id, role, now())
 }
@@ -70,9 +73,25 @@ pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) 
 /// Removes a member. Every key they created in the org is revoked at once.
 pub fn remove_member(storage: &dyn Storage, org_slug: &str, email: &str) -> anyhow::Result<()> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
+    if storage.role_in(&org.id, &user.id)? == Some(Role::Owner) {
+        keep_an_owner(storage, &org, email, "remove")?;
+    }
     if !storage.remove_membership(&org.id, &user.id, now())? {
         bail!("{email} is not a member of `{org_slug}`");
     }
+    Ok(())
+}
+
+/// An org keeps at least one owner: without one, nobody could manage its members' keys.
+fn keep_an_owner(storage: &dyn Storage, org: &Org, email: &str, action: &str) -> anyhow::Result<()> {
+    let owners = storage.members_of(&org.id)?.into_iter().filter(|(_, role)| *role == Role::Owner).count();
+    ensure!(
+        owners > 1,
+        "refusing to {action} {email}: they are the only owner of `{}`; make another member owner first \
+         (`keystroke-platform member set-role --org {} --email … --role owner`)",
+        org.slug,
+        org.slug
+    );
     Ok(())
 }
 

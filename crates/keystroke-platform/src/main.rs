@@ -29,7 +29,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080", env = "KEYSTROKE_PLATFORM_BIND")]
         bind: SocketAddr,
         /// URL people reach the platform at (behind a proxy); defaults to http://<bind>
-        #[arg(long, env = "KEYSTROKE_PLATFORM_PUBLIC_URL")]
+        #[arg(long, env = "KEYSTROKE_PLATFORM_PUBLIC_URL", value_parser = parse_public_url)]
         public_url: Option<String>,
         /// Trust the last `X-Forwarded-For` entry as the client's address (only behind a proxy
         /// that sets it: sign-in throttling and the approval page use it)
@@ -138,10 +138,29 @@ struct MemberArgs {
     email: String,
 }
 
+/// The public URL goes into every sign-in link the platform hands out: an absolute http(s) URL
+/// with a host, nothing else.
+fn parse_public_url(value: &str) -> Result<String, String> {
+    let uri: axum::http::Uri = value.trim().parse().map_err(|err| format!("{err}"))?;
+    let web_scheme = matches!(uri.scheme_str(), Some("http" | "https"));
+    let plain_host = uri.authority().is_some_and(|authority| !authority.as_str().contains('@'));
+    if !web_scheme || !plain_host || uri.query().is_some() {
+        return Err("expected an http:// or https:// URL with a host, like `https://keystroke.example.com`".into());
+    }
+    Ok(value.trim().trim_end_matches('/').to_owned())
+}
+
 fn main() -> ExitCode {
     init_logging();
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
+        Err(error) if keystroke_platform::storage::is_unavailable(&error) => {
+            eprintln!(
+                "error: the database is locked by another process (a running command, an open `sqlite3` shell); \
+                 nothing was changed\nhint: try again in a moment"
+            );
+            ExitCode::FAILURE
+        }
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE

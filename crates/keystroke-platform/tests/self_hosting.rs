@@ -147,3 +147,73 @@ fn bootstrap_serve_and_sign_in() {
     }
     assert!(stopped.expect("the platform stops on SIGTERM").success());
 }
+
+/// An org keeps an owner, the public URL is one people can open, and an admin command that meets
+/// a locked database says what happened.
+#[test]
+fn admin_commands_refuse_what_would_break_the_platform() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    for (email, name) in [("olive@example.test", "Olive Owner"), ("ann@example.test", "Ann Admin")] {
+        let added = platform(&db, &["user", "add", "--email", email, "--name", name], Some("a long enough password\n"));
+        assert!(added.status.success(), "{}", stderr(&added));
+    }
+    let org =
+        platform(&db, &["org", "create", "--slug", "solo", "--name", "Solo", "--owner", "olive@example.test"], None);
+    assert!(org.status.success(), "{}", stderr(&org));
+
+    let only_owner = "they are the only owner of `solo`; make another member owner first";
+    let demote = platform(
+        &db,
+        &["member", "set-role", "--org", "solo", "--email", "olive@example.test", "--role", "builder"],
+        None,
+    );
+    assert_eq!(demote.status.code(), Some(1));
+    assert!(
+        stderr(&demote).contains(&format!("refusing to demote olive@example.test: {only_owner}")),
+        "{}",
+        stderr(&demote)
+    );
+    let remove = platform(&db, &["member", "remove", "--org", "solo", "--email", "olive@example.test"], None);
+    assert!(
+        stderr(&remove).contains(&format!("refusing to remove olive@example.test: {only_owner}")),
+        "{}",
+        stderr(&remove)
+    );
+
+    // With a second owner, either may go.
+    let add =
+        platform(&db, &["member", "add", "--org", "solo", "--email", "ann@example.test", "--role", "owner"], None);
+    assert!(add.status.success(), "{}", stderr(&add));
+    let demote = platform(
+        &db,
+        &["member", "set-role", "--org", "solo", "--email", "olive@example.test", "--role", "admin"],
+        None,
+    );
+    assert!(demote.status.success(), "{}", stderr(&demote));
+
+    for bad in ["notaurl", "ftp://example.test", "https://user:pw@example.test", "/relative"] {
+        let serve = platform(&db, &["serve", "--bind", "127.0.0.1:0", "--public-url", bad], None);
+        assert_eq!(serve.status.code(), Some(2), "{bad}: {}", stderr(&serve));
+        assert!(
+            stderr(&serve).contains("expected an http:// or https:// URL with a host"),
+            "{bad}: {}",
+            stderr(&serve)
+        );
+    }
+
+    let lock = rusqlite::Connection::open(&db).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let locked = platform(
+        &db,
+        &["member", "set-role", "--org", "solo", "--email", "olive@example.test", "--role", "builder"],
+        None,
+    );
+    drop(lock);
+    assert_eq!(locked.status.code(), Some(1));
+    assert_eq!(
+        stderr(&locked),
+        "error: the database is locked by another process (a running command, an open `sqlite3` shell); \
+         nothing was changed\nhint: try again in a moment\n"
+    );
+}
