@@ -139,6 +139,10 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     }
     let created = admin.post("/settings/api-keys", &[("org", "acme"), ("name", "x"), ("csrf", "forged")]);
     assert_eq!(created.status(), StatusCode::FORBIDDEN);
+    // No token at all: the same refusal page, not a form-parsing error.
+    let missing = admin.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &admins_key)]);
+    assert_eq!(missing.status(), StatusCode::FORBIDDEN);
+    assert!(missing.text().unwrap().contains("<html"), "an HTML page");
     assert_eq!(h.projects_status(&admins_secret), StatusCode::OK, "nothing was revoked");
     let (html, _) = admin.list("acme");
     assert!(!html.contains(">x<"), "nothing was created");

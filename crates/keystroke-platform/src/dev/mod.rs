@@ -25,6 +25,8 @@ use crate::tokens::{TEST_KEY_PREFIX, mint, preview, public_id, random_base62};
 /// and the builder belong to `acme` alone.
 pub const PRIMARY_ORG: (&str, &str) = ("acme", "Acme Inc");
 pub const SECOND_ORG: (&str, &str) = ("globex", "Globex");
+/// Globex's owner (email, name): not a dev sign-in, there so that the org has an owner.
+const SECOND_ORG_OWNER: (&str, &str) = ("hedy@globex.test", "Hedy Lamarr");
 const SEED_USERS: [(&str, &str, Role); 3] = [
     ("ada@acme.test", "Ada Lovelace", Role::Owner),
     ("alan@acme.test", "Alan Turing", Role::Admin),
@@ -79,9 +81,12 @@ pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::
         for (email, _, role, _) in &users[1..] {
             admin::add_member(storage, PRIMARY_ORG.0, email, *role)?;
         }
-        // Ada founded Globex and then stepped back to builder: her keys there show builder limits.
-        admin::create_org(storage, SECOND_ORG.0, SECOND_ORG.1, owner)?;
-        admin::set_role(storage, SECOND_ORG.0, owner, Role::Builder)?;
+        // Ada is a builder in Globex, so her keys there show builder limits. Globex, like every
+        // org, has an owner: Hedy, who is not one of the dev sign-ins.
+        let (hedy, hedy_name) = SECOND_ORG_OWNER;
+        admin::add_user(storage, hedy, hedy_name, &random_base62(20))?;
+        admin::create_org(storage, SECOND_ORG.0, SECOND_ORG.1, hedy)?;
+        admin::add_member(storage, SECOND_ORG.0, owner, Role::Builder)?;
     }
     let users = users
         .into_iter()

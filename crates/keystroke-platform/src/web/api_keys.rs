@@ -28,6 +28,7 @@ pub struct CreateForm {
     name: String,
     #[serde(default)]
     expires_in_days: String,
+    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
 }
 
@@ -35,6 +36,7 @@ pub struct CreateForm {
 pub struct RevokeForm {
     org: String,
     id: String,
+    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
 }
 

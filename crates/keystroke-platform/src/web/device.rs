@@ -34,12 +34,14 @@ pub struct SignInForm {
     email: String,
     password: String,
     user_code: String,
+    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
 }
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
     user_code: String,
+    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
     decision: String,
 }

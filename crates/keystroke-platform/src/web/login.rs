@@ -29,6 +29,7 @@ pub struct NextQuery {
 pub struct LoginForm {
     email: String,
     password: String,
+    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
     next: Option<String>,
 }
@@ -63,6 +64,7 @@ pub async fn sign_in(
 
 #[derive(Deserialize)]
 pub struct SignOutForm {
+    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
 }
 
