@@ -15,7 +15,7 @@ use crate::throttle::Throttle;
 
 /// Failed sign-ins (wrong password or code) allowed per client address per window.
 const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
-const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
+pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAddr) -> AppState {
     let public_url =

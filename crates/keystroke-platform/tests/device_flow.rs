@@ -234,13 +234,14 @@ fn wrong_passwords_and_codes_are_rate_limited() {
             .form(&[("email", &*owner.email), ("password", password), ("user_code", &auth.user_code), ("csrf", &csrf)])
             .send()
             .unwrap()
-            .status()
     };
     for _ in 0..10 {
-        assert_eq!(attempt("wrong password"), StatusCode::UNAUTHORIZED);
+        assert_eq!(attempt("wrong password").status(), StatusCode::UNAUTHORIZED);
     }
-    assert_eq!(attempt("wrong password"), StatusCode::TOO_MANY_REQUESTS);
-    assert_eq!(attempt(&owner.password), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+    let throttled = attempt("wrong password");
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(throttled.headers()["retry-after"], "900", "says how long to wait: the 15-minute window");
+    assert_eq!(attempt(&owner.password).status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
 }
 
 #[test]

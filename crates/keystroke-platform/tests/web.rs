@@ -179,6 +179,11 @@ fn names_are_escaped_notices_cannot_be_forged_and_sign_out_ends_the_session() {
 
     let session = browser.session.clone().unwrap();
     let (_, csrf) = browser.list("acme");
+    // Typed into the address bar, /logout shows the button; only its POST signs out.
+    let page = browser.get("/logout");
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().unwrap().contains(&format!("name=\"csrf\" value=\"{csrf}\"")));
+    assert_eq!(browser.get("/settings/api-keys").status(), StatusCode::OK, "still signed in");
     assert_eq!(browser.post("/logout", &[("csrf", "forged")]).status(), StatusCode::FORBIDDEN);
     let signed_out = browser.post("/logout", &[("csrf", &csrf)]);
     assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);

@@ -36,7 +36,7 @@ pub fn router(state: AppState) -> Router {
         .route("/device/decision", post(web::device::decide))
         .route("/", get(|| async { Redirect::to(web::login::HOME) }))
         .route("/login", get(web::login::show).post(web::login::sign_in))
-        .route("/logout", post(web::login::sign_out))
+        .route("/logout", get(web::login::sign_out_page).post(web::login::sign_out))
         .route(web::login::HOME, get(web::api_keys::show).post(web::api_keys::create))
         .route("/settings/api-keys/revoke", post(web::api_keys::revoke))
         .route(routes::ME, get(account::me))

@@ -9,7 +9,7 @@ use keystroke_api::{ApiKey, CreateApiKey, Membership, PageQuery};
 use serde::Deserialize;
 
 use super::login::{HOME, to_login};
-use super::{csrf_for, escape, form_refused, message_page, page, session_csrf_ok, web_session};
+use super::{csrf_for, escape, form_refused, message_page, page, session_csrf_ok, sign_out_form, web_session};
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
 use crate::routes::api_keys::{create_key, list_keys, revoke_key};
@@ -64,7 +64,11 @@ pub async fn show(
     let csrf = csrf_for(&visitor.token);
     let memberships = state.storage.memberships_of(&visitor.user_id)?;
     let Some(first) = memberships.first() else {
-        return Ok(message_page(StatusCode::OK, "No organization", "You are not a member of any organization yet."));
+        let body = format!(
+            "<h1>No organization</h1>\n<p>You are not a member of any organization yet.</p>\n{}",
+            sign_out_form(&csrf)
+        );
+        return Ok(page(StatusCode::OK, "No organization", &body));
     };
     let slug = query.org.clone().unwrap_or_else(|| first.org.slug.clone());
     let access = match member_access(&state, &visitor.user_id, &slug) {
@@ -186,11 +190,7 @@ fn org_nav(memberships: &[Membership], active: &OrgAccess, csrf: &str) -> String
             }
         })
         .collect();
-    format!(
-        "<nav>Settings › API keys · Organization: {} · <form class=\"inline\" method=\"post\" action=\"/logout\">\
-         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out</button></form></nav>\n",
-        links.join(" · ")
-    )
+    format!("<nav>Settings › API keys · Organization: {} · {}</nav>\n", links.join(" · "), sign_out_form(csrf))
 }
 
 fn create_form(access: &OrgAccess, csrf: &str) -> String {

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, check_password, client_address, error_paragraph, escape,
-    form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
-    start_session, too_many_attempts, web_session,
+    PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, check_password, client_address, csrf_for, error_paragraph,
+    escape, form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
+    sign_out_form, start_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now};
@@ -66,6 +66,16 @@ pub async fn sign_in(
 pub struct SignOutForm {
     #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
+}
+
+/// `GET /logout` (typed into the address bar): signed in, a page with the sign-out button;
+/// signing out itself takes the POST, so that no link or image can do it.
+pub async fn sign_out_page(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+    let Some(session) = web_session(&state, &headers)? else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let body = format!("<h1>Sign out</h1>\n{}", sign_out_form(&csrf_for(&session.token)));
+    Ok(page(StatusCode::OK, "Sign out", &body))
 }
 
 /// `POST /logout`: ends the browser session (a CSRF-protected form, so no page can sign you out).

@@ -72,10 +72,21 @@ pub fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: 
 }
 
 pub fn too_many_attempts() -> Response {
-    message_page(
+    let mut response = message_page(
         StatusCode::TOO_MANY_REQUESTS,
         "Too many attempts",
         "Too many wrong codes or passwords from your address. Wait a few minutes and try again.",
+    );
+    // The whole window: by then the failures that closed the door have aged out.
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(crate::server::SIGN_IN_WINDOW.as_secs()));
+    response
+}
+
+/// The "Sign out" button: a CSRF-protected POST, so no other page can sign anyone out.
+pub fn sign_out_form(csrf: &str) -> String {
+    format!(
+        "<form class=\"inline\" method=\"post\" action=\"/logout\">\
+         <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out</button></form>"
     )
 }
 
