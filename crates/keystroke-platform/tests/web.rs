@@ -317,3 +317,35 @@ fn dev_restarts_on_its_database_with_fresh_credentials() {
     assert_eq!(h.projects_status(&key), StatusCode::OK, "the data was kept");
     assert_eq!(h.get("/api/me", common::Cred::Bearer(&h.token(Role::Owner))).status(), StatusCode::OK);
 }
+
+/// The page's active org is the one chosen last on it, across visits, while still a member.
+#[test]
+fn the_page_remembers_the_active_org() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    browser.sign_in(Role::Owner); // Ada: owner of acme, builder in globex
+    let chosen = browser.get("/settings/api-keys?org=globex");
+    let remembered = cookie(&chosen, "ks_org").expect("the choice is remembered");
+    assert_eq!(remembered, "globex");
+
+    let session = browser.session.clone().unwrap();
+    let again = browser
+        .http
+        .get(h.url("/settings/api-keys"))
+        .header("cookie", format!("ks_web={session}; ks_org={remembered}"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(again.contains("Keys of <strong>globex</strong>"), "{again}");
+    // An org the visitor does not belong to is not taken from the cookie.
+    let foreign = browser
+        .http
+        .get(h.url("/settings/api-keys"))
+        .header("cookie", format!("ks_web={session}; ks_org=initech"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    assert!(foreign.contains("Keys of <strong>acme</strong>"), "{foreign}");
+}

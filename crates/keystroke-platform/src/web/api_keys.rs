@@ -9,7 +9,10 @@ use keystroke_api::{ApiKey, CreateApiKey, Membership, PageQuery};
 use serde::Deserialize;
 
 use super::login::{HOME, to_login};
-use super::{csrf_for, escape, form_refused, message_page, page, session_csrf_ok, sign_out_form, web_session};
+use super::{
+    ACTIVE_ORG_COOKIE, cookie, csrf_for, escape, form_refused, message_page, page, session_csrf_ok, set_cookie,
+    sign_out_form, web_session,
+};
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
 use crate::routes::api_keys::{create_key, list_keys, revoke_key};
@@ -39,6 +42,9 @@ pub struct RevokeForm {
     #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
 }
+
+/// The remembered org outlives browser sessions: a year.
+const ACTIVE_ORG_COOKIE_SECS: i64 = 365 * 86_400;
 
 /// Ten years, as the API allows.
 const MAX_EXPIRES_IN_DAYS: u64 = 3650;
@@ -70,7 +76,9 @@ pub async fn show(
         );
         return Ok(page(StatusCode::OK, "No organization", &body));
     };
-    let slug = query.org.clone().unwrap_or_else(|| first.org.slug.clone());
+    // The org asked for, else the one chosen last (while still a member), else the first.
+    let remembered = cookie(&headers, ACTIVE_ORG_COOKIE).filter(|slug| memberships.iter().any(|m| m.org.slug == *slug));
+    let slug = query.org.clone().or(remembered).unwrap_or_else(|| first.org.slug.clone());
     let access = match member_access(&state, &visitor.user_id, &slug) {
         Ok(access) => access,
         Err(error) => return Ok(error_page(error)),
@@ -107,7 +115,9 @@ pub async fn show(
         create = create_form(&access, &csrf),
         table = key_table(&keys.data, &access, &csrf),
     );
-    Ok(page(StatusCode::OK, "API keys", &body))
+    let mut response = page(StatusCode::OK, "API keys", &body);
+    set_cookie(&mut response, &state, ACTIVE_ORG_COOKIE, &access.org_slug, ACTIVE_ORG_COOKIE_SECS);
+    Ok(response)
 }
 
 pub async fn create(

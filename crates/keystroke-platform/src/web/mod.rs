@@ -24,6 +24,8 @@ use crate::tokens::{SESSION_PREFIX, constant_time_eq, mint, public_id};
 pub const SESSION_COOKIE: &str = "ks_web";
 /// Double-submit CSRF token of the sign-in form, before there is a session to bind one to.
 pub const SIGN_IN_CSRF_COOKIE: &str = "ks_csrf";
+/// The browser's active org on Settings > API keys: the last one chosen there.
+pub const ACTIVE_ORG_COOKIE: &str = "ks_org";
 
 /// A signed-in browser.
 pub struct WebSession {
