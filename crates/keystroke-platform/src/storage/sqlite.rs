@@ -104,7 +104,7 @@ const LOCK_WAIT: Duration = Duration::from_secs(5);
 /// At most this many threads sleep in [`wait_while_locked`] at once; beyond, a statement fails
 /// at once. Each sleeper holds a thread (`block_in_place`), and a lock held for long must not let
 /// waiting writes, some of them unauthenticated (device-code requests), grow threads unbounded.
-const MAX_LOCK_WAITERS: usize = 64;
+pub const MAX_LOCK_WAITERS: usize = 64;
 
 static LOCK_WAITERS: AtomicUsize = AtomicUsize::new(0);
 
@@ -147,8 +147,15 @@ fn wait_while_locked(attempt: i32) -> bool {
     if waited >= LOCK_PATIENCE.with(Cell::get) {
         return false;
     }
+    /// One of the sleepers counted in `LOCK_WAITERS`, until dropped.
+    struct Sleeper;
+    impl Drop for Sleeper {
+        fn drop(&mut self) {
+            LOCK_WAITERS.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+    let _sleeper = Sleeper;
     if LOCK_WAITERS.fetch_add(1, Ordering::Relaxed) >= MAX_LOCK_WAITERS {
-        LOCK_WAITERS.fetch_sub(1, Ordering::Relaxed);
         return false;
     }
     let pause = lock_retry_pause(attempt);
@@ -159,7 +166,6 @@ fn wait_while_locked(attempt: i32) -> bool {
     } else {
         std::thread::sleep(pause);
     }
-    LOCK_WAITERS.fetch_sub(1, Ordering::Relaxed);
     true
 }
 
