@@ -65,8 +65,17 @@ enum Command {
 #[derive(Args)]
 struct Database {
     /// SQLite database file (created if missing)
-    #[arg(long, env = "KEYSTROKE_PLATFORM_DB")]
+    #[arg(long, env = "KEYSTROKE_PLATFORM_DB", value_parser = database_path)]
     db: PathBuf,
+}
+
+/// `KEYSTROKE_PLATFORM_DB=` (set but empty) gets a message that names the variable, where clap's
+/// own would only mention the `--db` flag nobody typed.
+fn database_path(value: &str) -> Result<PathBuf, String> {
+    if value.trim().is_empty() {
+        return Err("the database path is empty: pass `--db FILE` or set `KEYSTROKE_PLATFORM_DB` to a file".into());
+    }
+    Ok(PathBuf::from(value))
 }
 
 impl Database {

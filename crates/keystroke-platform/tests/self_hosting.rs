@@ -202,6 +202,14 @@ fn admin_commands_refuse_what_would_break_the_platform() {
         );
     }
 
+    let empty = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+        .args(["org", "create", "--slug", "other", "--name", "Other", "--owner", "olive@example.test"])
+        .env("KEYSTROKE_PLATFORM_DB", "")
+        .output()
+        .unwrap();
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(stderr(&empty).contains("set `KEYSTROKE_PLATFORM_DB` to a file"), "{}", stderr(&empty));
+
     let lock = rusqlite::Connection::open(&db).unwrap();
     lock.execute_batch("BEGIN IMMEDIATE").unwrap();
     let locked = platform(
