@@ -329,23 +329,14 @@ fn the_page_remembers_the_active_org() {
     assert_eq!(remembered, "globex");
 
     let session = browser.session.clone().unwrap();
-    let again = browser
-        .http
-        .get(h.url("/settings/api-keys"))
-        .header("cookie", format!("ks_web={session}; ks_org={remembered}"))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    let visit_with_org_cookie = |org: &str| {
+        let page =
+            browser.http.get(h.url("/settings/api-keys")).header("cookie", format!("ks_web={session}; ks_org={org}"));
+        page.send().unwrap().text().unwrap()
+    };
+    let again = visit_with_org_cookie(&remembered);
     assert!(again.contains("Keys of <strong>globex</strong>"), "{again}");
     // An org the visitor does not belong to is not taken from the cookie.
-    let foreign = browser
-        .http
-        .get(h.url("/settings/api-keys"))
-        .header("cookie", format!("ks_web={session}; ks_org=initech"))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    let foreign = visit_with_org_cookie("initech");
     assert!(foreign.contains("Keys of <strong>acme</strong>"), "{foreign}");
 }
