@@ -195,7 +195,7 @@ impl ApiClient {
                      does), use an `http://` URL",
                 );
             }
-            Some(tls) => {
+            Some(tls @ (rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)) => {
                 return CliError::new(
                     ExitCode::Unreachable,
                     format!("the platform at {} could not be reached securely: {tls}", self.base_display()),
@@ -205,6 +205,7 @@ impl ApiClient {
                      check the URL, and never work around this on an untrusted network",
                 );
             }
+            Some(tls) => return unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(CHECK_URL_HINT),
             None => {}
         }
         let why = if err.is_timeout() {
@@ -214,9 +215,7 @@ impl ApiClient {
         } else {
             root_cause(err)
         };
-        unreachable(&why).with_hint(
-            "check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it",
-        )
+        unreachable(&why).with_hint(CHECK_URL_HINT)
     }
 
     fn status_error(&self, status: StatusCode, body: &str) -> CliError {
@@ -236,6 +235,9 @@ impl ApiClient {
         self.base.as_str().trim_end_matches('/').to_string()
     }
 }
+
+const CHECK_URL_HINT: &str =
+    "check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it";
 
 const NOT_FOUND_HINT: &str =
     "`keystroke org list` shows your orgs, `keystroke api-key list` the keys you can see (and their ids)";

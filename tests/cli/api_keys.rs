@@ -226,7 +226,7 @@ fn ctrl_c_at_the_revoke_question_revokes_nothing_and_shows_the_cursor() {
     let (id, secret) = env.create_key("Keep me too", &[]);
     let mut terminal = env.on_terminal(&["api-key", "revoke", &id]);
     terminal.expect("\x1b[?25l"); // hidden: the question waits for a key
-    terminal.interrupt_until_exit();
+    terminal.interrupt_until("Nothing revoked.");
     let (code, output) = terminal.finish();
     assert_eq!(code, 1, "{output:?}");
     assert!(output.ends_with("Nothing revoked.\n"), "{output:?}");

@@ -310,15 +310,18 @@ impl Terminal {
         stdin.flush().unwrap();
     }
 
-    /// Presses Ctrl-C until the command exits (a press that lands before the program reads keys
-    /// is taken by the terminal itself), for at most 20 s.
+    /// Presses Ctrl-C until `answer` shows (a press that lands before the program reads keys is
+    /// taken by the terminal itself), waiting a second for it after each press; 20 s at most.
     #[track_caller]
-    pub fn interrupt_until_exit(&mut self) {
+    pub fn interrupt_until(&mut self, answer: &str) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while self.child.try_wait().unwrap().is_none() {
-            assert!(std::time::Instant::now() < deadline, "Ctrl-C did not end it: {:?}", self.output());
+        while !self.output().contains(answer) {
+            assert!(std::time::Instant::now() < deadline, "Ctrl-C did not bring {answer:?}: {:?}", self.output());
             self.send("\x03");
-            std::thread::sleep(std::time::Duration::from_millis(200));
+            let waited = std::time::Instant::now();
+            while !self.output().contains(answer) && waited.elapsed() < std::time::Duration::from_secs(1) {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
         }
     }
 

@@ -110,7 +110,21 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
             hidden as u32
         ));
     }
+    if !joiners_join(trimmed) {
+        return Err(format!("the {what} name has a zero-width joiner that joins nothing"));
+    }
     Ok(trimmed)
+}
+
+/// Zero-width joiners (U+200C, U+200D) only between two visible characters, where emoji and
+/// scripts use them: elsewhere they would make `prod` and `prod` + joiner look the same.
+fn joiners_join(name: &str) -> bool {
+    let is_joiner = |c: char| matches!(c, '\u{200C}' | '\u{200D}');
+    let visible = |c: Option<char>| c.is_some_and(|c| !is_joiner(c) && !c.is_whitespace());
+    let chars: Vec<char> = name.chars().collect();
+    chars.iter().enumerate().all(|(i, &c)| {
+        !is_joiner(c) || (visible(i.checked_sub(1).map(|before| chars[before])) && visible(chars.get(i + 1).copied()))
+    })
 }
 
 /// Invisible characters that could make one name pass for another or break a table's lines:
@@ -403,6 +417,10 @@ mod tests {
             "a\u{2028}b",
             "a\u{3164}b",
             "a\u{E0041}b",
+            "\u{200D}",
+            "prod\u{200D}",
+            "a \u{200C}b",
+            "a\u{200D}\u{200D}b",
         ] {
             assert!(check_name("API key", bad).is_err(), "{bad:?}");
         }

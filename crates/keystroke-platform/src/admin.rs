@@ -1,12 +1,12 @@
 //! Bootstrap and membership administration for self-hosters (`keystroke-platform user add`,
 //! `org create`, `member add|set-role|remove`), also used to seed `dev` and tests.
 
-use anyhow::{Context, bail, ensure};
+use anyhow::{Context, anyhow, bail, ensure};
 use keystroke_api::{CLI_CLIENT_ID, Org, Role, User};
 
 use crate::passwords;
 use crate::state::now;
-use crate::storage::{NewSession, Storage};
+use crate::storage::{LastOwner, NewSession, Storage};
 use crate::tokens::{SESSION_PREFIX, mint, public_id};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -45,9 +45,7 @@ pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &s
     if storage.org_by_slug(slug)?.is_some() {
         bail!("an org with slug `{slug}` exists already");
     }
-    let org = storage.create_org(slug, name.trim(), now())?;
-    storage.set_membership(&org.id, &owner.id, Role::Owner, now())?;
-    Ok(org)
+    storage.create_org(slug, name.trim(), &owner.id, now())
 }
 
 pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {
@@ -61,38 +59,35 @@ pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role
 /// Changes a member's role. Takes effect on the next request of every key they created.
 pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
-    let Some(current) = storage.role_in(&org.id, &user.id)? else {
+    if storage.role_in(&org.id, &user.id)?.is_none() {
         bail!("{email} is not a member of `{org_slug}`; use `member add`");
-    };
-    if current == Role::Owner && role != Role::Owner {
-        keep_an_owner(storage, &org, email, "demote")?;
     }
-    storage.set_membership(&org.id, &user.id, role, now())
+    storage.set_membership(&org.id, &user.id, role, now()).map_err(|error| keep_an_owner(error, &org, email, "demote"))
 }
 
 /// Removes a member. Every key they created in the org is revoked at once.
 pub fn remove_member(storage: &dyn Storage, org_slug: &str, email: &str) -> anyhow::Result<()> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
-    if storage.role_in(&org.id, &user.id)? == Some(Role::Owner) {
-        keep_an_owner(storage, &org, email, "remove")?;
-    }
-    if !storage.remove_membership(&org.id, &user.id, now())? {
+    let removed = storage
+        .remove_membership(&org.id, &user.id, now())
+        .map_err(|error| keep_an_owner(error, &org, email, "remove"))?;
+    if !removed {
         bail!("{email} is not a member of `{org_slug}`");
     }
     Ok(())
 }
 
-/// An org keeps at least one owner: without one, nobody could manage its members' keys.
-fn keep_an_owner(storage: &dyn Storage, org: &Org, email: &str, action: &str) -> anyhow::Result<()> {
-    let owners = storage.members_of(&org.id)?.into_iter().filter(|(_, role)| *role == Role::Owner).count();
-    ensure!(
-        owners > 1,
-        "refusing to {action} {email}: they are the only owner of `{}`; make another member owner first \
-         (`keystroke-platform member set-role --org {} --email … --role owner`)",
-        org.slug,
-        org.slug
-    );
-    Ok(())
+/// An org keeps at least one owner: without one, nobody could manage its members' keys. The
+/// storage refuses; this says what to do instead.
+fn keep_an_owner(error: anyhow::Error, org: &Org, email: &str, action: &str) -> anyhow::Error {
+    if !error.is::<LastOwner>() {
+        return error;
+    }
+    anyhow!(
+        "refusing to {action} {email}: they are the only owner of `{slug}`; make another member owner first \
+         (`keystroke-platform member set-role --org {slug} --email … --role owner`)",
+        slug = org.slug
+    )
 }
 
 /// Mints a CLI session for a user without the device flow (for `dev` and scripts): returns the

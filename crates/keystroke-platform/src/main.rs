@@ -150,11 +150,14 @@ struct MemberArgs {
 /// The public URL goes into every sign-in link the platform hands out: an absolute http(s) URL
 /// with a host, nothing else.
 fn parse_public_url(value: &str) -> Result<String, String> {
-    let uri: axum::http::Uri = value.trim().parse().map_err(|err| format!("{err}"))?;
+    let expected =
+        || "expected an http:// or https:// URL with a host, like `https://keystroke.example.com`".to_owned();
+    // `Uri` would drop a `#fragment` silently, and every link built on the URL would break.
+    let uri: axum::http::Uri = value.trim().parse().ok().filter(|_| !value.contains('#')).ok_or_else(expected)?;
     let web_scheme = matches!(uri.scheme_str(), Some("http" | "https"));
     let plain_host = uri.authority().is_some_and(|authority| !authority.as_str().contains('@'));
     if !web_scheme || !plain_host || uri.query().is_some() {
-        return Err("expected an http:// or https:// URL with a host, like `https://keystroke.example.com`".into());
+        return Err(expected());
     }
     Ok(value.trim().trim_end_matches('/').to_owned())
 }
@@ -165,8 +168,8 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if keystroke_platform::storage::is_unavailable(&error) => {
             eprintln!(
-                "error: the database is locked by another process (a running command, an open `sqlite3` shell); \
-                 nothing was changed\nhint: try again in a moment"
+                "error: the database is locked by another process (a running command, an open `sqlite3` shell), \
+                 and the command did not complete\nhint: try again in a moment"
             );
             ExitCode::FAILURE
         }

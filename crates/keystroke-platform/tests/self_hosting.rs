@@ -192,7 +192,9 @@ fn admin_commands_refuse_what_would_break_the_platform() {
     );
     assert!(demote.status.success(), "{}", stderr(&demote));
 
-    for bad in ["notaurl", "ftp://example.test", "https://user:pw@example.test", "/relative"] {
+    for bad in
+        ["notaurl", "ftp://example.test", "https://user:pw@example.test", "/relative", "https://example.test/#x", ""]
+    {
         let serve = platform(&db, &["serve", "--bind", "127.0.0.1:0", "--public-url", bad], None);
         assert_eq!(serve.status.code(), Some(2), "{bad}: {}", stderr(&serve));
         assert!(
@@ -221,7 +223,7 @@ fn admin_commands_refuse_what_would_break_the_platform() {
     assert_eq!(locked.status.code(), Some(1));
     assert_eq!(
         stderr(&locked),
-        "error: the database is locked by another process (a running command, an open `sqlite3` shell); \
-         nothing was changed\nhint: try again in a moment\n"
+        "error: the database is locked by another process (a running command, an open `sqlite3` shell), \
+         and the command did not complete\nhint: try again in a moment\n"
     );
 }

@@ -310,12 +310,23 @@ fn dev_restarts_on_its_database_with_fresh_credentials() {
     let key = h.create_key(&h.token(Role::Owner), "acme", "kept").secret;
     let old_password = h.dev.user(Role::Owner).password.clone();
     drop(h);
+    // As a database seeded by an older version left it: Globex without an owner.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute(
+        "DELETE FROM memberships WHERE role = 'owner' AND org_id = (SELECT id FROM orgs WHERE slug = 'globex')",
+        [],
+    )
+    .unwrap();
+    drop(conn);
 
     let again = DevServer::start_with(([127, 0, 0, 1], 0).into(), Some(&db), Config::new(Mode::Dev)).unwrap();
     let h = Harness { dev: again, http: http_client() };
     assert_ne!(h.dev.user(Role::Owner).password, old_password);
     assert_eq!(h.projects_status(&key), StatusCode::OK, "the data was kept");
     assert_eq!(h.get("/api/me", common::Cred::Bearer(&h.token(Role::Owner))).status(), StatusCode::OK);
+    let globex = h.dev.storage().org_by_slug("globex").unwrap().unwrap();
+    let members = h.dev.storage().members_of(&globex.id).unwrap();
+    assert!(members.iter().any(|(user, role)| user.email == "hedy@globex.test" && *role == Role::Owner), "{members:?}");
 }
 
 /// The page's active org is the one chosen last on it, across visits, while still a member.

@@ -83,10 +83,11 @@ pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::
         }
         // Ada is a builder in Globex, so her keys there show builder limits. Globex, like every
         // org, has an owner: Hedy, who is not one of the dev sign-ins.
-        let (hedy, hedy_name) = SECOND_ORG_OWNER;
-        admin::add_user(storage, hedy, hedy_name, &random_base62(20))?;
-        admin::create_org(storage, SECOND_ORG.0, SECOND_ORG.1, hedy)?;
+        admin::add_user(storage, SECOND_ORG_OWNER.0, SECOND_ORG_OWNER.1, &random_base62(20))?;
+        admin::create_org(storage, SECOND_ORG.0, SECOND_ORG.1, SECOND_ORG_OWNER.0)?;
         admin::add_member(storage, SECOND_ORG.0, owner, Role::Builder)?;
+    } else {
+        give_second_org_an_owner(storage)?;
     }
     let users = users
         .into_iter()
@@ -103,6 +104,19 @@ pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::
         })
         .collect::<anyhow::Result<_>>()?;
     Ok(DevCredentials { url: url.to_owned(), org: PRIMARY_ORG.0.to_owned(), users })
+}
+
+/// Databases seeded before Globex had an owner of its own left it with none: give it Hedy.
+fn give_second_org_an_owner(storage: &dyn Storage) -> anyhow::Result<()> {
+    let Some(globex) = storage.org_by_slug(SECOND_ORG.0)? else { return Ok(()) };
+    if storage.members_of(&globex.id)?.iter().any(|(_, role)| *role == Role::Owner) {
+        return Ok(());
+    }
+    let (email, name) = SECOND_ORG_OWNER;
+    if storage.user_by_email(email)?.is_none() {
+        admin::add_user(storage, email, name, &random_base62(20))?;
+    }
+    admin::add_member(storage, SECOND_ORG.0, email, Role::Owner)
 }
 
 /// Adds `count` keys created by `email` to the org, in batched transactions, so that

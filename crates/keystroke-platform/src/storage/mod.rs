@@ -14,6 +14,19 @@ use crate::tokens::SecretHash;
 
 pub use sqlite::SqliteStorage;
 
+/// A change refused because it would leave an org without an owner, and so without anyone who
+/// can manage its members' keys.
+#[derive(Debug)]
+pub struct LastOwner;
+
+impl std::fmt::Display for LastOwner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the org would be left without an owner")
+    }
+}
+
+impl std::error::Error for LastOwner {}
+
 /// Whether a storage call failed because the database stayed locked by another writer for
 /// longer than a statement waits: a reason to answer 503 and have the client retry.
 pub fn is_unavailable(error: &anyhow::Error) -> bool {
@@ -170,12 +183,15 @@ pub trait Storage: Send + Sync + 'static {
     fn user_by_email(&self, email: &str) -> Result<Option<UserWithPassword>>;
     fn user_by_id(&self, id: &str) -> Result<Option<User>>;
     fn set_password_hash(&self, user_id: &str, password_hash: &str) -> Result<()>;
-    fn create_org(&self, slug: &str, name: &str, now: Timestamp) -> Result<Org>;
+    /// Creates the org with its first owner, in one transaction.
+    fn create_org(&self, slug: &str, name: &str, owner_id: &str, now: Timestamp) -> Result<Org>;
     fn org_by_slug(&self, slug: &str) -> Result<Option<Org>>;
-    /// Adds the member, or changes the role of an existing one.
+    /// Adds the member, or changes the role of an existing one. Fails with [`LastOwner`] rather
+    /// than demote the org's only owner (checked in the same transaction).
     fn set_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<()>;
     /// Removes the membership and revokes every active key the member created in the org (with
     /// audit events), in one transaction. Returns whether there was a membership to remove.
+    /// Fails with [`LastOwner`] rather than remove the org's only owner.
     fn remove_membership(&self, org_id: &str, user_id: &str, now: Timestamp) -> Result<bool>;
     fn role_in(&self, org_id: &str, user_id: &str) -> Result<Option<Role>>;
     fn memberships_of(&self, user_id: &str) -> Result<Vec<Membership>>;

@@ -101,10 +101,15 @@ impl SqliteStorage {
 /// another writer) before it fails with "busy", which the API answers with 503.
 const LOCK_WAIT: Duration = Duration::from_secs(5);
 
-/// At most this many threads sleep in [`wait_while_locked`] at once; beyond, a statement fails
-/// at once. Each sleeper holds a thread (`block_in_place`), and a lock held for long must not let
-/// waiting writes, some of them unauthenticated (device-code requests), grow threads unbounded.
+/// At most this many threads sleep in [`wait_while_locked`] at once after its first few short
+/// pauses; beyond, a statement fails at once. Each sleeper holds a thread (`block_in_place`), and
+/// a lock held for long must not let waiting writes, some of them unauthenticated (device-code
+/// requests), grow threads unbounded. Writes queued behind the platform's own millisecond writes
+/// are done before they count.
 pub const MAX_LOCK_WAITERS: usize = 64;
+
+/// Pauses before a waiting statement counts toward [`MAX_LOCK_WAITERS`] (about 40 ms).
+const UNCOUNTED_PAUSES: i32 = 5;
 
 static LOCK_WAITERS: AtomicUsize = AtomicUsize::new(0);
 
@@ -138,6 +143,23 @@ fn lock_retry_pause(attempt: i32) -> Duration {
     })
 }
 
+/// A sleeper counted in `LOCK_WAITERS` until dropped, with how many were counted before it.
+struct CountedSleeper {
+    ahead: usize,
+}
+
+impl CountedSleeper {
+    fn join() -> Self {
+        CountedSleeper { ahead: LOCK_WAITERS.fetch_add(1, Ordering::Relaxed) }
+    }
+}
+
+impl Drop for CountedSleeper {
+    fn drop(&mut self) {
+        LOCK_WAITERS.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// SQLite's busy handler: sleeps, then lets SQLite try again, until the thread's patience has
 /// run out. On a platform worker thread the sleep goes through `block_in_place`, which hands the
 /// worker's other requests to another thread first: a write waiting for a lock must not stall
@@ -147,15 +169,8 @@ fn wait_while_locked(attempt: i32) -> bool {
     if waited >= LOCK_PATIENCE.with(Cell::get) {
         return false;
     }
-    /// One of the sleepers counted in `LOCK_WAITERS`, until dropped.
-    struct Sleeper;
-    impl Drop for Sleeper {
-        fn drop(&mut self) {
-            LOCK_WAITERS.fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-    let _sleeper = Sleeper;
-    if LOCK_WAITERS.fetch_add(1, Ordering::Relaxed) >= MAX_LOCK_WAITERS {
+    let counted = (attempt >= UNCOUNTED_PAUSES).then(CountedSleeper::join);
+    if counted.as_ref().is_some_and(|sleeper| sleeper.ahead >= MAX_LOCK_WAITERS) {
         return false;
     }
     let pause = lock_retry_pause(attempt);
@@ -207,6 +222,17 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// Whether the user is the org's one and only owner (read inside the caller's write
+/// transaction, so that two admins cannot each remove "the other" owner).
+fn is_only_owner(tx: &rusqlite::Transaction<'_>, org_id: &str, user_id: &str) -> rusqlite::Result<bool> {
+    tx.query_row(
+        "SELECT coalesce((SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2) = 'owner', 0)
+            AND (SELECT count(*) FROM memberships WHERE org_id = ?1 AND role = 'owner') = 1",
+        params![org_id, user_id],
+        |r| r.get(0),
+    )
 }
 
 fn parse_role(text: String) -> rusqlite::Result<Role> {
@@ -286,14 +312,20 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    fn create_org(&self, slug: &str, name: &str, now: Timestamp) -> Result<Org> {
+    fn create_org(&self, slug: &str, name: &str, owner_id: &str, now: Timestamp) -> Result<Org> {
         let org = Org { id: public_id("org_"), slug: slug.to_owned(), name: name.to_owned() };
-        self.conn()?
-            .execute(
+        self.write(|tx| {
+            tx.execute(
                 "INSERT INTO orgs (id, slug, name, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![org.id, org.slug, org.name, now],
             )
             .with_context(|| format!("creating org {slug} (does that slug exist already?)"))?;
+            tx.execute(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', ?3)",
+                params![org.id, owner_id, now],
+            )?;
+            Ok(())
+        })?;
         Ok(org)
     }
 
@@ -307,16 +339,24 @@ impl Storage for SqliteStorage {
     }
 
     fn set_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<()> {
-        self.conn()?.execute(
-            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
-            params![org_id, user_id, role.as_str(), now],
-        )?;
-        Ok(())
+        self.write(|tx| {
+            if role != Role::Owner && is_only_owner(tx, org_id, user_id)? {
+                bail!(LastOwner);
+            }
+            tx.execute(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
+                params![org_id, user_id, role.as_str(), now],
+            )?;
+            Ok(())
+        })
     }
 
     fn remove_membership(&self, org_id: &str, user_id: &str, now: Timestamp) -> Result<bool> {
         self.write(|tx| {
+            if is_only_owner(tx, org_id, user_id)? {
+                bail!(LastOwner);
+            }
             let removed =
                 tx.execute("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", params![org_id, user_id])?;
             if removed == 0 {

@@ -1,0 +1,48 @@
+//! The cap on writes waiting for a lock, alone in its test binary: the count of waiting threads
+//! is process-wide, and the other lock tests (tests/locked_database.rs) must not share it.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{Harness, http_client};
+use keystroke_api::Role;
+use keystroke_platform::storage::sqlite::MAX_LOCK_WAITERS;
+use reqwest::StatusCode;
+use serde_json::json;
+
+/// However long a lock is held, waiting writes hold at most `MAX_LOCK_WAITERS` threads: the rest
+/// are told at once to try again, and the waiting ones still land when the lock goes.
+#[test]
+fn waiting_writes_are_capped_and_the_rest_are_refused_at_once() {
+    let harness = Harness::start();
+    let owner = harness.token(Role::Owner);
+    let lock = rusqlite::Connection::open(&harness.dev.db_path).unwrap();
+    lock.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let over = 16;
+    let started = std::time::Instant::now();
+    let writers: Vec<_> = (0..MAX_LOCK_WAITERS + over)
+        .map(|i| {
+            let (url, owner) = (harness.url("/api/orgs/acme/api-keys"), owner.clone());
+            std::thread::spawn(move || {
+                let request =
+                    http_client().post(url).bearer_auth(owner).json(&json!({ "name": format!("writer {i}") }));
+                request.send().expect("the platform answers").status()
+            })
+        })
+        .collect();
+
+    while writers.iter().filter(|writer| writer.is_finished()).count() < over {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Refused at once, not after the 5 s a waiting write gives the lock (which is all that would
+    // end them without the cap: the margin is for a slow machine, not a speed claim).
+    assert!(started.elapsed() < Duration::from_secs(4), "refused only after {:?}", started.elapsed());
+    drop(lock);
+    let statuses: Vec<StatusCode> = writers.into_iter().map(|writer| writer.join().unwrap()).collect();
+    let refused = statuses.iter().filter(|&&status| status == StatusCode::SERVICE_UNAVAILABLE).count();
+    let created = statuses.iter().filter(|&&status| status == StatusCode::CREATED).count();
+    assert_eq!(refused + created, statuses.len(), "{statuses:?}");
+    assert!(refused >= over && created <= MAX_LOCK_WAITERS, "refused {refused}, created {created}");
+    assert!(created > 0, "the capped waiters were still waiting when the lock went, and landed");
+}
