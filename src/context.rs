@@ -149,6 +149,12 @@ pub fn not_signed_in(platform: &PlatformUrl) -> CliError {
 
 fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
     let hint = "pass `--platform-url` like `https://keystroke.example.com`";
+    if keystroke_api::contains_secret(raw) {
+        // It would be shown in every message that names the platform, and sent the token.
+        return Err(CliError::usage("the platform URL holds an API key or session token; leave it out")
+            .with_hint(hint)
+            .into());
+    }
     // Quoted back unless it may hold a password (`user:password@host`).
     let shown = if raw.contains('@') { "the URL".to_owned() } else { ids::quoted(raw) };
     let invalid = |why: &str| CliError::usage(format!("{shown} is not a platform URL: {why}")).with_hint(hint);
@@ -197,6 +203,10 @@ mod tests {
         assert!(parse_platform_url("not a url").is_err());
         let err = parse_platform_url("http://user:hunter2@127.0.0.1:8080").unwrap_err().to_string();
         assert!(err.contains("user name or password") && !err.contains("hunter2"), "{err}");
+        for pasted in ["http://127.0.0.1:8080/key_test_abc", "http://key_live_abc", "http://h/ kss_abc"] {
+            let err = parse_platform_url(pasted).unwrap_err().to_string();
+            assert_eq!(err, "the platform URL holds an API key or session token; leave it out");
+        }
         let err = parse_platform_url("http://ada:pa/hunter2@host:8080").unwrap_err().to_string();
         assert!(err.starts_with("the URL is not a platform URL") && !err.contains("hunter2"), "{err}");
     }

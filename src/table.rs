@@ -1,6 +1,6 @@
 //! Tables for people: the same columns on a terminal and in a pipe, borders only on a terminal.
 
-use comfy_table::{ColumnConstraint, ContentArrangement, Table, presets};
+use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
@@ -30,13 +30,26 @@ pub fn new(header: &[&str], target: Target) -> Table {
     table
 }
 
+/// The narrowest a wrapping column gets: names stay readable (and emoji sequences whole); a
+/// table that cannot fit even so spills past the terminal's edge instead.
+const MIN_WRAPPED_WIDTH: u16 = 24;
+
 /// On a terminal of known width, only these columns wrap: ids, previews and times stay whole,
-/// so they can be copied. (Tables too wide even so spill over, as before.)
+/// so they can be copied. Elsewhere (a pipe, an unknown width) nothing wraps anyway.
 pub fn wrap_only(table: &mut Table, wrapping: &[usize]) {
-    let count = table.column_count();
-    for index in (0..count).filter(|index| !wrapping.contains(index)) {
+    if table.width().is_none() {
+        return;
+    }
+    let widest = table.column_max_content_widths();
+    for index in 0..table.column_count() {
+        let constraint = if wrapping.contains(&index) {
+            let narrowest = widest.get(index).copied().unwrap_or(0).min(MIN_WRAPPED_WIDTH);
+            ColumnConstraint::LowerBoundary(Width::Fixed(narrowest))
+        } else {
+            ColumnConstraint::ContentWidth
+        };
         if let Some(column) = table.column_mut(index) {
-            column.set_constraint(ColumnConstraint::ContentWidth);
+            column.set_constraint(constraint);
         }
     }
 }
@@ -72,11 +85,19 @@ mod tests {
     #[test]
     fn terminals_of_known_width_get_tables_that_fit() {
         let long_name = "A name that goes on and on to say what uses the key ".repeat(2);
-        let mut table = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(60) });
+        let mut table = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(70) });
         table.add_row(["ak_3xAmPlE9", long_name.trim(), "2026-11-26 14:04 UTC"]);
         wrap_only(&mut table, &[1]);
         let text = render(&table);
-        assert!(text.lines().all(|line| line.chars().count() <= 60), "{text}");
+        assert!(text.lines().all(|line| line.chars().count() <= 70), "{text}");
         assert!(text.contains("ak_3xAmPlE9") && text.contains("2026-11-26 14:04 UTC"), "whole: {text}");
+
+        // Too narrow for everything: the name keeps its minimum width and the table spills over.
+        let mut narrow = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(30) });
+        narrow.add_row(["ak_3xAmPlE9", long_name.trim(), "2026-11-26 14:04 UTC"]);
+        wrap_only(&mut narrow, &[1]);
+        let text = render(&narrow);
+        assert!(text.contains("A name that goes on"), "readable: {text}");
+        assert!(text.lines().any(|line| line.chars().count() > 30), "spills over: {text}");
     }
 }

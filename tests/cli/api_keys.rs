@@ -152,8 +152,10 @@ fn bad_names_are_usage_errors_before_any_request() {
     // Negative numbers reach the value checks instead of passing for unknown flags.
     let negative = env.run(&["api-key", "list", "--limit", "-1"]).code(2);
     assert!(negative.stderr.contains("-1 is not in 1..=500"), "{negative:#?}");
-    let negative = env.run(&["api-key", "create", "--name", "x", "--expires-in", "-5d"]).code(2);
+    let negative = env.run(&["api-key", "create", "--name", "x", "--expires-in=-5d"]).code(2);
     assert!(negative.stderr.contains("a lifetime cannot be negative"), "{negative:#?}");
+    let forgotten = env.run(&["api-key", "create", "--expires-in", "--name", "x"]).code(2);
+    assert!(forgotten.stderr.contains("a value is required for '--expires-in <DURATION>'"), "{forgotten:#?}");
 }
 
 /// What goes into a URL path is checked first: `../../../logout` must never become
@@ -242,11 +244,11 @@ fn list_on_a_terminal_fits_its_width() {
     env.sign_in(Role::Admin);
     let name = "Nightly export of every invoice to the accounting warehouse, run by the finance team";
     let (id, _) = env.create_key(name, &[]);
-    let terminal = env.on_terminal_with_env(&["api-key", "list", "--color", "never"], &[("COLUMNS", "120")]);
+    let terminal = env.on_terminal_with_env(&["api-key", "list", "--color", "never"], &[("COLUMNS", "140")]);
     let (code, output) = terminal.finish();
     assert_eq!(code, 0, "{output}");
     let widest = output.lines().map(|line| line.chars().count()).max().unwrap();
-    assert!(widest <= 120, "{widest} columns: {output}");
+    assert!(widest <= 140, "{widest} columns: {output}");
     assert!(output.contains(&id) && output.contains("Nightly") && output.contains("team"), "{output}");
     assert!(!output.contains(name), "the name wrapped: {output}");
 }

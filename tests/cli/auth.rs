@@ -283,12 +283,13 @@ fn an_api_key_in_keystroke_token_is_told_to_sign_in_not_to_ask_an_admin() {
         assert!(run.stdout.is_empty(), "{command:?}: {run:#?}");
     }
 
-    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], &secret).code(4);
+    let login = env.run_with_stdin(&["-v", "auth", "login", "--with-token", "--platform-url", env.url()], &secret);
+    let login = login.code(2);
     assert!(
-        login.stderr.starts_with(&format!("error: {} did not accept the token as a session: forbidden: ", env.url())),
+        login.stderr.starts_with("error: that is an API key; `--with-token` takes a user session token\n"),
         "{login:#?}"
     );
-    assert!(login.stderr.contains("hint: `--with-token` takes a user session token, not an API key"), "{login:#?}");
+    assert!(!login.stderr.contains("> "), "refused before it was sent: {login:#?}");
 }
 
 /// A server that is not a Keystroke platform: every request gets 200 and an HTML page.

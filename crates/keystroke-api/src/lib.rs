@@ -116,14 +116,17 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
     Ok(trimmed)
 }
 
-/// Zero-width joiners (U+200C, U+200D) only between two visible characters, where emoji and
-/// scripts use them: elsewhere they would make `prod` and `prod` + joiner look the same.
+/// Zero-width joiners (U+200C, U+200D) only between two visible characters, one of them beyond
+/// ASCII, where emoji and scripts use them: elsewhere they change nothing on screen, and would
+/// make `prod` and `pr` + joiner + `od` look the same.
 fn joiners_join(name: &str) -> bool {
     let is_joiner = |c: char| matches!(c, '\u{200C}' | '\u{200D}');
-    let visible = |c: Option<char>| c.is_some_and(|c| !is_joiner(c) && !c.is_whitespace());
+    let visible = |c: Option<char>| c.filter(|&c| !is_joiner(c) && !c.is_whitespace());
     let chars: Vec<char> = name.chars().collect();
     chars.iter().enumerate().all(|(i, &c)| {
-        !is_joiner(c) || (visible(i.checked_sub(1).map(|before| chars[before])) && visible(chars.get(i + 1).copied()))
+        let before = visible(i.checked_sub(1).map(|before| chars[before]));
+        let after = visible(chars.get(i + 1).copied());
+        !is_joiner(c) || matches!((before, after), (Some(b), Some(a)) if !b.is_ascii() || !a.is_ascii())
     })
 }
 
@@ -138,6 +141,10 @@ fn is_invisible_or_bidi(c: char) -> bool {
         | '\u{2066}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
         | '\u{E0000}'..='\u{E007F}')
 }
+
+/// Longest lifetime a key may be given: ten years, far enough for "does not expire soon", near
+/// enough to stay a valid timestamp.
+pub const MAX_KEY_LIFETIME_SECS: u64 = 10 * 365 * 24 * 3600;
 
 /// Default and maximum page sizes of list endpoints.
 pub const DEFAULT_PAGE_LIMIT: u32 = 50;
@@ -421,6 +428,7 @@ mod tests {
             "prod\u{200D}",
             "a \u{200C}b",
             "a\u{200D}\u{200D}b",
+            "pr\u{200D}od",
         ] {
             assert!(check_name("API key", bad).is_err(), "{bad:?}");
         }

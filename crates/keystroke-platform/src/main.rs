@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use anyhow::Context;
+use anyhow::{Context, bail, ensure};
 use clap::{Args, Parser, Subcommand};
 use keystroke_api::Role;
 use keystroke_platform::dev::{DevServer, banner};
@@ -29,7 +29,7 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8080", env = "KEYSTROKE_PLATFORM_BIND")]
         bind: SocketAddr,
         /// URL people reach the platform at (behind a proxy); defaults to http://<bind>
-        #[arg(long, env = "KEYSTROKE_PLATFORM_PUBLIC_URL", value_parser = parse_public_url)]
+        #[arg(long, env = "KEYSTROKE_PLATFORM_PUBLIC_URL")]
         public_url: Option<String>,
         /// Trust the last `X-Forwarded-For` entry as the client's address (only behind a proxy
         /// that sets it: sign-in throttling and the approval page use it)
@@ -148,18 +148,26 @@ struct MemberArgs {
 }
 
 /// The public URL goes into every sign-in link the platform hands out: an absolute http(s) URL
-/// with a host, nothing else.
-fn parse_public_url(value: &str) -> Result<String, String> {
-    let expected =
-        || "expected an http:// or https:// URL with a host, like `https://keystroke.example.com`".to_owned();
-    // `Uri` would drop a `#fragment` silently, and every link built on the URL would break.
-    let uri: axum::http::Uri = value.trim().parse().ok().filter(|_| !value.contains('#')).ok_or_else(expected)?;
-    let web_scheme = matches!(uri.scheme_str(), Some("http" | "https"));
-    let plain_host = uri.authority().is_some_and(|authority| !authority.as_str().contains('@'));
-    if !web_scheme || !plain_host || uri.query().is_some() {
-        return Err(expected());
+/// with a host, nothing else. Checked here rather than by clap, whose error would repeat it,
+/// password included.
+fn check_public_url(value: &str) -> anyhow::Result<String> {
+    let value = value.trim();
+    let uri: Option<axum::http::Uri> = value.parse().ok();
+    let authority = uri.as_ref().and_then(|uri| uri.authority()).map(|authority| authority.as_str());
+    if authority.is_some_and(|authority| authority.contains('@')) {
+        bail!("`--public-url` holds a user name or password; leave them out");
     }
-    Ok(value.trim().trim_end_matches('/').to_owned())
+    // `Uri` drops a `#fragment` silently, and every link built on the URL would break.
+    ensure!(!value.contains('#'), "`--public-url` {value} has a `#fragment`; leave it out");
+    ensure!(
+        uri.as_ref().is_none_or(|uri| uri.query().is_none()),
+        "`--public-url` {value} has a `?query`; leave it out"
+    );
+    ensure!(
+        authority.is_some() && matches!(uri.as_ref().and_then(|uri| uri.scheme_str()), Some("http" | "https")),
+        "`--public-url` {value} is not an http:// or https:// URL with a host, like `https://keystroke.example.com`"
+    );
+    Ok(value.trim_end_matches('/').to_owned())
 }
 
 fn main() -> ExitCode {
@@ -229,7 +237,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(db)?);
     let mut config = Config::new(Mode::Production);
-    config.public_url = public_url;
+    config.public_url = public_url.as_deref().map(check_public_url).transpose()?;
     config.behind_proxy = behind_proxy;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

@@ -143,6 +143,14 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     let missing = admin.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &admins_key)]);
     assert_eq!(missing.status(), StatusCode::FORBIDDEN);
     assert!(missing.text().unwrap().contains("<html"), "an HTML page");
+    // Nor any other field, nor a body at all: still the page, not a parsing error in plain text.
+    for path in ["/login", "/device", "/settings/api-keys", "/settings/api-keys/revoke", "/logout"] {
+        let empty = admin.post(path, &[]);
+        assert_eq!(empty.status(), StatusCode::FORBIDDEN, "{path}");
+        assert!(empty.text().unwrap().contains("Request refused"), "{path}");
+        let bodiless = admin.http.post(h.url(path)).send().unwrap();
+        assert_eq!(bodiless.status(), StatusCode::FORBIDDEN, "{path} without a body");
+    }
     assert_eq!(h.projects_status(&admins_secret), StatusCode::OK, "nothing was revoked");
     let (html, _) = admin.list("acme");
     assert!(!html.contains(">x<"), "nothing was created");

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use keystroke_api::{CreateApiKey, CreatedApiKey, check_name};
+use keystroke_api::{CreateApiKey, CreatedApiKey, MAX_KEY_LIFETIME_SECS, check_name};
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -15,7 +15,7 @@ pub struct CreateArgs {
     pub name: String,
 
     /// Lifetime of the key, e.g. `30d`, `12h`, `1y`; without it the key does not expire
-    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime, allow_hyphen_values = true)]
+    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
     pub expires_in: Option<Duration>,
 }
 
@@ -80,6 +80,9 @@ fn parse_lifetime(value: &str) -> Result<Duration, String> {
     if lifetime.as_secs() == 0 {
         return Err("the lifetime must be at least one second".into());
     }
+    if lifetime.as_secs() > MAX_KEY_LIFETIME_SECS {
+        return Err("the lifetime can be at most ten years (`3650d`)".into());
+    }
     Ok(lifetime)
 }
 
@@ -95,6 +98,8 @@ mod tests {
         assert_eq!(parse_lifetime("90").unwrap_err(), "the unit is missing: `90d`, `90h` or `90min`?");
         assert!(parse_lifetime("-5d").unwrap_err().starts_with("a lifetime cannot be negative"));
         assert!(parse_lifetime("--name").unwrap_err().starts_with("`--name` is a flag, not a duration"));
+        assert!(parse_lifetime("3650d").is_ok());
+        assert_eq!(parse_lifetime("100000d").unwrap_err(), "the lifetime can be at most ten years (`3650d`)");
         assert!(parse_lifetime("soon").is_err());
     }
 }

@@ -132,6 +132,12 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
             .with_hint("pipe it in: `keystroke auth login --with-token < token.txt`")
             .into());
     }
+    if keystroke_api::looks_like_api_key(token) {
+        // Refused here, before it travels: the platform would refuse it as a session anyway.
+        return Err(CliError::usage("that is an API key; `--with-token` takes a user session token")
+            .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in")
+            .into());
+    }
     Ok(Secret::new(token.to_string()))
 }
 

@@ -22,9 +22,13 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     config.platform_mut(&platform.key).credential_store = None;
     context.save_config(&config)?;
 
-    if Credentials::env_token().is_some() {
-        printer
-            .warn(&format!("`{}` is still set, so commands stay signed in with it; unset it to sign out", env::TOKEN));
+    match Credentials::env_token() {
+        Some(token) if keystroke_api::looks_like_api_key(token.expose()) => {
+            printer.warn(&format!("`{}` holds an API key, which the CLI refuses; unset it", env::TOKEN))
+        }
+        Some(_) => printer
+            .warn(&format!("`{}` is still set, so commands stay signed in with it; unset it to sign out", env::TOKEN)),
+        None => {}
     }
     let signed_out = || -> anyhow::Result<()> {
         printer.notice(&format!("Signed out of {}", platform.key));

@@ -8,16 +8,15 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use keystroke_api::{ApiKey, CreateApiKey, CreatedApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageQuery};
+use keystroke_api::{
+    ApiKey, CreateApiKey, CreatedApiKey, DEFAULT_PAGE_LIMIT, MAX_KEY_LIFETIME_SECS, MAX_PAGE_LIMIT, Page, PageQuery,
+};
 
 use crate::auth::{OrgAccess, Principal, org_access};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, validate_name};
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::{KeyRecord, KeyScope, NewApiKey};
 use crate::tokens::{mint, preview, public_id};
-
-/// Ten years: far enough for "does not expire soon", near enough to stay a valid timestamp.
-const MAX_EXPIRES_IN_SECS: u64 = 10 * 365 * 24 * 3600;
 
 fn key_manager(state: &AppState, principal: &Principal, org: &str) -> ApiResult<OrgAccess> {
     principal.require_session()?;
@@ -60,9 +59,9 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
     let name = validate_name("API key", &request.name)?;
     let expires_in = match request.expires_in_seconds {
         Some(0) => return Err(ApiError::bad_request("`expires_in_seconds` must be at least 1")),
-        Some(secs) if secs > MAX_EXPIRES_IN_SECS => {
+        Some(secs) if secs > MAX_KEY_LIFETIME_SECS => {
             return Err(ApiError::bad_request(format!(
-                "`expires_in_seconds` must be at most {MAX_EXPIRES_IN_SECS} (ten years)"
+                "`expires_in_seconds` must be at most {MAX_KEY_LIFETIME_SECS} (ten years)"
             )));
         }
         other => other.map(|secs| secs as i64),

@@ -1,7 +1,6 @@
 //! Settings > API keys: the web page to create, copy, review and revoke the active org's keys.
 //! It acts through the same functions as the JSON API, with the same role rules.
 
-use axum::Form;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -10,8 +9,8 @@ use serde::Deserialize;
 
 use super::login::{HOME, to_login};
 use super::{
-    ACTIVE_ORG_COOKIE, cookie, csrf_for, escape, form_refused, message_page, page, session_csrf_ok, set_cookie,
-    sign_out_form, web_session,
+    ACTIVE_ORG_COOKIE, WebForm, cookie, csrf_for, escape, form_refused, message_page, page, session_csrf_ok,
+    set_cookie, sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
@@ -31,7 +30,6 @@ pub struct CreateForm {
     name: String,
     #[serde(default)]
     expires_in_days: String,
-    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
 }
 
@@ -39,7 +37,6 @@ pub struct CreateForm {
 pub struct RevokeForm {
     org: String,
     id: String,
-    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
 }
 
@@ -123,7 +120,7 @@ pub async fn show(
 pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<CreateForm>,
+    WebForm(form): WebForm<CreateForm>,
 ) -> ApiResult<Response> {
     let access = match checked_access(&state, &headers, &form.org, &form.csrf)? {
         Ok(access) => access,
@@ -163,7 +160,7 @@ pub async fn create(
 pub async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<RevokeForm>,
+    WebForm(form): WebForm<RevokeForm>,
 ) -> ApiResult<Response> {
     let access = match checked_access(&state, &headers, &form.org, &form.csrf)? {
         Ok(access) => access,

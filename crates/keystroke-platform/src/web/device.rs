@@ -8,14 +8,13 @@
 
 use std::net::SocketAddr;
 
-use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SIGN_IN_CSRF_COOKIE, check_password, client_address, csrf_for, error_paragraph, escape,
+    PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, check_password, client_address, csrf_for, error_paragraph, escape,
     form_refused, message_page, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
     sign_in_form_expired, start_session, too_many_attempts, web_session,
 };
@@ -34,14 +33,12 @@ pub struct SignInForm {
     email: String,
     password: String,
     user_code: String,
-    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
 }
 
 #[derive(Deserialize)]
 pub struct DecisionForm {
     user_code: String,
-    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
     decision: String,
 }
@@ -85,7 +82,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<SignInForm>,
+    WebForm(form): WebForm<SignInForm>,
 ) -> ApiResult<Response> {
     if !sign_in_csrf_ok(&headers, &form.csrf) {
         return Ok(sign_in_form_expired());
@@ -116,7 +113,7 @@ pub async fn sign_in(
 pub async fn decide(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<DecisionForm>,
+    WebForm(form): WebForm<DecisionForm>,
 ) -> ApiResult<Response> {
     let Some(session) = web_session(&state, &headers)? else {
         return Ok(message_page(

@@ -2,16 +2,15 @@
 
 use std::net::SocketAddr;
 
-use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, check_password, client_address, csrf_for, error_paragraph,
-    escape, form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
-    sign_out_form, start_session, too_many_attempts, web_session,
+    PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, check_password, client_address, csrf_for,
+    error_paragraph, escape, form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
+    sign_in_form_expired, sign_out_form, start_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now};
@@ -29,7 +28,6 @@ pub struct NextQuery {
 pub struct LoginForm {
     email: String,
     password: String,
-    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
     next: Option<String>,
 }
@@ -42,7 +40,7 @@ pub async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    WebForm(form): WebForm<LoginForm>,
 ) -> ApiResult<Response> {
     if !sign_in_csrf_ok(&headers, &form.csrf) {
         return Ok(sign_in_form_expired());
@@ -64,7 +62,6 @@ pub async fn sign_in(
 
 #[derive(Deserialize)]
 pub struct SignOutForm {
-    #[serde(default)] // missing is wrong: the "request refused" page, not a parse error
     csrf: String,
 }
 
@@ -82,7 +79,7 @@ pub async fn sign_out_page(State(state): State<AppState>, headers: HeaderMap) ->
 pub async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<SignOutForm>,
+    WebForm(form): WebForm<SignOutForm>,
 ) -> ApiResult<Response> {
     let Some(session) = web_session(&state, &headers)? else {
         return Ok(Redirect::to("/login").into_response());

@@ -8,9 +8,12 @@ pub mod login;
 
 use std::net::SocketAddr;
 
+use axum::Form;
+use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use keystroke_api::User;
+use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{WEB_CLIENT, session_credential};
@@ -169,6 +172,22 @@ pub fn session_csrf_ok(web_token: &str, form_csrf: &str) -> bool {
 }
 
 /// The answer to a signed-in form without its CSRF token.
+/// `Form` for the pages: a form that does not parse (a field missing, a wrong content type) was
+/// not sent by one of our pages, and gets the same refusal page as a wrong CSRF token instead of
+/// axum's plain-text error.
+pub struct WebForm<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(form)) => Ok(WebForm(form)),
+            Err(_) => Err(form_refused()),
+        }
+    }
+}
+
 pub fn form_refused() -> Response {
     message_page(
         StatusCode::FORBIDDEN,
