@@ -149,16 +149,6 @@ fn explain_refused_token(err: anyhow::Error, platform: &PlatformUrl) -> anyhow::
         )
         .with_hint("the token may have expired or been revoked; run `keystroke auth login` to sign in with the browser")
         .into(),
-        // An API key: the platform refuses it where a person must act, and `/api/me` is such a place.
-        Some(cli_error) if cli_error.exit == ExitCode::Forbidden => CliError::new(
-            ExitCode::Forbidden,
-            format!("{} did not accept the token as a session: {}", platform.key, cli_error.message),
-        )
-        .with_hint(
-            "`--with-token` takes a user session token, not an API key; run `keystroke auth login` without \
-             `--with-token` to sign in with the browser",
-        )
-        .into(),
         _ => err,
     }
 }
