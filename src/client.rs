@@ -198,11 +198,16 @@ impl ApiClient {
             Some(tls @ (rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)) => {
                 return CliError::new(
                     ExitCode::Unreachable,
-                    format!("the platform at {} could not be reached securely: {tls}", self.base_display()),
+                    format!(
+                        "the platform at {} could not be reached securely: {}",
+                        self.base_display(),
+                        certificate_problem(tls)
+                    ),
                 )
                 .with_hint(
-                    "its certificate must be valid for this host name and issued by an authority this system trusts; \
-                     check the URL, and never work around this on an untrusted network",
+                    "check the URL; if the platform's certificate comes from a private authority, add that authority \
+                     to this system's trusted certificates (or point `SSL_CERT_FILE` at it), and never work around \
+                     this on an untrusted network",
                 );
             }
             Some(tls) => return unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(CHECK_URL_HINT),
@@ -300,6 +305,26 @@ fn tls_failure<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rus
         cause = error.source();
     }
     None
+}
+
+/// What is wrong with the platform's certificate, in words (rustls's own text names enum variants).
+fn certificate_problem(tls: &rustls::Error) -> String {
+    use rustls::CertificateError as Problem;
+    let rustls::Error::InvalidCertificate(problem) = tls else {
+        return "it presented no certificate".to_string();
+    };
+    match problem {
+        Problem::UnknownIssuer => "its certificate is not issued by an authority this system trusts".to_string(),
+        Problem::NotValidForName | Problem::NotValidForNameContext { .. } => {
+            "its certificate is not valid for this host name".to_string()
+        }
+        Problem::Expired | Problem::ExpiredContext { .. } => "its certificate has expired".to_string(),
+        Problem::NotValidYet | Problem::NotValidYetContext { .. } => {
+            "its certificate is not valid yet (check this machine's clock)".to_string()
+        }
+        Problem::Revoked => "its certificate has been revoked".to_string(),
+        other => format!("its certificate was refused ({other:?})"),
+    }
 }
 
 fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {

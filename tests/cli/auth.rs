@@ -3,7 +3,7 @@ use std::process::{Child, ChildStderr, Stdio};
 
 use keystroke_api::Role;
 
-use crate::support::{TestEnv, redact_times};
+use crate::support::{TestEnv, installed, redact_times};
 
 #[test]
 fn with_token_reads_stdin_validates_and_says_who_signed_in() {
@@ -136,6 +136,107 @@ fn an_unreachable_platform_exits_6_naming_the_url() {
     let run = env.run_with_env(&["api-key", "list", "--platform-url", &tls], &[("KEYSTROKE_TOKEN", "kss_x")]).code(6);
     assert!(run.stderr.contains("is unreachable: the TLS handshake failed ("), "{run:#?}");
     assert!(run.stderr.contains("use an `http://` URL"), "{run:#?}");
+}
+
+/// A TLS server on loopback whose certificate no authority signed (made by the `openssl` command
+/// line tool; the binaries themselves link no OpenSSL). A request that gets through the handshake
+/// is counted and answered 503.
+struct UntrustedTlsServer {
+    url: String,
+    certificate: std::path::PathBuf,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    _dir: tempfile::TempDir,
+}
+
+impl UntrustedTlsServer {
+    /// `None` (a skip) where the `openssl` tool is missing.
+    fn start() -> Option<Self> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let dir = tempfile::tempdir().unwrap();
+        let (key, certificate) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+        let openssl = installed("openssl", "the untrusted-certificate test")?;
+        let made = std::process::Command::new(openssl)
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
+            .args(["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&certificate)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "openssl: {}", String::from_utf8_lossy(&made.stderr));
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from_pem_file(&certificate).unwrap()],
+                PrivateKeyDer::from_pem_file(&key).unwrap(),
+            )
+            .unwrap();
+        let config = std::sync::Arc::new(config);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(AtomicUsize::new(0));
+        let counted = requests.clone();
+        std::thread::spawn(move || {
+            for mut socket in listener.incoming().flatten() {
+                let mut connection = rustls::ServerConnection::new(config.clone()).unwrap();
+                let mut tls = rustls::Stream::new(&mut connection, &mut socket);
+                let mut request = BufReader::new(&mut tls);
+                let mut line = String::new();
+                // A client that refuses the certificate hangs up during the handshake: no request.
+                if request.read_line(&mut line).is_ok_and(|read| read > 0) {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let _ = std::io::Write::write_all(
+                        &mut tls,
+                        b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                    );
+                }
+            }
+        });
+        Some(Self { url, certificate, requests, _dir: dir })
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn a_platform_whose_certificate_is_not_trusted_is_refused_before_the_token_is_sent() {
+    let Some(untrusted) = UntrustedTlsServer::start() else { return };
+    let env = TestEnv::new();
+    let token = &env.user(Role::Admin).session_token;
+    let list = ["api-key", "list", "--platform-url", &untrusted.url];
+    let run = env.run_with_env(&list, &[("KEYSTROKE_TOKEN", token)]).code(6);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: the platform at {} could not be reached securely: its certificate is not issued by an authority \
+             this system trusts\n\
+             hint: check the URL; if the platform's certificate comes from a private authority, add that authority to \
+             this system's trusted certificates (or point `SSL_CERT_FILE` at it), and never work around this on an \
+             untrusted network\n",
+            untrusted.url
+        )
+    );
+    assert!(run.stdout.is_empty());
+
+    // Signing in to it fails the same way, and nothing is stored.
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &untrusted.url], token);
+    assert!(login.code(6).stderr.contains("could not be reached securely"));
+    env.run(&["auth", "status"]).code(3);
+    assert_eq!(untrusted.requests(), 0, "no request, so no token, went to the untrusted server");
+
+    // The hint's remedy works: trusted through `SSL_CERT_FILE`, the request goes through.
+    let certificate = untrusted.certificate.to_str().unwrap();
+    let run = env.run_with_env(&list, &[("KEYSTROKE_TOKEN", token), ("SSL_CERT_FILE", certificate)]);
+    assert!(!run.stderr.contains("securely"), "{run:#?}");
+    assert_eq!(untrusted.requests(), 1, "{run:#?}");
 }
 
 #[test]

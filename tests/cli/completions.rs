@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use keystroke_api::Role;
 
-use crate::support::{BIN, TestEnv};
+use crate::support::{BIN, TestEnv, installed};
 
 /// What a developer runs to refresh every generated file of the repository.
 const REFRESH: &str = "KEYSTROKE_BLESS=1 cargo test -p keystroke checked_in";
@@ -67,7 +67,7 @@ fn checked_in_completion_scripts_are_current() {
 
 #[test]
 fn bash_loads_its_script_and_completes_subcommands() {
-    let Some(bash) = shell("bash") else { return };
+    let Some(bash) = installed("bash", "its completion test") else { return };
     let home = tempfile::tempdir().unwrap();
     let setup = format!("source {}", quote(&completions_dir().join("keystroke.bash")));
     let replies = bash_complete(plain(&bash, home.path()), &setup, &["keystroke", "api-key", "re"]);
@@ -78,7 +78,7 @@ fn bash_loads_its_script_and_completes_subcommands() {
 
 #[test]
 fn zsh_loads_its_script_and_completes_subcommands() {
-    let Some(zsh) = shell("zsh") else { return };
+    let Some(zsh) = installed("zsh", "its completion test") else { return };
     let home = tempfile::tempdir().unwrap();
     // Installed the way the README says: the directory on `fpath`, before `compinit`.
     let setup = format!("fpath=({} $fpath)\nautoload -Uz compinit && compinit -u -D", quote(&completions_dir()));
@@ -88,7 +88,7 @@ fn zsh_loads_its_script_and_completes_subcommands() {
 
 #[test]
 fn fish_loads_its_script_and_completes_subcommands() {
-    let Some(fish) = shell("fish") else { return };
+    let Some(fish) = installed("fish", "its completion test") else { return };
     let home = tempfile::tempdir().unwrap();
     let setup = format!("source {}", quote(&completions_dir().join("keystroke.fish")));
     let candidates = fish_complete(plain(&fish, home.path()), &setup, "keystroke api-key re");
@@ -97,8 +97,10 @@ fn fish_loads_its_script_and_completes_subcommands() {
 
 #[test]
 fn dynamic_completion_lists_key_ids_and_org_slugs_in_bash_zsh_and_fish() {
-    let shells: Vec<(&str, PathBuf)> =
-        ["bash", "zsh", "fish"].into_iter().filter_map(|name| shell(name).map(|path| (name, path))).collect();
+    let shells: Vec<(&str, PathBuf)> = ["bash", "zsh", "fish"]
+        .into_iter()
+        .filter_map(|name| installed(name, "its completion test").map(|path| (name, path)))
+        .collect();
     if shells.is_empty() {
         return;
     }
@@ -190,24 +192,6 @@ fn dynamic_completion_when_signed_out_offers_no_values_and_prints_nothing() {
 /// Candidates other than flags: after a space, clap offers the flags beside the values.
 fn values(candidates: &[String]) -> Vec<&str> {
     candidates.iter().map(String::as_str).filter(|candidate| !candidate.starts_with('-')).collect()
-}
-
-/// The path of an installed shell. A missing one is a skip with a note, except in CI, where
-/// `.ci/run` installs bash, zsh and fish, so a missing one is a broken CI machine.
-fn shell(name: &str) -> Option<PathBuf> {
-    let found = std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).map(|dir| dir.join(name)).collect::<Vec<_>>())
-        .unwrap_or_default()
-        .into_iter()
-        .find(|candidate| candidate.is_file());
-    if found.is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "{name} is not installed, and CI must test its completions (see .ci/run)"
-        );
-        eprintln!("note: {name} is not installed; skipping its completion test");
-    }
-    found
 }
 
 /// `PATH` with the freshly built `keystroke` first, as an installed one would be.

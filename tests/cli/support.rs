@@ -345,3 +345,21 @@ fn dev_server(config: Config) -> DevServer {
     let addr: SocketAddr = ([127, process, (n / 250) as u8, (n % 250 + 2) as u8], 0).into();
     DevServer::start_with(addr, None, config).expect("dev platform starts")
 }
+
+/// The path of an installed tool (a shell, `openssl`). A missing one is a skip with a note, except
+/// in CI, where `.ci/run` installs them all, so a missing one is a broken CI machine.
+pub fn installed(name: &str, needed_for: &str) -> Option<PathBuf> {
+    let found = std::env::var_os("PATH")
+        .map(|path| std::env::split_paths(&path).map(|dir| dir.join(name)).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .find(|candidate| candidate.is_file());
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "{name} is not installed, and CI must run {needed_for} (see .ci/run)"
+        );
+        eprintln!("note: {name} is not installed; skipping {needed_for}");
+    }
+    found
+}
