@@ -65,6 +65,16 @@ fn json_output_is_one_document_per_command() {
 }
 
 #[test]
+fn a_lifetime_in_years_and_weeks_counts_365_day_years() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let created = env.run(&["api-key", "create", "--name", "Yearly", "--expires-in", "1y 6w", "--json"]).success();
+    let key: keystroke_api::ApiKey = serde_json::from_str(&created.stdout).unwrap();
+    let lifetime = key.expires_at.expect("an expiry") - key.created_at;
+    assert_eq!(lifetime, time::Duration::days(365 + 42));
+}
+
+#[test]
 fn an_empty_list_is_success_with_a_notice() {
     let env = TestEnv::new();
     env.sign_in(Role::Builder);

@@ -5,6 +5,7 @@ use keystroke_api::{CreateApiKey, CreatedApiKey, MAX_KEY_LIFETIME_SECS, check_na
 
 use crate::context::Context;
 use crate::error::CliError;
+use crate::ids::quoted;
 use crate::printer::Style;
 use crate::table;
 
@@ -14,7 +15,7 @@ pub struct CreateArgs {
     #[arg(long)]
     pub name: String,
 
-    /// Lifetime of the key, e.g. `30d`, `12h`, `1y`; without it the key does not expire
+    /// Lifetime of the key, e.g. `30d`, `12h`, `1y` (365 days), `1y 6w`; without it the key does not expire
     #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
     pub expires_in: Option<Duration>,
 }
@@ -63,27 +64,70 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
     Ok(())
 }
 
+const LIFETIME_EXAMPLES: &str = "write a duration like `30d`, `12h`, `90min` or `1y 6w`";
+
+/// `30d`, `12h`, `1y 6w`: whole numbers with a unit, added up. A year is 365 days and a month
+/// (`mo`) 30, so that `1y` ends on the same time of day it starts, a day later in a leap year.
 fn parse_lifetime(value: &str) -> Result<Duration, String> {
-    const EXAMPLES: &str = "write a duration like `30d`, `12h` or `90min`";
     if let Some(after_dash) = value.strip_prefix('-') {
         return Err(if after_dash.starts_with(|c: char| c.is_ascii_digit()) {
-            format!("a lifetime cannot be negative; {EXAMPLES}")
+            format!("a lifetime cannot be negative; {LIFETIME_EXAMPLES}")
         } else {
-            format!("`{value}` is a flag, not a duration; {EXAMPLES}")
+            format!("{} is a flag, not a duration; {LIFETIME_EXAMPLES}", quoted(value))
         });
     }
     if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-        // humantime would suggest `90ms`, which is below the one-second minimum.
         return Err(format!("the unit is missing: `{value}d`, `{value}h` or `{value}min`?"));
     }
-    let lifetime = humantime::parse_duration(value).map_err(|err| format!("{err}; {EXAMPLES}"))?;
-    if lifetime.as_secs() == 0 {
+    let too_long = || "the lifetime can be at most ten years (`3650d`)".to_string();
+    let mut rest = value.trim_start();
+    if rest.is_empty() {
+        return Err(format!("the lifetime is empty; {LIFETIME_EXAMPLES}"));
+    }
+    let mut seconds: u64 = 0;
+    while !rest.is_empty() {
+        let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let (number, after) = rest.split_at(digits);
+        if !number.is_empty() && after.starts_with(['.', ',']) {
+            return Err("a lifetime is written in whole numbers: `36h` rather than `1.5d`".into());
+        }
+        let after = after.trim_start();
+        let unit_len = after.len() - after.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len();
+        let (unit, after) = after.split_at(unit_len);
+        if number.is_empty() {
+            return Err(format!("{} is not a duration; {LIFETIME_EXAMPLES}", quoted(value)));
+        }
+        if unit.is_empty() {
+            return Err(format!("{} in {} has no unit; {LIFETIME_EXAMPLES}", quoted(number), quoted(value)));
+        }
+        let unit_seconds = unit_seconds(unit)?;
+        let term = number.parse::<u64>().ok().and_then(|n| n.checked_mul(unit_seconds)).ok_or_else(too_long)?;
+        seconds = seconds.checked_add(term).ok_or_else(too_long)?;
+        rest = after.trim_start();
+    }
+    if seconds == 0 {
         return Err("the lifetime must be at least one second".into());
     }
-    if lifetime.as_secs() > MAX_KEY_LIFETIME_SECS {
-        return Err("the lifetime can be at most ten years (`3650d`)".into());
+    if seconds > MAX_KEY_LIFETIME_SECS {
+        return Err(too_long());
     }
-    Ok(lifetime)
+    Ok(Duration::from_secs(seconds))
+}
+
+fn unit_seconds(unit: &str) -> Result<u64, String> {
+    const DAY: u64 = 86_400;
+    Ok(match unit {
+        "s" | "sec" | "secs" | "second" | "seconds" => 1,
+        "m" | "min" | "mins" | "minute" | "minutes" => 60,
+        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600,
+        "d" | "day" | "days" => DAY,
+        "w" | "week" | "weeks" => 7 * DAY,
+        "mo" | "month" | "months" => 30 * DAY,
+        "y" | "yr" | "yrs" | "year" | "years" => 365 * DAY,
+        "M" => return Err("`M` is ambiguous: write `mo` for months or `min` for minutes".into()),
+        "ms" | "us" | "ns" => return Err("a lifetime is counted in seconds or longer".into()),
+        other => return Err(format!("{} is not a unit; {LIFETIME_EXAMPLES}", quoted(other))),
+    })
 }
 
 #[cfg(test)]
@@ -92,14 +136,37 @@ mod tests {
 
     #[test]
     fn lifetimes_read_like_people_write_them() {
-        assert_eq!(parse_lifetime("30d").unwrap(), Duration::from_secs(30 * 86_400));
-        assert_eq!(parse_lifetime("12h").unwrap(), Duration::from_secs(12 * 3_600));
-        assert!(parse_lifetime("0s").is_err());
-        assert_eq!(parse_lifetime("90").unwrap_err(), "the unit is missing: `90d`, `90h` or `90min`?");
-        assert!(parse_lifetime("-5d").unwrap_err().starts_with("a lifetime cannot be negative"));
-        assert!(parse_lifetime("--name").unwrap_err().starts_with("`--name` is a flag, not a duration"));
-        assert!(parse_lifetime("3650d").is_ok());
-        assert_eq!(parse_lifetime("100000d").unwrap_err(), "the lifetime can be at most ten years (`3650d`)");
-        assert!(parse_lifetime("soon").is_err());
+        const DAY: u64 = 86_400;
+        let secs = |value: &str| parse_lifetime(value).map(|lifetime| lifetime.as_secs());
+        assert_eq!(secs("30d"), Ok(30 * DAY));
+        assert_eq!(secs("12h"), Ok(12 * 3_600));
+        assert_eq!(secs("90min"), Ok(90 * 60));
+        assert_eq!(secs("1y"), Ok(365 * DAY));
+        assert_eq!(secs("2 years"), Ok(730 * DAY));
+        assert_eq!(secs("1y 6w"), Ok(365 * DAY + 42 * DAY));
+        assert_eq!(secs("1d12h"), Ok(DAY + 12 * 3_600));
+        assert_eq!(secs("3mo"), Ok(90 * DAY));
+        assert_eq!(secs("1s"), Ok(1));
+        assert_eq!(secs("3650d"), Ok(3_650 * DAY));
+    }
+
+    #[test]
+    fn lifetimes_that_do_not_read_get_a_reason() {
+        let error = |value: &str| parse_lifetime(value).unwrap_err();
+        assert_eq!(error("0s"), "the lifetime must be at least one second");
+        assert_eq!(error("90"), "the unit is missing: `90d`, `90h` or `90min`?");
+        assert!(error("-5d").starts_with("a lifetime cannot be negative"));
+        assert!(error("--name").starts_with("`--name` is a flag, not a duration"));
+        assert_eq!(error("100000d"), "the lifetime can be at most ten years (`3650d`)");
+        assert_eq!(error("3651d"), "the lifetime can be at most ten years (`3650d`)");
+        assert_eq!(error("99999999999999999999d"), "the lifetime can be at most ten years (`3650d`)");
+        assert_eq!(error("18446744073709551615y"), "the lifetime can be at most ten years (`3650d`)");
+        assert!(error("soon").starts_with("`soon` is not a duration;"), "{}", error("soon"));
+        assert!(error("5x").starts_with("`x` is not a unit;"));
+        assert!(error("1d 5").starts_with("`5` in `1d 5` has no unit;"));
+        assert_eq!(error("1.5d"), "a lifetime is written in whole numbers: `36h` rather than `1.5d`");
+        assert!(error("").starts_with("the lifetime is empty"));
+        assert_eq!(error("1M"), "`M` is ambiguous: write `mo` for months or `min` for minutes");
+        assert_eq!(error("500ms"), "a lifetime is counted in seconds or longer");
     }
 }
