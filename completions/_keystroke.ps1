@@ -37,6 +37,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Sign in, see who is signed in, sign out')
             [CompletionResult]::new('org', 'org', [CompletionResultType]::ParameterValue, 'List your orgs and choose the active one')
             [CompletionResult]::new('api-key', 'api-key', [CompletionResultType]::ParameterValue, 'Create, list and revoke the org''s API keys')
+            [CompletionResult]::new('session', 'session', [CompletionResultType]::ParameterValue, 'List your sign-ins on every machine and revoke one')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Trigger a deploy of the org (as you; needs the builder role or higher)')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -311,6 +312,74 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
         'keystroke;api-key;help;help' {
             break
         }
+        'keystroke;session' {
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print each request made to the platform on stderr (never a token)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print each request made to the platform on stderr (never a token)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your active sessions: this machine''s, other machines'' and the web pages''')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke one of your sessions; whoever uses it is signed out at once')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'keystroke;session;list' {
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print each request made to the platform on stderr (never a token)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print each request made to the platform on stderr (never a token)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keystroke;session;revoke' {
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Revoke without asking for confirmation (needed when not on a terminal)')
+            [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Revoke without asking for confirmation (needed when not on a terminal)')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print each request made to the platform on stderr (never a token)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print each request made to the platform on stderr (never a token)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'keystroke;session;help' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your active sessions: this machine''s, other machines'' and the web pages''')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke one of your sessions; whoever uses it is signed out at once')
+            [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
+            break
+        }
+        'keystroke;session;help;list' {
+            break
+        }
+        'keystroke;session;help;revoke' {
+            break
+        }
+        'keystroke;session;help;help' {
+            break
+        }
         'keystroke;deploy' {
             [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
@@ -347,6 +416,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             [CompletionResult]::new('auth', 'auth', [CompletionResultType]::ParameterValue, 'Sign in, see who is signed in, sign out')
             [CompletionResult]::new('org', 'org', [CompletionResultType]::ParameterValue, 'List your orgs and choose the active one')
             [CompletionResult]::new('api-key', 'api-key', [CompletionResultType]::ParameterValue, 'Create, list and revoke the org''s API keys')
+            [CompletionResult]::new('session', 'session', [CompletionResultType]::ParameterValue, 'List your sign-ins on every machine and revoke one')
             [CompletionResult]::new('deploy', 'deploy', [CompletionResultType]::ParameterValue, 'Trigger a deploy of the org (as you; needs the builder role or higher)')
             [CompletionResult]::new('completion', 'completion', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -395,6 +465,17 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;help;api-key;revoke' {
+            break
+        }
+        'keystroke;help;session' {
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List your active sessions: this machine''s, other machines'' and the web pages''')
+            [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke one of your sessions; whoever uses it is signed out at once')
+            break
+        }
+        'keystroke;help;session;list' {
+            break
+        }
+        'keystroke;help;session;revoke' {
             break
         }
         'keystroke;help;deploy' {

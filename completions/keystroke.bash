@@ -34,6 +34,9 @@ _keystroke() {
             keystroke,org)
                 cmd="keystroke__subcmd__org"
                 ;;
+            keystroke,session)
+                cmd="keystroke__subcmd__session"
+                ;;
             keystroke__subcmd__api__subcmd__key,create)
                 cmd="keystroke__subcmd__api__subcmd__key__subcmd__create"
                 ;;
@@ -106,6 +109,9 @@ _keystroke() {
             keystroke__subcmd__help,org)
                 cmd="keystroke__subcmd__help__subcmd__org"
                 ;;
+            keystroke__subcmd__help,session)
+                cmd="keystroke__subcmd__help__subcmd__session"
+                ;;
             keystroke__subcmd__help__subcmd__api__subcmd__key,create)
                 cmd="keystroke__subcmd__help__subcmd__api__subcmd__key__subcmd__create"
                 ;;
@@ -133,6 +139,12 @@ _keystroke() {
             keystroke__subcmd__help__subcmd__org,switch)
                 cmd="keystroke__subcmd__help__subcmd__org__subcmd__switch"
                 ;;
+            keystroke__subcmd__help__subcmd__session,list)
+                cmd="keystroke__subcmd__help__subcmd__session__subcmd__list"
+                ;;
+            keystroke__subcmd__help__subcmd__session,revoke)
+                cmd="keystroke__subcmd__help__subcmd__session__subcmd__revoke"
+                ;;
             keystroke__subcmd__org,help)
                 cmd="keystroke__subcmd__org__subcmd__help"
                 ;;
@@ -151,6 +163,24 @@ _keystroke() {
             keystroke__subcmd__org__subcmd__help,switch)
                 cmd="keystroke__subcmd__org__subcmd__help__subcmd__switch"
                 ;;
+            keystroke__subcmd__session,help)
+                cmd="keystroke__subcmd__session__subcmd__help"
+                ;;
+            keystroke__subcmd__session,list)
+                cmd="keystroke__subcmd__session__subcmd__list"
+                ;;
+            keystroke__subcmd__session,revoke)
+                cmd="keystroke__subcmd__session__subcmd__revoke"
+                ;;
+            keystroke__subcmd__session__subcmd__help,help)
+                cmd="keystroke__subcmd__session__subcmd__help__subcmd__help"
+                ;;
+            keystroke__subcmd__session__subcmd__help,list)
+                cmd="keystroke__subcmd__session__subcmd__help__subcmd__list"
+                ;;
+            keystroke__subcmd__session__subcmd__help,revoke)
+                cmd="keystroke__subcmd__session__subcmd__help__subcmd__revoke"
+                ;;
             *)
                 ;;
         esac
@@ -158,7 +188,7 @@ _keystroke() {
 
     case "${cmd}" in
         keystroke)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version auth org api-key deploy completion help"
+            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version auth org api-key session deploy completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -636,7 +666,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__help)
-            opts="auth org api-key deploy completion help"
+            opts="auth org api-key session deploy completion help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -859,6 +889,48 @@ _keystroke() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keystroke__subcmd__help__subcmd__session)
+            opts="list revoke"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__help__subcmd__session__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__help__subcmd__session__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keystroke__subcmd__org)
             opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version list switch help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -975,6 +1047,140 @@ _keystroke() {
             fi
             case "${prev}" in
                 --platform-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__session)
+            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version list revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__session__subcmd__help)
+            opts="list revoke help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__session__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__session__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__session__subcmd__help__subcmd__revoke)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__session__subcmd__list)
+            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__session__subcmd__revoke)
+            opts="-y -q -v -h -V --yes --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -34,6 +34,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand auth 'Sign in, see who is signed in, sign out'
             cand org 'List your orgs and choose the active one'
             cand api-key 'Create, list and revoke the org''s API keys'
+            cand session 'List your sign-ins on every machine and revoke one'
             cand deploy 'Trigger a deploy of the org (as you; needs the builder role or higher)'
             cand completion 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -280,6 +281,67 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         }
         &'keystroke;api-key;help;help'= {
         }
+        &'keystroke;session'= {
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --color 'When to use colors'
+            cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
+            cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
+            cand -q 'Print only data and errors, no notices'
+            cand --quiet 'Print only data and errors, no notices'
+            cand -v 'Print each request made to the platform on stderr (never a token)'
+            cand --verbose 'Print each request made to the platform on stderr (never a token)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand list 'List your active sessions: this machine''s, other machines'' and the web pages'''
+            cand revoke 'Revoke one of your sessions; whoever uses it is signed out at once'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keystroke;session;list'= {
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --color 'When to use colors'
+            cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
+            cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
+            cand -q 'Print only data and errors, no notices'
+            cand --quiet 'Print only data and errors, no notices'
+            cand -v 'Print each request made to the platform on stderr (never a token)'
+            cand --verbose 'Print each request made to the platform on stderr (never a token)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keystroke;session;revoke'= {
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --color 'When to use colors'
+            cand -y 'Revoke without asking for confirmation (needed when not on a terminal)'
+            cand --yes 'Revoke without asking for confirmation (needed when not on a terminal)'
+            cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
+            cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
+            cand -q 'Print only data and errors, no notices'
+            cand --quiet 'Print only data and errors, no notices'
+            cand -v 'Print each request made to the platform on stderr (never a token)'
+            cand --verbose 'Print each request made to the platform on stderr (never a token)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'keystroke;session;help'= {
+            cand list 'List your active sessions: this machine''s, other machines'' and the web pages'''
+            cand revoke 'Revoke one of your sessions; whoever uses it is signed out at once'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'keystroke;session;help;list'= {
+        }
+        &'keystroke;session;help;revoke'= {
+        }
+        &'keystroke;session;help;help'= {
+        }
         &'keystroke;deploy'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
             cand --org 'The org to act on, instead of the active one (does not change the active org)'
@@ -314,6 +376,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand auth 'Sign in, see who is signed in, sign out'
             cand org 'List your orgs and choose the active one'
             cand api-key 'Create, list and revoke the org''s API keys'
+            cand session 'List your sign-ins on every machine and revoke one'
             cand deploy 'Trigger a deploy of the org (as you; needs the builder role or higher)'
             cand completion 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -350,6 +413,14 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;help;api-key;list'= {
         }
         &'keystroke;help;api-key;revoke'= {
+        }
+        &'keystroke;help;session'= {
+            cand list 'List your active sessions: this machine''s, other machines'' and the web pages'''
+            cand revoke 'Revoke one of your sessions; whoever uses it is signed out at once'
+        }
+        &'keystroke;help;session;list'= {
+        }
+        &'keystroke;help;session;revoke'= {
         }
         &'keystroke;help;deploy'= {
         }

@@ -7,7 +7,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCandidates;
 
-use crate::commands::{api_key, auth, completion, org};
+use crate::commands::{api_key, auth, completion, org, session};
 use crate::error::CliError;
 use crate::{complete, env};
 
@@ -50,6 +50,9 @@ pub enum Command {
     /// Create, list and revoke the org's API keys
     #[command(subcommand, name = "api-key")]
     ApiKey(api_key::ApiKeyCommand),
+    /// List your sign-ins on every machine and revoke one
+    #[command(subcommand)]
+    Session(session::SessionCommand),
     /// Trigger a deploy of the org (as you; needs the builder role or higher)
     Deploy,
     /// Print a shell completion script

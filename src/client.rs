@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use keystroke_api::{
     ApiKey, CLI_CLIENT_ID, CreateApiKey, CreatedApiKey, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, ErrorBody,
-    HookAccepted, Me, OAuthError, ORG_HEADER, Page, PageQuery, TokenResponse, routes,
+    HookAccepted, Me, OAuthError, ORG_HEADER, Page, PageQuery, Session, TokenResponse, routes,
 };
 use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -85,6 +85,16 @@ impl ApiClient {
     pub async fn revoke_api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
         let request = self.request(Method::DELETE, &routes::api_key(org, id))?;
         self.json(request).await
+    }
+
+    /// The signed-in user's active sessions, of every client.
+    pub async fn list_sessions(&self) -> anyhow::Result<Vec<Session>> {
+        self.json(self.request(Method::GET, routes::SESSIONS)?).await
+    }
+
+    pub async fn revoke_session(&self, id: &str) -> anyhow::Result<()> {
+        self.send(self.request(Method::DELETE, &routes::session(id))?).await?;
+        Ok(())
     }
 
     /// Triggers the org's deploy. The hook route takes the org of a user session from a header.

@@ -32,10 +32,17 @@ pub fn api_key_ids() -> Vec<CompletionCandidate> {
     within_deadline(Lookup::ApiKeyIds)
 }
 
+/// Ids of the user's sessions `session revoke` may revoke (not the one asking), with each
+/// session's client and sign-in time.
+pub fn session_ids() -> Vec<CompletionCandidate> {
+    within_deadline(Lookup::SessionIds)
+}
+
 #[derive(Debug, Clone, Copy)]
 enum Lookup {
     OrgSlugs,
     ApiKeyIds,
+    SessionIds,
 }
 
 /// Runs the lookup on its own thread and gives up at [`DEADLINE`]. A lookup that overruns is
@@ -74,6 +81,17 @@ async fn fetch(context: &Context, lookup: Lookup) -> anyhow::Result<Vec<Completi
             let query = PageQuery { limit: Some(MAX_PAGE_LIMIT), cursor: None };
             let page = signed_in.client.list_api_keys(&org, &query).await?;
             Ok(page.data.into_iter().map(|key| candidate(key.id, key.name)).collect())
+        }
+        Lookup::SessionIds => {
+            let sessions = signed_in.client.list_sessions().await?;
+            Ok(sessions
+                .into_iter()
+                .filter(|session| !session.current)
+                .map(|session| {
+                    let about = format!("{}, signed in {}", session.client, crate::table::time(session.created_at));
+                    candidate(session.id, about)
+                })
+                .collect())
         }
     }
 }

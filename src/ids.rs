@@ -1,29 +1,35 @@
 //! The shapes of what the user types that ends up in a URL path: checked before any request, so
 //! that `keystroke api-key revoke ../../logout` is a usage error, not a request to another route.
 
-use keystroke_api::{API_KEY_ID_PREFIX, contains_secret, looks_like_api_key};
+use keystroke_api::{API_KEY_ID_PREFIX, SESSION_ID_PREFIX, contains_secret, looks_like_api_key};
 
 use crate::error::CliError;
 const ORG_SLUG_CHARS: std::ops::RangeInclusive<usize> = 2..=40;
 
 /// An API key id: `ak_` and base62 characters.
 pub fn check_api_key_id(id: &str) -> Result<(), CliError> {
-    let well_formed = id
-        .strip_prefix(API_KEY_ID_PREFIX)
-        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+    check_public_id(id, API_KEY_ID_PREFIX, "an API key", "`keystroke api-key list` shows the ids of the org's keys")
+}
+
+/// A session id: `ses_` and base62 characters.
+pub fn check_session_id(id: &str) -> Result<(), CliError> {
+    check_public_id(id, SESSION_ID_PREFIX, "a session", "`keystroke session list` shows the ids of your sessions")
+}
+
+fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(), CliError> {
+    let well_formed =
+        id.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
     if well_formed {
         return Ok(());
     }
-    let hint = "`keystroke api-key list` shows the ids of the org's keys";
-    if looks_like_api_key(id) {
+    if contains_secret(id) {
         // Never repeat a secret: error output ends up in scrollback and CI logs.
-        return Err(CliError::usage(format!(
-            "that is an API key's secret, not its id; ids look like `{API_KEY_ID_PREFIX}…`"
-        ))
-        .with_hint(hint));
+        let secret = if looks_like_api_key(id) { "an API key's secret" } else { "a session token" };
+        return Err(
+            CliError::usage(format!("that is {secret}, not {what} id; ids look like `{prefix}…`")).with_hint(hint)
+        );
     }
-    Err(CliError::usage(format!("{} is not an API key id; ids look like `{API_KEY_ID_PREFIX}…`", quoted(id)))
-        .with_hint(hint))
+    Err(CliError::usage(format!("{} is not {what} id; ids look like `{prefix}…`", quoted(id))).with_hint(hint))
 }
 
 /// What the user typed, as an error quotes it back: cut to a readable length, and never a
@@ -72,7 +78,7 @@ mod tests {
     fn errors_never_repeat_a_secret_and_cut_long_input() {
         let secret = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
         let err = check_api_key_id(secret).unwrap_err();
-        assert_eq!(err.message, "that is an API key's secret, not its id; ids look like `ak_…`");
+        assert_eq!(err.message, "that is an API key's secret, not an API key id; ids look like `ak_…`");
         for pasted in ["kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6", " key_live_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6"]
         {
             let err = check_org_slug(pasted).unwrap_err();

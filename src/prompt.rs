@@ -8,7 +8,30 @@
 
 use std::io;
 
+use dialoguer::Confirm;
+
+use crate::error::CliError;
 use crate::printer::Printer;
+
+/// Before what cannot be undone (revoking): off a terminal the answer is known without the
+/// network, so this refuses before anything else unless `--yes` was given.
+pub fn refuse_unconfirmed(printer: &Printer, yes: bool, verb: &str, what: &str) -> Result<(), CliError> {
+    if yes || printer.can_prompt() {
+        return Ok(());
+    }
+    Err(CliError::usage(format!("refusing to {verb} {what} without confirmation"))
+        .with_hint(format!("pass `--yes` to {verb} it without a prompt")))
+}
+
+/// Asks a yes/no question about something that cannot be undone: no by default, Ctrl-C is a no,
+/// and a no ends the command with "Nothing revoked." (exit 1).
+pub fn confirm_revoke(printer: &Printer, question: String) -> anyhow::Result<()> {
+    let answer = ask(printer, || Confirm::new().with_prompt(question).default(false).interact())?;
+    match answer {
+        Some(true) => Ok(()),
+        _ => Err(CliError::declined("Nothing revoked.").into()),
+    }
+}
 
 /// The answer, or `None` when the user pressed Ctrl-C.
 pub fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) -> anyhow::Result<Option<T>> {

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod completion;
 pub mod deploy;
 pub mod org;
+pub mod session;
 
 use crate::cli::Command;
 use crate::context::Context;
@@ -15,6 +16,7 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
         Command::Auth(command) => auth::run(context, command).await,
         Command::Org(command) => org::run(context, command).await,
         Command::ApiKey(command) => api_key::run(context, command).await,
+        Command::Session(command) => session::run(context, command).await,
         Command::Deploy => deploy::run(context).await,
         Command::Completion(args) => completion::run(context, &args),
     }

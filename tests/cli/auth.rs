@@ -261,7 +261,8 @@ fn logout_while_the_platform_is_down_still_forgets_the_token() {
         format!(
             "error: removed the token from this machine, but could not revoke the session: \
              the platform at {} is unreachable: could not connect\n\
-             hint: the session stays valid on the platform until it expires\n",
+             hint: the session stays valid on the platform until it expires; once the platform is back, sign in \
+             and revoke it with `keystroke session revoke` (`keystroke session list` shows its ID)\n",
             env.url()
         )
     );

@@ -108,6 +108,10 @@ fn dynamic_completion_lists_key_ids_and_org_slugs_in_bash_zsh_and_fish() {
     env.sign_in(Role::Owner);
     env.run(&["org", "switch", "acme"]).success();
     let (id, _) = env.create_key("deploy", &[]);
+    // Another machine's session: the one `session revoke` may revoke (never the asking one).
+    keystroke_platform::admin::issue_session(env.server().storage(), &env.user(Role::Owner).email, 3_600).unwrap();
+    let sessions = env.run(&["session", "list", "--json"]).success().json();
+    let other_session = sessions.as_array().unwrap().iter().find(|s| s["current"] == false).unwrap()["id"].clone();
 
     for (name, path) in &shells {
         // The shell runs `keystroke` from `PATH`, as the user's would, as this user.
@@ -125,6 +129,8 @@ fn dynamic_completion_lists_key_ids_and_org_slugs_in_bash_zsh_and_fish() {
                 assert_eq!(orgs, ["acme"], "bash");
                 let static_part = bash_complete(user_shell(), setup, &["keystroke", "api-key", "re"]);
                 assert_eq!(static_part, ["revoke"], "bash");
+                let candidates = bash_complete(user_shell(), setup, &["keystroke", "session", "revoke", ""]);
+                assert_eq!(values(&candidates), [other_session.as_str().unwrap()], "bash: {candidates:?}");
             }
             "zsh" => {
                 let setup = "autoload -Uz compinit && compinit -u -D\nsource <(COMPLETE=zsh keystroke)";

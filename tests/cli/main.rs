@@ -6,5 +6,6 @@ mod completions;
 mod credentials;
 mod deploy;
 mod orgs;
+mod sessions;
 mod support;
 mod usage;

@@ -74,7 +74,7 @@ fn malformed_ids_slugs_and_urls_are_refused_before_any_request() {
     let random_part = &secret["key_test_".len()..];
 
     let revoke = env.run(&["-v", "api-key", "revoke", &secret, "--yes"]).code(2);
-    assert!(revoke.stderr.starts_with("error: that is an API key's secret, not its id"), "{revoke:#?}");
+    assert!(revoke.stderr.starts_with("error: that is an API key's secret, not an API key id"), "{revoke:#?}");
     let switch = env.run(&["-v", "org", "switch", "Bad Slug"]).code(2);
     assert!(switch.stderr.starts_with("error: `Bad Slug` is not an org slug"), "{switch:#?}");
     let huge = "x".repeat(10_000);

@@ -40,6 +40,10 @@ pub mod routes {
     pub fn members(org: &str) -> String {
         format!("/api/orgs/{}/members", segment(org))
     }
+    /// One of the caller's sessions (`DELETE` revokes it).
+    pub fn session(id: &str) -> String {
+        format!("{SESSIONS}/{}", segment(id))
+    }
 
     /// Percent-encodes one path segment, so that a value like `../logout` stays one segment
     /// instead of reaching another endpoint.
@@ -67,6 +71,8 @@ pub const TEST_KEY_PREFIX: &str = "key_test_";
 pub const SESSION_PREFIX: &str = "kss_";
 /// Public API key ids: not secrets.
 pub const API_KEY_ID_PREFIX: &str = "ak_";
+/// Public session ids (`keystroke session list`): not secrets, unlike the session's token.
+pub const SESSION_ID_PREFIX: &str = "ses_";
 
 /// Whether `text` starts the way an API key's secret does (live or test).
 pub fn looks_like_api_key(text: &str) -> bool {

@@ -99,7 +99,7 @@ pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyho
     storage.insert_session(
         &user.id,
         &NewSession {
-            id: public_id("ses_"),
+            id: public_id(keystroke_api::SESSION_ID_PREFIX),
             client: CLI_CLIENT_ID.to_owned(),
             token_hash: token.hash,
             created_at,

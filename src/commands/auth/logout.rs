@@ -46,7 +46,10 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
                 cli_error.exit,
                 format!("removed the token from this machine, but could not revoke the session: {}", cli_error.message),
             )
-            .with_hint("the session stays valid on the platform until it expires")
+            .with_hint(
+                "the session stays valid on the platform until it expires; once the platform is back, sign in \
+                 and revoke it with `keystroke session revoke` (`keystroke session list` shows its ID)",
+            )
             .into()),
             None => Err(err),
         },

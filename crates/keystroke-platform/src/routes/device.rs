@@ -88,7 +88,7 @@ pub async fn token(State(state): State<AppState>, OAuthForm(form): OAuthForm<Tok
     let token = mint(SESSION_PREFIX);
     let created_at = now();
     let session = NewSession {
-        id: public_id("ses_"),
+        id: public_id(keystroke_api::SESSION_ID_PREFIX),
         client: CLI_CLIENT_ID.to_owned(),
         token_hash: token.hash,
         created_at,

@@ -576,7 +576,7 @@ impl Storage for SqliteStorage {
         let mut stmt = conn.prepare_cached(
             "SELECT id, client, created_at, expires_at FROM sessions
              WHERE user_id = ?1 AND (?2 IS NULL OR client = ?2) AND revoked_at IS NULL AND expires_at > ?3
-             ORDER BY created_at DESC",
+             ORDER BY created_at DESC, rowid DESC",
         )?;
         let rows = stmt.query_map(params![user_id, client, now], |r| {
             Ok(SessionRecord { id: r.get(0)?, client: r.get(1)?, created_at: r.get(2)?, expires_at: r.get(3)? })

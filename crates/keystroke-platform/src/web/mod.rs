@@ -238,7 +238,7 @@ pub fn start_session(state: &AppState, user_id: &str) -> ApiResult<String> {
     state.storage.insert_session(
         user_id,
         &NewSession {
-            id: public_id("ses_"),
+            id: public_id(keystroke_api::SESSION_ID_PREFIX),
             client: WEB_CLIENT.to_owned(),
             token_hash: token.hash,
             created_at,

@@ -1,0 +1,53 @@
+use keystroke_api::Session;
+
+use crate::context::Context;
+use crate::table;
+
+pub async fn run(context: &Context) -> anyhow::Result<()> {
+    let printer = &context.printer;
+    let signed_in = context.signed_in()?;
+    let sessions = signed_in.client.list_sessions().await?;
+    if printer.json() {
+        return printer.json_data(&sessions);
+    }
+    // Never empty: the session making this request is one of them.
+    printer.data(&render(&sessions, printer.table_target()))?;
+    Ok(())
+}
+
+fn render(sessions: &[Session], target: table::Target) -> String {
+    let mut rows = table::new(&["ID", "Client", "Signed in", "Expires", "Current"], target);
+    for session in sessions {
+        rows.add_row(vec![
+            session.id.clone(),
+            session.client.clone(),
+            table::time(session.created_at),
+            table::time(session.expires_at),
+            if session.current { "this command" } else { "" }.to_owned(),
+        ]);
+    }
+    table::render(&rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn the_current_session_is_marked() {
+        let session = |id: &str, client: &str, current| Session {
+            id: id.into(),
+            client: client.into(),
+            created_at: datetime!(2026-11-26 14:00 UTC),
+            expires_at: datetime!(2026-12-26 14:00 UTC),
+            current,
+        };
+        let text =
+            render(&[session("ses_a", "keystroke-cli", true), session("ses_b", "web", false)], table::Target::Pipe);
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        assert!(lines[0].starts_with("ID") && lines[0].ends_with("Current"), "{text}");
+        assert!(lines[1].starts_with("ses_a") && lines[1].ends_with("this command"), "{text}");
+        assert!(lines[2].starts_with("ses_b") && lines[2].ends_with("UTC"), "{text}");
+    }
+}

@@ -1,0 +1,54 @@
+use clap::Args;
+use clap_complete::ArgValueCandidates;
+
+use crate::complete;
+use crate::context::Context;
+use crate::error::{CliError, ExitCode};
+use crate::{ids, prompt, table};
+
+#[derive(Debug, Args)]
+pub struct RevokeArgs {
+    /// The session's ID (`ses_…`), as `keystroke session list` shows it
+    #[arg(add = ArgValueCandidates::new(complete::session_ids))]
+    pub id: String,
+
+    /// Revoke without asking for confirmation (needed when not on a terminal)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
+    let printer = &context.printer;
+    ids::check_session_id(&args.id)?;
+    prompt::refuse_unconfirmed(printer, args.yes, "revoke", &format!("session {}", args.id))?;
+    let signed_in = context.signed_in()?;
+    // Looked up first: the question names the session, and this command's own session is
+    // `auth logout`'s to end (which also forgets its token here).
+    let session = signed_in.client.list_sessions().await?.into_iter().find(|session| session.id == args.id);
+    let Some(session) = session else {
+        return Err(CliError::new(ExitCode::NotFound, format!("no active session {} of yours", args.id))
+            .with_hint("`keystroke session list` shows your active sessions")
+            .into());
+    };
+    if session.current {
+        return Err(CliError::usage(format!("{} is the session this command runs with", session.id))
+            .with_hint("run `keystroke auth logout` to end it and forget its token on this machine")
+            .into());
+    }
+    if !args.yes {
+        let question = format!(
+            "Revoke session {} ({}, signed in {})? Whoever uses it is signed out at once",
+            session.id,
+            session.client,
+            table::time(session.created_at)
+        );
+        prompt::confirm_revoke(printer, question)?;
+    }
+    signed_in.client.revoke_session(&session.id).await?;
+
+    if printer.json() {
+        return printer.json_data(&session);
+    }
+    printer.notice(&format!("Revoked session {} ({})", session.id, session.client));
+    Ok(())
+}

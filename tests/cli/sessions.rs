@@ -1,0 +1,136 @@
+//! `keystroke session list | revoke`: the user's sign-ins on every machine.
+
+use keystroke_api::Role;
+use keystroke_platform::admin::issue_session;
+
+use crate::support::{TestEnv, cells};
+
+const DAY_SECS: i64 = 86_400;
+
+/// Another machine's sign-in (the "lost laptop"): a CLI session of the same user, minted on the
+/// platform. Returns its token and its id.
+fn other_machine(env: &TestEnv, role: Role) -> (String, String) {
+    let token = issue_session(env.server().storage(), &env.user(role).email, 30 * DAY_SECS).unwrap();
+    let sessions = env.run(&["session", "list", "--json"]).success().json();
+    // Newest first: sessions signed in within the same second come in the order they were made.
+    let newest = &sessions.as_array().unwrap()[0];
+    assert_eq!(newest["current"], false, "{sessions}");
+    (token, newest["id"].as_str().unwrap().to_owned())
+}
+
+#[test]
+fn list_shows_every_sign_in_and_marks_this_one() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (_, laptop) = other_machine(&env, Role::Admin);
+
+    let sessions = env.run(&["session", "list", "--json"]).success().json();
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    let current: Vec<_> = sessions.iter().filter(|s| s["current"] == true).collect();
+    assert_eq!(current.len(), 1, "{sessions:?}");
+    assert_ne!(current[0]["id"], laptop.as_str());
+    for session in sessions {
+        assert_eq!(session["client"], "keystroke-cli");
+        assert!(session["id"].as_str().unwrap().starts_with("ses_"));
+        assert!(session["expires_at"].as_str().unwrap().ends_with('Z'), "RFC 3339 UTC");
+        assert!(!session.to_string().contains("kss_"), "never a token: {session}");
+    }
+
+    let table = env.run(&["session", "list"]).success();
+    let rows = cells(&table.stdout);
+    assert_eq!(rows[0], ["ID", "Client", "Signed in", "Expires", "Current"]);
+    let marked: Vec<_> = rows[1..].iter().filter(|row| row.last().is_some_and(|c| c == "this command")).collect();
+    assert_eq!(marked.len(), 1, "{}", table.stdout);
+    assert!(rows[1..].iter().any(|row| row[0] == laptop), "{}", table.stdout);
+}
+
+#[test]
+fn revoking_another_machines_session_signs_it_out_at_once() {
+    let env = TestEnv::new();
+    let user = env.sign_in(Role::Builder);
+    let (laptop_token, laptop) = other_machine(&env, Role::Builder);
+    assert_eq!(env.curl_status("/api/me", &laptop_token), 200);
+
+    // Off a terminal, only with --yes, refused before any request.
+    let refused = env.run(&["session", "revoke", &laptop]).code(2);
+    assert_eq!(
+        refused.stderr,
+        format!(
+            "error: refusing to revoke session {laptop} without confirmation\n\
+             hint: pass `--yes` to revoke it without a prompt\n"
+        )
+    );
+    assert_eq!(env.curl_status("/api/me", &laptop_token), 200);
+
+    let revoked = env.run(&["session", "revoke", &laptop, "--yes", "--json"]).success();
+    let revoked = revoked.json();
+    assert_eq!(revoked["id"], laptop.as_str());
+    assert_eq!(revoked["current"], false);
+    assert_eq!(env.curl_status("/api/me", &laptop_token), 401, "signed out at once");
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 200, "this machine stays signed in");
+
+    let again = env.run(&["session", "revoke", &laptop, "--yes"]).code(5);
+    assert_eq!(
+        again.stderr,
+        format!(
+            "error: no active session {laptop} of yours\n\
+             hint: `keystroke session list` shows your active sessions\n"
+        )
+    );
+    let listed = env.run(&["session", "list", "--json"]).success().json();
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+}
+
+#[test]
+fn this_machines_session_is_for_logout_and_a_token_is_not_an_id() {
+    let env = TestEnv::new();
+    let user = env.sign_in(Role::Admin);
+    let sessions = env.run(&["session", "list", "--json"]).success().json();
+    let current = sessions[0]["id"].as_str().unwrap().to_owned();
+
+    let own = env.run(&["session", "revoke", &current, "--yes"]).code(2);
+    assert_eq!(
+        own.stderr,
+        format!(
+            "error: {current} is the session this command runs with\n\
+             hint: run `keystroke auth logout` to end it and forget its token on this machine\n"
+        )
+    );
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 200);
+
+    let pasted = env.run(&["session", "revoke", &user.session_token, "--yes"]).code(2);
+    assert!(pasted.stderr.starts_with("error: that is a session token, not a session id"), "{pasted:#?}");
+    assert!(!pasted.stderr.contains(&user.session_token[4..]), "never repeated: {pasted:#?}");
+
+    // Someone else's session id is "not found", like one that never existed.
+    let (_, admins_laptop) = other_machine(&env, Role::Admin);
+    let builder = env.user(Role::Builder);
+    let as_builder = env
+        .run_with_env(&["session", "revoke", &admins_laptop, "--yes"], &[("KEYSTROKE_TOKEN", &builder.session_token)]);
+    assert!(as_builder.code(5).stderr.starts_with(&format!("error: no active session {admins_laptop} of yours")));
+}
+
+#[test]
+fn revoke_asks_on_a_terminal() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (laptop_token, laptop) = other_machine(&env, Role::Admin);
+    let question = format!("Revoke session {laptop} (keystroke-cli, signed in ");
+
+    let mut declined = env.on_terminal(&["session", "revoke", &laptop]);
+    declined.expect(&question);
+    declined.send("n");
+    let (code, output) = declined.finish();
+    assert_eq!(code, 1, "{output}");
+    assert!(output.ends_with("Nothing revoked.\n"), "{output:?}");
+    assert_eq!(env.curl_status("/api/me", &laptop_token), 200, "still signed in");
+
+    let mut accepted = env.on_terminal(&["session", "revoke", &laptop]);
+    accepted.expect(&question);
+    accepted.send("y");
+    let (code, output) = accepted.finish();
+    assert_eq!(code, 0, "{output}");
+    assert!(output.ends_with(&format!("Revoked session {laptop} (keystroke-cli)\n")), "{output:?}");
+    assert_eq!(env.curl_status("/api/me", &laptop_token), 401);
+}
