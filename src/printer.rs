@@ -1,6 +1,11 @@
 //! The one place that writes to the terminal: data on stdout, everything else on stderr.
+//!
+//! Text for people goes through [`terminal_safe`] here, on its way out: names, emails and error
+//! messages come from the platform, and an escape sequence in one must not reach the terminal.
+//! Styles are added after that, by the methods below, never inside the text they are given.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 
 use crate::cli::{ColorChoice, GlobalArgs};
@@ -106,10 +111,20 @@ impl Printer {
         self.stdin_is_terminal && self.stderr_is_terminal && !self.no_input
     }
 
-    /// Data: one line on stdout.
-    pub fn data(&self, line: &str) -> io::Result<()> {
+    /// Data for people on stdout (a table, a line), made [`terminal_safe`].
+    pub fn data(&self, text: &str) -> io::Result<()> {
+        self.data_raw(&terminal_safe(text))
+    }
+
+    /// Data for people on stdout in a style (when colors are on for stdout).
+    pub fn data_styled(&self, style: Style, text: &str) -> io::Result<()> {
+        self.data_raw(&paint(self.stdout_color, style, &terminal_safe(text)))
+    }
+
+    /// Data as it is: a shell script, or the user's own token for `$(keystroke auth token)`.
+    pub fn data_raw(&self, text: &str) -> io::Result<()> {
         let mut out = io::stdout().lock();
-        writeln!(out, "{line}")?;
+        writeln!(out, "{text}")?;
         out.flush()
     }
 
@@ -131,24 +146,30 @@ impl Printer {
     /// A notice for people on stderr; `-q` silences it.
     pub fn notice(&self, line: &str) {
         if !self.quiet {
-            eprintln!("{line}");
+            eprintln!("{}", terminal_safe(line));
         }
     }
 
     /// A line on stderr that the user needs even with `-q` (a sign-in code, say).
     pub fn message(&self, line: &str) {
-        eprintln!("{line}");
+        eprintln!("{}", terminal_safe(line));
+    }
+
+    /// [`Printer::message`] ending in something to copy, in bold.
+    pub fn message_emphasis(&self, line: &str, emphasized: &str) {
+        let emphasized = self.stderr_style(Style::Bold, &terminal_safe(emphasized));
+        eprintln!("{}{emphasized}", terminal_safe(line));
     }
 
     /// A warning on stderr, shown even with `-q` because it changes what the user should do.
     pub fn warn(&self, message: &str) {
-        eprintln!("{} {message}", self.stderr_style(Style::Yellow, "warning:"));
+        eprintln!("{} {}", self.stderr_style(Style::Yellow, "warning:"), terminal_safe(message));
     }
 
     /// A `-v` line on stderr.
     pub fn debug(&self, line: &str) {
         if self.verbose {
-            eprintln!("{}", self.stderr_style(Style::Bold, &format!("> {line}")));
+            eprintln!("{}", self.stderr_style(Style::Bold, &format!("> {}", terminal_safe(line))));
         }
     }
 
@@ -176,19 +197,34 @@ impl Printer {
             eprintln!("{}", serde_json::to_string(&body).unwrap_or_default());
             return;
         }
-        eprintln!("{} {message}", self.stderr_style(Style::Red, "error:"));
+        eprintln!("{} {}", self.stderr_style(Style::Red, "error:"), terminal_safe(message));
         if let Some(hint) = hint {
-            eprintln!("{} {hint}", self.stderr_style(Style::Yellow, "hint:"));
+            eprintln!("{} {}", self.stderr_style(Style::Yellow, "hint:"), terminal_safe(hint));
         }
     }
 
-    pub fn stdout_style(&self, style: Style, text: &str) -> String {
-        paint(self.stdout_color, style, text)
-    }
-
-    pub fn stderr_style(&self, style: Style, text: &str) -> String {
+    fn stderr_style(&self, style: Style, text: &str) -> String {
         paint(self.stderr_color, style, text)
     }
+}
+
+/// Text as a terminal may show it: control characters (an escape sequence could retitle the
+/// window, clear the screen or fake a line of output) and invisible or direction-changing ones
+/// are written out as `\u{…}`; line breaks and tabs stay.
+pub fn terminal_safe(text: &str) -> Cow<'_, str> {
+    let unsafe_char = |c: char| (c.is_control() && c != '\n' && c != '\t') || keystroke_api::is_invisible_or_bidi(c);
+    if !text.contains(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut safe = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if unsafe_char(c) {
+            safe.extend(c.escape_unicode());
+        } else {
+            safe.push(c);
+        }
+    }
+    Cow::Owned(safe)
 }
 
 /// `--color` wins, then `NO_COLOR`, then whether the stream is a terminal.
@@ -251,6 +287,16 @@ mod tests {
         assert!(!use_color(ColorChoice::Auto, true, true));
         assert!(use_color(ColorChoice::Auto, false, true));
         assert!(!use_color(ColorChoice::Auto, false, false));
+    }
+
+    #[test]
+    fn text_for_the_terminal_shows_escapes_instead_of_running_them() {
+        assert_eq!(terminal_safe("Production automation"), "Production automation");
+        assert!(matches!(terminal_safe("ünïcödé 🔑\tand\nlines"), Cow::Borrowed(_)));
+        assert_eq!(terminal_safe("Org\x1b]0;pwned\x07"), "Org\\u{1b}]0;pwned\\u{7}");
+        assert_eq!(terminal_safe("a\u{9b}2Jb"), "a\\u{9b}2Jb", "C1 controls too");
+        assert_eq!(terminal_safe("abc\u{202e}fed"), "abc\\u{202e}fed", "direction overrides");
+        assert_eq!(terminal_safe("x\r\u{7f}"), "x\\u{d}\\u{7f}");
     }
 
     #[test]

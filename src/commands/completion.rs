@@ -35,6 +35,6 @@ pub fn run(context: &Context, args: &CompletionArgs) -> anyhow::Result<()> {
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "keystroke", &mut script);
     let script = String::from_utf8(script)?;
-    context.printer.data(script.trim_end())?;
+    context.printer.data_raw(script.trim_end())?;
     Ok(())
 }

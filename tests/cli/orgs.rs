@@ -65,3 +65,27 @@ fn switching_to_an_org_you_are_not_in_is_not_found() {
         "error: you are not a member of an org `globex`\nhint: see your orgs with `keystroke org list`\n"
     );
 }
+
+/// Names come from the platform: one holding an escape sequence (written by an older platform, or
+/// straight into its database) is shown written out, never run by the terminal.
+#[test]
+fn names_with_terminal_escapes_are_shown_not_run() {
+    let env = TestEnv::new();
+    let user = env.sign_in(Role::Admin);
+    let storage = env.server().storage();
+    let user_id = storage.user_by_email(&user.email).unwrap().unwrap().user.id;
+    let name = "Evil\u{1b}]0;pwned\u{7}\u{1b}[2J\u{202e}";
+    storage.create_org("evil", name, &user_id, 1_700_000_000).unwrap();
+
+    let listed = env.run(&["org", "list"]).success();
+    assert!(listed.stdout.contains("Evil\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{202e}"), "{listed:#?}");
+    let switched = env.run(&["org", "switch", "evil"]).success();
+    assert_eq!(switched.stderr, "Switched to evil (Evil\\u{1b}]0;pwned\\u{7}\\u{1b}[2J\\u{202e})\n");
+    let status = env.run(&["auth", "status"]).success();
+    for output in [&listed.stdout, &switched.stderr, &status.stdout, &status.stderr] {
+        assert!(!output.contains(['\u{1b}', '\u{7}', '\u{202e}']), "{output:?}");
+    }
+    // `--json` is data: the name exactly as the platform sent it (JSON escapes it).
+    let json = env.run(&["org", "list", "--json"]).success().json();
+    assert!(json.as_array().unwrap().iter().any(|org| org["name"] == name), "{json}");
+}

@@ -363,3 +363,23 @@ pub fn installed(name: &str, needed_for: &str) -> Option<PathBuf> {
     }
     found
 }
+
+/// A stand-in for a platform that answers every request with the same HTTP response, for what a
+/// real platform never sends (a hostile or broken one). Returns its URL.
+pub fn stub_platform(response: String) -> String {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for socket in listener.incoming().flatten() {
+            let mut request = BufReader::new(&socket);
+            let mut line = String::new();
+            // The request's head, up to its blank line; these requests have no body.
+            while request.read_line(&mut line).is_ok_and(|read| read > 2) {
+                line.clear();
+            }
+            let _ = (&socket).write_all(response.as_bytes());
+        }
+    });
+    url
+}

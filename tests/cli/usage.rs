@@ -1,6 +1,6 @@
 use keystroke_api::Role;
 
-use crate::support::TestEnv;
+use crate::support::{TestEnv, stub_platform};
 
 #[test]
 fn usage_errors_are_json_with_json_anywhere_on_the_line() {
@@ -87,4 +87,21 @@ fn malformed_ids_slugs_and_urls_are_refused_before_any_request() {
         assert!(!run.stderr.contains("> "), "no request was made: {run:#?}");
         assert!(!run.stderr.contains(random_part) && !run.stderr.contains("hunter2"), "{run:#?}");
     }
+}
+
+/// A platform's error message is shown to people, so an escape sequence in it is written out.
+#[test]
+fn an_error_message_from_the_platform_cannot_drive_the_terminal() {
+    let env = TestEnv::new();
+    let body = r#"{"error":{"code":"forbidden","message":"nope \u001b]0;PWNED\u0007\u001b[2J"}}"#;
+    let url = stub_platform(format!(
+        "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    let run = env
+        .run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &url], &[("KEYSTROKE_TOKEN", "kss_x")]);
+    let run = run.code(4);
+    assert!(run.stderr.starts_with("error: "), "{run:#?}");
+    assert!(run.stderr.contains("nope \\u{1b}]0;PWNED\\u{7}\\u{1b}[2J"), "{run:#?}");
+    assert!(!run.stderr.contains(['\u{1b}', '\u{7}']), "{run:#?}");
 }

@@ -140,7 +140,7 @@ fn joiners_join(name: &str) -> bool {
 /// zero-width spaces and marks, bidirectional controls, line and paragraph separators, fillers
 /// and tag characters. Zero-width joiners stay allowed: emoji sequences and several scripts
 /// (Persian, Indic) need them.
-fn is_invisible_or_bidi(c: char) -> bool {
+pub fn is_invisible_or_bidi(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
         | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}'

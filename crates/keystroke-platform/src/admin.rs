@@ -2,7 +2,7 @@
 //! `org create`, `member add|set-role|remove`), also used to seed `dev` and tests.
 
 use anyhow::{Context, anyhow, bail, ensure};
-use keystroke_api::{CLI_CLIENT_ID, Org, Role, User};
+use keystroke_api::{CLI_CLIENT_ID, Org, Role, User, check_name};
 
 use crate::passwords;
 use crate::state::now;
@@ -10,11 +10,20 @@ use crate::storage::{LastOwner, NewSession, Storage};
 use crate::tokens::{SESSION_PREFIX, mint, public_id};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
+/// RFC 5321's limit on a forward path.
+const MAX_EMAIL_CHARS: usize = 254;
 
 pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) -> anyhow::Result<User> {
     let email = email.trim();
-    ensure!(email.contains('@') && !email.contains(char::is_whitespace), "`{email}` is not an email address");
-    ensure!(!name.trim().is_empty(), "the user's name must not be empty");
+    // Names and emails are shown in the CLI's tables and on the web pages: the same rules as
+    // key names (no control, invisible or direction-changing characters, at most 100 characters).
+    ensure!(
+        email.contains('@')
+            && email.chars().count() <= MAX_EMAIL_CHARS
+            && !email.contains(|c: char| c.is_whitespace() || c.is_control() || !c.is_ascii() && !c.is_alphanumeric()),
+        "{email:?} is not an email address"
+    );
+    let name = check_name("user", name).map_err(|problem| anyhow!(problem))?;
     ensure!(
         password.chars().count() >= MIN_PASSWORD_CHARS,
         "the password must be at least {MIN_PASSWORD_CHARS} characters long"
@@ -22,7 +31,7 @@ pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) 
     if storage.user_by_email(email)?.is_some() {
         bail!("a user with email {email} exists already");
     }
-    storage.create_user(email, name.trim(), &passwords::hash(password)?, now())
+    storage.create_user(email, name, &passwords::hash(password)?, now())
 }
 
 pub fn set_password(storage: &dyn Storage, email: &str, password: &str) -> anyhow::Result<()> {
@@ -40,12 +49,12 @@ pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &s
             && !slug.starts_with('-'),
         "`{slug}` is not a valid org slug: use 2 to 40 lowercase letters, digits and dashes"
     );
-    ensure!(!name.trim().is_empty(), "the org's name must not be empty");
+    let name = check_name("org", name).map_err(|problem| anyhow!(problem))?;
     let owner = user(storage, owner_email)?;
     if storage.org_by_slug(slug)?.is_some() {
         bail!("an org with slug `{slug}` exists already");
     }
-    storage.create_org(slug, name.trim(), &owner.id, now())
+    storage.create_org(slug, name, &owner.id, now())
 }
 
 pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {

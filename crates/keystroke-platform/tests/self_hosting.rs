@@ -67,6 +67,27 @@ fn bootstrap_serve_and_sign_in() {
     let bad_slug =
         platform(&db, &["org", "create", "--slug", "Not OK", "--name", "x", "--owner", "owner@example.test"], None);
     assert!(stderr(&bad_slug).contains("is not a valid org slug"));
+    // Names end up in the CLI's tables and on web pages: no terminal escapes, a bounded length.
+    let escapes = "Org\u{1b}]0;pwned\u{7}";
+    let bad_name =
+        platform(&db, &["org", "create", "--slug", "evil", "--name", escapes, "--owner", "owner@example.test"], None);
+    assert_eq!(stderr(&bad_name), "error: the org name must not contain control characters\n");
+    let long = "x".repeat(5_000);
+    let bad_name =
+        platform(&db, &["org", "create", "--slug", "long", "--name", &long, "--owner", "owner@example.test"], None);
+    assert_eq!(stderr(&bad_name), "error: the org name is 5000 characters long; the limit is 100\n");
+    let bad_user = platform(
+        &db,
+        &["user", "add", "--email", "e@example.test", "--name", "Evil\u{1b}[31mRED"],
+        Some("a long enough password\n"),
+    );
+    assert_eq!(stderr(&bad_user), "error: the user name must not contain control characters\n");
+    let bad_email = platform(
+        &db,
+        &["user", "add", "--email", "e\u{1b}[2J@example.test", "--name", "Eve"],
+        Some("a long enough password\n"),
+    );
+    assert_eq!(stderr(&bad_email), "error: \"e\\u{1b}[2J@example.test\" is not an email address\n");
     let add =
         platform(&db, &["member", "add", "--org", "example", "--email", "b@example.test", "--role", "builder"], None);
     assert_eq!(stderr(&add), "Added b@example.test to `example` as builder\n");

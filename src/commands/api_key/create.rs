@@ -49,18 +49,14 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
-    let mut block = vec![
-        format!("Created API key {} ({}) in {}.", key.id, key.name, key.org),
-        String::new(),
-        format!("    {}", printer.stdout_style(Style::Bold, &created.secret)),
-        String::new(),
-        printer.stdout_style(Style::Yellow, "This secret is shown only once: copy it now and store it somewhere safe."),
-        format!("From now on Keystroke shows only its preview, {}.", key.preview),
-    ];
+    printer.data(&format!("Created API key {} ({}) in {}.\n", key.id, key.name, key.org))?;
+    printer.data_styled(Style::Bold, &format!("    {}", created.secret))?;
+    printer.data("")?;
+    printer.data_styled(Style::Yellow, "This secret is shown only once: copy it now and store it somewhere safe.")?;
+    printer.data(&format!("From now on Keystroke shows only its preview, {}.", key.preview))?;
     if let Some(expires_at) = key.expires_at {
-        block.push(format!("It expires {}.", table::time(expires_at)));
+        printer.data(&format!("It expires {}.", table::time(expires_at)))?;
     }
-    printer.data(&block.join("\n"))?;
     Ok(())
 }
 

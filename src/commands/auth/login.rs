@@ -10,7 +10,7 @@ use crate::client::DevicePoll;
 use crate::context::{Context, PlatformUrl};
 use crate::credentials::{Credentials, StoreKind};
 use crate::error::{CliError, ExitCode};
-use crate::printer::{Printer, Style};
+use crate::printer::Printer;
 use crate::secret::Secret;
 use crate::{env, prompt};
 
@@ -165,10 +165,7 @@ async fn sign_in_with_browser(
     let device_code = Secret::new(authorization.device_code);
 
     // The code and URL come first, so a failing browser never hides them.
-    printer.message(&format!(
-        "First copy your one-time code: {}",
-        printer.stderr_style(Style::Bold, &authorization.user_code)
-    ));
+    printer.message_emphasis("First copy your one-time code: ", &authorization.user_code);
     printer.message(&format!("Then open {} in your browser and approve the sign-in.", authorization.verification_uri));
     // Without a person at a terminal (scripts, tests) a browser window would only get in the way.
     if !no_browser && printer.can_prompt() {

@@ -7,6 +7,6 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
         let output = serde_json::json!({ "platform_url": platform.key, "token": token.expose() });
         return context.printer.json_data(&output);
     }
-    context.printer.data(token.expose())?;
+    context.printer.data_raw(token.expose())?;
     Ok(())
 }
