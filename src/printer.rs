@@ -106,6 +106,25 @@ impl Printer {
         self.no_input
     }
 
+    /// Whether stdout is `/dev/null` (also what a closed stdout becomes: Rust reopens fds 0–2 on
+    /// `/dev/null` at start), where data is lost without an error.
+    pub fn stdout_is_discarded(&self) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::fd::AsFd;
+            use std::os::unix::fs::{FileTypeExt, MetadataExt};
+            let Ok(stdout) = io::stdout().as_fd().try_clone_to_owned() else {
+                return false;
+            };
+            let (Ok(out), Ok(null)) = (std::fs::File::from(stdout).metadata(), std::fs::metadata("/dev/null")) else {
+                return false;
+            };
+            out.file_type().is_char_device() && out.rdev() == null.rdev()
+        }
+        #[cfg(not(unix))]
+        false
+    }
+
     /// Prompts need a person on both ends: stdin to answer, stderr to show the question.
     pub fn can_prompt(&self) -> bool {
         self.stdin_is_terminal && self.stderr_is_terminal && !self.no_input

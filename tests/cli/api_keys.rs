@@ -1,6 +1,8 @@
+use std::process::Stdio;
+
 use keystroke_api::Role;
 
-use crate::support::{TestEnv, cells, redact_times};
+use crate::support::{Run, TestEnv, cells, redact_times};
 
 #[test]
 fn the_seed_pages_three_commands_work_verbatim() {
@@ -273,4 +275,32 @@ fn revoke_on_a_terminal_checks_the_sign_in_before_asking() {
     assert_eq!(code, 3, "{output}");
     assert!(!output.contains("Revoke API key"), "{output:?}");
     assert!(output.contains("error: not signed in to"), "{output:?}");
+}
+
+/// The secret exists only in the create response: where it cannot be written, no key that
+/// nobody can use stays valid.
+#[test]
+fn a_secret_that_cannot_be_written_leaves_no_valid_key() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+
+    // To /dev/null (also what a closed stdout becomes): refused before any key is made.
+    let nowhere: Run =
+        env.command(&["api-key", "create", "--name", "Lost"]).stdout(Stdio::null()).output().unwrap().into();
+    let nowhere = nowhere.code(2);
+    assert_eq!(
+        nowhere.stderr,
+        "error: stdout goes to /dev/null, where the new key's secret would be lost\n\
+         hint: run it with stdout on a terminal, a file or a pipe, e.g. `… > key.txt`\n"
+    );
+
+    // To a full disk: made, the write fails, revoked again.
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+    let failed: Run = env.command(&["api-key", "create", "--name", "Lost"]).stdout(full).output().unwrap().into();
+    let failed = failed.code(1);
+    assert!(
+        failed.stderr.starts_with("error: could not write the new key's secret to stdout (No space left on device")
+    );
+    assert!(failed.stderr.contains("was revoked again, since its secret is lost"), "{failed:#?}");
+    assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n", "no valid key left");
 }

@@ -25,12 +25,34 @@ pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
     let name = check_name("API key", &args.name).map_err(|problem| {
         CliError::usage(problem).with_hint("say what will use the key, e.g. `--name \"Production automation\"`")
     })?;
+    // The secret is shown once, on stdout: a key whose secret goes nowhere is not made.
+    if context.printer.stdout_is_discarded() {
+        return Err(CliError::usage("stdout goes to /dev/null, where the new key's secret would be lost")
+            .with_hint("run it with stdout on a terminal, a file or a pipe, e.g. `… > key.txt`")
+            .into());
+    }
     let signed_in = context.signed_in()?;
     let org = context.org(&signed_in).await?;
     let request =
         CreateApiKey { name: name.to_owned(), expires_in_seconds: args.expires_in.map(|lifetime| lifetime.as_secs()) };
     let created = signed_in.client.create_api_key(&org, &request).await?;
-    reveal(context, &created)
+    if let Err(unwritten) = reveal(context, &created) {
+        // Nobody has the secret, and nobody ever will: a key that cannot be used by anyone but
+        // whoever finds where it was half-written must not stay valid.
+        let key = &created.key;
+        let revoked = signed_in.client.revoke_api_key(&org, &key.id).await;
+        let message = format!("could not write the new key's secret to stdout ({unwritten:#})");
+        return Err(match revoked {
+            Ok(_) => {
+                CliError::failure(format!("{message}; API key {} was revoked again, since its secret is lost", key.id))
+                    .with_hint("run the command again with stdout somewhere it can be written")
+            }
+            Err(err) => CliError::failure(format!("{message}, and API key {} could not be revoked: {err:#}", key.id))
+                .with_hint(format!("revoke it: `keystroke api-key revoke {} --yes`", key.id)),
+        }
+        .into());
+    }
+    Ok(())
 }
 
 /// The secret, once: the object with `--json`, a block with a warning on a terminal, the bare
