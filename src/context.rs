@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use keystroke_api::Membership;
 use reqwest::Url;
 
 use crate::cli::GlobalArgs;
@@ -82,6 +83,14 @@ impl Context {
             if keystroke_api::looks_like_api_key(token.expose()) {
                 return Err(api_key_in_env().into());
             }
+            if !keystroke_api::looks_like_session_token(token.expose()) {
+                return Err(CliError::new(
+                    ExitCode::NotSignedIn,
+                    format!("`{}` does not hold a session token; they look like `kss_…`, on one line", env::TOKEN),
+                )
+                .with_hint("unset it, or set it to what `keystroke auth token` prints where you are signed in")
+                .into());
+            }
             return Ok((config, platform, TokenSource::Env, token));
         }
         let credentials = self.credentials()?;
@@ -96,6 +105,16 @@ impl Context {
         let (config, platform, source, token) = self.token()?;
         let client = self.client(&platform, Some(token))?.with_token_from_env(source == TokenSource::Env);
         Ok(SignedIn { platform, config, source, client })
+    }
+
+    /// The org commands act on without `--org`: the saved active org, else the user's only org.
+    /// What `auth status` and `org list` show as active.
+    pub fn default_org<'a>(signed_in: &'a SignedIn, memberships: &'a [Membership]) -> Option<&'a str> {
+        match (signed_in.config.active_org(&signed_in.platform.key), memberships) {
+            (Some(saved), _) => Some(saved),
+            (None, [only]) => Some(&only.org.slug),
+            (None, _) => None,
+        }
     }
 
     /// The org of a command: `--org` / `KEYSTROKE_ORG`, the saved active org, else the user's

@@ -506,3 +506,70 @@ fn login_with_no_input_asks_for_a_piped_token_instead_of_waiting() {
     assert!(run.stderr.contains("--with-token < token.txt"), "{run:#?}");
     assert!(!run.stderr.contains("> POST"), "no device code was requested: {run:#?}");
 }
+
+/// `KEYSTROKE_TOKEN` alone, with nothing saved: the user's only org is the active one, as the
+/// commands use it; logout does not pretend to end a token it does not hold.
+#[test]
+fn a_token_from_the_environment_only() {
+    let env = TestEnv::new();
+    let admin = env.user(Role::Admin);
+    let token = [("KEYSTROKE_TOKEN", admin.session_token.as_str()), ("KEYSTROKE_PLATFORM_URL", env.url())];
+
+    let status = env.run_with_env(&["auth", "status", "--json"], &token).success().json();
+    assert_eq!(status["active_org"], "acme", "the only org: {status}");
+    let listed = env.run_with_env(&["org", "list"], &token).success();
+    assert_eq!(listed.stdout, "    Slug  Name      Role\n *  acme  Acme Inc  admin\n");
+
+    let logout = env.run_with_env(&["auth", "logout"], &token).code(1);
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "error: no token is stored for {}; commands use the one in `KEYSTROKE_TOKEN`, which logout does not \
+             touch\n\
+             hint: unset `KEYSTROKE_TOKEN` to stop using it; to end its session on the platform, run `keystroke \
+             session list` (it is the current one) and `keystroke session revoke <ID>`\n",
+            env.url()
+        )
+    );
+    assert_eq!(env.curl_status("/api/me", &admin.session_token), 200, "logout revoked nothing");
+
+    // As the hint says: revoked, with a warning that the variable now holds a dead token.
+    let sessions = env.run_with_env(&["session", "list", "--json"], &token).success().json();
+    let current = sessions.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["id"].clone();
+    let revoked = env.run_with_env(&["session", "revoke", current.as_str().unwrap(), "--yes"], &token).success();
+    assert!(
+        revoked.stderr.ends_with("warning: `KEYSTROKE_TOKEN` holds the token of the session just revoked; unset it\n"),
+        "{revoked:#?}"
+    );
+    assert_eq!(env.curl_status("/api/me", &admin.session_token), 401);
+}
+
+/// A token is one line of `kss_` and letters and digits: anything else is named before it is sent.
+#[test]
+fn tokens_that_are_not_session_tokens_are_refused_before_any_request() {
+    let env = TestEnv::new();
+    let admin = env.user(Role::Admin);
+    let two_lines = format!("{}\n{}\n", admin.session_token, env.user(Role::Builder).session_token);
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], &two_lines);
+    let login = login.code(2);
+    assert!(
+        login.stderr.starts_with(
+            "error: what `--with-token` read holds more than one line; session tokens look like `kss_…`\n"
+        ),
+        "{login:#?}"
+    );
+    let typo = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], "ksss_abc\n");
+    assert!(typo.code(2).stderr.starts_with("error: what `--with-token` read is not a session token;"));
+    env.run(&["auth", "status"]).code(3);
+
+    let broken = format!("{}\nb", admin.session_token);
+    let run = env.run_with_env(&["api-key", "list", "--platform-url", env.url()], &[("KEYSTROKE_TOKEN", &broken)]);
+    let run = run.code(3);
+    assert!(
+        run.stderr.starts_with(
+            "error: `KEYSTROKE_TOKEN` does not hold a session token; they look like `kss_…`, on one line\n"
+        ),
+        "{run:#?}"
+    );
+    assert!(!run.stderr.contains(&admin.session_token[4..]), "never repeated: {run:#?}");
+}

@@ -162,7 +162,7 @@ fn dynamic_completion_gives_up_quickly_and_quietly_on_a_silent_platform() {
         .args(["--", "keystroke", "--platform-url", &url, "--org", "acme", "api-key", "revoke", ""])
         .env_clear()
         .env("COMPLETE", "fish")
-        .env("KEYSTROKE_TOKEN", "session_not_checked")
+        .env("KEYSTROKE_TOKEN", "kss_NotChecked")
         .output()
         .unwrap();
     let elapsed = started.elapsed();

@@ -74,6 +74,13 @@ pub const API_KEY_ID_PREFIX: &str = "ak_";
 /// Public session ids (`keystroke session list`): not secrets, unlike the session's token.
 pub const SESSION_ID_PREFIX: &str = "ses_";
 
+/// Whether `text` has the shape of a user session token: the prefix, then letters and digits.
+/// Checked before a token is sent, so that a typo or a second pasted line is named as such.
+pub fn looks_like_session_token(text: &str) -> bool {
+    text.strip_prefix(SESSION_PREFIX)
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 /// Whether `text` starts the way an API key's secret does (live or test).
 pub fn looks_like_api_key(text: &str) -> bool {
     text.starts_with(LIVE_KEY_PREFIX) || text.starts_with(TEST_KEY_PREFIX)

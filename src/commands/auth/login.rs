@@ -138,6 +138,12 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
             .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in")
             .into());
     }
+    if !keystroke_api::looks_like_session_token(token) {
+        let what = if token.contains('\n') { "holds more than one line" } else { "is not a session token" };
+        return Err(CliError::usage(format!("what `--with-token` read {what}; session tokens look like `kss_…`"))
+            .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in")
+            .into());
+    }
     Ok(Secret::new(token.to_string()))
 }
 

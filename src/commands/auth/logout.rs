@@ -14,6 +14,20 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
     let store = credentials.store_for_reading(recorded)?;
     let Some(token) = credentials.get(store, &platform.key)? else {
+        if Credentials::env_token().is_some() {
+            // Like `gh auth logout` with `GH_TOKEN`: the variable is the user's, not ours to end.
+            return Err(CliError::failure(format!(
+                "no token is stored for {}; commands use the one in `{}`, which logout does not touch",
+                platform.key,
+                env::TOKEN
+            ))
+            .with_hint(format!(
+                "unset `{}` to stop using it; to end its session on the platform, run `keystroke session list` \
+                 (it is the current one) and `keystroke session revoke <ID>`",
+                env::TOKEN
+            ))
+            .into());
+        }
         return Err(not_signed_in(&platform).into());
     };
 

@@ -48,7 +48,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             shadows_stored_token: false,
         },
     };
-    let active_org = signed_in.config.active_org(platform);
+    let active_org = Context::default_org(&signed_in, &me.memberships);
 
     if context.printer.json() {
         return context.printer.json_data(&StatusOutput {

@@ -3,8 +3,9 @@ use clap_complete::ArgValueCandidates;
 
 use crate::complete;
 use crate::context::Context;
+use crate::credentials::TokenSource;
 use crate::error::{CliError, ExitCode};
-use crate::{ids, prompt, table};
+use crate::{env, ids, prompt, table};
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
@@ -30,7 +31,10 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
             .with_hint("`keystroke session list` shows your active sessions")
             .into());
     };
-    if session.current {
+    // This machine's own session is `auth logout`'s, which also forgets its token; one that comes
+    // from `KEYSTROKE_TOKEN` is not stored, so revoking it here is the way to end it.
+    let from_env = signed_in.source == TokenSource::Env;
+    if session.current && !from_env {
         return Err(CliError::usage(format!("{} is the session this command runs with", session.id))
             .with_hint("run `keystroke auth logout` to end it and forget its token on this machine")
             .into());
@@ -50,5 +54,8 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         return printer.json_data(&session);
     }
     printer.notice(&format!("Revoked session {} ({})", session.id, session.client));
+    if session.current {
+        printer.warn(&format!("`{}` holds the token of the session just revoked; unset it", env::TOKEN));
+    }
     Ok(())
 }
