@@ -168,6 +168,11 @@ fn bad_names_are_usage_errors_before_any_request() {
     assert!(negative.stderr.contains("a lifetime cannot be negative"), "{negative:#?}");
     let forgotten = env.run(&["api-key", "create", "--expires-in", "--name", "x"]).code(2);
     assert!(forgotten.stderr.contains("a value is required for '--expires-in <DURATION>'"), "{forgotten:#?}");
+    let ambiguous = env.run(&["api-key", "create", "--name", "x", "--expires-in", "6m"]).code(2);
+    assert!(
+        ambiguous.stderr.contains("`m` is ambiguous: write `min` for minutes or `mo` for months"),
+        "{ambiguous:#?}"
+    );
 }
 
 /// What goes into a URL path is checked first: `../../../logout` must never become

@@ -15,7 +15,7 @@ pub struct CreateArgs {
     #[arg(long)]
     pub name: String,
 
-    /// Lifetime of the key, e.g. `30d`, `12h`, `1y` (365 days), `1y 6w`; without it the key does not expire
+    /// Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days); without it the key does not expire
     #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
     pub expires_in: Option<Duration>,
 }
@@ -136,13 +136,14 @@ fn unit_seconds(unit: &str) -> Result<u64, String> {
     const DAY: u64 = 86_400;
     Ok(match unit {
         "s" | "sec" | "secs" | "second" | "seconds" => 1,
-        "m" | "min" | "mins" | "minute" | "minutes" => 60,
+        "min" | "mins" | "minute" | "minutes" => 60,
         "h" | "hr" | "hrs" | "hour" | "hours" => 3_600,
         "d" | "day" | "days" => DAY,
         "w" | "week" | "weeks" => 7 * DAY,
         "mo" | "month" | "months" => 30 * DAY,
         "y" | "yr" | "yrs" | "year" | "years" => 365 * DAY,
-        "M" => return Err("`M` is ambiguous: write `mo` for months or `min` for minutes".into()),
+        // `6m` for six months would make a six-minute key.
+        "m" | "M" => return Err(format!("`{unit}` is ambiguous: write `min` for minutes or `mo` for months")),
         "ms" | "us" | "ns" => return Err("a lifetime is counted in seconds or longer".into()),
         other => return Err(format!("{} is not a unit; {LIFETIME_EXAMPLES}", quoted(other))),
     })
@@ -184,7 +185,8 @@ mod tests {
         assert!(error("1d 5").starts_with("`5` in `1d 5` has no unit;"));
         assert_eq!(error("1.5d"), "a lifetime is written in whole numbers: `36h` rather than `1.5d`");
         assert!(error("").starts_with("the lifetime is empty"));
-        assert_eq!(error("1M"), "`M` is ambiguous: write `mo` for months or `min` for minutes");
+        assert_eq!(error("1M"), "`M` is ambiguous: write `min` for minutes or `mo` for months");
+        assert_eq!(error("6m"), "`m` is ambiguous: write `min` for minutes or `mo` for months");
         assert_eq!(error("500ms"), "a lifetime is counted in seconds or longer");
     }
 }
