@@ -573,3 +573,43 @@ fn tokens_that_are_not_session_tokens_are_refused_before_any_request() {
     );
     assert!(!run.stderr.contains(&admin.session_token[4..]), "never repeated: {run:#?}");
 }
+
+/// Signing in again replaces this machine's token, in whichever store it was; the replaced
+/// session may be in a script's hands (`auth token`), so it stays valid, and the user is told
+/// how to end it.
+#[test]
+fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    let me = env.run(&["session", "list", "--json"]).success().json();
+    let admin_session = me[0]["id"].as_str().unwrap().to_owned();
+
+    let builder = env.user(Role::Builder);
+    let again = env.run_with_stdin_and_env(
+        &["auth", "login", "--with-token", "--platform-url", env.url()],
+        &builder.session_token,
+        &[("KEYSTROKE_CREDENTIAL_STORE", "file")],
+    );
+    let again = again.success();
+    assert!(
+        again.stderr.ends_with(&format!(
+            "This replaces the previous sign-in here (alan@acme.test); its session {admin_session} stays valid until \
+             it expires or `keystroke session revoke {admin_session}`\n"
+        )),
+        "{again:#?}"
+    );
+    assert_eq!(env.curl_status("/api/me", &admin.session_token), 200);
+    // The copy in the kernel keyring is gone: only the file holds a token now.
+    let keyring = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "keyutils")]);
+    keyring.code(3);
+    let status = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
+    assert_eq!(status.success().json()["user"]["email"], "grace@acme.test");
+
+    // The same token again replaces nothing.
+    let same = env.run_with_stdin_and_env(
+        &["auth", "login", "--with-token", "--platform-url", env.url()],
+        &builder.session_token,
+        &[("KEYSTROKE_CREDENTIAL_STORE", "file")],
+    );
+    assert!(!same.success().stderr.contains("replaces"));
+}

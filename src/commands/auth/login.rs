@@ -64,6 +64,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         .me()
         .await
         .map_err(|err| explain_refused_token(err, &platform))?;
+    let replaced = previous_token(&credentials, &config, &platform);
     credentials.set(store, &platform.key, &token)?;
 
     config.platform_url = Some(platform.key.clone());
@@ -84,6 +85,9 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         )),
         None => {}
     }
+    if let Some((previous_store, previous)) = replaced.filter(|(_, previous)| previous.expose() != token.expose()) {
+        replace_previous(context, &credentials, &platform, (previous_store, previous), store).await;
+    }
     if Credentials::env_token().is_some() {
         printer
             .warn(&format!("`{}` is set and shadows the token just stored; unset it to use this sign-in", env::TOKEN));
@@ -97,6 +101,44 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// The token this machine holds for the platform already, if any (and readable: a sign-in is not
+/// held up by a keyring that fails now).
+fn previous_token(
+    credentials: &Credentials,
+    config: &crate::config::Config,
+    platform: &PlatformUrl,
+) -> Option<(StoreKind, Secret<String>)> {
+    let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store)?;
+    credentials.get(recorded, &platform.key).ok().flatten().map(|token| (recorded, token))
+}
+
+/// A new sign-in replaces the machine's previous one here; a copy in another store is removed.
+/// Its session is not revoked, since `keystroke auth token` may have handed it to a script, but
+/// the user is told how to end it. Best effort: a platform that fails now does not undo the
+/// sign-in, and a session that ended already needs no word.
+async fn replace_previous(
+    context: &Context,
+    credentials: &Credentials,
+    platform: &PlatformUrl,
+    (previous_store, previous): (StoreKind, Secret<String>),
+    store: StoreKind,
+) {
+    if previous_store != store {
+        let _ = credentials.delete(previous_store, &platform.key);
+    }
+    let Ok(client) = context.client(platform, Some(previous)) else {
+        return;
+    };
+    if let Ok(me) = client.me().await {
+        context.printer.notice(&format!(
+            "This replaces the previous sign-in here ({}); its session {id} stays valid until it expires \
+             or `keystroke session revoke {id}`",
+            me.user.email,
+            id = me.session.id
+        ));
+    }
 }
 
 /// The token comes from stdin only, never from argv, where other users and shell history see it.
