@@ -128,24 +128,49 @@ fn random_suffix() -> String {
     format!("{:016x}", hasher.finish())
 }
 
+/// Like ssh with `~/.ssh`: the directory must be the user's, writable by nobody else, and not
+/// inside a directory where anyone could rename it away and put their own in its place.
 #[cfg(unix)]
 fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
-    use std::os::unix::fs::PermissionsExt;
-    let mode = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?.permissions().mode();
-    if mode & 0o022 == 0 {
-        return Ok(());
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let metadata = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
+    let refuse = |why: String, hint: String| -> anyhow::Result<()> {
+        Err(CliError::failure(format!("refusing to write {}: {why}", path.display())).with_hint(hint).into())
+    };
+    let elsewhere = format!("or set `{}` to a directory only you can write", env::CONFIG_DIR);
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if metadata.uid() != me {
+        return refuse(
+            format!("its directory belongs to another user (uid {}), who could read or replace it", metadata.uid()),
+            format!("use a directory of your own: `chown {me} {}`, {elsewhere}", dir.display()),
+        );
     }
-    Err(CliError::failure(format!(
-        "refusing to write {}: its directory is writable by other users (mode {:o}), who could read or replace it",
-        path.display(),
-        mode & 0o7777
-    ))
-    .with_hint(format!(
-        "make the directory private with `chmod go-w {}`, or set `{}` to a directory only you can write",
-        dir.display(),
-        env::CONFIG_DIR
-    ))
-    .into())
+    let mode = metadata.permissions().mode();
+    if mode & 0o022 != 0 {
+        return refuse(
+            format!(
+                "its directory is writable by other users (mode {:o}), who could read or replace it",
+                mode & 0o7777
+            ),
+            format!("make the directory private with `chmod go-w {}`, {elsewhere}", dir.display()),
+        );
+    }
+    let parent = dir.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Ok(parent_mode) = fs::metadata(parent).map(|m| m.permissions().mode()) {
+        // World-writable without the sticky bit (unlike /tmp): anyone may rename the directory.
+        if parent_mode & 0o002 != 0 && parent_mode & 0o1000 == 0 {
+            return refuse(
+                format!(
+                    "its parent {} is writable by everyone (mode {:o}), who could swap the directory for their own",
+                    parent.display(),
+                    parent_mode & 0o7777
+                ),
+                format!("run `chmod o-w {}` (or `chmod +t`), {elsewhere}", parent.display()),
+            );
+        }
+    }
+    Ok(())
 }
 
 #[cfg(not(unix))]
@@ -269,5 +294,53 @@ mod tests {
         }
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
         save(dir.path(), &Config::default()).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_anyone_could_swap_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let outer = tempfile::tempdir().unwrap();
+        let dir = outer.path().join("keystroke");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        fs::set_permissions(outer.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        let err = save(&dir, &Config::default()).unwrap_err().downcast::<CliError>().unwrap();
+        assert_eq!(
+            err.message,
+            format!(
+                "refusing to write {}: its parent {} is writable by everyone (mode 777), who could swap the \
+                 directory for their own",
+                dir.join(FILE_NAME).display(),
+                outer.path().display()
+            )
+        );
+        // With the sticky bit, as /tmp has, only the owner may rename it.
+        fs::set_permissions(outer.path(), fs::Permissions::from_mode(0o1777)).unwrap();
+        save(&dir, &Config::default()).unwrap();
+    }
+
+    /// Needs root, the only user who can make a directory that belongs to someone else.
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_of_another_user_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } != 0 {
+            #[allow(clippy::print_stderr)] // a test's note, as cargo test shows it
+            {
+                eprintln!("note: not root; skipping the test of a directory owned by another user");
+            }
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        const NOBODY: u32 = 65_534;
+        std::os::unix::fs::chown(dir.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+        let err = save(dir.path(), &Config::default()).unwrap_err().downcast::<CliError>().unwrap();
+        assert!(
+            err.message.ends_with("its directory belongs to another user (uid 65534), who could read or replace it")
+        );
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 0, "nothing written");
     }
 }

@@ -270,17 +270,26 @@ fn dev(port: u16, db: Option<&Path>, credentials_file: Option<&Path>, seed_keys:
     Ok(())
 }
 
-/// Writes a file only its owner can read: it holds passwords and session tokens.
+/// Writes a file only its owner can read: it holds passwords and session tokens. It is written
+/// to a new file beside `path`, then renamed over it, so a symlink planted at `path` is replaced,
+/// never followed, and a reader never sees half a file.
 fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
+    let name = path.file_name().ok_or_else(|| std::io::Error::other("the path names no file"))?;
+    let temporary = path.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    // `create_new` (O_EXCL) fails on anything already there, a symlink included.
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let mut file = options.open(path)?;
-    #[cfg(unix)]
-    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
-    file.write_all(contents)
+    let written = options
+        .open(&temporary)
+        .and_then(|mut file| file.write_all(contents))
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -17,6 +17,10 @@ fn trace_logs_never_contain_a_secret() {
     let dir = tempfile::tempdir().unwrap();
     let credentials_file = dir.path().join("dev.json");
     let log_file = dir.path().join("platform.log");
+    // A symlink planted where the credentials go: replaced, never followed.
+    let planted = dir.path().join("someone-elses-file");
+    std::fs::write(&planted, "keep me").unwrap();
+    std::os::unix::fs::symlink(&planted, &credentials_file).unwrap();
     let mut platform = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
         .args(["dev", "--port", "0", "--credentials-file"])
         .arg(&credentials_file)
@@ -33,6 +37,10 @@ fn trace_logs_never_contain_a_secret() {
         assert!(started.elapsed() < Duration::from_secs(30), "the dev platform did not start");
         std::thread::sleep(Duration::from_millis(50));
     };
+    assert_eq!(std::fs::read_to_string(&planted).unwrap(), "keep me");
+    let written = std::fs::symlink_metadata(&credentials_file).unwrap();
+    assert!(written.is_file(), "the symlink was replaced by the file");
+    assert_eq!(std::os::unix::fs::PermissionsExt::mode(&written.permissions()) & 0o777, 0o600);
     let http = http_client();
     let url = |path: &str| format!("{}{path}", credentials.url);
     let session = &credentials.users[0].session_token;
