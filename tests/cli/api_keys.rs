@@ -142,6 +142,8 @@ fn list_says_how_to_get_the_rest_of_a_long_list() {
     let first_page = env.run(&["api-key", "list", "--limit", "2", "--json"]).success();
     assert_eq!(first_page.json().as_array().unwrap().len(), 2);
     assert_eq!(first_page.stderr, "Showing the first 2 keys; run `keystroke api-key list --all` to see all of them\n");
+    let one = env.run(&["api-key", "list", "--limit", "1"]).success();
+    assert_eq!(one.stderr, "Showing the first key; run `keystroke api-key list --all` to see all of them\n");
     let all = env.run(&["api-key", "list", "--limit", "2", "--all", "--json"]).success();
     assert_eq!(all.json().as_array().unwrap().len(), 3);
     assert_eq!(all.stderr, "");

@@ -1,6 +1,8 @@
 use clap::Args;
 use keystroke_api::{ApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery};
 
+use time::OffsetDateTime;
+
 use crate::context::Context;
 use crate::table;
 
@@ -57,19 +59,20 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
     } else if keys.is_empty() {
         printer.notice(&format!("No API keys in {org}"));
     } else {
-        printer.data(&render(&keys, printer.table_target()))?;
+        printer.data(&render(&keys, printer.table_target(), OffsetDateTime::now_utc()))?;
     }
     if more {
-        printer.notice(&format!(
-            "Showing the first {} keys; run `keystroke api-key list --all` to see all of them",
-            keys.len()
-        ));
+        let shown = match keys.len() {
+            1 => "the first key".to_owned(),
+            count => format!("the first {count} keys"),
+        };
+        printer.notice(&format!("Showing {shown}; run `keystroke api-key list --all` to see all of them"));
     }
     Ok(())
 }
 
 /// Created by is shown only when the platform sent it, that is when the caller's role may see it.
-fn render(keys: &[ApiKey], target: table::Target) -> String {
+fn render(keys: &[ApiKey], target: table::Target, now: OffsetDateTime) -> String {
     let with_creator = keys.iter().any(|key| key.created_by.is_some());
     let mut header = vec!["ID", "Name", "Key preview", "Created at"];
     if with_creator {
@@ -84,7 +87,12 @@ fn render(keys: &[ApiKey], target: table::Target) -> String {
             row.push(key.created_by.as_ref().map_or_else(String::new, |user| user.email.clone()));
         }
         row.push(key.last_used_at.map_or_else(|| "never".into(), table::time));
-        row.push(key.expires_at.map_or_else(|| "never".into(), table::time));
+        row.push(match key.expires_at {
+            None => "never".into(),
+            // Still listed until revoked, but refused: say so rather than leave a date to compare.
+            Some(at) if at <= now => format!("{} (expired)", table::time(at)),
+            Some(at) => table::time(at),
+        });
         rows.add_row(row);
     }
     table::wrap_only(&mut rows, &[1]); // the name
@@ -112,7 +120,7 @@ mod tests {
 
     #[test]
     fn builders_get_no_created_by_column() {
-        let text = render(&[key(None)], table::Target::Pipe);
+        let text = render(&[key(None)], table::Target::Pipe, datetime!(2026-11-27 00:00 UTC));
         let header = text.lines().next().unwrap();
         assert_eq!(
             header.split("  ").map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>(),
@@ -123,9 +131,17 @@ mod tests {
     #[test]
     fn admins_see_who_created_each_key() {
         let ada = User { id: "u_1".into(), email: "ada@acme.test".into(), name: "Ada".into() };
-        let text = render(&[key(Some(ada))], table::Target::Pipe);
+        let text = render(&[key(Some(ada))], table::Target::Pipe, datetime!(2026-11-27 00:00 UTC));
         assert!(text.lines().next().unwrap().contains("Created by"));
         assert!(text.contains("ada@acme.test"));
         assert!(text.contains("never"));
+    }
+
+    #[test]
+    fn expired_keys_say_so() {
+        let before = render(&[key(None)], table::Target::Pipe, datetime!(2026-12-26 13:59 UTC));
+        assert!(before.lines().nth(1).unwrap().ends_with("2026-12-26 14:00 UTC"), "{before}");
+        let after = render(&[key(None)], table::Target::Pipe, datetime!(2026-12-26 14:00 UTC));
+        assert!(after.lines().nth(1).unwrap().ends_with("2026-12-26 14:00 UTC (expired)"), "{after}");
     }
 }
