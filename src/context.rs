@@ -86,7 +86,10 @@ impl Context {
             if !keystroke_api::looks_like_session_token(token.expose()) {
                 return Err(CliError::new(
                     ExitCode::NotSignedIn,
-                    format!("`{}` does not hold a session token; they look like `kss_…`, on one line", env::TOKEN),
+                    format!(
+                        "`{}` does not hold a session token; session tokens look like `kss_…`, on one line",
+                        env::TOKEN
+                    ),
                 )
                 .with_hint("unset it, or set it to what `keystroke auth token` prints where you are signed in")
                 .into());

@@ -1,7 +1,7 @@
 //! The shapes of what the user types that ends up in a URL path: checked before any request, so
 //! that `keystroke api-key revoke ../../logout` is a usage error, not a request to another route.
 
-use keystroke_api::{API_KEY_ID_PREFIX, SESSION_ID_PREFIX, contains_secret, looks_like_api_key};
+use keystroke_api::{API_KEY_ID_PREFIX, LIVE_KEY_PREFIX, SESSION_ID_PREFIX, TEST_KEY_PREFIX, contains_secret};
 
 use crate::error::CliError;
 const ORG_SLUG_CHARS: std::ops::RangeInclusive<usize> = 2..=40;
@@ -24,7 +24,8 @@ fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(),
     }
     if contains_secret(id) {
         // Never repeat a secret: error output ends up in scrollback and CI logs.
-        let secret = if looks_like_api_key(id) { "an API key's secret" } else { "a session token" };
+        let api_key = [LIVE_KEY_PREFIX, TEST_KEY_PREFIX].iter().any(|prefix| id.contains(prefix));
+        let secret = if api_key { "an API key's secret" } else { "a session token" };
         return Err(
             CliError::usage(format!("that is {secret}, not {what} id; ids look like `{prefix}…`")).with_hint(hint)
         );
@@ -79,6 +80,10 @@ mod tests {
         let secret = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
         let err = check_api_key_id(secret).unwrap_err();
         assert_eq!(err.message, "that is an API key's secret, not an API key id; ids look like `ak_…`");
+        let err = check_session_id(" key_live_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6").unwrap_err();
+        assert!(err.message.starts_with("that is an API key's secret, not a session id"), "{}", err.message);
+        let err = check_api_key_id("kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6").unwrap_err();
+        assert!(err.message.starts_with("that is a session token, not an API key id"), "{}", err.message);
         for pasted in ["kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6", " key_live_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6"]
         {
             let err = check_org_slug(pasted).unwrap_err();

@@ -1,7 +1,8 @@
 //! The one place that writes to the terminal: data on stdout, everything else on stderr.
 //!
-//! Text for people goes through [`terminal_safe`] here, on its way out: names, emails and error
-//! messages come from the platform, and an escape sequence in one must not reach the terminal.
+//! Text for people goes through [`terminal_safe`] or [`one_line`] here, on its way out: names,
+//! emails and error messages come from the platform, and an escape sequence (or a line break that
+//! fakes a line of our own) in one must not reach the terminal.
 //! Styles are added after that, by the methods below, never inside the text they are given.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
@@ -165,30 +166,30 @@ impl Printer {
     /// A notice for people on stderr; `-q` silences it.
     pub fn notice(&self, line: &str) {
         if !self.quiet {
-            eprintln!("{}", terminal_safe(line));
+            eprintln!("{}", one_line(line));
         }
     }
 
     /// A line on stderr that the user needs even with `-q` (a sign-in code, say).
     pub fn message(&self, line: &str) {
-        eprintln!("{}", terminal_safe(line));
+        eprintln!("{}", one_line(line));
     }
 
     /// [`Printer::message`] ending in something to copy, in bold.
     pub fn message_emphasis(&self, line: &str, emphasized: &str) {
-        let emphasized = self.stderr_style(Style::Bold, &terminal_safe(emphasized));
-        eprintln!("{}{emphasized}", terminal_safe(line));
+        let emphasized = self.stderr_style(Style::Bold, &one_line(emphasized));
+        eprintln!("{}{emphasized}", one_line(line));
     }
 
     /// A warning on stderr, shown even with `-q` because it changes what the user should do.
     pub fn warn(&self, message: &str) {
-        eprintln!("{} {}", self.stderr_style(Style::Yellow, "warning:"), terminal_safe(message));
+        eprintln!("{} {}", self.stderr_style(Style::Yellow, "warning:"), one_line(message));
     }
 
     /// A `-v` line on stderr.
     pub fn debug(&self, line: &str) {
         if self.verbose {
-            eprintln!("{}", self.stderr_style(Style::Bold, &format!("> {}", terminal_safe(line))));
+            eprintln!("{}", self.stderr_style(Style::Bold, &format!("> {}", one_line(line))));
         }
     }
 
@@ -216,9 +217,9 @@ impl Printer {
             eprintln!("{}", serde_json::to_string(&body).unwrap_or_default());
             return;
         }
-        eprintln!("{} {}", self.stderr_style(Style::Red, "error:"), terminal_safe(message));
+        eprintln!("{} {}", self.stderr_style(Style::Red, "error:"), one_line(message));
         if let Some(hint) = hint {
-            eprintln!("{} {}", self.stderr_style(Style::Yellow, "hint:"), terminal_safe(hint));
+            eprintln!("{} {}", self.stderr_style(Style::Yellow, "hint:"), one_line(hint));
         }
     }
 
@@ -229,10 +230,19 @@ impl Printer {
 
 /// Text as a terminal may show it: control characters (an escape sequence could retitle the
 /// window, clear the screen or fake a line of output) and invisible or direction-changing ones
-/// are written out as `\u{…}`; line breaks and tabs stay.
+/// are written out as `\u{…}`; line breaks and tabs stay, for tables and blocks of lines.
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    let unsafe_char = |c: char| (c.is_control() && c != '\n' && c != '\t') || keystroke_api::is_invisible_or_bidi(c);
-    if !text.contains(unsafe_char) {
+    written_out(text, |c| (c.is_control() && c != '\n' && c != '\t') || keystroke_api::is_invisible_or_bidi(c))
+}
+
+/// [`terminal_safe`] for what must stay one line (a message, a table cell): a line break in it
+/// is written out too, so a platform's message cannot add a line that looks like the CLI's own.
+pub fn one_line(text: &str) -> Cow<'_, str> {
+    written_out(text, |c| c.is_control() || keystroke_api::is_invisible_or_bidi(c))
+}
+
+fn written_out(text: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
+    if !text.contains(&unsafe_char) {
         return Cow::Borrowed(text);
     }
     let mut safe = String::with_capacity(text.len() + 16);
@@ -316,6 +326,7 @@ mod tests {
         assert_eq!(terminal_safe("a\u{9b}2Jb"), "a\\u{9b}2Jb", "C1 controls too");
         assert_eq!(terminal_safe("abc\u{202e}fed"), "abc\\u{202e}fed", "direction overrides");
         assert_eq!(terminal_safe("x\r\u{7f}"), "x\\u{d}\\u{7f}");
+        assert_eq!(one_line("nope\nhint: run this\tnow"), "nope\\u{a}hint: run this\\u{9}now");
     }
 
     #[test]

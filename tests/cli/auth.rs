@@ -232,9 +232,22 @@ fn a_platform_whose_certificate_is_not_trusted_is_refused_before_the_token_is_se
     env.run(&["auth", "status"]).code(3);
     assert_eq!(untrusted.requests(), 0, "no request, so no token, went to the untrusted server");
 
-    // The hint's remedy works: trusted through `SSL_CERT_FILE`, the request goes through.
+    // Trusted, but reached by a name it was not made for (it names 127.0.0.1 only).
     let certificate = untrusted.certificate.to_str().unwrap();
-    let run = env.run_with_env(&list, &[("KEYSTROKE_TOKEN", token), ("SSL_CERT_FILE", certificate)]);
+    let trusted = [("KEYSTROKE_TOKEN", token.as_str()), ("SSL_CERT_FILE", certificate)];
+    let by_name = untrusted.url.replace("127.0.0.1", "localhost");
+    let run = env.run_with_env(&["api-key", "list", "--platform-url", &by_name], &trusted).code(6);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: the platform at {by_name} could not be reached securely: its certificate is not valid for this \
+             host name\n"
+        )),
+        "{run:#?}"
+    );
+    assert_eq!(untrusted.requests(), 0);
+
+    // The hint's remedy works: trusted through `SSL_CERT_FILE`, the request goes through.
+    let run = env.run_with_env(&list, &trusted);
     assert!(!run.stderr.contains("securely"), "{run:#?}");
     assert_eq!(untrusted.requests(), 1, "{run:#?}");
 }
@@ -554,7 +567,7 @@ fn tokens_that_are_not_session_tokens_are_refused_before_any_request() {
     let login = login.code(2);
     assert!(
         login.stderr.starts_with(
-            "error: what `--with-token` read holds more than one line; session tokens look like `kss_…`\n"
+            "error: what `--with-token` read holds more than one line; session tokens look like `kss_…`, on one line\n"
         ),
         "{login:#?}"
     );
@@ -567,7 +580,7 @@ fn tokens_that_are_not_session_tokens_are_refused_before_any_request() {
     let run = run.code(3);
     assert!(
         run.stderr.starts_with(
-            "error: `KEYSTROKE_TOKEN` does not hold a session token; they look like `kss_…`, on one line\n"
+            "error: `KEYSTROKE_TOKEN` does not hold a session token; session tokens look like `kss_…`, on one line\n"
         ),
         "{run:#?}"
     );
@@ -593,8 +606,8 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
     let again = again.success();
     assert!(
         again.stderr.ends_with(&format!(
-            "This replaces the previous sign-in here (alan@acme.test); its session {admin_session} stays valid until \
-             it expires or `keystroke session revoke {admin_session}`\n"
+            "This replaces the previous sign-in here (alan@acme.test): its session {admin_session} stays valid until \
+             it expires, or until alan@acme.test signs in and runs `keystroke session revoke {admin_session}`\n"
         )),
         "{again:#?}"
     );
@@ -605,10 +618,26 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
     let status = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     assert_eq!(status.success().json()["user"]["email"], "grace@acme.test");
 
+    // The same user signing in anew (another session): revoking the old one is theirs to do.
+    let grace_again = keystroke_platform::admin::issue_session(env.server().storage(), &builder.email, 3_600).unwrap();
+    let grace_before = env.run_with_env(&["session", "list", "--json"], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
+    let grace_before = grace_before.success().json();
+    let grace_session = grace_before.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["id"].clone();
+    let anew = env.run_with_stdin_and_env(
+        &["auth", "login", "--with-token", "--platform-url", env.url()],
+        &grace_again,
+        &[("KEYSTROKE_CREDENTIAL_STORE", "file")],
+    );
+    assert!(anew.success().stderr.ends_with(&format!(
+        "its session {} stays valid until it expires, or until `keystroke session revoke {}`\n",
+        grace_session.as_str().unwrap(),
+        grace_session.as_str().unwrap()
+    )),);
+
     // The same token again replaces nothing.
     let same = env.run_with_stdin_and_env(
         &["auth", "login", "--with-token", "--platform-url", env.url()],
-        &builder.session_token,
+        &grace_again,
         &[("KEYSTROKE_CREDENTIAL_STORE", "file")],
     );
     assert!(!same.success().stderr.contains("replaces"));

@@ -2,7 +2,7 @@
 //! `org create`, `member add|set-role|remove`), also used to seed `dev` and tests.
 
 use anyhow::{Context, anyhow, bail, ensure};
-use keystroke_api::{CLI_CLIENT_ID, Org, Role, User, check_name};
+use keystroke_api::{CLI_CLIENT_ID, Org, Role, User, check_name, is_invisible_or_bidi};
 
 use crate::passwords;
 use crate::state::now;
@@ -17,12 +17,12 @@ pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) 
     let email = email.trim();
     // Names and emails are shown in the CLI's tables and on the web pages: the same rules as
     // key names (no control, invisible or direction-changing characters, at most 100 characters).
-    ensure!(
-        email.contains('@')
-            && email.chars().count() <= MAX_EMAIL_CHARS
-            && !email.contains(|c: char| c.is_whitespace() || c.is_control() || !c.is_ascii() && !c.is_alphanumeric()),
-        "{email:?} is not an email address"
-    );
+    let hidden = |c: char| c.is_whitespace() || c.is_control() || is_invisible_or_bidi(c);
+    if !email.contains('@') || email.chars().count() > MAX_EMAIL_CHARS || email.contains(hidden) {
+        let shown: String =
+            email.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect();
+        bail!("`{shown}` is not an email address");
+    }
     let name = check_name("user", name).map_err(|problem| anyhow!(problem))?;
     ensure!(
         password.chars().count() >= MIN_PASSWORD_CHARS,

@@ -271,25 +271,16 @@ fn dev(port: u16, db: Option<&Path>, credentials_file: Option<&Path>, seed_keys:
 }
 
 /// Writes a file only its owner can read: it holds passwords and session tokens. It is written
-/// to a new file beside `path`, then renamed over it, so a symlink planted at `path` is replaced,
-/// never followed, and a reader never sees half a file.
+/// to a new file of an unpredictable name beside `path` (created `0600`, never through a link),
+/// then renamed over it, so a symlink planted at `path` is replaced, never followed, and a reader
+/// never sees half a file.
 fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let name = path.file_name().ok_or_else(|| std::io::Error::other("the path names no file"))?;
-    let temporary = path.with_file_name(format!(".{}.{}.tmp", name.to_string_lossy(), std::process::id()));
-    let mut options = std::fs::OpenOptions::new();
-    // `create_new` (O_EXCL) fails on anything already there, a symlink included.
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    let written = options
-        .open(&temporary)
-        .and_then(|mut file| file.write_all(contents))
-        .and_then(|()| std::fs::rename(&temporary, path));
-    if written.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    written
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new().prefix(".keystroke-dev.").suffix(".tmp").tempfile_in(dir)?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map(drop).map_err(|err| err.error)
 }
 
 fn read_password() -> anyhow::Result<String> {

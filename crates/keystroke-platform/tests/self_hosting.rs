@@ -87,7 +87,13 @@ fn bootstrap_serve_and_sign_in() {
         &["user", "add", "--email", "e\u{1b}[2J@example.test", "--name", "Eve"],
         Some("a long enough password\n"),
     );
-    assert_eq!(stderr(&bad_email), "error: \"e\\u{1b}[2J@example.test\" is not an email address\n");
+    assert_eq!(stderr(&bad_email), "error: `e\\u{1b}[2J@example.test` is not an email address\n");
+    let filler = platform(
+        &db,
+        &["user", "add", "--email", "e\u{3164}@example.test", "--name", "Eve"],
+        Some("a long enough password\n"),
+    );
+    assert_eq!(stderr(&filler), "error: `e\\u{3164}@example.test` is not an email address\n");
     let add =
         platform(&db, &["member", "add", "--org", "example", "--email", "b@example.test", "--role", "builder"], None);
     assert_eq!(stderr(&add), "Added b@example.test to `example` as builder\n");

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use keystroke_api::{CreateApiKey, CreatedApiKey, MAX_KEY_LIFETIME_SECS, check_name};
+use keystroke_api::{ApiKey, CreateApiKey, CreatedApiKey, MAX_KEY_LIFETIME_SECS, check_name};
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -16,14 +16,19 @@ pub struct CreateArgs {
     pub name: String,
 
     /// Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days); without it the key does not expire
-    #[arg(long, value_name = "DURATION", value_parser = parse_lifetime)]
-    pub expires_in: Option<Duration>,
+    #[arg(long, value_name = "DURATION")]
+    pub expires_in: Option<String>,
 }
 
 pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
     // Checked here rather than by clap, whose error would repeat the whole name.
     let name = check_name("API key", &args.name).map_err(|problem| {
         CliError::usage(problem).with_hint("say what will use the key, e.g. `--name \"Production automation\"`")
+    })?;
+    // Read here rather than by clap, whose error would repeat the value, a pasted secret included.
+    let lifetime = args.expires_in.as_deref().map(parse_lifetime).transpose().map_err(|problem| {
+        CliError::usage(format!("invalid `--expires-in`: {problem}"))
+            .with_hint("e.g. `--expires-in 90d`; without it the key does not expire")
     })?;
     // The secret is shown once, on stdout: a key whose secret goes nowhere is not made.
     if context.printer.stdout_is_discarded() {
@@ -34,7 +39,7 @@ pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
     let org = context.org(&signed_in).await?;
     let request =
-        CreateApiKey { name: name.to_owned(), expires_in_seconds: args.expires_in.map(|lifetime| lifetime.as_secs()) };
+        CreateApiKey { name: name.to_owned(), expires_in_seconds: lifetime.map(|lifetime| lifetime.as_secs()) };
     let created = signed_in.client.create_api_key(&org, &request).await?;
     if let Err(unwritten) = reveal(context, &created) {
         // Nobody has the secret, and nobody ever will: a key that cannot be used by anyone but
@@ -52,11 +57,14 @@ pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
         }
         .into());
     }
+    // Failing from here on, the secret has been shown: the key stays.
+    explain_on_terminal(context, &created.key)?;
     Ok(())
 }
 
-/// The secret, once: the object with `--json`, a block with a warning on a terminal, the bare
-/// secret on one line in a pipe (so `$(keystroke api-key create …)` captures just the key).
+/// The secret, once: the object with `--json`, the start of a block on a terminal (its end is
+/// [`explain_on_terminal`]), the bare secret on one line in a pipe (so `$(keystroke api-key
+/// create …)` captures just the key). An error here means the secret may not have been shown.
 fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
     let printer = &context.printer;
     let key = &created.key;
@@ -73,6 +81,16 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
     }
     printer.data(&format!("Created API key {} ({}) in {}.\n", key.id, key.name, key.org))?;
     printer.data_styled(Style::Bold, &format!("    {}", created.secret))?;
+    Ok(())
+}
+
+/// On a terminal, what follows the secret in its block: that it is shown once, and the key's
+/// preview and expiry.
+fn explain_on_terminal(context: &Context, key: &ApiKey) -> anyhow::Result<()> {
+    let printer = &context.printer;
+    if printer.json() || !printer.stdout_is_terminal() {
+        return Ok(());
+    }
     printer.data("")?;
     printer.data_styled(Style::Yellow, "This secret is shown only once: copy it now and store it somewhere safe.")?;
     printer.data(&format!("From now on Keystroke shows only its preview, {}.", key.preview))?;

@@ -93,7 +93,7 @@ fn render(keys: &[ApiKey], target: table::Target, now: OffsetDateTime) -> String
             Some(at) if at <= now => format!("{} (expired)", table::time(at)),
             Some(at) => table::time(at),
         });
-        rows.add_row(row);
+        table::add_row(&mut rows, row);
     }
     table::wrap_only(&mut rows, &[1]); // the name
     table::render(&rows)

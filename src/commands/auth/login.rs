@@ -86,7 +86,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         None => {}
     }
     if let Some((previous_store, previous)) = replaced.filter(|(_, previous)| previous.expose() != token.expose()) {
-        replace_previous(context, &credentials, &platform, (previous_store, previous), store).await;
+        replace_previous(context, &credentials, &platform, (previous_store, previous), (store, &me.user)).await;
     }
     if Credentials::env_token().is_some() {
         printer
@@ -123,22 +123,34 @@ async fn replace_previous(
     credentials: &Credentials,
     platform: &PlatformUrl,
     (previous_store, previous): (StoreKind, Secret<String>),
-    store: StoreKind,
+    (store, signed_in_as): (StoreKind, &keystroke_api::User),
 ) {
-    if previous_store != store {
-        let _ = credentials.delete(previous_store, &platform.key);
+    let printer = &context.printer;
+    if previous_store != store
+        && let Err(err) = credentials.delete(previous_store, &platform.key)
+    {
+        printer.warn(&format!(
+            "could not remove the previous token from the {} ({err:#}); it is no longer used, remove it by hand",
+            credentials.location(previous_store)
+        ));
     }
     let Ok(client) = context.client(platform, Some(previous)) else {
         return;
     };
-    if let Ok(me) = client.me().await {
-        context.printer.notice(&format!(
-            "This replaces the previous sign-in here ({}); its session {id} stays valid until it expires \
-             or `keystroke session revoke {id}`",
-            me.user.email,
-            id = me.session.id
-        ));
-    }
+    let Ok(me) = client.me().await else {
+        return;
+    };
+    let id = &me.session.id;
+    let how_to_end = if me.user.id == signed_in_as.id {
+        format!("or until `keystroke session revoke {id}`")
+    } else {
+        // Sessions are revoked by their own user only.
+        format!("or until {} signs in and runs `keystroke session revoke {id}`", me.user.email)
+    };
+    printer.notice(&format!(
+        "This replaces the previous sign-in here ({}): its session {id} stays valid until it expires, {how_to_end}",
+        me.user.email
+    ));
 }
 
 /// The token comes from stdin only, never from argv, where other users and shell history see it.
@@ -182,9 +194,11 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
     }
     if !keystroke_api::looks_like_session_token(token) {
         let what = if token.contains('\n') { "holds more than one line" } else { "is not a session token" };
-        return Err(CliError::usage(format!("what `--with-token` read {what}; session tokens look like `kss_…`"))
-            .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in")
-            .into());
+        return Err(CliError::usage(format!(
+            "what `--with-token` read {what}; session tokens look like `kss_…`, on one line"
+        ))
+        .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in")
+        .into());
     }
     Ok(Secret::new(token.to_string()))
 }

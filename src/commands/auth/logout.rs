@@ -1,7 +1,8 @@
-use crate::context::{Context, not_signed_in};
+use crate::context::{Context, PlatformUrl, not_signed_in};
 use crate::credentials::Credentials;
 use crate::env;
 use crate::error::{CliError, ExitCode};
+use crate::secret::Secret;
 
 /// Revokes the stored session on the platform, then forgets it locally. The local token goes even
 /// when the platform cannot be reached, so "signed out of this machine" always holds; the error
@@ -10,25 +11,20 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let printer = &context.printer;
     let mut config = context.load_config()?;
     let platform = context.platform_url(&config)?;
-    let credentials = context.credentials()?;
     let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
+    // Nothing signed in here, and a token in the environment: answered before any store is
+    // touched, since where `KEYSTROKE_TOKEN` is used there may be no store to ask.
+    if let (None, Some(env_token)) = (recorded, Credentials::env_token()) {
+        return Err(env_token_only(&platform, &env_token).into());
+    }
+    let credentials = context.credentials()?;
     let store = credentials.store_for_reading(recorded)?;
     let Some(token) = credentials.get(store, &platform.key)? else {
-        if Credentials::env_token().is_some() {
-            // Like `gh auth logout` with `GH_TOKEN`: the variable is the user's, not ours to end.
-            return Err(CliError::failure(format!(
-                "no token is stored for {}; commands use the one in `{}`, which logout does not touch",
-                platform.key,
-                env::TOKEN
-            ))
-            .with_hint(format!(
-                "unset `{}` to stop using it; to end its session on the platform, run `keystroke session list` \
-                 (it is the current one) and `keystroke session revoke <ID>`",
-                env::TOKEN
-            ))
-            .into());
+        return Err(match Credentials::env_token() {
+            Some(env_token) => env_token_only(&platform, &env_token),
+            None => not_signed_in(&platform),
         }
-        return Err(not_signed_in(&platform).into());
+        .into());
     };
 
     let revoked = context.client(&platform, Some(token))?.logout().await;
@@ -68,4 +64,27 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             None => Err(err),
         },
     }
+}
+
+/// `auth logout` with no stored token but one in `KEYSTROKE_TOKEN`: like `gh auth logout` with
+/// `GH_TOKEN`, the variable is the user's, not the CLI's to end.
+fn env_token_only(platform: &PlatformUrl, env_token: &Secret<String>) -> CliError {
+    if keystroke_api::looks_like_api_key(env_token.expose()) {
+        return CliError::failure(format!(
+            "no token is stored for {}, and `{}` holds an API key, which the CLI refuses",
+            platform.key,
+            env::TOKEN
+        ))
+        .with_hint(format!("unset `{}`; to sign in, run `keystroke auth login`", env::TOKEN));
+    }
+    CliError::failure(format!(
+        "no token is stored for {}; commands use the one in `{}`, which logout does not touch",
+        platform.key,
+        env::TOKEN
+    ))
+    .with_hint(format!(
+        "unset `{}` to stop using it; to end its session on the platform, run `keystroke session list` (it is \
+         the current one) and `keystroke session revoke <ID>`",
+        env::TOKEN
+    ))
 }

@@ -18,7 +18,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let mut rows = table::new(&["", "Slug", "Name", "Role"], context.printer.table_target());
     for org in &orgs {
         let marker = if org.active { "*" } else { "" };
-        rows.add_row([marker, &org.slug, &org.name, org.role.as_str()]);
+        table::add_row(&mut rows, [marker, &org.slug, &org.name, org.role.as_str()]);
     }
     table::wrap_only(&mut rows, &[2]); // the name
     context.printer.data(&table::render(&rows))?;

@@ -18,13 +18,16 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
 fn render(sessions: &[Session], target: table::Target) -> String {
     let mut rows = table::new(&["ID", "Client", "Signed in", "Expires", "Current"], target);
     for session in sessions {
-        rows.add_row(vec![
-            session.id.clone(),
-            session.client.clone(),
-            table::time(session.created_at),
-            table::time(session.expires_at),
-            if session.current { "this command" } else { "" }.to_owned(),
-        ]);
+        table::add_row(
+            &mut rows,
+            vec![
+                session.id.clone(),
+                session.client.clone(),
+                table::time(session.created_at),
+                table::time(session.expires_at),
+                if session.current { "this command" } else { "" }.to_owned(),
+            ],
+        );
     }
     table::render(&rows)
 }

@@ -50,12 +50,14 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     }
     signed_in.client.revoke_session(&session.id).await?;
 
-    if printer.json() {
-        return printer.json_data(&session);
+    if !printer.json() {
+        printer.notice(&format!("Revoked session {} ({})", session.id, session.client));
     }
-    printer.notice(&format!("Revoked session {} ({})", session.id, session.client));
     if session.current {
         printer.warn(&format!("`{}` holds the token of the session just revoked; unset it", env::TOKEN));
+    }
+    if printer.json() {
+        printer.json_data(&session)?;
     }
     Ok(())
 }
