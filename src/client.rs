@@ -273,17 +273,17 @@ fn not_a_platform_hint() -> String {
 
 /// The exit code and hint of a failed request, with the platform's own message.
 fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env: bool) -> CliError {
+    // The CLI only ever sends a session token, so a refusal is about that token (the platform's
+    // own words cover API keys too).
+    let refused_session = || format!("not signed in to {url}: the session token is invalid, expired or revoked");
     match status {
-        StatusCode::UNAUTHORIZED if token_from_env => {
-            CliError::new(ExitCode::NotSignedIn, format!("not signed in to {url}: {message}")).with_hint(format!(
+        StatusCode::UNAUTHORIZED if token_from_env => CliError::new(ExitCode::NotSignedIn, refused_session())
+            .with_hint(format!(
                 "the token comes from `{token}`, which wins over `keystroke auth login`: unset `{token}` \
                  or replace it with a valid session token",
                 token = crate::env::TOKEN
-            ))
-        }
-        StatusCode::UNAUTHORIZED => {
-            CliError::new(ExitCode::NotSignedIn, format!("not signed in to {url}: {message}")).with_hint(SIGN_IN_HINT)
-        }
+            )),
+        StatusCode::UNAUTHORIZED => CliError::new(ExitCode::NotSignedIn, refused_session()).with_hint(SIGN_IN_HINT),
         // The platform refuses API keys where a person must act, and says to sign in: no owner or
         // admin can grant a key that.
         StatusCode::FORBIDDEN if message.contains("keystroke auth login") => {
@@ -364,7 +364,10 @@ mod tests {
             assert_eq!(error_for_status(status, "why", url, true).exit, exit, "{status}");
         }
         let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url, false);
-        assert_eq!(unauthorized.message, "not signed in to http://127.0.0.1:1: session expired");
+        assert_eq!(
+            unauthorized.message,
+            "not signed in to http://127.0.0.1:1: the session token is invalid, expired or revoked"
+        );
         assert_eq!(unauthorized.hint.as_deref(), Some(SIGN_IN_HINT));
     }
 

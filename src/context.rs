@@ -154,8 +154,9 @@ impl Context {
 /// The CLI acts as the person using it, never with an org's API key (those are for scripts
 /// that call the platform directly), so an API key in `KEYSTROKE_TOKEN` is refused up front.
 fn api_key_in_env() -> CliError {
+    // Not a session, so not signed in (3), like a malformed value; 4 would say a role is missing.
     CliError::new(
-        ExitCode::Forbidden,
+        ExitCode::NotSignedIn,
         format!("`{}` holds an API key; the CLI acts as you, with a user session, never with an API key", env::TOKEN),
     )
     .with_hint(format!(

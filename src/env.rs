@@ -38,7 +38,7 @@ pub const COLUMNS: &str = "COLUMNS";
 /// Read by the Secret Service store's D-Bus connection; without it there is no session bus to ask.
 pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 
-/// A variable's value, treating an empty value as unset (as shells often export `VAR=`).
+/// A variable's value, treating an empty (or blank) value as unset, as shells often export `VAR=`.
 pub fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.is_empty())
+    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
 }

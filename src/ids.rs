@@ -5,6 +5,9 @@ use keystroke_api::{API_KEY_ID_PREFIX, LIVE_KEY_PREFIX, SESSION_ID_PREFIX, TEST_
 
 use crate::error::CliError;
 const ORG_SLUG_CHARS: std::ops::RangeInclusive<usize> = 2..=40;
+/// Ids are a prefix and 20 base62 characters; the bound leaves room for other lengths in the
+/// future while keeping a pasted wall of text out of a URL.
+const MAX_ID_BODY_CHARS: usize = 64;
 
 /// An API key id: `ak_` and base62 characters.
 pub fn check_api_key_id(id: &str) -> Result<(), CliError> {
@@ -17,8 +20,9 @@ pub fn check_session_id(id: &str) -> Result<(), CliError> {
 }
 
 fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(), CliError> {
-    let well_formed =
-        id.strip_prefix(prefix).is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let well_formed = id.strip_prefix(prefix).is_some_and(|rest| {
+        (1..=MAX_ID_BODY_CHARS).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+    });
     if well_formed {
         return Ok(());
     }
@@ -33,12 +37,15 @@ fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(),
     Err(CliError::usage(format!("{} is not {what} id; ids look like `{prefix}…`", quoted(id))).with_hint(hint))
 }
 
+/// What an error says in place of a secret the user typed.
+pub const SECRET_NOT_REPEATED: &str = "(a secret, not repeated here)";
+
 /// What the user typed, as an error quotes it back: cut to a readable length, and never a
 /// secret (error output ends up in scrollback and CI logs).
 pub fn quoted(input: &str) -> String {
     const SHOWN_CHARS: usize = 40;
     if contains_secret(input) {
-        return "(a secret, not repeated here)".to_owned();
+        return SECRET_NOT_REPEATED.to_owned();
     }
     if input.chars().count() <= SHOWN_CHARS {
         return format!("`{input}`");
@@ -67,7 +74,11 @@ mod tests {
     #[test]
     fn api_key_ids_are_ak_and_base62() {
         assert!(check_api_key_id("ak_3xAmPlE9").is_ok());
-        for bad in ["", "ak_", "ak", "key_live_abc", "../../../logout", "ak_../x", "ak_a%2F", "ak_a b", "ak_é"] {
+        let too_long = format!("ak_{}", "a".repeat(65));
+        assert!(check_api_key_id(&format!("ak_{}", "a".repeat(64))).is_ok());
+        for bad in
+            ["", "ak_", "ak", "key_live_abc", "../../../logout", "ak_../x", "ak_a%2F", "ak_a b", "ak_é", &too_long]
+        {
             let err = check_api_key_id(bad).unwrap_err();
             assert_eq!(err.exit, crate::error::ExitCode::Usage, "{bad}");
         }

@@ -22,10 +22,12 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 use clap_complete::CompleteEnv;
+use keystroke_api::contains_secret;
 
 use crate::cli::Cli;
 use crate::context::Context;
 use crate::error::CliError;
+use crate::ids::SECRET_NOT_REPEATED;
 use crate::printer::Printer;
 
 fn main() -> ExitCode {
@@ -72,12 +74,26 @@ fn exit_code(context: &Context, result: anyhow::Result<()>) -> ExitCode {
 /// with `--json` anywhere on the line, the `{"error": …}` document every other error gets.
 fn clap_exit(err: clap::Error) -> ExitCode {
     let json = std::env::args_os().skip(1).any(|arg| arg == "--json");
+    // clap quotes what it could not place (`unexpected argument 'kss_…'`): a token pasted as an
+    // argument must not end up in scrollback or a CI log.
+    let secrets: Vec<String> = std::env::args_os()
+        .skip(1)
+        .map(|arg| arg.to_string_lossy().into_owned())
+        .filter(|arg| contains_secret(arg))
+        .collect();
+    let redact =
+        |text: &str| secrets.iter().fold(text.to_owned(), |text, secret| text.replace(secret, SECRET_NOT_REPEATED));
     if !err.use_stderr() || !json {
-        let _ = err.print();
+        if err.use_stderr() && !secrets.is_empty() {
+            Printer::for_errors(false).stderr_raw(&redact(&err.render().to_string()));
+        } else {
+            let _ = err.print();
+        }
         return ExitCode::from(err.exit_code() as u8);
     }
     let usage = cli::usage_error(&err);
-    Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &usage.message, usage.hint.as_deref());
+    let hint = usage.hint.as_deref().map(redact);
+    Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &redact(&usage.message), hint.as_deref());
     ExitCode::from(error::ExitCode::Usage as u8)
 }
 

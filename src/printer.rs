@@ -107,8 +107,8 @@ impl Printer {
         self.no_input
     }
 
-    /// Whether stdout is `/dev/null` (also what a closed stdout becomes: Rust reopens fds 0–2 on
-    /// `/dev/null` at start), where data is lost without an error.
+    /// Whether stdout is `/dev/null` or `/dev/zero` (a closed stdout is `/dev/null` too: Rust
+    /// reopens fds 0–2 on it at start), where data is lost without an error.
     pub fn stdout_is_discarded(&self) -> bool {
         #[cfg(unix)]
         {
@@ -117,10 +117,11 @@ impl Printer {
             let Ok(stdout) = io::stdout().as_fd().try_clone_to_owned() else {
                 return false;
             };
-            let (Ok(out), Ok(null)) = (std::fs::File::from(stdout).metadata(), std::fs::metadata("/dev/null")) else {
+            let Ok(out) = std::fs::File::from(stdout).metadata() else {
                 return false;
             };
-            out.file_type().is_char_device() && out.rdev() == null.rdev()
+            let device = |path: &str| std::fs::metadata(path).ok().map(|sink| sink.rdev());
+            out.file_type().is_char_device() && [device("/dev/null"), device("/dev/zero")].contains(&Some(out.rdev()))
         }
         #[cfg(not(unix))]
         false

@@ -301,9 +301,13 @@ fn a_secret_that_cannot_be_written_leaves_no_valid_key() {
     let nowhere = nowhere.code(2);
     assert_eq!(
         nowhere.stderr,
-        "error: stdout goes to /dev/null, where the new key's secret would be lost\n\
+        "error: stdout is discarded (/dev/null, /dev/zero or closed), where the new key's secret would be lost\n\
          hint: run it with stdout on a terminal, a file or a pipe, e.g. `… > key.txt`\n"
     );
+
+    let zero = std::fs::OpenOptions::new().write(true).open("/dev/zero").unwrap();
+    let discarded: Run = env.command(&["api-key", "create", "--name", "Lost"]).stdout(zero).output().unwrap().into();
+    assert!(discarded.code(2).stderr.starts_with("error: stdout is discarded"));
 
     // To a full disk: made, the write fails, revoked again.
     let full = std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();

@@ -387,7 +387,7 @@ fn an_api_key_in_keystroke_token_is_told_to_sign_in_not_to_ask_an_admin() {
     let (_, secret) = env.create_key("CI", &[]);
     // Refused before any request, by every command: `deploy` too, whose endpoint accepts keys.
     for command in [&["api-key", "list", "--org", "acme"][..], &["deploy", "--org", "acme"], &["auth", "token"]] {
-        let run = env.run_with_env(command, &[("KEYSTROKE_TOKEN", &secret)]).code(4);
+        let run = env.run_with_env(command, &[("KEYSTROKE_TOKEN", &secret)]).code(3);
         assert_eq!(
             run.stderr,
             "error: `KEYSTROKE_TOKEN` holds an API key; the CLI acts as you, with a user session, never with an API key\n\
@@ -585,6 +585,13 @@ fn tokens_that_are_not_session_tokens_are_refused_before_any_request() {
         "{run:#?}"
     );
     assert!(!run.stderr.contains(&admin.session_token[4..]), "never repeated: {run:#?}");
+
+    // A blank value counts as unset, like an empty one.
+    let blank = env.run_with_env(&["auth", "status", "--platform-url", env.url()], &[("KEYSTROKE_TOKEN", "   ")]);
+    assert_eq!(
+        blank.code(3).stderr,
+        format!("error: not signed in to {}\nhint: run `keystroke auth login` to sign in\n", env.url())
+    );
 }
 
 /// Signing in again replaces this machine's token, in whichever store it was; the replaced
@@ -633,6 +640,18 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
         grace_session.as_str().unwrap(),
         grace_session.as_str().unwrap()
     )),);
+
+    // The same token in another store: only the copy moves, and the old store is emptied.
+    let moved = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], &grace_again);
+    assert!(!moved.success().stderr.contains("replaces"));
+    let file = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
+    file.code(3);
+    assert!(
+        !env.config_dir_path().join("credentials.json").exists() || {
+            let text = std::fs::read_to_string(env.config_dir_path().join("credentials.json")).unwrap();
+            !text.contains("kss_")
+        }
+    );
 
     // The same token again replaces nothing.
     let same = env.run_with_stdin_and_env(

@@ -105,3 +105,21 @@ fn an_error_message_from_the_platform_cannot_drive_the_terminal() {
     assert!(run.stderr.contains("nope \\u{1b}]0;PWNED\\u{7}\\u{1b}[2J"), "{run:#?}");
     assert!(!run.stderr.contains(['\u{1b}', '\u{7}']), "{run:#?}");
 }
+
+/// clap quotes an argument it cannot place; a token or key pasted as one is not repeated.
+#[test]
+fn a_secret_pasted_as_an_argument_is_not_repeated_in_the_usage_error() {
+    let env = TestEnv::new();
+    let token = "kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6";
+    let key = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
+    for args in [
+        &["auth", "login", "--with-token", token][..],
+        &["api-key", "list", "--limit", key],
+        &[key],
+        &["--json", "auth", "login", "--with-token", token],
+    ] {
+        let run = env.run(args).code(2);
+        assert!(run.stderr.contains("(a secret, not repeated here)"), "{args:?}: {run:#?}");
+        assert!(!run.stderr.contains("24k1601") && !run.stderr.contains("6JtBE4"), "{args:?}: {run:#?}");
+    }
+}

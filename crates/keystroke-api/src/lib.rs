@@ -92,6 +92,19 @@ pub fn contains_secret(text: &str) -> bool {
     [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX].iter().any(|prefix| text.contains(prefix))
 }
 
+/// Whether `text` holds a whole secret: a key or session prefix followed by a long run of
+/// letters and digits. Stricter than [`contains_secret`], for what may be stored and shown,
+/// where "kss_ migration" is a fine name but a pasted token is not.
+pub fn holds_secret(text: &str) -> bool {
+    const SHORTEST_SECRET_BODY: usize = 16;
+    [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX].iter().any(|prefix| {
+        text.match_indices(prefix).any(|(at, _)| {
+            let body = &text[at + prefix.len()..];
+            body.bytes().take_while(u8::is_ascii_alphanumeric).count() >= SHORTEST_SECRET_BODY
+        })
+    })
+}
+
 /// The OAuth `client_id` of the keystroke CLI.
 pub const CLI_CLIENT_ID: &str = "keystroke-cli";
 
@@ -122,6 +135,10 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
             "the {what} name must not contain invisible or direction-changing characters (found U+{:04X})",
             hidden as u32
         ));
+    }
+    if holds_secret(trimmed) {
+        // A name is shown to everyone in the org, and in every list: never a place for a secret.
+        return Err(format!("the {what} name holds what looks like a secret (an API key or session token)"));
     }
     if !joiners_join(trimmed) {
         return Err(format!("the {what} name has a zero-width joiner that joins nothing"));
@@ -442,9 +459,17 @@ mod tests {
             "a \u{200C}b",
             "a\u{200D}\u{200D}b",
             "pr\u{200D}od",
+            "prod kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6",
+            "key_test_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         ] {
             assert!(check_name("API key", bad).is_err(), "{bad:?}");
         }
+        assert_eq!(
+            check_name("API key", "old key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q").unwrap_err(),
+            "the API key name holds what looks like a secret (an API key or session token)"
+        );
+        // The prefixes alone are words a name may use.
+        assert!(check_name("API key", "kss_ migration, key_live_ rotation").is_ok());
     }
 
     #[test]

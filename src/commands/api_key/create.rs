@@ -32,9 +32,11 @@ pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
     })?;
     // The secret is shown once, on stdout: a key whose secret goes nowhere is not made.
     if context.printer.stdout_is_discarded() {
-        return Err(CliError::usage("stdout goes to /dev/null, where the new key's secret would be lost")
-            .with_hint("run it with stdout on a terminal, a file or a pipe, e.g. `… > key.txt`")
-            .into());
+        return Err(CliError::usage(
+            "stdout is discarded (/dev/null, /dev/zero or closed), where the new key's secret would be lost",
+        )
+        .with_hint("run it with stdout on a terminal, a file or a pipe, e.g. `… > key.txt`")
+        .into());
     }
     let signed_in = context.signed_in()?;
     let org = context.org(&signed_in).await?;

@@ -85,8 +85,8 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         )),
         None => {}
     }
-    if let Some((previous_store, previous)) = replaced.filter(|(_, previous)| previous.expose() != token.expose()) {
-        replace_previous(context, &credentials, &platform, (previous_store, previous), (store, &me.user)).await;
+    if let Some(previous) = replaced {
+        replace_previous(context, &credentials, &platform, previous, (store, &token, &me.user)).await;
     }
     if Credentials::env_token().is_some() {
         printer
@@ -123,7 +123,7 @@ async fn replace_previous(
     credentials: &Credentials,
     platform: &PlatformUrl,
     (previous_store, previous): (StoreKind, Secret<String>),
-    (store, signed_in_as): (StoreKind, &keystroke_api::User),
+    (store, token, signed_in_as): (StoreKind, &Secret<String>, &keystroke_api::User),
 ) {
     let printer = &context.printer;
     if previous_store != store
@@ -133,6 +133,9 @@ async fn replace_previous(
             "could not remove the previous token from the {} ({err:#}); it is no longer used, remove it by hand",
             credentials.location(previous_store)
         ));
+    }
+    if previous.expose() == token.expose() {
+        return; // The same session, signed in anew: nothing is replaced but the store.
     }
     let Ok(client) = context.client(platform, Some(previous)) else {
         return;
