@@ -103,8 +103,12 @@ impl ApiClient {
         self.json(request).await
     }
 
+    /// Starts a browser sign-in. The machine's host name goes along, so the approval page and
+    /// `keystroke session list` can say which machine the session is for.
     pub async fn start_device_authorization(&self) -> anyhow::Result<DeviceAuthorization> {
-        let request = self.request(Method::POST, routes::DEVICE_CODE)?.form(&[("client_id", CLI_CLIENT_ID)]);
+        let mut form = vec![("client_id", CLI_CLIENT_ID.to_owned())];
+        form.extend(host_name().map(|name| ("device_name", name)));
+        let request = self.request(Method::POST, routes::DEVICE_CODE)?.form(&form);
         self.json(request).await
     }
 
@@ -296,6 +300,23 @@ fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env
         StatusCode::NOT_FOUND => CliError::new(ExitCode::NotFound, message.to_string()).with_hint(NOT_FOUND_HINT),
         status if status.is_client_error() => CliError::failure(format!("the platform refused the request: {message}")),
         status => CliError::failure(format!("the platform failed ({status}): {message}")),
+    }
+}
+
+/// This machine's host name, if it has a readable one.
+fn host_name() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let mut buffer = [0u8; 256];
+        // SAFETY: the buffer is writable for its whole length, which is what is passed.
+        let result = unsafe { libc::gethostname(buffer.as_mut_ptr().cast(), buffer.len()) };
+        let end = buffer.iter().position(|&b| b == 0)?;
+        let name = std::str::from_utf8(&buffer[..end]).ok()?.trim();
+        (result == 0 && !name.is_empty()).then(|| name.to_owned())
+    }
+    #[cfg(not(unix))]
+    {
+        std::env::var("COMPUTERNAME").ok()
     }
 }
 

@@ -331,6 +331,11 @@ fn the_device_flow_signs_in_after_approval_in_the_browser() {
     let status = env.run(&["auth", "status", "--json"]).success().json();
     assert_eq!(status["user"]["email"], "ada@acme.test");
     assert_eq!(status["active_org"], serde_json::Value::Null);
+    // The session is for this machine, by its host name (which the approval page showed too).
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let sessions = env.run(&["session", "list", "--json"]).success().json();
+    let this = sessions.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap();
+    assert_eq!(this["device"], host.trim(), "{sessions}");
 }
 
 #[test]

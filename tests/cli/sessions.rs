@@ -34,12 +34,19 @@ fn list_shows_every_sign_in_and_marks_this_one() {
         assert_eq!(session["client"], "keystroke-cli");
         assert!(session["id"].as_str().unwrap().starts_with("ses_"));
         assert!(session["expires_at"].as_str().unwrap().ends_with('Z'), "RFC 3339 UTC");
+        assert_eq!(session["device"], serde_json::Value::Null, "made without the browser sign-in: {session}");
         assert!(!session.to_string().contains("kss_"), "never a token: {session}");
     }
+    // This machine's session was just used; the other machine's never was.
+    assert!(current[0]["last_used_at"].as_str().unwrap().ends_with('Z'), "{sessions:?}");
+    let other = sessions.iter().find(|s| s["id"] == laptop.as_str()).unwrap();
+    assert_eq!(other["last_used_at"], serde_json::Value::Null);
 
     let table = env.run(&["session", "list"]).success();
     let rows = cells(&table.stdout);
-    assert_eq!(rows[0], ["ID", "Client", "Signed in", "Expires", "Current"]);
+    assert_eq!(rows[0], ["ID", "Client", "Device", "Signed in", "Last used", "Expires", "Current"]);
+    let laptop_row = rows.iter().find(|row| row[0] == laptop).unwrap();
+    assert_eq!((laptop_row[2].as_str(), laptop_row[4].as_str()), ("-", "never"), "{}", table.stdout);
     let marked: Vec<_> = rows[1..].iter().filter(|row| row.last().is_some_and(|c| c == "this command")).collect();
     assert_eq!(marked.len(), 1, "{}", table.stdout);
     assert!(rows[1..].iter().any(|row| row[0] == laptop), "{}", table.stdout);

@@ -272,8 +272,14 @@ pub struct Session {
     pub id: String,
     /// Which client asked for it, e.g. `keystroke-cli`.
     pub client: String,
+    /// The machine a CLI session was made for: the host name the CLI gave when it asked to
+    /// sign in (none for sessions made otherwise).
+    pub device: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Recorded at most once a minute.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub last_used_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
     /// Whether this is the session making the request.

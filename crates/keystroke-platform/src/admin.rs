@@ -113,6 +113,7 @@ pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyho
             token_hash: token.hash,
             created_at,
             expires_at: created_at + ttl_secs,
+            device: None,
         },
     )?;
     Ok(token.plaintext)

@@ -236,6 +236,14 @@ pub fn session_credential(state: &AppState, token: &str) -> ApiResult<Option<cra
     if well_formed(token, SESSION_PREFIX).is_none() {
         return Ok(None);
     }
-    let credential = state.storage.session_credential(&hash_secret(token))?;
-    Ok(credential.filter(|c| !c.revoked && c.expires_at > now()))
+    let now = now();
+    let Some(credential) =
+        state.storage.session_credential(&hash_secret(token))?.filter(|c| !c.revoked && c.expires_at > now)
+    else {
+        return Ok(None);
+    };
+    if credential.last_used_at.is_none_or(|at| at <= now - 60) {
+        state.storage.touch_session(&credential.session_id, now)?;
+    }
+    Ok(Some(credential))
 }

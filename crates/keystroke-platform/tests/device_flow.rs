@@ -244,6 +244,30 @@ fn wrong_passwords_and_codes_are_rate_limited() {
     assert_eq!(attempt(&owner.password).status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
 }
 
+/// The host name the CLI gives is shown on the approval page and kept with the session, with
+/// its last use, so `keystroke session list` can tell machines apart. One that would not pass
+/// as a name (an escape sequence, say) is dropped.
+#[test]
+fn the_device_name_goes_from_the_approval_page_to_the_session() {
+    let h = harness(|_| {});
+    let owner = h.dev.user(Role::Owner);
+    for (given, kept) in [("ada-laptop", Some("ada-laptop")), ("evil\u{1b}[2J", None)] {
+        let form = [("client_id", "keystroke-cli"), ("device_name", given)];
+        let auth: DeviceAuthorization =
+            h.http.post(h.url("/oauth/device/code")).form(&form).send().unwrap().json().unwrap();
+        let (session, csrf, page) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
+        assert!(page.contains(&format!("<dt>Device</dt><dd>{}</dd>", kept.unwrap_or("(not given)"))), "{page}");
+        assert_eq!(decide(&h, Some(&session), &auth.user_code, &csrf, "approve").0, StatusCode::OK);
+        let (status, token) = poll(&h, &auth.device_code);
+        assert_eq!(status, StatusCode::OK, "{token}");
+        let token = token["access_token"].as_str().unwrap().to_owned();
+        let (_, sessions) = status_json(h.get("/api/sessions", Cred::Bearer(&token)));
+        let this = sessions.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap().clone();
+        assert_eq!(this["device"], kept.map_or(Value::Null, Value::from), "{sessions}");
+        assert!(this["last_used_at"].is_string(), "the listing itself used it: {this}");
+    }
+}
+
 #[test]
 fn sessions_are_listed_revoked_and_logged_out_one_at_a_time() {
     let h = Harness::start();

@@ -15,20 +15,25 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Device and Last used are what tell one machine's session from another's.
 fn render(sessions: &[Session], target: table::Target) -> String {
-    let mut rows = table::new(&["ID", "Client", "Signed in", "Expires", "Current"], target);
+    let header = ["ID", "Client", "Device", "Signed in", "Last used", "Expires", "Current"];
+    let mut rows = table::new(&header, target);
     for session in sessions {
         table::add_row(
             &mut rows,
-            vec![
+            [
                 session.id.clone(),
                 session.client.clone(),
+                session.device.clone().unwrap_or_else(|| "-".into()),
                 table::time(session.created_at),
+                session.last_used_at.map_or_else(|| "never".into(), table::time),
                 table::time(session.expires_at),
                 if session.current { "this command" } else { "" }.to_owned(),
             ],
         );
     }
+    table::wrap_only(&mut rows, &[2]); // the device
     table::render(&rows)
 }
 
@@ -39,10 +44,12 @@ mod tests {
 
     #[test]
     fn the_current_session_is_marked() {
-        let session = |id: &str, client: &str, current| Session {
+        let session = |id: &str, client: &str, current: bool| Session {
             id: id.into(),
             client: client.into(),
+            device: current.then(|| "ada-laptop".into()),
             created_at: datetime!(2026-11-26 14:00 UTC),
+            last_used_at: current.then_some(datetime!(2026-11-26 15:00 UTC)),
             expires_at: datetime!(2026-12-26 14:00 UTC),
             current,
         };
@@ -51,6 +58,8 @@ mod tests {
         let lines: Vec<&str> = text.lines().map(str::trim).collect();
         assert!(lines[0].starts_with("ID") && lines[0].ends_with("Current"), "{text}");
         assert!(lines[1].starts_with("ses_a") && lines[1].ends_with("this command"), "{text}");
+        assert!(lines[1].contains("ada-laptop") && lines[1].contains("2026-11-26 15:00 UTC"), "{text}");
+        assert!(lines[2].contains(" - ") && lines[2].contains("never"), "{text}");
         assert!(lines[2].starts_with("ses_b") && lines[2].ends_with("UTC"), "{text}");
     }
 }

@@ -15,7 +15,9 @@ fn to_api(record: SessionRecord, current_id: &str) -> Session {
         current: record.id == current_id,
         id: record.id,
         client: record.client,
+        device: record.device,
         created_at: to_datetime(record.created_at),
+        last_used_at: record.last_used_at.map(to_datetime),
         expires_at: to_datetime(record.expires_at),
     }
 }

@@ -20,6 +20,9 @@ use crate::tokens::{SESSION_PREFIX, hash_secret, mint, public_id, random_base62,
 #[derive(Deserialize)]
 pub struct AuthorizeForm {
     client_id: Option<String>,
+    /// Not in RFC 8628: the host name of the machine asking, shown on the approval page and
+    /// kept with the session. Anything that would not pass as a name is dropped.
+    device_name: Option<String>,
 }
 
 pub async fn authorize(
@@ -50,6 +53,9 @@ pub async fn authorize(
         created_at,
         expires_at: created_at + state.config.device_code_ttl_secs,
         interval_secs: state.config.device_poll_interval_secs,
+        device_name: form
+            .device_name
+            .and_then(|name| keystroke_api::check_name("device", &name).ok().map(str::to_owned)),
     })?;
     let verification_uri = format!("{}{}", state.public_url, routes::DEVICE_PAGE);
     let body = DeviceAuthorization {
@@ -93,6 +99,7 @@ pub async fn token(State(state): State<AppState>, OAuthForm(form): OAuthForm<Tok
         token_hash: token.hash,
         created_at,
         expires_at: created_at + state.config.session_ttl_secs,
+        device: None,
     };
     let outcome = state.storage.poll_device_authorization(&hash_secret(&device_code), now_ms(), &session)?;
     let bad = StatusCode::BAD_REQUEST;

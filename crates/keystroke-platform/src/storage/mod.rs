@@ -64,6 +64,7 @@ pub struct SessionCredential {
     pub client: String,
     pub expires_at: Timestamp,
     pub revoked: bool,
+    pub last_used_at: Option<Timestamp>,
 }
 
 #[derive(Debug, Clone)]
@@ -72,15 +73,20 @@ pub struct SessionRecord {
     pub client: String,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    /// The machine it was made for, as the CLI named it when it asked to sign in.
+    pub device: Option<String>,
+    pub last_used_at: Option<Timestamp>,
 }
 
 /// A session about to be created; the user it belongs to is passed beside it.
+#[derive(Clone)]
 pub struct NewSession {
     pub id: String,
     pub client: String,
     pub token_hash: SecretHash,
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
+    pub device: Option<String>,
 }
 
 pub struct NewApiKey {
@@ -139,6 +145,8 @@ pub struct NewDeviceAuthorization {
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub interval_secs: i64,
+    /// The host name the CLI gave, if any (shown on the approval page, kept with the session).
+    pub device_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +168,7 @@ pub struct DeviceAuthorizationRecord {
     pub created_at: Timestamp,
     pub expires_at: Timestamp,
     pub status: DeviceStatus,
+    pub device_name: Option<String>,
 }
 
 /// What one poll of the token endpoint found, after applying RFC 8628's rules.
@@ -221,6 +230,9 @@ pub trait Storage: Send + Sync + 'static {
     // User sessions.
     fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()>;
     fn session_credential(&self, token_hash: &SecretHash) -> Result<Option<SessionCredential>>;
+    /// Records a session's use, at most once a minute; `false` when it was recorded already (or
+    /// skipped because the database stayed locked).
+    fn touch_session(&self, session_id: &str, now: Timestamp) -> Result<bool>;
     /// Active sessions of the user, of one client or (`None`) of every client.
     fn sessions_of(&self, user_id: &str, client: Option<&str>, now: Timestamp) -> Result<Vec<SessionRecord>>;
     /// Returns whether an active session of this user was revoked.

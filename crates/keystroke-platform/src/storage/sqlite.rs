@@ -14,7 +14,8 @@ use super::*;
 use crate::tokens::{SecretHash, public_id};
 
 /// Schema migrations, applied in order at start; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_initial.sql")];
+const MIGRATIONS: &[&str] =
+    &[include_str!("../../migrations/0001_initial.sql"), include_str!("../../migrations/0002_session_device.sql")];
 
 /// `last_used_at` is written at most this often per key, so that a busy key costs no write.
 const LAST_USED_RESOLUTION_SECS: i64 = 60;
@@ -269,8 +270,9 @@ fn device_status(text: &str) -> DeviceStatus {
 
 fn insert_session_row(conn: &Connection, user_id: &str, s: &NewSession) -> rusqlite::Result<usize> {
     conn.execute(
-        "INSERT INTO sessions (id, user_id, client, token_hash, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![s.id, user_id, s.client, &s.token_hash.0[..], s.created_at, s.expires_at],
+        "INSERT INTO sessions (id, user_id, client, token_hash, created_at, expires_at, device)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![s.id, user_id, s.client, &s.token_hash.0[..], s.created_at, s.expires_at, s.device],
     )
 }
 
@@ -556,8 +558,9 @@ impl Storage for SqliteStorage {
 
     fn session_credential(&self, token_hash: &SecretHash) -> Result<Option<SessionCredential>> {
         let conn = self.conn()?;
-        let mut stmt = conn
-            .prepare_cached("SELECT id, user_id, client, expires_at, revoked_at FROM sessions WHERE token_hash = ?1")?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, user_id, client, expires_at, revoked_at, last_used_at FROM sessions WHERE token_hash = ?1",
+        )?;
         Ok(stmt
             .query_row([&token_hash.0[..]], |r| {
                 Ok(SessionCredential {
@@ -566,20 +569,45 @@ impl Storage for SqliteStorage {
                     client: r.get(2)?,
                     expires_at: r.get(3)?,
                     revoked: r.get::<_, Option<i64>>(4)?.is_some(),
+                    last_used_at: r.get(5)?,
                 })
             })
             .optional()?)
     }
 
+    fn touch_session(&self, session_id: &str, now: Timestamp) -> Result<bool> {
+        let conn = self.conn()?;
+        // As for keys: bookkeeping waits out short writes only, and a skipped touch comes back.
+        let touched = with_lock_patience(TOUCH_LOCK_PATIENCE, || {
+            conn.execute(
+                "UPDATE sessions SET last_used_at = ?2
+                 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
+                params![session_id, now, now - LAST_USED_RESOLUTION_SECS],
+            )
+        });
+        match touched {
+            Ok(changed) => Ok(changed == 1),
+            Err(e) if is_busy(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     fn sessions_of(&self, user_id: &str, client: Option<&str>, now: Timestamp) -> Result<Vec<SessionRecord>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(
-            "SELECT id, client, created_at, expires_at FROM sessions
+            "SELECT id, client, created_at, expires_at, device, last_used_at FROM sessions
              WHERE user_id = ?1 AND (?2 IS NULL OR client = ?2) AND revoked_at IS NULL AND expires_at > ?3
              ORDER BY created_at DESC, rowid DESC",
         )?;
         let rows = stmt.query_map(params![user_id, client, now], |r| {
-            Ok(SessionRecord { id: r.get(0)?, client: r.get(1)?, created_at: r.get(2)?, expires_at: r.get(3)? })
+            Ok(SessionRecord {
+                id: r.get(0)?,
+                client: r.get(1)?,
+                created_at: r.get(2)?,
+                expires_at: r.get(3)?,
+                device: r.get(4)?,
+                last_used_at: r.get(5)?,
+            })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
@@ -595,8 +623,8 @@ impl Storage for SqliteStorage {
     fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<()> {
         self.conn()?.execute(
             "INSERT INTO device_authorizations (id, device_code_hash, user_code, client_id, client_name, requester_ip,
-                created_at, expires_at, interval_secs, status)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending')",
+                created_at, expires_at, interval_secs, status, device_name)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
             params![
                 auth.id,
                 &auth.device_code_hash.0[..],
@@ -606,7 +634,8 @@ impl Storage for SqliteStorage {
                 auth.requester_ip,
                 auth.created_at,
                 auth.expires_at,
-                auth.interval_secs
+                auth.interval_secs,
+                auth.device_name
             ],
         )?;
         Ok(())
@@ -616,7 +645,7 @@ impl Storage for SqliteStorage {
         Ok(self
             .conn()?
             .query_row(
-                "SELECT id, user_code, client_id, client_name, requester_ip, created_at, expires_at, status
+                "SELECT id, user_code, client_id, client_name, requester_ip, created_at, expires_at, status, device_name
                  FROM device_authorizations WHERE user_code = ?1",
                 [user_code],
                 |r| {
@@ -629,6 +658,7 @@ impl Storage for SqliteStorage {
                         created_at: r.get(5)?,
                         expires_at: r.get(6)?,
                         status: device_status(&r.get::<_, String>(7)?),
+                        device_name: r.get(8)?,
                     })
                 },
             )
@@ -659,7 +689,7 @@ impl Storage for SqliteStorage {
         self.write(|tx| {
             let row = tx
                 .query_row(
-                    "SELECT id, status, expires_at, interval_secs, last_polled_ms, user_id
+                    "SELECT id, status, expires_at, interval_secs, last_polled_ms, user_id, device_name
                      FROM device_authorizations WHERE device_code_hash = ?1",
                     [&device_code_hash.0[..]],
                     |r| {
@@ -670,11 +700,12 @@ impl Storage for SqliteStorage {
                             r.get::<_, i64>(3)?,
                             r.get::<_, Option<i64>>(4)?,
                             r.get::<_, Option<String>>(5)?,
+                            r.get::<_, Option<String>>(6)?,
                         ))
                     },
                 )
                 .optional()?;
-            let Some((id, status, expires_at, interval_secs, last_polled_ms, user_id)) = row else {
+            let Some((id, status, expires_at, interval_secs, last_polled_ms, user_id, device_name)) = row else {
                 return Ok(PollOutcome::UnknownCode);
             };
             let status = device_status(&status);
@@ -699,7 +730,10 @@ impl Storage for SqliteStorage {
             Ok(match (status, user_id) {
                 (DeviceStatus::Approved, Some(user_id)) => {
                     tx.execute("UPDATE device_authorizations SET status = 'redeemed' WHERE id = ?1", [&id])?;
-                    insert_session_row(tx, &user_id, session)?;
+                    // The session is for the machine that asked to sign in.
+                    let session =
+                        NewSession { device: device_name.or_else(|| session.device.clone()), ..session.clone() };
+                    insert_session_row(tx, &user_id, &session)?;
                     PollOutcome::Issued
                 }
                 (DeviceStatus::Denied, _) => PollOutcome::Denied,

@@ -201,6 +201,7 @@ fn approval_page(auth: &DeviceAuthorizationRecord, email: &str, csrf: &str) -> R
 <dl>
 <dt>Code</dt><dd><code>{code}</code></dd>
 <dt>Client</dt><dd>{client_id} ({client_name})</dd>
+<dt>Device</dt><dd>{device}</dd>
 <dt>From address</dt><dd>{ip}</dd>
 <dt>Requested at</dt><dd>{requested_at}</dd>
 </dl>
@@ -214,6 +215,8 @@ fn approval_page(auth: &DeviceAuthorizationRecord, email: &str, csrf: &str) -> R
         code = escape(&auth.user_code),
         client_id = escape(&auth.client_id),
         client_name = escape(&auth.client_name),
+        // As the machine asking says: a name to recognise, not a proof.
+        device = auth.device_name.as_deref().map_or_else(|| "(not given)".to_owned(), escape),
         ip = escape(&auth.requester_ip),
     );
     page(StatusCode::OK, "Approve sign-in", &body)

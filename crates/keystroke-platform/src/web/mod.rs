@@ -243,6 +243,7 @@ pub fn start_session(state: &AppState, user_id: &str) -> ApiResult<String> {
             token_hash: token.hash,
             created_at,
             expires_at: created_at + state.config.web_session_ttl_secs,
+            device: None,
         },
     )?;
     Ok(token.plaintext)
