@@ -277,9 +277,14 @@ fn not_a_platform_hint() -> String {
 
 /// The exit code and hint of a failed request, with the platform's own message.
 fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env: bool) -> CliError {
-    // The CLI only ever sends a session token, so a refusal is about that token (the platform's
-    // own words cover API keys too).
-    let refused_session = || format!("not signed in to {url}: the session token is invalid, expired or revoked");
+    // The CLI only ever sends a session token, so the platform's one message for any refused
+    // credential is about that token; any other 401 (a proxy's, say) keeps its own words.
+    let refused_session = || match message {
+        keystroke_api::INVALID_CREDENTIAL_MESSAGE => {
+            format!("not signed in to {url}: the session token is invalid, expired or revoked")
+        }
+        other => format!("not signed in to {url}: {other}"),
+    };
     match status {
         StatusCode::UNAUTHORIZED if token_from_env => CliError::new(ExitCode::NotSignedIn, refused_session())
             .with_hint(format!(
@@ -384,11 +389,13 @@ mod tests {
             assert_eq!(error_for_status(status, "why", url, false).exit, exit, "{status}");
             assert_eq!(error_for_status(status, "why", url, true).exit, exit, "{status}");
         }
-        let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url, false);
+        let refused = error_for_status(StatusCode::UNAUTHORIZED, keystroke_api::INVALID_CREDENTIAL_MESSAGE, url, false);
         assert_eq!(
-            unauthorized.message,
+            refused.message,
             "not signed in to http://127.0.0.1:1: the session token is invalid, expired or revoked"
         );
+        let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url, false);
+        assert_eq!(unauthorized.message, "not signed in to http://127.0.0.1:1: session expired");
         assert_eq!(unauthorized.hint.as_deref(), Some(SIGN_IN_HINT));
     }
 

@@ -22,7 +22,7 @@ use std::process::ExitCode;
 
 use clap::CommandFactory;
 use clap_complete::CompleteEnv;
-use keystroke_api::contains_secret;
+use keystroke_api::{contains_secret, redact_secrets};
 
 use crate::cli::Cli;
 use crate::context::Context;
@@ -74,18 +74,13 @@ fn exit_code(context: &Context, result: anyhow::Result<()>) -> ExitCode {
 /// with `--json` anywhere on the line, the `{"error": …}` document every other error gets.
 fn clap_exit(err: clap::Error) -> ExitCode {
     let json = std::env::args_os().skip(1).any(|arg| arg == "--json");
-    // clap quotes what it could not place (`unexpected argument 'kss_…'`): a token pasted as an
-    // argument must not end up in scrollback or a CI log.
-    let secrets: Vec<String> = std::env::args_os()
-        .skip(1)
-        .map(|arg| arg.to_string_lossy().into_owned())
-        .filter(|arg| contains_secret(arg))
-        .collect();
-    let redact =
-        |text: &str| secrets.iter().fold(text.to_owned(), |text, secret| text.replace(secret, SECRET_NOT_REPEATED));
+    // clap quotes what it could not place (`unexpected argument 'kss_…'`, `--limit=key_live_…`):
+    // a token pasted as an argument must not end up in scrollback or a CI log.
+    let redact = |text: &str| redact_secrets(text, SECRET_NOT_REPEATED);
     if !err.use_stderr() || !json {
-        if err.use_stderr() && !secrets.is_empty() {
-            Printer::for_errors(false).stderr_raw(&redact(&err.render().to_string()));
+        let rendered = err.render().to_string();
+        if err.use_stderr() && contains_secret(&rendered) {
+            Printer::for_errors(false).stderr_raw(&redact(&rendered));
         } else {
             let _ = err.print();
         }

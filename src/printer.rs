@@ -47,7 +47,8 @@ impl Printer {
     pub fn new(global: &GlobalArgs) -> Self {
         let stdout_is_terminal = io::stdout().is_terminal();
         let stderr_is_terminal = io::stderr().is_terminal();
-        let no_color = env::var(env::NO_COLOR).is_some();
+        // no-color.org: any non-empty value, a blank one included (`env::var` treats blank as unset).
+        let no_color = std::env::var_os(env::NO_COLOR).is_some_and(|value| !value.is_empty());
         Self {
             quiet: global.quiet,
             verbose: global.verbose,

@@ -112,11 +112,15 @@ fn a_secret_pasted_as_an_argument_is_not_repeated_in_the_usage_error() {
     let env = TestEnv::new();
     let token = "kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6";
     let key = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
+    let (with_token, limit) = (format!("--with-token={token}"), format!("--limit={key}"));
     for args in [
         &["auth", "login", "--with-token", token][..],
         &["api-key", "list", "--limit", key],
         &[key],
         &["--json", "auth", "login", "--with-token", token],
+        &["auth", "login", &with_token],
+        &["api-key", "list", &limit],
+        &["--json", "api-key", "list", &limit],
     ] {
         let run = env.run(args).code(2);
         assert!(run.stderr.contains("(a secret, not repeated here)"), "{args:?}: {run:#?}");

@@ -105,6 +105,29 @@ pub fn holds_secret(text: &str) -> bool {
     })
 }
 
+/// `text` with every secret-shaped run (a key or session prefix and the letters and digits after
+/// it) replaced by `replacement`, wherever it stands: `--flag=kss_…` included.
+pub fn redact_secrets(text: &str, replacement: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((at, prefix)) = [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX]
+        .iter()
+        .filter_map(|prefix| rest.find(prefix).map(|at| (at, *prefix)))
+        .min_by_key(|(at, _)| *at)
+    {
+        out.push_str(&rest[..at]);
+        out.push_str(replacement);
+        let body = &rest[at + prefix.len()..];
+        rest = &body[body.bytes().take_while(u8::is_ascii_alphanumeric).count()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The one 401 message for an unknown, malformed, revoked or expired credential, whatever it was
+/// (the platform never says which).
+pub const INVALID_CREDENTIAL_MESSAGE: &str = "the API key or session token is invalid, expired or revoked";
+
 /// The OAuth `client_id` of the keystroke CLI.
 pub const CLI_CLIENT_ID: &str = "keystroke-cli";
 
@@ -273,12 +296,14 @@ pub struct Session {
     /// Which client asked for it, e.g. `keystroke-cli`.
     pub client: String,
     /// The machine a CLI session was made for: the host name the CLI gave when it asked to
-    /// sign in (none for sessions made otherwise).
+    /// sign in (none for sessions made otherwise). Absent from platforms before schema 2, as is
+    /// `last_used_at`: `default` keeps this CLI working with them.
+    #[serde(default)]
     pub device: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
     /// Recorded at most once a minute.
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "time::serde::rfc3339::option")]
     pub last_used_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: OffsetDateTime,
@@ -476,6 +501,21 @@ mod tests {
         );
         // The prefixes alone are words a name may use.
         assert!(check_name("API key", "kss_ migration, key_live_ rotation").is_ok());
+    }
+
+    #[test]
+    fn secrets_are_redacted_wherever_they_stand() {
+        let text = "unexpected value 'kss_24k1601LrjV34mlBAh' for '--limit=key_live_6JtBE4DQd' (key_test_)";
+        assert_eq!(redact_secrets(text, "[secret]"), "unexpected value '[secret]' for '--limit=[secret]' ([secret])");
+        assert_eq!(redact_secrets("nothing here", "[secret]"), "nothing here");
+    }
+
+    #[test]
+    fn a_session_from_an_older_platform_still_reads() {
+        let older = r#"{"id":"ses_1","client":"keystroke-cli","created_at":"2026-11-26T14:00:00Z",
+            "expires_at":"2026-12-26T14:00:00Z","current":true}"#;
+        let session: Session = serde_json::from_str(older).unwrap();
+        assert_eq!((session.device, session.last_used_at), (None, None));
     }
 
     #[test]

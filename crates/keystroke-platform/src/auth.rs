@@ -224,22 +224,34 @@ fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
 
 /// A CLI session presented as a bearer token. Sessions of the web pages are refused here.
 fn verify_session(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> {
-    let credential = session_credential(state, token)?.ok_or_else(ApiError::invalid_credential)?;
-    if credential.client == WEB_CLIENT {
-        return Err(ApiError::invalid_credential());
-    }
+    let credential = session_credential(state, token, SessionClient::Cli)?.ok_or_else(ApiError::invalid_credential)?;
     Ok(SessionPrincipal { session_id: credential.session_id, user_id: credential.user_id })
 }
 
-/// The live (unrevoked, unexpired) session behind a well-formed token, if any.
-pub fn session_credential(state: &AppState, token: &str) -> ApiResult<Option<crate::storage::SessionCredential>> {
+/// Where a session token was presented: as a bearer token (the CLI's sessions) or in the web
+/// pages' cookie (theirs). Each is refused in the other's place.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum SessionClient {
+    Cli,
+    Web,
+}
+
+/// The live (unrevoked, unexpired) session of that client behind a well-formed token, if any. Its
+/// use is recorded (at most once a minute), but only once it is accepted: a refused token is not
+/// a use that `keystroke session list` should show.
+pub fn session_credential(
+    state: &AppState,
+    token: &str,
+    client: SessionClient,
+) -> ApiResult<Option<crate::storage::SessionCredential>> {
     if well_formed(token, SESSION_PREFIX).is_none() {
         return Ok(None);
     }
     let now = now();
-    let Some(credential) =
-        state.storage.session_credential(&hash_secret(token))?.filter(|c| !c.revoked && c.expires_at > now)
-    else {
+    let live = |c: &crate::storage::SessionCredential| {
+        !c.revoked && c.expires_at > now && (c.client == WEB_CLIENT) == (client == SessionClient::Web)
+    };
+    let Some(credential) = state.storage.session_credential(&hash_secret(token))?.filter(live) else {
         return Ok(None);
     };
     if credential.last_used_at.is_none_or(|at| at <= now - 60) {

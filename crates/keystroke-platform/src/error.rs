@@ -25,7 +25,7 @@ impl ApiError {
     /// The one answer to every bad API key or session token — unknown, malformed, revoked or
     /// expired alike — so that a caller learns nothing about which it was.
     pub fn invalid_credential() -> Self {
-        Self::unauthorized("the API key or session token is invalid, expired or revoked")
+        Self::unauthorized(keystroke_api::INVALID_CREDENTIAL_MESSAGE)
     }
 
     pub fn unauthorized(message: impl Into<String>) -> Self {

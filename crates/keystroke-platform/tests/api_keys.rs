@@ -298,6 +298,11 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
         (json!({"name": "x".repeat(101)}), StatusCode::UNPROCESSABLE_ENTITY, "101 characters long; the limit is 100"),
         (json!({"name": "a\u{0}b"}), StatusCode::UNPROCESSABLE_ENTITY, "control characters"),
         (json!({"name": "invoice\u{202E}gpj.exe"}), StatusCode::UNPROCESSABLE_ENTITY, "direction-changing"),
+        (
+            json!({"name": "old kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "holds what looks like a secret",
+        ),
         (json!({"name": "ok", "scopes": ["all"]}), StatusCode::UNPROCESSABLE_ENTITY, "unknown field `scopes`"),
         (json!({"name": "ok", "expires_in_seconds": 0}), StatusCode::BAD_REQUEST, "at least 1"),
     ];
@@ -305,6 +310,7 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
         let (got, error) = status_json(h.post_json(keys, Cred::Bearer(&owner), body.clone()));
         assert_eq!(got, status, "{body}: {error}");
         assert!(error["error"]["message"].as_str().unwrap().contains(message), "{body}: {error}");
+        assert!(!error.to_string().contains("24k1601"), "a refused secret is not repeated: {error}");
     }
     let invalid_json =
         h.http.post(h.url(keys)).bearer_auth(&owner).header("content-type", "application/json").body("{\"name\": ");

@@ -251,12 +251,20 @@ fn wrong_passwords_and_codes_are_rate_limited() {
 fn the_device_name_goes_from_the_approval_page_to_the_session() {
     let h = harness(|_| {});
     let owner = h.dev.user(Role::Owner);
-    for (given, kept) in [("ada-laptop", Some("ada-laptop")), ("evil\u{1b}[2J", None)] {
+    let cases = [
+        ("ada-laptop.local", Some("ada-laptop.local")),
+        ("evil\u{1b}[2J", None),
+        ("<b>x</b>", None),
+        ("Ada's laptop, approved by IT", None),
+    ];
+    for (given, kept) in cases {
         let form = [("client_id", "keystroke-cli"), ("device_name", given)];
         let auth: DeviceAuthorization =
             h.http.post(h.url("/oauth/device/code")).form(&form).send().unwrap().json().unwrap();
         let (session, csrf, page) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
-        assert!(page.contains(&format!("<dt>Device</dt><dd>{}</dd>", kept.unwrap_or("(not given)"))), "{page}");
+        let shown = format!("<dt>Device (as it says)</dt><dd>{}</dd>", kept.unwrap_or("(not given)"));
+        assert!(page.contains(&shown), "{page}");
+        assert!(!page.contains("<b>x</b>"), "{page}");
         assert_eq!(decide(&h, Some(&session), &auth.user_code, &csrf, "approve").0, StatusCode::OK);
         let (status, token) = poll(&h, &auth.device_code);
         assert_eq!(status, StatusCode::OK, "{token}");

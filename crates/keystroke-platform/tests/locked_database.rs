@@ -120,3 +120,25 @@ fn keys_keep_working_while_locked_and_record_their_use_afterwards() {
     let (_, shown) = status_json(harness.get(&format!("/api/orgs/acme/api-keys/{}", key.key.id), Cred::Bearer(&owner)));
     assert!(shown["last_used_at"].is_string(), "{shown}");
 }
+
+#[test]
+fn sessions_keep_working_while_locked_and_record_their_use_afterwards() {
+    let harness = Harness::start();
+    let owner = harness.token(Role::Owner);
+    let laptop = keystroke_platform::admin::issue_session(harness.dev.storage(), "ada@acme.test", 3_600).unwrap();
+    let lock = hold_write_lock(&harness);
+
+    // Recording a session's use never waits for a lock: it is skipped, and the request answers.
+    assert_eq!(harness.get("/api/me", Cred::Bearer(&laptop)).status(), StatusCode::OK);
+    drop(lock);
+    let last_used = |token: &str| {
+        let (_, sessions) = status_json(harness.get("/api/sessions", Cred::Bearer(token)));
+        let laptop =
+            sessions.as_array().unwrap().iter().find(|s| s["current"] == false && s["client"] == "keystroke-cli");
+        laptop.map(|s| s["last_used_at"].clone())
+    };
+    assert_eq!(last_used(&owner), Some(serde_json::Value::Null), "skipped while locked");
+
+    assert_eq!(harness.get("/api/me", Cred::Bearer(&laptop)).status(), StatusCode::OK);
+    assert!(last_used(&owner).is_some_and(|at| at.is_string()), "recorded by the next use");
+}

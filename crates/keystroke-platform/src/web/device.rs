@@ -201,7 +201,7 @@ fn approval_page(auth: &DeviceAuthorizationRecord, email: &str, csrf: &str) -> R
 <dl>
 <dt>Code</dt><dd><code>{code}</code></dd>
 <dt>Client</dt><dd>{client_id} ({client_name})</dd>
-<dt>Device</dt><dd>{device}</dd>
+<dt>Device (as it says)</dt><dd>{device}</dd>
 <dt>From address</dt><dd>{ip}</dd>
 <dt>Requested at</dt><dd>{requested_at}</dd>
 </dl>

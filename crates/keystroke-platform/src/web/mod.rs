@@ -16,7 +16,7 @@ use keystroke_api::User;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{WEB_CLIENT, session_credential};
+use crate::auth::{SessionClient, WEB_CLIENT, session_credential};
 use crate::error::ApiResult;
 use crate::passwords;
 use crate::state::{AppState, now};
@@ -43,7 +43,7 @@ pub fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<We
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(session_credential(state, &token)?.filter(|c| c.client == WEB_CLIENT).map(|c| WebSession {
+    Ok(session_credential(state, &token, SessionClient::Web)?.map(|c| WebSession {
         token,
         user_id: c.user_id,
         session_id: c.session_id,

@@ -1,0 +1,59 @@
+//! A database written by the first schema opens under this one: migration 0002 adds sessions'
+//! device and last use, and what was there keeps working (a live session, a device sign-in
+//! approved before the upgrade and redeemed after it).
+
+use keystroke_platform::storage::{NewSession, PollOutcome, SqliteStorage, Storage};
+use keystroke_platform::tokens::hash_secret;
+
+const SCHEMA_1: &str = include_str!("../migrations/0001_initial.sql");
+
+#[test]
+fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(SCHEMA_1).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('usr_1', 'ada@example.test', 'Ada', 'x', 1);
+             INSERT INTO sessions (id, user_id, client, token_hash, created_at, expires_at)
+                 VALUES ('ses_old', 'usr_1', 'keystroke-cli', x'01', 100, 4000000000);",
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO device_authorizations (id, device_code_hash, user_code, client_id, client_name, requester_ip,
+                 created_at, expires_at, interval_secs, status, user_id)
+             VALUES ('dev_1', ?1, 'BCDF-GHJK', 'keystroke-cli', 'keystroke/0.1', '127.0.0.1', 100, 4000000000, 1,
+                 'approved', 'usr_1')",
+            [&hash_secret("device-code").0[..]],
+        )
+        .unwrap();
+    }
+
+    let storage = SqliteStorage::open(&path).unwrap();
+    let sessions = storage.sessions_of("usr_1", None, 200).unwrap();
+    assert_eq!(sessions.len(), 1);
+    assert_eq!((sessions[0].id.as_str(), &sessions[0].device, sessions[0].last_used_at), ("ses_old", &None, None));
+    assert!(storage.touch_session("ses_old", 300).unwrap(), "the new column takes the first use");
+    assert!(!storage.touch_session("ses_old", 330).unwrap(), "at most once a minute");
+    assert_eq!(storage.sessions_of("usr_1", None, 400).unwrap()[0].last_used_at, Some(300));
+
+    let issued = NewSession {
+        id: "ses_new".into(),
+        client: "keystroke-cli".into(),
+        token_hash: hash_secret("kss_new"),
+        created_at: 500,
+        expires_at: 4_000_000_000,
+        device: None,
+    };
+    let outcome = storage.poll_device_authorization(&hash_secret("device-code"), 500_000, &issued).unwrap();
+    assert_eq!(outcome, PollOutcome::Issued);
+    let sessions = storage.sessions_of("usr_1", None, 600).unwrap();
+    let new = sessions.iter().find(|s| s.id == "ses_new").unwrap();
+    assert_eq!(new.device, None, "approved before the upgrade: no device name was recorded");
+
+    let version: i64 =
+        rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, 2);
+}
