@@ -579,7 +579,8 @@ fn tokens_that_are_not_session_tokens_are_refused_before_any_request() {
     let login = login.code(2);
     assert!(
         login.stderr.starts_with(
-            "error: what `--with-token` read holds more than one line; session tokens look like `kss_…`, on one line\n"
+            "error: what `--with-token` read holds more than one line; session tokens look like `kss_…`, \
+             on one line\n"
         ),
         "{login:#?}"
     );

@@ -95,7 +95,8 @@ fn an_error_message_from_the_platform_cannot_drive_the_terminal() {
     let env = TestEnv::new();
     let body = r#"{"error":{"code":"forbidden","message":"nope \u001b]0;PWNED\u0007\u001b[2J"}}"#;
     let url = stub_platform(format!(
-        "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\n\r\n{body}",
         body.len()
     ));
     let run = env

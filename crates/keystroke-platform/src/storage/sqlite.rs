@@ -87,6 +87,21 @@ impl SqliteStorage {
         Ok(Pooled { conn: Some(conn), pool: self })
     }
 
+    /// Records a use in `last_used_at`, at most once a minute (`update` binds the id, now and the
+    /// oldest time that is not recent). Bookkeeping must not hold up the request it records: it
+    /// waits for another connection's lock at most `patience`, then is skipped, and the next use
+    /// tries again. `false` when nothing was written.
+    fn record_use(&self, update: &str, id: &str, now: Timestamp, patience: Duration) -> Result<bool> {
+        let conn = self.conn()?;
+        let recorded =
+            with_lock_patience(patience, || conn.execute(update, params![id, now, now - LAST_USED_RESOLUTION_SECS]));
+        match recorded {
+            Ok(changed) => Ok(changed == 1),
+            Err(e) if is_busy(&e) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Runs `f` in an immediate (write-locking) transaction, so concurrent writers queue
     /// instead of failing to upgrade a read lock.
     fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
@@ -470,22 +485,10 @@ impl Storage for SqliteStorage {
     }
 
     fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool> {
-        let conn = self.conn()?;
-        // Bookkeeping must not hold up the request it records: it waits out the platform's own
-        // short writes, but when a lock outlasts that (an admin command's, a stuck writer's) it is
-        // skipped, and the key's next use tries again.
-        let touched = with_lock_patience(TOUCH_LOCK_PATIENCE, || {
-            conn.execute(
-                "UPDATE api_keys SET last_used_at = ?2
-                 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
-                params![key_id, now, now - LAST_USED_RESOLUTION_SECS],
-            )
-        });
-        match touched {
-            Ok(changed) => Ok(changed == 1),
-            Err(e) if is_busy(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        // It waits out the platform's own short writes, not an admin command's or a stuck writer's.
+        let update =
+            "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)";
+        self.record_use(update, key_id, now, TOUCH_LOCK_PATIENCE)
     }
 
     fn list_api_keys(
@@ -576,22 +579,11 @@ impl Storage for SqliteStorage {
     }
 
     fn touch_session(&self, session_id: &str, now: Timestamp) -> Result<bool> {
-        let conn = self.conn()?;
-        // Sessions read pages and the API far more often than keys write anything: their
-        // bookkeeping never waits for a lock at all (and so never counts among the waiters a
-        // real write competes with); a skipped touch comes back with the next request.
-        let touched = with_lock_patience(Duration::ZERO, || {
-            conn.execute(
-                "UPDATE sessions SET last_used_at = ?2
-                 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)",
-                params![session_id, now, now - LAST_USED_RESOLUTION_SECS],
-            )
-        });
-        match touched {
-            Ok(changed) => Ok(changed == 1),
-            Err(e) if is_busy(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+        // Every page view and API call with a session comes here: it never waits for a lock (nor
+        // counts among the waiters that real writes compete with).
+        let update =
+            "UPDATE sessions SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)";
+        self.record_use(update, session_id, now, Duration::ZERO)
     }
 
     fn sessions_of(&self, user_id: &str, client: Option<&str>, now: Timestamp) -> Result<Vec<SessionRecord>> {
