@@ -408,7 +408,8 @@ mod tests {
 
     #[test]
     fn an_api_key_refused_where_a_person_must_act_is_told_to_sign_in_not_to_ask_an_admin() {
-        let message = "API keys cannot manage API keys or sessions; sign in as a user with `keystroke auth login`";
+        let message = "this endpoint needs a user session: API keys reach org resources only, never API keys, \
+                       sessions or the account; sign in as a user with `keystroke auth login`";
         for from_env in [false, true] {
             let err = error_for_status(StatusCode::FORBIDDEN, message, "http://127.0.0.1:1", from_env);
             assert_eq!(err.exit, ExitCode::Forbidden);

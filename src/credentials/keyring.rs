@@ -80,7 +80,9 @@ pub fn detect(timeout: Duration) -> anyhow::Result<StoreKind> {
             Err(err) => Err(secret_service_unavailable(err)),
         };
     }
-    Err(CliError::failure("this system has no credential store that keystroke supports").with_hint(store_hint()).into())
+    Err(CliError::failure("this system has no credential store that keystroke supports")
+        .with_hint(store_hint(None))
+        .into())
 }
 
 /// A session bus is set, so this is a desktop session whose keyring should hold the token; it
@@ -144,14 +146,14 @@ fn bounded<T: Send + 'static>(
     match receiver.recv_timeout(timeout) {
         Ok(Ok(value)) => Ok(value),
         Ok(Err(why)) => Err(CliError::failure(format!("could not {action} the {}: {why}", kind.label()))
-            .with_hint(store_hint())
+            .with_hint(store_hint(Some(kind)))
             .into()),
         Err(_) => Err(CliError::failure(format!(
             "could not {action} the {}: no answer within {} s (is it locked and waiting for a password?)",
             kind.label(),
             timeout.as_secs_f64()
         ))
-        .with_hint(store_hint())
+        .with_hint(store_hint(Some(kind)))
         .into()),
     }
 }

@@ -25,10 +25,16 @@ fn link_persistent(key: Key) {
     }
 }
 
+/// Whether an error means "no live key": none at all, or one that was invalidated (by `delete`)
+/// or expired and that the kernel has not collected yet, which a search can still meet.
+fn no_live_key(err: &KeyError) -> bool {
+    matches!(err, KeyError::KeyDoesNotExist | KeyError::KeyRevoked | KeyError::KeyExpired)
+}
+
 fn find(url: &str) -> Result<Option<Key>, String> {
     match session_keyring()?.search(&description(url)) {
         Ok(key) => Ok(Some(key)),
-        Err(KeyError::KeyDoesNotExist) => Ok(None),
+        Err(err) if no_live_key(&err) => Ok(None),
         Err(err) => Err(explain(err)),
     }
 }
@@ -37,7 +43,11 @@ pub fn get(url: &str) -> Result<Option<String>, String> {
     let Some(key) = find(url)? else {
         return Ok(None);
     };
-    let bytes = key.read_to_vec().map_err(explain)?;
+    let bytes = match key.read_to_vec() {
+        Ok(bytes) => bytes,
+        Err(err) if no_live_key(&err) => return Ok(None),
+        Err(err) => return Err(explain(err)),
+    };
     String::from_utf8(bytes).map(Some).map_err(|_| "the stored entry is not text".to_string())
 }
 
@@ -51,8 +61,11 @@ pub fn delete(url: &str) -> Result<bool, String> {
     let Some(key) = find(url)? else {
         return Ok(false);
     };
-    key.invalidate().map_err(explain)?;
-    Ok(true)
+    match key.invalidate() {
+        Ok(()) => Ok(true),
+        Err(err) if no_live_key(&err) => Ok(false),
+        Err(err) => Err(explain(err)),
+    }
 }
 
 fn explain(err: KeyError) -> String {

@@ -196,20 +196,30 @@ impl Credentials {
     }
 }
 
-/// What to do when a store fails; shared by every store error.
-fn store_hint() -> String {
+/// What to do when a store fails; shared by every store error. The ways out are the other
+/// stores: the kernel keyring is not suggested when it is the one that failed.
+fn store_hint(failed: Option<StoreKind>) -> String {
+    let (store, token) = (env::CREDENTIAL_STORE, env::TOKEN);
+    let keyutils =
+        format!("or, on Linux, choose the kernel keyring with `{store}=keyutils` (it does not survive a reboot); ");
     format!(
-        "unlock (or start) your keyring and retry; or, on Linux, choose the kernel keyring with \
-         `{store}=keyutils` (it does not survive a reboot); or set `{store}=file` to keep the token \
-         in a 0600 file; or set `{token}` to a session token",
-        store = env::CREDENTIAL_STORE,
-        token = env::TOKEN
+        "{first}; {keyutils}or set `{store}=file` to keep the token in a 0600 file; or set `{token}` to a session token",
+        first = if failed == Some(StoreKind::Keyutils) { "retry" } else { "unlock (or start) your keyring and retry" },
+        keyutils = if failed == Some(StoreKind::Keyutils) { "" } else { keyutils.as_str() },
     )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failing_store_is_never_its_own_way_out() {
+        assert!(!store_hint(Some(StoreKind::Keyutils)).contains("=keyutils"));
+        assert!(store_hint(Some(StoreKind::Keyutils)).starts_with("retry; or set `KEYSTROKE_CREDENTIAL_STORE=file`"));
+        assert!(store_hint(Some(StoreKind::SecretService)).contains("=keyutils"));
+        assert!(store_hint(None).contains("=file") && store_hint(None).contains("KEYSTROKE_TOKEN"));
+    }
 
     #[test]
     fn keyring_timeouts_are_seconds_within_reason() {

@@ -54,7 +54,8 @@ impl Principal {
         match self {
             Principal::Session(session) => Ok(session),
             Principal::ApiKey(_) => Err(ApiError::forbidden(
-                "API keys cannot manage API keys or sessions; sign in as a user with `keystroke auth login`",
+                "this endpoint needs a user session: API keys reach org resources only, never API keys, sessions \
+                 or the account; sign in as a user with `keystroke auth login`",
             )),
         }
     }
