@@ -6,7 +6,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Cred, Harness, http_client};
+use common::{Cred, Harness, Spawned, http_client};
 use keystroke_api::Role;
 use keystroke_platform::dev::DevCredentials;
 use reqwest::StatusCode;
@@ -21,14 +21,16 @@ fn trace_logs_never_contain_a_secret() {
     let planted = dir.path().join("someone-elses-file");
     std::fs::write(&planted, "keep me").unwrap();
     std::os::unix::fs::symlink(&planted, &credentials_file).unwrap();
-    let mut platform = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
-        .args(["dev", "--port", "0", "--credentials-file"])
-        .arg(&credentials_file)
-        .env("RUST_LOG", "trace")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log_file).unwrap())
-        .spawn()
-        .unwrap();
+    let mut platform = Spawned(
+        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+            .args(["dev", "--port", "0", "--credentials-file"])
+            .arg(&credentials_file)
+            .env("RUST_LOG", "trace")
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log_file).unwrap())
+            .spawn()
+            .unwrap(),
+    );
     let started = Instant::now();
     let credentials: DevCredentials = loop {
         if let Some(c) = std::fs::read(&credentials_file).ok().and_then(|b| serde_json::from_slice(&b).ok()) {

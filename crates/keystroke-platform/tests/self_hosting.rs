@@ -1,11 +1,14 @@
 //! Self-hosting with the real binary: bootstrap users, an org and roles from the command line,
 //! `serve` a production platform on loopback, sign in through the device flow, stop on SIGTERM.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
+use common::Spawned;
 use serde_json::Value;
 
 fn platform(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
@@ -113,13 +116,15 @@ fn bootstrap_serve_and_sign_in() {
     assert_eq!(stderr(&remove_again), "error: b@example.test is not a member of `example`\n");
 
     // Serve it on a free loopback port; the log line tells which.
-    let mut server = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut server = Spawned(
+        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+            .arg(&db)
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
     let address = lines
         .by_ref()

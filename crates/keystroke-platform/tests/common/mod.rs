@@ -97,3 +97,28 @@ pub fn hidden(html: &str, name: &str) -> String {
     let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} field in {html}")) + marker.len();
     html[start..].split('"').next().unwrap().to_owned()
 }
+
+/// A `keystroke-platform` process a test started: killed when dropped, so a test that fails
+/// before stopping it does not leave a server running (one did, after a failed assertion).
+pub struct Spawned(pub std::process::Child);
+
+impl std::ops::Deref for Spawned {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Spawned {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        // Nothing to do for one already waited for: std does not signal a reaped child.
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
