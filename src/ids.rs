@@ -1,7 +1,7 @@
 //! The shapes of what the user types that ends up in a URL path: checked before any request, so
 //! that `keystroke api-key revoke ../../logout` is a usage error, not a request to another route.
 
-use keystroke_api::{API_KEY_ID_PREFIX, LIVE_KEY_PREFIX, SESSION_ID_PREFIX, TEST_KEY_PREFIX, contains_secret};
+use keystroke_api::{API_KEY_ID_PREFIX, API_KEY_PREFIXES, SESSION_ID_PREFIX, contains_secret};
 
 use crate::error::CliError;
 const ORG_SLUG_CHARS: std::ops::RangeInclusive<usize> = 2..=40;
@@ -28,7 +28,7 @@ fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(),
     }
     if contains_secret(id) {
         // Never repeat a secret: error output ends up in scrollback and CI logs.
-        let api_key = [LIVE_KEY_PREFIX, TEST_KEY_PREFIX].iter().any(|prefix| id.contains(prefix));
+        let api_key = API_KEY_PREFIXES.iter().any(|prefix| id.contains(prefix));
         let secret = if api_key { "an API key's secret" } else { "a session token" };
         return Err(
             CliError::usage(format!("that is {secret}, not {what} id; ids look like `{prefix}…`")).with_hint(hint)

@@ -69,6 +69,10 @@ pub const LIVE_KEY_PREFIX: &str = "key_live_";
 pub const TEST_KEY_PREFIX: &str = "key_test_";
 /// User session tokens (what `keystroke auth login` stores).
 pub const SESSION_PREFIX: &str = "kss_";
+/// The prefixes an API key's secret starts with.
+pub const API_KEY_PREFIXES: [&str; 2] = [LIVE_KEY_PREFIX, TEST_KEY_PREFIX];
+/// The prefixes every secret starts with: API keys and session tokens.
+const SECRET_PREFIXES: [&str; 3] = [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX];
 /// Public API key ids: not secrets.
 pub const API_KEY_ID_PREFIX: &str = "ak_";
 /// Public session ids (`keystroke session list`): not secrets, unlike the session's token.
@@ -83,13 +87,13 @@ pub fn looks_like_session_token(text: &str) -> bool {
 
 /// Whether `text` starts the way an API key's secret does (live or test).
 pub fn looks_like_api_key(text: &str) -> bool {
-    text.starts_with(LIVE_KEY_PREFIX) || text.starts_with(TEST_KEY_PREFIX)
+    API_KEY_PREFIXES.iter().any(|prefix| text.starts_with(prefix))
 }
 
 /// Whether `text` holds, anywhere, something shaped like an API key or a session token: such
 /// text is never repeated in an error message or a log line.
 pub fn contains_secret(text: &str) -> bool {
-    [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX].iter().any(|prefix| text.contains(prefix))
+    SECRET_PREFIXES.iter().any(|prefix| text.contains(prefix))
 }
 
 /// Whether `text` holds a whole secret: a key or session prefix followed by a long run of
@@ -97,7 +101,7 @@ pub fn contains_secret(text: &str) -> bool {
 /// where "kss_ migration" is a fine name but a pasted token is not.
 pub fn holds_secret(text: &str) -> bool {
     const SHORTEST_SECRET_BODY: usize = 16;
-    [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX].iter().any(|prefix| {
+    SECRET_PREFIXES.iter().any(|prefix| {
         text.match_indices(prefix).any(|(at, _)| {
             let body = &text[at + prefix.len()..];
             body.bytes().take_while(u8::is_ascii_alphanumeric).count() >= SHORTEST_SECRET_BODY
@@ -110,10 +114,8 @@ pub fn holds_secret(text: &str) -> bool {
 pub fn redact_secrets(text: &str, replacement: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some((at, prefix)) = [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX]
-        .iter()
-        .filter_map(|prefix| rest.find(prefix).map(|at| (at, *prefix)))
-        .min_by_key(|(at, _)| *at)
+    while let Some((at, prefix)) =
+        SECRET_PREFIXES.iter().filter_map(|prefix| rest.find(prefix).map(|at| (at, *prefix))).min_by_key(|(at, _)| *at)
     {
         out.push_str(&rest[..at]);
         out.push_str(replacement);
