@@ -9,6 +9,7 @@ use keystroke_api::Role;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, now};
+use crate::storage::use_recorded;
 use crate::tokens::{SESSION_PREFIX, hash_secret, well_formed};
 
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -211,7 +212,7 @@ fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
         return Err(ApiError::invalid_credential());
     };
     tracing::debug!(key_id = %credential.key_id, org = %credential.org_slug, %role, "API key accepted");
-    if credential.last_used_at.is_none_or(|at| at <= now - 60) {
+    if !use_recorded(credential.last_used_at, now) {
         state.storage.touch_api_key(&credential.key_id, now)?;
     }
     Ok(KeyPrincipal {
@@ -255,7 +256,7 @@ pub fn session_credential(
     let Some(credential) = state.storage.session_credential(&hash_secret(token))?.filter(live) else {
         return Ok(None);
     };
-    if credential.last_used_at.is_none_or(|at| at <= now - 60) {
+    if !use_recorded(credential.last_used_at, now) {
         state.storage.touch_session(&credential.session_id, now)?;
     }
     Ok(Some(credential))

@@ -36,6 +36,16 @@ pub fn is_unavailable(error: &anyhow::Error) -> bool {
 /// Unix seconds, UTC.
 pub type Timestamp = i64;
 
+/// `last_used_at` is written at most this often per key or session, so that a busy one costs no
+/// write.
+pub const LAST_USED_RESOLUTION_SECS: i64 = 60;
+
+/// Whether a use at `now` is already recorded closely enough by `last_used_at`: then the request
+/// skips the write (the storage's update checks the same, in case of a race).
+pub fn use_recorded(last_used_at: Option<Timestamp>, now: Timestamp) -> bool {
+    last_used_at.is_some_and(|at| at > now - LAST_USED_RESOLUTION_SECS)
+}
+
 pub type Result<T> = anyhow::Result<T>;
 
 pub struct UserWithPassword {

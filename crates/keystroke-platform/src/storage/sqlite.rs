@@ -17,9 +17,6 @@ use crate::tokens::{SecretHash, public_id};
 const MIGRATIONS: &[&str] =
     &[include_str!("../../migrations/0001_initial.sql"), include_str!("../../migrations/0002_session_device.sql")];
 
-/// `last_used_at` is written at most this often per key, so that a busy key costs no write.
-const LAST_USED_RESOLUTION_SECS: i64 = 60;
-
 /// How long recording a key's use may wait for a lock: enough for the platform's own writes.
 const TOUCH_LOCK_PATIENCE: Duration = Duration::from_millis(100);
 
