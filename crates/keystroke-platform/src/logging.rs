@@ -32,18 +32,18 @@ pub async fn log_request(request: Request, next: Next) -> Response {
 }
 
 /// Whether a path segment or query value holds a secret's prefix, percent-encoded or not.
-fn holds_secret(component: &str) -> bool {
+fn may_hold_secret(component: &str) -> bool {
     keystroke_api::contains_secret(&percent_encoding::percent_decode_str(component).decode_utf8_lossy())
 }
 
 /// The path with every segment that holds a secret replaced by `[redacted]`.
 fn redact_path(path: &str) -> Cow<'_, str> {
-    if !path.split('/').any(holds_secret) {
+    if !path.split('/').any(may_hold_secret) {
         return Cow::Borrowed(path);
     }
     Cow::Owned(
         path.split('/')
-            .map(|segment| if holds_secret(segment) { REDACTED } else { segment })
+            .map(|segment| if may_hold_secret(segment) { REDACTED } else { segment })
             .collect::<Vec<_>>()
             .join("/"),
     )
@@ -59,9 +59,9 @@ pub fn redact_query(query: &str) -> String {
             // A percent-encoded name could spell `token` in disguise: redact those too.
             let credential_name =
                 name.contains('%') || QUERY_CREDENTIAL_PARAMS.iter().any(|p| name.eq_ignore_ascii_case(p));
-            if holds_secret(name) {
+            if may_hold_secret(name) {
                 REDACTED.to_owned()
-            } else if credential_name || holds_secret(value) {
+            } else if credential_name || may_hold_secret(value) {
                 format!("{name}={REDACTED}")
             } else {
                 pair.to_owned()
