@@ -9,10 +9,7 @@ use crate::support::{TestEnv, installed, redact_times};
 fn with_token_reads_stdin_validates_and_says_who_signed_in() {
     let env = TestEnv::new();
     let user = env.user(Role::Admin);
-    let login = env.run_with_stdin(
-        &["auth", "login", "--with-token", "--platform-url", env.url()],
-        &format!("{}\n", user.session_token),
-    );
+    let login = env.login_with_token(&format!("{}\n", user.session_token), &[]);
     let login = login.success();
     assert_eq!(login.stdout, "");
     assert_eq!(
@@ -31,8 +28,7 @@ fn with_token_reads_stdin_validates_and_says_who_signed_in() {
 #[test]
 fn a_refused_token_is_not_stored() {
     let env = TestEnv::new();
-    let refused =
-        env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], "kss_nope").code(3);
+    let refused = env.login_with_token("kss_nope", &[]).code(3);
     assert_eq!(
         refused.stderr,
         format!(
@@ -575,7 +571,7 @@ fn tokens_that_are_not_session_tokens_are_refused_before_any_request() {
     let env = TestEnv::new();
     let admin = env.user(Role::Admin);
     let two_lines = format!("{}\n{}\n", admin.session_token, env.user(Role::Builder).session_token);
-    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], &two_lines);
+    let login = env.login_with_token(&two_lines, &[]);
     let login = login.code(2);
     assert!(
         login.stderr.starts_with(
@@ -584,7 +580,7 @@ fn tokens_that_are_not_session_tokens_are_refused_before_any_request() {
         ),
         "{login:#?}"
     );
-    let typo = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], "ksss_abc\n");
+    let typo = env.login_with_token("ksss_abc\n", &[]);
     assert!(typo.code(2).stderr.starts_with("error: what `--with-token` read is not a session token;"));
     env.run(&["auth", "status"]).code(3);
 
@@ -618,11 +614,7 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
     let admin_session = me[0]["id"].as_str().unwrap().to_owned();
 
     let builder = env.user(Role::Builder);
-    let again = env.run_with_stdin_and_env(
-        &["auth", "login", "--with-token", "--platform-url", env.url()],
-        &builder.session_token,
-        &[("KEYSTROKE_CREDENTIAL_STORE", "file")],
-    );
+    let again = env.login_with_token(&builder.session_token, &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     let again = again.success();
     assert!(
         again.stderr.ends_with(&format!(
@@ -643,19 +635,15 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
     let grace_before = env.run_with_env(&["session", "list", "--json"], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     let grace_before = grace_before.success().json();
     let grace_session = grace_before.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["id"].clone();
-    let anew = env.run_with_stdin_and_env(
-        &["auth", "login", "--with-token", "--platform-url", env.url()],
-        &grace_again,
-        &[("KEYSTROKE_CREDENTIAL_STORE", "file")],
-    );
+    let anew = env.login_with_token(&grace_again, &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     assert!(anew.success().stderr.ends_with(&format!(
         "its session {} stays valid until it expires, or until `keystroke session revoke {}`\n",
         grace_session.as_str().unwrap(),
         grace_session.as_str().unwrap()
-    )),);
+    )));
 
     // The same token in another store: only the copy moves, and the old store is emptied.
-    let moved = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], &grace_again);
+    let moved = env.login_with_token(&grace_again, &[]);
     assert!(!moved.success().stderr.contains("replaces"));
     let file = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     file.code(3);
@@ -667,11 +655,7 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
     );
 
     // The same token again replaces nothing.
-    let same = env.run_with_stdin_and_env(
-        &["auth", "login", "--with-token", "--platform-url", env.url()],
-        &grace_again,
-        &[("KEYSTROKE_CREDENTIAL_STORE", "file")],
-    );
+    let same = env.login_with_token(&grace_again, &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     assert!(!same.success().stderr.contains("replaces"));
     let keyring = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "keyutils")]);
     keyring.code(3); // the copy moved back to the file, and left the kernel keyring empty

@@ -99,8 +99,7 @@ fn secret_service_holds_the_token_where_secret_tool_finds_it() {
 fn a_secret_service_that_does_not_answer_is_never_downgraded_silently() {
     let env = TestEnv::new();
     let user = env.user(Role::Builder);
-    let login = env.run_with_stdin_and_env(
-        &["auth", "login", "--with-token", "--platform-url", env.url()],
+    let login = env.login_with_token(
         &user.session_token,
         &[("KEYSTROKE_CREDENTIAL_STORE", "auto"), ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")],
     );
@@ -137,11 +136,7 @@ fn a_secret_service_that_does_not_answer_is_never_downgraded_silently() {
 fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
     let env = TestEnv::new();
     let user = env.user(Role::Builder);
-    let login = env.run_with_stdin_and_env(
-        &["auth", "login", "--with-token", "--platform-url", env.url()],
-        &user.session_token,
-        &[("KEYSTROKE_CREDENTIAL_STORE", "auto")],
-    );
+    let login = env.login_with_token(&user.session_token, &[("KEYSTROKE_CREDENTIAL_STORE", "auto")]);
     let login = login.success();
     assert!(
         login.stderr.contains("\nToken stored in the kernel keyring (keyutils): does not survive a reboot\n"),

@@ -152,11 +152,15 @@ impl TestEnv {
         child.wait_with_output().unwrap().into()
     }
 
+    /// `keystroke auth login --with-token` to this platform, the token on stdin, with `vars` set.
+    pub fn login_with_token(&self, token: &str, vars: &[(&str, &str)]) -> Run {
+        self.run_with_stdin_and_env(&["auth", "login", "--with-token", "--platform-url", self.url()], token, vars)
+    }
+
     /// Signs in as the acme member with `role`, the way scripts do: token on stdin.
     pub fn sign_in(&self, role: Role) -> &DevUser {
         let user = self.user(role);
-        self.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", self.url()], &user.session_token)
-            .success();
+        self.login_with_token(&user.session_token, &[]).success();
         user
     }
 
