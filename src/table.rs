@@ -3,6 +3,7 @@
 use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
 use time::OffsetDateTime;
 use time::macros::format_description;
+use unicode_width::UnicodeWidthStr;
 
 use crate::printer;
 
@@ -39,7 +40,7 @@ pub fn add_row(table: &mut Table, cells: impl IntoIterator<Item = impl AsRef<str
 }
 
 /// The narrowest a wrapping column gets: names stay readable (and emoji sequences whole); a
-/// table that cannot fit even so spills past the terminal's edge instead.
+/// table that cannot fit even so is shown as records instead (see [`render`]).
 const MIN_WRAPPED_WIDTH: u16 = 24;
 
 /// On a terminal of known width, only these columns wrap: ids, previews and times stay whole,
@@ -63,8 +64,41 @@ pub fn wrap_only(table: &mut Table, wrapping: &[usize]) {
 }
 
 /// The table's text with trailing padding removed, so pipes get no invisible whitespace.
+///
+/// On a terminal too narrow for the table even with its names wrapped, each row becomes a block
+/// of `Header  value` lines instead, as psql's expanded display does: a table past the edge is
+/// cut or folded by the terminal, and ids and previews must stay whole to be copied. Pipes
+/// always get the columns, for `grep`, `cut` and `awk`.
 pub fn render(table: &Table) -> String {
+    let text = lines(table);
+    match table.width() {
+        Some(columns) if text.lines().any(|line| line.width() > usize::from(columns)) => records(table, columns),
+        _ => text,
+    }
+}
+
+fn lines(table: &Table) -> String {
     table.lines().map(|line| line.trim_end().to_string()).collect::<Vec<_>>().join("\n")
+}
+
+/// One block per row, a blank line between blocks; the values wrap to `columns` if they must.
+fn records(table: &Table, columns: u16) -> String {
+    let labels: Vec<String> =
+        table.header().map(|header| header.cell_iter().map(|cell| cell.content()).collect()).unwrap_or_default();
+    let mut blocks = Table::new();
+    blocks.load_style(presets::NOTHING).set_content_arrangement(ContentArrangement::Dynamic).set_width(columns);
+    for (index, row) in table.row_iter().enumerate() {
+        if index > 0 {
+            blocks.add_row(["", ""]);
+        }
+        for (label, cell) in labels.iter().zip(row.cell_iter()) {
+            blocks.add_row([label.clone(), cell.content()]);
+        }
+    }
+    if let Some(label) = blocks.column_mut(0) {
+        label.set_constraint(ColumnConstraint::ContentWidth);
+    }
+    lines(&blocks)
 }
 
 /// A time for people: minutes are precise enough, UTC keeps it unambiguous.
@@ -100,12 +134,28 @@ mod tests {
         assert!(text.lines().all(|line| line.chars().count() <= 70), "{text}");
         assert!(text.contains("ak_3xAmPlE9") && text.contains("2026-11-26 14:04 UTC"), "whole: {text}");
 
-        // Too narrow for everything: the name keeps its minimum width and the table spills over.
-        let mut narrow = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(30) });
-        narrow.add_row(["ak_3xAmPlE9", long_name.trim(), "2026-11-26 14:04 UTC"]);
+        assert!(text.lines().nth(1).unwrap().starts_with(" ID"), "as columns: {text}");
+    }
+
+    #[test]
+    fn terminals_too_narrow_for_the_columns_get_one_block_per_row() {
+        let long_name = "A name that goes on and on to say what uses the key";
+        let mut narrow = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(40) });
+        narrow.add_row(["ak_3xAmPlE9", long_name, "2026-11-26 14:04 UTC"]);
+        narrow.add_row(["ak_Second01", "CI", "2026-11-27 09:30 UTC"]);
         wrap_only(&mut narrow, &[1]);
         let text = render(&narrow);
-        assert!(text.contains("A name that goes on"), "readable: {text}");
-        assert!(text.lines().any(|line| line.chars().count() > 30), "spills over: {text}");
+        assert!(text.lines().all(|line| line.width() <= 40), "fits: {text}");
+        let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+        assert_eq!(lines[0], " ID          ak_3xAmPlE9", "{text}");
+        assert!(lines[1].starts_with(" Name        A name that goes on"), "{text}");
+        assert!(text.contains(" Created at  2026-11-26 14:04 UTC"), "{text}");
+        assert!(lines.contains(&"") && text.contains(" ID          ak_Second01"), "blank line between rows: {text}");
+
+        // A pipe keeps its columns however long the line.
+        let mut piped = new(&["ID", "Name", "Created at"], Target::Pipe);
+        piped.add_row(["ak_3xAmPlE9", long_name, "2026-11-26 14:04 UTC"]);
+        wrap_only(&mut piped, &[1]);
+        assert_eq!(render(&piped).lines().count(), 2);
     }
 }

@@ -276,6 +276,30 @@ fn list_on_a_terminal_fits_its_width() {
     assert!(!output.contains(name), "the name wrapped: {output}");
 }
 
+/// A terminal too narrow for the columns even with the name wrapped gets one block of
+/// `Header  value` lines per key, each line within the width and each id whole.
+#[test]
+fn list_on_a_narrow_terminal_shows_one_block_per_key() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (first, _) = env.create_key("Production automation", &[]);
+    let (second, _) = env.create_key("CI", &[]);
+    let terminal = env.on_terminal_with_env(&["api-key", "list", "--color", "never"], &[("COLUMNS", "80")]);
+    let (code, output) = terminal.finish();
+    assert_eq!(code, 0, "{output}");
+    assert!(output.lines().all(|line| line.chars().count() <= 80), "{output}");
+    let lines: Vec<&str> = output.lines().map(str::trim).collect();
+    for (id, name) in [(&first, "Production automation"), (&second, "CI")] {
+        let at = lines.iter().position(|line| line.starts_with("ID") && line.ends_with(id.as_str())).expect(&output);
+        assert!(lines[at + 1].starts_with("Name") && lines[at + 1].ends_with(name), "{output}");
+        assert!(lines[at + 2].starts_with("Key preview"), "{output}");
+    }
+
+    // The same command into a pipe keeps one row per key.
+    let piped = env.run(&["api-key", "list"]);
+    assert_eq!(piped.stdout.lines().count(), 3, "{}", piped.stdout);
+}
+
 /// Nothing to confirm before knowing there is someone signed in to act.
 #[test]
 fn revoke_on_a_terminal_checks_the_sign_in_before_asking() {
