@@ -40,8 +40,15 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", message)
     }
 
+    /// 400: the request cannot be taken as the endpoint's (its URL, headers or JSON syntax).
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    /// 422: a JSON body that was read, with a field whose value is refused; the status axum
+    /// gives a body of the wrong shape (a missing field, an unknown one, a wrong type).
+    pub fn invalid_field(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, code, message)
     }
 
     pub fn internal(error: anyhow::Error) -> Self {
@@ -137,5 +144,5 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 pub fn validate_name(what: &str, name: &str) -> ApiResult<String> {
     keystroke_api::check_name(what, name)
         .map(str::to_owned)
-        .map_err(|problem| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_name", problem))
+        .map_err(|problem| ApiError::invalid_field("invalid_name", problem))
 }

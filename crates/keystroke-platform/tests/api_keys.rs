@@ -304,7 +304,9 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
             "holds what looks like a secret",
         ),
         (json!({"name": "ok", "scopes": ["all"]}), StatusCode::UNPROCESSABLE_ENTITY, "unknown field `scopes`"),
-        (json!({"name": "ok", "expires_in_seconds": 0}), StatusCode::BAD_REQUEST, "at least 1"),
+        (json!({"name": "ok", "expires_in_seconds": 0}), StatusCode::UNPROCESSABLE_ENTITY, "at least 1"),
+        (json!({"name": "ok", "expires_in_seconds": 400_000_000}), StatusCode::UNPROCESSABLE_ENTITY, "at most"),
+        (json!({"name": "ok", "expires_in_seconds": -1}), StatusCode::UNPROCESSABLE_ENTITY, "expires_in_seconds"),
     ];
     for (body, status, message) in cases {
         let (got, error) = status_json(h.post_json(keys, Cred::Bearer(&owner), body.clone()));

@@ -58,11 +58,12 @@ pub async fn create(
 pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) -> ApiResult<CreatedApiKey> {
     let name = validate_name("API key", &request.name)?;
     let expires_in = match request.expires_in_seconds {
-        Some(0) => return Err(ApiError::bad_request("`expires_in_seconds` must be at least 1")),
+        Some(0) => return Err(ApiError::invalid_field("invalid_request", "`expires_in_seconds` must be at least 1")),
         Some(secs) if secs > MAX_KEY_LIFETIME_SECS => {
-            return Err(ApiError::bad_request(format!(
-                "`expires_in_seconds` must be at most {MAX_KEY_LIFETIME_SECS} (ten years)"
-            )));
+            return Err(ApiError::invalid_field(
+                "invalid_request",
+                format!("`expires_in_seconds` must be at most {MAX_KEY_LIFETIME_SECS} (ten years)"),
+            ));
         }
         other => other.map(|secs| secs as i64),
     };
