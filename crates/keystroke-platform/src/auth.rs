@@ -181,7 +181,14 @@ fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<String>> {
         found.push(token.trim().to_owned());
     }
     for value in headers.get_all(API_KEY_HEADER) {
-        found.push(value.to_str().map_err(|_| ApiError::invalid_credential())?.trim().to_owned());
+        let token = value.to_str().map_err(|_| ApiError::invalid_credential())?.trim();
+        if token.starts_with(SESSION_PREFIX) {
+            // Named for keys: a session pasted there is a mistake worth naming, not a second way in.
+            return Err(ApiError::unauthorized(
+                "`x-api-key` carries API keys only; send a user session token as `Authorization: Bearer <token>`",
+            ));
+        }
+        found.push(token.to_owned());
     }
     Ok(found)
 }

@@ -5,7 +5,7 @@ mod common;
 use std::sync::Arc;
 
 use common::{Cred, Harness, error_code, http_client, status_json};
-use keystroke_api::{ApiKey, Page, Role};
+use keystroke_api::{ApiKey, Page, Role, routes};
 use keystroke_platform::storage::SqliteStorage;
 use keystroke_platform::{BackgroundServer, Config, Mode, admin};
 use reqwest::StatusCode;
@@ -65,6 +65,14 @@ fn keys_work_as_bearer_or_x_api_key_and_in_the_query_only_on_the_webhook() {
     let (status, body) = status_json(hook.send().unwrap());
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert!(body["error"]["message"].as_str().unwrap().contains("never accepted in the query string"), "{body}");
+    // Nor under the header named for keys: it is named as the mistake it is.
+    assert_eq!(h.get(routes::ME, Cred::Bearer(&session)).status(), StatusCode::OK);
+    let (status, body) = status_json(h.get(routes::ME, Cred::XApiKey(&session)));
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("send a user session token as `Authorization"),
+        "{body}"
+    );
 }
 
 #[test]
