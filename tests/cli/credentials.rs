@@ -1,8 +1,9 @@
-use std::process::Command;
+use std::io::Write;
+use std::process::{Command, Stdio};
 
 use keystroke_api::Role;
 
-use crate::support::TestEnv;
+use crate::support::{Run, TestEnv};
 
 #[test]
 fn tokens_and_secrets_never_reach_logs_or_config_files() {
@@ -90,6 +91,48 @@ fn secret_service_holds_the_token_where_secret_tool_finds_it() {
 
     env.run(&["auth", "logout"]).success();
     assert_eq!(lookup(), "");
+}
+
+/// Over SSH the session bus is often only systemd's per-user socket, `$XDG_RUNTIME_DIR/bus`,
+/// with `DBUS_SESSION_BUS_ADDRESS` unset: a Secret Service chosen by name is reached there, as
+/// other D-Bus clients reach it; with no such socket either, the error names both places.
+#[test]
+fn a_chosen_secret_service_is_reached_through_the_runtime_dir_socket() {
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
+    let Some(socket) = address.strip_prefix("unix:path=").and_then(|rest| rest.split(',').next()) else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI must run the tests under dbus-run-session, whose bus is a socket path"
+        );
+        eprintln!("skipped: no session bus at a socket path (run under dbus-run-session)");
+        return;
+    };
+    let env = TestEnv::with_store("secret-service");
+    let user = env.user(Role::Builder);
+    let runtime = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(socket, runtime.path().join("bus")).unwrap();
+    let without_variable = |args: &[&str], runtime_dir: &std::path::Path| {
+        let mut command = env.command(args);
+        command.env_remove("DBUS_SESSION_BUS_ADDRESS").env("XDG_RUNTIME_DIR", runtime_dir);
+        command
+    };
+
+    let mut login = without_variable(&["auth", "login", "--with-token", "--platform-url", env.url()], runtime.path());
+    let mut child = login.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(user.session_token.as_bytes()).unwrap();
+    let signed_in: Run = child.wait_with_output().unwrap().into();
+    signed_in.success();
+    let stored = Command::new("secret-tool").args(["lookup", "service", "keystroke", "username", env.url()]).output();
+    assert_eq!(String::from_utf8(stored.unwrap().stdout).unwrap().trim_end(), user.session_token);
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let no_bus: Run = without_variable(&["auth", "status"], elsewhere.path()).output().unwrap().into();
+    assert_eq!(no_bus.code, 1, "{no_bus:#?}");
+    assert!(no_bus.stderr.contains("there is no `$XDG_RUNTIME_DIR/bus`"), "{no_bus:#?}");
+
+    let status = Run::from(without_variable(&["auth", "status"], runtime.path()).output().unwrap()).success();
+    assert!(status.stdout.contains("Token:       Secret Service (desktop keyring)\n"), "{status:#?}");
+    env.run(&["auth", "logout"]).success();
 }
 
 /// A session bus that is set but does not lead to a Secret Service (locked, hung, or gone) is
