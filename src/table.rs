@@ -51,15 +51,15 @@ pub fn wrap_only(table: &mut Table, wrapping: &[usize]) {
     }
     let widest = table.column_max_content_widths();
     for index in 0..table.column_count() {
+        let Some(column) = table.column_mut(index) else { continue };
         let constraint = if wrapping.contains(&index) {
-            let narrowest = widest.get(index).copied().unwrap_or(0).min(MIN_WRAPPED_WIDTH);
+            // A fixed width counts the cell's padding too.
+            let narrowest = widest.get(index).copied().unwrap_or(0).min(MIN_WRAPPED_WIDTH) + column.padding_width();
             ColumnConstraint::LowerBoundary(Width::Fixed(narrowest))
         } else {
             ColumnConstraint::ContentWidth
         };
-        if let Some(column) = table.column_mut(index) {
-            column.set_constraint(constraint);
-        }
+        column.set_constraint(constraint);
     }
 }
 
@@ -135,6 +135,26 @@ mod tests {
         assert!(text.contains("ak_3xAmPlE9") && text.contains("2026-11-26 14:04 UTC"), "whole: {text}");
 
         assert!(text.lines().nth(1).unwrap().starts_with(" ID"), "as columns: {text}");
+    }
+
+    #[test]
+    fn names_shorter_than_the_wrapping_minimum_never_wrap() {
+        let row = ["ak_3xAmPlE9", "devkey2", "2026-11-26 14:04 UTC"];
+        let natural = render(&{
+            let mut table = new(&["ID", "Name", "Created at"], Target::Terminal { columns: None });
+            table.add_row(row);
+            table
+        });
+        let natural_width = natural.lines().map(UnicodeWidthStr::width).max().unwrap();
+        // One and two columns short: the name would have to give way, but it is already short.
+        for short in [1, 2] {
+            let mut table =
+                new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some((natural_width - short) as u16) });
+            table.add_row(row);
+            wrap_only(&mut table, &[1]);
+            let text = render(&table);
+            assert!(text.contains(" devkey2 ") || text.contains(" Name        devkey2"), "{short}: {text}");
+        }
     }
 
     #[test]
