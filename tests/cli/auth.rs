@@ -259,6 +259,36 @@ fn logout_revokes_the_session_on_the_platform() {
     env.run(&["auth", "status"]).code(3);
 }
 
+/// `KEYSTROKE_TOKEN` is the user's to unset: logout says what it now means, which depends on
+/// whether it holds the session logout just ended or another one.
+#[test]
+fn logout_says_what_a_set_keystroke_token_now_does() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    let other = env.user(Role::Builder).session_token.clone();
+    let logout = env.run_with_env(&["auth", "logout"], &[("KEYSTROKE_TOKEN", &other)]).success();
+    assert!(
+        logout.stderr.starts_with(
+            "warning: `KEYSTROKE_TOKEN` is still set, so commands stay signed in with it; unset it to sign out
+"
+        ),
+        "{logout:#?}"
+    );
+    let builders = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_TOKEN", &other)]).success().json();
+    assert_eq!(builders["user"]["email"], env.user(Role::Builder).email.as_str());
+    assert_eq!(env.curl_status("/api/me", &admin.session_token), 401, "the stored session was revoked");
+
+    let owner = env.sign_in(Role::Owner).session_token.clone();
+    let logout = env.run_with_env(&["auth", "logout"], &[("KEYSTROKE_TOKEN", &owner)]).success();
+    assert!(
+        logout.stderr.starts_with(
+            "warning: `KEYSTROKE_TOKEN` holds the session just ended, so commands fail until you unset it\n"
+        ),
+        "{logout:#?}"
+    );
+    env.run_with_env(&["auth", "status"], &[("KEYSTROKE_TOKEN", &owner)]).code(3);
+}
+
 #[test]
 fn logout_while_the_platform_is_down_still_forgets_the_token() {
     let mut env = TestEnv::new();

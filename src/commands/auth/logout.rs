@@ -27,14 +27,24 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         .into());
     };
 
+    let env_token = Credentials::env_token();
+    let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| env_token.expose() == token.expose());
     let revoked = context.client(&platform, Some(token))?.logout().await;
     credentials.delete(store, &platform.key)?;
     config.platform_mut(&platform.key).credential_store = None;
     context.save_config(&config)?;
 
-    match Credentials::env_token() {
+    // The session is over when it was revoked now or had ended already (refused as signed out).
+    let session_ended = match &revoked {
+        Ok(()) => true,
+        Err(err) => err.downcast_ref::<CliError>().is_some_and(|cli_error| cli_error.exit == ExitCode::NotSignedIn),
+    };
+    match env_token {
         Some(token) if keystroke_api::looks_like_api_key(token.expose()) => {
             printer.warn(&format!("`{}` holds an API key, which the CLI refuses; unset it", env::TOKEN))
+        }
+        Some(_) if env_holds_this_session && session_ended => {
+            printer.warn(&format!("`{}` holds the session just ended, so commands fail until you unset it", env::TOKEN))
         }
         Some(_) => printer
             .warn(&format!("`{}` is still set, so commands stay signed in with it; unset it to sign out", env::TOKEN)),
