@@ -239,13 +239,17 @@ impl ApiClient {
 
     fn status_error(&self, status: StatusCode, body: &str) -> CliError {
         let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
+            // A route missing, without a Keystroke error body: most likely not a Keystroke platform,
+            // so not "no such org or key" either (exit 5 would send a script looking for one).
+            if let StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED = status {
+                return CliError::failure(format!(
+                    "the server at {} has no such endpoint ({status}, without a Keystroke error)",
+                    self.base_display()
+                ))
+                .with_hint(not_a_platform_hint());
+            }
             let reason = status.canonical_reason().unwrap_or("unexpected answer").to_lowercase();
-            let err = error_for_status(status, &reason, &self.base_display(), self.token_from_env);
-            // A route missing, without a Keystroke error body: most likely not a Keystroke platform.
-            return match status {
-                StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => err.with_hint(not_a_platform_hint()),
-                _ => err,
-            };
+            return error_for_status(status, &reason, &self.base_display(), self.token_from_env);
         };
         error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env)
     }

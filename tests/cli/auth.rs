@@ -490,11 +490,13 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
             &["api-key", "list", "--org", "acme", "--platform-url", &missing],
             &[("KEYSTROKE_TOKEN", "kss_x")],
         )
-        .code(5);
+        .code(1);
     assert_eq!(
         run.stderr,
-        "error: not found\n\
-         hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
+        format!(
+            "error: the server at {missing} has no such endpoint (404 Not Found, without a Keystroke error)\n\
+             hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
+        )
     );
 }
 
