@@ -21,8 +21,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
 
     $completions = @(switch ($command) {
         'keystroke' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -44,8 +44,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;auth' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -65,8 +65,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;auth;login' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--with-token', '--with-token', [CompletionResultType]::ParameterName, 'Read a session token from stdin instead of signing in with the browser')
             [CompletionResult]::new('--no-browser', '--no-browser', [CompletionResultType]::ParameterName, 'Print the sign-in URL and code without trying to open a browser')
@@ -84,8 +84,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;auth;status' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -100,8 +100,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;auth;logout' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -116,8 +116,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;auth;token' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -155,8 +155,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;org' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -174,8 +174,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;org;list' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -190,7 +190,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;org;switch' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -220,8 +220,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;api-key' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -242,8 +242,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
         'keystroke;api-key;create' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A label that says what uses the key, e.g. "Production automation"')
             [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days); without it the key does not expire')
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -259,8 +259,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
         }
         'keystroke;api-key;list' {
             [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Keys per page')
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--all', '--all', [CompletionResultType]::ParameterName, 'Fetch every page instead of only the first')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
@@ -276,8 +276,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;api-key;revoke' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Revoke without asking for confirmation (needed when not on a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Revoke without asking for confirmation (needed when not on a terminal)')
@@ -313,8 +313,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;session' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -332,8 +332,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;session;list' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -348,8 +348,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;session;revoke' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Revoke without asking for confirmation (needed when not on a terminal)')
             [CompletionResult]::new('--yes', '--yes', [CompletionResultType]::ParameterName, 'Revoke without asking for confirmation (needed when not on a terminal)')
@@ -381,8 +381,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;deploy' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
@@ -397,8 +397,8 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;completion' {
-            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
-            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')

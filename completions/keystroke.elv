@@ -18,8 +18,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
     }
     var completions = [
         &'keystroke'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -40,8 +40,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keystroke;auth'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -60,8 +60,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keystroke;auth;login'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --with-token 'Read a session token from stdin instead of signing in with the browser'
             cand --no-browser 'Print the sign-in URL and code without trying to open a browser'
@@ -78,8 +78,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --version 'Print version'
         }
         &'keystroke;auth;status'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -93,8 +93,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --version 'Print version'
         }
         &'keystroke;auth;logout'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -108,8 +108,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --version 'Print version'
         }
         &'keystroke;auth;token'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -140,8 +140,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;auth;help;help'= {
         }
         &'keystroke;org'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -158,8 +158,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keystroke;org;list'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -173,7 +173,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --version 'Print version'
         }
         &'keystroke;org;switch'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -198,8 +198,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;org;help;help'= {
         }
         &'keystroke;api-key'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -219,8 +219,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;api-key;create'= {
             cand --name 'A label that says what uses the key, e.g. "Production automation"'
             cand --expires-in 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days); without it the key does not expire'
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -235,8 +235,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         }
         &'keystroke;api-key;list'= {
             cand --limit 'Keys per page'
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --all 'Fetch every page instead of only the first'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
@@ -251,8 +251,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --version 'Print version'
         }
         &'keystroke;api-key;revoke'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand -y 'Revoke without asking for confirmation (needed when not on a terminal)'
             cand --yes 'Revoke without asking for confirmation (needed when not on a terminal)'
@@ -282,8 +282,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;api-key;help;help'= {
         }
         &'keystroke;session'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -300,8 +300,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keystroke;session;list'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -315,8 +315,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --version 'Print version'
         }
         &'keystroke;session;revoke'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand -y 'Revoke without asking for confirmation (needed when not on a terminal)'
             cand --yes 'Revoke without asking for confirmation (needed when not on a terminal)'
@@ -343,8 +343,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;session;help;help'= {
         }
         &'keystroke;deploy'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -358,8 +358,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --version 'Print version'
         }
         &'keystroke;completion'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'

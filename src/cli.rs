@@ -3,8 +3,7 @@
 
 use std::ffi::OsString;
 
-use clap::parser::ValueSource;
-use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCandidates;
 
 use crate::commands::{api_key, auth, completion, org, session};
@@ -28,13 +27,12 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// Parses a command line, reading `KEYSTROKE_ORG=` and `KEYSTROKE_PLATFORM_URL=` (empty, as
-    /// shells often export them) as unset. `--help` and `--version` come back as errors too,
+    /// Parses a command line, with the variables `--platform-url` and `--org` fall back to
+    /// ([`GlobalArgs::with_env_fallbacks`]). `--help` and `--version` come back as errors too,
     /// whose [`clap::Error::use_stderr`] is false.
     pub fn try_parse_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Result<Self, clap::Error> {
-        let matches = Cli::command().try_get_matches_from(args)?;
-        let mut cli = Cli::from_arg_matches(&matches)?;
-        cli.global.forget_empty_env_values(&matches);
+        let mut cli = Cli::try_parse_from(args)?;
+        cli.global = cli.global.with_env_fallbacks();
         Ok(cli)
     }
 }
@@ -62,12 +60,24 @@ pub enum Command {
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
-    /// The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]
-    #[arg(long, global = true, env = env::PLATFORM_URL, value_name = "URL")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        help = format!(
+            "The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: {}]",
+            env::PLATFORM_URL
+        )
+    )]
     pub platform_url: Option<String>,
 
-    /// The org to act on, instead of the active one (does not change the active org)
-    #[arg(long, global = true, env = env::ORG, value_name = "ORG", add = ArgValueCandidates::new(complete::org_slugs))]
+    #[arg(
+        long,
+        global = true,
+        value_name = "ORG",
+        add = ArgValueCandidates::new(complete::org_slugs),
+        help = format!("The org to act on, instead of the active one (does not change the active org) [env: {}]", env::ORG)
+    )]
     pub org: Option<String>,
 
     /// Print one JSON document on stdout (and errors as JSON on stderr)
@@ -92,18 +102,13 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
-    /// An environment variable set to the empty string counts as unset, as for every variable
-    /// `keystroke` reads; an empty flag (`--org ""`) stays, to fail as the value it is.
-    pub fn forget_empty_env_values(&mut self, matches: &ArgMatches) {
-        let empty_from_env = |id: &str, value: &Option<String>| {
-            value.as_deref() == Some("") && matches.value_source(id) == Some(ValueSource::EnvVariable)
-        };
-        if empty_from_env("platform_url", &self.platform_url) {
-            self.platform_url = None;
-        }
-        if empty_from_env("org", &self.org) {
-            self.org = None;
-        }
+    /// `--platform-url` and `--org` fall back to their variables here rather than through clap,
+    /// whose usage lines list every argument it was given, a variable's as if it had been typed
+    /// (`Usage: keystroke api-key create --name <NAME> --org <ORG>`). A blank variable is unset.
+    pub fn with_env_fallbacks(mut self) -> Self {
+        self.platform_url = self.platform_url.or_else(|| env::var(env::PLATFORM_URL));
+        self.org = self.org.or_else(|| env::var(env::ORG));
+        self
     }
 }
 

@@ -17,7 +17,6 @@ use keystroke_api::{MAX_PAGE_LIMIT, PageQuery};
 
 use crate::cli::{Cli, ColorChoice, GlobalArgs};
 use crate::context::Context;
-use crate::env;
 
 /// How long one Tab may wait for the keyring and the platform together.
 const DEADLINE: Duration = Duration::from_millis(1500);
@@ -108,20 +107,17 @@ fn globals_on_the_line() -> GlobalArgs {
         .ignore_errors(true)
         .try_get_matches_from(words)
         .ok()
-        .and_then(|matches| {
-            let mut global = GlobalArgs::from_arg_matches(&matches).ok()?;
-            global.forget_empty_env_values(&matches);
-            Some(global)
-        })
-        .unwrap_or_else(|| GlobalArgs {
-            platform_url: env::var(env::PLATFORM_URL),
-            org: env::var(env::ORG),
+        .and_then(|matches| GlobalArgs::from_arg_matches(&matches).ok())
+        .unwrap_or(GlobalArgs {
+            platform_url: None,
+            org: None,
             json: false,
             no_input: true,
             color: ColorChoice::Never,
             quiet: true,
             verbose: false,
-        });
+        })
+        .with_env_fallbacks();
     global.json = false;
     global.no_input = true;
     global.color = ColorChoice::Never;

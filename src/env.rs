@@ -1,7 +1,7 @@
 //! Every environment variable `keystroke` reads, named once.
 //!
-//! Flags that fall back to a variable (`--platform-url`, `--org`) name it in `cli.rs` through
-//! these constants too, so `--help` and this list cannot disagree.
+//! Flags that fall back to a variable (`--platform-url`, `--org`) name it in their `--help`
+//! through these constants too, so the help and this list cannot disagree.
 
 /// The platform to talk to, like `--platform-url`.
 pub const PLATFORM_URL: &str = "KEYSTROKE_PLATFORM_URL";

@@ -52,6 +52,21 @@ fn empty_environment_variables_count_as_unset() {
     assert_eq!(both.success().stdout, "[]\n");
 }
 
+/// CI jobs set the variables: they feed `--org` and `--platform-url`, but a usage line shows
+/// what a person must type, not flags nobody typed.
+#[test]
+fn variables_feed_their_flags_but_not_the_usage_line() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let vars = [("KEYSTROKE_ORG", "acme"), ("KEYSTROKE_PLATFORM_URL", env.url())];
+    let missing = env.run_with_env(&["api-key", "create"], &vars).code(2);
+    assert!(missing.stderr.contains("\nUsage: keystroke api-key create --name <NAME>\n"), "{missing:#?}");
+    let json = env.run_with_env(&["api-key", "create", "--json"], &vars).code(2).stderr;
+    assert!(json.contains("usage: keystroke api-key create --name <NAME> --json; see `--help`"), "{json}");
+    let listed = env.run_with_env(&["api-key", "list", "--json"], &[("KEYSTROKE_ORG", "nope")]).code(5);
+    assert!(listed.stderr.contains("org `nope` not found"), "the variable still names the org: {listed:#?}");
+}
+
 #[test]
 fn completion_refuses_json() {
     let env = TestEnv::new();
