@@ -90,6 +90,9 @@ fn owners_and_admins_see_every_key_builders_only_their_own() {
     let builders_view = list(&h, &builder, "acme");
     assert_eq!(builders_view.iter().map(|k| k.name.as_str()).collect::<Vec<_>>(), ["builder's"]);
     assert!(builders_view[0].created_by.is_none(), "a builder's role does not see creators");
+    // The create response shows the key as `list` and `show` do.
+    assert!(builders_key.key.created_by.is_none(), "{:?}", builders_key.key);
+    assert_eq!(owners_key.key.created_by.as_ref().unwrap().email, "ada@acme.test");
 
     // Someone else's key that a builder may not see: 404 to show or revoke, and it keeps working.
     let path = format!("/api/orgs/acme/api-keys/{}", owners_key.key.id);

@@ -82,7 +82,11 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
     };
     state.storage.insert_api_keys(std::slice::from_ref(&key))?;
     tracing::info!(key_id = %key.id, org = %access.org_slug, "api key created");
-    let creator = state.storage.user_by_id(&access.user_id)?.ok_or_else(|| anyhow::anyhow!("creator vanished"))?;
+    // The same shape as the key's in `list` and `show`: the creator only for roles that see it.
+    let creator = match access.role.sees_all_keys() {
+        true => Some(state.storage.user_by_id(&access.user_id)?.ok_or_else(|| anyhow::anyhow!("creator vanished"))?),
+        false => None,
+    };
     Ok(CreatedApiKey {
         key: ApiKey {
             id: key.id,
@@ -90,7 +94,7 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
             preview: key.preview,
             org: access.org_slug.clone(),
             created_at: to_datetime(created_at),
-            created_by: Some(creator),
+            created_by: creator,
             last_used_at: None,
             expires_at: key.expires_at.map(to_datetime),
         },
