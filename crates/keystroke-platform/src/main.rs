@@ -64,7 +64,7 @@ enum Command {
 
 #[derive(Args)]
 struct Database {
-    /// SQLite database file (created if missing)
+    /// SQLite database file (`serve` and `user add` create it if missing)
     #[arg(long, env = "KEYSTROKE_PLATFORM_DB", value_parser = database_path)]
     db: PathBuf,
 }
@@ -79,7 +79,20 @@ fn database_path(value: &str) -> Result<PathBuf, String> {
 }
 
 impl Database {
-    fn open(&self) -> anyhow::Result<SqliteStorage> {
+    /// For `serve` and `user add`, the first steps of a new installation.
+    fn open_or_create(&self) -> anyhow::Result<SqliteStorage> {
+        SqliteStorage::open(&self.db)
+    }
+
+    /// For commands that need users already there: a mistyped path is named as such, rather
+    /// than made into an empty database that then has "no org" or "no user".
+    fn open_existing(&self) -> anyhow::Result<SqliteStorage> {
+        ensure!(
+            self.db.exists(),
+            "there is no database at {}: check `--db` (or `KEYSTROKE_PLATFORM_DB`); `keystroke-platform user add` \
+             and `serve` create a new one",
+            self.db.display()
+        );
         SqliteStorage::open(&self.db)
     }
 }
@@ -90,8 +103,10 @@ enum UserCommand {
     Add {
         #[command(flatten)]
         db: Database,
+        /// The email they sign in with
         #[arg(long)]
         email: String,
+        /// Their name, as people see it in the CLI and on the web pages
         #[arg(long)]
         name: String,
     },
@@ -103,8 +118,10 @@ enum OrgCommand {
     Create {
         #[command(flatten)]
         db: Database,
+        /// The org's short name in URLs and commands: 2 to 40 lowercase letters, digits and dashes
         #[arg(long)]
         slug: String,
+        /// The org's display name
         #[arg(long)]
         name: String,
         /// Email of an existing user who becomes the org's owner
@@ -119,6 +136,7 @@ enum MemberCommand {
     Add {
         #[command(flatten)]
         member: MemberArgs,
+        /// The role in the org: owner, admin or builder
         #[arg(long)]
         role: Role,
     },
@@ -126,6 +144,7 @@ enum MemberCommand {
     SetRole {
         #[command(flatten)]
         member: MemberArgs,
+        /// The role in the org: owner, admin or builder
         #[arg(long)]
         role: Role,
     },
@@ -143,6 +162,7 @@ struct MemberArgs {
     /// The org's slug
     #[arg(long)]
     org: String,
+    /// Email of an existing user
     #[arg(long)]
     email: String,
 }
@@ -207,27 +227,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Add { db, email, name }) => {
             let password = read_password()?;
-            let user = admin::add_user(&db.open()?, &email, &name, &password)?;
+            let user = admin::add_user(&db.open_or_create()?, &email, &name, &password)?;
             eprintln!("Added user {} <{}> ({})", user.name, user.email, user.id);
             Ok(())
         }
         Command::Org(OrgCommand::Create { db, slug, name, owner }) => {
-            let org = admin::create_org(&db.open()?, &slug, &name, &owner)?;
+            let org = admin::create_org(&db.open_existing()?, &slug, &name, &owner)?;
             eprintln!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
             Ok(())
         }
         Command::Member(MemberCommand::Add { member, role }) => {
-            admin::add_member(&member.db.open()?, &member.org, &member.email, role)?;
+            admin::add_member(&member.db.open_existing()?, &member.org, &member.email, role)?;
             eprintln!("Added {} to `{}` as {role}", member.email, member.org);
             Ok(())
         }
         Command::Member(MemberCommand::SetRole { member, role }) => {
-            admin::set_role(&member.db.open()?, &member.org, &member.email, role)?;
+            admin::set_role(&member.db.open_existing()?, &member.org, &member.email, role)?;
             eprintln!("{} is now {role} in `{}`", member.email, member.org);
             Ok(())
         }
         Command::Member(MemberCommand::Remove { member }) => {
-            admin::remove_member(&member.db.open()?, &member.org, &member.email)?;
+            admin::remove_member(&member.db.open_existing()?, &member.org, &member.email)?;
             eprintln!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
             Ok(())
         }

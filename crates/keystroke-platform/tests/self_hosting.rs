@@ -61,6 +61,18 @@ fn bootstrap_serve_and_sign_in() {
         .success()
     );
 
+    // Past the first user, a database path that leads nowhere is a typo, not a new installation.
+    let typo = dir.path().join("platfrom.db");
+    for args in [
+        &["org", "create", "--slug", "example", "--name", "Example", "--owner", "owner@example.test"][..],
+        &["member", "add", "--org", "example", "--email", "b@example.test", "--role", "builder"],
+    ] {
+        let refused = platform(&typo, args, None);
+        assert_eq!(refused.status.code(), Some(1), "{args:?}");
+        assert!(stderr(&refused).starts_with(&format!("error: there is no database at {}:", typo.display())));
+        assert!(!typo.exists(), "{args:?} made a database");
+    }
+
     let org = platform(
         &db,
         &["org", "create", "--slug", "example", "--name", "Example", "--owner", "owner@example.test"],
