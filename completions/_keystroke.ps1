@@ -241,7 +241,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
         }
         'keystroke;api-key;create' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A label that says what uses the key, e.g. "Production automation"')
-            [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days); without it the key does not expire')
+            [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days), at most ten years; without it the key does not expire')
             [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
@@ -258,7 +258,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;api-key;list' {
-            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Keys per page')
+            [CompletionResult]::new('--limit', '--limit', [CompletionResultType]::ParameterName, 'Keys per page (1 to 500)')
             [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')

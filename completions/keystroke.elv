@@ -218,7 +218,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         }
         &'keystroke;api-key;create'= {
             cand --name 'A label that says what uses the key, e.g. "Production automation"'
-            cand --expires-in 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days); without it the key does not expire'
+            cand --expires-in 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days), at most ten years; without it the key does not expire'
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
             cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
@@ -234,7 +234,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --version 'Print version'
         }
         &'keystroke;api-key;list'= {
-            cand --limit 'Keys per page'
+            cand --limit 'Keys per page (1 to 500)'
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
             cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'

@@ -164,7 +164,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __f
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -f -a "revoke" -d 'Revoke an API key; requests using it fail at once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l name -d 'A label that says what uses the key, e.g. "Production automation"' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l expires-in -d 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days); without it the key does not expire' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l expires-in -d 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days), at most ten years; without it the key does not expire' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -176,7 +176,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l limit -d 'Keys per page' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l limit -d 'Keys per page (1 to 500)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l color -d 'When to use colors' -r -f -a "auto\t''

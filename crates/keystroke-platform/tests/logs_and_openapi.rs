@@ -97,6 +97,8 @@ fn every_documented_route_exists() {
     let h = Harness::start();
     let doc: Value = h.get("/api/openapi.json", Cred::None).json().unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
+    let lifetime = &doc["components"]["schemas"]["CreateApiKey"]["properties"]["expires_in_seconds"];
+    assert_eq!(lifetime["maximum"], keystroke_api::MAX_KEY_LIFETIME_SECS, "the limit the platform enforces");
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 15, "{}", paths.len());
     let owner = h.token(Role::Owner);

@@ -15,8 +15,8 @@ pub struct CreateArgs {
     #[arg(long)]
     pub name: String,
 
-    /// Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days);
-    /// without it the key does not expire
+    /// Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days),
+    /// at most ten years; without it the key does not expire
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
 }

@@ -12,7 +12,7 @@ pub struct ListArgs {
     #[arg(long)]
     pub all: bool,
 
-    /// Keys per page
+    /// Keys per page (1 to 500)
     #[arg(
         long,
         value_name = "N",
