@@ -33,7 +33,7 @@ complete -c keystroke -n "__fish_keystroke_needs_command" -l json -d 'Print one 
 complete -c keystroke -n "__fish_keystroke_needs_command" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_needs_command" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_needs_command" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_needs_command" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_needs_command" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "auth" -d 'Sign in, see who is signed in, sign out'
 complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "org" -d 'List your orgs and choose the active one'

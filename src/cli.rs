@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCandidates;
 
 use crate::commands::{api_key, auth, completion, org, session};
-use crate::error::CliError;
+use crate::error::{CliError, ExitCode};
 use crate::{complete, env};
 
 #[derive(Debug, Parser)]
@@ -16,7 +16,8 @@ use crate::{complete, env};
     version,
     about = "Create, list and revoke org-scoped API keys on the Keystroke platform",
     propagate_version = true,
-    max_term_width = 100
+    max_term_width = 100,
+    after_long_help = scripting_reference()
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -110,6 +111,31 @@ impl GlobalArgs {
         self.org = self.org.or_else(|| env::var(env::ORG));
         self
     }
+}
+
+/// The end of `keystroke --help` and `man keystroke`: what a script needs beyond the flags, as
+/// `gh help exit-codes` and `gh help environment` give it.
+fn scripting_reference() -> String {
+    let mut text = String::from("Exit codes:\n  0  success (an empty list included)\n");
+    for code in ExitCode::ALL {
+        text.push_str(&format!("  {}  {}\n", code as u8, code.meaning()));
+    }
+    text.push_str("\nEnvironment:\n");
+    let variables = [
+        (env::PLATFORM_URL, "the platform, like --platform-url"),
+        (env::ORG, "the org of a command, like --org (the active org stays)"),
+        (env::TOKEN, "a session token to use instead of the stored one (never an API key)"),
+        (env::CREDENTIAL_STORE, "force a credential store: secret-service, keyutils or file"),
+        (env::KEYRING_TIMEOUT, "seconds a credential store call may take (default 5)"),
+        (env::CONFIG_DIR, "where config.json lives"),
+        (env::NO_COLOR, "no colors unless --color always"),
+        (env::COLUMNS, "the terminal's width for tables"),
+    ];
+    for (name, meaning) in variables {
+        text.push_str(&format!("  {name:<28}{meaning}\n"));
+    }
+    text.push_str("\nA variable set to the empty string counts as unset (except NO_COLOR).");
+    text
 }
 
 /// A clap usage error as the message and hint of every other error, for `--json`: clap's first

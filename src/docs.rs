@@ -51,7 +51,11 @@ fn man_pages() -> Vec<(String, String)> {
             let man = clap_mangen::Man::new(cmd.clone()).source(format!("keystroke {}", env!("CARGO_PKG_VERSION")));
             let mut page = Vec::new();
             man.render(&mut page).expect("rendering to memory cannot fail");
-            (man.get_filename(), String::from_utf8(page).expect("man pages are UTF-8"))
+            // clap_mangen heads the after-help text "EXTRA": on `man keystroke` it is the scripting
+            // reference, elsewhere notes.
+            let heading = if cmd.get_name() == cli.get_name() { "\"EXIT STATUS AND ENVIRONMENT\"" } else { "NOTES" };
+            let page = String::from_utf8(page).expect("man pages are UTF-8");
+            (man.get_filename(), page.replace(".SH EXTRA\n", &format!(".SH {heading}\n")))
         })
         .collect()
 }
@@ -72,6 +76,10 @@ fn markdown_reference() -> String {
     write_args(&mut out, cli.get_arguments().filter(|arg| arg.is_global_set()));
     let _ = writeln!(out, "- `-h`, `--help`: Print help (`--help` prints more than `-h`)");
     let _ = writeln!(out, "- `-V`, `--version`: Print version");
+
+    if let Some(reference) = cli.get_after_long_help() {
+        let _ = writeln!(out, "\n## Exit codes and environment\n\n```text\n{}\n```", reference.to_string().trim_end());
+    }
 
     for cmd in commands(&cli).into_iter().skip(1) {
         write_command(&mut out, cmd);
@@ -236,8 +244,14 @@ mod tests {
         for name in ["keystroke api-key revoke", "keystroke org switch", "keystroke completion"] {
             assert!(reference.contains(&format!("## `{name}`")), "{name} is missing");
         }
-        for var in [crate::env::PLATFORM_URL, crate::env::ORG] {
-            assert!(reference.contains(var), "{var} is missing");
+        use crate::env::*;
+        for var in [PLATFORM_URL, ORG, TOKEN, CREDENTIAL_STORE, KEYRING_TIMEOUT, CONFIG_DIR, NO_COLOR, COLUMNS] {
+            assert!(reference.contains(&format!("\n  {var} ")), "{var} is missing");
         }
+        for code in crate::error::ExitCode::ALL {
+            assert!(reference.contains(&format!("\n  {}  {}\n", code as u8, code.meaning())), "{code:?} is missing");
+        }
+        let keystroke_page = &man_pages()[0].1;
+        assert!(keystroke_page.contains("KEYSTROKE_TOKEN") && keystroke_page.contains("Exit codes"), "man keystroke");
     }
 }

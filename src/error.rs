@@ -17,6 +17,27 @@ pub enum ExitCode {
 }
 
 impl ExitCode {
+    pub const ALL: [ExitCode; 6] = [
+        ExitCode::Failure,
+        ExitCode::Usage,
+        ExitCode::NotSignedIn,
+        ExitCode::Forbidden,
+        ExitCode::NotFound,
+        ExitCode::Unreachable,
+    ];
+
+    /// What the code tells a script, as `keystroke --help` lists it.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExitCode::Failure => "failure: the platform refused the input, or an unexpected error",
+            ExitCode::Usage => "usage: a wrong flag or argument, no org chosen, a confirmation nobody can give",
+            ExitCode::NotSignedIn => "not signed in, or the session expired or was revoked",
+            ExitCode::Forbidden => "forbidden: your role may not do this",
+            ExitCode::NotFound => "not found: no such org or key, or one you may not see",
+            ExitCode::Unreachable => "the platform is unreachable",
+        }
+    }
+
     /// The `code` of `{"error": {...}}` in `--json` mode.
     pub fn json_code(self) -> &'static str {
         match self {
