@@ -3,13 +3,14 @@
 
 mod common;
 
-use common::{Harness, cookie, hidden, http_client};
+use common::{Cred, Harness, cookie, hidden, http_client};
 use keystroke_api::Role;
 use keystroke_platform::dev::DevServer;
 use keystroke_platform::{Config, Mode};
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 use reqwest::redirect::Policy;
+use serde_json::json;
 
 /// A browser that does not follow redirects, so each step can be checked.
 struct Browser<'a> {
@@ -108,11 +109,31 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
     assert!(!html.contains(&secret[9..41]), "the list never shows the secret again");
     assert!(html.contains("<th>Created by</th>") && html.contains("alan@acme.test"));
 
-    let revoked = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]);
+    // The list's button asks first, naming the key; only the confirmation revokes.
+    let asked = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]);
+    assert_eq!(asked.status(), StatusCode::OK);
+    let question = asked.text().unwrap();
+    assert!(question.contains("Revoke API key “Production automation”?") && question.contains(&id), "{question}");
+    assert!(question.contains(r#"name="confirmed" value="yes""#) && question.contains("Cancel"), "{question}");
+    assert_eq!(h.projects_status(&secret), StatusCode::OK, "asking revokes nothing");
+    let confirmed = [("org", "acme"), ("id", id.as_str()), ("csrf", csrf.as_str()), ("confirmed", "yes")];
+    let revoked = browser.post("/settings/api-keys/revoke", &confirmed);
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
     assert_eq!(h.projects_status(&secret), StatusCode::UNAUTHORIZED, "revoked at once");
     let (html, _) = browser.list("acme");
     assert!(!html.contains(&id));
+    // Revoked already: a page that says so and leads back.
+    let again = browser.post("/settings/api-keys/revoke", &confirmed);
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+    assert!(again.text().unwrap().contains(r#"<a href="/settings/api-keys">Back to API keys</a>"#));
+
+    // A key past its expiry is still listed (until revoked), marked as refused.
+    let brief = json!({"name": "brief", "expires_in_seconds": 1});
+    assert_eq!(h.post_json("/api/orgs/acme/api-keys", Cred::Bearer(&h.token(Role::Admin)), brief).status(), 201);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let (html, _) = browser.list("acme");
+    let row = html.lines().find(|line| line.contains("<td>brief<br>")).expect("the expired key is listed");
+    assert!(row.contains(" UTC (expired)</td>"), "{row}");
 }
 
 #[test]
@@ -128,13 +149,19 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     let (html, csrf) = builder.list("acme");
     assert!(html.contains(&builders_key) && !html.contains(&admins_key), "builders see their own keys");
     assert!(!html.contains("<th>Created by</th>"));
-    let refused = builder.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &admins_key), ("csrf", &csrf)]);
-    assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+    for confirmed in ["", "yes"] {
+        let form = [("org", "acme"), ("id", admins_key.as_str()), ("csrf", csrf.as_str()), ("confirmed", confirmed)];
+        let refused = builder.post("/settings/api-keys/revoke", &form);
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND, "{confirmed:?}");
+    }
     assert_eq!(h.projects_status(&admins_secret), StatusCode::OK);
 
     let (_, admin_csrf) = admin.list("acme");
     for csrf in ["", "forged", &csrf] {
-        let forged = admin.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &admins_key), ("csrf", csrf)]);
+        let forged = admin.post(
+            "/settings/api-keys/revoke",
+            &[("org", "acme"), ("id", &admins_key), ("csrf", csrf), ("confirmed", "yes")],
+        );
         assert_eq!(forged.status(), StatusCode::FORBIDDEN, "csrf {csrf:?}");
     }
     let created = admin.post("/settings/api-keys", &[("org", "acme"), ("name", "x"), ("csrf", "forged")]);
@@ -178,7 +205,14 @@ fn names_are_escaped_notices_cannot_be_forged_and_sign_out_ends_the_session() {
     let (html, csrf) = browser.list("acme");
     assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;") && !html.contains("<script>"), "{html}");
 
-    let revoked = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]);
+    let asked = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]).text();
+    let asked = asked.unwrap();
+    assert!(
+        asked.contains("“&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;”?") && !asked.contains("<script>"),
+        "{asked}"
+    );
+    let confirmed = [("org", "acme"), ("id", id.as_str()), ("csrf", csrf.as_str()), ("confirmed", "yes")];
+    let revoked = browser.post("/settings/api-keys/revoke", &confirmed);
     let location = revoked.headers()["location"].to_str().unwrap().to_owned();
     assert_eq!(location, format!("/settings/api-keys?org=acme&revoked={id}"));
     assert!(browser.get(&location).text().unwrap().contains(&format!("Revoked API key <code>{id}</code>")));

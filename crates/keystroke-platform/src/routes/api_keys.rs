@@ -168,7 +168,7 @@ pub fn revoke_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<A
 }
 
 /// An active key of the org that this caller may see and revoke.
-fn visible_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<KeyRecord> {
+pub fn visible_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<KeyRecord> {
     state
         .storage
         .api_key(&access.org_id, id)?

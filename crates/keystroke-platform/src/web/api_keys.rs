@@ -14,8 +14,9 @@ use super::{
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::api_keys::{create_key, list_keys, revoke_key};
+use crate::routes::api_keys::{create_key, list_keys, revoke_key, visible_key};
 use crate::state::AppState;
+use crate::storage::KeyRecord;
 
 #[derive(Deserialize)]
 pub struct ListQuery {
@@ -38,6 +39,9 @@ pub struct RevokeForm {
     org: String,
     id: String,
     csrf: String,
+    /// Set by the confirmation page's button: the list's Revoke button only asks.
+    #[serde(default)]
+    confirmed: String,
 }
 
 /// The remembered org outlives browser sessions: a year.
@@ -46,9 +50,13 @@ const ACTIVE_ORG_COOKIE_SECS: i64 = 365 * 86_400;
 /// Ten years, as the API allows.
 const MAX_EXPIRES_IN_DAYS: u64 = 3650;
 
-/// Failures of the shared key functions, as a page instead of JSON.
+/// Failures of the shared key functions, as a page instead of JSON, with the way back.
 fn error_page(error: ApiError) -> Response {
-    message_page(error.status, "Could not do that", &error.message)
+    let body = format!(
+        "<h1>Could not do that</h1>\n<p>{}</p>\n<p><a href=\"{HOME}\">Back to API keys</a></p>",
+        escape(&error.message)
+    );
+    page(error.status, "Could not do that", &body)
 }
 
 /// Org slugs are `[a-z0-9-]` (checked at creation), so they need no encoding in a URL.
@@ -166,10 +174,33 @@ pub async fn revoke(
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
+    if form.confirmed != "yes" {
+        // Asked first, as `keystroke api-key revoke` asks on a terminal: a stray click must not
+        // break whatever uses the key.
+        return Ok(match visible_key(&state, &access, &form.id) {
+            Ok(record) => confirm_revoke_page(&access, &record, &form.csrf),
+            Err(error) => error_page(error),
+        });
+    }
     match revoke_key(&state, &access, &form.id) {
         Ok(key) => Ok(Redirect::to(&format!("{}&revoked={}", list_url(&access.org_slug), key.id)).into_response()),
         Err(error) => Ok(error_page(error)),
     }
+}
+
+fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str) -> Response {
+    let body = format!(
+        r#"<h1>Revoke API key “{name}”?</h1>
+<p>Key <code>{id}</code> (<code>{preview}</code>) in <strong>{org}</strong>. Requests using it will fail at once; this cannot be undone.</p>
+<form method="post" action="/settings/api-keys/revoke"><input type="hidden" name="org" value="{org}"><input type="hidden" name="id" value="{id}"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="confirmed" value="yes"><button type="submit">Revoke</button> <a href="{back}">Cancel</a></form>"#,
+        name = escape(&key.name),
+        id = escape(&key.id),
+        preview = escape(&key.preview),
+        org = escape(&access.org_slug),
+        csrf = escape(csrf),
+        back = list_url(&access.org_slug),
+    );
+    page(StatusCode::OK, "Revoke API key", &body)
 }
 
 /// The signed-in visitor's standing in `org`, after checking the form's CSRF token.
@@ -242,7 +273,7 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
             r#"<td>{}</td><td>{}</td><td><form method="post" action="/settings/api-keys/revoke"><input type="hidden" name="org" value="{}"><input type="hidden" name="id" value="{}"><input type="hidden" name="csrf" value="{}"><button type="submit">Revoke</button></form></td></tr>
 "#,
             day(key.last_used_at),
-            day(key.expires_at),
+            expiry(key.expires_at),
             escape(&access.org_slug),
             escape(&key.id),
             csrf,
@@ -250,6 +281,14 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
     }
     html.push_str("</table>\n");
     html
+}
+
+/// Expired keys stay listed until revoked, but are refused: say so rather than leave a date to compare.
+fn expiry(at: Option<time::OffsetDateTime>) -> String {
+    match at {
+        Some(at) if at <= time::OffsetDateTime::now_utc() => format!("{} (expired)", day(Some(at))),
+        other => day(other),
+    }
 }
 
 fn day(at: Option<time::OffsetDateTime>) -> String {
