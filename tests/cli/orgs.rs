@@ -26,14 +26,29 @@ fn org_switch_saves_and_overrides_do_not() {
     env.sign_in(Role::Owner);
     assert_eq!(
         env.run(&["org", "list"]).success().stdout,
-        "    Slug    Name      Role\n    acme    Acme Inc  owner\n    globex  Globex    builder\n"
+        " Active  Slug    Name      Role\n         acme    Acme Inc  owner\n         globex  Globex    builder\n"
     );
 
     let switched = env.run(&["org", "switch", "globex"]).success();
     assert_eq!(switched.stderr, "Switched to globex (Globex)\n");
     assert_eq!(
         env.run(&["org", "list"]).success().stdout,
-        "    Slug    Name      Role\n    acme    Acme Inc  owner\n *  globex  Globex    builder\n"
+        " Active  Slug    Name      Role\n         acme    Acme Inc  owner\n *       globex  Globex    builder\n"
+    );
+
+    // Too narrow for the columns: one block per org, each line labelled.
+    let narrow = env.on_terminal_with_env(&["org", "list", "--color", "never"], &[("COLUMNS", "30")]);
+    let (code, output) = narrow.finish();
+    assert_eq!(code, 0, "{output}");
+    let blocks: Vec<Vec<&str>> =
+        output.trim_end().split("\n\n").map(|block| block.lines().map(str::trim_end).collect()).collect();
+    assert_eq!(
+        blocks,
+        [
+            vec![" Active", " Slug    acme", " Name    Acme Inc", " Role    owner"],
+            vec![" Active  *", " Slug    globex", " Name    Globex", " Role    builder"]
+        ],
+        "{output:?}"
     );
 
     // `--org` and `KEYSTROKE_ORG` act on acme for one command only.

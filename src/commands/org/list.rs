@@ -15,7 +15,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         context.printer.notice(&format!("{} is not a member of any org on {}", me.user.email, signed_in.platform.key));
         return Ok(());
     }
-    let mut rows = table::new(&["", "Slug", "Name", "Role"], context.printer.table_target());
+    let mut rows = table::new(&["Active", "Slug", "Name", "Role"], context.printer.table_target());
     for org in &orgs {
         let marker = if org.active { "*" } else { "" };
         table::add_row(&mut rows, [marker, &org.slug, &org.name, org.role.as_str()]);
