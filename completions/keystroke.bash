@@ -1040,13 +1040,17 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__org__subcmd__switch)
-            opts="-q -v -h -V --platform-url --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --platform-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

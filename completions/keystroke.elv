@@ -174,6 +174,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         }
         &'keystroke;org;switch'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'

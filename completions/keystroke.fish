@@ -136,6 +136,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"

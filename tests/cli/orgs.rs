@@ -68,6 +68,13 @@ fn org_switch_saves_and_overrides_do_not() {
         ])
     );
     env.run(&["api-key", "revoke", &id, "--yes", "--org", "acme"]).success();
+
+    // Nor does `org switch` take its org from them: without a slug it asks, and here nobody can.
+    let from_flag = env.run(&["--org", "acme", "org", "switch"]).code(2);
+    let from_variable = env.run_with_env(&["org", "switch"], &[("KEYSTROKE_ORG", "acme")]).code(2);
+    assert_eq!(from_flag.stderr, from_variable.stderr);
+    let active = env.run(&["org", "list", "--json"]).success().json();
+    assert_eq!(active[1]["active"], true, "globex stays the active org: {active}");
 }
 
 #[test]

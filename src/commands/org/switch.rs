@@ -12,18 +12,20 @@ use crate::{ids, prompt};
 #[derive(Debug, Args)]
 pub struct SwitchArgs {
     /// The org's slug (see `keystroke org list`); asked for on a terminal when omitted
-    #[arg(add = ArgValueCandidates::new(complete::org_slugs))]
-    pub org: Option<String>,
+    // An id of its own: under the global `--org`'s id, clap would fill it from `--org` (or, before,
+    // `KEYSTROKE_ORG`), and a one-command override would be saved.
+    #[arg(id = "slug", value_name = "ORG", add = ArgValueCandidates::new(complete::org_slugs))]
+    pub slug: Option<String>,
 }
 
 pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
-    if let Some(slug) = &args.org {
+    if let Some(slug) = &args.slug {
         ids::check_org_slug(slug)?;
     }
     let mut signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
-    let membership = match &args.org {
+    let membership = match &args.slug {
         Some(slug) => find(&me.memberships, slug)?,
         None => pick(context, &me.memberships)?,
     };
