@@ -251,6 +251,11 @@ impl ApiClient {
             let reason = status.canonical_reason().unwrap_or("unexpected answer").to_lowercase();
             return error_for_status(status, &reason, &self.base_display(), self.token_from_env);
         };
+        // Earlier platforms answered unknown routes with "not_found" and this message.
+        if body.error.code == keystroke_api::NO_SUCH_ENDPOINT || body.error.message.starts_with("no such endpoint") {
+            return CliError::failure(format!("the platform at {} has no such endpoint", self.base_display()))
+                .with_hint("the platform may be older than this CLI: upgrade it, or check `--platform-url`");
+        }
         error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env)
     }
 

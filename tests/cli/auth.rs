@@ -498,6 +498,23 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
              hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
         )
     );
+
+    // A real platform without the route (one older than the CLI, or a URL with a path too much):
+    // not "no such org or key" either.
+    let prefixed = format!("{}/keystroke", env.url());
+    let run = env
+        .run_with_env(
+            &["api-key", "list", "--org", "acme", "--platform-url", &prefixed],
+            &[("KEYSTROKE_TOKEN", "kss_x")],
+        )
+        .code(1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: the platform at {prefixed} has no such endpoint\n\
+             hint: the platform may be older than this CLI: upgrade it, or check `--platform-url`\n"
+        )
+    );
 }
 
 /// Ctrl-C at the hidden token prompt would kill the process with the terminal's echo still

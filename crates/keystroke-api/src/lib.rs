@@ -197,6 +197,11 @@ pub fn is_invisible_or_bidi(c: char) -> bool {
         | '\u{E0000}'..='\u{E007F}')
 }
 
+/// The error `code` of a request to a route the platform does not have (a CLI newer than the
+/// platform, or a URL that is not the platform's API), as opposed to `not_found`: no such org,
+/// key or session.
+pub const NO_SUCH_ENDPOINT: &str = "no_such_endpoint";
+
 /// Longest lifetime a key may be given: ten years, far enough for "does not expire soon", near
 /// enough to stay a valid timestamp.
 pub const MAX_KEY_LIFETIME_SECS: u64 = 10 * 365 * 24 * 3600;

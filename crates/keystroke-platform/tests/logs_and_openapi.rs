@@ -115,5 +115,5 @@ fn every_documented_route_exists() {
     }
     let (status, body) = (h.get("/api/nope", Cred::None).status(), h.get("/api/nope", Cred::None).text().unwrap());
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(body.contains("\"code\":\"not_found\""), "unknown routes answer in the error shape: {body}");
+    assert!(body.contains("\"code\":\"no_such_endpoint\""), "unknown routes answer in the error shape: {body}");
 }

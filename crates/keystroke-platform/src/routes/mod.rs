@@ -48,7 +48,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/orgs/{org}/members", get(members::list))
         .route(routes::PROJECTS, get(projects::list).post(projects::create))
         .route(routes::DEPLOY_HOOK, post(hooks::deploy))
-        .fallback(|| async { ApiError::not_found("no such endpoint; see /api/openapi.json") })
+        // A code of its own: "not_found" means no such org or key, which a client acts on.
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                keystroke_api::NO_SUCH_ENDPOINT,
+                "no such endpoint; see /api/openapi.json",
+            )
+        })
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
