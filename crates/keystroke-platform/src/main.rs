@@ -87,13 +87,18 @@ impl Database {
     /// For commands that need users already there: a mistyped path is named as such, rather
     /// than made into an empty database that then has "no org" or "no user".
     fn open_existing(&self) -> anyhow::Result<SqliteStorage> {
-        ensure!(
-            self.db.exists(),
-            "there is no database at {}: check `--db` (or `KEYSTROKE_PLATFORM_DB`); `keystroke-platform user add` \
-             and `serve` create a new one",
-            self.db.display()
-        );
-        SqliteStorage::open(&self.db)
+        let path = self.db.display();
+        match std::fs::metadata(&self.db) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+                "there is no database at {path}: check `--db` (or `KEYSTROKE_PLATFORM_DB`); `keystroke-platform user \
+                 add` and `serve` create a new one"
+            ),
+            Err(e) => bail!("cannot read the database at {path}: {e}"),
+            Ok(file) if file.len() == 0 => {
+                bail!("{path} is an empty file, not a database with users: add the first user with `user add`")
+            }
+            Ok(_) => SqliteStorage::open(&self.db),
+        }
     }
 }
 

@@ -72,6 +72,16 @@ fn bootstrap_serve_and_sign_in() {
         assert!(stderr(&refused).starts_with(&format!("error: there is no database at {}:", typo.display())));
         assert!(!typo.exists(), "{args:?} made a database");
     }
+    std::fs::write(&typo, "").unwrap();
+    let empty = platform(&typo, &["member", "remove", "--org", "example", "--email", "b@example.test"], None);
+    assert_eq!(
+        stderr(&empty),
+        format!(
+            "error: {} is an empty file, not a database with users: add the first user with `user add`\n",
+            typo.display()
+        )
+    );
+    assert_eq!(std::fs::metadata(&typo).unwrap().len(), 0, "left as it was");
 
     let org = platform(
         &db,
