@@ -33,7 +33,7 @@ impl Cli {
     /// whose [`clap::Error::use_stderr`] is false.
     pub fn try_parse_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Result<Self, clap::Error> {
         let mut cli = Cli::try_parse_from(args)?;
-        cli.global = cli.global.with_env_fallbacks();
+        cli.global = cli.global.with_env_fallbacks()?;
         Ok(cli)
     }
 }
@@ -106,10 +106,25 @@ impl GlobalArgs {
     /// `--platform-url` and `--org` fall back to their variables here rather than through clap,
     /// whose usage lines list every argument it was given, a variable's as if it had been typed
     /// (`Usage: keystroke api-key create --name <NAME> --org <ORG>`). A blank variable is unset.
-    pub fn with_env_fallbacks(mut self) -> Self {
-        self.platform_url = self.platform_url.or_else(|| env::var(env::PLATFORM_URL));
-        self.org = self.org.or_else(|| env::var(env::ORG));
-        self
+    pub fn with_env_fallbacks(mut self) -> Result<Self, clap::Error> {
+        if self.platform_url.is_none() {
+            self.platform_url = unicode_var(env::PLATFORM_URL)?;
+        }
+        if self.org.is_none() {
+            self.org = unicode_var(env::ORG)?;
+        }
+        Ok(self)
+    }
+}
+
+/// A variable that stands for a flag, refused (as clap refuses such a flag) when it is not
+/// UTF-8: ignoring it would act on the saved org or platform instead of the one meant.
+fn unicode_var(name: &str) -> Result<Option<String>, clap::Error> {
+    match std::env::var(name) {
+        Err(std::env::VarError::NotUnicode(_)) => {
+            Err(clap::Error::raw(clap::error::ErrorKind::InvalidUtf8, format!("`{name}` is not valid UTF-8\n")))
+        }
+        _ => Ok(env::var(name)),
     }
 }
 

@@ -103,7 +103,7 @@ fn candidate(value: String, help: String) -> CompletionCandidate {
 /// with their environment fallbacks; nothing that would print, prompt or color.
 fn globals_on_the_line() -> GlobalArgs {
     let words: Vec<OsString> = std::env::args_os().skip_while(|arg| arg != "--").skip(1).collect();
-    let mut global = Cli::command()
+    let on_the_line = Cli::command()
         .ignore_errors(true)
         .try_get_matches_from(words)
         .ok()
@@ -116,8 +116,9 @@ fn globals_on_the_line() -> GlobalArgs {
             color: ColorChoice::Never,
             quiet: true,
             verbose: false,
-        })
-        .with_env_fallbacks();
+        });
+    // A variable that is not UTF-8 gets its error when the command runs; completion goes on without it.
+    let mut global = on_the_line.clone().with_env_fallbacks().unwrap_or(on_the_line);
     global.json = false;
     global.no_input = true;
     global.color = ColorChoice::Never;

@@ -65,6 +65,13 @@ fn variables_feed_their_flags_but_not_the_usage_line() {
     assert!(json.contains("usage: keystroke api-key create --name <NAME> --json; see `--help`"), "{json}");
     let listed = env.run_with_env(&["api-key", "list", "--json"], &[("KEYSTROKE_ORG", "nope")]).code(5);
     assert!(listed.stderr.contains("org `nope` not found"), "the variable still names the org: {listed:#?}");
+
+    // One that is not UTF-8 is refused, as such a flag is, rather than ignored for the saved org.
+    use std::os::unix::ffi::OsStrExt;
+    let mut garbled = env.command(&["api-key", "list"]);
+    garbled.env("KEYSTROKE_ORG", std::ffi::OsStr::from_bytes(b"acme\xff"));
+    let garbled = crate::support::Run::from(garbled.output().unwrap()).code(2);
+    assert_eq!(garbled.stderr, "error: `KEYSTROKE_ORG` is not valid UTF-8\n");
 }
 
 #[test]
