@@ -269,8 +269,7 @@ fn logout_says_what_a_set_keystroke_token_now_does() {
     let logout = env.run_with_env(&["auth", "logout"], &[("KEYSTROKE_TOKEN", &other)]).success();
     assert!(
         logout.stderr.starts_with(
-            "warning: `KEYSTROKE_TOKEN` is still set, so commands stay signed in with it; unset it to sign out
-"
+            "warning: `KEYSTROKE_TOKEN` is still set, so commands stay signed in with it; unset it to sign out\n"
         ),
         "{logout:#?}"
     );

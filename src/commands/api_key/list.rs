@@ -12,9 +12,9 @@ pub struct ListArgs {
     #[arg(long)]
     pub all: bool,
 
-    /// Keys per page (1 to 500)
     #[arg(
         long,
+        help = format!("Keys per page (1 to {MAX_PAGE_LIMIT})"),
         value_name = "N",
         default_value_t = DEFAULT_PAGE_LIMIT,
         allow_negative_numbers = true,

@@ -29,21 +29,20 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
 
     let env_token = Credentials::env_token();
     let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| env_token.expose() == token.expose());
-    let revoked = context.client(&platform, Some(token))?.logout().await;
+    let revoked = match context.client(&platform, Some(token))?.logout().await {
+        // The session had already expired or been revoked: nothing is left to revoke.
+        Err(err) if err.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::NotSignedIn) => Ok(()),
+        other => other,
+    };
     credentials.delete(store, &platform.key)?;
     config.platform_mut(&platform.key).credential_store = None;
     context.save_config(&config)?;
 
-    // The session is over when it was revoked now or had ended already (refused as signed out).
-    let session_ended = match &revoked {
-        Ok(()) => true,
-        Err(err) => err.downcast_ref::<CliError>().is_some_and(|cli_error| cli_error.exit == ExitCode::NotSignedIn),
-    };
     match env_token {
         Some(token) if keystroke_api::looks_like_api_key(token.expose()) => {
             printer.warn(&format!("`{}` holds an API key, which the CLI refuses; unset it", env::TOKEN))
         }
-        Some(_) if env_holds_this_session && session_ended => {
+        Some(_) if env_holds_this_session && revoked.is_ok() => {
             printer.warn(&format!("`{}` holds the session just ended, so commands fail until you unset it", env::TOKEN))
         }
         Some(_) => printer
@@ -60,8 +59,6 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     match revoked {
         Ok(()) => signed_out(),
         Err(err) => match err.downcast_ref::<CliError>() {
-            // The session had already expired or been revoked: nothing is left to revoke.
-            Some(cli_error) if cli_error.exit == ExitCode::NotSignedIn => signed_out(),
             Some(cli_error) => Err(CliError::new(
                 cli_error.exit,
                 format!("removed the token from this machine, but could not revoke the session: {}", cli_error.message),
