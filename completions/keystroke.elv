@@ -18,8 +18,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
     }
     var completions = [
         &'keystroke'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -40,8 +40,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keystroke;auth'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -49,8 +49,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand login 'Sign in to a platform in the browser (or with a token on stdin)'
@@ -60,8 +60,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keystroke;auth;login'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --with-token 'Read a session token from stdin instead of signing in with the browser'
             cand --no-browser 'Print the sign-in URL and code without trying to open a browser'
@@ -72,14 +72,14 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'keystroke;auth;status'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -87,14 +87,14 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'keystroke;auth;logout'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -102,14 +102,14 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'keystroke;auth;token'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -117,8 +117,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -140,8 +140,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;auth;help;help'= {
         }
         &'keystroke;org'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -149,8 +149,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'List the orgs you belong to; `*` marks the active one'
@@ -158,8 +158,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keystroke;org;list'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -167,14 +167,14 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'keystroke;org;switch'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -182,8 +182,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -199,8 +199,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;org;help;help'= {
         }
         &'keystroke;api-key'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -208,8 +208,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand create 'Create an API key; its secret is shown only this once'
@@ -220,8 +220,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;api-key;create'= {
             cand --name 'A label that says what uses the key, e.g. "Production automation"'
             cand --expires-in 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days), at most ten years; without it the key does not expire'
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -229,15 +229,15 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'keystroke;api-key;list'= {
             cand --limit 'Keys per page (1 to 500)'
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --all 'Fetch every page instead of only the first'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
@@ -246,14 +246,14 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'keystroke;api-key;revoke'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand -y 'Revoke without asking for confirmation (needed when not on a terminal)'
             cand --yes 'Revoke without asking for confirmation (needed when not on a terminal)'
@@ -263,8 +263,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -283,8 +283,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;api-key;help;help'= {
         }
         &'keystroke;session'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -292,8 +292,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
             cand list 'List your active sessions: this machine''s, other machines'' and the web pages'''
@@ -301,8 +301,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keystroke;session;list'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -310,14 +310,14 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'keystroke;session;revoke'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand -y 'Revoke without asking for confirmation (needed when not on a terminal)'
             cand --yes 'Revoke without asking for confirmation (needed when not on a terminal)'
@@ -327,8 +327,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
@@ -344,8 +344,8 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;session;help;help'= {
         }
         &'keystroke;deploy'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
@@ -353,14 +353,14 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --quiet 'Print only data and errors, no notices'
             cand -v 'Print each request made to the platform on stderr (never a token)'
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
-            cand -h 'Print help'
-            cand --help 'Print help'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
         }
         &'keystroke;completion'= {
-            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]'
-            cand --org 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]'
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'

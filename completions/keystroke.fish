@@ -24,8 +24,8 @@ function __fish_keystroke_using_subcommand
     contains -- $cmd[1] $argv
 end
 
-complete -c keystroke -n "__fish_keystroke_needs_command" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_needs_command" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_needs_command" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_needs_command" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_needs_command" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -42,8 +42,8 @@ complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "session" -d 'Li
 complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "deploy" -d 'Trigger a deploy of the org (as you; needs the builder role or higher)'
 complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c keystroke -n "__fish_keystroke_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -51,15 +51,15 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "login" -d 'Sign in to a platform in the browser (or with a token on stdin)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "status" -d 'Show who is signed in, where, and where the token lives'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "logout" -d 'Revoke this machine\'s session and forget its token'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "token" -d 'Print the session token on stdout, for scripts'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -70,10 +70,10 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -81,10 +81,10 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -92,10 +92,10 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -103,15 +103,15 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "login" -d 'Sign in to a platform in the browser (or with a token on stdin)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show who is signed in, where, and where the token lives'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Revoke this machine\'s session and forget its token'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "token" -d 'Print the session token on stdout, for scripts'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -119,13 +119,13 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -f -a "list" -d 'List the orgs you belong to; `*` marks the active one'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -f -a "switch" -d 'Make ORG the active org of later commands'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -133,10 +133,10 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -144,13 +144,13 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the orgs you belong to; `*` marks the active one'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "switch" -d 'Make ORG the active org of later commands'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -158,7 +158,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __f
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -f -a "create" -d 'Create an API key; its secret is shown only this once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -f -a "list" -d 'List the org\'s API keys you may see'
@@ -166,8 +166,8 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __f
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l name -d 'A label that says what uses the key, e.g. "Production automation"' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l expires-in -d 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days), at most ten years; without it the key does not expire' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -175,11 +175,11 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l limit -d 'Keys per page (1 to 500)' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -188,10 +188,10 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -200,14 +200,14 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create an API key; its secret is shown only this once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the org\'s API keys you may see'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke an API key; requests using it fail at once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -215,13 +215,13 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __f
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "list" -d 'List your active sessions: this machine\'s, other machines\' and the web pages\''
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "revoke" -d 'Revoke one of your sessions; whoever uses it is signed out at once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -229,10 +229,10 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -241,13 +241,13 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your active sessions: this machine\'s, other machines\' and the web pages\''
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke one of your sessions; whoever uses it is signed out at once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
@@ -255,10 +255,10 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l json -d '
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s h -l help -d 'Print help'
+complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s V -l version -d 'Print version'
-complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: KEYSTROKE_PLATFORM_URL]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l org -d 'The org to act on, instead of the active one (does not change the active org) [env: KEYSTROKE_ORG]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"

@@ -58,6 +58,12 @@ pub enum Command {
     Completion(completion::CompletionArgs),
 }
 
+// The variables are named in the long help only (`--help`, man pages): shells' completion menus
+// show the short one.
+const PLATFORM_URL_HELP: &str =
+    "The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]";
+const ORG_HELP: &str = "The org to act on, instead of the active one (does not change the active org)";
+
 #[derive(Debug, Clone, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
@@ -65,10 +71,8 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_name = "URL",
-        help = format!(
-            "The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080] [env: {}]",
-            env::PLATFORM_URL
-        )
+        help = PLATFORM_URL_HELP,
+        long_help = format!("{PLATFORM_URL_HELP} [env: {}]", env::PLATFORM_URL)
     )]
     pub platform_url: Option<String>,
 
@@ -77,7 +81,8 @@ pub struct GlobalArgs {
         global = true,
         value_name = "ORG",
         add = ArgValueCandidates::new(complete::org_slugs),
-        help = format!("The org to act on, instead of the active one (does not change the active org) [env: {}]", env::ORG)
+        help = ORG_HELP,
+        long_help = format!("{ORG_HELP} [env: {}]", env::ORG)
     )]
     pub org: Option<String>,
 

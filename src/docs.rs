@@ -143,9 +143,6 @@ fn write_args<'a>(out: &mut String, args: impl Iterator<Item = &'a Arg>) {
         if !defaults.is_empty() && arg.get_action().takes_values() {
             let _ = write!(line, ". Default: {}", defaults.join(", "));
         }
-        if let Some(env) = arg.get_env() {
-            let _ = write!(line, ". Environment: `{}`", env.to_string_lossy());
-        }
         let _ = writeln!(out, "{line}");
     }
 }
