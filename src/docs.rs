@@ -250,5 +250,7 @@ mod tests {
         }
         let keystroke_page = &man_pages()[0].1;
         assert!(keystroke_page.contains("KEYSTROKE_TOKEN") && keystroke_page.contains("Exit codes"), "man keystroke");
+        assert!(keystroke_page.contains(".SH \"EXIT STATUS AND ENVIRONMENT\"\n"), "its own heading");
+        assert!(man_pages().iter().all(|(_, page)| !page.contains(".SH EXTRA")), "no page says EXTRA");
     }
 }

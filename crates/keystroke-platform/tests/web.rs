@@ -116,6 +116,10 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
     assert!(question.contains("Revoke API key “Production automation”?") && question.contains(&id), "{question}");
     assert!(question.contains(r#"name="confirmed" value="yes""#) && question.contains("Cancel"), "{question}");
     assert_eq!(h.projects_status(&secret), StatusCode::OK, "asking revokes nothing");
+    let not_yes = browser
+        .post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf), ("confirmed", "no")]);
+    assert!(not_yes.text().unwrap().contains("Revoke API key “Production automation”?"), "anything but yes asks again");
+    assert_eq!(h.projects_status(&secret), StatusCode::OK, "asking again revokes nothing");
     let confirmed = [("org", "acme"), ("id", id.as_str()), ("csrf", csrf.as_str()), ("confirmed", "yes")];
     let revoked = browser.post("/settings/api-keys/revoke", &confirmed);
     assert_eq!(revoked.status(), StatusCode::SEE_OTHER);
