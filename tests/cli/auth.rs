@@ -708,3 +708,27 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
     let keyring = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "keyutils")]);
     keyring.code(3); // the copy moved back to the file, and left the kernel keyring empty
 }
+
+/// The kernel keyring holds one token per platform URL for the OS user: a sign-in from another
+/// config directory replaces it too, and says whose sign-in it replaced.
+#[test]
+fn a_sign_in_from_another_config_directory_names_the_token_it_replaces() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let admin_session = env.run(&["session", "list", "--json"]).success().json()[0]["id"].as_str().unwrap().to_owned();
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let other_dir = elsewhere.path().join("config");
+    let builder = env.user(Role::Builder);
+    let other = [("KEYSTROKE_CONFIG_DIR", other_dir.to_str().unwrap())];
+    let signed_in = env.login_with_token(&builder.session_token, &other).success();
+    assert!(
+        signed_in.stderr.contains(&format!(
+            "This replaces the previous sign-in here (alan@acme.test): its session {admin_session} stays valid"
+        )),
+        "{signed_in:#?}"
+    );
+    // Both config directories now read the one entry: the builder's.
+    let status = env.run(&["auth", "status", "--json"]).success().json();
+    assert_eq!(status["user"]["email"], "grace@acme.test");
+}

@@ -64,7 +64,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         .me()
         .await
         .map_err(|err| explain_refused_token(err, &platform))?;
-    let replaced = previous_token(&credentials, &config, &platform);
+    let replaced = previous_token(&credentials, &config, &platform, store);
     credentials.set(store, &platform.key, &token)?;
 
     config.platform_url = Some(platform.key.clone());
@@ -104,14 +104,20 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
 }
 
 /// The token this machine holds for the platform already, if any (and readable: a sign-in is not
-/// held up by a keyring that fails now).
+/// held up by a keyring that fails now): in the store the config records, else in the one about
+/// to be written. A keyring holds one token per platform URL for the OS user, whatever the config
+/// directory, so another `KEYSTROKE_CONFIG_DIR` may have put one there.
 fn previous_token(
     credentials: &Credentials,
     config: &crate::config::Config,
     platform: &PlatformUrl,
+    store: StoreKind,
 ) -> Option<(StoreKind, Secret<String>)> {
-    let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store)?;
-    credentials.get(recorded, &platform.key).ok().flatten().map(|token| (recorded, token))
+    let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
+    recorded
+        .into_iter()
+        .chain([store])
+        .find_map(|kind| credentials.get(kind, &platform.key).ok().flatten().map(|token| (kind, token)))
 }
 
 /// A new sign-in replaces the machine's previous one here; a copy in another store is removed.
