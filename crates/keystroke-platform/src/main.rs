@@ -259,6 +259,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// Sign-in links are built from the public URL, which defaults to the bound address: on every
+/// interface (`0.0.0.0`, `::`) that is an address no browser can open.
+fn unreachable_sign_in_links(address: SocketAddr, public_url: Option<&str>) -> Option<String> {
+    (public_url.is_none() && address.ip().is_unspecified()).then(|| {
+        format!(
+            "sign-in links will point at http://{address}, which no browser can open: pass `--public-url` with the \
+             URL people reach this platform at"
+        )
+    })
+}
+
 fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(db)?);
     let mut config = Config::new(Mode::Production);
@@ -267,7 +278,11 @@ fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: 
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
-        tracing::info!(address = %listener.local_addr()?, db = %db.display(), "keystroke platform listening");
+        let address = listener.local_addr()?;
+        tracing::info!(%address, db = %db.display(), "keystroke platform listening");
+        if let Some(warning) = unreachable_sign_in_links(address, config.public_url.as_deref()) {
+            tracing::warn!("{warning}");
+        }
         server::serve(listener, storage, config, server::shutdown_signal()).await
     })?;
     tracing::info!("stopped");
@@ -318,4 +333,19 @@ fn read_password() -> anyhow::Result<String> {
     };
     anyhow::ensure!(!password.is_empty(), "no password given: pipe it on stdin or type it at the prompt");
     Ok(password)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unspecified_address_without_a_public_url_makes_dead_sign_in_links() {
+        let everywhere: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let warning = unreachable_sign_in_links(everywhere, None).unwrap();
+        assert!(warning.starts_with("sign-in links will point at http://0.0.0.0:8080,"), "{warning}");
+        assert!(unreachable_sign_in_links("[::]:8080".parse().unwrap(), None).is_some());
+        assert_eq!(unreachable_sign_in_links(everywhere, Some("https://keystroke.example.com")), None);
+        assert_eq!(unreachable_sign_in_links("127.0.0.1:8080".parse().unwrap(), None), None);
+    }
 }
