@@ -288,6 +288,26 @@ fn logout_says_what_a_set_keystroke_token_now_does() {
     env.run_with_env(&["auth", "status"], &[("KEYSTROKE_TOKEN", &owner)]).code(3);
 }
 
+/// A session revoked from another machine: logout still forgets the token, and says why there
+/// was nothing left to revoke.
+#[test]
+fn logout_after_the_session_was_revoked_elsewhere_says_so() {
+    let env = TestEnv::new();
+    let builder = env.sign_in(Role::Builder);
+    let this_machine = env.run(&["session", "list", "--json"]).success().json()[0]["id"].as_str().unwrap().to_owned();
+    let other_machine =
+        keystroke_platform::admin::issue_session(env.server().storage(), &builder.email, 3_600).unwrap();
+    let other = [("KEYSTROKE_TOKEN", other_machine.as_str())];
+    env.run_with_env(&["session", "revoke", &this_machine, "--yes"], &other).success();
+
+    let logout = env.run(&["auth", "logout"]).success();
+    assert_eq!(
+        logout.stderr,
+        format!("Signed out of {} (its session had already ended: expired, or revoked from elsewhere)\n", env.url())
+    );
+    env.run(&["auth", "token"]).code(3);
+}
+
 #[test]
 fn logout_while_the_platform_is_down_still_forgets_the_token() {
     let mut env = TestEnv::new();

@@ -29,10 +29,10 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
 
     let env_token = Credentials::env_token();
     let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| env_token.expose() == token.expose());
-    let revoked = match context.client(&platform, Some(token))?.logout().await {
+    let (revoked, ended_before) = match context.client(&platform, Some(token))?.logout().await {
         // The session had already expired or been revoked: nothing is left to revoke.
-        Err(err) if err.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::NotSignedIn) => Ok(()),
-        other => other,
+        Err(err) if err.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::NotSignedIn) => (Ok(()), true),
+        other => (other, false),
     };
     credentials.delete(store, &platform.key)?;
     config.platform_mut(&platform.key).credential_store = None;
@@ -50,7 +50,13 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         None => {}
     }
     let signed_out = || -> anyhow::Result<()> {
-        printer.notice(&format!("Signed out of {}", platform.key));
+        match ended_before {
+            true => printer.notice(&format!(
+                "Signed out of {} (its session had already ended: expired, or revoked from elsewhere)",
+                platform.key
+            )),
+            false => printer.notice(&format!("Signed out of {}", platform.key)),
+        }
         if printer.json() {
             printer.json_data(&serde_json::json!({ "platform_url": platform.key, "signed_out": true }))?;
         }
