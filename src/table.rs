@@ -1,6 +1,7 @@
-//! Tables for people: the same columns on a terminal and in a pipe, borders only on a terminal.
+//! Tables for people: the same columns on a terminal and in a pipe, a rule under the header only
+//! on a terminal.
 
-use comfy_table::{ColumnConstraint, ContentArrangement, Table, Width, presets};
+use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width, presets};
 use time::OffsetDateTime;
 use time::macros::format_description;
 use unicode_width::UnicodeWidthStr;
@@ -12,9 +13,13 @@ use crate::printer;
 pub enum Target {
     /// No borders, no wrapping: one row per line for `grep`, `cut` and `awk`.
     Pipe,
-    /// Borders, and cells wrapped to fit `columns` when the width is known.
+    /// A rule under the header, and cells wrapped to fit `columns` when the width is known.
     Terminal { columns: Option<u16> },
 }
+
+/// A rule under the header and nothing else, as psql draws it: a line between rows would double
+/// the height of a long list.
+const TERMINAL_STYLE: TableStyle = TableStyle::new().header_separator(LineStyle::none().fill('─'));
 
 pub fn new(header: &[&str], target: Target) -> Table {
     let mut table = Table::new();
@@ -23,7 +28,7 @@ pub fn new(header: &[&str], target: Target) -> Table {
             table.load_style(presets::NOTHING);
         }
         Target::Terminal { columns } => {
-            table.load_style(presets::UTF8_HORIZONTAL_ONLY);
+            table.load_style(TERMINAL_STYLE);
             if let Some(columns) = columns {
                 table.set_content_arrangement(ContentArrangement::Dynamic).set_width(columns);
             }
@@ -137,7 +142,9 @@ mod tests {
         assert!(text.lines().all(|line| line.chars().count() <= 70), "{text}");
         assert!(text.contains("ak_3xAmPlE9") && text.contains("2026-11-26 14:04 UTC"), "whole: {text}");
 
-        assert!(text.lines().nth(1).unwrap().starts_with(" ID"), "as columns: {text}");
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(lines[0].starts_with(" ID") && lines[1].chars().all(|c| c == '─'), "as columns: {text}");
+        assert!(lines[2].starts_with(" ak_3xAmPlE9") && lines.len() == 6, "no rules between rows: {text}");
     }
 
     #[test]
