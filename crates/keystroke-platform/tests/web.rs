@@ -129,7 +129,9 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
     // Revoked already: a page that says so and leads back.
     let again = browser.post("/settings/api-keys/revoke", &confirmed);
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
-    assert!(again.text().unwrap().contains(r#"<a href="/settings/api-keys">Back to API keys</a>"#));
+    let again = again.text().unwrap();
+    assert!(again.contains(r#"<a href="/settings/api-keys">Back to API keys</a>"#), "{again}");
+    assert!(again.contains(&format!("no active API key <code>{id}</code> in org <code>acme</code>")), "{again}");
 
     // A key past its expiry is still listed (until revoked), marked as refused.
     let brief = json!({"name": "brief", "expires_in_seconds": 1});
@@ -190,6 +192,7 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
         &[("org", "acme"), ("name", "x"), ("expires_in_days", "1000000000000000"), ("csrf", &admin_csrf)],
     );
     assert_eq!(huge.status(), StatusCode::UNPROCESSABLE_ENTITY, "an absurd expiry is refused, not overflowed");
+    assert!(huge.text().unwrap().contains(r#"<a href="/settings/api-keys">Back to API keys</a>"#));
 
     let not_member = builder.get("/settings/api-keys?org=globex");
     assert_eq!(not_member.status(), StatusCode::NOT_FOUND);
@@ -198,6 +201,26 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     let too_long = builder.post("/settings/api-keys", &[("org", "acme"), ("name", &long), ("csrf", &csrf)]);
     assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(too_long.text().unwrap().contains("the limit is 100"));
+}
+
+#[test]
+fn the_page_pages_both_ways_and_explains_a_builders_empty_list() {
+    let h = Harness::start();
+    let mut builder = Browser::new(&h);
+    builder.sign_in(Role::Builder);
+    keystroke_platform::dev::seed_keys(h.dev.storage(), "acme", &h.dev.user(Role::Owner).email, 60).unwrap();
+    let (html, _) = builder.list("acme");
+    assert!(html.contains("You have no API keys here yet. As a builder you see only the keys you created."));
+
+    let mut owner = Browser::new(&h);
+    owner.sign_in(Role::Owner);
+    let (first, _) = owner.list("acme");
+    assert!(!first.contains("Newest keys"), "the first page links only onward");
+    let older = first.split("<a href=\"").find(|link| link.contains("Older keys")).expect("a next page");
+    let older = older.split('"').next().unwrap().replace("&amp;", "&");
+    let second = owner.get(&older).text().unwrap();
+    assert!(second.contains(r#"<a href="/settings/api-keys?org=acme">← Newest keys</a>"#), "{second}");
+    assert!(!second.contains("Older keys"), "60 keys make two pages");
 }
 
 #[test]

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::login::{HOME, to_login};
 use super::{
-    ACTIVE_ORG_COOKIE, WebForm, cookie, csrf_for, escape, form_refused, message_page, page, session_csrf_ok,
-    set_cookie, sign_out_form, web_session,
+    ACTIVE_ORG_COOKIE, WebForm, cookie, csrf_for, escape, form_refused, page, session_csrf_ok, set_cookie,
+    sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
@@ -54,9 +54,27 @@ const MAX_EXPIRES_IN_DAYS: u64 = 3650;
 fn error_page(error: ApiError) -> Response {
     let body = format!(
         "<h1>Could not do that</h1>\n<p>{}</p>\n<p><a href=\"{HOME}\">Back to API keys</a></p>",
-        escape(&error.message)
+        code_spans(&escape(&error.message))
     );
     page(error.status, "Could not do that", &body)
+}
+
+/// The API's messages quote names and ids in backticks, as the CLI shows them; a page shows
+/// them as code. `escaped` is HTML already, and escaping leaves backticks alone.
+fn code_spans(escaped: &str) -> String {
+    let mut html = String::new();
+    let mut parts = escaped.split('`');
+    html.push_str(parts.next().unwrap_or_default());
+    let rest: Vec<&str> = parts.collect();
+    for (index, part) in rest.iter().enumerate() {
+        // Inside a pair: code; a backtick without its closing one stays as it was.
+        match (index % 2, index + 1 < rest.len()) {
+            (0, true) => html.push_str(&format!("<code>{part}</code>")),
+            (0, false) => html.push_str(&format!("`{part}")),
+            _ => html.push_str(part),
+        }
+    }
+    html
 }
 
 /// Org slugs are `[a-z0-9-]` (checked at creation), so they need no encoding in a URL.
@@ -109,10 +127,15 @@ pub async fn show(
             )
         })
         .unwrap_or_default();
-    let more = keys
+    let newer = match query.cursor {
+        Some(_) => format!("<a href=\"{}\">← Newest keys</a> ", list_url(&slug)),
+        None => String::new(),
+    };
+    let older = keys
         .next_cursor
-        .map(|cursor| format!("<p><a href=\"{}&amp;cursor={}\">Older keys →</a></p>", list_url(&slug), escape(&cursor)))
+        .map(|cursor| format!("<a href=\"{}&amp;cursor={}\">Older keys →</a>", list_url(&slug), escape(&cursor)))
         .unwrap_or_default();
+    let more = if newer.is_empty() && older.is_empty() { String::new() } else { format!("<p>{newer}{older}</p>") };
     let body = format!(
         "{nav}<h1>API keys</h1>\n<p>Keys of <strong>{org}</strong> act as the member who created them, with that member's role.</p>\n{notice}{create}{table}{more}",
         nav = org_nav(&memberships, &access, &csrf),
@@ -139,11 +162,10 @@ pub async fn create(
         days => match days.parse::<u64>() {
             Ok(days @ 1..=MAX_EXPIRES_IN_DAYS) => Some(days * 24 * 3600),
             _ => {
-                return Ok(message_page(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "Could not do that",
-                    "Expiry must be a whole number of days from 1 to 3650, or empty for none.",
-                ));
+                let problem = format!(
+                    "Expiry must be a whole number of days from 1 to {MAX_EXPIRES_IN_DAYS}, or empty for none."
+                );
+                return Ok(error_page(ApiError::invalid_field("invalid_request", problem)));
             }
         },
     };
@@ -248,10 +270,15 @@ fn create_form(access: &OrgAccess, csrf: &str) -> String {
 }
 
 fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
-    if keys.is_empty() {
-        return "<p>No API keys yet.</p>\n".to_owned();
-    }
     let creators = access.role.sees_all_keys();
+    match (keys.is_empty(), creators) {
+        (true, true) => return "<p>No API keys yet.</p>\n".to_owned(),
+        (true, false) => {
+            return "<p>You have no API keys here yet. As a builder you see only the keys you created.</p>\n"
+                .to_owned();
+        }
+        (false, _) => {}
+    }
     let mut html = String::from("<table>\n<tr><th>Name</th><th>Key preview</th><th>Created at</th>");
     if creators {
         html.push_str("<th>Created by</th>");

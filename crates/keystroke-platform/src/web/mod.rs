@@ -77,10 +77,11 @@ pub fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: 
 }
 
 pub fn too_many_attempts() -> Response {
+    let minutes = crate::server::SIGN_IN_WINDOW.as_secs() / 60;
     let mut response = message_page(
         StatusCode::TOO_MANY_REQUESTS,
         "Too many attempts",
-        "Too many wrong codes or passwords from your address. Wait a few minutes and try again.",
+        &format!("Too many wrong codes or passwords from your address. Wait {minutes} minutes and try again."),
     );
     // The whole window: by then the failures that closed the door have aged out.
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(crate::server::SIGN_IN_WINDOW.as_secs()));
