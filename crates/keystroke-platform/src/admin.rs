@@ -76,7 +76,11 @@ pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) 
 
 /// Removes a member. Every key they created in the org is revoked at once.
 pub fn remove_member(storage: &dyn Storage, org_slug: &str, email: &str) -> anyhow::Result<()> {
-    let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
+    let org = org(storage, org_slug)?;
+    // Nobody to add here: an unknown email is simply not a member.
+    let Some(user) = storage.user_by_email(email.trim())?.map(|found| found.user) else {
+        bail!("{email} is not a member of `{org_slug}`: no user has that email");
+    };
     let removed = storage
         .remove_membership(&org.id, &user.id, now())
         .map_err(|error| keep_an_owner(error, &org, email, "remove"))?;

@@ -136,6 +136,19 @@ fn bootstrap_serve_and_sign_in() {
     assert!(remove.status.success());
     let remove_again = platform(&db, &["member", "remove", "--org", "example", "--email", "b@example.test"], None);
     assert_eq!(stderr(&remove_again), "error: b@example.test is not a member of `example`\n");
+    let remove_nobody =
+        platform(&db, &["member", "remove", "--org", "example", "--email", "nobody@example.test"], None);
+    assert_eq!(
+        stderr(&remove_nobody),
+        "error: nobody@example.test is not a member of `example`: no user has that email\n"
+    );
+    // A path that leads to some other file is named.
+    let not_a_database = dir.path().join("notes.txt");
+    std::fs::write(&not_a_database, "x".repeat(4096)).unwrap();
+    let wrong_file =
+        platform(&not_a_database, &["member", "remove", "--org", "example", "--email", "b@example.test"], None);
+    let expected = format!("error: opening database {}: file is not a database", not_a_database.display());
+    assert!(stderr(&wrong_file).starts_with(&expected), "{}", stderr(&wrong_file));
 
     // Serve it on a free loopback port; the log line tells which.
     let mut server = Spawned(

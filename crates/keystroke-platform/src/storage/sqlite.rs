@@ -66,11 +66,13 @@ impl SqliteStorage {
         let conn = Connection::open(&self.path).with_context(|| format!("opening database {}", self.path.display()))?;
         // First, so that even the pragmas wait the platform's way.
         conn.busy_handler(Some(wait_while_locked))?;
+        // The first statement to read the file: where a path leads to something else, it says so.
         conn.execute_batch(
             "PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;",
-        )?;
+        )
+        .with_context(|| format!("opening database {}", self.path.display()))?;
         restrict_permissions(&self.path);
         Ok(conn)
     }
