@@ -327,6 +327,26 @@ fn logout_while_the_platform_is_down_still_forgets_the_token() {
     env.run(&["auth", "token"]).code(3);
 }
 
+/// Ctrl-C while waiting for the browser ends the wait in words (exit 1, nothing stored), rather
+/// than killing the process mid-line.
+#[test]
+fn ctrl_c_while_waiting_for_approval_cancels_the_sign_in() {
+    let env = TestEnv::with_fast_device_flow();
+    let (mut child, mut stderr, _code) = start_device_login(&env);
+    let mut waiting = String::new();
+    stderr.read_line(&mut waiting).unwrap();
+    assert_eq!(waiting, "Waiting for approval in the browser...\n");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let interrupted = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(interrupted.success());
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(1), "exited, not killed by the signal: {rest}");
+    assert_eq!(rest, "Sign-in cancelled. Nothing was stored; the code stops working within 10 minutes.\n");
+    env.run(&["auth", "status"]).code(3);
+}
+
 /// Starts `auth login --no-browser` and reads, off its stderr, the two lines that tell a person
 /// what to do; returns the running login, the rest of its stderr, and the user code.
 fn start_device_login(env: &TestEnv) -> (Child, BufReader<ChildStderr>, String) {

@@ -247,37 +247,51 @@ async fn sign_in_with_browser(
     let deadline = Instant::now() + expires_in;
     let mut interval = Duration::from_secs(authorization.interval.max(1));
     let spinner = Spinner::new(printer, "Waiting for approval in the browser");
-    loop {
-        spinner.wait(interval).await;
-        if Instant::now() >= deadline {
-            spinner.clear();
-            return Err(expired(expires_in).into());
-        }
-        let poll = client.poll_device_token(&device_code).await;
-        match poll {
-            Ok(DevicePoll::Pending) => {}
-            Ok(DevicePoll::SlowDown(new_interval)) => {
-                // RFC 8628 §3.5: without a new interval, add five seconds.
-                interval = new_interval.map(Duration::from_secs).unwrap_or(interval + Duration::from_secs(5));
-            }
-            Ok(DevicePoll::Approved(token)) => {
-                spinner.clear();
-                return Ok(token);
-            }
-            Ok(DevicePoll::Expired) => {
+    let approval = async {
+        loop {
+            spinner.wait(interval).await;
+            if Instant::now() >= deadline {
                 spinner.clear();
                 return Err(expired(expires_in).into());
             }
-            Ok(DevicePoll::Denied) => {
-                spinner.clear();
-                return Err(CliError::failure("the sign-in was denied in the browser")
-                    .with_hint("run `keystroke auth login` again if that was a mistake")
-                    .into());
+            let poll = client.poll_device_token(&device_code).await;
+            match poll {
+                Ok(DevicePoll::Pending) => {}
+                Ok(DevicePoll::SlowDown(new_interval)) => {
+                    // RFC 8628 §3.5: without a new interval, add five seconds.
+                    interval = new_interval.map(Duration::from_secs).unwrap_or(interval + Duration::from_secs(5));
+                }
+                Ok(DevicePoll::Approved(token)) => {
+                    spinner.clear();
+                    return Ok(token);
+                }
+                Ok(DevicePoll::Expired) => {
+                    spinner.clear();
+                    return Err(expired(expires_in).into());
+                }
+                Ok(DevicePoll::Denied) => {
+                    spinner.clear();
+                    return Err(CliError::failure("the sign-in was denied in the browser")
+                        .with_hint("run `keystroke auth login` again if that was a mistake")
+                        .into());
+                }
+                Err(err) => {
+                    spinner.clear();
+                    return Err(err);
+                }
             }
-            Err(err) => {
-                spinner.clear();
-                return Err(err);
-            }
+        }
+    };
+    tokio::select! {
+        result = approval => result,
+        // Ctrl-C would kill the process mid-line, spinner and all: end the wait in words instead.
+        _ = tokio::signal::ctrl_c() => {
+            spinner.clear();
+            Err(CliError::declined(format!(
+                "Sign-in cancelled. Nothing was stored; the code stops working within {} minutes.",
+                expires_in.as_secs().div_ceil(60)
+            ))
+            .into())
         }
     }
 }
