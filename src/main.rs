@@ -16,6 +16,7 @@ mod ids;
 mod printer;
 mod prompt;
 mod secret;
+mod sigint;
 mod table;
 
 use std::process::ExitCode;

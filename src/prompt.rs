@@ -12,6 +12,7 @@ use dialoguer::Confirm;
 
 use crate::error::CliError;
 use crate::printer::Printer;
+use crate::sigint;
 
 /// Before what cannot be undone (revoking): off a terminal the answer is known without the
 /// network, so this refuses before anything else unless `--yes` was given.
@@ -36,7 +37,7 @@ pub fn confirm_revoke(printer: &Printer, question: String) -> anyhow::Result<()>
 /// The answer, or `None` when the user pressed Ctrl-C.
 pub fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) -> anyhow::Result<Option<T>> {
     let answer = {
-        let _sigint = IgnoreSigint::new();
+        let _sigint = sigint::Ignored::new();
         prompt()
     };
     match answer {
@@ -46,31 +47,5 @@ pub fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) 
             Ok(None)
         }
         Err(err) => Err(err.into()),
-    }
-}
-
-/// SIGINT ignored until dropped, then back to what it was.
-struct IgnoreSigint {
-    #[cfg(unix)]
-    previous: libc::sighandler_t,
-}
-
-impl IgnoreSigint {
-    fn new() -> Self {
-        IgnoreSigint {
-            // SAFETY: `signal` only swaps the disposition; SIG_IGN runs no code of ours.
-            #[cfg(unix)]
-            previous: unsafe { libc::signal(libc::SIGINT, libc::SIG_IGN) },
-        }
-    }
-}
-
-impl Drop for IgnoreSigint {
-    fn drop(&mut self) {
-        // SAFETY: restores the disposition `new` replaced.
-        #[cfg(unix)]
-        unsafe {
-            libc::signal(libc::SIGINT, self.previous);
-        }
     }
 }

@@ -12,6 +12,7 @@ use crate::credentials::{Credentials, StoreKind};
 use crate::error::{CliError, ExitCode};
 use crate::printer::Printer;
 use crate::secret::Secret;
+use crate::sigint;
 use crate::{env, prompt};
 
 #[derive(Debug, Args)]
@@ -246,52 +247,49 @@ async fn sign_in_with_browser(
     let expires_in = Duration::from_secs(authorization.expires_in);
     let deadline = Instant::now() + expires_in;
     let mut interval = Duration::from_secs(authorization.interval.max(1));
+    // Caught before the "Waiting" line: from then on Ctrl-C ends the wait in words (exit 1) instead
+    // of killing the process mid-line. A poll under way finishes first, so a session the platform
+    // has just issued is kept rather than left for nobody.
+    let ctrl_c = sigint::Caught::new();
     let spinner = Spinner::new(printer, "Waiting for approval in the browser");
-    let approval = async {
-        loop {
-            spinner.wait(interval).await;
-            if Instant::now() >= deadline {
-                spinner.clear();
-                return Err(expired(expires_in).into());
-            }
-            let poll = client.poll_device_token(&device_code).await;
-            match poll {
-                Ok(DevicePoll::Pending) => {}
-                Ok(DevicePoll::SlowDown(new_interval)) => {
-                    // RFC 8628 §3.5: without a new interval, add five seconds.
-                    interval = new_interval.map(Duration::from_secs).unwrap_or(interval + Duration::from_secs(5));
-                }
-                Ok(DevicePoll::Approved(token)) => {
-                    spinner.clear();
-                    return Ok(token);
-                }
-                Ok(DevicePoll::Expired) => {
-                    spinner.clear();
-                    return Err(expired(expires_in).into());
-                }
-                Ok(DevicePoll::Denied) => {
-                    spinner.clear();
-                    return Err(CliError::failure("the sign-in was denied in the browser")
-                        .with_hint("run `keystroke auth login` again if that was a mistake")
-                        .into());
-                }
-                Err(err) => {
-                    spinner.clear();
-                    return Err(err);
-                }
-            }
-        }
-    };
-    tokio::select! {
-        result = approval => result,
-        // Ctrl-C would kill the process mid-line, spinner and all: end the wait in words instead.
-        _ = tokio::signal::ctrl_c() => {
+    loop {
+        if spinner.wait(interval, &ctrl_c).await == Waited::Interrupted {
             spinner.clear();
-            Err(CliError::declined(format!(
+            return Err(CliError::declined(format!(
                 "Sign-in cancelled. Nothing was stored; the code stops working within {} minutes.",
                 expires_in.as_secs().div_ceil(60)
             ))
-            .into())
+            .into());
+        }
+        if Instant::now() >= deadline {
+            spinner.clear();
+            return Err(expired(expires_in).into());
+        }
+        let poll = client.poll_device_token(&device_code).await;
+        match poll {
+            Ok(DevicePoll::Pending) => {}
+            Ok(DevicePoll::SlowDown(new_interval)) => {
+                // RFC 8628 §3.5: without a new interval, add five seconds.
+                interval = new_interval.map(Duration::from_secs).unwrap_or(interval + Duration::from_secs(5));
+            }
+            Ok(DevicePoll::Approved(token)) => {
+                spinner.clear();
+                return Ok(token);
+            }
+            Ok(DevicePoll::Expired) => {
+                spinner.clear();
+                return Err(expired(expires_in).into());
+            }
+            Ok(DevicePoll::Denied) => {
+                spinner.clear();
+                return Err(CliError::failure("the sign-in was denied in the browser")
+                    .with_hint("run `keystroke auth login` again if that was a mistake")
+                    .into());
+            }
+            Err(err) => {
+                spinner.clear();
+                return Err(err);
+            }
         }
     }
 }
@@ -323,6 +321,12 @@ fn open_browser(url: &str) {
 }
 
 /// A spinner on a terminal; a single notice elsewhere.
+#[derive(PartialEq, Eq)]
+enum Waited {
+    Out,
+    Interrupted,
+}
+
 struct Spinner<'a> {
     printer: &'a Printer,
     message: &'static str,
@@ -339,19 +343,22 @@ impl<'a> Spinner<'a> {
         Self { printer, message }
     }
 
-    async fn wait(&self, duration: Duration) {
-        if !self.printer.animates() {
-            tokio::time::sleep(duration).await;
-            return;
-        }
+    /// Waits `duration` in ticks (drawing a frame each, on a terminal), or until Ctrl-C.
+    async fn wait(&self, duration: Duration, ctrl_c: &sigint::Caught) -> Waited {
         let started = Instant::now();
         let mut frame = 0;
         while started.elapsed() < duration {
-            let symbol = Self::FRAMES[frame % Self::FRAMES.len()];
-            self.printer.stderr_raw(&format!("\r{symbol} {}", self.message));
-            frame += 1;
+            if ctrl_c.pressed() {
+                return Waited::Interrupted;
+            }
+            if self.printer.animates() {
+                let symbol = Self::FRAMES[frame % Self::FRAMES.len()];
+                self.printer.stderr_raw(&format!("\r{symbol} {}", self.message));
+                frame += 1;
+            }
             tokio::time::sleep(Self::TICK.min(duration.saturating_sub(started.elapsed()))).await;
         }
+        if ctrl_c.pressed() { Waited::Interrupted } else { Waited::Out }
     }
 
     fn clear(&self) {
