@@ -771,4 +771,16 @@ fn a_sign_in_from_another_config_directory_names_the_token_it_replaces() {
     // Both config directories now read the one entry: the builder's.
     let status = env.run(&["auth", "status", "--json"]).success().json();
     assert_eq!(status["user"]["email"], "grace@acme.test");
+
+    // This directory's own token in the file, another one in the keyring: a sign-in into the
+    // keyring replaces both, and names both.
+    let file = [("KEYSTROKE_CREDENTIAL_STORE", "file")];
+    let owner = env.user(Role::Owner);
+    env.login_with_token(&owner.session_token, &file).success(); // moves this directory's token to the file
+    env.login_with_token(&builder.session_token, &other).success(); // and the other one's back into the keyring
+    let extra = keystroke_platform::admin::issue_session(env.server().storage(), &env.user(Role::Admin).email, 3_600);
+    let both = env.login_with_token(&extra.unwrap(), &[]).success();
+    assert!(both.stderr.contains("This replaces the previous sign-in here (ada@acme.test)"), "{both:#?}");
+    assert!(both.stderr.contains("This replaces the previous sign-in here (grace@acme.test)"), "{both:#?}");
+    env.run_with_env(&["auth", "status"], &file).code(3); // the file copy is gone
 }

@@ -65,7 +65,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         .me()
         .await
         .map_err(|err| explain_refused_token(err, &platform))?;
-    let replaced = previous_token(&credentials, &config, &platform, store);
+    let replaced = previous_tokens(&credentials, &config, &platform, store);
     credentials.set(store, &platform.key, &token)?;
 
     config.platform_url = Some(platform.key.clone());
@@ -86,8 +86,19 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         )),
         None => {}
     }
-    if let Some(previous) = replaced {
-        replace_previous(context, &credentials, &platform, previous, (store, &token, &me.user)).await;
+    let mut named: Vec<Secret<String>> = Vec::new();
+    for (previous_store, previous) in replaced {
+        // One token in two stores is one sign-in: named once, its copy removed all the same.
+        let name_it = named.iter().all(|seen| seen.expose() != previous.expose());
+        named.push(previous.clone());
+        replace_previous(
+            context,
+            &credentials,
+            &platform,
+            (previous_store, previous, name_it),
+            (store, &token, &me.user),
+        )
+        .await;
     }
     if Credentials::env_token().is_some() {
         printer
@@ -104,21 +115,22 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The token this machine holds for the platform already, if any (and readable: a sign-in is not
-/// held up by a keyring that fails now): in the store the config records, else in the one about
-/// to be written. A keyring holds one token per platform URL for the OS user, whatever the config
-/// directory, so another `KEYSTROKE_CONFIG_DIR` may have put one there.
-fn previous_token(
+/// The tokens this machine holds for the platform already (readable ones: a sign-in is not held
+/// up by a keyring that fails now): in the store the config records, and in the one about to be
+/// written. A keyring holds one token per platform URL whatever the config directory, so another
+/// `KEYSTROKE_CONFIG_DIR` may have put one there.
+fn previous_tokens(
     credentials: &Credentials,
     config: &crate::config::Config,
     platform: &PlatformUrl,
     store: StoreKind,
-) -> Option<(StoreKind, Secret<String>)> {
+) -> Vec<(StoreKind, Secret<String>)> {
     let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
     recorded
         .into_iter()
-        .chain([store])
-        .find_map(|kind| credentials.get(kind, &platform.key).ok().flatten().map(|token| (kind, token)))
+        .chain(Some(store).filter(|&store| Some(store) != recorded))
+        .filter_map(|kind| credentials.get(kind, &platform.key).ok().flatten().map(|token| (kind, token)))
+        .collect()
 }
 
 /// A new sign-in replaces the machine's previous one here; a copy in another store is removed.
@@ -129,7 +141,7 @@ async fn replace_previous(
     context: &Context,
     credentials: &Credentials,
     platform: &PlatformUrl,
-    (previous_store, previous): (StoreKind, Secret<String>),
+    (previous_store, previous, name_it): (StoreKind, Secret<String>, bool),
     (store, token, signed_in_as): (StoreKind, &Secret<String>, &keystroke_api::User),
 ) {
     let printer = &context.printer;
@@ -141,8 +153,8 @@ async fn replace_previous(
             credentials.location(previous_store)
         ));
     }
-    if previous.expose() == token.expose() {
-        return; // The same session, signed in anew: nothing is replaced but the store.
+    if !name_it || previous.expose() == token.expose() {
+        return; // Named already, or the same session signed in anew: nothing is replaced but the store.
     }
     let Ok(client) = context.client(platform, Some(previous)) else {
         return;
