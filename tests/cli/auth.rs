@@ -257,6 +257,11 @@ fn logout_revokes_the_session_on_the_platform() {
     assert_eq!(logout.stderr, format!("Signed out of {}\n", env.url()));
     assert_eq!(env.curl_status("/api/me", &user.session_token), 401);
     env.run(&["auth", "status"]).code(3);
+
+    let owner = env.sign_in(Role::Owner);
+    let json = env.run(&["auth", "logout", "--json"]).success().json();
+    assert_eq!(json, serde_json::json!({"platform_url": env.url(), "signed_out": true, "session_revoked": true}));
+    assert_eq!(env.curl_status("/api/me", &owner.session_token), 401);
 }
 
 /// `KEYSTROKE_TOKEN` is the user's to unset: logout says what it now means, which depends on
@@ -303,9 +308,22 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     let logout = env.run(&["auth", "logout"]).success();
     assert_eq!(
         logout.stderr,
-        format!("Signed out of {} (its session had already ended: expired, or revoked from elsewhere)\n", env.url())
+        format!(
+            "Signed out of {} (the platform no longer accepted its session: expired, or revoked elsewhere)\n",
+            env.url()
+        )
     );
     env.run(&["auth", "token"]).code(3);
+
+    // For scripts: signed out, but nothing was revoked by this command.
+    env.sign_in(Role::Owner);
+    let owner_session = env.run(&["session", "list", "--json"]).success().json()[0]["id"].as_str().unwrap().to_owned();
+    let owner_elsewhere =
+        keystroke_platform::admin::issue_session(env.server().storage(), &env.user(Role::Owner).email, 3_600).unwrap();
+    env.run_with_env(&["session", "revoke", &owner_session, "--yes"], &[("KEYSTROKE_TOKEN", &owner_elsewhere)])
+        .success();
+    let json = env.run(&["auth", "logout", "--json"]).success().json();
+    assert_eq!(json["session_revoked"], false, "{json}");
 }
 
 #[test]

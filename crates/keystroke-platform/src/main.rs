@@ -260,14 +260,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// Sign-in links are built from the public URL, which defaults to the bound address: on every
-/// interface (`0.0.0.0`, `::`) that is an address no browser can open.
-fn unreachable_sign_in_links(address: SocketAddr, public_url: Option<&str>) -> Option<String> {
-    (public_url.is_none() && address.ip().is_unspecified()).then(|| {
-        format!(
-            "sign-in links will point at http://{address}, which no browser can open: pass `--public-url` with the \
-             URL people reach this platform at"
-        )
-    })
+/// interface (`0.0.0.0`, `::`) an address no browser can open, and behind a proxy one that only
+/// this machine reaches.
+fn unreachable_sign_in_links(address: SocketAddr, public_url: Option<&str>, behind_proxy: bool) -> Option<String> {
+    if public_url.is_some() {
+        return None;
+    }
+    let why = if address.ip().is_unspecified() {
+        "an address no browser can open"
+    } else if behind_proxy {
+        "this machine's own address, which people behind the proxy cannot reach"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "sign-in links will point at http://{address}, {why}: pass `--public-url` with the URL people reach this \
+         platform at"
+    ))
 }
 
 fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
@@ -280,7 +289,7 @@ fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: 
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, db = %db.display(), "keystroke platform listening");
-        if let Some(warning) = unreachable_sign_in_links(address, config.public_url.as_deref()) {
+        if let Some(warning) = unreachable_sign_in_links(address, config.public_url.as_deref(), config.behind_proxy) {
             tracing::warn!("{warning}");
         }
         server::serve(listener, storage, config, server::shutdown_signal()).await
@@ -340,12 +349,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_an_unspecified_address_without_a_public_url_makes_dead_sign_in_links() {
+    fn an_unspecified_address_or_a_proxy_without_a_public_url_makes_dead_sign_in_links() {
         let everywhere: SocketAddr = "0.0.0.0:8080".parse().unwrap();
-        let warning = unreachable_sign_in_links(everywhere, None).unwrap();
-        assert!(warning.starts_with("sign-in links will point at http://0.0.0.0:8080,"), "{warning}");
-        assert!(unreachable_sign_in_links("[::]:8080".parse().unwrap(), None).is_some());
-        assert_eq!(unreachable_sign_in_links(everywhere, Some("https://keystroke.example.com")), None);
-        assert_eq!(unreachable_sign_in_links("127.0.0.1:8080".parse().unwrap(), None), None);
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let warning = unreachable_sign_in_links(everywhere, None, false).unwrap();
+        assert!(warning.starts_with("sign-in links will point at http://0.0.0.0:8080, an address no"), "{warning}");
+        assert!(unreachable_sign_in_links("[::]:8080".parse().unwrap(), None, false).is_some());
+        let proxied = unreachable_sign_in_links(loopback, None, true).unwrap();
+        assert!(proxied.contains("http://127.0.0.1:8080, this machine's own address"), "{proxied}");
+        assert_eq!(unreachable_sign_in_links(everywhere, Some("https://keystroke.example.com"), true), None);
+        assert_eq!(unreachable_sign_in_links(loopback, None, false), None);
     }
 }

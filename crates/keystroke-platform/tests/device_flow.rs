@@ -241,7 +241,7 @@ fn wrong_passwords_and_codes_are_rate_limited() {
     let throttled = attempt("wrong password");
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(throttled.headers()["retry-after"], "900", "says how long to wait: the 15-minute window");
-    assert!(throttled.text().unwrap().contains("Wait 15 minutes and try again."), "the page says the same");
+    assert!(throttled.text().unwrap().contains("Wait up to 15 minutes and try again."), "the page says the same");
     assert_eq!(attempt(&owner.password).status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
 }
 

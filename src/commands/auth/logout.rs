@@ -52,13 +52,18 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let signed_out = || -> anyhow::Result<()> {
         match ended_before {
             true => printer.notice(&format!(
-                "Signed out of {} (its session had already ended: expired, or revoked from elsewhere)",
+                "Signed out of {} (the platform no longer accepted its session: expired, or revoked elsewhere)",
                 platform.key
             )),
             false => printer.notice(&format!("Signed out of {}", platform.key)),
         }
         if printer.json() {
-            printer.json_data(&serde_json::json!({ "platform_url": platform.key, "signed_out": true }))?;
+            let revoked_now = !ended_before;
+            printer.json_data(&serde_json::json!({
+                "platform_url": platform.key,
+                "signed_out": true,
+                "session_revoked": revoked_now
+            }))?;
         }
         Ok(())
     };

@@ -127,9 +127,9 @@ pub async fn show(
             )
         })
         .unwrap_or_default();
-    let newer = match query.cursor {
-        Some(_) => format!("<a href=\"{}\">← Newest keys</a> ", list_url(&slug)),
-        None => String::new(),
+    let newer = match query.cursor.as_deref() {
+        Some(cursor) if !cursor.is_empty() => format!("<a href=\"{}\">← Newest keys</a> ", list_url(&slug)),
+        _ => String::new(),
     };
     let older = keys
         .next_cursor

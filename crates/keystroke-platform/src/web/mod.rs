@@ -81,7 +81,7 @@ pub fn too_many_attempts() -> Response {
     let mut response = message_page(
         StatusCode::TOO_MANY_REQUESTS,
         "Too many attempts",
-        &format!("Too many wrong codes or passwords from your address. Wait {minutes} minutes and try again."),
+        &format!("Too many wrong codes or passwords from your address. Wait up to {minutes} minutes and try again."),
     );
     // The whole window: by then the failures that closed the door have aged out.
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(crate::server::SIGN_IN_WINDOW.as_secs()));
