@@ -65,6 +65,11 @@ pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role
     storage.set_membership(&org.id, &user.id, role, now())
 }
 
+/// The org's members and their roles, by email.
+pub fn members(storage: &dyn Storage, org_slug: &str) -> anyhow::Result<Vec<(User, Role)>> {
+    storage.members_of(&org(storage, org_slug)?.id)
+}
+
 /// Changes a member's role. Takes effect on the next request of every key they created.
 pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);

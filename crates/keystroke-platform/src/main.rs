@@ -115,6 +115,14 @@ enum UserCommand {
         #[arg(long)]
         name: String,
     },
+    /// Set a user's password (read from stdin, or asked for on a terminal); their sessions stay
+    SetPassword {
+        #[command(flatten)]
+        db: Database,
+        /// The email they sign in with
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -137,6 +145,14 @@ enum OrgCommand {
 
 #[derive(Subcommand)]
 enum MemberCommand {
+    /// List an org's members with their roles (on stdout, one per line)
+    List {
+        #[command(flatten)]
+        db: Database,
+        /// The org's slug
+        #[arg(long)]
+        org: String,
+    },
     /// Add a user to an org
     Add {
         #[command(flatten)]
@@ -236,9 +252,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             eprintln!("Added user {} <{}> ({})", user.name, user.email, user.id);
             Ok(())
         }
+        Command::User(UserCommand::SetPassword { db, email }) => {
+            let storage = db.open_existing()?;
+            let password = read_password()?;
+            admin::set_password(&storage, &email, &password)?;
+            eprintln!(
+                "Set a new password for {email}; sessions already signed in stay valid (each can be ended with \
+                 `keystroke session revoke`)"
+            );
+            Ok(())
+        }
         Command::Org(OrgCommand::Create { db, slug, name, owner }) => {
             let org = admin::create_org(&db.open_existing()?, &slug, &name, &owner)?;
             eprintln!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
+            Ok(())
+        }
+        Command::Member(MemberCommand::List { db, org }) => {
+            let members = admin::members(&db.open_existing()?, &org)?;
+            print!("{}", member_lines(&members));
             Ok(())
         }
         Command::Member(MemberCommand::Add { member, role }) => {
@@ -330,6 +361,17 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.write_all(contents)?;
     file.as_file().sync_all()?;
     file.persist(path).map(drop).map_err(|err| err.error)
+}
+
+/// `EMAIL  ROLE  NAME`, aligned, for a person; names last, since they may hold spaces. Names and
+/// emails were checked when added: no control or direction-changing characters.
+fn member_lines(members: &[(keystroke_api::User, Role)]) -> String {
+    let width = members.iter().map(|(user, _)| user.email.chars().count()).max().unwrap_or(0).max("EMAIL".len());
+    let mut lines = format!("{:<width$}  {:<7}  NAME\n", "EMAIL", "ROLE");
+    for (user, role) in members {
+        lines.push_str(&format!("{:<width$}  {:<7}  {}\n", user.email, role.as_str(), user.name));
+    }
+    lines
 }
 
 fn read_password() -> anyhow::Result<String> {

@@ -128,6 +128,13 @@ fn bootstrap_serve_and_sign_in() {
         None,
     );
     assert_eq!(stderr(&promote), "b@example.test is now admin in `example`\n");
+    let listed = platform(&db, &["member", "list", "--org", "example"], None);
+    assert_eq!(
+        String::from_utf8(listed.stdout).unwrap(),
+        "EMAIL               ROLE     NAME\n\
+         b@example.test      admin    Bo Builder\n\
+         owner@example.test  owner    Olive Owner\n"
+    );
     let bad_role =
         platform(&db, &["member", "set-role", "--org", "example", "--email", "b@example.test", "--role", "root"], None);
     assert_eq!(bad_role.status.code(), Some(2));
@@ -180,7 +187,13 @@ fn bootstrap_serve_and_sign_in() {
         .unwrap();
     assert_eq!(auth["interval"], 5);
     let user_code = auth["user_code"].as_str().unwrap();
-    keystroke_platform::dev::browser::decide(&url, user_code, "owner@example.test", password, "approve").unwrap();
+    // A new password set from the command line: the old one no longer signs in.
+    let reset =
+        platform(&db, &["user", "set-password", "--email", "owner@example.test"], Some("a brand new passphrase\n"));
+    assert!(stderr(&reset).starts_with("Set a new password for owner@example.test;"), "{}", stderr(&reset));
+    let decide = keystroke_platform::dev::browser::decide;
+    assert!(decide(&url, user_code, "owner@example.test", password, "approve").is_err(), "the old password");
+    decide(&url, user_code, "owner@example.test", "a brand new passphrase", "approve").unwrap();
     let token: Value = http
         .post(format!("{url}/oauth/token"))
         .form(&[
