@@ -143,7 +143,7 @@ pub async fn decide(
         message_page(
             StatusCode::OK,
             "Device approved",
-            "You are signed in on your terminal. You can close this window.",
+            "Return to your terminal: the sign-in completes there in a few seconds. You can close this window.",
         )
     } else {
         message_page(StatusCode::OK, "Request denied", "Nothing was signed in. You can close this window.")
