@@ -192,7 +192,18 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
         &[("org", "acme"), ("name", "x"), ("expires_in_days", "1000000000000000"), ("csrf", &admin_csrf)],
     );
     assert_eq!(huge.status(), StatusCode::UNPROCESSABLE_ENTITY, "an absurd expiry is refused, not overflowed");
-    assert!(huge.text().unwrap().contains(r#"<a href="/settings/api-keys">Back to API keys</a>"#));
+    // Back on the list, the form as it was typed, and why.
+    let huge = huge.text().unwrap();
+    assert!(
+        huge.contains("<h1>API keys</h1>")
+            && huge.contains(r#"name="name" maxlength="100" required placeholder="Production automation" value="x""#),
+        "{huge}"
+    );
+    assert!(huge.contains(r#"value="1000000000000000""#), "{huge}");
+    assert!(
+        huge.contains(r#"<p class="error" role="alert">Expiry must be a whole number of days from 1 to 3650"#),
+        "{huge}"
+    );
 
     let not_member = builder.get("/settings/api-keys?org=globex");
     assert_eq!(not_member.status(), StatusCode::NOT_FOUND);
@@ -200,7 +211,15 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     let long = "x".repeat(101);
     let too_long = builder.post("/settings/api-keys", &[("org", "acme"), ("name", &long), ("csrf", &csrf)]);
     assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(too_long.text().unwrap().contains("the limit is 100"));
+    let too_long = too_long.text().unwrap();
+    assert!(too_long.contains("the limit is 100") && too_long.contains(&format!(r#"value="{long}""#)), "kept as typed");
+    // What comes back into the form is escaped like everything else.
+    let hostile = "\"><script>alert(1)</script>\u{202E}";
+    let refused = builder.post("/settings/api-keys", &[("org", "acme"), ("name", hostile), ("csrf", &csrf)]);
+    let refused = refused.text().unwrap();
+    assert!(
+        refused.contains(r#"value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt;"#) && !refused.contains("<script>")
+    );
 }
 
 #[test]

@@ -106,11 +106,6 @@ pub async fn show(
         Ok(access) => access,
         Err(error) => return Ok(error_page(error)),
     };
-    let page_query = PageQuery { limit: None, cursor: query.cursor.clone() };
-    let keys = match list_keys(&state, &access, &page_query) {
-        Ok(keys) => keys,
-        Err(error) => return Ok(error_page(error)),
-    };
     let notice = query
         .revoked
         .as_deref()
@@ -127,25 +122,54 @@ pub async fn show(
             )
         })
         .unwrap_or_default();
-    let newer = match query.cursor.as_deref() {
-        Some(cursor) if !cursor.is_empty() => format!("<a href=\"{}\">← Newest keys</a> ", list_url(&slug)),
+    let mut response =
+        list_page(&state, &memberships, &access, &csrf, query.cursor.as_deref(), &notice, &CreateDraft::default())?;
+    set_cookie(&mut response, &state, ACTIVE_ORG_COOKIE, &access.org_slug, ACTIVE_ORG_COOKIE_SECS);
+    Ok(response)
+}
+
+/// What the create form shows: empty, or what was typed and why it was refused.
+#[derive(Default)]
+struct CreateDraft<'a> {
+    name: &'a str,
+    expires_in_days: &'a str,
+    problem: Option<(StatusCode, String)>,
+}
+
+/// The org's keys (one page, from `cursor`) under `notice`, with the create form.
+fn list_page(
+    state: &AppState,
+    memberships: &[Membership],
+    access: &OrgAccess,
+    csrf: &str,
+    cursor: Option<&str>,
+    notice: &str,
+    draft: &CreateDraft<'_>,
+) -> ApiResult<Response> {
+    let page_query = PageQuery { limit: None, cursor: cursor.map(str::to_owned) };
+    let keys = match list_keys(state, access, &page_query) {
+        Ok(keys) => keys,
+        Err(error) => return Ok(error_page(error)),
+    };
+    let slug = &access.org_slug;
+    let newer = match cursor {
+        Some(cursor) if !cursor.is_empty() => format!("<a href=\"{}\">← Newest keys</a> ", list_url(slug)),
         _ => String::new(),
     };
     let older = keys
         .next_cursor
-        .map(|cursor| format!("<a href=\"{}&amp;cursor={}\">Older keys →</a>", list_url(&slug), escape(&cursor)))
+        .map(|cursor| format!("<a href=\"{}&amp;cursor={}\">Older keys →</a>", list_url(slug), escape(&cursor)))
         .unwrap_or_default();
     let more = if newer.is_empty() && older.is_empty() { String::new() } else { format!("<p>{newer}{older}</p>") };
     let body = format!(
         "{nav}<h1>API keys</h1>\n<p>Keys of <strong>{org}</strong> act as the member who created them, with that member's role.</p>\n{notice}{create}{table}{more}",
-        nav = org_nav(&memberships, &access, &csrf),
-        org = escape(&access.org_slug),
-        create = create_form(&access, &csrf),
-        table = key_table(&keys.data, &access, &csrf),
+        nav = org_nav(memberships, access, csrf),
+        org = escape(slug),
+        create = create_form(access, csrf, draft),
+        table = key_table(&keys.data, access, csrf),
     );
-    let mut response = page(StatusCode::OK, "API keys", &body);
-    set_cookie(&mut response, &state, ACTIVE_ORG_COOKIE, &access.org_slug, ACTIVE_ORG_COOKIE_SECS);
-    Ok(response)
+    let status = draft.problem.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
+    Ok(page(status, "API keys", &body))
 }
 
 pub async fn create(
@@ -157,6 +181,16 @@ pub async fn create(
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
+    // Refused input comes back on the list page, in the form as it was typed, with the reason.
+    let refused = |problem: ApiError| -> ApiResult<Response> {
+        let memberships = state.storage.memberships_of(&access.user_id)?;
+        let draft = CreateDraft {
+            name: &form.name,
+            expires_in_days: &form.expires_in_days,
+            problem: Some((problem.status, problem.message)),
+        };
+        list_page(&state, &memberships, &access, &form.csrf, None, "", &draft)
+    };
     let expires_in_seconds = match form.expires_in_days.trim() {
         "" => None,
         days => match days.parse::<u64>() {
@@ -165,12 +199,14 @@ pub async fn create(
                 let problem = format!(
                     "Expiry must be a whole number of days from 1 to {MAX_EXPIRES_IN_DAYS}, or empty for none."
                 );
-                return Ok(error_page(ApiError::invalid_field("invalid_request", problem)));
+                return refused(ApiError::invalid_field("invalid_request", problem));
             }
         },
     };
-    let created = match create_key(&state, &access, &CreateApiKey { name: form.name, expires_in_seconds }) {
+    let request = CreateApiKey { name: form.name.clone(), expires_in_seconds };
+    let created = match create_key(&state, &access, &request) {
         Ok(created) => created,
+        Err(error) if error.status == StatusCode::UNPROCESSABLE_ENTITY => return refused(error),
         Err(error) => return Ok(error_page(error)),
     };
     let body = format!(
@@ -253,18 +289,25 @@ fn org_nav(memberships: &[Membership], active: &OrgAccess, csrf: &str) -> String
     format!("<nav>Settings › API keys · Organization: {} · {}</nav>\n", links.join(" · "), sign_out_form(csrf))
 }
 
-fn create_form(access: &OrgAccess, csrf: &str) -> String {
+fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> String {
+    let problem = draft
+        .problem
+        .as_ref()
+        .map(|(_, message)| format!("<p class=\"error\" role=\"alert\">{}</p>\n", code_spans(&escape(message))))
+        .unwrap_or_default();
     format!(
         r#"<form method="post" action="/settings/api-keys">
 <h2>Create a key</h2>
-<label>Name <input name="name" maxlength="{max}" required placeholder="Production automation"></label>
-<label>Expires after (days, empty for never) <input name="expires_in_days" inputmode="numeric"></label>
+{problem}<label>Name <input name="name" maxlength="{max}" required placeholder="Production automation" value="{name}"></label>
+<label>Expires after (days, empty for never) <input name="expires_in_days" inputmode="numeric" value="{days}"></label>
 <input type="hidden" name="org" value="{org}">
 <input type="hidden" name="csrf" value="{csrf}">
 <button type="submit">Create key</button>
 </form>
 "#,
         max = keystroke_api::MAX_NAME_CHARS,
+        name = escape(draft.name),
+        days = escape(draft.expires_in_days),
         org = escape(&access.org_slug),
     )
 }
