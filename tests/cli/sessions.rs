@@ -47,7 +47,7 @@ fn list_shows_every_sign_in_and_marks_this_one() {
     assert_eq!(rows[0], ["ID", "Client", "Device", "Signed in", "Last used", "Expires", "Current"]);
     let laptop_row = rows.iter().find(|row| row[0] == laptop).unwrap();
     assert_eq!((laptop_row[2].as_str(), laptop_row[4].as_str()), ("-", "never"), "{}", table.stdout);
-    let marked: Vec<_> = rows[1..].iter().filter(|row| row.last().is_some_and(|c| c == "this command")).collect();
+    let marked: Vec<_> = rows[1..].iter().filter(|row| row.last().is_some_and(|c| c == "*")).collect();
     assert_eq!(marked.len(), 1, "{}", table.stdout);
     assert!(rows[1..].iter().any(|row| row[0] == laptop), "{}", table.stdout);
 }

@@ -29,7 +29,7 @@ fn render(sessions: &[Session], target: table::Target) -> String {
                 table::time(session.created_at),
                 session.last_used_at.map_or_else(|| "never".into(), table::time),
                 table::time(session.expires_at),
-                if session.current { "this command" } else { "" }.to_owned(),
+                if session.current { "*" } else { "" }.to_owned(),
             ],
         );
     }
@@ -57,7 +57,7 @@ mod tests {
             render(&[session("ses_a", "keystroke-cli", true), session("ses_b", "web", false)], table::Target::Pipe);
         let lines: Vec<&str> = text.lines().map(str::trim).collect();
         assert!(lines[0].starts_with("ID") && lines[0].ends_with("Current"), "{text}");
-        assert!(lines[1].starts_with("ses_a") && lines[1].ends_with("this command"), "{text}");
+        assert!(lines[1].starts_with("ses_a") && lines[1].ends_with(" *"), "{text}");
         assert!(lines[1].contains("ada-laptop") && lines[1].contains("2026-11-26 15:00 UTC"), "{text}");
         assert!(lines[2].contains(" - ") && lines[2].contains("never"), "{text}");
         assert!(lines[2].starts_with("ses_b") && lines[2].ends_with("UTC"), "{text}");
