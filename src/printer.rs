@@ -303,6 +303,20 @@ impl<W: Write> JsonArray<W> {
 }
 
 /// The width of the terminal on stdout, as it says.
+/// The terminal's width, from the kernel: `console`'s size gives up when the terminal reports no
+/// rows (some `script` and CI terminals), though the width is all a table needs.
+#[cfg(unix)]
+fn stdout_columns() -> Option<u16> {
+    // SAFETY: TIOCGWINSZ fills the struct it is given, or fails and leaves it zeroed.
+    let size = unsafe {
+        let mut size: libc::winsize = std::mem::zeroed();
+        libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size);
+        size
+    };
+    (size.ws_col > 0).then_some(size.ws_col)
+}
+
+#[cfg(not(unix))]
 fn stdout_columns() -> Option<u16> {
     dialoguer::console::Term::stdout().size_checked().map(|(_rows, columns)| columns)
 }

@@ -295,6 +295,14 @@ fn list_on_a_narrow_terminal_shows_one_block_per_key() {
         assert!(lines[at + 2].starts_with("Key preview"), "{output}");
     }
 
+    // The terminal's own width, even where it reports no rows (as `stty cols` alone leaves it).
+    let mut sized = env.isolated("script");
+    let command = format!("stty cols 80; exec {} api-key list --color never", env!("CARGO_BIN_EXE_keystroke"));
+    sized.args(["-qefc", &command, "/dev/null"]);
+    let sized = String::from_utf8(sized.output().unwrap().stdout).unwrap().replace("\r\n", "\n");
+    assert!(sized.lines().all(|line| line.chars().count() <= 80), "{sized}");
+    assert!(sized.lines().any(|line| line.trim_end().ends_with(first.as_str()) && line.starts_with(" ID")), "{sized}");
+
     // The same command into a pipe keeps one row per key.
     let piped = env.run(&["api-key", "list"]);
     assert_eq!(piped.stdout.lines().count(), 3, "{}", piped.stdout);
