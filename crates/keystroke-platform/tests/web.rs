@@ -260,10 +260,23 @@ fn names_are_escaped_notices_cannot_be_forged_and_sign_out_ends_the_session() {
     let confirmed = [("org", "acme"), ("id", id.as_str()), ("csrf", csrf.as_str()), ("confirmed", "yes")];
     let revoked = browser.post("/settings/api-keys/revoke", &confirmed);
     let location = revoked.headers()["location"].to_str().unwrap().to_owned();
-    assert_eq!(location, format!("/settings/api-keys?org=acme&revoked={id}"));
-    assert!(browser.get(&location).text().unwrap().contains(&format!("Revoked API key <code>{id}</code>")));
-    let forged = browser.get("/settings/api-keys?org=acme&revoked=every%20key%20you%20own").text().unwrap();
-    assert!(!forged.contains("Revoked API key"), "a notice shows only an API key id");
+    assert_eq!(location, "/settings/api-keys?org=acme");
+    // The notice rides on a same-site cookie, shown once.
+    let flash = cookie(&revoked, "ks_revoked").expect("the id of the key just revoked");
+    assert_eq!(flash, id);
+    let with_flash = |value: &str| {
+        let cookies = format!("ks_web={}; ks_revoked={value}", browser.session.as_deref().unwrap());
+        browser.http.get(h.url(&location)).header("cookie", cookies).send().unwrap()
+    };
+    let shown = with_flash(&flash);
+    let cleared = shown.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("ks_revoked=;"));
+    assert!(cleared, "cleared once shown: {:?}", shown.headers());
+    assert!(shown.text().unwrap().contains(&format!("Revoked API key <code>{id}</code>")));
+    assert!(!with_flash("every key you own").text().unwrap().contains("Revoked API key"), "only an id");
+    // A link cannot claim a revocation: the old query parameter says nothing any more.
+    let (live, _) = browser.create("acme", "still live");
+    let forged = browser.get(&format!("/settings/api-keys?org=acme&revoked={live}")).text().unwrap();
+    assert!(!forged.contains("Revoked API key"), "{forged}");
 
     let session = browser.session.clone().unwrap();
     let (_, csrf) = browser.list("acme");

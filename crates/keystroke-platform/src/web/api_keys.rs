@@ -22,8 +22,12 @@ use crate::storage::KeyRecord;
 pub struct ListQuery {
     org: Option<String>,
     cursor: Option<String>,
-    revoked: Option<String>,
 }
+
+/// The id of the key just revoked, carried from the revoke to the list it redirects to. A
+/// same-site cookie, not a query parameter: a link from anywhere could otherwise show "Revoked"
+/// for a key that still works.
+const REVOKED_COOKIE: &str = "ks_revoked";
 
 #[derive(Deserialize)]
 pub struct CreateForm {
@@ -106,8 +110,8 @@ pub async fn show(
         Ok(access) => access,
         Err(error) => return Ok(error_page(error)),
     };
-    let notice = query
-        .revoked
+    let revoked = cookie(&headers, REVOKED_COOKIE);
+    let notice = revoked
         .as_deref()
         .filter(|id| {
             id.len() <= 40
@@ -125,6 +129,9 @@ pub async fn show(
     let mut response =
         list_page(&state, &memberships, &access, &csrf, query.cursor.as_deref(), &notice, &CreateDraft::default())?;
     set_cookie(&mut response, &state, ACTIVE_ORG_COOKIE, &access.org_slug, ACTIVE_ORG_COOKIE_SECS);
+    if revoked.is_some() {
+        set_cookie(&mut response, &state, REVOKED_COOKIE, "", 0); // said once
+    }
     Ok(response)
 }
 
@@ -241,7 +248,11 @@ pub async fn revoke(
         });
     }
     match revoke_key(&state, &access, &form.id) {
-        Ok(key) => Ok(Redirect::to(&format!("{}&revoked={}", list_url(&access.org_slug), key.id)).into_response()),
+        Ok(key) => {
+            let mut response = Redirect::to(&list_url(&access.org_slug)).into_response();
+            set_cookie(&mut response, &state, REVOKED_COOKIE, &key.id, 60);
+            Ok(response)
+        }
         Err(error) => Ok(error_page(error)),
     }
 }
