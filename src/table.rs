@@ -35,6 +35,12 @@ pub fn new(header: &[&str], target: Target) -> Table {
         }
     }
     table.set_header(header.iter().copied());
+    // No space before the first column (`cut -d' ' -f1` finds the id), two between columns.
+    for index in 0..table.column_count() {
+        if let Some(column) = table.column_mut(index) {
+            column.set_padding((0, 2));
+        }
+    }
     table
 }
 
@@ -88,25 +94,50 @@ fn lines(table: &Table) -> String {
     table.lines().map(|line| line.trim_end().to_string()).collect::<Vec<_>>().join("\n")
 }
 
-/// One block per row, a blank line between blocks, each line a header and its cell. Only on a
-/// terminal narrower than a label and an id does a value wrap.
+/// One block per row, a blank line between blocks, each line a header and its cell. Only the
+/// cells of wrapping columns (names) wrap, at spaces; ids, previews and times stay whole, past the
+/// edge of a terminal too narrow even for them.
 fn records(table: &Table, columns: u16) -> String {
     let labels: Vec<String> =
         table.header().map(|header| header.cell_iter().map(|cell| cell.content()).collect()).unwrap_or_default();
-    let mut blocks = Table::new();
-    blocks.load_style(presets::NOTHING).set_content_arrangement(ContentArrangement::Dynamic).set_width(columns);
+    let label_width = labels.iter().map(|label| label.width()).max().unwrap_or(0);
+    let room = usize::from(columns).saturating_sub(label_width + 2);
+    let wraps = |index: usize| {
+        matches!(table.column(index).and_then(|column| column.constraint()), Some(ColumnConstraint::LowerBoundary(_)))
+    };
+    let mut lines = Vec::new();
     for (index, row) in table.row_iter().enumerate() {
         if index > 0 {
-            blocks.add_row(["", ""]);
+            lines.push(String::new());
         }
-        for (label, cell) in labels.iter().zip(row.cell_iter()) {
-            blocks.add_row([label.clone(), cell.content()]);
+        for (column, (label, cell)) in labels.iter().zip(row.cell_iter()).enumerate() {
+            let content = cell.content();
+            let parts = if wraps(column) { wrap_at_spaces(&content, room) } else { vec![content] };
+            for (part_index, part) in parts.iter().enumerate() {
+                let label = if part_index == 0 { label.as_str() } else { "" };
+                let padding = " ".repeat(label_width - label.width() + 2);
+                lines.push(format!("{label}{padding}{part}").trim_end().to_owned());
+            }
         }
     }
-    if let Some(label) = blocks.column_mut(0) {
-        label.set_constraint(ColumnConstraint::ContentWidth);
+    lines.join("\n")
+}
+
+/// Lines of at most `room` columns, broken at spaces; a word longer than that has a line of its own.
+fn wrap_at_spaces(text: &str, room: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.width() + 1 + word.width() > room {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
     }
-    lines(&blocks)
+    lines.push(line);
+    lines
 }
 
 /// A time for people: minutes are precise enough, UTC keeps it unambiguous.
@@ -129,7 +160,7 @@ mod tests {
     fn pipes_get_the_same_columns_without_borders() {
         let mut table = new(&["ID", "Name"], Target::Pipe);
         table.add_row(["ak_1", "Production automation"]);
-        assert_eq!(render(&table), " ID    Name\n ak_1  Production automation");
+        assert_eq!(render(&table), "ID    Name\nak_1  Production automation");
     }
 
     #[test]
@@ -143,8 +174,8 @@ mod tests {
         assert!(text.contains("ak_3xAmPlE9") && text.contains("2026-11-26 14:04 UTC"), "whole: {text}");
 
         let lines: Vec<&str> = text.lines().collect();
-        assert!(lines[0].starts_with(" ID") && lines[1].chars().all(|c| c == '─'), "as columns: {text}");
-        assert!(lines[2].starts_with(" ak_3xAmPlE9") && lines.len() == 6, "no rules between rows: {text}");
+        assert!(lines[0].starts_with("ID ") && lines[1].chars().all(|c| c == '─'), "as columns: {text}");
+        assert!(lines[2].starts_with("ak_3xAmPlE9 ") && lines.len() == 6, "no rules between rows: {text}");
     }
 
     #[test]
@@ -164,7 +195,7 @@ mod tests {
             wrap_only(&mut table, &[1]);
             let text = render(&table);
             // The table cannot fit, and the short name gives no room: one block per row instead.
-            assert!(text.contains("\n Name        devkey2\n"), "{short}: {text}");
+            assert!(text.contains("\nName        devkey2\n"), "{short}: {text}");
         }
     }
 
@@ -178,10 +209,22 @@ mod tests {
         let text = render(&narrow);
         assert!(text.lines().all(|line| line.width() <= 40), "fits: {text}");
         let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-        assert_eq!(lines[0], " ID          ak_3xAmPlE9", "{text}");
-        assert!(lines[1].starts_with(" Name        A name that goes on"), "{text}");
-        assert!(text.contains(" Created at  2026-11-26 14:04 UTC"), "{text}");
-        assert!(lines.contains(&"") && text.contains(" ID          ak_Second01"), "blank line between rows: {text}");
+        assert_eq!(lines[0], "ID          ak_3xAmPlE9", "{text}");
+        assert_eq!(
+            lines[1..3],
+            ["Name        A name that goes on and on", "            to say what uses the key"],
+            "{text}"
+        );
+        assert!(text.contains("\nCreated at  2026-11-26 14:04 UTC"), "{text}");
+        assert!(lines.contains(&"") && text.contains("\nID          ak_Second01"), "blank line between rows: {text}");
+
+        // Narrower than a label and an id: the id stays whole past the edge; only names wrap.
+        let mut tiny = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(16) });
+        tiny.add_row(["ak_3xAmPlE9", "A name that goes on", "2026-11-26 14:04 UTC"]);
+        wrap_only(&mut tiny, &[1]);
+        let text = render(&tiny);
+        assert!(text.contains("ID          ak_3xAmPlE9\n") && text.contains("2026-11-26 14:04 UTC"), "{text}");
+        assert!(text.contains("Name        A\n            name\n"), "{text}");
 
         // A pipe keeps its columns however long the line.
         let mut piped = new(&["ID", "Name", "Created at"], Target::Pipe);

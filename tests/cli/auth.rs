@@ -645,7 +645,7 @@ fn a_token_from_the_environment_only() {
     let status = env.run_with_env(&["auth", "status", "--json"], &token).success().json();
     assert_eq!(status["active_org"], "acme", "the only org: {status}");
     let listed = env.run_with_env(&["org", "list"], &token).success();
-    assert_eq!(listed.stdout, " Active  Slug  Name      Role\n *       acme  Acme Inc  admin\n");
+    assert_eq!(listed.stdout, "Active  Slug  Name      Role\n*       acme  Acme Inc  admin\n");
 
     let logout = env.run_with_env(&["auth", "logout"], &token).code(1);
     assert_eq!(

@@ -26,14 +26,14 @@ fn org_switch_saves_and_overrides_do_not() {
     env.sign_in(Role::Owner);
     assert_eq!(
         env.run(&["org", "list"]).success().stdout,
-        " Active  Slug    Name      Role\n         acme    Acme Inc  owner\n         globex  Globex    builder\n"
+        "Active  Slug    Name      Role\n        acme    Acme Inc  owner\n        globex  Globex    builder\n"
     );
 
     let switched = env.run(&["org", "switch", "globex"]).success();
     assert_eq!(switched.stderr, "Switched to globex (Globex)\n");
     assert_eq!(
         env.run(&["org", "list"]).success().stdout,
-        " Active  Slug    Name      Role\n         acme    Acme Inc  owner\n *       globex  Globex    builder\n"
+        "Active  Slug    Name      Role\n        acme    Acme Inc  owner\n*       globex  Globex    builder\n"
     );
 
     // Too narrow for the columns: one block per org, each line labelled.
@@ -45,8 +45,8 @@ fn org_switch_saves_and_overrides_do_not() {
     assert_eq!(
         blocks,
         [
-            vec![" Active", " Slug    acme", " Name    Acme Inc", " Role    owner"],
-            vec![" Active  *", " Slug    globex", " Name    Globex", " Role    builder"]
+            vec!["Active", "Slug    acme", "Name    Acme Inc", "Role    owner"],
+            vec!["Active  *", "Slug    globex", "Name    Globex", "Role    builder"]
         ],
         "{output:?}"
     );
