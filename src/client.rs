@@ -248,8 +248,28 @@ impl ApiClient {
                 ))
                 .with_hint(not_a_platform_hint());
             }
-            let reason = status.canonical_reason().unwrap_or("unexpected answer").to_lowercase();
-            return error_for_status(status, &reason, &self.base_display(), self.token_from_env);
+            // A refusal of credentials keeps its meaning (exit 3 or 4) whoever says it, a proxy
+            // included; anything else without a Keystroke body says where it came from.
+            if let StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN = status {
+                let reason = status.canonical_reason().unwrap_or("unexpected answer").to_lowercase();
+                return error_for_status(status, &reason, &self.base_display(), self.token_from_env);
+            }
+            if let StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT = status {
+                // A proxy's word that the platform behind it is down: unreachable, as DESIGN counts it.
+                return CliError::new(
+                    ExitCode::Unreachable,
+                    format!(
+                        "the platform at {} is unreachable: {status} from the server in front of it",
+                        self.base_display()
+                    ),
+                )
+                .with_hint(CHECK_URL_HINT);
+            }
+            return CliError::failure(format!(
+                "the server at {} answered {status} without a Keystroke error",
+                self.base_display()
+            ))
+            .with_hint(not_a_platform_hint());
         };
         // Earlier platforms answered unknown routes with "not_found" and this message.
         if body.error.code == keystroke_api::NO_SUCH_ENDPOINT || body.error.message.starts_with("no such endpoint") {

@@ -513,7 +513,12 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
             let Ok(mut stream) = stream else { continue };
             let mut request = [0; 4096];
             let read = stream.read(&mut request).unwrap_or(0);
-            let status = if request[..read].starts_with(b"GET /missing/") { "404 Not Found" } else { "200 OK" };
+            let status = match &request[..read] {
+                r if r.starts_with(b"GET /missing/") => "404 Not Found",
+                r if r.starts_with(b"GET /down/") => "502 Bad Gateway",
+                r if r.starts_with(b"GET /odd/") => "501 Not Implemented",
+                _ => "200 OK",
+            };
             let body = "<html>It works!</html>";
             let _ = write!(
                 stream,
@@ -554,6 +559,31 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
             "error: the server at {missing} has no such endpoint (404 Not Found, without a Keystroke error)\n\
              hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
         )
+    );
+
+    // A proxy saying the platform behind it is down: unreachable (6). Another status without a
+    // Keystroke body: not a platform (1).
+    let list_at = |base: String| {
+        env.run_with_env(
+            &["api-key", "list", "--org", "acme", "--platform-url", &base],
+            &[("KEYSTROKE_TOKEN", "kss_x")],
+        )
+    };
+    let down = list_at(format!("{url}/down"));
+    assert_eq!(
+        down.code(6).stderr,
+        format!(
+            "error: the platform at {url}/down is unreachable: 502 Bad Gateway from the server in front of it\n\
+             hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points \
+             at it\n"
+        )
+    );
+    let odd = list_at(format!("{url}/odd")).code(1);
+    assert!(
+        odd.stderr.starts_with(&format!(
+            "error: the server at {url}/odd answered 501 Not Implemented without a Keystroke error\n"
+        )),
+        "{odd:#?}"
     );
 
     // A real platform without the route (one older than the CLI, or a URL with a path too much):
@@ -724,7 +754,7 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
     let again = again.success();
     assert!(
         again.stderr.ends_with(&format!(
-            "This replaces the previous sign-in here (alan@acme.test): its session {admin_session} stays valid until \
+            "This replaces a sign-in stored on this machine (alan@acme.test): its session {admin_session} stays valid until \
              it expires, or until alan@acme.test signs in and runs `keystroke session revoke {admin_session}`\n"
         )),
         "{again:#?}"
@@ -782,7 +812,7 @@ fn a_sign_in_from_another_config_directory_names_the_token_it_replaces() {
     let signed_in = env.login_with_token(&builder.session_token, &other).success();
     assert!(
         signed_in.stderr.contains(&format!(
-            "This replaces the previous sign-in here (alan@acme.test): its session {admin_session} stays valid"
+            "This replaces a sign-in stored on this machine (alan@acme.test): its session {admin_session} stays valid"
         )),
         "{signed_in:#?}"
     );
@@ -798,7 +828,7 @@ fn a_sign_in_from_another_config_directory_names_the_token_it_replaces() {
     env.login_with_token(&builder.session_token, &other).success(); // and the other one's back into the keyring
     let extra = keystroke_platform::admin::issue_session(env.server().storage(), &env.user(Role::Admin).email, 3_600);
     let both = env.login_with_token(&extra.unwrap(), &[]).success();
-    assert!(both.stderr.contains("This replaces the previous sign-in here (ada@acme.test)"), "{both:#?}");
-    assert!(both.stderr.contains("This replaces the previous sign-in here (grace@acme.test)"), "{both:#?}");
+    assert!(both.stderr.contains("This replaces a sign-in stored on this machine (ada@acme.test)"), "{both:#?}");
+    assert!(both.stderr.contains("This replaces a sign-in stored on this machine (grace@acme.test)"), "{both:#?}");
     env.run_with_env(&["auth", "status"], &file).code(3); // the file copy is gone
 }

@@ -170,7 +170,7 @@ async fn replace_previous(
         format!("or until {} signs in and runs `keystroke session revoke {id}`", me.user.email)
     };
     printer.notice(&format!(
-        "This replaces the previous sign-in here ({}): its session {id} stays valid until it expires, {how_to_end}",
+        "This replaces a sign-in stored on this machine ({}): its session {id} stays valid until it expires, {how_to_end}",
         me.user.email
     ));
 }
