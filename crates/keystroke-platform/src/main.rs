@@ -257,8 +257,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let password = read_password()?;
             admin::set_password(&storage, &email, &password)?;
             eprintln!(
-                "Set a new password for {email}; sessions already signed in stay valid (each can be ended with \
-                 `keystroke session revoke`)"
+                "Set a new password for {email}; their sessions already signed in stay valid until they expire or \
+                 {email} ends them (`keystroke session list`, then `keystroke session revoke`)"
             );
             Ok(())
         }

@@ -65,6 +65,18 @@ impl std::fmt::Debug for DevUser {
 /// seeded users new passwords; either way returns credentials with fresh session tokens.
 pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::Result<DevCredentials> {
     let fresh = storage.org_by_slug(PRIMARY_ORG.0)?.is_none();
+    let mut seed_users_present = 0;
+    for (email, _, _) in SEED_USERS {
+        seed_users_present += usize::from(storage.user_by_email(email)?.is_some());
+    }
+    // Anything between "empty" and "seeded by dev" is someone else's database: leave it alone.
+    anyhow::ensure!(
+        (fresh && seed_users_present == 0) || (!fresh && seed_users_present == SEED_USERS.len()),
+        "this database was not made by `keystroke-platform dev` (it has {}, and {seed_users_present} of the {} \
+         dev users): give `dev --db` a new file, or run `keystroke-platform serve` on this one",
+        if fresh { "no org `acme`" } else { "an org `acme`" },
+        SEED_USERS.len()
+    );
     let mut users = Vec::new();
     for (email, name, role) in SEED_USERS {
         let password = random_base62(20);
