@@ -86,6 +86,10 @@ pub struct GlobalArgs {
     )]
     pub org: Option<String>,
 
+    /// Whether `org` came from `KEYSTROKE_ORG`, so that an error about it names the variable.
+    #[arg(skip)]
+    pub org_from_env: bool,
+
     /// Print one JSON document on stdout (and errors as JSON on stderr)
     #[arg(long, global = true)]
     pub json: bool,
@@ -117,6 +121,7 @@ impl GlobalArgs {
         }
         if self.org.is_none() {
             self.org = unicode_var(env::ORG)?;
+            self.org_from_env = self.org.is_some();
         }
         Ok(self)
     }

@@ -111,6 +111,7 @@ fn globals_on_the_line() -> GlobalArgs {
         .unwrap_or(GlobalArgs {
             platform_url: None,
             org: None,
+            org_from_env: false,
             json: false,
             no_input: true,
             color: ColorChoice::Never,

@@ -125,7 +125,10 @@ impl Context {
     /// The slug given or saved is checked before it goes into any URL.
     pub async fn org(&self, signed_in: &SignedIn) -> anyhow::Result<String> {
         if let Some(org) = &self.global.org {
-            ids::check_org_slug(org)?;
+            ids::check_org_slug(org).map_err(|err| match self.global.org_from_env {
+                true => CliError { message: format!("{} (from `{}`)", err.message, env::ORG), ..err },
+                false => err,
+            })?;
             return Ok(org.clone());
         }
         if let Some(org) = signed_in.config.active_org(&signed_in.platform.key) {

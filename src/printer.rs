@@ -67,6 +67,7 @@ impl Printer {
         let global = GlobalArgs {
             platform_url: None,
             org: None,
+            org_from_env: false,
             json,
             no_input: true,
             color: ColorChoice::Auto,

@@ -65,6 +65,15 @@ fn variables_feed_their_flags_but_not_the_usage_line() {
     assert!(json.contains("usage: keystroke api-key create --name <NAME> --json; see `--help`"), "{json}");
     let listed = env.run_with_env(&["api-key", "list", "--json"], &[("KEYSTROKE_ORG", "nope")]).code(5);
     assert!(listed.stderr.contains("org `nope` not found"), "the variable still names the org: {listed:#?}");
+    let malformed = env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_ORG", "Bad!")]).code(2);
+    assert!(
+        malformed.stderr.starts_with(
+            "error: `Bad!` is not an org slug; slugs are 2 to 40 lowercase letters, digits and dashes (from `KEYSTROKE_ORG`)\n"
+        ),
+        "{malformed:#?}"
+    );
+    let flag = env.run(&["api-key", "list", "--org", "Bad!"]).code(2);
+    assert!(!flag.stderr.contains("KEYSTROKE_ORG"), "{flag:#?}");
 
     // One that is not UTF-8 is refused, as such a flag is, rather than ignored for the saved org.
     use std::os::unix::ffi::OsStrExt;
