@@ -528,9 +528,10 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
         }
     });
     let env = TestEnv::new();
-    let run = env
-        .run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &url], &[("KEYSTROKE_TOKEN", "kss_x")])
-        .code(1);
+    let list_at = |base: &str| {
+        env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", base], &[("KEYSTROKE_TOKEN", "kss_x")])
+    };
+    let run = list_at(&url).code(1);
     let requested = format!("{url}/api/orgs/acme/api-keys");
     assert!(
         run.stderr.starts_with(&format!(
@@ -547,12 +548,7 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
     );
 
     let missing = format!("{url}/missing");
-    let run = env
-        .run_with_env(
-            &["api-key", "list", "--org", "acme", "--platform-url", &missing],
-            &[("KEYSTROKE_TOKEN", "kss_x")],
-        )
-        .code(1);
+    let run = list_at(&missing).code(1);
     assert_eq!(
         run.stderr,
         format!(
@@ -563,13 +559,7 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
 
     // A proxy saying the platform behind it is down: unreachable (6). Another status without a
     // Keystroke body: not a platform (1).
-    let list_at = |base: String| {
-        env.run_with_env(
-            &["api-key", "list", "--org", "acme", "--platform-url", &base],
-            &[("KEYSTROKE_TOKEN", "kss_x")],
-        )
-    };
-    let down = list_at(format!("{url}/down"));
+    let down = list_at(&format!("{url}/down"));
     assert_eq!(
         down.code(6).stderr,
         format!(
@@ -578,7 +568,7 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
              at it\n"
         )
     );
-    let odd = list_at(format!("{url}/odd")).code(1);
+    let odd = list_at(&format!("{url}/odd")).code(1);
     assert!(
         odd.stderr.starts_with(&format!(
             "error: the server at {url}/odd answered 501 Not Implemented without a Keystroke error\n"
@@ -589,12 +579,7 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
     // A real platform without the route (one older than the CLI, or a URL with a path too much):
     // not "no such org or key" either.
     let prefixed = format!("{}/keystroke", env.url());
-    let run = env
-        .run_with_env(
-            &["api-key", "list", "--org", "acme", "--platform-url", &prefixed],
-            &[("KEYSTROKE_TOKEN", "kss_x")],
-        )
-        .code(1);
+    let run = list_at(&prefixed).code(1);
     assert_eq!(
         run.stderr,
         format!(

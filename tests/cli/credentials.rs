@@ -63,18 +63,20 @@ fn the_opt_in_file_store_is_private_and_says_so() {
     }
 }
 
+/// Off CI, a test that needs the session bus `scripts/test` starts is skipped, with a word; in CI
+/// (started under dbus-run-session with an unlocked gnome-keyring) a missing bus fails it.
+fn skip_without_session_bus(why: &str) {
+    assert!(std::env::var("CI").as_deref() != Ok("true"), "CI must run the tests under dbus-run-session: {why}");
+    eprintln!("skipped: {why} (run under dbus-run-session)");
+}
+
 /// The Secret Service path, read back with `secret-tool` as a desktop user would. Runs where a
 /// session bus exists (CI starts one with `dbus-run-session` and an unlocked gnome-keyring); in
 /// CI a missing bus is a failure, never a silent skip.
 #[test]
 fn secret_service_holds_the_token_where_secret_tool_finds_it() {
     if std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_none() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI must run the tests under dbus-run-session with gnome-keyring unlocked"
-        );
-        eprintln!("skipped: no DBUS_SESSION_BUS_ADDRESS (run under dbus-run-session)");
-        return;
+        return skip_without_session_bus("no DBUS_SESSION_BUS_ADDRESS");
     }
     let env = TestEnv::with_store("secret-service");
     let user = env.sign_in(Role::Builder);
@@ -100,12 +102,7 @@ fn secret_service_holds_the_token_where_secret_tool_finds_it() {
 fn a_chosen_secret_service_is_reached_through_the_runtime_dir_socket() {
     let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").unwrap_or_default();
     let Some(socket) = address.strip_prefix("unix:path=").and_then(|rest| rest.split(',').next()) else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI must run the tests under dbus-run-session, whose bus is a socket path"
-        );
-        eprintln!("skipped: no session bus at a socket path (run under dbus-run-session)");
-        return;
+        return skip_without_session_bus("no session bus at a socket path");
     };
     let env = TestEnv::with_store("secret-service");
     let user = env.user(Role::Builder);
