@@ -71,6 +71,9 @@ fn replace_disposition(handler: libc::sighandler_t) -> libc::sigaction {
     unsafe {
         let mut new: libc::sigaction = std::mem::zeroed();
         new.sa_sigaction = handler;
+        // Calls under way (a read of the platform's answer) carry on rather than fail with EINTR;
+        // the wait notices the key press at its next tick.
+        new.sa_flags = libc::SA_RESTART;
         libc::sigemptyset(&mut new.sa_mask);
         let mut previous: libc::sigaction = std::mem::zeroed();
         libc::sigaction(libc::SIGINT, &new, &mut previous);
