@@ -195,16 +195,15 @@ impl ApiClient {
         }
     }
 
+    /// Exit 6, naming the platform and why it could not be reached.
+    fn unreachable(&self, why: &str) -> CliError {
+        CliError::new(ExitCode::Unreachable, format!("the platform at {} is unreachable: {why}", self.base_display()))
+    }
+
     fn transport_error(&self, err: &reqwest::Error) -> CliError {
-        let unreachable = |why: &str| {
-            CliError::new(
-                ExitCode::Unreachable,
-                format!("the platform at {} is unreachable: {why}", self.base_display()),
-            )
-        };
         match tls_failure(err) {
             Some(tls @ rustls::Error::InvalidMessage(_)) => {
-                return unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(
+                return self.unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(
                     "the server does not speak TLS: if the platform serves plain HTTP (as `keystroke-platform dev` \
                      does), use an `http://` URL",
                 );
@@ -224,7 +223,9 @@ impl ApiClient {
                      this on an untrusted network",
                 );
             }
-            Some(tls) => return unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(CHECK_URL_HINT),
+            Some(tls) => {
+                return self.unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(CHECK_URL_HINT);
+            }
             None => {}
         }
         let why = if err.is_timeout() {
@@ -234,42 +235,12 @@ impl ApiClient {
         } else {
             root_cause(err)
         };
-        unreachable(&why).with_hint(CHECK_URL_HINT)
+        self.unreachable(&why).with_hint(CHECK_URL_HINT)
     }
 
     fn status_error(&self, status: StatusCode, body: &str) -> CliError {
         let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
-            // A route missing, without a Keystroke error body: most likely not a Keystroke platform,
-            // so not "no such org or key" either (exit 5 would send a script looking for one).
-            if let StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED = status {
-                return CliError::failure(format!(
-                    "the server at {} has no such endpoint ({status}, without a Keystroke error)",
-                    self.base_display()
-                ))
-                .with_hint(not_a_platform_hint());
-            }
-            // A refusal of credentials keeps its meaning (exit 3 or 4) whoever says it, a proxy
-            // included; anything else without a Keystroke body says where it came from.
-            if let StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN = status {
-                let reason = status.canonical_reason().unwrap_or("unexpected answer").to_lowercase();
-                return error_for_status(status, &reason, &self.base_display(), self.token_from_env);
-            }
-            if let StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT = status {
-                // A proxy's word that the platform behind it is down: unreachable, as DESIGN counts it.
-                return CliError::new(
-                    ExitCode::Unreachable,
-                    format!(
-                        "the platform at {} is unreachable: {status} from the server in front of it",
-                        self.base_display()
-                    ),
-                )
-                .with_hint(CHECK_URL_HINT);
-            }
-            return CliError::failure(format!(
-                "the server at {} answered {status} without a Keystroke error",
-                self.base_display()
-            ))
-            .with_hint(not_a_platform_hint());
+            return self.status_without_keystroke_body(status);
         };
         // Earlier platforms answered unknown routes with "not_found" and this message.
         if body.error.code == keystroke_api::NO_SUCH_ENDPOINT || body.error.message.starts_with("no such endpoint") {
@@ -277,6 +248,29 @@ impl ApiClient {
                 .with_hint("the platform may be older than this CLI: upgrade it, or check `--platform-url`");
         }
         error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env)
+    }
+
+    /// A status from a server that sent no Keystroke error: most likely not the platform itself.
+    fn status_without_keystroke_body(&self, status: StatusCode) -> CliError {
+        let url = self.base_display();
+        match status {
+            // A route missing: not "no such org or key" (exit 5 would send a script looking for one).
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => CliError::failure(format!(
+                "the server at {url} has no such endpoint ({status}, without a Keystroke error)"
+            ))
+            .with_hint(not_a_platform_hint()),
+            // A refusal of credentials keeps its meaning (exit 3 or 4) whoever says it, a proxy included.
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                let reason = status.canonical_reason().unwrap_or("unexpected answer").to_lowercase();
+                error_for_status(status, &reason, &url, self.token_from_env)
+            }
+            // A proxy's word that the platform behind it is down: unreachable, as DESIGN counts it.
+            StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+                self.unreachable(&format!("{status} from the server in front of it")).with_hint(CHECK_URL_HINT)
+            }
+            _ => CliError::failure(format!("the server at {url} answered {status} without a Keystroke error"))
+                .with_hint(not_a_platform_hint()),
+        }
     }
 
     fn base_display(&self) -> String {
