@@ -86,16 +86,14 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         )),
         None => {}
     }
-    let mut named: Vec<Secret<String>> = Vec::new();
-    for (previous_store, previous) in replaced {
+    for (index, (previous_store, previous)) in replaced.iter().enumerate() {
         // One token in two stores is one sign-in: named once, its copy removed all the same.
-        let name_it = named.iter().all(|seen| seen.expose() != previous.expose());
-        named.push(previous.clone());
+        let name_it = replaced[..index].iter().all(|(_, seen)| seen.expose() != previous.expose());
         replace_previous(
             context,
             &credentials,
             &platform,
-            (previous_store, previous, name_it),
+            (*previous_store, previous.clone(), name_it),
             (store, &token, &me.user),
         )
         .await;
