@@ -49,26 +49,23 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             .warn(&format!("`{}` is still set, so commands stay signed in with it; unset it to sign out", env::TOKEN)),
         None => {}
     }
-    let signed_out = || -> anyhow::Result<()> {
-        match ended_before {
-            true => printer.notice(&format!(
-                "Signed out of {} (the platform no longer accepted its session: expired, or revoked elsewhere)",
-                platform.key
-            )),
-            false => printer.notice(&format!("Signed out of {}", platform.key)),
-        }
-        if printer.json() {
-            let revoked_now = !ended_before;
-            printer.json_data(&serde_json::json!({
-                "platform_url": platform.key,
-                "signed_out": true,
-                "session_revoked": revoked_now
-            }))?;
-        }
-        Ok(())
-    };
     match revoked {
-        Ok(()) => signed_out(),
+        Ok(()) => {
+            let already = if ended_before {
+                " (the platform no longer accepted its session: expired, or revoked elsewhere)"
+            } else {
+                ""
+            };
+            printer.notice(&format!("Signed out of {}{already}", platform.key));
+            if printer.json() {
+                printer.json_data(&serde_json::json!({
+                    "platform_url": platform.key,
+                    "signed_out": true,
+                    "session_revoked": !ended_before
+                }))?;
+            }
+            Ok(())
+        }
         Err(err) => match err.downcast_ref::<CliError>() {
             Some(cli_error) => Err(CliError::new(
                 cli_error.exit,
