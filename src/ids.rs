@@ -1,10 +1,11 @@
 //! The shapes of what the user types that ends up in a URL path: checked before any request, so
 //! that `keystroke api-key revoke ../../logout` is a usage error, not a request to another route.
 
-use keystroke_api::{API_KEY_ID_PREFIX, API_KEY_PREFIXES, SESSION_ID_PREFIX, contains_secret};
+use keystroke_api::{
+    API_KEY_ID_PREFIX, API_KEY_PREFIXES, ORG_SLUG_RULE, SESSION_ID_PREFIX, contains_secret, is_org_slug,
+};
 
 use crate::error::CliError;
-const ORG_SLUG_CHARS: std::ops::RangeInclusive<usize> = 2..=40;
 /// Ids are a prefix and 20 base62 characters; the bound leaves room for other lengths in the
 /// future while keeping a pasted wall of text out of a URL.
 const MAX_ID_BODY_CHARS: usize = 64;
@@ -53,18 +54,13 @@ pub fn quoted(input: &str) -> String {
     format!("`{}…`", input.chars().take(SHOWN_CHARS).collect::<String>())
 }
 
-/// An org slug: 2 to 40 lowercase letters, digits and dashes.
+/// An org slug, by the platform's own rule ([`is_org_slug`]).
 pub fn check_org_slug(slug: &str) -> Result<(), CliError> {
-    let well_formed = ORG_SLUG_CHARS.contains(&slug.len())
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if well_formed {
+    if is_org_slug(slug) {
         return Ok(());
     }
-    Err(CliError::usage(format!(
-        "{} is not an org slug; slugs are 2 to 40 lowercase letters, digits and dashes",
-        quoted(slug)
-    ))
-    .with_hint("`keystroke org list` shows the slugs of your orgs"))
+    Err(CliError::usage(format!("{} is not an org slug; {ORG_SLUG_RULE}", quoted(slug)))
+        .with_hint("`keystroke org list` shows the slugs of your orgs"))
 }
 
 #[cfg(test)]
@@ -111,7 +107,7 @@ mod tests {
         for good in ["acme", "globex", "a1", "my-org", &"x".repeat(40)] {
             assert!(check_org_slug(good).is_ok(), "{good}");
         }
-        for bad in ["", "a", "Acme", "ac me", "../admin", "acme/api-keys", "acme%2f", &"x".repeat(41)] {
+        for bad in ["", "a", "-acme", "Acme", "ac me", "../admin", "acme/api-keys", "acme%2f", &"x".repeat(41)] {
             assert!(check_org_slug(bad).is_err(), "{bad}");
         }
         assert!(check_org_slug("..").unwrap_err().hint.unwrap().contains("keystroke org list"));

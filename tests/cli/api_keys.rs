@@ -205,7 +205,7 @@ fn ids_and_slugs_that_are_not_ids_and_slugs_are_usage_errors_before_any_request(
         assert!(!list.stderr.contains("> "), "{list:#?}");
         assert!(
             list.stderr.ends_with(&format!(
-                "error: `{org}` is not an org slug; slugs are 2 to 40 lowercase letters, digits and dashes\n\
+                "error: `{org}` is not an org slug; slugs are 2 to 40 lowercase letters, digits and dashes, not starting with a dash\n\
                  hint: `keystroke org list` shows the slugs of your orgs\n"
             )),
             "{list:#?}"

@@ -68,7 +68,7 @@ fn variables_feed_their_flags_but_not_the_usage_line() {
     let malformed = env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_ORG", "Bad!")]).code(2);
     assert!(
         malformed.stderr.starts_with(
-            "error: `Bad!` is not an org slug; slugs are 2 to 40 lowercase letters, digits and dashes (from `KEYSTROKE_ORG`)\n"
+            "error: `Bad!` is not an org slug; slugs are 2 to 40 lowercase letters, digits and dashes, not starting with a dash (from `KEYSTROKE_ORG`)\n"
         ),
         "{malformed:#?}"
     );

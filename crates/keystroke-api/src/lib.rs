@@ -136,6 +136,18 @@ pub const CLI_CLIENT_ID: &str = "keystroke-cli";
 /// The grant type of RFC 8628 token requests.
 pub const DEVICE_CODE_GRANT_TYPE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// Whether `slug` can be an org's slug: 2 to 40 lowercase letters, digits and dashes, not
+/// starting with a dash (it would read as a flag on a command line). The platform creates no
+/// other, so the CLI can refuse any other before a request.
+pub fn is_org_slug(slug: &str) -> bool {
+    (2..=40).contains(&slug.len())
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+}
+
+/// How [`is_org_slug`]'s rule reads in an error message.
+pub const ORG_SLUG_RULE: &str = "slugs are 2 to 40 lowercase letters, digits and dashes, not starting with a dash";
+
 /// Longest key or project name the platform accepts, in characters.
 pub const MAX_NAME_CHARS: usize = 100;
 

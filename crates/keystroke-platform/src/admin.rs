@@ -2,7 +2,7 @@
 //! `org create`, `member add|set-role|remove`), also used to seed `dev` and tests.
 
 use anyhow::{Context, anyhow, bail, ensure};
-use keystroke_api::{CLI_CLIENT_ID, Org, Role, User, check_name, is_invisible_or_bidi};
+use keystroke_api::{CLI_CLIENT_ID, ORG_SLUG_RULE, Org, Role, User, check_name, is_invisible_or_bidi, is_org_slug};
 
 use crate::passwords;
 use crate::state::now;
@@ -43,12 +43,7 @@ pub fn set_password(storage: &dyn Storage, email: &str, password: &str) -> anyho
 }
 
 pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &str) -> anyhow::Result<Org> {
-    ensure!(
-        (2..=40).contains(&slug.len())
-            && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !slug.starts_with('-'),
-        "`{slug}` is not a valid org slug: use 2 to 40 lowercase letters, digits and dashes"
-    );
+    ensure!(is_org_slug(slug), "`{slug}` is not a valid org slug: {ORG_SLUG_RULE}");
     let name = check_name("org", name).map_err(|problem| anyhow!(problem))?;
     let owner = user(storage, owner_email)?;
     if storage.org_by_slug(slug)?.is_some() {

@@ -131,7 +131,8 @@ enum OrgCommand {
     Create {
         #[command(flatten)]
         db: Database,
-        /// The org's short name in URLs and commands: 2 to 40 lowercase letters, digits and dashes
+        /// The org's short name in URLs and commands: 2 to 40 lowercase letters, digits and dashes, not
+        /// starting with a dash
         #[arg(long)]
         slug: String,
         /// The org's display name

@@ -89,9 +89,11 @@ fn bootstrap_serve_and_sign_in() {
         None,
     );
     assert!(org.status.success(), "{}", stderr(&org));
-    let bad_slug =
-        platform(&db, &["org", "create", "--slug", "Not OK", "--name", "x", "--owner", "owner@example.test"], None);
-    assert!(stderr(&bad_slug).contains("is not a valid org slug"));
+    for slug in ["--slug=Not OK", "--slug=-dash-first"] {
+        let bad_slug = platform(&db, &["org", "create", slug, "--name", "x", "--owner", "owner@example.test"], None);
+        assert!(!bad_slug.status.success());
+        assert!(stderr(&bad_slug).contains("is not a valid org slug: slugs are 2 to 40"), "{}", stderr(&bad_slug));
+    }
     // Names end up in the CLI's tables and on web pages: no terminal escapes, a bounded length.
     let escapes = "Org\u{1b}]0;pwned\u{7}";
     let bad_name =
