@@ -104,6 +104,11 @@ impl Database {
 
 #[derive(Subcommand)]
 enum UserCommand {
+    /// List every user (on stdout, one per line)
+    List {
+        #[command(flatten)]
+        db: Database,
+    },
     /// Add a user; the password is read from stdin (or asked for on a terminal), never argv
     Add {
         #[command(flatten)]
@@ -127,6 +132,11 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum OrgCommand {
+    /// List every org with its number of members (on stdout, one per line)
+    List {
+        #[command(flatten)]
+        db: Database,
+    },
     /// Create an org with its first owner
     Create {
         #[command(flatten)]
@@ -247,6 +257,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dev { port, db, credentials_file, seed_keys } => {
             dev(port, db.as_deref(), credentials_file.as_deref(), seed_keys)
         }
+        Command::User(UserCommand::List { db }) => {
+            let users = db.open_existing()?.users()?;
+            print!("{}", columns(["EMAIL", "NAME"], users.into_iter().map(|user| [user.email, user.name])));
+            Ok(())
+        }
         Command::User(UserCommand::Add { db, email, name }) => {
             let password = read_password()?;
             let user = admin::add_user(&db.open_or_create()?, &email, &name, &password)?;
@@ -263,6 +278,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
+        Command::Org(OrgCommand::List { db }) => {
+            let orgs = db.open_existing()?.orgs()?;
+            let rows = orgs.into_iter().map(|(org, members)| [org.slug, members.to_string(), org.name]);
+            print!("{}", columns(["SLUG", "MEMBERS", "NAME"], rows));
+            Ok(())
+        }
         Command::Org(OrgCommand::Create { db, slug, name, owner }) => {
             let org = admin::create_org(&db.open_existing()?, &slug, &name, &owner)?;
             eprintln!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
@@ -270,7 +291,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Member(MemberCommand::List { db, org }) => {
             let members = admin::members(&db.open_existing()?, &org)?;
-            print!("{}", member_lines(&members));
+            let rows = members.into_iter().map(|(user, role)| [user.email, role.as_str().to_owned(), user.name]);
+            print!("{}", columns(["EMAIL", "ROLE", "NAME"], rows));
             Ok(())
         }
         Command::Member(MemberCommand::Add { member, role }) => {
@@ -364,13 +386,31 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.persist(path).map(drop).map_err(|err| err.error)
 }
 
-/// `EMAIL  ROLE  NAME`, aligned, for a person; names last, since they may hold spaces. Names and
-/// emails were checked when added: no control or direction-changing characters.
-fn member_lines(members: &[(keystroke_api::User, Role)]) -> String {
-    let width = members.iter().map(|(user, _)| user.email.chars().count()).max().unwrap_or(0).max("EMAIL".len());
-    let mut lines = format!("{:<width$}  {:<7}  NAME\n", "EMAIL", "ROLE");
-    for (user, role) in members {
-        lines.push_str(&format!("{:<width$}  {:<7}  {}\n", user.email, role.as_str(), user.name));
+/// Aligned columns two spaces apart under a header, for a person (scripts can split on runs of
+/// spaces: only the last column, a name, may hold spaces). Names and emails were checked when
+/// added: no control or direction-changing characters.
+fn columns<const N: usize>(header: [&str; N], rows: impl IntoIterator<Item = [String; N]>) -> String {
+    let rows: Vec<[String; N]> = rows.into_iter().collect();
+    let mut widths = header.map(|title| title.chars().count());
+    for row in &rows {
+        for (width, cell) in widths.iter_mut().zip(row) {
+            *width = (*width).max(cell.chars().count());
+        }
+    }
+    let line = |cells: [&str; N]| {
+        let mut line = String::new();
+        for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
+            if i + 1 == N {
+                line.push_str(cell);
+            } else {
+                line.push_str(&format!("{cell:<width$}  "));
+            }
+        }
+        line + "\n"
+    };
+    let mut lines = line(header);
+    for row in &rows {
+        lines.push_str(&line(row.each_ref().map(String::as_str)));
     }
     lines
 }

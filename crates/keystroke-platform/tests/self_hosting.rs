@@ -133,10 +133,19 @@ fn bootstrap_serve_and_sign_in() {
     let listed = platform(&db, &["member", "list", "--org", "example"], None);
     assert_eq!(
         String::from_utf8(listed.stdout).unwrap(),
-        "EMAIL               ROLE     NAME\n\
-         b@example.test      admin    Bo Builder\n\
-         owner@example.test  owner    Olive Owner\n"
+        "EMAIL               ROLE   NAME\n\
+         b@example.test      admin  Bo Builder\n\
+         owner@example.test  owner  Olive Owner\n"
     );
+    let users = platform(&db, &["user", "list"], None);
+    assert_eq!(
+        String::from_utf8(users.stdout).unwrap(),
+        "EMAIL               NAME\n\
+         b@example.test      Bo Builder\n\
+         owner@example.test  Olive Owner\n"
+    );
+    let orgs = platform(&db, &["org", "list"], None);
+    assert_eq!(String::from_utf8(orgs.stdout).unwrap(), "SLUG     MEMBERS  NAME\nexample  2        Example\n");
     let bad_role =
         platform(&db, &["member", "set-role", "--org", "example", "--email", "b@example.test", "--role", "root"], None);
     assert_eq!(bad_role.status.code(), Some(2));

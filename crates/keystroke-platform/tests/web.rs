@@ -430,25 +430,32 @@ fn dev_restarts_on_its_database_with_fresh_credentials() {
     assert!(members.iter().any(|(user, role)| user.email == "hedy@globex.test" && *role == Role::Owner), "{members:?}");
 }
 
-/// A database `dev` did not make (a self-hosted one with its own `acme`) is refused, untouched.
+/// A database `dev` did not make (a self-hosted one, with or without an org `acme`) is refused,
+/// untouched.
 #[test]
 fn dev_refuses_a_database_it_did_not_make() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("real.db");
-    let storage = keystroke_platform::storage::SqliteStorage::open(&db).unwrap();
-    keystroke_platform::admin::add_user(&storage, "olive@example.test", "Olive", "a long enough password").unwrap();
-    keystroke_platform::admin::create_org(&storage, "acme", "Acme", "olive@example.test").unwrap();
-    drop(storage);
-    let refused = DevServer::start_with(([127, 0, 0, 1], 0).into(), Some(&db), Config::new(Mode::Dev)).err().unwrap();
-    let message = format!("{refused:#}");
-    assert!(
-        message.contains(
-            "this database was not made by `keystroke-platform dev` (it has an org `acme`, and 0 of the 3 dev users)"
-        ),
-        "{message}"
-    );
-    let storage = keystroke_platform::storage::SqliteStorage::open(&db).unwrap();
-    assert!(keystroke_platform::Storage::user_by_email(&storage, "ada@acme.test").unwrap().is_none(), "untouched");
+    for (slug, found) in [("acme", "an org `acme`"), ("initech", "no org `acme`")] {
+        let db = dir.path().join(format!("{slug}.db"));
+        let storage = keystroke_platform::storage::SqliteStorage::open(&db).unwrap();
+        keystroke_platform::admin::add_user(&storage, "olive@example.test", "Olive", "a long enough password").unwrap();
+        keystroke_platform::admin::create_org(&storage, slug, "Their org", "olive@example.test").unwrap();
+        drop(storage);
+        let refused =
+            DevServer::start_with(([127, 0, 0, 1], 0).into(), Some(&db), Config::new(Mode::Dev)).err().unwrap();
+        let message = format!("{refused:#}");
+        assert!(
+            message.contains(&format!(
+                "this database was not made by `keystroke-platform dev` (it has 1 user(s), 0 of the 3 dev users \
+                 among them, and {found})"
+            )),
+            "{message}"
+        );
+        let storage = keystroke_platform::storage::SqliteStorage::open(&db).unwrap();
+        let users = keystroke_platform::Storage::users(&storage).unwrap();
+        assert_eq!(users.iter().map(|user| user.email.as_str()).collect::<Vec<_>>(), ["olive@example.test"]);
+        assert!(keystroke_platform::Storage::org_by_slug(&storage, "acme").unwrap().is_some() == (slug == "acme"));
+    }
 }
 
 /// The page's active org is the one chosen last on it, across visits, while still a member.

@@ -64,18 +64,20 @@ impl std::fmt::Debug for DevUser {
 /// Seeds a fresh database, or on a database seeded before (`dev --db FILE` again) gives the
 /// seeded users new passwords; either way returns credentials with fresh session tokens.
 pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::Result<DevCredentials> {
-    let fresh = storage.org_by_slug(PRIMARY_ORG.0)?.is_none();
-    let mut seed_users_present = 0;
-    for (email, _, _) in SEED_USERS {
-        seed_users_present += usize::from(storage.user_by_email(email)?.is_some());
-    }
-    // Anything between "empty" and "seeded by dev" is someone else's database: leave it alone.
+    let existing_users = storage.users()?;
+    let fresh = existing_users.is_empty();
+    let seed_users_present =
+        SEED_USERS.iter().filter(|(email, _, _)| existing_users.iter().any(|user| user.email == *email)).count();
+    let has_primary_org = storage.org_by_slug(PRIMARY_ORG.0)?.is_some();
+    // Anything but "empty" and "seeded by dev" is someone else's database: leave it alone.
     anyhow::ensure!(
-        (fresh && seed_users_present == 0) || (!fresh && seed_users_present == SEED_USERS.len()),
-        "this database was not made by `keystroke-platform dev` (it has {}, and {seed_users_present} of the {} \
-         dev users): give `dev --db` a new file, or run `keystroke-platform serve` on this one",
-        if fresh { "no org `acme`" } else { "an org `acme`" },
-        SEED_USERS.len()
+        fresh || (has_primary_org && seed_users_present == SEED_USERS.len()),
+        "this database was not made by `keystroke-platform dev` (it has {} user(s), {seed_users_present} of the {} \
+         dev users among them, and {} `{}`): give `dev --db` a new file, or run `keystroke-platform serve` on this one",
+        existing_users.len(),
+        SEED_USERS.len(),
+        if has_primary_org { "an org" } else { "no org" },
+        PRIMARY_ORG.0,
     );
     let mut users = Vec::new();
     for (email, name, role) in SEED_USERS {

@@ -201,10 +201,14 @@ pub trait Storage: Send + Sync + 'static {
     fn create_user(&self, email: &str, name: &str, password_hash: &str, now: Timestamp) -> Result<User>;
     fn user_by_email(&self, email: &str) -> Result<Option<UserWithPassword>>;
     fn user_by_id(&self, id: &str) -> Result<Option<User>>;
+    /// Every user, by email.
+    fn users(&self) -> Result<Vec<User>>;
     fn set_password_hash(&self, user_id: &str, password_hash: &str) -> Result<()>;
     /// Creates the org with its first owner, in one transaction.
     fn create_org(&self, slug: &str, name: &str, owner_id: &str, now: Timestamp) -> Result<Org>;
     fn org_by_slug(&self, slug: &str) -> Result<Option<Org>>;
+    /// Every org with its number of members, by slug.
+    fn orgs(&self) -> Result<Vec<(Org, usize)>>;
     /// Adds the member, or changes the role of an existing one. Fails with [`LastOwner`] rather
     /// than demote the org's only owner (checked in the same transaction).
     fn set_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<()>;

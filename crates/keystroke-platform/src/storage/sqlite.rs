@@ -323,6 +323,13 @@ impl Storage for SqliteStorage {
             .optional()?)
     }
 
+    fn users(&self) -> Result<Vec<User>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare("SELECT id, email, name FROM users ORDER BY email")?;
+        let rows = stmt.query_map([], |r| Ok(User { id: r.get(0)?, email: r.get(1)?, name: r.get(2)? }))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn set_password_hash(&self, user_id: &str, password_hash: &str) -> Result<()> {
         self.conn()?.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user_id, password_hash])?;
         Ok(())
@@ -352,6 +359,18 @@ impl Storage for SqliteStorage {
                 Ok(Org { id: r.get(0)?, slug: r.get(1)?, name: r.get(2)? })
             })
             .optional()?)
+    }
+
+    fn orgs(&self) -> Result<Vec<(Org, usize)>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare(
+            "SELECT o.id, o.slug, o.name, COUNT(m.user_id) FROM orgs o LEFT JOIN memberships m ON m.org_id = o.id
+             GROUP BY o.id ORDER BY o.slug",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((Org { id: r.get(0)?, slug: r.get(1)?, name: r.get(2)? }, r.get::<_, i64>(3)? as usize))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
     fn set_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<()> {
