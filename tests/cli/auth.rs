@@ -74,6 +74,12 @@ fn status_says_who_where_and_that_keyutils_forgets_on_reboot() {
         status.stdout.contains("Active org:  acme (you are no longer a member: `keystroke org switch ORG`)\n"),
         "{status:#?}"
     );
+    // And a command in it says it is not one of theirs, as for an org that never existed.
+    let list = env.run(&["api-key", "list"]).code(5);
+    assert!(
+        list.stderr.starts_with("error: org `acme` not found among your orgs\nhint: `keystroke org list`"),
+        "{list:#?}"
+    );
 }
 
 #[test]

@@ -375,8 +375,10 @@ pub struct Page<T> {
     pub next_cursor: Option<String>,
 }
 
-/// Query of list endpoints.
+/// Query of list endpoints. An unknown parameter is refused: `?limt=5` must not quietly
+/// return the default page.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
 pub struct PageQuery {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,

@@ -84,10 +84,10 @@ impl OrgAccess {
     }
 }
 
-/// Resolves the caller's access to the org with this slug. An org the caller does not belong
-/// to, or one other than the org of the API key, is "not found": its existence is not revealed.
+/// Resolves the caller's access to the org with this slug. An org the user does not belong to is
+/// "not found": its existence is not revealed. An API key is refused any org but its own, which
+/// its holder knows already, whether the other exists or not.
 pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiResult<OrgAccess> {
-    let not_found = || ApiError::not_found(format!("org `{slug}` not found"));
     match principal {
         Principal::ApiKey(key) if key.org_slug == slug => Ok(OrgAccess {
             org_id: key.org_id.clone(),
@@ -95,14 +95,18 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
             user_id: key.user_id.clone(),
             role: key.role,
         }),
-        Principal::ApiKey(_) => Err(not_found()),
+        Principal::ApiKey(key) => Err(ApiError::forbidden(format!(
+            "this API key belongs to org `{}` and acts only there, not in `{slug}`",
+            key.org_slug
+        ))),
         Principal::Session(session) => member_access(state, &session.user_id, slug),
     }
 }
 
 /// A user's standing in the org with this slug, "not found" when they are not a member.
 pub fn member_access(state: &AppState, user_id: &str, slug: &str) -> ApiResult<OrgAccess> {
-    let not_found = || ApiError::not_found(format!("org `{slug}` not found"));
+    // Said the same way for an org that does not exist and one the user has left or never joined.
+    let not_found = || ApiError::not_found(format!("org `{slug}` not found among your orgs"));
     let org = state.storage.org_by_slug(slug)?.ok_or_else(not_found)?;
     let role = state.storage.role_in(&org.id, user_id)?.ok_or_else(not_found)?;
     Ok(OrgAccess { org_id: org.id, org_slug: org.slug, user_id: user_id.to_owned(), role })

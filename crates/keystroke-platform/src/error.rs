@@ -88,30 +88,75 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
+        match axum::Json::<JsonObject<T>>::from_request(req, state).await {
+            Ok(axum::Json(JsonObject(value))) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_rejection(rejection)),
         }
     }
 }
+
+/// A body that must be a JSON object. serde's derived structs also take an array of the fields
+/// in order (`["name", 3600]`), a shape the API never documented and must not come to depend on.
+struct JsonObject<T>(T);
+
+impl<'de, T: serde::Deserialize<'de>> serde::Deserialize<'de> for JsonObject<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de>> serde::de::Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+                formatter.write_str(JSON_OBJECT)
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(self, map: M) -> Result<T, M::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer.deserialize_map(ObjectVisitor(std::marker::PhantomData)).map(JsonObject)
+    }
+}
+
+const JSON_OBJECT: &str = "a JSON object";
 
 fn json_rejection(rejection: JsonRejection) -> ApiError {
     let (code, message) = match &rejection {
         JsonRejection::MissingJsonContentType(_) => {
             ("unsupported_media_type", "send the body as JSON with `Content-Type: application/json`".to_owned())
         }
-        JsonRejection::JsonSyntaxError(_) => {
-            ("invalid_json", format!("the body is not valid JSON: {}", rejection.body_text()))
-        }
-        JsonRejection::JsonDataError(_) => ("invalid_request", rejection.body_text()),
+        JsonRejection::JsonSyntaxError(_) => match deserialize_error::<serde_json::Error>(&rejection) {
+            Some(error) => ("invalid_json", format!("the body is not valid JSON: {}", error.inner())),
+            None => ("invalid_json", "the body is not valid JSON".to_owned()),
+        },
+        JsonRejection::JsonDataError(_) => match deserialize_error::<serde_json::Error>(&rejection) {
+            Some(error) => ("invalid_request", wrong_shape("the body", error)),
+            None => ("invalid_request", "the body is not what this endpoint takes".to_owned()),
+        },
         _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ("payload_too_large", "the request body is too large".to_owned())
         }
-        _ => ("invalid_request", rejection.body_text()),
+        _ => ("invalid_request", "the request body could not be read".to_owned()),
     };
     ApiError::new(rejection.status(), code, message)
 }
 
+/// The deserializer's own error under an extractor's rejection, which axum words for itself
+/// ("Failed to deserialize the JSON body into the target type: ...").
+fn deserialize_error<'a, E: std::error::Error + 'static>(
+    rejection: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a serde_path_to_error::Error<E>> {
+    std::iter::successors(rejection.source(), |error| error.source()).find_map(|error| error.downcast_ref())
+}
+
+/// What was wrong with a body or query that parsed: the field it concerns and serde's words
+/// for the problem.
+fn wrong_shape<E: std::fmt::Display>(what: &str, error: &serde_path_to_error::Error<E>) -> String {
+    let problem = error.inner().to_string();
+    let path = error.path().to_string();
+    match path.as_str() {
+        "" | "." | "?" if problem.contains(JSON_OBJECT) => format!("{what} must be {JSON_OBJECT}"),
+        "" | "." | "?" => format!("{what}: {problem}"),
+        field => format!("`{field}` in {what}: {problem}"),
+    }
+}
 /// `axum::extract::Query` with API-shaped rejections.
 pub struct ApiQuery<T>(pub T);
 
@@ -119,10 +164,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        axum::extract::Query::<T>::from_request_parts(parts, state)
-            .await
-            .map(|q| ApiQuery(q.0))
-            .map_err(|rejection: QueryRejection| ApiError::bad_request(rejection.body_text()))
+        axum::extract::Query::<T>::from_request_parts(parts, state).await.map(|q| ApiQuery(q.0)).map_err(
+            |rejection: QueryRejection| match deserialize_error::<serde::de::value::Error>(&rejection) {
+                Some(error) => ApiError::bad_request(wrong_shape("the query string", error)),
+                None => ApiError::bad_request("the query string could not be read"),
+            },
+        )
     }
 }
 

@@ -146,16 +146,29 @@ fn a_key_of_one_org_never_reaches_another() {
     let acme_key = h.create_key(&owner, "acme", "acme").secret;
     let globex_key = h.create_key(&owner, "globex", "globex");
 
-    // Naming the other org does not switch the key's org.
-    let response =
-        h.send(h.http.get(h.url("/api/projects")).header("x-keystroke-org", "globex"), Cred::Bearer(&acme_key));
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // Naming the other org does not switch the key's org, and the refusal says why.
+    let (status, body) = status_json(
+        h.send(h.http.get(h.url("/api/projects")).header("x-keystroke-org", "globex"), Cred::Bearer(&acme_key)),
+    );
+    assert_eq!(
+        (status, body["error"]["message"].as_str().unwrap()),
+        (StatusCode::FORBIDDEN, "this API key belongs to org `acme` and acts only there, not in `globex`")
+    );
     let response = h.send(
         h.http.post(h.url("/api/projects")).header("x-keystroke-org", "globex").json(&json!({"name": "x"})),
         Cred::Bearer(&acme_key),
     );
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert_eq!(h.get("/api/orgs/globex/members", Cred::Bearer(&acme_key)).status(), StatusCode::NOT_FOUND);
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(h.get("/api/orgs/globex/members", Cred::Bearer(&acme_key)).status(), StatusCode::FORBIDDEN);
+    // An org that does not exist gets the same answer: nothing about other orgs is revealed.
+    let (status, nowhere) = status_json(
+        h.send(h.http.get(h.url("/api/projects")).header("x-keystroke-org", "nowhere"), Cred::Bearer(&acme_key)),
+    );
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        nowhere,
+        json!({"error": {"code": "forbidden", "message": body["error"]["message"].as_str().unwrap().replace("globex", "nowhere")}})
+    );
     let (status, body) =
         status_json(h.send(h.http.post(h.url("/api/projects")).json(&json!({"name": "web"})), Cred::Bearer(&acme_key)));
     assert_eq!(status, StatusCode::CREATED, "{body}");
@@ -315,6 +328,10 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
             "holds what looks like a secret",
         ),
         (json!({"name": "ok", "scopes": ["all"]}), StatusCode::UNPROCESSABLE_ENTITY, "unknown field `scopes`"),
+        (json!({"name": 5}), StatusCode::UNPROCESSABLE_ENTITY, "`name` in the body: invalid type: integer `5`"),
+        // serde would take the fields in order from an array; the API takes objects only.
+        (json!(["positional", 3600]), StatusCode::UNPROCESSABLE_ENTITY, "the body must be a JSON object"),
+        (json!("ok"), StatusCode::UNPROCESSABLE_ENTITY, "the body must be a JSON object"),
         (json!({"name": "ok", "expires_in_seconds": 0}), StatusCode::UNPROCESSABLE_ENTITY, "at least 1"),
         (json!({"name": "ok", "expires_in_seconds": 400_000_000}), StatusCode::UNPROCESSABLE_ENTITY, "at most"),
         (json!({"name": "ok", "expires_in_seconds": -1}), StatusCode::UNPROCESSABLE_ENTITY, "expires_in_seconds"),
@@ -329,6 +346,16 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
         h.http.post(h.url(keys)).bearer_auth(&owner).header("content-type", "application/json").body("{\"name\": ");
     let (status, error) = status_json(invalid_json.send().unwrap());
     assert_eq!((status, error_code(&error)), (StatusCode::BAD_REQUEST, "invalid_json"));
+    // In the API's words, without axum's "Failed to parse the request body as JSON".
+    assert_eq!(error["error"]["message"], "the body is not valid JSON: EOF while parsing a value at line 1 column 9");
+    for (query, message) in [
+        ("limt=5", "`limt` in the query string: unknown field `limt`, expected `limit` or `cursor`"),
+        ("limit=ten", "`limit` in the query string: invalid digit found in string"),
+    ] {
+        let response = h.http.get(h.url(&format!("{keys}?{query}"))).bearer_auth(&owner).send().unwrap();
+        let (status, error) = status_json(response);
+        assert_eq!((status, error["error"]["message"].as_str().unwrap()), (StatusCode::BAD_REQUEST, message));
+    }
     let wrong_type = h.http.post(h.url(keys)).bearer_auth(&owner).header("content-type", "text/plain").body("name=x");
     let (status, error) = status_json(wrong_type.send().unwrap());
     assert_eq!((status, error_code(&error)), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
@@ -340,7 +367,10 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
     assert_eq!((status, error_code(&error)), (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"));
     let (status, error) =
         status_json(h.post_json("/api/orgs/nope/api-keys", Cred::Bearer(&owner), json!({"name": "x"})));
-    assert_eq!((status, error["error"]["message"].as_str().unwrap()), (StatusCode::NOT_FOUND, "org `nope` not found"));
+    assert_eq!(
+        (status, error["error"]["message"].as_str().unwrap()),
+        (StatusCode::NOT_FOUND, "org `nope` not found among your orgs")
+    );
 
     assert!(list(&h, &owner, "acme").is_empty(), "no bad request wrote a key");
     let org_id = h.dev.storage().org_by_slug("acme").unwrap().unwrap().id;
