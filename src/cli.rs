@@ -182,11 +182,13 @@ pub fn usage_error(err: &clap::Error) -> CliError {
         .filter_map(|p| p.strip_prefix("tip: "))
         .map(|tip| tip.lines().map(str::trim).collect::<Vec<_>>().join(" "))
         .collect();
-    if let Some(usage) = usage {
-        hints.push(format!("usage: {usage}; see `--help`"));
+    match usage {
+        Some(usage) => hints.push(format!("usage: {usage}; see `--help`")),
+        // clap gives no usage line for a refused value or a repeated flag.
+        None if hints.is_empty() => hints.push("see `--help` for the command's flags and values".to_owned()),
+        None => {}
     }
-    let error = CliError::usage(message);
-    if hints.is_empty() { error } else { error.with_hint(hints.join("; ")) }
+    CliError::usage(message).with_hint(hints.join("; "))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -224,6 +226,12 @@ mod tests {
         let err = Cli::try_parse_args(["keystroke", "api-key", "create"]).unwrap_err();
         let usage = usage_error(&err);
         assert_eq!(usage.message, "the following required arguments were not provided: --name <NAME>");
+
+        for refused in [&["api-key", "list", "--limit", "501"][..], &["--color", "sometimes", "org", "list"]] {
+            let err = Cli::try_parse_args(std::iter::once("keystroke").chain(refused.iter().copied())).unwrap_err();
+            let hint = usage_error(&err).hint;
+            assert_eq!(hint.as_deref(), Some("see `--help` for the command's flags and values"), "{refused:?}");
+        }
 
         let err = Cli::try_parse_args(["keystroke", "api-key"]).unwrap_err();
         assert_eq!(usage_error(&err).message, "a subcommand is required");

@@ -82,6 +82,11 @@ impl ApiClient {
         self.json(request).await
     }
 
+    /// An active key of the org that the caller may see.
+    pub async fn api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
+        self.json(self.request(Method::GET, &routes::api_key(org, id))?).await
+    }
+
     pub async fn revoke_api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
         let request = self.request(Method::DELETE, &routes::api_key(org, id))?;
         self.json(request).await

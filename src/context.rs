@@ -184,6 +184,12 @@ fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
     // Quoted back unless it may hold a password (`user:password@host`).
     let shown = if raw.contains('@') { "the URL".to_owned() } else { ids::quoted(raw) };
     let invalid = |why: &str| CliError::usage(format!("{shown} is not a platform URL: {why}")).with_hint(hint);
+    let not_http = "expected an http:// or https:// URL";
+    if !raw.contains("://") {
+        // `keystroke.example.com` without a scheme: the parser's "relative URL without a base"
+        // says nothing a user can act on.
+        return Err(invalid(not_http).into());
+    }
     let mut url = Url::parse(raw.trim()).map_err(|err| invalid(&err.to_string()))?;
     if !url.username().is_empty() || url.password().is_some() {
         // Such a URL would send its password with every request, in place of the session token;
@@ -193,7 +199,7 @@ fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
             .into());
     }
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
-        return Err(invalid("expected an http:// or https:// URL").into());
+        return Err(invalid(not_http).into());
     }
     url.set_query(None);
     url.set_fragment(None);
@@ -226,7 +232,12 @@ mod tests {
     fn other_schemes_are_usage_errors() {
         let err = parse_platform_url("ftp://example.com").unwrap_err();
         assert_eq!(err.downcast_ref::<CliError>().unwrap().exit, ExitCode::Usage);
-        assert!(parse_platform_url("not a url").is_err());
+        for bare in ["keystroke.example.com", "not a url"] {
+            let err = parse_platform_url(bare).unwrap_err().to_string();
+            assert_eq!(err, format!("`{bare}` is not a platform URL: expected an http:// or https:// URL"));
+        }
+        let err = parse_platform_url("http://127.0.0.1:99999").unwrap_err().to_string();
+        assert_eq!(err, "`http://127.0.0.1:99999` is not a platform URL: invalid port number");
         let err = parse_platform_url("http://user:hunter2@127.0.0.1:8080").unwrap_err().to_string();
         assert!(err.contains("user name or password") && !err.contains("hunter2"), "{err}");
         for pasted in ["http://127.0.0.1:8080/key_test_abc", "http://key_live_abc", "http://h/ kss_abc"] {

@@ -11,7 +11,7 @@ use std::io;
 use dialoguer::Confirm;
 
 use crate::error::CliError;
-use crate::printer::Printer;
+use crate::printer::{Printer, one_line};
 use crate::sigint;
 
 /// Before what cannot be undone (revoking): off a terminal the answer is known without the
@@ -27,6 +27,8 @@ pub fn refuse_unconfirmed(printer: &Printer, yes: bool, verb: &str, what: &str) 
 /// Asks a yes/no question about something that cannot be undone: no by default, Ctrl-C is a no,
 /// and a no ends the command with "Nothing revoked." (exit 1).
 pub fn confirm_revoke(printer: &Printer, question: String) -> anyhow::Result<()> {
+    // The question may quote a name from the platform: made one line, like every message.
+    let question = one_line(&question).into_owned();
     let answer = ask(printer, || Confirm::new().with_prompt(question).default(false).interact())?;
     match answer {
         Some(true) => Ok(()),

@@ -216,14 +216,14 @@ fn ids_and_slugs_that_are_not_ids_and_slugs_are_usage_errors_before_any_request(
     assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n");
 }
 
-/// On a terminal `revoke` asks, after checking the sign-in and the org, and names the org.
-/// Declining revokes nothing and exits 1 with a plain line; accepting revokes.
+/// On a terminal `revoke` asks, after checking the sign-in, the org and the key, and names the
+/// key and the org. Declining revokes nothing and exits 1 with a plain line; accepting revokes.
 #[test]
-fn revoke_on_a_terminal_asks_naming_the_org() {
+fn revoke_on_a_terminal_asks_naming_the_key_and_the_org() {
     let env = TestEnv::new();
     env.sign_in(Role::Admin);
     let (id, secret) = env.create_key("Keep me", &[]);
-    let question = format!("Revoke API key {id} in acme? Requests using it will fail at once");
+    let question = format!("Revoke API key {id} (Keep me) in acme? Requests using it will fail at once");
 
     let mut declined = env.on_terminal(&["api-key", "revoke", &id]);
     declined.expect(&question);
@@ -241,6 +241,12 @@ fn revoke_on_a_terminal_asks_naming_the_org() {
     assert_eq!(code, 0, "{output}");
     assert!(output.ends_with("Revoked API key {id} (Keep me)\n".replace("{id}", &id).as_str()), "{output:?}");
     assert_eq!(env.curl_status("/api/projects", &secret), 401);
+
+    // A key that is not there (revoked just now) is said so at once, with no question to answer.
+    let (code, output) = env.on_terminal(&["api-key", "revoke", &id, "--color", "never"]).finish();
+    assert_eq!(code, 5, "{output}");
+    assert!(!output.contains("Revoke API key"), "{output:?}");
+    assert!(output.contains(&format!("error: no active API key `{id}` in org `acme` that you can see")), "{output:?}");
 }
 
 /// Ctrl-C at the question cancels like a "no", and gives back the cursor dialoguer hid.

@@ -145,7 +145,7 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
         .map(|q| q.0)
         .unwrap_or_default()
         .into_iter()
-        .filter(|(name, _)| QUERY_CREDENTIAL_PARAMS.contains(&name.as_str()))
+        .filter(|(name, value)| QUERY_CREDENTIAL_PARAMS.contains(&name.as_str()) && !value.is_empty())
         .map(|(_, value)| value)
         .collect();
     if !query_credentials.is_empty() && query == QueryCredentials::Refused {
@@ -161,6 +161,8 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
         ));
     }
     presented.extend(query_credentials);
+    // An empty `?token=`, `x-api-key:` or `Bearer` is a template left unfilled, not a credential.
+    presented.retain(|token| !token.is_empty());
     match presented.as_slice() {
         [] => Err(ApiError::unauthorized(
             "no credentials: send an API key as `Authorization: Bearer <key>` or `x-api-key: <key>`, \

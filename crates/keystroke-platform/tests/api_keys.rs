@@ -58,6 +58,11 @@ fn keys_work_as_bearer_or_x_api_key_and_in_the_query_only_on_the_webhook() {
         let response = h.send(h.http.post(h.url(&format!("/api/hooks/deploy?{param}={key}"))), Cred::None);
         let (status, body) = status_json(response);
         assert_eq!((status, body), (StatusCode::OK, json!({"accepted": true, "org": "acme"})));
+        // Left empty (a template not filled in), it is no credential, and said so.
+        let response = h.send(h.http.post(h.url(&format!("/api/hooks/deploy?{param}="))), Cred::None);
+        let (status, body) = status_json(response);
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(body["error"]["message"].as_str().unwrap().starts_with("no credentials: send an API key"), "{body}");
     }
     // A user session reaches every org of its user: never in a URL, not even on the webhook.
     let session = h.token(Role::Builder);

@@ -24,7 +24,11 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
     let org = context.org(&signed_in).await?;
     if !args.yes {
-        let question = format!("Revoke API key {} in {org}? Requests using it will fail at once", args.id);
+        // Looked up first, so that no question is asked about a key that is not there, and the
+        // question names the key: an id alone is easy to paste from the wrong line.
+        let key = signed_in.client.api_key(&org, &args.id).await?;
+        let question =
+            format!("Revoke API key {} ({}) in {org}? Requests using it will fail at once", key.id, key.name);
         prompt::confirm_revoke(printer, question)?;
     }
     let revoked = signed_in.client.revoke_api_key(&org, &args.id).await?;
