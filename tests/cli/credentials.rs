@@ -132,11 +132,11 @@ fn a_chosen_secret_service_is_reached_through_the_runtime_dir_socket() {
     env.run(&["auth", "logout"]).success();
 }
 
-/// A session bus that is set but does not lead to a Secret Service (locked, hung, or gone) is
-/// not a headless machine: sign-in fails and says what to do instead of falling back silently
-/// to the kernel keyring, which forgets the token at the next reboot.
+/// A session bus that is set but cannot be reached (a stale address; a hung one is the next
+/// test) is not a headless machine: sign-in fails and says what to do instead of falling back
+/// silently to the kernel keyring, which forgets the token at the next reboot.
 #[test]
-fn a_secret_service_that_does_not_answer_is_never_downgraded_silently() {
+fn an_unreachable_secret_service_is_never_downgraded_silently() {
     let env = TestEnv::new();
     let user = env.user(Role::Builder);
     let login = env.login_with_token(
@@ -166,6 +166,41 @@ fn a_secret_service_that_does_not_answer_is_never_downgraded_silently() {
     }
     assert!(!login.stderr.contains("Signed in"), "{login:#?}");
     // Nothing stored anywhere: not in the kernel keyring, not in a file, not even the config.
+    env.run(&["auth", "token", "--platform-url", env.url()]).code(3);
+    assert!(env.config_files().is_empty(), "{:?}", env.config_files());
+}
+
+/// A Secret Service that takes the connection and then never answers (a keyring stuck behind an
+/// unlock prompt) costs `KEYSTROKE_KEYRING_TIMEOUT`, not a hung terminal, and stores nothing.
+#[test]
+fn a_secret_service_that_hangs_is_given_up_on_after_the_timeout() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    let dir = tempfile::tempdir().unwrap();
+    let socket = dir.path().join("bus");
+    let listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+    // Accepts every connection and keeps it open without a byte in reply.
+    std::thread::spawn(move || {
+        let held: Vec<_> = listener.incoming().map_while(Result::ok).collect();
+        drop(held);
+    });
+    let bus = format!("unix:path={}", socket.display());
+    let vars = [
+        ("KEYSTROKE_CREDENTIAL_STORE", "secret-service"),
+        ("DBUS_SESSION_BUS_ADDRESS", bus.as_str()),
+        ("KEYSTROKE_KEYRING_TIMEOUT", "0.5"),
+    ];
+    let login = env.login_with_token(&user.session_token, &vars).code(1);
+    assert!(
+        login.stderr.starts_with(
+            "error: could not save the token in the Secret Service (desktop keyring): no answer within 0.5 s (is it \
+             locked and waiting for a password?)\nhint: unlock (or start) your keyring and retry"
+        ),
+        "{login:#?}"
+    );
+    assert!(!login.stderr.contains(&user.session_token), "{login:#?}");
+    let status = env.run_with_env(&["auth", "status"], &vars).code(1);
+    assert!(status.stderr.contains("no answer within 0.5 s"), "{status:#?}");
     env.run(&["auth", "token", "--platform-url", env.url()]).code(3);
     assert!(env.config_files().is_empty(), "{:?}", env.config_files());
 }
