@@ -216,6 +216,34 @@ fn ids_and_slugs_that_are_not_ids_and_slugs_are_usage_errors_before_any_request(
     assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n");
 }
 
+/// On a terminal the secret comes in a block that says it is shown once, with what stays
+/// visible afterwards (the preview) and when the key expires.
+#[test]
+fn create_on_a_terminal_shows_the_secret_once_with_its_preview_and_expiry() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let args = ["api-key", "create", "--name", "Laptop demo", "--expires-in", "30d", "--color", "never"];
+    let (code, output) = env.on_terminal(&args).finish();
+    assert_eq!(code, 0, "{output}");
+    let listed = env.run(&["api-key", "list", "--json"]).success().json();
+    let key = &listed[0];
+    let (id, preview, expires) = (key["id"].as_str().unwrap(), key["preview"].as_str().unwrap(), &key["expires_at"]);
+    let lines: Vec<&str> = output.lines().collect();
+    assert_eq!(lines[0], format!("Created API key {id} (Laptop demo) in acme."), "{output}");
+    assert_eq!(lines[1], "");
+    let secret = lines[2].strip_prefix("    ").expect(&output);
+    let (start, end) = preview.split_once('…').unwrap();
+    assert!(secret.starts_with(start) && secret.contains(end) && secret.len() > preview.len(), "{output}");
+    assert_eq!(env.curl_status("/api/projects", secret), 200, "the secret shown is the key's");
+    assert_eq!(lines[3], "");
+    assert_eq!(lines[4], "This secret is shown only once: copy it now and store it somewhere safe.");
+    assert_eq!(lines[5], format!("From now on Keystroke shows only its preview, {preview}."));
+    // `2026-12-26T14:00:27Z` on the wire, `2026-12-26 14:00 UTC` for people.
+    let expiry = expires.as_str().unwrap()[..16].replacen('T', " ", 1);
+    assert_eq!(lines[6], format!("It expires {expiry} UTC."), "{output}");
+    assert_eq!(lines.len(), 7, "{output}");
+}
+
 /// On a terminal `revoke` asks, after checking the sign-in, the org and the key, and names the
 /// key and the org. Declining revokes nothing and exits 1 with a plain line; accepting revokes.
 #[test]

@@ -603,9 +603,9 @@ fn ctrl_c_at_the_token_prompt_is_ignored_and_enter_alone_cancels() {
     let mut terminal =
         env.on_terminal(&["auth", "login", "--with-token", "--platform-url", env.url(), "--color", "never"]);
     terminal.expect("(Enter alone cancels)");
-    std::thread::sleep(std::time::Duration::from_millis(500)); // echo goes off after the prompt shows
+    terminal.expect_echo_off();
+    // Ctrl-C is a signal at once; a process it killed never reads the Enter typed after it.
     terminal.send("\x03");
-    std::thread::sleep(std::time::Duration::from_millis(200));
     terminal.send("\n");
     let (code, output) = terminal.finish();
     assert_eq!(code, 2, "still running after Ctrl-C, then cancelled by Enter: {output:?}");
@@ -621,7 +621,7 @@ fn with_token_on_a_terminal_does_not_echo_the_token() {
         env.on_terminal(&["auth", "login", "--with-token", "--platform-url", env.url(), "--color", "never"]);
     terminal.expect("Paste a session token (it is not shown), then press Enter");
     // Echo goes off right after the prompt shows, discarding what was typed before: let it.
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    terminal.expect_echo_off();
     terminal.send(&format!("{}\n", user.session_token));
     let (code, output) = terminal.finish();
     assert_eq!(code, 0, "{output}");

@@ -15,6 +15,22 @@ fn deploy_triggers_the_orgs_deploy_as_the_signed_in_user() {
     assert_eq!(json.json(), serde_json::json!({"accepted": true, "org": "acme"}));
     assert_eq!(json.stderr, "");
 
+    // Both are in acme's audit trail, as the signed-in user with this session.
+    let sessions = env.run(&["session", "list", "--json"]).success().json();
+    let current = sessions.as_array().unwrap().iter().find(|session| session["current"] == true).unwrap();
+    let storage = env.server().storage();
+    let acme = storage.org_by_slug("acme").unwrap().unwrap();
+    let builder = storage.user_by_email(&env.user(Role::Builder).email).unwrap().unwrap();
+    let deploys: Vec<_> = storage
+        .audit_events(&acme.id)
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.action == "deploy.trigger")
+        .map(|event| (event.actor_id, event.target_id))
+        .collect();
+    let expected = (builder.user.id, current["id"].as_str().unwrap().to_owned());
+    assert_eq!(deploys, [expected.clone(), expected]);
+
     // An org the user is not in is not found; its existence is not revealed.
     let elsewhere = env.run(&["deploy", "--org", "globex"]).code(5);
     assert_eq!(

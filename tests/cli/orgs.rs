@@ -72,7 +72,9 @@ fn org_switch_saves_and_overrides_do_not() {
     // Nor does `org switch` take its org from them: without a slug it asks, and here nobody can.
     let from_flag = env.run(&["--org", "acme", "org", "switch"]).code(2);
     let from_variable = env.run_with_env(&["org", "switch"], &[("KEYSTROKE_ORG", "acme")]).code(2);
-    assert_eq!(from_flag.stderr, from_variable.stderr);
+    let asks_for_a_slug = "error: name the org to switch to\n\
+                           hint: run `keystroke org switch ORG`; `keystroke org list` shows your orgs\n";
+    assert_eq!((from_flag.stderr.as_str(), from_variable.stderr.as_str()), (asks_for_a_slug, asks_for_a_slug));
     let active = env.run(&["org", "list", "--json"]).success().json();
     assert_eq!(active[1]["active"], true, "globex stays the active org: {active}");
 }

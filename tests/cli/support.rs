@@ -258,6 +258,8 @@ pub struct Terminal {
     child: std::process::Child,
     stdin: Option<std::process::ChildStdin>,
     output: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Reads `script`'s stdout until `script` exits and closes it.
+    reader: std::thread::JoinHandle<()>,
 }
 
 impl TestEnv {
@@ -281,20 +283,25 @@ impl TestEnv {
         let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut stdout = child.stdout.take().unwrap();
         let sink = output.clone();
-        std::thread::spawn(move || {
+        let reader = std::thread::spawn(move || {
             use std::io::Read;
             let mut buffer = [0; 1024];
             while let Ok(read @ 1..) = stdout.read(&mut buffer) {
                 sink.lock().unwrap().extend_from_slice(&buffer[..read]);
             }
         });
-        Terminal { stdin: child.stdin.take(), child, output }
+        Terminal { stdin: child.stdin.take(), child, output, reader }
     }
+}
+
+/// What a terminal showed, with its line ends as `\n`.
+fn terminal_text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).replace("\r\n", "\n")
 }
 
 impl Terminal {
     pub fn output(&self) -> String {
-        String::from_utf8_lossy(&self.output.lock().unwrap()).replace("\r\n", "\n")
+        terminal_text(&self.output.lock().unwrap())
     }
 
     /// Waits until the command has written `text`.
@@ -303,6 +310,27 @@ impl Terminal {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while !self.output().contains(text) {
             assert!(std::time::Instant::now() < deadline, "no {text:?} in {:?}", self.output());
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Waits until the command's terminal has echo off: a hidden prompt is reading, and what is
+    /// typed from now on is neither shown nor discarded.
+    #[track_caller]
+    pub fn expect_echo_off(&self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            // The command is `script`'s only child (`exec`); its stdin is the terminal.
+            let pid = self.child.id();
+            let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
+            let tty = children.split_whitespace().next().and_then(|child| {
+                std::fs::read_link(format!("/proc/{child}/fd/0")).ok().filter(|tty| tty.starts_with("/dev/pts"))
+            });
+            let settings = tty.and_then(|tty| Command::new("stty").arg("-F").arg(tty).arg("-a").output().ok());
+            if settings.is_some_and(|settings| String::from_utf8_lossy(&settings.stdout).contains(" -echo ")) {
+                return;
+            }
+            assert!(std::time::Instant::now() < deadline, "echo never went off: {:?}", self.output());
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
@@ -333,9 +361,10 @@ impl Terminal {
     pub fn finish(mut self) -> (i32, String) {
         let status = self.child.wait().unwrap();
         drop(self.stdin.take());
-        // The reader thread ends with the pty; give it a moment to drain.
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        (status.code().expect("exited"), self.output())
+        // Everything the command wrote has been read once the reader meets the end of the pipe.
+        self.reader.join().expect("the terminal reader ends with `script`");
+        let output = terminal_text(&self.output.lock().unwrap());
+        (status.code().expect("exited"), output)
     }
 }
 

@@ -49,6 +49,14 @@ impl Principal {
         }
     }
 
+    /// The id of the key or session presented (`ak_…`, `ses_…`), for the audit trail.
+    pub fn credential_id(&self) -> &str {
+        match self {
+            Principal::Session(s) => &s.session_id,
+            Principal::ApiKey(k) => &k.key_id,
+        }
+    }
+
     /// Key management and account endpoints need a person, not a key: a leaked key must not be
     /// able to mint keys that outlive it.
     pub fn require_session(&self) -> ApiResult<&SessionPrincipal> {

@@ -46,7 +46,8 @@ fn create_returns_the_secret_once_and_nothing_else_ever_does() {
 #[test]
 fn keys_work_as_bearer_or_x_api_key_and_in_the_query_only_on_the_webhook() {
     let h = Harness::start();
-    let key = h.create_key(&h.token(Role::Builder), "acme", "ci").secret;
+    let created = h.create_key(&h.token(Role::Builder), "acme", "ci");
+    let key = created.secret;
     assert_eq!(h.get("/api/projects", Cred::Bearer(&key)).status(), StatusCode::OK);
     assert_eq!(h.get("/api/projects", Cred::XApiKey(&key)).status(), StatusCode::OK);
 
@@ -64,6 +65,12 @@ fn keys_work_as_bearer_or_x_api_key_and_in_the_query_only_on_the_webhook() {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(body["error"]["message"].as_str().unwrap().starts_with("no credentials: send an API key"), "{body}");
     }
+    // Each accepted deploy is on record with the key that triggered it.
+    let org_id = h.dev.storage().org_by_slug("acme").unwrap().unwrap().id;
+    let events = h.dev.storage().audit_events(&org_id).unwrap();
+    let deploys: Vec<_> = events.iter().filter(|event| event.action == "deploy.trigger").collect();
+    assert_eq!(deploys.len(), 2, "{events:?}");
+    assert!(deploys.iter().all(|event| event.target_id == created.key.id), "{events:?}");
     // A user session reaches every org of its user: never in a URL, not even on the webhook.
     let session = h.token(Role::Builder);
     let hook = h.http.post(h.url(&format!("/api/hooks/deploy?token={session}"))).header("x-keystroke-org", "acme");

@@ -219,22 +219,25 @@ fn approval_needs_a_signed_in_person_and_the_csrf_token() {
     assert_eq!(h.get("/api/me", Cred::Bearer(&session)).status(), StatusCode::UNAUTHORIZED);
 }
 
+/// One sign-in attempt on the approval page, from a fresh copy of its form.
+fn attempt_sign_in(h: &Harness, email: &str, password: &str, user_code: &str) -> reqwest::blocking::Response {
+    let page = h.http.get(h.url("/device")).send().unwrap();
+    let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
+    let csrf = hidden(&page.text().unwrap(), "csrf");
+    h.http
+        .post(h.url("/device"))
+        .header("cookie", format!("ks_csrf={csrf_cookie}"))
+        .form(&[("email", email), ("password", password), ("user_code", user_code), ("csrf", &csrf)])
+        .send()
+        .unwrap()
+}
+
 #[test]
-fn wrong_passwords_and_codes_are_rate_limited() {
+fn wrong_passwords_are_rate_limited() {
     let h = harness(|_| {});
     let auth = start(&h);
     let owner = h.dev.user(Role::Owner);
-    let attempt = |password: &str| {
-        let page = h.http.get(h.url("/device")).send().unwrap();
-        let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
-        let csrf = hidden(&page.text().unwrap(), "csrf");
-        h.http
-            .post(h.url("/device"))
-            .header("cookie", format!("ks_csrf={csrf_cookie}"))
-            .form(&[("email", &*owner.email), ("password", password), ("user_code", &auth.user_code), ("csrf", &csrf)])
-            .send()
-            .unwrap()
-    };
+    let attempt = |password: &str| attempt_sign_in(&h, &owner.email, password, &auth.user_code);
     for _ in 0..10 {
         assert_eq!(attempt("wrong password").status(), StatusCode::UNAUTHORIZED);
     }
@@ -243,6 +246,22 @@ fn wrong_passwords_and_codes_are_rate_limited() {
     assert_eq!(throttled.headers()["retry-after"], "900", "says how long to wait: the 15-minute window");
     assert!(throttled.text().unwrap().contains("Wait up to 15 minutes and try again."), "the page says the same");
     assert_eq!(attempt(&owner.password).status(), StatusCode::TOO_MANY_REQUESTS, "even the right password waits");
+}
+
+/// Guessing user codes (to approve someone else's sign-in) is throttled like guessing passwords.
+#[test]
+fn wrong_codes_are_rate_limited() {
+    let h = harness(|_| {});
+    let auth = start(&h);
+    let owner = h.dev.user(Role::Owner);
+    for guess in 0..10 {
+        let wrong = attempt_sign_in(&h, &owner.email, &owner.password, &format!("BCDF-GH{guess:02}"));
+        assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+        assert!(wrong.text().unwrap().contains("That code is not valid"));
+    }
+    let throttled = attempt_sign_in(&h, &owner.email, &owner.password, &auth.user_code);
+    assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS, "even the right code waits");
+    assert_eq!(poll(&h, &auth.device_code).1["error"], "authorization_pending", "nothing was approved");
 }
 
 /// The host name the CLI gives is shown on the approval page and kept with the session, with

@@ -203,7 +203,8 @@ fn bootstrap_serve_and_sign_in() {
         platform(&db, &["user", "set-password", "--email", "owner@example.test"], Some("a brand new passphrase\n"));
     assert!(stderr(&reset).starts_with("Set a new password for owner@example.test;"), "{}", stderr(&reset));
     let decide = keystroke_platform::dev::browser::decide;
-    assert!(decide(&url, user_code, "owner@example.test", password, "approve").is_err(), "the old password");
+    let old_password = decide(&url, user_code, "owner@example.test", password, "approve").unwrap_err();
+    assert_eq!(old_password.to_string(), "signing in on the approval page failed with HTTP 401");
     decide(&url, user_code, "owner@example.test", "a brand new passphrase", "approve").unwrap();
     let token: Value = http
         .post(format!("{url}/oauth/token"))

@@ -1,5 +1,6 @@
 //! `/api/hooks/deploy`: a webhook-style endpoint. Webhook senders often cannot set headers, so
 //! this route alone also accepts `?token=` and `?api_key=` (which the request log redacts).
+//! A deploy is recorded in the org's audit trail with the key or session that triggered it.
 
 use axum::Json;
 use axum::extract::State;
@@ -9,7 +10,7 @@ use keystroke_api::{HookAccepted, Role};
 use crate::auth::HookPrincipal;
 use crate::error::ApiResult;
 use crate::routes::projects::request_org;
-use crate::state::AppState;
+use crate::state::{AppState, now};
 
 pub async fn deploy(
     State(state): State<AppState>,
@@ -18,6 +19,7 @@ pub async fn deploy(
 ) -> ApiResult<Json<HookAccepted>> {
     let access = request_org(&state, &principal, &headers)?;
     access.require(Role::Builder, "triggering a deploy")?;
+    state.storage.record_deploy(&access.org_id, &access.user_id, principal.credential_id(), now())?;
     tracing::info!(org = %access.org_slug, "deploy hook accepted");
     Ok(Json(HookAccepted { accepted: true, org: access.org_slug }))
 }

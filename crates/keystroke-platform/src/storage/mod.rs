@@ -241,6 +241,10 @@ pub trait Storage: Send + Sync + 'static {
     fn revoke_api_key(&self, org_id: &str, key_id: &str, actor_id: &str, now: Timestamp) -> Result<bool>;
     fn audit_events(&self, org_id: &str) -> Result<Vec<AuditEvent>>;
 
+    // Deploys.
+    /// Records a triggered deploy as a `deploy.trigger` audit event naming the credential used.
+    fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()>;
+
     // User sessions.
     fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()>;
     fn session_credential(&self, token_hash: &SecretHash) -> Result<Option<SessionCredential>>;

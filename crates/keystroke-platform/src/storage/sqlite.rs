@@ -572,6 +572,17 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
+    fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
+                 VALUES (?1, ?2, 'deploy.trigger', ?3, ?4)",
+                params![org_id, actor_id, credential_id, now],
+            )?;
+            Ok(())
+        })
+    }
+
     fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()> {
         insert_session_row(&*self.conn()?, user_id, session)?;
         Ok(())
