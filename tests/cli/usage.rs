@@ -159,3 +159,66 @@ fn a_secret_pasted_as_an_argument_is_not_repeated_in_the_usage_error() {
         assert!(!run.stderr.contains("24k1601") && !run.stderr.contains("6JtBE4"), "{args:?}: {run:#?}");
     }
 }
+
+/// `-q` drops the notices on stderr, never the data on stdout, the secret or an error.
+#[test]
+fn quiet_drops_notices_but_not_data_or_errors() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let loud = env.run(&["api-key", "create", "--name", "loud"]).success();
+    assert!(loud.stderr.starts_with("Created API key ak_"), "{loud:#?}");
+    let quiet = env.run(&["-q", "api-key", "create", "--name", "quiet"]).success();
+    assert_eq!(quiet.stderr, "");
+    assert!(quiet.stdout.starts_with("key_test_") && quiet.stdout.lines().count() == 1, "{quiet:#?}");
+    assert_eq!(env.curl_status("/api/projects", quiet.stdout.trim()), 200);
+    let failed = env.run(&["--quiet", "api-key", "revoke", "ak_nothere", "--yes"]).code(5);
+    assert!(failed.stderr.starts_with("error: no active API key `ak_nothere` in org `acme`"), "{failed:#?}");
+}
+
+/// Colors go to terminals (`auto`), nowhere with `NO_COLOR`, and everywhere with `--color always`,
+/// which wins over `NO_COLOR` as no-color.org asks of an explicit flag.
+#[test]
+fn colors_follow_the_terminal_the_flag_and_no_color() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let args = ["api-key", "revoke", "ak_nothere", "--yes"];
+    let red_error = "\x1b[1;31merror:\x1b[0m no active API key `ak_nothere`";
+    let piped = env.run(&args).code(5);
+    assert!(piped.stderr.starts_with("error: no active API key") && !piped.stderr.contains('\x1b'), "{piped:#?}");
+    let always: Vec<&str> = ["--color", "always"].into_iter().chain(args).collect();
+    let forced = env.run(&always).code(5);
+    assert!(forced.stderr.starts_with(red_error), "{forced:#?}");
+    assert!(forced.stderr.contains("\n\x1b[1;33mhint:\x1b[0m "), "{forced:#?}");
+    let forced_despite = env.run_with_env(&always, &[("NO_COLOR", "1")]).code(5);
+    assert_eq!(forced_despite.stderr, forced.stderr);
+
+    let (code, on_terminal) = env.on_terminal(&args).finish();
+    assert_eq!(code, 5, "{on_terminal:?}");
+    assert!(on_terminal.contains(red_error), "{on_terminal:?}");
+    let (code, no_color) = env.on_terminal_with_env(&args, &[("NO_COLOR", "1")]).finish();
+    assert_eq!(code, 5, "{no_color:?}");
+    assert!(no_color.contains("error: no active API key") && !no_color.contains("\x1b[1;31m"), "{no_color:?}");
+}
+
+/// A reader that stops early (`keystroke api-key list --all --json | head -c 100`) ends the
+/// command quietly with exit 0, as it does other Unix tools.
+#[test]
+fn a_reader_that_stops_early_ends_the_listing_quietly() {
+    use std::io::Read;
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    // Far more than a pipe holds, so that writing fails while pages are still coming.
+    keystroke_platform::dev::seed_keys(env.server().storage(), "acme", &admin.email, 2_000).unwrap();
+    let mut child = env
+        .command(&["api-key", "list", "--all", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut start = [0; 100];
+    child.stdout.take().unwrap().read_exact(&mut start).unwrap();
+    assert!(start.starts_with(b"["), "{}", String::from_utf8_lossy(&start));
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
