@@ -3,7 +3,7 @@ use std::process::{Child, ChildStderr, Stdio};
 
 use keystroke_api::Role;
 
-use crate::support::{TestEnv, installed, redact_times};
+use crate::support::{TestEnv, http_response, installed, redact_times, stub_server};
 
 #[test]
 fn with_token_reads_stdin_validates_and_says_who_signed_in() {
@@ -453,6 +453,53 @@ fn a_denied_device_sign_in_says_so() {
     );
 }
 
+/// A code nobody approves in time ends the wait with what to do, and stores nothing.
+#[test]
+fn a_device_sign_in_that_expires_says_so() {
+    let env = TestEnv::with_device_flow(|config| config.device_code_ttl_secs = 1);
+    let (mut child, mut stderr, _code) = start_device_login(&env);
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(1), "{rest}");
+    assert_eq!(
+        rest,
+        "Waiting for approval in the browser...\n\
+         error: the sign-in code expired before it was approved\n\
+         hint: run `keystroke auth login` again and approve within 1 minute\n"
+    );
+    env.run(&["auth", "status"]).code(3);
+}
+
+/// A platform that says `slow_down` (RFC 8628 §3.5) is polled at the new interval it gives: 7 s
+/// here, longer than the 1 + 5 s the RFC's rule alone would wait, so the two cannot be confused.
+#[test]
+fn a_device_sign_in_slows_down_when_asked() {
+    use std::sync::{Arc, Mutex};
+    let polls: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();
+    let seen = polls.clone();
+    let url = stub_server(move |request| {
+        if request.starts_with("POST /oauth/device/code ") {
+            let body = r#"{"device_code":"dc","user_code":"BCDF-GHJK","verification_uri":"http://127.0.0.1:9/device",
+                "verification_uri_complete":"http://127.0.0.1:9/device?user_code=BCDF-GHJK","expires_in":600,
+                "interval":1}"#;
+            return http_response("200 OK", "application/json", body);
+        }
+        let mut polls = seen.lock().unwrap();
+        polls.push(std::time::Instant::now());
+        let error =
+            if polls.len() == 1 { r#"{"error":"slow_down","interval":7}"# } else { r#"{"error":"access_denied"}"# };
+        http_response("400 Bad Request", "application/json", error)
+    });
+    let env = TestEnv::new();
+    let login = env.run(&["auth", "login", "--no-browser", "--platform-url", &url]).code(1);
+    assert!(login.stderr.ends_with("error: the sign-in was denied in the browser\nhint: run `keystroke auth login` again if that was a mistake\n"), "{login:#?}");
+    let polls = polls.lock().unwrap();
+    assert_eq!(polls.len(), 2, "{login:#?}");
+    let gap = polls[1] - polls[0];
+    assert!(gap >= std::time::Duration::from_secs(7), "polled again after {gap:?}, not the 7 s asked for");
+}
+
 #[test]
 fn completion_needs_neither_keyring_nor_platform() {
     let env = TestEnv::new();
@@ -511,27 +558,14 @@ fn an_api_key_in_keystroke_token_is_told_to_sign_in_not_to_ask_an_admin() {
 /// A server that is not a Keystroke platform: every request gets 200 and an HTML page.
 #[test]
 fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
-    use std::io::{Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { continue };
-            let mut request = [0; 4096];
-            let read = stream.read(&mut request).unwrap_or(0);
-            let status = match &request[..read] {
-                r if r.starts_with(b"GET /missing/") => "404 Not Found",
-                r if r.starts_with(b"GET /down/") => "502 Bad Gateway",
-                r if r.starts_with(b"GET /odd/") => "501 Not Implemented",
-                _ => "200 OK",
-            };
-            let body = "<html>It works!</html>";
-            let _ = write!(
-                stream,
-                "HTTP/1.1 {status}\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-        }
+    let url = stub_server(|request| {
+        let status = match request {
+            r if r.starts_with("GET /missing/") => "404 Not Found",
+            r if r.starts_with("GET /down/") => "502 Bad Gateway",
+            r if r.starts_with("GET /odd/") => "501 Not Implemented",
+            _ => "200 OK",
+        };
+        http_response(status, "text/html", "<html>It works!</html>")
     });
     let env = TestEnv::new();
     let list_at = |base: &str| {

@@ -173,6 +173,7 @@ fn dynamic_completion_gives_up_quickly_and_quietly_on_a_silent_platform() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<String> = stdout.lines().map(str::to_string).collect();
     assert_eq!(values(&lines), Vec::<&str>::new(), "only the flags, no key ids");
+    assert!(lines.iter().any(|line| line.starts_with("--yes\tRevoke without asking")), "the flags still: {lines:?}");
 }
 
 #[test]
@@ -192,6 +193,7 @@ fn dynamic_completion_when_signed_out_offers_no_values_and_prints_nothing() {
     let stdout = String::from_utf8(output.stdout).unwrap();
     let lines: Vec<String> = stdout.lines().map(str::to_string).collect();
     assert_eq!(values(&lines), Vec::<&str>::new(), "only the flags, no org slugs");
+    assert!(lines.iter().any(|line| line == "--platform-url"), "the flags still: {lines:?}");
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
 

@@ -66,8 +66,14 @@ impl TestEnv {
 
     /// A platform that asks the CLI to poll every second, so the device flow test is quick.
     pub fn with_fast_device_flow() -> Self {
+        Self::with_device_flow(|_| {})
+    }
+
+    /// [`TestEnv::with_fast_device_flow`], with more of the platform's configuration changed.
+    pub fn with_device_flow(configure: impl FnOnce(&mut Config)) -> Self {
         let mut config = Config::new(Mode::Dev);
         config.device_poll_interval_secs = 1;
+        configure(&mut config);
         Self::with_server(dev_server(config), "keyutils")
     }
 
@@ -397,22 +403,45 @@ pub fn installed(name: &str, needed_for: &str) -> Option<PathBuf> {
     found
 }
 
-/// A stand-in for a platform that answers every request with the same HTTP response, for what a
-/// real platform never sends (a hostile or broken one). Returns its URL.
-pub fn stub_platform(response: String) -> String {
-    use std::io::{BufRead, BufReader};
+/// A stand-in for a platform, for what a real platform never sends (a hostile, broken or
+/// foreign server): `answer` gets each request's first line (`POST /oauth/token HTTP/1.1`) and
+/// returns the whole HTTP response. One request per connection. Returns its URL.
+pub fn stub_server(answer: impl Fn(&str) -> String + Send + 'static) -> String {
+    use std::io::{BufRead, BufReader, Read};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     std::thread::spawn(move || {
         for socket in listener.incoming().flatten() {
             let mut request = BufReader::new(&socket);
+            let mut request_line = String::new();
+            let _ = request.read_line(&mut request_line);
+            // The rest of the head, then the body: a socket closed with unread input is reset,
+            // and the reset can destroy the response before the client reads it.
+            let mut body_length = 0;
             let mut line = String::new();
-            // The request's head, up to its blank line; these requests have no body.
             while request.read_line(&mut line).is_ok_and(|read| read > 2) {
+                let lowercase = line.to_ascii_lowercase();
+                if let Some(length) = lowercase.strip_prefix("content-length:") {
+                    body_length = length.trim().parse().unwrap_or(0);
+                }
                 line.clear();
             }
-            let _ = (&socket).write_all(response.as_bytes());
+            let _ = request.read_exact(&mut vec![0; body_length]);
+            let _ = (&socket).write_all(answer(&request_line).as_bytes());
         }
     });
     url
+}
+
+/// A [`stub_server`] that gives every request the same response.
+pub fn stub_platform(response: String) -> String {
+    stub_server(move |_| response.clone())
+}
+
+/// An HTTP response with a body, closing its connection.
+pub fn http_response(status: &str, content_type: &str, body: &str) -> String {
+    format!(
+        "HTTP/1.1 {status}\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
 }

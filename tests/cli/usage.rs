@@ -1,6 +1,6 @@
 use keystroke_api::Role;
 
-use crate::support::{TestEnv, stub_platform};
+use crate::support::{TestEnv, http_response, stub_platform};
 
 #[test]
 fn usage_errors_are_json_with_json_anywhere_on_the_line() {
@@ -125,11 +125,7 @@ fn malformed_ids_slugs_and_urls_are_refused_before_any_request() {
 fn an_error_message_from_the_platform_cannot_drive_the_terminal() {
     let env = TestEnv::new();
     let body = r#"{"error":{"code":"forbidden","message":"nope \u001b]0;PWNED\u0007\u001b[2J"}}"#;
-    let url = stub_platform(format!(
-        "HTTP/1.1 403 Forbidden\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-         connection: close\r\n\r\n{body}",
-        body.len()
-    ));
+    let url = stub_platform(http_response("403 Forbidden", "application/json", body));
     let run = env
         .run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &url], &[("KEYSTROKE_TOKEN", "kss_x")]);
     let run = run.code(4);

@@ -266,8 +266,8 @@ async fn sign_in_with_browser(
         if spinner.wait(interval, &ctrl_c).await == Waited::Interrupted {
             spinner.clear();
             return Err(CliError::declined(format!(
-                "Sign-in cancelled. Nothing was stored; the code stops working within {} minutes.",
-                expires_in.as_secs().div_ceil(60)
+                "Sign-in cancelled. Nothing was stored; the code stops working within {}.",
+                in_minutes(expires_in)
             ))
             .into());
         }
@@ -305,10 +305,16 @@ async fn sign_in_with_browser(
 }
 
 fn expired(expires_in: Duration) -> CliError {
-    CliError::failure("the sign-in code expired before it was approved").with_hint(format!(
-        "run `keystroke auth login` again and approve within {} minutes",
-        expires_in.as_secs().div_ceil(60)
-    ))
+    CliError::failure("the sign-in code expired before it was approved")
+        .with_hint(format!("run `keystroke auth login` again and approve within {}", in_minutes(expires_in)))
+}
+
+/// A code's lifetime as people say it: "10 minutes", "1 minute", rounded up.
+fn in_minutes(lifetime: Duration) -> String {
+    match lifetime.as_secs().div_ceil(60) {
+        1 => "1 minute".to_owned(),
+        minutes => format!("{minutes} minutes"),
+    }
 }
 
 /// Best effort: the URL is already on screen, so a missing opener is not an error.
