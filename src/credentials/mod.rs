@@ -155,6 +155,7 @@ impl Credentials {
                 env::CREDENTIAL_STORE,
                 kind.name()
             ))
+            .with_hint(format!("drop one of them, or set `{}=file`", env::CREDENTIAL_STORE))
             .into()),
             (_, true) => Ok(StoreKind::File),
             (None, false) => self.detect(),
@@ -212,6 +213,7 @@ fn store_hint(failed: Option<StoreKind>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ExitCode;
 
     #[test]
     fn a_failing_store_is_never_its_own_way_out() {
@@ -254,6 +256,11 @@ mod tests {
     fn insecure_storage_conflicts_with_a_forced_os_store() {
         let credentials =
             Credentials { config_dir: PathBuf::new(), forced: Some(StoreKind::Keyutils), timeout: DEFAULT_TIMEOUT };
-        assert!(credentials.store_for_writing(true).is_err());
+        let err = credentials.store_for_writing(true).unwrap_err();
+        let err = err.downcast_ref::<CliError>().unwrap();
+        assert_eq!(
+            (err.exit, err.message.as_str()),
+            (ExitCode::Usage, "`--insecure-storage` conflicts with `KEYSTROKE_CREDENTIAL_STORE=keyutils`")
+        );
     }
 }

@@ -857,3 +857,40 @@ fn a_sign_in_from_another_config_directory_names_the_token_it_replaces() {
     assert!(both.stderr.contains("This replaces a sign-in stored on this machine (grace@acme.test)"), "{both:#?}");
     env.run_with_env(&["auth", "status"], &file).code(3); // the file copy is gone
 }
+
+/// A `config.json` that is not JSON (hand-edited, truncated) is named, with what to do about it.
+#[test]
+fn a_broken_config_file_is_named_with_a_fix() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.config_dir_path()).unwrap();
+    let path = env.config_dir_path().join("config.json");
+    std::fs::write(&path, "{\"platforms\": {").unwrap();
+    for args in [&["auth", "status"][..], &["api-key", "list"]] {
+        let run = env.run(args).code(1);
+        let expected_start = format!("error: {} is not valid: EOF while parsing", path.display());
+        assert!(run.stderr.starts_with(&expected_start), "{args:?}: {run:#?}");
+        assert!(run.stderr.ends_with("\nhint: fix or delete the file; it holds no secrets\n"), "{run:#?}");
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"platforms\": {", "left as it was");
+}
+
+/// `auth logout` with nothing stored and an API key in `KEYSTROKE_TOKEN`: says both, and leaves
+/// the key alone (logout ends sessions, never keys).
+#[test]
+fn logout_with_an_api_key_in_keystroke_token_says_so() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (_, secret) = env.create_key("script key", &[]);
+    env.run(&["auth", "logout"]).success();
+    let logout = env.run_with_env(&["auth", "logout", "--platform-url", env.url()], &[("KEYSTROKE_TOKEN", &secret)]);
+    let logout = logout.code(1);
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "error: no token is stored for {}, and `KEYSTROKE_TOKEN` holds an API key, which the CLI refuses\n\
+             hint: unset `KEYSTROKE_TOKEN`; to sign in, run `keystroke auth login`\n",
+            env.url()
+        )
+    );
+    assert_eq!(env.curl_status("/api/projects", &secret), 200, "the key still works");
+}

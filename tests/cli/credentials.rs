@@ -63,6 +63,33 @@ fn the_opt_in_file_store_is_private_and_says_so() {
     }
 }
 
+/// `auth login --insecure-storage` is the per-sign-in way into the file store: the token goes
+/// to a 0600 file and the sign-in says so; it cannot contradict a store chosen by the variable.
+#[test]
+fn insecure_storage_puts_the_token_in_a_private_file() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    let args = ["auth", "login", "--with-token", "--insecure-storage", "--platform-url", env.url()];
+    let conflict = env.run_with_stdin_and_env(&args, &user.session_token, &[]).code(2);
+    assert_eq!(
+        conflict.stderr,
+        "error: `--insecure-storage` conflicts with `KEYSTROKE_CREDENTIAL_STORE=keyutils`\n\
+         hint: drop one of them, or set `KEYSTROKE_CREDENTIAL_STORE=file`\n"
+    );
+    assert!(env.config_files().is_empty(), "{:?}", env.config_files());
+
+    let auto = [("KEYSTROKE_CREDENTIAL_STORE", "auto")];
+    let login = env.run_with_stdin_and_env(&args, &user.session_token, &auto).success();
+    let path = env.config_dir_path().join("credentials.json");
+    let stored = format!("Token stored in {} (file, mode 0600; opted in, not encrypted)\n", path.display());
+    assert!(login.stderr.contains(&stored), "{login:#?}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(std::fs::read_to_string(&path).unwrap().contains(&user.session_token));
+    let status = env.run_with_env(&["auth", "status"], &auto).success();
+    assert!(status.stdout.contains(&format!("Token:       {} (file", path.display())), "{status:#?}");
+}
+
 /// Off CI, a test that needs the session bus `scripts/test` starts is skipped, with a word; in CI
 /// (started under dbus-run-session with an unlocked gnome-keyring) a missing bus fails it.
 fn skip_without_session_bus(why: &str) {

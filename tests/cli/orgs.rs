@@ -113,3 +113,51 @@ fn names_with_terminal_escapes_are_shown_not_run() {
     let json = env.run(&["org", "list", "--json"]).success().json();
     assert!(json.as_array().unwrap().iter().any(|org| org["name"] == name), "{json}");
 }
+
+/// On a terminal `org switch` without a slug offers the user's orgs; Ctrl-C leaves it as it was.
+#[test]
+fn org_switch_on_a_terminal_picks_from_your_orgs() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Owner);
+    let mut cancelled = env.on_terminal(&["org", "switch", "--color", "never"]);
+    cancelled.expect("Switch to which org?");
+    cancelled.interrupt_until("The active org is unchanged.");
+    let (code, output) = cancelled.finish();
+    assert_eq!(code, 1, "{output:?}");
+    assert!(output.contains("acme (Acme Inc, owner)") && output.contains("globex (Globex, builder)"), "{output:?}");
+    assert_eq!(env.run(&["org", "list", "--json"]).success().json()[1]["active"], false);
+
+    let mut picked = env.on_terminal(&["org", "switch", "--color", "never"]);
+    picked.expect("globex (Globex, builder)");
+    picked.send("\x1b[B\r"); // down to the second, Enter
+    let (code, output) = picked.finish();
+    assert_eq!(code, 0, "{output:?}");
+    assert!(output.ends_with("Switched to globex (Globex)\n"), "{output:?}");
+    let orgs = env.run(&["org", "list", "--json"]).success().json();
+    assert_eq!((orgs[0]["active"].clone(), orgs[1]["active"].clone()), (false.into(), true.into()), "{orgs}");
+}
+
+/// Someone signed in who belongs to no org yet is told so, and who can change it.
+#[test]
+fn a_user_in_no_org_is_told_so() {
+    let env = TestEnv::new();
+    let storage = env.server().storage();
+    keystroke_platform::admin::add_user(storage, "newcomer@acme.test", "New Comer", "a long enough password").unwrap();
+    let token = keystroke_platform::admin::issue_session(storage, "newcomer@acme.test", 3_600).unwrap();
+    env.login_with_token(&token, &[]).success();
+
+    let listed = env.run(&["org", "list"]).success();
+    assert_eq!(listed.stdout, "");
+    assert_eq!(listed.stderr, format!("newcomer@acme.test is not a member of any org on {}\n", env.url()));
+    assert_eq!(env.run(&["org", "list", "--json"]).success().stdout, "[]\n");
+    let keys = env.run(&["api-key", "list"]).code(1);
+    assert_eq!(
+        keys.stderr,
+        format!(
+            "error: newcomer@acme.test is not a member of any org on {}\nhint: ask an org owner or admin to add you\n",
+            env.url()
+        )
+    );
+    let switch = env.run(&["org", "switch"]).code(1);
+    assert_eq!(switch.stderr, "error: you are not a member of any org\nhint: ask an org owner or admin to add you\n");
+}

@@ -50,13 +50,16 @@ fn find<'a>(memberships: &'a [Membership], slug: &str) -> anyhow::Result<&'a Mem
 }
 
 fn pick<'a>(context: &Context, memberships: &'a [Membership]) -> anyhow::Result<&'a Membership> {
+    // Said first: naming an org would not help.
+    if memberships.is_empty() {
+        return Err(CliError::failure("you are not a member of any org")
+            .with_hint("ask an org owner or admin to add you")
+            .into());
+    }
     if !context.printer.can_prompt() {
         return Err(CliError::usage("name the org to switch to")
             .with_hint("run `keystroke org switch ORG`; `keystroke org list` shows your orgs")
             .into());
-    }
-    if memberships.is_empty() {
-        return Err(CliError::failure("you are not a member of any org").into());
     }
     let items: Vec<String> =
         memberships.iter().map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role)).collect();
