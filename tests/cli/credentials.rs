@@ -19,14 +19,23 @@ fn tokens_and_secrets_never_reach_logs_or_config_files() {
         assert!(!run.stdout.contains(&token), "{args:?}: {run:#?}");
         runs.push(run.stderr);
     }
-    for stderr in &runs {
-        assert!(stderr.contains("> GET ") || stderr.contains("> POST "), "-v shows requests: {stderr}");
-        assert!(!stderr.contains(&token) && !stderr.contains(secret), "{stderr}");
-    }
     let files = env.config_files();
     assert!(!files.is_empty());
     for (path, text) in files {
-        assert!(!text.contains(&token), "{} holds the token", path.display());
+        assert!(!text.contains(&token) && !text.contains(secret), "{} holds a secret", path.display());
+    }
+    // Signing out and in again, where the token itself is sent and received.
+    runs.push(env.run(&["-v", "auth", "logout"]).success().stderr);
+    let again = keystroke_platform::admin::issue_session(env.server().storage(), &user.email, 3_600).unwrap();
+    let login = env.run_with_stdin(&["-v", "auth", "login", "--with-token", "--platform-url", env.url()], &again);
+    let login = login.success();
+    assert!(!login.stdout.contains(&again), "{login:#?}");
+    runs.push(login.stderr);
+    for stderr in &runs {
+        assert!(stderr.contains("> GET ") || stderr.contains("> POST "), "-v shows requests: {stderr}");
+        for leaked in [token.as_str(), secret, again.as_str()] {
+            assert!(!stderr.contains(leaked), "{stderr}");
+        }
     }
 }
 

@@ -45,7 +45,8 @@ fn deploy_acts_on_the_org_of_the_command() {
     let env = TestEnv::new();
     env.sign_in(Role::Owner);
     // Several orgs and none active: the usual usage error.
-    env.run(&["deploy"]).code(2);
+    let unnamed = env.run(&["deploy"]).code(2);
+    assert!(unnamed.stderr.starts_with("error: no active org: you belong to several orgs\n"), "{unnamed:#?}");
     let globex = env.run(&["deploy", "--org", "globex", "--json"]).success().json();
     assert_eq!(globex["org"], "globex");
     let acme = env.run_with_env(&["deploy"], &[("KEYSTROKE_ORG", "acme")]).success();

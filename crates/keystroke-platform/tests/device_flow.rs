@@ -8,7 +8,8 @@ use std::time::Duration;
 use common::{Cred, Harness, cookie, hidden, http_client, status_json};
 use keystroke_api::{DeviceAuthorization, Role};
 use keystroke_platform::dev::DevServer;
-use keystroke_platform::{Config, Mode};
+use keystroke_platform::state::now;
+use keystroke_platform::{Config, Mode, Storage};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -108,6 +109,9 @@ fn two_concurrent_polls_after_approval_yield_exactly_one_token() {
     let h = harness(|_| {});
     let auth = start(&h);
     let owner = h.dev.user(Role::Owner);
+    let user_id = h.dev.storage().user_by_email(&owner.email).unwrap().unwrap().user.id;
+    let cli_sessions = || h.dev.storage().sessions_of(&user_id, Some("keystroke-cli"), now()).unwrap().len();
+    let before = cli_sessions();
     let (session, csrf, _) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
     assert_eq!(decide(&h, Some(&session), &auth.user_code, &csrf, "approve").0, StatusCode::OK);
     let results: Vec<(StatusCode, Value)> = std::thread::scope(|s| {
@@ -116,6 +120,11 @@ fn two_concurrent_polls_after_approval_yield_exactly_one_token() {
     });
     let tokens = results.iter().filter(|(status, _)| *status == StatusCode::OK).count();
     assert_eq!(tokens, 1, "{results:?}");
+    // The other poll is refused as RFC 8628 allows: the code was used, or it came too fast.
+    let (status, refused) = results.iter().find(|(status, _)| *status != StatusCode::OK).unwrap();
+    assert_eq!(*status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(["invalid_grant", "slow_down"].contains(&refused["error"].as_str().unwrap()), "{refused}");
+    assert_eq!(cli_sessions(), before + 1, "exactly one session was made");
 }
 
 #[test]
