@@ -9,7 +9,7 @@ use common::{Cred, Harness, cookie, hidden, http_client, status_json};
 use keystroke_api::{DeviceAuthorization, Role};
 use keystroke_platform::dev::DevServer;
 use keystroke_platform::state::now;
-use keystroke_platform::{Config, Mode, Storage};
+use keystroke_platform::{Config, Mode};
 use reqwest::StatusCode;
 use serde_json::Value;
 
