@@ -17,6 +17,9 @@ mod printer;
 mod prompt;
 mod secret;
 mod sigint;
+#[cfg(test)]
+#[path = "../tests/skip/mod.rs"]
+mod skip;
 mod table;
 
 use std::process::ExitCode;

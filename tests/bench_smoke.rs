@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+#[path = "skip/mod.rs"]
+mod skip;
+
 /// Every row of the report: 1a–1e the CLI vs curl, 2 load, 3a–3c the large org, 4a–4b size and
 /// OpenSSL.
 const ROWS: [&str; 11] = ["1a", "1b", "1c", "1d", "1e", "2", "3a", "3b", "3c", "4a", "4b"];
@@ -54,10 +57,7 @@ fn the_benchmark_script_runs_and_reports_every_figure() {
         let note = format!(
             "scripts/bench needs {missing:?} (Debian packages: hyperfine valgrind wrk time curl jq dbus gnome-keyring)"
         );
-        if std::env::var("CI").is_ok_and(|ci| ci == "true") {
-            panic!("{note}; .ci/run installs them");
-        }
-        eprintln!("skipped: {note}");
+        skip::skip(&format!("the benchmark smoke run: {note}"));
         return;
     }
 

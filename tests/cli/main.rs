@@ -7,5 +7,7 @@ mod credentials;
 mod deploy;
 mod orgs;
 mod sessions;
+#[path = "../skip/mod.rs"]
+mod skip;
 mod support;
 mod usage;
