@@ -5,21 +5,21 @@ mod common;
 
 use std::time::Duration;
 
-use common::{Cred, Harness, cookie, hidden, http_client, status_json};
+use common::{Cred, Harness, cookie, hidden, status_json};
 use keystroke_api::{DeviceAuthorization, Role};
-use keystroke_platform::dev::DevServer;
+use keystroke_platform::Config;
 use keystroke_platform::state::now;
-use keystroke_platform::{Config, Mode};
 use reqwest::StatusCode;
 use serde_json::Value;
 
 const GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
+/// A platform that asks clients to poll every second, so the tests of the flow are quick.
 fn harness(configure: impl FnOnce(&mut Config)) -> Harness {
-    let mut config = Config::new(Mode::Dev);
-    config.device_poll_interval_secs = 1;
-    configure(&mut config);
-    Harness { dev: DevServer::start_with(([127, 0, 0, 1], 0).into(), None, config).unwrap(), http: http_client() }
+    Harness::with_config(|config| {
+        config.device_poll_interval_secs = 1;
+        configure(config);
+    })
 }
 
 fn start(h: &Harness) -> DeviceAuthorization {
@@ -37,18 +37,16 @@ fn wait_interval() {
     std::thread::sleep(Duration::from_millis(1100));
 }
 
+/// One sign-in attempt on the approval page, from a fresh copy of its form.
+fn attempt_sign_in(h: &Harness, email: &str, password: &str, user_code: &str) -> reqwest::blocking::Response {
+    let page = format!("/device?user_code={user_code}");
+    let fields = [("email", email), ("password", password), ("user_code", user_code)];
+    h.form_from_page(&h.http, &page, "/device", &fields).send().unwrap()
+}
+
 /// Opens the page with the code and signs in; returns (session cookie, approval page CSRF, page).
 fn sign_in(h: &Harness, user_code: &str, email: &str, password: &str) -> (String, String, String) {
-    let page = h.http.get(h.url(&format!("/device?user_code={user_code}"))).send().unwrap();
-    let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
-    let csrf = hidden(&page.text().unwrap(), "csrf");
-    let signed_in = h
-        .http
-        .post(h.url("/device"))
-        .header("cookie", format!("ks_csrf={csrf_cookie}"))
-        .form(&[("email", email), ("password", password), ("user_code", user_code), ("csrf", &csrf)])
-        .send()
-        .unwrap();
+    let signed_in = attempt_sign_in(h, email, password, user_code);
     assert_eq!(signed_in.status(), StatusCode::OK);
     let session = cookie(&signed_in, "ks_web").expect("a session cookie");
     let html = signed_in.text().unwrap();
@@ -162,22 +160,8 @@ fn an_unanswered_request_expires() {
     let (_, body) = poll(&h, &auth.device_code);
     assert_eq!(body["error"], "expired_token");
     // Nor can it be approved any more.
-    let page = h.http.get(h.url(&format!("/device?user_code={}", auth.user_code))).send().unwrap();
-    let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
-    let csrf = hidden(&page.text().unwrap(), "csrf");
     let owner = h.dev.user(Role::Owner);
-    let response = h
-        .http
-        .post(h.url("/device"))
-        .header("cookie", format!("ks_csrf={csrf_cookie}"))
-        .form(&[
-            ("email", &*owner.email),
-            ("password", &owner.password),
-            ("user_code", &auth.user_code),
-            ("csrf", &csrf),
-        ])
-        .send()
-        .unwrap();
+    let response = attempt_sign_in(&h, &owner.email, &owner.password, &auth.user_code);
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
@@ -226,19 +210,6 @@ fn approval_needs_a_signed_in_person_and_the_csrf_token() {
     assert_eq!(poll(&h, &auth.device_code).1["error"], "authorization_pending", "nothing was approved");
     // The page's session cookie is no bearer token for the API.
     assert_eq!(h.get("/api/me", Cred::Bearer(&session)).status(), StatusCode::UNAUTHORIZED);
-}
-
-/// One sign-in attempt on the approval page, from a fresh copy of its form.
-fn attempt_sign_in(h: &Harness, email: &str, password: &str, user_code: &str) -> reqwest::blocking::Response {
-    let page = h.http.get(h.url("/device")).send().unwrap();
-    let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
-    let csrf = hidden(&page.text().unwrap(), "csrf");
-    h.http
-        .post(h.url("/device"))
-        .header("cookie", format!("ks_csrf={csrf_cookie}"))
-        .form(&[("email", email), ("password", password), ("user_code", user_code), ("csrf", &csrf)])
-        .send()
-        .unwrap()
 }
 
 #[test]
@@ -366,11 +337,7 @@ fn device_codes_and_session_tokens_never_reach_the_database() {
     wait_interval();
     let (_, token) = poll(&h, &auth.device_code);
     let token = token["access_token"].as_str().unwrap().to_owned();
-    let mut stored = Vec::new();
-    for suffix in ["", "-wal", "-shm"] {
-        stored.extend(std::fs::read(format!("{}{suffix}", h.dev.db_path.display())).unwrap_or_default());
-    }
-    let stored = String::from_utf8_lossy(&stored);
+    let stored = h.database_bytes();
     assert!(!stored.contains(&auth.device_code));
     assert!(!stored.contains(&token[4..]));
 }

@@ -43,21 +43,9 @@ impl<'a> Browser<'a> {
 
     fn sign_in(&mut self, role: Role) {
         let user = self.h.dev.user(role);
-        let page = self.get("/login?next=/settings/api-keys");
-        let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
-        let csrf = hidden(&page.text().unwrap(), "csrf");
-        let response = self
-            .http
-            .post(self.h.url("/login"))
-            .header("cookie", format!("ks_csrf={csrf_cookie}"))
-            .form(&[
-                ("email", &*user.email),
-                ("password", &user.password),
-                ("csrf", &csrf),
-                ("next", "/settings/api-keys"),
-            ])
-            .send()
-            .unwrap();
+        let fields = [("email", &*user.email), ("password", &user.password), ("next", "/settings/api-keys")];
+        let form = self.h.form_from_page(&self.http, "/login?next=/settings/api-keys", "/login", &fields);
+        let response = form.send().unwrap();
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(response.headers()["location"], "/settings/api-keys");
         self.session = Some(cookie(&response, "ks_web").expect("a session cookie"));
@@ -297,25 +285,10 @@ fn guesses_sent_all_at_once_do_not_slip_past_the_limit() {
     let h = Harness::start();
     let browser = Browser::new(&h);
     let owner = h.dev.user(Role::Owner);
-    let forms: Vec<(String, String)> = (0..30)
-        .map(|_| {
-            let page = browser.get("/login");
-            let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
-            (csrf_cookie, hidden(&page.text().unwrap(), "csrf"))
-        })
-        .collect();
+    let guess = [("email", owner.email.as_str()), ("password", "guess")];
+    let forms: Vec<_> = (0..30).map(|_| h.form_from_page(&browser.http, "/login", "/login", &guess)).collect();
     let statuses: Vec<StatusCode> = std::thread::scope(|s| {
-        let guesses: Vec<_> = forms
-            .iter()
-            .map(|(csrf_cookie, csrf)| {
-                let request = browser
-                    .http
-                    .post(h.url("/login"))
-                    .header("cookie", format!("ks_csrf={csrf_cookie}"))
-                    .form(&[("email", owner.email.as_str()), ("password", "guess"), ("csrf", csrf.as_str())]);
-                s.spawn(move || request.send().unwrap().status())
-            })
-            .collect();
+        let guesses: Vec<_> = forms.into_iter().map(|form| s.spawn(move || form.send().unwrap().status())).collect();
         guesses.into_iter().map(|g| g.join().unwrap()).collect()
     });
     let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
@@ -345,45 +318,20 @@ fn sign_in_redirects_only_to_this_platform() {
     let h = Harness::start();
     let user = h.dev.user(Role::Owner);
     let browser = Browser::new(&h);
-    let page = browser.get("/login?next=https://evil.example/");
-    let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
-    let html = page.text().unwrap();
-    assert_eq!(hidden(&html, "next"), "/settings/api-keys");
-    let response = browser
-        .http
-        .post(h.url("/login"))
-        .header("cookie", format!("ks_csrf={csrf_cookie}"))
-        .form(&[
-            ("email", &*user.email),
-            ("password", &user.password),
-            ("csrf", &hidden(&html, "csrf")),
-            ("next", "//evil.example"),
-        ])
-        .send()
-        .unwrap();
+    let page = "/login?next=https://evil.example/";
+    assert_eq!(hidden(&browser.get(page).text().unwrap(), "next"), "/settings/api-keys");
+    let fields = [("email", &*user.email), ("password", &user.password), ("next", "//evil.example")];
+    let response = h.form_from_page(&browser.http, page, "/login", &fields).send().unwrap();
     assert_eq!(response.headers()["location"], "/settings/api-keys");
 }
 
 #[test]
 fn behind_a_proxy_each_client_address_is_throttled_apart_and_each_account_too() {
-    let mut config = Config::new(Mode::Dev);
-    config.behind_proxy = true;
-    let h =
-        Harness { dev: DevServer::start_with(([127, 0, 0, 1], 0).into(), None, config).unwrap(), http: http_client() };
+    let h = Harness::with_config(|config| config.behind_proxy = true);
     let browser = Browser::new(&h);
     let attempt = |from: &str, email: &str, password: &str| {
-        let page = browser.get("/login");
-        let csrf_cookie = cookie(&page, "ks_csrf").unwrap();
-        let csrf = hidden(&page.text().unwrap(), "csrf");
-        browser
-            .http
-            .post(h.url("/login"))
-            .header("cookie", format!("ks_csrf={csrf_cookie}"))
-            .header("x-forwarded-for", format!("203.0.113.9, {from}"))
-            .form(&[("email", email), ("password", password), ("csrf", &csrf)])
-            .send()
-            .unwrap()
-            .status()
+        let form = h.form_from_page(&browser.http, "/login", "/login", &[("email", email), ("password", password)]);
+        form.header("x-forwarded-for", format!("203.0.113.9, {from}")).send().unwrap().status()
     };
     let (owner, admin) = (h.dev.user(Role::Owner), h.dev.user(Role::Admin));
     for _ in 0..10 {

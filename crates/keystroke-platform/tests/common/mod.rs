@@ -4,6 +4,7 @@
 
 use keystroke_api::{CreatedApiKey, Role};
 use keystroke_platform::dev::DevServer;
+use keystroke_platform::{Config, Mode};
 use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::{Value, json};
@@ -31,6 +32,25 @@ impl Harness {
         Harness { dev: DevServer::start().expect("starting the dev platform"), http: http_client() }
     }
 
+    /// A platform with its configuration changed from dev's defaults.
+    pub fn with_config(configure: impl FnOnce(&mut Config)) -> Self {
+        let mut config = Config::new(Mode::Dev);
+        configure(&mut config);
+        let dev = DevServer::start_with(([127, 0, 0, 1], 0).into(), None, config).expect("starting the dev platform");
+        Harness { dev, http: http_client() }
+    }
+
+    /// Everything of the platform's SQLite database on disk (the file, its WAL and shared
+    /// memory), to search for what must never be stored.
+    pub fn database_bytes(&self) -> String {
+        let mut stored = Vec::new();
+        for suffix in ["", "-wal", "-shm"] {
+            stored.extend(std::fs::read(format!("{}{suffix}", self.dev.db_path.display())).unwrap_or_default());
+        }
+        assert!(stored.len() > 4096, "the database files were read");
+        String::from_utf8_lossy(&stored).into_owned()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.dev.url)
     }
@@ -54,6 +74,17 @@ impl Harness {
 
     pub fn post_json(&self, path: &str, cred: Cred<'_>, body: Value) -> Response {
         self.send(self.http.post(self.url(path)).json(&body), cred)
+    }
+
+    /// A sign-in form as its page sends it: opens `page` with `http`, then makes the POST of
+    /// `fields` to `action` with the page's CSRF field and cookie, ready to send (or to add to).
+    pub fn form_from_page(&self, http: &Client, page: &str, action: &str, fields: &[(&str, &str)]) -> RequestBuilder {
+        let page = http.get(self.url(page)).send().expect("the platform answers");
+        let csrf_cookie = cookie(&page, "ks_csrf").expect("the page sets a CSRF cookie");
+        let csrf = hidden(&page.text().unwrap(), "csrf");
+        let mut form = fields.to_vec();
+        form.push(("csrf", &csrf));
+        http.post(self.url(action)).header("cookie", format!("ks_csrf={csrf_cookie}")).form(&form)
     }
 
     pub fn delete(&self, path: &str, cred: Cred<'_>) -> Response {
