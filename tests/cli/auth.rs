@@ -305,9 +305,8 @@ fn logout_says_what_a_set_keystroke_token_now_does() {
 fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     let env = TestEnv::new();
     let builder = env.sign_in(Role::Builder);
-    let this_machine = env.run(&["session", "list", "--json"]).success().json()[0]["id"].as_str().unwrap().to_owned();
-    let other_machine =
-        keystroke_platform::admin::issue_session(env.server().storage(), &builder.email, 3_600).unwrap();
+    let this_machine = env.current_session_id(&[]);
+    let other_machine = env.new_session(&builder.email);
     let other = [("KEYSTROKE_TOKEN", other_machine.as_str())];
     env.run_with_env(&["session", "revoke", &this_machine, "--yes"], &other).success();
 
@@ -323,9 +322,8 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
 
     // For scripts: signed out, but nothing was revoked by this command.
     env.sign_in(Role::Owner);
-    let owner_session = env.run(&["session", "list", "--json"]).success().json()[0]["id"].as_str().unwrap().to_owned();
-    let owner_elsewhere =
-        keystroke_platform::admin::issue_session(env.server().storage(), &env.user(Role::Owner).email, 3_600).unwrap();
+    let owner_session = env.current_session_id(&[]);
+    let owner_elsewhere = env.new_session(&env.user(Role::Owner).email);
     env.run_with_env(&["session", "revoke", &owner_session, "--yes"], &[("KEYSTROKE_TOKEN", &owner_elsewhere)])
         .success();
     let json = env.run(&["auth", "logout", "--json"]).success().json();
@@ -717,9 +715,8 @@ fn a_token_from_the_environment_only() {
     assert_eq!(env.curl_status("/api/me", &admin.session_token), 200, "logout revoked nothing");
 
     // As the hint says: revoked, with a warning that the variable now holds a dead token.
-    let sessions = env.run_with_env(&["session", "list", "--json"], &token).success().json();
-    let current = sessions.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["id"].clone();
-    let revoked = env.run_with_env(&["session", "revoke", current.as_str().unwrap(), "--yes"], &token).success();
+    let current = env.current_session_id(&token);
+    let revoked = env.run_with_env(&["session", "revoke", &current, "--yes"], &token).success();
     assert!(
         revoked.stderr.ends_with("warning: `KEYSTROKE_TOKEN` holds the token of the session just revoked; unset it\n"),
         "{revoked:#?}"
@@ -793,15 +790,12 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
     assert_eq!(status.success().json()["user"]["email"], "grace@acme.test");
 
     // The same user signing in anew (another session): revoking the old one is theirs to do.
-    let grace_again = keystroke_platform::admin::issue_session(env.server().storage(), &builder.email, 3_600).unwrap();
-    let grace_before = env.run_with_env(&["session", "list", "--json"], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
-    let grace_before = grace_before.success().json();
-    let grace_session = grace_before.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap()["id"].clone();
+    let grace_again = env.new_session(&builder.email);
+    let grace_session = env.current_session_id(&[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     let anew = env.login_with_token(&grace_again, &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     assert!(anew.success().stderr.ends_with(&format!(
         "its session {} stays valid until it expires, or until `keystroke session revoke {}`\n",
-        grace_session.as_str().unwrap(),
-        grace_session.as_str().unwrap()
+        grace_session, grace_session
     )));
 
     // The same token in another store: only the copy moves, and the old store is emptied.
@@ -852,8 +846,8 @@ fn a_sign_in_from_another_config_directory_names_the_token_it_replaces() {
     let owner = env.user(Role::Owner);
     env.login_with_token(&owner.session_token, &file).success(); // moves this directory's token to the file
     env.login_with_token(&builder.session_token, &other).success(); // and the other one's back into the keyring
-    let extra = keystroke_platform::admin::issue_session(env.server().storage(), &env.user(Role::Admin).email, 3_600);
-    let both = env.login_with_token(&extra.unwrap(), &[]).success();
+    let extra = env.new_session(&env.user(Role::Admin).email);
+    let both = env.login_with_token(&extra, &[]).success();
     assert!(both.stderr.contains("This replaces a sign-in stored on this machine (ada@acme.test)"), "{both:#?}");
     assert!(both.stderr.contains("This replaces a sign-in stored on this machine (grace@acme.test)"), "{both:#?}");
     env.run_with_env(&["auth", "status"], &file).code(3); // the file copy is gone

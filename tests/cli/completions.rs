@@ -109,7 +109,7 @@ fn dynamic_completion_lists_key_ids_and_org_slugs_in_bash_zsh_and_fish() {
     env.run(&["org", "switch", "acme"]).success();
     let (id, _) = env.create_key("deploy", &[]);
     // Another machine's session: the one `session revoke` may revoke (never the asking one).
-    keystroke_platform::admin::issue_session(env.server().storage(), &env.user(Role::Owner).email, 3_600).unwrap();
+    env.new_session(&env.user(Role::Owner).email);
     let sessions = env.run(&["session", "list", "--json"]).success().json();
     let other_session = sessions.as_array().unwrap().iter().find(|s| s["current"] == false).unwrap()["id"].clone();
 

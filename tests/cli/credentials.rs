@@ -26,7 +26,7 @@ fn tokens_and_secrets_never_reach_logs_or_config_files() {
     }
     // Signing out and in again, where the token itself is sent and received.
     runs.push(env.run(&["-v", "auth", "logout"]).success().stderr);
-    let again = keystroke_platform::admin::issue_session(env.server().storage(), &user.email, 3_600).unwrap();
+    let again = env.new_session(&user.email);
     let login = env.run_with_stdin(&["-v", "auth", "login", "--with-token", "--platform-url", env.url()], &again);
     let login = login.success();
     assert!(!login.stdout.contains(&again), "{login:#?}");

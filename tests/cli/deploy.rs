@@ -16,8 +16,6 @@ fn deploy_triggers_the_orgs_deploy_as_the_signed_in_user() {
     assert_eq!(json.stderr, "");
 
     // Both are in acme's audit trail, as the signed-in user with this session.
-    let sessions = env.run(&["session", "list", "--json"]).success().json();
-    let current = sessions.as_array().unwrap().iter().find(|session| session["current"] == true).unwrap();
     let storage = env.server().storage();
     let acme = storage.org_by_slug("acme").unwrap().unwrap();
     let builder = storage.user_by_email(&env.user(Role::Builder).email).unwrap().unwrap();
@@ -28,7 +26,7 @@ fn deploy_triggers_the_orgs_deploy_as_the_signed_in_user() {
         .filter(|event| event.action == "deploy.trigger")
         .map(|event| (event.actor_id, event.target_id))
         .collect();
-    let expected = (builder.user.id, current["id"].as_str().unwrap().to_owned());
+    let expected = (builder.user.id, env.current_session_id(&[]));
     assert_eq!(deploys, [expected.clone(), expected]);
 
     // An org the user is not in is not found; its existence is not revealed.

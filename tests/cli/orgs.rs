@@ -141,9 +141,9 @@ fn org_switch_on_a_terminal_picks_from_your_orgs() {
 #[test]
 fn a_user_in_no_org_is_told_so() {
     let env = TestEnv::new();
-    let storage = env.server().storage();
-    keystroke_platform::admin::add_user(storage, "newcomer@acme.test", "New Comer", "a long enough password").unwrap();
-    let token = keystroke_platform::admin::issue_session(storage, "newcomer@acme.test", 3_600).unwrap();
+    let (email, name, password) = ("newcomer@acme.test", "New Comer", "a long enough password");
+    keystroke_platform::admin::add_user(env.server().storage(), email, name, password).unwrap();
+    let token = env.new_session(email);
     env.login_with_token(&token, &[]).success();
 
     let listed = env.run(&["org", "list"]).success();

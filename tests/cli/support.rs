@@ -170,6 +170,19 @@ impl TestEnv {
         user
     }
 
+    /// A new CLI session of the user with this email, minted on the platform as another
+    /// machine's sign-in would be; returns its token.
+    pub fn new_session(&self, email: &str) -> String {
+        keystroke_platform::admin::issue_session(self.server().storage(), email, 3_600).unwrap()
+    }
+
+    /// The id of the session commands run with here (with `vars` set), as `session list` marks it.
+    pub fn current_session_id(&self, vars: &[(&str, &str)]) -> String {
+        let sessions = self.run_with_env(&["session", "list", "--json"], vars).success().json();
+        let current = sessions.as_array().unwrap().iter().find(|session| session["current"] == true);
+        current.unwrap_or_else(|| panic!("no current session: {sessions}"))["id"].as_str().unwrap().to_owned()
+    }
+
     /// Creates a key through the CLI (`--json`) and returns `(id, secret)`.
     pub fn create_key(&self, name: &str, extra: &[&str]) -> (String, String) {
         let mut args = vec!["api-key", "create", "--name", name, "--json"];
