@@ -264,8 +264,21 @@ fn logout_revokes_the_session_on_the_platform() {
     assert_eq!(env.curl_status("/api/me", &user.session_token), 401);
     env.run(&["auth", "status"]).code(3);
 
-    let owner = env.sign_in(Role::Owner);
-    let json = env.run(&["auth", "logout", "--json"]).success().json();
+    // With `--json`, the document alone: `2>&1 | jq` parses it.
+    let owner = env.user(Role::Owner);
+    let login = ["auth", "login", "--with-token", "--json", "--platform-url", env.url()];
+    let login = env.run_with_stdin(&login, &owner.session_token).success();
+    assert_eq!(login.stderr, "");
+    let expected_login = serde_json::json!({
+        "platform_url": env.url(),
+        "user": {"id": login.json()["user"]["id"], "email": "ada@acme.test", "name": "Ada Lovelace"},
+        "active_org": "acme", // saved at the admin's sign-in, and Ada is in acme too
+        "credential_store": "keyutils",
+    });
+    assert_eq!(login.json(), expected_login);
+    let logout = env.run(&["auth", "logout", "--json"]).success();
+    assert_eq!(logout.stderr, "");
+    let json = logout.json();
     assert_eq!(json, serde_json::json!({"platform_url": env.url(), "signed_out": true, "session_revoked": true}));
     assert_eq!(env.curl_status("/api/me", &owner.session_token), 401);
 }

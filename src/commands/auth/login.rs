@@ -75,16 +75,19 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     settings.active_org = active_org.clone();
     context.save_config(&config)?;
 
-    printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
-    let article = if store == StoreKind::File { "" } else { "the " };
-    printer.notice(&format!("Token stored in {article}{}", credentials.location(store)));
-    match &active_org {
-        Some(org) => printer.notice(&format!("Active org: {org}")),
-        None if me.memberships.len() > 1 => printer.notice(&format!(
-            "You belong to {} orgs: choose the active one with `keystroke org switch ORG`",
-            me.memberships.len()
-        )),
-        None => {}
+    // With `--json` the document at the end says all this.
+    if !printer.json() {
+        printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
+        let article = if store == StoreKind::File { "" } else { "the " };
+        printer.notice(&format!("Token stored in {article}{}", credentials.location(store)));
+        match &active_org {
+            Some(org) => printer.notice(&format!("Active org: {org}")),
+            None if me.memberships.len() > 1 => printer.notice(&format!(
+                "You belong to {} orgs: choose the active one with `keystroke org switch ORG`",
+                me.memberships.len()
+            )),
+            None => {}
+        }
     }
     for (index, (previous_store, previous)) in replaced.iter().enumerate() {
         // One token in two stores is one sign-in: named once, its copy removed all the same.

@@ -56,14 +56,14 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             } else {
                 ""
             };
-            printer.notice(&format!("Signed out of {}{already}", platform.key));
             if printer.json() {
-                printer.json_data(&serde_json::json!({
+                return printer.json_data(&serde_json::json!({
                     "platform_url": platform.key,
                     "signed_out": true,
                     "session_revoked": !ended_before
-                }))?;
+                }));
             }
+            printer.notice(&format!("Signed out of {}{already}", platform.key));
             Ok(())
         }
         Err(err) => match err.downcast_ref::<CliError>() {
