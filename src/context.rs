@@ -138,12 +138,7 @@ impl Context {
         let me = signed_in.client.me().await?;
         match me.memberships.as_slice() {
             [only] => Ok(only.org.slug.clone()),
-            [] => Err(CliError::failure(format!(
-                "{} is not a member of any org on {}",
-                me.user.email, signed_in.platform.key
-            ))
-            .with_hint("ask an org owner or admin to add you")
-            .into()),
+            [] => Err(in_no_org(&me.user.email, &signed_in.platform).into()),
             _ => Err(CliError::usage("no active org: you belong to several orgs")
                 .with_hint(format!(
                     "choose one with `keystroke org switch ORG`, or pass `--org ORG` (or set `{}`)",
@@ -167,6 +162,12 @@ fn api_key_in_env() -> CliError {
          prints one once it is unset)",
         env::TOKEN
     ))
+}
+
+/// For a command that needs an org, when the user belongs to none yet.
+pub fn in_no_org(email: &str, platform: &PlatformUrl) -> CliError {
+    CliError::failure(format!("{email} is not a member of any org on {}", platform.key))
+        .with_hint("ask an org owner or admin to add you")
 }
 
 pub fn not_signed_in(platform: &PlatformUrl) -> CliError {

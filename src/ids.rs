@@ -2,7 +2,8 @@
 //! that `keystroke api-key revoke ../../logout` is a usage error, not a request to another route.
 
 use keystroke_api::{
-    API_KEY_ID_PREFIX, API_KEY_PREFIXES, ORG_SLUG_RULE, SESSION_ID_PREFIX, contains_secret, is_org_slug,
+    API_KEY_ID_PREFIX, API_KEY_PREFIXES, ORG_SLUG_RULE, SECRET_NOT_REPEATED, SESSION_ID_PREFIX, contains_secret,
+    is_org_slug,
 };
 
 use crate::error::CliError;
@@ -37,9 +38,6 @@ fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(),
     }
     Err(CliError::usage(format!("{} is not {what} id; ids look like `{prefix}…`", quoted(id))).with_hint(hint))
 }
-
-/// What an error says in place of a secret the user typed.
-pub const SECRET_NOT_REPEATED: &str = "(a secret, not repeated here)";
 
 /// What the user typed, as an error quotes it back: cut to a readable length, and never a
 /// secret (error output ends up in scrollback and CI logs).

@@ -17,21 +17,17 @@ mod printer;
 mod prompt;
 mod secret;
 mod sigint;
-#[cfg(test)]
-#[path = "../tests/skip/mod.rs"]
-mod skip;
 mod table;
 
 use std::process::ExitCode;
 
 use clap::CommandFactory;
 use clap_complete::CompleteEnv;
-use keystroke_api::{contains_secret, redact_secrets};
+use keystroke_api::{SECRET_NOT_REPEATED, contains_secret, redact_secrets};
 
 use crate::cli::Cli;
 use crate::context::Context;
 use crate::error::CliError;
-use crate::ids::SECRET_NOT_REPEATED;
 use crate::printer::Printer;
 
 fn main() -> ExitCode {

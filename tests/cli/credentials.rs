@@ -99,6 +99,34 @@ fn insecure_storage_puts_the_token_in_a_private_file() {
     assert!(status.stdout.contains(&format!("Token:       {} (file", path.display())), "{status:#?}");
 }
 
+/// A config directory that belongs to another user is refused, as ssh refuses such a `~/.ssh`:
+/// its owner could read or replace what keystroke writes there. Needs root, the only user who
+/// can make a directory that belongs to someone else (CI runs as root).
+#[test]
+fn a_config_directory_of_another_user_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        crate::skip::skip("the test of a config directory owned by another user: not root");
+        return;
+    }
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let theirs = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(theirs.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    const NOBODY: u32 = 65_534;
+    std::os::unix::fs::chown(theirs.path(), Some(NOBODY), Some(NOBODY)).unwrap();
+    let dir = theirs.path().to_str().unwrap();
+    let switch =
+        env.run_with_env(&["org", "switch", "acme", "--platform-url", env.url()], &[("KEYSTROKE_CONFIG_DIR", dir)]);
+    let switch = switch.code(1);
+    assert!(
+        switch.stderr.contains("its directory belongs to another user (uid 65534), who could read or replace it"),
+        "{switch:#?}"
+    );
+    assert_eq!(std::fs::read_dir(theirs.path()).unwrap().count(), 0, "nothing written");
+}
+
 /// Off CI, a test that needs the session bus `scripts/test` starts is skipped, with a word; in CI
 /// (started under dbus-run-session with an unlocked gnome-keyring) a missing bus fails it.
 fn skip_without_session_bus(why: &str) {

@@ -6,7 +6,6 @@
 //!
 //! Shared by the test binaries with `#[path]`; it is not a test binary of its own.
 
-#[allow(clippy::print_stderr)] // the binary's own lint; a test's note goes to stderr
 pub fn skip(why: &str) {
     assert!(std::env::var("CI").as_deref() != Ok("true"), "skipped in CI: {why}; .ci/run must provide it");
     eprintln!("skipped: {why}");

@@ -109,6 +109,9 @@ pub fn holds_secret(text: &str) -> bool {
     })
 }
 
+/// What an error says in place of a secret someone typed or sent where it does not belong.
+pub const SECRET_NOT_REPEATED: &str = "(a secret, not repeated here)";
+
 /// `text` with every secret-shaped run (a key or session prefix and the letters and digits after
 /// it) replaced by `replacement`, wherever it stands: `--flag=kss_…` included.
 pub fn redact_secrets(text: &str, replacement: &str) -> String {

@@ -1,12 +1,12 @@
 //! Bootstrap and membership administration for self-hosters (`keystroke-platform user add`,
-//! `org create`, `member add|set-role|remove`), also used to seed `dev` and tests.
+//! `org create`, `member add|set-role|remove`, `audit list`), also used to seed `dev` and tests.
 
 use anyhow::{Context, anyhow, bail, ensure};
 use keystroke_api::{CLI_CLIENT_ID, ORG_SLUG_RULE, Org, Role, User, check_name, is_invisible_or_bidi, is_org_slug};
 
 use crate::passwords;
 use crate::state::now;
-use crate::storage::{LastOwner, NewSession, Storage};
+use crate::storage::{AuditEvent, LastOwner, NewSession, Storage};
 use crate::tokens::{SESSION_PREFIX, mint, public_id};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -61,6 +61,10 @@ pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role
 }
 
 /// The org's members and their roles, by email.
+pub fn audit_events(storage: &dyn Storage, org_slug: &str) -> anyhow::Result<Vec<AuditEvent>> {
+    storage.audit_events(&org(storage, org_slug)?.id)
+}
+
 pub fn members(storage: &dyn Storage, org_slug: &str) -> anyhow::Result<Vec<(User, Role)>> {
     storage.members_of(&org(storage, org_slug)?.id)
 }

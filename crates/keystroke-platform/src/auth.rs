@@ -104,7 +104,7 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
             role: key.role,
         }),
         Principal::ApiKey(key) => Err(ApiError::forbidden(format!(
-            "this API key belongs to org `{}` and acts only there, not in `{slug}`",
+            "this API key belongs to org `{}` and acts only there, not in `{slug}`: use a key made in `{slug}`",
             key.org_slug
         ))),
         Principal::Session(session) => member_access(state, &session.user_id, slug),
@@ -153,6 +153,7 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
         .map(|q| q.0)
         .unwrap_or_default()
         .into_iter()
+        // An empty value is a template left unfilled, not a credential: "no credentials" then.
         .filter(|(name, value)| QUERY_CREDENTIAL_PARAMS.contains(&name.as_str()) && !value.is_empty())
         .map(|(_, value)| value)
         .collect();
@@ -169,8 +170,6 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
         ));
     }
     presented.extend(query_credentials);
-    // An empty `?token=`, `x-api-key:` or `Bearer` is a template left unfilled, not a credential.
-    presented.retain(|token| !token.is_empty());
     match presented.as_slice() {
         [] => Err(ApiError::unauthorized(
             "no credentials: send an API key as `Authorization: Bearer <key>` or `x-api-key: <key>`, \
@@ -204,6 +203,8 @@ fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<String>> {
         }
         found.push(token.to_owned());
     }
+    // An empty `Bearer` or `x-api-key:`, like an empty `?token=`, is no credential.
+    found.retain(|token| !token.is_empty());
     Ok(found)
 }
 

@@ -122,10 +122,19 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
         JsonRejection::MissingJsonContentType(_) => {
             ("unsupported_media_type", "send the body as JSON with `Content-Type: application/json`".to_owned())
         }
-        JsonRejection::JsonSyntaxError(_) => match deserialize_error::<serde_json::Error>(&rejection) {
-            Some(error) => ("invalid_json", format!("the body is not valid JSON: {}", error.inner())),
-            None => ("invalid_json", "the body is not valid JSON".to_owned()),
-        },
+        JsonRejection::JsonSyntaxError(_) => {
+            // What follows a whole value (`{"name": "x"} junk`) is found after the path tracking
+            // ends, so serde's error comes bare.
+            let syntax = deserialize_error::<serde_json::Error>(&rejection)
+                .map(|error| error.inner())
+                .or_else(|| source_of::<serde_json::Error>(&rejection));
+            match syntax {
+                Some(error) => {
+                    ("invalid_json", format!("the body is not valid JSON: {}", not_repeated(&error.to_string())))
+                }
+                None => ("invalid_json", "the body is not valid JSON".to_owned()),
+            }
+        }
         JsonRejection::JsonDataError(_) => match deserialize_error::<serde_json::Error>(&rejection) {
             Some(error) => ("invalid_request", wrong_shape("the body", error)),
             None => ("invalid_request", "the body is not what this endpoint takes".to_owned()),
@@ -143,7 +152,17 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
 fn deserialize_error<'a, E: std::error::Error + 'static>(
     rejection: &'a (dyn std::error::Error + 'static),
 ) -> Option<&'a serde_path_to_error::Error<E>> {
-    std::iter::successors(rejection.source(), |error| error.source()).find_map(|error| error.downcast_ref())
+    source_of(rejection)
+}
+
+fn source_of<'a, T: std::error::Error + 'static>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a T> {
+    std::iter::successors(error.source(), |error| error.source()).find_map(|error| error.downcast_ref())
+}
+
+/// A field name or value quoted back, unless it is a secret pasted in the wrong place (error
+/// bodies end up in clients' logs; the request log redacts the same).
+fn not_repeated(text: &str) -> String {
+    keystroke_api::redact_secrets(text, keystroke_api::SECRET_NOT_REPEATED)
 }
 
 /// What was wrong with a body or query that parsed: the field it concerns and serde's words
@@ -151,11 +170,12 @@ fn deserialize_error<'a, E: std::error::Error + 'static>(
 fn wrong_shape<E: std::fmt::Display>(what: &str, error: &serde_path_to_error::Error<E>) -> String {
     let problem = error.inner().to_string();
     let path = error.path().to_string();
-    match path.as_str() {
+    let message = match path.as_str() {
         "" | "." | "?" if problem.contains(JSON_OBJECT) => format!("{what} must be {JSON_OBJECT}"),
         "" | "." | "?" => format!("{what}: {problem}"),
         field => format!("`{field}` in {what}: {problem}"),
-    }
+    };
+    not_repeated(&message)
 }
 /// `axum::extract::Query` with API-shaped rejections.
 pub struct ApiQuery<T>(pub T);

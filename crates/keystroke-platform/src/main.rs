@@ -60,6 +60,22 @@ enum Command {
     /// Manage org membership and roles
     #[command(subcommand)]
     Member(MemberCommand),
+    /// Read an org's audit trail
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// List an org's audit events, oldest first (key creations and revocations, deploys), on
+    /// stdout, one per line
+    List {
+        #[command(flatten)]
+        db: Database,
+        /// The org's slug
+        #[arg(long)]
+        org: String,
+    },
 }
 
 #[derive(Args)]
@@ -141,9 +157,8 @@ enum OrgCommand {
     Create {
         #[command(flatten)]
         db: Database,
-        /// The org's short name in URLs and commands: 2 to 40 lowercase letters, digits and dashes, not
-        /// starting with a dash
-        #[arg(long)]
+        /// The org's short name in URLs and commands
+        #[arg(long, long_help = format!("The org's short name in URLs and commands: {}", keystroke_api::ORG_SLUG_RULE))]
         slug: String,
         /// The org's display name
         #[arg(long)]
@@ -293,6 +308,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let members = admin::members(&db.open_existing()?, &org)?;
             let rows = members.into_iter().map(|(user, role)| [user.email, role.as_str().to_owned(), user.name]);
             print!("{}", columns(["EMAIL", "ROLE", "NAME"], rows));
+            Ok(())
+        }
+        Command::Audit(AuditCommand::List { db, org }) => {
+            let events = admin::audit_events(&db.open_existing()?, &org)?;
+            let rows = events.into_iter().map(|event| {
+                let at = keystroke_platform::state::to_datetime(event.created_at);
+                let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+                [at, event.action, event.actor_email, event.target_id]
+            });
+            print!("{}", columns(["TIME", "ACTION", "ACTOR", "TARGET"], rows));
             Ok(())
         }
         Command::Member(MemberCommand::Add { member, role }) => {

@@ -65,6 +65,14 @@ fn keys_work_as_bearer_or_x_api_key_and_in_the_query_only_on_the_webhook() {
         assert_eq!(status, StatusCode::UNAUTHORIZED);
         assert!(body["error"]["message"].as_str().unwrap().starts_with("no credentials: send an API key"), "{body}");
     }
+    for empty in [
+        h.http.get(h.url("/api/projects")).header("x-api-key", ""),
+        h.http.get(h.url("/api/projects")).header("authorization", "Bearer "),
+    ] {
+        let (status, body) = status_json(empty.send().unwrap());
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert!(body["error"]["message"].as_str().unwrap().starts_with("no credentials: send an API key"), "{body}");
+    }
     // Each accepted deploy is on record with the key that triggered it.
     let org_id = h.dev.storage().org_by_slug("acme").unwrap().unwrap().id;
     let events = h.dev.storage().audit_events(&org_id).unwrap();
@@ -164,7 +172,10 @@ fn a_key_of_one_org_never_reaches_another() {
     );
     assert_eq!(
         (status, body["error"]["message"].as_str().unwrap()),
-        (StatusCode::FORBIDDEN, "this API key belongs to org `acme` and acts only there, not in `globex`")
+        (
+            StatusCode::FORBIDDEN,
+            "this API key belongs to org `acme` and acts only there, not in `globex`: use a key made in `globex`"
+        )
     );
     let response = h.send(
         h.http.post(h.url("/api/projects")).header("x-keystroke-org", "globex").json(&json!({"name": "x"})),
@@ -354,9 +365,21 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
     assert_eq!((status, error_code(&error)), (StatusCode::BAD_REQUEST, "invalid_json"));
     // In the API's words, without axum's "Failed to parse the request body as JSON".
     assert_eq!(error["error"]["message"], "the body is not valid JSON: EOF while parsing a value at line 1 column 9");
+    let trailing = h.http.post(h.url(keys)).bearer_auth(&owner).header("content-type", "application/json");
+    let (status, error) = status_json(trailing.body("{\"name\": \"x\"} and more").send().unwrap());
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(error["error"]["message"], "the body is not valid JSON: trailing characters at line 1 column 15");
+    let pasted = "key_live_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6";
+    let pasted_query = format!("{pasted}=1");
     for (query, message) in [
         ("limt=5", "`limt` in the query string: unknown field `limt`, expected `limit` or `cursor`"),
         ("limit=ten", "`limit` in the query string: invalid digit found in string"),
+        // A secret pasted into the URL is not sent back (the request log redacts it too).
+        (
+            pasted_query.as_str(),
+            "`(a secret, not repeated here)` in the query string: unknown field `(a secret, not repeated here)`, \
+             expected `limit` or `cursor`",
+        ),
     ] {
         let response = h.http.get(h.url(&format!("{keys}?{query}"))).bearer_auth(&owner).send().unwrap();
         let (status, error) = status_json(response);

@@ -227,6 +227,14 @@ fn bootstrap_serve_and_sign_in() {
         .json()
         .unwrap();
     assert!(created["secret"].as_str().unwrap().starts_with("key_live_"));
+    // The admin reads what happened in the org, on the running platform's database.
+    let audit = platform(&db, &["audit", "list", "--org", "example"], None);
+    let audit = String::from_utf8(audit.stdout).unwrap();
+    let lines: Vec<Vec<&str>> = audit.lines().map(|line| line.split_whitespace().collect()).collect();
+    assert_eq!(lines[0], ["TIME", "ACTION", "ACTOR", "TARGET"], "{audit}");
+    assert_eq!(lines[1][1..], ["api_key.create", "owner@example.test", created["id"].as_str().unwrap()], "{audit}");
+    assert!(lines[1][0].ends_with('Z') && lines[1][0].len() == "2026-11-26T23:40:08Z".len(), "{audit}");
+    assert_eq!(lines.len(), 2, "{audit}");
 
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     let mut stopped = None;

@@ -394,8 +394,8 @@ fn dev_refuses_a_database_it_did_not_make() {
         let message = format!("{refused:#}");
         assert!(
             message.contains(&format!(
-                "this database was not made by `keystroke-platform dev` (it has 1 user(s), 0 of the 3 dev users \
-                 among them, and {found})"
+                "this database was not made by `keystroke-platform dev` (it has 1 user, 0 of the 3 dev users among \
+                 them, and {found})"
             )),
             "{message}"
         );

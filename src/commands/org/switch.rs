@@ -5,7 +5,7 @@ use keystroke_api::Membership;
 
 use super::OrgOutput;
 use crate::complete;
-use crate::context::Context;
+use crate::context::{self, Context};
 use crate::error::{CliError, ExitCode};
 use crate::{ids, prompt};
 
@@ -27,6 +27,7 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     let me = signed_in.client.me().await?;
     let membership = match &args.slug {
         Some(slug) => find(&me.memberships, slug)?,
+        None if me.memberships.is_empty() => return Err(context::in_no_org(&me.user.email, &signed_in.platform).into()),
         None => pick(context, &me.memberships)?,
     };
 
@@ -50,12 +51,6 @@ fn find<'a>(memberships: &'a [Membership], slug: &str) -> anyhow::Result<&'a Mem
 }
 
 fn pick<'a>(context: &Context, memberships: &'a [Membership]) -> anyhow::Result<&'a Membership> {
-    // Said first: naming an org would not help.
-    if memberships.is_empty() {
-        return Err(CliError::failure("you are not a member of any org")
-            .with_hint("ask an org owner or admin to add you")
-            .into());
-    }
     if !context.printer.can_prompt() {
         return Err(CliError::usage("name the org to switch to")
             .with_hint("run `keystroke org switch ORG`; `keystroke org list` shows your orgs")

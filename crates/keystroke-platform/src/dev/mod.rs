@@ -72,9 +72,12 @@ pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::
     // Anything but "empty" and "seeded by dev" is someone else's database: leave it alone.
     anyhow::ensure!(
         fresh || (has_primary_org && seed_users_present == SEED_USERS.len()),
-        "this database was not made by `keystroke-platform dev` (it has {} user(s), {seed_users_present} of the {} \
-         dev users among them, and {} `{}`): give `dev --db` a new file, or run `keystroke-platform serve` on this one",
-        existing_users.len(),
+        "this database was not made by `keystroke-platform dev` (it has {}, {seed_users_present} of the {} dev \
+         users among them, and {} `{}`): give `dev --db` a new file, or run `keystroke-platform serve` on this one",
+        match existing_users.len() {
+            1 => "1 user".to_owned(),
+            count => format!("{count} users"),
+        },
         SEED_USERS.len(),
         if has_primary_org { "an org" } else { "no org" },
         PRIMARY_ORG.0,

@@ -138,11 +138,17 @@ pub struct ProjectRecord {
     pub created_at: Timestamp,
 }
 
+/// One entry of an org's audit trail, written in the same transaction as what it records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
+    /// The user who acted (for a key, its creator).
     pub actor_id: String,
+    pub actor_email: String,
+    /// `api_key.create`, `api_key.revoke` or `deploy.trigger`.
     pub action: String,
+    /// The key created or revoked; for `deploy.trigger`, the key or session that sent it.
     pub target_id: String,
+    pub created_at: Timestamp,
 }
 
 pub struct NewDeviceAuthorization {
@@ -239,6 +245,7 @@ pub trait Storage: Send + Sync + 'static {
     /// Revokes an active key and writes its `api_key.revoke` audit event in one transaction.
     /// Returns whether an active key was revoked.
     fn revoke_api_key(&self, org_id: &str, key_id: &str, actor_id: &str, now: Timestamp) -> Result<bool>;
+    /// The org's audit trail, oldest first.
     fn audit_events(&self, org_id: &str) -> Result<Vec<AuditEvent>>;
 
     // Deploys.

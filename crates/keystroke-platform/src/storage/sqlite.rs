@@ -565,10 +565,19 @@ impl Storage for SqliteStorage {
 
     fn audit_events(&self, org_id: &str) -> Result<Vec<AuditEvent>> {
         let conn = self.conn()?;
-        let mut stmt =
-            conn.prepare_cached("SELECT actor_id, action, target_id FROM audit_events WHERE org_id = ?1 ORDER BY seq")?;
-        let rows = stmt
-            .query_map([org_id], |r| Ok(AuditEvent { actor_id: r.get(0)?, action: r.get(1)?, target_id: r.get(2)? }))?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT e.actor_id, u.email, e.action, e.target_id, e.created_at
+             FROM audit_events e JOIN users u ON u.id = e.actor_id WHERE e.org_id = ?1 ORDER BY e.seq",
+        )?;
+        let rows = stmt.query_map([org_id], |r| {
+            Ok(AuditEvent {
+                actor_id: r.get(0)?,
+                actor_email: r.get(1)?,
+                action: r.get(2)?,
+                target_id: r.get(3)?,
+                created_at: r.get(4)?,
+            })
+        })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
