@@ -13,25 +13,47 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 /// RFC 5321's limit on a forward path.
 const MAX_EMAIL_CHARS: usize = 254;
 
-pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) -> anyhow::Result<User> {
-    let email = email.trim();
+/// An email as it is stored and looked up: trimmed and lowercased (all of Unicode, where the
+/// database's `NOCASE` folds ASCII only), so that one address is one account however typed.
+pub fn normalize_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+/// Checks a new user's email, name and password (before anything is written, so that a refused
+/// `user add` creates no database file); returns the email and name as they will be stored.
+pub fn check_new_user(email: &str, name: &str, password: &str) -> anyhow::Result<(String, String)> {
+    let email = email.trim(); // quoted back as typed
     // Names and emails are shown in the CLI's tables and on the web pages: the same rules as
-    // key names (no control, invisible or direction-changing characters, at most 100 characters).
-    let hidden = |c: char| c.is_whitespace() || c.is_control() || is_invisible_or_bidi(c);
-    if !email.contains('@') || email.chars().count() > MAX_EMAIL_CHARS || email.contains(hidden) {
+    // key names (no control, invisible or direction-changing characters).
+    let hidden = |c: char| c.is_control() || is_invisible_or_bidi(c);
+    if email.contains(hidden) {
         let shown: String =
             email.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect();
-        bail!("`{shown}` is not an email address");
+        bail!("`{shown}` is not an email address: it has an invisible or control character");
     }
+    if email.contains(char::is_whitespace) {
+        bail!("`{email}` is not an email address: it has a space");
+    }
+    let (local, domain) = email.split_once('@').unwrap_or_default();
+    let odd = |c: char| "<>()[]\\,;:\"@".contains(c);
+    if local.is_empty() || domain.is_empty() || local.contains(odd) || domain.contains(odd) {
+        bail!("`{email}` is not an email address, like `ada@example.com`");
+    }
+    ensure!(email.chars().count() <= MAX_EMAIL_CHARS, "the email is longer than {MAX_EMAIL_CHARS} characters");
     let name = check_name("user", name).map_err(|problem| anyhow!(problem))?;
     ensure!(
         password.chars().count() >= MIN_PASSWORD_CHARS,
         "the password must be at least {MIN_PASSWORD_CHARS} characters long"
     );
-    if storage.user_by_email(email)?.is_some() {
+    Ok((normalize_email(email), name.to_owned()))
+}
+
+pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) -> anyhow::Result<User> {
+    let (email, name) = check_new_user(email, name, password)?;
+    if storage.user_by_email(&email)?.is_some() {
         bail!("a user with email {email} exists already");
     }
-    storage.create_user(email, name, &passwords::hash(password)?, now())
+    storage.create_user(&email, &name, &passwords::hash(password)?, now())
 }
 
 pub fn set_password(storage: &dyn Storage, email: &str, password: &str) -> anyhow::Result<()> {
@@ -40,6 +62,12 @@ pub fn set_password(storage: &dyn Storage, email: &str, password: &str) -> anyho
         "the password must be at least {MIN_PASSWORD_CHARS} characters long"
     );
     storage.set_password_hash(&user(storage, email)?.id, &passwords::hash(password)?)
+}
+
+/// Ends every session of the user at once (a lost laptop, a stolen password, someone leaving):
+/// their CLI and web pages must sign in again. Their API keys are the orgs' to revoke.
+pub fn sign_out_everywhere(storage: &dyn Storage, email: &str) -> anyhow::Result<usize> {
+    storage.revoke_sessions_of(&user(storage, email)?.id, now())
 }
 
 pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &str) -> anyhow::Result<Org> {
@@ -128,7 +156,7 @@ pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyho
 }
 
 fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
-    let user = storage.user_by_email(email.trim())?;
+    let user = storage.user_by_email(&normalize_email(email))?;
     Ok(user
         .with_context(|| format!("no user with email {email}: add them first with `keystroke-platform user add`"))?
         .user)

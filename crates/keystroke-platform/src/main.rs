@@ -136,6 +136,14 @@ enum UserCommand {
         #[arg(long)]
         name: String,
     },
+    /// End every session of a user (CLI and web pages) at once; they must sign in again
+    SignOut {
+        #[command(flatten)]
+        db: Database,
+        /// The email they sign in with
+        #[arg(long)]
+        email: String,
+    },
     /// Set a user's password (read from stdin, or asked for on a terminal); their sessions stay
     SetPassword {
         #[command(flatten)]
@@ -234,6 +242,12 @@ fn check_public_url(value: &str) -> anyhow::Result<String> {
         authority.is_some() && matches!(uri.as_ref().and_then(|uri| uri.scheme_str()), Some("http" | "https")),
         "`--public-url` {value} is not an http:// or https:// URL with a host, like `https://keystroke.example.com`"
     );
+    // The pages link and post to absolute paths (`/login`), and their cookies are for `/`.
+    ensure!(
+        uri.as_ref().is_none_or(|uri| matches!(uri.path(), "" | "/")),
+        "`--public-url` {value} has a path; the platform is served at the root of its host name (a proxy may not \
+         add a path prefix): give the URL of the host alone"
+    );
     Ok(value.trim_end_matches('/').to_owned())
 }
 
@@ -279,6 +293,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(UserCommand::Add { db, email, name }) => {
             let password = read_password()?;
+            // Refused input creates no database file, which would then pass for an installation.
+            admin::check_new_user(&email, &name, &password)?;
             let user = admin::add_user(&db.open_or_create()?, &email, &name, &password)?;
             eprintln!("Added user {} <{}> ({})", user.name, user.email, user.id);
             Ok(())
@@ -288,9 +304,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let password = read_password()?;
             admin::set_password(&storage, &email, &password)?;
             eprintln!(
-                "Set a new password for {email}; their sessions already signed in stay valid until they expire or \
-                 {email} ends them (`keystroke session list`, then `keystroke session revoke`)"
+                "Set a new password for {email}; their sessions already signed in stay valid: end them with \
+                 `keystroke-platform user sign-out --email {email}`"
             );
+            Ok(())
+        }
+        Command::User(UserCommand::SignOut { db, email }) => {
+            let ended = admin::sign_out_everywhere(&db.open_existing()?, &email)?;
+            let sessions = if ended == 1 { "session" } else { "sessions" };
+            eprintln!("Ended {ended} {sessions} of {email}; their API keys keep working (`member remove` ends those)");
             Ok(())
         }
         Command::Org(OrgCommand::List { db }) => {
@@ -359,7 +381,19 @@ fn unreachable_sign_in_links(address: SocketAddr, public_url: Option<&str>, behi
 }
 
 fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
+    let is_new = std::fs::metadata(db).map_or(true, |file| file.len() == 0);
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(db)?);
+    // A mistyped `--db` makes a new, empty database: said at once, not found out from sign-ins
+    // that fail with "wrong email or password".
+    if storage.users()?.is_empty() {
+        let made = if is_new { "is new" } else { "has no users" };
+        tracing::warn!(
+            "the database {} {made}: nobody can sign in until you add a user with `keystroke-platform user add --db \
+             {}` (or check `--db`)",
+            db.display(),
+            db.display()
+        );
+    }
     let mut config = Config::new(Mode::Production);
     config.public_url = public_url.as_deref().map(check_public_url).transpose()?;
     config.behind_proxy = behind_proxy;

@@ -42,6 +42,14 @@ fn bootstrap_serve_and_sign_in() {
     );
     assert!(added.status.success(), "{}", stderr(&added));
     assert!(stderr(&added).starts_with("Added user Olive Owner <owner@example.test>"));
+    // It holds password digests: other users lose their permissions, the owner keeps theirs.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&db), 0o600);
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o444)).unwrap();
+    assert!(platform(&db, &["user", "list"], None).status.success());
+    assert_eq!(mode(&db), 0o400, "still read-only, as its owner made it");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
     let again = platform(
         &db,
         &["user", "add", "--email", "owner@example.test", "--name", "Olive"],
@@ -51,6 +59,11 @@ fn bootstrap_serve_and_sign_in() {
     assert_eq!(stderr(&again), "error: a user with email owner@example.test exists already\n");
     let short = platform(&db, &["user", "add", "--email", "b@example.test", "--name", "Bo"], Some("short\n"));
     assert_eq!(stderr(&short), "error: the password must be at least 12 characters long\n");
+    // Refused before any file is made: a mistyped path stays a typo for the next command.
+    let elsewhere = dir.path().join("other.db");
+    let refused = platform(&elsewhere, &["user", "add", "--email", "b@example.test", "--name", "Bo"], Some("short\n"));
+    assert!(!refused.status.success());
+    assert!(!elsewhere.exists(), "no database was made");
     assert!(
         platform(
             &db,
@@ -114,13 +127,42 @@ fn bootstrap_serve_and_sign_in() {
         &["user", "add", "--email", "e\u{1b}[2J@example.test", "--name", "Eve"],
         Some("a long enough password\n"),
     );
-    assert_eq!(stderr(&bad_email), "error: `e\\u{1b}[2J@example.test` is not an email address\n");
+    assert_eq!(
+        stderr(&bad_email),
+        "error: `e\\u{1b}[2J@example.test` is not an email address: it has an invisible or control character\n"
+    );
     let filler = platform(
         &db,
         &["user", "add", "--email", "e\u{3164}@example.test", "--name", "Eve"],
         Some("a long enough password\n"),
     );
-    assert_eq!(stderr(&filler), "error: `e\\u{3164}@example.test` is not an email address\n");
+    assert_eq!(
+        stderr(&filler),
+        "error: `e\\u{3164}@example.test` is not an email address: it has an invisible or control character\n"
+    );
+    for (email, problem) in [
+        ("dave@@example.test", "`dave@@example.test` is not an email address, like `ada@example.com`"),
+        ("<b>e</b>@example.test", "`<b>e</b>@example.test` is not an email address, like `ada@example.com`"),
+        ("no-at-sign", "`no-at-sign` is not an email address, like `ada@example.com`"),
+        ("a b@example.test", "`a b@example.test` is not an email address: it has a space"),
+    ] {
+        let refused =
+            platform(&db, &["user", "add", "--email", email, "--name", "Eve"], Some("a long enough password\n"));
+        assert_eq!(stderr(&refused), format!("error: {problem}\n"));
+    }
+    // One address is one account however it is typed, beyond ASCII too.
+    let umlaut = platform(
+        &db,
+        &["user", "add", "--email", "Bob@Exämple.test", "--name", "Bob"],
+        Some("a long enough password\n"),
+    );
+    assert!(stderr(&umlaut).starts_with("Added user Bob <bob@exämple.test> (usr_"), "{}", stderr(&umlaut));
+    let twin = platform(
+        &db,
+        &["user", "add", "--email", "BOB@EXÄMPLE.TEST", "--name", "Bob2"],
+        Some("a long enough password\n"),
+    );
+    assert_eq!(stderr(&twin), "error: a user with email bob@exämple.test exists already\n");
     let add =
         platform(&db, &["member", "add", "--org", "example", "--email", "b@example.test", "--role", "builder"], None);
     assert_eq!(stderr(&add), "Added b@example.test to `example` as builder\n");
@@ -142,6 +184,7 @@ fn bootstrap_serve_and_sign_in() {
         String::from_utf8(users.stdout).unwrap(),
         "EMAIL               NAME\n\
          b@example.test      Bo Builder\n\
+         bob@exämple.test    Bob\n\
          owner@example.test  Olive Owner\n"
     );
     let orgs = platform(&db, &["org", "list"], None);
@@ -165,8 +208,45 @@ fn bootstrap_serve_and_sign_in() {
     std::fs::write(&not_a_database, "x".repeat(4096)).unwrap();
     let wrong_file =
         platform(&not_a_database, &["member", "remove", "--org", "example", "--email", "b@example.test"], None);
-    let expected = format!("error: opening database {}: file is not a database", not_a_database.display());
-    assert!(stderr(&wrong_file).starts_with(&expected), "{}", stderr(&wrong_file));
+    let expected = format!(
+        "error: {} is not a SQLite database: give `--db` the platform's database, or a new file\n",
+        not_a_database.display()
+    );
+    assert_eq!(stderr(&wrong_file), expected);
+    // Another program's SQLite database is refused, by every command, and left exactly as it was.
+    let theirs = dir.path().join("invoices.db");
+    let conn = rusqlite::Connection::open(&theirs).unwrap();
+    conn.execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)").unwrap();
+    drop(conn);
+    let before = std::fs::read(&theirs).unwrap();
+    for args in [&["user", "list"][..], &["user", "add", "--email", "c@example.test", "--name", "C"]] {
+        let refused = platform(&theirs, args, Some("a long enough password\n"));
+        assert_eq!(
+            stderr(&refused),
+            format!(
+                "error: {} is a SQLite database of another program (it has tables, but none of keystroke's); it \
+                 was left as it is: give `--db` the platform's database, or a new file\n",
+                theirs.display()
+            )
+        );
+    }
+    assert_eq!(std::fs::read(&theirs).unwrap(), before, "not a byte changed");
+    assert!(!dir.path().join("invoices.db-wal").exists());
+    // A directory that is not there is named with what to check.
+    let nowhere = dir.path().join("no-such-dir/platform.db");
+    let cannot = platform(
+        &nowhere,
+        &["user", "add", "--email", "c@example.test", "--name", "C"],
+        Some("a long enough password\n"),
+    );
+    assert!(
+        stderr(&cannot).starts_with(&format!(
+            "error: cannot open the database {}: check that its directory exists",
+            nowhere.display()
+        )),
+        "{}",
+        stderr(&cannot)
+    );
 
     // Serve it on a free loopback port; the log line tells which.
     let mut server = Spawned(
@@ -201,7 +281,11 @@ fn bootstrap_serve_and_sign_in() {
     // A new password set from the command line: the old one no longer signs in.
     let reset =
         platform(&db, &["user", "set-password", "--email", "owner@example.test"], Some("a brand new passphrase\n"));
-    assert!(stderr(&reset).starts_with("Set a new password for owner@example.test;"), "{}", stderr(&reset));
+    assert_eq!(
+        stderr(&reset),
+        "Set a new password for owner@example.test; their sessions already signed in stay valid: end them with \
+         `keystroke-platform user sign-out --email owner@example.test`\n"
+    );
     let decide = keystroke_platform::dev::browser::decide;
     let old_password = decide(&url, user_code, "owner@example.test", password, "approve").unwrap_err();
     assert_eq!(old_password.to_string(), "signing in on the approval page failed with HTTP 401");
@@ -235,6 +319,19 @@ fn bootstrap_serve_and_sign_in() {
     assert_eq!(lines[1][1..], ["api_key.create", "owner@example.test", created["id"].as_str().unwrap()], "{audit}");
     assert!(lines[1][0].ends_with('Z') && lines[1][0].len() == "2026-11-26T23:40:08Z".len(), "{audit}");
     assert_eq!(lines.len(), 2, "{audit}");
+    // Signed out everywhere by the admin: the session stops working at once, the key does not.
+    let me = || http.get(format!("{url}/api/me")).bearer_auth(session).send().unwrap().status();
+    assert_eq!(me(), reqwest::StatusCode::OK);
+    let sign_out = platform(&db, &["user", "sign-out", "--email", "Owner@Example.test"], None);
+    assert_eq!(
+        stderr(&sign_out),
+        // The CLI's, and the web page's from approving it.
+        "Ended 2 sessions of Owner@Example.test; their API keys keep working (`member remove` ends those)\n"
+    );
+    assert_eq!(me(), reqwest::StatusCode::UNAUTHORIZED);
+    let key = created["secret"].as_str().unwrap();
+    let projects = http.get(format!("{url}/api/projects")).header("x-api-key", key).send().unwrap();
+    assert_eq!(projects.status(), reqwest::StatusCode::OK);
 
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     let mut stopped = None;
@@ -300,6 +397,7 @@ fn admin_commands_refuse_what_would_break_the_platform() {
         ("https://user:hunter2@example.test", "holds a user name or password"),
         ("https://example.test/#x", "has a `#fragment`"),
         ("https://example.test/?a=b", "has a `?query`"),
+        ("https://example.test/keystroke", "has a path; the platform is served at the root of its host name"),
     ] {
         let serve = platform(&db, &["serve", "--bind", "127.0.0.1:0", "--public-url", bad], None);
         assert_eq!(serve.status.code(), Some(1), "{bad}: {}", stderr(&serve));
@@ -328,4 +426,33 @@ fn admin_commands_refuse_what_would_break_the_platform() {
         "error: the database is locked by another process (a running command, an open `sqlite3` shell), \
          and the command did not complete\nhint: try again in a moment\n"
     );
+}
+
+/// `serve` on a database with nobody in it (a mistyped `--db`, or a first start) says so at
+/// once, rather than leaving people to find out from sign-ins that fail.
+#[test]
+fn serve_warns_about_a_database_without_users() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platfrom.db");
+    let mut server = Spawned(
+        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+            .arg(&db)
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let lines: Vec<String> = BufReader::new(server.stderr.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|line| !line.contains("listening"))
+        .collect();
+    let warning = format!(
+        "the database {} is new: nobody can sign in until you add a user with `keystroke-platform user add --db {}` \
+         (or check `--db`)",
+        db.display(),
+        db.display()
+    );
+    assert!(lines.iter().any(|line| line.contains(" WARN ") && line.ends_with(&warning)), "{lines:#?}");
 }

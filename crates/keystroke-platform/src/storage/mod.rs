@@ -262,6 +262,8 @@ pub trait Storage: Send + Sync + 'static {
     fn sessions_of(&self, user_id: &str, client: Option<&str>, now: Timestamp) -> Result<Vec<SessionRecord>>;
     /// Returns whether an active session of this user was revoked.
     fn revoke_session(&self, user_id: &str, session_id: &str, now: Timestamp) -> Result<bool>;
+    /// Revokes every active session of the user, CLI and web alike; returns how many.
+    fn revoke_sessions_of(&self, user_id: &str, now: Timestamp) -> Result<usize>;
 
     // Device authorization grant.
     fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<()>;

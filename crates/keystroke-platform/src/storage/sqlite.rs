@@ -55,6 +55,7 @@ impl Drop for Pooled<'_> {
 impl SqliteStorage {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
+        refuse_another_programs_database(path)?;
         let storage = SqliteStorage { path: path.to_owned(), idle: Mutex::new(Vec::new()) };
         let mut conn = storage.connect()?;
         migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
@@ -63,7 +64,7 @@ impl SqliteStorage {
     }
 
     fn connect(&self) -> anyhow::Result<Connection> {
-        let conn = Connection::open(&self.path).with_context(|| format!("opening database {}", self.path.display()))?;
+        let conn = Connection::open(&self.path).map_err(|error| cannot_open(&self.path, error))?;
         // First, so that even the pragmas wait the platform's way.
         conn.busy_handler(Some(wait_while_locked))?;
         // The first statement to read the file: where a path leads to something else, it says so.
@@ -72,7 +73,7 @@ impl SqliteStorage {
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;",
         )
-        .with_context(|| format!("opening database {}", self.path.display()))?;
+        .map_err(|error| cannot_open(&self.path, error))?;
         restrict_permissions(&self.path);
         Ok(conn)
     }
@@ -209,7 +210,8 @@ fn is_busy(error: &rusqlite::Error) -> bool {
 }
 
 /// The database holds password and token digests: keep it, its WAL and its shared-memory file
-/// readable by the platform's user only.
+/// from other users, taking away their permissions only (a file its owner made read-only stays
+/// read-only, and writing to it then fails saying so).
 fn restrict_permissions(path: &Path) {
     #[cfg(unix)]
     {
@@ -217,8 +219,52 @@ fn restrict_permissions(path: &Path) {
         for suffix in ["", "-wal", "-shm"] {
             let mut file = path.as_os_str().to_owned();
             file.push(suffix);
-            let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
+            let Ok(metadata) = std::fs::metadata(&file) else { continue };
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700));
+            }
         }
+    }
+}
+
+/// A SQLite file of another program (tables, but no keystroke schema) is refused before anything
+/// is written to it: migrating it would add keystroke's tables to someone else's data.
+fn refuse_another_programs_database(path: &Path) -> anyhow::Result<()> {
+    if std::fs::metadata(path).map_or(true, |file| file.len() == 0) {
+        return Ok(()); // a new database
+    }
+    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|error| cannot_open(path, error))?;
+    let read =
+        |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).map_err(|error| cannot_open(path, error));
+    if read("PRAGMA user_version")? == 0 && read("SELECT count(*) FROM sqlite_master")? > 0 {
+        bail!(
+            "{} is a SQLite database of another program (it has tables, but none of keystroke's); it was left as it \
+             is: give `--db` the platform's database, or a new file",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
+/// Why a database could not be opened, with what to check: SQLite's own words ("unable to open
+/// database file") name neither the path nor the usual causes.
+fn cannot_open(path: &Path, error: rusqlite::Error) -> anyhow::Error {
+    let path = path.display();
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::CannotOpen) => anyhow::anyhow!(
+            "cannot open the database {path}: check that its directory exists and that this user may write to \
+             both (SQLite keeps `-wal` and `-shm` files beside it)"
+        ),
+        Some(rusqlite::ErrorCode::ReadOnly) => anyhow::anyhow!(
+            "the database {path} is read-only for this user: run as the user who owns it, or let that user write \
+             to it and to its directory (SQLite keeps `-wal` and `-shm` files beside it)"
+        ),
+        Some(rusqlite::ErrorCode::NotADatabase) => {
+            anyhow::anyhow!("{path} is not a SQLite database: give `--db` the platform's database, or a new file")
+        }
+        _ => anyhow::Error::new(error).context(format!("opening database {path}")),
     }
 }
 
@@ -650,6 +696,13 @@ impl Storage for SqliteStorage {
             params![user_id, session_id, now],
         )?;
         Ok(revoked == 1)
+    }
+
+    fn revoke_sessions_of(&self, user_id: &str, now: Timestamp) -> Result<usize> {
+        Ok(self.conn()?.execute(
+            "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+            params![user_id, now],
+        )?)
     }
 
     fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<()> {

@@ -215,7 +215,7 @@ pub enum PasswordCheck {
 /// Checks an email and password, counting failures against both the client address and the
 /// account, so that neither one address nor many addresses can guess a password.
 pub async fn check_password(state: &AppState, client: &str, email: &str, password: String) -> ApiResult<PasswordCheck> {
-    let email = email.trim().to_lowercase();
+    let email = crate::admin::normalize_email(email);
     let account_key = format!("account:{email}");
     let keys = [client, account_key.as_str()];
     if !state.sign_in_throttle.begin_attempt(&keys) {
