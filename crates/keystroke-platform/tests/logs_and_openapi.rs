@@ -99,6 +99,29 @@ fn every_documented_route_exists() {
     assert_eq!(doc["openapi"], "3.1.0");
     let lifetime = &doc["components"]["schemas"]["CreateApiKey"]["properties"]["expires_in_seconds"];
     assert_eq!(lifetime["maximum"], keystroke_api::MAX_KEY_LIFETIME_SECS, "the limit the platform enforces");
+    assert_eq!(
+        doc["paths"]["/api/orgs/{org}/api-keys"]["get"]["parameters"][0]["schema"]["pattern"],
+        "^[a-z0-9][a-z0-9-]{1,39}$",
+        "the slug rule of keystroke_api::is_org_slug"
+    );
+    // Every reference leads somewhere.
+    fn refs(value: &Value, found: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => map.iter().for_each(|(key, value)| match (key.as_str(), value) {
+                ("$ref", Value::String(target)) => found.push(target.clone()),
+                _ => refs(value, found),
+            }),
+            Value::Array(items) => items.iter().for_each(|item| refs(item, found)),
+            _ => {}
+        }
+    }
+    let mut targets = Vec::new();
+    refs(&doc, &mut targets);
+    assert!(targets.len() > 50, "{}", targets.len());
+    for target in targets {
+        let pointer = target.strip_prefix('#').unwrap_or_else(|| panic!("{target} is not local"));
+        assert!(doc.pointer(pointer).is_some(), "{target} leads nowhere");
+    }
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 15, "{}", paths.len());
     let owner = h.token(Role::Owner);
