@@ -26,7 +26,7 @@ enum Command {
         #[command(flatten)]
         db: Database,
         /// Address to listen on; loopback unless you say otherwise
-        #[arg(long, default_value = "127.0.0.1:8080", env = "KEYSTROKE_PLATFORM_BIND")]
+        #[arg(long, default_value = "127.0.0.1:8080", env = "KEYSTROKE_PLATFORM_BIND", value_parser = listen_address)]
         bind: SocketAddr,
         /// URL people reach the platform at (behind a proxy); defaults to http://<bind>
         #[arg(long, env = "KEYSTROKE_PLATFORM_PUBLIC_URL")]
@@ -83,6 +83,17 @@ struct Database {
     /// SQLite database file (`serve` and `user add` create it if missing)
     #[arg(long, env = "KEYSTROKE_PLATFORM_DB", value_parser = database_path)]
     db: PathBuf,
+}
+
+/// `127.0.0.1:8080`, `[::1]:8080`, or a host name and port (`localhost:8080`), resolved to its
+/// first address.
+fn listen_address(value: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let example = "like `127.0.0.1:8080` or `localhost:8080`";
+    match value.to_socket_addrs() {
+        Ok(mut addresses) => addresses.next().ok_or_else(|| format!("`{value}` resolves to no address")),
+        Err(error) => Err(format!("`{value}` is not an address and port to listen on, {example} ({error})")),
+    }
 }
 
 /// `KEYSTROKE_PLATFORM_DB=` (set but empty) gets a message that names the variable, where clap's
@@ -166,7 +177,11 @@ enum OrgCommand {
         #[command(flatten)]
         db: Database,
         /// The org's short name in URLs and commands
-        #[arg(long, long_help = format!("The org's short name in URLs and commands: {}", keystroke_api::ORG_SLUG_RULE))]
+        #[arg(
+            long,
+            allow_hyphen_values = true, // so that `--slug -acme` gets the slug rule, not "unexpected argument"
+            long_help = format!("The org's short name in URLs and commands: {}", keystroke_api::ORG_SLUG_RULE)
+        )]
         slug: String,
         /// The org's display name
         #[arg(long)]

@@ -102,8 +102,9 @@ fn bootstrap_serve_and_sign_in() {
         None,
     );
     assert!(org.status.success(), "{}", stderr(&org));
-    for slug in ["--slug=Not OK", "--slug=-dash-first"] {
-        let bad_slug = platform(&db, &["org", "create", slug, "--name", "x", "--owner", "owner@example.test"], None);
+    for slug in [&["--slug", "Not OK"][..], &["--slug", "-dash-first"]] {
+        let args = [&["org", "create"][..], slug, &["--name", "x", "--owner", "owner@example.test"]].concat();
+        let bad_slug = platform(&db, &args, None);
         assert!(!bad_slug.status.success());
         assert!(stderr(&bad_slug).contains("is not a valid org slug: slugs are 2 to 40"), "{}", stderr(&bad_slug));
     }
@@ -436,7 +437,7 @@ fn serve_warns_about_a_database_without_users() {
     let db = dir.path().join("platfrom.db");
     let mut server = Spawned(
         Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+            .args(["serve", "--bind", "localhost:0", "--db"]) // a host name resolves
             .arg(&db)
             .env("NO_COLOR", "1")
             .stderr(Stdio::piped())

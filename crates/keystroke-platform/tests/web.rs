@@ -424,6 +424,7 @@ fn the_page_remembers_the_active_org() {
     };
     let again = visit_with_org_cookie(&remembered);
     assert!(again.contains("Keys of <strong>globex</strong>"), "{again}");
+    assert!(again.contains("<strong>Globex (<code>globex</code>, builder)</strong>"), "the nav names the slug: {again}");
     // An org the visitor does not belong to is not taken from the cookie.
     let foreign = visit_with_org_cookie("initech");
     assert!(foreign.contains("Keys of <strong>acme</strong>"), "{foreign}");

@@ -290,10 +290,12 @@ fn org_nav(memberships: &[Membership], active: &OrgAccess, csrf: &str) -> String
     let links: Vec<String> = memberships
         .iter()
         .map(|m| {
+            // Names need not be unique; slugs are, and are what the CLI's `--org` takes.
+            let label = format!("{} (<code>{}</code>, {})", escape(&m.org.name), escape(&m.org.slug), m.role);
             if m.org.slug == active.org_slug {
-                format!("<strong>{} ({})</strong>", escape(&m.org.name), m.role)
+                format!("<strong>{label}</strong>")
             } else {
-                format!("<a href=\"{}\">{} ({})</a>", list_url(&m.org.slug), escape(&m.org.name), m.role)
+                format!("<a href=\"{}\">{label}</a>", list_url(&m.org.slug))
             }
         })
         .collect();
