@@ -264,7 +264,9 @@ fn logout_revokes_the_session_on_the_platform() {
     assert_eq!(env.curl_status("/api/me", &user.session_token), 401);
     env.run(&["auth", "status"]).code(3);
 
-    // With `--json`, the document alone: `2>&1 | jq` parses it.
+    // With `--json`, the document alone: `2>&1 | jq` parses it, the replaced sign-in included.
+    let builder = env.sign_in(Role::Builder);
+    let replaced_id = env.current_session_id(&[]);
     let owner = env.user(Role::Owner);
     let login = ["auth", "login", "--with-token", "--json", "--platform-url", env.url()];
     let login = env.run_with_stdin(&login, &owner.session_token).success();
@@ -272,8 +274,9 @@ fn logout_revokes_the_session_on_the_platform() {
     let expected_login = serde_json::json!({
         "platform_url": env.url(),
         "user": {"id": login.json()["user"]["id"], "email": "ada@acme.test", "name": "Ada Lovelace"},
-        "active_org": "acme", // saved at the admin's sign-in, and Ada is in acme too
+        "active_org": "acme", // saved at an earlier sign-in, and Ada is in acme too
         "credential_store": "keyutils",
+        "replaced_sessions": [{"id": replaced_id, "email": builder.email}],
     });
     assert_eq!(login.json(), expected_login);
     let logout = env.run(&["auth", "logout", "--json"]).success();

@@ -103,10 +103,14 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
             user_id: key.user_id.clone(),
             role: key.role,
         }),
-        Principal::ApiKey(key) => Err(ApiError::forbidden(format!(
-            "this API key belongs to org `{}` and acts only there, not in `{slug}`: use a key made in `{slug}`",
-            key.org_slug
-        ))),
+        Principal::ApiKey(key) => {
+            let advice =
+                if keystroke_api::is_org_slug(slug) { format!(": use a key made in `{slug}`") } else { String::new() };
+            Err(ApiError::forbidden(format!(
+                "this API key belongs to org `{}` and acts only there, not in `{slug}`{advice}",
+                key.org_slug
+            )))
+        }
         Principal::Session(session) => member_access(state, &session.user_id, slug),
     }
 }

@@ -18,8 +18,12 @@ pub struct ApiError {
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
+    /// A message may quote what the caller sent (an org slug, a key id, a field name): a secret
+    /// pasted in the wrong place is not sent back, since error bodies end up in clients' logs
+    /// (the request log redacts the same).
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into() }
+        let message = keystroke_api::redact_secrets(&message.into(), keystroke_api::SECRET_NOT_REPEATED);
+        ApiError { status, code, message }
     }
 
     /// The one answer to every bad API key or session token — unknown, malformed, revoked or
@@ -129,9 +133,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
                 .map(|error| error.inner())
                 .or_else(|| source_of::<serde_json::Error>(&rejection));
             match syntax {
-                Some(error) => {
-                    ("invalid_json", format!("the body is not valid JSON: {}", not_repeated(&error.to_string())))
-                }
+                Some(error) => ("invalid_json", format!("the body is not valid JSON: {error}")),
                 None => ("invalid_json", "the body is not valid JSON".to_owned()),
             }
         }
@@ -159,23 +161,16 @@ fn source_of<'a, T: std::error::Error + 'static>(error: &'a (dyn std::error::Err
     std::iter::successors(error.source(), |error| error.source()).find_map(|error| error.downcast_ref())
 }
 
-/// A field name or value quoted back, unless it is a secret pasted in the wrong place (error
-/// bodies end up in clients' logs; the request log redacts the same).
-fn not_repeated(text: &str) -> String {
-    keystroke_api::redact_secrets(text, keystroke_api::SECRET_NOT_REPEATED)
-}
-
 /// What was wrong with a body or query that parsed: the field it concerns and serde's words
 /// for the problem.
 fn wrong_shape<E: std::fmt::Display>(what: &str, error: &serde_path_to_error::Error<E>) -> String {
     let problem = error.inner().to_string();
     let path = error.path().to_string();
-    let message = match path.as_str() {
+    match path.as_str() {
         "" | "." | "?" if problem.contains(JSON_OBJECT) => format!("{what} must be {JSON_OBJECT}"),
         "" | "." | "?" => format!("{what}: {problem}"),
         field => format!("`{field}` in {what}: {problem}"),
-    };
-    not_repeated(&message)
+    }
 }
 /// `axum::extract::Query` with API-shaped rejections.
 pub struct ApiQuery<T>(pub T);

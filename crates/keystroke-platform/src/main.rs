@@ -315,6 +315,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::SetPassword { db, email }) => {
+            let email = admin::normalize_email(&email); // as stored, for the messages
             let storage = db.open_existing()?;
             let password = read_password()?;
             admin::set_password(&storage, &email, &password)?;
@@ -325,6 +326,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::SignOut { db, email }) => {
+            let email = admin::normalize_email(&email);
             let ended = admin::sign_out_everywhere(&db.open_existing()?, &email)?;
             let sessions = if ended == 1 { "session" } else { "sessions" };
             eprintln!("Ended {ended} {sessions} of {email}; their API keys keep working (`member remove` ends those)");
@@ -354,20 +356,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
                 [at, event.action, event.actor_email, event.target_id]
             });
-            print!("{}", columns(["TIME", "ACTION", "ACTOR", "TARGET"], rows));
+            print!("{}", columns(["TIME", "ACTION", "USER", "TARGET"], rows));
             Ok(())
         }
-        Command::Member(MemberCommand::Add { member, role }) => {
+        Command::Member(MemberCommand::Add { mut member, role }) => {
+            member.email = admin::normalize_email(&member.email);
             admin::add_member(&member.db.open_existing()?, &member.org, &member.email, role)?;
             eprintln!("Added {} to `{}` as {role}", member.email, member.org);
             Ok(())
         }
-        Command::Member(MemberCommand::SetRole { member, role }) => {
+        Command::Member(MemberCommand::SetRole { mut member, role }) => {
+            member.email = admin::normalize_email(&member.email);
             admin::set_role(&member.db.open_existing()?, &member.org, &member.email, role)?;
             eprintln!("{} is now {role} in `{}`", member.email, member.org);
             Ok(())
         }
-        Command::Member(MemberCommand::Remove { member }) => {
+        Command::Member(MemberCommand::Remove { mut member }) => {
+            member.email = admin::normalize_email(&member.email);
             admin::remove_member(&member.db.open_existing()?, &member.org, &member.email)?;
             eprintln!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
             Ok(())
@@ -464,20 +469,21 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 /// spaces: only the last column, a name, may hold spaces). Names and emails were checked when
 /// added: no control or direction-changing characters.
 fn columns<const N: usize>(header: [&str; N], rows: impl IntoIterator<Item = [String; N]>) -> String {
+    use unicode_width::UnicodeWidthStr;
     let rows: Vec<[String; N]> = rows.into_iter().collect();
-    let mut widths = header.map(|title| title.chars().count());
+    let mut widths = header.map(UnicodeWidthStr::width);
     for row in &rows {
         for (width, cell) in widths.iter_mut().zip(row) {
-            *width = (*width).max(cell.chars().count());
+            *width = (*width).max(cell.width());
         }
     }
     let line = |cells: [&str; N]| {
         let mut line = String::new();
         for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
-            if i + 1 == N {
-                line.push_str(cell);
-            } else {
-                line.push_str(&format!("{cell:<width$}  "));
+            line.push_str(cell);
+            if i + 1 < N {
+                // Padded by the columns a terminal shows, not by characters.
+                line.push_str(&" ".repeat(width - cell.width() + 2));
             }
         }
         line + "\n"
@@ -504,6 +510,14 @@ fn read_password() -> anyhow::Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn columns_line_up_on_screen_with_wide_characters() {
+        let rows =
+            [["日本@example.test".to_owned(), "Wide".to_owned()], ["a@example.test".to_owned(), "Narrow".to_owned()]];
+        let text = columns(["EMAIL", "NAME"], rows);
+        assert_eq!(text, "EMAIL              NAME\n日本@example.test  Wide\na@example.test     Narrow\n");
+    }
 
     #[test]
     fn an_unspecified_address_or_a_proxy_without_a_public_url_makes_dead_sign_in_links() {

@@ -447,3 +447,54 @@ fn last_used_is_recorded() {
     // Within the minute no further write happens.
     assert!(!h.dev.storage().touch_api_key(&key.key.id, keystroke_platform::state::now()).unwrap());
 }
+
+/// A secret pasted where an org, a key id or a session id goes is not sent back in the error,
+/// whichever part of the request it came in.
+#[test]
+fn errors_never_quote_a_secret_back() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let key = h.create_key(&owner, "acme", "pasted").secret;
+    let session = "kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6";
+    let requests = [
+        h.http.get(h.url(&format!("/api/orgs/{key}/api-keys"))).bearer_auth(&owner),
+        h.http.delete(h.url(&format!("/api/orgs/acme/api-keys/{key}"))).bearer_auth(&owner),
+        h.http.delete(h.url(&format!("/api/sessions/{session}"))).bearer_auth(&owner),
+        h.http.get(h.url("/api/projects")).bearer_auth(&owner).header("x-keystroke-org", &key),
+        h.http.get(h.url("/api/projects")).header("x-api-key", &key).header("x-keystroke-org", session),
+    ];
+    for request in requests {
+        let (status, body) = status_json(request.send().unwrap());
+        assert!(status.is_client_error(), "{status} {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(message.contains("(a secret, not repeated here)"), "{message}");
+        assert!(!message.contains(&key["key_test_".len()..]) && !message.contains(&session[4..]), "{message}");
+    }
+    assert_eq!(h.projects_status(&key), StatusCode::OK, "nothing happened to the key");
+}
+
+/// Who may do something is answered before what its body says, and the org is named once.
+#[test]
+fn access_is_checked_before_the_body_and_the_org_is_named_once() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let key = h.create_key(&owner, "acme", "script").secret;
+    let not_an_object = json!(["x"]);
+    let (status, body) =
+        status_json(h.post_json("/api/orgs/nope/api-keys", Cred::Bearer(&owner), not_an_object.clone()));
+    assert_eq!((status, error_code(&body)), (StatusCode::NOT_FOUND, "not_found"), "{body}");
+    let (status, body) =
+        status_json(h.post_json("/api/orgs/acme/api-keys", Cred::XApiKey(&key), not_an_object.clone()));
+    assert_eq!((status, error_code(&body)), (StatusCode::FORBIDDEN, "forbidden"), "{body}");
+    let (status, body) = status_json(h.post_json("/api/projects", Cred::Bearer(&owner), not_an_object));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["message"].as_str().unwrap().starts_with("a user session must name the org"), "{body}");
+
+    let twice =
+        h.http.post(h.url("/api/hooks/deploy")).header("x-keystroke-org", "globex").header("x-keystroke-org", "acme");
+    let (status, body) = status_json(h.send(twice, Cred::Bearer(&owner)));
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(body["error"]["message"], "send one `x-keystroke-org` header, not several");
+    let org_id = h.dev.storage().org_by_slug("globex").unwrap().unwrap().id;
+    assert!(h.dev.storage().audit_events(&org_id).unwrap().iter().all(|event| event.action != "deploy.trigger"));
+}

@@ -316,7 +316,7 @@ fn bootstrap_serve_and_sign_in() {
     let audit = platform(&db, &["audit", "list", "--org", "example"], None);
     let audit = String::from_utf8(audit.stdout).unwrap();
     let lines: Vec<Vec<&str>> = audit.lines().map(|line| line.split_whitespace().collect()).collect();
-    assert_eq!(lines[0], ["TIME", "ACTION", "ACTOR", "TARGET"], "{audit}");
+    assert_eq!(lines[0], ["TIME", "ACTION", "USER", "TARGET"], "{audit}");
     assert_eq!(lines[1][1..], ["api_key.create", "owner@example.test", created["id"].as_str().unwrap()], "{audit}");
     assert!(lines[1][0].ends_with('Z') && lines[1][0].len() == "2026-11-26T23:40:08Z".len(), "{audit}");
     assert_eq!(lines.len(), 2, "{audit}");
@@ -327,7 +327,7 @@ fn bootstrap_serve_and_sign_in() {
     assert_eq!(
         stderr(&sign_out),
         // The CLI's, and the web page's from approving it.
-        "Ended 2 sessions of Owner@Example.test; their API keys keep working (`member remove` ends those)\n"
+        "Ended 2 sessions of owner@example.test; their API keys keep working (`member remove` ends those)\n"
     );
     assert_eq!(me(), reqwest::StatusCode::UNAUTHORIZED);
     let key = created["secret"].as_str().unwrap();

@@ -313,6 +313,18 @@ fn sign_in_needs_the_forms_csrf_cookie() {
     assert!(cookie(&response, "ks_web").is_none());
 }
 
+/// A form missing a field (changed on the way, or not ours) is said to be incomplete, not only
+/// "not sent by this page", when its CSRF token is fine.
+#[test]
+fn an_incomplete_form_is_called_incomplete() {
+    let h = Harness::start();
+    let browser = Browser::new(&h);
+    let form = h.form_from_page(&browser.http, "/login", "/login", &[("email", "ada@acme.test")]);
+    let response = form.send().unwrap();
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert!(response.text().unwrap().contains("The form arrived incomplete or was not sent by this page"));
+}
+
 #[test]
 fn sign_in_redirects_only_to_this_platform() {
     let h = Harness::start();
@@ -424,7 +436,10 @@ fn the_page_remembers_the_active_org() {
     };
     let again = visit_with_org_cookie(&remembered);
     assert!(again.contains("Keys of <strong>globex</strong>"), "{again}");
-    assert!(again.contains("<strong>Globex (<code>globex</code>, builder)</strong>"), "the nav names the slug: {again}");
+    assert!(
+        again.contains("<strong>Globex (<code>globex</code>, builder)</strong>"),
+        "the nav names the slug: {again}"
+    );
     // An org the visitor does not belong to is not taken from the cookie.
     let foreign = visit_with_org_cookie("initech");
     assert!(foreign.contains("Keys of <strong>acme</strong>"), "{foreign}");

@@ -36,6 +36,18 @@ struct LoginOutput<'a> {
     user: &'a keystroke_api::User,
     active_org: Option<&'a str>,
     credential_store: StoreKind,
+    /// Sign-ins this one replaced on this machine, whose sessions stay valid.
+    replaced_sessions: &'a [ReplacedSession],
+}
+
+/// A sign-in stored on this machine before this one, whose session stays valid until it expires
+/// or is revoked.
+#[derive(Serialize)]
+struct ReplacedSession {
+    id: String,
+    email: String,
+    #[serde(skip)]
+    same_user: bool,
 }
 
 pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
@@ -89,10 +101,11 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
             None => {}
         }
     }
+    let mut replaced_sessions = Vec::new();
     for (index, (previous_store, previous)) in replaced.iter().enumerate() {
         // One token in two stores is one sign-in: named once, its copy removed all the same.
         let name_it = replaced[..index].iter().all(|(_, seen)| seen.expose() != previous.expose());
-        replace_previous(
+        let session = replace_previous(
             context,
             &credentials,
             &platform,
@@ -100,6 +113,23 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
             (store, &token, &me.user),
         )
         .await;
+        replaced_sessions.extend(session);
+    }
+    // With `--json`, in the document instead.
+    if !printer.json() {
+        for session in &replaced_sessions {
+            let how_to_end = if session.same_user {
+                format!("or until `keystroke session revoke {}`", session.id)
+            } else {
+                // Sessions are revoked by their own user only.
+                format!("or until {} signs in and runs `keystroke session revoke {}`", session.email, session.id)
+            };
+            printer.notice(&format!(
+                "This replaces a sign-in stored on this machine ({}): its session {} stays valid until it expires, \
+                 {how_to_end}",
+                session.email, session.id
+            ));
+        }
     }
     if Credentials::env_token().is_some() {
         printer
@@ -111,6 +141,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
             user: &me.user,
             active_org: active_org.as_deref(),
             credential_store: store,
+            replaced_sessions: &replaced_sessions,
         })?;
     }
     Ok(())
@@ -135,16 +166,16 @@ fn previous_tokens(
 }
 
 /// A new sign-in replaces the machine's previous one here; a copy in another store is removed.
-/// Its session is not revoked, since `keystroke auth token` may have handed it to a script, but
-/// the user is told how to end it. Best effort: a platform that fails now does not undo the
-/// sign-in, and a session that ended already needs no word.
+/// Its session is not revoked, since `keystroke auth token` may have handed it to a script: it
+/// is returned, for the user to be told how to end it. Best effort: a platform that fails now
+/// does not undo the sign-in, and a session that ended already needs no word.
 async fn replace_previous(
     context: &Context,
     credentials: &Credentials,
     platform: &PlatformUrl,
     (previous_store, previous, name_it): (StoreKind, Secret<String>, bool),
     (store, token, signed_in_as): (StoreKind, &Secret<String>, &keystroke_api::User),
-) {
+) -> Option<ReplacedSession> {
     let printer = &context.printer;
     if previous_store != store
         && let Err(err) = credentials.delete(previous_store, &platform.key)
@@ -155,25 +186,10 @@ async fn replace_previous(
         ));
     }
     if !name_it || previous.expose() == token.expose() {
-        return; // Named already, or the same session signed in anew: nothing is replaced but the store.
+        return None; // Named already, or the same session signed in anew: nothing is replaced but the store.
     }
-    let Ok(client) = context.client(platform, Some(previous)) else {
-        return;
-    };
-    let Ok(me) = client.me().await else {
-        return;
-    };
-    let id = &me.session.id;
-    let how_to_end = if me.user.id == signed_in_as.id {
-        format!("or until `keystroke session revoke {id}`")
-    } else {
-        // Sessions are revoked by their own user only.
-        format!("or until {} signs in and runs `keystroke session revoke {id}`", me.user.email)
-    };
-    printer.notice(&format!(
-        "This replaces a sign-in stored on this machine ({}): its session {id} stays valid until it expires, {how_to_end}",
-        me.user.email
-    ));
+    let me = context.client(platform, Some(previous)).ok()?.me().await.ok()?;
+    Some(ReplacedSession { id: me.session.id, same_user: me.user.id == signed_in_as.id, email: me.user.email })
 }
 
 /// The token comes from stdin only, never from argv, where other users and shell history see it.

@@ -44,9 +44,11 @@ pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(org): ApiPath<String>,
-    ApiJson(request): ApiJson<CreateApiKey>,
+    body: Result<ApiJson<CreateApiKey>, ApiError>,
 ) -> ApiResult<Response> {
+    // Who may do this is answered before what the body says, as for every other request.
     let access = key_manager(&state, &principal, &org)?;
+    let ApiJson(request) = body?;
     let body = create_key(&state, &access, &request)?;
     let mut response = (StatusCode::CREATED, Json(body)).into_response();
     // The only response that ever carries the secret: no cache may keep it.

@@ -13,7 +13,17 @@ use crate::storage::ProjectRecord;
 
 /// The org a request acts in: the API key's own, or the one a session names.
 pub fn request_org(state: &AppState, principal: &Principal, headers: &HeaderMap) -> ApiResult<OrgAccess> {
-    let named = headers.get(ORG_HEADER).map(|v| v.to_str().unwrap_or_default().trim());
+    let mut values = headers.get_all(ORG_HEADER).iter();
+    let named = match (values.next(), values.next()) {
+        (_, Some(_)) => return Err(ApiError::bad_request(format!("send one `{ORG_HEADER}` header, not several"))),
+        (Some(value), None) => Some(
+            value
+                .to_str()
+                .map_err(|_| ApiError::bad_request(format!("the `{ORG_HEADER}` header is not an org slug")))?
+                .trim(),
+        ),
+        (None, None) => None,
+    };
     match (principal, named) {
         (Principal::ApiKey(key), None) => org_access(state, principal, &key.org_slug.clone()),
         (_, Some(slug)) if !slug.is_empty() => org_access(state, principal, slug),
@@ -42,10 +52,11 @@ pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
     headers: HeaderMap,
-    ApiJson(request): ApiJson<CreateProject>,
+    body: Result<ApiJson<CreateProject>, ApiError>,
 ) -> ApiResult<(StatusCode, Json<Project>)> {
     let access = request_org(&state, &principal, &headers)?;
     access.require(Role::Builder, "creating a project")?;
+    let ApiJson(request) = body?;
     let name = validate_name("project", &request.name)?;
     let project = state.storage.create_project(&access.org_id, &name, &access.user_id, now())?;
     Ok((StatusCode::CREATED, Json(to_api(project))))

@@ -141,10 +141,12 @@ pub struct ProjectRecord {
 /// One entry of an org's audit trail, written in the same transaction as what it records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
-    /// The user who acted (for a key, its creator).
+    /// The user the event is about: who created or revoked the key, or triggered the deploy; for
+    /// `api_key.revoke_on_removal` (a `member remove`, which acts as no user), the removed member
+    /// whose key it was.
     pub actor_id: String,
     pub actor_email: String,
-    /// `api_key.create`, `api_key.revoke` or `deploy.trigger`.
+    /// `api_key.create`, `api_key.revoke`, `api_key.revoke_on_removal` or `deploy.trigger`.
     pub action: String,
     /// The key created or revoked; for `deploy.trigger`, the key or session that sent it.
     pub target_id: String,

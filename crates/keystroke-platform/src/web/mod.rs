@@ -172,10 +172,9 @@ pub fn session_csrf_ok(web_token: &str, form_csrf: &str) -> bool {
     constant_time_eq(csrf_for(web_token).as_bytes(), form_csrf.as_bytes())
 }
 
-/// The answer to a signed-in form without its CSRF token.
-/// `Form` for the pages: a form that does not parse (a field missing, a wrong content type) was
-/// not sent by one of our pages, and gets the same refusal page as a wrong CSRF token instead of
-/// axum's plain-text error.
+/// `Form` for the pages: a form that does not parse (a field missing, its CSRF token included,
+/// or a wrong content type) gets a refusal page that says so instead of axum's plain-text error.
+/// Our pages always send every field, so it was changed on the way or sent by something else.
 pub struct WebForm<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
@@ -184,11 +183,16 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Form::<T>::from_request(request, state).await {
             Ok(Form(form)) => Ok(WebForm(form)),
-            Err(_) => Err(form_refused()),
+            Err(_) => Err(message_page(
+                StatusCode::FORBIDDEN,
+                "Request refused",
+                "The form arrived incomplete or was not sent by this page. Reload it and try again.",
+            )),
         }
     }
 }
 
+/// The answer to a signed-in form without its CSRF token.
 pub fn form_refused() -> Response {
     message_page(
         StatusCode::FORBIDDEN,
