@@ -400,6 +400,23 @@ fn unreachable_sign_in_links(address: SocketAddr, public_url: Option<&str>, behi
     ))
 }
 
+/// Passwords, session tokens and API keys cross the network in clear when people reach the
+/// platform over `http://` anywhere but this machine.
+fn plain_http_off_this_machine(address: SocketAddr, public_url: Option<&str>) -> Option<String> {
+    let url = public_url.map_or_else(|| format!("http://{address}"), str::to_owned);
+    let host = url.strip_prefix("http://")?.split(['/', ':']).next().unwrap_or_default();
+    let loopback = match public_url {
+        None => address.ip().is_loopback(),
+        Some(_) => host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
+    };
+    (!loopback).then(|| {
+        format!(
+            "people reach this platform over plain HTTP ({url}): passwords, session tokens and API keys would cross \
+             the network unencrypted; put a TLS-terminating proxy in front and pass its https:// URL as `--public-url`"
+        )
+    })
+}
+
 fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
     let is_new = std::fs::metadata(db).map_or(true, |file| file.len() == 0);
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(db)?);
@@ -422,7 +439,12 @@ fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: 
         let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, db = %db.display(), "keystroke platform listening");
-        if let Some(warning) = unreachable_sign_in_links(address, config.public_url.as_deref(), config.behind_proxy) {
+        let public_url = config.public_url.as_deref();
+        let warnings = [
+            unreachable_sign_in_links(address, public_url, config.behind_proxy),
+            plain_http_off_this_machine(address, public_url),
+        ];
+        for warning in warnings.into_iter().flatten() {
             tracing::warn!("{warning}");
         }
         server::serve(listener, storage, config, server::shutdown_signal()).await
@@ -517,6 +539,19 @@ mod tests {
             [["日本@example.test".to_owned(), "Wide".to_owned()], ["a@example.test".to_owned(), "Narrow".to_owned()]];
         let text = columns(["EMAIL", "NAME"], rows);
         assert_eq!(text, "EMAIL              NAME\n日本@example.test  Wide\na@example.test     Narrow\n");
+    }
+
+    #[test]
+    fn plain_http_is_flagged_unless_it_stays_on_this_machine() {
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let everywhere: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(plain_http_off_this_machine(loopback, None), None);
+        assert_eq!(plain_http_off_this_machine(loopback, Some("http://localhost:8080")), None);
+        assert_eq!(plain_http_off_this_machine(everywhere, Some("https://keystroke.example.com")), None);
+        let warning = plain_http_off_this_machine(everywhere, None).unwrap();
+        assert!(warning.starts_with("people reach this platform over plain HTTP (http://0.0.0.0:8080)"), "{warning}");
+        let proxied = plain_http_off_this_machine(loopback, Some("http://keystroke.example.com")).unwrap();
+        assert!(proxied.contains("(http://keystroke.example.com)"), "{proxied}");
     }
 
     #[test]
