@@ -404,11 +404,12 @@ fn unreachable_sign_in_links(address: SocketAddr, public_url: Option<&str>, behi
 /// platform over `http://` anywhere but this machine.
 fn plain_http_off_this_machine(address: SocketAddr, public_url: Option<&str>) -> Option<String> {
     let url = public_url.map_or_else(|| format!("http://{address}"), str::to_owned);
-    let host = url.strip_prefix("http://")?.split(['/', ':']).next().unwrap_or_default();
-    let loopback = match public_url {
-        None => address.ip().is_loopback(),
-        Some(_) => host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback()),
-    };
+    let uri: axum::http::Uri = url.parse().ok()?;
+    if uri.scheme_str() != Some("http") {
+        return None;
+    }
+    let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
     (!loopback).then(|| {
         format!(
             "people reach this platform over plain HTTP ({url}): passwords, session tokens and API keys would cross \
@@ -547,6 +548,8 @@ mod tests {
         let everywhere: SocketAddr = "0.0.0.0:8080".parse().unwrap();
         assert_eq!(plain_http_off_this_machine(loopback, None), None);
         assert_eq!(plain_http_off_this_machine(loopback, Some("http://localhost:8080")), None);
+        assert_eq!(plain_http_off_this_machine("[::1]:8080".parse().unwrap(), None), None);
+        assert_eq!(plain_http_off_this_machine(loopback, Some("http://[::1]:8080")), None);
         assert_eq!(plain_http_off_this_machine(everywhere, Some("https://keystroke.example.com")), None);
         let warning = plain_http_off_this_machine(everywhere, None).unwrap();
         assert!(warning.starts_with("people reach this platform over plain HTTP (http://0.0.0.0:8080)"), "{warning}");
