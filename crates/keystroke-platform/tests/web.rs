@@ -219,15 +219,28 @@ fn the_page_pages_both_ways_and_explains_a_builders_empty_list() {
     let (html, _) = builder.list("acme");
     assert!(html.contains("You have no API keys here yet. As a builder you see only the keys you created."));
 
+    // 130 keys: pages of 50, 50 and 30.
+    keystroke_platform::dev::seed_keys(h.dev.storage(), "acme", &h.dev.user(Role::Owner).email, 70).unwrap();
     let mut owner = Browser::new(&h);
     owner.sign_in(Role::Owner);
+    let link = |html: &str, text: &str| {
+        let link = html.split("<a href=\"").find(|link| link.contains(&format!("\">{text}</a>")))?;
+        Some(link.split('"').next().unwrap().replace("&amp;", "&"))
+    };
+    let ids = |html: &str| -> Vec<String> {
+        html.split("<code>ak_").skip(1).map(|rest| format!("ak_{}", rest.split('<').next().unwrap())).collect()
+    };
     let (first, _) = owner.list("acme");
-    assert!(!first.contains("Newest keys"), "the first page links only onward");
-    let older = first.split("<a href=\"").find(|link| link.contains("Older keys")).expect("a next page");
-    let older = older.split('"').next().unwrap().replace("&amp;", "&");
-    let second = owner.get(&older).text().unwrap();
-    assert!(second.contains(r#"<a href="/settings/api-keys?org=acme">← Newest keys</a>"#), "{second}");
-    assert!(!second.contains("Older keys"), "60 keys make two pages");
+    assert_eq!((link(&first, "← Newer keys"), link(&first, "« Newest keys")), (None, None), "the first links onward");
+    let second = owner.get(&link(&first, "Older keys →").expect("a second page")).text().unwrap();
+    assert_eq!(link(&second, "← Newer keys").as_deref(), Some("/settings/api-keys?org=acme"), "back to the first");
+    assert_eq!(link(&second, "« Newest keys"), None, "the newer page is the newest");
+    let third = owner.get(&link(&second, "Older keys →").expect("a third page")).text().unwrap();
+    assert_eq!(link(&third, "Older keys →"), None, "130 keys make three pages");
+    assert_eq!(link(&third, "« Newest keys").as_deref(), Some("/settings/api-keys?org=acme"));
+    let back = owner.get(&link(&third, "← Newer keys").expect("a way back")).text().unwrap();
+    assert_eq!((ids(&back).len(), ids(&third).len()), (50, 30));
+    assert_eq!(ids(&back), ids(&second), "one page back is the page before");
 }
 
 #[test]

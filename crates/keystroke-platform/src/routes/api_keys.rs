@@ -182,6 +182,19 @@ fn key_not_found(id: &str, org: &str) -> ApiError {
     ApiError::not_found(format!("no active API key `{id}` in org `{org}` that you can see"))
 }
 
+/// The cursor of the page before (newer than) the one at `cursor`, for the web page's "Newer
+/// keys": `None` when that page is the newest, which needs no cursor.
+pub fn newer_page_cursor(state: &AppState, access: &OrgAccess, cursor: &str) -> ApiResult<Option<String>> {
+    let first_not_shown = decode_cursor(cursor)?;
+    let nth_newer = |skip| state.storage.api_key_seq_above(&access.org_id, scope(access), first_not_shown, skip);
+    // That page starts at the `DEFAULT_PAGE_LIMIT`-th newer key, and is the newest unless a key
+    // is newer still; its cursor is one past its start.
+    if nth_newer(DEFAULT_PAGE_LIMIT)?.is_none() {
+        return Ok(None);
+    }
+    Ok(nth_newer(DEFAULT_PAGE_LIMIT - 1)?.map(|start| encode_cursor(start + 1)))
+}
+
 /// Cursors are opaque to clients; today they carry the last key's position.
 fn encode_cursor(seq: i64) -> String {
     format!("k{seq}")

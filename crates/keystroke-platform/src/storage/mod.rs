@@ -243,6 +243,9 @@ pub trait Storage: Send + Sync + 'static {
         before_seq: Option<i64>,
         limit: u32,
     ) -> Result<Vec<KeyRecord>>;
+    /// For paging back: the `skip`-th active key (0 is the first) at or above `from_seq`, oldest
+    /// first; `None` when there are not that many.
+    fn api_key_seq_above(&self, org_id: &str, scope: KeyScope<'_>, from_seq: i64, skip: u32) -> Result<Option<i64>>;
     fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
     /// Revokes an active key and writes its `api_key.revoke` audit event in one transaction.
     /// Returns whether an active key was revoked.

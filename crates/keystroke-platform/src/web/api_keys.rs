@@ -14,7 +14,7 @@ use super::{
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
-use crate::routes::api_keys::{create_key, list_keys, revoke_key, visible_key};
+use crate::routes::api_keys::{create_key, list_keys, newer_page_cursor, revoke_key, visible_key};
 use crate::state::AppState;
 use crate::storage::KeyRecord;
 
@@ -159,13 +159,23 @@ fn list_page(
         Err(error) => return Ok(error_page(error)),
     };
     let slug = &access.org_slug;
+    let page_url = |cursor: &str| format!("{}&amp;cursor={}", list_url(slug), escape(cursor));
     let newer = match cursor {
-        Some(cursor) if !cursor.is_empty() => format!("<a href=\"{}\">← Newest keys</a> ", list_url(slug)),
+        Some(cursor) if !cursor.is_empty() => match newer_page_cursor(state, access, cursor)? {
+            Some(newer) => {
+                format!(
+                    "<a href=\"{}\">« Newest keys</a> <a href=\"{}\">← Newer keys</a> ",
+                    list_url(slug),
+                    page_url(&newer)
+                )
+            }
+            None => format!("<a href=\"{}\">← Newer keys</a> ", list_url(slug)),
+        },
         _ => String::new(),
     };
     let older = keys
         .next_cursor
-        .map(|cursor| format!("<a href=\"{}&amp;cursor={}\">Older keys →</a>", list_url(slug), escape(&cursor)))
+        .map(|cursor| format!("<a href=\"{}\">Older keys →</a>", page_url(&cursor)))
         .unwrap_or_default();
     let more = if newer.is_empty() && older.is_empty() { String::new() } else { format!("<p>{newer}{older}</p>") };
     let body = format!(
