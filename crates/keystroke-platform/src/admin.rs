@@ -110,7 +110,7 @@ pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) 
 pub fn remove_member(storage: &dyn Storage, org_slug: &str, email: &str) -> anyhow::Result<()> {
     let org = org(storage, org_slug)?;
     // Nobody to add here: an unknown email is simply not a member.
-    let Some(user) = storage.user_by_email(email.trim())?.map(|found| found.user) else {
+    let Some(user) = storage.user_by_email(&normalize_email(email))?.map(|found| found.user) else {
         bail!("{email} is not a member of `{org_slug}`: no user has that email");
     };
     let removed = storage
@@ -158,7 +158,9 @@ pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyho
 fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
     let user = storage.user_by_email(&normalize_email(email))?;
     Ok(user
-        .with_context(|| format!("no user with email {email}: add them first with `keystroke-platform user add`"))?
+        .with_context(|| {
+            format!("no user with email {email} (`keystroke-platform user list` shows every user; `user add` adds one)")
+        })?
         .user)
 }
 

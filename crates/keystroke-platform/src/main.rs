@@ -25,7 +25,7 @@ enum Command {
     Serve {
         #[command(flatten)]
         db: Database,
-        /// Address to listen on; loopback unless you say otherwise
+        /// Address to listen on (a host name: its first address); loopback unless you say otherwise
         #[arg(long, default_value = "127.0.0.1:8080", env = "KEYSTROKE_PLATFORM_BIND", value_parser = listen_address)]
         bind: SocketAddr,
         /// URL people reach the platform at (behind a proxy); defaults to http://<bind>
@@ -419,7 +419,7 @@ fn plain_http_off_this_machine(address: SocketAddr, public_url: Option<&str>) ->
 }
 
 fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
-    let is_new = std::fs::metadata(db).map_or(true, |file| file.len() == 0);
+    let is_new = keystroke_platform::storage::is_new_database(db);
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(db)?);
     // A mistyped `--db` makes a new, empty database: said at once, not found out from sign-ins
     // that fail with "wrong email or password".

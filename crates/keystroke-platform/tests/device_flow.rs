@@ -341,3 +341,19 @@ fn device_codes_and_session_tokens_never_reach_the_database() {
     assert!(!stored.contains(&auth.device_code));
     assert!(!stored.contains(&token[4..]));
 }
+
+/// `keystroke-platform user sign-out` also stops a CLI sign-in approved but not yet collected:
+/// it would otherwise become a session right after.
+#[test]
+fn signing_a_user_out_everywhere_stops_an_approved_sign_in_too() {
+    let h = harness(|_| {});
+    let auth = start(&h);
+    let owner = h.dev.user(Role::Owner);
+    h.dev.approve_device(&auth.user_code, &owner.email, &owner.password).unwrap();
+    let ended = keystroke_platform::admin::sign_out_everywhere(h.dev.storage(), &owner.email).unwrap();
+    assert!(ended >= 2, "the dev session and the approval page's: {ended}");
+    wait_interval();
+    let (status, body) = poll(&h, &auth.device_code);
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("access_denied")), "{body}");
+    assert_eq!(h.get("/api/me", Cred::Bearer(&owner.session_token)).status(), StatusCode::UNAUTHORIZED);
+}

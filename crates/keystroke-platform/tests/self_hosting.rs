@@ -214,25 +214,37 @@ fn bootstrap_serve_and_sign_in() {
         not_a_database.display()
     );
     assert_eq!(stderr(&wrong_file), expected);
-    // Another program's SQLite database is refused, by every command, and left exactly as it was.
-    let theirs = dir.path().join("invoices.db");
-    let conn = rusqlite::Connection::open(&theirs).unwrap();
-    conn.execute_batch("CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER)").unwrap();
-    drop(conn);
-    let before = std::fs::read(&theirs).unwrap();
-    for args in [&["user", "list"][..], &["user", "add", "--email", "c@example.test", "--name", "C"]] {
-        let refused = platform(&theirs, args, Some("a long enough password\n"));
-        assert_eq!(
-            stderr(&refused),
-            format!(
-                "error: {} is a SQLite database of another program (it has tables, but none of keystroke's); it \
-                 was left as it is: give `--db` the platform's database, or a new file\n",
-                theirs.display()
-            )
-        );
+    // Another program's SQLite database is refused, by every command, and left exactly as it was:
+    // one with a schema version of its own, and one in WAL mode (a read-only open of that would
+    // leave `-wal` and `-shm` files behind).
+    for (file, setup) in [
+        ("invoices.db", "CREATE TABLE invoices (id INTEGER PRIMARY KEY, total INTEGER); PRAGMA user_version = 2;"),
+        ("journal.db", "PRAGMA journal_mode = WAL; CREATE TABLE entries (id INTEGER PRIMARY KEY, text TEXT);"),
+    ] {
+        let theirs = dir.path().join(file);
+        let conn = rusqlite::Connection::open(&theirs).unwrap();
+        conn.execute_batch(setup).unwrap();
+        drop(conn);
+        let before = std::fs::read(&theirs).unwrap();
+        for args in [&["user", "list"][..], &["user", "add", "--email", "c@example.test", "--name", "C"]] {
+            let refused = platform(&theirs, args, Some("a long enough password\n"));
+            assert_eq!(
+                stderr(&refused),
+                format!(
+                    "error: {} is a SQLite database of another program (its tables are not keystroke's); it was \
+                     left as it is: give `--db` the platform's database, or a new file\n",
+                    theirs.display()
+                )
+            );
+        }
+        assert_eq!(std::fs::read(&theirs).unwrap(), before, "not a byte of {file} changed");
+        let beside: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+            .filter(|name| name.starts_with(file) && name != file)
+            .collect();
+        assert!(beside.is_empty(), "no files beside {file}: {beside:?}");
     }
-    assert_eq!(std::fs::read(&theirs).unwrap(), before, "not a byte changed");
-    assert!(!dir.path().join("invoices.db-wal").exists());
     // A directory that is not there is named with what to check.
     let nowhere = dir.path().join("no-such-dir/platform.db");
     let cannot = platform(

@@ -19,14 +19,17 @@ pub fn request_org(state: &AppState, principal: &Principal, headers: &HeaderMap)
         (Some(value), None) => Some(
             value
                 .to_str()
-                .map_err(|_| ApiError::bad_request(format!("the `{ORG_HEADER}` header is not an org slug")))?
+                .map_err(|_| {
+                    ApiError::bad_request(format!("the `{ORG_HEADER}` header is not an org slug: send the org's slug"))
+                })?
                 .trim(),
         ),
         (None, None) => None,
     };
-    match (principal, named) {
+    // An empty header is a template left unfilled, as good as none.
+    match (principal, named.filter(|slug| !slug.is_empty())) {
         (Principal::ApiKey(key), None) => org_access(state, principal, &key.org_slug.clone()),
-        (_, Some(slug)) if !slug.is_empty() => org_access(state, principal, slug),
+        (_, Some(slug)) => org_access(state, principal, slug),
         _ => Err(ApiError::bad_request(format!(
             "a user session must name the org: send the `{ORG_HEADER}` header with the org's slug"
         ))),

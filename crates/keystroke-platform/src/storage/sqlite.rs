@@ -228,25 +228,53 @@ fn restrict_permissions(path: &Path) {
     }
 }
 
-/// A SQLite file of another program (tables, but no keystroke schema) is refused before anything
-/// is written to it: migrating it would add keystroke's tables to someone else's data.
+/// A SQLite file of another program is refused before anything is written to it: migrating it
+/// would add keystroke's tables to someone else's data, and WAL mode would stay switched on. A
+/// database is keystroke's when it is empty (new) or has a schema version and keystroke's tables.
 fn refuse_another_programs_database(path: &Path) -> anyhow::Result<()> {
-    if std::fs::metadata(path).map_or(true, |file| file.len() == 0) {
-        return Ok(()); // a new database
+    if is_new_database(path) {
+        return Ok(());
     }
-    let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(path, flags).map_err(|error| cannot_open(path, error))?;
-    let read =
-        |sql: &str| conn.query_row(sql, [], |row| row.get::<_, i64>(0)).map_err(|error| cannot_open(path, error));
-    if read("PRAGMA user_version")? == 0 && read("SELECT count(*) FROM sqlite_master")? > 0 {
-        bail!(
-            "{} is a SQLite database of another program (it has tables, but none of keystroke's); it was left as it \
-             is: give `--db` the platform's database, or a new file",
-            path.display()
-        );
+    let conn = open_untouched(path).map_err(|error| cannot_open(path, error))?;
+    conn.busy_handler(Some(wait_while_locked))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(|e| cannot_open(path, e))?;
+    let mut tables = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+    let tables: Vec<String> = tables.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let ours = ["users", "orgs", "api_keys"].iter().all(|table| tables.iter().any(|name| name == table));
+    if (version == 0 && tables.is_empty()) || (version > 0 && ours) {
+        return Ok(());
     }
-    Ok(())
+    bail!(
+        "{} is a SQLite database of another program (its tables are not keystroke's); it was left as it is: give \
+         `--db` the platform's database, or a new file",
+        path.display()
+    )
 }
+
+/// A missing or empty file: a database to create.
+pub fn is_new_database(path: &Path) -> bool {
+    std::fs::metadata(path).map_or(true, |file| file.len() == 0)
+}
+
+/// A read-only connection that leaves no file behind: without a `-wal` file the database is read
+/// as immutable (a plain read-only open of a WAL-mode file would create `-wal` and `-shm` files
+/// beside it); with one, that file and its `-shm` exist already and hold what was written last.
+fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let mut wal = path.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        return Connection::open_with_flags(path, flags);
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let escaped = percent_encoding::utf8_percent_encode(&absolute.to_string_lossy(), URI_PATH).to_string();
+    Connection::open_with_flags(format!("file:{escaped}?immutable=1"), flags | OpenFlags::SQLITE_OPEN_URI)
+}
+
+/// What a file path must escape to go into a `file:` URI.
+const URI_PATH: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'?').add(b'<').add(b'>');
 
 /// Why a database could not be opened, with what to check: SQLite's own words ("unable to open
 /// database file") name neither the path nor the usual causes.
@@ -712,10 +740,17 @@ impl Storage for SqliteStorage {
     }
 
     fn revoke_sessions_of(&self, user_id: &str, now: Timestamp) -> Result<usize> {
-        Ok(self.conn()?.execute(
-            "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
-            params![user_id, now],
-        )?)
+        self.write(|tx| {
+            // A CLI sign-in approved but not yet collected would otherwise become a session after this.
+            tx.execute(
+                "UPDATE device_authorizations SET status = 'denied' WHERE user_id = ?1 AND status = 'approved'",
+                [user_id],
+            )?;
+            Ok(tx.execute(
+                "UPDATE sessions SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+                params![user_id, now],
+            )?)
+        })
     }
 
     fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<()> {
