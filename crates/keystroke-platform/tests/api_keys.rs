@@ -490,6 +490,9 @@ fn access_is_checked_before_the_body_and_the_org_is_named_once() {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["error"]["message"].as_str().unwrap().starts_with("a user session must name the org"), "{body}");
 
+    let unfilled = h.http.get(h.url("/api/projects")).header("x-api-key", &key).header("x-keystroke-org", "");
+    assert_eq!(unfilled.send().unwrap().status(), StatusCode::OK, "an empty header is as good as none");
+
     let twice =
         h.http.post(h.url("/api/hooks/deploy")).header("x-keystroke-org", "globex").header("x-keystroke-org", "acme");
     let (status, body) = status_json(h.send(twice, Cred::Bearer(&owner)));
