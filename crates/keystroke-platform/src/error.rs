@@ -172,6 +172,7 @@ fn wrong_shape<E: std::fmt::Display>(what: &str, error: &serde_path_to_error::Er
         field => format!("`{field}` in {what}: {problem}"),
     }
 }
+
 /// `axum::extract::Query` with API-shaped rejections.
 pub struct ApiQuery<T>(pub T);
 

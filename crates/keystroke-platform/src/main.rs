@@ -96,6 +96,11 @@ fn listen_address(value: &str) -> Result<SocketAddr, String> {
     }
 }
 
+/// The email of an existing user, as it is stored (lowercased), so that messages show it so.
+fn existing_email(value: &str) -> Result<String, String> {
+    Ok(admin::normalize_email(value))
+}
+
 /// `KEYSTROKE_PLATFORM_DB=` (set but empty) gets a message that names the variable, where clap's
 /// own would only mention the `--db` flag nobody typed.
 fn database_path(value: &str) -> Result<PathBuf, String> {
@@ -152,7 +157,7 @@ enum UserCommand {
         #[command(flatten)]
         db: Database,
         /// The email they sign in with
-        #[arg(long)]
+        #[arg(long, value_parser = existing_email)]
         email: String,
     },
     /// Set a user's password (read from stdin, or asked for on a terminal); their sessions stay
@@ -160,7 +165,7 @@ enum UserCommand {
         #[command(flatten)]
         db: Database,
         /// The email they sign in with
-        #[arg(long)]
+        #[arg(long, value_parser = existing_email)]
         email: String,
     },
 }
@@ -233,7 +238,7 @@ struct MemberArgs {
     #[arg(long)]
     org: String,
     /// Email of an existing user
-    #[arg(long)]
+    #[arg(long, value_parser = existing_email)]
     email: String,
 }
 
@@ -315,7 +320,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::SetPassword { db, email }) => {
-            let email = admin::normalize_email(&email); // as stored, for the messages
             let storage = db.open_existing()?;
             let password = read_password()?;
             admin::set_password(&storage, &email, &password)?;
@@ -326,7 +330,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::SignOut { db, email }) => {
-            let email = admin::normalize_email(&email);
             let ended = admin::sign_out_everywhere(&db.open_existing()?, &email)?;
             let sessions = if ended == 1 { "session" } else { "sessions" };
             eprintln!("Ended {ended} {sessions} of {email}; their API keys keep working (`member remove` ends those)");
@@ -359,20 +362,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             print!("{}", columns(["TIME", "ACTION", "USER", "TARGET"], rows));
             Ok(())
         }
-        Command::Member(MemberCommand::Add { mut member, role }) => {
-            member.email = admin::normalize_email(&member.email);
+        Command::Member(MemberCommand::Add { member, role }) => {
             admin::add_member(&member.db.open_existing()?, &member.org, &member.email, role)?;
             eprintln!("Added {} to `{}` as {role}", member.email, member.org);
             Ok(())
         }
-        Command::Member(MemberCommand::SetRole { mut member, role }) => {
-            member.email = admin::normalize_email(&member.email);
+        Command::Member(MemberCommand::SetRole { member, role }) => {
             admin::set_role(&member.db.open_existing()?, &member.org, &member.email, role)?;
             eprintln!("{} is now {role} in `{}`", member.email, member.org);
             Ok(())
         }
-        Command::Member(MemberCommand::Remove { mut member }) => {
-            member.email = admin::normalize_email(&member.email);
+        Command::Member(MemberCommand::Remove { member }) => {
             admin::remove_member(&member.db.open_existing()?, &member.org, &member.email)?;
             eprintln!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
             Ok(())

@@ -19,6 +19,8 @@ pub async fn deploy(
 ) -> ApiResult<Json<HookAccepted>> {
     let access = request_org(&state, &principal, &headers)?;
     access.require(Role::Builder, "triggering a deploy")?;
+    // Recorded before it is accepted: a deploy nobody can trace is worse than a 503 while the
+    // database is locked, which the sender retries.
     state.storage.record_deploy(&access.org_id, &access.user_id, principal.credential_id(), now())?;
     tracing::info!(org = %access.org_slug, "deploy hook accepted");
     Ok(Json(HookAccepted { accepted: true, org: access.org_slug }))
