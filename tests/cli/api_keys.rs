@@ -59,8 +59,11 @@ fn json_output_is_one_document_per_command() {
     assert_eq!(listed, serde_json::json!([without_secret]));
 
     let revoked = env.run(&["api-key", "revoke", id, "--yes", "--json"]).success();
-    assert_eq!(revoked.json(), without_secret);
     assert_eq!(revoked.stderr, "");
+    let mut revoked = revoked.json();
+    let revoked_at = revoked.as_object_mut().unwrap().remove("revoked_at").expect("when it was revoked");
+    assert!(revoked_at.as_str().unwrap().ends_with('Z') && revoked_at.as_str() >= created["created_at"].as_str());
+    assert_eq!(revoked, without_secret, "the key as it was, with its revocation time");
 
     let empty = env.run(&["api-key", "list", "--json"]).success();
     assert_eq!(empty.stdout, "[]\n");

@@ -361,6 +361,9 @@ pub struct ApiKey {
     pub last_used_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
+    /// When it was revoked: only in the answer to a revoke (lists and shows hold active keys).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<OffsetDateTime>,
 }
 
 /// The answer to a create: the only response that ever carries the secret.

@@ -218,6 +218,7 @@ fn revocation_takes_effect_on_the_very_next_request() {
         status_json(h.delete(&format!("/api/orgs/acme/api-keys/{}", key.key.id), Cred::Bearer(&owner)));
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["id"], key.key.id.as_str());
+    assert!(body["revoked_at"].as_str().is_some_and(|at| at.ends_with('Z')), "when it stopped working: {body}");
     assert_eq!(h.projects_status(&key.secret), StatusCode::UNAUTHORIZED);
     assert!(list(&h, &owner, "acme").is_empty(), "revoked keys leave the list");
     let audit: Vec<_> =

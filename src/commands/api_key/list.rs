@@ -115,6 +115,7 @@ mod tests {
             created_by,
             last_used_at: None,
             expires_at: Some(datetime!(2026-12-26 14:00 UTC)),
+            revoked_at: None,
         }
     }
 

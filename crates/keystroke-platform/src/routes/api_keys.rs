@@ -37,6 +37,7 @@ fn to_api(record: KeyRecord, access: &OrgAccess) -> ApiKey {
         created_by: access.role.sees_all_keys().then_some(record.created_by),
         last_used_at: record.last_used_at.map(to_datetime),
         expires_at: record.expires_at.map(to_datetime),
+        revoked_at: None, // listed and shown keys are active
     }
 }
 
@@ -99,6 +100,7 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
             created_by: creator,
             last_used_at: None,
             expires_at: key.expires_at.map(to_datetime),
+            revoked_at: None,
         },
         secret: secret.plaintext,
     })
@@ -161,12 +163,13 @@ pub async fn revoke(
 /// Revokes a key the caller may see: any member their own, owners and admins any.
 pub fn revoke_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<ApiKey> {
     let record = visible_key(state, access, id)?;
-    if !state.storage.revoke_api_key(&access.org_id, id, &access.user_id, now())? {
+    let revoked_at = now();
+    if !state.storage.revoke_api_key(&access.org_id, id, &access.user_id, revoked_at)? {
         // Revoked by someone else between the lookup and now.
         return Err(key_not_found(id, &access.org_slug));
     }
     tracing::info!(key_id = %id, org = %access.org_slug, "api key revoked");
-    Ok(to_api(record, access))
+    Ok(ApiKey { revoked_at: Some(to_datetime(revoked_at)), ..to_api(record, access) })
 }
 
 /// An active key of the org that this caller may see and revoke.
