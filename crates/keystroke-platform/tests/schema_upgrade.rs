@@ -1,6 +1,6 @@
-//! A database written by the first schema opens under this one: migration 0002 adds sessions'
+//! A database written by an earlier schema opens under this one: migration 0002 adds sessions'
 //! device and last use, and what was there keeps working (a live session, a device sign-in
-//! approved before the upgrade and redeemed after it).
+//! approved before the upgrade and redeemed after it); 0003 lowercases stored emails.
 
 use keystroke_platform::storage::{NewSession, PollOutcome, SqliteStorage, Storage};
 use keystroke_platform::tokens::hash_secret;
@@ -55,5 +55,35 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
 
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 2);
+    assert_eq!(version, 3);
+}
+
+/// Emails were stored as typed before 0003; lookups are by the lowercase form now, so 0003
+/// lowercases them, beyond ASCII too, unless two accounts would become one.
+#[test]
+fn migration_3_lowercases_stored_emails_unless_two_accounts_would_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(SCHEMA_1).unwrap();
+        conn.execute_batch(include_str!("../migrations/0002_session_device.sql")).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute_batch(
+            "INSERT INTO users (id, email, name, password_hash, created_at) VALUES
+                 ('usr_1', 'Ada@Example.test', 'Ada', 'x', 1),
+                 ('usr_2', 'ÖL@example.test', 'Öl', 'x', 1),
+                 ('usr_3', 'BÖB@example.test', 'Bob', 'x', 1),
+                 ('usr_4', 'böb@example.test', 'Bob too', 'x', 1);",
+        )
+        .unwrap();
+    }
+    let storage = SqliteStorage::open(&path).unwrap();
+    let emails: Vec<(String, String)> =
+        storage.users().unwrap().into_iter().map(|user| (user.id, user.email)).collect();
+    let email_of = |id: &str| emails.iter().find(|(user, _)| user == id).unwrap().1.clone();
+    assert_eq!(email_of("usr_1"), "ada@example.test");
+    assert_eq!(email_of("usr_2"), "öl@example.test");
+    assert_eq!(storage.user_by_email("öl@example.test").unwrap().unwrap().user.id, "usr_2");
+    assert_eq!((email_of("usr_3"), email_of("usr_4")), ("BÖB@example.test".into(), "böb@example.test".into()));
 }

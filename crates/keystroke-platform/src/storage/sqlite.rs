@@ -14,8 +14,14 @@ use super::*;
 use crate::tokens::{SecretHash, public_id};
 
 /// Schema migrations, applied in order at start; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] =
-    &[include_str!("../../migrations/0001_initial.sql"), include_str!("../../migrations/0002_session_device.sql")];
+const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
+    (include_str!("../../migrations/0001_initial.sql"), None),
+    (include_str!("../../migrations/0002_session_device.sql"), None),
+    (include_str!("../../migrations/0003_lowercase_emails.sql"), Some(lowercase_stored_emails)),
+];
+
+/// What a migration does that SQL cannot, in its transaction after its SQL.
+type RustStep = fn(&rusqlite::Transaction<'_>) -> anyhow::Result<()>;
 
 /// How long recording a key's use may wait for a lock: enough for the platform's own writes.
 const TOUCH_LOCK_PATIENCE: Duration = Duration::from_millis(100);
@@ -304,11 +310,40 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
             MIGRATIONS.len()
         );
     }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+    for (index, (sql, rust_step)) in MIGRATIONS.iter().enumerate().skip(applied) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if let Some(step) = rust_step {
+            step(&tx)?;
+        }
         tx.pragma_update(None, "user_version", index + 1)?;
         tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Migration 0003: emails stored before they were lowercased on the way in, lowercased (all of
+/// Unicode: the column's `NOCASE` and SQL's `lower()` fold ASCII only, so `Öl@…` was out of reach
+/// of a lookup by `öl@…`). Two accounts that differ only in such letters are left as they are,
+/// with a warning: merging them is a person's decision.
+fn lowercase_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()> {
+    let mut select = tx.prepare("SELECT id, email FROM users")?;
+    let users: Vec<(String, String)> =
+        select.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut accounts_per_address = std::collections::HashMap::new();
+    for (_, email) in &users {
+        *accounts_per_address.entry(email.to_lowercase()).or_insert(0) += 1;
+    }
+    for (id, email) in &users {
+        let lowercase = email.to_lowercase();
+        if lowercase == *email {
+            continue;
+        }
+        if accounts_per_address[&lowercase] > 1 {
+            tracing::warn!(%email, "another account has this email but for letter case; both are left as they are");
+            continue;
+        }
+        tx.execute("UPDATE users SET email = ?2 WHERE id = ?1", params![id, lowercase])?;
     }
     Ok(())
 }
