@@ -401,7 +401,9 @@ fn unreachable_sign_in_links(address: SocketAddr, public_url: Option<&str>, behi
 }
 
 /// Passwords, session tokens and API keys cross the network in clear when people reach the
-/// platform over `http://` anywhere but this machine.
+/// platform over `http://` from another machine: through a plain `--public-url`, or straight at
+/// an address other than loopback. (Behind an `https://` public URL, the proxy is trusted to be
+/// the way in.)
 fn plain_http_off_this_machine(address: SocketAddr, public_url: Option<&str>) -> Option<String> {
     let url = public_url.map_or_else(|| format!("http://{address}"), str::to_owned);
     let uri: axum::http::Uri = url.parse().ok()?;
@@ -409,13 +411,20 @@ fn plain_http_off_this_machine(address: SocketAddr, public_url: Option<&str>) ->
         return None;
     }
     let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
-    let loopback = host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
-    (!loopback).then(|| {
-        format!(
-            "people reach this platform over plain HTTP ({url}): passwords, session tokens and API keys would cross \
-             the network unencrypted; put a TLS-terminating proxy in front and pass its https:// URL as `--public-url`"
-        )
-    })
+    // Without a public URL, the one people are given is the listening address itself.
+    let local_url = public_url.is_none()
+        || host == "localhost"
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let reached_as = match (local_url, address.ip().is_loopback()) {
+        (true, true) => return None,
+        (true, false) => format!("at http://{address}, from other machines"),
+        (false, _) => format!("at {url}"),
+    };
+    Some(format!(
+        "people can reach this platform over plain HTTP {reached_as}: passwords, session tokens and API keys would \
+         cross the network unencrypted; listen on loopback behind a TLS-terminating proxy and pass its https:// URL \
+         as `--public-url`"
+    ))
 }
 
 fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
@@ -552,9 +561,14 @@ mod tests {
         assert_eq!(plain_http_off_this_machine(loopback, Some("http://[::1]:8080")), None);
         assert_eq!(plain_http_off_this_machine(everywhere, Some("https://keystroke.example.com")), None);
         let warning = plain_http_off_this_machine(everywhere, None).unwrap();
-        assert!(warning.starts_with("people reach this platform over plain HTTP (http://0.0.0.0:8080)"), "{warning}");
+        assert!(
+            warning.starts_with("people can reach this platform over plain HTTP at http://0.0.0.0:8080, from other"),
+            "{warning}"
+        );
+        let local_link = plain_http_off_this_machine(everywhere, Some("http://localhost:8080")).unwrap();
+        assert!(local_link.contains("at http://0.0.0.0:8080, from other machines"), "{local_link}");
         let proxied = plain_http_off_this_machine(loopback, Some("http://keystroke.example.com")).unwrap();
-        assert!(proxied.contains("(http://keystroke.example.com)"), "{proxied}");
+        assert!(proxied.contains("over plain HTTP at http://keystroke.example.com:"), "{proxied}");
     }
 
     #[test]
