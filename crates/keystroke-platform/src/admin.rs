@@ -88,11 +88,12 @@ pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role
     storage.set_membership(&org.id, &user.id, role, now())
 }
 
-/// The org's members and their roles, by email.
+/// The org's audit trail, oldest first.
 pub fn audit_events(storage: &dyn Storage, org_slug: &str) -> anyhow::Result<Vec<AuditEvent>> {
     storage.audit_events(&org(storage, org_slug)?.id)
 }
 
+/// The org's members and their roles, by email.
 pub fn members(storage: &dyn Storage, org_slug: &str) -> anyhow::Result<Vec<(User, Role)>> {
     storage.members_of(&org(storage, org_slug)?.id)
 }
