@@ -348,6 +348,23 @@ fn lowercase_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()>
     Ok(())
 }
 
+/// One audit event, in the transaction of the change it records (a key's creation or
+/// revocation, a deploy). Removals record theirs for every key at once, in their own statement.
+fn record_event(
+    tx: &rusqlite::Transaction<'_>,
+    org_id: &str,
+    actor_id: &str,
+    action: &str,
+    target_id: &str,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    insert.execute(params![org_id, actor_id, action, target_id, now])?;
+    Ok(())
+}
+
 /// Whether the user is the org's one and only owner (read inside the caller's write
 /// transaction, so that two admins cannot each remove "the other" owner).
 fn is_only_owner(tx: &rusqlite::Transaction<'_>, org_id: &str, user_id: &str) -> rusqlite::Result<bool> {
@@ -565,10 +582,6 @@ impl Storage for SqliteStorage {
                 "INSERT INTO api_keys (id, org_id, created_by, name, preview, secret_hash, created_at, expires_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             )?;
-            let mut insert_event = tx.prepare_cached(
-                "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
-                 VALUES (?1, ?2, 'api_key.create', ?3, ?4)",
-            )?;
             for key in keys {
                 insert_key.execute(params![
                     key.id,
@@ -580,7 +593,7 @@ impl Storage for SqliteStorage {
                     key.created_at,
                     key.expires_at
                 ])?;
-                insert_event.execute(params![key.org_id, key.created_by, key.id, key.created_at])?;
+                record_event(tx, &key.org_id, &key.created_by, "api_key.create", &key.id, key.created_at)?;
             }
             Ok(())
         })
@@ -675,11 +688,7 @@ impl Storage for SqliteStorage {
                 params![org_id, key_id, now],
             )?;
             if revoked == 1 {
-                tx.execute(
-                    "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
-                     VALUES (?1, ?2, 'api_key.revoke', ?3, ?4)",
-                    params![org_id, actor_id, key_id, now],
-                )?;
+                record_event(tx, org_id, actor_id, "api_key.revoke", key_id, now)?;
             }
             Ok(revoked == 1)
         })
@@ -704,14 +713,7 @@ impl Storage for SqliteStorage {
     }
 
     fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()> {
-        self.write(|tx| {
-            tx.execute(
-                "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
-                 VALUES (?1, ?2, 'deploy.trigger', ?3, ?4)",
-                params![org_id, actor_id, credential_id, now],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| Ok(record_event(tx, org_id, actor_id, "deploy.trigger", credential_id, now)?))
     }
 
     fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()> {
