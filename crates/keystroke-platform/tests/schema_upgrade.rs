@@ -5,16 +5,26 @@
 use keystroke_platform::storage::{NewSession, PollOutcome, SqliteStorage, Storage};
 use keystroke_platform::tokens::hash_secret;
 
-const SCHEMA_1: &str = include_str!("../migrations/0001_initial.sql");
+/// The migrations as shipped, oldest first.
+const MIGRATIONS: [&str; 2] =
+    [include_str!("../migrations/0001_initial.sql"), include_str!("../migrations/0002_session_device.sql")];
+
+/// A database as a platform whose schema was version `schema` left it.
+fn database_at_schema(path: &std::path::Path, schema: usize) -> rusqlite::Connection {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    for migration in &MIGRATIONS[..schema] {
+        conn.execute_batch(migration).unwrap();
+    }
+    conn.pragma_update(None, "user_version", schema).unwrap();
+    conn
+}
 
 #[test]
 fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("platform.db");
     {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(SCHEMA_1).unwrap();
-        conn.pragma_update(None, "user_version", 1).unwrap();
+        let conn = database_at_schema(&path, 1);
         conn.execute_batch(
             "INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('usr_1', 'ada@example.test', 'Ada', 'x', 1);
              INSERT INTO sessions (id, user_id, client, token_hash, created_at, expires_at)
@@ -65,10 +75,7 @@ fn migration_3_lowercases_stored_emails_unless_two_accounts_would_merge() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("platform.db");
     {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(SCHEMA_1).unwrap();
-        conn.execute_batch(include_str!("../migrations/0002_session_device.sql")).unwrap();
-        conn.pragma_update(None, "user_version", 2).unwrap();
+        let conn = database_at_schema(&path, 2);
         conn.execute_batch(
             "INSERT INTO users (id, email, name, password_hash, created_at) VALUES
                  ('usr_1', 'Ada@Example.test', 'Ada', 'x', 1),
