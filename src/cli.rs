@@ -150,7 +150,10 @@ fn scripting_reference() -> String {
         (env::PLATFORM_URL, "the platform, like --platform-url"),
         (env::ORG, "the org of a command, like --org (the active org stays)"),
         (env::TOKEN, "a session token to use instead of the stored one (never an API key)"),
-        (env::CREDENTIAL_STORE, "force a credential store: secret-service, keyutils or file"),
+        (
+            env::CREDENTIAL_STORE,
+            "force a credential store: secret-service, keyutils (Linux), keychain (macOS), windows, file",
+        ),
         (env::KEYRING_TIMEOUT, "seconds a credential store call may take (default 5)"),
         (env::CONFIG_DIR, "where config.json lives"),
         (env::NO_COLOR, "no colors unless --color always"),

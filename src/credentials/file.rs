@@ -8,7 +8,6 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::config::write_private_file;
-use crate::error::CliError;
 use crate::secret::Secret;
 
 const FILE_NAME: &str = "credentials.json";
@@ -40,6 +39,8 @@ fn load(dir: &Path) -> anyhow::Result<TokenFile> {
 #[cfg(unix)]
 fn refuse_if_others_can_read(path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
+
+    use crate::error::CliError;
     let mode = fs::metadata(path).with_context(|| format!("could not read {}", path.display()))?.permissions().mode();
     if mode & 0o077 == 0 {
         return Ok(());

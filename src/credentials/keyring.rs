@@ -117,6 +117,10 @@ fn store(kind: StoreKind) -> keyring_core::Result<Arc<CredentialStore>> {
         ))),
         #[cfg(target_os = "linux")]
         StoreKind::SecretService => Ok(zbus_secret_service_keyring_store::Store::new()?),
+        #[cfg(target_os = "macos")]
+        StoreKind::Keychain => Ok(apple_native_keyring_store::keychain::Store::new()?),
+        #[cfg(windows)]
+        StoreKind::Windows => Ok(windows_native_keyring_store::Store::new()?),
         other => {
             Err(KeyringError::NotSupportedByStore(format!("the {} is not available on this system", other.name())))
         }

@@ -55,10 +55,14 @@ impl StoreKind {
         }
     }
 
-    /// Whether this build can use the store at all (the macOS and Windows stores are detected
-    /// but not wired yet: README, "Where the token lives").
-    fn wired(self) -> bool {
-        !matches!(self, StoreKind::Keychain | StoreKind::Windows)
+    /// Whether the store exists on the system this build is for.
+    fn on_this_system(self) -> bool {
+        match self {
+            StoreKind::SecretService | StoreKind::Keyutils => cfg!(target_os = "linux"),
+            StoreKind::Keychain => cfg!(target_os = "macos"),
+            StoreKind::Windows => cfg!(windows),
+            StoreKind::File => true,
+        }
     }
 
     /// For people: what the store is and what to know about it.
@@ -73,15 +77,16 @@ impl StoreKind {
     }
 
     fn parse(value: &str) -> Result<Self, CliError> {
-        Self::ALL.into_iter().find(|kind| kind.name() == value).ok_or_else(|| {
-            let names: Vec<_> = Self::ALL.iter().filter(|kind| kind.wired()).map(|kind| kind.name()).collect();
-            CliError::usage(format!(
-                "{}={} is not a credential store",
-                env::CREDENTIAL_STORE,
-                crate::ids::quoted(value)
-            ))
-            .with_hint(format!("use one of: {} (keychain and windows are not wired yet)", names.join(", ")))
-        })
+        let names: Vec<_> = Self::ALL.iter().filter(|kind| kind.on_this_system()).map(|kind| kind.name()).collect();
+        let hint = format!("use one of this system's stores: {}", names.join(", "));
+        let setting = format!("{}={}", env::CREDENTIAL_STORE, crate::ids::quoted(value));
+        match Self::ALL.into_iter().find(|kind| kind.name() == value) {
+            Some(kind) if kind.on_this_system() => Ok(kind),
+            Some(kind) => {
+                Err(CliError::usage(format!("{setting}: the {} is not on this system", kind.label())).with_hint(hint))
+            }
+            None => Err(CliError::usage(format!("{setting} is not a credential store")).with_hint(hint)),
+        }
     }
 }
 
@@ -235,12 +240,18 @@ mod tests {
     }
 
     #[test]
-    fn store_names_round_trip() {
+    fn store_names_round_trip_on_the_system_that_has_them() {
         for kind in StoreKind::ALL {
-            assert_eq!(StoreKind::parse(kind.name()).unwrap(), kind);
+            match StoreKind::parse(kind.name()) {
+                Ok(parsed) => assert!(parsed == kind && kind.on_this_system(), "{kind:?}"),
+                Err(err) => {
+                    assert!(!kind.on_this_system() && err.message.ends_with("is not on this system"), "{kind:?}")
+                }
+            }
         }
+        assert_eq!(StoreKind::parse("file").unwrap(), StoreKind::File);
         let err = StoreKind::parse("plaintext").unwrap_err();
-        assert!(err.hint.unwrap().contains("secret-service, keyutils"));
+        assert!(err.hint.unwrap().contains("file"));
     }
 
     #[test]

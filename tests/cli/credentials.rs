@@ -288,8 +288,13 @@ fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
     assert!(forced.stderr.contains("there is no D-Bus session bus to reach it"), "{forced:#?}");
     assert!(forced.stderr.contains("`KEYSTROKE_CREDENTIAL_STORE=keyutils`"), "{forced:#?}");
     let unknown = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "vault")]).code(2);
+    assert!(unknown.stderr.contains("use one of this system's stores: secret-service, keyutils, file"), "{unknown:#?}");
+    let elsewhere = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "keychain")]).code(2);
     assert!(
-        unknown.stderr.contains("use one of: secret-service, keyutils, file (keychain and windows are not wired yet)"),
-        "{unknown:#?}"
+        elsewhere.stderr.contains(
+            "error: KEYSTROKE_CREDENTIAL_STORE=`keychain`: the macOS Keychain is not on this system\n\
+             hint: use one of this system's stores: secret-service, keyutils, file"
+        ),
+        "{elsewhere:#?}"
     );
 }
