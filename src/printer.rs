@@ -169,30 +169,30 @@ impl Printer {
     /// A notice for people on stderr; `-q` silences it.
     pub fn notice(&self, line: &str) {
         if !self.quiet {
-            eprintln!("{}", one_line(line));
+            stderr_line(format_args!("{}", one_line(line)));
         }
     }
 
     /// A line on stderr that the user needs even with `-q` (a sign-in code, say).
     pub fn message(&self, line: &str) {
-        eprintln!("{}", one_line(line));
+        stderr_line(format_args!("{}", one_line(line)));
     }
 
     /// [`Printer::message`] ending in something to copy, in bold.
     pub fn message_emphasis(&self, line: &str, emphasized: &str) {
         let emphasized = self.stderr_style(Style::Bold, &one_line(emphasized));
-        eprintln!("{}{emphasized}", one_line(line));
+        stderr_line(format_args!("{}{emphasized}", one_line(line)));
     }
 
     /// A warning on stderr, shown even with `-q` because it changes what the user should do.
     pub fn warn(&self, message: &str) {
-        eprintln!("{} {}", self.stderr_style(Style::Yellow, "warning:"), one_line(message));
+        stderr_line(format_args!("{} {}", self.stderr_style(Style::Yellow, "warning:"), one_line(message)));
     }
 
     /// A `-v` line on stderr.
     pub fn debug(&self, line: &str) {
         if self.verbose {
-            eprintln!("{}", self.stderr_style(Style::Bold, &format!("> {}", one_line(line))));
+            stderr_line(format_args!("{}", self.stderr_style(Style::Bold, &format!("> {}", one_line(line)))));
         }
     }
 
@@ -217,12 +217,12 @@ impl Printer {
                 hint: Option<&'a str>,
             }
             let body = Body { error: Detail { code, message, hint } };
-            eprintln!("{}", serde_json::to_string(&body).unwrap_or_default());
+            stderr_line(format_args!("{}", serde_json::to_string(&body).unwrap_or_default()));
             return;
         }
-        eprintln!("{} {}", self.stderr_style(Style::Red, "error:"), one_line(message));
+        stderr_line(format_args!("{} {}", self.stderr_style(Style::Red, "error:"), one_line(message)));
         if let Some(hint) = hint {
-            eprintln!("{} {}", self.stderr_style(Style::Yellow, "hint:"), one_line(hint));
+            stderr_line(format_args!("{} {}", self.stderr_style(Style::Yellow, "hint:"), one_line(hint)));
         }
     }
 
@@ -320,6 +320,13 @@ fn stdout_columns() -> Option<u16> {
 #[cfg(not(unix))]
 fn stdout_columns() -> Option<u16> {
     dialoguer::console::Term::stdout().size_checked().map(|(_rows, columns)| columns)
+}
+
+/// One line on stderr. Unlike `eprintln!`, a stderr that cannot be written to (a closed pipe, a
+/// full disk) is not a panic: the command's outcome and exit code stand, as for a notice nobody
+/// reads.
+fn stderr_line(line: std::fmt::Arguments) {
+    let _ = writeln!(io::stderr().lock(), "{line}");
 }
 
 #[cfg(test)]

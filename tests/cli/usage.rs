@@ -218,3 +218,29 @@ fn a_reader_that_stops_early_ends_the_listing_quietly() {
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+/// Notices and errors go to stderr; a stderr nobody can write to (a closed pipe, as in
+/// `cmd 2>&1 | grep -q`, or a full disk) changes neither the outcome nor the documented exit code.
+#[test]
+fn a_stderr_that_cannot_be_written_keeps_the_exit_code_and_the_secret() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let full_disk = || std::fs::OpenOptions::new().write(true).open("/dev/full").unwrap();
+
+    let not_found = env.command(&["--org", "nosuch", "api-key", "list"]).stderr(full_disk()).output().unwrap();
+    assert_eq!(not_found.status.code(), Some(5));
+
+    // The create notice fails, the secret on stdout does not: the key stays, its secret delivered.
+    let mut closed_pipe = env
+        .command(&["api-key", "create", "--name", "quiet stderr"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(closed_pipe.stderr.take());
+    let created = closed_pipe.wait_with_output().unwrap();
+    assert_eq!(created.status.code(), Some(0));
+    let secret = String::from_utf8(created.stdout).unwrap();
+    assert!(secret.starts_with("key_test_") && secret.ends_with('\n'), "{secret:?}");
+    assert_eq!(env.curl_status("/api/projects", secret.trim()), 200);
+}
