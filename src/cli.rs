@@ -155,6 +155,7 @@ fn scripting_reference() -> String {
             "force a credential store: secret-service, keyutils (Linux), keychain (macOS), windows, file",
         ),
         (env::KEYRING_TIMEOUT, "seconds a credential store call may take (default 5)"),
+        (env::HTTP_TIMEOUT, "seconds a request to the platform may take (default 30)"),
         (env::CONFIG_DIR, "where config.json lives"),
         (env::NO_COLOR, "no colors unless --color always"),
         (env::COLUMNS, "the terminal's width for tables"),

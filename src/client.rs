@@ -7,14 +7,16 @@ use keystroke_api::{
     ApiKey, CLI_CLIENT_ID, CreateApiKey, CreatedApiKey, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, ErrorBody,
     HookAccepted, Me, OAuthError, ORG_HEADER, Page, PageQuery, Session, TokenResponse, routes,
 };
-use reqwest::{Method, RequestBuilder, Response, StatusCode, Url};
+use reqwest::{Method, Request, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
+use crate::env;
 use crate::error::{CliError, ExitCode, SIGN_IN_HINT};
 use crate::printer::Printer;
 use crate::secret::Secret;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// A whole request, answer included, unless `KEYSTROKE_HTTP_TIMEOUT` says otherwise.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub struct ApiClient {
@@ -43,7 +45,7 @@ impl ApiClient {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("keystroke/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT);
+            .timeout(env::seconds(env::HTTP_TIMEOUT, 0.1..=3600.0, REQUEST_TIMEOUT)?);
         if base.scheme() == "http" {
             // A plaintext platform (the local dev platform, a loopback proxy) needs no trust
             // roots. Without this, building the client loads and parses the system's whole CA
@@ -79,7 +81,17 @@ impl ApiClient {
 
     pub async fn create_api_key(&self, org: &str, body: &CreateApiKey) -> anyhow::Result<CreatedApiKey> {
         let request = self.request(Method::POST, &routes::api_keys(org))?.json(body);
-        self.json(request).await
+        self.json(request).await.map_err(|err| match err.downcast::<CliError>() {
+            // The key may exist, and its secret is nowhere: it must be found and revoked.
+            Ok(unknown) if unknown.outcome_unknown => unknown
+                .with_hint(format!(
+                    "`keystroke api-key list` shows whether a key named {} was created; if so, revoke it \
+                     (`keystroke api-key revoke ID --yes`), since its secret never reached you, then create another",
+                    crate::ids::quoted(&body.name)
+                ))
+                .into(),
+            other => other.map_or_else(|err| err, Into::into),
+        })
     }
 
     /// An active key of the org that the caller may see.
@@ -123,7 +135,7 @@ impl ApiClient {
             ("device_code", device_code.expose()),
             ("client_id", CLI_CLIENT_ID),
         ]);
-        let response = self.execute(request).await?;
+        let response = self.execute(request.build()?).await?;
         if response.status().is_success() {
             let token: TokenResponse = response.json().await?;
             return Ok(DevicePoll::Approved(Secret::new(token.access_token)));
@@ -162,14 +174,26 @@ impl ApiClient {
     }
 
     async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> anyhow::Result<T> {
-        let response = self.send(request).await?;
+        let request = request.build()?;
+        let method = request.method().clone();
+        let response = self.send_built(request).await?;
         let url = response.url().clone();
-        // reqwest's message names the URL too; say it once, with the decoder's reason.
-        response.json().await.map_err(|err| garbled(&url, &err.without_url()).into())
+        response.json().await.map_err(|err| {
+            if err.is_timeout() {
+                self.unanswered(&method, "it stopped in the middle of its answer").into()
+            } else {
+                // reqwest's message names the URL too; say it once, with the decoder's reason.
+                garbled(&url, &err.without_url()).into()
+            }
+        })
     }
 
     /// Sends and turns every non-success status into a [`CliError`].
     async fn send(&self, request: RequestBuilder) -> anyhow::Result<Response> {
+        self.send_built(request.build()?).await
+    }
+
+    async fn send_built(&self, request: Request) -> anyhow::Result<Response> {
         let response = self.execute(request).await?;
         let status = response.status();
         if status.is_success() {
@@ -179,9 +203,9 @@ impl ApiClient {
         Err(self.status_error(status, &text).into())
     }
 
-    async fn execute(&self, request: RequestBuilder) -> anyhow::Result<Response> {
-        let request = request.build()?;
-        let description = format!("{} {}", request.method(), request.url());
+    async fn execute(&self, request: Request) -> anyhow::Result<Response> {
+        let method = request.method().clone();
+        let description = format!("{method} {}", request.url());
         let started = Instant::now();
         let result = self.http.execute(request).await;
         match result {
@@ -195,9 +219,30 @@ impl ApiClient {
             }
             Err(err) => {
                 self.printer.debug(&format!("{description} -> {err}"));
+                if err.is_timeout() && !err.is_connect() {
+                    return Err(self.unanswered(&method, "it did not answer in time").into());
+                }
                 Err(self.transport_error(&err).into())
             }
         }
+    }
+
+    /// Exit 6 for a request that was sent but got no whole answer. A change (anything but a
+    /// GET) may then have been made: saying "unreachable" alone would invite a blind retry.
+    fn unanswered(&self, method: &Method, why: &str) -> CliError {
+        if *method == Method::GET {
+            return self.unreachable(why).with_hint(CHECK_URL_HINT);
+        }
+        let mut err = CliError::new(
+            ExitCode::Unreachable,
+            format!(
+                "the request was sent to the platform at {}, but {why}: it may have been carried out",
+                self.base_display()
+            ),
+        )
+        .with_hint("check whether it was before you try again: a retry may do it twice");
+        err.outcome_unknown = true;
+        err
     }
 
     /// Exit 6, naming the platform and why it could not be reached.

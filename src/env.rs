@@ -3,6 +3,11 @@
 //! Flags that fall back to a variable (`--platform-url`, `--org`) name it in their `--help`
 //! through these constants too, so the help and this list cannot disagree.
 
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+use crate::error::CliError;
+
 /// The platform to talk to, like `--platform-url`.
 pub const PLATFORM_URL: &str = "KEYSTROKE_PLATFORM_URL";
 
@@ -19,6 +24,10 @@ pub const CREDENTIAL_STORE: &str = "KEYSTROKE_CREDENTIAL_STORE";
 
 /// Seconds a credential store call may take before `keystroke` gives up on it (default 5).
 pub const KEYRING_TIMEOUT: &str = "KEYSTROKE_KEYRING_TIMEOUT";
+
+/// Seconds a request to the platform may take, answer included, before `keystroke` gives up
+/// on it (default 30).
+pub const HTTP_TIMEOUT: &str = "KEYSTROKE_HTTP_TIMEOUT";
 
 /// Directory of `config.json` (and of the opt-in credentials file), instead of the OS default.
 pub const CONFIG_DIR: &str = "KEYSTROKE_CONFIG_DIR";
@@ -41,4 +50,45 @@ pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 /// A variable's value, treating an empty (or blank) value as unset, as shells often export `VAR=`.
 pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+}
+
+/// A variable holding a number of seconds within `range`; `default` when unset.
+pub fn seconds(name: &str, range: RangeInclusive<f64>, default: Duration) -> Result<Duration, CliError> {
+    let Some(value) = var(name) else {
+        return Ok(default);
+    };
+    let secs = value.trim().parse::<f64>().ok().filter(|secs| range.contains(secs));
+    secs.map(Duration::from_secs_f64).ok_or_else(|| {
+        CliError::usage(format!(
+            "{name}={} is not a number of seconds from {} to {}",
+            crate::ids::quoted(&value),
+            range.start(),
+            range.end()
+        ))
+        .with_hint(format!("the default is {} seconds; unset it to use that", default.as_secs_f64()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seconds_are_numbers_within_the_range() {
+        const NAME: &str = "KEYSTROKE_TEST_SECONDS_WITHIN_RANGE";
+        let read = |value: &str| {
+            // SAFETY: only this test reads or writes this variable.
+            unsafe { std::env::set_var(NAME, value) };
+            seconds(NAME, 0.1..=300.0, Duration::from_secs(5))
+        };
+        assert_eq!(read("").unwrap(), Duration::from_secs(5));
+        assert_eq!(read("5").unwrap(), Duration::from_secs(5));
+        assert_eq!(read(" 0.5 ").unwrap(), Duration::from_millis(500));
+        assert_eq!(read("300").unwrap(), Duration::from_secs(300));
+        for bad in ["1e30", "99999999999999999999", "301", "1e-10", "0", "-1", "abc", "NaN", "inf"] {
+            let err = read(bad).unwrap_err();
+            assert!(err.message.ends_with("is not a number of seconds from 0.1 to 300"), "{bad}: {}", err.message);
+            assert_eq!(err.hint.as_deref(), Some("the default is 5 seconds; unset it to use that"));
+        }
+    }
 }

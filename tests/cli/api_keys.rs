@@ -2,7 +2,7 @@ use std::process::Stdio;
 
 use keystroke_api::Role;
 
-use crate::support::{Run, TestEnv, cells, redact_times};
+use crate::support::{Run, TestEnv, cells, redact_times, serve_each_request, slow_answering_proxy};
 
 #[test]
 fn the_seed_pages_three_commands_work_verbatim() {
@@ -387,4 +387,61 @@ fn a_secret_that_cannot_be_written_leaves_no_valid_key() {
     );
     assert!(failed.stderr.contains("was revoked again, since its secret is lost"), "{failed:#?}");
     assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n", "no valid key left");
+}
+
+/// A create whose answer never arrives may still have made the key, whose secret is then
+/// nowhere: the error says so and how to find the key, rather than a bare "unreachable" that
+/// invites a retry (and a second key).
+#[test]
+fn a_create_left_unanswered_says_the_key_may_exist_and_how_to_find_it() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    let proxy = slow_answering_proxy(env.url(), std::time::Duration::from_secs(4));
+    let token = env.new_session(&admin.email);
+    let vars = [("KEYSTROKE_TOKEN", token.as_str()), ("KEYSTROKE_HTTP_TIMEOUT", "1")];
+
+    let args = ["--platform-url", &proxy, "--org", "acme", "api-key", "create", "--name", "Unanswered"];
+    let create = env.run_with_env(&args, &vars).code(6);
+    assert_eq!(create.stdout, "");
+    assert_eq!(
+        create.stderr,
+        format!(
+            "error: the request was sent to the platform at {proxy}, but it did not answer in time: it may have \
+             been carried out\n\
+             hint: `keystroke api-key list` shows whether a key named `Unanswered` was created; if so, revoke it \
+             (`keystroke api-key revoke ID --yes`), since its secret never reached you, then create another\n"
+        )
+    );
+    // It was: the platform made the key, and `api-key list` (straight to the platform) shows it.
+    let listed = env.run(&["api-key", "list", "--json"]).success().json();
+    assert!(listed.as_array().unwrap().iter().any(|key| key["name"] == "Unanswered"), "{listed}");
+
+    // A read that goes unanswered changed nothing: plainly unreachable, as before.
+    let list = env.run_with_env(&["--platform-url", &proxy, "--org", "acme", "api-key", "list"], &vars).success();
+    assert!(list.stdout.contains("Unanswered"), "GETs pass the proxy at once: {list:#?}");
+}
+
+/// A platform that stops in the middle of its answer is unreachable (exit 6), like one that
+/// never answers, not "an answer keystroke does not understand".
+#[test]
+fn an_answer_that_stops_halfway_is_unreachable() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    let stalling = serve_each_request(|mut socket, _request| {
+        use std::io::Write;
+        let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000\r\n\r\n";
+        let _ = socket.write_all(format!("{head}{{\"items\": [").as_bytes());
+        std::thread::sleep(std::time::Duration::from_secs(4));
+    });
+    let token = env.new_session(&admin.email);
+    let vars = [("KEYSTROKE_TOKEN", token.as_str()), ("KEYSTROKE_HTTP_TIMEOUT", "1")];
+    let list = env.run_with_env(&["--platform-url", &stalling, "--org", "acme", "api-key", "list"], &vars).code(6);
+    assert_eq!(
+        list.stderr,
+        format!(
+            "error: the platform at {stalling} is unreachable: it stopped in the middle of its answer\n\
+             hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points \
+             at it\n"
+        )
+    );
 }

@@ -414,28 +414,70 @@ pub fn installed(name: &str, needed_for: &str) -> Option<PathBuf> {
 /// A stand-in for a platform, for what a real platform never sends (a hostile, broken or
 /// foreign server): `answer` gets each request's first line (`POST /oauth/token HTTP/1.1`) and
 /// returns the whole HTTP response. One request per connection. Returns its URL.
-pub fn stub_server(answer: impl Fn(&str) -> String + Send + 'static) -> String {
+pub fn stub_server(answer: impl Fn(&str) -> String + Send + Sync + 'static) -> String {
+    serve_each_request(move |mut socket, request| {
+        let _ = socket.write_all(answer(&request.line).as_bytes());
+    })
+}
+
+/// A proxy to the real platform at `target` that holds back the answer to every POST for
+/// `delay` (a platform that did the work, then could not answer in time). Returns its URL.
+pub fn slow_answering_proxy(target: &str, delay: std::time::Duration) -> String {
+    use std::io::Read;
+    let target = target.trim_start_matches("http://").to_string();
+    serve_each_request(move |mut socket, request| {
+        let mut upstream = std::net::TcpStream::connect(&target).unwrap();
+        // One request per connection upstream too, so that its end is the end of the answer.
+        upstream.write_all(request.line.as_bytes()).unwrap();
+        for header in request.head.iter().filter(|header| !header.to_ascii_lowercase().starts_with("connection:")) {
+            upstream.write_all(header.as_bytes()).unwrap();
+        }
+        upstream.write_all(b"connection: close\r\n\r\n").unwrap();
+        upstream.write_all(&request.body).unwrap();
+        let mut answer = Vec::new();
+        upstream.read_to_end(&mut answer).unwrap();
+        if request.line.starts_with("POST ") {
+            std::thread::sleep(delay);
+        }
+        let _ = socket.write_all(&answer);
+    })
+}
+
+/// One HTTP request as a test server read it.
+pub struct RawRequest {
+    /// `POST /oauth/token HTTP/1.1\r\n`
+    pub line: String,
+    /// The header lines, each with its `\r\n`, without the empty line that ends them.
+    pub head: Vec<String>,
+    pub body: Vec<u8>,
+}
+
+/// A loopback server that reads one request per connection (each in a thread of its own) and
+/// hands it, with the connection, to `respond`. Returns its URL.
+pub fn serve_each_request(respond: impl Fn(std::net::TcpStream, RawRequest) + Send + Sync + 'static) -> String {
     use std::io::{BufRead, BufReader, Read};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
+    let respond = std::sync::Arc::new(respond);
     std::thread::spawn(move || {
         for socket in listener.incoming().flatten() {
-            let mut request = BufReader::new(&socket);
-            let mut request_line = String::new();
-            let _ = request.read_line(&mut request_line);
-            // The rest of the head, then the body: a socket closed with unread input is reset,
-            // and the reset can destroy the response before the client reads it.
-            let mut body_length = 0;
-            let mut line = String::new();
-            while request.read_line(&mut line).is_ok_and(|read| read > 2) {
-                let lowercase = line.to_ascii_lowercase();
-                if let Some(length) = lowercase.strip_prefix("content-length:") {
-                    body_length = length.trim().parse().unwrap_or(0);
+            let respond = respond.clone();
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(&socket);
+                let mut request = RawRequest { line: String::new(), head: Vec::new(), body: Vec::new() };
+                let _ = reader.read_line(&mut request.line);
+                // The rest of the head, then the body: a socket closed with unread input is
+                // reset, and the reset can destroy the response before the client reads it.
+                let mut line = String::new();
+                while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+                    if let Some(length) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                        request.body = vec![0; length.trim().parse().unwrap_or(0)];
+                    }
+                    request.head.push(std::mem::take(&mut line));
                 }
-                line.clear();
-            }
-            let _ = request.read_exact(&mut vec![0; body_length]);
-            let _ = (&socket).write_all(answer(&request_line).as_bytes());
+                let _ = reader.read_exact(&mut request.body);
+                respond(socket, request);
+            });
         }
     });
     url
