@@ -75,10 +75,34 @@ pub fn load(dir: &Path) -> anyhow::Result<Config> {
     })
 }
 
-pub fn save(dir: &Path, config: &Config) -> anyhow::Result<()> {
+fn save(dir: &Path, config: &Config) -> anyhow::Result<()> {
     let mut text = serde_json::to_string_pretty(config)?;
     text.push('\n');
     write_private_file(dir, FILE_NAME, text.as_bytes())
+}
+
+/// Reads the saved config, applies `change` and writes it back, under the directory's lock:
+/// two commands at once (sign-ins to two platforms, say) each keep their change, where two
+/// plain read-then-write rounds would lose one.
+pub fn update<T>(dir: &Path, change: impl FnOnce(&mut Config) -> T) -> anyhow::Result<T> {
+    let _lock = lock(dir)?;
+    let mut config = load(dir)?;
+    let result = change(&mut config);
+    save(dir, &config)?;
+    Ok(result)
+}
+
+/// An exclusive lock on the config directory's files, for one read-change-write round; it ends
+/// when the returned file is dropped (or the process exits). Rounds are short and never wait on
+/// the network or a person, so waiting for the lock is brief.
+pub fn lock(dir: &Path) -> anyhow::Result<fs::File> {
+    const LOCK_FILE: &str = ".lock";
+    create_private_dir(dir)?;
+    let path = dir.join(LOCK_FILE);
+    refuse_shared_dir(dir, &path)?;
+    let file = open_private(&path).with_context(|| format!("could not open {}", path.display()))?;
+    file.lock().with_context(|| format!("could not lock {}", path.display()))?;
+    Ok(file)
 }
 
 /// Writes `dir/name` readable by the owner only, replacing it atomically so that a crash never
@@ -191,6 +215,19 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))
+}
+
+/// Opens `path`, creating it with mode `0600` if needed. Only for files whose content does not
+/// matter (the lock): anything planted there was refused with its directory.
+#[cfg(unix)]
+fn open_private(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_private(path: &Path) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new().write(true).create(true).truncate(false).open(path)
 }
 
 /// `create_new` is `O_CREAT | O_EXCL`: it fails on anything already at `path`, a symlink included

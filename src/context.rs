@@ -54,8 +54,9 @@ impl Context {
         config::load(&self.config_dir()?)
     }
 
-    pub fn save_config(&self, config: &Config) -> anyhow::Result<()> {
-        config::save(&self.config_dir()?, config)
+    /// Changes the saved config: see [`config::update`].
+    pub fn update_config<T>(&self, change: impl FnOnce(&mut Config) -> T) -> anyhow::Result<T> {
+        config::update(&self.config_dir()?, change)
     }
 
     pub fn credentials(&self) -> anyhow::Result<Credentials> {
@@ -98,7 +99,7 @@ impl Context {
         }
         let credentials = self.credentials()?;
         let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
-        let kind = credentials.store_for_reading(recorded)?;
+        let kind = credentials.store_for_reading(&platform.key, recorded)?;
         let token = credentials.get(kind, &platform.key)?.ok_or_else(|| not_signed_in(&platform))?;
         Ok((config, platform, TokenSource::Store(kind), token))
     }

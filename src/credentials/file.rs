@@ -72,12 +72,15 @@ pub fn get(dir: &Path, url: &str) -> anyhow::Result<Option<Secret<String>>> {
 }
 
 pub fn set(dir: &Path, url: &str, token: &Secret<String>) -> anyhow::Result<()> {
+    // Locked like the config, so that sign-ins at once to two platforms keep both tokens.
+    let _lock = crate::config::lock(dir)?;
     let mut file = load(dir)?;
     file.tokens.insert(url.to_string(), token.expose().clone());
     save(dir, &file)
 }
 
 pub fn delete(dir: &Path, url: &str) -> anyhow::Result<bool> {
+    let _lock = crate::config::lock(dir)?;
     let mut file = load(dir)?;
     let removed = file.tokens.remove(url).is_some();
     if removed {

@@ -122,12 +122,16 @@ impl Credentials {
     }
 
     /// The store to read a platform's token from: the forced one, else the one recorded at
-    /// sign-in, else the one sign-in would pick now.
-    pub fn store_for_reading(&self, recorded: Option<StoreKind>) -> anyhow::Result<StoreKind> {
-        match self.forced.or(recorded) {
-            Some(kind) => Ok(kind),
-            None => self.detect(),
+    /// sign-in, else the opt-in file if it holds a token for `url` (only an explicit opt-in
+    /// writes one, so a deleted `config.json` must not hide it), else the one sign-in would pick now.
+    pub fn store_for_reading(&self, url: &str, recorded: Option<StoreKind>) -> anyhow::Result<StoreKind> {
+        if let Some(kind) = self.forced.or(recorded) {
+            return Ok(kind);
         }
+        if file::get(&self.config_dir, url)?.is_some() {
+            return Ok(StoreKind::File);
+        }
+        self.detect()
     }
 
     /// The store a sign-in writes to: the forced one, the file when the user opted in with
@@ -227,7 +231,7 @@ mod tests {
     fn the_forced_store_wins_over_the_recorded_one() {
         let credentials =
             Credentials { config_dir: PathBuf::new(), forced: Some(StoreKind::File), timeout: DEFAULT_TIMEOUT };
-        let read = credentials.store_for_reading(Some(StoreKind::Keyutils));
+        let read = credentials.store_for_reading("http://127.0.0.1:8080", Some(StoreKind::Keyutils));
         assert_eq!(read.unwrap(), StoreKind::File);
         assert_eq!(credentials.store_for_writing(true).unwrap(), StoreKind::File);
     }

@@ -97,6 +97,51 @@ fn insecure_storage_puts_the_token_in_a_private_file() {
     assert!(std::fs::read_to_string(&path).unwrap().contains(&user.session_token));
     let status = env.run_with_env(&["auth", "status"], &auto).success();
     assert!(status.stdout.contains(&format!("Token:       {} (file", path.display())), "{status:#?}");
+
+    // `config.json`, which records that the file holds the token, deleted as its error's hint
+    // allows: the token there is still found, used, and signed out (not left behind, valid).
+    std::fs::remove_file(env.config_dir_path().join("config.json")).unwrap();
+    let status = env.run_with_env(&["--platform-url", env.url(), "auth", "status", "--json"], &auto).success().json();
+    assert_eq!((&status["token"]["store"], &status["user"]["email"]), (&"file".into(), &user.email.as_str().into()));
+    env.run_with_env(&["--platform-url", env.url(), "auth", "logout"], &auto).success();
+    assert!(!std::fs::read_to_string(&path).unwrap().contains(&user.session_token), "removed from the file");
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 401, "and its session ended");
+}
+
+/// Sign-ins at once to two platforms in one config directory each keep their token and
+/// settings: every read-change-write of `config.json` and `credentials.json` holds the
+/// directory's lock. Without it, one of the two was lost every time.
+#[test]
+fn sign_ins_at_once_keep_each_others_settings() {
+    let env = TestEnv::with_store("file");
+    let other = TestEnv::with_store("file");
+    let platforms = [(env.url(), env.user(Role::Builder)), (other.url(), other.user(Role::Builder))];
+    for round in 0..5 {
+        let _ = std::fs::remove_dir_all(env.config_dir_path());
+        let mut logins: Vec<_> = platforms
+            .iter()
+            .map(|(url, _)| {
+                let mut login = env.command(&["auth", "login", "--with-token", "--platform-url", url]);
+                login.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+            })
+            .collect();
+        // Both have started (and read the config) before either gets its token.
+        for (login, (_, user)) in logins.iter_mut().zip(&platforms) {
+            login.stdin.take().unwrap().write_all(user.session_token.as_bytes()).unwrap();
+        }
+        for login in logins {
+            let output = login.wait_with_output().unwrap();
+            assert!(output.status.success(), "round {round}: {}", String::from_utf8_lossy(&output.stderr));
+        }
+        let read = |name: &str| -> serde_json::Value {
+            serde_json::from_str(&std::fs::read_to_string(env.config_dir_path().join(name)).unwrap()).unwrap()
+        };
+        let (config, tokens) = (read("config.json"), read("credentials.json"));
+        for (url, user) in &platforms {
+            assert_eq!(config["platforms"][url]["credential_store"], "file", "round {round}: {config}");
+            assert_eq!(tokens["tokens"][url], user.session_token.as_str(), "round {round}: {url}");
+        }
+    }
 }
 
 /// A config directory that belongs to another user is refused, as ssh refuses such a `~/.ssh`:

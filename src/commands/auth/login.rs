@@ -61,7 +61,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         .with_hint("pipe a session token in: `keystroke auth login --with-token < token.txt`")
         .into());
     }
-    let mut config = context.load_config()?;
+    let config = context.load_config()?;
     let platform = context.platform_url(&config)?;
     let credentials = context.credentials()?;
     // Pick the store first: a broken keyring should fail before the user approves anything.
@@ -80,12 +80,14 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     let replaced = previous_tokens(&credentials, &config, &platform, store);
     credentials.set(store, &platform.key, &token)?;
 
-    config.platform_url = Some(platform.key.clone());
-    let settings = config.platform_mut(&platform.key);
-    settings.credential_store = Some(store);
-    let active_org = choose_active_org(printer, &me, settings.active_org.as_deref())?;
-    settings.active_org = active_org.clone();
-    context.save_config(&config)?;
+    // Chosen before the config is locked: the choice may wait for a person.
+    let active_org = choose_active_org(printer, &me, config.active_org(&platform.key))?;
+    context.update_config(|config| {
+        config.platform_url = Some(platform.key.clone());
+        let settings = config.platform_mut(&platform.key);
+        settings.credential_store = Some(store);
+        settings.active_org = active_org.clone();
+    })?;
 
     // With `--json` the document at the end says all this.
     if !printer.json() {

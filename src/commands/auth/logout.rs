@@ -9,7 +9,7 @@ use crate::secret::Secret;
 /// then says that the session itself is still valid.
 pub async fn run(context: &Context) -> anyhow::Result<()> {
     let printer = &context.printer;
-    let mut config = context.load_config()?;
+    let config = context.load_config()?;
     let platform = context.platform_url(&config)?;
     let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
     // Nothing signed in here, and a token in the environment: answered before any store is
@@ -18,7 +18,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         return Err(env_token_only(&platform, &env_token).into());
     }
     let credentials = context.credentials()?;
-    let store = credentials.store_for_reading(recorded)?;
+    let store = credentials.store_for_reading(&platform.key, recorded)?;
     let Some(token) = credentials.get(store, &platform.key)? else {
         return Err(match Credentials::env_token() {
             Some(env_token) => env_token_only(&platform, &env_token),
@@ -35,8 +35,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         other => (other, false),
     };
     credentials.delete(store, &platform.key)?;
-    config.platform_mut(&platform.key).credential_store = None;
-    context.save_config(&config)?;
+    context.update_config(|config| config.platform_mut(&platform.key).credential_store = None)?;
 
     match env_token {
         Some(token) if keystroke_api::looks_like_api_key(token.expose()) => {

@@ -23,7 +23,7 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     if let Some(slug) = &args.slug {
         ids::check_org_slug(slug)?;
     }
-    let mut signed_in = context.signed_in()?;
+    let signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
     let membership = match &args.slug {
         Some(slug) => find(&me.memberships, slug)?,
@@ -31,9 +31,8 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
         None => pick(context, &me.memberships)?,
     };
 
-    let platform = signed_in.platform.key.clone();
-    signed_in.config.platform_mut(&platform).active_org = Some(membership.org.slug.clone());
-    context.save_config(&signed_in.config)?;
+    let platform = &signed_in.platform.key;
+    context.update_config(|config| config.platform_mut(platform).active_org = Some(membership.org.slug.clone()))?;
 
     if printer.json() {
         return printer.json_data(&OrgOutput::new(membership, Some(&membership.org.slug)));
