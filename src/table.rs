@@ -4,7 +4,7 @@
 use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width, presets};
 use time::OffsetDateTime;
 use time::macros::format_description;
-use unicode_width::UnicodeWidthStr;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::printer;
 
@@ -123,8 +123,10 @@ fn records(table: &Table, columns: u16) -> String {
     lines.join("\n")
 }
 
-/// Lines of at most `room` columns, broken at spaces; a word longer than that has a line of its own.
+/// Lines of at most `room` columns, broken at spaces; a word longer than a line is cut into
+/// lines of its own (a zero-width character, an accent, stays with the one before it).
 fn wrap_at_spaces(text: &str, room: usize) -> Vec<String> {
+    let room = room.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
     for word in text.split(' ') {
@@ -134,7 +136,13 @@ fn wrap_at_spaces(text: &str, room: usize) -> Vec<String> {
         if !line.is_empty() {
             line.push(' ');
         }
-        line.push_str(word);
+        for c in word.chars() {
+            let width = c.width().unwrap_or(0);
+            if width > 0 && !line.is_empty() && line.width() + width > room {
+                lines.push(std::mem::take(&mut line));
+            }
+            line.push(c);
+        }
     }
     lines.push(line);
     lines
@@ -225,6 +233,19 @@ mod tests {
         let text = render(&tiny);
         assert!(text.contains("ID          ak_3xAmPlE9\n") && text.contains("2026-11-26 14:04 UTC"), "{text}");
         assert!(text.contains("Name        A\n            name\n"), "{text}");
+
+        // A name without spaces is cut to fit, by display width (a CJK character is two columns).
+        for (name, columns) in [("A".repeat(100), 40u16), ("漢".repeat(30) + &"x".repeat(40), 40), ("é".repeat(50), 20)]
+        {
+            let mut unspaced = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(columns) });
+            unspaced.add_row(["ak_3xAmPlE9", name.as_str(), "2026-11-26 14:04 UTC"]);
+            wrap_only(&mut unspaced, &[1]);
+            let text = render(&unspaced);
+            let name_lines: Vec<&str> = text.lines().skip(1).take_while(|line| !line.starts_with("Created")).collect();
+            assert!(name_lines.iter().all(|line| line.width() <= usize::from(columns)), "fits {columns}: {text}");
+            let rejoined: String = name_lines.iter().map(|line| line.trim_start_matches("Name").trim()).collect();
+            assert_eq!(rejoined, name, "nothing lost: {text}");
+        }
 
         // A pipe keeps its columns however long the line.
         let mut piped = new(&["ID", "Name", "Created at"], Target::Pipe);
