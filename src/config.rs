@@ -13,7 +13,7 @@ use crate::credentials::StoreKind;
 use crate::env;
 use crate::error::CliError;
 
-const FILE_NAME: &str = "config.json";
+pub const FILE_NAME: &str = "config.json";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {

@@ -66,9 +66,24 @@ impl Context {
     /// `--platform-url` / `KEYSTROKE_PLATFORM_URL`, else the platform last signed in to, else
     /// [`DEFAULT_PLATFORM_URL`].
     pub fn platform_url(&self, config: &Config) -> anyhow::Result<PlatformUrl> {
-        let raw =
-            self.global.platform_url.as_deref().or(config.platform_url.as_deref()).unwrap_or(DEFAULT_PLATFORM_URL);
-        parse_platform_url(raw)
+        if let Some(given) = self.global.platform_url.as_deref() {
+            return parse_platform_url(given);
+        }
+        let Some(saved) = config.platform_url.as_deref() else {
+            return parse_platform_url(DEFAULT_PLATFORM_URL);
+        };
+        parse_platform_url(saved).map_err(|err| match err.downcast::<CliError>() {
+            // A hand-edited config file: say where the URL came from.
+            Ok(err) => {
+                let file = self.config_dir().map(|dir| dir.join(config::FILE_NAME).display().to_string());
+                let file = file.unwrap_or_else(|_| config::FILE_NAME.to_owned());
+                let message = format!("{} (`platform_url` in {file})", err.message);
+                CliError::usage(message)
+                    .with_hint("fix it there, or pass `--platform-url` like `https://keystroke.example.com`")
+                    .into()
+            }
+            Err(err) => err,
+        })
     }
 
     pub fn client(&self, platform: &PlatformUrl, token: Option<Secret<String>>) -> anyhow::Result<ApiClient> {

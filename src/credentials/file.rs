@@ -27,7 +27,14 @@ fn load(dir: &Path) -> anyhow::Result<TokenFile> {
     match fs::read_to_string(&path) {
         Ok(text) => {
             refuse_if_others_can_read(&path)?;
-            serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))
+            serde_json::from_str(&text).map_err(|err| {
+                crate::error::CliError::failure(format!("{} is not valid: {err}", path.display()))
+                    .with_hint(
+                        "fix it, or delete it and sign in again with `keystroke auth login --insecure-storage`: it \
+                         holds the session tokens that sign-in stored there, and nothing else",
+                    )
+                    .into()
+            })
         }
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
         Err(err) => Err(err).with_context(|| format!("could not read {}", path.display())),

@@ -184,6 +184,13 @@ impl Credentials {
             _ => kind.label().to_string(),
         }
     }
+
+    /// [`Credentials::location`] within a sentence: "stored in the kernel keyring …", but
+    /// "stored in /home/…/credentials.json …".
+    pub fn location_in_sentence(&self, kind: StoreKind) -> String {
+        let article = if kind == StoreKind::File { "" } else { "the " };
+        format!("{article}{}", self.location(kind))
+    }
 }
 
 /// What to do when a store fails; shared by every store error. The ways out are the other

@@ -883,6 +883,31 @@ fn a_broken_config_file_is_named_with_a_fix() {
         assert!(run.stderr.ends_with("\nhint: fix or delete the file; it holds no secrets\n"), "{run:#?}");
     }
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"platforms\": {", "left as it was");
+
+    // Valid JSON, but a platform URL no flag gave: the error says where it came from.
+    std::fs::write(&path, "{\"platform_url\": \"ftp://keystroke.example.com\"}").unwrap();
+    let saved_url = env.run(&["auth", "status"]).code(2);
+    assert_eq!(
+        saved_url.stderr,
+        format!(
+            "error: `ftp://keystroke.example.com` is not a platform URL: expected an http:// or https:// URL \
+             (`platform_url` in {})\n\
+             hint: fix it there, or pass `--platform-url` like `https://keystroke.example.com`\n",
+            path.display()
+        )
+    );
+
+    // The opt-in token file, broken: named, with what to do, and left as it was.
+    std::fs::remove_file(&path).unwrap();
+    let tokens = env.config_dir_path().join("credentials.json");
+    std::fs::write(&tokens, "{\"tokens\": ").unwrap();
+    std::fs::set_permissions(&tokens, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let broken =
+        env.run_with_env(&["auth", "status", "--platform-url", env.url()], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
+    let broken = broken.code(1);
+    assert!(broken.stderr.starts_with(&format!("error: {} is not valid: EOF while parsing", tokens.display())));
+    assert!(broken.stderr.ends_with("hint: fix it, or delete it and sign in again with `keystroke auth login --insecure-storage`: it holds the session tokens that sign-in stored there, and nothing else\n"), "{broken:#?}");
+    assert_eq!(std::fs::read_to_string(&tokens).unwrap(), "{\"tokens\": ");
 }
 
 /// `auth logout` with nothing stored and an API key in `KEYSTROKE_TOKEN`: says both, and leaves

@@ -202,13 +202,13 @@ fn joiners_join(name: &str) -> bool {
 
 /// Invisible characters that could make one name pass for another or break a table's lines:
 /// zero-width spaces and marks, bidirectional controls, line and paragraph separators, fillers
-/// and tag characters. Zero-width joiners stay allowed: emoji sequences and several scripts
+/// (the Hangul ones, and the blank braille cell, which shows as a space) and tag characters. Zero-width joiners stay allowed: emoji sequences and several scripts
 /// (Persian, Indic) need them.
 pub fn is_invisible_or_bidi(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
         | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{206F}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
+        | '\u{2066}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
         | '\u{E0000}'..='\u{E007F}')
 }
 
@@ -511,6 +511,7 @@ mod tests {
             "\u{FEFF}a",
             "a\u{2028}b",
             "a\u{3164}b",
+            "\u{2800}",
             "a\u{E0041}b",
             "\u{200D}",
             "prod\u{200D}",

@@ -92,8 +92,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     // With `--json` the document at the end says all this.
     if !printer.json() {
         printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
-        let article = if store == StoreKind::File { "" } else { "the " };
-        printer.notice(&format!("Token stored in {article}{}", credentials.location(store)));
+        printer.notice(&format!("Token stored in {}", credentials.location_in_sentence(store)));
         match &active_org {
             Some(org) => printer.notice(&format!("Active org: {org}")),
             None if me.memberships.len() > 1 => printer.notice(&format!(

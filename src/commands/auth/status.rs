@@ -66,7 +66,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         format!("Token:       {}", token.location),
     ];
     if let (true, Some(kind)) = (token.shadows_stored_token, token.store) {
-        lines.push(format!("             (shadows the token stored in the {})", credentials.location(kind)));
+        lines.push(format!("             (shadows the token stored in {})", credentials.location_in_sentence(kind)));
     }
     let still_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
     lines.push(match active_org {
