@@ -339,8 +339,38 @@ pub struct Session {
 pub struct CreateApiKey {
     pub name: String,
     /// Lifetime in seconds; none means the key does not expire.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none", deserialize_with = "key_lifetime")]
     pub expires_in_seconds: Option<u64>,
+}
+
+/// `expires_in_seconds`, when given: a whole number of seconds within the lifetime a key may
+/// have. Anything else (`null` included, which would otherwise pass for "no expiry") is refused
+/// in the one wording, so `0`, `-1` and `60.5` are explained alike.
+fn key_lifetime<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<u64>, D::Error> {
+    struct Lifetime;
+    impl serde::de::Visitor<'_> for Lifetime {
+        type Value = Option<u64>;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter) -> std::fmt::Result {
+            write!(
+                formatter,
+                "a whole number of seconds from 1 to {MAX_KEY_LIFETIME_SECS} (ten years); leave the field out for \
+                 a key that does not expire"
+            )
+        }
+        fn visit_u64<E: serde::de::Error>(self, seconds: u64) -> Result<Self::Value, E> {
+            match seconds {
+                1..=MAX_KEY_LIFETIME_SECS => Ok(Some(seconds)),
+                _ => Err(E::invalid_value(serde::de::Unexpected::Unsigned(seconds), &self)),
+            }
+        }
+        fn visit_i64<E: serde::de::Error>(self, seconds: i64) -> Result<Self::Value, E> {
+            match u64::try_from(seconds) {
+                Ok(seconds) => self.visit_u64(seconds),
+                Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(seconds), &self)),
+            }
+        }
+    }
+    deserializer.deserialize_any(Lifetime)
 }
 
 /// An API key as listed: everything but its secret.

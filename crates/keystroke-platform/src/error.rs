@@ -165,12 +165,24 @@ fn source_of<'a, T: std::error::Error + 'static>(error: &'a (dyn std::error::Err
 /// for the problem.
 fn wrong_shape<E: std::fmt::Display>(what: &str, error: &serde_path_to_error::Error<E>) -> String {
     let problem = error.inner().to_string();
+    let problem = without_position(&problem);
     let path = error.path().to_string();
     match path.as_str() {
         "" | "." | "?" if problem.contains(JSON_OBJECT) => format!("{what} must be {JSON_OBJECT}"),
         "" | "." | "?" => format!("{what}: {problem}"),
         field => format!("`{field}` in {what}: {problem}"),
     }
+}
+
+/// serde_json's problem without its " at line 1 column 37": the field's name says where, and
+/// after a sentence of its own the position reads as part of it.
+fn without_position(problem: &str) -> &str {
+    let position = problem.rsplit_once(" at line ").filter(|(_, position)| {
+        position.split_once(" column ").is_some_and(|(line, column)| {
+            [line, column].iter().all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        })
+    });
+    position.map_or(problem, |(problem, _)| problem)
 }
 
 /// `axum::extract::Query` with API-shaped rejections.

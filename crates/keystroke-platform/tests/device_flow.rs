@@ -130,6 +130,10 @@ fn malformed_oauth_requests_get_oauth_errors_in_json() {
     let h = harness(|_| {});
     let (status, body) = status_json(h.http.post(h.url("/oauth/device/code")).send().unwrap());
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    assert_eq!(
+        body["error_description"],
+        "send the body as a form, with `Content-Type: application/x-www-form-urlencoded`"
+    );
     let (status, body) =
         status_json(h.http.post(h.url("/oauth/device/code")).form(&[("client_id", "other")]).send().unwrap());
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_client")));
@@ -137,8 +141,17 @@ fn malformed_oauth_requests_get_oauth_errors_in_json() {
     let request = h.http.post(h.url("/oauth/token")).header("content-type", "application/x-www-form-urlencoded");
     let (status, body) = status_json(request.body(duplicate).send().unwrap());
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")));
+    // A form that is a form, with a problem: the problem, not advice about the content type.
+    assert_eq!(body["error_description"], "the form: duplicate field `grant_type`");
     let (_, body) = status_json(h.http.post(h.url("/oauth/token")).form(&[("grant_type", "password")]).send().unwrap());
     assert_eq!(body["error"], "unsupported_grant_type");
+    // RFC 6749 §5.2: a missing parameter is `invalid_request`, not an unsupported grant type.
+    let empty: [(&str, &str); 0] = [];
+    let (status, body) = status_json(h.http.post(h.url("/oauth/token")).form(&empty).send().unwrap());
+    assert_eq!(
+        (status, &body["error"], &body["error_description"]),
+        (StatusCode::BAD_REQUEST, &"invalid_request".into(), &"`grant_type` is required".into())
+    );
 }
 
 #[test]

@@ -4,6 +4,7 @@
 
 use std::net::SocketAddr;
 
+use axum::extract::rejection::FormRejection;
 use axum::extract::{ConnectInfo, FromRequest, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -82,7 +83,11 @@ pub struct TokenForm {
 }
 
 pub async fn token(State(state): State<AppState>, OAuthForm(form): OAuthForm<TokenForm>) -> ApiResult<Response> {
-    if form.grant_type.as_deref() != Some(DEVICE_CODE_GRANT_TYPE) {
+    // RFC 6749 §5.2: a missing parameter is `invalid_request`, an unknown grant type is not.
+    let Some(grant_type) = form.grant_type.filter(|grant_type| !grant_type.is_empty()) else {
+        return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "`grant_type` is required", None));
+    };
+    if grant_type != DEVICE_CODE_GRANT_TYPE {
         return Ok(oauth_error(
             StatusCode::BAD_REQUEST,
             "unsupported_grant_type",
@@ -141,12 +146,19 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OAuthForm<T> {
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
         match Form::<T>::from_request(request, state).await {
             Ok(Form(value)) => Ok(OAuthForm(value)),
-            Err(rejection) => Err(oauth_error(
+            Err(FormRejection::InvalidFormContentType(_)) => Err(oauth_error(
                 StatusCode::BAD_REQUEST,
                 "invalid_request",
-                &format!("send an `application/x-www-form-urlencoded` body: {}", rejection.body_text()),
+                "send the body as a form, with `Content-Type: application/x-www-form-urlencoded`",
                 None,
             )),
+            // A form that arrived but does not parse (a field given twice, say): serde's reason,
+            // without axum's "Failed to deserialize form body" around it.
+            Err(rejection) => {
+                let reason =
+                    std::error::Error::source(&rejection).map_or_else(|| rejection.body_text(), |e| e.to_string());
+                Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &format!("the form: {reason}"), None))
+            }
         }
     }
 }
