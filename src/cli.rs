@@ -152,7 +152,7 @@ fn scripting_reference() -> String {
         (env::TOKEN, "a session token to use instead of the stored one (never an API key)"),
         (
             env::CREDENTIAL_STORE,
-            "force a credential store: secret-service, keyutils (Linux), keychain (macOS), windows, file",
+            "force a credential store: secret-service or keyutils (Linux), keychain (macOS), windows (Windows), or file",
         ),
         (env::KEYRING_TIMEOUT, "seconds a credential store call may take (default 5)"),
         (env::HTTP_TIMEOUT, "seconds a request to the platform may take (default 30)"),

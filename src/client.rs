@@ -81,16 +81,16 @@ impl ApiClient {
 
     pub async fn create_api_key(&self, org: &str, body: &CreateApiKey) -> anyhow::Result<CreatedApiKey> {
         let request = self.request(Method::POST, &routes::api_keys(org))?.json(body);
-        self.json(request).await.map_err(|err| match err.downcast::<CliError>() {
-            // The key may exist, and its secret is nowhere: it must be found and revoked.
-            Ok(unknown) if unknown.outcome_unknown => unknown
-                .with_hint(format!(
-                    "`keystroke api-key list` shows whether a key named {} was created; if so, revoke it \
-                     (`keystroke api-key revoke ID --yes`), since its secret never reached you, then create another",
+        // The key may exist, and its secret is nowhere: it must be found and revoked.
+        self.json(request).await.map_err(|err| {
+            may_have_been_done(err, "the key may have been created all the same", || {
+                format!(
+                    "`keystroke api-key list --org {org}` shows whether a key named {} was created; if so, revoke it \
+                     (`keystroke api-key revoke ID --org {org} --yes`), since its secret never reached you, then \
+                     create another",
                     crate::ids::quoted(&body.name)
-                ))
-                .into(),
-            other => other.map_or_else(|err| err, Into::into),
+                )
+            })
         })
     }
 
@@ -117,7 +117,11 @@ impl ApiClient {
     /// Triggers the org's deploy. The hook route takes the org of a user session from a header.
     pub async fn trigger_deploy(&self, org: &str) -> anyhow::Result<HookAccepted> {
         let request = self.request(Method::POST, routes::DEPLOY_HOOK)?.header(ORG_HEADER, org);
-        self.json(request).await
+        self.json(request).await.map_err(|err| {
+            may_have_been_done(err, "the deploy may have been triggered all the same", || {
+                "check before you run `keystroke deploy` again, which would trigger another".to_owned()
+            })
+        })
     }
 
     /// Starts a browser sign-in. The machine's host name goes along, so the approval page and
@@ -174,27 +178,30 @@ impl ApiClient {
     }
 
     async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> anyhow::Result<T> {
-        let request = request.build()?;
-        let method = request.method().clone();
-        let response = self.send_built(request).await?;
+        let response = self.send(request).await?;
         let url = response.url().clone();
         response.json().await.map_err(|err| {
-            if err.is_timeout() {
-                self.unanswered(&method, "it stopped in the middle of its answer").into()
-            } else {
+            let not_json = std::iter::successors(std::error::Error::source(&err), |cause| cause.source())
+                .any(|cause| cause.is::<serde_json::Error>());
+            if not_json {
                 // reqwest's message names the URL too; say it once, with the decoder's reason.
-                garbled(&url, &err.without_url()).into()
+                return garbled(&url, &err.without_url()).into();
             }
+            // The answer began and broke off (a timeout, a closed connection): the request arrived.
+            let why = if err.is_timeout() {
+                "it stopped in the middle of its answer".to_owned()
+            } else {
+                format!("its answer broke off ({})", root_cause(&err))
+            };
+            let mut unreachable = self.unreachable(&why).with_hint(CHECK_URL_HINT);
+            unreachable.request_may_have_arrived = true;
+            unreachable.into()
         })
     }
 
     /// Sends and turns every non-success status into a [`CliError`].
     async fn send(&self, request: RequestBuilder) -> anyhow::Result<Response> {
-        self.send_built(request.build()?).await
-    }
-
-    async fn send_built(&self, request: Request) -> anyhow::Result<Response> {
-        let response = self.execute(request).await?;
+        let response = self.execute(request.build()?).await?;
         let status = response.status();
         if status.is_success() {
             return Ok(response);
@@ -204,8 +211,7 @@ impl ApiClient {
     }
 
     async fn execute(&self, request: Request) -> anyhow::Result<Response> {
-        let method = request.method().clone();
-        let description = format!("{method} {}", request.url());
+        let description = format!("{} {}", request.method(), request.url());
         let started = Instant::now();
         let result = self.http.execute(request).await;
         match result {
@@ -219,30 +225,12 @@ impl ApiClient {
             }
             Err(err) => {
                 self.printer.debug(&format!("{description} -> {err}"));
-                if err.is_timeout() && !err.is_connect() {
-                    return Err(self.unanswered(&method, "it did not answer in time").into());
-                }
-                Err(self.transport_error(&err).into())
+                let mut unreachable = self.transport_error(&err);
+                // Past connecting (and TLS), the request may have gone out before the failure.
+                unreachable.request_may_have_arrived = !err.is_connect() && tls_failure(&err).is_none();
+                Err(unreachable.into())
             }
         }
-    }
-
-    /// Exit 6 for a request that was sent but got no whole answer. A change (anything but a
-    /// GET) may then have been made: saying "unreachable" alone would invite a blind retry.
-    fn unanswered(&self, method: &Method, why: &str) -> CliError {
-        if *method == Method::GET {
-            return self.unreachable(why).with_hint(CHECK_URL_HINT);
-        }
-        let mut err = CliError::new(
-            ExitCode::Unreachable,
-            format!(
-                "the request was sent to the platform at {}, but {why}: it may have been carried out",
-                self.base_display()
-            ),
-        )
-        .with_hint("check whether it was before you try again: a retry may do it twice");
-        err.outcome_unknown = true;
-        err
     }
 
     /// Exit 6, naming the platform and why it could not be reached.
@@ -325,6 +313,20 @@ impl ApiClient {
 
     fn base_display(&self) -> String {
         self.base.as_str().trim_end_matches('/').to_string()
+    }
+}
+
+/// For a change that must not be made twice (a key, a deploy): a failure after the request may
+/// have reached the platform says so, and how to find out, instead of a bare "unreachable" that
+/// invites a retry.
+fn may_have_been_done(err: anyhow::Error, consequence: &str, hint: impl FnOnce() -> String) -> anyhow::Error {
+    match err.downcast::<CliError>() {
+        Ok(err) if err.request_may_have_arrived => {
+            let message = format!("{}; {consequence}", err.message);
+            CliError { message, ..err }.with_hint(hint()).into()
+        }
+        Ok(err) => err.into(),
+        Err(err) => err,
     }
 }
 

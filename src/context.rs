@@ -113,8 +113,7 @@ impl Context {
             return Ok((config, platform, TokenSource::Env, token));
         }
         let credentials = self.credentials()?;
-        let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
-        let kind = credentials.store_for_reading(&platform.key, recorded)?;
+        let kind = credentials.store_for_reading(&config, &platform.key)?;
         let token = credentials.get(kind, &platform.key)?.ok_or_else(|| not_signed_in(&platform))?;
         Ok((config, platform, TokenSource::Store(kind), token))
     }

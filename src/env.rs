@@ -54,14 +54,23 @@ pub fn var(name: &str) -> Option<String> {
 
 /// A variable holding a number of seconds within `range`; `default` when unset.
 pub fn seconds(name: &str, range: RangeInclusive<f64>, default: Duration) -> Result<Duration, CliError> {
-    let Some(value) = var(name) else {
+    parse_seconds(name, var(name).as_deref(), range, default)
+}
+
+fn parse_seconds(
+    name: &str,
+    value: Option<&str>,
+    range: RangeInclusive<f64>,
+    default: Duration,
+) -> Result<Duration, CliError> {
+    let Some(value) = value else {
         return Ok(default);
     };
     let secs = value.trim().parse::<f64>().ok().filter(|secs| range.contains(secs));
     secs.map(Duration::from_secs_f64).ok_or_else(|| {
         CliError::usage(format!(
             "{name}={} is not a number of seconds from {} to {}",
-            crate::ids::quoted(&value),
+            crate::ids::quoted(value),
             range.start(),
             range.end()
         ))
@@ -75,19 +84,14 @@ mod tests {
 
     #[test]
     fn seconds_are_numbers_within_the_range() {
-        const NAME: &str = "KEYSTROKE_TEST_SECONDS_WITHIN_RANGE";
-        let read = |value: &str| {
-            // SAFETY: only this test reads or writes this variable.
-            unsafe { std::env::set_var(NAME, value) };
-            seconds(NAME, 0.1..=300.0, Duration::from_secs(5))
-        };
-        assert_eq!(read("").unwrap(), Duration::from_secs(5));
-        assert_eq!(read("5").unwrap(), Duration::from_secs(5));
-        assert_eq!(read(" 0.5 ").unwrap(), Duration::from_millis(500));
-        assert_eq!(read("300").unwrap(), Duration::from_secs(300));
+        let read = |value: Option<&str>| parse_seconds("TIMEOUT", value, 0.1..=300.0, Duration::from_secs(5));
+        assert_eq!(read(None).unwrap(), Duration::from_secs(5));
+        assert_eq!(read(Some("5")).unwrap(), Duration::from_secs(5));
+        assert_eq!(read(Some(" 0.5 ")).unwrap(), Duration::from_millis(500));
+        assert_eq!(read(Some("300")).unwrap(), Duration::from_secs(300));
         for bad in ["1e30", "99999999999999999999", "301", "1e-10", "0", "-1", "abc", "NaN", "inf"] {
-            let err = read(bad).unwrap_err();
-            assert!(err.message.ends_with("is not a number of seconds from 0.1 to 300"), "{bad}: {}", err.message);
+            let err = read(Some(bad)).unwrap_err();
+            assert_eq!(err.message, format!("TIMEOUT=`{bad}` is not a number of seconds from 0.1 to 300"));
             assert_eq!(err.hint.as_deref(), Some("the default is 5 seconds; unset it to use that"));
         }
     }

@@ -59,13 +59,14 @@ pub struct CliError {
     /// Not a failure to explain but an answer the user gave (a declined prompt): shown as the
     /// plain message, without `error:`, still with a non-zero exit.
     pub declined: bool,
-    /// A change was sent but its answer never came: the platform may have made it.
-    pub outcome_unknown: bool,
+    /// The request failed after it may have reached the platform (no whole answer came back):
+    /// a change it asked for may have been made.
+    pub request_may_have_arrived: bool,
 }
 
 impl CliError {
     pub fn new(exit: ExitCode, message: impl Into<String>) -> Self {
-        Self { exit, message: message.into(), hint: None, declined: false, outcome_unknown: false }
+        Self { exit, message: message.into(), hint: None, declined: false, request_may_have_arrived: false }
     }
 
     /// The user said no to a prompt: exit 1 with `message` as a plain line (or the usual JSON

@@ -4,7 +4,8 @@
 use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width, presets};
 use time::OffsetDateTime;
 use time::macros::format_description;
-use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+use unicode_segmentation::UnicodeSegmentation;
+use unicode_width::UnicodeWidthStr;
 
 use crate::printer;
 
@@ -124,7 +125,8 @@ fn records(table: &Table, columns: u16) -> String {
 }
 
 /// Lines of at most `room` columns, broken at spaces; a word longer than a line is cut into
-/// lines of its own (a zero-width character, an accent, stays with the one before it).
+/// lines of its own, between user-perceived characters (an accent stays on its letter, an emoji
+/// sequence whole).
 fn wrap_at_spaces(text: &str, room: usize) -> Vec<String> {
     let room = room.max(1);
     let mut lines = Vec::new();
@@ -136,12 +138,11 @@ fn wrap_at_spaces(text: &str, room: usize) -> Vec<String> {
         if !line.is_empty() {
             line.push(' ');
         }
-        for c in word.chars() {
-            let width = c.width().unwrap_or(0);
-            if width > 0 && !line.is_empty() && line.width() + width > room {
+        for character in word.graphemes(true) {
+            if !line.is_empty() && line.width() + character.width() > room {
                 lines.push(std::mem::take(&mut line));
             }
-            line.push(c);
+            line.push_str(character);
         }
     }
     lines.push(line);
@@ -234,17 +235,25 @@ mod tests {
         assert!(text.contains("ID          ak_3xAmPlE9\n") && text.contains("2026-11-26 14:04 UTC"), "{text}");
         assert!(text.contains("Name        A\n            name\n"), "{text}");
 
-        // A name without spaces is cut to fit, by display width (a CJK character is two columns).
-        for (name, columns) in [("A".repeat(100), 40u16), ("漢".repeat(30) + &"x".repeat(40), 40), ("é".repeat(50), 20)]
-        {
+        // A name without spaces is cut to fit, by display width (a CJK character is two columns),
+        // never inside a character: an accent stays on its letter, an emoji sequence whole.
+        let family = "👨\u{200D}👩\u{200D}👧";
+        for (name, columns) in [
+            ("A".repeat(100), 40u16),
+            ("漢".repeat(30) + &"x".repeat(40), 40),
+            ("e\u{301}".repeat(50), 20),
+            (family.repeat(12), 21),
+        ] {
             let mut unspaced = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(columns) });
             unspaced.add_row(["ak_3xAmPlE9", name.as_str(), "2026-11-26 14:04 UTC"]);
             wrap_only(&mut unspaced, &[1]);
             let text = render(&unspaced);
             let name_lines: Vec<&str> = text.lines().skip(1).take_while(|line| !line.starts_with("Created")).collect();
             assert!(name_lines.iter().all(|line| line.width() <= usize::from(columns)), "fits {columns}: {text}");
-            let rejoined: String = name_lines.iter().map(|line| line.trim_start_matches("Name").trim()).collect();
-            assert_eq!(rejoined, name, "nothing lost: {text}");
+            let parts: Vec<&str> = name_lines.iter().map(|line| line.trim_start_matches("Name").trim()).collect();
+            assert_eq!(parts.concat(), name, "nothing lost: {text}");
+            let split = |part: &&str| part.starts_with(['\u{200D}', '\u{301}', '👩', '👧']);
+            assert!(!parts.iter().any(split), "cut inside a character: {text}");
         }
 
         // A pipe keeps its columns however long the line.

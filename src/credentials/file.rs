@@ -28,7 +28,9 @@ fn load(dir: &Path) -> anyhow::Result<TokenFile> {
         Ok(text) => {
             refuse_if_others_can_read(&path)?;
             serde_json::from_str(&text).map_err(|err| {
-                crate::error::CliError::failure(format!("{} is not valid: {err}", path.display()))
+                // serde quotes what it could not place, which here may be a token.
+                let why = keystroke_api::redact_secrets(&err.to_string(), keystroke_api::SECRET_NOT_REPEATED);
+                crate::error::CliError::failure(format!("{} is not valid: {why}", path.display()))
                     .with_hint(
                         "fix it, or delete it and sign in again with `keystroke auth login --insecure-storage`: it \
                          holds the session tokens that sign-in stored there, and nothing else",

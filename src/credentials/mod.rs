@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Config;
 use crate::env;
 use crate::error::CliError;
 use crate::secret::Secret;
@@ -122,13 +123,15 @@ impl Credentials {
     }
 
     /// The store to read a platform's token from: the forced one, else the one recorded at
-    /// sign-in, else the opt-in file if it holds a token for `url` (only an explicit opt-in
-    /// writes one, so a deleted `config.json` must not hide it), else the one sign-in would pick now.
-    pub fn store_for_reading(&self, url: &str, recorded: Option<StoreKind>) -> anyhow::Result<StoreKind> {
+    /// sign-in, else the one sign-in would pick now. A config that knows nothing of the platform
+    /// (`config.json` deleted, as its error allows) first looks in the opt-in file: only an
+    /// explicit opt-in writes a token there, and it must not be left behind, valid and unused.
+    pub fn store_for_reading(&self, config: &Config, url: &str) -> anyhow::Result<StoreKind> {
+        let recorded = config.platform(url).and_then(|settings| settings.credential_store);
         if let Some(kind) = self.forced.or(recorded) {
             return Ok(kind);
         }
-        if file::get(&self.config_dir, url)?.is_some() {
+        if config.platform(url).is_none() && file::get(&self.config_dir, url)?.is_some() {
             return Ok(StoreKind::File);
         }
         self.detect()
@@ -238,7 +241,10 @@ mod tests {
     fn the_forced_store_wins_over_the_recorded_one() {
         let credentials =
             Credentials { config_dir: PathBuf::new(), forced: Some(StoreKind::File), timeout: DEFAULT_TIMEOUT };
-        let read = credentials.store_for_reading("http://127.0.0.1:8080", Some(StoreKind::Keyutils));
+        let url = "http://127.0.0.1:8080";
+        let mut config = Config::default();
+        config.platform_mut(url).credential_store = Some(StoreKind::Keyutils);
+        let read = credentials.store_for_reading(&config, url);
         assert_eq!(read.unwrap(), StoreKind::File);
         assert_eq!(credentials.store_for_writing(true).unwrap(), StoreKind::File);
     }

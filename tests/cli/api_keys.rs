@@ -1,8 +1,9 @@
+use std::io::Write;
 use std::process::Stdio;
 
 use keystroke_api::Role;
 
-use crate::support::{Run, TestEnv, cells, redact_times, serve_each_request, slow_answering_proxy};
+use crate::support::{Run, TestEnv, cells, meddling_proxy, redact_times, serve_each_request};
 
 #[test]
 fn the_seed_pages_three_commands_work_verbatim() {
@@ -389,36 +390,49 @@ fn a_secret_that_cannot_be_written_leaves_no_valid_key() {
     assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n", "no valid key left");
 }
 
-/// A create whose answer never arrives may still have made the key, whose secret is then
-/// nowhere: the error says so and how to find the key, rather than a bare "unreachable" that
-/// invites a retry (and a second key).
+/// A create whose answer never arrives, or breaks off, may still have made the key, whose secret
+/// is then nowhere: the error says so and how to find the key, rather than a bare "unreachable"
+/// that invites a retry (and a second key).
 #[test]
 fn a_create_left_unanswered_says_the_key_may_exist_and_how_to_find_it() {
     let env = TestEnv::new();
     let admin = env.sign_in(Role::Admin);
-    let proxy = slow_answering_proxy(env.url(), std::time::Duration::from_secs(4));
     let token = env.new_session(&admin.email);
     let vars = [("KEYSTROKE_TOKEN", token.as_str()), ("KEYSTROKE_HTTP_TIMEOUT", "1")];
+    // GETs pass at once; the answer to a POST comes too late, or only its first half.
+    let late = meddling_proxy(env.url(), |mut client, request, answer| {
+        if request.line.starts_with("POST ") {
+            std::thread::sleep(std::time::Duration::from_secs(4));
+        }
+        let _ = client.write_all(&answer);
+    });
+    let cut_short = meddling_proxy(env.url(), |mut client, request, answer| {
+        let sent = if request.line.starts_with("POST ") { answer.len() - 20 } else { answer.len() };
+        let _ = client.write_all(&answer[..sent]);
+    });
 
-    let args = ["--platform-url", &proxy, "--org", "acme", "api-key", "create", "--name", "Unanswered"];
-    let create = env.run_with_env(&args, &vars).code(6);
-    assert_eq!(create.stdout, "");
-    assert_eq!(
-        create.stderr,
-        format!(
-            "error: the request was sent to the platform at {proxy}, but it did not answer in time: it may have \
-             been carried out\n\
-             hint: `keystroke api-key list` shows whether a key named `Unanswered` was created; if so, revoke it \
-             (`keystroke api-key revoke ID --yes`), since its secret never reached you, then create another\n"
-        )
-    );
-    // It was: the platform made the key, and `api-key list` (straight to the platform) shows it.
-    let listed = env.run(&["api-key", "list", "--json"]).success().json();
-    assert!(listed.as_array().unwrap().iter().any(|key| key["name"] == "Unanswered"), "{listed}");
-
-    // A read that goes unanswered changed nothing: plainly unreachable, as before.
-    let list = env.run_with_env(&["--platform-url", &proxy, "--org", "acme", "api-key", "list"], &vars).success();
-    assert!(list.stdout.contains("Unanswered"), "GETs pass the proxy at once: {list:#?}");
+    for (proxy, why) in [
+        (&late, "it did not answer in time"),
+        (&cut_short, "its answer broke off (end of file before message length reached)"),
+    ] {
+        let name = format!("Unanswered {}", if proxy == &late { "late" } else { "cut" });
+        let create =
+            env.run_with_env(&["--platform-url", proxy, "--org", "acme", "api-key", "create", "--name", &name], &vars);
+        let create = create.code(6);
+        assert_eq!(create.stdout, "");
+        assert_eq!(
+            create.stderr,
+            format!(
+                "error: the platform at {proxy} is unreachable: {why}; the key may have been created all the same\n\
+                 hint: `keystroke api-key list --org acme` shows whether a key named `{name}` was created; if so, \
+                 revoke it (`keystroke api-key revoke ID --org acme --yes`), since its secret never reached you, then \
+                 create another\n"
+            )
+        );
+        // It was: the platform made the key, and `api-key list` (straight to the platform) shows it.
+        let listed = env.run(&["api-key", "list", "--json"]).success().json();
+        assert!(listed.as_array().unwrap().iter().any(|key| key["name"] == name.as_str()), "{listed}");
+    }
 }
 
 /// A platform that stops in the middle of its answer is unreachable (exit 6), like one that

@@ -908,6 +908,13 @@ fn a_broken_config_file_is_named_with_a_fix() {
     assert!(broken.stderr.starts_with(&format!("error: {} is not valid: EOF while parsing", tokens.display())));
     assert!(broken.stderr.ends_with("hint: fix it, or delete it and sign in again with `keystroke auth login --insecure-storage`: it holds the session tokens that sign-in stored there, and nothing else\n"), "{broken:#?}");
     assert_eq!(std::fs::read_to_string(&tokens).unwrap(), "{\"tokens\": ");
+    // A token where the file's shape expects a map: serde would quote it; the error does not.
+    std::fs::write(&tokens, "{\"tokens\": \"kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6\"}").unwrap();
+    let quoted =
+        env.run_with_env(&["auth", "status", "--platform-url", env.url()], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
+    let quoted = quoted.code(1);
+    assert!(quoted.stderr.contains("invalid type: string \"(a secret, not repeated here)\""), "{quoted:#?}");
+    assert!(!quoted.stderr.contains("24k1601"), "{quoted:#?}");
 }
 
 /// `auth logout` with nothing stored and an API key in `KEYSTROKE_TOKEN`: says both, and leaves

@@ -106,6 +106,17 @@ fn insecure_storage_puts_the_token_in_a_private_file() {
     env.run_with_env(&["--platform-url", env.url(), "auth", "logout"], &auto).success();
     assert!(!std::fs::read_to_string(&path).unwrap().contains(&user.session_token), "removed from the file");
     assert_eq!(env.curl_status("/api/me", &user.session_token), 401, "and its session ended");
+
+    // In the file again, `config.json` deleted again, then a sign-in to the keyring: it replaces
+    // the file's token (removed, and named), which must not come back after `auth logout`.
+    let in_file = env.new_session(&user.email);
+    env.run_with_stdin_and_env(&args, &in_file, &auto).success();
+    std::fs::remove_file(env.config_dir_path().join("config.json")).unwrap();
+    let login = env.login_with_token(&env.new_session(&user.email), &[]).success();
+    assert!(login.stderr.contains(&format!("This replaces a sign-in stored on this machine ({})", user.email)));
+    assert!(!std::fs::read_to_string(&path).unwrap().contains(&in_file), "removed from the file");
+    env.run(&["auth", "logout"]).success();
+    env.run(&["auth", "status"]).code(3);
 }
 
 /// Sign-ins at once to two platforms in one config directory each keep their token and
@@ -125,7 +136,7 @@ fn sign_ins_at_once_keep_each_others_settings() {
                 login.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
             })
             .collect();
-        // Both have started (and read the config) before either gets its token.
+        // The tokens go in once both have started, so that the two sign-ins overlap.
         for (login, (_, user)) in logins.iter_mut().zip(&platforms) {
             login.stdin.take().unwrap().write_all(user.session_token.as_bytes()).unwrap();
         }

@@ -420,12 +420,16 @@ pub fn stub_server(answer: impl Fn(&str) -> String + Send + Sync + 'static) -> S
     })
 }
 
-/// A proxy to the real platform at `target` that holds back the answer to every POST for
-/// `delay` (a platform that did the work, then could not answer in time). Returns its URL.
-pub fn slow_answering_proxy(target: &str, delay: std::time::Duration) -> String {
+/// A proxy to the real platform at `target` that passes every request on and lets `answer`
+/// return the platform's answer as it likes (late, cut short) on the client's connection.
+/// Returns its URL.
+pub fn meddling_proxy(
+    target: &str,
+    answer: impl Fn(std::net::TcpStream, &RawRequest, Vec<u8>) + Send + Sync + 'static,
+) -> String {
     use std::io::Read;
     let target = target.trim_start_matches("http://").to_string();
-    serve_each_request(move |mut socket, request| {
+    serve_each_request(move |socket, request| {
         let mut upstream = std::net::TcpStream::connect(&target).unwrap();
         // One request per connection upstream too, so that its end is the end of the answer.
         upstream.write_all(request.line.as_bytes()).unwrap();
@@ -434,12 +438,9 @@ pub fn slow_answering_proxy(target: &str, delay: std::time::Duration) -> String 
         }
         upstream.write_all(b"connection: close\r\n\r\n").unwrap();
         upstream.write_all(&request.body).unwrap();
-        let mut answer = Vec::new();
-        upstream.read_to_end(&mut answer).unwrap();
-        if request.line.starts_with("POST ") {
-            std::thread::sleep(delay);
-        }
-        let _ = socket.write_all(&answer);
+        let mut platform_answer = Vec::new();
+        upstream.read_to_end(&mut platform_answer).unwrap();
+        answer(socket, &request, platform_answer);
     })
 }
 

@@ -244,3 +244,21 @@ fn a_stderr_that_cannot_be_written_keeps_the_exit_code_and_the_secret() {
     assert!(secret.starts_with("key_test_") && secret.ends_with('\n'), "{secret:?}");
     assert_eq!(env.curl_status("/api/projects", secret.trim()), 200);
 }
+
+/// `KEYSTROKE_HTTP_TIMEOUT` outside its range is a usage error before any request, naming it.
+#[test]
+fn an_http_timeout_out_of_range_is_a_usage_error() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    for value in ["0", "3601", "soon"] {
+        let run = env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_HTTP_TIMEOUT", value)]).code(2);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: KEYSTROKE_HTTP_TIMEOUT=`{value}` is not a number of seconds from 0.1 to 3600\n\
+                 hint: the default is 30 seconds; unset it to use that\n"
+            )
+        );
+    }
+    env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_HTTP_TIMEOUT", "3600")]).success();
+}

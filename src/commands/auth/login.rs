@@ -159,9 +159,15 @@ fn previous_tokens(
     store: StoreKind,
 ) -> Vec<(StoreKind, Secret<String>)> {
     let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
-    recorded
+    // The opt-in file too: a `config.json` deleted since may no longer record it.
+    let mut kinds = Vec::new();
+    for kind in recorded.into_iter().chain([store, StoreKind::File]) {
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    kinds
         .into_iter()
-        .chain(Some(store).filter(|&store| Some(store) != recorded))
         .filter_map(|kind| credentials.get(kind, &platform.key).ok().flatten().map(|token| (kind, token)))
         .collect()
 }

@@ -18,7 +18,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         return Err(env_token_only(&platform, &env_token).into());
     }
     let credentials = context.credentials()?;
-    let store = credentials.store_for_reading(&platform.key, recorded)?;
+    let store = credentials.store_for_reading(&config, &platform.key)?;
     let Some(token) = credentials.get(store, &platform.key)? else {
         return Err(match Credentials::env_token() {
             Some(env_token) => env_token_only(&platform, &env_token),
