@@ -1,6 +1,6 @@
 //! `keystroke-platform`: serve the platform, run it in dev mode, or administer its members.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -9,6 +9,15 @@ use std::sync::Arc;
 use anyhow::{Context, bail, ensure};
 use clap::{Args, Parser, Subcommand};
 use keystroke_api::Role;
+use serde_json::Value;
+
+/// `eprintln!` that cannot panic: a stderr that is closed or full loses the line, but the
+/// command's outcome and exit code stand.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
 use keystroke_platform::dev::{DevServer, banner};
 use keystroke_platform::{Config, Mode, SqliteStorage, Storage, admin, server};
 
@@ -68,14 +77,46 @@ enum Command {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// List an org's audit events, oldest first (key creations and revocations, deploys), on
-    /// stdout, one per line
+    /// stdout, one per line, or as JSON
     List {
         #[command(flatten)]
         db: Database,
         /// The org's slug
         #[arg(long)]
         org: String,
+        #[command(flatten)]
+        listing: Listing,
     },
+}
+
+#[derive(Args)]
+struct Listing {
+    /// One JSON array of objects on stdout instead of columns, for scripts
+    #[arg(long)]
+    json: bool,
+}
+
+impl Listing {
+    /// The rows on stdout: aligned columns under the headers for a person, or with `--json` an
+    /// array of objects with the keys. A reader that stops early (`| head`) ends it quietly.
+    fn print<const N: usize>(&self, fields: [(&str, &str); N], rows: Vec<[Value; N]>) -> anyhow::Result<()> {
+        let text = if self.json {
+            let objects: Vec<serde_json::Map<String, Value>> =
+                rows.into_iter().map(|row| fields.iter().map(|(_, key)| key.to_string()).zip(row).collect()).collect();
+            serde_json::to_string_pretty(&objects)? + "\n"
+        } else {
+            let cell = |value: Value| match value {
+                Value::String(text) => text,
+                other => other.to_string(),
+            };
+            columns(fields.map(|(header, _)| header), rows.into_iter().map(|row| row.map(cell)))
+        };
+        let mut stdout = std::io::stdout().lock();
+        match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+            Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            result => result.context("could not write to stdout"),
+        }
+    }
 }
 
 #[derive(Args)]
@@ -136,10 +177,12 @@ impl Database {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// List every user (on stdout, one per line)
+    /// List every user (on stdout, one per line, or as JSON)
     List {
         #[command(flatten)]
         db: Database,
+        #[command(flatten)]
+        listing: Listing,
     },
     /// Add a user; the password is read from stdin (or asked for on a terminal), never argv
     Add {
@@ -172,10 +215,12 @@ enum UserCommand {
 
 #[derive(Subcommand)]
 enum OrgCommand {
-    /// List every org with its number of members (on stdout, one per line)
+    /// List every org with its number of members (on stdout, one per line, or as JSON)
     List {
         #[command(flatten)]
         db: Database,
+        #[command(flatten)]
+        listing: Listing,
     },
     /// Create an org with its first owner
     Create {
@@ -199,13 +244,15 @@ enum OrgCommand {
 
 #[derive(Subcommand)]
 enum MemberCommand {
-    /// List an org's members with their roles (on stdout, one per line)
+    /// List an org's members with their roles (on stdout, one per line, or as JSON)
     List {
         #[command(flatten)]
         db: Database,
         /// The org's slug
         #[arg(long)]
         org: String,
+        #[command(flatten)]
+        listing: Listing,
     },
     /// Add a user to an org
     Add {
@@ -276,14 +323,14 @@ fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if keystroke_platform::storage::is_unavailable(&error) => {
-            eprintln!(
+            say!(
                 "error: the database is locked by another process (a running command, an open `sqlite3` shell), \
                  and the command did not complete\nhint: try again in a moment"
             );
             ExitCode::FAILURE
         }
         Err(error) => {
-            eprintln!("error: {error:#}");
+            say!("error: {error:#}");
             ExitCode::FAILURE
         }
     }
@@ -306,24 +353,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dev { port, db, credentials_file, seed_keys } => {
             dev(port, db.as_deref(), credentials_file.as_deref(), seed_keys)
         }
-        Command::User(UserCommand::List { db }) => {
+        Command::User(UserCommand::List { db, listing }) => {
             let users = db.open_existing()?.users()?;
-            print!("{}", columns(["EMAIL", "NAME"], users.into_iter().map(|user| [user.email, user.name])));
-            Ok(())
+            let rows = users.into_iter().map(|user| [user.email.into(), user.name.into()]).collect();
+            listing.print([("EMAIL", "email"), ("NAME", "name")], rows)
         }
         Command::User(UserCommand::Add { db, email, name }) => {
             let password = read_password()?;
             // Refused input creates no database file, which would then pass for an installation.
             admin::check_new_user(&email, &name, &password)?;
             let user = admin::add_user(&db.open_or_create()?, &email, &name, &password)?;
-            eprintln!("Added user {} <{}> ({})", user.name, user.email, user.id);
+            say!("Added user {} <{}> ({})", user.name, user.email, user.id);
             Ok(())
         }
         Command::User(UserCommand::SetPassword { db, email }) => {
             let storage = db.open_existing()?;
             let password = read_password()?;
             admin::set_password(&storage, &email, &password)?;
-            eprintln!(
+            say!(
                 "Set a new password for {email}; their sessions already signed in stay valid: end them with \
                  `keystroke-platform user sign-out --email {email}`"
             );
@@ -332,49 +379,50 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(UserCommand::SignOut { db, email }) => {
             let ended = admin::sign_out_everywhere(&db.open_existing()?, &email)?;
             let sessions = if ended == 1 { "session" } else { "sessions" };
-            eprintln!("Ended {ended} {sessions} of {email}; their API keys keep working (`member remove` ends those)");
+            say!("Ended {ended} {sessions} of {email}; their API keys keep working (`member remove` ends those)");
             Ok(())
         }
-        Command::Org(OrgCommand::List { db }) => {
+        Command::Org(OrgCommand::List { db, listing }) => {
             let orgs = db.open_existing()?.orgs()?;
-            let rows = orgs.into_iter().map(|(org, members)| [org.slug, members.to_string(), org.name]);
-            print!("{}", columns(["SLUG", "MEMBERS", "NAME"], rows));
-            Ok(())
+            let rows =
+                orgs.into_iter().map(|(org, members)| [org.slug.into(), members.into(), org.name.into()]).collect();
+            listing.print([("SLUG", "slug"), ("MEMBERS", "members"), ("NAME", "name")], rows)
         }
         Command::Org(OrgCommand::Create { db, slug, name, owner }) => {
             let org = admin::create_org(&db.open_existing()?, &slug, &name, &owner)?;
-            eprintln!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
+            say!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
             Ok(())
         }
-        Command::Member(MemberCommand::List { db, org }) => {
+        Command::Member(MemberCommand::List { db, org, listing }) => {
             let members = admin::members(&db.open_existing()?, &org)?;
-            let rows = members.into_iter().map(|(user, role)| [user.email, role.as_str().to_owned(), user.name]);
-            print!("{}", columns(["EMAIL", "ROLE", "NAME"], rows));
-            Ok(())
+            let rows =
+                members.into_iter().map(|(user, role)| [user.email.into(), role.as_str().into(), user.name.into()]);
+            listing.print([("EMAIL", "email"), ("ROLE", "role"), ("NAME", "name")], rows.collect())
         }
-        Command::Audit(AuditCommand::List { db, org }) => {
+        Command::Audit(AuditCommand::List { db, org, listing }) => {
             let events = admin::audit_events(&db.open_existing()?, &org)?;
             let rows = events.into_iter().map(|event| {
                 let at = keystroke_platform::state::to_datetime(event.created_at);
                 let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-                [at, event.action, event.actor_email, event.target_id]
+                [at.into(), event.action.into(), event.actor_email.into(), event.target_id.into()]
             });
-            print!("{}", columns(["TIME", "ACTION", "USER", "TARGET"], rows));
-            Ok(())
+            let fields =
+                [("TIME", "created_at"), ("ACTION", "action"), ("USER", "actor_email"), ("TARGET", "target_id")];
+            listing.print(fields, rows.collect())
         }
         Command::Member(MemberCommand::Add { member, role }) => {
             admin::add_member(&member.db.open_existing()?, &member.org, &member.email, role)?;
-            eprintln!("Added {} to `{}` as {role}", member.email, member.org);
+            say!("Added {} to `{}` as {role}", member.email, member.org);
             Ok(())
         }
         Command::Member(MemberCommand::SetRole { member, role }) => {
             admin::set_role(&member.db.open_existing()?, &member.org, &member.email, role)?;
-            eprintln!("{} is now {role} in `{}`", member.email, member.org);
+            say!("{} is now {role} in `{}`", member.email, member.org);
             Ok(())
         }
         Command::Member(MemberCommand::Remove { member }) => {
             admin::remove_member(&member.db.open_existing()?, &member.org, &member.email)?;
-            eprintln!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
+            say!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
             Ok(())
         }
     }
@@ -480,7 +528,7 @@ fn dev(port: u16, db: Option<&Path>, credentials_file: Option<&Path>, seed_keys:
     print!("{}", banner(&dev.credentials, &db_label));
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(server::shutdown_signal());
     drop(dev);
-    eprintln!("Stopped the dev platform.");
+    say!("Stopped the dev platform.");
     Ok(())
 }
 

@@ -194,6 +194,49 @@ fn bootstrap_serve_and_sign_in() {
     );
     let orgs = platform(&db, &["org", "list"], None);
     assert_eq!(String::from_utf8(orgs.stdout).unwrap(), "SLUG     MEMBERS  NAME\nexample  2        Example\n");
+    // The same lists for scripts: one JSON array each, nothing on stderr.
+    let listed_json = |args: &[&str]| -> Value {
+        let output = platform(&db, &[args, &["--json"]].concat(), None);
+        assert!(output.status.success() && output.stderr.is_empty(), "{args:?}: {}", stderr(&output));
+        serde_json::from_slice(&output.stdout).unwrap()
+    };
+    assert_eq!(
+        listed_json(&["member", "list", "--org", "example"]),
+        serde_json::json!([
+            {"email": "b@example.test", "role": "admin", "name": "Bo Builder"},
+            {"email": "owner@example.test", "role": "owner", "name": "Olive Owner"},
+        ])
+    );
+    assert_eq!(
+        listed_json(&["user", "list"]),
+        serde_json::json!([
+            {"email": "b@example.test", "name": "Bo Builder"},
+            {"email": "bob@exämple.test", "name": "Bob"},
+            {"email": "owner@example.test", "name": "Olive Owner"},
+        ])
+    );
+    assert_eq!(
+        listed_json(&["org", "list"]),
+        serde_json::json!([{"slug": "example", "members": 2, "name": "Example"}])
+    );
+    // A reader gone before the list is written (`| head -0`), or a stderr nobody reads: the
+    // command's outcome and exit code stand, with no panic.
+    let closed_pipe = || {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        writer
+    };
+    let mut list = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"));
+    let list = list.args(["user", "list", "--db"]).arg(&db).stdout(closed_pipe()).output().unwrap();
+    assert_eq!((list.status.code(), stderr(&list)), (Some(0), String::new()));
+    let unheard = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+        .args(["member", "set-role", "--org", "example", "--email", "b@example.test", "--role", "builder", "--db"])
+        .arg(&db)
+        .stderr(closed_pipe())
+        .output()
+        .unwrap();
+    assert_eq!(unheard.status.code(), Some(0));
+    assert_eq!(listed_json(&["member", "list", "--org", "example"])[0]["role"], "builder", "done all the same");
     let bad_role =
         platform(&db, &["member", "set-role", "--org", "example", "--email", "b@example.test", "--role", "root"], None);
     assert_eq!(bad_role.status.code(), Some(2));
@@ -336,6 +379,11 @@ fn bootstrap_serve_and_sign_in() {
     assert_eq!(lines[1][1..], ["api_key.create", "owner@example.test", created["id"].as_str().unwrap()], "{audit}");
     assert!(lines[1][0].ends_with('Z') && lines[1][0].len() == "2026-11-26T23:40:08Z".len(), "{audit}");
     assert_eq!(lines.len(), 2, "{audit}");
+    let audit = platform(&db, &["audit", "list", "--org", "example", "--json"], None);
+    let audit: Value = serde_json::from_slice(&audit.stdout).unwrap();
+    assert_eq!(audit[0]["action"], "api_key.create", "{audit}");
+    assert_eq!((&audit[0]["actor_email"], &audit[0]["target_id"]), (&"owner@example.test".into(), &created["id"]));
+    assert_eq!(audit[0]["created_at"].as_str().unwrap(), lines[1][0], "the same time as in the columns");
     // Signed out everywhere by the admin: the session stops working at once, the key does not.
     let me = || http.get(format!("{url}/api/me")).bearer_auth(session).send().unwrap().status();
     assert_eq!(me(), reqwest::StatusCode::OK);
