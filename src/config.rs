@@ -97,9 +97,8 @@ pub fn update<T>(dir: &Path, change: impl FnOnce(&mut Config) -> T) -> anyhow::R
 /// the network or a person, so waiting for the lock is brief.
 pub fn lock(dir: &Path) -> anyhow::Result<fs::File> {
     const LOCK_FILE: &str = ".lock";
-    create_private_dir(dir)?;
     let path = dir.join(LOCK_FILE);
-    refuse_shared_dir(dir, &path)?;
+    private_dir(dir, &path)?;
     let file = open_private(&path).with_context(|| format!("could not open {}", path.display()))?;
     // A file system without locks (some network mounts) only brings back the rare race the lock
     // prevents; refusing every sign-in there would be worse.
@@ -115,9 +114,8 @@ pub fn lock(dir: &Path) -> anyhow::Result<fs::File> {
 /// ever written through. A directory that other users may write to is refused outright: they
 /// could replace what keystroke reads from it.
 pub fn write_private_file(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Result<()> {
-    create_private_dir(dir)?;
     let path = dir.join(name);
-    refuse_shared_dir(dir, &path)?;
+    private_dir(dir, &path)?;
     let (temp, mut file) = create_temp(dir, name).with_context(|| format!("could not write {}", path.display()))?;
     let mut write = || -> std::io::Result<()> {
         file.write_all(contents)?;
@@ -154,48 +152,76 @@ fn random_suffix() -> String {
     format!("{:016x}", hasher.finish())
 }
 
-/// Like ssh with `~/.ssh`: the directory must be the user's, writable by nobody else, and not
-/// inside a directory where anyone could rename it away and put their own in its place.
+/// The directory `path` is written in, created if need be, once it is known to be safe: like
+/// ssh with `~/.ssh`, it must be the user's, writable by nobody else, and not inside a directory
+/// where anyone could rename it away and put their own in its place. The parent is checked
+/// first, so that a refusal leaves nothing behind.
+fn private_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
+    refuse_shared_parent(dir, path)?;
+    create_private_dir(dir)?;
+    refuse_shared_dir(dir, path)
+}
+
+#[cfg(unix)]
+fn refuse(path: &Path, why: String, hint: String) -> anyhow::Result<()> {
+    Err(CliError::failure(format!("refusing to write {}: {why}", path.display())).with_hint(hint).into())
+}
+
+#[cfg(unix)]
+fn elsewhere() -> String {
+    format!("or set `{}` to a directory only you can write", env::CONFIG_DIR)
+}
+
 #[cfg(unix)]
 fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let metadata = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
-    let refuse = |why: String, hint: String| -> anyhow::Result<()> {
-        Err(CliError::failure(format!("refusing to write {}: {why}", path.display())).with_hint(hint).into())
-    };
-    let elsewhere = format!("or set `{}` to a directory only you can write", env::CONFIG_DIR);
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
     if metadata.uid() != me {
         return refuse(
+            path,
             format!("its directory belongs to another user (uid {}), who could read or replace it", metadata.uid()),
-            format!("use a directory of your own: `chown {me} {}`, {elsewhere}", dir.display()),
+            format!("use a directory of your own: `chown {me} {}`, {}", dir.display(), elsewhere()),
         );
     }
     let mode = metadata.permissions().mode();
     if mode & 0o022 != 0 {
         return refuse(
+            path,
             format!(
                 "its directory is writable by other users (mode {:o}), who could read or replace it",
                 mode & 0o7777
             ),
-            format!("make the directory private with `chmod go-w {}`, {elsewhere}", dir.display()),
+            format!("make the directory private with `chmod go-w {}`, {}", dir.display(), elsewhere()),
         );
     }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn refuse_shared_parent(dir: &Path, path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
     let parent = dir.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if let Ok(parent_mode) = fs::metadata(parent).map(|m| m.permissions().mode()) {
         // Writable by others without the sticky bit (which /tmp has): they may rename the directory.
         if parent_mode & 0o022 != 0 && parent_mode & 0o1000 == 0 {
             return refuse(
+                path,
                 format!(
                     "its parent {} is writable by other users (mode {:o}), who could swap the directory for their own",
                     parent.display(),
                     parent_mode & 0o7777
                 ),
-                format!("run `chmod go-w {}` (or `chmod +t`), {elsewhere}", parent.display()),
+                format!("run `chmod go-w {}` (or `chmod +t`), {}", parent.display(), elsewhere()),
             );
         }
     }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared_parent(_dir: &Path, _path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
@@ -374,6 +400,9 @@ mod tests {
                 outer.path().display()
             )
         );
+        // Refused before the directory is made: nothing is left behind.
+        let not_yet = outer.path().join("not-yet");
+        assert!(update(&not_yet, |_| ()).is_err() && !not_yet.exists());
         // With the sticky bit, as /tmp has, only the owner may rename it.
         fs::set_permissions(outer.path(), fs::Permissions::from_mode(0o1777)).unwrap();
         save(&dir, &Config::default()).unwrap();
