@@ -60,3 +60,33 @@ fn deploy_needs_a_sign_in() {
         format!("error: not signed in to {}\nhint: run `keystroke auth login` to sign in\n", env.url())
     );
 }
+
+/// A deploy whose answer never comes may have started all the same: the error says so, so that
+/// nobody triggers a second one blind.
+#[test]
+fn a_deploy_left_unanswered_says_it_may_have_started() {
+    let env = TestEnv::new();
+    let builder = env.sign_in(Role::Builder);
+    let late = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
+        if request.line.starts_with("POST ") {
+            std::thread::sleep(std::time::Duration::from_secs(4));
+        }
+        let _ = std::io::Write::write_all(&mut client, &answer);
+    });
+    let token = env.new_session(&builder.email);
+    let vars = [("KEYSTROKE_TOKEN", token.as_str()), ("KEYSTROKE_HTTP_TIMEOUT", "1")];
+    let deploy = env.run_with_env(&["--platform-url", &late, "--org", "acme", "deploy"], &vars).code(6);
+    assert_eq!(
+        deploy.stderr,
+        format!(
+            "error: the platform at {late} is unreachable: it did not answer in time; the deploy may have been \
+             triggered all the same\n\
+             hint: check before you run `keystroke deploy` again, which would trigger another\n"
+        )
+    );
+    // It was.
+    let storage = env.server().storage();
+    let acme = storage.org_by_slug("acme").unwrap().unwrap();
+    let events = storage.audit_events(&acme.id).unwrap();
+    assert!(events.iter().any(|event| event.action == "deploy.trigger"), "{events:?}");
+}
