@@ -38,6 +38,33 @@ fn a_refused_token_is_not_stored() {
         )
     );
     env.run(&["auth", "status", "--platform-url", env.url()]).code(3);
+
+    // The web pages' session (their cookie's value), as the platform makes it at a web sign-in:
+    // refused, with why and what to pipe in instead.
+    let storage = env.server().storage();
+    let user = storage.user_by_email(&env.user(Role::Admin).email).unwrap().unwrap().user;
+    let web = keystroke_platform::tokens::mint(keystroke_api::SESSION_PREFIX);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let session = keystroke_platform::storage::NewSession {
+        id: keystroke_platform::tokens::public_id(keystroke_api::SESSION_ID_PREFIX),
+        client: keystroke_platform::auth::WEB_CLIENT.to_owned(),
+        token_hash: web.hash,
+        created_at: now,
+        expires_at: now + 600,
+        device: None,
+    };
+    storage.insert_session(&user.id, &session).unwrap();
+    let web_session = env.login_with_token(&web.plaintext, &[]).code(3);
+    assert_eq!(
+        web_session.stderr,
+        format!(
+            "error: {} did not accept the token: it is a session of the web pages, which only they accept\n\
+             hint: pipe in what `keystroke auth token` prints where you signed in with `keystroke auth login`, or \
+             sign in here with the browser: `keystroke auth login`\n",
+            env.url()
+        )
+    );
+    env.run(&["auth", "status", "--platform-url", env.url()]).code(3);
 }
 
 #[test]

@@ -252,8 +252,26 @@ fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
 
 /// A CLI session presented as a bearer token. Sessions of the web pages are refused here.
 fn verify_session(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> {
-    let credential = session_credential(state, token, SessionClient::Cli)?.ok_or_else(ApiError::invalid_credential)?;
-    Ok(SessionPrincipal { session_id: credential.session_id, user_id: credential.user_id })
+    match session_credential(state, token, SessionClient::Cli)? {
+        Some(credential) => Ok(SessionPrincipal { session_id: credential.session_id, user_id: credential.user_id }),
+        None if is_live_web_session(state, token)? => {
+            Err(ApiError::unauthorized(keystroke_api::WEB_SESSION_REFUSED_MESSAGE))
+        }
+        None => Err(ApiError::invalid_credential()),
+    }
+}
+
+/// A refused bearer token that is a live web-page session: looked up without recording a use.
+fn is_live_web_session(state: &AppState, token: &str) -> ApiResult<bool> {
+    if well_formed(token, SESSION_PREFIX).is_none() {
+        return Ok(false);
+    }
+    let found = state.storage.session_credential(&hash_secret(token))?;
+    Ok(found.is_some_and(|credential| credential.client == WEB_CLIENT && is_live(&credential, now())))
+}
+
+fn is_live(credential: &crate::storage::SessionCredential, now: crate::storage::Timestamp) -> bool {
+    !credential.revoked && credential.expires_at > now
 }
 
 /// Where a session token was presented: as a bearer token (the CLI's sessions) or in the web
@@ -277,7 +295,7 @@ pub fn session_credential(
     }
     let now = now();
     let live = |c: &crate::storage::SessionCredential| {
-        !c.revoked && c.expires_at > now && (c.client == WEB_CLIENT) == (client == SessionClient::Web)
+        is_live(c, now) && (c.client == WEB_CLIENT) == (client == SessionClient::Web)
     };
     let Some(credential) = state.storage.session_credential(&hash_secret(token))?.filter(live) else {
         return Ok(None);

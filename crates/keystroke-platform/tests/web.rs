@@ -457,3 +457,24 @@ fn the_page_remembers_the_active_org() {
     let foreign = visit_with_org_cookie("initech");
     assert!(foreign.contains("Keys of <strong>acme</strong>"), "{foreign}");
 }
+
+/// The web pages' session is theirs alone: as a bearer token it is refused, and the refusal says
+/// why (the one 401 message would send its holder to sign in again, which they just did). Once
+/// it has ended, it gets the one message like any other dead credential.
+#[test]
+fn a_web_session_used_as_a_bearer_token_is_refused_with_the_reason() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    browser.sign_in(Role::Admin);
+    let web_session = browser.session.clone().unwrap();
+    let refused = h.get("/api/me", Cred::Bearer(&web_session));
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    let body: serde_json::Value = refused.json().unwrap();
+    assert_eq!(body["error"]["message"], keystroke_api::WEB_SESSION_REFUSED_MESSAGE);
+    assert_eq!(browser.get("/settings/api-keys?org=acme").status(), StatusCode::OK, "still good on the pages");
+
+    let (_, csrf) = browser.list("acme");
+    assert_eq!(browser.post("/logout", &[("csrf", &csrf)]).status(), StatusCode::SEE_OTHER);
+    let ended: serde_json::Value = h.get("/api/me", Cred::Bearer(&web_session)).json().unwrap();
+    assert_eq!(ended["error"]["message"], keystroke_api::INVALID_CREDENTIAL_MESSAGE);
+}
