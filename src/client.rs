@@ -119,8 +119,8 @@ impl ApiClient {
         let request = self.request(Method::POST, routes::DEPLOY_HOOK)?.header(ORG_HEADER, org);
         self.json(request).await.map_err(|err| {
             may_have_been_done(err, "the deploy may have been triggered all the same", || {
-                "find out whether it started (your deploy system, or an admin with `keystroke-platform audit list`) \
-                 before you run `keystroke deploy` again, which would trigger another"
+                "find out whether it started (an admin sees each deploy in `keystroke-platform audit list`) before \
+                 you run `keystroke deploy` again, which would trigger another"
                     .to_owned()
             })
         })

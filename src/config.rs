@@ -203,17 +203,22 @@ fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
 fn refuse_shared_parent(dir: &Path, path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let parent = dir.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if let Ok(parent_mode) = fs::metadata(parent).map(|m| m.permissions().mode()) {
-        // Writable by others without the sticky bit (which /tmp has): they may rename the directory.
-        if parent_mode & 0o022 != 0 && parent_mode & 0o1000 == 0 {
+    // Folders still to be made are made private; the nearest that exists is the one to check.
+    let existing = parent.ancestors().find(|folder| folder.as_os_str().is_empty() || folder.exists());
+    let existing = existing.filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Ok(mode) = fs::metadata(existing).map(|m| m.permissions().mode()) {
+        // Writable by others without the sticky bit (which /tmp has): they may rename what is in it.
+        if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+            let (folder, mode) = (existing.display(), mode & 0o7777);
+            let why = if existing == parent {
+                format!("its parent {folder} is writable by other users (mode {mode:o}),")
+            } else {
+                format!("it would be made in {folder}, which is writable by other users (mode {mode:o}),")
+            };
             return refuse(
                 path,
-                format!(
-                    "its parent {} is writable by other users (mode {:o}), who could swap the directory for their own",
-                    parent.display(),
-                    parent_mode & 0o7777
-                ),
-                format!("run `chmod go-w {}` (or `chmod +t`), {}", parent.display(), elsewhere()),
+                format!("{why} who could swap the directory for their own"),
+                format!("run `chmod go-w {}` (or `chmod +t`), {}", existing.display(), elsewhere()),
             );
         }
     }
@@ -400,9 +405,19 @@ mod tests {
                 outer.path().display()
             )
         );
-        // Refused before the directory is made: nothing is left behind.
-        let not_yet = outer.path().join("not-yet");
-        assert!(update(&not_yet, |_| ()).is_err() && !not_yet.exists());
+        // Refused before the directory is made, deeper folders included: nothing is left behind.
+        let not_yet = outer.path().join("not-yet").join("keystroke");
+        let err = update(&not_yet, |_| ()).unwrap_err().downcast::<CliError>().unwrap();
+        assert_eq!(
+            err.message,
+            format!(
+                "refusing to write {}: it would be made in {}, which is writable by other users (mode 777), \
+                 who could swap the directory for their own",
+                not_yet.join(".lock").display(),
+                outer.path().display()
+            )
+        );
+        assert!(!outer.path().join("not-yet").exists());
         // With the sticky bit, as /tmp has, only the owner may rename it.
         fs::set_permissions(outer.path(), fs::Permissions::from_mode(0o1777)).unwrap();
         save(&dir, &Config::default()).unwrap();

@@ -43,18 +43,9 @@ fn a_refused_token_is_not_stored() {
     // refused, with why and what to pipe in instead.
     let storage = env.server().storage();
     let user = storage.user_by_email(&env.user(Role::Admin).email).unwrap().unwrap().user;
-    let web = keystroke_platform::tokens::mint(keystroke_api::SESSION_PREFIX);
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
-    let session = keystroke_platform::storage::NewSession {
-        id: keystroke_platform::tokens::public_id(keystroke_api::SESSION_ID_PREFIX),
-        client: keystroke_platform::auth::WEB_CLIENT.to_owned(),
-        token_hash: web.hash,
-        created_at: now,
-        expires_at: now + 600,
-        device: None,
-    };
-    storage.insert_session(&user.id, &session).unwrap();
-    let web_session = env.login_with_token(&web.plaintext, &[]).code(3);
+    let web_client = keystroke_platform::auth::WEB_CLIENT;
+    let web = keystroke_platform::admin::start_session(storage, &user.id, web_client, 600).unwrap();
+    let web_session = env.login_with_token(&web, &[]).code(3);
     assert_eq!(
         web_session.stderr,
         format!(
@@ -65,6 +56,9 @@ fn a_refused_token_is_not_stored() {
         )
     );
     env.run(&["auth", "status", "--platform-url", env.url()]).code(3);
+    // A refusal is not a use of the web session.
+    let stored = storage.session_credential(&keystroke_platform::tokens::hash_secret(&web)).unwrap().unwrap();
+    assert_eq!(stored.last_used_at, None);
 }
 
 #[test]

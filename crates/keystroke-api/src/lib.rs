@@ -136,8 +136,8 @@ pub const INVALID_CREDENTIAL_MESSAGE: &str = "the API key or session token is in
 /// The 401 message for a live session of the web pages presented as a bearer token: only its
 /// holder sees it, and it says what to use instead, where the one message above would send them
 /// to sign in again.
-pub const WEB_SESSION_REFUSED_MESSAGE: &str = "this is a session of the web pages, which only they accept; the CLI and the API take the sessions that \
-     `keystroke auth login` makes";
+pub const WEB_SESSION_REFUSED_MESSAGE: &str = "this is a session of the web pages, which only they accept; the API \
+                                                takes API keys and the sessions that `keystroke auth login` makes";
 
 /// The OAuth `client_id` of the keystroke CLI.
 pub const CLI_CLIENT_ID: &str = "keystroke-cli";

@@ -139,14 +139,19 @@ fn keep_an_owner(error: anyhow::Error, org: &Org, email: &str, action: &str) -> 
 /// Mints a CLI session for a user without the device flow (for `dev` and scripts): returns the
 /// token, which only exists in this return value.
 pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyhow::Result<String> {
-    let user = user(storage, email)?;
+    start_session(storage, &user(storage, email)?.id, CLI_CLIENT_ID, ttl_secs)
+}
+
+/// A new session of `client` (the CLI's, or the web pages' [`crate::auth::WEB_CLIENT`]) for the
+/// user: returns its token, of which the database keeps only the hash.
+pub fn start_session(storage: &dyn Storage, user_id: &str, client: &str, ttl_secs: i64) -> anyhow::Result<String> {
     let token = mint(SESSION_PREFIX);
     let created_at = now();
     storage.insert_session(
-        &user.id,
+        user_id,
         &NewSession {
             id: public_id(keystroke_api::SESSION_ID_PREFIX),
-            client: CLI_CLIENT_ID.to_owned(),
+            client: client.to_owned(),
             token_hash: token.hash,
             created_at,
             expires_at: created_at + ttl_secs,

@@ -250,28 +250,18 @@ fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
     })
 }
 
-/// A CLI session presented as a bearer token. Sessions of the web pages are refused here.
+/// A CLI session presented as a bearer token. Sessions of the web pages are refused here, with
+/// their own message: only their holder can get it, and the one 401 message would send them to
+/// sign in again, which they just did.
 fn verify_session(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> {
-    match session_credential(state, token, SessionClient::Cli)? {
-        Some(credential) => Ok(SessionPrincipal { session_id: credential.session_id, user_id: credential.user_id }),
-        None if is_live_web_session(state, token)? => {
-            Err(ApiError::unauthorized(keystroke_api::WEB_SESSION_REFUSED_MESSAGE))
+    match live_session(state, token)? {
+        Some(credential) if credential.client != WEB_CLIENT => {
+            record_use(state, &credential)?;
+            Ok(SessionPrincipal { session_id: credential.session_id, user_id: credential.user_id })
         }
+        Some(_) => Err(ApiError::unauthorized(keystroke_api::WEB_SESSION_REFUSED_MESSAGE)),
         None => Err(ApiError::invalid_credential()),
     }
-}
-
-/// A refused bearer token that is a live web-page session: looked up without recording a use.
-fn is_live_web_session(state: &AppState, token: &str) -> ApiResult<bool> {
-    if well_formed(token, SESSION_PREFIX).is_none() {
-        return Ok(false);
-    }
-    let found = state.storage.session_credential(&hash_secret(token))?;
-    Ok(found.is_some_and(|credential| credential.client == WEB_CLIENT && is_live(&credential, now())))
-}
-
-fn is_live(credential: &crate::storage::SessionCredential, now: crate::storage::Timestamp) -> bool {
-    !credential.revoked && credential.expires_at > now
 }
 
 /// Where a session token was presented: as a bearer token (the CLI's sessions) or in the web
@@ -290,18 +280,31 @@ pub fn session_credential(
     token: &str,
     client: SessionClient,
 ) -> ApiResult<Option<crate::storage::SessionCredential>> {
+    let Some(credential) = live_session(state, token)? else {
+        return Ok(None);
+    };
+    if (credential.client == WEB_CLIENT) != (client == SessionClient::Web) {
+        return Ok(None);
+    }
+    record_use(state, &credential)?;
+    Ok(Some(credential))
+}
+
+/// The live (unrevoked, unexpired) session, of either client, behind a well-formed token; its
+/// use is not recorded.
+fn live_session(state: &AppState, token: &str) -> ApiResult<Option<crate::storage::SessionCredential>> {
     if well_formed(token, SESSION_PREFIX).is_none() {
         return Ok(None);
     }
     let now = now();
-    let live = |c: &crate::storage::SessionCredential| {
-        is_live(c, now) && (c.client == WEB_CLIENT) == (client == SessionClient::Web)
-    };
-    let Some(credential) = state.storage.session_credential(&hash_secret(token))?.filter(live) else {
-        return Ok(None);
-    };
+    let found = state.storage.session_credential(&hash_secret(token))?;
+    Ok(found.filter(|credential| !credential.revoked && credential.expires_at > now))
+}
+
+fn record_use(state: &AppState, credential: &crate::storage::SessionCredential) -> ApiResult<()> {
+    let now = now();
     if !use_recorded(credential.last_used_at, now) {
         state.storage.touch_session(&credential.session_id, now)?;
     }
-    Ok(Some(credential))
+    Ok(())
 }

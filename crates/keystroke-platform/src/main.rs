@@ -9,6 +9,8 @@ use std::sync::Arc;
 use anyhow::{Context, bail, ensure};
 use clap::{Args, Parser, Subcommand};
 use keystroke_api::Role;
+use keystroke_platform::dev::{DevServer, banner};
+use keystroke_platform::{Config, Mode, SqliteStorage, Storage, admin, server};
 use serde_json::Value;
 
 /// `eprintln!` that cannot panic: a stderr that is closed or full loses the line, but the
@@ -18,8 +20,6 @@ macro_rules! say {
         let _ = writeln!(std::io::stderr(), $($arg)*);
     }};
 }
-use keystroke_platform::dev::{DevServer, banner};
-use keystroke_platform::{Config, Mode, SqliteStorage, Storage, admin, server};
 
 #[derive(Parser)]
 #[command(name = "keystroke-platform", version, about = "The Keystroke platform API server")]
@@ -89,6 +89,20 @@ enum AuditCommand {
     },
 }
 
+/// One row as a JSON object whose keys come in the columns' order (serde_json's own map sorts them).
+struct InColumnOrder<'a, const N: usize>(&'a [(&'a str, &'a str); N], &'a [Value; N]);
+
+impl<const N: usize> serde::Serialize for InColumnOrder<'_, N> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut object = serializer.serialize_map(Some(N))?;
+        for ((_, key), value) in self.0.iter().zip(self.1) {
+            object.serialize_entry(key, value)?;
+        }
+        object.end()
+    }
+}
+
 #[derive(Args)]
 struct Listing {
     /// One JSON array of objects on stdout instead of columns, for scripts
@@ -101,8 +115,7 @@ impl Listing {
     /// array of objects with the keys. A reader that stops early (`| head`) ends it quietly.
     fn print<const N: usize>(&self, fields: [(&str, &str); N], rows: Vec<[Value; N]>) -> anyhow::Result<()> {
         let text = if self.json {
-            let objects: Vec<serde_json::Map<String, Value>> =
-                rows.into_iter().map(|row| fields.iter().map(|(_, key)| key.to_string()).zip(row).collect()).collect();
+            let objects: Vec<InColumnOrder<N>> = rows.iter().map(|row| InColumnOrder(&fields, row)).collect();
             serde_json::to_string_pretty(&objects)? + "\n"
         } else {
             let cell = |value: Value| match value {
@@ -525,7 +538,9 @@ fn dev(port: u16, db: Option<&Path>, credentials_file: Option<&Path>, seed_keys:
         Some(path) => path.display().to_string(),
         None => "temporary (removed on exit)".to_owned(),
     };
-    print!("{}", banner(&dev.credentials, &db_label));
+    // Read by `| head`, the banner must not take the platform down once the reader has gone.
+    let _ =
+        write!(std::io::stdout(), "{}", banner(&dev.credentials, &db_label)).and_then(|()| std::io::stdout().flush());
     tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(server::shutdown_signal());
     drop(dev);
     say!("Stopped the dev platform.");

@@ -219,6 +219,11 @@ fn bootstrap_serve_and_sign_in() {
         listed_json(&["org", "list"]),
         serde_json::json!([{"slug": "example", "members": 2, "name": "Example"}])
     );
+    // Keys in the columns' order, not sorted.
+    let raw = platform(&db, &["member", "list", "--org", "example", "--json"], None).stdout;
+    let raw = String::from_utf8(raw).unwrap();
+    let at = |key: &str| raw.find(&format!("\"{key}\"")).unwrap();
+    assert!(at("email") < at("role") && at("role") < at("name"), "{raw}");
     // A reader gone before the list is written (`| head -0`), or a stderr nobody reads: the
     // command's outcome and exit code stand, with no panic.
     let closed_pipe = || {
@@ -380,7 +385,9 @@ fn bootstrap_serve_and_sign_in() {
     assert!(lines[1][0].ends_with('Z') && lines[1][0].len() == "2026-11-26T23:40:08Z".len(), "{audit}");
     assert_eq!(lines.len(), 2, "{audit}");
     let audit = platform(&db, &["audit", "list", "--org", "example", "--json"], None);
+    assert!(audit.status.success() && audit.stderr.is_empty(), "{}", stderr(&audit));
     let audit: Value = serde_json::from_slice(&audit.stdout).unwrap();
+    assert_eq!(audit.as_array().unwrap().len(), 1, "{audit}");
     assert_eq!(audit[0]["action"], "api_key.create", "{audit}");
     assert_eq!((&audit[0]["actor_email"], &audit[0]["target_id"]), (&"owner@example.test".into(), &created["id"]));
     assert_eq!(audit[0]["created_at"].as_str().unwrap(), lines[1][0], "the same time as in the columns");

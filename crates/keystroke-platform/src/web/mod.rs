@@ -19,9 +19,8 @@ use sha2::{Digest, Sha256};
 use crate::auth::{SessionClient, WEB_CLIENT, session_credential};
 use crate::error::ApiResult;
 use crate::passwords;
-use crate::state::{AppState, now};
-use crate::storage::NewSession;
-use crate::tokens::{SESSION_PREFIX, constant_time_eq, mint, public_id};
+use crate::state::AppState;
+use crate::tokens::constant_time_eq;
 
 /// The signed-in browser session (an HttpOnly cookie, never readable by scripts).
 pub const SESSION_COOKIE: &str = "ks_web";
@@ -238,20 +237,7 @@ pub async fn check_password(state: &AppState, client: &str, email: &str, passwor
 
 /// Starts a browser session for `user_id`; returns its token, which only the cookie will hold.
 pub fn start_session(state: &AppState, user_id: &str) -> ApiResult<String> {
-    let token = mint(SESSION_PREFIX);
-    let created_at = now();
-    state.storage.insert_session(
-        user_id,
-        &NewSession {
-            id: public_id(keystroke_api::SESSION_ID_PREFIX),
-            client: WEB_CLIENT.to_owned(),
-            token_hash: token.hash,
-            created_at,
-            expires_at: created_at + state.config.web_session_ttl_secs,
-            device: None,
-        },
-    )?;
-    Ok(token.plaintext)
+    Ok(crate::admin::start_session(&*state.storage, user_id, WEB_CLIENT, state.config.web_session_ttl_secs)?)
 }
 
 /// Sets the session cookie and drops the sign-in form's CSRF cookie.
