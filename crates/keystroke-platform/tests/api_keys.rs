@@ -433,26 +433,48 @@ fn lists_page_with_a_cursor() {
     for i in 0..7 {
         h.create_key(&owner, "acme", &format!("key {i}"));
     }
+    let page = |cursor: Option<&str>| -> Page<ApiKey> {
+        let query = cursor.map(|c| format!("&cursor={c}")).unwrap_or_default();
+        h.get(&format!("/api/orgs/acme/api-keys?limit=3{query}"), Cred::Bearer(&owner)).json().unwrap()
+    };
     let mut names = Vec::new();
+    let mut cursors = Vec::new();
     let mut cursor: Option<String> = None;
-    let mut pages = 0;
     loop {
-        let query = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
-        let page: Page<ApiKey> =
-            h.get(&format!("/api/orgs/acme/api-keys?limit=3{query}"), Cred::Bearer(&owner)).json().unwrap();
-        pages += 1;
+        let page = page(cursor.as_deref());
+        let last_id = page.data.last().map(|key| key.id.clone());
         names.extend(page.data.into_iter().map(|k| k.name));
         match page.next_cursor {
-            Some(next) => cursor = Some(next),
+            Some(next) => {
+                // The cursor is the page's last key, which says nothing of other orgs' keys.
+                assert_eq!(Some(&next), last_id.as_ref());
+                cursors.push(next.clone());
+                cursor = Some(next);
+            }
             None => break,
         }
     }
-    assert_eq!(pages, 3);
+    assert_eq!(cursors.len(), 2, "three pages");
     assert_eq!(names, (0..7).rev().map(|i| format!("key {i}")).collect::<Vec<_>>());
+    // A cursor whose key has been revoked since still marks its place.
+    let revoked = h.delete(&format!("/api/orgs/acme/api-keys/{}", cursors[0]), Cred::Bearer(&owner));
+    assert_eq!(revoked.status(), StatusCode::OK);
+    let after_revoked: Vec<String> = page(Some(&cursors[0])).data.into_iter().map(|k| k.name).collect();
+    assert_eq!(after_revoked, ["key 3", "key 2", "key 1"]);
+
     let (status, _) = status_json(h.get("/api/orgs/acme/api-keys?limit=0", Cred::Bearer(&owner)));
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = status_json(h.get("/api/orgs/acme/api-keys?cursor=bogus", Cred::Bearer(&owner)));
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    // Not issued for this list: made up, in the old `k<seq>` form, or another org's key.
+    let globex_key = h.create_key(&owner, "globex", "elsewhere").key.id;
+    for cursor in ["bogus", "k3", "ak_AAAAAAAAAAAAAAAAAAAA", globex_key.as_str()] {
+        let (status, error) =
+            status_json(h.get(&format!("/api/orgs/acme/api-keys?cursor={cursor}"), Cred::Bearer(&owner)));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{cursor}");
+        assert_eq!(
+            error["error"]["message"],
+            "`cursor` is not one this platform issued for this list; start again without it"
+        );
+    }
 }
 
 #[test]

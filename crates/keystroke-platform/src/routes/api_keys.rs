@@ -127,13 +127,15 @@ pub fn list_keys(state: &AppState, access: &OrgAccess, query: &PageQuery) -> Api
     };
     let before = match query.cursor.as_deref() {
         None | Some("") => None,
-        Some(cursor) => Some(decode_cursor(cursor)?),
+        Some(cursor) => Some(cursor_position(state, access, cursor)?),
     };
     // One row more than asked tells whether another page exists without a second query.
     let mut records = state.storage.list_api_keys(&access.org_id, scope(access), before, limit + 1)?;
     let next_cursor = if records.len() > limit as usize {
         records.truncate(limit as usize);
-        records.last().map(|last| encode_cursor(last.seq))
+        // The cursor is the last key's own id: it says nothing the page does not (a position in
+        // a sequence shared by every org would tell how many keys the others make).
+        records.last().map(|last| last.id.clone())
     } else {
         None
     };
@@ -188,24 +190,20 @@ fn key_not_found(id: &str, org: &str) -> ApiError {
 /// The cursor of the page before (newer than) the one at `cursor`, for the web page's "Newer
 /// keys": `None` when that page is the newest, which needs no cursor.
 pub fn newer_page_cursor(state: &AppState, access: &OrgAccess, cursor: &str) -> ApiResult<Option<String>> {
-    let first_not_shown = decode_cursor(cursor)?;
-    let nth_newer = |skip| state.storage.api_key_seq_above(&access.org_id, scope(access), first_not_shown, skip);
-    // That page starts at the `DEFAULT_PAGE_LIMIT`-th newer key, and is the newest unless a key
-    // is newer still; its cursor is one past its start.
-    if nth_newer(DEFAULT_PAGE_LIMIT)?.is_none() {
-        return Ok(None);
+    // The current page starts below the cursor's key, the last of the newer page; that page's
+    // own cursor is the key just above its start, `DEFAULT_PAGE_LIMIT` keys up, and there is none
+    // when it is the newest page.
+    let last_of_newer = cursor_position(state, access, cursor)?;
+    Ok(state.storage.api_key_id_above(&access.org_id, scope(access), last_of_newer, DEFAULT_PAGE_LIMIT)?)
+}
+
+/// A cursor is the id of the last key of the page before, in this org: where the next page
+/// starts below. Any other string was not issued for this list.
+fn cursor_position(state: &AppState, access: &OrgAccess, cursor: &str) -> ApiResult<i64> {
+    let not_issued =
+        || ApiError::bad_request("`cursor` is not one this platform issued for this list; start again without it");
+    if !cursor.starts_with(keystroke_api::API_KEY_ID_PREFIX) {
+        return Err(not_issued());
     }
-    Ok(nth_newer(DEFAULT_PAGE_LIMIT - 1)?.map(|start| encode_cursor(start + 1)))
-}
-
-/// Cursors are opaque to clients; today they carry the last key's position.
-fn encode_cursor(seq: i64) -> String {
-    format!("k{seq}")
-}
-
-fn decode_cursor(cursor: &str) -> ApiResult<i64> {
-    cursor
-        .strip_prefix('k')
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| ApiError::bad_request("`cursor` is not one this platform issued; start again without it"))
+    state.storage.api_key_seq(&access.org_id, cursor)?.ok_or_else(not_issued)
 }

@@ -243,9 +243,12 @@ pub trait Storage: Send + Sync + 'static {
         before_seq: Option<i64>,
         limit: u32,
     ) -> Result<Vec<KeyRecord>>;
-    /// For paging back: the `skip`-th active key (0 is the first) at or above `from_seq`, oldest
-    /// first; `None` when there are not that many.
-    fn api_key_seq_above(&self, org_id: &str, scope: KeyScope<'_>, from_seq: i64, skip: u32) -> Result<Option<i64>>;
+    /// For paging back: the id of the `skip`-th active key (0 is the first) at or above
+    /// `from_seq`, oldest first; `None` when there are not that many.
+    fn api_key_id_above(&self, org_id: &str, scope: KeyScope<'_>, from_seq: i64, skip: u32) -> Result<Option<String>>;
+    /// Where a key of the org, active or not, stands in the list order: what a page cursor (the
+    /// id of the last key of the page before) points at.
+    fn api_key_seq(&self, org_id: &str, key_id: &str) -> Result<Option<i64>>;
     fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
     /// Revokes an active key and writes its `api_key.revoke` audit event in one transaction.
     /// Returns whether an active key was revoked.
