@@ -257,6 +257,23 @@ fn wrong_codes_are_rate_limited() {
     assert_eq!(poll(&h, &auth.device_code).1["error"], "authorization_pending", "nothing was approved");
 }
 
+/// Codes posted straight to the decision, without their page, are guesses like any other: a
+/// signed-in browser gets ten, then waits, right code included.
+#[test]
+fn wrong_codes_posted_to_the_decision_are_rate_limited_too() {
+    let h = harness(|_| {});
+    let owner = h.dev.user(Role::Owner);
+    let auth = start(&h);
+    let (session, csrf, _) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
+    for guess in 0..10 {
+        let (status, _) = decide(&h, Some(&session), &format!("BCDF-GH{guess:02}"), &csrf, "deny");
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    }
+    let (status, _) = decide(&h, Some(&session), &auth.user_code, &csrf, "approve");
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "even the right code waits");
+    assert_eq!(poll(&h, &auth.device_code).1["error"], "authorization_pending", "nothing was approved");
+}
+
 /// The host name the CLI gives is shown on the approval page and kept with the session, with
 /// its last use, so `keystroke session list` can tell machines apart. One that would not pass
 /// as a name (an escape sequence, say) is dropped.
@@ -286,6 +303,23 @@ fn the_device_name_goes_from_the_approval_page_to_the_session() {
         let this = sessions.as_array().unwrap().iter().find(|s| s["current"] == true).unwrap().clone();
         assert_eq!(this["device"], kept.map_or(Value::Null, Value::from), "{sessions}");
         assert!(this["last_used_at"].is_string(), "the listing itself used it: {this}");
+    }
+    // The client software, from `User-Agent`: its first product only, never free text.
+    let agents = [
+        (Some("keystroke/0.1.0 (linux)"), "keystroke/0.1.0"),
+        (Some("Keystroke has verified this device. It is safe to approve."), "software that did not say"),
+        (Some("<b>x</b>/1"), "software that did not say"),
+        (None, "software that did not say"),
+    ];
+    for (agent, shown) in agents {
+        let mut request = h.http.post(h.url("/oauth/device/code")).form(&[("client_id", "keystroke-cli")]);
+        if let Some(agent) = agent {
+            request = request.header("user-agent", agent);
+        }
+        let auth: DeviceAuthorization = request.send().unwrap().json().unwrap();
+        let (_, _, page) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
+        let expected = format!("<dt>Client (as it says)</dt><dd>keystroke-cli ({shown})</dd>");
+        assert!(page.contains(&expected), "{agent:?}: {page}");
     }
 }
 

@@ -373,6 +373,26 @@ fn behind_a_proxy_each_client_address_is_throttled_apart_and_each_account_too() 
         assert_eq!(attempt(&format!("198.51.100.{}", 10 + i), &admin.email, "guess"), StatusCode::UNAUTHORIZED);
     }
     assert_eq!(attempt("198.51.100.99", &admin.email, &admin.password), StatusCode::TOO_MANY_REQUESTS);
+
+    // A proxy that appends a line of its own instead of extending the client's: the client's
+    // lines (which say anything) do not give each guess a fresh address.
+    let builder = h.dev.user(Role::Builder);
+    let second_line = |spoofed: &str| {
+        let form = h.form_from_page(&browser.http, "/login", "/login", &[("email", "x@acme.test"), ("password", "g")]);
+        let form = form.header("x-forwarded-for", spoofed).header("x-forwarded-for", "198.51.100.200");
+        form.send().unwrap().status()
+    };
+    for i in 0..10 {
+        assert_eq!(second_line(&format!("203.0.113.{i}")), StatusCode::UNAUTHORIZED);
+    }
+    let form = h.form_from_page(
+        &browser.http,
+        "/login",
+        "/login",
+        &[("email", &*builder.email), ("password", &builder.password)],
+    );
+    let blocked = form.header("x-forwarded-for", "203.0.113.77").header("x-forwarded-for", "198.51.100.200");
+    assert_eq!(blocked.send().unwrap().status(), StatusCode::TOO_MANY_REQUESTS, "one address, throttled as one");
 }
 
 #[test]
@@ -477,4 +497,32 @@ fn a_web_session_used_as_a_bearer_token_is_refused_with_the_reason() {
     assert_eq!(browser.post("/logout", &[("csrf", &csrf)]).status(), StatusCode::SEE_OTHER);
     let ended: serde_json::Value = h.get("/api/me", Cred::Bearer(&web_session)).json().unwrap();
     assert_eq!(ended["error"]["message"], keystroke_api::INVALID_CREDENTIAL_MESSAGE);
+}
+
+/// Every page may be neither framed (clickjacking an Approve or Revoke button) nor cached (a
+/// revealed secret), runs no script and sends no referrer; nothing the platform answers, JSON
+/// errors that quote a request included, is sniffed into HTML.
+#[test]
+fn pages_refuse_frames_caches_scripts_and_sniffing() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    let signed_out = [browser.get("/login"), browser.get("/device")];
+    browser.sign_in(Role::Admin);
+    let (_, csrf) = browser.list("acme");
+    let reveal = browser
+        .post("/settings/api-keys", &[("org", "acme"), ("name", "framed"), ("expires_in_days", ""), ("csrf", &csrf)]);
+    assert_eq!(reveal.status(), StatusCode::CREATED);
+    for page in signed_out.iter().chain([&browser.get("/settings/api-keys?org=acme"), &reveal]) {
+        let headers = page.headers();
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{}: {csp}", page.url());
+        assert_eq!(headers["x-frame-options"], "DENY", "{}", page.url());
+        assert_eq!(headers["cache-control"], "no-store", "{}", page.url());
+        assert_eq!(headers["referrer-policy"], "no-referrer", "{}", page.url());
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{}", page.url());
+    }
+    let quoting = h.get("/api/orgs/%3Cb%3E/api-keys", Cred::Bearer(&h.token(Role::Owner)));
+    assert_eq!(quoting.status(), StatusCode::NOT_FOUND);
+    assert_eq!(quoting.headers()["x-content-type-options"], "nosniff");
+    assert_eq!(h.get("/healthz", Cred::None).headers()["x-content-type-options"], "nosniff");
 }

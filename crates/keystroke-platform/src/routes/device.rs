@@ -42,8 +42,8 @@ pub async fn authorize(
     let client_name = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
-        .map(|ua| ua.chars().take(120).collect::<String>())
-        .unwrap_or_else(|| CLI_CLIENT_ID.to_owned());
+        .and_then(product_token)
+        .unwrap_or_else(|| "software that did not say".to_owned());
     state.storage.insert_device_authorization(&NewDeviceAuthorization {
         id: public_id("dev_"),
         device_code_hash: hash_secret(&device_code),
@@ -66,6 +66,17 @@ pub async fn authorize(
         interval: state.config.device_poll_interval_secs as u64,
     };
     Ok(no_store(Json(body).into_response()))
+}
+
+/// The first product of a `User-Agent` (`keystroke/0.1.0`, `curl/8.5.0`), or nothing: the
+/// approval page shows it, and free text ("verified by IT, safe to approve") would read as the
+/// platform's own words.
+fn product_token(user_agent: &str) -> Option<String> {
+    let product = user_agent.split_whitespace().next()?;
+    let (name, version) = product.split_once('/')?;
+    let allowed =
+        |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b));
+    (product.len() <= 40 && allowed(name) && allowed(version)).then(|| product.to_owned())
 }
 
 /// A host name as RFC 1123 writes one: letters, digits, dots and dashes, at most 253. Anything

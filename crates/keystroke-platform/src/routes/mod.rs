@@ -9,9 +9,9 @@ pub mod projects;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware;
-use axum::response::{IntoResponse, Redirect};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{delete, get, post};
 use keystroke_api::routes;
 
@@ -64,8 +64,16 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::map_response(no_sniffing))
         .layer(middleware::from_fn(logging::log_request))
         .with_state(state)
+}
+
+/// Every answer is what its `Content-Type` says: a browser must not guess HTML from a JSON error
+/// that quotes what a request sent.
+async fn no_sniffing(mut response: Response) -> Response {
+    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    response
 }
 
 async fn health() -> impl IntoResponse {

@@ -112,6 +112,7 @@ pub async fn sign_in(
 /// `POST /device/decision`: Approve or Deny, from a signed-in browser with the page's CSRF token.
 pub async fn decide(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     WebForm(form): WebForm<DecisionForm>,
 ) -> ApiResult<Response> {
@@ -132,10 +133,18 @@ pub async fn decide(
             return Ok(message_page(StatusCode::BAD_REQUEST, "Request refused", "Choose Approve or Deny."));
         }
     };
-    let Some(code) = normalize_user_code(&form.user_code) else {
-        return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
+    // Posting codes here straight away, without the page, is guessing them like any other way:
+    // it counts against the address too.
+    let client = client_address(&state, &headers, peer);
+    if !state.sign_in_throttle.allows(&client) {
+        return Ok(too_many_attempts());
+    }
+    let decided = match normalize_user_code(&form.user_code) {
+        Some(code) => state.storage.decide_device_authorization(&code, &session.user_id, approve, now())?,
+        None => false,
     };
-    if !state.storage.decide_device_authorization(&code, &session.user_id, approve, now())? {
+    if !decided {
+        state.sign_in_throttle.record_failure(&client);
         return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
     }
     tracing::info!(approved = approve, "device authorization decided");
@@ -200,7 +209,7 @@ fn approval_page(auth: &DeviceAuthorizationRecord, email: &str, csrf: &str) -> R
 <p>Signed in as <strong>{email}</strong>. Approve only if you started this sign-in yourself and the code matches your terminal.</p>
 <dl>
 <dt>Code</dt><dd><code>{code}</code></dd>
-<dt>Client</dt><dd>{client_id} ({client_name})</dd>
+<dt>Client (as it says)</dt><dd>{client_id} ({client_name})</dd>
 <dt>Device (as it says)</dt><dd>{device}</dd>
 <dt>From address</dt><dd>{ip}</dd>
 <dt>Requested at</dt><dd>{requested_at}</dd>

@@ -80,7 +80,10 @@ pub fn too_many_attempts() -> Response {
     let mut response = message_page(
         StatusCode::TOO_MANY_REQUESTS,
         "Too many attempts",
-        &format!("Too many wrong codes or passwords from your address. Wait up to {minutes} minutes and try again."),
+        &format!(
+            "Too many wrong codes or passwords, from your address or for this account. Wait up to {minutes} \
+             minutes and try again."
+        ),
     );
     // The whole window: by then the failures that closed the door have aged out.
     response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(crate::server::SIGN_IN_WINDOW.as_secs()));
@@ -151,13 +154,14 @@ pub fn escape(text: &str) -> String {
 /// The address a request came from: the peer, or behind a trusted reverse proxy
 /// (`serve --behind-proxy`) the address the proxy appended to `X-Forwarded-For`.
 pub fn client_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
-    if state.config.behind_proxy
-        && let Some(forwarded) = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok())
-        && let Some(last) = forwarded.rsplit(',').next().map(str::trim).filter(|ip| !ip.is_empty())
-    {
-        return last.to_owned();
+    // The last address of all `X-Forwarded-For` lines together is the one the proxy added: some
+    // proxies append a line of their own rather than extend the client's, whose lines say anything.
+    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|line| line.to_str().ok());
+    let last = forwarded.flat_map(|line| line.split(',')).map(str::trim).filter(|ip| !ip.is_empty()).next_back();
+    match last {
+        Some(last) if state.config.behind_proxy => last.to_owned(),
+        _ => peer.ip().to_string(),
     }
-    peer.ip().to_string()
 }
 
 /// Whether the sign-in form came back with the CSRF token its page set in a cookie.
