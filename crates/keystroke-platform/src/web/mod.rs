@@ -157,7 +157,7 @@ pub fn client_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -
     // The last address of all `X-Forwarded-For` lines together is the one the proxy added: some
     // proxies append a line of their own rather than extend the client's, whose lines say anything.
     let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|line| line.to_str().ok());
-    let last = forwarded.flat_map(|line| line.split(',')).map(str::trim).filter(|ip| !ip.is_empty()).next_back();
+    let last = forwarded.flat_map(|line| line.split(',')).map(str::trim).rfind(|ip| !ip.is_empty());
     match last {
         Some(last) if state.config.behind_proxy => last.to_owned(),
         _ => peer.ip().to_string(),
