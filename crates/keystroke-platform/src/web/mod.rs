@@ -154,14 +154,14 @@ pub fn escape(text: &str) -> String {
 /// The address a request came from: the peer, or behind a trusted reverse proxy
 /// (`serve --behind-proxy`) the address the proxy appended to `X-Forwarded-For`.
 pub fn client_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
+    if !state.config.behind_proxy {
+        return peer.ip().to_string();
+    }
     // The last address of all `X-Forwarded-For` lines together is the one the proxy added: some
     // proxies append a line of their own rather than extend the client's, whose lines say anything.
     let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|line| line.to_str().ok());
     let last = forwarded.flat_map(|line| line.split(',')).map(str::trim).rfind(|ip| !ip.is_empty());
-    match last {
-        Some(last) if state.config.behind_proxy => last.to_owned(),
-        _ => peer.ip().to_string(),
-    }
+    last.map_or_else(|| peer.ip().to_string(), str::to_owned)
 }
 
 /// Whether the sign-in form came back with the CSRF token its page set in a cookie.
