@@ -76,8 +76,8 @@ enum Command {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// List an org's audit events, oldest first (key creations and revocations, deploys), on
-    /// stdout, one per line, or as JSON
+    /// List an org's audit events, oldest first (key creations and revocations, deploys,
+    /// membership changes), on stdout, one per line, or as JSON
     List {
         #[command(flatten)]
         db: Database,
@@ -120,6 +120,7 @@ impl Listing {
         } else {
             let cell = |value: Value| match value {
                 Value::String(text) => text,
+                Value::Null => String::new(),
                 other => other.to_string(),
             };
             columns(fields.map(|(header, _)| header), rows.into_iter().map(|row| row.map(cell)))
@@ -417,10 +418,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let rows = events.into_iter().map(|event| {
                 let at = keystroke_platform::state::to_datetime(event.created_at);
                 let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-                [at.into(), event.action.into(), event.actor_email.into(), event.target_id.into()]
+                let detail = event.detail.map_or(Value::Null, Value::from);
+                [at.into(), event.action.into(), event.actor_email.into(), event.target_id.into(), detail]
             });
-            let fields =
-                [("TIME", "created_at"), ("ACTION", "action"), ("USER", "actor_email"), ("TARGET", "target_id")];
+            let fields = [
+                ("TIME", "created_at"),
+                ("ACTION", "action"),
+                ("USER", "actor_email"),
+                ("TARGET", "target_id"),
+                ("DETAIL", "detail"),
+            ];
             listing.print(fields, rows.collect())
         }
         Command::Member(MemberCommand::Add { member, role }) => {
@@ -581,7 +588,7 @@ fn columns<const N: usize>(header: [&str; N], rows: impl IntoIterator<Item = [St
                 line.push_str(&" ".repeat(width - cell.width() + 2));
             }
         }
-        line + "\n"
+        line.trim_end().to_owned() + "\n"
     };
     let mut lines = line(header);
     for row in &rows {

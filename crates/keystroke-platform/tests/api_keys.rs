@@ -221,8 +221,7 @@ fn revocation_takes_effect_on_the_very_next_request() {
     assert!(body["revoked_at"].as_str().is_some_and(|at| at.ends_with('Z')), "when it stopped working: {body}");
     assert_eq!(h.projects_status(&key.secret), StatusCode::UNAUTHORIZED);
     assert!(list(&h, &owner, "acme").is_empty(), "revoked keys leave the list");
-    let audit: Vec<_> =
-        h.dev.storage().audit_events(&h.dev.storage().org_by_slug("acme").unwrap().unwrap().id).unwrap();
+    let audit = h.key_and_deploy_events("acme");
     assert_eq!(audit.iter().map(|e| e.action.as_str()).collect::<Vec<_>>(), ["api_key.create", "api_key.revoke"]);
     assert!(audit.iter().all(|e| e.target_id == key.key.id));
 }
@@ -422,8 +421,7 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
     );
 
     assert!(list(&h, &owner, "acme").is_empty(), "no bad request wrote a key");
-    let org_id = h.dev.storage().org_by_slug("acme").unwrap().unwrap().id;
-    assert!(h.dev.storage().audit_events(&org_id).unwrap().is_empty());
+    assert!(h.key_and_deploy_events("acme").is_empty());
 }
 
 #[test]

@@ -1,13 +1,20 @@
 //! A database written by an earlier schema opens under this one: migration 0002 adds sessions'
 //! device and last use, and what was there keeps working (a live session, a device sign-in
-//! approved before the upgrade and redeemed after it); 0003 lowercases stored emails.
+//! approved before the upgrade and redeemed after it); 0003 lowercases stored emails; 0004 gives
+//! audit events a detail, for the membership changes recorded from then on.
 
+use keystroke_api::Role;
 use keystroke_platform::storage::{NewSession, PollOutcome, SqliteStorage, Storage};
 use keystroke_platform::tokens::hash_secret;
 
 /// The migrations as shipped, oldest first.
-const MIGRATIONS: [&str; 2] =
-    [include_str!("../migrations/0001_initial.sql"), include_str!("../migrations/0002_session_device.sql")];
+const MIGRATIONS: [&str; 3] = [
+    include_str!("../migrations/0001_initial.sql"),
+    include_str!("../migrations/0002_session_device.sql"),
+    // Its Rust step (lowercasing stored emails) has nothing to do in a database written with
+    // lowercase emails.
+    include_str!("../migrations/0003_lowercase_emails.sql"),
+];
 
 /// A database as a platform whose schema was version `schema` left it.
 fn database_at_schema(path: &std::path::Path, schema: usize) -> rusqlite::Connection {
@@ -65,7 +72,7 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
 
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 3);
+    assert_eq!(version, 4);
 }
 
 /// Emails were stored as typed before 0003; lookups are by the lowercase form now, so 0003
@@ -93,4 +100,45 @@ fn migration_3_lowercases_stored_emails_unless_two_accounts_would_merge() {
     assert_eq!(email_of("usr_2"), "öl@example.test");
     assert_eq!(storage.user_by_email("öl@example.test").unwrap().unwrap().user.id, "usr_2");
     assert_eq!((email_of("usr_3"), email_of("usr_4")), ("BÖB@example.test".into(), "böb@example.test".into()));
+}
+
+/// Key events written before 0004 keep their place, with no detail; membership changes are on
+/// record from then on, with the role.
+#[test]
+fn migration_4_keeps_the_audit_trail_and_records_membership_from_then_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    {
+        let conn = database_at_schema(&path, 3);
+        conn.execute_batch(
+            "INSERT INTO users (id, email, name, password_hash, created_at) VALUES
+                 ('usr_1', 'ada@example.test', 'Ada', 'x', 1), ('usr_2', 'bo@example.test', 'Bo', 'x', 1);
+             INSERT INTO orgs (id, slug, name, created_at) VALUES ('org_1', 'acme', 'Acme', 1);
+             INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ('org_1', 'usr_1', 'owner', 1);
+             INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
+                 VALUES ('org_1', 'usr_1', 'api_key.create', 'ak_old', 2);",
+        )
+        .unwrap();
+    }
+    let storage = SqliteStorage::open(&path).unwrap();
+    storage.set_membership("org_1", "usr_2", Role::Builder, 3).unwrap();
+    storage.set_membership("org_1", "usr_2", Role::Admin, 4).unwrap();
+    storage.set_membership("org_1", "usr_2", Role::Admin, 5).unwrap(); // no change, no event
+    assert!(storage.remove_membership("org_1", "usr_2", 6).unwrap());
+    let events: Vec<_> = storage
+        .audit_events("org_1")
+        .unwrap()
+        .into_iter()
+        .map(|event| (event.action, event.actor_email, event.target_id, event.detail, event.created_at))
+        .collect();
+    let bo = || ("bo@example.test".to_owned(), "usr_2".to_owned());
+    assert_eq!(
+        events,
+        [
+            ("api_key.create".into(), "ada@example.test".into(), "ak_old".into(), None, 2),
+            ("member.add".into(), bo().0, bo().1, Some("builder".into()), 3),
+            ("member.set_role".into(), bo().0, bo().1, Some("admin".into()), 4),
+            ("member.remove".into(), bo().0, bo().1, Some("admin".into()), 6),
+        ]
+    );
 }

@@ -380,17 +380,36 @@ fn bootstrap_serve_and_sign_in() {
     let audit = platform(&db, &["audit", "list", "--org", "example"], None);
     let audit = String::from_utf8(audit.stdout).unwrap();
     let lines: Vec<Vec<&str>> = audit.lines().map(|line| line.split_whitespace().collect()).collect();
-    assert_eq!(lines[0], ["TIME", "ACTION", "USER", "TARGET"], "{audit}");
-    assert_eq!(lines[1][1..], ["api_key.create", "owner@example.test", created["id"].as_str().unwrap()], "{audit}");
-    assert!(lines[1][0].ends_with('Z') && lines[1][0].len() == "2026-11-26T23:40:08Z".len(), "{audit}");
-    assert_eq!(lines.len(), 2, "{audit}");
+    assert_eq!(lines[0], ["TIME", "ACTION", "USER", "TARGET", "DETAIL"], "{audit}");
+    // Membership first (the org's creation, then Bo added, promoted, demoted and removed by the
+    // admin commands), each with the role; then the key.
+    let without_time_and_ids: Vec<Vec<&str>> = lines[1..]
+        .iter()
+        .map(|line| line[1..].iter().copied().filter(|field| !field.starts_with("usr_")).collect())
+        .collect();
+    assert_eq!(
+        without_time_and_ids,
+        [
+            vec!["member.add", "owner@example.test", "owner"],
+            vec!["member.add", "b@example.test", "builder"],
+            vec!["member.set_role", "b@example.test", "admin"],
+            vec!["member.set_role", "b@example.test", "builder"],
+            vec!["member.remove", "b@example.test", "builder"],
+            vec!["api_key.create", "owner@example.test", created["id"].as_str().unwrap()],
+        ],
+        "{audit}"
+    );
+    let key_line = lines.last().unwrap();
+    assert!(key_line[0].ends_with('Z') && key_line[0].len() == "2026-11-26T23:40:08Z".len(), "{audit}");
     let audit = platform(&db, &["audit", "list", "--org", "example", "--json"], None);
     assert!(audit.status.success() && audit.stderr.is_empty(), "{}", stderr(&audit));
     let audit: Value = serde_json::from_slice(&audit.stdout).unwrap();
-    assert_eq!(audit.as_array().unwrap().len(), 1, "{audit}");
-    assert_eq!(audit[0]["action"], "api_key.create", "{audit}");
-    assert_eq!((&audit[0]["actor_email"], &audit[0]["target_id"]), (&"owner@example.test".into(), &created["id"]));
-    assert_eq!(audit[0]["created_at"].as_str().unwrap(), lines[1][0], "the same time as in the columns");
+    assert_eq!(audit.as_array().unwrap().len(), 6, "{audit}");
+    let key_event = &audit[5];
+    assert_eq!(key_event["action"], "api_key.create", "{audit}");
+    assert_eq!((&key_event["actor_email"], &key_event["target_id"]), (&"owner@example.test".into(), &created["id"]));
+    assert_eq!((&key_event["detail"], &audit[2]["detail"]), (&Value::Null, &"admin".into()));
+    assert_eq!(key_event["created_at"].as_str().unwrap(), key_line[0], "the same time as in the columns");
     // Signed out everywhere by the admin: the session stops working at once, the key does not.
     let me = || http.get(format!("{url}/api/me")).bearer_auth(session).send().unwrap().status();
     assert_eq!(me(), reqwest::StatusCode::OK);

@@ -142,15 +142,19 @@ pub struct ProjectRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
     /// The user the event is about: who created or revoked the key, or triggered the deploy; for
-    /// `api_key.revoke_on_removal` (a `member remove`, which acts as no user), the removed member
-    /// whose key it was.
+    /// `api_key.revoke_on_removal` and the `member.*` events (made by admin commands, which act
+    /// as no user), the member concerned.
     pub actor_id: String,
     pub actor_email: String,
-    /// `api_key.create`, `api_key.revoke`, `api_key.revoke_on_removal` or `deploy.trigger`.
+    /// `api_key.create`, `api_key.revoke`, `api_key.revoke_on_removal`, `deploy.trigger`,
+    /// `member.add`, `member.set_role` or `member.remove`.
     pub action: String,
-    /// The key created or revoked; for `deploy.trigger`, the key or session that sent it.
+    /// The key created or revoked; for `deploy.trigger`, the key or session that sent it; for
+    /// `member.*`, the member's user id.
     pub target_id: String,
     pub created_at: Timestamp,
+    /// For `member.*`: the role given, or for `member.remove` the role the member had.
+    pub detail: Option<String>,
 }
 
 pub struct NewDeviceAuthorization {

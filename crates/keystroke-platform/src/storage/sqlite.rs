@@ -18,6 +18,7 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     (include_str!("../../migrations/0001_initial.sql"), None),
     (include_str!("../../migrations/0002_session_device.sql"), None),
     (include_str!("../../migrations/0003_lowercase_emails.sql"), Some(lowercase_stored_emails)),
+    (include_str!("../../migrations/0004_membership_audit.sql"), None),
 ];
 
 /// What a migration does that SQL cannot, in its transaction after its SQL.
@@ -358,10 +359,36 @@ fn record_event(
     target_id: &str,
     now: Timestamp,
 ) -> rusqlite::Result<()> {
+    record_event_with_detail(tx, org_id, actor_id, action, target_id, None, now)
+}
+
+/// A membership change: the member is both whom it is about and its target (the admin
+/// commands that make these changes act as no user), and the detail is the role.
+fn record_member_event(
+    tx: &rusqlite::Transaction<'_>,
+    org_id: &str,
+    user_id: &str,
+    action: &str,
+    role: &str,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
+    record_event_with_detail(tx, org_id, user_id, action, user_id, Some(role), now)
+}
+
+fn record_event_with_detail(
+    tx: &rusqlite::Transaction<'_>,
+    org_id: &str,
+    actor_id: &str,
+    action: &str,
+    target_id: &str,
+    detail: Option<&str>,
+    now: Timestamp,
+) -> rusqlite::Result<()> {
     let mut insert = tx.prepare_cached(
-        "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO audit_events (org_id, actor_id, action, target_id, detail, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
     )?;
-    insert.execute(params![org_id, actor_id, action, target_id, now])?;
+    insert.execute(params![org_id, actor_id, action, target_id, detail, now])?;
     Ok(())
 }
 
@@ -473,6 +500,7 @@ impl Storage for SqliteStorage {
                 "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', ?3)",
                 params![org.id, owner_id, now],
             )?;
+            record_member_event(tx, &org.id, owner_id, "member.add", Role::Owner.as_str(), now)?;
             Ok(())
         })?;
         Ok(org)
@@ -504,11 +532,25 @@ impl Storage for SqliteStorage {
             if role != Role::Owner && is_only_owner(tx, org_id, user_id)? {
                 bail!(LastOwner);
             }
+            let before: Option<String> = tx
+                .query_row(
+                    "SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2",
+                    params![org_id, user_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
             tx.execute(
                 "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
                 params![org_id, user_id, role.as_str(), now],
             )?;
+            match before {
+                None => record_member_event(tx, org_id, user_id, "member.add", role.as_str(), now)?,
+                Some(before) if before != role.as_str() => {
+                    record_member_event(tx, org_id, user_id, "member.set_role", role.as_str(), now)?
+                }
+                Some(_) => {} // The role it had already: nothing changed.
+            }
             Ok(())
         })
     }
@@ -518,11 +560,17 @@ impl Storage for SqliteStorage {
             if is_only_owner(tx, org_id, user_id)? {
                 bail!(LastOwner);
             }
-            let removed =
-                tx.execute("DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2", params![org_id, user_id])?;
-            if removed == 0 {
+            let role: Option<String> = tx
+                .query_row(
+                    "DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2 RETURNING role",
+                    params![org_id, user_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(role) = role else {
                 return Ok(false);
-            }
+            };
+            record_member_event(tx, org_id, user_id, "member.remove", &role, now)?;
             // Their keys are revoked, not just orphaned: adding them back must not revive them.
             tx.execute(
                 "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
@@ -703,7 +751,7 @@ impl Storage for SqliteStorage {
     fn audit_events(&self, org_id: &str) -> Result<Vec<AuditEvent>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(
-            "SELECT e.actor_id, u.email, e.action, e.target_id, e.created_at
+            "SELECT e.actor_id, u.email, e.action, e.target_id, e.created_at, e.detail
              FROM audit_events e JOIN users u ON u.id = e.actor_id WHERE e.org_id = ?1 ORDER BY e.seq",
         )?;
         let rows = stmt.query_map([org_id], |r| {
@@ -713,6 +761,7 @@ impl Storage for SqliteStorage {
                 action: r.get(2)?,
                 target_id: r.get(3)?,
                 created_at: r.get(4)?,
+                detail: r.get(5)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)

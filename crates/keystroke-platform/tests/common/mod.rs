@@ -100,6 +100,13 @@ impl Harness {
     }
 
     /// The status of `GET /api/projects` with this API key as a bearer token.
+    /// The org's audit trail but for its membership events (the seed's own `member.add`s).
+    pub fn key_and_deploy_events(&self, org: &str) -> Vec<keystroke_platform::storage::AuditEvent> {
+        let org_id = self.dev.storage().org_by_slug(org).unwrap().unwrap().id;
+        let events = self.dev.storage().audit_events(&org_id).unwrap();
+        events.into_iter().filter(|event| !event.action.starts_with("member.")).collect()
+    }
+
     pub fn projects_status(&self, key: &str) -> StatusCode {
         self.get("/api/projects", Cred::Bearer(key)).status()
     }
