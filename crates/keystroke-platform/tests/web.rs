@@ -44,7 +44,8 @@ impl<'a> Browser<'a> {
     fn sign_in(&mut self, role: Role) {
         let user = self.h.dev.user(role);
         let fields = [("email", &*user.email), ("password", &user.password), ("next", "/settings/api-keys")];
-        let form = self.h.form_from_page(&self.http, "/login?next=/settings/api-keys", "/login", &fields);
+        let (page, action) = ("/login?next=/settings/api-keys", "/login");
+        let form = self.h.form_from_page_with_session(&self.http, page, action, &fields, self.session.as_deref());
         let response = form.send().unwrap();
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(response.headers()["location"], "/settings/api-keys");
@@ -525,4 +526,22 @@ fn pages_refuse_frames_caches_scripts_and_sniffing() {
     assert_eq!(quoting.status(), StatusCode::NOT_FOUND);
     assert_eq!(quoting.headers()["x-content-type-options"], "nosniff");
     assert_eq!(h.get("/healthz", Cred::None).headers()["x-content-type-options"], "nosniff");
+}
+
+/// Signing in again in the same browser ends the session it held: a cookie left behind (in a
+/// copied profile, a shared machine) stops working, and the new one works.
+#[test]
+fn signing_in_again_ends_the_browsers_previous_session() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    browser.sign_in(Role::Admin);
+    let first = browser.session.clone().unwrap();
+    browser.sign_in(Role::Builder);
+    let second = browser.session.clone().unwrap();
+    assert_ne!(first, second);
+    assert_eq!(browser.get("/settings/api-keys?org=acme").status(), StatusCode::OK);
+    browser.session = Some(first);
+    let left_behind = browser.get("/settings/api-keys?org=acme");
+    assert_eq!(left_behind.status(), StatusCode::SEE_OTHER, "back to the sign-in page");
+    assert!(left_behind.headers()["location"].to_str().unwrap().starts_with("/login"));
 }

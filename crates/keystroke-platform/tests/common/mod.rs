@@ -79,12 +79,28 @@ impl Harness {
     /// A sign-in form as its page sends it: opens `page` with `http`, then makes the POST of
     /// `fields` to `action` with the page's CSRF field and cookie, ready to send (or to add to).
     pub fn form_from_page(&self, http: &Client, page: &str, action: &str, fields: &[(&str, &str)]) -> RequestBuilder {
+        self.form_from_page_with_session(http, page, action, fields, None)
+    }
+
+    /// [`Harness::form_from_page`] from a browser that holds a session cookie already.
+    pub fn form_from_page_with_session(
+        &self,
+        http: &Client,
+        page: &str,
+        action: &str,
+        fields: &[(&str, &str)],
+        session: Option<&str>,
+    ) -> RequestBuilder {
         let page = http.get(self.url(page)).send().expect("the platform answers");
         let csrf_cookie = cookie(&page, "ks_csrf").expect("the page sets a CSRF cookie");
         let csrf = hidden(&page.text().unwrap(), "csrf");
         let mut form = fields.to_vec();
         form.push(("csrf", &csrf));
-        http.post(self.url(action)).header("cookie", format!("ks_csrf={csrf_cookie}")).form(&form)
+        let mut cookies = format!("ks_csrf={csrf_cookie}");
+        if let Some(session) = session {
+            cookies.push_str(&format!("; ks_web={session}"));
+        }
+        http.post(self.url(action)).header("cookie", cookies).form(&form)
     }
 
     pub fn delete(&self, path: &str, cred: Cred<'_>) -> Response {
