@@ -231,14 +231,10 @@ fn a_stderr_that_cannot_be_written_keeps_the_exit_code_and_the_secret() {
     assert_eq!(not_found.status.code(), Some(5));
 
     // The create notice fails, the secret on stdout does not: the key stays, its secret delivered.
-    let mut closed_pipe = env
-        .command(&["api-key", "create", "--name", "quiet stderr"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(closed_pipe.stderr.take());
-    let created = closed_pipe.wait_with_output().unwrap();
+    // The pipe's reader is gone before the command starts, so every write to stderr fails.
+    let (reader, closed_pipe) = std::io::pipe().unwrap();
+    drop(reader);
+    let created = env.command(&["api-key", "create", "--name", "quiet stderr"]).stderr(closed_pipe).output().unwrap();
     assert_eq!(created.status.code(), Some(0));
     let secret = String::from_utf8(created.stdout).unwrap();
     assert!(secret.starts_with("key_test_") && secret.ends_with('\n'), "{secret:?}");
