@@ -8,6 +8,7 @@ use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::config::write_private_file;
+use crate::error::CliError;
 use crate::secret::Secret;
 
 const FILE_NAME: &str = "credentials.json";
@@ -30,7 +31,7 @@ fn load(dir: &Path) -> anyhow::Result<TokenFile> {
             serde_json::from_str(&text).map_err(|err| {
                 // serde quotes what it could not place, which here may be a token.
                 let why = keystroke_api::redact_secrets(&err.to_string(), keystroke_api::SECRET_NOT_REPEATED);
-                crate::error::CliError::failure(format!("{} is not valid: {why}", path.display()))
+                CliError::failure(format!("{} is not valid: {why}", path.display()))
                     .with_hint(
                         "fix it, or delete it and sign in again with `keystroke auth login --insecure-storage`: it \
                          holds the session tokens that sign-in stored there, and nothing else",
@@ -48,8 +49,6 @@ fn load(dir: &Path) -> anyhow::Result<TokenFile> {
 #[cfg(unix)]
 fn refuse_if_others_can_read(path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-
-    use crate::error::CliError;
     let mode = fs::metadata(path).with_context(|| format!("could not read {}", path.display()))?.permissions().mode();
     if mode & 0o077 == 0 {
         return Ok(());

@@ -208,8 +208,8 @@ fn joiners_join(name: &str) -> bool {
 
 /// Invisible characters that could make one name pass for another or break a table's lines:
 /// zero-width spaces and marks, bidirectional controls, line and paragraph separators, fillers
-/// (the Hangul ones, and the blank braille cell, which shows as a space) and tag characters. Zero-width joiners stay allowed: emoji sequences and several scripts
-/// (Persian, Indic) need them.
+/// (the Hangul ones, and the blank braille cell, which shows as a space) and tag characters.
+/// Zero-width joiners stay allowed: emoji sequences and several scripts (Persian, Indic) need them.
 pub fn is_invisible_or_bidi(c: char) -> bool {
     matches!(c,
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}'

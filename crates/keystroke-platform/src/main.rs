@@ -78,15 +78,19 @@ enum Command {
 enum AuditCommand {
     /// List an org's audit events, oldest first (key creations and revocations, deploys,
     /// membership changes), on stdout, one per line, or as JSON
-    List {
-        #[command(flatten)]
-        db: Database,
-        /// The org's slug
-        #[arg(long)]
-        org: String,
-        #[command(flatten)]
-        listing: Listing,
-    },
+    List(OrgListArgs),
+}
+
+/// What a list of one org's records takes.
+#[derive(Args)]
+struct OrgListArgs {
+    #[command(flatten)]
+    db: Database,
+    /// The org's slug
+    #[arg(long)]
+    org: String,
+    #[command(flatten)]
+    listing: Listing,
 }
 
 /// One row as a JSON object whose keys come in the columns' order (serde_json's own map sorts them).
@@ -259,15 +263,7 @@ enum OrgCommand {
 #[derive(Subcommand)]
 enum MemberCommand {
     /// List an org's members with their roles (on stdout, one per line, or as JSON)
-    List {
-        #[command(flatten)]
-        db: Database,
-        /// The org's slug
-        #[arg(long)]
-        org: String,
-        #[command(flatten)]
-        listing: Listing,
-    },
+    List(OrgListArgs),
     /// Add a user to an org
     Add {
         #[command(flatten)]
@@ -407,13 +403,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             say!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
             Ok(())
         }
-        Command::Member(MemberCommand::List { db, org, listing }) => {
+        Command::Member(MemberCommand::List(OrgListArgs { db, org, listing })) => {
             let members = admin::members(&db.open_existing()?, &org)?;
             let rows =
                 members.into_iter().map(|(user, role)| [user.email.into(), role.as_str().into(), user.name.into()]);
             listing.print([("EMAIL", "email"), ("ROLE", "role"), ("NAME", "name")], rows.collect())
         }
-        Command::Audit(AuditCommand::List { db, org, listing }) => {
+        Command::Audit(AuditCommand::List(OrgListArgs { db, org, listing })) => {
             let events = admin::audit_events(&db.open_existing()?, &org)?;
             let rows = events.into_iter().map(|event| {
                 let at = keystroke_platform::state::to_datetime(event.created_at);

@@ -349,19 +349,6 @@ fn lowercase_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()>
     Ok(())
 }
 
-/// One audit event, in the transaction of the change it records (a key's creation or
-/// revocation, a deploy). Removals record theirs for every key at once, in their own statement.
-fn record_event(
-    tx: &rusqlite::Transaction<'_>,
-    org_id: &str,
-    actor_id: &str,
-    action: &str,
-    target_id: &str,
-    now: Timestamp,
-) -> rusqlite::Result<()> {
-    record_event_with_detail(tx, org_id, actor_id, action, target_id, None, now)
-}
-
 /// A membership change: the member is both whom it is about and its target (the admin
 /// commands that make these changes act as no user), and the detail is the role.
 fn record_member_event(
@@ -372,10 +359,13 @@ fn record_member_event(
     role: &str,
     now: Timestamp,
 ) -> rusqlite::Result<()> {
-    record_event_with_detail(tx, org_id, user_id, action, user_id, Some(role), now)
+    record_event(tx, org_id, user_id, action, user_id, Some(role), now)
 }
 
-fn record_event_with_detail(
+/// One audit event, in the transaction of the change it records (a key's creation or
+/// revocation, a deploy, a membership change). Removals record theirs for every key at once, in
+/// their own statement.
+fn record_event(
     tx: &rusqlite::Transaction<'_>,
     org_id: &str,
     actor_id: &str,
@@ -641,7 +631,7 @@ impl Storage for SqliteStorage {
                     key.created_at,
                     key.expires_at
                 ])?;
-                record_event(tx, &key.org_id, &key.created_by, "api_key.create", &key.id, key.created_at)?;
+                record_event(tx, &key.org_id, &key.created_by, "api_key.create", &key.id, None, key.created_at)?;
             }
             Ok(())
         })
@@ -742,7 +732,7 @@ impl Storage for SqliteStorage {
                 params![org_id, key_id, now],
             )?;
             if revoked == 1 {
-                record_event(tx, org_id, actor_id, "api_key.revoke", key_id, now)?;
+                record_event(tx, org_id, actor_id, "api_key.revoke", key_id, None, now)?;
             }
             Ok(revoked == 1)
         })
@@ -768,7 +758,7 @@ impl Storage for SqliteStorage {
     }
 
     fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()> {
-        self.write(|tx| Ok(record_event(tx, org_id, actor_id, "deploy.trigger", credential_id, now)?))
+        self.write(|tx| Ok(record_event(tx, org_id, actor_id, "deploy.trigger", credential_id, None, now)?))
     }
 
     fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()> {

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use super::{
     PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, check_password, client_address, csrf_for, error_paragraph, escape,
     form_refused, message_page, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
-    sign_in_form_expired, start_session_replacing, too_many_attempts, web_session,
+    sign_in_form_expired, start_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
@@ -103,7 +103,7 @@ pub async fn sign_in(
             return Ok(sign_in_page(&state, &form.user_code, wrong, StatusCode::UNAUTHORIZED));
         }
     };
-    let token = start_session_replacing(&state, &headers, &user.id)?;
+    let token = start_session(&state, &headers, &user.id)?;
     let mut response = approval_page(&auth, &user.email, &csrf_for(&token));
     set_session_cookie(&mut response, &state, &token);
     Ok(response)

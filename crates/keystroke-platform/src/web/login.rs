@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::{
     PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, check_password, client_address, csrf_for,
     error_paragraph, escape, form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
-    sign_in_form_expired, sign_out_form, start_session_replacing, too_many_attempts, web_session,
+    sign_in_form_expired, sign_out_form, start_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now};
@@ -54,7 +54,7 @@ pub async fn sign_in(
             return Ok(login_page(&state, form.next.as_deref(), wrong, StatusCode::UNAUTHORIZED));
         }
     };
-    let token = start_session_replacing(&state, &headers, &user.id)?;
+    let token = start_session(&state, &headers, &user.id)?;
     let mut response = Redirect::to(local_path(form.next.as_deref())).into_response();
     set_session_cookie(&mut response, &state, &token);
     Ok(response)

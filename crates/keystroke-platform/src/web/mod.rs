@@ -242,15 +242,11 @@ pub async fn check_password(state: &AppState, client: &str, email: &str, passwor
 /// Starts a browser session for `user_id` and ends the one this browser held, if any (signing in
 /// again, as the same person or someone else): one browser, one live session, so a cookie left
 /// behind stops working.
-pub fn start_session_replacing(state: &AppState, headers: &HeaderMap, user_id: &str) -> ApiResult<String> {
+/// Returns the new session's token, which only the cookie will hold.
+pub fn start_session(state: &AppState, headers: &HeaderMap, user_id: &str) -> ApiResult<String> {
     if let Some(previous) = web_session(state, headers)? {
         state.storage.revoke_session(&previous.user_id, &previous.session_id, crate::state::now())?;
     }
-    start_session(state, user_id)
-}
-
-/// Starts a browser session for `user_id`; returns its token, which only the cookie will hold.
-pub fn start_session(state: &AppState, user_id: &str) -> ApiResult<String> {
     Ok(crate::admin::start_session(&*state.storage, user_id, WEB_CLIENT, state.config.web_session_ttl_secs)?)
 }
 
