@@ -153,7 +153,7 @@ impl ApiClient {
         }
         let text = response.text().await.unwrap_or_default();
         let Ok(oauth) = serde_json::from_str::<OAuthError>(&text) else {
-            return Err(self.status_error(status, &text).into());
+            return Err(self.status_error(status, &text, routes::TOKEN).into());
         };
         Ok(match oauth.error.as_str() {
             "authorization_pending" => DevicePoll::Pending,
@@ -208,8 +208,9 @@ impl ApiClient {
         if status.is_success() {
             return Ok(response);
         }
+        let path = response.url().path().to_owned();
         let text = response.text().await.unwrap_or_default();
-        Err(self.status_error(status, &text).into())
+        Err(self.status_error(status, &text, &path).into())
     }
 
     async fn execute(&self, request: Request) -> anyhow::Result<Response> {
@@ -278,7 +279,7 @@ impl ApiClient {
         self.unreachable(&why).with_hint(CHECK_URL_HINT)
     }
 
-    fn status_error(&self, status: StatusCode, body: &str) -> CliError {
+    fn status_error(&self, status: StatusCode, body: &str, path: &str) -> CliError {
         let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
             return self.status_without_keystroke_body(status);
         };
@@ -287,7 +288,8 @@ impl ApiClient {
             return CliError::failure(format!("the platform at {} has no such endpoint", self.base_display()))
                 .with_hint("the platform may be older than this CLI: upgrade it, or check `--platform-url`");
         }
-        error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env)
+        let error = error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env);
+        if status == StatusCode::NOT_FOUND { error.with_hint(not_found_hint(path)) } else { error }
     }
 
     /// A status from a server that sent no Keystroke error: most likely not the platform itself.
@@ -335,8 +337,17 @@ fn may_have_been_done(err: anyhow::Error, consequence: &str, hint: impl FnOnce()
 const CHECK_URL_HINT: &str =
     "check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it";
 
-const NOT_FOUND_HINT: &str =
-    "`keystroke org list` shows your orgs, `keystroke api-key list` the keys you can see (and their ids)";
+/// Where to look for what the platform did not find: the request's path says what was asked for
+/// (a key is looked up in an org, so both may be the missing one).
+fn not_found_hint(path: &str) -> &'static str {
+    if path.contains("/api-keys/") {
+        "`keystroke api-key list` shows the keys you can see (and their ids), `keystroke org list` your orgs"
+    } else if path.contains("/api/sessions/") {
+        "`keystroke session list` shows your active sessions"
+    } else {
+        "`keystroke org list` shows your orgs"
+    }
+}
 
 /// A success status with a body that is not what a Keystroke platform sends: most likely the URL
 /// points at some other server.
@@ -379,7 +390,7 @@ fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env
         StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
             .with_hint("ask an owner or admin of the org for access"),
         // The platform's message names what is missing ("org `x` not found").
-        StatusCode::NOT_FOUND => CliError::new(ExitCode::NotFound, message.to_string()).with_hint(NOT_FOUND_HINT),
+        StatusCode::NOT_FOUND => CliError::new(ExitCode::NotFound, message.to_string()),
         status if status.is_client_error() => CliError::failure(format!("the platform refused the request: {message}")),
         status => CliError::failure(format!("the platform failed ({status}): {message}")),
     }
@@ -451,6 +462,18 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// What was not found decides where to look: a key (or its org), a session, or an org.
+    #[test]
+    fn not_found_hints_follow_what_was_asked_for() {
+        let key = routes::api_key("acme", "ak_1");
+        assert!(not_found_hint(&key).starts_with("`keystroke api-key list`"), "{key}");
+        assert!(not_found_hint(&format!("/prefix{key}")).starts_with("`keystroke api-key list`"));
+        assert_eq!(not_found_hint(&routes::session("ses_1")), "`keystroke session list` shows your active sessions");
+        for org_only in [routes::api_keys("acme"), routes::DEPLOY_HOOK.to_owned(), routes::members("acme")] {
+            assert_eq!(not_found_hint(&org_only), "`keystroke org list` shows your orgs", "{org_only}");
+        }
+    }
 
     #[test]
     fn statuses_map_to_the_documented_exit_codes() {

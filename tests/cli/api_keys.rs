@@ -106,9 +106,12 @@ fn builders_see_only_their_own_keys_and_admins_see_everyones() {
 
     // A key the builder may not see is not found, whatever its id.
     let refused = env.run(&["api-key", "revoke", &admin_key, "--yes"]).code(5);
-    assert!(
-        refused.stderr.starts_with(&format!("error: no active API key `{admin_key}` in org `acme` that you can see\n")),
-        "{refused:#?}"
+    assert_eq!(
+        refused.stderr,
+        format!(
+            "error: no active API key `{admin_key}` in org `acme` that you can see\n\
+             hint: `keystroke api-key list` shows the keys you can see (and their ids), `keystroke org list` your orgs\n"
+        )
     );
 
     env.sign_in(Role::Admin);

@@ -678,8 +678,10 @@ fn ctrl_c_at_the_token_prompt_is_ignored_and_enter_alone_cancels() {
     terminal.send("\x03");
     terminal.send("\n");
     let (code, output) = terminal.finish();
-    assert_eq!(code, 2, "still running after Ctrl-C, then cancelled by Enter: {output:?}");
-    assert!(output.contains("`--with-token` found no token"), "{output:?}");
+    assert_eq!(code, 1, "still running after Ctrl-C, then cancelled by Enter: {output:?}");
+    assert!(output.ends_with("Sign-in cancelled. Nothing was stored.\n"), "{output:?}");
+    assert!(!output.contains("error:"), "a cancel is an answer, not a failure to explain: {output:?}");
+    env.run(&["auth", "status"]).code(3);
 }
 
 /// Pasted on a terminal, the token is read without echo: it never shows on screen.

@@ -34,7 +34,7 @@ fn deploy_triggers_the_orgs_deploy_as_the_signed_in_user() {
     assert_eq!(
         elsewhere.stderr,
         "error: org `globex` not found among your orgs\n\
-         hint: `keystroke org list` shows your orgs, `keystroke api-key list` the keys you can see (and their ids)\n"
+         hint: `keystroke org list` shows your orgs\n"
     );
 }
 

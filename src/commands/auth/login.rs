@@ -212,7 +212,12 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
                 .report(false)
                 .interact()
         })?;
-        Secret::new(typed.unwrap_or_default())
+        let typed = Secret::new(typed.unwrap_or_default());
+        if typed.expose().trim().is_empty() {
+            // An answer, not a mistake: the prompt offered Enter alone as the way out.
+            return Err(CliError::declined("Sign-in cancelled. Nothing was stored.").into());
+        }
+        typed
     } else if printer.stdin_is_terminal() {
         // Reading a terminal without a prompt would wait silently, and echo what is pasted.
         return Err(CliError::usage(
