@@ -172,7 +172,17 @@ fn database_path(value: &str) -> Result<PathBuf, String> {
 impl Database {
     /// For `serve` and `user add`, the first steps of a new installation.
     fn open_or_create(&self) -> anyhow::Result<SqliteStorage> {
-        SqliteStorage::open(&self.db)
+        let storage = SqliteStorage::open(&self.db)?;
+        storage.require_writable()?;
+        Ok(storage)
+    }
+
+    /// For commands that change something: a database this user may only read is named as such
+    /// before anything is asked, rather than by SQLite's "attempt to write a readonly database".
+    fn open_existing_to_change(&self) -> anyhow::Result<SqliteStorage> {
+        let storage = self.open_existing()?;
+        storage.require_writable()?;
+        Ok(storage)
     }
 
     /// For commands that need users already there: a mistyped path is named as such, rather
@@ -185,7 +195,8 @@ impl Database {
                  add` and `serve` create a new one"
             ),
             Err(e) => bail!("cannot read the database at {path}: {e}"),
-            Ok(file) if file.len() == 0 => {
+            // A device such as `/dev/null` is empty too: `open` refuses it as what it is.
+            Ok(file) if file.is_file() && file.len() == 0 => {
                 bail!("{path} is an empty file, not a database with users: add the first user with `user add`")
             }
             Ok(_) => SqliteStorage::open(&self.db),
@@ -377,7 +388,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::SetPassword { db, email }) => {
-            let storage = db.open_existing()?;
+            let storage = db.open_existing_to_change()?;
             let password = read_password()?;
             admin::set_password(&storage, &email, &password)?;
             say!(
@@ -387,7 +398,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::User(UserCommand::SignOut { db, email }) => {
-            let ended = admin::sign_out_everywhere(&db.open_existing()?, &email)?;
+            let ended = admin::sign_out_everywhere(&db.open_existing_to_change()?, &email)?;
             let sessions = if ended == 1 { "session" } else { "sessions" };
             say!("Ended {ended} {sessions} of {email}; their API keys keep working (`member remove` ends those)");
             Ok(())
@@ -399,7 +410,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             listing.print([("SLUG", "slug"), ("MEMBERS", "members"), ("NAME", "name")], rows)
         }
         Command::Org(OrgCommand::Create { db, slug, name, owner }) => {
-            let org = admin::create_org(&db.open_existing()?, &slug, &name, &owner)?;
+            let org = admin::create_org(&db.open_existing_to_change()?, &slug, &name, &owner)?;
             say!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
             Ok(())
         }
@@ -427,17 +438,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             listing.print(fields, rows.collect())
         }
         Command::Member(MemberCommand::Add { member, role }) => {
-            admin::add_member(&member.db.open_existing()?, &member.org, &member.email, role)?;
+            admin::add_member(&member.db.open_existing_to_change()?, &member.org, &member.email, role)?;
             say!("Added {} to `{}` as {role}", member.email, member.org);
             Ok(())
         }
         Command::Member(MemberCommand::SetRole { member, role }) => {
-            admin::set_role(&member.db.open_existing()?, &member.org, &member.email, role)?;
+            admin::set_role(&member.db.open_existing_to_change()?, &member.org, &member.email, role)?;
             say!("{} is now {role} in `{}`", member.email, member.org);
             Ok(())
         }
         Command::Member(MemberCommand::Remove { member }) => {
-            admin::remove_member(&member.db.open_existing()?, &member.org, &member.email)?;
+            admin::remove_member(&member.db.open_existing_to_change()?, &member.org, &member.email)?;
             say!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
             Ok(())
         }
@@ -493,7 +504,9 @@ fn plain_http_off_this_machine(address: SocketAddr, public_url: Option<&str>) ->
 
 fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
     let is_new = keystroke_platform::storage::is_new_database(db);
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(db)?);
+    let storage = SqliteStorage::open(db)?;
+    storage.require_writable()?;
+    let storage: Arc<dyn Storage> = Arc::new(storage);
     // A mistyped `--db` makes a new, empty database: said at once, not found out from sign-ins
     // that fail with "wrong email or password".
     if storage.users()?.is_empty() {

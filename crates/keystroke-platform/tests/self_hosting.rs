@@ -297,6 +297,34 @@ fn bootstrap_serve_and_sign_in() {
             .collect();
         assert!(beside.is_empty(), "no files beside {file}: {beside:?}");
     }
+    // What is not a regular file is refused before SQLite opens it: opening a device or a pipe
+    // would change its permissions for everyone and leave a journal beside it.
+    let pipe = dir.path().join("pipe.db");
+    assert!(Command::new("mkfifo").args(["-m", "644"]).arg(&pipe).status().unwrap().success());
+    let folder = dir.path().join("folder.db");
+    std::fs::create_dir(&folder).unwrap();
+    for not_a_file in [&pipe, &folder] {
+        for args in [&["user", "list"][..], &["user", "add", "--email", "c@example.test", "--name", "C"]] {
+            let refused = platform(not_a_file, args, Some("a long enough password\n"));
+            assert_eq!(
+                stderr(&refused),
+                format!(
+                    "error: {} is not a regular file (a folder, a device or a pipe): give `--db` the platform's \
+                     database, or a path for a new one\n",
+                    not_a_file.display()
+                ),
+                "{args:?}"
+            );
+        }
+    }
+    assert_eq!(mode(&pipe), 0o644, "the pipe's mode is kept");
+    let beside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.starts_with("pipe.db-") || name.starts_with("folder.db-"))
+        .collect();
+    assert!(beside.is_empty(), "no journal beside them: {beside:?}");
+
     // A directory that is not there is named with what to check.
     let nowhere = dir.path().join("no-such-dir/platform.db");
     let cannot = platform(

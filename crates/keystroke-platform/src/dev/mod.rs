@@ -202,7 +202,9 @@ impl DevServer {
             }
         };
         let db_path = database.path();
-        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open(&db_path)?);
+        let storage = SqliteStorage::open(&db_path)?;
+        storage.require_writable()?;
+        let storage: Arc<dyn Storage> = Arc::new(storage);
         let session_ttl = config.session_ttl_secs;
         let server = BackgroundServer::start(addr, storage.clone(), config)?;
         let credentials = seed(storage.as_ref(), &server.url, session_ttl).context("seeding the dev database")?;

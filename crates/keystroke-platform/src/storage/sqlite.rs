@@ -1,7 +1,7 @@
 //! [`Storage`] on SQLite in WAL mode, with a small pool of connections.
 
 use std::cell::Cell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -62,25 +62,55 @@ impl Drop for Pooled<'_> {
 impl SqliteStorage {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let path = &database_file(path)?;
         refuse_another_programs_database(path)?;
         let storage = SqliteStorage { path: path.to_owned(), idle: Mutex::new(Vec::new()) };
-        let mut conn = storage.connect()?;
+        let mut conn = storage.connect(Create::Yes)?;
         migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
         storage.idle.lock().unwrap().push(conn);
         Ok(storage)
     }
 
-    fn connect(&self) -> anyhow::Result<Connection> {
-        let conn = Connection::open(&self.path).map_err(|error| cannot_open(&self.path, error))?;
+    /// Refuses a database this user may only read: a platform serving it would start, then fail
+    /// every sign-in and every key it was asked to create.
+    pub fn require_writable(&self) -> anyhow::Result<()> {
+        if self.conn()?.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(read_only(&self.path));
+        }
+        Ok(())
+    }
+
+    fn connect(&self, create: Create) -> anyhow::Result<Connection> {
+        use rusqlite::OpenFlags;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create == Create::Yes {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        } else if !self.path.exists() {
+            // Deleted or moved while the platform ran: opening would make an empty database there.
+            bail!(
+                "the database {} is gone (deleted or moved while the platform ran): put it back, then restart the \
+                 platform",
+                self.path.display()
+            );
+        }
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(|error| cannot_open(&self.path, error))?;
         // First, so that even the pragmas wait the platform's way.
         conn.busy_handler(Some(wait_while_locked))?;
         // The first statement to read the file: where a path leads to something else, it says so.
-        conn.execute_batch(
-            "PRAGMA journal_mode = WAL;
-             PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;",
-        )
-        .map_err(|error| cannot_open(&self.path, error))?;
+        let mut attempt = 0;
+        let set_up = loop {
+            match conn.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;",
+            ) {
+                // Switching a new database to WAL needs it to itself, and SQLite calls no busy
+                // handler when another process (opening it at the same moment) holds it: wait here.
+                Err(error) if is_busy(&error) && wait_while_locked(attempt) => attempt += 1,
+                set_up => break set_up,
+            }
+        };
+        set_up.map_err(|error| cannot_open(&self.path, error))?;
         restrict_permissions(&self.path);
         Ok(conn)
     }
@@ -89,7 +119,8 @@ impl SqliteStorage {
         let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         let conn = match idle {
             Some(conn) => conn,
-            None => self.connect()?,
+            // Only the first connection, made by `open`, may create the file.
+            None => self.connect(Create::No)?,
         };
         Ok(Pooled { conn: Some(conn), pool: self })
     }
@@ -113,7 +144,11 @@ impl SqliteStorage {
     /// instead of failing to upgrade a read lock.
     fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
         let mut conn = self.conn()?;
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|error| match error {
+            // Said with the path and what to do, for admin commands run as another user.
+            error if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => cannot_open(&self.path, error),
+            error => error.into(),
+        })?;
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)
@@ -235,6 +270,35 @@ fn restrict_permissions(path: &Path) {
     }
 }
 
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Create {
+    Yes,
+    No,
+}
+
+/// The file a database path names, checked before SQLite opens it. A symbolic link is followed
+/// here: SQLite keeps `-wal` and `-shm` beside the file it leads to, and those hold password
+/// hashes, so [`restrict_permissions`] must find them there. Anything but a regular file (a
+/// folder, a device such as `/dev/null`, a pipe) is refused: opening it would change its
+/// permissions for everyone and leave a journal beside it.
+fn database_file(path: &Path) -> anyhow::Result<PathBuf> {
+    let Ok(target) = std::fs::metadata(path) else {
+        // Not there: a new database (a missing folder is named when SQLite cannot create it).
+        return Ok(path.to_owned());
+    };
+    if !target.is_file() {
+        bail!(
+            "{} is not a regular file (a folder, a device or a pipe): give `--db` the platform's database, or a \
+             path for a new one",
+            path.display()
+        );
+    }
+    if std::fs::symlink_metadata(path).is_ok_and(|link| link.is_symlink()) {
+        return std::fs::canonicalize(path).with_context(|| format!("following the link {}", path.display()));
+    }
+    Ok(path.to_owned())
+}
+
 /// A SQLite file of another program is refused before anything is written to it: migrating it
 /// would add keystroke's tables to someone else's data, and WAL mode would stay switched on. A
 /// database is keystroke's when it is empty (new) or has a schema version and keystroke's tables.
@@ -286,15 +350,14 @@ const URI_PATH: &percent_encoding::AsciiSet =
 /// Why a database could not be opened, with what to check: SQLite's own words ("unable to open
 /// database file") name neither the path nor the usual causes.
 fn cannot_open(path: &Path, error: rusqlite::Error) -> anyhow::Error {
+    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
+        return read_only(path);
+    }
     let path = path.display();
     match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::CannotOpen) => anyhow::anyhow!(
             "cannot open the database {path}: check that its directory exists and that this user may write to \
              both (SQLite keeps `-wal` and `-shm` files beside it)"
-        ),
-        Some(rusqlite::ErrorCode::ReadOnly) => anyhow::anyhow!(
-            "the database {path} is read-only for this user: run as the user who owns it, or let that user write \
-             to it and to its directory (SQLite keeps `-wal` and `-shm` files beside it)"
         ),
         Some(rusqlite::ErrorCode::NotADatabase) => {
             anyhow::anyhow!("{path} is not a SQLite database: give `--db` the platform's database, or a new file")
@@ -303,7 +366,38 @@ fn cannot_open(path: &Path, error: rusqlite::Error) -> anyhow::Error {
     }
 }
 
+fn read_only(path: &Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the database {} is read-only for this user: run as the user who owns it, or let that user write to it \
+         and to its directory (SQLite keeps `-wal` and `-shm` files beside it)",
+        path.display()
+    )
+}
+
 fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    loop {
+        let applied = schema_version(conn)?;
+        let Some((sql, rust_step)) = MIGRATIONS.get(applied) else {
+            return Ok(());
+        };
+        // Another process may open the same database at once (a second `serve`, an admin command
+        // as `serve` starts): the version is read again under the write lock, and a step the
+        // other one applied meanwhile is not applied twice.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if schema_version(&tx)? != applied {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        if let Some(step) = rust_step {
+            step(&tx)?;
+        }
+        tx.pragma_update(None, "user_version", applied + 1)?;
+        tx.commit()?;
+    }
+}
+
+/// How many [`MIGRATIONS`] the database has had; an error if it has more than this binary knows.
+fn schema_version(conn: &Connection) -> anyhow::Result<usize> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if applied > MIGRATIONS.len() {
         bail!(
@@ -311,16 +405,7 @@ fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
             MIGRATIONS.len()
         );
     }
-    for (index, (sql, rust_step)) in MIGRATIONS.iter().enumerate().skip(applied) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        if let Some(step) = rust_step {
-            step(&tx)?;
-        }
-        tx.pragma_update(None, "user_version", index + 1)?;
-        tx.commit()?;
-    }
-    Ok(())
+    Ok(applied)
 }
 
 /// Migration 0003: emails stored before they were lowercased on the way in, lowercased (all of
@@ -973,5 +1058,33 @@ impl Storage for SqliteStorage {
             params![project.id, org_id, project.name, created_by, now],
         )?;
         Ok(project)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database deleted while the platform runs is not made again, empty, by the next
+    /// connection the pool opens: that connection fails, naming what happened.
+    #[test]
+    fn connections_after_the_first_never_create_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("platform.db");
+        let storage = SqliteStorage::open(&db).unwrap();
+        assert!(storage.connect(Create::No).is_ok(), "another connection to the database that is there");
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        let gone = storage.connect(Create::No).err().map(|err| err.to_string());
+        assert_eq!(
+            gone.as_deref(),
+            Some(&*format!(
+                "the database {} is gone (deleted or moved while the platform ran): put it back, then restart the \
+                 platform",
+                db.display()
+            ))
+        );
+        assert!(!db.exists(), "no empty database in its place");
     }
 }
