@@ -158,6 +158,7 @@ fn scripting_reference() -> String {
         (env::HTTP_TIMEOUT, "seconds a request to the platform may take (default 30)"),
         (env::CONFIG_DIR, "where config.json lives"),
         (env::NO_COLOR, "no colors unless --color always"),
+        (env::TERM, "dumb: no colors either, unless --color always"),
         (env::COLUMNS, "the terminal's width for tables"),
     ];
     for (name, meaning) in variables {

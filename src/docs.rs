@@ -242,9 +242,18 @@ mod tests {
             assert!(reference.contains(&format!("## `{name}`")), "{name} is missing");
         }
         use crate::env::*;
-        for var in
-            [PLATFORM_URL, ORG, TOKEN, CREDENTIAL_STORE, KEYRING_TIMEOUT, HTTP_TIMEOUT, CONFIG_DIR, NO_COLOR, COLUMNS]
-        {
+        for var in [
+            PLATFORM_URL,
+            ORG,
+            TOKEN,
+            CREDENTIAL_STORE,
+            KEYRING_TIMEOUT,
+            HTTP_TIMEOUT,
+            CONFIG_DIR,
+            NO_COLOR,
+            TERM,
+            COLUMNS,
+        ] {
             assert!(reference.contains(&format!("\n  {var} ")), "{var} is missing");
         }
         for code in crate::error::ExitCode::ALL {

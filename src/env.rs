@@ -40,6 +40,9 @@ pub const COMPLETE: &str = "COMPLETE";
 /// (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
 
+/// `dumb` names a terminal that shows escape codes as text: no colors there either.
+pub const TERM: &str = "TERM";
+
 /// The terminal's width in columns, when set: tables on a terminal fit within it (otherwise the
 /// terminal is asked).
 pub const COLUMNS: &str = "COLUMNS";

@@ -48,7 +48,8 @@ impl Printer {
         let stdout_is_terminal = io::stdout().is_terminal();
         let stderr_is_terminal = io::stderr().is_terminal();
         // no-color.org: any non-empty value, a blank one included (`env::var` treats blank as unset).
-        let no_color = std::env::var_os(env::NO_COLOR).is_some_and(|value| !value.is_empty());
+        let no_color = std::env::var_os(env::NO_COLOR).is_some_and(|value| !value.is_empty())
+            || std::env::var_os(env::TERM).is_some_and(|term| term == "dumb");
         Self {
             quiet: global.quiet,
             verbose: global.verbose,

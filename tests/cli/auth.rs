@@ -406,6 +406,40 @@ fn ctrl_c_while_waiting_for_approval_cancels_the_sign_in() {
     env.run(&["auth", "status"]).code(3);
 }
 
+/// On a terminal, `auth login` opens the approval page in the browser (`xdg-open` here), whose
+/// environment keeps no session token of the command's.
+#[test]
+fn the_browser_gets_the_approval_page_and_no_token() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::with_fast_device_flow();
+    let bin = tempfile::tempdir().unwrap();
+    let seen = bin.path().join("seen");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!("#!/bin/sh\n{{ echo \"$1\"; env; }} > '{}.part'\nmv '{0}.part' '{0}'\n", seen.display()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap());
+    let token = env.user(Role::Admin).session_token.clone();
+    let vars = [("PATH", path.as_str()), ("KEYSTROKE_TOKEN", token.as_str())];
+    let mut terminal =
+        env.on_terminal_with_env(&["auth", "login", "--platform-url", env.url(), "--color", "never"], &vars);
+    terminal.expect("Waiting for approval in the browser");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !seen.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    terminal.send("\x03");
+    let (code, output) = terminal.finish();
+    assert_eq!(code, 1, "{output:?}");
+    let seen = std::fs::read_to_string(&seen).expect("the browser was started");
+    let url = seen.lines().next().unwrap();
+    assert!(url.starts_with(&format!("{}/device?", env.url())), "{seen}");
+    assert!(!seen.contains("KEYSTROKE_TOKEN") && !seen.contains(&token), "{seen}");
+}
+
 /// Starts `auth login --no-browser` and reads, off its stderr, the two lines that tell a person
 /// what to do; returns the running login, the rest of its stderr, and the user code.
 fn start_device_login(env: &TestEnv) -> (Child, BufReader<ChildStderr>, String) {

@@ -194,6 +194,12 @@ fn colors_follow_the_terminal_the_flag_and_no_color() {
     let (code, no_color) = env.on_terminal_with_env(&args, &[("NO_COLOR", "1")]).finish();
     assert_eq!(code, 5, "{no_color:?}");
     assert!(no_color.contains("error: no active API key") && !no_color.contains("\x1b[1;31m"), "{no_color:?}");
+    let (code, dumb) = env.on_terminal_with_env(&args, &[("TERM", "dumb")]).finish();
+    assert_eq!(code, 5, "{dumb:?}");
+    assert!(dumb.contains("error: no active API key") && !dumb.contains("\x1b[1;31m"), "{dumb:?}");
+    let dumb_but_asked: Vec<&str> = ["--color", "always"].into_iter().chain(args).collect();
+    let forced_on_dumb = env.run_with_env(&dumb_but_asked, &[("TERM", "dumb")]).code(5);
+    assert_eq!(forced_on_dumb.stderr, forced.stderr);
 }
 
 /// A reader that stops early (`keystroke api-key list --all --json | head -c 100`) ends the

@@ -377,8 +377,10 @@ fn open_browser(url: &str) {
     } else {
         std::process::Command::new("xdg-open")
     };
+    // The browser, and whatever it starts, need no session token of this command's environment.
     let _ = command
         .arg(url)
+        .env_remove(env::TOKEN)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
