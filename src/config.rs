@@ -63,16 +63,42 @@ pub fn config_dir() -> anyhow::Result<PathBuf> {
 
 pub fn load(dir: &Path) -> anyhow::Result<Config> {
     let path = dir.join(FILE_NAME);
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Config::default()),
-        Err(err) => return Err(err).with_context(|| format!("could not read {}", path.display())),
+    let Some(text) = read_own_file(&path)? else {
+        return Ok(Config::default());
     };
     serde_json::from_str(&text).map_err(|err| {
         CliError::failure(format!("{} is not valid: {err}", path.display()))
             .with_hint("fix or delete the file; it holds no secrets")
             .into()
     })
+}
+
+/// What keystroke writes in its config directory is a few kB at most.
+const MAX_OWN_FILE_BYTES: u64 = 1 << 20;
+
+/// A file keystroke wrote in its config directory (`config.json`, `credentials.json`), or `None`
+/// when there is none. Anything else in its place is refused before it is read: a pipe would
+/// wait forever and a link to `/dev/zero` fill the memory.
+pub fn read_own_file(path: &Path) -> anyhow::Result<Option<String>> {
+    use std::io::Read;
+    let not_ours = |what: &str| {
+        CliError::failure(format!("{} is {what}, not a file keystroke wrote", path.display()))
+            .with_hint("delete it (or move it away), then run the command again")
+    };
+    match fs::metadata(path) {
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err).with_context(|| format!("could not read {}", path.display())),
+        Ok(file) if !file.is_file() => return Err(not_ours("not a regular file").into()),
+        Ok(_) => {}
+    }
+    let mut text = String::new();
+    fs::File::open(path)
+        .and_then(|file| file.take(MAX_OWN_FILE_BYTES + 1).read_to_string(&mut text))
+        .with_context(|| format!("could not read {}", path.display()))?;
+    if text.len() as u64 > MAX_OWN_FILE_BYTES {
+        return Err(not_ours("larger than 1 MiB").into());
+    }
+    Ok(Some(text))
 }
 
 fn save(dir: &Path, config: &Config) -> anyhow::Result<()> {

@@ -25,8 +25,8 @@ pub fn path(dir: &Path) -> PathBuf {
 
 fn load(dir: &Path) -> anyhow::Result<TokenFile> {
     let path = path(dir);
-    match fs::read_to_string(&path) {
-        Ok(text) => {
+    match crate::config::read_own_file(&path)? {
+        Some(text) => {
             refuse_if_others_can_read(&path)?;
             serde_json::from_str(&text).map_err(|err| {
                 // serde quotes what it could not place, which here may be a token.
@@ -39,8 +39,7 @@ fn load(dir: &Path) -> anyhow::Result<TokenFile> {
                     .into()
             })
         }
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(TokenFile::default()),
-        Err(err) => Err(err).with_context(|| format!("could not read {}", path.display())),
+        None => Ok(TokenFile::default()),
     }
 }
 

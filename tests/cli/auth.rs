@@ -926,6 +926,46 @@ fn a_sign_in_from_another_config_directory_names_the_token_it_replaces() {
     env.run_with_env(&["auth", "status"], &file).code(3); // the file copy is gone
 }
 
+/// What stands in place of `config.json` or `credentials.json` and is not a file keystroke wrote
+/// (a pipe, which would wait forever; a link to `/dev/zero`, which would fill the memory; a huge
+/// file) is refused before it is read.
+#[test]
+fn only_small_regular_files_are_read_from_the_config_directory() {
+    let env = TestEnv::new();
+    let dir = env.config_dir_path();
+    std::fs::create_dir_all(dir).unwrap();
+    let file_store = [("KEYSTROKE_CREDENTIAL_STORE", "file")];
+    for name in ["config.json", "credentials.json"] {
+        let path = dir.join(name);
+        let pipe = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+        assert!(pipe.success());
+        let zero = |path: &std::path::Path| std::os::unix::fs::symlink("/dev/zero", path).unwrap();
+        let huge =
+            |path: &std::path::Path| std::fs::write(path, format!("{{\"x\": \"{}\"}}", "a".repeat(2 << 20))).unwrap();
+        for (what, replace) in [
+            ("not a regular file", None),
+            ("not a regular file", Some(&zero as &dyn Fn(&std::path::Path))),
+            ("larger than 1 MiB", Some(&huge)),
+        ] {
+            if let Some(replace) = replace {
+                std::fs::remove_file(&path).unwrap();
+                replace(&path);
+            }
+            let run = env.run_with_env(&["auth", "status", "--platform-url", env.url()], &file_store).code(1);
+            assert_eq!(
+                run.stderr,
+                format!(
+                    "error: {} is {what}, not a file keystroke wrote\n\
+                     hint: delete it (or move it away), then run the command again\n",
+                    path.display()
+                ),
+                "{name}"
+            );
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+}
+
 /// A `config.json` that is not JSON (hand-edited, truncated) is named, with what to do about it.
 #[test]
 fn a_broken_config_file_is_named_with_a_fix() {
