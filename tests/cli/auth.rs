@@ -515,7 +515,7 @@ fn a_denied_device_sign_in_says_so() {
     assert_eq!(status.code(), Some(1));
     assert!(
         rest.ends_with(
-            "error: the sign-in was denied in the browser\n\
+            "error: the sign-in was denied: in the browser, or by an administrator who signed the account out meanwhile\n\
              hint: run `keystroke auth login` again if that was a mistake\n"
         ),
         "{rest}"
@@ -562,7 +562,7 @@ fn a_device_sign_in_slows_down_when_asked() {
     });
     let env = TestEnv::new();
     let login = env.run(&["auth", "login", "--no-browser", "--platform-url", &url]).code(1);
-    assert!(login.stderr.ends_with("error: the sign-in was denied in the browser\nhint: run `keystroke auth login` again if that was a mistake\n"), "{login:#?}");
+    assert!(login.stderr.ends_with("error: the sign-in was denied: in the browser, or by an administrator who signed the account out meanwhile\nhint: run `keystroke auth login` again if that was a mistake\n"), "{login:#?}");
     let polls = polls.lock().unwrap();
     assert_eq!(polls.len(), 2, "{login:#?}");
     let gap = polls[1] - polls[0];

@@ -72,6 +72,30 @@ fn the_opt_in_file_store_is_private_and_says_so() {
     }
 }
 
+/// A logout that revoked the session but could not remove its token says both: the session is
+/// over, and the token (which no longer works) is still here.
+#[cfg(unix)]
+#[test]
+fn a_logout_that_cannot_remove_the_token_says_the_session_is_ended() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::with_store("file");
+    let user = env.sign_in(Role::Builder);
+    // Others may write to the directory now: keystroke writes nothing more there.
+    std::fs::set_permissions(env.config_dir_path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let logout = env.run(&["auth", "logout"]).code(1);
+    assert!(
+        logout.stderr.starts_with(
+            "error: the session is ended on the platform, but its token (which no longer works) is still on this \
+             machine: "
+        ),
+        "{logout:#?}"
+    );
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 401, "revoked");
+    std::fs::set_permissions(env.config_dir_path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let tokens = std::fs::read_to_string(env.config_dir_path().join("credentials.json")).unwrap();
+    assert!(tokens.contains(&user.session_token), "still stored, as the error says");
+}
+
 /// `auth login --insecure-storage` is the per-sign-in way into the file store: the token goes
 /// to a 0600 file and the sign-in says so; it cannot contradict a store chosen by the variable.
 #[test]

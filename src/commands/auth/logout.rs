@@ -34,7 +34,17 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         Err(err) if err.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::NotSignedIn) => (Ok(()), true),
         other => (other, false),
     };
-    credentials.delete(store, &platform.key)?;
+    if let Err(err) = credentials.delete(store, &platform.key) {
+        // Say what did happen: a user who reads only "could not write" would think the session lives on.
+        let what_happened = match &revoked {
+            Ok(()) => {
+                "the session is ended on the platform, but its token (which no longer works) is still on \
+                       this machine"
+            }
+            Err(_) => "the session could not be revoked, and its token is still on this machine",
+        };
+        return Err(err.context(what_happened));
+    }
     context.update_config(|config| config.platform_mut(&platform.key).credential_store = None)?;
 
     match env_token {
