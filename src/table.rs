@@ -102,10 +102,19 @@ fn records(table: &Table, columns: u16) -> String {
     let labels: Vec<String> =
         table.header().map(|header| header.cell_iter().map(|cell| cell.content()).collect()).unwrap_or_default();
     let label_width = labels.iter().map(|label| label.width()).max().unwrap_or(0);
-    let room = usize::from(columns).saturating_sub(label_width + 2);
     let wraps = |index: usize| {
         matches!(table.column(index).and_then(|column| column.constraint()), Some(ColumnConstraint::LowerBoundary(_)))
     };
+    // Names wrap to the terminal, but never narrower than the widest cell that stays whole: past
+    // the edge anyway, a name cut into shorter lines would only be harder to read.
+    let widest_whole = table
+        .row_iter()
+        .flat_map(|row| row.cell_iter().enumerate())
+        .filter(|(column, _)| !wraps(*column))
+        .map(|(_, cell)| cell.content().width())
+        .max()
+        .unwrap_or(0);
+    let room = usize::from(columns).saturating_sub(label_width + 2).max(widest_whole);
     let mut lines = Vec::new();
     for (index, row) in table.row_iter().enumerate() {
         if index > 0 {
@@ -227,13 +236,17 @@ mod tests {
         assert!(text.contains("\nCreated at  2026-11-26 14:04 UTC"), "{text}");
         assert!(lines.contains(&"") && text.contains("\nID          ak_Second01"), "blank line between rows: {text}");
 
-        // Narrower than a label and an id: the id stays whole past the edge; only names wrap.
+        // Narrower than a label and a time: the id and the time stay whole past the edge, and the
+        // name wraps no narrower than them (20 columns), not to the 4 the terminal leaves.
         let mut tiny = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(16) });
-        tiny.add_row(["ak_3xAmPlE9", "A name that goes on", "2026-11-26 14:04 UTC"]);
+        tiny.add_row(["ak_3xAmPlE9", "Production automation for the nightly build", "2026-11-26 14:04 UTC"]);
         wrap_only(&mut tiny, &[1]);
         let text = render(&tiny);
         assert!(text.contains("ID          ak_3xAmPlE9\n") && text.contains("2026-11-26 14:04 UTC"), "{text}");
-        assert!(text.contains("Name        A\n            name\n"), "{text}");
+        assert!(
+            text.contains("\nName        Production\n            automation for the\n            nightly build\n"),
+            "{text}"
+        );
 
         // A name without spaces is cut to fit, by display width (a CJK character is two columns),
         // never inside a character: an accent stays on its letter, an emoji sequence whole.
@@ -249,7 +262,9 @@ mod tests {
             wrap_only(&mut unspaced, &[1]);
             let text = render(&unspaced);
             let name_lines: Vec<&str> = text.lines().skip(1).take_while(|line| !line.starts_with("Created")).collect();
-            assert!(name_lines.iter().all(|line| line.width() <= usize::from(columns)), "fits {columns}: {text}");
+            // As wide as the terminal, or as the time's line (32 columns) where that is wider.
+            let room = usize::from(columns).max(32);
+            assert!(name_lines.iter().all(|line| line.width() <= room), "fits {room}: {text}");
             let parts: Vec<&str> = name_lines.iter().map(|line| line.trim_start_matches("Name").trim()).collect();
             assert_eq!(parts.concat(), name, "nothing lost: {text}");
             let split = |part: &&str| part.starts_with(['\u{200D}', '\u{301}', '👩', '👧']);
