@@ -19,6 +19,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// A whole request, answer included, unless `KEYSTROKE_HTTP_TIMEOUT` says otherwise.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How long a whole request, answer included, may take: `KEYSTROKE_HTTP_TIMEOUT`, else 30 s.
+pub fn request_timeout() -> Result<Duration, CliError> {
+    env::seconds(env::HTTP_TIMEOUT, 0.1..=3600.0, REQUEST_TIMEOUT)
+}
+
 pub struct ApiClient {
     base: Url,
     http: reqwest::Client,
@@ -38,14 +43,15 @@ pub enum DevicePoll {
 }
 
 impl ApiClient {
-    pub fn new(base: Url, token: Option<Secret<String>>, printer: Printer) -> anyhow::Result<Self> {
+    /// `timeout` bounds each whole request: see [`request_timeout`].
+    pub fn new(base: Url, token: Option<Secret<String>>, timeout: Duration, printer: Printer) -> anyhow::Result<Self> {
         // reqwest is built without a bundled crypto provider so that the tree stays free of
         // OpenSSL and aws-lc; ring is installed once per process here.
         let _ = rustls::crypto::ring::default_provider().install_default();
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("keystroke/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(env::seconds(env::HTTP_TIMEOUT, 0.1..=3600.0, REQUEST_TIMEOUT)?);
+            .timeout(timeout);
         if base.scheme() == "http" {
             // A plaintext platform (the local dev platform, a loopback proxy) needs no trust
             // roots. Without this, building the client loads and parses the system's whole CA

@@ -7,7 +7,7 @@ use keystroke_api::Membership;
 use reqwest::Url;
 
 use crate::cli::GlobalArgs;
-use crate::client::ApiClient;
+use crate::client::{self, ApiClient};
 use crate::config::{self, Config};
 use crate::credentials::{Credentials, TokenSource};
 use crate::error::{CliError, ExitCode, SIGN_IN_HINT};
@@ -87,7 +87,7 @@ impl Context {
     }
 
     pub fn client(&self, platform: &PlatformUrl, token: Option<Secret<String>>) -> anyhow::Result<ApiClient> {
-        ApiClient::new(platform.url.clone(), token, self.printer.clone())
+        ApiClient::new(platform.url.clone(), token, client::request_timeout()?, self.printer.clone())
     }
 
     /// The platform and its token: `KEYSTROKE_TOKEN` first, then the credential store; exit 3
@@ -120,8 +120,11 @@ impl Context {
 
     /// [`Context::token`] and a client that sends it.
     pub fn signed_in(&self) -> anyhow::Result<SignedIn> {
+        // Before the token: a bad value is the error to fix, whether or not anyone is signed in.
+        let timeout = client::request_timeout()?;
         let (config, platform, source, token) = self.token()?;
-        let client = self.client(&platform, Some(token))?.with_token_from_env(source == TokenSource::Env);
+        let client = ApiClient::new(platform.url.clone(), Some(token), timeout, self.printer.clone())?
+            .with_token_from_env(source == TokenSource::Env);
         Ok(SignedIn { platform, config, source, client })
     }
 

@@ -247,10 +247,13 @@ fn a_stderr_that_cannot_be_written_keeps_the_exit_code_and_the_secret() {
     assert_eq!(env.curl_status("/api/projects", secret.trim()), 200);
 }
 
-/// `KEYSTROKE_HTTP_TIMEOUT` outside its range is a usage error before any request, naming it.
+/// `KEYSTROKE_HTTP_TIMEOUT` outside its range is a usage error before any request, naming it,
+/// and before the token is looked for: it is the error to fix whether or not anyone is signed in.
 #[test]
 fn an_http_timeout_out_of_range_is_a_usage_error() {
     let env = TestEnv::new();
+    let not_signed_in = env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_HTTP_TIMEOUT", "0")]).code(2);
+    assert!(not_signed_in.stderr.starts_with("error: KEYSTROKE_HTTP_TIMEOUT=`0` is not"), "{not_signed_in:#?}");
     env.sign_in(Role::Admin);
     for value in ["0", "3601", "soon"] {
         let run = env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_HTTP_TIMEOUT", value)]).code(2);
