@@ -82,13 +82,13 @@ impl ApiClient {
 
     pub async fn list_api_keys(&self, org: &str, query: &PageQuery) -> anyhow::Result<Page<ApiKey>> {
         let request = self.request(Method::GET, &routes::api_keys(org))?.query(query);
-        self.json(request).await
+        self.json(request).await.map_err(when_not_found(ORG_HINT))
     }
 
     pub async fn create_api_key(&self, org: &str, body: &CreateApiKey) -> anyhow::Result<CreatedApiKey> {
         let request = self.request(Method::POST, &routes::api_keys(org))?.json(body);
         // The key may exist, and its secret is nowhere: it must be found and revoked.
-        self.json(request).await.map_err(|err| {
+        self.json(request).await.map_err(when_not_found(ORG_HINT)).map_err(|err| {
             may_have_been_done(err, "the key may have been created all the same", || {
                 format!(
                     "`keystroke api-key list --org {org}` shows whether a key named {} was created; if so, revoke it \
@@ -102,12 +102,12 @@ impl ApiClient {
 
     /// An active key of the org that the caller may see.
     pub async fn api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
-        self.json(self.request(Method::GET, &routes::api_key(org, id))?).await
+        self.json(self.request(Method::GET, &routes::api_key(org, id))?).await.map_err(when_not_found(KEY_HINT))
     }
 
     pub async fn revoke_api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
         let request = self.request(Method::DELETE, &routes::api_key(org, id))?;
-        self.json(request).await
+        self.json(request).await.map_err(when_not_found(KEY_HINT))
     }
 
     /// The signed-in user's active sessions, of every client.
@@ -116,14 +116,15 @@ impl ApiClient {
     }
 
     pub async fn revoke_session(&self, id: &str) -> anyhow::Result<()> {
-        self.send(self.request(Method::DELETE, &routes::session(id))?).await?;
+        let request = self.request(Method::DELETE, &routes::session(id))?;
+        self.send(request).await.map_err(when_not_found("`keystroke session list` shows your active sessions"))?;
         Ok(())
     }
 
     /// Triggers the org's deploy. The hook route takes the org of a user session from a header.
     pub async fn trigger_deploy(&self, org: &str) -> anyhow::Result<HookAccepted> {
         let request = self.request(Method::POST, routes::DEPLOY_HOOK)?.header(ORG_HEADER, org);
-        self.json(request).await.map_err(|err| {
+        self.json(request).await.map_err(when_not_found(ORG_HINT)).map_err(|err| {
             may_have_been_done(err, "the deploy may have been triggered all the same", || {
                 "find out whether it started (an admin sees each deploy in `keystroke-platform audit list`) before \
                  you run `keystroke deploy` again, which would trigger another"
@@ -159,7 +160,7 @@ impl ApiClient {
         }
         let text = response.text().await.unwrap_or_default();
         let Ok(oauth) = serde_json::from_str::<OAuthError>(&text) else {
-            return Err(self.status_error(status, &text, routes::TOKEN).into());
+            return Err(self.status_error(status, &text).into());
         };
         Ok(match oauth.error.as_str() {
             "authorization_pending" => DevicePoll::Pending,
@@ -214,9 +215,8 @@ impl ApiClient {
         if status.is_success() {
             return Ok(response);
         }
-        let path = response.url().path().to_owned();
         let text = response.text().await.unwrap_or_default();
-        Err(self.status_error(status, &text, &path).into())
+        Err(self.status_error(status, &text).into())
     }
 
     async fn execute(&self, request: Request) -> anyhow::Result<Response> {
@@ -285,7 +285,7 @@ impl ApiClient {
         self.unreachable(&why).with_hint(CHECK_URL_HINT)
     }
 
-    fn status_error(&self, status: StatusCode, body: &str, path: &str) -> CliError {
+    fn status_error(&self, status: StatusCode, body: &str) -> CliError {
         let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
             return self.status_without_keystroke_body(status);
         };
@@ -294,8 +294,7 @@ impl ApiClient {
             return CliError::failure(format!("the platform at {} has no such endpoint", self.base_display()))
                 .with_hint("the platform may be older than this CLI: upgrade it, or check `--platform-url`");
         }
-        let error = error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env);
-        if status == StatusCode::NOT_FOUND { error.with_hint(not_found_hint(path)) } else { error }
+        error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env)
     }
 
     /// A status from a server that sent no Keystroke error: most likely not the platform itself.
@@ -343,15 +342,18 @@ fn may_have_been_done(err: anyhow::Error, consequence: &str, hint: impl FnOnce()
 const CHECK_URL_HINT: &str =
     "check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it";
 
-/// Where to look for what the platform did not find: the request's path says what was asked for
-/// (a key is looked up in an org, so both may be the missing one).
-fn not_found_hint(path: &str) -> &'static str {
-    if path.contains("/api-keys/") {
-        "`keystroke api-key list` shows the keys you can see (and their ids), `keystroke org list` your orgs"
-    } else if path.contains("/api/sessions/") {
-        "`keystroke session list` shows your active sessions"
-    } else {
-        "`keystroke org list` shows your orgs"
+const ORG_HINT: &str = "`keystroke org list` shows your orgs";
+/// A key is looked up in an org: either may be what was not found.
+const KEY_HINT: &str =
+    "`keystroke api-key list` shows the keys you can see (and their ids), `keystroke org list` your orgs";
+
+/// For a request's `map_err`: a "not found" (exit 5) gets `hint`, which says where to look for
+/// what that request asked for. The platform's message already names what is missing.
+fn when_not_found(hint: &'static str) -> impl FnOnce(anyhow::Error) -> anyhow::Error {
+    move |err| match err.downcast::<CliError>() {
+        Ok(cli_error) if cli_error.exit == ExitCode::NotFound => cli_error.with_hint(hint).into(),
+        Ok(cli_error) => cli_error.into(),
+        Err(err) => err,
     }
 }
 
@@ -469,16 +471,14 @@ fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
 mod tests {
     use super::*;
 
-    /// What was not found decides where to look: a key (or its org), a session, or an org.
+    /// Only a "not found" gets the request's hint; other errors keep theirs.
     #[test]
-    fn not_found_hints_follow_what_was_asked_for() {
-        let key = routes::api_key("acme", "ak_1");
-        assert!(not_found_hint(&key).starts_with("`keystroke api-key list`"), "{key}");
-        assert!(not_found_hint(&format!("/prefix{key}")).starts_with("`keystroke api-key list`"));
-        assert_eq!(not_found_hint(&routes::session("ses_1")), "`keystroke session list` shows your active sessions");
-        for org_only in [routes::api_keys("acme"), routes::DEPLOY_HOOK.to_owned(), routes::members("acme")] {
-            assert_eq!(not_found_hint(&org_only), "`keystroke org list` shows your orgs", "{org_only}");
-        }
+    fn not_found_hints_are_the_requests() {
+        let hint_of = |err: anyhow::Error| err.downcast::<CliError>().ok().and_then(|err| err.hint);
+        let not_found = CliError::new(ExitCode::NotFound, "org `x` not found among your orgs").into();
+        assert_eq!(hint_of(when_not_found(ORG_HINT)(not_found)).as_deref(), Some(ORG_HINT));
+        let forbidden = CliError::new(ExitCode::Forbidden, "no").with_hint("ask an owner").into();
+        assert_eq!(hint_of(when_not_found(ORG_HINT)(forbidden)).as_deref(), Some("ask an owner"));
     }
 
     #[test]

@@ -63,7 +63,7 @@ pub fn config_dir() -> anyhow::Result<PathBuf> {
 
 pub fn load(dir: &Path) -> anyhow::Result<Config> {
     let path = dir.join(FILE_NAME);
-    let Some(text) = read_own_file(&path)? else {
+    let Some(text) = read_config_file(&path)? else {
         return Ok(Config::default());
     };
     serde_json::from_str(&text).map_err(|err| {
@@ -74,31 +74,48 @@ pub fn load(dir: &Path) -> anyhow::Result<Config> {
 }
 
 /// What keystroke writes in its config directory is a few kB at most.
-const MAX_OWN_FILE_BYTES: u64 = 1 << 20;
+const MAX_CONFIG_FILE_BYTES: u64 = 1 << 20;
 
 /// A file keystroke wrote in its config directory (`config.json`, `credentials.json`), or `None`
 /// when there is none. Anything else in its place is refused before it is read: a pipe would
 /// wait forever and a link to `/dev/zero` fill the memory.
-pub fn read_own_file(path: &Path) -> anyhow::Result<Option<String>> {
+pub fn read_config_file(path: &Path) -> anyhow::Result<Option<String>> {
     use std::io::Read;
     let not_ours = |what: &str| {
         CliError::failure(format!("{} is {what}, not a file keystroke wrote", path.display()))
             .with_hint("delete it (or move it away), then run the command again")
     };
-    match fs::metadata(path) {
+    let file = match open_without_waiting(path) {
+        Ok(file) => file,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(err) => return Err(err).with_context(|| format!("could not read {}", path.display())),
-        Ok(file) if !file.is_file() => return Err(not_ours("not a regular file").into()),
-        Ok(_) => {}
+    };
+    // What was opened, not what the path named a moment before.
+    let metadata = file.metadata().with_context(|| format!("could not read {}", path.display()))?;
+    if !metadata.is_file() {
+        return Err(not_ours("not a regular file").into());
     }
-    let mut text = String::new();
-    fs::File::open(path)
-        .and_then(|file| file.take(MAX_OWN_FILE_BYTES + 1).read_to_string(&mut text))
-        .with_context(|| format!("could not read {}", path.display()))?;
-    if text.len() as u64 > MAX_OWN_FILE_BYTES {
+    if metadata.len() > MAX_CONFIG_FILE_BYTES {
         return Err(not_ours("larger than 1 MiB").into());
     }
-    Ok(Some(text))
+    let mut bytes = Vec::new();
+    // Bounded as well, should it grow while being read.
+    file.take(MAX_CONFIG_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    String::from_utf8(bytes).map(Some).map_err(|_| not_ours("not UTF-8 text").into())
+}
+
+/// Opening a pipe for reading waits for a writer, unless told not to.
+#[cfg(unix)]
+fn open_without_waiting(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_without_waiting(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::open(path)
 }
 
 fn save(dir: &Path, config: &Config) -> anyhow::Result<()> {
@@ -281,7 +298,14 @@ fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
 #[cfg(unix)]
 fn open_private(path: &Path) -> std::io::Result<fs::File> {
     use std::os::unix::fs::OpenOptionsExt;
-    fs::OpenOptions::new().write(true).create(true).truncate(false).mode(0o600).open(path)
+    // Not waiting on a pipe planted there by the user's own hand: it fails instead (no reader).
+    fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
 }
 
 #[cfg(not(unix))]

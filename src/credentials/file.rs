@@ -25,7 +25,7 @@ pub fn path(dir: &Path) -> PathBuf {
 
 fn load(dir: &Path) -> anyhow::Result<TokenFile> {
     let path = path(dir);
-    match crate::config::read_own_file(&path)? {
+    match crate::config::read_config_file(&path)? {
         Some(text) => {
             refuse_if_others_can_read(&path)?;
             serde_json::from_str(&text).map_err(|err| {

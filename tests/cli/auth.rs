@@ -964,6 +964,12 @@ fn only_small_regular_files_are_read_from_the_config_directory() {
         }
         std::fs::remove_file(&path).unwrap();
     }
+    // The lock beside them, a pipe: a sign-in stops there rather than wait for a reader.
+    let lock = dir.join(".lock");
+    assert!(std::process::Command::new("mkfifo").arg(&lock).status().unwrap().success());
+    let user = env.user(Role::Builder);
+    let login = env.login_with_token(&user.session_token, &[]).code(1);
+    assert!(login.stderr.starts_with(&format!("error: could not open {}: ", lock.display())), "{login:#?}");
 }
 
 /// A `config.json` that is not JSON (hand-edited, truncated) is named, with what to do about it.

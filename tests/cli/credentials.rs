@@ -78,8 +78,8 @@ fn the_opt_in_file_store_is_private_and_says_so() {
 #[test]
 fn a_logout_that_cannot_remove_the_token_says_the_session_is_ended() {
     use std::os::unix::fs::PermissionsExt;
-    let env = TestEnv::with_store("file");
-    let user = env.sign_in(Role::Builder);
+    let mut env = TestEnv::with_store("file");
+    let user = env.sign_in(Role::Builder).clone();
     // Others may write to the directory now: keystroke writes nothing more there.
     std::fs::set_permissions(env.config_dir_path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     let logout = env.run(&["auth", "logout"]).code(1);
@@ -94,6 +94,26 @@ fn a_logout_that_cannot_remove_the_token_says_the_session_is_ended() {
     std::fs::set_permissions(env.config_dir_path(), std::fs::Permissions::from_mode(0o700)).unwrap();
     let tokens = std::fs::read_to_string(env.config_dir_path().join("credentials.json")).unwrap();
     assert!(tokens.contains(&user.session_token), "still stored, as the error says");
+
+    // Neither: the platform's reason keeps its exit code, and both failures are told.
+    let again = env.new_session(&user.email);
+    env.login_with_token(&again, &[]).success();
+    std::fs::set_permissions(env.config_dir_path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    env.stop_server();
+    let neither = env.run(&["auth", "logout"]).code(6);
+    let expected_start = format!(
+        "error: could not remove the token from this machine (refusing to write {}",
+        env.config_dir_path().display()
+    );
+    assert!(neither.stderr.starts_with(&expected_start), "{neither:#?}");
+    assert!(
+        neither.stderr.contains(&format!(
+            "), nor revoke the session: the platform at {} is unreachable: could not connect\nhint: the session stays valid",
+            env.url()
+        )),
+        "{neither:#?}"
+    );
+    std::fs::set_permissions(env.config_dir_path(), std::fs::Permissions::from_mode(0o700)).unwrap();
 }
 
 /// `auth login --insecure-storage` is the per-sign-in way into the file store: the token goes

@@ -1,9 +1,10 @@
 //! The database's files: where SQLite keeps them when `--db` is a link, and several processes
-//! opening (and migrating) one database at once.
+//! opening (and migrating) one new database at once.
 
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::{Arc, Barrier};
+use std::process::{Command, Stdio};
 
 use keystroke_platform::storage::{SqliteStorage, Storage};
 
@@ -34,32 +35,46 @@ fn a_database_reached_through_a_link_keeps_its_files_private() {
         assert_eq!(mode(file), 0o600, "{}", file.display());
     }
     assert_eq!(storage.users().unwrap().len(), 2);
+
+    // A link to nothing: SQLite would create the file, and its WAL, where the link leads.
+    let nowhere = dir.path().join("nowhere.db");
+    std::os::unix::fs::symlink(real.join("missing.db"), &nowhere).unwrap();
+    let refused = SqliteStorage::open(&nowhere).err().map(|err| err.to_string());
+    assert_eq!(
+        refused.as_deref(),
+        Some(&*format!(
+            "{} is a symbolic link to a file that does not exist: give `--db` the path of the database itself",
+            nowhere.display()
+        ))
+    );
+    assert!(!real.join("missing.db").exists(), "nothing created");
 }
 
 /// Platforms started together on one database (several `serve` processes, or an admin command as
-/// `serve` starts) each find it migrated: none applies a step the other applied meanwhile.
+/// `serve` starts) each find it migrated: no process applies a step another applied meanwhile,
+/// which would fail ("table users already exists", "duplicate column name").
 #[test]
-fn opening_one_new_database_from_several_places_at_once_migrates_it_once() {
+fn processes_opening_one_new_database_at_once_all_succeed() {
     let dir = tempfile::tempdir().unwrap();
-    for attempt in 0..5 {
-        let db = Arc::new(dir.path().join(format!("platform-{attempt}.db")));
-        let start = Arc::new(Barrier::new(4));
-        let openers: Vec<_> = (0..4)
-            .map(|_| {
-                let (db, start) = (db.clone(), start.clone());
-                std::thread::spawn(move || {
-                    start.wait();
-                    SqliteStorage::open(&db).map(drop).map_err(|err| format!("{err:#}"))
-                })
+    let migrations = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap().count();
+    for attempt in 0..3 {
+        let db = dir.path().join(format!("platform-{attempt}.db"));
+        let adders: Vec<_> = (0..4)
+            .map(|n| {
+                let mut add = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"));
+                add.args(["user", "add", "--email", &format!("u{n}@example.test"), "--name", "U", "--db"]).arg(&db);
+                let mut child = add.stdin(Stdio::piped()).stderr(Stdio::piped()).stdout(Stdio::null()).spawn().unwrap();
+                child.stdin.take().unwrap().write_all(b"a long enough password\n").unwrap();
+                child
             })
             .collect();
-        for opener in openers {
-            assert_eq!(opener.join().unwrap(), Ok(()), "attempt {attempt}");
+        for adder in adders {
+            let done = adder.wait_with_output().unwrap();
+            assert!(done.status.success(), "attempt {attempt}: {}", String::from_utf8_lossy(&done.stderr));
         }
-        let conn = rusqlite::Connection::open(&*db).unwrap();
+        let conn = rusqlite::Connection::open(&db).unwrap();
         let version: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
-        let storage = SqliteStorage::open(&db).unwrap();
-        storage.create_user("a@example.test", "A", "$argon2id$x", 1).unwrap();
-        assert!(version >= 4, "migrated: schema {version}");
+        assert_eq!(version, migrations, "every migration, once");
+        assert_eq!(SqliteStorage::open(&db).unwrap().users().unwrap().len(), 4);
     }
 }

@@ -310,7 +310,7 @@ fn bootstrap_serve_and_sign_in() {
                 stderr(&refused),
                 format!(
                     "error: {} is not a regular file (a folder, a device or a pipe): give `--db` the platform's \
-                     database, or a path for a new one\n",
+                     database file\n",
                     not_a_file.display()
                 ),
                 "{args:?}"

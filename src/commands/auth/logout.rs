@@ -5,8 +5,9 @@ use crate::error::{CliError, ExitCode};
 use crate::secret::Secret;
 
 /// Revokes the stored session on the platform, then forgets it locally. The local token goes even
-/// when the platform cannot be reached, so "signed out of this machine" always holds; the error
-/// then says that the session itself is still valid.
+/// when the platform cannot be reached, so that this machine is signed out; the error then says
+/// that the session itself is still valid. Where the token cannot be removed (a store that
+/// refuses), the error says that, and whether the session was ended all the same.
 pub async fn run(context: &Context) -> anyhow::Result<()> {
     let printer = &context.printer;
     let config = context.load_config()?;
@@ -36,14 +37,15 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     };
     if let Err(err) = credentials.delete(store, &platform.key) {
         // Say what did happen: a user who reads only "could not write" would think the session lives on.
-        let what_happened = match &revoked {
-            Ok(()) => {
-                "the session is ended on the platform, but its token (which no longer works) is still on \
-                       this machine"
-            }
-            Err(_) => "the session could not be revoked, and its token is still on this machine",
-        };
-        return Err(err.context(what_happened));
+        return Err(match revoked {
+            Ok(()) => err.context(
+                "the session is ended on the platform, but its token (which no longer works) is still on this machine",
+            ),
+            Err(revoke) => still_valid(
+                revoke,
+                &format!("could not remove the token from this machine ({err:#}), nor revoke the session"),
+            ),
+        });
     }
     context.update_config(|config| config.platform_mut(&platform.key).credential_store = None)?;
 
@@ -75,19 +77,22 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             printer.notice(&format!("Signed out of {}{already}", platform.key));
             Ok(())
         }
-        Err(err) => match err.downcast_ref::<CliError>() {
-            Some(cli_error) => Err(CliError::new(
-                cli_error.exit,
-                format!("removed the token from this machine, but could not revoke the session: {}", cli_error.message),
-            )
-            .with_hint(
-                "the session stays valid on the platform until it expires; once the platform is back, sign in \
-                 and revoke it with `keystroke session revoke` (`keystroke session list` shows its ID)",
-            )
-            .into()),
-            None => Err(err),
-        },
+        Err(err) => Err(still_valid(err, "removed the token from this machine, but could not revoke the session")),
     }
+}
+
+/// The session could not be revoked (`revoke` says why), so it stays valid: `what_happened` to it
+/// and to the token here, why, and how to end the session later.
+fn still_valid(revoke: anyhow::Error, what_happened: &str) -> anyhow::Error {
+    let Some(cli_error) = revoke.downcast_ref::<CliError>() else {
+        return revoke.context(what_happened.to_owned());
+    };
+    CliError::new(cli_error.exit, format!("{what_happened}: {}", cli_error.message))
+        .with_hint(
+            "the session stays valid on the platform until it expires; once the platform is back, sign in and \
+             revoke it with `keystroke session revoke` (`keystroke session list` shows its ID)",
+        )
+        .into()
 }
 
 /// `auth logout` with no stored token but one in `KEYSTROKE_TOKEN`: like `gh auth logout` with

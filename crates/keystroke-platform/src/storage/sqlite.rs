@@ -66,7 +66,15 @@ impl SqliteStorage {
         refuse_another_programs_database(path)?;
         let storage = SqliteStorage { path: path.to_owned(), idle: Mutex::new(Vec::new()) };
         let mut conn = storage.connect(Create::Yes)?;
-        migrate(&mut conn).with_context(|| format!("migrating database {}", path.display()))?;
+        migrate(&mut conn).map_err(|error| {
+            // A database this user may only read, with a migration pending.
+            let read_only_refusal =
+                error.downcast_ref::<rusqlite::Error>().and_then(rusqlite::Error::sqlite_error_code);
+            match read_only_refusal {
+                Some(rusqlite::ErrorCode::ReadOnly) => read_only(path),
+                _ => error.context(format!("migrating database {}", path.display())),
+            }
+        })?;
         storage.idle.lock().unwrap().push(conn);
         Ok(storage)
     }
@@ -85,7 +93,7 @@ impl SqliteStorage {
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if create == Create::Yes {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
-        } else if !self.path.exists() {
+        } else if self.path.try_exists().is_ok_and(|exists| !exists) {
             // Deleted or moved while the platform ran: opening would make an empty database there.
             bail!(
                 "the database {} is gone (deleted or moved while the platform ran): put it back, then restart the \
@@ -278,25 +286,32 @@ enum Create {
 
 /// The file a database path names, checked before SQLite opens it. A symbolic link is followed
 /// here: SQLite keeps `-wal` and `-shm` beside the file it leads to, and those hold password
-/// hashes, so [`restrict_permissions`] must find them there. Anything but a regular file (a
-/// folder, a device such as `/dev/null`, a pipe) is refused: opening it would change its
-/// permissions for everyone and leave a journal beside it.
+/// hashes, so [`restrict_permissions`] must find them there (a link to nothing is refused, since
+/// SQLite would create the file and those beside it where this code does not look). Anything but
+/// a regular file (a folder, a device such as `/dev/null`, a pipe) is refused: opening it would
+/// change its permissions for everyone and leave a journal beside it.
 fn database_file(path: &Path) -> anyhow::Result<PathBuf> {
-    let Ok(target) = std::fs::metadata(path) else {
+    let shown = path.display();
+    let is_link = match std::fs::symlink_metadata(path) {
         // Not there: a new database (a missing folder is named when SQLite cannot create it).
-        return Ok(path.to_owned());
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(path.to_owned()),
+        Err(error) => return Err(error).with_context(|| format!("cannot read the database {shown}")),
+        Ok(entry) => entry.is_symlink(),
+    };
+    let target = match std::fs::metadata(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => bail!(
+            "{shown} is a symbolic link to a file that does not exist: give `--db` the path of the database itself"
+        ),
+        Err(error) => return Err(error).with_context(|| format!("cannot read the database {shown}")),
+        Ok(target) => target,
     };
     if !target.is_file() {
-        bail!(
-            "{} is not a regular file (a folder, a device or a pipe): give `--db` the platform's database, or a \
-             path for a new one",
-            path.display()
-        );
+        bail!("{shown} is not a regular file (a folder, a device or a pipe): give `--db` the platform's database file");
     }
-    if std::fs::symlink_metadata(path).is_ok_and(|link| link.is_symlink()) {
-        return std::fs::canonicalize(path).with_context(|| format!("following the link {}", path.display()));
+    if !is_link {
+        return Ok(path.to_owned());
     }
-    Ok(path.to_owned())
+    std::fs::canonicalize(path).with_context(|| format!("cannot read the database {shown}"))
 }
 
 /// A SQLite file of another program is refused before anything is written to it: migrating it
@@ -1072,11 +1087,13 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("platform.db");
         let storage = SqliteStorage::open(&db).unwrap();
-        assert!(storage.connect(Create::No).is_ok(), "another connection to the database that is there");
+        // Every connection in use, so that the pool must open another.
+        let busy = [storage.conn().unwrap(), storage.conn().unwrap()];
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
         }
-        let gone = storage.connect(Create::No).err().map(|err| err.to_string());
+        let gone = storage.conn().err().map(|err| err.to_string());
+        drop(busy);
         assert_eq!(
             gone.as_deref(),
             Some(&*format!(
