@@ -1,10 +1,8 @@
 //! The opt-in file store: one `0600` JSON file mapping platform URL to token.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context as _;
 use serde::{Deserialize, Serialize};
 
 use crate::config::write_private_file;
@@ -47,8 +45,10 @@ fn load(dir: &Path) -> anyhow::Result<TokenFile> {
 /// promises is `0600`, and a token someone else may have read should be replaced, not used.
 #[cfg(unix)]
 fn refuse_if_others_can_read(path: &Path) -> anyhow::Result<()> {
+    use anyhow::Context as _;
     use std::os::unix::fs::PermissionsExt;
-    let mode = fs::metadata(path).with_context(|| format!("could not read {}", path.display()))?.permissions().mode();
+    let mode =
+        std::fs::metadata(path).with_context(|| format!("could not read {}", path.display()))?.permissions().mode();
     if mode & 0o077 == 0 {
         return Ok(());
     }
