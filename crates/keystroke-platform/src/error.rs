@@ -17,12 +17,21 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Longer messages are cut (at a character), ending in `…`.
+const MAX_MESSAGE_BYTES: usize = 500;
+
 impl ApiError {
     /// A message may quote what the caller sent (an org slug, a key id, a field name): a secret
     /// pasted in the wrong place is not sent back, since error bodies end up in clients' logs
     /// (the request log redacts the same).
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
-        let message = keystroke_api::redact_secrets(&message.into(), keystroke_api::SECRET_NOT_REPEATED);
+        let mut message = keystroke_api::redact_secrets(&message.into(), keystroke_api::SECRET_NOT_REPEATED);
+        // What it quotes may be as long as a URL or a body can be: an error stays a sentence.
+        if message.len() > MAX_MESSAGE_BYTES {
+            let cut = (0..=MAX_MESSAGE_BYTES).rev().find(|&at| message.is_char_boundary(at)).unwrap_or(0);
+            message.truncate(cut);
+            message.push('…');
+        }
         ApiError { status, code, message }
     }
 

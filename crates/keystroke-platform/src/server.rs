@@ -7,6 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::extract::ConnectInfo;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
 
 use crate::routes::router;
 use crate::state::{AppState, Config};
@@ -28,19 +31,53 @@ pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAd
     }
 }
 
-/// Serves the platform on `listener` until `shutdown` resolves, then finishes in-flight requests.
+/// Serves the platform on `listener` until `shutdown` resolves, then finishes in-flight requests
+/// (for at most [`Config::shutdown_grace`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     storage: Arc<dyn Storage>,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let local_addr = listener.local_addr()?;
+    let local_addr = listener.local_addr().context("serving HTTP")?;
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
+    let shutdown_grace = config.shutdown_grace;
     let app = router(app_state(storage, config, local_addr));
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
-        .context("serving HTTP")
+    let connections = GracefulShutdown::new();
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(error) => {
+                    // Out of file descriptors, most likely: wait for connections to close rather
+                    // than spin; the ones open go on being served.
+                    tracing::warn!(%error, "could not accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        let app = app.clone();
+        // What `ConnectInfo` gives the handlers that throttle by client address.
+        let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            request.extensions_mut().insert(ConnectInfo(peer));
+            tower_service::Service::call(&mut app.clone(), request)
+        });
+        let connection = connections.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, %peer, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(shutdown_grace, connections.shutdown()).await.is_err() {
+        tracing::warn!("stopping with requests still under way after {} seconds", shutdown_grace.as_secs_f64());
+    }
+    Ok(())
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -1,7 +1,7 @@
 //! What every handler shares: configuration, storage and the sign-in rate limiter.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::storage::{Storage, Timestamp};
 use crate::throttle::Throttle;
@@ -38,6 +38,15 @@ pub struct Config {
     /// Behind a reverse proxy, the client's address is the last `X-Forwarded-For` entry (for
     /// sign-in throttling and the approval page), not the proxy's.
     pub behind_proxy: bool,
+    /// How long a client may take to send a request's headers, or to begin its next request on
+    /// a kept-alive connection: past it the connection is closed, so that idle or stalled
+    /// connections (a slow-loris attack among them) cannot hold the platform's sockets and memory.
+    pub header_read_timeout: Duration,
+    /// How long a request may take, its body's arrival included (`408` past it): a client sending
+    /// its body byte by byte must not hold a connection, and a task, for ever.
+    pub request_deadline: Duration,
+    /// After a stop is asked for, how long requests under way may take to finish.
+    pub shutdown_grace: Duration,
 }
 
 impl Config {
@@ -50,6 +59,9 @@ impl Config {
             device_poll_interval_secs: 5,
             web_session_ttl_secs: 15 * 60,
             behind_proxy: false,
+            header_read_timeout: Duration::from_secs(10),
+            request_deadline: Duration::from_secs(30),
+            shutdown_grace: Duration::from_secs(10),
         }
     }
 }

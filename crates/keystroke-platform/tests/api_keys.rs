@@ -404,6 +404,13 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
         let (status, error) = status_json(response);
         assert_eq!((status, error["error"]["message"].as_str().unwrap()), (StatusCode::BAD_REQUEST, message));
     }
+    // A parameter name as long as a URL may be: quoted, but cut, so the error stays a sentence.
+    let long = "é".repeat(5_000);
+    let response = h.http.get(h.url(&format!("{keys}?{long}=1"))).bearer_auth(&owner).send().unwrap();
+    let (status, error) = status_json(response);
+    let message = error["error"]["message"].as_str().unwrap();
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(message.starts_with("`éé") && message.ends_with("é…") && message.len() <= 503, "{message}");
     let wrong_type = h.http.post(h.url(keys)).bearer_auth(&owner).header("content-type", "text/plain").body("name=x");
     let (status, error) = status_json(wrong_type.send().unwrap());
     assert_eq!((status, error_code(&error)), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
@@ -473,6 +480,16 @@ fn lists_page_with_a_cursor() {
             "`cursor` is not one this platform issued for this list; start again without it"
         );
     }
+    // A builder's list holds their own keys: the id of one they may not see is no cursor of it,
+    // answered exactly as a made-up one, so that it does not tell them that key exists.
+    let builder = h.token(Role::Builder);
+    let theirs = h.create_key(&builder, "acme", "the builder's").key.id;
+    let owners = cursors[1].as_str();
+    let as_builder =
+        |cursor: &str| status_json(h.get(&format!("/api/orgs/acme/api-keys?cursor={cursor}"), Cred::Bearer(&builder)));
+    assert_eq!(as_builder(owners), as_builder("ak_AAAAAAAAAAAAAAAAAAAA"));
+    assert_eq!(as_builder(owners).0, StatusCode::BAD_REQUEST);
+    assert_eq!(as_builder(&theirs).0, StatusCode::OK, "their own key is a cursor of their list");
 }
 
 #[test]

@@ -205,5 +205,5 @@ fn cursor_position(state: &AppState, access: &OrgAccess, cursor: &str) -> ApiRes
     if !cursor.starts_with(keystroke_api::API_KEY_ID_PREFIX) {
         return Err(not_issued());
     }
-    state.storage.api_key_seq(&access.org_id, cursor)?.ok_or_else(not_issued)
+    state.storage.api_key_seq(&access.org_id, scope(access), cursor)?.ok_or_else(not_issued)
 }

@@ -8,9 +8,9 @@ pub mod members;
 pub mod projects;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware;
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{delete, get, post};
 use keystroke_api::routes;
@@ -64,9 +64,39 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(state.clone(), within_limits))
         .layer(middleware::map_response(no_sniffing))
         .layer(middleware::from_fn(logging::log_request))
         .with_state(state)
+}
+
+/// A body declared larger than [`MAX_BODY_BYTES`] is refused before any of it is read (and
+/// before a `100 Continue`); a request not done within [`Config::request_deadline`] is answered
+/// `408`.
+///
+/// [`Config::request_deadline`]: crate::Config::request_deadline
+async fn within_limits(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|value| value.to_str().ok());
+    if declared
+        .and_then(|length| length.trim().parse::<u64>().ok())
+        .is_some_and(|length| length > MAX_BODY_BYTES as u64)
+    {
+        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
+            .into_response();
+    }
+    let deadline = state.config.request_deadline;
+    match tokio::time::timeout(deadline, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            format!(
+                "the request was not complete within {} seconds: send it again, its body without pauses",
+                deadline.as_secs_f64()
+            ),
+        )
+        .into_response(),
+    }
 }
 
 /// Every answer is what its `Content-Type` says: a browser must not guess HTML from a JSON error

@@ -131,6 +131,16 @@ pub enum KeyScope<'a> {
     CreatedBy(&'a str),
 }
 
+impl<'a> KeyScope<'a> {
+    /// The creator the keys are limited to, if any.
+    pub fn created_by(self) -> Option<&'a str> {
+        match self {
+            KeyScope::WholeOrg => None,
+            KeyScope::CreatedBy(user_id) => Some(user_id),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct ProjectRecord {
     pub id: String,
@@ -250,9 +260,11 @@ pub trait Storage: Send + Sync + 'static {
     /// For paging back: the id of the `skip`-th active key (0 is the first) at or above
     /// `from_seq`, oldest first; `None` when there are not that many.
     fn api_key_id_above(&self, org_id: &str, scope: KeyScope<'_>, from_seq: i64, skip: u32) -> Result<Option<String>>;
-    /// Where a key of the org, active or not, stands in the list order: what a page cursor (the
-    /// id of the last key of the page before) points at.
-    fn api_key_seq(&self, org_id: &str, key_id: &str) -> Result<Option<i64>>;
+    /// Where a key of the org within `scope`, active or not, stands in the list order: what a
+    /// page cursor (the id of the last key of the page before) points at. A key outside the
+    /// scope is `None`, as if it did not exist: a cursor must not tell a builder which ids of
+    /// keys they may not see exist.
+    fn api_key_seq(&self, org_id: &str, scope: KeyScope<'_>, key_id: &str) -> Result<Option<i64>>;
     fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
     /// Revokes an active key and writes its `api_key.revoke` audit event in one transaction.
     /// Returns whether an active key was revoked.

@@ -800,10 +800,7 @@ impl Storage for SqliteStorage {
 
     fn api_key_id_above(&self, org_id: &str, scope: KeyScope<'_>, from_seq: i64, skip: u32) -> Result<Option<String>> {
         let conn = self.conn()?;
-        let created_by = match scope {
-            KeyScope::WholeOrg => None,
-            KeyScope::CreatedBy(user_id) => Some(user_id),
-        };
+        let created_by = scope.created_by();
         let mut stmt = conn.prepare_cached(
             "SELECT id FROM api_keys WHERE org_id = ?1 AND (?4 IS NULL OR created_by = ?4) AND revoked_at IS NULL
              AND seq >= ?2 ORDER BY seq ASC LIMIT 1 OFFSET ?3",
@@ -811,10 +808,13 @@ impl Storage for SqliteStorage {
         Ok(stmt.query_row(params![org_id, from_seq, skip, created_by], |row| row.get(0)).optional()?)
     }
 
-    fn api_key_seq(&self, org_id: &str, key_id: &str) -> Result<Option<i64>> {
+    fn api_key_seq(&self, org_id: &str, scope: KeyScope<'_>, key_id: &str) -> Result<Option<i64>> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached("SELECT seq FROM api_keys WHERE org_id = ?1 AND id = ?2")?;
-        Ok(stmt.query_row(params![org_id, key_id], |row| row.get(0)).optional()?)
+        let created_by = scope.created_by();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq FROM api_keys WHERE org_id = ?1 AND id = ?2 AND (?3 IS NULL OR created_by = ?3)",
+        )?;
+        Ok(stmt.query_row(params![org_id, key_id, created_by], |row| row.get(0)).optional()?)
     }
 
     fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>> {
