@@ -16,6 +16,7 @@ use crate::printer::Printer;
 use crate::secret::Secret;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// A whole request, answer included, unless `KEYSTROKE_HTTP_TIMEOUT` says otherwise.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -51,6 +52,10 @@ impl ApiClient {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("keystroke/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
+            // Below the platform's 10 s for a kept-alive connection's next request: a sign-in's
+            // poll (every 5 s, 10 after a `slow_down`) must not go out on a connection the
+            // platform is closing at that moment, since a POST is not retried.
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .timeout(timeout);
         if base.scheme() == "http" {
             // A plaintext platform (the local dev platform, a loopback proxy) needs no trust

@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use anyhow::Context;
@@ -31,8 +32,13 @@ pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAd
     }
 }
 
-/// Serves the platform on `listener` until `shutdown` resolves, then finishes in-flight requests
-/// (for at most [`Config::shutdown_grace`]).
+/// Serves the platform on `listener` until `shutdown` resolves, then finishes the requests under
+/// way (for at most [`Config::shutdown_grace`]).
+///
+/// `axum::serve` does the same, but without a timer: a client that never finished its headers,
+/// or kept a connection idle, or stopped reading its answer, held a socket (and a task) for as
+/// long as it liked. Here [`Config::header_read_timeout`] and [`Config::write_timeout`] let such
+/// connections go.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     storage: Arc<dyn Storage>,
@@ -42,42 +48,72 @@ pub async fn serve(
     let local_addr = listener.local_addr().context("serving HTTP")?;
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
-    let shutdown_grace = config.shutdown_grace;
+    let (shutdown_grace, write_timeout) = (config.shutdown_grace, config.write_timeout);
     let app = router(app_state(storage, config, local_addr));
     let connections = GracefulShutdown::new();
+    let (stopping, stop_seen) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
+                // A client that gave up during the handshake: nothing to serve, nothing to say.
+                Err(error) if is_connection_error(&error) => continue,
                 Err(error) => {
                     // Out of file descriptors, most likely: wait for connections to close rather
                     // than spin; the ones open go on being served.
-                    tracing::warn!(%error, "could not accept a connection");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
+                    tracing::error!(%error, "could not accept a connection; trying again in a second");
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(1)) => continue,
+                        () = &mut shutdown => break,
+                    }
                 }
             },
             () = &mut shutdown => break,
         };
+        let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
+        stream.set_write_timeout(Some(write_timeout));
         let app = app.clone();
+        let asked = Arc::new(AtomicBool::new(false));
+        let asked_here = asked.clone();
         // What `ConnectInfo` gives the handlers that throttle by client address.
         let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
+            asked_here.store(true, Ordering::Relaxed);
             request.extensions_mut().insert(ConnectInfo(peer));
             tower_service::Service::call(&mut app.clone(), request)
         });
-        let connection = connections.watch(http.serve_connection(TokioIo::new(stream), service));
+        let connection = connections.watch(http.serve_connection(TokioIo::new(Box::pin(stream)), service));
+        let mut stop_seen = stop_seen.clone();
         tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                tracing::debug!(%error, %peer, "connection ended with an error");
+            tokio::select! {
+                ended = connection => if let Err(error) = ended {
+                    tracing::debug!(%error, %peer, "connection ended with an error");
+                },
+                // A connection that has not sent a request has none to finish: a stop lets it go
+                // at once (hyper would wait for its first request, as for any busy connection).
+                () = stopped_before_any_request(&mut stop_seen, &asked) => {}
             }
         });
     }
     drop(listener);
+    let _ = stopping.send(true);
     if tokio::time::timeout(shutdown_grace, connections.shutdown()).await.is_err() {
-        tracing::warn!("stopping with requests still under way after {} seconds", shutdown_grace.as_secs_f64());
+        tracing::warn!("stopping with connections still open after {} seconds", shutdown_grace.as_secs_f64());
     }
     Ok(())
+}
+
+/// Resolves when a stop is asked for and the connection has not sent a request; otherwise never.
+async fn stopped_before_any_request(stop_seen: &mut tokio::sync::watch::Receiver<bool>, asked: &AtomicBool) {
+    if stop_seen.wait_for(|stopping| *stopping).await.is_err() || asked.load(Ordering::Relaxed) {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// An accept that failed because of the client, not of this process: as `axum::serve` counts them.
+fn is_connection_error(error: &std::io::Error) -> bool {
+    use std::io::ErrorKind;
+    matches!(error.kind(), ErrorKind::ConnectionRefused | ErrorKind::ConnectionAborted | ErrorKind::ConnectionReset)
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM.

@@ -42,9 +42,12 @@ pub struct Config {
     /// a kept-alive connection: past it the connection is closed, so that idle or stalled
     /// connections (a slow-loris attack among them) cannot hold the platform's sockets and memory.
     pub header_read_timeout: Duration,
-    /// How long a request may take, its body's arrival included (`408` past it): a client sending
-    /// its body byte by byte must not hold a connection, and a task, for ever.
+    /// How long a request with a body may take, the body's arrival included (`408` past it): a
+    /// client sending its body byte by byte must not hold a connection, and a task, for ever.
     pub request_deadline: Duration,
+    /// How long writing an answer may make no progress before the connection is closed: a
+    /// client that stops reading must not hold it.
+    pub write_timeout: Duration,
     /// After a stop is asked for, how long requests under way may take to finish.
     pub shutdown_grace: Duration,
 }
@@ -61,6 +64,7 @@ impl Config {
             behind_proxy: false,
             header_read_timeout: Duration::from_secs(10),
             request_deadline: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
         }
     }
