@@ -81,6 +81,26 @@ fn a_body_too_slow_or_declared_too_large_is_answered_at_once() {
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer:?}");
     assert_eq!(json_body(&answer)["error"]["code"], "payload_too_large", "{answer:?}");
     assert_eq!(h.get("/api/me", Cred::Bearer(&owner)).status(), 200, "still serving");
+
+    // Refused before the route sees it, in the route's own shape: RFC 6749's for `/oauth/…`,
+    // words for a person on the web pages.
+    for (path, shape) in [("/oauth/token", "application/json"), ("/login", "text/plain; charset=utf-8")] {
+        let mut large = connect(&h);
+        let head = format!("POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: 70000\r\nConnection: close\r\n\r\n");
+        large.write_all(head.as_bytes()).unwrap();
+        let answer = read_until_closed(&mut large);
+        assert!(answer.starts_with("HTTP/1.1 413 "), "{path}: {answer:?}");
+        assert!(answer.to_ascii_lowercase().contains(&format!("\r\ncontent-type: {shape}\r\n")), "{answer:?}");
+        if path.starts_with("/oauth/") {
+            let body = json_body(&answer);
+            assert_eq!(
+                (body["error"].as_str(), body["error_description"].as_str()),
+                (Some("invalid_request"), Some("the request body is too large"))
+            );
+        } else {
+            assert!(answer.ends_with("\r\n\r\nthe request body is too large"), "{answer:?}");
+        }
+    }
 }
 
 /// A stop finishes the requests under way, but waits for no request that has not begun (headers

@@ -179,7 +179,7 @@ fn unknown_client() -> Response {
     oauth_error(StatusCode::BAD_REQUEST, "invalid_client", "unknown `client_id`", None)
 }
 
-fn oauth_error(status: StatusCode, error: &str, description: &str, interval: Option<u64>) -> Response {
+pub fn oauth_error(status: StatusCode, error: &str, description: &str, interval: Option<u64>) -> Response {
     let body = OAuthError { error: error.to_owned(), error_description: Some(description.to_owned()), interval };
     no_store((status, Json(body)).into_response())
 }

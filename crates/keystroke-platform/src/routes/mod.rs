@@ -86,24 +86,35 @@ async fn within_limits(deadline: Duration, request: Request, next: Next) -> Resp
     if let Some(Ok(Ok(length))) = declared
         && length > MAX_BODY_BYTES as u64
     {
-        return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "the request body is too large")
-            .into_response();
+        let message = "the request body is too large".to_owned();
+        return refusal(request.uri().path(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message);
     }
     let has_body = !matches!(declared, None | Some(Ok(Ok(0)))) || headers.contains_key(header::TRANSFER_ENCODING);
     if !has_body {
         return next.run(request).await;
     }
+    let path = request.uri().path().to_owned();
     match tokio::time::timeout(deadline, next.run(request)).await {
         Ok(response) => response,
-        Err(_) => ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
-            format!(
-                "the request was not complete within {} seconds: send it again, its body without pauses",
-                deadline.as_secs_f64()
-            ),
-        )
-        .into_response(),
+        Err(_) => {
+            let seconds = deadline.as_secs_f64();
+            let message = format!(
+                "the request was not complete within {seconds} seconds: send it again, its body without pauses"
+            );
+            refusal(&path, StatusCode::REQUEST_TIMEOUT, "request_timeout", message)
+        }
+    }
+}
+
+/// A request refused before its route saw it, in the shape of the route's own errors: the API's
+/// JSON, RFC 6749's for `/oauth/…`, and words for a person on the web pages.
+fn refusal(path: &str, status: StatusCode, code: &'static str, message: String) -> Response {
+    if path.starts_with("/api/") {
+        ApiError::new(status, code, message).into_response()
+    } else if path.starts_with("/oauth/") {
+        device::oauth_error(status, "invalid_request", &message, None)
+    } else {
+        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
     }
 }
 

@@ -85,6 +85,16 @@ impl SqliteStorage {
         if self.conn()?.is_readonly(rusqlite::MAIN_DB)? {
             return Err(read_only(&self.path));
         }
+        // SQLite makes `-wal` and `-shm` with the database's mode: a read of a database made
+        // read-only leaves them read-only after the database is writable again.
+        for suffix in ["-wal", "-shm"] {
+            let mut file = self.path.as_os_str().to_owned();
+            file.push(suffix);
+            let opened = std::fs::OpenOptions::new().write(true).open(&file);
+            if opened.is_err_and(|error| error.kind() == std::io::ErrorKind::PermissionDenied) {
+                return Err(read_only(Path::new(&file)));
+            }
+        }
         Ok(())
     }
 
@@ -541,7 +551,7 @@ impl Storage for SqliteStorage {
                 "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![user.id, user.email, user.name, password_hash, now],
             )
-            .with_context(|| format!("adding user {email} (does that email exist already?)"))?;
+            .with_context(|| format!("adding user {email}"))?;
         Ok(user)
     }
 
