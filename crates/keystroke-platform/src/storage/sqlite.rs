@@ -86,13 +86,22 @@ impl SqliteStorage {
             return Err(read_only(&self.path));
         }
         // SQLite makes `-wal` and `-shm` with the database's mode: a read of a database made
-        // read-only leaves them read-only after the database is writable again.
-        for suffix in ["-wal", "-shm"] {
-            let mut file = self.path.as_os_str().to_owned();
-            file.push(suffix);
-            let opened = std::fs::OpenOptions::new().write(true).open(&file);
-            if opened.is_err_and(|error| error.kind() == std::io::ErrorKind::PermissionDenied) {
-                return Err(read_only(Path::new(&file)));
+        // read-only leaves them read-only after the database is writable again. Told from their
+        // modes: opening them here and closing them again would drop the locks SQLite holds on
+        // them (POSIX locks belong to the process, and any close releases them), and another
+        // process would then truncate the shared memory this one has mapped (SIGBUS).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let Ok(database) = std::fs::metadata(&self.path) else { return Ok(()) };
+            for suffix in ["-wal", "-shm"] {
+                let mut file = self.path.as_os_str().to_owned();
+                file.push(suffix);
+                let Ok(beside) = std::fs::metadata(&file) else { continue };
+                let writable = |metadata: &std::fs::Metadata| metadata.permissions().mode() & 0o200 != 0;
+                if beside.uid() == database.uid() && writable(&database) && !writable(&beside) {
+                    return Err(read_only(Path::new(&file)));
+                }
             }
         }
         Ok(())
@@ -328,8 +337,33 @@ fn database_file(path: &Path) -> anyhow::Result<PathBuf> {
 /// would add keystroke's tables to someone else's data, and WAL mode would stay switched on. A
 /// database is keystroke's when it is empty (new) or has a schema version and keystroke's tables.
 fn refuse_another_programs_database(path: &Path) -> anyhow::Result<()> {
+    // Read without taking locks (see `open_untouched`), the file may be caught halfway through
+    // another process's checkpoint, as when platforms start together on a new database: any
+    // verdict but "keystroke's" is taken only if it still holds a moment later.
+    const ATTEMPTS: u32 = 3;
+    let mut attempt = 1;
+    loop {
+        match is_keystrokes_or_new(path) {
+            Ok(true) => return Ok(()),
+            Ok(false) if attempt == ATTEMPTS => bail!(
+                "{} is a SQLite database of another program (its tables are not keystroke's); it was left as it \
+                 is: give `--db` the platform's database, or a new file",
+                path.display()
+            ),
+            Err(error) if attempt == ATTEMPTS => return Err(error),
+            _ => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+/// Whether the file at `path` is empty (a new database) or has a schema version and keystroke's
+/// tables.
+fn is_keystrokes_or_new(path: &Path) -> anyhow::Result<bool> {
     if is_new_database(path) {
-        return Ok(());
+        return Ok(true);
     }
     let conn = open_untouched(path).map_err(|error| cannot_open(path, error))?;
     conn.busy_handler(Some(wait_while_locked))?;
@@ -337,14 +371,7 @@ fn refuse_another_programs_database(path: &Path) -> anyhow::Result<()> {
     let mut tables = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
     let tables: Vec<String> = tables.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
     let ours = ["users", "orgs", "api_keys"].iter().all(|table| tables.iter().any(|name| name == table));
-    if (version == 0 && tables.is_empty()) || (version > 0 && ours) {
-        return Ok(());
-    }
-    bail!(
-        "{} is a SQLite database of another program (its tables are not keystroke's); it was left as it is: give \
-         `--db` the platform's database, or a new file",
-        path.display()
-    )
+    Ok((version == 0 && tables.is_empty()) || (version > 0 && ours))
 }
 
 /// A missing or empty file: a database to create.
