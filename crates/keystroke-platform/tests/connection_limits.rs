@@ -138,3 +138,18 @@ fn a_stop_finishes_requests_under_way_and_waits_for_no_other() {
     assert!(took < Duration::from_secs(30), "stopped after {took:?}, waiting for headers that never came");
     assert_eq!(read_until_closed(&mut stalled), "");
 }
+
+/// A client that asks and then stops reading (here: 400 pipelined requests for the 40 kB OpenAPI
+/// document, 16 MB of answers, far more than the sockets' buffers hold) is let go once the
+/// platform's writes make no progress for the write timeout; it does not hold the connection.
+#[test]
+fn a_client_that_stops_reading_is_let_go() {
+    let h = Harness::with_config(|config| config.write_timeout = Duration::from_millis(300));
+    let mut reader = connect(&h);
+    let requests = "GET /api/openapi.json HTTP/1.1\r\nHost: x\r\n\r\n".repeat(400);
+    reader.write_all(requests.as_bytes()).unwrap();
+    std::thread::sleep(Duration::from_secs(2)); // reading nothing, well past the write timeout
+    let received = read_until_closed(&mut reader).len();
+    let asked = 400 * keystroke_platform::routes::OPENAPI_JSON.len();
+    assert!(received < asked / 2, "closed after {received} of {asked} bytes, not all of them");
+}
