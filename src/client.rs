@@ -299,7 +299,9 @@ impl ApiClient {
             return CliError::failure(format!("the platform at {} has no such endpoint", self.base_display()))
                 .with_hint("the platform may be older than this CLI: upgrade it, or check `--platform-url`");
         }
-        error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env)
+        let mut error = error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env);
+        error.api_code = Some(body.error.code);
+        error
     }
 
     /// A status from a server that sent no Keystroke error: most likely not the platform itself.

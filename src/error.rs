@@ -62,11 +62,20 @@ pub struct CliError {
     /// The request failed after it may have reached the platform (no whole answer came back):
     /// a change it asked for may have been made.
     pub request_may_have_arrived: bool,
+    /// The platform's error code (`{"error": {"code": …}}`), when the failure is its answer.
+    pub api_code: Option<String>,
 }
 
 impl CliError {
     pub fn new(exit: ExitCode, message: impl Into<String>) -> Self {
-        Self { exit, message: message.into(), hint: None, declined: false, request_may_have_arrived: false }
+        Self {
+            exit,
+            message: message.into(),
+            hint: None,
+            declined: false,
+            request_may_have_arrived: false,
+            api_code: None,
+        }
     }
 
     /// The user said no to a prompt: exit 1 with `message` as a plain line (or the usual JSON

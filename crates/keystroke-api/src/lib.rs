@@ -133,6 +133,10 @@ pub fn redact_secrets(text: &str, replacement: &str) -> String {
 /// (the platform never says which).
 pub const INVALID_CREDENTIAL_MESSAGE: &str = "the API key or session token is invalid, expired or revoked";
 
+/// The error code of that 401, apart from `unauthorized`: clients tell it by the code, not by
+/// the words.
+pub const WEB_SESSION_REFUSED: &str = "web_session_refused";
+
 /// The 401 message for a live session of the web pages presented as a bearer token: only its
 /// holder sees it, and it says what to use instead, where the one message above would send them
 /// to sign in again.

@@ -259,7 +259,7 @@ fn verify_session(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> 
             record_use(state, &credential)?;
             Ok(SessionPrincipal { session_id: credential.session_id, user_id: credential.user_id })
         }
-        Some(_) => Err(ApiError::unauthorized(keystroke_api::WEB_SESSION_REFUSED_MESSAGE)),
+        Some(_) => Err(ApiError::web_session_refused()),
         None => Err(ApiError::invalid_credential()),
     }
 }

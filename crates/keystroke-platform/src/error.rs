@@ -41,6 +41,17 @@ impl ApiError {
         Self::unauthorized(keystroke_api::INVALID_CREDENTIAL_MESSAGE)
     }
 
+    /// A live session of the web pages sent as a bearer token: only its holder can, so it is
+    /// told what happened (with a code of its own), where the one answer above would send them
+    /// to sign in again.
+    pub fn web_session_refused() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            keystroke_api::WEB_SESSION_REFUSED,
+            keystroke_api::WEB_SESSION_REFUSED_MESSAGE,
+        )
+    }
+
     pub fn unauthorized(message: impl Into<String>) -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthorized", message)
     }

@@ -492,6 +492,7 @@ fn a_web_session_used_as_a_bearer_token_is_refused_with_the_reason() {
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     let body: serde_json::Value = refused.json().unwrap();
     assert_eq!(body["error"]["message"], keystroke_api::WEB_SESSION_REFUSED_MESSAGE);
+    assert_eq!(body["error"]["code"], keystroke_api::WEB_SESSION_REFUSED);
     assert_eq!(browser.get("/settings/api-keys?org=acme").status(), StatusCode::OK, "still good on the pages");
 
     let (_, csrf) = browser.list("acme");

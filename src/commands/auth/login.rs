@@ -257,23 +257,18 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
 fn explain_refused_token(err: anyhow::Error, platform: &PlatformUrl) -> anyhow::Error {
     match err.downcast_ref::<CliError>() {
         // A web page's session, taken from the browser: say so, since signing in again would not help.
-        Some(cli_error)
-            if cli_error.exit == ExitCode::NotSignedIn
-                && cli_error.message.ends_with(keystroke_api::WEB_SESSION_REFUSED_MESSAGE) =>
-        {
-            CliError::new(
-                ExitCode::NotSignedIn,
-                format!(
-                    "{} did not accept the token: it is a session of the web pages, which only they accept",
-                    platform.key
-                ),
-            )
-            .with_hint(
-                "pipe in what `keystroke auth token` prints where you signed in with `keystroke auth login`, or sign \
+        Some(cli_error) if cli_error.api_code.as_deref() == Some(keystroke_api::WEB_SESSION_REFUSED) => CliError::new(
+            ExitCode::NotSignedIn,
+            format!(
+                "{} did not accept the token: it is a session of the web pages, which only they accept",
+                platform.key
+            ),
+        )
+        .with_hint(
+            "pipe in what `keystroke auth token` prints where you signed in with `keystroke auth login`, or sign \
                  in here with the browser: `keystroke auth login`",
-            )
-            .into()
-        }
+        )
+        .into(),
         Some(cli_error) if cli_error.exit == ExitCode::NotSignedIn => CliError::new(
             ExitCode::NotSignedIn,
             format!("{} did not accept the session token", platform.key),
