@@ -17,6 +17,9 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
+/// Said of a body over the platform's limit, whether its declared length or its reading found it.
+pub const BODY_TOO_LARGE: &str = "the request body is too large";
+
 /// Longer messages are cut (at a character), ending in `…`.
 const MAX_MESSAGE_BYTES: usize = 500;
 
@@ -161,9 +164,7 @@ fn json_rejection(rejection: JsonRejection) -> ApiError {
             Some(error) => ("invalid_request", wrong_shape("the body", error)),
             None => ("invalid_request", "the body is not what this endpoint takes".to_owned()),
         },
-        _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            ("payload_too_large", "the request body is too large".to_owned())
-        }
+        _ if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => ("payload_too_large", BODY_TOO_LARGE.to_owned()),
         _ => ("invalid_request", "the request body could not be read".to_owned()),
     };
     ApiError::new(rejection.status(), code, message)

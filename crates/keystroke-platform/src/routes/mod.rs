@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{delete, get, post};
 use keystroke_api::routes;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, BODY_TOO_LARGE};
 use crate::logging;
 use crate::state::AppState;
 use crate::web;
@@ -86,7 +86,7 @@ async fn within_limits(deadline: Duration, request: Request, next: Next) -> Resp
     if let Some(Ok(Ok(length))) = declared
         && length > MAX_BODY_BYTES as u64
     {
-        let message = "the request body is too large".to_owned();
+        let message = BODY_TOO_LARGE.to_owned();
         return refusal(request.uri().path(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message);
     }
     let has_body = !matches!(declared, None | Some(Ok(Ok(0)))) || headers.contains_key(header::TRANSFER_ENCODING);

@@ -95,12 +95,11 @@ impl SqliteStorage {
             use std::os::unix::fs::{MetadataExt, PermissionsExt};
             let Ok(database) = std::fs::metadata(&self.path) else { return Ok(()) };
             for suffix in ["-wal", "-shm"] {
-                let mut file = self.path.as_os_str().to_owned();
-                file.push(suffix);
-                let Ok(beside) = std::fs::metadata(&file) else { continue };
+                let file = beside(&self.path, suffix);
+                let Ok(metadata) = std::fs::metadata(&file) else { continue };
                 let writable = |metadata: &std::fs::Metadata| metadata.permissions().mode() & 0o200 != 0;
-                if beside.uid() == database.uid() && writable(&database) && !writable(&beside) {
-                    return Err(read_only(Path::new(&file)));
+                if metadata.uid() == database.uid() && writable(&database) && !writable(&metadata) {
+                    return Err(read_only(&file));
                 }
             }
         }
@@ -173,7 +172,7 @@ impl SqliteStorage {
         let mut conn = self.conn()?;
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|error| match error {
             // Said with the path and what to do, for admin commands run as another user.
-            error if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => cannot_open(&self.path, error),
+            error if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => read_only(&self.path),
             error => error.into(),
         })?;
         let value = f(&tx)?;
@@ -286,8 +285,7 @@ fn restrict_permissions(path: &Path) {
     {
         use std::os::unix::fs::PermissionsExt;
         for suffix in ["", "-wal", "-shm"] {
-            let mut file = path.as_os_str().to_owned();
-            file.push(suffix);
+            let file = beside(path, suffix);
             let Ok(metadata) = std::fs::metadata(&file) else { continue };
             let mode = metadata.permissions().mode() & 0o777;
             if mode & 0o077 != 0 {
@@ -295,6 +293,13 @@ fn restrict_permissions(path: &Path) {
             }
         }
     }
+}
+
+/// A file SQLite keeps beside the database (`-wal`, `-shm`), named by `suffix`.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut file = path.as_os_str().to_owned();
+    file.push(suffix);
+    file.into()
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -385,9 +390,7 @@ pub fn is_new_database(path: &Path) -> bool {
 fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
     use rusqlite::OpenFlags;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let mut wal = path.as_os_str().to_owned();
-    wal.push("-wal");
-    if Path::new(&wal).exists() {
+    if beside(path, "-wal").exists() {
         return Connection::open_with_flags(path, flags);
     }
     let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
@@ -402,19 +405,17 @@ const URI_PATH: &percent_encoding::AsciiSet =
 /// Why a database could not be opened, with what to check: SQLite's own words ("unable to open
 /// database file") name neither the path nor the usual causes.
 fn cannot_open(path: &Path, error: rusqlite::Error) -> anyhow::Error {
-    if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) {
-        return read_only(path);
-    }
-    let path = path.display();
+    let shown = path.display();
     match error.sqlite_error_code() {
         Some(rusqlite::ErrorCode::CannotOpen) => anyhow::anyhow!(
-            "cannot open the database {path}: check that its directory exists and that this user may write to \
+            "cannot open the database {shown}: check that its directory exists and that this user may write to \
              both (SQLite keeps `-wal` and `-shm` files beside it)"
         ),
+        Some(rusqlite::ErrorCode::ReadOnly) => read_only(path),
         Some(rusqlite::ErrorCode::NotADatabase) => {
-            anyhow::anyhow!("{path} is not a SQLite database: give `--db` the platform's database, or a new file")
+            anyhow::anyhow!("{shown} is not a SQLite database: give `--db` the platform's database, or a new file")
         }
-        _ => anyhow::Error::new(error).context(format!("opening database {path}")),
+        _ => anyhow::Error::new(error).context(format!("opening database {shown}")),
     }
 }
 
