@@ -11,7 +11,7 @@ use reqwest::{Method, Request, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
 use crate::env;
-use crate::error::{CliError, ExitCode, SIGN_IN_HINT};
+use crate::error::{CliError, ExitCode, SIGN_IN_HINT, map_cli_error};
 use crate::printer::Printer;
 use crate::secret::Secret;
 
@@ -336,14 +336,13 @@ impl ApiClient {
 /// have reached the platform says so, and how to find out, instead of a bare "unreachable" that
 /// invites a retry.
 fn may_have_been_done(err: anyhow::Error, consequence: &str, hint: impl FnOnce() -> String) -> anyhow::Error {
-    match err.downcast::<CliError>() {
-        Ok(err) if err.request_may_have_arrived => {
-            let message = format!("{}; {consequence}", err.message);
-            CliError { message, ..err }.with_hint(hint()).into()
+    map_cli_error(err, |err| {
+        if !err.request_may_have_arrived {
+            return err;
         }
-        Ok(err) => err.into(),
-        Err(err) => err,
-    }
+        let message = format!("{}; {consequence}", err.message);
+        CliError { message, ..err }.with_hint(hint())
+    })
 }
 
 const CHECK_URL_HINT: &str =
@@ -357,11 +356,7 @@ const KEY_HINT: &str =
 /// For a request's `map_err`: a "not found" (exit 5) gets `hint`, which says where to look for
 /// what that request asked for. The platform's message already names what is missing.
 fn when_not_found(hint: &'static str) -> impl FnOnce(anyhow::Error) -> anyhow::Error {
-    move |err| match err.downcast::<CliError>() {
-        Ok(cli_error) if cli_error.exit == ExitCode::NotFound => cli_error.with_hint(hint).into(),
-        Ok(cli_error) => cli_error.into(),
-        Err(err) => err,
-    }
+    move |err| map_cli_error(err, |err| if err.exit == ExitCode::NotFound { err.with_hint(hint) } else { err })
 }
 
 /// A success status with a body that is not what a Keystroke platform sends: most likely the URL

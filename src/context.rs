@@ -10,7 +10,7 @@ use crate::cli::GlobalArgs;
 use crate::client::{self, ApiClient};
 use crate::config::{self, Config};
 use crate::credentials::{Credentials, TokenSource};
-use crate::error::{CliError, ExitCode, SIGN_IN_HINT};
+use crate::error::{CliError, ExitCode, SIGN_IN_HINT, map_cli_error};
 use crate::printer::Printer;
 use crate::secret::Secret;
 use crate::{env, ids};
@@ -72,17 +72,14 @@ impl Context {
         let Some(saved) = config.platform_url.as_deref() else {
             return parse_platform_url(DEFAULT_PLATFORM_URL);
         };
-        parse_platform_url(saved).map_err(|err| match err.downcast::<CliError>() {
-            // A hand-edited config file: say where the URL came from.
-            Ok(err) => {
+        // A hand-edited config file: say where the URL came from.
+        parse_platform_url(saved).map_err(|err| {
+            map_cli_error(err, |err| {
                 let file = self.config_dir().map(|dir| dir.join(config::FILE_NAME).display().to_string());
                 let file = file.unwrap_or_else(|_| config::FILE_NAME.to_owned());
-                let message = format!("{} (`platform_url` in {file})", err.message);
-                CliError::usage(message)
+                CliError::usage(format!("{} (`platform_url` in {file})", err.message))
                     .with_hint("fix it there, or pass `--platform-url` like `https://keystroke.example.com`")
-                    .into()
-            }
-            Err(err) => err,
+            })
         })
     }
 

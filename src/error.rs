@@ -98,6 +98,14 @@ impl CliError {
     }
 }
 
+/// `err` changed by `change` when it is a [`CliError`]; any other error as it is.
+pub fn map_cli_error(err: anyhow::Error, change: impl FnOnce(CliError) -> CliError) -> anyhow::Error {
+    match err.downcast::<CliError>() {
+        Ok(cli_error) => change(cli_error).into(),
+        Err(err) => err,
+    }
+}
+
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.message)
