@@ -1,5 +1,6 @@
-//! Counting failed sign-in attempts (wrong password, wrong user code) per client address, so
-//! that neither can be guessed by brute force on the approval page.
+//! Counting sign-in attempts (passwords, user codes) per client address and per account, so that
+//! neither can be guessed by brute force on the approval page. An attempt counts as a failure
+//! from the start and is forgiven when it succeeds.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -19,31 +20,32 @@ impl Throttle {
         Throttle { max_failures, window, failures: Mutex::new(HashMap::new()) }
     }
 
-    /// Whether `key` may try again now.
-    pub fn allows(&self, key: &str) -> bool {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        match failures.get(key) {
-            Some((count, since)) if since.elapsed() < self.window => *count < self.max_failures,
-            _ => true,
-        }
-    }
-
     /// Counts an attempt against every key unless one of them is at its limit already; returns
     /// whether the attempt may go ahead. Counting *before* a slow check (a password hash) means
     /// guesses sent all at once cannot slip past the limit. A success is then [`forgive`]n.
     ///
     /// [`forgive`]: Throttle::forgive
     pub fn begin_attempt(&self, keys: &[&str]) -> bool {
-        let failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let at_limit = |key: &str| {
-            failures.get(key).is_some_and(|(count, since)| since.elapsed() < self.window && *count >= self.max_failures)
-        };
-        if keys.iter().any(|key| at_limit(key)) {
+        // One lock for the check and the counting, so that two attempts at once cannot both pass
+        // a key with one try left.
+        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let at_limit = keys.iter().any(|key| {
+            failures
+                .get(*key)
+                .is_some_and(|(count, since)| since.elapsed() < self.window && *count >= self.max_failures)
+        });
+        if at_limit {
             return false;
         }
-        drop(failures);
+        if failures.len() > SWEEP_ABOVE {
+            failures.retain(|_, (_, since)| since.elapsed() < self.window);
+        }
         for key in keys {
-            self.record_failure(key);
+            let entry = failures.entry((*key).to_owned()).or_insert((0, Instant::now()));
+            if entry.1.elapsed() >= self.window {
+                *entry = (0, Instant::now());
+            }
+            entry.0 += 1;
         }
         true
     }
@@ -57,18 +59,6 @@ impl Throttle {
             }
         }
     }
-
-    pub fn record_failure(&self, key: &str) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        if failures.len() > SWEEP_ABOVE {
-            failures.retain(|_, (_, since)| since.elapsed() < self.window);
-        }
-        let entry = failures.entry(key.to_owned()).or_insert((0, Instant::now()));
-        if entry.1.elapsed() >= self.window {
-            *entry = (0, Instant::now());
-        }
-        entry.0 += 1;
-    }
 }
 
 #[cfg(test)]
@@ -78,12 +68,19 @@ mod tests {
     #[test]
     fn blocks_after_the_allowed_failures_within_the_window() {
         let throttle = Throttle::new(2, Duration::from_secs(60));
-        assert!(throttle.allows("1.2.3.4"));
-        throttle.record_failure("1.2.3.4");
-        assert!(throttle.allows("1.2.3.4"));
-        throttle.record_failure("1.2.3.4");
-        assert!(!throttle.allows("1.2.3.4"));
-        assert!(throttle.allows("5.6.7.8"), "other addresses are not affected");
+        assert!(throttle.begin_attempt(&["1.2.3.4"]));
+        assert!(throttle.begin_attempt(&["1.2.3.4"]));
+        assert!(!throttle.begin_attempt(&["1.2.3.4"]));
+        assert!(throttle.begin_attempt(&["5.6.7.8"]), "other addresses are not affected");
+    }
+
+    #[test]
+    fn the_window_starts_again_once_it_has_passed() {
+        let throttle = Throttle::new(1, Duration::from_millis(50));
+        assert!(throttle.begin_attempt(&["1.2.3.4"]));
+        assert!(!throttle.begin_attempt(&["1.2.3.4"]));
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(throttle.begin_attempt(&["1.2.3.4"]));
     }
 
     #[test]
@@ -94,6 +91,28 @@ mod tests {
         assert!(throttle.begin_attempt(&["ip", "account"]));
         assert!(throttle.begin_attempt(&["ip2", "account"]));
         assert!(!throttle.begin_attempt(&["ip3", "account"]), "the account is at its limit");
-        assert!(throttle.allows("ip3"), "a refused attempt counts against nothing");
+        assert!(throttle.begin_attempt(&["ip3"]), "a refused attempt counts against nothing");
+    }
+
+    #[test]
+    fn attempts_at_once_get_no_more_than_the_limit() {
+        use std::sync::atomic::{AtomicU32, Ordering};
+        // Rounds of threads let go together at a key with one try left: exactly one may pass.
+        for _ in 0..200 {
+            let throttle = Throttle::new(1, Duration::from_secs(60));
+            let admitted = AtomicU32::new(0);
+            let start = std::sync::Barrier::new(4);
+            std::thread::scope(|scope| {
+                for _ in 0..4 {
+                    scope.spawn(|| {
+                        start.wait();
+                        if throttle.begin_attempt(&["ip", "account"]) {
+                            admitted.fetch_add(1, Ordering::Relaxed);
+                        }
+                    });
+                }
+            });
+            assert_eq!(admitted.into_inner(), 1);
+        }
     }
 }

@@ -404,3 +404,21 @@ fn signing_a_user_out_everywhere_stops_an_approved_sign_in_too() {
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("access_denied")), "{body}");
     assert_eq!(h.get("/api/me", Cred::Bearer(&owner.session_token)).status(), StatusCode::UNAUTHORIZED);
 }
+
+/// A right code is forgiven: only the wrong ones use up an address's ten tries.
+#[test]
+fn right_codes_do_not_count_against_the_address() {
+    let h = harness(|_| {});
+    let owner = h.dev.user(Role::Owner);
+    let first = start(&h);
+    let (session, csrf, _) = sign_in(&h, &first.user_code, &owner.email, &owner.password);
+    let wrong_guess = |guess: u32| decide(&h, Some(&session), &format!("BCDF-GH{guess:02}"), &csrf, "deny").0;
+    for guess in 0..9 {
+        assert_eq!(wrong_guess(guess), StatusCode::NOT_FOUND);
+    }
+    let (status, _) = decide(&h, Some(&session), &first.user_code, &csrf, "approve");
+    assert_eq!(status, StatusCode::OK, "the tenth try, a right one");
+    assert_eq!(poll(&h, &first.device_code).0, StatusCode::OK);
+    assert_eq!(wrong_guess(9), StatusCode::NOT_FOUND, "the tenth wrong guess is still a guess");
+    assert_eq!(wrong_guess(10), StatusCode::TOO_MANY_REQUESTS);
+}

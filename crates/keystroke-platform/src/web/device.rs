@@ -58,19 +58,17 @@ pub async fn show(
         return Ok(code_page(None, StatusCode::OK));
     }
     let client = client_address(&state, &headers, peer);
-    if !state.sign_in_throttle.allows(&client) {
+    if !state.sign_in_throttle.begin_attempt(&[&client]) {
         return Ok(too_many_attempts());
     }
     match pending_authorization(&state, &typed_code)? {
         Some(auth) => {
+            state.sign_in_throttle.forgive(&[&client]);
             let user = state.storage.user_by_id(&session.user_id)?;
             let email = user.map(|u| u.email).unwrap_or_default();
             Ok(approval_page(&auth, &email, &csrf_for(&session.token)))
         }
-        None => {
-            state.sign_in_throttle.record_failure(&client);
-            Ok(code_page(Some(UNKNOWN_CODE), StatusCode::NOT_FOUND))
-        }
+        None => Ok(code_page(Some(UNKNOWN_CODE), StatusCode::NOT_FOUND)),
     }
 }
 
@@ -88,13 +86,14 @@ pub async fn sign_in(
         return Ok(sign_in_form_expired());
     }
     let client = client_address(&state, &headers, peer);
-    if !state.sign_in_throttle.allows(&client) {
+    if !state.sign_in_throttle.begin_attempt(&[&client]) {
         return Ok(too_many_attempts());
     }
     let Some(auth) = pending_authorization(&state, &form.user_code)? else {
-        state.sign_in_throttle.record_failure(&client);
         return Ok(sign_in_page(&state, &form.user_code, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND));
     };
+    // The code was right; the password is counted on its own below.
+    state.sign_in_throttle.forgive(&[&client]);
     let user = match check_password(&state, &client, &form.email, form.password).await? {
         PasswordCheck::SignedIn(user) => user,
         PasswordCheck::Throttled => return Ok(too_many_attempts()),
@@ -136,7 +135,7 @@ pub async fn decide(
     // Posting codes here straight away, without the page, is guessing them like any other way:
     // it counts against the address too.
     let client = client_address(&state, &headers, peer);
-    if !state.sign_in_throttle.allows(&client) {
+    if !state.sign_in_throttle.begin_attempt(&[&client]) {
         return Ok(too_many_attempts());
     }
     let decided = match normalize_user_code(&form.user_code) {
@@ -144,9 +143,9 @@ pub async fn decide(
         None => false,
     };
     if !decided {
-        state.sign_in_throttle.record_failure(&client);
         return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
     }
+    state.sign_in_throttle.forgive(&[&client]);
     tracing::info!(approved = approve, "device authorization decided");
     Ok(if approve {
         message_page(
