@@ -239,7 +239,7 @@ fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
     };
     tracing::debug!(key_id = %credential.key_id, org = %credential.org_slug, %role, "API key accepted");
     if !use_recorded(credential.last_used_at, now) {
-        state.storage.touch_api_key(&credential.key_id, now)?;
+        state.storage.touch_api_key(&credential.key_id, now);
     }
     Ok(KeyPrincipal {
         key_id: credential.key_id,
@@ -256,7 +256,7 @@ fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
 fn verify_session(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> {
     match live_session(state, token)? {
         Some(credential) if credential.client != WEB_CLIENT => {
-            record_use(state, &credential)?;
+            record_use(state, &credential);
             Ok(SessionPrincipal { session_id: credential.session_id, user_id: credential.user_id })
         }
         Some(_) => Err(ApiError::web_session_refused()),
@@ -286,7 +286,7 @@ pub fn session_credential(
     if (credential.client == WEB_CLIENT) != (client == SessionClient::Web) {
         return Ok(None);
     }
-    record_use(state, &credential)?;
+    record_use(state, &credential);
     Ok(Some(credential))
 }
 
@@ -301,10 +301,9 @@ fn live_session(state: &AppState, token: &str) -> ApiResult<Option<crate::storag
     Ok(found.filter(|credential| !credential.revoked && credential.expires_at > now))
 }
 
-fn record_use(state: &AppState, credential: &crate::storage::SessionCredential) -> ApiResult<()> {
+fn record_use(state: &AppState, credential: &crate::storage::SessionCredential) {
     let now = now();
     if !use_recorded(credential.last_used_at, now) {
-        state.storage.touch_session(&credential.session_id, now)?;
+        state.storage.touch_session(&credential.session_id, now);
     }
-    Ok(())
 }

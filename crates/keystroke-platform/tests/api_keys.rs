@@ -502,7 +502,30 @@ fn last_used_is_recorded() {
     let listed = list(&h, &owner, "acme");
     assert!(listed[0].last_used_at.is_some());
     // Within the minute no further write happens.
-    assert!(!h.dev.storage().touch_api_key(&key.key.id, keystroke_platform::state::now()).unwrap());
+    assert!(!h.dev.storage().touch_api_key(&key.key.id, keystroke_platform::state::now()));
+}
+
+/// Recording a use is bookkeeping: when the database refuses that write (here a trigger, in life
+/// a full disk or an I/O error), the request still gets its answer, and a later use records it.
+#[test]
+fn a_use_that_cannot_be_recorded_does_not_fail_the_request() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let key = h.create_key(&owner, "acme", "bookkept");
+    let db = rusqlite::Connection::open(&h.dev.db_path).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse_key_use BEFORE UPDATE OF last_used_at ON api_keys BEGIN SELECT RAISE(FAIL, 'disk full'); END;
+         CREATE TRIGGER refuse_session_use BEFORE UPDATE OF last_used_at ON sessions BEGIN SELECT RAISE(FAIL, 'disk full'); END;",
+    )
+    .unwrap();
+    let builder = h.token(Role::Builder); // a session not used yet
+    assert_eq!(h.projects_status(&key.secret), StatusCode::OK);
+    assert_eq!(h.get("/api/me", Cred::Bearer(&builder)).status(), StatusCode::OK);
+    assert!(list(&h, &owner, "acme").iter().find(|k| k.id == key.key.id).unwrap().last_used_at.is_none());
+
+    db.execute_batch("DROP TRIGGER refuse_key_use; DROP TRIGGER refuse_session_use;").unwrap();
+    assert_eq!(h.projects_status(&key.secret), StatusCode::OK);
+    assert!(list(&h, &owner, "acme").iter().find(|k| k.id == key.key.id).unwrap().last_used_at.is_some());
 }
 
 /// A secret pasted where an org, a key id or a session id goes is not sent back in the error,

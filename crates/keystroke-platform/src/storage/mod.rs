@@ -246,9 +246,10 @@ pub trait Storage: Send + Sync + 'static {
     /// Inserts the keys, each with its `api_key.create` audit event, in one transaction.
     fn insert_api_keys(&self, keys: &[NewApiKey]) -> Result<()>;
     fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>>;
-    /// Records use, at most once a minute per key: returns whether a write happened. Waits for a
-    /// lock only briefly: past that it writes nothing, and the next use tries again.
-    fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool>;
+    /// Records use, at most once a minute per key: returns whether a write happened. It never
+    /// fails the request: it waits for a lock only briefly, a write it cannot make is skipped
+    /// (and logged), and the next use tries again.
+    fn touch_api_key(&self, key_id: &str, now: Timestamp) -> bool;
     /// Active (unrevoked) keys, newest first, starting below `before_seq`.
     fn list_api_keys(
         &self,
@@ -279,9 +280,9 @@ pub trait Storage: Send + Sync + 'static {
     // User sessions.
     fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()>;
     fn session_credential(&self, token_hash: &SecretHash) -> Result<Option<SessionCredential>>;
-    /// Records a session's use, at most once a minute; `false` when it was recorded already (or
-    /// skipped because the database stayed locked).
-    fn touch_session(&self, session_id: &str, now: Timestamp) -> Result<bool>;
+    /// Records a session's use, at most once a minute; `false` when it was recorded already or
+    /// skipped, as [`Storage::touch_api_key`] skips.
+    fn touch_session(&self, session_id: &str, now: Timestamp) -> bool;
     /// Active sessions of the user, of one client or (`None`) of every client.
     fn sessions_of(&self, user_id: &str, client: Option<&str>, now: Timestamp) -> Result<Vec<SessionRecord>>;
     /// Returns whether an active session of this user was revoked.

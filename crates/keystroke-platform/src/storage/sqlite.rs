@@ -152,17 +152,22 @@ impl SqliteStorage {
     }
 
     /// Records a use in `last_used_at`, at most once a minute (`update` binds the id, now and the
-    /// oldest time that is not recent). Bookkeeping must not hold up the request it records: it
-    /// waits for another connection's lock at most `patience`, then is skipped, and the next use
-    /// tries again. `false` when nothing was written.
-    fn record_use(&self, update: &str, id: &str, now: Timestamp, patience: Duration) -> Result<bool> {
-        let conn = self.conn()?;
-        let recorded =
-            with_lock_patience(patience, || conn.execute(update, params![id, now, now - LAST_USED_RESOLUTION_SECS]));
+    /// oldest time that is not recent). Bookkeeping must not hold up or fail the request it
+    /// records: it waits for another connection's lock at most `patience`, and a write it cannot
+    /// make (still locked, disk full, an I/O error) is skipped, logged unless it was the lock, and
+    /// tried again at the next use. `false` when nothing was written.
+    fn record_use(&self, update: &str, id: &str, now: Timestamp, patience: Duration) -> bool {
+        let recorded = self.conn().and_then(|conn| {
+            with_lock_patience(patience, || conn.execute(update, params![id, now, now - LAST_USED_RESOLUTION_SECS]))
+                .map_err(Into::into)
+        });
         match recorded {
-            Ok(changed) => Ok(changed == 1),
-            Err(e) if is_busy(&e) => Ok(false),
-            Err(e) => Err(e.into()),
+            Ok(changed) => changed == 1,
+            Err(error) if is_locked_out(&error) => false,
+            Err(error) => {
+                tracing::warn!(%error, "could not record when a credential was last used; the request goes on");
+                false
+            }
         }
     }
 
@@ -800,7 +805,7 @@ impl Storage for SqliteStorage {
             .optional()?)
     }
 
-    fn touch_api_key(&self, key_id: &str, now: Timestamp) -> Result<bool> {
+    fn touch_api_key(&self, key_id: &str, now: Timestamp) -> bool {
         // It waits out the platform's own short writes, not an admin command's or a stuck writer's.
         let update =
             "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)";
@@ -923,7 +928,7 @@ impl Storage for SqliteStorage {
             .optional()?)
     }
 
-    fn touch_session(&self, session_id: &str, now: Timestamp) -> Result<bool> {
+    fn touch_session(&self, session_id: &str, now: Timestamp) -> bool {
         // Every page view and API call with a session comes here: it never waits for a lock (nor
         // counts among the waiters that real writes compete with).
         let update =
