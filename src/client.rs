@@ -172,12 +172,7 @@ impl ApiClient {
             "slow_down" => DevicePoll::SlowDown(oauth.interval),
             "expired_token" => DevicePoll::Expired,
             "access_denied" => DevicePoll::Denied,
-            _ => {
-                let detail = oauth.error_description.unwrap_or(oauth.error);
-                return Err(CliError::failure(format!("sign-in failed: {detail}"))
-                    .with_hint("run `keystroke auth login` again")
-                    .into());
-            }
+            _ => return Err(self.status_error(status, &text).into()),
         })
     }
 
@@ -292,6 +287,15 @@ impl ApiClient {
 
     fn status_error(&self, status: StatusCode, body: &str) -> CliError {
         let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
+            // The sign-in routes (`/oauth/…`) answer in RFC 6749's shape.
+            if let Ok(oauth) = serde_json::from_str::<OAuthError>(body) {
+                let detail = oauth.error_description.unwrap_or(oauth.error);
+                let hint = match status {
+                    StatusCode::TOO_MANY_REQUESTS => "wait, then run `keystroke auth login` again",
+                    _ => "run `keystroke auth login` again",
+                };
+                return CliError::failure(format!("the platform refused the sign-in: {detail}")).with_hint(hint);
+            }
             return self.status_without_keystroke_body(status);
         };
         // Earlier platforms answered unknown routes with "not_found" and this message.
@@ -391,12 +395,6 @@ fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env
                 token = crate::env::TOKEN
             )),
         StatusCode::UNAUTHORIZED => CliError::new(ExitCode::NotSignedIn, refused_session()).with_hint(SIGN_IN_HINT),
-        // The platform refuses API keys where a person must act, and says to sign in: no owner or
-        // admin can grant a key that.
-        StatusCode::FORBIDDEN if message.contains("keystroke auth login") => {
-            CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
-                .with_hint("run `keystroke auth login` to act as yourself")
-        }
         StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
             .with_hint("ask an owner or admin of the org for access"),
         // The platform's message names what is missing ("org `x` not found").
@@ -515,17 +513,10 @@ mod tests {
     }
 
     #[test]
-    fn an_api_key_refused_where_a_person_must_act_is_told_to_sign_in_not_to_ask_an_admin() {
-        let message = "this endpoint needs a user session: API keys reach org resources only, never API keys, \
-                       sessions or the account; sign in as a user with `keystroke auth login`";
-        for from_env in [false, true] {
-            let err = error_for_status(StatusCode::FORBIDDEN, message, "http://127.0.0.1:1", from_env);
-            assert_eq!(err.exit, ExitCode::Forbidden);
-            assert_eq!(err.message, format!("forbidden: {message}"));
-            let hint = err.hint.unwrap();
-            assert!(hint.contains("run `keystroke auth login`") && !hint.contains("owner or admin"), "{hint}");
-        }
+    fn a_refusal_for_the_role_asks_an_owner_or_admin() {
         let role = error_for_status(StatusCode::FORBIDDEN, "needs the admin role", "http://127.0.0.1:1", false);
+        assert_eq!(role.exit, ExitCode::Forbidden);
+        assert_eq!(role.message, "forbidden: needs the admin role");
         assert_eq!(role.hint.as_deref(), Some("ask an owner or admin of the org for access"));
     }
 }

@@ -569,6 +569,36 @@ fn a_device_sign_in_slows_down_when_asked() {
     assert!(gap >= std::time::Duration::from_secs(7), "polled again after {gap:?}, not the 7 s asked for");
 }
 
+/// One address may start thirty sign-ins in 15 minutes; the next `auth login` says the platform
+/// refused and to wait, in words, not as an answer from "something that is not a platform".
+#[test]
+fn a_platform_that_limits_sign_ins_says_to_wait() {
+    use std::io::Write;
+    let env = TestEnv::new();
+    let address = env.url().trim_start_matches("http://").to_owned();
+    for _ in 0..30 {
+        let mut stream = std::net::TcpStream::connect(&address).unwrap();
+        let body = "client_id=keystroke-cli";
+        write!(
+            stream,
+            "POST /oauth/device/code HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(answer.starts_with("HTTP/1.1 200 OK"), "{answer}");
+    }
+    let login = env.run(&["auth", "login", "--no-browser", "--platform-url", env.url()]).code(1);
+    assert_eq!(
+        login.stderr,
+        "error: the platform refused the sign-in: too many sign-ins were started from your address; \
+         try again in up to 15 minutes\nhint: wait, then run `keystroke auth login` again\n"
+    );
+    env.run(&["auth", "status"]).code(3);
+}
+
 #[test]
 fn completion_needs_neither_keyring_nor_platform() {
     let env = TestEnv::new();

@@ -17,8 +17,12 @@ use crate::state::{AppState, Config};
 use crate::storage::Storage;
 use crate::throttle::Throttle;
 
-/// Failed sign-ins (wrong password or code) allowed per client address per window.
+/// Failed sign-ins (wrong password or code) allowed per client address, and per account, per
+/// window.
 const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
+/// Sign-ins the CLI may start (`POST /oauth/device/code`) per client address per window: an
+/// office behind one address signing in together, not a script filling the database.
+const DEVICE_CODES_ALLOWED: u32 = 30;
 pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAddr) -> AppState {
@@ -29,6 +33,7 @@ pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAd
         config: Arc::new(config),
         public_url: public_url.into(),
         sign_in_throttle: Arc::new(Throttle::new(SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW)),
+        device_code_throttle: Arc::new(Throttle::new(DEVICE_CODES_ALLOWED, SIGN_IN_WINDOW)),
     }
 }
 

@@ -77,6 +77,7 @@ pub struct AppState {
     /// Resolved base URL, without a trailing slash.
     pub public_url: Arc<str>,
     pub sign_in_throttle: Arc<Throttle>,
+    pub device_code_throttle: Arc<Throttle>,
 }
 
 pub fn now() -> Timestamp {

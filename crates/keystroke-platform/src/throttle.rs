@@ -1,23 +1,24 @@
-//! Counting sign-in attempts (passwords, user codes) per client address and per account, so that
-//! neither can be guessed by brute force on the approval page. An attempt counts as a failure
-//! from the start and is forgiven when it succeeds.
+//! Counting attempts per client address (or per account) within a window: guesses at passwords
+//! and user codes, so that neither can be found by brute force on the approval page, and sign-ins
+//! started, so that nobody fills the database with them. A guess counts from the start and is
+//! forgiven when it turns out right.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 pub struct Throttle {
-    max_failures: u32,
+    max_attempts: u32,
     window: Duration,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    attempts: Mutex<HashMap<String, (u32, Instant)>>,
 }
 
-/// Beyond this many tracked addresses, expired entries are swept so memory stays bounded.
+/// Beyond this many tracked addresses and accounts, expired entries are swept so memory stays bounded.
 const SWEEP_ABOVE: usize = 10_000;
 
 impl Throttle {
-    pub fn new(max_failures: u32, window: Duration) -> Self {
-        Throttle { max_failures, window, failures: Mutex::new(HashMap::new()) }
+    pub fn new(max_attempts: u32, window: Duration) -> Self {
+        Throttle { max_attempts, window, attempts: Mutex::new(HashMap::new()) }
     }
 
     /// Counts an attempt against every key unless one of them is at its limit already; returns
@@ -28,20 +29,20 @@ impl Throttle {
     pub fn begin_attempt(&self, keys: &[&str]) -> bool {
         // One lock for the check and the counting, so that two attempts at once cannot both pass
         // a key with one try left.
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         let at_limit = keys.iter().any(|key| {
-            failures
+            attempts
                 .get(*key)
-                .is_some_and(|(count, since)| since.elapsed() < self.window && *count >= self.max_failures)
+                .is_some_and(|(count, since)| since.elapsed() < self.window && *count >= self.max_attempts)
         });
         if at_limit {
             return false;
         }
-        if failures.len() > SWEEP_ABOVE {
-            failures.retain(|_, (_, since)| since.elapsed() < self.window);
+        if attempts.len() > SWEEP_ABOVE {
+            attempts.retain(|_, (_, since)| since.elapsed() < self.window);
         }
         for key in keys {
-            let entry = failures.entry((*key).to_owned()).or_insert((0, Instant::now()));
+            let entry = attempts.entry((*key).to_owned()).or_insert((0, Instant::now()));
             if entry.1.elapsed() >= self.window {
                 *entry = (0, Instant::now());
             }
@@ -52,9 +53,9 @@ impl Throttle {
 
     /// Takes back an attempt counted by [`Throttle::begin_attempt`] that succeeded.
     pub fn forgive(&self, keys: &[&str]) {
-        let mut failures = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         for key in keys {
-            if let Some((count, _)) = failures.get_mut(*key) {
+            if let Some((count, _)) = attempts.get_mut(*key) {
                 *count = count.saturating_sub(1);
             }
         }
@@ -66,7 +67,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blocks_after_the_allowed_failures_within_the_window() {
+    fn blocks_after_the_allowed_attempts_within_the_window() {
         let throttle = Throttle::new(2, Duration::from_secs(60));
         assert!(throttle.begin_attempt(&["1.2.3.4"]));
         assert!(throttle.begin_attempt(&["1.2.3.4"]));

@@ -9,6 +9,8 @@ use common::{Cred, Harness, cookie, hidden, status_json};
 use keystroke_api::{DeviceAuthorization, Role};
 use keystroke_platform::Config;
 use keystroke_platform::state::now;
+use keystroke_platform::storage::NewDeviceAuthorization;
+use keystroke_platform::tokens::hash_secret;
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -421,4 +423,60 @@ fn right_codes_do_not_count_against_the_address() {
     assert_eq!(poll(&h, &first.device_code).0, StatusCode::OK);
     assert_eq!(wrong_guess(9), StatusCode::NOT_FOUND, "the tenth wrong guess is still a guess");
     assert_eq!(wrong_guess(10), StatusCode::TOO_MANY_REQUESTS);
+}
+
+/// Anyone may start a sign-in, so one address gets thirty in a window, then a 429 that says how
+/// long to wait, in RFC 6749's shape like every other answer of `/oauth/…`.
+#[test]
+fn sign_ins_started_from_one_address_are_limited() {
+    let h = harness(|_| {});
+    for _ in 0..30 {
+        start(&h);
+    }
+    let refused = h.http.post(h.url("/oauth/device/code")).form(&[("client_id", "keystroke-cli")]).send().unwrap();
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(refused.headers()["retry-after"], "900");
+    let (_, body) = status_json(refused);
+    assert_eq!(body["error"], "temporarily_unavailable");
+    assert!(body["error_description"].as_str().unwrap().contains("try again in up to 15 minutes"), "{body}");
+}
+
+/// Starting a sign-in deletes those that expired over an hour ago, so the table keeps only
+/// recent ones and an old user code can be given out again; a live one's code cannot.
+#[test]
+fn expired_sign_ins_are_deleted_and_their_codes_freed() {
+    let h = harness(|_| {});
+    let storage = h.dev.storage();
+    let authorization = |user_code: &str, expired_secs_ago: i64| NewDeviceAuthorization {
+        id: format!("dev_{user_code}"),
+        device_code_hash: hash_secret(user_code),
+        user_code: user_code.to_owned(),
+        client_id: "keystroke-cli".to_owned(),
+        client_name: "keystroke/test".to_owned(),
+        requester_ip: "127.0.0.1".to_owned(),
+        created_at: now() - expired_secs_ago - 600,
+        expires_at: now() - expired_secs_ago,
+        interval_secs: 5,
+        device_name: None,
+    };
+    assert!(storage.insert_device_authorization(&authorization("BCDF-GHJK", 2 * 3600)).unwrap());
+    assert!(storage.insert_device_authorization(&authorization("LMNP-QRST", 30 * 60)).unwrap());
+    let live = start(&h);
+    let db = rusqlite::Connection::open(&h.dev.db_path).unwrap();
+    let codes: Vec<String> = db
+        .prepare("SELECT user_code FROM device_authorizations ORDER BY created_at")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(codes, ["LMNP-QRST", live.user_code.as_str()], "the one expired two hours ago is gone");
+
+    let mut again = authorization("BCDF-GHJK", -600);
+    again.id = "dev_again".to_owned();
+    again.device_code_hash = hash_secret("again");
+    assert!(storage.insert_device_authorization(&again).unwrap(), "a freed code is given again");
+    let mut taken = authorization(&live.user_code, -600);
+    taken.id = "dev_taken".to_owned();
+    assert!(!storage.insert_device_authorization(&taken).unwrap(), "a live sign-in keeps its code");
 }

@@ -1,7 +1,8 @@
 //! A database written by an earlier schema opens under this one: migration 0002 adds sessions'
 //! device and last use, and what was there keeps working (a live session, a device sign-in
 //! approved before the upgrade and redeemed after it); 0003 lowercases stored emails; 0004 gives
-//! audit events a detail, for the membership changes recorded from then on.
+//! audit events a detail, for the membership changes recorded from then on; 0005 indexes device
+//! authorizations by expiry, so that old ones can be deleted.
 
 use keystroke_api::Role;
 use keystroke_platform::storage::{NewSession, PollOutcome, SqliteStorage, Storage};
@@ -72,7 +73,7 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
 
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 4);
+    assert_eq!(version, 5, "every migration ran, 0005 (an index on device authorizations' expiry) too");
 }
 
 /// Emails were stored as typed before 0003; lookups are by the lowercase form now, so 0003

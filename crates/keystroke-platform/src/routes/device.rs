@@ -35,37 +35,64 @@ pub async fn authorize(
     if form.client_id.as_deref() != Some(CLI_CLIENT_ID) {
         return Ok(unknown_client());
     }
-    // 43 base62 characters ≈ 256 bits: far beyond guessing, and only its digest is stored.
-    let device_code = random_base62(43);
-    let user_code = user_code();
-    let created_at = now();
+    // Anyone may ask for codes, and each is a row until it has expired: one address gets a
+    // handful of sign-ins in a window, not the disk.
+    let requester_ip = crate::web::client_address(&state, &headers, peer);
+    if !state.device_code_throttle.begin_attempt(&[&requester_ip]) {
+        return Ok(too_many_sign_ins());
+    }
     let client_name = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .and_then(product_token)
         .unwrap_or_else(|| "software that did not say".to_owned());
-    state.storage.insert_device_authorization(&NewDeviceAuthorization {
-        id: public_id("dev_"),
-        device_code_hash: hash_secret(&device_code),
-        user_code: user_code.clone(),
-        client_id: CLI_CLIENT_ID.to_owned(),
-        client_name,
-        requester_ip: crate::web::client_address(&state, &headers, peer),
-        created_at,
-        expires_at: created_at + state.config.device_code_ttl_secs,
-        interval_secs: state.config.device_poll_interval_secs,
-        device_name: form.device_name.filter(|name| is_host_name(name)),
-    })?;
-    let verification_uri = format!("{}{}", state.public_url, routes::DEVICE_PAGE);
-    let body = DeviceAuthorization {
-        device_code,
-        verification_uri_complete: format!("{verification_uri}?user_code={user_code}"),
-        user_code,
-        verification_uri,
-        expires_in: state.config.device_code_ttl_secs as u64,
-        interval: state.config.device_poll_interval_secs as u64,
-    };
-    Ok(no_store(Json(body).into_response()))
+    let created_at = now();
+    // A user code already given to a recent sign-in (one chance in billions) gets a new draw.
+    for _ in 0..3 {
+        // 43 base62 characters ≈ 256 bits: far beyond guessing, and only its digest is stored.
+        let device_code = random_base62(43);
+        let user_code = user_code();
+        let inserted = state.storage.insert_device_authorization(&NewDeviceAuthorization {
+            id: public_id("dev_"),
+            device_code_hash: hash_secret(&device_code),
+            user_code: user_code.clone(),
+            client_id: CLI_CLIENT_ID.to_owned(),
+            client_name: client_name.clone(),
+            requester_ip: requester_ip.clone(),
+            created_at,
+            expires_at: created_at + state.config.device_code_ttl_secs,
+            interval_secs: state.config.device_poll_interval_secs,
+            device_name: form.device_name.clone().filter(|name| is_host_name(name)),
+        })?;
+        if !inserted {
+            continue;
+        }
+        let verification_uri = format!("{}{}", state.public_url, routes::DEVICE_PAGE);
+        let body = DeviceAuthorization {
+            device_code,
+            verification_uri_complete: format!("{verification_uri}?user_code={user_code}"),
+            user_code,
+            verification_uri,
+            expires_in: state.config.device_code_ttl_secs as u64,
+            interval: state.config.device_poll_interval_secs as u64,
+        };
+        return Ok(no_store(Json(body).into_response()));
+    }
+    Err(anyhow::anyhow!("three user codes in a row were taken").into())
+}
+
+/// RFC 6749 has no error for "too many"; `temporarily_unavailable` is its nearest, and the
+/// status and `Retry-After` say the rest.
+fn too_many_sign_ins() -> Response {
+    let window = crate::server::SIGN_IN_WINDOW.as_secs();
+    let mut response = oauth_error(
+        StatusCode::TOO_MANY_REQUESTS,
+        "temporarily_unavailable",
+        &format!("too many sign-ins were started from your address; try again in up to {} minutes", window / 60),
+        None,
+    );
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(window));
+    response
 }
 
 /// The first product of a `User-Agent` (`keystroke/0.1.0`, `curl/8.5.0`), or nothing: the

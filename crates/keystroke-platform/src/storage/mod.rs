@@ -167,6 +167,10 @@ pub struct AuditEvent {
     pub detail: Option<String>,
 }
 
+/// How long a device authorization is kept after it expires: a late poll still hears
+/// `expired_token` rather than "unknown", and the table holds only recent sign-ins.
+pub const DEVICE_AUTHORIZATION_KEPT_SECS: Timestamp = 3600;
+
 pub struct NewDeviceAuthorization {
     pub id: String,
     pub device_code_hash: SecretHash,
@@ -291,7 +295,9 @@ pub trait Storage: Send + Sync + 'static {
     fn revoke_sessions_of(&self, user_id: &str, now: Timestamp) -> Result<usize>;
 
     // Device authorization grant.
-    fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<()>;
+    /// Deletes the authorizations that expired more than [`DEVICE_AUTHORIZATION_KEPT_SECS`] ago,
+    /// then inserts this one; `false` when its user code is taken (the caller picks another).
+    fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<bool>;
     fn device_authorization(&self, user_code: &str) -> Result<Option<DeviceAuthorizationRecord>>;
     /// Approves or denies a pending, unexpired authorization; returns whether one was decided.
     fn decide_device_authorization(

@@ -19,6 +19,7 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     (include_str!("../../migrations/0002_session_device.sql"), None),
     (include_str!("../../migrations/0003_lowercase_emails.sql"), Some(lowercase_stored_emails)),
     (include_str!("../../migrations/0004_membership_audit.sql"), None),
+    (include_str!("../../migrations/0005_device_code_expiry.sql"), None),
 ];
 
 /// What a migration does that SQL cannot, in its transaction after its SQL.
@@ -978,25 +979,36 @@ impl Storage for SqliteStorage {
         })
     }
 
-    fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<()> {
-        self.conn()?.execute(
-            "INSERT INTO device_authorizations (id, device_code_hash, user_code, client_id, client_name, requester_ip,
-                created_at, expires_at, interval_secs, status, device_name)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
-            params![
-                auth.id,
-                &auth.device_code_hash.0[..],
-                auth.user_code,
-                auth.client_id,
-                auth.client_name,
-                auth.requester_ip,
-                auth.created_at,
-                auth.expires_at,
-                auth.interval_secs,
-                auth.device_name
-            ],
-        )?;
-        Ok(())
+    fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<bool> {
+        self.write(|tx| {
+            tx.execute(
+                "DELETE FROM device_authorizations WHERE expires_at < ?1",
+                [auth.created_at - DEVICE_AUTHORIZATION_KEPT_SECS],
+            )?;
+            let inserted = tx.execute(
+                "INSERT INTO device_authorizations (id, device_code_hash, user_code, client_id, client_name,
+                    requester_ip, created_at, expires_at, interval_secs, status, device_name)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
+                params![
+                    auth.id,
+                    &auth.device_code_hash.0[..],
+                    auth.user_code,
+                    auth.client_id,
+                    auth.client_name,
+                    auth.requester_ip,
+                    auth.created_at,
+                    auth.expires_at,
+                    auth.interval_secs,
+                    auth.device_name
+                ],
+            );
+            match inserted {
+                Ok(_) => Ok(true),
+                // The user code of a recent authorization: the only column a collision is likely in.
+                Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => Ok(false),
+                Err(e) => Err(e.into()),
+            }
+        })
     }
 
     fn device_authorization(&self, user_code: &str) -> Result<Option<DeviceAuthorizationRecord>> {

@@ -1,0 +1,3 @@
+-- Device authorizations are deleted an hour after they expire, when the next one is asked for:
+-- the table keeps only recent sign-ins, and their user codes can be given out again.
+CREATE INDEX device_authorizations_by_expiry ON device_authorizations (expires_at);
