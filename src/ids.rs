@@ -2,8 +2,8 @@
 //! that `keystroke api-key revoke ../../logout` is a usage error, not a request to another route.
 
 use keystroke_api::{
-    API_KEY_ID_PREFIX, API_KEY_PREFIXES, ORG_SLUG_RULE, SECRET_NOT_REPEATED, SESSION_ID_PREFIX, contains_secret,
-    is_org_slug,
+    API_KEY_ID_PREFIX, API_KEY_PREFIXES, ORG_SLUG_RULE, SECRET_NOT_REPEATED, SESSION_ID_PREFIX, SESSION_PREFIX,
+    contains_secret, is_org_slug,
 };
 
 use crate::error::CliError;
@@ -30,8 +30,13 @@ fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(),
     }
     if contains_secret(id) {
         // Never repeat a secret: error output ends up in scrollback and CI logs.
-        let api_key = API_KEY_PREFIXES.iter().any(|prefix| id.contains(prefix));
-        let secret = if api_key { "an API key's secret" } else { "a session token" };
+        let secret = if API_KEY_PREFIXES.iter().any(|prefix| id.contains(prefix)) {
+            "an API key's secret"
+        } else if id.contains(SESSION_PREFIX) {
+            "a session token"
+        } else {
+            "the secret part of an API key or session token"
+        };
         return Err(
             CliError::usage(format!("that is {secret}, not {what} id; ids look like `{prefix}…`")).with_hint(hint)
         );
@@ -96,6 +101,13 @@ mod tests {
             let err = check_api_key_id(pasted).unwrap_err();
             assert!(!err.message.contains("24k16"), "{}", err.message);
         }
+        // The part after the prefix, pasted alone, is the secret all the same.
+        let err = check_api_key_id("HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC").unwrap_err();
+        assert_eq!(
+            err.message,
+            "that is the secret part of an API key or session token, not an API key id; ids look like `ak_…`"
+        );
+        assert_eq!(quoted("HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC"), SECRET_NOT_REPEATED);
         let err = check_api_key_id(&"x".repeat(10_000)).unwrap_err();
         assert!(err.message.starts_with(&format!("`{}…` is not", "x".repeat(40))), "{}", err.message);
     }

@@ -106,6 +106,8 @@ fn malformed_ids_slugs_and_urls_are_refused_before_any_request() {
 
     let revoke = env.run(&["-v", "api-key", "revoke", &secret, "--yes"]).code(2);
     assert!(revoke.stderr.starts_with("error: that is an API key's secret, not an API key id"), "{revoke:#?}");
+    let without_prefix = env.run(&["-v", "api-key", "revoke", random_part, "--yes"]).code(2);
+    assert!(without_prefix.stderr.starts_with("error: that is the secret part of an API key"), "{without_prefix:#?}");
     let switch = env.run(&["-v", "org", "switch", "Bad Slug"]).code(2);
     assert!(switch.stderr.starts_with("error: `Bad Slug` is not an org slug"), "{switch:#?}");
     let huge = "x".repeat(10_000);
@@ -114,7 +116,7 @@ fn malformed_ids_slugs_and_urls_are_refused_before_any_request() {
     let with_password = env.run(&["-v", "api-key", "list", "--platform-url", "http://ada:hunter2@127.0.0.1:9"]).code(2);
     assert!(with_password.stderr.contains("contains a user name or password"), "{with_password:#?}");
 
-    for run in [&revoke, &switch, &listed, &with_password] {
+    for run in [&revoke, &without_prefix, &switch, &listed, &with_password] {
         assert!(!run.stderr.contains("> "), "no request was made: {run:#?}");
         assert!(!run.stderr.contains(random_part) && !run.stderr.contains("hunter2"), "{run:#?}");
     }
@@ -149,6 +151,7 @@ fn a_secret_pasted_as_an_argument_is_not_repeated_in_the_usage_error() {
         &["auth", "login", &with_token],
         &["api-key", "list", &limit],
         &["--json", "api-key", "list", &limit],
+        &["api-key", "list", "--limit", &key["key_live_".len()..]],
     ] {
         let run = env.run(args).code(2);
         assert!(run.stderr.contains("(a secret, not repeated here)"), "{args:?}: {run:#?}");

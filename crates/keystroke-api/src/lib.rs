@@ -7,6 +7,9 @@
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+mod checksum;
+pub use checksum::{BASE62, SECRET_CHECKSUM_CHARS, SECRET_RANDOM_CHARS, is_secret_body, secret_checksum};
+
 /// Paths of the platform API. Org-scoped paths take the org's slug.
 pub mod routes {
     pub const HEALTH: &str = "/healthz";
@@ -90,10 +93,28 @@ pub fn looks_like_api_key(text: &str) -> bool {
     API_KEY_PREFIXES.iter().any(|prefix| text.starts_with(prefix))
 }
 
-/// Whether `text` holds, anywhere, something shaped like an API key or a session token: such
-/// text is never repeated in an error message or a log line.
+/// Whether `text` holds, anywhere, something shaped like an API key or a session token (its
+/// prefix, or the random part and checksum that follow it, pasted without it): such text is
+/// never repeated in an error message or a log line.
 pub fn contains_secret(text: &str) -> bool {
-    SECRET_PREFIXES.iter().any(|prefix| text.contains(prefix))
+    SECRET_PREFIXES.iter().any(|prefix| text.contains(prefix)) || bare_secret_bodies(text).next().is_some()
+}
+
+/// Where `text` holds a secret's random part and checksum on their own: a run of exactly that
+/// many letters and digits whose checksum matches.
+fn bare_secret_bodies(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < text.len() {
+            let start = at + text[at..].bytes().position(|b| b.is_ascii_alphanumeric())?;
+            let end = start + text[start..].bytes().take_while(u8::is_ascii_alphanumeric).count();
+            at = end;
+            if is_secret_body(&text[start..end]) {
+                return Some(start..end);
+            }
+        }
+        None
+    })
 }
 
 /// Whether `text` holds a whole secret: a key or session prefix followed by a long run of
@@ -113,7 +134,8 @@ pub fn holds_secret(text: &str) -> bool {
 pub const SECRET_NOT_REPEATED: &str = "(a secret, not repeated here)";
 
 /// `text` with every secret-shaped run (a key or session prefix and the letters and digits after
-/// it) replaced by `replacement`, wherever it stands: `--flag=kss_…` included.
+/// it, or a secret's random part and checksum without their prefix) replaced by `replacement`,
+/// wherever it stands: `--flag=kss_…` included.
 pub fn redact_secrets(text: &str, replacement: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
@@ -126,6 +148,10 @@ pub fn redact_secrets(text: &str, replacement: &str) -> String {
         rest = &body[body.bytes().take_while(u8::is_ascii_alphanumeric).count()..];
     }
     out.push_str(rest);
+    let bodies: Vec<_> = bare_secret_bodies(&out).collect();
+    for range in bodies.into_iter().rev() {
+        out.replace_range(range, replacement);
+    }
     out
 }
 
@@ -576,6 +602,22 @@ mod tests {
         let text = "unexpected value 'kss_24k1601LrjV34mlBAh' for '--limit=key_live_6JtBE4DQd' (key_test_)";
         assert_eq!(redact_secrets(text, "[secret]"), "unexpected value '[secret]' for '--limit=[secret]' ([secret])");
         assert_eq!(redact_secrets("nothing here", "[secret]"), "nothing here");
+    }
+
+    /// The part after the prefix is the whole secret: pasted alone, it is still one.
+    #[test]
+    fn a_secret_without_its_prefix_is_redacted_too() {
+        let body = "HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC";
+        assert!(contains_secret(&format!("/api/orgs/acme/api-keys/{body}")));
+        assert_eq!(
+            redact_secrets(&format!("no active API key `{body}` in org `acme` ({body}!)"), "[secret]"),
+            "no active API key `[secret]` in org `acme` ([secret]!)"
+        );
+        // Ids, names and runs of another length, or whose checksum does not match, are left.
+        let ordinary =
+            "ak_1A2b3C4d5E6f7G8h9I0j HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhD HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhCx";
+        assert!(!contains_secret(ordinary));
+        assert_eq!(redact_secrets(ordinary, "[secret]"), ordinary);
     }
 
     #[test]

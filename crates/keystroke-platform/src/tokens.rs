@@ -2,16 +2,15 @@
 //!
 //! API keys and session tokens share one shape, after GitHub's token scheme: a prefix that says
 //! what the token is, 32 random base62 characters, then 6 base62 characters of the CRC32 of the
-//! random part. The checksum lets the platform refuse garbage before touching the database, and
-//! lets secret scanners recognise our tokens with few false positives.
+//! random part (`keystroke_api::secret_checksum`, shared with the redaction of secrets). The
+//! checksum lets the platform refuse garbage before touching the database, and lets secret
+//! scanners recognise our tokens with few false positives.
 //!
 //! Only SHA-256 digests of secrets are ever stored.
 
 use sha2::{Digest, Sha256};
 
-const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const RANDOM_CHARS: usize = 32;
-const CHECKSUM_CHARS: usize = 6;
+use keystroke_api::{BASE62, SECRET_RANDOM_CHARS, is_secret_body, secret_checksum};
 
 pub use keystroke_api::{LIVE_KEY_PREFIX, SESSION_PREFIX, TEST_KEY_PREFIX};
 
@@ -63,18 +62,12 @@ pub fn random_base62(len: usize) -> String {
 }
 
 fn checksum(random_part: &str) -> String {
-    let mut value = crc32fast::hash(random_part.as_bytes()) as u64;
-    let mut digits = [b'0'; CHECKSUM_CHARS];
-    for digit in digits.iter_mut().rev() {
-        *digit = BASE62[(value % 62) as usize];
-        value /= 62;
-    }
-    String::from_utf8(digits.to_vec()).expect("base62 is ASCII")
+    String::from_utf8(secret_checksum(random_part).to_vec()).expect("base62 is ASCII")
 }
 
 /// Mints `prefix` + 32 random + 6 checksum characters.
 pub fn mint(prefix: &str) -> MintedSecret {
-    let random_part = random_base62(RANDOM_CHARS);
+    let random_part = random_base62(SECRET_RANDOM_CHARS);
     let plaintext = format!("{prefix}{random_part}{}", checksum(&random_part));
     let hash = hash_secret(&plaintext);
     MintedSecret { plaintext, hash }
@@ -84,17 +77,13 @@ pub fn mint(prefix: &str) -> MintedSecret {
 /// Costs no I/O: this is the first gate every presented credential goes through.
 pub fn well_formed<'a>(token: &'a str, prefix: &str) -> Option<&'a str> {
     let body = token.strip_prefix(prefix)?;
-    if body.len() != RANDOM_CHARS + CHECKSUM_CHARS || !body.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return None;
-    }
-    let (random_part, sum) = body.split_at(RANDOM_CHARS);
-    (checksum(random_part) == sum).then_some(random_part)
+    is_secret_body(body).then(|| &body[..SECRET_RANDOM_CHARS])
 }
 
 /// The non-secret preview stored at creation: prefix, first 4 and last 4 of the random part.
 pub fn preview(secret: &str, prefix: &str) -> String {
-    let random_part = &secret[prefix.len()..prefix.len() + RANDOM_CHARS];
-    format!("{prefix}{}…{}", &random_part[..4], &random_part[RANDOM_CHARS - 4..])
+    let random_part = &secret[prefix.len()..prefix.len() + SECRET_RANDOM_CHARS];
+    format!("{prefix}{}…{}", &random_part[..4], &random_part[SECRET_RANDOM_CHARS - 4..])
 }
 
 /// A public identifier such as `ak_…`: random, but never shaped like a secret.

@@ -75,6 +75,9 @@ fn trace_logs_never_contain_a_secret() {
         (format!("/api/hooks/deploy?{secret}"), StatusCode::METHOD_NOT_ALLOWED),
         (format!("/login?next=%2F{session}"), StatusCode::OK),
         (format!("/api/orgs/acme/api-keys/{secret}"), StatusCode::NOT_FOUND),
+        // Without its prefix: the rest is the secret all the same.
+        (format!("/api/orgs/acme/api-keys/{}", &secret["key_test_".len()..]), StatusCode::NOT_FOUND),
+        (format!("/api/orgs/acme/api-keys?{}=1", &session["kss_".len()..]), StatusCode::BAD_REQUEST),
     ] {
         let status = http.get(url(&misplaced)).bearer_auth(session).send().unwrap().status();
         assert_eq!(status, answer, "{misplaced}");
