@@ -14,15 +14,24 @@ pub fn hash(password: &str) -> anyhow::Result<String> {
 /// Checks `password` against `stored`, off the async workers (Argon2 is deliberately slow).
 /// With no stored hash (unknown email) it still does the work, so response time does not tell
 /// whether an account exists.
+/// A hash that cannot be read, or a check that panicked, is a refusal too, but one the log names:
+/// the person only sees "wrong email or password".
 pub async fn verify(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || {
+    let checked = tokio::task::spawn_blocking(move || {
         let stored = stored.unwrap_or_else(|| DUMMY_HASH.clone());
-        PasswordHash::new(&stored)
-            .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
-            .unwrap_or(false)
+        match PasswordHash::new(&stored) {
+            Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
+            Err(error) => {
+                tracing::error!(%error, "a stored password hash cannot be read; reset it with `keystroke-platform user set-password`");
+                false
+            }
+        }
     })
-    .await
-    .unwrap_or(false)
+    .await;
+    checked.unwrap_or_else(|error| {
+        tracing::error!(%error, "checking a password failed");
+        false
+    })
 }
 
 static DUMMY_HASH: std::sync::LazyLock<String> =

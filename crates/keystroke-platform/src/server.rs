@@ -149,10 +149,29 @@ pub struct BackgroundServer {
 impl BackgroundServer {
     /// Binds `addr` (port 0 picks a free port) and serves `storage` with `config`.
     pub fn start(addr: SocketAddr, storage: Arc<dyn Storage>, config: Config) -> anyhow::Result<Self> {
+        Self::start_on(Self::bind(addr)?, storage, config)
+    }
+
+    /// Binds `addr` without serving yet, so that the URL is known before the first request can
+    /// arrive (connections wait in the backlog meanwhile).
+    pub fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
         let listener = std::net::TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
         listener.set_nonblocking(true)?;
-        let local_addr = listener.local_addr()?;
-        let url = config.public_url.clone().unwrap_or_else(|| format!("http://{local_addr}"));
+        Ok(listener)
+    }
+
+    /// The base URL the platform on `listener` gives out: `config`'s public URL, else its address.
+    pub fn url(listener: &std::net::TcpListener, config: &Config) -> anyhow::Result<String> {
+        Ok(config.public_url.clone().unwrap_or(format!("http://{}", listener.local_addr()?)))
+    }
+
+    /// Serves `storage` with `config` on a listener from [`BackgroundServer::bind`].
+    pub fn start_on(
+        listener: std::net::TcpListener,
+        storage: Arc<dyn Storage>,
+        config: Config,
+    ) -> anyhow::Result<Self> {
+        let url = Self::url(&listener, &config)?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = storage.clone();
         let thread = std::thread::Builder::new().name("keystroke-platform".into()).spawn(move || {

@@ -205,10 +205,13 @@ impl DevServer {
         let storage = SqliteStorage::open(&db_path)?;
         storage.require_writable()?;
         let storage: Arc<dyn Storage> = Arc::new(storage);
-        let session_ttl = config.session_ttl_secs;
-        let server = BackgroundServer::start(addr, storage.clone(), config)?;
-        let credentials = seed(storage.as_ref(), &server.url, session_ttl).context("seeding the dev database")?;
-        Ok(DevServer { url: server.url.clone(), credentials, db_path, server, _database: database })
+        // Seeded (or refused, when it is not a dev database) before the first request is served:
+        // a dev platform takes test keys and signs people in on its pages.
+        let listener = BackgroundServer::bind(addr)?;
+        let url = BackgroundServer::url(&listener, &config)?;
+        let credentials = seed(storage.as_ref(), &url, config.session_ttl_secs).context("seeding the dev database")?;
+        let server = BackgroundServer::start_on(listener, storage, config)?;
+        Ok(DevServer { url, credentials, db_path, server, _database: database })
     }
 
     pub fn storage(&self) -> &dyn Storage {
