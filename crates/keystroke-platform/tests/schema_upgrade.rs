@@ -50,12 +50,12 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
     }
 
     let storage = SqliteStorage::open(&path).unwrap();
-    let sessions = storage.sessions_of("usr_1", None, 200).unwrap();
+    let sessions = storage.sessions_of("usr_1", 200).unwrap();
     assert_eq!(sessions.len(), 1);
     assert_eq!((sessions[0].id.as_str(), &sessions[0].device, sessions[0].last_used_at), ("ses_old", &None, None));
     assert!(storage.touch_session("ses_old", 300), "the new column takes the first use");
     assert!(!storage.touch_session("ses_old", 330), "at most once a minute");
-    assert_eq!(storage.sessions_of("usr_1", None, 400).unwrap()[0].last_used_at, Some(300));
+    assert_eq!(storage.sessions_of("usr_1", 400).unwrap()[0].last_used_at, Some(300));
 
     let issued = NewSession {
         id: "ses_new".into(),
@@ -67,7 +67,7 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
     };
     let outcome = storage.poll_device_authorization(&hash_secret("device-code"), 500_000, &issued).unwrap();
     assert_eq!(outcome, PollOutcome::Issued);
-    let sessions = storage.sessions_of("usr_1", None, 600).unwrap();
+    let sessions = storage.sessions_of("usr_1", 600).unwrap();
     let new = sessions.iter().find(|s| s.id == "ses_new").unwrap();
     assert_eq!(new.device, None, "approved before the upgrade: no device name was recorded");
 

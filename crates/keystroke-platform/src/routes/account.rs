@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use keystroke_api::{CLI_CLIENT_ID, Me, Session};
+use keystroke_api::{Me, Session};
 
 use crate::auth::Principal;
 use crate::error::{ApiError, ApiPath, ApiResult};
@@ -26,19 +26,15 @@ pub async fn me(State(state): State<AppState>, principal: Principal) -> ApiResul
     let session = principal.require_session()?;
     let user = state.storage.user_by_id(&session.user_id)?.ok_or_else(ApiError::invalid_credential)?;
     let memberships = state.storage.memberships_of(&user.id)?;
-    let current = state
-        .storage
-        .sessions_of(&user.id, Some(CLI_CLIENT_ID), now())?
-        .into_iter()
-        .find(|s| s.id == session.session_id)
-        .ok_or_else(ApiError::invalid_credential)?;
+    // Found live by its token a moment ago: the row is there.
+    let current = state.storage.session(&session.session_id)?.ok_or_else(ApiError::invalid_credential)?;
     Ok(Json(Me { user, memberships, session: to_api(current, &session.session_id) }))
 }
 
 pub async fn sessions(State(state): State<AppState>, principal: Principal) -> ApiResult<Json<Vec<Session>>> {
     let session = principal.require_session()?;
     // Every client's: the CLI's and the web pages' (`client: "web"`), so each can be revoked.
-    let records = state.storage.sessions_of(&session.user_id, None, now())?;
+    let records = state.storage.sessions_of(&session.user_id, now())?;
     Ok(Json(records.into_iter().map(|r| to_api(r, &session.session_id)).collect()))
 }
 

@@ -287,8 +287,10 @@ pub trait Storage: Send + Sync + 'static {
     /// Records a session's use, at most once a minute; `false` when it was recorded already or
     /// skipped, as [`Storage::touch_api_key`] skips.
     fn touch_session(&self, session_id: &str, now: Timestamp) -> bool;
-    /// Active sessions of the user, of one client or (`None`) of every client.
-    fn sessions_of(&self, user_id: &str, client: Option<&str>, now: Timestamp) -> Result<Vec<SessionRecord>>;
+    /// A session by id, revoked and expired ones included.
+    fn session(&self, session_id: &str) -> Result<Option<SessionRecord>>;
+    /// Active sessions of the user, of every client, newest first.
+    fn sessions_of(&self, user_id: &str, now: Timestamp) -> Result<Vec<SessionRecord>>;
     /// Returns whether an active session of this user was revoked.
     fn revoke_session(&self, user_id: &str, session_id: &str, now: Timestamp) -> Result<bool>;
     /// Revokes every active session of the user, CLI and web alike; returns how many.

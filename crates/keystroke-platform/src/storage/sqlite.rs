@@ -506,6 +506,20 @@ fn record_member_event(
     record_event(tx, org_id, user_id, action, user_id, Some(role), now)
 }
 
+/// The columns [`session_record`] reads, in its order.
+const SESSION_COLUMNS: &str = "id, client, created_at, expires_at, device, last_used_at";
+
+fn session_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: r.get(0)?,
+        client: r.get(1)?,
+        created_at: r.get(2)?,
+        expires_at: r.get(3)?,
+        device: r.get(4)?,
+        last_used_at: r.get(5)?,
+    })
+}
+
 /// One audit event, in the transaction of the change it records (a key's creation or
 /// revocation, a deploy, a membership change). Removals record theirs for every key at once, in
 /// their own statement.
@@ -937,23 +951,19 @@ impl Storage for SqliteStorage {
         self.record_use(update, session_id, now, Duration::ZERO)
     }
 
-    fn sessions_of(&self, user_id: &str, client: Option<&str>, now: Timestamp) -> Result<Vec<SessionRecord>> {
+    fn session(&self, session_id: &str) -> Result<Option<SessionRecord>> {
         let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, client, created_at, expires_at, device, last_used_at FROM sessions
-             WHERE user_id = ?1 AND (?2 IS NULL OR client = ?2) AND revoked_at IS NULL AND expires_at > ?3
-             ORDER BY created_at DESC, rowid DESC",
-        )?;
-        let rows = stmt.query_map(params![user_id, client, now], |r| {
-            Ok(SessionRecord {
-                id: r.get(0)?,
-                client: r.get(1)?,
-                created_at: r.get(2)?,
-                expires_at: r.get(3)?,
-                device: r.get(4)?,
-                last_used_at: r.get(5)?,
-            })
-        })?;
+        let mut stmt = conn.prepare_cached(&format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ?1"))?;
+        Ok(stmt.query_row([session_id], session_record).optional()?)
+    }
+
+    fn sessions_of(&self, user_id: &str, now: Timestamp) -> Result<Vec<SessionRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2
+             ORDER BY created_at DESC, rowid DESC"
+        ))?;
+        let rows = stmt.query_map(params![user_id, now], session_record)?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
