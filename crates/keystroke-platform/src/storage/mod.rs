@@ -113,7 +113,6 @@ pub struct NewApiKey {
 /// A key as listed, with its creator.
 #[derive(Debug, Clone)]
 pub struct KeyRecord {
-    pub seq: i64,
     pub id: String,
     pub org_slug: String,
     pub name: String,

@@ -558,7 +558,6 @@ fn parse_role(text: String) -> rusqlite::Result<Role> {
 
 fn key_record(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     Ok(KeyRecord {
-        seq: row.get("seq")?,
         id: row.get("id")?,
         org_slug: row.get("org_slug")?,
         name: row.get("name")?,
@@ -570,7 +569,7 @@ fn key_record(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     })
 }
 
-const KEY_COLUMNS: &str = "k.seq, k.id, o.slug AS org_slug, k.name, k.preview, k.created_at, k.expires_at,
+const KEY_COLUMNS: &str = "k.id, o.slug AS org_slug, k.name, k.preview, k.created_at, k.expires_at,
      k.last_used_at, u.id AS user_id, u.email AS user_email, u.name AS user_name
      FROM api_keys k JOIN orgs o ON o.id = k.org_id JOIN users u ON u.id = k.created_by";
 

@@ -4,7 +4,7 @@
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use keystroke_api::{ApiKey, CreateApiKey, Membership, PageQuery};
+use keystroke_api::{ApiKey, CreateApiKey, MAX_KEY_LIFETIME_SECS, Membership, PageQuery};
 use serde::Deserialize;
 
 use super::login::{HOME, to_login};
@@ -52,7 +52,7 @@ pub struct RevokeForm {
 const ACTIVE_ORG_COOKIE_SECS: i64 = 365 * 86_400;
 
 /// Ten years, as the API allows.
-const MAX_EXPIRES_IN_DAYS: u64 = 3650;
+const MAX_EXPIRES_IN_DAYS: u64 = MAX_KEY_LIFETIME_SECS / 86_400;
 
 /// Failures of the shared key functions, as a page instead of JSON, with the way back.
 fn error_page(error: ApiError) -> Response {
