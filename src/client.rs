@@ -177,7 +177,7 @@ impl ApiClient {
     }
 
     fn request(&self, method: Method, path: &str) -> anyhow::Result<RequestBuilder> {
-        // Relative joins keep a platform served under a path prefix working.
+        // Relative joins keep a path in the platform URL (a proxy serving the API under a prefix).
         let url = self.base.join(path.trim_start_matches('/'))?;
         let mut request = self.http.request(method, url);
         if let Some(token) = &self.token {

@@ -304,8 +304,7 @@ impl<W: Write> JsonArray<W> {
     }
 }
 
-/// The width of the terminal on stdout, as it says.
-/// The terminal's width, from the kernel: `console`'s size gives up when the terminal reports no
+/// The width of the terminal on stdout, from the kernel: `console`'s size gives up when the terminal reports no
 /// rows (some `script` and CI terminals), though the width is all a table needs.
 #[cfg(unix)]
 fn stdout_columns() -> Option<u16> {

@@ -3,8 +3,9 @@
 use std::fmt;
 
 /// Wraps a secret so that `{:?}` and `{}` print `[redacted]`. The only way to the value is
-/// [`Secret::expose`], called where the `Authorization` header is built, where the token is
-/// handed to a credential store, and where the user asked to see it.
+/// [`Secret::expose`]: called where the `Authorization` header is built, where the token is
+/// handed to a credential store, where the user asked to see it, and to check its shape (which
+/// says nothing of the value).
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret<T>(T);
 

@@ -1,4 +1,5 @@
-//! [`Storage`] on SQLite in WAL mode, with a small pool of connections.
+//! [`Storage`] on SQLite in WAL mode, with a pool of connections: one is opened whenever none is
+//! idle, and kept for reuse (as many as requests ever ran at once).
 
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
