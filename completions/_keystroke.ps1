@@ -242,7 +242,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
         }
         'keystroke;api-key;create' {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A label that says what uses the key, e.g. "Production automation"')
-            [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days), at most ten years; without it the key does not expire')
+            [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'Lifetime of the key, in `s`, `min`, `h`, `d`, `w`, `mo` (30 days) or `y` (365 days), e.g. `90d`, `12h`, `1y 6w`; at most ten years; without it the key does not expire')
             [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')

@@ -219,7 +219,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         }
         &'keystroke;api-key;create'= {
             cand --name 'A label that says what uses the key, e.g. "Production automation"'
-            cand --expires-in 'Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days), at most ten years; without it the key does not expire'
+            cand --expires-in 'Lifetime of the key, in `s`, `min`, `h`, `d`, `w`, `mo` (30 days) or `y` (365 days), e.g. `90d`, `12h`, `1y 6w`; at most ten years; without it the key does not expire'
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
             cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'

@@ -71,9 +71,11 @@ fn exit_code(context: &Context, result: anyhow::Result<()>) -> ExitCode {
 }
 
 /// `--help` and `--version` print as usual (exit 0); a usage error is clap's text (exit 2), or
-/// with `--json` anywhere on the line, the `{"error": …}` document every other error gets.
+/// with `--json` anywhere on the line before a `--`, the `{"error": …}` document every other
+/// error gets.
 fn clap_exit(err: clap::Error) -> ExitCode {
-    let json = std::env::args_os().skip(1).any(|arg| arg == "--json");
+    // After `--`, `--json` is an argument, not the flag.
+    let json = std::env::args_os().skip(1).take_while(|arg| arg != "--").any(|arg| arg == "--json");
     // clap quotes what it could not place (`unexpected argument 'kss_…'`, `--limit=key_live_…`):
     // a token pasted as an argument must not end up in scrollback or a CI log.
     let redact = |text: &str| redact_secrets(text, SECRET_NOT_REPEATED);

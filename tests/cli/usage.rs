@@ -26,6 +26,9 @@ fn without_json_usage_errors_are_clap_text() {
     assert_eq!(run.stdout, "");
     assert!(run.stderr.starts_with("error: unexpected argument '--bogus' found\n"), "{run:#?}");
     assert!(run.stderr.contains("Usage: keystroke api-key list [OPTIONS]"), "{run:#?}");
+    // After `--`, `--json` is an argument (here one too many), not the flag.
+    let after_dashes = env.run(&["org", "list", "--", "--json"]).code(2);
+    assert!(after_dashes.stderr.starts_with("error: unexpected argument '--json' found\n"), "{after_dashes:#?}");
 }
 
 #[test]

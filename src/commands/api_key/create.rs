@@ -15,8 +15,8 @@ pub struct CreateArgs {
     #[arg(long)]
     pub name: String,
 
-    /// Lifetime of the key, e.g. `90min`, `12h`, `30d`, `6mo` (30 days each), `1y` (365 days),
-    /// at most ten years; without it the key does not expire
+    /// Lifetime of the key, in `s`, `min`, `h`, `d`, `w`, `mo` (30 days) or `y` (365 days), e.g.
+    /// `90d`, `12h`, `1y 6w`; at most ten years; without it the key does not expire
     #[arg(long, value_name = "DURATION")]
     pub expires_in: Option<String>,
 }
