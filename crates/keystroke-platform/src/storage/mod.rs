@@ -4,7 +4,7 @@
 //! implementation can sit beside [`sqlite::SqliteStorage`] later. Methods are synchronous: every
 //! query is one indexed lookup or a short transaction, cheaper than a hop to a blocking pool. The
 //! one long wait, for a lock another process holds, leaves the async worker first
-//! (`sqlite::wait_while_locked`).
+//! (`sqlite::lock_wait`).
 
 pub mod sqlite;
 

@@ -1,0 +1,160 @@
+//! What a database path leads to, checked before SQLite opens it, and the permissions of the
+//! files SQLite keeps there.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use rusqlite::Connection;
+
+use super::lock_wait::wait_while_locked;
+
+/// The database holds password and token digests: keep it, its WAL and its shared-memory file
+/// from other users, taking away their permissions only (a file its owner made read-only stays
+/// read-only, and writing to it then fails saying so).
+pub(super) fn restrict_permissions(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = beside(path, suffix);
+            let Ok(metadata) = std::fs::metadata(&file) else { continue };
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o077 != 0 {
+                let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700));
+            }
+        }
+    }
+}
+
+/// A file SQLite keeps beside the database (`-wal`, `-shm`), named by `suffix`.
+pub(super) fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut file = path.as_os_str().to_owned();
+    file.push(suffix);
+    file.into()
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Create {
+    Yes,
+    No,
+}
+
+/// The file a database path names, checked before SQLite opens it. A symbolic link is followed
+/// here: SQLite keeps `-wal` and `-shm` beside the file it leads to, and those hold password
+/// hashes, so [`restrict_permissions`] must find them there (a link to nothing is refused, since
+/// SQLite would create the file and those beside it where this code does not look). Anything but
+/// a regular file (a folder, a device such as `/dev/null`, a pipe) is refused: opening it would
+/// change its permissions for everyone and leave a journal beside it.
+pub(super) fn database_file(path: &Path) -> anyhow::Result<PathBuf> {
+    let shown = path.display();
+    let is_link = match std::fs::symlink_metadata(path) {
+        // Not there: a new database (a missing folder is named when SQLite cannot create it).
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(path.to_owned()),
+        Err(error) => return Err(error).with_context(|| format!("cannot read the database {shown}")),
+        Ok(entry) => entry.is_symlink(),
+    };
+    let target = match std::fs::metadata(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => bail!(
+            "{shown} is a symbolic link to a file that does not exist: give `--db` the path of the database itself"
+        ),
+        Err(error) => return Err(error).with_context(|| format!("cannot read the database {shown}")),
+        Ok(target) => target,
+    };
+    if !target.is_file() {
+        bail!("{shown} is not a regular file (a folder, a device or a pipe): give `--db` the platform's database file");
+    }
+    if !is_link {
+        return Ok(path.to_owned());
+    }
+    std::fs::canonicalize(path).with_context(|| format!("cannot read the database {shown}"))
+}
+
+/// A SQLite file of another program is refused before anything is written to it: migrating it
+/// would add keystroke's tables to someone else's data, and WAL mode would stay switched on. A
+/// database is keystroke's when it is empty (new) or has a schema version and keystroke's tables.
+pub(super) fn refuse_another_programs_database(path: &Path) -> anyhow::Result<()> {
+    // Read without taking locks (see `open_untouched`), the file may be caught halfway through
+    // another process's checkpoint, as when platforms start together on a new database: any
+    // verdict but "keystroke's" is taken only if it still holds a moment later.
+    const ATTEMPTS: u32 = 3;
+    let mut attempt = 1;
+    loop {
+        match is_keystrokes_or_new(path) {
+            Ok(true) => return Ok(()),
+            Ok(false) if attempt == ATTEMPTS => bail!(
+                "{} is a SQLite database of another program (its tables are not keystroke's); it was left as it \
+                 is: give `--db` the platform's database, or a new file",
+                path.display()
+            ),
+            Err(error) if attempt == ATTEMPTS => return Err(error),
+            _ => {
+                attempt += 1;
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        }
+    }
+}
+
+/// Whether the file at `path` is empty (a new database) or has a schema version and keystroke's
+/// tables.
+fn is_keystrokes_or_new(path: &Path) -> anyhow::Result<bool> {
+    if is_new_database(path) {
+        return Ok(true);
+    }
+    let conn = open_untouched(path).map_err(|error| cannot_open(path, error))?;
+    conn.busy_handler(Some(wait_while_locked))?;
+    let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(|e| cannot_open(path, e))?;
+    let mut tables = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+    let tables: Vec<String> = tables.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let ours = ["users", "orgs", "api_keys"].iter().all(|table| tables.iter().any(|name| name == table));
+    Ok((version == 0 && tables.is_empty()) || (version > 0 && ours))
+}
+
+/// A missing or empty file: a database to create.
+pub fn is_new_database(path: &Path) -> bool {
+    std::fs::metadata(path).map_or(true, |file| file.len() == 0)
+}
+
+/// A read-only connection that leaves no file behind: without a `-wal` file the database is read
+/// as immutable (a plain read-only open of a WAL-mode file would create `-wal` and `-shm` files
+/// beside it); with one, that file and its `-shm` exist already and hold what was written last.
+fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
+    use rusqlite::OpenFlags;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    if beside(path, "-wal").exists() {
+        return Connection::open_with_flags(path, flags);
+    }
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let escaped = percent_encoding::utf8_percent_encode(&absolute.to_string_lossy(), URI_PATH).to_string();
+    Connection::open_with_flags(format!("file:{escaped}?immutable=1"), flags | OpenFlags::SQLITE_OPEN_URI)
+}
+
+/// What a file path must escape to go into a `file:` URI.
+const URI_PATH: &percent_encoding::AsciiSet =
+    &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'#').add(b'%').add(b'?').add(b'<').add(b'>');
+
+/// Why a database could not be opened, with what to check: SQLite's own words ("unable to open
+/// database file") name neither the path nor the usual causes.
+pub(super) fn cannot_open(path: &Path, error: rusqlite::Error) -> anyhow::Error {
+    let shown = path.display();
+    match error.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::CannotOpen) => anyhow::anyhow!(
+            "cannot open the database {shown}: check that its directory exists and that this user may write to \
+             both (SQLite keeps `-wal` and `-shm` files beside it)"
+        ),
+        Some(rusqlite::ErrorCode::ReadOnly) => read_only(path),
+        Some(rusqlite::ErrorCode::NotADatabase) => {
+            anyhow::anyhow!("{shown} is not a SQLite database: give `--db` the platform's database, or a new file")
+        }
+        _ => anyhow::Error::new(error).context(format!("opening database {shown}")),
+    }
+}
+
+pub(super) fn read_only(path: &Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "the database {} is read-only for this user: run as the user who owns it, or let that user write to it \
+         and to its directory (SQLite keeps `-wal` and `-shm` files beside it)",
+        path.display()
+    )
+}

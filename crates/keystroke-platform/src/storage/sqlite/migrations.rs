@@ -1,0 +1,76 @@
+//! The schema's migrations, applied in order when the platform opens the database.
+
+use anyhow::bail;
+use rusqlite::{Connection, TransactionBehavior, params};
+
+/// Schema migrations, applied in order at start; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
+    (include_str!("../../../migrations/0001_initial.sql"), None),
+    (include_str!("../../../migrations/0002_session_device.sql"), None),
+    (include_str!("../../../migrations/0003_lowercase_emails.sql"), Some(lowercase_stored_emails)),
+    (include_str!("../../../migrations/0004_membership_audit.sql"), None),
+    (include_str!("../../../migrations/0005_device_code_expiry.sql"), None),
+];
+
+/// What a migration does that SQL cannot, in its transaction after its SQL.
+type RustStep = fn(&rusqlite::Transaction<'_>) -> anyhow::Result<()>;
+
+pub(super) fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    loop {
+        let applied = schema_version(conn)?;
+        let Some((sql, rust_step)) = MIGRATIONS.get(applied) else {
+            return Ok(());
+        };
+        // Another process may open the same database at once (a second `serve`, an admin command
+        // as `serve` starts): the version is read again under the write lock, and a step the
+        // other one applied meanwhile is not applied twice.
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if schema_version(&tx)? != applied {
+            continue;
+        }
+        tx.execute_batch(sql)?;
+        if let Some(step) = rust_step {
+            step(&tx)?;
+        }
+        tx.pragma_update(None, "user_version", applied + 1)?;
+        tx.commit()?;
+    }
+}
+
+/// How many [`MIGRATIONS`] the database has had; an error if it has more than this binary knows.
+fn schema_version(conn: &Connection) -> anyhow::Result<usize> {
+    let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    if applied > MIGRATIONS.len() {
+        bail!(
+            "the database was written by a newer keystroke-platform (schema {applied}, this one knows {})",
+            MIGRATIONS.len()
+        );
+    }
+    Ok(applied)
+}
+
+/// Migration 0003: emails stored before they were lowercased on the way in, lowercased (all of
+/// Unicode: the column's `NOCASE` and SQL's `lower()` fold ASCII only, so `Öl@…` was out of reach
+/// of a lookup by `öl@…`). Two accounts that differ only in such letters are left as they are,
+/// with a warning: merging them is a person's decision.
+fn lowercase_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()> {
+    let mut select = tx.prepare("SELECT id, email FROM users")?;
+    let users: Vec<(String, String)> =
+        select.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    let mut accounts_per_address = std::collections::HashMap::new();
+    for (_, email) in &users {
+        *accounts_per_address.entry(email.to_lowercase()).or_insert(0) += 1;
+    }
+    for (id, email) in &users {
+        let lowercase = email.to_lowercase();
+        if lowercase == *email {
+            continue;
+        }
+        if accounts_per_address[&lowercase] > 1 {
+            tracing::warn!(%email, "another account has this email but for letter case; both are left as they are");
+            continue;
+        }
+        tx.execute("UPDATE users SET email = ?2 WHERE id = ?1", params![id, lowercase])?;
+    }
+    Ok(())
+}

@@ -1,0 +1,217 @@
+//! [`Storage`] on SQLite in WAL mode, with a pool of connections: one is opened whenever none is
+//! idle, and kept for reuse (as many as requests ever ran at once).
+//!
+//! [`files`] checks what a path leads to before SQLite opens it, [`migrations`] brings the schema
+//! up to date, [`lock_wait`] is how a statement waits for another connection's lock, and
+//! [`queries`] is the [`Storage`] implementation itself.
+
+mod files;
+mod lock_wait;
+mod migrations;
+mod queries;
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::bail;
+use rusqlite::{Connection, TransactionBehavior, params};
+
+use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
+use files::{
+    Create, beside, cannot_open, database_file, read_only, refuse_another_programs_database, restrict_permissions,
+};
+use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
+use migrations::migrate;
+
+pub use files::is_new_database;
+pub use lock_wait::{MAX_LOCK_WAITERS, is_locked_out};
+
+pub struct SqliteStorage {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+}
+
+/// A pooled connection, returned to the pool on drop.
+struct Pooled<'a> {
+    conn: Option<Connection>,
+    pool: &'a SqliteStorage,
+}
+
+impl std::ops::Deref for Pooled<'_> {
+    type Target = Connection;
+    fn deref(&self) -> &Connection {
+        self.conn.as_ref().expect("present until drop")
+    }
+}
+
+impl std::ops::DerefMut for Pooled<'_> {
+    fn deref_mut(&mut self) -> &mut Connection {
+        self.conn.as_mut().expect("present until drop")
+    }
+}
+
+impl Drop for Pooled<'_> {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+        }
+    }
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub fn open(path: &Path) -> anyhow::Result<Self> {
+        let path = &database_file(path)?;
+        refuse_another_programs_database(path)?;
+        let storage = SqliteStorage { path: path.to_owned(), idle: Mutex::new(Vec::new()) };
+        let mut conn = storage.connect(Create::Yes)?;
+        migrate(&mut conn).map_err(|error| {
+            // A database this user may only read, with a migration pending.
+            let read_only_refusal =
+                error.downcast_ref::<rusqlite::Error>().and_then(rusqlite::Error::sqlite_error_code);
+            match read_only_refusal {
+                Some(rusqlite::ErrorCode::ReadOnly) => read_only(path),
+                _ => error.context(format!("migrating database {}", path.display())),
+            }
+        })?;
+        storage.idle.lock().unwrap().push(conn);
+        Ok(storage)
+    }
+
+    /// Refuses a database this user may only read: a platform serving it would start, then fail
+    /// every sign-in and every key it was asked to create.
+    pub fn require_writable(&self) -> anyhow::Result<()> {
+        if self.conn()?.is_readonly(rusqlite::MAIN_DB)? {
+            return Err(read_only(&self.path));
+        }
+        // SQLite makes `-wal` and `-shm` with the database's mode: a read of a database made
+        // read-only leaves them read-only after the database is writable again. Told from their
+        // modes: opening them here and closing them again would drop the locks SQLite holds on
+        // them (POSIX locks belong to the process, and any close releases them), and another
+        // process would then truncate the shared memory this one has mapped (SIGBUS).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let Ok(database) = std::fs::metadata(&self.path) else { return Ok(()) };
+            for suffix in ["-wal", "-shm"] {
+                let file = beside(&self.path, suffix);
+                let Ok(metadata) = std::fs::metadata(&file) else { continue };
+                let writable = |metadata: &std::fs::Metadata| metadata.permissions().mode() & 0o200 != 0;
+                if metadata.uid() == database.uid() && writable(&database) && !writable(&metadata) {
+                    return Err(read_only(&file));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn connect(&self, create: Create) -> anyhow::Result<Connection> {
+        use rusqlite::OpenFlags;
+        let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        if create == Create::Yes {
+            flags |= OpenFlags::SQLITE_OPEN_CREATE;
+        } else if self.path.try_exists().is_ok_and(|exists| !exists) {
+            // Deleted or moved while the platform ran: opening would make an empty database there.
+            bail!(
+                "the database {} is gone (deleted or moved while the platform ran): put it back, then restart the \
+                 platform",
+                self.path.display()
+            );
+        }
+        let conn = Connection::open_with_flags(&self.path, flags).map_err(|error| cannot_open(&self.path, error))?;
+        // First, so that even the pragmas wait the platform's way.
+        conn.busy_handler(Some(wait_while_locked))?;
+        // The first statement to read the file: where a path leads to something else, it says so.
+        let mut attempt = 0;
+        let set_up = loop {
+            match conn.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;",
+            ) {
+                // Switching a new database to WAL needs it to itself, and SQLite calls no busy
+                // handler when another process (opening it at the same moment) holds it: wait here.
+                Err(error) if is_busy(&error) && wait_while_locked(attempt) => attempt += 1,
+                set_up => break set_up,
+            }
+        };
+        set_up.map_err(|error| cannot_open(&self.path, error))?;
+        restrict_permissions(&self.path);
+        Ok(conn)
+    }
+
+    fn conn(&self) -> Result<Pooled<'_>> {
+        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let conn = match idle {
+            Some(conn) => conn,
+            // Only the first connection, made by `open`, may create the file.
+            None => self.connect(Create::No)?,
+        };
+        Ok(Pooled { conn: Some(conn), pool: self })
+    }
+
+    /// Records a use in `last_used_at`, at most once a minute (`update` binds the id, now and the
+    /// oldest time that is not recent). Bookkeeping must not hold up or fail the request it
+    /// records: it waits for another connection's lock at most `patience`, and a write it cannot
+    /// make (still locked, disk full, an I/O error) is skipped, logged unless it was the lock, and
+    /// tried again at the next use. `false` when nothing was written.
+    fn record_use(&self, update: &str, id: &str, now: Timestamp, patience: Duration) -> bool {
+        let recorded = self.conn().and_then(|conn| {
+            with_lock_patience(patience, || conn.execute(update, params![id, now, now - LAST_USED_RESOLUTION_SECS]))
+                .map_err(Into::into)
+        });
+        match recorded {
+            Ok(changed) => changed == 1,
+            Err(error) if is_locked_out(&error) => false,
+            Err(error) => {
+                tracing::warn!(%error, "could not record when a credential was last used; the request goes on");
+                false
+            }
+        }
+    }
+
+    /// Runs `f` in an immediate (write-locking) transaction, so concurrent writers queue
+    /// instead of failing to upgrade a read lock.
+    fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = self.conn()?;
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|error| match error {
+            // Said with the path and what to do, for admin commands run as another user.
+            error if error.sqlite_error_code() == Some(rusqlite::ErrorCode::ReadOnly) => read_only(&self.path),
+            error => error.into(),
+        })?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database deleted while the platform runs is not made again, empty, by the next
+    /// connection the pool opens: that connection fails, naming what happened.
+    #[test]
+    fn connections_after_the_first_never_create_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("platform.db");
+        let storage = SqliteStorage::open(&db).unwrap();
+        // Every connection in use, so that the pool must open another.
+        let busy = [storage.conn().unwrap(), storage.conn().unwrap()];
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        let gone = storage.conn().err().map(|err| err.to_string());
+        drop(busy);
+        assert_eq!(
+            gone.as_deref(),
+            Some(&*format!(
+                "the database {} is gone (deleted or moved while the platform ran): put it back, then restart the \
+                 platform",
+                db.display()
+            ))
+        );
+        assert!(!db.exists(), "no empty database in its place");
+    }
+}
