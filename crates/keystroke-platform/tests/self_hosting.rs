@@ -100,12 +100,14 @@ fn bootstrap_serve_and_sign_in() {
     );
     assert_eq!(std::fs::metadata(&typo).unwrap().len(), 0, "left as it was");
 
+    // The owner's email typed in capitals is the same account, and named as it is stored.
     let org = platform(
         &db,
-        &["org", "create", "--slug", "example", "--name", "Example", "--owner", "owner@example.test"],
+        &["org", "create", "--slug", "example", "--name", "Example", "--owner", "Owner@Example.TEST"],
         None,
     );
     assert!(org.status.success(), "{}", stderr(&org));
+    assert_eq!(stderr(&org), "Created org `example` (Example) owned by owner@example.test\n");
     for slug in [&["--slug", "Not OK"][..], &["--slug", "-dash-first"]] {
         let args = [&["org", "create"][..], slug, &["--name", "x", "--owner", "owner@example.test"]].concat();
         let bad_slug = platform(&db, &args, None);

@@ -1,0 +1,256 @@
+//! The command line: what each command takes, and the checks clap runs on the values.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use anyhow::bail;
+use clap::{Args, Parser, Subcommand};
+use keystroke_api::Role;
+use keystroke_platform::{SqliteStorage, admin};
+
+use crate::listing::Listing;
+
+#[derive(Parser)]
+#[command(name = "keystroke-platform", version, about = "The Keystroke platform API server")]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Serve the platform API
+    Serve {
+        #[command(flatten)]
+        db: Database,
+        /// Address to listen on (a host name: its first address); loopback unless you say otherwise
+        #[arg(long, default_value = "127.0.0.1:8080", env = "KEYSTROKE_PLATFORM_BIND", value_parser = listen_address)]
+        bind: SocketAddr,
+        /// URL people reach the platform at (behind a proxy); defaults to http://<bind>
+        #[arg(long, env = "KEYSTROKE_PLATFORM_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Trust the last `X-Forwarded-For` entry as the client's address (only behind a proxy
+        /// that sets it: sign-in throttling and the approval page use it)
+        #[arg(long)]
+        behind_proxy: bool,
+    },
+    /// Run a throwaway platform on loopback with a seeded org and users
+    Dev {
+        /// Port on 127.0.0.1 (0 picks a free one)
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+        /// Keep the database in this file instead of a temporary one
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// Also write the URL, org and users' credentials as JSON to this file (mode 0600)
+        #[arg(long)]
+        credentials_file: Option<PathBuf>,
+        /// Add this many keys (created by the owner) to the primary org, to try pagination
+        #[arg(long, default_value_t = 0, value_name = "N")]
+        seed_keys: usize,
+    },
+    /// Manage user accounts
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage orgs
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Manage org membership and roles
+    #[command(subcommand)]
+    Member(MemberCommand),
+    /// Read an org's audit trail
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum AuditCommand {
+    /// List an org's audit events, oldest first (key creations and revocations, deploys,
+    /// membership changes), on stdout, one per line, or as JSON
+    List(OrgListArgs),
+}
+
+/// What a list of one org's records takes.
+#[derive(Args)]
+pub(crate) struct OrgListArgs {
+    #[command(flatten)]
+    pub(crate) db: Database,
+    /// The org's slug
+    #[arg(long)]
+    pub(crate) org: String,
+    #[command(flatten)]
+    pub(crate) listing: Listing,
+}
+
+#[derive(Args)]
+pub(crate) struct Database {
+    /// SQLite database file (`serve` and `user add` create it if missing)
+    #[arg(long, env = "KEYSTROKE_PLATFORM_DB", value_parser = database_path)]
+    pub(crate) db: PathBuf,
+}
+
+/// `127.0.0.1:8080`, `[::1]:8080`, or a host name and port (`localhost:8080`), resolved to its
+/// first address.
+fn listen_address(value: &str) -> Result<SocketAddr, String> {
+    use std::net::ToSocketAddrs;
+    let example = "like `127.0.0.1:8080` or `localhost:8080`";
+    match value.to_socket_addrs() {
+        Ok(mut addresses) => addresses.next().ok_or_else(|| format!("`{value}` resolves to no address")),
+        Err(error) => Err(format!("`{value}` is not an address and port to listen on, {example} ({error})")),
+    }
+}
+
+/// An email as it is stored (lowercased), so that messages show it so.
+fn normalized_email(value: &str) -> Result<String, String> {
+    Ok(admin::normalize_email(value))
+}
+
+/// `KEYSTROKE_PLATFORM_DB=` (set but empty) gets a message that names the variable, where clap's
+/// own would only mention the `--db` flag nobody typed.
+fn database_path(value: &str) -> Result<PathBuf, String> {
+    if value.trim().is_empty() {
+        return Err("the database path is empty: pass `--db FILE` or set `KEYSTROKE_PLATFORM_DB` to a file".into());
+    }
+    Ok(PathBuf::from(value))
+}
+
+impl Database {
+    /// For `serve` and `user add`, the first steps of a new installation.
+    pub(crate) fn open_or_create(&self) -> anyhow::Result<SqliteStorage> {
+        let storage = SqliteStorage::open(&self.db)?;
+        storage.require_writable()?;
+        Ok(storage)
+    }
+
+    /// For commands that change something: a database this user may only read is named as such
+    /// before anything is asked, rather than by SQLite's "attempt to write a readonly database".
+    pub(crate) fn open_existing_to_change(&self) -> anyhow::Result<SqliteStorage> {
+        let storage = self.open_existing()?;
+        storage.require_writable()?;
+        Ok(storage)
+    }
+
+    /// For commands that need users already there: a mistyped path is named as such, rather
+    /// than made into an empty database that then has "no org" or "no user".
+    pub(crate) fn open_existing(&self) -> anyhow::Result<SqliteStorage> {
+        let path = self.db.display();
+        match std::fs::metadata(&self.db) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
+                "there is no database at {path}: check `--db` (or `KEYSTROKE_PLATFORM_DB`); `keystroke-platform user \
+                 add` and `serve` create a new one"
+            ),
+            Err(e) => bail!("cannot read the database at {path}: {e}"),
+            // A device such as `/dev/null` is empty too: `open` refuses it as what it is.
+            Ok(file) if file.is_file() && file.len() == 0 => {
+                bail!("{path} is an empty file, not a database with users: add the first user with `user add`")
+            }
+            Ok(_) => SqliteStorage::open(&self.db),
+        }
+    }
+}
+
+#[derive(Subcommand)]
+pub(crate) enum UserCommand {
+    /// List every user (on stdout, one per line, or as JSON)
+    List {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        listing: Listing,
+    },
+    /// Add a user; the password is read from stdin (or asked for on a terminal), never argv
+    Add {
+        #[command(flatten)]
+        db: Database,
+        /// The email they sign in with
+        #[arg(long)]
+        email: String,
+        /// Their name, as people see it in the CLI and on the web pages
+        #[arg(long)]
+        name: String,
+    },
+    /// End every session of a user (CLI and web pages) at once; they must sign in again
+    SignOut {
+        #[command(flatten)]
+        db: Database,
+        /// The email they sign in with
+        #[arg(long, value_parser = normalized_email)]
+        email: String,
+    },
+    /// Set a user's password (read from stdin, or asked for on a terminal); their sessions stay
+    SetPassword {
+        #[command(flatten)]
+        db: Database,
+        /// The email they sign in with
+        #[arg(long, value_parser = normalized_email)]
+        email: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum OrgCommand {
+    /// List every org with its number of members (on stdout, one per line, or as JSON)
+    List {
+        #[command(flatten)]
+        db: Database,
+        #[command(flatten)]
+        listing: Listing,
+    },
+    /// Create an org with its first owner
+    Create {
+        #[command(flatten)]
+        db: Database,
+        /// The org's short name in URLs and commands
+        #[arg(
+            long,
+            allow_hyphen_values = true, // so that `--slug -acme` gets the slug rule, not "unexpected argument"
+            long_help = format!("The org's short name in URLs and commands: {}", keystroke_api::ORG_SLUG_RULE)
+        )]
+        slug: String,
+        /// The org's display name
+        #[arg(long)]
+        name: String,
+        /// Email of an existing user who becomes the org's owner
+        #[arg(long, value_parser = normalized_email)]
+        owner: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum MemberCommand {
+    /// List an org's members with their roles (on stdout, one per line, or as JSON)
+    List(OrgListArgs),
+    /// Add a user to an org
+    Add {
+        #[command(flatten)]
+        member: MemberArgs,
+        /// The role in the org: owner, admin or builder
+        #[arg(long)]
+        role: Role,
+    },
+    /// Change a member's role (their API keys follow at once)
+    SetRole {
+        #[command(flatten)]
+        member: MemberArgs,
+        /// The role in the org: owner, admin or builder
+        #[arg(long)]
+        role: Role,
+    },
+    /// Remove a member (their API keys stop working at once)
+    Remove {
+        #[command(flatten)]
+        member: MemberArgs,
+    },
+}
+
+#[derive(Args)]
+pub(crate) struct MemberArgs {
+    #[command(flatten)]
+    pub(crate) db: Database,
+    /// The org's slug
+    #[arg(long)]
+    pub(crate) org: String,
+    /// Email of an existing user
+    #[arg(long, value_parser = normalized_email)]
+    pub(crate) email: String,
+}

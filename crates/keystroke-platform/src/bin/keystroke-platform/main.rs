@@ -1,0 +1,150 @@
+//! `keystroke-platform`: serve the platform, run it in dev mode, or administer its members.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::process::ExitCode;
+
+use clap::Parser;
+use keystroke_platform::{Storage, admin};
+use serde_json::Value;
+
+/// `eprintln!` that cannot panic: a stderr that is closed or full loses the line, but the
+/// command's outcome and exit code stand.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+mod args;
+mod listing;
+mod serve;
+
+use args::{AuditCommand, Cli, Command, MemberCommand, OrgCommand, OrgListArgs, UserCommand};
+
+fn main() -> ExitCode {
+    init_logging();
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) if keystroke_platform::storage::is_unavailable(&error) => {
+            say!(
+                "error: the database is locked by another process (a running command, an open `sqlite3` shell), \
+                 and the command did not complete\nhint: try again in a moment"
+            );
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            say!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Logs go to stderr; `RUST_LOG` picks the level (default `info`).
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve { db, bind, public_url, behind_proxy } => serve::serve(&db.db, bind, public_url, behind_proxy),
+        Command::Dev { port, db, credentials_file, seed_keys } => {
+            serve::dev(port, db.as_deref(), credentials_file.as_deref(), seed_keys)
+        }
+        Command::User(UserCommand::List { db, listing }) => {
+            let users = db.open_existing()?.users()?;
+            let rows = users.into_iter().map(|user| [user.email.into(), user.name.into()]).collect();
+            listing.print([("EMAIL", "email"), ("NAME", "name")], rows)
+        }
+        Command::User(UserCommand::Add { db, email, name }) => {
+            let password = read_password()?;
+            // Refused input creates no database file, which would then pass for an installation.
+            admin::check_new_user(&email, &name, &password)?;
+            let user = admin::add_user(&db.open_or_create()?, &email, &name, &password)?;
+            say!("Added user {} <{}> ({})", user.name, user.email, user.id);
+            Ok(())
+        }
+        Command::User(UserCommand::SetPassword { db, email }) => {
+            let storage = db.open_existing_to_change()?;
+            let password = read_password()?;
+            admin::set_password(&storage, &email, &password)?;
+            say!(
+                "Set a new password for {email}; their sessions already signed in stay valid: end them with \
+                 `keystroke-platform user sign-out --email {email}`"
+            );
+            Ok(())
+        }
+        Command::User(UserCommand::SignOut { db, email }) => {
+            let ended = admin::sign_out_everywhere(&db.open_existing_to_change()?, &email)?;
+            let sessions = if ended == 1 { "session" } else { "sessions" };
+            say!("Ended {ended} {sessions} of {email}; their API keys keep working (`member remove` ends those)");
+            Ok(())
+        }
+        Command::Org(OrgCommand::List { db, listing }) => {
+            let orgs = db.open_existing()?.orgs()?;
+            let rows =
+                orgs.into_iter().map(|(org, members)| [org.slug.into(), members.into(), org.name.into()]).collect();
+            listing.print([("SLUG", "slug"), ("MEMBERS", "members"), ("NAME", "name")], rows)
+        }
+        Command::Org(OrgCommand::Create { db, slug, name, owner }) => {
+            let org = admin::create_org(&db.open_existing_to_change()?, &slug, &name, &owner)?;
+            say!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
+            Ok(())
+        }
+        Command::Member(MemberCommand::List(OrgListArgs { db, org, listing })) => {
+            let members = admin::members(&db.open_existing()?, &org)?;
+            let rows =
+                members.into_iter().map(|(user, role)| [user.email.into(), role.as_str().into(), user.name.into()]);
+            listing.print([("EMAIL", "email"), ("ROLE", "role"), ("NAME", "name")], rows.collect())
+        }
+        Command::Audit(AuditCommand::List(OrgListArgs { db, org, listing })) => {
+            let events = admin::audit_events(&db.open_existing()?, &org)?;
+            let rows = events.into_iter().map(|event| {
+                let at = keystroke_platform::state::to_datetime(event.created_at);
+                let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+                let detail = event.detail.map_or(Value::Null, Value::from);
+                [at.into(), event.action.into(), event.actor_email.into(), event.target_id.into(), detail]
+            });
+            let fields = [
+                ("TIME", "created_at"),
+                ("ACTION", "action"),
+                ("USER", "actor_email"),
+                ("TARGET", "target_id"),
+                ("DETAIL", "detail"),
+            ];
+            listing.print(fields, rows.collect())
+        }
+        Command::Member(MemberCommand::Add { member, role }) => {
+            admin::add_member(&member.db.open_existing_to_change()?, &member.org, &member.email, role)?;
+            say!("Added {} to `{}` as {role}", member.email, member.org);
+            Ok(())
+        }
+        Command::Member(MemberCommand::SetRole { member, role }) => {
+            admin::set_role(&member.db.open_existing_to_change()?, &member.org, &member.email, role)?;
+            say!("{} is now {role} in `{}`", member.email, member.org);
+            Ok(())
+        }
+        Command::Member(MemberCommand::Remove { member }) => {
+            admin::remove_member(&member.db.open_existing_to_change()?, &member.org, &member.email)?;
+            say!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
+            Ok(())
+        }
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password: ")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        line.trim_end_matches(['\n', '\r']).to_owned()
+    };
+    anyhow::ensure!(!password.is_empty(), "no password given: pipe it on stdin or type it at the prompt");
+    Ok(password)
+}

@@ -1,0 +1,203 @@
+//! `serve` and `dev`: the platform on a port, with what an operator should be warned of.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::{Context, bail, ensure};
+use keystroke_platform::dev::{DevServer, banner};
+use keystroke_platform::{Config, Mode, SqliteStorage, Storage, server};
+
+pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
+    let is_new = keystroke_platform::storage::is_new_database(db);
+    let storage = SqliteStorage::open(db)?;
+    storage.require_writable()?;
+    let storage: Arc<dyn Storage> = Arc::new(storage);
+    // A mistyped `--db` makes a new, empty database: said at once, not found out from sign-ins
+    // that fail with "wrong email or password".
+    if storage.users()?.is_empty() {
+        let made = if is_new { "is new" } else { "has no users" };
+        tracing::warn!(
+            "the database {} {made}: nobody can sign in until you add a user with `keystroke-platform user add --db \
+             {}` (or check `--db`)",
+            db.display(),
+            db.display()
+        );
+    }
+    let mut config = Config::new(Mode::Production);
+    config.public_url = public_url.as_deref().map(check_public_url).transpose()?;
+    config.behind_proxy = behind_proxy;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
+        let address = listener.local_addr()?;
+        tracing::info!(%address, db = %db.display(), "keystroke platform listening");
+        let public_url = config.public_url.as_deref();
+        let warnings = [
+            unreachable_sign_in_links(address, public_url, config.behind_proxy),
+            plain_http_off_this_machine(address, public_url),
+        ];
+        for warning in warnings.into_iter().flatten() {
+            tracing::warn!("{warning}");
+        }
+        server::serve(listener, storage, config, server::shutdown_signal()).await
+    })?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+pub(crate) fn dev(
+    port: u16,
+    db: Option<&Path>,
+    credentials_file: Option<&Path>,
+    seed_keys: usize,
+) -> anyhow::Result<()> {
+    let dev = DevServer::start_with(([127, 0, 0, 1], port).into(), db, Config::new(Mode::Dev))?;
+    if seed_keys > 0 {
+        let owner = &dev.credentials.users[0].email;
+        keystroke_platform::dev::seed_keys(dev.storage(), &dev.credentials.org, owner, seed_keys)?;
+    }
+    if let Some(path) = credentials_file {
+        write_private(path, &serde_json::to_vec_pretty(&dev.credentials)?)
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
+    let db_label = match db {
+        Some(path) => path.display().to_string(),
+        None => "temporary (removed on exit)".to_owned(),
+    };
+    // Read by `| head`, the banner must not take the platform down once the reader has gone.
+    let _ =
+        write!(std::io::stdout(), "{}", banner(&dev.credentials, &db_label)).and_then(|()| std::io::stdout().flush());
+    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(server::shutdown_signal());
+    drop(dev);
+    say!("Stopped the dev platform.");
+    Ok(())
+}
+
+/// The public URL goes into every sign-in link the platform hands out: an absolute http(s) URL
+/// with a host, nothing else. Checked here rather than by clap, whose error would repeat it,
+/// password included.
+fn check_public_url(value: &str) -> anyhow::Result<String> {
+    let value = value.trim();
+    let uri: Option<axum::http::Uri> = value.parse().ok();
+    let authority = uri.as_ref().and_then(|uri| uri.authority()).map(|authority| authority.as_str());
+    if authority.is_some_and(|authority| authority.contains('@')) {
+        bail!("`--public-url` holds a user name or password; leave them out");
+    }
+    // `Uri` drops a `#fragment` silently, and every link built on the URL would break.
+    ensure!(!value.contains('#'), "`--public-url` {value} has a `#fragment`; leave it out");
+    ensure!(
+        uri.as_ref().is_none_or(|uri| uri.query().is_none()),
+        "`--public-url` {value} has a `?query`; leave it out"
+    );
+    ensure!(
+        authority.is_some() && matches!(uri.as_ref().and_then(|uri| uri.scheme_str()), Some("http" | "https")),
+        "`--public-url` {value} is not an http:// or https:// URL with a host, like `https://keystroke.example.com`"
+    );
+    // The pages link and post to absolute paths (`/login`), and their cookies are for `/`.
+    ensure!(
+        uri.as_ref().is_none_or(|uri| matches!(uri.path(), "" | "/")),
+        "`--public-url` {value} has a path; the platform is served at the root of its host name (a proxy may not \
+         add a path prefix): give the URL of the host alone"
+    );
+    Ok(value.trim_end_matches('/').to_owned())
+}
+
+/// Sign-in links are built from the public URL, which defaults to the bound address: on every
+/// interface (`0.0.0.0`, `::`) an address no browser can open, and behind a proxy one that only
+/// this machine reaches.
+fn unreachable_sign_in_links(address: SocketAddr, public_url: Option<&str>, behind_proxy: bool) -> Option<String> {
+    if public_url.is_some() {
+        return None;
+    }
+    let why = if address.ip().is_unspecified() {
+        "an address no browser can open"
+    } else if behind_proxy {
+        "this machine's own address, which people behind the proxy cannot reach"
+    } else {
+        return None;
+    };
+    Some(format!(
+        "sign-in links will point at http://{address}, {why}: pass `--public-url` with the URL people reach this \
+         platform at"
+    ))
+}
+
+/// Passwords, session tokens and API keys cross the network in clear when people reach the
+/// platform over `http://` from another machine: through a plain `--public-url`, or straight at
+/// an address other than loopback. (Behind an `https://` public URL, the proxy is trusted to be
+/// the way in.)
+fn plain_http_off_this_machine(address: SocketAddr, public_url: Option<&str>) -> Option<String> {
+    let url = public_url.map_or_else(|| format!("http://{address}"), str::to_owned);
+    let uri: axum::http::Uri = url.parse().ok()?;
+    if uri.scheme_str() != Some("http") {
+        return None;
+    }
+    let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
+    // Without a public URL, the one people are given is the listening address itself.
+    let local_url = public_url.is_none()
+        || host == "localhost"
+        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let reached_as = match (local_url, address.ip().is_loopback()) {
+        (true, true) => return None,
+        (true, false) => format!("at http://{address}, from other machines"),
+        (false, _) => format!("at {url}"),
+    };
+    Some(format!(
+        "people can reach this platform over plain HTTP {reached_as}: passwords, session tokens and API keys would \
+         cross the network unencrypted; listen on loopback behind a TLS-terminating proxy and pass its https:// URL \
+         as `--public-url`"
+    ))
+}
+
+/// Writes a file only its owner can read: it holds passwords and session tokens. It is written
+/// to a new file of an unpredictable name beside `path` (created `0600`, never through a link),
+/// then renamed over it, so a symlink planted at `path` is replaced, never followed, and a reader
+/// never sees half a file.
+fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut file = tempfile::Builder::new().prefix(".keystroke-dev.").suffix(".tmp").tempfile_in(dir)?;
+    file.write_all(contents)?;
+    file.as_file().sync_all()?;
+    file.persist(path).map(drop).map_err(|err| err.error)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_is_flagged_unless_it_stays_on_this_machine() {
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let everywhere: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(plain_http_off_this_machine(loopback, None), None);
+        assert_eq!(plain_http_off_this_machine(loopback, Some("http://localhost:8080")), None);
+        assert_eq!(plain_http_off_this_machine("[::1]:8080".parse().unwrap(), None), None);
+        assert_eq!(plain_http_off_this_machine(loopback, Some("http://[::1]:8080")), None);
+        assert_eq!(plain_http_off_this_machine(everywhere, Some("https://keystroke.example.com")), None);
+        let warning = plain_http_off_this_machine(everywhere, None).unwrap();
+        assert!(
+            warning.starts_with("people can reach this platform over plain HTTP at http://0.0.0.0:8080, from other"),
+            "{warning}"
+        );
+        let local_link = plain_http_off_this_machine(everywhere, Some("http://localhost:8080")).unwrap();
+        assert!(local_link.contains("at http://0.0.0.0:8080, from other machines"), "{local_link}");
+        let proxied = plain_http_off_this_machine(loopback, Some("http://keystroke.example.com")).unwrap();
+        assert!(proxied.contains("over plain HTTP at http://keystroke.example.com:"), "{proxied}");
+    }
+
+    #[test]
+    fn an_unspecified_address_or_a_proxy_without_a_public_url_makes_dead_sign_in_links() {
+        let everywhere: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let warning = unreachable_sign_in_links(everywhere, None, false).unwrap();
+        assert!(warning.starts_with("sign-in links will point at http://0.0.0.0:8080, an address no"), "{warning}");
+        assert!(unreachable_sign_in_links("[::]:8080".parse().unwrap(), None, false).is_some());
+        let proxied = unreachable_sign_in_links(loopback, None, true).unwrap();
+        assert!(proxied.contains("http://127.0.0.1:8080, this machine's own address"), "{proxied}");
+        assert_eq!(unreachable_sign_in_links(everywhere, Some("https://keystroke.example.com"), true), None);
+        assert_eq!(unreachable_sign_in_links(loopback, None, false), None);
+    }
+}
