@@ -1,5 +1,6 @@
-//! Bootstrap and membership administration for self-hosters (`keystroke-platform user add`,
-//! `org create`, `member add|set-role|remove`, `audit list`), also used to seed `dev` and tests.
+//! Accounts, orgs and memberships as the self-hoster's commands change them (`keystroke-platform
+//! user add`, `org create`, `member add|set-role|remove`, `audit list`), also used to seed `dev`
+//! and tests; the sign-in pages share its email rule and its way of starting a session.
 
 use anyhow::{Context, anyhow, bail, ensure};
 use keystroke_api::{CLI_CLIENT_ID, ORG_SLUG_RULE, Org, Role, User, check_name, is_invisible_or_bidi, is_org_slug};

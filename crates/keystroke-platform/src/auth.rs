@@ -5,11 +5,11 @@ use axum::extract::{FromRequestParts, Query};
 use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use keystroke_api::Role;
+use keystroke_api::{ORG_HEADER, Role};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, now};
-use crate::storage::use_recorded;
+use crate::storage::use_recorded_recently;
 use crate::tokens::{SESSION_PREFIX, hash_secret, well_formed};
 
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -112,6 +112,31 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
             )))
         }
         Principal::Session(session) => member_access(state, &session.user_id, slug),
+    }
+}
+
+/// The org a request acts in: the API key's own, or the one a session names.
+pub fn request_org(state: &AppState, principal: &Principal, headers: &HeaderMap) -> ApiResult<OrgAccess> {
+    let mut values = headers.get_all(ORG_HEADER).iter();
+    let named = match (values.next(), values.next()) {
+        (_, Some(_)) => return Err(ApiError::bad_request(format!("send one `{ORG_HEADER}` header, not several"))),
+        (Some(value), None) => Some(
+            value
+                .to_str()
+                .map_err(|_| {
+                    ApiError::bad_request(format!("the `{ORG_HEADER}` header is not an org slug: send the org's slug"))
+                })?
+                .trim(),
+        ),
+        (None, None) => None,
+    };
+    // An empty header is a template left unfilled, as good as none.
+    match (principal, named.filter(|slug| !slug.is_empty())) {
+        (Principal::ApiKey(key), None) => org_access(state, principal, &key.org_slug.clone()),
+        (_, Some(slug)) => org_access(state, principal, slug),
+        _ => Err(ApiError::bad_request(format!(
+            "a user session must name the org: send the `{ORG_HEADER}` header with the org's slug"
+        ))),
     }
 }
 
@@ -238,7 +263,7 @@ fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
         return Err(ApiError::invalid_credential());
     };
     tracing::debug!(key_id = %credential.key_id, org = %credential.org_slug, %role, "API key accepted");
-    if !use_recorded(credential.last_used_at, now) {
+    if !use_recorded_recently(credential.last_used_at, now) {
         state.storage.touch_api_key(&credential.key_id, now);
     }
     Ok(KeyPrincipal {
@@ -275,7 +300,7 @@ pub enum SessionClient {
 /// The live (unrevoked, unexpired) session of that client behind a well-formed token, if any. Its
 /// use is recorded (at most once a minute), but only once it is accepted: a refused token is not
 /// a use that `keystroke session list` should show.
-pub fn session_credential(
+pub fn accepted_session(
     state: &AppState,
     token: &str,
     client: SessionClient,
@@ -303,7 +328,7 @@ fn live_session(state: &AppState, token: &str) -> ApiResult<Option<crate::storag
 
 fn record_use(state: &AppState, credential: &crate::storage::SessionCredential) {
     let now = now();
-    if !use_recorded(credential.last_used_at, now) {
+    if !use_recorded_recently(credential.last_used_at, now) {
         state.storage.touch_session(&credential.session_id, now);
     }
 }

@@ -1,7 +1,10 @@
-//! What every handler shares: configuration, storage and the sign-in rate limiter.
+//! What every handler shares: configuration, storage and the rate limiters.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::http::HeaderMap;
 
 use crate::storage::{Storage, Timestamp};
 use crate::throttle::Throttle;
@@ -78,6 +81,21 @@ pub struct AppState {
     pub public_url: Arc<str>,
     pub sign_in_throttle: Arc<Throttle>,
     pub device_code_throttle: Arc<Throttle>,
+}
+
+impl AppState {
+    /// The address a request came from: the peer, or behind a trusted reverse proxy
+    /// (`serve --behind-proxy`) the address the proxy appended to `X-Forwarded-For`.
+    pub fn client_address(&self, headers: &HeaderMap, peer: SocketAddr) -> String {
+        if !self.config.behind_proxy {
+            return peer.ip().to_string();
+        }
+        // The last address of all `X-Forwarded-For` lines together is the one the proxy added: some
+        // proxies append a line of their own rather than extend the client's, whose lines say anything.
+        let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|line| line.to_str().ok());
+        let last = forwarded.flat_map(|line| line.split(',')).map(str::trim).rfind(|ip| !ip.is_empty());
+        last.map_or_else(|| peer.ip().to_string(), str::to_owned)
+    }
 }
 
 pub fn now() -> Timestamp {

@@ -37,7 +37,7 @@ pub async fn authorize(
     }
     // Anyone may ask for codes, and each is a row until it has expired: one address gets a
     // handful of sign-ins in a window, not the disk.
-    let requester_ip = crate::web::client_address(&state, &headers, peer);
+    let requester_ip = state.client_address(&headers, peer);
     if !state.device_code_throttle.begin_attempt(&[&requester_ip]) {
         return Ok(too_many_sign_ins());
     }

@@ -8,8 +8,8 @@ use axum::http::HeaderMap;
 use keystroke_api::{HookAccepted, Role};
 
 use crate::auth::HookPrincipal;
+use crate::auth::request_org;
 use crate::error::ApiResult;
-use crate::routes::projects::request_org;
 use crate::state::{AppState, now};
 
 pub async fn deploy(

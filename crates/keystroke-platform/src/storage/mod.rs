@@ -42,7 +42,7 @@ pub const LAST_USED_RESOLUTION_SECS: i64 = 60;
 
 /// Whether a use at `now` is already recorded closely enough by `last_used_at`: then the request
 /// skips the write (the storage's update checks the same, in case of a race).
-pub fn use_recorded(last_used_at: Option<Timestamp>, now: Timestamp) -> bool {
+pub fn use_recorded_recently(last_used_at: Option<Timestamp>, now: Timestamp) -> bool {
     last_used_at.is_some_and(|at| at > now - LAST_USED_RESOLUTION_SECS)
 }
 

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use keystroke_api::{ApiKey, CreateApiKey, MAX_KEY_LIFETIME_SECS, Membership, PageQuery};
 use serde::Deserialize;
 
-use super::login::{HOME, to_login};
+use super::login::to_login;
 use super::{
     ACTIVE_ORG_COOKIE, WebForm, cookie, csrf_for, escape, form_refused, page, session_csrf_ok, set_cookie,
     sign_out_form, web_session,
@@ -23,6 +23,9 @@ pub struct ListQuery {
     org: Option<String>,
     cursor: Option<String>,
 }
+
+/// Settings > API keys, where a sign-in lands when it was not sent from elsewhere.
+pub const PAGE: &str = "/settings/api-keys";
 
 /// The id of the key just revoked, carried from the revoke to the list it redirects to. A
 /// same-site cookie, not a query parameter: a link from anywhere could otherwise show "Revoked"
@@ -57,7 +60,7 @@ const MAX_EXPIRES_IN_DAYS: u64 = MAX_KEY_LIFETIME_SECS / 86_400;
 /// Failures of the shared key functions, as a page instead of JSON, with the way back.
 fn error_page(error: ApiError) -> Response {
     let body = format!(
-        "<h1>Could not do that</h1>\n<p>{}</p>\n<p><a href=\"{HOME}\">Back to API keys</a></p>",
+        "<h1>Could not do that</h1>\n<p>{}</p>\n<p><a href=\"{PAGE}\">Back to API keys</a></p>",
         code_spans(&escape(&error.message))
     );
     page(error.status, "Could not do that", &body)
@@ -83,7 +86,7 @@ fn code_spans(escaped: &str) -> String {
 
 /// Org slugs are `[a-z0-9-]` (checked at creation), so they need no encoding in a URL.
 fn list_url(org: &str) -> String {
-    format!("{HOME}?org={org}")
+    format!("{PAGE}?org={org}")
 }
 
 pub async fn show(
@@ -92,7 +95,7 @@ pub async fn show(
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Response> {
     let Some(visitor) = web_session(&state, &headers)? else {
-        return Ok(to_login(&query.org.as_deref().map(list_url).unwrap_or_else(|| HOME.to_owned())));
+        return Ok(to_login(&query.org.as_deref().map(list_url).unwrap_or_else(|| PAGE.to_owned())));
     };
     let csrf = csrf_for(&visitor.token);
     let memberships = state.storage.memberships_of(&visitor.user_id)?;

@@ -14,9 +14,9 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, check_password, client_address, csrf_for, error_paragraph, escape,
-    form_refused, message_page, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
-    sign_in_form_expired, start_session, too_many_attempts, web_session,
+    PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, check_password, csrf_for, error_paragraph, escape, form_refused,
+    message_page, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
+    start_browser_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
@@ -57,7 +57,7 @@ pub async fn show(
     if typed_code.is_empty() {
         return Ok(code_page(None, StatusCode::OK));
     }
-    let client = client_address(&state, &headers, peer);
+    let client = state.client_address(&headers, peer);
     if !state.sign_in_throttle.begin_attempt(&[&client]) {
         return Ok(too_many_attempts());
     }
@@ -85,7 +85,7 @@ pub async fn sign_in(
     if !sign_in_csrf_ok(&headers, &form.csrf) {
         return Ok(sign_in_form_expired());
     }
-    let client = client_address(&state, &headers, peer);
+    let client = state.client_address(&headers, peer);
     if !state.sign_in_throttle.begin_attempt(&[&client]) {
         return Ok(too_many_attempts());
     }
@@ -102,7 +102,7 @@ pub async fn sign_in(
             return Ok(sign_in_page(&state, &form.user_code, wrong, StatusCode::UNAUTHORIZED));
         }
     };
-    let token = start_session(&state, &headers, &user.id)?;
+    let token = start_browser_session(&state, &headers, &user.id)?;
     let mut response = approval_page(&auth, &user.email, &csrf_for(&token));
     set_session_cookie(&mut response, &state, &token);
     Ok(response)
@@ -134,7 +134,7 @@ pub async fn decide(
     };
     // Posting codes here straight away, without the page, is guessing them like any other way:
     // it counts against the address too.
-    let client = client_address(&state, &headers, peer);
+    let client = state.client_address(&headers, peer);
     if !state.sign_in_throttle.begin_attempt(&[&client]) {
         return Ok(too_many_attempts());
     }

@@ -8,16 +8,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, check_password, client_address, csrf_for,
-    error_paragraph, escape, form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
-    sign_in_form_expired, sign_out_form, start_session, too_many_attempts, web_session,
+    PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, check_password, csrf_for, error_paragraph, escape,
+    form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
+    sign_out_form, start_browser_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now};
 use crate::tokens::random_base62;
-
-/// Where a sign-in lands when it was not sent from elsewhere.
-pub const HOME: &str = "/settings/api-keys";
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -45,7 +42,7 @@ pub async fn sign_in(
     if !sign_in_csrf_ok(&headers, &form.csrf) {
         return Ok(sign_in_form_expired());
     }
-    let client = client_address(&state, &headers, peer);
+    let client = state.client_address(&headers, peer);
     let user = match check_password(&state, &client, &form.email, form.password).await? {
         PasswordCheck::SignedIn(user) => user,
         PasswordCheck::Throttled => return Ok(too_many_attempts()),
@@ -54,7 +51,7 @@ pub async fn sign_in(
             return Ok(login_page(&state, form.next.as_deref(), wrong, StatusCode::UNAUTHORIZED));
         }
     };
-    let token = start_session(&state, &headers, &user.id)?;
+    let token = start_browser_session(&state, &headers, &user.id)?;
     let mut response = Redirect::to(local_path(form.next.as_deref())).into_response();
     set_session_cookie(&mut response, &state, &token);
     Ok(response)
@@ -105,7 +102,7 @@ fn local_path(next: Option<&str>) -> &str {
         {
             path
         }
-        _ => HOME,
+        _ => super::api_keys::PAGE,
     }
 }
 

@@ -6,8 +6,6 @@ pub mod api_keys;
 pub mod device;
 pub mod login;
 
-use std::net::SocketAddr;
-
 use axum::Form;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -16,7 +14,7 @@ use keystroke_api::User;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{SessionClient, WEB_CLIENT, session_credential};
+use crate::auth::{SessionClient, WEB_CLIENT, accepted_session};
 use crate::error::ApiResult;
 use crate::passwords;
 use crate::state::AppState;
@@ -42,7 +40,7 @@ pub fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<We
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(session_credential(state, &token, SessionClient::Web)?.map(|c| WebSession {
+    Ok(accepted_session(state, &token, SessionClient::Web)?.map(|c| WebSession {
         token,
         user_id: c.user_id,
         session_id: c.session_id,
@@ -151,19 +149,6 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-/// The address a request came from: the peer, or behind a trusted reverse proxy
-/// (`serve --behind-proxy`) the address the proxy appended to `X-Forwarded-For`.
-pub fn client_address(state: &AppState, headers: &HeaderMap, peer: SocketAddr) -> String {
-    if !state.config.behind_proxy {
-        return peer.ip().to_string();
-    }
-    // The last address of all `X-Forwarded-For` lines together is the one the proxy added: some
-    // proxies append a line of their own rather than extend the client's, whose lines say anything.
-    let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|line| line.to_str().ok());
-    let last = forwarded.flat_map(|line| line.split(',')).map(str::trim).rfind(|ip| !ip.is_empty());
-    last.map_or_else(|| peer.ip().to_string(), str::to_owned)
-}
-
 /// Whether the sign-in form came back with the CSRF token its page set in a cookie.
 pub fn sign_in_csrf_ok(headers: &HeaderMap, form_csrf: &str) -> bool {
     let expected = cookie(headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
@@ -243,7 +228,7 @@ pub async fn check_password(state: &AppState, client: &str, email: &str, passwor
 /// again, as the same person or someone else): one browser, one live session, so a cookie left
 /// behind stops working.
 /// Returns the new session's token, which only the cookie will hold.
-pub fn start_session(state: &AppState, headers: &HeaderMap, user_id: &str) -> ApiResult<String> {
+pub fn start_browser_session(state: &AppState, headers: &HeaderMap, user_id: &str) -> ApiResult<String> {
     if let Some(previous) = web_session(state, headers)? {
         state.storage.revoke_session(&previous.user_id, &previous.session_id, crate::state::now())?;
     }
