@@ -8,7 +8,7 @@ use clap_complete::ArgValueCandidates;
 
 use crate::commands::{api_key, auth, completion, org, session};
 use crate::error::{CliError, ExitCode};
-use crate::{complete, env};
+use crate::{completion_candidates, env};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -80,7 +80,7 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_name = "ORG",
-        add = ArgValueCandidates::new(complete::org_slugs),
+        add = ArgValueCandidates::new(completion_candidates::org_slugs),
         help = ORG_HELP,
         long_help = format!("{ORG_HELP} [env: {}]", env::ORG)
     )]

@@ -4,7 +4,7 @@
 mod cli;
 mod client;
 mod commands;
-mod complete;
+mod completion_candidates;
 mod config;
 mod context;
 mod credentials;

@@ -1,14 +1,14 @@
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
-use crate::complete;
+use crate::completion_candidates;
 use crate::context::Context;
 use crate::{ids, prompt};
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The key's ID (`ak_…`), as `keystroke api-key list` shows it
-    #[arg(add = ArgValueCandidates::new(complete::api_key_ids))]
+    #[arg(add = ArgValueCandidates::new(completion_candidates::api_key_ids))]
     pub id: String,
 
     /// Revoke without asking for confirmation (needed when not on a terminal)

@@ -4,7 +4,7 @@ use dialoguer::Select;
 use keystroke_api::Membership;
 
 use super::OrgOutput;
-use crate::complete;
+use crate::completion_candidates;
 use crate::context::{self, Context};
 use crate::error::{CliError, ExitCode};
 use crate::{ids, prompt};
@@ -14,7 +14,7 @@ pub struct SwitchArgs {
     /// The org's slug (see `keystroke org list`); asked for on a terminal when omitted
     // An id of its own: under the global `--org`'s id, clap would fill it from `--org` (or, before,
     // `KEYSTROKE_ORG`), and a one-command override would be saved.
-    #[arg(id = "slug", value_name = "ORG", add = ArgValueCandidates::new(complete::org_slugs))]
+    #[arg(id = "slug", value_name = "ORG", add = ArgValueCandidates::new(completion_candidates::org_slugs))]
     pub slug: Option<String>,
 }
 

@@ -1,7 +1,7 @@
 use clap::Args;
 use clap_complete::ArgValueCandidates;
 
-use crate::complete;
+use crate::completion_candidates;
 use crate::context::Context;
 use crate::credentials::TokenSource;
 use crate::error::{CliError, ExitCode};
@@ -10,7 +10,7 @@ use crate::{env, ids, prompt, table};
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
     /// The session's ID (`ses_…`), as `keystroke session list` shows it
-    #[arg(add = ArgValueCandidates::new(complete::session_ids))]
+    #[arg(add = ArgValueCandidates::new(completion_candidates::session_ids))]
     pub id: String,
 
     /// Revoke without asking for confirmation (needed when not on a terminal)
