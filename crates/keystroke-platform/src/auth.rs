@@ -132,7 +132,7 @@ pub fn request_org(state: &AppState, principal: &Principal, headers: &HeaderMap)
     };
     // An empty header is a template left unfilled, as good as none.
     match (principal, named.filter(|slug| !slug.is_empty())) {
-        (Principal::ApiKey(key), None) => org_access(state, principal, &key.org_slug.clone()),
+        (Principal::ApiKey(key), None) => org_access(state, principal, &key.org_slug),
         (_, Some(slug)) => org_access(state, principal, slug),
         _ => Err(ApiError::bad_request(format!(
             "a user session must name the org: send the `{ORG_HEADER}` header with the org's slug"
