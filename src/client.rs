@@ -120,10 +120,15 @@ impl ApiClient {
         self.json(self.request(Method::GET, routes::SESSIONS)?).await
     }
 
-    pub async fn revoke_session(&self, id: &str) -> anyhow::Result<()> {
+    /// The revoked session, with when; `None` from platforms that answered `204` without it.
+    pub async fn revoke_session(&self, id: &str) -> anyhow::Result<Option<Session>> {
         let request = self.request(Method::DELETE, &routes::session(id))?;
-        self.send(request).await.map_err(when_not_found("`keystroke session list` shows your active sessions"))?;
-        Ok(())
+        let response =
+            self.send(request).await.map_err(when_not_found("`keystroke session list` shows your active sessions"))?;
+        if response.status() == StatusCode::NO_CONTENT {
+            return Ok(None);
+        }
+        self.decode(response).await.map(Some)
     }
 
     /// Triggers the org's deploy. The hook route takes the org of a user session from a header.
@@ -188,6 +193,11 @@ impl ApiClient {
 
     async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> anyhow::Result<T> {
         let response = self.send(request).await?;
+        self.decode(response).await
+    }
+
+    /// The JSON body of a successful answer; one that is not JSON, or breaks off, says so.
+    async fn decode<T: DeserializeOwned>(&self, response: Response) -> anyhow::Result<T> {
         let url = response.url().clone();
         response.json().await.map_err(|err| {
             let not_json = std::iter::successors(std::error::Error::source(&err), |cause| cause.source())

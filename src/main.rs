@@ -62,11 +62,11 @@ fn exit_code(context: &Context, result: anyhow::Result<()>) -> ExitCode {
         context.printer.message(&declined.message);
         return ExitCode::from(declined.exit as u8);
     }
-    let (exit, code, hint) = match err.downcast_ref::<CliError>() {
-        Some(cli_error) => (cli_error.exit, cli_error.exit.json_code(), cli_error.hint.clone()),
-        None => (error::ExitCode::Failure, error::ExitCode::Failure.json_code(), None),
+    let (exit, hint, platform_code) = match err.downcast_ref::<CliError>() {
+        Some(cli_error) => (cli_error.exit, cli_error.hint.as_deref(), cli_error.api_code.as_deref()),
+        None => (error::ExitCode::Failure, None, None),
     };
-    context.printer.error(code, &format!("{err:#}"), hint.as_deref());
+    context.printer.error(exit.json_code(), &format!("{err:#}"), hint, platform_code);
     ExitCode::from(exit as u8)
 }
 
@@ -90,7 +90,7 @@ fn clap_exit(err: clap::Error) -> ExitCode {
     }
     let usage = cli::usage_error(&err);
     let hint = usage.hint.as_deref().map(redact);
-    Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &redact(&usage.message), hint.as_deref());
+    Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &redact(&usage.message), hint.as_deref(), None);
     ExitCode::from(error::ExitCode::Usage as u8)
 }
 

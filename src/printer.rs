@@ -205,7 +205,9 @@ impl Printer {
     }
 
     /// The final error, as `error: …` and `hint: …`, or as JSON with `--json`.
-    pub fn error(&self, code: &str, message: &str, hint: Option<&str>) {
+    /// `code` is the exit code in words; `platform_code`, for scripts with `--json`, the
+    /// platform's own code when the error is its answer (`web_session_refused`, `unavailable`).
+    pub fn error(&self, code: &str, message: &str, hint: Option<&str>, platform_code: Option<&str>) {
         if self.json {
             #[derive(serde::Serialize)]
             struct Body<'a> {
@@ -216,8 +218,9 @@ impl Printer {
                 code: &'a str,
                 message: &'a str,
                 hint: Option<&'a str>,
+                platform_code: Option<&'a str>,
             }
-            let body = Body { error: Detail { code, message, hint } };
+            let body = Body { error: Detail { code, message, hint, platform_code } };
             stderr_line(format_args!("{}", serde_json::to_string(&body).unwrap_or_default()));
             return;
         }

@@ -68,6 +68,13 @@ fn json_output_is_one_document_per_command() {
 
     let empty = env.run(&["api-key", "list", "--json"]).success();
     assert_eq!(empty.stdout, "[]\n");
+
+    // Revoked already: the error names the exit code and passes on the platform's own code.
+    let again = env.run(&["api-key", "revoke", id, "--yes", "--json"]).code(5);
+    assert_eq!(again.stdout, "");
+    let error: serde_json::Value = serde_json::from_str(&again.stderr).unwrap();
+    assert_eq!((&error["error"]["code"], &error["error"]["platform_code"]), (&"not_found".into(), &"not_found".into()));
+    assert!(error["error"]["hint"].is_string(), "{error}");
 }
 
 #[test]

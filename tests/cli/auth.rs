@@ -55,6 +55,15 @@ fn a_refused_token_is_not_stored() {
             env.url()
         )
     );
+    // Scripts tell it by the platform's code.
+    let as_json = env.run_with_stdin_and_env(
+        &["auth", "login", "--with-token", "--platform-url", env.url(), "--json"],
+        &web,
+        &[],
+    );
+    let error: serde_json::Value = serde_json::from_str(&as_json.code(3).stderr).unwrap();
+    assert_eq!(error["error"]["code"], "not_signed_in");
+    assert_eq!(error["error"]["platform_code"], "web_session_refused");
     env.run(&["auth", "status", "--platform-url", env.url()]).code(3);
     // A refusal is not a use of the web session.
     let stored = storage.session_credential(&keystroke_platform::tokens::hash_secret(&web)).unwrap().unwrap();
@@ -135,7 +144,7 @@ fn not_signed_in_exits_3_with_a_hint() {
         json.stderr,
         format!(
             "{{\"error\":{{\"code\":\"not_signed_in\",\"message\":\"not signed in to {url}\",\
-             \"hint\":\"run `keystroke auth login` to sign in\"}}}}\n"
+             \"hint\":\"run `keystroke auth login` to sign in\",\"platform_code\":null}}}}\n"
         )
     );
 }

@@ -74,6 +74,7 @@ fn revoking_another_machines_session_signs_it_out_at_once() {
     let revoked = revoked.json();
     assert_eq!(revoked["id"], laptop.as_str());
     assert_eq!(revoked["current"], false);
+    assert!(revoked["revoked_at"].as_str().is_some_and(|at| at.ends_with('Z')), "says when, like a key's revoke");
     assert_eq!(env.curl_status("/api/me", &laptop_token), 401, "signed out at once");
     assert_eq!(env.curl_status("/api/me", &user.session_token), 200, "this machine stays signed in");
 

@@ -6,7 +6,7 @@ use crate::support::{TestEnv, http_response, stub_platform};
 fn usage_errors_are_json_with_json_anywhere_on_the_line() {
     let env = TestEnv::new();
     let expected = "{\"error\":{\"code\":\"usage\",\"message\":\"unexpected argument '--bogus' found\",\
-                    \"hint\":\"usage: keystroke api-key list [OPTIONS]; see `--help`\"}}\n";
+                    \"hint\":\"usage: keystroke api-key list [OPTIONS]; see `--help`\",\"platform_code\":null}}\n";
     for args in [["--json", "api-key", "list", "--bogus"], ["api-key", "list", "--bogus", "--json"]] {
         let run = env.run(&args).code(2);
         assert_eq!(run.stdout, "");
@@ -94,7 +94,7 @@ fn completion_refuses_json() {
     assert_eq!(
         run.stderr,
         "{\"error\":{\"code\":\"usage\",\"message\":\"`completion` prints a shell script; `--json` does not apply\",\
-         \"hint\":\"run `keystroke completion bash` without `--json`\"}}\n"
+         \"hint\":\"run `keystroke completion bash` without `--json`\",\"platform_code\":null}}\n"
     );
 }
 

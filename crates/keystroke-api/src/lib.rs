@@ -367,6 +367,9 @@ pub struct Session {
     pub expires_at: OffsetDateTime,
     /// Whether this is the session making the request.
     pub current: bool,
+    /// When it was revoked: only in the answer to a revoke (lists hold active sessions).
+    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<OffsetDateTime>,
 }
 
 /// `POST /api/orgs/{org}/api-keys`.

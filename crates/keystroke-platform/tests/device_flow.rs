@@ -345,8 +345,16 @@ fn sessions_are_listed_revoked_and_logged_out_one_at_a_time() {
     let third = keystroke_platform::admin::issue_session(h.dev.storage(), "ada@acme.test", 3600).unwrap();
     let me: Value = h.get("/api/me", Cred::Bearer(&third)).json().unwrap();
     let id = me["session"]["id"].as_str().unwrap();
-    assert_eq!(h.delete(&format!("/api/sessions/{id}"), Cred::Bearer(&owner)).status(), StatusCode::NO_CONTENT);
+    let (status, revoked) = status_json(h.delete(&format!("/api/sessions/{id}"), Cred::Bearer(&owner)));
+    assert_eq!(status, StatusCode::OK, "{revoked}");
+    assert_eq!((&revoked["id"], &revoked["current"]), (&me["session"]["id"], &Value::Bool(false)));
+    let revoked_at = revoked["revoked_at"].as_str().expect("the answer says when");
+    assert!(revoked_at.ends_with('Z') && revoked_at >= me["session"]["created_at"].as_str().unwrap(), "{revoked}");
     assert_eq!(h.get("/api/me", Cred::Bearer(&third)).status(), StatusCode::UNAUTHORIZED);
+    let (status, _) = status_json(h.delete(&format!("/api/sessions/{id}"), Cred::Bearer(&owner)));
+    assert_eq!(status, StatusCode::NOT_FOUND, "revoked once, not twice");
+    let (_, listed) = status_json(h.get("/api/sessions", Cred::Bearer(&owner)));
+    assert!(listed.as_array().unwrap().iter().all(|s| s.get("revoked_at").is_none()), "lists hold active ones");
 
     let expired = keystroke_platform::admin::issue_session(h.dev.storage(), "ada@acme.test", 0).unwrap();
     assert_eq!(h.get("/api/me", Cred::Bearer(&expired)).status(), StatusCode::UNAUTHORIZED, "an expired session");

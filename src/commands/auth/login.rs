@@ -9,7 +9,7 @@ use serde::Serialize;
 use crate::client::DevicePoll;
 use crate::context::{Context, PlatformUrl};
 use crate::credentials::{Credentials, StoreKind};
-use crate::error::{CliError, ExitCode};
+use crate::error::{CliError, ExitCode, map_cli_error};
 use crate::printer::Printer;
 use crate::secret::Secret;
 use crate::sigint;
@@ -255,28 +255,29 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
 }
 
 fn explain_refused_token(err: anyhow::Error, platform: &PlatformUrl) -> anyhow::Error {
-    match err.downcast_ref::<CliError>() {
-        // A web page's session, taken from the browser: say so, since signing in again would not help.
-        Some(cli_error) if cli_error.api_code.as_deref() == Some(keystroke_api::WEB_SESSION_REFUSED) => CliError::new(
-            ExitCode::NotSignedIn,
-            format!(
-                "{} did not accept the token: it is a session of the web pages, which only they accept",
-                platform.key
-            ),
-        )
-        .with_hint(
-            "pipe in what `keystroke auth token` prints where you signed in with `keystroke auth login`, or sign \
-                 in here with the browser: `keystroke auth login`",
-        )
-        .into(),
-        Some(cli_error) if cli_error.exit == ExitCode::NotSignedIn => CliError::new(
-            ExitCode::NotSignedIn,
-            format!("{} did not accept the session token", platform.key),
-        )
-        .with_hint("the token may have expired or been revoked; run `keystroke auth login` to sign in with the browser")
-        .into(),
-        _ => err,
-    }
+    // The platform's code stays with the error, for `--json`.
+    map_cli_error(err, |refused| {
+        if refused.api_code.as_deref() == Some(keystroke_api::WEB_SESSION_REFUSED) {
+            // A web page's session, taken from the browser: say so, since signing in again would not help.
+            CliError {
+                message: format!(
+                    "{} did not accept the token: it is a session of the web pages, which only they accept",
+                    platform.key
+                ),
+                ..refused
+            }
+            .with_hint(
+                "pipe in what `keystroke auth token` prints where you signed in with `keystroke auth login`, or \
+                 sign in here with the browser: `keystroke auth login`",
+            )
+        } else if refused.exit == ExitCode::NotSignedIn {
+            CliError { message: format!("{} did not accept the session token", platform.key), ..refused }.with_hint(
+                "the token may have expired or been revoked; run `keystroke auth login` to sign in with the browser",
+            )
+        } else {
+            refused
+        }
+    })
 }
 
 /// RFC 8628: show the code, let the user approve in a browser, poll until they did.

@@ -52,6 +52,7 @@ mod tests {
             last_used_at: current.then_some(datetime!(2026-11-26 15:00 UTC)),
             expires_at: datetime!(2026-12-26 14:00 UTC),
             current,
+            revoked_at: None,
         };
         let text =
             render(&[session("ses_a", "keystroke-cli", true), session("ses_b", "web", false)], table::Target::Pipe);

@@ -48,7 +48,7 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         );
         prompt::confirm_revoke(printer, question)?;
     }
-    signed_in.client.revoke_session(&session.id).await?;
+    let revoked = signed_in.client.revoke_session(&session.id).await?;
 
     if !printer.json() {
         printer.notice(&format!("Revoked session {} ({})", session.id, session.client));
@@ -57,7 +57,7 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         printer.warn(&format!("`{}` holds the token of the session just revoked; unset it", env::TOKEN));
     }
     if printer.json() {
-        printer.json_data(&session)?;
+        printer.json_data(revoked.as_ref().unwrap_or(&session))?;
     }
     Ok(())
 }

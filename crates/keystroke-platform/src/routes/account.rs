@@ -19,6 +19,7 @@ fn to_api(record: SessionRecord, current_id: &str) -> Session {
         created_at: to_datetime(record.created_at),
         last_used_at: record.last_used_at.map(to_datetime),
         expires_at: to_datetime(record.expires_at),
+        revoked_at: None,
     }
 }
 
@@ -38,17 +39,26 @@ pub async fn sessions(State(state): State<AppState>, principal: Principal) -> Ap
     Ok(Json(records.into_iter().map(|r| to_api(r, &session.session_id)).collect()))
 }
 
+/// Answers with the session as it was listed, and when it was revoked, like a key's revoke.
 pub async fn revoke_session(
     State(state): State<AppState>,
     principal: Principal,
     ApiPath(id): ApiPath<String>,
-) -> ApiResult<StatusCode> {
+) -> ApiResult<Json<Session>> {
     let session = principal.require_session()?;
-    if state.storage.revoke_session(&session.user_id, &id, now())? {
-        Ok(StatusCode::NO_CONTENT)
-    } else {
-        Err(ApiError::not_found(format!("no active session `{id}`")))
+    let not_found = || ApiError::not_found(format!("no active session `{id}`"));
+    let revoked_at = now();
+    let record = state
+        .storage
+        .sessions_of(&session.user_id, revoked_at)?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(not_found)?;
+    // Revoked by another request between the lookup and now: not this one's to report.
+    if !state.storage.revoke_session(&session.user_id, &id, revoked_at)? {
+        return Err(not_found());
     }
+    Ok(Json(Session { revoked_at: Some(to_datetime(revoked_at)), ..to_api(record, &session.session_id) }))
 }
 
 /// Revokes the session that makes the request, and only that one.
