@@ -128,7 +128,8 @@ impl ApiClient {
         if response.status() == StatusCode::NO_CONTENT {
             return Ok(None);
         }
-        self.decode(response).await.map(Some)
+        // Revoked either way: an answer that does not read is no reason to say otherwise.
+        Ok(self.decode(response).await.ok())
     }
 
     /// Triggers the org's deploy. The hook route takes the org of a user session from a header.
@@ -149,7 +150,17 @@ impl ApiClient {
         let mut form = vec![("client_id", CLI_CLIENT_ID.to_owned())];
         form.extend(host_name().map(|name| ("device_name", name)));
         let request = self.request(Method::POST, routes::DEVICE_CODE)?.form(&form);
-        self.json(request).await
+        let response = self.execute(request.build()?).await?;
+        if response.status().is_success() {
+            return self.decode(response).await;
+        }
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        Err(match serde_json::from_str::<OAuthError>(&text) {
+            Ok(oauth) => oauth_refusal(status, oauth),
+            Err(_) => self.status_error(status, &text),
+        }
+        .into())
     }
 
     pub async fn poll_device_token(&self, device_code: &Secret<String>) -> anyhow::Result<DevicePoll> {
@@ -177,7 +188,7 @@ impl ApiClient {
             "slow_down" => DevicePoll::SlowDown(oauth.interval),
             "expired_token" => DevicePoll::Expired,
             "access_denied" => DevicePoll::Denied,
-            _ => return Err(self.status_error(status, &text).into()),
+            _ => return Err(oauth_refusal(status, oauth).into()),
         })
     }
 
@@ -297,15 +308,6 @@ impl ApiClient {
 
     fn status_error(&self, status: StatusCode, body: &str) -> CliError {
         let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
-            // The sign-in routes (`/oauth/…`) answer in RFC 6749's shape.
-            if let Ok(oauth) = serde_json::from_str::<OAuthError>(body) {
-                let detail = oauth.error_description.unwrap_or(oauth.error);
-                let hint = match status {
-                    StatusCode::TOO_MANY_REQUESTS => "wait, then run `keystroke auth login` again",
-                    _ => "run `keystroke auth login` again",
-                };
-                return CliError::failure(format!("the platform refused the sign-in: {detail}")).with_hint(hint);
-            }
             return self.status_without_keystroke_body(status);
         };
         // Earlier platforms answered unknown routes with "not_found" and this message.
@@ -381,6 +383,19 @@ fn garbled(url: &Url, err: &reqwest::Error) -> CliError {
         root_cause(err)
     ))
     .with_hint(not_a_platform_hint())
+}
+
+/// An error of the sign-in routes (`/oauth/…`), in RFC 6749's shape: only those routes answer
+/// so, and elsewhere `{"error": "…"}` is some proxy's or framework's.
+fn oauth_refusal(status: StatusCode, oauth: OAuthError) -> CliError {
+    let hint = match status {
+        StatusCode::TOO_MANY_REQUESTS => "wait, then run `keystroke auth login` again",
+        _ => "run `keystroke auth login` again",
+    };
+    let detail = oauth.error_description.as_deref().unwrap_or(&oauth.error);
+    let mut refusal = CliError::failure(format!("the platform refused the sign-in: {detail}")).with_hint(hint);
+    refusal.api_code = Some(oauth.error);
+    refusal
 }
 
 fn not_a_platform_hint() -> String {

@@ -605,6 +605,9 @@ fn a_platform_that_limits_sign_ins_says_to_wait() {
         "error: the platform refused the sign-in: too many sign-ins were started from your address; \
          try again in up to 15 minutes\nhint: wait, then run `keystroke auth login` again\n"
     );
+    let as_json = env.run(&["auth", "login", "--no-browser", "--platform-url", env.url(), "--json"]).code(1);
+    let error: serde_json::Value = serde_json::from_str(&as_json.stderr).unwrap();
+    assert_eq!(error["error"]["platform_code"], "temporarily_unavailable", "{error}");
     env.run(&["auth", "status"]).code(3);
 }
 
@@ -668,6 +671,13 @@ fn an_api_key_in_keystroke_token_is_told_to_sign_in_not_to_ask_an_admin() {
 #[test]
 fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
     let url = stub_server(|request| {
+        // A web framework's JSON error (Express, Spring) is not the sign-in routes' RFC 6749 one.
+        if request.starts_with("GET /framework/") {
+            return http_response("404 Not Found", "application/json", r#"{"error":"Not Found"}"#);
+        }
+        if request.starts_with("GET /gate/") {
+            return http_response("401 Unauthorized", "application/json", r#"{"error":"Unauthorized"}"#);
+        }
         let status = match request {
             r if r.starts_with("GET /missing/") => "404 Not Found",
             r if r.starts_with("GET /down/") => "502 Bad Gateway",
@@ -705,6 +715,16 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
              hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
         )
     );
+
+    let framework = list_at(&format!("{url}/framework")).code(1);
+    assert!(
+        framework.stderr.starts_with(&format!(
+            "error: the server at {url}/framework has no such endpoint (404 Not Found, without a Keystroke error)\n"
+        )),
+        "{framework:#?}"
+    );
+    let gate = list_at(&format!("{url}/gate")).code(3);
+    assert!(gate.stderr.starts_with(&format!("error: not signed in to {url}/gate: unauthorized\n")), "{gate:#?}");
 
     // A proxy saying the platform behind it is down: unreachable (6). Another status without a
     // Keystroke body: not a platform (1).

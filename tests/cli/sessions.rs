@@ -3,7 +3,7 @@
 use keystroke_api::Role;
 use keystroke_platform::admin::issue_session;
 
-use crate::support::{TestEnv, cells};
+use crate::support::{TestEnv, cells, http_response, stub_server};
 
 const DAY_SECS: i64 = 86_400;
 
@@ -141,4 +141,27 @@ fn revoke_asks_on_a_terminal() {
     assert_eq!(code, 0, "{output}");
     assert!(output.ends_with(&format!("Revoked session {laptop} (keystroke-cli)\n")), "{output:?}");
     assert_eq!(env.curl_status("/api/me", &laptop_token), 401);
+}
+
+/// A platform from before sessions' revoke answered with the session says `204 No Content`: the
+/// CLI prints the session as it was listed, without `revoked_at`, and succeeds.
+#[test]
+fn revoking_on_an_older_platform_prints_the_session_as_listed() {
+    let listed = r#"[{"id":"ses_laptop","client":"keystroke-cli","device":"old-laptop",
+        "created_at":"2026-11-20T10:00:00Z","last_used_at":null,"expires_at":"2026-12-20T10:00:00Z","current":false}]"#;
+    let url = stub_server(move |request| match request {
+        r if r.starts_with("GET /api/sessions ") => http_response("200 OK", "application/json", listed),
+        r if r.starts_with("DELETE /api/sessions/ses_laptop ") => {
+            "HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n".to_owned()
+        }
+        _ => http_response("500 Internal Server Error", "text/plain", "unexpected"),
+    });
+    let env = TestEnv::new();
+    let run = env.run_with_env(
+        &["session", "revoke", "ses_laptop", "--yes", "--json", "--platform-url", &url],
+        &[("KEYSTROKE_TOKEN", "kss_x")],
+    );
+    let session = run.success().json();
+    assert_eq!((&session["id"], &session["device"]), (&"ses_laptop".into(), &"old-laptop".into()));
+    assert!(session.get("revoked_at").is_none(), "{session}");
 }

@@ -1,7 +1,8 @@
 //! The Keystroke platform: orgs, members, user sessions and org-scoped API keys over HTTP.
 //!
 //! A library first, so that tests and `keystroke-platform dev` start the same server on a
-//! listener of their choosing; `main.rs` is a thin command line over it.
+//! listener of their choosing; the binary (`src/bin/keystroke-platform/`) is the command line
+//! over it: its arguments, the admin lists' output, and the warnings `serve` gives.
 
 pub mod admin;
 pub mod auth;

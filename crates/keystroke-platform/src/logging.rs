@@ -31,7 +31,8 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     response
 }
 
-/// Whether a path segment or query value holds a secret's prefix, percent-encoded or not.
+/// Whether a path segment or query value holds a secret (by its prefix, or its checksum when the
+/// prefix was cut off), percent-encoded or not.
 fn may_hold_secret(component: &str) -> bool {
     keystroke_api::contains_secret(&percent_encoding::percent_decode_str(component).decode_utf8_lossy())
 }

@@ -1,6 +1,6 @@
 //! What every handler shares: configuration, storage and the rate limiters.
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -86,15 +86,21 @@ pub struct AppState {
 impl AppState {
     /// The address a request came from: the peer, or behind a trusted reverse proxy
     /// (`serve --behind-proxy`) the address the proxy appended to `X-Forwarded-For`.
+    /// In one spelling: without a port (some proxies add one), and an IPv4 client of a dual-stack
+    /// listener as IPv4.
     pub fn client_address(&self, headers: &HeaderMap, peer: SocketAddr) -> String {
         if !self.config.behind_proxy {
-            return peer.ip().to_string();
+            return peer.ip().to_canonical().to_string();
         }
         // The last address of all `X-Forwarded-For` lines together is the one the proxy added: some
         // proxies append a line of their own rather than extend the client's, whose lines say anything.
         let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|line| line.to_str().ok());
         let last = forwarded.flat_map(|line| line.split(',')).map(str::trim).rfind(|ip| !ip.is_empty());
-        last.map_or_else(|| peer.ip().to_string(), str::to_owned)
+        let Some(last) = last else { return peer.ip().to_canonical().to_string() };
+        let ip =
+            last.parse::<IpAddr>().ok().or_else(|| last.parse::<SocketAddr>().ok().map(|with_port| with_port.ip()));
+        // Anything else is the proxy's own way of saying it, kept as it is.
+        ip.map_or_else(|| last.to_owned(), |ip| ip.to_canonical().to_string())
     }
 }
 

@@ -4,6 +4,7 @@
 //! forgiven when it turns out right.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -11,6 +12,25 @@ pub struct Throttle {
     max_attempts: u32,
     window: Duration,
     attempts: Mutex<HashMap<String, (u32, Instant)>>,
+}
+
+/// What a client address is counted under: an IPv6 address by its /64, the block one host or
+/// home is usually given whole (counting each address would give it billions of tries); any
+/// other address as it is.
+pub fn address_key(address: &str) -> String {
+    match address.parse::<IpAddr>() {
+        Ok(IpAddr::V6(v6)) => {
+            let [a, b, c, d, ..] = v6.segments();
+            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
+        }
+        _ => address.to_owned(),
+    }
+}
+
+/// An attempt counted by [`Throttle::begin_attempt`], for [`Throttle::forgive`].
+#[derive(Clone, Copy)]
+pub struct Attempt {
+    at: Instant,
 }
 
 /// Beyond this many tracked addresses and accounts, expired entries are swept so memory stays bounded.
@@ -22,11 +42,11 @@ impl Throttle {
     }
 
     /// Counts an attempt against every key unless one of them is at its limit already; returns
-    /// whether the attempt may go ahead. Counting *before* a slow check (a password hash) means
+    /// the attempt when it may go ahead. Counting *before* a slow check (a password hash) means
     /// guesses sent all at once cannot slip past the limit. A success is then [`forgive`]n.
     ///
     /// [`forgive`]: Throttle::forgive
-    pub fn begin_attempt(&self, keys: &[&str]) -> bool {
+    pub fn begin_attempt(&self, keys: &[&str]) -> Option<Attempt> {
         // One lock for the check and the counting, so that two attempts at once cannot both pass
         // a key with one try left.
         let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
@@ -36,7 +56,7 @@ impl Throttle {
                 .is_some_and(|(count, since)| since.elapsed() < self.window && *count >= self.max_attempts)
         });
         if at_limit {
-            return false;
+            return None;
         }
         if attempts.len() > SWEEP_ABOVE {
             attempts.retain(|_, (_, since)| since.elapsed() < self.window);
@@ -48,14 +68,17 @@ impl Throttle {
             }
             entry.0 += 1;
         }
-        true
+        Some(Attempt { at: Instant::now() })
     }
 
-    /// Takes back an attempt counted by [`Throttle::begin_attempt`] that succeeded.
-    pub fn forgive(&self, keys: &[&str]) {
+    /// Takes back an attempt counted by [`Throttle::begin_attempt`] that succeeded, unless its
+    /// window has ended meanwhile (a slow check): the new window's count is other attempts'.
+    pub fn forgive(&self, keys: &[&str], attempt: Attempt) {
         let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
         for key in keys {
-            if let Some((count, _)) = attempts.get_mut(*key) {
+            if let Some((count, since)) = attempts.get_mut(*key)
+                && *since <= attempt.at
+            {
                 *count = count.saturating_sub(1);
             }
         }
@@ -69,30 +92,49 @@ mod tests {
     #[test]
     fn blocks_after_the_allowed_attempts_within_the_window() {
         let throttle = Throttle::new(2, Duration::from_secs(60));
-        assert!(throttle.begin_attempt(&["1.2.3.4"]));
-        assert!(throttle.begin_attempt(&["1.2.3.4"]));
-        assert!(!throttle.begin_attempt(&["1.2.3.4"]));
-        assert!(throttle.begin_attempt(&["5.6.7.8"]), "other addresses are not affected");
+        assert!(throttle.begin_attempt(&["1.2.3.4"]).is_some());
+        assert!(throttle.begin_attempt(&["1.2.3.4"]).is_some());
+        assert!(throttle.begin_attempt(&["1.2.3.4"]).is_none());
+        assert!(throttle.begin_attempt(&["5.6.7.8"]).is_some(), "other addresses are not affected");
     }
 
     #[test]
     fn the_window_starts_again_once_it_has_passed() {
         let throttle = Throttle::new(1, Duration::from_millis(50));
-        assert!(throttle.begin_attempt(&["1.2.3.4"]));
-        assert!(!throttle.begin_attempt(&["1.2.3.4"]));
+        assert!(throttle.begin_attempt(&["1.2.3.4"]).is_some());
+        assert!(throttle.begin_attempt(&["1.2.3.4"]).is_none());
         std::thread::sleep(Duration::from_millis(60));
-        assert!(throttle.begin_attempt(&["1.2.3.4"]));
+        assert!(throttle.begin_attempt(&["1.2.3.4"]).is_some());
     }
 
     #[test]
     fn attempts_count_before_they_are_checked_and_successes_are_forgiven() {
         let throttle = Throttle::new(2, Duration::from_secs(60));
-        assert!(throttle.begin_attempt(&["ip", "account"]));
-        throttle.forgive(&["ip", "account"]);
-        assert!(throttle.begin_attempt(&["ip", "account"]));
-        assert!(throttle.begin_attempt(&["ip2", "account"]));
-        assert!(!throttle.begin_attempt(&["ip3", "account"]), "the account is at its limit");
-        assert!(throttle.begin_attempt(&["ip3"]), "a refused attempt counts against nothing");
+        let first = throttle.begin_attempt(&["ip", "account"]).unwrap();
+        throttle.forgive(&["ip", "account"], first);
+        assert!(throttle.begin_attempt(&["ip", "account"]).is_some());
+        assert!(throttle.begin_attempt(&["ip2", "account"]).is_some());
+        assert!(throttle.begin_attempt(&["ip3", "account"]).is_none(), "the account is at its limit");
+        assert!(throttle.begin_attempt(&["ip3"]).is_some(), "a refused attempt counts against nothing");
+    }
+
+    #[test]
+    fn ipv6_addresses_count_by_their_64_block() {
+        assert_eq!(address_key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("2001:db8:1:2:ffff:ffff:ffff:ffff"), "2001:db8:1:2::/64");
+        assert_eq!(address_key("2001:db8:1:3::1"), "2001:db8:1:3::/64");
+        assert_eq!(address_key("203.0.113.7"), "203.0.113.7");
+        assert_eq!(address_key("unknown"), "unknown");
+    }
+
+    #[test]
+    fn a_success_from_a_window_gone_by_forgives_nothing_in_the_new_one() {
+        let throttle = Throttle::new(1, Duration::from_millis(50));
+        let slow = throttle.begin_attempt(&["ip"]).unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+        assert!(throttle.begin_attempt(&["ip"]).is_some(), "a new window");
+        throttle.forgive(&["ip"], slow);
+        assert!(throttle.begin_attempt(&["ip"]).is_none(), "the new window's attempt still counts");
     }
 
     #[test]
@@ -107,7 +149,7 @@ mod tests {
                 for _ in 0..4 {
                     scope.spawn(|| {
                         start.wait();
-                        if throttle.begin_attempt(&["ip", "account"]) {
+                        if throttle.begin_attempt(&["ip", "account"]).is_some() {
                             admitted.fetch_add(1, Ordering::Relaxed);
                         }
                     });

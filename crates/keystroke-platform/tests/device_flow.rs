@@ -488,4 +488,8 @@ fn expired_sign_ins_are_deleted_and_their_codes_freed() {
     let mut taken = authorization(&live.user_code, -600);
     taken.id = "dev_taken".to_owned();
     assert!(!storage.insert_device_authorization(&taken).unwrap(), "a live sign-in keeps its code");
+    // Any other refusal is an error, not "draw another code".
+    let mut same_id = authorization("ZZZZ-ZZZZ", -600);
+    same_id.id = "dev_again".to_owned();
+    assert!(storage.insert_device_authorization(&same_id).is_err());
 }

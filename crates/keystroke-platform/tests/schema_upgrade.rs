@@ -9,12 +9,13 @@ use keystroke_platform::storage::{NewSession, PollOutcome, SqliteStorage, Storag
 use keystroke_platform::tokens::hash_secret;
 
 /// The migrations as shipped, oldest first.
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_session_device.sql"),
     // Its Rust step (lowercasing stored emails) has nothing to do in a database written with
     // lowercase emails.
     include_str!("../migrations/0003_lowercase_emails.sql"),
+    include_str!("../migrations/0004_membership_audit.sql"),
 ];
 
 /// A database as a platform whose schema was version `schema` left it.
@@ -142,4 +143,34 @@ fn migration_4_keeps_the_audit_trail_and_records_membership_from_then_on() {
             ("member.remove".into(), bo().0, bo().1, Some("admin".into()), 6),
         ]
     );
+}
+
+/// Sign-ins that expired over an hour before the upgrade to 0005 go with it; recent ones stay.
+#[test]
+fn migration_5_deletes_the_sign_ins_that_piled_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    let now = keystroke_platform::state::now();
+    {
+        let conn = database_at_schema(&path, 4);
+        for (id, expires_at) in [("dev_old", now - 2 * 3600), ("dev_recent", now - 60), ("dev_live", now + 600)] {
+            conn.execute(
+                "INSERT INTO device_authorizations (id, device_code_hash, user_code, client_id, client_name,
+                     requester_ip, created_at, expires_at, interval_secs, status)
+                 VALUES (?1, ?2, ?1, 'keystroke-cli', 'keystroke/0.1', '127.0.0.1', ?3, ?4, 5, 'pending')",
+                rusqlite::params![id, &hash_secret(id).0[..], expires_at - 600, expires_at],
+            )
+            .unwrap();
+        }
+    }
+    drop(SqliteStorage::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let ids: Vec<String> = conn
+        .prepare("SELECT id FROM device_authorizations ORDER BY expires_at")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert_eq!(ids, ["dev_recent", "dev_live"]);
 }

@@ -394,6 +394,20 @@ fn behind_a_proxy_each_client_address_is_throttled_apart_and_each_account_too() 
     );
     let blocked = form.header("x-forwarded-for", "203.0.113.77").header("x-forwarded-for", "198.51.100.200");
     assert_eq!(blocked.send().unwrap().status(), StatusCode::TOO_MANY_REQUESTS, "one address, throttled as one");
+
+    // One client however the proxy spells it (with a port, IPv4 in IPv6), and one IPv6 host
+    // however many of its /64's addresses it uses.
+    let spellings = |attempts: &[&str], last: &str| {
+        let nobody = format!("nobody-{last}@acme.test"); // an account of its own, not at its limit
+        for from in attempts {
+            assert_eq!(attempt(from, &nobody, "guess"), StatusCode::UNAUTHORIZED, "{from}");
+        }
+        assert_eq!(attempt(last, &owner.email, &owner.password), StatusCode::TOO_MANY_REQUESTS, "{last}");
+    };
+    let v4 = ["192.0.2.5:40000", "192.0.2.5:40001", "::ffff:192.0.2.5", "192.0.2.5", "192.0.2.5:1", "192.0.2.5:2"];
+    spellings(&[&v4[..], &v4[..4]].concat(), "[::ffff:192.0.2.5]:9");
+    let v6: Vec<String> = (0..10).map(|i| format!("2001:db8:7:7::{i:x}")).collect();
+    spellings(&v6.iter().map(String::as_str).collect::<Vec<_>>(), "[2001:db8:7:7:ffff::1]:443");
 }
 
 #[test]

@@ -8,7 +8,9 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use keystroke_api::{ApiKey, CreateApiKey, CreatedApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, Page, PageQuery};
+use keystroke_api::{
+    ApiKey, CreateApiKey, CreatedApiKey, DEFAULT_PAGE_LIMIT, MAX_KEY_LIFETIME_SECS, MAX_PAGE_LIMIT, Page, PageQuery,
+};
 
 use crate::auth::{OrgAccess, Principal, org_access};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, validate_name};
@@ -60,6 +62,7 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
     let name = validate_name("API key", &request.name)?;
     // From 1 second to ten years: the API's JSON is checked so as it is read (`key_lifetime`),
     // the web form's days before it gets here.
+    debug_assert!(request.expires_in_seconds.is_none_or(|secs| (1..=MAX_KEY_LIFETIME_SECS).contains(&secs)));
     let expires_in = request.expires_in_seconds.map(|secs| secs as i64);
     let prefix = state.config.mode.key_prefix();
     let secret = mint(prefix);

@@ -16,6 +16,7 @@ use serde::de::DeserializeOwned;
 use crate::error::ApiResult;
 use crate::state::{AppState, now, now_ms};
 use crate::storage::{NewDeviceAuthorization, NewSession, PollOutcome};
+use crate::throttle::address_key;
 use crate::tokens::{SESSION_PREFIX, hash_secret, mint, public_id, random_base62, user_code};
 
 #[derive(Deserialize)]
@@ -38,7 +39,7 @@ pub async fn authorize(
     // Anyone may ask for codes, and each is a row until it has expired: one address gets a
     // handful of sign-ins in a window, not the disk.
     let requester_ip = state.client_address(&headers, peer);
-    if !state.device_code_throttle.begin_attempt(&[&requester_ip]) {
+    if state.device_code_throttle.begin_attempt(&[&address_key(&requester_ip)]).is_none() {
         return Ok(too_many_sign_ins());
     }
     let client_name = headers

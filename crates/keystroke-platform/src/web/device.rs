@@ -21,6 +21,7 @@ use super::{
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::{DeviceAuthorizationRecord, DeviceStatus};
+use crate::throttle::address_key;
 use crate::tokens::{normalize_user_code, random_base62};
 
 #[derive(Deserialize)]
@@ -57,13 +58,13 @@ pub async fn show(
     if typed_code.is_empty() {
         return Ok(code_page(None, StatusCode::OK));
     }
-    let client = state.client_address(&headers, peer);
-    if !state.sign_in_throttle.begin_attempt(&[&client]) {
+    let client = address_key(&state.client_address(&headers, peer));
+    let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
-    }
+    };
     match pending_authorization(&state, &typed_code)? {
         Some(auth) => {
-            state.sign_in_throttle.forgive(&[&client]);
+            state.sign_in_throttle.forgive(&[&client], attempt);
             let user = state.storage.user_by_id(&session.user_id)?;
             let email = user.map(|u| u.email).unwrap_or_default();
             Ok(approval_page(&auth, &email, &csrf_for(&session.token)))
@@ -85,15 +86,15 @@ pub async fn sign_in(
     if !sign_in_csrf_ok(&headers, &form.csrf) {
         return Ok(sign_in_form_expired());
     }
-    let client = state.client_address(&headers, peer);
-    if !state.sign_in_throttle.begin_attempt(&[&client]) {
+    let client = address_key(&state.client_address(&headers, peer));
+    let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
-    }
+    };
     let Some(auth) = pending_authorization(&state, &form.user_code)? else {
         return Ok(sign_in_page(&state, &form.user_code, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND));
     };
     // The code was right; the password is counted on its own below.
-    state.sign_in_throttle.forgive(&[&client]);
+    state.sign_in_throttle.forgive(&[&client], attempt);
     let user = match check_password(&state, &client, &form.email, form.password).await? {
         PasswordCheck::SignedIn(user) => user,
         PasswordCheck::Throttled => return Ok(too_many_attempts()),
@@ -134,10 +135,10 @@ pub async fn decide(
     };
     // Posting codes here straight away, without the page, is guessing them like any other way:
     // it counts against the address too.
-    let client = state.client_address(&headers, peer);
-    if !state.sign_in_throttle.begin_attempt(&[&client]) {
+    let client = address_key(&state.client_address(&headers, peer));
+    let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
-    }
+    };
     let decided = match normalize_user_code(&form.user_code) {
         Some(code) => state.storage.decide_device_authorization(&code, &session.user_id, approve, now())?,
         None => false,
@@ -145,7 +146,7 @@ pub async fn decide(
     if !decided {
         return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
     }
-    state.sign_in_throttle.forgive(&[&client]);
+    state.sign_in_throttle.forgive(&[&client], attempt);
     tracing::info!(approved = approve, "device authorization decided");
     Ok(if approve {
         message_page(

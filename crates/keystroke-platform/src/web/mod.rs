@@ -210,14 +210,14 @@ pub async fn check_password(state: &AppState, client: &str, email: &str, passwor
     let email = crate::admin::normalize_email(email);
     let account_key = format!("account:{email}");
     let keys = [client, account_key.as_str()];
-    if !state.sign_in_throttle.begin_attempt(&keys) {
+    let Some(attempt) = state.sign_in_throttle.begin_attempt(&keys) else {
         return Ok(PasswordCheck::Throttled);
-    }
+    };
     let account = state.storage.user_by_email(&email)?;
     let password_ok = passwords::verify(password, account.as_ref().map(|a| a.password_hash.clone())).await;
     match account.filter(|_| password_ok) {
         Some(account) => {
-            state.sign_in_throttle.forgive(&keys);
+            state.sign_in_throttle.forgive(&keys, attempt);
             Ok(PasswordCheck::SignedIn(account.user))
         }
         None => Ok(PasswordCheck::Wrong),

@@ -12,6 +12,7 @@ mod queries;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use anyhow::bail;
@@ -165,7 +166,14 @@ impl SqliteStorage {
             Ok(changed) => changed == 1,
             Err(error) if is_locked_out(&error) => false,
             Err(error) => {
-                tracing::warn!(%error, "could not record when a credential was last used; the request goes on");
+                // Once a minute at most: a full disk fails every use, and each line would add to it.
+                static LAST_WARNED: AtomicI64 = AtomicI64::new(i64::MIN);
+                let last = LAST_WARNED.load(Ordering::Relaxed);
+                if now.saturating_sub(last) >= 60
+                    && LAST_WARNED.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+                {
+                    tracing::warn!(%error, "could not record when a credential was last used; the request goes on");
+                }
                 false
             }
         }

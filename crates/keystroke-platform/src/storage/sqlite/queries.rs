@@ -533,8 +533,14 @@ impl Storage for SqliteStorage {
             );
             match inserted {
                 Ok(_) => Ok(true),
-                // The user code of a recent authorization: the only column a collision is likely in.
-                Err(e) if e.sqlite_error_code() == Some(rusqlite::ErrorCode::ConstraintViolation) => Ok(false),
+                // The user code of a recent authorization: the one column where a collision is to be
+                // expected (one in 20⁸). Any other refusal is a bug, and says so.
+                Err(rusqlite::Error::SqliteFailure(e, Some(message)))
+                    if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        && message.contains("device_authorizations.user_code") =>
+                {
+                    Ok(false)
+                }
                 Err(e) => Err(e.into()),
             }
         })
