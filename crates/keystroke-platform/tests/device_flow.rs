@@ -493,3 +493,22 @@ fn expired_sign_ins_are_deleted_and_their_codes_freed() {
     same_id.id = "dev_again".to_owned();
     assert!(storage.insert_device_authorization(&same_id).is_err());
 }
+
+/// A key or token pasted where the user code goes is not written back into the page's field,
+/// with its prefix or without it.
+#[test]
+fn a_secret_typed_as_the_code_is_not_put_back_in_the_page() {
+    let h = harness(|_| {});
+    let owner = h.dev.user(Role::Owner);
+    let secret = h.create_key(&owner.session_token, "acme", "pasted").secret;
+    let body = &secret["key_test_".len()..];
+    for typed in [secret.as_str(), body] {
+        let shown = h.http.get(h.url(&format!("/device?user_code={typed}"))).send().unwrap().text().unwrap();
+        assert!(shown.contains(r#"name="user_code" value="""#) && !shown.contains(body), "{shown}");
+        let refused = attempt_sign_in(&h, &owner.email, "wrong password!", typed);
+        assert_eq!(refused.status(), StatusCode::NOT_FOUND);
+        assert!(!refused.text().unwrap().contains(body));
+    }
+    let typo = attempt_sign_in(&h, &owner.email, "wrong password!", "BCDF-GHJX");
+    assert!(typo.text().unwrap().contains(r#"value="BCDF-GHJX""#), "an ordinary typo comes back to be fixed");
+}

@@ -108,6 +108,10 @@ const LIFETIME_EXAMPLES: &str = "write a duration like `30d`, `12h`, `90min` or 
 /// `30d`, `12h`, `1y 6w`: whole numbers with a unit, added up. A year is 365 days and a month
 /// (`mo`) 30, so that `1y` ends on the same time of day it starts, a day later in a leap year.
 fn parse_lifetime(value: &str) -> Result<Duration, String> {
+    // Checked whole first: the messages below quote parts of the value.
+    if keystroke_api::contains_secret(value) {
+        return Err(format!("that is a key or token, not a duration; {LIFETIME_EXAMPLES}"));
+    }
     if let Some(after_dash) = value.strip_prefix('-') {
         return Err(if after_dash.starts_with(|c: char| c.is_ascii_digit()) {
             format!("a lifetime cannot be negative; {LIFETIME_EXAMPLES}")
@@ -209,5 +213,9 @@ mod tests {
         assert_eq!(error("1M"), "`M` is ambiguous: write `min` for minutes or `mo` for months");
         assert_eq!(error("6m"), "`m` is ambiguous: write `min` for minutes or `mo` for months");
         assert_eq!(error("500ms"), "a lifetime is counted in seconds or longer");
+        // A key pasted in the wrong place, with its prefix or without: no part of it is quoted.
+        for pasted in ["0UcFAzhOwHanzCN2XP3E3sYNoE6Kmwl24B4rJ5", "6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q", "kss_x"] {
+            assert!(error(pasted).starts_with("that is a key or token, not a duration"), "{}", error(pasted));
+        }
     }
 }

@@ -182,7 +182,8 @@ fn sign_in_page(state: &AppState, user_code: &str, error: Option<&str>, status: 
 <button type="submit">Continue</button>
 </form>"#,
         error = error_paragraph(error),
-        code = escape(user_code),
+        // What was typed goes back in the field, unless it is a key or token pasted there.
+        code = if keystroke_api::contains_secret(user_code) { String::new() } else { escape(user_code) },
     );
     let mut response = page(status, "Sign in", &body);
     set_cookie(&mut response, state, SIGN_IN_CSRF_COOKIE, &csrf, state.config.web_session_ttl_secs);
