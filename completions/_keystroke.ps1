@@ -170,6 +170,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs you belong to; `*` marks the active one')
             [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, 'Make ORG the active org of later commands')
+            [CompletionResult]::new('members', 'members', [CompletionResultType]::ParameterValue, 'List the org''s members and their roles (owners and admins only)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -205,9 +206,26 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'keystroke;org;members' {
+            [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
+            [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
+            [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no notices')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Print only data and errors, no notices')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'Print each request made to the platform on stderr (never a token)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print each request made to the platform on stderr (never a token)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'keystroke;org;help' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs you belong to; `*` marks the active one')
             [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, 'Make ORG the active org of later commands')
+            [CompletionResult]::new('members', 'members', [CompletionResultType]::ParameterValue, 'List the org''s members and their roles (owners and admins only)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -215,6 +233,9 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;org;help;switch' {
+            break
+        }
+        'keystroke;org;help;members' {
             break
         }
         'keystroke;org;help;help' {
@@ -445,12 +466,16 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
         'keystroke;help;org' {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs you belong to; `*` marks the active one')
             [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, 'Make ORG the active org of later commands')
+            [CompletionResult]::new('members', 'members', [CompletionResultType]::ParameterValue, 'List the org''s members and their roles (owners and admins only)')
             break
         }
         'keystroke;help;org;list' {
             break
         }
         'keystroke;help;org;switch' {
+            break
+        }
+        'keystroke;help;org;members' {
             break
         }
         'keystroke;help;api-key' {

@@ -136,6 +136,9 @@ _keystroke() {
             keystroke__subcmd__help__subcmd__org,list)
                 cmd="keystroke__subcmd__help__subcmd__org__subcmd__list"
                 ;;
+            keystroke__subcmd__help__subcmd__org,members)
+                cmd="keystroke__subcmd__help__subcmd__org__subcmd__members"
+                ;;
             keystroke__subcmd__help__subcmd__org,switch)
                 cmd="keystroke__subcmd__help__subcmd__org__subcmd__switch"
                 ;;
@@ -151,6 +154,9 @@ _keystroke() {
             keystroke__subcmd__org,list)
                 cmd="keystroke__subcmd__org__subcmd__list"
                 ;;
+            keystroke__subcmd__org,members)
+                cmd="keystroke__subcmd__org__subcmd__members"
+                ;;
             keystroke__subcmd__org,switch)
                 cmd="keystroke__subcmd__org__subcmd__switch"
                 ;;
@@ -159,6 +165,9 @@ _keystroke() {
                 ;;
             keystroke__subcmd__org__subcmd__help,list)
                 cmd="keystroke__subcmd__org__subcmd__help__subcmd__list"
+                ;;
+            keystroke__subcmd__org__subcmd__help,members)
+                cmd="keystroke__subcmd__org__subcmd__help__subcmd__members"
                 ;;
             keystroke__subcmd__org__subcmd__help,switch)
                 cmd="keystroke__subcmd__org__subcmd__help__subcmd__switch"
@@ -848,7 +857,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__help__subcmd__org)
-            opts="list switch"
+            opts="list switch members"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -862,6 +871,20 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__help__subcmd__org__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__help__subcmd__org__subcmd__members)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -932,7 +955,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__org)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version list switch help"
+            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version list switch members help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -958,7 +981,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__org__subcmd__help)
-            opts="list switch help"
+            opts="list switch members help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -999,6 +1022,20 @@ _keystroke() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        keystroke__subcmd__org__subcmd__help__subcmd__members)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         keystroke__subcmd__org__subcmd__help__subcmd__switch)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
@@ -1014,6 +1051,32 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__org__subcmd__list)
+            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --platform-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --org)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --color)
+                    COMPREPLY=($(compgen -W "auto always never" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        keystroke__subcmd__org__subcmd__members)
             opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -155,6 +155,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --version 'Print version'
             cand list 'List the orgs you belong to; `*` marks the active one'
             cand switch 'Make ORG the active org of later commands'
+            cand members 'List the org''s members and their roles (owners and admins only)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keystroke;org;list'= {
@@ -187,14 +188,32 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'keystroke;org;members'= {
+            cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
+            cand --org 'The org to act on, instead of the active one (does not change the active org)'
+            cand --color 'When to use colors'
+            cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
+            cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
+            cand -q 'Print only data and errors, no notices'
+            cand --quiet 'Print only data and errors, no notices'
+            cand -v 'Print each request made to the platform on stderr (never a token)'
+            cand --verbose 'Print each request made to the platform on stderr (never a token)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'keystroke;org;help'= {
             cand list 'List the orgs you belong to; `*` marks the active one'
             cand switch 'Make ORG the active org of later commands'
+            cand members 'List the org''s members and their roles (owners and admins only)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'keystroke;org;help;list'= {
         }
         &'keystroke;org;help;switch'= {
+        }
+        &'keystroke;org;help;members'= {
         }
         &'keystroke;org;help;help'= {
         }
@@ -399,10 +418,13 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;help;org'= {
             cand list 'List the orgs you belong to; `*` marks the active one'
             cand switch 'Make ORG the active org of later commands'
+            cand members 'List the org''s members and their roles (owners and admins only)'
         }
         &'keystroke;help;org;list'= {
         }
         &'keystroke;help;org;switch'= {
+        }
+        &'keystroke;help;org;members'= {
         }
         &'keystroke;help;api-key'= {
             cand create 'Create an API key; its secret is shown only this once'

@@ -110,20 +110,21 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Revoke this machine\'s session and forget its token'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "token" -d 'Print the session token on stdout, for scripts'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l color -d 'When to use colors' -r -f -a "auto\t''
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s q -l quiet -d 'Print only data and errors, no notices'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -s V -l version -d 'Print version'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -f -a "list" -d 'List the orgs you belong to; `*` marks the active one'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -f -a "switch" -d 'Make ORG the active org of later commands'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -s q -l quiet -d 'Print only data and errors, no notices'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -s V -l version -d 'Print version'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -f -a "list" -d 'List the orgs you belong to; `*` marks the active one'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -f -a "switch" -d 'Make ORG the active org of later commands'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -f -a "members" -d 'List the org\'s members and their roles (owners and admins only)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -146,8 +147,20 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s V -l version -d 'Print version'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -l color -d 'When to use colors' -r -f -a "auto\t''
+always\t''
+never\t''"
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -s q -l quiet -d 'Print only data and errors, no notices'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the orgs you belong to; `*` marks the active one'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "switch" -d 'Make ORG the active org of later commands'
+complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "members" -d 'List the org\'s members and their roles (owners and admins only)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
@@ -281,6 +294,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "token" -d 'Print the session token on stdout, for scripts'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "list" -d 'List the orgs you belong to; `*` marks the active one'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "switch" -d 'Make ORG the active org of later commands'
+complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "members" -d 'List the org\'s members and their roles (owners and admins only)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from api-key" -f -a "create" -d 'Create an API key; its secret is shown only this once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from api-key" -f -a "list" -d 'List the org\'s API keys you may see'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from api-key" -f -a "revoke" -d 'Revoke an API key; requests using it fail at once'

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use keystroke_api::{
     ApiKey, CLI_CLIENT_ID, CreateApiKey, CreatedApiKey, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, ErrorBody,
-    HookAccepted, Me, OAuthError, ORG_HEADER, Page, PageQuery, Session, TokenResponse, routes,
+    HookAccepted, Me, Member, OAuthError, ORG_HEADER, Page, PageQuery, Session, TokenResponse, routes,
 };
 use reqwest::{Method, Request, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
@@ -88,6 +88,10 @@ impl ApiClient {
     pub async fn list_api_keys(&self, org: &str, query: &PageQuery) -> anyhow::Result<Page<ApiKey>> {
         let request = self.request(Method::GET, &routes::api_keys(org))?.query(query);
         self.json(request).await.map_err(when_not_found(ORG_HINT))
+    }
+
+    pub async fn list_members(&self, org: &str) -> anyhow::Result<Vec<Member>> {
+        self.json(self.request(Method::GET, &routes::members(org))?).await.map_err(when_not_found(ORG_HINT))
     }
 
     pub async fn create_api_key(&self, org: &str, body: &CreateApiKey) -> anyhow::Result<CreatedApiKey> {

@@ -1,6 +1,6 @@
 use keystroke_api::Role;
 
-use crate::support::TestEnv;
+use crate::support::{TestEnv, cells};
 
 #[test]
 fn a_member_of_several_orgs_must_choose_one() {
@@ -161,4 +161,37 @@ fn a_user_in_no_org_is_told_so() {
     // Said before asking for a slug, which would not help.
     let switch = env.run(&["org", "switch"]).code(1);
     assert_eq!(switch.stderr, keys.stderr);
+}
+
+/// `org members` shows who is in the org and with which role, to owners and admins; a builder is
+/// refused by the platform (exit 4), and an org you are not in is not found (exit 5).
+#[test]
+fn org_members_lists_roles_for_admins_and_refuses_builders() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let listed = env.run(&["org", "members"]).success();
+    assert_eq!(
+        cells(&listed.stdout),
+        [
+            ["Email", "Name", "Role"],
+            ["ada@acme.test", "Ada Lovelace", "owner"],
+            ["alan@acme.test", "Alan Turing", "admin"],
+            ["grace@acme.test", "Grace Hopper", "builder"],
+        ]
+        .map(|row| row.map(String::from).to_vec())
+    );
+    let json = env.run(&["org", "members", "--json"]).success().json();
+    let grace = json.as_array().unwrap().iter().find(|m| m["user"]["email"] == "grace@acme.test").unwrap();
+    assert_eq!(grace["role"], "builder");
+    assert!(grace["user"]["id"].as_str().unwrap().starts_with("usr_"), "{grace}");
+
+    let elsewhere = env.run(&["--org", "globex", "org", "members"]).code(5);
+    assert!(elsewhere.stderr.starts_with("error: org `globex` not found among your orgs\n"), "{elsewhere:#?}");
+
+    env.sign_in(Role::Builder);
+    let refused = env.run(&["org", "members", "--json"]).code(4);
+    let error: serde_json::Value = serde_json::from_str(&refused.stderr).unwrap();
+    assert_eq!((&error["error"]["code"], &error["error"]["platform_code"]), (&"forbidden".into(), &"forbidden".into()));
+    assert_eq!(error["error"]["hint"], "ask an owner or admin of the org for access");
+    assert!(refused.stdout.is_empty());
 }

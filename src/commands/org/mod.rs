@@ -1,4 +1,5 @@
 mod list;
+mod members;
 mod switch;
 
 use clap::Subcommand;
@@ -13,12 +14,15 @@ pub enum OrgCommand {
     List,
     /// Make ORG the active org of later commands
     Switch(switch::SwitchArgs),
+    /// List the org's members and their roles (owners and admins only)
+    Members,
 }
 
 pub async fn run(context: &Context, command: OrgCommand) -> anyhow::Result<()> {
     match command {
         OrgCommand::List => list::run(context).await,
         OrgCommand::Switch(args) => switch::run(context, &args).await,
+        OrgCommand::Members => members::run(context).await,
     }
 }
 
