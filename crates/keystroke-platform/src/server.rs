@@ -54,11 +54,33 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
     let (shutdown_grace, write_timeout) = (config.shutdown_grace, config.write_timeout);
+    let cap = config.max_connections.unwrap_or_else(|| connection_cap(open_file_limit()));
+    let slots = Arc::new(tokio::sync::Semaphore::new(cap));
+    tracing::info!(max_connections = cap, "connections served at once, at most");
+    let mut warned_full: Option<std::time::Instant> = None;
     let app = router(app_state(storage, config, local_addr));
     let connections = GracefulShutdown::new();
     let (stopping, stop_seen) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
     loop {
+        // A slot first, then the accept: past the cap, clients wait in the kernel's listen queue
+        // instead of taking the descriptors that the database's connections need.
+        let slot = match slots.clone().try_acquire_owned() {
+            Ok(slot) => slot,
+            Err(_) => {
+                if warned_full.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
+                    warned_full = Some(std::time::Instant::now());
+                    tracing::warn!(
+                        "{cap} connections are open, as many as this platform serves at once; new ones wait until \
+                         one closes (raise the open-file limit for more)"
+                    );
+                }
+                tokio::select! {
+                    slot = slots.clone().acquire_owned() => slot.expect("the semaphore is never closed"),
+                    () = &mut shutdown => break,
+                }
+            }
+        };
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
                 Ok(accepted) => accepted,
@@ -90,6 +112,7 @@ pub async fn serve(
         let connection = connections.watch(http.serve_connection(TokioIo::new(Box::pin(stream)), service));
         let mut stop_seen = stop_seen.clone();
         tokio::spawn(async move {
+            let _slot = slot; // given back when the connection ends
             tokio::select! {
                 ended = connection => if let Err(error) = ended {
                     tracing::debug!(%error, %peer, "connection ended with an error");
@@ -106,6 +129,53 @@ pub async fn serve(
         tracing::warn!("stopping with connections still open after {} seconds", shutdown_grace.as_secs_f64());
     }
     Ok(())
+}
+
+/// File descriptors kept back from connections: each pooled SQLite connection holds three (the
+/// database, its WAL and its shared memory), and a lock held for long can have dozens of
+/// requests waiting with a connection each; then the listener, the logs and the runtime.
+const DESCRIPTORS_KEPT_BACK: u64 = 256;
+
+/// How many connections a platform with this open-file limit serves at once: running out of
+/// descriptors would fail the requests already in, at their next database connection.
+pub fn connection_cap(open_file_limit: u64) -> usize {
+    usize::try_from(open_file_limit.saturating_sub(DESCRIPTORS_KEPT_BACK).max(16)).unwrap_or(usize::MAX)
+}
+
+/// The process's open-file limit (the soft one, which is what counts).
+fn open_file_limit() -> u64 {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: getrlimit fills the struct it is given, or fails and leaves it as it was.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
+            return limit.rlim_cur;
+        }
+    }
+    1024
+}
+
+/// Raises the soft open-file limit to the hard one, as `serve` and `dev` do at start (the soft
+/// limit is often 1024 where the hard one allows far more, and each connection takes one).
+/// Returns the limits before and after, when it changed.
+pub fn raise_open_file_limit() -> Option<(u64, u64)> {
+    #[cfg(unix)]
+    {
+        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        // SAFETY: as in `open_file_limit`.
+        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 || limit.rlim_cur >= limit.rlim_max {
+            return None;
+        }
+        // An unlimited hard limit is not a number setrlimit takes for open files everywhere.
+        let wanted = if limit.rlim_max == libc::RLIM_INFINITY { 1 << 20 } else { limit.rlim_max };
+        let before = limit.rlim_cur;
+        limit.rlim_cur = wanted;
+        // SAFETY: setrlimit reads the struct it is given.
+        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } == 0 {
+            return Some((before, wanted));
+        }
+    }
+    None
 }
 
 /// Resolves when a stop is asked for and the connection has not sent a request; otherwise never.
@@ -202,5 +272,17 @@ impl Drop for BackgroundServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::connection_cap;
+
+    #[test]
+    fn the_cap_keeps_descriptors_back_for_the_database() {
+        assert_eq!(connection_cap(1024), 768);
+        assert_eq!(connection_cap(20_000), 19_744);
+        assert_eq!(connection_cap(100), 16, "a floor, so that a tiny limit still serves someone");
     }
 }

@@ -53,6 +53,10 @@ pub struct Config {
     pub write_timeout: Duration,
     /// After a stop is asked for, how long requests under way may take to finish.
     pub shutdown_grace: Duration,
+    /// How many connections are served at once; more wait in the listen queue until one closes.
+    /// `None`: as many as the open-file limit allows, less what the database needs
+    /// ([`crate::server::connection_cap`]).
+    pub max_connections: Option<usize>,
 }
 
 impl Config {
@@ -69,6 +73,7 @@ impl Config {
             request_deadline: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
+            max_connections: None,
         }
     }
 }

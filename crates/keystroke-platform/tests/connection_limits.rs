@@ -153,3 +153,28 @@ fn a_client_that_stops_reading_is_let_go() {
     let asked = 400 * keystroke_platform::routes::OPENAPI_JSON.len();
     assert!(received < asked / 2, "closed after {received} of {asked} bytes, not all of them");
 }
+
+/// Past the cap, a connection waits in the listen queue, unanswered, until one of those served
+/// closes: the descriptors the database needs are never all taken by clients.
+#[test]
+fn connections_past_the_cap_wait_for_one_to_close() {
+    let h = Harness::with_config(|config| config.max_connections = Some(2));
+    let holders = [connect(&h), connect(&h)];
+    // Served: each is past its accept, waiting for a request (a health check on one proves it).
+    let mut checked = connect(&h);
+    checked.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    checked.set_read_timeout(Some(Duration::from_millis(500))).unwrap();
+    let mut first = [0u8; 12];
+    let waited = checked.read(&mut first);
+    assert!(
+        matches!(&waited, Err(error) if matches!(error.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut)),
+        "the third connection was answered while two were open: {waited:?}"
+    );
+    drop(holders);
+    checked.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let started = Instant::now();
+    checked.read_exact(&mut first).unwrap();
+    assert_eq!(&first, b"HTTP/1.1 200", "answered once a slot was free");
+    assert!(started.elapsed() < Duration::from_secs(5), "at once, not at a timeout");
+    assert_eq!(h.get("/healthz", Cred::None).status(), reqwest::StatusCode::OK, "and the platform goes on");
+}

@@ -577,3 +577,45 @@ fn serve_warns_about_a_database_without_users() {
     );
     assert!(lines.iter().any(|line| line.contains(" WARN ") && line.ends_with(&warning)), "{lines:#?}");
 }
+
+/// `serve` raises its soft open-file limit to the hard one (each connection takes a descriptor)
+/// and serves that many connections at once, less 256 kept for the database and the rest.
+#[test]
+fn serve_raises_its_open_file_limit_and_caps_connections_below_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let hard: u64 = String::from_utf8(Command::new("sh").args(["-c", "ulimit -Hn"]).output().unwrap().stdout)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap_or(1 << 20); // "unlimited"
+    let mut server = Spawned(
+        Command::new("sh")
+            .args(["-c", r#"ulimit -Sn 300 && exec "$0" "$@""#, env!("CARGO_BIN_EXE_keystroke-platform")])
+            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+            .arg(dir.path().join("platform.db"))
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut log = Vec::new();
+    for line in BufReader::new(server.stderr.take().unwrap()).lines().map_while(Result::ok) {
+        let last = line.contains("at once, at most");
+        log.push(line);
+        if last {
+            break;
+        }
+    }
+    let limit = if hard > 300 { hard.min(1 << 20) } else { 300 };
+    let raised = log.iter().find(|line| line.contains("raised the open-file limit"));
+    if hard > 300 {
+        let raised = raised.unwrap_or_else(|| panic!("no line saying so: {log:#?}"));
+        assert!(raised.contains("before=300") && raised.contains(&format!("after={limit}")), "{raised}");
+    } else {
+        assert!(raised.is_none(), "{log:#?}");
+    }
+    let cap = log.last().unwrap();
+    let expected = keystroke_platform::server::connection_cap(limit);
+    assert!(cap.contains(&format!("max_connections={expected}")), "{log:#?}");
+    let _ = server.kill();
+}

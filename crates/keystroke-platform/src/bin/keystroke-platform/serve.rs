@@ -10,6 +10,7 @@ use keystroke_platform::dev::{DevServer, banner};
 use keystroke_platform::{Config, Mode, SqliteStorage, Storage, server};
 
 pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
+    more_open_files();
     let is_new = keystroke_platform::storage::is_new_database(db);
     let storage = SqliteStorage::open(db)?;
     storage.require_writable()?;
@@ -53,6 +54,7 @@ pub(crate) fn dev(
     credentials_file: Option<&Path>,
     seed_keys: usize,
 ) -> anyhow::Result<()> {
+    more_open_files();
     let dev = DevServer::start_with(([127, 0, 0, 1], port).into(), db, Config::new(Mode::Dev))?;
     if seed_keys > 0 {
         let owner = &dev.credentials.users[0].email;
@@ -162,6 +164,14 @@ fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
     file.write_all(contents)?;
     file.as_file().sync_all()?;
     file.persist(path).map(drop).map_err(|err| err.error)
+}
+
+/// Each connection takes a file descriptor: the soft limit goes up to the hard one, and the log
+/// says so, since it bounds how many connections are served at once.
+fn more_open_files() {
+    if let Some((before, after)) = server::raise_open_file_limit() {
+        tracing::info!(before, after, "raised the open-file limit");
+    }
 }
 
 #[cfg(test)]
