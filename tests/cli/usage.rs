@@ -109,8 +109,9 @@ fn malformed_ids_slugs_and_urls_are_refused_before_any_request() {
 
     let revoke = env.run(&["-v", "api-key", "revoke", &secret, "--yes"]).code(2);
     assert!(revoke.stderr.starts_with("error: that is an API key's secret, not an API key id"), "{revoke:#?}");
-    let without_prefix = env.run(&["-v", "api-key", "revoke", random_part, "--yes"]).code(2);
+    let without_prefix = env.run(&["-v", "api-key", "revoke", &random_part[1..], "--yes"]).code(2);
     assert!(without_prefix.stderr.starts_with("error: that is the secret part of an API key"), "{without_prefix:#?}");
+    assert!(!without_prefix.stderr.contains(&random_part[1..30]), "{without_prefix:#?}");
     let switch = env.run(&["-v", "org", "switch", "Bad Slug"]).code(2);
     assert!(switch.stderr.starts_with("error: `Bad Slug` is not an org slug"), "{switch:#?}");
     let huge = "x".repeat(10_000);

@@ -93,23 +93,36 @@ pub fn looks_like_api_key(text: &str) -> bool {
     API_KEY_PREFIXES.iter().any(|prefix| text.starts_with(prefix))
 }
 
-/// Whether `text` holds, anywhere, something shaped like an API key or a session token (its
-/// prefix, or the random part and checksum that follow it, pasted without it): such text is
-/// never repeated in an error message or a log line.
+/// Whether `text` holds, anywhere, something shaped like an API key or a session token, or a
+/// part of one pasted without its prefix (see [`secret_fragments`]): such text is never repeated
+/// in an error message or a log line.
 pub fn contains_secret(text: &str) -> bool {
-    SECRET_PREFIXES.iter().any(|prefix| text.contains(prefix)) || bare_secret_bodies(text).next().is_some()
+    SECRET_PREFIXES.iter().any(|prefix| text.contains(prefix)) || secret_fragments(text).next().is_some()
 }
 
-/// Where `text` holds a secret's random part and checksum on their own: a run of exactly that
-/// many letters and digits whose checksum matches.
-fn bare_secret_bodies(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+/// The shortest run of a secret's characters, without its prefix, that is taken for a secret:
+/// past it, too few characters are left unknown to guess online (a secret's random part is 32,
+/// and the checksum follows from it). Ids are 20 characters, and slugs and words do not mix
+/// upper case, lower case and digits.
+const SECRET_FRAGMENT_CHARS: usize = 24;
+
+/// Where `text` holds a secret, or a part of one, without its prefix: a run of letters and digits
+/// that is a whole secret's body (checksum and all), or at least [`SECRET_FRAGMENT_CHARS`] long
+/// and mixing upper case, lower case and digits as random base62 does (cut short, pasted twice,
+/// glued to a word).
+fn secret_fragments(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
         while at < text.len() {
             let start = at + text[at..].bytes().position(|b| b.is_ascii_alphanumeric())?;
             let end = start + text[start..].bytes().take_while(u8::is_ascii_alphanumeric).count();
             at = end;
-            if is_secret_body(&text[start..end]) {
+            let run = &text[start..end];
+            let random_looking = run.len() >= SECRET_FRAGMENT_CHARS
+                && run.bytes().any(|b| b.is_ascii_uppercase())
+                && run.bytes().any(|b| b.is_ascii_lowercase())
+                && run.bytes().any(|b| b.is_ascii_digit());
+            if random_looking || is_secret_body(run) {
                 return Some(start..end);
             }
         }
@@ -118,23 +131,25 @@ fn bare_secret_bodies(text: &str) -> impl Iterator<Item = std::ops::Range<usize>
 }
 
 /// Whether `text` holds a whole secret: a key or session prefix followed by a long run of
-/// letters and digits. Stricter than [`contains_secret`], for what may be stored and shown,
-/// where "kss_ migration" is a fine name but a pasted token is not.
+/// letters and digits, or a secret's body without it (its checksum tells). Stricter than
+/// [`contains_secret`], for what may be stored and shown, where "kss_ migration" is a fine name
+/// but a pasted token is not.
 pub fn holds_secret(text: &str) -> bool {
     const SHORTEST_SECRET_BODY: usize = 16;
-    SECRET_PREFIXES.iter().any(|prefix| {
+    let prefixed = SECRET_PREFIXES.iter().any(|prefix| {
         text.match_indices(prefix).any(|(at, _)| {
             let body = &text[at + prefix.len()..];
             body.bytes().take_while(u8::is_ascii_alphanumeric).count() >= SHORTEST_SECRET_BODY
         })
-    })
+    });
+    prefixed || text.split(|c: char| !c.is_ascii_alphanumeric()).any(is_secret_body)
 }
 
 /// What an error says in place of a secret someone typed or sent where it does not belong.
 pub const SECRET_NOT_REPEATED: &str = "(a secret, not repeated here)";
 
 /// `text` with every secret-shaped run (a key or session prefix and the letters and digits after
-/// it, or a secret's random part and checksum without their prefix) replaced by `replacement`,
+/// it, or a secret or part of one without its prefix) replaced by `replacement`,
 /// wherever it stands: `--flag=kss_…` included.
 pub fn redact_secrets(text: &str, replacement: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -148,7 +163,7 @@ pub fn redact_secrets(text: &str, replacement: &str) -> String {
         rest = &body[body.bytes().take_while(u8::is_ascii_alphanumeric).count()..];
     }
     out.push_str(rest);
-    let bodies: Vec<_> = bare_secret_bodies(&out).collect();
+    let bodies: Vec<_> = secret_fragments(&out).collect();
     for range in bodies.into_iter().rev() {
         out.replace_range(range, replacement);
     }
@@ -616,11 +631,18 @@ mod tests {
             redact_secrets(&format!("no active API key `{body}` in org `acme` ({body}!)"), "[secret]"),
             "no active API key `[secret]` in org `acme` ([secret]!)"
         );
-        // Ids, names and runs of another length, or whose checksum does not match, are left.
-        let ordinary =
-            "ak_1A2b3C4d5E6f7G8h9I0j HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhD HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhCx";
+        // Cut short, pasted twice, glued to a word: what is left is still most of a secret.
+        let (twice, glued) = (format!("{body}{body}"), format!("Bearer{body}"));
+        for part in [&body[..37], &body[1..], &body[..32], &body[..24], &twice, &glued] {
+            assert_eq!(redact_secrets(&format!("`{part}`"), "[secret]"), "`[secret]`", "{part}");
+        }
+        // Ids, slugs, words, and runs too short to be worth guessing from are left.
+        let ordinary = "ak_1A2b3C4d5E6f7G8h9I0j ses_0123456789abcdefABCD averyveryverylongorganizationslug2026 \
+                        ProductionAutomationBackup HfnUMvGbIunCmfLtXD5yRTB";
         assert!(!contains_secret(ordinary));
         assert_eq!(redact_secrets(ordinary, "[secret]"), ordinary);
+        // A name that is a whole secret's body is refused; one that only looks random is not.
+        assert!(holds_secret(&format!("ci {body}")) && !holds_secret("ci HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhD"));
     }
 
     #[test]

@@ -344,6 +344,12 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "holds what looks like a secret",
         ),
+        // A key's body without its prefix (its checksum tells), stored where others would read it.
+        (
+            json!({"name": "HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "holds what looks like a secret",
+        ),
         (json!({"name": "ok", "scopes": ["all"]}), StatusCode::UNPROCESSABLE_ENTITY, "unknown field `scopes`"),
         (json!({"name": 5}), StatusCode::UNPROCESSABLE_ENTITY, "`name` in the body: invalid type: integer `5`"),
         // serde would take the fields in order from an array; the API takes objects only.
@@ -547,13 +553,15 @@ fn errors_never_quote_a_secret_back() {
         h.http.delete(h.url(&format!("/api/orgs/acme/api-keys/{key_body}"))).bearer_auth(&owner),
         h.http.get(h.url(&format!("/api/orgs/acme/api-keys?{key_body}=1"))).bearer_auth(&owner),
         h.http.get(h.url("/api/projects")).bearer_auth(&owner).header("x-keystroke-org", owner_body),
+        // Nor cut one character short, which leaves one character to guess.
+        h.http.delete(h.url(&format!("/api/sessions/{}", &owner_body[..37]))).bearer_auth(&owner),
     ];
     for request in requests {
         let (status, body) = status_json(request.send().unwrap());
         assert!(status.is_client_error(), "{status} {body}");
         let message = body["error"]["message"].as_str().unwrap();
         assert!(message.contains("(a secret, not repeated here)"), "{message}");
-        for secret in [key_body, &session[4..], owner_body] {
+        for secret in [key_body, &session[4..], &owner_body[..37]] {
             assert!(!message.contains(secret), "{message}");
         }
     }
