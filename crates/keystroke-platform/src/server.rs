@@ -54,7 +54,16 @@ pub async fn serve(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
     let (shutdown_grace, write_timeout) = (config.shutdown_grace, config.write_timeout);
-    let cap = config.max_connections.unwrap_or_else(|| connection_cap(open_file_limit()));
+    let cap = config.max_connections.unwrap_or_else(|| {
+        let limit = open_file_limit();
+        if limit < DESCRIPTORS_KEPT_BACK + 64 {
+            tracing::warn!(
+                "the open-file limit is {limit}: with {DESCRIPTORS_KEPT_BACK} kept for the database, few connections \
+                 are left, and busy moments will fail requests; raise it (`ulimit -n`, `LimitNOFILE=`)"
+            );
+        }
+        connection_cap(limit)
+    });
     let slots = Arc::new(tokio::sync::Semaphore::new(cap));
     tracing::info!(max_connections = cap, "connections served at once, at most");
     let mut warned_full: Option<std::time::Instant> = None;

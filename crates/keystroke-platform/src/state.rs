@@ -94,19 +94,36 @@ impl AppState {
     /// In one spelling: without a port (some proxies add one), and an IPv4 client of a dual-stack
     /// listener as IPv4.
     pub fn client_address(&self, headers: &HeaderMap, peer: SocketAddr) -> String {
+        let peer_ip = peer.ip().to_canonical();
         if !self.config.behind_proxy {
-            return peer.ip().to_canonical().to_string();
+            return peer_ip.to_string();
         }
         // The last address of all `X-Forwarded-For` lines together is the one the proxy added: some
-        // proxies append a line of their own rather than extend the client's, whose lines say anything.
-        let forwarded = headers.get_all("x-forwarded-for").iter().filter_map(|line| line.to_str().ok());
-        let last = forwarded.flat_map(|line| line.split(',')).map(str::trim).rfind(|ip| !ip.is_empty());
-        let Some(last) = last else { return peer.ip().to_canonical().to_string() };
-        let ip =
-            last.parse::<IpAddr>().ok().or_else(|| last.parse::<SocketAddr>().ok().map(|with_port| with_port.ip()));
-        // Anything else is the proxy's own way of saying it, kept as it is.
-        ip.map_or_else(|| last.to_owned(), |ip| ip.to_canonical().to_string())
+        // proxies append a line of their own rather than extend the client's, whose lines say
+        // anything. Read as bytes: a line is not skipped for a byte that is not text.
+        let last = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .flat_map(|line| line.as_bytes().split(|&byte| byte == b','))
+            .map(<[u8]>::trim_ascii)
+            .rfind(|entry| !entry.is_empty());
+        // What does not read as an address is not the client's to choose: the proxy's own
+        // address stands for it (and it is counted with everyone else's).
+        last.and_then(forwarded_ip).unwrap_or(peer_ip).to_string()
     }
+}
+
+/// An `X-Forwarded-For` entry's address: `v4`, `v4:port`, `v6`, `[v6]` or `[v6]:port`, a zone
+/// (`%eth0`) dropped.
+fn forwarded_ip(entry: &[u8]) -> Option<IpAddr> {
+    let text = std::str::from_utf8(entry).ok()?;
+    let host = match text.strip_prefix('[') {
+        Some(bracketed) => bracketed.split_once(']')?.0,
+        None if text.matches(':').count() == 1 => text.split_once(':')?.0,
+        None => text,
+    };
+    let host = host.split_once('%').map_or(host, |(address, _zone)| address);
+    host.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
 }
 
 pub fn now() -> Timestamp {

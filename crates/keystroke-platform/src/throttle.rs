@@ -11,7 +11,14 @@ use std::time::{Duration, Instant};
 pub struct Throttle {
     max_attempts: u32,
     window: Duration,
-    attempts: Mutex<HashMap<String, (u32, Instant)>>,
+    tracked: Mutex<Tracked>,
+}
+
+/// Attempts per key (the count, and when its window began), and the size past which the next
+/// attempt sweeps out the keys whose window has ended.
+struct Tracked {
+    attempts: HashMap<String, (u32, Instant)>,
+    sweep_above: usize,
 }
 
 /// What a client address is counted under: an IPv6 address by its /64, the block one host or
@@ -33,12 +40,15 @@ pub struct Attempt {
     at: Instant,
 }
 
-/// Beyond this many tracked addresses and accounts, expired entries are swept so memory stays bounded.
+/// Beyond this many tracked addresses and accounts, expired entries are swept so memory stays
+/// bounded; then not again before the live ones have doubled, so that a table full of live keys
+/// is not scanned at every attempt.
 const SWEEP_ABOVE: usize = 10_000;
 
 impl Throttle {
     pub fn new(max_attempts: u32, window: Duration) -> Self {
-        Throttle { max_attempts, window, attempts: Mutex::new(HashMap::new()) }
+        let tracked = Tracked { attempts: HashMap::new(), sweep_above: SWEEP_ABOVE };
+        Throttle { max_attempts, window, tracked: Mutex::new(tracked) }
     }
 
     /// Counts an attempt against every key unless one of them is at its limit already; returns
@@ -49,7 +59,8 @@ impl Throttle {
     pub fn begin_attempt(&self, keys: &[&str]) -> Option<Attempt> {
         // One lock for the check and the counting, so that two attempts at once cannot both pass
         // a key with one try left.
-        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tracked = self.tracked.lock().unwrap_or_else(|e| e.into_inner());
+        let Tracked { attempts, sweep_above } = &mut *tracked;
         let at_limit = keys.iter().any(|key| {
             attempts
                 .get(*key)
@@ -58,8 +69,9 @@ impl Throttle {
         if at_limit {
             return None;
         }
-        if attempts.len() > SWEEP_ABOVE {
+        if attempts.len() > *sweep_above {
             attempts.retain(|_, (_, since)| since.elapsed() < self.window);
+            *sweep_above = SWEEP_ABOVE.max(2 * attempts.len());
         }
         for key in keys {
             let entry = attempts.entry((*key).to_owned()).or_insert((0, Instant::now()));
@@ -74,9 +86,9 @@ impl Throttle {
     /// Takes back an attempt counted by [`Throttle::begin_attempt`] that succeeded, unless its
     /// window has ended meanwhile (a slow check): the new window's count is other attempts'.
     pub fn forgive(&self, keys: &[&str], attempt: Attempt) {
-        let mut attempts = self.attempts.lock().unwrap_or_else(|e| e.into_inner());
+        let mut tracked = self.tracked.lock().unwrap_or_else(|e| e.into_inner());
         for key in keys {
-            if let Some((count, since)) = attempts.get_mut(*key)
+            if let Some((count, since)) = tracked.attempts.get_mut(*key)
                 && *since <= attempt.at
             {
                 *count = count.saturating_sub(1);
@@ -116,6 +128,18 @@ mod tests {
         assert!(throttle.begin_attempt(&["ip2", "account"]).is_some());
         assert!(throttle.begin_attempt(&["ip3", "account"]).is_none(), "the account is at its limit");
         assert!(throttle.begin_attempt(&["ip3"]).is_some(), "a refused attempt counts against nothing");
+    }
+
+    #[test]
+    fn a_table_of_live_keys_is_swept_again_only_once_it_has_doubled() {
+        let throttle = Throttle::new(5, Duration::from_secs(60));
+        for i in 0..=SWEEP_ABOVE {
+            throttle.begin_attempt(&[&i.to_string()]).unwrap();
+        }
+        throttle.begin_attempt(&["one more"]).unwrap(); // sweeps: every key is live
+        let tracked = throttle.tracked.lock().unwrap();
+        assert_eq!(tracked.attempts.len(), SWEEP_ABOVE + 2);
+        assert_eq!(tracked.sweep_above, 2 * (SWEEP_ABOVE + 1), "not at every attempt from now on");
     }
 
     #[test]

@@ -408,6 +408,37 @@ fn behind_a_proxy_each_client_address_is_throttled_apart_and_each_account_too() 
     spellings(&[&v4[..], &v4[..4]].concat(), "[::ffff:192.0.2.5]:9");
     let v6: Vec<String> = (0..10).map(|i| format!("2001:db8:7:7::{i:x}")).collect();
     spellings(&v6.iter().map(String::as_str).collect::<Vec<_>>(), "[2001:db8:7:7:ffff::1]:443");
+    let bracketed = ["[2001:db8:9:9::1]", "2001:db8:9:9::2%0", "[2001:db8:9:9::3%eth0]:1", "2001:db8:9:9::4"];
+    spellings(&[&bracketed[..], &bracketed[..], &bracketed[..2]].concat(), "[2001:db8:9:9::5]");
+}
+
+/// Behind a proxy, what the proxy appended decides, even on a line that also holds a byte that is
+/// not text; and what does not read as an address is counted as the proxy itself, not as a fresh
+/// client each time.
+#[test]
+fn behind_a_proxy_odd_forwarded_values_get_no_fresh_tries() {
+    let h = Harness::with_config(|config| config.behind_proxy = true);
+    let browser = Browser::new(&h);
+    let owner = h.dev.user(Role::Owner);
+    let attempt = |forwarded: &[u8], email: &str, password: &str| {
+        let form = h.form_from_page(&browser.http, "/login", "/login", &[("email", email), ("password", password)]);
+        let value = reqwest::header::HeaderValue::from_bytes(forwarded).unwrap();
+        form.header("x-forwarded-for", value).send().unwrap().status()
+    };
+    for i in 0..10 {
+        let guess = format!("nobody{i}@acme.test");
+        assert_eq!(attempt(b"7.7.7.7", &guess, "guess"), StatusCode::UNAUTHORIZED);
+    }
+    let with_a_byte = attempt(b"6.6.6.6, \xff, 7.7.7.7", &owner.email, &owner.password);
+    assert_eq!(with_a_byte, StatusCode::TOO_MANY_REQUESTS, "the line still counts for 7.7.7.7");
+
+    // Garbage in the proxy's place: all of it is one client, the proxy.
+    for i in 0..10 {
+        let garbage = format!("not-an-address-{i}");
+        assert_eq!(attempt(garbage.as_bytes(), &format!("x{i}@acme.test"), "guess"), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(attempt("x".repeat(5000).as_bytes(), &owner.email, &owner.password), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(attempt(b"127.0.0.1", &owner.email, &owner.password), StatusCode::TOO_MANY_REQUESTS, "the proxy");
 }
 
 #[test]
@@ -559,4 +590,36 @@ fn signing_in_again_ends_the_browsers_previous_session() {
     let left_behind = browser.get("/settings/api-keys?org=acme");
     assert_eq!(left_behind.status(), StatusCode::SEE_OTHER, "back to the sign-in page");
     assert!(left_behind.headers()["location"].to_str().unwrap().starts_with("/login"));
+}
+
+/// A key pasted into the pages' fields or links is not written back into the page (a field
+/// refilled after a refusal, the way back after signing in) nor into a redirect.
+#[test]
+fn a_key_pasted_into_the_pages_is_not_repeated() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    browser.sign_in(Role::Admin);
+    let (_, secret) = browser.create("acme", "pasted");
+    let body = &secret["key_test_".len()..];
+    let (_, csrf) = browser.list("acme");
+    for pasted in [secret.as_str(), body] {
+        let refused = browser.post(
+            "/settings/api-keys",
+            &[("org", "acme"), ("name", "ok"), ("expires_in_days", pasted), ("csrf", &csrf)],
+        );
+        assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let html = refused.text().unwrap();
+        assert!(
+            html.contains("name=\"expires_in_days\" inputmode=\"numeric\" value=\"\"") && !html.contains(body),
+            "{html}"
+        );
+
+        let login = Browser::new(&h).get(&format!("/login?next=/settings/api-keys/{pasted}"));
+        let html = login.text().unwrap();
+        assert!(html.contains("name=\"next\" value=\"/settings/api-keys\"") && !html.contains(body), "{html}");
+
+        let to_login = Browser::new(&h).get(&format!("/settings/api-keys?org={pasted}"));
+        let location = to_login.headers()["location"].to_str().unwrap().to_owned();
+        assert!(!location.contains(body), "{location}");
+    }
 }

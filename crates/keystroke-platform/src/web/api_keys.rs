@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::login::to_login;
 use super::{
-    ACTIVE_ORG_COOKIE, WebForm, cookie, csrf_for, escape, form_refused, page, session_csrf_ok, set_cookie,
+    ACTIVE_ORG_COOKIE, WebForm, cookie, csrf_for, escape, form_refused, page, refill, session_csrf_ok, set_cookie,
     sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
@@ -95,7 +95,9 @@ pub async fn show(
     Query(query): Query<ListQuery>,
 ) -> ApiResult<Response> {
     let Some(visitor) = web_session(&state, &headers)? else {
-        return Ok(to_login(&query.org.as_deref().map(list_url).unwrap_or_else(|| PAGE.to_owned())));
+        // Only a slug goes into the way back: the query may hold anything, a pasted key included.
+        let org = query.org.as_deref().filter(|org| keystroke_api::is_org_slug(org));
+        return Ok(to_login(&org.map(list_url).unwrap_or_else(|| PAGE.to_owned())));
     };
     let csrf = csrf_for(&visitor.token);
     let memberships = state.storage.memberships_of(&visitor.user_id)?;
@@ -332,8 +334,8 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
 </form>
 "#,
         max = keystroke_api::MAX_NAME_CHARS,
-        name = escape(draft.name),
-        days = escape(draft.expires_in_days),
+        name = refill(draft.name),
+        days = refill(draft.expires_in_days),
         org = escape(&access.org_slug),
     )
 }

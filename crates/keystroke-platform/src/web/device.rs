@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::{
     PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, check_password, csrf_for, error_paragraph, escape, form_refused,
-    message_page, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
+    message_page, page, refill, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
     start_browser_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
@@ -183,7 +183,7 @@ fn sign_in_page(state: &AppState, user_code: &str, error: Option<&str>, status: 
 </form>"#,
         error = error_paragraph(error),
         // What was typed goes back in the field, unless it is a key or token pasted there.
-        code = if keystroke_api::contains_secret(user_code) { String::new() } else { escape(user_code) },
+        code = refill(user_code),
     );
     let mut response = page(status, "Sign in", &body);
     set_cookie(&mut response, state, SIGN_IN_CSRF_COOKIE, &csrf, state.config.web_session_ttl_secs);

@@ -99,7 +99,8 @@ fn local_path(next: Option<&str>) -> &str {
         Some(path)
             if path.starts_with('/')
                 && !path.starts_with("//")
-                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\') =>
+                && path.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+                && !keystroke_api::contains_secret(path) =>
         {
             path
         }

@@ -149,6 +149,12 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// What a person typed, for the field it goes back into after a refusal: escaped, and left out
+/// when it holds a key or token pasted in the wrong place (the page would repeat it).
+pub fn refill(typed: &str) -> String {
+    if keystroke_api::contains_secret(typed) { String::new() } else { escape(typed) }
+}
+
 /// Whether the sign-in form came back with the CSRF token its page set in a cookie.
 pub fn sign_in_csrf_ok(headers: &HeaderMap, form_csrf: &str) -> bool {
     let expected = cookie(headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
