@@ -588,11 +588,33 @@ fn serve_raises_its_open_file_limit_and_caps_connections_below_it() {
         .trim()
         .parse()
         .unwrap_or(1 << 20); // "unlimited"
+    let log = serve_log_under("ulimit -Sn 300", dir.path());
+    let limit = if hard > 300 { hard.min(1 << 20) } else { 300 };
+    let raised = log.iter().find(|line| line.contains("raised the open-file limit"));
+    if hard > 300 {
+        let raised = raised.unwrap_or_else(|| panic!("no line saying so: {log:#?}"));
+        assert!(raised.contains("before=300") && raised.contains(&format!("after={limit}")), "{raised}");
+    } else {
+        assert!(raised.is_none(), "{log:#?}");
+    }
+    let cap = log.last().unwrap();
+    let expected = keystroke_platform::server::connection_cap(limit);
+    assert!(cap.contains(&format!("max_connections={expected}")), "{log:#?}");
+
+    // A hard limit too low to keep descriptors for the database and serve many: said at start.
+    let log = serve_log_under("ulimit -Sn 200 && ulimit -Hn 200", dir.path());
+    assert!(log.iter().any(|line| line.contains("WARN") && line.contains("the open-file limit is 200")), "{log:#?}");
+    assert!(log.last().unwrap().contains("max_connections=16"), "{log:#?}");
+}
+
+/// `keystroke-platform serve` started by `sh` after `limits`, on a database in `dir`: its log up
+/// to the line that gives its connection cap. The server is stopped on return.
+fn serve_log_under(limits: &str, dir: &Path) -> Vec<String> {
     let mut server = Spawned(
         Command::new("sh")
-            .args(["-c", r#"ulimit -Sn 300 && exec "$0" "$@""#, env!("CARGO_BIN_EXE_keystroke-platform")])
+            .args(["-c", &format!(r#"{limits} && exec "$0" "$@""#), env!("CARGO_BIN_EXE_keystroke-platform")])
             .args(["serve", "--bind", "127.0.0.1:0", "--db"])
-            .arg(dir.path().join("platform.db"))
+            .arg(dir.join("platform.db"))
             .env("NO_COLOR", "1")
             .stderr(Stdio::piped())
             .spawn()
@@ -606,16 +628,6 @@ fn serve_raises_its_open_file_limit_and_caps_connections_below_it() {
             break;
         }
     }
-    let limit = if hard > 300 { hard.min(1 << 20) } else { 300 };
-    let raised = log.iter().find(|line| line.contains("raised the open-file limit"));
-    if hard > 300 {
-        let raised = raised.unwrap_or_else(|| panic!("no line saying so: {log:#?}"));
-        assert!(raised.contains("before=300") && raised.contains(&format!("after={limit}")), "{raised}");
-    } else {
-        assert!(raised.is_none(), "{log:#?}");
-    }
-    let cap = log.last().unwrap();
-    let expected = keystroke_platform::server::connection_cap(limit);
-    assert!(cap.contains(&format!("max_connections={expected}")), "{log:#?}");
     let _ = server.kill();
+    log
 }
