@@ -154,12 +154,8 @@ pub fn connection_cap(open_file_limit: u64) -> usize {
 /// The process's open-file limit (the soft one, which is what counts).
 fn open_file_limit() -> u64 {
     #[cfg(unix)]
-    {
-        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        // SAFETY: getrlimit fills the struct it is given, or fails and leaves it as it was.
-        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0 {
-            return limit.rlim_cur;
-        }
+    if let Some(limit) = open_file_limits() {
+        return limit.rlim_cur;
     }
     1024
 }
@@ -170,11 +166,7 @@ fn open_file_limit() -> u64 {
 pub fn raise_open_file_limit() -> Option<(u64, u64)> {
     #[cfg(unix)]
     {
-        let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
-        // SAFETY: as in `open_file_limit`.
-        if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 || limit.rlim_cur >= limit.rlim_max {
-            return None;
-        }
+        let mut limit = open_file_limits().filter(|limit| limit.rlim_cur < limit.rlim_max)?;
         // An unlimited hard limit is not a number setrlimit takes for open files everywhere.
         let wanted = if limit.rlim_max == libc::RLIM_INFINITY { 1 << 20 } else { limit.rlim_max };
         let before = limit.rlim_cur;
@@ -185,6 +177,14 @@ pub fn raise_open_file_limit() -> Option<(u64, u64)> {
         }
     }
     None
+}
+
+/// The soft and hard open-file limits.
+#[cfg(unix)]
+fn open_file_limits() -> Option<libc::rlimit> {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: getrlimit fills the struct it is given, or fails and leaves it as it was.
+    (unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } == 0).then_some(limit)
 }
 
 /// Resolves when a stop is asked for and the connection has not sent a request; otherwise never.
