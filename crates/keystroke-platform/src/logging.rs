@@ -2,8 +2,11 @@
 //! Headers are never logged. In the path and the query string, `token` and `api_key` values and
 //! any part that holds something shaped like a key or session token (pasted in the wrong place:
 //! `?access_token=`, a path segment) are replaced, so no secret ends up in a log file.
+//!
+//! Also [`OnceAMinute`], for warnings about a condition that lasts.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
 use axum::extract::Request;
@@ -13,6 +16,24 @@ use axum::response::Response;
 use crate::auth::QUERY_CREDENTIAL_PARAMS;
 
 const REDACTED: &str = "[redacted]";
+
+/// A warning about a condition that may last (a full disk, every connection taken) is said once
+/// a minute at most: a line per request would flood the log, and on a full disk add to it.
+pub struct OnceAMinute(AtomicI64);
+
+impl OnceAMinute {
+    pub const fn new() -> Self {
+        OnceAMinute(AtomicI64::new(i64::MIN))
+    }
+
+    /// Whether to say it now; a yes holds back the next minute's.
+    pub fn due(&self) -> bool {
+        let now = crate::state::now();
+        let last = self.0.load(Ordering::Relaxed);
+        now.saturating_sub(last) >= 60
+            && self.0.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+}
 
 pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();

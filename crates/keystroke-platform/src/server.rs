@@ -12,6 +12,7 @@ use axum::extract::ConnectInfo;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 
+use crate::logging::OnceAMinute;
 use crate::routes::router;
 use crate::state::{AppState, Config};
 use crate::storage::Storage;
@@ -66,7 +67,7 @@ pub async fn serve(
     });
     let slots = Arc::new(tokio::sync::Semaphore::new(cap));
     tracing::info!(max_connections = cap, "connections served at once, at most");
-    let mut warned_full: Option<std::time::Instant> = None;
+    let full = OnceAMinute::new();
     let app = router(app_state(storage, config, local_addr));
     let connections = GracefulShutdown::new();
     let (stopping, stop_seen) = tokio::sync::watch::channel(false);
@@ -77,8 +78,7 @@ pub async fn serve(
         let slot = match slots.clone().try_acquire_owned() {
             Ok(slot) => slot,
             Err(_) => {
-                if warned_full.is_none_or(|at| at.elapsed() >= Duration::from_secs(60)) {
-                    warned_full = Some(std::time::Instant::now());
+                if full.due() {
                     tracing::warn!(
                         "{cap} connections are open, as many as this platform serves at once; new ones wait until \
                          one closes (raise the open-file limit for more)"

@@ -12,13 +12,13 @@ mod queries;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use anyhow::bail;
 use rusqlite::{Connection, TransactionBehavior, params};
 
 use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
+use crate::logging::OnceAMinute;
 use files::{
     Create, beside, cannot_open, database_file, read_only, refuse_another_programs_database, restrict_permissions,
 };
@@ -166,12 +166,9 @@ impl SqliteStorage {
             Ok(changed) => changed == 1,
             Err(error) if is_locked_out(&error) => false,
             Err(error) => {
-                // Once a minute at most: a full disk fails every use, and each line would add to it.
-                static LAST_WARNED: AtomicI64 = AtomicI64::new(i64::MIN);
-                let last = LAST_WARNED.load(Ordering::Relaxed);
-                if now.saturating_sub(last) >= 60
-                    && LAST_WARNED.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-                {
+                // A full disk fails every use.
+                static CANNOT_RECORD: OnceAMinute = OnceAMinute::new();
+                if CANNOT_RECORD.due() {
                     tracing::warn!(%error, "could not record when a credential was last used; the request goes on");
                 }
                 false
