@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::HeaderMap;
 
 use crate::storage::{Storage, Timestamp};
-use crate::throttle::Throttle;
+use crate::throttle::{Throttle, address_key};
 use crate::tokens::{LIVE_KEY_PREFIX, TEST_KEY_PREFIX};
 
 /// `dev` mints `key_test_` keys, which a production platform refuses, so that a key from a
@@ -110,6 +110,11 @@ impl AppState {
         // What does not read as an address is not the client's to choose: the proxy's own
         // address stands for it (and it is counted with everyone else's).
         last.and_then(forwarded_ip).unwrap_or(peer_ip).to_string()
+    }
+
+    /// What the throttles count this request's client under ([`address_key`] of its address).
+    pub fn client_key(&self, headers: &HeaderMap, peer: SocketAddr) -> String {
+        address_key(&self.client_address(headers, peer))
     }
 }
 

@@ -21,7 +21,6 @@ use super::{
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::{DeviceAuthorizationRecord, DeviceStatus};
-use crate::throttle::address_key;
 use crate::tokens::{normalize_user_code, random_base62};
 
 #[derive(Deserialize)]
@@ -58,7 +57,7 @@ pub async fn show(
     if typed_code.is_empty() {
         return Ok(code_page(None, StatusCode::OK));
     }
-    let client = address_key(&state.client_address(&headers, peer));
+    let client = state.client_key(&headers, peer);
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
     };
@@ -86,7 +85,7 @@ pub async fn sign_in(
     if !sign_in_csrf_ok(&headers, &form.csrf) {
         return Ok(sign_in_form_expired());
     }
-    let client = address_key(&state.client_address(&headers, peer));
+    let client = state.client_key(&headers, peer);
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
     };
@@ -135,7 +134,7 @@ pub async fn decide(
     };
     // Posting codes here straight away, without the page, is guessing them like any other way:
     // it counts against the address too.
-    let client = address_key(&state.client_address(&headers, peer));
+    let client = state.client_key(&headers, peer);
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
     };

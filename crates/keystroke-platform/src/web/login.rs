@@ -14,7 +14,6 @@ use super::{
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now};
-use crate::throttle::address_key;
 use crate::tokens::random_base62;
 
 #[derive(Deserialize)]
@@ -43,7 +42,7 @@ pub async fn sign_in(
     if !sign_in_csrf_ok(&headers, &form.csrf) {
         return Ok(sign_in_form_expired());
     }
-    let client = address_key(&state.client_address(&headers, peer));
+    let client = state.client_key(&headers, peer);
     let user = match check_password(&state, &client, &form.email, form.password).await? {
         PasswordCheck::SignedIn(user) => user,
         PasswordCheck::Throttled => return Ok(too_many_attempts()),
