@@ -159,12 +159,7 @@ impl ApiClient {
             return self.decode(response).await;
         }
         let status = response.status();
-        let text = response.text().await.unwrap_or_default();
-        Err(match serde_json::from_str::<OAuthError>(&text) {
-            Ok(oauth) => oauth_refusal(status, oauth),
-            Err(_) => self.status_error(status, &text),
-        }
-        .into())
+        Err(oauth_refusal(status, self.oauth_error(response).await?).into())
     }
 
     pub async fn poll_device_token(&self, device_code: &Secret<String>) -> anyhow::Result<DevicePoll> {
@@ -183,10 +178,7 @@ impl ApiClient {
             // A busy platform (its database locked for a moment) ends no sign-in: poll again.
             return Ok(DevicePoll::Pending);
         }
-        let text = response.text().await.unwrap_or_default();
-        let Ok(oauth) = serde_json::from_str::<OAuthError>(&text) else {
-            return Err(self.status_error(status, &text).into());
-        };
+        let oauth = self.oauth_error(response).await?;
         Ok(match oauth.error.as_str() {
             "authorization_pending" => DevicePoll::Pending,
             "slow_down" => DevicePoll::SlowDown(oauth.interval),
@@ -194,6 +186,14 @@ impl ApiClient {
             "access_denied" => DevicePoll::Denied,
             _ => return Err(oauth_refusal(status, oauth).into()),
         })
+    }
+
+    /// The RFC 6749 error a sign-in route answered with; any other failure (a proxy's, say) as
+    /// every other request reports it.
+    async fn oauth_error(&self, response: Response) -> Result<OAuthError, CliError> {
+        let status = response.status();
+        let text = response.text().await.unwrap_or_default();
+        serde_json::from_str(&text).map_err(|_| self.status_error(status, &text))
     }
 
     fn request(&self, method: Method, path: &str) -> anyhow::Result<RequestBuilder> {
