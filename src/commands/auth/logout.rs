@@ -84,15 +84,16 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
 /// The session could not be revoked (`revoke` says why), so it stays valid: `what_happened` to it
 /// and to the token here, why, and how to end the session later.
 fn still_valid(revoke: anyhow::Error, what_happened: &str) -> anyhow::Error {
-    let Some(cli_error) = revoke.downcast_ref::<CliError>() else {
-        return revoke.context(what_happened.to_owned());
-    };
-    CliError::new(cli_error.exit, format!("{what_happened}: {}", cli_error.message))
-        .with_hint(
-            "the session stays valid on the platform until it expires; once the platform is back, sign in and \
-             revoke it with `keystroke session revoke` (`keystroke session list` shows its ID)",
-        )
-        .into()
+    match revoke.downcast::<CliError>() {
+        // The rest of the revoke's error (its exit code, the platform's code) stands.
+        Ok(cli_error) => CliError { message: format!("{what_happened}: {}", cli_error.message), ..cli_error }
+            .with_hint(
+                "the session stays valid on the platform until it expires; once the platform is back, sign in and \
+                 revoke it with `keystroke session revoke` (`keystroke session list` shows its ID)",
+            )
+            .into(),
+        Err(revoke) => revoke.context(what_happened.to_owned()),
+    }
 }
 
 /// `auth logout` with no stored token but one in `KEYSTROKE_TOKEN`: like `gh auth logout` with
