@@ -58,10 +58,11 @@ pub fn delete(kind: StoreKind, url: &str, timeout: Duration) -> anyhow::Result<b
 
 /// The best OS store of this machine. On Linux: without `DBUS_SESSION_BUS_ADDRESS` (servers,
 /// containers, SSH sessions that were given no user bus; a bus socket found without the variable
-/// is not enough, since the desktop keyring behind it is usually locked there), the kernel keyring, the documented fallback for headless machines that `auth status` and
-/// `auth login` report with its caveat. With a session bus, the Secret Service, and nothing
-/// else: a desktop whose keyring does not answer gets an error that says what to do, never a
-/// silent switch to a store that forgets the token at the next reboot.
+/// is not enough, since the desktop keyring behind it is usually locked there), the kernel
+/// keyring, the documented fallback for headless machines that `auth status` and `auth login`
+/// report with its caveat. With a session bus, the Secret Service, and nothing else: a desktop
+/// whose keyring does not answer gets an error that says what to do, never a silent switch to a
+/// store that forgets the token at the next reboot.
 pub fn detect(timeout: Duration) -> anyhow::Result<StoreKind> {
     if cfg!(target_os = "macos") {
         return Ok(StoreKind::Keychain);

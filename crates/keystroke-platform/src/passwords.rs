@@ -22,7 +22,10 @@ pub async fn verify(password: String, stored: Option<String>) -> bool {
         match PasswordHash::new(&stored) {
             Ok(parsed) => Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok(),
             Err(error) => {
-                tracing::error!(%error, "a stored password hash cannot be read; reset it with `keystroke-platform user set-password`");
+                tracing::error!(
+                    %error,
+                    "a stored password hash cannot be read; reset it with `keystroke-platform user set-password`"
+                );
                 false
             }
         }

@@ -337,9 +337,12 @@ async fn sign_in_with_browser(
             }
             Ok(DevicePoll::Denied) => {
                 spinner.clear();
-                return Err(CliError::failure("the sign-in was denied: in the browser, or by an administrator who signed the account out meanwhile")
-                    .with_hint("run `keystroke auth login` again if that was a mistake")
-                    .into());
+                return Err(CliError::failure(
+                    "the sign-in was denied: in the browser, or by an administrator who signed the account out \
+                     meanwhile",
+                )
+                .with_hint("run `keystroke auth login` again if that was a mistake")
+                .into());
             }
             Err(err) => {
                 spinner.clear();
