@@ -441,6 +441,20 @@ fn behind_a_proxy_odd_forwarded_values_get_no_fresh_tries() {
     assert_eq!(attempt(b"127.0.0.1", &owner.email, &owner.password), StatusCode::TOO_MANY_REQUESTS, "the proxy");
 }
 
+/// `dev --seed-keys`: every seeded key is there by the first request the platform answers.
+#[test]
+fn dev_seeds_its_extra_keys_before_serving() {
+    let dev = DevServer::start_with_keys(([127, 0, 0, 1], 0).into(), None, Config::new(Mode::Dev), 7).unwrap();
+    let h = Harness { dev, http: http_client() };
+    let (status, page) =
+        common::status_json(h.get("/api/orgs/acme/api-keys?limit=100", Cred::Bearer(&h.token(Role::Owner))));
+    assert_eq!(status, StatusCode::OK);
+    let mut names: Vec<&str> =
+        page["data"].as_array().unwrap().iter().map(|key| key["name"].as_str().unwrap()).collect();
+    names.sort_unstable();
+    assert_eq!(names, (0..7).map(|i| format!("seeded key {i}")).collect::<Vec<_>>());
+}
+
 #[test]
 fn dev_restarts_on_its_database_with_fresh_credentials() {
     let dir = tempfile::tempdir().unwrap();

@@ -195,6 +195,17 @@ impl DevServer {
     }
 
     pub fn start_with(addr: SocketAddr, db: Option<&Path>, config: Config) -> anyhow::Result<Self> {
+        Self::start_with_keys(addr, db, config, 0)
+    }
+
+    /// Like [`start_with`](Self::start_with), with `extra_keys` more keys of the owner's in the
+    /// primary org ([`seed_keys`]), all there before the first request is served.
+    pub fn start_with_keys(
+        addr: SocketAddr,
+        db: Option<&Path>,
+        config: Config,
+        extra_keys: usize,
+    ) -> anyhow::Result<Self> {
         let database = match db {
             Some(path) => DevDatabase::File(path.to_owned()),
             None => {
@@ -210,6 +221,10 @@ impl DevServer {
         let listener = BackgroundServer::bind(addr)?;
         let url = BackgroundServer::url(&listener, &config)?;
         let credentials = seed(storage.as_ref(), &url, config.session_ttl_secs).context("seeding the dev database")?;
+        if extra_keys > 0 {
+            let owner = &credentials.users[0].email;
+            seed_keys(storage.as_ref(), &credentials.org, owner, extra_keys).context("adding the seeded keys")?;
+        }
         let server = BackgroundServer::start_on(listener, storage, config)?;
         Ok(DevServer { url, credentials, db_path, server, _database: database })
     }

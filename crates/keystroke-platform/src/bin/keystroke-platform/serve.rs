@@ -55,11 +55,7 @@ pub(crate) fn dev(
     seed_keys: usize,
 ) -> anyhow::Result<()> {
     more_open_files();
-    let dev = DevServer::start_with(([127, 0, 0, 1], port).into(), db, Config::new(Mode::Dev))?;
-    if seed_keys > 0 {
-        let owner = &dev.credentials.users[0].email;
-        keystroke_platform::dev::seed_keys(dev.storage(), &dev.credentials.org, owner, seed_keys)?;
-    }
+    let dev = DevServer::start_with_keys(([127, 0, 0, 1], port).into(), db, Config::new(Mode::Dev), seed_keys)?;
     if let Some(path) = credentials_file {
         write_private(path, &serde_json::to_vec_pretty(&dev.credentials)?)
             .with_context(|| format!("writing {}", path.display()))?;
