@@ -142,11 +142,15 @@ pub fn request_org(state: &AppState, principal: &Principal, headers: &HeaderMap)
 
 /// A user's standing in the org with this slug, "not found" when they are not a member.
 pub fn member_access(state: &AppState, user_id: &str, slug: &str) -> ApiResult<OrgAccess> {
-    // Said the same way for an org that does not exist and one the user has left or never joined.
-    let not_found = || ApiError::not_found(format!("org `{slug}` not found among your orgs"));
+    let not_found = || not_among_your_orgs(slug);
     let org = state.storage.org_by_slug(slug)?.ok_or_else(not_found)?;
     let role = state.storage.role_in(&org.id, user_id)?.ok_or_else(not_found)?;
     Ok(OrgAccess { org_id: org.id, org_slug: org.slug, user_id: user_id.to_owned(), role })
+}
+
+/// Said the same way for an org that does not exist and one the user has left or never joined.
+pub fn not_among_your_orgs(slug: &str) -> ApiError {
+    ApiError::not_found(format!("org `{slug}` not found among your orgs"))
 }
 
 /// Whether credentials in the query string are acceptable on a route.

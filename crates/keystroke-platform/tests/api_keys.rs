@@ -3,6 +3,8 @@
 mod common;
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::atomic::Ordering::SeqCst;
 
 use common::{Cred, Harness, error_code, http_client, status_json};
 use keystroke_api::{ApiKey, Page, Role, routes};
@@ -157,6 +159,62 @@ fn a_key_carries_its_creators_current_role() {
     admin::add_member(h.dev.storage(), "acme", "alan@acme.test", Role::Owner).unwrap();
     assert_eq!(h.projects_status(&admins_key), StatusCode::UNAUTHORIZED);
     assert!(list(&h, &h.token(Role::Owner), "acme").iter().all(|k| k.name != "a"), "revoked keys leave the list");
+}
+
+/// A key created while its creator is being removed from the org is revoked with their other
+/// keys or never written: none outlives the removal, not even once they are added back. (A probe
+/// that created keys as fast as it could while `member remove` ran found some in every run.)
+#[test]
+fn no_key_created_during_a_removal_outlives_it() {
+    let h = Harness::start();
+    let builder = h.token(Role::Builder);
+    let removed = AtomicBool::new(false);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let answers: Vec<_> = std::thread::scope(|scope| {
+        let creators: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let (mut secrets, mut refusals): (Vec<String>, Vec<(StatusCode, Value)>) = (Vec::new(), Vec::new());
+                    // Until a request sent after the removal was answered.
+                    while (!removed.load(SeqCst) || refusals.is_empty()) && std::time::Instant::now() < deadline {
+                        let response =
+                            h.post_json("/api/orgs/acme/api-keys", Cred::Bearer(&builder), json!({"name": "racing"}));
+                        match status_json(response) {
+                            (StatusCode::CREATED, body) => secrets.push(body["secret"].as_str().unwrap().to_owned()),
+                            (status, body) => refusals.push((status, body["error"]["message"].clone())),
+                        }
+                    }
+                    (secrets, refusals)
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        let removal = admin::remove_member(h.dev.storage(), "acme", "grace@acme.test");
+        removed.store(true, SeqCst);
+        removal.unwrap();
+        creators.into_iter().map(|creator| creator.join().unwrap()).collect()
+    });
+    let (secrets, refusals): (Vec<_>, Vec<_>) = answers.into_iter().unzip();
+    let (secrets, refusals) = (secrets.concat(), refusals.concat());
+    assert!(!secrets.is_empty(), "keys were created before the removal");
+    let not_a_member = (StatusCode::NOT_FOUND, json!("org `acme` not found among your orgs"));
+    assert!(!refusals.is_empty() && refusals.iter().all(|refusal| *refusal == not_a_member), "{refusals:?}");
+
+    admin::add_member(h.dev.storage(), "acme", "grace@acme.test", Role::Builder).unwrap();
+    let working = secrets.iter().filter(|secret| h.projects_status(secret) != StatusCode::UNAUTHORIZED).count();
+    assert_eq!(working, 0, "of {} keys created around the removal", secrets.len());
+}
+
+/// Checked where the key is written, in the same transaction: whoever calls storage, a key's
+/// creator is a member of its org.
+#[test]
+fn storage_refuses_a_key_whose_creator_is_not_a_member() {
+    let h = Harness::start();
+    let outsider = "hedy@globex.test"; // globex's owner, not in acme
+    let refused = keystroke_platform::dev::seed_keys(h.dev.storage(), "acme", outsider, 3).unwrap_err();
+    assert!(refused.is::<keystroke_platform::storage::CreatorNotMember>(), "{refused:?}");
+    assert!(list(&h, &h.token(Role::Owner), "acme").is_empty(), "nothing written");
+    assert!(h.key_and_deploy_events("acme").is_empty(), "no audit event either");
 }
 
 #[test]

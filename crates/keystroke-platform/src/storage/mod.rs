@@ -27,6 +27,20 @@ impl std::fmt::Display for LastOwner {
 
 impl std::error::Error for LastOwner {}
 
+/// A key refused because its creator is not (any longer) a member of its org: removed after the
+/// request that creates it was let in, and before its write. A key written then would outlive
+/// the removal that revoked the member's keys, and work again if they were added back.
+#[derive(Debug)]
+pub struct CreatorNotMember;
+
+impl std::fmt::Display for CreatorNotMember {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the key's creator is not a member of its org")
+    }
+}
+
+impl std::error::Error for CreatorNotMember {}
+
 /// Whether a storage call failed because the database stayed locked by another writer for
 /// longer than a statement waits: a reason to answer 503 and have the client retry.
 pub fn is_unavailable(error: &anyhow::Error) -> bool {
@@ -246,7 +260,9 @@ pub trait Storage: Send + Sync + 'static {
     fn members_of(&self, org_id: &str) -> Result<Vec<(User, Role)>>;
 
     // API keys.
-    /// Inserts the keys, each with its `api_key.create` audit event, in one transaction.
+    /// Inserts the keys, each with its `api_key.create` audit event, in one transaction. Fails
+    /// with [`CreatorNotMember`], writing nothing, when a creator is not a member of the key's
+    /// org (checked in the same transaction, as `remove_membership` revokes in its own).
     fn insert_api_keys(&self, keys: &[NewApiKey]) -> Result<()>;
     fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>>;
     /// Records use, at most once a minute per key: returns whether a write happened. It never

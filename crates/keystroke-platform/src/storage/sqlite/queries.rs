@@ -295,10 +295,11 @@ impl Storage for SqliteStorage {
         self.write(|tx| {
             let mut insert_key = tx.prepare_cached(
                 "INSERT INTO api_keys (id, org_id, created_by, name, preview, secret_hash, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+                 WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?2 AND user_id = ?3)",
             )?;
             for key in keys {
-                insert_key.execute(params![
+                let inserted = insert_key.execute(params![
                     key.id,
                     key.org_id,
                     key.created_by,
@@ -308,6 +309,9 @@ impl Storage for SqliteStorage {
                     key.created_at,
                     key.expires_at
                 ])?;
+                if inserted == 0 {
+                    bail!(CreatorNotMember);
+                }
                 record_event(tx, &key.org_id, &key.created_by, "api_key.create", &key.id, None, key.created_at)?;
             }
             Ok(())
