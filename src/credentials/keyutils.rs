@@ -12,17 +12,18 @@ fn description(url: &str) -> String {
     format!("keyring:{url}@{SERVICE}")
 }
 
-fn session_keyring() -> Result<KeyRing, String> {
-    KeyRing::from_special_id(KeyRingIdentifier::Session, false)
-        .map_err(|err| format!("no session keyring ({})", explain(err)))
-}
-
-/// Also links the key into the user's persistent keyring, so that other login sessions see it;
-/// best effort, as containers often refuse that link.
-fn link_persistent(key: Key) {
-    if let Ok(persistent) = KeyRing::get_persistent(KeyRingIdentifier::Session) {
-        let _ = persistent.link_key(key);
-    }
+/// Where tokens live: the user's persistent keyring, which each of their login sessions reaches
+/// (an SSH login gets a session keyring of its own, so a token kept there would be signed in in
+/// one terminal and not in the next, and a logout from the next would leave it behind). The
+/// kernel keeps it until a reboot, or until nobody has asked for it for
+/// `/proc/sys/kernel/keys/persistent_keyring_expiry` seconds (3 days by default). Asking links it
+/// into this process's session keyring, which makes its keys ours to read, and restarts that
+/// clock. Where the kernel refuses it (some containers), the session keyring.
+fn home() -> Result<KeyRing, String> {
+    KeyRing::get_persistent(KeyRingIdentifier::Session).or_else(|_| {
+        KeyRing::from_special_id(KeyRingIdentifier::Session, false)
+            .map_err(|err| format!("no persistent or session keyring ({})", explain(err)))
+    })
 }
 
 /// Whether an error means "no live key": none at all, or one that was invalidated (by `delete`)
@@ -32,7 +33,7 @@ fn no_live_key(err: &KeyError) -> bool {
 }
 
 fn find(url: &str) -> Result<Option<Key>, String> {
-    match session_keyring()?.search(&description(url)) {
+    match home()?.search(&description(url)) {
         Ok(key) => Ok(Some(key)),
         Err(err) if no_live_key(&err) => Ok(None),
         Err(err) => Err(explain(err)),
@@ -51,9 +52,9 @@ pub fn get(url: &str) -> Result<Option<String>, String> {
     String::from_utf8(bytes).map(Some).map_err(|_| "the stored entry is not text".to_string())
 }
 
+/// Replaces the entry of that description, if any (`add_key` updates it in place).
 pub fn set(url: &str, token: &str) -> Result<(), String> {
-    let key = session_keyring()?.add_key(&description(url), token).map_err(explain)?;
-    link_persistent(key);
+    home()?.add_key(&description(url), token).map_err(explain)?;
     Ok(())
 }
 

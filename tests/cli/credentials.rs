@@ -2,6 +2,7 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use keystroke_api::Role;
+use serde_json::json;
 
 use crate::support::{Run, TestEnv};
 
@@ -366,6 +367,29 @@ fn a_secret_service_that_hangs_is_given_up_on_after_the_timeout() {
     assert!(status.stderr.contains("no answer within 0.5 s"), "{status:#?}");
     env.run(&["auth", "token", "--platform-url", env.url()]).code(3);
     assert!(env.config_files().is_empty(), "{:?}", env.config_files());
+}
+
+/// The kernel keyring holds one sign-in for every login session of the account: each SSH login
+/// has a session keyring of its own, and a token kept there was missing from the next terminal,
+/// and left behind, still working, by a logout from it.
+#[test]
+fn every_login_session_shares_the_kernel_keyrings_sign_in() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    let url = env.url();
+    let login = env
+        .run_in_another_login_session(&["auth", "login", "--with-token", "--platform-url", url], &user.session_token);
+    assert!(login.success().stderr.contains("Token stored in the kernel keyring (keyutils)"));
+    let status = env.run_in_another_login_session(&["auth", "status", "--json"], "").success().json();
+    assert_eq!((&status["user"]["email"], &status["token"]["store"]), (&json!(user.email), &json!("keyutils")));
+    assert_eq!(env.run(&["auth", "token"]).success().stdout.trim(), user.session_token, "and outside any session");
+
+    let logout = env.run_in_another_login_session(&["auth", "logout"], "").success();
+    assert!(logout.stderr.contains(&format!("Signed out of {url}")), "{logout:#?}");
+    for status in [env.run(&["auth", "status"]), env.run_in_another_login_session(&["auth", "status"], "")] {
+        let status = status.code(3);
+        assert!(status.stderr.contains(&format!("error: not signed in to {url}\n")), "{status:#?}");
+    }
 }
 
 /// Without any session bus (servers, containers) the kernel keyring is the documented store,

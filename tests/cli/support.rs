@@ -149,13 +149,15 @@ impl TestEnv {
     pub fn run_with_stdin_and_env(&self, args: &[&str], stdin: &str, vars: &[(&str, &str)]) -> Run {
         let mut command = self.command(args);
         command.envs(vars.iter().copied());
-        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        // A command may fail before it reads its input (no store to put a token in, say): a
-        // closed pipe then is part of what is being tested, not a failure of the harness.
-        if let Err(error) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
-            assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "writing the command's stdin");
-        }
-        child.wait_with_output().unwrap().into()
+        run_with_stdin(command, stdin)
+    }
+
+    /// `keystroke` in a login session of its own, with a new session keyring as a second SSH
+    /// login gets (`keyctl session -`, from keyutils, which says so on stderr).
+    pub fn run_in_another_login_session(&self, args: &[&str], stdin: &str) -> Run {
+        let mut command = self.isolated("keyctl");
+        command.args(["session", "-", BIN]).args(args);
+        run_with_stdin(command, stdin)
     }
 
     /// `keystroke auth login --with-token` to this platform, the token on stdin, with `vars` set.
@@ -220,6 +222,16 @@ impl Drop for TestEnv {
     fn drop(&mut self) {
         self.forget_local_token();
     }
+}
+
+fn run_with_stdin(mut command: Command, stdin: &str) -> Run {
+    let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    // A command may fail before it reads its input (no store to put a token in, say): a closed
+    // pipe then is part of what is being tested, not a failure of the harness.
+    if let Err(error) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
+        assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "writing the command's stdin");
+    }
+    child.wait_with_output().unwrap().into()
 }
 
 fn read_dir_recursive(dir: &Path) -> Vec<(PathBuf, String)> {
