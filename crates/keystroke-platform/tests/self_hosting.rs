@@ -631,3 +631,31 @@ fn serve_log_under(limits: &str, dir: &Path) -> Vec<String> {
     let _ = server.kill();
     log
 }
+
+/// `dev` without `--db` names its temporary database, so that `audit list` (the README's way to
+/// read the audit trail) can be pointed at it while the platform runs; it is gone after.
+#[test]
+fn dev_names_its_temporary_database_and_removes_it_on_exit() {
+    let mut dev = Spawned(
+        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+            .args(["dev", "--port", "0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let banner: Vec<String> = BufReader::new(dev.stdout.take().unwrap())
+        .lines()
+        .map_while(Result::ok)
+        .take_while(|line| !line.starts_with("Press Ctrl-C"))
+        .collect();
+    let database = banner.iter().find_map(|line| line.trim().strip_prefix("Database:")).expect("a Database line");
+    let path = database.trim().strip_suffix(" (temporary: removed on exit)").expect("said to be temporary");
+    let audit = platform(Path::new(path), &["audit", "list", "--org", "acme"], None);
+    assert!(audit.status.success(), "{}", stderr(&audit));
+    assert!(String::from_utf8_lossy(&audit.stdout).contains("member.add"), "the seed's members");
+
+    Command::new("kill").args(["-INT", &dev.id().to_string()]).status().unwrap();
+    assert!(dev.wait().unwrap().success());
+    assert!(!Path::new(path).exists(), "{path} removed");
+}

@@ -60,9 +60,10 @@ pub(crate) fn dev(
         write_private(path, &serde_json::to_vec_pretty(&dev.credentials)?)
             .with_context(|| format!("writing {}", path.display()))?;
     }
+    // The path even of a temporary database: `audit list --db` and `sqlite3` can read it meanwhile.
     let db_label = match db {
         Some(path) => path.display().to_string(),
-        None => "temporary (removed on exit)".to_owned(),
+        None => format!("{} (temporary: removed on exit)", dev.db_path.display()),
     };
     // Read by `| head`, the banner must not take the platform down once the reader has gone.
     let _ =
