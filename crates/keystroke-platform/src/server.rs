@@ -234,7 +234,7 @@ impl BackgroundServer {
     /// Binds `addr` without serving yet, so that the URL is known before the first request can
     /// arrive (connections wait in the backlog meanwhile).
     pub fn bind(addr: SocketAddr) -> anyhow::Result<std::net::TcpListener> {
-        let listener = std::net::TcpListener::bind(addr).with_context(|| format!("binding {addr}"))?;
+        let listener = std::net::TcpListener::bind(addr).map_err(|error| cannot_listen(addr, error))?;
         listener.set_nonblocking(true)?;
         Ok(listener)
     }
@@ -281,6 +281,21 @@ impl Drop for BackgroundServer {
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
+    }
+}
+
+/// Why the platform cannot listen on `addr`, with what to do for the usual two reasons.
+pub fn cannot_listen(addr: SocketAddr, error: std::io::Error) -> anyhow::Error {
+    match error.kind() {
+        std::io::ErrorKind::AddrInUse => anyhow::anyhow!(
+            "cannot listen on {addr}: something listens there already (another keystroke platform, maybe); stop \
+             it, or choose another port (0 picks any free one)"
+        ),
+        std::io::ErrorKind::PermissionDenied if addr.port() < 1024 => anyhow::anyhow!(
+            "cannot listen on {addr}: ports below 1024 need privileges; choose a higher port (and put a proxy in \
+             front for 80 or 443)"
+        ),
+        _ => anyhow::Error::new(error).context(format!("cannot listen on {addr}")),
     }
 }
 

@@ -659,3 +659,23 @@ fn dev_names_its_temporary_database_and_removes_it_on_exit() {
     assert!(dev.wait().unwrap().success());
     assert!(!Path::new(path).exists(), "{path} removed");
 }
+
+/// A port that is taken (by a dev platform started earlier, say) is said so, with the way out.
+#[test]
+fn a_taken_port_is_named_with_what_to_do() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let dev = Command::new(env!("CARGO_BIN_EXE_keystroke-platform")).args(["dev", "--port", &port]).output().unwrap();
+    let serve = platform(&dir.path().join("platform.db"), &["serve", "--bind", &format!("127.0.0.1:{port}")], None);
+    for output in [dev, serve] {
+        assert_eq!(output.status.code(), Some(1));
+        assert_eq!(
+            stderr(&output).lines().last().unwrap(),
+            format!(
+                "error: cannot listen on 127.0.0.1:{port}: something listens there already (another keystroke \
+                 platform, maybe); stop it, or choose another port (0 picks any free one)"
+            )
+        );
+    }
+}

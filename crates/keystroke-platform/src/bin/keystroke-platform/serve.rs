@@ -31,7 +31,7 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
     config.behind_proxy = behind_proxy;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(bind).await.with_context(|| format!("binding {bind}"))?;
+        let listener = tokio::net::TcpListener::bind(bind).await.map_err(|error| server::cannot_listen(bind, error))?;
         let address = listener.local_addr()?;
         tracing::info!(%address, db = %db.display(), "keystroke platform listening");
         let public_url = config.public_url.as_deref();
