@@ -79,6 +79,21 @@ fn clap_exit(err: clap::Error) -> ExitCode {
     // clap quotes what it could not place (`unexpected argument 'kss_…'`, `--limit=key_live_…`):
     // a token pasted as an argument must not end up in scrollback or a CI log.
     let redact = |text: &str| redact_secrets(text, SECRET_NOT_REPEATED);
+    let token_as_argument = err.use_stderr()
+        && contains_secret(&err.render().to_string())
+        && std::env::args_os().any(|arg| arg.as_encoded_bytes().starts_with(b"--with-token"));
+    if token_as_argument {
+        // clap would say "unexpected argument '(a secret, not repeated here)'", which reads as
+        // if that was typed, and not where the token goes.
+        Printer::for_errors(json).error(
+            error::ExitCode::Usage.json_code(),
+            "`--with-token` reads the token from stdin, not from the command line, where shell history and `ps` \
+             keep it (it is not repeated here)",
+            Some("keystroke auth login --with-token < token.txt"),
+            None,
+        );
+        return ExitCode::from(error::ExitCode::Usage as u8);
+    }
     if !err.use_stderr() || !json {
         let rendered = err.render().to_string();
         if err.use_stderr() && contains_secret(&rendered) {

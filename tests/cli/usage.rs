@@ -147,12 +147,25 @@ fn a_secret_pasted_as_an_argument_is_not_repeated_in_the_usage_error() {
     let token = "kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6";
     let key = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
     let (with_token, limit) = (format!("--with-token={token}"), format!("--limit={key}"));
+    for args in [&["auth", "login", "--with-token", token][..], &["auth", "login", &with_token]] {
+        let run = env.run(args).code(2);
+        assert_eq!(
+            run.stderr,
+            "error: `--with-token` reads the token from stdin, not from the command line, where shell history and \
+             `ps` keep it (it is not repeated here)\nhint: keystroke auth login --with-token < token.txt\n",
+            "{args:?}"
+        );
+    }
+    let json = env.run(&["--json", "auth", "login", "--with-token", token]).code(2);
+    let error: serde_json::Value = serde_json::from_str(&json.stderr).unwrap();
+    assert_eq!(
+        (&error["error"]["code"], &error["error"]["hint"]),
+        (&"usage".into(), &"keystroke auth login --with-token < token.txt".into())
+    );
+    assert!(!json.stderr.contains("24k1601"), "{json:#?}");
     for args in [
-        &["auth", "login", "--with-token", token][..],
-        &["api-key", "list", "--limit", key],
+        &["api-key", "list", "--limit", key][..],
         &[key],
-        &["--json", "auth", "login", "--with-token", token],
-        &["auth", "login", &with_token],
         &["api-key", "list", &limit],
         &["--json", "api-key", "list", &limit],
         &["api-key", "list", "--limit", &key["key_live_".len()..]],
