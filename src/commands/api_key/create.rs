@@ -132,7 +132,7 @@ fn parse_lifetime(value: &str) -> Result<Duration, String> {
         let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
         let (number, after) = rest.split_at(digits);
         if !number.is_empty() && after.starts_with(['.', ',']) {
-            return Err("a lifetime is written in whole numbers: `36h` rather than `1.5d`".into());
+            return Err(whole_numbers_instead(number, after));
         }
         let after = after.trim_start();
         let unit_len = after.len() - after.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len();
@@ -155,6 +155,36 @@ fn parse_lifetime(value: &str) -> Result<Duration, String> {
         return Err(too_long());
     }
     Ok(Duration::from_secs(seconds))
+}
+
+/// For `1.5d` (`number` "1", `separator_and_rest` ".5d…"): the same lifetime in whole numbers,
+/// `1d 12h`, where it has one in seconds.
+fn whole_numbers_instead(number: &str, separator_and_rest: &str) -> String {
+    const DAY: u64 = 86_400;
+    let (separator, fraction_and_rest) = separator_and_rest.split_at(1);
+    let digits = fraction_and_rest.len() - fraction_and_rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (fraction, after) = fraction_and_rest.split_at(digits);
+    let unit = after.trim_start();
+    let unit = &unit[..unit.len() - unit.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len()];
+    let exact_seconds = (|| {
+        let scale = 10u64.checked_pow(u32::try_from(fraction.len()).ok()?)?;
+        let scaled_number =
+            number.parse::<u64>().ok()?.checked_mul(scale)?.checked_add(fraction.parse().unwrap_or(0))?;
+        let scaled = scaled_number.checked_mul(unit_seconds(unit).ok()?)?;
+        (scaled % scale == 0 && scaled > 0).then_some(scaled / scale)
+    })();
+    let Some(mut seconds) = exact_seconds.filter(|&seconds| seconds <= MAX_KEY_LIFETIME_SECS) else {
+        return "a lifetime is written in whole numbers, like `36h` rather than `1.5d`".into();
+    };
+    let mut terms = Vec::new();
+    for (unit_seconds, unit) in [(DAY, "d"), (3_600, "h"), (60, "min"), (1, "s")] {
+        if seconds >= unit_seconds {
+            terms.push(format!("{}{unit}", seconds / unit_seconds));
+            seconds %= unit_seconds;
+        }
+    }
+    let written = format!("{number}{separator}{fraction}{unit}");
+    format!("a lifetime is written in whole numbers: `{}` rather than `{written}`", terms.join(" "))
 }
 
 fn unit_seconds(unit: &str) -> Result<u64, String> {
@@ -208,7 +238,13 @@ mod tests {
         assert!(error("soon").starts_with("`soon` is not a duration;"), "{}", error("soon"));
         assert!(error("5x").starts_with("`x` is not a unit;"));
         assert!(error("1d 5").starts_with("`5` in `1d 5` has no unit;"));
-        assert_eq!(error("1.5d"), "a lifetime is written in whole numbers: `36h` rather than `1.5d`");
+        assert_eq!(error("1.5d"), "a lifetime is written in whole numbers: `1d 12h` rather than `1.5d`");
+        assert_eq!(error("1.5h"), "a lifetime is written in whole numbers: `1h 30min` rather than `1.5h`");
+        assert_eq!(error("2.5w"), "a lifetime is written in whole numbers: `17d 12h` rather than `2.5w`");
+        assert_eq!(error("0,25 days"), "a lifetime is written in whole numbers: `6h` rather than `0,25days`");
+        for unexact in ["1.5s", "1.5x", "3650.5d", "1.99999999999999999999999y"] {
+            assert_eq!(error(unexact), "a lifetime is written in whole numbers, like `36h` rather than `1.5d`");
+        }
         assert!(error("").starts_with("the lifetime is empty"));
         assert_eq!(error("1M"), "`M` is ambiguous: write `min` for minutes or `mo` for months");
         assert_eq!(error("6m"), "`m` is ambiguous: write `min` for minutes or `mo` for months");
