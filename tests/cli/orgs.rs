@@ -135,6 +135,14 @@ fn org_switch_on_a_terminal_picks_from_your_orgs() {
     assert!(output.ends_with("Switched to globex (Globex)\n"), "{output:?}");
     let orgs = env.run(&["org", "list", "--json"]).success().json();
     assert_eq!((orgs[0]["active"].clone(), orgs[1]["active"].clone()), (false.into(), true.into()), "{orgs}");
+
+    // It starts on the active org: Enter keeps it.
+    let mut again = env.on_terminal(&["org", "switch", "--color", "never"]);
+    again.expect("globex (Globex, builder, active)");
+    again.send("\r");
+    let (code, output) = again.finish();
+    assert_eq!(code, 0, "{output:?}");
+    assert!(output.ends_with("Switched to globex (Globex)\n"), "{output:?}");
 }
 
 /// Someone signed in who belongs to no org yet is told so, and who can change it.

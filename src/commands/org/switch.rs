@@ -28,7 +28,7 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     let membership = match &args.slug {
         Some(slug) => find(&me.memberships, slug)?,
         None if me.memberships.is_empty() => return Err(context::in_no_org(&me.user.email, &signed_in.platform).into()),
-        None => pick(context, &me.memberships)?,
+        None => pick(context, &me.memberships, Context::default_org(&signed_in, &me.memberships))?,
     };
 
     let platform = &signed_in.platform.key;
@@ -49,16 +49,24 @@ fn find<'a>(memberships: &'a [Membership], slug: &str) -> anyhow::Result<&'a Mem
     })
 }
 
-fn pick<'a>(context: &Context, memberships: &'a [Membership]) -> anyhow::Result<&'a Membership> {
+/// Starts on the active org, so that Enter changes nothing.
+fn pick<'a>(context: &Context, memberships: &'a [Membership], active: Option<&str>) -> anyhow::Result<&'a Membership> {
     if !context.printer.can_prompt() {
         return Err(CliError::usage("name the org to switch to")
             .with_hint("run `keystroke org switch ORG`; `keystroke org list` shows your orgs")
             .into());
     }
-    let items: Vec<String> =
-        memberships.iter().map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role)).collect();
+    let is_active = |m: &Membership| Some(m.org.slug.as_str()) == active;
+    let items: Vec<String> = memberships
+        .iter()
+        .map(|m| {
+            let marker = if is_active(m) { ", active" } else { "" };
+            format!("{} ({}, {}{marker})", m.org.slug, m.org.name, m.role)
+        })
+        .collect();
+    let start = memberships.iter().position(is_active).unwrap_or(0);
     let picked = prompt::ask(&context.printer, || {
-        Select::new().with_prompt("Switch to which org?").items(&items).default(0).interact()
+        Select::new().with_prompt("Switch to which org?").items(&items).default(start).interact()
     })?
     .ok_or_else(|| CliError::declined("The active org is unchanged."))?;
     Ok(&memberships[picked])
