@@ -100,6 +100,11 @@ impl Printer {
         self.stdin_is_terminal
     }
 
+    /// `-q`: data and errors only.
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
     /// Whether a progress spinner may draw on stderr.
     pub fn animates(&self) -> bool {
         self.stderr_is_terminal && !self.quiet

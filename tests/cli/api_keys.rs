@@ -256,6 +256,12 @@ fn create_on_a_terminal_shows_the_secret_once_with_its_preview_and_expiry() {
     let expiry = expires.as_str().unwrap()[..16].replacen('T', " ", 1);
     assert_eq!(lines[6], format!("It expires {expiry} UTC."), "{output}");
     assert_eq!(lines.len(), 7, "{output}");
+
+    // `-q`: the secret alone, as in a pipe.
+    let (code, quiet) = env.on_terminal(&["-q", "api-key", "create", "--name", "Quiet"]).finish();
+    assert_eq!(code, 0, "{quiet}");
+    assert!(quiet.trim().starts_with("key_test_") && quiet.trim().lines().count() == 1, "{quiet:?}");
+    assert_eq!(env.curl_status("/api/projects", quiet.trim()), 200);
 }
 
 /// On a terminal `revoke` asks, after checking the sign-in, the org and the key, and names the

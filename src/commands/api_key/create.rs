@@ -65,16 +65,24 @@ pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether the secret is shown in a block that explains it: on a terminal, unless `-q` asks for
+/// the data alone.
+fn in_a_block(context: &Context) -> bool {
+    let printer = &context.printer;
+    !printer.json() && printer.stdout_is_terminal() && !printer.quiet()
+}
+
 /// The secret, once: the object with `--json`, the start of a block on a terminal (its end is
-/// [`explain_on_terminal`]), the bare secret on one line in a pipe (so `$(keystroke api-key
-/// create …)` captures just the key). An error here means the secret may not have been shown.
+/// [`explain_on_terminal`]), the bare secret on one line in a pipe or with `-q` (so `$(keystroke
+/// api-key create …)` captures just the key). An error here means the secret may not have been
+/// shown.
 fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
     let printer = &context.printer;
     let key = &created.key;
     if printer.json() {
         return printer.json_data(created);
     }
-    if !printer.stdout_is_terminal() {
+    if !in_a_block(context) {
         printer.data(&created.secret)?;
         printer.notice(&format!(
             "Created API key {} ({}) in {}; its secret, on stdout, is shown only once",
@@ -91,7 +99,7 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
 /// preview and expiry.
 fn explain_on_terminal(context: &Context, key: &ApiKey) -> anyhow::Result<()> {
     let printer = &context.printer;
-    if printer.json() || !printer.stdout_is_terminal() {
+    if !in_a_block(context) {
         return Ok(());
     }
     printer.data("")?;
