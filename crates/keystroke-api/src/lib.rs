@@ -234,7 +234,26 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
     if !joiners_join(trimmed) {
         return Err(format!("the {what} name has a zero-width joiner that joins nothing"));
     }
+    if !variations_vary(trimmed) {
+        return Err(format!("the {what} name has a variation selector that changes nothing it follows"));
+    }
     Ok(trimmed)
+}
+
+/// Variation selectors only right after a visible character beyond ASCII, or a digit, `#` or
+/// `*` (keycaps: `1️⃣`), where emoji, CJK and Mongolian use them: after a space, a letter of
+/// ASCII or another selector they change nothing on screen, and would make `ab` and `a` +
+/// selector + `b` look the same, or a name of selectors alone look empty.
+fn variations_vary(name: &str) -> bool {
+    let is_selector = |c: char| matches!(c, '\u{180B}'..='\u{180D}' | '\u{180F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}');
+    let takes_one =
+        |c: char| !c.is_whitespace() && !is_selector(c) && (!c.is_ascii() || matches!(c, '0'..='9' | '#' | '*'));
+    let mut before = None;
+    name.chars().all(|c| {
+        let varies = !is_selector(c) || before.is_some_and(takes_one);
+        before = Some(c);
+        varies
+    })
 }
 
 /// Zero-width joiners (U+200C, U+200D) only between two visible characters, one of them beyond
@@ -252,15 +271,18 @@ fn joiners_join(name: &str) -> bool {
 }
 
 /// Invisible characters that could make one name pass for another or break a table's lines:
-/// zero-width spaces and marks, bidirectional controls, line and paragraph separators, fillers
-/// (the Hangul ones, and the blank braille cell, which shows as a space) and tag characters.
-/// Zero-width joiners stay allowed: emoji sequences and several scripts (Persian, Indic) need them.
+/// Unicode's default-ignorable code points (zero-width spaces and marks, bidirectional controls,
+/// fillers, Khmer's inherent vowels, shorthand and musical format controls, tag characters and
+/// the unassigned ones kept for more), line and paragraph separators, interlinear annotation
+/// marks and the blank braille cell, which shows as a space. Zero-width joiners and variation
+/// selectors stay allowed, where they join or vary something ([`check_name`]): emoji sequences
+/// and several scripts (Persian, Indic, CJK, Mongolian) need them.
 pub fn is_invisible_or_bidi(c: char) -> bool {
     matches!(c,
-        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{180E}'
-        | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{2064}'
-        | '\u{2066}'..='\u{206F}' | '\u{2800}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF9}'..='\u{FFFB}'
-        | '\u{E0000}'..='\u{E007F}')
+        '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180E}'
+        | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
+        | '\u{2800}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{1BCA0}'..='\u{1BCA3}'
+        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E00FF}' | '\u{E01F0}'..='\u{E0FFF}')
 }
 
 /// The error `code` of a request to a route the platform does not have (a CLI newer than the
@@ -585,6 +607,8 @@ mod tests {
         // Joiners are part of emoji sequences and of Persian and Indic writing.
         assert!(check_name("API key", "Family 👨\u{200D}👩\u{200D}👧").is_ok());
         assert!(check_name("API key", "می\u{200C}خواهم").is_ok());
+        // Variation selectors after what they vary: an emoji, a keycap, a CJK ideograph.
+        assert!(check_name("API key", "Love ❤\u{FE0F}, key 1\u{FE0F}\u{20E3}, 葛\u{E0100}").is_ok());
         for bad in [
             "   ",
             &"x".repeat(MAX_NAME_CHARS + 1),
@@ -601,6 +625,18 @@ mod tests {
             "prod\u{200D}",
             "a \u{200C}b",
             "a\u{200D}\u{200D}b",
+            // Variation selectors alone, after ASCII letters, spaces or one another.
+            "\u{FE0F}",
+            "a\u{FE0F}b",
+            "❤ \u{FE0F}",
+            "❤\u{FE0F}\u{FE0F}",
+            "a\u{E0100}",
+            // Default-ignorable code points beyond the common ones.
+            "\u{17B4}",
+            "a\u{1D173}b",
+            "a\u{1BCA0}",
+            "a\u{2065}b",
+            "a\u{E01F0}b",
             "pr\u{200D}od",
             "prod kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6",
             "key_test_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
