@@ -339,6 +339,33 @@ fn an_incomplete_form_is_called_incomplete() {
     assert!(response.text().unwrap().contains("The form arrived incomplete or was not sent by this page"));
 }
 
+/// An address or a method a page does not take gets a page, with the pages' headers; the sign-in
+/// endpoints answer in RFC 6749's shape, the API in its own.
+#[test]
+fn what_a_route_does_not_take_is_answered_in_its_own_shape() {
+    let h = Harness::start();
+    let http = http_client();
+    let is_page = |response: Response, status: StatusCode, says: &str| {
+        assert_eq!(response.status(), status, "{}", response.url());
+        assert_eq!(response.headers()["x-frame-options"], "DENY", "{}", response.url());
+        assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
+        assert!(response.text().unwrap().contains(says));
+    };
+    for path in ["/device?user_code=a&user_code=b", "/settings/api-keys?org=acme&org=globex", "/login?next=/&next=/"] {
+        is_page(http.get(h.url(path)).send().unwrap(), StatusCode::BAD_REQUEST, "has a part twice");
+    }
+    for path in ["/login", "/device", "/settings/api-keys", "/logout"] {
+        is_page(http.put(h.url(path)).send().unwrap(), StatusCode::METHOD_NOT_ALLOWED, "does not take that kind");
+    }
+    for path in ["/oauth/token", "/oauth/device/code"] {
+        let (status, body) = common::status_json(http.get(h.url(path)).send().unwrap());
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(body, json!({"error": "invalid_request", "error_description": "this endpoint takes POST only"}));
+    }
+    let (status, body) = common::status_json(http.put(h.url("/api/me")).send().unwrap());
+    assert_eq!((status, common::error_code(&body)), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+}
+
 #[test]
 fn sign_in_redirects_only_to_this_platform() {
     let h = Harness::start();

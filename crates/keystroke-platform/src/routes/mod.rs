@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, Uri, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{delete, get, post};
@@ -59,18 +59,30 @@ pub fn router(state: AppState) -> Router {
                 "no such endpoint; see /api/openapi.json",
             )
         })
-        .method_not_allowed_fallback(|| async {
-            ApiError::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                "method_not_allowed",
-                "this endpoint does not accept that method",
-            )
-        })
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request, next| within_limits(request_deadline, request, next)))
         .layer(middleware::map_response(no_sniffing))
         .layer(middleware::from_fn(logging::log_request))
         .with_state(state)
+}
+
+/// A method a route does not take, answered in the route's own way: RFC 6749's error on the
+/// sign-in endpoints, a page on the web pages', the API's error everywhere else.
+async fn method_not_allowed(uri: Uri) -> Response {
+    let path = uri.path();
+    if path.starts_with("/oauth/") {
+        device::oauth_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "this endpoint takes POST only", None)
+    } else if path.starts_with("/api/") || path == routes::HEALTH {
+        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method")
+            .into_response()
+    } else {
+        web::message_page(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "Not available",
+            "This page does not take that kind of request. Open it from its link and try again.",
+        )
+    }
 }
 
 /// A body declared larger than [`MAX_BODY_BYTES`] is refused before any of it is read (and

@@ -1,7 +1,7 @@
 //! Settings > API keys: the web page to create, copy, review and revoke the active org's keys.
 //! It acts through the same functions as the JSON API, with the same role rules.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use keystroke_api::{ApiKey, CreateApiKey, MAX_KEY_LIFETIME_SECS, Membership, PageQuery};
@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::login::to_login;
 use super::{
-    ACTIVE_ORG_COOKIE, WebForm, cookie, csrf_for, escape, form_refused, page, refill, session_csrf_ok, set_cookie,
-    sign_out_form, web_session,
+    ACTIVE_ORG_COOKIE, WebForm, WebQuery, cookie, csrf_for, escape, form_refused, page, refill, session_csrf_ok,
+    set_cookie, sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
@@ -92,7 +92,7 @@ fn list_url(org: &str) -> String {
 pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Query(query): Query<ListQuery>,
+    WebQuery(query): WebQuery<ListQuery>,
 ) -> ApiResult<Response> {
     let Some(visitor) = web_session(&state, &headers)? else {
         // Only a slug goes into the way back: the query may hold anything, a pasted key included.

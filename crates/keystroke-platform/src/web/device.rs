@@ -8,15 +8,15 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, check_password, csrf_for, error_paragraph, escape, form_refused,
-    message_page, page, refill, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
-    start_browser_session, too_many_attempts, web_session,
+    PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, check_password, csrf_for, error_paragraph, escape,
+    form_refused, message_page, page, refill, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
+    sign_in_form_expired, start_browser_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
@@ -48,7 +48,7 @@ pub async fn show(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
-    Query(query): Query<CodeQuery>,
+    WebQuery(query): WebQuery<CodeQuery>,
 ) -> ApiResult<Response> {
     let typed_code = query.user_code.unwrap_or_default();
     let Some(session) = web_session(&state, &headers)? else {

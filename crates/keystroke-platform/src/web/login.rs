@@ -2,14 +2,14 @@
 
 use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, check_password, csrf_for, error_paragraph, escape,
-    form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
+    PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, check_password, csrf_for, error_paragraph,
+    escape, form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
     sign_out_form, start_browser_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
@@ -29,7 +29,7 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub async fn show(State(state): State<AppState>, Query(query): Query<NextQuery>) -> Response {
+pub async fn show(State(state): State<AppState>, WebQuery(query): WebQuery<NextQuery>) -> Response {
     login_page(&state, query.next.as_deref(), None, StatusCode::OK)
 }
 

@@ -7,7 +7,8 @@ pub mod device;
 pub mod login;
 
 use axum::Form;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Query, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use keystroke_api::User;
@@ -181,6 +182,26 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
                 StatusCode::FORBIDDEN,
                 "Request refused",
                 "The form arrived incomplete or was not sent by this page. Reload it and try again.",
+            )),
+        }
+    }
+}
+
+/// `Query` for the pages: a query that does not parse (a parameter twice, one the page does not
+/// take) gets a page that says so instead of axum's plain-text error.
+pub struct WebQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for WebQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(query)) => Ok(WebQuery(query)),
+            Err(_) => Err(message_page(
+                StatusCode::BAD_REQUEST,
+                "Address not understood",
+                "The page's address has a part twice, or one it does not take. Open the page from its link and \
+                 try again.",
             )),
         }
     }
