@@ -376,6 +376,27 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     assert_eq!(json["session_revoked"], false, "{json}");
 }
 
+/// With the platform down, `auth status` still says what this machine knows (where the token
+/// is, the saved org), then why it cannot say who is signed in; `--json` keeps to the error.
+#[test]
+fn status_while_the_platform_is_down_says_what_this_machine_knows() {
+    let mut env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    env.stop_server();
+    let status = env.run(&["auth", "status"]).code(6);
+    assert_eq!(
+        status.stdout,
+        format!(
+            "Platform:    {} (not answering)\nToken:       kernel keyring (keyutils): does not survive a reboot\n\
+             Active org:  acme\n",
+            env.url()
+        )
+    );
+    assert!(status.stderr.starts_with(&format!("error: the platform at {} is unreachable", env.url())), "{status:#?}");
+    let json = env.run(&["auth", "status", "--json"]).code(6);
+    assert_eq!(json.stdout, "");
+}
+
 #[test]
 fn logout_while_the_platform_is_down_still_forgets_the_token() {
     let mut env = TestEnv::new();

@@ -4,6 +4,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::credentials::{StoreKind, TokenSource};
 use crate::env;
+use crate::error::{CliError, ExitCode};
 use crate::table;
 
 #[derive(Serialize)]
@@ -29,7 +30,6 @@ struct TokenOutput {
 
 pub async fn run(context: &Context) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
-    let me = signed_in.client.me().await?;
     let credentials = context.credentials()?;
     let platform = &signed_in.platform.key;
     let recorded = signed_in.config.platform(platform).and_then(|settings| settings.credential_store);
@@ -47,6 +47,23 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             location: credentials.location(kind),
             shadows_stored_token: false,
         },
+    };
+    let me = match signed_in.client.me().await {
+        Ok(me) => me,
+        Err(error) => {
+            // What this machine knows is what one checks first when the platform does not answer.
+            let unreachable = error.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::Unreachable);
+            if unreachable && !context.printer.json() {
+                let saved_org = signed_in.config.active_org(platform).unwrap_or("none");
+                let known = [
+                    format!("Platform:    {platform} (not answering)"),
+                    format!("Token:       {}", token.location),
+                    format!("Active org:  {saved_org}"),
+                ];
+                context.printer.data(&known.join("\n"))?;
+            }
+            return Err(error);
+        }
     };
     let active_org = Context::default_org(&signed_in, &me.memberships);
 
