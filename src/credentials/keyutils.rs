@@ -12,18 +12,14 @@ fn description(url: &str) -> String {
     format!("keyring:{url}@{SERVICE}")
 }
 
-/// Where tokens live: the user's persistent keyring, which each of their login sessions reaches
-/// (an SSH login gets a session keyring of its own, so a token kept there would be signed in in
-/// one terminal and not in the next, and a logout from the next would leave it behind). The
-/// kernel keeps it until a reboot, or until nobody has asked for it for
-/// `/proc/sys/kernel/keys/persistent_keyring_expiry` seconds (3 days by default). Asking links it
-/// into this process's session keyring, which makes its keys ours to read, and restarts that
-/// clock. Where the kernel refuses it (some containers), the session keyring.
+/// Where tokens live: this login session's keyring, which goes when the session ends. Not the
+/// user's persistent keyring, which would keep one sign-in for all their login sessions: every
+/// process of the user can link that one to itself, and so can every container that runs as the
+/// same user (root, say) without a user namespace of its own, where one pod would read another's
+/// token.
 fn home() -> Result<KeyRing, String> {
-    KeyRing::get_persistent(KeyRingIdentifier::Session).or_else(|_| {
-        KeyRing::from_special_id(KeyRingIdentifier::Session, false)
-            .map_err(|err| format!("no persistent or session keyring ({})", explain(err)))
-    })
+    KeyRing::from_special_id(KeyRingIdentifier::Session, false)
+        .map_err(|err| format!("no session keyring ({})", explain(err)))
 }
 
 /// Whether an error means "no live key": none at all, or one that was invalidated (by `delete`)
@@ -52,7 +48,8 @@ pub fn get(url: &str) -> Result<Option<String>, String> {
     String::from_utf8(bytes).map(Some).map_err(|_| "the stored entry is not text".to_string())
 }
 
-/// Replaces the entry of that description, if any (`add_key` updates it in place).
+/// Replaces the entry of that description in the session keyring, if any (`add_key` updates it
+/// in place).
 pub fn set(url: &str, token: &str) -> Result<(), String> {
     home()?.add_key(&description(url), token).map_err(explain)?;
     Ok(())

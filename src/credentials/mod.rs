@@ -70,7 +70,7 @@ impl StoreKind {
     pub fn label(self) -> &'static str {
         match self {
             StoreKind::SecretService => "Secret Service (desktop keyring)",
-            StoreKind::Keyutils => "kernel keyring (keyutils): does not survive a reboot",
+            StoreKind::Keyutils => "kernel keyring (keyutils): this login session only, gone at reboot",
             StoreKind::Keychain => "macOS Keychain",
             StoreKind::Windows => "Windows Credential Manager",
             StoreKind::File => "file, mode 0600; opted in, not encrypted",
@@ -201,7 +201,7 @@ impl Credentials {
 fn store_hint(failed: Option<StoreKind>) -> String {
     let (store, token) = (env::CREDENTIAL_STORE, env::TOKEN);
     let keyutils =
-        format!("or, on Linux, choose the kernel keyring with `{store}=keyutils` (it does not survive a reboot); ");
+        format!("or, on Linux, choose the kernel keyring with `{store}=keyutils` (for this login session only); ");
     format!(
         "{first}; {keyutils}or set `{store}=file` to keep the token in a 0600 file; or set `{token}` to a session token",
         first = if failed == Some(StoreKind::Keyutils) { "retry" } else { "unlock (or start) your keyring and retry" },

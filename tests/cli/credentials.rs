@@ -369,27 +369,28 @@ fn a_secret_service_that_hangs_is_given_up_on_after_the_timeout() {
     assert!(env.config_files().is_empty(), "{:?}", env.config_files());
 }
 
-/// The kernel keyring holds one sign-in for every login session of the account: each SSH login
-/// has a session keyring of its own, and a token kept there was missing from the next terminal,
-/// and left behind, still working, by a logout from it.
+/// The kernel keyring keeps a sign-in for its login session alone: another login session (a
+/// second SSH login) is not signed in, signs in on its own without touching this one, and cannot
+/// reach the token even through the account's persistent keyring, which every container that
+/// runs as the same user shares (the token used to be linked there).
 #[test]
-fn every_login_session_shares_the_kernel_keyrings_sign_in() {
+fn a_kernel_keyring_sign_in_stays_in_its_login_session() {
     let env = TestEnv::new();
-    let user = env.user(Role::Builder);
+    let builder = env.sign_in(Role::Builder);
     let url = env.url();
-    let login = env
-        .run_in_another_login_session(&["auth", "login", "--with-token", "--platform-url", url], &user.session_token);
-    assert!(login.success().stderr.contains("Token stored in the kernel keyring (keyutils)"));
-    let status = env.run_in_another_login_session(&["auth", "status", "--json"], "").success().json();
-    assert_eq!((&status["user"]["email"], &status["token"]["store"]), (&json!(user.email), &json!("keyutils")));
-    assert_eq!(env.run(&["auth", "token"]).success().stdout.trim(), user.session_token, "and outside any session");
+    let elsewhere = env.run_in_another_login_session(&["auth", "status"], "").code(3);
+    assert!(elsewhere.stderr.contains(&format!("error: not signed in to {url}\n")), "{elsewhere:#?}");
+    let admin = env.user(Role::Admin);
+    let login = ["auth", "login", "--with-token", "--platform-url", url];
+    env.run_in_another_login_session(&login, &admin.session_token).success();
+    let here = env.run(&["auth", "status", "--json"]).success().json();
+    assert_eq!(here["user"]["email"], json!(builder.email), "still the builder here");
 
-    let logout = env.run_in_another_login_session(&["auth", "logout"], "").success();
-    assert!(logout.stderr.contains(&format!("Signed out of {url}")), "{logout:#?}");
-    for status in [env.run(&["auth", "status"]), env.run_in_another_login_session(&["auth", "status"], "")] {
-        let status = status.code(3);
-        assert!(status.stderr.contains(&format!("error: not signed in to {url}\n")), "{status:#?}");
-    }
+    let through_persistent =
+        format!("keyctl get_persistent @s >/dev/null && keyctl search @s user 'keyring:{url}@keystroke'");
+    let reached = env.isolated("keyctl").args(["session", "-", "sh", "-c", &through_persistent]).output().unwrap();
+    assert!(!reached.status.success(), "{reached:?}");
+    assert!(String::from_utf8_lossy(&reached.stderr).contains("Required key not available"), "{reached:?}");
 }
 
 /// Without any session bus (servers, containers) the kernel keyring is the documented store,
@@ -401,7 +402,9 @@ fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
     let login = env.login_with_token(&user.session_token, &[("KEYSTROKE_CREDENTIAL_STORE", "auto")]);
     let login = login.success();
     assert!(
-        login.stderr.contains("\nToken stored in the kernel keyring (keyutils): does not survive a reboot\n"),
+        login
+            .stderr
+            .contains("\nToken stored in the kernel keyring (keyutils): this login session only, gone at reboot\n"),
         "{login:#?}"
     );
     let status = env.run(&["auth", "status", "--json"]).success().json();
