@@ -416,6 +416,34 @@ fn signing_a_user_out_everywhere_stops_an_approved_sign_in_too() {
     assert_eq!(h.get("/api/me", Cred::Bearer(&owner.session_token)).status(), StatusCode::UNAUTHORIZED);
 }
 
+/// The decision is written only while the approver's web session is live, in the same
+/// statement: a sign-out everywhere between the page's check of the session and the write (which
+/// turns approvals already written into denials) decides nothing, and no session comes of it.
+#[test]
+fn a_decision_needs_the_approvers_session_live_when_it_is_written() {
+    let h = harness(|_| {});
+    let auth = start(&h);
+    let owner = h.dev.user(Role::Owner);
+    let (web_token, _, _) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
+    let approver = h.dev.storage().session_credential(&hash_secret(&web_token)).unwrap().unwrap().session_id;
+    keystroke_platform::admin::sign_out_everywhere(h.dev.storage(), &owner.email).unwrap();
+    let code = keystroke_platform::tokens::normalize_user_code(&auth.user_code).unwrap();
+    assert!(!h.dev.storage().decide_device_authorization(&code, &approver, true, now()).unwrap());
+    wait_interval();
+    let (status, body) = poll(&h, &auth.device_code);
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("authorization_pending")), "{body}");
+
+    // The same, decided by a live session: the sign-in completes as its user.
+    let (web_token, _, _) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
+    let approver = h.dev.storage().session_credential(&hash_secret(&web_token)).unwrap().unwrap().session_id;
+    assert!(h.dev.storage().decide_device_authorization(&code, &approver, true, now()).unwrap());
+    wait_interval();
+    let (status, body) = poll(&h, &auth.device_code);
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let me = h.get("/api/me", Cred::Bearer(body["access_token"].as_str().unwrap()));
+    assert_eq!(status_json(me).1["user"]["email"], owner.email.as_str());
+}
+
 /// A right code is forgiven: only the wrong ones use up an address's ten tries.
 #[test]
 fn right_codes_do_not_count_against_the_address() {

@@ -316,11 +316,13 @@ pub trait Storage: Send + Sync + 'static {
     /// then inserts this one; `false` when its user code is taken (the caller picks another).
     fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<bool>;
     fn device_authorization(&self, user_code: &str) -> Result<Option<DeviceAuthorizationRecord>>;
-    /// Approves or denies a pending, unexpired authorization; returns whether one was decided.
+    /// Approves or denies a pending, unexpired authorization, as the user of the web session
+    /// `approver_session_id` while that session is live (in the same statement: signed out
+    /// everywhere meanwhile, it decides nothing); returns whether one was decided.
     fn decide_device_authorization(
         &self,
         user_code: &str,
-        user_id: &str,
+        approver_session_id: &str,
         approve: bool,
         now: Timestamp,
     ) -> Result<bool>;

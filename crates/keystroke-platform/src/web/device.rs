@@ -139,7 +139,7 @@ pub async fn decide(
         return Ok(too_many_attempts());
     };
     let decided = match normalize_user_code(&form.user_code) {
-        Some(code) => state.storage.decide_device_authorization(&code, &session.user_id, approve, now())?,
+        Some(code) => state.storage.decide_device_authorization(&code, &session.session_id, approve, now())?,
         None => false,
     };
     if !decided {

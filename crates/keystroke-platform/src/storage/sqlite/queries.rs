@@ -577,14 +577,17 @@ impl Storage for SqliteStorage {
     fn decide_device_authorization(
         &self,
         user_code: &str,
-        user_id: &str,
+        approver_session_id: &str,
         approve: bool,
         now: Timestamp,
     ) -> Result<bool> {
         let decided = self.conn()?.execute(
-            "UPDATE device_authorizations SET status = ?3, user_id = ?2
-             WHERE user_code = ?1 AND status = 'pending' AND expires_at > ?4",
-            params![user_code, user_id, if approve { "approved" } else { "denied" }, now],
+            "UPDATE device_authorizations
+             SET status = ?3,
+                 user_id = (SELECT user_id FROM sessions WHERE id = ?2 AND revoked_at IS NULL AND expires_at > ?4)
+             WHERE user_code = ?1 AND status = 'pending' AND expires_at > ?4
+               AND EXISTS (SELECT 1 FROM sessions WHERE id = ?2 AND revoked_at IS NULL AND expires_at > ?4)",
+            params![user_code, approver_session_id, if approve { "approved" } else { "denied" }, now],
         )?;
         Ok(decided == 1)
     }
