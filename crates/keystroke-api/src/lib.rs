@@ -240,20 +240,35 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
     Ok(trimmed)
 }
 
-/// Variation selectors only right after a visible character beyond ASCII, or a digit, `#` or
-/// `*` (keycaps: `1️⃣`), where emoji, CJK and Mongolian use them: after a space, a letter of
-/// ASCII or another selector they change nothing on screen, and would make `ab` and `a` +
-/// selector + `b` look the same, or a name of selectors alone look empty.
+/// Variation selectors only right after a character of the kind each varies: Mongolian letters
+/// for the Mongolian ones, CJK ideographs for the ideographic ones, and for the rest (emoji and
+/// text presentation, standardized variants) symbols beyond ASCII, ideographs and the digits,
+/// `#` and `*` of keycaps (`1️⃣`). Anywhere else (after a letter, a space, a joiner or another
+/// selector) they change nothing on screen: `ab` and `a` + selector + `b`, or `café` and `café` +
+/// selector, would look the same, and a name of selectors alone would look empty.
 fn variations_vary(name: &str) -> bool {
-    let is_selector = |c: char| matches!(c, '\u{180B}'..='\u{180D}' | '\u{180F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}');
-    let takes_one =
-        |c: char| !c.is_whitespace() && !is_selector(c) && (!c.is_ascii() || matches!(c, '0'..='9' | '#' | '*'));
-    let mut before = None;
+    let mut before: Option<char> = None;
     name.chars().all(|c| {
-        let varies = !is_selector(c) || before.is_some_and(takes_one);
+        let varies = !is_variation_selector(c) || before.is_some_and(|base| is_varied_by(base, c));
         before = Some(c);
         varies
     })
+}
+
+fn is_variation_selector(c: char) -> bool {
+    matches!(c, '\u{180B}'..='\u{180D}' | '\u{180F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
+}
+
+fn is_varied_by(base: char, selector: char) -> bool {
+    let ideograph = matches!(base,
+        '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3FFFF}');
+    let hidden = base.is_whitespace() || base.is_control() || is_invisible_or_bidi(base) || is_variation_selector(base);
+    let symbol = !base.is_ascii() && !base.is_alphabetic() && !hidden && !matches!(base, '\u{200C}' | '\u{200D}');
+    match selector {
+        '\u{180B}'..='\u{180F}' => matches!(base, '\u{1820}'..='\u{18AA}'),
+        '\u{E0100}'..='\u{E01EF}' => ideograph,
+        _ => ideograph || symbol || matches!(base, '0'..='9' | '#' | '*'),
+    }
 }
 
 /// Zero-width joiners (U+200C, U+200D) only between two visible characters, one of them beyond
@@ -261,10 +276,11 @@ fn variations_vary(name: &str) -> bool {
 /// make `prod` and `pr` + joiner + `od` look the same.
 fn joiners_join(name: &str) -> bool {
     let is_joiner = |c: char| matches!(c, '\u{200C}' | '\u{200D}');
-    let visible = |c: Option<char>| c.filter(|&c| !is_joiner(c) && !c.is_whitespace());
+    let visible = |c: Option<char>| c.filter(|&c| !is_joiner(c) && !c.is_whitespace() && !is_variation_selector(c));
     let chars: Vec<char> = name.chars().collect();
     chars.iter().enumerate().all(|(i, &c)| {
-        let before = visible(i.checked_sub(1).map(|before| chars[before]));
+        // A selector before the joiner belongs to the character it varies (`🏳️‍🌈`).
+        let before = visible(chars[..i].iter().rev().find(|&&before| !is_variation_selector(before)).copied());
         let after = visible(chars.get(i + 1).copied());
         !is_joiner(c) || matches!((before, after), (Some(b), Some(a)) if !b.is_ascii() || !a.is_ascii())
     })
@@ -608,7 +624,8 @@ mod tests {
         assert!(check_name("API key", "Family 👨\u{200D}👩\u{200D}👧").is_ok());
         assert!(check_name("API key", "می\u{200C}خواهم").is_ok());
         // Variation selectors after what they vary: an emoji, a keycap, a CJK ideograph.
-        assert!(check_name("API key", "Love ❤\u{FE0F}, key 1\u{FE0F}\u{20E3}, 葛\u{E0100}").is_ok());
+        assert!(check_name("API key", "Love ❤\u{FE0F}, key 1\u{FE0F}\u{20E3}, 葛\u{E0100}, ©\u{FE0F}").is_ok());
+        assert!(check_name("API key", "Rainbow 🏳\u{FE0F}\u{200D}🌈, ᠠ\u{180B}, ⛰\u{FE0E}").is_ok());
         for bad in [
             "   ",
             &"x".repeat(MAX_NAME_CHARS + 1),
@@ -631,6 +648,11 @@ mod tests {
             "❤ \u{FE0F}",
             "❤\u{FE0F}\u{FE0F}",
             "a\u{E0100}",
+            "café\u{FE0F}",
+            "é\u{E0100}",
+            "prod\u{200D}\u{FE0F}",
+            "a\u{200D}\u{FE0F}b",
+            "a\u{180B}",
             // Default-ignorable code points beyond the common ones.
             "\u{17B4}",
             "a\u{1D173}b",

@@ -468,7 +468,8 @@ fn behind_a_proxy_odd_forwarded_values_get_no_fresh_tries() {
     assert_eq!(attempt(b"127.0.0.1", &owner.email, &owner.password), StatusCode::TOO_MANY_REQUESTS, "the proxy");
 }
 
-/// `dev --seed-keys`: every seeded key is there by the first request the platform answers.
+/// `dev --seed-keys`: every seeded key is there once the platform has started (the keys are
+/// written before it serves, which this does not time: it asks after the start).
 #[test]
 fn dev_seeds_its_extra_keys_before_serving() {
     let dev = DevServer::start_with_keys(([127, 0, 0, 1], 0).into(), None, Config::new(Mode::Dev), 7).unwrap();

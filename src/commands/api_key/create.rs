@@ -174,11 +174,21 @@ fn whole_numbers_instead(number: &str, separator_and_rest: &str) -> String {
     let (fraction, after) = fraction_and_rest.split_at(digits);
     let unit = after.trim_start();
     let unit = &unit[..unit.len() - unit.trim_start_matches(|c: char| c.is_ascii_alphabetic()).len()];
+    let space = &after[..after.len() - after.trim_start().len()];
+    if separator == "," && fraction.len() == 3 && !number.starts_with('0') {
+        return format!("write the lifetime without a thousands separator: `{number}{fraction}{space}{unit}`");
+    }
+    let unit_seconds = match unit_seconds(unit) {
+        Ok(seconds) => seconds,
+        // `1.5m`: which unit is meant comes first.
+        Err(problem) if !unit.is_empty() => return problem,
+        Err(_) => return "a lifetime is written in whole numbers, like `36h` rather than `1.5d`".into(),
+    };
     let exact_seconds = (|| {
         let scale = 10u64.checked_pow(u32::try_from(fraction.len()).ok()?)?;
         let scaled_number =
             number.parse::<u64>().ok()?.checked_mul(scale)?.checked_add(fraction.parse().unwrap_or(0))?;
-        let scaled = scaled_number.checked_mul(unit_seconds(unit).ok()?)?;
+        let scaled = scaled_number.checked_mul(unit_seconds)?;
         (scaled % scale == 0 && scaled > 0).then_some(scaled / scale)
     })();
     let Some(mut seconds) = exact_seconds.filter(|&seconds| seconds <= MAX_KEY_LIFETIME_SECS) else {
@@ -191,7 +201,7 @@ fn whole_numbers_instead(number: &str, separator_and_rest: &str) -> String {
             seconds %= unit_seconds;
         }
     }
-    let written = format!("{number}{separator}{fraction}{unit}");
+    let written = format!("{number}{separator}{fraction}{space}{unit}");
     format!("a lifetime is written in whole numbers: `{}` rather than `{written}`", terms.join(" "))
 }
 
@@ -249,8 +259,11 @@ mod tests {
         assert_eq!(error("1.5d"), "a lifetime is written in whole numbers: `1d 12h` rather than `1.5d`");
         assert_eq!(error("1.5h"), "a lifetime is written in whole numbers: `1h 30min` rather than `1.5h`");
         assert_eq!(error("2.5w"), "a lifetime is written in whole numbers: `17d 12h` rather than `2.5w`");
-        assert_eq!(error("0,25 days"), "a lifetime is written in whole numbers: `6h` rather than `0,25days`");
-        for unexact in ["1.5s", "1.5x", "3650.5d", "1.99999999999999999999999y"] {
+        assert_eq!(error("0,25 days"), "a lifetime is written in whole numbers: `6h` rather than `0,25 days`");
+        assert_eq!(error("1,500h"), "write the lifetime without a thousands separator: `1500h`");
+        assert_eq!(error("1.5m"), "`m` is ambiguous: write `min` for minutes or `mo` for months");
+        assert!(error("1.5x").starts_with("`x` is not a unit;"));
+        for unexact in ["1.5s", "1.5", "3650.5d", "1.99999999999999999999999y"] {
             assert_eq!(error(unexact), "a lifetime is written in whole numbers, like `36h` rather than `1.5d`");
         }
         assert!(error("").starts_with("the lifetime is empty"));

@@ -187,8 +187,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
     }
 }
 
-/// `Query` for the pages: a query that does not parse (a parameter twice, one the page does not
-/// take) gets a page that says so instead of axum's plain-text error.
+/// `Query` for the pages: a query that does not parse (a parameter twice, a value the page cannot
+/// read) gets a page that says so instead of axum's plain-text error. Parameters the page does
+/// not know are ignored.
 pub struct WebQuery<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for WebQuery<T> {
@@ -200,8 +201,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for WebQuery<T> {
             Err(_) => Err(message_page(
                 StatusCode::BAD_REQUEST,
                 "Address not understood",
-                "The page's address has a part twice, or one it does not take. Open the page from its link and \
-                 try again.",
+                "The page's address has a part twice, or one the page cannot read. Open the page from its link \
+                 and try again.",
             )),
         }
     }
