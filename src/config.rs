@@ -98,6 +98,11 @@ pub fn read_config_file(path: &Path) -> anyhow::Result<Option<String>> {
     if metadata.len() > MAX_CONFIG_FILE_BYTES {
         return Err(not_ours("larger than 1 MiB").into());
     }
+    // Whoever can replace the file can point the platform URL, and with it the token, at theirs.
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    refuse_shared_parent(Access::Read, dir, path)?;
+    refuse_shared_dir(Access::Read, dir, path)?;
+    refuse_shared_file(path, &metadata)?;
     let mut bytes = Vec::new();
     // Bounded as well, should it grow while being read.
     file.take(MAX_CONFIG_FILE_BYTES)
@@ -200,14 +205,31 @@ fn random_suffix() -> String {
 /// where anyone could rename it away and put their own in its place. The parent is checked
 /// first, so that a refusal leaves nothing behind.
 fn private_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
-    refuse_shared_parent(dir, path)?;
+    refuse_shared_parent(Access::Write, dir, path)?;
     create_private_dir(dir)?;
-    refuse_shared_dir(dir, path)
+    refuse_shared_dir(Access::Write, dir, path)
+}
+
+/// What a refusal was about to do with a file in the config directory.
+#[derive(Clone, Copy)]
+enum Access {
+    Read,
+    Write,
+}
+
+impl Access {
+    #[cfg(unix)]
+    fn verb(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+        }
+    }
 }
 
 #[cfg(unix)]
-fn refuse(path: &Path, why: String, hint: String) -> anyhow::Result<()> {
-    Err(CliError::failure(format!("refusing to write {}: {why}", path.display())).with_hint(hint).into())
+fn refuse(access: Access, path: &Path, why: String, hint: String) -> anyhow::Result<()> {
+    Err(CliError::failure(format!("refusing to {} {}: {why}", access.verb(), path.display())).with_hint(hint).into())
 }
 
 #[cfg(unix)]
@@ -216,13 +238,14 @@ fn elsewhere() -> String {
 }
 
 #[cfg(unix)]
-fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
+fn refuse_shared_dir(access: Access, dir: &Path, path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let metadata = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
     if metadata.uid() != me {
         return refuse(
+            access,
             path,
             format!("its directory belongs to another user (uid {}), who could read or replace it", metadata.uid()),
             format!("use a directory of your own: `chown {me} {}`, {}", dir.display(), elsewhere()),
@@ -231,6 +254,7 @@ fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
     let mode = metadata.permissions().mode();
     if mode & 0o022 != 0 {
         return refuse(
+            access,
             path,
             format!(
                 "its directory is writable by other users (mode {:o}), who could read or replace it",
@@ -243,7 +267,7 @@ fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
 }
 
 #[cfg(unix)]
-fn refuse_shared_parent(dir: &Path, path: &Path) -> anyhow::Result<()> {
+fn refuse_shared_parent(access: Access, dir: &Path, path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
     let parent = dir.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // Folders still to be made are made private; the nearest that exists is the one to check.
@@ -259,6 +283,7 @@ fn refuse_shared_parent(dir: &Path, path: &Path) -> anyhow::Result<()> {
                 format!("it would be made in {folder}, which is writable by other users (mode {mode:o}),")
             };
             return refuse(
+                access,
                 path,
                 format!("{why} who could swap the directory for their own"),
                 format!("run `chmod go-w {}` (or `chmod +t`), {}", existing.display(), elsewhere()),
@@ -268,13 +293,45 @@ fn refuse_shared_parent(dir: &Path, path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-#[cfg(not(unix))]
-fn refuse_shared_parent(_dir: &Path, _path: &Path) -> anyhow::Result<()> {
+/// A file of the config directory that another user owns or may write, which the directory's
+/// checks do not see (a file left behind by `sudo`, or made writable by hand).
+#[cfg(unix)]
+fn refuse_shared_file(path: &Path, metadata: &fs::Metadata) -> anyhow::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if metadata.uid() != me {
+        return refuse(
+            Access::Read,
+            path,
+            format!("it belongs to another user (uid {}), who could replace it", metadata.uid()),
+            format!("delete it, or make it yours with `chown {me} {}`", path.display()),
+        );
+    }
+    let mode = metadata.permissions().mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return refuse(
+            Access::Read,
+            path,
+            format!("it is writable by other users (mode {mode:o}), who could replace what it says"),
+            format!("make it private with `chmod go-w {}`", path.display()),
+        );
+    }
     Ok(())
 }
 
 #[cfg(not(unix))]
-fn refuse_shared_dir(_dir: &Path, _path: &Path) -> anyhow::Result<()> {
+fn refuse_shared_file(_path: &Path, _metadata: &fs::Metadata) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared_parent(_access: Access, _dir: &Path, _path: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared_dir(_access: Access, _dir: &Path, _path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
@@ -434,6 +491,38 @@ mod tests {
         }
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
         save(dir.path(), &Config::default()).unwrap();
+    }
+
+    /// What another user could have written is not read either: a platform URL of theirs would
+    /// receive the token.
+    #[cfg(unix)]
+    #[test]
+    fn a_config_others_could_have_written_is_not_read() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        save(dir.path(), &Config::default()).unwrap();
+        let file = dir.path().join(FILE_NAME);
+        let refusal = |path: &Path| load(path).unwrap_err().downcast::<CliError>().unwrap().message;
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
+        assert_eq!(
+            refusal(dir.path()),
+            format!(
+                "refusing to read {}: its directory is writable by other users (mode 777), who could read or \
+                 replace it",
+                file.display()
+            )
+        );
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o666)).unwrap();
+        assert_eq!(
+            refusal(dir.path()),
+            format!(
+                "refusing to read {}: it is writable by other users (mode 666), who could replace what it says",
+                file.display()
+            )
+        );
+        fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(load(dir.path()).is_ok(), "readable by others is no danger: it holds no secret");
     }
 
     #[cfg(unix)]

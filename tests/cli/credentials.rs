@@ -78,11 +78,16 @@ fn the_opt_in_file_store_is_private_and_says_so() {
 #[cfg(unix)]
 #[test]
 fn a_logout_that_cannot_remove_the_token_says_the_session_is_ended() {
-    use std::os::unix::fs::PermissionsExt;
     let mut env = TestEnv::with_store("file");
     let user = env.sign_in(Role::Builder).clone();
-    // Others may write to the directory now: keystroke writes nothing more there.
-    std::fs::set_permissions(env.config_dir_path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    // The directory's lock cannot be taken (a folder in its place; permissions would not stop
+    // root, which CI runs as): keystroke reads the directory but changes nothing in it.
+    let lock = env.config_dir_path().join(".lock");
+    let block_changes = || {
+        let _ = std::fs::remove_file(&lock);
+        std::fs::create_dir(&lock).unwrap();
+    };
+    block_changes();
     let logout = env.run(&["auth", "logout"]).code(1);
     assert!(
         logout.stderr.starts_with(
@@ -92,20 +97,18 @@ fn a_logout_that_cannot_remove_the_token_says_the_session_is_ended() {
         "{logout:#?}"
     );
     assert_eq!(env.curl_status("/api/me", &user.session_token), 401, "revoked");
-    std::fs::set_permissions(env.config_dir_path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::remove_dir(&lock).unwrap();
     let tokens = std::fs::read_to_string(env.config_dir_path().join("credentials.json")).unwrap();
     assert!(tokens.contains(&user.session_token), "still stored, as the error says");
 
     // Neither: the platform's reason keeps its exit code, and both failures are told.
     let again = env.new_session(&user.email);
     env.login_with_token(&again, &[]).success();
-    std::fs::set_permissions(env.config_dir_path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    block_changes();
     env.stop_server();
     let neither = env.run(&["auth", "logout"]).code(6);
-    let expected_start = format!(
-        "error: could not remove the token from this machine (refusing to write {}",
-        env.config_dir_path().display()
-    );
+    let expected_start =
+        format!("error: could not remove the token from this machine (could not open {}", lock.display());
     assert!(neither.stderr.starts_with(&expected_start), "{neither:#?}");
     assert!(
         neither.stderr.contains(&format!(
@@ -114,7 +117,7 @@ fn a_logout_that_cannot_remove_the_token_says_the_session_is_ended() {
         )),
         "{neither:#?}"
     );
-    std::fs::set_permissions(env.config_dir_path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::remove_dir(&lock).unwrap();
 }
 
 /// `auth login --insecure-storage` is the per-sign-in way into the file store: the token goes
@@ -226,6 +229,21 @@ fn a_config_directory_of_another_user_is_refused() {
         "{switch:#?}"
     );
     assert_eq!(std::fs::read_dir(theirs.path()).unwrap().count(), 0, "nothing written");
+
+    // Nor is what they wrote there read: their platform URL would receive the token.
+    let planted = theirs.path().join("config.json");
+    std::fs::write(&planted, r#"{"platform_url": "http://127.0.0.1:9"}"#).unwrap();
+    std::os::unix::fs::chown(&planted, Some(NOBODY), Some(NOBODY)).unwrap();
+    let token = env.user(Role::Admin).session_token.clone();
+    let listed = env.run_with_env(&["org", "list"], &[("KEYSTROKE_CONFIG_DIR", dir), ("KEYSTROKE_TOKEN", &token)]);
+    let listed = listed.code(1);
+    assert!(
+        listed.stderr.starts_with(&format!(
+            "error: refusing to read {}: its directory belongs to another user (uid 65534)",
+            planted.display()
+        )),
+        "{listed:#?}"
+    );
 }
 
 /// Off CI, a test that needs the session bus `scripts/test` starts is skipped, with a word; in CI
