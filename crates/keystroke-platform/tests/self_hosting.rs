@@ -519,6 +519,9 @@ fn admin_commands_refuse_what_would_break_the_platform() {
         ("https://example.test/#x", "has a `#fragment`"),
         ("https://example.test/?a=b", "has a `?query`"),
         ("https://example.test/keystroke", "has a path; the platform is served at the root of its host name"),
+        ("https://:443", "has no host name"),
+        ("https://example.test:99999", "has a port that is not one (1 to 65535)"),
+        ("https://example.test:0", "has a port that is not one (1 to 65535)"),
     ] {
         let serve = platform(&db, &["serve", "--bind", "127.0.0.1:0", "--public-url", bad], None);
         assert_eq!(serve.status.code(), Some(1), "{bad}: {}", stderr(&serve));

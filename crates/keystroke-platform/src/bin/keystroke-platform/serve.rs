@@ -100,7 +100,22 @@ fn check_public_url(value: &str) -> anyhow::Result<String> {
         "`--public-url` {value} has a path; the platform is served at the root of its host name (a proxy may not \
          add a path prefix): give the URL of the host alone"
     );
-    Ok(value.trim_end_matches('/').to_owned())
+    let (Some(uri), Some(authority)) = (&uri, authority) else {
+        bail!("`--public-url` {value} is not an http:// or https:// URL with a host")
+    };
+    ensure!(
+        uri.host().is_some_and(|host| !host.is_empty()),
+        "`--public-url` {value} has no host name, like `https://keystroke.example.com`"
+    );
+    // `Uri` takes any digits for a port, and reports none when they are out of range.
+    let port = authority.rsplit_once(':').map(|(_, port)| port).filter(|port| !port.contains(']'));
+    ensure!(
+        port.is_none_or(|port| port.parse::<u16>().is_ok_and(|port| port > 0)),
+        "`--public-url` {value} has a port that is not one (1 to 65535)"
+    );
+    // Written as every comparison expects it (cookies are `Secure` on `https://`, and
+    // `HTTPS://` would have lost that): scheme and host in lower case, no trailing slash.
+    Ok(format!("{}://{}", uri.scheme_str().unwrap_or_default(), authority.to_ascii_lowercase()))
 }
 
 /// Sign-in links are built from the public URL, which defaults to the bound address: on every
@@ -174,6 +189,15 @@ fn more_open_files() {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_public_url_is_kept_as_comparisons_expect_it() {
+        let kept = |value: &str| check_public_url(value).unwrap();
+        assert_eq!(kept("HTTPS://Keystroke.Example.COM/"), "https://keystroke.example.com");
+        assert_eq!(kept(" https://keystroke.example.com:8443 "), "https://keystroke.example.com:8443");
+        assert_eq!(kept("http://[::1]:8080"), "http://[::1]:8080");
+        assert_eq!(kept("http://127.0.0.1"), "http://127.0.0.1");
+    }
 
     #[test]
     fn plain_http_is_flagged_unless_it_stays_on_this_machine() {
