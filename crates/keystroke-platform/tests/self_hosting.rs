@@ -682,3 +682,20 @@ fn a_taken_port_is_named_with_what_to_do() {
         );
     }
 }
+
+/// `serve` refuses a database `dev` made: its users' passwords and session tokens were printed on
+/// a terminal, and would sign in to the real thing.
+#[test]
+fn serve_refuses_a_database_dev_made() {
+    use keystroke_platform::{Config, Mode, dev::DevServer};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("tried.db");
+    drop(DevServer::start_with(([127, 0, 0, 1], 0).into(), Some(&db), Config::new(Mode::Dev)).unwrap());
+    let serve = platform(&db, &["serve", "--bind", "127.0.0.1:0"], None);
+    assert_eq!(serve.status.code(), Some(1), "{}", stderr(&serve));
+    assert!(
+        stderr(&serve).contains(&format!("error: the database {} was made by `keystroke-platform dev`", db.display())),
+        "{}",
+        stderr(&serve)
+    );
+}

@@ -66,12 +66,11 @@ impl std::fmt::Debug for DevUser {
 pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::Result<DevCredentials> {
     let existing_users = storage.users()?;
     let fresh = existing_users.is_empty();
-    let seed_users_present =
-        SEED_USERS.iter().filter(|(email, _, _)| existing_users.iter().any(|user| user.email == *email)).count();
+    let seed_users_present = seed_users_present(&existing_users);
     let has_primary_org = storage.org_by_slug(PRIMARY_ORG.0)?.is_some();
     // Anything but "empty" and "seeded by dev" is someone else's database: leave it alone.
     anyhow::ensure!(
-        fresh || (has_primary_org && seed_users_present == SEED_USERS.len()),
+        fresh || made_by_dev(storage)?,
         "this database was not made by `keystroke-platform dev` (it has {}, {seed_users_present} of the {} dev \
          users among them, and {} `{}`): give `dev --db` a new file, or run `keystroke-platform serve` on this one",
         match existing_users.len() {
@@ -134,6 +133,18 @@ fn give_second_org_an_owner(storage: &dyn Storage) -> anyhow::Result<()> {
         admin::add_user(storage, email, name, &random_base62(20))?;
     }
     admin::add_member(storage, SECOND_ORG.0, email, Role::Owner)
+}
+
+/// How many of the dev users the database has.
+fn seed_users_present(users: &[keystroke_api::User]) -> usize {
+    SEED_USERS.iter().filter(|(email, _, _)| users.iter().any(|user| user.email == *email)).count()
+}
+
+/// Whether `dev` seeded this database: its org and every one of its users (whose addresses are
+/// on `.test`, a domain no real person has). Its passwords and session tokens were printed on a
+/// terminal, which is why `serve` refuses it.
+pub fn made_by_dev(storage: &dyn Storage) -> anyhow::Result<bool> {
+    Ok(storage.org_by_slug(PRIMARY_ORG.0)?.is_some() && seed_users_present(&storage.users()?) == SEED_USERS.len())
 }
 
 /// Adds `count` keys created by `email` to the org, in batched transactions, so that

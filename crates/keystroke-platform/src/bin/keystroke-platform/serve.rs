@@ -15,6 +15,15 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
     let storage = SqliteStorage::open(db)?;
     storage.require_writable()?;
     let storage: Arc<dyn Storage> = Arc::new(storage);
+    if keystroke_platform::dev::made_by_dev(storage.as_ref())? {
+        bail!(
+            "the database {} was made by `keystroke-platform dev`: its users' passwords and session tokens were \
+             printed on a terminal, so it must not be served for real; set up a database of your own with `user add` \
+             and `org create`, or run `keystroke-platform dev --db {}` to try it",
+            db.display(),
+            db.display()
+        );
+    }
     // A mistyped `--db` makes a new, empty database: said at once, not found out from sign-ins
     // that fail with "wrong email or password".
     if storage.users()?.is_empty() {
