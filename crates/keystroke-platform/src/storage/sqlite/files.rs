@@ -27,6 +27,19 @@ pub(super) fn restrict_permissions(path: &Path) {
     }
 }
 
+/// Makes a database about to be created, empty and `0600`, before SQLite does: SQLite would make
+/// it with the umask's mode (`0644`, usually), and another user who opened it in the moment before
+/// [`restrict_permissions`] would keep reading it for as long as they hold it open. SQLite then
+/// takes the empty file for a new database, and makes `-wal` and `-shm` with its mode. Best effort:
+/// where this cannot make the file, SQLite's own attempt says why.
+pub(super) fn create_private(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let _ = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+    }
+}
+
 /// A file SQLite keeps beside the database (`-wal`, `-shm`), named by `suffix`.
 pub(super) fn beside(path: &Path, suffix: &str) -> PathBuf {
     let mut file = path.as_os_str().to_owned();

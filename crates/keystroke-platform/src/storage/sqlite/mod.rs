@@ -20,7 +20,8 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
 use crate::logging::OnceAMinute;
 use files::{
-    Create, beside, cannot_open, database_file, read_only, refuse_another_programs_database, restrict_permissions,
+    Create, beside, cannot_open, create_private, database_file, read_only, refuse_another_programs_database,
+    restrict_permissions,
 };
 use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
 use migrations::migrate;
@@ -111,6 +112,7 @@ impl SqliteStorage {
         use rusqlite::OpenFlags;
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         if create == Create::Yes {
+            create_private(&self.path);
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         } else if self.path.try_exists().is_ok_and(|exists| !exists) {
             // Deleted or moved while the platform ran: opening would make an empty database there.
@@ -194,6 +196,31 @@ impl SqliteStorage {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A new database is `0600` from its first byte, whatever the umask: made empty and private
+    /// before SQLite opens it (SQLite would make it with the umask's mode, and another user could
+    /// open it before its mode was changed), and SQLite takes the empty file for a new database.
+    #[cfg(unix)]
+    #[test]
+    fn a_new_database_is_private_before_sqlite_opens_it() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("platform.db");
+        // SAFETY: umask has no preconditions; the old mask is put back below.
+        let old_mask = unsafe { libc::umask(0) };
+        files::create_private(&db);
+        let made = std::fs::metadata(&db).unwrap();
+        let storage = SqliteStorage::open(&db);
+        // SAFETY: as above.
+        unsafe { libc::umask(old_mask) };
+        assert_eq!((made.permissions().mode() & 0o777, made.len()), (0o600, 0));
+        let storage = storage.unwrap();
+        assert!(crate::storage::Storage::users(&storage).unwrap().is_empty(), "a database like any new one");
+        for suffix in ["", "-wal", "-shm"] {
+            let mode = std::fs::metadata(beside(&db, suffix)).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600, "{suffix}");
+        }
+    }
 
     /// A database deleted while the platform runs is not made again, empty, by the next
     /// connection the pool opens: that connection fails, naming what happened.
