@@ -376,6 +376,39 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     assert_eq!(json["session_revoked"], false, "{json}");
 }
 
+/// A sign-in that waits (for the browser, or here for stdin) keeps an `org switch` made
+/// meanwhile: it wrote back the active org it had read before the wait.
+#[test]
+fn a_sign_in_keeps_an_org_switch_made_while_it_waited() {
+    use std::io::Write;
+    let env = TestEnv::new();
+    let owner = env.sign_in(Role::Owner).clone();
+    env.run(&["org", "switch", "acme"]).success();
+    let mut login = env
+        .command(&["auth", "login", "--with-token", "--platform-url", env.url()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Waiting for its token now (its config read already, once it has started).
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    env.run(&["org", "switch", "globex"]).success();
+    let token = env.new_session(&owner.email);
+    login.stdin.take().unwrap().write_all(token.as_bytes()).unwrap();
+    let signed_in = crate::support::Run::from(login.wait_with_output().unwrap()).success();
+    assert!(signed_in.stderr.contains("Active org: globex"), "{signed_in:#?}");
+    let orgs = env.run(&["org", "list", "--json"]).success().json();
+    let active: Vec<&str> = orgs
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|org| org["active"] == true)
+        .map(|org| org["slug"].as_str().unwrap())
+        .collect();
+    assert_eq!(active, ["globex"]);
+}
+
 /// With the platform down, `auth status` still says what this machine knows (where the token
 /// is, the saved org), then why it cannot say who is signed in; `--json` keeps to the error.
 #[test]

@@ -80,13 +80,20 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     let replaced = previous_tokens(&credentials, &config, &platform, store);
     credentials.set(store, &platform.key, &token)?;
 
+    // Read again after the wait for the browser or stdin: an `org switch` made meanwhile is the
+    // newest choice, and writing back the one read before would undo it.
+    let saved_org = context.load_config()?.active_org(&platform.key).map(str::to_owned);
     // Chosen before the config is locked: the choice may wait for a person.
-    let active_org = choose_active_org(printer, &me, config.active_org(&platform.key))?;
-    context.update_config(|config| {
+    let chosen_org = choose_active_org(printer, &me, saved_org.as_deref())?;
+    let is_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
+    let active_org = context.update_config(|config| {
         config.platform_url = Some(platform.key.clone());
         let settings = config.platform_mut(&platform.key);
         settings.credential_store = Some(store);
-        settings.active_org = active_org.clone();
+        // Switched again while the question was asked: that switch is newer still.
+        let switched_meanwhile = settings.active_org.clone().filter(|now| Some(now) != saved_org.as_ref());
+        settings.active_org = switched_meanwhile.filter(|slug| is_member(slug)).or(chosen_org);
+        settings.active_org.clone()
     })?;
 
     // With `--json` the document at the end says all this.
