@@ -116,6 +116,12 @@ impl GlobalArgs {
     /// whose usage lines list every argument it was given, a variable's as if it had been typed
     /// (`Usage: keystroke api-key create --name <NAME> --org <ORG>`). A blank variable is unset.
     pub fn with_env_fallbacks(mut self) -> Result<Self, clap::Error> {
+        // The rest are read where they are used, as text: one that is not would be taken for
+        // unset there, and the token of the store, or the default config directory or store,
+        // used instead of the one meant.
+        for name in [env::TOKEN, env::CONFIG_DIR, env::CREDENTIAL_STORE, env::KEYRING_TIMEOUT, env::HTTP_TIMEOUT] {
+            unicode_var(name)?;
+        }
         if self.platform_url.is_none() {
             self.platform_url = unicode_var(env::PLATFORM_URL)?;
         }
@@ -127,8 +133,9 @@ impl GlobalArgs {
     }
 }
 
-/// A variable that stands for a flag, refused (as clap refuses such a flag) when it is not
-/// UTF-8: ignoring it would act on the saved org or platform instead of the one meant.
+/// A variable that stands for a flag, or for a choice made on purpose, refused (as clap refuses
+/// such a flag) when it is not UTF-8: ignoring it would act on the saved org or platform, or the
+/// stored token, instead of the one meant.
 fn unicode_var(name: &str) -> Result<Option<String>, clap::Error> {
     match std::env::var(name) {
         Err(std::env::VarError::NotUnicode(_)) => {

@@ -84,6 +84,14 @@ fn variables_feed_their_flags_but_not_the_usage_line() {
     garbled.env("KEYSTROKE_ORG", std::ffi::OsStr::from_bytes(b"acme\xff"));
     let garbled = crate::support::Run::from(garbled.output().unwrap()).code(2);
     assert_eq!(garbled.stderr, "error: `KEYSTROKE_ORG` is not valid UTF-8\n");
+    // So is any variable that stands for a choice: the stored token, the default directory or
+    // store would be used instead.
+    for name in ["KEYSTROKE_TOKEN", "KEYSTROKE_CONFIG_DIR", "KEYSTROKE_CREDENTIAL_STORE", "KEYSTROKE_HTTP_TIMEOUT"] {
+        let mut garbled = env.command(&["auth", "status"]);
+        garbled.env(name, std::ffi::OsStr::from_bytes(b"kss_\xff"));
+        let garbled = crate::support::Run::from(garbled.output().unwrap()).code(2);
+        assert_eq!(garbled.stderr, format!("error: `{name}` is not valid UTF-8\n"));
+    }
 }
 
 #[test]
