@@ -112,6 +112,19 @@ impl Context {
         let credentials = self.credentials()?;
         let kind = credentials.store_for_reading(&config, &platform.key)?;
         let token = credentials.get(kind, &platform.key)?.ok_or_else(|| not_signed_in(&platform))?;
+        if !keystroke_api::looks_like_session_token(token.expose()) {
+            // Edited by hand, or written by something else: said so, never sent, never printed.
+            return Err(CliError::new(
+                ExitCode::NotSignedIn,
+                format!(
+                    "the token stored for {} in {} is damaged: it is not a session token",
+                    platform.key,
+                    credentials.location_in_sentence(kind)
+                ),
+            )
+            .with_hint("sign in again with `keystroke auth login`, which replaces it")
+            .into());
+        }
         Ok((config, platform, TokenSource::Store(kind), token))
     }
 

@@ -158,11 +158,14 @@ impl Credentials {
         keyring::detect(self.timeout)
     }
 
+    /// The platform's stored token, without the spaces and line ends an edit by hand may add
+    /// (`None` when nothing else is left).
     pub fn get(&self, kind: StoreKind, url: &str) -> anyhow::Result<Option<Secret<String>>> {
-        match kind {
+        let stored = match kind {
             StoreKind::File => file::get(&self.config_dir, url),
             _ => keyring::get(kind, url, self.timeout),
-        }
+        }?;
+        Ok(stored.map(|token| token.expose().trim().to_owned()).filter(|token| !token.is_empty()).map(Secret::new))
     }
 
     pub fn set(&self, kind: StoreKind, url: &str, token: &Secret<String>) -> anyhow::Result<()> {

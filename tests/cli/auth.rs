@@ -376,6 +376,19 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     assert_eq!(json["session_revoked"], false, "{json}");
 }
 
+/// `--with-token` stops reading at 64 KiB: `yes |` or `< /dev/zero` would fill the memory.
+#[test]
+fn with_token_reads_a_token_not_an_endless_stream() {
+    let env = TestEnv::new();
+    let endless = "y\n".repeat(40_000);
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", env.url()], &endless).code(2);
+    assert_eq!(
+        login.stderr,
+        "error: `--with-token` read more than 64 KiB from stdin, which is not a session token\n\
+         hint: pipe in the token alone: `keystroke auth login --with-token < token.txt`\n"
+    );
+}
+
 /// A sign-in that waits (for the browser, or here for stdin) keeps an `org switch` made
 /// meanwhile: it wrote back the active org it had read before the wait.
 #[test]

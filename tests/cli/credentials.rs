@@ -120,6 +120,37 @@ fn a_logout_that_cannot_remove_the_token_says_the_session_is_ended() {
     std::fs::remove_dir(&lock).unwrap();
 }
 
+/// A stored token edited by hand: a line end added is dropped; anything else that is no session
+/// token is called damaged (exit 3, never sent or printed), and `auth logout` removes it.
+#[test]
+fn a_stored_token_edited_by_hand_is_read_or_called_damaged() {
+    let env = TestEnv::with_store("file");
+    let user = env.sign_in(Role::Builder).clone();
+    let path = env.config_dir_path().join("credentials.json");
+    let stored = std::fs::read_to_string(&path).unwrap();
+    let edit = |token: &str| std::fs::write(&path, stored.replace(&user.session_token, token)).unwrap();
+    edit(&format!("{}\\n", user.session_token));
+    assert_eq!(env.run(&["auth", "token"]).success().stdout.trim(), user.session_token);
+    env.run(&["org", "list"]).success();
+
+    for damaged in ["not a token\\u0007", " "] {
+        edit(damaged);
+        let list = env.run(&["org", "list"]).code(3);
+        let expected = if damaged == " " {
+            format!("error: not signed in to {}", env.url())
+        } else {
+            format!("error: the token stored for {} in {} (file", env.url(), path.display())
+        };
+        assert!(list.stderr.starts_with(&expected), "{damaged:?}: {list:#?}");
+        assert!(!list.stderr.contains("not a token"), "{list:#?}");
+        let token = env.run(&["auth", "token"]).code(3);
+        assert_eq!(token.stdout, "");
+    }
+    edit("not a token");
+    env.run(&["auth", "logout"]).success();
+    assert!(!std::fs::read_to_string(&path).unwrap().contains("not a token"), "removed");
+}
+
 /// `auth login --insecure-storage` is the per-sign-in way into the file store: the token goes
 /// to a 0600 file and the sign-in says so; it cannot contradict a store chosen by the variable.
 #[test]

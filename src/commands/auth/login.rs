@@ -234,8 +234,18 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
         .with_hint("pipe it in: `keystroke auth login --with-token < token.txt`")
         .into());
     } else {
+        // A token is under 100 bytes: past this, stdin is something else (`yes |`, `< /dev/zero`),
+        // which would otherwise be read into memory until it ends, if ever.
+        const MOST_READ: u64 = 64 * 1024;
         let mut input = String::new();
-        std::io::stdin().lock().read_to_string(&mut input)?;
+        std::io::stdin().lock().take(MOST_READ + 1).read_to_string(&mut input)?;
+        if input.len() as u64 > MOST_READ {
+            return Err(CliError::usage(
+                "`--with-token` read more than 64 KiB from stdin, which is not a session token",
+            )
+            .with_hint("pipe in the token alone: `keystroke auth login --with-token < token.txt`")
+            .into());
+        }
         Secret::new(input)
     };
     let token = input.expose().trim();

@@ -30,7 +30,15 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
 
     let env_token = Credentials::env_token();
     let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| env_token.expose() == token.expose());
-    let (revoked, ended_before) = match context.client(&platform, Some(token))?.logout().await {
+    // A damaged token (edited by hand) names no session to revoke, and may not even fit in a header.
+    let damaged = !keystroke_api::looks_like_session_token(token.expose());
+    let revoke = async {
+        match damaged {
+            true => Err(CliError::new(ExitCode::NotSignedIn, "a damaged token is no session").into()),
+            false => context.client(&platform, Some(token))?.logout().await,
+        }
+    };
+    let (revoked, ended_before) = match revoke.await {
         // The session had already expired or been revoked: nothing is left to revoke.
         Err(err) if err.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::NotSignedIn) => (Ok(()), true),
         other => (other, false),
