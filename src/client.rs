@@ -170,7 +170,7 @@ impl ApiClient {
         ]);
         let response = self.execute(request.build()?).await?;
         if response.status().is_success() {
-            let token: TokenResponse = response.json().await?;
+            let token: TokenResponse = self.decode(response).await?;
             return Ok(DevicePoll::Approved(Secret::new(token.access_token)));
         }
         let status = response.status();
@@ -192,7 +192,7 @@ impl ApiClient {
     /// every other request reports it.
     async fn oauth_error(&self, response: Response) -> Result<OAuthError, CliError> {
         let status = response.status();
-        let text = response.text().await.unwrap_or_default();
+        let text = error_text(response).await;
         serde_json::from_str(&text).map_err(|_| self.status_error(status, &text))
     }
 
@@ -211,25 +211,36 @@ impl ApiClient {
         self.decode(response).await
     }
 
-    /// The JSON body of a successful answer; one that is not JSON, or breaks off, says so.
+    /// The JSON body of a successful answer; one that is not JSON, is larger than any answer of
+    /// the platform, or breaks off, says so.
     async fn decode<T: DeserializeOwned>(&self, response: Response) -> anyhow::Result<T> {
         let url = response.url().clone();
-        response.json().await.map_err(|err| {
-            let not_json = std::iter::successors(std::error::Error::source(&err), |cause| cause.source())
-                .any(|cause| cause.is::<serde_json::Error>());
-            if not_json {
-                // reqwest's message names the URL too; say it once, with the decoder's reason.
-                return garbled(&url, &err.without_url()).into();
+        let body = match read_body(response).await {
+            Ok(body) => body,
+            Err(BodyError::TooLarge) => {
+                return Err(CliError::failure(format!(
+                    "the answer from {url} is larger than {} MiB, which no answer of the platform is",
+                    MOST_ANSWER_BYTES >> 20
+                ))
+                .with_hint(not_a_platform_hint())
+                .into());
             }
-            // The answer began and broke off (a timeout, a closed connection): the request arrived.
-            let why = if err.is_timeout() {
-                "it stopped in the middle of its answer".to_owned()
-            } else {
-                format!("its answer broke off ({})", root_cause(&err))
-            };
-            let mut unreachable = self.unreachable(&why).with_hint(CHECK_URL_HINT);
-            unreachable.request_may_have_arrived = true;
-            unreachable.into()
+            Err(BodyError::BrokeOff(err)) => {
+                // The answer began and broke off (a timeout, a closed connection): the request arrived.
+                let why = if err.is_timeout() {
+                    "it stopped in the middle of its answer".to_owned()
+                } else {
+                    format!("its answer broke off ({})", root_cause(&err))
+                };
+                let mut unreachable = self.unreachable(&why).with_hint(CHECK_URL_HINT);
+                unreachable.request_may_have_arrived = true;
+                return Err(unreachable.into());
+            }
+        };
+        serde_json::from_slice(&body).map_err(|err| {
+            CliError::failure(format!("the platform sent an answer keystroke does not understand from {url}: {err}"))
+                .with_hint(not_a_platform_hint())
+                .into()
         })
     }
 
@@ -240,7 +251,7 @@ impl ApiClient {
         if status.is_success() {
             return Ok(response);
         }
-        let text = response.text().await.unwrap_or_default();
+        let text = error_text(response).await;
         Err(self.status_error(status, &text).into())
     }
 
@@ -381,12 +392,33 @@ fn when_not_found(hint: &'static str) -> impl FnOnce(anyhow::Error) -> anyhow::E
 
 /// A success status with a body that is not what a Keystroke platform sends: most likely the URL
 /// points at some other server.
-fn garbled(url: &Url, err: &reqwest::Error) -> CliError {
-    CliError::failure(format!(
-        "the platform sent an answer keystroke does not understand from {url}: {}",
-        root_cause(err)
-    ))
-    .with_hint(not_a_platform_hint())
+/// Answers of the platform are small (a page of keys a few hundred kB, an org's members a few
+/// MB): a server that sends more is not the platform, and must not fill the memory.
+const MOST_ANSWER_BYTES: usize = 32 << 20;
+
+enum BodyError {
+    TooLarge,
+    BrokeOff(reqwest::Error),
+}
+
+/// The answer's body, up to [`MOST_ANSWER_BYTES`].
+async fn read_body(mut response: Response) -> Result<Vec<u8>, BodyError> {
+    if response.content_length().is_some_and(|length| length > MOST_ANSWER_BYTES as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(BodyError::BrokeOff)? {
+        if body.len() + chunk.len() > MOST_ANSWER_BYTES {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// The text of a refusal, for its message: empty when it cannot be read or is too large.
+async fn error_text(response: Response) -> String {
+    read_body(response).await.map(|body| String::from_utf8_lossy(&body).into_owned()).unwrap_or_default()
 }
 
 /// An error of the sign-in routes (`/oauth/…`), in RFC 6749's shape: only those routes answer

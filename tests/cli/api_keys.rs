@@ -475,3 +475,36 @@ fn an_answer_that_stops_halfway_is_unreachable() {
         )
     );
 }
+
+/// An answer larger than any of the platform's (a page is a few hundred kB) is refused before
+/// it fills the memory, whether it says its length or streams without end.
+#[test]
+fn an_endless_answer_is_refused_not_read_into_memory() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    let token = env.new_session(&admin.email);
+    let endless = serve_each_request(|mut socket, request| {
+        use std::io::Write;
+        let chunked = request.line.contains("chunked");
+        let head = if chunked {
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+        } else {
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100000000000\r\n\r\n"
+        };
+        let _ = socket.write_all(head.as_bytes());
+        let chunk = format!("10000\r\n{}\r\n", " ".repeat(0x10000));
+        // Until the CLI hangs up.
+        while socket.write_all(chunk.as_bytes()).is_ok() {}
+    });
+    for org in ["acme", "chunked"] {
+        let vars = [("KEYSTROKE_TOKEN", token.as_str())];
+        let list = env.run_with_env(&["--platform-url", &endless, "--org", org, "api-key", "list"], &vars).code(1);
+        assert!(
+            list.stderr.starts_with(&format!(
+                "error: the answer from {endless}/api/orgs/{org}/api-keys?limit=50 is larger than 32 MiB, which no \
+                 answer of the platform is\n"
+            )),
+            "{list:#?}"
+        );
+    }
+}
