@@ -23,6 +23,8 @@ pub struct Printer {
     stdout_is_terminal: bool,
     stderr_is_terminal: bool,
     stdin_is_terminal: bool,
+    /// `TERM=dumb`: a terminal that shows escape codes as text.
+    dumb_terminal: bool,
 }
 
 /// An ANSI style, written only when colors are on for that stream.
@@ -48,8 +50,8 @@ impl Printer {
         let stdout_is_terminal = io::stdout().is_terminal();
         let stderr_is_terminal = io::stderr().is_terminal();
         // no-color.org: any non-empty value, a blank one included (`env::var` treats blank as unset).
-        let no_color = std::env::var_os(env::NO_COLOR).is_some_and(|value| !value.is_empty())
-            || std::env::var_os(env::TERM).is_some_and(|term| term == "dumb");
+        let dumb_terminal = std::env::var_os(env::TERM).is_some_and(|term| term == "dumb");
+        let no_color = std::env::var_os(env::NO_COLOR).is_some_and(|value| !value.is_empty()) || dumb_terminal;
         Self {
             quiet: global.quiet,
             verbose: global.verbose,
@@ -60,6 +62,7 @@ impl Printer {
             stdout_is_terminal,
             stderr_is_terminal,
             stdin_is_terminal: io::stdin().is_terminal(),
+            dumb_terminal,
         }
     }
 
@@ -105,9 +108,9 @@ impl Printer {
         self.quiet
     }
 
-    /// Whether a progress spinner may draw on stderr.
+    /// Whether a progress spinner may draw on stderr (it redraws its line with escape codes).
     pub fn animates(&self) -> bool {
-        self.stderr_is_terminal && !self.quiet
+        self.stderr_is_terminal && !self.quiet && !self.dumb_terminal
     }
 
     /// `--no-input`: nothing may wait for a person, not even in a browser.

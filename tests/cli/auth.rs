@@ -825,6 +825,35 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
     );
 }
 
+/// `TERM=dumb` shows escape codes as text: the wait is one line there, not a spinner that
+/// redraws itself.
+#[test]
+fn a_dumb_terminal_gets_a_line_not_a_spinner() {
+    let env = TestEnv::with_fast_device_flow();
+    let args = ["auth", "login", "--no-browser", "--platform-url", env.url()];
+    let mut terminal = env.on_terminal_with_env(&args, &[("TERM", "dumb")]);
+    terminal.expect("Waiting for approval in the browser...\n");
+    terminal.interrupt_until("Sign-in cancelled");
+    let (code, output) = terminal.finish();
+    assert_eq!(code, 1, "{output:?}");
+    assert!(!output.contains('\x1b') && !output.contains('\r') && !output.contains('⠋'), "{output:?}");
+}
+
+/// With `--json`, an error is the last line of stderr, one JSON document, whatever warnings for
+/// people came before it.
+#[test]
+fn with_json_the_error_is_the_last_line_of_stderr() {
+    let mut env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin).clone();
+    env.stop_server();
+    let logout = env.run_with_env(&["--json", "auth", "logout"], &[("KEYSTROKE_TOKEN", &admin.session_token)]).code(6);
+    assert_eq!(logout.stdout, "");
+    let lines: Vec<&str> = logout.stderr.lines().collect();
+    assert!(lines.len() > 1 && lines[0].starts_with("warning: `KEYSTROKE_TOKEN`"), "{logout:#?}");
+    let error: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(error["error"]["code"], "unreachable", "{logout:#?}");
+}
+
 /// Ctrl-C at the hidden token prompt would kill the process with the terminal's echo still
 /// off: it is ignored instead, and an empty line cancels.
 #[test]
