@@ -16,7 +16,7 @@ mod ids;
 mod printer;
 mod prompt;
 mod secret;
-mod sigint;
+mod signals;
 mod table;
 
 use std::process::ExitCode;

@@ -4,7 +4,7 @@
 //! a key that it turns into a SIGINT to the process. By default that kills the process with the
 //! cursor still hidden and the prompt line unfinished. For the prompt's duration SIGINT is
 //! ignored instead, so Ctrl-C comes back as an error: the cursor is shown again and the command
-//! ends like a "no".
+//! ends like a "no". SIGTERM and SIGHUP still end it, once the terminal is as it was.
 
 use std::io;
 
@@ -12,7 +12,7 @@ use dialoguer::Confirm;
 
 use crate::error::CliError;
 use crate::printer::{Printer, one_line};
-use crate::sigint;
+use crate::signals;
 
 /// Before what cannot be undone (revoking): off a terminal the answer is known without the
 /// network, so this refuses before anything else unless `--yes` was given.
@@ -39,7 +39,7 @@ pub fn confirm_revoke(printer: &Printer, question: String) -> anyhow::Result<()>
 /// The answer, or `None` when the user pressed Ctrl-C.
 pub fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) -> anyhow::Result<Option<T>> {
     let answer = {
-        let _sigint = sigint::Ignored::new();
+        let _signals = signals::DuringPrompt::new();
         prompt()
     };
     match answer {

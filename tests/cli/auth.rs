@@ -854,6 +854,41 @@ fn with_json_the_error_is_the_last_line_of_stderr() {
     assert_eq!(error["error"]["code"], "unreachable", "{logout:#?}");
 }
 
+/// SIGTERM (`timeout`) or SIGHUP (a closed window) at the hidden token prompt still ends the
+/// command, but with the terminal as it was: the prompt's echo-less mode outlived it.
+#[test]
+fn an_ending_signal_at_the_token_prompt_leaves_the_terminal_as_it_was() {
+    let env = TestEnv::new();
+    for signal in [libc::SIGTERM, libc::SIGHUP] {
+        let args = ["auth", "login", "--with-token", "--platform-url", env.url(), "--color", "never"];
+        let terminal = env.on_terminal_then(&args, "stty -a");
+        terminal.expect("(Enter alone cancels)");
+        terminal.expect_echo_off();
+        let prompting = keystroke_processes_of(env.url());
+        assert_eq!(prompting.len(), 1, "{prompting:?}");
+        // SAFETY: a signal to the process this test started, which is waiting at the prompt.
+        assert_eq!(unsafe { libc::kill(prompting[0], signal) }, 0);
+        let (_, output) = terminal.finish();
+        let settings = output.split_once("speed ").map(|(_, settings)| settings).unwrap_or_default();
+        assert!(settings.contains(" echo ") && settings.contains(" icanon "), "{signal}: {output:?}");
+    }
+}
+
+/// The `keystroke` processes whose command line names `url`.
+fn keystroke_processes_of(url: &str) -> Vec<libc::pid_t> {
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<libc::pid_t>() else { continue };
+        let command_line = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+        let words: Vec<&[u8]> = command_line.split(|&byte| byte == 0).collect();
+        let ours = words.first().is_some_and(|program| program.ends_with(b"/keystroke"));
+        if ours && words.contains(&url.as_bytes()) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
 /// Ctrl-C at the hidden token prompt would kill the process with the terminal's echo still
 /// off: it is ignored instead, and an empty line cancels.
 #[test]

@@ -299,13 +299,23 @@ impl TestEnv {
     }
 
     pub fn on_terminal_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Terminal {
+        // `exec`: the command alone on the terminal, so a Ctrl-C reaches it and no shell.
+        self.on_terminal_as(args, vars, |line| format!("exec {line}"))
+    }
+
+    /// `keystroke` on a terminal, then `after` (a shell command) on the same terminal, whatever
+    /// became of it: to see the terminal as the command left it.
+    pub fn on_terminal_then(&self, args: &[&str], after: &str) -> Terminal {
+        self.on_terminal_as(args, &[], |line| format!("{line}; {after}"))
+    }
+
+    fn on_terminal_as(&self, args: &[&str], vars: &[(&str, &str)], script: impl Fn(&str) -> String) -> Terminal {
         let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
         let line: Vec<String> = std::iter::once(BIN).chain(args.iter().copied()).map(quote).collect();
         let mut child = self
             .isolated("script")
             .envs(vars.iter().copied())
-            // `exec`: the command alone on the terminal, so a Ctrl-C reaches it and no shell.
-            .args(["-qefc", &format!("exec {}", line.join(" ")), "/dev/null"])
+            .args(["-qefc", &script(&line.join(" ")), "/dev/null"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

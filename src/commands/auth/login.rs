@@ -12,7 +12,7 @@ use crate::credentials::{Credentials, StoreKind};
 use crate::error::{CliError, ExitCode, map_cli_error};
 use crate::printer::Printer;
 use crate::secret::Secret;
-use crate::sigint;
+use crate::signals;
 use crate::{env, prompt};
 
 #[derive(Debug, Args)]
@@ -322,7 +322,7 @@ async fn sign_in_with_browser(
     // Caught before the "Waiting" line: from then on Ctrl-C ends the wait in words (exit 1) instead
     // of killing the process mid-line. A poll under way finishes first, so a session the platform
     // has just issued is kept rather than left for nobody.
-    let ctrl_c = sigint::Caught::new();
+    let ctrl_c = signals::Caught::new();
     let spinner = Spinner::new(printer, "Waiting for approval in the browser");
     loop {
         if spinner.wait(interval, &ctrl_c).await == Waited::Interrupted {
@@ -427,7 +427,7 @@ impl<'a> Spinner<'a> {
     }
 
     /// Waits `duration` in ticks (drawing a frame each, on a terminal), or until Ctrl-C.
-    async fn wait(&self, duration: Duration, ctrl_c: &sigint::Caught) -> Waited {
+    async fn wait(&self, duration: Duration, ctrl_c: &signals::Caught) -> Waited {
         let started = Instant::now();
         let mut frame = 0;
         while started.elapsed() < duration {

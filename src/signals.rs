@@ -1,0 +1,142 @@
+//! Signals for the moments the CLI answers them itself: Ctrl-C (SIGINT) at a prompt or a wait,
+//! and SIGTERM or SIGHUP at a prompt; everywhere else they end the process as usual. Each guard puts back the disposition it replaced when dropped, with `sigaction`, so
+//! nothing of a previous handler's flags is lost.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// Set by [`Caught`]'s handler: storing to an atomic is all a signal handler may safely do.
+static PRESSED: AtomicBool = AtomicBool::new(false);
+
+/// The terminal's settings from before a prompt, for [`on_ending_signal`] to put back.
+#[cfg(unix)]
+static mut SETTINGS_BEFORE_PROMPT: std::mem::MaybeUninit<libc::termios> = std::mem::MaybeUninit::uninit();
+/// Whether [`SETTINGS_BEFORE_PROMPT`] holds settings (set after them, cleared before they go).
+static SETTINGS_SAVED: AtomicBool = AtomicBool::new(false);
+
+/// For a terminal prompt, until dropped: SIGINT ignored, so that the prompt sees Ctrl-C as an
+/// interrupted read; and SIGTERM and SIGHUP (`timeout`, a closed terminal window) still end the
+/// process, but only after putting back the terminal's settings and cursor, which the prompt's
+/// raw, echo-less mode would otherwise outlive.
+pub struct DuringPrompt {
+    #[cfg(unix)]
+    previous: [(libc::c_int, libc::sigaction); 3],
+}
+
+impl DuringPrompt {
+    pub fn new() -> Self {
+        #[cfg(unix)]
+        save_terminal_settings();
+        DuringPrompt {
+            #[cfg(unix)]
+            previous: [
+                (libc::SIGINT, replace_disposition(libc::SIGINT, libc::SIG_IGN)),
+                (
+                    libc::SIGTERM,
+                    replace_disposition(libc::SIGTERM, on_ending_signal as *const () as libc::sighandler_t),
+                ),
+                (libc::SIGHUP, replace_disposition(libc::SIGHUP, on_ending_signal as *const () as libc::sighandler_t)),
+            ],
+        }
+    }
+}
+
+impl Drop for DuringPrompt {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        for (signal, previous) in &self.previous {
+            restore(*signal, previous);
+        }
+        SETTINGS_SAVED.store(false, Ordering::SeqCst);
+    }
+}
+
+#[cfg(unix)]
+fn save_terminal_settings() {
+    // SAFETY: `tcgetattr` fills the termios it is given; the flag is set only once it has, and
+    // the handler reads the settings only behind the flag. One prompt is asked at a time.
+    unsafe {
+        // `MaybeUninit<T>` is laid out as `T`.
+        let settings = (&raw mut SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
+        if libc::tcgetattr(libc::STDIN_FILENO, settings) == 0 {
+            SETTINGS_SAVED.store(true, Ordering::SeqCst);
+        }
+    }
+}
+
+/// SIGTERM or SIGHUP during a prompt: the terminal as it was, the cursor shown, then the signal's
+/// own end. Only async-signal-safe calls (`tcsetattr`, `write`, `signal`, `raise`).
+#[cfg(unix)]
+extern "C" fn on_ending_signal(signal: libc::c_int) {
+    const SHOW_CURSOR: &[u8] = b"\x1b[?25h\n";
+    // SAFETY: the settings are read only once saved (see `save_terminal_settings`); the rest are
+    // plain calls on file descriptors and this signal's disposition.
+    unsafe {
+        if SETTINGS_SAVED.load(Ordering::SeqCst) {
+            let settings = (&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, settings);
+        }
+        libc::write(libc::STDERR_FILENO, SHOW_CURSOR.as_ptr().cast(), SHOW_CURSOR.len());
+        libc::signal(signal, libc::SIG_DFL);
+        libc::raise(signal);
+    }
+}
+
+/// SIGINT recorded until dropped, for a wait that checks [`Caught::pressed`] between steps and
+/// ends in words instead of dying mid-line.
+pub struct Caught {
+    #[cfg(unix)]
+    previous: libc::sigaction,
+}
+
+impl Caught {
+    pub fn new() -> Self {
+        PRESSED.store(false, Ordering::SeqCst);
+        Caught {
+            #[cfg(unix)]
+            previous: replace_disposition(libc::SIGINT, on_sigint as *const () as libc::sighandler_t),
+        }
+    }
+
+    /// Whether Ctrl-C was pressed since this guard was made.
+    pub fn pressed(&self) -> bool {
+        PRESSED.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for Caught {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        restore(libc::SIGINT, &self.previous);
+    }
+}
+
+#[cfg(unix)]
+extern "C" fn on_sigint(_: libc::c_int) {
+    PRESSED.store(true, Ordering::SeqCst);
+}
+
+/// Installs `handler` for `signal` and returns the disposition it replaced.
+#[cfg(unix)]
+fn replace_disposition(signal: libc::c_int, handler: libc::sighandler_t) -> libc::sigaction {
+    // SAFETY: both structs are plain data, zeroed then filled; `sigaction` only reads `new` and
+    // writes `previous`. The handler, if ours, touches nothing but an atomic.
+    unsafe {
+        let mut new: libc::sigaction = std::mem::zeroed();
+        new.sa_sigaction = handler;
+        // Calls under way (a read of the platform's answer) carry on rather than fail with EINTR;
+        // the wait notices the key press at its next tick.
+        new.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut new.sa_mask);
+        let mut previous: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal, &new, &mut previous);
+        previous
+    }
+}
+
+#[cfg(unix)]
+fn restore(signal: libc::c_int, previous: &libc::sigaction) {
+    // SAFETY: puts back exactly what `replace_disposition` read.
+    unsafe {
+        libc::sigaction(signal, previous, std::ptr::null_mut());
+    }
+}
