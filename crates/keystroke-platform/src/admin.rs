@@ -11,6 +11,9 @@ use crate::storage::{AuditEvent, LastOwner, NewSession, Storage};
 use crate::tokens::{SESSION_PREFIX, mint, public_id};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Enough for any passphrase, and within what the sign-in page's form may carry (64 KiB): a
+/// longer one could be set, and never used to sign in.
+pub const MAX_PASSWORD_CHARS: usize = 1024;
 /// RFC 5321's limit on a forward path.
 const MAX_EMAIL_CHARS: usize = 254;
 
@@ -42,11 +45,15 @@ pub fn check_new_user(email: &str, name: &str, password: &str) -> anyhow::Result
     }
     ensure!(email.chars().count() <= MAX_EMAIL_CHARS, "the email is longer than {MAX_EMAIL_CHARS} characters");
     let name = check_name("user", name).map_err(|problem| anyhow!(problem))?;
-    ensure!(
-        password.chars().count() >= MIN_PASSWORD_CHARS,
-        "the password must be at least {MIN_PASSWORD_CHARS} characters long"
-    );
+    check_password(password)?;
     Ok((normalize_email(email), name.to_owned()))
+}
+
+fn check_password(password: &str) -> anyhow::Result<()> {
+    let chars = password.chars().count();
+    ensure!(chars >= MIN_PASSWORD_CHARS, "the password must be at least {MIN_PASSWORD_CHARS} characters long");
+    ensure!(chars <= MAX_PASSWORD_CHARS, "the password is {chars} characters long; the limit is {MAX_PASSWORD_CHARS}");
+    Ok(())
 }
 
 pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) -> anyhow::Result<User> {
@@ -58,10 +65,7 @@ pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) 
 }
 
 pub fn set_password(storage: &dyn Storage, email: &str, password: &str) -> anyhow::Result<()> {
-    ensure!(
-        password.chars().count() >= MIN_PASSWORD_CHARS,
-        "the password must be at least {MIN_PASSWORD_CHARS} characters long"
-    );
+    check_password(password)?;
     storage.set_password_hash(&user(storage, email)?.id, &passwords::hash(password)?)
 }
 

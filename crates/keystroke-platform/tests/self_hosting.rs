@@ -699,3 +699,66 @@ fn serve_refuses_a_database_dev_made() {
         stderr(&serve)
     );
 }
+
+/// A password is at most 1024 characters (a longer one could be set and never used to sign in:
+/// the page's form is bounded), typed twice at a terminal (unseen, a typo would set a password
+/// nobody knows), and a database its owner made read-only stays so for root too.
+#[test]
+fn passwords_are_bounded_and_confirmed_and_read_only_stays_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let add = |email: &str, password: &str| {
+        platform(&db, &["user", "add", "--email", email, "--name", "Someone"], Some(&format!("{password}\n")))
+    };
+    let long = add("long@example.test", &"p".repeat(1025));
+    assert_eq!(stderr(&long), "error: the password is 1025 characters long; the limit is 1024\n");
+    assert!(add("long@example.test", &"p".repeat(1024)).status.success());
+
+    // At a terminal (util-linux `script`), asked twice; two that differ change nothing.
+    let typed = Command::new("script")
+        .args(["-qefc"])
+        .arg(format!(
+            "{} user add --db {} --email typo@example.test --name Typo",
+            env!("CARGO_BIN_EXE_keystroke-platform"),
+            db.display()
+        ))
+        .arg("/dev/null")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut typed = Spawned(typed);
+    let mut keys = typed.stdin.take().unwrap();
+    for line in ["a long enough password\n", "a long enough passwort\n"] {
+        std::thread::sleep(Duration::from_millis(300));
+        keys.write_all(line.as_bytes()).unwrap();
+    }
+    let mut shown = String::new();
+    std::io::Read::read_to_string(&mut typed.stdout.take().unwrap(), &mut shown).unwrap();
+    assert!(shown.contains("Password again: "), "{shown:?}");
+    assert!(shown.contains("error: the two passwords typed differ; nothing was changed"), "{shown:?}");
+    let users = platform(&db, &["user", "list"], None);
+    assert!(!String::from_utf8_lossy(&users.stdout).contains("typo@"), "not added");
+
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let refused = add("late@example.test", "a long enough password");
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("is read-only for this user"), "{}", stderr(&refused));
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let users = platform(&db, &["user", "list"], None);
+    assert!(!String::from_utf8_lossy(&users.stdout).contains("late@"), "not added");
+}
+
+/// Two `user add` at once for one email: the one that loses the race is told the user exists,
+/// as it would have been a moment later, not SQLite's "UNIQUE constraint failed".
+#[test]
+fn a_user_added_meanwhile_is_said_to_exist() {
+    use keystroke_platform::{SqliteStorage, Storage};
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
+    storage.create_user("race@example.test", "First", "hash", 1).unwrap();
+    // Past the command's own check, as the second of two commands at once gets.
+    let second = storage.create_user("race@example.test", "Second", "hash", 2).unwrap_err();
+    assert_eq!(second.to_string(), "a user with email race@example.test exists already");
+}

@@ -1,6 +1,6 @@
 //! `keystroke-platform`: serve the platform, run it in dev mode, or administer its members.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -139,10 +139,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 
 fn read_password() -> anyhow::Result<String> {
     let password = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password("Password: ")?
+        let password = rpassword::prompt_password("Password: ")?;
+        // Typed unseen: a typo would set a password nobody knows.
+        if !password.is_empty() && rpassword::prompt_password("Password again: ")? != password {
+            anyhow::bail!("the two passwords typed differ; nothing was changed");
+        }
+        password
     } else {
+        // The first line, read no further than a password can be long (`< /dev/zero` has no end).
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line)?;
+        std::io::stdin().lock().take(64 * 1024).read_line(&mut line)?;
         line.trim_end_matches(['\n', '\r']).to_owned()
     };
     anyhow::ensure!(!password.is_empty(), "no password given: pipe it on stdin or type it at the prompt");

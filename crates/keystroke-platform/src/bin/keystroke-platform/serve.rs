@@ -47,6 +47,7 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
         let warnings = [
             unreachable_sign_in_links(address, public_url, config.behind_proxy),
             plain_http_off_this_machine(address, public_url),
+            forwarded_addresses_anyone_can_claim(address, config.behind_proxy),
         ];
         for warning in warnings.into_iter().flatten() {
             tracing::warn!("{warning}");
@@ -147,6 +148,20 @@ fn unreachable_sign_in_links(address: SocketAddr, public_url: Option<&str>, behi
     ))
 }
 
+/// Behind a proxy, the client's address is the last one `X-Forwarded-For` names; listening beyond
+/// this machine, anyone who reaches the port without the proxy names any address they like there,
+/// and gets a fresh allowance of sign-in attempts with each.
+fn forwarded_addresses_anyone_can_claim(address: SocketAddr, behind_proxy: bool) -> Option<String> {
+    (behind_proxy && !address.ip().is_loopback()).then(|| {
+        format!(
+            "`--behind-proxy` trusts `X-Forwarded-For`, and the platform listens on {address}, beyond this machine: \
+             unless only the proxy can reach that address, bind to loopback (`--bind 127.0.0.1:{}`), or clients \
+             that bypass the proxy choose the address their sign-in attempts are counted against",
+            address.port()
+        )
+    })
+}
+
 /// Passwords, session tokens and API keys cross the network in clear when people reach the
 /// platform over `http://` from another machine: through a plain `--public-url`, or straight at
 /// an address other than loopback. (Behind an `https://` public URL, the proxy is trusted to be
@@ -206,6 +221,16 @@ mod tests {
         assert_eq!(kept(" https://keystroke.example.com:8443 "), "https://keystroke.example.com:8443");
         assert_eq!(kept("http://[::1]:8080"), "http://[::1]:8080");
         assert_eq!(kept("http://127.0.0.1"), "http://127.0.0.1");
+    }
+
+    #[test]
+    fn a_proxy_that_can_be_bypassed_is_flagged() {
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let everywhere: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        assert_eq!(forwarded_addresses_anyone_can_claim(loopback, true), None);
+        assert_eq!(forwarded_addresses_anyone_can_claim(everywhere, false), None);
+        let warning = forwarded_addresses_anyone_can_claim(everywhere, true).unwrap();
+        assert!(warning.contains("listens on 0.0.0.0:8080") && warning.contains("`--bind 127.0.0.1:8080`"));
     }
 
     #[test]

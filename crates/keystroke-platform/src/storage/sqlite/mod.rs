@@ -96,10 +96,15 @@ impl SqliteStorage {
         {
             use std::os::unix::fs::{MetadataExt, PermissionsExt};
             let Ok(database) = std::fs::metadata(&self.path) else { return Ok(()) };
+            let writable = |metadata: &std::fs::Metadata| metadata.permissions().mode() & 0o200 != 0;
+            // Root may write what its owner made read-only, and SQLite would: made so on purpose,
+            // it stays so for root too.
+            if !writable(&database) {
+                return Err(read_only(&self.path));
+            }
             for suffix in ["-wal", "-shm"] {
                 let file = beside(&self.path, suffix);
                 let Ok(metadata) = std::fs::metadata(&file) else { continue };
-                let writable = |metadata: &std::fs::Metadata| metadata.permissions().mode() & 0o200 != 0;
                 if metadata.uid() == database.uid() && writable(&database) && !writable(&metadata) {
                     return Err(read_only(&file));
                 }

@@ -118,7 +118,13 @@ impl Storage for SqliteStorage {
                 "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![user.id, user.email, user.name, password_hash, now],
             )
-            .with_context(|| format!("adding user {email}"))?;
+            .map_err(|error| match error.sqlite_error_code() {
+                // Added by another command since the caller looked: said as the caller would have.
+                Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                    anyhow::anyhow!("a user with email {email} exists already")
+                }
+                _ => anyhow::Error::new(error).context(format!("adding user {email}")),
+            })?;
         Ok(user)
     }
 
