@@ -174,3 +174,35 @@ fn migration_5_deletes_the_sign_ins_that_piled_up() {
         .unwrap();
     assert_eq!(ids, ["dev_recent", "dev_live"]);
 }
+
+/// An upgrade is said on stderr (older platforms refuse the database from then on), by whichever
+/// command made it: a listing too.
+#[test]
+fn an_upgrade_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    drop(database_at_schema(&path, 2));
+    let run = |path: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+            .args(["user", "list", "--db"])
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let listed = run(&path);
+    assert!(listed.status.success(), "{listed:?}");
+    let said = String::from_utf8_lossy(&listed.stderr);
+    assert!(said.contains("upgraded the database's schema") && said.contains("from=2 to=5"), "{said}");
+    let again = run(&path);
+    assert!(!String::from_utf8_lossy(&again.stderr).contains("upgraded"), "{again:?}");
+
+    // A SQLite database with nothing in it is no platform's: a listing leaves it as it is.
+    let empty = dir.path().join("empty.db");
+    rusqlite::Connection::open(&empty).unwrap().execute_batch("CREATE TABLE t (x); DROP TABLE t;").unwrap();
+    let before = std::fs::read(&empty).unwrap();
+    let refused = run(&empty);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("is an empty SQLite database, not one with users (it was left as it is)"), "{said}");
+    assert_eq!(std::fs::read(&empty).unwrap(), before);
+}

@@ -144,6 +144,10 @@ impl Database {
             Ok(file) if file.is_file() && file.len() == 0 => {
                 bail!("{path} is an empty file, not a database with users: add the first user with `user add`")
             }
+            Ok(_) if keystroke_platform::storage::is_empty_database(&self.db) => bail!(
+                "{path} is an empty SQLite database, not one with users (it was left as it is): check `--db`, or add \
+                 the first user with `user add`"
+            ),
             Ok(_) => SqliteStorage::open(&self.db),
         }
     }

@@ -124,6 +124,19 @@ fn is_keystrokes_or_new(path: &Path) -> anyhow::Result<bool> {
     Ok((version == 0 && tables.is_empty()) || (version > 0 && ours))
 }
 
+/// A SQLite database with nothing in it (no schema version, no table), which a command that
+/// reads users would otherwise take for a new one and make keystroke's.
+pub fn is_empty_database(path: &Path) -> bool {
+    if is_new_database(path) {
+        return false;
+    }
+    let Ok(conn) = open_untouched(path) else { return false };
+    let version: Option<i64> = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).ok();
+    let tables: Option<i64> =
+        conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |row| row.get(0)).ok();
+    version == Some(0) && tables == Some(0)
+}
+
 /// A missing or empty file: a database to create.
 pub fn is_new_database(path: &Path) -> bool {
     std::fs::metadata(path).map_or(true, |file| file.len() == 0)

@@ -16,9 +16,14 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
 type RustStep = fn(&rusqlite::Transaction<'_>) -> anyhow::Result<()>;
 
 pub(super) fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
+    let found = schema_version(conn)?;
     loop {
         let applied = schema_version(conn)?;
         let Some((sql, rust_step)) = MIGRATIONS.get(applied) else {
+            // Said, since older versions of the platform refuse the database from now on.
+            if found > 0 && applied > found {
+                tracing::info!(from = found, to = applied, "upgraded the database's schema");
+            }
             return Ok(());
         };
         // Another process may open the same database at once (a second `serve`, an admin command

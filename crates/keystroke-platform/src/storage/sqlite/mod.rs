@@ -26,7 +26,7 @@ use files::{
 use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
 use migrations::migrate;
 
-pub use files::is_new_database;
+pub use files::{is_empty_database, is_new_database};
 pub use lock_wait::{MAX_LOCK_WAITERS, is_locked_out};
 
 pub struct SqliteStorage {
