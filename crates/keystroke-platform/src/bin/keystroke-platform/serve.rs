@@ -10,6 +10,8 @@ use keystroke_platform::dev::{DevServer, banner};
 use keystroke_platform::{Config, Mode, SqliteStorage, Storage, server};
 
 pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
+    // Before the database is opened (made, or upgraded): a mistyped flag leaves nothing behind.
+    let public_url = public_url.as_deref().map(check_public_url).transpose()?;
     more_open_files();
     let is_new = keystroke_platform::storage::is_new_database(db);
     let storage = SqliteStorage::open(db)?;
@@ -36,7 +38,7 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
         );
     }
     let mut config = Config::new(Mode::Production);
-    config.public_url = public_url.as_deref().map(check_public_url).transpose()?;
+    config.public_url = public_url;
     config.behind_proxy = behind_proxy;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {

@@ -30,14 +30,42 @@ pub(super) fn restrict_permissions(path: &Path) {
 /// Makes a database about to be created, empty and `0600`, before SQLite does: SQLite would make
 /// it with the umask's mode (`0644`, usually), and another user who opened it in the moment before
 /// [`restrict_permissions`] would keep reading it for as long as they hold it open. SQLite then
-/// takes the empty file for a new database, and makes `-wal` and `-shm` with its mode. Best effort:
-/// where this cannot make the file, SQLite's own attempt says why.
-pub(super) fn create_private(path: &Path) {
+/// takes the empty file for a new database, and makes `-wal` and `-shm` with its mode. A file that
+/// appeared there meanwhile must be this user's regular file (in a shared folder such as `/tmp`,
+/// another user could put theirs, or a link, in its place); other failures are left for SQLite's
+/// own attempt to explain.
+pub(super) fn create_private(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
-        let _ = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path);
+        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
+                let found = std::fs::symlink_metadata(path)?;
+                // SAFETY: geteuid has no preconditions and cannot fail.
+                let me = unsafe { libc::geteuid() };
+                anyhow::ensure!(
+                    found.is_file() && found.uid() == me,
+                    "{} appeared while the database was being made, and is not this user's file: give `--db` a \
+                     path in a folder only you can write",
+                    path.display()
+                );
+            }
+            _ => {}
+        }
     }
+    Ok(())
+}
+
+/// A database its owner made read-only (no owner write permission), which stays so whoever opens
+/// it, root included.
+pub(super) fn made_read_only(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path).is_ok_and(|file| file.is_file() && file.permissions().mode() & 0o200 == 0)
+    }
+    #[cfg(not(unix))]
+    false
 }
 
 /// A file SQLite keeps beside the database (`-wal`, `-shm`), named by `suffix`.

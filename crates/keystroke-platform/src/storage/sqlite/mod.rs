@@ -20,8 +20,8 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
 use crate::logging::OnceAMinute;
 use files::{
-    Create, beside, cannot_open, create_private, database_file, read_only, refuse_another_programs_database,
-    restrict_permissions,
+    Create, beside, cannot_open, create_private, database_file, made_read_only, read_only,
+    refuse_another_programs_database, restrict_permissions,
 };
 use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
 use migrations::migrate;
@@ -97,11 +97,6 @@ impl SqliteStorage {
             use std::os::unix::fs::{MetadataExt, PermissionsExt};
             let Ok(database) = std::fs::metadata(&self.path) else { return Ok(()) };
             let writable = |metadata: &std::fs::Metadata| metadata.permissions().mode() & 0o200 != 0;
-            // Root may write what its owner made read-only, and SQLite would: made so on purpose,
-            // it stays so for root too.
-            if !writable(&database) {
-                return Err(read_only(&self.path));
-            }
             for suffix in ["-wal", "-shm"] {
                 let file = beside(&self.path, suffix);
                 let Ok(metadata) = std::fs::metadata(&file) else { continue };
@@ -116,8 +111,12 @@ impl SqliteStorage {
     fn connect(&self, create: Create) -> anyhow::Result<Connection> {
         use rusqlite::OpenFlags;
         let mut flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        if create == Create::Yes {
-            create_private(&self.path);
+        if made_read_only(&self.path) {
+            // Root could write it all the same, and SQLite would (the WAL switch, a migration):
+            // opened read-only, as for any other user, so that every change is refused.
+            flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        } else if create == Create::Yes {
+            create_private(&self.path)?;
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         } else if self.path.try_exists().is_ok_and(|exists| !exists) {
             // Deleted or moved while the platform ran: opening would make an empty database there.
@@ -202,29 +201,37 @@ impl SqliteStorage {
 mod tests {
     use super::*;
 
-    /// A new database is `0600` from its first byte, whatever the umask: made empty and private
-    /// before SQLite opens it (SQLite would make it with the umask's mode, and another user could
-    /// open it before its mode was changed), and SQLite takes the empty file for a new database.
+    /// A new database is `0600` from its first byte: made empty and private before SQLite opens
+    /// it, where SQLite would make it with the umask's mode and another user could open it before
+    /// its mode was changed. Watched while it is made: no other mode is ever seen.
     #[cfg(unix)]
     #[test]
-    fn a_new_database_is_private_before_sqlite_opens_it() {
+    fn a_new_database_is_never_readable_by_others() {
         use std::os::unix::fs::PermissionsExt;
+        use std::sync::atomic::{AtomicBool, Ordering};
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("platform.db");
-        // SAFETY: umask has no preconditions; the old mask is put back below.
-        let old_mask = unsafe { libc::umask(0) };
-        files::create_private(&db);
-        let made = std::fs::metadata(&db).unwrap();
-        let storage = SqliteStorage::open(&db);
-        // SAFETY: as above.
-        unsafe { libc::umask(old_mask) };
-        assert_eq!((made.permissions().mode() & 0o777, made.len()), (0o600, 0));
-        let storage = storage.unwrap();
-        assert!(crate::storage::Storage::users(&storage).unwrap().is_empty(), "a database like any new one");
-        for suffix in ["", "-wal", "-shm"] {
-            let mode = std::fs::metadata(beside(&db, suffix)).unwrap().permissions().mode() & 0o777;
-            assert_eq!(mode, 0o600, "{suffix}");
-        }
+        let made = AtomicBool::new(false);
+        let modes_seen = std::thread::scope(|scope| {
+            let watcher = scope.spawn(|| {
+                let mut seen = std::collections::BTreeSet::new();
+                while !made.load(Ordering::SeqCst) {
+                    if let Ok(file) = std::fs::metadata(&db) {
+                        seen.insert(file.permissions().mode() & 0o777);
+                    }
+                }
+                seen
+            });
+            let storage = SqliteStorage::open(&db).unwrap();
+            made.store(true, Ordering::SeqCst);
+            for suffix in ["-wal", "-shm"] {
+                let mode = std::fs::metadata(beside(&db, suffix)).unwrap().permissions().mode() & 0o777;
+                assert_eq!(mode, 0o600, "{suffix}");
+            }
+            drop(storage);
+            watcher.join().unwrap()
+        });
+        assert_eq!(modes_seen.into_iter().collect::<Vec<_>>(), [0o600]);
     }
 
     /// A database deleted while the platform runs is not made again, empty, by the next

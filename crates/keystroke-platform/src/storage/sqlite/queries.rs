@@ -118,12 +118,14 @@ impl Storage for SqliteStorage {
                 "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![user.id, user.email, user.name, password_hash, now],
             )
-            .map_err(|error| match error.sqlite_error_code() {
+            .map_err(|error| match error {
                 // Added by another command since the caller looked: said as the caller would have.
-                Some(rusqlite::ErrorCode::ConstraintViolation) => {
+                rusqlite::Error::SqliteFailure(failure, _)
+                    if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
+                {
                     anyhow::anyhow!("a user with email {email} exists already")
                 }
-                _ => anyhow::Error::new(error).context(format!("adding user {email}")),
+                error => anyhow::Error::new(error).context(format!("adding user {email}")),
             })?;
         Ok(user)
     }
