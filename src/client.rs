@@ -219,10 +219,13 @@ impl ApiClient {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
                 return Err(CliError::failure(format!(
-                    "the answer from {url} is larger than {} MiB, which no answer of the platform is",
+                    "the answer from {url} is larger than {} MiB, more than keystroke reads",
                     MOST_ANSWER_BYTES >> 20
                 ))
-                .with_hint(not_a_platform_hint())
+                .with_hint(
+                    "check `--platform-url` (or `KEYSTROKE_PLATFORM_URL`): the platform's answers are far smaller (a \
+                     page of keys is a few hundred kB)",
+                )
                 .into());
             }
             Err(BodyError::BrokeOff(err)) => {

@@ -100,9 +100,7 @@ pub fn read_config_file(path: &Path) -> anyhow::Result<Option<String>> {
     }
     // Whoever can replace the file can point the platform URL, and with it the token, at theirs.
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    refuse_shared_parent(Access::Read, dir, path)?;
-    refuse_shared_dir(Access::Read, dir, path)?;
-    refuse_shared_file(path, &metadata)?;
+    refuse_untrusted(dir, path, &metadata)?;
     let mut bytes = Vec::new();
     // Bounded as well, should it grow while being read.
     file.take(MAX_CONFIG_FILE_BYTES)
@@ -213,6 +211,8 @@ fn private_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
 /// What a refusal was about to do with a file in the config directory.
 #[derive(Clone, Copy)]
 enum Access {
+    // Reads are refused on Unix modes only.
+    #[cfg_attr(not(unix), allow(dead_code))]
     Read,
     Write,
 }
@@ -293,20 +293,43 @@ fn refuse_shared_parent(access: Access, dir: &Path, path: &Path) -> anyhow::Resu
     Ok(())
 }
 
-/// A file of the config directory that another user owns or may write, which the directory's
-/// checks do not see (a file left behind by `sudo`, or made writable by hand).
+/// A file of the config directory to read only if no other user could have written it, as ssh
+/// reads `~/.ssh/config`: the file and its directory are the user's or root's (a directory set
+/// up for them), the file writable by nobody else, the directory only with the sticky bit (where
+/// nobody else may replace what is in it), and its parent as when writing.
 #[cfg(unix)]
-fn refuse_shared_file(path: &Path, metadata: &fs::Metadata) -> anyhow::Result<()> {
+fn refuse_untrusted(dir: &Path, path: &Path, metadata: &fs::Metadata) -> anyhow::Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    refuse_shared_parent(Access::Read, dir, path)?;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
-    if metadata.uid() != me {
+    let trusted = |uid: u32| uid == me || uid == 0;
+    // Root reading another user's files (`sudo` keeping `HOME`) is that user's to run.
+    let someone_elses = |what: &str, uid: u32| {
+        let fix = if me == 0 {
+            "run keystroke as the user it belongs to, not with sudo,".to_owned()
+        } else {
+            format!("delete it (it holds no secret), or make it yours with `chown {me}`,")
+        };
+        (format!("{what} belongs to another user (uid {uid}), who could replace it"), format!("{fix} {}", elsewhere()))
+    };
+    let folder = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
+    if !trusted(folder.uid()) {
+        let (why, hint) = someone_elses("its directory", folder.uid());
+        return refuse(Access::Read, path, why, hint);
+    }
+    let folder_mode = folder.permissions().mode() & 0o7777;
+    if folder_mode & 0o022 != 0 && folder_mode & 0o1000 == 0 {
         return refuse(
             Access::Read,
             path,
-            format!("it belongs to another user (uid {}), who could replace it", metadata.uid()),
-            format!("delete it, or make it yours with `chown {me} {}`", path.display()),
+            format!("its directory is writable by other users (mode {folder_mode:o}), who could replace it"),
+            format!("make the directory private with `chmod go-w {}`, {}", dir.display(), elsewhere()),
         );
+    }
+    if !trusted(metadata.uid()) {
+        let (why, hint) = someone_elses("it", metadata.uid());
+        return refuse(Access::Read, path, why, hint);
     }
     let mode = metadata.permissions().mode() & 0o7777;
     if mode & 0o022 != 0 {
@@ -321,7 +344,7 @@ fn refuse_shared_file(path: &Path, metadata: &fs::Metadata) -> anyhow::Result<()
 }
 
 #[cfg(not(unix))]
-fn refuse_shared_file(_path: &Path, _metadata: &fs::Metadata) -> anyhow::Result<()> {
+fn refuse_untrusted(_dir: &Path, _path: &Path, _metadata: &fs::Metadata) -> anyhow::Result<()> {
     Ok(())
 }
 
@@ -507,11 +530,13 @@ mod tests {
         assert_eq!(
             refusal(dir.path()),
             format!(
-                "refusing to read {}: its directory is writable by other users (mode 777), who could read or \
-                 replace it",
+                "refusing to read {}: its directory is writable by other users (mode 777), who could replace it",
                 file.display()
             )
         );
+        // With the sticky bit (as `/tmp` has), nobody else may replace the file in it.
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(load(dir.path()).is_ok());
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
         fs::set_permissions(&file, fs::Permissions::from_mode(0o666)).unwrap();
         assert_eq!(

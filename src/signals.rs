@@ -1,6 +1,7 @@
 //! Signals for the moments the CLI answers them itself: Ctrl-C (SIGINT) at a prompt or a wait,
-//! and SIGTERM or SIGHUP at a prompt; everywhere else they end the process as usual. Each guard puts back the disposition it replaced when dropped, with `sigaction`, so
-//! nothing of a previous handler's flags is lost.
+//! and SIGTERM, SIGHUP or SIGQUIT at a prompt; everywhere else they end the process as usual.
+//! Each guard puts back the disposition it replaced when dropped, with `sigaction`, so nothing of
+//! a previous handler's flags is lost.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -14,27 +15,34 @@ static mut SETTINGS_BEFORE_PROMPT: std::mem::MaybeUninit<libc::termios> = std::m
 static SETTINGS_SAVED: AtomicBool = AtomicBool::new(false);
 
 /// For a terminal prompt, until dropped: SIGINT ignored, so that the prompt sees Ctrl-C as an
-/// interrupted read; and SIGTERM and SIGHUP (`timeout`, a closed terminal window) still end the
-/// process, but only after putting back the terminal's settings and cursor, which the prompt's
-/// raw, echo-less mode would otherwise outlive.
+/// interrupted read; and SIGTERM, SIGHUP and SIGQUIT (`timeout`, a closed terminal window,
+/// Ctrl-\) still end the process, but only after putting back the terminal's settings and
+/// cursor, which the prompt's raw, echo-less mode would otherwise outlive. A signal the process
+/// was started ignoring (`nohup`, `trap '' TERM`) stays ignored.
 pub struct DuringPrompt {
     #[cfg(unix)]
-    previous: [(libc::c_int, libc::sigaction); 3],
+    previous: [(libc::c_int, libc::sigaction); 4],
 }
 
 impl DuringPrompt {
     pub fn new() -> Self {
         #[cfg(unix)]
         save_terminal_settings();
+        #[cfg(unix)]
+        let ending = |signal| {
+            let previous = replace_disposition(signal, on_ending_signal as *const () as libc::sighandler_t);
+            if previous.sa_sigaction == libc::SIG_IGN {
+                restore(signal, &previous);
+            }
+            (signal, previous)
+        };
         DuringPrompt {
             #[cfg(unix)]
             previous: [
                 (libc::SIGINT, replace_disposition(libc::SIGINT, libc::SIG_IGN)),
-                (
-                    libc::SIGTERM,
-                    replace_disposition(libc::SIGTERM, on_ending_signal as *const () as libc::sighandler_t),
-                ),
-                (libc::SIGHUP, replace_disposition(libc::SIGHUP, on_ending_signal as *const () as libc::sighandler_t)),
+                ending(libc::SIGTERM),
+                ending(libc::SIGHUP),
+                ending(libc::SIGQUIT),
             ],
         }
     }
@@ -63,15 +71,19 @@ fn save_terminal_settings() {
     }
 }
 
-/// SIGTERM or SIGHUP during a prompt: the terminal as it was, the cursor shown, then the signal's
-/// own end. Only async-signal-safe calls (`tcsetattr`, `write`, `signal`, `raise`).
+/// SIGTERM, SIGHUP or SIGQUIT during a prompt: the terminal as it was, the cursor shown, then the
+/// signal's own end. Only async-signal-safe calls (`tcgetpgrp`, `getpgrp`, `tcsetattr`, `write`,
+/// `signal`, `raise`).
 #[cfg(unix)]
 extern "C" fn on_ending_signal(signal: libc::c_int) {
     const SHOW_CURSOR: &[u8] = b"\x1b[?25h\n";
     // SAFETY: the settings are read only once saved (see `save_terminal_settings`); the rest are
     // plain calls on file descriptors and this signal's disposition.
     unsafe {
-        if SETTINGS_SAVED.load(Ordering::SeqCst) {
+        // Only from the foreground: a background process that set the terminal would be stopped
+        // (SIGTTOU) here instead of ending, and the terminal is the foreground's to set anyway.
+        let in_foreground = libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp();
+        if in_foreground && SETTINGS_SAVED.load(Ordering::SeqCst) {
             let settings = (&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
             libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, settings);
         }

@@ -158,14 +158,13 @@ impl Credentials {
         keyring::detect(self.timeout)
     }
 
-    /// The platform's stored token, without the spaces and line ends an edit by hand may add
-    /// (`None` when nothing else is left).
+    /// The platform's stored token, without the spaces and line ends an edit by hand may add.
     pub fn get(&self, kind: StoreKind, url: &str) -> anyhow::Result<Option<Secret<String>>> {
         let stored = match kind {
             StoreKind::File => file::get(&self.config_dir, url),
             _ => keyring::get(kind, url, self.timeout),
         }?;
-        Ok(stored.map(|token| token.expose().trim().to_owned()).filter(|token| !token.is_empty()).map(Secret::new))
+        Ok(stored.map(|token| Secret::new(token.expose().trim().to_owned())))
     }
 
     pub fn set(&self, kind: StoreKind, url: &str, token: &Secret<String>) -> anyhow::Result<()> {

@@ -501,8 +501,8 @@ fn an_endless_answer_is_refused_not_read_into_memory() {
         let list = env.run_with_env(&["--platform-url", &endless, "--org", org, "api-key", "list"], &vars).code(1);
         assert!(
             list.stderr.starts_with(&format!(
-                "error: the answer from {endless}/api/orgs/{org}/api-keys?limit=50 is larger than 32 MiB, which no \
-                 answer of the platform is\n"
+                "error: the answer from {endless}/api/orgs/{org}/api-keys?limit=50 is larger than 32 MiB, more than \
+                 keystroke reads\n"
             )),
             "{list:#?}"
         );

@@ -404,8 +404,9 @@ fn a_sign_in_keeps_an_org_switch_made_while_it_waited() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Waiting for its token now (its config read already, once it has started).
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Waiting for its token by now (its config read already). Were it slower, the switch would
+    // come before that read, and this test pass without proving anything: generous, then.
+    std::thread::sleep(std::time::Duration::from_secs(1));
     env.run(&["org", "switch", "globex"]).success();
     let token = env.new_session(&owner.email);
     login.stdin.take().unwrap().write_all(token.as_bytes()).unwrap();

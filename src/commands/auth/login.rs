@@ -202,6 +202,9 @@ async fn replace_previous(
     if !name_it || previous.expose() == token.expose() {
         return None; // Named already, or the same session signed in anew: nothing is replaced but the store.
     }
+    if !keystroke_api::looks_like_session_token(previous.expose()) {
+        return None; // Damaged (edited by hand): no session to name, and not to be sent.
+    }
     let me = context.client(platform, Some(previous)).ok()?.me().await.ok()?;
     Some(ReplacedSession { id: me.session.id, same_user: me.user.id == signed_in_as.id, email: me.user.email })
 }
@@ -237,8 +240,8 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
         // A token is under 100 bytes: past this, stdin is something else (`yes |`, `< /dev/zero`),
         // which would otherwise be read into memory until it ends, if ever.
         const MOST_READ: u64 = 64 * 1024;
-        let mut input = String::new();
-        std::io::stdin().lock().take(MOST_READ + 1).read_to_string(&mut input)?;
+        let mut input = Vec::new();
+        std::io::stdin().lock().take(MOST_READ + 1).read_to_end(&mut input)?;
         if input.len() as u64 > MOST_READ {
             return Err(CliError::usage(
                 "`--with-token` read more than 64 KiB from stdin, which is not a session token",
@@ -246,7 +249,9 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
             .with_hint("pipe in the token alone: `keystroke auth login --with-token < token.txt`")
             .into());
         }
-        Secret::new(input)
+        Secret::new(String::from_utf8(input).map_err(|_| {
+            CliError::usage("what `--with-token` read is not text; session tokens look like `kss_…`, on one line")
+        })?)
     };
     let token = input.expose().trim();
     if token.is_empty() {

@@ -70,10 +70,10 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     }
     match revoked {
         Ok(()) => {
-            let already = if ended_before {
-                " (the platform no longer accepted its session: expired, or revoked elsewhere)"
-            } else {
-                ""
+            let already = match (damaged, ended_before) {
+                (true, _) => " (its stored token was damaged, no session token: it was removed, and nothing sent)",
+                (false, true) => " (the platform no longer accepted its session: expired, or revoked elsewhere)",
+                (false, false) => "",
             };
             if printer.json() {
                 return printer.json_data(&serde_json::json!({
