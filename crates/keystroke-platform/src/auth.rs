@@ -9,7 +9,7 @@ use keystroke_api::{ORG_HEADER, Role};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, now};
-use crate::storage::use_recorded_recently;
+use crate::storage::{NotAMember, use_recorded_recently};
 use crate::tokens::{SESSION_PREFIX, hash_secret, well_formed};
 
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -151,6 +151,15 @@ pub fn member_access(state: &AppState, user_id: &str, slug: &str) -> ApiResult<O
 /// Said the same way for an org that does not exist and one the user has left or never joined.
 pub fn not_among_your_orgs(slug: &str) -> ApiError {
     ApiError::not_found(format!("org `{slug}` not found among your orgs"))
+}
+
+/// The error of a write for `access` that storage refused with [`NotAMember`]: removed from the
+/// org while the request was on its way, which is what its next request will hear.
+pub fn removed_meanwhile(access: &OrgAccess) -> impl Fn(anyhow::Error) -> ApiError + '_ {
+    |error| match error.is::<NotAMember>() {
+        true => not_among_your_orgs(&access.org_slug),
+        false => error.into(),
+    }
 }
 
 /// Whether credentials in the query string are acceptable on a route.

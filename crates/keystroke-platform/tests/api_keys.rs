@@ -205,15 +205,23 @@ fn no_key_created_during_a_removal_outlives_it() {
     assert_eq!(working, 0, "of {} keys created around the removal", secrets.len());
 }
 
-/// Checked where the key is written, in the same transaction: whoever calls storage, a key's
-/// creator is a member of its org.
+/// Checked where each write is made, in its transaction: whoever calls storage, a key, a project
+/// or a deploy is written only as a member of its org.
 #[test]
-fn storage_refuses_a_key_whose_creator_is_not_a_member() {
+fn storage_refuses_writes_as_a_non_member() {
+    use keystroke_platform::storage::NotAMember;
     let h = Harness::start();
     let outsider = "hedy@globex.test"; // globex's owner, not in acme
     let refused = keystroke_platform::dev::seed_keys(h.dev.storage(), "acme", outsider, 3).unwrap_err();
-    assert!(refused.is::<keystroke_platform::storage::CreatorNotMember>(), "{refused:?}");
-    assert!(list(&h, &h.token(Role::Owner), "acme").is_empty(), "nothing written");
+    assert!(refused.is::<NotAMember>(), "{refused:?}");
+    assert!(list(&h, &h.token(Role::Owner), "acme").is_empty(), "no key written");
+    let acme = h.dev.storage().org_by_slug("acme").unwrap().unwrap().id;
+    let hedy = h.dev.storage().user_by_email(outsider).unwrap().unwrap().user.id;
+    let project = h.dev.storage().create_project(&acme, "sneaked", &hedy, 1).unwrap_err();
+    assert!(project.is::<NotAMember>(), "{project:?}");
+    assert!(h.dev.storage().projects_of(&acme).unwrap().iter().all(|p| p.name != "sneaked"), "no project written");
+    let deploy = h.dev.storage().record_deploy(&acme, &hedy, "ses_x", 1).unwrap_err();
+    assert!(deploy.is::<NotAMember>(), "{deploy:?}");
     assert!(h.key_and_deploy_events("acme").is_empty(), "no audit event either");
 }
 

@@ -12,10 +12,10 @@ use keystroke_api::{
     ApiKey, CreateApiKey, CreatedApiKey, DEFAULT_PAGE_LIMIT, MAX_KEY_LIFETIME_SECS, MAX_PAGE_LIMIT, Page, PageQuery,
 };
 
-use crate::auth::{OrgAccess, Principal, not_among_your_orgs, org_access};
+use crate::auth::{OrgAccess, Principal, org_access, removed_meanwhile};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, validate_name};
 use crate::state::{AppState, now, to_datetime};
-use crate::storage::{CreatorNotMember, KeyRecord, KeyScope, NewApiKey};
+use crate::storage::{KeyRecord, KeyScope, NewApiKey};
 use crate::tokens::{mint, preview, public_id};
 
 fn key_manager(state: &AppState, principal: &Principal, org: &str) -> ApiResult<OrgAccess> {
@@ -77,13 +77,7 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
         created_at,
         expires_at: expires_in.map(|secs| created_at + secs),
     };
-    state.storage.insert_api_keys(std::slice::from_ref(&key)).map_err(|error| {
-        match error.is::<CreatorNotMember>() {
-            // Removed from the org while this request was on its way: as its next request will hear.
-            true => not_among_your_orgs(&access.org_slug),
-            false => error.into(),
-        }
-    })?;
+    state.storage.insert_api_keys(std::slice::from_ref(&key)).map_err(removed_meanwhile(access))?;
     tracing::info!(key_id = %key.id, org = %access.org_slug, "api key created");
     // The same shape as the key's in `list` and `show`: the creator only for roles that see it.
     let creator = match access.role.sees_all_keys() {

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use keystroke_api::{HookAccepted, Role};
 
 use crate::auth::HookPrincipal;
-use crate::auth::request_org;
+use crate::auth::{removed_meanwhile, request_org};
 use crate::error::ApiResult;
 use crate::state::{AppState, now};
 
@@ -21,7 +21,10 @@ pub async fn deploy(
     access.require(Role::Builder, "triggering a deploy")?;
     // Recorded before it is accepted: a deploy nobody can trace is worse than a 503 while the
     // database is locked, which the sender retries.
-    state.storage.record_deploy(&access.org_id, &access.user_id, principal.credential_id(), now())?;
+    state
+        .storage
+        .record_deploy(&access.org_id, &access.user_id, principal.credential_id(), now())
+        .map_err(removed_meanwhile(&access))?;
     tracing::info!(org = %access.org_slug, "deploy hook accepted");
     Ok(Json(HookAccepted { accepted: true, org: access.org_slug }))
 }

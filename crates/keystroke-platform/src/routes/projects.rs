@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use keystroke_api::{CreateProject, Project, Role};
 
-use crate::auth::{Principal, request_org};
+use crate::auth::{Principal, removed_meanwhile, request_org};
 use crate::error::{ApiError, ApiJson, ApiResult, validate_name};
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::ProjectRecord;
@@ -36,6 +36,9 @@ pub async fn create(
     access.require(Role::Builder, "creating a project")?;
     let ApiJson(request) = body?;
     let name = validate_name("project", &request.name)?;
-    let project = state.storage.create_project(&access.org_id, &name, &access.user_id, now())?;
+    let project = state
+        .storage
+        .create_project(&access.org_id, &name, &access.user_id, now())
+        .map_err(removed_meanwhile(&access))?;
     Ok((StatusCode::CREATED, Json(to_api(project))))
 }

@@ -27,19 +27,20 @@ impl std::fmt::Display for LastOwner {
 
 impl std::error::Error for LastOwner {}
 
-/// A key refused because its creator is not (any longer) a member of its org: removed after the
-/// request that creates it was let in, and before its write. A key written then would outlive
-/// the removal that revoked the member's keys, and work again if they were added back.
+/// A write refused because the user it acts as is not (any longer) a member of the org: removed
+/// after the request was let in, and before its write, which checks the membership in its own
+/// transaction. A key written then would outlive the removal that revoked the member's keys (and
+/// work again if they were added back); a project or a deploy would be recorded after it.
 #[derive(Debug)]
-pub struct CreatorNotMember;
+pub struct NotAMember;
 
-impl std::fmt::Display for CreatorNotMember {
+impl std::fmt::Display for NotAMember {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("the key's creator is not a member of its org")
+        f.write_str("the user is not a member of the org")
     }
 }
 
-impl std::error::Error for CreatorNotMember {}
+impl std::error::Error for NotAMember {}
 
 /// Whether a storage call failed because the database stayed locked by another writer for
 /// longer than a statement waits: a reason to answer 503 and have the client retry.
@@ -261,7 +262,7 @@ pub trait Storage: Send + Sync + 'static {
 
     // API keys.
     /// Inserts the keys, each with its `api_key.create` audit event, in one transaction. Fails
-    /// with [`CreatorNotMember`], writing nothing, when a creator is not a member of the key's
+    /// with [`NotAMember`], writing nothing, when a creator is not a member of the key's
     /// org (checked in the same transaction, as `remove_membership` revokes in its own).
     fn insert_api_keys(&self, keys: &[NewApiKey]) -> Result<()>;
     fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>>;
@@ -293,7 +294,8 @@ pub trait Storage: Send + Sync + 'static {
     fn audit_events(&self, org_id: &str) -> Result<Vec<AuditEvent>>;
 
     // Deploys.
-    /// Records a triggered deploy as a `deploy.trigger` audit event naming the credential used.
+    /// Records a triggered deploy as a `deploy.trigger` audit event naming the credential used;
+    /// fails with [`NotAMember`] when the actor is not a member of the org.
     fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()>;
 
     // User sessions.
@@ -338,5 +340,6 @@ pub trait Storage: Send + Sync + 'static {
 
     // Projects.
     fn projects_of(&self, org_id: &str) -> Result<Vec<ProjectRecord>>;
+    /// Fails with [`NotAMember`] when the creator is not a member of the org.
     fn create_project(&self, org_id: &str, name: &str, created_by: &str, now: Timestamp) -> Result<ProjectRecord>;
 }

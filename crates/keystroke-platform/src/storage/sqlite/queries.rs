@@ -318,7 +318,7 @@ impl Storage for SqliteStorage {
                     key.expires_at
                 ])?;
                 if inserted == 0 {
-                    bail!(CreatorNotMember);
+                    bail!(NotAMember);
                 }
                 record_event(tx, &key.org_id, &key.created_by, "api_key.create", &key.id, None, key.created_at)?;
             }
@@ -447,7 +447,18 @@ impl Storage for SqliteStorage {
     }
 
     fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()> {
-        self.write(|tx| Ok(record_event(tx, org_id, actor_id, "deploy.trigger", credential_id, None, now)?))
+        self.write(|tx| {
+            let recorded = tx.execute(
+                "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
+                 SELECT ?1, ?2, 'deploy.trigger', ?3, ?4
+                 WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?2)",
+                params![org_id, actor_id, credential_id, now],
+            )?;
+            if recorded == 0 {
+                bail!(NotAMember);
+            }
+            Ok(())
+        })
     }
 
     fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()> {
@@ -673,10 +684,14 @@ impl Storage for SqliteStorage {
 
     fn create_project(&self, org_id: &str, name: &str, created_by: &str, now: Timestamp) -> Result<ProjectRecord> {
         let project = ProjectRecord { id: public_id("prj_"), name: name.to_owned(), created_at: now };
-        self.conn()?.execute(
-            "INSERT INTO projects (id, org_id, name, created_by, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        let inserted = self.conn()?.execute(
+            "INSERT INTO projects (id, org_id, name, created_by, created_at) SELECT ?1, ?2, ?3, ?4, ?5
+             WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?2 AND user_id = ?4)",
             params![project.id, org_id, project.name, created_by, now],
         )?;
+        if inserted == 0 {
+            bail!(NotAMember);
+        }
         Ok(project)
     }
 }
