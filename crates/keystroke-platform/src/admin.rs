@@ -87,10 +87,10 @@ pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &s
 
 pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
-    if storage.role_in(&org.id, &user.id)?.is_some() {
+    if !storage.add_membership(&org.id, &user.id, role, now())? {
         bail!("{email} is a member of `{org_slug}` already; use `member set-role` to change the role");
     }
-    storage.set_membership(&org.id, &user.id, role, now())
+    Ok(())
 }
 
 /// The org's audit trail, oldest first.
@@ -106,10 +106,13 @@ pub fn members(storage: &dyn Storage, org_slug: &str) -> anyhow::Result<Vec<(Use
 /// Changes a member's role. Takes effect on the next request of every key they created.
 pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
-    if storage.role_in(&org.id, &user.id)?.is_none() {
+    let changed = storage
+        .set_role(&org.id, &user.id, role, now())
+        .map_err(|error| keep_an_owner(error, &org, email, "demote"))?;
+    if !changed {
         bail!("{email} is not a member of `{org_slug}`; use `member add`");
     }
-    storage.set_membership(&org.id, &user.id, role, now()).map_err(|error| keep_an_owner(error, &org, email, "demote"))
+    Ok(())
 }
 
 /// Removes a member. Every key they created in the org is revoked at once.

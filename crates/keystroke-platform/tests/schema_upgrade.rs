@@ -123,9 +123,9 @@ fn migration_4_keeps_the_audit_trail_and_records_membership_from_then_on() {
         .unwrap();
     }
     let storage = SqliteStorage::open(&path).unwrap();
-    storage.set_membership("org_1", "usr_2", Role::Builder, 3).unwrap();
-    storage.set_membership("org_1", "usr_2", Role::Admin, 4).unwrap();
-    storage.set_membership("org_1", "usr_2", Role::Admin, 5).unwrap(); // no change, no event
+    assert!(storage.add_membership("org_1", "usr_2", Role::Builder, 3).unwrap());
+    assert!(storage.set_role("org_1", "usr_2", Role::Admin, 4).unwrap());
+    assert!(storage.set_role("org_1", "usr_2", Role::Admin, 5).unwrap()); // no change, no event
     assert!(storage.remove_membership("org_1", "usr_2", 6).unwrap());
     let events: Vec<_> = storage
         .audit_events("org_1")

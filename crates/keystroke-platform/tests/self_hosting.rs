@@ -771,3 +771,23 @@ fn a_user_added_meanwhile_is_said_to_exist() {
     let second = storage.create_user("race@example.test", "Second", "hash", 2).unwrap_err();
     assert_eq!(second.to_string(), "a user with email race@example.test exists already");
 }
+
+/// A role set for someone removed meanwhile does not add them back, and a member added twice at
+/// once is added once: each change checks the membership in its own transaction.
+#[test]
+fn membership_changes_check_the_membership_as_they_write() {
+    use keystroke_api::Role;
+    use keystroke_platform::{SqliteStorage, Storage, admin};
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
+    admin::add_user(&storage, "olive@example.test", "Olive", "a long enough password").unwrap();
+    admin::add_user(&storage, "bo@example.test", "Bo", "a long enough password").unwrap();
+    let org = admin::create_org(&storage, "solo", "Solo", "olive@example.test").unwrap();
+    let bo = storage.user_by_email("bo@example.test").unwrap().unwrap().user.id;
+    // Past the commands' own checks, as the second of two commands at once gets.
+    assert!(!storage.set_role(&org.id, &bo, Role::Admin, 1).unwrap(), "not a member: not added");
+    assert_eq!(storage.role_in(&org.id, &bo).unwrap(), None);
+    assert!(storage.add_membership(&org.id, &bo, Role::Builder, 2).unwrap());
+    assert!(!storage.add_membership(&org.id, &bo, Role::Admin, 3).unwrap(), "a member already: unchanged");
+    assert_eq!(storage.role_in(&org.id, &bo).unwrap(), Some(Role::Builder));
+}

@@ -249,9 +249,13 @@ pub trait Storage: Send + Sync + 'static {
     fn org_by_slug(&self, slug: &str) -> Result<Option<Org>>;
     /// Every org with its number of members, by slug.
     fn orgs(&self) -> Result<Vec<(Org, usize)>>;
-    /// Adds the member, or changes the role of an existing one. Fails with [`LastOwner`] rather
-    /// than demote the org's only owner (checked in the same transaction).
-    fn set_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<()>;
+    /// Adds the member with `role`; `false`, changing nothing, when they are one already.
+    fn add_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<bool>;
+    /// Changes a member's role; `false`, changing nothing, when they are not a member (removed
+    /// since the caller looked, say: a role set then must not add them back). Fails with
+    /// [`LastOwner`] rather than demote the org's only owner. Both are checked in the change's
+    /// transaction.
+    fn set_role(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<bool>;
     /// Removes the membership and revokes every active key the member created in the org (with
     /// audit events), in one transaction. Returns whether there was a membership to remove.
     /// Fails with [`LastOwner`] rather than remove the org's only owner.

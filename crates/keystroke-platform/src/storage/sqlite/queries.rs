@@ -202,32 +202,12 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn set_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<()> {
-        self.write(|tx| {
-            if role != Role::Owner && is_only_owner(tx, org_id, user_id)? {
-                bail!(LastOwner);
-            }
-            let before: Option<String> = tx
-                .query_row(
-                    "SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2",
-                    params![org_id, user_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            tx.execute(
-                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
-                params![org_id, user_id, role.as_str(), now],
-            )?;
-            match before {
-                None => record_member_event(tx, org_id, user_id, "member.add", role.as_str(), now)?,
-                Some(before) if before != role.as_str() => {
-                    record_member_event(tx, org_id, user_id, "member.set_role", role.as_str(), now)?
-                }
-                Some(_) => {} // The role it had already: nothing changed.
-            }
-            Ok(())
-        })
+    fn add_membership(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<bool> {
+        self.change_membership(org_id, user_id, role, now, Expected::New)
+    }
+
+    fn set_role(&self, org_id: &str, user_id: &str, role: Role, now: Timestamp) -> Result<bool> {
+        self.change_membership(org_id, user_id, role, now, Expected::Existing)
     }
 
     fn remove_membership(&self, org_id: &str, user_id: &str, now: Timestamp) -> Result<bool> {
@@ -693,5 +673,54 @@ impl Storage for SqliteStorage {
             bail!(NotAMember);
         }
         Ok(project)
+    }
+}
+
+/// Which membership a change is for: one to make, or one that must be there.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Expected {
+    New,
+    Existing,
+}
+
+impl SqliteStorage {
+    /// Adds or changes a membership, in one transaction with its checks and its audit event;
+    /// `false` when the membership is not `expected` (there already, or gone).
+    fn change_membership(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        role: Role,
+        now: Timestamp,
+        expected: Expected,
+    ) -> Result<bool> {
+        self.write(|tx| {
+            let before: Option<String> = tx
+                .query_row(
+                    "SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2",
+                    params![org_id, user_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if before.is_some() != (expected == Expected::Existing) {
+                return Ok(false);
+            }
+            if role != Role::Owner && is_only_owner(tx, org_id, user_id)? {
+                bail!(LastOwner);
+            }
+            tx.execute(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
+                params![org_id, user_id, role.as_str(), now],
+            )?;
+            match before {
+                None => record_member_event(tx, org_id, user_id, "member.add", role.as_str(), now)?,
+                Some(before) if before != role.as_str() => {
+                    record_member_event(tx, org_id, user_id, "member.set_role", role.as_str(), now)?
+                }
+                Some(_) => {} // The role it had already: nothing changed.
+            }
+            Ok(true)
+        })
     }
 }
