@@ -393,8 +393,6 @@ fn when_not_found(hint: &'static str) -> impl FnOnce(anyhow::Error) -> anyhow::E
     move |err| map_cli_error(err, |err| if err.exit == ExitCode::NotFound { err.with_hint(hint) } else { err })
 }
 
-/// A success status with a body that is not what a Keystroke platform sends: most likely the URL
-/// points at some other server.
 /// Answers of the platform are small (a page of keys a few hundred kB, an org's members a few
 /// MB): a server that sends more is not the platform, and must not fill the memory.
 const MOST_ANSWER_BYTES: usize = 32 << 20;

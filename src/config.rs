@@ -77,8 +77,9 @@ pub fn load(dir: &Path) -> anyhow::Result<Config> {
 const MAX_CONFIG_FILE_BYTES: u64 = 1 << 20;
 
 /// A file keystroke wrote in its config directory (`config.json`, `credentials.json`), or `None`
-/// when there is none. Anything else in its place is refused before it is read: a pipe would
-/// wait forever and a link to `/dev/zero` fill the memory.
+/// when there is none. Anything else in its place is refused before it is read (a pipe would
+/// wait forever and a link to `/dev/zero` fill the memory), and so is a file another user could
+/// have written ([`refuse_untrusted`]).
 pub fn read_config_file(path: &Path) -> anyhow::Result<Option<String>> {
     use std::io::Read;
     let not_ours = |what: &str| {
@@ -309,7 +310,7 @@ fn refuse_untrusted(dir: &Path, path: &Path, metadata: &fs::Metadata) -> anyhow:
         let fix = if me == 0 {
             "run keystroke as the user it belongs to, not with sudo,".to_owned()
         } else {
-            format!("delete it (it holds no secret), or make it yours with `chown {me}`,")
+            format!("make it yours with `chown {me}` (or move it away, and sign in again),")
         };
         (format!("{what} belongs to another user (uid {uid}), who could replace it"), format!("{fix} {}", elsewhere()))
     };

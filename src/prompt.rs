@@ -4,7 +4,8 @@
 //! a key that it turns into a SIGINT to the process. By default that kills the process with the
 //! cursor still hidden and the prompt line unfinished. For the prompt's duration SIGINT is
 //! ignored instead, so Ctrl-C comes back as an error: the cursor is shown again and the command
-//! ends like a "no". SIGTERM and SIGHUP still end it, once the terminal is as it was.
+//! ends like a "no". SIGTERM, SIGHUP and SIGQUIT still end it (unless the process was started
+//! ignoring them), once the terminal is as it was.
 
 use std::io;
 

@@ -1,5 +1,6 @@
 //! The Linux kernel key retention service: always present, even on headless machines, but held in
-//! kernel memory only, so its entries are gone after a reboot.
+//! kernel memory only, in the login session's keyring: its entries are gone when the session ends
+//! or the machine reboots.
 //!
 //! Entries use the description format of keyring-rs's keyutils store (`keyring:{user}@{service}`),
 //! so tools built on keyring-rs see the same entry.

@@ -31,7 +31,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum StoreKind {
     /// The desktop keyring over D-Bus (GNOME Keyring, KWallet, KeePassXC).
     SecretService,
-    /// The Linux kernel key retention service: always there, gone after a reboot.
+    /// The Linux kernel key retention service: always there; this login session only, gone at reboot.
     Keyutils,
     /// The macOS Keychain.
     Keychain,

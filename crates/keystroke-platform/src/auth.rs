@@ -49,6 +49,13 @@ impl Principal {
         }
     }
 
+    pub fn credential(&self) -> Credential {
+        match self {
+            Principal::Session(_) => Credential::Session,
+            Principal::ApiKey(_) => Credential::ApiKey,
+        }
+    }
+
     /// The id of the key or session presented (`ak_…`, `ses_…`), for the audit trail.
     pub fn credential_id(&self) -> &str {
         match self {
@@ -154,12 +161,21 @@ pub fn not_among_your_orgs(slug: &str) -> ApiError {
 }
 
 /// The error of a write for `access` that storage refused with [`NotAMember`]: removed from the
-/// org while the request was on its way, which is what its next request will hear.
-pub fn removed_meanwhile(access: &OrgAccess) -> impl Fn(anyhow::Error) -> ApiError + '_ {
-    |error| match error.is::<NotAMember>() {
-        true => not_among_your_orgs(&access.org_slug),
-        false => error.into(),
+/// org while the request was on its way. Said as the next request will hear it: a session's org
+/// is not among the user's any more, and a key of theirs was revoked with the removal.
+pub fn removed_meanwhile(access: &OrgAccess, credential: Credential) -> impl Fn(anyhow::Error) -> ApiError + '_ {
+    move |error| match (error.is::<NotAMember>(), credential) {
+        (true, Credential::ApiKey) => ApiError::invalid_credential(),
+        (true, Credential::Session) => not_among_your_orgs(&access.org_slug),
+        (false, _) => error.into(),
     }
+}
+
+/// The kind of credential a request came with.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Credential {
+    Session,
+    ApiKey,
 }
 
 /// Whether credentials in the query string are acceptable on a route.
@@ -343,5 +359,25 @@ fn record_use(state: &AppState, credential: &crate::storage::SessionCredential) 
     let now = now();
     if !use_recorded_recently(credential.last_used_at, now) {
         state.storage.touch_session(&credential.session_id, now);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A write refused because its author was removed meanwhile is answered as the next request
+    /// will be: a session's org is not among the user's, a key is dead (revoked with the removal).
+    #[test]
+    fn a_write_for_a_removed_member_is_refused_as_the_next_request_will_be() {
+        let access =
+            OrgAccess { org_id: "org_1".into(), org_slug: "acme".into(), user_id: "usr_1".into(), role: Role::Builder };
+        let refused = |credential| removed_meanwhile(&access, credential)(anyhow::Error::new(NotAMember));
+        let session = refused(Credential::Session);
+        assert_eq!((session.status.as_u16(), session.message.as_str()), (404, "org `acme` not found among your orgs"));
+        let key = refused(Credential::ApiKey);
+        assert_eq!((key.status.as_u16(), key.code), (401, ApiError::invalid_credential().code));
+        let other = removed_meanwhile(&access, Credential::ApiKey)(anyhow::anyhow!("disk full"));
+        assert_eq!(other.status.as_u16(), 500);
     }
 }

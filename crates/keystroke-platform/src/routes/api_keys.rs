@@ -12,7 +12,7 @@ use keystroke_api::{
     ApiKey, CreateApiKey, CreatedApiKey, DEFAULT_PAGE_LIMIT, MAX_KEY_LIFETIME_SECS, MAX_PAGE_LIMIT, Page, PageQuery,
 };
 
-use crate::auth::{OrgAccess, Principal, org_access, removed_meanwhile};
+use crate::auth::{Credential, OrgAccess, Principal, org_access, removed_meanwhile};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, validate_name};
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::{KeyRecord, KeyScope, NewApiKey};
@@ -57,7 +57,8 @@ pub async fn create(
     Ok(response)
 }
 
-/// Creates a key in the caller's org, acting as the caller. Shared by the API and the web page.
+/// Creates a key in the caller's org, acting as the caller (a person: keys never make keys).
+/// Shared by the API and the web page.
 pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) -> ApiResult<CreatedApiKey> {
     let name = validate_name("API key", &request.name)?;
     // From 1 second to ten years: the API's JSON is checked so as it is read (`key_lifetime`),
@@ -77,7 +78,10 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
         created_at,
         expires_at: expires_in.map(|secs| created_at + secs),
     };
-    state.storage.insert_api_keys(std::slice::from_ref(&key)).map_err(removed_meanwhile(access))?;
+    state
+        .storage
+        .insert_api_keys(std::slice::from_ref(&key))
+        .map_err(removed_meanwhile(access, Credential::Session))?;
     tracing::info!(key_id = %key.id, org = %access.org_slug, "api key created");
     // The same shape as the key's in `list` and `show`: the creator only for roles that see it.
     let creator = match access.role.sees_all_keys() {

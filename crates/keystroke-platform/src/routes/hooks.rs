@@ -24,7 +24,7 @@ pub async fn deploy(
     state
         .storage
         .record_deploy(&access.org_id, &access.user_id, principal.credential_id(), now())
-        .map_err(removed_meanwhile(&access))?;
+        .map_err(removed_meanwhile(&access, principal.credential()))?;
     tracing::info!(org = %access.org_slug, "deploy hook accepted");
     Ok(Json(HookAccepted { accepted: true, org: access.org_slug }))
 }

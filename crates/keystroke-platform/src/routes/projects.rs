@@ -39,6 +39,6 @@ pub async fn create(
     let project = state
         .storage
         .create_project(&access.org_id, &name, &access.user_id, now())
-        .map_err(removed_meanwhile(&access))?;
+        .map_err(removed_meanwhile(&access, principal.credential()))?;
     Ok((StatusCode::CREATED, Json(to_api(project))))
 }

@@ -30,7 +30,8 @@ impl std::error::Error for LastOwner {}
 /// A write refused because the user it acts as is not (any longer) a member of the org: removed
 /// after the request was let in, and before its write, which checks the membership in its own
 /// transaction. A key written then would outlive the removal that revoked the member's keys (and
-/// work again if they were added back); a project or a deploy would be recorded after it.
+/// work again if they were added back); a project or a deploy would be recorded after it. (Every
+/// role may write these: a role changed meanwhile needs no check.)
 #[derive(Debug)]
 pub struct NotAMember;
 

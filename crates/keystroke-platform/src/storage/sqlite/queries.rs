@@ -41,8 +41,8 @@ fn session_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<SessionRecord> {
 }
 
 /// One audit event, in the transaction of the change it records (a key's creation or
-/// revocation, a deploy, a membership change). Removals record theirs for every key at once, in
-/// their own statement.
+/// revocation, a membership change). Removals record theirs for every key at once, and deploys
+/// theirs only while the actor is a member, each in their own statement.
 fn record_event(
     tx: &rusqlite::Transaction<'_>,
     org_id: &str,
