@@ -23,6 +23,16 @@ fn home() -> Result<KeyRing, String> {
         .map_err(|err| format!("no session keyring ({})", explain(err)))
 }
 
+/// Whether this process has no login session keyring of its own (no `pam_keyinit` made one: a
+/// container's shell, `docker exec`, cron, `su` without `-l`), so that the kernel gave it the
+/// user's session keyring, `_uid_ses.<uid>`, which every such process of the user shares until
+/// a reboot, other containers running as that user without a user namespace included.
+pub fn shared_by_the_user() -> bool {
+    home()
+        .and_then(|keyring| keyring.metadata().map_err(explain))
+        .is_ok_and(|about| about.get_description().starts_with("_uid_ses."))
+}
+
 /// Whether an error means "no live key": none at all, or one that was invalidated (by `delete`)
 /// or expired and that the kernel has not collected yet, which a search can still meet.
 fn no_live_key(err: &KeyError) -> bool {

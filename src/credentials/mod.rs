@@ -31,7 +31,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum StoreKind {
     /// The desktop keyring over D-Bus (GNOME Keyring, KWallet, KeePassXC).
     SecretService,
-    /// The Linux kernel key retention service: always there; this login session only, gone at reboot.
+    /// The Linux kernel key retention service: always there; the session keyring, gone at reboot.
     Keyutils,
     /// The macOS Keychain.
     Keychain,
@@ -70,7 +70,7 @@ impl StoreKind {
     pub fn label(self) -> &'static str {
         match self {
             StoreKind::SecretService => "Secret Service (desktop keyring)",
-            StoreKind::Keyutils => "kernel keyring (keyutils): this login session only, gone at reboot",
+            StoreKind::Keyutils => "kernel keyring (keyutils): the session keyring, gone at reboot",
             StoreKind::Keychain => "macOS Keychain",
             StoreKind::Windows => "Windows Credential Manager",
             StoreKind::File => "file, mode 0600; opted in, not encrypted",
@@ -182,6 +182,17 @@ impl Credentials {
         }
     }
 
+    /// Whether `kind` is the kernel keyring, reached here through the user's shared session
+    /// keyring rather than one of this login session's own (see `keyutils::shared_by_the_user`).
+    pub fn shared_by_the_user(&self, kind: StoreKind) -> bool {
+        #[cfg(target_os = "linux")]
+        if kind == StoreKind::Keyutils {
+            return keyutils::shared_by_the_user();
+        }
+        let _ = kind;
+        false
+    }
+
     /// Where a store keeps its entry, for `auth status`.
     pub fn location(&self, kind: StoreKind) -> String {
         match kind {
@@ -202,8 +213,9 @@ impl Credentials {
 /// stores: the kernel keyring is not suggested when it is the one that failed.
 fn store_hint(failed: Option<StoreKind>) -> String {
     let (store, token) = (env::CREDENTIAL_STORE, env::TOKEN);
-    let keyutils =
-        format!("or, on Linux, choose the kernel keyring with `{store}=keyutils` (for this login session only); ");
+    let keyutils = format!(
+        "or, on Linux, choose the kernel keyring with `{store}=keyutils` (the session keyring, gone at reboot); "
+    );
     format!(
         "{first}; {keyutils}or set `{store}=file` to keep the token in a 0600 file; or set `{token}` to a session token",
         first = if failed == Some(StoreKind::Keyutils) { "retry" } else { "unlock (or start) your keyring and retry" },

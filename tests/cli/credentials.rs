@@ -439,6 +439,34 @@ fn a_kernel_keyring_sign_in_stays_in_its_login_session() {
     assert!(String::from_utf8_lossy(&reached.stderr).contains("Required key not available"), "{reached:?}");
 }
 
+/// Where no login made a session keyring (a container's shell, cron), the kernel hands out the
+/// user's own, which all such processes of the user share: sign-in says so, and what to do.
+#[test]
+fn a_sign_in_without_a_login_session_keyring_says_it_is_shared() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    // SAFETY: getuid has no preconditions.
+    let shared = format!("_uid_ses.{}", unsafe { libc::getuid() });
+    let in_shared = |args: &[&str], stdin: &str| {
+        let mut command = env.isolated("keyctl");
+        command.args(["session", &shared, crate::support::BIN]).args(args);
+        crate::support::run_with_stdin(command, stdin)
+    };
+    let login = in_shared(&["auth", "login", "--with-token", "--platform-url", env.url()], &user.session_token);
+    let login = login.success();
+    assert!(
+        login.stderr.contains(
+            "warning: no login made a session keyring here (a container's shell, `docker exec`, cron, `su` without \
+             `-l`): the token is in your user's session keyring"
+        ),
+        "{login:#?}"
+    );
+    in_shared(&["auth", "logout"], "").success();
+    // A login session keyring of its own, as this test's: no such word.
+    let own = env.login_with_token(&env.new_session(&user.email), &[]).success();
+    assert!(!own.stderr.contains("warning:"), "{own:#?}");
+}
+
 /// Without any session bus (servers, containers) the kernel keyring is the documented store,
 /// and sign-in says so, caveat included.
 #[test]
@@ -448,9 +476,7 @@ fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
     let login = env.login_with_token(&user.session_token, &[("KEYSTROKE_CREDENTIAL_STORE", "auto")]);
     let login = login.success();
     assert!(
-        login
-            .stderr
-            .contains("\nToken stored in the kernel keyring (keyutils): this login session only, gone at reboot\n"),
+        login.stderr.contains("\nToken stored in the kernel keyring (keyutils): the session keyring, gone at reboot\n"),
         "{login:#?}"
     );
     let status = env.run(&["auth", "status", "--json"]).success().json();

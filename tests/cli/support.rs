@@ -82,6 +82,7 @@ impl TestEnv {
     }
 
     fn with_server(server: DevServer, store: &'static str) -> Self {
+        join_a_session_keyring_of_our_own();
         let home = tempfile::tempdir().unwrap();
         let config_dir = home.path().join("config");
         let env = TestEnv { url: server.url.clone(), server: Some(server), home, config_dir, store };
@@ -224,7 +225,7 @@ impl Drop for TestEnv {
     }
 }
 
-fn run_with_stdin(mut command: Command, stdin: &str) -> Run {
+pub fn run_with_stdin(mut command: Command, stdin: &str) -> Run {
     let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     // A command may fail before it reads its input (no store to put a token in, say): a closed
     // pipe then is part of what is being tested, not a failure of the harness.
@@ -407,6 +408,20 @@ impl Terminal {
         let output = terminal_text(&self.output.lock().unwrap());
         (status.code().expect("exited"), output)
     }
+}
+
+/// Each test process (nextest runs one per test), and the commands it runs, in a new session
+/// keyring, as a login with `pam_keyinit` gets: the same whether the tests run in a login session
+/// or under CI (where the kernel would hand out the user's shared one), and apart from the tokens
+/// of other tests and earlier runs.
+fn join_a_session_keyring_of_our_own() {
+    static JOINED: std::sync::Once = std::sync::Once::new();
+    JOINED.call_once(|| {
+        const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+        // SAFETY: keyctl(JOIN_SESSION_KEYRING, NULL) makes and joins an anonymous session keyring.
+        let joined = unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, std::ptr::null::<u8>()) };
+        assert!(joined > 0, "joining a new session keyring: {}", std::io::Error::last_os_error());
+    });
 }
 
 /// A dev platform on a loopback address of its own. Credential store entries are per platform

@@ -100,6 +100,14 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     if !printer.json() {
         printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
         printer.notice(&format!("Token stored in {}", credentials.location_in_sentence(store)));
+        if credentials.shared_by_the_user(store) {
+            printer.warn(
+                "no login made a session keyring here (a container's shell, `docker exec`, cron, `su` without `-l`): \
+                 the token is in your user's session keyring, which every such process of yours shares until a \
+                 reboot, other containers running as your user included; prefer `KEYSTROKE_TOKEN` there, or run \
+                 `keyctl session -` first",
+            );
+        }
         match &active_org {
             Some(org) => printer.notice(&format!("Active org: {org}")),
             None if me.memberships.len() > 1 => printer.notice(&format!(
