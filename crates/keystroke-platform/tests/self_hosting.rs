@@ -60,7 +60,11 @@ fn bootstrap_serve_and_sign_in() {
     if shm.exists() {
         let named =
             platform(&db, &["user", "add", "--email", "c@example.test", "--name", "Cy"], Some("long enough, too\n"));
-        assert!(stderr(&named).contains("platform.db-shm is read-only for this user"), "{}", stderr(&named));
+        assert!(
+            stderr(&named).contains("platform.db-shm is read-only (its owner may not write it either)"),
+            "{}",
+            stderr(&named)
+        );
         let _ = std::fs::set_permissions(&shm, std::fs::Permissions::from_mode(0o600));
     }
     let again = platform(
@@ -753,7 +757,11 @@ fn passwords_are_bounded_and_confirmed_and_read_only_stays_read_only() {
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o400)).unwrap();
     let refused = add("late@example.test", "a long enough password");
     assert_eq!(refused.status.code(), Some(1));
-    assert!(stderr(&refused).contains("is read-only for this user"), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("is read-only (its owner may not write it either): `chmod u+w"),
+        "{}",
+        stderr(&refused)
+    );
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
     let users = platform(&db, &["user", "list"], None);
     assert!(!String::from_utf8_lossy(&users.stdout).contains("late@"), "not added");

@@ -206,6 +206,15 @@ pub(super) fn cannot_open(path: &Path, error: rusqlite::Error) -> anyhow::Error 
 }
 
 pub(super) fn read_only(path: &Path) -> anyhow::Error {
+    if made_read_only(path) {
+        // Its owner's choice, whoever runs the command (root included): said as such.
+        return anyhow::anyhow!(
+            "the database {} is read-only (its owner may not write it either): `chmod u+w {}` to let the \
+             platform change it",
+            path.display(),
+            path.display()
+        );
+    }
     anyhow::anyhow!(
         "the database {} is read-only for this user: run as the user who owns it, or let that user write to it \
          and to its directory (SQLite keeps `-wal` and `-shm` files beside it)",
