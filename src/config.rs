@@ -270,6 +270,9 @@ fn refuse_shared_dir(access: Access, dir: &Path, path: &Path) -> anyhow::Result<
 #[cfg(unix)]
 fn refuse_shared_parent(access: Access, dir: &Path, path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
+    // `.` (the current directory) has no parent of its own to check until it is made absolute.
+    let absolute = std::path::absolute(dir).ok();
+    let dir = absolute.as_deref().unwrap_or(dir);
     let parent = dir.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // Folders still to be made are made private; the nearest that exists is the one to check.
     let existing = parent.ancestors().find(|folder| folder.as_os_str().is_empty() || folder.exists());
@@ -306,13 +309,10 @@ fn refuse_untrusted(dir: &Path, path: &Path, metadata: &fs::Metadata) -> anyhow:
     let me = unsafe { libc::geteuid() };
     let trusted = |uid: u32| uid == me || uid == 0;
     // Root reading another user's files (`sudo` keeping `HOME`) is that user's to run.
+    // Another user's file is theirs to change: the way out is elsewhere (or as them).
     let someone_elses = |what: &str, uid: u32| {
-        let fix = if me == 0 {
-            "run keystroke as the user it belongs to, not with sudo,".to_owned()
-        } else {
-            format!("make it yours with `chown {me}` (or move it away, and sign in again),")
-        };
-        (format!("{what} belongs to another user (uid {uid}), who could replace it"), format!("{fix} {}", elsewhere()))
+        let fix = if me == 0 { "run keystroke as the user it belongs to, not with sudo" } else { "ask its owner" };
+        (format!("{what} belongs to another user (uid {uid}), who could replace it"), format!("{fix}, {}", elsewhere()))
     };
     let folder = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
     if !trusted(folder.uid()) {

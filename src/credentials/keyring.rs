@@ -97,7 +97,7 @@ fn secret_service_unavailable(err: anyhow::Error) -> anyhow::Error {
     ))
     .with_hint(format!(
         "unlock your keyring (or start it) and retry; or choose the kernel keyring explicitly with \
-         `{store}=keyutils` (the session keyring, gone at reboot); or opt in to a 0600 file with \
+         `{store}=keyutils` (the session's keyring, gone at logout or reboot); or opt in to a 0600 file with \
          `--insecure-storage` (or `{store}=file`); or set `{token}` to a session token",
         store = env::CREDENTIAL_STORE,
         token = env::TOKEN

@@ -23,14 +23,28 @@ fn home() -> Result<KeyRing, String> {
         .map_err(|err| format!("no session keyring ({})", explain(err)))
 }
 
-/// Whether this process has no login session keyring of its own (no `pam_keyinit` made one: a
-/// container's shell, `docker exec`, cron, `su` without `-l`), so that the kernel gave it the
-/// user's session keyring, `_uid_ses.<uid>`, which every such process of the user shares until
+/// Who else reaches what this process's session keyring holds, when it is not one a login made
+/// for this user: another user's (`su` without `-l`, `sudo`: the caller's keyring, which the
+/// caller can read), or, where no login made one (a container's shell, `docker exec`, cron), the
+/// user's own session keyring `_uid_ses.<uid>`, which every such process of the user shares until
 /// a reboot, other containers running as that user without a user namespace included.
-pub fn shared_by_the_user() -> bool {
-    home()
-        .and_then(|keyring| keyring.metadata().map_err(explain))
-        .is_ok_and(|about| about.get_description().starts_with("_uid_ses."))
+pub fn shared_with() -> Option<String> {
+    let about = home().ok()?.metadata().ok()?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if about.get_uid() != me {
+        return Some(format!(
+            "the session keyring here is another user's (uid {}: `su` without `-l`, or `sudo`, keeps the caller's), \
+             and that user can read the token in it",
+            about.get_uid()
+        ));
+    }
+    about.get_description().starts_with("_uid_ses.").then(|| {
+        "no login made a session keyring here (a container's shell, `docker exec`, cron): the token is in your \
+         user's session keyring, which every such process of yours shares until a reboot, other containers running \
+         as your user included"
+            .to_owned()
+    })
 }
 
 /// Whether an error means "no live key": none at all, or one that was invalidated (by `delete`)

@@ -31,7 +31,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 pub enum StoreKind {
     /// The desktop keyring over D-Bus (GNOME Keyring, KWallet, KeePassXC).
     SecretService,
-    /// The Linux kernel key retention service: always there; the session keyring, gone at reboot.
+    /// The Linux kernel key retention service: always there; the session's keyring, gone at logout or reboot.
     Keyutils,
     /// The macOS Keychain.
     Keychain,
@@ -70,7 +70,7 @@ impl StoreKind {
     pub fn label(self) -> &'static str {
         match self {
             StoreKind::SecretService => "Secret Service (desktop keyring)",
-            StoreKind::Keyutils => "kernel keyring (keyutils): the session keyring, gone at reboot",
+            StoreKind::Keyutils => "kernel keyring (keyutils; the session's keyring, gone at logout or reboot)",
             StoreKind::Keychain => "macOS Keychain",
             StoreKind::Windows => "Windows Credential Manager",
             StoreKind::File => "file, mode 0600; opted in, not encrypted",
@@ -182,15 +182,15 @@ impl Credentials {
         }
     }
 
-    /// Whether `kind` is the kernel keyring, reached here through the user's shared session
-    /// keyring rather than one of this login session's own (see `keyutils::shared_by_the_user`).
-    pub fn shared_by_the_user(&self, kind: StoreKind) -> bool {
+    /// Who else reaches a token stored in `kind` here, beyond this login session: for the kernel
+    /// keyring without a session keyring of this login's own (see `keyutils::shared_with`).
+    pub fn shared_with(&self, kind: StoreKind) -> Option<String> {
         #[cfg(target_os = "linux")]
         if kind == StoreKind::Keyutils {
-            return keyutils::shared_by_the_user();
+            return keyutils::shared_with();
         }
         let _ = kind;
-        false
+        None
     }
 
     /// Where a store keeps its entry, for `auth status`.
@@ -214,7 +214,7 @@ impl Credentials {
 fn store_hint(failed: Option<StoreKind>) -> String {
     let (store, token) = (env::CREDENTIAL_STORE, env::TOKEN);
     let keyutils = format!(
-        "or, on Linux, choose the kernel keyring with `{store}=keyutils` (the session keyring, gone at reboot); "
+        "or, on Linux, choose the kernel keyring with `{store}=keyutils` (the session's keyring, gone at logout or reboot); "
     );
     format!(
         "{first}; {keyutils}or set `{store}=file` to keep the token in a 0600 file; or set `{token}` to a session token",

@@ -16,7 +16,7 @@ fn with_token_reads_stdin_validates_and_says_who_signed_in() {
         login.stderr,
         format!(
             "Signed in to {} as Alan Turing <alan@acme.test>\n\
-             Token stored in the kernel keyring (keyutils): the session keyring, gone at reboot\n\
+             Token stored in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot)\n\
              Active org: acme\n",
             env.url()
         )
@@ -80,7 +80,7 @@ fn status_says_who_where_and_that_keyutils_forgets_on_reboot() {
         format!(
             "Platform:    {}\n\
              Signed in:   Grace Hopper <grace@acme.test>\n\
-             Token:       kernel keyring (keyutils): the session keyring, gone at reboot\n\
+             Token:       kernel keyring (keyutils; the session's keyring, gone at logout or reboot)\n\
              Active org:  acme\n\
              Session:     expires <time>\n",
             env.url()
@@ -123,7 +123,7 @@ fn keystroke_token_shadows_the_stored_token() {
     assert_eq!(lines[2], "Token:       the `KEYSTROKE_TOKEN` environment variable");
     assert_eq!(
         lines[3],
-        "             (shadows the token stored in the kernel keyring (keyutils): the session keyring, gone at reboot)"
+        "             (shadows the token stored in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot))"
     );
 }
 
@@ -434,7 +434,7 @@ fn status_while_the_platform_is_down_says_what_this_machine_knows() {
     assert_eq!(
         status.stdout,
         format!(
-            "Platform:    {} (not answering)\nToken:       kernel keyring (keyutils): the session keyring, gone at reboot\n\
+            "Platform:    {} (not answering)\nToken:       kernel keyring (keyutils; the session's keyring, gone at logout or reboot)\n\
              Active org:  acme\n",
             env.url()
         )
@@ -558,7 +558,7 @@ fn the_device_flow_signs_in_after_approval_in_the_browser() {
         format!(
             "Waiting for approval in the browser...\n\
              Signed in to {} as Ada Lovelace <ada@acme.test>\n\
-             Token stored in the kernel keyring (keyutils): the session keyring, gone at reboot\n\
+             Token stored in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot)\n\
              You belong to 2 orgs: choose the active one with `keystroke org switch ORG`\n",
             env.url()
         )
@@ -1160,7 +1160,13 @@ fn only_small_regular_files_are_read_from_the_config_directory() {
     assert!(std::process::Command::new("mkfifo").arg(&lock).status().unwrap().success());
     let user = env.user(Role::Builder);
     let login = env.login_with_token(&user.session_token, &[]).code(1);
-    assert!(login.stderr.starts_with(&format!("error: could not open {}: ", lock.display())), "{login:#?}");
+    assert!(
+        login.stderr.starts_with(&format!(
+            "error: the sign-in could not be saved, and its token was not kept: could not open {}: ",
+            lock.display()
+        )),
+        "{login:#?}"
+    );
 }
 
 /// A `config.json` that is not JSON (hand-edited, truncated) is named, with what to do about it.

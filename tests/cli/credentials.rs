@@ -274,6 +274,49 @@ fn a_config_directory_of_another_user_is_refused() {
     );
 }
 
+/// `KEYSTROKE_CONFIG_DIR=.` is checked like the same directory named in full: its parent, which
+/// anyone may write here, could swap it for theirs.
+#[test]
+fn the_current_directory_as_config_directory_has_its_parent_checked() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let outer = tempfile::tempdir().unwrap();
+    let inner = outer.path().join("config");
+    std::fs::create_dir(&inner).unwrap();
+    std::fs::set_permissions(&inner, std::fs::Permissions::from_mode(0o700)).unwrap();
+    std::fs::write(inner.join("config.json"), "{}").unwrap();
+    std::fs::set_permissions(inner.join("config.json"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    std::fs::set_permissions(outer.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    for dir in [".", inner.to_str().unwrap()] {
+        let mut listed = env.command(&["org", "list"]);
+        listed.current_dir(&inner).env("KEYSTROKE_CONFIG_DIR", dir);
+        let listed = Run::from(listed.output().unwrap()).code(1);
+        assert!(
+            listed
+                .stderr
+                .contains(&format!("its parent {} is writable by other users (mode 777)", outer.path().display())),
+            "{dir}: {listed:#?}"
+        );
+    }
+}
+
+/// A sign-in whose config cannot be written fails before its token is stored: it left a working
+/// token in the keyring behind an error that said the sign-in had failed.
+#[test]
+fn a_sign_in_that_cannot_save_its_config_stores_no_token() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    std::fs::create_dir_all(env.config_dir_path().join(".lock")).unwrap(); // the lock cannot be taken
+    let login = env.login_with_token(&user.session_token, &[]).code(1);
+    assert!(
+        login.stderr.starts_with("error: the sign-in could not be saved, and its token was not kept: could not open"),
+        "{login:#?}"
+    );
+    std::fs::remove_dir(env.config_dir_path().join(".lock")).unwrap();
+    let token = env.run(&["auth", "token", "--platform-url", env.url()]).code(3);
+    assert_eq!(token.stdout, "", "nothing stored");
+}
+
 /// Off CI, a test that needs the session bus `scripts/test` starts is skipped, with a word; in CI
 /// (started under dbus-run-session with an unlocked gnome-keyring) a missing bus fails it.
 fn skip_without_session_bus(why: &str) {
@@ -456,8 +499,8 @@ fn a_sign_in_without_a_login_session_keyring_says_it_is_shared() {
     let login = login.success();
     assert!(
         login.stderr.contains(
-            "warning: no login made a session keyring here (a container's shell, `docker exec`, cron, `su` without \
-             `-l`): the token is in your user's session keyring"
+            "warning: no login made a session keyring here (a container's shell, `docker exec`, cron): the token is \
+             in your user's session keyring"
         ),
         "{login:#?}"
     );
@@ -476,7 +519,9 @@ fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
     let login = env.login_with_token(&user.session_token, &[("KEYSTROKE_CREDENTIAL_STORE", "auto")]);
     let login = login.success();
     assert!(
-        login.stderr.contains("\nToken stored in the kernel keyring (keyutils): the session keyring, gone at reboot\n"),
+        login.stderr.contains(
+            "\nToken stored in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot)\n"
+        ),
         "{login:#?}"
     );
     let status = env.run(&["auth", "status", "--json"]).success().json();

@@ -410,18 +410,21 @@ impl Terminal {
     }
 }
 
-/// Each test process (nextest runs one per test), and the commands it runs, in a new session
-/// keyring, as a login with `pam_keyinit` gets: the same whether the tests run in a login session
-/// or under CI (where the kernel would hand out the user's shared one), and apart from the tokens
-/// of other tests and earlier runs.
+/// Each test's thread, and the commands it runs, in a new session keyring, as a login with
+/// `pam_keyinit` gets: the same whether the tests run in a login session or under CI (where the
+/// kernel would hand out the user's shared one), and apart from the tokens of other tests and
+/// earlier runs. Per thread: a thread's credentials are its own (`cargo test` runs each test on a
+/// thread of one process; nextest, each in a process).
 fn join_a_session_keyring_of_our_own() {
-    static JOINED: std::sync::Once = std::sync::Once::new();
-    JOINED.call_once(|| {
-        const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
-        // SAFETY: keyctl(JOIN_SESSION_KEYRING, NULL) makes and joins an anonymous session keyring.
-        let joined = unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, std::ptr::null::<u8>()) };
-        assert!(joined > 0, "joining a new session keyring: {}", std::io::Error::last_os_error());
-    });
+    thread_local!(static JOINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if JOINED.get() {
+        return;
+    }
+    const KEYCTL_JOIN_SESSION_KEYRING: libc::c_long = 1;
+    // SAFETY: keyctl(JOIN_SESSION_KEYRING, NULL) makes and joins an anonymous session keyring.
+    let joined = unsafe { libc::syscall(libc::SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, std::ptr::null::<u8>()) };
+    assert!(joined > 0, "joining a new session keyring: {}", std::io::Error::last_os_error());
+    JOINED.set(true);
 }
 
 /// A dev platform on a loopback address of its own. Credential store entries are per platform

@@ -241,11 +241,11 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
 }
 
 /// Variation selectors only right after a character of the kind each varies: Mongolian letters
-/// for the Mongolian ones, CJK ideographs for the ideographic ones, and for the rest (emoji and
-/// text presentation, standardized variants) symbols beyond ASCII, ideographs and the digits,
-/// `#` and `*` of keycaps (`1️⃣`). Anywhere else (after a letter, a space, a joiner or another
-/// selector) they change nothing on screen: `ab` and `a` + selector + `b`, or `café` and `café` +
-/// selector, would look the same, and a name of selectors alone would look empty.
+/// for the Mongolian ones, CJK ideographs for the ideographic ones, emoji symbols and the digits,
+/// `#` and `*` of keycaps (`1️⃣`) for text or emoji presentation, and for the standardized
+/// variants the blocks that have them. Anywhere else (after a letter or a mark, a space, a joiner
+/// or another selector) they change nothing on screen: `ab` and `a` + selector + `b`, or `café`
+/// and `café` + selector, would look the same, and a name of selectors alone would look empty.
 fn variations_vary(name: &str) -> bool {
     let mut before: Option<char> = None;
     name.chars().all(|c| {
@@ -262,13 +262,28 @@ fn is_variation_selector(c: char) -> bool {
 fn is_varied_by(base: char, selector: char) -> bool {
     let ideograph = matches!(base,
         '\u{3400}'..='\u{4DBF}' | '\u{4E00}'..='\u{9FFF}' | '\u{F900}'..='\u{FAFF}' | '\u{20000}'..='\u{3FFFF}');
-    let hidden = base.is_whitespace() || base.is_control() || is_invisible_or_bidi(base) || is_variation_selector(base);
-    let symbol = !base.is_ascii() && !base.is_alphabetic() && !hidden && !matches!(base, '\u{200C}' | '\u{200D}');
     match selector {
         '\u{180B}'..='\u{180F}' => matches!(base, '\u{1820}'..='\u{18AA}'),
         '\u{E0100}'..='\u{E01EF}' => ideograph,
-        _ => ideograph || symbol || matches!(base, '0'..='9' | '#' | '*'),
+        // Text or emoji presentation: keycaps, and the symbols drawn either way.
+        '\u{FE0E}' | '\u{FE0F}' => matches!(base, '0'..='9' | '#' | '*') || is_emoji_symbol(base),
+        // Standardized variants: mathematical operators, CJK, Myanmar, Phags-pa, emoji symbols.
+        _ => {
+            ideograph
+                || is_emoji_symbol(base)
+                || matches!(base, '\u{2200}'..='\u{22FF}' | '\u{2A00}'..='\u{2AFF}' | '\u{1000}'..='\u{109F}' | '\u{A840}'..='\u{A877}')
+        }
     }
+}
+
+/// The blocks of the symbols that have an emoji and a text presentation (Unicode's emoji data,
+/// by block rather than by character): ©, ®, ‼, ⁉, ™, ℹ, arrows, technical symbols, Ⓜ, geometric
+/// shapes, dingbats and miscellaneous symbols, supplemental arrows, CJK marks, and the pictographs.
+fn is_emoji_symbol(c: char) -> bool {
+    matches!(c,
+        '\u{A9}' | '\u{AE}' | '\u{203C}' | '\u{2049}' | '\u{2122}' | '\u{2139}' | '\u{2194}'..='\u{21AA}'
+        | '\u{231A}'..='\u{23FF}' | '\u{24C2}' | '\u{25AA}'..='\u{27BF}' | '\u{2934}' | '\u{2935}'
+        | '\u{2B05}'..='\u{2B55}' | '\u{3030}' | '\u{303D}' | '\u{3297}' | '\u{3299}' | '\u{1F000}'..='\u{1FAFF}')
 }
 
 /// Zero-width joiners (U+200C, U+200D) only between two visible characters, one of them beyond
@@ -653,6 +668,9 @@ mod tests {
             "prod\u{200D}\u{FE0F}",
             "a\u{200D}\u{FE0F}b",
             "a\u{180B}",
+            "cafe\u{301}\u{FE0F}",
+            "key \u{661}\u{FE0F}",
+            "a\u{2013}\u{FE0F}b",
             // Default-ignorable code points beyond the common ones.
             "\u{17B4}",
             "a\u{1D173}b",

@@ -799,3 +799,22 @@ fn membership_changes_check_the_membership_as_they_write() {
     assert!(!storage.add_membership(&org.id, &bo, Role::Admin, 3).unwrap(), "a member already: unchanged");
     assert_eq!(storage.role_in(&org.id, &bo).unwrap(), Some(Role::Builder));
 }
+
+/// Root runs admin commands on the database of the user the platform runs as (`sudo
+/// keystroke-platform member list`): a database that is there is opened as it is, whoever owns it.
+#[test]
+fn root_opens_another_users_database() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: only root can make a database another user's");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let added = platform(&db, &["user", "add", "--email", "a@example.test", "--name", "A"], Some("long enough, too\n"));
+    assert!(added.status.success(), "{}", stderr(&added));
+    std::os::unix::fs::chown(&db, Some(65_534), Some(65_534)).unwrap();
+    let listed = platform(&db, &["user", "list"], None);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("a@example.test"));
+}

@@ -94,20 +94,32 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         let switched_meanwhile = settings.active_org.clone().filter(|now| Some(now) != saved_org.as_ref());
         settings.active_org = switched_meanwhile.filter(|slug| is_member(slug)).or(chosen_org);
         settings.active_org.clone()
-    })?;
+    });
+    let active_org = match active_org {
+        Ok(active_org) => active_org,
+        Err(error) => {
+            // Not signed in after all: the store goes back to what it held, so that no working
+            // token is left behind an error that says the sign-in failed.
+            let _ = match replaced.iter().find(|(kind, _)| *kind == store) {
+                Some((_, previous)) => credentials.set(store, &platform.key, previous),
+                None => credentials.delete(store, &platform.key).map(|_| ()),
+            };
+            return Err(error.context("the sign-in could not be saved, and its token was not kept"));
+        }
+    };
 
     // With `--json` the document at the end says all this.
     if !printer.json() {
         printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
         printer.notice(&format!("Token stored in {}", credentials.location_in_sentence(store)));
-        if credentials.shared_by_the_user(store) {
-            printer.warn(
-                "no login made a session keyring here (a container's shell, `docker exec`, cron, `su` without `-l`): \
-                 the token is in your user's session keyring, which every such process of yours shares until a \
-                 reboot, other containers running as your user included; prefer `KEYSTROKE_TOKEN` there, or run \
-                 `keyctl session -` first",
-            );
-        }
+    }
+    // A warning, with `--json` too: scripts are where this happens.
+    if let Some(who) = credentials.shared_with(store) {
+        printer.warn(&format!(
+            "{who}; prefer `KEYSTROKE_TOKEN` there, or run `keyctl session -` first for a keyring of your own"
+        ));
+    }
+    if !printer.json() {
         match &active_org {
             Some(org) => printer.notice(&format!("Active org: {org}")),
             None if me.memberships.len() > 1 => printer.notice(&format!(

@@ -119,15 +119,18 @@ fn check_public_url(value: &str) -> anyhow::Result<String> {
         uri.host().is_some_and(|host| !host.is_empty()),
         "`--public-url` {value} has no host name, like `https://keystroke.example.com`"
     );
-    // `Uri` takes any digits for a port, and reports none when they are out of range.
-    let port = authority.rsplit_once(':').map(|(_, port)| port).filter(|port| !port.contains(']'));
-    ensure!(
-        port.is_none_or(|port| port.parse::<u16>().is_ok_and(|port| port > 0)),
-        "`--public-url` {value} has a port that is not one (1 to 65535)"
-    );
+    // `Uri` takes any digits for a port (and a `+` before them), and reports none when they are out
+    // of range; an empty port is the scheme's, as if not written.
+    let (host, port) = match authority.rsplit_once(':').filter(|(_, port)| !port.contains(']')) {
+        Some((host, port)) => (host, Some(port).filter(|port| !port.is_empty())),
+        None => (authority, None),
+    };
+    let is_port = |port: &str| port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0);
+    ensure!(port.is_none_or(is_port), "`--public-url` {value} has a port that is not one (1 to 65535)");
     // Written as every comparison expects it (cookies are `Secure` on `https://`, and
     // `HTTPS://` would have lost that): scheme and host in lower case, no trailing slash.
-    Ok(format!("{}://{}", uri.scheme_str().unwrap_or_default(), authority.to_ascii_lowercase()))
+    let port = port.map(|port| format!(":{port}")).unwrap_or_default();
+    Ok(format!("{}://{}{port}", uri.scheme_str().unwrap_or_default(), host.to_ascii_lowercase()))
 }
 
 /// Sign-in links are built from the public URL, which defaults to the bound address: on every
@@ -223,6 +226,8 @@ mod tests {
         assert_eq!(kept(" https://keystroke.example.com:8443 "), "https://keystroke.example.com:8443");
         assert_eq!(kept("http://[::1]:8080"), "http://[::1]:8080");
         assert_eq!(kept("http://127.0.0.1"), "http://127.0.0.1");
+        assert_eq!(kept("https://keystroke.example.com:"), "https://keystroke.example.com");
+        assert!(check_public_url("https://keystroke.example.com:+443").is_err());
     }
 
     #[test]

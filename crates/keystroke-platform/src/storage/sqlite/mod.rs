@@ -116,7 +116,11 @@ impl SqliteStorage {
             // opened read-only, as for any other user, so that every change is refused.
             flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         } else if create == Create::Yes {
-            create_private(&self.path)?;
+            // Only for a database still to make: one that is there is opened as it is (another
+            // user's, for root running an admin command, say).
+            if self.path.try_exists().is_ok_and(|exists| !exists) {
+                create_private(&self.path)?;
+            }
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         } else if self.path.try_exists().is_ok_and(|exists| !exists) {
             // Deleted or moved while the platform ran: opening would make an empty database there.
