@@ -270,9 +270,10 @@ fn refuse_shared_dir(access: Access, dir: &Path, path: &Path) -> anyhow::Result<
 #[cfg(unix)]
 fn refuse_shared_parent(access: Access, dir: &Path, path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::PermissionsExt;
-    // `.` (the current directory) has no parent of its own to check until it is made absolute.
-    let absolute = std::path::absolute(dir).ok();
-    let dir = absolute.as_deref().unwrap_or(dir);
+    // `.` or `..` names its parent only once resolved (`absolute` keeps `..`, and a directory not
+    // made yet cannot be resolved).
+    let resolved = fs::canonicalize(dir).or_else(|_| std::path::absolute(dir)).ok();
+    let dir = resolved.as_deref().unwrap_or(dir);
     let parent = dir.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // Folders still to be made are made private; the nearest that exists is the one to check.
     let existing = parent.ancestors().find(|folder| folder.as_os_str().is_empty() || folder.exists());

@@ -30,12 +30,13 @@ fn home() -> Result<KeyRing, String> {
 /// a reboot, other containers running as that user without a user namespace included.
 pub fn shared_with() -> Option<String> {
     let about = home().ok()?.metadata().ok()?;
-    // SAFETY: geteuid has no preconditions and cannot fail.
-    let me = unsafe { libc::geteuid() };
+    // SAFETY: getuid has no preconditions and cannot fail. (A keyring's owner is a real uid.)
+    let me = unsafe { libc::getuid() };
     if about.get_uid() != me {
         return Some(format!(
-            "the session keyring here is another user's (uid {}: `su` without `-l`, or `sudo`, keeps the caller's), \
-             and that user can read the token in it",
+            "the session keyring here belongs to another user (uid {}), who can read the token in it: after `su` \
+             without `-l` or `sudo`, the caller; in a container, the runtime that made it, and so every process of \
+             the container",
             about.get_uid()
         ));
     }

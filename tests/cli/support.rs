@@ -414,7 +414,8 @@ impl Terminal {
 /// `pam_keyinit` gets: the same whether the tests run in a login session or under CI (where the
 /// kernel would hand out the user's shared one), and apart from the tokens of other tests and
 /// earlier runs. Per thread: a thread's credentials are its own (`cargo test` runs each test on a
-/// thread of one process; nextest, each in a process).
+/// thread of one process; nextest, each in a process), so a `TestEnv` stays on the thread that
+/// made it (its drop signs out in that thread's keyring).
 fn join_a_session_keyring_of_our_own() {
     thread_local!(static JOINED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
     if JOINED.get() {

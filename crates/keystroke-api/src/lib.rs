@@ -267,11 +267,15 @@ fn is_varied_by(base: char, selector: char) -> bool {
         '\u{E0100}'..='\u{E01EF}' => ideograph,
         // Text or emoji presentation: keycaps, and the symbols drawn either way.
         '\u{FE0E}' | '\u{FE0F}' => matches!(base, '0'..='9' | '#' | '*') || is_emoji_symbol(base),
-        // Standardized variants: mathematical operators, CJK, Myanmar, Phags-pa, emoji symbols.
+        // Standardized variants: mathematical operators, CJK and its fullwidth punctuation, the
+        // slashed zero, Myanmar, Phags-pa, emoji symbols.
         _ => {
             ideograph
                 || is_emoji_symbol(base)
-                || matches!(base, '\u{2200}'..='\u{22FF}' | '\u{2A00}'..='\u{2AFF}' | '\u{1000}'..='\u{109F}' | '\u{A840}'..='\u{A877}')
+                || matches!(base,
+                    '0' | '\u{2200}'..='\u{22FF}' | '\u{2A00}'..='\u{2AFF}' | '\u{3001}' | '\u{3002}'
+                    | '\u{FF01}'..='\u{FF1F}' | '\u{1000}'..='\u{109F}' | '\u{A9E0}'..='\u{A9FF}'
+                    | '\u{AA60}'..='\u{AA7F}' | '\u{A840}'..='\u{A877}')
         }
     }
 }
@@ -641,6 +645,8 @@ mod tests {
         // Variation selectors after what they vary: an emoji, a keycap, a CJK ideograph.
         assert!(check_name("API key", "Love ❤\u{FE0F}, key 1\u{FE0F}\u{20E3}, 葛\u{E0100}, ©\u{FE0F}").is_ok());
         assert!(check_name("API key", "Rainbow 🏳\u{FE0F}\u{200D}🌈, ᠠ\u{180B}, ⛰\u{FE0E}").is_ok());
+        // Standardized variants: a slashed zero, fullwidth punctuation, a mathematical operator.
+        assert!(check_name("API key", "0\u{FE00}1\u{FF0C}\u{FE01} \u{2269}\u{FE00}").is_ok());
         for bad in [
             "   ",
             &"x".repeat(MAX_NAME_CHARS + 1),

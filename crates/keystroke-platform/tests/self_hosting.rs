@@ -817,4 +817,21 @@ fn root_opens_another_users_database() {
     let listed = platform(&db, &["user", "list"], None);
     assert!(listed.status.success(), "{}", stderr(&listed));
     assert!(String::from_utf8_lossy(&listed.stdout).contains("a@example.test"));
+
+    // But not a file another user could have put there for the platform to fill: an empty one,
+    // or one in a folder anyone may write (as `/tmp`).
+    use std::os::unix::fs::PermissionsExt;
+    let planted = dir.path().join("planted.db");
+    std::fs::write(&planted, "").unwrap();
+    std::os::unix::fs::chown(&planted, Some(65_534), Some(65_534)).unwrap();
+    let refused =
+        platform(&planted, &["user", "add", "--email", "b@example.test", "--name", "B"], Some("long enough, too\n"));
+    assert!(stderr(&refused).contains("is another user's (uid 65534), and empty"), "{}", stderr(&refused));
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let refused = platform(&db, &["serve", "--bind", "127.0.0.1:0"], None);
+    assert!(
+        stderr(&refused).contains("is another user's (uid 65534), in a folder others may write"),
+        "{}",
+        stderr(&refused)
+    );
 }

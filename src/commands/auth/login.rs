@@ -78,7 +78,6 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         .await
         .map_err(|err| explain_refused_token(err, &platform))?;
     let replaced = previous_tokens(&credentials, &config, &platform, store);
-    credentials.set(store, &platform.key, &token)?;
 
     // Read again after the wait for the browser or stdin: an `org switch` made meanwhile is the
     // newest choice, and writing back the one read before would undo it.
@@ -86,6 +85,8 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     // Chosen before the config is locked: the choice may wait for a person.
     let chosen_org = choose_active_org(printer, &me, saved_org.as_deref())?;
     let is_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
+    // Stored last but for the config, which is undone should the config fail.
+    credentials.set(store, &platform.key, &token)?;
     let active_org = context.update_config(|config| {
         config.platform_url = Some(platform.key.clone());
         let settings = config.platform_mut(&platform.key);
@@ -100,11 +101,18 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         Err(error) => {
             // Not signed in after all: the store goes back to what it held, so that no working
             // token is left behind an error that says the sign-in failed.
-            let _ = match replaced.iter().find(|(kind, _)| *kind == store) {
+            let undone = match replaced.iter().find(|(kind, _)| *kind == store) {
                 Some((_, previous)) => credentials.set(store, &platform.key, previous),
                 None => credentials.delete(store, &platform.key).map(|_| ()),
             };
-            return Err(error.context("the sign-in could not be saved, and its token was not kept"));
+            return Err(match undone {
+                Ok(()) => error.context("the sign-in could not be saved, and its token was not kept"),
+                Err(undo) => error.context(format!(
+                    "the sign-in could not be saved, and its token is still in the {} ({undo:#}): remove it with \
+                     `keystroke auth logout` once the config directory can be written",
+                    credentials.location(store)
+                )),
+            });
         }
     };
 

@@ -37,21 +37,39 @@ pub(super) fn restrict_permissions(path: &Path) {
 pub(super) fn create_private(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+        use std::os::unix::fs::OpenOptionsExt;
         match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => {
-                let found = std::fs::symlink_metadata(path)?;
-                // SAFETY: geteuid has no preconditions and cannot fail.
-                let me = unsafe { libc::geteuid() };
-                anyhow::ensure!(
-                    found.is_file() && found.uid() == me,
-                    "{} appeared while the database was being made, and is not this user's file: give `--db` a \
-                     path in a folder only you can write",
-                    path.display()
-                );
-            }
+            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => refuse_planted(path)?,
             _ => {}
         }
+    }
+    Ok(())
+}
+
+/// A database file that is there already and is another user's: opened as it is when it is a
+/// database in a folder nobody else may write (root running an admin command on the service
+/// user's, say); refused when it is empty (a new database would be made in a file its owner reads)
+/// or in a folder anyone may write, such as `/tmp`, where another user could have put it.
+pub(super) fn refuse_planted(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let Ok(found) = std::fs::symlink_metadata(path) else { return Ok(()) };
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if found.uid() == me {
+            return Ok(());
+        }
+        let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        let shared_folder = std::fs::metadata(folder).is_ok_and(|folder| folder.permissions().mode() & 0o022 != 0);
+        anyhow::ensure!(
+            found.is_file() && found.len() > 0 && !shared_folder,
+            "{} is another user's (uid {}){}: it could read what the platform writes there; give `--db` a path in a \
+             folder only you can write",
+            path.display(),
+            found.uid(),
+            if found.len() == 0 { ", and empty" } else { ", in a folder others may write" }
+        );
     }
     Ok(())
 }
@@ -209,8 +227,8 @@ pub(super) fn read_only(path: &Path) -> anyhow::Error {
     if made_read_only(path) {
         // Its owner's choice, whoever runs the command (root included): said as such.
         return anyhow::anyhow!(
-            "the database {} is read-only (its owner may not write it either): `chmod u+w {}` to let the \
-             platform change it",
+            "the database {} is read-only (its owner may not write it either): `chmod u+w {}`, as its owner, to \
+             let the platform change it",
             path.display(),
             path.display()
         );

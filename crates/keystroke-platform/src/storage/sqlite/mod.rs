@@ -21,7 +21,7 @@ use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
 use crate::logging::OnceAMinute;
 use files::{
     Create, beside, cannot_open, create_private, database_file, made_read_only, read_only,
-    refuse_another_programs_database, restrict_permissions,
+    refuse_another_programs_database, refuse_planted, restrict_permissions,
 };
 use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
 use migrations::migrate;
@@ -116,10 +116,11 @@ impl SqliteStorage {
             // opened read-only, as for any other user, so that every change is refused.
             flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         } else if create == Create::Yes {
-            // Only for a database still to make: one that is there is opened as it is (another
-            // user's, for root running an admin command, say).
-            if self.path.try_exists().is_ok_and(|exists| !exists) {
-                create_private(&self.path)?;
+            // A database still to make is made here; one that is there is opened as it is, unless
+            // another user could have put it there for this one to fill.
+            match self.path.try_exists() {
+                Ok(false) => create_private(&self.path)?,
+                _ => refuse_planted(&self.path)?,
             }
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         } else if self.path.try_exists().is_ok_and(|exists| !exists) {
