@@ -206,7 +206,7 @@ fn random_suffix() -> String {
 fn private_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
     refuse_shared_parent(Access::Write, dir, path)?;
     create_private_dir(dir)?;
-    refuse_shared_dir(Access::Write, dir, path)
+    refuse_shared_dir(dir, path)
 }
 
 /// What a refusal was about to do with a file in the config directory.
@@ -238,15 +238,17 @@ fn elsewhere() -> String {
     format!("or set `{}` to a directory only you can write", env::CONFIG_DIR)
 }
 
+/// The directory keystroke writes in must be the user's and writable by nobody else (reads have
+/// their own, wider rule: [`refuse_untrusted`]).
 #[cfg(unix)]
-fn refuse_shared_dir(access: Access, dir: &Path, path: &Path) -> anyhow::Result<()> {
+fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let metadata = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
     // SAFETY: geteuid has no preconditions and cannot fail.
     let me = unsafe { libc::geteuid() };
     if metadata.uid() != me {
         return refuse(
-            access,
+            Access::Write,
             path,
             format!("its directory belongs to another user (uid {}), who could read or replace it", metadata.uid()),
             format!("use a directory of your own: `chown {me} {}`, {}", dir.display(), elsewhere()),
@@ -255,7 +257,7 @@ fn refuse_shared_dir(access: Access, dir: &Path, path: &Path) -> anyhow::Result<
     let mode = metadata.permissions().mode();
     if mode & 0o022 != 0 {
         return refuse(
-            access,
+            Access::Write,
             path,
             format!(
                 "its directory is writable by other users (mode {:o}), who could read or replace it",
@@ -356,7 +358,7 @@ fn refuse_shared_parent(_access: Access, _dir: &Path, _path: &Path) -> anyhow::R
 }
 
 #[cfg(not(unix))]
-fn refuse_shared_dir(_access: Access, _dir: &Path, _path: &Path) -> anyhow::Result<()> {
+fn refuse_shared_dir(_dir: &Path, _path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 

@@ -70,7 +70,7 @@ pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::
     let has_primary_org = storage.org_by_slug(PRIMARY_ORG.0)?.is_some();
     // Anything but "empty" and "seeded by dev" is someone else's database: leave it alone.
     anyhow::ensure!(
-        fresh || made_by_dev(storage)?,
+        fresh || seeded_by_dev(has_primary_org, &existing_users),
         "this database was not made by `keystroke-platform dev` (it has {}, {seed_users_present} of the {} dev \
          users among them, and {} `{}`): give `dev --db` a new file, or run `keystroke-platform serve` on this one",
         match existing_users.len() {
@@ -144,7 +144,12 @@ fn seed_users_present(users: &[keystroke_api::User]) -> usize {
 /// on `.test`, a domain no real person has). Its passwords and session tokens were printed on a
 /// terminal, which is why `serve` refuses it.
 pub fn made_by_dev(storage: &dyn Storage) -> anyhow::Result<bool> {
-    Ok(storage.org_by_slug(PRIMARY_ORG.0)?.is_some() && seed_users_present(&storage.users()?) == SEED_USERS.len())
+    Ok(seeded_by_dev(storage.org_by_slug(PRIMARY_ORG.0)?.is_some(), &storage.users()?))
+}
+
+/// [`made_by_dev`], from what [`seed`] has read already.
+fn seeded_by_dev(has_primary_org: bool, users: &[keystroke_api::User]) -> bool {
+    has_primary_org && seed_users_present(users) == SEED_USERS.len()
 }
 
 /// Adds `count` keys created by `email` to the org, in batched transactions, so that
