@@ -128,9 +128,15 @@ fn check_public_url(value: &str) -> anyhow::Result<String> {
     let is_port = |port: &str| port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0);
     ensure!(port.is_none_or(is_port), "`--public-url` {value} has a port that is not one (1 to 65535)");
     // Written as every comparison expects it (cookies are `Secure` on `https://`, and
-    // `HTTPS://` would have lost that): scheme and host in lower case, no trailing slash.
-    let port = port.map(|port| format!(":{port}")).unwrap_or_default();
-    Ok(format!("{}://{}{port}", uri.scheme_str().unwrap_or_default(), host.to_ascii_lowercase()))
+    // `HTTPS://` would have lost that) and as browsers write an origin: scheme and host in lower
+    // case, no trailing slash, no port that is the scheme's own.
+    let scheme = uri.scheme_str().unwrap_or_default();
+    let default_port = if scheme == "https" { 443 } else { 80 };
+    let port = port
+        .filter(|port| port.parse::<u16>() != Ok(default_port))
+        .map(|port| format!(":{}", port.trim_start_matches('0')))
+        .unwrap_or_default();
+    Ok(format!("{scheme}://{}{port}", host.to_ascii_lowercase()))
 }
 
 /// Sign-in links are built from the public URL, which defaults to the bound address: on every
@@ -228,6 +234,10 @@ mod tests {
         assert_eq!(kept("http://127.0.0.1"), "http://127.0.0.1");
         assert_eq!(kept("https://keystroke.example.com:"), "https://keystroke.example.com");
         assert!(check_public_url("https://keystroke.example.com:+443").is_err());
+        assert_eq!(kept("https://keystroke.example.com:443"), "https://keystroke.example.com");
+        assert_eq!(kept("http://keystroke.example.com:0080/"), "http://keystroke.example.com");
+        assert_eq!(kept("http://keystroke.example.com:443"), "http://keystroke.example.com:443");
+        assert_eq!(kept("https://keystroke.example.com:08443"), "https://keystroke.example.com:8443");
     }
 
     #[test]
