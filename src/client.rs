@@ -241,9 +241,21 @@ impl ApiClient {
             }
         };
         serde_json::from_slice(&body).map_err(|err| {
-            CliError::failure(format!("the platform sent an answer keystroke does not understand from {url}: {err}"))
-                .with_hint(not_a_platform_hint())
-                .into()
+            let failure = CliError::failure(format!(
+                "the platform sent an answer keystroke does not understand from {url}: {err}"
+            ));
+            // JSON of another shape (a role or field this version does not know) is what a newer
+            // platform sends; what is not JSON at all, a server that is no platform.
+            let hint = if err.is_data() {
+                format!(
+                    "the platform may be newer than this keystroke ({}): update keystroke; or {}",
+                    env!("CARGO_PKG_VERSION"),
+                    not_a_platform_hint()
+                )
+            } else {
+                not_a_platform_hint()
+            };
+            failure.with_hint(hint).into()
         })
     }
 

@@ -1,6 +1,8 @@
 use keystroke_api::Role;
 
-use crate::support::{TestEnv, cells};
+use std::io::Write;
+
+use crate::support::{TestEnv, cells, meddling_proxy};
 
 #[test]
 fn a_member_of_several_orgs_must_choose_one() {
@@ -202,4 +204,42 @@ fn org_members_lists_roles_for_admins_and_refuses_builders() {
     assert_eq!((&error["error"]["code"], &error["error"]["platform_code"]), (&"forbidden".into(), &"forbidden".into()));
     assert_eq!(error["error"]["hint"], "ask an owner or admin of the org for access");
     assert!(refused.stdout.is_empty());
+}
+
+/// A role this version does not know, as a newer platform may send, fails the listing with the
+/// likely cause first: update keystroke.
+#[test]
+fn a_role_from_a_newer_platform_says_to_update_keystroke() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    // A session is for the platform's URL: the proxy's gets the token from the environment.
+    let token = env.new_session(&admin.email);
+    let newer = meddling_proxy(env.url(), |mut client, request, answer| {
+        let answer = String::from_utf8(answer).unwrap();
+        // `guest` has the length of `owner`: the answer's Content-Length stays true.
+        let answer = if request.line.contains("/members") {
+            answer.replace(r#""role":"owner""#, r#""role":"guest""#)
+        } else {
+            answer
+        };
+        let _ = client.write_all(answer.as_bytes());
+    });
+    let args = ["--platform-url", &newer, "--org", "acme", "org", "members"];
+    let failed = env.run_with_env(&args, &[("KEYSTROKE_TOKEN", token.as_str())]).code(1);
+    assert!(
+        failed.stderr.starts_with(&format!(
+            "error: the platform sent an answer keystroke does not understand from {newer}/api/orgs/acme/members: \
+             unknown variant `guest`"
+        )),
+        "{failed:#?}"
+    );
+    assert!(
+        failed.stderr.ends_with(&format!(
+            "hint: the platform may be newer than this keystroke ({}): update keystroke; or check that \
+             `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n",
+            env!("CARGO_PKG_VERSION")
+        )),
+        "{failed:#?}"
+    );
+    assert!(failed.stdout.is_empty());
 }
