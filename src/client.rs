@@ -342,8 +342,20 @@ impl ApiClient {
         };
         // Earlier platforms answered unknown routes with "not_found" and this message.
         if body.error.code == keystroke_api::NO_SUCH_ENDPOINT || body.error.message.starts_with("no such endpoint") {
-            return CliError::failure(format!("the platform at {} has no such endpoint", self.base_display()))
-                .with_hint("the platform may be older than this CLI: upgrade it, or check `--platform-url`");
+            let failure = CliError::failure(format!("the platform at {} has no such endpoint", self.base_display()));
+            // The platform serves at the root of its host: a path in the URL that reached it is
+            // the likelier cause than its age.
+            return match self.base.path() {
+                "/" => {
+                    failure.with_hint("the platform may be older than this CLI: upgrade it, or check `--platform-url`")
+                }
+                path => failure.with_hint(format!(
+                    "the platform answers at the root of its host, not under `{}`: try `--platform-url {}`; or the \
+                     platform is older than this CLI",
+                    path.trim_end_matches('/'),
+                    self.base.origin().ascii_serialization()
+                )),
+            };
         }
         let mut error = error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env);
         error.api_code = Some(body.error.code);

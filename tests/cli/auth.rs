@@ -821,6 +821,20 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
         run.stderr,
         format!(
             "error: the platform at {prefixed} has no such endpoint\n\
+             hint: the platform answers at the root of its host, not under `/keystroke`: try `--platform-url {}`; \
+             or the platform is older than this CLI\n",
+            env.url()
+        )
+    );
+    // At the root of its host, a platform without the route is an older one.
+    let older = stub_server(|_| {
+        let body = r#"{"error":{"code":"no_such_endpoint","message":"no such endpoint: GET /api/orgs/acme/api-keys"}}"#;
+        http_response("404 Not Found", "application/json", body)
+    });
+    assert_eq!(
+        list_at(&older).code(1).stderr,
+        format!(
+            "error: the platform at {older} has no such endpoint\n\
              hint: the platform may be older than this CLI: upgrade it, or check `--platform-url`\n"
         )
     );
