@@ -110,7 +110,7 @@ impl Context {
             return Ok((config, platform, TokenSource::Env, token));
         }
         let credentials = self.credentials()?;
-        let kind = credentials.store_for_reading(&config, &platform.key)?;
+        let kind = credentials.store_for_reading(&config, &platform.key)?.ok_or_else(|| not_signed_in(&platform))?;
         let token = credentials.get(kind, &platform.key)?.ok_or_else(|| not_signed_in(&platform))?;
         if !keystroke_api::looks_like_session_token(token.expose()) {
             // Edited by hand, or written by something else: said so, never sent, never printed.

@@ -122,19 +122,23 @@ impl Credentials {
         env::var(env::TOKEN).map(|token| Secret::new(token.trim().to_string()))
     }
 
-    /// The store to read a platform's token from: the forced one, else the one recorded at
-    /// sign-in, else the one sign-in would pick now. A config that knows nothing of the platform
-    /// (`config.json` deleted, as its error allows) first looks in the opt-in file: only an
-    /// explicit opt-in writes a token there, and it must not be left behind, valid and unused.
-    pub fn store_for_reading(&self, config: &Config, url: &str) -> anyhow::Result<StoreKind> {
-        let recorded = config.platform(url).and_then(|settings| settings.credential_store);
-        if let Some(kind) = self.forced.or(recorded) {
-            return Ok(kind);
+    /// The store to read a platform's token from, `None` when this config directory is signed
+    /// out of it. A config that records a store reads the forced one, else that one. A config
+    /// that knows the platform but records no store was signed out by `auth logout` (or only
+    /// ever used `KEYSTROKE_TOKEN`): a token that another config directory's sign-in keeps in the
+    /// keyring is not this one's, and a second `auth logout` would end that sign-in. A config that
+    /// knows nothing of the platform (`config.json` deleted, as its error allows, or a new
+    /// `KEYSTROKE_CONFIG_DIR`) finds the token where sign-in would put it, the opt-in file first:
+    /// only an explicit opt-in writes a token there, and it must not be left behind, valid and
+    /// unused.
+    pub fn store_for_reading(&self, config: &Config, url: &str) -> anyhow::Result<Option<StoreKind>> {
+        if let Some(settings) = config.platform(url) {
+            return Ok(settings.credential_store.map(|recorded| self.forced.unwrap_or(recorded)));
         }
-        if config.platform(url).is_none() && file::get(&self.config_dir, url)?.is_some() {
-            return Ok(StoreKind::File);
+        if self.forced.is_none() && file::get(&self.config_dir, url)?.is_some() {
+            return Ok(Some(StoreKind::File));
         }
-        self.detect()
+        self.forced.map_or_else(|| self.detect(), Ok).map(Some)
     }
 
     /// The store a sign-in writes to: the forced one, the file when the user opted in with
@@ -259,7 +263,7 @@ mod tests {
         let mut config = Config::default();
         config.platform_mut(url).credential_store = Some(StoreKind::Keyutils);
         let read = credentials.store_for_reading(&config, url);
-        assert_eq!(read.unwrap(), StoreKind::File);
+        assert_eq!(read.unwrap(), Some(StoreKind::File));
         assert_eq!(credentials.store_for_writing(true).unwrap(), StoreKind::File);
     }
 

@@ -195,6 +195,37 @@ fn insecure_storage_puts_the_token_in_a_private_file() {
     env.run(&["auth", "status"]).code(3);
 }
 
+/// Two people at once, as README says: one in the keyring, one in another config directory's
+/// opt-in file. Once the second signs out, that directory is signed out: a keyring token left
+/// there by the other directory's sign-in is not its own. It used to be read, and a second
+/// `auth logout` there ended the first person's session.
+#[test]
+fn a_config_directory_signed_out_stays_signed_out_beside_a_keyring_sign_in() {
+    let env = TestEnv::new();
+    let owner = env.sign_in(Role::Owner);
+    let builder = env.user(Role::Builder);
+    let other_dir = tempfile::tempdir().unwrap();
+    let dir = other_dir.path().to_str().unwrap();
+    let there = [("KEYSTROKE_CONFIG_DIR", dir), ("KEYSTROKE_CREDENTIAL_STORE", "auto")];
+    let login = ["auth", "login", "--with-token", "--insecure-storage", "--platform-url", env.url()];
+    env.run_with_stdin_and_env(&login, &builder.session_token, &there).success();
+    let status = env.run_with_env(&["auth", "status", "--json"], &there).success().json();
+    assert_eq!((&status["user"]["email"], &status["token"]["store"]), (&builder.email.as_str().into(), &"file".into()));
+
+    env.run_with_env(&["auth", "logout"], &there).success();
+    let not_there = format!("error: not signed in to {}\n", env.url());
+    for args in [&["auth", "status"][..], &["auth", "logout"], &["api-key", "list"]] {
+        let run = env.run_with_env(args, &there).code(3);
+        assert!(run.stderr.starts_with(&not_there), "{args:?}: {run:#?}");
+        // A store chosen by the variable does not sign the directory back in either.
+        let forced = env.run_with_env(args, &[("KEYSTROKE_CONFIG_DIR", dir)]).code(3);
+        assert!(forced.stderr.starts_with(&not_there), "{args:?}: {forced:#?}");
+    }
+    let here = env.run(&["auth", "status", "--json"]).success().json();
+    assert_eq!(here["user"]["email"], owner.email.as_str(), "the keyring's sign-in is untouched");
+    assert_eq!(env.curl_status("/api/me", &owner.session_token), 200);
+}
+
 /// Sign-ins at once to two platforms in one config directory each keep their token and
 /// settings: every read-change-write of `config.json` and `credentials.json` holds the
 /// directory's lock. Without it, one of the two was lost every time.

@@ -20,7 +20,11 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     }
     let credentials = context.credentials()?;
     let store = credentials.store_for_reading(&config, &platform.key)?;
-    let Some(token) = credentials.get(store, &platform.key)? else {
+    let stored = match store {
+        Some(store) => credentials.get(store, &platform.key)?.map(|token| (store, token)),
+        None => None,
+    };
+    let Some((store, token)) = stored else {
         return Err(match Credentials::env_token() {
             Some(env_token) => env_token_only(&platform, &env_token),
             None => not_signed_in(&platform),
