@@ -326,14 +326,15 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
     format!(
         r#"<form method="post" action="/settings/api-keys">
 <h2>Create a key</h2>
-{problem}<label>Name <input name="name" maxlength="{max}" required placeholder="Production automation" value="{name}"></label>
+{problem}<label>Name <input name="name" required placeholder="Production automation" value="{name}"></label>
 <label>Expires after (days, empty for never) <input name="expires_in_days" inputmode="numeric" value="{days}"></label>
 <input type="hidden" name="org" value="{org}">
 <input type="hidden" name="csrf" value="{csrf}">
 <button type="submit">Create key</button>
 </form>
 "#,
-        max = keystroke_api::MAX_NAME_CHARS,
+        // No `maxlength`: browsers count it in UTF-16 units, which would stop a name of 100
+        // emoji at 50; the limit's message comes back with the form instead.
         name = refill(draft.name),
         days = refill(draft.expires_in_days),
         org = escape(&access.org_slug),
