@@ -9,7 +9,7 @@ use keystroke_api::{ORG_HEADER, Role};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, now};
-use crate::storage::{NotAMember, use_recorded_recently};
+use crate::storage::{CredentialEnded, NotAMember, use_recorded_recently};
 use crate::tokens::{SESSION_PREFIX, hash_secret, well_formed};
 
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -84,6 +84,9 @@ pub struct OrgAccess {
     pub org_slug: String,
     pub user_id: String,
     pub role: Role,
+    /// The id of the credential the request came with (`ak_…`, `ses_…`), which the org's writes
+    /// check is still live when they are made.
+    pub through: String,
 }
 
 impl OrgAccess {
@@ -109,6 +112,7 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
             org_slug: key.org_slug.clone(),
             user_id: key.user_id.clone(),
             role: key.role,
+            through: key.key_id.clone(),
         }),
         Principal::ApiKey(key) => {
             let advice =
@@ -118,7 +122,7 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
                 key.org_slug
             )))
         }
-        Principal::Session(session) => member_access(state, &session.user_id, slug),
+        Principal::Session(session) => member_access(state, slug, &session.user_id, &session.session_id),
     }
 }
 
@@ -148,11 +152,17 @@ pub fn request_org(state: &AppState, principal: &Principal, headers: &HeaderMap)
 }
 
 /// A user's standing in the org with this slug, "not found" when they are not a member.
-pub fn member_access(state: &AppState, user_id: &str, slug: &str) -> ApiResult<OrgAccess> {
+pub fn member_access(state: &AppState, slug: &str, user_id: &str, session_id: &str) -> ApiResult<OrgAccess> {
     let not_found = || not_among_your_orgs(slug);
     let org = state.storage.org_by_slug(slug)?.ok_or_else(not_found)?;
     let role = state.storage.role_in(&org.id, user_id)?.ok_or_else(not_found)?;
-    Ok(OrgAccess { org_id: org.id, org_slug: org.slug, user_id: user_id.to_owned(), role })
+    Ok(OrgAccess {
+        org_id: org.id,
+        org_slug: org.slug,
+        user_id: user_id.to_owned(),
+        role,
+        through: session_id.to_owned(),
+    })
 }
 
 /// Said the same way for an org that does not exist and one the user has left or never joined.
@@ -160,11 +170,14 @@ pub fn not_among_your_orgs(slug: &str) -> ApiError {
     ApiError::not_found(format!("org `{slug}` not found among your orgs"))
 }
 
-/// The error of a write for `access` that storage refused with [`NotAMember`]: removed from the
-/// org while the request was on its way. Said as the next request will hear it: a session's org
-/// is not among the user's any more, and a key of theirs was revoked with the removal.
-pub fn removed_meanwhile(access: &OrgAccess, credential: Credential) -> impl Fn(anyhow::Error) -> ApiError + '_ {
+/// The error of a write for `access` that storage refused because the request's standing ended
+/// while it was on its way: the member removed from the org ([`NotAMember`]), or the key or
+/// session revoked or expired ([`CredentialEnded`]). Said as the next request will hear it: a
+/// session's org is not among the user's any more, a key of theirs was revoked with the removal,
+/// an ended credential is refused.
+pub fn ended_meanwhile(access: &OrgAccess, credential: Credential) -> impl Fn(anyhow::Error) -> ApiError + '_ {
     move |error| match (error.is::<NotAMember>(), credential) {
+        _ if error.is::<CredentialEnded>() => ApiError::invalid_credential(),
         (true, Credential::ApiKey) => ApiError::invalid_credential(),
         (true, Credential::Session) => not_among_your_orgs(&access.org_slug),
         (false, _) => error.into(),
@@ -366,18 +379,28 @@ fn record_use(state: &AppState, credential: &crate::storage::SessionCredential) 
 mod tests {
     use super::*;
 
-    /// A write refused because its author was removed meanwhile is answered as the next request
-    /// will be: a session's org is not among the user's, a key is dead (revoked with the removal).
+    /// A write refused because its author was removed, or its credential ended, meanwhile is
+    /// answered as the next request will be: a session's org is not among the user's, a key is
+    /// dead (revoked with the removal), an ended key or session is refused.
     #[test]
-    fn a_write_for_a_removed_member_is_refused_as_the_next_request_will_be() {
-        let access =
-            OrgAccess { org_id: "org_1".into(), org_slug: "acme".into(), user_id: "usr_1".into(), role: Role::Builder };
-        let refused = |credential| removed_meanwhile(&access, credential)(anyhow::Error::new(NotAMember));
+    fn a_write_refused_meanwhile_is_answered_as_the_next_request_will_be() {
+        let access = OrgAccess {
+            org_id: "org_1".into(),
+            org_slug: "acme".into(),
+            user_id: "usr_1".into(),
+            role: Role::Builder,
+            through: "ses_1".into(),
+        };
+        let refused = |credential| ended_meanwhile(&access, credential)(anyhow::Error::new(NotAMember));
         let session = refused(Credential::Session);
         assert_eq!((session.status.as_u16(), session.message.as_str()), (404, "org `acme` not found among your orgs"));
         let key = refused(Credential::ApiKey);
         assert_eq!((key.status.as_u16(), key.code), (401, ApiError::invalid_credential().code));
-        let other = removed_meanwhile(&access, Credential::ApiKey)(anyhow::anyhow!("disk full"));
+        for credential in [Credential::Session, Credential::ApiKey] {
+            let ended = ended_meanwhile(&access, credential)(anyhow::Error::new(CredentialEnded));
+            assert_eq!((ended.status.as_u16(), ended.code), (401, ApiError::invalid_credential().code));
+        }
+        let other = ended_meanwhile(&access, Credential::ApiKey)(anyhow::anyhow!("disk full"));
         assert_eq!(other.status.as_u16(), 500);
     }
 }

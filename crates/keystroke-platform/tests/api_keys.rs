@@ -217,7 +217,7 @@ fn storage_refuses_writes_as_a_non_member() {
     assert!(list(&h, &h.token(Role::Owner), "acme").is_empty(), "no key written");
     let acme = h.dev.storage().org_by_slug("acme").unwrap().unwrap().id;
     let hedy = h.dev.storage().user_by_email(outsider).unwrap().unwrap().user.id;
-    let project = h.dev.storage().create_project(&acme, "sneaked", &hedy, 1).unwrap_err();
+    let project = h.dev.storage().create_project(&acme, "sneaked", &hedy, "ses_x", 1).unwrap_err();
     assert!(project.is::<NotAMember>(), "{project:?}");
     assert!(h.dev.storage().projects_of(&acme).unwrap().iter().all(|p| p.name != "sneaked"), "no project written");
     let deploy = h.dev.storage().record_deploy(&acme, &hedy, "ses_x", 1).unwrap_err();

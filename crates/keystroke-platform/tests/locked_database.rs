@@ -142,3 +142,50 @@ fn sessions_keep_working_while_locked_and_record_their_use_afterwards() {
     assert_eq!(harness.get("/api/me", Cred::Bearer(&laptop)).status(), StatusCode::OK);
     assert!(last_used(&owner).is_some_and(|at| at.is_string()), "recorded by the next use");
 }
+
+/// A key or session revoked after its request was let in, while the request's write waited for
+/// the lock, is revoked for that write too: nothing is recorded after the revocation that said it
+/// took effect at once. (A deploy through a key revoked meanwhile was recorded after the
+/// revocation, in every try of a probe.) Here the lock's holder is the revocation.
+#[test]
+fn a_write_through_a_credential_revoked_while_it_waited_is_refused() {
+    let harness = Harness::start();
+    let admin = harness.token(Role::Admin);
+    let builder = harness.token(Role::Builder);
+    let deploy_key = harness.create_key(&admin, "acme", "deploys").secret;
+    let project_key = harness.create_key(&admin, "acme", "projects").secret;
+    let lock = hold_write_lock(&harness);
+
+    let send =
+        |request: reqwest::blocking::RequestBuilder| std::thread::spawn(move || status_json(request.send().unwrap()));
+    let http = http_client();
+    let writes = [
+        send(http.post(harness.url("/api/hooks/deploy")).header("x-api-key", &deploy_key)),
+        send(http.post(harness.url("/api/projects")).bearer_auth(&project_key).json(&json!({"name": "late project"}))),
+        send(
+            http.post(harness.url("/api/orgs/acme/api-keys")).bearer_auth(&builder).json(&json!({"name": "late key"})),
+        ),
+    ];
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(writes.iter().all(|write| !write.is_finished()), "the writes wait for the lock");
+    // What `api-key revoke` and `user sign-out` write, committed while the writes wait.
+    lock.execute("UPDATE api_keys SET revoked_at = unixepoch() WHERE name IN ('deploys', 'projects')", []).unwrap();
+    lock.execute(
+        "UPDATE sessions SET revoked_at = unixepoch()
+         WHERE user_id = (SELECT id FROM users WHERE email = 'grace@acme.test')",
+        [],
+    )
+    .unwrap();
+    lock.execute_batch("COMMIT").unwrap();
+
+    for write in writes {
+        let (status, body) = write.join().unwrap();
+        assert_eq!((status, common::error_code(&body)), (StatusCode::UNAUTHORIZED, "unauthorized"), "{body}");
+    }
+    let events = harness.key_and_deploy_events("acme");
+    assert!(events.iter().all(|event| event.action != "deploy.trigger"), "no deploy recorded: {events:?}");
+    let acme = harness.dev.storage().org_by_slug("acme").unwrap().unwrap().id;
+    assert!(harness.dev.storage().projects_of(&acme).unwrap().is_empty(), "no project written");
+    let owner = harness.token(Role::Owner);
+    assert!(!key_names(&harness, &owner).contains(&"late key".to_owned()), "no key written");
+}

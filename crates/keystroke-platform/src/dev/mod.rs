@@ -175,7 +175,7 @@ pub fn seed_keys(storage: &dyn Storage, org_slug: &str, email: &str, count: usiz
                 }
             })
             .collect();
-        storage.insert_api_keys(&batch)?;
+        storage.insert_api_keys(&batch, None)?;
     }
     Ok(())
 }

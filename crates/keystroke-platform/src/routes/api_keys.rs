@@ -12,7 +12,7 @@ use keystroke_api::{
     ApiKey, CreateApiKey, CreatedApiKey, DEFAULT_PAGE_LIMIT, MAX_KEY_LIFETIME_SECS, MAX_PAGE_LIMIT, Page, PageQuery,
 };
 
-use crate::auth::{Credential, OrgAccess, Principal, org_access, removed_meanwhile};
+use crate::auth::{Credential, OrgAccess, Principal, ended_meanwhile, org_access};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, validate_name};
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::{KeyRecord, KeyScope, NewApiKey};
@@ -80,8 +80,8 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
     };
     state
         .storage
-        .insert_api_keys(std::slice::from_ref(&key))
-        .map_err(removed_meanwhile(access, Credential::Session))?;
+        .insert_api_keys(std::slice::from_ref(&key), Some(&access.through))
+        .map_err(ended_meanwhile(access, Credential::Session))?;
     tracing::info!(key_id = %key.id, org = %access.org_slug, "api key created");
     // The same shape as the key's in `list` and `show`: the creator only for roles that see it.
     let creator = match access.role.sees_all_keys() {

@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use keystroke_api::{HookAccepted, Role};
 
 use crate::auth::HookPrincipal;
-use crate::auth::{removed_meanwhile, request_org};
+use crate::auth::{ended_meanwhile, request_org};
 use crate::error::ApiResult;
 use crate::state::{AppState, now};
 
@@ -23,8 +23,8 @@ pub async fn deploy(
     // database is locked, which the sender retries.
     state
         .storage
-        .record_deploy(&access.org_id, &access.user_id, principal.credential_id(), now())
-        .map_err(removed_meanwhile(&access, principal.credential()))?;
+        .record_deploy(&access.org_id, &access.user_id, &access.through, now())
+        .map_err(ended_meanwhile(&access, principal.credential()))?;
     tracing::info!(org = %access.org_slug, "deploy hook accepted");
     Ok(Json(HookAccepted { accepted: true, org: access.org_slug }))
 }

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use keystroke_api::{CreateProject, Project, Role};
 
-use crate::auth::{Principal, removed_meanwhile, request_org};
+use crate::auth::{Principal, ended_meanwhile, request_org};
 use crate::error::{ApiError, ApiJson, ApiResult, validate_name};
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::ProjectRecord;
@@ -38,7 +38,7 @@ pub async fn create(
     let name = validate_name("project", &request.name)?;
     let project = state
         .storage
-        .create_project(&access.org_id, &name, &access.user_id, now())
-        .map_err(removed_meanwhile(&access, principal.credential()))?;
+        .create_project(&access.org_id, &name, &access.user_id, &access.through, now())
+        .map_err(ended_meanwhile(&access, principal.credential()))?;
     Ok((StatusCode::CREATED, Json(to_api(project))))
 }

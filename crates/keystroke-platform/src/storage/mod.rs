@@ -43,6 +43,21 @@ impl std::fmt::Display for NotAMember {
 
 impl std::error::Error for NotAMember {}
 
+/// A write refused because the credential it was made through (an API key, a session) was
+/// revoked or expired after the request was let in, and before its write, which checks it in its
+/// own transaction: a deploy or a key must not be recorded after the revocation that said it took
+/// effect at once.
+#[derive(Debug)]
+pub struct CredentialEnded;
+
+impl std::fmt::Display for CredentialEnded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the credential was revoked or expired")
+    }
+}
+
+impl std::error::Error for CredentialEnded {}
+
 /// Whether a storage call failed because the database stayed locked by another writer for
 /// longer than a statement waits: a reason to answer 503 and have the client retry.
 pub fn is_unavailable(error: &anyhow::Error) -> bool {
@@ -266,10 +281,12 @@ pub trait Storage: Send + Sync + 'static {
     fn members_of(&self, org_id: &str) -> Result<Vec<(User, Role)>>;
 
     // API keys.
-    /// Inserts the keys, each with its `api_key.create` audit event, in one transaction. Fails
-    /// with [`NotAMember`], writing nothing, when a creator is not a member of the key's
-    /// org (checked in the same transaction, as `remove_membership` revokes in its own).
-    fn insert_api_keys(&self, keys: &[NewApiKey]) -> Result<()>;
+    /// Inserts the keys, each with its `api_key.create` audit event, in one transaction. Fails,
+    /// writing nothing, with [`NotAMember`] when a creator is not a member of the key's org
+    /// (checked in the same transaction, as `remove_membership` revokes in its own), and with
+    /// [`CredentialEnded`] when the session `through` is no longer live (`None` for `dev`'s seed,
+    /// which acts through no credential).
+    fn insert_api_keys(&self, keys: &[NewApiKey], through: Option<&str>) -> Result<()>;
     fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>>;
     /// Records use, at most once a minute per key: returns whether a write happened. It never
     /// fails the request: it waits for a lock only briefly, a write it cannot make is skipped
@@ -300,7 +317,8 @@ pub trait Storage: Send + Sync + 'static {
 
     // Deploys.
     /// Records a triggered deploy as a `deploy.trigger` audit event naming the credential used;
-    /// fails with [`NotAMember`] when the actor is not a member of the org.
+    /// fails with [`NotAMember`] when the actor is not a member of the org, and with
+    /// [`CredentialEnded`] when the credential is no longer live.
     fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()>;
 
     // User sessions.
@@ -345,6 +363,15 @@ pub trait Storage: Send + Sync + 'static {
 
     // Projects.
     fn projects_of(&self, org_id: &str) -> Result<Vec<ProjectRecord>>;
-    /// Fails with [`NotAMember`] when the creator is not a member of the org.
-    fn create_project(&self, org_id: &str, name: &str, created_by: &str, now: Timestamp) -> Result<ProjectRecord>;
+    /// Fails with [`NotAMember`] when the creator is not a member of the org, and with
+    /// [`CredentialEnded`] when the credential `through` (a key's or a session's id) is no
+    /// longer live.
+    fn create_project(
+        &self,
+        org_id: &str,
+        name: &str,
+        created_by: &str,
+        through: &str,
+        now: Timestamp,
+    ) -> Result<ProjectRecord>;
 }

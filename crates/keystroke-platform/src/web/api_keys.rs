@@ -111,7 +111,7 @@ pub async fn show(
     // The org asked for, else the one chosen last (while still a member), else the first.
     let remembered = cookie(&headers, ACTIVE_ORG_COOKIE).filter(|slug| memberships.iter().any(|m| m.org.slug == *slug));
     let slug = query.org.clone().or(remembered).unwrap_or_else(|| first.org.slug.clone());
-    let access = match member_access(&state, &visitor.user_id, &slug) {
+    let access = match member_access(&state, &slug, &visitor.user_id, &visitor.session_id) {
         Ok(access) => access,
         Err(error) => return Ok(error_page(error)),
     };
@@ -298,7 +298,7 @@ fn checked_access(
     if !session_csrf_ok(&visitor.token, csrf) {
         return Ok(Err(form_refused()));
     }
-    Ok(member_access(state, &visitor.user_id, org).map_err(error_page))
+    Ok(member_access(state, org, &visitor.user_id, &visitor.session_id).map_err(error_page))
 }
 
 fn org_nav(memberships: &[Membership], active: &OrgAccess, csrf: &str) -> String {

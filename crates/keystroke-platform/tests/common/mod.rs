@@ -115,7 +115,6 @@ impl Harness {
         response.json().expect("a created key")
     }
 
-    /// The status of `GET /api/projects` with this API key as a bearer token.
     /// The org's audit trail but for its membership events (the seed's own `member.add`s).
     pub fn key_and_deploy_events(&self, org: &str) -> Vec<keystroke_platform::storage::AuditEvent> {
         let org_id = self.dev.storage().org_by_slug(org).unwrap().unwrap().id;
@@ -123,6 +122,7 @@ impl Harness {
         events.into_iter().filter(|event| !event.action.starts_with("member.")).collect()
     }
 
+    /// The status of `GET /api/projects` with this API key as a bearer token.
     pub fn projects_status(&self, key: &str) -> StatusCode {
         self.get("/api/projects", Cred::Bearer(key)).status()
     }

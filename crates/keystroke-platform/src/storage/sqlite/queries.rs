@@ -279,13 +279,15 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn insert_api_keys(&self, keys: &[NewApiKey]) -> Result<()> {
+    fn insert_api_keys(&self, keys: &[NewApiKey], through: Option<&str>) -> Result<()> {
         self.write(|tx| {
-            let mut insert_key = tx.prepare_cached(
+            let mut insert_key = tx.prepare_cached(&format!(
                 "INSERT INTO api_keys (id, org_id, created_by, name, preview, secret_hash, created_at, expires_at)
                  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
-                 WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?2 AND user_id = ?3)",
-            )?;
+                 WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?2 AND user_id = ?3)
+                 AND (?9 IS NULL OR {})",
+                live_credential("?9", "?7")
+            ))?;
             for key in keys {
                 let inserted = insert_key.execute(params![
                     key.id,
@@ -295,10 +297,11 @@ impl Storage for SqliteStorage {
                     key.preview,
                     &key.secret_hash.0[..],
                     key.created_at,
-                    key.expires_at
+                    key.expires_at,
+                    through,
                 ])?;
                 if inserted == 0 {
-                    bail!(NotAMember);
+                    return Err(not_written(tx, &key.org_id, &key.created_by)?);
                 }
                 record_event(tx, &key.org_id, &key.created_by, "api_key.create", &key.id, None, key.created_at)?;
             }
@@ -429,13 +432,16 @@ impl Storage for SqliteStorage {
     fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()> {
         self.write(|tx| {
             let recorded = tx.execute(
-                "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
-                 SELECT ?1, ?2, 'deploy.trigger', ?3, ?4
-                 WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?2)",
+                &format!(
+                    "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
+                     SELECT ?1, ?2, 'deploy.trigger', ?3, ?4
+                     WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?2) AND {}",
+                    live_credential("?3", "?4")
+                ),
                 params![org_id, actor_id, credential_id, now],
             )?;
             if recorded == 0 {
-                bail!(NotAMember);
+                return Err(not_written(tx, org_id, actor_id)?);
             }
             Ok(())
         })
@@ -662,18 +668,54 @@ impl Storage for SqliteStorage {
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 
-    fn create_project(&self, org_id: &str, name: &str, created_by: &str, now: Timestamp) -> Result<ProjectRecord> {
+    fn create_project(
+        &self,
+        org_id: &str,
+        name: &str,
+        created_by: &str,
+        through: &str,
+        now: Timestamp,
+    ) -> Result<ProjectRecord> {
         let project = ProjectRecord { id: public_id("prj_"), name: name.to_owned(), created_at: now };
-        let inserted = self.conn()?.execute(
-            "INSERT INTO projects (id, org_id, name, created_by, created_at) SELECT ?1, ?2, ?3, ?4, ?5
-             WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?2 AND user_id = ?4)",
-            params![project.id, org_id, project.name, created_by, now],
-        )?;
-        if inserted == 0 {
-            bail!(NotAMember);
-        }
-        Ok(project)
+        self.write(|tx| {
+            let inserted = tx.execute(
+                &format!(
+                    "INSERT INTO projects (id, org_id, name, created_by, created_at) SELECT ?1, ?2, ?3, ?4, ?5
+                     WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?2 AND user_id = ?4) AND {}",
+                    live_credential("?6", "?5")
+                ),
+                params![project.id, org_id, project.name, created_by, now, through],
+            )?;
+            if inserted == 0 {
+                return Err(not_written(tx, org_id, created_by)?);
+            }
+            Ok(project)
+        })
     }
+}
+
+/// SQL that holds while the credential whose id is the parameter `id` (an API key's or a
+/// session's: their prefixes tell them apart, so one table at most has it) is live at `now`: not
+/// revoked, not expired. Checked in a write's own statement, as its membership is: a revocation
+/// made after the request was let in must hold for that request's write too.
+fn live_credential(id: &str, now: &str) -> String {
+    format!(
+        "(EXISTS (SELECT 1 FROM api_keys WHERE id = {id} AND revoked_at IS NULL
+                  AND (expires_at IS NULL OR expires_at > {now}))
+          OR EXISTS (SELECT 1 FROM sessions WHERE id = {id} AND revoked_at IS NULL AND expires_at > {now}))"
+    )
+}
+
+/// Why a write made as `user_id` through a credential wrote nothing: the membership is gone
+/// ([`NotAMember`]), else the credential ended ([`CredentialEnded`]). Asked in the write's
+/// transaction, which sees what its statement saw.
+fn not_written(tx: &rusqlite::Transaction<'_>, org_id: &str, user_id: &str) -> Result<anyhow::Error> {
+    let member: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?2)",
+        [org_id, user_id],
+        |r| r.get(0),
+    )?;
+    Ok(if member { CredentialEnded.into() } else { NotAMember.into() })
 }
 
 /// Which membership a change is for: one to make, or one that must be there.
