@@ -130,10 +130,12 @@ fn secret_fragments(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> 
     })
 }
 
-/// Whether `text` holds a whole secret: a key or session prefix followed by a long run of
-/// letters and digits, or a secret's body without it (its checksum tells). Stricter than
-/// [`contains_secret`], for what may be stored and shown, where "kss_ migration" is a fine name
-/// but a pasted token is not.
+/// Whether `text` holds a secret, or enough of one to rebuild it: a key or session prefix
+/// followed by a long run of letters and digits, or a run without the prefix that
+/// [`contains_secret`] takes for a secret (a whole body, or a random-looking run long enough: a
+/// key's 32 random characters are the key, since its checksum follows from them). Unlike
+/// [`contains_secret`], a prefix alone is no secret, for what may be stored and shown, where
+/// "kss_ migration" is a fine name but a pasted token, whole or cut short, is not.
 pub fn holds_secret(text: &str) -> bool {
     const SHORTEST_SECRET_BODY: usize = 16;
     let prefixed = SECRET_PREFIXES.iter().any(|prefix| {
@@ -142,7 +144,7 @@ pub fn holds_secret(text: &str) -> bool {
             body.bytes().take_while(u8::is_ascii_alphanumeric).count() >= SHORTEST_SECRET_BODY
         })
     });
-    prefixed || text.split(|c: char| !c.is_ascii_alphanumeric()).any(is_secret_body)
+    prefixed || secret_fragments(text).next().is_some()
 }
 
 /// What an error says in place of a secret someone typed or sent where it does not belong.
@@ -723,8 +725,14 @@ mod tests {
                         ProductionAutomationBackup HfnUMvGbIunCmfLtXD5yRTB";
         assert!(!contains_secret(ordinary));
         assert_eq!(redact_secrets(ordinary, "[secret]"), ordinary);
-        // A name that is a whole secret's body is refused; one that only looks random is not.
-        assert!(holds_secret(&format!("ci {body}")) && !holds_secret("ci HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhD"));
+        // A name that holds a secret's body, or its random part, or most of it, is refused: a
+        // member who sees the name could rebuild the key from it (the checksum follows).
+        for part in [&body[..], &body[..37], &body[..32], &body[6..30]] {
+            assert!(holds_secret(&format!("ci {part}")), "{part}");
+        }
+        assert!(holds_secret("ci HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhD"), "random-looking, as secrets are");
+        // Ids, words, short runs and a prefix on its own are fine in a name.
+        assert!(!holds_secret(ordinary) && !holds_secret("kss_ migration") && !holds_secret("key_live_ rotation"));
     }
 
     #[test]

@@ -416,6 +416,12 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
             StatusCode::UNPROCESSABLE_ENTITY,
             "holds what looks like a secret",
         ),
+        // Its 32 random characters alone: anyone who reads the name adds the checksum and has the key.
+        (
+            json!({"name": "prod HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "looks like a secret",
+        ),
         (json!({"name": "ok", "scopes": ["all"]}), StatusCode::UNPROCESSABLE_ENTITY, "unknown field `scopes`"),
         (json!({"name": 5}), StatusCode::UNPROCESSABLE_ENTITY, "`name` in the body: invalid type: integer `5`"),
         // serde would take the fields in order from an array; the API takes objects only.
