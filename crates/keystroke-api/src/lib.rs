@@ -727,7 +727,7 @@ mod tests {
         assert_eq!(redact_secrets(ordinary, "[secret]"), ordinary);
         // A name that holds a secret's body, or its random part, or most of it, is refused: a
         // member who sees the name could rebuild the key from it (the checksum follows).
-        for part in [&body[..], &body[..37], &body[..32], &body[6..30]] {
+        for part in [body, &body[..37], &body[..32], &body[6..30]] {
             assert!(holds_secret(&format!("ci {part}")), "{part}");
         }
         assert!(holds_secret("ci HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhD"), "random-looking, as secrets are");
