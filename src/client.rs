@@ -451,6 +451,7 @@ async fn error_text(response: Response) -> String {
 fn oauth_refusal(status: StatusCode, oauth: OAuthError) -> CliError {
     let hint = match status {
         StatusCode::TOO_MANY_REQUESTS => "wait, then run `keystroke auth login` again",
+        StatusCode::SERVICE_UNAVAILABLE => "wait a moment, then run `keystroke auth login` again",
         _ => "run `keystroke auth login` again",
     };
     let detail = oauth.error_description.as_deref().unwrap_or(&oauth.error);

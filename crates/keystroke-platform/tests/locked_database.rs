@@ -82,6 +82,22 @@ fn a_write_that_waits_too_long_gets_503_and_writes_nothing() {
     let owner = harness.token(Role::Owner);
     let lock = hold_write_lock(&harness);
 
+    // The sign-in routes wait as well, and give up in RFC 6749's shape, which OAuth clients read.
+    let oauth = |path: &str, form: &'static [(&'static str, &'static str)]| {
+        let request = http_client().post(harness.url(path)).form(form);
+        std::thread::spawn(move || status_json(request.send().unwrap()))
+    };
+    let sign_ins = [
+        oauth("/oauth/device/code", &[("client_id", "keystroke-cli")]),
+        oauth(
+            "/oauth/token",
+            &[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("client_id", "keystroke-cli"),
+                ("device_code", "unknown"),
+            ],
+        ),
+    ];
     let started = std::time::Instant::now();
     let (status, body) = status_json(harness.post_json(
         "/api/orgs/acme/api-keys",
@@ -96,6 +112,11 @@ fn a_write_that_waits_too_long_gets_503_and_writes_nothing() {
     assert_eq!(body["error"]["code"], "unavailable");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("database is busy") && message.contains("try again"), "{message}");
+    for sign_in in sign_ins {
+        let (status, body) = sign_in.join().unwrap();
+        assert_eq!((status, &body["error"]), (StatusCode::SERVICE_UNAVAILABLE, &json!("temporarily_unavailable")));
+        assert!(body["error_description"].as_str().unwrap().contains("database is busy"), "{body}");
+    }
     let names = key_names(&harness, &owner);
     assert!(!names.contains(&"made while locked".to_owned()), "{names:?}");
     // The platform is unharmed: the same write goes through now.

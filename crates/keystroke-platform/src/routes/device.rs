@@ -13,7 +13,7 @@ use keystroke_api::{CLI_CLIENT_ID, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
-use crate::error::ApiResult;
+use crate::error::ApiError;
 use crate::state::{AppState, now, now_ms};
 use crate::storage::{NewDeviceAuthorization, NewSession, PollOutcome};
 use crate::throttle::address_key;
@@ -32,7 +32,7 @@ pub async fn authorize(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     OAuthForm(form): OAuthForm<AuthorizeForm>,
-) -> ApiResult<Response> {
+) -> Result<Response, OAuthFailure> {
     if form.client_id.as_deref() != Some(CLI_CLIENT_ID) {
         return Ok(unknown_client());
     }
@@ -121,7 +121,10 @@ pub struct TokenForm {
     client_id: Option<String>,
 }
 
-pub async fn token(State(state): State<AppState>, OAuthForm(form): OAuthForm<TokenForm>) -> ApiResult<Response> {
+pub async fn token(
+    State(state): State<AppState>,
+    OAuthForm(form): OAuthForm<TokenForm>,
+) -> Result<Response, OAuthFailure> {
     // RFC 6749 §5.2: a missing parameter is `invalid_request`, an unknown grant type is not.
     let Some(grant_type) = form.grant_type.filter(|grant_type| !grant_type.is_empty()) else {
         return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "`grant_type` is required", None));
@@ -199,6 +202,28 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OAuthForm<T> {
                 Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", &format!("the form: {reason}"), None))
             }
         }
+    }
+}
+
+/// A failure on the platform's side (the database locked for too long, an internal error),
+/// said as RFC 6749 says one (§4.1.2.1: `temporarily_unavailable`, `server_error`), which OAuth
+/// clients know, rather than in the API's error shape.
+pub struct OAuthFailure(ApiError);
+
+impl From<anyhow::Error> for OAuthFailure {
+    fn from(error: anyhow::Error) -> Self {
+        OAuthFailure(error.into())
+    }
+}
+
+impl IntoResponse for OAuthFailure {
+    fn into_response(self) -> Response {
+        let OAuthFailure(failure) = self;
+        let error = match failure.status {
+            StatusCode::SERVICE_UNAVAILABLE => "temporarily_unavailable",
+            _ => "server_error",
+        };
+        oauth_error(failure.status, error, &failure.message, None)
     }
 }
 
