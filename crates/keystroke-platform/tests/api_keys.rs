@@ -310,7 +310,8 @@ fn every_bad_key_gets_the_same_401() {
     };
     std::thread::sleep(std::time::Duration::from_millis(2100));
 
-    let bodies: Vec<(StatusCode, String)> = [
+    let bodies: Vec<(StatusCode, Option<String>, String)> = [
+        "",
         "garbage",
         "key_test_short",
         bad_checksum.as_str(),
@@ -320,13 +321,16 @@ fn every_bad_key_gets_the_same_401() {
     ]
     .into_iter()
     .map(|key| {
-        let response = h.get("/api/projects", Cred::Bearer(key));
-        (response.status(), response.text().unwrap())
+        let response = h.get("/api/projects", if key.is_empty() { Cred::None } else { Cred::Bearer(key) });
+        let challenge = response.headers().get("www-authenticate").map(|v| v.to_str().unwrap().to_owned());
+        (response.status(), challenge, response.text().unwrap())
     })
     .collect();
-    for (status, body) in &bodies {
+    for (status, challenge, body) in &bodies {
         assert_eq!(*status, StatusCode::UNAUTHORIZED);
-        assert_eq!(body, &bodies[0].1, "every bad key gets a byte-identical body");
+        // RFC 9110: a 401 names the scheme it takes, no credential sent or a bad one.
+        assert_eq!(challenge.as_deref(), Some(r#"Bearer realm="keystroke""#));
+        assert!(body == &bodies[1].2 || body.contains("no credentials"), "every bad key gets a byte-identical body");
     }
     assert_eq!(h.projects_status(&good), StatusCode::OK);
 }
