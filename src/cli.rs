@@ -32,7 +32,16 @@ impl Cli {
     /// ([`GlobalArgs::with_env_fallbacks`]). `--help` and `--version` come back as errors too,
     /// whose [`clap::Error::use_stderr`] is false.
     pub fn try_parse_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Result<Self, clap::Error> {
-        let mut cli = Cli::try_parse_from(args)?;
+        // A flag given twice counts once, the last value winning (as gh and most CLIs take it):
+        // a wrapper that always adds `--json` or `--no-input` keeps working when its caller adds
+        // them too.
+        fn override_self(command: clap::Command) -> clap::Command {
+            command.args_override_self(true).mut_subcommands(override_self)
+        }
+        let mut command = override_self(<Cli as clap::CommandFactory>::command());
+        let matches = command.try_get_matches_from_mut(args)?;
+        let mut cli =
+            <Cli as clap::FromArgMatches>::from_arg_matches(&matches).map_err(|err| err.format(&mut command))?;
         cli.global = cli.global.with_env_fallbacks()?;
         Ok(cli)
     }

@@ -41,6 +41,20 @@ fn help_and_version_print_normally_even_with_json() {
     assert_eq!(version.stdout, format!("keystroke {}\n", env!("CARGO_PKG_VERSION")));
 }
 
+/// A flag given twice counts once, the last value winning: a wrapper that always passes
+/// `--json --no-input` keeps working when its caller passes them too.
+#[test]
+fn a_flag_given_twice_counts_once() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let run = env.run(&["--json", "--no-input", "-q", "api-key", "list", "--json", "--no-input", "-q"]).success();
+    assert_eq!(run.stdout, "[]\n");
+    let last = env.run(&["--org", "nowhere", "api-key", "list", "--json", "--org", "acme"]).success();
+    assert_eq!(last.stdout, "[]\n", "the last --org counts");
+    let first = env.run(&["--org", "acme", "api-key", "list", "--json", "--org", "nowhere"]).code(5);
+    assert!(first.stderr.contains("org `nowhere` not found"), "{first:#?}");
+}
+
 /// Shells and CI systems often export `VAR=`: that means unset, not "the org named ``".
 #[test]
 fn empty_environment_variables_count_as_unset() {
