@@ -79,6 +79,23 @@ fn org_switch_saves_and_overrides_do_not() {
     assert_eq!((from_flag.stderr.as_str(), from_variable.stderr.as_str()), (asks_for_a_slug, asks_for_a_slug));
     let active = env.run(&["org", "list", "--json"]).success().json();
     assert_eq!(active[1]["active"], true, "globex stays the active org: {active}");
+
+    // A variable that will keep overriding the org just switched to is said, where it matters.
+    let acme = [("KEYSTROKE_ORG", "acme")];
+    let overridden = env.run_with_env(&["org", "switch", "globex"], &acme).success();
+    assert_eq!(
+        overridden.stderr,
+        "warning: `KEYSTROKE_ORG` is set to `acme`, which commands act on instead of the active org; unset it to \
+         use `globex`\nSwitched to globex (Globex)\n"
+    );
+    let status = env.run_with_env(&["auth", "status"], &acme).success();
+    assert!(
+        status
+            .stdout
+            .contains("Active org:  globex\n             (commands act on `acme` instead: `KEYSTROKE_ORG` is set)\n"),
+        "{status:#?}"
+    );
+    assert_eq!(env.run_with_env(&["org", "switch", "acme"], &acme).success().stderr, "Switched to acme (Acme Inc)\n");
 }
 
 #[test]

@@ -92,6 +92,9 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         Some(slug) => format!("Active org:  {slug} (you are no longer a member: `keystroke org switch ORG`)"),
         None => "Active org:  none (choose one with `keystroke org switch ORG`)".to_owned(),
     });
+    if let (true, Some(overriding)) = (context.global.org_from_env, &context.global.org) {
+        lines.push(format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG));
+    }
     lines.push(format!("Session:     expires {}", table::time(me.session.expires_at)));
     context.printer.data(&lines.join("\n"))?;
     Ok(())

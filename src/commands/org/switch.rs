@@ -7,7 +7,7 @@ use super::OrgOutput;
 use crate::completion_candidates;
 use crate::context::{self, Context};
 use crate::error::{CliError, ExitCode};
-use crate::{ids, prompt};
+use crate::{env, ids, prompt};
 
 #[derive(Debug, Args)]
 pub struct SwitchArgs {
@@ -33,6 +33,17 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
 
     let platform = &signed_in.platform.key;
     context.update_config(|config| config.platform_mut(platform).active_org = Some(membership.org.slug.clone()))?;
+    // Saved all the same, but the variable wins over it in every command until it is unset.
+    match &context.global.org {
+        Some(overriding) if context.global.org_from_env && *overriding != membership.org.slug => {
+            printer.warn(&format!(
+                "`{}` is set to `{overriding}`, which commands act on instead of the active org; unset it to use `{}`",
+                env::ORG,
+                membership.org.slug
+            ))
+        }
+        _ => {}
+    }
 
     if printer.json() {
         return printer.json_data(&OrgOutput::new(membership, Some(&membership.org.slug)));
