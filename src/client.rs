@@ -244,11 +244,13 @@ impl ApiClient {
             let failure = CliError::failure(format!(
                 "the platform sent an answer keystroke does not understand from {url}: {err}"
             ));
-            // JSON of another shape (a role or field this version does not know) is what a newer
-            // platform sends; what is not JSON at all, a server that is no platform.
+            // JSON of another shape (a role this version does not know, a field it lacks) is what
+            // a platform of another version sends; what is not JSON at all, a server that is no
+            // platform.
             let hint = if err.is_data() {
                 format!(
-                    "the platform may be newer than this keystroke ({}): update keystroke; or {}",
+                    "the platform's version may not match this keystroke's ({}): update keystroke, or the \
+                     platform; or {}",
                     env!("CARGO_PKG_VERSION"),
                     not_a_platform_hint()
                 )
@@ -350,8 +352,8 @@ impl ApiClient {
                     failure.with_hint("the platform may be older than this CLI: upgrade it, or check `--platform-url`")
                 }
                 path => failure.with_hint(format!(
-                    "the platform answers at the root of its host, not under `{}`: try `--platform-url {}`; or the \
-                     platform is older than this CLI",
+                    "the platform answers at the root of its host, not under `{}` (unless a proxy serves it there): \
+                     try `--platform-url {}`; or the platform is older than this CLI",
                     path.trim_end_matches('/'),
                     self.base.origin().ascii_serialization()
                 )),

@@ -123,22 +123,27 @@ impl Credentials {
     }
 
     /// The store to read a platform's token from, `None` when this config directory is signed
-    /// out of it. A config that records a store reads the forced one, else that one. A config
-    /// that knows the platform but records no store was signed out by `auth logout` (or only
-    /// ever used `KEYSTROKE_TOKEN`): a token that another config directory's sign-in keeps in the
-    /// keyring is not this one's, and a second `auth logout` would end that sign-in. A config that
-    /// knows nothing of the platform (`config.json` deleted, as its error allows, or a new
-    /// `KEYSTROKE_CONFIG_DIR`) finds the token where sign-in would put it, the opt-in file first:
-    /// only an explicit opt-in writes a token there, and it must not be left behind, valid and
-    /// unused.
+    /// out of it. A config that records a store reads the forced one, else that one. Else this
+    /// directory's opt-in file, if it holds the platform's token: only an explicit opt-in writes
+    /// one there (a sign-in whose config could not be saved may have left it), and it must not be
+    /// left behind, valid and unused. Else, a config that knows the platform was signed out by
+    /// `auth logout` (or only ever used `KEYSTROKE_TOKEN`): a token that another config
+    /// directory's sign-in keeps in the keyring is not this one's, and a second `auth logout`
+    /// would end that sign-in. A config that knows nothing of the platform (`config.json`
+    /// deleted, as its error allows, or a new `KEYSTROKE_CONFIG_DIR`) reads where sign-in would
+    /// write.
     pub fn store_for_reading(&self, config: &Config, url: &str) -> anyhow::Result<Option<StoreKind>> {
-        if let Some(settings) = config.platform(url) {
-            return Ok(settings.credential_store.map(|recorded| self.forced.unwrap_or(recorded)));
+        let settings = config.platform(url);
+        if let Some(recorded) = settings.and_then(|settings| settings.credential_store) {
+            return Ok(Some(self.forced.unwrap_or(recorded)));
         }
-        if self.forced.is_none() && file::get(&self.config_dir, url)?.is_some() {
+        if self.forced.is_none_or(|kind| kind == StoreKind::File) && file::get(&self.config_dir, url)?.is_some() {
             return Ok(Some(StoreKind::File));
         }
-        self.forced.map_or_else(|| self.detect(), Ok).map(Some)
+        match settings {
+            Some(_) => Ok(None),
+            None => self.forced.map_or_else(|| self.detect(), Ok).map(Some),
+        }
     }
 
     /// The store a sign-in writes to: the forced one, the file when the user opted in with

@@ -821,8 +821,8 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
         run.stderr,
         format!(
             "error: the platform at {prefixed} has no such endpoint\n\
-             hint: the platform answers at the root of its host, not under `/keystroke`: try `--platform-url {}`; \
-             or the platform is older than this CLI\n",
+             hint: the platform answers at the root of its host, not under `/keystroke` (unless a proxy serves it \
+             there): try `--platform-url {}`; or the platform is older than this CLI\n",
             env.url()
         )
     );

@@ -224,6 +224,21 @@ fn a_config_directory_signed_out_stays_signed_out_beside_a_keyring_sign_in() {
     let here = env.run(&["auth", "status", "--json"]).success().json();
     assert_eq!(here["user"]["email"], owner.email.as_str(), "the keyring's sign-in is untouched");
     assert_eq!(env.curl_status("/api/me", &owner.session_token), 200);
+
+    // A token in this directory's own opt-in file is this directory's, recorded or not (a
+    // sign-in whose config could not be saved leaves it so): found, used, and signed out.
+    let left = env.new_session(&builder.email);
+    env.run_with_stdin_and_env(&login, &left, &there).success();
+    let config_file = other_dir.path().join("config.json");
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config_file).unwrap()).unwrap();
+    let settings = config["platforms"][env.url()].as_object_mut().unwrap();
+    assert!(settings.remove("credential_store").is_some(), "{settings:?}");
+    std::fs::write(&config_file, config.to_string()).unwrap();
+    let status = env.run_with_env(&["auth", "status", "--json"], &there).success().json();
+    assert_eq!((&status["user"]["email"], &status["token"]["store"]), (&builder.email.as_str().into(), &"file".into()));
+    env.run_with_env(&["auth", "logout"], &there).success();
+    assert_eq!(env.curl_status("/api/me", &left), 401, "its session ended");
+    env.run_with_env(&["auth", "status"], &there).code(3);
 }
 
 /// Sign-ins at once to two platforms in one config directory each keep their token and

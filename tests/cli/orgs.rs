@@ -96,6 +96,8 @@ fn org_switch_saves_and_overrides_do_not() {
         "{status:#?}"
     );
     assert_eq!(env.run_with_env(&["org", "switch", "acme"], &acme).success().stderr, "Switched to acme (Acme Inc)\n");
+    let status = env.run_with_env(&["auth", "status"], &acme).success();
+    assert!(!status.stdout.contains("commands act on"), "the variable names the active org: {status:#?}");
 }
 
 #[test]
@@ -224,7 +226,7 @@ fn org_members_lists_roles_for_admins_and_refuses_builders() {
 }
 
 /// A role this version does not know, as a newer platform may send, fails the listing with the
-/// likely cause first: update keystroke.
+/// likely cause first: versions that do not match.
 #[test]
 fn a_role_from_a_newer_platform_says_to_update_keystroke() {
     let env = TestEnv::new();
@@ -252,8 +254,8 @@ fn a_role_from_a_newer_platform_says_to_update_keystroke() {
     );
     assert!(
         failed.stderr.ends_with(&format!(
-            "hint: the platform may be newer than this keystroke ({}): update keystroke; or check that \
-             `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n",
+            "hint: the platform's version may not match this keystroke's ({}): update keystroke, or the platform; \
+             or check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n",
             env!("CARGO_PKG_VERSION")
         )),
         "{failed:#?}"

@@ -225,6 +225,36 @@ fn storage_refuses_writes_as_a_non_member() {
     assert!(h.key_and_deploy_events("acme").is_empty(), "no audit event either");
 }
 
+/// Checked where each write is made too: a member's write through a key revoked or expired
+/// since, or a credential that never was, is refused and writes nothing.
+#[test]
+fn storage_refuses_writes_through_a_credential_that_ended() {
+    use keystroke_platform::storage::CredentialEnded;
+    let h = Harness::start();
+    let admin = h.token(Role::Admin);
+    let revoked = h.create_key(&admin, "acme", "revoked").key.id;
+    h.delete(&format!("/api/orgs/acme/api-keys/{revoked}"), Cred::Bearer(&admin));
+    let (_, brief) = status_json(h.post_json(
+        "/api/orgs/acme/api-keys",
+        Cred::Bearer(&admin),
+        json!({"name": "brief", "expires_in_seconds": 1}),
+    ));
+    let expired = brief["id"].as_str().unwrap().to_owned();
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let storage = h.dev.storage();
+    let acme = storage.org_by_slug("acme").unwrap().unwrap().id;
+    let alan = storage.user_by_email("alan@acme.test").unwrap().unwrap().user.id;
+    let now = keystroke_platform::state::now();
+    for ended in [revoked.as_str(), &expired, "ak_neverissued0000000"] {
+        let project = storage.create_project(&acme, "late", &alan, ended, now).unwrap_err();
+        assert!(project.is::<CredentialEnded>(), "{ended}: {project:?}");
+        let deploy = storage.record_deploy(&acme, &alan, ended, now).unwrap_err();
+        assert!(deploy.is::<CredentialEnded>(), "{ended}: {deploy:?}");
+    }
+    assert!(storage.projects_of(&acme).unwrap().is_empty(), "no project written");
+    assert!(h.key_and_deploy_events("acme").iter().all(|e| e.action != "deploy.trigger"), "no deploy recorded");
+}
+
 #[test]
 fn a_key_of_one_org_never_reaches_another() {
     let h = Harness::start();

@@ -92,8 +92,17 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         Some(slug) => format!("Active org:  {slug} (you are no longer a member: `keystroke org switch ORG`)"),
         None => "Active org:  none (choose one with `keystroke org switch ORG`)".to_owned(),
     });
-    if let (true, Some(overriding)) = (context.global.org_from_env, &context.global.org) {
-        lines.push(format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG));
+    // A slug only (anything else fails every command, and is not repeated here), and only when
+    // it is not the active org already.
+    match &context.global.org {
+        Some(overriding)
+            if context.global.org_from_env
+                && keystroke_api::is_org_slug(overriding)
+                && active_org != Some(overriding.as_str()) =>
+        {
+            lines.push(format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG));
+        }
+        _ => {}
     }
     lines.push(format!("Session:     expires {}", table::time(me.session.expires_at)));
     context.printer.data(&lines.join("\n"))?;

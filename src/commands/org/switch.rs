@@ -37,8 +37,9 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     match &context.global.org {
         Some(overriding) if context.global.org_from_env && *overriding != membership.org.slug => {
             printer.warn(&format!(
-                "`{}` is set to `{overriding}`, which commands act on instead of the active org; unset it to use `{}`",
+                "`{}` is set to {}, which commands act on instead of the active org; unset it to use `{}`",
                 env::ORG,
+                ids::quoted(overriding),
                 membership.org.slug
             ))
         }

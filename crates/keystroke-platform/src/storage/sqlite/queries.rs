@@ -286,7 +286,7 @@ impl Storage for SqliteStorage {
                  SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
                  WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?2 AND user_id = ?3)
                  AND (?9 IS NULL OR {})",
-                live_credential("?9", "?7")
+                live_credential("?9")
             ))?;
             for key in keys {
                 let inserted = insert_key.execute(params![
@@ -436,7 +436,7 @@ impl Storage for SqliteStorage {
                     "INSERT INTO audit_events (org_id, actor_id, action, target_id, created_at)
                      SELECT ?1, ?2, 'deploy.trigger', ?3, ?4
                      WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?2) AND {}",
-                    live_credential("?3", "?4")
+                    live_credential("?3")
                 ),
                 params![org_id, actor_id, credential_id, now],
             )?;
@@ -682,7 +682,7 @@ impl Storage for SqliteStorage {
                 &format!(
                     "INSERT INTO projects (id, org_id, name, created_by, created_at) SELECT ?1, ?2, ?3, ?4, ?5
                      WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?2 AND user_id = ?4) AND {}",
-                    live_credential("?6", "?5")
+                    live_credential("?6")
                 ),
                 params![project.id, org_id, project.name, created_by, now, through],
             )?;
@@ -695,14 +695,16 @@ impl Storage for SqliteStorage {
 }
 
 /// SQL that holds while the credential whose id is the parameter `id` (an API key's or a
-/// session's: their prefixes tell them apart, so one table at most has it) is live at `now`: not
-/// revoked, not expired. Checked in a write's own statement, as its membership is: a revocation
-/// made after the request was let in must hold for that request's write too.
-fn live_credential(id: &str, now: &str) -> String {
+/// session's: their prefixes tell them apart, so one table at most has it) is live: not revoked,
+/// not expired. Checked in a write's own statement, as its membership is: a revocation made after
+/// the request was let in must hold for that request's write too. Expiry is judged at the
+/// statement's own time (`unixepoch()`, seconds as every timestamp here), not the request's: the
+/// write may have waited for the lock.
+fn live_credential(id: &str) -> String {
     format!(
         "(EXISTS (SELECT 1 FROM api_keys WHERE id = {id} AND revoked_at IS NULL
-                  AND (expires_at IS NULL OR expires_at > {now}))
-          OR EXISTS (SELECT 1 FROM sessions WHERE id = {id} AND revoked_at IS NULL AND expires_at > {now}))"
+                  AND (expires_at IS NULL OR expires_at > unixepoch()))
+          OR EXISTS (SELECT 1 FROM sessions WHERE id = {id} AND revoked_at IS NULL AND expires_at > unixepoch()))"
     )
 }
 
