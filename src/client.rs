@@ -14,6 +14,7 @@ use crate::env;
 use crate::error::{CliError, ExitCode, SIGN_IN_HINT, map_cli_error};
 use crate::printer::Printer;
 use crate::secret::Secret;
+use crate::signals;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
@@ -97,7 +98,7 @@ impl ApiClient {
     pub async fn create_api_key(&self, org: &str, body: &CreateApiKey) -> anyhow::Result<CreatedApiKey> {
         let request = self.request(Method::POST, &routes::api_keys(org))?.json(body);
         // The key may exist, and its secret is nowhere: it must be found and revoked.
-        self.json(request).await.map_err(when_not_found(ORG_HINT)).map_err(|err| {
+        self.json_unless_interrupted(request).await.map_err(when_not_found(ORG_HINT)).map_err(|err| {
             may_have_been_done(err, "the key may have been created all the same", || {
                 format!(
                     "`keystroke api-key list --org {org}` shows whether a key named {} was created; if so, revoke it \
@@ -139,7 +140,7 @@ impl ApiClient {
     /// Triggers the org's deploy. The hook route takes the org of a user session from a header.
     pub async fn trigger_deploy(&self, org: &str) -> anyhow::Result<HookAccepted> {
         let request = self.request(Method::POST, routes::DEPLOY_HOOK)?.header(ORG_HEADER, org);
-        self.json(request).await.map_err(when_not_found(ORG_HINT)).map_err(|err| {
+        self.json_unless_interrupted(request).await.map_err(when_not_found(ORG_HINT)).map_err(|err| {
             may_have_been_done(err, "the deploy may have been triggered all the same", || {
                 "find out whether it started (an admin sees each deploy in `keystroke-platform audit list`) before \
                  you run `keystroke deploy` again, which would trigger another"
@@ -209,6 +210,28 @@ impl ApiClient {
     async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> anyhow::Result<T> {
         let response = self.send(request).await?;
         self.decode(response).await
+    }
+
+    /// [`ApiClient::json`] for a change that must not be made twice, unless Ctrl-C or SIGTERM (a
+    /// cancelled CI job) comes first: then the wait ends in an error that says the request may
+    /// have arrived, for the caller to say what to check, where the signal would have ended the
+    /// process without a word.
+    async fn json_unless_interrupted<T: DeserializeOwned>(&self, request: RequestBuilder) -> anyhow::Result<T> {
+        let interrupted = signals::Caught::new();
+        let answer = self.json(request);
+        tokio::pin!(answer);
+        loop {
+            tokio::select! {
+                answer = &mut answer => return answer,
+                () = tokio::time::sleep(Duration::from_millis(50)) => {
+                    if interrupted.arrived() {
+                        let mut error = CliError::failure("interrupted before the platform answered");
+                        error.request_may_have_arrived = true;
+                        return Err(error.into());
+                    }
+                }
+            }
+        }
     }
 
     /// The JSON body of a successful answer; one that is not JSON, is larger than any answer of

@@ -1,12 +1,13 @@
-//! Signals for the moments the CLI answers them itself: Ctrl-C (SIGINT) at a prompt or a wait,
-//! and SIGTERM, SIGHUP or SIGQUIT at a prompt; everywhere else they end the process as usual.
+//! Signals for the moments the CLI answers them itself: Ctrl-C (SIGINT) and SIGTERM during a wait
+//! (for the browser's sign-in, for the answer to a change that must not be made twice), and
+//! SIGINT, SIGTERM, SIGHUP or SIGQUIT at a prompt; everywhere else they end the process as usual.
 //! Each guard puts back the disposition it replaced when dropped, with `sigaction`, so nothing of
 //! a previous handler's flags is lost.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Set by [`Caught`]'s handler: storing to an atomic is all a signal handler may safely do.
-static PRESSED: AtomicBool = AtomicBool::new(false);
+static ARRIVED: AtomicBool = AtomicBool::new(false);
 
 /// The terminal's settings from before a prompt, for [`on_ending_signal`] to put back.
 #[cfg(unix)]
@@ -93,38 +94,50 @@ extern "C" fn on_ending_signal(signal: libc::c_int) {
     }
 }
 
-/// SIGINT recorded until dropped, for a wait that checks [`Caught::pressed`] between steps and
-/// ends in words instead of dying mid-line.
+/// Ctrl-C (SIGINT) and SIGTERM (`timeout`, a cancelled CI job) recorded until dropped, for a
+/// wait that checks [`Caught::arrived`] between steps and ends in words instead of dying
+/// mid-line. A signal the process was started ignoring (`nohup`, a background job's SIGINT)
+/// stays ignored.
 pub struct Caught {
     #[cfg(unix)]
-    previous: libc::sigaction,
+    previous: [(libc::c_int, libc::sigaction); 2],
 }
 
 impl Caught {
     pub fn new() -> Self {
-        PRESSED.store(false, Ordering::SeqCst);
+        ARRIVED.store(false, Ordering::SeqCst);
+        #[cfg(unix)]
+        let catch = |signal| {
+            let previous = replace_disposition(signal, on_caught_signal as *const () as libc::sighandler_t);
+            if previous.sa_sigaction == libc::SIG_IGN {
+                restore(signal, &previous);
+            }
+            (signal, previous)
+        };
         Caught {
             #[cfg(unix)]
-            previous: replace_disposition(libc::SIGINT, on_sigint as *const () as libc::sighandler_t),
+            previous: [catch(libc::SIGINT), catch(libc::SIGTERM)],
         }
     }
 
-    /// Whether Ctrl-C was pressed since this guard was made.
-    pub fn pressed(&self) -> bool {
-        PRESSED.load(Ordering::SeqCst)
+    /// Whether Ctrl-C or SIGTERM arrived since this guard was made.
+    pub fn arrived(&self) -> bool {
+        ARRIVED.load(Ordering::SeqCst)
     }
 }
 
 impl Drop for Caught {
     fn drop(&mut self) {
         #[cfg(unix)]
-        restore(libc::SIGINT, &self.previous);
+        for (signal, previous) in &self.previous {
+            restore(*signal, previous);
+        }
     }
 }
 
 #[cfg(unix)]
-extern "C" fn on_sigint(_: libc::c_int) {
-    PRESSED.store(true, Ordering::SeqCst);
+extern "C" fn on_caught_signal(_: libc::c_int) {
+    ARRIVED.store(true, Ordering::SeqCst);
 }
 
 /// Installs `handler` for `signal` and returns the disposition it replaced.

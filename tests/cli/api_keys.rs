@@ -451,6 +451,58 @@ fn a_create_left_unanswered_says_the_key_may_exist_and_how_to_find_it() {
     }
 }
 
+/// Ctrl-C, or SIGTERM from a cancelled CI job, while a create waits for its answer ends it in
+/// words: the key may exist all the same, and how to find it. The signal used to end the process
+/// without one, leaving a key whose secret nobody had.
+#[test]
+fn a_create_interrupted_while_it_waits_says_the_key_may_exist() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    let token = env.new_session(&admin.email);
+    let arrived = Arc::new(AtomicBool::new(false));
+    let seen = Arc::clone(&arrived);
+    let slow = meddling_proxy(env.url(), move |mut client, request, answer| {
+        if request.line.starts_with("POST ") {
+            seen.store(true, SeqCst);
+            std::thread::sleep(std::time::Duration::from_secs(5));
+        }
+        let _ = client.write_all(&answer);
+    });
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        arrived.store(false, SeqCst);
+        let name = format!("Interrupted by {signal}");
+        let mut create = env.command(&["--platform-url", &slow, "--org", "acme", "api-key", "create", "--name", &name]);
+        let child = create
+            .env("KEYSTROKE_TOKEN", &token)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !arrived.load(SeqCst) {
+            assert!(std::time::Instant::now() < deadline, "the create never reached the platform");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        // SAFETY: kill only sends a signal to the child just started.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+        let output = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "signal {signal}: {stderr}");
+        assert!(output.stdout.is_empty());
+        assert_eq!(
+            stderr,
+            format!(
+                "error: interrupted before the platform answered; the key may have been created all the same\n\
+                 hint: `keystroke api-key list --org acme` shows whether a key named `{name}` was created; if so, \
+                 revoke it (`keystroke api-key revoke ID --org acme --yes`), since its secret never reached you, then \
+                 create another\n"
+            )
+        );
+    }
+}
+
 /// A platform that stops in the middle of its answer is unreachable (exit 6), like one that
 /// never answers, not "an answer keystroke does not understand".
 #[test]

@@ -352,13 +352,13 @@ async fn sign_in_with_browser(
     let expires_in = Duration::from_secs(authorization.expires_in);
     let deadline = Instant::now() + expires_in;
     let mut interval = Duration::from_secs(authorization.interval.max(1));
-    // Caught before the "Waiting" line: from then on Ctrl-C ends the wait in words (exit 1) instead
-    // of killing the process mid-line. A poll under way finishes first, so a session the platform
-    // has just issued is kept rather than left for nobody.
-    let ctrl_c = signals::Caught::new();
+    // Caught before the "Waiting" line: from then on Ctrl-C (or SIGTERM) ends the wait in words
+    // (exit 1) instead of killing the process mid-line. A poll under way finishes first, so a
+    // session the platform has just issued is kept rather than left for nobody.
+    let interrupted = signals::Caught::new();
     let spinner = Spinner::new(printer, "Waiting for approval in the browser");
     loop {
-        if spinner.wait(interval, &ctrl_c).await == Waited::Interrupted {
+        if spinner.wait(interval, &interrupted).await == Waited::Interrupted {
             spinner.clear();
             return Err(CliError::declined(format!(
                 "Sign-in cancelled. Nothing was stored; the code stops working within {}.",
@@ -460,11 +460,11 @@ impl<'a> Spinner<'a> {
     }
 
     /// Waits `duration` in ticks (drawing a frame each, on a terminal), or until Ctrl-C.
-    async fn wait(&self, duration: Duration, ctrl_c: &signals::Caught) -> Waited {
+    async fn wait(&self, duration: Duration, interrupted: &signals::Caught) -> Waited {
         let started = Instant::now();
         let mut frame = 0;
         while started.elapsed() < duration {
-            if ctrl_c.pressed() {
+            if interrupted.arrived() {
                 return Waited::Interrupted;
             }
             if self.printer.animates() {
@@ -474,7 +474,7 @@ impl<'a> Spinner<'a> {
             }
             tokio::time::sleep(Self::TICK.min(duration.saturating_sub(started.elapsed()))).await;
         }
-        if ctrl_c.pressed() { Waited::Interrupted } else { Waited::Out }
+        if interrupted.arrived() { Waited::Interrupted } else { Waited::Out }
     }
 
     fn clear(&self) {
