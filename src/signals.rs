@@ -30,13 +30,7 @@ impl DuringPrompt {
         #[cfg(unix)]
         save_terminal_settings();
         #[cfg(unix)]
-        let ending = |signal| {
-            let previous = replace_disposition(signal, on_ending_signal as *const () as libc::sighandler_t);
-            if previous.sa_sigaction == libc::SIG_IGN {
-                restore(signal, &previous);
-            }
-            (signal, previous)
-        };
+        let ending = |signal| replace_unless_ignored(signal, on_ending_signal as *const () as libc::sighandler_t);
         DuringPrompt {
             #[cfg(unix)]
             previous: [
@@ -107,13 +101,7 @@ impl Caught {
     pub fn new() -> Self {
         ARRIVED.store(false, Ordering::SeqCst);
         #[cfg(unix)]
-        let catch = |signal| {
-            let previous = replace_disposition(signal, on_caught_signal as *const () as libc::sighandler_t);
-            if previous.sa_sigaction == libc::SIG_IGN {
-                restore(signal, &previous);
-            }
-            (signal, previous)
-        };
+        let catch = |signal| replace_unless_ignored(signal, on_caught_signal as *const () as libc::sighandler_t);
         Caught {
             #[cfg(unix)]
             previous: [catch(libc::SIGINT), catch(libc::SIGTERM)],
@@ -138,6 +126,18 @@ impl Drop for Caught {
 #[cfg(unix)]
 extern "C" fn on_caught_signal(_: libc::c_int) {
     ARRIVED.store(true, Ordering::SeqCst);
+}
+
+/// [`replace_disposition`], except for a signal the process was started ignoring (`nohup`,
+/// `trap '' TERM`, a background job's SIGINT), which stays ignored. The signal and the
+/// disposition to restore on drop.
+#[cfg(unix)]
+fn replace_unless_ignored(signal: libc::c_int, handler: libc::sighandler_t) -> (libc::c_int, libc::sigaction) {
+    let previous = replace_disposition(signal, handler);
+    if previous.sa_sigaction == libc::SIG_IGN {
+        restore(signal, &previous);
+    }
+    (signal, previous)
 }
 
 /// Installs `handler` for `signal` and returns the disposition it replaced.
