@@ -326,6 +326,32 @@ fn the_device_name_goes_from_the_approval_page_to_the_session() {
     }
 }
 
+/// The approval page says what approving grants, and says loudly when the sign-in was asked for
+/// from another address than the approver's: where a link to someone else's code comes from.
+#[test]
+fn the_approval_page_says_what_it_grants_and_warns_of_another_address() {
+    let h = harness(|config| config.behind_proxy = true);
+    let owner = h.dev.user(Role::Owner);
+    let grants = "Approving signs that program in as you for 30 days, in every org you belong to and with your \
+                  role in each";
+    let warning = "This sign-in was requested from another address (203.0.113.7) than yours (127.0.0.1)";
+
+    let here = start(&h);
+    let (_, _, page) = sign_in(&h, &here.user_code, &owner.email, &owner.password);
+    assert!(page.contains(grants), "{page}");
+    assert!(!page.contains("requested from another address"), "same address, no warning: {page}");
+
+    let form = [("client_id", "keystroke-cli")];
+    let elsewhere = h.http.post(h.url("/oauth/device/code")).header("x-forwarded-for", "203.0.113.7").form(&form);
+    let elsewhere: DeviceAuthorization = elsewhere.send().unwrap().json().unwrap();
+    let (session, _, page) = sign_in(&h, &elsewhere.user_code, &owner.email, &owner.password);
+    assert!(page.contains(grants) && page.contains(warning), "{page}");
+    // Opened again by the link, with the session: the same warning.
+    let reopened = h.http.get(h.url(&format!("/device?user_code={}", elsewhere.user_code)));
+    let reopened = reopened.header("cookie", format!("ks_web={session}")).send().unwrap().text().unwrap();
+    assert!(reopened.contains(warning), "{reopened}");
+}
+
 #[test]
 fn sessions_are_listed_revoked_and_logged_out_one_at_a_time() {
     let h = Harness::start();

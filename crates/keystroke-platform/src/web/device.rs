@@ -66,7 +66,8 @@ pub async fn show(
             state.sign_in_throttle.forgive(&[&client], attempt);
             let user = state.storage.user_by_id(&session.user_id)?;
             let email = user.map(|u| u.email).unwrap_or_default();
-            Ok(approval_page(&auth, &email, &csrf_for(&session.token)))
+            let approver = state.client_address(&headers, peer);
+            Ok(approval_page(&state, &auth, &email, &approver, &csrf_for(&session.token)))
         }
         None => Ok(code_page(Some(UNKNOWN_CODE), StatusCode::NOT_FOUND)),
     }
@@ -103,7 +104,8 @@ pub async fn sign_in(
         }
     };
     let token = start_browser_session(&state, &headers, &user.id)?;
-    let mut response = approval_page(&auth, &user.email, &csrf_for(&token));
+    let approver = state.client_address(&headers, peer);
+    let mut response = approval_page(&state, &auth, &user.email, &approver, &csrf_for(&token));
     set_session_cookie(&mut response, &state, &token);
     Ok(response)
 }
@@ -201,12 +203,37 @@ fn code_page(error: Option<&str>, status: StatusCode) -> Response {
     page(status, "Enter code", &body)
 }
 
-fn approval_page(auth: &DeviceAuthorizationRecord, email: &str, csrf: &str) -> Response {
+/// What the person approves, said before the button (RFC 8628 §5.4): who asks, from where, and
+/// what approving grants. A request from another address than the approver's is said loudly: it
+/// is where a phishing link to someone else's code would come from (and also, innocently, a CLI
+/// on a remote machine over SSH).
+fn approval_page(
+    state: &AppState,
+    auth: &DeviceAuthorizationRecord,
+    email: &str,
+    approver: &str,
+    csrf: &str,
+) -> Response {
     let requested_at =
         to_datetime(auth.created_at).format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let elsewhere = match approver == auth.requester_ip {
+        true => String::new(),
+        false => format!(
+            "<p class=\"error\" role=\"alert\"><strong>This sign-in was requested from another address ({ip}) than \
+             yours ({you}).</strong> That is expected only if you ran <code>keystroke auth login</code> yourself on \
+             another machine (over SSH, say). If someone sent you this link or code, press Deny.</p>\n",
+            ip = escape(&auth.requester_ip),
+            you = escape(approver),
+        ),
+    };
+    let lifetime = match state.config.session_ttl_secs.div_euclid(24 * 3600).max(1) {
+        1 => "1 day".to_owned(),
+        days => format!("{days} days"),
+    };
     let body = format!(
         r#"<h1>Approve sign-in?</h1>
 <p>Signed in as <strong>{email}</strong>. Approve only if you started this sign-in yourself and the code matches your terminal.</p>
+{elsewhere}<p>Approving signs that program in as you for {lifetime}, in every org you belong to and with your role in each: it can create and revoke API keys and trigger deploys until the session expires or you revoke it (<code>keystroke session revoke</code>).</p>
 <dl>
 <dt>Code</dt><dd><code>{code}</code></dd>
 <dt>Client (as it says)</dt><dd>{client_id} ({client_name})</dd>
