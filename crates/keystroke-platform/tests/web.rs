@@ -19,10 +19,15 @@ struct Browser<'a> {
     session: Option<String>,
 }
 
+/// A client that, like a browser's page, sees each redirect rather than following it.
+fn browser_client() -> Client {
+    let _ = http_client(); // installs the TLS crypto provider every client needs
+    Client::builder().redirect(Policy::none()).build().unwrap()
+}
+
 impl<'a> Browser<'a> {
     fn new(h: &'a Harness) -> Self {
-        let _ = http_client();
-        Browser { h, http: Client::builder().redirect(Policy::none()).build().unwrap(), session: None }
+        Browser { h, http: browser_client(), session: None }
     }
 
     fn get(&self, path: &str) -> Response {
@@ -332,6 +337,61 @@ fn sign_in_needs_the_forms_csrf_cookie() {
     let response = without_cookie.send().unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(cookie(&response, "ks_web").is_none());
+}
+
+/// A cookie planted beside ours (by a sibling subdomain, or another service on this host) is not
+/// taken for ours: on https every cookie is `__Host-` prefixed, which browsers accept from this
+/// origin only, and a cookie that comes twice counts as none (the browser would send the planted
+/// one first).
+#[test]
+fn cookies_planted_beside_ours_are_not_taken_for_ours() {
+    // Behind a TLS proxy: the public URL is https, the platform's own port plain HTTP on loopback.
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut config = Config::new(Mode::Dev);
+    config.public_url = Some("https://keystroke.example.test".into());
+    let https = DevServer::start_with(([127, 0, 0, 1], port).into(), None, config).unwrap();
+    let https = Harness { dev: https, http: browser_client() };
+    let user = https.dev.user(Role::Owner);
+    let local = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let page = https.http.get(local("/login")).send().unwrap();
+    let set = page.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        set.starts_with("__Host-ks_csrf=") && set.ends_with("; Path=/; HttpOnly; SameSite=Strict; Max-Age=900; Secure"),
+        "{set}"
+    );
+    let csrf = hidden(&page.text().unwrap(), "csrf");
+    let credentials = [("email", &*user.email), ("password", &user.password), ("csrf", &csrf)];
+    let sign_in =
+        |cookies: &str| https.http.post(local("/login")).header("cookie", cookies).form(&credentials).send().unwrap();
+    // A login CSRF: the planted cookie's value in the form, under the unprefixed name.
+    assert_eq!(sign_in(&format!("ks_csrf={csrf}")).status(), StatusCode::FORBIDDEN);
+    let signed_in = sign_in(&format!("__Host-ks_csrf={csrf}"));
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let session = cookie(&signed_in, "__Host-ks_web").expect("a prefixed session cookie");
+    let settings = |cookies: &str| {
+        let response = https.http.get(local("/settings/api-keys")).header("cookie", cookies).send().unwrap();
+        (response.status(), response.headers().get("location").map(|l| l.to_str().unwrap().to_owned()))
+    };
+    assert_eq!(settings(&format!("__Host-ks_web={session}")).0, StatusCode::OK);
+    assert_eq!(settings(&format!("ks_web={session}")).0, StatusCode::SEE_OTHER, "the unprefixed name is not ours");
+
+    // On plain http (no prefix to rely on), a name sent twice is none: an attacker's session
+    // planted first does not shadow the victim's, nor does a CSRF cookie of theirs pass.
+    let h = Harness::start();
+    let mut victim = Browser::new(&h);
+    victim.sign_in(Role::Owner);
+    let mut planted = Browser::new(&h);
+    planted.sign_in(Role::Builder);
+    let both = format!("ks_web={}; ks_web={}", planted.session.unwrap(), victim.session.as_deref().unwrap());
+    let shadowed = browser_client().get(h.url("/settings/api-keys")).header("cookie", both).send().unwrap();
+    assert_eq!(shadowed.status(), StatusCode::SEE_OTHER, "signed in as nobody, asked to sign in");
+    let page = h.http.get(h.url("/login")).send().unwrap();
+    let real = cookie(&page, "ks_csrf").unwrap();
+    let owner = h.dev.user(Role::Owner);
+    let fields = [("email", &*owner.email), ("password", &owner.password), ("csrf", "planted")];
+    let cookies = format!("ks_csrf=planted; ks_csrf={real}");
+    let twice = h.http.post(h.url("/login")).header("cookie", cookies).form(&fields);
+    assert_eq!(twice.send().unwrap().status(), StatusCode::FORBIDDEN);
 }
 
 /// A form missing a field (changed on the way, or not ours) is said to be incomplete, not only

@@ -109,13 +109,14 @@ pub async fn show(
         return Ok(page(StatusCode::OK, "No organization", &body));
     };
     // The org asked for, else the one chosen last (while still a member), else the first.
-    let remembered = cookie(&headers, ACTIVE_ORG_COOKIE).filter(|slug| memberships.iter().any(|m| m.org.slug == *slug));
+    let remembered =
+        cookie(&state, &headers, ACTIVE_ORG_COOKIE).filter(|slug| memberships.iter().any(|m| m.org.slug == *slug));
     let slug = query.org.clone().or(remembered).unwrap_or_else(|| first.org.slug.clone());
     let access = match member_access(&state, &slug, &visitor.user_id, &visitor.session_id) {
         Ok(access) => access,
         Err(error) => return Ok(error_page(error)),
     };
-    let revoked = cookie(&headers, REVOKED_COOKIE);
+    let revoked = cookie(&state, &headers, REVOKED_COOKIE);
     let notice = revoked
         .as_deref()
         .filter(|id| {

@@ -39,7 +39,7 @@ pub async fn sign_in(
     headers: HeaderMap,
     WebForm(form): WebForm<LoginForm>,
 ) -> ApiResult<Response> {
-    if !sign_in_csrf_ok(&headers, &form.csrf) {
+    if !sign_in_csrf_ok(&state, &headers, &form.csrf) {
         return Ok(sign_in_form_expired());
     }
     let client = state.client_key(&headers, peer);

@@ -38,7 +38,7 @@ pub struct WebSession {
 
 /// The signed-in browser session behind the cookie, if it is live.
 pub fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<WebSession>> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+    let Some(token) = cookie(state, headers, SESSION_COOKIE) else {
         return Ok(None);
     };
     Ok(accepted_session(state, &token, SessionClient::Web)?.map(|c| WebSession {
@@ -55,19 +55,37 @@ pub fn csrf_for(web_token: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
+/// A cookie's name as the platform sets and reads it: on https, with the `__Host-` prefix, which
+/// browsers take only from this very origin (`Secure`, `Path=/`, no `Domain`), so that no sibling
+/// subdomain can plant one (a sign-in CSRF cookie of its choosing, a session of its own).
+fn cookie_name(state: &AppState, name: &str) -> String {
+    match state.public_url.starts_with("https://") {
+        true => format!("__Host-{name}"),
+        false => name.to_owned(),
+    }
+}
+
+/// The request's cookie `name`; none when it comes more than once, which only a cookie planted
+/// beside ours (another path, another subdomain) would do: the browser would send that one first.
+pub fn cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<String> {
+    let name = cookie_name(state, name);
+    let mut values = headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(key, _)| *key == name)
-        .map(|(_, value)| value.to_owned())
+        .filter(|(key, _)| *key == name)
+        .map(|(_, value)| value.to_owned());
+    match (values.next(), values.next()) {
+        (Some(value), None) => Some(value),
+        _ => None,
+    }
 }
 
 pub fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: &str, max_age: i64) {
     let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
+    let name = cookie_name(state, name);
     let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
@@ -157,8 +175,8 @@ pub fn refill(typed: &str) -> String {
 }
 
 /// Whether the sign-in form came back with the CSRF token its page set in a cookie.
-pub fn sign_in_csrf_ok(headers: &HeaderMap, form_csrf: &str) -> bool {
-    let expected = cookie(headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
+pub fn sign_in_csrf_ok(state: &AppState, headers: &HeaderMap, form_csrf: &str) -> bool {
+    let expected = cookie(state, headers, SIGN_IN_CSRF_COOKIE).unwrap_or_default();
     !expected.is_empty() && constant_time_eq(expected.as_bytes(), form_csrf.as_bytes())
 }
 
