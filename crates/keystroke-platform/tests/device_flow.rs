@@ -289,6 +289,10 @@ fn the_device_name_goes_from_the_approval_page_to_the_session() {
         ("evil\u{1b}[2J", None),
         ("<b>x</b>", None),
         ("Ada's laptop, approved by IT", None),
+        ("ci-runner-7.build.acme.test", Some("ci-runner-7.build.acme.test")),
+        ("-approved-.by.it", None),
+        ("trailing.dot.", None),
+        (&*format!("{}.example", "a".repeat(64)), None),
     ];
     for (given, kept) in cases {
         let form = [("client_id", "keystroke-cli"), ("device_name", given)];

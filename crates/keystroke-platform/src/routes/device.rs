@@ -107,11 +107,19 @@ fn product_token(user_agent: &str) -> Option<String> {
     (product.len() <= 40 && allowed(name) && allowed(version)).then(|| product.to_owned())
 }
 
-/// A host name as RFC 1123 writes one: letters, digits, dots and dashes, at most 253. Anything
-/// else is dropped rather than shown: the page says what the requesting machine claims, and
-/// prose ("approved by IT") would read as the platform's own words.
+/// A host name as RFC 1123 writes one: labels of 1 to 63 letters, digits and dashes (not at
+/// either end), joined by dots, at most 253 in all. Anything else is dropped rather than shown:
+/// the page says what the requesting machine claims, and prose ("approved by IT") would read as
+/// the platform's own words. (Prose in dashes still fits a label; the page marks the name as the
+/// machine's own claim.)
 fn is_host_name(name: &str) -> bool {
-    (1..=253).contains(&name.len()) && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-')
+    let is_label = |label: &str| {
+        (1..=63).contains(&label.len())
+            && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+    };
+    name.len() <= 253 && name.split('.').all(is_label)
 }
 
 #[derive(Deserialize)]
