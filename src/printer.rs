@@ -103,6 +103,10 @@ impl Printer {
         self.stdin_is_terminal
     }
 
+    pub fn stderr_is_terminal(&self) -> bool {
+        self.stderr_is_terminal
+    }
+
     /// `-q`: data and errors only.
     pub fn quiet(&self) -> bool {
         self.quiet

@@ -966,6 +966,25 @@ fn login_with_no_input_asks_for_a_piped_token_instead_of_waiting() {
     assert!(!run.stderr.contains("> POST"), "no device code was requested: {run:#?}");
 }
 
+/// Without a terminal on stderr (a CI job forgot `--with-token`), browser sign-in is refused at
+/// once rather than waiting ten minutes for an approval nobody will give, unless `--no-browser`
+/// asks to wait with the code in the output (as the tests of the waiting do).
+#[test]
+fn login_without_a_terminal_asks_for_a_piped_token_unless_told_to_wait() {
+    let env = TestEnv::with_fast_device_flow();
+    let run = env.run(&["auth", "login", "--platform-url", env.url()]).code(2);
+    assert_eq!(
+        run.stderr,
+        "error: browser sign-in waits for a person to approve it, and stderr, where its code would go, is not a \
+         terminal (a script, a CI job)\n\
+         hint: pipe a session token in: `keystroke auth login --with-token < token.txt`; or, to wait for approval \
+         with the code in this output, add `--no-browser`\n"
+    );
+    let json = env.run(&["-v", "--json", "auth", "login", "--platform-url", env.url()]).code(2);
+    assert_eq!(serde_json::from_str::<serde_json::Value>(&json.stderr).unwrap()["error"]["code"], "usage");
+    assert!(!run.stderr.contains("> POST") && !json.stderr.contains("> POST"), "no device code was requested");
+}
+
 /// `KEYSTROKE_TOKEN` alone, with nothing saved: the user's only org is the active one, as the
 /// commands use it; logout does not pretend to end a token it does not hold.
 #[test]

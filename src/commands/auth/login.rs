@@ -52,13 +52,25 @@ struct ReplacedSession {
 
 pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
+    // Browser sign-in waits up to 10 minutes for a person to approve: as `gh` does without a
+    // terminal, ask for the token instead of waiting in a script or a CI job (where stderr is a
+    // log), unless `--no-browser` says someone will read the code there and approve.
     if !args.with_token && printer.no_input() {
-        // Browser sign-in waits for a person to approve: as `gh` does without a terminal, ask for
-        // the token instead of waiting for minutes in a script.
         return Err(CliError::usage(
             "browser sign-in waits for a person to approve it, and `--no-input` says no one will",
         )
         .with_hint("pipe a session token in: `keystroke auth login --with-token < token.txt`")
+        .into());
+    }
+    if !args.with_token && !args.no_browser && !printer.stderr_is_terminal() {
+        return Err(CliError::usage(
+            "browser sign-in waits for a person to approve it, and stderr, where its code would go, is not a \
+             terminal (a script, a CI job)",
+        )
+        .with_hint(
+            "pipe a session token in: `keystroke auth login --with-token < token.txt`; or, to wait for approval with \
+             the code in this output, add `--no-browser`",
+        )
         .into());
     }
     let config = context.load_config()?;
