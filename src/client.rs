@@ -222,13 +222,20 @@ impl ApiClient {
         tokio::pin!(answer);
         loop {
             tokio::select! {
+                // An answer that is there wins over a signal: a new key's secret is not dropped.
+                biased;
                 answer = &mut answer => return answer,
                 () = tokio::time::sleep(Duration::from_millis(50)) => {
-                    if interrupted.arrived() {
-                        let mut error = CliError::failure("interrupted before the platform answered");
-                        error.request_may_have_arrived = true;
-                        return Err(error.into());
+                    if !interrupted.arrived() {
+                        continue;
                     }
+                    // A moment more for an answer on its way, rather than a key to find and revoke.
+                    if let Ok(answer) = tokio::time::timeout(Duration::from_millis(500), &mut answer).await {
+                        return answer;
+                    }
+                    let mut error = CliError::failure("interrupted before the platform answered");
+                    error.request_may_have_arrived = true;
+                    return Err(error.into());
                 }
             }
         }

@@ -40,7 +40,10 @@ fn main() -> ExitCode {
     };
     let context = Context::new(cli.global.clone());
     let result = run(&context, cli.command);
-    exit_code(&context, result)
+    let exit = exit_code(&context, result);
+    // Said what Ctrl-C or SIGTERM stopped: now end as that signal does, for the shell's sake.
+    signals::end_by_caught_signal();
+    exit
 }
 
 fn run(context: &Context, command: cli::Command) -> anyhow::Result<()> {

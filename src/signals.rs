@@ -4,10 +4,11 @@
 //! Each guard puts back the disposition it replaced when dropped, with `sigaction`, so nothing of
 //! a previous handler's flags is lost.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 
-/// Set by [`Caught`]'s handler: storing to an atomic is all a signal handler may safely do.
-static ARRIVED: AtomicBool = AtomicBool::new(false);
+/// The signal [`Caught`]'s handler saw, 0 for none: storing to an atomic is all a signal handler
+/// may safely do.
+static ARRIVED: AtomicI32 = AtomicI32::new(0);
 
 /// The terminal's settings from before a prompt, for [`on_ending_signal`] to put back.
 #[cfg(unix)]
@@ -90,8 +91,8 @@ extern "C" fn on_ending_signal(signal: libc::c_int) {
 
 /// Ctrl-C (SIGINT) and SIGTERM (`timeout`, a cancelled CI job) recorded until dropped, for a
 /// wait that checks [`Caught::arrived`] between steps and ends in words instead of dying
-/// mid-line. A signal the process was started ignoring (`nohup`, a background job's SIGINT)
-/// stays ignored.
+/// mid-line; once those words are said, [`end_by_caught_signal`] ends the process by the signal.
+/// A signal the process was started ignoring (`nohup`, a background job's SIGINT) stays ignored.
 pub struct Caught {
     #[cfg(unix)]
     previous: [(libc::c_int, libc::sigaction); 2],
@@ -99,7 +100,7 @@ pub struct Caught {
 
 impl Caught {
     pub fn new() -> Self {
-        ARRIVED.store(false, Ordering::SeqCst);
+        ARRIVED.store(0, Ordering::SeqCst);
         #[cfg(unix)]
         let catch = |signal| replace_unless_ignored(signal, on_caught_signal as *const () as libc::sighandler_t);
         Caught {
@@ -110,7 +111,7 @@ impl Caught {
 
     /// Whether Ctrl-C or SIGTERM arrived since this guard was made.
     pub fn arrived(&self) -> bool {
-        ARRIVED.load(Ordering::SeqCst)
+        ARRIVED.load(Ordering::SeqCst) != 0
     }
 }
 
@@ -124,8 +125,26 @@ impl Drop for Caught {
 }
 
 #[cfg(unix)]
-extern "C" fn on_caught_signal(_: libc::c_int) {
-    ARRIVED.store(true, Ordering::SeqCst);
+extern "C" fn on_caught_signal(signal: libc::c_int) {
+    ARRIVED.store(signal, Ordering::SeqCst);
+}
+
+/// Ends the process by the signal a [`Caught`] guard recorded, if one came, once the CLI has said
+/// what it stopped (or finished: one that came as the answer arrived is not lost). A shell stops
+/// its loop or script only for a child that Ctrl-C ended; one that exits, it takes for one that
+/// handled the signal, and runs the next command (the next `deploy` of a loop).
+pub fn end_by_caught_signal() {
+    #[cfg(unix)]
+    {
+        let signal = ARRIVED.load(Ordering::SeqCst);
+        if signal != 0 {
+            // SAFETY: puts back the signal's default action, then sends it to this process.
+            unsafe {
+                libc::signal(signal, libc::SIG_DFL);
+                libc::raise(signal);
+            }
+        }
+    }
 }
 
 /// [`replace_disposition`], except for a signal the process was started ignoring (`nohup`,
@@ -133,11 +152,17 @@ extern "C" fn on_caught_signal(_: libc::c_int) {
 /// disposition to restore on drop.
 #[cfg(unix)]
 fn replace_unless_ignored(signal: libc::c_int, handler: libc::sighandler_t) -> (libc::c_int, libc::sigaction) {
-    let previous = replace_disposition(signal, handler);
-    if previous.sa_sigaction == libc::SIG_IGN {
-        restore(signal, &previous);
+    // SAFETY: with no new action, `sigaction` only writes the current one into `current`.
+    let current = unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(signal, std::ptr::null(), &mut current);
+        current
+    };
+    // Looked at first: installed and taken back, ours could catch a signal meant to be ignored.
+    if current.sa_sigaction == libc::SIG_IGN {
+        return (signal, current);
     }
-    (signal, previous)
+    (signal, replace_disposition(signal, handler))
 }
 
 /// Installs `handler` for `signal` and returns the disposition it replaced.

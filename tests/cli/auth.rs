@@ -463,24 +463,28 @@ fn logout_while_the_platform_is_down_still_forgets_the_token() {
     env.run(&["auth", "token"]).code(3);
 }
 
-/// Ctrl-C while waiting for the browser ends the wait in words (exit 1, nothing stored), rather
-/// than killing the process mid-line.
+/// Ctrl-C or SIGTERM while waiting for the browser ends the wait in words (nothing stored) rather
+/// than killing the process mid-line; then it ends by the signal, so that a shell running it in
+/// a loop or a script stops too (a child that exits, it takes for one that handled the signal).
 #[test]
 fn ctrl_c_while_waiting_for_approval_cancels_the_sign_in() {
+    use std::os::unix::process::ExitStatusExt;
     let env = TestEnv::with_fast_device_flow();
-    let (mut child, mut stderr, _code) = start_device_login(&env);
-    let mut waiting = String::new();
-    stderr.read_line(&mut waiting).unwrap();
-    // Caught from before that line on: no pause needed.
-    assert_eq!(waiting, "Waiting for approval in the browser...\n");
-    // SAFETY: a signal to the child this test started and has not yet waited for.
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
-    assert_eq!(status.code(), Some(1), "exited, not killed by the signal: {rest}");
-    assert_eq!(rest, "Sign-in cancelled. Nothing was stored; the code stops working within 10 minutes.\n");
-    env.run(&["auth", "status"]).code(3);
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let (mut child, mut stderr, _code) = start_device_login(&env);
+        let mut waiting = String::new();
+        stderr.read_line(&mut waiting).unwrap();
+        // Caught from before that line on: no pause needed.
+        assert_eq!(waiting, "Waiting for approval in the browser...\n");
+        // SAFETY: a signal to the child this test started and has not yet waited for.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+        let status = child.wait().unwrap();
+        let mut rest = String::new();
+        stderr.read_to_string(&mut rest).unwrap();
+        assert_eq!(rest, "Sign-in cancelled. Nothing was stored; the code stops working within 10 minutes.\n");
+        assert_eq!(status.signal(), Some(signal), "said so, then ended by the signal: {status:?}");
+        env.run(&["auth", "status"]).code(3);
+    }
 }
 
 /// On a terminal, `auth login` opens the approval page in the browser (`xdg-open` here), whose
@@ -510,7 +514,7 @@ fn the_browser_gets_the_approval_page_and_no_token() {
     }
     terminal.send("\x03");
     let (code, output) = terminal.finish();
-    assert_eq!(code, 1, "{output:?}");
+    assert_eq!(code, 130, "ended by Ctrl-C, as the shell reports it: {output:?}");
     let seen = std::fs::read_to_string(&seen).expect("the browser was started");
     let url = seen.lines().next().unwrap();
     assert!(url.starts_with(&format!("{}/device?", env.url())), "{seen}");
@@ -850,7 +854,7 @@ fn a_dumb_terminal_gets_a_line_not_a_spinner() {
     terminal.expect("Waiting for approval in the browser...\n");
     terminal.interrupt_until("Sign-in cancelled");
     let (code, output) = terminal.finish();
-    assert_eq!(code, 1, "{output:?}");
+    assert_eq!(code, 130, "ended by Ctrl-C, as the shell reports it: {output:?}");
     assert!(!output.contains('\x1b') && !output.contains('\r') && !output.contains('⠋'), "{output:?}");
 }
 

@@ -21,6 +21,7 @@ use super::{
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::{DeviceAuthorizationRecord, DeviceStatus};
+use crate::throttle::address_key;
 use crate::tokens::{normalize_user_code, random_base62};
 
 #[derive(Deserialize)]
@@ -216,12 +217,15 @@ fn approval_page(
 ) -> Response {
     let requested_at =
         to_datetime(auth.created_at).format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
-    let elsewhere = match approver == auth.requester_ip {
+    // By address key, as the throttle counts them: an IPv6 machine's temporary addresses share
+    // their /64.
+    let elsewhere = match address_key(approver) == address_key(&auth.requester_ip) {
         true => String::new(),
         false => format!(
             "<p class=\"error\" role=\"alert\"><strong>This sign-in was requested from another address ({ip}) than \
              yours ({you}).</strong> That is expected only if you ran <code>keystroke auth login</code> yourself on \
-             another machine (over SSH, say). If someone sent you this link or code, press Deny.</p>\n",
+             another machine (over SSH, say), or your browser goes through a VPN or proxy. If someone sent you this \
+             link or code, press Deny.</p>\n",
             ip = escape(&auth.requester_ip),
             you = escape(approver),
         ),
