@@ -98,6 +98,15 @@ fn a_write_that_waits_too_long_gets_503_and_writes_nothing() {
             ],
         ),
     ];
+    // And the web pages' sign-in, in a page of its own.
+    let ada = harness.dev.user(Role::Owner);
+    let fields = [("email", ada.email.as_str()), ("password", ada.password.as_str())];
+    let web_sign_in = harness.form_from_page(&http_client(), "/login", "/login", &fields);
+    let web_sign_in = std::thread::spawn(move || {
+        let response = web_sign_in.send().unwrap();
+        let content_type = response.headers()["content-type"].to_str().unwrap().to_owned();
+        (response.status(), content_type, response.text().unwrap())
+    });
     let started = std::time::Instant::now();
     let (status, body) = status_json(harness.post_json(
         "/api/orgs/acme/api-keys",
@@ -107,12 +116,15 @@ fn a_write_that_waits_too_long_gets_503_and_writes_nothing() {
     // A lower bound, not a speed claim: the write waited for the lock before giving up.
     assert!(started.elapsed() >= std::time::Duration::from_secs(4), "gave up after {:?}", started.elapsed());
     let sign_ins = sign_ins.map(|sign_in| sign_in.join().unwrap()); // they too give up before the lock goes
+    let (web_status, content_type, page) = web_sign_in.join().unwrap();
     drop(lock);
 
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "unavailable");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("database is busy") && message.contains("try again"), "{message}");
+    assert_eq!((web_status, content_type.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "text/html; charset=utf-8"));
+    assert!(page.contains("database is busy") && page.contains("<h1>Could not do that</h1>"), "{page}");
     for (status, body) in sign_ins {
         assert_eq!((status, &body["error"]), (StatusCode::SERVICE_UNAVAILABLE, &json!("temporarily_unavailable")));
         assert!(body["error_description"].as_str().unwrap().contains("database is busy"), "{body}");

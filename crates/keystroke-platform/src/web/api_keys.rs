@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::login::to_login;
 use super::{
-    ACTIVE_ORG_COOKIE, WebForm, WebQuery, cookie, csrf_for, escape, form_refused, page, refill, session_csrf_ok,
-    set_cookie, sign_out_form, web_session,
+    ACTIVE_ORG_COOKIE, PageResult, WebForm, WebQuery, cookie, csrf_for, escape, form_refused, page, refill,
+    session_csrf_ok, set_cookie, sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
@@ -93,7 +93,7 @@ pub async fn show(
     State(state): State<AppState>,
     headers: HeaderMap,
     WebQuery(query): WebQuery<ListQuery>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let Some(visitor) = web_session(&state, &headers)? else {
         // Only a slug goes into the way back: the query may hold anything, a pasted key included.
         let org = query.org.as_deref().filter(|org| keystroke_api::is_org_slug(org));
@@ -158,7 +158,7 @@ fn list_page(
     cursor: Option<&str>,
     notice: &str,
     draft: &CreateDraft<'_>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let page_query = PageQuery { limit: None, cursor: cursor.map(str::to_owned) };
     let keys = match list_keys(state, access, &page_query) {
         Ok(keys) => keys,
@@ -199,13 +199,13 @@ pub async fn create(
     State(state): State<AppState>,
     headers: HeaderMap,
     WebForm(form): WebForm<CreateForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let access = match checked_access(&state, &headers, &form.org, &form.csrf)? {
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
     // Refused input comes back on the list page, in the form as it was typed, with the reason.
-    let refused = |problem: ApiError| -> ApiResult<Response> {
+    let refused = |problem: ApiError| -> PageResult {
         let memberships = state.storage.memberships_of(&access.user_id)?;
         let draft = CreateDraft {
             name: &form.name,
@@ -250,7 +250,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     headers: HeaderMap,
     WebForm(form): WebForm<RevokeForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let access = match checked_access(&state, &headers, &form.org, &form.csrf)? {
         Ok(access) => access,
         Err(response) => return Ok(response),

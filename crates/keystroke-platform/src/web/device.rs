@@ -14,8 +14,8 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, check_password, csrf_for, error_paragraph, escape,
-    form_refused, message_page, page, refill, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
+    PageResult, PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, check_password, csrf_for, error_paragraph,
+    escape, form_refused, message_page, page, refill, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
     sign_in_form_expired, start_browser_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
@@ -50,7 +50,7 @@ pub async fn show(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     WebQuery(query): WebQuery<CodeQuery>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let typed_code = query.user_code.unwrap_or_default();
     let Some(session) = web_session(&state, &headers)? else {
         return Ok(sign_in_page(&state, &typed_code, None, StatusCode::OK));
@@ -83,7 +83,7 @@ pub async fn sign_in(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     WebForm(form): WebForm<SignInForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     if !sign_in_csrf_ok(&state, &headers, &form.csrf) {
         return Ok(sign_in_form_expired());
     }
@@ -117,7 +117,7 @@ pub async fn decide(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     WebForm(form): WebForm<DecisionForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let Some(session) = web_session(&state, &headers)? else {
         return Ok(message_page(
             StatusCode::UNAUTHORIZED,

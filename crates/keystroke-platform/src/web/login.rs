@@ -8,11 +8,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, check_password, csrf_for, error_paragraph,
-    escape, form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok, sign_in_form_expired,
-    sign_out_form, start_browser_session, too_many_attempts, web_session,
+    PageResult, PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, check_password, csrf_for,
+    error_paragraph, escape, form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
+    sign_in_form_expired, sign_out_form, start_browser_session, too_many_attempts, web_session,
 };
-use crate::error::ApiResult;
 use crate::state::{AppState, now};
 use crate::tokens::random_base62;
 
@@ -38,7 +37,7 @@ pub async fn sign_in(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     WebForm(form): WebForm<LoginForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     if !sign_in_csrf_ok(&state, &headers, &form.csrf) {
         return Ok(sign_in_form_expired());
     }
@@ -64,7 +63,7 @@ pub struct SignOutForm {
 
 /// `GET /logout` (typed into the address bar): signed in, a page with the sign-out button;
 /// signing out itself takes the POST, so that no link or image can do it.
-pub async fn sign_out_page(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
+pub async fn sign_out_page(State(state): State<AppState>, headers: HeaderMap) -> PageResult {
     let Some(session) = web_session(&state, &headers)? else {
         return Ok(Redirect::to("/login").into_response());
     };
@@ -77,7 +76,7 @@ pub async fn sign_out(
     State(state): State<AppState>,
     headers: HeaderMap,
     WebForm(form): WebForm<SignOutForm>,
-) -> ApiResult<Response> {
+) -> PageResult {
     let Some(session) = web_session(&state, &headers)? else {
         return Ok(Redirect::to("/login").into_response());
     };

@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::auth::{SessionClient, WEB_CLIENT, accepted_session};
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 use crate::passwords;
 use crate::state::AppState;
 use crate::tokens::constant_time_eq;
@@ -113,6 +113,32 @@ pub fn sign_out_form(csrf: &str) -> String {
         "<form class=\"inline\" method=\"post\" action=\"/logout\">\
          <input type=\"hidden\" name=\"csrf\" value=\"{csrf}\"><button type=\"submit\">Sign out</button></form>"
     )
+}
+
+/// A page's failure on the platform's side (the database locked for too long, an internal
+/// error): answered as a page with its status, as every web page answers, never in the API's
+/// JSON, which a browser would show as text.
+pub struct PageError(ApiError);
+
+pub type PageResult = Result<Response, PageError>;
+
+impl From<ApiError> for PageError {
+    fn from(error: ApiError) -> Self {
+        PageError(error)
+    }
+}
+
+impl From<anyhow::Error> for PageError {
+    fn from(error: anyhow::Error) -> Self {
+        PageError(error.into())
+    }
+}
+
+impl IntoResponse for PageError {
+    fn into_response(self) -> Response {
+        let PageError(error) = self;
+        message_page(error.status, "Could not do that", &error.message)
+    }
 }
 
 pub fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
