@@ -37,7 +37,7 @@ fn to_api(record: KeyRecord, access: &OrgAccess) -> ApiKey {
         created_by: access.role.sees_all_keys().then_some(record.created_by),
         last_used_at: record.last_used_at.map(to_datetime),
         expires_at: record.expires_at.map(to_datetime),
-        revoked_at: None, // listed and shown keys are active
+        revoked_at: None, // listed and shown keys are unrevoked (expired ones included)
     }
 }
 
@@ -172,7 +172,7 @@ pub fn revoke_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<A
     Ok(ApiKey { revoked_at: Some(to_datetime(revoked_at)), ..to_api(record, access) })
 }
 
-/// An active key of the org that this caller may see and revoke.
+/// An unrevoked key of the org (expired or not) that this caller may see and revoke.
 pub fn visible_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<KeyRecord> {
     state
         .storage

@@ -118,15 +118,20 @@ async fn within_limits(deadline: Duration, request: Request, next: Next) -> Resp
     }
 }
 
-/// A request refused before its route saw it, in the shape of the route's own errors: the API's
-/// JSON, RFC 6749's for `/oauth/…`, and words for a person on the web pages.
+/// A request refused before its route saw it, in the shape of the route's own errors (as
+/// [`method_not_allowed`] answers): the API's JSON, RFC 6749's for `/oauth/…`, a page on the web
+/// pages.
 fn refusal(path: &str, status: StatusCode, code: &'static str, message: String) -> Response {
-    if path.starts_with("/api/") {
-        ApiError::new(status, code, message).into_response()
-    } else if path.starts_with("/oauth/") {
+    if path.starts_with("/oauth/") {
         device::oauth_error(status, "invalid_request", &message, None)
+    } else if path.starts_with("/api/") || path == routes::HEALTH {
+        ApiError::new(status, code, message).into_response()
     } else {
-        (status, [(header::CONTENT_TYPE, "text/plain; charset=utf-8")], message).into_response()
+        // A sentence on a page: capitalized, where the API's messages are not.
+        let mut chars = message.chars();
+        let sentence: String =
+            chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+        web::message_page(status, "Request refused", &format!("{sentence}."))
     }
 }
 
