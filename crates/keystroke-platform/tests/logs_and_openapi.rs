@@ -143,4 +143,11 @@ fn every_documented_route_exists() {
     let (status, body) = (h.get("/api/nope", Cred::None).status(), h.get("/api/nope", Cred::None).text().unwrap());
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(body.contains("\"code\":\"no_such_endpoint\""), "unknown routes answer in the error shape: {body}");
+    // Behind a path prefix a program still gets the API's answer; a browser's typo, a page.
+    let prefixed = h.get("/keystroke/api/me", Cred::None).text().unwrap();
+    assert!(prefixed.contains("\"code\":\"no_such_endpoint\""), "{prefixed}");
+    let typo = h.get("/settings", Cred::None);
+    assert_eq!(typo.status(), StatusCode::NOT_FOUND);
+    assert_eq!(typo.headers()["content-type"], "text/html; charset=utf-8");
+    assert!(typo.text().unwrap().contains("<h1>Page not found</h1>"));
 }

@@ -51,20 +51,34 @@ pub fn router(state: AppState) -> Router {
         .route("/api/orgs/{org}/members", get(members::list))
         .route(routes::PROJECTS, get(projects::list).post(projects::create))
         .route(routes::DEPLOY_HOOK, post(hooks::deploy))
-        // A code of its own: "not_found" means no such org or key, which a client acts on.
-        .fallback(|| async {
-            ApiError::new(
-                StatusCode::NOT_FOUND,
-                keystroke_api::NO_SUCH_ENDPOINT,
-                "no such endpoint; see /api/openapi.json",
-            )
-        })
+        .fallback(no_such_route)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request, next| within_limits(request_deadline, request, next)))
         .layer(middleware::map_response(no_sniffing))
         .layer(middleware::from_fn(logging::log_request))
         .with_state(state)
+}
+
+/// A route the platform does not have. Where a program asked (under `/api/` or `/oauth/`, behind
+/// a path prefix too), the API's error with a code of its own: "not_found" means no such org or
+/// key, which a client acts on, and this one tells it the URL or the platform's version is off.
+/// A browser's mistyped address gets a page.
+async fn no_such_route(uri: Uri) -> Response {
+    let path = uri.path();
+    if path.contains("/api/") || path.contains("/oauth/") || path == routes::HEALTH {
+        return ApiError::new(
+            StatusCode::NOT_FOUND,
+            keystroke_api::NO_SUCH_ENDPOINT,
+            "no such endpoint; see /api/openapi.json",
+        )
+        .into_response();
+    }
+    web::page(
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        "<h1>Page not found</h1>\n<p>There is no such page here. <a href=\"/settings/api-keys\">Go to your API keys</a>.</p>",
+    )
 }
 
 /// A method a route does not take, answered in the route's own way: RFC 6749's error on the
