@@ -81,21 +81,46 @@ async fn no_such_route(uri: Uri) -> Response {
     )
 }
 
-/// A method a route does not take, answered in the route's own way: RFC 6749's error on the
-/// sign-in endpoints, a page on the web pages', the API's error everywhere else.
-async fn method_not_allowed(uri: Uri) -> Response {
-    let path = uri.path();
+/// The shape of a route's errors, for answers made before (or instead of) the route itself.
+enum ErrorShape {
+    /// RFC 6749's, on the sign-in endpoints.
+    OAuth,
+    /// The API's JSON, on `/api/…` and the health check.
+    Api,
+    /// A page, on the web pages.
+    Page,
+}
+
+fn error_shape(path: &str) -> ErrorShape {
     if path.starts_with("/oauth/") {
-        device::oauth_error(StatusCode::METHOD_NOT_ALLOWED, "invalid_request", "this endpoint takes POST only", None)
+        ErrorShape::OAuth
     } else if path.starts_with("/api/") || path == routes::HEALTH {
-        ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed", "this endpoint does not accept that method")
-            .into_response()
+        ErrorShape::Api
     } else {
-        web::message_page(
+        ErrorShape::Page
+    }
+}
+
+/// A method a route does not take, answered in the route's own way.
+async fn method_not_allowed(uri: Uri) -> Response {
+    match error_shape(uri.path()) {
+        ErrorShape::OAuth => device::oauth_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "invalid_request",
+            "this endpoint takes POST only",
+            None,
+        ),
+        ErrorShape::Api => ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            "this endpoint does not accept that method",
+        )
+        .into_response(),
+        ErrorShape::Page => web::message_page(
             StatusCode::METHOD_NOT_ALLOWED,
             "Not available",
             "This page does not take that kind of request. Open it from its link and try again.",
-        )
+        ),
     }
 }
 
@@ -132,20 +157,18 @@ async fn within_limits(deadline: Duration, request: Request, next: Next) -> Resp
     }
 }
 
-/// A request refused before its route saw it, in the shape of the route's own errors (as
-/// [`method_not_allowed`] answers): the API's JSON, RFC 6749's for `/oauth/…`, a page on the web
-/// pages.
+/// A request refused before its route saw it, in the shape of the route's own errors.
 fn refusal(path: &str, status: StatusCode, code: &'static str, message: String) -> Response {
-    if path.starts_with("/oauth/") {
-        device::oauth_error(status, "invalid_request", &message, None)
-    } else if path.starts_with("/api/") || path == routes::HEALTH {
-        ApiError::new(status, code, message).into_response()
-    } else {
-        // A sentence on a page: capitalized, where the API's messages are not.
-        let mut chars = message.chars();
-        let sentence: String =
-            chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
-        web::message_page(status, "Request refused", &format!("{sentence}."))
+    match error_shape(path) {
+        ErrorShape::OAuth => device::oauth_error(status, "invalid_request", &message, None),
+        ErrorShape::Api => ApiError::new(status, code, message).into_response(),
+        ErrorShape::Page => {
+            // A sentence on a page: capitalized, where the API's messages are not.
+            let mut chars = message.chars();
+            let sentence: String =
+                chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+            web::message_page(status, "Request refused", &format!("{sentence}."))
+        }
     }
 }
 
