@@ -125,6 +125,19 @@ fn keystroke_token_shadows_the_stored_token() {
         lines[3],
         "             (shadows the token stored in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot))"
     );
+    let json = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_TOKEN", &owner)]).success().json();
+    assert_eq!((&json["token"]["store"], &json["token"]["shadows_stored_token"]), (&"keyutils".into(), &true.into()));
+
+    // In another login, whose session keyring never held the token, the config still names the
+    // kernel keyring; nothing is shadowed there.
+    if installed("keyctl", "a second login session").is_none() {
+        return;
+    }
+    let vars = [("KEYSTROKE_TOKEN", owner.as_str())];
+    let json = env.run_in_another_login_session(&["auth", "status", "--json"], "", &vars).success().json();
+    assert_eq!(json["token"]["shadows_stored_token"], false, "{json:#}");
+    let elsewhere = env.run_in_another_login_session(&["auth", "status"], "", &vars).success();
+    assert!(!elsewhere.stdout.contains("shadows"), "{elsewhere:#?}");
 }
 
 #[test]

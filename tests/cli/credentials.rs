@@ -513,11 +513,11 @@ fn a_kernel_keyring_sign_in_stays_in_its_login_session() {
     let env = TestEnv::new();
     let builder = env.sign_in(Role::Builder);
     let url = env.url();
-    let elsewhere = env.run_in_another_login_session(&["auth", "status"], "").code(3);
+    let elsewhere = env.run_in_another_login_session(&["auth", "status"], "", &[]).code(3);
     assert!(elsewhere.stderr.contains(&format!("error: not signed in to {url}\n")), "{elsewhere:#?}");
     let admin = env.user(Role::Admin);
     let login = ["auth", "login", "--with-token", "--platform-url", url];
-    env.run_in_another_login_session(&login, &admin.session_token).success();
+    env.run_in_another_login_session(&login, &admin.session_token, &[]).success();
     let here = env.run(&["auth", "status", "--json"]).success().json();
     assert_eq!(here["user"]["email"], json!(builder.email), "still the builder here");
 

@@ -155,9 +155,9 @@ impl TestEnv {
 
     /// `keystroke` in a login session of its own, with a new session keyring as a second SSH
     /// login gets (`keyctl session -`, from keyutils, which says so on stderr).
-    pub fn run_in_another_login_session(&self, args: &[&str], stdin: &str) -> Run {
+    pub fn run_in_another_login_session(&self, args: &[&str], stdin: &str, vars: &[(&str, &str)]) -> Run {
         let mut command = self.isolated("keyctl");
-        command.args(["session", "-", BIN]).args(args);
+        command.args(["session", "-", BIN]).args(args).envs(vars.iter().copied());
         run_with_stdin(command, stdin)
     }
 
@@ -194,7 +194,7 @@ impl TestEnv {
         (created["id"].as_str().unwrap().to_string(), created["secret"].as_str().unwrap().to_string())
     }
 
-    /// The platform's answer to the seed page's `curl "$KEYSTROKE_PLATFORM_URL/api/projects"`.
+    /// The platform's answer to `doc/api-keys.md`'s `curl "$KEYSTROKE_PLATFORM_URL/api/projects"`.
     pub fn curl_status(&self, path: &str, bearer: &str) -> u16 {
         let output = Command::new("curl")
             .args(["-s", "-o", "/dev/null", "-w", "%{http_code}"])

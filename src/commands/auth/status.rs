@@ -39,7 +39,11 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             source: "env",
             store: recorded,
             location: format!("the `{}` environment variable", env::TOKEN),
-            shadows_stored_token: recorded.is_some(),
+            // The config remembers where `auth login` stored a token, which may be gone since (a
+            // session keyring ends with its login). A store that cannot be read is taken at its
+            // word: this is a status line, not a reason to fail.
+            shadows_stored_token: recorded
+                .is_some_and(|kind| credentials.get(kind, platform).map_or(true, |stored| stored.is_some())),
         },
         TokenSource::Store(kind) => TokenOutput {
             source: "store",
