@@ -2,7 +2,7 @@ use keystroke_api::Role;
 
 use crate::support::TestEnv;
 
-/// The seed page sends people to `keystroke auth login` "for CLI work like `keystroke deploy`".
+/// `doc/api-keys.md` sends people to `keystroke auth login` "for CLI work like `keystroke deploy`".
 #[test]
 fn deploy_triggers_the_orgs_deploy_as_the_signed_in_user() {
     let env = TestEnv::new();

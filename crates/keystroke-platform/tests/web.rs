@@ -1,4 +1,4 @@
-//! Settings > API keys, the web page of the seed ("create, copy, review, and revoke keys for the
+//! Settings > API keys, the web page of `doc/api-keys.md` ("create, copy, review, and revoke keys for the
 //! active organization"), driven over HTTP as a browser would, against a real platform.
 
 mod common;

@@ -1,4 +1,4 @@
-//! `/api/projects`: the org-scoped resource of the seed page's curl example. An API key implies
+//! `/api/projects`: the org-scoped resource of the curl example in `doc/api-keys.md`. An API key implies
 //! its org; a user session names it in the `x-keystroke-org` header.
 
 use axum::Json;
