@@ -223,7 +223,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__api__subcmd__key)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version create list revoke help"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help create list revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -249,7 +249,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__api__subcmd__key__subcmd__create)
-            opts="-q -v -h -V --name --expires-in --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --name --expires-in --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -353,7 +353,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__api__subcmd__key__subcmd__list)
-            opts="-q -v -h -V --all --limit --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --all --limit --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -383,7 +383,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__api__subcmd__key__subcmd__revoke)
-            opts="-y -q -v -h -V --yes --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-y -q -v -h --yes --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -409,7 +409,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__auth)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version login status logout token help"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help login status logout token help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -519,7 +519,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__auth__subcmd__login)
-            opts="-q -v -h -V --with-token --no-browser --insecure-storage --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --with-token --no-browser --insecure-storage --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -545,7 +545,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__auth__subcmd__logout)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -571,7 +571,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__auth__subcmd__status)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -597,7 +597,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__auth__subcmd__token)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -623,7 +623,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__completion)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version bash elvish fish powershell zsh"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help bash elvish fish powershell zsh"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -649,7 +649,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__deploy)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -955,7 +955,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__org)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version list switch members help"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help list switch members help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1051,7 +1051,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__org__subcmd__list)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1077,7 +1077,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__org__subcmd__members)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1103,7 +1103,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__org__subcmd__switch)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1129,7 +1129,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__session)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version list revoke help"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help list revoke help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1211,7 +1211,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__session__subcmd__list)
-            opts="-q -v -h -V --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1237,7 +1237,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__session__subcmd__revoke)
-            opts="-y -q -v -h -V --yes --platform-url --org --json --no-input --color --quiet --verbose --help --version"
+            opts="-y -q -v -h --yes --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

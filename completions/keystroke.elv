@@ -51,8 +51,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand login 'Sign in to a platform in the browser (or with a token on stdin)'
             cand status 'Show who is signed in, where, and where the token lives'
             cand logout 'Revoke this machine''s session and forget its token'
@@ -74,8 +72,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;auth;status'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
@@ -89,8 +85,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;auth;logout'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
@@ -104,8 +98,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;auth;token'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
@@ -119,8 +111,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;auth;help'= {
             cand login 'Sign in to a platform in the browser (or with a token on stdin)'
@@ -151,8 +141,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand list 'List the orgs you belong to; `*` marks the active one'
             cand switch 'Make ORG the active org of later commands'
             cand members 'List the org''s members and their roles (owners and admins only)'
@@ -170,8 +158,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;org;switch'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
@@ -185,8 +171,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;org;members'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
@@ -200,8 +184,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;org;help'= {
             cand list 'List the orgs you belong to; `*` marks the active one'
@@ -229,8 +211,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand create 'Create an API key; its secret is shown only this once'
             cand list 'List the org''s API keys you may see'
             cand revoke 'Revoke an API key; requests using it fail at once'
@@ -250,8 +230,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;api-key;list'= {
             cand --limit 'Keys per page (1 to 500)'
@@ -267,8 +245,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;api-key;revoke'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
@@ -284,8 +260,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;api-key;help'= {
             cand create 'Create an API key; its secret is shown only this once'
@@ -313,8 +287,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
             cand list 'List your active sessions: this machine''s, other machines'' and the web pages'''
             cand revoke 'Revoke one of your sessions; whoever uses it is signed out at once'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -331,8 +303,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;session;revoke'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
@@ -348,8 +318,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;session;help'= {
             cand list 'List your active sessions: this machine''s, other machines'' and the web pages'''
@@ -374,8 +342,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;completion'= {
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
@@ -389,8 +355,6 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand -V 'Print version'
-            cand --version 'Print version'
         }
         &'keystroke;help'= {
             cand auth 'Sign in, see who is signed in, sign out'

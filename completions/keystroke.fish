@@ -52,7 +52,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "login" -d 'Sign in to a platform in the browser (or with a token on stdin)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "status" -d 'Show who is signed in, where, and where the token lives'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "logout" -d 'Revoke this machine\'s session and forget its token'
@@ -71,7 +70,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -82,7 +80,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from status" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -93,7 +90,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -104,7 +100,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "login" -d 'Sign in to a platform in the browser (or with a token on stdin)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show who is signed in, where, and where the token lives'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Revoke this machine\'s session and forget its token'
@@ -120,7 +115,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -f -a "list" -d 'List the orgs you belong to; `*` marks the active one'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -f -a "switch" -d 'Make ORG the active org of later commands'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -f -a "members" -d 'List the org\'s members and their roles (owners and admins only)'
@@ -135,7 +129,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -146,7 +139,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from switch" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -157,7 +149,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from members" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the orgs you belong to; `*` marks the active one'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "switch" -d 'Make ORG the active org of later commands'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "members" -d 'List the org\'s members and their roles (owners and admins only)'
@@ -172,7 +163,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __f
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -f -a "create" -d 'Create an API key; its secret is shown only this once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -f -a "list" -d 'List the org\'s API keys you may see'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and not __fish_seen_subcommand_from create list revoke help" -f -a "revoke" -d 'Revoke an API key; requests using it fail at once'
@@ -189,7 +179,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l limit -d 'Keys per page (1 to 500)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
@@ -202,7 +191,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -214,7 +202,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from help" -f -a "create" -d 'Create an API key; its secret is shown only this once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from help" -f -a "list" -d 'List the org\'s API keys you may see'
 complete -c keystroke -n "__fish_keystroke_using_subcommand api-key; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke an API key; requests using it fail at once'
@@ -229,7 +216,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __f
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "list" -d 'List your active sessions: this machine\'s, other machines\' and the web pages\''
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "revoke" -d 'Revoke one of your sessions; whoever uses it is signed out at once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and not __fish_seen_subcommand_from list revoke help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -243,7 +229,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -255,7 +240,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "list" -d 'List your active sessions: this machine\'s, other machines\' and the web pages\''
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "revoke" -d 'Revoke one of your sessions; whoever uses it is signed out at once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand session; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
@@ -269,7 +253,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -l no-input 
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand deploy" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l org -d 'The org to act on, instead of the active one (does not change the active org)' -r
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l color -d 'When to use colors' -r -f -a "auto\t''
@@ -280,7 +263,6 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -l no-in
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s q -l quiet -d 'Print only data and errors, no notices'
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s v -l verbose -d 'Print each request made to the platform on stderr (never a token)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -s V -l version -d 'Print version'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key session deploy completion help" -f -a "auth" -d 'Sign in, see who is signed in, sign out'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key session deploy completion help" -f -a "org" -d 'List your orgs and choose the active one'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key session deploy completion help" -f -a "api-key" -d 'Create, list and revoke the org\'s API keys'

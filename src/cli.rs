@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use clap_complete::ArgValueCandidates;
 
 use crate::commands::{api_key, auth, completion, org, session};
+use crate::context::DEFAULT_PLATFORM_URL;
 use crate::error::{CliError, ExitCode};
 use crate::{completion_candidates, env};
 
@@ -15,7 +16,6 @@ use crate::{completion_candidates, env};
     name = "keystroke",
     version,
     about = "Create, list and revoke org-scoped API keys on the Keystroke platform",
-    propagate_version = true,
     max_term_width = 100,
     after_long_help = scripting_reference()
 )]
@@ -69,8 +69,9 @@ pub enum Command {
 
 // The variables are named in the long help only (`--help`, man pages): shells' completion menus
 // show the short one.
-const PLATFORM_URL_HELP: &str =
-    "The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]";
+fn platform_url_help() -> String {
+    format!("The platform to talk to [default: the last one signed in to, else {DEFAULT_PLATFORM_URL}]")
+}
 const ORG_HELP: &str = "The org to act on, instead of the active one (does not change the active org)";
 
 #[derive(Debug, Clone, Args)]
@@ -80,8 +81,8 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_name = "URL",
-        help = PLATFORM_URL_HELP,
-        long_help = format!("{PLATFORM_URL_HELP} [env: {}]", env::PLATFORM_URL)
+        help = platform_url_help(),
+        long_help = format!("{} [env: {}]", platform_url_help(), env::PLATFORM_URL)
     )]
     pub platform_url: Option<String>,
 
@@ -166,13 +167,10 @@ fn scripting_reference() -> String {
         (env::PLATFORM_URL, "the platform, like --platform-url"),
         (env::ORG, "the org of a command, like --org (the active org stays)"),
         (env::TOKEN, "a session token to use instead of the stored one (never an API key)"),
-        (
-            env::CREDENTIAL_STORE,
-            "force a credential store: secret-service or keyutils (Linux), keychain (macOS), windows (Windows), or file",
-        ),
+        (env::CREDENTIAL_STORE, "force a store: secret-service, keyutils, keychain, windows or file"),
         (env::KEYRING_TIMEOUT, "seconds a credential store call may take (default 5)"),
         (env::HTTP_TIMEOUT, "seconds a request to the platform may take (default 30)"),
-        (env::CONFIG_DIR, "where config.json lives"),
+        (env::CONFIG_DIR, "the directory of config.json (and of the opt-in credentials file)"),
         (env::NO_COLOR, "no colors unless --color always"),
         (env::TERM, "dumb: no colors either, unless --color always"),
         (env::COLUMNS, "the terminal's width for tables"),

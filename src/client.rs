@@ -110,7 +110,7 @@ impl ApiClient {
         })
     }
 
-    /// An active key of the org that the caller may see.
+    /// An unrevoked key of the org (expired or not) that the caller may see.
     pub async fn api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
         self.json(self.request(Method::GET, &routes::api_key(org, id))?).await.map_err(when_not_found(KEY_HINT))
     }
@@ -252,10 +252,11 @@ impl ApiClient {
                     "the answer from {url} is larger than {} MiB, more than keystroke reads",
                     MOST_ANSWER_BYTES >> 20
                 ))
-                .with_hint(
-                    "check `--platform-url` (or `KEYSTROKE_PLATFORM_URL`): the platform's answers are far smaller (a \
-                     page of keys is a few hundred kB)",
-                )
+                .with_hint(format!(
+                    "check `--platform-url` (or `{}`): the platform's answers are far smaller (a page of keys is a \
+                     few hundred kB)",
+                    crate::env::PLATFORM_URL
+                ))
                 .into());
             }
             Err(BodyError::BrokeOff(err)) => {
@@ -265,7 +266,7 @@ impl ApiClient {
                 } else {
                     format!("its answer broke off ({})", root_cause(&err))
                 };
-                let mut unreachable = self.unreachable(&why).with_hint(CHECK_URL_HINT);
+                let mut unreachable = self.unreachable(&why).with_hint(check_url_hint());
                 unreachable.request_may_have_arrived = true;
                 return Err(unreachable.into());
             }
@@ -354,7 +355,7 @@ impl ApiClient {
                 );
             }
             Some(tls) => {
-                return self.unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(CHECK_URL_HINT);
+                return self.unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(check_url_hint());
             }
             None => {}
         }
@@ -365,7 +366,7 @@ impl ApiClient {
         } else {
             root_cause(err)
         };
-        self.unreachable(&why).with_hint(CHECK_URL_HINT)
+        self.unreachable(&why).with_hint(check_url_hint())
     }
 
     fn status_error(&self, status: StatusCode, body: &str) -> CliError {
@@ -408,9 +409,9 @@ impl ApiClient {
                 let reason = status.canonical_reason().unwrap_or("unexpected answer").to_lowercase();
                 error_for_status(status, &reason, &url, self.token_from_env)
             }
-            // A proxy's word that the platform behind it is down: unreachable, as DESIGN counts it.
+            // A proxy's word that the platform behind it is down: unreachable (exit 6), as if it were down.
             StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
-                self.unreachable(&format!("{status} from the server in front of it")).with_hint(CHECK_URL_HINT)
+                self.unreachable(&format!("{status} from the server in front of it")).with_hint(check_url_hint())
             }
             _ => CliError::failure(format!("the server at {url} answered {status} without a Keystroke error"))
                 .with_hint(not_a_platform_hint()),
@@ -435,8 +436,12 @@ fn may_have_been_done(err: anyhow::Error, consequence: &str, hint: impl FnOnce()
     })
 }
 
-const CHECK_URL_HINT: &str =
-    "check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it";
+fn check_url_hint() -> String {
+    format!(
+        "check that the platform is running and that `--platform-url` (or `{}`) points at it",
+        crate::env::PLATFORM_URL
+    )
+}
 
 const ORG_HINT: &str = "`keystroke org list` shows your orgs";
 /// A key is looked up in an org: either may be what was not found.

@@ -1,5 +1,5 @@
 //! Dynamic completion: with `COMPLETE=SHELL keystroke` installed, Tab asks the binary itself,
-//! which completes org slugs and key ids from the platform.
+//! which completes org slugs, API key ids and session ids from the platform.
 //!
 //! A lookup uses the same credential stores, config and API client as the commands, and the
 //! `--platform-url` / `--org` already typed on the line. It runs against a deadline, so that Tab

@@ -29,8 +29,12 @@ impl ExitCode {
     /// What the code tells a script, as `keystroke --help` lists it.
     pub fn meaning(self) -> &'static str {
         match self {
-            ExitCode::Failure => "failure: the platform refused the input, or an unexpected error",
-            ExitCode::Usage => "usage: a wrong flag or argument, no org chosen, a confirmation nobody can give",
+            ExitCode::Failure => {
+                "failure: the platform refused the input, a question answered no, or an unexpected error"
+            }
+            ExitCode::Usage => {
+                "usage: a wrong flag or argument, no org chosen, nobody to confirm, a secret's stdout discarded"
+            }
             ExitCode::NotSignedIn => "not signed in, or the session expired or was revoked",
             ExitCode::Forbidden => "forbidden: your role may not do this",
             ExitCode::NotFound => "not found: no such org or key, or one you may not see",

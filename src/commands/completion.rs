@@ -15,9 +15,9 @@ pub struct CompletionArgs {
 
 /// Where to go for what the printed script cannot do.
 const DYNAMIC_HELP: &str = "\
-The printed script completes commands, flags and fixed values. To also complete org slugs \
-and API key ids from the platform, let the shell ask `keystroke` itself on every Tab instead, \
-from your shell's startup file:
+The printed script completes commands, flags and fixed values. To also complete org slugs, \
+API key ids and session ids from the platform, let the shell ask `keystroke` itself on every \
+Tab instead, from your shell's startup file:
 
   bash:        source <(COMPLETE=bash keystroke)
   zsh:         source <(COMPLETE=zsh keystroke)

@@ -107,7 +107,7 @@ fn switching_to_an_org_you_are_not_in_is_not_found() {
     let run = env.run(&["org", "switch", "globex"]).code(5);
     assert_eq!(
         run.stderr,
-        "error: you are not a member of an org `globex`\nhint: see your orgs with `keystroke org list`\n"
+        "error: org `globex` not found among your orgs\nhint: `keystroke org list` shows your orgs\n"
     );
 }
 

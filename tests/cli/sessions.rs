@@ -82,7 +82,7 @@ fn revoking_another_machines_session_signs_it_out_at_once() {
     assert_eq!(
         again.stderr,
         format!(
-            "error: no active session {laptop} of yours\n\
+            "error: no active session `{laptop}` of yours\n\
              hint: `keystroke session list` shows your active sessions\n"
         )
     );
@@ -116,7 +116,7 @@ fn this_machines_session_is_for_logout_and_a_token_is_not_an_id() {
     let builder = env.user(Role::Builder);
     let as_builder = env
         .run_with_env(&["session", "revoke", &admins_laptop, "--yes"], &[("KEYSTROKE_TOKEN", &builder.session_token)]);
-    assert!(as_builder.code(5).stderr.starts_with(&format!("error: no active session {admins_laptop} of yours")));
+    assert!(as_builder.code(5).stderr.starts_with(&format!("error: no active session `{admins_laptop}` of yours")));
 }
 
 #[test]

@@ -39,6 +39,9 @@ fn help_and_version_print_normally_even_with_json() {
     assert_eq!(help.stderr, "");
     let version = env.run(&["--version", "--json"]).success();
     assert_eq!(version.stdout, format!("keystroke {}\n", env!("CARGO_PKG_VERSION")));
+    // Only the top command has a version: a subcommand's printed `keystroke-api-key-list 0.1.0`.
+    assert!(!help.stdout.contains("--version"), "{help:#?}");
+    env.run(&["api-key", "list", "--version"]).code(2);
 }
 
 /// A flag given twice counts once, the last value winning: a wrapper that always passes

@@ -42,25 +42,10 @@ pub struct KeyPrincipal {
 }
 
 impl Principal {
-    pub fn user_id(&self) -> &str {
-        match self {
-            Principal::Session(s) => &s.user_id,
-            Principal::ApiKey(k) => &k.user_id,
-        }
-    }
-
     pub fn credential(&self) -> Credential {
         match self {
             Principal::Session(_) => Credential::Session,
             Principal::ApiKey(_) => Credential::ApiKey,
-        }
-    }
-
-    /// The id of the key or session presented (`ak_…`, `ses_…`), for the audit trail.
-    pub fn credential_id(&self) -> &str {
-        match self {
-            Principal::Session(s) => &s.session_id,
-            Principal::ApiKey(k) => &k.key_id,
         }
     }
 

@@ -136,7 +136,8 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     // A warning, with `--json` too: scripts are where this happens.
     if let Some(who) = credentials.shared_with(store) {
         printer.warn(&format!(
-            "{who}; prefer `KEYSTROKE_TOKEN` there, or run `keyctl session -` first for a keyring of your own"
+            "{who}; prefer `{}` there, or run `keyctl session -` first for a keyring of your own",
+            crate::env::TOKEN
         ));
     }
     if !printer.json() {
@@ -448,13 +449,14 @@ fn open_browser(url: &str) {
         .spawn();
 }
 
-/// A spinner on a terminal; a single notice elsewhere.
+/// How a `Spinner::wait` ended: its time ran out, or Ctrl-C or SIGTERM arrived.
 #[derive(PartialEq, Eq)]
 enum Waited {
     Out,
     Interrupted,
 }
 
+/// A spinner on a terminal; a single notice elsewhere.
 struct Spinner<'a> {
     printer: &'a Printer,
     message: &'static str,

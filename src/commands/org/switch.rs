@@ -55,8 +55,8 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
 
 fn find<'a>(memberships: &'a [Membership], slug: &str) -> anyhow::Result<&'a Membership> {
     memberships.iter().find(|membership| membership.org.slug == slug).ok_or_else(|| {
-        CliError::new(ExitCode::NotFound, format!("you are not a member of an org `{slug}`"))
-            .with_hint("see your orgs with `keystroke org list`")
+        CliError::new(ExitCode::NotFound, format!("org `{slug}` not found among your orgs"))
+            .with_hint("`keystroke org list` shows your orgs")
             .into()
     })
 }

@@ -41,7 +41,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", get(web::login::show).post(web::login::sign_in))
         .route("/logout", get(web::login::sign_out_page).post(web::login::sign_out))
         .route(web::api_keys::PAGE, get(web::api_keys::show).post(web::api_keys::create))
-        .route("/settings/api-keys/revoke", post(web::api_keys::revoke))
+        .route(web::api_keys::REVOKE, post(web::api_keys::revoke))
         .route(routes::ME, get(account::me))
         .route(routes::SESSIONS, get(account::sessions))
         .route("/api/sessions/{id}", delete(account::revoke_session))
@@ -77,7 +77,10 @@ async fn no_such_route(uri: Uri) -> Response {
     web::page(
         StatusCode::NOT_FOUND,
         "Page not found",
-        "<h1>Page not found</h1>\n<p>There is no such page here. <a href=\"/settings/api-keys\">Go to your API keys</a>.</p>",
+        &format!(
+            "<h1>Page not found</h1>\n<p>There is no such page here. <a href=\"{}\">Go to your API keys</a>.</p>",
+            web::api_keys::PAGE
+        ),
     )
 }
 

@@ -27,6 +27,9 @@ pub struct ListQuery {
 /// Settings > API keys, where a sign-in lands when it was not sent from elsewhere.
 pub const PAGE: &str = "/settings/api-keys";
 
+/// Where the list's and the confirmation's Revoke buttons post.
+pub const REVOKE: &str = "/settings/api-keys/revoke";
+
 /// The id of the key just revoked, carried from the revoke to the list it redirects to. A
 /// same-site cookie, not a query parameter: a link from anywhere could otherwise show "Revoked"
 /// for a key that still works.
@@ -277,7 +280,7 @@ fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str) -> Respo
     let body = format!(
         r#"<h1>Revoke API key “{name}”?</h1>
 <p>Key <code>{id}</code> (<code>{preview}</code>) in <strong>{org}</strong>. Requests using it will fail at once; this cannot be undone.</p>
-<form method="post" action="/settings/api-keys/revoke"><input type="hidden" name="org" value="{org}"><input type="hidden" name="id" value="{id}"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="confirmed" value="yes"><button type="submit">Revoke</button> <a href="{back}">Cancel</a></form>"#,
+<form method="post" action="{REVOKE}"><input type="hidden" name="org" value="{org}"><input type="hidden" name="id" value="{id}"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="confirmed" value="yes"><button type="submit">Revoke</button> <a href="{back}">Cancel</a></form>"#,
         name = escape(&key.name),
         id = escape(&key.id),
         preview = escape(&key.preview),
@@ -325,7 +328,7 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
         .map(|(_, message)| format!("<p class=\"error\" role=\"alert\">{}</p>\n", code_spans(&escape(message))))
         .unwrap_or_default();
     format!(
-        r#"<form method="post" action="/settings/api-keys">
+        r#"<form method="post" action="{PAGE}">
 <h2>Create a key</h2>
 {problem}<label>Name <input name="name" required placeholder="Production automation" value="{name}"></label>
 <label>Expires after (days, empty for never) <input name="expires_in_days" inputmode="numeric" value="{days}"></label>
@@ -370,7 +373,7 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
             html.push_str(&format!("<td>{by}</td>"));
         }
         html.push_str(&format!(
-            r#"<td>{}</td><td>{}</td><td><form method="post" action="/settings/api-keys/revoke"><input type="hidden" name="org" value="{}"><input type="hidden" name="id" value="{}"><input type="hidden" name="csrf" value="{}"><button type="submit">Revoke</button></form></td></tr>
+            r#"<td>{}</td><td>{}</td><td><form method="post" action="{REVOKE}"><input type="hidden" name="org" value="{}"><input type="hidden" name="id" value="{}"><input type="hidden" name="csrf" value="{}"><button type="submit">Revoke</button></form></td></tr>
 "#,
             day(key.last_used_at),
             expiry(key.expires_at),
