@@ -7,6 +7,7 @@ use keystroke_api::{
     ApiKey, CLI_CLIENT_ID, CreateApiKey, CreatedApiKey, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, ErrorBody,
     HookAccepted, Me, Member, OAuthError, ORG_HEADER, Page, PageQuery, Session, TokenResponse, routes,
 };
+use reqwest::header::LOCATION;
 use reqwest::{Method, Request, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 
@@ -57,6 +58,10 @@ impl ApiClient {
             // poll (every 5 s, 10 after a `slow_down`) must not go out on a connection the
             // platform is closing at that moment, since a POST is not retried.
             .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+            // A platform answers at its own URL. Followed, a redirect (http to https, a moved
+            // host) drops the token, which reads as an expired session, and turns a POST into
+            // a GET: it is reported instead, with the URL to use.
+            .redirect(reqwest::redirect::Policy::none())
             .timeout(timeout);
         if base.scheme() == "http" {
             // A plaintext platform (the local dev platform, a loopback proxy) needs no trust
@@ -255,7 +260,7 @@ impl ApiClient {
                 .with_hint(format!(
                     "check `--platform-url` (or `{}`): the platform's answers are far smaller (a page of keys is a \
                      few hundred kB)",
-                    crate::env::PLATFORM_URL
+                    env::PLATFORM_URL
                 ))
                 .into());
             }
@@ -272,9 +277,11 @@ impl ApiClient {
             }
         };
         serde_json::from_slice(&body).map_err(|err| {
-            let failure = CliError::failure(format!(
+            let mut failure = CliError::failure(format!(
                 "the platform sent an answer keystroke does not understand from {url}: {err}"
             ));
+            // A success whose answer is lost: a key was made all the same, its secret unread.
+            failure.request_may_have_arrived = true;
             // JSON of another shape (a role this version does not know, a field it lacks) is what
             // a platform of another version sends; what is not JSON at all, a server that is no
             // platform.
@@ -314,6 +321,9 @@ impl ApiClient {
                     response.status(),
                     started.elapsed().as_millis()
                 ));
+                if response.status().is_redirection() {
+                    return Err(self.redirected(&response).into());
+                }
                 Ok(response)
             }
             Err(err) => {
@@ -323,6 +333,30 @@ impl ApiClient {
                 unreachable.request_may_have_arrived = !err.is_connect() && tls_failure(&err).is_none();
                 Err(unreachable.into())
             }
+        }
+    }
+
+    /// A redirect, named with where it points; when it keeps the request's path (as one from
+    /// http to https does), the hint gives the platform URL to use instead.
+    fn redirected(&self, response: &Response) -> CliError {
+        let requested = response.url();
+        let location = response.headers().get(LOCATION).and_then(|to| to.to_str().ok());
+        let Some(location) = location.and_then(|to| requested.join(to).ok()) else {
+            return CliError::failure(format!(
+                "the server at {} answered {} without saying where to",
+                self.base_display(),
+                response.status()
+            ))
+            .with_hint(not_a_platform_hint());
+        };
+        let failure = CliError::failure(format!("the platform at {} redirects to {location}", self.base_display()));
+        let added_by_the_request = requested.as_str().strip_prefix(self.base.as_str());
+        match added_by_the_request.and_then(|tail| location.as_str().strip_suffix(tail)) {
+            Some(platform) => failure.with_hint(format!(
+                "use `--platform-url {}` (keystroke does not follow redirects, which would drop the token)",
+                platform.trim_end_matches('/')
+            )),
+            None => failure.with_hint(check_url_hint()),
         }
     }
 
@@ -437,10 +471,7 @@ fn may_have_been_done(err: anyhow::Error, consequence: &str, hint: impl FnOnce()
 }
 
 fn check_url_hint() -> String {
-    format!(
-        "check that the platform is running and that `--platform-url` (or `{}`) points at it",
-        crate::env::PLATFORM_URL
-    )
+    format!("check that the platform is running and that `--platform-url` (or `{}`) points at it", env::PLATFORM_URL)
 }
 
 const ORG_HINT: &str = "`keystroke org list` shows your orgs";
@@ -498,7 +529,7 @@ fn oauth_refusal(status: StatusCode, oauth: OAuthError) -> CliError {
 }
 
 fn not_a_platform_hint() -> String {
-    format!("check that `--platform-url` (or `{}`) points at a Keystroke platform", crate::env::PLATFORM_URL)
+    format!("check that `--platform-url` (or `{}`) points at a Keystroke platform", env::PLATFORM_URL)
 }
 
 /// The exit code and hint of a failed request, with the platform's own message.
@@ -516,7 +547,7 @@ fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env
             .with_hint(format!(
                 "the token comes from `{token}`, which wins over `keystroke auth login`: unset `{token}` \
                  or replace it with a valid session token",
-                token = crate::env::TOKEN
+                token = env::TOKEN
             )),
         StatusCode::UNAUTHORIZED => CliError::new(ExitCode::NotSignedIn, refused_session()).with_hint(SIGN_IN_HINT),
         StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))

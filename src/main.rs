@@ -107,8 +107,7 @@ fn clap_exit(err: clap::Error) -> ExitCode {
         return ExitCode::from(err.exit_code() as u8);
     }
     let usage = cli::usage_error(&err);
-    let hint = usage.hint.as_deref().map(redact);
-    Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &redact(&usage.message), hint.as_deref(), None);
+    Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &usage.message, usage.hint.as_deref(), None);
     ExitCode::from(error::ExitCode::Usage as u8)
 }
 

@@ -4,6 +4,8 @@
 //! emails and error messages come from the platform, and an escape sequence (or a line break that
 //! fakes a line of our own) in one must not reach the terminal.
 //! Styles are added after that, by the methods below, never inside the text they are given.
+//! Errors and warnings also lose anything shaped like a secret: their words may be the
+//! platform's, or those of a proxy that repeats the request's `Authorization` header.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::borrow::Cow;
@@ -199,7 +201,8 @@ impl Printer {
 
     /// A warning on stderr, shown even with `-q` because it changes what the user should do.
     pub fn warn(&self, message: &str) {
-        stderr_line(format_args!("{} {}", self.stderr_style(Style::Yellow, "warning:"), one_line(message)));
+        let message = without_secrets(message);
+        stderr_line(format_args!("{} {}", self.stderr_style(Style::Yellow, "warning:"), one_line(&message)));
     }
 
     /// A `-v` line on stderr.
@@ -220,6 +223,9 @@ impl Printer {
     /// `code` is the exit code in words; `platform_code`, for scripts with `--json`, the
     /// platform's own code when the error is its answer (`web_session_refused`, `unavailable`).
     pub fn error(&self, code: &str, message: &str, hint: Option<&str>, platform_code: Option<&str>) {
+        let message = &*without_secrets(message);
+        let hint = hint.map(without_secrets);
+        let hint = hint.as_deref();
         if self.json {
             #[derive(serde::Serialize)]
             struct Body<'a> {
@@ -244,6 +250,15 @@ impl Printer {
 
     fn stderr_style(&self, style: Style, text: &str) -> String {
         paint(self.stderr_color, style, text)
+    }
+}
+
+/// `text` without a secret in it. A bare prefix is no secret: "tokens look like `kss_…`" stays.
+fn without_secrets(text: &str) -> Cow<'_, str> {
+    if keystroke_api::holds_secret(text) {
+        Cow::Owned(keystroke_api::redact_secrets(text, keystroke_api::SECRET_NOT_REPEATED))
+    } else {
+        Cow::Borrowed(text)
     }
 }
 

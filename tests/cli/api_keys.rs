@@ -3,7 +3,7 @@ use std::process::Stdio;
 
 use keystroke_api::Role;
 
-use crate::support::{Run, TestEnv, cells, meddling_proxy, redact_times, serve_each_request};
+use crate::support::{Run, TestEnv, cells, http_response, meddling_proxy, redact_times, serve_each_request};
 
 #[test]
 fn the_seed_pages_three_commands_work_verbatim() {
@@ -449,6 +449,29 @@ fn a_create_left_unanswered_says_the_key_may_exist_and_how_to_find_it() {
         let listed = env.run(&["api-key", "list", "--json"]).success().json();
         assert!(listed.as_array().unwrap().iter().any(|key| key["name"] == name.as_str()), "{listed}");
     }
+
+    // A whole answer that does not read (half its JSON, with a length to match) is a success
+    // lost on the way: the key exists, its secret unread.
+    let half = meddling_proxy(env.url(), |mut client, request, answer| {
+        let answer = match request.line.starts_with("POST ") {
+            true => http_response("201 Created", "application/json", r#"{"id":"ak_"#).into_bytes(),
+            false => answer,
+        };
+        let _ = client.write_all(&answer);
+    });
+    let create =
+        env.run_with_env(&["--platform-url", &half, "--org", "acme", "api-key", "create", "--name", "Half"], &vars);
+    let create = create.code(1);
+    assert!(
+        create.stderr.starts_with(&format!(
+            "error: the platform sent an answer keystroke does not understand from {half}/api/orgs/acme/api-keys: \
+             EOF while parsing a string at line 1 column 10; the key may have been created all the same\n\
+             hint: `keystroke api-key list --org acme` shows whether a key named `Half` was created"
+        )),
+        "{create:#?}"
+    );
+    let listed = env.run(&["api-key", "list", "--json"]).success().json();
+    assert!(listed.as_array().unwrap().iter().any(|key| key["name"] == "Half"), "{listed}");
 }
 
 /// Ctrl-C, or SIGTERM from a cancelled CI job, while a create waits for its answer ends it in

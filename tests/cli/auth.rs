@@ -752,6 +752,62 @@ fn an_api_key_in_keystroke_token_is_told_to_sign_in_not_to_ask_an_admin() {
     assert!(!login.stderr.contains("> "), "refused before it was sent: {login:#?}");
 }
 
+/// A platform URL that redirects (http to https, a moved host) is named with the URL to use.
+/// Followed, the redirect lost the token on the way, and the sign-in failed as if it were expired.
+#[test]
+fn a_redirecting_platform_url_is_named_with_the_url_to_use() {
+    let env = TestEnv::new();
+    let platform = env.url().to_owned();
+    let moved = stub_server(move |request| {
+        let path = request.split(' ').nth(1).unwrap_or("/");
+        let to = if path.starts_with("/api/me") { format!("{platform}{path}") } else { "/welcome".to_owned() };
+        format!("HTTP/1.1 307 Temporary Redirect\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+    });
+    let token = &env.user(Role::Admin).session_token;
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &moved], token).code(1);
+    assert_eq!(
+        login.stderr,
+        format!(
+            "error: the platform at {moved} redirects to {}/api/me\n\
+             hint: use `--platform-url {}` (keystroke does not follow redirects, which would drop the token)\n",
+            env.url(),
+            env.url()
+        )
+    );
+    env.run(&["auth", "status", "--platform-url", &moved]).code(3);
+    // Elsewhere than the same path under another URL: no URL to suggest.
+    let vars = [("KEYSTROKE_TOKEN", token.as_str())];
+    let list = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &moved], &vars).code(1);
+    assert!(list.stderr.starts_with(&format!("error: the platform at {moved} redirects to {moved}/welcome\n")));
+    assert!(list.stderr.contains("hint: check that the platform is running"), "{list:#?}");
+}
+
+/// Signing in to a plain `http://` platform on another machine warns that the token will cross
+/// the network in clear; loopback (`dev`, a local proxy) does not.
+#[test]
+fn signing_in_over_plain_http_to_another_machine_warns() {
+    let env = TestEnv::new();
+    // This machine's address on its network, found without sending anything; a port just closed.
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
+    let own_address = probe.connect("192.0.2.1:9").and_then(|()| probe.local_addr()).map(|addr| addr.ip());
+    let Some(address) = own_address.ok().filter(|ip| !ip.is_loopback() && !ip.is_unspecified()) else {
+        return crate::skip::skip("plain HTTP warning: this machine has no network address");
+    };
+    let port = std::net::TcpListener::bind((address, 0)).unwrap().local_addr().unwrap().port();
+    let url = format!("http://{address}:{port}");
+    let token = &env.user(Role::Admin).session_token;
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &url], token).code(6);
+    assert!(
+        login.stderr.starts_with(&format!(
+            "warning: {url} is plain HTTP to {address}, another machine: the session token will cross the network \
+             unencrypted, on every command; use the platform's https:// URL\n"
+        )),
+        "{login:#?}"
+    );
+    let local = env.login_with_token(token, &[]).success();
+    assert!(!local.stderr.contains("warning:"), "{local:#?}");
+}
+
 /// A server that is not a Keystroke platform: every request gets 200 and an HTML page.
 #[test]
 fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {

@@ -1,6 +1,8 @@
-use keystroke_api::Role;
+use std::io::Write;
 
-use crate::support::{TestEnv, http_response, stub_platform};
+use keystroke_api::{Role, SECRET_NOT_REPEATED};
+
+use crate::support::{TestEnv, http_response, serve_each_request, stub_platform};
 
 #[test]
 fn usage_errors_are_json_with_json_anywhere_on_the_line() {
@@ -163,6 +165,31 @@ fn an_error_message_from_the_platform_cannot_drive_the_terminal() {
     assert!(run.stderr.starts_with("error: "), "{run:#?}");
     assert!(run.stderr.contains("nope \\u{1b}]0;PWNED\\u{7}\\u{1b}[2J"), "{run:#?}");
     assert!(!run.stderr.contains(['\u{1b}', '\u{7}']), "{run:#?}");
+}
+
+/// A proxy or a broken platform may repeat the request's `Authorization` header in its error
+/// message: the token is not repeated to the terminal or to a CI log, with `--json` either.
+#[test]
+fn a_token_repeated_in_an_error_message_is_not_shown() {
+    let env = TestEnv::new();
+    let token = env.user(Role::Owner).session_token.clone();
+    let echo = serve_each_request(|mut socket, request| {
+        let authorization = request.head.iter().find(|h| h.to_ascii_lowercase().starts_with("authorization:"));
+        let repeated = authorization.map(|h| h.trim_end().to_owned()).unwrap_or_default();
+        let body = format!(r#"{{"error":{{"code":"invalid_request","message":"bad header {repeated}"}}}}"#);
+        let _ = socket.write_all(http_response("400 Bad Request", "application/json", &body).as_bytes());
+    });
+    let random_part = &token["kss_".len()..];
+    let vars = [("KEYSTROKE_TOKEN", token.as_str())];
+    let list = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &echo], &vars).code(1);
+    assert_eq!(
+        list.stderr,
+        format!("error: the platform refused the request: bad header authorization: Bearer {SECRET_NOT_REPEATED}\n")
+    );
+    let json = env.run_with_env(&["--json", "org", "list", "--platform-url", &echo], &vars).code(1);
+    assert!(json.stderr.contains(SECRET_NOT_REPEATED) && !json.stderr.contains(random_part), "{json:#?}");
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &echo], &token).code(1);
+    assert!(login.stderr.contains(SECRET_NOT_REPEATED) && !login.stderr.contains(random_part), "{login:#?}");
 }
 
 /// clap quotes an argument it cannot place; a token or key pasted as one is not repeated.

@@ -75,6 +75,13 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     }
     let config = context.load_config()?;
     let platform = context.platform_url(&config)?;
+    if let Some(host) = plain_http_off_this_machine(&platform.url) {
+        printer.warn(&format!(
+            "{} is plain HTTP to {host}, another machine: the session token will cross the network unencrypted, \
+             on every command; use the platform's https:// URL",
+            platform.key
+        ));
+    }
     let credentials = context.credentials()?;
     // Pick the store first: a broken keyring should fail before the user approves anything.
     let store = credentials.store_for_writing(args.insecure_storage)?;
@@ -447,6 +454,20 @@ fn open_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
+}
+
+/// The host of an `http://` platform URL that is not this machine (`localhost` or a loopback
+/// address), which can read whatever crosses the network to it.
+fn plain_http_off_this_machine(url: &reqwest::Url) -> Option<&str> {
+    let host = url.host_str()?;
+    let on_this_machine = host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    (url.scheme() == "http" && !on_this_machine).then_some(host)
 }
 
 /// How a `Spinner::wait` ended: its time ran out, or Ctrl-C or SIGTERM arrived.
