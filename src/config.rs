@@ -146,7 +146,7 @@ pub fn lock(dir: &Path) -> anyhow::Result<fs::File> {
     const LOCK_FILE: &str = ".lock";
     let path = dir.join(LOCK_FILE);
     private_dir(dir, &path)?;
-    let file = open_private(&path).with_context(|| format!("could not open {}", path.display()))?;
+    let file = open_private(&path).map_err(|err| could_not("open", &path, err))?;
     // A file system without locks (some network mounts) only brings back the rare race the lock
     // prevents; refusing every sign-in there would be worse.
     let _ = file.lock();
@@ -163,7 +163,7 @@ pub fn lock(dir: &Path) -> anyhow::Result<fs::File> {
 pub fn write_private_file(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Result<()> {
     let path = dir.join(name);
     private_dir(dir, &path)?;
-    let (temp, mut file) = create_temp(dir, name).with_context(|| format!("could not write {}", path.display()))?;
+    let (temp, mut file) = create_temp(dir, name).map_err(|err| could_not("write", &path, err))?;
     let mut write = || -> std::io::Result<()> {
         file.write_all(contents)?;
         file.sync_all()?;
@@ -171,8 +171,21 @@ pub fn write_private_file(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Re
     };
     write().map_err(|err| {
         let _ = fs::remove_file(&temp);
-        anyhow::Error::new(err).context(format!("could not write {}", path.display()))
+        could_not("write", &path, err)
     })
+}
+
+/// A file of the config directory that could not be opened or written; where the directory
+/// cannot be written at all (a read-only mount, a directory of root's), the way out is another.
+fn could_not(verb: &str, path: &Path, err: std::io::Error) -> anyhow::Error {
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    let failure = CliError::failure(format!("could not {verb} {}: {err}", path.display()));
+    match err.kind() {
+        PermissionDenied | ReadOnlyFilesystem => failure
+            .with_hint(format!("make the directory writable, or set `{}` to one you can write", env::CONFIG_DIR))
+            .into(),
+        _ => failure.into(),
+    }
 }
 
 /// A new file `dir/.name.RANDOM.tmp`, created by this call and by nobody else.

@@ -4,7 +4,7 @@ use std::process::{Command, Stdio};
 use keystroke_api::Role;
 use serde_json::json;
 
-use crate::support::{Run, TestEnv};
+use crate::support::{BIN, Run, TestEnv, run_with_stdin};
 
 #[test]
 fn tokens_and_secrets_never_reach_logs_or_config_files() {
@@ -318,6 +318,46 @@ fn a_config_directory_of_another_user_is_refused() {
         )),
         "{listed:#?}"
     );
+}
+
+/// A config directory on a read-only mount: a command that would write there names the
+/// directory and the way out; `auth logout` signs out all the same (the token leaves the store)
+/// and warns that the config could not be updated, where it used to fail after the sign-out.
+/// Needs root, to mount (CI runs as root).
+#[test]
+fn a_read_only_config_directory_is_named_with_a_way_out() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        crate::skip::skip("the test of a read-only config directory: not root");
+        return;
+    }
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let dir = env.config_dir_path().display().to_string();
+    let read_only = |args: &[&str]| {
+        let mount = format!("mount --bind '{dir}' '{dir}' && mount -o remount,bind,ro '{dir}' && exec \"$0\" \"$@\"");
+        let mut command = env.isolated("unshare");
+        command.args(["-m", "sh", "-c", &mount, BIN]).args(args);
+        run_with_stdin(command, "")
+    };
+    let switch = read_only(&["org", "switch", "acme"]).code(1);
+    assert_eq!(
+        switch.stderr,
+        format!(
+            "error: could not open {dir}/.lock: Read-only file system (os error 30)\n\
+             hint: make the directory writable, or set `KEYSTROKE_CONFIG_DIR` to one you can write\n"
+        )
+    );
+    let logout = read_only(&["auth", "logout"]).success();
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "warning: could not open {dir}/.lock: Read-only file system (os error 30); the sign-out stands, as the \
+             token is removed\nSigned out of {}\n",
+            env.url()
+        )
+    );
+    env.run(&["auth", "status"]).code(3);
 }
 
 /// `KEYSTROKE_CONFIG_DIR=.` is checked like the same directory named in full: its parent, which

@@ -59,7 +59,11 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             ),
         });
     }
-    context.update_config(|config| config.platform_mut(&platform.key).credential_store = None)?;
+    // Signed out already: the token is gone, and a config that still names its store reads as
+    // signed out too. A config directory that cannot be written is no reason to say otherwise.
+    if let Err(err) = context.update_config(|config| config.platform_mut(&platform.key).credential_store = None) {
+        printer.warn(&format!("{err:#}; the sign-out stands, as the token is removed"));
+    }
 
     match env_token {
         Some(token) if keystroke_api::looks_like_api_key(token.expose()) => {
