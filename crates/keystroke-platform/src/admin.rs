@@ -23,9 +23,10 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-/// Checks a new user's email, name and password (before anything is written, so that a refused
-/// `user add` creates no database file); returns the email and name as they will be stored.
-pub fn check_new_user(email: &str, name: &str, password: &str) -> anyhow::Result<(String, String)> {
+/// Checks a new user's email and name (before anything is written, so that a refused `user add`
+/// creates no database file, and before the password is asked for); returns them as they will
+/// be stored.
+pub fn check_new_user(email: &str, name: &str) -> anyhow::Result<(String, String)> {
     let email = email.trim(); // quoted back as typed
     // Names and emails are shown in the CLI's tables and on the web pages: the same rules as
     // key names (no control, invisible or direction-changing characters).
@@ -45,11 +46,10 @@ pub fn check_new_user(email: &str, name: &str, password: &str) -> anyhow::Result
     }
     ensure!(email.chars().count() <= MAX_EMAIL_CHARS, "the email is longer than {MAX_EMAIL_CHARS} characters");
     let name = check_name("user", name).map_err(|problem| anyhow!(problem))?;
-    check_password(password)?;
     Ok((normalize_email(email), name.to_owned()))
 }
 
-fn check_password(password: &str) -> anyhow::Result<()> {
+pub fn check_password(password: &str) -> anyhow::Result<()> {
     let chars = password.chars().count();
     ensure!(chars >= MIN_PASSWORD_CHARS, "the password must be at least {MIN_PASSWORD_CHARS} characters long");
     ensure!(chars <= MAX_PASSWORD_CHARS, "the password is {chars} characters long; the limit is {MAX_PASSWORD_CHARS}");
@@ -57,16 +57,17 @@ fn check_password(password: &str) -> anyhow::Result<()> {
 }
 
 pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) -> anyhow::Result<User> {
-    let (email, name) = check_new_user(email, name, password)?;
+    let (email, name) = check_new_user(email, name)?;
+    check_password(password)?;
     if storage.user_by_email(&email)?.is_some() {
         bail!("a user with email {email} exists already");
     }
     storage.create_user(&email, &name, &passwords::hash(password)?, now())
 }
 
-pub fn set_password(storage: &dyn Storage, email: &str, password: &str) -> anyhow::Result<()> {
+pub fn set_password(storage: &dyn Storage, user: &User, password: &str) -> anyhow::Result<()> {
     check_password(password)?;
-    storage.set_password_hash(&user(storage, email)?.id, &passwords::hash(password)?)
+    storage.set_password_hash(&user.id, &passwords::hash(password)?)
 }
 
 /// Ends every session of the user at once (a lost laptop, a stolen password, someone leaving):
@@ -169,7 +170,8 @@ pub fn start_session(storage: &dyn Storage, user_id: &str, client: &str, ttl_sec
     Ok(token.plaintext)
 }
 
-fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
+/// The user of `email`, or an error that says how to find or add one.
+pub fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
     let user = storage.user_by_email(&normalize_email(email))?;
     Ok(user
         .with_context(|| {

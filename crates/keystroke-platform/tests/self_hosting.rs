@@ -166,10 +166,16 @@ fn bootstrap_serve_and_sign_in() {
         ("no-at-sign", "`no-at-sign` is not an email address, like `ada@example.com`"),
         ("a b@example.test", "`a b@example.test` is not an email address: it has a space"),
     ] {
-        let refused =
-            platform(&db, &["user", "add", "--email", email, "--name", "Eve"], Some("a long enough password\n"));
+        // Refused before a password is asked for (none is given here), not after it was typed twice.
+        let refused = platform(&db, &["user", "add", "--email", email, "--name", "Eve"], None);
         assert_eq!(stderr(&refused), format!("error: {problem}\n"));
     }
+    let nobody = platform(&db, &["user", "set-password", "--email", "nobody@example.test"], None);
+    assert_eq!(
+        stderr(&nobody),
+        "error: no user with email nobody@example.test (`keystroke-platform user list` shows every user; `user add` \
+         adds one)\n"
+    );
     // One address is one account however it is typed, beyond ASCII too.
     let umlaut = platform(
         &db,

@@ -87,7 +87,7 @@ pub fn seed(storage: &dyn Storage, url: &str, session_ttl_secs: i64) -> anyhow::
         if fresh {
             admin::add_user(storage, email, name, &password)?;
         } else {
-            admin::set_password(storage, email, &password)?;
+            admin::set_password(storage, &admin::user(storage, email)?, &password)?;
         }
         users.push((email, name, role, password));
     }

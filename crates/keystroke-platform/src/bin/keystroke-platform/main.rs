@@ -62,17 +62,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             listing.print([("EMAIL", "email"), ("NAME", "name")], rows)
         }
         Command::User(UserCommand::Add { db, email, name }) => {
+            // Refused input creates no database file, which would then pass for an installation,
+            // and asks for no password it would then throw away.
+            admin::check_new_user(&email, &name)?;
             let password = read_password()?;
-            // Refused input creates no database file, which would then pass for an installation.
-            admin::check_new_user(&email, &name, &password)?;
+            admin::check_password(&password)?;
             let user = admin::add_user(&db.open_or_create()?, &email, &name, &password)?;
             say!("Added user {} <{}> ({})", user.name, user.email, user.id);
             Ok(())
         }
         Command::User(UserCommand::SetPassword { db, email }) => {
             let storage = db.open_existing_to_change()?;
+            // Looked up first: a mistyped email is said before a password is typed twice for it.
+            let user = admin::user(&storage, &email)?;
             let password = read_password()?;
-            admin::set_password(&storage, &email, &password)?;
+            admin::set_password(&storage, &user, &password)?;
             say!(
                 "Set a new password for {email}; their sessions already signed in stay valid: end them with \
                  `keystroke-platform user sign-out --email {email}`"
