@@ -14,6 +14,7 @@ mod env;
 mod error;
 mod ids;
 mod printer;
+mod private_files;
 mod prompt;
 mod secret;
 mod signals;

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::write_private_file;
 use crate::error::CliError;
+use crate::private_files;
 use crate::secret::Secret;
 
 const FILE_NAME: &str = "credentials.json";
@@ -23,7 +23,7 @@ pub fn path(dir: &Path) -> PathBuf {
 
 fn load(dir: &Path) -> anyhow::Result<TokenFile> {
     let path = path(dir);
-    match crate::config::read_config_file(&path)? {
+    match private_files::read(&path)? {
         Some(text) => {
             refuse_if_others_can_read(&path)?;
             serde_json::from_str(&text).map_err(|err| {
@@ -71,7 +71,7 @@ fn refuse_if_others_can_read(_path: &Path) -> anyhow::Result<()> {
 
 fn save(dir: &Path, file: &TokenFile) -> anyhow::Result<()> {
     let text = serde_json::to_string_pretty(file)?;
-    write_private_file(dir, FILE_NAME, text.as_bytes())
+    private_files::write(dir, FILE_NAME, text.as_bytes())
 }
 
 pub fn get(dir: &Path, url: &str) -> anyhow::Result<Option<Secret<String>>> {
@@ -80,14 +80,14 @@ pub fn get(dir: &Path, url: &str) -> anyhow::Result<Option<Secret<String>>> {
 
 pub fn set(dir: &Path, url: &str, token: &Secret<String>) -> anyhow::Result<()> {
     // Locked like the config, so that sign-ins at once to two platforms keep both tokens.
-    let _lock = crate::config::lock(dir)?;
+    let _lock = private_files::lock(dir)?;
     let mut file = load(dir)?;
     file.tokens.insert(url.to_string(), token.expose().clone());
     save(dir, &file)
 }
 
 pub fn delete(dir: &Path, url: &str) -> anyhow::Result<bool> {
-    let _lock = crate::config::lock(dir)?;
+    let _lock = private_files::lock(dir)?;
     let mut file = load(dir)?;
     let removed = file.tokens.remove(url).is_some();
     if removed {

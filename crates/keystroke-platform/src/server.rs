@@ -26,9 +26,14 @@ const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
 const DEVICE_CODES_ALLOWED: u32 = 30;
 pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
+/// The base URL a platform listening on `local_addr` gives out: `config`'s public URL, else its
+/// address; without a trailing slash, since paths are appended to it.
+fn public_url(config: &Config, local_addr: SocketAddr) -> String {
+    config.public_url.clone().unwrap_or_else(|| format!("http://{local_addr}")).trim_end_matches('/').to_owned()
+}
+
 pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAddr) -> AppState {
-    let public_url =
-        config.public_url.clone().unwrap_or_else(|| format!("http://{local_addr}")).trim_end_matches('/').to_owned();
+    let public_url = public_url(&config, local_addr);
     AppState {
         storage,
         config: Arc::new(config),
@@ -241,7 +246,7 @@ impl BackgroundServer {
 
     /// The base URL the platform on `listener` gives out: `config`'s public URL, else its address.
     pub fn url(listener: &std::net::TcpListener, config: &Config) -> anyhow::Result<String> {
-        Ok(config.public_url.clone().unwrap_or(format!("http://{}", listener.local_addr()?)))
+        Ok(public_url(config, listener.local_addr()?))
     }
 
     /// Serves `storage` with `config` on a listener from [`BackgroundServer::bind`].

@@ -7,6 +7,7 @@ use keystroke_api::Me;
 use serde::Serialize;
 
 use crate::client::DevicePoll;
+use crate::commands::org;
 use crate::context::{Context, PlatformUrl};
 use crate::credentials::{Credentials, StoreKind};
 use crate::error::{CliError, ExitCode, map_cli_error};
@@ -52,27 +53,7 @@ struct ReplacedSession {
 
 pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
-    // Browser sign-in waits up to 10 minutes for a person to approve: as `gh` does without a
-    // terminal, ask for the token instead of waiting in a script or a CI job (where stderr is a
-    // log), unless `--no-browser` says someone will read the code there and approve.
-    if !args.with_token && printer.no_input() {
-        return Err(CliError::usage(
-            "browser sign-in waits for a person to approve it, and `--no-input` says no one will",
-        )
-        .with_hint("pipe a session token in: `keystroke auth login --with-token < token.txt`")
-        .into());
-    }
-    if !args.with_token && !args.no_browser && !printer.stderr_is_terminal() {
-        return Err(CliError::usage(
-            "browser sign-in waits for a person to approve it, and stderr, where its code would go, is not a \
-             terminal (a script, a CI job)",
-        )
-        .with_hint(
-            "pipe a session token in: `keystroke auth login --with-token < token.txt`; or, to wait for approval with \
-             the code in this output, add `--no-browser`",
-        )
-        .into());
-    }
+    refuse_unattended_browser_sign_in(printer, args)?;
     let config = context.load_config()?;
     let platform = context.platform_url(&config)?;
     if let Some(host) = plain_http_off_this_machine(&platform.url) {
@@ -117,22 +98,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     });
     let active_org = match active_org {
         Ok(active_org) => active_org,
-        Err(error) => {
-            // Not signed in after all: the store goes back to what it held, so that no working
-            // token is left behind an error that says the sign-in failed.
-            let undone = match replaced.iter().find(|(kind, _)| *kind == store) {
-                Some((_, previous)) => credentials.set(store, &platform.key, previous),
-                None => credentials.delete(store, &platform.key).map(|_| ()),
-            };
-            return Err(match undone {
-                Ok(()) => error.context("the sign-in could not be saved, and its token was not kept"),
-                Err(undo) => error.context(format!(
-                    "the sign-in could not be saved, and its token is still in the {} ({undo:#}): remove it with \
-                     `keystroke auth logout` once the config directory can be written",
-                    credentials.location(store)
-                )),
-            });
-        }
+        Err(error) => return Err(undo_stored_token(&credentials, &platform, store, &replaced, error)),
     };
 
     // With `--json` the document at the end says all this.
@@ -144,7 +110,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     if let Some(who) = credentials.shared_with(store) {
         printer.warn(&format!(
             "{who}; prefer `{}` there, or run `keyctl session -` first for a keyring of your own",
-            crate::env::TOKEN
+            env::TOKEN
         ));
     }
     if !printer.json() {
@@ -157,36 +123,8 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
             None => {}
         }
     }
-    let mut replaced_sessions = Vec::new();
-    for (index, (previous_store, previous)) in replaced.iter().enumerate() {
-        // One token in two stores is one sign-in: named once, its copy removed all the same.
-        let name_it = replaced[..index].iter().all(|(_, seen)| seen.expose() != previous.expose());
-        let session = replace_previous(
-            context,
-            &credentials,
-            &platform,
-            (*previous_store, previous.clone(), name_it),
-            (store, &token, &me.user),
-        )
-        .await;
-        replaced_sessions.extend(session);
-    }
-    // With `--json`, in the document instead.
-    if !printer.json() {
-        for session in &replaced_sessions {
-            let how_to_end = if session.same_user {
-                format!("or until `keystroke session revoke {}`", session.id)
-            } else {
-                // Sessions are revoked by their own user only.
-                format!("or until {} signs in and runs `keystroke session revoke {}`", session.email, session.id)
-            };
-            printer.notice(&format!(
-                "This replaces a sign-in stored on this machine ({}): its session {} stays valid until it expires, \
-                 {how_to_end}",
-                session.email, session.id
-            ));
-        }
-    }
+    let replaced_sessions =
+        replace_previous_sign_ins(context, &credentials, &platform, &replaced, (store, &token), &me).await;
     if Credentials::env_token().is_some() {
         printer
             .warn(&format!("`{}` is set and shadows the token just stored; unset it to use this sign-in", env::TOKEN));
@@ -201,6 +139,98 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// Browser sign-in waits up to 10 minutes for a person to approve: as `gh` does without a
+/// terminal, ask for the token instead of waiting in a script or a CI job (where stderr is a
+/// log), unless `--no-browser` says someone will read the code there and approve.
+fn refuse_unattended_browser_sign_in(printer: &Printer, args: &LoginArgs) -> Result<(), CliError> {
+    if args.with_token {
+        return Ok(());
+    }
+    if printer.no_input() {
+        return Err(CliError::usage(
+            "browser sign-in waits for a person to approve it, and `--no-input` says no one will",
+        )
+        .with_hint("pipe a session token in: `keystroke auth login --with-token < token.txt`"));
+    }
+    if !args.no_browser && !printer.stderr_is_terminal() {
+        return Err(CliError::usage(
+            "browser sign-in waits for a person to approve it, and stderr, where its code would go, is not a \
+             terminal (a script, a CI job)",
+        )
+        .with_hint(
+            "pipe a session token in: `keystroke auth login --with-token < token.txt`; or, to wait for approval with \
+             the code in this output, add `--no-browser`",
+        ));
+    }
+    Ok(())
+}
+
+/// The config could not be saved: not signed in after all. The store goes back to what it held,
+/// so that no working token is left behind an error that says the sign-in failed.
+fn undo_stored_token(
+    credentials: &Credentials,
+    platform: &PlatformUrl,
+    store: StoreKind,
+    replaced: &[(StoreKind, Secret<String>)],
+    error: anyhow::Error,
+) -> anyhow::Error {
+    let undone = match replaced.iter().find(|(kind, _)| *kind == store) {
+        Some((_, previous)) => credentials.set(store, &platform.key, previous),
+        None => credentials.delete(store, &platform.key).map(|_| ()),
+    };
+    match undone {
+        Ok(()) => error.context("the sign-in could not be saved, and its token was not kept"),
+        Err(undo) => error.context(format!(
+            "the sign-in could not be saved, and its token is still in the {} ({undo:#}): remove it with \
+             `keystroke auth logout` once the config directory can be written",
+            credentials.location(store)
+        )),
+    }
+}
+
+/// Replaces each sign-in this machine held before (see [`replace_previous`]) and, on a terminal,
+/// says how to end the sessions left valid; returns them for `--json`.
+async fn replace_previous_sign_ins(
+    context: &Context,
+    credentials: &Credentials,
+    platform: &PlatformUrl,
+    replaced: &[(StoreKind, Secret<String>)],
+    (store, token): (StoreKind, &Secret<String>),
+    me: &Me,
+) -> Vec<ReplacedSession> {
+    let mut replaced_sessions = Vec::new();
+    for (index, (previous_store, previous)) in replaced.iter().enumerate() {
+        // One token in two stores is one sign-in: named once, its copy removed all the same.
+        let name_it = replaced[..index].iter().all(|(_, seen)| seen.expose() != previous.expose());
+        let session = replace_previous(
+            context,
+            credentials,
+            platform,
+            (*previous_store, previous.clone(), name_it),
+            (store, token, &me.user),
+        )
+        .await;
+        replaced_sessions.extend(session);
+    }
+    // With `--json`, in the document instead.
+    if !context.printer.json() {
+        for session in &replaced_sessions {
+            let how_to_end = if session.same_user {
+                format!("or until `keystroke session revoke {}`", session.id)
+            } else {
+                // Sessions are revoked by their own user only.
+                format!("or until {} signs in and runs `keystroke session revoke {}`", session.email, session.id)
+            };
+            context.printer.notice(&format!(
+                "This replaces a sign-in stored on this machine ({}): its session {} stays valid until it expires, \
+                 {how_to_end}",
+                session.email, session.id
+            ));
+        }
+    }
+    replaced_sessions
 }
 
 /// The tokens this machine holds for the platform already (readable ones: a sign-in is not held
@@ -372,14 +402,13 @@ async fn sign_in_with_browser(
     let expires_in = Duration::from_secs(authorization.expires_in);
     let deadline = Instant::now() + expires_in;
     let mut interval = Duration::from_secs(authorization.interval.max(1));
-    // Caught before the "Waiting" line: from then on Ctrl-C (or SIGTERM) ends the wait in words
-    // (exit 1) instead of killing the process mid-line. A poll under way finishes first, so a
-    // session the platform has just issued is kept rather than left for nobody.
+    // Caught before the "Waiting" line: from then on Ctrl-C (or SIGTERM) ends the wait in words,
+    // then the process by that signal, instead of killing it mid-line. A poll under way finishes
+    // first, so a session the platform has just issued is kept rather than left for nobody.
     let interrupted = signals::Caught::new();
     let spinner = Spinner::new(printer, "Waiting for approval in the browser");
     loop {
         if spinner.wait(interval, &interrupted).await == Waited::Interrupted {
-            spinner.clear();
             return Err(CliError::declined(format!(
                 "Sign-in cancelled. Nothing was stored; the code stops working within {}.",
                 in_minutes(expires_in)
@@ -387,7 +416,6 @@ async fn sign_in_with_browser(
             .into());
         }
         if Instant::now() >= deadline {
-            spinner.clear();
             return Err(expired(expires_in).into());
         }
         let poll = client.poll_device_token(&device_code).await;
@@ -397,16 +425,9 @@ async fn sign_in_with_browser(
                 // RFC 8628 §3.5: without a new interval, add five seconds.
                 interval = new_interval.map(Duration::from_secs).unwrap_or(interval + Duration::from_secs(5));
             }
-            Ok(DevicePoll::Approved(token)) => {
-                spinner.clear();
-                return Ok(token);
-            }
-            Ok(DevicePoll::Expired) => {
-                spinner.clear();
-                return Err(expired(expires_in).into());
-            }
+            Ok(DevicePoll::Approved(token)) => return Ok(token),
+            Ok(DevicePoll::Expired) => return Err(expired(expires_in).into()),
             Ok(DevicePoll::Denied) => {
-                spinner.clear();
                 return Err(CliError::failure(
                     "the sign-in was denied: in the browser, or by an administrator who signed the account out \
                      meanwhile",
@@ -414,10 +435,7 @@ async fn sign_in_with_browser(
                 .with_hint("run `keystroke auth login` again if that was a mistake")
                 .into());
             }
-            Err(err) => {
-                spinner.clear();
-                return Err(err);
-            }
+            Err(err) => return Err(err),
         }
     }
 }
@@ -511,8 +529,11 @@ impl<'a> Spinner<'a> {
         }
         if interrupted.arrived() { Waited::Interrupted } else { Waited::Out }
     }
+}
 
-    fn clear(&self) {
+/// However the wait ends, the line is cleared before anything else is said.
+impl Drop for Spinner<'_> {
+    fn drop(&mut self) {
         if self.printer.animates() {
             self.printer.stderr_raw("\r\x1b[2K");
         }
@@ -531,8 +552,7 @@ fn choose_active_org(printer: &Printer, me: &Me, saved: Option<&str>) -> anyhow:
     if slugs.is_empty() || !printer.can_prompt() {
         return Ok(None);
     }
-    let items: Vec<String> =
-        me.memberships.iter().map(|m| format!("{} ({}, {})", m.org.slug, m.org.name, m.role)).collect();
+    let items: Vec<String> = me.memberships.iter().map(|m| org::choice_label(m, false)).collect();
     // Ctrl-C leaves no active org, as if there were no terminal to ask on.
     let picked = prompt::ask(printer, || {
         Select::new().with_prompt("Which org should commands act on?").items(&items).default(0).interact()

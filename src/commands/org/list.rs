@@ -1,5 +1,5 @@
 use super::OrgOutput;
-use crate::context::Context;
+use crate::context::{Context, in_no_org};
 use crate::table;
 
 pub async fn run(context: &Context) -> anyhow::Result<()> {
@@ -12,7 +12,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         return context.printer.json_data(&orgs);
     }
     if orgs.is_empty() {
-        context.printer.notice(&format!("{} is not a member of any org on {}", me.user.email, signed_in.platform.key));
+        context.printer.notice(&in_no_org(&me.user.email, &signed_in.platform).message);
         return Ok(());
     }
     let mut rows = table::new(&["Active", "Slug", "Name", "Role"], context.printer.table_target());

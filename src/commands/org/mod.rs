@@ -45,3 +45,9 @@ impl OrgOutput {
         }
     }
 }
+
+/// An org as a picker lists it (`org switch`, and the sign-in's question): `acme (Acme Corp, admin)`.
+pub fn choice_label(membership: &Membership, active: bool) -> String {
+    let marker = if active { ", active" } else { "" };
+    format!("{} ({}, {}{marker})", membership.org.slug, membership.org.name, membership.role)
+}

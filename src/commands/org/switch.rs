@@ -69,13 +69,7 @@ fn pick<'a>(context: &Context, memberships: &'a [Membership], active: Option<&st
             .into());
     }
     let is_active = |m: &Membership| Some(m.org.slug.as_str()) == active;
-    let items: Vec<String> = memberships
-        .iter()
-        .map(|m| {
-            let marker = if is_active(m) { ", active" } else { "" };
-            format!("{} ({}, {}{marker})", m.org.slug, m.org.name, m.role)
-        })
-        .collect();
+    let items: Vec<String> = memberships.iter().map(|m| super::choice_label(m, is_active(m))).collect();
     let start = memberships.iter().position(is_active).unwrap_or(0);
     let picked = prompt::ask(&context.printer, || {
         Select::new().with_prompt("Switch to which org?").items(&items).default(start).interact()

@@ -1,0 +1,385 @@
+//! The files keystroke keeps in its config directory (`config.json`, the opt-in
+//! `credentials.json`) and the lock beside them. Written atomically, readable by the user only,
+//! in a directory nobody else can write; read only when nobody else could have written them.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+
+use crate::env;
+use crate::error::CliError;
+
+/// What keystroke writes in its config directory is a few kB at most.
+const MAX_CONFIG_FILE_BYTES: u64 = 1 << 20;
+
+/// A file keystroke wrote in its config directory (`config.json`, `credentials.json`), or `None`
+/// when there is none. Anything else in its place is refused before it is read (a pipe would
+/// wait forever and a link to `/dev/zero` fill the memory), and so is a file another user could
+/// have written ([`refuse_untrusted`]).
+pub fn read(path: &Path) -> anyhow::Result<Option<String>> {
+    use std::io::Read;
+    let not_ours = |what: &str| {
+        CliError::failure(format!("{} is {what}, not a file keystroke wrote", path.display()))
+            .with_hint("delete it (or move it away), then run the command again")
+    };
+    let file = match open_without_waiting(path) {
+        Ok(file) => file,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) => return Err(err).with_context(|| format!("could not read {}", path.display())),
+    };
+    // What was opened, not what the path named a moment before.
+    let metadata = file.metadata().with_context(|| format!("could not read {}", path.display()))?;
+    if !metadata.is_file() {
+        return Err(not_ours("not a regular file").into());
+    }
+    if metadata.len() > MAX_CONFIG_FILE_BYTES {
+        return Err(not_ours("larger than 1 MiB").into());
+    }
+    // Whoever can replace the file can point the platform URL, and with it the token, at theirs.
+    let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    refuse_untrusted(dir, path, &metadata)?;
+    let mut bytes = Vec::new();
+    // Bounded as well, should it grow while being read.
+    file.take(MAX_CONFIG_FILE_BYTES)
+        .read_to_end(&mut bytes)
+        .with_context(|| format!("could not read {}", path.display()))?;
+    String::from_utf8(bytes).map(Some).map_err(|_| not_ours("not UTF-8 text").into())
+}
+
+/// Opening a pipe for reading waits for a writer, unless told not to.
+#[cfg(unix)]
+fn open_without_waiting(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_without_waiting(path: &Path) -> std::io::Result<fs::File> {
+    fs::File::open(path)
+}
+
+/// An exclusive lock on the config directory's files, for one read-change-write round; it ends
+/// when the returned file is dropped (or the process exits). Rounds are short and never wait on
+/// the network or a person, so waiting for the lock is brief.
+pub fn lock(dir: &Path) -> anyhow::Result<fs::File> {
+    const LOCK_FILE: &str = ".lock";
+    let path = dir.join(LOCK_FILE);
+    private_dir(dir, &path)?;
+    let file = open_private(&path).map_err(|err| could_not("open", &path, err))?;
+    // A file system without locks (some network mounts) only brings back the rare race the lock
+    // prevents; refusing every sign-in there would be worse.
+    let _ = file.lock();
+    Ok(file)
+}
+
+/// Writes `dir/name` readable by the owner only, replacing it atomically so that a crash never
+/// leaves a half-written file behind.
+///
+/// The temporary file has a random name and is created with `O_EXCL` and mode `0600`, so nothing
+/// planted in the directory beforehand (a symlink to somewhere the attacker can read, say) is
+/// ever written through. A directory that other users may write to is refused outright: they
+/// could replace what keystroke reads from it.
+pub fn write(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Result<()> {
+    let path = dir.join(name);
+    private_dir(dir, &path)?;
+    let (temp, mut file) = create_temp(dir, name).map_err(|err| could_not("write", &path, err))?;
+    let mut write = || -> std::io::Result<()> {
+        file.write_all(contents)?;
+        file.sync_all()?;
+        fs::rename(&temp, &path)
+    };
+    write().map_err(|err| {
+        let _ = fs::remove_file(&temp);
+        could_not("write", &path, err)
+    })
+}
+
+/// A file of the config directory that could not be opened or written; where the directory
+/// cannot be written at all (a read-only mount, a directory of root's), the way out is another.
+fn could_not(verb: &str, path: &Path, err: std::io::Error) -> anyhow::Error {
+    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    let failure = CliError::failure(format!("could not {verb} {}: {err}", path.display()));
+    match err.kind() {
+        PermissionDenied | ReadOnlyFilesystem => failure
+            .with_hint(format!("make the directory writable, or set `{}` to one you can write", env::CONFIG_DIR))
+            .into(),
+        _ => failure.into(),
+    }
+}
+
+/// A new file `dir/.name.RANDOM.tmp`, created by this call and by nobody else.
+fn create_temp(dir: &Path, name: &str) -> std::io::Result<(PathBuf, fs::File)> {
+    const ATTEMPTS: usize = 16;
+    for _ in 0..ATTEMPTS {
+        let temp = dir.join(format!(".{name}.{}.tmp", random_suffix()));
+        match open_new_private(&temp) {
+            Ok(file) => return Ok((temp, file)),
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(err) => return Err(err),
+        }
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, "no free temporary file name"))
+}
+
+/// 64 unpredictable bits: std's hasher keys come from the OS random source.
+fn random_suffix() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u32(std::process::id());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    hasher.write_u128(now.as_nanos());
+    format!("{:016x}", hasher.finish())
+}
+
+/// The directory `path` is written in, created if need be, once it is known to be safe: like
+/// ssh with `~/.ssh`, it must be the user's, writable by nobody else, and not inside a directory
+/// where anyone could rename it away and put their own in its place. The parent is checked
+/// first, so that a refusal leaves nothing behind.
+fn private_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
+    refuse_shared_parent(Access::Write, dir, path)?;
+    create_private_dir(dir)?;
+    refuse_shared_dir(dir, path)
+}
+
+/// What a refusal was about to do with a file in the config directory.
+#[derive(Clone, Copy)]
+enum Access {
+    // Reads are refused on Unix modes only.
+    #[cfg_attr(not(unix), allow(dead_code))]
+    Read,
+    Write,
+}
+
+impl Access {
+    #[cfg(unix)]
+    fn verb(self) -> &'static str {
+        match self {
+            Access::Read => "read",
+            Access::Write => "write",
+        }
+    }
+}
+
+#[cfg(unix)]
+fn refuse(access: Access, path: &Path, why: String, hint: String) -> anyhow::Result<()> {
+    Err(CliError::failure(format!("refusing to {} {}: {why}", access.verb(), path.display())).with_hint(hint).into())
+}
+
+#[cfg(unix)]
+fn elsewhere() -> String {
+    format!("or set `{}` to a directory only you can write", env::CONFIG_DIR)
+}
+
+/// The directory keystroke writes in must be the user's and writable by nobody else (reads have
+/// their own, wider rule: [`refuse_untrusted`]).
+#[cfg(unix)]
+fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let metadata = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    if metadata.uid() != me {
+        return refuse(
+            Access::Write,
+            path,
+            format!("its directory belongs to another user (uid {}), who could read or replace it", metadata.uid()),
+            format!("use a directory of your own: `chown {me} {}`, {}", dir.display(), elsewhere()),
+        );
+    }
+    let mode = metadata.permissions().mode();
+    if mode & 0o022 != 0 {
+        return refuse(
+            Access::Write,
+            path,
+            format!(
+                "its directory is writable by other users (mode {:o}), who could read or replace it",
+                mode & 0o7777
+            ),
+            format!("make the directory private with `chmod go-w {}`, {}", dir.display(), elsewhere()),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn refuse_shared_parent(access: Access, dir: &Path, path: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    // `.` or `..` names its parent only once resolved (`absolute` keeps `..`, and a directory not
+    // made yet cannot be resolved).
+    let resolved = fs::canonicalize(dir).or_else(|_| std::path::absolute(dir)).ok();
+    let dir = resolved.as_deref().unwrap_or(dir);
+    let parent = dir.parent().filter(|parent| !parent.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // Folders still to be made are made private; the nearest that exists is the one to check.
+    let existing = parent.ancestors().find(|folder| folder.as_os_str().is_empty() || folder.exists());
+    let existing = existing.filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if let Ok(mode) = fs::metadata(existing).map(|m| m.permissions().mode()) {
+        // Writable by others without the sticky bit (which /tmp has): they may rename what is in it.
+        if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+            let (folder, mode) = (existing.display(), mode & 0o7777);
+            let why = if existing == parent {
+                format!("its parent {folder} is writable by other users (mode {mode:o}),")
+            } else {
+                format!("it would be made in {folder}, which is writable by other users (mode {mode:o}),")
+            };
+            return refuse(
+                access,
+                path,
+                format!("{why} who could swap the directory for their own"),
+                format!("run `chmod go-w {}` (or `chmod +t`), {}", existing.display(), elsewhere()),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A file of the config directory to read only if no other user could have written it, as ssh
+/// reads `~/.ssh/config`: the file and its directory are the user's or root's (a directory set
+/// up for them), the file writable by nobody else, the directory only with the sticky bit (where
+/// nobody else may replace what is in it), and its parent as when writing.
+#[cfg(unix)]
+fn refuse_untrusted(dir: &Path, path: &Path, metadata: &fs::Metadata) -> anyhow::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    refuse_shared_parent(Access::Read, dir, path)?;
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let me = unsafe { libc::geteuid() };
+    let trusted = |uid: u32| uid == me || uid == 0;
+    // Root reading another user's files (`sudo` keeping `HOME`) is that user's to run.
+    // Another user's file is theirs to change: the way out is elsewhere (or as them).
+    let someone_elses = |what: &str, uid: u32| {
+        let fix = if me == 0 { "run keystroke as the user it belongs to, not with sudo" } else { "ask its owner" };
+        (format!("{what} belongs to another user (uid {uid}), who could replace it"), format!("{fix}, {}", elsewhere()))
+    };
+    let folder = fs::metadata(dir).with_context(|| format!("could not read {}", dir.display()))?;
+    if !trusted(folder.uid()) {
+        let (why, hint) = someone_elses("its directory", folder.uid());
+        return refuse(Access::Read, path, why, hint);
+    }
+    let folder_mode = folder.permissions().mode() & 0o7777;
+    if folder_mode & 0o022 != 0 && folder_mode & 0o1000 == 0 {
+        return refuse(
+            Access::Read,
+            path,
+            format!("its directory is writable by other users (mode {folder_mode:o}), who could replace it"),
+            format!("make the directory private with `chmod go-w {}`, {}", dir.display(), elsewhere()),
+        );
+    }
+    if !trusted(metadata.uid()) {
+        let (why, hint) = someone_elses("it", metadata.uid());
+        return refuse(Access::Read, path, why, hint);
+    }
+    let mode = metadata.permissions().mode() & 0o7777;
+    if mode & 0o022 != 0 {
+        return refuse(
+            Access::Read,
+            path,
+            format!("it is writable by other users (mode {mode:o}), who could replace what it says"),
+            format!("make it private with `chmod go-w {}`", path.display()),
+        );
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_untrusted(_dir: &Path, _path: &Path, _metadata: &fs::Metadata) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared_parent(_access: Access, _dir: &Path, _path: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn refuse_shared_dir(_dir: &Path, _path: &Path) -> anyhow::Result<()> {
+    Ok(())
+}
+
+#[cfg(unix)]
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .with_context(|| format!("could not create {}", dir.display()))
+}
+
+#[cfg(not(unix))]
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))
+}
+
+/// Opens `path`, creating it with mode `0600` if needed. Only for files whose content does not
+/// matter (the lock): anything planted there was refused with its directory.
+#[cfg(unix)]
+fn open_private(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // Not waiting on a pipe planted there by the user's own hand: it fails instead (no reader).
+    fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
+#[cfg(not(unix))]
+fn open_private(path: &Path) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new().write(true).create(true).truncate(false).open(path)
+}
+
+/// `create_new` is `O_CREAT | O_EXCL`: it fails on anything already at `path`, a symlink included
+/// (which it never follows).
+#[cfg(unix)]
+fn open_new_private(path: &Path) -> std::io::Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)
+}
+
+#[cfg(not(unix))]
+fn open_new_private(path: &Path) -> std::io::Result<fs::File> {
+    fs::OpenOptions::new().write(true).create_new(true).open(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_files_get_unpredictable_names() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, _) = create_temp(dir.path(), "config.json").unwrap();
+        let (second, _) = create_temp(dir.path(), "config.json").unwrap();
+        assert_ne!(first, second);
+        let name = first.file_name().unwrap().to_str().unwrap();
+        assert!(name.starts_with(".config.json.") && name.ends_with(".tmp"), "{name}");
+        assert!(!name.contains(&std::process::id().to_string()), "{name}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_symlink_is_never_written_through() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let victim = dir.path().join("readable-by-the-attacker");
+        fs::write(&victim, "").unwrap();
+        let planted = dir.path().join(".credentials.json.tmp");
+        std::os::unix::fs::symlink(&victim, &planted).unwrap();
+
+        let err = open_new_private(&planted).unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read_to_string(&victim).unwrap(), "");
+
+        // A dangling symlink is refused too, rather than followed to create its target.
+        let dangling = dir.path().join(".config.json.dangling.tmp");
+        std::os::unix::fs::symlink(dir.path().join("created-by-the-link"), &dangling).unwrap();
+        assert!(open_new_private(&dangling).is_err());
+        assert!(!dir.path().join("created-by-the-link").exists());
+
+        let file = open_new_private(&dir.path().join("fresh")).unwrap();
+        assert_eq!(file.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
