@@ -671,6 +671,8 @@ fn dev_names_its_temporary_database_and_removes_it_on_exit() {
         .map_while(Result::ok)
         .take_while(|line| !line.starts_with("Press Ctrl-C"))
         .collect();
+    // The owner is in two orgs: signed in as the banner says, without a terminal, no org is active.
+    assert!(banner.iter().any(|line| line.trim_start().starts_with("keystroke org switch acme ")), "{banner:#?}");
     let database = banner.iter().find_map(|line| line.trim().strip_prefix("Database:")).expect("a Database line");
     let path = database.trim().strip_suffix(" (temporary: removed on exit)").expect("said to be temporary");
     let audit = platform(Path::new(path), &["audit", "list", "--org", "acme"], None);

@@ -283,6 +283,13 @@ pub fn banner(credentials: &DevCredentials, db: &str) -> String {
         "      echo <session token> | keystroke auth login --platform-url {} --with-token\n",
         credentials.url
     ));
+    // Signed in without a terminal, a member of several orgs has no active one yet.
+    if credentials.users.iter().any(|user| user.role == Role::Owner && user.orgs.len() > 1) {
+        out.push_str(&format!(
+            "      keystroke org switch {}   # the owner is in more than one org\n",
+            credentials.org
+        ));
+    }
     out.push_str("\nPress Ctrl-C to stop.\n");
     out
 }
