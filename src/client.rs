@@ -33,6 +33,8 @@ pub struct ApiClient {
     token: Option<Secret<String>>,
     /// The token is `KEYSTROKE_TOKEN`'s, which wins over any sign-in: hints must say so.
     token_from_env: bool,
+    /// How long a whole request may take, named when one takes longer.
+    timeout: Duration,
     printer: Printer,
 }
 
@@ -71,7 +73,7 @@ impl ApiClient {
             builder = builder.tls_certs_only(std::iter::empty());
         }
         let http = builder.build()?;
-        Ok(Self { base, http, token, token_from_env: false, printer })
+        Ok(Self { base, http, token, token_from_env: false, timeout, printer })
     }
 
     /// Marks the token as `KEYSTROKE_TOKEN`'s, so that a refusal says to unset or replace it
@@ -267,7 +269,7 @@ impl ApiClient {
             Err(BodyError::BrokeOff(err)) => {
                 // The answer began and broke off (a timeout, a closed connection): the request arrived.
                 let why = if err.is_timeout() {
-                    "it stopped in the middle of its answer".to_owned()
+                    format!("its answer did not finish {}", self.within_the_timeout())
                 } else {
                     format!("its answer broke off ({})", root_cause(&err))
                 };
@@ -360,6 +362,11 @@ impl ApiClient {
         }
     }
 
+    /// "within 30 s (`KEYSTROKE_HTTP_TIMEOUT`)": the limit a request ran into, and how to change it.
+    fn within_the_timeout(&self) -> String {
+        format!("within {} s (`{}`)", self.timeout.as_secs_f64(), env::HTTP_TIMEOUT)
+    }
+
     /// Exit 6, naming the platform and why it could not be reached.
     fn unreachable(&self, why: &str) -> CliError {
         CliError::new(ExitCode::Unreachable, format!("the platform at {} is unreachable: {why}", self.base_display()))
@@ -393,8 +400,10 @@ impl ApiClient {
             }
             None => {}
         }
-        let why = if err.is_timeout() {
-            "it did not answer in time".to_string()
+        let why = if err.is_timeout() && err.is_connect() {
+            format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs())
+        } else if err.is_timeout() {
+            format!("it did not answer {}", self.within_the_timeout())
         } else if err.is_connect() {
             "could not connect".to_string()
         } else {

@@ -428,7 +428,7 @@ fn a_create_left_unanswered_says_the_key_may_exist_and_how_to_find_it() {
     });
 
     for (proxy, why) in [
-        (&late, "it did not answer in time"),
+        (&late, "it did not answer within 1 s (`KEYSTROKE_HTTP_TIMEOUT`)"),
         (&cut_short, "its answer broke off (end of file before message length reached)"),
     ] {
         let name = format!("Unanswered {}", if proxy == &late { "late" } else { "cut" });
@@ -546,7 +546,7 @@ fn an_answer_that_stops_halfway_is_unreachable() {
     assert_eq!(
         list.stderr,
         format!(
-            "error: the platform at {stalling} is unreachable: it stopped in the middle of its answer\n\
+            "error: the platform at {stalling} is unreachable: its answer did not finish within 1 s (`KEYSTROKE_HTTP_TIMEOUT`)\n\
              hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points \
              at it\n"
         )
