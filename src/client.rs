@@ -255,16 +255,18 @@ impl ApiClient {
         let body = match read_body(response).await {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
-                return Err(CliError::failure(format!(
+                let mut too_large = CliError::failure(format!(
                     "the answer from {url} is larger than {} MiB, more than keystroke reads",
                     MOST_ANSWER_BYTES >> 20
-                ))
-                .with_hint(format!(
-                    "check `--platform-url` (or `{}`): the platform's answers are far smaller (a page of keys is a \
-                     few hundred kB)",
+                ));
+                // A success all the same: a key was made, its secret unread.
+                too_large.request_may_have_arrived = true;
+                let hint = format!(
+                    "check `--platform-url` (or `{}`): the platform's answers are far smaller (a page of keys is a few \
+                     hundred kB)",
                     env::PLATFORM_URL
-                ))
-                .into());
+                );
+                return Err(too_large.with_hint(hint).into());
             }
             Err(BodyError::BrokeOff(err)) => {
                 // The answer began and broke off (a timeout, a closed connection): the request arrived.
@@ -352,13 +354,23 @@ impl ApiClient {
             .with_hint(not_a_platform_hint());
         };
         let failure = CliError::failure(format!("the platform at {} redirects to {location}", self.base_display()));
+        // The new platform URL is what, joined with the request's own path and query, gives the
+        // new address: a bare text match would cut `https://h/xapi/me` to `https://h/x`.
         let added_by_the_request = requested.as_str().strip_prefix(self.base.as_str());
-        match added_by_the_request.and_then(|tail| location.as_str().strip_suffix(tail)) {
+        let moved_to = added_by_the_request.and_then(|tail| {
+            let platform = Url::parse(location.as_str().strip_suffix(tail)?).ok()?;
+            let whole = platform.path().ends_with('/') && platform.query().is_none() && platform.fragment().is_none();
+            (whole && platform.join(tail).ok()? == location).then_some(platform)
+        });
+        match moved_to {
             Some(platform) => failure.with_hint(format!(
                 "use `--platform-url {}` (keystroke does not follow redirects, which would drop the token)",
-                platform.trim_end_matches('/')
+                platform.as_str().trim_end_matches('/')
             )),
-            None => failure.with_hint(check_url_hint()),
+            None => failure.with_hint(format!(
+                "point `--platform-url` (or `{}`) at the platform itself, not at an address that sends elsewhere",
+                env::PLATFORM_URL
+            )),
         }
     }
 

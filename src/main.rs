@@ -108,7 +108,8 @@ fn clap_exit(err: clap::Error) -> ExitCode {
         return ExitCode::from(err.exit_code() as u8);
     }
     let usage = cli::usage_error(&err);
-    Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &usage.message, usage.hint.as_deref(), None);
+    let hint = usage.hint.as_deref().map(redact);
+    Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &redact(&usage.message), hint.as_deref(), None);
     ExitCode::from(error::ExitCode::Usage as u8)
 }
 

@@ -226,6 +226,8 @@ impl Printer {
         let message = &*without_secrets(message);
         let hint = hint.map(without_secrets);
         let hint = hint.as_deref();
+        let platform_code = platform_code.map(without_secrets);
+        let platform_code = platform_code.as_deref();
         if self.json {
             #[derive(serde::Serialize)]
             struct Body<'a> {

@@ -299,16 +299,12 @@ fn refuse_shared_dir(_dir: &Path, _path: &Path) -> anyhow::Result<()> {
 #[cfg(unix)]
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
     use std::os::unix::fs::DirBuilderExt;
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("could not create {}", dir.display()))
+    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|err| could_not("create", dir, err))
 }
 
 #[cfg(not(unix))]
 fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
-    fs::create_dir_all(dir).with_context(|| format!("could not create {}", dir.display()))
+    fs::create_dir_all(dir).map_err(|err| could_not("create", dir, err))
 }
 
 /// Opens `path`, creating it with mode `0600` if needed. Only for files whose content does not

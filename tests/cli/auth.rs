@@ -135,7 +135,10 @@ fn keystroke_token_shadows_the_stored_token() {
     }
     let vars = [("KEYSTROKE_TOKEN", owner.as_str())];
     let json = env.run_in_another_login_session(&["auth", "status", "--json"], "", &vars).success().json();
-    assert_eq!(json["token"]["shadows_stored_token"], false, "{json:#}");
+    assert_eq!(
+        (&json["token"]["store"], &json["token"]["shadows_stored_token"]),
+        (&serde_json::Value::Null, &serde_json::Value::Bool(false))
+    );
     let elsewhere = env.run_in_another_login_session(&["auth", "status"], "", &vars).success();
     assert!(!elsewhere.stdout.contains("shadows"), "{elsewhere:#?}");
 }
@@ -758,10 +761,12 @@ fn an_api_key_in_keystroke_token_is_told_to_sign_in_not_to_ask_an_admin() {
 fn a_redirecting_platform_url_is_named_with_the_url_to_use() {
     let env = TestEnv::new();
     let platform = env.url().to_owned();
+    let redirect = |to: &str| {
+        format!("HTTP/1.1 307 Temporary Redirect\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+    };
     let moved = stub_server(move |request| {
         let path = request.split(' ').nth(1).unwrap_or("/");
-        let to = if path.starts_with("/api/me") { format!("{platform}{path}") } else { "/welcome".to_owned() };
-        format!("HTTP/1.1 307 Temporary Redirect\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+        redirect(&if path.starts_with("/api/me") { format!("{platform}{path}") } else { "/welcome".to_owned() })
     });
     let token = &env.user(Role::Admin).session_token;
     let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &moved], token).code(1);
@@ -779,7 +784,19 @@ fn a_redirecting_platform_url_is_named_with_the_url_to_use() {
     let vars = [("KEYSTROKE_TOKEN", token.as_str())];
     let list = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &moved], &vars).code(1);
     assert!(list.stderr.starts_with(&format!("error: the platform at {moved} redirects to {moved}/welcome\n")));
-    assert!(list.stderr.contains("hint: check that the platform is running"), "{list:#?}");
+    assert!(
+        list.stderr.ends_with(
+            "hint: point `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) at the platform itself, not at an address \
+             that sends elsewhere\n"
+        ),
+        "{list:#?}"
+    );
+    // The same path glued to another one (`/xapi/me`) is no platform URL to suggest (`/x`).
+    let platform = env.url().to_owned();
+    let glued =
+        stub_server(move |request| redirect(&format!("{platform}/x{}", &request.split(' ').nth(1).unwrap()[1..])));
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &glued], token).code(1);
+    assert!(login.stderr.contains("redirects to") && !login.stderr.contains("use `--platform-url"), "{login:#?}");
 }
 
 /// Signing in to a plain `http://` platform on another machine warns that the token will cross

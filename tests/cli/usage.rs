@@ -176,7 +176,7 @@ fn a_token_repeated_in_an_error_message_is_not_shown() {
     let echo = serve_each_request(|mut socket, request| {
         let authorization = request.head.iter().find(|h| h.to_ascii_lowercase().starts_with("authorization:"));
         let repeated = authorization.map(|h| h.trim_end().to_owned()).unwrap_or_default();
-        let body = format!(r#"{{"error":{{"code":"invalid_request","message":"bad header {repeated}"}}}}"#);
+        let body = format!(r#"{{"error":{{"code":"bad {repeated}","message":"bad header {repeated}"}}}}"#);
         let _ = socket.write_all(http_response("400 Bad Request", "application/json", &body).as_bytes());
     });
     let random_part = &token["kss_".len()..];

@@ -56,12 +56,19 @@ pub fn check_password(password: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) -> anyhow::Result<User> {
-    let (email, name) = check_new_user(email, name)?;
-    check_password(password)?;
+/// Refuses an email that is some user's already.
+pub fn refuse_taken_email(storage: &dyn Storage, email: &str) -> anyhow::Result<()> {
+    let email = normalize_email(email);
     if storage.user_by_email(&email)?.is_some() {
         bail!("a user with email {email} exists already");
     }
+    Ok(())
+}
+
+pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) -> anyhow::Result<User> {
+    let (email, name) = check_new_user(email, name)?;
+    check_password(password)?;
+    refuse_taken_email(storage, &email)?;
     storage.create_user(&email, &name, &passwords::hash(password)?, now())
 }
 

@@ -478,13 +478,12 @@ fn open_browser(url: &str) {
 /// address), which can read whatever crosses the network to it.
 fn plain_http_off_this_machine(url: &reqwest::Url) -> Option<&str> {
     let host = url.host_str()?;
-    let on_this_machine = host == "localhost"
-        || host.ends_with(".localhost")
-        || host
-            .trim_start_matches('[')
-            .trim_end_matches(']')
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback());
+    let name = host.trim_end_matches('.'); // `localhost.` is fully qualified, and the same machine
+    let address = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>();
+    let on_this_machine = name == "localhost"
+        || name.ends_with(".localhost")
+        // `::ffff:127.0.0.1` is loopback as well.
+        || address.is_ok_and(|ip| ip.to_canonical().is_loopback());
     (url.scheme() == "http" && !on_this_machine).then_some(host)
 }
 
@@ -558,4 +557,31 @@ fn choose_active_org(printer: &Printer, me: &Me, saved: Option<&str>) -> anyhow:
         Select::new().with_prompt("Which org should commands act on?").items(&items).default(0).interact()
     })?;
     Ok(picked.map(|picked| slugs[picked].to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_http_off_this_machine;
+
+    #[test]
+    fn plain_http_is_flagged_only_off_this_machine() {
+        let flagged = |url: &str| plain_http_off_this_machine(&url.parse().unwrap()).map(str::to_owned);
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:8080",
+            "http://[::ffff:127.0.0.1]",
+            "http://localhost:8080",
+            "http://LOCALHOST.",
+            "http://keystroke.localhost",
+            "https://keystroke.example.com",
+            "https://192.0.2.7",
+        ] {
+            assert_eq!(flagged(local), None, "{local}");
+        }
+        assert_eq!(flagged("http://192.0.2.7:8080").as_deref(), Some("192.0.2.7"));
+        assert_eq!(flagged("http://[2001:db8::1]").as_deref(), Some("[2001:db8::1]"));
+        assert_eq!(flagged("http://keystroke.example.com").as_deref(), Some("keystroke.example.com"));
+        assert_eq!(flagged("http://localhost.example.com").as_deref(), Some("localhost.example.com"));
+    }
 }

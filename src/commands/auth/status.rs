@@ -35,16 +35,24 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let recorded = signed_in.config.platform(platform).and_then(|settings| settings.credential_store);
 
     let token = match signed_in.source {
-        TokenSource::Env => TokenOutput {
-            source: "env",
-            store: recorded,
-            location: format!("the `{}` environment variable", env::TOKEN),
-            // The config remembers where `auth login` stored a token, which may be gone since (a
-            // session keyring ends with its login). A store that cannot be read is taken at its
-            // word: this is a status line, not a reason to fail.
-            shadows_stored_token: recorded
-                .is_some_and(|kind| credentials.get(kind, platform).map_or(true, |stored| stored.is_some())),
-        },
+        TokenSource::Env => {
+            // The config remembers where `auth login` stored a token, which may be gone since: a
+            // session keyring ends with its login, a file can be deleted. Those two are looked
+            // at (one that cannot be read is taken at its word); an OS keyring, which keeps its
+            // entries and may ask to be unlocked, is not.
+            let shadowed = recorded.filter(|&kind| match kind {
+                StoreKind::Keyutils | StoreKind::File => {
+                    credentials.get(kind, platform).map_or(true, |stored| stored.is_some())
+                }
+                _ => true,
+            });
+            TokenOutput {
+                source: "env",
+                store: shadowed,
+                location: format!("the `{}` environment variable", env::TOKEN),
+                shadows_stored_token: shadowed.is_some(),
+            }
+        }
         TokenSource::Store(kind) => TokenOutput {
             source: "store",
             store: Some(kind),

@@ -65,6 +65,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // Refused input creates no database file, which would then pass for an installation,
             // and asks for no password it would then throw away.
             admin::check_new_user(&email, &name)?;
+            if db.db.exists() {
+                admin::refuse_taken_email(&db.open_or_create()?, &email)?;
+            }
             let password = read_password()?;
             admin::check_password(&password)?;
             let user = admin::add_user(&db.open_or_create()?, &email, &name, &password)?;
