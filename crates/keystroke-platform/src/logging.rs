@@ -1,7 +1,8 @@
 //! The request log: method, path, status and time, with every credential-bearing part left out.
-//! Headers are never logged. In the path and the query string, `token` and `api_key` values and
-//! any part that holds something shaped like a key or session token (pasted in the wrong place:
-//! `?access_token=`, a path segment) are replaced, so no secret ends up in a log file.
+//! Headers are never logged. In the path and the query string, `token`, `api_key` and
+//! `user_code` values and any part that holds something shaped like a key or session token
+//! (pasted in the wrong place: `?access_token=`, a path segment) are replaced, so no secret ends
+//! up in a log file.
 //!
 //! Also [`OnceAMinute`], for warnings about a condition that lasts.
 
@@ -16,6 +17,10 @@ use axum::response::Response;
 use crate::auth::QUERY_CREDENTIAL_PARAMS;
 
 const REDACTED: &str = "[redacted]";
+
+/// A pending sign-in's code, in the approval link's query: whoever read it in the log within its
+/// ten minutes could approve that sign-in as themselves, and hand the CLI their session.
+const USER_CODE_PARAM: &str = "user_code";
 
 /// A warning about a condition that may last (a full disk, every connection taken) is said once
 /// a minute at most: a line per request would flood the log, and on a full disk add to it.
@@ -79,8 +84,8 @@ pub fn redact_query(query: &str) -> String {
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             // A percent-encoded name could spell `token` in disguise: redact those too.
-            let credential_name =
-                name.contains('%') || QUERY_CREDENTIAL_PARAMS.iter().any(|p| name.eq_ignore_ascii_case(p));
+            let credential_name = name.contains('%')
+                || QUERY_CREDENTIAL_PARAMS.iter().chain([&USER_CODE_PARAM]).any(|p| name.eq_ignore_ascii_case(p));
             if may_hold_secret(name) {
                 REDACTED.to_owned()
             } else if credential_name || may_hold_secret(value) {
@@ -101,6 +106,7 @@ mod tests {
             super::redact_query("a=1&token=key_live_x&API_KEY=y&to%6Ben=z"),
             "a=1&token=[redacted]&API_KEY=[redacted]&to%6Ben=[redacted]"
         );
+        assert_eq!(super::redact_query("user_code=WDJB-MJHT"), "user_code=[redacted]");
     }
 
     #[test]

@@ -38,8 +38,8 @@ pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAd
         storage,
         config: Arc::new(config),
         public_url: public_url.into(),
-        sign_in_throttle: Arc::new(Throttle::new(SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW)),
-        device_code_throttle: Arc::new(Throttle::new(DEVICE_CODES_ALLOWED, SIGN_IN_WINDOW)),
+        sign_in_throttle: Arc::new(Throttle::new("failed sign-ins", SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW)),
+        device_code_throttle: Arc::new(Throttle::new("sign-ins started", DEVICE_CODES_ALLOWED, SIGN_IN_WINDOW)),
     }
 }
 
@@ -138,6 +138,10 @@ pub async fn serve(
         });
     }
     drop(listener);
+    tracing::info!(
+        "stopping: no new connections; requests under way may finish within {} seconds",
+        shutdown_grace.as_secs_f64()
+    );
     let _ = stopping.send(true);
     if tokio::time::timeout(shutdown_grace, connections.shutdown()).await.is_err() {
         tracing::warn!("stopping with connections still open after {} seconds", shutdown_grace.as_secs_f64());

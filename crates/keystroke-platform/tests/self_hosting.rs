@@ -370,12 +370,12 @@ fn bootstrap_serve_and_sign_in() {
             .unwrap(),
     );
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    let address = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find_map(|line| line.split("address=").nth(1).map(|rest| rest.split_whitespace().next().unwrap().to_owned()))
-        .expect("a listening line");
-    std::thread::spawn(move || lines.for_each(drop));
+    let listening =
+        lines.by_ref().map_while(Result::ok).find(|line| line.contains("address=")).expect("a listening line");
+    let address = listening.split("address=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
+    // What an operator checks the setup by, in the same line.
+    assert!(listening.contains(" public_url=none behind_proxy=false"), "{listening}");
+    let log = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<String>>());
     let url = format!("http://{address}");
 
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -470,6 +470,20 @@ fn bootstrap_serve_and_sign_in() {
     let projects = http.get(format!("{url}/api/projects")).header("x-api-key", key).send().unwrap();
     assert_eq!(projects.status(), reqwest::StatusCode::OK);
 
+    // Guessing at passwords from one address: refused past ten tries (the code's page counts
+    // too), and the log says so once, not once per try.
+    let auth: Value = http
+        .post(format!("{url}/oauth/device/code"))
+        .form(&[("client_id", "keystroke-cli")])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let user_code = auth["user_code"].as_str().unwrap();
+    for _ in 0..12 {
+        assert!(decide(&url, user_code, "owner@example.test", "a wrong guess", "approve").is_err());
+    }
+
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
     let mut stopped = None;
     for _ in 0..100 {
@@ -480,6 +494,16 @@ fn bootstrap_serve_and_sign_in() {
         std::thread::sleep(Duration::from_millis(50));
     }
     assert!(stopped.expect("the platform stops on SIGTERM").success());
+    let log = log.join().unwrap();
+    let refusals: Vec<&String> = log.iter().filter(|line| line.contains("too many failed sign-ins")).collect();
+    assert_eq!(refusals.len(), 1, "{log:#?}");
+    assert!(
+        refusals[0].contains(" WARN ")
+            && refusals[0].ends_with("too many failed sign-ins (10): refused for 15 more minutes key=\"127.0.0.1\""),
+        "{refusals:#?}"
+    );
+    let stopping = log.iter().position(|line| line.contains("stopping: no new connections")).expect("{log:#?}");
+    assert!(log[stopping..].iter().any(|line| line.ends_with("stopped")), "{log:#?}");
 }
 
 /// An org keeps an owner, the public URL is one people can open, and an admin command that meets
@@ -839,4 +863,42 @@ fn root_opens_another_users_database() {
         "{}",
         stderr(&refused)
     );
+}
+
+/// `backup` copies what a running platform has written, its WAL included (a copy of the file
+/// alone misses that), into a new file only its owner can read, and never over another file.
+#[test]
+fn backup_copies_a_live_database_into_a_new_private_file() {
+    use keystroke_platform::storage::Storage;
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let ada =
+        platform(&db, &["user", "add", "--email", "ada@example.test", "--name", "Ada"], Some("a long password\n"));
+    assert!(ada.status.success(), "{}", stderr(&ada));
+    // Held open, as a running platform holds it: what it writes stays in the WAL for now.
+    let live = keystroke_platform::SqliteStorage::open(&db).unwrap();
+    keystroke_platform::admin::add_user(&live, "alan@example.test", "Alan", "another long password").unwrap();
+    let plain_copy = dir.path().join("copy.db");
+    std::fs::copy(&db, &plain_copy).unwrap();
+    let has_alan = |path: &Path| {
+        let copy = keystroke_platform::SqliteStorage::open(path).unwrap();
+        copy.user_by_email("alan@example.test").unwrap().is_some()
+    };
+    assert!(!has_alan(&plain_copy), "the file alone lacks the latest write");
+
+    let backup = dir.path().join("backup.db");
+    let backed_up = platform(&db, &["backup", "--to", backup.to_str().unwrap()], None);
+    assert_eq!(
+        stderr(&backed_up),
+        format!("Backed up {} to {} (readable by you only)\n", db.display(), backup.display())
+    );
+    assert_eq!(std::fs::metadata(&backup).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(has_alan(&backup));
+
+    let again = platform(&db, &["backup", "--to", backup.to_str().unwrap()], None);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(stderr(&again), format!("error: {} exists already: name a new file for the backup\n", backup.display()));
+    assert!(has_alan(&backup), "left as it was");
+    drop(live);
 }

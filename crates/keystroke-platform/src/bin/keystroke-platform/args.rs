@@ -61,6 +61,15 @@ pub(crate) enum Command {
     /// Read an org's audit trail
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the database to a new file only you can read, consistent even while `serve` runs
+    /// (a copy of the file alone misses what is still in its `-wal`)
+    Backup {
+        #[command(flatten)]
+        db: Database,
+        /// The new file
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]

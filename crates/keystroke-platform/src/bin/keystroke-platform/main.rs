@@ -56,6 +56,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Dev { port, db, credentials_file, seed_keys } => {
             serve::dev(port, db.as_deref(), credentials_file.as_deref(), seed_keys)
         }
+        Command::Backup { db, to } => {
+            db.open_existing()?.backup_to(&to)?;
+            say!("Backed up {} to {} (readable by you only)", db.db.display(), to.display());
+            Ok(())
+        }
         Command::User(UserCommand::List { db, listing }) => {
             let users = db.open_existing()?.users()?;
             let rows = users.into_iter().map(|user| [user.email.into(), user.name.into()]).collect();

@@ -44,8 +44,14 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(bind).await.map_err(|error| server::cannot_listen(bind, error))?;
         let address = listener.local_addr()?;
-        tracing::info!(%address, db = %db.display(), "keystroke platform listening");
         let public_url = config.public_url.as_deref();
+        tracing::info!(
+            %address,
+            db = %db.display(),
+            public_url = %public_url.unwrap_or("none"),
+            behind_proxy = config.behind_proxy,
+            "keystroke platform listening"
+        );
         let warnings = [
             unreachable_sign_in_links(address, public_url, config.behind_proxy),
             plain_http_off_this_machine(address, public_url),

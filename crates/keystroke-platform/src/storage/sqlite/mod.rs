@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use anyhow::bail;
+use anyhow::{Context as _, bail};
 use rusqlite::{Connection, TransactionBehavior, params};
 
 use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
@@ -104,6 +104,36 @@ impl SqliteStorage {
                     return Err(read_only(&file));
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Copies the database to `to`, a new file only this user can read (it holds password and
+    /// token digests), with what is still in the WAL: one read transaction, so a platform
+    /// serving it meanwhile neither waits nor tears the copy. A copy of the file alone misses
+    /// the latest writes.
+    pub fn backup_to(&self, to: &Path) -> anyhow::Result<()> {
+        let created = {
+            let mut new_file = std::fs::OpenOptions::new();
+            new_file.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut new_file, 0o600);
+            new_file.open(to)
+        };
+        if let Err(error) = created {
+            return Err(match error.kind() {
+                std::io::ErrorKind::AlreadyExists => {
+                    anyhow::anyhow!("{} exists already: name a new file for the backup", to.display())
+                }
+                _ => anyhow::Error::new(error).context(format!("cannot create {}", to.display())),
+            });
+        }
+        // SQLite writes into an empty file it is given, keeping its mode.
+        let target = to.to_str().with_context(|| format!("{} is not a UTF-8 path", to.display()));
+        let copied = target.and_then(|target| Ok(self.conn()?.execute("VACUUM INTO ?1", [target])?));
+        if let Err(error) = copied {
+            let _ = std::fs::remove_file(to);
+            return Err(error.context(format!("backing up {} to {}", self.path.display(), to.display())));
         }
         Ok(())
     }
