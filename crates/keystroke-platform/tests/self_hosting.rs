@@ -350,13 +350,13 @@ fn bootstrap_serve_and_sign_in() {
         &["user", "add", "--email", "c@example.test", "--name", "C"],
         Some("a long enough password\n"),
     );
-    assert!(
-        stderr(&cannot).starts_with(&format!(
-            "error: cannot open the database {}: check that its directory exists",
-            nowhere.display()
-        )),
-        "{}",
-        stderr(&cannot)
+    assert_eq!(
+        stderr(&cannot),
+        format!(
+            "error: cannot open the database {}: its folder {} does not exist: create it (`install -d -m 700 DIR`)\n",
+            nowhere.display(),
+            nowhere.parent().unwrap().display()
+        )
     );
 
     // Serve it on a free loopback port; the log line tells which.
@@ -862,6 +862,39 @@ fn root_opens_another_users_database() {
         stderr(&refused).contains("is another user's (uid 65534), in a folder others may write"),
         "{}",
         stderr(&refused)
+    );
+}
+
+/// The database made as root, then served as the service user (the README's order, done as
+/// two users): the refusal names the file's owner and the user running, not a missing folder.
+#[test]
+fn a_database_of_another_user_is_named_with_its_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: only root can make a database another user cannot open");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let db = dir.path().join("platform.db");
+    let added = platform(&db, &["user", "add", "--email", "a@example.test", "--name", "A"], Some("long enough, too\n"));
+    assert!(added.status.success(), "{}", stderr(&added));
+    let as_nobody = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_keystroke-platform")])
+        .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(as_nobody.status.code(), Some(1));
+    assert!(
+        stderr(&as_nobody).ends_with(&format!(
+            "error: cannot open the database {db}: {db} belongs to uid 0 (mode 600), and this runs as uid 65534: run it \
+             as that user, or give the database's folder and files to this one\n",
+            db = db.display()
+        )),
+        "{}",
+        stderr(&as_nobody)
     );
 }
 

@@ -211,16 +211,45 @@ const URI_PATH: &percent_encoding::AsciiSet =
 pub(super) fn cannot_open(path: &Path, error: rusqlite::Error) -> anyhow::Error {
     let shown = path.display();
     match error.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::CannotOpen) => anyhow::anyhow!(
-            "cannot open the database {shown}: check that its directory exists and that this user may write to \
-             both (SQLite keeps `-wal` and `-shm` files beside it)"
-        ),
+        Some(rusqlite::ErrorCode::CannotOpen) => {
+            anyhow::anyhow!("cannot open the database {shown}: {}", why_not_opened(path))
+        }
         Some(rusqlite::ErrorCode::ReadOnly) => read_only(path),
         Some(rusqlite::ErrorCode::NotADatabase) => {
             anyhow::anyhow!("{shown} is not a SQLite database: give `--db` the platform's database, or a new file")
         }
         _ => anyhow::Error::new(error).context(format!("opening database {shown}")),
     }
+}
+
+/// The likeliest reason SQLite could not open `path`, told from what is there: a folder that
+/// does not exist, or a file or folder of another user (the database made as root, then served
+/// as the service user).
+fn why_not_opened(path: &Path) -> String {
+    let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !folder.is_dir() {
+        return format!("its folder {} does not exist: create it (`install -d -m 700 DIR`)", folder.display());
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        let others = [path.to_owned(), beside(path, "-wal"), beside(path, "-shm"), folder.to_owned()]
+            .into_iter()
+            .filter_map(|file| std::fs::metadata(&file).ok().map(|metadata| (file, metadata)))
+            .find(|(_, metadata)| metadata.uid() != me && me != 0);
+        if let Some((file, metadata)) = others {
+            return format!(
+                "{} belongs to uid {} (mode {:o}), and this runs as uid {me}: run it as that user, or give the \
+                 database's folder and files to this one",
+                file.display(),
+                metadata.uid(),
+                metadata.permissions().mode() & 0o7777
+            );
+        }
+    }
+    "check that this user may write to it and to its folder (SQLite keeps `-wal` and `-shm` files beside it)".to_owned()
 }
 
 pub(super) fn read_only(path: &Path) -> anyhow::Error {
