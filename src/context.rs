@@ -40,6 +40,18 @@ pub struct SignedIn {
     pub client: ApiClient,
 }
 
+impl SignedIn {
+    /// The org commands act on without `--org`: the saved active org, else the user's only org.
+    /// What `auth status` and `org list` show as active.
+    pub fn default_org<'a>(&'a self, memberships: &'a [Membership]) -> Option<&'a str> {
+        match (self.config.active_org(&self.platform.key), memberships) {
+            (Some(saved), _) => Some(saved),
+            (None, [only]) => Some(&only.org.slug),
+            (None, _) => None,
+        }
+    }
+}
+
 impl Context {
     pub fn new(global: GlobalArgs) -> Self {
         let printer = Printer::new(&global);
@@ -136,16 +148,6 @@ impl Context {
         let client = ApiClient::new(platform.url.clone(), Some(token), timeout, self.printer.clone())?
             .with_token_from_env(source == TokenSource::Env);
         Ok(SignedIn { platform, config, source, client })
-    }
-
-    /// The org commands act on without `--org`: the saved active org, else the user's only org.
-    /// What `auth status` and `org list` show as active.
-    pub fn default_org<'a>(signed_in: &'a SignedIn, memberships: &'a [Membership]) -> Option<&'a str> {
-        match (signed_in.config.active_org(&signed_in.platform.key), memberships) {
-            (Some(saved), _) => Some(saved),
-            (None, [only]) => Some(&only.org.slug),
-            (None, _) => None,
-        }
     }
 
     /// The org of a command: `--org` / `KEYSTROKE_ORG`, the saved active org, else the user's

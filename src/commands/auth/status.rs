@@ -77,7 +77,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             return Err(error);
         }
     };
-    let active_org = Context::default_org(&signed_in, &me.memberships);
+    let active_org = signed_in.default_org(&me.memberships);
 
     if context.printer.json() {
         return context.printer.json_data(&StatusOutput {

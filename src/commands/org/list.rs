@@ -5,7 +5,7 @@ use crate::table;
 pub async fn run(context: &Context) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
-    let active = Context::default_org(&signed_in, &me.memberships);
+    let active = signed_in.default_org(&me.memberships);
     let orgs: Vec<OrgOutput> = me.memberships.iter().map(|membership| OrgOutput::new(membership, active)).collect();
 
     if context.printer.json() {

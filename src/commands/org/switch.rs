@@ -28,7 +28,7 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     let membership = match &args.slug {
         Some(slug) => find(&me.memberships, slug)?,
         None if me.memberships.is_empty() => return Err(context::in_no_org(&me.user.email, &signed_in.platform).into()),
-        None => pick(context, &me.memberships, Context::default_org(&signed_in, &me.memberships))?,
+        None => pick(context, &me.memberships, signed_in.default_org(&me.memberships))?,
     };
 
     let platform = &signed_in.platform.key;

@@ -366,7 +366,7 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
             escape(&key.name),
             escape(&key.id),
             escape(&key.preview),
-            day(Some(key.created_at))
+            time_or_never(Some(key.created_at))
         ));
         if creators {
             let by = key.created_by.as_ref().map(|u| escape(&u.email)).unwrap_or_default();
@@ -375,7 +375,7 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
         html.push_str(&format!(
             r#"<td>{}</td><td>{}</td><td><form method="post" action="{REVOKE}"><input type="hidden" name="org" value="{}"><input type="hidden" name="id" value="{}"><input type="hidden" name="csrf" value="{}"><button type="submit">Revoke</button></form></td></tr>
 "#,
-            day(key.last_used_at),
+            time_or_never(key.last_used_at),
             expiry(key.expires_at),
             escape(&access.org_slug),
             escape(&key.id),
@@ -389,11 +389,12 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
 /// Expired keys stay listed until revoked, but are refused: say so rather than leave a date to compare.
 fn expiry(at: Option<time::OffsetDateTime>) -> String {
     match at {
-        Some(at) if at <= time::OffsetDateTime::now_utc() => format!("{} (expired)", day(Some(at))),
-        other => day(other),
+        Some(at) if at <= time::OffsetDateTime::now_utc() => format!("{} (expired)", time_or_never(Some(at))),
+        other => time_or_never(other),
     }
 }
 
-fn day(at: Option<time::OffsetDateTime>) -> String {
+/// A time to the minute, or "never" (a key not used yet, or that does not expire).
+fn time_or_never(at: Option<time::OffsetDateTime>) -> String {
     at.map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())).unwrap_or_else(|| "never".to_owned())
 }
