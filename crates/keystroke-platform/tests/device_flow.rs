@@ -235,7 +235,12 @@ fn wrong_passwords_are_rate_limited() {
     let owner = h.dev.user(Role::Owner);
     let attempt = |password: &str| attempt_sign_in(&h, &owner.email, password, &auth.user_code);
     for _ in 0..10 {
-        assert_eq!(attempt("wrong password").status(), StatusCode::UNAUTHORIZED);
+        let wrong = attempt("wrong password");
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+        // The form comes back with what was typed but the password.
+        let page = wrong.text().unwrap();
+        assert!(page.contains(&format!(r#"value="{}""#, owner.email)), "{page}");
+        assert!(page.contains(&format!(r#"value="{}""#, auth.user_code)), "{page}");
     }
     let throttled = attempt("wrong password");
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -354,6 +359,11 @@ fn the_approval_page_says_what_it_grants_and_warns_of_another_address() {
     let reopened = h.http.get(h.url(&format!("/device?user_code={}", elsewhere.user_code)));
     let reopened = reopened.header("cookie", format!("ks_web={session}")).send().unwrap().text().unwrap();
     assert!(reopened.contains(warning), "{reopened}");
+    // A code mistyped there comes back in its field, to be corrected rather than typed again.
+    let mistyped = h.http.get(h.url("/device?user_code=BCDF-GH00")).header("cookie", format!("ks_web={session}"));
+    let mistyped = mistyped.send().unwrap();
+    assert_eq!(mistyped.status(), StatusCode::NOT_FOUND);
+    assert!(mistyped.text().unwrap().contains(r#"name="user_code" value="BCDF-GH00""#));
 }
 
 #[test]

@@ -306,6 +306,21 @@ fn names_are_escaped_notices_cannot_be_forged_and_sign_out_ends_the_session() {
     assert_eq!(browser.get("/settings/api-keys").status(), StatusCode::SEE_OTHER, "the old cookie no longer signs in");
 }
 
+/// A wrong password gives the form back with the email as typed (and nothing in the password).
+#[test]
+fn a_wrong_password_keeps_the_email_typed() {
+    let h = Harness::start();
+    let browser = Browser::new(&h);
+    let owner = h.dev.user(Role::Owner);
+    let wrong = h.form_from_page(&browser.http, "/login", "/login", &[("email", &owner.email), ("password", "guess")]);
+    let wrong = wrong.send().unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let page = wrong.text().unwrap();
+    assert!(page.contains("Wrong email or password."), "{page}");
+    assert!(page.contains(&format!(r#"name="email" type="email" value="{}""#, owner.email)), "{page}");
+    assert!(!page.contains("value=\"guess\""), "{page}");
+}
+
 #[test]
 fn guesses_sent_all_at_once_do_not_slip_past_the_limit() {
     let h = Harness::start();
@@ -319,6 +334,7 @@ fn guesses_sent_all_at_once_do_not_slip_past_the_limit() {
     });
     let checked = statuses.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
     assert!(checked <= 10, "{checked} guesses were checked: {statuses:?}");
+    assert!(checked > 0, "{statuses:?}");
     assert!(statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED || *s == StatusCode::TOO_MANY_REQUESTS));
 }
 

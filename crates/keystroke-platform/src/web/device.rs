@@ -53,10 +53,10 @@ pub async fn show(
 ) -> PageResult {
     let typed_code = query.user_code.unwrap_or_default();
     let Some(session) = web_session(&state, &headers)? else {
-        return Ok(sign_in_page(&state, &typed_code, None, StatusCode::OK));
+        return Ok(sign_in_page(&state, &typed_code, "", None, StatusCode::OK));
     };
     if typed_code.is_empty() {
-        return Ok(code_page(None, StatusCode::OK));
+        return Ok(code_page("", None, StatusCode::OK));
     }
     let client = state.client_key(&headers, peer);
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
@@ -70,7 +70,7 @@ pub async fn show(
             let approver = state.client_address(&headers, peer);
             Ok(approval_page(&state, &auth, &email, &approver, &csrf_for(&session.token)))
         }
-        None => Ok(code_page(Some(UNKNOWN_CODE), StatusCode::NOT_FOUND)),
+        None => Ok(code_page(&typed_code, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND)),
     }
 }
 
@@ -92,7 +92,7 @@ pub async fn sign_in(
         return Ok(too_many_attempts());
     };
     let Some(auth) = pending_authorization(&state, &form.user_code)? else {
-        return Ok(sign_in_page(&state, &form.user_code, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND));
+        return Ok(sign_in_page(&state, &form.user_code, &form.email, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND));
     };
     // The code was right; the password is counted on its own below.
     state.sign_in_throttle.forgive(&[&client], attempt);
@@ -101,7 +101,7 @@ pub async fn sign_in(
         PasswordCheck::Throttled => return Ok(too_many_attempts()),
         PasswordCheck::Wrong => {
             let wrong = Some("Wrong email or password.");
-            return Ok(sign_in_page(&state, &form.user_code, wrong, StatusCode::UNAUTHORIZED));
+            return Ok(sign_in_page(&state, &form.user_code, &form.email, wrong, StatusCode::UNAUTHORIZED));
         }
     };
     let token = start_browser_session(&state, &headers, &user.id)?;
@@ -171,35 +171,37 @@ fn pending_authorization(state: &AppState, typed: &str) -> ApiResult<Option<Devi
         .filter(|auth| auth.status == DeviceStatus::Pending && auth.expires_at > now()))
 }
 
-fn sign_in_page(state: &AppState, user_code: &str, error: Option<&str>, status: StatusCode) -> Response {
+/// What was typed goes back in its field (the password aside), unless it is a key or token pasted there.
+fn sign_in_page(state: &AppState, user_code: &str, email: &str, error: Option<&str>, status: StatusCode) -> Response {
     let csrf = random_base62(32);
     let body = format!(
         r#"<h1>Sign in to approve a device</h1>
 <p>A device asked to sign in to Keystroke as you. Enter the code shown in your terminal.</p>
 {error}<form method="post" action="/device">
 <label>Code <input name="user_code" value="{code}" autocomplete="off" required></label>
-<label>Email <input name="email" type="email" autocomplete="username" required></label>
+<label>Email <input name="email" type="email" value="{email}" autocomplete="username" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 <input type="hidden" name="csrf" value="{csrf}">
 <button type="submit">Continue</button>
 </form>"#,
         error = error_paragraph(error),
-        // What was typed goes back in the field, unless it is a key or token pasted there.
         code = refill(user_code),
+        email = refill(email),
     );
     let mut response = page(status, "Sign in", &body);
     set_cookie(&mut response, state, SIGN_IN_CSRF_COOKIE, &csrf, state.config.web_session_ttl_secs);
     response
 }
 
-fn code_page(error: Option<&str>, status: StatusCode) -> Response {
+fn code_page(typed: &str, error: Option<&str>, status: StatusCode) -> Response {
     let body = format!(
         r#"<h1>Enter your code</h1>
 {error}<form method="get" action="/device">
-<label>Code <input name="user_code" autocomplete="off" required></label>
+<label>Code <input name="user_code" value="{code}" autocomplete="off" required></label>
 <button type="submit">Continue</button>
 </form>"#,
-        error = error_paragraph(error)
+        error = error_paragraph(error),
+        code = refill(typed),
     );
     page(status, "Enter code", &body)
 }

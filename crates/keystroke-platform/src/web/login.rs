@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::{
     PageResult, PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, check_password, csrf_for,
-    error_paragraph, escape, form_refused, page, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
-    sign_in_form_expired, sign_out_form, start_browser_session, too_many_attempts, web_session,
+    error_paragraph, escape, form_refused, page, refill, session_csrf_ok, set_cookie, set_session_cookie,
+    sign_in_csrf_ok, sign_in_form_expired, sign_out_form, start_browser_session, too_many_attempts, web_session,
 };
 use crate::state::{AppState, now};
 use crate::tokens::random_base62;
@@ -29,7 +29,7 @@ pub struct LoginForm {
 }
 
 pub async fn show(State(state): State<AppState>, WebQuery(query): WebQuery<NextQuery>) -> Response {
-    login_page(&state, query.next.as_deref(), None, StatusCode::OK)
+    login_page(&state, query.next.as_deref(), "", None, StatusCode::OK)
 }
 
 pub async fn sign_in(
@@ -47,7 +47,7 @@ pub async fn sign_in(
         PasswordCheck::Throttled => return Ok(too_many_attempts()),
         PasswordCheck::Wrong => {
             let wrong = Some("Wrong email or password.");
-            return Ok(login_page(&state, form.next.as_deref(), wrong, StatusCode::UNAUTHORIZED));
+            return Ok(login_page(&state, form.next.as_deref(), &form.email, wrong, StatusCode::UNAUTHORIZED));
         }
     };
     let token = start_browser_session(&state, &headers, &user.id)?;
@@ -118,18 +118,20 @@ pub fn to_login(next: &str) -> Response {
     Redirect::to(&format!("/login?next={encoded}")).into_response()
 }
 
-fn login_page(state: &AppState, next: Option<&str>, error: Option<&str>, status: StatusCode) -> Response {
+/// `email` is what was typed before a wrong password, given back (unless it is a key or token).
+fn login_page(state: &AppState, next: Option<&str>, email: &str, error: Option<&str>, status: StatusCode) -> Response {
     let csrf = random_base62(32);
     let body = format!(
         r#"<h1>Sign in to Keystroke</h1>
 {error}<form method="post" action="/login">
-<label>Email <input name="email" type="email" autocomplete="username" required></label>
+<label>Email <input name="email" type="email" value="{email}" autocomplete="username" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
 <input type="hidden" name="csrf" value="{csrf}">
 <input type="hidden" name="next" value="{next}">
 <button type="submit">Sign in</button>
 </form>"#,
         error = error_paragraph(error),
+        email = refill(email),
         next = escape(local_path(next)),
     );
     let mut response = page(status, "Sign in", &body);
