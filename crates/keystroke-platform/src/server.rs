@@ -34,12 +34,15 @@ fn public_url(config: &Config, local_addr: SocketAddr) -> String {
 
 pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAddr) -> AppState {
     let public_url = public_url(&config, local_addr);
+    // A page's form stays usable for as long as the web session that showed it.
+    let sent_forms = crate::web::SentForms::new(Duration::from_secs(config.web_session_ttl_secs.unsigned_abs()));
     AppState {
         storage,
         config: Arc::new(config),
         public_url: public_url.into(),
         sign_in_throttle: Arc::new(Throttle::new("failed sign-ins", SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW)),
         device_code_throttle: Arc::new(Throttle::new("sign-ins started", DEVICE_CODES_ALLOWED, SIGN_IN_WINDOW)),
+        sent_forms: Arc::new(sent_forms),
     }
 }
 

@@ -86,6 +86,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     pub sign_in_throttle: Arc<Throttle>,
     pub device_code_throttle: Arc<Throttle>,
+    /// The web page's create forms already acted on.
+    pub sent_forms: Arc<crate::web::SentForms>,
 }
 
 impl AppState {

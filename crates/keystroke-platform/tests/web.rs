@@ -306,6 +306,33 @@ fn names_are_escaped_notices_cannot_be_forged_and_sign_out_ends_the_session() {
     assert_eq!(browser.get("/settings/api-keys").status(), StatusCode::SEE_OTHER, "the old cookie no longer signs in");
 }
 
+/// The form sent again (Reload on the page with the secret, Back and send) makes no second key:
+/// each page's form has an id of its own, acted on once.
+#[test]
+fn a_create_form_sent_twice_makes_one_key() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    browser.sign_in(Role::Admin);
+    let (page, csrf) = browser.list("acme");
+    let form_id = hidden(&page, "form_id");
+    let form =
+        [("org", "acme"), ("name", "Sent twice"), ("expires_in_days", ""), ("csrf", &csrf), ("form_id", &form_id)];
+    assert_eq!(browser.post("/settings/api-keys", &form).status(), StatusCode::CREATED);
+    let again = browser.post("/settings/api-keys", &form);
+    assert_eq!(again.status(), StatusCode::OK);
+    let again = again.text().unwrap();
+    assert!(again.contains("That form was sent already: its key was created then"), "{again}");
+    assert!(!again.contains("shown only once"), "no second secret: {again}");
+    let (list, _) = browser.list("acme");
+    assert_eq!(list.matches("Sent twice").count(), 1, "{list}");
+    // The next page's form is a new one.
+    let next_id = hidden(&list, "form_id");
+    assert_ne!(next_id, form_id);
+    let next =
+        [("org", "acme"), ("name", "Sent twice"), ("expires_in_days", ""), ("csrf", &csrf), ("form_id", &next_id)];
+    assert_eq!(browser.post("/settings/api-keys", &next).status(), StatusCode::CREATED);
+}
+
 /// A wrong password gives the form back with the email as typed (and nothing in the password).
 #[test]
 fn a_wrong_password_keeps_the_email_typed() {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::login::to_login;
 use super::{
-    ACTIVE_ORG_COOKIE, PageResult, WebForm, WebQuery, cookie, csrf_for, escape, form_refused, page, refill,
+    ACTIVE_ORG_COOKIE, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, form_refused, page, refill,
     session_csrf_ok, set_cookie, sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
@@ -42,6 +42,9 @@ pub struct CreateForm {
     #[serde(default)]
     expires_in_days: String,
     csrf: String,
+    /// The form's own id ([`SentForms`]); absent from a page served before it existed.
+    #[serde(default)]
+    form_id: String,
 }
 
 #[derive(Deserialize)]
@@ -229,11 +232,23 @@ pub async fn create(
             }
         },
     };
+    // Sent again (Reload on the page with the secret, or Back and send): one key per form.
+    if !form.form_id.is_empty() && !state.sent_forms.first_sending(&form.form_id) {
+        let memberships = state.storage.memberships_of(&access.user_id)?;
+        let notice = "<p class=\"notice\">That form was sent already: its key was created then, and its secret shown \
+                      once. Nothing new was created.</p>\n";
+        return list_page(&state, &memberships, &access, &form.csrf, None, notice, &CreateDraft::default());
+    }
     let request = CreateApiKey { name: form.name.clone(), expires_in_seconds };
     let created = match create_key(&state, &access, &request) {
         Ok(created) => created,
-        Err(error) if error.status == StatusCode::UNPROCESSABLE_ENTITY => return refused(error),
-        Err(error) => return Ok(error_page(error)),
+        Err(error) => {
+            state.sent_forms.forget(&form.form_id); // nothing was made: the same form may try again
+            return match error.status {
+                StatusCode::UNPROCESSABLE_ENTITY => refused(error),
+                _ => Ok(error_page(error)),
+            };
+        }
     };
     let body = format!(
         r#"<h1>Copy your new API key</h1>
@@ -334,6 +349,7 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
 <label>Expires after (days, empty for never) <input name="expires_in_days" inputmode="numeric" value="{days}"></label>
 <input type="hidden" name="org" value="{org}">
 <input type="hidden" name="csrf" value="{csrf}">
+<input type="hidden" name="form_id" value="{form_id}">
 <button type="submit">Create key</button>
 </form>
 "#,
@@ -342,6 +358,7 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
         name = refill(draft.name),
         days = refill(draft.expires_in_days),
         org = escape(&access.org_slug),
+        form_id = SentForms::new_id(),
     )
 }
 

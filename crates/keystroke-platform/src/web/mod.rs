@@ -6,6 +6,10 @@ pub mod api_keys;
 pub mod device;
 pub mod login;
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
 use axum::Form;
 use axum::extract::{FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
@@ -19,7 +23,7 @@ use crate::auth::{SessionClient, WEB_CLIENT, accepted_session};
 use crate::error::{ApiError, ApiResult};
 use crate::passwords;
 use crate::state::AppState;
-use crate::tokens::constant_time_eq;
+use crate::tokens::{constant_time_eq, random_base62};
 
 /// The signed-in browser session (an HttpOnly cookie, never readable by scripts).
 pub const SESSION_COOKIE: &str = "ks_web";
@@ -311,4 +315,45 @@ pub fn start_browser_session(state: &AppState, headers: &HeaderMap, user_id: &st
 pub fn set_session_cookie(response: &mut Response, state: &AppState, token: &str) {
     set_cookie(response, state, SESSION_COOKIE, token, state.config.web_session_ttl_secs);
     set_cookie(response, state, SIGN_IN_CSRF_COOKIE, "", 0);
+}
+
+/// Forms that act once (creating a key): each page's form carries a fresh id, and a form sent
+/// again (Reload on the page that answered it, or Back and send) is told so instead of acting
+/// again. Ids are kept as long as a page's form stays usable (the web session's lifetime), in
+/// this process: another platform process on the same database would not know them.
+pub struct SentForms {
+    sent: Mutex<HashMap<String, Instant>>,
+    kept_for: Duration,
+}
+
+impl SentForms {
+    pub fn new(kept_for: Duration) -> Self {
+        SentForms { sent: Mutex::new(HashMap::new()), kept_for }
+    }
+
+    /// A new id for a form about to be shown.
+    pub fn new_id() -> String {
+        random_base62(24)
+    }
+
+    /// Records the form as sent; false when it was sent before.
+    pub fn first_sending(&self, id: &str) -> bool {
+        let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
+        // Swept once it grows: only signed-in people's forms get here.
+        if sent.len() >= 1024 {
+            sent.retain(|_, at| at.elapsed() < self.kept_for);
+        }
+        match sent.get(id) {
+            Some(at) if at.elapsed() < self.kept_for => false,
+            _ => {
+                sent.insert(id.to_owned(), Instant::now());
+                true
+            }
+        }
+    }
+
+    /// Forgets a sending that did not act (the platform failed), so the same form may be sent again.
+    pub fn forget(&self, id: &str) {
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+    }
 }
