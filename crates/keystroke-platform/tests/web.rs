@@ -324,7 +324,7 @@ fn a_create_form_sent_twice_makes_one_key() {
     assert!(again.contains("That form was sent already: its key was created then"), "{again}");
     assert!(!again.contains("shown only once"), "no second secret: {again}");
     let (list, _) = browser.list("acme");
-    assert_eq!(list.matches("Sent twice").count(), 1, "{list}");
+    assert_eq!(list.matches("<td>Sent twice<br>").count(), 1, "{list}");
     // The next page's form is a new one.
     let next_id = hidden(&list, "form_id");
     assert_ne!(next_id, form_id);
@@ -668,7 +668,7 @@ fn the_page_remembers_the_active_org() {
     let again = visit_with_org_cookie(&remembered);
     assert!(again.contains("Keys of <strong>globex</strong>"), "{again}");
     assert!(
-        again.contains("<strong>Globex (<code>globex</code>, builder)</strong>"),
+        again.contains(r#"<strong aria-current="page">Globex (<code>globex</code>, builder)</strong>"#),
         "the nav names the slug: {again}"
     );
     // An org the visitor does not belong to is not taken from the cookie.
@@ -711,15 +711,26 @@ fn pages_refuse_frames_caches_scripts_and_sniffing() {
     let reveal = browser
         .post("/settings/api-keys", &[("org", "acme"), ("name", "framed"), ("expires_in_days", ""), ("csrf", &csrf)]);
     assert_eq!(reveal.status(), StatusCode::CREATED);
-    for page in signed_out.iter().chain([&browser.get("/settings/api-keys?org=acme"), &reveal]) {
+    let list = browser.get("/settings/api-keys?org=acme");
+    for page in signed_out.iter().chain([&list, &reveal]) {
         let headers = page.headers();
         let csp = headers["content-security-policy"].to_str().unwrap();
         assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{}: {csp}", page.url());
+        assert!(csp.contains("base-uri 'none'"), "{csp}");
         assert_eq!(headers["x-frame-options"], "DENY", "{}", page.url());
         assert_eq!(headers["cache-control"], "no-store", "{}", page.url());
         assert_eq!(headers["referrer-policy"], "no-referrer", "{}", page.url());
         assert_eq!(headers["x-content-type-options"], "nosniff", "{}", page.url());
+        // Only the reveal dialog runs a script: its Copy button, allowed by the response's nonce.
+        assert_eq!(csp.contains("script-src"), page.status() == StatusCode::CREATED, "{csp}");
     }
+    let csp = reveal.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    let nonce = csp.split("script-src 'nonce-").nth(1).unwrap().trim_end_matches('\'');
+    let html = reveal.text().unwrap();
+    assert!(html.contains("<dialog open aria-labelledby=\"reveal\">"), "{html}");
+    assert!(html.contains(&format!("<script nonce=\"{nonce}\">")), "{html}");
+    assert!(html.contains(r#"<button type="button" id="copy" hidden>Copy</button>"#), "shown by the script: {html}");
+    assert_eq!(html.matches("<script").count(), 1, "{html}");
     let quoting = h.get("/api/orgs/%3Cb%3E/api-keys", Cred::Bearer(&h.token(Role::Owner)));
     assert_eq!(quoting.status(), StatusCode::NOT_FOUND);
     assert_eq!(quoting.headers()["x-content-type-options"], "nosniff");

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::login::to_login;
 use super::{
-    ACTIVE_ORG_COOKIE, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, form_refused, page, refill,
-    session_csrf_ok, set_cookie, sign_out_form, web_session,
+    ACTIVE_ORG_COOKIE, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, form_refused, page,
+    page_with_script, refill, session_csrf_ok, set_cookie, sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
@@ -251,18 +251,32 @@ pub async fn create(
         }
     };
     let body = format!(
-        r#"<h1>Copy your new API key</h1>
-<p><strong>This secret is shown only once.</strong> Copy it now and store it somewhere safe. After you leave this page, Keystroke only shows the key preview (<code>{preview}</code>).</p>
-<label>Secret of “{name}” (<code>{id}</code>) <input class="secret" readonly value="{secret}" autocomplete="off"></label>
-<p><a href="{back}">Done: I have copied it</a></p>"#,
+        r#"<dialog open aria-labelledby="reveal">
+<h1 id="reveal">Copy your new API key</h1>
+<p><strong>This secret is shown only once.</strong> Copy it now and store it somewhere safe. After you close this dialog, Keystroke only shows the key preview (<code>{preview}</code>).</p>
+<label>Secret of “{name}” (<code>{id}</code>) <input id="secret" class="secret" readonly value="{secret}" autocomplete="off"></label>
+<button type="button" id="copy" hidden>Copy</button>
+<p><a href="{back}">Done: I have copied it</a></p>
+</dialog>"#,
         preview = escape(&created.key.preview),
         name = escape(&created.key.name),
         id = escape(&created.key.id),
         secret = escape(&created.secret),
         back = list_url(&access.org_slug),
     );
-    Ok(page(StatusCode::CREATED, "Copy your API key", &body))
+    Ok(page_with_script(StatusCode::CREATED, "Copy your API key", &body, COPY_SCRIPT))
 }
+
+/// The reveal dialog's Copy button, the pages' only script: shown when scripts run (the field
+/// can be selected and copied by hand without it). The clipboard API needs https or localhost;
+/// elsewhere the browser's copy command takes the selected field.
+const COPY_SCRIPT: &str = r#"const secret = document.getElementById("secret"), copy = document.getElementById("copy");
+copy.hidden = false;
+copy.addEventListener("click", async () => {
+  secret.select();
+  try { await navigator.clipboard.writeText(secret.value); } catch { document.execCommand("copy"); }
+  copy.textContent = "Copied";
+});"#;
 
 pub async fn revoke(
     State(state): State<AppState>,
@@ -327,7 +341,7 @@ fn org_nav(memberships: &[Membership], active: &OrgAccess, csrf: &str) -> String
             // Names need not be unique; slugs are, and are what the CLI's `--org` takes.
             let label = format!("{} (<code>{}</code>, {})", escape(&m.org.name), escape(&m.org.slug), m.role);
             if m.org.slug == active.org_slug {
-                format!("<strong>{label}</strong>")
+                format!("<strong aria-current=\"page\">{label}</strong>")
             } else {
                 format!("<a href=\"{}\">{label}</a>", list_url(&m.org.slug))
             }
@@ -372,7 +386,9 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
         }
         (false, _) => {}
     }
-    let mut html = String::from("<table>\n<tr><th>Name</th><th>Key preview</th><th>Created at</th>");
+    let mut html = String::from(
+        "<table>\n<caption>Keys of this organization</caption>\n<tr><th>Name</th><th>Key preview</th><th>Created at</th>",
+    );
     if creators {
         html.push_str("<th>Created by</th>");
     }
@@ -390,13 +406,14 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
             html.push_str(&format!("<td>{by}</td>"));
         }
         html.push_str(&format!(
-            r#"<td>{}</td><td>{}</td><td><form method="post" action="{REVOKE}"><input type="hidden" name="org" value="{}"><input type="hidden" name="id" value="{}"><input type="hidden" name="csrf" value="{}"><button type="submit">Revoke</button></form></td></tr>
+            r#"<td>{}</td><td>{}</td><td><form method="post" action="{REVOKE}"><input type="hidden" name="org" value="{}"><input type="hidden" name="id" value="{}"><input type="hidden" name="csrf" value="{}"><button type="submit" aria-label="Revoke {}">Revoke</button></form></td></tr>
 "#,
             time_or_never(key.last_used_at),
             expiry(key.expires_at),
             escape(&access.org_slug),
             escape(&key.id),
             csrf,
+            escape(&key.name),
         ));
     }
     html.push_str("</table>\n");

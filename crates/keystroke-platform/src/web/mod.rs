@@ -1,6 +1,7 @@
 //! The platform's few web pages: the device-flow approval page and Settings > API keys.
-//! Server-rendered HTML, no JavaScript; a person signs in with email and password, and every
-//! form that changes something carries a CSRF token.
+//! Server-rendered HTML; the one script is the reveal dialog's Copy button, which the page does
+//! without. A person signs in with email and password, and every form that changes something
+//! carries a CSRF token.
 
 pub mod api_keys;
 pub mod device;
@@ -154,6 +155,15 @@ pub fn error_paragraph(error: Option<&str>) -> String {
 }
 
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    page_with_script(status, title, body, "")
+}
+
+/// A page that runs `script` (none when empty): allowed by a nonce of its own in the content
+/// security policy, so that nothing injected could run beside it.
+pub fn page_with_script(status: StatusCode, title: &str, body: &str, script: &str) -> Response {
+    let nonce = (!script.is_empty()).then(|| random_base62(24));
+    let script =
+        nonce.as_ref().map(|nonce| format!("\n<script nonce=\"{nonce}\">\n{script}\n</script>")).unwrap_or_default();
     let html = format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -165,19 +175,18 @@ td code{{white-space:nowrap}}form.inline{{display:inline}}form.inline button{{ma
 nav{{color:#555;margin-bottom:1rem}}.notice{{color:#05620a}}input.secret{{font-family:monospace}}
 label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.4rem;font-size:1rem}}
 button{{margin:.75rem .5rem 0 0;padding:.5rem 1rem;font-size:1rem}}.error{{color:#b00020}}
-dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}</style></head>
-<body>{body}</body></html>"#,
+dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}dialog{{position:static;max-width:40rem;border:2px solid #222;border-radius:.5rem;padding:1rem 1.5rem}}</style></head>
+<body>{body}{script}</body></html>"#,
         title = escape(title)
     );
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'",
-        ),
+    let scripts = nonce.map(|nonce| format!("; script-src 'nonce-{nonce}'")).unwrap_or_default();
+    let policy = format!(
+        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'{scripts}"
     );
+    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_str(&policy).expect("a header value"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response
