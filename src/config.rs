@@ -137,8 +137,9 @@ mod tests {
             let mode = fs::metadata(nested.join(FILE_NAME)).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        let names: Vec<_> = fs::read_dir(&nested).unwrap().map(|entry| entry.unwrap().file_name()).collect();
-        assert_eq!(names, [FILE_NAME], "no temporary file is left behind");
+        let mut names: Vec<_> = fs::read_dir(&nested).unwrap().map(|entry| entry.unwrap().file_name()).collect();
+        names.sort();
+        assert_eq!(names, [".lock", FILE_NAME], "no temporary file is left behind, only the lock");
     }
 
     #[cfg(unix)]

@@ -12,6 +12,7 @@ use crate::config::{self, Config};
 use crate::credentials::{Credentials, TokenSource};
 use crate::error::{CliError, ExitCode, SIGN_IN_HINT, map_cli_error};
 use crate::printer::Printer;
+use crate::private_files;
 use crate::secret::Secret;
 use crate::{env, ids};
 
@@ -71,6 +72,12 @@ impl Context {
         config::update(&self.config_dir()?, change)
     }
 
+    /// Holds the config directory's lock across several changes (a sign-in's token and config):
+    /// see [`private_files::lock`].
+    pub fn lock_config_dir(&self) -> anyhow::Result<private_files::DirLock> {
+        private_files::lock(&self.config_dir()?)
+    }
+
     pub fn credentials(&self) -> anyhow::Result<Credentials> {
         Credentials::from_env(self.config_dir()?)
     }
@@ -122,8 +129,9 @@ impl Context {
             return Ok((config, platform, TokenSource::Env, token));
         }
         let credentials = self.credentials()?;
-        let kind = credentials.store_for_reading(&config, &platform.key)?.ok_or_else(|| not_signed_in(&platform))?;
-        let token = credentials.get(kind, &platform.key)?.ok_or_else(|| not_signed_in(&platform))?;
+        let kind =
+            credentials.store_for_reading(&config, &platform.key)?.ok_or_else(|| not_signed_in(&platform, &config))?;
+        let token = credentials.get(kind, &platform.key)?.ok_or_else(|| not_signed_in(&platform, &config))?;
         if !keystroke_api::looks_like_session_token(token.expose()) {
             // Edited by hand, or written by something else: said so, never sent, never printed.
             return Err(CliError::new(
@@ -200,8 +208,15 @@ pub fn in_no_org(email: &str, platform: &PlatformUrl) -> CliError {
         .with_hint("ask an org owner or admin to add you")
 }
 
-pub fn not_signed_in(platform: &PlatformUrl) -> CliError {
-    CliError::new(ExitCode::NotSignedIn, format!("not signed in to {}", platform.key)).with_hint(SIGN_IN_HINT)
+/// The hint names the platform when `auth login` alone would sign in to another one (the one
+/// saved, or the default): a platform given by `--platform-url` or moved to a new URL.
+pub fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
+    let error = CliError::new(ExitCode::NotSignedIn, format!("not signed in to {}", platform.key));
+    let login_goes_to = config.platform_url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL);
+    match login_goes_to.trim_end_matches('/') == platform.key {
+        true => error.with_hint(SIGN_IN_HINT),
+        false => error.with_hint(format!("run `keystroke auth login --platform-url {}` to sign in", platform.key)),
+    }
 }
 
 fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {

@@ -61,17 +61,42 @@ fn open_without_waiting(path: &Path) -> std::io::Result<fs::File> {
 }
 
 /// An exclusive lock on the config directory's files, for one read-change-write round; it ends
-/// when the returned file is dropped (or the process exits). Rounds are short and never wait on
+/// when the returned guard is dropped (or the process exits). Rounds are short and never wait on
 /// the network or a person, so waiting for the lock is brief.
-pub fn lock(dir: &Path) -> anyhow::Result<fs::File> {
+///
+/// Taken again by the thread that holds it, it is the same lock: a sign-in holds it across its
+/// token, its config and the copy it removes from another store, each of which takes it too.
+/// (A process works in one config directory.)
+pub fn lock(dir: &Path) -> anyhow::Result<DirLock> {
     const LOCK_FILE: &str = ".lock";
+    if HELD.get() > 0 {
+        HELD.set(HELD.get() + 1);
+        return Ok(DirLock { _file: None });
+    }
     let path = dir.join(LOCK_FILE);
     private_dir(dir, &path)?;
     let file = open_private(&path).map_err(|err| could_not("open", &path, err))?;
     // A file system without locks (some network mounts) only brings back the rare race the lock
     // prevents; refusing every sign-in there would be worse.
     let _ = file.lock();
-    Ok(file)
+    HELD.set(1);
+    Ok(DirLock { _file: Some(file) })
+}
+
+thread_local! {
+    /// How many [`DirLock`]s this thread holds: the first holds the file lock.
+    static HELD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The config directory's lock, held until dropped: see [`lock`].
+pub struct DirLock {
+    _file: Option<fs::File>,
+}
+
+impl Drop for DirLock {
+    fn drop(&mut self) {
+        HELD.set(HELD.get().saturating_sub(1));
+    }
 }
 
 /// Writes `dir/name` readable by the owner only, replacing it atomically so that a crash never
@@ -84,6 +109,8 @@ pub fn lock(dir: &Path) -> anyhow::Result<fs::File> {
 pub fn write(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Result<()> {
     let path = dir.join(name);
     private_dir(dir, &path)?;
+    let _lock = lock(dir)?;
+    remove_leftover_temps(dir, name);
     let (temp, mut file) = create_temp(dir, name).map_err(|err| could_not("write", &path, err))?;
     let mut write = || -> std::io::Result<()> {
         file.write_all(contents)?;
@@ -106,6 +133,21 @@ fn could_not(verb: &str, path: &Path, err: std::io::Error) -> anyhow::Error {
             .with_hint(format!("make the directory writable, or set `{}` to one you can write", env::CONFIG_DIR))
             .into(),
         _ => failure.into(),
+    }
+}
+
+/// Removes the temporary files of writes of `name` that never finished (a process killed before
+/// its rename): they may hold a token. Under the lock, no write is under way.
+fn remove_leftover_temps(dir: &Path, name: &str) {
+    let prefix = format!(".{name}.");
+    for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
+        let file_name = entry.file_name();
+        let Some(file_name) = file_name.to_str() else { continue };
+        // Regular files only: a link there is left alone, never followed.
+        let regular = entry.file_type().is_ok_and(|kind| kind.is_file());
+        if regular && file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
+            let _ = fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -353,6 +395,27 @@ mod tests {
         let name = first.file_name().unwrap().to_str().unwrap();
         assert!(name.starts_with(".config.json.") && name.ends_with(".tmp"), "{name}");
         assert!(!name.contains(&std::process::id().to_string()), "{name}");
+    }
+
+    /// A write killed before its rename leaves its temporary file, which may hold a token: the
+    /// next write of that file removes it (a link is left alone, and its target untouched).
+    #[cfg(unix)]
+    #[test]
+    fn a_write_removes_the_temporary_files_of_writes_that_never_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let leftover = dir.path().join(".credentials.json.Ab3dE.tmp");
+        fs::write(&leftover, r#"{"tokens":{"http://a":"kss_left_behind"}}"#).unwrap();
+        let other = dir.path().join(".config.json.Xy9Zz.tmp");
+        fs::write(&other, "{}").unwrap();
+        let target = dir.path().join("kept");
+        fs::write(&target, "kept").unwrap();
+        let link = dir.path().join(".credentials.json.link.tmp");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+
+        write(dir.path(), "credentials.json", b"{}").unwrap();
+        assert!(!leftover.exists(), "removed");
+        assert!(other.exists(), "another file's write is another round");
+        assert!(fs::symlink_metadata(&link).is_ok() && fs::read_to_string(&target).unwrap() == "kept");
     }
 
     #[cfg(unix)]

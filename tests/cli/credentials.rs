@@ -386,8 +386,8 @@ fn the_current_directory_as_config_directory_has_its_parent_checked() {
     }
 }
 
-/// A sign-in whose config cannot be written fails before its token is stored: it left a working
-/// token in the keyring behind an error that said the sign-in had failed.
+/// A sign-in whose config directory cannot be locked fails before its token is stored: it left a
+/// working token in the keyring behind an error that said the sign-in had failed.
 #[test]
 fn a_sign_in_that_cannot_save_its_config_stores_no_token() {
     let env = TestEnv::new();
@@ -395,7 +395,7 @@ fn a_sign_in_that_cannot_save_its_config_stores_no_token() {
     std::fs::create_dir_all(env.config_dir_path().join(".lock")).unwrap(); // the lock cannot be taken
     let login = env.login_with_token(&user.session_token, &[]).code(1);
     assert!(
-        login.stderr.starts_with("error: the sign-in could not be saved, and its token was not kept: could not open"),
+        login.stderr.starts_with(&format!("error: could not open {}: ", env.config_dir_path().join(".lock").display())),
         "{login:#?}"
     );
     std::fs::remove_dir(env.config_dir_path().join(".lock")).unwrap();
@@ -506,7 +506,9 @@ fn an_unreachable_secret_service_is_never_downgraded_silently() {
     assert!(!login.stderr.contains("Signed in"), "{login:#?}");
     // Nothing stored anywhere: not in the kernel keyring, not in a file, not even the config.
     env.run(&["auth", "token", "--platform-url", env.url()]).code(3);
-    assert!(env.config_files().is_empty(), "{:?}", env.config_files());
+    // Nothing but the directory's (empty) lock file, taken before the token was to be stored.
+    let files = env.config_files();
+    assert!(files.iter().all(|(path, text)| path.ends_with(".lock") && text.is_empty()), "{files:?}");
 }
 
 /// A Secret Service that takes the connection and then never answers (a keyring stuck behind an
@@ -541,7 +543,9 @@ fn a_secret_service_that_hangs_is_given_up_on_after_the_timeout() {
     let status = env.run_with_env(&["auth", "status"], &vars).code(1);
     assert!(status.stderr.contains("no answer within 0.5 s"), "{status:#?}");
     env.run(&["auth", "token", "--platform-url", env.url()]).code(3);
-    assert!(env.config_files().is_empty(), "{:?}", env.config_files());
+    // Nothing but the directory's (empty) lock file, taken before the token was to be stored.
+    let files = env.config_files();
+    assert!(files.iter().all(|(path, text)| path.ends_with(".lock") && text.is_empty()), "{files:?}");
 }
 
 /// The kernel keyring keeps a sign-in for its login session alone: another login session (a
@@ -627,4 +631,82 @@ fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
         ),
         "{elsewhere:#?}"
     );
+}
+
+/// Sign-ins at once into two stores (the kernel keyring, and the opted-in file) end with one of
+/// them signed in, its token in the one store the config names: the token, the config and the
+/// removal of the other store's copy are one round under the config directory's lock. They
+/// interleaved, leaving a token (in clear, in the file) where the config did not look, or no
+/// sign-in at all while every process said it had signed in.
+#[test]
+fn sign_ins_at_once_into_two_stores_leave_one_consistent_sign_in() {
+    let env = TestEnv::new();
+    let url = env.url();
+    let auto = [("KEYSTROKE_CREDENTIAL_STORE", "auto")];
+    let email = env.user(Role::Builder).email.clone();
+    let file = env.config_dir_path().join("credentials.json");
+    let in_keyring = || {
+        let search = ["search", "@s", "user", &format!("keyring:{url}@keystroke")];
+        env.isolated("keyctl").args(search).stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap().success()
+    };
+    for round in 0..4 {
+        let logins: Vec<_> = (0..6)
+            .map(|i| {
+                let token = env.new_session(&email);
+                let mut args = vec!["auth", "login", "--with-token", "--platform-url", url];
+                if i % 2 == 1 {
+                    args.push("--insecure-storage");
+                }
+                let mut command = env.command(&args);
+                command.envs(auto).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+                let mut child = command.spawn().unwrap();
+                child.stdin.take().unwrap().write_all(token.as_bytes()).unwrap();
+                (token, child)
+            })
+            .collect();
+        let mut tokens = Vec::new();
+        for (token, child) in logins {
+            let output = child.wait_with_output().unwrap();
+            assert!(output.status.success(), "round {round}: {}", String::from_utf8_lossy(&output.stderr));
+            tokens.push(token);
+        }
+        let status = env.run_with_env(&["auth", "status", "--json"], &auto).success().json();
+        let store = status["token"]["store"].as_str().unwrap().to_owned();
+        let stored = env.run_with_env(&["auth", "token"], &auto).success().stdout.trim().to_owned();
+        assert!(tokens.contains(&stored), "round {round}: one of the sign-ins");
+        let file_holds_one = std::fs::read_to_string(&file).is_ok_and(|text| tokens.iter().any(|t| text.contains(t)));
+        assert_eq!((file_holds_one, in_keyring()), (store == "file", store == "keyutils"), "round {round}: {store}");
+    }
+}
+
+/// `auth logout` while another sign-in is made on the same machine ends its own session and
+/// keeps the new sign-in: it removed whatever was stored by then, the new token included, and
+/// left that session valid with no token on the machine.
+#[test]
+fn a_sign_out_keeps_a_sign_in_made_meanwhile() {
+    let env = TestEnv::new();
+    let builder = env.user(Role::Builder);
+    // The platform behind a proxy that holds the sign-out's request for a moment.
+    let slow_logout = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
+        if request.line.starts_with("POST /api/logout") {
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+        }
+        let _ = client.write_all(&answer);
+    });
+    let first = env.new_session(&builder.email);
+    let login = ["auth", "login", "--with-token", "--platform-url", &slow_logout];
+    env.run_with_stdin(&login, &first).success();
+    let logout =
+        env.command(&["auth", "logout", "--platform-url", &slow_logout]).stderr(Stdio::piped()).spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let second = env.new_session(&builder.email);
+    env.run_with_stdin(&login, &second).success();
+    let logout = Run::from(logout.wait_with_output().unwrap()).success();
+    assert_eq!(
+        logout.stderr,
+        format!("Ended the session of {slow_logout}; a sign-in made meanwhile on this machine stays signed in\n")
+    );
+    assert_eq!(env.curl_status("/api/me", &first), 401, "the first session ended");
+    let token = env.run(&["auth", "token", "--platform-url", &slow_logout]).success();
+    assert_eq!(token.stdout.trim(), second, "the second is kept");
 }

@@ -57,7 +57,10 @@ fn deploy_needs_a_sign_in() {
     let run = env.run(&["deploy", "--platform-url", env.url()]).code(3);
     assert_eq!(
         run.stderr,
-        format!("error: not signed in to {}\nhint: run `keystroke auth login` to sign in\n", env.url())
+        format!(
+            "error: not signed in to {url}\nhint: run `keystroke auth login --platform-url {url}` to sign in\n",
+            url = env.url()
+        )
     );
 }
 

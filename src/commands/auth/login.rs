@@ -77,7 +77,6 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         .me()
         .await
         .map_err(|err| explain_refused_token(err, &platform))?;
-    let replaced = previous_tokens(&credentials, &config, &platform, store);
 
     // Read again after the wait for the browser or stdin: an `org switch` made meanwhile is the
     // newest choice, and writing back the one read before would undo it.
@@ -85,6 +84,11 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     // Chosen before the config is locked: the choice may wait for a person.
     let chosen_org = choose_active_org(printer, &me, saved_org.as_deref())?;
     let is_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
+    // From the tokens stored before to the config that names this one's store, one round under
+    // the config directory's lock: a sign-in or sign-out at the same moment comes wholly before
+    // or after it, never between (where it left a token in a store the config does not name).
+    let lock = context.lock_config_dir()?;
+    let replaced = previous_tokens(&credentials, &context.load_config()?, &platform, store);
     // Stored last but for the config, which is undone should the config fail.
     credentials.set(store, &platform.key, &token)?;
     let active_org = context.update_config(|config| {
@@ -100,6 +104,8 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         Ok(active_org) => active_org,
         Err(error) => return Err(undo_stored_token(&credentials, &platform, store, &replaced, error)),
     };
+    remove_copies_elsewhere(&credentials, &platform, &replaced, store, printer);
+    drop(lock);
 
     // With `--json` the document at the end says all this.
     if !printer.json() {
@@ -123,8 +129,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
             None => {}
         }
     }
-    let replaced_sessions =
-        replace_previous_sign_ins(context, &credentials, &platform, &replaced, (store, &token), &me).await;
+    let replaced_sessions = name_replaced_sessions(context, &platform, &replaced, &token, &me).await;
     if Credentials::env_token().is_some() {
         printer
             .warn(&format!("`{}` is set and shadows the token just stored; unset it to use this sign-in", env::TOKEN));
@@ -190,49 +195,6 @@ fn undo_stored_token(
     }
 }
 
-/// Replaces each sign-in this machine held before (see [`replace_previous`]) and, on a terminal,
-/// says how to end the sessions left valid; returns them for `--json`.
-async fn replace_previous_sign_ins(
-    context: &Context,
-    credentials: &Credentials,
-    platform: &PlatformUrl,
-    replaced: &[(StoreKind, Secret<String>)],
-    (store, token): (StoreKind, &Secret<String>),
-    me: &Me,
-) -> Vec<ReplacedSession> {
-    let mut replaced_sessions = Vec::new();
-    for (index, (previous_store, previous)) in replaced.iter().enumerate() {
-        // One token in two stores is one sign-in: named once, its copy removed all the same.
-        let name_it = replaced[..index].iter().all(|(_, seen)| seen.expose() != previous.expose());
-        let session = replace_previous(
-            context,
-            credentials,
-            platform,
-            (*previous_store, previous.clone(), name_it),
-            (store, token, &me.user),
-        )
-        .await;
-        replaced_sessions.extend(session);
-    }
-    // With `--json`, in the document instead.
-    if !context.printer.json() {
-        for session in &replaced_sessions {
-            let how_to_end = if session.same_user {
-                format!("or until `keystroke session revoke {}`", session.id)
-            } else {
-                // Sessions are revoked by their own user only.
-                format!("or until {} signs in and runs `keystroke session revoke {}`", session.email, session.id)
-            };
-            context.printer.notice(&format!(
-                "This replaces a sign-in stored on this machine ({}): its session {} stays valid until it expires, \
-                 {how_to_end}",
-                session.email, session.id
-            ));
-        }
-    }
-    replaced_sessions
-}
-
 /// The tokens this machine holds for the platform already (readable ones: a sign-in is not held
 /// up by a keyring that fails now): in the store the config records, and in the one about to be
 /// written. A keyring holds one token per platform URL whatever the config directory, so another
@@ -257,34 +219,73 @@ fn previous_tokens(
         .collect()
 }
 
-/// A new sign-in replaces the machine's previous one here; a copy in another store is removed.
-/// Its session is not revoked, since `keystroke auth token` may have handed it to a script: it
-/// is returned, for the user to be told how to end it. Best effort: a platform that fails now
-/// does not undo the sign-in, and a session that ended already needs no word.
-async fn replace_previous(
-    context: &Context,
+/// A token of the previous sign-in kept in another store than this one's goes: the config now
+/// names this store only, and nothing would read or remove it there. (This store's own was
+/// overwritten.)
+fn remove_copies_elsewhere(
     credentials: &Credentials,
     platform: &PlatformUrl,
-    (previous_store, previous, name_it): (StoreKind, Secret<String>, bool),
-    (store, token, signed_in_as): (StoreKind, &Secret<String>, &keystroke_api::User),
-) -> Option<ReplacedSession> {
-    let printer = &context.printer;
-    if previous_store != store
-        && let Err(err) = credentials.delete(previous_store, &platform.key)
-    {
-        printer.warn(&format!(
-            "could not remove the previous token from the {} ({err:#}); it is no longer used, remove it by hand",
-            credentials.location(previous_store)
-        ));
+    replaced: &[(StoreKind, Secret<String>)],
+    store: StoreKind,
+    printer: &Printer,
+) {
+    for (previous_store, _) in replaced.iter().filter(|(kind, _)| *kind != store) {
+        if let Err(err) = credentials.delete(*previous_store, &platform.key) {
+            printer.warn(&format!(
+                "could not remove the previous token from the {} ({err:#}); it is no longer used, remove it by hand",
+                credentials.location(*previous_store)
+            ));
+        }
     }
-    if !name_it || previous.expose() == token.expose() {
-        return None; // Named already, or the same session signed in anew: nothing is replaced but the store.
+}
+
+/// The sessions of the sign-ins this one replaced on this machine, which stay valid: not revoked,
+/// since `keystroke auth token` may have handed them to a script. On a terminal it says how to
+/// end each; the list is for `--json`. Best effort: a platform that fails now does not undo the
+/// sign-in, and a session that ended already needs no word.
+async fn name_replaced_sessions(
+    context: &Context,
+    platform: &PlatformUrl,
+    replaced: &[(StoreKind, Secret<String>)],
+    token: &Secret<String>,
+    me: &Me,
+) -> Vec<ReplacedSession> {
+    let mut replaced_sessions = Vec::new();
+    for (index, (_, previous)) in replaced.iter().enumerate() {
+        // One token in two stores is one sign-in; the same session signed in anew replaces none;
+        // a damaged one (edited by hand) names no session and is not to be sent.
+        let seen_before = replaced[..index].iter().any(|(_, seen)| seen.expose() == previous.expose());
+        if seen_before
+            || previous.expose() == token.expose()
+            || !keystroke_api::looks_like_session_token(previous.expose())
+        {
+            continue;
+        }
+        let Ok(client) = context.client(platform, Some(previous.clone())) else { continue };
+        let Ok(previous_me) = client.me().await else { continue };
+        replaced_sessions.push(ReplacedSession {
+            id: previous_me.session.id,
+            same_user: previous_me.user.id == me.user.id,
+            email: previous_me.user.email,
+        });
     }
-    if !keystroke_api::looks_like_session_token(previous.expose()) {
-        return None; // Damaged (edited by hand): no session to name, and not to be sent.
+    // With `--json`, in the document instead.
+    if !context.printer.json() {
+        for session in &replaced_sessions {
+            let how_to_end = if session.same_user {
+                format!("or until `keystroke session revoke {}`", session.id)
+            } else {
+                // Sessions are revoked by their own user only.
+                format!("or until {} signs in and runs `keystroke session revoke {}`", session.email, session.id)
+            };
+            context.printer.notice(&format!(
+                "This replaces a sign-in stored on this machine ({}): its session {} stays valid until it expires, \
+                 {how_to_end}",
+                session.email, session.id
+            ));
+        }
     }
-    let me = context.client(platform, Some(previous)).ok()?.me().await.ok()?;
-    Some(ReplacedSession { id: me.session.id, same_user: me.user.id == signed_in_as.id, email: me.user.email })
+    replaced_sessions
 }
 
 /// The token comes from stdin only, never from argv, where other users and shell history see it.

@@ -27,7 +27,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let Some((store, token)) = stored else {
         return Err(match Credentials::env_token() {
             Some(env_token) => env_token_only(&platform, &env_token),
-            None => not_signed_in(&platform),
+            None => not_signed_in(&platform, &config),
         }
         .into());
     };
@@ -39,7 +39,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let revoke = async {
         match damaged {
             true => Err(CliError::new(ExitCode::NotSignedIn, "a damaged token is no session").into()),
-            false => context.client(&platform, Some(token))?.logout().await,
+            false => context.client(&platform, Some(token.clone()))?.logout().await,
         }
     };
     let (revoked, ended_before) = match revoke.await {
@@ -47,6 +47,32 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         Err(err) if err.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::NotSignedIn) => (Ok(()), true),
         other => (other, false),
     };
+    // The token goes, and the config's record of its store, in one round under the config
+    // directory's lock (a directory that cannot be locked, read-only say, is no reason to keep
+    // the token). Only the token just revoked: a sign-in made meanwhile, whose token is stored
+    // now, stays signed in.
+    let lock = context.lock_config_dir().ok();
+    let signed_in_meanwhile =
+        credentials.get(store, &platform.key).is_ok_and(|now| now.is_some_and(|now| now.expose() != token.expose()));
+    if signed_in_meanwhile {
+        drop(lock);
+        return match revoked {
+            // The machine is not signed out: `signed_out` says so to a script.
+            Ok(()) if printer.json() => printer.json_data(&serde_json::json!({
+                "platform_url": platform.key,
+                "signed_out": false,
+                "session_revoked": !ended_before
+            })),
+            Ok(()) => {
+                printer.notice(&format!(
+                    "Ended the session of {}; a sign-in made meanwhile on this machine stays signed in",
+                    platform.key
+                ));
+                Ok(())
+            }
+            Err(err) => Err(still_valid(err, "could not revoke the session")),
+        };
+    }
     if let Err(err) = credentials.delete(store, &platform.key) {
         // Say what did happen: a user who reads only "could not write" would think the session lives on.
         return Err(match revoked {
@@ -64,6 +90,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     if let Err(err) = context.update_config(|config| config.platform_mut(&platform.key).credential_store = None) {
         printer.warn(&format!("{err:#}; the sign-out stands, as the token is removed"));
     }
+    drop(lock);
 
     match env_token {
         Some(token) if keystroke_api::looks_like_api_key(token.expose()) => {
