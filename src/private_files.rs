@@ -61,8 +61,9 @@ fn open_without_waiting(path: &Path) -> std::io::Result<fs::File> {
 }
 
 /// An exclusive lock on the config directory's files, for one read-change-write round; it ends
-/// when the returned guard is dropped (or the process exits). Rounds are short and never wait on
-/// the network or a person, so waiting for the lock is brief.
+/// when the returned guard is dropped (or the process exits). Rounds never wait on the network
+/// or a person; a sign-in's round waits on its credential stores, each call bounded by
+/// `KEYSTROKE_KEYRING_TIMEOUT`, so waiting for the lock is brief.
 ///
 /// Taken again by the thread that holds it, it is the same lock: a sign-in holds it across its
 /// token, its config and the copy it removes from another store, each of which takes it too.
@@ -71,7 +72,7 @@ pub fn lock(dir: &Path) -> anyhow::Result<DirLock> {
     const LOCK_FILE: &str = ".lock";
     if HELD.get() > 0 {
         HELD.set(HELD.get() + 1);
-        return Ok(DirLock { _file: None });
+        return Ok(DirLock { _file: None, _this_thread: std::marker::PhantomData });
     }
     let path = dir.join(LOCK_FILE);
     private_dir(dir, &path)?;
@@ -80,7 +81,7 @@ pub fn lock(dir: &Path) -> anyhow::Result<DirLock> {
     // prevents; refusing every sign-in there would be worse.
     let _ = file.lock();
     HELD.set(1);
-    Ok(DirLock { _file: Some(file) })
+    Ok(DirLock { _file: Some(file), _this_thread: std::marker::PhantomData })
 }
 
 thread_local! {
@@ -88,9 +89,11 @@ thread_local! {
     static HELD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
-/// The config directory's lock, held until dropped: see [`lock`].
+/// The config directory's lock, held until dropped: see [`lock`]. Not `Send`: the count of
+/// holders is the thread's.
 pub struct DirLock {
     _file: Option<fs::File>,
+    _this_thread: std::marker::PhantomData<*const ()>,
 }
 
 impl Drop for DirLock {
@@ -137,15 +140,18 @@ fn could_not(verb: &str, path: &Path, err: std::io::Error) -> anyhow::Error {
 }
 
 /// Removes the temporary files of writes of `name` that never finished (a process killed before
-/// its rename): they may hold a token. Under the lock, no write is under way.
+/// its rename): they may hold a token. A write takes milliseconds, so one a minute old is no
+/// write under way, even where the file system gives no lock.
 fn remove_leftover_temps(dir: &Path, name: &str) {
+    const UNFINISHED_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
     let prefix = format!(".{name}.");
     for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
         let file_name = entry.file_name();
         let Some(file_name) = file_name.to_str() else { continue };
         // Regular files only: a link there is left alone, never followed.
-        let regular = entry.file_type().is_ok_and(|kind| kind.is_file());
-        if regular && file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
+        let Ok(metadata) = entry.metadata() else { continue };
+        let old = metadata.modified().ok().and_then(|at| at.elapsed().ok()).is_some_and(|age| age > UNFINISHED_AFTER);
+        if metadata.is_file() && old && file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
             let _ = fs::remove_file(entry.path());
         }
     }
@@ -398,13 +404,19 @@ mod tests {
     }
 
     /// A write killed before its rename leaves its temporary file, which may hold a token: the
-    /// next write of that file removes it (a link is left alone, and its target untouched).
+    /// next write of that file removes it, once it is a minute old (a link is left alone, and its
+    /// target untouched).
     #[cfg(unix)]
     #[test]
     fn a_write_removes_the_temporary_files_of_writes_that_never_finished() {
         let dir = tempfile::tempdir().unwrap();
         let leftover = dir.path().join(".credentials.json.Ab3dE.tmp");
         fs::write(&leftover, r#"{"tokens":{"http://a":"kss_left_behind"}}"#).unwrap();
+        let two_minutes_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
+        fs::File::options().write(true).open(&leftover).unwrap().set_modified(two_minutes_ago).unwrap();
+        // One just made is a write under way (where the file system gives no lock).
+        let under_way = dir.path().join(".credentials.json.Cd4eF.tmp");
+        fs::write(&under_way, "{").unwrap();
         let other = dir.path().join(".config.json.Xy9Zz.tmp");
         fs::write(&other, "{}").unwrap();
         let target = dir.path().join("kept");
@@ -414,6 +426,7 @@ mod tests {
 
         write(dir.path(), "credentials.json", b"{}").unwrap();
         assert!(!leftover.exists(), "removed");
+        assert!(under_way.exists(), "left to its writer");
         assert!(other.exists(), "another file's write is another round");
         assert!(fs::symlink_metadata(&link).is_ok() && fs::read_to_string(&target).unwrap() == "kept");
     }

@@ -389,7 +389,7 @@ fn the_current_directory_as_config_directory_has_its_parent_checked() {
 /// A sign-in whose config directory cannot be locked fails before its token is stored: it left a
 /// working token in the keyring behind an error that said the sign-in had failed.
 #[test]
-fn a_sign_in_that_cannot_save_its_config_stores_no_token() {
+fn a_sign_in_whose_config_directory_cannot_be_locked_stores_no_token() {
     let env = TestEnv::new();
     let user = env.user(Role::Builder);
     std::fs::create_dir_all(env.config_dir_path().join(".lock")).unwrap(); // the lock cannot be taken
@@ -679,34 +679,53 @@ fn sign_ins_at_once_into_two_stores_leave_one_consistent_sign_in() {
     }
 }
 
-/// `auth logout` while another sign-in is made on the same machine ends its own session and
-/// keeps the new sign-in: it removed whatever was stored by then, the new token included, and
-/// left that session valid with no token on the machine.
+/// `auth logout` while another sign-in is made on the same machine, into the same store or
+/// another, ends its own session and keeps the new sign-in: it removed whatever was stored by
+/// then (or cleared the config's record of the new store), leaving that session valid with no
+/// token the machine would read.
 #[test]
 fn a_sign_out_keeps_a_sign_in_made_meanwhile() {
-    let env = TestEnv::new();
-    let builder = env.user(Role::Builder);
-    // The platform behind a proxy that holds the sign-out's request for a moment.
-    let slow_logout = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
-        if request.line.starts_with("POST /api/logout") {
-            std::thread::sleep(std::time::Duration::from_millis(1500));
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let auto = [("KEYSTROKE_CREDENTIAL_STORE", "auto")];
+    for (first_store, second_store) in [(None, None), (Some("--insecure-storage"), None)] {
+        let env = TestEnv::new();
+        let builder = env.user(Role::Builder);
+        // The platform behind a proxy that holds the sign-out's request until the second sign-in
+        // is made.
+        let (arrived, seen) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+        let (arrived_here, seen_here) = (Arc::clone(&arrived), Arc::clone(&seen));
+        let slow_logout = crate::support::meddling_proxy(env.url(), move |mut client, request, answer| {
+            if request.line.starts_with("POST /api/logout") {
+                arrived_here.store(true, SeqCst);
+                while !seen_here.load(SeqCst) {
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+            }
+            let _ = client.write_all(&answer);
+        });
+        let login = |store: Option<&str>, token: &str| {
+            let mut args = vec!["auth", "login", "--with-token", "--platform-url", &slow_logout];
+            args.extend(store);
+            env.run_with_stdin_and_env(&args, token, &auto).success();
+        };
+        let first = env.new_session(&builder.email);
+        login(first_store, &first);
+        let mut logout = env.command(&["auth", "logout", "--platform-url", &slow_logout]);
+        let logout = logout.envs(auto).stderr(Stdio::piped()).spawn().unwrap();
+        while !arrived.load(SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
-        let _ = client.write_all(&answer);
-    });
-    let first = env.new_session(&builder.email);
-    let login = ["auth", "login", "--with-token", "--platform-url", &slow_logout];
-    env.run_with_stdin(&login, &first).success();
-    let logout =
-        env.command(&["auth", "logout", "--platform-url", &slow_logout]).stderr(Stdio::piped()).spawn().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
-    let second = env.new_session(&builder.email);
-    env.run_with_stdin(&login, &second).success();
-    let logout = Run::from(logout.wait_with_output().unwrap()).success();
-    assert_eq!(
-        logout.stderr,
-        format!("Ended the session of {slow_logout}; a sign-in made meanwhile on this machine stays signed in\n")
-    );
-    assert_eq!(env.curl_status("/api/me", &first), 401, "the first session ended");
-    let token = env.run(&["auth", "token", "--platform-url", &slow_logout]).success();
-    assert_eq!(token.stdout.trim(), second, "the second is kept");
+        let second = env.new_session(&builder.email);
+        login(second_store, &second);
+        seen.store(true, SeqCst);
+        let logout = Run::from(logout.wait_with_output().unwrap()).success();
+        assert_eq!(
+            logout.stderr,
+            format!("Ended the session of {slow_logout}; a sign-in made meanwhile on this machine stays signed in\n")
+        );
+        assert_eq!(env.curl_status("/api/me", &first), 401, "the first session ended");
+        let token = env.run_with_env(&["auth", "token", "--platform-url", &slow_logout], &auto).success();
+        assert_eq!(token.stdout.trim(), second, "the second is kept ({first_store:?} then {second_store:?})");
+    }
 }

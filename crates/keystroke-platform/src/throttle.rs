@@ -73,6 +73,8 @@ impl Throttle {
                 if *count == self.max_attempts {
                     *count += 1;
                     let minutes = (self.window - since.elapsed()).as_secs().div_ceil(60);
+                    // An account is counted under what was typed as its email: a pasted token too.
+                    let key = keystroke_api::redact_secrets(key, "[redacted]");
                     tracing::warn!(
                         key,
                         "too many {} ({}): refused for {minutes} more minutes",

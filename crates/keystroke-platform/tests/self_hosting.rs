@@ -353,9 +353,10 @@ fn bootstrap_serve_and_sign_in() {
     assert_eq!(
         stderr(&cannot),
         format!(
-            "error: cannot open the database {}: its folder {} does not exist: create it (`install -d -m 700 DIR`)\n",
+            "error: cannot open the database {}: its folder {folder} does not exist: create it (`install -d -m 700 \
+             {folder}`)\n",
             nowhere.display(),
-            nowhere.parent().unwrap().display()
+            folder = nowhere.parent().unwrap().display()
         )
     );
 
@@ -934,4 +935,20 @@ fn backup_copies_a_live_database_into_a_new_private_file() {
     assert_eq!(stderr(&again), format!("error: {} exists already: name a new file for the backup\n", backup.display()));
     assert!(has_alan(&backup), "left as it was");
     drop(live);
+
+    // Read as it is, never changed (a backup before an upgrade): a database its owner made
+    // read-only is backed up too. A relative `file:` name is a file name, not a SQLite URI.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let backed_up = Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+        .args(["backup", "--to", "file:later.db", "--db"])
+        .arg(&db)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(backed_up.status.success(), "{}", stderr(&backed_up));
+    let later = dir.path().join("file:later.db");
+    assert_eq!(std::fs::metadata(&later).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(!dir.path().join("later.db").exists(), "not read as a URI");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert!(has_alan(&later));
 }

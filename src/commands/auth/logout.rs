@@ -52,8 +52,14 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     // the token). Only the token just revoked: a sign-in made meanwhile, whose token is stored
     // now, stays signed in.
     let lock = context.lock_config_dir().ok();
-    let signed_in_meanwhile =
-        credentials.get(store, &platform.key).is_ok_and(|now| now.is_some_and(|now| now.expose() != token.expose()));
+    // Signed in meanwhile: into another store (the config now names it), or into this one (it
+    // holds another token now).
+    let recorded_now = context
+        .load_config()
+        .ok()
+        .and_then(|config| config.platform(&platform.key).and_then(|settings| settings.credential_store));
+    let signed_in_meanwhile = recorded_now.is_some_and(|now| now != store)
+        || credentials.get(store, &platform.key).is_ok_and(|now| now.is_some_and(|now| now.expose() != token.expose()));
     if signed_in_meanwhile {
         drop(lock);
         return match revoked {
@@ -87,7 +93,11 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     }
     // Signed out already: the token is gone, and a config that still names its store reads as
     // signed out too. A config directory that cannot be written is no reason to say otherwise.
-    if let Err(err) = context.update_config(|config| config.platform_mut(&platform.key).credential_store = None) {
+    let forget_store = |config: &mut crate::config::Config| {
+        let settings = config.platform_mut(&platform.key);
+        settings.credential_store = settings.credential_store.filter(|recorded| *recorded != store);
+    };
+    if let Err(err) = context.update_config(forget_store) {
         printer.warn(&format!("{err:#}; the sign-out stands, as the token is removed"));
     }
     drop(lock);

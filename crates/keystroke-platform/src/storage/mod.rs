@@ -12,7 +12,7 @@ use keystroke_api::{Membership, Org, Role, User};
 
 use crate::tokens::SecretHash;
 
-pub use sqlite::{SqliteStorage, is_empty_database, is_new_database};
+pub use sqlite::{SqliteStorage, backup, is_empty_database, is_new_database};
 
 /// A change refused because it would leave an org without an owner, and so without anyone who
 /// can manage its members' keys.

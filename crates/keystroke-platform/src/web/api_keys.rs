@@ -232,7 +232,7 @@ pub async fn create(
             }
         },
     };
-    // Sent again (Reload on the page with the secret, or Back and send): one key per form.
+    // Sent again (Reload on the page with the secret): one key per form.
     if !form.form_id.is_empty() && !state.sent_forms.first_sending(&form.form_id) {
         let memberships = state.storage.memberships_of(&access.user_id)?;
         let notice = "<p class=\"notice\">That form was sent already: its key was created then, and its secret shown \

@@ -326,10 +326,10 @@ pub fn set_session_cookie(response: &mut Response, state: &AppState, token: &str
     set_cookie(response, state, SIGN_IN_CSRF_COOKIE, "", 0);
 }
 
-/// Forms that act once (creating a key): each page's form carries a fresh id, and a form sent
-/// again (Reload on the page that answered it, or Back and send) is told so instead of acting
-/// again. Ids are kept as long as a page's form stays usable (the web session's lifetime), in
-/// this process: another platform process on the same database would not know them.
+/// Forms that act once (creating a key): each page's form carries a fresh id, and the form sent
+/// again (Reload on the page that answered it) is told so instead of acting again. Ids are kept
+/// as long as a page's form stays usable (the web session's lifetime), in this process: another
+/// platform process on the same database would not know them.
 pub struct SentForms {
     sent: Mutex<HashMap<String, Instant>>,
     kept_for: Duration,
@@ -340,17 +340,28 @@ impl SentForms {
         SentForms { sent: Mutex::new(HashMap::new()), kept_for }
     }
 
+    const ID_LENGTH: usize = 24;
+    /// Past this many forms remembered, new ones are not (they act as forms without an id).
+    const MOST_REMEMBERED: usize = 100_000;
+
     /// A new id for a form about to be shown.
     pub fn new_id() -> String {
-        random_base62(24)
+        random_base62(Self::ID_LENGTH)
     }
 
-    /// Records the form as sent; false when it was sent before.
+    /// Records the form as sent; false when it was sent before. An id of another shape than
+    /// [`SentForms::new_id`]'s is none: the form acts, and nothing is remembered.
     pub fn first_sending(&self, id: &str) -> bool {
+        if id.len() != Self::ID_LENGTH || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return true;
+        }
         let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-        // Swept once it grows: only signed-in people's forms get here.
+        // Swept once it grows, and bounded: only signed-in people's forms get here.
         if sent.len() >= 1024 {
             sent.retain(|_, at| at.elapsed() < self.kept_for);
+            if sent.len() >= Self::MOST_REMEMBERED {
+                return true;
+            }
         }
         match sent.get(id) {
             Some(at) if at.elapsed() < self.kept_for => false,

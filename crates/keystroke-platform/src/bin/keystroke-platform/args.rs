@@ -142,6 +142,12 @@ impl Database {
     /// For commands that need users already there: a mistyped path is named as such, rather
     /// than made into an empty database that then has "no org" or "no user".
     pub(crate) fn open_existing(&self) -> anyhow::Result<SqliteStorage> {
+        self.check_existing()?;
+        SqliteStorage::open(&self.db)
+    }
+
+    /// That `--db` leads to a database with users, before anything opens it.
+    pub(crate) fn check_existing(&self) -> anyhow::Result<()> {
         let path = self.db.display();
         match std::fs::metadata(&self.db) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => bail!(
@@ -157,7 +163,7 @@ impl Database {
                 "{path} is an empty SQLite database, not one with users (it was left as it is): check `--db`, or add \
                  the first user with `user add`"
             ),
-            Ok(_) => SqliteStorage::open(&self.db),
+            Ok(_) => Ok(()),
         }
     }
 }

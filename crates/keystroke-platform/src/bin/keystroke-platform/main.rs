@@ -57,7 +57,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             serve::dev(port, db.as_deref(), credentials_file.as_deref(), seed_keys)
         }
         Command::Backup { db, to } => {
-            db.open_existing()?.backup_to(&to)?;
+            db.check_existing()?;
+            keystroke_platform::storage::backup(&db.db, &to)?;
             say!("Backed up {} to {} (readable by you only)", db.db.display(), to.display());
             Ok(())
         }

@@ -223,23 +223,36 @@ pub(super) fn cannot_open(path: &Path, error: rusqlite::Error) -> anyhow::Error 
 }
 
 /// The likeliest reason SQLite could not open `path`, told from what is there: a folder that
-/// does not exist, or a file or folder of another user (the database made as root, then served
-/// as the service user).
+/// does not exist, or a file (or a folder this user may not write) of another user: the
+/// database made as root, then served as the service user.
 fn why_not_opened(path: &Path) -> String {
     let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    if !folder.is_dir() {
-        return format!("its folder {} does not exist: create it (`install -d -m 700 DIR`)", folder.display());
+    if let Err(error) = std::fs::metadata(folder) {
+        return match error.kind() {
+            std::io::ErrorKind::NotFound => format!(
+                "its folder {shown} does not exist: create it (`install -d -m 700 {shown}`)",
+                shown = folder.display()
+            ),
+            _ => format!("its folder {} cannot be reached by this user ({error})", folder.display()),
+        };
     }
     #[cfg(unix)]
     {
+        use std::os::unix::ffi::OsStrExt;
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
-        let others = [path.to_owned(), beside(path, "-wal"), beside(path, "-shm"), folder.to_owned()]
+        let writable = |file: &Path| {
+            let Ok(c_path) = std::ffi::CString::new(file.as_os_str().as_bytes()) else { return true };
+            // SAFETY: a valid NUL-terminated path; access only reads it.
+            unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
+        };
+        let of_another_user = [path.to_owned(), beside(path, "-wal"), beside(path, "-shm"), folder.to_owned()]
             .into_iter()
+            .filter(|file| !writable(file))
             .filter_map(|file| std::fs::metadata(&file).ok().map(|metadata| (file, metadata)))
-            .find(|(_, metadata)| metadata.uid() != me && me != 0);
-        if let Some((file, metadata)) = others {
+            .find(|(_, metadata)| metadata.uid() != me);
+        if let Some((file, metadata)) = of_another_user {
             return format!(
                 "{} belongs to uid {} (mode {:o}), and this runs as uid {me}: run it as that user, or give the \
                  database's folder and files to this one",

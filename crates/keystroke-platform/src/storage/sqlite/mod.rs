@@ -61,6 +61,49 @@ impl Drop for Pooled<'_> {
     }
 }
 
+/// Copies the database at `path` to `to`, a new file only this user can read (it holds password
+/// and token digests), with what is still in the WAL: one read transaction, so a platform
+/// serving it meanwhile neither waits nor tears the copy (a copy of the file alone misses the
+/// latest writes). The database is opened read-only and copied as it is, never migrated: a
+/// backup taken before an upgrade must keep the old schema, and so must the database.
+pub fn backup(path: &Path, to: &Path) -> anyhow::Result<()> {
+    use rusqlite::OpenFlags;
+    let path = &database_file(path)?;
+    refuse_another_programs_database(path)?;
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags).map_err(|error| cannot_open(path, error))?;
+    let created = {
+        let mut new_file = std::fs::OpenOptions::new();
+        new_file.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut new_file, 0o600);
+        new_file.open(to)
+    };
+    if let Err(error) = created {
+        return Err(match error.kind() {
+            std::io::ErrorKind::AlreadyExists => {
+                anyhow::anyhow!("{} exists already: name a new file for the backup", to.display())
+            }
+            _ => anyhow::Error::new(error).context(format!("cannot create {}", to.display())),
+        });
+    }
+    // SQLite writes into the empty file it is given, keeping its mode; by its absolute path, since
+    // a relative `file:…` would be read as a URI and written elsewhere. It does not sync what it
+    // wrote: done here, before the copy is said to be made.
+    let copied = (|| -> anyhow::Result<()> {
+        let target = std::path::absolute(to)?;
+        let target = target.to_str().with_context(|| format!("{} is not a UTF-8 path", to.display()))?;
+        conn.execute("VACUUM INTO ?1", [target])?;
+        std::fs::File::open(to)?.sync_all()?;
+        Ok(())
+    })();
+    if let Err(error) = copied {
+        let _ = std::fs::remove_file(to);
+        return Err(error.context(format!("backing up {} to {}", path.display(), to.display())));
+    }
+    Ok(())
+}
+
 impl SqliteStorage {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
@@ -104,36 +147,6 @@ impl SqliteStorage {
                     return Err(read_only(&file));
                 }
             }
-        }
-        Ok(())
-    }
-
-    /// Copies the database to `to`, a new file only this user can read (it holds password and
-    /// token digests), with what is still in the WAL: one read transaction, so a platform
-    /// serving it meanwhile neither waits nor tears the copy. A copy of the file alone misses
-    /// the latest writes.
-    pub fn backup_to(&self, to: &Path) -> anyhow::Result<()> {
-        let created = {
-            let mut new_file = std::fs::OpenOptions::new();
-            new_file.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut new_file, 0o600);
-            new_file.open(to)
-        };
-        if let Err(error) = created {
-            return Err(match error.kind() {
-                std::io::ErrorKind::AlreadyExists => {
-                    anyhow::anyhow!("{} exists already: name a new file for the backup", to.display())
-                }
-                _ => anyhow::Error::new(error).context(format!("cannot create {}", to.display())),
-            });
-        }
-        // SQLite writes into an empty file it is given, keeping its mode.
-        let target = to.to_str().with_context(|| format!("{} is not a UTF-8 path", to.display()));
-        let copied = target.and_then(|target| Ok(self.conn()?.execute("VACUUM INTO ?1", [target])?));
-        if let Err(error) = copied {
-            let _ = std::fs::remove_file(to);
-            return Err(error.context(format!("backing up {} to {}", self.path.display(), to.display())));
         }
         Ok(())
     }
