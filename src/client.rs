@@ -466,7 +466,12 @@ impl ApiClient {
             }
             // A proxy's word that the platform behind it is down: unreachable (exit 6), as if it were down.
             StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
-                self.unreachable(&format!("{status} from the server in front of it")).with_hint(check_url_hint())
+                let mut unreachable =
+                    self.unreachable(&format!("{status} from the server in front of it")).with_hint(check_url_hint());
+                // A proxy that gave up waiting, or lost the connection, may have passed the
+                // request on first: a key may have been made all the same.
+                unreachable.request_may_have_arrived = status != StatusCode::SERVICE_UNAVAILABLE;
+                unreachable
             }
             _ => CliError::failure(format!("the server at {url} answered {status} without a Keystroke error"))
                 .with_hint(not_a_platform_hint()),

@@ -450,6 +450,27 @@ fn a_create_left_unanswered_says_the_key_may_exist_and_how_to_find_it() {
         assert!(listed.as_array().unwrap().iter().any(|key| key["name"] == name.as_str()), "{listed}");
     }
 
+    // A proxy that gave up waiting (504) after passing the request on: the key was made.
+    let gave_up = meddling_proxy(env.url(), |mut client, request, answer| {
+        let answer = match request.line.starts_with("POST ") {
+            true => http_response("504 Gateway Timeout", "text/html", "<h1>504</h1>").into_bytes(),
+            false => answer,
+        };
+        let _ = client.write_all(&answer);
+    });
+    let create = env
+        .run_with_env(&["--platform-url", &gave_up, "--org", "acme", "api-key", "create", "--name", "Gave up"], &vars);
+    let create = create.code(6);
+    assert!(
+        create.stderr.starts_with(&format!(
+            "error: the platform at {gave_up} is unreachable: 504 Gateway Timeout from the server in front of it; the \
+             key may have been created all the same\n"
+        )),
+        "{create:#?}"
+    );
+    let listed = env.run(&["api-key", "list", "--json"]).success().json();
+    assert!(listed.as_array().unwrap().iter().any(|key| key["name"] == "Gave up"), "{listed}");
+
     // A whole answer that does not read (half its JSON, with a length to match) is a success
     // lost on the way: the key exists, its secret unread.
     let half = meddling_proxy(env.url(), |mut client, request, answer| {

@@ -375,7 +375,7 @@ fn bootstrap_serve_and_sign_in() {
         lines.by_ref().map_while(Result::ok).find(|line| line.contains("address=")).expect("a listening line");
     let address = listening.split("address=").nth(1).unwrap().split_whitespace().next().unwrap().to_owned();
     // What an operator checks the setup by, in the same line.
-    assert!(listening.contains(" public_url=none behind_proxy=false"), "{listening}");
+    assert!(listening.contains(&format!(" public_url=http://{address} behind_proxy=false")), "{listening}");
     let log = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<String>>());
     let url = format!("http://{address}");
 
