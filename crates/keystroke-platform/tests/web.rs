@@ -193,9 +193,14 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
             && huge.contains(r#"name="name" required placeholder="Production automation" value="x""#),
         "{huge}"
     );
-    assert!(huge.contains(r#"value="1000000000000000""#), "{huge}");
+    // The refused field is marked, points at the reason and has the focus; the other is not.
+    let marked = r#"aria-invalid="true" aria-describedby="problem" autofocus"#;
+    assert!(huge.contains(&format!(r#"value="1000000000000000" {marked}>"#)), "{huge}");
+    assert_eq!(huge.matches("aria-invalid").count(), 1, "{huge}");
     assert!(
-        huge.contains(r#"<p class="error" role="alert">Expiry must be a whole number of days from 1 to 3650"#),
+        huge.contains(
+            r#"<p class="error" id="problem" role="alert">Expiry must be a whole number of days from 1 to 3650"#
+        ),
         "{huge}"
     );
 
@@ -207,6 +212,11 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let too_long = too_long.text().unwrap();
     assert!(too_long.contains("the limit is 100") && too_long.contains(&format!(r#"value="{long}""#)), "kept as typed");
+    assert!(too_long.contains(&format!(r#"value="{long}" {marked}>"#)), "the name is the field marked");
+    assert!(
+        too_long.contains(">The API key name is 101 characters long; the limit is 100.</p>"),
+        "a sentence: {too_long}"
+    );
     // The limit is in characters, as the API counts them: 100 emoji are 200 UTF-16 units, which a
     // `maxlength` (counted in those) would have cut to 50 in the browser.
     let keys = "🔑".repeat(100);

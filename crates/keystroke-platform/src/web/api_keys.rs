@@ -152,7 +152,14 @@ pub async fn show(
 struct CreateDraft<'a> {
     name: &'a str,
     expires_in_days: &'a str,
-    problem: Option<(StatusCode, String)>,
+    problem: Option<(StatusCode, String, Field)>,
+}
+
+/// The field a refused create is about: its input is marked and points at the reason.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Name,
+    Expiry,
 }
 
 /// The org's keys (one page, from `cursor`) under `notice`, with the create form.
@@ -197,7 +204,7 @@ fn list_page(
         create = create_form(access, csrf, draft),
         table = key_table(&keys.data, access, csrf),
     );
-    let status = draft.problem.as_ref().map_or(StatusCode::OK, |(status, _)| *status);
+    let status = draft.problem.as_ref().map_or(StatusCode::OK, |(status, _, _)| *status);
     Ok(page(status, "API keys", &body))
 }
 
@@ -211,12 +218,12 @@ pub async fn create(
         Err(response) => return Ok(response),
     };
     // Refused input comes back on the list page, in the form as it was typed, with the reason.
-    let refused = |problem: ApiError| -> PageResult {
+    let refused = |problem: ApiError, field: Field| -> PageResult {
         let memberships = state.storage.memberships_of(&access.user_id)?;
         let draft = CreateDraft {
             name: &form.name,
             expires_in_days: &form.expires_in_days,
-            problem: Some((problem.status, problem.message)),
+            problem: Some((problem.status, problem.message, field)),
         };
         list_page(&state, &memberships, &access, &form.csrf, None, "", &draft)
     };
@@ -228,7 +235,7 @@ pub async fn create(
                 let problem = format!(
                     "Expiry must be a whole number of days from 1 to {MAX_EXPIRES_IN_DAYS}, or empty for none."
                 );
-                return refused(ApiError::invalid_field("invalid_request", problem));
+                return refused(ApiError::invalid_field("invalid_request", problem), Field::Expiry);
             }
         },
     };
@@ -245,7 +252,8 @@ pub async fn create(
         Err(error) => {
             state.sent_forms.forget(&form.form_id); // nothing was made: the same form may try again
             return match error.status {
-                StatusCode::UNPROCESSABLE_ENTITY => refused(error),
+                // The lifetime was checked above: what the platform refuses is the name.
+                StatusCode::UNPROCESSABLE_ENTITY => refused(error, Field::Name),
                 _ => Ok(error_page(error)),
             };
         }
@@ -354,13 +362,23 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
     let problem = draft
         .problem
         .as_ref()
-        .map(|(_, message)| format!("<p class=\"error\" role=\"alert\">{}</p>\n", code_spans(&escape(message))))
+        .map(|(_, message, _)| {
+            format!(
+                "<p class=\"error\" id=\"problem\" role=\"alert\">{}</p>\n",
+                code_spans(&escape(&sentence(message)))
+            )
+        })
         .unwrap_or_default();
+    // The refused field is marked, points at the reason, and has the focus.
+    let marked = |field: Field| match &draft.problem {
+        Some((_, _, refused)) if *refused == field => r#" aria-invalid="true" aria-describedby="problem" autofocus"#,
+        _ => "",
+    };
     format!(
         r#"<form method="post" action="{PAGE}">
 <h2>Create a key</h2>
-{problem}<label>Name <input name="name" required placeholder="Production automation" value="{name}"></label>
-<label>Expires after (days, empty for never) <input name="expires_in_days" inputmode="numeric" value="{days}"></label>
+{problem}<label>Name <input name="name" required placeholder="Production automation" value="{name}"{name_marked}></label>
+<label>Expires after (days, empty for never) <input name="expires_in_days" inputmode="numeric" value="{days}"{days_marked}></label>
 <input type="hidden" name="org" value="{org}">
 <input type="hidden" name="csrf" value="{csrf}">
 <input type="hidden" name="form_id" value="{form_id}">
@@ -371,9 +389,22 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
         // emoji at 50; the limit's message comes back with the form instead.
         name = refill(draft.name),
         days = refill(draft.expires_in_days),
+        name_marked = marked(Field::Name),
+        days_marked = marked(Field::Expiry),
         org = escape(&access.org_slug),
         form_id = SentForms::new_id(),
     )
+}
+
+/// The API's message (written to follow "error: ") as a sentence on the page.
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut sentence: String =
+        chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    if !sentence.ends_with(['.', '!', '?']) {
+        sentence.push('.');
+    }
+    sentence
 }
 
 fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
