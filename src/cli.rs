@@ -39,12 +39,31 @@ impl Cli {
             command.args_override_self(true).mut_subcommands(override_self)
         }
         let mut command = override_self(<Cli as clap::CommandFactory>::command());
-        let matches = command.try_get_matches_from_mut(args)?;
+        let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        let matches = command.try_get_matches_from_mut(&args).map_err(|err| with_dash_value_tip(err, &args))?;
         let mut cli =
             <Cli as clap::FromArgMatches>::from_arg_matches(&matches).map_err(|err| err.format(&mut command))?;
         cli.global = cli.global.with_env_fallbacks()?;
         Ok(cli)
     }
+}
+
+/// `--expires-in -5d`: clap takes `-5d` for flags of its own and says "unexpected argument
+/// '-5'", with a tip to put it after `--`, which would not reach `--expires-in`. The tip says
+/// how a value that starts with `-` is given instead: joined to its flag by `=`.
+fn with_dash_value_tip(mut err: clap::Error, args: &[OsString]) -> clap::Error {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let Some(ContextValue::String(unexpected)) = err.get(ContextKind::InvalidArg).cloned() else { return err };
+    if err.kind() != ErrorKind::UnknownArgument || !unexpected.starts_with('-') {
+        return err;
+    }
+    let args: Vec<&str> = args.iter().filter_map(|arg| arg.to_str()).collect();
+    let given = args.windows(2).find(|pair| pair[0].starts_with("--") && pair[1].starts_with(&unexpected));
+    if let Some([flag, value]) = given {
+        let tip = format!("a value that starts with `-` is joined to its flag: `{flag}={value}`");
+        err.insert(ContextKind::Suggested, ContextValue::StyledStrs(vec![tip.into()]));
+    }
+    err
 }
 
 #[derive(Debug, Subcommand)]

@@ -182,6 +182,12 @@ fn bad_names_are_usage_errors_before_any_request() {
     assert!(negative.stderr.contains("-1 is not in 1..=500"), "{negative:#?}");
     let negative = env.run(&["api-key", "create", "--name", "x", "--expires-in=-5d"]).code(2);
     assert!(negative.stderr.contains("a lifetime cannot be negative"), "{negative:#?}");
+    // Given apart, clap takes it for flags: the tip says how to give it.
+    let apart = env.run(&["api-key", "create", "--name", "x", "--expires-in", "-5d"]).code(2);
+    assert!(
+        apart.stderr.contains("tip: a value that starts with `-` is joined to its flag: `--expires-in=-5d`"),
+        "{apart:#?}"
+    );
     let forgotten = env.run(&["api-key", "create", "--expires-in", "--name", "x"]).code(2);
     assert!(forgotten.stderr.contains("a value is required for '--expires-in <DURATION>'"), "{forgotten:#?}");
     let pasted = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
