@@ -114,6 +114,20 @@ pub fn write(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Result<()> {
     private_dir(dir, &path)?;
     let _lock = lock(dir)?;
     remove_leftover_temps(dir, name);
+    // A link to the file (a dotfiles manager's) stays a link: the file it leads to is replaced,
+    // in its own folder, which must be as private as this one. A link to nothing is replaced.
+    let linked = fs::symlink_metadata(&path)
+        .is_ok_and(|entry| entry.file_type().is_symlink())
+        .then(|| fs::canonicalize(&path).ok())
+        .flatten();
+    let (dir, path) = match &linked {
+        Some(target) => {
+            let folder = target.parent().unwrap_or(Path::new("/"));
+            refuse_shared_dir(folder, target)?;
+            (folder, target.clone())
+        }
+        None => (dir, path),
+    };
     let (temp, mut file) = create_temp(dir, name).map_err(|err| could_not("write", &path, err))?;
     let mut write = || -> std::io::Result<()> {
         file.write_all(contents)?;
@@ -401,6 +415,33 @@ mod tests {
         let name = first.file_name().unwrap().to_str().unwrap();
         assert!(name.starts_with(".config.json.") && name.ends_with(".tmp"), "{name}");
         assert!(!name.contains(&std::process::id().to_string()), "{name}");
+    }
+
+    /// A `config.json` that links elsewhere (a dotfiles manager's) stays a link: the file it leads
+    /// to is written, unless its folder is one others may write.
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_the_file_is_written_through_to_a_private_folder() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        let (dir, dotfiles) = (home.path().join("config"), home.path().join("dotfiles"));
+        fs::create_dir(&dir).unwrap();
+        fs::create_dir(&dotfiles).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        fs::set_permissions(&dotfiles, fs::Permissions::from_mode(0o755)).unwrap();
+        let target = dotfiles.join("keystroke.json");
+        fs::write(&target, "{}").unwrap();
+        std::os::unix::fs::symlink(&target, dir.join("config.json")).unwrap();
+
+        write(&dir, "config.json", b"{\"written\": true}").unwrap();
+        assert!(fs::symlink_metadata(dir.join("config.json")).unwrap().file_type().is_symlink(), "still a link");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "{\"written\": true}");
+        assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
+
+        fs::set_permissions(&dotfiles, fs::Permissions::from_mode(0o777)).unwrap();
+        let refused = write(&dir, "config.json", b"{}").unwrap_err().to_string();
+        assert!(refused.contains("writable by other users"), "{refused}");
+        assert_eq!(fs::read_to_string(&target).unwrap(), "{\"written\": true}", "left as it was");
     }
 
     /// A write killed before its rename leaves its temporary file, which may hold a token: the
