@@ -343,6 +343,31 @@ fn a_create_form_sent_twice_makes_one_key() {
     assert_eq!(browser.post("/settings/api-keys", &next).status(), StatusCode::CREATED);
 }
 
+/// A create form sent after the web sign-in lapsed comes back as typed once signed in again,
+/// to be sent again: nothing was created meanwhile, and the typing was lost.
+#[test]
+fn a_form_sent_after_the_sign_in_lapsed_comes_back_as_typed() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    let form = [("org", "acme"), ("name", "Nightly backup & more"), ("expires_in_days", "30"), ("csrf", "lapsed")];
+    let sent = browser.post("/settings/api-keys", &form);
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let login = sent.headers()["location"].to_str().unwrap().to_owned();
+    assert!(login.starts_with("/login?next="), "{login}");
+    let page = browser.get(&login).text().unwrap();
+    let next = hidden(&page, "next").replace("&amp;", "&");
+    let owner = h.dev.user(Role::Owner);
+    let fields = [("email", owner.email.as_str()), ("password", &owner.password), ("next", &next)];
+    let signed_in = h.form_from_page(&browser.http, &login, "/login", &fields).send().unwrap();
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_in.headers()["location"], next.as_str());
+    browser.session = Some(cookie(&signed_in, "ks_web").unwrap());
+    let back = browser.get(&next).text().unwrap();
+    assert!(back.contains("Your sign-in had ended, and nothing was created"), "{back}");
+    assert!(back.contains(r#"value="Nightly backup &amp; more""#) && back.contains(r#"value="30""#), "{back}");
+    assert!(!back.contains("<td>Nightly backup"), "not created: {back}");
+}
+
 /// A wrong password gives the form back with the email as typed (and nothing in the password).
 #[test]
 fn a_wrong_password_keeps_the_email_typed() {

@@ -22,6 +22,9 @@ use crate::storage::KeyRecord;
 pub struct ListQuery {
     org: Option<String>,
     cursor: Option<String>,
+    /// A create form sent after the sign-in lapsed, brought back through the sign-in page.
+    name: Option<String>,
+    expires_in_days: Option<String>,
 }
 
 /// Settings > API keys, where a sign-in lands when it was not sent from elsewhere.
@@ -138,8 +141,20 @@ pub async fn show(
             )
         })
         .unwrap_or_default();
-    let mut response =
-        list_page(&state, &memberships, &access, &csrf, query.cursor.as_deref(), &notice, &CreateDraft::default())?;
+    // Brought back from a form sent after the sign-in lapsed: the form as it was typed, to send
+    // again (not sent for them: they may have changed their mind while signing in).
+    let draft = CreateDraft {
+        name: query.name.as_deref().unwrap_or_default(),
+        expires_in_days: query.expires_in_days.as_deref().unwrap_or_default(),
+        problem: None,
+    };
+    let notice = match query.name.is_some() && notice.is_empty() {
+        true => "<p class=\"notice\">Your sign-in had ended, and nothing was created: the form is as you typed it, \
+                 to send again.</p>\n"
+            .to_owned(),
+        false => notice,
+    };
+    let mut response = list_page(&state, &memberships, &access, &csrf, query.cursor.as_deref(), &notice, &draft)?;
     set_cookie(&mut response, &state, ACTIVE_ORG_COOKIE, &access.org_slug, ACTIVE_ORG_COOKIE_SECS);
     if revoked.is_some() {
         set_cookie(&mut response, &state, REVOKED_COOKIE, "", 0); // said once
@@ -213,7 +228,15 @@ pub async fn create(
     headers: HeaderMap,
     WebForm(form): WebForm<CreateForm>,
 ) -> PageResult {
-    let access = match checked_access(&state, &headers, &form.org, &form.csrf)? {
+    // Sent after the sign-in lapsed: what was typed comes back with the page, after signing in.
+    let back = format!(
+        "{}&name={}&expires_in_days={}",
+        list_url(&form.org),
+        percent_encoding::utf8_percent_encode(&form.name, percent_encoding::NON_ALPHANUMERIC),
+        percent_encoding::utf8_percent_encode(&form.expires_in_days, percent_encoding::NON_ALPHANUMERIC),
+    );
+    let back = if back.len() <= 1024 { back } else { list_url(&form.org) };
+    let access = match checked_access(&state, &headers, &form.org, &form.csrf, &back)? {
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
@@ -291,7 +314,7 @@ pub async fn revoke(
     headers: HeaderMap,
     WebForm(form): WebForm<RevokeForm>,
 ) -> PageResult {
-    let access = match checked_access(&state, &headers, &form.org, &form.csrf)? {
+    let access = match checked_access(&state, &headers, &form.org, &form.csrf, &list_url(&form.org))? {
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
@@ -329,13 +352,16 @@ fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str) -> Respo
 }
 
 /// The signed-in visitor's standing in `org`, after checking the form's CSRF token.
+/// The visitor's access to `org` for a form, or the page to answer with: the sign-in (to come
+/// `back` after), a refused form, or the error.
 fn checked_access(
     state: &AppState,
     headers: &HeaderMap,
     org: &str,
     csrf: &str,
+    back: &str,
 ) -> ApiResult<Result<OrgAccess, Response>> {
-    let Some(visitor) = web_session(state, headers)? else { return Ok(Err(to_login(&list_url(org)))) };
+    let Some(visitor) = web_session(state, headers)? else { return Ok(Err(to_login(back))) };
     if !session_csrf_ok(&visitor.token, csrf) {
         return Ok(Err(form_refused()));
     }
