@@ -240,9 +240,7 @@ impl ApiClient {
                     if let Ok(answer) = tokio::time::timeout(Duration::from_millis(500), &mut answer).await {
                         return answer;
                     }
-                    let mut error = CliError::failure("interrupted before the platform answered");
-                    error.request_may_have_arrived = true;
-                    return Err(error.into());
+                    return Err(CliError::failure("interrupted before the platform answered").may_have_arrived(true).into());
                 }
             }
         }
@@ -255,12 +253,12 @@ impl ApiClient {
         let body = match read_body(response).await {
             Ok(body) => body,
             Err(BodyError::TooLarge) => {
-                let mut too_large = CliError::failure(format!(
+                // A success all the same: a key was made, its secret unread.
+                let too_large = CliError::failure(format!(
                     "the answer from {url} is larger than {} MiB, more than keystroke reads",
                     MOST_ANSWER_BYTES >> 20
-                ));
-                // A success all the same: a key was made, its secret unread.
-                too_large.request_may_have_arrived = true;
+                ))
+                .may_have_arrived(true);
                 let hint = format!(
                     "check `--platform-url` (or `{}`): the platform's answers are far smaller (a page of keys is a few \
                      hundred kB)",
@@ -275,17 +273,15 @@ impl ApiClient {
                 } else {
                     format!("its answer broke off ({})", root_cause(&err))
                 };
-                let mut unreachable = self.unreachable(&why).with_hint(check_url_hint());
-                unreachable.request_may_have_arrived = true;
-                return Err(unreachable.into());
+                return Err(self.unreachable(&why).with_hint(check_url_hint()).may_have_arrived(true).into());
             }
         };
         serde_json::from_slice(&body).map_err(|err| {
-            let mut failure = CliError::failure(format!(
-                "the platform sent an answer keystroke does not understand from {url}: {err}"
-            ));
             // A success whose answer is lost: a key was made all the same, its secret unread.
-            failure.request_may_have_arrived = true;
+            let failure = CliError::failure(format!(
+                "the platform sent an answer keystroke does not understand from {url}: {err}"
+            ))
+            .may_have_arrived(true);
             // JSON of another shape (a role this version does not know, a field it lacks) is what
             // a platform of another version sends; what is not JSON at all, a server that is no
             // platform.
@@ -332,10 +328,9 @@ impl ApiClient {
             }
             Err(err) => {
                 self.printer.debug(&format!("{description} -> {err}"));
-                let mut unreachable = self.transport_error(&err);
                 // Past connecting (and TLS), the request may have gone out before the failure.
-                unreachable.request_may_have_arrived = !err.is_connect() && tls_failure(&err).is_none();
-                Err(unreachable.into())
+                let gone_out = !err.is_connect() && tls_failure(&err).is_none();
+                Err(self.transport_error(&err).may_have_arrived(gone_out).into())
             }
         }
     }
@@ -466,12 +461,11 @@ impl ApiClient {
             }
             // A proxy's word that the platform behind it is down: unreachable (exit 6), as if it were down.
             StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
-                let mut unreachable =
-                    self.unreachable(&format!("{status} from the server in front of it")).with_hint(check_url_hint());
                 // A proxy that gave up waiting, or lost the connection, may have passed the
                 // request on first: a key may have been made all the same.
-                unreachable.request_may_have_arrived = status != StatusCode::SERVICE_UNAVAILABLE;
-                unreachable
+                self.unreachable(&format!("{status} from the server in front of it"))
+                    .with_hint(check_url_hint())
+                    .may_have_arrived(status != StatusCode::SERVICE_UNAVAILABLE)
             }
             _ => CliError::failure(format!("the server at {url} answered {status} without a Keystroke error"))
                 .with_hint(not_a_platform_hint()),

@@ -100,6 +100,12 @@ impl CliError {
         self.hint = Some(hint.into());
         self
     }
+
+    /// Marks a failure after which the request may have reached the platform (and acted).
+    pub fn may_have_arrived(mut self, may: bool) -> Self {
+        self.request_may_have_arrived = may;
+        self
+    }
 }
 
 /// `err` changed by `change` when it is a [`CliError`]; any other error as it is.

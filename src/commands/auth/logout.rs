@@ -4,6 +4,16 @@ use crate::env;
 use crate::error::{CliError, ExitCode};
 use crate::secret::Secret;
 
+/// What `auth logout --json` prints.
+#[derive(serde::Serialize)]
+struct LogoutOutput<'a> {
+    platform_url: &'a str,
+    /// Whether this machine is signed out (not when a sign-in was made here meanwhile).
+    signed_out: bool,
+    /// Whether this command ended the session (not when it had ended already).
+    session_revoked: bool,
+}
+
 /// Revokes the stored session on the platform, then forgets it locally. The local token goes even
 /// when the platform cannot be reached, so that this machine is signed out; the error then says
 /// that the session itself is still valid. Where the token cannot be removed (a store that
@@ -64,11 +74,11 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         drop(lock);
         return match revoked {
             // The machine is not signed out: `signed_out` says so to a script.
-            Ok(()) if printer.json() => printer.json_data(&serde_json::json!({
-                "platform_url": platform.key,
-                "signed_out": false,
-                "session_revoked": !ended_before
-            })),
+            Ok(()) if printer.json() => printer.json_data(&LogoutOutput {
+                platform_url: &platform.key,
+                signed_out: false,
+                session_revoked: !ended_before,
+            }),
             Ok(()) => {
                 printer.notice(&format!(
                     "Ended the session of {}; a sign-in made meanwhile on this machine stays signed in",
@@ -121,11 +131,11 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
                 (false, false) => "",
             };
             if printer.json() {
-                return printer.json_data(&serde_json::json!({
-                    "platform_url": platform.key,
-                    "signed_out": true,
-                    "session_revoked": !ended_before
-                }));
+                return printer.json_data(&LogoutOutput {
+                    platform_url: &platform.key,
+                    signed_out: true,
+                    session_revoked: !ended_before,
+                });
             }
             printer.notice(&format!("Signed out of {}{already}", platform.key));
             Ok(())
