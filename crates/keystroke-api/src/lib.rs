@@ -239,6 +239,11 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
     if !variations_vary(trimmed) {
         return Err(format!("the {what} name has a variation selector that changes nothing it follows"));
     }
+    if !marks_sit_on_letters(trimmed) {
+        return Err(format!(
+            "the {what} name has an accent (a combining mark) with no letter under it, or more than three on one"
+        ));
+    }
     Ok(trimmed)
 }
 
@@ -319,7 +324,32 @@ pub fn is_invisible_or_bidi(c: char) -> bool {
         '\u{00AD}' | '\u{034F}' | '\u{061C}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}' | '\u{180E}'
         | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
         | '\u{2800}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{1BCA0}'..='\u{1BCA3}'
-        | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E00FF}' | '\u{E01F0}'..='\u{E0FFF}')
+        | '\u{13430}'..='\u{1343F}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E00FF}' | '\u{E01F0}'..='\u{E0FFF}')
+}
+
+/// The combining marks that sit on a letter before them: diacritics (`e` + U+0301 is `é`), in the
+/// blocks that hold them for Latin, Greek and Cyrillic, and for symbols.
+fn is_combining_diacritic(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+}
+
+/// Diacritics on something, and few at a time: a name that starts with one shows as blank or
+/// overlaps what comes before it in a table, and dozens stacked on one letter spill over the rows
+/// above and below. Vietnamese stacks two (`ệ` decomposed); three is the most allowed.
+fn marks_sit_on_letters(name: &str) -> bool {
+    const MOST_STACKED: usize = 3;
+    let mut stacked = 0;
+    for (at, c) in name.chars().enumerate() {
+        if !is_combining_diacritic(c) {
+            stacked = 0;
+            continue;
+        }
+        stacked += 1;
+        if at == 0 || stacked > MOST_STACKED {
+            return false;
+        }
+    }
+    true
 }
 
 /// The error `code` of a request to a route the platform does not have (a CLI newer than the
@@ -649,6 +679,8 @@ mod tests {
         assert!(check_name("API key", "Rainbow 🏳\u{FE0F}\u{200D}🌈, ᠠ\u{180B}, ⛰\u{FE0E}").is_ok());
         // Standardized variants: a slashed zero, fullwidth punctuation, a mathematical operator.
         assert!(check_name("API key", "0\u{FE00}1\u{FF0C}\u{FE01} \u{2269}\u{FE00}").is_ok());
+        // Accents written as combining marks: one, or two stacked (Vietnamese), on a letter.
+        assert!(check_name("API key", "cafe\u{301} Vie\u{323}\u{302}t").is_ok());
         for bad in [
             "   ",
             &"x".repeat(MAX_NAME_CHARS + 1),
@@ -686,6 +718,12 @@ mod tests {
             "a\u{2065}b",
             "a\u{E01F0}b",
             "pr\u{200D}od",
+            // Format characters of Egyptian hieroglyphs, zero-width elsewhere; accents on nothing,
+            // or stacked past three.
+            "pr\u{13430}od",
+            "\u{301}\u{301}",
+            "\u{301}key",
+            "a\u{301}\u{301}\u{301}\u{301}",
             "prod kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6",
             "key_test_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         ] {

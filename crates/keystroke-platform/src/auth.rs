@@ -213,6 +213,11 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
         .filter(|(name, value)| QUERY_CREDENTIAL_PARAMS.contains(&name.as_str()) && !value.is_empty())
         .map(|(_, value)| value)
         .collect();
+    // Two credentials are refused as such wherever they are (DESIGN: "two credentials in one
+    // request → 400"), before a query credential is refused for its route.
+    if !presented.is_empty() && !query_credentials.is_empty() {
+        return Err(two_credentials());
+    }
     if !query_credentials.is_empty() && query == QueryCredentials::Refused {
         return Err(ApiError::unauthorized(
             "credentials in the query string (`?token=`, `?api_key=`) are accepted only on webhook routes; \
@@ -232,11 +237,15 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
              or sign in with `keystroke auth login`",
         )),
         [token] => verify(state, token),
-        _ => Err(ApiError::bad_request(
-            "the request carries more than one credential; send exactly one of `Authorization`, `x-api-key`, \
-             `?token=` or `?api_key=`",
-        )),
+        _ => Err(two_credentials()),
     }
+}
+
+fn two_credentials() -> ApiError {
+    ApiError::bad_request(
+        "the request carries more than one credential; send exactly one of `Authorization`, `x-api-key`, `?token=` \
+         or `?api_key=`",
+    )
 }
 
 fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<String>> {

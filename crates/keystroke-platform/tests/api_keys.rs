@@ -36,6 +36,11 @@ fn create_returns_the_secret_once_and_nothing_else_ever_does() {
     assert_eq!(created["preview"], format!("key_test_{}…{}", &random[..4], &random[28..32]));
     assert_eq!(created["name"], "Production automation");
 
+    // No answer is for a cache to keep: a shared one may store an answer to `x-api-key` (it
+    // keeps none to `Authorization`) and serve it to the next caller.
+    for (path, cred) in [("/api/orgs/acme/members", Cred::XApiKey(secret)), ("/api/me", Cred::Bearer(&owner))] {
+        assert_eq!(h.get(path, cred).headers()["cache-control"], "no-store", "{path}");
+    }
     let listed = h.get("/api/orgs/acme/api-keys", Cred::Bearer(&owner)).text().unwrap();
     let shown = h.get(&format!("/api/orgs/acme/api-keys/{id}"), Cred::Bearer(&owner)).text().unwrap();
     for body in [&listed, &shown] {
@@ -402,6 +407,10 @@ fn api_keys_cannot_manage_keys_and_one_credential_per_request() {
     assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_request"));
     let hook = h.http.post(h.url(&format!("/api/hooks/deploy?token={}", key.secret))).bearer_auth(&key.secret);
     assert_eq!(hook.send().unwrap().status(), StatusCode::BAD_REQUEST);
+    // Two credentials on a route that takes none in its query: two all the same, 400.
+    let not_a_hook = h.http.get(h.url(&format!("/api/projects?api_key={}", key.secret))).bearer_auth(&key.secret);
+    let (status, body) = status_json(not_a_hook.send().unwrap());
+    assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_request"), "{body}");
 }
 
 #[test]

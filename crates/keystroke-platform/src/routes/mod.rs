@@ -55,7 +55,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request, next| within_limits(request_deadline, request, next)))
-        .layer(middleware::map_response(no_sniffing))
+        .layer(middleware::map_response(no_sniffing_or_caching))
         .layer(middleware::from_fn(logging::log_request))
         .with_state(state)
 }
@@ -177,8 +177,14 @@ fn refusal(path: &str, status: StatusCode, code: &'static str, message: String) 
 
 /// Every answer is what its `Content-Type` says: a browser must not guess HTML from a JSON error
 /// that quotes what a request sent.
-async fn no_sniffing(mut response: Response) -> Response {
-    response.headers_mut().insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+/// Headers every answer carries: no content sniffing, and no storing by any cache unless the
+/// route says otherwise. A shared cache keeps no answer to a request with `Authorization`
+/// (RFC 9111 §3.5), but `x-api-key` is no such header: it could serve a member list to the next
+/// caller.
+async fn no_sniffing_or_caching(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
     response
 }
 
