@@ -40,7 +40,8 @@ impl Cli {
         }
         let mut command = override_self(<Cli as clap::CommandFactory>::command());
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-        let matches = command.try_get_matches_from_mut(&args).map_err(|err| with_dash_value_tip(err, &args))?;
+        let matches =
+            command.try_get_matches_from_mut(&args).map_err(|err| with_dash_value_tip(err, &args, &command))?;
         let mut cli =
             <Cli as clap::FromArgMatches>::from_arg_matches(&matches).map_err(|err| err.format(&mut command))?;
         cli.global = cli.global.with_env_fallbacks()?;
@@ -49,21 +50,35 @@ impl Cli {
 }
 
 /// `--expires-in -5d`: clap takes `-5d` for flags of its own and says "unexpected argument
-/// '-5'", with a tip to put it after `--`, which would not reach `--expires-in`. The tip says
-/// how a value that starts with `-` is given instead: joined to its flag by `=`.
-fn with_dash_value_tip(mut err: clap::Error, args: &[OsString]) -> clap::Error {
+/// '-5'", with a tip to put it after `--`, which would not reach `--expires-in`. When the word
+/// before it is a flag that takes a value, a tip says how to give one that starts with `-`:
+/// joined to its flag by `=`.
+fn with_dash_value_tip(mut err: clap::Error, args: &[OsString], command: &clap::Command) -> clap::Error {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     let Some(ContextValue::String(unexpected)) = err.get(ContextKind::InvalidArg).cloned() else { return err };
-    if err.kind() != ErrorKind::UnknownArgument || !unexpected.starts_with('-') {
+    if err.kind() != ErrorKind::UnknownArgument || !unexpected.starts_with('-') || unexpected.starts_with("--") {
         return err;
     }
     let args: Vec<&str> = args.iter().filter_map(|arg| arg.to_str()).collect();
-    let given = args.windows(2).find(|pair| pair[0].starts_with("--") && pair[1].starts_with(&unexpected));
-    if let Some([flag, value]) = given {
-        let tip = format!("a value that starts with `-` is joined to its flag: `{flag}={value}`");
-        err.insert(ContextKind::Suggested, ContextValue::StyledStrs(vec![tip.into()]));
-    }
+    let given = args.windows(2).find(|pair| pair[1].starts_with(&unexpected) && takes_value(command, pair[0]));
+    let Some([flag, value]) = given else { return err };
+    let tip = format!("a value that starts with `-` is joined to its flag: `{flag}={value}`").into();
+    let tips = match err.get(ContextKind::Suggested) {
+        Some(ContextValue::StyledStrs(tips)) => tips.iter().cloned().chain([tip]).collect(),
+        _ => vec![tip],
+    };
+    err.insert(ContextKind::Suggested, ContextValue::StyledStrs(tips));
     err
+}
+
+/// Whether `word` is a long flag (`--expires-in`, not `--name=x`) that takes a value, in
+/// `command` or any subcommand.
+fn takes_value(command: &clap::Command, word: &str) -> bool {
+    let Some(long) = word.strip_prefix("--").filter(|long| !long.is_empty() && !long.contains('=')) else {
+        return false;
+    };
+    command.get_arguments().any(|arg| arg.get_long() == Some(long) && arg.get_action().takes_values())
+        || command.get_subcommands().any(|sub| takes_value(sub, word))
 }
 
 #[derive(Debug, Subcommand)]

@@ -37,9 +37,13 @@ pub fn read(path: &Path) -> anyhow::Result<Option<String>> {
     if metadata.len() > MAX_CONFIG_FILE_BYTES {
         return Err(not_ours("larger than 1 MiB").into());
     }
-    // Whoever can replace the file can point the platform URL, and with it the token, at theirs.
+    // Whoever can replace the file can point the platform URL, and with it the token, at theirs:
+    // the folder of the file a link leads to is held to the same rule as the config directory.
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty()).unwrap_or(Path::new("."));
     refuse_untrusted(dir, path, &metadata)?;
+    if let Some(target) = link_target(path) {
+        refuse_untrusted(target.parent().unwrap_or(Path::new("/")), &target, &metadata)?;
+    }
     let mut bytes = Vec::new();
     // Bounded as well, should it grow while being read.
     file.take(MAX_CONFIG_FILE_BYTES)
@@ -116,14 +120,13 @@ pub fn write(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Result<()> {
     remove_leftover_temps(dir, name);
     // A link to the file (a dotfiles manager's) stays a link: the file it leads to is replaced,
     // in its own folder, which must be as private as this one. A link to nothing is replaced.
-    let linked = fs::symlink_metadata(&path)
-        .is_ok_and(|entry| entry.file_type().is_symlink())
-        .then(|| fs::canonicalize(&path).ok())
-        .flatten();
+    let linked = link_target(&path);
     let (dir, path) = match &linked {
         Some(target) => {
             let folder = target.parent().unwrap_or(Path::new("/"));
+            refuse_shared_parent(Access::Write, folder, target)?;
             refuse_shared_dir(folder, target)?;
+            remove_leftover_temps(folder, name);
             (folder, target.clone())
         }
         None => (dir, path),
@@ -151,6 +154,13 @@ fn could_not(verb: &str, path: &Path, err: std::io::Error) -> anyhow::Error {
             .into(),
         _ => failure.into(),
     }
+}
+
+/// Where `path` leads when it is a link to a file (a dotfiles manager's); `None` for a file, or a
+/// link to nothing.
+fn link_target(path: &Path) -> Option<PathBuf> {
+    let is_link = fs::symlink_metadata(path).is_ok_and(|entry| entry.file_type().is_symlink());
+    is_link.then(|| fs::canonicalize(path).ok()).flatten()
 }
 
 /// Removes the temporary files of writes of `name` that never finished (a process killed before
@@ -438,9 +448,13 @@ mod tests {
         assert_eq!(fs::read_to_string(&target).unwrap(), "{\"written\": true}");
         assert_eq!(fs::metadata(&target).unwrap().permissions().mode() & 0o777, 0o600);
 
+        assert_eq!(read(&dir.join("config.json")).unwrap().as_deref(), Some("{\"written\": true}"), "and read there");
+
         fs::set_permissions(&dotfiles, fs::Permissions::from_mode(0o777)).unwrap();
         let refused = write(&dir, "config.json", b"{}").unwrap_err().to_string();
         assert!(refused.contains("writable by other users"), "{refused}");
+        let unread = read(&dir.join("config.json")).unwrap_err().to_string();
+        assert!(unread.contains("refusing to read"), "nor read there: {unread}");
         assert_eq!(fs::read_to_string(&target).unwrap(), "{\"written\": true}", "left as it was");
     }
 

@@ -188,6 +188,11 @@ fn bad_names_are_usage_errors_before_any_request() {
         apart.stderr.contains("tip: a value that starts with `-` is joined to its flag: `--expires-in=-5d`"),
         "{apart:#?}"
     );
+    // Not after a flag that takes no value, nor for a mistyped flag.
+    for args in [["api-key", "revoke", "ak_x", "--yes", "-f"], ["api-key", "list", "--all", "--lmit", "3"]] {
+        let run = env.run(&args).code(2);
+        assert!(!run.stderr.contains("is joined to its flag"), "{run:#?}");
+    }
     let forgotten = env.run(&["api-key", "create", "--expires-in", "--name", "x"]).code(2);
     assert!(forgotten.stderr.contains("a value is required for '--expires-in <DURATION>'"), "{forgotten:#?}");
     let pasted = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";

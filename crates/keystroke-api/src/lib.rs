@@ -328,24 +328,28 @@ pub fn is_invisible_or_bidi(c: char) -> bool {
 }
 
 /// The combining marks that sit on a letter before them: diacritics (`e` + U+0301 is `é`), in the
-/// blocks that hold them for Latin, Greek and Cyrillic, and for symbols.
+/// blocks that hold them for Latin, Greek and Cyrillic, and for symbols. (Marks of other scripts,
+/// Indic vowel signs or Hebrew points, are not counted: they are written stacked.)
 fn is_combining_diacritic(c: char) -> bool {
-    matches!(c, '\u{0300}'..='\u{036F}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}' | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
+    matches!(c,
+        '\u{0300}'..='\u{036F}' | '\u{0483}'..='\u{0489}' | '\u{1AB0}'..='\u{1AFF}' | '\u{1DC0}'..='\u{1DFF}'
+        | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
 }
 
-/// Diacritics on something, and few at a time: a name that starts with one shows as blank or
-/// overlaps what comes before it in a table, and dozens stacked on one letter spill over the rows
-/// above and below. Vietnamese stacks two (`ệ` decomposed); three is the most allowed.
+/// Diacritics on something, and few at a time: one at the start or after a space shows as blank
+/// or overlaps what comes before it in a table, and dozens stacked on one letter spill over the
+/// rows above and below. Vietnamese stacks two (`ệ` decomposed); three is the most allowed.
 fn marks_sit_on_letters(name: &str) -> bool {
     const MOST_STACKED: usize = 3;
+    let mut base: Option<char> = None;
     let mut stacked = 0;
-    for (at, c) in name.chars().enumerate() {
+    for c in name.chars() {
         if !is_combining_diacritic(c) {
-            stacked = 0;
+            (base, stacked) = (Some(c), 0);
             continue;
         }
         stacked += 1;
-        if at == 0 || stacked > MOST_STACKED {
+        if base.is_none_or(char::is_whitespace) || stacked > MOST_STACKED {
             return false;
         }
     }
@@ -724,6 +728,8 @@ mod tests {
             "\u{301}\u{301}",
             "\u{301}key",
             "a\u{301}\u{301}\u{301}\u{301}",
+            "a \u{301}b",
+            "a\u{489}\u{489}\u{489}\u{489}",
             "prod kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6",
             "key_test_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
         ] {

@@ -215,7 +215,7 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
         .collect();
     // Two credentials are refused as such wherever they are (DESIGN: "two credentials in one
     // request → 400"), before a query credential is refused for its route.
-    if !presented.is_empty() && !query_credentials.is_empty() {
+    if presented.len() + query_credentials.len() > 1 {
         return Err(two_credentials());
     }
     if !query_credentials.is_empty() && query == QueryCredentials::Refused {

@@ -411,6 +411,8 @@ fn api_keys_cannot_manage_keys_and_one_credential_per_request() {
     let not_a_hook = h.http.get(h.url(&format!("/api/projects?api_key={}", key.secret))).bearer_auth(&key.secret);
     let (status, body) = status_json(not_a_hook.send().unwrap());
     assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_request"), "{body}");
+    let both_in_query = h.get(&format!("/api/projects?token={0}&api_key={0}", key.secret), Cred::None);
+    assert_eq!(both_in_query.status(), StatusCode::BAD_REQUEST);
 }
 
 #[test]

@@ -366,6 +366,12 @@ fn a_form_sent_after_the_sign_in_lapsed_comes_back_as_typed() {
     assert!(back.contains("Your sign-in had ended, and nothing was created"), "{back}");
     assert!(back.contains(r#"value="Nightly backup &amp; more""#) && back.contains(r#"value="30""#), "{back}");
     assert!(!back.contains("<td>Nightly backup"), "not created: {back}");
+
+    // A key pasted as the name is not carried into a URL (history, a proxy's log).
+    let pasted = [("org", "acme"), ("name", "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q"), ("csrf", "lapsed")];
+    browser.session = None;
+    let sent = browser.post("/settings/api-keys", &pasted);
+    assert_eq!(sent.headers()["location"], "/login?next=/settings/api-keys%3Forg%3Dacme");
 }
 
 /// A wrong password gives the form back with the email as typed (and nothing in the password).

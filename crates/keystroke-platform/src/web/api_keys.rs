@@ -235,7 +235,11 @@ pub async fn create(
         percent_encoding::utf8_percent_encode(&form.name, percent_encoding::NON_ALPHANUMERIC),
         percent_encoding::utf8_percent_encode(&form.expires_in_days, percent_encoding::NON_ALPHANUMERIC),
     );
-    let back = if back.len() <= 1024 { back } else { list_url(&form.org) };
+    // Not a pasted secret, though: a URL ends up in history and proxies' logs.
+    let carried = back.len() <= 2048
+        && !keystroke_api::contains_secret(&form.name)
+        && !keystroke_api::contains_secret(&form.expires_in_days);
+    let back = if carried { back } else { list_url(&form.org) };
     let access = match checked_access(&state, &headers, &form.org, &form.csrf, &back)? {
         Ok(access) => access,
         Err(response) => return Ok(response),
@@ -351,7 +355,6 @@ fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str) -> Respo
     page(StatusCode::OK, "Revoke API key", &body)
 }
 
-/// The signed-in visitor's standing in `org`, after checking the form's CSRF token.
 /// The visitor's access to `org` for a form, or the page to answer with: the sign-in (to come
 /// `back` after), a refused form, or the error.
 fn checked_access(
