@@ -197,19 +197,7 @@ fn scripting_reference() -> String {
         text.push_str(&format!("  {}  {}\n", code as u8, code.meaning()));
     }
     text.push_str("\nEnvironment:\n");
-    let variables = [
-        (env::PLATFORM_URL, "the platform, like --platform-url"),
-        (env::ORG, "the org of a command, like --org (the active org stays)"),
-        (env::TOKEN, "a session token to use instead of the stored one (never an API key)"),
-        (env::CREDENTIAL_STORE, "force a store: secret-service, keyutils, keychain, windows or file"),
-        (env::KEYRING_TIMEOUT, "seconds a credential store call may take (default 5)"),
-        (env::HTTP_TIMEOUT, "seconds a request to the platform may take (default 30)"),
-        (env::CONFIG_DIR, "the directory of config.json (and of the opt-in credentials file)"),
-        (env::NO_COLOR, "no colors unless --color always"),
-        (env::TERM, "dumb: no colors either, unless --color always"),
-        (env::COLUMNS, "the terminal's width for tables"),
-    ];
-    for (name, meaning) in variables {
+    for (name, meaning) in env::IN_HELP {
         text.push_str(&format!("  {name:<28}{meaning}\n"));
     }
     text.push_str("\nA variable set to the empty string counts as unset (except NO_COLOR).");

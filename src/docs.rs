@@ -241,20 +241,8 @@ mod tests {
         for name in ["keystroke api-key revoke", "keystroke org switch", "keystroke completion"] {
             assert!(reference.contains(&format!("## `{name}`")), "{name} is missing");
         }
-        use crate::env::*;
-        for var in [
-            PLATFORM_URL,
-            ORG,
-            TOKEN,
-            CREDENTIAL_STORE,
-            KEYRING_TIMEOUT,
-            HTTP_TIMEOUT,
-            CONFIG_DIR,
-            NO_COLOR,
-            TERM,
-            COLUMNS,
-        ] {
-            assert!(reference.contains(&format!("\n  {var} ")), "{var} is missing");
+        for (var, meaning) in crate::env::IN_HELP {
+            assert!(reference.contains(&format!("\n  {var:<28}{meaning}\n")), "{var} is missing");
         }
         for code in crate::error::ExitCode::ALL {
             assert!(reference.contains(&format!("\n  {}  {}\n", code as u8, code.meaning())), "{code:?} is missing");

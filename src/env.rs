@@ -47,6 +47,21 @@ pub const TERM: &str = "TERM";
 /// terminal is asked).
 pub const COLUMNS: &str = "COLUMNS";
 
+/// The variables a person sets, with what each does in a few words, as `keystroke --help` and
+/// `man keystroke` list them (the README's table says more).
+pub const IN_HELP: [(&str, &str); 10] = [
+    (PLATFORM_URL, "the platform, like --platform-url"),
+    (ORG, "the org of a command, like --org (the active org stays)"),
+    (TOKEN, "a session token to use instead of the stored one (never an API key)"),
+    (CREDENTIAL_STORE, "force a store: secret-service, keyutils, keychain, windows or file"),
+    (KEYRING_TIMEOUT, "seconds a credential store call may take (default 5)"),
+    (HTTP_TIMEOUT, "seconds a request to the platform may take (default 30)"),
+    (CONFIG_DIR, "the directory of config.json (and of the opt-in credentials file)"),
+    (NO_COLOR, "no colors unless --color always"),
+    (TERM, "dumb: no colors either, unless --color always"),
+    (COLUMNS, "the terminal's width for tables"),
+];
+
 /// Read by the Secret Service store's D-Bus connection; without it there is no session bus to ask.
 pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 
