@@ -1,0 +1,327 @@
+//! Where a request to the platform failed, in words and an exit code: a transport that broke
+//! (no connection, TLS, a timeout), a status that is no success (the platform's refusal, a proxy's
+//! page), a redirect. The one place HTTP failures become messages, hints and exit codes.
+
+use keystroke_api::{ErrorBody, OAuthError};
+use reqwest::header::LOCATION;
+use reqwest::{Response, StatusCode, Url};
+
+use super::{ApiClient, CONNECT_TIMEOUT};
+use crate::env;
+use crate::error::{CliError, ExitCode, SIGN_IN_HINT, map_cli_error};
+
+impl ApiClient {
+    /// A redirect, named with where it points; when it keeps the request's path (as one from
+    /// http to https does), the hint gives the platform URL to use instead.
+    pub(super) fn redirected(&self, response: &Response) -> CliError {
+        let requested = response.url();
+        let location = response.headers().get(LOCATION).and_then(|to| to.to_str().ok());
+        let Some(location) = location.and_then(|to| requested.join(to).ok()) else {
+            return CliError::failure(format!(
+                "the server at {} answered {} without saying where to",
+                self.base_display(),
+                response.status()
+            ))
+            .with_hint(not_a_platform_hint());
+        };
+        let failure = CliError::failure(format!("the platform at {} redirects to {location}", self.base_display()));
+        // The new platform URL is what, joined with the request's own path and query, gives the
+        // new address: a bare text match would cut `https://h/xapi/me` to `https://h/x`.
+        let added_by_the_request = requested.as_str().strip_prefix(self.base.as_str());
+        let moved_to = added_by_the_request.and_then(|tail| {
+            let platform = Url::parse(location.as_str().strip_suffix(tail)?).ok()?;
+            let whole = platform.path().ends_with('/') && platform.query().is_none() && platform.fragment().is_none();
+            (whole && platform.join(tail).ok()? == location).then_some(platform)
+        });
+        match moved_to {
+            Some(platform) => failure.with_hint(format!(
+                "use `--platform-url {}` (keystroke does not follow redirects, which would drop the token)",
+                platform.as_str().trim_end_matches('/')
+            )),
+            None => failure.with_hint(format!(
+                "point `--platform-url` (or `{}`) at the platform itself, not at an address that sends elsewhere",
+                env::PLATFORM_URL
+            )),
+        }
+    }
+
+    /// "within 30 s (`KEYSTROKE_HTTP_TIMEOUT`)": the limit a request ran into, and how to change it.
+    pub(super) fn within_the_timeout(&self) -> String {
+        format!("within {} s (`{}`)", self.timeout.as_secs_f64(), env::HTTP_TIMEOUT)
+    }
+
+    /// Exit 6, naming the platform and why it could not be reached.
+    pub(super) fn unreachable(&self, why: &str) -> CliError {
+        CliError::new(ExitCode::Unreachable, format!("the platform at {} is unreachable: {why}", self.base_display()))
+    }
+
+    pub(super) fn transport_error(&self, err: &reqwest::Error) -> CliError {
+        match tls_failure(err) {
+            Some(tls @ rustls::Error::InvalidMessage(_)) => {
+                return self.unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(
+                    "the server does not speak TLS: if the platform serves plain HTTP (as `keystroke-platform dev` \
+                     does), use an `http://` URL",
+                );
+            }
+            Some(tls @ (rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)) => {
+                return CliError::new(
+                    ExitCode::Unreachable,
+                    format!(
+                        "the platform at {} could not be reached securely: {}",
+                        self.base_display(),
+                        certificate_problem(tls)
+                    ),
+                )
+                .with_hint(
+                    "check the URL; if the platform's certificate comes from a private authority, add that authority \
+                     to this system's trusted certificates (or point `SSL_CERT_FILE` at it), and never work around \
+                     this on an untrusted network",
+                );
+            }
+            Some(tls) => {
+                return self.unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(check_url_hint());
+            }
+            None => {}
+        }
+        let why = if err.is_timeout() && err.is_connect() {
+            format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs())
+        } else if err.is_timeout() {
+            format!("it did not answer {}", self.within_the_timeout())
+        } else if err.is_connect() {
+            "could not connect".to_string()
+        } else {
+            root_cause(err)
+        };
+        self.unreachable(&why).with_hint(check_url_hint())
+    }
+
+    pub(super) fn status_error(&self, status: StatusCode, body: &str) -> CliError {
+        let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
+            return self.status_without_keystroke_body(status);
+        };
+        // Earlier platforms answered unknown routes with "not_found" and this message.
+        if body.error.code == keystroke_api::NO_SUCH_ENDPOINT || body.error.message.starts_with("no such endpoint") {
+            let failure = CliError::failure(format!("the platform at {} has no such endpoint", self.base_display()));
+            // The platform serves at the root of its host: a path in the URL that reached it is
+            // the likelier cause than its age.
+            return match self.base.path() {
+                "/" => {
+                    failure.with_hint("the platform may be older than this CLI: upgrade it, or check `--platform-url`")
+                }
+                path => failure.with_hint(format!(
+                    "the platform answers at the root of its host, not under `{}` (unless a proxy serves it there): \
+                     try `--platform-url {}`; or the platform is older than this CLI",
+                    path.trim_end_matches('/'),
+                    self.base.origin().ascii_serialization()
+                )),
+            };
+        }
+        let mut error = error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env);
+        error.api_code = Some(body.error.code);
+        error
+    }
+
+    /// A status from a server that sent no Keystroke error: most likely not the platform itself.
+    pub(super) fn status_without_keystroke_body(&self, status: StatusCode) -> CliError {
+        let url = self.base_display();
+        match status {
+            // A route missing: not "no such org or key" (exit 5 would send a script looking for one).
+            StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => CliError::failure(format!(
+                "the server at {url} has no such endpoint ({status}, without a Keystroke error)"
+            ))
+            .with_hint(not_a_platform_hint()),
+            // A refusal of credentials keeps its meaning (exit 3 or 4) whoever says it, a proxy included.
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
+                let reason = status.canonical_reason().unwrap_or("unexpected answer").to_lowercase();
+                error_for_status(status, &reason, &url, self.token_from_env)
+            }
+            // A proxy's word that the platform behind it is down: unreachable (exit 6), as if it were down.
+            StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+                // A proxy that gave up waiting, or lost the connection, may have passed the
+                // request on first: a key may have been made all the same.
+                self.unreachable(&format!("{status} from the server in front of it"))
+                    .with_hint(check_url_hint())
+                    .may_have_arrived(status != StatusCode::SERVICE_UNAVAILABLE)
+            }
+            _ => CliError::failure(format!("the server at {url} answered {status} without a Keystroke error"))
+                .with_hint(not_a_platform_hint()),
+        }
+    }
+}
+
+/// For a change that must not be made twice (a key, a deploy): a failure after the request may
+/// have reached the platform says so, and how to find out, instead of a bare "unreachable" that
+/// invites a retry.
+pub(super) fn may_have_been_done(
+    err: anyhow::Error,
+    consequence: &str,
+    hint: impl FnOnce() -> String,
+) -> anyhow::Error {
+    map_cli_error(err, |err| {
+        if !err.request_may_have_arrived {
+            return err;
+        }
+        let message = format!("{}; {consequence}", err.message);
+        CliError { message, ..err }.with_hint(hint())
+    })
+}
+
+pub(super) fn check_url_hint() -> String {
+    format!("check that the platform is running and that `--platform-url` (or `{}`) points at it", env::PLATFORM_URL)
+}
+
+pub(super) const ORG_HINT: &str = "`keystroke org list` shows your orgs";
+/// A key is looked up in an org: either may be what was not found.
+pub(super) const KEY_HINT: &str =
+    "`keystroke api-key list` shows the keys you can see (and their ids), `keystroke org list` your orgs";
+
+/// For a request's `map_err`: a "not found" (exit 5) gets `hint`, which says where to look for
+/// what that request asked for. The platform's message already names what is missing.
+pub(super) fn when_not_found(hint: &'static str) -> impl FnOnce(anyhow::Error) -> anyhow::Error {
+    move |err| map_cli_error(err, |err| if err.exit == ExitCode::NotFound { err.with_hint(hint) } else { err })
+}
+
+/// An error of the sign-in routes (`/oauth/…`), in RFC 6749's shape: only those routes answer
+/// so, and elsewhere `{"error": "…"}` is some proxy's or framework's.
+pub(super) fn oauth_refusal(status: StatusCode, oauth: OAuthError) -> CliError {
+    let hint = match status {
+        StatusCode::TOO_MANY_REQUESTS => "wait, then run `keystroke auth login` again",
+        StatusCode::SERVICE_UNAVAILABLE => "wait a moment, then run `keystroke auth login` again",
+        _ => "run `keystroke auth login` again",
+    };
+    let detail = oauth.error_description.as_deref().unwrap_or(&oauth.error);
+    let mut refusal = CliError::failure(format!("the platform refused the sign-in: {detail}")).with_hint(hint);
+    refusal.api_code = Some(oauth.error);
+    refusal
+}
+
+pub(super) fn not_a_platform_hint() -> String {
+    format!("check that `--platform-url` (or `{}`) points at a Keystroke platform", env::PLATFORM_URL)
+}
+
+/// The exit code and hint of a failed request, with the platform's own message.
+pub(super) fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env: bool) -> CliError {
+    // The CLI only ever sends a session token, so the platform's one message for any refused
+    // credential is about that token; any other 401 (a proxy's, say) keeps its own words.
+    let refused_session = || match message {
+        keystroke_api::INVALID_CREDENTIAL_MESSAGE => {
+            format!("not signed in to {url}: the session token is invalid, expired or revoked")
+        }
+        other => format!("not signed in to {url}: {other}"),
+    };
+    match status {
+        StatusCode::UNAUTHORIZED if token_from_env => CliError::new(ExitCode::NotSignedIn, refused_session())
+            .with_hint(format!(
+                "the token comes from `{token}`, which wins over `keystroke auth login`: unset `{token}` \
+                 or replace it with a valid session token",
+                token = env::TOKEN
+            )),
+        StatusCode::UNAUTHORIZED => CliError::new(ExitCode::NotSignedIn, refused_session()).with_hint(SIGN_IN_HINT),
+        StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
+            .with_hint("ask an owner or admin of the org for access"),
+        // The platform's message names what is missing ("org `x` not found").
+        StatusCode::NOT_FOUND => CliError::new(ExitCode::NotFound, message.to_string()),
+        status if status.is_client_error() => CliError::failure(format!("the platform refused the request: {message}")),
+        status => CliError::failure(format!("the platform failed ({status}): {message}")),
+    }
+}
+
+/// The TLS error behind a failed request, if that is what it was (say, `https://` to a server
+/// that speaks plain HTTP, or an untrusted certificate). It hides inside nested `io::Error`s,
+/// whose `source` skips it.
+pub(super) fn tls_failure<'a>(err: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut cause = Some(err);
+    while let Some(error) = cause {
+        let mut inner = error;
+        while let Some(wrapped) = inner.downcast_ref::<std::io::Error>().and_then(|io| io.get_ref()) {
+            inner = wrapped;
+        }
+        if let Some(tls) = inner.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        cause = error.source();
+    }
+    None
+}
+
+/// What is wrong with the platform's certificate, in words (rustls's own text names enum variants).
+pub(super) fn certificate_problem(tls: &rustls::Error) -> String {
+    use rustls::CertificateError as Problem;
+    let rustls::Error::InvalidCertificate(problem) = tls else {
+        return "it presented no certificate".to_string();
+    };
+    match problem {
+        Problem::UnknownIssuer => "its certificate is not issued by an authority this system trusts".to_string(),
+        Problem::NotValidForName | Problem::NotValidForNameContext { .. } => {
+            "its certificate is not valid for this host name".to_string()
+        }
+        Problem::Expired | Problem::ExpiredContext { .. } => "its certificate has expired".to_string(),
+        Problem::NotValidYet | Problem::NotValidYetContext { .. } => {
+            "its certificate is not valid yet (check this machine's clock)".to_string()
+        }
+        Problem::Revoked => "its certificate has been revoked".to_string(),
+        other => format!("its certificate was refused ({other:?})"),
+    }
+}
+
+pub(super) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut cause = err;
+    while let Some(source) = cause.source() {
+        cause = source;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a "not found" gets the request's hint; other errors keep theirs.
+    #[test]
+    fn not_found_hints_are_the_requests() {
+        let hint_of = |err: anyhow::Error| err.downcast::<CliError>().ok().and_then(|err| err.hint);
+        let not_found = CliError::new(ExitCode::NotFound, "org `x` not found among your orgs").into();
+        assert_eq!(hint_of(when_not_found(ORG_HINT)(not_found)).as_deref(), Some(ORG_HINT));
+        let forbidden = CliError::new(ExitCode::Forbidden, "no").with_hint("ask an owner").into();
+        assert_eq!(hint_of(when_not_found(ORG_HINT)(forbidden)).as_deref(), Some("ask an owner"));
+    }
+
+    #[test]
+    fn statuses_map_to_the_documented_exit_codes() {
+        let url = "http://127.0.0.1:1";
+        let cases = [
+            (StatusCode::UNAUTHORIZED, ExitCode::NotSignedIn),
+            (StatusCode::FORBIDDEN, ExitCode::Forbidden),
+            (StatusCode::NOT_FOUND, ExitCode::NotFound),
+            (StatusCode::UNPROCESSABLE_ENTITY, ExitCode::Failure),
+            (StatusCode::INTERNAL_SERVER_ERROR, ExitCode::Failure),
+        ];
+        for (status, exit) in cases {
+            assert_eq!(error_for_status(status, "why", url, false).exit, exit, "{status}");
+            assert_eq!(error_for_status(status, "why", url, true).exit, exit, "{status}");
+        }
+        let refused = error_for_status(StatusCode::UNAUTHORIZED, keystroke_api::INVALID_CREDENTIAL_MESSAGE, url, false);
+        assert_eq!(
+            refused.message,
+            "not signed in to http://127.0.0.1:1: the session token is invalid, expired or revoked"
+        );
+        let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url, false);
+        assert_eq!(unauthorized.message, "not signed in to http://127.0.0.1:1: session expired");
+        assert_eq!(unauthorized.hint.as_deref(), Some(SIGN_IN_HINT));
+    }
+
+    #[test]
+    fn a_refused_keystroke_token_is_to_be_unset_or_replaced_not_signed_in_over() {
+        let err = error_for_status(StatusCode::UNAUTHORIZED, "session expired", "http://127.0.0.1:1", true);
+        let hint = err.hint.unwrap();
+        assert!(hint.contains("unset `KEYSTROKE_TOKEN` or replace it"), "{hint}");
+    }
+
+    #[test]
+    fn a_refusal_for_the_role_asks_an_owner_or_admin() {
+        let role = error_for_status(StatusCode::FORBIDDEN, "needs the admin role", "http://127.0.0.1:1", false);
+        assert_eq!(role.exit, ExitCode::Forbidden);
+        assert_eq!(role.message, "forbidden: needs the admin role");
+        assert_eq!(role.hint.as_deref(), Some("ask an owner or admin of the org for access"));
+    }
+}
