@@ -1,7 +1,8 @@
 use crate::context::{Context, PlatformUrl, not_signed_in};
-use crate::credentials::Credentials;
+use crate::credentials::{Credentials, StoreKind};
 use crate::env;
 use crate::error::{CliError, ExitCode};
+use crate::printer::Printer;
 use crate::secret::Secret;
 
 /// What `auth logout --json` prints.
@@ -62,15 +63,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     // the token). Only the token just revoked: a sign-in made meanwhile, whose token is stored
     // now, stays signed in.
     let lock = context.lock_config_dir().ok();
-    // Signed in meanwhile: into another store (the config now names it), or into this one (it
-    // holds another token now).
-    let recorded_now = context
-        .load_config()
-        .ok()
-        .and_then(|config| config.platform(&platform.key).and_then(|settings| settings.credential_store));
-    let signed_in_meanwhile = recorded_now.is_some_and(|now| now != store)
-        || credentials.get(store, &platform.key).is_ok_and(|now| now.is_some_and(|now| now.expose() != token.expose()));
-    if signed_in_meanwhile {
+    if signed_in_meanwhile(context, &credentials, &platform, store, &token) {
         drop(lock);
         return match revoked {
             // The machine is not signed out: `signed_out` says so to a script.
@@ -112,16 +105,8 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     }
     drop(lock);
 
-    match env_token {
-        Some(token) if keystroke_api::looks_like_api_key(token.expose()) => {
-            printer.warn(&format!("`{}` holds an API key, which the CLI refuses; unset it", env::TOKEN))
-        }
-        Some(_) if env_holds_this_session && revoked.is_ok() => {
-            printer.warn(&format!("`{}` holds the session just ended, so commands fail until you unset it", env::TOKEN))
-        }
-        Some(_) => printer
-            .warn(&format!("`{}` is still set, so commands stay signed in with it; unset it to sign out", env::TOKEN)),
-        None => {}
+    if let Some(env_token) = env_token {
+        warn_of_env_token(printer, &env_token, env_holds_this_session && revoked.is_ok());
     }
     match revoked {
         Ok(()) => {
@@ -142,6 +127,36 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         }
         Err(err) => Err(still_valid(err, "removed the token from this machine, but could not revoke the session")),
     }
+}
+
+/// Whether a sign-in was made on this machine while the sign-out ran: into another store (the
+/// config names that one now), or into this one (it holds another token now). Under the config
+/// directory's lock, so that none is being made.
+fn signed_in_meanwhile(
+    context: &Context,
+    credentials: &Credentials,
+    platform: &PlatformUrl,
+    store: StoreKind,
+    token: &Secret<String>,
+) -> bool {
+    let recorded_now = context
+        .load_config()
+        .ok()
+        .and_then(|config| config.platform(&platform.key).and_then(|settings| settings.credential_store));
+    recorded_now.is_some_and(|now| now != store)
+        || credentials.get(store, &platform.key).is_ok_and(|now| now.is_some_and(|now| now.expose() != token.expose()))
+}
+
+/// What `KEYSTROKE_TOKEN`, still set, does now: commands keep using it.
+fn warn_of_env_token(printer: &Printer, env_token: &Secret<String>, holds_the_ended_session: bool) {
+    let what = if keystroke_api::looks_like_api_key(env_token.expose()) {
+        "holds an API key, which the CLI refuses; unset it"
+    } else if holds_the_ended_session {
+        "holds the session just ended, so commands fail until you unset it"
+    } else {
+        "is still set, so commands stay signed in with it; unset it to sign out"
+    };
+    printer.warn(&format!("`{}` {what}", env::TOKEN));
 }
 
 /// The session could not be revoked (`revoke` says why), so it stays valid: `what_happened` to it
