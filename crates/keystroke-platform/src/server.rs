@@ -18,9 +18,12 @@ use crate::state::{AppState, Config};
 use crate::storage::Storage;
 use crate::throttle::Throttle;
 
-/// Failed sign-ins (wrong password or code) allowed per client address, and per account, per
-/// window.
+/// Failed sign-ins (wrong password or code) allowed per client address per window.
 const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
+/// Wrong passwords allowed per account per window, from all addresses together: more than one
+/// address may try, so that a single one cannot lock someone out, and few enough that guessing
+/// from many addresses gets nowhere.
+const ACCOUNT_SIGN_IN_FAILURES_ALLOWED: u32 = 50;
 /// Sign-ins the CLI may start (`POST /oauth/device/code`) per client address per window: an
 /// office behind one address signing in together, not a script filling the database.
 const DEVICE_CODES_ALLOWED: u32 = 30;
@@ -41,6 +44,11 @@ pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAd
         config: Arc::new(config),
         public_url: public_url.into(),
         sign_in_throttle: Arc::new(Throttle::new("failed sign-ins", SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW)),
+        account_sign_in_throttle: Arc::new(Throttle::new(
+            "wrong passwords for one account",
+            ACCOUNT_SIGN_IN_FAILURES_ALLOWED,
+            SIGN_IN_WINDOW,
+        )),
         device_code_throttle: Arc::new(Throttle::new("sign-ins started", DEVICE_CODES_ALLOWED, SIGN_IN_WINDOW)),
         sent_forms: Arc::new(sent_forms),
     }

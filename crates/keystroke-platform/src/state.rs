@@ -84,7 +84,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Resolved base URL, without a trailing slash.
     pub public_url: Arc<str>,
+    /// Failed sign-ins (passwords, codes) per client address.
     pub sign_in_throttle: Arc<Throttle>,
+    /// Wrong passwords per account, from every address.
+    pub account_sign_in_throttle: Arc<Throttle>,
     pub device_code_throttle: Arc<Throttle>,
     /// The web page's create forms already acted on.
     pub sent_forms: Arc<crate::web::SentForms>,

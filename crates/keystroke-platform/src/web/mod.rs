@@ -294,15 +294,19 @@ pub enum PasswordCheck {
 pub async fn check_password(state: &AppState, client: &str, email: &str, password: String) -> ApiResult<PasswordCheck> {
     let email = crate::admin::normalize_email(email);
     let account_key = format!("account:{email}");
-    let keys = [client, account_key.as_str()];
-    let Some(attempt) = state.sign_in_throttle.begin_attempt(&keys) else {
+    let Some(by_address) = state.sign_in_throttle.begin_attempt(&[client]) else {
+        return Ok(PasswordCheck::Throttled);
+    };
+    let Some(by_account) = state.account_sign_in_throttle.begin_attempt(&[&account_key]) else {
+        state.sign_in_throttle.forgive(&[client], by_address); // not tried: not counted
         return Ok(PasswordCheck::Throttled);
     };
     let account = state.storage.user_by_email(&email)?;
     let password_ok = passwords::verify(password, account.as_ref().map(|a| a.password_hash.clone())).await;
     match account.filter(|_| password_ok) {
         Some(account) => {
-            state.sign_in_throttle.forgive(&keys, attempt);
+            state.sign_in_throttle.forgive(&[client], by_address);
+            state.account_sign_in_throttle.forgive(&[&account_key], by_account);
             Ok(PasswordCheck::SignedIn(account.user))
         }
         None => Ok(PasswordCheck::Wrong),
