@@ -31,7 +31,7 @@ pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// The base URL a platform listening on `local_addr` gives out: `config`'s public URL, else its
 /// address; without a trailing slash, since paths are appended to it.
-fn public_url(config: &Config, local_addr: SocketAddr) -> String {
+pub fn public_url(config: &Config, local_addr: SocketAddr) -> String {
     config.public_url.clone().unwrap_or_else(|| format!("http://{local_addr}")).trim_end_matches('/').to_owned()
 }
 

@@ -165,22 +165,15 @@ fn refusal(path: &str, status: StatusCode, code: &'static str, message: String) 
     match error_shape(path) {
         ErrorShape::OAuth => device::oauth_error(status, "invalid_request", &message, None),
         ErrorShape::Api => ApiError::new(status, code, message).into_response(),
-        ErrorShape::Page => {
-            // A sentence on a page: capitalized, where the API's messages are not.
-            let mut chars = message.chars();
-            let sentence: String =
-                chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
-            web::message_page(status, "Request refused", &format!("{sentence}."))
-        }
+        ErrorShape::Page => web::message_page(status, "Request refused", &web::sentence(&message)),
     }
 }
 
-/// Every answer is what its `Content-Type` says: a browser must not guess HTML from a JSON error
-/// that quotes what a request sent.
-/// Headers every answer carries: no content sniffing, and no storing by any cache unless the
-/// route says otherwise. A shared cache keeps no answer to a request with `Authorization`
-/// (RFC 9111 §3.5), but `x-api-key` is no such header: it could serve a member list to the next
-/// caller.
+/// Headers every answer carries. No content sniffing: every answer is what its `Content-Type`
+/// says, and a browser must not guess HTML from a JSON error that quotes what a request sent. No
+/// storing by any cache unless the route says otherwise: a shared cache keeps no answer to a
+/// request with `Authorization` (RFC 9111 §3.5), but `x-api-key` is no such header, and it could
+/// serve a member list to the next caller.
 async fn no_sniffing_or_caching(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use super::login::to_login;
 use super::{
     ACTIVE_ORG_COOKIE, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, form_refused, page,
-    page_with_script, refill, session_csrf_ok, set_cookie, sign_out_form, web_session,
+    page_with_script, refill, sentence, session_csrf_ok, set_cookie, sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
@@ -229,18 +229,20 @@ pub async fn create(
     WebForm(form): WebForm<CreateForm>,
 ) -> PageResult {
     // Sent after the sign-in lapsed: what was typed comes back with the page, after signing in.
-    let back = format!(
-        "{}&name={}&expires_in_days={}",
-        list_url(&form.org),
-        percent_encoding::utf8_percent_encode(&form.name, percent_encoding::NON_ALPHANUMERIC),
-        percent_encoding::utf8_percent_encode(&form.expires_in_days, percent_encoding::NON_ALPHANUMERIC),
-    );
-    // Not a pasted secret, though: a URL ends up in history and proxies' logs.
-    let carried = back.len() <= 2048
-        && !keystroke_api::contains_secret(&form.name)
-        && !keystroke_api::contains_secret(&form.expires_in_days);
-    let back = if carried { back } else { list_url(&form.org) };
-    let access = match checked_access(&state, &headers, &form.org, &form.csrf, &back)? {
+    let back = || {
+        let back = format!(
+            "{}&name={}&expires_in_days={}",
+            list_url(&form.org),
+            percent_encoding::utf8_percent_encode(&form.name, percent_encoding::NON_ALPHANUMERIC),
+            percent_encoding::utf8_percent_encode(&form.expires_in_days, percent_encoding::NON_ALPHANUMERIC),
+        );
+        // Not a pasted secret, though: a URL ends up in history and proxies' logs.
+        let carried = back.len() <= 2048
+            && !keystroke_api::contains_secret(&form.name)
+            && !keystroke_api::contains_secret(&form.expires_in_days);
+        if carried { back } else { list_url(&form.org) }
+    };
+    let access = match checked_access(&state, &headers, &form.org, &form.csrf, back)? {
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
@@ -318,7 +320,7 @@ pub async fn revoke(
     headers: HeaderMap,
     WebForm(form): WebForm<RevokeForm>,
 ) -> PageResult {
-    let access = match checked_access(&state, &headers, &form.org, &form.csrf, &list_url(&form.org))? {
+    let access = match checked_access(&state, &headers, &form.org, &form.csrf, || list_url(&form.org))? {
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
@@ -356,15 +358,15 @@ fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str) -> Respo
 }
 
 /// The visitor's access to `org` for a form, or the page to answer with: the sign-in (to come
-/// `back` after), a refused form, or the error.
+/// `back` after, worked out only then), a refused form, or the error.
 fn checked_access(
     state: &AppState,
     headers: &HeaderMap,
     org: &str,
     csrf: &str,
-    back: &str,
+    back: impl FnOnce() -> String,
 ) -> ApiResult<Result<OrgAccess, Response>> {
-    let Some(visitor) = web_session(state, headers)? else { return Ok(Err(to_login(back))) };
+    let Some(visitor) = web_session(state, headers)? else { return Ok(Err(to_login(&back()))) };
     if !session_csrf_ok(&visitor.token, csrf) {
         return Ok(Err(form_refused()));
     }
@@ -423,17 +425,6 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
         org = escape(&access.org_slug),
         form_id = SentForms::new_id(),
     )
-}
-
-/// The API's message (written to follow "error: ") as a sentence on the page.
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let mut sentence: String =
-        chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
-    if !sentence.ends_with(['.', '!', '?']) {
-        sentence.push('.');
-    }
-    sentence
 }
 
 fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {

@@ -150,6 +150,17 @@ pub fn message_page(status: StatusCode, title: &str, message: &str) -> Response 
     page(status, title, &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(message)))
 }
 
+/// A message of the API's (written to follow "error: ", in lower case) as a sentence on a page.
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let mut sentence: String =
+        chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default();
+    if !sentence.ends_with(['.', '!', '?']) {
+        sentence.push('.');
+    }
+    sentence
+}
+
 pub fn error_paragraph(error: Option<&str>) -> String {
     error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default()
 }

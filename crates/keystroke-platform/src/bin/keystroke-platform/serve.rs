@@ -48,7 +48,7 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
         tracing::info!(
             %address,
             db = %db.display(),
-            public_url = %public_url.map_or_else(|| format!("http://{address}"), str::to_owned),
+            public_url = %server::public_url(&config, address),
             behind_proxy = config.behind_proxy,
             "keystroke platform listening"
         );

@@ -36,14 +36,21 @@ pub(super) fn restrict_permissions(path: &Path) {
 /// own attempt to explain.
 pub(super) fn create_private(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
-            Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => refuse_planted(path)?,
-            _ => {}
-        }
+    match create_new_private(path) {
+        Err(error) if error.kind() == std::io::ErrorKind::AlreadyExists => refuse_planted(path)?,
+        _ => {}
     }
     Ok(())
+}
+
+/// A new, empty file that only this user may read and write (`0600`); fails on anything already
+/// at `path`, a link included.
+pub(super) fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut new_file = std::fs::OpenOptions::new();
+    new_file.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut new_file, 0o600);
+    new_file.open(path)
 }
 
 /// A database file that is there already and is another user's: opened as it is when it is a

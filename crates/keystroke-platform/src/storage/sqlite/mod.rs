@@ -20,7 +20,7 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
 use crate::logging::OnceAMinute;
 use files::{
-    Create, beside, cannot_open, create_private, database_file, made_read_only, read_only,
+    Create, beside, cannot_open, create_new_private, create_private, database_file, made_read_only, read_only,
     refuse_another_programs_database, refuse_planted, restrict_permissions,
 };
 use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
@@ -72,14 +72,7 @@ pub fn backup(path: &Path, to: &Path) -> anyhow::Result<()> {
     refuse_another_programs_database(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|error| cannot_open(path, error))?;
-    let created = {
-        let mut new_file = std::fs::OpenOptions::new();
-        new_file.write(true).create_new(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut new_file, 0o600);
-        new_file.open(to)
-    };
-    if let Err(error) = created {
+    if let Err(error) = create_new_private(to) {
         return Err(match error.kind() {
             std::io::ErrorKind::AlreadyExists => {
                 anyhow::anyhow!("{} exists already: name a new file for the backup", to.display())
