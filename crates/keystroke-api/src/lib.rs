@@ -538,7 +538,8 @@ pub struct ApiKey {
     pub last_used_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
     pub expires_at: Option<OffsetDateTime>,
-    /// When it was revoked: only in the answer to a revoke (lists and shows hold unrevoked keys, expired ones included).
+    /// When it was revoked: only in the answer to a revoke (lists and shows hold unrevoked keys,
+    /// expired ones included).
     #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<OffsetDateTime>,
 }

@@ -1,4 +1,5 @@
-//! The API-key rules of `doc/api-keys.md` and the key format, against a real platform and SQLite file.
+//! The API-key rules of `doc/api-keys.md` and the key format, against a real platform and SQLite
+//! file.
 
 mod common;
 

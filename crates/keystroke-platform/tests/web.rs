@@ -1,5 +1,5 @@
-//! Settings > API keys, the web page of `doc/api-keys.md` ("create, copy, review, and revoke keys for the
-//! active organization"), driven over HTTP as a browser would, against a real platform.
+//! Settings > API keys, the web page of `doc/api-keys.md` ("create, copy, review, and revoke keys
+//! for the active organization"), driven over HTTP as a browser would, against a real platform.
 
 mod common;
 

@@ -1,5 +1,5 @@
-//! `/api/projects`: the org-scoped resource of the curl example in `doc/api-keys.md`. An API key implies
-//! its org; a user session names it in the `x-keystroke-org` header.
+//! `/api/projects`: the org-scoped resource of the curl example in `doc/api-keys.md`. An API key
+//! implies its org; a user session names it in the `x-keystroke-org` header.
 
 use axum::Json;
 use axum::extract::State;

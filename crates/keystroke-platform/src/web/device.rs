@@ -171,7 +171,8 @@ fn pending_authorization(state: &AppState, typed: &str) -> ApiResult<Option<Devi
         .filter(|auth| auth.status == DeviceStatus::Pending && auth.expires_at > now()))
 }
 
-/// What was typed goes back in its field (the password aside), unless it is a key or token pasted there.
+/// What was typed goes back in its field (the password aside), unless it is a key or token
+/// pasted there.
 fn sign_in_page(state: &AppState, user_code: &str, email: &str, error: Option<&str>, status: StatusCode) -> Response {
     let csrf = random_base62(32);
     let body = format!(

@@ -387,7 +387,8 @@ impl SentForms {
         }
     }
 
-    /// Forgets a sending that did not act (the platform failed), so the same form may be sent again.
+    /// Forgets a sending that did not act (the platform failed), so the same form may be sent
+    /// again.
     pub fn forget(&self, id: &str) {
         self.sent.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
     }
