@@ -4,7 +4,7 @@ use std::process::{Command, Stdio};
 use keystroke_api::Role;
 use serde_json::json;
 
-use crate::support::{BIN, Run, TestEnv, run_with_stdin};
+use crate::support::{BIN, Run, TestEnv, installed, run_with_stdin};
 
 #[test]
 fn tokens_and_secrets_never_reach_logs_or_config_files() {
@@ -554,6 +554,9 @@ fn a_secret_service_that_hangs_is_given_up_on_after_the_timeout() {
 /// runs as the same user shares (the token used to be linked there).
 #[test]
 fn a_kernel_keyring_sign_in_stays_in_its_login_session() {
+    if installed("keyctl", "a second login session").is_none() {
+        return;
+    }
     let env = TestEnv::new();
     let builder = env.sign_in(Role::Builder);
     let url = env.url();
@@ -576,6 +579,9 @@ fn a_kernel_keyring_sign_in_stays_in_its_login_session() {
 /// user's own, which all such processes of the user share: sign-in says so, and what to do.
 #[test]
 fn a_sign_in_without_a_login_session_keyring_says_it_is_shared() {
+    if installed("keyctl", "the user's shared session keyring").is_none() {
+        return;
+    }
     let env = TestEnv::new();
     let user = env.user(Role::Builder);
     // SAFETY: getuid has no preconditions.
@@ -640,6 +646,9 @@ fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
 /// sign-in at all while every process said it had signed in.
 #[test]
 fn sign_ins_at_once_into_two_stores_leave_one_consistent_sign_in() {
+    if installed("keyctl", "looking into the kernel keyring").is_none() {
+        return;
+    }
     let env = TestEnv::new();
     let url = env.url();
     let auto = [("KEYSTROKE_CREDENTIAL_STORE", "auto")];
