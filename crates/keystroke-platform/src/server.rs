@@ -14,7 +14,7 @@ use hyper_util::server::graceful::GracefulShutdown;
 
 use crate::logging::OnceAMinute;
 use crate::routes::router;
-use crate::state::{AppState, Config};
+use crate::state::{AppState, Config, Shared};
 use crate::storage::Storage;
 use crate::throttle::Throttle;
 
@@ -39,19 +39,19 @@ pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAd
     let public_url = public_url(&config, local_addr);
     // A page's form stays usable for as long as the web session that showed it.
     let sent_forms = crate::web::SentForms::new(Duration::from_secs(config.web_session_ttl_secs.unsigned_abs()));
-    AppState {
+    AppState::new(Shared {
         storage,
-        config: Arc::new(config),
-        public_url: public_url.into(),
-        sign_in_throttle: Arc::new(Throttle::new("failed sign-ins", SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW)),
-        account_sign_in_throttle: Arc::new(Throttle::new(
+        config,
+        public_url,
+        sign_in_throttle: Throttle::new("failed sign-ins", SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW),
+        account_sign_in_throttle: Throttle::new(
             "wrong passwords for one account",
             ACCOUNT_SIGN_IN_FAILURES_ALLOWED,
             SIGN_IN_WINDOW,
-        )),
-        device_code_throttle: Arc::new(Throttle::new("sign-ins started", DEVICE_CODES_ALLOWED, SIGN_IN_WINDOW)),
-        sent_forms: Arc::new(sent_forms),
-    }
+        ),
+        device_code_throttle: Throttle::new("sign-ins started", DEVICE_CODES_ALLOWED, SIGN_IN_WINDOW),
+        sent_forms,
+    })
 }
 
 /// Serves the platform on `listener` until `shutdown` resolves, then finishes the requests under
