@@ -231,6 +231,7 @@ impl DevServer {
         let db_path = database.path();
         let storage = SqliteStorage::open(&db_path)?;
         storage.require_writable()?;
+        let storage = storage.for_serving()?;
         let storage: Arc<dyn Storage> = Arc::new(storage);
         // Seeded (or refused, when it is not a dev database) before the first request is served:
         // a dev platform takes test keys and signs people in on its pages.

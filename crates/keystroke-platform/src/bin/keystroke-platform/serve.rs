@@ -16,6 +16,7 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
     let is_new = keystroke_platform::storage::is_new_database(db);
     let storage = SqliteStorage::open(db)?;
     storage.require_writable()?;
+    let storage = storage.for_serving()?;
     let storage: Arc<dyn Storage> = Arc::new(storage);
     if keystroke_platform::dev::made_by_dev(storage.as_ref())? {
         bail!(

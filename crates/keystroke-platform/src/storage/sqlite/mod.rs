@@ -3,12 +3,14 @@
 //!
 //! [`files`] checks what a path leads to before SQLite opens it, [`migrations`] brings the schema
 //! up to date, [`lock_wait`] is how a statement waits for another connection's lock, and
-//! [`queries`] is the [`Storage`] implementation itself.
+//! [`queries`] is the [`Storage`] implementation itself. A serving platform also holds a read
+//! lock for its requests ([`read_lock`]).
 
 mod files;
 mod lock_wait;
 mod migrations;
 mod queries;
+mod read_lock;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -25,6 +27,7 @@ use files::{
 };
 use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
 use migrations::migrate;
+use read_lock::HeldReadLock;
 
 pub use files::{is_empty_database, is_new_database};
 pub use lock_wait::{MAX_LOCK_WAITERS, is_locked_out};
@@ -32,6 +35,8 @@ pub use lock_wait::{MAX_LOCK_WAITERS, is_locked_out};
 pub struct SqliteStorage {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Held by a serving platform only ([`SqliteStorage::for_serving`]).
+    read_lock: Option<HeldReadLock>,
 }
 
 /// A pooled connection, returned to the pool on drop.
@@ -102,7 +107,7 @@ impl SqliteStorage {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let path = &database_file(path)?;
         refuse_another_programs_database(path)?;
-        let storage = SqliteStorage { path: path.to_owned(), idle: Mutex::new(Vec::new()) };
+        let storage = SqliteStorage { path: path.to_owned(), idle: Mutex::new(Vec::new()), read_lock: None };
         let mut conn = storage.connect(Create::Yes)?;
         migrate(&mut conn).map_err(|error| {
             // A database this user may only read, with a migration pending.
@@ -115,6 +120,15 @@ impl SqliteStorage {
         })?;
         storage.idle.lock().unwrap().push(conn);
         Ok(storage)
+    }
+
+    /// The storage of a platform that serves requests: a connection of its own holds the
+    /// database's read lock, so that the requests' read transactions take theirs without a
+    /// system call (see [`read_lock`]). Admin commands, with a statement or two, go without.
+    pub fn for_serving(mut self) -> anyhow::Result<Self> {
+        let holder = self.connect(Create::No)?;
+        self.read_lock = Some(HeldReadLock::start(holder).context("starting the thread that holds the read lock")?);
+        Ok(self)
     }
 
     /// Refuses a database this user may only read: a platform serving it would start, then fail

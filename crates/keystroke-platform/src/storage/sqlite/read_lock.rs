@@ -1,0 +1,156 @@
+//! A WAL read lock held for the whole serving process, so that the read transactions of requests
+//! take theirs without a system call.
+//!
+//! In WAL mode every read transaction takes a read lock on the `-shm` file and drops it when it
+//! ends: two `fcntl` calls, made while SQLite holds its in-process mutex for that file, so that
+//! the platform's workers queue for each other. On the API key check of every request that was
+//! the largest cost after the HTTP work itself (figure 2 of BENCHMARKS.md). SQLite counts the
+//! holders of each lock within a process and calls `fcntl` only for the first and the last: while
+//! one connection holds the read lock that requests take, theirs are counted, never sent.
+//!
+//! Nothing is cached: each request still runs its own transaction on the latest commit, so a key
+//! revoked by any process fails its next request. But a snapshot held open keeps checkpoints from
+//! copying pages written after it and the WAL from starting over, so the holder lets go every
+//! [`RENEW_EVERY`], copies what it can into the database (a passive checkpoint, which waits for
+//! nobody) and takes the latest snapshot. The WAL then starts over as often as it did without
+//! the holder, and is smaller: SQLite alone copies it after 1000 pages, the holder (at most ten
+//! times a second, and only when something was written) after whatever came in the meantime.
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use rusqlite::Connection;
+
+use crate::logging::OnceAMinute;
+
+/// How long a snapshot is held at most. Between renewals, requests that start after a write take
+/// their read lock the usual way (with `fcntl`), as they did before this holder existed.
+pub(super) const RENEW_EVERY: Duration = Duration::from_millis(100);
+
+/// The holder's thread, which ends (and closes its connection) when this is dropped.
+pub(super) struct HeldReadLock {
+    stop: Option<mpsc::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl HeldReadLock {
+    /// Holds a read lock on `conn`'s database, a connection of its own, until dropped.
+    pub(super) fn start(conn: Connection) -> std::io::Result<Self> {
+        let (stop, stopped) = mpsc::channel();
+        let thread =
+            std::thread::Builder::new().name("sqlite-read-lock".into()).spawn(move || hold(&conn, &stopped))?;
+        Ok(HeldReadLock { stop: Some(stop), thread: Some(thread) })
+    }
+}
+
+impl Drop for HeldReadLock {
+    fn drop(&mut self) {
+        // Disconnects the channel, which ends the thread's wait at once.
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn hold(conn: &Connection, stopped: &mpsc::Receiver<()>) {
+    loop {
+        if let Err(error) = renew(conn) {
+            // Only speed is lost: requests take their locks themselves until the next renewal.
+            static CANNOT_HOLD: OnceAMinute = OnceAMinute::new();
+            if CANNOT_HOLD.due() {
+                tracing::warn!(%error, "could not hold the database's read lock for requests; they go on without it");
+            }
+        }
+        match stopped.recv_timeout(RENEW_EVERY) {
+            Err(RecvTimeoutError::Timeout) => {}
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    if !conn.is_autocommit() {
+        let _ = conn.execute_batch("COMMIT");
+    }
+}
+
+fn renew(conn: &Connection) -> rusqlite::Result<()> {
+    if !conn.is_autocommit() {
+        conn.execute_batch("COMMIT")?;
+    }
+    // A read-only database (and a checkpoint already under way elsewhere) leaves nothing to copy;
+    // the lock is taken all the same.
+    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+    conn.execute_batch("BEGIN")?;
+    // A deferred transaction takes its snapshot, and the read lock, at its first read.
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::sqlite::SqliteStorage;
+    use std::path::Path;
+
+    fn writer(db: &Path) -> Connection {
+        let conn = Connection::open(db).unwrap();
+        // Many small writes: not one disk flush each.
+        conn.execute_batch("PRAGMA synchronous = OFF; CREATE TABLE IF NOT EXISTS filler (body BLOB)").unwrap();
+        conn
+    }
+
+    fn wal_bytes(db: &Path) -> u64 {
+        std::fs::metadata(db.with_extension("db-wal")).map_or(0, |meta| meta.len())
+    }
+
+    /// Another process's commit is read at once while the lock is held: the held snapshot is
+    /// not the one requests read.
+    #[test]
+    fn reads_see_every_commit_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("platform.db");
+        let storage = SqliteStorage::open(&db).unwrap().for_serving().unwrap();
+        let other = writer(&db);
+        std::thread::sleep(RENEW_EVERY * 2);
+        for count in 1..=3 {
+            other.execute("INSERT INTO filler VALUES (x'00')", []).unwrap();
+            let seen: i64 = storage.conn().unwrap().query_row("SELECT count(*) FROM filler", [], |r| r.get(0)).unwrap();
+            assert_eq!(seen, count);
+        }
+    }
+
+    /// A snapshot held for good keeps the WAL from starting over, so every write makes it
+    /// longer. Renewed, the WAL is reused: 16 MB written while the lock is held leave it at a
+    /// fraction of that (SQLite alone would let it reach 4 MB, its checkpoint's threshold).
+    #[test]
+    fn the_wal_does_not_grow_with_every_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("platform.db");
+        let storage = SqliteStorage::open(&db).unwrap().for_serving().unwrap();
+        let other = writer(&db);
+        let mut largest = 0;
+        for _ in 0..10 {
+            for _ in 0..25 {
+                other.execute("INSERT INTO filler VALUES (zeroblob(32768))", []).unwrap();
+                other.execute("DELETE FROM filler", []).unwrap();
+            }
+            largest = largest.max(wal_bytes(&db));
+            std::thread::sleep(RENEW_EVERY + RENEW_EVERY / 2);
+        }
+        assert!(largest < 4_000_000, "the WAL grew to {largest} bytes");
+        drop(storage);
+    }
+
+    /// Dropping the storage ends the holder and closes its connection: the last connection
+    /// closed, SQLite removes the WAL and its index, as it did before the lock was held.
+    #[test]
+    fn dropping_the_storage_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("platform.db");
+        let storage = SqliteStorage::open(&db).unwrap().for_serving().unwrap();
+        std::thread::sleep(RENEW_EVERY * 2);
+        assert!(db.with_extension("db-wal").exists());
+        drop(storage);
+        assert!(!db.with_extension("db-wal").exists(), "the WAL is left: a connection is still open");
+        assert!(!db.with_extension("db-shm").exists());
+    }
+}
