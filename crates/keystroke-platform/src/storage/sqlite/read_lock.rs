@@ -13,8 +13,8 @@
 //! copying pages written after it and the WAL from starting over, so the holder lets go every
 //! [`RENEW_EVERY`], copies what it can into the database (a passive checkpoint, which waits for
 //! nobody) and takes the latest snapshot. The WAL then starts over as often as it did without
-//! the holder, and is smaller: SQLite alone copies it after 1000 pages, the holder (at most ten
-//! times a second, and only when something was written) after whatever came in the meantime.
+//! the holder, and is smaller: SQLite alone copies it after 1000 pages, the holder ten times a
+//! second whatever came in the meantime (with nothing new, it copies and syncs nothing).
 
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
