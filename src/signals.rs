@@ -113,6 +113,23 @@ impl Caught {
     pub fn arrived(&self) -> bool {
         ARRIVED.load(Ordering::SeqCst) != 0
     }
+
+    /// `work`'s output, or `None` once Ctrl-C or SIGTERM has arrived with `work` not done (seen
+    /// within 50 ms). Output that is there wins over a signal.
+    pub async fn unless_arrived<T>(&self, work: impl Future<Output = T>) -> Option<T> {
+        tokio::pin!(work);
+        loop {
+            tokio::select! {
+                biased;
+                output = &mut work => return Some(output),
+                () = tokio::time::sleep(std::time::Duration::from_millis(50)) => {
+                    if self.arrived() {
+                        return None;
+                    }
+                }
+            }
+        }
+    }
 }
 
 impl Drop for Caught {

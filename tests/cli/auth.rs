@@ -510,6 +510,68 @@ fn ctrl_c_while_waiting_for_approval_cancels_the_sign_in() {
     }
 }
 
+/// The CLI sessions of `user` the platform holds valid, as `session list` shows them (the web
+/// page's sign-in, to approve, is a session of its own).
+fn live_cli_sessions(env: &TestEnv, user: &keystroke_platform::dev::DevUser) -> usize {
+    let vars = [("KEYSTROKE_TOKEN", user.session_token.as_str()), ("KEYSTROKE_PLATFORM_URL", env.url())];
+    let list = env.run_with_env(&["session", "list", "--json"], &vars).success().json();
+    list.as_array().unwrap().iter().filter(|session| session["client"] == "keystroke-cli").count()
+}
+
+/// A browser sign-in that cannot finish once the browser approved it, because the answer to
+/// "whose token is this?" is cut off or Ctrl-C (SIGTERM) comes while it is awaited, revokes the
+/// session it was given, whose token nobody else holds, and says so: it stayed valid for 30 days.
+#[test]
+fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
+    use std::io::Write;
+    use std::os::unix::process::ExitStatusExt;
+    use std::sync::mpsc;
+    let env = TestEnv::with_fast_device_flow();
+    let ada = env.user(Role::Owner);
+    let before = live_cli_sessions(&env, ada);
+    let cut_off = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
+        if !request.line.starts_with("GET /api/me ") {
+            let _ = client.write_all(&answer);
+        }
+    });
+    let (mut child, mut stderr, code) = start_device_login_through(&env, &cut_off);
+    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(6), "{rest}");
+    assert!(rest.contains("; the session the browser approved was revoked\n"), "{rest}");
+    assert_eq!(live_cli_sessions(&env, ada), before, "{rest}");
+    env.run(&["auth", "status"]).code(3);
+
+    let (asked, asking) = mpsc::channel();
+    let asked = std::sync::Mutex::new(asked);
+    let held_back = crate::support::meddling_proxy(env.url(), move |mut client, request, answer| {
+        if request.line.starts_with("GET /api/me ") {
+            asked.lock().unwrap().send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(10));
+        }
+        let _ = client.write_all(&answer);
+    });
+    for signal in [libc::SIGINT, libc::SIGTERM] {
+        let (mut child, mut stderr, code) = start_device_login_through(&env, &held_back);
+        env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
+        asking.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+        // SAFETY: a signal to the child this test started and has not yet waited for.
+        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+        let status = child.wait().unwrap();
+        let mut rest = String::new();
+        stderr.read_to_string(&mut rest).unwrap();
+        assert!(
+            rest.ends_with("Sign-in interrupted: the session the browser approved was revoked. Nothing was stored.\n"),
+            "{rest}"
+        );
+        assert_eq!(status.signal(), Some(signal), "said so, then ended by the signal: {status:?}");
+        assert_eq!(live_cli_sessions(&env, ada), before);
+    }
+    env.run(&["auth", "status"]).code(3);
+}
+
 /// On a terminal, `auth login` opens the approval page in the browser (`xdg-open` here), whose
 /// environment keeps no session token of the command's.
 #[test]
@@ -547,8 +609,13 @@ fn the_browser_gets_the_approval_page_and_no_token() {
 /// Starts `auth login --no-browser` and reads, off its stderr, the two lines that tell a person
 /// what to do; returns the running login, the rest of its stderr, and the user code.
 fn start_device_login(env: &TestEnv) -> (Child, BufReader<ChildStderr>, String) {
+    start_device_login_through(env, env.url())
+}
+
+/// [`start_device_login`] with the CLI sent to `url` (a proxy to the platform).
+fn start_device_login_through(env: &TestEnv, url: &str) -> (Child, BufReader<ChildStderr>, String) {
     let mut child = env
-        .command(&["auth", "login", "--no-browser", "--platform-url", env.url()])
+        .command(&["auth", "login", "--no-browser", "--platform-url", url])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -6,7 +6,7 @@ use dialoguer::{Password, Select};
 use keystroke_api::Me;
 use serde::Serialize;
 
-use crate::client::DevicePoll;
+use crate::client::{ApiClient, DevicePoll};
 use crate::commands::org;
 use crate::context::{Context, PlatformUrl};
 use crate::credentials::{Credentials, StoreKind};
@@ -67,16 +67,40 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     // Pick the store first: a broken keyring should fail before the user approves anything.
     let store = credentials.store_for_writing(args.insecure_storage)?;
 
-    let token = if args.with_token {
-        read_token_from_stdin(printer)?
+    // Ctrl-C and SIGTERM are caught from the wait for the browser (after stdin is read: a read
+    // of a terminal must stay interruptible) until the token is stored: one that comes while the
+    // platform is asked whose token it is ends that in words, and one that comes while it is
+    // stored, after the sign-in is done (see `main`).
+    let (token, interrupted) = if args.with_token {
+        (read_token_from_stdin(printer)?, signals::Caught::new())
     } else {
-        sign_in_with_browser(context, &platform, args.no_browser).await?
+        let interrupted = signals::Caught::new();
+        (sign_in_with_browser(context, &platform, args.no_browser, &interrupted).await?, interrupted)
     };
-    let me = context
-        .client(&platform, Some(token.clone()))?
-        .me()
-        .await
-        .map_err(|err| explain_refused_token(err, &platform))?;
+    let client = context.client(&platform, Some(token.clone()))?;
+    // Unless the token came from stdin, the session the browser approved exists and its token
+    // is only here: a sign-in that cannot finish revokes it rather than leave it valid.
+    let me = match interrupted.unless_arrived(client.me()).await {
+        Some(Ok(me)) => me,
+        Some(Err(err)) => {
+            let err = explain_refused_token(err, &platform);
+            if args.with_token {
+                return Err(err);
+            }
+            let (outcome, what_to_do) = revoke_unstored_session(&client).await;
+            let err = err.downcast::<CliError>().unwrap_or_else(|other| CliError::failure(format!("{other:#}")));
+            let hint = [err.hint.as_deref(), what_to_do].into_iter().flatten().collect::<Vec<_>>().join("; ");
+            let message = format!("{}; {outcome}", err.message);
+            return Err(CliError { message, hint: (!hint.is_empty()).then_some(hint), ..err }.into());
+        }
+        None if args.with_token => return Err(CliError::declined("Sign-in interrupted. Nothing was stored.").into()),
+        None => {
+            let (outcome, what_to_do) = revoke_unstored_session(&client).await;
+            let mut cancelled = CliError::declined(format!("Sign-in interrupted: {outcome}. Nothing was stored."));
+            cancelled.hint = what_to_do.map(str::to_owned);
+            return Err(cancelled.into());
+        }
+    };
 
     // Read again after the wait for the browser or stdin: an `org switch` made meanwhile is the
     // newest choice, and writing back the one read before would undo it.
@@ -386,6 +410,7 @@ async fn sign_in_with_browser(
     context: &Context,
     platform: &PlatformUrl,
     no_browser: bool,
+    interrupted: &signals::Caught,
 ) -> anyhow::Result<Secret<String>> {
     let printer = &context.printer;
     let client = context.client(platform, None)?;
@@ -403,13 +428,12 @@ async fn sign_in_with_browser(
     let expires_in = Duration::from_secs(authorization.expires_in);
     let deadline = Instant::now() + expires_in;
     let mut interval = Duration::from_secs(authorization.interval.max(1));
-    // Caught before the "Waiting" line: from then on Ctrl-C (or SIGTERM) ends the wait in words,
-    // then the process by that signal, instead of killing it mid-line. A poll under way finishes
-    // first, so a session the platform has just issued is kept rather than left for nobody.
-    let interrupted = signals::Caught::new();
+    // Ctrl-C (or SIGTERM) ends the wait in words, then the process by that signal, instead of
+    // killing it mid-line. A poll under way finishes first, so a session the platform has just
+    // issued is not left for nobody.
     let spinner = Spinner::new(printer, "Waiting for approval in the browser");
     loop {
-        if spinner.wait(interval, &interrupted).await == Waited::Interrupted {
+        if spinner.wait(interval, interrupted).await == Waited::Interrupted {
             return Err(CliError::declined(format!(
                 "Sign-in cancelled. Nothing was stored; the code stops working within {}.",
                 in_minutes(expires_in)
@@ -438,6 +462,24 @@ async fn sign_in_with_browser(
             }
             Err(err) => return Err(err),
         }
+    }
+}
+
+/// Revokes the session the browser approved for a sign-in that could not finish (the platform
+/// did not say whose it is, or Ctrl-C came first), rather than leave it valid for 30 days with
+/// its token nowhere. What became of it, for the error to say, and what to do when it stays.
+async fn revoke_unstored_session(client: &ApiClient) -> (&'static str, Option<&'static str>) {
+    // Briefly: the platform may be what failed, and someone may be waiting to get out.
+    match tokio::time::timeout(Duration::from_secs(5), client.logout()).await {
+        Ok(Ok(())) => ("the session the browser approved was revoked", None),
+        _ => (
+            "the session the browser approved could not be revoked, and stays valid with its token nowhere until it \
+             expires",
+            Some(
+                "once signed in, `keystroke session list` shows it (this machine's, made just now) and `keystroke \
+                 session revoke ID` ends it",
+            ),
+        ),
     }
 }
 
