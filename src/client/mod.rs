@@ -129,7 +129,16 @@ impl ApiClient {
 
     pub async fn revoke_api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
         let request = self.request(Method::DELETE, &routes::api_key(org, id))?;
-        self.json(request).await.map_err(when_not_found(KEY_HINT))
+        // Revoked, a key is not found again: a retry after a lost answer would say "not found"
+        // of a key that is gone as asked, and a script would take that for a failure.
+        self.json_unless_interrupted(request).await.map_err(when_not_found(KEY_HINT)).map_err(|err| {
+            may_have_been_done(err, "the key may have been revoked all the same", || {
+                format!(
+                    "`keystroke api-key list --org {org}` shows whether {id} is still there; a key revoked is not \
+                     listed, and revoking it again says it is not found"
+                )
+            })
+        })
     }
 
     /// The signed-in user's active sessions, of every client.
@@ -232,23 +241,15 @@ impl ApiClient {
         let interrupted = signals::Caught::new();
         let answer = self.json(request);
         tokio::pin!(answer);
-        loop {
-            tokio::select! {
-                // An answer that is there wins over a signal: a new key's secret is not dropped.
-                biased;
-                answer = &mut answer => return answer,
-                () = tokio::time::sleep(Duration::from_millis(50)) => {
-                    if !interrupted.arrived() {
-                        continue;
-                    }
-                    // A moment more for an answer on its way, rather than a key to find and revoke.
-                    if let Ok(answer) = tokio::time::timeout(Duration::from_millis(500), &mut answer).await {
-                        return answer;
-                    }
-                    return Err(CliError::failure("interrupted before the platform answered").may_have_arrived(true).into());
-                }
-            }
+        // An answer that is there wins over a signal: a new key's secret is not dropped.
+        if let Some(answer) = interrupted.unless_arrived(&mut answer).await {
+            return answer;
         }
+        // A moment more for an answer on its way, rather than a key to find and revoke.
+        if let Ok(answer) = tokio::time::timeout(Duration::from_millis(500), &mut answer).await {
+            return answer;
+        }
+        Err(CliError::failure("interrupted before the platform answered").may_have_arrived(true).into())
     }
 
     /// The JSON body of a successful answer; one that is not JSON, is larger than any answer of

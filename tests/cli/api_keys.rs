@@ -417,6 +417,34 @@ fn a_secret_that_cannot_be_written_leaves_no_valid_key() {
     assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n", "no valid key left");
 }
 
+/// A revoke whose answer breaks off may have revoked the key all the same: the error says so and
+/// how to find out, since a retry would then say "not found" and a script take it for a failure.
+#[test]
+fn a_revoke_left_unanswered_says_the_key_may_be_revoked_and_how_to_find_out() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    let token = env.new_session(&admin.email);
+    let (id, _) = env.create_key("Revoked unanswered", &[]);
+    let cut_short = meddling_proxy(env.url(), |mut client, request, answer| {
+        let sent = if request.line.starts_with("DELETE ") { answer.len() - 20 } else { answer.len() };
+        let _ = client.write_all(&answer[..sent]);
+    });
+    let args = ["--platform-url", &cut_short, "--org", "acme", "api-key", "revoke", &id, "--yes"];
+    let revoke = env.run_with_env(&args, &[("KEYSTROKE_TOKEN", &token)]).code(6);
+    assert_eq!(
+        revoke.stderr,
+        format!(
+            "error: the platform at {cut_short} is unreachable: its answer broke off (end of file before message length \
+             reached); the key may have been revoked all the same\n\
+             hint: `keystroke api-key list --org acme` shows whether {id} is still there; a key revoked is not listed, \
+             and revoking it again says it is not found\n"
+        )
+    );
+    // It was.
+    let listed = env.run(&["api-key", "list", "--json"]).success().json();
+    assert!(!listed.as_array().unwrap().iter().any(|key| key["id"] == id.as_str()), "{listed}");
+}
+
 /// A create whose answer never arrives, or breaks off, may still have made the key, whose secret
 /// is then nowhere: the error says so and how to find the key, rather than a bare "unreachable"
 /// that invites a retry (and a second key).
