@@ -71,12 +71,25 @@ fn org_switch_saves_and_overrides_do_not() {
     );
     env.run(&["api-key", "revoke", &id, "--yes", "--org", "acme"]).success();
 
-    // Nor does `org switch` take its org from them: without a slug it asks, and here nobody can.
+    // Nor does `org switch` take its org from them: without a slug it asks, and here nobody can;
+    // `--org`, typed for this very command, is answered with the command it meant.
     let from_flag = env.run(&["--org", "acme", "org", "switch"]).code(2);
+    assert_eq!(
+        from_flag.stderr,
+        "error: `org switch` takes the org to switch to as its argument, not `--org`\n\
+         hint: run `keystroke org switch acme`\n"
+    );
     let from_variable = env.run_with_env(&["org", "switch"], &[("KEYSTROKE_ORG", "acme")]).code(2);
-    let asks_for_a_slug = "error: name the org to switch to\n\
-                           hint: run `keystroke org switch ORG`; `keystroke org list` shows your orgs\n";
-    assert_eq!((from_flag.stderr.as_str(), from_variable.stderr.as_str()), (asks_for_a_slug, asks_for_a_slug));
+    assert_eq!(
+        from_variable.stderr,
+        "error: name the org to switch to\nhint: run `keystroke org switch ORG`; `keystroke org list` shows your orgs\n"
+    );
+    let both = env.run(&["--org", "acme", "org", "switch", "globex"]).success();
+    assert_eq!(
+        both.stderr,
+        "warning: `--org` does not apply to `org switch`, which saves the org it names: globex\n\
+         Switched to globex (Globex)\n"
+    );
     let active = env.run(&["org", "list", "--json"]).success().json();
     assert_eq!(active[1]["active"], true, "globex stays the active org: {active}");
 
@@ -95,6 +108,10 @@ fn org_switch_saves_and_overrides_do_not() {
             .contains("Active org:  globex\n             (commands act on `acme` instead: `KEYSTROKE_ORG` is set)\n"),
         "{status:#?}"
     );
+    // Scripts read it as a field of its own.
+    let status = env.run_with_env(&["auth", "status", "--json"], &acme).success().json();
+    assert_eq!((&status["active_org"], &status["org_override"]), (&"globex".into(), &"acme".into()));
+    assert_eq!(env.run(&["auth", "status", "--json"]).success().json()["org_override"], serde_json::Value::Null);
     assert_eq!(env.run_with_env(&["org", "switch", "acme"], &acme).success().stderr, "Switched to acme (Acme Inc)\n");
     let status = env.run_with_env(&["auth", "status"], &acme).success();
     assert!(!status.stdout.contains("commands act on"), "the variable names the active org: {status:#?}");

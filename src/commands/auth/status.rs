@@ -13,6 +13,8 @@ struct StatusOutput<'a> {
     user: &'a User,
     token: TokenOutput,
     active_org: Option<&'a str>,
+    /// `KEYSTROKE_ORG`, which commands act on instead of `active_org` while it is set.
+    org_override: Option<&'a str>,
     session: &'a Session,
 }
 
@@ -78,6 +80,12 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         }
     };
     let active_org = signed_in.default_org(&me.memberships);
+    // A slug only (anything else fails every command, and is not repeated here).
+    let org_override = context
+        .global
+        .org
+        .as_deref()
+        .filter(|overriding| context.global.org_from_env && keystroke_api::is_org_slug(overriding));
 
     if context.printer.json() {
         return context.printer.json_data(&StatusOutput {
@@ -85,6 +93,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             user: &me.user,
             token,
             active_org,
+            org_override,
             session: &me.session,
         });
     }
@@ -104,17 +113,8 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         Some(slug) => format!("Active org:  {slug} (you are no longer a member: `keystroke org switch ORG`)"),
         None => "Active org:  none (choose one with `keystroke org switch ORG`)".to_owned(),
     });
-    // A slug only (anything else fails every command, and is not repeated here), and only when
-    // it is not the active org already.
-    match &context.global.org {
-        Some(overriding)
-            if context.global.org_from_env
-                && keystroke_api::is_org_slug(overriding)
-                && active_org != Some(overriding.as_str()) =>
-        {
-            lines.push(format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG));
-        }
-        _ => {}
+    if let Some(overriding) = org_override.filter(|&overriding| active_org != Some(overriding)) {
+        lines.push(format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG));
     }
     lines.push(format!("Session:     expires {}", table::time(me.session.expires_at)));
     context.printer.data(&lines.join("\n"))?;

@@ -23,6 +23,19 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     if let Some(slug) = &args.slug {
         ids::check_org_slug(slug)?;
     }
+    // `--org` is one command's org, never saved: taken for the org to switch to, it would be.
+    match (context.global.org.as_deref().filter(|_| !context.global.org_from_env), &args.slug) {
+        (Some(flag_org), None) => {
+            let named = if keystroke_api::is_org_slug(flag_org) { flag_org } else { "ORG" };
+            return Err(CliError::usage("`org switch` takes the org to switch to as its argument, not `--org`")
+                .with_hint(format!("run `keystroke org switch {named}`"))
+                .into());
+        }
+        (Some(flag_org), Some(slug)) if flag_org != slug => {
+            printer.warn(&format!("`--org` does not apply to `org switch`, which saves the org it names: {slug}"))
+        }
+        _ => {}
+    }
     let signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
     let membership = match &args.slug {
