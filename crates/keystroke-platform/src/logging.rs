@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
 use axum::extract::Request;
+use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -40,9 +41,26 @@ impl OnceAMinute {
     }
 }
 
+/// HTTP's own methods by name; any other token a client sent as the method (a password pasted
+/// in the wrong place, say) is not repeated.
+fn method_name(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "(not an HTTP method)",
+    }
+}
+
 pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().clone();
+    let method = method_name(request.method());
     let path = redact_path(request.uri().path()).into_owned();
     let query = request.uri().query().map(redact_query);
     let response = next.run(request).await;

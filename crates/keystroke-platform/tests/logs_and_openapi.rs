@@ -83,6 +83,14 @@ fn trace_logs_never_contain_a_secret() {
         let status = http.get(url(&misplaced)).bearer_auth(session).send().unwrap().status();
         assert_eq!(status, answer, "{misplaced}");
     }
+    // As the method, which HTTP lets be any token: a password is no secret by its shape, so no
+    // method but HTTP's own is logged as sent.
+    let password = credentials.users[0].password.as_str();
+    for method in [secret, password] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let status = http.request(method, url("/api/projects")).bearer_auth(session).send().unwrap().status();
+        assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
+    }
 
     Command::new("kill").args(["-TERM", &platform.id().to_string()]).status().unwrap();
     let status = platform.wait().unwrap();
@@ -90,9 +98,10 @@ fn trace_logs_never_contain_a_secret() {
     let logs = std::fs::read_to_string(&log_file).unwrap();
     assert!(logs.contains("api key created") && logs.contains("DEBUG"), "the logs were captured at debug level and up");
     let random = &secret["key_test_".len()..];
-    for needle in [&random[4..28], &bad["key_test_".len() + 4..bad.len() - 4], &session[8..30]] {
+    for needle in [&random[4..28], &bad["key_test_".len() + 4..bad.len() - 4], &session[8..30], password] {
         assert!(!logs.contains(needle), "a secret reached the logs");
     }
+    assert!(logs.contains("method=(not an HTTP method)"), "{logs}");
     assert!(logs.contains("token=[redacted]") && logs.contains("api_key=[redacted]"));
 }
 
