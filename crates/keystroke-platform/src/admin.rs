@@ -3,7 +3,9 @@
 //! and tests; the sign-in pages share its email rule and its way of starting a session.
 
 use anyhow::{Context, anyhow, bail, ensure};
-use keystroke_api::{CLI_CLIENT_ID, ORG_SLUG_RULE, Org, Role, User, check_name, is_invisible_or_bidi, is_org_slug};
+use keystroke_api::{
+    CLI_CLIENT_ID, ORG_SLUG_RULE, Org, Role, User, check_name, contains_secret, is_invisible_or_bidi, is_org_slug,
+};
 
 use crate::passwords;
 use crate::state::now;
@@ -27,7 +29,8 @@ pub fn normalize_email(email: &str) -> String {
 /// creates no database file, and before the password is asked for); returns them as they will
 /// be stored.
 pub fn check_new_user(email: &str, name: &str) -> anyhow::Result<(String, String)> {
-    let email = email.trim(); // quoted back as typed
+    let email = email.trim(); // quoted back as typed, unless it is a key or token pasted here
+    ensure!(!contains_secret(email), "{} is not an email address", quoted(email));
     // Names and emails are shown in the CLI's tables and on the web pages: the same rules as
     // key names (no control, invisible or direction-changing characters).
     let hidden = |c: char| c.is_control() || is_invisible_or_bidi(c);
@@ -182,11 +185,18 @@ pub fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
     let user = storage.user_by_email(&normalize_email(email))?;
     Ok(user
         .with_context(|| {
+            let email = quoted(email);
             format!("no user with email {email} (`keystroke-platform user list` shows every user; `user add` adds one)")
         })?
         .user)
 }
 
 fn org(storage: &dyn Storage, slug: &str) -> anyhow::Result<Org> {
-    storage.org_by_slug(slug)?.with_context(|| format!("no org with slug `{slug}`"))
+    storage.org_by_slug(slug)?.with_context(|| format!("no org with slug {}", quoted(slug)))
+}
+
+/// What the admin typed, for an error to quote back: never a key or token pasted in the wrong
+/// argument (errors end up in terminals' scrollback and CI logs).
+fn quoted(typed: &str) -> String {
+    if contains_secret(typed) { "(a secret, not repeated here)".to_owned() } else { format!("`{typed}`") }
 }

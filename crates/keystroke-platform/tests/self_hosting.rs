@@ -165,6 +165,8 @@ fn bootstrap_serve_and_sign_in() {
         ("<b>e</b>@example.test", "`<b>e</b>@example.test` is not an email address, like `ada@example.com`"),
         ("no-at-sign", "`no-at-sign` is not an email address, like `ada@example.com`"),
         ("a b@example.test", "`a b@example.test` is not an email address: it has a space"),
+        // A key pasted into the wrong argument is not repeated.
+        ("key_live_HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC", "(a secret, not repeated here) is not an email address"),
     ] {
         // Refused before a password is asked for (none is given here), not after it was typed twice.
         let refused = platform(&db, &["user", "add", "--email", email, "--name", "Eve"], None);
@@ -173,8 +175,8 @@ fn bootstrap_serve_and_sign_in() {
     let nobody = platform(&db, &["user", "set-password", "--email", "nobody@example.test"], None);
     assert_eq!(
         stderr(&nobody),
-        "error: no user with email nobody@example.test (`keystroke-platform user list` shows every user; `user add` \
-         adds one)\n"
+        "error: no user with email `nobody@example.test` (`keystroke-platform user list` shows every user; `user \
+         add` adds one)\n"
     );
     // One address is one account however it is typed, beyond ASCII too.
     let umlaut = platform(

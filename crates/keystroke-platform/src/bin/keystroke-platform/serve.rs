@@ -98,33 +98,35 @@ pub(crate) fn dev(
 /// password included.
 fn check_public_url(value: &str) -> anyhow::Result<String> {
     let value = value.trim();
+    // Before anything quotes the URL: its user part may hold a password, parsed or not.
+    if value.contains('@') {
+        bail!("`--public-url` holds a user name or password (or an `@` elsewhere); leave them out");
+    }
+    let shown = if keystroke_api::contains_secret(value) { "(a secret, not repeated here)" } else { value };
     let uri: Option<axum::http::Uri> = value.parse().ok();
     let authority = uri.as_ref().and_then(|uri| uri.authority()).map(|authority| authority.as_str());
-    if authority.is_some_and(|authority| authority.contains('@')) {
-        bail!("`--public-url` holds a user name or password; leave them out");
-    }
     // `Uri` drops a `#fragment` silently, and every link built on the URL would break.
-    ensure!(!value.contains('#'), "`--public-url` {value} has a `#fragment`; leave it out");
+    ensure!(!value.contains('#'), "`--public-url` {shown} has a `#fragment`; leave it out");
     ensure!(
         uri.as_ref().is_none_or(|uri| uri.query().is_none()),
-        "`--public-url` {value} has a `?query`; leave it out"
+        "`--public-url` {shown} has a `?query`; leave it out"
     );
     ensure!(
         authority.is_some() && matches!(uri.as_ref().and_then(|uri| uri.scheme_str()), Some("http" | "https")),
-        "`--public-url` {value} is not an http:// or https:// URL with a host, like `https://keystroke.example.com`"
+        "`--public-url` {shown} is not an http:// or https:// URL with a host, like `https://keystroke.example.com`"
     );
     // The pages link and post to absolute paths (`/login`), and their cookies are for `/`.
     ensure!(
         uri.as_ref().is_none_or(|uri| matches!(uri.path(), "" | "/")),
-        "`--public-url` {value} has a path; the platform is served at the root of its host name (a proxy may not \
+        "`--public-url` {shown} has a path; the platform is served at the root of its host name (a proxy may not \
          add a path prefix): give the URL of the host alone"
     );
     let (Some(uri), Some(authority)) = (&uri, authority) else {
-        bail!("`--public-url` {value} is not an http:// or https:// URL with a host")
+        bail!("`--public-url` {shown} is not an http:// or https:// URL with a host")
     };
     ensure!(
         uri.host().is_some_and(|host| !host.is_empty()),
-        "`--public-url` {value} has no host name, like `https://keystroke.example.com`"
+        "`--public-url` {shown} has no host name, like `https://keystroke.example.com`"
     );
     // `Uri` takes any digits for a port (and a `+` before them), and reports none when they are out
     // of range; an empty port is the scheme's, as if not written.
@@ -133,7 +135,7 @@ fn check_public_url(value: &str) -> anyhow::Result<String> {
         None => (authority, None),
     };
     let is_port = |port: &str| port.bytes().all(|b| b.is_ascii_digit()) && port.parse::<u16>().is_ok_and(|p| p > 0);
-    ensure!(port.is_none_or(is_port), "`--public-url` {value} has a port that is not one (1 to 65535)");
+    ensure!(port.is_none_or(is_port), "`--public-url` {shown} has a port that is not one (1 to 65535)");
     // Written as every comparison expects it (cookies are `Secure` on `https://`, and
     // `HTTPS://` would have lost that) and as browsers write an origin: scheme and host in lower
     // case, no trailing slash, no port that is the scheme's own.
@@ -245,6 +247,19 @@ mod tests {
         assert_eq!(kept("http://keystroke.example.com:0080/"), "http://keystroke.example.com");
         assert_eq!(kept("http://keystroke.example.com:443"), "http://keystroke.example.com:443");
         assert_eq!(kept("https://keystroke.example.com:08443"), "https://keystroke.example.com:8443");
+    }
+
+    /// A password in the URL, even one that stops it parsing, and a key pasted into it are
+    /// never repeated by the error (which ends up in shell history's neighbour, the terminal).
+    #[test]
+    fn a_refused_public_url_repeats_no_password_or_secret() {
+        let refusal = |value: &str| check_public_url(value).unwrap_err().to_string();
+        for with_password in ["https://admin:S3cret^Passw0rd@h.example", "https://admin:two words@h.example"] {
+            assert!(!refusal(with_password).contains("Passw0rd") && !refusal(with_password).contains("words"));
+        }
+        let key = format!("key_live_{}", "HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC");
+        let with_key = refusal(&format!("https://h.example/?t={key}"));
+        assert!(!with_key.contains(&key[9..]) && with_key.contains("(a secret, not repeated here)"), "{with_key}");
     }
 
     #[test]
