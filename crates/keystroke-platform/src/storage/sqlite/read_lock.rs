@@ -119,8 +119,9 @@ mod tests {
     }
 
     /// A snapshot held for good keeps the WAL from starting over, so every write makes it
-    /// longer. Renewed, the WAL is reused: 16 MB written while the lock is held leave it at a
-    /// fraction of that (SQLite alone would let it reach 4 MB, its checkpoint's threshold).
+    /// longer. Renewed, the WAL is reused: 8 MB of rows written (and deleted) while the lock is
+    /// held leave it at a fraction of the 13 MB it grows to otherwise (SQLite alone would let it
+    /// reach 4 MB, its checkpoint's threshold).
     #[test]
     fn the_wal_does_not_grow_with_every_write() {
         let dir = tempfile::tempdir().unwrap();
