@@ -4,11 +4,14 @@
 //! Each guard puts back the disposition it replaced when dropped, with `sigaction`, so nothing of
 //! a previous handler's flags is lost.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
 
-/// The signal [`Caught`]'s handler saw, 0 for none: storing to an atomic is all a signal handler
-/// may safely do.
+/// The last signal [`Caught`]'s handler saw, 0 for none, never reset: the process ends by it
+/// ([`end_by_caught_signal`]) whichever guard caught it. Storing to atomics is all a signal
+/// handler may safely do.
 static ARRIVED: AtomicI32 = AtomicI32::new(0);
+/// How many signals the handler has seen: a guard's own are those since it was made.
+static ARRIVALS: AtomicU32 = AtomicU32::new(0);
 
 /// The terminal's settings from before a prompt, for [`on_ending_signal`] to put back.
 #[cfg(unix)]
@@ -94,24 +97,27 @@ extern "C" fn on_ending_signal(signal: libc::c_int) {
 /// mid-line; once those words are said, [`end_by_caught_signal`] ends the process by the signal.
 /// A signal the process was started ignoring (`nohup`, a background job's SIGINT) stays ignored.
 pub struct Caught {
+    /// [`ARRIVALS`] when the guard was made.
+    arrivals_before: u32,
     #[cfg(unix)]
     previous: [(libc::c_int, libc::sigaction); 2],
 }
 
 impl Caught {
     pub fn new() -> Self {
-        ARRIVED.store(0, Ordering::SeqCst);
         #[cfg(unix)]
         let catch = |signal| replace_unless_ignored(signal, on_caught_signal as *const () as libc::sighandler_t);
         Caught {
+            arrivals_before: ARRIVALS.load(Ordering::SeqCst),
             #[cfg(unix)]
             previous: [catch(libc::SIGINT), catch(libc::SIGTERM)],
         }
     }
 
-    /// Whether Ctrl-C or SIGTERM arrived since this guard was made.
+    /// Whether Ctrl-C or SIGTERM arrived since this guard was made. One caught by an earlier
+    /// guard is not this one's to answer, but still ends the process.
     pub fn arrived(&self) -> bool {
-        ARRIVED.load(Ordering::SeqCst) != 0
+        ARRIVALS.load(Ordering::SeqCst) != self.arrivals_before
     }
 
     /// `work`'s output, or `None` once Ctrl-C or SIGTERM has arrived with `work` not done (seen
@@ -144,6 +150,7 @@ impl Drop for Caught {
 #[cfg(unix)]
 extern "C" fn on_caught_signal(signal: libc::c_int) {
     ARRIVED.store(signal, Ordering::SeqCst);
+    ARRIVALS.fetch_add(1, Ordering::SeqCst);
 }
 
 /// Ends the process by the signal a [`Caught`] guard recorded, if one came, once the CLI has said
@@ -205,5 +212,27 @@ fn restore(signal: libc::c_int, previous: &libc::sigaction) {
     // SAFETY: puts back exactly what `replace_disposition` read.
     unsafe {
         libc::sigaction(signal, previous, std::ptr::null_mut());
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// A guard answers the signals that came while it was there; one caught by an earlier guard is
+    /// not the next one's to answer, and still ends the process: `api-key create` that caught
+    /// Ctrl-C as the key arrived, then revoked the key when its secret could not be written
+    /// (another guard), had forgotten the Ctrl-C and exited 1 instead of by the signal.
+    #[test]
+    fn a_signal_outlives_the_guard_that_caught_it() {
+        let first = Caught::new();
+        assert!(!first.arrived());
+        // SAFETY: the guard's handler is installed for SIGINT; it only stores to atomics.
+        assert_eq!(unsafe { libc::raise(libc::SIGINT) }, 0);
+        assert!(first.arrived());
+        let second = Caught::new();
+        assert!(first.arrived() && !second.arrived());
+        drop((first, second));
+        assert_eq!(ARRIVED.load(Ordering::SeqCst), libc::SIGINT, "for end_by_caught_signal");
     }
 }
