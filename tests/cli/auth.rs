@@ -519,8 +519,10 @@ fn live_cli_sessions(env: &TestEnv, user: &keystroke_platform::dev::DevUser) -> 
 }
 
 /// A browser sign-in that cannot finish once the browser approved it, because the answer to
-/// "whose token is this?" is cut off or Ctrl-C (SIGTERM) comes while it is awaited, revokes the
-/// session it was given, whose token nobody else holds, and says so: it stayed valid for 30 days.
+/// "whose token is this?" is cut off, Ctrl-C (SIGTERM) comes while it is awaited, or the config
+/// directory cannot hold the sign-in, revokes the session it was given, whose token nobody else
+/// holds, and says so: it stayed valid for 30 days. Where the revocation fails too, it says how
+/// to find the session and end it.
 #[test]
 fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
     use std::io::Write;
@@ -570,6 +572,50 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
         assert_eq!(live_cli_sessions(&env, ada), before);
     }
     env.run(&["auth", "status"]).code(3);
+
+    // The config directory replaced by a file after the code was shown: nowhere to store it.
+    let config_dir = env.config_dir_path().to_owned();
+    let (mut child, mut stderr, code) = start_device_login(&env);
+    let moved = config_dir.with_extension("moved");
+    let existed = config_dir.exists();
+    if existed {
+        std::fs::rename(&config_dir, &moved).unwrap();
+    }
+    std::fs::write(&config_dir, "not a folder").unwrap();
+    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    std::fs::remove_file(&config_dir).unwrap();
+    if existed {
+        std::fs::rename(&moved, &config_dir).unwrap();
+    }
+    assert_eq!(status.code(), Some(1), "{rest}");
+    assert!(rest.contains("; the session the browser approved was revoked\n"), "{rest}");
+    assert_eq!(live_cli_sessions(&env, ada), before, "{rest}");
+
+    // Neither answer gets through (the platform acts on both requests all the same).
+    let both_cut = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
+        if !request.line.starts_with("GET /api/me ") && !request.line.starts_with("POST /api/logout ") {
+            let _ = client.write_all(&answer);
+        }
+    });
+    let (mut child, mut stderr, code) = start_device_login_through(&env, &both_cut);
+    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(status.code(), Some(6), "{rest}");
+    assert!(
+        rest.contains(
+            "; the session the browser approved could not be revoked, and may stay valid with its token nowhere\n\
+             hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points \
+             at it; `keystroke session list` shows it once you are signed in (this machine's, made just now), and \
+             `keystroke session revoke ID` ends it\n"
+        ),
+        "{rest}"
+    );
+    assert_eq!(live_cli_sessions(&env, ada), before, "revoked after all, as \"may\" allowed");
 }
 
 /// On a terminal, `auth login` opens the approval page in the browser (`xdg-open` here), whose

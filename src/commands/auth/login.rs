@@ -67,69 +67,27 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     // Pick the store first: a broken keyring should fail before the user approves anything.
     let store = credentials.store_for_writing(args.insecure_storage)?;
 
-    // Ctrl-C and SIGTERM are caught from the wait for the browser (after stdin is read: a read
+    // Ctrl-C and SIGTERM are caught from the wait for the browser (or once stdin is read: a read
     // of a terminal must stay interruptible) until the token is stored: one that comes while the
-    // platform is asked whose token it is ends that in words, and one that comes while it is
-    // stored, after the sign-in is done (see `main`).
+    // platform is asked whose token it is ends that in words, and one that comes while the token
+    // is stored ends the process once the sign-in is done (see `main`).
     let (token, interrupted) = if args.with_token {
         (read_token_from_stdin(printer)?, signals::Caught::new())
     } else {
-        let interrupted = signals::Caught::new();
-        (sign_in_with_browser(context, &platform, args.no_browser, &interrupted).await?, interrupted)
+        sign_in_with_browser(context, &platform, args.no_browser).await?
     };
     let client = context.client(&platform, Some(token.clone()))?;
-    // Unless the token came from stdin, the session the browser approved exists and its token
-    // is only here: a sign-in that cannot finish revokes it rather than leave it valid.
-    let me = match interrupted.unless_arrived(client.me()).await {
-        Some(Ok(me)) => me,
-        Some(Err(err)) => {
-            let err = explain_refused_token(err, &platform);
-            if args.with_token {
-                return Err(err);
-            }
-            let (outcome, what_to_do) = revoke_unstored_session(&client).await;
-            let err = err.downcast::<CliError>().unwrap_or_else(|other| CliError::failure(format!("{other:#}")));
-            let hint = [err.hint.as_deref(), what_to_do].into_iter().flatten().collect::<Vec<_>>().join("; ");
-            let message = format!("{}; {outcome}", err.message);
-            return Err(CliError { message, hint: (!hint.is_empty()).then_some(hint), ..err }.into());
+    let stored = store_sign_in(context, &client, &platform, &credentials, store, &token, &interrupted).await;
+    let Stored { me, active_org, replaced } = match stored {
+        Ok(stored) => stored,
+        // Unless the token came from stdin, the session the browser approved exists and its
+        // token is only here: revoked, rather than left valid for nobody.
+        Err(err) if !args.with_token => return Err(revoke_unstored_session(&client, err).await),
+        Err(err) if err.is::<Interrupted>() => {
+            return Err(CliError::declined("Sign-in interrupted. Nothing was stored.").into());
         }
-        None if args.with_token => return Err(CliError::declined("Sign-in interrupted. Nothing was stored.").into()),
-        None => {
-            let (outcome, what_to_do) = revoke_unstored_session(&client).await;
-            let mut cancelled = CliError::declined(format!("Sign-in interrupted: {outcome}. Nothing was stored."));
-            cancelled.hint = what_to_do.map(str::to_owned);
-            return Err(cancelled.into());
-        }
+        Err(err) => return Err(err),
     };
-
-    // Read again after the wait for the browser or stdin: an `org switch` made meanwhile is the
-    // newest choice, and writing back the one read before would undo it.
-    let saved_org = context.load_config()?.active_org(&platform.key).map(str::to_owned);
-    // Chosen before the config is locked: the choice may wait for a person.
-    let chosen_org = choose_active_org(printer, &me, saved_org.as_deref())?;
-    let is_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
-    // From the tokens stored before to the config that names this one's store, one round under
-    // the config directory's lock: a sign-in or sign-out at the same moment comes wholly before
-    // or after it, never between (where it left a token in a store the config does not name).
-    let lock = context.lock_config_dir()?;
-    let replaced = previous_tokens(&credentials, &context.load_config()?, &platform, store);
-    // Stored last but for the config, which is undone should the config fail.
-    credentials.set(store, &platform.key, &token)?;
-    let active_org = context.update_config(|config| {
-        config.platform_url = Some(platform.key.clone());
-        let settings = config.platform_mut(&platform.key);
-        settings.credential_store = Some(store);
-        // Switched again while the question was asked: that switch is newer still.
-        let switched_meanwhile = settings.active_org.clone().filter(|now| Some(now) != saved_org.as_ref());
-        settings.active_org = switched_meanwhile.filter(|slug| is_member(slug)).or(chosen_org);
-        settings.active_org.clone()
-    });
-    let active_org = match active_org {
-        Ok(active_org) => active_org,
-        Err(error) => return Err(undo_stored_token(&credentials, &platform, store, &replaced, error)),
-    };
-    remove_copies_elsewhere(&credentials, &platform, &replaced, store, printer);
-    drop(lock);
 
     // With `--json` the document at the end says all this.
     if !printer.json() {
@@ -168,6 +126,73 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         })?;
     }
     Ok(())
+}
+
+/// A sign-in stored on this machine: whose it is, the org made active, and the tokens it
+/// replaced here.
+struct Stored {
+    me: Me,
+    active_org: Option<String>,
+    replaced: Vec<(StoreKind, Secret<String>)>,
+}
+
+/// Ctrl-C or SIGTERM while the platform was asked whose the new token is.
+#[derive(Debug)]
+struct Interrupted;
+
+impl std::fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("sign-in interrupted")
+    }
+}
+
+impl std::error::Error for Interrupted {}
+
+/// From a new token to a sign-in stored on this machine: whose token it is (unless Ctrl-C or
+/// SIGTERM comes first, [`Interrupted`]), the org to make active, then the token in `store` and
+/// the config that names it.
+async fn store_sign_in(
+    context: &Context,
+    client: &ApiClient,
+    platform: &PlatformUrl,
+    credentials: &Credentials,
+    store: StoreKind,
+    token: &Secret<String>,
+    interrupted: &signals::Caught,
+) -> anyhow::Result<Stored> {
+    let me = match interrupted.unless_arrived(client.me()).await {
+        Some(me) => me.map_err(|err| explain_refused_token(err, platform))?,
+        None => return Err(Interrupted.into()),
+    };
+    // Read again after the wait for the browser or stdin: an `org switch` made meanwhile is the
+    // newest choice, and writing back the one read before would undo it.
+    let saved_org = context.load_config()?.active_org(&platform.key).map(str::to_owned);
+    // Chosen before the config is locked: the choice may wait for a person.
+    let chosen_org = choose_active_org(&context.printer, &me, saved_org.as_deref())?;
+    let is_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
+    // From the tokens stored before to the config that names this one's store, one round under
+    // the config directory's lock: a sign-in or sign-out at the same moment comes wholly before
+    // or after it, never between (where it left a token in a store the config does not name).
+    let lock = context.lock_config_dir()?;
+    let replaced = previous_tokens(credentials, &context.load_config()?, platform, store);
+    // Stored last but for the config, which is undone should the config fail.
+    credentials.set(store, &platform.key, token)?;
+    let active_org = context.update_config(|config| {
+        config.platform_url = Some(platform.key.clone());
+        let settings = config.platform_mut(&platform.key);
+        settings.credential_store = Some(store);
+        // Switched again while the question was asked: that switch is newer still.
+        let switched_meanwhile = settings.active_org.clone().filter(|now| Some(now) != saved_org.as_ref());
+        settings.active_org = switched_meanwhile.filter(|slug| is_member(slug)).or(chosen_org);
+        settings.active_org.clone()
+    });
+    let active_org = match active_org {
+        Ok(active_org) => active_org,
+        Err(error) => return Err(undo_stored_token(credentials, platform, store, &replaced, error)),
+    };
+    remove_copies_elsewhere(credentials, platform, &replaced, store, &context.printer);
+    drop(lock);
+    Ok(Stored { me, active_org, replaced })
 }
 
 /// Browser sign-in waits up to 10 minutes for a person to approve: as `gh` does without a
@@ -405,13 +430,14 @@ fn explain_refused_token(err: anyhow::Error, platform: &PlatformUrl) -> anyhow::
     })
 }
 
-/// RFC 8628: show the code, let the user approve in a browser, poll until they did.
+/// RFC 8628: show the code, let the user approve in a browser, poll until they did. The token,
+/// with the guard that has caught Ctrl-C and SIGTERM since the wait began, for the caller to
+/// keep until the token is stored.
 async fn sign_in_with_browser(
     context: &Context,
     platform: &PlatformUrl,
     no_browser: bool,
-    interrupted: &signals::Caught,
-) -> anyhow::Result<Secret<String>> {
+) -> anyhow::Result<(Secret<String>, signals::Caught)> {
     let printer = &context.printer;
     let client = context.client(platform, None)?;
     let authorization = client.start_device_authorization().await?;
@@ -428,12 +454,13 @@ async fn sign_in_with_browser(
     let expires_in = Duration::from_secs(authorization.expires_in);
     let deadline = Instant::now() + expires_in;
     let mut interval = Duration::from_secs(authorization.interval.max(1));
-    // Ctrl-C (or SIGTERM) ends the wait in words, then the process by that signal, instead of
-    // killing it mid-line. A poll under way finishes first, so a session the platform has just
-    // issued is not left for nobody.
+    // Caught before the "Waiting" line: from then on Ctrl-C (or SIGTERM) ends the wait in words,
+    // then the process by that signal, instead of killing it mid-line. A poll under way finishes
+    // first, so a session the platform has just issued is not left for nobody.
+    let interrupted = signals::Caught::new();
     let spinner = Spinner::new(printer, "Waiting for approval in the browser");
     loop {
-        if spinner.wait(interval, interrupted).await == Waited::Interrupted {
+        if spinner.wait(interval, &interrupted).await == Waited::Interrupted {
             return Err(CliError::declined(format!(
                 "Sign-in cancelled. Nothing was stored; the code stops working within {}.",
                 in_minutes(expires_in)
@@ -450,7 +477,7 @@ async fn sign_in_with_browser(
                 // RFC 8628 §3.5: without a new interval, add five seconds.
                 interval = new_interval.map(Duration::from_secs).unwrap_or(interval + Duration::from_secs(5));
             }
-            Ok(DevicePoll::Approved(token)) => return Ok(token),
+            Ok(DevicePoll::Approved(token)) => return Ok((token, interrupted)),
             Ok(DevicePoll::Expired) => return Err(expired(expires_in).into()),
             Ok(DevicePoll::Denied) => {
                 return Err(CliError::failure(
@@ -465,22 +492,35 @@ async fn sign_in_with_browser(
     }
 }
 
-/// Revokes the session the browser approved for a sign-in that could not finish (the platform
-/// did not say whose it is, or Ctrl-C came first), rather than leave it valid for 30 days with
-/// its token nowhere. What became of it, for the error to say, and what to do when it stays.
-async fn revoke_unstored_session(client: &ApiClient) -> (&'static str, Option<&'static str>) {
-    // Briefly: the platform may be what failed, and someone may be waiting to get out.
-    match tokio::time::timeout(Duration::from_secs(5), client.logout()).await {
-        Ok(Ok(())) => ("the session the browser approved was revoked", None),
-        _ => (
-            "the session the browser approved could not be revoked, and stays valid with its token nowhere until it \
-             expires",
-            Some(
-                "once signed in, `keystroke session list` shows it (this machine's, made just now) and `keystroke \
-                 session revoke ID` ends it",
-            ),
-        ),
+/// Revokes the session the browser approved for a sign-in that could not be stored (`err` says
+/// why: the platform did not say whose it is, Ctrl-C came first, the keyring failed), rather
+/// than leave it valid for 30 days with its token nowhere; `err` then says that too.
+async fn revoke_unstored_session(client: &ApiClient, err: anyhow::Error) -> anyhow::Error {
+    const FIND_IT: &str = "`keystroke session list` shows it once you are signed in (this machine's, made just \
+                           now), and `keystroke session revoke ID` ends it";
+    let refused = |err: &anyhow::Error| err.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::NotSignedIn);
+    if refused(&err) {
+        // The platform refused the token: there is no session to revoke.
+        return err;
     }
+    // Briefly: the platform may be what failed, and someone may be waiting to get out.
+    let (outcome, left) = match tokio::time::timeout(Duration::from_secs(5), client.logout()).await {
+        Ok(Ok(())) => ("the session the browser approved was revoked", false),
+        Ok(Err(err)) if refused(&err) => ("the session the browser approved has ended already", false),
+        _ => ("the session the browser approved could not be revoked, and may stay valid with its token nowhere", true),
+    };
+    if err.is::<Interrupted>() {
+        // The user's own choice, said as a plain sentence (a declined answer shows no hint).
+        let find_it = if left { format!(" {FIND_IT}.") } else { String::new() };
+        return CliError::declined(format!("Sign-in interrupted: {outcome}. Nothing was stored.{find_it}")).into();
+    }
+    let message = format!("{err:#}; {outcome}");
+    let mut failure = err.downcast::<CliError>().unwrap_or_else(|_| CliError::failure(""));
+    failure.message = message;
+    if left {
+        failure.hint = Some(failure.hint.map_or_else(|| FIND_IT.to_owned(), |hint| format!("{hint}; {FIND_IT}")));
+    }
+    failure.into()
 }
 
 fn expired(expires_in: Duration) -> CliError {
