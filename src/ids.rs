@@ -1,9 +1,9 @@
 //! The shapes of what the user types that ends up in a URL path: checked before any request, so
 //! that `keystroke api-key revoke ../../logout` is a usage error, not a request to another route.
 
+pub use keystroke_api::quoted;
 use keystroke_api::{
-    API_KEY_ID_PREFIX, API_KEY_PREFIXES, ORG_SLUG_RULE, SECRET_NOT_REPEATED, SESSION_ID_PREFIX, SESSION_PREFIX,
-    contains_secret, is_org_slug,
+    API_KEY_ID_PREFIX, API_KEY_PREFIXES, ORG_SLUG_RULE, SESSION_ID_PREFIX, SESSION_PREFIX, contains_secret, is_org_slug,
 };
 
 use crate::error::CliError;
@@ -42,19 +42,6 @@ fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(),
         );
     }
     Err(CliError::usage(format!("{} is not {what} id; ids look like `{prefix}…`", quoted(id))).with_hint(hint))
-}
-
-/// What the user typed, as an error quotes it back: cut to a readable length, and never a
-/// secret (error output ends up in scrollback and CI logs).
-pub fn quoted(input: &str) -> String {
-    const SHOWN_CHARS: usize = 40;
-    if contains_secret(input) {
-        return SECRET_NOT_REPEATED.to_owned();
-    }
-    if input.chars().count() <= SHOWN_CHARS {
-        return format!("`{input}`");
-    }
-    format!("`{}…`", input.chars().take(SHOWN_CHARS).collect::<String>())
 }
 
 /// An org slug, by the platform's own rule ([`is_org_slug`]).
@@ -107,7 +94,7 @@ mod tests {
             err.message,
             "that is the secret part of an API key or session token, not an API key id; ids look like `ak_…`"
         );
-        assert_eq!(quoted("HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC"), SECRET_NOT_REPEATED);
+        assert_eq!(quoted("HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC"), keystroke_api::SECRET_NOT_REPEATED);
         let err = check_api_key_id(&"x".repeat(10_000)).unwrap_err();
         assert!(err.message.starts_with(&format!("`{}…` is not", "x".repeat(40))), "{}", err.message);
     }

@@ -150,6 +150,19 @@ pub fn holds_secret(text: &str) -> bool {
 /// What an error says in place of a secret someone typed or sent where it does not belong.
 pub const SECRET_NOT_REPEATED: &str = "(a secret, not repeated here)";
 
+/// What someone typed, as an error quotes it back (in backticks): cut to a readable length, and
+/// never a secret pasted in the wrong place (error output ends up in scrollback and CI logs).
+pub fn quoted(input: &str) -> String {
+    const SHOWN_CHARS: usize = 40;
+    if contains_secret(input) {
+        return SECRET_NOT_REPEATED.to_owned();
+    }
+    if input.chars().count() <= SHOWN_CHARS {
+        return format!("`{input}`");
+    }
+    format!("`{}…`", input.chars().take(SHOWN_CHARS).collect::<String>())
+}
+
 /// `text` with every secret-shaped run (a key or session prefix and the letters and digits after
 /// it, or a secret or part of one without its prefix) replaced by `replacement`,
 /// wherever it stands: `--flag=kss_…` included.

@@ -4,7 +4,8 @@
 
 use anyhow::{Context, anyhow, bail, ensure};
 use keystroke_api::{
-    CLI_CLIENT_ID, ORG_SLUG_RULE, Org, Role, User, check_name, contains_secret, is_invisible_or_bidi, is_org_slug,
+    CLI_CLIENT_ID, ORG_SLUG_RULE, Org, Role, SECRET_NOT_REPEATED, User, check_name, contains_secret,
+    is_invisible_or_bidi, is_org_slug, quoted, redact_secrets,
 };
 
 use crate::passwords;
@@ -87,7 +88,7 @@ pub fn sign_out_everywhere(storage: &dyn Storage, email: &str) -> anyhow::Result
 }
 
 pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &str) -> anyhow::Result<Org> {
-    ensure!(is_org_slug(slug), "`{slug}` is not a valid org slug: {ORG_SLUG_RULE}");
+    ensure!(is_org_slug(slug), "{} is not a valid org slug: {ORG_SLUG_RULE}", quoted(slug));
     let name = check_name("org", name).map_err(|problem| anyhow!(problem))?;
     let owner = user(storage, owner_email)?;
     if storage.org_by_slug(slug)?.is_some() {
@@ -121,7 +122,7 @@ pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) 
         .set_role(&org.id, &user.id, role, now())
         .map_err(|error| keep_an_owner(error, &org, email, "demote"))?;
     if !changed {
-        bail!("{email} is not a member of `{org_slug}`; use `member add`");
+        bail!("{} is not a member of `{org_slug}`; use `member add`", unquoted(email));
     }
     Ok(())
 }
@@ -131,7 +132,7 @@ pub fn remove_member(storage: &dyn Storage, org_slug: &str, email: &str) -> anyh
     let org = org(storage, org_slug)?;
     // Nobody to add here: an unknown email is simply not a member.
     let Some(user) = storage.user_by_email(&normalize_email(email))?.map(|found| found.user) else {
-        bail!("{email} is not a member of `{org_slug}`: no user has that email");
+        bail!("{} is not a member of `{org_slug}`: no user has that email", unquoted(email));
     };
     let removed = storage
         .remove_membership(&org.id, &user.id, now())
@@ -185,7 +186,7 @@ pub fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
     let user = storage.user_by_email(&normalize_email(email))?;
     Ok(user
         .with_context(|| {
-            let email = quoted(email);
+            let email = unquoted(email);
             format!("no user with email {email} (`keystroke-platform user list` shows every user; `user add` adds one)")
         })?
         .user)
@@ -195,8 +196,7 @@ fn org(storage: &dyn Storage, slug: &str) -> anyhow::Result<Org> {
     storage.org_by_slug(slug)?.with_context(|| format!("no org with slug {}", quoted(slug)))
 }
 
-/// What the admin typed, for an error to quote back: never a key or token pasted in the wrong
-/// argument (errors end up in terminals' scrollback and CI logs).
-fn quoted(typed: &str) -> String {
-    if contains_secret(typed) { "(a secret, not repeated here)".to_owned() } else { format!("`{typed}`") }
+/// An email as messages show it, unquoted, without a key or token pasted in its place.
+fn unquoted(email: &str) -> String {
+    redact_secrets(email, SECRET_NOT_REPEATED)
 }

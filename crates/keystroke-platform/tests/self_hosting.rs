@@ -175,8 +175,8 @@ fn bootstrap_serve_and_sign_in() {
     let nobody = platform(&db, &["user", "set-password", "--email", "nobody@example.test"], None);
     assert_eq!(
         stderr(&nobody),
-        "error: no user with email `nobody@example.test` (`keystroke-platform user list` shows every user; `user \
-         add` adds one)\n"
+        "error: no user with email nobody@example.test (`keystroke-platform user list` shows every user; `user add` \
+         adds one)\n"
     );
     // One address is one account however it is typed, beyond ASCII too.
     let umlaut = platform(
@@ -276,6 +276,15 @@ fn bootstrap_serve_and_sign_in() {
         stderr(&remove_nobody),
         "error: nobody@example.test is not a member of `example`: no user has that email\n"
     );
+    // A key pasted into the wrong argument is never repeated.
+    let key = "key_live_HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC";
+    let remove_key = platform(&db, &["member", "remove", "--org", "example", "--email", key], None);
+    assert_eq!(
+        stderr(&remove_key),
+        "error: (a secret, not repeated here) is not a member of `example`: no user has that email\n"
+    );
+    let org_key = platform(&db, &["org", "create", "--slug", key, "--name", "X", "--owner", "b@example.test"], None);
+    assert!(stderr(&org_key).starts_with("error: (a secret, not repeated here) is not a valid org slug"));
     // A path that leads to some other file is named.
     let not_a_database = dir.path().join("notes.txt");
     std::fs::write(&not_a_database, "x".repeat(4096)).unwrap();

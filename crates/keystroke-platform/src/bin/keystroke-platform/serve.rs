@@ -102,7 +102,7 @@ fn check_public_url(value: &str) -> anyhow::Result<String> {
     if value.contains('@') {
         bail!("`--public-url` holds a user name or password (or an `@` elsewhere); leave them out");
     }
-    let shown = if keystroke_api::contains_secret(value) { "(a secret, not repeated here)" } else { value };
+    let shown = if keystroke_api::contains_secret(value) { keystroke_api::SECRET_NOT_REPEATED } else { value };
     let uri: Option<axum::http::Uri> = value.parse().ok();
     let authority = uri.as_ref().and_then(|uri| uri.authority()).map(|authority| authority.as_str());
     // `Uri` drops a `#fragment` silently, and every link built on the URL would break.
