@@ -46,7 +46,9 @@ impl HeldReadLock {
 
 impl Drop for HeldReadLock {
     fn drop(&mut self) {
-        // Disconnects the channel, which ends the thread's wait at once.
+        // Disconnects the channel, which ends the thread's wait between renewals at once (a
+        // renewal under way finishes first: a busy database holds it up to the busy handler's
+        // patience).
         drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
@@ -77,8 +79,8 @@ fn renew(conn: &Connection) -> rusqlite::Result<()> {
     if !conn.is_autocommit() {
         conn.execute_batch("COMMIT")?;
     }
-    // A read-only database (and a checkpoint already under way elsewhere) leaves nothing to copy;
-    // the lock is taken all the same.
+    // One already under way elsewhere (an admin command's) is left to finish; the lock is taken
+    // all the same.
     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     conn.execute_batch("BEGIN")?;
     // A deferred transaction takes its snapshot, and the read lock, at its first read.
@@ -102,8 +104,47 @@ mod tests {
         std::fs::metadata(db.with_extension("db-wal")).map_or(0, |meta| meta.len())
     }
 
-    /// Another process's commit is read at once while the lock is held: the held snapshot is
-    /// not the one requests read.
+    /// The WAL read locks this process holds on `db` (as the kernel lists them): SQLite takes
+    /// one on a byte of the `-shm` file from 123 to 127 (one per reader slot) for each read
+    /// transaction. Every open connection also holds byte 128, which is not counted.
+    fn read_locks(db: &Path) -> usize {
+        use std::os::unix::fs::MetadataExt;
+        let Ok(shm) = std::fs::metadata(db.with_extension("db-shm")) else { return 0 };
+        let (pid, inode) = (std::process::id().to_string(), shm.ino().to_string());
+        let locks = std::fs::read_to_string("/proc/locks").unwrap();
+        locks
+            .lines()
+            .map(|line| line.split_whitespace().collect::<Vec<_>>())
+            // `1: POSIX  ADVISORY  READ 4242 fd:01:1234 123 123`
+            .filter(|fields| fields.len() == 8 && fields[3] == "READ" && fields[4] == pid)
+            .filter(|fields| fields[5].rsplit(':').next() == Some(inode.as_str()))
+            .filter(|fields| fields[6].parse::<u32>().is_ok_and(|start| (123..=127).contains(&start)))
+            .count()
+    }
+
+    /// While the platform serves, one read lock is held between requests; none without the
+    /// holder, and none once the storage is dropped, when SQLite (its last connection closed)
+    /// removes the WAL and its index as it did before the lock was held.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_read_lock_is_held_while_serving_and_let_go_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("platform.db");
+        let admin = SqliteStorage::open(&db).unwrap();
+        admin.conn().unwrap().query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(())).unwrap();
+        assert_eq!(read_locks(&db), 0, "an admin command's storage holds none between statements");
+        drop(admin);
+        let storage = SqliteStorage::open(&db).unwrap().for_serving().unwrap();
+        std::thread::sleep(RENEW_EVERY * 2);
+        assert_eq!(read_locks(&db), 1);
+        drop(storage);
+        assert_eq!(read_locks(&db), 0);
+        assert!(!db.with_extension("db-wal").exists(), "the WAL is left: a connection is still open");
+        assert!(!db.with_extension("db-shm").exists());
+    }
+
+    /// A commit of another connection is read at once while the lock is held: the held snapshot
+    /// is not the one requests read.
     #[test]
     fn reads_see_every_commit_at_once() {
         let dir = tempfile::tempdir().unwrap();
@@ -119,9 +160,9 @@ mod tests {
     }
 
     /// A snapshot held for good keeps the WAL from starting over, so every write makes it
-    /// longer. Renewed, the WAL is reused: 8 MB of rows written (and deleted) while the lock is
-    /// held leave it at a fraction of the 13 MB it grows to otherwise (SQLite alone would let it
-    /// reach 4 MB, its checkpoint's threshold).
+    /// longer: 8 MB of rows written (and deleted) while it is held made it 13.5 MB. Renewed after
+    /// a checkpoint, the WAL stays near 1.5 MB, smaller than SQLite alone keeps it (4.1 MB: it
+    /// copies the WAL after 1000 pages).
     #[test]
     fn the_wal_does_not_grow_with_every_write() {
         let dir = tempfile::tempdir().unwrap();
@@ -137,21 +178,7 @@ mod tests {
             largest = largest.max(wal_bytes(&db));
             std::thread::sleep(RENEW_EVERY + RENEW_EVERY / 2);
         }
-        assert!(largest < 4_000_000, "the WAL grew to {largest} bytes");
+        assert!(largest < 3_000_000, "the WAL grew to {largest} bytes");
         drop(storage);
-    }
-
-    /// Dropping the storage ends the holder and closes its connection: the last connection
-    /// closed, SQLite removes the WAL and its index, as it did before the lock was held.
-    #[test]
-    fn dropping_the_storage_lets_go() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("platform.db");
-        let storage = SqliteStorage::open(&db).unwrap().for_serving().unwrap();
-        std::thread::sleep(RENEW_EVERY * 2);
-        assert!(db.with_extension("db-wal").exists());
-        drop(storage);
-        assert!(!db.with_extension("db-wal").exists(), "the WAL is left: a connection is still open");
-        assert!(!db.with_extension("db-shm").exists());
     }
 }
