@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use anyhow::{Context as _, bail};
+use anyhow::{Context as _, anyhow};
 use rusqlite::{Connection, TransactionBehavior, params};
 
 use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
@@ -102,6 +102,18 @@ pub fn backup(path: &Path, to: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The database deleted or moved while the platform ran. Its `-wal` and `-shm` files stay
+/// behind (SQLite does not remove those of a file that is gone), and SQLite would apply them to
+/// whatever database is put in its place: to a backup, they are garbage that damages it.
+fn gone(path: &Path) -> anyhow::Error {
+    let db = path.display();
+    anyhow!(
+        "the database {db} is gone (deleted or moved while the platform ran): move it back, then restart the \
+         platform; to restore a backup instead, stop the platform and remove {db}-wal and {db}-shm first (they \
+         belong to the missing file, and would damage the backup)"
+    )
+}
+
 impl SqliteStorage {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
@@ -175,11 +187,7 @@ impl SqliteStorage {
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
         } else if self.path.try_exists().is_ok_and(|exists| !exists) {
             // Deleted or moved while the platform ran: opening would make an empty database there.
-            bail!(
-                "the database {} is gone (deleted or moved while the platform ran): put it back, then restart the \
-                 platform",
-                self.path.display()
-            );
+            return Err(gone(&self.path));
         }
         let conn = Connection::open_with_flags(&self.path, flags).map_err(|error| cannot_open(&self.path, error))?;
         // First, so that even the pragmas wait the platform's way.
@@ -204,7 +212,16 @@ impl SqliteStorage {
     }
 
     fn conn(&self) -> Result<Pooled<'_>> {
-        let idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+        // Opened read-only while the file was (an operator's `chmod`): it would fail every write
+        // it is given long after the file is writable again, so it is closed once it is.
+        if idle.as_ref().is_some_and(|conn| conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false))
+            && !made_read_only(&self.path)
+        {
+            let mut idle_ones = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            idle_ones.retain(|conn| !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false));
+            idle = idle_ones.pop();
+        }
         let conn = match idle {
             Some(conn) => conn,
             // Only the first connection, made by `open`, may create the file.
@@ -289,6 +306,27 @@ mod tests {
         assert_eq!(modes_seen.into_iter().collect::<Vec<_>>(), [0o600]);
     }
 
+    /// Connections opened while the database was made read-only are not kept once it is
+    /// writable again: writes failed for as long as one of them was picked (until a restart).
+    #[cfg(unix)]
+    #[test]
+    fn read_only_connections_go_once_the_database_is_writable() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("platform.db");
+        let storage = SqliteStorage::open(&db).unwrap();
+        let mode = |mode| std::fs::set_permissions(&db, std::fs::Permissions::from_mode(mode)).unwrap();
+        mode(0o400);
+        {
+            let (opened_before, opened_meanwhile) = (storage.conn().unwrap(), storage.conn().unwrap());
+            assert!(opened_meanwhile.is_readonly(rusqlite::MAIN_DB).unwrap());
+            drop((opened_meanwhile, opened_before));
+        }
+        mode(0o600);
+        let both = [storage.conn().unwrap(), storage.conn().unwrap()];
+        assert!(both.iter().all(|conn| !conn.is_readonly(rusqlite::MAIN_DB).unwrap()), "a read-only one was kept");
+    }
+
     /// A database deleted while the platform runs is not made again, empty, by the next
     /// connection the pool opens: that connection fails, naming what happened.
     #[test]
@@ -303,14 +341,15 @@ mod tests {
         }
         let gone = storage.conn().err().map(|err| err.to_string());
         drop(busy);
+        let db = db.display();
         assert_eq!(
             gone.as_deref(),
             Some(&*format!(
-                "the database {} is gone (deleted or moved while the platform ran): put it back, then restart the \
-                 platform",
-                db.display()
+                "the database {db} is gone (deleted or moved while the platform ran): move it back, then restart the \
+                 platform; to restore a backup instead, stop the platform and remove {db}-wal and {db}-shm first \
+                 (they belong to the missing file, and would damage the backup)"
             ))
         );
-        assert!(!db.exists(), "no empty database in its place");
+        assert!(!dir.path().join("platform.db").exists(), "no empty database in its place");
     }
 }
