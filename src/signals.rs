@@ -4,11 +4,14 @@
 //! Each guard puts back the disposition it replaced when dropped, with `sigaction`, so nothing of
 //! a previous handler's flags is lost.
 
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, Ordering};
+#[cfg(unix)]
+use std::sync::atomic::AtomicI32;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 /// The last signal [`Caught`]'s handler saw, 0 for none, never reset: the process ends by it
 /// ([`end_by_caught_signal`]) whichever guard caught it. Storing to atomics is all a signal
 /// handler may safely do.
+#[cfg(unix)]
 static ARRIVED: AtomicI32 = AtomicI32::new(0);
 /// How many signals the handler has seen: a guard's own are those since it was made.
 static ARRIVALS: AtomicU32 = AtomicU32::new(0);
