@@ -81,7 +81,13 @@ impl ApiError {
     pub fn internal(error: anyhow::Error) -> Self {
         // The cause goes to the log (it never holds a secret: storage errors carry no values);
         // the caller gets a stable message.
-        tracing::error!(error = format!("{error:#}"), "internal error");
+        static INTERNAL: crate::logging::Repeats = crate::logging::Repeats::new();
+        let error = format!("{error:#}");
+        match INTERNAL.due(&error, crate::state::now()) {
+            Some(0) => tracing::error!(error, "internal error"),
+            Some(unlogged) => tracing::error!(error, unlogged_since_last_logged = unlogged, "internal error, repeated"),
+            None => {}
+        }
         Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the platform failed to handle the request")
     }
 }

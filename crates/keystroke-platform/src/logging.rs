@@ -7,6 +7,7 @@
 //! Also [`OnceAMinute`], for warnings about a condition that lasts.
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Instant;
 
@@ -38,6 +39,43 @@ impl OnceAMinute {
         let last = self.0.load(Ordering::Relaxed);
         now.saturating_sub(last) >= 60
             && self.0.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
+    }
+}
+
+/// An error that may come with every request while it lasts (the database deleted, the disk
+/// full) is logged when it first comes, then at most once a minute, with how many times it came
+/// in between: a line each time filled the log by tens of thousands of lines a second.
+pub struct Repeats(Mutex<Option<Repeat>>);
+
+struct Repeat {
+    what: String,
+    logged_at: i64,
+    unlogged: u64,
+}
+
+impl Repeats {
+    pub const fn new() -> Self {
+        Repeats(Mutex::new(None))
+    }
+
+    /// Whether to log `what` at `now` (seconds), with how many times it came unlogged since it
+    /// was last logged; `None` to leave it out.
+    pub fn due(&self, what: &str, now: i64) -> Option<u64> {
+        let mut last = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match last.as_mut() {
+            Some(last) if last.what == what && now.saturating_sub(last.logged_at) < 60 => {
+                last.unlogged += 1;
+                None
+            }
+            Some(last) if last.what == what => {
+                last.logged_at = now;
+                Some(std::mem::take(&mut last.unlogged))
+            }
+            _ => {
+                *last = Some(Repeat { what: what.to_owned(), logged_at: now, unlogged: 0 });
+                Some(0)
+            }
+        }
     }
 }
 
@@ -118,6 +156,16 @@ pub fn redact_query(query: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_repeated_error_is_logged_once_a_minute_with_its_count() {
+        let repeats = super::Repeats::new();
+        assert_eq!(repeats.due("database gone", 1000), Some(0));
+        assert_eq!((0..500).filter_map(|i| repeats.due("database gone", 1000 + i / 10)).count(), 0);
+        assert_eq!(repeats.due("database gone", 1060), Some(500), "a minute on, with the count");
+        assert_eq!(repeats.due("disk full", 1061), Some(0), "another error at once");
+        assert_eq!(repeats.due("database gone", 1062), Some(0), "and the first again, as new");
+    }
+
     #[test]
     fn credential_parameters_are_redacted() {
         assert_eq!(
