@@ -572,6 +572,25 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
         assert_eq!(live_cli_sessions(&env, ada), before);
     }
     env.run(&["auth", "status"]).code(3);
+    // A token from stdin is the user's own: the interruption is said, the session left alone.
+    let token = env.new_session(&ada.email);
+    let mut child = env
+        .command(&["auth", "login", "--with-token", "--platform-url", &held_back])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(token.as_bytes()).unwrap();
+    asking.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+    // SAFETY: a signal to the child this test started and has not yet waited for.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "Sign-in interrupted. Nothing was stored.\n");
+    assert_eq!(output.status.signal(), Some(libc::SIGINT));
+    let vars = [("KEYSTROKE_TOKEN", token.as_str()), ("KEYSTROKE_PLATFORM_URL", env.url())];
+    env.run_with_env(&["auth", "status"], &vars).success();
+    env.run(&["auth", "status"]).code(3);
+    let before = before + 1;
 
     // The config directory replaced by a file after the code was shown: nowhere to store it.
     let config_dir = env.config_dir_path().to_owned();
