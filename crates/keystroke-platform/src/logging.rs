@@ -18,7 +18,8 @@ use axum::response::Response;
 
 use crate::auth::QUERY_CREDENTIAL_PARAMS;
 
-const REDACTED: &str = "[redacted]";
+/// What stands in the log for a secret, or for a part of a request that may hold one.
+pub const REDACTED: &str = "[redacted]";
 
 /// A pending sign-in's code, in the approval link's query: whoever read it in the log within its
 /// ten minutes could approve that sign-in as themselves, and hand the CLI their session.

@@ -74,7 +74,7 @@ impl Throttle {
                     *count += 1;
                     let minutes = (self.window - since.elapsed()).as_secs().div_ceil(60);
                     // An account is counted under what was typed as its email: a pasted token too.
-                    let key = keystroke_api::redact_secrets(key, "[redacted]");
+                    let key = keystroke_api::redact_secrets(key, crate::logging::REDACTED);
                     tracing::warn!(
                         key,
                         "too many {} ({}): refused for {minutes} more minutes",

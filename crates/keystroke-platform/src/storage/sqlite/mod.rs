@@ -80,7 +80,7 @@ pub fn backup(path: &Path, to: &Path) -> anyhow::Result<()> {
     if let Err(error) = create_new_private(to) {
         return Err(match error.kind() {
             std::io::ErrorKind::AlreadyExists => {
-                anyhow::anyhow!("{} exists already: name a new file for the backup", to.display())
+                anyhow!("{} exists already: name a new file for the backup", to.display())
             }
             _ => anyhow::Error::new(error).context(format!("cannot create {}", to.display())),
         });
@@ -106,11 +106,13 @@ pub fn backup(path: &Path, to: &Path) -> anyhow::Result<()> {
 /// behind (SQLite does not remove those of a file that is gone), and SQLite would apply them to
 /// whatever database is put in its place: to a backup, they are garbage that damages it.
 fn gone(path: &Path) -> anyhow::Error {
-    let db = path.display();
     anyhow!(
-        "the database {db} is gone (deleted or moved while the platform ran): move it back, then restart the \
-         platform; to restore a backup instead, stop the platform and remove {db}-wal and {db}-shm first (they \
-         belong to the missing file, and would damage the backup)"
+        "the database {} is gone (deleted or moved while the platform ran): move it back, then restart the \
+         platform; to restore a backup instead, stop the platform and remove {} and {} first (they belong to the \
+         missing file, and would damage the backup)",
+        path.display(),
+        beside(path, "-wal").display(),
+        beside(path, "-shm").display()
     )
 }
 
@@ -212,16 +214,16 @@ impl SqliteStorage {
     }
 
     fn conn(&self) -> Result<Pooled<'_>> {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        // Opened read-only while the file was (an operator's `chmod`): it would fail every write
-        // it is given long after the file is writable again, so it is closed once it is.
-        if idle.as_ref().is_some_and(|conn| conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false))
-            && !made_read_only(&self.path)
-        {
-            let mut idle_ones = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-            idle_ones.retain(|conn| !conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false));
-            idle = idle_ones.pop();
-        }
+        let idle = {
+            let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+            // Opened read-only while the file was (an operator's `chmod`): it would fail every
+            // write it is given long after the file is writable again, so it is closed once it is.
+            let read_only = |conn: &Connection| conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false);
+            if idle.last().is_some_and(read_only) && !made_read_only(&self.path) {
+                idle.retain(|conn| !read_only(conn));
+            }
+            idle.pop()
+        };
         let conn = match idle {
             Some(conn) => conn,
             // Only the first connection, made by `open`, may create the file.
