@@ -99,14 +99,15 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
             role: key.role,
             through: key.key_id.clone(),
         }),
-        Principal::ApiKey(key) => {
-            let advice =
-                if keystroke_api::is_org_slug(slug) { format!(": use a key made in `{slug}`") } else { String::new() };
-            Err(ApiError::forbidden(format!(
-                "this API key belongs to org `{}` and acts only there, not in `{slug}`{advice}",
-                key.org_slug
-            )))
-        }
+        Principal::ApiKey(key) if keystroke_api::is_org_slug(slug) => Err(ApiError::forbidden(format!(
+            "this API key belongs to org `{}` and acts only there, not in `{slug}`: use a key made in `{slug}`",
+            key.org_slug
+        ))),
+        Principal::ApiKey(key) => Err(ApiError::forbidden(format!(
+            "this API key belongs to org `{}` and acts only there; {} is not an org slug",
+            key.org_slug,
+            not_a_slug(slug)
+        ))),
         Principal::Session(session) => member_access(state, slug, &session.user_id, &session.session_id),
     }
 }
@@ -152,7 +153,24 @@ pub fn member_access(state: &AppState, slug: &str, user_id: &str, session_id: &s
 
 /// Said the same way for an org that does not exist and one the user has left or never joined.
 pub fn not_among_your_orgs(slug: &str) -> ApiError {
-    ApiError::not_found(format!("org `{slug}` not found among your orgs"))
+    if keystroke_api::is_org_slug(slug) {
+        return ApiError::not_found(format!("org `{slug}` not found among your orgs"));
+    }
+    ApiError::not_found(format!(
+        "{} is not an org slug ({}), so none of your orgs",
+        not_a_slug(slug),
+        keystroke_api::ORG_SLUG_RULE
+    ))
+}
+
+/// How an answer names an org that a request gave as something other than a slug: without
+/// repeating it (a link's `?org=` would put its text on a page as the platform's own words), and
+/// saying so when it is a secret pasted in the wrong place.
+fn not_a_slug(named: &str) -> &'static str {
+    match keystroke_api::contains_secret(named) {
+        true => keystroke_api::SECRET_NOT_REPEATED,
+        false => "the org named",
+    }
 }
 
 /// The error of a write for `access` that storage refused because the request's standing ended

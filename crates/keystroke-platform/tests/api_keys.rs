@@ -290,6 +290,18 @@ fn a_key_of_one_org_never_reaches_another() {
         h.send(h.http.get(h.url("/api/projects")).header("x-keystroke-org", "nowhere"), Cred::Bearer(&acme_key)),
     );
     assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, phrase) = status_json(h.send(
+        h.http.get(h.url("/api/projects")).header("x-keystroke-org", "Globex: call +1-555-0100"),
+        Cred::Bearer(&acme_key),
+    ));
+    assert_eq!(
+        (status, phrase["error"]["message"].as_str().unwrap()),
+        (
+            StatusCode::FORBIDDEN,
+            "this API key belongs to org `acme` and acts only there; the org named is not an org slug"
+        ),
+        "what is no slug is not repeated"
+    );
     assert_eq!(
         nowhere,
         json!({"error": {"code": "forbidden", "message": body["error"]["message"].as_str().unwrap().replace("globex", "nowhere")}})
@@ -549,6 +561,17 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
     assert_eq!(
         (status, error["error"]["message"].as_str().unwrap()),
         (StatusCode::NOT_FOUND, "org `nope` not found among your orgs")
+    );
+    // What is no slug at all is not repeated: a link's text would read as the platform's.
+    let phrase = "acme%60%20not%20found.%20SECURITY%20NOTICE%3A%20call%20%2B1-555-0100%20to%20restore%20access";
+    let (status, error) = status_json(h.get(&format!("/api/orgs/{phrase}/api-keys"), Cred::Bearer(&owner)));
+    assert_eq!(
+        (status, error["error"]["message"].as_str().unwrap()),
+        (
+            StatusCode::NOT_FOUND,
+            "the org named is not an org slug (slugs are 2 to 40 lowercase letters, digits and dashes, not starting \
+             with a dash), so none of your orgs"
+        )
     );
 
     assert!(list(&h, &owner, "acme").is_empty(), "no bad request wrote a key");
