@@ -133,6 +133,20 @@ fn redact_path(path: &str) -> Cow<'_, str> {
     )
 }
 
+fn is_credential_param(name: &str) -> bool {
+    QUERY_CREDENTIAL_PARAMS.iter().chain([&USER_CODE_PARAM]).any(|param| name.eq_ignore_ascii_case(param))
+}
+
+/// Whether a query value is a URL with a credential parameter of its own, as a sign-in link's
+/// `next=%2Fdevice%3Fuser_code%3D…` is.
+fn carries_credential_param(value: &str) -> bool {
+    let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
+    decoded.split(['?', '&']).skip(1).any(|pair| {
+        let name = pair.split_once('=').map_or(pair, |(name, _)| name);
+        is_credential_param(&percent_encoding::percent_decode_str(name).decode_utf8_lossy())
+    })
+}
+
 /// The query string with the values of credential parameters, and any value that holds a
 /// secret, replaced by `[redacted]`.
 pub fn redact_query(query: &str) -> String {
@@ -141,11 +155,10 @@ pub fn redact_query(query: &str) -> String {
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             // A percent-encoded name could spell `token` in disguise: redact those too.
-            let credential_name = name.contains('%')
-                || QUERY_CREDENTIAL_PARAMS.iter().chain([&USER_CODE_PARAM]).any(|p| name.eq_ignore_ascii_case(p));
+            let credential_name = name.contains('%') || is_credential_param(name);
             if may_hold_secret(name) {
                 REDACTED.to_owned()
-            } else if credential_name || may_hold_secret(value) {
+            } else if credential_name || may_hold_secret(value) || carries_credential_param(value) {
                 format!("{name}={REDACTED}")
             } else {
                 pair.to_owned()
@@ -174,6 +187,13 @@ mod tests {
             "a=1&token=[redacted]&API_KEY=[redacted]&to%6Ben=[redacted]"
         );
         assert_eq!(super::redact_query("user_code=WDJB-MJHT"), "user_code=[redacted]");
+        // A link that carries a credential parameter inside another one.
+        assert_eq!(super::redact_query("next=%2Fdevice%3Fuser_code%3DBCDF-GHJK"), "next=[redacted]");
+        assert_eq!(super::redact_query("next=/hook?a=1%26api_key%3Dx&b=2"), "next=[redacted]&b=2");
+        assert_eq!(
+            super::redact_query("next=%2Fsettings%2Fapi-keys%3Forg%3Dacme"),
+            "next=%2Fsettings%2Fapi-keys%3Forg%3Dacme"
+        );
     }
 
     #[test]
