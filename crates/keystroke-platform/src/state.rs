@@ -112,6 +112,11 @@ impl std::ops::Deref for AppState {
 }
 
 impl Shared {
+    /// Whether people reach the platform over https (its `--public-url`), as browsers see it.
+    pub fn serves_https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+
     /// The address a request came from: the peer, or behind a trusted reverse proxy
     /// (`serve --behind-proxy`) the address the proxy appended to `X-Forwarded-For`.
     /// In one spelling: without a port (some proxies add one), and an IPv4 client of a dual-stack

@@ -423,6 +423,27 @@ fn sign_in_needs_the_forms_csrf_cookie() {
     assert!(cookie(&response, "ks_web").is_none());
 }
 
+/// A platform reached over https tells browsers to come back over https only (HSTS), on every
+/// answer: pages, the API, errors. One on plain http says nothing of the kind, which would lock
+/// browsers out of it.
+#[test]
+fn an_https_platform_keeps_browsers_on_https() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut config = Config::new(Mode::Dev);
+    config.public_url = Some("https://keystroke.example.test".into());
+    let _https = DevServer::start_with(([127, 0, 0, 1], port).into(), None, config).unwrap();
+    let http = browser_client();
+    for path in ["/login", "/healthz", "/api/projects", "/no/such/page"] {
+        let response = http.get(format!("http://127.0.0.1:{port}{path}")).send().unwrap();
+        assert_eq!(response.headers()["strict-transport-security"], "max-age=31536000", "{path}");
+    }
+    let h = Harness::start();
+    for path in ["/login", "/healthz"] {
+        let response = h.http.get(h.url(path)).send().unwrap();
+        assert!(response.headers().get("strict-transport-security").is_none(), "{path}: {response:?}");
+    }
+}
+
 /// A cookie planted beside ours (by a sibling subdomain, or another service on this host) is not
 /// taken for ours: on https every cookie is `__Host-` prefixed, which browsers accept from this
 /// origin only, and a cookie that comes twice counts as none (the browser would send the planted

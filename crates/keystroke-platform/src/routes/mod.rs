@@ -30,7 +30,7 @@ pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
 
 pub fn router(state: AppState) -> Router {
     let request_deadline = state.config.request_deadline;
-    Router::new()
+    let routes = Router::new()
         .route(routes::HEALTH, get(health))
         .route(routes::OPENAPI, get(openapi))
         .route(routes::DEVICE_CODE, post(device::authorize))
@@ -55,9 +55,12 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request, next| within_limits(request_deadline, request, next)))
-        .layer(middleware::map_response(no_sniffing_or_caching))
-        .layer(middleware::from_fn(logging::log_request))
-        .with_state(state)
+        .layer(middleware::map_response(no_sniffing_or_caching));
+    let routes = match state.serves_https() {
+        true => routes.layer(middleware::map_response(https_only)),
+        false => routes,
+    };
+    routes.layer(middleware::from_fn(logging::log_request)).with_state(state)
 }
 
 /// A route the platform does not have. Where a program asked (under `/api/` or `/oauth/`, behind
@@ -178,6 +181,14 @@ async fn no_sniffing_or_caching(mut response: Response) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    response
+}
+
+/// On a platform reached over https, browsers are told to come back over https only, for a year
+/// (HSTS, RFC 6797): a sign-in page once loaded over https is not loaded over plain http again,
+/// where anyone on the way could change it. Sibling subdomains are the operator's to include.
+async fn https_only(mut response: Response) -> Response {
+    response.headers_mut().insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     response
 }
 

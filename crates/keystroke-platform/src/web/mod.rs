@@ -64,7 +64,7 @@ pub fn csrf_for(web_token: &str) -> String {
 /// browsers take only from this very origin (`Secure`, `Path=/`, no `Domain`), so that no sibling
 /// subdomain can plant one (a sign-in CSRF cookie of its choosing, a session of its own).
 fn cookie_name(state: &AppState, name: &str) -> String {
-    match state.public_url.starts_with("https://") {
+    match state.serves_https() {
         true => format!("__Host-{name}"),
         false => name.to_owned(),
     }
@@ -89,7 +89,7 @@ pub fn cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<Strin
 }
 
 pub fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: &str, max_age: i64) {
-    let secure = if state.public_url.starts_with("https://") { "; Secure" } else { "" };
+    let secure = if state.serves_https() { "; Secure" } else { "" };
     let name = cookie_name(state, name);
     let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
