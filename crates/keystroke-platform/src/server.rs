@@ -51,6 +51,7 @@ pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAd
         ),
         device_code_throttle: Throttle::new("sign-ins started", DEVICE_CODES_ALLOWED, SIGN_IN_WINDOW),
         sent_forms,
+        known_browsers: crate::web::known_browsers::KnownBrowsers::default(),
     })
 }
 

@@ -96,6 +96,8 @@ pub struct Shared {
     pub device_code_throttle: Throttle,
     /// The web page's create forms already acted on.
     pub sent_forms: crate::web::SentForms,
+    /// Browsers that signed in to an account before, which its throttle does not hold back.
+    pub known_browsers: crate::web::known_browsers::KnownBrowsers,
 }
 
 impl AppState {

@@ -618,6 +618,57 @@ fn behind_a_proxy_each_client_address_is_throttled_apart_and_each_account_too() 
     spellings(&[&bracketed[..], &bracketed[..], &bracketed[..2]].concat(), "[2001:db8:9:9::5]");
 }
 
+/// Guessing an account's password from many addresses holds its sign-in back (the account's
+/// throttle), but not in a browser that signed in to it before: knowing someone's email is not
+/// enough to lock them out. Five wrong passwords make that browser a stranger again.
+#[test]
+fn guessing_from_many_addresses_does_not_lock_out_a_browser_that_signed_in_before() {
+    let h = Harness::with_config(|config| config.behind_proxy = true);
+    let http = browser_client();
+    let admin = h.dev.user(Role::Admin);
+    let attempt = |from: &str, known: Option<&str>, password: &str| {
+        let form = h.form_from_page(&http, "/login", "/login", &[("email", &*admin.email), ("password", password)]);
+        let form = match known {
+            Some(token) => form.header("cookie", format!("ks_known={token}")),
+            None => form,
+        };
+        form.header("x-forwarded-for", from).send().unwrap()
+    };
+    let signed_in = attempt("198.51.100.1", None, &admin.password);
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let set = signed_in.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect::<Vec<_>>();
+    assert!(
+        set.iter()
+            .any(|c| c.starts_with("ks_known=") && c.ends_with("; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000")),
+        "{set:?}"
+    );
+    let known = cookie(&signed_in, "ks_known").unwrap();
+
+    for i in 0..50 {
+        assert_eq!(attempt(&format!("198.51.100.{}", 10 + i), None, "guess").status(), StatusCode::UNAUTHORIZED);
+    }
+    let held_back = |known: Option<&str>| attempt("198.51.100.99", known, &admin.password).status();
+    assert_eq!(held_back(None), StatusCode::TOO_MANY_REQUESTS, "a browser new to the account is held back");
+    assert_eq!(held_back(Some("Xn8EJ0aW3yVq6Tz1Lb5Rk9Md2Gf7Hs4P")), StatusCode::TOO_MANY_REQUESTS, "a made-up cookie");
+    let again = attempt("198.51.100.98", Some(&known), &admin.password);
+    assert_eq!(again.status(), StatusCode::SEE_OTHER, "the browser that signed in before is not");
+    let renewed = cookie(&again, "ks_known").unwrap();
+    assert_ne!(renewed, known);
+    assert_eq!(held_back(Some(&known)), StatusCode::TOO_MANY_REQUESTS, "the old cookie is spent");
+    let owner = h.dev.user(Role::Owner);
+    let form = h.form_from_page(&http, "/login", "/login", &[("email", &*owner.email), ("password", "guess")]);
+    let elsewhere = form.header("cookie", format!("ks_known={renewed}")).header("x-forwarded-for", "198.51.100.97");
+    assert_eq!(elsewhere.send().unwrap().status(), StatusCode::UNAUTHORIZED, "a wrong password for another account");
+    let signed_in = attempt("198.51.100.96", Some(&renewed), &admin.password);
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER, "which does not count against this one");
+
+    let known = cookie(&signed_in, "ks_known").unwrap();
+    for _ in 0..5 {
+        assert_eq!(attempt("198.51.100.95", Some(&known), "guess").status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(held_back(Some(&known)), StatusCode::TOO_MANY_REQUESTS, "a stranger again after five wrong passwords");
+}
+
 /// Behind a proxy, what the proxy appended decides, even on a line that also holds a byte that is
 /// not text; and what does not read as an address is counted as the proxy itself, not as a fresh
 /// client each time.

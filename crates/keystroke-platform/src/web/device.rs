@@ -15,8 +15,8 @@ use serde::Deserialize;
 
 use super::{
     PageResult, PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, check_password, csrf_for, error_paragraph,
-    escape, form_refused, message_page, page, refill, session_csrf_ok, set_cookie, set_session_cookie, sign_in_csrf_ok,
-    sign_in_form_expired, start_browser_session, too_many_attempts, web_session,
+    escape, form_refused, message_page, page, refill, session_csrf_ok, set_cookie, set_sign_in_cookies,
+    sign_in_csrf_ok, sign_in_form_expired, start_browser_session, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
@@ -96,7 +96,7 @@ pub async fn sign_in(
     };
     // The code was right; the password is counted on its own below.
     state.sign_in_throttle.forgive(&[&client], attempt);
-    let user = match check_password(&state, &client, &form.email, form.password).await? {
+    let user = match check_password(&state, &headers, &client, &form.email, form.password).await? {
         PasswordCheck::SignedIn(user) => user,
         PasswordCheck::Throttled => return Ok(too_many_attempts()),
         PasswordCheck::Wrong => {
@@ -107,7 +107,7 @@ pub async fn sign_in(
     let token = start_browser_session(&state, &headers, &user.id)?;
     let approver = state.client_address(&headers, peer);
     let mut response = approval_page(&state, &auth, &user.email, &approver, &csrf_for(&token));
-    set_session_cookie(&mut response, &state, &token);
+    set_sign_in_cookies(&mut response, &state, &headers, &token, &user);
     Ok(response)
 }
 

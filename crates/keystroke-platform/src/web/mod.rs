@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod device;
+pub mod known_browsers;
 pub mod login;
 
 use std::collections::HashMap;
@@ -25,6 +26,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::passwords;
 use crate::state::AppState;
 use crate::tokens::{constant_time_eq, random_base62};
+use known_browsers::KNOWN_BROWSER_COOKIE;
 
 /// The signed-in browser session (an HttpOnly cookie, never readable by scripts).
 pub const SESSION_COOKIE: &str = "ks_web";
@@ -301,26 +303,44 @@ pub enum PasswordCheck {
 }
 
 /// Checks an email and password, counting failures against both the client address and the
-/// account, so that neither one address nor many addresses can guess a password.
-pub async fn check_password(state: &AppState, client: &str, email: &str, password: String) -> ApiResult<PasswordCheck> {
+/// account, so that neither one address nor many addresses can guess a password. The account's
+/// count does not hold back a browser that signed in to it before ([`known_browsers`]), so that
+/// guessing from many addresses does not lock its owner out.
+pub async fn check_password(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &str,
+    email: &str,
+    password: String,
+) -> ApiResult<PasswordCheck> {
     let email = crate::admin::normalize_email(email);
     let account_key = format!("account:{email}");
     let Some(by_address) = state.sign_in_throttle.begin_attempt(&[client]) else {
         return Ok(PasswordCheck::Throttled);
     };
-    let Some(by_account) = state.account_sign_in_throttle.begin_attempt(&[&account_key]) else {
+    let by_account = state.account_sign_in_throttle.begin_attempt(&[&account_key]);
+    let known_browser =
+        cookie(state, headers, KNOWN_BROWSER_COOKIE).filter(|token| state.known_browsers.vouch_for(token, &email));
+    if by_account.is_none() && known_browser.is_none() {
         state.sign_in_throttle.forgive(&[client], by_address); // not tried: not counted
         return Ok(PasswordCheck::Throttled);
-    };
+    }
     let account = state.storage.user_by_email(&email)?;
     let password_ok = passwords::verify(password, account.as_ref().map(|a| a.password_hash.clone())).await;
     match account.filter(|_| password_ok) {
         Some(account) => {
             state.sign_in_throttle.forgive(&[client], by_address);
-            state.account_sign_in_throttle.forgive(&[&account_key], by_account);
+            if let Some(by_account) = by_account {
+                state.account_sign_in_throttle.forgive(&[&account_key], by_account);
+            }
             Ok(PasswordCheck::SignedIn(account.user))
         }
-        None => Ok(PasswordCheck::Wrong),
+        None => {
+            if let Some(token) = known_browser {
+                state.known_browsers.wrong_password(&token);
+            }
+            Ok(PasswordCheck::Wrong)
+        }
     }
 }
 
@@ -335,10 +355,16 @@ pub fn start_browser_session(state: &AppState, headers: &HeaderMap, user_id: &st
     Ok(crate::admin::start_session(&*state.storage, user_id, WEB_CLIENT, state.config.web_session_ttl_secs)?)
 }
 
-/// Sets the session cookie and drops the sign-in form's CSRF cookie.
-pub fn set_session_cookie(response: &mut Response, state: &AppState, token: &str) {
+/// After a sign-in as `user`: sets the session cookie, drops the sign-in form's CSRF cookie, and
+/// remembers the browser as one that signed in to the account.
+pub fn set_sign_in_cookies(response: &mut Response, state: &AppState, headers: &HeaderMap, token: &str, user: &User) {
     set_cookie(response, state, SESSION_COOKIE, token, state.config.web_session_ttl_secs);
     set_cookie(response, state, SIGN_IN_CSRF_COOKIE, "", 0);
+    let previous = cookie(state, headers, KNOWN_BROWSER_COOKIE);
+    let account = crate::admin::normalize_email(&user.email);
+    if let Some(known) = state.known_browsers.remember(previous.as_deref(), &account) {
+        set_cookie(response, state, KNOWN_BROWSER_COOKIE, &known, known_browsers::REMEMBERED_FOR.as_secs() as i64);
+    }
 }
 
 /// Forms that act once (creating a key): each page's form carries a fresh id, and the form sent
