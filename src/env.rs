@@ -19,7 +19,7 @@ pub const ORG: &str = "KEYSTROKE_ORG";
 pub const TOKEN: &str = "KEYSTROKE_TOKEN";
 
 /// Forces a credential store: `secret-service`, `keyutils`, `keychain`, `windows`, or `file`
-/// (the explicit opt-in to a `0600` file under the config directory).
+/// (the explicit opt-in to a `0600` file under the config directory); `auto` is as if unset.
 pub const CREDENTIAL_STORE: &str = "KEYSTROKE_CREDENTIAL_STORE";
 
 /// Seconds a credential store call may take before `keystroke` gives up on it (default 5).
@@ -64,6 +64,14 @@ pub const IN_HELP: [(&str, &str); 10] = [
 
 /// Read by the Secret Service store's D-Bus connection; without it there is no session bus to ask.
 pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
+
+/// Where a session bus's socket is found (`$XDG_RUNTIME_DIR/bus`) when
+/// `DBUS_SESSION_BUS_ADDRESS` is not set.
+pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
+
+/// The machine's name on Windows, which names a sign-in's device there.
+#[cfg(not(unix))]
+pub const COMPUTERNAME: &str = "COMPUTERNAME";
 
 /// A variable's value, treating an empty (or blank) value as unset, as shells often export `VAR=`.
 pub fn var(name: &str) -> Option<String> {

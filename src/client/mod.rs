@@ -388,6 +388,6 @@ fn host_name() -> Option<String> {
     }
     #[cfg(not(unix))]
     {
-        std::env::var("COMPUTERNAME").ok()
+        std::env::var(crate::env::COMPUTERNAME).ok()
     }
 }

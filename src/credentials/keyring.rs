@@ -134,7 +134,7 @@ fn store(kind: StoreKind) -> keyring_core::Result<Arc<CredentialStore>> {
 #[cfg(target_os = "linux")]
 fn session_bus_exists() -> bool {
     env::var(env::DBUS_SESSION_BUS_ADDRESS).is_some()
-        || std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists())
+        || std::env::var_os(env::XDG_RUNTIME_DIR).is_some_and(|dir| std::path::Path::new(&dir).join("bus").exists())
 }
 
 /// Runs `call` on a thread and waits at most `timeout` for it. A call that overruns is left

@@ -24,9 +24,9 @@ fn deploy_triggers_the_orgs_deploy_as_the_signed_in_user() {
         .unwrap()
         .into_iter()
         .filter(|event| event.action == "deploy.trigger")
-        .map(|event| (event.actor_id, event.target_id))
+        .map(|event| (event.actor_email, event.target_id))
         .collect();
-    let expected = (builder.user.id, env.current_session_id(&[]));
+    let expected = (builder.user.email, env.current_session_id(&[]));
     assert_eq!(deploys, [expected.clone(), expected]);
 
     // An org the user is not in is not found; its existence is not revealed.

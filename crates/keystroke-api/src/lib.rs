@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 mod checksum;
-pub use checksum::{BASE62, SECRET_CHECKSUM_CHARS, SECRET_RANDOM_CHARS, is_secret_body, secret_checksum};
+pub use checksum::{BASE62, SECRET_RANDOM_CHARS, is_secret_body, secret_checksum};
 
 /// Paths of the platform API. Org-scoped paths take the org's slug.
 pub mod routes {

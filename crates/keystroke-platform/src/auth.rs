@@ -231,8 +231,8 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
         .filter(|(name, value)| QUERY_CREDENTIAL_PARAMS.contains(&name.as_str()) && !value.is_empty())
         .map(|(_, value)| value)
         .collect();
-    // Two credentials are refused as such wherever they are (DESIGN: "two credentials in one
-    // request → 400"), before a query credential is refused for its route.
+    // Two credentials are refused as such wherever they are (400, as README's API section says),
+    // before a query credential is refused for its route.
     if presented.len() + query_credentials.len() > 1 {
         return Err(two_credentials());
     }
@@ -343,28 +343,14 @@ fn verify_session(state: &AppState, token: &str) -> ApiResult<SessionPrincipal> 
     }
 }
 
-/// Where a session token was presented: as a bearer token (the CLI's sessions) or in the web
-/// pages' cookie (theirs). Each is refused in the other's place.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub enum SessionClient {
-    Cli,
-    Web,
-}
-
-/// The live (unrevoked, unexpired) session of that client behind a well-formed token, if any. Its
-/// use is recorded (at most once a minute), but only once it is accepted: a refused token is not
-/// a use that `keystroke session list` should show.
-pub fn accepted_session(
-    state: &AppState,
-    token: &str,
-    client: SessionClient,
-) -> ApiResult<Option<crate::storage::SessionCredential>> {
-    let Some(credential) = live_session(state, token)? else {
+/// The live (unrevoked, unexpired) web session behind the pages' cookie, if any: a CLI session is
+/// none there, as a web session is refused as a bearer token. Its use is recorded (at most once a
+/// minute), but only once it is accepted: a refused token is not a use that `keystroke session
+/// list` should show.
+pub fn accepted_web_session(state: &AppState, token: &str) -> ApiResult<Option<crate::storage::SessionCredential>> {
+    let Some(credential) = live_session(state, token)?.filter(|credential| credential.client == WEB_CLIENT) else {
         return Ok(None);
     };
-    if (credential.client == WEB_CLIENT) != (client == SessionClient::Web) {
-        return Ok(None);
-    }
     record_use(state, &credential);
     Ok(Some(credential))
 }

@@ -1,4 +1,5 @@
-//! Argon2id password hashes for the accounts people sign in to the approval page with.
+//! Argon2id password hashes of the accounts people sign in to the web pages with (`/login` and the
+//! device approval page).
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};

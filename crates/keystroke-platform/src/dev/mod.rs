@@ -180,9 +180,11 @@ pub fn seed_keys(storage: &dyn Storage, org_slug: &str, email: &str, count: usiz
     Ok(())
 }
 
-/// Where `dev` keeps its database when no `--db` is given: a temporary folder removed on exit.
+/// Where `dev` keeps its database.
 pub enum DevDatabase {
+    /// Without `--db`: a temporary folder, removed on exit.
     Temporary(tempfile::TempDir),
+    /// `--db FILE`, kept.
     File(PathBuf),
 }
 

@@ -1,5 +1,5 @@
-//! `/api/orgs/{org}/members`: the admin-level endpoint that proves a key carries its creator's
-//! current role.
+//! `/api/orgs/{org}/members`: an org's members and their roles (`keystroke org members`); for
+//! admins and owners, so it is also where a key shows that it carries its creator's current role.
 
 use axum::Json;
 use axum::extract::State;

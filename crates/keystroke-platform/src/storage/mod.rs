@@ -181,10 +181,9 @@ pub struct ProjectRecord {
 /// One entry of an org's audit trail, written in the same transaction as what it records.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
-    /// The user the event is about: who created or revoked the key, or triggered the deploy; for
-    /// `api_key.revoke_on_removal` and the `member.*` events (made by admin commands, which act
-    /// as no user), the member concerned.
-    pub actor_id: String,
+    /// The email of the user the event is about: who created or revoked the key, or triggered the
+    /// deploy; for `api_key.revoke_on_removal` and the `member.*` events (made by admin commands,
+    /// which act as no user), the member concerned.
     pub actor_email: String,
     /// `api_key.create`, `api_key.revoke`, `api_key.revoke_on_removal`, `deploy.trigger`,
     /// `member.add`, `member.set_role` or `member.remove`.
@@ -226,7 +225,6 @@ pub enum DeviceStatus {
 /// A pending authorization as the approval page shows it.
 #[derive(Debug, Clone)]
 pub struct DeviceAuthorizationRecord {
-    pub id: String,
     pub user_code: String,
     pub client_id: String,
     pub client_name: String,

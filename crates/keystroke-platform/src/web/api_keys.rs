@@ -93,9 +93,15 @@ fn code_spans(escaped: &str) -> String {
     html
 }
 
-/// Org slugs are `[a-z0-9-]` (checked at creation), so they need no encoding in a URL.
+/// The page of `org`'s keys. A slug (`[a-z0-9-]`) needs no encoding in a URL; anything else a
+/// form sent as its org is encoded.
 fn list_url(org: &str) -> String {
-    format!("{PAGE}?org={org}")
+    match keystroke_api::is_org_slug(org) {
+        true => format!("{PAGE}?org={org}"),
+        false => {
+            format!("{PAGE}?org={}", percent_encoding::utf8_percent_encode(org, percent_encoding::NON_ALPHANUMERIC))
+        }
+    }
 }
 
 pub async fn show(

@@ -1,4 +1,5 @@
-//! The platform's few web pages: the device-flow approval page and Settings > API keys.
+//! The platform's few web pages: sign-in and sign-out, the device-flow approval page, and
+//! Settings > API keys.
 //! Server-rendered HTML; the one script is the reveal dialog's Copy button, which the page does
 //! without. A person signs in with email and password, and every form that changes something
 //! carries a CSRF token.
@@ -21,7 +22,7 @@ use keystroke_api::User;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::auth::{SessionClient, WEB_CLIENT, accepted_session};
+use crate::auth::{WEB_CLIENT, accepted_web_session};
 use crate::error::{ApiError, ApiResult};
 use crate::passwords;
 use crate::state::AppState;
@@ -48,11 +49,7 @@ pub fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<We
     let Some(token) = cookie(state, headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(accepted_session(state, &token, SessionClient::Web)?.map(|c| WebSession {
-        token,
-        user_id: c.user_id,
-        session_id: c.session_id,
-    }))
+    Ok(accepted_web_session(state, &token)?.map(|c| WebSession { token, user_id: c.user_id, session_id: c.session_id }))
 }
 
 /// The CSRF token of a signed-in page: derived from the session token, so an attacker who

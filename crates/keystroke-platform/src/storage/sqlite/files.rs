@@ -20,8 +20,16 @@ pub(super) fn restrict_permissions(path: &Path) {
             let file = beside(path, suffix);
             let Ok(metadata) = std::fs::metadata(&file) else { continue };
             let mode = metadata.permissions().mode() & 0o777;
-            if mode & 0o077 != 0 {
-                let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700));
+            if mode & 0o077 != 0
+                && let Err(error) = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode & 0o700))
+            {
+                // Not fatal (the owner may know better), but never silent: others can read it.
+                tracing::warn!(
+                    file = %file.display(),
+                    mode = format!("{mode:o}"),
+                    %error,
+                    "could not keep other users from reading the database; `chmod go-rwx` it"
+                );
             }
         }
     }

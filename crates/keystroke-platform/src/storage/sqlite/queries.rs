@@ -413,17 +413,16 @@ impl Storage for SqliteStorage {
     fn audit_events(&self, org_id: &str) -> Result<Vec<AuditEvent>> {
         let conn = self.conn()?;
         let mut stmt = conn.prepare_cached(
-            "SELECT e.actor_id, u.email, e.action, e.target_id, e.created_at, e.detail
+            "SELECT u.email, e.action, e.target_id, e.created_at, e.detail
              FROM audit_events e JOIN users u ON u.id = e.actor_id WHERE e.org_id = ?1 ORDER BY e.seq",
         )?;
         let rows = stmt.query_map([org_id], |r| {
             Ok(AuditEvent {
-                actor_id: r.get(0)?,
-                actor_email: r.get(1)?,
-                action: r.get(2)?,
-                target_id: r.get(3)?,
-                created_at: r.get(4)?,
-                detail: r.get(5)?,
+                actor_email: r.get(0)?,
+                action: r.get(1)?,
+                target_id: r.get(2)?,
+                created_at: r.get(3)?,
+                detail: r.get(4)?,
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -559,20 +558,19 @@ impl Storage for SqliteStorage {
         Ok(self
             .conn()?
             .query_row(
-                "SELECT id, user_code, client_id, client_name, requester_ip, created_at, expires_at, status, device_name
+                "SELECT user_code, client_id, client_name, requester_ip, created_at, expires_at, status, device_name
                  FROM device_authorizations WHERE user_code = ?1",
                 [user_code],
                 |r| {
                     Ok(DeviceAuthorizationRecord {
-                        id: r.get(0)?,
-                        user_code: r.get(1)?,
-                        client_id: r.get(2)?,
-                        client_name: r.get(3)?,
-                        requester_ip: r.get(4)?,
-                        created_at: r.get(5)?,
-                        expires_at: r.get(6)?,
-                        status: device_status(&r.get::<_, String>(7)?),
-                        device_name: r.get(8)?,
+                        user_code: r.get(0)?,
+                        client_id: r.get(1)?,
+                        client_name: r.get(2)?,
+                        requester_ip: r.get(3)?,
+                        created_at: r.get(4)?,
+                        expires_at: r.get(5)?,
+                        status: device_status(&r.get::<_, String>(6)?),
+                        device_name: r.get(7)?,
                     })
                 },
             )
