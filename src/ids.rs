@@ -7,9 +7,6 @@ use keystroke_api::{
 };
 
 use crate::error::CliError;
-/// Ids are a prefix and 20 base62 characters; the bound leaves room for other lengths in the
-/// future while keeping a pasted wall of text out of a URL.
-const MAX_ID_BODY_CHARS: usize = 64;
 
 /// An API key id: `ak_` and base62 characters.
 pub fn check_api_key_id(id: &str) -> Result<(), CliError> {
@@ -22,10 +19,7 @@ pub fn check_session_id(id: &str) -> Result<(), CliError> {
 }
 
 fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(), CliError> {
-    let well_formed = id.strip_prefix(prefix).is_some_and(|rest| {
-        (1..=MAX_ID_BODY_CHARS).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric())
-    });
-    if well_formed {
+    if keystroke_api::is_public_id(id, prefix) {
         return Ok(());
     }
     if contains_secret(id) {

@@ -81,6 +81,14 @@ pub const API_KEY_ID_PREFIX: &str = "ak_";
 /// Public session ids (`keystroke session list`): not secrets, unlike the session's token.
 pub const SESSION_ID_PREFIX: &str = "ses_";
 
+/// Whether `id` has the shape of a public id with `prefix` (`ak_`, `ses_`): the prefix, then base62
+/// characters. Ids are made with 20; up to 64 are taken, leaving room for other lengths in the
+/// future while keeping a pasted wall of text out of a URL.
+pub fn is_public_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix)
+        .is_some_and(|rest| (1..=64).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
 /// Whether `text` has the shape of a user session token: the prefix, then letters and digits.
 /// Checked before a token is sent, so that a typo or a second pasted line is named as such.
 pub fn looks_like_session_token(text: &str) -> bool {

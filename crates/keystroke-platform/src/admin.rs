@@ -10,8 +10,8 @@ use keystroke_api::{
 
 use crate::passwords;
 use crate::state::now;
-use crate::storage::{AuditEvent, LastOwner, NewSession, Storage};
-use crate::tokens::{SESSION_PREFIX, mint, public_id};
+use crate::storage::{AuditEvent, LastOwner, Storage};
+use crate::tokens::new_session;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Enough for any passphrase, and within what the sign-in page's form may carry (64 KiB): a
@@ -165,20 +165,9 @@ pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyho
 /// A new session of `client` (the CLI's, or the web pages' [`crate::auth::WEB_CLIENT`]) for the
 /// user: returns its token, of which the database keeps only the hash.
 pub fn start_session(storage: &dyn Storage, user_id: &str, client: &str, ttl_secs: i64) -> anyhow::Result<String> {
-    let token = mint(SESSION_PREFIX);
-    let created_at = now();
-    storage.insert_session(
-        user_id,
-        &NewSession {
-            id: public_id(keystroke_api::SESSION_ID_PREFIX),
-            client: client.to_owned(),
-            token_hash: token.hash,
-            created_at,
-            expires_at: created_at + ttl_secs,
-            device: None,
-        },
-    )?;
-    Ok(token.plaintext)
+    let (token, session) = new_session(client, ttl_secs);
+    storage.insert_session(user_id, &session)?;
+    Ok(token)
 }
 
 /// The user of `email`, or an error that says how to find or add one.

@@ -14,45 +14,13 @@ use hyper_util::server::graceful::GracefulShutdown;
 
 use crate::logging::OnceAMinute;
 use crate::routes::router;
-use crate::state::{AppState, Config, Shared};
+use crate::state::{AppState, Config};
 use crate::storage::Storage;
-use crate::throttle::Throttle;
-
-/// Failed sign-ins (wrong password or code) allowed per client address per window.
-const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
-/// Wrong passwords allowed per account per window, from all addresses together: more than one
-/// address may try, so that a single one cannot lock someone out, and few enough that guessing
-/// from many addresses gets nowhere.
-const ACCOUNT_SIGN_IN_FAILURES_ALLOWED: u32 = 50;
-/// Sign-ins the CLI may start (`POST /oauth/device/code`) per client address per window: an
-/// office behind one address signing in together, not a script filling the database.
-const DEVICE_CODES_ALLOWED: u32 = 30;
-pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
 
 /// The base URL a platform listening on `local_addr` gives out: `config`'s public URL, else its
 /// address; without a trailing slash, since paths are appended to it.
 pub fn public_url(config: &Config, local_addr: SocketAddr) -> String {
     config.public_url.clone().unwrap_or_else(|| format!("http://{local_addr}")).trim_end_matches('/').to_owned()
-}
-
-pub fn app_state(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAddr) -> AppState {
-    let public_url = public_url(&config, local_addr);
-    // A page's form stays usable for as long as the web session that showed it.
-    let sent_forms = crate::web::SentForms::new(Duration::from_secs(config.web_session_ttl_secs.unsigned_abs()));
-    AppState::new(Shared {
-        storage,
-        config,
-        public_url,
-        sign_in_throttle: Throttle::new("failed sign-ins", SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW),
-        account_sign_in_throttle: Throttle::new(
-            "wrong passwords for one account",
-            ACCOUNT_SIGN_IN_FAILURES_ALLOWED,
-            SIGN_IN_WINDOW,
-        ),
-        device_code_throttle: Throttle::new("sign-ins started", DEVICE_CODES_ALLOWED, SIGN_IN_WINDOW),
-        sent_forms,
-        known_browsers: crate::web::known_browsers::KnownBrowsers::default(),
-    })
 }
 
 /// Serves the platform on `listener` until `shutdown` resolves, then finishes the requests under
@@ -85,7 +53,7 @@ pub async fn serve(
     let slots = Arc::new(tokio::sync::Semaphore::new(cap));
     tracing::info!(max_connections = cap, "connections served at once, at most");
     let full = OnceAMinute::new();
-    let app = router(app_state(storage, config, local_addr));
+    let app = router(AppState::serving(storage, config, local_addr));
     let connections = GracefulShutdown::new();
     let (stopping, stop_seen) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);

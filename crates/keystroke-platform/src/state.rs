@@ -7,7 +7,10 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use axum::http::HeaderMap;
 
 use crate::storage::{Storage, Timestamp};
-use crate::throttle::{Throttle, address_key};
+use crate::throttle::{
+    ACCOUNT_SIGN_IN_FAILURES_ALLOWED, DEVICE_CODES_ALLOWED, SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW, Throttle,
+    address_key,
+};
 use crate::tokens::{LIVE_KEY_PREFIX, TEST_KEY_PREFIX};
 
 /// `dev` mints `key_test_` keys, which a production platform refuses, so that a key from a
@@ -103,6 +106,27 @@ pub struct Shared {
 impl AppState {
     pub fn new(shared: Shared) -> Self {
         AppState(Arc::new(shared))
+    }
+
+    /// The state of a platform serving `storage` on `local_addr`, its limiters fresh.
+    pub fn serving(storage: Arc<dyn Storage>, config: Config, local_addr: SocketAddr) -> Self {
+        let public_url = crate::server::public_url(&config, local_addr);
+        // A page's form stays usable for as long as the web session that showed it.
+        let sent_forms = crate::web::SentForms::new(Duration::from_secs(config.web_session_ttl_secs.unsigned_abs()));
+        AppState::new(Shared {
+            storage,
+            config,
+            public_url,
+            sign_in_throttle: Throttle::new("failed sign-ins", SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW),
+            account_sign_in_throttle: Throttle::new(
+                "wrong passwords for one account",
+                ACCOUNT_SIGN_IN_FAILURES_ALLOWED,
+                SIGN_IN_WINDOW,
+            ),
+            device_code_throttle: Throttle::new("sign-ins started", DEVICE_CODES_ALLOWED, SIGN_IN_WINDOW),
+            sent_forms,
+            known_browsers: crate::web::known_browsers::KnownBrowsers::default(),
+        })
     }
 }
 

@@ -8,6 +8,19 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+/// Failed sign-ins (wrong password or code) allowed per client address per window.
+pub const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
+/// Wrong passwords allowed per account per window, from all addresses together: more than one
+/// address may try, so that a single one cannot lock someone out, and few enough that guessing
+/// from many addresses gets nowhere (a browser that signed in to the account before is not held
+/// back by it: [`crate::web::known_browsers`]).
+pub const ACCOUNT_SIGN_IN_FAILURES_ALLOWED: u32 = 50;
+/// Sign-ins the CLI may start (`POST /oauth/device/code`) per client address per window: an
+/// office behind one address signing in together, not a script filling the database.
+pub const DEVICE_CODES_ALLOWED: u32 = 30;
+/// The window each of the three is counted in.
+pub const SIGN_IN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
 pub struct Throttle {
     /// What is counted, for the log: "failed sign-ins", "sign-ins started".
     what: &'static str,

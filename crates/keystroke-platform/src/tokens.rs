@@ -10,6 +10,9 @@
 
 use sha2::{Digest, Sha256};
 
+use crate::state::now;
+use crate::storage::{NewApiKey, NewSession, Timestamp};
+
 use keystroke_api::{BASE62, SECRET_RANDOM_CHARS, is_secret_body, secret_checksum};
 
 pub use keystroke_api::{LIVE_KEY_PREFIX, SESSION_PREFIX, TEST_KEY_PREFIX};
@@ -89,6 +92,48 @@ pub fn preview(secret: &str, prefix: &str) -> String {
 /// A public identifier such as `ak_…`: random, but never shaped like a secret.
 pub fn public_id(prefix: &str) -> String {
     format!("{prefix}{}", random_base62(20))
+}
+
+/// A new session of `client` (the CLI's or the web pages'), lasting `ttl_secs` from now: its token,
+/// which exists only in this return value, and the row the database keeps (the token's hash).
+pub fn new_session(client: &str, ttl_secs: i64) -> (String, NewSession) {
+    let token = mint(SESSION_PREFIX);
+    let created_at = now();
+    let session = NewSession {
+        id: public_id(keystroke_api::SESSION_ID_PREFIX),
+        client: client.to_owned(),
+        token_hash: token.hash,
+        created_at,
+        expires_at: created_at + ttl_secs,
+        device: None,
+    };
+    (token.plaintext, session)
+}
+
+/// What makes a new API key, besides its secret.
+pub struct KeyFor<'a> {
+    pub org_id: &'a str,
+    pub created_by: &'a str,
+    pub name: String,
+    pub created_at: Timestamp,
+    pub expires_at: Option<Timestamp>,
+}
+
+/// A new API key with this prefix (`key_live_`, or `dev`'s `key_test_`): its secret, shown once,
+/// and the row the database keeps (the secret's hash and preview).
+pub fn new_api_key(prefix: &str, key: KeyFor<'_>) -> (String, NewApiKey) {
+    let secret = mint(prefix);
+    let row = NewApiKey {
+        id: public_id(keystroke_api::API_KEY_ID_PREFIX),
+        org_id: key.org_id.to_owned(),
+        created_by: key.created_by.to_owned(),
+        name: key.name,
+        preview: preview(&secret.plaintext, prefix),
+        secret_hash: secret.hash,
+        created_at: key.created_at,
+        expires_at: key.expires_at,
+    };
+    (secret.plaintext, row)
 }
 
 /// RFC 8628 user codes: consonants only, so no word can be spelled and nothing looks alike.

@@ -7,6 +7,8 @@ use std::net::TcpStream;
 
 use anyhow::{Context, bail};
 
+use crate::web::query_value;
+
 struct Reply {
     status: u16,
     head: String,
@@ -40,7 +42,7 @@ fn request(
 ) -> anyhow::Result<Reply> {
     let authority = base.strip_prefix("http://").context("the dev browser speaks plain http only")?;
     let mut stream = TcpStream::connect(authority).with_context(|| format!("connecting to {base}"))?;
-    let body: String = form.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect::<Vec<_>>().join("&");
+    let body: String = form.iter().map(|(k, v)| format!("{k}={}", query_value(v))).collect::<Vec<_>>().join("&");
     let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n");
     if let Some(cookie) = cookie {
         head.push_str(&format!("Cookie: {cookie}\r\n"));
@@ -60,7 +62,7 @@ fn request(
 }
 
 pub fn decide(base: &str, user_code: &str, email: &str, password: &str, decision: &str) -> anyhow::Result<()> {
-    let form_page = request(base, "GET", &format!("/device?user_code={}", percent_encode(user_code)), None, &[])?;
+    let form_page = request(base, "GET", &format!("/device?user_code={}", query_value(user_code)), None, &[])?;
     let csrf_cookie = form_page.cookie("ks_csrf").context("the sign-in page set no CSRF cookie")?;
     let csrf = form_page.hidden_field("csrf").context("the sign-in form has no CSRF field")?;
     let signed_in = request(
@@ -86,14 +88,4 @@ pub fn decide(base: &str, user_code: &str, email: &str, password: &str, decision
         bail!("the {decision} decision failed with HTTP {}", decided.status);
     }
     Ok(())
-}
-
-fn percent_encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

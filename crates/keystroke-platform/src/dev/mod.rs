@@ -16,9 +16,8 @@ use crate::admin;
 use crate::server::BackgroundServer;
 use crate::state::now;
 use crate::state::{Config, Mode};
-use crate::storage::NewApiKey;
 use crate::storage::{SqliteStorage, Storage};
-use crate::tokens::{TEST_KEY_PREFIX, mint, preview, public_id, random_base62};
+use crate::tokens::{KeyFor, TEST_KEY_PREFIX, new_api_key, random_base62};
 
 /// The seeded world: org `acme` with an owner, an admin and a builder, and a second org
 /// `globex` in which acme's owner is a builder, so that switching orgs can be tried; the admin
@@ -160,19 +159,16 @@ pub fn seed_keys(storage: &dyn Storage, org_slug: &str, email: &str, count: usiz
     let user = storage.user_by_email(email)?.with_context(|| format!("no user {email}"))?.user;
     let created_at = now();
     for start in (0..count).step_by(BATCH) {
-        let batch: Vec<NewApiKey> = (start..count.min(start + BATCH))
+        let batch: Vec<_> = (start..count.min(start + BATCH))
             .map(|i| {
-                let secret = mint(TEST_KEY_PREFIX);
-                NewApiKey {
-                    id: public_id(keystroke_api::API_KEY_ID_PREFIX),
-                    org_id: org.id.clone(),
-                    created_by: user.id.clone(),
+                let key = KeyFor {
+                    org_id: &org.id,
+                    created_by: &user.id,
                     name: format!("seeded key {i}"),
-                    preview: preview(&secret.plaintext, TEST_KEY_PREFIX),
-                    secret_hash: secret.hash,
                     created_at,
                     expires_at: None,
-                }
+                };
+                new_api_key(TEST_KEY_PREFIX, key).1
             })
             .collect();
         storage.insert_api_keys(&batch, None)?;
@@ -231,10 +227,7 @@ impl DevServer {
             }
         };
         let db_path = database.path();
-        let storage = SqliteStorage::open(&db_path)?;
-        storage.require_writable()?;
-        let storage = storage.for_serving()?;
-        let storage: Arc<dyn Storage> = Arc::new(storage);
+        let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_for_serving(&db_path)?);
         // Seeded (or refused, when it is not a dev database) before the first request is served:
         // a dev platform takes test keys and signs people in on its pages.
         let listener = BackgroundServer::bind(addr)?;

@@ -15,8 +15,8 @@ use keystroke_api::{
 use crate::auth::{Credential, OrgAccess, Principal, ended_meanwhile, org_access};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, validate_name};
 use crate::state::{AppState, now, to_datetime};
-use crate::storage::{KeyRecord, KeyScope, NewApiKey};
-use crate::tokens::{mint, preview, public_id};
+use crate::storage::{KeyRecord, KeyScope};
+use crate::tokens::{KeyFor, new_api_key};
 
 fn key_manager(state: &AppState, principal: &Principal, org: &str) -> ApiResult<OrgAccess> {
     principal.require_session()?;
@@ -66,18 +66,17 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
     debug_assert!(request.expires_in_seconds.is_none_or(|secs| (1..=MAX_KEY_LIFETIME_SECS).contains(&secs)));
     let expires_in = request.expires_in_seconds.map(|secs| secs as i64);
     let prefix = state.config.mode.key_prefix();
-    let secret = mint(prefix);
     let created_at = now();
-    let key = NewApiKey {
-        id: public_id(keystroke_api::API_KEY_ID_PREFIX),
-        org_id: access.org_id.clone(),
-        created_by: access.user_id.clone(),
-        name,
-        preview: preview(&secret.plaintext, prefix),
-        secret_hash: secret.hash,
-        created_at,
-        expires_at: expires_in.map(|secs| created_at + secs),
-    };
+    let (secret, key) = new_api_key(
+        prefix,
+        KeyFor {
+            org_id: &access.org_id,
+            created_by: &access.user_id,
+            name,
+            created_at,
+            expires_at: expires_in.map(|secs| created_at + secs),
+        },
+    );
     state
         .storage
         .insert_api_keys(std::slice::from_ref(&key), Some(&access.through))
@@ -100,7 +99,7 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
             expires_at: key.expires_at.map(to_datetime),
             revoked_at: None,
         },
-        secret: secret.plaintext,
+        secret,
     })
 }
 

@@ -15,9 +15,9 @@ use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
 use crate::state::{AppState, now, now_ms};
-use crate::storage::{NewDeviceAuthorization, NewSession, PollOutcome};
+use crate::storage::{NewDeviceAuthorization, PollOutcome};
 use crate::throttle::address_key;
-use crate::tokens::{SESSION_PREFIX, hash_secret, mint, public_id, random_base62, user_code};
+use crate::tokens::{hash_secret, new_session, public_id, random_base62, user_code};
 
 #[derive(Deserialize)]
 pub struct AuthorizeForm {
@@ -85,7 +85,7 @@ pub async fn authorize(
 /// RFC 6749 has no error for "too many"; `temporarily_unavailable` is its nearest, and the
 /// status and `Retry-After` say the rest.
 fn too_many_sign_ins() -> Response {
-    let window = crate::server::SIGN_IN_WINDOW.as_secs();
+    let window = crate::throttle::SIGN_IN_WINDOW.as_secs();
     let mut response = oauth_error(
         StatusCode::TOO_MANY_REQUESTS,
         "temporarily_unavailable",
@@ -151,16 +151,7 @@ pub async fn token(
     let Some(device_code) = form.device_code.filter(|c| !c.is_empty()) else {
         return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "`device_code` is required", None));
     };
-    let token = mint(SESSION_PREFIX);
-    let created_at = now();
-    let session = NewSession {
-        id: public_id(keystroke_api::SESSION_ID_PREFIX),
-        client: CLI_CLIENT_ID.to_owned(),
-        token_hash: token.hash,
-        created_at,
-        expires_at: created_at + state.config.session_ttl_secs,
-        device: None,
-    };
+    let (token, session) = new_session(CLI_CLIENT_ID, state.config.session_ttl_secs);
     let outcome = state.storage.poll_device_authorization(&hash_secret(&device_code), now_ms(), &session)?;
     let bad = StatusCode::BAD_REQUEST;
     Ok(match outcome {
@@ -168,7 +159,7 @@ pub async fn token(
             tracing::info!(session_id = %session.id, "device authorization redeemed");
             no_store(
                 Json(TokenResponse {
-                    access_token: token.plaintext,
+                    access_token: token,
                     token_type: "Bearer".to_owned(),
                     expires_in: state.config.session_ttl_secs as u64,
                 })

@@ -93,15 +93,10 @@ fn code_spans(escaped: &str) -> String {
     html
 }
 
-/// The page of `org`'s keys. A slug (`[a-z0-9-]`) needs no encoding in a URL; anything else a
-/// form sent as its org is encoded.
+/// The page of `org`'s keys (a slug reads as it is; anything else a form sent as its org is
+/// encoded).
 fn list_url(org: &str) -> String {
-    match keystroke_api::is_org_slug(org) {
-        true => format!("{PAGE}?org={org}"),
-        false => {
-            format!("{PAGE}?org={}", percent_encoding::utf8_percent_encode(org, percent_encoding::NON_ALPHANUMERIC))
-        }
-    }
+    format!("{PAGE}?org={}", super::query_value(org))
 }
 
 pub async fn show(
@@ -134,12 +129,7 @@ pub async fn show(
     let revoked = cookie(&state, &headers, REVOKED_COOKIE);
     let notice = revoked
         .as_deref()
-        .filter(|id| {
-            id.len() <= 40
-                && id
-                    .strip_prefix(keystroke_api::API_KEY_ID_PREFIX)
-                    .is_some_and(|rest| rest.bytes().all(|b| b.is_ascii_alphanumeric()))
-        })
+        .filter(|id| keystroke_api::is_public_id(id, keystroke_api::API_KEY_ID_PREFIX))
         .map(|id| {
             format!(
                 "<p class=\"notice\">Revoked API key <code>{}</code>. Requests using it now fail.</p>\n",
@@ -239,8 +229,8 @@ pub async fn create(
         let back = format!(
             "{}&name={}&expires_in_days={}",
             list_url(&form.org),
-            percent_encoding::utf8_percent_encode(&form.name, percent_encoding::NON_ALPHANUMERIC),
-            percent_encoding::utf8_percent_encode(&form.expires_in_days, percent_encoding::NON_ALPHANUMERIC),
+            super::query_value(&form.name),
+            super::query_value(&form.expires_in_days),
         );
         // Not a pasted secret, though: a URL ends up in history and proxies' logs.
         let carried = back.len() <= 2048

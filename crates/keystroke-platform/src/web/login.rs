@@ -108,14 +108,7 @@ fn local_path(next: Option<&str>) -> &str {
 
 /// Where a page sends a person who is not signed in.
 pub fn to_login(next: &str) -> Response {
-    let mut encoded = String::new();
-    for byte in next.bytes() {
-        match byte {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => encoded.push(byte as char),
-            _ => encoded.push_str(&format!("%{byte:02X}")),
-        }
-    }
-    Redirect::to(&format!("/login?next={encoded}")).into_response()
+    Redirect::to(&format!("/login?next={}", super::query_value(next))).into_response()
 }
 
 /// `email` is what was typed before a wrong password, given back (unless it is a key or token).

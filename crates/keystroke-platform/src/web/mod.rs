@@ -29,6 +29,16 @@ use crate::state::AppState;
 use crate::tokens::{constant_time_eq, random_base62};
 use known_browsers::KNOWN_BROWSER_COOKIE;
 
+/// What a value in a URL's query keeps as it is: letters, digits, RFC 3986's `-._~`, and `/` (so
+/// that a path given as `next` stays readable); the rest is percent-encoded.
+const QUERY_VALUE: &percent_encoding::AsciiSet =
+    &percent_encoding::NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~').remove(b'/');
+
+/// `value`, percent-encoded for a URL's query (or a form's body).
+pub fn query_value(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, QUERY_VALUE).to_string()
+}
+
 /// The signed-in browser session (an HttpOnly cookie, never readable by scripts).
 pub const SESSION_COOKIE: &str = "ks_web";
 /// Double-submit CSRF token of the sign-in form, before there is a session to bind one to.
@@ -97,7 +107,7 @@ pub fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: 
 }
 
 pub fn too_many_attempts() -> Response {
-    let minutes = crate::server::SIGN_IN_WINDOW.as_secs() / 60;
+    let minutes = crate::throttle::SIGN_IN_WINDOW.as_secs() / 60;
     let mut response = message_page(
         StatusCode::TOO_MANY_REQUESTS,
         "Too many attempts",
@@ -107,7 +117,7 @@ pub fn too_many_attempts() -> Response {
         ),
     );
     // The whole window: by then the failures that closed the door have aged out.
-    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(crate::server::SIGN_IN_WINDOW.as_secs()));
+    response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(crate::throttle::SIGN_IN_WINDOW.as_secs()));
     response
 }
 

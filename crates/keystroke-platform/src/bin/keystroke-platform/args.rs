@@ -124,7 +124,8 @@ fn database_path(value: &str) -> Result<PathBuf, String> {
 }
 
 impl Database {
-    /// For `serve` and `user add`, the first steps of a new installation.
+    /// For `user add`, the first step of a new installation (as `serve`'s
+    /// [`SqliteStorage::open_for_serving`]).
     pub(crate) fn open_or_create(&self) -> anyhow::Result<SqliteStorage> {
         let storage = SqliteStorage::open(&self.db)?;
         storage.require_writable()?;

@@ -14,10 +14,7 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
     let public_url = public_url.as_deref().map(check_public_url).transpose()?;
     more_open_files();
     let is_new = keystroke_platform::storage::is_new_database(db);
-    let storage = SqliteStorage::open(db)?;
-    storage.require_writable()?;
-    let storage = storage.for_serving()?;
-    let storage: Arc<dyn Storage> = Arc::new(storage);
+    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_for_serving(db)?);
     if keystroke_platform::dev::made_by_dev(storage.as_ref())? {
         bail!(
             "the database {} was made by `keystroke-platform dev`: its users' passwords and session tokens were \

@@ -136,9 +136,18 @@ impl SqliteStorage {
         Ok(storage)
     }
 
-    /// The storage of a platform that serves requests: a connection of its own holds the
-    /// database's read lock, so that the requests' read transactions take theirs without a
-    /// system call (see [`read_lock`]). Admin commands, with a statement or two, go without.
+    /// The storage of a platform that serves requests (`serve`, `dev`): [`SqliteStorage::open`]
+    /// for a database this user may write ([`SqliteStorage::require_writable`]), served
+    /// [`SqliteStorage::for_serving`].
+    pub fn open_for_serving(path: &Path) -> anyhow::Result<Self> {
+        let storage = SqliteStorage::open(path)?;
+        storage.require_writable()?;
+        storage.for_serving()
+    }
+
+    /// A connection of its own holds the database's read lock, so that the requests' read
+    /// transactions take theirs without a system call (see [`read_lock`]). Admin commands, with a
+    /// statement or two, go without.
     pub fn for_serving(mut self) -> anyhow::Result<Self> {
         let holder = self.connect(Create::No)?;
         self.read_lock = Some(HeldReadLock::start(holder).context("starting the thread that holds the read lock")?);
