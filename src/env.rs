@@ -67,6 +67,7 @@ pub const DBUS_SESSION_BUS_ADDRESS: &str = "DBUS_SESSION_BUS_ADDRESS";
 
 /// Where a session bus's socket is found (`$XDG_RUNTIME_DIR/bus`) when
 /// `DBUS_SESSION_BUS_ADDRESS` is not set.
+#[cfg(target_os = "linux")]
 pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
 
 /// The machine's name on Windows, which names a sign-in's device there.
