@@ -108,7 +108,8 @@ fn platform_url_help() -> String {
 }
 const ORG_HELP: &str = "The org to act on, instead of the active one (does not change the active org)";
 
-#[derive(Debug, Clone, Args)]
+/// The default is no flag given (colors `auto`).
+#[derive(Debug, Clone, Default, Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     #[arg(
@@ -232,8 +233,9 @@ pub fn usage_error(err: &clap::Error) -> CliError {
     CliError::usage(message).with_hint(hints.join("; "))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
+    #[default]
     Auto,
     Always,
     Never,

@@ -108,16 +108,7 @@ fn globals_on_the_line() -> GlobalArgs {
         .try_get_matches_from(words)
         .ok()
         .and_then(|matches| GlobalArgs::from_arg_matches(&matches).ok())
-        .unwrap_or(GlobalArgs {
-            platform_url: None,
-            org: None,
-            org_from_env: false,
-            json: false,
-            no_input: true,
-            color: ColorChoice::Never,
-            quiet: true,
-            verbose: false,
-        });
+        .unwrap_or_default();
     // A variable that is not UTF-8 gets its error when the command runs; completion goes on without it.
     let mut global = on_the_line.clone().with_env_fallbacks().unwrap_or(on_the_line);
     global.json = false;

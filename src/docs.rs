@@ -3,14 +3,15 @@
 //! the test build: the shipped binary carries no generator.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::{Arg, Command, CommandFactory};
 
 use crate::cli::Cli;
 
-/// What a developer runs to refresh every generated file of the repository.
-const REFRESH: &str = "KEYSTROKE_BLESS=1 cargo test -p keystroke checked_in";
+#[path = "../tests/generated/mod.rs"]
+mod generated;
+use generated::{REFRESH, blessing, check};
 
 /// `keystroke` with its subcommands built, so each knows its full name (`keystroke api-key revoke`).
 fn built_cli() -> Command {
@@ -183,24 +184,6 @@ fn anchor(name: &str) -> String {
 
 fn text(styled: Option<&clap::builder::StyledStr>) -> String {
     styled.map(|text| text.to_string().trim_end().to_string()).unwrap_or_default()
-}
-
-fn blessing() -> bool {
-    std::env::var_os("KEYSTROKE_BLESS").is_some_and(|value| !value.is_empty() && value != "0")
-}
-
-/// Compares a generated file with the checked-in one, or rewrites it under `KEYSTROKE_BLESS=1`.
-/// Returns the path when it is stale.
-fn check(path: &Path, generated: &str) -> Option<PathBuf> {
-    if blessing() {
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        if std::fs::read_to_string(path).ok().as_deref() != Some(generated) {
-            std::fs::write(path, generated).unwrap();
-        }
-        return None;
-    }
-    let checked_in = std::fs::read_to_string(path).ok();
-    (checked_in.as_deref() != Some(generated)).then(|| path.to_path_buf())
 }
 
 #[cfg(test)]

@@ -70,17 +70,7 @@ impl Printer {
 
     /// For errors found before the command line could be parsed: no flags to go by but `--json`.
     pub fn for_errors(json: bool) -> Self {
-        let global = GlobalArgs {
-            platform_url: None,
-            org: None,
-            org_from_env: false,
-            json,
-            no_input: true,
-            color: ColorChoice::Auto,
-            quiet: false,
-            verbose: false,
-        };
-        Self::new(&global)
+        Self::new(&GlobalArgs { json, no_input: true, ..GlobalArgs::default() })
     }
 
     pub fn json(&self) -> bool {

@@ -11,10 +11,8 @@ use std::time::{Duration, Instant};
 
 use keystroke_api::Role;
 
+use crate::generated::{REFRESH, check};
 use crate::support::{BIN, TestEnv, installed};
-
-/// What a developer runs to refresh every generated file of the repository.
-const REFRESH: &str = "KEYSTROKE_BLESS=1 cargo test -p keystroke checked_in";
 
 /// Each shell clap_complete knows, and its script's conventional file name.
 const SCRIPTS: [(&str, &str); 5] = [
@@ -32,10 +30,6 @@ fn completions_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("completions")
 }
 
-fn blessing() -> bool {
-    std::env::var_os("KEYSTROKE_BLESS").is_some_and(|value| !value.is_empty() && value != "0")
-}
-
 #[test]
 fn checked_in_completion_scripts_are_current() {
     let dir = completions_dir();
@@ -44,13 +38,7 @@ fn checked_in_completion_scripts_are_current() {
         let output = Command::new(BIN).args(["completion", shell]).env_clear().output().unwrap();
         assert!(output.status.success(), "`keystroke completion {shell}` failed: {output:?}");
         let script = String::from_utf8(output.stdout).unwrap();
-        let path = dir.join(file);
-        if blessing() {
-            std::fs::create_dir_all(&dir).unwrap();
-            std::fs::write(&path, &script).unwrap();
-        } else if std::fs::read_to_string(&path).ok() != Some(script) {
-            stale.push(path);
-        }
+        stale.extend(check(&dir.join(file), &script));
     }
     let expected: Vec<&str> = SCRIPTS.iter().map(|(_, file)| *file).collect();
     for entry in std::fs::read_dir(&dir).unwrap() {

@@ -5,6 +5,8 @@ mod auth;
 mod completions;
 mod credentials;
 mod deploy;
+#[path = "../generated/mod.rs"]
+mod generated;
 mod orgs;
 mod sessions;
 #[path = "../skip/mod.rs"]
