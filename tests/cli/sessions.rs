@@ -107,6 +107,26 @@ fn this_machines_session_is_for_logout_and_a_token_is_not_an_id() {
     );
     assert_eq!(env.curl_status("/api/me", &user.session_token), 200);
 
+    // With `KEYSTROKE_TOKEN` set (to the stored token itself, or to another sign-in's), the stored
+    // sign-in's session is still `auth logout`'s; the variable's own session is not.
+    let (laptop_token, laptop) = other_machine(&env, Role::Admin);
+    for token in [&user.session_token, &laptop_token] {
+        let own = env.run_with_env(&["session", "revoke", &current, "--yes"], &[("KEYSTROKE_TOKEN", token)]);
+        assert_eq!(
+            own.code(2).stderr,
+            format!(
+                "error: {current} is the session of this machine's stored sign-in\n\
+                 hint: run `keystroke auth logout` with `KEYSTROKE_TOKEN` unset to end it and forget its token on \
+                 this machine\n"
+            )
+        );
+    }
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 200);
+    let variables =
+        env.run_with_env(&["session", "revoke", &laptop, "--yes"], &[("KEYSTROKE_TOKEN", &laptop_token)]).success();
+    assert!(variables.stderr.contains("holds the token of the session just revoked"), "{variables:#?}");
+    assert_eq!(env.curl_status("/api/me", &laptop_token), 401);
+
     let pasted = env.run(&["session", "revoke", &user.session_token, "--yes"]).code(2);
     assert!(pasted.stderr.starts_with("error: that is a session token, not a session id"), "{pasted:#?}");
     assert!(!pasted.stderr.contains(&user.session_token[4..]), "never repeated: {pasted:#?}");
