@@ -115,6 +115,18 @@ fn org_switch_saves_and_overrides_do_not() {
     assert_eq!(env.run_with_env(&["org", "switch", "acme"], &acme).success().stderr, "Switched to acme (Acme Inc)\n");
     let status = env.run_with_env(&["auth", "status"], &acme).success();
     assert!(!status.stdout.contains("commands act on"), "the variable names the active org: {status:#?}");
+    // Set to what is no slug, it is said to break commands (and is not repeated: it could be anything).
+    let typo = [("KEYSTROKE_ORG", "Acme Inc")];
+    let status = env.run_with_env(&["auth", "status"], &typo).success();
+    assert!(
+        status.stdout.contains(
+            "Active org:  acme\n             (`KEYSTROKE_ORG` is set to no org slug: commands on an org fail until it \
+             is fixed)\n"
+        ),
+        "{status:#?}"
+    );
+    let deploy = env.run_with_env(&["deploy"], &typo).code(2);
+    assert!(deploy.stderr.starts_with("error: `Acme Inc` is not an org slug;"), "{deploy:#?}");
 }
 
 #[test]

@@ -115,6 +115,11 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     });
     if let Some(overriding) = org_override.filter(|&overriding| active_org != Some(overriding)) {
         lines.push(format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG));
+    } else if context.global.org_from_env && org_override.is_none() {
+        lines.push(format!(
+            "             (`{}` is set to no org slug: commands on an org fail until it is fixed)",
+            env::ORG
+        ));
     }
     lines.push(format!("Session:     expires {}", table::time(me.session.expires_at)));
     context.printer.data(&lines.join("\n"))?;
