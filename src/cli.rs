@@ -135,6 +135,10 @@ pub struct GlobalArgs {
     #[arg(skip)]
     pub org_from_env: bool,
 
+    /// Whether `platform_url` came from `KEYSTROKE_PLATFORM_URL`, likewise.
+    #[arg(skip)]
+    pub platform_url_from_env: bool,
+
     /// Print one JSON document on stdout (and errors as JSON on stderr)
     #[arg(long, global = true)]
     pub json: bool,
@@ -169,6 +173,7 @@ impl GlobalArgs {
         }
         if self.platform_url.is_none() {
             self.platform_url = unicode_var(env::PLATFORM_URL)?;
+            self.platform_url_from_env = self.platform_url.is_some();
         }
         if self.org.is_none() {
             self.org = unicode_var(env::ORG)?;

@@ -86,7 +86,15 @@ impl Context {
     /// [`DEFAULT_PLATFORM_URL`].
     pub fn platform_url(&self, config: &Config) -> anyhow::Result<PlatformUrl> {
         if let Some(given) = self.global.platform_url.as_deref() {
-            return parse_platform_url(given);
+            return parse_platform_url(given).map_err(|err| match self.global.platform_url_from_env {
+                true => map_cli_error(err, |err| {
+                    CliError::usage(format!("{} (from `{}`)", err.message, env::PLATFORM_URL)).with_hint(format!(
+                        "fix or unset `{}`, or pass `--platform-url` like `https://keystroke.example.com`",
+                        env::PLATFORM_URL
+                    ))
+                }),
+                false => err,
+            });
         }
         let Some(saved) = config.platform_url.as_deref() else {
             return parse_platform_url(DEFAULT_PLATFORM_URL);

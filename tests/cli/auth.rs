@@ -1458,6 +1458,14 @@ fn a_broken_config_file_is_named_with_a_fix() {
             path.display()
         )
     );
+    // One from `KEYSTROKE_PLATFORM_URL` says so, with a way out while the variable stays set.
+    let from_env = [("KEYSTROKE_PLATFORM_URL", "ftp://keystroke.example.com")];
+    assert_eq!(
+        env.run_with_env(&["auth", "status"], &from_env).code(2).stderr,
+        "error: `ftp://keystroke.example.com` is not a platform URL: expected an http:// or https:// URL (from \
+         `KEYSTROKE_PLATFORM_URL`)\n\
+         hint: fix or unset `KEYSTROKE_PLATFORM_URL`, or pass `--platform-url` like `https://keystroke.example.com`\n"
+    );
 
     // The opt-in token file, broken: named, with what to do, and left as it was.
     std::fs::remove_file(&path).unwrap();
