@@ -219,6 +219,14 @@ fn a_user_in_no_org_is_told_so() {
     // Said before asking for a slug, which would not help.
     let switch = env.run(&["org", "switch"]).code(1);
     assert_eq!(switch.stderr, keys.stderr);
+    // Not sent to `org switch`, which cannot help either.
+    let status = env.run(&["auth", "status"]).success();
+    assert!(
+        status
+            .stdout
+            .contains("\nActive org:  none (you belong to no org yet: ask an org owner or admin to add you)\n"),
+        "{status:#?}"
+    );
 }
 
 /// `org members` shows who is in the org and with which role, to owners and admins; a builder is

@@ -111,6 +111,9 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         Some(slug) if still_member(slug) => format!("Active org:  {slug}"),
         // Removed from it since `org switch`: commands would fail with "not found".
         Some(slug) => format!("Active org:  {slug} (you are no longer a member: `keystroke org switch ORG`)"),
+        None if me.memberships.is_empty() => {
+            "Active org:  none (you belong to no org yet: ask an org owner or admin to add you)".to_owned()
+        }
         None => "Active org:  none (choose one with `keystroke org switch ORG`)".to_owned(),
     });
     if let Some(overriding) = org_override.filter(|&overriding| active_org != Some(overriding)) {
