@@ -31,6 +31,10 @@ pub struct PlatformSettings {
     /// Where `keystroke auth login` put the token, so later commands read it from there.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credential_store: Option<StoreKind>,
+    /// The id (not a secret) of the stored token's session, which `keystroke auth logout` names
+    /// when it cannot reach the platform to end it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session_id: Option<String>,
 }
 
 impl Config {

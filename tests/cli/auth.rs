@@ -375,8 +375,14 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     let env = TestEnv::new();
     let builder = env.sign_in(Role::Builder);
     let this_machine = env.current_session_id(&[]);
+    // Another machine: a config directory of its own, its sign-in in `KEYSTROKE_TOKEN`.
     let other_machine = env.new_session(&builder.email);
-    let other = [("KEYSTROKE_TOKEN", other_machine.as_str())];
+    let other_dir = tempfile::tempdir().unwrap();
+    let other_dir = other_dir.path().to_str().unwrap();
+    let machine = |token| {
+        [("KEYSTROKE_TOKEN", token), ("KEYSTROKE_CONFIG_DIR", other_dir), ("KEYSTROKE_PLATFORM_URL", env.url())]
+    };
+    let other = machine(other_machine.as_str());
     env.run_with_env(&["session", "revoke", &this_machine, "--yes"], &other).success();
 
     let logout = env.run(&["auth", "logout"]).success();
@@ -393,8 +399,7 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     env.sign_in(Role::Owner);
     let owner_session = env.current_session_id(&[]);
     let owner_elsewhere = env.new_session(&env.user(Role::Owner).email);
-    env.run_with_env(&["session", "revoke", &owner_session, "--yes"], &[("KEYSTROKE_TOKEN", &owner_elsewhere)])
-        .success();
+    env.run_with_env(&["session", "revoke", &owner_session, "--yes"], &machine(owner_elsewhere.as_str())).success();
     let json = env.run(&["auth", "logout", "--json"]).success().json();
     assert_eq!(json["session_revoked"], false, "{json}");
 }
@@ -471,19 +476,23 @@ fn status_while_the_platform_is_down_says_what_this_machine_knows() {
 fn logout_while_the_platform_is_down_still_forgets_the_token() {
     let mut env = TestEnv::new();
     env.sign_in(Role::Admin);
+    let session_id = env.current_session_id(&[]);
     env.stop_server();
     let logout = env.run(&["auth", "logout"]).code(6);
+    // Named by the id recorded at sign-in: the session list could not tell it from the others.
     assert_eq!(
         logout.stderr,
         format!(
             "error: removed the token from this machine, but could not revoke the session: \
              the platform at {} is unreachable: could not connect\n\
              hint: the session stays valid on the platform until it expires; once the platform is back, sign in \
-             and revoke it with `keystroke session revoke` (`keystroke session list` shows its ID)\n",
+             and revoke it with `keystroke session revoke {session_id}`\n",
             env.url()
         )
     );
     env.run(&["auth", "token"]).code(3);
+    let config = std::fs::read_to_string(env.config_dir_path().join("config.json")).unwrap();
+    assert!(!config.contains(&session_id) && !config.contains("credential_store"), "forgotten: {config}");
 }
 
 /// Ctrl-C or SIGTERM while waiting for the browser ends the wait in words (nothing stored) rather

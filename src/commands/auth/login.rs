@@ -181,6 +181,7 @@ async fn store_sign_in(
         config.platform_url = Some(platform.key.clone());
         let settings = config.platform_mut(&platform.key);
         settings.credential_store = Some(store);
+        settings.session_id = Some(me.session.id.clone());
         // Switched again while the question was asked: that switch is newer still.
         let switched_meanwhile = settings.active_org.clone().filter(|now| Some(now) != saved_org.as_ref());
         settings.active_org = switched_meanwhile.filter(|slug| is_member(slug)).or(chosen_org);

@@ -24,6 +24,8 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let config = context.load_config()?;
     let platform = context.platform_url(&config)?;
     let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
+    // Recorded with the token at sign-in: what to revoke later, should the platform not answer now.
+    let session_id = config.platform(&platform.key).and_then(|settings| settings.session_id.clone());
     // Nothing signed in here, and a token in the environment: answered before any store is
     // touched, since where `KEYSTROKE_TOKEN` is used there may be no store to ask.
     if let (None, Some(env_token)) = (recorded, Credentials::env_token()) {
@@ -79,7 +81,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
                 ));
                 Ok(())
             }
-            Err(err) => Err(still_valid(err, "could not revoke the session")),
+            Err(err) => Err(still_valid(err, "could not revoke the session", session_id.as_deref())),
         };
     }
     if let Err(err) = credentials.delete(store, &platform.key) {
@@ -91,6 +93,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             Err(revoke) => still_valid(
                 revoke,
                 &format!("could not remove the token from this machine ({err:#}), nor revoke the session"),
+                session_id.as_deref(),
             ),
         });
     }
@@ -98,7 +101,10 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     // signed out too. A config directory that cannot be written is no reason to say otherwise.
     let forget_store = |config: &mut crate::config::Config| {
         let settings = config.platform_mut(&platform.key);
-        settings.credential_store = settings.credential_store.filter(|recorded| *recorded != store);
+        if settings.credential_store == Some(store) {
+            settings.credential_store = None;
+            settings.session_id = None;
+        }
     };
     if let Err(err) = context.update_config(forget_store) {
         printer.warn(&format!("{err:#}; the sign-out stands, as the token is removed"));
@@ -125,7 +131,11 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             printer.notice(&format!("Signed out of {}{already}", platform.key));
             Ok(())
         }
-        Err(err) => Err(still_valid(err, "removed the token from this machine, but could not revoke the session")),
+        Err(err) => Err(still_valid(
+            err,
+            "removed the token from this machine, but could not revoke the session",
+            session_id.as_deref(),
+        )),
     }
 }
 
@@ -160,15 +170,20 @@ fn warn_of_env_token(printer: &Printer, env_token: &Secret<String>, holds_the_en
 }
 
 /// The session could not be revoked (`revoke` says why), so it stays valid: `what_happened` to it
-/// and to the token here, why, and how to end the session later.
-fn still_valid(revoke: anyhow::Error, what_happened: &str) -> anyhow::Error {
+/// and to the token here, why, and how to end the session later (by its id, when the sign-in
+/// recorded it).
+fn still_valid(revoke: anyhow::Error, what_happened: &str, session_id: Option<&str>) -> anyhow::Error {
+    let how = match session_id {
+        Some(id) => format!("`keystroke session revoke {id}`"),
+        None => "`keystroke session revoke` (`keystroke session list` shows its ID)".to_owned(),
+    };
     match revoke.downcast::<CliError>() {
         // The rest of the revoke's error (its exit code, the platform's code) stands.
         Ok(cli_error) => CliError { message: format!("{what_happened}: {}", cli_error.message), ..cli_error }
-            .with_hint(
+            .with_hint(format!(
                 "the session stays valid on the platform until it expires; once the platform is back, sign in and \
-                 revoke it with `keystroke session revoke` (`keystroke session list` shows its ID)",
-            )
+                 revoke it with {how}"
+            ))
             .into(),
         Err(revoke) => revoke.context(what_happened.to_owned()),
     }
