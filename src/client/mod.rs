@@ -149,8 +149,17 @@ impl ApiClient {
     /// The revoked session, with when; `None` from platforms that answered `204` without it.
     pub async fn revoke_session(&self, id: &str) -> anyhow::Result<Option<Session>> {
         let request = self.request(Method::DELETE, &routes::session(id))?;
-        let response =
-            self.send(request).await.map_err(when_not_found("`keystroke session list` shows your active sessions"))?;
+        let response = unless_interrupted(self.send(request))
+            .await
+            .map_err(when_not_found("`keystroke session list` shows your active sessions"))
+            .map_err(|err| {
+                may_have_been_done(err, "the session may have been revoked all the same", || {
+                    format!(
+                        "`keystroke session list` shows whether {id} is still active; a session revoked is not \
+                         listed, and revoking it again says it is not found"
+                    )
+                })
+            })?;
         if response.status() == StatusCode::NO_CONTENT {
             return Ok(None);
         }
@@ -233,23 +242,9 @@ impl ApiClient {
         self.decode(response).await
     }
 
-    /// [`ApiClient::json`] for a change that must not be made twice, unless Ctrl-C or SIGTERM (a
-    /// cancelled CI job) comes first: then the wait ends in an error that says the request may
-    /// have arrived, for the caller to say what to check, where the signal would have ended the
-    /// process without a word.
+    /// [`ApiClient::json`] for a change that must not be made twice ([`unless_interrupted`]).
     async fn json_unless_interrupted<T: DeserializeOwned>(&self, request: RequestBuilder) -> anyhow::Result<T> {
-        let interrupted = signals::Caught::new();
-        let answer = self.json(request);
-        tokio::pin!(answer);
-        // An answer that is there wins over a signal: a new key's secret is not dropped.
-        if let Some(answer) = interrupted.unless_arrived(&mut answer).await {
-            return answer;
-        }
-        // A moment more for an answer on its way, rather than a key to find and revoke.
-        if let Ok(answer) = tokio::time::timeout(Duration::from_millis(500), &mut answer).await {
-            return answer;
-        }
-        Err(CliError::failure("interrupted before the platform answered").may_have_arrived(true).into())
+        unless_interrupted(self.json(request)).await
     }
 
     /// The JSON body of a successful answer; one that is not JSON, is larger than any answer of
@@ -390,4 +385,22 @@ fn host_name() -> Option<String> {
     {
         std::env::var(crate::env::COMPUTERNAME).ok()
     }
+}
+
+/// `work` (a request that changes something, which must not be made twice), unless Ctrl-C or
+/// SIGTERM (a cancelled CI job) comes first: then the wait ends in an error that says the request
+/// may have arrived, for the caller to say what to check, where the signal would have ended the
+/// process without a word.
+async fn unless_interrupted<T>(work: impl Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    let interrupted = signals::Caught::new();
+    tokio::pin!(work);
+    // An answer that is there wins over a signal: a new key's secret is not dropped.
+    if let Some(answer) = interrupted.unless_arrived(&mut work).await {
+        return answer;
+    }
+    // A moment more for an answer on its way, rather than a key to find and revoke.
+    if let Ok(answer) = tokio::time::timeout(Duration::from_millis(500), &mut work).await {
+        return answer;
+    }
+    Err(CliError::failure("interrupted before the platform answered").may_have_arrived(true).into())
 }

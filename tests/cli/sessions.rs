@@ -3,7 +3,9 @@
 use keystroke_api::Role;
 use keystroke_platform::admin::issue_session;
 
-use crate::support::{TestEnv, cells, http_response, stub_server};
+use std::io::Write;
+
+use crate::support::{TestEnv, cells, http_response, meddling_proxy, stub_server};
 
 const DAY_SECS: i64 = 86_400;
 
@@ -161,6 +163,36 @@ fn revoke_asks_on_a_terminal() {
     assert_eq!(code, 0, "{output}");
     assert!(output.ends_with(&format!("Revoked session {laptop} (keystroke-cli)\n")), "{output:?}");
     assert_eq!(env.curl_status("/api/me", &laptop_token), 401);
+}
+
+/// A revoke whose answer does not come may have revoked the session all the same: the error says
+/// so and how to find out, since a retry would then say "not found". (An answer that came but broke
+/// off said 200 first: revoked.)
+#[test]
+fn a_revoke_left_unanswered_says_the_session_may_be_revoked_and_how_to_find_out() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    let token = env.new_session(&admin.email);
+    let (laptop_token, laptop) = other_machine(&env, Role::Admin);
+    let late = meddling_proxy(env.url(), |mut client, request, answer| {
+        if request.line.starts_with("DELETE ") {
+            std::thread::sleep(std::time::Duration::from_secs(3));
+        }
+        let _ = client.write_all(&answer);
+    });
+    let args = ["--platform-url", &late, "session", "revoke", &laptop, "--yes"];
+    let vars = [("KEYSTROKE_TOKEN", token.as_str()), ("KEYSTROKE_HTTP_TIMEOUT", "1")];
+    let revoke = env.run_with_env(&args, &vars).code(6);
+    assert_eq!(
+        revoke.stderr,
+        format!(
+            "error: the platform at {late} is unreachable: it did not answer within 1 s (`KEYSTROKE_HTTP_TIMEOUT`); \
+             the session may have been revoked all the same\n\
+             hint: `keystroke session list` shows whether {laptop} is still active; a session revoked is not listed, \
+             and revoking it again says it is not found\n"
+        )
+    );
+    assert_eq!(env.curl_status("/api/me", &laptop_token), 401, "it was");
 }
 
 /// A platform from before sessions' revoke answered with the session says `204 No Content`: the
