@@ -1,4 +1,4 @@
-use clap::{Args, CommandFactory};
+use clap::{Args, CommandFactory, ValueEnum};
 use clap_complete::Shell;
 
 use crate::cli::Cli;
@@ -34,7 +34,15 @@ pub fn run(context: &Context, args: &CompletionArgs) -> anyhow::Result<()> {
     }
     let mut script = Vec::new();
     clap_complete::generate(args.shell, &mut Cli::command(), "keystroke", &mut script);
-    let script = String::from_utf8(script)?;
-    context.printer.data_raw(script.trim_end())?;
+    let mut script = String::from_utf8(script)?.trim_end().to_owned();
+    if args.shell == Shell::Fish {
+        // clap_complete's fish script offers no values for an argument that is not a flag, and
+        // then fish offers files: `keystroke completion <Tab>` names the shells instead.
+        let shells = Shell::value_variants().iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
+        script.push_str(&format!(
+            "\ncomplete -c keystroke -n \"__fish_keystroke_using_subcommand completion\" -f -a \"{shells}\""
+        ));
+    }
+    context.printer.data_raw(&script)?;
     Ok(())
 }

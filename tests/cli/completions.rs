@@ -81,6 +81,9 @@ fn fish_loads_its_script_and_completes_subcommands() {
     let setup = format!("source {}", quote(&completions_dir().join("keystroke.fish")));
     let candidates = fish_complete(plain(&fish, home.path()), &setup, "keystroke api-key re");
     assert_eq!(candidates, ["revoke\tRevoke an API key; requests using it fail at once"]);
+    // The shells, not the files of the current directory.
+    let shells = fish_complete(plain(&fish, home.path()), &setup, "keystroke completion ");
+    assert_eq!(shells, ["bash", "elvish", "fish", "powershell", "zsh"]);
 }
 
 #[test]
