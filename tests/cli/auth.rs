@@ -127,6 +127,13 @@ fn keystroke_token_shadows_the_stored_token() {
     );
     let json = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_TOKEN", &owner)]).success().json();
     assert_eq!((&json["token"]["store"], &json["token"]["shadows_stored_token"]), (&"keyutils".into(), &true.into()));
+    // The stored token itself in the variable hides nothing.
+    let stored = env.run(&["auth", "token"]).success().stdout.trim().to_owned();
+    let same = [("KEYSTROKE_TOKEN", stored.as_str())];
+    let status = env.run_with_env(&["auth", "status"], &same).success();
+    assert!(!status.stdout.contains("shadows"), "{status:#?}");
+    let json = env.run_with_env(&["auth", "status", "--json"], &same).success().json();
+    assert_eq!((&json["token"]["store"], &json["token"]["shadows_stored_token"]), (&"keyutils".into(), &false.into()));
 
     // In another login, whose session keyring never held the token, the config still names the
     // kernel keyring; nothing is shadowed there.
