@@ -22,19 +22,23 @@ pub const KNOWN_BROWSER_COOKIE: &str = "ks_known";
 pub const REMEMBERED_FOR: Duration = Duration::from_secs(30 * 86_400);
 /// Wrong passwords a known browser may send before it is a stranger again.
 const WRONG_PASSWORDS_ALLOWED: u32 = 5;
-/// Past this many browsers remembered (after sweeping out the expired), new ones are not.
-const MOST_REMEMBERED: usize = 100_000;
+/// Browsers remembered per account, the latest: someone who signs in to their own account again
+/// and again does not crowd out anyone else's.
+const BROWSERS_PER_ACCOUNT: usize = 10;
+/// Past this many accounts remembered (after sweeping out the expired), new ones are not.
+const MOST_ACCOUNTS: usize = 100_000;
 const TOKEN_LENGTH: usize = 32;
 
 #[derive(Default)]
 pub struct KnownBrowsers {
-    /// By the SHA-256 of the cookie's token: the account (its email, normalized), when it last
-    /// signed in from there, and its wrong passwords since.
-    known: Mutex<HashMap<[u8; 32], Known>>,
+    /// Per account (its email, normalized), its browsers, oldest first.
+    by_account: Mutex<HashMap<String, Vec<Known>>>,
 }
 
 struct Known {
-    account: String,
+    /// The SHA-256 of the cookie's token.
+    digest: [u8; 32],
+    /// When it last signed in to the account.
     since: Instant,
     wrong_passwords: u32,
 }
@@ -45,39 +49,48 @@ fn digest(token: &str) -> [u8; 32] {
 
 impl KnownBrowsers {
     /// Remembers the browser that just signed in to `account`, under a new token for its cookie
-    /// (the one it held, if any, is forgotten). None when too many browsers are remembered.
+    /// (the one it held for the account, if any, is forgotten). None when too many accounts are
+    /// remembered.
     pub fn remember(&self, previous: Option<&str>, account: &str) -> Option<String> {
-        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(previous) = previous {
-            known.remove(&digest(previous));
-        }
-        if known.len() >= MOST_REMEMBERED {
-            known.retain(|_, browser| browser.since.elapsed() < REMEMBERED_FOR);
-            if known.len() >= MOST_REMEMBERED {
+        let mut by_account = self.by_account.lock().unwrap_or_else(|e| e.into_inner());
+        if !by_account.contains_key(account) && by_account.len() >= MOST_ACCOUNTS {
+            by_account.retain(|_, browsers| {
+                browsers.retain(|browser| browser.since.elapsed() < REMEMBERED_FOR);
+                !browsers.is_empty()
+            });
+            if by_account.len() >= MOST_ACCOUNTS {
                 return None;
             }
         }
+        let browsers = by_account.entry(account.to_owned()).or_default();
+        if let Some(previous) = previous.map(digest) {
+            browsers.retain(|browser| browser.digest != previous);
+        }
+        if browsers.len() >= BROWSERS_PER_ACCOUNT {
+            browsers.remove(0);
+        }
         let token = random_base62(TOKEN_LENGTH);
-        known.insert(digest(&token), Known { account: account.to_owned(), since: Instant::now(), wrong_passwords: 0 });
+        browsers.push(Known { digest: digest(&token), since: Instant::now(), wrong_passwords: 0 });
         Some(token)
     }
 
-    /// Whether the browser holding `token` signed in to `account` before, lately, and has not
-    /// sent too many wrong passwords since.
-    pub fn vouch_for(&self, token: &str, account: &str) -> bool {
-        let known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        known.get(&digest(token)).is_some_and(|browser| {
-            browser.account == account
-                && browser.since.elapsed() < REMEMBERED_FOR
-                && browser.wrong_passwords < WRONG_PASSWORDS_ALLOWED
-        })
-    }
-
-    /// Counts a wrong password sent from the browser holding `token`.
-    pub fn wrong_password(&self, token: &str) {
-        let mut known = self.known.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(browser) = known.get_mut(&digest(token)) {
-            browser.wrong_passwords += 1;
+    /// Whether the browser holding `token` may try a password for `account` past the account's
+    /// throttle: it signed in to the account lately, and has not used up its own tries. The try is
+    /// counted here, in the same step, so that guesses sent all at once cannot slip past the
+    /// limit; a right password makes a new token ([`KnownBrowsers::remember`]), whose count starts
+    /// over.
+    pub fn begin_attempt(&self, token: &str, account: &str) -> bool {
+        let mut by_account = self.by_account.lock().unwrap_or_else(|e| e.into_inner());
+        let token = digest(token);
+        let browser = by_account.get_mut(account).into_iter().flatten().find(|browser| browser.digest == token);
+        match browser {
+            Some(browser)
+                if browser.since.elapsed() < REMEMBERED_FOR && browser.wrong_passwords < WRONG_PASSWORDS_ALLOWED =>
+            {
+                browser.wrong_passwords += 1;
+                true
+            }
+            _ => false,
         }
     }
 }
@@ -90,16 +103,42 @@ mod tests {
     fn a_browser_is_known_for_its_account_until_it_guesses_too_often() {
         let browsers = KnownBrowsers::default();
         let token = browsers.remember(None, "ada@acme.test").unwrap();
-        assert!(browsers.vouch_for(&token, "ada@acme.test"));
-        assert!(!browsers.vouch_for(&token, "grace@acme.test"), "another account's");
-        assert!(!browsers.vouch_for("made-up", "ada@acme.test"));
+        assert!(!browsers.begin_attempt(&token, "grace@acme.test"), "another account's");
+        assert!(!browsers.begin_attempt("made-up", "ada@acme.test"));
         for _ in 0..WRONG_PASSWORDS_ALLOWED {
-            browsers.wrong_password(&token);
+            assert!(browsers.begin_attempt(&token, "ada@acme.test"));
         }
-        assert!(!browsers.vouch_for(&token, "ada@acme.test"), "a stranger again");
+        assert!(!browsers.begin_attempt(&token, "ada@acme.test"), "a stranger again");
 
         let again = browsers.remember(Some(&token), "ada@acme.test").unwrap();
-        assert!(browsers.vouch_for(&again, "ada@acme.test"), "a new sign-in starts over");
-        assert!(!browsers.vouch_for(&token, "ada@acme.test"), "under a new token only");
+        assert!(browsers.begin_attempt(&again, "ada@acme.test"), "a new sign-in starts over");
+        assert!(!browsers.begin_attempt(&token, "ada@acme.test"), "under a new token only");
+
+        // Signing in to one's own account again and again keeps its latest browsers only.
+        let first = browsers.remember(None, "mallory@acme.test").unwrap();
+        for _ in 0..BROWSERS_PER_ACCOUNT {
+            browsers.remember(None, "mallory@acme.test").unwrap();
+        }
+        assert!(!browsers.begin_attempt(&first, "mallory@acme.test"), "the oldest made room");
+        assert_eq!(browsers.by_account.lock().unwrap()["mallory@acme.test"].len(), BROWSERS_PER_ACCOUNT);
+        assert!(browsers.begin_attempt(&again, "ada@acme.test"), "another account's browser is kept");
+    }
+
+    #[test]
+    fn tries_sent_all_at_once_get_no_more_than_the_limit() {
+        let browsers = std::sync::Arc::new(KnownBrowsers::default());
+        let token = browsers.remember(None, "ada@acme.test").unwrap();
+        let barrier = std::sync::Arc::new(std::sync::Barrier::new(20));
+        let threads: Vec<_> = (0..20)
+            .map(|_| {
+                let (browsers, barrier, token) = (browsers.clone(), barrier.clone(), token.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    browsers.begin_attempt(&token, "ada@acme.test")
+                })
+            })
+            .collect();
+        let let_through = threads.into_iter().map(|thread| thread.join().unwrap()).filter(|&ok| ok);
+        assert_eq!(let_through.count(), WRONG_PASSWORDS_ALLOWED as usize);
     }
 }

@@ -326,9 +326,11 @@ pub async fn check_password(
         return Ok(PasswordCheck::Throttled);
     };
     let by_account = state.account_sign_in_throttle.begin_attempt(&[&account_key]);
-    let known_browser =
-        cookie(state, headers, KNOWN_BROWSER_COOKIE).filter(|token| state.known_browsers.vouch_for(token, &email));
-    if by_account.is_none() && known_browser.is_none() {
+    // Counted as a try of the browser's own only where it stands in for the account's count.
+    let known_browser = by_account.is_none()
+        && cookie(state, headers, KNOWN_BROWSER_COOKIE)
+            .is_some_and(|token| state.known_browsers.begin_attempt(&token, &email));
+    if by_account.is_none() && !known_browser {
         state.sign_in_throttle.forgive(&[client], by_address); // not tried: not counted
         return Ok(PasswordCheck::Throttled);
     }
@@ -342,12 +344,7 @@ pub async fn check_password(
             }
             Ok(PasswordCheck::SignedIn(account.user))
         }
-        None => {
-            if let Some(token) = known_browser {
-                state.known_browsers.wrong_password(&token);
-            }
-            Ok(PasswordCheck::Wrong)
-        }
+        None => Ok(PasswordCheck::Wrong),
     }
 }
 
