@@ -282,4 +282,4 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from api-key" -f -a "revoke" -d 'Revoke an API key; requests using it fail at once'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "list" -d 'List your active sessions: this machine\'s, other machines\' and the web pages\''
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from session" -f -a "revoke" -d 'Revoke one of your sessions; whoever uses it is signed out at once'
-complete -c keystroke -n "__fish_keystroke_using_subcommand completion" -f -a "bash elvish fish powershell zsh"
+complete -c keystroke -n "__fish_keystroke_using_subcommand completion; and not __fish_seen_subcommand_from bash elvish fish powershell zsh" -f -a "bash elvish fish powershell zsh"

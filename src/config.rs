@@ -1,5 +1,6 @@
-//! Non-secret settings: the platform last signed in to, and per platform the active org and the
-//! credential store that holds its token. One JSON file, written atomically with mode `0600`.
+//! Non-secret settings: the platform last signed in to, and per platform the active org, the
+//! credential store that holds its token and that token's session id. One JSON file, written
+//! atomically with mode `0600`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

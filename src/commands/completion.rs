@@ -40,7 +40,8 @@ pub fn run(context: &Context, args: &CompletionArgs) -> anyhow::Result<()> {
         // then fish offers files: `keystroke completion <Tab>` names the shells instead.
         let shells = Shell::value_variants().iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
         script.push_str(&format!(
-            "\ncomplete -c keystroke -n \"__fish_keystroke_using_subcommand completion\" -f -a \"{shells}\""
+            "\ncomplete -c keystroke -n \"__fish_keystroke_using_subcommand completion; and not \
+             __fish_seen_subcommand_from {shells}\" -f -a \"{shells}\""
         ));
     }
     context.printer.data_raw(&script)?;

@@ -94,14 +94,23 @@ fn status_says_who_where_and_that_keyutils_forgets_on_reboot() {
     assert_eq!(json["token"]["store"], "keyutils");
     assert_eq!(json["active_org"], "acme");
 
-    // Removed from the org since: status says so rather than showing it as usable.
+    // Removed from the org since: status says so rather than showing it as usable, and what to
+    // do: switch to another org of theirs, or (as here, Grace's only org) ask to be added to one.
     let storage = env.server().storage();
     let org = storage.org_by_slug("acme").unwrap().unwrap();
     let grace = storage.user_by_email("grace@acme.test").unwrap().unwrap();
+    let globex = storage.org_by_slug("globex").unwrap().unwrap();
+    assert!(storage.add_membership(&globex.id, &grace.user.id, Role::Builder, 1_800_000_000).unwrap());
     assert!(storage.remove_membership(&org.id, &grace.user.id, 1_800_000_000).unwrap());
     let status = env.run(&["auth", "status"]).success();
     assert!(
         status.stdout.contains("Active org:  acme (you are no longer a member: `keystroke org switch ORG`)\n"),
+        "{status:#?}"
+    );
+    assert!(storage.remove_membership(&globex.id, &grace.user.id, 1_800_000_000).unwrap());
+    let status = env.run(&["auth", "status"]).success();
+    assert!(
+        status.stdout.contains("Active org:  acme (you belong to no org now: ask an org owner or admin to add you)\n"),
         "{status:#?}"
     );
     // And a command in it says it is not one of theirs, as for an org that never existed.

@@ -84,6 +84,8 @@ fn fish_loads_its_script_and_completes_subcommands() {
     // The shells, not the files of the current directory.
     let shells = fish_complete(plain(&fish, home.path()), &setup, "keystroke completion ");
     assert_eq!(shells, ["bash", "elvish", "fish", "powershell", "zsh"]);
+    let after = fish_complete(plain(&fish, home.path()), &setup, "keystroke completion fish ");
+    assert!(!after.iter().any(|candidate| candidate == "zsh"), "one shell only: {after:?}");
 }
 
 #[test]

@@ -227,6 +227,18 @@ fn a_user_in_no_org_is_told_so() {
             .contains("\nActive org:  none (you belong to no org yet: ask an org owner or admin to add you)\n"),
         "{status:#?}"
     );
+    // Added, switched to, removed again: the saved org is named, and the same way out.
+    let storage = env.server().storage();
+    keystroke_platform::admin::add_member(storage, "acme", email, Role::Builder).unwrap();
+    env.run(&["org", "switch", "acme"]).success();
+    keystroke_platform::admin::remove_member(storage, "acme", email).unwrap();
+    let status = env.run(&["auth", "status"]).success();
+    assert!(
+        status
+            .stdout
+            .contains("\nActive org:  acme (you belong to no org now: ask an org owner or admin to add you)\n"),
+        "{status:#?}"
+    );
 }
 
 /// `org members` shows who is in the org and with which role, to owners and admins; a builder is

@@ -174,8 +174,11 @@ fn a_revoke_left_unanswered_says_the_session_may_be_revoked_and_how_to_find_out(
     let admin = env.sign_in(Role::Admin);
     let token = env.new_session(&admin.email);
     let (laptop_token, laptop) = other_machine(&env, Role::Admin);
-    let late = meddling_proxy(env.url(), |mut client, request, answer| {
+    let deleting = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let seen = deleting.clone();
+    let late = meddling_proxy(env.url(), move |mut client, request, answer| {
         if request.line.starts_with("DELETE ") {
+            seen.store(true, std::sync::atomic::Ordering::SeqCst);
             std::thread::sleep(std::time::Duration::from_secs(3));
         }
         let _ = client.write_all(&answer);
@@ -193,6 +196,35 @@ fn a_revoke_left_unanswered_says_the_session_may_be_revoked_and_how_to_find_out(
         )
     );
     assert_eq!(env.curl_status("/api/me", &laptop_token), 401, "it was");
+
+    // SIGTERM (a cancelled CI job) while it waits: said in words, then ended by the signal.
+    let (_, desktop) = other_machine(&env, Role::Admin);
+    deleting.store(false, std::sync::atomic::Ordering::SeqCst);
+    let child = env
+        .command(&["--platform-url", &late, "session", "revoke", &desktop, "--yes"])
+        .env("KEYSTROKE_TOKEN", &token)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !deleting.load(std::sync::atomic::Ordering::SeqCst) {
+        assert!(std::time::Instant::now() < deadline, "the revoke never reached the platform");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: kill only sends a signal to the child just started.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    let output = child.wait_with_output().unwrap();
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(output.status.signal(), Some(libc::SIGTERM));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        format!(
+            "error: interrupted before the platform answered; the session may have been revoked all the same\n\
+             hint: `keystroke session list` shows whether {desktop} is still active; a session revoked is not listed, \
+             and revoking it again says it is not found\n"
+        )
+    );
 }
 
 /// A platform from before sessions' revoke answered with the session says `204 No Content`: the

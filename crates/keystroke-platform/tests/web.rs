@@ -423,6 +423,21 @@ fn sign_in_needs_the_forms_csrf_cookie() {
     assert!(cookie(&response, "ks_web").is_none());
 }
 
+/// An `?org=` that is no slug is not repeated on the page: a link's text would read as the
+/// platform's own words to someone signed in.
+#[test]
+fn a_link_cannot_put_its_words_on_the_page() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    browser.sign_in(Role::Owner);
+    let page =
+        browser.get("/settings/api-keys?org=acme%60%20not%20found.%20SECURITY%20NOTICE%3A%20call%20%2B1-555-0100");
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let html = page.text().unwrap();
+    assert!(!html.contains("SECURITY NOTICE") && !html.contains("555-0100"), "{html}");
+    assert!(html.contains("the org named is not an org slug"), "{html}");
+}
+
 /// A platform reached over https tells browsers to come back over https only (HSTS), on every
 /// answer: pages, the API, errors. One on plain http says nothing of the kind, which would lock
 /// browsers out of it.

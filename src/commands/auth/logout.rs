@@ -25,7 +25,12 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let platform = context.platform_url(&config)?;
     let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
     // Recorded with the token at sign-in: what to revoke later, should the platform not answer now.
-    let session_id = config.platform(&platform.key).and_then(|settings| settings.session_id.clone());
+    // Named only for the token of the recorded store (not one forced elsewhere), and only when it
+    // reads as an id (the file can be edited by hand).
+    let session_id = config
+        .platform(&platform.key)
+        .and_then(|settings| settings.session_id.clone())
+        .filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX));
     // Nothing signed in here, and a token in the environment: answered before any store is
     // touched, since where `KEYSTROKE_TOKEN` is used there may be no store to ask.
     if let (None, Some(env_token)) = (recorded, Credentials::env_token()) {
@@ -37,6 +42,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         Some(store) => credentials.get(store, &platform.key)?.map(|token| (store, token)),
         None => None,
     };
+    let session_id = session_id.filter(|_| store.is_some() && store == recorded);
     let Some((store, token)) = stored else {
         return Err(match Credentials::env_token() {
             Some(env_token) => env_token_only(&platform, &env_token),

@@ -2,7 +2,7 @@ use keystroke_api::{Session, User};
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::credentials::{Credentials, StoreKind, TokenSource};
+use crate::credentials::{StoreKind, TokenSource};
 use crate::env;
 use crate::error::{CliError, ExitCode};
 use crate::table;
@@ -36,30 +36,23 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let platform = &signed_in.platform.key;
     let recorded = signed_in.config.platform(platform).and_then(|settings| settings.credential_store);
 
-    let token = match signed_in.source {
+    let mut token = match signed_in.source {
         TokenSource::Env => {
             // The config remembers where `auth login` stored a token, which may be gone since: a
             // session keyring ends with its login, a file can be deleted. Those two are looked
             // at (one that cannot be read is taken at its word); an OS keyring, which keeps its
-            // entries and may ask to be unlocked, is not. The variable may hold the stored token
-            // itself (`export KEYSTROKE_TOKEN=$(keystroke auth token)`), which hides nothing.
-            let mut same_token = false;
+            // entries and may ask to be unlocked, is not.
             let shadowed = recorded.filter(|&kind| match kind {
-                StoreKind::Keyutils | StoreKind::File => match credentials.get(kind, platform) {
-                    Ok(Some(stored)) => {
-                        same_token = Credentials::env_token().is_some_and(|env| env.expose() == stored.expose());
-                        true
-                    }
-                    Ok(None) => false,
-                    Err(_) => true,
-                },
+                StoreKind::Keyutils | StoreKind::File => {
+                    credentials.get(kind, platform).map_or(true, |stored| stored.is_some())
+                }
                 _ => true,
             });
             TokenOutput {
                 source: "env",
                 store: shadowed,
                 location: format!("the `{}` environment variable", env::TOKEN),
-                shadows_stored_token: shadowed.is_some() && !same_token,
+                shadows_stored_token: shadowed.is_some(),
             }
         }
         TokenSource::Store(kind) => TokenOutput {
@@ -86,6 +79,10 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             return Err(error);
         }
     };
+    // The variable may hold the stored token itself (`export KEYSTROKE_TOKEN=$(keystroke auth
+    // token)`), which hides nothing: its session is the one the sign-in recorded.
+    let recorded_session = signed_in.config.platform(platform).and_then(|settings| settings.session_id.as_deref());
+    token.shadows_stored_token &= recorded_session != Some(me.session.id.as_str());
     let active_org = signed_in.default_org(&me.memberships);
     // A slug only (anything else fails every command, and is not repeated here).
     let org_override = context
@@ -115,6 +112,10 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     }
     let still_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
     lines.push(match active_org {
+        // No org to switch to: only an owner or admin of one can help.
+        Some(slug) if me.memberships.is_empty() => {
+            format!("Active org:  {slug} (you belong to no org now: ask an org owner or admin to add you)")
+        }
         Some(slug) if still_member(slug) => format!("Active org:  {slug}"),
         // Removed from it since `org switch`: commands would fail with "not found".
         Some(slug) => format!("Active org:  {slug} (you are no longer a member: `keystroke org switch ORG`)"),

@@ -2,7 +2,7 @@ use clap::Args;
 use clap_complete::ArgValueCandidates;
 
 use crate::completion_candidates;
-use crate::context::{Context, SignedIn};
+use crate::context::Context;
 use crate::credentials::TokenSource;
 use crate::error::{CliError, ExitCode};
 use crate::{env, ids, prompt, table};
@@ -33,14 +33,15 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     };
     // This machine's own session is `auth logout`'s, which also forgets its token; one that comes
     // from `KEYSTROKE_TOKEN` is not stored, so revoking it here is the way to end it, unless it is
-    // the stored one's too.
+    // the stored one's too (known by the id its sign-in recorded: no keyring asked, no request).
     let from_env = signed_in.source == TokenSource::Env;
     if session.current && !from_env {
         return Err(CliError::usage(format!("{} is the session this command runs with", session.id))
             .with_hint("run `keystroke auth logout` to end it and forget its token on this machine")
             .into());
     }
-    if from_env && stored_session_id(context, &signed_in).await.as_deref() == Some(session.id.as_str()) {
+    let stored_here = signed_in.config.platform(&signed_in.platform.key).and_then(|s| s.session_id.as_deref());
+    if from_env && stored_here == Some(session.id.as_str()) {
         return Err(CliError::usage(format!("{} is the session of this machine's stored sign-in", session.id))
             .with_hint(format!(
                 "run `keystroke auth logout` with `{}` unset to end it and forget its token on this machine",
@@ -69,18 +70,4 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         printer.json_data(revoked.as_ref().unwrap_or(&session))?;
     }
     Ok(())
-}
-
-/// The id of the session that the token stored on this machine belongs to, asked of the platform
-/// with that token, for a command that runs with `KEYSTROKE_TOKEN` instead. None when nothing is
-/// stored, or it cannot be read or asked about: then there is nothing of this machine's to keep.
-async fn stored_session_id(context: &Context, signed_in: &SignedIn) -> Option<String> {
-    let platform = &signed_in.platform;
-    let kind = signed_in.config.platform(&platform.key)?.credential_store?;
-    let stored = context.credentials().ok()?.get(kind, &platform.key).ok()??;
-    if !keystroke_api::looks_like_session_token(stored.expose()) {
-        return None;
-    }
-    let me = context.client(platform, Some(stored)).ok()?.me().await.ok()?;
-    Some(me.session.id)
 }
