@@ -139,6 +139,23 @@ fn this_machines_session_is_for_logout_and_a_token_is_not_an_id() {
     let as_builder = env
         .run_with_env(&["session", "revoke", &admins_laptop, "--yes"], &[("KEYSTROKE_TOKEN", &builder.session_token)]);
     assert!(as_builder.code(5).stderr.starts_with(&format!("error: no active session `{admins_laptop}` of yours")));
+
+    // A sign-in made before sign-ins recorded their session id is recognised too (asked of the
+    // platform with the stored token); one whose token is gone from its store is not kept.
+    let config_file = env.config_dir_path().join("config.json");
+    let recorded = std::fs::read_to_string(&config_file).unwrap();
+    let mut config: serde_json::Value = serde_json::from_str(&recorded).unwrap();
+    let settings = config["platforms"][env.url()].as_object_mut().unwrap();
+    assert_eq!(settings.remove("session_id"), Some(current.clone().into()));
+    std::fs::write(&config_file, config.to_string()).unwrap();
+    let another = env.new_session(&user.email);
+    let older = [("KEYSTROKE_TOKEN", another.as_str())];
+    let own = env.run_with_env(&["session", "revoke", &current, "--yes"], &older).code(2);
+    assert!(own.stderr.starts_with(&format!("error: {current} is the session of this machine's stored sign-in\n")));
+    std::fs::write(&config_file, recorded.replace("\"keyutils\"", "\"file\"")).unwrap(); // no token there
+    let gone = env.run_with_env(&["session", "revoke", &current, "--yes", "--json"], &older).success();
+    assert_eq!(gone.json()["id"], current.as_str());
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 401);
 }
 
 #[test]

@@ -372,6 +372,12 @@ fn a_form_sent_after_the_sign_in_lapsed_comes_back_as_typed() {
     browser.session = None;
     let sent = browser.post("/settings/api-keys", &pasted);
     assert_eq!(sent.headers()["location"], "/login?next=/settings/api-keys%3Forg%3Dacme");
+    // Nor as the org, of either form: the page of the active org is where it leads then.
+    let key = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
+    let as_org = browser.post("/settings/api-keys", &[("org", key), ("name", "ci"), ("csrf", "lapsed")]);
+    assert_eq!(as_org.headers()["location"], "/login?next=/settings/api-keys%3Fname%3Dci%26expires_in_days%3D");
+    let revoking = browser.post("/settings/api-keys/revoke", &[("org", key), ("id", "ak_x"), ("csrf", "lapsed")]);
+    assert_eq!(revoking.headers()["location"], "/login?next=/settings/api-keys");
 }
 
 /// A wrong password gives the form back with the email as typed (and nothing in the password).

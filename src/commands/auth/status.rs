@@ -2,7 +2,7 @@ use keystroke_api::{Session, User};
 use serde::Serialize;
 
 use crate::context::Context;
-use crate::credentials::{StoreKind, TokenSource};
+use crate::credentials::{Credentials, StoreKind, TokenSource};
 use crate::env;
 use crate::error::{CliError, ExitCode};
 use crate::table;
@@ -41,18 +41,25 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             // The config remembers where `auth login` stored a token, which may be gone since: a
             // session keyring ends with its login, a file can be deleted. Those two are looked
             // at (one that cannot be read is taken at its word); an OS keyring, which keeps its
-            // entries and may ask to be unlocked, is not.
+            // entries and may ask to be unlocked, is not. The variable may hold the stored token
+            // itself (`export KEYSTROKE_TOKEN=$(keystroke auth token)`), which hides nothing.
+            let mut same_token = false;
             let shadowed = recorded.filter(|&kind| match kind {
-                StoreKind::Keyutils | StoreKind::File => {
-                    credentials.get(kind, platform).map_or(true, |stored| stored.is_some())
-                }
+                StoreKind::Keyutils | StoreKind::File => match credentials.get(kind, platform) {
+                    Ok(Some(stored)) => {
+                        same_token = Credentials::env_token().is_some_and(|env| env.expose() == stored.expose());
+                        true
+                    }
+                    Ok(None) => false,
+                    Err(_) => true,
+                },
                 _ => true,
             });
             TokenOutput {
                 source: "env",
                 store: shadowed,
                 location: format!("the `{}` environment variable", env::TOKEN),
-                shadows_stored_token: shadowed.is_some(),
+                shadows_stored_token: shadowed.is_some() && !same_token,
             }
         }
         TokenSource::Store(kind) => TokenOutput {
@@ -79,8 +86,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             return Err(error);
         }
     };
-    // The variable may hold the stored token itself (`export KEYSTROKE_TOKEN=$(keystroke auth
-    // token)`), which hides nothing: its session is the one the sign-in recorded.
+    // The same token, in a store not read above: its session is the one the sign-in recorded.
     let recorded_session = signed_in.config.platform(platform).and_then(|settings| settings.session_id.as_deref());
     token.shadows_stored_token &= recorded_session != Some(me.session.id.as_str());
     let active_org = signed_in.default_org(&me.memberships);

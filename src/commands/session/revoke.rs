@@ -2,8 +2,9 @@ use clap::Args;
 use clap_complete::ArgValueCandidates;
 
 use crate::completion_candidates;
-use crate::context::Context;
-use crate::credentials::TokenSource;
+use crate::config::Config;
+use crate::context::{Context, PlatformUrl};
+use crate::credentials::{StoreKind, TokenSource};
 use crate::error::{CliError, ExitCode};
 use crate::{env, ids, prompt, table};
 
@@ -33,15 +34,14 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     };
     // This machine's own session is `auth logout`'s, which also forgets its token; one that comes
     // from `KEYSTROKE_TOKEN` is not stored, so revoking it here is the way to end it, unless it is
-    // the stored one's too (known by the id its sign-in recorded: no keyring asked, no request).
+    // a stored sign-in's too.
     let from_env = signed_in.source == TokenSource::Env;
     if session.current && !from_env {
         return Err(CliError::usage(format!("{} is the session this command runs with", session.id))
             .with_hint("run `keystroke auth logout` to end it and forget its token on this machine")
             .into());
     }
-    let stored_here = signed_in.config.platform(&signed_in.platform.key).and_then(|s| s.session_id.as_deref());
-    if from_env && stored_here == Some(session.id.as_str()) {
+    if from_env && is_stored_sign_in(context, &signed_in.config, &signed_in.platform, &session.id).await {
         return Err(CliError::usage(format!("{} is the session of this machine's stored sign-in", session.id))
             .with_hint(format!(
                 "run `keystroke auth logout` with `{}` unset to end it and forget its token on this machine",
@@ -70,4 +70,41 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         printer.json_data(revoked.as_ref().unwrap_or(&session))?;
     }
     Ok(())
+}
+
+/// Whether `session_id` is the session of a sign-in stored on this machine (under any spelling of
+/// the platform's URL), for a command that runs with `KEYSTROKE_TOKEN` instead. Known by the id
+/// each sign-in records in the config, and, where the store can be looked at without asking
+/// anyone (a file, the kernel keyring), only while its token is still there: a token gone with a
+/// reboot leaves nothing to keep, and `auth logout` nothing to end. A sign-in recorded before ids
+/// were is asked about, on this platform, with its token, where reading that token asks no one.
+/// An OS keyring is taken at its word.
+async fn is_stored_sign_in(context: &Context, config: &Config, platform: &PlatformUrl, session_id: &str) -> bool {
+    let credentials = context.credentials().ok();
+    for (url, settings) in &config.platforms {
+        let Some(kind) = settings.credential_store else { continue };
+        let stored = match (kind, &credentials) {
+            (StoreKind::File | StoreKind::Keyutils, Some(credentials)) => match credentials.get(kind, url) {
+                Ok(Some(token)) => Some(token),
+                Ok(None) => continue,
+                Err(_) => None,
+            },
+            _ => None,
+        };
+        match settings.session_id.as_deref() {
+            Some(recorded) if recorded == session_id => return true,
+            Some(_) => {}
+            None if *url == platform.key => {
+                let Some(token) = stored.filter(|token| keystroke_api::looks_like_session_token(token.expose())) else {
+                    continue;
+                };
+                let Ok(client) = context.client(platform, Some(token)) else { continue };
+                if client.me().await.is_ok_and(|me| me.session.id == session_id) {
+                    return true;
+                }
+            }
+            None => {}
+        }
+    }
+    false
 }

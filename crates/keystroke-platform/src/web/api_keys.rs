@@ -93,10 +93,13 @@ fn code_spans(escaped: &str) -> String {
     html
 }
 
-/// The page of `org`'s keys (a slug reads as it is; anything else a form sent as its org is
-/// encoded).
+/// The page of `org`'s keys; of the active org when what a form sent as its org is no slug (it
+/// could be anything, a pasted key too, and a URL ends up in history and proxies' logs).
 fn list_url(org: &str) -> String {
-    format!("{PAGE}?org={}", super::query_value(org))
+    match keystroke_api::is_org_slug(org) {
+        true => format!("{PAGE}?org={org}"),
+        false => PAGE.to_owned(),
+    }
 }
 
 pub async fn show(
@@ -226,9 +229,10 @@ pub async fn create(
 ) -> PageResult {
     // Sent after the sign-in lapsed: what was typed comes back with the page, after signing in.
     let back = || {
+        let page = list_url(&form.org);
         let back = format!(
-            "{}&name={}&expires_in_days={}",
-            list_url(&form.org),
+            "{page}{}name={}&expires_in_days={}",
+            if page.contains('?') { '&' } else { '?' },
             super::query_value(&form.name),
             super::query_value(&form.expires_in_days),
         );
