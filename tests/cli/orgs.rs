@@ -125,6 +125,15 @@ fn org_switch_saves_and_overrides_do_not() {
         ),
         "{status:#?}"
     );
+    // Set to a slug that is no org of theirs, it is said to fail too.
+    let elsewhere = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_ORG", "initech")]).success();
+    assert!(
+        elsewhere.stdout.contains(
+            "Active org:  acme\n             (`KEYSTROKE_ORG` is set to `initech`, not an org of yours: commands on an \
+             org fail there)\n"
+        ),
+        "{elsewhere:#?}"
+    );
     let deploy = env.run_with_env(&["deploy"], &typo).code(2);
     assert!(deploy.stderr.starts_with("error: `Acme Inc` is not an org slug;"), "{deploy:#?}");
 }

@@ -130,7 +130,12 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         }
         None => "Active org:  none (choose one with `keystroke org switch ORG`)".to_owned(),
     });
-    if let Some(overriding) = org_override.filter(|&overriding| active_org != Some(overriding)) {
+    if let Some(overriding) = org_override.filter(|&overriding| !still_member(overriding)) {
+        lines.push(format!(
+            "             (`{}` is set to `{overriding}`, not an org of yours: commands on an org fail there)",
+            env::ORG
+        ));
+    } else if let Some(overriding) = org_override.filter(|&overriding| active_org != Some(overriding)) {
         lines.push(format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG));
     } else if context.global.org_from_env && org_override.is_none() {
         lines.push(format!(
