@@ -3,7 +3,9 @@ use std::process::Stdio;
 
 use keystroke_api::Role;
 
-use crate::support::{Run, TestEnv, cells, http_response, meddling_proxy, redact_times, serve_each_request};
+use crate::support::{
+    Run, TestEnv, cells, http_response, meddling_proxy, redact_times, serve_each_request, signalled_once_arrived,
+};
 
 #[test]
 fn the_seed_pages_three_commands_work_verbatim() {
@@ -558,20 +560,7 @@ fn a_create_interrupted_while_it_waits_says_the_key_may_exist() {
         arrived.store(false, SeqCst);
         let name = format!("Interrupted by {signal}");
         let mut create = env.command(&["--platform-url", &slow, "--org", "acme", "api-key", "create", "--name", &name]);
-        let child = create
-            .env("KEYSTROKE_TOKEN", &token)
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !arrived.load(SeqCst) {
-            assert!(std::time::Instant::now() < deadline, "the create never reached the platform");
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
-        // SAFETY: kill only sends a signal to the child just started.
-        assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
-        let output = child.wait_with_output().unwrap();
+        let output = signalled_once_arrived(create.env("KEYSTROKE_TOKEN", &token), &arrived, signal, "create");
         let stderr = String::from_utf8_lossy(&output.stderr);
         use std::os::unix::process::ExitStatusExt;
         assert_eq!(output.status.signal(), Some(signal), "{stderr}");

@@ -5,7 +5,7 @@ use keystroke_platform::admin::issue_session;
 
 use std::io::Write;
 
-use crate::support::{TestEnv, cells, http_response, meddling_proxy, stub_server};
+use crate::support::{TestEnv, cells, http_response, meddling_proxy, signalled_once_arrived, stub_server};
 
 const DAY_SECS: i64 = 86_400;
 
@@ -217,21 +217,8 @@ fn a_revoke_left_unanswered_says_the_session_may_be_revoked_and_how_to_find_out(
     // SIGTERM (a cancelled CI job) while it waits: said in words, then ended by the signal.
     let (_, desktop) = other_machine(&env, Role::Admin);
     deleting.store(false, std::sync::atomic::Ordering::SeqCst);
-    let child = env
-        .command(&["--platform-url", &late, "session", "revoke", &desktop, "--yes"])
-        .env("KEYSTROKE_TOKEN", &token)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !deleting.load(std::sync::atomic::Ordering::SeqCst) {
-        assert!(std::time::Instant::now() < deadline, "the revoke never reached the platform");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    // SAFETY: kill only sends a signal to the child just started.
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) }, 0);
-    let output = child.wait_with_output().unwrap();
+    let mut revoke = env.command(&["--platform-url", &late, "session", "revoke", &desktop, "--yes"]);
+    let output = signalled_once_arrived(revoke.env("KEYSTROKE_TOKEN", &token), &deleting, libc::SIGTERM, "revoke");
     use std::os::unix::process::ExitStatusExt;
     assert_eq!(output.status.signal(), Some(libc::SIGTERM));
     assert_eq!(

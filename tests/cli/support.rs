@@ -4,7 +4,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
 use keystroke_api::Role;
 use keystroke_platform::dev::{DevServer, DevUser};
@@ -450,6 +450,21 @@ pub fn installed(name: &str, needed_for: &str) -> Option<PathBuf> {
         crate::skip::skip(&format!("{needed_for}: {name} is not installed"));
     }
     found
+}
+
+/// Runs `command` with stdout and stderr captured, sends it `signal` once `arrived` says its
+/// request reached the platform (within 10 s, else the test fails saying `what` never did), and
+/// returns how it ended and what it printed.
+pub fn signalled_once_arrived(command: &mut Command, arrived: &AtomicBool, signal: i32, what: &str) -> Output {
+    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !arrived.load(Ordering::SeqCst) {
+        assert!(std::time::Instant::now() < deadline, "the {what} never reached the platform");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    // SAFETY: kill only sends a signal to the child just started.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+    child.wait_with_output().unwrap()
 }
 
 /// A stand-in for a platform, for what a real platform never sends (a hostile, broken or
