@@ -112,23 +112,32 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
     }
 }
 
+/// The org a session names in the [`ORG_HEADER`] header, extracted on its own rather than with a
+/// copy of every header: it is on the path of every request with a key to `/api/projects`.
+pub struct NamedOrg(Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for NamedOrg {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let mut values = parts.headers.get_all(ORG_HEADER).iter();
+        let named = match (values.next(), values.next()) {
+            (_, Some(_)) => {
+                return Err(ApiError::bad_request(format!("send one `{ORG_HEADER}` header, not several")));
+            }
+            (Some(value), None) => value.to_str().map_err(|_| {
+                ApiError::bad_request(format!("the `{ORG_HEADER}` header is not an org slug: send the org's slug"))
+            })?,
+            (None, None) => "",
+        };
+        // An empty header is a template left unfilled, as good as none.
+        Ok(NamedOrg(Some(named.trim()).filter(|slug| !slug.is_empty()).map(str::to_owned)))
+    }
+}
+
 /// The org a request acts in: the API key's own, or the one a session names.
-pub fn request_org(state: &AppState, principal: &Principal, headers: &HeaderMap) -> ApiResult<OrgAccess> {
-    let mut values = headers.get_all(ORG_HEADER).iter();
-    let named = match (values.next(), values.next()) {
-        (_, Some(_)) => return Err(ApiError::bad_request(format!("send one `{ORG_HEADER}` header, not several"))),
-        (Some(value), None) => Some(
-            value
-                .to_str()
-                .map_err(|_| {
-                    ApiError::bad_request(format!("the `{ORG_HEADER}` header is not an org slug: send the org's slug"))
-                })?
-                .trim(),
-        ),
-        (None, None) => None,
-    };
-    // An empty header is a template left unfilled, as good as none.
-    match (principal, named.filter(|slug| !slug.is_empty())) {
+pub fn request_org(state: &AppState, principal: &Principal, named: &NamedOrg) -> ApiResult<OrgAccess> {
+    match (principal, named.0.as_deref()) {
         (Principal::ApiKey(key), None) => org_access(state, principal, &key.org_slug),
         (_, Some(slug)) => org_access(state, principal, slug),
         _ => Err(ApiError::bad_request(format!(

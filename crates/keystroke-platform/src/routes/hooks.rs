@@ -4,20 +4,19 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use keystroke_api::{HookAccepted, Role};
 
 use crate::auth::HookPrincipal;
-use crate::auth::{ended_meanwhile, request_org};
+use crate::auth::{NamedOrg, ended_meanwhile, request_org};
 use crate::error::ApiResult;
 use crate::state::{AppState, now};
 
 pub async fn deploy(
     State(state): State<AppState>,
     HookPrincipal(principal): HookPrincipal,
-    headers: HeaderMap,
+    named: NamedOrg,
 ) -> ApiResult<Json<HookAccepted>> {
-    let access = request_org(&state, &principal, &headers)?;
+    let access = request_org(&state, &principal, &named)?;
     access.require(Role::Builder, "triggering a deploy")?;
     // Recorded before it is accepted: a deploy nobody can trace is worse than a 503 while the
     // database is locked, which the sender retries.

@@ -3,10 +3,10 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use keystroke_api::{CreateProject, Project, Role};
 
-use crate::auth::{Principal, ended_meanwhile, request_org};
+use crate::auth::{NamedOrg, Principal, ended_meanwhile, request_org};
 use crate::error::{ApiError, ApiJson, ApiResult, validate_name};
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::ProjectRecord;
@@ -18,9 +18,9 @@ fn to_api(record: ProjectRecord) -> Project {
 pub async fn list(
     State(state): State<AppState>,
     principal: Principal,
-    headers: HeaderMap,
+    named: NamedOrg,
 ) -> ApiResult<Json<Vec<Project>>> {
-    let access = request_org(&state, &principal, &headers)?;
+    let access = request_org(&state, &principal, &named)?;
     access.require(Role::Builder, "listing projects")?;
     let projects = state.storage.projects_of(&access.org_id)?;
     Ok(Json(projects.into_iter().map(to_api).collect()))
@@ -29,10 +29,10 @@ pub async fn list(
 pub async fn create(
     State(state): State<AppState>,
     principal: Principal,
-    headers: HeaderMap,
+    named: NamedOrg,
     body: Result<ApiJson<CreateProject>, ApiError>,
 ) -> ApiResult<(StatusCode, Json<Project>)> {
-    let access = request_org(&state, &principal, &headers)?;
+    let access = request_org(&state, &principal, &named)?;
     access.require(Role::Builder, "creating a project")?;
     let ApiJson(request) = body?;
     let name = validate_name("project", &request.name)?;
