@@ -284,6 +284,18 @@ impl SqliteStorage {
 mod tests {
     use super::*;
 
+    /// `.cargo/config.toml` compiles SQLite without the two process-wide mutexes that the
+    /// platform's workers took on every query; a build that misses it is slower, not wrong, so
+    /// nothing else would notice.
+    #[test]
+    fn sqlite_is_built_without_process_wide_page_cache_and_allocation_mutexes() {
+        let conn = Connection::open_in_memory().unwrap();
+        let mut pragma = conn.prepare("PRAGMA compile_options").unwrap();
+        let options: Vec<String> = pragma.query_map([], |row| row.get(0)).unwrap().map(|o| o.unwrap()).collect();
+        assert!(!options.iter().any(|o| o == "ENABLE_MEMORY_MANAGEMENT"), "{options:?}");
+        assert!(options.iter().any(|o| o == "DEFAULT_MEMSTATUS=0"), "{options:?}");
+    }
+
     /// A new database is `0600` from its first byte: made empty and private before SQLite opens
     /// it, where SQLite would make it with the umask's mode and another user could open it before
     /// its mode was changed. Watched while it is made: no other mode is ever seen.
