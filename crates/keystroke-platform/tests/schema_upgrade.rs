@@ -2,20 +2,22 @@
 //! device and last use, and what was there keeps working (a live session, a device sign-in
 //! approved before the upgrade and redeemed after it); 0003 lowercases stored emails; 0004 gives
 //! audit events a detail, for the membership changes recorded from then on; 0005 indexes device
-//! authorizations by expiry, so that old ones can be deleted.
+//! authorizations by expiry, so that old ones can be deleted; 0006 keeps memberships in the order
+//! they are looked up by and indexes projects in the order they are listed.
 
 use keystroke_api::Role;
 use keystroke_platform::storage::{NewSession, PollOutcome, SqliteStorage, Storage};
 use keystroke_platform::tokens::hash_secret;
 
 /// The migrations as shipped, oldest first.
-const MIGRATIONS: [&str; 4] = [
+const MIGRATIONS: [&str; 5] = [
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_session_device.sql"),
     // Its Rust step (lowercasing stored emails) has nothing to do in a database written with
     // lowercase emails.
     include_str!("../migrations/0003_lowercase_emails.sql"),
     include_str!("../migrations/0004_membership_audit.sql"),
+    include_str!("../migrations/0005_device_code_expiry.sql"),
 ];
 
 /// A database as a platform whose schema was version `schema` left it.
@@ -74,7 +76,7 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
 
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 5, "every migration ran, 0005 (an index on device authorizations' expiry) too");
+    assert_eq!(version, 6, "every migration ran, 0006 (memberships in lookup order) too");
 }
 
 /// Emails were stored as typed before 0003; lookups are by the lowercase form now, so 0003
@@ -173,6 +175,52 @@ fn migration_5_deletes_the_sign_ins_that_piled_up() {
         .collect::<Result<_, _>>()
         .unwrap();
     assert_eq!(ids, ["dev_recent", "dev_live"]);
+}
+
+/// Memberships and projects written before 0006 are all there after it, found and listed as
+/// before, and the two queries on every request read one B-tree each without sorting.
+#[test]
+fn migration_6_keeps_memberships_and_projects_and_reads_them_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    {
+        let conn = database_at_schema(&path, 5);
+        conn.execute_batch(
+            "INSERT INTO users (id, email, name, password_hash, created_at) VALUES
+                 ('usr_1', 'ada@example.test', 'Ada', 'x', 1), ('usr_2', 'bo@example.test', 'Bo', 'x', 1);
+             INSERT INTO orgs (id, slug, name, created_at) VALUES ('org_1', 'acme', 'Acme', 1), ('org_2', 'globex', 'Globex', 1);
+             INSERT INTO memberships (org_id, user_id, role, created_at) VALUES
+                 ('org_1', 'usr_1', 'owner', 1), ('org_1', 'usr_2', 'builder', 2), ('org_2', 'usr_2', 'admin', 3);
+             INSERT INTO projects (id, org_id, name, created_by, created_at) VALUES
+                 ('prj_b', 'org_1', 'Second', 'usr_1', 20), ('prj_c', 'org_1', 'Third', 'usr_1', 20),
+                 ('prj_a', 'org_1', 'First', 'usr_1', 10), ('prj_x', 'org_2', 'Other', 'usr_2', 5);",
+        )
+        .unwrap();
+    }
+    let storage = SqliteStorage::open(&path).unwrap();
+    assert_eq!(storage.role_in("org_1", "usr_1").unwrap(), Some(Role::Owner));
+    assert_eq!(storage.role_in("org_1", "usr_2").unwrap(), Some(Role::Builder));
+    assert_eq!(storage.role_in("org_2", "usr_2").unwrap(), Some(Role::Admin));
+    assert_eq!(storage.role_in("org_2", "usr_1").unwrap(), None);
+    let orgs: Vec<_> = storage.memberships_of("usr_2").unwrap().into_iter().map(|m| (m.org.slug, m.role)).collect();
+    assert_eq!(orgs, [("acme".to_owned(), Role::Builder), ("globex".to_owned(), Role::Admin)]);
+    let listed: Vec<_> = storage.projects_of("org_1").unwrap().into_iter().map(|p| p.id).collect();
+    assert_eq!(listed, ["prj_a", "prj_b", "prj_c"]);
+    drop(storage);
+
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let plan = |sql: &str| -> String {
+        let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = explain.query_map(["org_1", "usr_1"], |row| row.get::<_, String>(3)).unwrap();
+        rows.map(|row| row.unwrap()).collect::<Vec<_>>().join("; ")
+    };
+    let membership = plan("SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2");
+    assert_eq!(membership, "SEARCH memberships USING PRIMARY KEY (org_id=? AND user_id=?)");
+    let projects = plan("SELECT id, name, created_at FROM projects WHERE org_id = ?1 AND ?2 ORDER BY created_at, id");
+    assert_eq!(projects, "SEARCH projects USING INDEX projects_by_org (org_id=?)");
+    let foreign_key_problems: i64 =
+        conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| row.get(0)).unwrap();
+    assert_eq!(foreign_key_problems, 0);
 }
 
 /// An upgrade is said on stderr (older platforms refuse the database from then on), by whichever

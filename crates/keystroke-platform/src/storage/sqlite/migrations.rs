@@ -10,6 +10,7 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     (include_str!("../../../migrations/0003_lowercase_emails.sql"), Some(lowercase_stored_emails)),
     (include_str!("../../../migrations/0004_membership_audit.sql"), None),
     (include_str!("../../../migrations/0005_device_code_expiry.sql"), None),
+    (include_str!("../../../migrations/0006_lookup_order.sql"), None),
 ];
 
 /// What a migration does that SQL cannot, in its transaction after its SQL.

@@ -1,0 +1,20 @@
+-- Every request with an API key reads its creator's membership, and every org route a session's:
+-- kept in the order they are found by (`WITHOUT ROWID`), one B-tree descent finds one, where a
+-- table and the index of its key took two.
+CREATE TABLE memberships_by_org_and_user (
+    org_id     TEXT NOT NULL REFERENCES orgs(id),
+    user_id    TEXT NOT NULL REFERENCES users(id),
+    role       TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'builder')),
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (org_id, user_id)
+) WITHOUT ROWID;
+INSERT INTO memberships_by_org_and_user (org_id, user_id, role, created_at)
+    SELECT org_id, user_id, role, created_at FROM memberships;
+DROP TABLE memberships;
+ALTER TABLE memberships_by_org_and_user RENAME TO memberships;
+CREATE INDEX memberships_by_user ON memberships(user_id);
+
+-- An org's projects are listed by creation time, then id: with the id in the index too, a listing
+-- reads it in order instead of sorting what it found.
+DROP INDEX projects_by_org;
+CREATE INDEX projects_by_org ON projects(org_id, created_at, id);
