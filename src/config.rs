@@ -55,13 +55,34 @@ impl Config {
 /// The directory of the config file: `KEYSTROKE_CONFIG_DIR`, else the OS config dir.
 pub fn config_dir() -> anyhow::Result<PathBuf> {
     if let Some(dir) = env::var(env::CONFIG_DIR) {
-        return Ok(PathBuf::from(dir));
+        return config_dir_from_env(&dir);
     }
     let dirs = directories::ProjectDirs::from("", "", "keystroke").ok_or_else(|| {
         CliError::failure("could not find a home directory for the config file")
             .with_hint(format!("set `{}` to a directory", env::CONFIG_DIR))
     })?;
     Ok(dirs.config_dir().to_path_buf())
+}
+
+/// `KEYSTROKE_CONFIG_DIR`, where a leading `~` is the home directory (a CI file's `env:` sets it
+/// with no shell to expand it; taken literally, it made a folder named `~` in the checkout and put
+/// the config, and a token in the opt-in file, there). A relative path is made absolute against
+/// the current directory, so that every message names the folder a token went to.
+fn config_dir_from_env(dir: &str) -> anyhow::Result<PathBuf> {
+    let path = match dir.strip_prefix('~') {
+        Some(rest) if rest.chars().next().is_none_or(std::path::is_separator) => {
+            let home = directories::BaseDirs::new().ok_or_else(|| {
+                CliError::usage(format!("`{}` starts with `~`, and this user has no home directory", env::CONFIG_DIR))
+                    .with_hint("set it to an absolute path")
+            })?;
+            home.home_dir().join(rest.trim_start_matches(std::path::is_separator))
+        }
+        _ => PathBuf::from(dir),
+    };
+    std::path::absolute(&path).map_err(|err| {
+        CliError::failure(format!("`{}` ({}) cannot be made absolute: {err}", env::CONFIG_DIR, crate::ids::quoted(dir)))
+            .into()
+    })
 }
 
 pub fn load(dir: &Path) -> anyhow::Result<Config> {

@@ -74,9 +74,10 @@ pub const XDG_RUNTIME_DIR: &str = "XDG_RUNTIME_DIR";
 #[cfg(not(unix))]
 pub const COMPUTERNAME: &str = "COMPUTERNAME";
 
-/// A variable's value, treating an empty (or blank) value as unset, as shells often export `VAR=`.
+/// A variable's value without the spaces and line end around it (a YAML block or a CRLF `.env`
+/// file adds them), treating an empty (or blank) value as unset, as shells often export `VAR=`.
 pub fn var(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|value| !value.trim().is_empty())
+    std::env::var(name).ok().map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
 }
 
 /// A variable holding a number of seconds within `range`; `default` when unset.

@@ -386,6 +386,29 @@ fn the_current_directory_as_config_directory_has_its_parent_checked() {
     }
 }
 
+/// `KEYSTROKE_CONFIG_DIR` set where no shell expands it (a CI file's `env:`): `~/…` is in the
+/// home directory, not in a folder named `~` in the checkout; a relative path is named in full.
+#[test]
+fn a_config_directory_under_tilde_is_in_the_home_directory() {
+    let env = TestEnv::with_store("file");
+    let checkout = tempfile::tempdir().unwrap();
+    let user = env.user(Role::Builder);
+    let login = |dir: &str| {
+        let mut command = env.command(&["auth", "login", "--with-token", "--platform-url", env.url()]);
+        command.current_dir(checkout.path()).env("KEYSTROKE_CONFIG_DIR", dir);
+        run_with_stdin(command, &user.session_token).success()
+    };
+    for (dir, stored) in [
+        ("~/keystroke-ci", env.home_path().join("keystroke-ci/credentials.json")),
+        ("ci-config", checkout.path().join("ci-config/credentials.json")),
+    ] {
+        let login = login(dir);
+        assert!(login.stderr.contains(&format!("Token stored in {} (file", stored.display())), "{login:#?}");
+        assert!(stored.is_file(), "{}", stored.display());
+    }
+    assert!(!checkout.path().join("~").exists());
+}
+
 /// A sign-in whose config directory cannot be locked fails before its token is stored: it left a
 /// working token in the keyring behind an error that said the sign-in had failed.
 #[test]

@@ -58,6 +58,9 @@ fn org_switch_saves_and_overrides_do_not() {
     let in_acme = env.run_with_env(&["api-key", "list", "--json"], &[("KEYSTROKE_ORG", "acme")]).success().json();
     assert_eq!(in_acme[0]["id"], id.as_str());
     assert_eq!(in_acme[0]["org"], "acme");
+    // Trimmed, as a YAML block or a CRLF `.env` file leaves it.
+    let from_a_file = env.run_with_env(&["api-key", "list", "--json"], &[("KEYSTROKE_ORG", " acme\r\n")]).success();
+    assert_eq!(from_a_file.json()[0]["id"], id.as_str());
     let in_globex = env.run(&["api-key", "list", "--json"]).success();
     assert_eq!(in_globex.stdout, "[]\n");
 

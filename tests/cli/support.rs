@@ -206,6 +206,11 @@ impl TestEnv {
         String::from_utf8(output.stdout).unwrap().parse().unwrap()
     }
 
+    /// `HOME` of the commands run here.
+    pub fn home_path(&self) -> &Path {
+        self.home.path()
+    }
+
     pub fn config_dir_path(&self) -> &Path {
         &self.config_dir
     }
