@@ -137,9 +137,9 @@ impl Context {
             return Ok((config, platform, TokenSource::Env, token));
         }
         let credentials = self.credentials()?;
-        let kind =
-            credentials.store_for_reading(&config, &platform.key)?.ok_or_else(|| not_signed_in(&platform, &config))?;
-        let token = credentials.get(kind, &platform.key)?.ok_or_else(|| not_signed_in(&platform, &config))?;
+        let signed_out = || not_signed_in_here(&credentials, &platform, &config);
+        let kind = credentials.store_for_reading(&config, &platform.key)?.ok_or_else(signed_out)?;
+        let token = credentials.get(kind, &platform.key)?.ok_or_else(signed_out)?;
         if !keystroke_api::looks_like_session_token(token.expose()) {
             // Edited by hand, or written by something else: said so, never sent, never printed.
             return Err(CliError::new(
@@ -218,13 +218,35 @@ pub fn in_no_org(email: &str, platform: &PlatformUrl) -> CliError {
 
 /// The hint names the platform when `auth login` alone would sign in to another one (the one
 /// saved, or the default): a platform given by `--platform-url` or moved to a new URL.
-pub fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
+fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
     let error = CliError::new(ExitCode::NotSignedIn, format!("not signed in to {}", platform.key));
     let login_goes_to = config.platform_url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL);
     match login_goes_to.trim_end_matches('/') == platform.key {
         true => error.with_hint(SIGN_IN_HINT),
         false => error.with_hint(format!("run `keystroke auth login --platform-url {}` to sign in", platform.key)),
     }
+}
+
+/// [`not_signed_in`], unless the sign-in is only out of sight: in the store the config records,
+/// while `KEYSTROKE_CREDENTIAL_STORE` makes commands read another (set for a whole CI job, say).
+pub fn not_signed_in_here(credentials: &Credentials, platform: &PlatformUrl, config: &Config) -> CliError {
+    let Some((forced, recorded)) = credentials.sign_in_out_of_sight(config, &platform.key) else {
+        return not_signed_in(platform, config);
+    };
+    CliError::new(
+        ExitCode::NotSignedIn,
+        format!(
+            "not signed in to {} in the {} store that `{}` chooses; the sign-in is in {}",
+            platform.key,
+            forced.name(),
+            env::CREDENTIAL_STORE,
+            credentials.location_in_sentence(recorded)
+        ),
+    )
+    .with_hint(format!(
+        "unset `{}` to use it, or keep it and sign in again with `keystroke auth login`",
+        env::CREDENTIAL_STORE
+    ))
 }
 
 fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
@@ -258,10 +280,10 @@ fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
     url.set_query(None);
     url.set_fragment(None);
     let key = url.as_str().trim_end_matches('/').to_string();
-    if !url.path().ends_with('/') {
-        let path = format!("{}/", url.path());
-        url.set_path(&path);
-    }
+    // One slash at the end, for `join`: `https://host//` is the platform at `https://host`, in
+    // requests as in the key its token is stored under.
+    let path = format!("{}/", url.path().trim_end_matches('/'));
+    url.set_path(&path);
     Ok(PlatformUrl { url, key })
 }
 
@@ -274,12 +296,14 @@ mod tests {
         let plain = parse_platform_url("http://127.0.0.1:8080").unwrap();
         let slashed = parse_platform_url("http://127.0.0.1:8080/").unwrap();
         assert_eq!(plain, slashed);
+        assert_eq!(plain, parse_platform_url("http://127.0.0.1:8080//").unwrap());
         assert_eq!(plain.key, "http://127.0.0.1:8080");
         assert_eq!(plain.url.as_str(), "http://127.0.0.1:8080/");
 
         let prefixed = parse_platform_url("https://example.com/keystroke").unwrap();
         assert_eq!(prefixed.key, "https://example.com/keystroke");
         assert_eq!(prefixed.url.join("api/me").unwrap().as_str(), "https://example.com/keystroke/api/me");
+        assert_eq!(prefixed, parse_platform_url("https://example.com/keystroke//").unwrap());
     }
 
     #[test]

@@ -19,9 +19,8 @@ pub fn check_session_id(id: &str) -> Result<(), CliError> {
 }
 
 fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(), CliError> {
-    if keystroke_api::is_public_id(id, prefix) {
-        return Ok(());
-    }
+    // A secret first, even one shaped like an id (`ak_` and a key's secret part): no id is that
+    // long, and it would go into a URL, and from there into `-v`'s output and proxies' logs.
     if contains_secret(id) {
         // Never repeat a secret: error output ends up in scrollback and CI logs.
         let secret = if API_KEY_PREFIXES.iter().any(|prefix| id.contains(prefix)) {
@@ -34,6 +33,9 @@ fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(),
         return Err(
             CliError::usage(format!("that is {secret}, not {what} id; ids look like `{prefix}…`")).with_hint(hint)
         );
+    }
+    if keystroke_api::is_public_id(id, prefix) {
+        return Ok(());
     }
     Err(CliError::usage(format!("{} is not {what} id; ids look like `{prefix}…`", quoted(id))).with_hint(hint))
 }

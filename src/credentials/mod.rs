@@ -146,6 +146,13 @@ impl Credentials {
         }
     }
 
+    /// The store that holds this platform's sign-in, when `KEYSTROKE_CREDENTIAL_STORE` makes
+    /// commands read another: with nothing there, the user is signed in after all, out of sight.
+    pub fn sign_in_out_of_sight(&self, config: &Config, url: &str) -> Option<(StoreKind, StoreKind)> {
+        let recorded = config.platform(url)?.credential_store?;
+        self.forced.filter(|forced| *forced != recorded).map(|forced| (forced, recorded))
+    }
+
     /// The store a sign-in writes to: the forced one, the file when the user opted in with
     /// `--insecure-storage`, else the best OS store of this machine.
     pub fn store_for_writing(&self, insecure_storage: bool) -> anyhow::Result<StoreKind> {

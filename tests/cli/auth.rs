@@ -1338,8 +1338,19 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
     );
     assert_eq!(env.curl_status("/api/me", &admin.session_token), 200);
     // The copy in the kernel keyring is gone: only the file holds a token now.
-    let keyring = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "keyutils")]);
-    keyring.code(3);
+    let keyring = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "keyutils")]).code(3);
+    // Out of sight, not gone: the variable is named, and where the sign-in is.
+    let file = env.config_dir_path().join("credentials.json");
+    assert_eq!(
+        keyring.stderr,
+        format!(
+            "error: not signed in to {} in the keyutils store that `KEYSTROKE_CREDENTIAL_STORE` chooses; the sign-in \
+             is in {} (file, mode 0600; opted in, not encrypted)\n\
+             hint: unset `KEYSTROKE_CREDENTIAL_STORE` to use it, or keep it and sign in again with `keystroke auth login`\n",
+            env.url(),
+            file.display()
+        )
+    );
     let status = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     assert_eq!(status.success().json()["user"]["email"], "grace@acme.test");
 

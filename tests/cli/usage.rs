@@ -139,6 +139,9 @@ fn malformed_ids_slugs_and_urls_are_refused_before_any_request() {
     let without_prefix = env.run(&["-v", "api-key", "revoke", &random_part[1..], "--yes"]).code(2);
     assert!(without_prefix.stderr.starts_with("error: that is the secret part of an API key"), "{without_prefix:#?}");
     assert!(!without_prefix.stderr.contains(&random_part[1..30]), "{without_prefix:#?}");
+    // Shaped like an id (`ak_`, letters and digits) but a secret's body: `-v` printed it in the URL.
+    let as_an_id = env.run(&["-v", "api-key", "revoke", &format!("ak_{random_part}"), "--yes"]).code(2);
+    assert!(as_an_id.stderr.starts_with("error: that is the secret part of an API key"), "{as_an_id:#?}");
     let switch = env.run(&["-v", "org", "switch", "Bad Slug"]).code(2);
     assert!(switch.stderr.starts_with("error: `Bad Slug` is not an org slug"), "{switch:#?}");
     let huge = "x".repeat(10_000);
@@ -147,7 +150,7 @@ fn malformed_ids_slugs_and_urls_are_refused_before_any_request() {
     let with_password = env.run(&["-v", "api-key", "list", "--platform-url", "http://ada:hunter2@127.0.0.1:9"]).code(2);
     assert!(with_password.stderr.contains("contains a user name or password"), "{with_password:#?}");
 
-    for run in [&revoke, &without_prefix, &switch, &listed, &with_password] {
+    for run in [&revoke, &without_prefix, &as_an_id, &switch, &listed, &with_password] {
         assert!(!run.stderr.contains("> "), "no request was made: {run:#?}");
         assert!(!run.stderr.contains(random_part) && !run.stderr.contains("hunter2"), "{run:#?}");
     }

@@ -1,4 +1,4 @@
-use crate::context::{Context, PlatformUrl, not_signed_in};
+use crate::context::{Context, PlatformUrl, not_signed_in_here};
 use crate::credentials::{Credentials, StoreKind};
 use crate::env;
 use crate::error::{CliError, ExitCode};
@@ -46,7 +46,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let Some((store, token)) = stored else {
         return Err(match Credentials::env_token() {
             Some(env_token) => env_token_only(&platform, &env_token),
-            None => not_signed_in(&platform, &config),
+            None => not_signed_in_here(&credentials, &platform, &config),
         }
         .into());
     };
