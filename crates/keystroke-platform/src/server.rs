@@ -17,6 +17,12 @@ use crate::routes::router;
 use crate::state::{AppState, Config};
 use crate::storage::Storage;
 
+/// The most a request's line and headers may take together (`431` past it), as hyper buffers
+/// them before any route sees the request: a URL of up to 65,534 bytes (longer is `414`) and
+/// 16 KiB of headers. hyper's own limit, about 400 KB, let each of the thousands of connections
+/// served at once hold that much with headers it never finished.
+const MAX_REQUEST_HEAD_BYTES: usize = 80 * 1024;
+
 /// The base URL a platform listening on `local_addr` gives out: `config`'s public URL, else its
 /// address; without a trailing slash, since paths are appended to it.
 pub fn public_url(config: &Config, local_addr: SocketAddr) -> String {
@@ -38,7 +44,9 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let local_addr = listener.local_addr().context("serving HTTP")?;
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(config.header_read_timeout);
+    http.timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .max_header_size(MAX_REQUEST_HEAD_BYTES);
     let (shutdown_grace, write_timeout) = (config.shutdown_grace, config.write_timeout);
     let cap = config.max_connections.unwrap_or_else(|| {
         let limit = open_file_limit();
