@@ -675,6 +675,26 @@ fn a_use_that_cannot_be_recorded_does_not_fail_the_request() {
     assert!(list(&h, &owner, "acme").iter().find(|k| k.id == key.key.id).unwrap().last_used_at.is_some());
 }
 
+/// An id of the wrong shape is quoted back cut short: a path may be 64 KB long.
+#[test]
+fn a_long_id_is_quoted_back_cut_short() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let long = format!("ak_{}", "a".repeat(5_000));
+    for request in [
+        h.http.get(h.url(&format!("/api/orgs/acme/api-keys/{long}"))).bearer_auth(&owner),
+        h.http.delete(h.url(&format!("/api/sessions/ses_{}", "b".repeat(5_000)))).bearer_auth(&owner),
+    ] {
+        let (status, body) = status_json(request.send().unwrap());
+        assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.len() < 200 && (message.contains("aaaa…` in org `acme`") || message.contains("bbbb…`")),
+            "{message}"
+        );
+    }
+}
+
 /// A secret pasted where an org, a key id or a session id goes is not sent back in the error,
 /// whichever part of the request it came in.
 #[test]

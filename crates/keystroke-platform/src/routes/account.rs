@@ -46,7 +46,7 @@ pub async fn revoke_session(
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Json<Session>> {
     let session = principal.require_session()?;
-    let not_found = || ApiError::not_found(format!("no active session `{id}`"));
+    let not_found = || ApiError::not_found(format!("no active session {}", keystroke_api::quoted(&id)));
     let revoked_at = now();
     let record = state
         .storage

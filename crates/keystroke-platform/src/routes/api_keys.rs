@@ -180,8 +180,10 @@ pub fn visible_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<
         .ok_or_else(|| key_not_found(id, &access.org_slug))
 }
 
+/// The id is quoted as `quoted` does everywhere: cut to 40 characters (a path of up to 64 KB would
+/// come back whole) and never a secret pasted in its place.
 fn key_not_found(id: &str, org: &str) -> ApiError {
-    ApiError::not_found(format!("no active API key `{id}` in org `{org}` that you can see"))
+    ApiError::not_found(format!("no active API key {} in org `{org}` that you can see", keystroke_api::quoted(id)))
 }
 
 /// The cursor of the page before (newer than) the one at `cursor`, for the web page's "Newer
