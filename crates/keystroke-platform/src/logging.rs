@@ -1,8 +1,8 @@
 //! The request log: method, path, status and time, with every credential-bearing part left out.
 //! Headers are never logged. In the path and the query string, `token`, `api_key` and
-//! `user_code` values and any part that holds something shaped like a key or session token
-//! (pasted in the wrong place: `?access_token=`, a path segment) are replaced, so no secret ends
-//! up in a log file.
+//! `user_code` values and any part that holds something shaped like a key, a session token or a
+//! pending sign-in's code (pasted in the wrong place: `?access_token=`, `/device/BCDF-GHJK`, a
+//! path segment) are replaced, so no secret ends up in a log file.
 //!
 //! Also [`OnceAMinute`], for warnings about a condition that lasts.
 
@@ -115,9 +115,10 @@ pub async fn log_request(request: Request, next: Next) -> Response {
 }
 
 /// Whether a path segment or query value holds a secret (by its prefix, or its checksum when the
-/// prefix was cut off), percent-encoded or not.
+/// prefix was cut off) or is a sign-in's user code, percent-encoded or not.
 fn may_hold_secret(component: &str) -> bool {
-    keystroke_api::contains_secret(&percent_encoding::percent_decode_str(component).decode_utf8_lossy())
+    let decoded = percent_encoding::percent_decode_str(component).decode_utf8_lossy();
+    keystroke_api::contains_secret(&decoded) || crate::tokens::looks_like_user_code(&decoded)
 }
 
 /// The path with every segment that holds a secret replaced by `[redacted]`.
@@ -205,5 +206,10 @@ mod tests {
         assert_eq!(super::redact_query("q=key%5Flive%5Fx"), "q=[redacted]");
         assert_eq!(super::redact_path("/api/orgs/acme/api-keys/key_live_abc"), "/api/orgs/acme/api-keys/[redacted]");
         assert_eq!(super::redact_path("/api/orgs/acme/api-keys/ak_123"), "/api/orgs/acme/api-keys/ak_123");
+        // A sign-in's code typed where it does not go, in any spelling the approval page takes.
+        assert_eq!(super::redact_query("code=XZTX-HKRL&x=1"), "code=[redacted]&x=1");
+        assert_eq!(super::redact_path("/device/xztx%20hkrl"), "/device/[redacted]");
+        assert_eq!(super::redact_path("/device/XZTXHKRL/x"), "/device/[redacted]/x");
+        assert_eq!(super::redact_path("/api/orgs/acme/projects"), "/api/orgs/acme/projects");
     }
 }

@@ -160,11 +160,25 @@ pub fn user_code() -> String {
 
 /// Normalises what a person typed (any case, with or without the dash or spaces) to `XXXX-XXXX`.
 pub fn normalize_user_code(input: &str) -> Option<String> {
-    let letters: String = input.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
-    if letters.len() != 8 || !letters.bytes().all(|b| USER_CODE_ALPHABET.contains(&b)) {
+    if !looks_like_user_code(input) {
         return None;
     }
+    let letters: String = input.chars().filter(|c| !matches!(c, '-' | ' ')).map(|c| c.to_ascii_uppercase()).collect();
     Some(format!("{}-{}", &letters[..4], &letters[4..]))
+}
+
+/// Whether [`normalize_user_code`] takes `input` for a user code; without allocating, for the
+/// request log, which asks it of every part of every path.
+pub fn looks_like_user_code(input: &str) -> bool {
+    let mut letters = 0;
+    for byte in input.bytes() {
+        match byte {
+            b'-' | b' ' => {}
+            _ if USER_CODE_ALPHABET.contains(&byte.to_ascii_uppercase()) => letters += 1,
+            _ => return false,
+        }
+    }
+    letters == 8
 }
 
 /// Constant-time equality for short secrets such as CSRF tokens.

@@ -91,6 +91,13 @@ fn trace_logs_never_contain_a_secret() {
         let status = http.request(method, url("/api/projects")).bearer_auth(session).send().unwrap().status();
         assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED);
     }
+    // A pending sign-in's code typed where it does not go: another parameter, the path.
+    let device: Value =
+        http.post(url("/oauth/device/code")).form(&[("client_id", "keystroke-cli")]).send().unwrap().json().unwrap();
+    let user_code = device["user_code"].as_str().unwrap();
+    for misplaced in [format!("/device?code={user_code}"), format!("/device/{}", user_code.to_lowercase())] {
+        http.get(url(&misplaced)).send().unwrap();
+    }
 
     Command::new("kill").args(["-TERM", &platform.id().to_string()]).status().unwrap();
     let status = platform.wait().unwrap();
@@ -98,7 +105,9 @@ fn trace_logs_never_contain_a_secret() {
     let logs = std::fs::read_to_string(&log_file).unwrap();
     assert!(logs.contains("api key created") && logs.contains("DEBUG"), "the logs were captured at debug level and up");
     let random = &secret["key_test_".len()..];
-    for needle in [&random[4..28], &bad["key_test_".len() + 4..bad.len() - 4], &session[8..30], password] {
+    let user_code_lowercase = user_code.to_lowercase();
+    let secrets = [&random[4..28], &bad["key_test_".len() + 4..bad.len() - 4], &session[8..30], password];
+    for needle in secrets.into_iter().chain([user_code, user_code_lowercase.as_str()]) {
         assert!(!logs.contains(needle), "a secret reached the logs");
     }
     assert!(logs.contains("method=(not an HTTP method)"), "{logs}");
