@@ -93,7 +93,7 @@ pub(crate) struct OrgListArgs {
 
 #[derive(Args)]
 pub(crate) struct Database {
-    /// SQLite database file (`serve` and `user add` create it if missing)
+    /// SQLite database file (made by `serve` or the first `user add`; the other commands need it to exist)
     #[arg(long, env = "KEYSTROKE_PLATFORM_DB", value_parser = database_path)]
     pub(crate) db: PathBuf,
 }
