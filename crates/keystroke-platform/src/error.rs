@@ -129,6 +129,11 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // axum reads the first `Content-Type` only: which of two the body is would depend on
+        // their order, as it would for two credentials or two orgs (also 400).
+        if req.headers().get_all(axum::http::header::CONTENT_TYPE).iter().nth(1).is_some() {
+            return Err(ApiError::bad_request("send one `Content-Type` header, not several"));
+        }
         match axum::Json::<JsonObject<T>>::from_request(req, state).await {
             Ok(axum::Json(JsonObject(value))) => Ok(ApiJson(value)),
             Err(rejection) => Err(json_rejection(rejection)),

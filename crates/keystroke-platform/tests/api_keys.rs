@@ -550,6 +550,14 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
     let wrong_type = h.http.post(h.url(keys)).bearer_auth(&owner).header("content-type", "text/plain").body("name=x");
     let (status, error) = status_json(wrong_type.send().unwrap());
     assert_eq!((status, error_code(&error)), (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"));
+    // Two types: which one the body is would depend on their order.
+    for types in [["application/json", "text/plain"], ["text/plain", "application/json"]] {
+        let twice = h.http.post(h.url(keys)).bearer_auth(&owner).header("content-type", types[0]);
+        let twice = twice.header("content-type", types[1]).body(r#"{"name": "twice"}"#);
+        let (status, error) = status_json(twice.send().unwrap());
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{types:?}: {error}");
+        assert_eq!(error["error"]["message"], "send one `Content-Type` header, not several");
+    }
     // The platform refuses it without reading it all, then drops the connection: the client must
     // not hand that connection to the next request (which then failed now and then).
     let huge = h.http.post(h.url(keys)).bearer_auth(&owner).header("connection", "close");
