@@ -131,6 +131,27 @@ fn a_request_head_past_its_limit_is_refused() {
     assert!(answer.starts_with("HTTP/1.1 414 "), "{}", &answer[..answer.len().min(200)]);
 }
 
+/// HTTP/1.1 names the host in exactly one `Host` header (RFC 9112 §3.2); HTTP/1.0 need not.
+#[test]
+fn an_http_1_1_request_names_one_host() {
+    let h = Harness::start();
+    let ask = |head: &str| {
+        let mut stream = connect(&h);
+        stream.write_all(head.as_bytes()).unwrap();
+        read_until_closed(&mut stream)
+    };
+    for head in [
+        "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n",
+        "GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\nConnection: close\r\n\r\n",
+    ] {
+        let answer = ask(head);
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{head:?}: {answer:?}");
+        assert_eq!(json_body(&answer)["error"]["message"], "an HTTP/1.1 request names its host in one `Host` header");
+    }
+    assert!(ask("GET /healthz HTTP/1.0\r\n\r\n").starts_with("HTTP/1.0 200 OK\r\n"));
+    assert!(ask("GET /healthz HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").starts_with("HTTP/1.1 200 OK\r\n"));
+}
+
 /// A stop finishes the requests under way, but waits for no request that has not begun (headers
 /// never finished), and for none past the grace period.
 #[test]

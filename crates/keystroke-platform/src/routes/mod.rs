@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderValue, StatusCode, Uri, header};
+use axum::http::{HeaderValue, StatusCode, Uri, Version, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{delete, get, post};
@@ -130,14 +130,22 @@ async fn method_not_allowed(uri: Uri) -> Response {
     }
 }
 
-/// A body declared larger than [`MAX_BODY_BYTES`] is refused before any of it is read (and
-/// before a `100 Continue`); a request with a body not done within [`Config::request_deadline`]
-/// is answered `408`. A request without one needs no deadline: its headers had their own, and
-/// the timer would cost every key check (`scripts/bench`, figure 2).
+/// An HTTP/1.1 request without a `Host` header, or with several, is refused (`400`, as RFC 9112
+/// §3.2 requires; hyper takes either). A body declared larger than [`MAX_BODY_BYTES`] is refused
+/// before any of it is read (and before a `100 Continue`); a request with a body not done within
+/// [`Config::request_deadline`] is answered `408`. A request without one needs no deadline: its
+/// headers had their own, and the timer would cost every key check (`scripts/bench`, figure 2).
 ///
 /// [`Config::request_deadline`]: crate::Config::request_deadline
 async fn within_limits(deadline: Duration, request: Request, next: Next) -> Response {
     let headers = request.headers();
+    if request.version() == Version::HTTP_11 {
+        let mut hosts = headers.get_all(header::HOST).iter();
+        if hosts.next().is_none() || hosts.next().is_some() {
+            let message = "an HTTP/1.1 request names its host in one `Host` header".to_owned();
+            return refusal(request.uri().path(), StatusCode::BAD_REQUEST, "invalid_request", message);
+        }
+    }
     let declared =
         headers.get(header::CONTENT_LENGTH).map(|value| value.to_str().map(|text| text.trim().parse::<u64>()));
     if let Some(Ok(Ok(length))) = declared
