@@ -910,6 +910,46 @@ fn a_database_of_another_user_is_named_with_its_owner() {
     );
 }
 
+/// The database is its user's and writable, but its folder is read-only, so SQLite cannot make
+/// the `-wal` and `-shm` files beside it: the folder is named, not "run as the owner" (they are).
+#[test]
+fn a_read_only_folder_is_named_as_the_cause() {
+    use std::os::unix::fs::PermissionsExt;
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("skipped: root writes in a read-only folder; only root can run this as another user");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("var");
+    std::fs::create_dir(&folder).unwrap();
+    let db = folder.join("platform.db");
+    let added = platform(&db, &["user", "add", "--email", "a@example.test", "--name", "A"], Some("long enough, too\n"));
+    assert!(added.status.success(), "{}", stderr(&added));
+    for path in [&folder, &db] {
+        std::os::unix::fs::chown(path, Some(65_534), Some(65_534)).unwrap();
+    }
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
+    let as_nobody = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_keystroke-platform")])
+        .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert_eq!(as_nobody.status.code(), Some(1), "{}", stderr(&as_nobody));
+    assert!(
+        stderr(&as_nobody).contains(&format!(
+            "the database's folder {} is read-only (its owner may not write it either), and SQLite makes its `-wal` \
+             and `-shm` files there: `chmod u+w {}`, as its owner",
+            folder.display(),
+            folder.display()
+        )),
+        "{}",
+        stderr(&as_nobody)
+    );
+}
+
 /// `backup` copies what a running platform has written, its WAL included (a copy of the file
 /// alone misses that), into a new file only its owner can read, and never over another file.
 #[test]
