@@ -877,6 +877,16 @@ fn root_opens_another_users_database() {
     );
 }
 
+/// `keystroke-platform serve` on `db` as uid 65534, as the service user of a setup made as root.
+fn serve_as_nobody(db: &Path) -> std::process::Output {
+    Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_keystroke-platform")])
+        .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+        .arg(db)
+        .output()
+        .unwrap()
+}
+
 /// The database made as root, then served as the service user (the README's order, done as
 /// two users): the refusal names the file's owner and the user running, not a missing folder.
 #[test]
@@ -892,12 +902,7 @@ fn a_database_of_another_user_is_named_with_its_owner() {
     let db = dir.path().join("platform.db");
     let added = platform(&db, &["user", "add", "--email", "a@example.test", "--name", "A"], Some("long enough, too\n"));
     assert!(added.status.success(), "{}", stderr(&added));
-    let as_nobody = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_keystroke-platform")])
-        .args(["serve", "--bind", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let as_nobody = serve_as_nobody(&db);
     assert_eq!(as_nobody.status.code(), Some(1));
     assert!(
         stderr(&as_nobody).ends_with(&format!(
@@ -931,12 +936,7 @@ fn a_read_only_folder_is_named_as_the_cause() {
     }
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o555)).unwrap();
-    let as_nobody = Command::new("setpriv")
-        .args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_keystroke-platform")])
-        .args(["serve", "--bind", "127.0.0.1:0", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
+    let as_nobody = serve_as_nobody(&db);
     assert_eq!(as_nobody.status.code(), Some(1), "{}", stderr(&as_nobody));
     assert!(
         stderr(&as_nobody).contains(&format!(
