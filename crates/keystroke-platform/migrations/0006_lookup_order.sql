@@ -8,8 +8,11 @@ CREATE TABLE memberships_by_org_and_user (
     created_at INTEGER NOT NULL,
     PRIMARY KEY (org_id, user_id)
 ) WITHOUT ROWID;
+-- A membership of a user or org deleted by hand (in a `sqlite3` shell, where foreign keys are off
+-- unless asked for) is no one's: copied, it would fail the new table's checks and the upgrade.
 INSERT INTO memberships_by_org_and_user (org_id, user_id, role, created_at)
-    SELECT org_id, user_id, role, created_at FROM memberships;
+    SELECT org_id, user_id, role, created_at FROM memberships
+    WHERE org_id IN (SELECT id FROM orgs) AND user_id IN (SELECT id FROM users);
 DROP TABLE memberships;
 ALTER TABLE memberships_by_org_and_user RENAME TO memberships;
 CREATE INDEX memberships_by_user ON memberships(user_id);

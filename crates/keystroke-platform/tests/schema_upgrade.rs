@@ -177,8 +177,9 @@ fn migration_5_deletes_the_sign_ins_that_piled_up() {
     assert_eq!(ids, ["dev_recent", "dev_live"]);
 }
 
-/// Memberships and projects written before 0006 are all there after it, found and listed as
-/// before, and the two queries on every request read one B-tree each without sorting.
+/// Memberships and projects written before 0006 are all there after it (but a membership whose
+/// user was deleted by hand), found and listed as before: a membership in one B-tree descent,
+/// an org's projects in the index's order, without sorting.
 #[test]
 fn migration_6_keeps_memberships_and_projects_and_reads_them_in_order() {
     let dir = tempfile::tempdir().unwrap();
@@ -193,7 +194,13 @@ fn migration_6_keeps_memberships_and_projects_and_reads_them_in_order() {
                  ('org_1', 'usr_1', 'owner', 1), ('org_1', 'usr_2', 'builder', 2), ('org_2', 'usr_2', 'admin', 3);
              INSERT INTO projects (id, org_id, name, created_by, created_at) VALUES
                  ('prj_b', 'org_1', 'Second', 'usr_1', 20), ('prj_c', 'org_1', 'Third', 'usr_1', 20),
-                 ('prj_a', 'org_1', 'First', 'usr_1', 10), ('prj_x', 'org_2', 'Other', 'usr_2', 5);",
+                 ('prj_a', 'org_1', 'First', 'usr_1', 10), ('prj_x', 'org_2', 'Other', 'usr_2', 5);
+             -- A user deleted by hand in a `sqlite3` shell, where foreign keys are off: their
+             -- membership is left pointing at no one.
+             PRAGMA foreign_keys = OFF;
+             INSERT INTO users (id, email, name, password_hash, created_at) VALUES ('usr_3', 'cy@example.test', 'Cy', 'x', 1);
+             INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ('org_1', 'usr_3', 'admin', 4);
+             DELETE FROM users WHERE id = 'usr_3';",
         )
         .unwrap();
     }
@@ -202,6 +209,7 @@ fn migration_6_keeps_memberships_and_projects_and_reads_them_in_order() {
     assert_eq!(storage.role_in("org_1", "usr_2").unwrap(), Some(Role::Builder));
     assert_eq!(storage.role_in("org_2", "usr_2").unwrap(), Some(Role::Admin));
     assert_eq!(storage.role_in("org_2", "usr_1").unwrap(), None);
+    assert_eq!(storage.role_in("org_1", "usr_3").unwrap(), None, "the membership of no one is gone");
     let orgs: Vec<_> = storage.memberships_of("usr_2").unwrap().into_iter().map(|m| (m.org.slug, m.role)).collect();
     assert_eq!(orgs, [("acme".to_owned(), Role::Builder), ("globex".to_owned(), Role::Admin)]);
     let listed: Vec<_> = storage.projects_of("org_1").unwrap().into_iter().map(|p| p.id).collect();
