@@ -243,10 +243,7 @@ pub fn not_signed_in_here(credentials: &Credentials, platform: &PlatformUrl, con
             credentials.location_in_sentence(recorded)
         ),
     )
-    .with_hint(format!(
-        "unset `{}` to use it, or keep it and sign in again with `keystroke auth login`",
-        env::CREDENTIAL_STORE
-    ))
+    .with_hint(format!("unset `{}` to reach it", env::CREDENTIAL_STORE))
 }
 
 fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {

@@ -148,9 +148,12 @@ impl Credentials {
 
     /// The store that holds this platform's sign-in, when `KEYSTROKE_CREDENTIAL_STORE` makes
     /// commands read another: with nothing there, the user is signed in after all, out of sight.
+    /// Only if the recorded store still has the token (the kernel keyring's is gone after a
+    /// reboot, and the config does not know).
     pub fn sign_in_out_of_sight(&self, config: &Config, url: &str) -> Option<(StoreKind, StoreKind)> {
         let recorded = config.platform(url)?.credential_store?;
-        self.forced.filter(|forced| *forced != recorded).map(|forced| (forced, recorded))
+        let forced = self.forced.filter(|forced| *forced != recorded)?;
+        self.get(recorded, url).ok().flatten().map(|_| (forced, recorded))
     }
 
     /// The store a sign-in writes to: the forced one, the file when the user opted in with

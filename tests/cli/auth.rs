@@ -1346,11 +1346,18 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
         format!(
             "error: not signed in to {} in the keyutils store that `KEYSTROKE_CREDENTIAL_STORE` chooses; the sign-in \
              is in {} (file, mode 0600; opted in, not encrypted)\n\
-             hint: unset `KEYSTROKE_CREDENTIAL_STORE` to use it, or keep it and sign in again with `keystroke auth login`\n",
+             hint: unset `KEYSTROKE_CREDENTIAL_STORE` to reach it\n",
             env.url(),
             file.display()
         )
     );
+    // Unless that store lost the token meanwhile (a reboot empties the kernel keyring): then it
+    // is signed out, said as such.
+    let aside = env.config_dir_path().join("credentials.json.aside");
+    std::fs::rename(&file, &aside).unwrap();
+    let lost = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "keyutils")]).code(3);
+    assert!(lost.stderr.starts_with(&format!("error: not signed in to {}\n", env.url())), "{lost:#?}");
+    std::fs::rename(&aside, &file).unwrap();
     let status = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     assert_eq!(status.success().json()["user"]["email"], "grace@acme.test");
 
