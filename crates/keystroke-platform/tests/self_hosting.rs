@@ -915,8 +915,9 @@ fn a_database_of_another_user_is_named_with_its_owner() {
     );
 }
 
-/// The database is its user's and writable, but its folder is read-only, so SQLite cannot make
-/// the `-wal` and `-shm` files beside it: the folder is named, not "run as the owner" (they are).
+/// The database is its user's and writable, but its folder (theirs too) is read-only, so SQLite
+/// cannot make the `-wal` and `-shm` files beside it: the folder is named, not "run as the owner"
+/// (they are).
 #[test]
 fn a_read_only_folder_is_named_as_the_cause() {
     use std::os::unix::fs::PermissionsExt;
@@ -945,6 +946,14 @@ fn a_read_only_folder_is_named_as_the_cause() {
             folder.display(),
             folder.display()
         )),
+        "{}",
+        stderr(&as_nobody)
+    );
+    // Another user's folder: chmod is theirs to do, so the way out is still to run as them.
+    std::os::unix::fs::chown(&folder, Some(0), Some(0)).unwrap();
+    let as_nobody = serve_as_nobody(&db);
+    assert!(
+        stderr(&as_nobody).contains("is read-only for this user: run as the user who owns it"),
         "{}",
         stderr(&as_nobody)
     );

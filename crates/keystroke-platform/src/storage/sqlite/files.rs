@@ -290,8 +290,8 @@ pub(super) fn read_only(path: &Path) -> anyhow::Error {
             path.display()
         );
     }
-    if let Some(folder) = path.parent().filter(|folder| made_read_only_folder(folder)) {
-        // The file may be this user's and writable: "run as the owner" would send them in circles.
+    if let Some(folder) = path.parent().filter(|folder| own_read_only_folder(folder)) {
+        // The folder is this user's: "run as the owner" would send them in circles.
         return anyhow::anyhow!(
             "the database's folder {} is read-only (its owner may not write it either), and SQLite makes its \
              `-wal` and `-shm` files there: `chmod u+w {}`, as its owner",
@@ -306,13 +306,16 @@ pub(super) fn read_only(path: &Path) -> anyhow::Error {
     )
 }
 
-/// A folder nobody may write to (no `w` in its mode).
-fn made_read_only_folder(folder: &Path) -> bool {
+/// A folder of this user's that nobody may write to (no `w` in its mode).
+fn own_read_only_folder(folder: &Path) -> bool {
     let folder = if folder.as_os_str().is_empty() { Path::new(".") } else { folder };
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(folder).is_ok_and(|meta| meta.is_dir() && meta.permissions().mode() & 0o222 == 0)
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        std::fs::metadata(folder)
+            .is_ok_and(|meta| meta.is_dir() && meta.uid() == me && meta.permissions().mode() & 0o222 == 0)
     }
     #[cfg(not(unix))]
     false
