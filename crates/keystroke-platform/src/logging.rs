@@ -118,7 +118,11 @@ pub async fn log_request(request: Request, next: Next) -> Response {
 /// prefix was cut off) or is a sign-in's user code, percent-encoded or not.
 fn may_hold_secret(component: &str) -> bool {
     let decoded = percent_encoding::percent_decode_str(component).decode_utf8_lossy();
-    keystroke_api::contains_secret(&decoded) || crate::tokens::looks_like_user_code(&decoded)
+    // `+` is a form's space: `?code=XZTX+HKRL` is a code typed with a space.
+    let user_code = |text: &str| crate::tokens::looks_like_user_code(text);
+    keystroke_api::contains_secret(&decoded)
+        || user_code(&decoded)
+        || (decoded.contains('+') && user_code(&decoded.replace('+', " ")))
 }
 
 /// The path with every segment that holds a secret replaced by `[redacted]`.
@@ -208,6 +212,7 @@ mod tests {
         assert_eq!(super::redact_path("/api/orgs/acme/api-keys/ak_123"), "/api/orgs/acme/api-keys/ak_123");
         // A sign-in's code typed where it does not go, in any spelling the approval page takes.
         assert_eq!(super::redact_query("code=XZTX-HKRL&x=1"), "code=[redacted]&x=1");
+        assert_eq!(super::redact_query("code=xztx+hkrl"), "code=[redacted]");
         assert_eq!(super::redact_path("/device/xztx%20hkrl"), "/device/[redacted]");
         assert_eq!(super::redact_path("/device/XZTXHKRL/x"), "/device/[redacted]/x");
         assert_eq!(super::redact_path("/api/orgs/acme/projects"), "/api/orgs/acme/projects");

@@ -130,8 +130,8 @@ async fn method_not_allowed(uri: Uri) -> Response {
     }
 }
 
-/// An HTTP/1.1 request without a `Host` header, or with several, is refused (`400`, as RFC 9112
-/// §3.2 requires; hyper takes either). A body declared larger than [`MAX_BODY_BYTES`] is refused
+/// A request with several `Host` headers, or an HTTP/1.1 one without any, is refused (`400`, as
+/// RFC 9112 §3.2 requires; hyper takes either). A body declared larger than [`MAX_BODY_BYTES`] is refused
 /// before any of it is read (and before a `100 Continue`); a request with a body not done within
 /// [`Config::request_deadline`] is answered `408`. A request without one needs no deadline: its
 /// headers had their own, and the timer would cost every key check (`scripts/bench`, figure 2).
@@ -139,12 +139,11 @@ async fn method_not_allowed(uri: Uri) -> Response {
 /// [`Config::request_deadline`]: crate::Config::request_deadline
 async fn within_limits(deadline: Duration, request: Request, next: Next) -> Response {
     let headers = request.headers();
-    if request.version() == Version::HTTP_11 {
-        let mut hosts = headers.get_all(header::HOST).iter();
-        if hosts.next().is_none() || hosts.next().is_some() {
-            let message = "an HTTP/1.1 request names its host in one `Host` header".to_owned();
-            return refusal(request.uri().path(), StatusCode::BAD_REQUEST, "invalid_request", message);
-        }
+    let mut hosts = headers.get_all(header::HOST).iter();
+    let (first, second) = (hosts.next(), hosts.next());
+    if second.is_some() || (first.is_none() && request.version() == Version::HTTP_11) {
+        let message = "a request names its host in one `Host` header".to_owned();
+        return refusal(request.uri().path(), StatusCode::BAD_REQUEST, "invalid_request", message);
     }
     let declared =
         headers.get(header::CONTENT_LENGTH).map(|value| value.to_str().map(|text| text.trim().parse::<u64>()));
