@@ -209,7 +209,8 @@ impl SqliteStorage {
             match conn.execute_batch(
                 "PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
-                 PRAGMA foreign_keys = ON;",
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA journal_size_limit = 8388608;",
             ) {
                 // Switching a new database to WAL needs it to itself, and SQLite calls no busy
                 // handler when another process (opening it at the same moment) holds it: wait here.

@@ -195,6 +195,23 @@ mod tests {
         drop(storage);
     }
 
+    /// A write larger than the WAL usually holds (an import, a burst of seeding) grows it once;
+    /// the platform's first write after the WAL starts over gives the space back, down to 8 MiB
+    /// (`journal_size_limit`), where the file kept its largest size until the platform stopped.
+    #[test]
+    fn the_wal_gives_back_the_space_of_a_large_write() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("platform.db");
+        let storage = SqliteStorage::open(&db).unwrap();
+        let other = writer(&db);
+        other.execute("INSERT INTO filler VALUES (zeroblob(20000000))", []).unwrap();
+        assert!(wal_bytes(&db) > 20_000_000, "{}", wal_bytes(&db));
+        // Copied into the database at that commit (SQLite's checkpoint past 1000 pages), the WAL
+        // starts over at the next write: the platform's.
+        storage.conn().unwrap().execute("DELETE FROM filler", []).unwrap();
+        assert!(wal_bytes(&db) <= 8_388_608, "the WAL kept {} bytes", wal_bytes(&db));
+    }
+
     /// Writes without a pause (a script creating keys, a busy web page) leave no moment for the
     /// WAL to start over while a snapshot is held: the holder lets go while the database is
     /// being written, and the WAL stays within what SQLite alone keeps (1000 pages) and what
