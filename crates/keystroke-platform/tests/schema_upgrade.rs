@@ -203,6 +203,12 @@ fn migration_6_keeps_memberships_and_projects_and_reads_them_in_order() {
              DELETE FROM users WHERE id = 'usr_3';",
         )
         .unwrap();
+        conn.execute(
+            "INSERT INTO api_keys (id, org_id, created_by, name, preview, secret_hash, created_at)
+             VALUES ('ak_cy', 'org_1', 'usr_3', 'Cy''s', 'key_test_…', ?1, 4)",
+            [&hash_secret("cy's key").0[..]],
+        )
+        .unwrap();
     }
     let storage = SqliteStorage::open(&path).unwrap();
     assert_eq!(storage.role_in("org_1", "usr_1").unwrap(), Some(Role::Owner));
@@ -210,6 +216,9 @@ fn migration_6_keeps_memberships_and_projects_and_reads_them_in_order() {
     assert_eq!(storage.role_in("org_2", "usr_2").unwrap(), Some(Role::Admin));
     assert_eq!(storage.role_in("org_2", "usr_1").unwrap(), None);
     assert_eq!(storage.role_in("org_1", "usr_3").unwrap(), None, "the membership of no one is gone");
+    // The key of that user had worked through it; now it is refused, as a removed member's are.
+    let key = storage.key_credential(&hash_secret("cy's key")).unwrap().unwrap();
+    assert_eq!((key.key_id.as_str(), key.role), ("ak_cy", None));
     let orgs: Vec<_> = storage.memberships_of("usr_2").unwrap().into_iter().map(|m| (m.org.slug, m.role)).collect();
     assert_eq!(orgs, [("acme".to_owned(), Role::Builder), ("globex".to_owned(), Role::Admin)]);
     let listed: Vec<_> = storage.projects_of("org_1").unwrap().into_iter().map(|p| p.id).collect();
@@ -228,7 +237,7 @@ fn migration_6_keeps_memberships_and_projects_and_reads_them_in_order() {
     let projects = plan("SELECT id, name, created_at FROM projects WHERE org_id = ?1 AND ?2 ORDER BY created_at, id");
     assert_eq!(projects, "SEARCH projects USING INDEX projects_by_org (org_id=?)");
     let foreign_key_problems: i64 =
-        conn.query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |row| row.get(0)).unwrap();
+        conn.query_row("SELECT count(*) FROM pragma_foreign_key_check('memberships')", [], |row| row.get(0)).unwrap();
     assert_eq!(foreign_key_problems, 0);
 }
 
