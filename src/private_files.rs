@@ -262,6 +262,14 @@ fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
     }
     let mode = metadata.permissions().mode();
     if mode & 0o022 != 0 {
+        // A directory with the sticky bit (`/tmp`) is shared by design: not one to make private.
+        let hint = match mode & 0o1000 != 0 {
+            true => format!(
+                "it is a shared directory (like /tmp): set `{}` to a directory only you can write",
+                env::CONFIG_DIR
+            ),
+            false => format!("make the directory private with `chmod go-w {}`, {}", dir.display(), elsewhere()),
+        };
         return refuse(
             Access::Write,
             path,
@@ -269,7 +277,7 @@ fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
                 "its directory is writable by other users (mode {:o}), who could read or replace it",
                 mode & 0o7777
             ),
-            format!("make the directory private with `chmod go-w {}`, {}", dir.display(), elsewhere()),
+            hint,
         );
     }
     Ok(())

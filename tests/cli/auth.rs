@@ -1351,6 +1351,11 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
             file.display()
         )
     );
+    // `auth logout` says so too, a token in `KEYSTROKE_TOKEN` beside it or not.
+    let token = &builder.session_token;
+    let vars = [("KEYSTROKE_CREDENTIAL_STORE", "keyutils"), ("KEYSTROKE_TOKEN", token.as_str())];
+    let logout = env.run_with_env(&["auth", "logout"], &vars).code(3);
+    assert!(logout.stderr.contains("the sign-in is in"), "{logout:#?}");
     // Unless that store lost the token meanwhile (a reboot empties the kernel keyring): then it
     // is signed out, said as such.
     let aside = env.config_dir_path().join("credentials.json.aside");

@@ -386,6 +386,27 @@ fn the_current_directory_as_config_directory_has_its_parent_checked() {
     }
 }
 
+/// A shared directory like `/tmp` (world-writable, sticky) is refused as the config directory,
+/// and the way out is never to make it private (`chmod go-w /tmp` would break every other user).
+#[test]
+fn a_shared_directory_is_refused_without_advice_to_change_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::with_store("file");
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let mut command = env.command(&["auth", "login", "--with-token", "--platform-url", env.url()]);
+    command.env("KEYSTROKE_CONFIG_DIR", shared.path());
+    let refused = run_with_stdin(command, &env.user(Role::Builder).session_token).code(1);
+    assert!(refused.stderr.contains("is writable by other users (mode 1777)"), "{refused:#?}");
+    assert!(
+        refused.stderr.contains(
+            "hint: it is a shared directory (like /tmp): set `KEYSTROKE_CONFIG_DIR` to a directory only you can write"
+        ),
+        "{refused:#?}"
+    );
+    assert!(!refused.stderr.contains("chmod"), "{refused:#?}");
+}
+
 /// `KEYSTROKE_CONFIG_DIR` set where no shell expands it (a CI file's `env:`): `~/…` is in the
 /// home directory, not in a folder named `~` in the checkout; a relative path is named in full.
 #[test]

@@ -44,9 +44,12 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     };
     let session_id = session_id.filter(|_| store.is_some() && store == recorded);
     let Some((store, token)) = stored else {
+        // A sign-in out of sight of a forced store is said first: `KEYSTROKE_TOKEN` beside it
+        // is not what kept logout from it.
+        let out_of_sight = credentials.sign_in_out_of_sight(&config, &platform.key).is_some();
         return Err(match Credentials::env_token() {
-            Some(env_token) => env_token_only(&platform, &env_token),
-            None => not_signed_in_here(&credentials, &platform, &config),
+            Some(env_token) if !out_of_sight => env_token_only(&platform, &env_token),
+            _ => not_signed_in_here(&credentials, &platform, &config),
         }
         .into());
     };
