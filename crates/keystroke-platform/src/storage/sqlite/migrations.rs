@@ -18,11 +18,13 @@ type RustStep = fn(&rusqlite::Transaction<'_>) -> anyhow::Result<()>;
 
 pub(super) fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
     let found = schema_version(conn)?;
+    // Said by the process that upgraded, not by another started at the same moment.
+    let mut upgraded_here = false;
     loop {
         let applied = schema_version(conn)?;
         let Some((sql, rust_step)) = MIGRATIONS.get(applied) else {
             // Said, since older versions of the platform refuse the database from now on.
-            if found > 0 && applied > found {
+            if found > 0 && upgraded_here {
                 tracing::info!(from = found, to = applied, "upgraded the database's schema");
             }
             return Ok(());
@@ -40,6 +42,7 @@ pub(super) fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
         }
         tx.pragma_update(None, "user_version", applied + 1)?;
         tx.commit()?;
+        upgraded_here = true;
     }
 }
 
