@@ -139,6 +139,10 @@ fn this_machines_session_is_for_logout_and_a_token_is_not_an_id() {
     let as_builder = env
         .run_with_env(&["session", "revoke", &admins_laptop, "--yes"], &[("KEYSTROKE_TOKEN", &builder.session_token)]);
     assert!(as_builder.code(5).stderr.starts_with(&format!("error: no active session `{admins_laptop}` of yours")));
+    // An id as long as ids may be is quoted cut short, as everywhere.
+    let long = format!("ses_{}", "a".repeat(60));
+    let not_found = env.run(&["session", "revoke", &long, "--yes"]).code(5);
+    assert!(not_found.stderr.starts_with(&format!("error: no active session `ses_{}…` of yours", "a".repeat(36))));
 
     // A sign-in made before sign-ins recorded their session id is recognised too (asked of the
     // platform with the stored token); one whose token is gone from its store is not kept.

@@ -28,7 +28,7 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     // matters below.
     let session = signed_in.client.list_sessions().await?.into_iter().find(|session| session.id == args.id);
     let Some(session) = session else {
-        return Err(CliError::new(ExitCode::NotFound, format!("no active session `{}` of yours", args.id))
+        return Err(CliError::new(ExitCode::NotFound, format!("no active session {} of yours", ids::quoted(&args.id)))
             .with_hint("`keystroke session list` shows your active sessions")
             .into());
     };
