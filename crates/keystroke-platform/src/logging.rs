@@ -100,8 +100,8 @@ fn method_name(method: &Method) -> &'static str {
 pub async fn log_request(request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = method_name(request.method());
-    let path = redact_path(request.uri().path()).into_owned();
-    let query = request.uri().query().map(redact_query);
+    let path = cut_short(redact_path(request.uri().path()).into_owned());
+    let query = request.uri().query().map(|query| cut_short(redact_query(query)));
     let response = next.run(request).await;
     tracing::info!(
         %method,
@@ -113,6 +113,20 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     );
     response
 }
+
+/// A path or query string of a log line, cut after [`LOGGED_URL_PART_BYTES`]: a URL may be 64 KB,
+/// and each such request would write that much to the log.
+fn cut_short(mut text: String) -> String {
+    if text.len() > LOGGED_URL_PART_BYTES {
+        let cut = (0..=LOGGED_URL_PART_BYTES).rev().find(|&at| text.is_char_boundary(at)).unwrap_or(0);
+        let dropped = text.len() - cut;
+        text.truncate(cut);
+        text.push_str(&format!("… ({dropped} bytes more)"));
+    }
+    text
+}
+
+const LOGGED_URL_PART_BYTES: usize = 1024;
 
 /// Whether a path segment or query value holds a secret (by its prefix, or its checksum when the
 /// prefix was cut off) or is a sign-in's user code, percent-encoded or not.
@@ -216,5 +230,13 @@ mod tests {
         assert_eq!(super::redact_path("/device/xztx%20hkrl"), "/device/[redacted]");
         assert_eq!(super::redact_path("/device/XZTXHKRL/x"), "/device/[redacted]/x");
         assert_eq!(super::redact_path("/api/orgs/acme/projects"), "/api/orgs/acme/projects");
+    }
+
+    #[test]
+    fn a_long_path_is_logged_cut_short() {
+        let path = format!("/{}", "é".repeat(2_000));
+        let logged = super::cut_short(path.clone());
+        assert!(logged.starts_with(&path[..1023]) && logged.ends_with("… (2978 bytes more)"), "{logged}");
+        assert_eq!(super::cut_short("/healthz".to_owned()), "/healthz");
     }
 }
