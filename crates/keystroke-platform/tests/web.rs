@@ -395,6 +395,18 @@ fn a_wrong_password_keeps_the_email_typed() {
     assert!(!page.contains("value=\"guess\""), "{page}");
 }
 
+/// A code in the approval link is put back in its field, unless it is far longer than any field
+/// takes: a link with 30,000 characters in `?user_code=` gave a page that repeated them all.
+#[test]
+fn an_absurdly_long_code_in_a_link_is_not_put_back() {
+    let h = Harness::start();
+    let typed = h.http.get(h.url("/device?user_code=bcdf-ghjk")).send().unwrap().text().unwrap();
+    assert!(typed.contains(r#"name="user_code" value="bcdf-ghjk""#), "{typed}");
+    let long = "x".repeat(30_000);
+    let page = h.http.get(h.url(&format!("/device?user_code={long}"))).send().unwrap().text().unwrap();
+    assert!(page.contains(r#"name="user_code" value="""#) && page.len() < 10_000, "{} bytes", page.len());
+}
+
 #[test]
 fn guesses_sent_all_at_once_do_not_slip_past_the_limit() {
     let h = Harness::start();

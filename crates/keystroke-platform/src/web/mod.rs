@@ -228,9 +228,15 @@ pub fn escape(text: &str) -> String {
 }
 
 /// What a person typed, for the field it goes back into after a refusal: escaped, and left out
-/// when it holds a key or token pasted in the wrong place (the page would repeat it).
+/// when it holds a key or token pasted in the wrong place (the page would repeat it), or is
+/// longer than anything a field takes by far (a link's `?user_code=` of 30,000 characters came
+/// back whole).
 pub fn refill(typed: &str) -> String {
-    if keystroke_api::contains_secret(typed) { String::new() } else { escape(typed) }
+    const REFILLED_CHARS: usize = 1_000;
+    if keystroke_api::contains_secret(typed) || typed.chars().nth(REFILLED_CHARS).is_some() {
+        return String::new();
+    }
+    escape(typed)
 }
 
 /// Whether the sign-in form came back with the CSRF token its page set in a cookie.
