@@ -10,6 +10,10 @@ CREATE TABLE memberships_by_org_and_user (
 ) WITHOUT ROWID;
 -- A membership of a user or org deleted by hand (in a `sqlite3` shell, where foreign keys are off
 -- unless asked for) is no one's: copied, it would fail the new table's checks and the upgrade.
+-- Left out, and named in the log by the step after this SQL.
+CREATE TEMP TABLE memberships_of_no_one AS
+    SELECT org_id, user_id, role FROM memberships
+    WHERE org_id NOT IN (SELECT id FROM orgs) OR user_id NOT IN (SELECT id FROM users);
 INSERT INTO memberships_by_org_and_user (org_id, user_id, role, created_at)
     SELECT org_id, user_id, role, created_at FROM memberships
     WHERE org_id IN (SELECT id FROM orgs) AND user_id IN (SELECT id FROM users);

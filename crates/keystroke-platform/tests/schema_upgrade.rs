@@ -210,6 +210,20 @@ fn migration_6_keeps_memberships_and_projects_and_reads_them_in_order() {
         )
         .unwrap();
     }
+    // Upgraded by a command, whose log names what it left out.
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+        .args(["user", "list", "--db"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&listed.stderr);
+    assert!(
+        said.contains(
+            "a membership of a user or org that no longer exists (deleted outside keystroke-platform) was \
+                       left out org=org_1 user=usr_3 role=admin"
+        ),
+        "{said}"
+    );
     let storage = SqliteStorage::open(&path).unwrap();
     assert_eq!(storage.role_in("org_1", "usr_1").unwrap(), Some(Role::Owner));
     assert_eq!(storage.role_in("org_1", "usr_2").unwrap(), Some(Role::Builder));

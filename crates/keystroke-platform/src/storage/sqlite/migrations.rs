@@ -10,7 +10,7 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     (include_str!("../../../migrations/0003_lowercase_emails.sql"), Some(lowercase_stored_emails)),
     (include_str!("../../../migrations/0004_membership_audit.sql"), None),
     (include_str!("../../../migrations/0005_device_code_expiry.sql"), None),
-    (include_str!("../../../migrations/0006_lookup_order.sql"), None),
+    (include_str!("../../../migrations/0006_lookup_order.sql"), Some(name_memberships_of_no_one)),
 ];
 
 /// What a migration does that SQL cannot, in its transaction after its SQL.
@@ -81,5 +81,22 @@ fn lowercase_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()>
         }
         tx.execute("UPDATE users SET email = ?2 WHERE id = ?1", params![id, lowercase])?;
     }
+    Ok(())
+}
+
+/// Migration 0006: the memberships it left out, of a user or org deleted by hand, named in the
+/// log (an org whose owner was deleted so may be left without one: `member set-role` gives it one).
+fn name_memberships_of_no_one(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()> {
+    let mut select = tx.prepare("SELECT org_id, user_id, role FROM temp.memberships_of_no_one")?;
+    let left_out: Vec<(String, String, String)> =
+        select.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?.collect::<rusqlite::Result<_>>()?;
+    drop(select);
+    for (org, user, role) in &left_out {
+        tracing::warn!(
+            %org, %user, %role,
+            "a membership of a user or org that no longer exists (deleted outside keystroke-platform) was left out"
+        );
+    }
+    tx.execute_batch("DROP TABLE temp.memberships_of_no_one")?;
     Ok(())
 }
