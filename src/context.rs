@@ -139,7 +139,10 @@ impl Context {
         let credentials = self.credentials()?;
         let signed_out = || not_signed_in_here(&credentials, &platform, &config);
         let kind = credentials.store_for_reading(&config, &platform.key)?.ok_or_else(signed_out)?;
-        let token = credentials.get(kind, &platform.key)?.ok_or_else(signed_out)?;
+        let token = credentials
+            .get(kind, &platform.key)
+            .map_err(|error| store_failed_beside_sign_in(error, &credentials, &platform, &config))?
+            .ok_or_else(signed_out)?;
         if !keystroke_api::looks_like_session_token(token.expose()) {
             // Edited by hand, or written by something else: said so, never sent, never printed.
             return Err(CliError::new(
@@ -244,6 +247,28 @@ pub fn not_signed_in_here(credentials: &Credentials, platform: &PlatformUrl, con
         ),
     )
     .with_hint(format!("unset `{}` to reach it", env::CREDENTIAL_STORE))
+}
+
+/// A store forced by `KEYSTROKE_CREDENTIAL_STORE` that failed (a locked or absent Secret
+/// Service), while the sign-in is in another: its error, with the way to the sign-in as the hint
+/// (the store's own hint would have the user fix a store they do not need).
+fn store_failed_beside_sign_in(
+    error: anyhow::Error,
+    credentials: &Credentials,
+    platform: &PlatformUrl,
+    config: &Config,
+) -> anyhow::Error {
+    match (credentials.sign_in_out_of_sight(config, &platform.key), error.downcast::<CliError>()) {
+        (Some((_, recorded)), Ok(failed)) => failed
+            .with_hint(format!(
+                "the sign-in is in {}: unset `{}` to reach it",
+                credentials.location_in_sentence(recorded),
+                env::CREDENTIAL_STORE
+            ))
+            .into(),
+        (_, Ok(failed)) => failed.into(),
+        (_, Err(error)) => error,
+    }
 }
 
 fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {

@@ -1351,6 +1351,16 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
             file.display()
         )
     );
+    // A forced store that fails (no Secret Service here: no session bus) says where the sign-in is.
+    let failed = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "secret-service")]);
+    assert!(
+        failed.stderr.contains(&format!(
+            "hint: the sign-in is in {} (file, mode 0600; opted in, not encrypted): unset `KEYSTROKE_CREDENTIAL_STORE` \
+             to reach it",
+            file.display()
+        )),
+        "{failed:#?}"
+    );
     // `auth logout` says so too, a token in `KEYSTROKE_TOKEN` beside it or not.
     let token = &builder.session_token;
     let vars = [("KEYSTROKE_CREDENTIAL_STORE", "keyutils"), ("KEYSTROKE_TOKEN", token.as_str())];
