@@ -667,10 +667,16 @@ fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
     let status = env.run(&["auth", "status", "--json"]).success().json();
     assert_eq!(status["token"]["store"], "keyutils");
 
-    // Asking for the Secret Service where there is no bus says so, and names every way forward.
+    // Asking for the Secret Service where there is no bus says so, and the way to the sign-in.
     let forced = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "secret-service")]).code(1);
     assert!(forced.stderr.contains("there is no D-Bus session bus to reach it"), "{forced:#?}");
-    assert!(forced.stderr.contains("`KEYSTROKE_CREDENTIAL_STORE=keyutils`"), "{forced:#?}");
+    assert!(
+        forced.stderr.contains(
+            "hint: the sign-in is in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot): \
+             unset `KEYSTROKE_CREDENTIAL_STORE` to reach it"
+        ),
+        "{forced:#?}"
+    );
     let unknown = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "vault")]).code(2);
     assert!(unknown.stderr.contains("use one of this system's stores: secret-service, keyutils, file"), "{unknown:#?}");
     let elsewhere = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "keychain")]).code(2);
