@@ -221,7 +221,7 @@ pub fn in_no_org(email: &str, platform: &PlatformUrl) -> CliError {
 
 /// The hint names the platform when `auth login` alone would sign in to another one (the one
 /// saved, or the default): a platform given by `--platform-url` or moved to a new URL.
-fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
+pub fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
     let error = CliError::new(ExitCode::NotSignedIn, format!("not signed in to {}", platform.key));
     let login_goes_to = config.platform_url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL);
     match login_goes_to.trim_end_matches('/') == platform.key {
@@ -230,23 +230,26 @@ fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
     }
 }
 
-/// [`not_signed_in`], unless the sign-in is only out of sight: in the store the config records,
-/// while `KEYSTROKE_CREDENTIAL_STORE` makes commands read another (set for a whole CI job, say).
+/// [`not_signed_in`], unless the sign-in is only out of sight ([`signed_in_out_of_sight`]).
 pub fn not_signed_in_here(credentials: &Credentials, platform: &PlatformUrl, config: &Config) -> CliError {
-    let Some((forced, recorded)) = credentials.sign_in_out_of_sight(config, &platform.key) else {
-        return not_signed_in(platform, config);
-    };
-    CliError::new(
-        ExitCode::NotSignedIn,
-        format!(
-            "not signed in to {} in the {} store that `{}` chooses; the sign-in is in {}",
-            platform.key,
-            forced.name(),
-            env::CREDENTIAL_STORE,
-            credentials.location_in_sentence(recorded)
-        ),
+    signed_in_out_of_sight(credentials, platform, config).unwrap_or_else(|| not_signed_in(platform, config))
+}
+
+/// The error of a sign-in that is only out of sight: in the store the config records, while
+/// `KEYSTROKE_CREDENTIAL_STORE` makes commands read another (set for a whole CI job, say).
+pub fn signed_in_out_of_sight(credentials: &Credentials, platform: &PlatformUrl, config: &Config) -> Option<CliError> {
+    let (forced, recorded) = credentials.sign_in_out_of_sight(config, &platform.key)?;
+    let message = format!(
+        "not signed in to {} in the {} store that `{}` chooses; the sign-in is in {}",
+        platform.key,
+        forced.name(),
+        env::CREDENTIAL_STORE,
+        credentials.location_in_sentence(recorded)
+    );
+    Some(
+        CliError::new(ExitCode::NotSignedIn, message)
+            .with_hint(format!("unset `{}` to reach it", env::CREDENTIAL_STORE)),
     )
-    .with_hint(format!("unset `{}` to reach it", env::CREDENTIAL_STORE))
 }
 
 /// A store forced by `KEYSTROKE_CREDENTIAL_STORE` that failed (a locked or absent Secret

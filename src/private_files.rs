@@ -241,7 +241,12 @@ fn refuse(access: Access, path: &Path, why: String, hint: String) -> anyhow::Res
 
 #[cfg(unix)]
 fn elsewhere() -> String {
-    format!("or set `{}` to a directory only you can write", env::CONFIG_DIR)
+    format!("or {}", own_directory())
+}
+
+#[cfg(unix)]
+fn own_directory() -> String {
+    format!("set `{}` to a directory only you can write", env::CONFIG_DIR)
 }
 
 /// The directory keystroke writes in must be the user's and writable by nobody else (reads have
@@ -264,10 +269,7 @@ fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
     if mode & 0o022 != 0 {
         // A directory with the sticky bit (`/tmp`) is shared by design: not one to make private.
         let hint = match mode & 0o1000 != 0 {
-            true => format!(
-                "it is a shared directory (like /tmp): set `{}` to a directory only you can write",
-                env::CONFIG_DIR
-            ),
+            true => format!("it is a shared directory (like /tmp): {}", own_directory()),
             false => format!("make the directory private with `chmod go-w {}`, {}", dir.display(), elsewhere()),
         };
         return refuse(

@@ -1,4 +1,4 @@
-use crate::context::{Context, PlatformUrl, not_signed_in_here};
+use crate::context::{Context, PlatformUrl, not_signed_in, signed_in_out_of_sight};
 use crate::credentials::{Credentials, StoreKind};
 use crate::env;
 use crate::error::{CliError, ExitCode};
@@ -46,12 +46,10 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let Some((store, token)) = stored else {
         // A sign-in out of sight of a forced store is said first: `KEYSTROKE_TOKEN` beside it
         // is not what kept logout from it.
-        let out_of_sight = credentials.sign_in_out_of_sight(&config, &platform.key).is_some();
-        return Err(match Credentials::env_token() {
-            Some(env_token) if !out_of_sight => env_token_only(&platform, &env_token),
-            _ => not_signed_in_here(&credentials, &platform, &config),
-        }
-        .into());
+        let error = signed_in_out_of_sight(&credentials, &platform, &config)
+            .or_else(|| Credentials::env_token().map(|env_token| env_token_only(&platform, &env_token)))
+            .unwrap_or_else(|| not_signed_in(&platform, &config));
+        return Err(error.into());
     };
 
     let env_token = Credentials::env_token();
