@@ -131,10 +131,11 @@ async fn method_not_allowed(uri: Uri) -> Response {
 }
 
 /// A request with several `Host` headers, or an HTTP/1.1 one without any, is refused (`400`, as
-/// RFC 9112 §3.2 requires; hyper takes either). A body declared larger than [`MAX_BODY_BYTES`] is refused
-/// before any of it is read (and before a `100 Continue`); a request with a body not done within
-/// [`Config::request_deadline`] is answered `408`. A request without one needs no deadline: its
-/// headers had their own, and the timer would cost every key check (`scripts/bench`, figure 2).
+/// RFC 9112 §3.2 requires; hyper takes either). A body declared larger than [`MAX_BODY_BYTES`] is
+/// refused before any of it is read (and before a `100 Continue`); a request with a body not done
+/// within [`Config::request_deadline`] is answered `408`. A request without one needs no
+/// deadline: its headers had their own, and the timer would cost every key check
+/// (`scripts/bench`, figure 2).
 ///
 /// [`Config::request_deadline`]: crate::Config::request_deadline
 async fn within_limits(deadline: Duration, request: Request, next: Next) -> Response {
