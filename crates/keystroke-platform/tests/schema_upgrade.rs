@@ -6,7 +6,9 @@
 //! they are looked up by and indexes projects in the order they are listed.
 
 use keystroke_api::Role;
-use keystroke_platform::storage::{NewSession, PollOutcome, SqliteStorage, Storage};
+use keystroke_platform::storage::{
+    Accounts, ApiKeys, DeviceAuthorizations, NewSession, OrgResources, PollOutcome, Sessions, SqliteStorage,
+};
 use keystroke_platform::tokens::hash_secret;
 
 /// The migrations as shipped, oldest first.
@@ -247,7 +249,7 @@ fn migration_6_keeps_memberships_and_projects_and_reads_them_in_order() {
     };
     let membership = plan("SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2");
     assert_eq!(membership, "SEARCH memberships USING PRIMARY KEY (org_id=? AND user_id=?)");
-    // `projects_of`'s query (storage/sqlite/queries.rs), with `?2` to take the second parameter.
+    // `projects_of`'s query (storage/sqlite/queries/org_resources.rs), with `?2` to take the second parameter.
     let projects = plan("SELECT id, name, created_at FROM projects WHERE org_id = ?1 AND ?2 ORDER BY created_at, id");
     assert_eq!(projects, "SEARCH projects USING INDEX projects_by_org (org_id=?)");
     let foreign_key_problems: i64 =

@@ -812,7 +812,8 @@ fn passwords_are_bounded_and_confirmed_and_read_only_stays_read_only() {
 /// as it would have been a moment later, not SQLite's "UNIQUE constraint failed".
 #[test]
 fn a_user_added_meanwhile_is_said_to_exist() {
-    use keystroke_platform::{SqliteStorage, Storage};
+    use keystroke_platform::SqliteStorage;
+    use keystroke_platform::storage::Accounts;
     let dir = tempfile::tempdir().unwrap();
     let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
     storage.create_user("race@example.test", "First", "hash", 1).unwrap();
@@ -826,7 +827,8 @@ fn a_user_added_meanwhile_is_said_to_exist() {
 #[test]
 fn membership_changes_check_the_membership_as_they_write() {
     use keystroke_api::Role;
-    use keystroke_platform::{SqliteStorage, Storage, admin};
+    use keystroke_platform::storage::Accounts;
+    use keystroke_platform::{SqliteStorage, admin};
     let dir = tempfile::tempdir().unwrap();
     let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
     admin::add_user(&storage, "olive@example.test", "Olive", "a long enough password").unwrap();
@@ -963,7 +965,7 @@ fn a_read_only_folder_is_named_as_the_cause() {
 /// alone misses that), into a new file only its owner can read, and never over another file.
 #[test]
 fn backup_copies_a_live_database_into_a_new_private_file() {
-    use keystroke_platform::storage::Storage;
+    use keystroke_platform::storage::Accounts;
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("platform.db");

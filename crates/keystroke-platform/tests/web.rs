@@ -796,9 +796,11 @@ fn dev_refuses_a_database_it_did_not_make() {
             "{message}"
         );
         let storage = keystroke_platform::storage::SqliteStorage::open(&db).unwrap();
-        let users = keystroke_platform::Storage::users(&storage).unwrap();
+        let users = keystroke_platform::storage::Accounts::users(&storage).unwrap();
         assert_eq!(users.iter().map(|user| user.email.as_str()).collect::<Vec<_>>(), ["olive@example.test"]);
-        assert!(keystroke_platform::Storage::org_by_slug(&storage, "acme").unwrap().is_some() == (slug == "acme"));
+        assert!(
+            keystroke_platform::storage::Accounts::org_by_slug(&storage, "acme").unwrap().is_some() == (slug == "acme")
+        );
     }
 }
 

@@ -250,8 +250,18 @@ pub enum PollOutcome {
     Issued,
 }
 
-pub trait Storage: Send + Sync + 'static {
-    // Users, orgs and memberships.
+/// Everything the platform stores, as one object handlers share (`Arc<dyn Storage>`): the
+/// traits below, one per part of the model, each implemented in a file of its own
+/// (`sqlite/queries/`).
+pub trait Storage: Accounts + ApiKeys + Sessions + DeviceAuthorizations + OrgResources + Send + Sync + 'static {}
+
+impl<T> Storage for T where
+    T: Accounts + ApiKeys + Sessions + DeviceAuthorizations + OrgResources + Send + Sync + 'static
+{
+}
+
+/// Users, orgs and their memberships, and each org's audit trail.
+pub trait Accounts {
     fn create_user(&self, email: &str, name: &str, password_hash: &str, now: Timestamp) -> Result<User>;
     fn user_by_email(&self, email: &str) -> Result<Option<UserWithPassword>>;
     fn user_by_id(&self, id: &str) -> Result<Option<User>>;
@@ -277,8 +287,12 @@ pub trait Storage: Send + Sync + 'static {
     fn role_in(&self, org_id: &str, user_id: &str) -> Result<Option<Role>>;
     fn memberships_of(&self, user_id: &str) -> Result<Vec<Membership>>;
     fn members_of(&self, org_id: &str) -> Result<Vec<(User, Role)>>;
+    /// The org's audit trail, oldest first.
+    fn audit_events(&self, org_id: &str) -> Result<Vec<AuditEvent>>;
+}
 
-    // API keys.
+/// API keys: created, verified on every request, listed and revoked.
+pub trait ApiKeys {
     /// Inserts the keys, each with its `api_key.create` audit event, in one transaction. Fails,
     /// writing nothing, with [`NotAMember`] when a creator is not a member of the key's org
     /// (checked in the same transaction, as `remove_membership` revokes in its own), and with
@@ -310,20 +324,14 @@ pub trait Storage: Send + Sync + 'static {
     /// Revokes an active key and writes its `api_key.revoke` audit event in one transaction.
     /// Returns whether an active key was revoked.
     fn revoke_api_key(&self, org_id: &str, key_id: &str, actor_id: &str, now: Timestamp) -> Result<bool>;
-    /// The org's audit trail, oldest first.
-    fn audit_events(&self, org_id: &str) -> Result<Vec<AuditEvent>>;
+}
 
-    // Deploys.
-    /// Records a triggered deploy as a `deploy.trigger` audit event naming the credential used;
-    /// fails with [`NotAMember`] when the actor is not a member of the org, and with
-    /// [`CredentialEnded`] when the credential is no longer live.
-    fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()>;
-
-    // User sessions.
+/// The web's and the CLI's sign-ins.
+pub trait Sessions {
     fn insert_session(&self, user_id: &str, session: &NewSession) -> Result<()>;
     fn session_credential(&self, token_hash: &SecretHash) -> Result<Option<SessionCredential>>;
     /// Records a session's use, at most once a minute; `false` when it was recorded already or
-    /// skipped, as [`Storage::touch_api_key`] skips.
+    /// skipped, as [`ApiKeys::touch_api_key`] skips.
     fn touch_session(&self, session_id: &str, now: Timestamp) -> bool;
     /// A session by id, revoked and expired ones included.
     fn session(&self, session_id: &str) -> Result<Option<SessionRecord>>;
@@ -333,8 +341,10 @@ pub trait Storage: Send + Sync + 'static {
     fn revoke_session(&self, user_id: &str, session_id: &str, now: Timestamp) -> Result<bool>;
     /// Revokes every active session of the user, CLI and web alike; returns how many.
     fn revoke_sessions_of(&self, user_id: &str, now: Timestamp) -> Result<usize>;
+}
 
-    // Device authorization grant.
+/// The device authorization grant (RFC 8628) that `keystroke auth login` signs in with.
+pub trait DeviceAuthorizations {
     /// Deletes the authorizations that expired more than [`DEVICE_AUTHORIZATION_KEPT_SECS`] ago,
     /// then inserts this one; `false` when its user code is taken (the caller picks another).
     fn insert_device_authorization(&self, auth: &NewDeviceAuthorization) -> Result<bool>;
@@ -358,8 +368,10 @@ pub trait Storage: Send + Sync + 'static {
         now_ms: i64,
         session: &NewSession,
     ) -> Result<PollOutcome>;
+}
 
-    // Projects.
+/// What an org's keys act on in the curl examples of the documentation: projects and deploys.
+pub trait OrgResources {
     fn projects_of(&self, org_id: &str) -> Result<Vec<ProjectRecord>>;
     /// Fails with [`NotAMember`] when the creator is not a member of the org, and with
     /// [`CredentialEnded`] when the credential `through` (a key's or a session's id) is no
@@ -372,4 +384,8 @@ pub trait Storage: Send + Sync + 'static {
         through: &str,
         now: Timestamp,
     ) -> Result<ProjectRecord>;
+    /// Records a triggered deploy as a `deploy.trigger` audit event naming the credential used;
+    /// fails with [`NotAMember`] when the actor is not a member of the org, and with
+    /// [`CredentialEnded`] when the credential is no longer live.
+    fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()>;
 }

@@ -4,7 +4,8 @@ use std::io::{BufRead, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
-use keystroke_platform::{Storage, admin};
+use keystroke_platform::admin;
+use keystroke_platform::storage::Accounts;
 use serde_json::Value;
 
 /// `eprintln!` that cannot panic: a stderr that is closed or full loses the line, but the

@@ -1,9 +1,9 @@
-//! [`Storage`] on SQLite in WAL mode, with a pool of connections: one is opened whenever none is
-//! idle, and kept for reuse (as many as requests ever ran at once).
+//! [`Storage`](crate::storage::Storage) on SQLite in WAL mode, with a pool of connections: one is
+//! opened whenever none is idle, and kept for reuse (as many as requests ever ran at once).
 //!
 //! [`files`] checks what a path leads to before SQLite opens it, [`migrations`] brings the schema
 //! up to date, [`lock_wait`] is how a statement waits for another connection's lock, and
-//! [`queries`] is the [`Storage`] implementation itself. A serving platform also holds a read
+//! [`queries`] implements the storage traits, a file for each. A serving platform also holds a read
 //! lock for its requests ([`read_lock`]).
 
 mod files;

@@ -1,0 +1,164 @@
+//! [`ApiKeys`] on SQLite.
+
+use std::time::Duration;
+
+use keystroke_api::User;
+use rusqlite::{OptionalExtension, Row, params};
+
+use super::{live_credential, not_written, parse_role, record_event};
+use crate::storage::sqlite::SqliteStorage;
+use crate::storage::{ApiKeys, KeyCredential, KeyRecord, KeyScope, NewApiKey, Result, Timestamp};
+use crate::tokens::SecretHash;
+
+/// How long recording a key's use may wait for a lock: enough for the platform's own writes.
+const TOUCH_LOCK_PATIENCE: Duration = Duration::from_millis(100);
+
+const KEY_COLUMNS: &str = "k.id, o.slug AS org_slug, k.name, k.preview, k.created_at, k.expires_at,
+     k.last_used_at, u.id AS user_id, u.email AS user_email, u.name AS user_name
+     FROM api_keys k JOIN orgs o ON o.id = k.org_id JOIN users u ON u.id = k.created_by";
+
+fn key_record(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
+    Ok(KeyRecord {
+        id: row.get("id")?,
+        org_slug: row.get("org_slug")?,
+        name: row.get("name")?,
+        preview: row.get("preview")?,
+        created_by: User { id: row.get("user_id")?, email: row.get("user_email")?, name: row.get("user_name")? },
+        created_at: row.get("created_at")?,
+        expires_at: row.get("expires_at")?,
+        last_used_at: row.get("last_used_at")?,
+    })
+}
+
+impl ApiKeys for SqliteStorage {
+    fn insert_api_keys(&self, keys: &[NewApiKey], through: Option<&str>) -> Result<()> {
+        self.write(|tx| {
+            let mut insert_key = tx.prepare_cached(&format!(
+                "INSERT INTO api_keys (id, org_id, created_by, name, preview, secret_hash, created_at, expires_at)
+                 SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8
+                 WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?2 AND user_id = ?3)
+                 AND (?9 IS NULL OR {})",
+                live_credential("?9")
+            ))?;
+            for key in keys {
+                let inserted = insert_key.execute(params![
+                    key.id,
+                    key.org_id,
+                    key.created_by,
+                    key.name,
+                    key.preview,
+                    &key.secret_hash.0[..],
+                    key.created_at,
+                    key.expires_at,
+                    through,
+                ])?;
+                if inserted == 0 {
+                    return Err(not_written(tx, &key.org_id, &key.created_by)?);
+                }
+                record_event(tx, &key.org_id, &key.created_by, "api_key.create", &key.id, None, key.created_at)?;
+            }
+            Ok(())
+        })
+    }
+
+    fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT k.id, k.org_id, o.slug, k.created_by, m.role, k.expires_at, k.last_used_at, k.revoked_at
+             FROM api_keys k
+             JOIN orgs o ON o.id = k.org_id
+             LEFT JOIN memberships m ON m.org_id = k.org_id AND m.user_id = k.created_by
+             WHERE k.secret_hash = ?1",
+        )?;
+        Ok(stmt
+            .query_row([&secret_hash.0[..]], |r| {
+                Ok(KeyCredential {
+                    key_id: r.get(0)?,
+                    org_id: r.get(1)?,
+                    org_slug: r.get(2)?,
+                    user_id: r.get(3)?,
+                    role: r.get::<_, Option<String>>(4)?.map(parse_role).transpose()?,
+                    expires_at: r.get(5)?,
+                    last_used_at: r.get(6)?,
+                    revoked: r.get::<_, Option<i64>>(7)?.is_some(),
+                })
+            })
+            .optional()?)
+    }
+
+    fn touch_api_key(&self, key_id: &str, now: Timestamp) -> bool {
+        // It waits out the platform's own short writes, not an admin command's or a stuck writer's.
+        let update =
+            "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)";
+        self.record_use(update, key_id, now, TOUCH_LOCK_PATIENCE)
+    }
+
+    fn list_api_keys(
+        &self,
+        org_id: &str,
+        scope: KeyScope<'_>,
+        before_seq: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<KeyRecord>> {
+        let conn = self.conn()?;
+        let before = before_seq.unwrap_or(i64::MAX);
+        let rows = match scope {
+            KeyScope::WholeOrg => {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.revoked_at IS NULL AND k.seq < ?2
+                     ORDER BY k.seq DESC LIMIT ?3"
+                ))?;
+                stmt.query_map(params![org_id, before, limit], key_record)?.collect::<rusqlite::Result<Vec<_>>>()?
+            }
+            KeyScope::CreatedBy(user_id) => {
+                let mut stmt = conn.prepare_cached(&format!(
+                    "SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.created_by = ?4 AND k.revoked_at IS NULL
+                     AND k.seq < ?2 ORDER BY k.seq DESC LIMIT ?3"
+                ))?;
+                stmt.query_map(params![org_id, before, limit, user_id], key_record)?
+                    .collect::<rusqlite::Result<Vec<_>>>()?
+            }
+        };
+        Ok(rows)
+    }
+
+    fn api_key_id_above(&self, org_id: &str, scope: KeyScope<'_>, from_seq: i64, skip: u32) -> Result<Option<String>> {
+        let conn = self.conn()?;
+        let created_by = scope.created_by();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id FROM api_keys WHERE org_id = ?1 AND (?4 IS NULL OR created_by = ?4) AND revoked_at IS NULL
+             AND seq >= ?2 ORDER BY seq ASC LIMIT 1 OFFSET ?3",
+        )?;
+        Ok(stmt.query_row(params![org_id, from_seq, skip, created_by], |row| row.get(0)).optional()?)
+    }
+
+    fn api_key_seq(&self, org_id: &str, scope: KeyScope<'_>, key_id: &str) -> Result<Option<i64>> {
+        let conn = self.conn()?;
+        let created_by = scope.created_by();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq FROM api_keys WHERE org_id = ?1 AND id = ?2 AND (?3 IS NULL OR created_by = ?3)",
+        )?;
+        Ok(stmt.query_row(params![org_id, key_id, created_by], |row| row.get(0)).optional()?)
+    }
+
+    fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.id = ?2 AND k.revoked_at IS NULL"
+        ))?;
+        Ok(stmt.query_row(params![org_id, key_id], key_record).optional()?)
+    }
+
+    fn revoke_api_key(&self, org_id: &str, key_id: &str, actor_id: &str, now: Timestamp) -> Result<bool> {
+        self.write(|tx| {
+            let revoked = tx.execute(
+                "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+                params![org_id, key_id, now],
+            )?;
+            if revoked == 1 {
+                record_event(tx, org_id, actor_id, "api_key.revoke", key_id, None, now)?;
+            }
+            Ok(revoked == 1)
+        })
+    }
+}
