@@ -156,7 +156,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'Print each request made to the platform on stderr (never a token)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs you belong to; `*` marks the active one')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs you belong to; `*` marks the active one (`--org`''s, when given)')
             [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, 'Make ORG the active org of later commands')
             [CompletionResult]::new('members', 'members', [CompletionResultType]::ParameterValue, 'List the org''s members and their roles (owners and admins only)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -205,7 +205,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;org;help' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs you belong to; `*` marks the active one')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs you belong to; `*` marks the active one (`--org`''s, when given)')
             [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, 'Make ORG the active org of later commands')
             [CompletionResult]::new('members', 'members', [CompletionResultType]::ParameterValue, 'List the org''s members and their roles (owners and admins only)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
@@ -428,7 +428,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             break
         }
         'keystroke;help;org' {
-            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs you belong to; `*` marks the active one')
+            [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the orgs you belong to; `*` marks the active one (`--org`''s, when given)')
             [CompletionResult]::new('switch', 'switch', [CompletionResultType]::ParameterValue, 'Make ORG the active org of later commands')
             [CompletionResult]::new('members', 'members', [CompletionResultType]::ParameterValue, 'List the org''s members and their roles (owners and admins only)')
             break

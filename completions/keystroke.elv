@@ -141,7 +141,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --verbose 'Print each request made to the platform on stderr (never a token)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
-            cand list 'List the orgs you belong to; `*` marks the active one'
+            cand list 'List the orgs you belong to; `*` marks the active one (`--org`''s, when given)'
             cand switch 'Make ORG the active org of later commands'
             cand members 'List the org''s members and their roles (owners and admins only)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -186,7 +186,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'keystroke;org;help'= {
-            cand list 'List the orgs you belong to; `*` marks the active one'
+            cand list 'List the orgs you belong to; `*` marks the active one (`--org`''s, when given)'
             cand switch 'Make ORG the active org of later commands'
             cand members 'List the org''s members and their roles (owners and admins only)'
             cand help 'Print this message or the help of the given subcommand(s)'
@@ -380,7 +380,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;help;auth;token'= {
         }
         &'keystroke;help;org'= {
-            cand list 'List the orgs you belong to; `*` marks the active one'
+            cand list 'List the orgs you belong to; `*` marks the active one (`--org`''s, when given)'
             cand switch 'Make ORG the active org of later commands'
             cand members 'List the org''s members and their roles (owners and admins only)'
         }

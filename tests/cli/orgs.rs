@@ -72,6 +72,20 @@ fn org_switch_saves_and_overrides_do_not() {
             {"slug": "globex", "name": "Globex", "role": "builder", "active": true},
         ])
     );
+    // `org list` marks the org its commands act on: the override's, for this command only.
+    let overridden = env.run(&["org", "list", "--json", "--org", "acme"]).success().json();
+    assert_eq!((&overridden[0]["active"], &overridden[1]["active"]), (&true.into(), &false.into()), "{overridden}");
+    let from_variable = env.run_with_env(&["org", "list"], &[("KEYSTROKE_ORG", "acme")]).success();
+    assert_eq!(
+        from_variable.stdout,
+        "Active  Slug    Name      Role\n*       acme    Acme Inc  owner\n        globex  Globex    builder\n"
+    );
+    let stray = env.run_with_env(&["org", "list", "--json"], &[("KEYSTROKE_ORG", "initech")]).success();
+    assert_eq!(
+        stray.stderr,
+        "warning: org `initech` (from `KEYSTROKE_ORG`) is not among your orgs, so none is marked active\n"
+    );
+    assert!(stray.json().as_array().unwrap().iter().all(|org| org["active"] == false), "{}", stray.stdout);
     env.run(&["api-key", "revoke", &id, "--yes", "--org", "acme"]).success();
 
     // Nor does `org switch` take its org from them: without a slug it asks, and here nobody can;

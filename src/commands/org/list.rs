@@ -1,11 +1,23 @@
 use super::OrgOutput;
 use crate::context::{Context, in_no_org};
-use crate::table;
+use crate::{env, table};
 
 pub async fn run(context: &Context) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
-    let active = signed_in.default_org(&me.memberships);
+    // `--org` / `KEYSTROKE_ORG` is the org that commands act on here, so it is the one marked.
+    let active = match context.global.org.as_deref() {
+        Some(given) => {
+            if !me.memberships.iter().any(|membership| membership.org.slug == given) {
+                let source = if context.global.org_from_env { env::ORG } else { "--org" };
+                context
+                    .printer
+                    .warn(&format!("org `{given}` (from `{source}`) is not among your orgs, so none is marked active"));
+            }
+            Some(given)
+        }
+        None => signed_in.default_org(&me.memberships),
+    };
     let orgs: Vec<OrgOutput> = me.memberships.iter().map(|membership| OrgOutput::new(membership, active)).collect();
 
     if context.printer.json() {

@@ -10,7 +10,7 @@ use crate::context::Context;
 
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
-    /// List the orgs you belong to; `*` marks the active one
+    /// List the orgs you belong to; `*` marks the active one (`--org`'s, when given)
     List,
     /// Make ORG the active org of later commands
     Switch(switch::SwitchArgs),
