@@ -5,7 +5,8 @@
 //! cursor still hidden and the prompt line unfinished. For the prompt's duration SIGINT is
 //! ignored instead, so Ctrl-C comes back as an error: the cursor is shown again and the command
 //! ends like a "no". SIGTERM, SIGHUP and SIGQUIT still end it (unless the process was started
-//! ignoring them), once the terminal is as it was.
+//! ignoring them), once the terminal is as it was; or, for a prompt within a wait that answers
+//! SIGTERM and SIGHUP in words ([`ask_within`]), they end the prompt and leave the rest to it.
 
 use std::io;
 
@@ -39,10 +40,26 @@ pub fn confirm_revoke(printer: &Printer, question: String) -> anyhow::Result<()>
 
 /// The answer, or `None` when the user pressed Ctrl-C.
 pub fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) -> anyhow::Result<Option<T>> {
-    let answer = {
-        let _signals = signals::DuringPrompt::new();
-        prompt()
-    };
+    answer(printer, signals::DuringPrompt::new(), prompt)
+}
+
+/// [`ask`] within a wait that answers SIGTERM and SIGHUP in words (`wait`): they end the prompt
+/// with `None` too, and `wait.arrived()` then says one came.
+pub fn ask_within<T>(
+    printer: &Printer,
+    wait: &signals::Caught,
+    prompt: impl FnOnce() -> dialoguer::Result<T>,
+) -> anyhow::Result<Option<T>> {
+    answer(printer, signals::DuringPrompt::answered_by(wait), prompt)
+}
+
+fn answer<T>(
+    printer: &Printer,
+    signals: signals::DuringPrompt,
+    prompt: impl FnOnce() -> dialoguer::Result<T>,
+) -> anyhow::Result<Option<T>> {
+    let answer = prompt();
+    drop(signals);
     match answer {
         Ok(value) => Ok(Some(value)),
         Err(dialoguer::Error::IO(err)) if err.kind() == io::ErrorKind::Interrupted => {

@@ -25,8 +25,9 @@ static SETTINGS_SAVED: AtomicBool = AtomicBool::new(false);
 /// For a terminal prompt, until dropped: SIGINT ignored, so that the prompt sees Ctrl-C as an
 /// interrupted read; and SIGTERM, SIGHUP and SIGQUIT (`timeout`, a closed terminal window,
 /// Ctrl-\) still end the process, but only after putting back the terminal's settings and
-/// cursor, which the prompt's raw, echo-less mode would otherwise outlive. A signal the process
-/// was started ignoring (`nohup`, `trap '' TERM`) stays ignored.
+/// cursor, which the prompt's raw, echo-less mode would otherwise outlive (but for a prompt
+/// within a [`Caught`] wait: [`DuringPrompt::answered_by`]). A signal the process was started
+/// ignoring (`nohup`, `trap '' TERM`) stays ignored.
 pub struct DuringPrompt {
     #[cfg(unix)]
     previous: [(libc::c_int, libc::sigaction); 4],
@@ -34,20 +35,46 @@ pub struct DuringPrompt {
 
 impl DuringPrompt {
     pub fn new() -> Self {
+        Self::with(Ending::EndsTheProcess)
+    }
+
+    /// For a prompt within a wait that answers signals in words ([`Caught`]): SIGTERM and SIGHUP
+    /// are recorded as [`Caught`] records them, and end the prompt as Ctrl-C does (the prompt's
+    /// wait for a key is a `poll`, which a handled signal interrupts); [`Caught::arrived`] tells
+    /// the two apart. SIGQUIT still ends the process.
+    pub fn answered_by(_wait: &Caught) -> Self {
+        Self::with(Ending::Recorded)
+    }
+
+    fn with(ending: Ending) -> Self {
         #[cfg(unix)]
         save_terminal_settings();
         #[cfg(unix)]
-        let ending = |signal| replace_unless_ignored(signal, on_ending_signal as *const () as libc::sighandler_t);
+        let ends = |signal| replace_unless_ignored(signal, on_ending_signal as *const () as libc::sighandler_t);
+        #[cfg(unix)]
+        let answered = |signal| match ending {
+            Ending::EndsTheProcess => ends(signal),
+            Ending::Recorded => replace_unless_ignored(signal, on_caught_signal as *const () as libc::sighandler_t),
+        };
+        #[cfg(not(unix))]
+        let _ = ending;
         DuringPrompt {
             #[cfg(unix)]
             previous: [
                 (libc::SIGINT, replace_disposition(libc::SIGINT, libc::SIG_IGN)),
-                ending(libc::SIGTERM),
-                ending(libc::SIGHUP),
-                ending(libc::SIGQUIT),
+                answered(libc::SIGTERM),
+                answered(libc::SIGHUP),
+                ends(libc::SIGQUIT),
             ],
         }
     }
+}
+
+/// What SIGTERM and SIGHUP do during a prompt.
+#[derive(Clone, Copy)]
+enum Ending {
+    EndsTheProcess,
+    Recorded,
 }
 
 impl Drop for DuringPrompt {

@@ -167,8 +167,12 @@ async fn store_sign_in(
     // Read again after the wait for the browser or stdin: an `org switch` made meanwhile is the
     // newest choice, and writing back the one read before would undo it.
     let saved_org = context.load_config()?.active_org(&platform.key).map(str::to_owned);
-    // Chosen before the config is locked: the choice may wait for a person.
-    let chosen_org = choose_active_org(&context.printer, &me, saved_org.as_deref())?;
+    // Chosen before the config is locked: the choice may wait for a person, who may end it with
+    // SIGTERM or SIGHUP (a closed window) rather than an answer: nothing is stored then.
+    let chosen_org = choose_active_org(&context.printer, &me, saved_org.as_deref(), interrupted)?;
+    if interrupted.arrived() {
+        return Err(Interrupted.into());
+    }
     let is_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
     // From the tokens stored before to the config that names this one's store, one round under
     // the config directory's lock: a sign-in or sign-out at the same moment comes wholly before
@@ -624,7 +628,12 @@ impl Drop for Spinner<'_> {
 }
 
 /// The user's only org; else the saved one if still valid; else, on a terminal, their pick.
-fn choose_active_org(printer: &Printer, me: &Me, saved: Option<&str>) -> anyhow::Result<Option<String>> {
+fn choose_active_org(
+    printer: &Printer,
+    me: &Me,
+    saved: Option<&str>,
+    interrupted: &signals::Caught,
+) -> anyhow::Result<Option<String>> {
     let slugs: Vec<&str> = me.memberships.iter().map(|m| m.org.slug.as_str()).collect();
     if let [only] = slugs.as_slice() {
         return Ok(Some(only.to_string()));
@@ -637,7 +646,7 @@ fn choose_active_org(printer: &Printer, me: &Me, saved: Option<&str>) -> anyhow:
     }
     let items: Vec<String> = me.memberships.iter().map(|m| org::choice_label(m, false)).collect();
     // Ctrl-C leaves no active org, as if there were no terminal to ask on.
-    let picked = prompt::ask(printer, || {
+    let picked = prompt::ask_within(printer, interrupted, || {
         Select::new().with_prompt("Which org should commands act on?").items(&items).default(0).interact()
     })?;
     Ok(picked.map(|picked| slugs[picked].to_string()))
