@@ -1,6 +1,6 @@
 use super::OrgOutput;
 use crate::context::{Context, in_no_org};
-use crate::{env, table};
+use crate::{env, ids, table};
 
 pub async fn run(context: &Context) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
@@ -10,9 +10,10 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         Some(given) => {
             if !me.memberships.iter().any(|membership| membership.org.slug == given) {
                 let source = if context.global.org_from_env { env::ORG } else { "--org" };
-                context
-                    .printer
-                    .warn(&format!("org `{given}` (from `{source}`) is not among your orgs, so none is marked active"));
+                context.printer.warn(&format!(
+                    "org {} (from `{source}`) is not among your orgs, so none is marked active",
+                    ids::quoted(given)
+                ));
             }
             Some(given)
         }
