@@ -53,7 +53,8 @@ pub fn check_new_user(email: &str, name: &str) -> anyhow::Result<(String, String
     Ok((normalize_email(email), name.to_owned()))
 }
 
-pub fn check_password(password: &str) -> anyhow::Result<()> {
+/// A password being set (`user add`, `user set-password`): long enough, and not absurdly long.
+pub fn check_new_password(password: &str) -> anyhow::Result<()> {
     let chars = password.chars().count();
     ensure!(chars >= MIN_PASSWORD_CHARS, "the password must be at least {MIN_PASSWORD_CHARS} characters long");
     ensure!(chars <= MAX_PASSWORD_CHARS, "the password is {chars} characters long; the limit is {MAX_PASSWORD_CHARS}");
@@ -71,13 +72,13 @@ pub fn refuse_taken_email(storage: &dyn Storage, email: &str) -> anyhow::Result<
 
 pub fn add_user(storage: &dyn Storage, email: &str, name: &str, password: &str) -> anyhow::Result<User> {
     let (email, name) = check_new_user(email, name)?;
-    check_password(password)?;
+    check_new_password(password)?;
     refuse_taken_email(storage, &email)?;
     storage.create_user(&email, &name, &passwords::hash(password)?, now())
 }
 
 pub fn set_password(storage: &dyn Storage, user: &User, password: &str) -> anyhow::Result<()> {
-    check_password(password)?;
+    check_new_password(password)?;
     storage.set_password_hash(&user.id, &passwords::hash(password)?)
 }
 

@@ -231,7 +231,7 @@ impl FromRequestParts<AppState> for HookPrincipal {
 }
 
 fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> ApiResult<Principal> {
-    let mut presented = header_credentials(&parts.headers)?;
+    let presented = header_credentials(&parts.headers)?;
     let query_credentials: Vec<String> = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
         .map(|q| q.0)
         .unwrap_or_default()
@@ -257,13 +257,13 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
             "user session tokens are never accepted in the query string; send them in the `Authorization` header",
         ));
     }
-    presented.extend(query_credentials);
-    match presented.as_slice() {
-        [] => Err(ApiError::unauthorized(
+    match (presented.as_slice(), query_credentials.as_slice()) {
+        ([], []) => Err(ApiError::unauthorized(
             "no credentials: send an API key as `Authorization: Bearer <key>` or `x-api-key: <key>`, \
              or sign in with `keystroke auth login`",
         )),
-        [token] => verify(state, token),
+        ([token], []) => verify(state, token),
+        ([], [token]) => verify(state, token),
         _ => Err(two_credentials()),
     }
 }
@@ -275,7 +275,9 @@ fn two_credentials() -> ApiError {
     )
 }
 
-fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<String>> {
+/// The credentials in the request's headers, borrowed from them (this is on every request's
+/// path): none, one, or more for the caller to refuse.
+fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<&str>> {
     let mut found = Vec::new();
     for value in headers.get_all(AUTHORIZATION) {
         let value = value.to_str().map_err(|_| ApiError::invalid_credential())?;
@@ -283,7 +285,7 @@ fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<String>> {
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(ApiError::unauthorized("the `Authorization` header must use the `Bearer` scheme"));
         }
-        found.push(token.trim().to_owned());
+        found.push(token.trim());
     }
     for value in headers.get_all(API_KEY_HEADER) {
         let token = value.to_str().map_err(|_| ApiError::invalid_credential())?.trim();
@@ -293,7 +295,7 @@ fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<String>> {
                 "`x-api-key` carries API keys only; send a user session token as `Authorization: Bearer <token>`",
             ));
         }
-        found.push(token.to_owned());
+        found.push(token);
     }
     // An empty `Bearer` or `x-api-key:`, like an empty `?token=`, is no credential.
     found.retain(|token| !token.is_empty());

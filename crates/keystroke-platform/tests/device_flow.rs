@@ -27,12 +27,17 @@ fn harness(configure: impl FnOnce(&mut Config)) -> Harness {
 fn start(h: &Harness) -> DeviceAuthorization {
     let response = h.http.post(h.url("/oauth/device/code")).form(&[("client_id", "keystroke-cli")]).send().unwrap();
     assert_eq!(response.status(), StatusCode::OK);
+    // It holds the device code, which a token is collected with: for no cache to keep.
+    assert_eq!(response.headers()["cache-control"], "no-store");
     response.json().unwrap()
 }
 
 fn poll(h: &Harness, device_code: &str) -> (StatusCode, Value) {
     let form = [("grant_type", GRANT), ("device_code", device_code), ("client_id", "keystroke-cli")];
-    status_json(h.http.post(h.url("/oauth/token")).form(&form).send().unwrap())
+    let response = h.http.post(h.url("/oauth/token")).form(&form).send().unwrap();
+    // RFC 6749 §5.1: a token endpoint's every answer, a token or an error, is for no cache.
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    status_json(response)
 }
 
 fn wait_interval() {

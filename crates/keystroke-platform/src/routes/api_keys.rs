@@ -6,7 +6,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use keystroke_api::{
     ApiKey, CreateApiKey, CreatedApiKey, DEFAULT_PAGE_LIMIT, MAX_KEY_LIFETIME_SECS, MAX_PAGE_LIMIT, Page, PageQuery,
@@ -51,10 +51,9 @@ pub async fn create(
     let access = key_manager(&state, &principal, &org)?;
     let ApiJson(request) = body?;
     let body = create_key(&state, &access, &request)?;
-    let mut response = (StatusCode::CREATED, Json(body)).into_response();
-    // The only response that ever carries the secret: no cache may keep it.
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    Ok(response)
+    // The only response that ever carries the secret: no cache keeps it (`no-store`, as on every
+    // answer: `routes::no_sniffing_or_caching`).
+    Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
 /// Creates a key in the caller's org, acting as the caller (a person: keys never make keys).

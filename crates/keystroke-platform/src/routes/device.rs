@@ -77,7 +77,7 @@ pub async fn authorize(
             expires_in: state.config.device_code_ttl_secs as u64,
             interval: state.config.device_poll_interval_secs as u64,
         };
-        return Ok(no_store(Json(body).into_response()));
+        return Ok(Json(body).into_response());
     }
     Err(anyhow::anyhow!("three user codes in a row were taken").into())
 }
@@ -157,14 +157,12 @@ pub async fn token(
     Ok(match outcome {
         PollOutcome::Issued => {
             tracing::info!(session_id = %session.id, "device authorization redeemed");
-            no_store(
-                Json(TokenResponse {
-                    access_token: token,
-                    token_type: "Bearer".to_owned(),
-                    expires_in: state.config.session_ttl_secs as u64,
-                })
-                .into_response(),
-            )
+            Json(TokenResponse {
+                access_token: token,
+                token_type: "Bearer".to_owned(),
+                expires_in: state.config.session_ttl_secs as u64,
+            })
+            .into_response()
         }
         PollOutcome::Pending => oauth_error(bad, "authorization_pending", "waiting for the user to approve", None),
         PollOutcome::SlowDown { interval_secs } => {
@@ -233,10 +231,5 @@ fn unknown_client() -> Response {
 
 pub fn oauth_error(status: StatusCode, error: &str, description: &str, interval: Option<u64>) -> Response {
     let body = OAuthError { error: error.to_owned(), error_description: Some(description.to_owned()), interval };
-    no_store((status, Json(body)).into_response())
-}
-
-fn no_store(mut response: Response) -> Response {
-    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
+    (status, Json(body)).into_response()
 }

@@ -14,9 +14,9 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
-    PageResult, PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, check_password, csrf_for, error_paragraph,
-    escape, form_refused, message_page, page, refill, session_csrf_ok, set_cookie, set_sign_in_cookies,
-    sign_in_csrf_ok, sign_in_form_expired, start_browser_session, too_many_attempts, web_session,
+    PageResult, PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, csrf_for, error_paragraph, escape, form_refused,
+    message_page, page, refill, session_csrf_ok, set_cookie, set_sign_in_cookies, sign_in_csrf_ok,
+    sign_in_form_expired, start_browser_session, too_many_attempts, verify_sign_in, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
@@ -96,7 +96,7 @@ pub async fn sign_in(
     };
     // The code was right; the password is counted on its own below.
     state.sign_in_throttle.forgive(&[&client], attempt);
-    let user = match check_password(&state, &headers, &client, &form.email, form.password).await? {
+    let user = match verify_sign_in(&state, &headers, &client, &form.email, form.password).await? {
         PasswordCheck::SignedIn(user) => user,
         PasswordCheck::Throttled => return Ok(too_many_attempts()),
         PasswordCheck::Wrong => {

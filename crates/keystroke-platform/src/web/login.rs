@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PageResult, PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, check_password, csrf_for,
-    error_paragraph, escape, form_refused, page, refill, session_csrf_ok, set_cookie, set_sign_in_cookies,
-    sign_in_csrf_ok, sign_in_form_expired, sign_out_form, start_browser_session, too_many_attempts, web_session,
+    PageResult, PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, csrf_for, error_paragraph,
+    escape, form_refused, page, refill, session_csrf_ok, set_cookie, set_sign_in_cookies, sign_in_csrf_ok,
+    sign_in_form_expired, sign_out_form, start_browser_session, too_many_attempts, verify_sign_in, web_session,
 };
 use crate::state::{AppState, now};
 use crate::tokens::random_base62;
@@ -42,7 +42,7 @@ pub async fn sign_in(
         return Ok(sign_in_form_expired());
     }
     let client = state.client_key(&headers, peer);
-    let user = match check_password(&state, &headers, &client, &form.email, form.password).await? {
+    let user = match verify_sign_in(&state, &headers, &client, &form.email, form.password).await? {
         PasswordCheck::SignedIn(user) => user,
         PasswordCheck::Throttled => return Ok(too_many_attempts()),
         PasswordCheck::Wrong => {

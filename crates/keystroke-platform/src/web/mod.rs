@@ -201,7 +201,6 @@ dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}dialog{{position:static;max-width:4
     );
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     let scripts = nonce.map(|nonce| format!("; script-src 'nonce-{nonce}'")).unwrap_or_default();
     let policy = format!(
         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'{scripts}"
@@ -319,7 +318,7 @@ pub enum PasswordCheck {
 /// account, so that neither one address nor many addresses can guess a password. The account's
 /// count does not hold back a browser that signed in to it before ([`known_browsers`]), so that
 /// guessing from many addresses does not lock its owner out.
-pub async fn check_password(
+pub async fn verify_sign_in(
     state: &AppState,
     headers: &HeaderMap,
     client: &str,

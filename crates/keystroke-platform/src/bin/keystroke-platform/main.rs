@@ -76,7 +76,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 admin::refuse_taken_email(&db.open_or_create()?, &email)?;
             }
             let password = read_password()?;
-            admin::check_password(&password)?;
+            admin::check_new_password(&password)?;
             let user = admin::add_user(&db.open_or_create()?, &email, &name, &password)?;
             say!("Added user {} <{}> ({})", user.name, user.email, user.id);
             Ok(())
