@@ -50,6 +50,11 @@ impl Config {
     pub fn active_org(&self, url: &str) -> Option<&str> {
         self.platform(url)?.active_org.as_deref()
     }
+
+    /// The store the platform's sign-in was saved in, as `auth login` recorded it.
+    pub fn recorded_store(&self, url: &str) -> Option<StoreKind> {
+        self.platform(url)?.credential_store
+    }
 }
 
 /// The directory of the config file: `KEYSTROKE_CONFIG_DIR`, else the OS config dir.

@@ -7,9 +7,9 @@ use keystroke_api::Membership;
 use reqwest::Url;
 
 use crate::cli::GlobalArgs;
-use crate::client::{self, ApiClient};
+use crate::client::ApiClient;
 use crate::config::{self, Config};
-use crate::credentials::{Credentials, TokenSource};
+use crate::credentials::{Credentials, HiddenSignIn, TokenSource};
 use crate::error::{CliError, ExitCode, SIGN_IN_HINT, map_cli_error};
 use crate::printer::Printer;
 use crate::private_files;
@@ -31,6 +31,14 @@ pub struct Context {
 pub struct PlatformUrl {
     pub url: Url,
     pub key: String,
+}
+
+/// The sign-in a command would use, read without the network: [`Context::token`].
+pub struct StoredToken {
+    pub config: Config,
+    pub platform: PlatformUrl,
+    pub source: TokenSource,
+    pub token: Secret<String>,
 }
 
 /// What a command that needs a signed-in user works with.
@@ -111,12 +119,12 @@ impl Context {
     }
 
     pub fn client(&self, platform: &PlatformUrl, token: Option<Secret<String>>) -> anyhow::Result<ApiClient> {
-        ApiClient::new(platform.url.clone(), token, client::request_timeout()?, self.printer.clone())
+        ApiClient::new(platform.url.clone(), token, env::request_timeout()?, self.printer.clone())
     }
 
     /// The platform and its token: `KEYSTROKE_TOKEN` first, then the credential store; exit 3
     /// when there is none. Touches no network.
-    pub fn token(&self) -> anyhow::Result<(Config, PlatformUrl, TokenSource, Secret<String>)> {
+    pub fn token(&self) -> anyhow::Result<StoredToken> {
         let config = self.load_config()?;
         let platform = self.platform_url(&config)?;
         if let Some(token) = Credentials::env_token() {
@@ -134,7 +142,7 @@ impl Context {
                 .with_hint("unset it, or set it to what `keystroke auth token` prints where you are signed in")
                 .into());
             }
-            return Ok((config, platform, TokenSource::Env, token));
+            return Ok(StoredToken { config, platform, source: TokenSource::Env, token });
         }
         let credentials = self.credentials()?;
         let signed_out = || not_signed_in_here(&credentials, &platform, &config);
@@ -156,14 +164,14 @@ impl Context {
             .with_hint("sign in again with `keystroke auth login`, which replaces it")
             .into());
         }
-        Ok((config, platform, TokenSource::Store(kind), token))
+        Ok(StoredToken { config, platform, source: TokenSource::Store(kind), token })
     }
 
     /// [`Context::token`] and a client that sends it.
     pub fn signed_in(&self) -> anyhow::Result<SignedIn> {
         // Before the token: a bad value is the error to fix, whether or not anyone is signed in.
-        let timeout = client::request_timeout()?;
-        let (config, platform, source, token) = self.token()?;
+        let timeout = env::request_timeout()?;
+        let StoredToken { config, platform, source, token } = self.token()?;
         let client = ApiClient::new(platform.url.clone(), Some(token), timeout, self.printer.clone())?
             .with_token_from_env(source == TokenSource::Env);
         Ok(SignedIn { platform, config, source, client })
@@ -230,15 +238,15 @@ pub fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
     }
 }
 
-/// [`not_signed_in`], unless the sign-in is only out of sight ([`signed_in_out_of_sight`]).
+/// [`not_signed_in`], unless the sign-in is only out of sight ([`hidden_sign_in_error`]).
 pub fn not_signed_in_here(credentials: &Credentials, platform: &PlatformUrl, config: &Config) -> CliError {
-    signed_in_out_of_sight(credentials, platform, config).unwrap_or_else(|| not_signed_in(platform, config))
+    hidden_sign_in_error(credentials, platform, config).unwrap_or_else(|| not_signed_in(platform, config))
 }
 
 /// The error of a sign-in that is only out of sight: in the store the config records, while
 /// `KEYSTROKE_CREDENTIAL_STORE` makes commands read another (set for a whole CI job, say).
-pub fn signed_in_out_of_sight(credentials: &Credentials, platform: &PlatformUrl, config: &Config) -> Option<CliError> {
-    let (forced, recorded) = credentials.sign_in_out_of_sight(config, &platform.key)?;
+pub fn hidden_sign_in_error(credentials: &Credentials, platform: &PlatformUrl, config: &Config) -> Option<CliError> {
+    let HiddenSignIn { forced, recorded } = credentials.hidden_sign_in(config, &platform.key)?;
     let message = format!(
         "not signed in to {} in the {} store that `{}` chooses; the sign-in is in {}",
         platform.key,
@@ -261,8 +269,8 @@ fn store_failed_beside_sign_in(
     platform: &PlatformUrl,
     config: &Config,
 ) -> anyhow::Error {
-    match (credentials.sign_in_out_of_sight(config, &platform.key), error.downcast::<CliError>()) {
-        (Some((_, recorded)), Ok(failed)) => failed
+    match (credentials.hidden_sign_in(config, &platform.key), error.downcast::<CliError>()) {
+        (Some(HiddenSignIn { recorded, .. }), Ok(failed)) => failed
             .with_hint(format!(
                 "the sign-in is in {}: unset `{}` to reach it",
                 credentials.location_in_sentence(recorded),

@@ -22,11 +22,12 @@ pub const TOKEN: &str = "KEYSTROKE_TOKEN";
 /// (the explicit opt-in to a `0600` file under the config directory); `auto` is as if unset.
 pub const CREDENTIAL_STORE: &str = "KEYSTROKE_CREDENTIAL_STORE";
 
-/// Seconds a credential store call may take before `keystroke` gives up on it (default 5).
+/// Seconds a credential store call may take before `keystroke` gives up on it
+/// ([`keyring_timeout`]).
 pub const KEYRING_TIMEOUT: &str = "KEYSTROKE_KEYRING_TIMEOUT";
 
 /// Seconds a request to the platform may take, answer included, before `keystroke` gives up
-/// on it (default 30).
+/// on it ([`request_timeout`]).
 pub const HTTP_TIMEOUT: &str = "KEYSTROKE_HTTP_TIMEOUT";
 
 /// Directory of `config.json` (and of the opt-in credentials file), instead of the OS default.
@@ -80,8 +81,24 @@ pub fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().map(|value| value.trim().to_owned()).filter(|value| !value.is_empty())
 }
 
+/// [`KEYRING_TIMEOUT`]'s default: time enough to type a keyring's password, short of a hang.
+pub const KEYRING_TIMEOUT_DEFAULT: Duration = Duration::from_secs(5);
+
+/// [`HTTP_TIMEOUT`]'s default.
+const HTTP_TIMEOUT_DEFAULT: Duration = Duration::from_secs(30);
+
+/// How long a credential store call may take: [`KEYRING_TIMEOUT`], else 5 s.
+pub fn keyring_timeout() -> Result<Duration, CliError> {
+    seconds(KEYRING_TIMEOUT, 0.1..=300.0, KEYRING_TIMEOUT_DEFAULT)
+}
+
+/// How long a whole request, answer included, may take: [`HTTP_TIMEOUT`], else 30 s.
+pub fn request_timeout() -> Result<Duration, CliError> {
+    seconds(HTTP_TIMEOUT, 0.1..=3600.0, HTTP_TIMEOUT_DEFAULT)
+}
+
 /// A variable holding a number of seconds within `range`; `default` when unset.
-pub fn seconds(name: &str, range: RangeInclusive<f64>, default: Duration) -> Result<Duration, CliError> {
+fn seconds(name: &str, range: RangeInclusive<f64>, default: Duration) -> Result<Duration, CliError> {
     parse_seconds(name, var(name).as_deref(), range, default)
 }
 
@@ -121,6 +138,14 @@ mod tests {
             let err = read(Some(bad)).unwrap_err();
             assert_eq!(err.message, format!("TIMEOUT=`{bad}` is not a number of seconds from 0.1 to 300"));
             assert_eq!(err.hint.as_deref(), Some("the default is 5 seconds; unset it to use that"));
+        }
+    }
+
+    #[test]
+    fn the_help_states_the_timeouts_defaults() {
+        for (name, default) in [(KEYRING_TIMEOUT, KEYRING_TIMEOUT_DEFAULT), (HTTP_TIMEOUT, HTTP_TIMEOUT_DEFAULT)] {
+            let (_, help) = IN_HELP.iter().find(|(variable, _)| *variable == name).unwrap();
+            assert!(help.ends_with(&format!("(default {})", default.as_secs())), "{name}: {help}");
         }
     }
 }

@@ -108,6 +108,11 @@ impl CliError {
     }
 }
 
+/// Whether `err` is a [`CliError`] that exits with `exit`.
+pub fn exits_with(err: &anyhow::Error, exit: ExitCode) -> bool {
+    err.downcast_ref::<CliError>().is_some_and(|err| err.exit == exit)
+}
+
 /// `err` changed by `change` when it is a [`CliError`]; any other error as it is.
 pub fn map_cli_error(err: anyhow::Error, change: impl FnOnce(CliError) -> CliError) -> anyhow::Error {
     match err.downcast::<CliError>() {

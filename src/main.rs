@@ -13,6 +13,7 @@ mod docs;
 mod env;
 mod error;
 mod ids;
+mod lifetime;
 mod printer;
 mod private_files;
 mod prompt;

@@ -25,13 +25,6 @@ use failures::{
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// A whole request, answer included, unless `KEYSTROKE_HTTP_TIMEOUT` says otherwise.
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// How long a whole request, answer included, may take: `KEYSTROKE_HTTP_TIMEOUT`, else 30 s.
-pub fn request_timeout() -> Result<Duration, CliError> {
-    env::seconds(env::HTTP_TIMEOUT, 0.1..=3600.0, REQUEST_TIMEOUT)
-}
-
 pub struct ApiClient {
     base: Url,
     http: reqwest::Client,
@@ -53,7 +46,7 @@ pub enum DevicePoll {
 }
 
 impl ApiClient {
-    /// `timeout` bounds each whole request: see [`request_timeout`].
+    /// `timeout` bounds each whole request: see [`env::request_timeout`].
     pub fn new(base: Url, token: Option<Secret<String>>, timeout: Duration, printer: Printer) -> anyhow::Result<Self> {
         // reqwest is built without a bundled crypto provider so that the tree stays free of
         // OpenSSL and aws-lc; ring is installed once per process here.

@@ -24,7 +24,13 @@ use crate::secret::Secret;
 /// platform has its own entry.
 pub const SERVICE: &str = "keystroke";
 
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
+/// A sign-in in the store the config records, while `KEYSTROKE_CREDENTIAL_STORE` forces another.
+pub struct HiddenSignIn {
+    /// The store commands read.
+    pub forced: StoreKind,
+    /// The store that holds the sign-in.
+    pub recorded: StoreKind,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -112,14 +118,13 @@ impl Credentials {
             .filter(|value| value != "auto")
             .map(|value| StoreKind::parse(&value))
             .transpose()?;
-        // At most time enough to type a keyring's password, short of a hang.
-        let timeout = env::seconds(env::KEYRING_TIMEOUT, 0.1..=300.0, DEFAULT_TIMEOUT)?;
+        let timeout = env::keyring_timeout()?;
         Ok(Self { config_dir, forced, timeout })
     }
 
     /// `KEYSTROKE_TOKEN`, which shadows any stored token.
     pub fn env_token() -> Option<Secret<String>> {
-        env::var(env::TOKEN).map(|token| Secret::new(token.trim().to_string()))
+        env::var(env::TOKEN).map(Secret::new)
     }
 
     /// The store to read a platform's token from, `None` when this config directory is signed
@@ -133,27 +138,26 @@ impl Credentials {
     /// deleted, as its error allows, or a new `KEYSTROKE_CONFIG_DIR`) reads where sign-in would
     /// write.
     pub fn store_for_reading(&self, config: &Config, url: &str) -> anyhow::Result<Option<StoreKind>> {
-        let settings = config.platform(url);
-        if let Some(recorded) = settings.and_then(|settings| settings.credential_store) {
+        if let Some(recorded) = config.recorded_store(url) {
             return Ok(Some(self.forced.unwrap_or(recorded)));
         }
         if self.forced.is_none_or(|kind| kind == StoreKind::File) && file::get(&self.config_dir, url)?.is_some() {
             return Ok(Some(StoreKind::File));
         }
-        match settings {
+        match config.platform(url) {
             Some(_) => Ok(None),
             None => self.forced.map_or_else(|| self.detect(), Ok).map(Some),
         }
     }
 
-    /// The store that holds this platform's sign-in, when `KEYSTROKE_CREDENTIAL_STORE` makes
-    /// commands read another: with nothing there, the user is signed in after all, out of sight.
-    /// Only if the recorded store still has the token (the kernel keyring's is gone after a
-    /// reboot, and the config does not know).
-    pub fn sign_in_out_of_sight(&self, config: &Config, url: &str) -> Option<(StoreKind, StoreKind)> {
-        let recorded = config.platform(url)?.credential_store?;
+    /// This platform's sign-in, when `KEYSTROKE_CREDENTIAL_STORE` makes commands read another
+    /// store than the one that holds it: with nothing there, the user is signed in after all,
+    /// out of sight. Only if the recorded store still has the token (the kernel keyring's is
+    /// gone after a reboot, and the config does not know).
+    pub fn hidden_sign_in(&self, config: &Config, url: &str) -> Option<HiddenSignIn> {
+        let recorded = config.recorded_store(url)?;
         let forced = self.forced.filter(|forced| *forced != recorded)?;
-        self.get(recorded, url).ok().flatten().map(|_| (forced, recorded))
+        self.get(recorded, url).ok().flatten().map(|_| HiddenSignIn { forced, recorded })
     }
 
     /// The store a sign-in writes to: the forced one, the file when the user opted in with
@@ -272,8 +276,11 @@ mod tests {
 
     #[test]
     fn the_forced_store_wins_over_the_recorded_one() {
-        let credentials =
-            Credentials { config_dir: PathBuf::new(), forced: Some(StoreKind::File), timeout: DEFAULT_TIMEOUT };
+        let credentials = Credentials {
+            config_dir: PathBuf::new(),
+            forced: Some(StoreKind::File),
+            timeout: env::KEYRING_TIMEOUT_DEFAULT,
+        };
         let url = "http://127.0.0.1:8080";
         let mut config = Config::default();
         config.platform_mut(url).credential_store = Some(StoreKind::Keyutils);
@@ -284,8 +291,11 @@ mod tests {
 
     #[test]
     fn insecure_storage_conflicts_with_a_forced_os_store() {
-        let credentials =
-            Credentials { config_dir: PathBuf::new(), forced: Some(StoreKind::Keyutils), timeout: DEFAULT_TIMEOUT };
+        let credentials = Credentials {
+            config_dir: PathBuf::new(),
+            forced: Some(StoreKind::Keyutils),
+            timeout: env::KEYRING_TIMEOUT_DEFAULT,
+        };
         let err = credentials.store_for_writing(true).unwrap_err();
         let err = err.downcast_ref::<CliError>().unwrap();
         assert_eq!(

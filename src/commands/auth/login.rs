@@ -10,7 +10,7 @@ use crate::client::{ApiClient, DevicePoll};
 use crate::commands::org;
 use crate::context::{Context, PlatformUrl};
 use crate::credentials::{Credentials, StoreKind};
-use crate::error::{CliError, ExitCode, map_cli_error};
+use crate::error::{CliError, ExitCode, exits_with, map_cli_error};
 use crate::printer::Printer;
 use crate::secret::Secret;
 use crate::signals;
@@ -259,7 +259,7 @@ fn previous_tokens(
     platform: &PlatformUrl,
     store: StoreKind,
 ) -> Vec<(StoreKind, Secret<String>)> {
-    let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
+    let recorded = config.recorded_store(&platform.key);
     // The opt-in file too: a `config.json` deleted since may no longer record it.
     let mut kinds = Vec::new();
     for kind in recorded.into_iter().chain([store, StoreKind::File]) {
@@ -503,7 +503,7 @@ async fn sign_in_with_browser(
 async fn revoke_unstored_session(client: &ApiClient, err: anyhow::Error) -> anyhow::Error {
     const FIND_IT: &str = "`keystroke session list` shows it once you are signed in (this machine's, made just \
                            now), and `keystroke session revoke ID` ends it";
-    let refused = |err: &anyhow::Error| err.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::NotSignedIn);
+    let refused = |err: &anyhow::Error| exits_with(err, ExitCode::NotSignedIn);
     if refused(&err) {
         // The platform refused the token: there is no session to revoke.
         return err;

@@ -1,7 +1,7 @@
-use crate::context::{Context, PlatformUrl, not_signed_in, signed_in_out_of_sight};
+use crate::context::{Context, PlatformUrl, hidden_sign_in_error, not_signed_in};
 use crate::credentials::{Credentials, StoreKind};
 use crate::env;
-use crate::error::{CliError, ExitCode};
+use crate::error::{CliError, ExitCode, exits_with};
 use crate::printer::Printer;
 use crate::secret::Secret;
 
@@ -23,7 +23,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let printer = &context.printer;
     let config = context.load_config()?;
     let platform = context.platform_url(&config)?;
-    let recorded = config.platform(&platform.key).and_then(|settings| settings.credential_store);
+    let recorded = config.recorded_store(&platform.key);
     // Recorded with the token at sign-in: what to revoke later, should the platform not answer now.
     // Named only for the token of the recorded store (not one forced elsewhere), and only when it
     // reads as an id (the file can be edited by hand).
@@ -46,7 +46,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let Some((store, token)) = stored else {
         // A sign-in out of sight of a forced store is said first: `KEYSTROKE_TOKEN` beside it
         // is not what kept logout from it.
-        let error = signed_in_out_of_sight(&credentials, &platform, &config)
+        let error = hidden_sign_in_error(&credentials, &platform, &config)
             .or_else(|| Credentials::env_token().map(|env_token| env_token_only(&platform, &env_token)))
             .unwrap_or_else(|| not_signed_in(&platform, &config));
         return Err(error.into());
@@ -64,7 +64,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     };
     let (revoked, ended_before) = match revoke.await {
         // The session had already expired or been revoked: nothing is left to revoke.
-        Err(err) if err.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::NotSignedIn) => (Ok(()), true),
+        Err(err) if exits_with(&err, ExitCode::NotSignedIn) => (Ok(()), true),
         other => (other, false),
     };
     // The token goes, and the config's record of its store, in one round under the config
@@ -156,10 +156,7 @@ fn signed_in_meanwhile(
     store: StoreKind,
     token: &Secret<String>,
 ) -> bool {
-    let recorded_now = context
-        .load_config()
-        .ok()
-        .and_then(|config| config.platform(&platform.key).and_then(|settings| settings.credential_store));
+    let recorded_now = context.load_config().ok().and_then(|config| config.recorded_store(&platform.key));
     recorded_now.is_some_and(|now| now != store)
         || credentials.get(store, &platform.key).is_ok_and(|now| now.is_some_and(|now| now.expose() != token.expose()))
 }

@@ -4,7 +4,7 @@ use serde::Serialize;
 use crate::context::Context;
 use crate::credentials::{Credentials, StoreKind, TokenSource};
 use crate::env;
-use crate::error::{CliError, ExitCode};
+use crate::error::{ExitCode, exits_with};
 use crate::table;
 
 #[derive(Serialize)]
@@ -34,7 +34,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
     let credentials = context.credentials()?;
     let platform = &signed_in.platform.key;
-    let recorded = signed_in.config.platform(platform).and_then(|settings| settings.credential_store);
+    let recorded = signed_in.config.recorded_store(platform);
 
     let mut token = match signed_in.source {
         TokenSource::Env => {
@@ -73,7 +73,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         Ok(me) => me,
         Err(error) => {
             // What this machine knows is what one checks first when the platform does not answer.
-            let unreachable = error.downcast_ref::<CliError>().is_some_and(|e| e.exit == ExitCode::Unreachable);
+            let unreachable = exits_with(&error, ExitCode::Unreachable);
             if unreachable && !context.printer.json() {
                 let saved_org = signed_in.config.active_org(platform).unwrap_or("none");
                 let known = [
