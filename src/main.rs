@@ -19,6 +19,7 @@ mod private_files;
 mod prompt;
 mod secret;
 mod signals;
+mod spinner;
 mod table;
 
 use std::process::ExitCode;

@@ -14,6 +14,7 @@ use crate::error::{CliError, ExitCode, exits_with, map_cli_error};
 use crate::printer::Printer;
 use crate::secret::Secret;
 use crate::signals;
+use crate::spinner::{Spinner, Waited};
 use crate::{env, prompt};
 
 #[derive(Debug, Args)]
@@ -573,58 +574,6 @@ fn plain_http_off_this_machine(url: &reqwest::Url) -> Option<&str> {
         // `::ffff:127.0.0.1` is loopback as well.
         || address.is_ok_and(|ip| ip.to_canonical().is_loopback());
     (url.scheme() == "http" && !on_this_machine).then_some(host)
-}
-
-/// How a `Spinner::wait` ended: its time ran out, or Ctrl-C or SIGTERM arrived.
-#[derive(PartialEq, Eq)]
-enum Waited {
-    Out,
-    Interrupted,
-}
-
-/// A spinner on a terminal; a single notice elsewhere.
-struct Spinner<'a> {
-    printer: &'a Printer,
-    message: &'static str,
-}
-
-impl<'a> Spinner<'a> {
-    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-    const TICK: Duration = Duration::from_millis(100);
-
-    fn new(printer: &'a Printer, message: &'static str) -> Self {
-        if !printer.animates() {
-            printer.notice(&format!("{message}..."));
-        }
-        Self { printer, message }
-    }
-
-    /// Waits `duration` in ticks (drawing a frame each, on a terminal), or until Ctrl-C.
-    async fn wait(&self, duration: Duration, interrupted: &signals::Caught) -> Waited {
-        let started = Instant::now();
-        let mut frame = 0;
-        while started.elapsed() < duration {
-            if interrupted.arrived() {
-                return Waited::Interrupted;
-            }
-            if self.printer.animates() {
-                let symbol = Self::FRAMES[frame % Self::FRAMES.len()];
-                self.printer.stderr_raw(&format!("\r{symbol} {}", self.message));
-                frame += 1;
-            }
-            tokio::time::sleep(Self::TICK.min(duration.saturating_sub(started.elapsed()))).await;
-        }
-        if interrupted.arrived() { Waited::Interrupted } else { Waited::Out }
-    }
-}
-
-/// However the wait ends, the line is cleared before anything else is said.
-impl Drop for Spinner<'_> {
-    fn drop(&mut self) {
-        if self.printer.animates() {
-            self.printer.stderr_raw("\r\x1b[2K");
-        }
-    }
 }
 
 /// The user's only org; else the saved one if still valid; else, on a terminal, their pick.

@@ -1,3 +1,4 @@
+use crate::config::Config;
 use crate::context::{Context, PlatformUrl, hidden_sign_in_error, not_signed_in};
 use crate::credentials::{Credentials, StoreKind};
 use crate::env;
@@ -23,50 +24,18 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let printer = &context.printer;
     let config = context.load_config()?;
     let platform = context.platform_url(&config)?;
-    let recorded = config.recorded_store(&platform.key);
-    // Recorded with the token at sign-in: what to revoke later, should the platform not answer now.
-    // Named only for the token of the recorded store (not one forced elsewhere), and only when it
-    // reads as an id (the file can be edited by hand).
-    let session_id = config
-        .platform(&platform.key)
-        .and_then(|settings| settings.session_id.clone())
-        .filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX));
     // Nothing signed in here, and a token in the environment: answered before any store is
     // touched, since where `KEYSTROKE_TOKEN` is used there may be no store to ask.
-    if let (None, Some(env_token)) = (recorded, Credentials::env_token()) {
+    if let (None, Some(env_token)) = (config.recorded_store(&platform.key), Credentials::env_token()) {
         return Err(env_token_only(&platform, &env_token).into());
     }
     let credentials = context.credentials()?;
-    let store = credentials.store_for_reading(&config, &platform.key)?;
-    let stored = match store {
-        Some(store) => credentials.get(store, &platform.key)?.map(|token| (store, token)),
-        None => None,
-    };
-    let session_id = session_id.filter(|_| store.is_some() && store == recorded);
-    let Some((store, token)) = stored else {
-        // A sign-in out of sight of a forced store is said first: `KEYSTROKE_TOKEN` beside it
-        // is not what kept logout from it.
-        let error = hidden_sign_in_error(&credentials, &platform, &config)
-            .or_else(|| Credentials::env_token().map(|env_token| env_token_only(&platform, &env_token)))
-            .unwrap_or_else(|| not_signed_in(&platform, &config));
-        return Err(error.into());
-    };
-
+    let StoredSignIn { store, token, session_id } = stored_sign_in(&credentials, &config, &platform)?;
     let env_token = Credentials::env_token();
     let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| env_token.expose() == token.expose());
-    // A damaged token (edited by hand) names no session to revoke, and may not even fit in a header.
-    let damaged = !keystroke_api::looks_like_session_token(token.expose());
-    let revoke = async {
-        match damaged {
-            true => Err(CliError::new(ExitCode::NotSignedIn, "a damaged token is no session").into()),
-            false => context.client(&platform, Some(token.clone()))?.logout().await,
-        }
-    };
-    let (revoked, ended_before) = match revoke.await {
-        // The session had already expired or been revoked: nothing is left to revoke.
-        Err(err) if exits_with(&err, ExitCode::NotSignedIn) => (Ok(()), true),
-        other => (other, false),
-    };
+    let Revoked { result: revoked, ended_before, damaged } = revoke_on_platform(context, &platform, &token).await;
+    let output = |signed_out| LogoutOutput { platform_url: &platform.key, signed_out, session_revoked: !ended_before };
+
     // The token goes, and the config's record of its store, in one round under the config
     // directory's lock (a directory that cannot be locked, read-only say, is no reason to keep
     // the token). Only the token just revoked: a sign-in made meanwhile, whose token is stored
@@ -76,11 +45,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         drop(lock);
         return match revoked {
             // The machine is not signed out: `signed_out` says so to a script.
-            Ok(()) if printer.json() => printer.json_data(&LogoutOutput {
-                platform_url: &platform.key,
-                signed_out: false,
-                session_revoked: !ended_before,
-            }),
+            Ok(()) if printer.json() => printer.json_data(&output(false)),
             Ok(()) => {
                 printer.notice(&format!(
                     "Ended the session of {}; a sign-in made meanwhile on this machine stays signed in",
@@ -122,19 +87,13 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         warn_of_env_token(printer, &env_token, env_holds_this_session && revoked.is_ok());
     }
     match revoked {
+        Ok(()) if printer.json() => printer.json_data(&output(true)),
         Ok(()) => {
             let already = match (damaged, ended_before) {
                 (true, _) => " (its stored token was damaged, no session token: it was removed, and nothing sent)",
                 (false, true) => " (the platform no longer accepted its session: expired, or revoked elsewhere)",
                 (false, false) => "",
             };
-            if printer.json() {
-                return printer.json_data(&LogoutOutput {
-                    platform_url: &platform.key,
-                    signed_out: true,
-                    session_revoked: !ended_before,
-                });
-            }
             printer.notice(&format!("Signed out of {}{already}", platform.key));
             Ok(())
         }
@@ -143,6 +102,65 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             "removed the token from this machine, but could not revoke the session",
             session_id.as_deref(),
         )),
+    }
+}
+
+/// The sign-in `auth logout` ends: its store, its token, and the id of its session when known.
+struct StoredSignIn {
+    store: StoreKind,
+    token: Secret<String>,
+    /// Recorded with the token at sign-in: what to revoke later, should the platform not answer
+    /// now. Named only for the token of the recorded store (not one forced elsewhere), and only
+    /// when it reads as an id (the file can be edited by hand).
+    session_id: Option<String>,
+}
+
+/// The sign-in of this config directory, or the error that says why there is none to end.
+fn stored_sign_in(credentials: &Credentials, config: &Config, platform: &PlatformUrl) -> anyhow::Result<StoredSignIn> {
+    let store = credentials.store_for_reading(config, &platform.key)?;
+    let stored = match store {
+        Some(store) => credentials.get(store, &platform.key)?.map(|token| (store, token)),
+        None => None,
+    };
+    let Some((store, token)) = stored else {
+        // A sign-in out of sight of a forced store is said first: `KEYSTROKE_TOKEN` beside it
+        // is not what kept logout from it.
+        let error = hidden_sign_in_error(credentials, platform, config)
+            .or_else(|| Credentials::env_token().map(|env_token| env_token_only(platform, &env_token)))
+            .unwrap_or_else(|| not_signed_in(platform, config));
+        return Err(error.into());
+    };
+    let session_id = config
+        .platform(&platform.key)
+        .and_then(|settings| settings.session_id.clone())
+        .filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX))
+        .filter(|_| Some(store) == config.recorded_store(&platform.key));
+    Ok(StoredSignIn { store, token, session_id })
+}
+
+/// What revoking the session on the platform came to.
+struct Revoked {
+    /// Ended, or ended already (`ended_before`); else why not.
+    result: anyhow::Result<()>,
+    /// The platform no longer accepted the session (expired, or revoked elsewhere).
+    ended_before: bool,
+    /// The stored token was no session token (edited by hand): nothing was sent.
+    damaged: bool,
+}
+
+async fn revoke_on_platform(context: &Context, platform: &PlatformUrl, token: &Secret<String>) -> Revoked {
+    // A damaged token names no session to revoke, and may not even fit in a header.
+    let damaged = !keystroke_api::looks_like_session_token(token.expose());
+    let revoke = async {
+        match damaged {
+            true => Err(CliError::new(ExitCode::NotSignedIn, "a damaged token is no session").into()),
+            false => context.client(platform, Some(token.clone()))?.logout().await,
+        }
+    };
+    match revoke.await {
+        // The session had already expired or been revoked: nothing is left to revoke.
+        Err(err) if exits_with(&err, ExitCode::NotSignedIn) => Revoked { result: Ok(()), ended_before: true, damaged },
+        result => Revoked { result, ended_before: false, damaged },
     }
 }
 

@@ -1,7 +1,7 @@
-use keystroke_api::{Session, User};
+use keystroke_api::{Membership, Session, User};
 use serde::Serialize;
 
-use crate::context::Context;
+use crate::context::{Context, SignedIn};
 use crate::credentials::{Credentials, StoreKind, TokenSource};
 use crate::env;
 use crate::error::{ExitCode, exits_with};
@@ -34,41 +34,8 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
     let credentials = context.credentials()?;
     let platform = &signed_in.platform.key;
-    let recorded = signed_in.config.recorded_store(platform);
 
-    let mut token = match signed_in.source {
-        TokenSource::Env => {
-            // The config remembers where `auth login` stored a token, which may be gone since: a
-            // session keyring ends with its login, a file can be deleted. Those two are looked
-            // at (one that cannot be read is taken at its word); an OS keyring, which keeps its
-            // entries and may ask to be unlocked, is not. The variable may hold the stored token
-            // itself (`export KEYSTROKE_TOKEN=$(keystroke auth token)`), which hides nothing.
-            let mut same_token = false;
-            let shadowed = recorded.filter(|&kind| match kind {
-                StoreKind::Keyutils | StoreKind::File => match credentials.get(kind, platform) {
-                    Ok(Some(stored)) => {
-                        same_token = Credentials::env_token().is_some_and(|env| env.expose() == stored.expose());
-                        true
-                    }
-                    Ok(None) => false,
-                    Err(_) => true,
-                },
-                _ => true,
-            });
-            TokenOutput {
-                source: "env",
-                store: shadowed,
-                location: format!("the `{}` environment variable", env::TOKEN),
-                shadows_stored_token: shadowed.is_some() && !same_token,
-            }
-        }
-        TokenSource::Store(kind) => TokenOutput {
-            source: "store",
-            store: Some(kind),
-            location: credentials.location(kind),
-            shadows_stored_token: false,
-        },
-    };
+    let mut token = token_output(&signed_in, &credentials);
     let me = match signed_in.client.me().await {
         Ok(me) => me,
         Err(error) => {
@@ -116,34 +83,89 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     if let (true, Some(kind)) = (token.shadows_stored_token, token.store) {
         lines.push(format!("             (shadows the token stored in {})", credentials.location_in_sentence(kind)));
     }
-    let still_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
-    lines.push(match active_org {
-        // No org to switch to: only an owner or admin of one can help.
-        Some(slug) if me.memberships.is_empty() => {
-            format!("Active org:  {slug} (you belong to no org now: ask an org owner or admin to add you)")
-        }
-        Some(slug) if still_member(slug) => format!("Active org:  {slug}"),
-        // Removed from it since `org switch`: commands would fail with "not found".
-        Some(slug) => format!("Active org:  {slug} (you are no longer a member: `keystroke org switch ORG`)"),
-        None if me.memberships.is_empty() => {
-            "Active org:  none (you belong to no org yet: ask an org owner or admin to add you)".to_owned()
-        }
-        None => "Active org:  none (choose one with `keystroke org switch ORG`)".to_owned(),
-    });
-    if let Some(overriding) = org_override.filter(|&overriding| !still_member(overriding)) {
-        lines.push(format!(
-            "             (`{}` is set to `{overriding}`, not an org of yours: commands on an org fail there)",
-            env::ORG
-        ));
-    } else if let Some(overriding) = org_override.filter(|&overriding| active_org != Some(overriding)) {
-        lines.push(format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG));
-    } else if context.global.org_from_env && org_override.is_none() {
-        lines.push(format!(
-            "             (`{}` is set to no org slug: commands on an org fail until it is fixed)",
-            env::ORG
-        ));
-    }
+    lines.push(active_org_line(active_org, &me.memberships));
+    lines.extend(org_override_note(context, org_override, active_org, &me.memberships));
     lines.push(format!("Session:     expires {}", table::time(me.session.expires_at)));
     context.printer.data(&lines.join("\n"))?;
     Ok(())
+}
+
+/// Where the token in use lives, and whether `KEYSTROKE_TOKEN` hides a stored one.
+fn token_output(signed_in: &SignedIn, credentials: &Credentials) -> TokenOutput {
+    let platform = &signed_in.platform.key;
+    match signed_in.source {
+        TokenSource::Env => {
+            // The config remembers where `auth login` stored a token, which may be gone since: a
+            // session keyring ends with its login, a file can be deleted. Those two are looked
+            // at (one that cannot be read is taken at its word); an OS keyring, which keeps its
+            // entries and may ask to be unlocked, is not. The variable may hold the stored token
+            // itself (`export KEYSTROKE_TOKEN=$(keystroke auth token)`), which hides nothing.
+            let mut same_token = false;
+            let shadowed = signed_in.config.recorded_store(platform).filter(|&kind| match kind {
+                StoreKind::Keyutils | StoreKind::File => match credentials.get(kind, platform) {
+                    Ok(Some(stored)) => {
+                        same_token = Credentials::env_token().is_some_and(|env| env.expose() == stored.expose());
+                        true
+                    }
+                    Ok(None) => false,
+                    Err(_) => true,
+                },
+                _ => true,
+            });
+            TokenOutput {
+                source: "env",
+                store: shadowed,
+                location: format!("the `{}` environment variable", env::TOKEN),
+                shadows_stored_token: shadowed.is_some() && !same_token,
+            }
+        }
+        TokenSource::Store(kind) => TokenOutput {
+            source: "store",
+            store: Some(kind),
+            location: credentials.location(kind),
+            shadows_stored_token: false,
+        },
+    }
+}
+
+fn is_member(memberships: &[Membership], slug: &str) -> bool {
+    memberships.iter().any(|m| m.org.slug == slug)
+}
+
+/// The active org, and what is wrong with it if anything.
+fn active_org_line(active_org: Option<&str>, memberships: &[Membership]) -> String {
+    match active_org {
+        // No org to switch to: only an owner or admin of one can help.
+        Some(slug) if memberships.is_empty() => {
+            format!("Active org:  {slug} (you belong to no org now: ask an org owner or admin to add you)")
+        }
+        Some(slug) if is_member(memberships, slug) => format!("Active org:  {slug}"),
+        // Removed from it since `org switch`: commands would fail with "not found".
+        Some(slug) => format!("Active org:  {slug} (you are no longer a member: `keystroke org switch ORG`)"),
+        None if memberships.is_empty() => {
+            "Active org:  none (you belong to no org yet: ask an org owner or admin to add you)".to_owned()
+        }
+        None => "Active org:  none (choose one with `keystroke org switch ORG`)".to_owned(),
+    }
+}
+
+/// What `KEYSTROKE_ORG` does to the active org, when it is set to another (or to no slug).
+fn org_override_note(
+    context: &Context,
+    org_override: Option<&str>,
+    active_org: Option<&str>,
+    memberships: &[Membership],
+) -> Option<String> {
+    if let Some(overriding) = org_override.filter(|&overriding| !is_member(memberships, overriding)) {
+        Some(format!(
+            "             (`{}` is set to `{overriding}`, not an org of yours: commands on an org fail there)",
+            env::ORG
+        ))
+    } else if let Some(overriding) = org_override.filter(|&overriding| active_org != Some(overriding)) {
+        Some(format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG))
+    } else if context.global.org_from_env && org_override.is_none() {
+        Some(format!("             (`{}` is set to no org slug: commands on an org fail until it is fixed)", env::ORG))
+    } else {
+        None
+    }
 }

@@ -1,0 +1,59 @@
+//! A wait shown as a spinner on a terminal (and as one notice elsewhere), which Ctrl-C or
+//! SIGTERM ends early: `auth login`'s wait for the browser.
+
+use std::time::{Duration, Instant};
+
+use crate::printer::Printer;
+use crate::signals;
+
+/// How a `Spinner::wait` ended: its time ran out, or Ctrl-C or SIGTERM arrived.
+#[derive(PartialEq, Eq)]
+pub enum Waited {
+    Out,
+    Interrupted,
+}
+
+/// A spinner on a terminal; a single notice elsewhere.
+pub struct Spinner<'a> {
+    printer: &'a Printer,
+    message: &'static str,
+}
+
+impl<'a> Spinner<'a> {
+    const FRAMES: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+    const TICK: Duration = Duration::from_millis(100);
+
+    pub fn new(printer: &'a Printer, message: &'static str) -> Self {
+        if !printer.animates() {
+            printer.notice(&format!("{message}..."));
+        }
+        Self { printer, message }
+    }
+
+    /// Waits `duration` in ticks (drawing a frame each, on a terminal), or until Ctrl-C.
+    pub async fn wait(&self, duration: Duration, interrupted: &signals::Caught) -> Waited {
+        let started = Instant::now();
+        let mut frame = 0;
+        while started.elapsed() < duration {
+            if interrupted.arrived() {
+                return Waited::Interrupted;
+            }
+            if self.printer.animates() {
+                let symbol = Self::FRAMES[frame % Self::FRAMES.len()];
+                self.printer.stderr_raw(&format!("\r{symbol} {}", self.message));
+                frame += 1;
+            }
+            tokio::time::sleep(Self::TICK.min(duration.saturating_sub(started.elapsed()))).await;
+        }
+        if interrupted.arrived() { Waited::Interrupted } else { Waited::Out }
+    }
+}
+
+/// However the wait ends, the line is cleared before anything else is said.
+impl Drop for Spinner<'_> {
+    fn drop(&mut self) {
+        if self.printer.animates() {
+            self.printer.stderr_raw("\r\x1b[2K");
+        }
+    }
+}
