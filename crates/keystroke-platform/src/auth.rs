@@ -10,7 +10,7 @@ use keystroke_api::{ORG_HEADER, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, now};
 use crate::storage::{CredentialEnded, NotAMember, use_recorded_recently};
-use crate::tokens::{SESSION_PREFIX, hash_secret, well_formed};
+use crate::tokens::{SESSION_PREFIX, hash_secret, is_well_formed};
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 /// Query parameters that carry a credential on webhook routes (and are redacted from logs).
@@ -42,13 +42,6 @@ pub struct KeyPrincipal {
 }
 
 impl Principal {
-    pub fn credential(&self) -> Credential {
-        match self {
-            Principal::Session(_) => Credential::Session,
-            Principal::ApiKey(_) => Credential::ApiKey,
-        }
-    }
-
     /// Key management and account endpoints need a person, not a key: a leaked key must not be
     /// able to mint keys that outlive it.
     pub fn require_session(&self) -> ApiResult<&SessionPrincipal> {
@@ -71,7 +64,9 @@ pub struct OrgAccess {
     pub role: Role,
     /// The id of the credential the request came with (`ak_…`, `ses_…`), which the org's writes
     /// check is still live when they are made.
-    pub through: String,
+    pub credential_id: String,
+    /// Its kind, which decides how a write refused meanwhile is answered ([`ended_meanwhile`]).
+    pub credential: Credential,
 }
 
 impl OrgAccess {
@@ -97,7 +92,8 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
             org_slug: key.org_slug.clone(),
             user_id: key.user_id.clone(),
             role: key.role,
-            through: key.key_id.clone(),
+            credential_id: key.key_id.clone(),
+            credential: Credential::ApiKey,
         }),
         Principal::ApiKey(key) if keystroke_api::is_org_slug(slug) => Err(ApiError::forbidden(format!(
             "this API key belongs to org `{}` and acts only there, not in `{slug}`: use a key made in `{slug}`",
@@ -156,7 +152,8 @@ pub fn member_access(state: &AppState, slug: &str, user_id: &str, session_id: &s
         org_slug: org.slug,
         user_id: user_id.to_owned(),
         role,
-        through: session_id.to_owned(),
+        credential_id: session_id.to_owned(),
+        credential: Credential::Session,
     })
 }
 
@@ -187,8 +184,8 @@ fn not_a_slug(named: &str) -> &'static str {
 /// session revoked or expired ([`CredentialEnded`]). Said as the next request will hear it: a
 /// session's org is not among the user's any more, a key of theirs was revoked with the removal,
 /// an ended credential is refused.
-pub fn ended_meanwhile(access: &OrgAccess, credential: Credential) -> impl Fn(anyhow::Error) -> ApiError + '_ {
-    move |error| match (error.is::<NotAMember>(), credential) {
+pub fn ended_meanwhile(access: &OrgAccess) -> impl Fn(anyhow::Error) -> ApiError + '_ {
+    move |error| match (error.is::<NotAMember>(), access.credential) {
         _ if error.is::<CredentialEnded>() => ApiError::invalid_credential(),
         (true, Credential::ApiKey) => ApiError::invalid_credential(),
         (true, Credential::Session) => not_among_your_orgs(&access.org_slug),
@@ -313,7 +310,7 @@ fn verify(state: &AppState, token: &str) -> ApiResult<Principal> {
 /// Format and checksum first, so garbage costs no database work; then one indexed lookup joined
 /// with the creator's current membership. Nothing is cached: a revoked key fails at once.
 fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
-    if well_formed(token, state.config.mode.key_prefix()).is_none() {
+    if !is_well_formed(token, state.config.mode.key_prefix()) {
         tracing::debug!(reason = "malformed or bad checksum", "API key refused");
         return Err(ApiError::invalid_credential());
     }
@@ -369,7 +366,7 @@ pub fn accepted_web_session(state: &AppState, token: &str) -> ApiResult<Option<c
 /// The live (unrevoked, unexpired) session, of either client, behind a well-formed token; its
 /// use is not recorded.
 fn live_session(state: &AppState, token: &str) -> ApiResult<Option<crate::storage::SessionCredential>> {
-    if well_formed(token, SESSION_PREFIX).is_none() {
+    if !is_well_formed(token, SESSION_PREFIX) {
         return Ok(None);
     }
     let now = now();
@@ -393,23 +390,24 @@ mod tests {
     /// dead (revoked with the removal), an ended key or session is refused.
     #[test]
     fn a_write_refused_meanwhile_is_answered_as_the_next_request_will_be() {
-        let access = OrgAccess {
+        let access = |credential| OrgAccess {
             org_id: "org_1".into(),
             org_slug: "acme".into(),
             user_id: "usr_1".into(),
             role: Role::Builder,
-            through: "ses_1".into(),
+            credential_id: "ses_1".into(),
+            credential,
         };
-        let refused = |credential| ended_meanwhile(&access, credential)(anyhow::Error::new(NotAMember));
+        let refused = |credential| ended_meanwhile(&access(credential))(anyhow::Error::new(NotAMember));
         let session = refused(Credential::Session);
         assert_eq!((session.status.as_u16(), session.message.as_str()), (404, "org `acme` not found among your orgs"));
         let key = refused(Credential::ApiKey);
         assert_eq!((key.status.as_u16(), key.code), (401, ApiError::invalid_credential().code));
         for credential in [Credential::Session, Credential::ApiKey] {
-            let ended = ended_meanwhile(&access, credential)(anyhow::Error::new(CredentialEnded));
+            let ended = ended_meanwhile(&access(credential))(anyhow::Error::new(CredentialEnded));
             assert_eq!((ended.status.as_u16(), ended.code), (401, ApiError::invalid_credential().code));
         }
-        let other = ended_meanwhile(&access, Credential::ApiKey)(anyhow::anyhow!("disk full"));
+        let other = ended_meanwhile(&access(Credential::ApiKey))(anyhow::anyhow!("disk full"));
         assert_eq!(other.status.as_u16(), 500);
     }
 }

@@ -76,11 +76,10 @@ pub fn mint(prefix: &str) -> MintedSecret {
     MintedSecret { plaintext, hash }
 }
 
-/// The random part of a well-formed token with this prefix and a valid checksum, or `None`.
-/// Costs no I/O: this is the first gate every presented credential goes through.
-pub fn well_formed<'a>(token: &'a str, prefix: &str) -> Option<&'a str> {
-    let body = token.strip_prefix(prefix)?;
-    is_secret_body(body).then(|| &body[..SECRET_RANDOM_CHARS])
+/// Whether `token` is this prefix and a secret's body with a valid checksum. Costs no I/O: this
+/// is the first gate every presented credential goes through.
+pub fn is_well_formed(token: &str, prefix: &str) -> bool {
+    token.strip_prefix(prefix).is_some_and(is_secret_body)
 }
 
 /// The non-secret preview stored at creation: prefix, first 4 and last 4 of the random part.
@@ -194,8 +193,8 @@ mod tests {
     fn minted_keys_have_the_documented_shape() {
         let key = mint(LIVE_KEY_PREFIX);
         assert_eq!(key.plaintext.len(), LIVE_KEY_PREFIX.len() + 38);
-        assert!(well_formed(&key.plaintext, LIVE_KEY_PREFIX).is_some());
-        assert!(well_formed(&key.plaintext, TEST_KEY_PREFIX).is_none());
+        assert!(is_well_formed(&key.plaintext, LIVE_KEY_PREFIX));
+        assert!(!is_well_formed(&key.plaintext, TEST_KEY_PREFIX));
         assert_eq!(key.hash, hash_secret(&key.plaintext));
     }
 
@@ -205,8 +204,8 @@ mod tests {
         let mut tampered = key.clone().into_bytes();
         let i = LIVE_KEY_PREFIX.len() + 3;
         tampered[i] = if tampered[i] == b'a' { b'b' } else { b'a' };
-        assert!(well_formed(std::str::from_utf8(&tampered).unwrap(), LIVE_KEY_PREFIX).is_none());
-        assert!(well_formed(&key[..key.len() - 1], LIVE_KEY_PREFIX).is_none());
+        assert!(!is_well_formed(std::str::from_utf8(&tampered).unwrap(), LIVE_KEY_PREFIX));
+        assert!(!is_well_formed(&key[..key.len() - 1], LIVE_KEY_PREFIX));
     }
 
     #[test]

@@ -12,13 +12,14 @@ use keystroke_api::{
     ApiKey, CreateApiKey, CreatedApiKey, DEFAULT_PAGE_LIMIT, MAX_KEY_LIFETIME_SECS, MAX_PAGE_LIMIT, Page, PageQuery,
 };
 
-use crate::auth::{Credential, OrgAccess, Principal, ended_meanwhile, org_access};
+use crate::auth::{OrgAccess, Principal, ended_meanwhile, org_access};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult, validate_name};
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::{KeyRecord, KeyScope};
 use crate::tokens::{KeyFor, new_api_key};
 
-fn key_manager(state: &AppState, principal: &Principal, org: &str) -> ApiResult<OrgAccess> {
+/// The caller's access to the org, for the key routes: a person's only (keys never manage keys).
+fn session_access(state: &AppState, principal: &Principal, org: &str) -> ApiResult<OrgAccess> {
     principal.require_session()?;
     org_access(state, principal, org)
 }
@@ -48,7 +49,7 @@ pub async fn create(
     body: Result<ApiJson<CreateApiKey>, ApiError>,
 ) -> ApiResult<Response> {
     // Who may do this is answered before what the body says, as for every other request.
-    let access = key_manager(&state, &principal, &org)?;
+    let access = session_access(&state, &principal, &org)?;
     let ApiJson(request) = body?;
     let body = create_key(&state, &access, &request)?;
     // The only response that ever carries the secret: no cache keeps it (`no-store`, as on every
@@ -78,8 +79,8 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
     );
     state
         .storage
-        .insert_api_keys(std::slice::from_ref(&key), Some(&access.through))
-        .map_err(ended_meanwhile(access, Credential::Session))?;
+        .insert_api_keys(std::slice::from_ref(&key), Some(&access.credential_id))
+        .map_err(ended_meanwhile(access))?;
     tracing::info!(key_id = %key.id, org = %access.org_slug, "api key created");
     // The same shape as the key's in `list` and `show`: the creator only for roles that see it.
     let creator = match access.role.sees_all_keys() {
@@ -108,7 +109,7 @@ pub async fn list(
     ApiPath(org): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<ApiKey>>> {
-    let access = key_manager(&state, &principal, &org)?;
+    let access = session_access(&state, &principal, &org)?;
     list_keys(&state, &access, &query).map(Json)
 }
 
@@ -144,7 +145,7 @@ pub async fn show(
     principal: Principal,
     ApiPath((org, id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<ApiKey>> {
-    let access = key_manager(&state, &principal, &org)?;
+    let access = session_access(&state, &principal, &org)?;
     let record = visible_key(&state, &access, &id)?;
     Ok(Json(to_api(record, &access)))
 }
@@ -154,7 +155,7 @@ pub async fn revoke(
     principal: Principal,
     ApiPath((org, id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<ApiKey>> {
-    let access = key_manager(&state, &principal, &org)?;
+    let access = session_access(&state, &principal, &org)?;
     revoke_key(&state, &access, &id).map(Json)
 }
 

@@ -22,8 +22,8 @@ pub async fn deploy(
     // database is locked, which the sender retries.
     state
         .storage
-        .record_deploy(&access.org_id, &access.user_id, &access.through, now())
-        .map_err(ended_meanwhile(&access, principal.credential()))?;
+        .record_deploy(&access.org_id, &access.user_id, &access.credential_id, now())
+        .map_err(ended_meanwhile(&access))?;
     tracing::info!(org = %access.org_slug, "deploy hook accepted");
     Ok(Json(HookAccepted { accepted: true, org: access.org_slug }))
 }

@@ -38,7 +38,7 @@ pub async fn create(
     let name = validate_name("project", &request.name)?;
     let project = state
         .storage
-        .create_project(&access.org_id, &name, &access.user_id, &access.through, now())
-        .map_err(ended_meanwhile(&access, principal.credential()))?;
+        .create_project(&access.org_id, &name, &access.user_id, &access.credential_id, now())
+        .map_err(ended_meanwhile(&access))?;
     Ok((StatusCode::CREATED, Json(to_api(project))))
 }

@@ -296,9 +296,9 @@ pub trait ApiKeys {
     /// Inserts the keys, each with its `api_key.create` audit event, in one transaction. Fails,
     /// writing nothing, with [`NotAMember`] when a creator is not a member of the key's org
     /// (checked in the same transaction, as `remove_membership` revokes in its own), and with
-    /// [`CredentialEnded`] when the session `through` is no longer live (`None` for `dev`'s seed,
+    /// [`CredentialEnded`] when the session `credential_id` is no longer live (`None` for `dev`'s seed,
     /// which acts through no credential).
-    fn insert_api_keys(&self, keys: &[NewApiKey], through: Option<&str>) -> Result<()>;
+    fn insert_api_keys(&self, keys: &[NewApiKey], credential_id: Option<&str>) -> Result<()>;
     fn key_credential(&self, secret_hash: &SecretHash) -> Result<Option<KeyCredential>>;
     /// Records use, at most once a minute per key: returns whether a write happened. It never
     /// fails the request: it waits for a lock only briefly, a write it cannot make is skipped
@@ -374,14 +374,14 @@ pub trait DeviceAuthorizations {
 pub trait OrgResources {
     fn projects_of(&self, org_id: &str) -> Result<Vec<ProjectRecord>>;
     /// Fails with [`NotAMember`] when the creator is not a member of the org, and with
-    /// [`CredentialEnded`] when the credential `through` (a key's or a session's id) is no
+    /// [`CredentialEnded`] when the credential `credential_id` (a key's or a session's id) is no
     /// longer live.
     fn create_project(
         &self,
         org_id: &str,
         name: &str,
         created_by: &str,
-        through: &str,
+        credential_id: &str,
         now: Timestamp,
     ) -> Result<ProjectRecord>;
     /// Records a triggered deploy as a `deploy.trigger` audit event naming the credential used;

@@ -31,7 +31,7 @@ fn key_record(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
 }
 
 impl ApiKeys for SqliteStorage {
-    fn insert_api_keys(&self, keys: &[NewApiKey], through: Option<&str>) -> Result<()> {
+    fn insert_api_keys(&self, keys: &[NewApiKey], credential_id: Option<&str>) -> Result<()> {
         self.write(|tx| {
             let mut insert_key = tx.prepare_cached(&format!(
                 "INSERT INTO api_keys (id, org_id, created_by, name, preview, secret_hash, created_at, expires_at)
@@ -50,7 +50,7 @@ impl ApiKeys for SqliteStorage {
                     &key.secret_hash.0[..],
                     key.created_at,
                     key.expires_at,
-                    through,
+                    credential_id,
                 ])?;
                 if inserted == 0 {
                     return Err(not_written(tx, &key.org_id, &key.created_by)?);

@@ -22,7 +22,7 @@ impl OrgResources for SqliteStorage {
         org_id: &str,
         name: &str,
         created_by: &str,
-        through: &str,
+        credential_id: &str,
         now: Timestamp,
     ) -> Result<ProjectRecord> {
         let project = ProjectRecord { id: public_id("prj_"), name: name.to_owned(), created_at: now };
@@ -33,7 +33,7 @@ impl OrgResources for SqliteStorage {
                      WHERE EXISTS (SELECT 1 FROM memberships WHERE org_id = ?2 AND user_id = ?4) AND {}",
                     live_credential("?6")
                 ),
-                params![project.id, org_id, project.name, created_by, now, through],
+                params![project.id, org_id, project.name, created_by, now, credential_id],
             )?;
             if inserted == 0 {
                 return Err(not_written(tx, org_id, created_by)?);
