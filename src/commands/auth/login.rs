@@ -347,21 +347,7 @@ async fn name_replaced_sessions(
 /// On a terminal it is read without echo, so it stays off the screen and out of scrollback.
 fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
     let input = if printer.can_prompt() {
-        // Echo is off while it waits: Ctrl-C, which would kill the process and leave the terminal
-        // without echo, is ignored; an empty line cancels.
-        let typed = prompt::ask(printer, || {
-            Password::new()
-                .with_prompt("Paste a session token (it is not shown), then press Enter (Enter alone cancels)")
-                .allow_empty_password(true)
-                .report(false)
-                .interact()
-        })?;
-        let typed = Secret::new(typed.unwrap_or_default());
-        if typed.expose().trim().is_empty() {
-            // An answer, not a mistake: the prompt offered Enter alone as the way out.
-            return Err(CliError::declined("Sign-in cancelled. Nothing was stored.").into());
-        }
-        typed
+        read_typed_token(printer)?
     } else if printer.stdin_is_terminal() {
         // Reading a terminal without a prompt would wait silently, and echo what is pasted.
         return Err(CliError::usage(
@@ -371,43 +357,66 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
         .with_hint("pipe it in: `keystroke auth login --with-token < token.txt`")
         .into());
     } else {
-        // A token is under 100 bytes: past this, stdin is something else (`yes |`, `< /dev/zero`),
-        // which would otherwise be read into memory until it ends, if ever.
-        const MOST_READ: u64 = 64 * 1024;
-        let mut input = Vec::new();
-        std::io::stdin().lock().take(MOST_READ + 1).read_to_end(&mut input)?;
-        if input.len() as u64 > MOST_READ {
-            return Err(CliError::usage(
-                "`--with-token` read more than 64 KiB from stdin, which is not a session token",
-            )
-            .with_hint("pipe in the token alone: `keystroke auth login --with-token < token.txt`")
-            .into());
-        }
-        Secret::new(String::from_utf8(input).map_err(|_| {
-            CliError::usage("what `--with-token` read is not text; session tokens look like `kss_…`, on one line")
-        })?)
+        read_piped_token()?
     };
     let token = input.expose().trim();
+    check_token_shape(token)?;
+    Ok(Secret::new(token.to_string()))
+}
+
+/// The token typed or pasted at a prompt, echo off: Ctrl-C, which would kill the process and
+/// leave the terminal without echo, is ignored; an empty line cancels.
+fn read_typed_token(printer: &Printer) -> anyhow::Result<Secret<String>> {
+    let typed = prompt::ask(printer, || {
+        Password::new()
+            .with_prompt("Paste a session token (it is not shown), then press Enter (Enter alone cancels)")
+            .allow_empty_password(true)
+            .report(false)
+            .interact()
+    })?;
+    let typed = Secret::new(typed.unwrap_or_default());
+    if typed.expose().trim().is_empty() {
+        // An answer, not a mistake: the prompt offered Enter alone as the way out.
+        return Err(CliError::declined("Sign-in cancelled. Nothing was stored.").into());
+    }
+    Ok(typed)
+}
+
+/// The token piped in. A token is under 100 bytes: past 64 KiB, stdin is something else (`yes |`,
+/// `< /dev/zero`), which would otherwise be read into memory until it ends, if ever.
+fn read_piped_token() -> anyhow::Result<Secret<String>> {
+    const MOST_READ: u64 = 64 * 1024;
+    let mut input = Vec::new();
+    std::io::stdin().lock().take(MOST_READ + 1).read_to_end(&mut input)?;
+    if input.len() as u64 > MOST_READ {
+        return Err(CliError::usage("`--with-token` read more than 64 KiB from stdin, which is not a session token")
+            .with_hint("pipe in the token alone: `keystroke auth login --with-token < token.txt`")
+            .into());
+    }
+    Ok(Secret::new(String::from_utf8(input).map_err(|_| {
+        CliError::usage("what `--with-token` read is not text; session tokens look like `kss_…`, on one line")
+    })?))
+}
+
+/// A session token, or the error that says what was read instead (without repeating it).
+fn check_token_shape(token: &str) -> Result<(), CliError> {
     if token.is_empty() {
         return Err(CliError::usage("`--with-token` found no token on stdin")
-            .with_hint("pipe it in: `keystroke auth login --with-token < token.txt`")
-            .into());
+            .with_hint("pipe it in: `keystroke auth login --with-token < token.txt`"));
     }
     if keystroke_api::looks_like_api_key(token) {
         // Refused here, before it travels: the platform would refuse it as a session anyway.
         return Err(CliError::usage("that is an API key; `--with-token` takes a user session token")
-            .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in")
-            .into());
+            .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in"));
     }
     if !keystroke_api::looks_like_session_token(token) {
         let what = if token.contains('\n') { "holds more than one line" } else { "is not a session token" };
         return Err(CliError::usage(format!(
             "what `--with-token` read {what}; session tokens look like `kss_…`, on one line"
         ))
-        .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in")
-        .into());
+        .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in"));
     }
-    Ok(Secret::new(token.to_string()))
+    Ok(())
 }
 
 fn explain_refused_token(err: anyhow::Error, platform: &PlatformUrl) -> anyhow::Error {

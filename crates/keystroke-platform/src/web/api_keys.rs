@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use keystroke_api::{ApiKey, CreateApiKey, MAX_KEY_LIFETIME_SECS, Membership, PageQuery};
+use keystroke_api::{ApiKey, CreateApiKey, CreatedApiKey, MAX_KEY_LIFETIME_SECS, Membership, PageQuery};
 use serde::Deserialize;
 
 use super::login::to_login;
@@ -227,22 +227,7 @@ pub async fn create(
     headers: HeaderMap,
     WebForm(form): WebForm<CreateForm>,
 ) -> PageResult {
-    // Sent after the sign-in lapsed: what was typed comes back with the page, after signing in.
-    let back = || {
-        let page = list_url(&form.org);
-        let back = format!(
-            "{page}{}name={}&expires_in_days={}",
-            if page.contains('?') { '&' } else { '?' },
-            super::query_value(&form.name),
-            super::query_value(&form.expires_in_days),
-        );
-        // Not a pasted secret, though: a URL ends up in history and proxies' logs.
-        let carried = back.len() <= 2048
-            && !keystroke_api::contains_secret(&form.name)
-            && !keystroke_api::contains_secret(&form.expires_in_days);
-        if carried { back } else { list_url(&form.org) }
-    };
-    let access = match checked_access(&state, &headers, &form.org, &form.csrf, back)? {
+    let access = match checked_access(&state, &headers, &form.org, &form.csrf, || back_after_sign_in(&form))? {
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
@@ -256,17 +241,9 @@ pub async fn create(
         };
         list_page(&state, &memberships, &access, &form.csrf, None, "", &draft)
     };
-    let expires_in_seconds = match form.expires_in_days.trim() {
-        "" => None,
-        days => match days.parse::<u64>() {
-            Ok(days @ 1..=MAX_EXPIRES_IN_DAYS) => Some(days * 24 * 3600),
-            _ => {
-                let problem = format!(
-                    "Expiry must be a whole number of days from 1 to {MAX_EXPIRES_IN_DAYS}, or empty for none."
-                );
-                return refused(ApiError::invalid_field("invalid_request", problem), Field::Expiry);
-            }
-        },
+    let expires_in_seconds = match expiry_from_days(&form.expires_in_days) {
+        Ok(seconds) => seconds,
+        Err(problem) => return refused(problem, Field::Expiry),
     };
     // Sent again (Reload on the page with the secret): one key per form.
     if !form.form_id.is_empty() && !state.sent_forms.first_sending(&form.form_id) {
@@ -287,7 +264,44 @@ pub async fn create(
             };
         }
     };
-    let body = format!(
+    let body = reveal_dialog(&created, &list_url(&access.org_slug));
+    Ok(page_with_script(StatusCode::CREATED, "Copy your API key", &body, COPY_SCRIPT))
+}
+
+/// Where a create form sent after the sign-in lapsed leads, once signed in again: the list page
+/// with what was typed in it. Not a pasted secret, though (a URL ends up in history and proxies'
+/// logs), nor more than a URL should carry.
+fn back_after_sign_in(form: &CreateForm) -> String {
+    let page = list_url(&form.org);
+    let back = format!(
+        "{page}{}name={}&expires_in_days={}",
+        if page.contains('?') { '&' } else { '?' },
+        super::query_value(&form.name),
+        super::query_value(&form.expires_in_days),
+    );
+    let carried = back.len() <= 2048
+        && !keystroke_api::contains_secret(&form.name)
+        && !keystroke_api::contains_secret(&form.expires_in_days);
+    if carried { back } else { page }
+}
+
+/// The form's expiry in days, as the API's seconds: none when left empty.
+fn expiry_from_days(days: &str) -> Result<Option<u64>, ApiError> {
+    match days.trim() {
+        "" => Ok(None),
+        days => match days.parse::<u64>() {
+            Ok(days @ 1..=MAX_EXPIRES_IN_DAYS) => Ok(Some(days * 24 * 3600)),
+            _ => Err(ApiError::invalid_field(
+                "invalid_request",
+                format!("Expiry must be a whole number of days from 1 to {MAX_EXPIRES_IN_DAYS}, or empty for none."),
+            )),
+        },
+    }
+}
+
+/// The dialog that shows a new key's secret, the one time it is shown; `back` closes it.
+fn reveal_dialog(created: &CreatedApiKey, back: &str) -> String {
+    format!(
         r#"<dialog open aria-labelledby="reveal">
 <h1 id="reveal">Copy your new API key</h1>
 <p><strong>This secret is shown only once.</strong> Copy it now and store it somewhere safe. After you close this dialog, Keystroke only shows the key preview (<code>{preview}</code>).</p>
@@ -299,9 +313,8 @@ pub async fn create(
         name = escape(&created.key.name),
         id = escape(&created.key.id),
         secret = escape(&created.secret),
-        back = list_url(&access.org_slug),
-    );
-    Ok(page_with_script(StatusCode::CREATED, "Copy your API key", &body, COPY_SCRIPT))
+        back = back,
+    )
 }
 
 /// The reveal dialog's Copy button, the pages' only script: shown when scripts run (the field
