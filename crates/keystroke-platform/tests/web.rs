@@ -149,6 +149,8 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     let (html, csrf) = builder.list("acme");
     assert!(html.contains(&builders_key) && !html.contains(&admins_key), "builders see their own keys");
     assert!(!html.contains("<th>Created by</th>"));
+    assert!(html.contains("<caption>Your keys in this organization (as a builder you see only the keys you created)"));
+    assert!(admin.list("acme").0.contains("<caption>Keys of this organization</caption>"));
     for confirmed in ["", "yes"] {
         let form = [("org", "acme"), ("id", admins_key.as_str()), ("csrf", csrf.as_str()), ("confirmed", confirmed)];
         let refused = builder.post("/settings/api-keys/revoke", &form);
@@ -166,6 +168,18 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     }
     let created = admin.post("/settings/api-keys", &[("org", "acme"), ("name", "x"), ("csrf", "forged")]);
     assert_eq!(created.status(), StatusCode::FORBIDDEN);
+    // With the right token, but from a page of another site, as the browser says (Fetch Metadata).
+    let keys_before = h.dev.storage().audit_events(&h.dev.storage().org_by_slug("acme").unwrap().unwrap().id).unwrap();
+    for (site, status) in [("cross-site", StatusCode::FORBIDDEN), ("same-origin", StatusCode::CREATED)] {
+        let form = [("org", "acme"), ("name", site), ("expires_in_days", ""), ("csrf", admin_csrf.as_str())];
+        let sent = admin.http.post(h.url("/settings/api-keys")).form(&form).header("sec-fetch-site", site);
+        let sent = sent.header("cookie", format!("ks_web={}", admin.session.as_deref().unwrap())).send().unwrap();
+        assert_eq!(sent.status(), status, "{site}");
+        let page = sent.text().unwrap();
+        assert_eq!(page.contains("sent from another website"), status == StatusCode::FORBIDDEN, "{site}: {page}");
+    }
+    let keys_after = h.dev.storage().audit_events(&h.dev.storage().org_by_slug("acme").unwrap().unwrap().id).unwrap();
+    assert_eq!(keys_after.len(), keys_before.len() + 1, "the same-origin form alone made a key");
     // No token at all: the same refusal page, not a form-parsing error.
     let missing = admin.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &admins_key)]);
     assert_eq!(missing.status(), StatusCode::FORBIDDEN);

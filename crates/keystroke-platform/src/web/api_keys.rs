@@ -450,9 +450,13 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
         }
         (false, _) => {}
     }
-    let mut html = String::from(
-        "<table>\n<caption>Keys of this organization</caption>\n<tr><th>Name</th><th>Key preview</th><th>Created at</th>",
-    );
+    // A builder sees their own keys only, and is told so: the table is not the org's.
+    let caption = match creators {
+        true => "Keys of this organization",
+        false => "Your keys in this organization (as a builder you see only the keys you created)",
+    };
+    let mut html =
+        format!("<table>\n<caption>{caption}</caption>\n<tr><th>Name</th><th>Key preview</th><th>Created at</th>");
     if creators {
         html.push_str("<th>Created by</th>");
     }

@@ -252,12 +252,22 @@ pub fn session_csrf_ok(web_token: &str, form_csrf: &str) -> bool {
 /// `Form` for the pages: a form that does not parse (a field missing, its CSRF token included,
 /// or a wrong content type) gets a refusal page that says so instead of axum's plain-text error.
 /// Our pages always send every field, so it was changed on the way or sent by something else.
+/// A form a browser says came from another site is refused before it is read.
 pub struct WebForm<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        // Beside the CSRF token and the `SameSite=Strict` cookies: a browser says when a form
+        // was sent from a page of another site, and no page of this platform is that.
+        if request.headers().get("sec-fetch-site").is_some_and(|site| site == "cross-site") {
+            return Err(message_page(
+                StatusCode::FORBIDDEN,
+                "Request refused",
+                "This form was sent from another website. Open this platform's page and send it from there.",
+            ));
+        }
         match Form::<T>::from_request(request, state).await {
             Ok(Form(form)) => Ok(WebForm(form)),
             Err(_) => Err(message_page(
