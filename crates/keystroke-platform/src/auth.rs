@@ -85,16 +85,9 @@ impl OrgAccess {
 /// Resolves the caller's access to the org with this slug. An org the user does not belong to is
 /// "not found": its existence is not revealed. An API key is refused any org but its own, which
 /// its holder knows already, whether the other exists or not.
-pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiResult<OrgAccess> {
+pub fn org_access(state: &AppState, principal: Principal, slug: &str) -> ApiResult<OrgAccess> {
     match principal {
-        Principal::ApiKey(key) if key.org_slug == slug => Ok(OrgAccess {
-            org_id: key.org_id.clone(),
-            org_slug: key.org_slug.clone(),
-            user_id: key.user_id.clone(),
-            role: key.role,
-            credential_id: key.key_id.clone(),
-            credential: Credential::ApiKey,
-        }),
+        Principal::ApiKey(key) if key.org_slug == slug => Ok(key.into_access()),
         Principal::ApiKey(key) if keystroke_api::is_org_slug(slug) => Err(ApiError::forbidden(format!(
             "this API key belongs to org `{}` and acts only there, not in `{slug}`: use a key made in `{slug}`",
             key.org_slug
@@ -105,6 +98,20 @@ pub fn org_access(state: &AppState, principal: &Principal, slug: &str) -> ApiRes
             not_a_slug(slug)
         ))),
         Principal::Session(session) => member_access(state, slug, &session.user_id, &session.session_id),
+    }
+}
+
+impl KeyPrincipal {
+    /// The key's access to its own org, as verified on this request.
+    fn into_access(self) -> OrgAccess {
+        OrgAccess {
+            org_id: self.org_id,
+            org_slug: self.org_slug,
+            user_id: self.user_id,
+            role: self.role,
+            credential_id: self.key_id,
+            credential: Credential::ApiKey,
+        }
     }
 }
 
@@ -132,11 +139,11 @@ impl<S: Send + Sync> FromRequestParts<S> for NamedOrg {
 }
 
 /// The org a request acts in: the API key's own, or the one a session names.
-pub fn request_org(state: &AppState, principal: &Principal, named: &NamedOrg) -> ApiResult<OrgAccess> {
+pub fn request_org(state: &AppState, principal: Principal, named: &NamedOrg) -> ApiResult<OrgAccess> {
     match (principal, named.0.as_deref()) {
-        (Principal::ApiKey(key), None) => org_access(state, principal, &key.org_slug),
-        (_, Some(slug)) => org_access(state, principal, slug),
-        _ => Err(ApiError::bad_request(format!(
+        (Principal::ApiKey(key), None) => Ok(key.into_access()),
+        (principal, Some(slug)) => org_access(state, principal, slug),
+        (Principal::Session(_), None) => Err(ApiError::bad_request(format!(
             "a user session must name the org: send the `{ORG_HEADER}` header with the org's slug"
         ))),
     }

@@ -19,7 +19,7 @@ use crate::storage::{KeyRecord, KeyScope};
 use crate::tokens::{KeyFor, new_api_key};
 
 /// The caller's access to the org, for the key routes: a person's only (keys never manage keys).
-fn session_access(state: &AppState, principal: &Principal, org: &str) -> ApiResult<OrgAccess> {
+fn session_access(state: &AppState, principal: Principal, org: &str) -> ApiResult<OrgAccess> {
     principal.require_session()?;
     org_access(state, principal, org)
 }
@@ -49,7 +49,7 @@ pub async fn create(
     body: Result<ApiJson<CreateApiKey>, ApiError>,
 ) -> ApiResult<Response> {
     // Who may do this is answered before what the body says, as for every other request.
-    let access = session_access(&state, &principal, &org)?;
+    let access = session_access(&state, principal, &org)?;
     let ApiJson(request) = body?;
     let body = create_key(&state, &access, &request)?;
     // The only response that ever carries the secret: no cache keeps it (`no-store`, as on every
@@ -109,7 +109,7 @@ pub async fn list(
     ApiPath(org): ApiPath<String>,
     ApiQuery(query): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Page<ApiKey>>> {
-    let access = session_access(&state, &principal, &org)?;
+    let access = session_access(&state, principal, &org)?;
     list_keys(&state, &access, &query).map(Json)
 }
 
@@ -145,7 +145,7 @@ pub async fn show(
     principal: Principal,
     ApiPath((org, id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<ApiKey>> {
-    let access = session_access(&state, &principal, &org)?;
+    let access = session_access(&state, principal, &org)?;
     let record = visible_key(&state, &access, &id)?;
     Ok(Json(to_api(record, &access)))
 }
@@ -155,7 +155,7 @@ pub async fn revoke(
     principal: Principal,
     ApiPath((org, id)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<ApiKey>> {
-    let access = session_access(&state, &principal, &org)?;
+    let access = session_access(&state, principal, &org)?;
     revoke_key(&state, &access, &id).map(Json)
 }
 

@@ -16,7 +16,7 @@ pub async fn deploy(
     HookPrincipal(principal): HookPrincipal,
     named: NamedOrg,
 ) -> ApiResult<Json<HookAccepted>> {
-    let access = request_org(&state, &principal, &named)?;
+    let access = request_org(&state, principal, &named)?;
     access.require(Role::Builder, "triggering a deploy")?;
     // Recorded before it is accepted: a deploy nobody can trace is worse than a 503 while the
     // database is locked, which the sender retries.

@@ -14,7 +14,7 @@ pub async fn list(
     principal: Principal,
     ApiPath(org): ApiPath<String>,
 ) -> ApiResult<Json<Vec<Member>>> {
-    let access = org_access(&state, &principal, &org)?;
+    let access = org_access(&state, principal, &org)?;
     access.require(Role::Admin, "listing members")?;
     let members = state.storage.members_of(&access.org_id)?;
     Ok(Json(members.into_iter().map(|(user, role)| Member { user, role }).collect()))

@@ -20,7 +20,7 @@ pub async fn list(
     principal: Principal,
     named: NamedOrg,
 ) -> ApiResult<Json<Vec<Project>>> {
-    let access = request_org(&state, &principal, &named)?;
+    let access = request_org(&state, principal, &named)?;
     access.require(Role::Builder, "listing projects")?;
     let projects = state.storage.projects_of(&access.org_id)?;
     Ok(Json(projects.into_iter().map(to_api).collect()))
@@ -32,7 +32,7 @@ pub async fn create(
     named: NamedOrg,
     body: Result<ApiJson<CreateProject>, ApiError>,
 ) -> ApiResult<(StatusCode, Json<Project>)> {
-    let access = request_org(&state, &principal, &named)?;
+    let access = request_org(&state, principal, &named)?;
     access.require(Role::Builder, "creating a project")?;
     let ApiJson(request) = body?;
     let name = validate_name("project", &request.name)?;
