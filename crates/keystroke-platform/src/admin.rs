@@ -18,7 +18,7 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 /// longer one could be set, and never used to sign in.
 pub const MAX_PASSWORD_CHARS: usize = 1024;
 /// RFC 5321's limit on a forward path.
-const MAX_EMAIL_CHARS: usize = 254;
+pub const MAX_EMAIL_CHARS: usize = 254;
 
 /// An email as it is stored and looked up: trimmed and lowercased (all of Unicode, where the
 /// database's `NOCASE` folds ASCII only), so that one address is one account however typed.

@@ -961,6 +961,67 @@ fn a_read_only_folder_is_named_as_the_cause() {
     );
 }
 
+/// A revocation checks, in its own write, what the request was let in with, as creations do:
+/// an admin lowered to builder meanwhile revokes no other member's key, a member removed
+/// meanwhile none, and a session ended meanwhile revokes nothing.
+#[test]
+fn a_revocation_checks_the_revokers_standing_as_it_writes() {
+    use keystroke_api::CLI_CLIENT_ID;
+    use keystroke_api::Role;
+    use keystroke_platform::admin;
+    use keystroke_platform::storage::{Accounts, ApiKeys, CredentialEnded, NotAMember, Sessions, SqliteStorage};
+    use keystroke_platform::tokens::{KeyFor, hash_secret, new_api_key};
+    let dir = tempfile::tempdir().unwrap();
+    let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
+    admin::add_user(&storage, "olive@example.test", "Olive", "a long enough password").unwrap();
+    admin::add_user(&storage, "bo@example.test", "Bo", "a long enough password").unwrap();
+    let org = admin::create_org(&storage, "solo", "Solo", "olive@example.test").unwrap();
+    admin::add_member(&storage, "solo", "bo@example.test", Role::Admin).unwrap();
+    let id_of = |email: &str| storage.user_by_email(email).unwrap().unwrap().user.id;
+    let (olive, bo) = (id_of("olive@example.test"), id_of("bo@example.test"));
+    let key_of = |user: &str, name: &str| {
+        let (_, key) = new_api_key(
+            "key_live_",
+            KeyFor { org_id: &org.id, created_by: user, name: name.to_owned(), created_at: 1, expires_at: None },
+        );
+        storage.insert_api_keys(std::slice::from_ref(&key), None).unwrap();
+        key.id
+    };
+    let session_of = |user: &str| {
+        let token = admin::start_session(&storage, user, CLI_CLIENT_ID, 3600).unwrap();
+        storage.session_credential(&hash_secret(&token)).unwrap().unwrap().session_id
+    };
+    let active = |key: &str| storage.api_key(&org.id, key).unwrap().is_some();
+    let (olives_key, bos_key, bos_other_key) = (key_of(&olive, "o"), key_of(&bo, "b"), key_of(&bo, "b2"));
+    let bos_session = session_of(&bo);
+    let now = keystroke_platform::state::now();
+
+    // Lowered to builder after the request was let in as admin: another member's key stays.
+    admin::set_role(&storage, "solo", "bo@example.test", Role::Builder).unwrap();
+    assert!(!storage.revoke_api_key(&org.id, &olives_key, &bo, &bos_session, now).unwrap());
+    assert!(active(&olives_key));
+    assert!(storage.revoke_api_key(&org.id, &bos_key, &bo, &bos_session, now).unwrap(), "their own, still");
+    assert!(!active(&bos_key));
+    // Signed out everywhere meanwhile: nothing revoked, and said as an ended credential.
+    storage.revoke_sessions_of(&bo, now).unwrap();
+    let ended = storage.revoke_api_key(&org.id, &bos_other_key, &bo, &bos_session, now).unwrap_err();
+    assert!(ended.is::<CredentialEnded>(), "{ended:#}");
+    assert!(active(&bos_other_key));
+    // Removed meanwhile (with a live session): nothing revoked, and said as a removal.
+    let bos_new_session = session_of(&bo);
+    admin::remove_member(&storage, "solo", "bo@example.test").unwrap();
+    let removed = storage.revoke_api_key(&org.id, &olives_key, &bo, &bos_new_session, now).unwrap_err();
+    assert!(removed.is::<NotAMember>(), "{removed:#}");
+    assert!(active(&olives_key));
+    // The owner revokes any key, once.
+    let olives_session = session_of(&olive);
+    assert!(storage.revoke_api_key(&org.id, &olives_key, &olive, &olives_session, now).unwrap());
+    assert!(!storage.revoke_api_key(&org.id, &olives_key, &olive, &olives_session, now).unwrap());
+    let audit: Vec<_> = storage.audit_events(&org.id).unwrap().into_iter().map(|e| (e.action, e.actor_email)).collect();
+    let revokes = audit.iter().filter(|(action, _)| action == "api_key.revoke").count();
+    assert_eq!(revokes, 2, "one by bo, one by olive: {audit:?}");
+}
+
 /// `backup` copies what a running platform has written, its WAL included (a copy of the file
 /// alone misses that), into a new file only its owner can read, and never over another file.
 #[test]

@@ -421,6 +421,23 @@ fn an_absurdly_long_code_in_a_link_is_not_put_back() {
     assert!(page.contains(r#"name="user_code" value="""#) && page.len() < 10_000, "{} bytes", page.len());
 }
 
+/// An email longer than any account's is a wrong sign-in, counted against the address like any
+/// other (and not kept as an account of its own by the account's throttle).
+#[test]
+fn an_email_longer_than_any_accounts_is_a_wrong_sign_in_counted_for_the_address() {
+    let h = Harness::start();
+    let browser = Browser::new(&h);
+    let long = format!("{}@example.test", "a".repeat(60_000));
+    let statuses: Vec<StatusCode> = (0..11)
+        .map(|_| {
+            let form = h.form_from_page(&browser.http, "/login", "/login", &[("email", &long), ("password", "x")]);
+            form.send().unwrap().status()
+        })
+        .collect();
+    assert_eq!(statuses[..10], [StatusCode::UNAUTHORIZED; 10], "{statuses:?}");
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS, "the address's tries are used up: {statuses:?}");
+}
+
 #[test]
 fn guesses_sent_all_at_once_do_not_slip_past_the_limit() {
     let h = Harness::start();

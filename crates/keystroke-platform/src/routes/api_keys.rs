@@ -65,6 +65,12 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
     // the web form's days before it gets here.
     debug_assert!(request.expires_in_seconds.is_none_or(|secs| (1..=MAX_KEY_LIFETIME_SECS).contains(&secs)));
     let expires_in = request.expires_in_seconds.map(|secs| secs as i64);
+    // The same shape as the key's in `list` and `show`: the creator only for roles that see it.
+    // Read before the key is made: nothing may fail between its making and its secret's answer.
+    let creator = match access.role.sees_all_keys() {
+        true => Some(state.storage.user_by_id(&access.user_id)?.ok_or_else(|| anyhow::anyhow!("creator vanished"))?),
+        false => None,
+    };
     let prefix = state.config.mode.key_prefix();
     let created_at = now();
     let (secret, key) = new_api_key(
@@ -82,11 +88,6 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
         .insert_api_keys(std::slice::from_ref(&key), Some(&access.credential_id))
         .map_err(ended_meanwhile(access))?;
     tracing::info!(key_id = %key.id, org = %access.org_slug, "api key created");
-    // The same shape as the key's in `list` and `show`: the creator only for roles that see it.
-    let creator = match access.role.sees_all_keys() {
-        true => Some(state.storage.user_by_id(&access.user_id)?.ok_or_else(|| anyhow::anyhow!("creator vanished"))?),
-        false => None,
-    };
     Ok(CreatedApiKey {
         key: ApiKey {
             id: key.id,
@@ -163,8 +164,12 @@ pub async fn revoke(
 pub fn revoke_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<ApiKey> {
     let record = visible_key(state, access, id)?;
     let revoked_at = now();
-    if !state.storage.revoke_api_key(&access.org_id, id, &access.user_id, revoked_at)? {
-        // Revoked by someone else between the lookup and now.
+    let revoked = state
+        .storage
+        .revoke_api_key(&access.org_id, id, &access.user_id, &access.credential_id, revoked_at)
+        .map_err(ended_meanwhile(access))?;
+    if !revoked {
+        // Revoked by someone else between the lookup and now, or the caller's role lowered.
         return Err(key_not_found(id, &access.org_slug));
     }
     tracing::info!(key_id = %id, org = %access.org_slug, "api key revoked");

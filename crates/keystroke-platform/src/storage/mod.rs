@@ -30,8 +30,9 @@ impl std::error::Error for LastOwner {}
 /// A write refused because the user it acts as is not (any longer) a member of the org: removed
 /// after the request was let in, and before its write, which checks the membership in its own
 /// transaction. A key written then would outlive the removal that revoked the member's keys (and
-/// work again if they were added back); a project or a deploy would be recorded after it. (Every
-/// role may write these: a role changed meanwhile needs no check.)
+/// work again if they were added back); a project or a deploy would be recorded after it, a key
+/// revoked by someone no longer in the org. (Every role may create these: a role changed
+/// meanwhile needs no check; a revocation, which the role decides, checks it too.)
 #[derive(Debug)]
 pub struct NotAMember;
 
@@ -321,9 +322,20 @@ pub trait ApiKeys {
     /// keys they may not see exist.
     fn api_key_seq(&self, org_id: &str, scope: KeyScope<'_>, key_id: &str) -> Result<Option<i64>>;
     fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
-    /// Revokes an active key and writes its `api_key.revoke` audit event in one transaction.
-    /// Returns whether an active key was revoked.
-    fn revoke_api_key(&self, org_id: &str, key_id: &str, actor_id: &str, now: Timestamp) -> Result<bool>;
+    /// Revokes an active key as `actor_id`, through the credential `credential_id`, and writes
+    /// its `api_key.revoke` audit event in one transaction, which checks what the request was
+    /// let in with: fails with [`NotAMember`] when the actor is no longer a member of the org,
+    /// and with [`CredentialEnded`] when the credential is no longer live. Returns whether a key
+    /// was revoked: not when none of the org's active keys has this id, or the actor may not
+    /// revoke it (a key of another member, for a builder) any more.
+    fn revoke_api_key(
+        &self,
+        org_id: &str,
+        key_id: &str,
+        actor_id: &str,
+        credential_id: &str,
+        now: Timestamp,
+    ) -> Result<bool>;
 }
 
 /// The web's and the CLI's sign-ins.

@@ -336,10 +336,16 @@ pub async fn verify_sign_in(
     password: String,
 ) -> ApiResult<PasswordCheck> {
     let email = crate::admin::normalize_email(email);
-    let account_key = format!("account:{email}");
     let Some(by_address) = state.sign_in_throttle.begin_attempt(&[client]) else {
         return Ok(PasswordCheck::Throttled);
     };
+    // No account has an email this long (`user add` refuses it): wrong, counted against the
+    // address alone, as the account's count would keep every such string (up to the body limit)
+    // for its whole window.
+    if email.chars().count() > crate::admin::MAX_EMAIL_CHARS {
+        return Ok(PasswordCheck::Wrong);
+    }
+    let account_key = format!("account:{email}");
     let by_account = state.account_sign_in_throttle.begin_attempt(&[&account_key]);
     // Counted as a try of the browser's own only where it stands in for the account's count.
     let known_browser = by_account.is_none()

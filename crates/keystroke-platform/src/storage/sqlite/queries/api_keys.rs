@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{live_credential, not_written, parse_role, record_event};
 use crate::storage::sqlite::SqliteStorage;
-use crate::storage::{ApiKeys, KeyCredential, KeyRecord, KeyScope, NewApiKey, Result, Timestamp};
+use crate::storage::{ApiKeys, KeyCredential, KeyRecord, KeyScope, NewApiKey, NotAMember, Result, Timestamp};
 use crate::tokens::SecretHash;
 
 /// How long recording a key's use may wait for a lock: enough for the platform's own writes.
@@ -149,16 +149,41 @@ impl ApiKeys for SqliteStorage {
         Ok(stmt.query_row(params![org_id, key_id], key_record).optional()?)
     }
 
-    fn revoke_api_key(&self, org_id: &str, key_id: &str, actor_id: &str, now: Timestamp) -> Result<bool> {
+    fn revoke_api_key(
+        &self,
+        org_id: &str,
+        key_id: &str,
+        actor_id: &str,
+        credential_id: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
         self.write(|tx| {
+            // Who may revoke is read in the write's own statement: a member their own keys, an
+            // owner or admin any (`Role::sees_all_keys`).
             let revoked = tx.execute(
-                "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
-                params![org_id, key_id, now],
+                &format!(
+                    "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL
+                     AND EXISTS (SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?4
+                                 AND (role IN ('owner', 'admin') OR api_keys.created_by = ?4))
+                     AND {}",
+                    live_credential("?5")
+                ),
+                params![org_id, key_id, now, actor_id, credential_id],
             )?;
             if revoked == 1 {
                 record_event(tx, org_id, actor_id, "api_key.revoke", key_id, None, now)?;
+                return Ok(true);
             }
-            Ok(revoked == 1)
+            // Nothing revoked: the revoker gone from the org or their credential ended (errors),
+            // else no active key of the org that they may revoke (revoked meanwhile, or theirs
+            // to revoke no longer, their role lowered).
+            let why = not_written(tx, org_id, actor_id)?;
+            let live: bool =
+                tx.query_row(&format!("SELECT {}", live_credential("?1")), [credential_id], |r| r.get(0))?;
+            match why.is::<NotAMember>() || !live {
+                true => Err(why),
+                false => Ok(false),
+            }
         })
     }
 }
