@@ -177,16 +177,24 @@ impl Context {
         Ok(SignedIn { platform, config, source, client })
     }
 
+    /// `--org` / `KEYSTROKE_ORG`, checked as a slug (the error names the variable it came from).
+    pub fn org_override(&self) -> Result<Option<&str>, CliError> {
+        let Some(org) = &self.global.org else {
+            return Ok(None);
+        };
+        ids::check_org_slug(org).map_err(|err| match self.global.org_from_env {
+            true => CliError { message: format!("{} (from `{}`)", err.message, env::ORG), ..err },
+            false => err,
+        })?;
+        Ok(Some(org))
+    }
+
     /// The org of a command: `--org` / `KEYSTROKE_ORG`, the saved active org, else the user's
     /// only org.
     /// The slug given or saved is checked before it goes into any URL.
     pub async fn org(&self, signed_in: &SignedIn) -> anyhow::Result<String> {
-        if let Some(org) = &self.global.org {
-            ids::check_org_slug(org).map_err(|err| match self.global.org_from_env {
-                true => CliError { message: format!("{} (from `{}`)", err.message, env::ORG), ..err },
-                false => err,
-            })?;
-            return Ok(org.clone());
+        if let Some(org) = self.org_override()? {
+            return Ok(org.to_owned());
         }
         if let Some(org) = signed_in.config.active_org(&signed_in.platform.key) {
             ids::check_org_slug(org)?;
@@ -263,7 +271,7 @@ pub fn hidden_sign_in_error(credentials: &Credentials, platform: &PlatformUrl, c
 /// A store forced by `KEYSTROKE_CREDENTIAL_STORE` that failed (a locked or absent Secret
 /// Service), while the sign-in is in another: its error, with the way to the sign-in as the hint
 /// (the store's own hint would have the user fix a store they do not need).
-fn store_failed_beside_sign_in(
+pub fn store_failed_beside_sign_in(
     error: anyhow::Error,
     credentials: &Credentials,
     platform: &PlatformUrl,

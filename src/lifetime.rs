@@ -20,6 +20,10 @@ pub fn parse_lifetime(value: &str) -> Result<Duration, String> {
     if contains_secret(value) {
         return Err(format!("that is a key or token, not a duration; {LIFETIME_EXAMPLES}"));
     }
+    // `1d\n2d` would read as 3 days: a value of two lines is two values, or a paste gone wrong.
+    if value.contains(char::is_control) {
+        return Err(format!("a lifetime is one line of text; {LIFETIME_EXAMPLES}"));
+    }
     if let Some(after_dash) = value.strip_prefix('-') {
         return Err(if after_dash.starts_with(|c: char| c.is_ascii_digit()) {
             format!("a lifetime cannot be negative; {LIFETIME_EXAMPLES}")
@@ -167,6 +171,9 @@ mod tests {
         assert_eq!(error("1M"), "`M` is ambiguous: write `min` for minutes or `mo` for months");
         assert_eq!(error("6m"), "`m` is ambiguous: write `min` for minutes or `mo` for months");
         assert_eq!(error("500ms"), "a lifetime is counted in seconds or longer");
+        for two_lines in ["1d\n2d", "1d\r\n", "1d\t2h"] {
+            assert!(error(two_lines).starts_with("a lifetime is one line of text;"), "{two_lines:?}");
+        }
         // A key pasted in the wrong place, with its prefix or without: no part of it is quoted.
         for pasted in ["0UcFAzhOwHanzCN2XP3E3sYNoE6Kmwl24B4rJ5", "6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q", "kss_x"] {
             assert!(error(pasted).starts_with("that is a key or token, not a duration"), "{}", error(pasted));

@@ -213,8 +213,10 @@ impl Printer {
     /// `code` is the exit code in words; `platform_code`, for scripts with `--json`, the
     /// platform's own code when the error is its answer (`web_session_refused`, `unavailable`).
     pub fn error(&self, code: &str, message: &str, hint: Option<&str>, platform_code: Option<&str>) {
-        let message = &*without_secrets(message);
-        let hint = hint.map(without_secrets);
+        // Written out as on a terminal, in JSON too: `jq -r .error.message` prints the text raw.
+        let message = without_secrets(message);
+        let message = &*one_line(&message);
+        let hint = hint.map(|hint| one_line(&without_secrets(hint)).into_owned());
         let hint = hint.as_deref();
         let platform_code = platform_code.map(without_secrets);
         let platform_code = platform_code.as_deref();
@@ -234,9 +236,9 @@ impl Printer {
             stderr_line(format_args!("{}", serde_json::to_string(&body).unwrap_or_default()));
             return;
         }
-        stderr_line(format_args!("{} {}", self.stderr_style(Style::Red, "error:"), one_line(message)));
+        stderr_line(format_args!("{} {message}", self.stderr_style(Style::Red, "error:")));
         if let Some(hint) = hint {
-            stderr_line(format_args!("{} {}", self.stderr_style(Style::Yellow, "hint:"), one_line(hint)));
+            stderr_line(format_args!("{} {hint}", self.stderr_style(Style::Yellow, "hint:")));
         }
     }
 

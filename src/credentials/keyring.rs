@@ -23,6 +23,8 @@ pub fn get(kind: StoreKind, url: &str, timeout: Duration) -> anyhow::Result<Opti
         match entry(kind, &url)?.get_password() {
             Ok(token) => Ok(Some(token)),
             Err(KeyringError::NoEntry) => Ok(None),
+            // Not text: no token, read as damaged (as the kernel keyring's, `keyutils::get`).
+            Err(KeyringError::BadEncoding(bytes)) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
             Err(err) => Err(explain(err)),
         }
     })?;

@@ -71,7 +71,9 @@ pub fn get(url: &str) -> Result<Option<String>, String> {
         Err(err) if no_live_key(&err) => return Ok(None),
         Err(err) => return Err(explain(err)),
     };
-    String::from_utf8(bytes).map(Some).map_err(|_| "the stored entry is not text".to_string())
+    // Bytes that are not text (written by something else) are no token either: read as damaged,
+    // which every command says and `auth logout` removes, where an error would stay for good.
+    Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
 }
 
 /// Replaces the entry of that description in the session keyring, if any (`add_key` updates it

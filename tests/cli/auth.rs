@@ -382,6 +382,27 @@ fn logout_says_what_a_set_keystroke_token_now_does() {
         "{logout:#?}"
     );
     env.run_with_env(&["auth", "status"], &[("KEYSTROKE_TOKEN", &owner)]).code(3);
+
+    // Garbage: no command stays signed in with it, whatever else is stored.
+    let fresh = env.new_session(&env.user(Role::Owner).email);
+    env.login_with_token(&fresh, &[]).success();
+    let garbage = [("KEYSTROKE_TOKEN", "garbage")];
+    let logout = env.run_with_env(&["auth", "logout"], &garbage).success();
+    assert!(
+        logout
+            .stderr
+            .starts_with("warning: `KEYSTROKE_TOKEN` holds no session token, which the CLI refuses; unset it\n"),
+        "{logout:#?}"
+    );
+    let nothing_stored = env.run_with_env(&["auth", "logout"], &garbage).code(1);
+    assert_eq!(
+        nothing_stored.stderr,
+        format!(
+            "error: no token is stored for {}, and `KEYSTROKE_TOKEN` holds no session token, which the CLI refuses\n\
+             hint: unset `KEYSTROKE_TOKEN`; to sign in, run `keystroke auth login`\n",
+            env.url()
+        )
+    );
 }
 
 /// A session revoked from another machine: logout still forgets the token, and says why there
@@ -405,7 +426,10 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     assert_eq!(
         logout.stderr,
         format!(
-            "Signed out of {} (the platform no longer accepted its session: expired, or revoked elsewhere)\n",
+            "Signed out of {} (the platform did not accept its token: its session expired or was revoked, or the \
+             token was damaged)\n\
+             If its session {this_machine} is still listed by `keystroke session list` once you sign in again, \
+             `keystroke session revoke {this_machine}` ends it\n",
             env.url()
         )
     );
@@ -1347,6 +1371,11 @@ fn tokens_that_are_not_session_tokens_are_refused_before_any_request() {
             url = env.url()
         )
     );
+
+    // A byte-order mark before it (a file saved by Notepad) is no part of it.
+    let fresh = env.new_session(&admin.email);
+    env.login_with_token(&format!("\u{feff}{fresh}\r\n"), &[]).success();
+    env.run(&["auth", "status"]).success();
 }
 
 /// Signing in again replaces this machine's token, in whichever store it was; the replaced

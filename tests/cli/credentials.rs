@@ -148,6 +148,25 @@ fn a_stored_token_edited_by_hand_is_read_or_called_damaged() {
     assert!(!std::fs::read_to_string(&path).unwrap().contains("not a token"), "removed");
 }
 
+/// Bytes that are not text in the kernel keyring's entry (written by something else) are a
+/// damaged token too: said so, and removed by `auth logout`, rather than an error that stays.
+#[test]
+fn a_keyring_entry_that_is_not_text_is_a_damaged_token() {
+    if installed("keyctl", "editing the kernel keyring's entry").is_none() {
+        return;
+    }
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let entry = format!("keyring:{}@keystroke", env.url());
+    let overwrite = format!("id=$(keyctl search @s user '{entry}') && printf '\\377\\376' | keyctl pupdate \"$id\"");
+    assert!(env.isolated("sh").args(["-c", &overwrite]).status().unwrap().success(), "{overwrite}");
+    let list = env.run(&["org", "list"]).code(3);
+    assert!(list.stderr.contains("is damaged: it is not a session token"), "{list:#?}");
+    let logout = env.run(&["auth", "logout"]).success();
+    assert!(logout.stderr.contains("its stored token was damaged, no session token: it was removed"), "{logout:#?}");
+    env.run(&["auth", "status"]).code(3);
+}
+
 /// `auth login --insecure-storage` is the per-sign-in way into the file store: the token goes
 /// to a 0600 file and the sign-in says so; it cannot contradict a store chosen by the variable.
 #[test]
@@ -667,16 +686,20 @@ fn without_a_session_bus_login_uses_the_kernel_keyring_and_says_so() {
     let status = env.run(&["auth", "status", "--json"]).success().json();
     assert_eq!(status["token"]["store"], "keyutils");
 
-    // Asking for the Secret Service where there is no bus says so, and the way to the sign-in.
-    let forced = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "secret-service")]).code(1);
-    assert!(forced.stderr.contains("there is no D-Bus session bus to reach it"), "{forced:#?}");
-    assert!(
-        forced.stderr.contains(
-            "hint: the sign-in is in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot): \
-             unset `KEYSTROKE_CREDENTIAL_STORE` to reach it"
-        ),
-        "{forced:#?}"
-    );
+    // Asking for the Secret Service where there is no bus says so, and the way to the sign-in;
+    // `auth logout` too, which signs nothing out.
+    for command in ["status", "logout"] {
+        let forced = env.run_with_env(&["auth", command], &[("KEYSTROKE_CREDENTIAL_STORE", "secret-service")]).code(1);
+        assert!(forced.stderr.contains("there is no D-Bus session bus to reach it"), "{forced:#?}");
+        assert!(
+            forced.stderr.contains(
+                "hint: the sign-in is in the kernel keyring (keyutils; the session's keyring, gone at logout or \
+                 reboot): unset `KEYSTROKE_CREDENTIAL_STORE` to reach it"
+            ),
+            "{command}: {forced:#?}"
+        );
+    }
+    env.run(&["auth", "status"]).success();
     let unknown = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "vault")]).code(2);
     assert!(unknown.stderr.contains("use one of this system's stores: secret-service, keyutils, file"), "{unknown:#?}");
     let elsewhere = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "keychain")]).code(2);

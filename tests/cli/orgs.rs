@@ -86,18 +86,19 @@ fn org_switch_saves_and_overrides_do_not() {
         "warning: org `initech` (from `KEYSTROKE_ORG`) is not among your orgs, so none is marked active\n"
     );
     assert!(stray.json().as_array().unwrap().iter().all(|org| org["active"] == false), "{}", stray.stdout);
-    // Quoted as every value typed is: cut to a readable length, and never a secret.
+    // No slug at all is refused as every command refuses it (before asking the platform), quoted
+    // as every value typed is: cut to a readable length, and never a secret.
     let long = "x".repeat(300);
-    let cut = env.run(&["org", "list", "--org", &long]).success();
-    assert_eq!(
-        cut.stderr,
-        format!("warning: org `{}…` (from `--org`) is not among your orgs, so none is marked active\n", "x".repeat(40))
+    let cut = env.run(&["org", "list", "--org", &long]).code(2);
+    assert!(cut.stderr.starts_with(&format!("error: `{}…` is not an org slug; ", "x".repeat(40))), "{cut:#?}");
+    let key_typed =
+        env.run_with_env(&["org", "list"], &[("KEYSTROKE_ORG", "key_test_8Zq1wErTy6UiOpAsDfGhJkLzXcVb0123")]);
+    let key_typed = key_typed.code(2);
+    assert!(
+        key_typed.stderr.starts_with("error: (a secret, not repeated here) is not an org slug; "),
+        "{key_typed:#?}"
     );
-    let key_typed = env.run(&["org", "list", "--org", "key_test_8Zq1wErTy6UiOpAsDfGhJkLzXcVb0123"]).success();
-    assert_eq!(
-        key_typed.stderr,
-        "warning: org (a secret, not repeated here) (from `--org`) is not among your orgs, so none is marked active\n"
-    );
+    assert!(key_typed.stderr.contains("(from `KEYSTROKE_ORG`)"), "{key_typed:#?}");
     env.run(&["api-key", "revoke", &id, "--yes", "--org", "acme"]).success();
 
     // Nor does `org switch` take its org from them: without a slug it asks, and here nobody can;

@@ -168,6 +168,14 @@ fn an_error_message_from_the_platform_cannot_drive_the_terminal() {
     assert!(run.stderr.starts_with("error: "), "{run:#?}");
     assert!(run.stderr.contains("nope \\u{1b}]0;PWNED\\u{7}\\u{1b}[2J"), "{run:#?}");
     assert!(!run.stderr.contains(['\u{1b}', '\u{7}']), "{run:#?}");
+    // With `--json` too: a script's `jq -r .error.message` prints the message raw.
+    let json = env.run_with_env(
+        &["--json", "api-key", "list", "--org", "acme", "--platform-url", &url],
+        &[("KEYSTROKE_TOKEN", "kss_x")],
+    );
+    let json = json.code(4);
+    let error: serde_json::Value = serde_json::from_str(json.stderr.trim_end()).unwrap();
+    assert_eq!(error["error"]["message"], "forbidden: nope \\u{1b}]0;PWNED\\u{7}\\u{1b}[2J", "{json:#?}");
 }
 
 /// A proxy or a broken platform may repeat the request's `Authorization` header in its error

@@ -359,7 +359,8 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
     } else {
         read_piped_token()?
     };
-    let token = input.expose().trim();
+    // Without the byte-order mark an editor may put first (Notepad's "UTF-8").
+    let token = input.expose().trim_start_matches('\u{feff}').trim();
     check_token_shape(token)?;
     Ok(Secret::new(token.to_string()))
 }

@@ -1,5 +1,5 @@
 use crate::config::Config;
-use crate::context::{Context, PlatformUrl, hidden_sign_in_error, not_signed_in};
+use crate::context::{Context, PlatformUrl, hidden_sign_in_error, not_signed_in, store_failed_beside_sign_in};
 use crate::credentials::{Credentials, StoreKind};
 use crate::env;
 use crate::error::{CliError, ExitCode, exits_with};
@@ -91,10 +91,20 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         Ok(()) => {
             let already = match (damaged, ended_before) {
                 (true, _) => " (its stored token was damaged, no session token: it was removed, and nothing sent)",
-                (false, true) => " (the platform no longer accepted its session: expired, or revoked elsewhere)",
+                (false, true) => {
+                    " (the platform did not accept its token: its session expired or was revoked, or the \
+                                   token was damaged)"
+                }
                 (false, false) => "",
             };
             printer.notice(&format!("Signed out of {}{already}", platform.key));
+            // A token the platform could not take says nothing of the session it was for.
+            if let (true, Some(id)) = (ended_before, &session_id) {
+                printer.notice(&format!(
+                    "If its session {id} is still listed by `keystroke session list` once you sign in again, \
+                     `keystroke session revoke {id}` ends it"
+                ));
+            }
             Ok(())
         }
         Err(err) => Err(still_valid(
@@ -119,7 +129,10 @@ struct StoredSignIn {
 fn stored_sign_in(credentials: &Credentials, config: &Config, platform: &PlatformUrl) -> anyhow::Result<StoredSignIn> {
     let store = credentials.store_for_reading(config, &platform.key)?;
     let stored = match store {
-        Some(store) => credentials.get(store, &platform.key)?.map(|token| (store, token)),
+        Some(store) => credentials
+            .get(store, &platform.key)
+            .map_err(|error| store_failed_beside_sign_in(error, credentials, platform, config))?
+            .map(|token| (store, token)),
         None => None,
     };
     let Some((store, token)) = stored else {
@@ -183,6 +196,8 @@ fn signed_in_meanwhile(
 fn warn_of_env_token(printer: &Printer, env_token: &Secret<String>, holds_the_ended_session: bool) {
     let what = if keystroke_api::looks_like_api_key(env_token.expose()) {
         "holds an API key, which the CLI refuses; unset it"
+    } else if !keystroke_api::looks_like_session_token(env_token.expose()) {
+        "holds no session token, which the CLI refuses; unset it"
     } else if holds_the_ended_session {
         "holds the session just ended, so commands fail until you unset it"
     } else {
@@ -214,9 +229,14 @@ fn still_valid(revoke: anyhow::Error, what_happened: &str, session_id: Option<&s
 /// `auth logout` with no stored token but one in `KEYSTROKE_TOKEN`: like `gh auth logout` with
 /// `GH_TOKEN`, the variable is the user's, not the CLI's to end.
 fn env_token_only(platform: &PlatformUrl, env_token: &Secret<String>) -> CliError {
-    if keystroke_api::looks_like_api_key(env_token.expose()) {
+    let refused = match env_token.expose() {
+        token if keystroke_api::looks_like_api_key(token) => Some("an API key"),
+        token if !keystroke_api::looks_like_session_token(token) => Some("no session token"),
+        _ => None,
+    };
+    if let Some(what) = refused {
         return CliError::failure(format!(
-            "no token is stored for {}, and `{}` holds an API key, which the CLI refuses",
+            "no token is stored for {}, and `{}` holds {what}, which the CLI refuses",
             platform.key,
             env::TOKEN
         ))

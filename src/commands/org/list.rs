@@ -3,10 +3,11 @@ use crate::context::{Context, in_no_org};
 use crate::{env, ids, table};
 
 pub async fn run(context: &Context) -> anyhow::Result<()> {
+    let given = context.org_override()?;
     let signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
     // `--org` / `KEYSTROKE_ORG` is the org that commands act on here, so it is the one marked.
-    let active = match context.global.org.as_deref() {
+    let active = match given {
         Some(given) => {
             if !me.memberships.iter().any(|membership| membership.org.slug == given) {
                 let source = if context.global.org_from_env { env::ORG } else { "--org" };
