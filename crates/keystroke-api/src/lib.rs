@@ -15,7 +15,8 @@ pub mod routes {
     pub const HEALTH: &str = "/healthz";
     pub const OPENAPI: &str = "/api/openapi.json";
 
-    /// RFC 8628 device authorization endpoint (form-encoded `client_id`).
+    /// RFC 8628 device authorization endpoint (form-encoded `client_id`, and the CLI's
+    /// `device_name`).
     pub const DEVICE_CODE: &str = "/oauth/device/code";
     /// RFC 8628 token endpoint (form-encoded `grant_type`, `device_code`, `client_id`).
     pub const TOKEN: &str = "/oauth/token";
@@ -390,8 +391,8 @@ pub const MAX_KEY_LIFETIME_SECS: u64 = 10 * 365 * 24 * 3600;
 pub const DEFAULT_PAGE_LIMIT: u32 = 50;
 pub const MAX_PAGE_LIMIT: u32 = 500;
 
-/// Every error of the platform API (except the RFC 8628 token endpoint, which answers in the
-/// shape RFC 6749 prescribes): `{"error": {"code": "...", "message": "..."}}`.
+/// Every error of the platform API (but for the `/oauth/…` endpoints of the device flow, which
+/// answer in the shape RFC 6749 prescribes): `{"error": {"code": "...", "message": "..."}}`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ErrorBody {
     pub error: ErrorDetail,

@@ -600,6 +600,17 @@ fn what_a_route_does_not_take_is_answered_in_its_own_shape() {
     }
     let (status, body) = common::status_json(http.put(h.url("/api/me")).send().unwrap());
     assert_eq!((status, common::error_code(&body)), (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"));
+    // Under a path prefix (a client sent to the wrong base URL), an API path is answered as the
+    // API answers, whichever refusal it meets: no such endpoint, or a body too large.
+    let big = vec![b'x'; 65 * 1024];
+    for (request, status) in [
+        (http.get(h.url("/v1/api/projects")), StatusCode::NOT_FOUND),
+        (http.post(h.url("/v1/api/projects")).body(big), StatusCode::PAYLOAD_TOO_LARGE),
+    ] {
+        let (got, body) = common::status_json(request.send().unwrap());
+        assert_eq!(got, status, "{body}");
+        assert!(body["error"]["code"].is_string(), "the API's JSON: {body}");
+    }
 }
 
 #[test]

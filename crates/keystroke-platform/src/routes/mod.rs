@@ -68,8 +68,7 @@ pub fn router(state: AppState) -> Router {
 /// key, which a client acts on, and this one tells it the URL or the platform's version is off.
 /// A browser's mistyped address gets a page.
 async fn no_such_route(uri: Uri) -> Response {
-    let path = uri.path();
-    if path.contains("/api/") || path.contains("/oauth/") || path == routes::HEALTH {
+    if !matches!(error_shape(uri.path()), ErrorShape::Page) {
         return ApiError::new(
             StatusCode::NOT_FOUND,
             keystroke_api::NO_SUCH_ENDPOINT,
@@ -97,10 +96,12 @@ enum ErrorShape {
     Page,
 }
 
+/// A program's path (`/api/…`, `/oauth/…`, the health check) is one under a path prefix too
+/// (`/v1/api/…`), which a client sent to the wrong base URL: its errors are JSON all the same.
 fn error_shape(path: &str) -> ErrorShape {
     if path.starts_with("/oauth/") {
         ErrorShape::OAuth
-    } else if path.starts_with("/api/") || path == routes::HEALTH {
+    } else if path.contains("/api/") || path.contains("/oauth/") || path == routes::HEALTH {
         ErrorShape::Api
     } else {
         ErrorShape::Page

@@ -397,16 +397,24 @@ pub fn set_sign_in_cookies(response: &mut Response, state: &AppState, headers: &
 /// as long as a page's form stays usable (the web session's lifetime), in this process: another
 /// platform process on the same database would not know them.
 pub struct SentForms {
-    sent: Mutex<HashMap<String, Instant>>,
+    sent: Mutex<Remembered>,
     kept_for: Duration,
+}
+
+struct Remembered {
+    forms: HashMap<String, Instant>,
+    /// Past this many, the expired are swept; then not again before the live ones have doubled,
+    /// so that a map full of live ids is not scanned at every form sent (as `Throttle` does).
+    sweep_above: usize,
 }
 
 impl SentForms {
     pub fn new(kept_for: Duration) -> Self {
-        SentForms { sent: Mutex::new(HashMap::new()), kept_for }
+        SentForms { sent: Mutex::new(Remembered { forms: HashMap::new(), sweep_above: Self::SWEEP_ABOVE }), kept_for }
     }
 
     const ID_LENGTH: usize = 24;
+    const SWEEP_ABOVE: usize = 1024;
     /// Past this many forms remembered, new ones are not (they act as forms without an id).
     const MOST_REMEMBERED: usize = 100_000;
 
@@ -422,17 +430,17 @@ impl SentForms {
             return true;
         }
         let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-        // Swept once it grows, and bounded: only signed-in people's forms get here.
-        if sent.len() >= 1024 {
-            sent.retain(|_, at| at.elapsed() < self.kept_for);
-            if sent.len() >= Self::MOST_REMEMBERED {
-                return true;
-            }
+        let Remembered { forms, sweep_above } = &mut *sent;
+        // Swept as it grows, and bounded: only signed-in people's forms get here.
+        if forms.len() >= *sweep_above {
+            forms.retain(|_, at| at.elapsed() < self.kept_for);
+            *sweep_above = Self::SWEEP_ABOVE.max(2 * forms.len());
         }
-        match sent.get(id) {
+        match forms.get(id) {
             Some(at) if at.elapsed() < self.kept_for => false,
+            _ if forms.len() >= Self::MOST_REMEMBERED => true,
             _ => {
-                sent.insert(id.to_owned(), Instant::now());
+                forms.insert(id.to_owned(), Instant::now());
                 true
             }
         }
@@ -441,6 +449,36 @@ impl SentForms {
     /// Forgets a sending that did not act (the platform failed), so the same form may be sent
     /// again.
     pub fn forget(&self, id: &str) {
-        self.sent.lock().unwrap_or_else(|e| e.into_inner()).remove(id);
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).forms.remove(id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A form is acted on once while remembered; the forms remembered are swept of the expired as
+    /// they grow, but not at every sending while the live ones fill the map.
+    #[test]
+    fn a_form_acts_once_and_the_remembered_are_swept_as_they_grow() {
+        let live = SentForms::new(Duration::from_secs(3600));
+        let id = SentForms::new_id();
+        assert!(live.first_sending(&id));
+        assert!(!live.first_sending(&id), "sent again");
+        live.forget(&id);
+        assert!(live.first_sending(&id), "forgotten: it may act again");
+        assert!(live.first_sending("not-an-id"), "an id of another shape is none");
+        for _ in 0..SentForms::SWEEP_ABOVE {
+            live.first_sending(&SentForms::new_id());
+        }
+        let swept_at = live.sent.lock().unwrap().sweep_above;
+        assert_eq!(swept_at, 2 * SentForms::SWEEP_ABOVE, "all live: the next sweep waits for twice as many");
+        assert!(!live.first_sending(&id), "still remembered");
+
+        let expiring = SentForms::new(Duration::ZERO);
+        for _ in 0..=SentForms::SWEEP_ABOVE {
+            expiring.first_sending(&SentForms::new_id());
+        }
+        assert!(expiring.sent.lock().unwrap().forms.len() <= 1, "the expired are swept");
     }
 }

@@ -140,14 +140,15 @@ impl Database {
         Ok(storage)
     }
 
-    /// For commands that need users already there: a mistyped path is named as such, rather
+    /// For commands that need a database made already: a mistyped path is named as such, rather
     /// than made into an empty database that then has "no org" or "no user".
     pub(crate) fn open_existing(&self) -> anyhow::Result<SqliteStorage> {
         self.check_existing()?;
         SqliteStorage::open(&self.db)
     }
 
-    /// That `--db` leads to a database with users, before anything opens it.
+    /// That `--db` leads to a platform's database (a file with its schema, users or not), before
+    /// anything opens it.
     pub(crate) fn check_existing(&self) -> anyhow::Result<()> {
         let path = self.db.display();
         match std::fs::metadata(&self.db) {
