@@ -14,15 +14,15 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::{
-    PageResult, PasswordCheck, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, csrf_for, error_paragraph, escape, form_refused,
-    message_page, page, refill, session_csrf_ok, set_cookie, set_sign_in_cookies, sign_in_csrf_ok,
-    sign_in_form_expired, start_browser_session, too_many_attempts, verify_sign_in, web_session,
+    PageResult, WRONG_SIGN_IN, WebForm, WebQuery, credential_fields, csrf_for, error_paragraph, escape, form_refused,
+    message_page, page, refill, session_csrf_ok, set_sign_in_cookies, sign_in_csrf_ok, sign_in_form_expired,
+    sign_in_form_page, sign_in_with_password, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
 use crate::storage::{DeviceAuthorizationRecord, DeviceStatus};
 use crate::throttle::address_key;
-use crate::tokens::{normalize_user_code, random_base62};
+use crate::tokens::normalize_user_code;
 
 #[derive(Deserialize)]
 pub struct CodeQuery {
@@ -96,15 +96,12 @@ pub async fn sign_in(
     };
     // The code was right; the password is counted on its own below.
     state.sign_in_throttle.forgive(&[&client], attempt);
-    let user = match verify_sign_in(&state, &headers, &client, &form.email, form.password).await? {
-        PasswordCheck::SignedIn(user) => user,
-        PasswordCheck::Throttled => return Ok(too_many_attempts()),
-        PasswordCheck::Wrong => {
-            let wrong = Some("Wrong email or password.");
-            return Ok(sign_in_page(&state, &form.user_code, &form.email, wrong, StatusCode::UNAUTHORIZED));
-        }
-    };
-    let token = start_browser_session(&state, &headers, &user.id)?;
+    let wrong = || sign_in_page(&state, &form.user_code, &form.email, Some(WRONG_SIGN_IN), StatusCode::UNAUTHORIZED);
+    let (user, token) =
+        match sign_in_with_password(&state, &headers, &client, &form.email, form.password, wrong).await? {
+            Ok(signed_in) => signed_in,
+            Err(answer) => return Ok(answer),
+        };
     let approver = state.client_address(&headers, peer);
     let mut response = approval_page(&state, &auth, &user.email, &approver, &csrf_for(&token));
     set_sign_in_cookies(&mut response, &state, &headers, &token, &user);
@@ -174,24 +171,20 @@ fn pending_authorization(state: &AppState, typed: &str) -> ApiResult<Option<Devi
 /// What was typed goes back in its field (the password aside), unless it is a key or token
 /// pasted there.
 fn sign_in_page(state: &AppState, user_code: &str, email: &str, error: Option<&str>, status: StatusCode) -> Response {
-    let csrf = random_base62(32);
-    let body = format!(
-        r#"<h1>Sign in to approve a device</h1>
+    sign_in_form_page(state, status, "Sign in", |csrf| {
+        format!(
+            r#"<h1>Sign in to approve a device</h1>
 <p>A device asked to sign in to Keystroke as you. Enter the code shown in your terminal.</p>
 {error}<form method="post" action="/device">
 <label>Code <input name="user_code" value="{code}" autocomplete="off" required></label>
-<label>Email <input name="email" type="email" value="{email}" autocomplete="username" required></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-<input type="hidden" name="csrf" value="{csrf}">
+{fields}<input type="hidden" name="csrf" value="{csrf}">
 <button type="submit">Continue</button>
 </form>"#,
-        error = error_paragraph(error),
-        code = refill(user_code),
-        email = refill(email),
-    );
-    let mut response = page(status, "Sign in", &body);
-    set_cookie(&mut response, state, SIGN_IN_CSRF_COOKIE, &csrf, state.config.web_session_ttl_secs);
-    response
+            error = error_paragraph(error),
+            code = refill(user_code),
+            fields = credential_fields(email),
+        )
+    })
 }
 
 fn code_page(typed: &str, error: Option<&str>, status: StatusCode) -> Response {

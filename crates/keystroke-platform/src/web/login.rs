@@ -8,12 +8,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PageResult, PasswordCheck, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebForm, WebQuery, csrf_for, error_paragraph,
-    escape, form_refused, page, refill, session_csrf_ok, set_cookie, set_sign_in_cookies, sign_in_csrf_ok,
-    sign_in_form_expired, sign_out_form, start_browser_session, too_many_attempts, verify_sign_in, web_session,
+    PageResult, SESSION_COOKIE, WRONG_SIGN_IN, WebForm, WebQuery, credential_fields, csrf_for, error_paragraph, escape,
+    form_refused, page, session_csrf_ok, set_cookie, set_sign_in_cookies, sign_in_csrf_ok, sign_in_form_expired,
+    sign_in_form_page, sign_in_with_password, sign_out_form, web_session,
 };
 use crate::state::{AppState, now};
-use crate::tokens::random_base62;
 
 #[derive(Deserialize)]
 pub struct NextQuery {
@@ -42,15 +41,12 @@ pub async fn sign_in(
         return Ok(sign_in_form_expired());
     }
     let client = state.client_key(&headers, peer);
-    let user = match verify_sign_in(&state, &headers, &client, &form.email, form.password).await? {
-        PasswordCheck::SignedIn(user) => user,
-        PasswordCheck::Throttled => return Ok(too_many_attempts()),
-        PasswordCheck::Wrong => {
-            let wrong = Some("Wrong email or password.");
-            return Ok(login_page(&state, form.next.as_deref(), &form.email, wrong, StatusCode::UNAUTHORIZED));
-        }
-    };
-    let token = start_browser_session(&state, &headers, &user.id)?;
+    let wrong = || login_page(&state, form.next.as_deref(), &form.email, Some(WRONG_SIGN_IN), StatusCode::UNAUTHORIZED);
+    let (user, token) =
+        match sign_in_with_password(&state, &headers, &client, &form.email, form.password, wrong).await? {
+            Ok(signed_in) => signed_in,
+            Err(answer) => return Ok(answer),
+        };
     let mut response = Redirect::to(local_path(form.next.as_deref())).into_response();
     set_sign_in_cookies(&mut response, &state, &headers, &token, &user);
     Ok(response)
@@ -113,21 +109,17 @@ pub fn to_login(next: &str) -> Response {
 
 /// `email` is what was typed before a wrong password, given back (unless it is a key or token).
 fn login_page(state: &AppState, next: Option<&str>, email: &str, error: Option<&str>, status: StatusCode) -> Response {
-    let csrf = random_base62(32);
-    let body = format!(
-        r#"<h1>Sign in to Keystroke</h1>
+    sign_in_form_page(state, status, "Sign in", |csrf| {
+        format!(
+            r#"<h1>Sign in to Keystroke</h1>
 {error}<form method="post" action="/login">
-<label>Email <input name="email" type="email" value="{email}" autocomplete="username" required></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
-<input type="hidden" name="csrf" value="{csrf}">
+{fields}<input type="hidden" name="csrf" value="{csrf}">
 <input type="hidden" name="next" value="{next}">
 <button type="submit">Sign in</button>
 </form>"#,
-        error = error_paragraph(error),
-        email = refill(email),
-        next = escape(local_path(next)),
-    );
-    let mut response = page(status, "Sign in", &body);
-    set_cookie(&mut response, state, SIGN_IN_CSRF_COOKIE, &csrf, state.config.web_session_ttl_secs);
-    response
+            error = error_paragraph(error),
+            fields = credential_fields(email),
+            next = escape(local_path(next)),
+        )
+    })
 }

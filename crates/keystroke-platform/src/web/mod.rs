@@ -318,17 +318,65 @@ pub fn sign_in_form_expired() -> Response {
     )
 }
 
-pub enum PasswordCheck {
+enum PasswordCheck {
     SignedIn(User),
     Wrong,
     Throttled,
+}
+
+/// What a wrong email or password is told, on every sign-in form.
+pub const WRONG_SIGN_IN: &str = "Wrong email or password.";
+
+/// A sign-in form's email and password checked ([`verify_sign_in`]): the user, signed in with a
+/// new browser session whose token comes beside, or the page that answers instead: too many
+/// attempts, or `wrong`'s page.
+pub async fn sign_in_with_password(
+    state: &AppState,
+    headers: &HeaderMap,
+    client: &str,
+    email: &str,
+    password: String,
+    wrong: impl FnOnce() -> Response,
+) -> ApiResult<Result<(User, String), Response>> {
+    Ok(match verify_sign_in(state, headers, client, email, password).await? {
+        PasswordCheck::SignedIn(user) => {
+            let token = start_browser_session(state, headers, &user.id)?;
+            Ok((user, token))
+        }
+        PasswordCheck::Throttled => Err(too_many_attempts()),
+        PasswordCheck::Wrong => Err(wrong()),
+    })
+}
+
+/// A page with a sign-in form: the form's CSRF token is minted here, given to `body` to put in
+/// the form, and set as the cookie that [`sign_in_csrf_ok`] compares it with.
+pub fn sign_in_form_page(
+    state: &AppState,
+    status: StatusCode,
+    title: &str,
+    body: impl FnOnce(&str) -> String,
+) -> Response {
+    let csrf = random_base62(32);
+    let mut response = page(status, title, &body(&csrf));
+    set_cookie(&mut response, state, SIGN_IN_CSRF_COOKIE, &csrf, state.config.web_session_ttl_secs);
+    response
+}
+
+/// A sign-in form's email field (with what was typed before, unless a key or token) and password.
+pub fn credential_fields(email: &str) -> String {
+    format!(
+        r#"<label>Email <input name="email" type="email" value="{email}" autocomplete="username" required></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+"#,
+        email = refill(email)
+    )
 }
 
 /// Checks an email and password, counting failures against both the client address and the
 /// account, so that neither one address nor many addresses can guess a password. The account's
 /// count does not hold back a browser that signed in to it before ([`known_browsers`]), so that
 /// guessing from many addresses does not lock its owner out.
-pub async fn verify_sign_in(
+async fn verify_sign_in(
     state: &AppState,
     headers: &HeaderMap,
     client: &str,
@@ -373,7 +421,7 @@ pub async fn verify_sign_in(
 /// again, as the same person or someone else): one browser, one live session, so a cookie left
 /// behind stops working.
 /// Returns the new session's token, which only the cookie will hold.
-pub fn start_browser_session(state: &AppState, headers: &HeaderMap, user_id: &str) -> ApiResult<String> {
+fn start_browser_session(state: &AppState, headers: &HeaderMap, user_id: &str) -> ApiResult<String> {
     if let Some(previous) = web_session(state, headers)? {
         state.storage.revoke_session(&previous.user_id, &previous.session_id, crate::state::now())?;
     }
