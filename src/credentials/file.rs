@@ -12,6 +12,8 @@ use crate::secret::Secret;
 const FILE_NAME: &str = "credentials.json";
 
 #[derive(Default, Serialize, Deserialize)]
+// What serde says it expected, where it would name the type.
+#[serde(expecting = "an object with the platforms' `tokens`")]
 struct TokenFile {
     #[serde(default)]
     tokens: BTreeMap<String, String>,

@@ -1605,6 +1605,15 @@ fn a_broken_config_file_is_named_with_a_fix() {
     let quoted = quoted.code(1);
     assert!(quoted.stderr.contains("invalid type: string \"(a secret, not repeated here)\""), "{quoted:#?}");
     assert!(!quoted.stderr.contains("24k1601"), "{quoted:#?}");
+    // Another shape altogether: what was expected is said in words, not as a type of the code.
+    std::fs::write(&tokens, "42").unwrap();
+    let shape =
+        env.run_with_env(&["auth", "status", "--platform-url", env.url()], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
+    let shape = shape.code(1);
+    assert!(
+        shape.stderr.contains("is not valid: invalid type: integer `42`, expected an object with the platforms' `tokens`"),
+        "{shape:#?}"
+    );
 }
 
 /// `auth logout` with nothing stored and an API key in `KEYSTROKE_TOKEN`: says both, and leaves

@@ -396,6 +396,7 @@ fn read_piped_token() -> anyhow::Result<Secret<String>> {
     }
     Ok(Secret::new(String::from_utf8(input).map_err(|_| {
         CliError::usage("what `--with-token` read is not text; session tokens look like `kss_…`, on one line")
+            .with_hint("pipe in the token alone: `keystroke auth login --with-token < token.txt`")
     })?))
 }
 
