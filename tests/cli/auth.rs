@@ -1611,7 +1611,9 @@ fn a_broken_config_file_is_named_with_a_fix() {
         env.run_with_env(&["auth", "status", "--platform-url", env.url()], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     let shape = shape.code(1);
     assert!(
-        shape.stderr.contains("is not valid: invalid type: integer `42`, expected an object with the platforms' `tokens`"),
+        shape
+            .stderr
+            .contains("is not valid: invalid type: integer `42`, expected an object with the platforms' `tokens`"),
         "{shape:#?}"
     );
 }

@@ -43,27 +43,14 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let local_addr = listener.local_addr().context("serving HTTP")?;
-    let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout)
-        .max_header_size(MAX_REQUEST_HEAD_BYTES);
-    let (shutdown_grace, write_timeout) = (config.shutdown_grace, config.write_timeout);
-    let cap = config.max_connections.unwrap_or_else(|| {
-        let limit = open_file_limit();
-        if limit < DESCRIPTORS_KEPT_BACK + 64 {
-            tracing::warn!(
-                "the open-file limit is {limit}: with {DESCRIPTORS_KEPT_BACK} kept for the database, few connections \
-                 are left, and busy moments will fail requests; raise it (`ulimit -n`, `LimitNOFILE=`)"
-            );
-        }
-        connection_cap(limit)
-    });
+    let cap = config.max_connections.unwrap_or_else(cap_for_open_file_limit);
     let slots = Arc::new(tokio::sync::Semaphore::new(cap));
     tracing::info!(max_connections = cap, "connections served at once, at most");
     let full = OnceAMinute::new();
-    let app = router(AppState::serving(storage, config, local_addr));
-    let connections = GracefulShutdown::new();
+    let shutdown_grace = config.shutdown_grace;
     let (stopping, stop_seen) = tokio::sync::watch::channel(false);
+    let connections =
+        Connections::new(&config, router(AppState::serving(storage, config.clone(), local_addr)), stop_seen);
     tokio::pin!(shutdown);
     loop {
         // A slot first, then the accept: past the cap, clients wait in the kernel's listen queue
@@ -100,9 +87,59 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        connections.spawn(stream, peer, slot);
+    }
+    drop(listener);
+    tracing::info!(
+        "stopping: no new connections; requests under way may finish within {} seconds",
+        shutdown_grace.as_secs_f64()
+    );
+    let _ = stopping.send(true);
+    if tokio::time::timeout(shutdown_grace, connections.tracked.shutdown()).await.is_err() {
+        tracing::warn!("stopping with connections still open after {} seconds", shutdown_grace.as_secs_f64());
+    }
+    Ok(())
+}
+
+/// The connection cap of a platform given none: what the open-file limit leaves
+/// ([`connection_cap`]), with a warning when that is very little.
+fn cap_for_open_file_limit() -> usize {
+    let limit = open_file_limit();
+    if limit < DESCRIPTORS_KEPT_BACK + 64 {
+        tracing::warn!(
+            "the open-file limit is {limit}: with {DESCRIPTORS_KEPT_BACK} kept for the database, few connections \
+             are left, and busy moments will fail requests; raise it (`ulimit -n`, `LimitNOFILE=`)"
+        );
+    }
+    connection_cap(limit)
+}
+
+/// How every accepted connection is served: HTTP/1.1 with the header-read timeout and size cap,
+/// a write timeout, the router, and a place among the connections a stop waits for.
+struct Connections {
+    http: hyper::server::conn::http1::Builder,
+    app: axum::Router,
+    write_timeout: Duration,
+    /// What a stop waits for (within the grace period).
+    tracked: GracefulShutdown,
+    /// Turns true when the platform stops.
+    stop_seen: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Connections {
+    fn new(config: &Config, app: axum::Router, stop_seen: tokio::sync::watch::Receiver<bool>) -> Self {
+        let mut http = hyper::server::conn::http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(config.header_read_timeout)
+            .max_header_size(MAX_REQUEST_HEAD_BYTES);
+        Connections { http, app, write_timeout: config.write_timeout, tracked: GracefulShutdown::new(), stop_seen }
+    }
+
+    /// Serves the connection on a task of its own, which gives `slot` back when it ends.
+    fn spawn(&self, stream: tokio::net::TcpStream, peer: SocketAddr, slot: tokio::sync::OwnedSemaphorePermit) {
         let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
-        stream.set_write_timeout(Some(write_timeout));
-        let app = app.clone();
+        stream.set_write_timeout(Some(self.write_timeout));
+        let app = self.app.clone();
         let asked = Arc::new(AtomicBool::new(false));
         let asked_here = asked.clone();
         // What `ConnectInfo` gives the handlers that throttle by client address.
@@ -111,8 +148,8 @@ pub async fn serve(
             request.extensions_mut().insert(ConnectInfo(peer));
             tower_service::Service::call(&mut app.clone(), request)
         });
-        let connection = connections.watch(http.serve_connection(TokioIo::new(Box::pin(stream)), service));
-        let mut stop_seen = stop_seen.clone();
+        let connection = self.tracked.watch(self.http.serve_connection(TokioIo::new(Box::pin(stream)), service));
+        let mut stop_seen = self.stop_seen.clone();
         tokio::spawn(async move {
             let _slot = slot; // given back when the connection ends
             tokio::select! {
@@ -125,16 +162,6 @@ pub async fn serve(
             }
         });
     }
-    drop(listener);
-    tracing::info!(
-        "stopping: no new connections; requests under way may finish within {} seconds",
-        shutdown_grace.as_secs_f64()
-    );
-    let _ = stopping.send(true);
-    if tokio::time::timeout(shutdown_grace, connections.shutdown()).await.is_err() {
-        tracing::warn!("stopping with connections still open after {} seconds", shutdown_grace.as_secs_f64());
-    }
-    Ok(())
 }
 
 /// File descriptors kept back from connections: each pooled SQLite connection holds three (the
