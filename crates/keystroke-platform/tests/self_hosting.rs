@@ -961,6 +961,23 @@ fn a_read_only_folder_is_named_as_the_cause() {
     );
 }
 
+/// A key or token pasted where the admin commands take a value or a path is not repeated in
+/// their errors (stderr ends up in shell logs and the journal): neither clap's nor their own.
+#[test]
+fn admin_command_errors_do_not_repeat_a_pasted_secret() {
+    let key = "key_live_8Zq1wErTy6UiOpAsDfGhJkLzXcVb0123456";
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_keystroke-platform")).args(args).output().unwrap();
+    let wrong_role = run(&["member", "add", "--org", "acme", "--email", "e@example.test", "--role", key]);
+    let missing_db = run(&["user", "list", "--db", &dir.path().join(key).display().to_string()]);
+    for (output, code) in [(&wrong_role, 2), (&missing_db, 1)] {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{stderr}");
+        assert!(stderr.starts_with("error: ") && stderr.contains("(a secret, not repeated here)"), "{stderr}");
+        assert!(!stderr.contains("8Zq1wErTy6UiOpAsDfGhJkLzXcVb"), "{stderr}");
+    }
+}
+
 /// A revocation checks, in its own write, what the request was let in with, as creations do:
 /// an admin lowered to builder meanwhile revokes no other member's key, a member removed
 /// meanwhile none, and a session ended meanwhile revokes nothing.

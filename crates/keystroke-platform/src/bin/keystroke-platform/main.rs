@@ -24,7 +24,15 @@ use args::{AuditCommand, Cli, Command, MemberCommand, OrgCommand, OrgListArgs, U
 
 fn main() -> ExitCode {
     init_logging();
-    match run(Cli::parse()) {
+    let cli = Cli::try_parse().unwrap_or_else(|error| {
+        if !error.use_stderr() {
+            error.exit(); // --help, --version: on stdout
+        }
+        // clap quotes what it could not read back, a key pasted in the wrong place included.
+        say!("{}", without_secrets(&error.render().to_string()).trim_end());
+        std::process::exit(error.exit_code());
+    });
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) if keystroke_platform::storage::is_unavailable(&error) => {
             say!(
@@ -34,10 +42,15 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
         Err(error) => {
-            say!("error: {error:#}");
+            // A path or value given may be a secret pasted in the wrong place (`--db kss_…`).
+            say!("error: {}", without_secrets(&format!("{error:#}")));
             ExitCode::FAILURE
         }
     }
+}
+
+fn without_secrets(text: &str) -> String {
+    keystroke_api::redact_secrets(text, keystroke_api::SECRET_NOT_REPEATED)
 }
 
 /// Logs go to stderr; `RUST_LOG` picks the level (default `info`).
