@@ -12,7 +12,7 @@ use keystroke_platform::storage::{
 use keystroke_platform::tokens::hash_secret;
 
 /// The migrations as shipped, oldest first.
-const MIGRATIONS: [&str; 5] = [
+const MIGRATIONS: [&str; 6] = [
     include_str!("../migrations/0001_initial.sql"),
     include_str!("../migrations/0002_session_device.sql"),
     // Its Rust step (lowercasing stored emails) has nothing to do in a database written with
@@ -20,6 +20,9 @@ const MIGRATIONS: [&str; 5] = [
     include_str!("../migrations/0003_lowercase_emails.sql"),
     include_str!("../migrations/0004_membership_audit.sql"),
     include_str!("../migrations/0005_device_code_expiry.sql"),
+    // Its Rust step logs the memberships left out and drops their temporary table, which goes
+    // with the connection anyway.
+    include_str!("../migrations/0006_lookup_order.sql"),
 ];
 
 /// A database as a platform whose schema was version `schema` left it.
@@ -78,7 +81,56 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
 
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 6, "every migration ran, 0006 (memberships in lookup order) too");
+    assert_eq!(version, 7, "every migration ran, 0007 (user codes kept as their hashes) too");
+}
+
+/// Sign-ins under way across the upgrade to 0007 go on: their codes, kept as hashes from then
+/// on, are found by the code as before, and no longer read in the file.
+#[test]
+fn migration_7_keeps_sign_ins_under_way_with_their_codes_hashed() {
+    use keystroke_platform::storage::DeviceStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    let now = keystroke_platform::state::now();
+    {
+        let conn = database_at_schema(&path, 6);
+        conn.execute(
+            "INSERT INTO device_authorizations (id, device_code_hash, user_code, client_id, client_name,
+                 requester_ip, created_at, expires_at, interval_secs, status, device_name)
+             VALUES ('dev_1', ?1, 'BCDF-GHJK', 'keystroke-cli', 'keystroke/0.1', '127.0.0.1', ?2, ?3, 5, 'pending',
+                 'laptop')",
+            rusqlite::params![&hash_secret("device-code").0[..], now - 60, now + 540],
+        )
+        .unwrap();
+    }
+    let storage = SqliteStorage::open(&path).unwrap();
+    let found = storage.device_authorization("BCDF-GHJK").unwrap().expect("found by its code");
+    assert_eq!(
+        (found.status, found.device_name.as_deref(), found.expires_at),
+        (DeviceStatus::Pending, Some("laptop"), now + 540)
+    );
+    drop(storage);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let columns: Vec<String> = conn
+        .prepare("SELECT name FROM pragma_table_info('device_authorizations')")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        columns.contains(&"user_code_hash".to_owned()) && !columns.contains(&"user_code".to_owned()),
+        "{columns:?}"
+    );
+    let indexed: i64 = conn
+        .query_row("SELECT count(*) FROM sqlite_schema WHERE name = 'device_authorizations_by_expiry'", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(indexed, 1, "the index by expiry came back with the table");
+    drop(conn);
+    let file = std::fs::read(&path).unwrap();
+    assert!(!file.windows(9).any(|bytes| bytes == b"BCDF-GHJK"), "the code is not in the file");
 }
 
 /// Emails were stored as typed before 0003; lookups are by the lowercase form now, so 0003

@@ -11,6 +11,7 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     (include_str!("../../../migrations/0004_membership_audit.sql"), None),
     (include_str!("../../../migrations/0005_device_code_expiry.sql"), None),
     (include_str!("../../../migrations/0006_lookup_order.sql"), Some(name_memberships_of_no_one)),
+    (include_str!("../../../migrations/0007_user_code_hash.sql"), Some(hash_user_codes)),
 ];
 
 /// What a migration does that SQL cannot, in its transaction after its SQL.
@@ -81,6 +82,34 @@ fn lowercase_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()>
         }
         tx.execute("UPDATE users SET email = ?2 WHERE id = ?1", params![id, lowercase])?;
     }
+    Ok(())
+}
+
+/// Migration 0007: each device authorization copied with its user code's hash in place of the
+/// code, and the copy put in the table's place (with its index by expiry, which went with it).
+fn hash_user_codes(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()> {
+    let mut select = tx.prepare("SELECT id, user_code FROM device_authorizations")?;
+    let codes: Vec<(String, String)> =
+        select.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
+    drop(select);
+    for (id, code) in &codes {
+        tx.execute(
+            "INSERT INTO device_authorizations_hashed
+             SELECT id, device_code_hash, ?2, client_id, client_name, requester_ip, created_at, expires_at,
+                    interval_secs, last_polled_ms, status, user_id, device_name
+             FROM device_authorizations WHERE id = ?1",
+            params![id, &crate::tokens::hash_secret(code).0[..]],
+        )?;
+    }
+    // The old table's pages are overwritten as they are freed, not left in the file with the codes.
+    let secure_delete: i64 = tx.query_row("PRAGMA secure_delete", [], |row| row.get(0))?;
+    tx.execute_batch(
+        "PRAGMA secure_delete = ON;
+         DROP TABLE device_authorizations;
+         ALTER TABLE device_authorizations_hashed RENAME TO device_authorizations;
+         CREATE INDEX device_authorizations_by_expiry ON device_authorizations (expires_at);",
+    )?;
+    tx.pragma_update(None, "secure_delete", secure_delete)?;
     Ok(())
 }
 

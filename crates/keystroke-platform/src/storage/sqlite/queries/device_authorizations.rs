@@ -8,7 +8,7 @@ use crate::storage::{
     DEVICE_AUTHORIZATION_KEPT_SECS, DeviceAuthorizationRecord, DeviceAuthorizations, DeviceStatus,
     NewDeviceAuthorization, NewSession, PollOutcome, Result, Timestamp,
 };
-use crate::tokens::SecretHash;
+use crate::tokens::{SecretHash, hash_secret};
 
 fn device_status(text: &str) -> DeviceStatus {
     match text {
@@ -27,13 +27,13 @@ impl DeviceAuthorizations for SqliteStorage {
                 [auth.created_at - DEVICE_AUTHORIZATION_KEPT_SECS],
             )?;
             let inserted = tx.execute(
-                "INSERT INTO device_authorizations (id, device_code_hash, user_code, client_id, client_name,
+                "INSERT INTO device_authorizations (id, device_code_hash, user_code_hash, client_id, client_name,
                     requester_ip, created_at, expires_at, interval_secs, status, device_name)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', ?10)",
                 params![
                     auth.id,
                     &auth.device_code_hash.0[..],
-                    auth.user_code,
+                    &hash_secret(&auth.user_code).0[..],
                     auth.client_id,
                     auth.client_name,
                     auth.requester_ip,
@@ -49,7 +49,7 @@ impl DeviceAuthorizations for SqliteStorage {
                 // expected (one in 20⁸). Any other refusal is a bug, and says so.
                 Err(rusqlite::Error::SqliteFailure(e, Some(message)))
                     if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                        && message.contains("device_authorizations.user_code") =>
+                        && message.contains("device_authorizations.user_code_hash") =>
                 {
                     Ok(false)
                 }
@@ -62,19 +62,20 @@ impl DeviceAuthorizations for SqliteStorage {
         Ok(self
             .conn()?
             .query_row(
-                "SELECT user_code, client_id, client_name, requester_ip, created_at, expires_at, status, device_name
-                 FROM device_authorizations WHERE user_code = ?1",
-                [user_code],
+                "SELECT client_id, client_name, requester_ip, created_at, expires_at, status, device_name
+                 FROM device_authorizations WHERE user_code_hash = ?1",
+                [&hash_secret(user_code).0[..]],
                 |r| {
                     Ok(DeviceAuthorizationRecord {
-                        user_code: r.get(0)?,
-                        client_id: r.get(1)?,
-                        client_name: r.get(2)?,
-                        requester_ip: r.get(3)?,
-                        created_at: r.get(4)?,
-                        expires_at: r.get(5)?,
-                        status: device_status(&r.get::<_, String>(6)?),
-                        device_name: r.get(7)?,
+                        // Kept as its hash only: the code asked for is the record's.
+                        user_code: user_code.to_owned(),
+                        client_id: r.get(0)?,
+                        client_name: r.get(1)?,
+                        requester_ip: r.get(2)?,
+                        created_at: r.get(3)?,
+                        expires_at: r.get(4)?,
+                        status: device_status(&r.get::<_, String>(5)?),
+                        device_name: r.get(6)?,
                     })
                 },
             )
@@ -92,9 +93,14 @@ impl DeviceAuthorizations for SqliteStorage {
             "UPDATE device_authorizations
              SET status = ?3,
                  user_id = (SELECT user_id FROM sessions WHERE id = ?2 AND revoked_at IS NULL AND expires_at > ?4)
-             WHERE user_code = ?1 AND status = 'pending' AND expires_at > ?4
+             WHERE user_code_hash = ?1 AND status = 'pending' AND expires_at > ?4
                AND EXISTS (SELECT 1 FROM sessions WHERE id = ?2 AND revoked_at IS NULL AND expires_at > ?4)",
-            params![user_code, approver_session_id, if approve { "approved" } else { "denied" }, now],
+            params![
+                &hash_secret(user_code).0[..],
+                approver_session_id,
+                if approve { "approved" } else { "denied" },
+                now
+            ],
         )?;
         Ok(decided == 1)
     }
