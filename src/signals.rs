@@ -122,9 +122,10 @@ extern "C" fn on_ending_signal(signal: libc::c_int) {
     }
 }
 
-/// Ctrl-C (SIGINT) and SIGTERM (`timeout`, a cancelled CI job) recorded until dropped, for a
-/// wait that checks [`Caught::arrived`] between steps and ends in words instead of dying
-/// mid-line; once those words are said, [`end_by_caught_signal`] ends the process by the signal.
+/// Ctrl-C (SIGINT) and SIGTERM (`timeout`, a cancelled CI job) recorded until dropped (and
+/// SIGHUP too at a prompt within, [`DuringPrompt::answered_by`]), for a wait that checks
+/// [`Caught::arrived`] between steps and ends in words instead of dying mid-line; once those
+/// words are said, [`end_by_caught_signal`] ends the process by the signal.
 /// A signal the process was started ignoring (`nohup`, a background job's SIGINT) stays ignored.
 pub struct Caught {
     /// [`ARRIVALS`] when the guard was made.
@@ -144,8 +145,17 @@ impl Caught {
         }
     }
 
-    /// Whether Ctrl-C or SIGTERM arrived since this guard was made. One caught by an earlier
-    /// guard is not this one's to answer, but still ends the process.
+    /// `work`'s output, and whether a signal this guard answers (or a prompt's within it,
+    /// [`DuringPrompt::answered_by`]) arrived while it ran.
+    pub fn arrived_during<T>(&self, work: impl FnOnce() -> T) -> (T, bool) {
+        let before = ARRIVALS.load(Ordering::SeqCst);
+        let output = work();
+        (output, ARRIVALS.load(Ordering::SeqCst) != before)
+    }
+
+    /// Whether Ctrl-C or SIGTERM arrived since this guard was made (or SIGTERM or SIGHUP at a
+    /// prompt within it). One caught by an earlier guard is not this one's to answer, but still
+    /// ends the process.
     pub fn arrived(&self) -> bool {
         ARRIVALS.load(Ordering::SeqCst) != self.arrivals_before
     }

@@ -24,7 +24,6 @@ use failures::{
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
-/// A whole request, answer included, unless `KEYSTROKE_HTTP_TIMEOUT` says otherwise.
 pub struct ApiClient {
     base: Url,
     http: reqwest::Client,

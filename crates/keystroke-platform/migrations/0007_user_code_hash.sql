@@ -1,5 +1,6 @@
 -- User codes are kept as their SHA-256, as device codes, session tokens and API keys are: a copy
--- of the database (a backup) holds no code that a pending sign-in could be approved with. SQL
+-- of the database (a backup) shows no code in clear (eight letters, one could still be found from
+-- its hash by trying them all, within the code's ten minutes). SQL
 -- cannot hash, so the migration's Rust step (`hash_user_codes`) copies the rows into this table,
 -- hashing each code, then puts the table in the old one's place (whose pages it overwrites).
 CREATE TABLE device_authorizations_hashed (

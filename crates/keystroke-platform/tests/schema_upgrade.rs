@@ -3,7 +3,8 @@
 //! approved before the upgrade and redeemed after it); 0003 lowercases stored emails; 0004 gives
 //! audit events a detail, for the membership changes recorded from then on; 0005 indexes device
 //! authorizations by expiry, so that old ones can be deleted; 0006 keeps memberships in the order
-//! they are looked up by and indexes projects in the order they are listed.
+//! they are looked up by and indexes projects in the order they are listed; 0007 keeps user codes
+//! as their hashes.
 
 use keystroke_api::Role;
 use keystroke_platform::storage::{
@@ -85,7 +86,8 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
 }
 
 /// Sign-ins under way across the upgrade to 0007 go on: their codes, kept as hashes from then
-/// on, are found by the code as before, and no longer read in the file.
+/// on, are found by the code as before, and no longer read in the file. One approved by a user
+/// deleted by hand goes, rather than stop the upgrade at the copy's foreign key.
 #[test]
 fn migration_7_keeps_sign_ins_under_way_with_their_codes_hashed() {
     use keystroke_platform::storage::DeviceStatus;
@@ -102,8 +104,19 @@ fn migration_7_keeps_sign_ins_under_way_with_their_codes_hashed() {
             rusqlite::params![&hash_secret("device-code").0[..], now - 60, now + 540],
         )
         .unwrap();
+        // Approved by a user since deleted by hand (a `sqlite3` shell has no foreign keys on).
+        conn.pragma_update(None, "foreign_keys", false).unwrap();
+        conn.execute(
+            "INSERT INTO device_authorizations (id, device_code_hash, user_code, client_id, client_name,
+                 requester_ip, created_at, expires_at, interval_secs, status, user_id)
+             VALUES ('dev_2', ?1, 'LMNP-QRST', 'keystroke-cli', 'keystroke/0.1', '127.0.0.1', ?2, ?3, 5, 'approved',
+                 'usr_gone')",
+            rusqlite::params![&hash_secret("other-code").0[..], now - 60, now + 540],
+        )
+        .unwrap();
     }
-    let storage = SqliteStorage::open(&path).unwrap();
+    let storage = SqliteStorage::open(&path).expect("the upgrade does not stop at a sign-in of no one");
+    assert!(storage.device_authorization("LMNP-QRST").unwrap().is_none(), "dropped with its missing user");
     let found = storage.device_authorization("BCDF-GHJK").unwrap().expect("found by its code");
     assert_eq!(
         (found.status, found.device_name.as_deref(), found.expires_at),

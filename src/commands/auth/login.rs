@@ -137,7 +137,8 @@ struct Stored {
     replaced: Vec<(StoreKind, Secret<String>)>,
 }
 
-/// Ctrl-C or SIGTERM while the platform was asked whose the new token is.
+/// Ctrl-C or SIGTERM while the platform was asked whose the new token is, or SIGTERM or SIGHUP
+/// at the question of which org to make active.
 #[derive(Debug)]
 struct Interrupted;
 
@@ -150,8 +151,8 @@ impl std::fmt::Display for Interrupted {
 impl std::error::Error for Interrupted {}
 
 /// From a new token to a sign-in stored on this machine: whose token it is (unless Ctrl-C or
-/// SIGTERM comes first, [`Interrupted`]), the org to make active, then the token in `store` and
-/// the config that names it.
+/// SIGTERM comes first, [`Interrupted`]), the org to make active (unless SIGTERM or SIGHUP ends
+/// the question), then the token in `store` and the config that names it.
 async fn store_sign_in(
     context: &Context,
     client: &ApiClient,
@@ -170,10 +171,12 @@ async fn store_sign_in(
     let saved_org = context.load_config()?.active_org(&platform.key).map(str::to_owned);
     // Chosen before the config is locked: the choice may wait for a person, who may end it with
     // SIGTERM or SIGHUP (a closed window) rather than an answer: nothing is stored then.
-    let chosen_org = choose_active_org(&context.printer, &me, saved_org.as_deref(), interrupted)?;
-    if interrupted.arrived() {
+    let (chosen_org, at_the_question) =
+        interrupted.arrived_during(|| choose_active_org(&context.printer, &me, saved_org.as_deref(), interrupted));
+    if at_the_question {
         return Err(Interrupted.into());
     }
+    let chosen_org = chosen_org?;
     let is_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
     // From the tokens stored before to the config that names this one's store, one round under
     // the config directory's lock: a sign-in or sign-out at the same moment comes wholly before

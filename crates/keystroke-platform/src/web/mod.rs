@@ -375,7 +375,8 @@ pub fn credential_fields(email: &str) -> String {
 /// Checks an email and password, counting failures against both the client address and the
 /// account, so that neither one address nor many addresses can guess a password. The account's
 /// count does not hold back a browser that signed in to it before ([`known_browsers`]), so that
-/// guessing from many addresses does not lock its owner out.
+/// guessing from many addresses does not lock its owner out. An email longer than any account's
+/// counts against the address only.
 async fn verify_sign_in(
     state: &AppState,
     headers: &HeaderMap,

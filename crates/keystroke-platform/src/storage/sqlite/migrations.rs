@@ -88,6 +88,15 @@ fn lowercase_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()>
 /// Migration 0007: each device authorization copied with its user code's hash in place of the
 /// code, and the copy put in the table's place (with its index by expiry, which went with it).
 fn hash_user_codes(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()> {
+    // A sign-in approved by a user deleted by hand (outside keystroke-platform) would fail the
+    // copy's foreign key, and the upgrade with it: it goes, said (its CLI hears "unknown code").
+    let orphans = tx.execute(
+        "DELETE FROM device_authorizations WHERE user_id IS NOT NULL AND user_id NOT IN (SELECT id FROM users)",
+        [],
+    )?;
+    if orphans > 0 {
+        tracing::warn!(orphans, "sign-ins approved by a user who no longer exists (deleted by hand) were dropped");
+    }
     let mut select = tx.prepare("SELECT id, user_code FROM device_authorizations")?;
     let codes: Vec<(String, String)> =
         select.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
