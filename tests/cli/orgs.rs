@@ -91,6 +91,7 @@ fn org_switch_saves_and_overrides_do_not() {
     let long = "x".repeat(300);
     let cut = env.run(&["org", "list", "--org", &long]).code(2);
     assert!(cut.stderr.starts_with(&format!("error: `{}…` is not an org slug; ", "x".repeat(40))), "{cut:#?}");
+    assert!(cut.stderr.ends_with("\nhint: leave out `--org` to list your orgs\n"), "{cut:#?}");
     let key_typed =
         env.run_with_env(&["org", "list"], &[("KEYSTROKE_ORG", "key_test_8Zq1wErTy6UiOpAsDfGhJkLzXcVb0123")]);
     let key_typed = key_typed.code(2);
@@ -99,6 +100,7 @@ fn org_switch_saves_and_overrides_do_not() {
         "{key_typed:#?}"
     );
     assert!(key_typed.stderr.contains("(from `KEYSTROKE_ORG`)"), "{key_typed:#?}");
+    assert!(key_typed.stderr.ends_with("\nhint: unset `KEYSTROKE_ORG` to list your orgs\n"), "{key_typed:#?}");
     env.run(&["api-key", "revoke", &id, "--yes", "--org", "acme"]).success();
 
     // Nor does `org switch` take its org from them: without a slug it asks, and here nobody can;

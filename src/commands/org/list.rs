@@ -3,7 +3,11 @@ use crate::context::{Context, in_no_org};
 use crate::{env, ids, table};
 
 pub async fn run(context: &Context) -> anyhow::Result<()> {
-    let given = context.org_override()?;
+    // The usual hint would send the user to this very command.
+    let given = context.org_override().map_err(|err| match context.global.org_from_env {
+        true => err.with_hint(format!("unset `{}` to list your orgs", env::ORG)),
+        false => err.with_hint("leave out `--org` to list your orgs"),
+    })?;
     let signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
     // `--org` / `KEYSTROKE_ORG` is the org that commands act on here, so it is the one marked.
