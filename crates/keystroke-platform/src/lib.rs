@@ -8,6 +8,7 @@ pub mod admin;
 pub mod auth;
 pub mod dev;
 pub mod error;
+mod expiring;
 mod logging;
 mod passwords;
 pub mod routes;

@@ -49,8 +49,8 @@ pub async fn serve(
     let full = OnceAMinute::new();
     let shutdown_grace = config.shutdown_grace;
     let (stopping, stop_seen) = tokio::sync::watch::channel(false);
-    let connections =
-        Connections::new(&config, router(AppState::serving(storage, config.clone(), local_addr)), stop_seen);
+    let state = AppState::serving(storage, config, local_addr);
+    let connections = Connections::new(&state.config, router(state.clone()), stop_seen);
     tokio::pin!(shutdown);
     loop {
         // A slot first, then the accept: past the cap, clients wait in the kernel's listen queue

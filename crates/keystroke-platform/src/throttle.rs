@@ -3,10 +3,11 @@
 //! started, so that nobody fills the database with them. A guess counts from the start and is
 //! forgiven when it turns out right.
 
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use crate::expiring::ExpiringMap;
 
 /// Failed sign-ins (wrong password or code) allowed per client address per window.
 pub const SIGN_IN_FAILURES_ALLOWED: u32 = 10;
@@ -26,14 +27,8 @@ pub struct Throttle {
     what: &'static str,
     max_attempts: u32,
     window: Duration,
-    tracked: Mutex<Tracked>,
-}
-
-/// Attempts per key (the count, and when its window began), and the size past which the next
-/// attempt sweeps out the keys whose window has ended.
-struct Tracked {
-    attempts: HashMap<String, (u32, Instant)>,
-    sweep_above: usize,
+    /// Attempts per key: the count, and when its window began.
+    tracked: Mutex<ExpiringMap<(u32, Instant)>>,
 }
 
 /// What a client address is counted under: an IPv6 address by its /64, the block one host or
@@ -55,15 +50,13 @@ pub struct Attempt {
     at: Instant,
 }
 
-/// Beyond this many tracked addresses and accounts, expired entries are swept so memory stays
-/// bounded; then not again before the live ones have doubled, so that a table full of live keys
-/// is not scanned at every attempt.
+/// Beyond this many tracked addresses and accounts, the keys whose window has ended are swept
+/// out, so memory stays bounded ([`ExpiringMap`]).
 const SWEEP_ABOVE: usize = 10_000;
 
 impl Throttle {
     pub fn new(what: &'static str, max_attempts: u32, window: Duration) -> Self {
-        let tracked = Tracked { attempts: HashMap::new(), sweep_above: SWEEP_ABOVE };
-        Throttle { what, max_attempts, window, tracked: Mutex::new(tracked) }
+        Throttle { what, max_attempts, window, tracked: Mutex::new(ExpiringMap::new(SWEEP_ABOVE)) }
     }
 
     /// Counts an attempt against every key unless one of them is at its limit already; returns
@@ -75,10 +68,9 @@ impl Throttle {
         // One lock for the check and the counting, so that two attempts at once cannot both pass
         // a key with one try left.
         let mut tracked = self.tracked.lock().unwrap_or_else(|e| e.into_inner());
-        let Tracked { attempts, sweep_above } = &mut *tracked;
         let mut at_limit = false;
         for key in keys {
-            let Some((count, since)) = attempts.get_mut(*key) else { continue };
+            let Some((count, since)) = tracked.entries.get_mut(*key) else { continue };
             if since.elapsed() < self.window && *count >= self.max_attempts {
                 at_limit = true;
                 // Said once a window, for the operator (a guessing attack shows here); the count
@@ -100,12 +92,9 @@ impl Throttle {
         if at_limit {
             return None;
         }
-        if attempts.len() > *sweep_above {
-            attempts.retain(|_, (_, since)| since.elapsed() < self.window);
-            *sweep_above = SWEEP_ABOVE.max(2 * attempts.len());
-        }
+        tracked.sweep_if_grown(|(_, since)| since.elapsed() < self.window);
         for key in keys {
-            let entry = attempts.entry((*key).to_owned()).or_insert((0, Instant::now()));
+            let entry = tracked.entries.entry((*key).to_owned()).or_insert((0, Instant::now()));
             if entry.1.elapsed() >= self.window {
                 *entry = (0, Instant::now());
             }
@@ -119,7 +108,7 @@ impl Throttle {
     pub fn forgive(&self, keys: &[&str], attempt: Attempt) {
         let mut tracked = self.tracked.lock().unwrap_or_else(|e| e.into_inner());
         for key in keys {
-            if let Some((count, since)) = tracked.attempts.get_mut(*key)
+            if let Some((count, since)) = tracked.entries.get_mut(*key)
                 && *since <= attempt.at
             {
                 *count = count.saturating_sub(1);
@@ -169,8 +158,8 @@ mod tests {
         }
         throttle.begin_attempt(&["one more"]).unwrap(); // sweeps: every key is live
         let tracked = throttle.tracked.lock().unwrap();
-        assert_eq!(tracked.attempts.len(), SWEEP_ABOVE + 2);
-        assert_eq!(tracked.sweep_above, 2 * (SWEEP_ABOVE + 1), "not at every attempt from now on");
+        assert_eq!(tracked.entries.len(), SWEEP_ABOVE + 2);
+        assert_eq!(tracked.sweep_above(), 2 * (SWEEP_ABOVE + 1), "not at every attempt from now on");
     }
 
     #[test]

@@ -9,7 +9,6 @@ pub mod device;
 pub mod known_browsers;
 pub mod login;
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -24,6 +23,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::{WEB_CLIENT, accepted_web_session};
 use crate::error::{ApiError, ApiResult};
+use crate::expiring::ExpiringMap;
 use crate::passwords;
 use crate::state::AppState;
 use crate::tokens::{constant_time_eq, random_base62};
@@ -446,23 +446,18 @@ pub fn set_sign_in_cookies(response: &mut Response, state: &AppState, headers: &
 /// as long as a page's form stays usable (the web session's lifetime), in this process: another
 /// platform process on the same database would not know them.
 pub struct SentForms {
-    sent: Mutex<Remembered>,
+    /// When each form was sent.
+    sent: Mutex<ExpiringMap<Instant>>,
     kept_for: Duration,
-}
-
-struct Remembered {
-    forms: HashMap<String, Instant>,
-    /// Past this many, the expired are swept; then not again before the live ones have doubled,
-    /// so that a map full of live ids is not scanned at every form sent (as `Throttle` does).
-    sweep_above: usize,
 }
 
 impl SentForms {
     pub fn new(kept_for: Duration) -> Self {
-        SentForms { sent: Mutex::new(Remembered { forms: HashMap::new(), sweep_above: Self::SWEEP_ABOVE }), kept_for }
+        SentForms { sent: Mutex::new(ExpiringMap::new(Self::SWEEP_ABOVE)), kept_for }
     }
 
     const ID_LENGTH: usize = 24;
+    /// Past this many forms remembered, the expired are swept out ([`ExpiringMap`]).
     const SWEEP_ABOVE: usize = 1024;
     /// Past this many forms remembered, new ones are not (they act as forms without an id).
     const MOST_REMEMBERED: usize = 100_000;
@@ -479,12 +474,9 @@ impl SentForms {
             return true;
         }
         let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
-        let Remembered { forms, sweep_above } = &mut *sent;
         // Swept as it grows, and bounded: only signed-in people's forms get here.
-        if forms.len() >= *sweep_above {
-            forms.retain(|_, at| at.elapsed() < self.kept_for);
-            *sweep_above = Self::SWEEP_ABOVE.max(2 * forms.len());
-        }
+        sent.sweep_if_grown(|at| at.elapsed() < self.kept_for);
+        let forms = &mut sent.entries;
         match forms.get(id) {
             Some(at) if at.elapsed() < self.kept_for => false,
             _ if forms.len() >= Self::MOST_REMEMBERED => true,
@@ -498,7 +490,7 @@ impl SentForms {
     /// Forgets a sending that did not act (the platform failed), so the same form may be sent
     /// again.
     pub fn forget(&self, id: &str) {
-        self.sent.lock().unwrap_or_else(|e| e.into_inner()).forms.remove(id);
+        self.sent.lock().unwrap_or_else(|e| e.into_inner()).entries.remove(id);
     }
 }
 
@@ -520,14 +512,14 @@ mod tests {
         for _ in 0..SentForms::SWEEP_ABOVE {
             live.first_sending(&SentForms::new_id());
         }
-        let swept_at = live.sent.lock().unwrap().sweep_above;
-        assert_eq!(swept_at, 2 * SentForms::SWEEP_ABOVE, "all live: the next sweep waits for twice as many");
-        assert!(!live.first_sending(&id), "still remembered");
+        assert!(!live.first_sending(&id), "still remembered (and a sweep of nothing: every form is live)");
+        let swept_at = live.sent.lock().unwrap().sweep_above();
+        assert_eq!(swept_at, 2 * (SentForms::SWEEP_ABOVE + 1), "all live: the next sweep waits for twice as many");
 
         let expiring = SentForms::new(Duration::ZERO);
-        for _ in 0..=SentForms::SWEEP_ABOVE {
+        for _ in 0..=SentForms::SWEEP_ABOVE + 1 {
             expiring.first_sending(&SentForms::new_id());
         }
-        assert!(expiring.sent.lock().unwrap().forms.len() <= 1, "the expired are swept");
+        assert!(expiring.sent.lock().unwrap().entries.len() <= 1, "the expired are swept");
     }
 }
