@@ -44,7 +44,7 @@ pub fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) 
 }
 
 /// [`ask`] within a wait that answers SIGTERM and SIGHUP in words (`wait`): they end the prompt
-/// with `None` too, and `wait.arrived()` then says one came.
+/// with `None` too, and the wait tells them from Ctrl-C ([`signals::Caught::arrived_during`]).
 pub fn ask_within<T>(
     printer: &Printer,
     wait: &signals::Caught,

@@ -177,7 +177,7 @@ async fn store_sign_in(
         return Err(Interrupted.into());
     }
     let chosen_org = chosen_org?;
-    let is_member = |slug: &str| me.memberships.iter().any(|m| m.org.slug == slug);
+    let is_member = |slug: &str| org::is_member(&me.memberships, slug);
     // From the tokens stored before to the config that names this one's store, one round under
     // the config directory's lock: a sign-in or sign-out at the same moment comes wholly before
     // or after it, never between (where it left a token in a store the config does not name).

@@ -1,6 +1,7 @@
 use keystroke_api::{Membership, Session, User};
 use serde::Serialize;
 
+use crate::commands::org::is_member;
 use crate::context::{Context, SignedIn};
 use crate::credentials::{Credentials, StoreKind, TokenSource};
 use crate::env;
@@ -126,10 +127,6 @@ fn token_output(signed_in: &SignedIn, credentials: &Credentials) -> TokenOutput 
             shadows_stored_token: false,
         },
     }
-}
-
-fn is_member(memberships: &[Membership], slug: &str) -> bool {
-    memberships.iter().any(|m| m.org.slug == slug)
 }
 
 /// The active org, and what is wrong with it if anything.

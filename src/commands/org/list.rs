@@ -13,7 +13,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     // `--org` / `KEYSTROKE_ORG` is the org that commands act on here, so it is the one marked.
     let active = match given {
         Some(given) => {
-            if !me.memberships.iter().any(|membership| membership.org.slug == given) {
+            if !super::is_member(&me.memberships, given) {
                 let source = if context.global.org_from_env { env::ORG } else { "--org" };
                 context.printer.warn(&format!(
                     "org {} (from `{source}`) is not among your orgs, so none is marked active",

@@ -46,6 +46,11 @@ impl OrgOutput {
     }
 }
 
+/// Whether `memberships` has the org with this slug.
+pub fn is_member(memberships: &[Membership], slug: &str) -> bool {
+    memberships.iter().any(|membership| membership.org.slug == slug)
+}
+
 /// An org as a picker lists it (`org switch`, and the sign-in's question): `acme (Acme Corp, admin)`.
 pub fn choice_label(membership: &Membership, active: bool) -> String {
     let marker = if active { ", active" } else { "" };
