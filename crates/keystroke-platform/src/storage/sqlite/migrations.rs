@@ -12,6 +12,7 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     (include_str!("../../../migrations/0005_device_code_expiry.sql"), None),
     (include_str!("../../../migrations/0006_lookup_order.sql"), Some(name_memberships_of_no_one)),
     (include_str!("../../../migrations/0007_user_code_hash.sql"), Some(hash_user_codes)),
+    (include_str!("../../../migrations/0008_key_lookup_covering.sql"), None),
 ];
 
 /// What a migration does that SQL cannot, in its transaction after its SQL.
