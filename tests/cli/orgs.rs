@@ -166,6 +166,23 @@ fn org_switch_saves_and_overrides_do_not() {
         ),
         "{elsewhere:#?}"
     );
+    // `--org`, given to `auth status` itself, is said as the variable is: for commands given it.
+    let flag = env.run(&["auth", "status", "--org", "globex"]).success();
+    assert!(
+        flag.stdout.contains("Active org:  acme\n             (commands given `--org globex` act on it instead)\n"),
+        "{flag:#?}"
+    );
+    assert_eq!(env.run(&["auth", "status", "--json", "--org", "globex"]).success().json()["org_override"], "globex");
+    let flag = env.run(&["auth", "status", "--org", "initech"]).success();
+    assert!(
+        flag.stdout.contains(
+            "Active org:  acme\n             (`--org initech` is not an org of yours: commands given it fail)\n"
+        ),
+        "{flag:#?}"
+    );
+    // Typed for this command, a value that is no slug is refused, as every command refuses it.
+    let flag = env.run(&["auth", "status", "--org", "Acme Inc"]).code(2);
+    assert!(flag.stderr.starts_with("error: `Acme Inc` is not an org slug;"), "{flag:#?}");
     let deploy = env.run_with_env(&["deploy"], &typo).code(2);
     assert!(deploy.stderr.starts_with("error: `Acme Inc` is not an org slug;"), "{deploy:#?}");
 }

@@ -14,7 +14,7 @@ struct StatusOutput<'a> {
     user: &'a User,
     token: TokenOutput,
     active_org: Option<&'a str>,
-    /// `KEYSTROKE_ORG`, which commands act on instead of `active_org` while it is set.
+    /// `--org` or `KEYSTROKE_ORG`: the org that commands given it act on instead of `active_org`.
     org_override: Option<&'a str>,
     session: &'a Session,
 }
@@ -32,6 +32,11 @@ struct TokenOutput {
 }
 
 pub async fn run(context: &Context) -> anyhow::Result<()> {
+    // `--org` was typed for this command: a value that is no slug is refused, as every command
+    // refuses it. `KEYSTROKE_ORG` may have been set long ago: that is said below, not refused.
+    if !context.global.org_from_env {
+        context.org_override()?;
+    }
     let signed_in = context.signed_in()?;
     let credentials = context.credentials()?;
     let platform = &signed_in.platform.key;
@@ -59,11 +64,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     token.shadows_stored_token &= recorded_session != Some(me.session.id.as_str());
     let active_org = signed_in.default_org(&me.memberships);
     // A slug only (anything else fails every command, and is not repeated here).
-    let org_override = context
-        .global
-        .org
-        .as_deref()
-        .filter(|overriding| context.global.org_from_env && keystroke_api::is_org_slug(overriding));
+    let org_override = context.global.org.as_deref().filter(|overriding| keystroke_api::is_org_slug(overriding));
 
     if context.printer.json() {
         return context.printer.json_data(&StatusOutput {
@@ -146,21 +147,29 @@ fn active_org_line(active_org: Option<&str>, memberships: &[Membership]) -> Stri
     }
 }
 
-/// What `KEYSTROKE_ORG` does to the active org, when it is set to another (or to no slug).
+/// What `KEYSTROKE_ORG` or `--org` does to the active org, when it names another (or no slug).
+/// The variable applies to every command while it is set, the flag to the command given it.
 fn org_override_note(
     context: &Context,
     org_override: Option<&str>,
     active_org: Option<&str>,
     memberships: &[Membership],
 ) -> Option<String> {
+    let from_env = context.global.org_from_env;
     if let Some(overriding) = org_override.filter(|&overriding| !is_member(memberships, overriding)) {
-        Some(format!(
-            "             (`{}` is set to `{overriding}`, not an org of yours: commands on an org fail there)",
-            env::ORG
-        ))
+        Some(match from_env {
+            true => format!(
+                "             (`{}` is set to `{overriding}`, not an org of yours: commands on an org fail there)",
+                env::ORG
+            ),
+            false => format!("             (`--org {overriding}` is not an org of yours: commands given it fail)"),
+        })
     } else if let Some(overriding) = org_override.filter(|&overriding| active_org != Some(overriding)) {
-        Some(format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG))
-    } else if context.global.org_from_env && org_override.is_none() {
+        Some(match from_env {
+            true => format!("             (commands act on `{overriding}` instead: `{}` is set)", env::ORG),
+            false => format!("             (commands given `--org {overriding}` act on it instead)"),
+        })
+    } else if from_env && org_override.is_none() {
         Some(format!("             (`{}` is set to no org slug: commands on an org fail until it is fixed)", env::ORG))
     } else {
         None
