@@ -16,14 +16,15 @@ use axum::http::Method;
 use axum::middleware::Next;
 use axum::response::Response;
 
-use crate::auth::QUERY_CREDENTIAL_PARAMS;
-
 /// What stands in the log for a secret, or for a part of a request that may hold one.
 pub const REDACTED: &str = "[redacted]";
 
-/// A pending sign-in's code, in the approval link's query: whoever read it in the log within its
-/// ten minutes could approve that sign-in as themselves, and hand the CLI their session.
-const USER_CODE_PARAM: &str = "user_code";
+/// Parts of a query parameter's name that make its value a secret for the log, whatever the value
+/// looks like: the webhooks' `token` and `api_key`; a pending sign-in's `user_code` (whoever read
+/// it within its ten minutes could approve that sign-in as themselves, and hand the CLI their
+/// session); and what a client may put in a URL by mistake (`password=`, `client_secret=`,
+/// `device_code=`, `session=`), which is rarely shaped like a key.
+const SECRET_PARAM_NAME_PARTS: [&str; 7] = ["token", "key", "code", "pass", "secret", "session", "auth"];
 
 /// A warning about a condition that may last (a full disk, every connection taken) is said once
 /// a minute at most: a line per request would flood the log, and on a full disk add to it.
@@ -153,7 +154,8 @@ fn redact_path(path: &str) -> Cow<'_, str> {
 }
 
 fn is_credential_param(name: &str) -> bool {
-    QUERY_CREDENTIAL_PARAMS.iter().chain([&USER_CODE_PARAM]).any(|param| name.eq_ignore_ascii_case(param))
+    let name = name.to_ascii_lowercase();
+    SECRET_PARAM_NAME_PARTS.iter().any(|part| name.contains(part))
 }
 
 /// Whether a query value is a URL with a credential parameter of its own, as a sign-in link's
@@ -206,6 +208,11 @@ mod tests {
             "a=1&token=[redacted]&API_KEY=[redacted]&to%6Ben=[redacted]"
         );
         assert_eq!(super::redact_query("user_code=WDJB-MJHT"), "user_code=[redacted]");
+        // Named as a secret, though not shaped like one: a password sent in a URL by mistake.
+        assert_eq!(
+            super::redact_query("email=o%40x.test&password=hunter2&Client_Secret=s&device_code=d&limit=5"),
+            "email=o%40x.test&password=[redacted]&Client_Secret=[redacted]&device_code=[redacted]&limit=5"
+        );
         // A link that carries a credential parameter inside another one.
         assert_eq!(super::redact_query("next=%2Fdevice%3Fuser_code%3DBCDF-GHJK"), "next=[redacted]");
         assert_eq!(super::redact_query("next=/hook?a=1%26api_key%3Dx&b=2"), "next=[redacted]&b=2");
