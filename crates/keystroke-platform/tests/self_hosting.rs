@@ -688,7 +688,8 @@ fn serve_log_under(limits: &str, dir: &Path) -> Vec<String> {
 }
 
 /// `dev` without `--db` names its temporary database, so that `audit list` (the README's way to
-/// read the audit trail) can be pointed at it while the platform runs; it is gone after.
+/// read the audit trail) can be pointed at it while the platform runs (in a folder only its user
+/// can list); it is gone after.
 #[test]
 fn dev_names_its_temporary_database_and_removes_it_on_exit() {
     let mut dev = Spawned(
@@ -708,6 +709,13 @@ fn dev_names_its_temporary_database_and_removes_it_on_exit() {
     assert!(banner.iter().any(|line| line.trim_start().starts_with("keystroke org switch acme ")), "{banner:#?}");
     let database = banner.iter().find_map(|line| line.trim().strip_prefix("Database:")).expect("a Database line");
     let path = database.trim().strip_suffix(" (temporary: removed on exit)").expect("said to be temporary");
+    // Its folder, as the files in it, is its user's only.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = std::fs::metadata(Path::new(path).parent().unwrap()).unwrap();
+        assert_eq!(folder.permissions().mode() & 0o777, 0o700);
+    }
     let audit = platform(Path::new(path), &["audit", "list", "--org", "acme"], None);
     assert!(audit.status.success(), "{}", stderr(&audit));
     assert!(String::from_utf8_lossy(&audit.stdout).contains("member.add"), "the seed's members");

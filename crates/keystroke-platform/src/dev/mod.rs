@@ -176,6 +176,15 @@ pub fn seed_keys(storage: &dyn Storage, org_slug: &str, email: &str, count: usiz
     Ok(())
 }
 
+/// A temporary folder for a dev database that only its user can list, as the database files in it
+/// are theirs only.
+fn private_temporary_folder() -> anyhow::Result<tempfile::TempDir> {
+    let mut folder = tempfile::Builder::new();
+    #[cfg(unix)]
+    folder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+    folder.tempdir().context("creating a temporary folder for the database")
+}
+
 /// Where `dev` keeps its database.
 pub enum DevDatabase {
     /// Without `--db`: a temporary folder, removed on exit.
@@ -222,9 +231,7 @@ impl DevServer {
     ) -> anyhow::Result<Self> {
         let database = match db {
             Some(path) => DevDatabase::File(path.to_owned()),
-            None => {
-                DevDatabase::Temporary(tempfile::tempdir().context("creating a temporary folder for the database")?)
-            }
+            None => DevDatabase::Temporary(private_temporary_folder()?),
         };
         let db_path = database.path();
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_for_serving(&db_path)?);
