@@ -182,7 +182,7 @@ pub fn not_among_your_orgs(slug: &str) -> ApiError {
 fn not_a_slug(named: &str) -> &'static str {
     match keystroke_api::contains_secret(named) {
         true => keystroke_api::SECRET_NOT_REPEATED,
-        false => "the org named",
+        false => "the org given",
     }
 }
 
@@ -285,7 +285,8 @@ fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<&str>> {
     let mut found = Vec::new();
     for value in headers.get_all(AUTHORIZATION) {
         let value = value.to_str().map_err(|_| ApiError::invalid_credential())?;
-        let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+        // A tab after the scheme is as good as the space: the scheme was right.
+        let (scheme, token) = value.split_once([' ', '\t']).unwrap_or((value, ""));
         if !scheme.eq_ignore_ascii_case("bearer") {
             return Err(ApiError::unauthorized("the `Authorization` header must use the `Bearer` scheme"));
         }

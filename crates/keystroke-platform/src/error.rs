@@ -17,8 +17,12 @@ pub struct ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// Said of a body over the platform's limit, whether its declared length or its reading found it.
-pub const BODY_TOO_LARGE: &str = "the request body is too large";
+/// Requests carry a name or a form at most; anything larger is refused before it is read.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Said of a body over [`MAX_BODY_BYTES`], whether its declared length or its reading found it.
+pub const BODY_TOO_LARGE: &str =
+    "the request body is too large: over 64 KiB, far more than any request here needs; check what is sent";
 
 /// Longer messages are cut (at a character), ending in `…`.
 const MAX_MESSAGE_BYTES: usize = 500;
@@ -251,7 +255,22 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|p| ApiPath(p.0))
-            .map_err(|rejection: PathRejection| ApiError::bad_request(rejection.body_text()))
+            .map_err(|rejection: PathRejection| ApiError::bad_request(path_refused(rejection)))
+    }
+}
+
+/// What is wrong with a path's parameter, in the API's words (axum's say "Invalid URL").
+fn path_refused(rejection: PathRejection) -> String {
+    use axum::extract::path::ErrorKind;
+    match &rejection {
+        PathRejection::FailedToDeserializePathParams(failed) => match failed.kind() {
+            ErrorKind::InvalidUtf8InPathParam { key } => format!(
+                "the `{key}` in the path is not text (a percent-encoded byte that is no UTF-8): send it as the \
+                 platform gave it"
+            ),
+            _ => rejection.body_text(),
+        },
+        _ => rejection.body_text(),
     }
 }
 

@@ -58,6 +58,15 @@ fn keys_work_as_bearer_or_x_api_key_and_in_the_query_only_on_the_webhook() {
     let key = created.secret;
     assert_eq!(h.get("/api/projects", Cred::Bearer(&key)).status(), StatusCode::OK);
     assert_eq!(h.get("/api/projects", Cred::XApiKey(&key)).status(), StatusCode::OK);
+    // The scheme's name in any case, followed by a tab as by a space.
+    for header in [format!("bearer {key}"), format!("BEARER {key}"), format!("Bearer\t{key}")] {
+        let response = h.http.get(h.url("/api/projects")).header("authorization", header).send().unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+    }
+    let basic = h.http.get(h.url("/api/projects")).header("authorization", format!("Basic {key}"));
+    let (status, body) = status_json(basic.send().unwrap());
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["message"], "the `Authorization` header must use the `Bearer` scheme");
 
     let (status, body) = status_json(h.get(&format!("/api/projects?token={key}"), Cred::None));
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -298,7 +307,7 @@ fn a_key_of_one_org_never_reaches_another() {
         (status, phrase["error"]["message"].as_str().unwrap()),
         (
             StatusCode::FORBIDDEN,
-            "this API key belongs to org `acme` and acts only there; the org named is not an org slug"
+            "this API key belongs to org `acme` and acts only there; the org given is not an org slug"
         ),
         "what is no slug is not repeated"
     );
@@ -577,7 +586,7 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
         (status, error["error"]["message"].as_str().unwrap()),
         (
             StatusCode::NOT_FOUND,
-            "the org named is not an org slug (slugs are 2 to 40 lowercase letters, digits and dashes, not starting \
+            "the org given is not an org slug (slugs are 2 to 40 lowercase letters, digits and dashes, not starting \
              with a dash), so none of your orgs"
         )
     );
@@ -697,6 +706,18 @@ fn a_long_id_is_quoted_back_cut_short() {
         let (status, body) = status_json(request.bearer_auth(&owner).send().unwrap());
         assert_eq!((status, body["error"]["message"].as_str().unwrap()), (StatusCode::NOT_FOUND, expected.as_str()));
     }
+}
+
+/// An id whose percent-encoding spells a byte that is no UTF-8 is named as such, in the API's words.
+#[test]
+fn an_id_that_is_not_text_is_refused_in_the_apis_words() {
+    let h = Harness::start();
+    let (status, body) = status_json(h.get("/api/orgs/acme/api-keys/ak_%ff", Cred::Bearer(&h.token(Role::Owner))));
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["error"]["message"],
+        "the `id` in the path is not text (a percent-encoded byte that is no UTF-8): send it as the platform gave it"
+    );
 }
 
 /// A secret pasted where an org, a key id or a session id goes is not sent back in the error,

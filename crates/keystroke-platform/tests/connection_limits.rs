@@ -81,6 +81,14 @@ fn a_body_too_slow_or_declared_too_large_is_answered_at_once() {
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer:?}");
     assert_eq!(json_body(&answer)["error"]["code"], "payload_too_large", "{answer:?}");
     assert_eq!(h.get("/api/me", Cred::Bearer(&owner)).status(), 200, "still serving");
+    // The limit is the one the message names: 64 KiB is taken, a byte more is not.
+    let padded = |len: usize| format!("{{\"name\":\"padded\"}}{}", " ".repeat(len - 17));
+    let create = |body: String| {
+        let request = h.http.post(h.url("/api/orgs/acme/api-keys")).header("content-type", "application/json");
+        h.send(request.body(body), Cred::Bearer(&owner)).status()
+    };
+    assert_eq!(create(padded(64 * 1024)), 201);
+    assert_eq!(create(padded(64 * 1024 + 1)), 413);
 
     // Refused before the route sees it, in the route's own shape: RFC 6749's for `/oauth/…`, a
     // page on the web pages.
@@ -95,10 +103,13 @@ fn a_body_too_slow_or_declared_too_large_is_answered_at_once() {
             let body = json_body(&answer);
             assert_eq!(
                 (body["error"].as_str(), body["error_description"].as_str()),
-                (Some("invalid_request"), Some("the request body is too large"))
+                (Some("invalid_request"), Some(keystroke_platform::error::BODY_TOO_LARGE))
             );
         } else {
-            assert!(answer.contains("<h1>Request refused</h1>\n<p>The request body is too large.</p>"), "{answer:?}");
+            assert!(
+                answer.contains("<h1>Request refused</h1>\n<p>The request body is too large: over 64 KiB,"),
+                "{answer:?}"
+            );
         }
     }
 }

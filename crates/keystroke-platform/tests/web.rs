@@ -125,7 +125,7 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
     assert_eq!(again.status(), StatusCode::NOT_FOUND);
     let again = again.text().unwrap();
     assert!(again.contains(r#"<a href="/settings/api-keys">Back to API keys</a>"#), "{again}");
-    assert!(again.contains(&format!("no active API key <code>{id}</code> in org <code>acme</code>")), "{again}");
+    assert!(again.contains(&format!("No active API key <code>{id}</code> in org <code>acme</code>")), "{again}");
 
     // A key past its expiry is still listed (until revoked), marked as refused.
     let brief = json!({"name": "brief", "expires_in_seconds": 1});
@@ -377,7 +377,7 @@ fn a_form_sent_after_the_sign_in_lapsed_comes_back_as_typed() {
     assert_eq!(signed_in.headers()["location"], next.as_str());
     browser.session = Some(cookie(&signed_in, "ks_web").unwrap());
     let back = browser.get(&next).text().unwrap();
-    assert!(back.contains("Your sign-in had ended, and nothing was created"), "{back}");
+    assert!(back.contains("Nothing was created: the form below is filled in from this page's address"), "{back}");
     assert!(back.contains(r#"value="Nightly backup &amp; more""#) && back.contains(r#"value="30""#), "{back}");
     assert!(!back.contains("<td>Nightly backup"), "not created: {back}");
 
@@ -488,7 +488,7 @@ fn a_link_cannot_put_its_words_on_the_page() {
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
     let html = page.text().unwrap();
     assert!(!html.contains("SECURITY NOTICE") && !html.contains("555-0100"), "{html}");
-    assert!(html.contains("the org named is not an org slug"), "{html}");
+    assert!(html.contains("The org given is not an org slug"), "{html}");
 }
 
 /// A platform reached over https tells browsers to come back over https only (HSTS), on every

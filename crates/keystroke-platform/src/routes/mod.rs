@@ -17,13 +17,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{delete, get, post};
 use keystroke_api::routes;
 
-use crate::error::{ApiError, BODY_TOO_LARGE};
+use crate::error::{ApiError, BODY_TOO_LARGE, MAX_BODY_BYTES};
 use crate::logging;
 use crate::state::AppState;
 use crate::web;
-
-/// Requests carry a name or a form at most; anything larger is refused before it is read.
-const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The OpenAPI document, kept beside the code and checked against the router by a test.
 pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");

@@ -70,7 +70,7 @@ const MAX_EXPIRES_IN_DAYS: u64 = MAX_KEY_LIFETIME_SECS / 86_400;
 fn error_page(error: ApiError) -> Response {
     let body = format!(
         "<h1>Could not do that</h1>\n<p>{}</p>\n<p><a href=\"{PAGE}\">Back to API keys</a></p>",
-        code_spans(&escape(&error.message))
+        code_spans(&escape(&sentence(&error.message)))
     );
     page(error.status, "Could not do that", &body)
 }
@@ -141,15 +141,16 @@ pub async fn show(
         })
         .unwrap_or_default();
     // Brought back from a form sent after the sign-in lapsed: the form as it was typed, to send
-    // again (not sent for them: they may have changed their mind while signing in).
+    // again (not sent for them: they may have changed their mind while signing in). Any link can
+    // fill it in as well, so the notice claims no more than where the draft came from.
     let draft = CreateDraft {
         name: query.name.as_deref().unwrap_or_default(),
         expires_in_days: query.expires_in_days.as_deref().unwrap_or_default(),
         problem: None,
     };
     let notice = match query.name.is_some() && notice.is_empty() {
-        true => "<p class=\"notice\">Your sign-in had ended, and nothing was created: the form is as you typed it, \
-                 to send again.</p>\n"
+        true => "<p class=\"notice\">Nothing was created: the form below is filled in from this page's address \
+                 (where a sign-in that ended keeps what was typed). Check it before you create the key.</p>\n"
             .to_owned(),
         false => notice,
     };

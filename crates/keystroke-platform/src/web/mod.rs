@@ -151,7 +151,7 @@ impl From<anyhow::Error> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let PageError(error) = self;
-        message_page(error.status, "Could not do that", &error.message)
+        message_page(error.status, "Could not do that", &sentence(&error.message))
     }
 }
 
