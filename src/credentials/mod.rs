@@ -216,12 +216,24 @@ impl Credentials {
         None
     }
 
-    /// Where a store keeps its entry, for `auth status`.
+    /// Where a store keeps its entry, for `auth status`. The kernel keyring's label says it is
+    /// gone at logout: not so of one that no login made ([`Credentials::sharing_warning`]).
     pub fn location(&self, kind: StoreKind) -> String {
         match kind {
             StoreKind::File => format!("{} ({})", file::path(&self.config_dir).display(), kind.label()),
+            StoreKind::Keyutils if self.shared_with(kind).is_some() => {
+                "kernel keyring (keyutils; a session keyring that others reach, kept until reboot)".to_owned()
+            }
             _ => kind.label().to_string(),
         }
+    }
+
+    /// What to know of a store that others can read, said by `auth login` when it stores a token
+    /// there and by `auth status` while one is.
+    pub fn sharing_warning(&self, kind: StoreKind) -> Option<String> {
+        self.shared_with(kind).map(|who| {
+            format!("{who}; prefer `{}` there, or run `keyctl session -` first for a keyring of your own", env::TOKEN)
+        })
     }
 
     /// [`Credentials::location`] within a sentence: "stored in the kernel keyring …", but

@@ -12,11 +12,14 @@ fn with_token_reads_stdin_validates_and_says_who_signed_in() {
     let login = env.login_with_token(&format!("{}\n", user.session_token), &[]);
     let login = login.success();
     assert_eq!(login.stdout, "");
+    let session = env.current_session_id(&[]);
     assert_eq!(
         login.stderr,
         format!(
             "Signed in to {} as Alan Turing <alan@acme.test>\n\
              Token stored in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot)\n\
+             This sign-in uses the token's session, {session}: `keystroke auth logout` ends it wherever else the \
+             token is used\n\
              Active org: acme\n",
             env.url()
         )

@@ -94,13 +94,20 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     if !printer.json() {
         printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
         printer.notice(&format!("Token stored in {}", credentials.location_in_sentence(store)));
+        // A browser sign-in makes a session for this machine; a token from stdin brings the
+        // session it was made for (another machine's `auth token`, a CI secret), which signing
+        // out here ends there too.
+        if args.with_token {
+            printer.notice(&format!(
+                "This sign-in uses the token's session, {}: `keystroke auth logout` ends it wherever else the \
+                 token is used",
+                me.session.id
+            ));
+        }
     }
     // A warning, with `--json` too: scripts are where this happens.
-    if let Some(who) = credentials.shared_with(store) {
-        printer.warn(&format!(
-            "{who}; prefer `{}` there, or run `keyctl session -` first for a keyring of your own",
-            env::TOKEN
-        ));
+    if let Some(warning) = credentials.sharing_warning(store) {
+        printer.warn(&warning);
     }
     if !printer.json() {
         match &active_org {

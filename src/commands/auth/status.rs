@@ -42,6 +42,12 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let platform = &signed_in.platform.key;
 
     let mut token = token_output(&signed_in, &credentials);
+    // As `auth login` said when it stored the token there: it is still so.
+    if let TokenSource::Store(kind) = signed_in.source
+        && let Some(warning) = credentials.sharing_warning(kind)
+    {
+        context.printer.warn(&warning);
+    }
     let me = match signed_in.client.me().await {
         Ok(me) => me,
         Err(error) => {
