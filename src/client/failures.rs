@@ -116,7 +116,8 @@ impl ApiClient {
                 )),
             };
         }
-        let mut error = error_for_status(status, &body.error.message, &self.base_display(), self.token_from_env);
+        let message = cut_short(&body.error.message);
+        let mut error = error_for_status(status, &message, &self.base_display(), self.token_from_env);
         error.api_code = Some(body.error.code);
         error
     }
@@ -197,6 +198,20 @@ pub(super) fn oauth_refusal(status: StatusCode, oauth: OAuthError) -> CliError {
 
 pub(super) fn not_a_platform_hint() -> String {
     format!("check that `--platform-url` (or `{}`) points at a Keystroke platform", env::PLATFORM_URL)
+}
+
+/// The platform's messages are a sentence or two (it cuts its own at 500 bytes): a longer one,
+/// from something else answering in its shape, is cut rather than fill the terminal.
+const MAX_PLATFORM_MESSAGE_CHARS: usize = 500;
+
+fn cut_short(message: &str) -> std::borrow::Cow<'_, str> {
+    match message.char_indices().nth(MAX_PLATFORM_MESSAGE_CHARS) {
+        Some((cut, _)) => {
+            let more = message[cut..].chars().count();
+            format!("{}… ({more} characters more)", &message[..cut]).into()
+        }
+        None => message.into(),
+    }
 }
 
 /// The exit code and hint of a failed request, with the platform's own message.
@@ -284,6 +299,13 @@ mod tests {
         assert_eq!(hint_of(when_not_found(ORG_HINT)(not_found)).as_deref(), Some(ORG_HINT));
         let forbidden = CliError::new(ExitCode::Forbidden, "no").with_hint("ask an owner").into();
         assert_eq!(hint_of(when_not_found(ORG_HINT)(forbidden)).as_deref(), Some("ask an owner"));
+    }
+
+    #[test]
+    fn a_platform_message_is_cut_short() {
+        let long = "é".repeat(5_000);
+        assert_eq!(cut_short(&long), format!("{}… (4500 characters more)", "é".repeat(500)));
+        assert_eq!(cut_short("org `x` not found"), "org `x` not found");
     }
 
     #[test]
