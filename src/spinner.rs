@@ -49,6 +49,17 @@ impl<'a> Spinner<'a> {
     }
 }
 
+impl Spinner<'_> {
+    /// A warning said during the wait, on a line of its own (the spinner's line is cleared first;
+    /// the next tick draws it again below).
+    pub fn warn(&self, line: &str) {
+        if self.printer.animates() {
+            self.printer.stderr_raw("\r\x1b[2K");
+        }
+        self.printer.warn(line);
+    }
+}
+
 /// However the wait ends, the line is cleared before anything else is said.
 impl Drop for Spinner<'_> {
     fn drop(&mut self) {

@@ -784,6 +784,41 @@ fn start_device_login_through(env: &TestEnv, url: &str) -> (Child, BufReader<Chi
     (child, stderr, code)
 }
 
+/// A poll the platform does not answer (restarting, a network that drops out) is waited out, and
+/// said once: the approval made meanwhile still signs in.
+#[test]
+fn a_poll_left_unanswered_is_waited_out() {
+    use std::io::Write;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::mpsc;
+    let env = TestEnv::with_fast_device_flow();
+    let (dropped, first_dropped) = mpsc::channel();
+    let dropped = std::sync::Mutex::new(dropped);
+    let once = AtomicBool::new(false);
+    // The first poll's answer goes nowhere: the connection closes without one.
+    let flaky = crate::support::meddling_proxy(env.url(), move |mut client, request, answer| {
+        if request.line.starts_with("POST /oauth/token ") && !once.swap(true, Ordering::SeqCst) {
+            dropped.lock().unwrap().send(()).unwrap();
+            return;
+        }
+        let _ = client.write_all(&answer);
+    });
+    let (mut child, mut stderr, code) = start_device_login_through(&env, &flaky);
+    // Approved once a poll went unanswered, so that the lost answer was "pending".
+    first_dropped.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+    let ada = env.user(Role::Owner);
+    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    let warnings: Vec<_> = rest.lines().filter(|line| line.starts_with("warning: ")).collect();
+    assert_eq!(warnings.len(), 1, "{rest}");
+    assert!(warnings[0].ends_with("; still waiting for the approval, until the code expires"), "{rest}");
+    assert!(rest.contains("Signed in to "), "{rest}");
+    assert_eq!(env.run(&["auth", "status", "--json"]).success().json()["user"]["email"], ada.email.as_str());
+}
+
 #[test]
 fn the_device_flow_signs_in_after_approval_in_the_browser() {
     let env = TestEnv::with_fast_device_flow();

@@ -17,6 +17,10 @@ use crate::signals;
 use crate::spinner::{Spinner, Waited};
 use crate::{env, prompt};
 
+/// How far polling backs off while the platform does not answer: an approval made meanwhile is
+/// still picked up within this.
+const MAX_POLL_INTERVAL_WHILE_UNANSWERED: Duration = Duration::from_secs(15);
+
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Read a session token from stdin instead of signing in with the browser
@@ -486,6 +490,8 @@ async fn sign_in_with_browser(
     // first, so a session the platform has just issued is not left for nobody.
     let interrupted = signals::Caught::new();
     let spinner = Spinner::new(printer, "Waiting for approval in the browser");
+    let polled_every = interval;
+    let mut unanswered = false;
     loop {
         if spinner.wait(interval, &interrupted).await == Waited::Interrupted {
             return Err(CliError::declined(format!(
@@ -498,7 +504,22 @@ async fn sign_in_with_browser(
             return Err(expired(expires_in).into());
         }
         let poll = client.poll_device_token(&device_code).await;
+        if poll.is_ok() && unanswered {
+            unanswered = false;
+            interval = polled_every;
+        }
         match poll {
+            // A platform restarting, or a network that drops out for a while, is waited out
+            // until the code expires (asking less often meanwhile, as RFC 8628 §3.5 asks): the
+            // person approving in the browser may not even notice.
+            Err(err) if exits_with(&err, ExitCode::Unreachable) && Instant::now() + interval < deadline => {
+                if !unanswered {
+                    let why = err.downcast_ref::<CliError>().map_or_else(|| format!("{err:#}"), |e| e.message.clone());
+                    spinner.warn(&format!("{why}; still waiting for the approval, until the code expires"));
+                }
+                unanswered = true;
+                interval = (interval * 2).min(MAX_POLL_INTERVAL_WHILE_UNANSWERED);
+            }
             Ok(DevicePoll::Pending) => {}
             Ok(DevicePoll::SlowDown(new_interval)) => {
                 // RFC 8628 §3.5: without a new interval, add five seconds.
