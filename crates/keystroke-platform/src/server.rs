@@ -146,6 +146,9 @@ impl Connections {
         let service = hyper::service::service_fn(move |mut request: hyper::Request<hyper::body::Incoming>| {
             asked_here.store(true, Ordering::Relaxed);
             request.extensions_mut().insert(ConnectInfo(peer));
+            if let Some(tidy) = crate::routes::tidy_path(request.uri()) {
+                *request.uri_mut() = tidy;
+            }
             tower_service::Service::call(&mut app.clone(), request)
         });
         let connection = self.tracked.watch(self.http.serve_connection(TokioIo::new(Box::pin(stream)), service));

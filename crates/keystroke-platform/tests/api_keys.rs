@@ -58,6 +58,9 @@ fn keys_work_as_bearer_or_x_api_key_and_in_the_query_only_on_the_webhook() {
     let key = created.secret;
     assert_eq!(h.get("/api/projects", Cred::Bearer(&key)).status(), StatusCode::OK);
     assert_eq!(h.get("/api/projects", Cred::XApiKey(&key)).status(), StatusCode::OK);
+    // A base URL that ends in `/`, joined with the path as the seed page's curl joins it.
+    assert_eq!(h.get("//api/projects", Cred::Bearer(&key)).status(), StatusCode::OK);
+    assert_eq!(h.get("/api/projects/", Cred::XApiKey(&key)).status(), StatusCode::OK);
     // The scheme's name in any case, followed by a tab as by a space.
     for header in [format!("bearer {key}"), format!("BEARER {key}"), format!("Bearer\t{key}")] {
         let response = h.http.get(h.url("/api/projects")).header("authorization", header).send().unwrap();

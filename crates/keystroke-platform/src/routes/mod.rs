@@ -60,6 +60,32 @@ pub fn router(state: AppState) -> Router {
     routes.layer(middleware::from_fn(logging::log_request)).with_state(state)
 }
 
+/// The path a request is routed by: runs of slashes as one, and no slash at the end but the
+/// root's. A base URL written with a slash at its end (`KEYSTROKE_PLATFORM_URL=https://host/`)
+/// and joined with a path, as `curl "$KEYSTROKE_PLATFORM_URL/api/projects"` joins it, reaches
+/// the route it names, as it does behind most proxies. `None` when the path is tidy already.
+pub fn tidy_path(uri: &Uri) -> Option<Uri> {
+    let path = uri.path();
+    if !path.contains("//") && (path.len() <= 1 || !path.ends_with('/')) {
+        return None;
+    }
+    let mut tidy = String::with_capacity(path.len());
+    for segment in path.split('/').filter(|segment| !segment.is_empty()) {
+        tidy.push('/');
+        tidy.push_str(segment);
+    }
+    if tidy.is_empty() {
+        tidy.push('/');
+    }
+    if let Some(query) = uri.query() {
+        tidy.push('?');
+        tidy.push_str(query);
+    }
+    let mut parts = uri.clone().into_parts();
+    parts.path_and_query = Some(tidy.parse().ok()?);
+    Uri::from_parts(parts).ok()
+}
+
 /// A route the platform does not have. Where a program asked (under `/api/` or `/oauth/`, behind
 /// a path prefix too), the API's error with a code of its own: "not_found" means no such org or
 /// key, which a client acts on, and this one tells it the URL or the platform's version is off.
@@ -204,4 +230,20 @@ async fn health() -> impl IntoResponse {
 
 async fn openapi() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], OPENAPI_JSON)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_path_with_doubled_or_trailing_slashes_is_routed_as_its_tidy_self() {
+        let tidy = |uri: &str| tidy_path(&uri.parse().unwrap()).map(|uri| uri.to_string());
+        assert_eq!(tidy("//api/projects").as_deref(), Some("/api/projects"));
+        assert_eq!(tidy("/api//orgs/acme/api-keys/?limit=5").as_deref(), Some("/api/orgs/acme/api-keys?limit=5"));
+        assert_eq!(tidy("//").as_deref(), Some("/"));
+        assert_eq!(tidy("/api/projects"), None);
+        assert_eq!(tidy("/"), None);
+        assert_eq!(tidy("/api/orgs/acme%2F%2Fx"), None, "an encoded slash is part of its segment");
+    }
 }
