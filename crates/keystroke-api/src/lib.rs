@@ -251,6 +251,12 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
             hidden as u32
         ));
     }
+    if let Some(none) = trimmed.chars().find(|&c| is_noncharacter(c)) {
+        return Err(format!(
+            "the {what} name has U+{:04X}, a code point Unicode keeps as no character at all",
+            none as u32
+        ));
+    }
     if holds_secret(trimmed) {
         // A name is shown to everyone in the org, and in every list: never a place for a secret.
         return Err(format!("the {what} name holds what looks like a secret (an API key or session token)"));
@@ -347,6 +353,13 @@ pub fn is_invisible_or_bidi(c: char) -> bool {
         | '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{2028}'..='\u{202E}' | '\u{2060}'..='\u{206F}'
         | '\u{2800}' | '\u{3164}' | '\u{FEFF}' | '\u{FFA0}' | '\u{FFF0}'..='\u{FFFB}' | '\u{1BCA0}'..='\u{1BCA3}'
         | '\u{13430}'..='\u{1343F}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E00FF}' | '\u{E01F0}'..='\u{E0FFF}')
+}
+
+/// Unicode's 66 noncharacters (U+FDD0 to U+FDEF, and the last two code points of every plane),
+/// which no text holds: a font shows them as boxes, if at all, and a program may use them as
+/// markers of its own.
+fn is_noncharacter(c: char) -> bool {
+    matches!(c, '\u{FDD0}'..='\u{FDEF}') || (c as u32) & 0xFFFE == 0xFFFE
 }
 
 /// The combining marks that sit on a letter before them: diacritics (`e` + U+0301 is `é`), in the
@@ -755,6 +768,11 @@ mod tests {
             "a\u{489}\u{489}\u{489}\u{489}",
             "prod kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6",
             "key_test_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            // Noncharacters.
+            "a\u{FFFF}",
+            "\u{FFFE}b",
+            "a\u{FDD0}b",
+            "a\u{10FFFF}",
         ] {
             assert!(check_name("API key", bad).is_err(), "{bad:?}");
         }
@@ -762,6 +780,12 @@ mod tests {
             check_name("API key", "old key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q").unwrap_err(),
             "the API key name holds what looks like a secret (an API key or session token)"
         );
+        assert_eq!(
+            check_name("API key", "a\u{FFFF}").unwrap_err(),
+            "the API key name has U+FFFF, a code point Unicode keeps as no character at all"
+        );
+        // Private use characters are characters (icon fonts map them).
+        assert!(check_name("API key", "deploy \u{E000}").is_ok());
         // The prefixes alone are words a name may use.
         assert!(check_name("API key", "kss_ migration, key_live_ rotation").is_ok());
     }
