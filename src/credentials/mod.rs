@@ -216,11 +216,16 @@ impl Credentials {
         None
     }
 
+    /// The file of the file store, where it keeps its tokens when it is the one chosen.
+    pub fn file_store_path(&self) -> PathBuf {
+        file::path(&self.config_dir)
+    }
+
     /// Where a store keeps its entry, for `auth status`. The kernel keyring's label says it is
     /// gone at logout: not so of one that no login made ([`Credentials::sharing_warning`]).
     pub fn location(&self, kind: StoreKind) -> String {
         match kind {
-            StoreKind::File => format!("{} ({})", file::path(&self.config_dir).display(), kind.label()),
+            StoreKind::File => format!("{} ({})", self.file_store_path().display(), kind.label()),
             StoreKind::Keyutils if self.shared_with(kind).is_some() => {
                 "kernel keyring (keyutils; a session keyring that others reach, kept until reboot)".to_owned()
             }

@@ -95,6 +95,7 @@ fn status_says_who_where_and_that_keyutils_forgets_on_reboot() {
     assert_eq!(json["user"]["email"], "grace@acme.test");
     assert_eq!(json["token"]["source"], "store");
     assert_eq!(json["token"]["store"], "keyutils");
+    assert_eq!(json["token"]["path"], serde_json::Value::Null, "no file holds it");
     assert_eq!(json["active_org"], "acme");
 
     // Removed from the org since: status says so rather than showing it as usable, and what to

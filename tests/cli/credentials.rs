@@ -198,6 +198,8 @@ fn insecure_storage_puts_the_token_in_a_private_file() {
     std::fs::remove_file(env.config_dir_path().join("config.json")).unwrap();
     let status = env.run_with_env(&["--platform-url", env.url(), "auth", "status", "--json"], &auto).success().json();
     assert_eq!((&status["token"]["store"], &status["user"]["email"]), (&"file".into(), &user.email.as_str().into()));
+    // The file alone, for scripts (`location` says it in words).
+    assert_eq!(status["token"]["path"], path.to_str().unwrap());
     env.run_with_env(&["--platform-url", env.url(), "auth", "logout"], &auto).success();
     assert!(!std::fs::read_to_string(&path).unwrap().contains(&user.session_token), "removed from the file");
     assert_eq!(env.curl_status("/api/me", &user.session_token), 401, "and its session ended");

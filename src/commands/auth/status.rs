@@ -27,6 +27,8 @@ struct TokenOutput {
     store: Option<StoreKind>,
     /// Where the token lives, in words.
     location: String,
+    /// The file holding it, for the file store (`null` for the others): `location` is prose.
+    path: Option<String>,
     /// Whether `KEYSTROKE_TOKEN` hides a token stored by `keystroke auth login`.
     shadows_stored_token: bool,
 }
@@ -124,6 +126,7 @@ fn token_output(signed_in: &SignedIn, credentials: &Credentials) -> TokenOutput 
                 source: "env",
                 store: shadowed,
                 location: format!("the `{}` environment variable", env::TOKEN),
+                path: None,
                 shadows_stored_token: shadowed.is_some() && !same_token,
             }
         }
@@ -131,6 +134,7 @@ fn token_output(signed_in: &SignedIn, credentials: &Credentials) -> TokenOutput 
             source: "store",
             store: Some(kind),
             location: credentials.location(kind),
+            path: (kind == StoreKind::File).then(|| credentials.file_store_path().display().to_string()),
             shadows_stored_token: false,
         },
     }
