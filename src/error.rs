@@ -66,6 +66,10 @@ pub struct CliError {
     /// The request failed after it may have reached the platform (no whole answer came back):
     /// a change it asked for may have been made.
     pub request_may_have_arrived: bool,
+    /// No connection to the platform was made (refused, no route to it, none within the connect
+    /// timeout): nothing reached it, and a try later may. TLS failures are not counted, which
+    /// trying again does not mend.
+    pub no_connection_made: bool,
     /// The platform's error code (`{"error": {"code": …}}`), when the failure is its answer.
     pub api_code: Option<String>,
 }
@@ -78,6 +82,7 @@ impl CliError {
             hint: None,
             declined: false,
             request_may_have_arrived: false,
+            no_connection_made: false,
             api_code: None,
         }
     }
@@ -104,6 +109,12 @@ impl CliError {
     /// Marks a failure after which the request may have reached the platform (and acted).
     pub fn may_have_arrived(mut self, may: bool) -> Self {
         self.request_may_have_arrived = may;
+        self
+    }
+
+    /// Marks a failure to connect at all ([`CliError::no_connection_made`]).
+    pub fn no_connection(mut self, none: bool) -> Self {
+        self.no_connection_made = none;
         self
     }
 }

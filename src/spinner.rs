@@ -47,9 +47,7 @@ impl<'a> Spinner<'a> {
         }
         if interrupted.arrived() { Waited::Interrupted } else { Waited::Out }
     }
-}
 
-impl Spinner<'_> {
     /// A warning said during the wait, on a line of its own (the spinner's line is cleared first;
     /// the next tick draws it again below).
     pub fn warn(&self, line: &str) {

@@ -322,8 +322,10 @@ impl ApiClient {
             Err(err) => {
                 self.printer.debug(&format!("{description} -> {err}"));
                 // Past connecting (and TLS), the request may have gone out before the failure.
-                let gone_out = !err.is_connect() && tls_failure(&err).is_none();
-                Err(self.transport_error(&err).may_have_arrived(gone_out).into())
+                let tls = tls_failure(&err).is_some();
+                let gone_out = !err.is_connect() && !tls;
+                let no_connection = err.is_connect() && !tls;
+                Err(self.transport_error(&err).may_have_arrived(gone_out).no_connection(no_connection).into())
             }
         }
     }

@@ -488,21 +488,37 @@ pub fn meddling_proxy(
     target: &str,
     answer: impl Fn(std::net::TcpStream, &RawRequest, Vec<u8>) + Send + Sync + 'static,
 ) -> String {
-    use std::io::Read;
-    let target = target.trim_start_matches("http://").to_string();
-    serve_each_request(move |socket, request| {
-        let mut upstream = std::net::TcpStream::connect(&target).unwrap();
-        // One request per connection upstream too, so that its end is the end of the answer.
-        upstream.write_all(request.line.as_bytes()).unwrap();
-        for header in request.head.iter().filter(|header| !header.to_ascii_lowercase().starts_with("connection:")) {
-            upstream.write_all(header.as_bytes()).unwrap();
-        }
-        upstream.write_all(b"connection: close\r\n\r\n").unwrap();
-        upstream.write_all(&request.body).unwrap();
-        let mut platform_answer = Vec::new();
-        upstream.read_to_end(&mut platform_answer).unwrap();
+    meddling_proxy_on(std::net::TcpListener::bind("127.0.0.1:0").unwrap(), target, answer)
+}
+
+/// [`meddling_proxy`] on a listener of the caller's (an address it listened on before, say).
+pub fn meddling_proxy_on(
+    listener: std::net::TcpListener,
+    target: &str,
+    answer: impl Fn(std::net::TcpStream, &RawRequest, Vec<u8>) + Send + Sync + 'static,
+) -> String {
+    let target = target.to_string();
+    serve_each_request_on(listener, move |socket, request| {
+        let platform_answer = forward(&target, &request);
         answer(socket, &request, platform_answer);
     })
+}
+
+/// Sends `request` to the platform at `target` on a connection of its own, and returns its whole
+/// answer.
+pub fn forward(target: &str, request: &RawRequest) -> Vec<u8> {
+    use std::io::Read;
+    let mut upstream = std::net::TcpStream::connect(target.trim_start_matches("http://")).unwrap();
+    // One request per connection upstream too, so that its end is the end of the answer.
+    upstream.write_all(request.line.as_bytes()).unwrap();
+    for header in request.head.iter().filter(|header| !header.to_ascii_lowercase().starts_with("connection:")) {
+        upstream.write_all(header.as_bytes()).unwrap();
+    }
+    upstream.write_all(b"connection: close\r\n\r\n").unwrap();
+    upstream.write_all(&request.body).unwrap();
+    let mut platform_answer = Vec::new();
+    upstream.read_to_end(&mut platform_answer).unwrap();
+    platform_answer
 }
 
 /// One HTTP request as a test server read it.
@@ -517,32 +533,45 @@ pub struct RawRequest {
 /// A loopback server that reads one request per connection (each in a thread of its own) and
 /// hands it, with the connection, to `respond`. Returns its URL.
 pub fn serve_each_request(respond: impl Fn(std::net::TcpStream, RawRequest) + Send + Sync + 'static) -> String {
-    use std::io::{BufRead, BufReader, Read};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    serve_each_request_on(std::net::TcpListener::bind("127.0.0.1:0").unwrap(), respond)
+}
+
+/// [`serve_each_request`] on a listener of the caller's.
+pub fn serve_each_request_on(
+    listener: std::net::TcpListener,
+    respond: impl Fn(std::net::TcpStream, RawRequest) + Send + Sync + 'static,
+) -> String {
     let url = format!("http://{}", listener.local_addr().unwrap());
     let respond = std::sync::Arc::new(respond);
     std::thread::spawn(move || {
         for socket in listener.incoming().flatten() {
             let respond = respond.clone();
             std::thread::spawn(move || {
-                let mut reader = BufReader::new(&socket);
-                let mut request = RawRequest { line: String::new(), head: Vec::new(), body: Vec::new() };
-                let _ = reader.read_line(&mut request.line);
-                // The rest of the head, then the body: a socket closed with unread input is
-                // reset, and the reset can destroy the response before the client reads it.
-                let mut line = String::new();
-                while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
-                    if let Some(length) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                        request.body = vec![0; length.trim().parse().unwrap_or(0)];
-                    }
-                    request.head.push(std::mem::take(&mut line));
-                }
-                let _ = reader.read_exact(&mut request.body);
+                let request = read_request(&socket);
                 respond(socket, request);
             });
         }
     });
     url
+}
+
+/// The one request a client sends on `socket`.
+pub fn read_request(socket: &std::net::TcpStream) -> RawRequest {
+    use std::io::{BufRead, BufReader, Read};
+    let mut reader = BufReader::new(socket);
+    let mut request = RawRequest { line: String::new(), head: Vec::new(), body: Vec::new() };
+    let _ = reader.read_line(&mut request.line);
+    // The rest of the head, then the body: a socket closed with unread input is reset, and the
+    // reset can destroy the response before the client reads it.
+    let mut line = String::new();
+    while reader.read_line(&mut line).is_ok_and(|read| read > 2) {
+        if let Some(length) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            request.body = vec![0; length.trim().parse().unwrap_or(0)];
+        }
+        request.head.push(std::mem::take(&mut line));
+    }
+    let _ = reader.read_exact(&mut request.body);
+    request
 }
 
 /// A [`stub_server`] that gives every request the same response.

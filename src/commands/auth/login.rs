@@ -21,6 +21,9 @@ use crate::{env, prompt};
 /// still picked up within this.
 const MAX_POLL_INTERVAL_WHILE_UNANSWERED: Duration = Duration::from_secs(15);
 
+/// The last poll comes this long before the code expires, at the latest.
+const LAST_POLL_MARGIN: Duration = Duration::from_secs(1);
+
 #[derive(Debug, Args)]
 pub struct LoginArgs {
     /// Read a session token from stdin instead of signing in with the browser
@@ -490,35 +493,45 @@ async fn sign_in_with_browser(
     // first, so a session the platform has just issued is not left for nobody.
     let interrupted = signals::Caught::new();
     let spinner = Spinner::new(printer, "Waiting for approval in the browser");
-    let polled_every = interval;
-    let mut unanswered = false;
+    // The interval from before the platform stopped answering, and the failure it gave.
+    let mut unanswered: Option<(Duration, anyhow::Error)> = None;
     loop {
-        if spinner.wait(interval, &interrupted).await == Waited::Interrupted {
+        // The last poll is made before the code expires, not skipped by a long wait.
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left <= LAST_POLL_MARGIN {
+            return Err(unanswered.map_or_else(|| expired(expires_in).into(), |(_, error)| error));
+        }
+        if spinner.wait(interval.min(left - LAST_POLL_MARGIN), &interrupted).await == Waited::Interrupted {
             return Err(CliError::declined(format!(
                 "Sign-in cancelled. Nothing was stored; the code stops working within {}.",
                 in_minutes(expires_in)
             ))
             .into());
         }
-        if Instant::now() >= deadline {
-            return Err(expired(expires_in).into());
-        }
         let poll = client.poll_device_token(&device_code).await;
-        if poll.is_ok() && unanswered {
-            unanswered = false;
-            interval = polled_every;
+        if poll.is_ok()
+            && let Some((before, _)) = unanswered.take()
+        {
+            interval = before;
         }
         match poll {
             // A platform restarting, or a network that drops out for a while, is waited out
             // until the code expires (asking less often meanwhile, as RFC 8628 §3.5 asks): the
-            // person approving in the browser may not even notice.
-            Err(err) if exits_with(&err, ExitCode::Unreachable) && Instant::now() + interval < deadline => {
-                if !unanswered {
-                    let why = err.downcast_ref::<CliError>().map_or_else(|| format!("{err:#}"), |e| e.message.clone());
-                    spinner.warn(&format!("{why}; still waiting for the approval, until the code expires"));
-                }
-                unanswered = true;
-                interval = (interval * 2).min(MAX_POLL_INTERVAL_WHILE_UNANSWERED);
+            // person approving in the browser may not even notice. Only a poll that never
+            // connected: one whose answer was lost may have redeemed the code, and polling again
+            // would hear "already used" of it.
+            Err(err) if err.downcast_ref::<CliError>().is_some_and(|err| err.no_connection_made) => {
+                let before = match unanswered.take() {
+                    Some((before, _)) => before,
+                    None => {
+                        let why =
+                            err.downcast_ref::<CliError>().map_or_else(|| format!("{err:#}"), |e| e.message.clone());
+                        spinner.warn(&format!("{why}; still waiting for the approval, until the code expires"));
+                        interval
+                    }
+                };
+                interval = (interval * 2).min(MAX_POLL_INTERVAL_WHILE_UNANSWERED).max(interval);
+                unanswered = Some((before, err));
             }
             Ok(DevicePoll::Pending) => {}
             Ok(DevicePoll::SlowDown(new_interval)) => {
