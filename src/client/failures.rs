@@ -190,7 +190,7 @@ pub(super) fn oauth_refusal(status: StatusCode, oauth: OAuthError) -> CliError {
         StatusCode::SERVICE_UNAVAILABLE => "wait a moment, then run `keystroke auth login` again",
         _ => "run `keystroke auth login` again",
     };
-    let detail = oauth.error_description.as_deref().unwrap_or(&oauth.error);
+    let detail = cut_short(oauth.error_description.as_deref().unwrap_or(&oauth.error));
     let mut refusal = CliError::failure(format!("the platform refused the sign-in: {detail}")).with_hint(hint);
     refusal.api_code = Some(oauth.error);
     refusal
@@ -200,16 +200,16 @@ pub(super) fn not_a_platform_hint() -> String {
     format!("check that `--platform-url` (or `{}`) points at a Keystroke platform", env::PLATFORM_URL)
 }
 
-/// The platform's messages are a sentence or two (it cuts its own at 500 bytes): a longer one,
-/// from something else answering in its shape, is cut rather than fill the terminal.
-const MAX_PLATFORM_MESSAGE_CHARS: usize = 500;
+/// The platform's messages are a sentence or two (it cuts its own at 500 bytes): one past twice
+/// that, from something else answering in its shape, is cut rather than fill the terminal.
+const MAX_PLATFORM_MESSAGE_CHARS: usize = 1_000;
 
 fn cut_short(message: &str) -> std::borrow::Cow<'_, str> {
     match message.char_indices().nth(MAX_PLATFORM_MESSAGE_CHARS) {
-        Some((cut, _)) => {
-            let more = message[cut..].chars().count();
-            format!("{}… ({more} characters more)", &message[..cut]).into()
-        }
+        Some((cut, _)) => match message[cut..].chars().count() {
+            1 => format!("{}… (1 character more)", &message[..cut]).into(),
+            more => format!("{}… ({more} characters more)", &message[..cut]).into(),
+        },
         None => message.into(),
     }
 }
@@ -304,7 +304,11 @@ mod tests {
     #[test]
     fn a_platform_message_is_cut_short() {
         let long = "é".repeat(5_000);
-        assert_eq!(cut_short(&long), format!("{}… (4500 characters more)", "é".repeat(500)));
+        assert_eq!(cut_short(&long), format!("{}… (4000 characters more)", "é".repeat(1_000)));
+        assert_eq!(cut_short(&"x".repeat(1_001)), format!("{}… (1 character more)", "x".repeat(1_000)));
+        // The platform's own, cut at 500 bytes with its `…`, comes through whole.
+        let platforms = format!("{}…", "x".repeat(500));
+        assert_eq!(cut_short(&platforms), platforms);
         assert_eq!(cut_short("org `x` not found"), "org `x` not found");
     }
 
