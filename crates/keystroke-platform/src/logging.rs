@@ -1,8 +1,9 @@
 //! The request log: method, path, status and time, with every credential-bearing part left out.
-//! Headers are never logged. In the path and the query string, `token`, `api_key` and
-//! `user_code` values and any part that holds something shaped like a key, a session token or a
-//! pending sign-in's code (pasted in the wrong place: `?access_token=`, `/device/BCDF-GHJK`, a
-//! path segment) are replaced, so no secret ends up in a log file.
+//! Headers are never logged. In the query string, the value of any parameter named like a secret
+//! (`token`, `api_key`, `user_code`, `password`, `client_secret`…), and in the path and the query
+//! string any part that holds something shaped like a key, a session token or a pending sign-in's
+//! code (pasted in the wrong place: `?q=key_live_…`, `/device/BCDF-GHJK`, a path segment) are
+//! replaced, so no secret ends up in a log file.
 //!
 //! Also [`OnceAMinute`], for warnings about a condition that lasts.
 
@@ -19,12 +20,35 @@ use axum::response::Response;
 /// What stands in the log for a secret, or for a part of a request that may hold one.
 pub const REDACTED: &str = "[redacted]";
 
-/// Parts of a query parameter's name that make its value a secret for the log, whatever the value
-/// looks like: the webhooks' `token` and `api_key`; a pending sign-in's `user_code` (whoever read
-/// it within its ten minutes could approve that sign-in as themselves, and hand the CLI their
-/// session); and what a client may put in a URL by mistake (`password=`, `client_secret=`,
-/// `device_code=`, `session=`), which is rarely shaped like a key.
-const SECRET_PARAM_NAME_PARTS: [&str; 7] = ["token", "key", "code", "pass", "secret", "session", "auth"];
+/// Words of a query parameter's name (split at anything but letters and digits) that make its
+/// value a secret for the log, whatever the value looks like: the webhooks' `token` and
+/// `api_key`; a pending sign-in's `user_code` (whoever read it within its ten minutes could
+/// approve that sign-in as themselves, and hand the CLI their session); and what a client may put
+/// in a URL by mistake (`password=`, `client_secret=`, `device_code=`, `sig=`), which is rarely
+/// shaped like a key.
+const SECRET_PARAM_WORDS: [&str; 18] = [
+    "token",
+    "key",
+    "code",
+    "secret",
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passphrase",
+    "auth",
+    "authorization",
+    "session",
+    "signature",
+    "sig",
+    "credential",
+    "credentials",
+    "otp",
+    "jwt",
+];
+
+/// Endings of a name written as one word (`apikey`, `accessToken`, `clientsecret`) that do the same.
+const SECRET_PARAM_ENDINGS: [&str; 4] = ["token", "key", "secret", "password"];
 
 /// A warning about a condition that may last (a full disk, every connection taken) is said once
 /// a minute at most: a line per request would flood the log, and on a full disk add to it.
@@ -153,9 +177,10 @@ fn redact_path(path: &str) -> Cow<'_, str> {
     )
 }
 
-fn is_credential_param(name: &str) -> bool {
-    let name = name.to_ascii_lowercase();
-    SECRET_PARAM_NAME_PARTS.iter().any(|part| name.contains(part))
+fn is_secret_param_name(name: &str) -> bool {
+    name.to_ascii_lowercase().split(|c: char| !c.is_ascii_alphanumeric()).any(|word| {
+        SECRET_PARAM_WORDS.contains(&word) || SECRET_PARAM_ENDINGS.iter().any(|ending| word.ends_with(ending))
+    })
 }
 
 /// Whether a query value is a URL with a credential parameter of its own, as a sign-in link's
@@ -164,7 +189,7 @@ fn carries_credential_param(value: &str) -> bool {
     let decoded = percent_encoding::percent_decode_str(value).decode_utf8_lossy();
     decoded.split(['?', '&']).skip(1).any(|pair| {
         let name = pair.split_once('=').map_or(pair, |(name, _)| name);
-        is_credential_param(&percent_encoding::percent_decode_str(name).decode_utf8_lossy())
+        is_secret_param_name(&percent_encoding::percent_decode_str(name).decode_utf8_lossy())
     })
 }
 
@@ -176,7 +201,7 @@ pub fn redact_query(query: &str) -> String {
         .map(|pair| {
             let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
             // A percent-encoded name could spell `token` in disguise: redact those too.
-            let credential_name = name.contains('%') || is_credential_param(name);
+            let credential_name = name.contains('%') || is_secret_param_name(name);
             if may_hold_secret(name) {
                 REDACTED.to_owned()
             } else if credential_name || may_hold_secret(value) || carries_credential_param(value) {
@@ -213,6 +238,19 @@ mod tests {
             super::redact_query("email=o%40x.test&password=hunter2&Client_Secret=s&device_code=d&limit=5"),
             "email=o%40x.test&password=[redacted]&Client_Secret=[redacted]&device_code=[redacted]&limit=5"
         );
+        assert_eq!(
+            super::redact_query("apikey=a&accessToken=b&sig=c"),
+            "apikey=[redacted]&accessToken=[redacted]&sig=[redacted]"
+        );
+        // Words that only hold those letters keep their values.
+        assert_eq!(
+            super::redact_query("author=a&keyword=b&passage=c&encode=d"),
+            "author=a&keyword=b&passage=c&encode=d"
+        );
+        // Every parameter that carries a credential on a webhook route.
+        for param in crate::auth::QUERY_CREDENTIAL_PARAMS {
+            assert_eq!(super::redact_query(&format!("{param}=x")), format!("{param}=[redacted]"));
+        }
         // A link that carries a credential parameter inside another one.
         assert_eq!(super::redact_query("next=%2Fdevice%3Fuser_code%3DBCDF-GHJK"), "next=[redacted]");
         assert_eq!(super::redact_query("next=/hook?a=1%26api_key%3Dx&b=2"), "next=[redacted]&b=2");
