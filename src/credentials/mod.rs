@@ -227,7 +227,7 @@ impl Credentials {
         match kind {
             StoreKind::File => format!("{} ({})", self.file_store_path().display(), kind.label()),
             StoreKind::Keyutils if self.shared_with(kind).is_some() => {
-                "kernel keyring (keyutils; a session keyring that others reach, kept until reboot)".to_owned()
+                "kernel keyring (keyutils; a session keyring that others can read)".to_owned()
             }
             _ => kind.label().to_string(),
         }

@@ -666,12 +666,12 @@ fn a_sign_in_without_a_login_session_keyring_says_it_is_shared() {
         "{login:#?}"
     );
     assert!(
-        login.stderr.contains("Token stored in the kernel keyring (keyutils; a session keyring that others reach"),
+        login.stderr.contains("Token stored in the kernel keyring (keyutils; a session keyring that others can read"),
         "not said to be gone at logout: {login:#?}"
     );
     // Said again by `auth status`, for as long as the token is there.
     let status = in_shared(&["auth", "status"], "").success();
-    assert!(status.stdout.contains("Token:       kernel keyring (keyutils; a session keyring that others reach"));
+    assert!(status.stdout.contains("Token:       kernel keyring (keyutils; a session keyring that others can read"));
     assert!(status.stderr.contains("warning: no login made a session keyring here"), "{status:#?}");
     in_shared(&["auth", "logout"], "").success();
     // A login session keyring of its own, as this test's: no such word.

@@ -25,6 +25,8 @@ use crate::web;
 /// The OpenAPI document, kept beside the code and checked against the router by a test.
 pub const OPENAPI_JSON: &str = include_str!("../../openapi.json");
 
+/// Every route, with the layers all of them go through. The server routes each request by its
+/// [`tidy_path`] (set before this router sees it, and so logged), not the path as sent.
 pub fn router(state: AppState) -> Router {
     let request_deadline = state.config.request_deadline;
     let routes = Router::new()
