@@ -57,7 +57,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a platform in the browser (or with a token on stdin)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who is signed in, where, and where the token lives')
-            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke this machine''s session and forget its token')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget this machine''s token, and revoke its session (one from `--with-token` with `--revoke`)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the session token on stdout, for scripts')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -97,6 +97,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
             [CompletionResult]::new('--platform-url', '--platform-url', [CompletionResultType]::ParameterName, 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]')
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'The org to act on, instead of the active one (does not change the active org)')
             [CompletionResult]::new('--color', '--color', [CompletionResultType]::ParameterName, 'When to use colors')
+            [CompletionResult]::new('--revoke', '--revoke', [CompletionResultType]::ParameterName, 'End the session on the platform even when it came with `auth login --with-token` (where it may still serve the sign-in it was made for); a browser sign-in''s always is')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON document on stdout (and errors as JSON on stderr)')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt or wait for a person (browser sign-in included); fail instead')
             [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Print only data and errors, no notices')
@@ -124,7 +125,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
         'keystroke;auth;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a platform in the browser (or with a token on stdin)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who is signed in, where, and where the token lives')
-            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke this machine''s session and forget its token')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget this machine''s token, and revoke its session (one from `--with-token` with `--revoke`)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the session token on stdout, for scripts')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -411,7 +412,7 @@ Register-ArgumentCompleter -Native -CommandName 'keystroke' -ScriptBlock {
         'keystroke;help;auth' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a platform in the browser (or with a token on stdin)')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Show who is signed in, where, and where the token lives')
-            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Revoke this machine''s session and forget its token')
+            [CompletionResult]::new('logout', 'logout', [CompletionResultType]::ParameterValue, 'Forget this machine''s token, and revoke its session (one from `--with-token` with `--revoke`)')
             [CompletionResult]::new('token', 'token', [CompletionResultType]::ParameterValue, 'Print the session token on stdout, for scripts')
             break
         }

@@ -545,7 +545,7 @@ _keystroke() {
             return 0
             ;;
         keystroke__subcmd__auth__subcmd__logout)
-            opts="-q -v -h --platform-url --org --json --no-input --color --quiet --verbose --help"
+            opts="-q -v -h --revoke --platform-url --org --json --no-input --color --quiet --verbose --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

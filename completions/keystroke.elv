@@ -53,7 +53,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand login 'Sign in to a platform in the browser (or with a token on stdin)'
             cand status 'Show who is signed in, where, and where the token lives'
-            cand logout 'Revoke this machine''s session and forget its token'
+            cand logout 'Forget this machine''s token, and revoke its session (one from `--with-token` with `--revoke`)'
             cand token 'Print the session token on stdout, for scripts'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -90,6 +90,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
             cand --platform-url 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]'
             cand --org 'The org to act on, instead of the active one (does not change the active org)'
             cand --color 'When to use colors'
+            cand --revoke 'End the session on the platform even when it came with `auth login --with-token` (where it may still serve the sign-in it was made for); a browser sign-in''s always is'
             cand --json 'Print one JSON document on stdout (and errors as JSON on stderr)'
             cand --no-input 'Never prompt or wait for a person (browser sign-in included); fail instead'
             cand -q 'Print only data and errors, no notices'
@@ -115,7 +116,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;auth;help'= {
             cand login 'Sign in to a platform in the browser (or with a token on stdin)'
             cand status 'Show who is signed in, where, and where the token lives'
-            cand logout 'Revoke this machine''s session and forget its token'
+            cand logout 'Forget this machine''s token, and revoke its session (one from `--with-token` with `--revoke`)'
             cand token 'Print the session token on stdout, for scripts'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -368,7 +369,7 @@ set edit:completion:arg-completer[keystroke] = {|@words|
         &'keystroke;help;auth'= {
             cand login 'Sign in to a platform in the browser (or with a token on stdin)'
             cand status 'Show who is signed in, where, and where the token lives'
-            cand logout 'Revoke this machine''s session and forget its token'
+            cand logout 'Forget this machine''s token, and revoke its session (one from `--with-token` with `--revoke`)'
             cand token 'Print the session token on stdout, for scripts'
         }
         &'keystroke;help;auth;login'= {

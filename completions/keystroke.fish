@@ -54,7 +54,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "login" -d 'Sign in to a platform in the browser (or with a token on stdin)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "status" -d 'Show who is signed in, where, and where the token lives'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "logout" -d 'Revoke this machine\'s session and forget its token'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "logout" -d 'Forget this machine\'s token, and revoke its session (one from `--with-token` with `--revoke`)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "token" -d 'Print the session token on stdout, for scripts'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and not __fish_seen_subcommand_from login status logout token help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from login" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
@@ -85,6 +85,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l color -d 'When to use colors' -r -f -a "auto\t''
 always\t''
 never\t''"
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l revoke -d 'End the session on the platform even when it came with `auth login --with-token` (where it may still serve the sign-in it was made for); a browser sign-in\'s always is'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l json -d 'Print one JSON document on stdout (and errors as JSON on stderr)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -l no-input -d 'Never prompt or wait for a person (browser sign-in included); fail instead'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from logout" -s q -l quiet -d 'Print only data and errors, no notices'
@@ -102,7 +103,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_see
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from token" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "login" -d 'Sign in to a platform in the browser (or with a token on stdin)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "status" -d 'Show who is signed in, where, and where the token lives'
-complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Revoke this machine\'s session and forget its token'
+complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "logout" -d 'Forget this machine\'s token, and revoke its session (one from `--with-token` with `--revoke`)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "token" -d 'Print the session token on stdout, for scripts'
 complete -c keystroke -n "__fish_keystroke_using_subcommand auth; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand org; and not __fish_seen_subcommand_from list switch members help" -l platform-url -d 'The platform to talk to [default: the last one signed in to, else http://127.0.0.1:8080]' -r
@@ -272,7 +273,7 @@ complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and not __fish_seen_subcommand_from auth org api-key session deploy completion help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "login" -d 'Sign in to a platform in the browser (or with a token on stdin)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "status" -d 'Show who is signed in, where, and where the token lives'
-complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Revoke this machine\'s session and forget its token'
+complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "logout" -d 'Forget this machine\'s token, and revoke its session (one from `--with-token` with `--revoke`)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from auth" -f -a "token" -d 'Print the session token on stdout, for scripts'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "list" -d 'List the orgs you belong to; `*` marks the active one (`--org`\'s, when given)'
 complete -c keystroke -n "__fish_keystroke_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "switch" -d 'Make ORG the active org of later commands'

@@ -36,6 +36,10 @@ pub struct PlatformSettings {
     /// when it cannot reach the platform to end it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub session_id: Option<String>,
+    /// The session came with `auth login --with-token`: made by a sign-in elsewhere, which may
+    /// still use it, so `auth logout` leaves it valid unless told to end it (`--revoke`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub session_from_token: bool,
 }
 
 impl Config {

@@ -18,8 +18,8 @@ fn with_token_reads_stdin_validates_and_says_who_signed_in() {
         format!(
             "Signed in to {} as Alan Turing <alan@acme.test>\n\
              Token stored in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot)\n\
-             This sign-in uses the token's session, {session}: `keystroke auth logout` ends it wherever else the \
-             token is used\n\
+             This sign-in uses the token's session, {session}: `keystroke auth logout` forgets it here and leaves \
+             it valid where the token came from (`--revoke` ends it everywhere)\n\
              Active org: acme\n",
             env.url()
         )
@@ -332,7 +332,9 @@ fn logout_revokes_the_session_on_the_platform() {
     let env = TestEnv::new();
     let user = env.sign_in(Role::Admin);
     assert_eq!(env.curl_status("/api/me", &user.session_token), 200);
-    let logout = env.run(&["auth", "logout"]).success();
+    // A session from `--with-token` is ended when asked (a browser sign-in's always is: the
+    // device flow's test).
+    let logout = env.run(&["auth", "logout", "--revoke"]).success();
     assert_eq!(logout.stderr, format!("Signed out of {}\n", env.url()));
     assert_eq!(env.curl_status("/api/me", &user.session_token), 401);
     env.run(&["auth", "status"]).code(3);
@@ -355,8 +357,35 @@ fn logout_revokes_the_session_on_the_platform() {
     let logout = env.run(&["auth", "logout", "--json"]).success();
     assert_eq!(logout.stderr, "");
     let json = logout.json();
-    assert_eq!(json, serde_json::json!({"platform_url": env.url(), "signed_out": true, "session_revoked": true}));
-    assert_eq!(env.curl_status("/api/me", &owner.session_token), 401);
+    assert_eq!(json, serde_json::json!({"platform_url": env.url(), "signed_out": true, "session_revoked": false}));
+    assert_eq!(env.curl_status("/api/me", &owner.session_token), 200, "left to where the token came from");
+    env.run(&["auth", "status"]).code(3);
+}
+
+/// A session that came with `--with-token` serves the sign-in it was made for (another machine's
+/// `auth token`, a CI secret): signing out here forgets it and leaves it valid there, saying so.
+#[test]
+fn logout_leaves_a_session_from_with_token_valid_where_it_came_from() {
+    let env = TestEnv::new();
+    let owner = env.user(Role::Owner);
+    let laptop = env.new_session(&owner.email);
+    env.login_with_token(&laptop, &[]).success();
+    let session = env.current_session_id(&[]);
+    let logout = env.run(&["auth", "logout"]).success();
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "Signed out of {} here; its session {session} came with `--with-token` and stays valid where the token \
+             came from (`keystroke session revoke {session}` ends it)\n",
+            env.url()
+        )
+    );
+    env.run(&["auth", "token"]).code(3);
+    assert_eq!(env.curl_status("/api/me", &laptop), 200, "the laptop stays signed in");
+    // Signed in again the same way, a sign-out told to end it does.
+    env.login_with_token(&laptop, &[]).success();
+    env.run(&["auth", "logout", "--revoke"]).success();
+    assert_eq!(env.curl_status("/api/me", &laptop), 401);
 }
 
 /// `KEYSTROKE_TOKEN` is the user's to unset: logout says what it now means, which depends on
@@ -366,7 +395,7 @@ fn logout_says_what_a_set_keystroke_token_now_does() {
     let env = TestEnv::new();
     let admin = env.sign_in(Role::Admin);
     let other = env.user(Role::Builder).session_token.clone();
-    let logout = env.run_with_env(&["auth", "logout"], &[("KEYSTROKE_TOKEN", &other)]).success();
+    let logout = env.run_with_env(&["auth", "logout", "--revoke"], &[("KEYSTROKE_TOKEN", &other)]).success();
     assert!(
         logout.stderr.starts_with(
             "warning: `KEYSTROKE_TOKEN` is still set, so commands stay signed in with it; unset it to sign out\n"
@@ -378,7 +407,7 @@ fn logout_says_what_a_set_keystroke_token_now_does() {
     assert_eq!(env.curl_status("/api/me", &admin.session_token), 401, "the stored session was revoked");
 
     let owner = env.sign_in(Role::Owner).session_token.clone();
-    let logout = env.run_with_env(&["auth", "logout"], &[("KEYSTROKE_TOKEN", &owner)]).success();
+    let logout = env.run_with_env(&["auth", "logout", "--revoke"], &[("KEYSTROKE_TOKEN", &owner)]).success();
     assert!(
         logout.stderr.starts_with(
             "warning: `KEYSTROKE_TOKEN` holds the session just ended, so commands fail until you unset it\n"
@@ -426,7 +455,7 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     let other = machine(other_machine.as_str());
     env.run_with_env(&["session", "revoke", &this_machine, "--yes"], &other).success();
 
-    let logout = env.run(&["auth", "logout"]).success();
+    let logout = env.run(&["auth", "logout", "--revoke"]).success();
     assert_eq!(
         logout.stderr,
         format!(
@@ -444,7 +473,7 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     let owner_session = env.current_session_id(&[]);
     let owner_elsewhere = env.new_session(&env.user(Role::Owner).email);
     env.run_with_env(&["session", "revoke", &owner_session, "--yes"], &machine(owner_elsewhere.as_str())).success();
-    let json = env.run(&["auth", "logout", "--json"]).success().json();
+    let json = env.run(&["auth", "logout", "--revoke", "--json"]).success().json();
     assert_eq!(json["session_revoked"], false, "{json}");
 }
 
@@ -522,7 +551,7 @@ fn logout_while_the_platform_is_down_still_forgets_the_token() {
     env.sign_in(Role::Admin);
     let session_id = env.current_session_id(&[]);
     env.stop_server();
-    let logout = env.run(&["auth", "logout"]).code(6);
+    let logout = env.run(&["auth", "logout", "--revoke"]).code(6);
     // Named by the id recorded at sign-in: the session list could not tell it from the others.
     assert_eq!(
         logout.stderr,
@@ -878,6 +907,11 @@ fn the_device_flow_signs_in_after_approval_in_the_browser() {
         if kept { serde_json::Value::from(host) } else { serde_json::Value::Null },
         "{sessions}"
     );
+    // Made for this machine: signing out ends it, without being asked to.
+    let before = live_cli_sessions(&env, ada);
+    let logout = env.run(&["auth", "logout"]).success();
+    assert_eq!(logout.stderr, format!("Signed out of {}\n", env.url()));
+    assert_eq!(live_cli_sessions(&env, ada), before - 1);
 }
 
 #[test]
@@ -1231,7 +1265,9 @@ fn with_json_the_error_is_the_last_line_of_stderr() {
     let mut env = TestEnv::new();
     let admin = env.sign_in(Role::Admin).clone();
     env.stop_server();
-    let logout = env.run_with_env(&["--json", "auth", "logout"], &[("KEYSTROKE_TOKEN", &admin.session_token)]).code(6);
+    let logout = env
+        .run_with_env(&["--json", "auth", "logout", "--revoke"], &[("KEYSTROKE_TOKEN", &admin.session_token)])
+        .code(6);
     assert_eq!(logout.stdout, "");
     let lines: Vec<&str> = logout.stderr.lines().collect();
     assert!(lines.len() > 1 && lines[0].starts_with("warning: `KEYSTROKE_TOKEN`"), "{logout:#?}");

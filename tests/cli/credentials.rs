@@ -26,7 +26,7 @@ fn tokens_and_secrets_never_reach_logs_or_config_files() {
         assert!(!text.contains(&token) && !text.contains(secret), "{} holds a secret", path.display());
     }
     // Signing out and in again, where the token itself is sent and received.
-    runs.push(env.run(&["-v", "auth", "logout"]).success().stderr);
+    runs.push(env.run(&["-v", "auth", "logout", "--revoke"]).success().stderr);
     let again = env.new_session(&user.email);
     let login = env.run_with_stdin(&["-v", "auth", "login", "--with-token", "--platform-url", env.url()], &again);
     let login = login.success();
@@ -88,7 +88,7 @@ fn a_logout_that_cannot_remove_the_token_says_the_session_is_ended() {
         std::fs::create_dir(&lock).unwrap();
     };
     block_changes();
-    let logout = env.run(&["auth", "logout"]).code(1);
+    let logout = env.run(&["auth", "logout", "--revoke"]).code(1);
     assert!(
         logout.stderr.starts_with(
             "error: the session is ended on the platform, but its token (which no longer works) is still on this \
@@ -106,7 +106,7 @@ fn a_logout_that_cannot_remove_the_token_says_the_session_is_ended() {
     env.login_with_token(&again, &[]).success();
     block_changes();
     env.stop_server();
-    let neither = env.run(&["auth", "logout"]).code(6);
+    let neither = env.run(&["auth", "logout", "--revoke"]).code(6);
     let expected_start =
         format!("error: could not remove the token from this machine (could not open {}", lock.display());
     assert!(neither.stderr.starts_with(&expected_start), "{neither:#?}");
@@ -200,7 +200,7 @@ fn insecure_storage_puts_the_token_in_a_private_file() {
     assert_eq!((&status["token"]["store"], &status["user"]["email"]), (&"file".into(), &user.email.as_str().into()));
     // The file alone, for scripts (`location` says it in words).
     assert_eq!(status["token"]["path"], path.to_str().unwrap());
-    env.run_with_env(&["--platform-url", env.url(), "auth", "logout"], &auto).success();
+    env.run_with_env(&["--platform-url", env.url(), "auth", "logout", "--revoke"], &auto).success();
     assert!(!std::fs::read_to_string(&path).unwrap().contains(&user.session_token), "removed from the file");
     assert_eq!(env.curl_status("/api/me", &user.session_token), 401, "and its session ended");
 
@@ -257,7 +257,7 @@ fn a_config_directory_signed_out_stays_signed_out_beside_a_keyring_sign_in() {
     std::fs::write(&config_file, config.to_string()).unwrap();
     let status = env.run_with_env(&["auth", "status", "--json"], &there).success().json();
     assert_eq!((&status["user"]["email"], &status["token"]["store"]), (&builder.email.as_str().into(), &"file".into()));
-    env.run_with_env(&["auth", "logout"], &there).success();
+    env.run_with_env(&["auth", "logout", "--revoke"], &there).success();
     assert_eq!(env.curl_status("/api/me", &left), 401, "its session ended");
     env.run_with_env(&["auth", "status"], &there).code(3);
 }
@@ -369,7 +369,7 @@ fn a_read_only_config_directory_is_named_with_a_way_out() {
              hint: make the directory writable, or set `KEYSTROKE_CONFIG_DIR` to one you can write\n"
         )
     );
-    let logout = read_only(&["auth", "logout"]).success();
+    let logout = read_only(&["auth", "logout", "--revoke"]).success();
     assert_eq!(
         logout.stderr,
         format!(
@@ -803,7 +803,7 @@ fn a_sign_out_keeps_a_sign_in_made_meanwhile() {
         };
         let first = env.new_session(&builder.email);
         login(first_store, &first);
-        let mut logout = env.command(&["auth", "logout", "--platform-url", &slow_logout]);
+        let mut logout = env.command(&["auth", "logout", "--revoke", "--platform-url", &slow_logout]);
         let logout = logout.envs(auto).stderr(Stdio::piped()).spawn().unwrap();
         while !arrived.load(SeqCst) {
             std::thread::sleep(std::time::Duration::from_millis(20));

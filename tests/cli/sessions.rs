@@ -104,7 +104,7 @@ fn this_machines_session_is_for_logout_and_a_token_is_not_an_id() {
         own.stderr,
         format!(
             "error: {current} is the session this command runs with\n\
-             hint: run `keystroke auth logout` to end it and forget its token on this machine\n"
+             hint: run `keystroke auth logout --revoke` to end it and forget its token on this machine\n"
         )
     );
     assert_eq!(env.curl_status("/api/me", &user.session_token), 200);
@@ -118,8 +118,8 @@ fn this_machines_session_is_for_logout_and_a_token_is_not_an_id() {
             own.code(2).stderr,
             format!(
                 "error: {current} is the session of this machine's stored sign-in\n\
-                 hint: run `keystroke auth logout` with `KEYSTROKE_TOKEN` unset to end it and forget its token on \
-                 this machine\n"
+                 hint: run `keystroke auth logout --revoke` with `KEYSTROKE_TOKEN` unset to end it and forget its \
+                 token on this machine\n"
             )
         );
     }

@@ -85,7 +85,8 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         sign_in_with_browser(context, &platform, args.no_browser).await?
     };
     let client = context.client(&platform, Some(token.clone()))?;
-    let stored = store_sign_in(context, &client, &platform, &credentials, store, &token, &interrupted).await;
+    let obtained = Obtained { token: &token, from_stdin: args.with_token };
+    let stored = store_sign_in(context, &client, &platform, &credentials, store, obtained, &interrupted).await;
     let Stored { me, active_org, replaced } = match stored {
         Ok(stored) => stored,
         // Unless the token came from stdin, the session the browser approved exists and its
@@ -102,12 +103,12 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
         printer.notice(&format!("Token stored in {}", credentials.location_in_sentence(store)));
         // A browser sign-in makes a session for this machine; a token from stdin brings the
-        // session it was made for (another machine's `auth token`, a CI secret), which signing
-        // out here ends there too.
+        // session it was made for (another machine's `auth token`, a CI secret), still in use
+        // there, which a sign-out here leaves alone unless told.
         if args.with_token {
             printer.notice(&format!(
-                "This sign-in uses the token's session, {}: `keystroke auth logout` ends it wherever else the \
-                 token is used",
+                "This sign-in uses the token's session, {}: `keystroke auth logout` forgets it here and leaves it \
+                 valid where the token came from (`--revoke` ends it everywhere)",
                 me.session.id
             ));
         }
@@ -164,6 +165,13 @@ impl std::fmt::Display for Interrupted {
 
 impl std::error::Error for Interrupted {}
 
+/// A session token this sign-in obtained, and whether it came on stdin: then its session was made
+/// for a sign-in elsewhere, which may still use it, not by the browser for this machine.
+struct Obtained<'a> {
+    token: &'a Secret<String>,
+    from_stdin: bool,
+}
+
 /// From a new token to a sign-in stored on this machine: whose token it is (unless Ctrl-C or
 /// SIGTERM comes first, [`Interrupted`]), the org to make active (unless SIGTERM or SIGHUP ends
 /// the question), then the token in `store` and the config that names it.
@@ -173,7 +181,7 @@ async fn store_sign_in(
     platform: &PlatformUrl,
     credentials: &Credentials,
     store: StoreKind,
-    token: &Secret<String>,
+    Obtained { token, from_stdin }: Obtained<'_>,
     interrupted: &signals::Caught,
 ) -> anyhow::Result<Stored> {
     let me = match interrupted.unless_arrived(client.me()).await {
@@ -204,6 +212,7 @@ async fn store_sign_in(
         let settings = config.platform_mut(&platform.key);
         settings.credential_store = Some(store);
         settings.session_id = Some(me.session.id.clone());
+        settings.session_from_token = from_stdin;
         // Switched again while the question was asked: that switch is newer still.
         let switched_meanwhile = settings.active_org.clone().filter(|now| Some(now) != saved_org.as_ref());
         settings.active_org = switched_meanwhile.filter(|slug| is_member(slug)).or(chosen_org);

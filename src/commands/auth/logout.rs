@@ -6,6 +6,14 @@ use crate::error::{CliError, ExitCode, exits_with};
 use crate::printer::Printer;
 use crate::secret::Secret;
 
+#[derive(Debug, clap::Args)]
+pub struct LogoutArgs {
+    /// End the session on the platform even when it came with `auth login --with-token` (where
+    /// it may still serve the sign-in it was made for); a browser sign-in's always is
+    #[arg(long)]
+    pub revoke: bool,
+}
+
 /// What `auth logout --json` prints.
 #[derive(serde::Serialize)]
 struct LogoutOutput<'a> {
@@ -19,8 +27,10 @@ struct LogoutOutput<'a> {
 /// Revokes the stored session on the platform, then forgets it locally. The local token goes even
 /// when the platform cannot be reached, so that this machine is signed out; the error then says
 /// that the session itself is still valid. Where the token cannot be removed (a store that
-/// refuses), the error says that, and whether the session was ended all the same.
-pub async fn run(context: &Context) -> anyhow::Result<()> {
+/// refuses), the error says that, and whether the session was ended all the same. A session that
+/// came with `--with-token` was made for a sign-in elsewhere (another machine's `auth token`, a
+/// CI secret), which may still use it: it is left valid, and said so, unless `--revoke` is given.
+pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
     let config = context.load_config()?;
     let platform = context.platform_url(&config)?;
@@ -30,11 +40,17 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         return Err(env_token_only(&platform, &env_token).into());
     }
     let credentials = context.credentials()?;
-    let StoredSignIn { store, token, session_id } = stored_sign_in(&credentials, &config, &platform)?;
+    let StoredSignIn { store, token, session_id, from_token } = stored_sign_in(&credentials, &config, &platform)?;
     let env_token = Credentials::env_token();
     let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| env_token.expose() == token.expose());
-    let Revoked { result: revoked, ended_before, damaged } = revoke_on_platform(context, &platform, &token).await;
-    let output = |signed_out| LogoutOutput { platform_url: &platform.key, signed_out, session_revoked: !ended_before };
+    // A damaged token names no session to leave valid: it goes the way it always went.
+    let left_valid = from_token && !args.revoke && keystroke_api::looks_like_session_token(token.expose());
+    let Revoked { result: revoked, ended_before, damaged } = match left_valid {
+        true => Revoked { result: Ok(()), ended_before: false, damaged: false },
+        false => revoke_on_platform(context, &platform, &token).await,
+    };
+    let session_revoked = !ended_before && !left_valid;
+    let output = |signed_out| LogoutOutput { platform_url: &platform.key, signed_out, session_revoked };
 
     // The token goes, and the config's record of its store, in one round under the config
     // directory's lock (a directory that cannot be locked, read-only say, is no reason to keep
@@ -46,6 +62,13 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         return match revoked {
             // The machine is not signed out: `signed_out` says so to a script.
             Ok(()) if printer.json() => printer.json_data(&output(false)),
+            Ok(()) if left_valid => {
+                printer.notice(&format!(
+                    "Nothing signed out of {}: a sign-in made meanwhile on this machine stays signed in",
+                    platform.key
+                ));
+                Ok(())
+            }
             Ok(()) => {
                 printer.notice(&format!(
                     "Ended the session of {}; a sign-in made meanwhile on this machine stays signed in",
@@ -76,6 +99,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         if settings.credential_store == Some(store) {
             settings.credential_store = None;
             settings.session_id = None;
+            settings.session_from_token = false;
         }
     };
     if let Err(err) = context.update_config(forget_store) {
@@ -84,10 +108,22 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     drop(lock);
 
     if let Some(env_token) = env_token {
-        warn_of_env_token(printer, &env_token, env_holds_this_session && revoked.is_ok());
+        warn_of_env_token(printer, &env_token, env_holds_this_session && revoked.is_ok() && !left_valid);
     }
     match revoked {
         Ok(()) if printer.json() => printer.json_data(&output(true)),
+        Ok(()) if left_valid => {
+            let (session, how) = match session_id.as_deref() {
+                Some(id) => (format!(" {id}"), format!("`keystroke session revoke {id}`")),
+                None => (String::new(), "`keystroke session revoke` (`keystroke session list` shows it)".to_owned()),
+            };
+            printer.notice(&format!(
+                "Signed out of {} here; its session{session} came with `--with-token` and stays valid where the token \
+                 came from ({how} ends it)",
+                platform.key
+            ));
+            Ok(())
+        }
         Ok(()) => {
             let already = match (damaged, ended_before) {
                 (true, _) => " (its stored token was damaged, no session token: it was removed, and nothing sent)",
@@ -123,6 +159,8 @@ struct StoredSignIn {
     /// now. Named only for the token of the recorded store (not one forced elsewhere), and only
     /// when it reads as an id (the file can be edited by hand).
     session_id: Option<String>,
+    /// Its session came with `--with-token` (recorded for the token of the recorded store).
+    from_token: bool,
 }
 
 /// The sign-in of this config directory, or the error that says why there is none to end.
@@ -143,12 +181,12 @@ fn stored_sign_in(credentials: &Credentials, config: &Config, platform: &Platfor
             .unwrap_or_else(|| not_signed_in(platform, config));
         return Err(error.into());
     };
-    let session_id = config
-        .platform(&platform.key)
+    let recorded = config.platform(&platform.key).filter(|_| Some(store) == config.recorded_store(&platform.key));
+    let session_id = recorded
         .and_then(|settings| settings.session_id.clone())
-        .filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX))
-        .filter(|_| Some(store) == config.recorded_store(&platform.key));
-    Ok(StoredSignIn { store, token, session_id })
+        .filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX));
+    let from_token = recorded.is_some_and(|settings| settings.session_from_token);
+    Ok(StoredSignIn { store, token, session_id, from_token })
 }
 
 /// What revoking the session on the platform came to.

@@ -13,8 +13,8 @@ pub enum AuthCommand {
     Login(login::LoginArgs),
     /// Show who is signed in, where, and where the token lives
     Status,
-    /// Revoke this machine's session and forget its token
-    Logout,
+    /// Forget this machine's token, and revoke its session (one from `--with-token` with `--revoke`)
+    Logout(logout::LogoutArgs),
     /// Print the session token on stdout, for scripts
     Token,
 }
@@ -23,7 +23,7 @@ pub async fn run(context: &Context, command: AuthCommand) -> anyhow::Result<()> 
     match command {
         AuthCommand::Login(args) => login::run(context, &args).await,
         AuthCommand::Status => status::run(context).await,
-        AuthCommand::Logout => logout::run(context).await,
+        AuthCommand::Logout(args) => logout::run(context, &args).await,
         AuthCommand::Token => token::run(context),
     }
 }

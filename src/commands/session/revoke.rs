@@ -36,15 +36,25 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     // from `KEYSTROKE_TOKEN` is not stored, so revoking it here is the way to end it, unless it is
     // a stored sign-in's too.
     let from_env = signed_in.source == TokenSource::Env;
+    // A session from `--with-token` is left valid by a plain `auth logout`.
+    let logout = match signed_in
+        .config
+        .platforms
+        .values()
+        .any(|settings| settings.session_id.as_deref() == Some(session.id.as_str()) && settings.session_from_token)
+    {
+        true => "keystroke auth logout --revoke",
+        false => "keystroke auth logout",
+    };
     if session.current && !from_env {
         return Err(CliError::usage(format!("{} is the session this command runs with", session.id))
-            .with_hint("run `keystroke auth logout` to end it and forget its token on this machine")
+            .with_hint(format!("run `{logout}` to end it and forget its token on this machine"))
             .into());
     }
     if from_env && is_stored_sign_in(context, &signed_in.config, &signed_in.platform, &session.id).await {
         return Err(CliError::usage(format!("{} is the session of this machine's stored sign-in", session.id))
             .with_hint(format!(
-                "run `keystroke auth logout` with `{}` unset to end it and forget its token on this machine",
+                "run `{logout}` with `{}` unset to end it and forget its token on this machine",
                 env::TOKEN
             ))
             .into());
