@@ -60,7 +60,8 @@ fn refuse_if_others_can_read(path: &Path) -> anyhow::Result<()> {
         mode & 0o7777
     ))
     .with_hint(format!(
-        "run `chmod 600 {}`; if someone else may have read it, sign out with `keystroke auth logout` and sign in again",
+        "run `chmod 600 {}`; if someone else may have read it, sign out with `keystroke auth logout --revoke` (which \
+         ends its session everywhere) and sign in again",
         path.display()
     ))
     .into())

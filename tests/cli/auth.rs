@@ -357,7 +357,10 @@ fn logout_revokes_the_session_on_the_platform() {
     let logout = env.run(&["auth", "logout", "--json"]).success();
     assert_eq!(logout.stderr, "");
     let json = logout.json();
-    assert_eq!(json, serde_json::json!({"platform_url": env.url(), "signed_out": true, "session_revoked": false}));
+    let expected = serde_json::json!({
+        "platform_url": env.url(), "signed_out": true, "session_revoked": false, "session_left_valid": true,
+    });
+    assert_eq!(json, expected);
     assert_eq!(env.curl_status("/api/me", &owner.session_token), 200, "left to where the token came from");
     env.run(&["auth", "status"]).code(3);
 }
@@ -376,7 +379,8 @@ fn logout_leaves_a_session_from_with_token_valid_where_it_came_from() {
         logout.stderr,
         format!(
             "Signed out of {} here; its session {session} came with `--with-token` and stays valid where the token \
-             came from (`keystroke session revoke {session}` ends it)\n",
+             came from: signing out there ends it, or `keystroke session revoke {session}` from another sign-in of \
+             yours\n",
             env.url()
         )
     );
@@ -384,8 +388,20 @@ fn logout_leaves_a_session_from_with_token_valid_where_it_came_from() {
     assert_eq!(env.curl_status("/api/me", &laptop), 200, "the laptop stays signed in");
     // Signed in again the same way, a sign-out told to end it does.
     env.login_with_token(&laptop, &[]).success();
-    env.run(&["auth", "logout", "--revoke"]).success();
+    let revoked = env.run(&["auth", "logout", "--revoke", "--json"]).success().json();
+    assert_eq!((&revoked["session_revoked"], &revoked["session_left_valid"]), (&true.into(), &false.into()));
     assert_eq!(env.curl_status("/api/me", &laptop), 401);
+}
+
+/// Left valid, a session from `--with-token` needs no platform to sign out of this machine.
+#[test]
+fn logout_of_a_session_from_with_token_needs_no_platform() {
+    let mut env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    env.stop_server();
+    let logout = env.run(&["auth", "logout"]).success();
+    assert!(logout.stderr.starts_with(&format!("Signed out of {} here; its session ses_", env.url())), "{logout:#?}");
+    env.run(&["auth", "token"]).code(3);
 }
 
 /// `KEYSTROKE_TOKEN` is the user's to unset: logout says what it now means, which depends on

@@ -88,6 +88,17 @@ fn a_logout_that_cannot_remove_the_token_says_the_session_is_ended() {
         std::fs::create_dir(&lock).unwrap();
     };
     block_changes();
+    // Left valid (it came with `--with-token`), the token still works, and that is what is said.
+    let kept = env.run(&["auth", "logout"]).code(1);
+    let session = env.current_session_id(&[]);
+    assert!(
+        kept.stderr.starts_with(&format!(
+            "error: could not remove the token from this machine, and its session {session} (from `--with-token`) was \
+             left valid: the token still works: "
+        )),
+        "{kept:#?}"
+    );
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 200);
     let logout = env.run(&["auth", "logout", "--revoke"]).code(1);
     assert!(
         logout.stderr.starts_with(

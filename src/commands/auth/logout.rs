@@ -20,11 +20,16 @@ struct LogoutOutput<'a> {
     platform_url: &'a str,
     /// Whether this machine is signed out (not when a sign-in was made here meanwhile).
     signed_out: bool,
-    /// Whether this command ended the session (not when it had ended already).
+    /// Whether this command ended the session (not when it had ended already, nor when it was
+    /// left valid).
     session_revoked: bool,
+    /// Whether the session was left valid on purpose: it came with `--with-token`, and serves
+    /// where the token came from (`--revoke` ends it).
+    session_left_valid: bool,
 }
 
-/// Revokes the stored session on the platform, then forgets it locally. The local token goes even
+/// Revokes the stored session on the platform (unless it is one from `--with-token`, below), then
+/// forgets it locally. The local token goes even
 /// when the platform cannot be reached, so that this machine is signed out; the error then says
 /// that the session itself is still valid. Where the token cannot be removed (a store that
 /// refuses), the error says that, and whether the session was ended all the same. A session that
@@ -50,12 +55,17 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         false => revoke_on_platform(context, &platform, &token).await,
     };
     let session_revoked = !ended_before && !left_valid;
-    let output = |signed_out| LogoutOutput { platform_url: &platform.key, signed_out, session_revoked };
+    let output = |signed_out| LogoutOutput {
+        platform_url: &platform.key,
+        signed_out,
+        session_revoked,
+        session_left_valid: left_valid,
+    };
 
     // The token goes, and the config's record of its store, in one round under the config
     // directory's lock (a directory that cannot be locked, read-only say, is no reason to keep
-    // the token). Only the token just revoked: a sign-in made meanwhile, whose token is stored
-    // now, stays signed in.
+    // the token). Only the token this sign-out is for: a sign-in made meanwhile, whose token is
+    // stored now, stays signed in.
     let lock = context.lock_config_dir().ok();
     if signed_in_meanwhile(context, &credentials, &platform, store, &token) {
         drop(lock);
@@ -81,6 +91,13 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     }
     if let Err(err) = credentials.delete(store, &platform.key) {
         // Say what did happen: a user who reads only "could not write" would think the session lives on.
+        if left_valid {
+            return Err(err.context(format!(
+                "could not remove the token from this machine, and its session{} (from `--with-token`) was left \
+                 valid: the token still works",
+                session_id.as_deref().map(|id| format!(" {id}")).unwrap_or_default()
+            )));
+        }
         return Err(match revoked {
             Ok(()) => err.context(
                 "the session is ended on the platform, but its token (which no longer works) is still on this machine",
@@ -113,13 +130,13 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     match revoked {
         Ok(()) if printer.json() => printer.json_data(&output(true)),
         Ok(()) if left_valid => {
-            let (session, how) = match session_id.as_deref() {
+            let (session, revoke) = match session_id.as_deref() {
                 Some(id) => (format!(" {id}"), format!("`keystroke session revoke {id}`")),
-                None => (String::new(), "`keystroke session revoke` (`keystroke session list` shows it)".to_owned()),
+                None => (String::new(), "`keystroke session revoke`".to_owned()),
             };
             printer.notice(&format!(
                 "Signed out of {} here; its session{session} came with `--with-token` and stays valid where the token \
-                 came from ({how} ends it)",
+                 came from: signing out there ends it, or {revoke} from another sign-in of yours",
                 platform.key
             ));
             Ok(())
