@@ -393,6 +393,26 @@ fn logout_leaves_a_session_from_with_token_valid_where_it_came_from() {
     assert_eq!(env.curl_status("/api/me", &laptop), 401);
 }
 
+/// A keyring entry is shared by every config directory: once another directory's sign-in replaced
+/// the token, this directory's record of where it came from is stale. Its sign-out removes the
+/// token there, and ends that token's session rather than leave it valid for no one.
+#[test]
+fn logout_ends_a_session_whose_token_another_directory_stored() {
+    let env = TestEnv::new();
+    let owner = env.user(Role::Owner);
+    let first = env.new_session(&owner.email);
+    env.login_with_token(&first, &[]).success();
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = [("KEYSTROKE_CONFIG_DIR", other_dir.path().to_str().unwrap())];
+    let second = env.new_session(&owner.email);
+    let login = ["auth", "login", "--with-token", "--platform-url", env.url()];
+    env.run_with_stdin_and_env(&login, &second, &other).success();
+    let logout = env.run(&["auth", "logout", "--json"]).success().json();
+    assert_eq!((&logout["session_revoked"], &logout["session_left_valid"]), (&true.into(), &false.into()));
+    assert_eq!(env.curl_status("/api/me", &second), 401, "the token removed had no one left");
+    assert_eq!(env.curl_status("/api/me", &first), 200, "this directory's own was never touched");
+}
+
 /// Left valid, a session from `--with-token` needs no platform to sign out of this machine.
 #[test]
 fn logout_of_a_session_from_with_token_needs_no_platform() {
@@ -471,7 +491,8 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     let other = machine(other_machine.as_str());
     env.run_with_env(&["session", "revoke", &this_machine, "--yes"], &other).success();
 
-    let logout = env.run(&["auth", "logout", "--revoke"]).success();
+    // From `--with-token`, but ended: said so, not said to stay valid.
+    let logout = env.run(&["auth", "logout"]).success();
     assert_eq!(
         logout.stderr,
         format!(
@@ -489,8 +510,8 @@ fn logout_after_the_session_was_revoked_elsewhere_says_so() {
     let owner_session = env.current_session_id(&[]);
     let owner_elsewhere = env.new_session(&env.user(Role::Owner).email);
     env.run_with_env(&["session", "revoke", &owner_session, "--yes"], &machine(owner_elsewhere.as_str())).success();
-    let json = env.run(&["auth", "logout", "--revoke", "--json"]).success().json();
-    assert_eq!(json["session_revoked"], false, "{json}");
+    let json = env.run(&["auth", "logout", "--json"]).success().json();
+    assert_eq!((&json["session_revoked"], &json["session_left_valid"]), (&false.into(), &false.into()), "{json}");
 }
 
 /// `--with-token` stops reading at 64 KiB: `yes |` or `< /dev/zero` would fill the memory.

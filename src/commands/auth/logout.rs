@@ -49,7 +49,10 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     let env_token = Credentials::env_token();
     let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| env_token.expose() == token.expose());
     // A damaged token names no session to leave valid: it goes the way it always went.
-    let left_valid = from_token && !args.revoke && keystroke_api::looks_like_session_token(token.expose());
+    let left_valid = from_token
+        && !args.revoke
+        && keystroke_api::looks_like_session_token(token.expose())
+        && still_the_recorded_session(context, &platform, &token, session_id.as_deref()).await;
     let Revoked { result: revoked, ended_before, damaged } = match left_valid {
         true => Revoked { result: Ok(()), ended_before: false, damaged: false },
         false => revoke_on_platform(context, &platform, &token).await,
@@ -204,6 +207,26 @@ fn stored_sign_in(credentials: &Credentials, config: &Config, platform: &Platfor
         .filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX));
     let from_token = recorded.is_some_and(|settings| settings.session_from_token);
     Ok(StoredSignIn { store, token, session_id, from_token })
+}
+
+/// Whether the stored token is still the live session its sign-in recorded, as far as the
+/// platform says: a keyring entry is shared by every config directory, so another directory's
+/// sign-in may have replaced the token since (its session is not this record's to leave valid),
+/// and a session may have ended meanwhile (then it is said so, not said to stay valid). A
+/// platform that does not answer leaves the record as it is: this machine signs out all the same.
+async fn still_the_recorded_session(
+    context: &Context,
+    platform: &PlatformUrl,
+    token: &Secret<String>,
+    recorded: Option<&str>,
+) -> bool {
+    let Ok(client) = context.client(platform, Some(token.clone())) else {
+        return true;
+    };
+    match client.me().await {
+        Ok(me) => recorded.is_none_or(|recorded| recorded == me.session.id),
+        Err(err) => !exits_with(&err, ExitCode::NotSignedIn),
+    }
 }
 
 /// What revoking the session on the platform came to.
