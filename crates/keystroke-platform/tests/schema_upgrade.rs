@@ -5,7 +5,9 @@
 //! authorizations by expiry, so that old ones can be deleted; 0006 keeps memberships in the order
 //! they are looked up by and indexes projects in the order they are listed; 0007 keeps user codes
 //! as their hashes; 0008 indexes keys by secret hash with the columns their lookup reads (a key
-//! made before it is found by it: migration 6's test looks one up after the upgrade).
+//! made before it is found by it: migration 6's test looks one up after the upgrade); 0009
+//! records the session a device authorization gave (a sign-in approved before it is redeemed
+//! after it: the schema-1 test).
 
 use keystroke_api::Role;
 use keystroke_platform::storage::{
@@ -83,7 +85,7 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
 
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 8, "every migration ran, 0008 (the key lookup's indexes) too");
+    assert_eq!(version, 9, "every migration ran, 0009 (the session a sign-in gave) too");
 }
 
 /// Sign-ins under way across the upgrade to 0007 go on: their codes, kept as hashes from then

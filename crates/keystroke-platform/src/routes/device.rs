@@ -170,7 +170,20 @@ pub async fn token(
         }
         PollOutcome::Expired => oauth_error(bad, "expired_token", "the device code expired; start again", None),
         PollOutcome::Denied => oauth_error(bad, "access_denied", "the user denied the request", None),
-        PollOutcome::AlreadyRedeemed => oauth_error(bad, "invalid_grant", "the device code was already used", None),
+        PollOutcome::AlreadyRedeemed { session_ended } => {
+            if session_ended {
+                tracing::warn!(
+                    "a device code was used again: the session it gave is ended (its answer was lost, or the code copied)"
+                );
+            }
+            oauth_error(
+                bad,
+                "invalid_grant",
+                "the device code was already used; the session it gave is ended (its answer may have been lost on \
+                 its way, or the code copied): sign in again",
+                None,
+            )
+        }
         PollOutcome::UnknownCode => oauth_error(bad, "invalid_grant", "unknown device code", None),
     })
 }

@@ -246,7 +246,11 @@ pub enum PollOutcome {
     },
     Pending,
     Denied,
-    AlreadyRedeemed,
+    /// Redeemed by an earlier poll; the session that poll gave was ended by this one (unless it
+    /// had ended already).
+    AlreadyRedeemed {
+        session_ended: bool,
+    },
     /// The approval was redeemed by this poll; the session passed in was created.
     Issued,
 }

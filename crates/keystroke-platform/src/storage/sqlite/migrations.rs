@@ -13,6 +13,7 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     (include_str!("../../../migrations/0006_lookup_order.sql"), Some(name_memberships_of_no_one)),
     (include_str!("../../../migrations/0007_user_code_hash.sql"), Some(hash_user_codes)),
     (include_str!("../../../migrations/0008_key_lookup_covering.sql"), None),
+    (include_str!("../../../migrations/0009_device_session.sql"), None),
 ];
 
 /// What a migration does that SQL cannot, in its transaction after its SQL.

@@ -135,7 +135,15 @@ impl DeviceAuthorizations for SqliteStorage {
             };
             let status = device_status(&status);
             if status == DeviceStatus::Redeemed {
-                return Ok(PollOutcome::AlreadyRedeemed);
+                // RFC 6749 §4.1.2: a code used again ends the session it gave. Its holder asks
+                // again when the answer that carried the session was lost on its way (the session
+                // would stay valid, its token nowhere); anyone else has a copied code.
+                let ended = tx.execute(
+                    "UPDATE sessions SET revoked_at = ?2
+                     WHERE id = (SELECT session_id FROM device_authorizations WHERE id = ?1) AND revoked_at IS NULL",
+                    params![id, now_ms / 1000],
+                )?;
+                return Ok(PollOutcome::AlreadyRedeemed { session_ended: ended > 0 });
             }
             if now_ms >= expires_at * 1000 {
                 return Ok(PollOutcome::Expired);
@@ -154,11 +162,14 @@ impl DeviceAuthorizations for SqliteStorage {
             tx.execute("UPDATE device_authorizations SET last_polled_ms = ?2 WHERE id = ?1", params![id, now_ms])?;
             Ok(match (status, user_id) {
                 (DeviceStatus::Approved, Some(user_id)) => {
-                    tx.execute("UPDATE device_authorizations SET status = 'redeemed' WHERE id = ?1", [&id])?;
                     // The session is for the machine that asked to sign in.
                     let session =
                         NewSession { device: device_name.or_else(|| session.device.clone()), ..session.clone() };
                     insert_session_row(tx, &user_id, &session)?;
+                    tx.execute(
+                        "UPDATE device_authorizations SET status = 'redeemed', session_id = ?2 WHERE id = ?1",
+                        params![id, session.id],
+                    )?;
                     PollOutcome::Issued
                 }
                 (DeviceStatus::Denied, _) => PollOutcome::Denied,
