@@ -851,11 +851,12 @@ fn start_device_login_through(env: &TestEnv, url: &str) -> (Child, BufReader<Chi
     (child, stderr, code)
 }
 
-/// A poll that finds nothing listening (a platform restarting, a network that drops out) is
-/// waited out, said when it starts: the approval made meanwhile still signs in. One whose answer
-/// was lost is not polled again, as the lost answer may have used the code up.
+/// A poll that finds nothing listening (a platform restarting, a network that drops out), or whose
+/// answer is lost on its way back, is waited out, said when it starts: the approval made meanwhile
+/// still signs in. A lost answer that carried the session used the code up: the sign-in ends, and
+/// the platform ends that session.
 #[test]
-fn a_poll_that_finds_no_platform_is_waited_out() {
+fn polls_left_unanswered_are_waited_out() {
     use std::io::Write;
     use std::net::TcpListener;
     let env = TestEnv::with_fast_device_flow();
@@ -892,18 +893,52 @@ fn a_poll_that_finds_no_platform_is_waited_out() {
     assert!(rest.contains("Signed in to "), "{rest}");
     assert_eq!(env.run(&["auth", "status", "--json"]).success().json()["user"]["email"], ada.email.as_str());
 
-    // A poll whose answer is lost on the way back is not repeated: the sign-in ends, exit 6.
-    let lost = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
-        if !request.line.starts_with("POST /oauth/token ") {
+    // A poll whose answer is lost on the way back is waited out too: one that said "pending" was
+    // no loss.
+    let (lost_once, lost) = std::sync::mpsc::channel();
+    let lost_once = std::sync::Mutex::new(Some(lost_once));
+    let pending_lost = crate::support::meddling_proxy(env.url(), move |mut client, request, answer| {
+        if request.line.starts_with("POST /oauth/token ")
+            && let Some(said) = lost_once.lock().unwrap().take()
+        {
+            said.send(()).unwrap();
+            return;
+        }
+        let _ = client.write_all(&answer);
+    });
+    let (mut child, mut stderr, code) = start_device_login_through(&env, &pending_lost);
+    lost.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
+    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    assert!(rest.contains("; still waiting for the approval, until the code expires\n"), "{rest}");
+
+    // One that carried the session: the next poll finds the code used up, and the platform ends
+    // that session (RFC 6749 §4.1.2), so none is left valid with its token nowhere.
+    let before = live_cli_sessions(&env, ada);
+    let approval_lost = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
+        let carries_token = String::from_utf8_lossy(&answer).contains("access_token");
+        if !(request.line.starts_with("POST /oauth/token ") && carries_token) {
             let _ = client.write_all(&answer);
         }
     });
-    let (mut child, mut stderr, _) = start_device_login_through(&env, &lost);
+    let (mut child, mut stderr, code) = start_device_login_through(&env, &approval_lost);
+    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
     let status = child.wait().unwrap();
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     assert_eq!(status.code(), Some(6), "{rest}");
-    assert!(!rest.contains("still waiting"), "{rest}");
+    assert!(
+        rest.ends_with(
+            "error: the platform's answer to a poll was lost on its way, and the code is used up: that answer \
+             carried the session, which the platform ended when the code came again, so nothing is left valid\n\
+             hint: run `keystroke auth login` again\n"
+        ),
+        "{rest}"
+    );
+    assert_eq!(live_cli_sessions(&env, ada), before, "the session the lost answer carried was ended");
 }
 
 #[test]

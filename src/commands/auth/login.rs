@@ -504,6 +504,9 @@ async fn sign_in_with_browser(
     let spinner = Spinner::new(printer, "Waiting for approval in the browser");
     // The interval from before the platform stopped answering, and the failure it gave.
     let mut unanswered: Option<(Duration, anyhow::Error)> = None;
+    // A poll reached the platform but its answer was lost: if it carried the session, the next
+    // poll hears "already used", and the platform ends that session (RFC 6749 §4.1.2).
+    let mut answer_lost = false;
     loop {
         // The last poll is made before the code expires, not skipped by a long wait.
         let left = deadline.saturating_duration_since(Instant::now());
@@ -526,10 +529,10 @@ async fn sign_in_with_browser(
         match poll {
             // A platform restarting, or a network that drops out for a while, is waited out
             // until the code expires (asking less often meanwhile, as RFC 8628 §3.5 asks): the
-            // person approving in the browser may not even notice. Only a poll that never
-            // connected: one whose answer was lost may have redeemed the code, and polling again
-            // would hear "already used" of it.
-            Err(err) if err.downcast_ref::<CliError>().is_some_and(|err| err.no_connection_made) => {
+            // person approving in the browser may not even notice. TLS failures are not, which
+            // waiting does not mend.
+            Err(err) if err.downcast_ref::<CliError>().is_some_and(waited_out) => {
+                answer_lost |= err.downcast_ref::<CliError>().is_some_and(|err| err.request_may_have_arrived);
                 let before = match unanswered.take() {
                     Some((before, _)) => before,
                     None => {
@@ -548,6 +551,15 @@ async fn sign_in_with_browser(
                 interval = new_interval.map(Duration::from_secs).unwrap_or(interval + Duration::from_secs(5));
             }
             Ok(DevicePoll::Approved(token)) => return Ok((token, interrupted)),
+            Err(err) if answer_lost && err.downcast_ref::<CliError>().is_some_and(is_invalid_grant) => {
+                return Err(CliError::new(
+                    ExitCode::Unreachable,
+                    "the platform's answer to a poll was lost on its way, and the code is used up: that answer \
+                     carried the session, which the platform ended when the code came again, so nothing is left valid",
+                )
+                .with_hint("run `keystroke auth login` again")
+                .into());
+            }
             Ok(DevicePoll::Expired) => return Err(expired(expires_in).into()),
             Ok(DevicePoll::Denied) => {
                 return Err(CliError::failure(
@@ -560,6 +572,17 @@ async fn sign_in_with_browser(
             Err(err) => return Err(err),
         }
     }
+}
+
+/// A poll failure that waiting may mend: the platform not reached at all, or its answer lost on
+/// the way back (a cut connection, a proxy's 502 or 504), but not a TLS failure.
+fn waited_out(err: &CliError) -> bool {
+    err.exit == ExitCode::Unreachable && (err.no_connection_made || err.request_may_have_arrived)
+}
+
+/// The platform's "unknown or already used device code" (RFC 6749's `invalid_grant`).
+fn is_invalid_grant(err: &CliError) -> bool {
+    err.api_code.as_deref() == Some("invalid_grant")
 }
 
 /// Revokes the session the browser approved for a sign-in that could not be stored (`err` says
