@@ -394,23 +394,54 @@ fn logout_leaves_a_session_from_with_token_valid_where_it_came_from() {
 }
 
 /// A keyring entry is shared by every config directory: once another directory's sign-in replaced
-/// the token, this directory's record of where it came from is stale. Its sign-out removes the
-/// token there, and ends that token's session rather than leave it valid for no one.
+/// the token, the token is that directory's. This directory's sign-out leaves it, and its session,
+/// alone, and names its own session, which the replacement left valid.
 #[test]
-fn logout_ends_a_session_whose_token_another_directory_stored() {
+fn logout_leaves_the_token_another_directory_stored_and_names_its_own_session() {
     let env = TestEnv::new();
-    let owner = env.user(Role::Owner);
+    let (owner, builder) = (env.user(Role::Owner), env.user(Role::Builder));
     let first = env.new_session(&owner.email);
     env.login_with_token(&first, &[]).success();
+    let own = env.current_session_id(&[]);
     let other_dir = tempfile::tempdir().unwrap();
     let other = [("KEYSTROKE_CONFIG_DIR", other_dir.path().to_str().unwrap())];
-    let second = env.new_session(&owner.email);
+    let second = env.new_session(&builder.email);
     let login = ["auth", "login", "--with-token", "--platform-url", env.url()];
     env.run_with_stdin_and_env(&login, &second, &other).success();
+    let logout = env.run(&["auth", "logout"]).success();
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "Signed out of {} here. The token stored for it now is another sign-in's ({}, made from another config \
+             directory that shares this keyring), which stays signed in; this directory's own session, {own}, was \
+             replaced then and stays valid: `keystroke session revoke {own}` ends it\n",
+            env.url(),
+            builder.email
+        )
+    );
+    env.run(&["auth", "status"]).code(3);
+    let there = env.run_with_env(&["auth", "status", "--json"], &other).success().json();
+    assert_eq!(there["user"]["email"], builder.email.as_str(), "the other directory stays signed in");
+    assert_eq!((env.curl_status("/api/me", &second), env.curl_status("/api/me", &first)), (200, 200));
+}
+
+/// The session a browser sign-in made, signed in again with its own token (`auth token` piped
+/// back in), is still this machine's own: `auth logout` ends it.
+#[test]
+fn a_browser_sign_ins_own_token_piped_back_in_stays_its_own() {
+    let env = TestEnv::with_fast_device_flow();
+    let (mut child, mut stderr, code) = start_device_login(&env);
+    let ada = env.user(Role::Owner);
+    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert!(status.success(), "{rest}");
+    let token = env.run(&["auth", "token"]).success().stdout.trim().to_owned();
+    env.login_with_token(&token, &[]).success();
     let logout = env.run(&["auth", "logout", "--json"]).success().json();
     assert_eq!((&logout["session_revoked"], &logout["session_left_valid"]), (&true.into(), &false.into()));
-    assert_eq!(env.curl_status("/api/me", &second), 401, "the token removed had no one left");
-    assert_eq!(env.curl_status("/api/me", &first), 200, "this directory's own was never touched");
+    assert_eq!(env.curl_status("/api/me", &token), 401);
 }
 
 /// Left valid, a session from `--with-token` needs no platform to sign out of this machine.

@@ -211,8 +211,14 @@ async fn store_sign_in(
         config.platform_url = Some(platform.key.clone());
         let settings = config.platform_mut(&platform.key);
         settings.credential_store = Some(store);
+        // The same session signed in again (its token, from `auth token`, piped back in) is the
+        // one it was: a browser sign-in's stays this machine's own, for `auth logout` to end.
+        let same_session = settings.session_id.as_deref() == Some(me.session.id.as_str());
+        settings.session_from_token = match same_session {
+            true => settings.session_from_token && from_stdin,
+            false => from_stdin,
+        };
         settings.session_id = Some(me.session.id.clone());
-        settings.session_from_token = from_stdin;
         // Switched again while the question was asked: that switch is newer still.
         let switched_meanwhile = settings.active_org.clone().filter(|now| Some(now) != saved_org.as_ref());
         settings.active_org = switched_meanwhile.filter(|slug| is_member(slug)).or(chosen_org);

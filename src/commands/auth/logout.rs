@@ -49,10 +49,17 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     let env_token = Credentials::env_token();
     let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| env_token.expose() == token.expose());
     // A damaged token names no session to leave valid: it goes the way it always went.
+    let stored_session = match keystroke_api::looks_like_session_token(token.expose()) {
+        true => stored_session(context, &platform, &token, session_id.as_deref()).await,
+        false => StoredSession::Unknown,
+    };
+    if let (StoredSession::Another { email }, Some(own)) = (&stored_session, session_id.as_deref()) {
+        return sign_out_of_a_replaced_sign_in(context, &platform, store, email, own);
+    }
     let left_valid = from_token
         && !args.revoke
-        && keystroke_api::looks_like_session_token(token.expose())
-        && still_the_recorded_session(context, &platform, &token, session_id.as_deref()).await;
+        && matches!(stored_session, StoredSession::Recorded | StoredSession::Unknown)
+        && keystroke_api::looks_like_session_token(token.expose());
     let Revoked { result: revoked, ended_before, damaged } = match left_valid {
         true => Revoked { result: Ok(()), ended_before: false, damaged: false },
         false => revoke_on_platform(context, &platform, &token).await,
@@ -209,24 +216,71 @@ fn stored_sign_in(credentials: &Credentials, config: &Config, platform: &Platfor
     Ok(StoredSignIn { store, token, session_id, from_token })
 }
 
-/// Whether the stored token is still the live session its sign-in recorded, as far as the
-/// platform says: a keyring entry is shared by every config directory, so another directory's
-/// sign-in may have replaced the token since (its session is not this record's to leave valid),
-/// and a session may have ended meanwhile (then it is said so, not said to stay valid). A
-/// platform that does not answer leaves the record as it is: this machine signs out all the same.
-async fn still_the_recorded_session(
+/// Whose session the stored token is, as the platform says.
+enum StoredSession {
+    /// The one this config directory's sign-in recorded (or it recorded none).
+    Recorded,
+    /// Another sign-in's: a keyring entry is shared by every config directory, and another
+    /// directory's sign-in replaced the token since.
+    Another { email: String },
+    /// None any more: it expired or was revoked meanwhile.
+    Ended,
+    /// The platform did not say (not reached): the record is taken at its word.
+    Unknown,
+}
+
+async fn stored_session(
     context: &Context,
     platform: &PlatformUrl,
     token: &Secret<String>,
     recorded: Option<&str>,
-) -> bool {
+) -> StoredSession {
     let Ok(client) = context.client(platform, Some(token.clone())) else {
-        return true;
+        return StoredSession::Unknown;
     };
     match client.me().await {
-        Ok(me) => recorded.is_none_or(|recorded| recorded == me.session.id),
-        Err(err) => !exits_with(&err, ExitCode::NotSignedIn),
+        Ok(me) if recorded.is_none_or(|recorded| recorded == me.session.id) => StoredSession::Recorded,
+        Ok(me) => StoredSession::Another { email: me.user.email },
+        Err(err) if exits_with(&err, ExitCode::NotSignedIn) => StoredSession::Ended,
+        Err(_) => StoredSession::Unknown,
     }
+}
+
+/// The sign-out of a config directory whose token another directory's sign-in replaced in the
+/// keyring they share: that token, and its session, are the other directory's, and stay; this
+/// directory's record goes, so that it reads as signed out; its own session, replaced, was left
+/// valid then, and is named with the way to end it.
+fn sign_out_of_a_replaced_sign_in(
+    context: &Context,
+    platform: &PlatformUrl,
+    store: StoreKind,
+    other: &str,
+    own: &str,
+) -> anyhow::Result<()> {
+    context.update_config(|config| {
+        let settings = config.platform_mut(&platform.key);
+        if settings.credential_store == Some(store) {
+            settings.credential_store = None;
+            settings.session_id = None;
+            settings.session_from_token = false;
+        }
+    })?;
+    let printer = &context.printer;
+    if printer.json() {
+        return printer.json_data(&LogoutOutput {
+            platform_url: &platform.key,
+            signed_out: true,
+            session_revoked: false,
+            session_left_valid: true,
+        });
+    }
+    printer.notice(&format!(
+        "Signed out of {} here. The token stored for it now is another sign-in's ({other}, made from another config \
+         directory that shares this keyring), which stays signed in; this directory's own session, {own}, was \
+         replaced then and stays valid: `keystroke session revoke {own}` ends it",
+        platform.key
+    ));
+    Ok(())
 }
 
 /// What revoking the session on the platform came to.
