@@ -335,7 +335,7 @@ fn logout_revokes_the_session_on_the_platform() {
     // A session from `--with-token` is ended when asked (a browser sign-in's always is: the
     // device flow's test).
     let logout = env.run(&["auth", "logout", "--revoke"]).success();
-    assert_eq!(logout.stderr, format!("Signed out of {}\n", env.url()));
+    assert_eq!(logout.stderr, format!("Signed out of {}; its session is ended\n", env.url()));
     assert_eq!(env.curl_status("/api/me", &user.session_token), 401);
     env.run(&["auth", "status"]).code(3);
 
@@ -1013,7 +1013,7 @@ fn the_device_flow_signs_in_after_approval_in_the_browser() {
     // Made for this machine: signing out ends it, without being asked to.
     let before = live_cli_sessions(&env, ada);
     let logout = env.run(&["auth", "logout"]).success();
-    assert_eq!(logout.stderr, format!("Signed out of {}\n", env.url()));
+    assert_eq!(logout.stderr, format!("Signed out of {}; its session is ended\n", env.url()));
     assert_eq!(live_cli_sessions(&env, ada), before - 1);
 }
 

@@ -385,7 +385,7 @@ fn a_read_only_config_directory_is_named_with_a_way_out() {
         logout.stderr,
         format!(
             "warning: could not open {dir}/.lock: Read-only file system (os error 30); the sign-out stands, as the \
-             token is removed\nSigned out of {}\n",
+             token is removed\nSigned out of {}; its session is ended\n",
             env.url()
         )
     );

@@ -158,7 +158,7 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
                     " (the platform did not accept its token: its session expired or was revoked, or the \
                                    token was damaged)"
                 }
-                (false, false) => "",
+                (false, false) => "; its session is ended",
             };
             printer.notice(&format!("Signed out of {}{already}", platform.key));
             // A token the platform could not take says nothing of the session it was for.
