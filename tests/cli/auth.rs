@@ -438,7 +438,8 @@ fn a_browser_sign_ins_own_token_piped_back_in_stays_its_own() {
     stderr.read_to_string(&mut rest).unwrap();
     assert!(status.success(), "{rest}");
     let token = env.run(&["auth", "token"]).success().stdout.trim().to_owned();
-    env.login_with_token(&token, &[]).success();
+    let again = env.login_with_token(&token, &[]).success();
+    assert!(!again.stderr.contains("This sign-in uses the token's session"), "not said to be left valid: {again:#?}");
     let logout = env.run(&["auth", "logout", "--json"]).success().json();
     assert_eq!((&logout["session_revoked"], &logout["session_left_valid"]), (&true.into(), &false.into()));
     assert_eq!(env.curl_status("/api/me", &token), 401);

@@ -87,7 +87,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     let client = context.client(&platform, Some(token.clone()))?;
     let obtained = Obtained { token: &token, from_stdin: args.with_token };
     let stored = store_sign_in(context, &client, &platform, &credentials, store, obtained, &interrupted).await;
-    let Stored { me, active_org, replaced } = match stored {
+    let Stored { me, active_org, replaced, from_token } = match stored {
         Ok(stored) => stored,
         // Unless the token came from stdin, the session the browser approved exists and its
         // token is only here: revoked, rather than left valid for nobody.
@@ -105,7 +105,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         // A browser sign-in makes a session for this machine; a token from stdin brings the
         // session it was made for (another machine's `auth token`, a CI secret), still in use
         // there, which a sign-out here leaves alone unless told.
-        if args.with_token {
+        if from_token {
             printer.notice(&format!(
                 "This sign-in uses the token's session, {}: `keystroke auth logout` forgets it here and leaves it \
                  valid where the token came from (`--revoke` ends it everywhere)",
@@ -150,6 +150,9 @@ struct Stored {
     me: Me,
     active_org: Option<String>,
     replaced: Vec<(StoreKind, Secret<String>)>,
+    /// Its session came with `--with-token` from a sign-in elsewhere (not this machine's own
+    /// browser sign-in piped back in).
+    from_token: bool,
 }
 
 /// Ctrl-C or SIGTERM while the platform was asked whose the new token is, or SIGTERM or SIGHUP
@@ -222,15 +225,15 @@ async fn store_sign_in(
         // Switched again while the question was asked: that switch is newer still.
         let switched_meanwhile = settings.active_org.clone().filter(|now| Some(now) != saved_org.as_ref());
         settings.active_org = switched_meanwhile.filter(|slug| is_member(slug)).or(chosen_org);
-        settings.active_org.clone()
+        (settings.active_org.clone(), settings.session_from_token)
     });
-    let active_org = match active_org {
-        Ok(active_org) => active_org,
+    let (active_org, from_token) = match active_org {
+        Ok(recorded) => recorded,
         Err(error) => return Err(undo_stored_token(credentials, platform, store, &replaced, error)),
     };
     remove_copies_elsewhere(credentials, platform, &replaced, store, &context.printer);
     drop(lock);
-    Ok(Stored { me, active_org, replaced })
+    Ok(Stored { me, active_org, replaced, from_token })
 }
 
 /// Browser sign-in waits up to 10 minutes for a person to approve: as `gh` does without a
