@@ -430,12 +430,10 @@ fn logout_leaves_the_token_another_directory_stored_and_names_its_own_session() 
 #[test]
 fn a_browser_sign_ins_own_token_piped_back_in_stays_its_own() {
     let env = TestEnv::with_fast_device_flow();
-    let (mut child, mut stderr, code) = start_device_login(&env);
+    let (child, stderr, code) = start_device_login(&env);
     let ada = env.user(Role::Owner);
     env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
     assert!(status.success(), "{rest}");
     let token = env.run(&["auth", "token"]).success().stdout.trim().to_owned();
     let again = env.login_with_token(&token, &[]).success();
@@ -645,16 +643,14 @@ fn ctrl_c_while_waiting_for_approval_cancels_the_sign_in() {
     use std::os::unix::process::ExitStatusExt;
     let env = TestEnv::with_fast_device_flow();
     for signal in [libc::SIGINT, libc::SIGTERM] {
-        let (mut child, mut stderr, _code) = start_device_login(&env);
+        let (child, mut stderr, _code) = start_device_login(&env);
         let mut waiting = String::new();
         stderr.read_line(&mut waiting).unwrap();
         // Caught from before that line on: no pause needed.
         assert_eq!(waiting, "Waiting for approval in the browser...\n");
         // SAFETY: a signal to the child this test started and has not yet waited for.
         assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
-        let status = child.wait().unwrap();
-        let mut rest = String::new();
-        stderr.read_to_string(&mut rest).unwrap();
+        let (status, rest) = finish_device_login(child, stderr);
         assert_eq!(rest, "Sign-in cancelled. Nothing was stored; the code stops working within 10 minutes.\n");
         assert_eq!(status.signal(), Some(signal), "said so, then ended by the signal: {status:?}");
         env.run(&["auth", "status"]).code(3);
@@ -720,11 +716,9 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
             let _ = client.write_all(&answer);
         }
     });
-    let (mut child, mut stderr, code) = start_device_login_through(&env, &cut_off);
+    let (child, stderr, code) = start_device_login_through(&env, &cut_off);
     env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
     assert_eq!(status.code(), Some(6), "{rest}");
     assert!(rest.contains("; the session the browser approved was revoked\n"), "{rest}");
     assert_eq!(live_cli_sessions(&env, ada), before, "{rest}");
@@ -740,14 +734,12 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
         let _ = client.write_all(&answer);
     });
     for signal in [libc::SIGINT, libc::SIGTERM] {
-        let (mut child, mut stderr, code) = start_device_login_through(&env, &held_back);
+        let (child, stderr, code) = start_device_login_through(&env, &held_back);
         env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
         asking.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
         // SAFETY: a signal to the child this test started and has not yet waited for.
         assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
-        let status = child.wait().unwrap();
-        let mut rest = String::new();
-        stderr.read_to_string(&mut rest).unwrap();
+        let (status, rest) = finish_device_login(child, stderr);
         assert!(
             rest.ends_with("Sign-in interrupted: the session the browser approved was revoked. Nothing was stored.\n"),
             "{rest}"
@@ -778,7 +770,7 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
 
     // The config directory replaced by a file after the code was shown: nowhere to store it.
     let config_dir = env.config_dir_path().to_owned();
-    let (mut child, mut stderr, code) = start_device_login(&env);
+    let (child, stderr, code) = start_device_login(&env);
     let moved = config_dir.with_extension("moved");
     let existed = config_dir.exists();
     if existed {
@@ -786,9 +778,7 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
     }
     std::fs::write(&config_dir, "not a folder").unwrap();
     env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
     std::fs::remove_file(&config_dir).unwrap();
     if existed {
         std::fs::rename(&moved, &config_dir).unwrap();
@@ -803,11 +793,9 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
             let _ = client.write_all(&answer);
         }
     });
-    let (mut child, mut stderr, code) = start_device_login_through(&env, &both_cut);
+    let (child, stderr, code) = start_device_login_through(&env, &both_cut);
     env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
     assert_eq!(status.code(), Some(6), "{rest}");
     assert!(
         rest.contains(
@@ -861,6 +849,14 @@ fn start_device_login(env: &TestEnv) -> (Child, BufReader<ChildStderr>, String) 
     start_device_login_through(env, env.url())
 }
 
+/// How a login started by [`start_device_login`] ended, and the rest of what it said on stderr.
+fn finish_device_login(mut child: Child, mut stderr: BufReader<ChildStderr>) -> (std::process::ExitStatus, String) {
+    let status = child.wait().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    (status, rest)
+}
+
 /// [`start_device_login`] with the CLI sent to `url` (a proxy to the platform).
 fn start_device_login_through(env: &TestEnv, url: &str) -> (Child, BufReader<ChildStderr>, String) {
     let mut child = env
@@ -902,7 +898,7 @@ fn polls_left_unanswered_are_waited_out() {
         let request = crate::support::read_request(&socket);
         socket.write_all(&crate::support::forward(&target, &request)).unwrap();
     });
-    let (mut child, mut stderr, code) = start_device_login_through(&env, &format!("http://{address}"));
+    let (child, mut stderr, code) = start_device_login_through(&env, &format!("http://{address}"));
     first.join().unwrap();
     let mut lines = Vec::new();
     while !lines.last().is_some_and(|line: &String| line.starts_with("warning: ")) {
@@ -917,9 +913,7 @@ fn polls_left_unanswered_are_waited_out() {
     crate::support::meddling_proxy_on(again, env.url(), |mut client, _, answer| {
         let _ = client.write_all(&answer);
     });
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
     assert!(status.success(), "{rest}");
     assert!(!rest.contains("warning: "), "said once: {rest}");
     assert!(rest.contains("Signed in to "), "{rest}");
@@ -938,12 +932,10 @@ fn polls_left_unanswered_are_waited_out() {
         }
         let _ = client.write_all(&answer);
     });
-    let (mut child, mut stderr, code) = start_device_login_through(&env, &pending_lost);
+    let (child, stderr, code) = start_device_login_through(&env, &pending_lost);
     lost.recv_timeout(std::time::Duration::from_secs(30)).unwrap();
     env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
     assert!(status.success(), "{rest}");
     assert!(rest.contains("; still waiting for the approval, until the code expires\n"), "{rest}");
 
@@ -956,11 +948,9 @@ fn polls_left_unanswered_are_waited_out() {
             let _ = client.write_all(&answer);
         }
     });
-    let (mut child, mut stderr, code) = start_device_login_through(&env, &approval_lost);
+    let (child, stderr, code) = start_device_login_through(&env, &approval_lost);
     env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
     assert_eq!(status.code(), Some(6), "{rest}");
     assert!(
         rest.ends_with(
@@ -976,14 +966,12 @@ fn polls_left_unanswered_are_waited_out() {
 #[test]
 fn the_device_flow_signs_in_after_approval_in_the_browser() {
     let env = TestEnv::with_fast_device_flow();
-    let (mut child, mut stderr, code) = start_device_login(&env);
+    let (child, stderr, code) = start_device_login(&env);
 
     let ada = env.user(Role::Owner);
     env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
 
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
     assert!(status.success(), "{rest}");
     // Ada belongs to two orgs and nobody can be asked here: no active org yet.
     assert_eq!(
@@ -1021,12 +1009,10 @@ fn the_device_flow_signs_in_after_approval_in_the_browser() {
 #[test]
 fn a_denied_device_sign_in_says_so() {
     let env = TestEnv::with_fast_device_flow();
-    let (mut child, mut stderr, code) = start_device_login(&env);
+    let (child, stderr, code) = start_device_login(&env);
     let grace = env.user(Role::Builder);
     env.server().deny_device(&code, &grace.email, &grace.password).unwrap();
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
     assert_eq!(status.code(), Some(1));
     assert!(
         rest.ends_with(
@@ -1041,10 +1027,8 @@ fn a_denied_device_sign_in_says_so() {
 #[test]
 fn a_device_sign_in_that_expires_says_so() {
     let env = TestEnv::with_device_flow(|config| config.device_code_ttl_secs = 1);
-    let (mut child, mut stderr, _code) = start_device_login(&env);
-    let status = child.wait().unwrap();
-    let mut rest = String::new();
-    stderr.read_to_string(&mut rest).unwrap();
+    let (child, stderr, _code) = start_device_login(&env);
+    let (status, rest) = finish_device_login(child, stderr);
     assert_eq!(status.code(), Some(1), "{rest}");
     assert_eq!(
         rest,
