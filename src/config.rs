@@ -51,6 +51,18 @@ impl Config {
         self.platforms.entry(url.to_string()).or_default()
     }
 
+    /// Forgets the sign-in recorded for `url` in `store` (its store, its session's id and where
+    /// that came from): once its token is gone, or was another's, this directory reads as signed
+    /// out. A record of another store (a sign-in made meanwhile) stays.
+    pub fn forget_sign_in(&mut self, url: &str, store: StoreKind) {
+        let settings = self.platform_mut(url);
+        if settings.credential_store == Some(store) {
+            settings.credential_store = None;
+            settings.session_id = None;
+            settings.session_from_token = false;
+        }
+    }
+
     pub fn active_org(&self, url: &str) -> Option<&str> {
         self.platform(url)?.active_org.as_deref()
     }

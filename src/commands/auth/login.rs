@@ -545,9 +545,7 @@ async fn sign_in_with_browser(
                 let before = match unanswered.take() {
                     Some((before, _)) => before,
                     None => {
-                        let why =
-                            err.downcast_ref::<CliError>().map_or_else(|| format!("{err:#}"), |e| e.message.clone());
-                        spinner.warn(&format!("{why}; still waiting for the approval, until the code expires"));
+                        spinner.warn(&format!("{err:#}; still waiting for the approval, until the code expires"));
                         interval
                     }
                 };

@@ -49,7 +49,8 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     let env_token = Credentials::env_token();
     let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| env_token.expose() == token.expose());
     // A damaged token names no session to leave valid: it goes the way it always went.
-    let stored_session = match keystroke_api::looks_like_session_token(token.expose()) {
+    let well_formed = keystroke_api::looks_like_session_token(token.expose());
+    let stored_session = match well_formed {
         true => stored_session(context, &platform, &token, session_id.as_deref()).await,
         false => StoredSession::Unknown,
     };
@@ -59,7 +60,7 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     let left_valid = from_token
         && !args.revoke
         && matches!(stored_session, StoredSession::Recorded | StoredSession::Unknown)
-        && keystroke_api::looks_like_session_token(token.expose());
+        && well_formed;
     let Revoked { result: revoked, ended_before, damaged } = match left_valid {
         true => Revoked { result: Ok(()), ended_before: false, damaged: false },
         false => revoke_on_platform(context, &platform, &token).await,
@@ -121,15 +122,7 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     }
     // Signed out already: the token is gone, and a config that still names its store reads as
     // signed out too. A config directory that cannot be written is no reason to say otherwise.
-    let forget_store = |config: &mut crate::config::Config| {
-        let settings = config.platform_mut(&platform.key);
-        if settings.credential_store == Some(store) {
-            settings.credential_store = None;
-            settings.session_id = None;
-            settings.session_from_token = false;
-        }
-    };
-    if let Err(err) = context.update_config(forget_store) {
+    if let Err(err) = context.update_config(|config| config.forget_sign_in(&platform.key, store)) {
         printer.warn(&format!("{err:#}; the sign-out stands, as the token is removed"));
     }
     drop(lock);
@@ -257,14 +250,7 @@ fn sign_out_of_a_replaced_sign_in(
     other: &str,
     own: &str,
 ) -> anyhow::Result<()> {
-    context.update_config(|config| {
-        let settings = config.platform_mut(&platform.key);
-        if settings.credential_store == Some(store) {
-            settings.credential_store = None;
-            settings.session_id = None;
-            settings.session_from_token = false;
-        }
-    })?;
+    context.update_config(|config| config.forget_sign_in(&platform.key, store))?;
     let printer = &context.printer;
     if printer.json() {
         return printer.json_data(&LogoutOutput {
