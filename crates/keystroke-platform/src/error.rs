@@ -262,16 +262,15 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequestParts<S> for ApiPath
 /// What is wrong with a path's parameter, in the API's words (axum's say "Invalid URL").
 fn path_refused(rejection: PathRejection) -> String {
     use axum::extract::path::ErrorKind;
-    match &rejection {
-        PathRejection::FailedToDeserializePathParams(failed) => match failed.kind() {
-            ErrorKind::InvalidUtf8InPathParam { key } => format!(
-                "the `{key}` in the path is not text (a percent-encoded byte that is no UTF-8): send it as the \
-                 platform gave it"
-            ),
-            _ => rejection.body_text(),
-        },
-        _ => rejection.body_text(),
+    if let PathRejection::FailedToDeserializePathParams(failed) = &rejection
+        && let ErrorKind::InvalidUtf8InPathParam { key } = failed.kind()
+    {
+        return format!(
+            "the `{key}` in the path is not text (a percent-encoded byte that is no UTF-8): send it as the platform \
+             gave it"
+        );
     }
+    rejection.body_text()
 }
 
 /// A key or project name, checked as `keystroke_api::check_name` says; 422 when refused.
