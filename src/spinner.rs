@@ -51,18 +51,20 @@ impl<'a> Spinner<'a> {
     /// A warning said during the wait, on a line of its own (the spinner's line is cleared first;
     /// the next tick draws it again below).
     pub fn warn(&self, line: &str) {
+        self.clear_line();
+        self.printer.warn(line);
+    }
+
+    fn clear_line(&self) {
         if self.printer.animates() {
             self.printer.stderr_raw("\r\x1b[2K");
         }
-        self.printer.warn(line);
     }
 }
 
 /// However the wait ends, the line is cleared before anything else is said.
 impl Drop for Spinner<'_> {
     fn drop(&mut self) {
-        if self.printer.animates() {
-            self.printer.stderr_raw("\r\x1b[2K");
-        }
+        self.clear_line();
     }
 }
