@@ -1,5 +1,6 @@
-//! The real `keystroke-platform` binary: its logs at the most verbose level hold no secret, and
-//! its published OpenAPI document describes routes that exist.
+//! The real `keystroke-platform` binary: its logs at the most verbose level hold no secret, it
+//! serves on when nothing reads its logs any more, and its published OpenAPI document describes
+//! routes that exist.
 
 mod common;
 
@@ -112,6 +113,46 @@ fn trace_logs_never_contain_a_secret() {
     }
     assert!(logs.contains("method=(not an HTTP method)"), "{logs}");
     assert!(logs.contains("token=[redacted]") && logs.contains("api_key=[redacted]"));
+}
+
+/// A log reader that goes away (a `| tee` stopped, a log shipper restarted) loses the lines that
+/// follow, not the platform: it used to panic on the first line it could not write, and stop.
+#[test]
+fn the_platform_serves_on_when_its_log_reader_is_gone() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials_file = dir.path().join("dev.json");
+    let mut platform = Spawned(
+        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+            .args(["dev", "--port", "0", "--credentials-file"])
+            .arg(&credentials_file)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let started = Instant::now();
+    let credentials: DevCredentials = loop {
+        if let Some(c) = std::fs::read(&credentials_file).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+            break c;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the dev platform did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    drop(platform.stderr.take());
+    let http = http_client();
+    let url = |path: &str| format!("{}{path}", credentials.url);
+    let session = &credentials.users[0].session_token;
+    for _ in 0..3 {
+        assert_eq!(http.get(url("/healthz")).send().unwrap().status(), StatusCode::OK);
+    }
+    let created =
+        http.post(url("/api/orgs/acme/api-keys")).bearer_auth(session).json(&json!({"name": "unlogged"})).send();
+    let created: Value = created.unwrap().json().unwrap();
+    let secret = created["secret"].as_str().unwrap();
+    assert_eq!(http.get(url("/api/projects")).bearer_auth(secret).send().unwrap().status(), StatusCode::OK);
+    Command::new("kill").args(["-TERM", &platform.id().to_string()]).status().unwrap();
+    let status = platform.wait().unwrap();
+    assert!(status.success(), "SIGTERM stops the platform gracefully: {status:?}");
 }
 
 #[test]
