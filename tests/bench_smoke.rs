@@ -14,9 +14,9 @@ use std::time::{Duration, Instant};
 #[path = "skip/mod.rs"]
 mod skip;
 
-/// Every row of the report: 1a–1e the CLI vs curl, 2 load, 3a–3c the large org, 4a–4b size and
+/// Every row of the report: 1a–1e the CLI vs curl, 2–2b load, 3a–3c the large org, 4a–4b size and
 /// OpenSSL.
-const ROWS: [&str; 11] = ["1a", "1b", "1c", "1d", "1e", "2", "3a", "3b", "3c", "4a", "4b"];
+const ROWS: [&str; 12] = ["1a", "1b", "1c", "1d", "1e", "2", "2b", "3a", "3b", "3c", "4a", "4b"];
 
 /// Commands the script needs (it installs them itself only when run as root outside a test).
 const TOOLS: [&str; 8] =
