@@ -466,6 +466,9 @@ fn signing_a_user_out_everywhere_stops_an_approved_sign_in_too() {
     wait_interval();
     let (status, body) = poll(&h, &auth.device_code);
     assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("access_denied")), "{body}");
+    // Nobody pressed "Deny": the description names the other way a sign-in is denied.
+    let description = body["error_description"].as_str().unwrap();
+    assert!(description.contains("an administrator who signed the account out"), "{description}");
     assert_eq!(h.get("/api/me", Cred::Bearer(&owner.session_token)).status(), StatusCode::UNAUTHORIZED);
 }
 

@@ -169,7 +169,12 @@ pub async fn token(
             oauth_error(bad, "slow_down", "polling too fast", Some(interval_secs as u64))
         }
         PollOutcome::Expired => oauth_error(bad, "expired_token", "the device code expired; start again", None),
-        PollOutcome::Denied => oauth_error(bad, "access_denied", "the user denied the request", None),
+        PollOutcome::Denied => oauth_error(
+            bad,
+            "access_denied",
+            "the sign-in was denied: in the browser, or by an administrator who signed the account out",
+            None,
+        ),
         PollOutcome::AlreadyRedeemed { session_ended } => {
             if session_ended {
                 tracing::warn!(
