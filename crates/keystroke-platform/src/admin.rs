@@ -20,10 +20,13 @@ pub const MAX_PASSWORD_CHARS: usize = 1024;
 /// RFC 5321's limit on a forward path.
 pub const MAX_EMAIL_CHARS: usize = 254;
 
-/// An email as it is stored and looked up: trimmed and lowercased (all of Unicode, where the
-/// database's `NOCASE` folds ASCII only), so that one address is one account however typed.
+/// An email as it is stored and looked up: trimmed, lowercased (all of Unicode, where the
+/// database's `NOCASE` folds ASCII only) and in Unicode's composed form (NFC: `ü` typed as `u`
+/// and a combining diaeresis is the one character), so that one address is one account however
+/// typed.
 pub fn normalize_email(email: &str) -> String {
-    email.trim().to_lowercase()
+    let lowercased = email.trim().to_lowercase();
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(&lowercased).into_owned()
 }
 
 /// Checks a new user's email and name (before anything is written, so that a refused `user add`

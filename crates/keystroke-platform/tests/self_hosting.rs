@@ -54,18 +54,22 @@ fn bootstrap_serve_and_sign_in() {
     assert!(platform(&db, &["user", "list"], None).status.success());
     assert_eq!(mode(&db), 0o400, "still read-only, as its owner made it");
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
-    // Read read-only (by root too), it keeps the `-shm` SQLite made with its mode: named by the
-    // next change, for the same `chmod` (that command's own connection may remove it, closing).
-    let shm = dir.path().join("platform.db-shm");
-    if shm.exists() {
-        let named =
-            platform(&db, &["user", "add", "--email", "c@example.test", "--name", "Cy"], Some("long enough, too\n"));
-        assert!(
-            stderr(&named).contains("platform.db-shm is read-only (its owner may not write it either)"),
-            "{}",
-            stderr(&named)
-        );
-        let _ = std::fs::set_permissions(&shm, std::fs::Permissions::from_mode(0o600));
+    // A read while it was read-only may leave `-wal` and `-shm` with its mode (SQLite gives them
+    // the database's): here made so whether that read did or not. Made writable again, the
+    // database takes them along, and the next change goes through (root's was refused, the
+    // owner's could not write them).
+    let companions = ["platform.db-wal", "platform.db-shm"].map(|name| dir.path().join(name));
+    for file in &companions {
+        if !file.exists() {
+            std::fs::write(file, "").unwrap();
+        }
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o400)).unwrap();
+    }
+    let changed =
+        platform(&db, &["user", "add", "--email", "c@example.test", "--name", "Cy"], Some("long enough, too\n"));
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    for file in companions.iter().filter(|file| file.exists()) {
+        assert_eq!(mode(file), 0o600, "{} follows the database", file.display());
     }
     let again = platform(
         &db,
@@ -210,6 +214,7 @@ fn bootstrap_serve_and_sign_in() {
         "EMAIL               NAME\n\
          b@example.test      Bo Builder\n\
          bob@exämple.test    Bob\n\
+         c@example.test      Cy\n\
          owner@example.test  Olive Owner\n"
     );
     let orgs = platform(&db, &["org", "list"], None);
@@ -232,6 +237,7 @@ fn bootstrap_serve_and_sign_in() {
         serde_json::json!([
             {"email": "b@example.test", "name": "Bo Builder"},
             {"email": "bob@exämple.test", "name": "Bob"},
+            {"email": "c@example.test", "name": "Cy"},
             {"email": "owner@example.test", "name": "Olive Owner"},
         ])
     );
@@ -765,6 +771,25 @@ fn serve_refuses_a_database_dev_made() {
 /// A password is at most 1024 characters (a longer one could be set and never used to sign in:
 /// the page's form is bounded), typed twice at a terminal (unseen, a typo would set a password
 /// nobody knows), and a database its owner made read-only stays so for root too.
+/// An accented address is one account whether its accents were typed as one character each or as
+/// a letter and a combining mark (as some keyboards and pasted text give them).
+#[test]
+fn an_accented_email_is_one_account_however_its_accents_were_typed() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let add =
+        |email: &str| platform(&db, &["user", "add", "--email", email, "--name", "J"], Some("long enough, too\n"));
+    let accented = add("J\u{dc}RGEN@example.test");
+    assert!(accented.status.success(), "{}", stderr(&accented));
+    assert_eq!(
+        stderr(&add("ju\u{308}rgen@example.test")),
+        "error: a user with email j\u{fc}rgen@example.test exists already\n"
+    );
+    let org = ["org", "create", "--slug", "umlauts", "--name", "U", "--owner", "JU\u{308}RGEN@example.test"];
+    let created = platform(&db, &org, None);
+    assert_eq!(stderr(&created), "Created org `umlauts` (U) owned by j\u{fc}rgen@example.test\n");
+}
+
 #[test]
 fn passwords_are_bounded_and_confirmed_and_read_only_stays_read_only() {
     let dir = tempfile::tempdir().unwrap();

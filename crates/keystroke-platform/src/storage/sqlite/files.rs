@@ -35,6 +35,30 @@ pub(super) fn restrict_permissions(path: &Path) {
     }
 }
 
+/// Gives `-wal` and `-shm` back their owner's write permission once the database has it again.
+/// SQLite makes them with the database's mode, so a read while it was read-only left them
+/// read-only, and they stayed so after its owner's `chmod u+w`: the owner's next command could not
+/// write them, and root's was refused. Done before SQLite opens them, by their owner or root;
+/// another user's files, and links, are left for [`super::SqliteStorage::require_writable`] to name.
+pub(super) fn companions_follow_database(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let Ok(database) = std::fs::metadata(path) else { return };
+        if database.permissions().mode() & 0o200 == 0 {
+            return;
+        }
+        for suffix in ["-wal", "-shm"] {
+            let file = beside(path, suffix);
+            let Ok(metadata) = std::fs::symlink_metadata(&file) else { continue };
+            let mode = metadata.permissions().mode() & 0o777;
+            if metadata.is_file() && metadata.uid() == database.uid() && mode & 0o200 == 0 {
+                let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode | 0o200));
+            }
+        }
+    }
+}
+
 /// Makes a database about to be created, empty and `0600`, before SQLite does: SQLite would make
 /// it with the umask's mode (`0644`, usually), and another user who opened it in the moment before
 /// [`restrict_permissions`] would keep reading it for as long as they hold it open. SQLite then

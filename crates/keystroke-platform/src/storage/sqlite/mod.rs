@@ -22,8 +22,8 @@ use rusqlite::{Connection, TransactionBehavior, params};
 use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
 use crate::logging::OnceAMinute;
 use files::{
-    Create, beside, cannot_open, create_new_private, create_private, database_file, made_read_only, read_only,
-    refuse_another_programs_database, refuse_planted, restrict_permissions,
+    Create, beside, cannot_open, companions_follow_database, create_new_private, create_private, database_file,
+    made_read_only, read_only, refuse_another_programs_database, refuse_planted, restrict_permissions,
 };
 use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
 use migrations::migrate;
@@ -161,10 +161,11 @@ impl SqliteStorage {
             return Err(read_only(&self.path));
         }
         // SQLite makes `-wal` and `-shm` with the database's mode: a read of a database made
-        // read-only leaves them read-only after the database is writable again. Told from their
-        // modes: opening them here and closing them again would drop the locks SQLite holds on
-        // them (POSIX locks belong to the process, and any close releases them), and another
-        // process would then truncate the shared memory this one has mapped (SIGBUS).
+        // read-only leaves them read-only after the database is writable again, which
+        // `companions_follow_database` mends for their owner and root; another user's are named.
+        // Told from their modes: opening them here and closing them again would drop the locks
+        // SQLite holds on them (POSIX locks belong to the process, and any close releases them),
+        // and another process would then truncate the shared memory this one has mapped (SIGBUS).
         #[cfg(unix)]
         {
             use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -200,6 +201,7 @@ impl SqliteStorage {
             // Deleted or moved while the platform ran: opening would make an empty database there.
             return Err(gone(&self.path));
         }
+        companions_follow_database(&self.path);
         let conn = Connection::open_with_flags(&self.path, flags).map_err(|error| cannot_open(&self.path, error))?;
         // First, so that even the pragmas wait the platform's way.
         conn.busy_handler(Some(wait_while_locked))?;
