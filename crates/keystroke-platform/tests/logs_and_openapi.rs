@@ -125,6 +125,8 @@ fn the_platform_serves_on_when_its_log_reader_is_gone() {
         Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
             .args(["dev", "--port", "0", "--credentials-file"])
             .arg(&credentials_file)
+            // Every request logs a line at this level (the pipe holds what start-up writes).
+            .env("RUST_LOG", "info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()

@@ -58,9 +58,10 @@ fn without_secrets(text: &str) -> String {
 ///
 /// Each line, formatted whole first, goes out in one `write` to a copy of stderr's descriptor
 /// rather than through `std::io::stderr()`, whose lock is held across the system call: with a
-/// line for every request, the platform's two workers queued on that lock and slept (a third of
-/// their futex waits under load). The kernel does not interleave two `write`s to a file, nor to a
-/// pipe up to 4 KiB, under which a request's line stays (its path and query are cut at 1 KiB).
+/// line for every request, the platform's two workers queued on that lock and slept. Unlocked,
+/// two lines can interleave only where the kernel splits a `write`: never in a file, and in a
+/// pipe or socket only past its buffer (4 KiB for a pipe's atomic writes; a request's line, its
+/// path and query cut at 1 KiB, stays under it unless they are mostly escaped characters).
 fn init_logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
