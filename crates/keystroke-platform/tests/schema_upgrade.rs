@@ -7,7 +7,7 @@
 //! as their hashes; 0008 indexes keys by secret hash with the columns their lookup reads (a key
 //! made before it is found by it: migration 6's test looks one up after the upgrade); 0009
 //! records the session a device authorization gave (a sign-in approved before it is redeemed
-//! after it: the schema-1 test).
+//! after it: the schema-1 test); 0010 composes stored emails (NFC).
 
 use keystroke_api::Role;
 use keystroke_platform::storage::{
@@ -85,7 +85,7 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
 
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 9, "every migration ran, 0009 (the session a sign-in gave) too");
+    assert_eq!(version, 10, "every migration ran, 0010 (emails composed) too");
 }
 
 /// Sign-ins under way across the upgrade to 0007 go on: their codes, kept as hashes from then
@@ -174,6 +174,42 @@ fn migration_3_lowercases_stored_emails_unless_two_accounts_would_merge() {
     assert_eq!(email_of("usr_2"), "öl@example.test");
     assert_eq!(storage.user_by_email("öl@example.test").unwrap().unwrap().user.id, "usr_2");
     assert_eq!((email_of("usr_3"), email_of("usr_4")), ("BÖB@example.test".into(), "böb@example.test".into()));
+}
+
+/// Emails were stored lowercased but as typed before 0010 (`ü` as `u` and a combining mark, as
+/// some keyboards and pasted text give it); lookups are by the composed form now, so 0010
+/// composes them, unless two accounts would become one.
+#[test]
+fn migration_10_composes_stored_emails_unless_two_accounts_would_merge() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    drop(SqliteStorage::open(&path).unwrap());
+    {
+        // 0010 changes no table: a database at 9 is this one with its version set back.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        let mut insert = conn
+            .prepare("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, 'N', 'x', 1)")
+            .unwrap();
+        for (id, email) in [
+            ("usr_1", "ju\u{308}rgen@example.test"),
+            ("usr_2", "zo\u{308}e@example.test"),
+            ("usr_3", "z\u{f6}e@example.test"),
+        ] {
+            insert.execute([id, email]).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 9).unwrap();
+    }
+    let storage = SqliteStorage::open(&path).unwrap();
+    assert_eq!(storage.user_by_email("j\u{fc}rgen@example.test").unwrap().unwrap().user.id, "usr_1");
+    let emails: Vec<(String, String)> =
+        storage.users().unwrap().into_iter().map(|user| (user.id, user.email)).collect();
+    let email_of = |id: &str| emails.iter().find(|(user, _)| user == id).unwrap().1.clone();
+    assert_eq!(email_of("usr_1"), "j\u{fc}rgen@example.test");
+    assert_eq!(
+        (email_of("usr_2"), email_of("usr_3")),
+        ("zo\u{308}e@example.test".into(), "z\u{f6}e@example.test".into()),
+        "left as they were: they would be one account"
+    );
 }
 
 /// Key events written before 0004 keep their place, with no detail; membership changes are on

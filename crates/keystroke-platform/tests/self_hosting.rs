@@ -768,9 +768,6 @@ fn serve_refuses_a_database_dev_made() {
     );
 }
 
-/// A password is at most 1024 characters (a longer one could be set and never used to sign in:
-/// the page's form is bounded), typed twice at a terminal (unseen, a typo would set a password
-/// nobody knows), and a database its owner made read-only stays so for root too.
 /// An accented address is one account whether its accents were typed as one character each or as
 /// a letter and a combining mark (as some keyboards and pasted text give them).
 #[test]
@@ -790,6 +787,9 @@ fn an_accented_email_is_one_account_however_its_accents_were_typed() {
     assert_eq!(stderr(&created), "Created org `umlauts` (U) owned by j\u{fc}rgen@example.test\n");
 }
 
+/// A password is at most 1024 characters (a longer one could be set and never used to sign in:
+/// the page's form is bounded), typed twice at a terminal (unseen, a typo would set a password
+/// nobody knows), and a database its owner made read-only stays so for root too.
 #[test]
 fn passwords_are_bounded_and_confirmed_and_read_only_stays_read_only() {
     let dir = tempfile::tempdir().unwrap();

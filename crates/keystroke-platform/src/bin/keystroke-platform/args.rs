@@ -109,7 +109,7 @@ fn listen_address(value: &str) -> Result<SocketAddr, String> {
     }
 }
 
-/// An email as it is stored (lowercased), so that messages show it so.
+/// An email as it is stored (lowercased, accents composed), so that messages show it so.
 fn normalized_email(value: &str) -> Result<String, String> {
     Ok(admin::normalize_email(value))
 }

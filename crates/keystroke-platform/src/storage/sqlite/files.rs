@@ -37,26 +37,43 @@ pub(super) fn restrict_permissions(path: &Path) {
 
 /// Gives `-wal` and `-shm` back their owner's write permission once the database has it again.
 /// SQLite makes them with the database's mode, so a read while it was read-only left them
-/// read-only, and they stayed so after its owner's `chmod u+w`: the owner's next command could not
-/// write them, and root's was refused. Done before SQLite opens them, by their owner or root;
-/// another user's files, and links, are left for [`super::SqliteStorage::require_writable`] to name.
+/// read-only, and they stayed so after the owner's `chmod u+w` on the database: the owner's next
+/// command could not write them. Done by their owner only, before SQLite opens them: root, who
+/// can write them as they are, leaves them so rather than change another user's files, or its own
+/// in a folder that another user could fill with links between the check and the `chmod`.
 pub(super) fn companions_follow_database(path: &Path) {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
-        let Ok(database) = std::fs::metadata(path) else { return };
-        if database.permissions().mode() & 0o200 == 0 {
-            return;
-        }
-        for suffix in ["-wal", "-shm"] {
-            let file = beside(path, suffix);
-            let Ok(metadata) = std::fs::symlink_metadata(&file) else { continue };
-            let mode = metadata.permissions().mode() & 0o777;
-            if metadata.is_file() && metadata.uid() == database.uid() && mode & 0o200 == 0 {
-                let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode | 0o200));
-            }
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        mend_companions(path, me);
+    }
+}
+
+#[cfg(unix)]
+fn mend_companions(path: &Path, me: u32) {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let Ok(database) = std::fs::metadata(path) else { return };
+    if me == 0 || database.uid() != me || database.permissions().mode() & 0o200 == 0 {
+        return;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let file = beside(path, suffix);
+        let Ok(metadata) = std::fs::symlink_metadata(&file) else { continue };
+        let mode = metadata.permissions().mode() & 0o777;
+        if metadata.is_file() && metadata.uid() == me && mode & 0o200 == 0 {
+            let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode((mode & 0o700) | 0o200));
         }
     }
+}
+
+/// Whether this process may write `file` (root may write a read-only one).
+#[cfg(unix)]
+pub(super) fn may_write(file: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c_path) = std::ffi::CString::new(file.as_os_str().as_bytes()) else { return true };
+    // SAFETY: a valid NUL-terminated path; access only reads it.
+    unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
 }
 
 /// Makes a database about to be created, empty and `0600`, before SQLite does: SQLite would make
@@ -277,18 +294,12 @@ fn why_not_opened(path: &Path) -> String {
     }
     #[cfg(unix)]
     {
-        use std::os::unix::ffi::OsStrExt;
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
-        let writable = |file: &Path| {
-            let Ok(c_path) = std::ffi::CString::new(file.as_os_str().as_bytes()) else { return true };
-            // SAFETY: a valid NUL-terminated path; access only reads it.
-            unsafe { libc::access(c_path.as_ptr(), libc::W_OK) == 0 }
-        };
         let of_another_user = [path.to_owned(), beside(path, "-wal"), beside(path, "-shm"), folder.to_owned()]
             .into_iter()
-            .filter(|file| !writable(file))
+            .filter(|file| !may_write(file))
             .filter_map(|file| std::fs::metadata(&file).ok().map(|metadata| (file, metadata)))
             .find(|(_, metadata)| metadata.uid() != me);
         if let Some((file, metadata)) = of_another_user {
@@ -343,4 +354,47 @@ fn own_read_only_folder(folder: &Path) -> bool {
     }
     #[cfg(not(unix))]
     false
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    use super::*;
+
+    /// The owner's `-wal` gets its write bit back (and loses others' bits); a link is left alone,
+    /// and so is everything when the caller is root or not the owner.
+    #[test]
+    fn companions_follow_a_database_made_writable_again_for_their_owner_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("platform.db");
+        let elsewhere = dir.path().join("elsewhere");
+        for file in [&db, &beside(&db, "-wal"), &elsewhere] {
+            std::fs::write(file, "").unwrap();
+        }
+        std::os::unix::fs::symlink(&elsewhere, beside(&db, "-shm")).unwrap();
+        let set = |file: &Path, mode| std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode)).unwrap();
+        let mode = |file: &Path| std::fs::metadata(file).unwrap().permissions().mode() & 0o777;
+        set(&db, 0o600);
+        set(&beside(&db, "-wal"), 0o444);
+        set(&elsewhere, 0o400);
+        // As a user who is not root: root made the files this test's own uid's where it can.
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let owner = match unsafe { libc::geteuid() } {
+            0 => {
+                for file in [&db, &beside(&db, "-wal"), &elsewhere] {
+                    std::os::unix::fs::chown(file, Some(4242), None).unwrap();
+                }
+                4242
+            }
+            me => me,
+        };
+        assert_eq!(std::fs::metadata(&db).unwrap().uid(), owner);
+        mend_companions(&db, 0);
+        mend_companions(&db, owner + 1);
+        assert_eq!(mode(&beside(&db, "-wal")), 0o444, "root and other users leave it");
+        mend_companions(&db, owner);
+        assert_eq!(mode(&beside(&db, "-wal")), 0o600);
+        assert_eq!(mode(&elsewhere), 0o400, "a link is not followed");
+    }
 }

@@ -14,6 +14,7 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     (include_str!("../../../migrations/0007_user_code_hash.sql"), Some(hash_user_codes)),
     (include_str!("../../../migrations/0008_key_lookup_covering.sql"), None),
     (include_str!("../../../migrations/0009_device_session.sql"), None),
+    (include_str!("../../../migrations/0010_composed_emails.sql"), Some(compose_stored_emails)),
 ];
 
 /// What a migration does that SQL cannot, in its transaction after its SQL.
@@ -63,26 +64,41 @@ fn schema_version(conn: &Connection) -> anyhow::Result<usize> {
 
 /// Migration 0003: emails stored before they were lowercased on the way in, lowercased (all of
 /// Unicode: the column's `NOCASE` and SQL's `lower()` fold ASCII only, so `Öl@…` was out of reach
-/// of a lookup by `öl@…`). Two accounts that differ only in such letters are left as they are,
-/// with a warning: merging them is a person's decision.
+/// of a lookup by `öl@…`).
 fn lowercase_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()> {
+    store_emails_as(tx, |email| email.to_lowercase(), "letter case")
+}
+
+/// Migration 0010: emails stored before they were composed (NFC) on the way in, as lookups find
+/// them now (`ü` typed as `u` and a combining diaeresis was another address byte for byte).
+fn compose_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()> {
+    store_emails_as(tx, crate::admin::normalize_email, "how its accents were typed")
+}
+
+/// Each stored email rewritten as `normalize` gives it. Two accounts that differ only in what it
+/// folds (`difference`) are left as they are, with a warning: merging them is a person's decision.
+fn store_emails_as(
+    tx: &rusqlite::Transaction<'_>,
+    normalize: fn(&str) -> String,
+    difference: &str,
+) -> anyhow::Result<()> {
     let mut select = tx.prepare("SELECT id, email FROM users")?;
     let users: Vec<(String, String)> =
         select.query_map([], |row| Ok((row.get(0)?, row.get(1)?)))?.collect::<rusqlite::Result<_>>()?;
     let mut accounts_per_address = std::collections::HashMap::new();
     for (_, email) in &users {
-        *accounts_per_address.entry(email.to_lowercase()).or_insert(0) += 1;
+        *accounts_per_address.entry(normalize(email)).or_insert(0) += 1;
     }
     for (id, email) in &users {
-        let lowercase = email.to_lowercase();
-        if lowercase == *email {
+        let normalized = normalize(email);
+        if normalized == *email {
             continue;
         }
-        if accounts_per_address[&lowercase] > 1 {
-            tracing::warn!(%email, "another account has this email but for letter case; both are left as they are");
+        if accounts_per_address[&normalized] > 1 {
+            tracing::warn!(%email, "another account has this email but for {difference}; both are left as they are");
             continue;
         }
-        tx.execute("UPDATE users SET email = ?2 WHERE id = ?1", params![id, lowercase])?;
+        tx.execute("UPDATE users SET email = ?2 WHERE id = ?1", params![id, normalized])?;
     }
     Ok(())
 }

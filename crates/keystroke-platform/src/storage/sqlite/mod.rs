@@ -23,7 +23,7 @@ use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
 use crate::logging::OnceAMinute;
 use files::{
     Create, beside, cannot_open, companions_follow_database, create_new_private, create_private, database_file,
-    made_read_only, read_only, refuse_another_programs_database, refuse_planted, restrict_permissions,
+    made_read_only, may_write, read_only, refuse_another_programs_database, refuse_planted, restrict_permissions,
 };
 use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
 use migrations::migrate;
@@ -162,10 +162,11 @@ impl SqliteStorage {
         }
         // SQLite makes `-wal` and `-shm` with the database's mode: a read of a database made
         // read-only leaves them read-only after the database is writable again, which
-        // `companions_follow_database` mends for their owner and root; another user's are named.
-        // Told from their modes: opening them here and closing them again would drop the locks
-        // SQLite holds on them (POSIX locks belong to the process, and any close releases them),
-        // and another process would then truncate the shared memory this one has mapped (SIGBUS).
+        // `companions_follow_database` mends for their owner (root writes them as they are);
+        // anyone else is told. Told from their modes and `access`: opening them here and closing
+        // them again would drop the locks SQLite holds on them (POSIX locks belong to the process,
+        // and any close releases them), and another process would then truncate the shared memory
+        // this one has mapped (SIGBUS).
         #[cfg(unix)]
         {
             use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -174,7 +175,7 @@ impl SqliteStorage {
             for suffix in ["-wal", "-shm"] {
                 let file = beside(&self.path, suffix);
                 let Ok(metadata) = std::fs::metadata(&file) else { continue };
-                if metadata.uid() == database.uid() && writable(&database) && !writable(&metadata) {
+                if metadata.uid() == database.uid() && writable(&database) && !may_write(&file) {
                     return Err(read_only(&file));
                 }
             }
