@@ -711,14 +711,7 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
     let env = TestEnv::with_fast_device_flow();
     let ada = env.user(Role::Owner);
     let before = live_cli_sessions(&env, ada);
-    let cut_off = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
-        if !request.line.starts_with("GET /api/me ") {
-            let _ = client.write_all(&answer);
-        }
-    });
-    let (child, stderr, code) = start_device_login_through(&env, &cut_off);
-    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-    let (status, rest) = finish_device_login(child, stderr);
+    let (status, rest) = device_login_losing_answers(&env, ada, |request, _| request.line.starts_with("GET /api/me "));
     assert_eq!(status.code(), Some(6), "{rest}");
     assert!(rest.contains("; the session the browser approved was revoked\n"), "{rest}");
     assert_eq!(live_cli_sessions(&env, ada), before, "{rest}");
@@ -788,14 +781,9 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
     assert_eq!(live_cli_sessions(&env, ada), before, "{rest}");
 
     // Neither answer gets through (the platform acts on both requests all the same).
-    let both_cut = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
-        if !request.line.starts_with("GET /api/me ") && !request.line.starts_with("POST /api/logout ") {
-            let _ = client.write_all(&answer);
-        }
+    let (status, rest) = device_login_losing_answers(&env, ada, |request, _| {
+        request.line.starts_with("GET /api/me ") || request.line.starts_with("POST /api/logout ")
     });
-    let (child, stderr, code) = start_device_login_through(&env, &both_cut);
-    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-    let (status, rest) = finish_device_login(child, stderr);
     assert_eq!(status.code(), Some(6), "{rest}");
     assert!(
         rest.contains(
@@ -855,6 +843,25 @@ fn finish_device_login(mut child: Child, mut stderr: BufReader<ChildStderr>) -> 
     let mut rest = String::new();
     stderr.read_to_string(&mut rest).unwrap();
     (status, rest)
+}
+
+/// A browser sign-in as `user`, approved at once, through a proxy that loses the platform's
+/// answers `lost` picks (the platform acts on those requests all the same): how it ended, and
+/// what it said after the code.
+fn device_login_losing_answers(
+    env: &TestEnv,
+    user: &keystroke_platform::dev::DevUser,
+    lost: impl Fn(&crate::support::RawRequest, &[u8]) -> bool + Send + Sync + 'static,
+) -> (std::process::ExitStatus, String) {
+    use std::io::Write;
+    let proxy = crate::support::meddling_proxy(env.url(), move |mut client, request, answer| {
+        if !lost(request, &answer) {
+            let _ = client.write_all(&answer);
+        }
+    });
+    let (child, stderr, code) = start_device_login_through(env, &proxy);
+    env.server().approve_device(&code, &user.email, &user.password).unwrap();
+    finish_device_login(child, stderr)
 }
 
 /// [`start_device_login`] with the CLI sent to `url` (a proxy to the platform).
@@ -942,15 +949,9 @@ fn polls_left_unanswered_are_waited_out() {
     // One that carried the session: the next poll finds the code used up, and the platform ends
     // that session (RFC 6749 §4.1.2), so none is left valid with its token nowhere.
     let before = live_cli_sessions(&env, ada);
-    let approval_lost = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
-        let carries_token = String::from_utf8_lossy(&answer).contains("access_token");
-        if !(request.line.starts_with("POST /oauth/token ") && carries_token) {
-            let _ = client.write_all(&answer);
-        }
+    let (status, rest) = device_login_losing_answers(&env, ada, |request, answer| {
+        request.line.starts_with("POST /oauth/token ") && String::from_utf8_lossy(answer).contains("access_token")
     });
-    let (child, stderr, code) = start_device_login_through(&env, &approval_lost);
-    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-    let (status, rest) = finish_device_login(child, stderr);
     assert_eq!(status.code(), Some(6), "{rest}");
     assert!(
         rest.ends_with(

@@ -13,6 +13,24 @@ use keystroke_platform::dev::DevCredentials;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// What `dev --credentials-file` wrote there, once the platform has written it.
+fn credentials_once_started(credentials_file: &std::path::Path) -> DevCredentials {
+    let started = Instant::now();
+    loop {
+        if let Some(c) = std::fs::read(credentials_file).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
+            return c;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "the dev platform did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn stop_gracefully(mut platform: Spawned) {
+    Command::new("kill").args(["-TERM", &platform.id().to_string()]).status().unwrap();
+    let status = platform.wait().unwrap();
+    assert!(status.success(), "SIGTERM stops the platform gracefully: {status:?}");
+}
+
 #[test]
 fn trace_logs_never_contain_a_secret() {
     let dir = tempfile::tempdir().unwrap();
@@ -22,7 +40,7 @@ fn trace_logs_never_contain_a_secret() {
     let planted = dir.path().join("someone-elses-file");
     std::fs::write(&planted, "keep me").unwrap();
     std::os::unix::fs::symlink(&planted, &credentials_file).unwrap();
-    let mut platform = Spawned(
+    let platform = Spawned(
         Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
             .args(["dev", "--port", "0", "--credentials-file"])
             .arg(&credentials_file)
@@ -32,14 +50,7 @@ fn trace_logs_never_contain_a_secret() {
             .spawn()
             .unwrap(),
     );
-    let started = Instant::now();
-    let credentials: DevCredentials = loop {
-        if let Some(c) = std::fs::read(&credentials_file).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
-            break c;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "the dev platform did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let credentials = credentials_once_started(&credentials_file);
     assert_eq!(std::fs::read_to_string(&planted).unwrap(), "keep me");
     let written = std::fs::symlink_metadata(&credentials_file).unwrap();
     assert!(written.is_file(), "the symlink was replaced by the file");
@@ -100,9 +111,7 @@ fn trace_logs_never_contain_a_secret() {
         http.get(url(&misplaced)).send().unwrap();
     }
 
-    Command::new("kill").args(["-TERM", &platform.id().to_string()]).status().unwrap();
-    let status = platform.wait().unwrap();
-    assert!(status.success(), "SIGTERM stops the platform gracefully: {status:?}");
+    stop_gracefully(platform);
     let logs = std::fs::read_to_string(&log_file).unwrap();
     assert!(logs.contains("api key created") && logs.contains("DEBUG"), "the logs were captured at debug level and up");
     let random = &secret["key_test_".len()..];
@@ -132,14 +141,7 @@ fn the_platform_serves_on_when_its_log_reader_is_gone() {
             .spawn()
             .unwrap(),
     );
-    let started = Instant::now();
-    let credentials: DevCredentials = loop {
-        if let Some(c) = std::fs::read(&credentials_file).ok().and_then(|b| serde_json::from_slice(&b).ok()) {
-            break c;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "the dev platform did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let credentials = credentials_once_started(&credentials_file);
     drop(platform.stderr.take());
     let http = http_client();
     let url = |path: &str| format!("{}{path}", credentials.url);
@@ -152,9 +154,7 @@ fn the_platform_serves_on_when_its_log_reader_is_gone() {
     let created: Value = created.unwrap().json().unwrap();
     let secret = created["secret"].as_str().unwrap();
     assert_eq!(http.get(url("/api/projects")).bearer_auth(secret).send().unwrap().status(), StatusCode::OK);
-    Command::new("kill").args(["-TERM", &platform.id().to_string()]).status().unwrap();
-    let status = platform.wait().unwrap();
-    assert!(status.success(), "SIGTERM stops the platform gracefully: {status:?}");
+    stop_gracefully(platform);
 }
 
 #[test]
