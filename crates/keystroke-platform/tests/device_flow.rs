@@ -10,7 +10,7 @@ use keystroke_api::{DeviceAuthorization, Role};
 use keystroke_platform::Config;
 use keystroke_platform::state::now;
 use keystroke_platform::storage::NewDeviceAuthorization;
-use keystroke_platform::tokens::hash_secret;
+use keystroke_platform::tokens::{hash_secret, mint};
 use reqwest::StatusCode;
 use serde_json::Value;
 
@@ -302,8 +302,14 @@ fn wrong_codes_posted_to_the_decision_are_rate_limited_too() {
 fn the_device_name_goes_from_the_approval_page_to_the_session() {
     let h = harness(|_| {});
     let owner = h.dev.user(Role::Owner);
+    // Secrets pasted without their prefix fit a host label and a product token, and would be
+    // kept in the database in clear.
+    let key_body = mint("key_test_").plaintext["key_test_".len()..].to_owned();
+    let token_body = owner.session_token.split_once('_').unwrap().1.to_owned();
     let cases = [
         ("ada-laptop.local", Some("ada-laptop.local")),
+        (&*token_body, None),
+        (&*format!("ci.{key_body}.acme.test"), None),
         ("evil\u{1b}[2J", None),
         ("<b>x</b>", None),
         ("Ada's laptop, approved by IT", None),
@@ -335,6 +341,7 @@ fn the_device_name_goes_from_the_approval_page_to_the_session() {
         (Some("Keystroke has verified this device. It is safe to approve."), "software that did not say"),
         (Some("<b>x</b>/1"), "software that did not say"),
         (None, "software that did not say"),
+        (Some(&*format!("k/{key_body}")), "software that did not say"),
     ];
     for (agent, shown) in agents {
         let mut request = h.http.post(h.url("/oauth/device/code")).form(&[("client_id", "keystroke-cli")]);

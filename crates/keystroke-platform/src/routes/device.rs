@@ -98,20 +98,22 @@ fn too_many_sign_ins() -> Response {
 
 /// The first product of a `User-Agent` (`keystroke/0.1.0`, `curl/8.5.0`), or nothing: the
 /// approval page shows it, and free text ("verified by IT, safe to approve") would read as the
-/// platform's own words.
+/// platform's own words. Nor one holding something shaped like a secret (a key pasted without
+/// its prefix fits): it would be kept in the database in clear, and shown.
 fn product_token(user_agent: &str) -> Option<String> {
     let product = user_agent.split_whitespace().next()?;
     let (name, version) = product.split_once('/')?;
     let allowed =
         |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_alphanumeric() || b"._+-".contains(&b));
-    (product.len() <= 40 && allowed(name) && allowed(version)).then(|| product.to_owned())
+    (product.len() <= 40 && allowed(name) && allowed(version) && !keystroke_api::contains_secret(product))
+        .then(|| product.to_owned())
 }
 
 /// A host name as RFC 1123 writes one: labels of 1 to 63 letters, digits and dashes (not at
 /// either end), joined by dots, at most 253 in all. Anything else is dropped rather than shown:
 /// the page says what the requesting machine claims, and prose ("approved by IT") would read as
 /// the platform's own words. (Prose in dashes still fits a label; the page marks the name as the
-/// machine's own claim.)
+/// machine's own claim.) Nor one holding something shaped like a secret, as [`product_token`].
 fn is_host_name(name: &str) -> bool {
     let is_label = |label: &str| {
         (1..=63).contains(&label.len())
@@ -119,7 +121,7 @@ fn is_host_name(name: &str) -> bool {
             && !label.starts_with('-')
             && !label.ends_with('-')
     };
-    name.len() <= 253 && name.split('.').all(is_label)
+    name.len() <= 253 && name.split('.').all(is_label) && !keystroke_api::contains_secret(name)
 }
 
 #[derive(Deserialize)]
