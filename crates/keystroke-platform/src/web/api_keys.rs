@@ -282,8 +282,21 @@ fn back_after_sign_in(form: &CreateForm) -> String {
     );
     let carried = back.len() <= 2048
         && !keystroke_api::contains_secret(&form.name)
-        && !keystroke_api::contains_secret(&form.expires_in_days);
+        && !keystroke_api::contains_secret(&form.expires_in_days)
+        && typed_as_days(&form.expires_in_days);
     if carried { back } else { page }
+}
+
+/// Whether what the expiry field holds was typed as a number of days, right or wrong (`30`,
+/// `-1`, `1.5`), rather than words: a password or secret typed into the wrong field is letters,
+/// and is neither shown back nor carried in a link.
+fn typed_as_days(typed: &str) -> bool {
+    !typed.chars().any(char::is_alphabetic)
+}
+
+/// The expiry field refilled after a refusal, when it was typed as days ([`typed_as_days`]).
+fn refill_days(typed: &str) -> String {
+    if typed_as_days(typed) { refill(typed) } else { String::new() }
 }
 
 /// The form's expiry in days, as the API's seconds: none when left empty.
@@ -433,7 +446,7 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
         // No `maxlength`: browsers count it in UTF-16 units, which would stop a name of 100
         // emoji at 50; the limit's message comes back with the form instead.
         name = refill(draft.name),
-        days = refill(draft.expires_in_days),
+        days = refill_days(draft.expires_in_days),
         name_marked = marked(Field::Name),
         days_marked = marked(Field::Expiry),
         org = escape(&access.org_slug),
