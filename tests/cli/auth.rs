@@ -346,11 +346,16 @@ fn logout_revokes_the_session_on_the_platform() {
     let login = ["auth", "login", "--with-token", "--json", "--platform-url", env.url()];
     let login = env.run_with_stdin(&login, &owner.session_token).success();
     assert_eq!(login.stderr, "");
+    // The session the token came with, as `auth status` shows it, named for a later `session revoke`.
+    let session = env.run(&["auth", "status", "--json"]).success().json()["session"].clone();
+    assert_eq!(session["current"], true, "{session}");
     let expected_login = serde_json::json!({
         "platform_url": env.url(),
         "user": {"id": login.json()["user"]["id"], "email": "ada@acme.test", "name": "Ada Lovelace"},
         "active_org": "acme", // saved at an earlier sign-in, and Ada is in acme too
         "credential_store": "keyutils",
+        "session": session,
+        "session_from_token": true,
         "replaced_sessions": [{"id": replaced_id, "email": builder.email}],
     });
     assert_eq!(login.json(), expected_login);
@@ -358,7 +363,8 @@ fn logout_revokes_the_session_on_the_platform() {
     assert_eq!(logout.stderr, "");
     let json = logout.json();
     let expected = serde_json::json!({
-        "platform_url": env.url(), "signed_out": true, "session_revoked": false, "session_left_valid": true,
+        "platform_url": env.url(), "session_id": session["id"], "signed_out": true, "session_revoked": false,
+        "session_left_valid": true,
     });
     assert_eq!(json, expected);
     assert_eq!(env.curl_status("/api/me", &owner.session_token), 200, "left to where the token came from");

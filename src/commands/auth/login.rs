@@ -45,6 +45,11 @@ struct LoginOutput<'a> {
     user: &'a keystroke_api::User,
     active_org: Option<&'a str>,
     credential_store: StoreKind,
+    /// The session this sign-in uses, as `auth status` shows it.
+    session: &'a keystroke_api::Session,
+    /// Whether that session came with `--with-token` from a sign-in elsewhere: `auth logout`
+    /// then leaves it valid unless given `--revoke`.
+    session_from_token: bool,
     /// Sign-ins this one replaced on this machine, whose sessions stay valid.
     replaced_sessions: &'a [ReplacedSession],
 }
@@ -138,6 +143,8 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
             user: &me.user,
             active_org: active_org.as_deref(),
             credential_store: store,
+            session: &me.session,
+            session_from_token: from_token,
             replaced_sessions: &replaced_sessions,
         })?;
     }

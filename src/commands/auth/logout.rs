@@ -18,6 +18,9 @@ pub struct LogoutArgs {
 #[derive(serde::Serialize)]
 struct LogoutOutput<'a> {
     platform_url: &'a str,
+    /// The session of the sign-in, when known (recorded at sign-in): what `keystroke session
+    /// revoke` takes, should it still be valid.
+    session_id: Option<&'a str>,
     /// Whether this machine is signed out (not when a sign-in was made here meanwhile).
     signed_out: bool,
     /// Whether this command ended the session (not when it had ended already, nor when it was
@@ -68,6 +71,7 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     let session_revoked = !ended_before && !left_valid;
     let output = |signed_out| LogoutOutput {
         platform_url: &platform.key,
+        session_id: session_id.as_deref(),
         signed_out,
         session_revoked,
         session_left_valid: left_valid,
@@ -255,6 +259,7 @@ fn sign_out_of_a_replaced_sign_in(
     if printer.json() {
         return printer.json_data(&LogoutOutput {
             platform_url: &platform.key,
+            session_id: Some(own),
             signed_out: true,
             session_revoked: false,
             session_left_valid: true,
