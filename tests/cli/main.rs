@@ -7,6 +7,7 @@ mod credentials;
 mod deploy;
 #[path = "../generated/mod.rs"]
 mod generated;
+mod json_output;
 mod orgs;
 mod sessions;
 #[path = "../skip/mod.rs"]
