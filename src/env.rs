@@ -41,7 +41,8 @@ pub const COMPLETE: &str = "COMPLETE";
 /// (<https://no-color.org>).
 pub const NO_COLOR: &str = "NO_COLOR";
 
-/// `dumb` names a terminal that shows escape codes as text: no colors there either.
+/// `dumb` names a terminal that shows escape codes as text: no colors there either, and questions
+/// asked a line at a time.
 pub const TERM: &str = "TERM";
 
 /// The terminal's width in columns, when set: tables on a terminal fit within it (otherwise the
@@ -59,7 +60,7 @@ pub const IN_HELP: [(&str, &str); 10] = [
     (HTTP_TIMEOUT, "seconds a request to the platform may take (default 30)"),
     (CONFIG_DIR, "the directory of config.json (and of the opt-in credentials file)"),
     (NO_COLOR, "no colors unless --color always"),
-    (TERM, "dumb: no colors either, unless --color always"),
+    (TERM, "dumb: no colors either (unless --color always); questions a line at a time"),
     (COLUMNS, "the terminal's width for tables"),
 ];
 

@@ -104,6 +104,12 @@ impl Printer {
         self.quiet
     }
 
+    /// `TERM=dumb` (Emacs' shell, some IDE consoles): escape codes would show as text, so
+    /// questions are asked a line at a time ([`crate::prompt`]).
+    pub fn dumb_terminal(&self) -> bool {
+        self.dumb_terminal
+    }
+
     /// Whether a progress spinner may draw on stderr (it redraws its line with escape codes).
     pub fn animates(&self) -> bool {
         self.stderr_is_terminal && !self.quiet && !self.dumb_terminal

@@ -7,10 +7,14 @@
 //! ends like a "no". SIGTERM, SIGHUP and SIGQUIT still end it (unless the process was started
 //! ignoring them), once the terminal is as it was; or, for a prompt within a wait that answers
 //! SIGTERM and SIGHUP in words ([`ask_within`]), they end the prompt and leave the rest to it.
+//!
+//! On a dumb terminal (`TERM=dumb`: Emacs' shell, some IDE consoles), where dialoguer's escape
+//! codes would show as text and arrow keys may not reach the program, questions are asked a line
+//! at a time instead: `[y/N]`, a numbered list, a hidden line. Ctrl-C ends them the same way.
 
 use std::io;
 
-use dialoguer::Confirm;
+use dialoguer::{Confirm, Password, Select};
 
 use crate::error::CliError;
 use crate::printer::{Printer, one_line};
@@ -31,26 +35,76 @@ pub fn refuse_unconfirmed(printer: &Printer, yes: bool, verb: &str, what: &str) 
 pub fn confirm_revoke(printer: &Printer, question: String) -> anyhow::Result<()> {
     // The question may quote a name from the platform: made one line, like every message.
     let question = one_line(&question).into_owned();
-    let answer = ask(printer, || Confirm::new().with_prompt(question).default(false).interact())?;
+    let answer = match printer.dumb_terminal() {
+        true => ask_a_line(printer, None, || {
+            let typed = read_line(printer, &format!("{question} [y/N] "))?;
+            Ok(matches!(typed.trim().to_lowercase().as_str(), "y" | "yes"))
+        })?,
+        false => ask(printer, || Confirm::new().with_prompt(question).default(false).interact())?,
+    };
     match answer {
         Some(true) => Ok(()),
         _ => Err(CliError::declined("Nothing revoked.").into()),
     }
 }
 
+/// The index of the item picked, starting on `start`, or `None` when the user pressed Ctrl-C (or
+/// SIGTERM or SIGHUP came, within `wait`: see [`ask_within`]). The items are shown as they are:
+/// made fit for a terminal by the caller.
+pub fn pick(
+    printer: &Printer,
+    wait: Option<&signals::Caught>,
+    question: &str,
+    items: &[String],
+    start: usize,
+) -> anyhow::Result<Option<usize>> {
+    if printer.dumb_terminal() {
+        return ask_a_line(printer, wait, || pick_by_number(printer, question, items, start));
+    }
+    let select = || Select::new().with_prompt(question).items(items).default(start).interact();
+    match wait {
+        Some(wait) => ask_within(printer, wait, select),
+        None => ask(printer, select),
+    }
+}
+
+/// A line typed with echo off (a secret), or `None` when the user pressed Ctrl-C.
+pub fn hidden_line(printer: &Printer, question: &str) -> anyhow::Result<Option<String>> {
+    ask(printer, || match printer.dumb_terminal() {
+        true => {
+            printer.stderr_raw(&format!("{question}: "));
+            Ok(dialoguer::console::Term::stderr().read_secure_line()?)
+        }
+        false => Password::new().with_prompt(question).allow_empty_password(true).report(false).interact(),
+    })
+}
+
 /// The answer, or `None` when the user pressed Ctrl-C.
-pub fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) -> anyhow::Result<Option<T>> {
+fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) -> anyhow::Result<Option<T>> {
     answer(printer, signals::DuringPrompt::new(), prompt)
 }
 
 /// [`ask`] within a wait that answers SIGTERM and SIGHUP in words (`wait`): they end the prompt
 /// with `None` too, and the wait tells them from Ctrl-C ([`signals::Caught::arrived_during`]).
-pub fn ask_within<T>(
+fn ask_within<T>(
     printer: &Printer,
     wait: &signals::Caught,
     prompt: impl FnOnce() -> dialoguer::Result<T>,
 ) -> anyhow::Result<Option<T>> {
     answer(printer, signals::DuringPrompt::answered_by(wait), prompt)
+}
+
+/// [`ask`] or [`ask_within`] for a question read a line at a time, which Ctrl-C interrupts too.
+fn ask_a_line<T>(
+    printer: &Printer,
+    wait: Option<&signals::Caught>,
+    prompt: impl FnOnce() -> dialoguer::Result<T>,
+) -> anyhow::Result<Option<T>> {
+    let signals = match wait {
+        Some(wait) => signals::DuringPrompt::answered_by(wait),
+        None => signals::DuringPrompt::new(),
+    };
+    answer(printer, signals.interrupting_line_reads(), prompt)
 }
 
 fn answer<T>(
@@ -63,9 +117,63 @@ fn answer<T>(
     match answer {
         Ok(value) => Ok(Some(value)),
         Err(dialoguer::Error::IO(err)) if err.kind() == io::ErrorKind::Interrupted => {
-            printer.stderr_raw("\x1b[?25h\n");
+            // dialoguer hid the cursor; a dumb terminal would show the code that shows it again.
+            printer.stderr_raw(if printer.dumb_terminal() { "\n" } else { "\x1b[?25h\n" });
             Ok(None)
         }
         Err(err) => Err(err.into()),
     }
+}
+
+/// The items numbered from 1, then the number typed; Enter alone picks `start`.
+fn pick_by_number(printer: &Printer, question: &str, items: &[String], start: usize) -> dialoguer::Result<usize> {
+    let mut list = format!("{question}\n");
+    for (number, item) in (1..).zip(items) {
+        list.push_str(&format!("  {number}) {item}\n"));
+    }
+    printer.stderr_raw(&list);
+    loop {
+        let typed = read_line(printer, &format!("Number [{}]: ", start + 1))?;
+        match typed.trim().parse::<usize>() {
+            _ if typed.trim().is_empty() => return Ok(start),
+            Ok(number @ 1..) if number <= items.len() => return Ok(number - 1),
+            _ => printer.stderr_raw(&format!("Type a number from 1 to {}.\n", items.len())),
+        }
+    }
+}
+
+/// Shows `question` and reads the line typed after it, as the terminal edits it. The end of
+/// input (Ctrl-D) reads as an empty line.
+fn read_line(printer: &Printer, question: &str) -> io::Result<String> {
+    printer.stderr_raw(question);
+    let mut line = Vec::new();
+    loop {
+        let mut chunk = [0; 1024];
+        let read = read_typed(&mut chunk)?;
+        line.extend_from_slice(&chunk[..read]);
+        if read == 0 || line.ends_with(b"\n") {
+            return Ok(String::from_utf8_lossy(&line).trim_end_matches(['\r', '\n']).to_owned());
+        }
+    }
+}
+
+/// Waits for what is typed on stdin, then reads it, past std's buffer (which a `poll` of the
+/// descriptor would not see). The wait is a `poll`, which a handled signal interrupts where a
+/// read would restart: Ctrl-C then fails it with `Interrupted`.
+#[cfg(unix)]
+fn read_typed(chunk: &mut [u8]) -> io::Result<usize> {
+    let mut stdin = libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one `pollfd`, owned here, and no timeout; then a read into `chunk`, within its length.
+    let read = unsafe {
+        if libc::poll(&mut stdin, 1, -1) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        libc::read(libc::STDIN_FILENO, chunk.as_mut_ptr().cast(), chunk.len())
+    };
+    usize::try_from(read).map_err(|_| io::Error::last_os_error())
+}
+
+#[cfg(not(unix))]
+fn read_typed(chunk: &mut [u8]) -> io::Result<usize> {
+    io::Read::read(&mut io::stdin().lock(), chunk)
 }

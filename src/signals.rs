@@ -46,6 +46,19 @@ impl DuringPrompt {
         Self::with(Ending::Recorded)
     }
 
+    /// For a question read a line at a time (on a dumb terminal): Ctrl-C, handled by doing
+    /// nothing rather than ignored, interrupts the `poll` that waits for the line, and so ends
+    /// the question as it ends dialoguer's (which reads it as a key). Still ignored by a process
+    /// started ignoring it.
+    pub fn interrupting_line_reads(self) -> Self {
+        #[cfg(unix)]
+        if self.previous[0].1.sa_sigaction != libc::SIG_IGN {
+            // What was there before this guard stays in `previous`, for the drop to put back.
+            replace_disposition(libc::SIGINT, on_interrupting_signal as *const () as libc::sighandler_t);
+        }
+        self
+    }
+
     fn with(ending: Ending) -> Self {
         #[cfg(unix)]
         save_terminal_settings();
@@ -186,6 +199,10 @@ impl Drop for Caught {
         }
     }
 }
+
+/// Nothing: arriving is what it is for ([`DuringPrompt::interrupting_line_reads`]).
+#[cfg(unix)]
+extern "C" fn on_interrupting_signal(_signal: libc::c_int) {}
 
 #[cfg(unix)]
 extern "C" fn on_caught_signal(signal: libc::c_int) {

@@ -327,6 +327,34 @@ fn ctrl_c_at_the_revoke_question_revokes_nothing_and_shows_the_cursor() {
     assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
 }
 
+/// `TERM=dumb` (Emacs' shell) shows escape codes as text: the question is a line, answered with a
+/// line, and Ctrl-C still cancels it.
+#[test]
+fn on_a_dumb_terminal_revoke_asks_a_line_at_a_time() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (id, secret) = env.create_key("Dumb", &[]);
+    let dumb = [("TERM", "dumb")];
+    let question = format!("Revoke API key {id} (Dumb) in acme? Requests using it will fail at once [y/N] ");
+
+    let mut cancelled = env.on_terminal_with_env(&["api-key", "revoke", &id], &dumb);
+    cancelled.expect(&question);
+    cancelled.interrupt_until("Nothing revoked.");
+    let (code, output) = cancelled.finish();
+    assert_eq!(code, 1, "{output:?}");
+    assert!(!output.contains('\x1b'), "{output:?}");
+    assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
+
+    let mut accepted = env.on_terminal_with_env(&["api-key", "revoke", &id], &dumb);
+    accepted.expect(&question);
+    accepted.send("yes\n");
+    let (code, output) = accepted.finish();
+    assert_eq!(code, 0, "{output:?}");
+    assert!(output.ends_with(&format!("{question}yes\nRevoked API key {id} (Dumb)\n")), "{output:?}");
+    assert!(!output.contains('\x1b'), "{output:?}");
+    assert_eq!(env.curl_status("/api/projects", &secret), 401);
+}
+
 /// On a terminal a long name wraps so the table fits the width; ids stay whole to be copied.
 #[test]
 fn list_on_a_terminal_fits_its_width() {

@@ -1424,6 +1424,22 @@ fn ctrl_c_at_the_token_prompt_is_ignored_and_enter_alone_cancels() {
     env.run(&["auth", "status"]).code(3);
 }
 
+/// On a dumb terminal the token prompt is a line with echo off, without dialoguer's escape codes.
+#[test]
+fn on_a_dumb_terminal_the_token_prompt_is_a_plain_hidden_line() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    let args = ["auth", "login", "--with-token", "--platform-url", env.url()];
+    let mut terminal = env.on_terminal_with_env(&args, &[("TERM", "dumb")]);
+    terminal.expect("then press Enter (Enter alone cancels): ");
+    terminal.expect_echo_off();
+    terminal.send(&format!("{}\n", user.session_token));
+    let (code, output) = terminal.finish();
+    assert_eq!(code, 0, "{output:?}");
+    assert!(output.contains("Signed in to ") && !output.contains(&user.session_token), "{output:?}");
+    assert!(!output.contains('\x1b'), "{output:?}");
+}
+
 /// Pasted on a terminal, the token is read without echo: it never shows on screen.
 #[test]
 fn with_token_on_a_terminal_does_not_echo_the_token() {

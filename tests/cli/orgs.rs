@@ -253,6 +253,40 @@ fn org_switch_on_a_terminal_picks_from_your_orgs() {
     assert!(output.ends_with("Switched to globex (Globex)\n"), "{output:?}");
 }
 
+/// On a dumb terminal, where arrow keys and redraws do not work, the orgs are numbered and the
+/// number is typed; a wrong one is asked again, and Enter alone keeps the active org.
+#[test]
+fn on_a_dumb_terminal_org_switch_offers_a_numbered_list() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Owner);
+    env.run(&["org", "switch", "acme"]).success();
+    let list = "Switch to which org?\n  1) acme (Acme Inc, owner, active)\n  2) globex (Globex, builder)\nNumber [1]: ";
+    let dumb = [("TERM", "dumb")];
+
+    let mut picked = env.on_terminal_with_env(&["org", "switch"], &dumb);
+    picked.expect(list);
+    picked.send("3\n");
+    picked.expect("Type a number from 1 to 2.\nNumber [1]: ");
+    picked.send("2\n");
+    let (code, output) = picked.finish();
+    assert_eq!(code, 0, "{output:?}");
+    assert!(output.ends_with("Switched to globex (Globex)\n") && !output.contains('\x1b'), "{output:?}");
+    let orgs = env.run(&["org", "list", "--json"]).success().json();
+    assert_eq!((orgs[0]["active"].clone(), orgs[1]["active"].clone()), (false.into(), true.into()), "{orgs}");
+
+    let mut kept = env.on_terminal_with_env(&["org", "switch"], &dumb);
+    kept.expect("Number [2]: ");
+    kept.send("\n");
+    let (code, output) = kept.finish();
+    assert_eq!(code, 0, "{output:?}");
+    assert!(output.ends_with("Switched to globex (Globex)\n"), "{output:?}");
+
+    let mut cancelled = env.on_terminal_with_env(&["org", "switch"], &dumb);
+    cancelled.expect("Number [2]: ");
+    cancelled.interrupt_until("The active org is unchanged.");
+    assert_eq!(cancelled.finish().0, 1);
+}
+
 /// Someone signed in who belongs to no org yet is told so, and who can change it.
 #[test]
 fn a_user_in_no_org_is_told_so() {

@@ -2,7 +2,6 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use dialoguer::{Password, Select};
 use keystroke_api::Me;
 use serde::Serialize;
 
@@ -410,13 +409,10 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
 /// The token typed or pasted at a prompt, echo off: Ctrl-C, which would kill the process and
 /// leave the terminal without echo, is ignored; an empty line cancels.
 fn read_typed_token(printer: &Printer) -> anyhow::Result<Secret<String>> {
-    let typed = prompt::ask(printer, || {
-        Password::new()
-            .with_prompt("Paste a session token (it is not shown), then press Enter (Enter alone cancels)")
-            .allow_empty_password(true)
-            .report(false)
-            .interact()
-    })?;
+    let typed = prompt::hidden_line(
+        printer,
+        "Paste a session token (it is not shown), then press Enter (Enter alone cancels)",
+    )?;
     let typed = Secret::new(typed.unwrap_or_default());
     if typed.expose().trim().is_empty() {
         // An answer, not a mistake: the prompt offered Enter alone as the way out.
@@ -696,9 +692,7 @@ fn choose_active_org(
     }
     let items: Vec<String> = me.memberships.iter().map(|m| org::choice_label(m, false)).collect();
     // Ctrl-C leaves no active org, as if there were no terminal to ask on.
-    let picked = prompt::ask_within(printer, interrupted, || {
-        Select::new().with_prompt("Which org should commands act on?").items(&items).default(0).interact()
-    })?;
+    let picked = prompt::pick(printer, Some(interrupted), "Which org should commands act on?", &items, 0)?;
     Ok(picked.map(|picked| slugs[picked].to_string()))
 }
 

@@ -1,6 +1,5 @@
 use clap::Args;
 use clap_complete::ArgValueCandidates;
-use dialoguer::Select;
 use keystroke_api::Membership;
 
 use super::OrgOutput;
@@ -84,9 +83,7 @@ fn pick<'a>(context: &Context, memberships: &'a [Membership], active: Option<&st
     let is_active = |m: &Membership| Some(m.org.slug.as_str()) == active;
     let items: Vec<String> = memberships.iter().map(|m| super::choice_label(m, is_active(m))).collect();
     let start = memberships.iter().position(is_active).unwrap_or(0);
-    let picked = prompt::ask(&context.printer, || {
-        Select::new().with_prompt("Switch to which org?").items(&items).default(start).interact()
-    })?
-    .ok_or_else(|| CliError::declined("The active org is unchanged."))?;
+    let picked = prompt::pick(&context.printer, None, "Switch to which org?", &items, start)?
+        .ok_or_else(|| CliError::declined("The active org is unchanged."))?;
     Ok(&memberships[picked])
 }
