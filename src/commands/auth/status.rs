@@ -16,6 +16,9 @@ struct StatusOutput<'a> {
     active_org: Option<&'a str>,
     /// `--org` or `KEYSTROKE_ORG`: the org that commands given it act on instead of `active_org`.
     org_override: Option<&'a str>,
+    /// Why commands on an org fail as things are, when they do because of the override:
+    /// `not_an_org_slug` (`KEYSTROKE_ORG` holds something else, not repeated) or `not_your_org`.
+    org_override_problem: Option<&'static str>,
     session: &'a Session,
 }
 
@@ -81,6 +84,11 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
             token,
             active_org,
             org_override,
+            org_override_problem: match org_override {
+                Some(overriding) if !is_member(&me.memberships, overriding) => Some("not_your_org"),
+                None if context.global.org.is_some() => Some("not_an_org_slug"),
+                _ => None,
+            },
             session: &me.session,
         });
     }

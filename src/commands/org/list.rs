@@ -3,16 +3,26 @@ use crate::context::{Context, in_no_org};
 use crate::{env, ids, table};
 
 pub async fn run(context: &Context) -> anyhow::Result<()> {
-    // The usual hint would send the user to this very command.
-    let given = context.org_override().map_err(|err| match context.global.org_from_env {
-        true => err.with_hint(format!("unset `{}` to list your orgs", env::ORG)),
-        false => err.with_hint("leave out `--org` to list your orgs"),
-    })?;
+    // `--org` was typed for this command: no slug is refused, as every command refuses it (the
+    // usual hint would send the user to this very command). `KEYSTROKE_ORG` may have been set
+    // long ago, and this is the command that shows what to set it to: said, not refused.
+    let given = match context.org_override() {
+        Ok(given) => given.map(Ok),
+        Err(err) if context.global.org_from_env => Some(Err(err)),
+        Err(err) => return Err(err.with_hint("leave out `--org` to list your orgs").into()),
+    };
     let signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
     // `--org` / `KEYSTROKE_ORG` is the org that commands act on here, so it is the one marked.
     let active = match given {
-        Some(given) => {
+        Some(Err(not_a_slug)) => {
+            context.printer.warn(&format!(
+                "{}: commands on an org fail until it is unset or names one of these, so none is marked active",
+                not_a_slug.message
+            ));
+            None
+        }
+        Some(Ok(given)) => {
             if !super::is_member(&me.memberships, given) {
                 let source = if context.global.org_from_env { env::ORG } else { "--org" };
                 context.printer.warn(&format!(
