@@ -409,7 +409,7 @@ fn a_wrong_password_keeps_the_email_typed() {
     assert!(!page.contains("value=\"guess\""), "{page}");
 
     // A password typed into the email field (no address's shape) is not shown back in clear.
-    for typed in [owner.password.as_str(), "Secret 123@x", "@example.com"] {
+    for typed in [owner.password.as_str(), "Secret 123@x.test", "@example.com", "P@ssw0rd", "a@b@c.test"] {
         let form = [("email", typed), ("password", "guess")];
         let wrong = h.form_from_page(&browser.http, "/login", "/login", &form).send().unwrap();
         assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
@@ -1001,4 +1001,10 @@ fn a_key_pasted_into_the_pages_is_not_repeated() {
         let location = to_login.headers()["location"].to_str().unwrap().to_owned();
         assert!(!location.contains(body), "{location}");
     }
+    // Days written as the CLI's `--expires-in` takes them are no password: put back to be fixed.
+    let form = [("org", "acme"), ("name", "ok"), ("expires_in_days", "30d"), ("csrf", &csrf)];
+    let refused = browser.post("/settings/api-keys", &form);
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().unwrap();
+    assert!(html.contains(r#"name="expires_in_days" inputmode="numeric" value="30d""#), "{html}");
 }

@@ -288,10 +288,10 @@ fn back_after_sign_in(form: &CreateForm) -> String {
 }
 
 /// Whether what the expiry field holds was typed as a number of days, right or wrong (`30`,
-/// `-1`, `1.5`), rather than words: a password or secret typed into the wrong field is letters,
-/// and is neither shown back nor carried in a link.
+/// `-1`, `1.5`, `30d`, `2 days`), rather than words: a password or secret typed into the wrong
+/// field is mostly letters, and is neither shown back nor carried in a link.
 fn typed_as_days(typed: &str) -> bool {
-    !typed.chars().any(char::is_alphabetic)
+    typed.chars().filter(|c| c.is_alphabetic()).count() <= 4
 }
 
 /// The expiry field refilled after a refusal, when it was typed as days ([`typed_as_days`]).

@@ -362,14 +362,14 @@ pub fn sign_in_form_page(
     response
 }
 
-/// A sign-in form's email field (with what was typed before, unless a key or token) and password.
-/// The email and password fields, the email refilled with what was typed before a refusal when
-/// it has an address's shape: a password typed into the email field (the wrong field, or the
-/// browser's autofill) is not shown back in clear.
+/// A sign-in form's email and password fields, the email refilled with what was typed before a
+/// refusal when it has an address's shape (one `@`, a dot in the domain, no space): a password
+/// typed into the email field (the wrong field, or the browser's autofill) is not shown back in
+/// clear, `P@ssw0rd` included. An address without a dot in its domain is typed again.
 pub fn credential_fields(email: &str) -> String {
-    let shaped_like_an_address = email
-        .split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && !domain.is_empty() && !email.contains(char::is_whitespace));
+    let shaped_like_an_address = email.split_once('@').is_some_and(|(local, domain)| {
+        !local.is_empty() && domain.contains('.') && !domain.contains('@') && !email.contains(char::is_whitespace)
+    });
     format!(
         r#"<label>Email <input name="email" type="email" value="{email}" autocomplete="username" required></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required></label>
