@@ -10,7 +10,8 @@
 //!
 //! On a dumb terminal (`TERM=dumb`: Emacs' shell, some IDE consoles), where dialoguer's escape
 //! codes would show as text and arrow keys may not reach the program, questions are asked a line
-//! at a time instead: `[y/N]`, a numbered list, a hidden line. Ctrl-C ends them the same way.
+//! at a time instead: `[y/N]` and a numbered list, which Ctrl-C and Ctrl-D end as a "no"; and a
+//! line read with echo off, at which Ctrl-C is ignored as at dialoguer's.
 
 use std::io;
 
@@ -68,14 +69,20 @@ pub fn pick(
     }
 }
 
-/// A line typed with echo off (a secret), or `None` when the user pressed Ctrl-C.
+/// A line typed with echo off (a secret): Ctrl-C is ignored, as the terminal would be left
+/// without echo by a process it ended. `None` only if the read was interrupted all the same.
 pub fn hidden_line(printer: &Printer, question: &str) -> anyhow::Result<Option<String>> {
-    ask(printer, || match printer.dumb_terminal() {
-        true => {
-            printer.stderr_raw(&format!("{question}: "));
-            Ok(dialoguer::console::Term::stderr().read_secure_line()?)
-        }
-        false => Password::new().with_prompt(question).allow_empty_password(true).report(false).interact(),
+    if !printer.dumb_terminal() {
+        return ask(printer, || {
+            Password::new().with_prompt(question).allow_empty_password(true).report(false).interact()
+        });
+    }
+    // Emacs' shell echoes what is typed itself, unless the prompt reads as a password's
+    // (`comint-password-prompt-regexp`): then it asks in the minibuffer, without showing it.
+    let prompt = format!("{question}\nEnter it as a password: ");
+    answer(printer, signals::DuringPrompt::new().drawn_plainly(), || {
+        printer.stderr_raw(&prompt);
+        Ok(dialoguer::console::Term::stderr().read_secure_line()?)
     })
 }
 
@@ -104,7 +111,7 @@ fn ask_a_line<T>(
         Some(wait) => signals::DuringPrompt::answered_by(wait),
         None => signals::DuringPrompt::new(),
     };
-    answer(printer, signals.interrupting_line_reads(), prompt)
+    answer(printer, signals.drawn_plainly().interrupting_line_reads(), prompt)
 }
 
 fn answer<T>(
@@ -116,7 +123,10 @@ fn answer<T>(
     drop(signals);
     match answer {
         Ok(value) => Ok(Some(value)),
-        Err(dialoguer::Error::IO(err)) if err.kind() == io::ErrorKind::Interrupted => {
+        // Ctrl-C, or Ctrl-D at a question read a line at a time.
+        Err(dialoguer::Error::IO(err))
+            if matches!(err.kind(), io::ErrorKind::Interrupted | io::ErrorKind::UnexpectedEof) =>
+        {
             // dialoguer hid the cursor; a dumb terminal would show the code that shows it again.
             printer.stderr_raw(if printer.dumb_terminal() { "\n" } else { "\x1b[?25h\n" });
             Ok(None)
@@ -125,7 +135,8 @@ fn answer<T>(
     }
 }
 
-/// The items numbered from 1, then the number typed; Enter alone picks `start`.
+/// The items numbered from 1, then the number typed; Enter alone picks `start` (the number in
+/// the brackets).
 fn pick_by_number(printer: &Printer, question: &str, items: &[String], start: usize) -> dialoguer::Result<usize> {
     let mut list = format!("{question}\n");
     for (number, item) in (1..).zip(items) {
@@ -143,7 +154,7 @@ fn pick_by_number(printer: &Printer, question: &str, items: &[String], start: us
 }
 
 /// Shows `question` and reads the line typed after it, as the terminal edits it. The end of
-/// input (Ctrl-D) reads as an empty line.
+/// input (Ctrl-D) with nothing typed fails it with `UnexpectedEof`: a "no", not the default.
 fn read_line(printer: &Printer, question: &str) -> io::Result<String> {
     printer.stderr_raw(question);
     let mut line = Vec::new();
@@ -151,6 +162,9 @@ fn read_line(printer: &Printer, question: &str) -> io::Result<String> {
         let mut chunk = [0; 1024];
         let read = read_typed(&mut chunk)?;
         line.extend_from_slice(&chunk[..read]);
+        if read == 0 && line.is_empty() {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
         if read == 0 || line.ends_with(b"\n") {
             return Ok(String::from_utf8_lossy(&line).trim_end_matches(['\r', '\n']).to_owned());
         }
@@ -158,15 +172,23 @@ fn read_line(printer: &Printer, question: &str) -> io::Result<String> {
 }
 
 /// Waits for what is typed on stdin, then reads it, past std's buffer (which a `poll` of the
-/// descriptor would not see). The wait is a `poll`, which a handled signal interrupts where a
-/// read would restart: Ctrl-C then fails it with `Interrupted`.
+/// descriptor would not see). The wait is a `poll`, beside the pipe that Ctrl-C's handler writes
+/// to ([`signals::line_read_waker`]): either ends it with `Interrupted`, whichever thread the
+/// signal was delivered to.
 #[cfg(unix)]
 fn read_typed(chunk: &mut [u8]) -> io::Result<usize> {
-    let mut stdin = libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 };
-    // SAFETY: one `pollfd`, owned here, and no timeout; then a read into `chunk`, within its length.
+    let waker = signals::line_read_waker().unwrap_or(-1); // a negative descriptor is skipped
+    let mut waiting = [
+        libc::pollfd { fd: libc::STDIN_FILENO, events: libc::POLLIN, revents: 0 },
+        libc::pollfd { fd: waker, events: libc::POLLIN, revents: 0 },
+    ];
+    // SAFETY: two `pollfd`s, owned here, and no timeout; then a read into `chunk`, within its length.
     let read = unsafe {
-        if libc::poll(&mut stdin, 1, -1) < 0 {
-            return Err(io::Error::last_os_error());
+        if libc::poll(waiting.as_mut_ptr(), 2, -1) < 0 {
+            return Err(io::Error::last_os_error()); // `Interrupted` for a signal's arrival
+        }
+        if waiting[1].revents != 0 {
+            return Err(io::ErrorKind::Interrupted.into());
         }
         libc::read(libc::STDIN_FILENO, chunk.as_mut_ptr().cast(), chunk.len())
     };

@@ -31,6 +31,37 @@ static SETTINGS_SAVED: AtomicBool = AtomicBool::new(false);
 pub struct DuringPrompt {
     #[cfg(unix)]
     previous: [(libc::c_int, libc::sigaction); 4],
+    /// [`DuringPrompt::interrupting_line_reads`]'s pipe, closed on drop.
+    #[cfg(unix)]
+    wake_pipe: Option<[libc::c_int; 2]>,
+}
+
+/// The pipe a question read a line at a time waits on beside stdin (read end, write end; -1 when
+/// none): a signal answered during it writes a byte there, which wakes the wait whichever thread
+/// the signal was delivered to (a `poll` interrupted by it is only the one of that thread).
+#[cfg(unix)]
+static WAKE_PIPE: [AtomicI32; 2] = [AtomicI32::new(-1), AtomicI32::new(-1)];
+
+/// Whether the prompt draws without escape codes (a dumb terminal): an ending signal then adds
+/// a line end only, not the code that shows a cursor never hidden.
+static DRAWN_PLAINLY: AtomicBool = AtomicBool::new(false);
+
+/// The end of the pipe to wait on, beside stdin, during a question read a line at a time: it
+/// turns readable when Ctrl-C (or a signal a wait answers) comes.
+#[cfg(unix)]
+pub fn line_read_waker() -> Option<libc::c_int> {
+    Some(WAKE_PIPE[0].load(Ordering::SeqCst)).filter(|&fd| fd >= 0)
+}
+
+/// Wakes a question read a line at a time, if one is waiting. Async-signal-safe (`write`).
+#[cfg(unix)]
+fn wake_line_read() {
+    let fd = WAKE_PIPE[1].load(Ordering::SeqCst);
+    if fd >= 0 {
+        // SAFETY: one byte from a constant into a descriptor this process owns (non-blocking: a
+        // full pipe has woken the wait already).
+        unsafe { libc::write(fd, [1u8].as_ptr().cast(), 1) };
+    }
 }
 
 impl DuringPrompt {
@@ -50,12 +81,42 @@ impl DuringPrompt {
     /// nothing rather than ignored, interrupts the `poll` that waits for the line, and so ends
     /// the question as it ends dialoguer's (which reads it as a key). Still ignored by a process
     /// started ignoring it.
-    pub fn interrupting_line_reads(self) -> Self {
+    pub fn interrupting_line_reads(#[cfg_attr(not(unix), allow(unused_mut))] mut self) -> Self {
         #[cfg(unix)]
-        if self.previous[0].1.sa_sigaction != libc::SIG_IGN {
-            // What was there before this guard stays in `previous`, for the drop to put back.
-            replace_disposition(libc::SIGINT, on_interrupting_signal as *const () as libc::sighandler_t);
+        {
+            let mut fds = [-1; 2];
+            // SAFETY: `pipe` fills the two descriptors it is given, and `fcntl` sets their flags
+            // (macOS has no `pipe2`): not inherited by a browser started meanwhile, and never
+            // blocking the handler.
+            let made = unsafe {
+                libc::pipe(fds.as_mut_ptr()) == 0
+                    && fds.iter().all(|&fd| {
+                        libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC) == 0
+                            && libc::fcntl(fd, libc::F_SETFL, libc::O_NONBLOCK) == 0
+                    })
+            };
+            if made {
+                WAKE_PIPE[0].store(fds[0], Ordering::SeqCst);
+                WAKE_PIPE[1].store(fds[1], Ordering::SeqCst);
+                self.wake_pipe = Some(fds);
+            } else {
+                // Without it, Ctrl-C still interrupts the wait when delivered to its thread.
+                // SAFETY: closes what `pipe` made, if it made anything.
+                fds.iter().filter(|&&fd| fd >= 0).for_each(|&fd| unsafe {
+                    libc::close(fd);
+                });
+            }
+            if self.previous[0].1.sa_sigaction != libc::SIG_IGN {
+                // What was there before this guard stays in `previous`, for the drop to put back.
+                replace_disposition(libc::SIGINT, on_interrupting_signal as *const () as libc::sighandler_t);
+            }
         }
+        self
+    }
+
+    /// For a prompt drawn without escape codes (on a dumb terminal): see [`DRAWN_PLAINLY`].
+    pub fn drawn_plainly(self) -> Self {
+        DRAWN_PLAINLY.store(true, Ordering::SeqCst);
         self
     }
 
@@ -72,6 +133,8 @@ impl DuringPrompt {
         #[cfg(not(unix))]
         let _ = ending;
         DuringPrompt {
+            #[cfg(unix)]
+            wake_pipe: None,
             #[cfg(unix)]
             previous: [
                 (libc::SIGINT, replace_disposition(libc::SIGINT, libc::SIG_IGN)),
@@ -96,7 +159,19 @@ impl Drop for DuringPrompt {
         for (signal, previous) in &self.previous {
             restore(*signal, previous);
         }
+        // Closed only once no handler of this guard can write to it.
+        #[cfg(unix)]
+        if let Some(fds) = self.wake_pipe.take() {
+            WAKE_PIPE[1].store(-1, Ordering::SeqCst);
+            WAKE_PIPE[0].store(-1, Ordering::SeqCst);
+            // SAFETY: the two descriptors `pipe` made for this guard, closed once.
+            unsafe {
+                libc::close(fds[0]);
+                libc::close(fds[1]);
+            }
+        }
         SETTINGS_SAVED.store(false, Ordering::SeqCst);
+        DRAWN_PLAINLY.store(false, Ordering::SeqCst);
     }
 }
 
@@ -119,6 +194,8 @@ fn save_terminal_settings() {
 #[cfg(unix)]
 extern "C" fn on_ending_signal(signal: libc::c_int) {
     const SHOW_CURSOR: &[u8] = b"\x1b[?25h\n";
+    const LINE_END: &[u8] = b"\n";
+    let line_end = if DRAWN_PLAINLY.load(Ordering::SeqCst) { LINE_END } else { SHOW_CURSOR };
     // SAFETY: the settings are read only once saved (see `save_terminal_settings`); the rest are
     // plain calls on file descriptors and this signal's disposition.
     unsafe {
@@ -129,7 +206,7 @@ extern "C" fn on_ending_signal(signal: libc::c_int) {
             let settings = (&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
             libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, settings);
         }
-        libc::write(libc::STDERR_FILENO, SHOW_CURSOR.as_ptr().cast(), SHOW_CURSOR.len());
+        libc::write(libc::STDERR_FILENO, line_end.as_ptr().cast(), line_end.len());
         libc::signal(signal, libc::SIG_DFL);
         libc::raise(signal);
     }
@@ -200,14 +277,18 @@ impl Drop for Caught {
     }
 }
 
-/// Nothing: arriving is what it is for ([`DuringPrompt::interrupting_line_reads`]).
+/// Wakes the question ([`DuringPrompt::interrupting_line_reads`]); arriving also interrupts a
+/// `poll` of the thread it is delivered to.
 #[cfg(unix)]
-extern "C" fn on_interrupting_signal(_signal: libc::c_int) {}
+extern "C" fn on_interrupting_signal(_signal: libc::c_int) {
+    wake_line_read();
+}
 
 #[cfg(unix)]
 extern "C" fn on_caught_signal(signal: libc::c_int) {
     ARRIVED.store(signal, Ordering::SeqCst);
     ARRIVALS.fetch_add(1, Ordering::SeqCst);
+    wake_line_read();
 }
 
 /// Ends the process by the signal a [`Caught`] guard recorded, if one came, once the CLI has said

@@ -1431,7 +1431,7 @@ fn on_a_dumb_terminal_the_token_prompt_is_a_plain_hidden_line() {
     let user = env.user(Role::Builder);
     let args = ["auth", "login", "--with-token", "--platform-url", env.url()];
     let mut terminal = env.on_terminal_with_env(&args, &[("TERM", "dumb")]);
-    terminal.expect("then press Enter (Enter alone cancels): ");
+    terminal.expect("then press Enter (Enter alone cancels)\nEnter it as a password: ");
     terminal.expect_echo_off();
     terminal.send(&format!("{}\n", user.session_token));
     let (code, output) = terminal.finish();

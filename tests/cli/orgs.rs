@@ -303,6 +303,13 @@ fn on_a_dumb_terminal_org_switch_offers_a_numbered_list() {
     cancelled.expect("Number [2]: ");
     cancelled.interrupt_until("The active org is unchanged.");
     assert_eq!(cancelled.finish().0, 1);
+    // Ctrl-D, the end of input, is a "no" too, not a choice of the default.
+    let mut ended = env.on_terminal_with_env(&["org", "switch"], &dumb);
+    ended.expect("Number [2]: ");
+    ended.send("\x04");
+    let (code, output) = ended.finish();
+    assert_eq!(code, 1, "{output:?}");
+    assert!(output.ends_with("Number [2]: \nThe active org is unchanged.\n"), "{output:?}");
 }
 
 /// Someone signed in who belongs to no org yet is told so, and who can change it.

@@ -7,6 +7,7 @@ use keystroke_api::Membership;
 use serde::Serialize;
 
 use crate::context::Context;
+use crate::printer::one_line;
 
 #[derive(Debug, Subcommand)]
 pub enum OrgCommand {
@@ -52,7 +53,22 @@ pub fn is_member(memberships: &[Membership], slug: &str) -> bool {
 }
 
 /// An org as a picker lists it (`org switch`, and the sign-in's question): `acme (Acme Corp, admin)`.
+/// One line, whatever the platform sent as the name: a line break could add an item of its own.
 pub fn choice_label(membership: &Membership, active: bool) -> String {
     let marker = if active { ", active" } else { "" };
-    format!("{} ({}, {}{marker})", membership.org.slug, membership.org.name, membership.role)
+    let label = format!("{} ({}, {}{marker})", membership.org.slug, membership.org.name, membership.role);
+    one_line(&label).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use keystroke_api::{Membership, Org, Role};
+
+    /// A name from a hostile platform or proxy cannot add a line that reads as another choice.
+    #[test]
+    fn a_choice_is_one_line_whatever_the_name() {
+        let org = Org { id: "org_1".into(), slug: "acme".into(), name: "Acme\n  2) evil (Evil, owner)\x1b[2J".into() };
+        let label = super::choice_label(&Membership { org, role: Role::Admin }, true);
+        assert_eq!(label, r"acme (Acme\u{a}  2) evil (Evil, owner)\u{1b}[2J, admin, active)");
+    }
 }
