@@ -75,6 +75,8 @@ impl<'a> Browser<'a> {
         assert_eq!(response.headers()["cache-control"], "no-store");
         let html = response.text().unwrap();
         assert!(html.contains("shown only once"), "{html}");
+        // Which org, for someone in several: the key acts only there.
+        assert!(html.contains(&format!("</code>) in <strong>{org}</strong>")), "{html}");
         let secret = html.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
         let id = html.split("” (<code>").nth(1).unwrap().split('<').next().unwrap().to_owned();
         (id, secret)
@@ -102,6 +104,7 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
     );
     assert!(!html.contains(&secret[9..41]), "the list never shows the secret again");
     assert!(html.contains("<th>Created by</th>") && html.contains("alan@acme.test"));
+    assert!(html.contains("<th>Expires</th><th>Action</th></tr>"), "every column named: {html}");
 
     // The list's button asks first, naming the key; only the confirmation revokes.
     let asked = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]);
@@ -159,15 +162,21 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     assert_eq!(h.projects_status(&admins_secret), StatusCode::OK);
 
     let (_, admin_csrf) = admin.list("acme");
+    // A token that is not this session's does nothing, and leads back to the list (with the
+    // create form as it was typed): what a page of an earlier sign-in sends.
     for csrf in ["", "forged", &csrf] {
         let forged = admin.post(
             "/settings/api-keys/revoke",
             &[("org", "acme"), ("id", &admins_key), ("csrf", csrf), ("confirmed", "yes")],
         );
-        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "csrf {csrf:?}");
+        assert_eq!(forged.status(), StatusCode::SEE_OTHER, "csrf {csrf:?}");
+        assert_eq!(forged.headers()["location"], "/settings/api-keys?org=acme");
     }
+    assert_eq!(h.projects_status(&admins_secret), StatusCode::OK, "nothing was revoked");
     let created = admin.post("/settings/api-keys", &[("org", "acme"), ("name", "x"), ("csrf", "forged")]);
-    assert_eq!(created.status(), StatusCode::FORBIDDEN);
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    assert_eq!(created.headers()["location"], "/settings/api-keys?org=acme&name=x&expires_in_days=");
+    assert!(!admin.list("acme").0.contains(">x<"), "nothing was created");
     // With the right token, but from a page of another site, as the browser says (Fetch Metadata).
     let keys_before = h.dev.storage().audit_events(&h.dev.storage().org_by_slug("acme").unwrap().unwrap().id).unwrap();
     for (site, status) in [("cross-site", StatusCode::FORBIDDEN), ("same-origin", StatusCode::CREATED)] {
@@ -381,6 +390,17 @@ fn a_form_sent_after_the_sign_in_lapsed_comes_back_as_typed() {
     assert!(back.contains(r#"value="Nightly backup &amp; more""#) && back.contains(r#"value="30""#), "{back}");
     assert!(!back.contains("<td>Nightly backup"), "not created: {back}");
 
+    // Signed in again in another tab meanwhile: the old page's form, with the old session's
+    // token, is not this session's; it comes back to be sent again all the same.
+    let stale = [("org", "acme"), ("name", "From the old tab"), ("expires_in_days", "7"), ("csrf", "lapsed")];
+    let sent = browser.post("/settings/api-keys", &stale);
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let back_url = sent.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(back_url, "/settings/api-keys?org=acme&name=From%20the%20old%20tab&expires_in_days=7");
+    let back = browser.get(&back_url).text().unwrap();
+    assert!(back.contains(r#"value="From the old tab""#) && back.contains(r#"value="7""#), "{back}");
+    assert!(!back.contains("<td>From the old tab"), "not created: {back}");
+
     // A key pasted as the name is not carried into a URL (history, a proxy's log).
     let pasted = [("org", "acme"), ("name", "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q"), ("csrf", "lapsed")];
     browser.session = None;
@@ -407,6 +427,12 @@ fn a_wrong_password_keeps_the_email_typed() {
     assert!(page.contains("Wrong email or password."), "{page}");
     assert!(page.contains(&format!(r#"name="email" type="email" value="{}""#, owner.email)), "{page}");
     assert!(!page.contains("value=\"guess\""), "{page}");
+    // Both fields point at the message, for a screen reader, and the email has the focus.
+    assert!(page.contains(r#"<p class="error" id="problem" role="alert">Wrong email or password.</p>"#), "{page}");
+    assert_eq!(page.matches(r#" aria-invalid="true" aria-describedby="problem""#).count(), 2, "{page}");
+    assert!(page.contains(r#"aria-describedby="problem" autofocus></label>"#), "{page}");
+    let fresh = browser.get("/login").text().unwrap();
+    assert!(!fresh.contains("aria-invalid") && !fresh.contains("autofocus"), "{fresh}");
 
     // A password typed into the email field (no address's shape) is not shown back in clear.
     for typed in [owner.password.as_str(), "Secret 123@x.test", "@example.com", "P@ssw0rd", "a@b@c.test"] {

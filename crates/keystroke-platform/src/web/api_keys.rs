@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::login::to_login;
 use super::{
-    ACTIVE_ORG_COOKIE, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, form_refused, page,
-    page_with_script, refill, sentence, session_csrf_ok, set_cookie, sign_out_form, web_session,
+    ACTIVE_ORG_COOKIE, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, page, page_with_script,
+    refill, sentence, session_csrf_ok, set_cookie, sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::{ApiError, ApiResult};
@@ -319,13 +319,14 @@ fn reveal_dialog(created: &CreatedApiKey, back: &str) -> String {
         r#"<dialog open aria-labelledby="reveal">
 <h1 id="reveal">Copy your new API key</h1>
 <p><strong>This secret is shown only once.</strong> Copy it now and store it somewhere safe. After you close this dialog, Keystroke only shows the key preview (<code>{preview}</code>).</p>
-<label>Secret of “{name}” (<code>{id}</code>) <input id="secret" class="secret" readonly value="{secret}" autocomplete="off"></label>
+<label>Secret of “<bdi>{name}</bdi>” (<code>{id}</code>) in <strong>{org}</strong> <input id="secret" class="secret" readonly value="{secret}" autocomplete="off"></label>
 <button type="button" id="copy" hidden>Copy</button>
 <p><a href="{back}">Done: I have copied it</a></p>
 </dialog>"#,
         preview = escape(&created.key.preview),
         name = escape(&created.key.name),
         id = escape(&created.key.id),
+        org = escape(&created.key.org),
         secret = escape(&created.secret),
         back = back,
     )
@@ -385,7 +386,7 @@ fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str) -> Respo
 }
 
 /// The visitor's access to `org` for a form, or the page to answer with: the sign-in (to come
-/// `back` after, worked out only then), a refused form, or the error.
+/// `back` after, worked out only then), `back` itself, or the error.
 fn checked_access(
     state: &AppState,
     headers: &HeaderMap,
@@ -395,7 +396,10 @@ fn checked_access(
 ) -> ApiResult<Result<OrgAccess, Response>> {
     let Some(visitor) = web_session(state, headers)? else { return Ok(Err(to_login(&back()))) };
     if !session_csrf_ok(&visitor.token, csrf) {
-        return Ok(Err(form_refused()));
+        // Nothing is done. Mostly a page of an earlier sign-in (it lapsed, and another tab signed
+        // in again): back to the list, with what was typed in it to send again, as after a
+        // sign-in, rather than a dead end that loses it. A link can lead there as well.
+        return Ok(Err(Redirect::to(&back()).into_response()));
     }
     Ok(member_access(state, org, &visitor.user_id, &visitor.session_id).map_err(error_page))
 }
@@ -474,7 +478,8 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
     if creators {
         html.push_str("<th>Created by</th>");
     }
-    html.push_str("<th>Last used</th><th>Expires</th><th></th></tr>\n");
+    // Every column named, the buttons' too: a screen reader reads out a header for each cell.
+    html.push_str("<th>Last used</th><th>Expires</th><th>Action</th></tr>\n");
     for key in keys {
         html.push_str(&format!(
             "<tr><td>{}<br><small><code>{}</code></small></td><td><code>{}</code></td><td>{}</td>",

@@ -182,7 +182,7 @@ fn sign_in_page(state: &AppState, user_code: &str, email: &str, error: Option<&s
 </form>"#,
             error = error_paragraph(error),
             code = refill(user_code),
-            fields = credential_fields(email),
+            fields = credential_fields(email, error == Some(WRONG_SIGN_IN)),
         )
     })
 }

@@ -118,7 +118,7 @@ fn login_page(state: &AppState, next: Option<&str>, email: &str, error: Option<&
 <button type="submit">Sign in</button>
 </form>"#,
             error = error_paragraph(error),
-            fields = credential_fields(email),
+            fields = credential_fields(email, error.is_some()),
             next = escape(local_path(next)),
         )
     })

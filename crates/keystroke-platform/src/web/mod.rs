@@ -171,7 +171,7 @@ pub fn sentence(message: &str) -> String {
 }
 
 pub fn error_paragraph(error: Option<&str>) -> String {
-    error.map(|e| format!("<p class=\"error\" role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default()
+    error.map(|e| format!("<p class=\"error\" id=\"problem\" role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default()
 }
 
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
@@ -365,16 +365,20 @@ pub fn sign_in_form_page(
 /// A sign-in form's email and password fields, the email refilled with what was typed before a
 /// refusal when it has an address's shape (one `@`, a dot in the domain, no space): a password
 /// typed into the email field (the wrong field, or the browser's autofill) is not shown back in
-/// clear, `P@ssw0rd` included. An address without a dot in its domain is typed again.
-pub fn credential_fields(email: &str) -> String {
+/// clear, `P@ssw0rd` included. An address without a dot in its domain is typed again. After a
+/// wrong email or password (`refused`) both fields point at the [`error_paragraph`] saying so,
+/// and the email has the focus, as a refused create form's field has.
+pub fn credential_fields(email: &str, refused: bool) -> String {
     let shaped_like_an_address = email.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && domain.contains('.') && !domain.contains('@') && !email.contains(char::is_whitespace)
     });
     format!(
-        r#"<label>Email <input name="email" type="email" value="{email}" autocomplete="username" required></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required></label>
+        r#"<label>Email <input name="email" type="email" value="{email}" autocomplete="username" required{marked}{focus}></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required{marked}></label>
 "#,
-        email = if shaped_like_an_address { refill(email) } else { String::new() }
+        email = if shaped_like_an_address { refill(email) } else { String::new() },
+        marked = if refused { r#" aria-invalid="true" aria-describedby="problem""# } else { "" },
+        focus = if refused { " autofocus" } else { "" },
     )
 }
 

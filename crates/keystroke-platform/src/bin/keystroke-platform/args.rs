@@ -186,7 +186,7 @@ pub(crate) enum UserCommand {
         /// The email they sign in with
         #[arg(long)]
         email: String,
-        /// Their name, as people see it in the CLI and on the web pages
+        /// Their name, as the CLI shows it (`auth status`, `org members`); the web pages show emails
         #[arg(long)]
         name: String,
     },
