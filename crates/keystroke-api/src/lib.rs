@@ -371,9 +371,11 @@ fn is_combining_diacritic(c: char) -> bool {
         | '\u{20D0}'..='\u{20FF}' | '\u{FE20}'..='\u{FE2F}')
 }
 
-/// Diacritics on something, and few at a time: one at the start or after a space shows as blank
-/// or overlaps what comes before it in a table, and dozens stacked on one letter spill over the
-/// rows above and below. Vietnamese stacks two (`ệ` decomposed); three is the most allowed.
+/// Diacritics on a letter, and few at a time: one at the start or after a space shows as blank
+/// or overlaps what comes before it in a table, one on a digit, a dash or an emoji is no accent
+/// any script writes, and dozens stacked on one letter spill over the rows above and below.
+/// Vietnamese stacks two (`ệ` decomposed); three is the most allowed. The marks made for symbols
+/// (U+20D0 to U+20FF: a keycap's, an enclosing circle) sit on anything but a space.
 fn marks_sit_on_letters(name: &str) -> bool {
     const MOST_STACKED: usize = 3;
     let mut base: Option<char> = None;
@@ -384,7 +386,9 @@ fn marks_sit_on_letters(name: &str) -> bool {
             continue;
         }
         stacked += 1;
-        if base.is_none_or(char::is_whitespace) || stacked > MOST_STACKED {
+        let for_symbols = matches!(c, '\u{20D0}'..='\u{20FF}');
+        let sits = |base: char| if for_symbols { !base.is_whitespace() } else { base.is_alphabetic() };
+        if !base.is_some_and(sits) || stacked > MOST_STACKED {
             return false;
         }
     }
@@ -719,8 +723,10 @@ mod tests {
         assert!(check_name("API key", "Rainbow 🏳\u{FE0F}\u{200D}🌈, ᠠ\u{180B}, ⛰\u{FE0E}").is_ok());
         // Standardized variants: a slashed zero, fullwidth punctuation, a mathematical operator.
         assert!(check_name("API key", "0\u{FE00}1\u{FF0C}\u{FE01} \u{2269}\u{FE00}").is_ok());
-        // Accents written as combining marks: one, or two stacked (Vietnamese), on a letter.
+        // Accents written as combining marks: one, or two stacked (Vietnamese), on a letter; a
+        // symbol's mark on a symbol.
         assert!(check_name("API key", "cafe\u{301} Vie\u{323}\u{302}t").is_ok());
+        assert!(check_name("API key", "★\u{20DD} Ω\u{301} ж\u{308}").is_ok());
         for bad in [
             "   ",
             &"x".repeat(MAX_NAME_CHARS + 1),
@@ -766,6 +772,11 @@ mod tests {
             "a\u{301}\u{301}\u{301}\u{301}",
             "a \u{301}b",
             "a\u{489}\u{489}\u{489}\u{489}",
+            // Accents on no letter: a digit, a dash, an emoji; a symbol's mark after a space.
+            "1\u{301}",
+            "a-\u{301}",
+            "😀\u{301}",
+            "a \u{20DD}",
             "prod kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6",
             "key_test_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
             // Noncharacters.
