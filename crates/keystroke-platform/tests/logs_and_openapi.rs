@@ -207,6 +207,12 @@ fn every_documented_route_exists() {
     // Behind a path prefix a program still gets the API's answer; a browser's typo, a page.
     let prefixed = h.get("/keystroke/api/me", Cred::None).text().unwrap();
     assert!(prefixed.contains("\"code\":\"no_such_endpoint\""), "{prefixed}");
+    // The prefixes themselves too, as a program trying its base URL sends them.
+    for path in ["/api", "/api/", "/oauth/", "/keystroke/api/"] {
+        let answer = h.get(path, Cred::None);
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(answer.headers()["content-type"], "application/json", "{path}");
+    }
     let typo = h.get("/settings", Cred::None);
     assert_eq!(typo.status(), StatusCode::NOT_FOUND);
     assert_eq!(typo.headers()["content-type"], "text/html; charset=utf-8");

@@ -123,10 +123,12 @@ enum ErrorShape {
 
 /// A program's path (`/api/…`, `/oauth/…`, the health check) is one under a path prefix too
 /// (`/v1/api/…`), which a client sent to the wrong base URL: its errors are JSON all the same.
+/// So is `/api` itself (`/api/` as sent: the path is routed without its last slash).
 fn error_shape(path: &str) -> ErrorShape {
-    if path.starts_with("/oauth/") {
+    let under = |prefix: &str| path.contains(&format!("{prefix}/")) || path.ends_with(prefix);
+    if path.starts_with("/oauth/") || path == "/oauth" {
         ErrorShape::OAuth
-    } else if path.contains("/api/") || path.contains("/oauth/") || path == routes::HEALTH {
+    } else if under("/api") || under("/oauth") || path == routes::HEALTH {
         ErrorShape::Api
     } else {
         ErrorShape::Page
