@@ -227,17 +227,21 @@ impl Credentials {
         match kind {
             StoreKind::File => format!("{} ({})", self.file_store_path().display(), kind.label()),
             StoreKind::Keyutils if self.shared_with(kind).is_some() => {
-                "kernel keyring (keyutils; a session keyring that others can read)".to_owned()
+                "kernel keyring (keyutils; a session keyring shared beyond this login)".to_owned()
             }
             _ => kind.label().to_string(),
         }
     }
 
-    /// What to know of a store that others can read, said by `auth login` when it stores a token
+    /// What to know of a store shared beyond this login, said by `auth login` when it stores a token
     /// there and by `auth status` while one is.
     pub fn sharing_warning(&self, kind: StoreKind) -> Option<String> {
         self.shared_with(kind).map(|who| {
-            format!("{who}; prefer `{}` there, or run `keyctl session -` first for a keyring of your own", env::TOKEN)
+            format!(
+                "{who}; prefer `{}` there, or `--insecure-storage` for separate steps of a job, or `keyctl session - sh -c '…'` \
+                 for one script with a keyring of its own",
+                env::TOKEN
+            )
         })
     }
 

@@ -338,6 +338,9 @@ fn logout_revokes_the_session_on_the_platform() {
     assert_eq!(logout.stderr, format!("Signed out of {}; its session is ended\n", env.url()));
     assert_eq!(env.curl_status("/api/me", &user.session_token), 401);
     env.run(&["auth", "status"]).code(3);
+    // Again: signed out already, which is said without sending anyone to sign in.
+    let again = env.run(&["auth", "logout"]).code(3);
+    assert_eq!(again.stderr, format!("error: not signed in to {}: nothing to sign out of\n", env.url()));
 
     // With `--json`, the document alone: `2>&1 | jq` parses it, the replaced sign-in included.
     let builder = env.sign_in(Role::Builder);

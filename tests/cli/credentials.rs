@@ -245,7 +245,7 @@ fn a_config_directory_signed_out_stays_signed_out_beside_a_keyring_sign_in() {
     assert_eq!((&status["user"]["email"], &status["token"]["store"]), (&builder.email.as_str().into(), &"file".into()));
 
     env.run_with_env(&["auth", "logout"], &there).success();
-    let not_there = format!("error: not signed in to {}\n", env.url());
+    let not_there = format!("error: not signed in to {}", env.url()); // `: nothing to sign out of` for logout
     for args in [&["auth", "status"][..], &["auth", "logout"], &["api-key", "list"]] {
         let run = env.run_with_env(args, &there).code(3);
         assert!(run.stderr.starts_with(&not_there), "{args:?}: {run:#?}");
@@ -677,12 +677,16 @@ fn a_sign_in_without_a_login_session_keyring_says_it_is_shared() {
         "{login:#?}"
     );
     assert!(
-        login.stderr.contains("Token stored in the kernel keyring (keyutils; a session keyring that others can read"),
+        login
+            .stderr
+            .contains("Token stored in the kernel keyring (keyutils; a session keyring shared beyond this login"),
         "not said to be gone at logout: {login:#?}"
     );
     // Said again by `auth status`, for as long as the token is there.
     let status = in_shared(&["auth", "status"], "").success();
-    assert!(status.stdout.contains("Token:       kernel keyring (keyutils; a session keyring that others can read"));
+    assert!(
+        status.stdout.contains("Token:       kernel keyring (keyutils; a session keyring shared beyond this login")
+    );
     assert!(status.stderr.contains("warning: no login made a session keyring here"), "{status:#?}");
     in_shared(&["auth", "logout"], "").success();
     // A login session keyring of its own, as this test's: no such word.

@@ -263,7 +263,7 @@ fn the_page_pages_both_ways_and_explains_a_builders_empty_list() {
     builder.sign_in(Role::Builder);
     keystroke_platform::dev::seed_keys(h.dev.storage(), "acme", &h.dev.user(Role::Owner).email, 60).unwrap();
     let (html, _) = builder.list("acme");
-    assert!(html.contains("You have no API keys here yet. As a builder you see only the keys you created."));
+    assert!(html.contains("You have no API keys here. As a builder you see only the keys you created."));
 
     // 130 keys: pages of 50, 50 and 30.
     keystroke_platform::dev::seed_keys(h.dev.storage(), "acme", &h.dev.user(Role::Owner).email, 70).unwrap();

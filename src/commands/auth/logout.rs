@@ -202,7 +202,11 @@ fn stored_sign_in(credentials: &Credentials, config: &Config, platform: &Platfor
         // is not what kept logout from it.
         let error = hidden_sign_in_error(credentials, platform, config)
             .or_else(|| Credentials::env_token().map(|env_token| env_token_only(platform, &env_token)))
-            .unwrap_or_else(|| not_signed_in(platform, config));
+            .unwrap_or_else(|| {
+                // Signed out already, as asked: the usual hint, to sign in, is no next step here.
+                let error = not_signed_in(platform, config);
+                CliError { message: format!("{}: nothing to sign out of", error.message), hint: None, ..error }
+            });
         return Err(error.into());
     };
     let recorded = config.platform(&platform.key).filter(|_| Some(store) == config.recorded_store(&platform.key));

@@ -461,10 +461,9 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
 fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
     let creators = access.role.sees_all_keys();
     match (keys.is_empty(), creators) {
-        (true, true) => return "<p>No API keys yet.</p>\n".to_owned(),
+        (true, true) => return "<p>No API keys here.</p>\n".to_owned(),
         (true, false) => {
-            return "<p>You have no API keys here yet. As a builder you see only the keys you created.</p>\n"
-                .to_owned();
+            return "<p>You have no API keys here. As a builder you see only the keys you created.</p>\n".to_owned();
         }
         (false, _) => {}
     }
