@@ -162,15 +162,17 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     assert_eq!(h.projects_status(&admins_secret), StatusCode::OK);
 
     let (_, admin_csrf) = admin.list("acme");
-    // A token that is not this session's does nothing, and leads back to the list (with the
-    // create form as it was typed): what a page of an earlier sign-in sends.
+    // A token that is not this session's (what a page of an earlier sign-in sends) does nothing:
+    // the revoke is asked again, on a page of this session, saying that nothing was revoked.
     for csrf in ["", "forged", &csrf] {
         let forged = admin.post(
             "/settings/api-keys/revoke",
             &[("org", "acme"), ("id", &admins_key), ("csrf", csrf), ("confirmed", "yes")],
         );
-        assert_eq!(forged.status(), StatusCode::SEE_OTHER, "csrf {csrf:?}");
-        assert_eq!(forged.headers()["location"], "/settings/api-keys?org=acme");
+        assert_eq!(forged.status(), StatusCode::OK, "csrf {csrf:?}");
+        let page = forged.text().unwrap();
+        assert!(page.contains("Nothing was revoked yet: that page was from a sign-in that ended."), "{page}");
+        assert!(page.contains(&format!(r#"name="csrf" value="{admin_csrf}""#)), "this session's token: {page}");
     }
     assert_eq!(h.projects_status(&admins_secret), StatusCode::OK, "nothing was revoked");
     let created = admin.post("/settings/api-keys", &[("org", "acme"), ("name", "x"), ("csrf", "forged")]);
@@ -405,7 +407,12 @@ fn a_form_sent_after_the_sign_in_lapsed_comes_back_as_typed() {
     let pasted = [("org", "acme"), ("name", "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q"), ("csrf", "lapsed")];
     browser.session = None;
     let sent = browser.post("/settings/api-keys", &pasted);
-    assert_eq!(sent.headers()["location"], "/login?next=/settings/api-keys%3Forg%3Dacme");
+    assert_eq!(sent.headers()["location"], "/login?next=/settings/api-keys%3Forg%3Dacme%26unsent%3D1");
+    // Where it leads says that nothing was created, and that the form must be filled in again.
+    browser.session = Some(cookie(&signed_in, "ks_web").unwrap());
+    let unsent = browser.get("/settings/api-keys?org=acme&unsent=1").text().unwrap();
+    assert!(unsent.contains("Nothing was created: the form was sent from a page of a sign-in that ended"), "{unsent}");
+    browser.session = None;
     // Nor as the org, of either form: the page of the active org is where it leads then.
     let key = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
     let as_org = browser.post("/settings/api-keys", &[("org", key), ("name", "ci"), ("csrf", "lapsed")]);

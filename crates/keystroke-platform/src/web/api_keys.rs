@@ -13,7 +13,7 @@ use super::{
     refill, sentence, session_csrf_ok, set_cookie, sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiError;
 use crate::routes::api_keys::{create_key, list_keys, newer_page_cursor, revoke_key, visible_key};
 use crate::state::AppState;
 use crate::storage::KeyRecord;
@@ -25,6 +25,8 @@ pub struct ListQuery {
     /// A create form sent after the sign-in lapsed, brought back through the sign-in page.
     name: Option<String>,
     expires_in_days: Option<String>,
+    /// Such a form whose fields were not carried (one looked like a secret, or they were long).
+    unsent: Option<String>,
 }
 
 /// Settings > API keys, where a sign-in lands when it was not sent from elsewhere.
@@ -148,11 +150,16 @@ pub async fn show(
         expires_in_days: query.expires_in_days.as_deref().unwrap_or_default(),
         problem: None,
     };
-    let notice = match query.name.is_some() && notice.is_empty() {
-        true => "<p class=\"notice\">Nothing was created: the form below is filled in from this page's address \
-                 (where a sign-in that ended keeps what was typed). Check it before you create the key.</p>\n"
+    let notice = match (query.name.is_some(), query.unsent.is_some(), notice.is_empty()) {
+        (true, _, true) => "<p class=\"notice\">Nothing was created: the form below is filled in from this page's \
+                            address (where a sign-in that ended keeps what was typed). Check it before you create the \
+                            key.</p>\n"
             .to_owned(),
-        false => notice,
+        (false, true, true) => "<p class=\"notice\">Nothing was created: the form was sent from a page of a sign-in \
+                                that ended, and what it held is not kept in an address (it looked like a secret, or \
+                                was long). Fill it in again.</p>\n"
+            .to_owned(),
+        _ => notice,
     };
     let mut response = list_page(&state, &memberships, &access, &csrf, query.cursor.as_deref(), &notice, &draft)?;
     set_cookie(&mut response, &state, ACTIVE_ORG_COOKIE, &access.org_slug, ACTIVE_ORG_COOKIE_SECS);
@@ -228,7 +235,9 @@ pub async fn create(
     headers: HeaderMap,
     WebForm(form): WebForm<CreateForm>,
 ) -> PageResult {
-    let access = match checked_access(&state, &headers, &form.org, &form.csrf, || back_after_sign_in(&form))? {
+    // A page of an ended sign-in: back to the list, with what was typed, as after a sign-in.
+    let stale = |_: OrgAccess, _: String| Ok(Redirect::to(&back_after_sign_in(&form)).into_response());
+    let access = match checked_access(&state, &headers, &form.org, &form.csrf, || back_after_sign_in(&form), stale)? {
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
@@ -284,7 +293,10 @@ fn back_after_sign_in(form: &CreateForm) -> String {
         && !keystroke_api::contains_secret(&form.name)
         && !keystroke_api::contains_secret(&form.expires_in_days)
         && typed_as_days(&form.expires_in_days);
-    if carried { back } else { page }
+    match carried {
+        true => back,
+        false => format!("{page}{}unsent=1", if page.contains('?') { '&' } else { '?' }),
+    }
 }
 
 /// Whether what the expiry field holds was typed as a number of days, right or wrong (`30`,
@@ -348,7 +360,15 @@ pub async fn revoke(
     headers: HeaderMap,
     WebForm(form): WebForm<RevokeForm>,
 ) -> PageResult {
-    let access = match checked_access(&state, &headers, &form.org, &form.csrf, || list_url(&form.org))? {
+    // A page of an ended sign-in: asked again on a page of this one, saying nothing was revoked
+    // (someone revoking a leaked key must not believe it done). It takes a click still.
+    let stale = |access: OrgAccess, csrf: String| {
+        Ok(match visible_key(&state, &access, &form.id) {
+            Ok(record) => confirm_revoke_page(&access, &record, &csrf, NOT_REVOKED_YET),
+            Err(error) => error_page(error),
+        })
+    };
+    let access = match checked_access(&state, &headers, &form.org, &form.csrf, || list_url(&form.org), stale)? {
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
@@ -356,7 +376,7 @@ pub async fn revoke(
         // Asked first, as `keystroke api-key revoke` asks on a terminal: a stray click must not
         // break whatever uses the key.
         return Ok(match visible_key(&state, &access, &form.id) {
-            Ok(record) => confirm_revoke_page(&access, &record, &form.csrf),
+            Ok(record) => confirm_revoke_page(&access, &record, &form.csrf, ""),
             Err(error) => error_page(error),
         });
     }
@@ -370,9 +390,13 @@ pub async fn revoke(
     }
 }
 
-fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str) -> Response {
+/// Said on the confirmation asked again for a form of an ended sign-in.
+const NOT_REVOKED_YET: &str = "<p class=\"notice\">Nothing was revoked yet: that page was from a sign-in that \
+                               ended. Revoke the key from this one.</p>\n";
+
+fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str, notice: &str) -> Response {
     let body = format!(
-        r#"<h1>Revoke API key “{name}”?</h1>
+        r#"{notice}<h1>Revoke API key “{name}”?</h1>
 <p>Key <code>{id}</code> (<code>{preview}</code>) in <strong>{org}</strong>. Requests using it will fail at once; this cannot be undone.</p>
 <form method="post" action="{REVOKE}"><input type="hidden" name="org" value="{org}"><input type="hidden" name="id" value="{id}"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="confirmed" value="yes"><button type="submit">Revoke</button> <a href="{back}">Cancel</a></form>"#,
         name = escape(&key.name),
@@ -386,22 +410,29 @@ fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str) -> Respo
 }
 
 /// The visitor's access to `org` for a form, or the page to answer with: the sign-in (to come
-/// `back` after, worked out only then), `back` itself, or the error.
+/// `back` after, worked out only then), what `stale` makes of a form whose CSRF token is not
+/// this session's (given the access and this session's token), or the error.
 fn checked_access(
     state: &AppState,
     headers: &HeaderMap,
     org: &str,
     csrf: &str,
     back: impl FnOnce() -> String,
-) -> ApiResult<Result<OrgAccess, Response>> {
+    stale: impl FnOnce(OrgAccess, String) -> PageResult,
+) -> PageResult<Result<OrgAccess, Response>> {
     let Some(visitor) = web_session(state, headers)? else { return Ok(Err(to_login(&back()))) };
+    let access = match member_access(state, org, &visitor.user_id, &visitor.session_id) {
+        Ok(access) => access,
+        Err(error) => return Ok(Err(error_page(error))),
+    };
     if !session_csrf_ok(&visitor.token, csrf) {
         // Nothing is done. Mostly a page of an earlier sign-in (it lapsed, and another tab signed
-        // in again): back to the list, with what was typed in it to send again, as after a
-        // sign-in, rather than a dead end that loses it. A link can lead there as well.
-        return Ok(Err(Redirect::to(&back()).into_response()));
+        // in again), which gets a way on rather than a dead end that loses what was typed; a
+        // forgery from another site never gets here (`WebForm`, `SameSite=Strict`).
+        tracing::info!(org = %access.org_slug, "a web form's CSRF token is not its session's: nothing done");
+        return Ok(Err(stale(access, csrf_for(&visitor.token))?));
     }
-    Ok(member_access(state, org, &visitor.user_id, &visitor.session_id).map_err(error_page))
+    Ok(Ok(access))
 }
 
 fn org_nav(memberships: &[Membership], active: &OrgAccess, csrf: &str) -> String {

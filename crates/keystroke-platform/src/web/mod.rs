@@ -134,7 +134,7 @@ pub fn sign_out_form(csrf: &str) -> String {
 /// JSON, which a browser would show as text.
 pub struct PageError(ApiError);
 
-pub type PageResult = Result<Response, PageError>;
+pub type PageResult<T = Response> = Result<T, PageError>;
 
 impl From<ApiError> for PageError {
     fn from(error: ApiError) -> Self {
