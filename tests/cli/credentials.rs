@@ -245,13 +245,15 @@ fn a_config_directory_signed_out_stays_signed_out_beside_a_keyring_sign_in() {
     assert_eq!((&status["user"]["email"], &status["token"]["store"]), (&builder.email.as_str().into(), &"file".into()));
 
     env.run_with_env(&["auth", "logout"], &there).success();
-    let not_there = format!("error: not signed in to {}", env.url()); // `: nothing to sign out of` for logout
+    let not_there = format!("error: not signed in to {}\n", env.url());
+    let nothing_to_end = format!("error: not signed in to {}: nothing to sign out of\n", env.url());
     for args in [&["auth", "status"][..], &["auth", "logout"], &["api-key", "list"]] {
+        let expected = if args[1] == "logout" { &nothing_to_end } else { &not_there };
         let run = env.run_with_env(args, &there).code(3);
-        assert!(run.stderr.starts_with(&not_there), "{args:?}: {run:#?}");
+        assert!(run.stderr.starts_with(expected.as_str()), "{args:?}: {run:#?}");
         // A store chosen by the variable does not sign the directory back in either.
         let forced = env.run_with_env(args, &[("KEYSTROKE_CONFIG_DIR", dir)]).code(3);
-        assert!(forced.stderr.starts_with(&not_there), "{args:?}: {forced:#?}");
+        assert!(forced.stderr.starts_with(expected.as_str()), "{args:?}: {forced:#?}");
     }
     let here = env.run(&["auth", "status", "--json"]).success().json();
     assert_eq!(here["user"]["email"], owner.email.as_str(), "the keyring's sign-in is untouched");

@@ -123,12 +123,12 @@ enum ErrorShape {
 
 /// A program's path (`/api/…`, `/oauth/…`, the health check) is one under a path prefix too
 /// (`/v1/api/…`), which a client sent to the wrong base URL: its errors are JSON all the same.
-/// So is `/api` itself (`/api/` as sent: the path is routed without its last slash).
+/// So are `/api` and `/oauth` themselves (`/api/` as sent: the path is routed without its last
+/// slash); not a web page's path that ends so (`/settings/api`, a link cut short).
 fn error_shape(path: &str) -> ErrorShape {
-    let under = |prefix: &str| path.contains(&format!("{prefix}/")) || path.ends_with(prefix);
     if path.starts_with("/oauth/") || path == "/oauth" {
         ErrorShape::OAuth
-    } else if under("/api") || under("/oauth") || path == routes::HEALTH {
+    } else if path.contains("/api/") || path.contains("/oauth/") || path == "/api" || path == routes::HEALTH {
         ErrorShape::Api
     } else {
         ErrorShape::Page
