@@ -631,7 +631,10 @@ fn what_a_route_does_not_take_is_answered_in_its_own_shape() {
         assert_eq!(response.status(), status, "{}", response.url());
         assert_eq!(response.headers()["x-frame-options"], "DENY", "{}", response.url());
         assert!(response.headers()["content-security-policy"].to_str().unwrap().contains("default-src 'none'"));
-        assert!(response.text().unwrap().contains(says));
+        let page = response.text().unwrap();
+        assert!(page.contains(says), "{page}");
+        // Not a dead end: a way on, as the missing page's.
+        assert!(page.contains(r#"<p><a href="/settings/api-keys">Go to your API keys</a>.</p>"#), "{page}");
     };
     for path in ["/device?user_code=a&user_code=b", "/settings/api-keys?org=acme&org=globex", "/login?next=/&next=/"] {
         is_page(http.get(h.url(path)).send().unwrap(), StatusCode::BAD_REQUEST, "has a part twice");

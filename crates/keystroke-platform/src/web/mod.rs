@@ -155,8 +155,14 @@ impl IntoResponse for PageError {
     }
 }
 
+/// A page that says one thing. A refusal or failure also offers a way on, as the missing page's
+/// does (Settings > API keys, or the sign-in first), rather than a dead end.
 pub fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
-    page(status, title, &format!("<h1>{}</h1>\n<p>{}</p>", escape(title), escape(message)))
+    let way_on = match status.is_client_error() || status.is_server_error() {
+        true => format!("\n<p><a href=\"{}\">Go to your API keys</a>.</p>", api_keys::PAGE),
+        false => String::new(),
+    };
+    page(status, title, &format!("<h1>{}</h1>\n<p>{}</p>{way_on}", escape(title), escape(message)))
 }
 
 /// A message of the API's (written to follow "error: ", in lower case) as a sentence on a page.
