@@ -108,11 +108,10 @@ fn a_write_that_waits_too_long_gets_503_and_writes_nothing() {
         (response.status(), content_type, response.text().unwrap())
     });
     let started = std::time::Instant::now();
-    let (status, body) = status_json(harness.post_json(
-        "/api/orgs/acme/api-keys",
-        Cred::Bearer(&owner),
-        json!({ "name": "made while locked" }),
-    ));
+    let created =
+        harness.post_json("/api/orgs/acme/api-keys", Cred::Bearer(&owner), json!({ "name": "made while locked" }));
+    let retry_after = created.headers().get("retry-after").map(|value| value.to_str().unwrap().to_owned());
+    let (status, body) = status_json(created);
     // A lower bound, not a speed claim: the write waited for the lock before giving up.
     assert!(started.elapsed() >= std::time::Duration::from_secs(4), "gave up after {:?}", started.elapsed());
     let sign_ins = sign_ins.map(|sign_in| sign_in.join().unwrap()); // they too give up before the lock goes
@@ -121,6 +120,7 @@ fn a_write_that_waits_too_long_gets_503_and_writes_nothing() {
 
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "unavailable");
+    assert_eq!(retry_after.as_deref(), Some("1"), "says when to try again");
     let message = body["error"]["message"].as_str().unwrap();
     assert!(message.contains("database is busy") && message.contains("try again"), "{message}");
     assert_eq!((web_status, content_type.as_str()), (StatusCode::SERVICE_UNAVAILABLE, "text/html; charset=utf-8"));

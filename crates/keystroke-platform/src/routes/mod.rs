@@ -212,11 +212,17 @@ fn refusal(path: &str, status: StatusCode, code: &'static str, message: String) 
 /// says, and a browser must not guess HTML from a JSON error that quotes what a request sent. No
 /// storing by any cache unless the route says otherwise: a shared cache keeps no answer to a
 /// request with `Authorization` (RFC 9111 §3.5), but `x-api-key` is no such header, and it could
-/// serve a member list to the next caller.
+/// serve a member list to the next caller. A 503 (the database busy) says when to try again
+/// (RFC 9110 §10.2.3), unless its route said already: a second, as the lock is mostly a writer's
+/// short transaction and the refused request already waited out five seconds of it.
 async fn no_sniffing_or_caching(mut response: Response) -> Response {
+    let unavailable = response.status() == StatusCode::SERVICE_UNAVAILABLE;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static("no-store"));
+    if unavailable {
+        headers.entry(header::RETRY_AFTER).or_insert(HeaderValue::from_static("1"));
+    }
     response
 }
 
