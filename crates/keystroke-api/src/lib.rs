@@ -555,6 +555,14 @@ fn key_lifetime<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Opt
                 Err(_) => Err(E::invalid_value(serde::de::Unexpected::Signed(seconds), &self)),
             }
         }
+        // `2592000.0` and `2.592e6` are whole numbers too, as JSON Schema's `integer` counts them
+        // (some encoders write every number so); `60.5` is not.
+        fn visit_f64<E: serde::de::Error>(self, seconds: f64) -> Result<Self::Value, E> {
+            match seconds.fract() == 0.0 && (1.0..=MAX_KEY_LIFETIME_SECS as f64).contains(&seconds) {
+                true => self.visit_u64(seconds as u64),
+                false => Err(E::invalid_value(serde::de::Unexpected::Float(seconds), &self)),
+            }
+        }
     }
     deserializer.deserialize_any(Lifetime)
 }

@@ -506,7 +506,8 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
         (json!(0), "invalid value: integer `0`"),
         (json!(-1), "invalid value: integer `-1`"),
         (json!(400_000_000), "invalid value: integer `400000000`"),
-        (json!(60.0), "invalid type: floating point `60.0`"),
+        (json!(60.5), "invalid value: floating point `60.5`"),
+        (json!(1e9), "invalid value: floating point `1000000000.0`"),
         (json!("60"), "invalid type: string \"60\""),
         (json!(null), "invalid type: null"),
     ];
@@ -596,6 +597,15 @@ fn bad_input_is_refused_with_a_named_problem_and_nothing_is_written() {
 
     assert!(list(&h, &owner, "acme").is_empty(), "no bad request wrote a key");
     assert!(h.key_and_deploy_events("acme").is_empty());
+    // A whole number written with a point or an exponent is one (JSON Schema's `integer`).
+    for written in ["2592000.0", "2.592e6"] {
+        let body = format!(r#"{{"name": "thirty days", "expires_in_seconds": {written}}}"#);
+        let sent = h.http.post(h.url(keys)).bearer_auth(&owner).header("content-type", "application/json").body(body);
+        let (status, key) = status_json(sent.send().unwrap());
+        assert_eq!(status, StatusCode::CREATED, "{written}: {key}");
+        let key: ApiKey = serde_json::from_value(key).unwrap();
+        assert_eq!(key.expires_at.unwrap() - key.created_at, time::Duration::days(30), "{written}");
+    }
 }
 
 #[test]
