@@ -48,15 +48,23 @@ fn wait_interval() {
 fn attempt_sign_in(h: &Harness, email: &str, password: &str, user_code: &str) -> reqwest::blocking::Response {
     let page = format!("/device?user_code={user_code}");
     let fields = [("email", email), ("password", password), ("user_code", user_code)];
-    h.form_from_page(&h.http, &page, "/device", &fields).send().unwrap()
+    // The answer itself, not the page a success leads to.
+    let http = reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    h.form_from_page(&http, &page, "/device", &fields).send().unwrap()
 }
 
-/// Opens the page with the code and signs in; returns (session cookie, approval page CSRF, page).
+/// Opens the page with the code and signs in, then follows the way to the approval page (a GET,
+/// so that Reload does not send the password again); returns (session cookie, approval page CSRF,
+/// page).
 fn sign_in(h: &Harness, user_code: &str, email: &str, password: &str) -> (String, String, String) {
     let signed_in = attempt_sign_in(h, email, password, user_code);
-    assert_eq!(signed_in.status(), StatusCode::OK);
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     let session = cookie(&signed_in, "ks_web").expect("a session cookie");
-    let html = signed_in.text().unwrap();
+    let approval_page = signed_in.headers()["location"].to_str().unwrap().to_owned();
+    assert_eq!(approval_page, format!("/device?user_code={}", user_code.replace(' ', "%20")));
+    let approval = h.http.get(h.url(&approval_page)).header("cookie", format!("ks_web={session}")).send().unwrap();
+    assert_eq!(approval.status(), StatusCode::OK);
+    let html = approval.text().unwrap();
     (session, hidden(&html, "csrf"), html)
 }
 

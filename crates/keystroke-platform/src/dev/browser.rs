@@ -26,6 +26,13 @@ impl Reply {
             })
     }
 
+    fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+
     fn hidden_field(&self, name: &str) -> Option<String> {
         let marker = format!("name=\"{name}\" value=\"");
         let start = self.body.find(&marker)? + marker.len();
@@ -72,11 +79,13 @@ pub fn decide(base: &str, user_code: &str, email: &str, password: &str, decision
         Some(format!("ks_csrf={csrf_cookie}")),
         &[("email", email), ("password", password), ("user_code", user_code), ("csrf", &csrf)],
     )?;
-    if signed_in.status != 200 {
+    if signed_in.status != 303 {
         bail!("signing in on the approval page failed with HTTP {}", signed_in.status);
     }
     let session = signed_in.cookie("ks_web").context("signing in set no session cookie")?;
-    let csrf = signed_in.hidden_field("csrf").context("the approval page has no CSRF field")?;
+    let approval_page = signed_in.header("location").context("signing in led nowhere")?;
+    let approval = request(base, "GET", approval_page, Some(format!("ks_web={session}")), &[])?;
+    let csrf = approval.hidden_field("csrf").context("the approval page has no CSRF field")?;
     let decided = request(
         base,
         "POST",

@@ -10,13 +10,14 @@ use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
+use keystroke_api::routes;
 use serde::Deserialize;
 
 use super::{
     PageResult, WRONG_SIGN_IN, WebForm, WebQuery, credential_fields, csrf_for, error_paragraph, escape, form_refused,
-    message_page, page, refill, session_csrf_ok, set_sign_in_cookies, sign_in_csrf_ok, sign_in_form_expired,
-    sign_in_form_page, sign_in_with_password, too_many_attempts, web_session,
+    message_page, page, query_value, refill, session_csrf_ok, set_sign_in_cookies, sign_in_csrf_ok,
+    sign_in_form_expired, sign_in_form_page, sign_in_with_password, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
@@ -77,7 +78,9 @@ pub async fn show(
 const UNKNOWN_CODE: &str =
     "That code is not valid, has expired or was already used. Check your terminal and try again.";
 
-/// `POST /device`: email, password and code; on success a browser session and the approval page.
+/// `POST /device`: email, password and code; on success a browser session, and the way to the
+/// approval page (`GET /device?user_code=…`, Post/Redirect/Get): a page that answered the POST
+/// itself would send the password again on Reload.
 pub async fn sign_in(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -91,9 +94,9 @@ pub async fn sign_in(
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
     };
-    let Some(auth) = pending_authorization(&state, &form.user_code)? else {
+    if pending_authorization(&state, &form.user_code)?.is_none() {
         return Ok(sign_in_page(&state, &form.user_code, &form.email, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND));
-    };
+    }
     // The code was right; the password is counted on its own below.
     state.sign_in_throttle.forgive(&[&client], attempt);
     let wrong = || sign_in_page(&state, &form.user_code, &form.email, Some(WRONG_SIGN_IN), StatusCode::UNAUTHORIZED);
@@ -102,8 +105,9 @@ pub async fn sign_in(
             Ok(signed_in) => signed_in,
             Err(answer) => return Ok(answer),
         };
-    let approver = state.client_address(&headers, peer);
-    let mut response = approval_page(&state, &auth, &user.email, &approver, &csrf_for(&token));
+    // The code goes in the address as the CLI's link has it (the log leaves it out).
+    let approval = format!("{}?user_code={}", routes::DEVICE_PAGE, query_value(&form.user_code));
+    let mut response = Redirect::to(&approval).into_response();
     set_sign_in_cookies(&mut response, &state, &headers, &token, &user);
     Ok(response)
 }
