@@ -222,9 +222,11 @@ mod tests {
     fn a_config_others_could_have_written_is_not_read() {
         use std::os::unix::fs::PermissionsExt;
         let dir = tempfile::tempdir().unwrap();
-        save(dir.path(), &Config::default()).unwrap();
+        let saved = Config { platform_url: Some("https://keystroke.example.com".into()), ..Config::default() };
+        save(dir.path(), &saved).unwrap();
         let file = dir.path().join(FILE_NAME);
         let refusal = |path: &Path| load(path).unwrap_err().downcast::<CliError>().unwrap().message;
+        let read = |path: &Path| load(path).unwrap().platform_url;
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o777)).unwrap();
         assert_eq!(
             refusal(dir.path()),
@@ -235,7 +237,7 @@ mod tests {
         );
         // With the sticky bit (as `/tmp` has), nobody else may replace the file in it.
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o1777)).unwrap();
-        assert!(load(dir.path()).is_ok());
+        assert_eq!(read(dir.path()), saved.platform_url);
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
         fs::set_permissions(&file, fs::Permissions::from_mode(0o666)).unwrap();
         assert_eq!(
@@ -246,7 +248,7 @@ mod tests {
             )
         );
         fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
-        assert!(load(dir.path()).is_ok(), "readable by others is no danger: it holds no secret");
+        assert_eq!(read(dir.path()), saved.platform_url, "readable by others is no danger: it holds no secret");
     }
 
     #[cfg(unix)]

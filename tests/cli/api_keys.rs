@@ -175,8 +175,10 @@ fn bad_names_are_usage_errors_before_any_request() {
         ("deploy\nbot", "the API key name must not contain control characters"),
         ("invoice\u{202E}gpj.exe", "must not contain invisible or direction-changing characters (found U+202E)"),
     ] {
-        let refused = env.run(&["api-key", "create", "--name", name]).code(2);
+        // `-v` would show a request made (`> POST …`): none is.
+        let refused = env.run(&["-v", "api-key", "create", "--name", name]).code(2);
         assert!(refused.stderr.starts_with("error: ") && refused.stderr.contains(problem), "{refused:#?}");
+        assert!(!refused.stderr.lines().any(|line| line.starts_with("> ")), "{refused:#?}");
         assert!(refused.stderr.len() < 300, "the error does not repeat the name: {refused:#?}");
     }
     // Negative numbers reach the value checks instead of passing for unknown flags.

@@ -457,9 +457,18 @@ fn a_browser_sign_ins_own_token_piped_back_in_stays_its_own() {
 fn logout_of_a_session_from_with_token_needs_no_platform() {
     let mut env = TestEnv::new();
     env.sign_in(Role::Admin);
+    let session = env.current_session_id(&[]);
     env.stop_server();
     let logout = env.run(&["auth", "logout"]).success();
-    assert!(logout.stderr.starts_with(&format!("Signed out of {} here; its session ses_", env.url())), "{logout:#?}");
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "Signed out of {} here; its session {session} came with `--with-token` and stays valid where the token \
+             came from: signing out there ends it, or `keystroke session revoke {session}` from another sign-in of \
+             yours\n",
+            env.url()
+        )
+    );
     env.run(&["auth", "token"]).code(3);
 }
 
@@ -1492,7 +1501,8 @@ fn login_with_no_input_asks_for_a_piped_token_instead_of_waiting() {
 #[test]
 fn login_without_a_terminal_asks_for_a_piped_token_unless_told_to_wait() {
     let env = TestEnv::with_fast_device_flow();
-    let run = env.run(&["auth", "login", "--platform-url", env.url()]).code(2);
+    // With `-v`, the exact stderr shows that no device code was requested (no `> POST` line).
+    let run = env.run(&["-v", "auth", "login", "--platform-url", env.url()]).code(2);
     assert_eq!(
         run.stderr,
         "error: browser sign-in waits for a person to approve it, and stderr, where its code would go, is not a \
@@ -1502,7 +1512,7 @@ fn login_without_a_terminal_asks_for_a_piped_token_unless_told_to_wait() {
     );
     let json = env.run(&["-v", "--json", "auth", "login", "--platform-url", env.url()]).code(2);
     assert_eq!(serde_json::from_str::<serde_json::Value>(&json.stderr).unwrap()["error"]["code"], "usage");
-    assert!(!run.stderr.contains("> POST") && !json.stderr.contains("> POST"), "no device code was requested");
+    assert!(!json.stderr.contains("> POST"), "no device code was requested: {json:#?}");
 }
 
 /// `KEYSTROKE_TOKEN` alone, with nothing saved: the user's only org is the active one, as the

@@ -53,7 +53,7 @@ fn a_flag_given_twice_counts_once() {
     let env = TestEnv::new();
     env.sign_in(Role::Builder);
     let run = env.run(&["--json", "--no-input", "-q", "api-key", "list", "--json", "--no-input", "-q"]).success();
-    assert_eq!(run.stdout, "[]\n");
+    assert_eq!((run.stdout.as_str(), run.stderr.as_str()), ("[]\n", ""), "JSON, and quiet");
     let last = env.run(&["--org", "nowhere", "api-key", "list", "--json", "--org", "acme"]).success();
     assert_eq!(last.stdout, "[]\n", "the last --org counts");
     let first = env.run(&["--org", "acme", "api-key", "list", "--json", "--org", "nowhere"]).code(5);
@@ -339,7 +339,8 @@ fn an_http_timeout_out_of_range_is_a_usage_error() {
     assert!(not_signed_in.stderr.starts_with("error: KEYSTROKE_HTTP_TIMEOUT=`0` is not"), "{not_signed_in:#?}");
     env.sign_in(Role::Admin);
     for value in ["0", "3601", "soon"] {
-        let run = env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_HTTP_TIMEOUT", value)]).code(2);
+        // With `-v`, the exact stderr below shows that no request was made either.
+        let run = env.run_with_env(&["-v", "api-key", "list"], &[("KEYSTROKE_HTTP_TIMEOUT", value)]).code(2);
         assert_eq!(
             run.stderr,
             format!(

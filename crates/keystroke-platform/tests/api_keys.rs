@@ -386,11 +386,17 @@ fn every_bad_key_gets_the_same_401() {
         (response.status(), challenge, response.text().unwrap())
     })
     .collect();
-    for (status, challenge, body) in &bodies {
+    for (status, challenge, _) in &bodies {
         assert_eq!(*status, StatusCode::UNAUTHORIZED);
         // RFC 9110: a 401 names the scheme it takes, no credential sent or a bad one.
         assert_eq!(challenge.as_deref(), Some(r#"Bearer realm="keystroke""#));
-        assert!(body == &bodies[1].2 || body.contains("no credentials"), "every bad key gets a byte-identical body");
+    }
+    // No credential is told so; every bad key, whatever is wrong with it, gets the one body.
+    assert!(bodies[0].2.contains("no credentials"), "{}", bodies[0].2);
+    let invalid: Value = serde_json::from_str(&bodies[1].2).unwrap();
+    assert_eq!(invalid["error"]["message"], keystroke_api::INVALID_CREDENTIAL_MESSAGE, "{invalid}");
+    for (_, _, body) in &bodies[1..] {
+        assert_eq!(body, &bodies[1].2, "every bad key gets a byte-identical body");
     }
     assert_eq!(h.projects_status(&good), StatusCode::OK);
 }
@@ -675,9 +681,13 @@ fn last_used_is_recorded() {
     let owner = h.token(Role::Owner);
     let key = h.create_key(&owner, "acme", "used");
     assert!(key.key.last_used_at.is_none());
-    h.projects_status(&key.secret);
+    // Seconds: what `last_used_at` holds.
+    let before = time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap();
+    assert_eq!(h.projects_status(&key.secret), StatusCode::OK);
+    let after = time::OffsetDateTime::now_utc();
     let listed = list(&h, &owner, "acme");
-    assert!(listed[0].last_used_at.is_some());
+    let used = listed[0].last_used_at.expect("the use is recorded");
+    assert!(before <= used && used <= after, "{before} <= {used} <= {after}");
     // Within the minute no further write happens.
     assert!(!h.dev.storage().touch_api_key(&key.key.id, keystroke_platform::state::now()));
 }

@@ -2,6 +2,8 @@
 //! `serve` a production platform on loopback, sign in through the device flow, stop on SIGTERM.
 
 mod common;
+#[path = "../../../tests/skip/mod.rs"]
+mod skip;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
@@ -498,8 +500,12 @@ fn bootstrap_serve_and_sign_in() {
         .json()
         .unwrap();
     let user_code = auth["user_code"].as_str().unwrap();
-    for _ in 0..12 {
-        assert!(decide(&url, user_code, "owner@example.test", "a wrong guess", "approve").is_err());
+    // The address's ten wrong passwords are checked (401), the old password above one of them;
+    // past them it waits (429).
+    for guess in 2..=13 {
+        let refused = decide(&url, user_code, "owner@example.test", "a wrong guess", "approve").unwrap_err();
+        let expected = if guess <= 10 { "HTTP 401" } else { "HTTP 429" };
+        assert!(refused.to_string().ends_with(expected), "guess {guess}: {refused:#}");
     }
 
     Command::new("kill").args(["-TERM", &server.id().to_string()]).status().unwrap();
@@ -882,7 +888,7 @@ fn membership_changes_check_the_membership_as_they_write() {
 fn root_opens_another_users_database() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: only root can make a database another user's");
+        skip::skip("only root can make a database another user's");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -929,7 +935,7 @@ fn a_database_of_another_user_is_named_with_its_owner() {
     use std::os::unix::fs::PermissionsExt;
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: only root can make a database another user cannot open");
+        skip::skip("only root can make a database another user cannot open");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -958,7 +964,7 @@ fn a_read_only_folder_is_named_as_the_cause() {
     use std::os::unix::fs::PermissionsExt;
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
-        eprintln!("skipped: root writes in a read-only folder; only root can run this as another user");
+        skip::skip("root writes in a read-only folder; only root can run this as another user");
         return;
     }
     let dir = tempfile::tempdir().unwrap();
