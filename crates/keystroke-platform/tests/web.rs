@@ -1043,3 +1043,22 @@ fn a_key_pasted_into_the_pages_is_not_repeated() {
     let html = refused.text().unwrap();
     assert!(html.contains(r#"name="expires_in_days" inputmode="numeric" value="30d""#), "{html}");
 }
+
+/// The sign-in page says who is signed in already (its form signs in someone else), or that this
+/// browser's sign-in has ended: what a page of it sends people there for.
+#[test]
+fn the_sign_in_page_says_who_is_signed_in_or_that_the_sign_in_ended() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    let fresh = browser.get("/login").text().unwrap();
+    assert!(!fresh.contains(r#"class="notice""#), "{fresh}");
+    browser.sign_in(Role::Admin);
+    let admin = h.dev.user(Role::Admin);
+    let signed_in = browser.get("/login?next=/settings/api-keys%3Forg%3Dacme").text().unwrap();
+    let go_on = format!(r#"You are signed in as {}: <a href="/settings/api-keys?org=acme">go on</a>"#, admin.email);
+    assert!(signed_in.contains(&go_on) && signed_in.contains(r#"<form method="post" action="/login">"#), "{signed_in}");
+    keystroke_platform::admin::sign_out_everywhere(h.dev.storage(), &admin.email).unwrap();
+    let ended = browser.get("/login").text().unwrap();
+    assert!(ended.contains("Your sign-in has ended (one lasts 15 minutes): sign in again."), "{ended}");
+    assert!(!ended.contains("You are signed in"), "{ended}");
+}

@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PageResult, SESSION_COOKIE, WRONG_SIGN_IN, WebForm, WebQuery, credential_fields, csrf_for, error_paragraph, escape,
-    form_refused, page, session_csrf_ok, set_cookie, set_sign_in_cookies, sign_in_csrf_ok, sign_in_form_expired,
-    sign_in_form_page, sign_in_with_password, sign_out_form, web_session,
+    PageResult, SESSION_COOKIE, WRONG_SIGN_IN, WebForm, WebQuery, cookie, credential_fields, csrf_for, error_paragraph,
+    escape, form_refused, page, session_csrf_ok, set_cookie, set_sign_in_cookies, sign_in_csrf_ok,
+    sign_in_form_expired, sign_in_form_page, sign_in_with_password, sign_out_form, web_session,
 };
 use crate::state::{AppState, now};
 
@@ -27,8 +27,31 @@ pub struct LoginForm {
     next: Option<String>,
 }
 
-pub async fn show(State(state): State<AppState>, WebQuery(query): WebQuery<NextQuery>) -> Response {
-    login_page(&state, query.next.as_deref(), "", None, StatusCode::OK)
+/// The sign-in form, saying first who is signed in already (the form signs in someone else), or
+/// that the sign-in this browser had has ended (what a page of it sends people here for).
+pub async fn show(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    WebQuery(query): WebQuery<NextQuery>,
+) -> PageResult {
+    let next = local_path(query.next.as_deref());
+    let notice = match web_session(&state, &headers)? {
+        Some(visitor) => match state.storage.user_by_id(&visitor.user_id)? {
+            Some(user) => format!(
+                "<p class=\"notice\">You are signed in as {}: <a href=\"{}\">go on</a>, or sign in as someone else \
+                 below.</p>\n",
+                escape(&user.email),
+                escape(next)
+            ),
+            None => String::new(),
+        },
+        None if cookie(&state, &headers, SESSION_COOKIE).is_some() => format!(
+            "<p class=\"notice\">Your sign-in has ended (one lasts {} minutes): sign in again.</p>\n",
+            state.config.web_session_ttl_secs / 60
+        ),
+        None => String::new(),
+    };
+    Ok(login_page(&state, Some(next), "", None, &notice, StatusCode::OK))
 }
 
 pub async fn sign_in(
@@ -41,7 +64,8 @@ pub async fn sign_in(
         return Ok(sign_in_form_expired());
     }
     let client = state.client_key(&headers, peer);
-    let wrong = || login_page(&state, form.next.as_deref(), &form.email, Some(WRONG_SIGN_IN), StatusCode::UNAUTHORIZED);
+    let wrong =
+        || login_page(&state, form.next.as_deref(), &form.email, Some(WRONG_SIGN_IN), "", StatusCode::UNAUTHORIZED);
     let (user, token) =
         match sign_in_with_password(&state, &headers, &client, &form.email, form.password, wrong).await? {
             Ok(signed_in) => signed_in,
@@ -108,11 +132,18 @@ pub fn to_login(next: &str) -> Response {
 }
 
 /// `email` is what was typed before a wrong password, given back (unless it is a key or token).
-fn login_page(state: &AppState, next: Option<&str>, email: &str, error: Option<&str>, status: StatusCode) -> Response {
+fn login_page(
+    state: &AppState,
+    next: Option<&str>,
+    email: &str,
+    error: Option<&str>,
+    notice: &str,
+    status: StatusCode,
+) -> Response {
     sign_in_form_page(state, status, "Sign in", |csrf| {
         format!(
             r#"<h1>Sign in to Keystroke</h1>
-{error}<form method="post" action="/login">
+{notice}{error}<form method="post" action="/login">
 {fields}<input type="hidden" name="csrf" value="{csrf}">
 <input type="hidden" name="next" value="{next}">
 <button type="submit">Sign in</button>
