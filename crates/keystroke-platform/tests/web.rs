@@ -123,12 +123,22 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
     assert_eq!(h.projects_status(&secret), StatusCode::UNAUTHORIZED, "revoked at once");
     let (html, _) = browser.list("acme");
     assert!(!html.contains(&id));
-    // Revoked already: a page that says so and leads back.
+    // Sent again (a double click on Revoke): revoked, as asked, by the first; said so on the list.
     let again = browser.post("/settings/api-keys/revoke", &confirmed);
-    assert_eq!(again.status(), StatusCode::NOT_FOUND);
-    let again = again.text().unwrap();
-    assert!(again.contains(r#"<a href="/settings/api-keys">Back to API keys</a>"#), "{again}");
-    assert!(again.contains(&format!("No active API key <code>{id}</code> in org <code>acme</code>")), "{again}");
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(again.headers()["location"], "/settings/api-keys?org=acme");
+    let said = again.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(said.starts_with(&format!("ks_revoked={id};")), "{said}");
+    // A key that is not there at all is still not found, on a page that leads back.
+    let unknown = [("org", "acme"), ("id", "ak_000000000000000000zz"), ("csrf", csrf.as_str()), ("confirmed", "yes")];
+    let unknown = browser.post("/settings/api-keys/revoke", &unknown);
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    let unknown = unknown.text().unwrap();
+    assert!(unknown.contains(r#"<a href="/settings/api-keys">Back to API keys</a>"#), "{unknown}");
+    assert!(
+        unknown.contains("No active API key <code>ak_000000000000000000zz</code> in org <code>acme</code>"),
+        "{unknown}"
+    );
 
     // A key past its expiry is still listed (until revoked), marked as refused.
     let brief = json!({"name": "brief", "expires_in_seconds": 1});

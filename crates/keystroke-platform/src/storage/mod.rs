@@ -326,6 +326,9 @@ pub trait ApiKeys {
     /// keys they may not see exist.
     fn api_key_seq(&self, org_id: &str, scope: KeyScope<'_>, key_id: &str) -> Result<Option<i64>>;
     fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
+    /// A key of the org that is revoked already (none for an active or unknown one): for a web
+    /// revoke sent twice (a double click), which is then said done rather than not found.
+    fn revoked_api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
     /// Revokes an active key as `actor_id`, through the credential `credential_id`, and writes
     /// its `api_key.revoke` audit event in one transaction, which checks what the request was
     /// let in with: fails with [`NotAMember`] when the actor is no longer a member of the org,

@@ -380,14 +380,25 @@ pub async fn revoke(
             Err(error) => error_page(error),
         });
     }
+    let revoked = |id: &str| {
+        let mut response = Redirect::to(&list_url(&access.org_slug)).into_response();
+        set_cookie(&mut response, &state, REVOKED_COOKIE, id, 60);
+        response
+    };
     match revoke_key(&state, &access, &form.id) {
-        Ok(key) => {
-            let mut response = Redirect::to(&list_url(&access.org_slug)).into_response();
-            set_cookie(&mut response, &state, REVOKED_COOKIE, &key.id, 60);
-            Ok(response)
+        Ok(key) => Ok(revoked(&key.id)),
+        // Sent twice (a double click on Revoke): the key is revoked, as asked, by the first.
+        Err(error) if error.status == StatusCode::NOT_FOUND && revoked_already(&state, &access, &form.id)? => {
+            Ok(revoked(&form.id))
         }
         Err(error) => Ok(error_page(error)),
     }
+}
+
+/// Whether the key is one of the org's that this visitor may see, revoked already.
+fn revoked_already(state: &AppState, access: &OrgAccess, id: &str) -> PageResult<bool> {
+    let record = state.storage.revoked_api_key(&access.org_id, id)?;
+    Ok(record.is_some_and(|record| access.role.sees_all_keys() || record.created_by.id == access.user_id))
 }
 
 /// Said on the confirmation asked again for a form of an ended sign-in.

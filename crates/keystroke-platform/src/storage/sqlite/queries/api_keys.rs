@@ -154,6 +154,14 @@ impl ApiKeys for SqliteStorage {
         Ok(stmt.query_row(params![org_id, key_id], key_record).optional()?)
     }
 
+    fn revoked_api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>> {
+        let conn = self.conn()?;
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.id = ?2 AND k.revoked_at IS NOT NULL"
+        ))?;
+        Ok(stmt.query_row(params![org_id, key_id], key_record).optional()?)
+    }
+
     fn revoke_api_key(
         &self,
         org_id: &str,
