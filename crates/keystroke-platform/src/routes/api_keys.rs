@@ -181,8 +181,14 @@ pub fn visible_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<
     state
         .storage
         .api_key(&access.org_id, id)?
-        .filter(|record| access.role.sees_all_keys() || record.created_by.id == access.user_id)
+        .filter(|record| may_see(access, record))
         .ok_or_else(|| key_not_found(id, &access.org_slug))
+}
+
+/// Whether this caller may see (and revoke) the key: every key of the org for owners and admins,
+/// their own for builders.
+pub fn may_see(access: &OrgAccess, record: &KeyRecord) -> bool {
+    access.role.sees_all_keys() || record.created_by.id == access.user_id
 }
 
 /// The id is quoted as `quoted` does everywhere: cut to 40 characters (a path of up to 64 KB would

@@ -9,12 +9,12 @@ use serde::Deserialize;
 
 use super::login::to_login;
 use super::{
-    ACTIVE_ORG_COOKIE, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, page, page_with_script,
-    refill, sentence, session_csrf_ok, set_cookie, sign_out_form, web_session,
+    ACTIVE_ORG_COOKIE, POINTS_AT_PROBLEM, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, page,
+    page_with_script, problem_paragraph, refill, sentence, session_csrf_ok, set_cookie, sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::ApiError;
-use crate::routes::api_keys::{create_key, list_keys, newer_page_cursor, revoke_key, visible_key};
+use crate::routes::api_keys::{create_key, list_keys, may_see, newer_page_cursor, revoke_key, visible_key};
 use crate::state::AppState;
 use crate::storage::KeyRecord;
 
@@ -398,7 +398,7 @@ pub async fn revoke(
 /// Whether the key is one of the org's that this visitor may see, revoked already.
 fn revoked_already(state: &AppState, access: &OrgAccess, id: &str) -> PageResult<bool> {
     let record = state.storage.revoked_api_key(&access.org_id, id)?;
-    Ok(record.is_some_and(|record| access.role.sees_all_keys() || record.created_by.id == access.user_id))
+    Ok(record.is_some_and(|record| may_see(access, &record)))
 }
 
 /// Said on the confirmation asked again for a form of an ended sign-in.
@@ -466,17 +466,12 @@ fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> Strin
     let problem = draft
         .problem
         .as_ref()
-        .map(|(_, message, _)| {
-            format!(
-                "<p class=\"error\" id=\"problem\" role=\"alert\">{}</p>\n",
-                code_spans(&escape(&sentence(message)))
-            )
-        })
+        .map(|(_, message, _)| problem_paragraph(&code_spans(&escape(&sentence(message)))))
         .unwrap_or_default();
     // The refused field is marked, points at the reason, and has the focus.
     let marked = |field: Field| match &draft.problem {
-        Some((_, _, refused)) if *refused == field => r#" aria-invalid="true" aria-describedby="problem" autofocus"#,
-        _ => "",
+        Some((_, _, refused)) if *refused == field => format!("{POINTS_AT_PROBLEM} autofocus"),
+        _ => String::new(),
     };
     format!(
         r#"<form method="post" action="{PAGE}">

@@ -177,8 +177,18 @@ pub fn sentence(message: &str) -> String {
 }
 
 pub fn error_paragraph(error: Option<&str>) -> String {
-    error.map(|e| format!("<p class=\"error\" id=\"problem\" role=\"alert\">{}</p>\n", escape(e))).unwrap_or_default()
+    error.map(|e| problem_paragraph(&escape(e))).unwrap_or_default()
 }
+
+/// The paragraph that says why a form was refused (`html`, escaped already), which the fields it
+/// is about point at ([`POINTS_AT_PROBLEM`]).
+pub fn problem_paragraph(html: &str) -> String {
+    format!("<p class=\"error\" id=\"problem\" role=\"alert\">{html}</p>\n")
+}
+
+/// The attributes of a field a refusal is about: marked invalid, and pointing at the
+/// [`problem_paragraph`] that says why.
+pub const POINTS_AT_PROBLEM: &str = r#" aria-invalid="true" aria-describedby="problem""#;
 
 pub fn page(status: StatusCode, title: &str, body: &str) -> Response {
     page_with_script(status, title, body, "")
@@ -383,7 +393,7 @@ pub fn credential_fields(email: &str, refused: bool) -> String {
 <label>Password <input name="password" type="password" autocomplete="current-password" required{marked}></label>
 "#,
         email = if shaped_like_an_address { refill(email) } else { String::new() },
-        marked = if refused { r#" aria-invalid="true" aria-describedby="problem""# } else { "" },
+        marked = if refused { POINTS_AT_PROBLEM } else { "" },
         focus = if refused { " autofocus" } else { "" },
     )
 }

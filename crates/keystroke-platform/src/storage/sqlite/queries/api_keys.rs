@@ -147,19 +147,11 @@ impl ApiKeys for SqliteStorage {
     }
 
     fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.id = ?2 AND k.revoked_at IS NULL"
-        ))?;
-        Ok(stmt.query_row(params![org_id, key_id], key_record).optional()?)
+        self.key_by_id(org_id, key_id, "k.revoked_at IS NULL")
     }
 
     fn revoked_api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>> {
-        let conn = self.conn()?;
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.id = ?2 AND k.revoked_at IS NOT NULL"
-        ))?;
-        Ok(stmt.query_row(params![org_id, key_id], key_record).optional()?)
+        self.key_by_id(org_id, key_id, "k.revoked_at IS NOT NULL")
     }
 
     fn revoke_api_key(
@@ -198,6 +190,16 @@ impl ApiKeys for SqliteStorage {
                 false => Ok(false),
             }
         })
+    }
+}
+
+impl SqliteStorage {
+    /// The org's key with this id, if it meets `revoked` (a condition on `k.revoked_at`).
+    fn key_by_id(&self, org_id: &str, key_id: &str, revoked: &str) -> Result<Option<KeyRecord>> {
+        let conn = self.conn()?;
+        let mut stmt =
+            conn.prepare_cached(&format!("SELECT {KEY_COLUMNS} WHERE k.org_id = ?1 AND k.id = ?2 AND {revoked}"))?;
+        Ok(stmt.query_row(params![org_id, key_id], key_record).optional()?)
     }
 }
 
