@@ -374,6 +374,14 @@ fn logout_revokes_the_session_on_the_platform() {
     env.run(&["auth", "status"]).code(3);
 }
 
+/// What `auth logout` says of a session from `--with-token` that it leaves valid.
+fn left_valid_where_it_came_from(url: &str, session: &str) -> String {
+    format!(
+        "Signed out of {url} here; its session {session} came with `--with-token` and stays valid where the token came \
+         from: signing out there ends it, or `keystroke session revoke {session}` from another sign-in of yours\n"
+    )
+}
+
 /// A session that came with `--with-token` serves the sign-in it was made for (another machine's
 /// `auth token`, a CI secret): signing out here forgets it and leaves it valid there, saying so.
 #[test]
@@ -384,15 +392,7 @@ fn logout_leaves_a_session_from_with_token_valid_where_it_came_from() {
     env.login_with_token(&laptop, &[]).success();
     let session = env.current_session_id(&[]);
     let logout = env.run(&["auth", "logout"]).success();
-    assert_eq!(
-        logout.stderr,
-        format!(
-            "Signed out of {} here; its session {session} came with `--with-token` and stays valid where the token \
-             came from: signing out there ends it, or `keystroke session revoke {session}` from another sign-in of \
-             yours\n",
-            env.url()
-        )
-    );
+    assert_eq!(logout.stderr, left_valid_where_it_came_from(env.url(), &session));
     env.run(&["auth", "token"]).code(3);
     assert_eq!(env.curl_status("/api/me", &laptop), 200, "the laptop stays signed in");
     // Signed in again the same way, a sign-out told to end it does.
@@ -460,15 +460,7 @@ fn logout_of_a_session_from_with_token_needs_no_platform() {
     let session = env.current_session_id(&[]);
     env.stop_server();
     let logout = env.run(&["auth", "logout"]).success();
-    assert_eq!(
-        logout.stderr,
-        format!(
-            "Signed out of {} here; its session {session} came with `--with-token` and stays valid where the token \
-             came from: signing out there ends it, or `keystroke session revoke {session}` from another sign-in of \
-             yours\n",
-            env.url()
-        )
-    );
+    assert_eq!(logout.stderr, left_valid_where_it_came_from(env.url(), &session));
     env.run(&["auth", "token"]).code(3);
 }
 
