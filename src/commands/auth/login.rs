@@ -664,13 +664,7 @@ fn open_browser(url: &str) {
 /// address), which can read whatever crosses the network to it.
 fn plain_http_off_this_machine(url: &reqwest::Url) -> Option<&str> {
     let host = url.host_str()?;
-    let name = host.trim_end_matches('.'); // `localhost.` is fully qualified, and the same machine
-    let address = host.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>();
-    let on_this_machine = name == "localhost"
-        || name.ends_with(".localhost")
-        // `::ffff:127.0.0.1` is loopback as well.
-        || address.is_ok_and(|ip| ip.to_canonical().is_loopback());
-    (url.scheme() == "http" && !on_this_machine).then_some(host)
+    (url.scheme() == "http" && !keystroke_api::is_this_machine(host)).then_some(host)
 }
 
 /// The user's only org; else the saved one if still valid; else, on a terminal, their pick.

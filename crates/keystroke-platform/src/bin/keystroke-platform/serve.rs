@@ -189,11 +189,8 @@ fn plain_http_off_this_machine(address: SocketAddr, public_url: Option<&str>) ->
     if uri.scheme_str() != Some("http") {
         return None;
     }
-    let host = uri.host().unwrap_or_default().trim_start_matches('[').trim_end_matches(']');
     // Without a public URL, the one people are given is the listening address itself.
-    let local_url = public_url.is_none()
-        || host == "localhost"
-        || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback());
+    let local_url = public_url.is_none() || keystroke_api::is_this_machine(uri.host().unwrap_or_default());
     let reached_as = match (local_url, address.ip().is_loopback()) {
         (true, true) => return None,
         (true, false) => format!("at http://{address}, from other machines"),
@@ -277,6 +274,8 @@ mod tests {
         assert_eq!(plain_http_off_this_machine(loopback, Some("http://localhost:8080")), None);
         assert_eq!(plain_http_off_this_machine("[::1]:8080".parse().unwrap(), None), None);
         assert_eq!(plain_http_off_this_machine(loopback, Some("http://[::1]:8080")), None);
+        assert_eq!(plain_http_off_this_machine(loopback, Some("http://[::ffff:127.0.0.1]:8080")), None);
+        assert_eq!(plain_http_off_this_machine(loopback, Some("http://keystroke.localhost:8080")), None);
         assert_eq!(plain_http_off_this_machine(everywhere, Some("https://keystroke.example.com")), None);
         let warning = plain_http_off_this_machine(everywhere, None).unwrap();
         assert!(

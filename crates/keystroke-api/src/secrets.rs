@@ -1,0 +1,172 @@
+//! What secrets look like (API keys and session tokens, by their prefixes; public ids, which are
+//! not secrets), and how text that may hold one is shown: never with the secret in it.
+
+use crate::checksum::is_secret_body;
+
+/// Live API keys, minted by a production platform.
+pub const LIVE_KEY_PREFIX: &str = "key_live_";
+/// Test API keys, minted only by `keystroke-platform dev`, refused everywhere else.
+pub const TEST_KEY_PREFIX: &str = "key_test_";
+/// User session tokens (what `keystroke auth login` stores).
+pub const SESSION_PREFIX: &str = "kss_";
+/// The prefixes an API key's secret starts with.
+pub const API_KEY_PREFIXES: [&str; 2] = [LIVE_KEY_PREFIX, TEST_KEY_PREFIX];
+/// The prefixes every secret starts with: API keys and session tokens.
+const SECRET_PREFIXES: [&str; 3] = [LIVE_KEY_PREFIX, TEST_KEY_PREFIX, SESSION_PREFIX];
+/// Public API key ids: not secrets.
+pub const API_KEY_ID_PREFIX: &str = "ak_";
+/// Public session ids (`keystroke session list`): not secrets, unlike the session's token.
+pub const SESSION_ID_PREFIX: &str = "ses_";
+
+/// Whether `id` has the shape of a public id with `prefix` (`ak_`, `ses_`): the prefix, then base62
+/// characters. Ids are made with 20; up to 64 are taken, leaving room for other lengths in the
+/// future while keeping a pasted wall of text out of a URL.
+pub fn is_public_id(id: &str, prefix: &str) -> bool {
+    id.strip_prefix(prefix)
+        .is_some_and(|rest| (1..=64).contains(&rest.len()) && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Whether `text` has the shape of a user session token: the prefix, then letters and digits.
+/// Checked before a token is sent, so that a typo or a second pasted line is named as such.
+pub fn looks_like_session_token(text: &str) -> bool {
+    text.strip_prefix(SESSION_PREFIX)
+        .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// Whether `text` starts the way an API key's secret does (live or test).
+pub fn looks_like_api_key(text: &str) -> bool {
+    API_KEY_PREFIXES.iter().any(|prefix| text.starts_with(prefix))
+}
+
+/// Whether `text` holds, anywhere, something shaped like an API key or a session token, or a
+/// part of one pasted without its prefix (see [`secret_fragments`]): such text is never repeated
+/// in an error message or a log line.
+pub fn contains_secret(text: &str) -> bool {
+    SECRET_PREFIXES.iter().any(|prefix| text.contains(prefix)) || secret_fragments(text).next().is_some()
+}
+
+/// The shortest run of a secret's characters, without its prefix, that is taken for a secret:
+/// past it, too few characters are left unknown to guess online (a secret's random part is 32,
+/// and the checksum follows from it). Ids are 20 characters, and slugs and words do not mix
+/// upper case, lower case and digits.
+const SECRET_FRAGMENT_CHARS: usize = 24;
+
+/// Where `text` holds a secret, or a part of one, without its prefix: a run of letters and digits
+/// that is a whole secret's body (checksum and all), or at least [`SECRET_FRAGMENT_CHARS`] long
+/// and mixing upper case, lower case and digits as random base62 does (cut short, pasted twice,
+/// glued to a word).
+fn secret_fragments(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < text.len() {
+            let start = at + text[at..].bytes().position(|b| b.is_ascii_alphanumeric())?;
+            let end = start + text[start..].bytes().take_while(u8::is_ascii_alphanumeric).count();
+            at = end;
+            let run = &text[start..end];
+            let random_looking = run.len() >= SECRET_FRAGMENT_CHARS
+                && run.bytes().any(|b| b.is_ascii_uppercase())
+                && run.bytes().any(|b| b.is_ascii_lowercase())
+                && run.bytes().any(|b| b.is_ascii_digit());
+            if random_looking || is_secret_body(run) {
+                return Some(start..end);
+            }
+        }
+        None
+    })
+}
+
+/// Whether `text` holds a secret, or enough of one to rebuild it: a key or session prefix
+/// followed by a long run of letters and digits, or a run without the prefix that
+/// [`contains_secret`] takes for a secret (a whole body, or a random-looking run long enough: a
+/// key's 32 random characters are the key, since its checksum follows from them). Unlike
+/// [`contains_secret`], a prefix alone is no secret, for what may be stored and shown, where
+/// "kss_ migration" is a fine name but a pasted token, whole or cut short, is not.
+pub fn holds_secret(text: &str) -> bool {
+    const SHORTEST_SECRET_BODY: usize = 16;
+    let prefixed = SECRET_PREFIXES.iter().any(|prefix| {
+        text.match_indices(prefix).any(|(at, _)| {
+            let body = &text[at + prefix.len()..];
+            body.bytes().take_while(u8::is_ascii_alphanumeric).count() >= SHORTEST_SECRET_BODY
+        })
+    });
+    prefixed || secret_fragments(text).next().is_some()
+}
+
+/// What an error says in place of a secret someone typed or sent where it does not belong.
+pub const SECRET_NOT_REPEATED: &str = "(a secret, not repeated here)";
+
+/// What someone typed, as an error quotes it back (in backticks): cut to a readable length, and
+/// never a secret pasted in the wrong place (error output ends up in scrollback and CI logs).
+pub fn quoted(input: &str) -> String {
+    const SHOWN_CHARS: usize = 40;
+    if contains_secret(input) {
+        return SECRET_NOT_REPEATED.to_owned();
+    }
+    if input.chars().count() <= SHOWN_CHARS {
+        return format!("`{input}`");
+    }
+    format!("`{}…`", input.chars().take(SHOWN_CHARS).collect::<String>())
+}
+
+/// `text` with every secret-shaped run (a key or session prefix and the letters and digits after
+/// it, or a secret or part of one without its prefix) replaced by `replacement`,
+/// wherever it stands: `--flag=kss_…` included.
+pub fn redact_secrets(text: &str, replacement: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some((at, prefix)) =
+        SECRET_PREFIXES.iter().filter_map(|prefix| rest.find(prefix).map(|at| (at, *prefix))).min_by_key(|(at, _)| *at)
+    {
+        out.push_str(&rest[..at]);
+        out.push_str(replacement);
+        let body = &rest[at + prefix.len()..];
+        rest = &body[body.bytes().take_while(u8::is_ascii_alphanumeric).count()..];
+    }
+    out.push_str(rest);
+    let bodies: Vec<_> = secret_fragments(&out).collect();
+    for range in bodies.into_iter().rev() {
+        out.replace_range(range, replacement);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_redacted_wherever_they_stand() {
+        let text = "unexpected value 'kss_24k1601LrjV34mlBAh' for '--limit=key_live_6JtBE4DQd' (key_test_)";
+        assert_eq!(redact_secrets(text, "[secret]"), "unexpected value '[secret]' for '--limit=[secret]' ([secret])");
+        assert_eq!(redact_secrets("nothing here", "[secret]"), "nothing here");
+    }
+
+    /// The part after the prefix is the whole secret: pasted alone, it is still one.
+    #[test]
+    fn a_secret_without_its_prefix_is_redacted_too() {
+        let body = "HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC";
+        assert!(contains_secret(&format!("/api/orgs/acme/api-keys/{body}")));
+        assert_eq!(
+            redact_secrets(&format!("no active API key `{body}` in org `acme` ({body}!)"), "[secret]"),
+            "no active API key `[secret]` in org `acme` ([secret]!)"
+        );
+        // Cut short, pasted twice, glued to a word: what is left is still most of a secret.
+        let (twice, glued) = (format!("{body}{body}"), format!("Bearer{body}"));
+        for part in [&body[..37], &body[1..], &body[..32], &body[..24], &twice, &glued] {
+            assert_eq!(redact_secrets(&format!("`{part}`"), "[secret]"), "`[secret]`", "{part}");
+        }
+        // Ids, slugs, words, and runs too short to be worth guessing from are left.
+        let ordinary = "ak_1A2b3C4d5E6f7G8h9I0j ses_0123456789abcdefABCD averyveryverylongorganizationslug2026 \
+                        ProductionAutomationBackup HfnUMvGbIunCmfLtXD5yRTB";
+        assert!(!contains_secret(ordinary));
+        assert_eq!(redact_secrets(ordinary, "[secret]"), ordinary);
+        // A name that holds a secret's body, or its random part, or most of it, is refused: a
+        // member who sees the name could rebuild the key from it (the checksum follows).
+        for part in [body, &body[..37], &body[..32], &body[6..30]] {
+            assert!(holds_secret(&format!("ci {part}")), "{part}");
+        }
+        assert!(holds_secret("ci HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhD"), "random-looking, as secrets are");
+        // Ids, words, short runs and a prefix on its own are fine in a name.
+        assert!(!holds_secret(ordinary) && !holds_secret("kss_ migration") && !holds_secret("key_live_ rotation"));
+    }
+}
