@@ -6,6 +6,7 @@ pub mod device;
 pub mod hooks;
 pub mod members;
 pub mod projects;
+pub mod sessions;
 
 use std::time::Duration;
 
@@ -42,9 +43,9 @@ pub fn router(state: AppState) -> Router {
         .route(web::api_keys::PAGE, get(web::api_keys::show).post(web::api_keys::create))
         .route(web::api_keys::REVOKE, post(web::api_keys::revoke))
         .route(routes::ME, get(account::me))
-        .route(routes::SESSIONS, get(account::sessions))
-        .route("/api/sessions/{id}", delete(account::revoke_session))
-        .route(routes::LOGOUT, post(account::logout))
+        .route(routes::SESSIONS, get(sessions::list))
+        .route("/api/sessions/{id}", delete(sessions::revoke))
+        .route(routes::LOGOUT, post(sessions::logout))
         .route("/api/orgs/{org}/api-keys", get(api_keys::list).post(api_keys::create))
         .route("/api/orgs/{org}/api-keys/{id}", get(api_keys::show).delete(api_keys::revoke))
         .route("/api/orgs/{org}/members", get(members::list))
