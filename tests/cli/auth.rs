@@ -47,7 +47,7 @@ fn a_refused_token_is_not_stored() {
     let storage = env.server().storage();
     let user = storage.user_by_email(&env.user(Role::Admin).email).unwrap().unwrap().user;
     let web_client = keystroke_platform::auth::WEB_CLIENT;
-    let web = keystroke_platform::admin::start_session(storage, &user.id, web_client, 600).unwrap();
+    let web = keystroke_platform::auth::start_session(storage, &user.id, web_client, 600).unwrap();
     let web_session = env.login_with_token(&web, &[]).code(3);
     assert_eq!(
         web_session.stderr,

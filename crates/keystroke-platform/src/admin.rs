@@ -1,6 +1,6 @@
 //! Accounts, orgs and memberships as the self-hoster's commands change them (`keystroke-platform
 //! user add`, `org create`, `member add|set-role|remove`, `audit list`), also used to seed `dev`
-//! and tests; the sign-in pages share its email rule and its way of starting a session.
+//! and tests.
 
 use anyhow::{Context, anyhow, bail, ensure};
 use keystroke_api::{
@@ -8,10 +8,10 @@ use keystroke_api::{
     is_invisible_or_bidi, is_org_slug, quoted, redact_secrets,
 };
 
+use crate::auth::start_session;
 use crate::passwords;
 use crate::state::now;
-use crate::storage::{AuditEvent, LastOwner, Storage};
-use crate::tokens::new_session;
+use crate::storage::{AuditEvent, LastOwner, Storage, normalize_email};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Enough for any passphrase, and within what the sign-in page's form may carry (64 KiB): a
@@ -19,15 +19,6 @@ pub const MIN_PASSWORD_CHARS: usize = 12;
 pub const MAX_PASSWORD_CHARS: usize = 1024;
 /// RFC 5321's limit on a forward path.
 pub const MAX_EMAIL_CHARS: usize = 254;
-
-/// An email as it is stored and looked up: trimmed, lowercased (all of Unicode, where the
-/// database's `NOCASE` folds ASCII only) and in Unicode's composed form (NFC: `ü` typed as `u`
-/// and a combining diaeresis is the one character), so that one address is one account however
-/// typed.
-pub fn normalize_email(email: &str) -> String {
-    let lowercased = email.trim().to_lowercase();
-    icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(&lowercased).into_owned()
-}
 
 /// Checks a new user's email and name (before anything is written, so that a refused `user add`
 /// creates no database file, and before the password is asked for); returns them as they will
@@ -164,14 +155,6 @@ fn keep_an_owner(error: anyhow::Error, org: &Org, email: &str, action: &str) -> 
 /// token, which only exists in this return value.
 pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyhow::Result<String> {
     start_session(storage, &user(storage, email)?.id, CLI_CLIENT_ID, ttl_secs)
-}
-
-/// A new session of `client` (the CLI's, or the web pages' [`crate::auth::WEB_CLIENT`]) for the
-/// user: returns its token, of which the database keeps only the hash.
-pub fn start_session(storage: &dyn Storage, user_id: &str, client: &str, ttl_secs: i64) -> anyhow::Result<String> {
-    let (token, session) = new_session(client, ttl_secs);
-    storage.insert_session(user_id, &session)?;
-    Ok(token)
 }
 
 /// The user of `email`, or an error that says how to find or add one.

@@ -9,8 +9,8 @@ use keystroke_api::{ORG_HEADER, Role};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, now};
-use crate::storage::{CredentialEnded, NotAMember, use_recorded_recently};
-use crate::tokens::{SESSION_PREFIX, hash_secret, is_well_formed};
+use crate::storage::{CredentialEnded, NotAMember, Storage, use_recorded_recently};
+use crate::tokens::{SESSION_PREFIX, hash_secret, is_well_formed, new_session};
 
 pub const API_KEY_HEADER: &str = "x-api-key";
 /// Query parameters that carry a credential on webhook routes (and are redacted from logs).
@@ -18,6 +18,14 @@ pub const QUERY_CREDENTIAL_PARAMS: [&str; 2] = ["token", "api_key"];
 /// Client name of the web pages' sessions (approval page, Settings); they live in an HttpOnly
 /// cookie and are never accepted as bearer tokens.
 pub const WEB_CLIENT: &str = "web";
+
+/// A new session of `client` (the CLI's, or the web pages' [`WEB_CLIENT`]) for the
+/// user: returns its token, of which the database keeps only the hash.
+pub fn start_session(storage: &dyn Storage, user_id: &str, client: &str, ttl_secs: i64) -> anyhow::Result<String> {
+    let (token, session) = new_session(client, ttl_secs);
+    storage.insert_session(user_id, &session)?;
+    Ok(token)
+}
 
 #[derive(Debug, Clone)]
 pub enum Principal {

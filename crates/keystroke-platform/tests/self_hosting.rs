@@ -1044,7 +1044,7 @@ fn a_revocation_checks_the_revokers_standing_as_it_writes() {
         key.id
     };
     let session_of = |user: &str| {
-        let token = admin::start_session(&storage, user, CLI_CLIENT_ID, 3600).unwrap();
+        let token = keystroke_platform::auth::start_session(&storage, user, CLI_CLIENT_ID, 3600).unwrap();
         storage.session_credential(&hash_secret(&token)).unwrap().unwrap().session_id
     };
     let active = |key: &str| storage.api_key(&org.id, key).unwrap().is_some();

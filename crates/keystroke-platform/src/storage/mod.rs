@@ -14,6 +14,15 @@ use crate::tokens::SecretHash;
 
 pub use sqlite::{SqliteStorage, backup, is_empty_database, is_new_database};
 
+/// An email as it is stored and looked up: trimmed, lowercased (all of Unicode, where the
+/// database's `NOCASE` folds ASCII only) and in Unicode's composed form (NFC: `ü` typed as `u`
+/// and a combining diaeresis is the one character), so that one address is one account however
+/// typed.
+pub fn normalize_email(email: &str) -> String {
+    let lowercased = email.trim().to_lowercase();
+    icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(&lowercased).into_owned()
+}
+
 /// A change refused because it would leave an org without an owner, and so without anyone who
 /// can manage its members' keys.
 #[derive(Debug)]

@@ -410,7 +410,7 @@ async fn verify_sign_in(
     email: &str,
     password: String,
 ) -> ApiResult<PasswordCheck> {
-    let email = crate::admin::normalize_email(email);
+    let email = crate::storage::normalize_email(email);
     let Some(by_address) = state.sign_in_throttle.begin_attempt(&[client]) else {
         return Ok(PasswordCheck::Throttled);
     };
@@ -452,7 +452,7 @@ fn start_browser_session(state: &AppState, headers: &HeaderMap, user_id: &str) -
     if let Some(previous) = web_session(state, headers)? {
         state.storage.revoke_session(&previous.user_id, &previous.session_id, crate::state::now())?;
     }
-    Ok(crate::admin::start_session(&*state.storage, user_id, WEB_CLIENT, state.config.web_session_ttl_secs)?)
+    Ok(crate::auth::start_session(&*state.storage, user_id, WEB_CLIENT, state.config.web_session_ttl_secs)?)
 }
 
 /// After a sign-in as `user`: sets the session cookie, drops the sign-in form's CSRF cookie, and
@@ -461,7 +461,7 @@ pub fn set_sign_in_cookies(response: &mut Response, state: &AppState, headers: &
     set_cookie(response, state, SESSION_COOKIE, token, state.config.web_session_ttl_secs);
     set_cookie(response, state, SIGN_IN_CSRF_COOKIE, "", 0);
     let previous = cookie(state, headers, KNOWN_BROWSER_COOKIE);
-    let account = crate::admin::normalize_email(&user.email);
+    let account = crate::storage::normalize_email(&user.email);
     if let Some(known) = state.known_browsers.remember(previous.as_deref(), &account) {
         set_cookie(response, state, KNOWN_BROWSER_COOKIE, &known, known_browsers::REMEMBERED_FOR.as_secs() as i64);
     }

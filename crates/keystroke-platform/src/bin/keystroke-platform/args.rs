@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use anyhow::bail;
 use clap::{Args, Parser, Subcommand};
 use keystroke_api::Role;
-use keystroke_platform::{SqliteStorage, admin};
+use keystroke_platform::SqliteStorage;
 
 use crate::listing::Listing;
 
@@ -111,7 +111,7 @@ fn listen_address(value: &str) -> Result<SocketAddr, String> {
 
 /// An email as it is stored (lowercased, accents composed), so that messages show it so.
 fn normalized_email(value: &str) -> Result<String, String> {
-    Ok(admin::normalize_email(value))
+    Ok(keystroke_platform::storage::normalize_email(value))
 }
 
 /// `KEYSTROKE_PLATFORM_DB=` (set but empty) gets a message that names the variable, where clap's

@@ -72,7 +72,7 @@ fn lowercase_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()>
 /// Migration 0010: emails stored before they were composed (NFC) on the way in, as lookups find
 /// them now (`ü` typed as `u` and a combining diaeresis was another address byte for byte).
 fn compose_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()> {
-    store_emails_as(tx, crate::admin::normalize_email, "how its accents were typed")
+    store_emails_as(tx, crate::storage::normalize_email, "how its accents were typed")
 }
 
 /// Each stored email rewritten as `normalize` gives it. Two accounts that differ only in what it
