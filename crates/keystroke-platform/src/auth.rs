@@ -8,6 +8,7 @@ use axum::http::request::Parts;
 use keystroke_api::{ORG_HEADER, Role};
 
 use crate::error::{ApiError, ApiResult};
+use crate::logging::ActedThrough;
 use crate::state::{AppState, now};
 use crate::storage::{CredentialEnded, NotAMember, Storage, use_recorded_recently};
 use crate::tokens::{SESSION_PREFIX, hash_secret, is_well_formed, new_session};
@@ -50,6 +51,14 @@ pub struct KeyPrincipal {
 }
 
 impl Principal {
+    /// The public id of the credential: the key's `ak_…` or the session's `ses_…`.
+    pub fn credential_id(&self) -> &str {
+        match self {
+            Principal::Session(session) => &session.session_id,
+            Principal::ApiKey(key) => &key.key_id,
+        }
+    }
+
     /// Key management and account endpoints need a person, not a key: a leaked key must not be
     /// able to mint keys that outlive it.
     pub fn require_session(&self) -> ApiResult<&SessionPrincipal> {
@@ -226,7 +235,9 @@ impl FromRequestParts<AppState> for Principal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        authenticate(state, parts, QueryCredentials::Refused)
+        let principal = authenticate(state, parts, QueryCredentials::Refused)?;
+        ActedThrough::record(parts, principal.credential_id());
+        Ok(principal)
     }
 }
 
@@ -238,7 +249,9 @@ impl FromRequestParts<AppState> for HookPrincipal {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        authenticate(state, parts, QueryCredentials::Accepted).map(HookPrincipal)
+        let principal = authenticate(state, parts, QueryCredentials::Accepted)?;
+        ActedThrough::record(parts, principal.credential_id());
+        Ok(HookPrincipal(principal))
     }
 }
 

@@ -1,4 +1,6 @@
-//! The request log: method, path, status and time, with every credential-bearing part left out.
+//! The request log: method, path, status and time, the client's address (the proxy's
+//! `X-Forwarded-For` entry with `--behind-proxy`) and the id of the API key or session the request
+//! acted through (public ids: `ak_…`, `ses_…`), with every credential-bearing part left out.
 //! Headers are never logged. In the query string, the value of any parameter named like a secret
 //! (`token`, `api_key`, `user_code`, `password`, `client_secret`…), and in the path and the query
 //! string any part that holds something shaped like a key, a session token or a pending sign-in's
@@ -8,14 +10,18 @@
 //! Also [`OnceAMinute`], for warnings about a condition that lasts.
 
 use std::borrow::Cow;
-use std::sync::Mutex;
+use std::net::SocketAddr;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
+use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
+
+use crate::state::AppState;
 
 /// What stands in the log for a secret, or for a part of a request that may hold one.
 pub const REDACTED: &str = "[redacted]";
@@ -122,11 +128,29 @@ fn method_name(method: &Method) -> &'static str {
     }
 }
 
-pub async fn log_request(request: Request, next: Next) -> Response {
+/// The public id of the credential a request acted through, for its log line: filled in by the
+/// authentication once it found a live one (a slot shared with [`log_request`], which no longer
+/// holds the request by then).
+#[derive(Clone, Default)]
+pub struct ActedThrough(Arc<OnceLock<String>>);
+
+impl ActedThrough {
+    pub fn record(parts: &Parts, credential_id: &str) {
+        if let Some(slot) = parts.extensions.get::<ActedThrough>() {
+            let _ = slot.0.set(credential_id.to_owned());
+        }
+    }
+}
+
+pub async fn log_request(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = method_name(request.method());
     let path = cut_short(redact_path(request.uri().path()).into_owned());
     let query = request.uri().query().map(|query| cut_short(redact_query(query)));
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
+    let client = peer.map(|peer| state.client_address(request.headers(), peer));
+    let acted_through = ActedThrough::default();
+    request.extensions_mut().insert(acted_through.clone());
     let response = next.run(request).await;
     tracing::info!(
         %method,
@@ -134,6 +158,8 @@ pub async fn log_request(request: Request, next: Next) -> Response {
         query = query.as_deref().unwrap_or(""),
         status = response.status().as_u16(),
         micros = started.elapsed().as_micros() as u64,
+        client = client.as_deref().unwrap_or(""),
+        credential = acted_through.0.get().map_or("", String::as_str),
         "request"
     );
     response

@@ -122,6 +122,19 @@ fn trace_logs_never_contain_a_secret() {
     }
     assert!(logs.contains("method=(not an HTTP method)"), "{logs}");
     assert!(logs.contains("token=[redacted]") && logs.contains("api_key=[redacted]"));
+    // Each request's line names the client's address and the key it acted through (none when
+    // refused): what an operator asks of a leaked key.
+    let lines_of = |path: &str, status: u16| -> Vec<&str> {
+        let request = format!("path=\"{path}\" query=\"\" status={status} ");
+        logs.lines().filter(|line| line.contains(&request)).collect()
+    };
+    let with_key = lines_of("/api/projects", 200);
+    assert_eq!(with_key.len(), 2, "bearer and x-api-key: {logs}");
+    for line in with_key {
+        assert!(line.ends_with(&format!("client=\"127.0.0.1\" credential=\"{id}\"")), "{line}");
+    }
+    let refused = lines_of("/api/projects", 401);
+    assert!(!refused.is_empty() && refused.iter().all(|line| line.ends_with("client=\"127.0.0.1\" credential=\"\"")));
 }
 
 /// A log reader that goes away (a `| tee` stopped, a log shipper restarted) loses the lines that

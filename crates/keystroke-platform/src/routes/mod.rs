@@ -60,7 +60,7 @@ pub fn router(state: AppState) -> Router {
         true => routes.layer(middleware::map_response(https_only)),
         false => routes,
     };
-    routes.layer(middleware::from_fn(logging::log_request)).with_state(state)
+    routes.layer(middleware::from_fn_with_state(state.clone(), logging::log_request)).with_state(state)
 }
 
 /// The path a request is routed by: runs of slashes as one, and no slash at the end but the
