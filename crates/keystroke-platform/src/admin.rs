@@ -1,17 +1,18 @@
-//! Accounts, orgs and memberships as the self-hoster's commands change them (`keystroke-platform
-//! user add`, `org create`, `member add|set-role|remove`, `audit list`), also used to seed `dev`
-//! and tests.
+//! Accounts, orgs, memberships and keys as the self-hoster's commands change them
+//! (`keystroke-platform user add`, `org create`, `member add|set-role|remove`, `audit list`, `key
+//! revoke`), also used to seed `dev` and tests.
 
 use anyhow::{Context, anyhow, bail, ensure};
 use keystroke_api::{
-    CLI_CLIENT_ID, ORG_SLUG_RULE, Org, Role, SECRET_NOT_REPEATED, User, check_name, contains_secret,
-    is_invisible_or_bidi, is_org_slug, quoted, redact_secrets,
+    API_KEY_ID_PREFIX, CLI_CLIENT_ID, ORG_SLUG_RULE, Org, Role, SECRET_NOT_REPEATED, User, check_name, contains_secret,
+    is_invisible_or_bidi, is_org_slug, is_public_id, looks_like_api_key, quoted, redact_secrets,
 };
 
 use crate::auth::start_session;
 use crate::passwords;
 use crate::state::now;
-use crate::storage::{AuditEvent, LastOwner, Storage, normalize_email};
+use crate::storage::{AuditEvent, LastOwner, OperatorRevocation, Storage, normalize_email};
+use crate::tokens::hash_secret;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Enough for any passphrase, and within what the sign-in page's form may carry (64 KiB): a
@@ -98,6 +99,49 @@ pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role
         bail!("{email} is a member of `{org_slug}` already; use `member set-role` to change the role");
     }
     Ok(())
+}
+
+/// Which key the operator revokes: by its id, or by its secret (a leaked key).
+pub enum KeyToRevoke {
+    Id(String),
+    Secret(String),
+}
+
+/// Revokes a key of any org as the operator; a key revoked already is reported as such.
+pub fn revoke_key(storage: &dyn Storage, key: KeyToRevoke) -> anyhow::Result<OperatorRevocation> {
+    let key_id = match key {
+        KeyToRevoke::Id(id) => {
+            // A secret here is in the shell's history now: said, and never repeated.
+            ensure!(
+                !contains_secret(&id),
+                "that is an API key's secret, not its id, and it is now in your shell's history: pipe it to \
+                 `keystroke-platform key revoke --leaked` instead"
+            );
+            ensure!(
+                is_public_id(&id, API_KEY_ID_PREFIX),
+                "{} is not an API key id (`ak_` and letters and digits; `keystroke api-key list` shows them); for a \
+                 key's secret, use `--leaked` and pipe it on stdin",
+                quoted(&id)
+            );
+            id
+        }
+        KeyToRevoke::Secret(secret) => {
+            ensure!(
+                looks_like_api_key(&secret),
+                "what was read is not an API key's secret (`key_live_…` or `key_test_…`): check what you piped in"
+            );
+            let found = storage.key_credential(&hash_secret(&secret))?;
+            found
+                .context(
+                    "no API key of this platform has this secret (a mistyped secret, or a key of another platform: \
+                     a `dev` platform's database is its own)",
+                )?
+                .key_id
+        }
+    };
+    storage.revoke_api_key_as_operator(&key_id, now())?.with_context(|| {
+        format!("no API key {} on this platform (`keystroke api-key list` shows an org's keys)", quoted(&key_id))
+    })
 }
 
 /// The org's audit trail, oldest first.

@@ -48,6 +48,9 @@ fn bootstrap_serve_and_sign_in() {
     );
     assert!(added.status.success(), "{}", stderr(&added));
     assert!(stderr(&added).starts_with("Added user Olive Owner <owner@example.test>"));
+    let created =
+        format!("Created the database {} (a new installation; if you meant another, check `--db`)", db.display());
+    assert!(stderr(&added).contains(&created), "{}", stderr(&added));
     // It holds password digests: other users lose their permissions, the owner keeps theirs.
     use std::os::unix::fs::PermissionsExt;
     let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
@@ -191,6 +194,7 @@ fn bootstrap_serve_and_sign_in() {
         Some("a long enough password\n"),
     );
     assert!(stderr(&umlaut).starts_with("Added user Bob <bob@exämple.test> (usr_"), "{}", stderr(&umlaut));
+    assert!(!stderr(&umlaut).contains("Created the database"), "{}", stderr(&umlaut));
     // Also said before a password is asked for.
     let twin = platform(&db, &["user", "add", "--email", "BOB@EXÄMPLE.TEST", "--name", "Bob2"], None);
     assert_eq!(stderr(&twin), "error: a user with email bob@exämple.test exists already\n");
@@ -1130,4 +1134,64 @@ fn backup_copies_a_live_database_into_a_new_private_file() {
     assert!(!dir.path().join("later.db").exists(), "not read as a URI");
     std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o600)).unwrap();
     assert!(has_alan(&later));
+}
+
+/// The operator revokes one key of any org, by id or by its leaked secret (read from stdin, never
+/// argv), while the platform serves: the next request with it is refused, and the org's audit
+/// trail says the operator did it.
+#[test]
+fn the_operator_revokes_a_key_by_id_or_by_its_leaked_secret() {
+    use keystroke_api::Role;
+    let h = common::Harness::start();
+    let db = &h.dev.db_path;
+    let owner = h.token(Role::Owner);
+    let leaked = h.create_key(&owner, "acme", "Leaked in a paste");
+    let other = h.create_key(&owner, "acme", "Still in use");
+    let owner_email = &h.dev.user(Role::Owner).email;
+
+    let revoked = platform(db, &["key", "revoke", "--leaked"], Some(&format!("{}\n", leaked.secret)));
+    assert!(revoked.status.success(), "{}", stderr(&revoked));
+    assert_eq!(
+        stderr(&revoked),
+        format!(
+            "Revoked API key {} (\"Leaked in a paste\") of org `acme`, created by {owner_email}: refused from now on \
+             (`audit list --org acme` records it)\n",
+            leaked.key.id
+        )
+    );
+    assert_eq!(h.projects_status(&leaked.secret), reqwest::StatusCode::UNAUTHORIZED, "refused at once");
+    assert_eq!(h.projects_status(&other.secret), reqwest::StatusCode::OK, "the other key is untouched");
+    let events = h.key_and_deploy_events("acme");
+    let revocation = events.iter().find(|event| event.action == "api_key.revoke").expect("recorded");
+    assert_eq!(
+        (revocation.target_id.as_str(), revocation.actor_email.as_str(), revocation.detail.as_deref()),
+        (leaked.key.id.as_str(), owner_email.as_str(), Some("by the operator"))
+    );
+
+    // By id, a second time: said, and nothing changes.
+    let again = platform(db, &["key", "revoke", &leaked.key.id], None);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert!(stderr(&again).contains("was revoked already, at 20"), "{}", stderr(&again));
+    assert_eq!(h.key_and_deploy_events("acme").iter().filter(|e| e.action == "api_key.revoke").count(), 1);
+
+    // What cannot be revoked is named, and a secret is never repeated.
+    let refused = |args: &[&str], stdin: Option<&str>| {
+        let output = platform(db, args, stdin);
+        assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+        stderr(&output)
+    };
+    let in_argv = refused(&["key", "revoke", &other.secret], None);
+    assert!(in_argv.contains("is now in your shell's history") && !in_argv.contains(&other.secret), "{in_argv}");
+    assert_eq!(h.projects_status(&other.secret), reqwest::StatusCode::OK, "a secret in argv revokes nothing");
+    assert_eq!(
+        refused(&["key", "revoke", "ak_NoSuchKey0123456789"], None),
+        "error: no API key `ak_NoSuchKey0123456789` on this platform (`keystroke api-key list` shows an org's keys)\n"
+    );
+    assert!(refused(&["key", "revoke", "Production"], None).starts_with("error: `Production` is not an API key id"));
+    let unknown = format!("{}\n", keystroke_platform::tokens::mint("key_test_").plaintext);
+    assert!(refused(&["key", "revoke", "--leaked"], Some(&unknown)).starts_with("error: no API key of this platform"));
+    assert!(refused(&["key", "revoke", "--leaked"], Some("hunter2\n")).contains("is not an API key's secret"));
+    assert!(refused(&["key", "revoke", "--leaked"], Some("")).contains("no secret given"));
+    let both = platform(db, &["key", "revoke", "--leaked", &leaked.key.id], None);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
 }

@@ -352,6 +352,22 @@ pub trait ApiKeys {
         credential_id: &str,
         now: Timestamp,
     ) -> Result<bool>;
+    /// Revokes a key of any org, for the operator (`keystroke-platform key revoke`), with an
+    /// `api_key.revoke` audit event that names the key's creator, as no platform user acts, and
+    /// says so in its detail ([`REVOKED_BY_OPERATOR`]). `None` when no key has this id.
+    fn revoke_api_key_as_operator(&self, key_id: &str, now: Timestamp) -> Result<Option<OperatorRevocation>>;
+}
+
+/// The detail of the audit event of a key the operator revoked.
+pub const REVOKED_BY_OPERATOR: &str = "by the operator";
+
+/// A key the operator revoked, or found revoked already.
+#[derive(Debug, Clone)]
+pub struct OperatorRevocation {
+    pub key: KeyRecord,
+    pub revoked_at: Timestamp,
+    /// Revoked before this revocation, which then changed nothing.
+    pub already: bool,
 }
 
 /// The web's and the CLI's sign-ins.

@@ -61,6 +61,9 @@ pub(crate) enum Command {
     /// Read an org's audit trail
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Revoke any org's API keys, as the operator (a leaked key, whose org's owners are away)
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Copy the database to a new file only you can read, consistent even while `serve` runs
     /// (a copy of the file alone misses what is still in its `-wal`)
     Backup {
@@ -234,6 +237,23 @@ pub(crate) enum OrgCommand {
         /// Email of an existing user who becomes the org's owner
         #[arg(long, value_parser = normalized_email)]
         owner: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Revoke an API key at once, by its id or, with `--leaked`, by its secret read from stdin;
+    /// the org's audit trail records it as the operator's
+    Revoke {
+        #[command(flatten)]
+        db: Database,
+        /// The key's id (`ak_…`), as `keystroke api-key list` and `audit list` show it
+        #[arg(required_unless_present = "leaked", conflicts_with = "leaked")]
+        id: Option<String>,
+        /// Read the key's secret from stdin (asked for, unseen, on a terminal) and revoke the key
+        /// it belongs to: for a leaked secret whose key you cannot name; never put it in argv
+        #[arg(long)]
+        leaked: bool,
     },
 }
 

@@ -5,7 +5,7 @@ use std::os::fd::AsFd;
 use std::process::ExitCode;
 
 use clap::Parser;
-use keystroke_platform::admin;
+use keystroke_platform::admin::{self, KeyToRevoke};
 use keystroke_platform::storage::Accounts;
 use serde_json::Value;
 
@@ -21,7 +21,7 @@ mod args;
 mod listing;
 mod serve;
 
-use args::{AuditCommand, Cli, Command, MemberCommand, OrgCommand, OrgListArgs, UserCommand};
+use args::{AuditCommand, Cli, Command, KeyCommand, MemberCommand, OrgCommand, OrgListArgs, UserCommand};
 
 fn main() -> ExitCode {
     init_logging();
@@ -95,13 +95,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             // Refused input creates no database file, which would then pass for an installation,
             // and asks for no password it would then throw away.
             admin::check_new_user(&email, &name)?;
-            if db.db.exists() {
+            let existed = db.db.exists();
+            if existed {
                 admin::refuse_taken_email(&db.open_or_create()?, &email)?;
             }
             let password = read_password()?;
             admin::check_new_password(&password)?;
             let user = admin::add_user(&db.open_or_create()?, &email, &name, &password)?;
             say!("Added user {} <{}> ({})", user.name, user.email, user.id);
+            if !existed {
+                // The first command of a provisioning script: a mistyped path would pass unseen.
+                say!(
+                    "Created the database {} (a new installation; if you meant another, check `--db`)",
+                    db.db.display()
+                );
+            }
             Ok(())
         }
         Command::User(UserCommand::SetPassword { db, email }) => {
@@ -139,11 +147,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 members.into_iter().map(|(user, role)| [user.email.into(), role.as_str().into(), user.name.into()]);
             listing.print([("EMAIL", "email"), ("ROLE", "role"), ("NAME", "name")], rows.collect())
         }
+        // Without an id, clap has required `--leaked`.
+        Command::Key(KeyCommand::Revoke { db, id, leaked: _ }) => {
+            let storage = db.open_existing_to_change()?;
+            let key = match id {
+                Some(id) => KeyToRevoke::Id(id),
+                None => KeyToRevoke::Secret(read_key_secret()?),
+            };
+            let revocation = admin::revoke_key(&storage, key)?;
+            let key = &revocation.key;
+            let which = format!(
+                "API key {} (\"{}\") of org `{}`, created by {}",
+                key.id, key.name, key.org_slug, key.created_by.email
+            );
+            if revocation.already {
+                say!("{which}, was revoked already, at {}; nothing changed", rfc3339(revocation.revoked_at));
+            } else {
+                say!("Revoked {which}: refused from now on (`audit list --org {}` records it)", key.org_slug);
+            }
+            Ok(())
+        }
         Command::Audit(AuditCommand::List(OrgListArgs { db, org, listing })) => {
             let events = admin::audit_events(&db.open_existing()?, &org)?;
             let rows = events.into_iter().map(|event| {
-                let at = keystroke_platform::state::to_datetime(event.created_at);
-                let at = at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+                let at = rfc3339(event.created_at);
                 let detail = event.detail.map_or(Value::Null, Value::from);
                 [at.into(), event.action.into(), event.actor_email.into(), event.target_id.into(), detail]
             });
@@ -183,11 +210,31 @@ fn read_password() -> anyhow::Result<String> {
         }
         password
     } else {
-        // The first line, read no further than a password can be long (`< /dev/zero` has no end).
-        let mut line = String::new();
-        std::io::stdin().lock().take(64 * 1024).read_line(&mut line)?;
-        line.trim_end_matches(['\n', '\r']).to_owned()
+        first_line_of_stdin()?
     };
     anyhow::ensure!(!password.is_empty(), "no password given: pipe it on stdin or type it at the prompt");
     Ok(password)
+}
+
+/// A stored time as the admin commands print it (`2026-11-28T10:00:00Z`).
+fn rfc3339(at: keystroke_platform::storage::Timestamp) -> String {
+    let at = keystroke_platform::state::to_datetime(at);
+    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+}
+
+/// A key's secret for `key revoke --leaked`, never from argv.
+fn read_key_secret() -> anyhow::Result<String> {
+    let secret = match std::io::stdin().is_terminal() {
+        true => rpassword::prompt_password("The API key's secret: ")?,
+        false => first_line_of_stdin()?,
+    };
+    anyhow::ensure!(!secret.trim().is_empty(), "no secret given: pipe it on stdin or paste it at the prompt");
+    Ok(secret.trim().to_owned())
+}
+
+/// The first line of stdin, read no further than a secret can be long (`< /dev/zero` has no end).
+fn first_line_of_stdin() -> std::io::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().take(64 * 1024).read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }

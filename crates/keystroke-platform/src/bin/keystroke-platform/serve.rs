@@ -54,6 +54,7 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
             unreachable_sign_in_links(address, public_url, config.behind_proxy),
             plain_http_off_this_machine(address, public_url),
             forwarded_addresses_anyone_can_claim(address, config.behind_proxy),
+            one_address_for_everyone(address, public_url, config.behind_proxy),
         ];
         for warning in warnings.into_iter().flatten() {
             tracing::warn!("{warning}");
@@ -179,6 +180,25 @@ fn forwarded_addresses_anyone_can_claim(address: SocketAddr, behind_proxy: bool)
     })
 }
 
+/// The platform serves plain HTTP: an `https://` public URL is a TLS-terminating proxy's, and so is
+/// another host's while it listens on loopback. Without `--behind-proxy` every client then has the
+/// proxy's address, and one address's limits (ten failed sign-ins, thirty sign-ins started)
+/// become everyone's: anyone could lock out all sign-ins.
+fn one_address_for_everyone(address: SocketAddr, public_url: Option<&str>, behind_proxy: bool) -> Option<String> {
+    let url = public_url?;
+    let uri: axum::http::Uri = url.parse().ok()?;
+    let proxied = uri.scheme_str() == Some("https")
+        || (address.ip().is_loopback() && !keystroke_api::is_this_machine(uri.host().unwrap_or_default()));
+    (proxied && !behind_proxy).then(|| {
+        format!(
+            "people reach this platform at {url} through a proxy (it serves plain HTTP on {address}); without \
+             `--behind-proxy` every client has the proxy's address, and ten failed sign-ins from anyone lock \
+             everyone out of signing in for 15 minutes: pass `--behind-proxy` (the proxy must append the client's \
+             address to `X-Forwarded-For`)"
+        )
+    })
+}
+
 /// Passwords, session tokens and API keys cross the network in clear when people reach the
 /// platform over `http://` from another machine: through a plain `--public-url`, or straight at
 /// an address other than loopback. (Behind an `https://` public URL, the proxy is trusted to be
@@ -264,6 +284,23 @@ mod tests {
         assert_eq!(forwarded_addresses_anyone_can_claim(everywhere, false), None);
         let warning = forwarded_addresses_anyone_can_claim(everywhere, true).unwrap();
         assert!(warning.contains("listens on 0.0.0.0:8080") && warning.contains("`--bind 127.0.0.1:8080`"));
+    }
+
+    #[test]
+    fn a_proxy_without_behind_proxy_is_flagged() {
+        let loopback: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let everywhere: SocketAddr = "0.0.0.0:8080".parse().unwrap();
+        let public = Some("https://keystroke.example.com");
+        let warning = one_address_for_everyone(loopback, public, false).unwrap();
+        assert!(warning.starts_with("people reach this platform at https://keystroke.example.com through a proxy"));
+        assert!(warning.contains("pass `--behind-proxy`"), "{warning}");
+        assert_eq!(one_address_for_everyone(loopback, public, true), None);
+        assert_eq!(one_address_for_everyone(loopback, None, false), None);
+        assert_eq!(one_address_for_everyone(loopback, Some("http://localhost:8080"), false), None);
+        assert!(one_address_for_everyone(loopback, Some("http://keystroke.internal"), false).is_some());
+        assert!(one_address_for_everyone(everywhere, public, false).is_some(), "https is a proxy's, wherever it is");
+        // Reached straight at its own address over plain HTTP: no proxy to share.
+        assert_eq!(one_address_for_everyone(everywhere, Some("http://keystroke.internal:8080"), false), None);
     }
 
     #[test]

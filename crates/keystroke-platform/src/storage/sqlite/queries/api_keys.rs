@@ -7,7 +7,10 @@ use rusqlite::{OptionalExtension, Row, params};
 
 use super::{live_credential, not_written, parse_role, record_event};
 use crate::storage::sqlite::SqliteStorage;
-use crate::storage::{ApiKeys, KeyCredential, KeyRecord, KeyScope, NewApiKey, NotAMember, Result, Timestamp};
+use crate::storage::{
+    ApiKeys, KeyCredential, KeyRecord, KeyScope, NewApiKey, NotAMember, OperatorRevocation, REVOKED_BY_OPERATOR,
+    Result, Timestamp,
+};
 use crate::tokens::SecretHash;
 
 /// How long recording a key's use may wait for a lock: enough for the platform's own writes.
@@ -189,6 +192,25 @@ impl ApiKeys for SqliteStorage {
                 true => Err(why),
                 false => Ok(false),
             }
+        })
+    }
+
+    fn revoke_api_key_as_operator(&self, key_id: &str, now: Timestamp) -> Result<Option<OperatorRevocation>> {
+        self.write(|tx| {
+            let state = "SELECT org_id, revoked_at FROM api_keys WHERE id = ?1";
+            let Some((org_id, revoked_at)) = tx
+                .query_row(state, [key_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<Timestamp>>(1)?)))
+                .optional()?
+            else {
+                return Ok(None);
+            };
+            let key = tx.query_row(&format!("SELECT {KEY_COLUMNS} WHERE k.id = ?1"), [key_id], key_record)?;
+            if let Some(revoked_at) = revoked_at {
+                return Ok(Some(OperatorRevocation { key, revoked_at, already: true }));
+            }
+            tx.execute("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1", params![key_id, now])?;
+            record_event(tx, &org_id, &key.created_by.id, "api_key.revoke", key_id, Some(REVOKED_BY_OPERATOR), now)?;
+            Ok(Some(OperatorRevocation { key, revoked_at: now, already: false }))
         })
     }
 }
