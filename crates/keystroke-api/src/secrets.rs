@@ -42,7 +42,22 @@ pub fn looks_like_api_key(text: &str) -> bool {
 /// part of one pasted without its prefix (see [`secret_fragments`]): such text is never repeated
 /// in an error message or a log line.
 pub fn contains_secret(text: &str) -> bool {
-    SECRET_PREFIXES.iter().any(|prefix| text.contains(prefix)) || secret_fragments(text).next().is_some()
+    prefixes_in(text).next().is_some() || secret_fragments(text).next().is_some()
+}
+
+/// Where a secret's prefix stands in `text`, in any case (`KEY_LIVE_…`, a secret shouted or
+/// uppercased by a tool, is the secret still, its letters' case found by trying, the checksum
+/// telling the right one), in order, with the prefix's length.
+fn prefixes_in(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let bytes = text.as_bytes();
+    (0..bytes.len()).filter_map(move |at| {
+        SECRET_PREFIXES
+            .iter()
+            .find(|prefix| {
+                bytes[at..].get(..prefix.len()).is_some_and(|start| start.eq_ignore_ascii_case(prefix.as_bytes()))
+            })
+            .map(|prefix| (at, prefix.len()))
+    })
 }
 
 /// The shortest run of a secret's characters, without its prefix, that is taken for a secret:
@@ -83,11 +98,9 @@ fn secret_fragments(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> 
 /// "kss_ migration" is a fine name but a pasted token, whole or cut short, is not.
 pub fn holds_secret(text: &str) -> bool {
     const SHORTEST_SECRET_BODY: usize = 16;
-    let prefixed = SECRET_PREFIXES.iter().any(|prefix| {
-        text.match_indices(prefix).any(|(at, _)| {
-            let body = &text[at + prefix.len()..];
-            body.bytes().take_while(u8::is_ascii_alphanumeric).count() >= SHORTEST_SECRET_BODY
-        })
+    let prefixed = prefixes_in(text).any(|(at, prefix_len)| {
+        let body = &text[at + prefix_len..];
+        body.bytes().take_while(u8::is_ascii_alphanumeric).count() >= SHORTEST_SECRET_BODY
     });
     prefixed || secret_fragments(text).next().is_some()
 }
@@ -114,12 +127,10 @@ pub fn quoted(input: &str) -> String {
 pub fn redact_secrets(text: &str, replacement: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
-    while let Some((at, prefix)) =
-        SECRET_PREFIXES.iter().filter_map(|prefix| rest.find(prefix).map(|at| (at, *prefix))).min_by_key(|(at, _)| *at)
-    {
+    while let Some((at, prefix_len)) = prefixes_in(rest).next() {
         out.push_str(&rest[..at]);
         out.push_str(replacement);
-        let body = &rest[at + prefix.len()..];
+        let body = &rest[at + prefix_len..];
         rest = &body[body.bytes().take_while(u8::is_ascii_alphanumeric).count()..];
     }
     out.push_str(rest);
@@ -139,6 +150,10 @@ mod tests {
         let text = "unexpected value 'kss_24k1601LrjV34mlBAh' for '--limit=key_live_6JtBE4DQd' (key_test_)";
         assert_eq!(redact_secrets(text, "[secret]"), "unexpected value '[secret]' for '--limit=[secret]' ([secret])");
         assert_eq!(redact_secrets("nothing here", "[secret]"), "nothing here");
+        // In another case, a secret is the secret still: only the case of its letters is lost.
+        let shouted = "?q=KEY_LIVE_VIL1FMLPQ2W3E4R5T6Y7U8I9O0P1A2S3D4 and Kss_Abc123";
+        assert_eq!(redact_secrets(shouted, "[secret]"), "?q=[secret] and [secret]");
+        assert!(contains_secret("KEY_TEST_") && holds_secret("ci KEY_LIVE_VIL1FMLPQ2W3E4R5T6"));
     }
 
     /// The part after the prefix is the whole secret: pasted alone, it is still one.
