@@ -11,7 +11,7 @@ use keystroke_api::{
 use crate::auth::start_session;
 use crate::passwords;
 use crate::state::now;
-use crate::storage::{AuditEvent, LastOwner, OperatorRevocation, Storage, normalize_email};
+use crate::storage::{AuditEvent, LastOwner, OperatorRevocation, Storage, email_taken, normalize_email};
 use crate::tokens::hash_secret;
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -60,7 +60,7 @@ pub fn check_new_password(password: &str) -> anyhow::Result<()> {
 pub fn refuse_taken_email(storage: &dyn Storage, email: &str) -> anyhow::Result<()> {
     let email = normalize_email(email);
     if storage.user_by_email(&email)?.is_some() {
-        bail!("a user with email {email} exists already");
+        return Err(email_taken(&email));
     }
     Ok(())
 }
@@ -88,7 +88,7 @@ pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &s
     let name = check_name("org", name).map_err(|problem| anyhow!(problem))?;
     let owner = user(storage, owner_email)?;
     if storage.org_by_slug(slug)?.is_some() {
-        bail!("an org with slug `{slug}` exists already");
+        bail!("an org with slug `{slug}` exists already: pick another (`keystroke-platform org list` shows them)");
     }
     storage.create_org(slug, name, &owner.id, now())
 }
@@ -213,7 +213,9 @@ pub fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
 }
 
 fn org(storage: &dyn Storage, slug: &str) -> anyhow::Result<Org> {
-    storage.org_by_slug(slug)?.with_context(|| format!("no org with slug {}", quoted(slug)))
+    storage
+        .org_by_slug(slug)?
+        .with_context(|| format!("no org with slug {} (`keystroke-platform org list` shows every org)", quoted(slug)))
 }
 
 /// An email as messages show it, unquoted, without a key or token pasted in its place.

@@ -82,7 +82,11 @@ fn bootstrap_serve_and_sign_in() {
         Some(&format!("{password}\n")),
     );
     assert_eq!(again.status.code(), Some(1));
-    assert_eq!(stderr(&again), "error: a user with email owner@example.test exists already\n");
+    assert_eq!(
+        stderr(&again),
+        "error: a user with email owner@example.test exists already (`keystroke-platform user set-password --email \
+         owner@example.test` gives them a new password)\n"
+    );
     let short = platform(&db, &["user", "add", "--email", "b@example.test", "--name", "Bo"], Some("short\n"));
     assert_eq!(stderr(&short), "error: the password must be at least 12 characters long\n");
     // Refused before any file is made: a mistyped path stays a typo for the next command.
@@ -130,6 +134,16 @@ fn bootstrap_serve_and_sign_in() {
     );
     assert!(org.status.success(), "{}", stderr(&org));
     assert_eq!(stderr(&org), "Created org `example` (Example) owned by owner@example.test\n");
+    let again =
+        platform(&db, &["org", "create", "--slug", "example", "--name", "Twin", "--owner", "owner@example.test"], None);
+    assert_eq!(
+        stderr(&again),
+        "error: an org with slug `example` exists already: pick another (`keystroke-platform org list` shows them)\n"
+    );
+    assert_eq!(
+        stderr(&platform(&db, &["member", "list", "--org", "exmaple"], None)),
+        "error: no org with slug `exmaple` (`keystroke-platform org list` shows every org)\n"
+    );
     for slug in [&["--slug", "Not OK"][..], &["--slug", "-dash-first"]] {
         let args = [&["org", "create"][..], slug, &["--name", "x", "--owner", "owner@example.test"]].concat();
         let bad_slug = platform(&db, &args, None);
@@ -197,7 +211,11 @@ fn bootstrap_serve_and_sign_in() {
     assert!(!stderr(&umlaut).contains("Created the database"), "{}", stderr(&umlaut));
     // Also said before a password is asked for.
     let twin = platform(&db, &["user", "add", "--email", "BOB@EXÄMPLE.TEST", "--name", "Bob2"], None);
-    assert_eq!(stderr(&twin), "error: a user with email bob@exämple.test exists already\n");
+    assert!(
+        stderr(&twin).starts_with("error: a user with email bob@exämple.test exists already ("),
+        "{}",
+        stderr(&twin)
+    );
     let add =
         platform(&db, &["member", "add", "--org", "example", "--email", "b@example.test", "--role", "builder"], None);
     assert_eq!(stderr(&add), "Added b@example.test to `example` as builder\n");
@@ -790,7 +808,8 @@ fn an_accented_email_is_one_account_however_its_accents_were_typed() {
     assert!(accented.status.success(), "{}", stderr(&accented));
     assert_eq!(
         stderr(&add("ju\u{308}rgen@example.test")),
-        "error: a user with email j\u{fc}rgen@example.test exists already\n"
+        "error: a user with email j\u{fc}rgen@example.test exists already (`keystroke-platform user set-password --email \
+         j\u{fc}rgen@example.test` gives them a new password)\n"
     );
     let org = ["org", "create", "--slug", "umlauts", "--name", "U", "--owner", "JU\u{308}RGEN@example.test"];
     let created = platform(&db, &org, None);
@@ -862,7 +881,7 @@ fn a_user_added_meanwhile_is_said_to_exist() {
     storage.create_user("race@example.test", "First", "hash", 1).unwrap();
     // Past the command's own check, as the second of two commands at once gets.
     let second = storage.create_user("race@example.test", "Second", "hash", 2).unwrap_err();
-    assert_eq!(second.to_string(), "a user with email race@example.test exists already");
+    assert!(second.to_string().starts_with("a user with email race@example.test exists already ("), "{second}");
 }
 
 /// A role set for someone removed meanwhile does not add them back, and a member added twice at

@@ -68,7 +68,9 @@ pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) 
     // The same shape as the key's in `list` and `show`: the creator only for roles that see it.
     // Read before the key is made: nothing may fail between its making and its secret's answer.
     let creator = match access.role.sees_all_keys() {
-        true => Some(state.storage.user_by_id(&access.user_id)?.ok_or_else(|| anyhow::anyhow!("creator vanished"))?),
+        true => Some(state.storage.user_by_id(&access.user_id)?.ok_or_else(|| {
+            anyhow::anyhow!("the user {} is a member but missing from the users table", access.user_id)
+        })?),
         false => None,
     };
     let prefix = state.config.mode.key_prefix();

@@ -23,6 +23,15 @@ pub fn normalize_email(email: &str) -> String {
     icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(&lowercased).into_owned()
 }
 
+/// A new user refused because their email is taken (looked up first, or found taken as the
+/// row was written): said the same either way, with what to do instead.
+pub fn email_taken(email: &str) -> anyhow::Error {
+    anyhow::anyhow!(
+        "a user with email {email} exists already (`keystroke-platform user set-password --email {email}` gives \
+         them a new password)"
+    )
+}
+
 /// A change refused because it would leave an org without an owner, and so without anyone who
 /// can manage its members' keys.
 #[derive(Debug)]

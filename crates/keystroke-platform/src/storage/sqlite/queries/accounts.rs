@@ -22,7 +22,7 @@ impl Accounts for SqliteStorage {
                 rusqlite::Error::SqliteFailure(failure, _)
                     if failure.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE =>
                 {
-                    anyhow::anyhow!("a user with email {email} exists already")
+                    crate::storage::email_taken(email)
                 }
                 error => anyhow::Error::new(error).context(format!("adding user {email}")),
             })?;
