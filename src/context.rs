@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use keystroke_api::Membership;
+use keystroke_api::{Membership, TokenShape, token_shape};
 use reqwest::Url;
 
 use crate::cli::GlobalArgs;
@@ -128,11 +128,10 @@ impl Context {
         let config = self.load_config()?;
         let platform = self.platform_url(&config)?;
         if let Some(token) = Credentials::env_token() {
-            if keystroke_api::looks_like_api_key(token.expose()) {
-                return Err(api_key_in_env().into());
-            }
-            if !keystroke_api::looks_like_session_token(token.expose()) {
-                return Err(CliError::new(
+            return match token_shape(token.expose()) {
+                TokenShape::Session => Ok(StoredToken { config, platform, source: TokenSource::Env, token }),
+                TokenShape::ApiKey => Err(api_key_in_env().into()),
+                TokenShape::Other => Err(CliError::new(
                     ExitCode::NotSignedIn,
                     format!(
                         "`{}` does not hold a session token; session tokens look like `kss_…`, on one line",
@@ -140,9 +139,8 @@ impl Context {
                     ),
                 )
                 .with_hint("unset it, or set it to what `keystroke auth token` prints where you are signed in")
-                .into());
-            }
-            return Ok(StoredToken { config, platform, source: TokenSource::Env, token });
+                .into()),
+            };
         }
         let credentials = self.credentials()?;
         let signed_out = || not_signed_in_here(&credentials, &platform, &config);

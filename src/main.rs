@@ -95,7 +95,7 @@ fn clap_exit(err: clap::Error) -> ExitCode {
             error::ExitCode::Usage.json_code(),
             "`--with-token` reads the token from stdin, not from the command line, where shell history and `ps` \
              keep it (it is not repeated here)",
-            Some("keystroke auth login --with-token < token.txt"),
+            Some(commands::auth::WITH_TOKEN_FROM_A_FILE),
             None,
         );
         return ExitCode::from(error::ExitCode::Usage as u8);

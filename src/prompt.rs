@@ -33,9 +33,9 @@ pub fn refuse_unconfirmed(printer: &Printer, yes: bool, verb: &str, what: &str) 
 
 /// Asks a yes/no question about something that cannot be undone: no by default, Ctrl-C is a no,
 /// and a no ends the command with "Nothing revoked." (exit 1).
-pub fn confirm_revoke(printer: &Printer, question: String) -> anyhow::Result<()> {
+pub fn confirm_revoke(printer: &Printer, question: &str) -> anyhow::Result<()> {
     // The question may quote a name from the platform: made one line, like every message.
-    let question = one_line(&question).into_owned();
+    let question = one_line(question).into_owned();
     let answer = match printer.dumb_terminal() {
         true => ask_a_line(printer, None, || {
             let typed = read_line(printer, &format!("{question} [y/N] "))?;

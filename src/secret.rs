@@ -5,7 +5,7 @@ use std::fmt;
 /// Wraps a secret so that `{:?}` and `{}` print `[redacted]`. The only way to the value is
 /// [`Secret::expose`]: called where the `Authorization` header is built, where the token is
 /// handed to a credential store, where the user asked to see it, and to check its shape (which
-/// says nothing of the value).
+/// says nothing of the value). Two are compared with `==`, which shows neither.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Secret<T>(T);
 

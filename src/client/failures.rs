@@ -1,6 +1,7 @@
 //! Where a request to the platform failed, in words and an exit code: a transport that broke
 //! (no connection, TLS, a timeout), a status that is no success (the platform's refusal, a proxy's
-//! page), a redirect. The one place HTTP failures become messages, hints and exit codes.
+//! page), a redirect. What a failure means for one request (a revoke that may have been done, a
+//! create whose key may exist) is said by that request's method in `client/mod.rs`.
 
 use keystroke_api::{ErrorBody, OAuthError};
 use reqwest::header::LOCATION;

@@ -207,7 +207,7 @@ impl Credentials {
 
     /// Who else reaches a token stored in `kind` here, beyond this login session: for the kernel
     /// keyring without a session keyring of this login's own (see `keyutils::shared_with`).
-    pub fn shared_with(&self, kind: StoreKind) -> Option<String> {
+    fn shared_with(&self, kind: StoreKind) -> Option<String> {
         #[cfg(target_os = "linux")]
         if kind == StoreKind::Keyutils {
             return keyutils::shared_with();

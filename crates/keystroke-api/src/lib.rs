@@ -14,8 +14,8 @@ pub use checksum::{BASE62, SECRET_RANDOM_CHARS, is_secret_body, secret_checksum}
 pub use names::{MAX_NAME_CHARS, ORG_SLUG_RULE, check_name, is_invisible_or_bidi, is_org_slug};
 pub use secrets::{
     API_KEY_ID_PREFIX, API_KEY_PREFIXES, LIVE_KEY_PREFIX, SECRET_NOT_REPEATED, SESSION_ID_PREFIX, SESSION_PREFIX,
-    TEST_KEY_PREFIX, contains_secret, holds_secret, is_public_id, looks_like_api_key, looks_like_session_token, quoted,
-    redact_secrets,
+    TEST_KEY_PREFIX, TokenShape, contains_secret, holds_secret, is_public_id, looks_like_api_key,
+    looks_like_session_token, quoted, redact_secrets, token_shape,
 };
 
 /// Paths of the platform API. Org-scoped paths take the org's slug.

@@ -38,6 +38,26 @@ pub fn looks_like_api_key(text: &str) -> bool {
     API_KEY_PREFIXES.iter().any(|prefix| text.starts_with(prefix))
 }
 
+/// What a token someone gave is, by its shape: the CLI takes session tokens only, and names an
+/// API key given in their place as such.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenShape {
+    ApiKey,
+    Session,
+    /// Neither: a typo, a second pasted line, something else.
+    Other,
+}
+
+pub fn token_shape(text: &str) -> TokenShape {
+    if looks_like_api_key(text) {
+        TokenShape::ApiKey
+    } else if looks_like_session_token(text) {
+        TokenShape::Session
+    } else {
+        TokenShape::Other
+    }
+}
+
 /// Whether `text` holds, anywhere, something shaped like an API key or a session token, or a
 /// part of one pasted without its prefix (see [`secret_fragments`]): such text is never repeated
 /// in an error message or a log line.

@@ -29,7 +29,7 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         let key = signed_in.client.api_key(&org, &args.id).await?;
         let question =
             format!("Revoke API key {} ({}) in {org}? Requests using it will fail at once", key.id, key.name);
-        prompt::confirm_revoke(printer, question)?;
+        prompt::confirm_revoke(printer, &question)?;
     }
     let revoked = signed_in.client.revoke_api_key(&org, &args.id).await?;
 

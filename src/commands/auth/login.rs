@@ -2,7 +2,7 @@ use std::io::Read;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use keystroke_api::Me;
+use keystroke_api::{Me, TokenShape, token_shape};
 use serde::Serialize;
 
 use crate::client::{ApiClient, DevicePoll};
@@ -62,6 +62,9 @@ struct ReplacedSession {
     #[serde(skip)]
     same_user: bool,
 }
+
+/// How a session token is given without a browser, as hints spell it.
+pub const WITH_TOKEN_FROM_A_FILE: &str = "keystroke auth login --with-token < token.txt";
 
 pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
@@ -253,17 +256,17 @@ fn refuse_unattended_browser_sign_in(printer: &Printer, args: &LoginArgs) -> Res
         return Err(CliError::usage(
             "browser sign-in waits for a person to approve it, and `--no-input` says no one will",
         )
-        .with_hint("pipe a session token in: `keystroke auth login --with-token < token.txt`"));
+        .with_hint(format!("pipe a session token in: `{WITH_TOKEN_FROM_A_FILE}`")));
     }
     if !args.no_browser && !printer.stderr_is_terminal() {
         return Err(CliError::usage(
             "browser sign-in waits for a person to approve it, and stderr, where its code would go, is not a \
              terminal (a script, a CI job)",
         )
-        .with_hint(
-            "pipe a session token in: `keystroke auth login --with-token < token.txt`; or, to wait for approval with \
-             the code in this output, add `--no-browser`",
-        ));
+        .with_hint(format!(
+            "pipe a session token in: `{WITH_TOKEN_FROM_A_FILE}`; or, to wait for approval with the code in this \
+             output, add `--no-browser`"
+        )));
     }
     Ok(())
 }
@@ -350,11 +353,8 @@ async fn name_replaced_sessions(
     for (index, (_, previous)) in replaced.iter().enumerate() {
         // One token in two stores is one sign-in; the same session signed in anew replaces none;
         // a damaged one (edited by hand) names no session and is not to be sent.
-        let seen_before = replaced[..index].iter().any(|(_, seen)| seen.expose() == previous.expose());
-        if seen_before
-            || previous.expose() == token.expose()
-            || !keystroke_api::looks_like_session_token(previous.expose())
-        {
+        let seen_before = replaced[..index].iter().any(|(_, seen)| seen == previous);
+        if seen_before || previous == token || !keystroke_api::looks_like_session_token(previous.expose()) {
             continue;
         }
         let Ok(client) = context.client(platform, Some(previous.clone())) else { continue };
@@ -395,7 +395,7 @@ fn read_token_from_stdin(printer: &Printer) -> anyhow::Result<Secret<String>> {
             "`--with-token` would read the token from a terminal, but cannot prompt for it here \
              (`--no-input`, or stderr is not a terminal)",
         )
-        .with_hint("pipe it in: `keystroke auth login --with-token < token.txt`")
+        .with_hint(format!("pipe it in: `{WITH_TOKEN_FROM_A_FILE}`"))
         .into());
     } else {
         read_piped_token()?
@@ -429,12 +429,12 @@ fn read_piped_token() -> anyhow::Result<Secret<String>> {
     std::io::stdin().lock().take(MOST_READ + 1).read_to_end(&mut input)?;
     if input.len() as u64 > MOST_READ {
         return Err(CliError::usage("`--with-token` read more than 64 KiB from stdin, which is not a session token")
-            .with_hint("pipe in the token alone: `keystroke auth login --with-token < token.txt`")
+            .with_hint(format!("pipe in the token alone: `{WITH_TOKEN_FROM_A_FILE}`"))
             .into());
     }
     Ok(Secret::new(String::from_utf8(input).map_err(|_| {
         CliError::usage("what `--with-token` read is not text; session tokens look like `kss_…`, on one line")
-            .with_hint("pipe in the token alone: `keystroke auth login --with-token < token.txt`")
+            .with_hint(format!("pipe in the token alone: `{WITH_TOKEN_FROM_A_FILE}`"))
     })?))
 }
 
@@ -442,21 +442,18 @@ fn read_piped_token() -> anyhow::Result<Secret<String>> {
 fn check_token_shape(token: &str) -> Result<(), CliError> {
     if token.is_empty() {
         return Err(CliError::usage("`--with-token` found no token on stdin")
-            .with_hint("pipe it in: `keystroke auth login --with-token < token.txt`"));
+            .with_hint(format!("pipe it in: `{WITH_TOKEN_FROM_A_FILE}`")));
     }
-    if keystroke_api::looks_like_api_key(token) {
+    let refused = match token_shape(token) {
+        TokenShape::Session => return Ok(()),
         // Refused here, before it travels: the platform would refuse it as a session anyway.
-        return Err(CliError::usage("that is an API key; `--with-token` takes a user session token")
-            .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in"));
-    }
-    if !keystroke_api::looks_like_session_token(token) {
-        let what = if token.contains('\n') { "holds more than one line" } else { "is not a session token" };
-        return Err(CliError::usage(format!(
-            "what `--with-token` read {what}; session tokens look like `kss_…`, on one line"
-        ))
-        .with_hint("`keystroke auth token` prints your session token on a machine where you are signed in"));
-    }
-    Ok(())
+        TokenShape::ApiKey => CliError::usage("that is an API key; `--with-token` takes a user session token"),
+        TokenShape::Other => {
+            let what = if token.contains('\n') { "holds more than one line" } else { "is not a session token" };
+            CliError::usage(format!("what `--with-token` read {what}; session tokens look like `kss_…`, on one line"))
+        }
+    };
+    Err(refused.with_hint("`keystroke auth token` prints your session token on a machine where you are signed in"))
 }
 
 fn explain_refused_token(err: anyhow::Error, platform: &PlatformUrl) -> anyhow::Error {

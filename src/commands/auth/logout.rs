@@ -1,3 +1,5 @@
+use keystroke_api::{TokenShape, token_shape};
+
 use crate::config::Config;
 use crate::context::{Context, PlatformUrl, hidden_sign_in_error, not_signed_in, store_failed_beside_sign_in};
 use crate::credentials::{Credentials, StoreKind};
@@ -50,7 +52,7 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     let credentials = context.credentials()?;
     let StoredSignIn { store, token, session_id, from_token } = stored_sign_in(&credentials, &config, &platform)?;
     let env_token = Credentials::env_token();
-    let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| env_token.expose() == token.expose());
+    let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| *env_token == token);
     // A damaged token names no session to leave valid: it goes the way it always went.
     let well_formed = keystroke_api::looks_like_session_token(token.expose());
     let stored_session = match well_formed {
@@ -316,19 +318,18 @@ fn signed_in_meanwhile(
 ) -> bool {
     let recorded_now = context.load_config().ok().and_then(|config| config.recorded_store(&platform.key));
     recorded_now.is_some_and(|now| now != store)
-        || credentials.get(store, &platform.key).is_ok_and(|now| now.is_some_and(|now| now.expose() != token.expose()))
+        || credentials.get(store, &platform.key).is_ok_and(|now| now.is_some_and(|now| now != *token))
 }
 
 /// What `KEYSTROKE_TOKEN`, still set, does now: commands keep using it.
 fn warn_of_env_token(printer: &Printer, env_token: &Secret<String>, holds_the_ended_session: bool) {
-    let what = if keystroke_api::looks_like_api_key(env_token.expose()) {
-        "holds an API key, which the CLI refuses; unset it"
-    } else if !keystroke_api::looks_like_session_token(env_token.expose()) {
-        "holds no session token, which the CLI refuses; unset it"
-    } else if holds_the_ended_session {
-        "holds the session just ended, so commands fail until you unset it"
-    } else {
-        "is still set, so commands stay signed in with it; unset it to sign out"
+    let what = match token_shape(env_token.expose()) {
+        TokenShape::ApiKey => "holds an API key, which the CLI refuses; unset it",
+        TokenShape::Other => "holds no session token, which the CLI refuses; unset it",
+        TokenShape::Session if holds_the_ended_session => {
+            "holds the session just ended, so commands fail until you unset it"
+        }
+        TokenShape::Session => "is still set, so commands stay signed in with it; unset it to sign out",
     };
     printer.warn(&format!("`{}` {what}", env::TOKEN));
 }
@@ -356,10 +357,10 @@ fn still_valid(revoke: anyhow::Error, what_happened: &str, session_id: Option<&s
 /// `auth logout` with no stored token but one in `KEYSTROKE_TOKEN`: like `gh auth logout` with
 /// `GH_TOKEN`, the variable is the user's, not the CLI's to end.
 fn env_token_only(platform: &PlatformUrl, env_token: &Secret<String>) -> CliError {
-    let refused = match env_token.expose() {
-        token if keystroke_api::looks_like_api_key(token) => Some("an API key"),
-        token if !keystroke_api::looks_like_session_token(token) => Some("no session token"),
-        _ => None,
+    let refused = match token_shape(env_token.expose()) {
+        TokenShape::ApiKey => Some("an API key"),
+        TokenShape::Other => Some("no session token"),
+        TokenShape::Session => None,
     };
     if let Some(what) = refused {
         return CliError::failure(format!(

@@ -7,6 +7,8 @@ use clap::Subcommand;
 
 use crate::context::Context;
 
+pub use login::WITH_TOKEN_FROM_A_FILE;
+
 #[derive(Debug, Subcommand)]
 pub enum AuthCommand {
     /// Sign in to a platform in the browser (or with a token on stdin)

@@ -122,7 +122,7 @@ fn token_output(signed_in: &SignedIn, credentials: &Credentials) -> TokenOutput 
             let shadowed = signed_in.config.recorded_store(platform).filter(|&kind| match kind {
                 StoreKind::Keyutils | StoreKind::File => match credentials.get(kind, platform) {
                     Ok(Some(stored)) => {
-                        same_token = Credentials::env_token().is_some_and(|env| env.expose() == stored.expose());
+                        same_token = Credentials::env_token().is_some_and(|env| env == stored);
                         true
                     }
                     Ok(None) => false,

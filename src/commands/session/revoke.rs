@@ -66,7 +66,7 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
             session.client,
             table::time(session.created_at)
         );
-        prompt::confirm_revoke(printer, question)?;
+        prompt::confirm_revoke(printer, &question)?;
     }
     let revoked = signed_in.client.revoke_session(&session.id).await?;
 

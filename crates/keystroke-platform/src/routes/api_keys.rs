@@ -53,7 +53,7 @@ pub async fn create(
     let ApiJson(request) = body?;
     let body = create_key(&state, &access, &request)?;
     // The only response that ever carries the secret: no cache keeps it (`no-store`, as on every
-    // answer: `routes::no_sniffing_or_caching`).
+    // answer: `routes::headers_on_every_answer`).
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 

@@ -55,7 +55,7 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request, next| within_limits(request_deadline, request, next)))
-        .layer(middleware::map_response(no_sniffing_or_caching));
+        .layer(middleware::map_response(headers_on_every_answer));
     let routes = match state.serves_https() {
         true => routes.layer(middleware::map_response(https_only)),
         false => routes,
@@ -216,7 +216,7 @@ fn refusal(path: &str, status: StatusCode, code: &'static str, message: String) 
 /// serve a member list to the next caller. A 503 (the database busy) says when to try again
 /// (RFC 9110 §10.2.3), unless its route said already: a second, as the lock is mostly a writer's
 /// short transaction and the refused request already waited out five seconds of it.
-async fn no_sniffing_or_caching(mut response: Response) -> Response {
+async fn headers_on_every_answer(mut response: Response) -> Response {
     let unavailable = response.status() == StatusCode::SERVICE_UNAVAILABLE;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
