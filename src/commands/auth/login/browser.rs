@@ -1,0 +1,196 @@
+//! The browser sign-in (OAuth device flow): the code shown, the browser opened, the platform
+//! polled until someone approves, denies, or the code expires.
+
+use std::time::{Duration, Instant};
+
+use crate::client::{ApiClient, DevicePoll};
+use crate::context::{Context, PlatformUrl};
+use crate::env;
+use crate::error::{CliError, ExitCode, exits_with};
+use crate::secret::Secret;
+use crate::signals;
+use crate::spinner::{Spinner, Waited};
+
+use super::Interrupted;
+
+/// How far polling backs off while the platform does not answer: an approval made meanwhile is
+/// still picked up within this.
+const MAX_POLL_INTERVAL_WHILE_UNANSWERED: Duration = Duration::from_secs(15);
+
+/// The last poll comes this long before the code expires, at the latest.
+const LAST_POLL_MARGIN: Duration = Duration::from_secs(1);
+
+/// RFC 8628: show the code, let the user approve in a browser, poll until they did. The token,
+/// with the guard that has caught Ctrl-C and SIGTERM since the wait began, for the caller to
+/// keep until the token is stored.
+pub(super) async fn sign_in_with_browser(
+    context: &Context,
+    platform: &PlatformUrl,
+    no_browser: bool,
+) -> anyhow::Result<(Secret<String>, signals::Caught)> {
+    let printer = &context.printer;
+    let client = context.client(platform, None)?;
+    let authorization = client.start_device_authorization().await?;
+    let device_code = Secret::new(authorization.device_code);
+
+    // The code and URL come first, so a failing browser never hides them.
+    printer.message_emphasis("First copy your one-time code: ", &authorization.user_code);
+    printer.message(&format!("Then open {} in your browser and approve the sign-in.", authorization.verification_uri));
+    // Without a person at a terminal (scripts, tests) a browser window would only get in the way.
+    if !no_browser && printer.can_prompt() {
+        open_browser(&authorization.verification_uri_complete);
+    }
+
+    let expires_in = Duration::from_secs(authorization.expires_in);
+    let deadline = Instant::now() + expires_in;
+    let mut interval = Duration::from_secs(authorization.interval.max(1));
+    // Caught before the "Waiting" line: from then on Ctrl-C (or SIGTERM) ends the wait in words,
+    // then the process by that signal, instead of killing it mid-line. A poll under way finishes
+    // first, so a session the platform has just issued is not left for nobody.
+    let interrupted = signals::Caught::new();
+    let spinner = Spinner::new(printer, "Waiting for approval in the browser");
+    // The interval from before the platform stopped answering, and the failure it gave.
+    let mut unanswered: Option<(Duration, anyhow::Error)> = None;
+    // A poll reached the platform but its answer was lost: if it carried the session, the next
+    // poll hears "already used", and the platform ends that session (RFC 6749 §4.1.2).
+    let mut answer_lost = false;
+    loop {
+        // The last poll is made before the code expires, not skipped by a long wait.
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left <= LAST_POLL_MARGIN {
+            return Err(unanswered.map_or_else(|| expired(expires_in).into(), |(_, error)| error));
+        }
+        if spinner.wait(interval.min(left - LAST_POLL_MARGIN), &interrupted).await == Waited::Interrupted {
+            return Err(CliError::declined(format!(
+                "Sign-in cancelled. Nothing was stored; the code stops working within {}.",
+                in_minutes(expires_in)
+            ))
+            .into());
+        }
+        let poll = client.poll_device_token(&device_code).await;
+        if poll.is_ok()
+            && let Some((before, _)) = unanswered.take()
+        {
+            interval = before;
+        }
+        match poll {
+            // A platform restarting, or a network that drops out for a while, is waited out
+            // until the code expires (asking less often meanwhile, as RFC 8628 §3.5 asks): the
+            // person approving in the browser may not even notice. TLS failures are not, which
+            // waiting does not mend.
+            Err(err) if err.downcast_ref::<CliError>().is_some_and(waited_out) => {
+                answer_lost |= err.downcast_ref::<CliError>().is_some_and(|err| err.request_may_have_arrived);
+                let before = match unanswered.take() {
+                    Some((before, _)) => before,
+                    None => {
+                        spinner.warn(&format!("{err:#}; still waiting for the approval, until the code expires"));
+                        interval
+                    }
+                };
+                interval = (interval * 2).min(MAX_POLL_INTERVAL_WHILE_UNANSWERED).max(interval);
+                unanswered = Some((before, err));
+            }
+            Ok(DevicePoll::Pending) => {}
+            Ok(DevicePoll::SlowDown(new_interval)) => {
+                // RFC 8628 §3.5: without a new interval, add five seconds.
+                interval = new_interval.map(Duration::from_secs).unwrap_or(interval + Duration::from_secs(5));
+            }
+            Ok(DevicePoll::Approved(token)) => return Ok((token, interrupted)),
+            Err(err) if answer_lost && err.downcast_ref::<CliError>().is_some_and(is_invalid_grant) => {
+                return Err(CliError::new(
+                    ExitCode::Unreachable,
+                    "the platform's answer to a poll was lost on its way, and the code is used up: that answer \
+                     carried the session, which the platform ended when the code came again, so nothing is left valid",
+                )
+                .with_hint("run `keystroke auth login` again")
+                .into());
+            }
+            Ok(DevicePoll::Expired) => return Err(expired(expires_in).into()),
+            Ok(DevicePoll::Denied) => {
+                return Err(CliError::failure(
+                    "the sign-in was denied: in the browser, or by an administrator who signed the account out \
+                     meanwhile",
+                )
+                .with_hint("run `keystroke auth login` again if that was a mistake")
+                .into());
+            }
+            Err(err) => return Err(err),
+        }
+    }
+}
+
+/// A poll failure that waiting may mend: the platform not reached at all, or its answer lost on
+/// the way back (a cut connection, a proxy's 502 or 504), but not a TLS failure.
+fn waited_out(err: &CliError) -> bool {
+    err.exit == ExitCode::Unreachable && (err.no_connection_made || err.request_may_have_arrived)
+}
+
+/// The platform's "unknown or already used device code" (RFC 6749's `invalid_grant`).
+fn is_invalid_grant(err: &CliError) -> bool {
+    err.api_code.as_deref() == Some("invalid_grant")
+}
+
+/// Revokes the session the browser approved for a sign-in that could not be stored (`err` says
+/// why: the platform did not say whose it is, Ctrl-C came first, the keyring failed), rather
+/// than leave it valid for 30 days with its token nowhere; `err` then says that too.
+pub(super) async fn revoke_unstored_session(client: &ApiClient, err: anyhow::Error) -> anyhow::Error {
+    const FIND_IT: &str = "`keystroke session list` shows it once you are signed in (this machine's, made just \
+                           now), and `keystroke session revoke ID` ends it";
+    let refused = |err: &anyhow::Error| exits_with(err, ExitCode::NotSignedIn);
+    if refused(&err) {
+        // The platform refused the token: there is no session to revoke.
+        return err;
+    }
+    // Briefly: the platform may be what failed, and someone may be waiting to get out.
+    let (outcome, left) = match tokio::time::timeout(Duration::from_secs(5), client.logout()).await {
+        Ok(Ok(())) => ("the session the browser approved was revoked", false),
+        Ok(Err(err)) if refused(&err) => ("the session the browser approved has ended already", false),
+        _ => ("the session the browser approved could not be revoked, and may stay valid with its token nowhere", true),
+    };
+    if err.is::<Interrupted>() {
+        // The user's own choice, said as a plain sentence (a declined answer shows no hint).
+        let find_it = if left { format!(" {FIND_IT}.") } else { String::new() };
+        return CliError::declined(format!("Sign-in interrupted: {outcome}. Nothing was stored.{find_it}")).into();
+    }
+    let message = format!("{err:#}; {outcome}");
+    let mut failure = err.downcast::<CliError>().unwrap_or_else(|_| CliError::failure(""));
+    failure.message = message;
+    if left {
+        failure.hint = Some(failure.hint.map_or_else(|| FIND_IT.to_owned(), |hint| format!("{hint}; {FIND_IT}")));
+    }
+    failure.into()
+}
+
+fn expired(expires_in: Duration) -> CliError {
+    CliError::failure("the sign-in code expired before it was approved")
+        .with_hint(format!("run `keystroke auth login` again and approve within {}", in_minutes(expires_in)))
+}
+
+/// A code's lifetime as people say it: "10 minutes", "1 minute", rounded up.
+fn in_minutes(lifetime: Duration) -> String {
+    match lifetime.as_secs().div_ceil(60) {
+        1 => "1 minute".to_owned(),
+        minutes => format!("{minutes} minutes"),
+    }
+}
+
+/// Best effort: the URL is already on screen, so a missing opener is not an error.
+fn open_browser(url: &str) {
+    let mut command = if cfg!(target_os = "macos") {
+        std::process::Command::new("open")
+    } else if cfg!(windows) {
+        let mut command = std::process::Command::new("rundll32");
+        command.arg("url.dll,FileProtocolHandler");
+        command
+    } else {
+        std::process::Command::new("xdg-open")
+    };
+    // The browser, and whatever it starts, need no session token of this command's environment.
+    let _ = command
+        .arg(url)
+        .env_remove(env::TOKEN)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+}
