@@ -9,6 +9,7 @@ pub mod auth;
 pub mod dev;
 pub mod error;
 mod expiring;
+mod keys;
 mod logging;
 mod passwords;
 pub mod routes;

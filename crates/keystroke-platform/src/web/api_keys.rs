@@ -14,7 +14,7 @@ use super::{
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::ApiError;
-use crate::routes::api_keys::{create_key, list_keys, may_see, newer_page_cursor, revoke_key, visible_key};
+use crate::keys::{create_key, list_keys, may_see, newer_page_cursor, revoke_key, visible_key};
 use crate::state::AppState;
 use crate::storage::KeyRecord;
 
