@@ -296,3 +296,14 @@ fn run_bounded(mut command: Command) -> String {
 fn quote(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', r"'\''"))
 }
+
+#[test]
+fn completion_needs_neither_keyring_nor_platform() {
+    let env = TestEnv::new();
+    // An invalid store name would fail any command that touched the credential store.
+    let run = env.run_with_env(&["completion", "bash"], &[("KEYSTROKE_CREDENTIAL_STORE", "bogus")]);
+    let run = run.success();
+    assert!(run.stdout.contains("_keystroke()"));
+    let help = env.run_with_env(&["--help"], &[("KEYSTROKE_CREDENTIAL_STORE", "bogus")]).success();
+    assert!(help.stdout.contains("\nUsage: keystroke [OPTIONS] <COMMAND>\n"), "{help:#?}");
+}

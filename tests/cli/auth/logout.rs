@@ -1,0 +1,277 @@
+//! `auth logout`: the session revoked on the platform, or left valid where it came from, and the
+//! token forgotten here.
+
+use super::{finish_device_login, start_device_login};
+use crate::support::TestEnv;
+use keystroke_api::Role;
+
+#[test]
+fn logout_revokes_the_session_on_the_platform() {
+    let env = TestEnv::new();
+    let user = env.sign_in(Role::Admin);
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 200);
+    // A session from `--with-token` is ended when asked (a browser sign-in's always is: the
+    // device flow's test).
+    let logout = env.run(&["auth", "logout", "--revoke"]).success();
+    assert_eq!(logout.stderr, format!("Signed out of {}; its session is ended\n", env.url()));
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 401);
+    env.run(&["auth", "status"]).code(3);
+    // Again: signed out already, which is said without sending anyone to sign in.
+    let again = env.run(&["auth", "logout"]).code(3);
+    assert_eq!(again.stderr, format!("error: not signed in to {}: nothing to sign out of\n", env.url()));
+
+    // With `--json`, the document alone: `2>&1 | jq` parses it, the replaced sign-in included.
+    let builder = env.sign_in(Role::Builder);
+    let replaced_id = env.current_session_id(&[]);
+    let owner = env.user(Role::Owner);
+    let login = ["auth", "login", "--with-token", "--json", "--platform-url", env.url()];
+    let login = env.run_with_stdin(&login, &owner.session_token).success();
+    assert_eq!(login.stderr, "");
+    // The session the token came with, as `auth status` shows it, named for a later `session revoke`.
+    let session = env.run(&["auth", "status", "--json"]).success().json()["session"].clone();
+    assert_eq!(session["current"], true, "{session}");
+    let expected_login = serde_json::json!({
+        "platform_url": env.url(),
+        "user": {"id": login.json()["user"]["id"], "email": "ada@acme.test", "name": "Ada Lovelace"},
+        "active_org": "acme", // saved at an earlier sign-in, and Ada is in acme too
+        "credential_store": "keyutils",
+        "session": session,
+        "session_from_token": true,
+        "replaced_sessions": [{"id": replaced_id, "email": builder.email}],
+    });
+    assert_eq!(login.json(), expected_login);
+    let logout = env.run(&["auth", "logout", "--json"]).success();
+    assert_eq!(logout.stderr, "");
+    let json = logout.json();
+    let expected = serde_json::json!({
+        "platform_url": env.url(), "session_id": session["id"], "signed_out": true, "session_revoked": false,
+        "session_left_valid": true,
+    });
+    assert_eq!(json, expected);
+    assert_eq!(env.curl_status("/api/me", &owner.session_token), 200, "left to where the token came from");
+    env.run(&["auth", "status"]).code(3);
+}
+
+/// What `auth logout` says of a session from `--with-token` that it leaves valid.
+fn left_valid_where_it_came_from(url: &str, session: &str) -> String {
+    format!(
+        "Signed out of {url} here; its session {session} came with `--with-token` and stays valid where the token came \
+         from: signing out there ends it, or `keystroke session revoke {session}` from another sign-in of yours\n"
+    )
+}
+
+/// A session that came with `--with-token` serves the sign-in it was made for (another machine's
+/// `auth token`, a CI secret): signing out here forgets it and leaves it valid there, saying so.
+#[test]
+fn logout_leaves_a_session_from_with_token_valid_where_it_came_from() {
+    let env = TestEnv::new();
+    let owner = env.user(Role::Owner);
+    let laptop = env.new_session(&owner.email);
+    env.login_with_token(&laptop, &[]).success();
+    let session = env.current_session_id(&[]);
+    let logout = env.run(&["auth", "logout"]).success();
+    assert_eq!(logout.stderr, left_valid_where_it_came_from(env.url(), &session));
+    env.run(&["auth", "token"]).code(3);
+    assert_eq!(env.curl_status("/api/me", &laptop), 200, "the laptop stays signed in");
+    // Signed in again the same way, a sign-out told to end it does.
+    env.login_with_token(&laptop, &[]).success();
+    let revoked = env.run(&["auth", "logout", "--revoke", "--json"]).success().json();
+    assert_eq!((&revoked["session_revoked"], &revoked["session_left_valid"]), (&true.into(), &false.into()));
+    assert_eq!(env.curl_status("/api/me", &laptop), 401);
+}
+
+/// A keyring entry is shared by every config directory: once another directory's sign-in replaced
+/// the token, the token is that directory's. This directory's sign-out leaves it, and its session,
+/// alone, and names its own session, which the replacement left valid.
+#[test]
+fn logout_leaves_the_token_another_directory_stored_and_names_its_own_session() {
+    let env = TestEnv::new();
+    let (owner, builder) = (env.user(Role::Owner), env.user(Role::Builder));
+    let first = env.new_session(&owner.email);
+    env.login_with_token(&first, &[]).success();
+    let own = env.current_session_id(&[]);
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = [("KEYSTROKE_CONFIG_DIR", other_dir.path().to_str().unwrap())];
+    let second = env.new_session(&builder.email);
+    let login = ["auth", "login", "--with-token", "--platform-url", env.url()];
+    env.run_with_stdin_and_env(&login, &second, &other).success();
+    let logout = env.run(&["auth", "logout"]).success();
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "Signed out of {} here. The token stored for it now is another sign-in's ({}, made from another config \
+             directory that shares this keyring), which stays signed in; this directory's own session, {own}, was \
+             replaced then and stays valid: `keystroke session revoke {own}` ends it\n",
+            env.url(),
+            builder.email
+        )
+    );
+    env.run(&["auth", "status"]).code(3);
+    let there = env.run_with_env(&["auth", "status", "--json"], &other).success().json();
+    assert_eq!(there["user"]["email"], builder.email.as_str(), "the other directory stays signed in");
+    assert_eq!((env.curl_status("/api/me", &second), env.curl_status("/api/me", &first)), (200, 200));
+}
+
+/// The session a browser sign-in made, signed in again with its own token (`auth token` piped
+/// back in), is still this machine's own: `auth logout` ends it.
+#[test]
+fn a_browser_sign_ins_own_token_piped_back_in_stays_its_own() {
+    let env = TestEnv::with_fast_device_flow();
+    let (child, stderr, code) = start_device_login(&env);
+    let ada = env.user(Role::Owner);
+    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
+    assert!(status.success(), "{rest}");
+    let token = env.run(&["auth", "token"]).success().stdout.trim().to_owned();
+    let again = env.login_with_token(&token, &[]).success();
+    assert!(!again.stderr.contains("This sign-in uses the token's session"), "not said to be left valid: {again:#?}");
+    let logout = env.run(&["auth", "logout", "--json"]).success().json();
+    assert_eq!((&logout["session_revoked"], &logout["session_left_valid"]), (&true.into(), &false.into()));
+    assert_eq!(env.curl_status("/api/me", &token), 401);
+}
+
+/// Left valid, a session from `--with-token` needs no platform to sign out of this machine.
+#[test]
+fn logout_of_a_session_from_with_token_needs_no_platform() {
+    let mut env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let session = env.current_session_id(&[]);
+    env.stop_server();
+    let logout = env.run(&["auth", "logout"]).success();
+    assert_eq!(logout.stderr, left_valid_where_it_came_from(env.url(), &session));
+    env.run(&["auth", "token"]).code(3);
+}
+
+/// `KEYSTROKE_TOKEN` is the user's to unset: logout says what it now means, which depends on
+/// whether it holds the session logout just ended or another one.
+#[test]
+fn logout_says_what_a_set_keystroke_token_now_does() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    let other = env.user(Role::Builder).session_token.clone();
+    let logout = env.run_with_env(&["auth", "logout", "--revoke"], &[("KEYSTROKE_TOKEN", &other)]).success();
+    assert!(
+        logout.stderr.starts_with(
+            "warning: `KEYSTROKE_TOKEN` is still set, so commands stay signed in with it; unset it to sign out\n"
+        ),
+        "{logout:#?}"
+    );
+    let builders = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_TOKEN", &other)]).success().json();
+    assert_eq!(builders["user"]["email"], env.user(Role::Builder).email.as_str());
+    assert_eq!(env.curl_status("/api/me", &admin.session_token), 401, "the stored session was revoked");
+
+    let owner = env.sign_in(Role::Owner).session_token.clone();
+    let logout = env.run_with_env(&["auth", "logout", "--revoke"], &[("KEYSTROKE_TOKEN", &owner)]).success();
+    assert!(
+        logout.stderr.starts_with(
+            "warning: `KEYSTROKE_TOKEN` holds the session just ended, so commands fail until you unset it\n"
+        ),
+        "{logout:#?}"
+    );
+    env.run_with_env(&["auth", "status"], &[("KEYSTROKE_TOKEN", &owner)]).code(3);
+
+    // Garbage: no command stays signed in with it, whatever else is stored.
+    let fresh = env.new_session(&env.user(Role::Owner).email);
+    env.login_with_token(&fresh, &[]).success();
+    let garbage = [("KEYSTROKE_TOKEN", "garbage")];
+    let logout = env.run_with_env(&["auth", "logout"], &garbage).success();
+    assert!(
+        logout
+            .stderr
+            .starts_with("warning: `KEYSTROKE_TOKEN` holds no session token, which the CLI refuses; unset it\n"),
+        "{logout:#?}"
+    );
+    let nothing_stored = env.run_with_env(&["auth", "logout"], &garbage).code(1);
+    assert_eq!(
+        nothing_stored.stderr,
+        format!(
+            "error: no token is stored for {}, and `KEYSTROKE_TOKEN` holds no session token, which the CLI refuses\n\
+             hint: unset `KEYSTROKE_TOKEN`; to sign in, run `keystroke auth login`\n",
+            env.url()
+        )
+    );
+}
+
+/// A session revoked from another machine: logout still forgets the token, and says why there
+/// was nothing left to revoke.
+#[test]
+fn logout_after_the_session_was_revoked_elsewhere_says_so() {
+    let env = TestEnv::new();
+    let builder = env.sign_in(Role::Builder);
+    let this_machine = env.current_session_id(&[]);
+    // Another machine: a config directory of its own, its sign-in in `KEYSTROKE_TOKEN`.
+    let other_machine = env.new_session(&builder.email);
+    let other_dir = tempfile::tempdir().unwrap();
+    let other_dir = other_dir.path().to_str().unwrap();
+    let machine = |token| {
+        [("KEYSTROKE_TOKEN", token), ("KEYSTROKE_CONFIG_DIR", other_dir), ("KEYSTROKE_PLATFORM_URL", env.url())]
+    };
+    let other = machine(other_machine.as_str());
+    env.run_with_env(&["session", "revoke", &this_machine, "--yes"], &other).success();
+
+    // From `--with-token`, but ended: said so, not said to stay valid.
+    let logout = env.run(&["auth", "logout"]).success();
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "Signed out of {} (the platform did not accept its token: its session expired or was revoked, or the \
+             token was damaged)\n\
+             If its session {this_machine} is still listed by `keystroke session list` once you sign in again, \
+             `keystroke session revoke {this_machine}` ends it\n",
+            env.url()
+        )
+    );
+    env.run(&["auth", "token"]).code(3);
+
+    // For scripts: signed out, but nothing was revoked by this command.
+    env.sign_in(Role::Owner);
+    let owner_session = env.current_session_id(&[]);
+    let owner_elsewhere = env.new_session(&env.user(Role::Owner).email);
+    env.run_with_env(&["session", "revoke", &owner_session, "--yes"], &machine(owner_elsewhere.as_str())).success();
+    let json = env.run(&["auth", "logout", "--json"]).success().json();
+    assert_eq!((&json["session_revoked"], &json["session_left_valid"]), (&false.into(), &false.into()), "{json}");
+}
+
+#[test]
+fn logout_while_the_platform_is_down_still_forgets_the_token() {
+    let mut env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let session_id = env.current_session_id(&[]);
+    env.stop_server();
+    let logout = env.run(&["auth", "logout", "--revoke"]).code(6);
+    // Named by the id recorded at sign-in: the session list could not tell it from the others.
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "error: removed the token from this machine, but could not revoke the session: \
+             the platform at {} is unreachable: could not connect\n\
+             hint: the session stays valid on the platform until it expires; once the platform is back, sign in \
+             and revoke it with `keystroke session revoke {session_id}`\n",
+            env.url()
+        )
+    );
+    env.run(&["auth", "token"]).code(3);
+    let config = std::fs::read_to_string(env.config_dir_path().join("config.json")).unwrap();
+    assert!(!config.contains(&session_id) && !config.contains("credential_store"), "forgotten: {config}");
+}
+
+/// `auth logout` with nothing stored and an API key in `KEYSTROKE_TOKEN`: says both, and leaves
+/// the key alone (logout ends sessions, never keys).
+#[test]
+fn logout_with_an_api_key_in_keystroke_token_says_so() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (_, secret) = env.create_key("script key", &[]);
+    env.run(&["auth", "logout"]).success();
+    let logout = env.run_with_env(&["auth", "logout", "--platform-url", env.url()], &[("KEYSTROKE_TOKEN", &secret)]);
+    let logout = logout.code(1);
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "error: no token is stored for {}, and `KEYSTROKE_TOKEN` holds an API key, which the CLI refuses\n\
+             hint: unset `KEYSTROKE_TOKEN`; to sign in, run `keystroke auth login`\n",
+            env.url()
+        )
+    );
+    assert_eq!(env.curl_status("/api/projects", &secret), 200, "the key still works");
+}

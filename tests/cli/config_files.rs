@@ -1,0 +1,121 @@
+//! The config directory's files as the CLI reads them: only small regular files, and a broken one
+//! named with a fix.
+
+use crate::support::TestEnv;
+use keystroke_api::Role;
+
+/// What stands in place of `config.json` or `credentials.json` and is not a file keystroke wrote
+/// (a pipe, which would wait forever; a link to `/dev/zero`, which would fill the memory; a huge
+/// file) is refused before it is read.
+#[test]
+fn only_small_regular_files_are_read_from_the_config_directory() {
+    let env = TestEnv::new();
+    let dir = env.config_dir_path();
+    std::fs::create_dir_all(dir).unwrap();
+    let file_store = [("KEYSTROKE_CREDENTIAL_STORE", "file")];
+    for name in ["config.json", "credentials.json"] {
+        let path = dir.join(name);
+        let pipe = std::process::Command::new("mkfifo").arg(&path).status().unwrap();
+        assert!(pipe.success());
+        let zero = |path: &std::path::Path| std::os::unix::fs::symlink("/dev/zero", path).unwrap();
+        let huge =
+            |path: &std::path::Path| std::fs::write(path, format!("{{\"x\": \"{}\"}}", "a".repeat(2 << 20))).unwrap();
+        for (what, replace) in [
+            ("not a regular file", None),
+            ("not a regular file", Some(&zero as &dyn Fn(&std::path::Path))),
+            ("larger than 1 MiB", Some(&huge)),
+        ] {
+            if let Some(replace) = replace {
+                std::fs::remove_file(&path).unwrap();
+                replace(&path);
+            }
+            let run = env.run_with_env(&["auth", "status", "--platform-url", env.url()], &file_store).code(1);
+            assert_eq!(
+                run.stderr,
+                format!(
+                    "error: {} is {what}, not a file keystroke wrote\n\
+                     hint: delete it (or move it away), then run the command again\n",
+                    path.display()
+                ),
+                "{name}"
+            );
+        }
+        std::fs::remove_file(&path).unwrap();
+    }
+    // The lock beside them, a pipe: a sign-in stops there, before it stores anything, rather
+    // than wait for a reader.
+    let lock = dir.join(".lock");
+    assert!(std::process::Command::new("mkfifo").arg(&lock).status().unwrap().success());
+    let user = env.user(Role::Builder);
+    let login = env.login_with_token(&user.session_token, &[]).code(1);
+    assert!(login.stderr.starts_with(&format!("error: could not open {}: ", lock.display())), "{login:#?}");
+    std::fs::remove_file(&lock).unwrap();
+    env.run(&["auth", "status", "--platform-url", env.url()]).code(3);
+}
+
+/// A `config.json` that is not JSON (hand-edited, truncated) is named, with what to do about it.
+#[test]
+fn a_broken_config_file_is_named_with_a_fix() {
+    let env = TestEnv::new();
+    std::fs::create_dir_all(env.config_dir_path()).unwrap();
+    let path = env.config_dir_path().join("config.json");
+    std::fs::write(&path, "{\"platforms\": {").unwrap();
+    for args in [&["auth", "status"][..], &["api-key", "list"]] {
+        let run = env.run(args).code(1);
+        let expected_start = format!("error: {} is not valid: EOF while parsing", path.display());
+        assert!(run.stderr.starts_with(&expected_start), "{args:?}: {run:#?}");
+        assert!(run.stderr.ends_with("\nhint: fix or delete the file; it holds no secrets\n"), "{run:#?}");
+    }
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"platforms\": {", "left as it was");
+
+    // Valid JSON, but a platform URL no flag gave: the error says where it came from.
+    std::fs::write(&path, "{\"platform_url\": \"ftp://keystroke.example.com\"}").unwrap();
+    let saved_url = env.run(&["auth", "status"]).code(2);
+    assert_eq!(
+        saved_url.stderr,
+        format!(
+            "error: `ftp://keystroke.example.com` is not a platform URL: expected an http:// or https:// URL \
+             (`platform_url` in {})\n\
+             hint: fix it there, or pass `--platform-url` like `https://keystroke.example.com`\n",
+            path.display()
+        )
+    );
+    // One from `KEYSTROKE_PLATFORM_URL` says so, with a way out while the variable stays set.
+    let from_env = [("KEYSTROKE_PLATFORM_URL", "ftp://keystroke.example.com")];
+    assert_eq!(
+        env.run_with_env(&["auth", "status"], &from_env).code(2).stderr,
+        "error: `ftp://keystroke.example.com` is not a platform URL: expected an http:// or https:// URL (from \
+         `KEYSTROKE_PLATFORM_URL`)\n\
+         hint: fix or unset `KEYSTROKE_PLATFORM_URL`, or pass `--platform-url` like `https://keystroke.example.com`\n"
+    );
+
+    // The opt-in token file, broken: named, with what to do, and left as it was.
+    std::fs::remove_file(&path).unwrap();
+    let tokens = env.config_dir_path().join("credentials.json");
+    std::fs::write(&tokens, "{\"tokens\": ").unwrap();
+    std::fs::set_permissions(&tokens, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    let broken =
+        env.run_with_env(&["auth", "status", "--platform-url", env.url()], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
+    let broken = broken.code(1);
+    assert!(broken.stderr.starts_with(&format!("error: {} is not valid: EOF while parsing", tokens.display())));
+    assert!(broken.stderr.ends_with("hint: fix it, or delete it and sign in again with `keystroke auth login --insecure-storage`: it holds the session tokens that sign-in stored there, and nothing else\n"), "{broken:#?}");
+    assert_eq!(std::fs::read_to_string(&tokens).unwrap(), "{\"tokens\": ");
+    // A token where the file's shape expects a map: serde would quote it; the error does not.
+    std::fs::write(&tokens, "{\"tokens\": \"kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6\"}").unwrap();
+    let quoted =
+        env.run_with_env(&["auth", "status", "--platform-url", env.url()], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
+    let quoted = quoted.code(1);
+    assert!(quoted.stderr.contains("invalid type: string \"(a secret, not repeated here)\""), "{quoted:#?}");
+    assert!(!quoted.stderr.contains("24k1601"), "{quoted:#?}");
+    // Another shape altogether: what was expected is said in words, not as a type of the code.
+    std::fs::write(&tokens, "42").unwrap();
+    let shape =
+        env.run_with_env(&["auth", "status", "--platform-url", env.url()], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
+    let shape = shape.code(1);
+    assert!(
+        shape
+            .stderr
+            .contains("is not valid: invalid type: integer `42`, expected an object with the platforms' `tokens`"),
+        "{shape:#?}"
+    );
+}

@@ -1,0 +1,307 @@
+//! A platform that cannot be reached, is not trusted, redirects, or answers garbage: named, with
+//! the exit code and what to check.
+
+use crate::support::{TestEnv, http_response, installed, stub_server};
+use keystroke_api::Role;
+use std::io::{BufRead, BufReader};
+
+#[test]
+fn an_unreachable_platform_exits_6_naming_the_url() {
+    let env = TestEnv::new();
+    // Port 9 (discard) on loopback: nothing listens there.
+    let down = "http://127.0.0.1:9";
+    let run = env.run_with_env(&["api-key", "list", "--platform-url", down], &[("KEYSTROKE_TOKEN", "kss_x")]).code(6);
+    assert_eq!(
+        run.stderr,
+        "error: the platform at http://127.0.0.1:9 is unreachable: could not connect\n\
+         hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it\n"
+    );
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", down], "kss_x").code(6);
+    assert_eq!(login.stderr, run.stderr, "the same words for sign-in");
+
+    // `https://` to a platform that speaks plain HTTP: the handshake is what failed, and why.
+    let tls = env.url().replacen("http://", "https://", 1);
+    let run = env.run_with_env(&["api-key", "list", "--platform-url", &tls], &[("KEYSTROKE_TOKEN", "kss_x")]).code(6);
+    assert!(run.stderr.contains("is unreachable: the TLS handshake failed ("), "{run:#?}");
+    assert!(run.stderr.contains("use an `http://` URL"), "{run:#?}");
+}
+
+/// A TLS server on loopback whose certificate no authority signed (made by the `openssl` command
+/// line tool; the binaries themselves link no OpenSSL). A request that gets through the handshake
+/// is counted and answered 503.
+struct UntrustedTlsServer {
+    url: String,
+    certificate: std::path::PathBuf,
+    requests: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    _dir: tempfile::TempDir,
+}
+
+impl UntrustedTlsServer {
+    /// `None` (a skip) where the `openssl` tool is missing.
+    fn start() -> Option<Self> {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let dir = tempfile::tempdir().unwrap();
+        let (key, certificate) = (dir.path().join("key.pem"), dir.path().join("cert.pem"));
+        let openssl = installed("openssl", "the untrusted-certificate test")?;
+        let made = std::process::Command::new(openssl)
+            .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
+            .args(["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
+            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .arg("-keyout")
+            .arg(&key)
+            .arg("-out")
+            .arg(&certificate)
+            .output()
+            .unwrap();
+        assert!(made.status.success(), "openssl: {}", String::from_utf8_lossy(&made.stderr));
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let config = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![CertificateDer::from_pem_file(&certificate).unwrap()],
+                PrivateKeyDer::from_pem_file(&key).unwrap(),
+            )
+            .unwrap();
+        let config = std::sync::Arc::new(config);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("https://{}", listener.local_addr().unwrap());
+        let requests = std::sync::Arc::new(AtomicUsize::new(0));
+        let counted = requests.clone();
+        std::thread::spawn(move || {
+            for mut socket in listener.incoming().flatten() {
+                let mut connection = rustls::ServerConnection::new(config.clone()).unwrap();
+                let mut tls = rustls::Stream::new(&mut connection, &mut socket);
+                let mut request = BufReader::new(&mut tls);
+                let mut line = String::new();
+                // A client that refuses the certificate hangs up during the handshake: no request.
+                if request.read_line(&mut line).is_ok_and(|read| read > 0) {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let _ = std::io::Write::write_all(
+                        &mut tls,
+                        b"HTTP/1.1 503 Service Unavailable\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                    );
+                }
+            }
+        });
+        Some(Self { url, certificate, requests, _dir: dir })
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[test]
+fn a_platform_whose_certificate_is_not_trusted_is_refused_before_the_token_is_sent() {
+    let Some(untrusted) = UntrustedTlsServer::start() else { return };
+    let env = TestEnv::new();
+    let token = &env.user(Role::Admin).session_token;
+    let list = ["api-key", "list", "--platform-url", &untrusted.url];
+    let run = env.run_with_env(&list, &[("KEYSTROKE_TOKEN", token)]).code(6);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: the platform at {} could not be reached securely: its certificate is not issued by an authority \
+             this system trusts\n\
+             hint: check the URL; if the platform's certificate comes from a private authority, add that authority to \
+             this system's trusted certificates (or point `SSL_CERT_FILE` at it), and never work around this on an \
+             untrusted network\n",
+            untrusted.url
+        )
+    );
+    assert!(run.stdout.is_empty());
+
+    // Signing in to it fails the same way, and nothing is stored.
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &untrusted.url], token);
+    assert!(login.code(6).stderr.contains("could not be reached securely"));
+    env.run(&["auth", "status"]).code(3);
+    assert_eq!(untrusted.requests(), 0, "no request, so no token, went to the untrusted server");
+
+    // Trusted, but reached by a name it was not made for (it names 127.0.0.1 only).
+    let certificate = untrusted.certificate.to_str().unwrap();
+    let trusted = [("KEYSTROKE_TOKEN", token.as_str()), ("SSL_CERT_FILE", certificate)];
+    let by_name = untrusted.url.replace("127.0.0.1", "localhost");
+    let run = env.run_with_env(&["api-key", "list", "--platform-url", &by_name], &trusted).code(6);
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: the platform at {by_name} could not be reached securely: its certificate is not valid for this \
+             host name\n"
+        )),
+        "{run:#?}"
+    );
+    assert_eq!(untrusted.requests(), 0);
+
+    // The hint's remedy works: trusted through `SSL_CERT_FILE`, the request goes through.
+    let run = env.run_with_env(&list, &trusted);
+    assert!(!run.stderr.contains("securely"), "{run:#?}");
+    assert_eq!(untrusted.requests(), 1, "{run:#?}");
+}
+
+/// A platform URL that redirects (http to https, a moved host) is named with the URL to use.
+/// Followed, the redirect lost the token on the way, and the sign-in failed as if it were expired.
+#[test]
+fn a_redirecting_platform_url_is_named_with_the_url_to_use() {
+    let env = TestEnv::new();
+    let platform = env.url().to_owned();
+    let redirect = |to: &str| {
+        format!("HTTP/1.1 307 Temporary Redirect\r\nlocation: {to}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+    };
+    let moved = stub_server(move |request| {
+        let path = request.split(' ').nth(1).unwrap_or("/");
+        redirect(&if path.starts_with("/api/me") { format!("{platform}{path}") } else { "/welcome".to_owned() })
+    });
+    let token = &env.user(Role::Admin).session_token;
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &moved], token).code(1);
+    assert_eq!(
+        login.stderr,
+        format!(
+            "error: the platform at {moved} redirects to {}/api/me\n\
+             hint: use `--platform-url {}` (keystroke does not follow redirects, which would drop the token)\n",
+            env.url(),
+            env.url()
+        )
+    );
+    env.run(&["auth", "status", "--platform-url", &moved]).code(3);
+    // Elsewhere than the same path under another URL: no URL to suggest.
+    let vars = [("KEYSTROKE_TOKEN", token.as_str())];
+    let list = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &moved], &vars).code(1);
+    assert!(list.stderr.starts_with(&format!("error: the platform at {moved} redirects to {moved}/welcome\n")));
+    assert!(
+        list.stderr.ends_with(
+            "hint: point `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) at the platform itself, not at an address \
+             that sends elsewhere\n"
+        ),
+        "{list:#?}"
+    );
+    // The same path glued to another one (`/xapi/me`) is no platform URL to suggest (`/x`).
+    let platform = env.url().to_owned();
+    let glued =
+        stub_server(move |request| redirect(&format!("{platform}/x{}", &request.split(' ').nth(1).unwrap()[1..])));
+    let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &glued], token).code(1);
+    assert!(login.stderr.contains("redirects to") && !login.stderr.contains("use `--platform-url"), "{login:#?}");
+}
+
+/// A server that is not a Keystroke platform: every request gets 200 and an HTML page.
+#[test]
+fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
+    let url = stub_server(|request| {
+        // A web framework's JSON error (Express, Spring) is not the sign-in routes' RFC 6749 one.
+        if request.starts_with("GET /framework/") {
+            return http_response("404 Not Found", "application/json", r#"{"error":"Not Found"}"#);
+        }
+        if request.starts_with("GET /gate/") {
+            return http_response("401 Unauthorized", "application/json", r#"{"error":"Unauthorized"}"#);
+        }
+        let status = match request {
+            r if r.starts_with("GET /missing/") => "404 Not Found",
+            r if r.starts_with("GET /down/") => "502 Bad Gateway",
+            r if r.starts_with("GET /odd/") => "501 Not Implemented",
+            _ => "200 OK",
+        };
+        http_response(status, "text/html", "<html>It works!</html>")
+    });
+    let env = TestEnv::new();
+    let list_at = |base: &str| {
+        env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", base], &[("KEYSTROKE_TOKEN", "kss_x")])
+    };
+    let run = list_at(&url).code(1);
+    let requested = format!("{url}/api/orgs/acme/api-keys");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "error: the platform sent an answer keystroke does not understand from {requested}?limit=50: "
+        )),
+        "{run:#?}"
+    );
+    assert_eq!(run.stderr.matches(&url).count(), 1, "{run:#?}");
+    assert!(
+        run.stderr.ends_with(
+            "hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
+        ),
+        "{run:#?}"
+    );
+
+    let missing = format!("{url}/missing");
+    let run = list_at(&missing).code(1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: the server at {missing} has no such endpoint (404 Not Found, without a Keystroke error)\n\
+             hint: check that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at a Keystroke platform\n"
+        )
+    );
+
+    let framework = list_at(&format!("{url}/framework")).code(1);
+    assert!(
+        framework.stderr.starts_with(&format!(
+            "error: the server at {url}/framework has no such endpoint (404 Not Found, without a Keystroke error)\n"
+        )),
+        "{framework:#?}"
+    );
+    let gate = list_at(&format!("{url}/gate")).code(3);
+    assert!(gate.stderr.starts_with(&format!("error: not signed in to {url}/gate: unauthorized\n")), "{gate:#?}");
+
+    // A proxy saying the platform behind it is down: unreachable (6). Another status without a
+    // Keystroke body: not a platform (1).
+    let down = list_at(&format!("{url}/down"));
+    assert_eq!(
+        down.code(6).stderr,
+        format!(
+            "error: the platform at {url}/down is unreachable: 502 Bad Gateway from the server in front of it\n\
+             hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points \
+             at it\n"
+        )
+    );
+    let odd = list_at(&format!("{url}/odd")).code(1);
+    assert!(
+        odd.stderr.starts_with(&format!(
+            "error: the server at {url}/odd answered 501 Not Implemented without a Keystroke error\n"
+        )),
+        "{odd:#?}"
+    );
+
+    // A real platform without the route (one older than the CLI, or a URL with a path too much):
+    // not "no such org or key" either.
+    let prefixed = format!("{}/keystroke", env.url());
+    let run = list_at(&prefixed).code(1);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: the platform at {prefixed} has no such endpoint\n\
+             hint: the platform answers at the root of its host, not under `/keystroke` (unless a proxy serves it \
+             there): try `--platform-url {}`; or the platform is older than this CLI\n",
+            env.url()
+        )
+    );
+    // At the root of its host, a platform without the route is an older one.
+    let older = stub_server(|_| {
+        let body = r#"{"error":{"code":"no_such_endpoint","message":"no such endpoint: GET /api/orgs/acme/api-keys"}}"#;
+        http_response("404 Not Found", "application/json", body)
+    });
+    assert_eq!(
+        list_at(&older).code(1).stderr,
+        format!(
+            "error: the platform at {older} has no such endpoint\n\
+             hint: the platform may be older than this CLI: upgrade it, or check `--platform-url`\n"
+        )
+    );
+}
+
+/// With `--json`, an error is the last line of stderr, one JSON document, whatever warnings for
+/// people came before it.
+#[test]
+fn with_json_the_error_is_the_last_line_of_stderr() {
+    let mut env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin).clone();
+    env.stop_server();
+    let logout = env
+        .run_with_env(&["--json", "auth", "logout", "--revoke"], &[("KEYSTROKE_TOKEN", &admin.session_token)])
+        .code(6);
+    assert_eq!(logout.stdout, "");
+    let lines: Vec<&str> = logout.stderr.lines().collect();
+    assert!(lines.len() > 1 && lines[0].starts_with("warning: `KEYSTROKE_TOKEN`"), "{logout:#?}");
+    let error: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
+    assert_eq!(error["error"]["code"], "unreachable", "{logout:#?}");
+}
