@@ -6,6 +6,7 @@ use crate::context::{Context, SignedIn};
 use crate::credentials::{Credentials, StoreKind, TokenSource};
 use crate::env;
 use crate::error::{ExitCode, exits_with};
+use crate::printer::one_line;
 use crate::table;
 
 #[derive(Serialize)]
@@ -95,7 +96,9 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
 
     let mut lines = vec![
         format!("Platform:    {platform}"),
-        format!("Signed in:   {} <{}>", me.user.name, me.user.email),
+        // The platform's words, each made one line: a line break in a name must not make a line
+        // that reads as the CLI's own (`Token: …`).
+        format!("Signed in:   {} <{}>", one_line(&me.user.name), one_line(&me.user.email)),
         format!("Token:       {}", token.location),
     ];
     if let (true, Some(kind)) = (token.shadows_stored_token, token.store) {

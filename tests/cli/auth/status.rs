@@ -223,3 +223,20 @@ fn a_token_from_the_environment_only() {
     );
     assert_eq!(env.curl_status("/api/me", &admin.session_token), 401);
 }
+
+/// A user's name comes from the platform: one with a line break (written by an older platform,
+/// or straight into its database) stays on the `Signed in:` line, written out, so it cannot add a
+/// line that reads as the CLI's own.
+#[test]
+fn a_name_with_a_line_break_stays_on_its_line() {
+    let env = TestEnv::new();
+    let storage = env.server().storage();
+    let name = "Mallory\nToken:       (nowhere)";
+    let user = storage.create_user("mallory@example.test", name, "unused", 1_700_000_000).unwrap();
+    let token = keystroke_platform::auth::start_session(storage, &user.id, keystroke_api::CLI_CLIENT_ID, 600).unwrap();
+    let vars = [("KEYSTROKE_TOKEN", token.as_str()), ("KEYSTROKE_PLATFORM_URL", env.url())];
+    let status = env.run_with_env(&["auth", "status"], &vars).success();
+    let signed_in = status.stdout.lines().find(|line| line.starts_with("Signed in:")).unwrap();
+    assert_eq!(signed_in, "Signed in:   Mallory\\u{a}Token:       (nowhere) <mallory@example.test>");
+    assert_eq!(status.stdout.lines().filter(|line| line.starts_with("Token:")).count(), 1, "{status:#?}");
+}
