@@ -126,29 +126,64 @@ impl ApiClient {
     /// A status from a server that sent no Keystroke error: most likely not the platform itself.
     pub(super) fn status_without_keystroke_body(&self, status: StatusCode) -> CliError {
         let url = self.base_display();
+        let shown = status_line(status);
         match status {
             // A route missing: not "no such org or key" (exit 5 would send a script looking for one).
             StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => CliError::failure(format!(
-                "the server at {url} has no such endpoint ({status}, without a Keystroke error)"
+                "the server at {url} has no such endpoint ({shown}, without a Keystroke error)"
             ))
             .with_hint(not_a_platform_hint()),
-            // A refusal of credentials keeps its meaning (exit 3 or 4) whoever says it, a proxy included.
-            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => {
-                let reason = status.canonical_reason().unwrap_or("unexpected answer").to_lowercase();
-                error_for_status(status, &reason, &url, self.token_from_env)
-            }
-            // A proxy's word that the platform behind it is down: unreachable (exit 6), as if it were down.
-            StatusCode::BAD_GATEWAY | StatusCode::SERVICE_UNAVAILABLE | StatusCode::GATEWAY_TIMEOUT => {
+            // The platform refuses a credential with a Keystroke error; a refusal without one is a
+            // proxy's or a firewall's (its own sign-in, an address rule), which signing in to
+            // Keystroke again, or an org's owner, cannot lift.
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => CliError::failure(format!(
+                "the server at {url} answered {shown} without a Keystroke error: something in front of the \
+                 platform (a proxy, a firewall) refused the request"
+            ))
+            .with_hint(
+                "check `--platform-url` (or `KEYSTROKE_PLATFORM_URL`), and whether that network needs a VPN or \
+                 lets this machine through",
+            ),
+            // A proxy's word that the platform behind it is down, or did not answer in time
+            // (Cloudflare's 520 to 524 among them): unreachable (exit 6), as if it were down.
+            status if is_proxy_gateway_failure(status) => {
                 // A proxy that gave up waiting, or lost the connection, may have passed the
                 // request on first: a key may have been made all the same.
-                self.unreachable(&format!("{status} from the server in front of it"))
+                self.unreachable(&format!("{shown} from the server in front of it"))
                     .with_hint(check_url_hint())
                     .may_have_arrived(status != StatusCode::SERVICE_UNAVAILABLE)
             }
-            _ => CliError::failure(format!("the server at {url} answered {status} without a Keystroke error"))
-                .with_hint(not_a_platform_hint()),
+            // A server error of whatever is in front of the platform may come after it passed the
+            // request on, as a 504 may.
+            status => CliError::failure(format!("the server at {url} answered {shown} without a Keystroke error"))
+                .with_hint(not_a_platform_hint())
+                .may_have_arrived(status.is_server_error()),
         }
     }
+}
+
+/// A status as a person reads it: `404 Not Found`; and for the codes HTTP does not name, those
+/// of proxies that are common enough to explain, or the number alone (never "<unknown status
+/// code>").
+fn status_line(status: StatusCode) -> String {
+    let reason = status.canonical_reason().or(match status.as_u16() {
+        520 => Some("Unknown Error"),
+        521 => Some("Web Server Is Down"),
+        522 => Some("Connection Timed Out"),
+        523 => Some("Origin Is Unreachable"),
+        524 => Some("A Timeout Occurred"),
+        _ => None,
+    });
+    match reason {
+        Some(reason) => format!("{} {reason}", status.as_u16()),
+        None => status.as_u16().to_string(),
+    }
+}
+
+/// A gateway's failure to get an answer from the server behind it: 502, 503 and 504, and the 520
+/// to 524 of Cloudflare and others (unknown error, down, unreachable, timed out).
+fn is_proxy_gateway_failure(status: StatusCode) -> bool {
+    matches!(status.as_u16(), 502..=504 | 520..=524)
 }
 
 /// For a change that must not be made twice (a key, a deploy): a failure after the request may

@@ -542,6 +542,27 @@ fn a_create_left_unanswered_says_the_key_may_exist_and_how_to_find_it() {
     let listed = env.run(&["api-key", "list", "--json"]).success().json();
     assert!(listed.as_array().unwrap().iter().any(|key| key["name"] == "Gave up"), "{listed}");
 
+    // An edge's timeout (Cloudflare's 524), or a proxy's own error page (a 500 without a Keystroke
+    // error), after passing the request on: the key was made, and the error says it may have been.
+    for (status, exit) in [("524 A Timeout Occurred", 6), ("500 Internal Server Error", 1)] {
+        let edge = meddling_proxy(env.url(), move |mut client, request, answer| {
+            let answer = match request.line.starts_with("POST ") {
+                true => http_response(status, "text/html", "<h1>error</h1>").into_bytes(),
+                false => answer,
+            };
+            let _ = client.write_all(&answer);
+        });
+        let name = format!("Behind {}", &status[..3]);
+        let args = ["--platform-url", &edge, "--org", "acme", "api-key", "create", "--name", &name];
+        let create = env.run_with_env(&args, &vars).code(exit);
+        assert!(
+            create.stderr.lines().next().unwrap().ends_with("; the key may have been created all the same"),
+            "{create:#?}"
+        );
+        let listed = env.run(&["api-key", "list", "--json"]).success().json();
+        assert!(listed.as_array().unwrap().iter().any(|key| key["name"] == name.as_str()), "{listed}");
+    }
+
     // A whole answer that does not read (half its JSON, with a length to match) is a success
     // lost on the way: the key exists, its secret unread.
     let half = meddling_proxy(env.url(), |mut client, request, answer| {

@@ -199,6 +199,8 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
             r if r.starts_with("GET /missing/") => "404 Not Found",
             r if r.starts_with("GET /down/") => "502 Bad Gateway",
             r if r.starts_with("GET /odd/") => "501 Not Implemented",
+            r if r.starts_with("GET /waf/") => "403 Forbidden",
+            r if r.starts_with("GET /edge/") => "524 A Timeout Occurred",
             _ => "200 OK",
         };
         http_response(status, "text/html", "<html>It works!</html>")
@@ -240,8 +242,23 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
         )),
         "{framework:#?}"
     );
-    let gate = list_at(&format!("{url}/gate")).code(3);
-    assert!(gate.stderr.starts_with(&format!("error: not signed in to {url}/gate: unauthorized\n")), "{gate:#?}");
+    // A refusal without a Keystroke error is a proxy's or a firewall's: not "sign in again" (3), not
+    // "ask an owner" (4), which cannot lift it.
+    let gate = list_at(&format!("{url}/gate")).code(1);
+    assert_eq!(
+        gate.stderr,
+        format!(
+            "error: the server at {url}/gate answered 401 Unauthorized without a Keystroke error: something in front \
+             of the platform (a proxy, a firewall) refused the request\n\
+             hint: check `--platform-url` (or `KEYSTROKE_PLATFORM_URL`), and whether that network needs a VPN or lets \
+             this machine through\n"
+        )
+    );
+    let waf = list_at(&format!("{url}/waf")).code(1);
+    assert!(
+        waf.stderr.starts_with(&format!("error: the server at {url}/waf answered 403 Forbidden without")),
+        "{waf:#?}"
+    );
 
     // A proxy saying the platform behind it is down: unreachable (6). Another status without a
     // Keystroke body: not a platform (1).
@@ -253,6 +270,13 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
              hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points \
              at it\n"
         )
+    );
+    let edge = list_at(&format!("{url}/edge")).code(6);
+    assert!(
+        edge.stderr.starts_with(&format!(
+            "error: the platform at {url}/edge is unreachable: 524 A Timeout Occurred from the server in front of it\n"
+        )),
+        "{edge:#?}"
     );
     let odd = list_at(&format!("{url}/odd")).code(1);
     assert!(
