@@ -67,12 +67,16 @@ fn open_without_waiting(path: &Path) -> std::io::Result<fs::File> {
 /// An exclusive lock on the config directory's files, for one read-change-write round; it ends
 /// when the returned guard is dropped (or the process exits). Rounds never wait on the network
 /// or a person; a sign-in's round waits on its credential stores, each call bounded by
-/// `KEYSTROKE_KEYRING_TIMEOUT`, so waiting for the lock is brief.
+/// `KEYSTROKE_KEYRING_TIMEOUT`, so waiting for the lock is brief; a holder that keeps it far
+/// longer (stopped, or hung) gets this command refused, saying so, rather than waited on forever.
 ///
 /// Taken again by the thread that holds it, it is the same lock: a sign-in holds it across its
 /// token, its config and the copy it removes from another store, each of which takes it too.
 /// (A process works in one config directory.)
 pub fn lock(dir: &Path) -> anyhow::Result<DirLock> {
+    /// How many credential store calls' worth of time a holder gets: a sign-in's round makes up
+    /// to four (the previous tokens, the new one, a copy elsewhere), with time to spare.
+    const LOCK_ROUNDS_OF_STORE_CALLS: u32 = 6;
     const LOCK_FILE: &str = ".lock";
     if HELD.get() > 0 {
         HELD.set(HELD.get() + 1);
@@ -81,9 +85,33 @@ pub fn lock(dir: &Path) -> anyhow::Result<DirLock> {
     let path = dir.join(LOCK_FILE);
     private_dir(dir, &path)?;
     let file = open_private(&path).map_err(|err| could_not("open", &path, err))?;
-    // A file system without locks (some network mounts) only brings back the rare race the lock
-    // prevents; refusing every sign-in there would be worse.
-    let _ = file.lock();
+    // A holder's round is a few credential store calls, each bounded; one that holds it longer was
+    // stopped (Ctrl-Z) or hangs, and waiting on it would hang this command with no word of why.
+    let patience = env::keyring_timeout()? * LOCK_ROUNDS_OF_STORE_CALLS;
+    let started = std::time::Instant::now();
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(fs::TryLockError::WouldBlock) if started.elapsed() < patience => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(fs::TryLockError::WouldBlock) => {
+                return Err(CliError::failure(format!(
+                    "another keystroke command has held {} for over {} s, and changes this directory's sign-in \
+                     or config meanwhile",
+                    path.display(),
+                    patience.as_secs_f64().round()
+                ))
+                .with_hint(
+                    "let it finish, or end it (one stopped with Ctrl-Z is resumed with `fg`), then run this again",
+                )
+                .into());
+            }
+            // A file system without locks (some network mounts) only brings back the rare race
+            // the lock prevents; refusing every sign-in there would be worse.
+            Err(fs::TryLockError::Error(_)) => break,
+        }
+    }
     HELD.set(1);
     Ok(DirLock { _file: Some(file), _this_thread: std::marker::PhantomData })
 }

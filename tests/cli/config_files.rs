@@ -1,5 +1,5 @@
 //! The config directory's files as the CLI reads them: only small regular files, and a broken one
-//! named with a fix.
+//! named with a fix, and its lock held too long by another command.
 
 use crate::support::TestEnv;
 use keystroke_api::Role;
@@ -118,4 +118,28 @@ fn a_broken_config_file_is_named_with_a_fix() {
             .contains("is not valid: invalid type: integer `42`, expected an object with the platforms' `tokens`"),
         "{shape:#?}"
     );
+}
+
+/// A command that holds the config directory's lock far longer than a round of credential store
+/// calls (stopped with Ctrl-Z, hung) gets the next one refused, saying why, not waiting forever.
+#[test]
+fn a_lock_held_too_long_is_named_not_waited_on_forever() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let held = std::fs::File::open(env.config_dir_path().join(".lock")).unwrap();
+    held.lock().unwrap();
+    let vars = [("KEYSTROKE_KEYRING_TIMEOUT", "0.1")];
+    let refused = env.run_with_env(&["org", "switch", "acme"], &vars).code(1);
+    let lock = env.config_dir_path().join(".lock");
+    assert_eq!(
+        refused.stderr,
+        format!(
+            "error: another keystroke command has held {} for over 1 s, and changes this directory's sign-in or \
+             config meanwhile\nhint: let it finish, or end it (one stopped with Ctrl-Z is resumed with `fg`), then \
+             run this again\n",
+            lock.display()
+        )
+    );
+    held.unlock().unwrap();
+    env.run_with_env(&["org", "switch", "acme"], &vars).success();
 }
