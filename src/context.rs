@@ -288,6 +288,9 @@ pub fn store_failed_beside_sign_in(
     }
 }
 
+/// A platform's URL is a host and at most a short path; a longer one is a paste gone wrong.
+const MAX_PLATFORM_URL_CHARS: usize = 2048;
+
 fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
     let hint = "pass `--platform-url` like `https://keystroke.example.com`";
     if keystroke_api::contains_secret(raw) {
@@ -316,6 +319,16 @@ fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
     if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
         return Err(invalid(not_http).into());
     }
+    // Beyond these, no name resolves (and the HTTP stack refuses it, as if the platform were down),
+    // and every message naming the platform would repeat it.
+    if let Some(name) = url.domain()
+        && (name.len() > 253 || name.split('.').any(|label| label.len() > 63))
+    {
+        return Err(invalid("its host name is longer than DNS allows (253 characters, 63 between dots)").into());
+    }
+    if url.as_str().len() > MAX_PLATFORM_URL_CHARS {
+        return Err(invalid(&format!("it is longer than {MAX_PLATFORM_URL_CHARS} characters")).into());
+    }
     url.set_query(None);
     url.set_fragment(None);
     let key = url.as_str().trim_end_matches('/').to_string();
@@ -343,6 +356,26 @@ mod tests {
         assert_eq!(prefixed.key, "https://example.com/keystroke");
         assert_eq!(prefixed.url.join("api/me").unwrap().as_str(), "https://example.com/keystroke/api/me");
         assert_eq!(prefixed, parse_platform_url("https://example.com/keystroke//").unwrap());
+    }
+
+    #[test]
+    fn hosts_beyond_what_dns_allows_are_usage_errors() {
+        for raw in [format!("http://{}.com", "a".repeat(120_000)), format!("https://{}.example.com", "b".repeat(64))] {
+            let err = parse_platform_url(&raw).unwrap_err();
+            let err = err.downcast_ref::<CliError>().unwrap();
+            assert_eq!(err.exit, ExitCode::Usage);
+            assert!(
+                err.message.ends_with(
+                    "is not a platform URL: its host name is longer than DNS allows (253 characters, 63 between dots)"
+                ),
+                "{}",
+                err.message
+            );
+            assert!(err.message.len() < 200, "quoted cut short: {}", err.message);
+        }
+        let long_path = format!("https://keystroke.example.com/{}", "p".repeat(3000));
+        assert!(parse_platform_url(&long_path).unwrap_err().to_string().ends_with("it is longer than 2048 characters"));
+        assert!(parse_platform_url(&format!("https://{}.example.com", "c".repeat(63))).is_ok());
     }
 
     #[test]
