@@ -57,13 +57,18 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     let me = match signed_in.client.me().await {
         Ok(me) => me,
         Err(error) => {
-            // What this machine knows is what one checks first when the platform does not answer.
-            let unreachable = exits_with(&error, ExitCode::Unreachable);
-            if unreachable && !context.printer.json() {
+            // What this machine knows is what one checks first when the platform does not answer,
+            // or refuses the token: which token, kept where (`gh auth status` says as much).
+            let (platform_note, token_note) = match () {
+                _ if exits_with(&error, ExitCode::Unreachable) => (" (not answering)", ""),
+                _ if exits_with(&error, ExitCode::NotSignedIn) => ("", " (refused by the platform)"),
+                _ => return Err(error),
+            };
+            if !context.printer.json() {
                 let saved_org = signed_in.config.active_org(platform).unwrap_or("none");
                 let known = [
-                    format!("Platform:    {platform} (not answering)"),
-                    format!("Token:       {}", token.location),
+                    format!("Platform:    {platform}{platform_note}"),
+                    format!("Token:       {}{token_note}", token.location),
                     format!("Active org:  {saved_org}"),
                 ];
                 context.printer.data(&known.join("\n"))?;

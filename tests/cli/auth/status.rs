@@ -143,6 +143,28 @@ fn status_while_the_platform_is_down_says_what_this_machine_knows() {
     assert_eq!(json.stdout, "");
 }
 
+/// A stored token the platform refuses (its session revoked, or expired): `auth status` says which
+/// token, kept where, before the error, so that one knows what `auth login` will replace.
+#[test]
+fn status_with_a_refused_token_says_which_token_and_where() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin).clone();
+    let storage = env.server().storage();
+    let user_id = storage.user_by_email(&admin.email).unwrap().unwrap().user.id;
+    storage.revoke_sessions_of(&user_id, 1_700_000_000).unwrap();
+    let status = env.run(&["auth", "status"]).code(3);
+    assert_eq!(
+        status.stdout,
+        format!(
+            "Platform:    {}\nToken:       kernel keyring (keyutils; the session's keyring, gone at logout or reboot) \
+             (refused by the platform)\nActive org:  acme\n",
+            env.url()
+        )
+    );
+    assert!(status.stderr.starts_with(&format!("error: not signed in to {}", env.url())), "{status:#?}");
+    assert_eq!(env.run(&["auth", "status", "--json"]).code(3).stdout, "");
+}
+
 /// `KEYSTROKE_TOKEN` wins over any sign-in, so "run `keystroke auth login`" cannot fix its token.
 #[test]
 fn a_refused_keystroke_token_says_to_unset_or_replace_it() {
