@@ -27,6 +27,15 @@ pub fn read(path: &Path) -> anyhow::Result<Option<String>> {
     let file = match open_without_waiting(path) {
         Ok(file) => file,
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(err) if err.kind() == std::io::ErrorKind::PermissionDenied => {
+            return Err(CliError::failure(format!("could not read {}: {err}", path.display()))
+                .with_hint(format!(
+                    "it should be yours and readable by you (`chmod 600 {}`); or set `{}` to another directory",
+                    path.display(),
+                    env::CONFIG_DIR
+                ))
+                .into());
+        }
         Err(err) => return Err(err).with_context(|| format!("could not read {}", path.display())),
     };
     // What was opened, not what the path named a moment before.

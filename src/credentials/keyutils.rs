@@ -97,7 +97,11 @@ pub fn delete(url: &str) -> Result<bool, String> {
 fn explain(err: KeyError) -> String {
     match err {
         KeyError::AccessDenied => "access denied".into(),
-        KeyError::QuotaExceeded => "the kernel key quota is exhausted".into(),
+        KeyError::QuotaExceeded => {
+            "the kernel key quota is exhausted: your keys take it up (`keyctl show @u` lists them, `keyctl unlink` \
+             removes one), up to /proc/sys/kernel/keys/maxkeys and maxbytes"
+                .into()
+        }
         KeyError::OperationNotSupported => "keyutils is not supported by this kernel".into(),
         other => format!("{other:?}"),
     }

@@ -143,3 +143,42 @@ fn a_lock_held_too_long_is_named_not_waited_on_forever() {
     held.unlock().unwrap();
     env.run_with_env(&["org", "switch", "acme"], &vars).success();
 }
+
+/// A config file its user may not read (left by `sudo`, or `chmod`ed) is named with what to do.
+/// Only root can run the CLI as another user here.
+#[test]
+fn an_unreadable_config_file_is_named_with_a_fix() {
+    use std::os::unix::fs::{PermissionsExt, chown};
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        crate::skip::skip("only root can run the CLI as another user");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let config_dir = dir.path().join("config");
+    std::fs::create_dir(&config_dir).unwrap();
+    let config = config_dir.join("config.json");
+    std::fs::write(&config, "{}").unwrap();
+    for path in [&config_dir, &config] {
+        chown(path, Some(65_534), Some(65_534)).unwrap();
+    }
+    std::fs::set_permissions(&config, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let run = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", crate::support::BIN, "org", "list"])
+        .env("KEYSTROKE_CONFIG_DIR", &config_dir)
+        .env("KEYSTROKE_PLATFORM_URL", "http://127.0.0.1:9")
+        .env_remove("KEYSTROKE_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(run.status.code(), Some(1), "{run:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&run.stderr),
+        format!(
+            "error: could not read {}: Permission denied (os error 13)\nhint: it should be yours and readable by you \
+             (`chmod 600 {}`); or set `KEYSTROKE_CONFIG_DIR` to another directory\n",
+            config.display(),
+            config.display()
+        )
+    );
+}
