@@ -310,7 +310,8 @@ impl ApiClient {
         match result {
             Ok(response) => {
                 self.printer.debug(&format!(
-                    "{description} -> {} ({} ms)",
+                    // The body is read after: a stall there shows as the command's timeout.
+                    "{description} -> {} (headers after {} ms)",
                     response.status(),
                     started.elapsed().as_millis()
                 ));
@@ -320,7 +321,10 @@ impl ApiClient {
                 Ok(response)
             }
             Err(err) => {
-                self.printer.debug(&format!("{description} -> {err}"));
+                // reqwest's own words name the request, not what failed: the innermost cause does.
+                let cause = root_cause(&err);
+                let elapsed = started.elapsed().as_millis();
+                self.printer.debug(&format!("{description} -> failed after {elapsed} ms: {err}: {cause}"));
                 // Past connecting (and TLS), the request may have gone out before the failure.
                 let tls = tls_failure(&err).is_some();
                 let gone_out = !err.is_connect() && !tls;

@@ -18,6 +18,14 @@ fn an_unreachable_platform_exits_6_naming_the_url() {
     );
     let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", down], "kss_x").code(6);
     assert_eq!(login.stderr, run.stderr, "the same words for sign-in");
+    // `-v` says what failed underneath, and when.
+    let verbose = env.run_with_env(&["-v", "api-key", "list", "--platform-url", down], &[("KEYSTROKE_TOKEN", "kss_x")]);
+    let request = verbose.code(6).stderr.lines().find(|line| line.starts_with("> GET ")).unwrap().to_owned();
+    assert!(request.starts_with("> GET http://127.0.0.1:9/api/"), "{request}");
+    assert!(
+        request.contains(" -> failed after ") && request.ends_with("Connection refused (os error 111)"),
+        "{request}"
+    );
 
     // `https://` to a platform that speaks plain HTTP: the handshake is what failed, and why.
     let tls = env.url().replacen("http://", "https://", 1);
