@@ -8,7 +8,7 @@ use axum::http::request::Parts;
 use keystroke_api::{ORG_HEADER, Role};
 
 use crate::error::{ApiError, ApiResult};
-use crate::logging::ActedThrough;
+use crate::logging::CredentialId;
 use crate::state::{AppState, now};
 use crate::storage::{CredentialEnded, NotAMember, Storage, use_recorded_recently};
 use crate::tokens::{SESSION_PREFIX, hash_secret, is_well_formed, new_session};
@@ -236,7 +236,7 @@ impl FromRequestParts<AppState> for Principal {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let principal = authenticate(state, parts, QueryCredentials::Refused)?;
-        ActedThrough::record(parts, principal.credential_id());
+        CredentialId::record(principal.credential_id());
         Ok(principal)
     }
 }
@@ -250,7 +250,7 @@ impl FromRequestParts<AppState> for HookPrincipal {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let principal = authenticate(state, parts, QueryCredentials::Accepted)?;
-        ActedThrough::record(parts, principal.credential_id());
+        CredentialId::record(principal.credential_id());
         Ok(HookPrincipal(principal))
     }
 }

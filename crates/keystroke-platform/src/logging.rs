@@ -1,6 +1,7 @@
 //! The request log: method, path, status and time, the client's address (the proxy's
-//! `X-Forwarded-For` entry with `--behind-proxy`) and the id of the API key or session the request
-//! acted through (public ids: `ak_…`, `ses_…`), with every credential-bearing part left out.
+//! `X-Forwarded-For` entry with `--behind-proxy`) and the id of the API key or session (the CLI's
+//! or the web pages') the request acted through (public ids: `ak_…`, `ses_…`), with every
+//! credential-bearing part left out.
 //! Headers are never logged. In the query string, the value of any parameter named like a secret
 //! (`token`, `api_key`, `user_code`, `password`, `client_secret`…), and in the path and the query
 //! string any part that holds something shaped like a key, a session token or a pending sign-in's
@@ -10,14 +11,14 @@
 //! Also [`OnceAMinute`], for warnings about a condition that lasts.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::net::SocketAddr;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::Method;
-use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -128,38 +129,69 @@ fn method_name(method: &Method) -> &'static str {
     }
 }
 
-/// The public id of the credential a request acted through, for its log line: filled in by the
-/// authentication once it found a live one (a slot shared with [`log_request`], which no longer
-/// holds the request by then).
-#[derive(Clone, Default)]
-pub struct ActedThrough(Arc<OnceLock<String>>);
+tokio::task_local! {
+    /// The public id of the credential the request being served acted through, for its log line:
+    /// set by the authentication once it found a live one. A task-local, set up by [`log_request`]
+    /// around the request: nothing is allocated for it on the path of every request.
+    static ACTED_THROUGH: Cell<Option<CredentialId>>;
+}
 
-impl ActedThrough {
-    pub fn record(parts: &Parts, credential_id: &str) {
-        if let Some(slot) = parts.extensions.get::<ActedThrough>() {
-            let _ = slot.0.set(credential_id.to_owned());
+/// A public credential id (`ak_…`, `ses_…`: the platform mints 23 and 24 characters), kept inline.
+#[derive(Clone, Copy)]
+pub struct CredentialId {
+    bytes: [u8; 32],
+    len: u8,
+}
+
+impl CredentialId {
+    /// Records that the request being served acted through this credential.
+    pub fn record(id: &str) {
+        let mut bytes = [0; 32];
+        let len = id.len().min(bytes.len());
+        bytes[..len].copy_from_slice(&id.as_bytes()[..len]);
+        let _ = ACTED_THROUGH.try_with(|slot| slot.set(Some(CredentialId { bytes, len: len as u8 })));
+    }
+
+    fn as_str(&self) -> &str {
+        // Whole ids are ASCII; one cut at 32 bytes (never minted) reads as far as it is text.
+        let bytes = &self.bytes[..usize::from(self.len)];
+        std::str::from_utf8(bytes).unwrap_or_else(|cut| std::str::from_utf8(&bytes[..cut.valid_up_to()]).unwrap_or(""))
+    }
+}
+
+/// A value in a log line, written as it is, or as nothing when there is none.
+struct OrNothing<T>(Option<T>);
+
+impl<T: std::fmt::Display> std::fmt::Display for OrNothing<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            Some(value) => value.fmt(f),
+            None => Ok(()),
         }
     }
 }
 
-pub async fn log_request(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn log_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = method_name(request.method());
     let path = cut_short(redact_path(request.uri().path()).into_owned());
     let query = request.uri().query().map(|query| cut_short(redact_query(query)));
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
-    let client = peer.map(|peer| state.client_address(request.headers(), peer));
-    let acted_through = ActedThrough::default();
-    request.extensions_mut().insert(acted_through.clone());
-    let response = next.run(request).await;
+    let client = peer.map(|peer| state.client_ip(request.headers(), peer));
+    let (response, acted_through) = ACTED_THROUGH
+        .scope(Cell::new(None), async {
+            let response = next.run(request).await;
+            (response, ACTED_THROUGH.with(Cell::get))
+        })
+        .await;
     tracing::info!(
         %method,
         path,
         query = query.as_deref().unwrap_or(""),
         status = response.status().as_u16(),
         micros = started.elapsed().as_micros() as u64,
-        client = client.as_deref().unwrap_or(""),
-        credential = acted_through.0.get().map_or("", String::as_str),
+        client = %OrNothing(client),
+        credential = acted_through.as_ref().map_or("", CredentialId::as_str),
         "request"
     );
     response

@@ -148,9 +148,15 @@ impl Shared {
     /// In one spelling: without a port (some proxies add one), and an IPv4 client of a dual-stack
     /// listener as IPv4.
     pub fn client_address(&self, headers: &HeaderMap, peer: SocketAddr) -> String {
+        self.client_ip(headers, peer).to_string()
+    }
+
+    /// [`Shared::client_address`] before it is spelled: for the request log, which writes it
+    /// without making a string of it first.
+    pub fn client_ip(&self, headers: &HeaderMap, peer: SocketAddr) -> IpAddr {
         let peer_ip = peer.ip().to_canonical();
         if !self.config.behind_proxy {
-            return peer_ip.to_string();
+            return peer_ip;
         }
         // The last address of all `X-Forwarded-For` lines together is the one the proxy added: some
         // proxies append a line of their own rather than extend the client's, whose lines say
@@ -163,7 +169,7 @@ impl Shared {
             .rfind(|entry| !entry.is_empty());
         // What does not read as an address is not the client's to choose: the proxy's own
         // address stands for it (and it is counted with everyone else's).
-        last.and_then(forwarded_ip).unwrap_or(peer_ip).to_string()
+        last.and_then(forwarded_ip).unwrap_or(peer_ip)
     }
 
     /// What the throttles count this request's client under ([`address_key`] of its address).

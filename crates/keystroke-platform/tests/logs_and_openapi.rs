@@ -111,6 +111,20 @@ fn trace_logs_never_contain_a_secret() {
         http.get(url(&misplaced)).send().unwrap();
     }
 
+    // Signed in on the web pages: their requests name the browser's session too.
+    let browser = reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let login_page = browser.get(url("/login")).send().unwrap();
+    let csrf_cookie = common::cookie(&login_page, "ks_csrf").unwrap();
+    let csrf = common::hidden(&login_page.text().unwrap(), "csrf");
+    let user = &credentials.users[0];
+    let form = [("email", user.email.as_str()), ("password", user.password.as_str()), ("csrf", &csrf)];
+    let signed_in = browser.post(url("/login")).header("cookie", format!("ks_csrf={csrf_cookie}")).form(&form);
+    let signed_in = signed_in.send().unwrap();
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let web_session = common::cookie(&signed_in, "ks_web").unwrap();
+    let page = browser.get(url("/settings/api-keys")).header("cookie", format!("ks_web={web_session}")).send();
+    assert_eq!(page.unwrap().status(), StatusCode::OK);
+
     stop_gracefully(platform);
     let logs = std::fs::read_to_string(&log_file).unwrap();
     assert!(logs.contains("api key created") && logs.contains("DEBUG"), "the logs were captured at debug level and up");
@@ -131,10 +145,13 @@ fn trace_logs_never_contain_a_secret() {
     let with_key = lines_of("/api/projects", 200);
     assert_eq!(with_key.len(), 2, "bearer and x-api-key: {logs}");
     for line in with_key {
-        assert!(line.ends_with(&format!("client=\"127.0.0.1\" credential=\"{id}\"")), "{line}");
+        assert!(line.ends_with(&format!("client=127.0.0.1 credential=\"{id}\"")), "{line}");
     }
+    let web_page = lines_of("/settings/api-keys", 200);
+    assert_eq!(web_page.len(), 1, "{logs}");
+    assert!(web_page[0].contains("client=127.0.0.1 credential=\"ses_"), "{}", web_page[0]);
     let refused = lines_of("/api/projects", 401);
-    assert!(!refused.is_empty() && refused.iter().all(|line| line.ends_with("client=\"127.0.0.1\" credential=\"\"")));
+    assert!(!refused.is_empty() && refused.iter().all(|line| line.ends_with("client=127.0.0.1 credential=\"\"")));
 }
 
 /// A log reader that goes away (a `| tee` stopped, a log shipper restarted) loses the lines that

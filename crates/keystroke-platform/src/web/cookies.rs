@@ -7,6 +7,7 @@ use sha2::{Digest, Sha256};
 
 use crate::auth::accepted_web_session;
 use crate::error::ApiResult;
+use crate::logging::CredentialId;
 use crate::state::AppState;
 use crate::tokens::constant_time_eq;
 
@@ -30,7 +31,11 @@ pub fn web_session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<We
     let Some(token) = cookie(state, headers, SESSION_COOKIE) else {
         return Ok(None);
     };
-    Ok(accepted_web_session(state, &token)?.map(|c| WebSession { token, user_id: c.user_id, session_id: c.session_id }))
+    let Some(session) = accepted_web_session(state, &token)? else {
+        return Ok(None);
+    };
+    CredentialId::record(&session.session_id);
+    Ok(Some(WebSession { token, user_id: session.user_id, session_id: session.session_id }))
 }
 
 /// The CSRF token of a signed-in page: derived from the session token, so an attacker who
