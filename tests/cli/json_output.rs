@@ -111,3 +111,34 @@ fn compare(documented: &Value, printed: &Value, at: &str, differences: &mut Vec<
         (documented, printed) => differences.push(format!("{at}: documented as {documented}, printed {printed}")),
     }
 }
+
+/// The README's scripting examples, run as written (with `jq` and `xargs`): they revoke every key
+/// named "ci", and name the keys that expire within a week.
+#[test]
+fn the_readmes_scripting_examples_run_as_written() {
+    let Some(_) = crate::support::installed("jq", "the README's scripting examples") else { return };
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let examples = readme.split("```sh\n").find(|block| block.starts_with("# Revoke every key named \"ci\""));
+    let examples = examples.expect("the README's scripting examples").split("```").next().unwrap();
+    let (revoke_ci, expiring) = examples.split_once("\n\n").unwrap();
+
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    env.run(&["org", "switch", "acme"]).success();
+    let (ci, _) = env.create_key("ci", &[]);
+    let (other_ci, _) = env.create_key("ci", &["--expires-in", "3d"]);
+    env.create_key("soon", &["--expires-in", "2d"]);
+    env.create_key("later", &["--expires-in", "30d"]);
+    let shell = |script: &str| {
+        let bin_dir = std::path::Path::new(crate::support::BIN).parent().unwrap();
+        let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+        let output = env.isolated("bash").args(["-c", script]).env("PATH", path).output().unwrap();
+        assert!(output.status.success(), "{script}\n{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).unwrap()
+    };
+    shell(revoke_ci);
+    let left = env.run(&["api-key", "list", "--all", "--json"]).success().json();
+    let names: Vec<&str> = left.as_array().unwrap().iter().map(|key| key["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["later", "soon"], "both keys named ci revoked ({ci}, {other_ci})");
+    assert_eq!(shell(expiring), "soon\n");
+}

@@ -48,7 +48,10 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
     }
     if holds_secret(trimmed) {
         // A name is shown to everyone in the org, and in every list: never a place for a secret.
-        return Err(format!("the {what} name holds what looks like a secret (an API key or session token)"));
+        return Err(format!(
+            "the {what} name holds what looks like a secret (an API key or session token): a long run of letters \
+             and digits mixing cases; if it is none, break it with a space or a dash"
+        ));
     }
     if !joiners_join(trimmed) {
         return Err(format!("the {what} name has a zero-width joiner that joins nothing"));
@@ -267,7 +270,8 @@ mod tests {
         }
         assert_eq!(
             check_name("API key", "old key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q").unwrap_err(),
-            "the API key name holds what looks like a secret (an API key or session token)"
+            "the API key name holds what looks like a secret (an API key or session token): a long run of letters and \
+             digits mixing cases; if it is none, break it with a space or a dash"
         );
         assert_eq!(
             check_name("API key", "a\u{FFFF}").unwrap_err(),
