@@ -1,7 +1,7 @@
 //! What secrets look like (API keys and session tokens, by their prefixes; public ids, which are
 //! not secrets), and how text that may hold one is shown: never with the secret in it.
 
-use crate::checksum::is_secret_body;
+use crate::checksum::{SECRET_CHECKSUM_CHARS, SECRET_RANDOM_CHARS, is_secret_body};
 
 /// Live API keys, minted by a production platform.
 pub const LIVE_KEY_PREFIX: &str = "key_live_";
@@ -86,10 +86,15 @@ fn prefixes_in(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
 /// upper case, lower case and digits.
 const SECRET_FRAGMENT_CHARS: usize = 24;
 
+/// A secret's body: its random part and its checksum.
+const SECRET_BODY_CHARS: usize = SECRET_RANDOM_CHARS + SECRET_CHECKSUM_CHARS;
+
 /// Where `text` holds a secret, or a part of one, without its prefix: a run of letters and digits
 /// that is a whole secret's body (checksum and all), or at least [`SECRET_FRAGMENT_CHARS`] long
 /// and mixing upper case, lower case and digits as random base62 does (cut short, pasted twice,
-/// glued to a word).
+/// glued to a word). In one case, as a tool that changes case leaves it (the secret still, its
+/// letters' case found by trying): capitals and digits at least as long, which slugs and words
+/// are not; small letters and digits only a whole body long, as hex digests of other lengths are.
 fn secret_fragments(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
@@ -98,11 +103,15 @@ fn secret_fragments(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> 
             let end = start + text[start..].bytes().take_while(u8::is_ascii_alphanumeric).count();
             at = end;
             let run = &text[start..end];
-            let random_looking = run.len() >= SECRET_FRAGMENT_CHARS
-                && run.bytes().any(|b| b.is_ascii_uppercase())
-                && run.bytes().any(|b| b.is_ascii_lowercase())
-                && run.bytes().any(|b| b.is_ascii_digit());
-            if random_looking || is_secret_body(run) {
+            let (upper, lower, digit) = (
+                run.bytes().any(|b| b.is_ascii_uppercase()),
+                run.bytes().any(|b| b.is_ascii_lowercase()),
+                run.bytes().any(|b| b.is_ascii_digit()),
+            );
+            let random_looking = run.len() >= SECRET_FRAGMENT_CHARS && upper && lower && digit;
+            let in_capitals = run.len() >= SECRET_FRAGMENT_CHARS && upper && !lower && digit;
+            let in_small_letters = run.len() == SECRET_BODY_CHARS && lower && !upper && digit;
+            if random_looking || in_capitals || in_small_letters || is_secret_body(run) {
                 return Some(start..end);
             }
         }
@@ -174,6 +183,15 @@ mod tests {
         let shouted = "?q=KEY_LIVE_VIL1FMLPQ2W3E4R5T6Y7U8I9O0P1A2S3D4 and Kss_Abc123";
         assert_eq!(redact_secrets(shouted, "[secret]"), "?q=[secret] and [secret]");
         assert!(contains_secret("KEY_TEST_") && holds_secret("ci KEY_LIVE_VIL1FMLPQ2W3E4R5T6"));
+        // Without its prefix too: in capitals, or whole in small letters.
+        let body = "HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC";
+        for changed in [body.to_uppercase(), body.to_lowercase(), body[..30].to_uppercase()] {
+            assert_eq!(redact_secrets(&format!("/keys/{changed}"), "[secret]"), "/keys/[secret]", "{changed}");
+        }
+        // A hex digest (40 or 64 small letters and digits), a slug, a constant's name: not secrets.
+        for ordinary in ["da39a3ee5e6b4b0d3255bfef95601890afd80709", "acme-production-2026", "MAX_PAGE_LIMIT_500"] {
+            assert!(!contains_secret(ordinary), "{ordinary}");
+        }
     }
 
     /// The part after the prefix is the whole secret: pasted alone, it is still one.
