@@ -106,10 +106,9 @@ pub fn lock(dir: &Path) -> anyhow::Result<DirLock> {
             }
             Err(fs::TryLockError::WouldBlock) => {
                 return Err(CliError::failure(format!(
-                    "another keystroke command has held {} for over {} s, and changes this directory's sign-in \
-                     or config meanwhile",
+                    "{LOCK_HELD} ({}) is held by another keystroke command: waited {:.1} s for it",
                     path.display(),
-                    patience.as_secs_f64().round()
+                    patience.as_secs_f64()
                 ))
                 .with_hint(
                     "let it finish, or end it (one stopped with Ctrl-Z is resumed with `fg`), then run this again",
@@ -123,6 +122,15 @@ pub fn lock(dir: &Path) -> anyhow::Result<DirLock> {
     }
     HELD.set(1);
     Ok(DirLock { _file: Some(file), _this_thread: std::marker::PhantomData })
+}
+
+/// How [`lock`]'s refusal begins, when another command holds the lock: see [`is_held_elsewhere`].
+const LOCK_HELD: &str = "the config directory's lock";
+
+/// Whether `err` is [`lock`]'s refusal because another command held the lock past the wait (and
+/// not a directory that cannot be locked at all, which a sign-out may do without).
+pub fn is_held_elsewhere(err: &anyhow::Error) -> bool {
+    err.downcast_ref::<CliError>().is_some_and(|err| err.message.starts_with(LOCK_HELD))
 }
 
 thread_local! {

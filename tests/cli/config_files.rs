@@ -134,14 +134,27 @@ fn a_lock_held_too_long_is_named_not_waited_on_forever() {
     assert_eq!(
         refused.stderr,
         format!(
-            "error: another keystroke command has held {} for over 1 s, and changes this directory's sign-in or \
-             config meanwhile\nhint: let it finish, or end it (one stopped with Ctrl-Z is resumed with `fg`), then \
-             run this again\n",
+            "error: the config directory's lock ({}) is held by another keystroke command: waited 0.6 s for it\n\
+             hint: let it finish, or end it (one stopped with Ctrl-Z is resumed with `fg`), then run this again\n",
             lock.display()
         )
     );
+    // A sign-out meanwhile ends the session on the platform (`--revoke`: it came with
+    // `--with-token`), but leaves the token, as removing it could undo the other command's
+    // change; and says so.
+    let token = env.run(&["auth", "token"]).success().stdout;
+    let logout = env.run_with_env(&["auth", "logout", "--revoke"], &vars).code(1);
+    assert!(
+        logout.stderr.starts_with(
+            "error: the session is ended on the platform, but its token (which no longer works) is still on this \
+             machine; the config directory's lock ("
+        ) && logout.stderr.ends_with("hint: run `keystroke auth logout` again once the other command is done\n"),
+        "{logout:#?}"
+    );
+    assert_eq!(env.run(&["auth", "token"]).success().stdout, token, "the token is still stored");
     held.unlock().unwrap();
-    env.run_with_env(&["org", "switch", "acme"], &vars).success();
+    env.run(&["auth", "logout"]).success();
+    env.run(&["auth", "token"]).code(3);
 }
 
 /// A config file its user may not read (left by `sudo`, or `chmod`ed) is named with what to do.

@@ -4,8 +4,9 @@ use crate::config::Config;
 use crate::context::{Context, PlatformUrl, hidden_sign_in_error, not_signed_in, store_failed_beside_sign_in};
 use crate::credentials::{Credentials, StoreKind};
 use crate::env;
-use crate::error::{CliError, ExitCode, exits_with};
+use crate::error::{CliError, ExitCode, exits_with, map_cli_error};
 use crate::printer::Printer;
+use crate::private_files;
 use crate::secret::Secret;
 
 #[derive(Debug, clap::Args)]
@@ -83,7 +84,27 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     // directory's lock (a directory that cannot be locked, read-only say, is no reason to keep
     // the token). Only the token this sign-out is for: a sign-in made meanwhile, whose token is
     // stored now, stays signed in.
-    let lock = context.lock_config_dir().ok();
+    let lock = match context.lock_config_dir() {
+        Ok(lock) => Some(lock),
+        // Another command is changing this directory's sign-in: removing the token under it could
+        // undo its change, so nothing is removed; said with what did happen on the platform.
+        Err(err) if private_files::is_held_elsewhere(&err) => {
+            let what = match (&revoked, left_valid) {
+                (_, true) => "nothing was signed out (the session is left valid, its token still here)",
+                (Ok(()), false) => {
+                    "the session is ended on the platform, but its token (which no longer works) is \
+                                    still on this machine"
+                }
+                (Err(_), false) => "nothing was signed out: the session could not be revoked either",
+            };
+            return Err(map_cli_error(err, |refused| CliError {
+                message: format!("{what}; {}", refused.message),
+                hint: Some("run `keystroke auth logout` again once the other command is done".to_owned()),
+                ..refused
+            }));
+        }
+        Err(_) => None,
+    };
     if signed_in_meanwhile(context, &credentials, &platform, store, &token) {
         drop(lock);
         return match revoked {
