@@ -126,6 +126,13 @@ pub fn revoke_key(storage: &dyn Storage, key: KeyToRevoke) -> anyhow::Result<Ope
             id
         }
         KeyToRevoke::Secret(secret) => {
+            // A secret in capitals (a tool's doing) is the key still, but only its own case finds it.
+            ensure!(
+                !looks_like_api_key(&secret.to_ascii_lowercase()) || looks_like_api_key(&secret),
+                "what was read is an API key's secret with the case of its letters changed (`KEY_LIVE_…`): the \
+                 platform keeps only its digest, which needs the secret as it was made; find it as `api-key create` \
+                 printed it, or revoke the key by its id"
+            );
             ensure!(
                 looks_like_api_key(&secret),
                 "what was read is not an API key's secret (`key_live_…` or `key_test_…`): check what you piped in"

@@ -498,6 +498,19 @@ fn bootstrap_serve_and_sign_in() {
     assert_eq!((&key_event["actor_email"], &key_event["target_id"]), (&"owner@example.test".into(), &created["id"]));
     assert_eq!((&key_event["detail"], &audit[2]["detail"]), (&Value::Null, &"admin".into()));
     assert_eq!(key_event["created_at"].as_str().unwrap(), key_line[0], "the same time as in the columns");
+    // `--since` keeps the events at or after a date, a time or an age.
+    let since = |when: &str| {
+        let listed = platform(&db, &["audit", "list", "--org", "example", "--json", "--since", when], None);
+        assert!(listed.status.success(), "{}", stderr(&listed));
+        serde_json::from_slice::<Value>(&listed.stdout).unwrap().as_array().unwrap().len()
+    };
+    assert_eq!((since("1d"), since("2026-01-01")), (6, 6));
+    // At the key's second: the key, and what came in that second before it.
+    assert!((1..=6).contains(&since(key_line[0])));
+    assert_eq!((since("2999-01-01"), since("2999-01-01T00:00:00Z")), (0, 0));
+    let unclear = platform(&db, &["audit", "list", "--org", "example", "--since", "last week"], None);
+    assert_eq!(unclear.status.code(), Some(2));
+    assert!(stderr(&unclear).contains("expected a date (2026-11-28), a time (2026-11-28T09:30:00Z) or an age"));
     // Signed out everywhere by the admin: the session stops working at once, the key does not.
     let me = || http.get(format!("{url}/api/me")).bearer_auth(session).send().unwrap().status();
     assert_eq!(me(), reqwest::StatusCode::OK);
@@ -1181,7 +1194,8 @@ fn the_operator_revokes_a_key_by_id_or_by_its_leaked_secret() {
     assert_eq!(h.projects_status(&leaked.secret), reqwest::StatusCode::UNAUTHORIZED, "refused at once");
     assert_eq!(h.projects_status(&other.secret), reqwest::StatusCode::OK, "the other key is untouched");
     let events = h.key_and_deploy_events("acme");
-    let revocation = events.iter().find(|event| event.action == "api_key.revoke").expect("recorded");
+    // Its own action: not to be read as the creator revoking their key.
+    let revocation = events.iter().find(|event| event.action == "api_key.revoke_by_operator").expect("recorded");
     assert_eq!(
         (revocation.target_id.as_str(), revocation.actor_email.as_str(), revocation.detail.as_deref()),
         (leaked.key.id.as_str(), owner_email.as_str(), Some("by the operator"))
@@ -1191,7 +1205,8 @@ fn the_operator_revokes_a_key_by_id_or_by_its_leaked_secret() {
     let again = platform(db, &["key", "revoke", &leaked.key.id], None);
     assert!(again.status.success(), "{}", stderr(&again));
     assert!(stderr(&again).contains("was revoked already, at 20"), "{}", stderr(&again));
-    assert_eq!(h.key_and_deploy_events("acme").iter().filter(|e| e.action == "api_key.revoke").count(), 1);
+    let events = h.key_and_deploy_events("acme");
+    assert_eq!(events.iter().filter(|e| e.action.starts_with("api_key.revoke")).count(), 1, "{events:?}");
 
     // What cannot be revoked is named, and a secret is never repeated.
     let refused = |args: &[&str], stdin: Option<&str>| {
@@ -1209,7 +1224,13 @@ fn the_operator_revokes_a_key_by_id_or_by_its_leaked_secret() {
     assert!(refused(&["key", "revoke", "Production"], None).starts_with("error: `Production` is not an API key id"));
     let unknown = format!("{}\n", keystroke_platform::tokens::mint("key_test_").plaintext);
     assert!(refused(&["key", "revoke", "--leaked"], Some(&unknown)).starts_with("error: no API key of this platform"));
-    assert!(refused(&["key", "revoke", "--leaked"], Some("hunter2\n")).contains("is not an API key's secret"));
+    assert_eq!(
+        refused(&["key", "revoke", "--leaked"], Some("hunter2\n")),
+        "error: what was read is not an API key's secret (`key_live_…` or `key_test_…`): check what you piped in\n"
+    );
+    let shouted = refused(&["key", "revoke", "--leaked"], Some(&other.secret.to_uppercase()));
+    assert!(shouted.starts_with("error: what was read is an API key's secret with the case of its letters changed"));
+    assert!(!shouted.contains(&other.secret.to_uppercase()[9..]), "{shouted}");
     assert!(refused(&["key", "revoke", "--leaked"], Some("")).contains("no secret given"));
     let both = platform(db, &["key", "revoke", "--leaked", &leaked.key.id], None);
     assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));

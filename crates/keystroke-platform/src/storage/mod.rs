@@ -201,11 +201,13 @@ pub struct ProjectRecord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEvent {
     /// The email of the user the event is about: who created or revoked the key, or triggered the
-    /// deploy; for `api_key.revoke_on_removal` and the `member.*` events (made by admin commands,
-    /// which act as no user), the member concerned.
+    /// deploy; for `api_key.revoke_on_removal`, `api_key.revoke_by_operator` and the `member.*`
+    /// events (made by admin commands, which act as no user), the member concerned (the key's
+    /// creator).
     pub actor_email: String,
-    /// `api_key.create`, `api_key.revoke`, `api_key.revoke_on_removal`, `deploy.trigger`,
-    /// `member.add`, `member.set_role` or `member.remove`.
+    /// `api_key.create`, `api_key.revoke`, `api_key.revoke_on_removal`,
+    /// `api_key.revoke_by_operator`, `deploy.trigger`, `member.add`, `member.set_role` or
+    /// `member.remove`.
     pub action: String,
     /// The key created or revoked; for `deploy.trigger`, the key or session that sent it; for
     /// `member.*`, the member's user id.
@@ -362,8 +364,8 @@ pub trait ApiKeys {
         now: Timestamp,
     ) -> Result<bool>;
     /// Revokes a key of any org, for the operator (`keystroke-platform key revoke`), with an
-    /// `api_key.revoke` audit event that names the key's creator, as no platform user acts, and
-    /// says so in its detail ([`REVOKED_BY_OPERATOR`]). `None` when no key has this id.
+    /// `api_key.revoke_by_operator` audit event that names the key's creator, as no platform user
+    /// acts, and says so in its detail ([`REVOKED_BY_OPERATOR`]). `None` when no key has this id.
     fn revoke_api_key_as_operator(&self, key_id: &str, now: Timestamp) -> Result<Option<OperatorRevocation>>;
 }
 

@@ -7,6 +7,7 @@ use anyhow::bail;
 use clap::{Args, Parser, Subcommand};
 use keystroke_api::Role;
 use keystroke_platform::SqliteStorage;
+use keystroke_platform::storage::Timestamp;
 
 use crate::listing::Listing;
 
@@ -79,7 +80,39 @@ pub(crate) enum Command {
 pub(crate) enum AuditCommand {
     /// List an org's audit events, oldest first (key creations and revocations, deploys,
     /// membership changes), on stdout, one per line, or as JSON
-    List(OrgListArgs),
+    List {
+        #[command(flatten)]
+        list: OrgListArgs,
+        /// Only the events at or after this: a date (`2026-11-28`, UTC), a time
+        /// (`2026-11-28T09:30:00Z`), or an age (`90m`, `24h`, `7d`)
+        #[arg(long, value_name = "WHEN", value_parser = since)]
+        since: Option<Timestamp>,
+    },
+}
+
+/// `--since`: a date, an RFC 3339 time, or an age in minutes, hours or days, as a timestamp.
+fn since(value: &str) -> Result<Timestamp, String> {
+    use time::format_description::well_known::Rfc3339;
+    let value = value.trim();
+    let unit_secs = match value.chars().last() {
+        Some('m') => Some(60),
+        Some('h') => Some(3600),
+        Some('d') => Some(86_400),
+        _ => None,
+    };
+    if let Some(unit_secs) = unit_secs
+        && let Ok(count) = value[..value.len() - 1].parse::<u32>()
+    {
+        return Ok(keystroke_platform::state::now() - i64::from(count) * unit_secs);
+    }
+    if let Ok(at) = time::OffsetDateTime::parse(value, &Rfc3339) {
+        return Ok(at.unix_timestamp());
+    }
+    let date_format = time::macros::format_description!("[year]-[month]-[day]");
+    if let Ok(date) = time::Date::parse(value, &date_format) {
+        return Ok(date.midnight().assume_utc().unix_timestamp());
+    }
+    Err("expected a date (2026-11-28), a time (2026-11-28T09:30:00Z) or an age (90m, 24h, 7d)".to_owned())
 }
 
 /// What a list of one org's records takes.

@@ -209,7 +209,8 @@ impl ApiKeys for SqliteStorage {
                 return Ok(Some(OperatorRevocation { key, revoked_at, already: true }));
             }
             tx.execute("UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1", params![key_id, now])?;
-            record_event(tx, &org_id, &key.created_by.id, "api_key.revoke", key_id, Some(REVOKED_BY_OPERATOR), now)?;
+            let (creator, action) = (&key.created_by.id, "api_key.revoke_by_operator");
+            record_event(tx, &org_id, creator, action, key_id, Some(REVOKED_BY_OPERATOR), now)?;
             Ok(Some(OperatorRevocation { key, revoked_at: now, already: false }))
         })
     }
