@@ -1,6 +1,9 @@
 //! `auth login` in the browser (the device flow): approval, denial, expiry, signals, lost answers.
 
-use super::{finish_device_login, keystroke_processes_of, start_device_login, start_device_login_through};
+use super::{
+    approved_browser_sign_in, finish_device_login, keystroke_processes_of, start_device_login,
+    start_device_login_through,
+};
 use crate::support::{TestEnv, http_response, stub_server};
 use keystroke_api::Role;
 use std::io::{BufRead, Read};
@@ -302,13 +305,8 @@ fn polls_left_unanswered_are_waited_out() {
 #[test]
 fn the_device_flow_signs_in_after_approval_in_the_browser() {
     let env = TestEnv::with_fast_device_flow();
-    let (child, stderr, code) = start_device_login(&env);
-
+    let rest = approved_browser_sign_in(&env, Role::Owner);
     let ada = env.user(Role::Owner);
-    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-
-    let (status, rest) = finish_device_login(child, stderr);
-    assert!(status.success(), "{rest}");
     // Ada belongs to two orgs and nobody can be asked here: no active org yet.
     assert_eq!(
         rest,

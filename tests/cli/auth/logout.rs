@@ -1,7 +1,7 @@
 //! `auth logout`: the session revoked on the platform, or left valid where it came from, and the
 //! token forgotten here.
 
-use super::{finish_device_login, start_device_login};
+use super::approved_browser_sign_in;
 use crate::support::TestEnv;
 use keystroke_api::Role;
 
@@ -117,11 +117,7 @@ fn logout_leaves_the_token_another_directory_stored_and_names_its_own_session() 
 #[test]
 fn a_browser_sign_ins_own_token_piped_back_in_stays_its_own() {
     let env = TestEnv::with_fast_device_flow();
-    let (child, stderr, code) = start_device_login(&env);
-    let ada = env.user(Role::Owner);
-    env.server().approve_device(&code, &ada.email, &ada.password).unwrap();
-    let (status, rest) = finish_device_login(child, stderr);
-    assert!(status.success(), "{rest}");
+    approved_browser_sign_in(&env, Role::Owner);
     let token = env.run(&["auth", "token"]).success().stdout.trim().to_owned();
     let again = env.login_with_token(&token, &[]).success();
     assert!(!again.stderr.contains("This sign-in uses the token's session"), "not said to be left valid: {again:#?}");

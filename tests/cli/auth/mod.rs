@@ -63,3 +63,14 @@ pub(super) fn start_device_login_through(env: &TestEnv, url: &str) -> (Child, Bu
     assert_eq!(second, format!("Then open {}/device in your browser and approve the sign-in.\n", env.url()));
     (child, stderr, code)
 }
+
+/// A browser sign-in as the user of `role`, approved at once, that succeeded: what it said after
+/// the code.
+pub(super) fn approved_browser_sign_in(env: &TestEnv, role: keystroke_api::Role) -> String {
+    let (child, stderr, code) = start_device_login(env);
+    let user = env.user(role);
+    env.server().approve_device(&code, &user.email, &user.password).unwrap();
+    let (status, rest) = finish_device_login(child, stderr);
+    assert!(status.success(), "{rest}");
+    rest
+}
