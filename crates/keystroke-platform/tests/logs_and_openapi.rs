@@ -219,6 +219,18 @@ fn every_documented_route_exists() {
     }
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 15, "{}", paths.len());
+    // What any API operation may answer, said on each (for clients generated from the document):
+    // an internal error, and for a body that does not arrive in time, 408.
+    for (path, operations) in paths.iter().filter(|(path, _)| path.starts_with("/api/") || path.starts_with("/oauth/"))
+    {
+        for (method, operation) in operations.as_object().unwrap() {
+            let responses = &operation["responses"];
+            let internal = path != "/api/openapi.json";
+            assert_eq!(responses.get("500").is_some(), internal, "{method} {path}");
+            let with_body = operation.get("requestBody").is_some();
+            assert_eq!(responses.get("408").is_some(), with_body, "{method} {path}");
+        }
+    }
     let owner = h.token(Role::Owner);
     for (path, operations) in paths {
         let concrete = path.replace("{org}", "acme").replace("{id}", "ak_none");
