@@ -50,7 +50,7 @@ pub fn check_name<'a>(what: &str, name: &'a str) -> Result<&'a str, String> {
         // A name is shown to everyone in the org, and in every list: never a place for a secret.
         return Err(format!(
             "the {what} name holds what looks like a secret (an API key or session token): a long run of letters \
-             and digits mixing cases; if it is none, break it with a space or a dash"
+             and digits, as a secret's; if it is none, break it with a space or a dash"
         ));
     }
     if !joiners_join(trimmed) {
@@ -271,7 +271,7 @@ mod tests {
         assert_eq!(
             check_name("API key", "old key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q").unwrap_err(),
             "the API key name holds what looks like a secret (an API key or session token): a long run of letters and \
-             digits mixing cases; if it is none, break it with a space or a dash"
+             digits, as a secret's; if it is none, break it with a space or a dash"
         );
         assert_eq!(
             check_name("API key", "a\u{FFFF}").unwrap_err(),

@@ -93,8 +93,9 @@ const SECRET_BODY_CHARS: usize = SECRET_RANDOM_CHARS + SECRET_CHECKSUM_CHARS;
 /// that is a whole secret's body (checksum and all), or at least [`SECRET_FRAGMENT_CHARS`] long
 /// and mixing upper case, lower case and digits as random base62 does (cut short, pasted twice,
 /// glued to a word). In one case, as a tool that changes case leaves it (the secret still, its
-/// letters' case found by trying): capitals and digits at least as long, which slugs and words
-/// are not; small letters and digits only a whole body long, as hex digests of other lengths are.
+/// letters' case found by trying): in capitals, from a random part's length (32), unless it is
+/// hexadecimal (digests, UUIDs: a secret in capitals all but never is); in small letters, only a
+/// whole body long (38), as hex digests and slugs of other lengths are not.
 fn secret_fragments(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {
@@ -109,7 +110,8 @@ fn secret_fragments(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> 
                 run.bytes().any(|b| b.is_ascii_digit()),
             );
             let random_looking = run.len() >= SECRET_FRAGMENT_CHARS && upper && lower && digit;
-            let in_capitals = run.len() >= SECRET_FRAGMENT_CHARS && upper && !lower && digit;
+            let hexadecimal = run.bytes().all(|b| b.is_ascii_hexdigit());
+            let in_capitals = run.len() >= SECRET_RANDOM_CHARS && upper && !lower && !hexadecimal;
             let in_small_letters = run.len() == SECRET_BODY_CHARS && lower && !upper && digit;
             if random_looking || in_capitals || in_small_letters || is_secret_body(run) {
                 return Some(start..end);
@@ -185,11 +187,19 @@ mod tests {
         assert!(contains_secret("KEY_TEST_") && holds_secret("ci KEY_LIVE_VIL1FMLPQ2W3E4R5T6"));
         // Without its prefix too: in capitals, or whole in small letters.
         let body = "HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC";
-        for changed in [body.to_uppercase(), body.to_lowercase(), body[..30].to_uppercase()] {
+        for changed in [body.to_uppercase(), body.to_lowercase(), body[..32].to_uppercase()] {
             assert_eq!(redact_secrets(&format!("/keys/{changed}"), "[secret]"), "/keys/[secret]", "{changed}");
         }
         // A hex digest (40 or 64 small letters and digits), a slug, a constant's name: not secrets.
-        for ordinary in ["da39a3ee5e6b4b0d3255bfef95601890afd80709", "acme-production-2026", "MAX_PAGE_LIMIT_500"] {
+        for ordinary in [
+            "da39a3ee5e6b4b0d3255bfef95601890afd80709",
+            "DA39A3EE5E6B4B0D3255BFEF95601890AFD80709",
+            "550E8400E29B41D4A716446655440000",
+            "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+            "DEPLOYKEYFORPRODUCTION2026",
+            "acme-production-2026",
+            "MAX_PAGE_LIMIT_500",
+        ] {
             assert!(!contains_secret(ordinary), "{ordinary}");
         }
     }
