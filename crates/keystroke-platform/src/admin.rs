@@ -4,15 +4,16 @@
 
 use anyhow::{Context, anyhow, bail, ensure};
 use keystroke_api::{
-    API_KEY_ID_PREFIX, CLI_CLIENT_ID, ORG_SLUG_RULE, Org, Role, SECRET_NOT_REPEATED, User, check_name, contains_secret,
-    is_invisible_or_bidi, is_org_slug, is_public_id, looks_like_api_key, quoted, redact_secrets,
+    API_KEY_ID_PREFIX, API_KEY_PREFIXES, CLI_CLIENT_ID, LIVE_KEY_PREFIX, ORG_SLUG_RULE, Org, Role, SECRET_NOT_REPEATED,
+    User, check_name, contains_secret, is_invisible_or_bidi, is_org_slug, is_public_id, looks_like_api_key, quoted,
+    redact_secrets,
 };
 
 use crate::auth::start_session;
 use crate::passwords;
 use crate::state::now;
 use crate::storage::{AuditEvent, LastOwner, OperatorRevocation, Storage, email_taken, normalize_email};
-use crate::tokens::hash_secret;
+use crate::tokens::{hash_secret, is_well_formed};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
 /// Enough for any passphrase, and within what the sign-in page's form may carry (64 KiB): a
@@ -85,6 +86,12 @@ pub fn sign_out_everywhere(storage: &dyn Storage, email: &str) -> anyhow::Result
 
 pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &str) -> anyhow::Result<Org> {
     ensure!(is_org_slug(slug), "{} is not a valid org slug: {ORG_SLUG_RULE}", quoted(slug));
+    // Logs and errors would hide it, taking it for a secret, wherever it is named.
+    ensure!(
+        !contains_secret(slug),
+        "that slug reads as a secret (a long run of letters and digits), which logs and errors hide: break it \
+         with dashes"
+    );
     let name = check_name("org", name).map_err(|problem| anyhow!(problem))?;
     let owner = user(storage, owner_email)?;
     if storage.org_by_slug(slug)?.is_some() {
@@ -127,16 +134,27 @@ pub fn revoke_key(storage: &dyn Storage, key: KeyToRevoke) -> anyhow::Result<Ope
         }
         KeyToRevoke::Secret(secret) => {
             // A secret in capitals (a tool's doing) is the key still, but only its own case finds it.
-            ensure!(
-                !looks_like_api_key(&secret.to_ascii_lowercase()) || looks_like_api_key(&secret),
-                "what was read is an API key's secret with the case of its letters changed (`KEY_LIVE_…`): the \
-                 platform keeps only its digest, which needs the secret as it was made; find it as `api-key create` \
-                 printed it, or revoke the key by its id"
-            );
+            let case_changed = "what was read is an API key's secret with the case of its letters changed (in \
+                                capitals, say): the platform keeps only the digest of the secret as it was made; \
+                                find it as `api-key create` printed it, or revoke the key by its id";
+            ensure!(!looks_like_api_key(&secret.to_ascii_lowercase()) || looks_like_api_key(&secret), case_changed);
             ensure!(
                 looks_like_api_key(&secret),
-                "what was read is not an API key's secret (`key_live_…` or `key_test_…`): check what you piped in"
+                "what was read is not an API key's secret: check what you piped in (the secret as `api-key create` \
+                 printed it, on one line)"
             );
+            let well_formed = API_KEY_PREFIXES.iter().any(|prefix| is_well_formed(&secret, prefix));
+            if !well_formed {
+                // `key_live_` and `key_test_` are as long.
+                let body = secret.get(LIVE_KEY_PREFIX.len()..).unwrap_or_default();
+                let one_case =
+                    !body.bytes().any(|b| b.is_ascii_uppercase()) || !body.bytes().any(|b| b.is_ascii_lowercase());
+                ensure!(!one_case, case_changed);
+                bail!(
+                    "what was read is not a whole API key secret: a character is missing or wrong (its checksum does \
+                     not match); check what you piped in"
+                );
+            }
             let found = storage.key_credential(&hash_secret(&secret))?;
             found
                 .context(

@@ -144,6 +144,15 @@ fn bootstrap_serve_and_sign_in() {
         stderr(&platform(&db, &["member", "list", "--org", "exmaple"], None)),
         "error: no org with slug `exmaple` (`keystroke-platform org list` shows every org)\n"
     );
+    // A slug that reads as a secret would be hidden by every log line and error naming it.
+    let secret_like = "acmeproductioneuwest2026abcdefghijklmn";
+    let refused =
+        platform(&db, &["org", "create", "--slug", secret_like, "--name", "X", "--owner", "owner@example.test"], None);
+    assert_eq!(
+        stderr(&refused),
+        "error: that slug reads as a secret (a long run of letters and digits), which logs and errors hide: break it \
+         with dashes\n"
+    );
     for slug in [&["--slug", "Not OK"][..], &["--slug", "-dash-first"]] {
         let args = [&["org", "create"][..], slug, &["--name", "x", "--owner", "owner@example.test"]].concat();
         let bad_slug = platform(&db, &args, None);
@@ -1226,11 +1235,18 @@ fn the_operator_revokes_a_key_by_id_or_by_its_leaked_secret() {
     assert!(refused(&["key", "revoke", "--leaked"], Some(&unknown)).starts_with("error: no API key of this platform"));
     assert_eq!(
         refused(&["key", "revoke", "--leaked"], Some("hunter2\n")),
-        "error: what was read is not an API key's secret (`key_live_…` or `key_test_…`): check what you piped in\n"
+        "error: what was read is not an API key's secret: check what you piped in (the secret as `api-key create` \
+         printed it, on one line)\n"
     );
-    let shouted = refused(&["key", "revoke", "--leaked"], Some(&other.secret.to_uppercase()));
-    assert!(shouted.starts_with("error: what was read is an API key's secret with the case of its letters changed"));
-    assert!(!shouted.contains(&other.secret.to_uppercase()[9..]), "{shouted}");
+    // Its letters made one case by a tool, prefix and all or the rest only; or a character lost.
+    let lowered_body = format!("{}{}", &other.secret[..9], other.secret[9..].to_lowercase());
+    for changed in [other.secret.to_uppercase(), lowered_body] {
+        let said = refused(&["key", "revoke", "--leaked"], Some(&changed));
+        assert!(said.starts_with("error: what was read is an API key's secret with the case of its letters changed"));
+        assert!(!said.contains(&changed[9..]), "{said}");
+    }
+    let cut = &other.secret[..other.secret.len() - 1];
+    assert!(refused(&["key", "revoke", "--leaked"], Some(cut)).contains("a character is missing or wrong"));
     assert!(refused(&["key", "revoke", "--leaked"], Some("")).contains("no secret given"));
     let both = platform(db, &["key", "revoke", "--leaked", &leaked.key.id], None);
     assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
