@@ -139,21 +139,23 @@ fn a_lock_held_too_long_is_named_not_waited_on_forever() {
             lock.display()
         )
     );
-    // A sign-out meanwhile ends the session on the platform (`--revoke`: it came with
-    // `--with-token`), but leaves the token, as removing it could undo the other command's
-    // change; and says so.
+    // A sign-out meanwhile does nothing, not even revoke the session (the token could not be
+    // removed after), and says so.
     let token = env.run(&["auth", "token"]).success().stdout;
     let logout = env.run_with_env(&["auth", "logout", "--revoke"], &vars).code(1);
-    assert!(
-        logout.stderr.starts_with(
-            "error: the session is ended on the platform, but its token (which no longer works) is still on this \
-             machine; the config directory's lock ("
-        ) && logout.stderr.ends_with("hint: run `keystroke auth logout` again once the other command is done\n"),
-        "{logout:#?}"
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "error: nothing was signed out: the config directory's lock ({}) is held by another keystroke command: \
+             waited 0.6 s for it\nhint: let it finish, or end it (one stopped with Ctrl-Z is resumed with `fg`), \
+             then run this again\n",
+            lock.display()
+        )
     );
-    assert_eq!(env.run(&["auth", "token"]).success().stdout, token, "the token is still stored");
     held.unlock().unwrap();
-    env.run(&["auth", "logout"]).success();
+    assert_eq!(env.run(&["auth", "token"]).success().stdout, token, "the token is still stored");
+    env.run(&["auth", "status"]).success();
+    env.run(&["auth", "logout", "--revoke"]).success();
     env.run(&["auth", "token"]).code(3);
 }
 

@@ -67,6 +67,16 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         && !args.revoke
         && matches!(stored_session, StoredSession::Recorded | StoredSession::Unknown)
         && well_formed;
+    // Another command changing this directory's sign-in (a sign-in, say) would keep this one from
+    // removing the token: said now, before the session is revoked, with nothing done.
+    if let Err(err) = context.lock_config_dir()
+        && private_files::is_held_elsewhere(&err)
+    {
+        return Err(map_cli_error(err, |refused| CliError {
+            message: format!("nothing was signed out: {}", refused.message),
+            ..refused
+        }));
+    }
     let Revoked { result: revoked, ended_before, damaged } = match left_valid {
         true => Revoked { result: Ok(()), ended_before: false, damaged: false },
         false => revoke_on_platform(context, &platform, &token).await,
@@ -86,22 +96,27 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     // stored now, stays signed in.
     let lock = match context.lock_config_dir() {
         Ok(lock) => Some(lock),
-        // Another command is changing this directory's sign-in: removing the token under it could
-        // undo its change, so nothing is removed; said with what did happen on the platform.
+        // Taken by another command since the check above, while the session was being revoked:
+        // removing the token under its change could undo it (a sign-in's new token, say), so
+        // nothing is removed here, and what did happen is said.
         Err(err) if private_files::is_held_elsewhere(&err) => {
-            let what = match (&revoked, left_valid) {
-                (_, true) => "nothing was signed out (the session is left valid, its token still here)",
-                (Ok(()), false) => {
-                    "the session is ended on the platform, but its token (which no longer works) is \
-                                    still on this machine"
+            let held = map_cli_error(err, |refused| refused).to_string();
+            return Err(match revoked {
+                Err(revoke) => still_valid(revoke, &format!("nothing was signed out ({held})"), session_id.as_deref()),
+                Ok(()) => {
+                    let what = match (left_valid, damaged) {
+                        (true, _) => "nothing was signed out: the session is left valid, and its token is still here",
+                        (false, true) => "nothing was signed out: the stored token is damaged, and still here",
+                        (false, false) => {
+                            "the session is ended on the platform, but the token here was left: if the other command \
+                             was a sign-in, its token stands (`keystroke auth status` says which)"
+                        }
+                    };
+                    CliError::failure(format!("{what} ({held})"))
+                        .with_hint("run `keystroke auth logout` again once the other command is done")
+                        .into()
                 }
-                (Err(_), false) => "nothing was signed out: the session could not be revoked either",
-            };
-            return Err(map_cli_error(err, |refused| CliError {
-                message: format!("{what}; {}", refused.message),
-                hint: Some("run `keystroke auth logout` again once the other command is done".to_owned()),
-                ..refused
-            }));
+            });
         }
         Err(_) => None,
     };
