@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .route(routes::DEPLOY_HOOK, post(hooks::deploy))
         .fallback(no_such_route)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn(answer_panics))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(move |request, next| within_limits(request_deadline, request, next)))
         .layer(middleware::map_response(headers_on_every_answer));
@@ -200,9 +201,29 @@ async fn within_limits(deadline: Duration, request: Request, next: Next) -> Resp
     }
 }
 
+/// A handler that panics (a bug) fails its own request with a 500 in the route's error shape, and
+/// is logged; without this the connection closed with no answer at all. (The platform's `server`
+/// profile unwinds, so the server itself goes on.)
+async fn answer_panics(request: Request, next: Next) -> Response {
+    use futures_util::FutureExt as _;
+    let path = request.uri().path().to_owned();
+    match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
+        Ok(response) => response,
+        Err(_) => {
+            // The panic's message went to stderr already (the panic hook); the path may hold a
+            // secret, and is not repeated.
+            tracing::error!("a request's handler panicked: answered 500");
+            let message = "the platform failed to handle the request".to_owned();
+            refusal(&path, StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+        }
+    }
+}
+
 /// A request refused before its route saw it, in the shape of the route's own errors.
 fn refusal(path: &str, status: StatusCode, code: &'static str, message: String) -> Response {
     match error_shape(path) {
+        // RFC 6749 §5.2's `invalid_request` for what the client sent; §4.1.2.1's `server_error`.
+        ErrorShape::OAuth if status.is_server_error() => device::oauth_error(status, "server_error", &message, None),
         ErrorShape::OAuth => device::oauth_error(status, "invalid_request", &message, None),
         ErrorShape::Api => ApiError::new(status, code, message).into_response(),
         ErrorShape::Page => web::message_page(status, "Request refused", &web::sentence(&message)),
@@ -256,5 +277,40 @@ mod tests {
         assert_eq!(tidy("/api/projects"), None);
         assert_eq!(tidy("/"), None);
         assert_eq!(tidy("/api/orgs/acme%2F%2Fx"), None, "an encoded slash is part of its segment");
+    }
+
+    /// A handler's panic is its request's 500, in the shape of the route's errors; the next
+    /// request is served.
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_in_its_routes_shape() {
+        async fn boom() -> &'static str {
+            panic!("a bug")
+        }
+        let router = Router::new()
+            .route("/api/boom", get(boom))
+            .route("/oauth/boom", get(boom))
+            .route("/boom", get(boom))
+            .route("/healthz", get(|| async { "ok" }))
+            .layer(middleware::from_fn(answer_panics));
+        let answer = |path: &'static str| {
+            let mut router = router.clone();
+            async move {
+                let request = Request::get(path).body(axum::body::Body::empty()).unwrap();
+                let response = tower_service::Service::call(&mut router, request).await.unwrap();
+                let status = response.status();
+                let body = axum::body::to_bytes(response.into_body(), 1 << 16).await.unwrap();
+                (status, String::from_utf8(body.to_vec()).unwrap())
+            }
+        };
+        let (status, body) = answer("/api/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains(r#""code":"internal""#), "{body}");
+        let (status, body) = answer("/oauth/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains(r#""error":"server_error""#), "{body}");
+        let (status, body) = answer("/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(body.contains("<h1>Request refused</h1>") || body.contains("<html"), "{body}");
+        assert_eq!(answer("/healthz").await, (StatusCode::OK, "ok".to_owned()));
     }
 }
