@@ -7,7 +7,8 @@
 //! as their hashes; 0008 indexes keys by secret hash with the columns their lookup reads (a key
 //! made before it is found by it: migration 6's test looks one up after the upgrade); 0009
 //! records the session a device authorization gave (a sign-in approved before it is redeemed
-//! after it: the schema-1 test); 0010 composes stored emails (NFC).
+//! after it: the schema-1 test); 0010 composes stored emails (NFC). A database of a newer schema
+//! is refused, untouched.
 
 use keystroke_api::Role;
 use keystroke_platform::storage::{
@@ -393,4 +394,35 @@ fn an_upgrade_says_so() {
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("is an empty SQLite database, not one with users (it was left as it is)"), "{said}");
     assert_eq!(std::fs::read(&empty).unwrap(), before);
+}
+
+/// A database a newer platform upgraded is refused by this one, untouched, saying what to do.
+#[test]
+fn a_database_from_a_newer_platform_is_refused_with_the_way_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    drop(SqliteStorage::open(&path).unwrap());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let known: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    conn.pragma_update(None, "user_version", known + 1).unwrap();
+    drop(conn);
+    let listed = std::process::Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+        .args(["user", "list", "--db"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(listed.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&listed.stderr),
+        format!(
+            "error: migrating database {}: the database was written by a newer keystroke-platform (schema {}, this \
+             one knows {known}): run that version, or, to go back to this one, restore the backup taken before the \
+             upgrade\n",
+            path.display(),
+            known + 1
+        )
+    );
+    let version: usize =
+        rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+    assert_eq!(version, known + 1, "untouched");
 }

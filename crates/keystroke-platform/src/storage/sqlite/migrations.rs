@@ -55,7 +55,8 @@ fn schema_version(conn: &Connection) -> anyhow::Result<usize> {
     let applied: usize = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
     if applied > MIGRATIONS.len() {
         bail!(
-            "the database was written by a newer keystroke-platform (schema {applied}, this one knows {})",
+            "the database was written by a newer keystroke-platform (schema {applied}, this one knows {}): run that \
+             version, or, to go back to this one, restore the backup taken before the upgrade",
             MIGRATIONS.len()
         );
     }
