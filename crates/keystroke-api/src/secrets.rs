@@ -104,6 +104,11 @@ fn secret_fragments(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> 
             let end = start + text[start..].bytes().take_while(u8::is_ascii_alphanumeric).count();
             at = end;
             let run = &text[start..end];
+            // Every rule below wants at least this many (a body is 38): most runs, words and ids,
+            // are shorter, and need no look at their letters.
+            if run.len() < SECRET_FRAGMENT_CHARS {
+                continue;
+            }
             let (upper, lower, digit) = (
                 run.bytes().any(|b| b.is_ascii_uppercase()),
                 run.bytes().any(|b| b.is_ascii_lowercase()),

@@ -206,7 +206,9 @@ async fn within_limits(deadline: Duration, request: Request, next: Next) -> Resp
 /// profile unwinds, so the server itself goes on.)
 async fn answer_panics(request: Request, next: Next) -> Response {
     use futures_util::FutureExt as _;
-    let path = request.uri().path().to_owned();
+    // Kept for the rare panic: a clone of a parsed URI shares its bytes, where the path as a
+    // string would be allocated for every request.
+    let uri = request.uri().clone();
     match std::panic::AssertUnwindSafe(next.run(request)).catch_unwind().await {
         Ok(response) => response,
         Err(_) => {
@@ -214,7 +216,7 @@ async fn answer_panics(request: Request, next: Next) -> Response {
             // secret, and is not repeated.
             tracing::error!("a request's handler panicked: answered 500");
             let message = "the platform failed to handle the request".to_owned();
-            refusal(&path, StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
+            refusal(uri.path(), StatusCode::INTERNAL_SERVER_ERROR, "internal", message)
         }
     }
 }
@@ -310,7 +312,7 @@ mod tests {
         assert!(body.contains(r#""error":"server_error""#), "{body}");
         let (status, body) = answer("/boom").await;
         assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
-        assert!(body.contains("<h1>Request refused</h1>") || body.contains("<html"), "{body}");
+        assert!(body.contains("<h1>Request refused</h1>"), "{body}");
         assert_eq!(answer("/healthz").await, (StatusCode::OK, "ok".to_owned()));
     }
 }
