@@ -197,14 +197,18 @@ impl ApiKeys for SqliteStorage {
 
     fn revoke_api_key_as_operator(&self, key_id: &str, now: Timestamp) -> Result<Option<OperatorRevocation>> {
         self.write(|tx| {
-            let state = "SELECT org_id, revoked_at FROM api_keys WHERE id = ?1";
-            let Some((org_id, revoked_at)) = tx
-                .query_row(state, [key_id], |r| Ok((r.get::<_, String>(0)?, r.get::<_, Option<Timestamp>>(1)?)))
-                .optional()?
-            else {
+            let found = tx
+                .query_row(&format!("SELECT k.org_id, k.revoked_at, {KEY_COLUMNS} WHERE k.id = ?1"), [key_id], |row| {
+                    Ok((
+                        row.get::<_, String>("org_id")?,
+                        row.get::<_, Option<Timestamp>>("revoked_at")?,
+                        key_record(row)?,
+                    ))
+                })
+                .optional()?;
+            let Some((org_id, revoked_at, key)) = found else {
                 return Ok(None);
             };
-            let key = tx.query_row(&format!("SELECT {KEY_COLUMNS} WHERE k.id = ?1"), [key_id], key_record)?;
             if let Some(revoked_at) = revoked_at {
                 return Ok(Some(OperatorRevocation { key, revoked_at, already: true }));
             }
