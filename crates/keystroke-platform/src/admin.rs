@@ -137,19 +137,17 @@ pub fn revoke_key(storage: &dyn Storage, key: KeyToRevoke) -> anyhow::Result<Ope
             let case_changed = "what was read is an API key's secret with the case of its letters changed (in \
                                 capitals, say): the platform keeps only the digest of the secret as it was made; \
                                 find it as `api-key create` printed it, or revoke the key by its id";
-            ensure!(!looks_like_api_key(&secret.to_ascii_lowercase()) || looks_like_api_key(&secret), case_changed);
             ensure!(
-                looks_like_api_key(&secret),
+                looks_like_api_key(&secret.to_ascii_lowercase()),
                 "what was read is not an API key's secret: check what you piped in (the secret as `api-key create` \
                  printed it, on one line)"
             );
-            let well_formed = API_KEY_PREFIXES.iter().any(|prefix| is_well_formed(&secret, prefix));
-            if !well_formed {
-                // `key_live_` and `key_test_` are as long.
-                let body = secret.get(LIVE_KEY_PREFIX.len()..).unwrap_or_default();
+            if !API_KEY_PREFIXES.iter().any(|prefix| is_well_formed(&secret, prefix)) {
+                // `key_live_` and `key_test_` are as long, and ASCII.
+                let body = &secret[LIVE_KEY_PREFIX.len()..];
                 let one_case =
                     !body.bytes().any(|b| b.is_ascii_uppercase()) || !body.bytes().any(|b| b.is_ascii_lowercase());
-                ensure!(!one_case, case_changed);
+                ensure!(looks_like_api_key(&secret) && !one_case, case_changed);
                 bail!(
                     "what was read is not a whole API key secret: a character is missing or wrong (its checksum does \
                      not match); check what you piped in"

@@ -100,7 +100,7 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         // removing the token under its change could undo it (a sign-in's new token, say), so
         // nothing is removed here, and what did happen is said.
         Err(err) if private_files::is_held_elsewhere(&err) => {
-            let held = map_cli_error(err, |refused| refused).to_string();
+            let held = err.to_string();
             return Err(match revoked {
                 Err(revoke) => still_valid(revoke, &format!("nothing was signed out ({held})"), session_id.as_deref()),
                 Ok(()) => {
