@@ -92,10 +92,20 @@ fn a_lifetime_in_years_and_weeks_counts_365_day_years() {
 #[test]
 fn an_empty_list_is_success_with_a_notice() {
     let env = TestEnv::new();
-    env.sign_in(Role::Builder);
+    env.sign_in(Role::Admin);
     let listed = env.run(&["api-key", "list"]).success();
     assert_eq!(listed.stdout, "");
     assert_eq!(listed.stderr, "No API keys in acme\n");
+    assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n");
+
+    // A builder sees only their own keys: told "none in the org" while the org has some, they
+    // would be told a wrong fact.
+    env.create_key("Admin's key", &[]);
+    env.sign_in(Role::Builder);
+    let listed = env.run(&["api-key", "list"]).success();
+    assert_eq!(listed.stdout, "");
+    assert_eq!(listed.stderr, "You have no API keys in acme (as a builder, you see only the keys you created)\n");
+    assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n");
 }
 
 #[test]

@@ -141,6 +141,11 @@ fn org_switch_saves_and_overrides_do_not() {
         "warning: `KEYSTROKE_ORG` is set to `acme`, which commands act on instead of the active org; unset it to \
          use `globex`\nSwitched to globex (Globex)\n"
     );
+    // A script checking `active` is told the org it switched to is not the one commands act on.
+    let switched = env.run_with_env(&["org", "switch", "globex", "--json"], &acme).success().json();
+    assert_eq!((&switched["slug"], &switched["active"]), (&"globex".into(), &false.into()), "{switched}");
+    let listed = env.run_with_env(&["org", "list", "--json"], &acme).success().json();
+    assert_eq!((&listed[1]["slug"], &listed[1]["active"]), (&"globex".into(), &false.into()), "{listed}");
     let status = env.run_with_env(&["auth", "status"], &acme).success();
     assert!(
         status
@@ -153,6 +158,7 @@ fn org_switch_saves_and_overrides_do_not() {
     assert_eq!((&status["active_org"], &status["org_override"]), (&"globex".into(), &"acme".into()));
     assert_eq!(env.run(&["auth", "status", "--json"]).success().json()["org_override"], serde_json::Value::Null);
     assert_eq!(env.run_with_env(&["org", "switch", "acme"], &acme).success().stderr, "Switched to acme (Acme Inc)\n");
+    assert_eq!(env.run_with_env(&["org", "switch", "acme", "--json"], &acme).success().json()["active"], true);
     let status = env.run_with_env(&["auth", "status"], &acme).success();
     assert!(!status.stdout.contains("commands act on"), "the variable names the active org: {status:#?}");
     // Set to what is no slug, it is said to break commands (and is not repeated: it could be anything).

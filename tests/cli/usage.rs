@@ -64,7 +64,7 @@ fn a_flag_given_twice_counts_once() {
 #[test]
 fn empty_environment_variables_count_as_unset() {
     let env = TestEnv::new();
-    env.sign_in(Role::Builder);
+    env.sign_in(Role::Admin);
     let listed = env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_ORG", "")]).success();
     assert_eq!(listed.stderr, "No API keys in acme\n");
     let status = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_PLATFORM_URL", "")]).success();

@@ -1,9 +1,9 @@
 use clap::Args;
-use keystroke_api::{ApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery};
+use keystroke_api::{ApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery, Role};
 
 use time::OffsetDateTime;
 
-use crate::context::Context;
+use crate::context::{Context, SignedIn};
 use crate::table;
 
 #[derive(Debug, Args)]
@@ -57,7 +57,7 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
     if printer.json() {
         printer.json_data(&keys)?;
     } else if keys.is_empty() {
-        printer.notice(&format!("No API keys in {org}"));
+        printer.notice(&none_listed(&signed_in, &org).await);
     } else {
         printer.data(&render(&keys, printer.table_target(), OffsetDateTime::now_utc()))?;
     }
@@ -69,6 +69,20 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
         printer.notice(&format!("Showing {shown}; run `keystroke api-key list --all` to see all of them"));
     }
     Ok(())
+}
+
+/// A builder sees only the keys they created: "none in the org" would be a wrong fact to them. Their
+/// role is asked for only here, when nothing was listed; should that fail, the plain words remain.
+async fn none_listed(signed_in: &SignedIn, org: &str) -> String {
+    let role = signed_in.client.me().await.ok().and_then(|me| {
+        me.memberships.into_iter().find(|membership| membership.org.slug == org).map(|membership| membership.role)
+    });
+    match role {
+        Some(Role::Builder) => {
+            format!("You have no API keys in {org} (as a builder, you see only the keys you created)")
+        }
+        _ => format!("No API keys in {org}"),
+    }
 }
 
 /// Created by is shown only when the platform sent it, that is when the caller's role may see it.

@@ -46,20 +46,22 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     let platform = &signed_in.platform.key;
     context.update_config(|config| config.platform_mut(platform).active_org = Some(membership.org.slug.clone()))?;
     // Saved all the same, but the variable wins over it in every command until it is unset.
-    match &context.global.org {
-        Some(overriding) if context.global.org_from_env && *overriding != membership.org.slug => {
-            printer.warn(&format!(
-                "`{}` is set to {}, which commands act on instead of the active org; unset it to use `{}`",
-                env::ORG,
-                ids::quoted(overriding),
-                membership.org.slug
-            ))
-        }
+    let overriding = context.global.org.as_deref().filter(|_| context.global.org_from_env);
+    match overriding {
+        Some(overriding) if overriding != membership.org.slug => printer.warn(&format!(
+            "`{}` is set to {}, which commands act on instead of the active org; unset it to use `{}`",
+            env::ORG,
+            ids::quoted(overriding),
+            membership.org.slug
+        )),
         _ => {}
     }
 
     if printer.json() {
-        return printer.json_data(&OrgOutput::new(membership, Some(&membership.org.slug)));
+        // `active` as `org list` says it here: false while the variable sends commands elsewhere,
+        // so that a script checking it does not go on to act in the wrong org.
+        let acting_on = overriding.unwrap_or(&membership.org.slug);
+        return printer.json_data(&OrgOutput::new(membership, Some(acting_on)));
     }
     printer.notice(&format!("Switched to {} ({})", membership.org.slug, membership.org.name));
     Ok(())
