@@ -170,6 +170,16 @@ impl Context {
         // Before the token: a bad value is the error to fix, whether or not anyone is signed in.
         let timeout = env::request_timeout()?;
         let StoredToken { config, platform, source, token } = self.token()?;
+        // A stored sign-in was warned about once, at `auth login`; a token from the environment
+        // (a CI job's) never was.
+        if let (TokenSource::Env, Some(host)) = (source, plain_http_off_this_machine(&platform.url)) {
+            self.printer.warn(&format!(
+                "`{}` is sent to {}, plain HTTP to {host}, another machine: the session token crosses the network \
+                 unencrypted; use the platform's https:// URL",
+                env::TOKEN,
+                platform.key
+            ));
+        }
         let client = ApiClient::new(platform.url.clone(), Some(token), timeout, self.printer.clone())?
             .with_token_from_env(source == TokenSource::Env);
         Ok(SignedIn { platform, config, source, client })
@@ -225,6 +235,13 @@ fn api_key_in_env() -> CliError {
          prints one once it is unset)",
         env::TOKEN
     ))
+}
+
+/// The host of an `http://` platform URL that is not this machine (`localhost` or a loopback
+/// address), which can read whatever crosses the network to it.
+pub fn plain_http_off_this_machine(url: &reqwest::Url) -> Option<&str> {
+    let host = url.host_str()?;
+    (url.scheme() == "http" && !keystroke_api::is_this_machine(host)).then_some(host)
 }
 
 /// For a command that needs an org, when the user belongs to none yet.
@@ -342,6 +359,28 @@ fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn plain_http_is_flagged_only_off_this_machine() {
+        let flagged = |url: &str| plain_http_off_this_machine(&url.parse().unwrap()).map(str::to_owned);
+        for local in [
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3",
+            "http://[::1]:8080",
+            "http://[::ffff:127.0.0.1]",
+            "http://localhost:8080",
+            "http://LOCALHOST.",
+            "http://keystroke.localhost",
+            "https://keystroke.example.com",
+            "https://192.0.2.7",
+        ] {
+            assert_eq!(flagged(local), None, "{local}");
+        }
+        assert_eq!(flagged("http://192.0.2.7:8080").as_deref(), Some("192.0.2.7"));
+        assert_eq!(flagged("http://[2001:db8::1]").as_deref(), Some("[2001:db8::1]"));
+        assert_eq!(flagged("http://keystroke.example.com").as_deref(), Some("keystroke.example.com"));
+        assert_eq!(flagged("http://localhost.example.com").as_deref(), Some("localhost.example.com"));
+    }
 
     #[test]
     fn platform_urls_have_one_spelling() {

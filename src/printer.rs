@@ -125,12 +125,8 @@ impl Printer {
     pub fn stdout_is_discarded(&self) -> bool {
         #[cfg(unix)]
         {
-            use std::os::fd::AsFd;
             use std::os::unix::fs::{FileTypeExt, MetadataExt};
-            let Ok(stdout) = io::stdout().as_fd().try_clone_to_owned() else {
-                return false;
-            };
-            let Ok(out) = std::fs::File::from(stdout).metadata() else {
+            let Some(out) = stdout_metadata() else {
                 return false;
             };
             let device = |path: &str| std::fs::metadata(path).ok().map(|sink| sink.rdev());
@@ -138,6 +134,20 @@ impl Printer {
         }
         #[cfg(not(unix))]
         false
+    }
+
+    /// When stdout is a regular file that other users may read (`> key.txt` under the usual umask
+    /// makes it `0644`): its mode, and its path where the system says it.
+    pub fn stdout_file_open_to_others(&self) -> Option<(u32, Option<std::path::PathBuf>)> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let out = stdout_metadata().filter(std::fs::Metadata::is_file)?;
+            let mode = out.permissions().mode() & 0o777;
+            (mode & 0o044 != 0).then(|| (mode, std::fs::read_link("/proc/self/fd/1").ok()))
+        }
+        #[cfg(not(unix))]
+        None
     }
 
     /// Prompts need a person on both ends: stdin to answer, stderr to show the question.
@@ -350,6 +360,14 @@ fn stdout_columns() -> Option<u16> {
 #[cfg(not(unix))]
 fn stdout_columns() -> Option<u16> {
     dialoguer::console::Term::stdout().size_checked().map(|(_rows, columns)| columns)
+}
+
+/// What stdout leads to, through a copy of its descriptor (the handle is never closed).
+#[cfg(unix)]
+fn stdout_metadata() -> Option<std::fs::Metadata> {
+    use std::os::fd::AsFd;
+    let stdout = io::stdout().as_fd().try_clone_to_owned().ok()?;
+    std::fs::File::from(stdout).metadata().ok()
 }
 
 /// One line on stderr. Unlike `eprintln!`, a stderr that cannot be written to (a closed pipe, a

@@ -441,7 +441,8 @@ fn a_secret_that_cannot_be_written_leaves_no_valid_key() {
     assert_eq!(
         nowhere.stderr,
         "error: stdout is discarded (/dev/null, /dev/zero or closed), where the new key's secret would be lost\n\
-         hint: run it with stdout on a terminal, a file or a pipe, e.g. `… > key.txt`\n"
+         hint: run it with stdout on a terminal, a pipe, or a file only you can read, e.g. `(umask 077; … > \
+         key.txt)`\n"
     );
 
     let zero = std::fs::OpenOptions::new().write(true).open("/dev/zero").unwrap();
@@ -457,6 +458,42 @@ fn a_secret_that_cannot_be_written_leaves_no_valid_key() {
     );
     assert!(failed.stderr.contains("was revoked again, since its secret is lost"), "{failed:#?}");
     assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n", "no valid key left");
+}
+
+/// `> key.txt` under the usual umask makes a file every user of the machine can read: the secret
+/// is written (the file is the user's), and they are told to close it.
+#[cfg(unix)]
+#[test]
+fn a_secret_written_to_a_file_others_can_read_is_warned_about() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let dir = tempfile::tempdir().unwrap();
+    let create_into = |name: &str, mode: u32| {
+        let path = dir.path().join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_permissions(std::fs::Permissions::from_mode(mode)).unwrap();
+        let run: Run = env.command(&["api-key", "create", "--name", name]).stdout(file).output().unwrap().into();
+        (path, run.success())
+    };
+
+    let (open, run) = create_into("open.txt", 0o644);
+    let lines: Vec<_> = run.stderr.lines().collect();
+    assert!(lines[0].starts_with("Created API key ak_"), "{run:#?}");
+    assert_eq!(
+        lines[1..],
+        [format!(
+            "warning: `{}`, where the secret was written, can be read by other users of this machine (mode 0644): \
+             run `chmod 600` on it, or move the secret somewhere safer",
+            open.display()
+        )]
+    );
+    let secret = std::fs::read_to_string(&open).unwrap();
+    assert!(secret.starts_with("key_test_"), "the secret is written all the same: {secret:?}");
+
+    let (closed, run) = create_into("closed.txt", 0o600);
+    assert!(!run.stderr.contains("warning"), "{run:#?}");
+    assert!(std::fs::read_to_string(&closed).unwrap().starts_with("key_test_"));
 }
 
 /// A revoke whose answer breaks off may have revoked the key all the same: the error says so and

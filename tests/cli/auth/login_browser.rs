@@ -436,9 +436,10 @@ fn a_platform_that_limits_sign_ins_says_to_wait() {
 }
 
 /// Signing in to a plain `http://` platform on another machine warns that the token will cross
-/// the network in clear; loopback (`dev`, a local proxy) does not.
+/// the network in clear, and so does every command with a token in `KEYSTROKE_TOKEN` (a CI job's,
+/// never signed in); loopback (`dev`, a local proxy) does not.
 #[test]
-fn signing_in_over_plain_http_to_another_machine_warns() {
+fn plain_http_to_another_machine_is_warned_about_at_sign_in_and_with_keystroke_token() {
     let env = TestEnv::new();
     // This machine's address on its network, found without sending anything; a port just closed.
     let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
@@ -458,6 +459,18 @@ fn signing_in_over_plain_http_to_another_machine_warns() {
         "{login:#?}"
     );
     let local = env.login_with_token(token, &[]).success();
+    assert!(!local.stderr.contains("warning:"), "{local:#?}");
+
+    let from_env = [("KEYSTROKE_TOKEN", token.as_str())];
+    let listed = env.run_with_env(&["--platform-url", &url, "--org", "acme", "api-key", "list"], &from_env).code(6);
+    assert!(
+        listed.stderr.starts_with(&format!(
+            "warning: `KEYSTROKE_TOKEN` is sent to {url}, plain HTTP to {address}, another machine: the session token \
+             crosses the network unencrypted; use the platform's https:// URL\n"
+        )),
+        "{listed:#?}"
+    );
+    let local = env.run_with_env(&["--platform-url", env.url(), "api-key", "list"], &from_env).success();
     assert!(!local.stderr.contains("warning:"), "{local:#?}");
 }
 

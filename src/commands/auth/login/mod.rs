@@ -6,7 +6,7 @@ use keystroke_api::Me;
 use serde::Serialize;
 
 use crate::commands::org;
-use crate::context::Context;
+use crate::context::{Context, plain_http_off_this_machine};
 use crate::credentials::{Credentials, StoreKind};
 use crate::error::CliError;
 use crate::printer::Printer;
@@ -198,13 +198,6 @@ fn refuse_unattended_browser_sign_in(printer: &Printer, args: &LoginArgs) -> Res
     Ok(())
 }
 
-/// The host of an `http://` platform URL that is not this machine (`localhost` or a loopback
-/// address), which can read whatever crosses the network to it.
-fn plain_http_off_this_machine(url: &reqwest::Url) -> Option<&str> {
-    let host = url.host_str()?;
-    (url.scheme() == "http" && !keystroke_api::is_this_machine(host)).then_some(host)
-}
-
 /// The user's only org; else the saved one if still valid; else, on a terminal, their pick.
 pub(super) fn choose_active_org(
     printer: &Printer,
@@ -226,31 +219,4 @@ pub(super) fn choose_active_org(
     // Ctrl-C leaves no active org, as if there were no terminal to ask on.
     let picked = prompt::pick(printer, Some(interrupted), "Which org should commands act on?", &items, 0)?;
     Ok(picked.map(|picked| slugs[picked].to_string()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::plain_http_off_this_machine;
-
-    #[test]
-    fn plain_http_is_flagged_only_off_this_machine() {
-        let flagged = |url: &str| plain_http_off_this_machine(&url.parse().unwrap()).map(str::to_owned);
-        for local in [
-            "http://127.0.0.1:8080",
-            "http://127.1.2.3",
-            "http://[::1]:8080",
-            "http://[::ffff:127.0.0.1]",
-            "http://localhost:8080",
-            "http://LOCALHOST.",
-            "http://keystroke.localhost",
-            "https://keystroke.example.com",
-            "https://192.0.2.7",
-        ] {
-            assert_eq!(flagged(local), None, "{local}");
-        }
-        assert_eq!(flagged("http://192.0.2.7:8080").as_deref(), Some("192.0.2.7"));
-        assert_eq!(flagged("http://[2001:db8::1]").as_deref(), Some("[2001:db8::1]"));
-        assert_eq!(flagged("http://keystroke.example.com").as_deref(), Some("keystroke.example.com"));
-        assert_eq!(flagged("http://localhost.example.com").as_deref(), Some("localhost.example.com"));
-    }
 }
