@@ -206,7 +206,9 @@ fn scripting_reference() -> String {
     for (name, meaning) in env::IN_HELP {
         text.push_str(&format!("  {name:<28}{meaning}\n"));
     }
-    text.push_str("\nA variable set to the empty string counts as unset (except NO_COLOR).");
+    text.push_str(
+        "\nA variable set to the empty string counts as unset (NO_COLOR set to anything else turns colors off).",
+    );
     text
 }
 

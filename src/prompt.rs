@@ -13,12 +13,13 @@
 //! at a time instead: `[y/N]` and a numbered list, which Ctrl-C and Ctrl-D end as a "no"; and a
 //! line read with echo off, at which Ctrl-C is ignored as at dialoguer's.
 
-use std::io;
+use std::{fmt, io};
 
+use dialoguer::theme::Theme;
 use dialoguer::{Confirm, Password, Select};
 
 use crate::error::CliError;
-use crate::printer::{Printer, one_line};
+use crate::printer::Printer;
 use crate::signals;
 
 /// Before what cannot be undone (revoking): off a terminal the answer is known without the
@@ -31,11 +32,14 @@ pub fn refuse_unconfirmed(printer: &Printer, yes: bool, verb: &str, what: &str) 
         .with_hint(format!("pass `--yes` to {verb} it without a prompt")))
 }
 
-/// Asks a yes/no question about something that cannot be undone: no by default, Ctrl-C is a no,
-/// and a no ends the command with "Nothing revoked." (exit 1).
-pub fn confirm_revoke(printer: &Printer, question: &str) -> anyhow::Result<()> {
-    // The question may quote a name from the platform: made one line, like every message.
-    let question = one_line(question).into_owned();
+/// Asks whether to revoke what `described` says, which cannot be undone: no by default, Ctrl-C is
+/// a no, and a no ends the command with "Nothing revoked." (exit 1). The description (which may
+/// quote a name from the platform, made one line like every message) goes on a line of its own,
+/// shown even with `-q`, and the question stays short: answered, dialoguer redraws one row of the
+/// terminal, and a question that had wrapped would be left on screen twice.
+pub fn confirm_revoke(printer: &Printer, described: &str) -> anyhow::Result<()> {
+    printer.message(described);
+    let question = "Revoke it?";
     let answer = match printer.dumb_terminal() {
         true => ask_a_line(printer, None, || {
             let typed = read_line(printer, &format!("{question} [y/N] "))?;
@@ -62,11 +66,28 @@ pub fn pick(
     if printer.dumb_terminal() {
         return ask_a_line(printer, wait, || pick_by_number(printer, question, items, start));
     }
-    let select = || Select::new().with_prompt(question).items(items).default(start).interact();
+    let select = || Select::with_theme(&Questions).with_prompt(question).items(items).default(start).interact();
     match wait {
         Some(wait) => ask_within(printer, wait, select),
         None => ask(printer, select),
     }
+}
+
+/// dialoguer's plain theme, but a picker's question ends with its own `?`, not `?:`.
+struct Questions;
+
+impl Theme for Questions {
+    fn format_select_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
+        write!(f, "{prompt}{}", after_prompt(prompt))
+    }
+
+    fn format_select_prompt_selection(&self, f: &mut dyn fmt::Write, prompt: &str, picked: &str) -> fmt::Result {
+        write!(f, "{prompt}{} {picked}", after_prompt(prompt))
+    }
+}
+
+fn after_prompt(prompt: &str) -> &'static str {
+    if prompt.ends_with('?') { "" } else { ":" }
 }
 
 /// A line typed with echo off (a secret): Ctrl-C is ignored, as the terminal would be left

@@ -92,7 +92,13 @@ pub fn render(table: &Table) -> String {
 }
 
 fn lines(table: &Table) -> String {
-    table.lines().map(|line| line.trim_end().to_string()).collect::<Vec<_>>().join("\n")
+    let lines: Vec<String> = table.lines().map(|line| line.trim_end().to_string()).collect();
+    // The rule comes as wide as the columns with their padding: cut to the text it underlines.
+    let is_rule = |line: &str| !line.is_empty() && line.chars().all(|c| c == '─');
+    let widest = lines.iter().filter(|line| !is_rule(line)).map(|line| line.width()).max().unwrap_or(0);
+    let lines: Vec<String> =
+        lines.into_iter().map(|line| if is_rule(&line) { "─".repeat(widest) } else { line }).collect();
+    lines.join("\n")
 }
 
 /// One block per row, a blank line between blocks, each line a header and its cell. Only the
@@ -194,6 +200,9 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert!(lines[0].starts_with("ID ") && lines[1].chars().all(|c| c == '─'), "as columns: {text}");
         assert!(lines[2].starts_with("ak_3xAmPlE9 ") && lines.len() == 6, "no rules between rows: {text}");
+        // The rule underlines the text, not the padding after its last column.
+        let widest_text = lines.iter().filter(|line| !line.starts_with('─')).map(|line| line.width()).max();
+        assert_eq!(Some(lines[1].width()), widest_text, "{text}");
     }
 
     #[test]

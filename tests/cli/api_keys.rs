@@ -190,10 +190,14 @@ fn bad_names_are_usage_errors_before_any_request() {
         assert!(refused.stderr.starts_with("error: ") && refused.stderr.contains(problem), "{refused:#?}");
         assert!(!refused.stderr.lines().any(|line| line.starts_with("> ")), "{refused:#?}");
         assert!(refused.stderr.len() < 300, "the error does not repeat the name: {refused:#?}");
+        // The hint, what a name is for, helps only the one who gave none.
+        let hinted =
+            refused.stderr.contains("hint: say what will use the key, e.g. `--name \"Production automation\"`");
+        assert_eq!(hinted, name.trim().is_empty(), "{refused:#?}");
     }
     // Negative numbers reach the value checks instead of passing for unknown flags.
     let negative = env.run(&["api-key", "list", "--limit", "-1"]).code(2);
-    assert!(negative.stderr.contains("-1 is not in 1..=500"), "{negative:#?}");
+    assert!(negative.stderr.contains("'-1' for '--limit <N>': expected a whole number from 1 to 500"), "{negative:#?}");
     let negative = env.run(&["api-key", "create", "--name", "x", "--expires-in=-5d"]).code(2);
     assert!(negative.stderr.contains("a lifetime cannot be negative"), "{negative:#?}");
     // Given apart, clap takes it for flags: the tip says how to give it.
@@ -282,6 +286,14 @@ fn create_on_a_terminal_shows_the_secret_once_with_its_preview_and_expiry() {
     assert_eq!(lines[6], format!("It expires {expiry} UTC."), "{output}");
     assert_eq!(lines.len(), 7, "{output}");
 
+    // On a terminal too narrow for the indent, the secret loses it rather than wrap in two.
+    let narrow = [("COLUMNS", "50")];
+    let (code, output) =
+        env.on_terminal_with_env(&["api-key", "create", "--name", "Narrow", "--color", "never"], &narrow).finish();
+    assert_eq!(code, 0, "{output}");
+    let secret = output.lines().find(|line| line.contains("key_test_")).expect(&output);
+    assert!(secret.starts_with("key_test_") && secret.len() <= 50, "{output:?}");
+
     // `-q`: the secret alone, as in a pipe.
     let (code, quiet) = env.on_terminal(&["-q", "api-key", "create", "--name", "Quiet"]).finish();
     assert_eq!(code, 0, "{quiet}");
@@ -291,34 +303,39 @@ fn create_on_a_terminal_shows_the_secret_once_with_its_preview_and_expiry() {
 
 /// On a terminal `revoke` asks, after checking the sign-in, the org and the key, and names the
 /// key and the org. Declining revokes nothing and exits 1 with a plain line; accepting revokes.
+/// The key is named on a line of its own and the question is short: answered, dialoguer redraws
+/// one row, and a question long enough to wrap was left on screen twice.
 #[test]
 fn revoke_on_a_terminal_asks_naming_the_key_and_the_org() {
     let env = TestEnv::new();
     env.sign_in(Role::Admin);
-    let (id, secret) = env.create_key("Keep me", &[]);
-    let question = format!("Revoke API key {id} (Keep me) in acme? Requests using it will fail at once");
+    let name = "Keep me, a name long enough that a question naming it would wrap on a terminal";
+    let (id, secret) = env.create_key(name, &[]);
+    let described = format!("API key {id} ({name}) in acme: requests using it will fail at once.\n");
 
     let mut declined = env.on_terminal(&["api-key", "revoke", &id]);
-    declined.expect(&question);
+    declined.expect(&format!("{described}Revoke it? [y/N]"));
     declined.send("n");
     let (code, output) = declined.finish();
     assert_eq!(code, 1, "{output}");
     assert!(output.ends_with("Nothing revoked.\n"), "{output:?}");
+    assert_eq!(output.matches(&described).count(), 1, "named once: {output:?}");
+    assert!(output.contains("Revoke it? no"), "{output:?}");
     assert!(!output.contains("error:"), "{output:?}");
     assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
 
     let mut accepted = env.on_terminal(&["api-key", "revoke", &id]);
-    accepted.expect(&question);
+    accepted.expect(&described);
     accepted.send("y");
     let (code, output) = accepted.finish();
     assert_eq!(code, 0, "{output}");
-    assert!(output.ends_with("Revoked API key {id} (Keep me)\n".replace("{id}", &id).as_str()), "{output:?}");
+    assert!(output.ends_with(&format!("Revoked API key {id} ({name})\n")), "{output:?}");
     assert_eq!(env.curl_status("/api/projects", &secret), 401);
 
     // A key that is not there (revoked just now) is said so at once, with no question to answer.
     let (code, output) = env.on_terminal(&["api-key", "revoke", &id, "--color", "never"]).finish();
     assert_eq!(code, 5, "{output}");
-    assert!(!output.contains("Revoke API key"), "{output:?}");
+    assert!(!output.contains("Revoke it?"), "{output:?}");
     assert!(output.contains(&format!("error: no active API key `{id}` in org `acme` that you can see")), "{output:?}");
 }
 
@@ -347,7 +364,7 @@ fn on_a_dumb_terminal_revoke_asks_a_line_at_a_time() {
     env.sign_in(Role::Admin);
     let (id, secret) = env.create_key("Dumb", &[]);
     let dumb = [("TERM", "dumb")];
-    let question = format!("Revoke API key {id} (Dumb) in acme? Requests using it will fail at once [y/N] ");
+    let question = format!("API key {id} (Dumb) in acme: requests using it will fail at once.\nRevoke it? [y/N] ");
 
     let mut cancelled = env.on_terminal_with_env(&["api-key", "revoke", &id], &dumb);
     cancelled.expect(&question);
@@ -401,6 +418,17 @@ fn list_on_a_narrow_terminal_shows_one_block_per_key() {
         assert!(lines[at + 1].starts_with("Name") && lines[at + 1].ends_with(name), "{output}");
         assert!(lines[at + 2].starts_with("Key preview"), "{output}");
     }
+    // A page's notice stands apart from the last block, not as one more line of its key.
+    let paged =
+        env.on_terminal_with_env(&["api-key", "list", "--limit", "1", "--color", "never"], &[("COLUMNS", "80")]);
+    let (code, output) = paged.finish();
+    assert_eq!(code, 0, "{output}");
+    assert!(
+        output.ends_with(
+            "Expires      never\n\nShowing the first key; run `keystroke api-key list --all` to see all of them\n"
+        ),
+        "{output:?}"
+    );
 
     // The terminal's own width, even where it reports no rows (as `stty cols` alone leaves it).
     let mut sized = env.isolated("script");
@@ -423,7 +451,7 @@ fn revoke_on_a_terminal_checks_the_sign_in_before_asking() {
     let terminal = env.on_terminal(&["api-key", "revoke", "ak_abc", "--platform-url", &url, "--color", "never"]);
     let (code, output) = terminal.finish();
     assert_eq!(code, 3, "{output}");
-    assert!(!output.contains("Revoke API key"), "{output:?}");
+    assert!(!output.contains("Revoke it?"), "{output:?}");
     assert!(output.contains("error: not signed in to"), "{output:?}");
 }
 

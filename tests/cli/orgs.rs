@@ -257,6 +257,7 @@ fn org_switch_on_a_terminal_picks_from_your_orgs() {
     let (code, output) = cancelled.finish();
     assert_eq!(code, 1, "{output:?}");
     assert!(output.contains("acme (Acme Inc, owner)") && output.contains("globex (Globex, builder)"), "{output:?}");
+    assert!(output.contains("Switch to which org?") && !output.contains("?:"), "its own `?` only: {output:?}");
     assert_eq!(env.run(&["org", "list", "--json"]).success().json()[1]["active"], false);
 
     let mut picked = env.on_terminal(&["org", "switch", "--color", "never"]);

@@ -167,10 +167,11 @@ fn revoke_asks_on_a_terminal() {
     let env = TestEnv::new();
     env.sign_in(Role::Admin);
     let (laptop_token, laptop) = other_machine(&env, Role::Admin);
-    let question = format!("Revoke session {laptop} (keystroke-cli, signed in ");
+    let question = format!("Session {laptop} (keystroke-cli, signed in ");
 
     let mut declined = env.on_terminal(&["session", "revoke", &laptop]);
     declined.expect(&question);
+    declined.expect("whoever uses it is signed out at once.\nRevoke it? [y/N]");
     declined.send("n");
     let (code, output) = declined.finish();
     assert_eq!(code, 1, "{output}");

@@ -31,6 +31,13 @@ fn without_json_usage_errors_are_clap_text() {
     // After `--`, `--json` is an argument (here one too many), not the flag.
     let after_dashes = env.run(&["org", "list", "--", "--json"]).code(2);
     assert!(after_dashes.stderr.starts_with("error: unexpected argument '--json' found\n"), "{after_dashes:#?}");
+    // A value out of range or not a number is said in words, not in Rust's (`1..=500`, "invalid
+    // digit found in string").
+    for limit in ["0", "501", "abc", "-1", "2.5"] {
+        let run = env.run(&["api-key", "list", "--limit", limit]).code(2);
+        let said = format!("error: invalid value '{limit}' for '--limit <N>': expected a whole number from 1 to 500\n");
+        assert!(run.stderr.starts_with(&said), "{run:#?}");
+    }
 }
 
 #[test]

@@ -21,8 +21,12 @@ pub struct CreateArgs {
 
 pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
     // Checked here rather than by clap, whose error would repeat the whole name.
-    let name = check_name("API key", &args.name).map_err(|problem| {
-        CliError::usage(problem).with_hint("say what will use the key, e.g. `--name \"Production automation\"`")
+    let name = check_name("API key", &args.name).map_err(|problem| match args.name.trim().is_empty() {
+        true => {
+            CliError::usage(problem).with_hint("say what will use the key, e.g. `--name \"Production automation\"`")
+        }
+        // The problem says what to change; what a name is for is no help with it.
+        false => CliError::usage(problem),
     })?;
     // Read here rather than by clap, whose error would repeat the value, a pasted secret included.
     let lifetime = args.expires_in.as_deref().map(parse_lifetime).transpose().map_err(|problem| {
@@ -105,7 +109,13 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
         return Ok(());
     }
     printer.data(&format!("Created API key {} ({}) in {}.\n", key.id, key.name, key.org))?;
-    printer.data_styled(Style::Bold, &format!("    {}", created.secret))?;
+    // Indented to stand out, unless the indent would wrap it: a secret split over two rows is
+    // copied with a line break in it.
+    let indent = match printer.table_target() {
+        table::Target::Terminal { columns: Some(columns) } if usize::from(columns) < created.secret.len() + 4 => "",
+        _ => "    ",
+    };
+    printer.data_styled(Style::Bold, &format!("{indent}{}", created.secret))?;
     Ok(())
 }
 

@@ -18,9 +18,20 @@ pub struct ListArgs {
         value_name = "N",
         default_value_t = DEFAULT_PAGE_LIMIT,
         allow_negative_numbers = true,
-        value_parser = clap::value_parser!(u32).range(1..=MAX_PAGE_LIMIT as i64)
+        value_parser = page_limit
     )]
     pub limit: u32,
+}
+
+/// `--limit`, refused in words (clap's range parser says "0 is not in 1..=500", and for `abc`
+/// "invalid digit found in string").
+fn page_limit(value: &str) -> Result<u32, String> {
+    value
+        .trim()
+        .parse()
+        .ok()
+        .filter(|limit| (1..=MAX_PAGE_LIMIT).contains(limit))
+        .ok_or_else(|| format!("expected a whole number from 1 to {MAX_PAGE_LIMIT}"))
 }
 
 pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
@@ -66,6 +77,11 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
             1 => "the first key".to_owned(),
             count => format!("the first {count} keys"),
         };
+        // Apart from the list on the screen both share: under the last of a narrow terminal's
+        // blocks, it would read as one more line of that key.
+        if printer.stdout_is_terminal() && printer.stderr_is_terminal() && !printer.json() {
+            printer.notice("");
+        }
         printer.notice(&format!("Showing {shown}; run `keystroke api-key list --all` to see all of them"));
     }
     Ok(())

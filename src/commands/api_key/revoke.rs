@@ -27,9 +27,8 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         // Looked up first, so that no question is asked about a key that is not there, and the
         // question names the key: an id alone is easy to paste from the wrong line.
         let key = signed_in.client.api_key(&org, &args.id).await?;
-        let question =
-            format!("Revoke API key {} ({}) in {org}? Requests using it will fail at once", key.id, key.name);
-        prompt::confirm_revoke(printer, &question)?;
+        let described = format!("API key {} ({}) in {org}: requests using it will fail at once.", key.id, key.name);
+        prompt::confirm_revoke(printer, &described)?;
     }
     let revoked = signed_in.client.revoke_api_key(&org, &args.id).await?;
 

@@ -179,11 +179,11 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
                 Some(id) => (format!(" {id}"), format!("`keystroke session revoke {id}`")),
                 None => (String::new(), "`keystroke session revoke`".to_owned()),
             };
+            printer.notice(&format!("Signed out of {} here", platform.key));
             printer.notice(&format!(
-                "Signed out of {} here; its session{session} came with `--with-token` and stays valid where the token \
-                 came from: signing out there ends it, or {revoke} from another sign-in of yours",
-                platform.key
+                "Its session{session} came with `--with-token`, so it stays valid where that token came from."
             ));
+            printer.notice(&format!("To end it: sign out there, or run {revoke} from another sign-in of yours."));
             Ok(())
         }
         Ok(()) => {

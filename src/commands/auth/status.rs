@@ -107,7 +107,9 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         format!("Token:       {}", token.location),
     ];
     if let (true, Some(kind)) = (token.shadows_stored_token, token.store) {
-        lines.push(format!("             (shadows the token stored in {})", credentials.location_in_sentence(kind)));
+        // Not in parentheses: the store's own description ends in some.
+        lines
+            .push(format!("             which shadows the token stored in {}", credentials.location_in_sentence(kind)));
     }
     lines.push(active_org_line(active_org, &me.memberships));
     lines.extend(org_override_note(context, org_override, active_org, &me.memberships));

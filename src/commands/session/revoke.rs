@@ -60,13 +60,13 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
             .into());
     }
     if !args.yes {
-        let question = format!(
-            "Revoke session {} ({}, signed in {})? Whoever uses it is signed out at once",
+        let described = format!(
+            "Session {} ({}, signed in {}): whoever uses it is signed out at once.",
             session.id,
             session.client,
             table::time(session.created_at)
         );
-        prompt::confirm_revoke(printer, &question)?;
+        prompt::confirm_revoke(printer, &described)?;
     }
     let revoked = signed_in.client.revoke_session(&session.id).await?;
 

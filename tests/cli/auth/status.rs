@@ -66,7 +66,8 @@ fn keystroke_token_shadows_the_stored_token() {
     assert_eq!(lines[2], "Token:       the `KEYSTROKE_TOKEN` environment variable");
     assert_eq!(
         lines[3],
-        "             (shadows the token stored in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot))"
+        "             which shadows the token stored in the kernel keyring (keyutils; the session's keyring, gone at logout or \
+         reboot)"
     );
     let json = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_TOKEN", &owner)]).success().json();
     assert_eq!((&json["token"]["store"], &json["token"]["shadows_stored_token"]), (&"keyutils".into(), &true.into()));
