@@ -58,7 +58,8 @@ fn within_deadline(lookup: Lookup) -> Vec<CompletionCandidate> {
 }
 
 fn run(lookup: Lookup) -> anyhow::Result<Vec<CompletionCandidate>> {
-    let context = Context::new(globals_on_the_line());
+    let mut context = Context::new(globals_on_the_line());
+    context.printer = context.printer.silenced();
     let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
     runtime.block_on(fetch(&context, lookup))
 }

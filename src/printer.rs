@@ -27,6 +27,8 @@ pub struct Printer {
     stdin_is_terminal: bool,
     /// `TERM=dumb`: a terminal that shows escape codes as text.
     dumb_terminal: bool,
+    /// Nothing for people at all, warnings included ([`Printer::silenced`]).
+    silent: bool,
 }
 
 /// An ANSI style, written only when colors are on for that stream.
@@ -65,7 +67,14 @@ impl Printer {
             stderr_is_terminal,
             stdin_is_terminal: io::stdin().is_terminal(),
             dumb_terminal,
+            silent: false,
         }
+    }
+
+    /// For Tab completion, whose stderr lands in the middle of the command line being typed:
+    /// notices, messages and warnings are not printed (the command itself says them when run).
+    pub fn silenced(self) -> Self {
+        Self { silent: true, ..self }
     }
 
     /// For errors found before the command line could be parsed: no flags to go by but `--json`.
@@ -136,15 +145,17 @@ impl Printer {
         false
     }
 
-    /// When stdout is a regular file that other users may read (`> key.txt` under the usual umask
-    /// makes it `0644`): its mode, and its path where the system says it.
+    /// When stdout is a regular file whose mode lets other users read it (`> key.txt` under the
+    /// usual umask makes it `0644`): its mode, and its path where the system says it (Linux), unless
+    /// the file was deleted meanwhile (a path that no longer leads to it).
     pub fn stdout_file_open_to_others(&self) -> Option<(u32, Option<std::path::PathBuf>)> {
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
             let out = stdout_metadata().filter(std::fs::Metadata::is_file)?;
             let mode = out.permissions().mode() & 0o777;
-            (mode & 0o044 != 0).then(|| (mode, std::fs::read_link("/proc/self/fd/1").ok()))
+            let path = || std::fs::read_link("/proc/self/fd/1").ok().filter(|_| out.nlink() > 0);
+            (mode & 0o044 != 0).then(|| (mode, path()))
         }
         #[cfg(not(unix))]
         None
@@ -189,14 +200,16 @@ impl Printer {
 
     /// A notice for people on stderr; `-q` silences it.
     pub fn notice(&self, line: &str) {
-        if !self.quiet {
+        if !self.quiet && !self.silent {
             stderr_line(format_args!("{}", one_line(line)));
         }
     }
 
     /// A line on stderr that the user needs even with `-q` (a sign-in code, say).
     pub fn message(&self, line: &str) {
-        stderr_line(format_args!("{}", one_line(line)));
+        if !self.silent {
+            stderr_line(format_args!("{}", one_line(line)));
+        }
     }
 
     /// [`Printer::message`] ending in something to copy, in bold.
@@ -207,6 +220,9 @@ impl Printer {
 
     /// A warning on stderr, shown even with `-q` because it changes what the user should do.
     pub fn warn(&self, message: &str) {
+        if self.silent {
+            return;
+        }
         let message = without_secrets(message);
         stderr_line(format_args!("{} {}", self.stderr_style(Style::Yellow, "warning:"), one_line(&message)));
     }

@@ -66,7 +66,7 @@ pub fn pick(
     if printer.dumb_terminal() {
         return ask_a_line(printer, wait, || pick_by_number(printer, question, items, start));
     }
-    let select = || Select::with_theme(&Questions).with_prompt(question).items(items).default(start).interact();
+    let select = || Select::with_theme(&QuestionMarkTheme).with_prompt(question).items(items).default(start).interact();
     match wait {
         Some(wait) => ask_within(printer, wait, select),
         None => ask(printer, select),
@@ -74,9 +74,9 @@ pub fn pick(
 }
 
 /// dialoguer's plain theme, but a picker's question ends with its own `?`, not `?:`.
-struct Questions;
+struct QuestionMarkTheme;
 
-impl Theme for Questions {
+impl Theme for QuestionMarkTheme {
     fn format_select_prompt(&self, f: &mut dyn fmt::Write, prompt: &str) -> fmt::Result {
         write!(f, "{prompt}{}", after_prompt(prompt))
     }

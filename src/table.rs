@@ -92,12 +92,14 @@ pub fn render(table: &Table) -> String {
 }
 
 fn lines(table: &Table) -> String {
-    let lines: Vec<String> = table.lines().map(|line| line.trim_end().to_string()).collect();
-    // The rule comes as wide as the columns with their padding: cut to the text it underlines.
-    let is_rule = |line: &str| !line.is_empty() && line.chars().all(|c| c == '─');
-    let widest = lines.iter().filter(|line| !is_rule(line)).map(|line| line.width()).max().unwrap_or(0);
-    let lines: Vec<String> =
-        lines.into_iter().map(|line| if is_rule(&line) { "─".repeat(widest) } else { line }).collect();
+    let mut lines: Vec<String> = table.lines().map(|line| line.trim_end().to_string()).collect();
+    // The rule under the header (a terminal's only) comes as wide as the columns with their
+    // padding: cut to the text it underlines.
+    let is_rule = |line: &String| !line.is_empty() && line.chars().all(|c| c == '─');
+    if lines.get(1).is_some_and(is_rule) {
+        let widest = lines.iter().enumerate().filter(|(at, _)| *at != 1).map(|(_, line)| line.width()).max();
+        lines[1] = "─".repeat(widest.unwrap_or(0));
+    }
     lines.join("\n")
 }
 

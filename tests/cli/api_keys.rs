@@ -106,6 +106,8 @@ fn an_empty_list_is_success_with_a_notice() {
     assert_eq!(listed.stdout, "");
     assert_eq!(listed.stderr, "You have no API keys in acme (as a builder, you see only the keys you created)\n");
     assert_eq!(env.run(&["api-key", "list", "--json"]).success().stdout, "[]\n");
+    let quiet = env.run(&["-q", "api-key", "list"]).success();
+    assert_eq!((quiet.stdout.as_str(), quiet.stderr.as_str()), ("", ""), "{quiet:#?}");
 }
 
 #[test]
@@ -293,6 +295,12 @@ fn create_on_a_terminal_shows_the_secret_once_with_its_preview_and_expiry() {
     assert_eq!(code, 0, "{output}");
     let secret = output.lines().find(|line| line.contains("key_test_")).expect(&output);
     assert!(secret.starts_with("key_test_") && secret.len() <= 50, "{output:?}");
+    let just_wide_enough = [("COLUMNS", "51")]; // the indent and the secret's 47 characters
+    let args = ["api-key", "create", "--name", "Just wide enough", "--color", "never"];
+    let (code, output) = env.on_terminal_with_env(&args, &just_wide_enough).finish();
+    assert_eq!(code, 0, "{output}");
+    let secret = output.lines().find(|line| line.contains("key_test_")).expect(&output);
+    assert!(secret.starts_with("    key_test_") && secret.len() == 51, "{output:?}");
 
     // `-q`: the secret alone, as in a pipe.
     let (code, quiet) = env.on_terminal(&["-q", "api-key", "create", "--name", "Quiet"]).finish();
@@ -321,6 +329,11 @@ fn revoke_on_a_terminal_asks_naming_the_key_and_the_org() {
     assert!(output.ends_with("Nothing revoked.\n"), "{output:?}");
     assert_eq!(output.matches(&described).count(), 1, "named once: {output:?}");
     assert!(output.contains("Revoke it? no"), "{output:?}");
+    // `-q` silences notices, not what the question is about.
+    let mut quiet = env.on_terminal(&["-q", "api-key", "revoke", &id]);
+    quiet.expect(&format!("{described}Revoke it? [y/N]"));
+    quiet.send("n");
+    assert_eq!(quiet.finish().0, 1);
     assert!(!output.contains("error:"), "{output:?}");
     assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
 
@@ -490,7 +503,7 @@ fn a_secret_that_cannot_be_written_leaves_no_valid_key() {
 
 /// `> key.txt` under the usual umask makes a file every user of the machine can read: the secret
 /// is written (the file is the user's), and they are told to close it.
-#[cfg(unix)]
+#[cfg(target_os = "linux")] // where the file's path can be told from its descriptor
 #[test]
 fn a_secret_written_to_a_file_others_can_read_is_warned_about() {
     use std::os::unix::fs::PermissionsExt;
@@ -511,9 +524,9 @@ fn a_secret_written_to_a_file_others_can_read_is_warned_about() {
     assert_eq!(
         lines[1..],
         [format!(
-            "warning: `{}`, where the secret was written, can be read by other users of this machine (mode 0644): \
-             run `chmod 600` on it, or move the secret somewhere safer",
-            open.display()
+            "warning: `{}`, where the secret was written, has a mode (0644) that lets other users of this machine \
+             read it: run `chmod 600` on it, or move the secret somewhere safer",
+            open.canonicalize().unwrap().display()
         )]
     );
     let secret = std::fs::read_to_string(&open).unwrap();

@@ -169,6 +169,35 @@ fn dynamic_completion_gives_up_quickly_and_quietly_on_a_silent_platform() {
     assert!(lines.iter().any(|line| line.starts_with("--yes\tRevoke without asking")), "the flags still: {lines:?}");
 }
 
+/// A warning the command would print (here: `KEYSTROKE_TOKEN` over plain HTTP to another
+/// machine) would land in the middle of the line being typed: completion prints none.
+#[test]
+fn dynamic_completion_prints_no_warning() {
+    // A port just closed, at this machine's address on its network: "another machine" to the CLI.
+    let Some(address) = crate::support::network_address() else {
+        return crate::skip::skip("completion warning: this machine has no network address");
+    };
+    let port = TcpListener::bind((address, 0)).unwrap().local_addr().unwrap().port();
+    let url = format!("http://{address}:{port}");
+    let output = Command::new(BIN)
+        .args(["--", "keystroke", "--platform-url", &url, "org", "switch", ""])
+        .env_clear()
+        .env("COMPLETE", "fish")
+        .env("KEYSTROKE_TOKEN", "kss_NotChecked")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    // The command itself does warn.
+    let run = Command::new(BIN)
+        .args(["--platform-url", &url, "org", "list"])
+        .env_clear()
+        .env("KEYSTROKE_TOKEN", "kss_NotChecked")
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&run.stderr).starts_with("warning: `KEYSTROKE_TOKEN` is sent to"), "{run:?}");
+}
+
 #[test]
 fn dynamic_completion_when_signed_out_offers_no_values_and_prints_nothing() {
     let home = tempfile::tempdir().unwrap();

@@ -146,6 +146,10 @@ fn org_switch_saves_and_overrides_do_not() {
     assert_eq!((&switched["slug"], &switched["active"]), (&"globex".into(), &false.into()), "{switched}");
     let listed = env.run_with_env(&["org", "list", "--json"], &acme).success().json();
     assert_eq!((&listed[1]["slug"], &listed[1]["active"]), (&"globex".into(), &false.into()), "{listed}");
+    // `--org` on the same line hides the variable from this command only, not from the next ones.
+    let both = env.run_with_env(&["--org", "globex", "org", "switch", "globex", "--json"], &acme).success();
+    assert_eq!(both.json()["active"], false, "{both:#?}");
+    assert!(both.stderr.contains("`KEYSTROKE_ORG` is set to `acme`"), "{both:#?}");
     let status = env.run_with_env(&["auth", "status"], &acme).success();
     assert!(
         status

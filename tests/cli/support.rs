@@ -586,3 +586,10 @@ pub fn http_response(status: &str, content_type: &str, body: &str) -> String {
         body.len()
     )
 }
+
+/// This machine's address on its network (not loopback), found without sending anything.
+pub fn network_address() -> Option<std::net::IpAddr> {
+    let probe = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    probe.connect("192.0.2.1:9").ok()?; // a documentation address: only picks the route
+    Some(probe.local_addr().ok()?.ip()).filter(|ip| !ip.is_loopback() && !ip.is_unspecified())
+}

@@ -21,12 +21,14 @@ pub struct CreateArgs {
 
 pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
     // Checked here rather than by clap, whose error would repeat the whole name.
-    let name = check_name("API key", &args.name).map_err(|problem| match args.name.trim().is_empty() {
-        true => {
-            CliError::usage(problem).with_hint("say what will use the key, e.g. `--name \"Production automation\"`")
+    let name = check_name("API key", &args.name).map_err(|problem| {
+        let refused = CliError::usage(problem);
+        // Any other problem says what to change; what a name is for is no help with it.
+        if args.name.trim().is_empty() {
+            refused.with_hint("say what will use the key, e.g. `--name \"Production automation\"`")
+        } else {
+            refused
         }
-        // The problem says what to change; what a name is for is no help with it.
-        false => CliError::usage(problem),
     })?;
     // Read here rather than by clap, whose error would repeat the value, a pasted secret included.
     let lifetime = args.expires_in.as_deref().map(parse_lifetime).transpose().map_err(|problem| {
@@ -78,8 +80,8 @@ fn warn_if_others_can_read(context: &Context) {
     };
     let file = path.map_or_else(|| "the file on stdout".to_owned(), |path| format!("`{}`", path.display()));
     context.printer.warn(&format!(
-        "{file}, where the secret was written, can be read by other users of this machine (mode {mode:04o}): \
-         run `chmod 600` on it, or move the secret somewhere safer"
+        "{file}, where the secret was written, has a mode ({mode:04o}) that lets other users of this machine read \
+         it: run `chmod 600` on it, or move the secret somewhere safer"
     ));
 }
 
@@ -109,11 +111,16 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
         return Ok(());
     }
     printer.data(&format!("Created API key {} ({}) in {}.\n", key.id, key.name, key.org))?;
-    // Indented to stand out, unless the indent would wrap it: a secret split over two rows is
-    // copied with a line break in it.
+    // Indented to stand out, unless the indent would wrap it (at the width tables fit, `COLUMNS`
+    // or the terminal's): a secret split over two rows is copied with a line break in it.
+    const INDENT: &str = "    ";
     let indent = match printer.table_target() {
-        table::Target::Terminal { columns: Some(columns) } if usize::from(columns) < created.secret.len() + 4 => "",
-        _ => "    ",
+        table::Target::Terminal { columns: Some(columns) }
+            if usize::from(columns) < INDENT.len() + created.secret.len() =>
+        {
+            ""
+        }
+        _ => INDENT,
     };
     printer.data_styled(Style::Bold, &format!("{indent}{}", created.secret))?;
     Ok(())

@@ -68,7 +68,10 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
     if printer.json() {
         printer.json_data(&keys)?;
     } else if keys.is_empty() {
-        printer.notice(&none_listed(&signed_in, &org).await);
+        // With `-q` the notice is not shown: the role is not asked for it.
+        if !printer.quiet() {
+            printer.notice(&none_listed(&signed_in, &org).await);
+        }
     } else {
         printer.data(&render(&keys, printer.table_target(), OffsetDateTime::now_utc()))?;
     }

@@ -20,12 +20,12 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
     ids::check_api_key_id(&args.id)?;
     prompt::refuse_unconfirmed(printer, args.yes, "revoke", &format!("API key {}", args.id))?;
-    // Signed in, and in which org: asked before the question, which names the org.
+    // Signed in, and in which org: found out before the question, whose description names the org.
     let signed_in = context.signed_in()?;
     let org = context.org(&signed_in).await?;
     if !args.yes {
         // Looked up first, so that no question is asked about a key that is not there, and the
-        // question names the key: an id alone is easy to paste from the wrong line.
+        // description names the key: an id alone is easy to paste from the wrong line.
         let key = signed_in.client.api_key(&org, &args.id).await?;
         let described = format!("API key {} ({}) in {org}: requests using it will fail at once.", key.id, key.name);
         prompt::confirm_revoke(printer, &described)?;

@@ -179,7 +179,7 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
                 Some(id) => (format!(" {id}"), format!("`keystroke session revoke {id}`")),
                 None => (String::new(), "`keystroke session revoke`".to_owned()),
             };
-            printer.notice(&format!("Signed out of {} here", platform.key));
+            printer.notice(&format!("Signed out of {} here.", platform.key));
             printer.notice(&format!(
                 "Its session{session} came with `--with-token`, so it stays valid where that token came from."
             ));

@@ -107,7 +107,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         format!("Token:       {}", token.location),
     ];
     if let (true, Some(kind)) = (token.shadows_stored_token, token.store) {
-        // Not in parentheses: the store's own description ends in some.
+        // Not in parentheses: the store's description ends in a parenthesis of its own.
         lines
             .push(format!("             which shadows the token stored in {}", credentials.location_in_sentence(kind)));
     }

@@ -45,22 +45,22 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
 
     let platform = &signed_in.platform.key;
     context.update_config(|config| config.platform_mut(platform).active_org = Some(membership.org.slug.clone()))?;
-    // Saved all the same, but the variable wins over it in every command until it is unset.
-    let overriding = context.global.org.as_deref().filter(|_| context.global.org_from_env);
-    match overriding {
-        Some(overriding) if overriding != membership.org.slug => printer.warn(&format!(
+    // Saved all the same, but the variable wins over it in every command until it is unset. Read
+    // as it is set, whether or not this command's `--org` hid it.
+    let overriding = env::var(env::ORG);
+    if let Some(overriding) = overriding.as_deref().filter(|overriding| *overriding != membership.org.slug) {
+        printer.warn(&format!(
             "`{}` is set to {}, which commands act on instead of the active org; unset it to use `{}`",
             env::ORG,
             ids::quoted(overriding),
             membership.org.slug
-        )),
-        _ => {}
+        ));
     }
 
     if printer.json() {
         // `active` as `org list` says it here: false while the variable sends commands elsewhere,
         // so that a script checking it does not go on to act in the wrong org.
-        let acting_on = overriding.unwrap_or(&membership.org.slug);
+        let acting_on = overriding.as_deref().unwrap_or(&membership.org.slug);
         return printer.json_data(&OrgOutput::new(membership, Some(acting_on)));
     }
     printer.notice(&format!("Switched to {} ({})", membership.org.slug, membership.org.name));

@@ -24,8 +24,8 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     ids::check_session_id(&args.id)?;
     prompt::refuse_unconfirmed(printer, args.yes, "revoke", &format!("session {}", args.id))?;
     let signed_in = context.signed_in()?;
-    // Looked up first: the question names the session, and whether it is this command's own
-    // matters below.
+    // Looked up first: the line before the question names the session, and whether it is this
+    // command's own matters below.
     let session = signed_in.client.list_sessions().await?.into_iter().find(|session| session.id == args.id);
     let Some(session) = session else {
         return Err(CliError::new(ExitCode::NotFound, format!("no active session {} of yours", ids::quoted(&args.id)))

@@ -441,10 +441,8 @@ fn a_platform_that_limits_sign_ins_says_to_wait() {
 #[test]
 fn plain_http_to_another_machine_is_warned_about_at_sign_in_and_with_keystroke_token() {
     let env = TestEnv::new();
-    // This machine's address on its network, found without sending anything; a port just closed.
-    let probe = std::net::UdpSocket::bind("0.0.0.0:0").unwrap();
-    let own_address = probe.connect("192.0.2.1:9").and_then(|()| probe.local_addr()).map(|addr| addr.ip());
-    let Some(address) = own_address.ok().filter(|ip| !ip.is_loopback() && !ip.is_unspecified()) else {
+    // A port just closed, at this machine's address on its network: "another machine" to the CLI.
+    let Some(address) = crate::support::network_address() else {
         return crate::skip::skip("plain HTTP warning: this machine has no network address");
     };
     let port = std::net::TcpListener::bind((address, 0)).unwrap().local_addr().unwrap().port();

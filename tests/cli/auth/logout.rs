@@ -55,7 +55,7 @@ fn logout_revokes_the_session_on_the_platform() {
 /// What `auth logout` says of a session from `--with-token` that it leaves valid.
 fn left_valid_where_it_came_from(url: &str, session: &str) -> String {
     format!(
-        "Signed out of {url} here\nIts session {session} came with `--with-token`, so it stays valid where that token \
+        "Signed out of {url} here.\nIts session {session} came with `--with-token`, so it stays valid where that token \
          came from.\nTo end it: sign out there, or run `keystroke session revoke {session}` from another sign-in of \
          yours.\n"
     )
