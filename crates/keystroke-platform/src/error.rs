@@ -99,7 +99,18 @@ impl ApiError {
 impl From<anyhow::Error> for ApiError {
     fn from(error: anyhow::Error) -> Self {
         if crate::storage::is_unavailable(&error) {
-            tracing::warn!(error = format!("{error:#}"), "the database stayed locked by another writer");
+            // Every write waiting out a long lock comes here: logged as an internal error is.
+            static LOCKED: crate::logging::Repeats = crate::logging::Repeats::new();
+            let error = format!("{error:#}");
+            match LOCKED.due(&error, crate::state::now()) {
+                Some(0) => tracing::warn!(error, "the database stayed locked by another writer"),
+                Some(unlogged) => tracing::warn!(
+                    error,
+                    unlogged_since_last_logged = unlogged,
+                    "the database stayed locked by another writer, repeated"
+                ),
+                None => {}
+            }
             return Self::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",

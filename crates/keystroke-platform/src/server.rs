@@ -157,7 +157,7 @@ impl Connections {
             let _slot = slot; // given back when the connection ends
             tokio::select! {
                 ended = connection => if let Err(error) = ended {
-                    tracing::debug!(%error, %peer, "connection ended with an error");
+                    refused_or_ended(&error, peer);
                 },
                 // A connection that has not sent a request has none to finish: a stop lets it go
                 // at once (hyper would wait for its first request, as for any busy connection).
@@ -167,10 +167,34 @@ impl Connections {
     }
 }
 
-/// File descriptors kept back from connections: each pooled SQLite connection holds three (the
-/// database, its WAL and its shared memory), and a lock held for long can have dozens of
-/// requests waiting with a connection each; then the listener, the logs and the runtime.
-const DESCRIPTORS_KEPT_BACK: u64 = 256;
+/// A connection that hyper ended without a request reaching the router: one it refused (a
+/// malformed request, a head too large, a head not sent within its timeout, as a slowloris does)
+/// is logged, since no request line will be, once a minute at most with how many came between;
+/// one the client closed, or broke off, only at debug level.
+fn refused_or_ended(error: &hyper::Error, peer: std::net::SocketAddr) {
+    if !(error.is_parse() || error.is_timeout()) {
+        tracing::debug!(%error, %peer, "connection ended with an error");
+        return;
+    }
+    static REFUSED: crate::logging::Repeats = crate::logging::Repeats::new();
+    let error = error.to_string();
+    match REFUSED.due(&error, crate::state::now()) {
+        Some(0) => tracing::info!(error, client = %peer, "request refused before routing"),
+        Some(unlogged) => tracing::info!(
+            error,
+            client = %peer,
+            unlogged_since_last_logged = unlogged,
+            "request refused before routing, repeated"
+        ),
+        None => {}
+    }
+}
+
+/// File descriptors kept back from connections: three for each of the database connections the
+/// storage may open at once (the database, its WAL and its shared memory; see
+/// [`MAX_CONNECTIONS`](crate::storage::sqlite::MAX_CONNECTIONS)), then some for the listener, the
+/// logs and the runtime.
+const DESCRIPTORS_KEPT_BACK: u64 = 3 * crate::storage::sqlite::MAX_CONNECTIONS as u64 + 32;
 
 /// How many connections a platform with this open-file limit serves at once: running out of
 /// descriptors would fail the requests already in, at their next database connection.
@@ -332,8 +356,8 @@ mod tests {
 
     #[test]
     fn the_cap_keeps_descriptors_back_for_the_database() {
-        assert_eq!(connection_cap(1024), 768);
-        assert_eq!(connection_cap(20_000), 19_744);
+        assert_eq!(connection_cap(1024), 704);
+        assert_eq!(connection_cap(20_000), 19_680);
         assert_eq!(connection_cap(100), 16, "a floor, so that a tiny limit still serves someone");
     }
 }

@@ -187,6 +187,43 @@ fn the_platform_serves_on_when_its_log_reader_is_gone() {
     stop_gracefully(platform);
 }
 
+/// What hyper refuses before any route sees it (no request line is logged for it) is logged at
+/// the default level, so an operator can see a flood of garbage, once a minute at most.
+#[test]
+fn requests_refused_before_routing_are_logged_once_a_minute() {
+    use std::io::{Read, Write};
+    let dir = tempfile::tempdir().unwrap();
+    let credentials_file = dir.path().join("dev.json");
+    let platform = Spawned(
+        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+            .args(["dev", "--port", "0", "--credentials-file"])
+            .arg(&credentials_file)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let credentials = credentials_once_started(&credentials_file);
+    let address = credentials.url.trim_start_matches("http://");
+    for _ in 0..3 {
+        let mut garbage = std::net::TcpStream::connect(address).unwrap();
+        garbage.write_all(b"NOT HTTP AT ALL\r\n\r\n").unwrap();
+        let mut answer = String::new();
+        let _ = garbage.read_to_string(&mut answer);
+        assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
+    }
+    assert_eq!(http_client().get(format!("{}/healthz", credentials.url)).send().unwrap().status(), StatusCode::OK);
+    let mut platform = platform;
+    let stderr = platform.stderr.take().unwrap();
+    stop_gracefully(platform);
+    let log = std::io::read_to_string(stderr).unwrap();
+    let refused: Vec<&str> = log.lines().filter(|line| line.contains("request refused before routing")).collect();
+    assert_eq!(refused.len(), 1, "the first, then once a minute: {log}");
+    assert!(refused[0].contains(" INFO ") && refused[0].contains("client=127.0.0.1:"), "{log}");
+    assert!(log.contains("path=\"/healthz\""), "served on: {log}");
+}
+
 #[test]
 fn every_documented_route_exists() {
     let h = Harness::start();

@@ -1,5 +1,6 @@
 //! [`Storage`](crate::storage::Storage) on SQLite in WAL mode, with a pool of connections: one is
-//! opened whenever none is idle, and kept for reuse (as many as requests ever ran at once).
+//! opened whenever none is idle, up to [`MAX_CONNECTIONS`], and up to [`MAX_IDLE`] are kept for
+//! reuse.
 //!
 //! [`files`] checks what a path leads to before SQLite opens it, [`migrations`] brings the schema
 //! up to date, [`lock_wait`] is how a statement waits for another connection's lock, and
@@ -14,6 +15,7 @@ mod read_lock;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use anyhow::{Context as _, anyhow};
@@ -32,9 +34,22 @@ use read_lock::HeldReadLock;
 pub use files::{is_empty_database, is_new_database};
 pub use lock_wait::{MAX_LOCK_WAITERS, is_locked_out};
 
+/// At most this many connections are open at once, each with three file descriptors (the
+/// database, its WAL, its shared memory) that the server keeps back for them. Requests are sync
+/// work on a connection, so at ordinary times about as many are in use as the runtime has workers;
+/// the rest is for writes waiting out another writer's lock, each holding one. A write that would
+/// need one more is answered as the lock's waiters beyond [`MAX_LOCK_WAITERS`] are: busy (503).
+pub const MAX_CONNECTIONS: usize = 96;
+
+/// Connections kept open for reuse once given back; those beyond (a burst of writes that waited
+/// on a lock) are closed, so that their descriptors do not stay taken.
+const MAX_IDLE: usize = 16;
+
 pub struct SqliteStorage {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// Connections open, idle or in use (not counting [`HeldReadLock`]'s own).
+    open: AtomicUsize,
     /// Held by a serving platform only ([`SqliteStorage::for_serving`]).
     read_lock: Option<HeldReadLock>,
 }
@@ -61,9 +76,25 @@ impl std::ops::DerefMut for Pooled<'_> {
 impl Drop for Pooled<'_> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.pool.idle.lock().unwrap_or_else(|e| e.into_inner()).push(conn);
+            let mut idle = self.pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+            if idle.len() < MAX_IDLE {
+                idle.push(conn);
+            } else {
+                drop(idle);
+                self.pool.closed(conn);
+            }
         }
     }
+}
+
+/// Said as SQLite's "busy", which the API answers as it does a lock waited out: 503, try again.
+fn all_connections_in_use() -> rusqlite::Error {
+    rusqlite::Error::SqliteFailure(
+        rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+        Some(format!(
+            "all {MAX_CONNECTIONS} database connections are in use (writes waiting for another writer's lock)"
+        )),
+    )
 }
 
 /// Copies the database at `path` to `to`, a new file only this user can read (it holds password
@@ -121,7 +152,12 @@ impl SqliteStorage {
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let path = &database_file(path)?;
         refuse_another_programs_database(path)?;
-        let storage = SqliteStorage { path: path.to_owned(), idle: Mutex::new(Vec::new()), read_lock: None };
+        let storage = SqliteStorage {
+            path: path.to_owned(),
+            idle: Mutex::new(Vec::new()),
+            open: AtomicUsize::new(1),
+            read_lock: None,
+        };
         let mut conn = storage.connect(Create::Yes)?;
         migrate(&mut conn).map_err(|error| {
             // A database this user may only read, with a migration pending.
@@ -233,16 +269,32 @@ impl SqliteStorage {
             // write it is given long after the file is writable again, so it is closed once it is.
             let read_only = |conn: &Connection| conn.is_readonly(rusqlite::MAIN_DB).unwrap_or(false);
             if idle.last().is_some_and(read_only) && !made_read_only(&self.path) {
+                let before = idle.len();
                 idle.retain(|conn| !read_only(conn));
+                self.open.fetch_sub(before - idle.len(), Ordering::Relaxed);
             }
             idle.pop()
         };
         let conn = match idle {
             Some(conn) => conn,
-            // Only the first connection, made by `open`, may create the file.
-            None => self.connect(Create::No)?,
+            None => {
+                if self.open.fetch_add(1, Ordering::Relaxed) >= MAX_CONNECTIONS {
+                    self.open.fetch_sub(1, Ordering::Relaxed);
+                    return Err(all_connections_in_use().into());
+                }
+                // Only the first connection, made by `open`, may create the file.
+                self.connect(Create::No).inspect_err(|_| {
+                    self.open.fetch_sub(1, Ordering::Relaxed);
+                })?
+            }
         };
         Ok(Pooled { conn: Some(conn), pool: self })
+    }
+
+    /// Closes a connection of the pool's.
+    fn closed(&self, conn: Connection) {
+        drop(conn);
+        self.open.fetch_sub(1, Ordering::Relaxed);
     }
 
     /// Records a use in `last_used_at`, at most once a minute (`update` binds the id, now and the
@@ -352,6 +404,28 @@ mod tests {
         mode(0o600);
         let both = [storage.conn().unwrap(), storage.conn().unwrap()];
         assert!(both.iter().all(|conn| !conn.is_readonly(rusqlite::MAIN_DB).unwrap()), "a read-only one was kept");
+        drop(both);
+        let idle = storage.idle.lock().unwrap().len();
+        assert_eq!(storage.open.load(Ordering::Relaxed), idle, "the read-only ones closed are counted out");
+    }
+
+    /// A burst of writes waiting out a long lock takes a connection each: the pool opens no more
+    /// than its descriptors were kept back for, says busy beyond (answered 503, try again), and
+    /// closes what the burst opened once it is over, all but the idle ones it keeps. A read-only
+    /// connection dropped from the pool is counted out too.
+    #[test]
+    fn the_pool_is_bounded_and_closes_what_a_burst_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
+        let burst: Vec<_> = (0..MAX_CONNECTIONS).map(|_| storage.conn().unwrap()).collect();
+        let refused = storage.conn().err().expect("one connection too many");
+        assert!(is_locked_out(&refused), "{refused:#}");
+        assert!(format!("{refused:#}").contains("all 96 database connections are in use"), "{refused:#}");
+        drop(burst);
+        assert_eq!(storage.idle.lock().unwrap().len(), MAX_IDLE);
+        assert_eq!(storage.open.load(Ordering::Relaxed), MAX_IDLE, "the others are closed");
+        let again: Vec<_> = (0..MAX_CONNECTIONS).map(|_| storage.conn().unwrap()).collect();
+        assert_eq!(again.len(), MAX_CONNECTIONS, "served as before");
     }
 
     /// A database deleted while the platform runs is not made again, empty, by the next
