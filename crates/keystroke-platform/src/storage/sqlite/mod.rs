@@ -42,7 +42,10 @@ pub use lock_wait::{MAX_LOCK_WAITERS, is_locked_out};
 pub const MAX_CONNECTIONS: usize = 96;
 
 /// Connections kept open for reuse once given back; those beyond (a burst of writes that waited
-/// on a lock) are closed, so that their descriptors do not stay taken.
+/// on a lock) are closed, which gives back their memory (a page cache each). SQLite keeps a
+/// closed connection's database descriptor for the next connection it opens while another one of
+/// the process holds a lock on the file (closing it would drop that lock), so the descriptors stay
+/// within what [`MAX_CONNECTIONS`] took.
 const MAX_IDLE: usize = 16;
 
 pub struct SqliteStorage {
