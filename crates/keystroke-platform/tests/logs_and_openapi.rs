@@ -25,6 +25,21 @@ fn credentials_once_started(credentials_file: &std::path::Path) -> DevCredential
     }
 }
 
+/// `keystroke-platform dev` logging at `level` to `stderr`, its credentials written to
+/// `credentials_file`.
+fn dev_logging(credentials_file: &std::path::Path, level: &str, stderr: impl Into<Stdio>) -> Spawned {
+    Spawned(
+        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+            .args(["dev", "--port", "0", "--credentials-file"])
+            .arg(credentials_file)
+            .env("RUST_LOG", level)
+            .stdout(Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap(),
+    )
+}
+
 fn stop_gracefully(mut platform: Spawned) {
     Command::new("kill").args(["-TERM", &platform.id().to_string()]).status().unwrap();
     let status = platform.wait().unwrap();
@@ -40,16 +55,7 @@ fn trace_logs_never_contain_a_secret() {
     let planted = dir.path().join("someone-elses-file");
     std::fs::write(&planted, "keep me").unwrap();
     std::os::unix::fs::symlink(&planted, &credentials_file).unwrap();
-    let platform = Spawned(
-        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
-            .args(["dev", "--port", "0", "--credentials-file"])
-            .arg(&credentials_file)
-            .env("RUST_LOG", "trace")
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log_file).unwrap())
-            .spawn()
-            .unwrap(),
-    );
+    let platform = dev_logging(&credentials_file, "trace", std::fs::File::create(&log_file).unwrap());
     let credentials = credentials_once_started(&credentials_file);
     assert_eq!(std::fs::read_to_string(&planted).unwrap(), "keep me");
     let written = std::fs::symlink_metadata(&credentials_file).unwrap();
@@ -160,17 +166,8 @@ fn trace_logs_never_contain_a_secret() {
 fn the_platform_serves_on_when_its_log_reader_is_gone() {
     let dir = tempfile::tempdir().unwrap();
     let credentials_file = dir.path().join("dev.json");
-    let mut platform = Spawned(
-        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
-            .args(["dev", "--port", "0", "--credentials-file"])
-            .arg(&credentials_file)
-            // Every request logs a line at this level (the pipe holds what start-up writes).
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    // Every request logs a line at this level (the pipe holds what start-up writes).
+    let mut platform = dev_logging(&credentials_file, "info", Stdio::piped());
     let credentials = credentials_once_started(&credentials_file);
     drop(platform.stderr.take());
     let http = http_client();
@@ -194,16 +191,7 @@ fn requests_refused_before_routing_are_logged_once_a_minute() {
     use std::io::{Read, Write};
     let dir = tempfile::tempdir().unwrap();
     let credentials_file = dir.path().join("dev.json");
-    let platform = Spawned(
-        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
-            .args(["dev", "--port", "0", "--credentials-file"])
-            .arg(&credentials_file)
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    let mut platform = dev_logging(&credentials_file, "info", Stdio::piped());
     let credentials = credentials_once_started(&credentials_file);
     let address = credentials.url.trim_start_matches("http://");
     for _ in 0..3 {
@@ -214,7 +202,6 @@ fn requests_refused_before_routing_are_logged_once_a_minute() {
         assert!(answer.starts_with("HTTP/1.1 400"), "{answer:?}");
     }
     assert_eq!(http_client().get(format!("{}/healthz", credentials.url)).send().unwrap().status(), StatusCode::OK);
-    let mut platform = platform;
     let stderr = platform.stderr.take().unwrap();
     stop_gracefully(platform);
     let log = std::io::read_to_string(stderr).unwrap();
