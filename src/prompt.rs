@@ -4,9 +4,10 @@
 //! a key that it turns into a SIGINT to the process. By default that kills the process with the
 //! cursor still hidden and the prompt line unfinished. For the prompt's duration SIGINT is
 //! ignored instead, so Ctrl-C comes back as an error: the cursor is shown again and the command
-//! ends like a "no". SIGTERM, SIGHUP and SIGQUIT still end it (unless the process was started
-//! ignoring them), once the terminal is as it was; or, for a prompt within a wait that answers
-//! SIGTERM and SIGHUP in words ([`ask_within`]), they end the prompt and leave the rest to it.
+//! ends like a "no", as it does on Esc or `q` (dialoguer's `interact_opt`). SIGTERM, SIGHUP and
+//! SIGQUIT still end it (unless the process was started ignoring them), once the terminal is as it
+//! was; or, for a prompt within a wait that answers SIGTERM and SIGHUP in words ([`ask_within`]),
+//! they end the prompt and leave the rest to it.
 //!
 //! On a dumb terminal (`TERM=dumb`: Emacs' shell, some IDE consoles), where dialoguer's escape
 //! codes would show as text and arrow keys may not reach the program, questions are asked a line
@@ -32,11 +33,11 @@ pub fn refuse_unconfirmed(printer: &Printer, yes: bool, verb: &str, what: &str) 
         .with_hint(format!("pass `--yes` to {verb} it without a prompt")))
 }
 
-/// Asks whether to revoke what `described` says, which cannot be undone: no by default, Ctrl-C is
-/// a no, and a no ends the command with "Nothing revoked." (exit 1). The description (which may
-/// quote a name from the platform, made one line like every message) goes on a line of its own,
-/// shown even with `-q`, and the question stays short: answered, dialoguer redraws one row of the
-/// terminal, and a question that had wrapped would be left on screen twice.
+/// Asks whether to revoke what `described` says, which cannot be undone: no by default, Ctrl-C or
+/// Esc is a no, and a no ends the command with "Nothing revoked." (exit 1). The description (which
+/// may quote a name from the platform, made one line like every message) goes on a line of its
+/// own, shown even with `-q`, and the question stays short: answered, dialoguer redraws one row of
+/// the terminal, and a question that had wrapped would be left on screen twice.
 pub fn confirm_revoke(printer: &Printer, described: &str) -> anyhow::Result<()> {
     printer.message(described);
     let question = "Revoke it?";
@@ -45,7 +46,7 @@ pub fn confirm_revoke(printer: &Printer, described: &str) -> anyhow::Result<()> 
             let typed = read_line(printer, &format!("{question} [y/N] "))?;
             Ok(matches!(typed.trim().to_lowercase().as_str(), "y" | "yes"))
         })?,
-        false => ask(printer, || Confirm::new().with_prompt(question).default(false).interact())?,
+        false => ask(printer, || Confirm::new().with_prompt(question).default(false).interact_opt())?.flatten(),
     };
     match answer {
         Some(true) => Ok(()),
@@ -53,9 +54,9 @@ pub fn confirm_revoke(printer: &Printer, described: &str) -> anyhow::Result<()> 
     }
 }
 
-/// The index of the item picked, starting on `start`, or `None` when the user pressed Ctrl-C (or
-/// SIGTERM or SIGHUP came, within `wait`: see [`ask_within`]). The items are shown as they are:
-/// made fit for a terminal by the caller.
+/// The index of the item picked, starting on `start`, or `None` when the user pressed Ctrl-C or
+/// Esc (or SIGTERM or SIGHUP came, within `wait`: see [`ask_within`]). The items are shown as they
+/// are: made fit for a terminal by the caller.
 pub fn pick(
     printer: &Printer,
     wait: Option<&signals::Caught>,
@@ -66,11 +67,13 @@ pub fn pick(
     if printer.dumb_terminal() {
         return ask_a_line(printer, wait, || pick_by_number(printer, question, items, start));
     }
-    let select = || Select::with_theme(&QuestionMarkTheme).with_prompt(question).items(items).default(start).interact();
-    match wait {
-        Some(wait) => ask_within(printer, wait, select),
-        None => ask(printer, select),
-    }
+    let select =
+        || Select::with_theme(&QuestionMarkTheme).with_prompt(question).items(items).default(start).interact_opt();
+    let picked = match wait {
+        Some(wait) => ask_within(printer, wait, select)?,
+        None => ask(printer, select)?,
+    };
+    Ok(picked.flatten())
 }
 
 /// dialoguer's plain theme, but a picker's question ends with its own `?`, not `?:`.

@@ -310,7 +310,8 @@ fn create_on_a_terminal_shows_the_secret_once_with_its_preview_and_expiry() {
 }
 
 /// On a terminal `revoke` asks, after checking the sign-in, the org and the key, and names the
-/// key and the org. Declining revokes nothing and exits 1 with a plain line; accepting revokes.
+/// key and the org. Declining (`n`, or Esc) revokes nothing and exits 1 with a plain line;
+/// accepting revokes.
 /// The key is named on a line of its own and the question is short: answered, dialoguer redraws
 /// one row, and a question long enough to wrap was left on screen twice.
 #[test]
@@ -334,6 +335,13 @@ fn revoke_on_a_terminal_asks_naming_the_key_and_the_org() {
     quiet.expect(&format!("{described}Revoke it? [y/N]"));
     quiet.send("n");
     assert_eq!(quiet.finish().0, 1);
+    // Esc is a no as well.
+    let mut escaped = env.on_terminal(&["api-key", "revoke", &id]);
+    escaped.expect(&format!("{described}Revoke it? [y/N]"));
+    escaped.send("\x1b");
+    let (code, escaped) = escaped.finish();
+    assert_eq!(code, 1, "{escaped}");
+    assert!(escaped.ends_with("Nothing revoked.\n"), "{escaped:?}");
     assert!(!output.contains("error:"), "{output:?}");
     assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
 

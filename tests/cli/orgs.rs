@@ -250,7 +250,8 @@ fn names_with_terminal_escapes_are_shown_not_run() {
     assert!(json.as_array().unwrap().iter().any(|org| org["name"] == name), "{json}");
 }
 
-/// On a terminal `org switch` without a slug offers the user's orgs; Ctrl-C leaves it as it was.
+/// On a terminal `org switch` without a slug offers the user's orgs; Ctrl-C or Esc leaves it as it
+/// was.
 #[test]
 fn org_switch_on_a_terminal_picks_from_your_orgs() {
     let env = TestEnv::new();
@@ -262,6 +263,14 @@ fn org_switch_on_a_terminal_picks_from_your_orgs() {
     assert_eq!(code, 1, "{output:?}");
     assert!(output.contains("acme (Acme Inc, owner)") && output.contains("globex (Globex, builder)"), "{output:?}");
     assert!(output.contains("Switch to which org?") && !output.contains("?:"), "its own `?` only: {output:?}");
+    assert_eq!(env.run(&["org", "list", "--json"]).success().json()[1]["active"], false);
+    // Esc cancels too, taking the list off the screen.
+    let mut escaped = env.on_terminal(&["org", "switch", "--color", "never"]);
+    escaped.expect("globex (Globex, builder)");
+    escaped.send("\x1b");
+    let (code, output) = escaped.finish();
+    assert_eq!(code, 1, "{output:?}");
+    assert!(output.ends_with("The active org is unchanged.\n"), "{output:?}");
     assert_eq!(env.run(&["org", "list", "--json"]).success().json()[1]["active"], false);
 
     let mut picked = env.on_terminal(&["org", "switch", "--color", "never"]);
