@@ -136,6 +136,22 @@ pub fn new_api_key(prefix: &str, key: KeyFor<'_>) -> (String, NewApiKey) {
 }
 
 /// RFC 8628 user codes: consonants only, so no word can be spelled and nothing looks alike.
+/// The length of a device code, in base62 characters: about 256 bits, far beyond guessing (and only
+/// its digest is stored).
+pub const DEVICE_CODE_CHARS: usize = 43;
+
+/// A new device code, which the CLI polls the token endpoint with.
+pub fn new_device_code() -> String {
+    random_base62(DEVICE_CODE_CHARS)
+}
+
+/// Whether `code` could be one [`new_device_code`] made. The token endpoint takes no credential and
+/// has no throttle of its own, so what could not be a device code is answered without touching
+/// the database.
+pub fn is_device_code_shaped(code: &str) -> bool {
+    code.len() == DEVICE_CODE_CHARS && code.bytes().all(|byte| byte.is_ascii_alphanumeric())
+}
+
 const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
 
 /// An 8-character user code, shown as `XXXX-XXXX`.

@@ -20,6 +20,23 @@ fn hold_write_lock(harness: &Harness) -> rusqlite::Connection {
     conn
 }
 
+/// Starts a sign-in through the device flow: its device code.
+fn start_sign_in(harness: &Harness) -> String {
+    let started = http_client().post(harness.url("/oauth/device/code")).form(&[("client_id", "keystroke-cli")]);
+    let (status, body) = status_json(started.send().unwrap());
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["device_code"].as_str().expect("a device code").to_owned()
+}
+
+/// The form that polls the token endpoint with `device_code`.
+fn token_form(device_code: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code".to_owned()),
+        ("client_id", "keystroke-cli".to_owned()),
+        ("device_code", device_code.to_owned()),
+    ]
+}
+
 /// Key names in acme as the owner sees them.
 fn key_names(harness: &Harness, owner: &str) -> Vec<String> {
     let (status, body) = status_json(harness.get("/api/orgs/acme/api-keys?limit=100", Cred::Bearer(owner)));
@@ -80,23 +97,17 @@ fn writes_wait_for_a_held_lock_while_reads_keep_answering() {
 fn a_write_that_waits_too_long_gets_503_and_writes_nothing() {
     let harness = Harness::start();
     let owner = harness.token(Role::Owner);
+    let started_sign_in = start_sign_in(&harness);
     let lock = hold_write_lock(&harness);
 
     // The sign-in routes wait as well, and give up in RFC 6749's shape, which OAuth clients read.
-    let oauth = |path: &str, form: &'static [(&'static str, &'static str)]| {
-        let request = http_client().post(harness.url(path)).form(form);
+    let oauth = |path: &str, form: Vec<(&'static str, String)>| {
+        let request = http_client().post(harness.url(path)).form(&form);
         std::thread::spawn(move || status_json(request.send().unwrap()))
     };
     let sign_ins = [
-        oauth("/oauth/device/code", &[("client_id", "keystroke-cli")]),
-        oauth(
-            "/oauth/token",
-            &[
-                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
-                ("client_id", "keystroke-cli"),
-                ("device_code", "unknown"),
-            ],
-        ),
+        oauth("/oauth/device/code", vec![("client_id", "keystroke-cli".to_owned())]),
+        oauth("/oauth/token", token_form(&started_sign_in)),
     ];
     // And the web pages' sign-in, in a page of its own.
     let ada = harness.dev.user(Role::Owner);
@@ -221,4 +232,31 @@ fn a_write_through_a_credential_revoked_while_it_waited_is_refused() {
     assert!(harness.dev.storage().projects_of(&acme).unwrap().is_empty(), "no project written");
     let owner = harness.token(Role::Owner);
     assert!(!key_names(&harness, &owner).contains(&"late key".to_owned()), "no key written");
+}
+
+/// The token endpoint takes no credential: anyone may poll it, with anything. A code no sign-in
+/// started is answered at once from a read, not queued for the write lock behind the org's key
+/// writes (where a flood of them would starve those writes); a real one still waits its turn.
+#[test]
+fn polls_with_unknown_device_codes_do_not_wait_for_the_write_lock() {
+    let harness = Harness::start();
+    let started_sign_in = start_sign_in(&harness);
+    let lock = hold_write_lock(&harness);
+    let real_poll = {
+        let request = http_client().post(harness.url("/oauth/token")).form(&token_form(&started_sign_in));
+        std::thread::spawn(move || status_json(request.send().unwrap()))
+    };
+
+    let well_shaped_but_unknown = "A".repeat(started_sign_in.len());
+    for device_code in ["garbage", "../etc/passwd", well_shaped_but_unknown.as_str()] {
+        let poll = http_client().post(harness.url("/oauth/token")).form(&token_form(device_code));
+        let (status, body) = status_json(poll.send().unwrap());
+        assert_eq!((status, &body["error"]), (StatusCode::BAD_REQUEST, &json!("invalid_grant")), "{device_code}");
+        assert_eq!(body["error_description"], "unknown device code");
+    }
+    assert!(!real_poll.is_finished(), "the real sign-in's poll, a write, waits for the lock");
+
+    drop(lock);
+    let (status, body) = real_poll.join().unwrap();
+    assert_eq!((status, &body["error"]), (StatusCode::BAD_REQUEST, &json!("authorization_pending")), "{body}");
 }

@@ -17,7 +17,7 @@ use crate::error::ApiError;
 use crate::state::{AppState, now, now_ms};
 use crate::storage::{NewDeviceAuthorization, PollOutcome};
 use crate::throttle::address_key;
-use crate::tokens::{hash_secret, new_session, public_id, random_base62, user_code};
+use crate::tokens::{hash_secret, is_device_code_shaped, new_device_code, new_session, public_id, user_code};
 
 #[derive(Deserialize)]
 pub struct AuthorizeForm {
@@ -50,8 +50,7 @@ pub async fn authorize(
     let created_at = now();
     // A user code already given to a recent sign-in (one chance in billions) gets a new draw.
     for _ in 0..3 {
-        // 43 base62 characters ≈ 256 bits: far beyond guessing, and only its digest is stored.
-        let device_code = random_base62(43);
+        let device_code = new_device_code();
         let user_code = user_code();
         let inserted = state.storage.insert_device_authorization(&NewDeviceAuthorization {
             id: public_id("dev_"),
@@ -153,9 +152,12 @@ pub async fn token(
     let Some(device_code) = form.device_code.filter(|c| !c.is_empty()) else {
         return Ok(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "`device_code` is required", None));
     };
+    let bad = StatusCode::BAD_REQUEST;
+    if !is_device_code_shaped(&device_code) {
+        return Ok(unknown_device_code());
+    }
     let (token, session) = new_session(CLI_CLIENT_ID, state.config.session_ttl_secs);
     let outcome = state.storage.poll_device_authorization(&hash_secret(&device_code), now_ms(), &session)?;
-    let bad = StatusCode::BAD_REQUEST;
     Ok(match outcome {
         PollOutcome::Issued => {
             tracing::info!(session_id = %session.id, "device authorization redeemed");
@@ -191,8 +193,12 @@ pub async fn token(
                 None,
             )
         }
-        PollOutcome::UnknownCode => oauth_error(bad, "invalid_grant", "unknown device code", None),
+        PollOutcome::UnknownCode => unknown_device_code(),
     })
+}
+
+fn unknown_device_code() -> Response {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", "unknown device code", None)
 }
 
 /// `axum::Form` whose rejections (no form body, a malformed one) answer as RFC 6749 §5.2 says:

@@ -111,6 +111,15 @@ impl DeviceAuthorizations for SqliteStorage {
         now_ms: i64,
         session: &NewSession,
     ) -> Result<PollOutcome> {
+        // Anyone may poll with any code: one no sign-in started is answered from a read, without
+        // queueing for the write lock that key, membership and session writes need.
+        let known = self
+            .conn()?
+            .prepare_cached("SELECT 1 FROM device_authorizations WHERE device_code_hash = ?1")?
+            .exists([&device_code_hash.0[..]])?;
+        if !known {
+            return Ok(PollOutcome::UnknownCode);
+        }
         self.write(|tx| {
             let row = tx
                 .query_row(
