@@ -7,8 +7,8 @@
 //! as their hashes; 0008 indexes keys by secret hash with the columns their lookup reads (a key
 //! made before it is found by it: migration 6's test looks one up after the upgrade); 0009
 //! records the session a device authorization gave (a sign-in approved before it is redeemed
-//! after it: the schema-1 test); 0010 composes stored emails (NFC). A database of a newer schema
-//! is refused, untouched.
+//! after it: the schema-1 test); 0010 composes stored emails (NFC); 0011 indexes the audit trail by
+//! org. A database of a newer schema is refused, untouched.
 
 use keystroke_api::Role;
 use keystroke_platform::storage::{
@@ -86,7 +86,7 @@ fn a_schema_1_database_upgrades_and_keeps_its_sessions() {
 
     let version: i64 =
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
-    assert_eq!(version, 10, "every migration ran, 0010 (emails composed) too");
+    assert_eq!(version, 11, "every migration ran, 0011 (the audit trail indexed by org) too");
 }
 
 /// Sign-ins under way across the upgrade to 0007 go on: their codes, kept as hashes from then
@@ -186,8 +186,10 @@ fn migration_10_composes_stored_emails_unless_two_accounts_would_merge() {
     let path = dir.path().join("platform.db");
     drop(SqliteStorage::open(&path).unwrap());
     {
-        // 0010 changes no table: a database at 9 is this one with its version set back.
+        // 0010 changes no table: a database at 9 is this one with its version set back, without
+        // 0011's index.
         let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch("DROP INDEX audit_events_by_org").unwrap();
         let mut insert = conn
             .prepare("INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, 'N', 'x', 1)")
             .unwrap();

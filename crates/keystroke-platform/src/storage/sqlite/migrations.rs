@@ -15,6 +15,7 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     (include_str!("../../../migrations/0008_key_lookup_covering.sql"), None),
     (include_str!("../../../migrations/0009_device_session.sql"), None),
     (include_str!("../../../migrations/0010_composed_emails.sql"), Some(compose_stored_emails)),
+    (include_str!("../../../migrations/0011_audit_by_org.sql"), None),
 ];
 
 /// What a migration does that SQL cannot, in its transaction after its SQL.
