@@ -40,9 +40,18 @@ fn to_api(record: KeyRecord, access: &OrgAccess) -> ApiKey {
 pub fn create_key(state: &AppState, access: &OrgAccess, request: &CreateApiKey) -> ApiResult<CreatedApiKey> {
     let name = validate_name("API key", &request.name)?;
     // From 1 second to ten years: the API's JSON is checked so as it is read (`key_lifetime`),
-    // the web form's days before it gets here.
-    debug_assert!(request.expires_in_seconds.is_none_or(|secs| (1..=MAX_KEY_LIFETIME_SECS).contains(&secs)));
-    let expires_in = request.expires_in_seconds.map(|secs| secs as i64);
+    // the web form's days before it gets here; checked again for any other caller, whose value
+    // would otherwise wrap into an expiry in the past.
+    let expires_in = match request.expires_in_seconds {
+        None => None,
+        Some(secs @ 1..=MAX_KEY_LIFETIME_SECS) => Some(secs as i64),
+        Some(secs) => {
+            return Err(ApiError::invalid_field(
+                "invalid_request",
+                format!("`expires_in_seconds` must be from 1 to {MAX_KEY_LIFETIME_SECS} (ten years), not {secs}"),
+            ));
+        }
+    };
     // The same shape as the key's in `list` and `show`: the creator only for roles that see it.
     // Read before the key is made: nothing may fail between its making and its secret's answer.
     let creator = match access.role.sees_all_keys() {
@@ -136,7 +145,7 @@ pub fn show_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<Api
 pub fn visible_key(state: &AppState, access: &OrgAccess, id: &str) -> ApiResult<KeyRecord> {
     state
         .storage
-        .api_key(&access.org_id, id)?
+        .active_api_key(&access.org_id, id)?
         .filter(|record| may_see(access, record))
         .ok_or_else(|| key_not_found(id, &access.org_slug))
 }

@@ -218,13 +218,16 @@ pub fn raise_open_file_limit() -> Option<(u64, u64)> {
     #[cfg(unix)]
     {
         let mut limit = open_file_limits().filter(|limit| limit.rlim_cur < limit.rlim_max)?;
-        // An unlimited hard limit is not a number setrlimit takes for open files everywhere.
+        // An unlimited hard limit is not a number setrlimit takes for open files everywhere; and
+        // macOS refuses more than its `OPEN_MAX` (10240) whatever the hard limit (`EINVAL`).
         let wanted = if limit.rlim_max == libc::RLIM_INFINITY { 1 << 20 } else { limit.rlim_max };
         let before = limit.rlim_cur;
-        limit.rlim_cur = wanted;
-        // SAFETY: setrlimit reads the struct it is given.
-        if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } == 0 {
-            return Some((before, wanted));
+        for wanted in [wanted, wanted.min(10_240)] {
+            limit.rlim_cur = wanted;
+            // SAFETY: setrlimit reads the struct it is given.
+            if wanted > before && unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) } == 0 {
+                return Some((before, wanted));
+            }
         }
     }
     None

@@ -689,7 +689,12 @@ fn last_used_is_recorded() {
     let used = listed[0].last_used_at.expect("the use is recorded");
     assert!(before <= used && used <= after, "{before} <= {used} <= {after}");
     // Within the minute no further write happens.
-    assert!(!h.dev.storage().touch_api_key(&key.key.id, keystroke_platform::state::now()));
+    let now = keystroke_platform::state::now();
+    assert!(!h.dev.storage().touch_api_key(&key.key.id, now));
+    // A clock set back an hour: the last use is the time it says now, not one an hour ahead.
+    assert!(h.dev.storage().touch_api_key(&key.key.id, now - 3600));
+    let used = list(&h, &owner, "acme")[0].last_used_at.unwrap();
+    assert_eq!(used.unix_timestamp(), now - 3600);
 }
 
 /// Recording a use is bookkeeping: when the database refuses that write (here a trigger, in life

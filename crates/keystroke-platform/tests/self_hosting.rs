@@ -1092,7 +1092,7 @@ fn a_revocation_checks_the_revokers_standing_as_it_writes() {
         let token = keystroke_platform::auth::start_session(&storage, user, CLI_CLIENT_ID, 3600).unwrap();
         storage.session_credential(&hash_secret(&token)).unwrap().unwrap().session_id
     };
-    let active = |key: &str| storage.api_key(&org.id, key).unwrap().is_some();
+    let active = |key: &str| storage.active_api_key(&org.id, key).unwrap().is_some();
     let (olives_key, bos_key, bos_other_key) = (key_of(&olive, "o"), key_of(&bo, "b"), key_of(&bo, "b2"));
     let bos_session = session_of(&bo);
     let now = keystroke_platform::state::now();

@@ -91,9 +91,11 @@ pub type Timestamp = i64;
 pub const LAST_USED_RESOLUTION_SECS: i64 = 60;
 
 /// Whether a use at `now` is already recorded closely enough by `last_used_at`: then the request
-/// skips the write (the storage's update checks the same, in case of a race).
+/// skips the write (the storage's update checks the same, in case of a race). A time after `now`
+/// is not: written before the clock was set back, it would otherwise stay until the clock caught
+/// up, shown as a last use in the future.
 pub fn use_recorded_recently(last_used_at: Option<Timestamp>, now: Timestamp) -> bool {
-    last_used_at.is_some_and(|at| at > now - LAST_USED_RESOLUTION_SECS)
+    last_used_at.is_some_and(|at| at > now - LAST_USED_RESOLUTION_SECS && at <= now)
 }
 
 pub type Result<T> = anyhow::Result<T>;
@@ -243,7 +245,8 @@ pub enum DeviceStatus {
     Redeemed,
 }
 
-/// A pending authorization as the approval page shows it.
+/// A device authorization, in whatever state, as the approval page reads it (which shows only a
+/// pending one).
 #[derive(Debug, Clone)]
 pub struct DeviceAuthorizationRecord {
     pub user_code: String,
@@ -345,7 +348,8 @@ pub trait ApiKeys {
     /// scope is `None`, as if it did not exist: a cursor must not tell a builder which ids of
     /// keys they may not see exist.
     fn api_key_seq(&self, org_id: &str, scope: KeyScope<'_>, key_id: &str) -> Result<Option<i64>>;
-    fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
+    /// The org's key with this id, unless it is revoked.
+    fn active_api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
     /// A key of the org that is revoked already (none for an active or unknown one): for a web
     /// revoke sent twice (a double click), which is then said done rather than not found.
     fn revoked_api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>>;
@@ -443,4 +447,20 @@ pub trait OrgResources {
     /// fails with [`NotAMember`] when the actor is not a member of the org, and with
     /// [`CredentialEnded`] when the credential is no longer live.
     fn record_deploy(&self, org_id: &str, actor_id: &str, credential_id: &str, now: Timestamp) -> Result<()>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_use_is_recorded_again_after_a_minute_or_once_the_clock_went_back() {
+        let now = 1_800_000_000;
+        assert!(!use_recorded_recently(None, now));
+        assert!(use_recorded_recently(Some(now), now));
+        assert!(use_recorded_recently(Some(now - LAST_USED_RESOLUTION_SECS + 1), now));
+        assert!(!use_recorded_recently(Some(now - LAST_USED_RESOLUTION_SECS), now));
+        // Written before the clock was set back an hour: not left in the future until it catches up.
+        assert!(!use_recorded_recently(Some(now + 3600), now));
+    }
 }

@@ -35,6 +35,14 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
             db.display()
         );
     }
+    // `--release` builds abort on a panic, as the CLI should; the platform answers a request that
+    // panicked with a 500 and goes on only when it unwinds (`--profile server`).
+    if cfg!(panic = "abort") {
+        tracing::warn!(
+            "this build stops the whole platform if any one request panics: for serving, build it with `cargo \
+             install --locked --profile server --path crates/keystroke-platform` (README, Self-hosting)"
+        );
+    }
     let mut config = Config::new(Mode::Production);
     config.public_url = public_url;
     config.behind_proxy = behind_proxy;

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use keystroke_api::User;
+use keystroke_api::{Role, User};
 use rusqlite::{OptionalExtension, Row, params};
 
 use super::{live_credential, not_written, parse_role, record_event};
@@ -30,6 +30,14 @@ const KEY_CREDENTIAL: &str =
      JOIN orgs o INDEXED BY orgs_slug_by_id ON o.id = k.org_id
      LEFT JOIN memberships m ON m.org_id = k.org_id AND m.user_id = k.created_by
      WHERE k.secret_hash = ?1";
+
+/// The id of the org's active key `?3` places after the one numbered `?2` (or it itself, at 0).
+const ID_ABOVE_IN_ORG: &str = "SELECT id FROM api_keys WHERE org_id = ?1 AND revoked_at IS NULL AND seq >= ?2
+     ORDER BY seq ASC LIMIT 1 OFFSET ?3";
+/// [`ID_ABOVE_IN_ORG`] among the keys `?4` created.
+const ID_ABOVE_BY_CREATOR: &str =
+    "SELECT id FROM api_keys WHERE org_id = ?1 AND created_by = ?4 AND revoked_at IS NULL AND seq >= ?2
+     ORDER BY seq ASC LIMIT 1 OFFSET ?3";
 
 fn key_record(row: &Row<'_>) -> rusqlite::Result<KeyRecord> {
     Ok(KeyRecord {
@@ -96,8 +104,8 @@ impl ApiKeys for SqliteStorage {
 
     fn touch_api_key(&self, key_id: &str, now: Timestamp) -> bool {
         // It waits out the platform's own short writes, not an admin command's or a stuck writer's.
-        let update =
-            "UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)";
+        let update = "UPDATE api_keys SET last_used_at = ?2
+                      WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3 OR last_used_at > ?2)";
         self.record_use(update, key_id, now, TOUCH_LOCK_PATIENCE)
     }
 
@@ -132,12 +140,17 @@ impl ApiKeys for SqliteStorage {
 
     fn api_key_id_above(&self, org_id: &str, scope: KeyScope<'_>, from_seq: i64, skip: u32) -> Result<Option<String>> {
         let conn = self.conn()?;
-        let created_by = scope.created_by();
-        let mut stmt = conn.prepare_cached(
-            "SELECT id FROM api_keys WHERE org_id = ?1 AND (?4 IS NULL OR created_by = ?4) AND revoked_at IS NULL
-             AND seq >= ?2 ORDER BY seq ASC LIMIT 1 OFFSET ?3",
-        )?;
-        Ok(stmt.query_row(params![org_id, from_seq, skip, created_by], |row| row.get(0)).optional()?)
+        // A statement for each scope, as for the list: with `(?4 IS NULL OR created_by = ?4)` the
+        // planner could not use the creator's index, and a builder's walked the whole org's keys.
+        let found = match scope {
+            KeyScope::WholeOrg => {
+                conn.prepare_cached(ID_ABOVE_IN_ORG)?.query_row(params![org_id, from_seq, skip], |row| row.get(0))
+            }
+            KeyScope::CreatedBy(user_id) => conn
+                .prepare_cached(ID_ABOVE_BY_CREATOR)?
+                .query_row(params![org_id, from_seq, skip, user_id], |row| row.get(0)),
+        };
+        Ok(found.optional()?)
     }
 
     fn api_key_seq(&self, org_id: &str, scope: KeyScope<'_>, key_id: &str) -> Result<Option<i64>> {
@@ -149,7 +162,7 @@ impl ApiKeys for SqliteStorage {
         Ok(stmt.query_row(params![org_id, key_id, created_by], |row| row.get(0)).optional()?)
     }
 
-    fn api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>> {
+    fn active_api_key(&self, org_id: &str, key_id: &str) -> Result<Option<KeyRecord>> {
         self.key_by_id(org_id, key_id, "k.revoked_at IS NULL")
     }
 
@@ -167,13 +180,14 @@ impl ApiKeys for SqliteStorage {
     ) -> Result<bool> {
         self.write(|tx| {
             // Who may revoke is read in the write's own statement: a member their own keys, an
-            // owner or admin any (`Role::sees_all_keys`).
+            // owner or admin any.
             let revoked = tx.execute(
                 &format!(
                     "UPDATE api_keys SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL
                      AND EXISTS (SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?4
-                                 AND (role IN ('owner', 'admin') OR api_keys.created_by = ?4))
+                                 AND (role IN ({}) OR api_keys.created_by = ?4))
                      AND {}",
+                    roles_seeing_all_keys(),
                     live_credential("?5")
                 ),
                 params![org_id, key_id, now, actor_id, credential_id],
@@ -220,6 +234,14 @@ impl ApiKeys for SqliteStorage {
     }
 }
 
+/// The roles that see and revoke every key of their org ([`Role::sees_all_keys`], the one rule for
+/// both), as a list for SQL's `IN`: `'admin', 'owner'`.
+fn roles_seeing_all_keys() -> String {
+    let names: Vec<String> =
+        Role::ALL.iter().filter(|role| role.sees_all_keys()).map(|role| format!("'{role}'")).collect();
+    names.join(", ")
+}
+
 impl SqliteStorage {
     /// The org's key with this id, if it meets `revoked` (a condition on `k.revoked_at`).
     fn key_by_id(&self, org_id: &str, key_id: &str, revoked: &str) -> Result<Option<KeyRecord>> {
@@ -253,5 +275,30 @@ mod tests {
                 "SEARCH m USING PRIMARY KEY (org_id=? AND user_id=?) LEFT-JOIN",
             ]
         );
+    }
+
+    /// A builder's "Newer keys" link is found through the index of their own keys, not by walking
+    /// every key of the org above the page.
+    #[test]
+    fn the_key_above_a_page_is_found_through_its_scopes_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
+        let conn = storage.conn().unwrap();
+        let plan = |sql: &str| -> Vec<String> {
+            let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            let params = params!["org", 1, 0, "usr"];
+            let count = explain.parameter_count();
+            explain.query_map(&params[..count], |row| row.get(3)).unwrap().map(|step| step.unwrap()).collect()
+        };
+        assert_eq!(plan(ID_ABOVE_IN_ORG), ["SEARCH api_keys USING INDEX api_keys_by_org (org_id=? AND seq>?)"]);
+        assert_eq!(
+            plan(ID_ABOVE_BY_CREATOR),
+            ["SEARCH api_keys USING INDEX api_keys_by_org_creator (org_id=? AND created_by=? AND seq>?)"]
+        );
+    }
+
+    #[test]
+    fn owners_and_admins_revoke_every_key_of_their_org() {
+        assert_eq!(roles_seeing_all_keys(), "'admin', 'owner'");
     }
 }

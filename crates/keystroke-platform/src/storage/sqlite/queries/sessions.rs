@@ -58,8 +58,8 @@ impl Sessions for SqliteStorage {
     fn touch_session(&self, session_id: &str, now: Timestamp) -> bool {
         // Every page view and API call with a session comes here: it never waits for a lock (nor
         // counts among the waiters that real writes compete with).
-        let update =
-            "UPDATE sessions SET last_used_at = ?2 WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3)";
+        let update = "UPDATE sessions SET last_used_at = ?2
+                      WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at <= ?3 OR last_used_at > ?2)";
         self.record_use(update, session_id, now, Duration::ZERO)
     }
 
