@@ -98,9 +98,9 @@ pub fn lock(dir: &Path) -> anyhow::Result<DirLock> {
     // stopped (Ctrl-Z) or hangs, and waiting on it would hang this command with no word of why.
     let patience = env::keyring_timeout()? * LOCK_ROUNDS_OF_STORE_CALLS;
     let started = std::time::Instant::now();
-    loop {
+    let exclusive = loop {
         match file.try_lock() {
-            Ok(()) => break,
+            Ok(()) => break true,
             Err(fs::TryLockError::WouldBlock) if started.elapsed() < patience => {
                 std::thread::sleep(std::time::Duration::from_millis(20));
             }
@@ -117,9 +117,10 @@ pub fn lock(dir: &Path) -> anyhow::Result<DirLock> {
             }
             // A file system without locks (some network mounts) only brings back the rare race
             // the lock prevents; refusing every sign-in there would be worse.
-            Err(fs::TryLockError::Error(_)) => break,
+            Err(fs::TryLockError::Error(_)) => break false,
         }
-    }
+    };
+    EXCLUSIVE.set(exclusive);
     HELD.set(1);
     Ok(DirLock { _file: Some(file), _this_thread: std::marker::PhantomData })
 }
@@ -136,6 +137,9 @@ pub fn is_held_elsewhere(err: &anyhow::Error) -> bool {
 thread_local! {
     /// How many [`DirLock`]s this thread holds: the first holds the file lock.
     static HELD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    /// Whether the lock the first holds keeps other processes out (not on a file system without
+    /// locks).
+    static EXCLUSIVE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// The config directory's lock, held until dropped: see [`lock`]. Not `Send`: the count of
@@ -162,7 +166,7 @@ pub fn write(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Result<()> {
     let path = dir.join(name);
     private_dir(dir, &path)?;
     let _lock = lock(dir)?;
-    remove_leftover_temps(dir, name);
+    remove_leftover_temps(dir, name, EXCLUSIVE.get());
     // A link to the file (a dotfiles manager's) stays a link: the file it leads to is replaced,
     // in its own folder, which must be as private as this one. A link to nothing is replaced.
     let linked = link_target(&path);
@@ -171,7 +175,8 @@ pub fn write(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Result<()> {
             let folder = target.parent().unwrap_or(Path::new("/"));
             refuse_shared_parent(Access::Write, folder, target)?;
             refuse_shared_dir(folder, target)?;
-            remove_leftover_temps(folder, name);
+            // Another directory's files may be there too, written under its own lock.
+            remove_leftover_temps(folder, name, false);
             (folder, target.clone())
         }
         None => (dir, path),
@@ -209,9 +214,10 @@ fn link_target(path: &Path) -> Option<PathBuf> {
 }
 
 /// Removes the temporary files of writes of `name` that never finished (a process killed before
-/// its rename): they may hold a token. A write takes milliseconds, so one a minute old is no
-/// write under way, even where the file system gives no lock.
-fn remove_leftover_temps(dir: &Path, name: &str) {
+/// its rename): they may hold a token. Under the directory's lock (`exclusive`) no other write is
+/// under way, so every one goes; else, where the file system gives no lock, those a minute old
+/// (a write takes milliseconds).
+fn remove_leftover_temps(dir: &Path, name: &str, exclusive: bool) {
     const UNFINISHED_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
     let prefix = format!(".{name}.");
     for entry in fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -219,7 +225,8 @@ fn remove_leftover_temps(dir: &Path, name: &str) {
         let Some(file_name) = file_name.to_str() else { continue };
         // Regular files only: a link there is left alone, never followed.
         let Ok(metadata) = entry.metadata() else { continue };
-        let old = metadata.modified().ok().and_then(|at| at.elapsed().ok()).is_some_and(|age| age > UNFINISHED_AFTER);
+        let old = exclusive
+            || metadata.modified().ok().and_then(|at| at.elapsed().ok()).is_some_and(|age| age > UNFINISHED_AFTER);
         if metadata.is_file() && old && file_name.starts_with(&prefix) && file_name.ends_with(".tmp") {
             let _ = fs::remove_file(entry.path());
         }
@@ -514,29 +521,34 @@ mod tests {
     }
 
     /// A write killed before its rename leaves its temporary file, which may hold a token: the
-    /// next write of that file removes it, once it is a minute old (a link is left alone, and its
-    /// target untouched).
+    /// next write of that file removes it, under the lock at once (a link is left alone, and its
+    /// target untouched); where the file system gives no lock, once it is a minute old.
     #[cfg(unix)]
     #[test]
     fn a_write_removes_the_temporary_files_of_writes_that_never_finished() {
         let dir = tempfile::tempdir().unwrap();
-        let leftover = dir.path().join(".credentials.json.Ab3dE.tmp");
-        fs::write(&leftover, r#"{"tokens":{"http://a":"kss_left_behind"}}"#).unwrap();
-        let two_minutes_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(120);
-        fs::File::options().write(true).open(&leftover).unwrap().set_modified(two_minutes_ago).unwrap();
-        // One just made is a write under way (where the file system gives no lock).
-        let under_way = dir.path().join(".credentials.json.Cd4eF.tmp");
-        fs::write(&under_way, "{").unwrap();
-        let other = dir.path().join(".config.json.Xy9Zz.tmp");
-        fs::write(&other, "{}").unwrap();
+        let temp = |name: &str, contents: &str, age_secs: u64| {
+            let path = dir.path().join(name);
+            fs::write(&path, contents).unwrap();
+            let modified = std::time::SystemTime::now() - std::time::Duration::from_secs(age_secs);
+            fs::File::options().write(true).open(&path).unwrap().set_modified(modified).unwrap();
+            path
+        };
+        let leftover = temp(".credentials.json.Ab3dE.tmp", r#"{"tokens":{"http://a":"kss_left_behind"}}"#, 120);
+        let just_left = temp(".credentials.json.Cd4eF.tmp", r#"{"tokens":{"http://a":"kss_just_left"}}"#, 0);
+        let other = temp(".config.json.Xy9Zz.tmp", "{}", 120);
         let target = dir.path().join("kept");
         fs::write(&target, "kept").unwrap();
         let link = dir.path().join(".credentials.json.link.tmp");
         std::os::unix::fs::symlink(&target, &link).unwrap();
 
-        write(dir.path(), "credentials.json", b"{}").unwrap();
+        // Without a lock, one just made may be a write under way.
+        remove_leftover_temps(dir.path(), "credentials.json", false);
         assert!(!leftover.exists(), "removed");
-        assert!(under_way.exists(), "left to its writer");
+        assert!(just_left.exists(), "left to its writer");
+
+        write(dir.path(), "credentials.json", b"{}").unwrap();
+        assert!(!just_left.exists(), "under the lock no write is under way: removed at once");
         assert!(other.exists(), "another file's write is another round");
         assert!(fs::symlink_metadata(&link).is_ok() && fs::read_to_string(&target).unwrap() == "kept");
     }
