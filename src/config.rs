@@ -111,9 +111,14 @@ pub fn load(dir: &Path) -> anyhow::Result<Config> {
     let Some(text) = private_files::read(&path)? else {
         return Ok(Config::default());
     };
-    serde_json::from_str(&text).map_err(|err| {
+    // A byte-order mark, which some Windows editors put first, is no reason to refuse the file.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    serde_json::from_str(text).map_err(|err| {
         CliError::failure(format!("{} is not valid: {err}", path.display()))
-            .with_hint("fix or delete the file; it holds no secrets")
+            .with_hint(
+                "fix or delete the file; it holds no secrets, only settings: deleted, it forgets the active org, and \
+                 which sign-ins came with `--with-token` (`auth logout` then ends their sessions, not leaves them valid)",
+            )
             .into()
     })
 }

@@ -64,9 +64,17 @@ fn a_broken_config_file_is_named_with_a_fix() {
         let run = env.run(args).code(1);
         let expected_start = format!("error: {} is not valid: EOF while parsing", path.display());
         assert!(run.stderr.starts_with(&expected_start), "{args:?}: {run:#?}");
-        assert!(run.stderr.ends_with("\nhint: fix or delete the file; it holds no secrets\n"), "{run:#?}");
+        let hint = "\nhint: fix or delete the file; it holds no secrets, only settings: deleted, it forgets the \
+                    active org, and which sign-ins came with `--with-token` (`auth logout` then ends their sessions, \
+                    not leaves them valid)\n";
+        assert!(run.stderr.ends_with(hint), "{run:#?}");
     }
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"platforms\": {", "left as it was");
+
+    // A byte-order mark first (some Windows editors write one) is read past.
+    std::fs::write(&path, "\u{feff}{\"platform_url\": \"http://127.0.0.1:1\"}").unwrap();
+    let with_bom = env.run(&["auth", "status"]).code(3);
+    assert!(with_bom.stderr.starts_with("error: not signed in to http://127.0.0.1:1"), "{with_bom:#?}");
 
     // Valid JSON, but a platform URL no flag gave: the error says where it came from.
     std::fs::write(&path, "{\"platform_url\": \"ftp://keystroke.example.com\"}").unwrap();
