@@ -261,9 +261,49 @@ pub fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
     }
 }
 
-/// [`not_signed_in`], unless the sign-in is only out of sight ([`hidden_sign_in_error`]).
+/// [`not_signed_in`], unless the sign-in is only out of sight ([`hidden_sign_in_error`]), or its
+/// token is gone ([`LostToken`]).
 pub fn not_signed_in_here(credentials: &Credentials, platform: &PlatformUrl, config: &Config) -> CliError {
-    hidden_sign_in_error(credentials, platform, config).unwrap_or_else(|| not_signed_in(platform, config))
+    if let Some(error) = hidden_sign_in_error(credentials, platform, config) {
+        return error;
+    }
+    match LostToken::of(credentials, platform, config) {
+        Some(lost) => CliError::new(
+            ExitCode::NotSignedIn,
+            format!(
+                "not signed in to {}: the token its sign-in stored in {} is not there",
+                platform.key, lost.location
+            ),
+        )
+        .with_hint(format!("{SIGN_IN_HINT}; {}", lost.session_stays)),
+        None => not_signed_in(platform, config),
+    }
+}
+
+/// A sign-in the config still records whose token is not in its store: the kernel keyring's is
+/// only in the login session that signed in, until that ends, and any store's may be cleared by
+/// hand. Its session is not over for that, and the config names it.
+pub struct LostToken {
+    /// Where the token was: "the kernel keyring (keyutils; the session's keyring, …)", say.
+    pub location: String,
+    /// What became of its session, and how to end it.
+    pub session_stays: String,
+}
+
+impl LostToken {
+    pub fn of(credentials: &Credentials, platform: &PlatformUrl, config: &Config) -> Option<LostToken> {
+        let store = config.recorded_store(&platform.key)?;
+        let session = config.platform(&platform.key)?.session_id.as_deref()?;
+        let session = Some(session).filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX))?;
+        // Only where it is not there: a store that cannot be read is another error.
+        credentials.get(store, &platform.key).ok()?.is_none().then(|| LostToken {
+            location: credentials.location_in_sentence(store),
+            session_stays: format!(
+                "the session it was for, {session}, stays valid until it expires: once nothing uses it, `keystroke \
+                 session revoke {session}` (signed in) ends it"
+            ),
+        })
+    }
 }
 
 /// The error of a sign-in that is only out of sight: in the store the config records, while

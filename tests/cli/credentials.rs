@@ -639,7 +639,11 @@ fn a_kernel_keyring_sign_in_stays_in_its_login_session() {
     let builder = env.sign_in(Role::Builder);
     let url = env.url();
     let elsewhere = env.run_in_another_login_session(&["auth", "status"], "", &[]).code(3);
-    assert!(elsewhere.stderr.contains(&format!("error: not signed in to {url}\n")), "{elsewhere:#?}");
+    let said = format!(
+        "error: not signed in to {url}: the token its sign-in stored in the kernel keyring (keyutils; the session's \
+         keyring, gone at logout or reboot) is not there\n"
+    );
+    assert!(elsewhere.stderr.contains(&said), "{elsewhere:#?}");
     let admin = env.user(Role::Admin);
     let login = ["auth", "login", "--with-token", "--platform-url", url];
     env.run_in_another_login_session(&login, &admin.session_token, &[]).success();
@@ -837,4 +841,42 @@ fn a_sign_out_keeps_a_sign_in_made_meanwhile() {
         let token = env.run_with_env(&["auth", "token", "--platform-url", &slow_logout], &auto).success();
         assert_eq!(token.stdout.trim(), second, "the second is kept ({first_store:?} then {second_store:?})");
     }
+}
+
+/// A token gone from its store (the kernel keyring's goes with the login session; any store's
+/// may be cleared by hand) while the config still records its sign-in: commands say where it
+/// was, and that its session, which the config names, is still valid and how to end it.
+#[test]
+fn a_token_gone_from_its_store_is_said_with_the_session_it_leaves_valid() {
+    let env = TestEnv::with_store("file");
+    let user = env.sign_in(Role::Builder).clone();
+    let session = env.current_session_id(&[]);
+    let tokens = env.config_dir_path().join("credentials.json");
+    std::fs::remove_file(&tokens).unwrap();
+    let location = format!("{} (file, mode 0600; opted in, not encrypted)", tokens.display());
+    let stays = format!(
+        "the session it was for, {session}, stays valid until it expires: once nothing uses it, `keystroke session \
+         revoke {session}` (signed in) ends it"
+    );
+    let list = env.run(&["api-key", "list"]).code(3);
+    assert_eq!(
+        list.stderr,
+        format!(
+            "error: not signed in to {}: the token its sign-in stored in {} is not there\nhint: run `keystroke auth login` \
+             to sign in; {stays}\n",
+            env.url(),
+            location
+        )
+    );
+    let logout = env.run(&["auth", "logout"]).code(3);
+    assert_eq!(
+        logout.stderr,
+        format!(
+            "error: nothing to sign out of: the token this directory's sign-in to {} stored in {} is not there\nhint: \
+             {stays}\n",
+            env.url(),
+            location
+        )
+    );
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 200, "as said: still valid");
 }

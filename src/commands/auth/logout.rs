@@ -1,7 +1,9 @@
 use keystroke_api::{TokenShape, token_shape};
 
 use crate::config::Config;
-use crate::context::{Context, PlatformUrl, hidden_sign_in_error, not_signed_in, store_failed_beside_sign_in};
+use crate::context::{
+    Context, LostToken, PlatformUrl, hidden_sign_in_error, not_signed_in, store_failed_beside_sign_in,
+};
 use crate::credentials::{Credentials, StoreKind};
 use crate::env;
 use crate::error::{CliError, ExitCode, exits_with, map_cli_error};
@@ -52,6 +54,7 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     }
     let credentials = context.credentials()?;
     let StoredSignIn { store, token, session_id, from_token } = stored_sign_in(&credentials, &config, &platform)?;
+    let read_before = (store, &token, &session_id, from_token);
     let env_token = Credentials::env_token();
     let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| *env_token == token);
     // A damaged token names no session to leave valid: it goes the way it always went.
@@ -68,14 +71,30 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         && matches!(stored_session, StoredSession::Recorded | StoredSession::Unknown)
         && well_formed;
     // Another command changing this directory's sign-in (a sign-in, say) would keep this one from
-    // removing the token: said now, before the session is revoked, with nothing done.
-    if let Err(err) = context.lock_config_dir()
-        && private_files::is_held_elsewhere(&err)
-    {
-        return Err(map_cli_error(err, |refused| CliError {
-            message: format!("nothing was signed out: {}", refused.message),
-            ..refused
-        }));
+    // removing the token: said now, before the session is revoked, with nothing done. What was
+    // read above is read again under the lock: a sign-in stores its token before it records where
+    // the token came from, and read between the two, a `--with-token` session's token passes for a
+    // browser sign-in's, whose session is ended.
+    match context.lock_config_dir() {
+        Ok(_lock) => {
+            let config = context.load_config()?;
+            let now = stored_sign_in(&credentials, &config, &platform).ok();
+            if now.is_none_or(|now| (now.store, &now.token, &now.session_id, now.from_token) != read_before) {
+                return Err(CliError::failure(
+                    "nothing was signed out: another keystroke command changed this sign-in meanwhile",
+                )
+                .with_hint("run `keystroke auth status` to see it, then `keystroke auth logout` again")
+                .into());
+            }
+        }
+        Err(err) if private_files::is_held_elsewhere(&err) => {
+            return Err(map_cli_error(err, |refused| CliError {
+                message: format!("nothing was signed out: {}", refused.message),
+                ..refused
+            }));
+        }
+        // A directory that cannot be locked (read-only, say) is no reason to keep the token.
+        Err(_) => {}
     }
     let Revoked { result: revoked, ended_before, damaged } = match left_valid {
         true => Revoked { result: Ok(()), ended_before: false, damaged: false },
@@ -238,8 +257,18 @@ fn stored_sign_in(credentials: &Credentials, config: &Config, platform: &Platfor
     let Some((store, token)) = stored else {
         // A sign-in out of sight of a forced store is said first: `KEYSTROKE_TOKEN` beside it
         // is not what kept logout from it.
+        let lost = || {
+            LostToken::of(credentials, platform, config).map(|lost| {
+                let message = format!(
+                    "nothing to sign out of: the token this directory's sign-in to {} stored in {} is not there",
+                    platform.key, lost.location
+                );
+                CliError::new(ExitCode::NotSignedIn, message).with_hint(lost.session_stays)
+            })
+        };
         let error = hidden_sign_in_error(credentials, platform, config)
             .or_else(|| Credentials::env_token().map(|env_token| env_token_only(platform, &env_token)))
+            .or_else(lost)
             .unwrap_or_else(|| {
                 // Signed out already, as asked: the usual hint, to sign in, is no next step here.
                 let error = not_signed_in(platform, config);
@@ -309,8 +338,9 @@ fn sign_out_of_a_replaced_sign_in(
     }
     printer.notice(&format!(
         "Signed out of {} here. The token stored for it now is another sign-in's ({other}, made from another config \
-         directory that shares this keyring), which stays signed in; this directory's own session, {own}, was \
-         replaced then and stays valid: `keystroke session revoke {own}` ends it",
+         directory that shares this keyring, or by a sign-in here that was cut off before it finished), which stays \
+         signed in; this directory's own session, {own}, was replaced then and stays valid: `keystroke session \
+         revoke {own}` ends it",
         platform.key
     ));
     Ok(())

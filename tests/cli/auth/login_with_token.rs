@@ -336,11 +336,17 @@ fn signing_in_again_replaces_the_stored_token_and_names_the_old_session() {
     let logout = env.run_with_env(&["auth", "logout"], &vars).code(3);
     assert!(logout.stderr.contains("the sign-in is in"), "{logout:#?}");
     // Unless that store lost the token meanwhile (a reboot empties the kernel keyring): then it
-    // is signed out, said as such.
+    // is signed out, said as such, with the session the token was for.
     let aside = env.config_dir_path().join("credentials.json.aside");
     std::fs::rename(&file, &aside).unwrap();
     let lost = env.run_with_env(&["auth", "status"], &[("KEYSTROKE_CREDENTIAL_STORE", "keyutils")]).code(3);
-    assert!(lost.stderr.starts_with(&format!("error: not signed in to {}\n", env.url())), "{lost:#?}");
+    let said = format!(
+        "error: not signed in to {}: the token its sign-in stored in {} (file, mode 0600; opted in, not encrypted) is \
+         not there\n",
+        env.url(),
+        file.display()
+    );
+    assert!(lost.stderr.starts_with(&said), "{lost:#?}");
     std::fs::rename(&aside, &file).unwrap();
     let status = env.run_with_env(&["auth", "status", "--json"], &[("KEYSTROKE_CREDENTIAL_STORE", "file")]);
     assert_eq!(status.success().json()["user"]["email"], "grace@acme.test");

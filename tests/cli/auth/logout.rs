@@ -101,8 +101,9 @@ fn logout_leaves_the_token_another_directory_stored_and_names_its_own_session() 
         logout.stderr,
         format!(
             "Signed out of {} here. The token stored for it now is another sign-in's ({}, made from another config \
-             directory that shares this keyring), which stays signed in; this directory's own session, {own}, was \
-             replaced then and stays valid: `keystroke session revoke {own}` ends it\n",
+             directory that shares this keyring, or by a sign-in here that was cut off before it finished), which \
+             stays signed in; this directory's own session, {own}, was replaced then and stays valid: `keystroke \
+             session revoke {own}` ends it\n",
             env.url(),
             builder.email
         )
@@ -271,4 +272,53 @@ fn logout_with_an_api_key_in_keystroke_token_says_so() {
         )
     );
     assert_eq!(env.curl_status("/api/projects", &secret), 200, "the key still works");
+}
+
+/// A sign-out reads the sign-in again under the config directory's lock before it ends anything.
+/// A sign-in holds that lock from storing its token to recording where the token came from: read
+/// between the two, a `--with-token` session's token passes for a browser sign-in's, whose
+/// session a sign-out ends. Here the lock is held while the config says "not from a token", and
+/// says "from a token" when it is let go, as after such a sign-in.
+#[test]
+fn a_sign_in_changed_while_logout_waited_for_the_lock_is_left_alone() {
+    use std::io::{BufRead, BufReader};
+    let env = TestEnv::new();
+    let laptop = env.new_session(&env.user(Role::Owner).email);
+    env.login_with_token(&laptop, &[]).success();
+    let config_path = env.config_dir_path().join("config.json");
+    let finished = std::fs::read_to_string(&config_path).unwrap();
+    assert!(finished.contains(r#""session_from_token": true"#), "{finished}");
+    let lock = std::fs::File::open(env.config_dir_path().join(".lock")).unwrap();
+    lock.lock().unwrap();
+    let under_way = finished.replace(r#""session_from_token": true"#, r#""session_from_token": false"#);
+    std::fs::write(&config_path, under_way).unwrap();
+
+    let mut logout = env.command(&["-v", "auth", "logout"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
+    let mut stderr = BufReader::new(logout.stderr.take().unwrap());
+    // It has read the sign-in once it asks the platform whose session the token is.
+    let mut line = String::new();
+    while !line.contains("/api/me -> ") {
+        line.clear();
+        assert_ne!(stderr.read_line(&mut line).unwrap(), 0, "logout ended before asking the platform");
+    }
+    std::fs::write(&config_path, &finished).unwrap();
+    lock.unlock().unwrap();
+    let code = logout.wait().unwrap().code();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    assert_eq!(code, Some(1), "{rest}");
+    assert!(
+        rest.contains(
+            "error: nothing was signed out: another keystroke command changed this sign-in meanwhile\nhint: run \
+             `keystroke auth status` to see it, then `keystroke auth logout` again\n"
+        ),
+        "{rest}"
+    );
+    assert!(!rest.contains("/api/logout"), "nothing revoked: {rest}");
+    assert_eq!(env.curl_status("/api/me", &laptop), 200, "the laptop stays signed in");
+    // Run again, it sees the sign-in as it is: from a token, left valid.
+    let session = env.current_session_id(&[]);
+    let logout = env.run(&["auth", "logout"]).success();
+    assert_eq!(logout.stderr, left_valid_where_it_came_from(env.url(), &session));
+    assert_eq!(env.curl_status("/api/me", &laptop), 200);
 }
