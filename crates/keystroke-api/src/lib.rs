@@ -144,7 +144,7 @@ pub enum Role {
 }
 
 impl Role {
-    /// Every role, lowest first.
+    /// Every role, lowest first (a test checks that none is missing).
     pub const ALL: [Role; 3] = [Role::Builder, Role::Admin, Role::Owner];
 
     pub fn as_str(self) -> &'static str {
@@ -430,6 +430,20 @@ mod tests {
         assert!(Role::Admin.sees_all_keys());
         assert_eq!("admin".parse::<Role>(), Ok(Role::Admin));
         assert!("root".parse::<Role>().is_err());
+    }
+
+    /// `Role::ALL` is written out by hand; a role left out of it would be left out of what is
+    /// built from it (the roles the platform's revoke lets revoke any key). The `match` stops the
+    /// build when a role is added, until it has its place here, and so in `ALL`.
+    #[test]
+    fn every_role_is_in_all_in_order() {
+        let place = |role: Role| match role {
+            Role::Builder => 0,
+            Role::Admin => 1,
+            Role::Owner => 2,
+        };
+        let places: Vec<usize> = Role::ALL.iter().map(|role| place(*role)).collect();
+        assert_eq!(places, [0, 1, 2]);
     }
 
     #[test]

@@ -135,7 +135,6 @@ pub fn new_api_key(prefix: &str, key: KeyFor<'_>) -> (String, NewApiKey) {
     (secret.plaintext, row)
 }
 
-/// RFC 8628 user codes: consonants only, so no word can be spelled and nothing looks alike.
 /// The length of a device code, in base62 characters: about 256 bits, far beyond guessing (and only
 /// its digest is stored).
 pub const DEVICE_CODE_CHARS: usize = 43;
@@ -152,6 +151,7 @@ pub fn is_device_code_shaped(code: &str) -> bool {
     code.len() == DEVICE_CODE_CHARS && code.bytes().all(|byte| byte.is_ascii_alphanumeric())
 }
 
+/// RFC 8628 user codes: consonants only, so no word can be spelled and nothing looks alike.
 const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
 
 /// An 8-character user code, shown as `XXXX-XXXX`.

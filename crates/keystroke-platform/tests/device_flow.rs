@@ -428,6 +428,20 @@ fn sessions_are_listed_revoked_and_logged_out_one_at_a_time() {
     assert_eq!(h.get("/api/me", Cred::Bearer(&expired)).status(), StatusCode::UNAUTHORIZED, "an expired session");
 }
 
+/// A session's last use written before the clock was set back is written again at the next use,
+/// not left in the future until the clock catches up.
+#[test]
+fn a_sessions_last_use_from_before_the_clock_went_back_is_rewritten() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let me: Value = h.get("/api/me", Cred::Bearer(&owner)).json().unwrap(); // a use, recorded now
+    let id = me["session"]["id"].as_str().unwrap();
+    let (storage, now) = (h.dev.storage(), now());
+    assert!(!storage.touch_session(id, now), "within the minute: not written again");
+    assert!(storage.touch_session(id, now - 3600), "an hour back: written");
+    assert_eq!(storage.session(id).unwrap().unwrap().last_used_at, Some(now - 3600));
+}
+
 #[test]
 fn sessions_reach_org_resources_by_naming_the_org() {
     let h = Harness::start();
