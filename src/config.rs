@@ -87,7 +87,7 @@ pub fn config_dir() -> anyhow::Result<PathBuf> {
 
 /// `KEYSTROKE_CONFIG_DIR`, where a leading `~` is the home directory (a CI file's `env:` sets it
 /// with no shell to expand it; taken literally, it made a folder named `~` in the checkout and put
-/// the config, and a token in the opt-in file, there). A relative path is made absolute against
+/// the config, and a token in the opt-in file, there); `~user` is refused, for the same reason. A relative path is made absolute against
 /// the current directory, so that every message names the folder a token went to.
 fn config_dir_from_env(dir: &str) -> anyhow::Result<PathBuf> {
     let path = match dir.strip_prefix('~') {
@@ -98,7 +98,17 @@ fn config_dir_from_env(dir: &str) -> anyhow::Result<PathBuf> {
             })?;
             home.home_dir().join(rest.trim_start_matches(std::path::is_separator))
         }
-        _ => PathBuf::from(dir),
+        // `~user/…`: another user's home, which is theirs to expand, not a folder to make here.
+        Some(rest) => {
+            let user: String = rest.chars().take_while(|c| !std::path::is_separator(*c)).collect();
+            return Err(CliError::usage(format!(
+                "`{}` starts with `~{user}`, which keystroke does not expand (only `~` and `~/…`)",
+                env::CONFIG_DIR
+            ))
+            .with_hint(format!("write that home directory out, or let a shell expand it (`~{user}` unquoted)"))
+            .into());
+        }
+        None => PathBuf::from(dir),
     };
     std::path::absolute(&path).map_err(|err| {
         CliError::failure(format!("`{}` ({}) cannot be made absolute: {err}", env::CONFIG_DIR, crate::ids::quoted(dir)))
@@ -116,8 +126,9 @@ pub fn load(dir: &Path) -> anyhow::Result<Config> {
     serde_json::from_str(text).map_err(|err| {
         CliError::failure(format!("{} is not valid: {err}", path.display()))
             .with_hint(
-                "fix or delete the file; it holds no secrets, only settings: deleted, it forgets the active org, and \
-                 which sign-ins came with `--with-token` (`auth logout` then ends their sessions, not leaves them valid)",
+                "fix or delete the file; it holds no secrets, only settings: deleted, it forgets the platform URL, the \
+                 active org, which store holds a token, and which sign-ins came with `--with-token` (`auth logout` \
+                 then ends their sessions, not leaves them valid)",
             )
             .into()
     })

@@ -267,22 +267,20 @@ pub fn not_signed_in_here(credentials: &Credentials, platform: &PlatformUrl, con
     if let Some(error) = hidden_sign_in_error(credentials, platform, config) {
         return error;
     }
+    let error = not_signed_in(platform, config);
     match LostToken::of(credentials, platform, config) {
-        Some(lost) => CliError::new(
-            ExitCode::NotSignedIn,
-            format!(
-                "not signed in to {}: the token its sign-in stored in {} is not there",
-                platform.key, lost.location
-            ),
-        )
-        .with_hint(format!("{SIGN_IN_HINT}; {}", lost.session_stays)),
-        None => not_signed_in(platform, config),
+        Some(lost) => CliError {
+            message: format!("{}: the token its sign-in stored in {} is not there", error.message, lost.location),
+            hint: Some(format!("{}; {}", error.hint.unwrap_or_default(), lost.session_stays)),
+            ..error
+        },
+        None => error,
     }
 }
 
 /// A sign-in the config still records whose token is not in its store: the kernel keyring's is
 /// only in the login session that signed in, until that ends, and any store's may be cleared by
-/// hand. Its session is not over for that, and the config names it.
+/// hand. Its session is not ended by that, and the config names it.
 pub struct LostToken {
     /// Where the token was: "the kernel keyring (keyutils; the session's keyring, …)", say.
     pub location: String,
@@ -295,14 +293,17 @@ impl LostToken {
         let store = config.recorded_store(&platform.key)?;
         let session = config.platform(&platform.key)?.session_id.as_deref()?;
         let session = Some(session).filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX))?;
-        // Only where it is not there: a store that cannot be read is another error.
-        credentials.get(store, &platform.key).ok()?.is_none().then(|| LostToken {
-            location: credentials.location_in_sentence(store),
-            session_stays: format!(
-                "the session it was for, {session}, stays valid until it expires: once nothing uses it, `keystroke \
-                 session revoke {session}` (signed in) ends it"
+        // Not said to be valid for sure: it may have ended meanwhile, where it came from, say.
+        let session_stays = match config.platform(&platform.key)?.session_from_token {
+            true => format!("its session, {session}, came with `--with-token`: it stays where that token came from"),
+            false => format!(
+                "the session it was for, {session}, may still be valid (until it expires): once nothing uses it, \
+                 `keystroke session revoke {session}` (signed in) ends it"
             ),
-        })
+        };
+        let location = credentials.location_in_sentence(store);
+        // Only where it is not there: a store that cannot be read is another error.
+        credentials.get(store, &platform.key).ok()?.is_none().then_some(LostToken { location, session_stays })
     }
 }
 

@@ -216,7 +216,8 @@ fn link_target(path: &Path) -> Option<PathBuf> {
 /// Removes the temporary files of writes of `name` that never finished (a process killed before
 /// its rename): they may hold a token. Under the directory's lock (`exclusive`) no other write is
 /// under way, so every one goes; else, where the file system gives no lock, those a minute old
-/// (a write takes milliseconds).
+/// (a write takes milliseconds). (An NFS mount with `local_lock` gives a lock that other machines
+/// do not see: a config directory there shared by several machines is beyond what this covers.)
 fn remove_leftover_temps(dir: &Path, name: &str, exclusive: bool) {
     const UNFINISHED_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
     let prefix = format!(".{name}.");

@@ -65,8 +65,8 @@ fn a_broken_config_file_is_named_with_a_fix() {
         let expected_start = format!("error: {} is not valid: EOF while parsing", path.display());
         assert!(run.stderr.starts_with(&expected_start), "{args:?}: {run:#?}");
         let hint = "\nhint: fix or delete the file; it holds no secrets, only settings: deleted, it forgets the \
-                    active org, and which sign-ins came with `--with-token` (`auth logout` then ends their sessions, \
-                    not leaves them valid)\n";
+                    platform URL, the active org, which store holds a token, and which sign-ins came with \
+                    `--with-token` (`auth logout` then ends their sessions, not leaves them valid)\n";
         assert!(run.stderr.ends_with(hint), "{run:#?}");
     }
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "{\"platforms\": {", "left as it was");

@@ -442,7 +442,8 @@ fn a_shared_directory_is_refused_without_advice_to_change_it() {
 }
 
 /// `KEYSTROKE_CONFIG_DIR` set where no shell expands it (a CI file's `env:`): `~/…` is in the
-/// home directory, not in a folder named `~` in the checkout; a relative path is named in full.
+/// home directory, not in a folder named `~` in the checkout (and `~user/…` is refused); a relative
+/// path is named in full.
 #[test]
 fn a_config_directory_under_tilde_is_in_the_home_directory() {
     let env = TestEnv::with_store("file");
@@ -462,6 +463,16 @@ fn a_config_directory_under_tilde_is_in_the_home_directory() {
         assert!(stored.is_file(), "{}", stored.display());
     }
     assert!(!checkout.path().join("~").exists());
+    // `~user` would be another user's home: refused, not made in the checkout.
+    let mut command = env.command(&["auth", "status"]);
+    command.current_dir(checkout.path()).env("KEYSTROKE_CONFIG_DIR", "~root/keystroke");
+    let refused = run_with_stdin(command, "").code(2);
+    assert_eq!(
+        refused.stderr,
+        "error: `KEYSTROKE_CONFIG_DIR` starts with `~root`, which keystroke does not expand (only `~` and `~/…`)\n\
+         hint: write that home directory out, or let a shell expand it (`~root` unquoted)\n"
+    );
+    assert!(!checkout.path().join("~root").exists());
 }
 
 /// A sign-in whose config directory cannot be locked fails before its token is stored: it left a
@@ -845,7 +856,8 @@ fn a_sign_out_keeps_a_sign_in_made_meanwhile() {
 
 /// A token gone from its store (the kernel keyring's goes with the login session; any store's
 /// may be cleared by hand) while the config still records its sign-in: commands say where it
-/// was, and that its session, which the config names, is still valid and how to end it.
+/// was, and what of its session, which the config names: one from `--with-token` stays where the
+/// token came from; this machine's own may still be valid, and how to end it is said.
 #[test]
 fn a_token_gone_from_its_store_is_said_with_the_session_it_leaves_valid() {
     let env = TestEnv::with_store("file");
@@ -854,29 +866,32 @@ fn a_token_gone_from_its_store_is_said_with_the_session_it_leaves_valid() {
     let tokens = env.config_dir_path().join("credentials.json");
     std::fs::remove_file(&tokens).unwrap();
     let location = format!("{} (file, mode 0600; opted in, not encrypted)", tokens.display());
-    let stays = format!(
-        "the session it was for, {session}, stays valid until it expires: once nothing uses it, `keystroke session \
-         revoke {session}` (signed in) ends it"
-    );
+    let from_token = format!("its session, {session}, came with `--with-token`: it stays where that token came from");
     let list = env.run(&["api-key", "list"]).code(3);
     assert_eq!(
         list.stderr,
         format!(
-            "error: not signed in to {}: the token its sign-in stored in {} is not there\nhint: run `keystroke auth login` \
-             to sign in; {stays}\n",
+            "error: not signed in to {}: the token its sign-in stored in {location} is not there\nhint: run \
+             `keystroke auth login` to sign in; {from_token}\n",
             env.url(),
-            location
         )
     );
+    assert_eq!(env.curl_status("/api/me", &user.session_token), 200, "as said: still valid");
+
+    // This machine's own sign-in (a browser's) is recorded as not from a token.
+    let config_path = env.config_dir_path().join("config.json");
+    let config = std::fs::read_to_string(&config_path).unwrap();
+    let own = config.replace(r#""session_from_token": true"#, r#""session_from_token": false"#);
+    assert_ne!(own, config);
+    std::fs::write(&config_path, own).unwrap();
     let logout = env.run(&["auth", "logout"]).code(3);
     assert_eq!(
         logout.stderr,
         format!(
-            "error: nothing to sign out of: the token this directory's sign-in to {} stored in {} is not there\nhint: \
-             {stays}\n",
+            "error: nothing to sign out of: the token this directory's sign-in to {} stored in {location} is not \
+             there\nhint: the session it was for, {session}, may still be valid (until it expires): once nothing \
+             uses it, `keystroke session revoke {session}` (signed in) ends it\n",
             env.url(),
-            location
         )
     );
-    assert_eq!(env.curl_status("/api/me", &user.session_token), 200, "as said: still valid");
 }

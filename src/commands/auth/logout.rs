@@ -63,39 +63,38 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         true => stored_session(context, &platform, &token, session_id.as_deref()).await,
         false => StoredSession::Unknown,
     };
-    if let (StoredSession::Another { email }, Some(own)) = (&stored_session, session_id.as_deref()) {
-        return sign_out_of_a_replaced_sign_in(context, &platform, store, email, own);
+    // What was read above is read again under the config directory's lock, before anything is
+    // done: a sign-in stores its token, then records its session and where the token came from,
+    // and read between the two, its token passes for this directory's (a `--with-token` session
+    // for a browser sign-in's, to be ended) or for another directory's (its record to be
+    // forgotten). Another command holding the lock would keep this one from removing the token
+    // later: said now, before the session is revoked, with nothing done.
+    {
+        let lock = match context.lock_config_dir() {
+            Ok(lock) => Some(lock),
+            Err(err) if private_files::is_held_elsewhere(&err) => {
+                return Err(nothing_signed_out(err));
+            }
+            // A directory that cannot be locked (read-only, say) is no reason to keep the token.
+            Err(_) => None,
+        };
+        if lock.is_some() {
+            let config = context.load_config()?;
+            match stored_sign_in(&credentials, &config, &platform) {
+                Ok(now) if (now.store, &now.token, &now.session_id, now.from_token) == read_before => {}
+                Ok(_) => return Err(changed_meanwhile()),
+                Err(err) if exits_with(&err, ExitCode::NotSignedIn) => return Err(changed_meanwhile()),
+                Err(err) => return Err(nothing_signed_out(err)),
+            }
+        }
+        if let (StoredSession::Another { email }, Some(own)) = (&stored_session, session_id.as_deref()) {
+            return sign_out_of_a_replaced_sign_in(context, &platform, store, email, own);
+        }
     }
     let left_valid = from_token
         && !args.revoke
         && matches!(stored_session, StoredSession::Recorded | StoredSession::Unknown)
         && well_formed;
-    // Another command changing this directory's sign-in (a sign-in, say) would keep this one from
-    // removing the token: said now, before the session is revoked, with nothing done. What was
-    // read above is read again under the lock: a sign-in stores its token before it records where
-    // the token came from, and read between the two, a `--with-token` session's token passes for a
-    // browser sign-in's, whose session is ended.
-    match context.lock_config_dir() {
-        Ok(_lock) => {
-            let config = context.load_config()?;
-            let now = stored_sign_in(&credentials, &config, &platform).ok();
-            if now.is_none_or(|now| (now.store, &now.token, &now.session_id, now.from_token) != read_before) {
-                return Err(CliError::failure(
-                    "nothing was signed out: another keystroke command changed this sign-in meanwhile",
-                )
-                .with_hint("run `keystroke auth status` to see it, then `keystroke auth logout` again")
-                .into());
-            }
-        }
-        Err(err) if private_files::is_held_elsewhere(&err) => {
-            return Err(map_cli_error(err, |refused| CliError {
-                message: format!("nothing was signed out: {}", refused.message),
-                ..refused
-            }));
-        }
-        // A directory that cannot be locked (read-only, say) is no reason to keep the token.
-        Err(_) => {}
-    }
     let Revoked { result: revoked, ended_before, damaged } = match left_valid {
         true => Revoked { result: Ok(()), ended_before: false, damaged: false },
         false => revoke_on_platform(context, &platform, &token).await,
@@ -232,6 +231,20 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     }
 }
 
+/// A sign-out stopped before it did anything: `err` says why.
+fn nothing_signed_out(err: anyhow::Error) -> anyhow::Error {
+    map_cli_error(err, |refused| CliError {
+        message: format!("nothing was signed out: {}", refused.message),
+        ..refused
+    })
+}
+
+fn changed_meanwhile() -> anyhow::Error {
+    CliError::failure("nothing was signed out: another keystroke command changed this sign-in meanwhile")
+        .with_hint("run `keystroke auth status` to see it, then `keystroke auth logout` again")
+        .into()
+}
+
 /// The sign-in `auth logout` ends: its store, its token, and the id of its session when known.
 struct StoredSignIn {
     store: StoreKind,
@@ -289,7 +302,8 @@ enum StoredSession {
     /// The one this config directory's sign-in recorded (or it recorded none).
     Recorded,
     /// Another sign-in's: a keyring entry is shared by every config directory, and another
-    /// directory's sign-in replaced the token since.
+    /// directory's sign-in replaced the token since (or a sign-in here was cut off between
+    /// storing its token and recording it).
     Another { email: String },
     /// None any more: it expired or was revoked meanwhile.
     Ended,
@@ -317,7 +331,8 @@ async fn stored_session(
 /// The sign-out of a config directory whose token another directory's sign-in replaced in the
 /// keyring they share: that token, and its session, are the other directory's, and stay; this
 /// directory's record goes, so that it reads as signed out; its own session, replaced, was left
-/// valid then, and is named with the way to end it.
+/// valid then, and is named with the way to end it. (A sign-in here cut off between storing its
+/// token and recording it leaves the same: its token, which the next sign-in replaces.)
 fn sign_out_of_a_replaced_sign_in(
     context: &Context,
     platform: &PlatformUrl,
@@ -337,10 +352,10 @@ fn sign_out_of_a_replaced_sign_in(
         });
     }
     printer.notice(&format!(
-        "Signed out of {} here. The token stored for it now is another sign-in's ({other}, made from another config \
-         directory that shares this keyring, or by a sign-in here that was cut off before it finished), which stays \
-         signed in; this directory's own session, {own}, was replaced then and stays valid: `keystroke session \
-         revoke {own}` ends it",
+        "Signed out of {} here. The token stored for it now is another sign-in's ({other}): made from another config \
+         directory that shares this keyring, it stays signed in there; left by a sign-in here that was cut off, the \
+         next `keystroke auth login` replaces it. This directory's own session, {own}, was replaced then and stays \
+         valid: `keystroke session revoke {own}` ends it",
         platform.key
     ));
     Ok(())

@@ -100,10 +100,10 @@ fn logout_leaves_the_token_another_directory_stored_and_names_its_own_session() 
     assert_eq!(
         logout.stderr,
         format!(
-            "Signed out of {} here. The token stored for it now is another sign-in's ({}, made from another config \
-             directory that shares this keyring, or by a sign-in here that was cut off before it finished), which \
-             stays signed in; this directory's own session, {own}, was replaced then and stays valid: `keystroke \
-             session revoke {own}` ends it\n",
+            "Signed out of {} here. The token stored for it now is another sign-in's ({}): made from another config \
+             directory that shares this keyring, it stays signed in there; left by a sign-in here that was cut off, \
+             the next `keystroke auth login` replaces it. This directory's own session, {own}, was replaced then and \
+             stays valid: `keystroke session revoke {own}` ends it\n",
             env.url(),
             builder.email
         )
@@ -274,25 +274,14 @@ fn logout_with_an_api_key_in_keystroke_token_says_so() {
     assert_eq!(env.curl_status("/api/projects", &secret), 200, "the key still works");
 }
 
-/// A sign-out reads the sign-in again under the config directory's lock before it ends anything.
-/// A sign-in holds that lock from storing its token to recording where the token came from: read
-/// between the two, a `--with-token` session's token passes for a browser sign-in's, whose
-/// session a sign-out ends. Here the lock is held while the config says "not from a token", and
-/// says "from a token" when it is let go, as after such a sign-in.
-#[test]
-fn a_sign_in_changed_while_logout_waited_for_the_lock_is_left_alone() {
-    use std::io::{BufRead, BufReader};
-    let env = TestEnv::new();
-    let laptop = env.new_session(&env.user(Role::Owner).email);
-    env.login_with_token(&laptop, &[]).success();
-    let config_path = env.config_dir_path().join("config.json");
-    let finished = std::fs::read_to_string(&config_path).unwrap();
-    assert!(finished.contains(r#""session_from_token": true"#), "{finished}");
+/// Runs `auth logout` while the config directory's lock is held, as a sign-in under way holds
+/// it: `under_way` sets the files as that sign-in has them when the logout reads them, `finished`
+/// as it leaves them when it lets the lock go. Returns the logout's exit code and its stderr.
+fn logout_during_a_sign_in(env: &TestEnv, under_way: impl FnOnce(), finished: impl FnOnce()) -> (i32, String) {
+    use std::io::{BufRead, BufReader, Read};
     let lock = std::fs::File::open(env.config_dir_path().join(".lock")).unwrap();
     lock.lock().unwrap();
-    let under_way = finished.replace(r#""session_from_token": true"#, r#""session_from_token": false"#);
-    std::fs::write(&config_path, under_way).unwrap();
-
+    under_way();
     let mut logout = env.command(&["-v", "auth", "logout"]).stderr(std::process::Stdio::piped()).spawn().unwrap();
     let mut stderr = BufReader::new(logout.stderr.take().unwrap());
     // It has read the sign-in once it asks the platform whose session the token is.
@@ -301,24 +290,74 @@ fn a_sign_in_changed_while_logout_waited_for_the_lock_is_left_alone() {
         line.clear();
         assert_ne!(stderr.read_line(&mut line).unwrap(), 0, "logout ended before asking the platform");
     }
-    std::fs::write(&config_path, &finished).unwrap();
+    finished();
     lock.unlock().unwrap();
-    let code = logout.wait().unwrap().code();
+    let code = logout.wait().unwrap().code().unwrap();
     let mut rest = String::new();
-    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
-    assert_eq!(code, Some(1), "{rest}");
-    assert!(
-        rest.contains(
-            "error: nothing was signed out: another keystroke command changed this sign-in meanwhile\nhint: run \
-             `keystroke auth status` to see it, then `keystroke auth logout` again\n"
-        ),
-        "{rest}"
+    stderr.read_to_string(&mut rest).unwrap();
+    (code, rest)
+}
+
+const CHANGED_MEANWHILE: &str = "error: nothing was signed out: another keystroke command changed this sign-in \
+                                 meanwhile\nhint: run `keystroke auth status` to see it, then `keystroke auth \
+                                 logout` again\n";
+
+/// A sign-out reads the sign-in again under the config directory's lock before it ends anything.
+/// A sign-in holds that lock from storing its token to recording its session and where the token
+/// came from: read between the two, a `--with-token` session's token passes for a browser
+/// sign-in's, whose session a sign-out ends (here the first sign-in's record is not written yet).
+#[test]
+fn a_first_sign_in_under_way_while_logout_read_it_is_left_alone() {
+    let env = TestEnv::new();
+    let laptop = env.new_session(&env.user(Role::Owner).email);
+    env.login_with_token(&laptop, &[]).success();
+    let config_path = env.config_dir_path().join("config.json");
+    let recorded = std::fs::read_to_string(&config_path).unwrap();
+    let (code, stderr) = logout_during_a_sign_in(
+        &env,
+        || std::fs::write(&config_path, format!(r#"{{"platform_url": "{}"}}"#, env.url())).unwrap(),
+        || std::fs::write(&config_path, &recorded).unwrap(),
     );
-    assert!(!rest.contains("/api/logout"), "nothing revoked: {rest}");
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.ends_with(CHANGED_MEANWHILE), "{stderr}");
+    assert!(!stderr.contains("/api/logout"), "nothing revoked: {stderr}");
     assert_eq!(env.curl_status("/api/me", &laptop), 200, "the laptop stays signed in");
     // Run again, it sees the sign-in as it is: from a token, left valid.
     let session = env.current_session_id(&[]);
     let logout = env.run(&["auth", "logout"]).success();
     assert_eq!(logout.stderr, left_valid_where_it_came_from(env.url(), &session));
     assert_eq!(env.curl_status("/api/me", &laptop), 200);
+}
+
+/// The same, when the sign-in under way replaces another: its token stored, the old one's session
+/// still recorded, the token reads as another directory's, whose sign-out forgets this record. It
+/// would forget the new sign-in's, leaving its token unused and valid.
+#[test]
+fn a_sign_in_replacing_another_while_logout_read_it_is_left_alone() {
+    let env = TestEnv::with_store("file");
+    let (owner, builder) = (env.user(Role::Owner), env.user(Role::Builder));
+    env.login_with_token(&env.new_session(&owner.email), &[]).success();
+    let (config_path, tokens_path) =
+        (env.config_dir_path().join("config.json"), env.config_dir_path().join("credentials.json"));
+    let old_config = std::fs::read_to_string(&config_path).unwrap();
+    // The second sign-in, as it ends: its token and its record.
+    let second = env.new_session(&builder.email);
+    env.login_with_token(&second, &[]).success();
+    let (new_config, new_tokens) =
+        (std::fs::read_to_string(&config_path).unwrap(), std::fs::read_to_string(&tokens_path).unwrap());
+    let second_session = env.current_session_id(&[]);
+    assert!(!old_config.contains(&second_session) && new_config.contains(&second_session));
+
+    let (code, stderr) = logout_during_a_sign_in(
+        &env,
+        || std::fs::write(&config_path, &old_config).unwrap(), // its token stored, not yet recorded
+        || std::fs::write(&config_path, &new_config).unwrap(),
+    );
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.ends_with(CHANGED_MEANWHILE), "{stderr}");
+    assert_eq!(std::fs::read_to_string(&config_path).unwrap(), new_config, "the new record stays");
+    assert_eq!(std::fs::read_to_string(&tokens_path).unwrap(), new_tokens);
+    assert_eq!(env.curl_status("/api/me", &second), 200);
+    let status = env.run(&["auth", "status", "--json"]).success().json();
+    assert_eq!(status["user"]["email"], builder.email.as_str(), "{status}");
 }

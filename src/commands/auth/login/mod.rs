@@ -216,7 +216,7 @@ pub(super) fn choose_active_org(
         return Ok(None);
     }
     let items: Vec<String> = me.memberships.iter().map(|m| org::choice_label(m, false)).collect();
-    // Ctrl-C leaves no active org, as if there were no terminal to ask on.
+    // Ctrl-C (or Esc) leaves no active org, as if there were no terminal to ask on.
     let picked = prompt::pick(printer, Some(interrupted), "Which org should commands act on?", &items, 0)?;
     Ok(picked.map(|picked| slugs[picked].to_string()))
 }
