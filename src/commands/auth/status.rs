@@ -79,6 +79,21 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     // The same token, in a store not read above: its session is the one the sign-in recorded.
     let recorded_session = signed_in.config.platform(platform).and_then(|settings| settings.session_id.as_deref());
     token.shadows_stored_token &= recorded_session != Some(me.session.id.as_str());
+    // The token of the store this directory's sign-in recorded, but another session than it
+    // recorded: a keyring entry is one per platform, shared by every config directory, and another
+    // one's sign-in replaced it. Every command here acts as that sign-in's user now.
+    if let (TokenSource::Store(kind), Some(own)) = (signed_in.source, recorded_session)
+        && signed_in.config.recorded_store(platform) == Some(kind)
+        && own != me.session.id
+    {
+        context.printer.warn(&format!(
+            "the token stored for {platform} is another sign-in's ({}), made from another config directory that \
+             shares this keyring: commands here act as that user; this directory's own session, {own}, was replaced \
+             then and stays valid (`keystroke session revoke {own}` ends it); `keystroke auth login` signs this \
+             directory in again",
+            one_line(&me.user.email)
+        ));
+    }
     let active_org = signed_in.default_org(&me.memberships);
     // A slug only (anything else fails every command, and is not repeated here).
     let org_override = context.global.org.as_deref().filter(|overriding| keystroke_api::is_org_slug(overriding));

@@ -96,6 +96,20 @@ fn logout_leaves_the_token_another_directory_stored_and_names_its_own_session() 
     let second = env.new_session(&builder.email);
     let login = ["auth", "login", "--with-token", "--platform-url", env.url()];
     env.run_with_stdin_and_env(&login, &second, &other).success();
+    // Before: this directory's status says whose token it reads now.
+    let status = env.run(&["auth", "status"]).success();
+    assert!(status.stdout.contains(&format!("<{}>", builder.email)), "{status:#?}");
+    assert_eq!(
+        status.stderr,
+        format!(
+            "warning: the token stored for {} is another sign-in's ({}), made from another config directory that \
+             shares this keyring: commands here act as that user; this directory's own session, {own}, was replaced \
+             then and stays valid (`keystroke session revoke {own}` ends it); `keystroke auth login` signs this \
+             directory in again\n",
+            env.url(),
+            builder.email
+        )
+    );
     let logout = env.run(&["auth", "logout"]).success();
     assert_eq!(
         logout.stderr,
