@@ -1,6 +1,6 @@
 //! The browser side of the device flow, over plain HTTP/1.1 on a `TcpStream`: what a person
-//! does on the approval page, for tests and scripted demos. No HTTP client crate is linked into
-//! the platform for this.
+//! does on the approval page, for tests (feature `test-support`, which the binaries go without).
+//! No HTTP client crate is linked into the platform for this.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

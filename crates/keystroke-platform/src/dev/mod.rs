@@ -2,6 +2,7 @@
 //! and users whose passwords and ready session tokens are printed, so anyone can try the CLI
 //! (and tests can drive it) without setting anything up.
 
+#[cfg(feature = "test-support")]
 pub mod browser;
 
 use std::net::SocketAddr;
@@ -258,11 +259,13 @@ impl DevServer {
     }
 
     /// Acts as the person at the browser: signs in on the approval page and approves `user_code`.
+    #[cfg(feature = "test-support")]
     pub fn approve_device(&self, user_code: &str, email: &str, password: &str) -> anyhow::Result<()> {
         browser::decide(&self.url, user_code, email, password, "approve")
     }
 
     /// Like [`approve_device`](Self::approve_device), but presses Deny.
+    #[cfg(feature = "test-support")]
     pub fn deny_device(&self, user_code: &str, email: &str, password: &str) -> anyhow::Result<()> {
         browser::decide(&self.url, user_code, email, password, "deny")
     }
