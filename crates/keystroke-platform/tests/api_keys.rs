@@ -352,6 +352,48 @@ fn revocation_takes_effect_on_the_very_next_request() {
     assert!(audit.iter().all(|e| e.target_id == key.key.id));
 }
 
+/// Revocation is immediate under load too: with requests using the key on several keep-alive
+/// connections at once (each served by a pooled database connection that may have read the key
+/// an instant before), no request sent after the revocation's answer came back is let through.
+#[test]
+fn no_request_sent_after_a_revocation_is_answered_is_let_through() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Instant;
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let key = h.create_key(&owner, "acme", "revoked under load");
+    let stop = AtomicBool::new(false);
+    let revoked_answered = std::thread::scope(|scope| {
+        let users: Vec<_> = (0..4)
+            .map(|_| {
+                let (client, url, secret, stop) = (common::http_client(), h.url("/api/projects"), &key.secret, &stop);
+                scope.spawn(move || {
+                    let mut answers = Vec::new();
+                    while !stop.load(Ordering::Relaxed) {
+                        let sent = Instant::now();
+                        let status = client.get(&url).bearer_auth(secret).send().unwrap().status();
+                        answers.push((sent, status));
+                    }
+                    answers
+                })
+            })
+            .collect();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let revoke = h.delete(&format!("/api/orgs/acme/api-keys/{}", key.key.id), Cred::Bearer(&owner));
+        assert_eq!(revoke.status(), StatusCode::OK);
+        let answered = Instant::now();
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        stop.store(true, Ordering::Relaxed);
+        let answers: Vec<_> = users.into_iter().flat_map(|user| user.join().unwrap()).collect();
+        (answered, answers)
+    });
+    let (answered, answers) = revoked_answered;
+    let after: Vec<_> = answers.iter().filter(|(sent, _)| *sent > answered).collect();
+    assert!(answers.iter().any(|(sent, status)| *sent < answered && *status == StatusCode::OK), "used before");
+    assert!(!after.is_empty(), "and after");
+    assert!(after.iter().all(|(_, status)| *status == StatusCode::UNAUTHORIZED), "{after:?}");
+}
+
 #[test]
 fn every_bad_key_gets_the_same_401() {
     let h = Harness::start();
