@@ -196,14 +196,24 @@ pub fn write(dir: &Path, name: &str, contents: &[u8]) -> anyhow::Result<()> {
 /// A file of the config directory that could not be opened or written; where the directory
 /// cannot be written at all (a read-only mount, a directory of root's), the way out is another.
 fn could_not(verb: &str, path: &Path, err: std::io::Error) -> anyhow::Error {
-    use std::io::ErrorKind::{PermissionDenied, ReadOnlyFilesystem};
+    use std::io::ErrorKind::{
+        IsADirectory, NotADirectory, PermissionDenied, QuotaExceeded, ReadOnlyFilesystem, StorageFull,
+    };
     let failure = CliError::failure(format!("could not {verb} {}: {err}", path.display()));
-    match err.kind() {
-        PermissionDenied | ReadOnlyFilesystem => failure
-            .with_hint(format!("make the directory writable, or set `{}` to one you can write", env::CONFIG_DIR))
-            .into(),
-        _ => failure.into(),
-    }
+    let hint = match err.kind() {
+        PermissionDenied | ReadOnlyFilesystem => {
+            format!("make the directory writable, or set `{}` to one you can write", env::CONFIG_DIR)
+        }
+        IsADirectory => "a folder is where keystroke keeps that file: move it out of the way".to_owned(),
+        NotADirectory => {
+            format!("a file is where a folder of that path should be: set `{}` elsewhere", env::CONFIG_DIR)
+        }
+        StorageFull | QuotaExceeded => {
+            "free some space on that disk (or your quota there), then run this again".to_owned()
+        }
+        _ => return failure.into(),
+    };
+    failure.with_hint(hint).into()
 }
 
 /// Where `path` leads when it is a link to a file (a dotfiles manager's); `None` for a file, or a

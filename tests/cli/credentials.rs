@@ -487,6 +487,10 @@ fn a_sign_in_whose_config_directory_cannot_be_locked_stores_no_token() {
         login.stderr.starts_with(&format!("error: could not open {}: ", env.config_dir_path().join(".lock").display())),
         "{login:#?}"
     );
+    assert!(
+        login.stderr.ends_with("\nhint: a folder is where keystroke keeps that file: move it out of the way\n"),
+        "{login:#?}"
+    );
     std::fs::remove_dir(env.config_dir_path().join(".lock")).unwrap();
     let token = env.run(&["auth", "token", "--platform-url", env.url()]).code(3);
     assert_eq!(token.stdout, "", "nothing stored");
