@@ -200,6 +200,49 @@ fn an_unanswered_request_expires() {
     let owner = h.dev.user(Role::Owner);
     let response = attempt_sign_in(&h, &owner.email, &owner.password, &auth.user_code);
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    // Said as expired, with the way on, and the field it is about marked and focused.
+    let page = response.text().unwrap();
+    assert!(page.contains("That code has expired. Run keystroke auth login again for a new one."), "{page}");
+    assert!(
+        page.contains(r#"name="user_code" value=""#)
+            && page.contains(r#"required aria-invalid="true" aria-describedby="problem" autofocus>"#),
+        "{page}"
+    );
+}
+
+/// Approve pressed twice, or its answer reloaded: the person's own approval is said again, not
+/// "unknown code"; another person's decision is not theirs to hear of but as a used code. The
+/// approval page offers to sign in as someone else, and leads back to the code.
+#[test]
+fn a_decision_sent_twice_is_said_as_made_and_the_page_can_change_account() {
+    let h = harness(|_| {});
+    let auth = start(&h);
+    let owner = h.dev.user(Role::Owner);
+    let (session, csrf, page) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
+    let switch = format!(r#"<a href="/login?next=/device%3Fuser_code%3D{}">"#, auth.user_code);
+    assert!(page.contains(&format!("(not you? {switch}sign in as someone else</a>)")), "{page}");
+
+    let (status, first) = decide(&h, Some(&session), &auth.user_code, &csrf, "approve");
+    assert_eq!(status, StatusCode::OK, "{first}");
+    assert!(first.contains("<h1>Device approved</h1>") && !first.contains("already"), "{first}");
+    let (status, again) = decide(&h, Some(&session), &auth.user_code, &csrf, "approve");
+    assert_eq!(status, StatusCode::OK, "{again}");
+    assert!(again.contains("<h1>Device approved</h1>\n<p>You approved this sign-in already. Return to your terminal"));
+
+    let builder = h.dev.user(Role::Builder);
+    let (other, other_csrf) = sign_in_elsewhere(&h, &builder.email, &builder.password);
+    let (status, theirs) = decide(&h, Some(&other), &auth.user_code, &other_csrf, "approve");
+    assert_eq!(status, StatusCode::NOT_FOUND, "{theirs}");
+    assert!(theirs.contains("That code was used already"), "{theirs}");
+    assert!(theirs.contains(r#"<p><a href="/device">Enter a code</a>.</p>"#), "{theirs}");
+}
+
+/// A browser session of `email`'s own, from a sign-in with a code of its own: (cookie, CSRF token
+/// of its pages).
+fn sign_in_elsewhere(h: &Harness, email: &str, password: &str) -> (String, String) {
+    let auth = start(h);
+    let (session, csrf, _) = sign_in(h, &auth.user_code, email, password);
+    (session, csrf)
 }
 
 #[test]

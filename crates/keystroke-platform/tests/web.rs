@@ -110,12 +110,18 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
     let asked = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]);
     assert_eq!(asked.status(), StatusCode::OK);
     let question = asked.text().unwrap();
-    assert!(question.contains("Revoke API key “Production automation”?") && question.contains(&id), "{question}");
+    assert!(
+        question.contains("Revoke API key “<bdi>Production automation</bdi>”?") && question.contains(&id),
+        "{question}"
+    );
     assert!(question.contains(r#"name="confirmed" value="yes""#) && question.contains("Cancel"), "{question}");
     assert_eq!(h.projects_status(&secret), StatusCode::OK, "asking revokes nothing");
     let not_yes = browser
         .post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf), ("confirmed", "no")]);
-    assert!(not_yes.text().unwrap().contains("Revoke API key “Production automation”?"), "anything but yes asks again");
+    assert!(
+        not_yes.text().unwrap().contains("Revoke API key “<bdi>Production automation</bdi>”?"),
+        "anything but yes asks again"
+    );
     assert_eq!(h.projects_status(&secret), StatusCode::OK, "asking again revokes nothing");
     let confirmed = [("org", "acme"), ("id", id.as_str()), ("csrf", csrf.as_str()), ("confirmed", "yes")];
     let revoked = browser.post("/settings/api-keys/revoke", &confirmed);
@@ -145,7 +151,7 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
     assert_eq!(h.post_json("/api/orgs/acme/api-keys", Cred::Bearer(&h.token(Role::Admin)), brief).status(), 201);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let (html, _) = browser.list("acme");
-    let row = html.lines().find(|line| line.contains("<td>brief<br>")).expect("the expired key is listed");
+    let row = html.lines().find(|line| line.contains("<td><bdi>brief</bdi><br>")).expect("the expired key is listed");
     assert!(row.contains(" UTC (expired)</td>"), "{row}");
 }
 
@@ -313,7 +319,7 @@ fn names_are_escaped_notices_cannot_be_forged_and_sign_out_ends_the_session() {
     let asked = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]).text();
     let asked = asked.unwrap();
     assert!(
-        asked.contains("“&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;”?") && !asked.contains("<script>"),
+        asked.contains("“<bdi>&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;</bdi>”?") && !asked.contains("<script>"),
         "{asked}"
     );
     let confirmed = [("org", "acme"), ("id", id.as_str()), ("csrf", csrf.as_str()), ("confirmed", "yes")];
@@ -330,7 +336,12 @@ fn names_are_escaped_notices_cannot_be_forged_and_sign_out_ends_the_session() {
     let shown = with_flash(&flash);
     let cleared = shown.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("ks_revoked=;"));
     assert!(cleared, "cleared once shown: {:?}", shown.headers());
-    assert!(shown.text().unwrap().contains(&format!("Revoked API key <code>{id}</code>")));
+    // Named, its name escaped, and announced to a screen reader.
+    let notice = format!(
+        "<p class=\"notice\" role=\"status\">Revoked API key <code>{id}</code> \
+         (<bdi>&lt;script&gt;alert(1)&lt;/script&gt;&quot;&#39;</bdi>). Requests using it now fail.</p>"
+    );
+    assert!(shown.text().unwrap().contains(&notice));
     assert!(!with_flash("every key you own").text().unwrap().contains("Revoked API key"), "only an id");
     // A link cannot claim a revocation: the old query parameter says nothing any more.
     let (live, _) = browser.create("acme", "still live");
@@ -369,7 +380,7 @@ fn a_create_form_sent_twice_makes_one_key() {
     assert!(again.contains("That form was sent already: its key was created then"), "{again}");
     assert!(!again.contains("shown only once"), "no second secret: {again}");
     let (list, _) = browser.list("acme");
-    assert_eq!(list.matches("<td>Sent twice<br>").count(), 1, "{list}");
+    assert_eq!(list.matches("<td><bdi>Sent twice</bdi><br>").count(), 1, "{list}");
     // The next page's form is a new one.
     let next_id = hidden(&list, "form_id");
     assert_ne!(next_id, form_id);

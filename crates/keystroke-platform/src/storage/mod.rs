@@ -257,6 +257,8 @@ pub struct DeviceAuthorizationRecord {
     pub expires_at: Timestamp,
     pub status: DeviceStatus,
     pub device_name: Option<String>,
+    /// The user who approved or denied it, once decided.
+    pub decided_by: Option<String>,
 }
 
 /// What one poll of the token endpoint found, after applying RFC 8628's rules.

@@ -132,16 +132,19 @@ pub async fn show(
         Err(error) => return Ok(error_page(error)),
     };
     let revoked = cookie(&state, &headers, REVOKED_COOKIE);
-    let notice = revoked
-        .as_deref()
-        .filter(|id| keystroke_api::is_public_id(id, keystroke_api::API_KEY_ID_PREFIX))
-        .map(|id| {
+    let revoked = revoked.as_deref().filter(|id| keystroke_api::is_public_id(id, keystroke_api::API_KEY_ID_PREFIX));
+    // Named as the CLI names it, and announced (`role="status"`): the page reads as it did before.
+    let notice = match revoked {
+        Some(id) => {
+            let name = state.storage.revoked_api_key(&access.org_id, id)?.map(|key| key.name);
             format!(
-                "<p class=\"notice\">Revoked API key <code>{}</code>. Requests using it now fail.</p>\n",
-                escape(id)
+                "<p class=\"notice\" role=\"status\">Revoked API key <code>{}</code>{}. Requests using it now fail.</p>\n",
+                escape(id),
+                name.map(|name| format!(" (<bdi>{}</bdi>)", escape(&name))).unwrap_or_default()
             )
-        })
-        .unwrap_or_default();
+        }
+        None => String::new(),
+    };
     // Brought back from a form sent after the sign-in lapsed: the form as it was typed, to send
     // again (not sent for them: they may have changed their mind while signing in). Any link can
     // fill it in as well, so the notice claims no more than where the draft came from.
@@ -407,7 +410,7 @@ const NOT_REVOKED_YET: &str = "<p class=\"notice\">Nothing was revoked yet: that
 
 fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str, notice: &str) -> Response {
     let body = format!(
-        r#"{notice}<h1>Revoke API key “{name}”?</h1>
+        r#"{notice}<h1>Revoke API key “<bdi>{name}</bdi>”?</h1>
 <p>Key <code>{id}</code> (<code>{preview}</code>) in <strong>{org}</strong>. Requests using it will fail at once; this cannot be undone.</p>
 <form method="post" action="{REVOKE}"><input type="hidden" name="org" value="{org}"><input type="hidden" name="id" value="{id}"><input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="confirmed" value="yes"><button type="submit">Revoke</button> <a href="{back}">Cancel</a></form>"#,
         name = escape(&key.name),
@@ -518,7 +521,7 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
     html.push_str("<th>Last used</th><th>Expires</th><th>Action</th></tr>\n");
     for key in keys {
         html.push_str(&format!(
-            "<tr><td>{}<br><small><code>{}</code></small></td><td><code>{}</code></td><td>{}</td>",
+            "<tr><td><bdi>{}</bdi><br><small><code>{}</code></small></td><td><code>{}</code></td><td>{}</td>",
             escape(&key.name),
             escape(&key.id),
             escape(&key.preview),
@@ -529,7 +532,7 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
             html.push_str(&format!("<td>{by}</td>"));
         }
         html.push_str(&format!(
-            r#"<td>{}</td><td>{}</td><td><form method="post" action="{REVOKE}"><input type="hidden" name="org" value="{}"><input type="hidden" name="id" value="{}"><input type="hidden" name="csrf" value="{}"><button type="submit" aria-label="Revoke {}">Revoke</button></form></td></tr>
+            r#"<td>{}</td><td>{}</td><td><form method="post" action="{REVOKE}"><input type="hidden" name="org" value="{}"><input type="hidden" name="id" value="{}"><input type="hidden" name="csrf" value="{}"><button type="submit" aria-label="Revoke {} ({})">Revoke</button></form></td></tr>
 "#,
             time_or_never(key.last_used_at),
             expiry(key.expires_at),
@@ -537,6 +540,7 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
             escape(&key.id),
             csrf,
             escape(&key.name),
+            escape(&key.id),
         ));
     }
     html.push_str("</table>\n");

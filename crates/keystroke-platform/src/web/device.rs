@@ -15,9 +15,9 @@ use keystroke_api::routes;
 use serde::Deserialize;
 
 use super::{
-    PageResult, WRONG_SIGN_IN, WebForm, WebQuery, credential_fields, csrf_for, error_paragraph, escape, form_refused,
-    message_page, page, query_value, refill, session_csrf_ok, set_sign_in_cookies, sign_in_csrf_ok,
-    sign_in_form_expired, sign_in_form_page, sign_in_with_password, too_many_attempts, web_session,
+    POINTS_AT_PROBLEM, PageResult, WRONG_SIGN_IN, WebForm, WebQuery, credential_fields, csrf_for, error_paragraph,
+    escape, form_refused, message_page_leading_to, page, query_value, refill, session_csrf_ok, set_sign_in_cookies,
+    sign_in_csrf_ok, sign_in_form_expired, sign_in_form_page, sign_in_with_password, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
@@ -64,19 +64,22 @@ pub async fn show(
         return Ok(too_many_attempts());
     };
     match pending_authorization(&state, &typed_code)? {
-        Some(auth) => {
+        Ok(auth) => {
             state.sign_in_throttle.forgive(&[&client], attempt);
             let user = state.storage.user_by_id(&session.user_id)?;
             let email = user.map(|u| u.email).unwrap_or_default();
             let approver = state.client_address(&headers, peer);
             Ok(approval_page(&state, &auth, &email, &approver, &csrf_for(&session.token)))
         }
-        None => Ok(code_page(&typed_code, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND)),
+        Err(problem) => Ok(code_page(&typed_code, Some(problem), StatusCode::NOT_FOUND)),
     }
 }
 
 const UNKNOWN_CODE: &str =
     "That code is not valid, has expired or was already used. Check your terminal and try again.";
+const EXPIRED_CODE: &str = "That code has expired. Run keystroke auth login again for a new one.";
+const USED_CODE: &str =
+    "That code was used already: its sign-in was approved or denied. Run keystroke auth login again to sign in.";
 
 /// `POST /device`: email, password and code; on success a browser session, and the way to the
 /// approval page (`GET /device?user_code=…`, Post/Redirect/Get): a page that answered the POST
@@ -94,8 +97,8 @@ pub async fn sign_in(
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
     };
-    if pending_authorization(&state, &form.user_code)?.is_none() {
-        return Ok(sign_in_page(&state, &form.user_code, &form.email, Some(UNKNOWN_CODE), StatusCode::NOT_FOUND));
+    if let Err(problem) = pending_authorization(&state, &form.user_code)? {
+        return Ok(sign_in_page(&state, &form.user_code, &form.email, Some(problem), StatusCode::NOT_FOUND));
     }
     // The code was right; the password is counted on its own below.
     state.sign_in_throttle.forgive(&[&client], attempt);
@@ -120,7 +123,7 @@ pub async fn decide(
     WebForm(form): WebForm<DecisionForm>,
 ) -> PageResult {
     let Some(session) = web_session(&state, &headers)? else {
-        return Ok(message_page(
+        return Ok(device_message(
             StatusCode::UNAUTHORIZED,
             "Sign in first",
             "Your sign-in expired. Open the link from your terminal again.",
@@ -133,7 +136,7 @@ pub async fn decide(
         "approve" => true,
         "deny" => false,
         _ => {
-            return Ok(message_page(StatusCode::BAD_REQUEST, "Request refused", "Choose Approve or Deny."));
+            return Ok(device_message(StatusCode::BAD_REQUEST, "Request refused", "Choose Approve or Deny."));
         }
     };
     // Posting codes here straight away, without the page, is guessing them like any other way:
@@ -146,30 +149,73 @@ pub async fn decide(
         Some(code) => state.storage.decide_device_authorization(&code, &session.session_id, approve, now())?,
         None => false,
     };
-    if !decided {
-        return Ok(message_page(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE));
-    }
-    state.sign_in_throttle.forgive(&[&client], attempt);
-    tracing::info!(approved = approve, "device authorization decided");
-    Ok(if approve {
-        message_page(
+    let approved = |already: &str| {
+        device_message(
             StatusCode::OK,
             "Device approved",
-            "Return to your terminal: the sign-in completes there in a few seconds. You can close this window.",
+            &format!(
+                "{already}Return to your terminal: the sign-in completes there in a few seconds. You can close this \
+                 window."
+            ),
         )
-    } else {
-        message_page(StatusCode::OK, "Request denied", "Nothing was signed in. You can close this window.")
+    };
+    let denied = |already: &str| {
+        device_message(
+            StatusCode::OK,
+            "Request denied",
+            &format!("{already}Nothing was signed in. You can close this window."),
+        )
+    };
+    if decided {
+        state.sign_in_throttle.forgive(&[&client], attempt);
+        tracing::info!(approved = approve, "device authorization decided");
+        return Ok(if approve { approved("") } else { denied("") });
+    }
+    // Pressed twice, or the answer reloaded: this person's own decision, said as such.
+    let found = normalize_user_code(&form.user_code).map(|code| state.storage.device_authorization(&code));
+    Ok(match found.transpose()?.flatten() {
+        Some(auth) if auth.decided_by.as_deref() == Some(session.user_id.as_str()) => match auth.status {
+            DeviceStatus::Denied => denied("You denied this sign-in already. "),
+            _ => approved("You approved this sign-in already. "),
+        },
+        Some(auth) => device_message(StatusCode::NOT_FOUND, "Code not usable", code_problem(&auth)),
+        None => device_message(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE),
     })
 }
 
-fn pending_authorization(state: &AppState, typed: &str) -> ApiResult<Option<DeviceAuthorizationRecord>> {
+/// The sign-in waiting for approval under the code typed, or what is wrong with the code.
+fn pending_authorization(state: &AppState, typed: &str) -> ApiResult<Result<DeviceAuthorizationRecord, &'static str>> {
     let Some(code) = normalize_user_code(typed) else {
-        return Ok(None);
+        return Ok(Err(UNKNOWN_CODE));
     };
-    Ok(state
-        .storage
-        .device_authorization(&code)?
-        .filter(|auth| auth.status == DeviceStatus::Pending && auth.expires_at > now()))
+    Ok(match state.storage.device_authorization(&code)? {
+        Some(auth) if auth.status == DeviceStatus::Pending && auth.expires_at > now() => Ok(auth),
+        Some(auth) => Err(code_problem(&auth)),
+        None => Err(UNKNOWN_CODE),
+    })
+}
+
+/// Why a code that was given out can no longer be approved.
+fn code_problem(auth: &DeviceAuthorizationRecord) -> &'static str {
+    match auth.status {
+        DeviceStatus::Pending => EXPIRED_CODE,
+        _ => USED_CODE,
+    }
+}
+
+/// A page of the device flow's: after a failure, the way on is entering a code again.
+fn device_message(status: StatusCode, title: &str, message: &str) -> Response {
+    message_page_leading_to(status, title, message, (routes::DEVICE_PAGE, "Enter a code"))
+}
+
+/// The code field, pointing at the problem above the form when it is the code's.
+fn code_field(typed: &str, error: Option<&str>) -> String {
+    let about_the_code = error.is_some_and(|error| [UNKNOWN_CODE, EXPIRED_CODE, USED_CODE].contains(&error));
+    format!(
+        r#"<label>Code <input name="user_code" value="{code}" autocomplete="off" spellcheck="false" autocapitalize="characters" required{marked}></label>"#,
+        code = refill(typed),
+        marked = if about_the_code { format!("{POINTS_AT_PROBLEM} autofocus") } else { String::new() },
+    )
 }
 
 /// What was typed goes back in its field (the password aside), unless it is a key or token
@@ -180,12 +226,12 @@ fn sign_in_page(state: &AppState, user_code: &str, email: &str, error: Option<&s
             r#"<h1>Sign in to approve a device</h1>
 <p>A device asked to sign in to Keystroke as you. Enter the code shown in your terminal.</p>
 {error}<form method="post" action="/device">
-<label>Code <input name="user_code" value="{code}" autocomplete="off" required></label>
+{code}
 {fields}<input type="hidden" name="csrf" value="{csrf}">
 <button type="submit">Continue</button>
 </form>"#,
             error = error_paragraph(error),
-            code = refill(user_code),
+            code = code_field(user_code, error),
             fields = credential_fields(email, error == Some(WRONG_SIGN_IN)),
         )
     })
@@ -195,11 +241,11 @@ fn code_page(typed: &str, error: Option<&str>, status: StatusCode) -> Response {
     let body = format!(
         r#"<h1>Enter your code</h1>
 {error}<form method="get" action="/device">
-<label>Code <input name="user_code" value="{code}" autocomplete="off" required></label>
+{code}
 <button type="submit">Continue</button>
 </form>"#,
         error = error_paragraph(error),
-        code = refill(typed),
+        code = code_field(typed, error),
     );
     page(status, "Enter code", &body)
 }
@@ -236,7 +282,7 @@ fn approval_page(
     };
     let body = format!(
         r#"<h1>Approve sign-in?</h1>
-<p>Signed in as <strong>{email}</strong>. Approve only if you started this sign-in yourself and the code matches your terminal.</p>
+<p>Signed in as <strong>{email}</strong> (not you? <a href="{switch}">sign in as someone else</a>). Approve only if you started this sign-in yourself and the code matches your terminal.</p>
 {elsewhere}<p>Approving signs that program in as you for {lifetime}, in every org you belong to and with your role in each: it can create and revoke API keys and trigger deploys until the session expires or you revoke it (<code>keystroke session revoke</code>).</p>
 <dl>
 <dt>Code</dt><dd><code>{code}</code></dd>
@@ -252,6 +298,11 @@ fn approval_page(
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>"#,
         email = escape(email),
+        // Back here once signed in as them.
+        switch = escape(&format!(
+            "/login?next={}",
+            query_value(&format!("{}?user_code={}", routes::DEVICE_PAGE, auth.user_code))
+        )),
         code = escape(&auth.user_code),
         client_id = escape(&auth.client_id),
         client_name = escape(&auth.client_name),

@@ -54,8 +54,13 @@ impl IntoResponse for PageError {
 /// A page that says one thing. A refusal or failure also offers a way on, as the missing page's
 /// does (Settings > API keys, or the sign-in first), rather than a dead end.
 pub fn message_page(status: StatusCode, title: &str, message: &str) -> Response {
+    message_page_leading_to(status, title, message, (super::api_keys::PAGE, "Go to your API keys"))
+}
+
+/// [`message_page`], whose way on after a failure is `link` (its address and words).
+pub fn message_page_leading_to(status: StatusCode, title: &str, message: &str, link: (&str, &str)) -> Response {
     let way_on = match status.is_client_error() || status.is_server_error() {
-        true => format!("\n<p><a href=\"{}\">Go to your API keys</a>.</p>", super::api_keys::PAGE),
+        true => format!("\n<p><a href=\"{}\">{}</a>.</p>", escape(link.0), escape(link.1)),
         false => String::new(),
     };
     page(status, title, &format!("<h1>{}</h1>\n<p>{}</p>{way_on}", escape(title), escape(message)))

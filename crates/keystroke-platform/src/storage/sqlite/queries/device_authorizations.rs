@@ -62,7 +62,7 @@ impl DeviceAuthorizations for SqliteStorage {
         Ok(self
             .conn()?
             .query_row(
-                "SELECT client_id, client_name, requester_ip, created_at, expires_at, status, device_name
+                "SELECT client_id, client_name, requester_ip, created_at, expires_at, status, device_name, user_id
                  FROM device_authorizations WHERE user_code_hash = ?1",
                 [&hash_secret(user_code).0[..]],
                 |r| {
@@ -76,6 +76,7 @@ impl DeviceAuthorizations for SqliteStorage {
                         expires_at: r.get(4)?,
                         status: device_status(&r.get::<_, String>(5)?),
                         device_name: r.get(6)?,
+                        decided_by: r.get(7)?,
                     })
                 },
             )
