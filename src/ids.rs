@@ -23,16 +23,26 @@ fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(),
     // long, and it would go into a URL, and from there into `-v`'s output and proxies' logs.
     if contains_secret(id) {
         // Never repeat a secret: error output ends up in scrollback and CI logs.
-        let secret = if API_KEY_PREFIXES.iter().any(|prefix| id.contains(prefix)) {
+        let key_secret = API_KEY_PREFIXES.iter().any(|prefix| id.contains(prefix));
+        let secret = if key_secret {
             "an API key's secret"
         } else if id.contains(SESSION_PREFIX) {
             "a session token"
         } else {
             "the secret part of an API key or session token"
         };
-        return Err(
-            CliError::usage(format!("that is {secret}, not {what} id; ids look like `{prefix}…`")).with_hint(hint)
-        );
+        // Most likely a leaked key someone means to revoke: the way to its id.
+        let hint = match key_secret && prefix == API_KEY_ID_PREFIX {
+            true => {
+                "to revoke the key it is the secret of, find its id by its preview (the secret's first and last \
+                     characters) in `keystroke api-key list`"
+            }
+            false => hint,
+        };
+        return Err(CliError::usage(format!(
+            "that is {secret}, not {what} id, and it is now in your shell's history; ids look like `{prefix}…`"
+        ))
+        .with_hint(hint));
     }
     if keystroke_api::is_public_id(id, prefix) {
         return Ok(());
@@ -72,7 +82,12 @@ mod tests {
     fn errors_never_repeat_a_secret_and_cut_long_input() {
         let secret = "key_live_6JtBE4DQdPldl6qkVb8HguBtFP2zFjUd4DmK7Q";
         let err = check_api_key_id(secret).unwrap_err();
-        assert_eq!(err.message, "that is an API key's secret, not an API key id; ids look like `ak_…`");
+        assert_eq!(
+            err.message,
+            "that is an API key's secret, not an API key id, and it is now in your shell's history; ids look like \
+             `ak_…`"
+        );
+        assert!(err.hint.unwrap().starts_with("to revoke the key it is the secret of, find its id by its preview"));
         let err = check_session_id(" key_live_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6").unwrap_err();
         assert!(err.message.starts_with("that is an API key's secret, not a session id"), "{}", err.message);
         let err = check_api_key_id("kss_24k1601LrjV34mlBAhKHCrUMf2PGZj5822VPA6").unwrap_err();
@@ -88,7 +103,8 @@ mod tests {
         let err = check_api_key_id("HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC").unwrap_err();
         assert_eq!(
             err.message,
-            "that is the secret part of an API key or session token, not an API key id; ids look like `ak_…`"
+            "that is the secret part of an API key or session token, not an API key id, and it is now in your shell's \
+             history; ids look like `ak_…`"
         );
         assert_eq!(quoted("HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC"), keystroke_api::SECRET_NOT_REPEATED);
         let err = check_api_key_id(&"x".repeat(10_000)).unwrap_err();

@@ -24,6 +24,12 @@ pub fn parse_lifetime(value: &str) -> Result<Duration, String> {
     if value.contains(char::is_control) {
         return Err(format!("a lifetime is one line of text; {LIFETIME_EXAMPLES}"));
     }
+    // No lifetime takes more to write (`1 year 2 months 3 weeks 4 days 5 hours` is 38): a longer
+    // value is a paste gone wrong, quoted back cut short, not three times over.
+    const LONGEST: usize = 64;
+    if value.chars().count() > LONGEST {
+        return Err(format!("{} is too long to be a lifetime; {LIFETIME_EXAMPLES}", quoted(value)));
+    }
     if let Some(after_dash) = value.strip_prefix('-') {
         return Err(if after_dash.starts_with(|c: char| c.is_ascii_digit()) {
             format!("a lifetime cannot be negative; {LIFETIME_EXAMPLES}")
@@ -153,6 +159,9 @@ mod tests {
         assert_eq!(error("100000d"), "the lifetime can be at most ten years (`3650d`)");
         assert_eq!(error("3651d"), "the lifetime can be at most ten years (`3650d`)");
         assert_eq!(error("99999999999999999999d"), "the lifetime can be at most ten years (`3650d`)");
+        let pasted = "9".repeat(100_000);
+        assert!(error(&pasted).starts_with(&format!("`{}…` is too long to be a lifetime;", &pasted[..40])));
+        assert!(error(&pasted).len() < 200, "quoted once, cut short");
         assert_eq!(error("18446744073709551615y"), "the lifetime can be at most ten years (`3650d`)");
         assert!(error("soon").starts_with("`soon` is not a duration;"), "{}", error("soon"));
         assert!(error("5x").starts_with("`x` is not a unit;"));

@@ -12,6 +12,7 @@ use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 
 use crate::cli::{ColorChoice, GlobalArgs};
+use crate::error::CliError;
 use crate::{env, table};
 
 #[derive(Debug, Clone)]
@@ -167,28 +168,26 @@ impl Printer {
     }
 
     /// Data for people on stdout (a table, a line), made [`terminal_safe`].
-    pub fn data(&self, text: &str) -> io::Result<()> {
+    pub fn data(&self, text: &str) -> anyhow::Result<()> {
         self.data_raw(&terminal_safe(text))
     }
 
     /// Data for people on stdout in a style (when colors are on for stdout).
-    pub fn data_styled(&self, style: Style, text: &str) -> io::Result<()> {
+    pub fn data_styled(&self, style: Style, text: &str) -> anyhow::Result<()> {
         self.data_raw(&paint(self.stdout_color, style, &terminal_safe(text)))
     }
 
     /// Data as it is: a shell script, or the user's own token for `$(keystroke auth token)`.
-    pub fn data_raw(&self, text: &str) -> io::Result<()> {
+    pub fn data_raw(&self, text: &str) -> anyhow::Result<()> {
         let mut out = io::stdout().lock();
-        writeln!(out, "{text}")?;
-        out.flush()
+        writeln!(out, "{text}").and_then(|()| out.flush()).map_err(unwritten)
     }
 
     /// Data: one JSON document on stdout, written as it is serialised (no copy in memory).
     pub fn json_data(&self, value: &impl serde::Serialize) -> anyhow::Result<()> {
         let mut out = io::BufWriter::new(io::stdout().lock());
-        serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from)?;
-        writeln!(out)?;
-        Ok(out.flush()?)
+        serde_json::to_writer_pretty(&mut out, value).map_err(io::Error::from).map_err(unwritten)?;
+        writeln!(out).and_then(|()| out.flush()).map_err(unwritten)
     }
 
     /// Data: one JSON array on stdout, written element by element as pages arrive, so that a
@@ -280,6 +279,31 @@ impl Printer {
 }
 
 /// `text` without a secret in it. A bare prefix is no secret: "tokens look like `kss_…`" stays.
+/// A write to stdout that failed (a full disk, a closed pipe): said as such, the OS's reason kept
+/// in the chain (a closed pipe ends the command quietly, `main`'s `is_broken_pipe`).
+pub fn unwritten(err: io::Error) -> anyhow::Error {
+    anyhow::Error::new(err).context("could not write the output to stdout")
+}
+
+/// For an answer lost after a change was made (`done`: "API key ak_… was revoked"): the error
+/// says the change stands, as a retry would find it made (or make it twice). A reader that went
+/// away is left as it is: a closed pipe ends the command quietly.
+pub fn lost_after(done: String) -> impl FnOnce(anyhow::Error) -> anyhow::Error {
+    move |err| {
+        let closed_pipe = err
+            .chain()
+            .any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe));
+        match closed_pipe {
+            true => err,
+            false => CliError::failure(format!(
+                "{done}, but its answer could not be written to stdout: {}",
+                err.root_cause()
+            ))
+            .into(),
+        }
+    }
+}
+
 fn without_secrets(text: &str) -> Cow<'_, str> {
     if keystroke_api::holds_secret(text) {
         Cow::Owned(keystroke_api::redact_secrets(text, keystroke_api::SECRET_NOT_REPEATED))

@@ -781,3 +781,32 @@ fn an_endless_answer_is_refused_not_read_into_memory() {
         );
     }
 }
+
+/// Output that cannot be written (a full disk: `/dev/full`) after the change was made: the error
+/// says the change stands, since a retry would find the key revoked (exit 5); a list says what
+/// failed, not only the OS's words.
+#[cfg(unix)]
+#[test]
+fn an_answer_lost_after_a_revocation_says_the_key_is_revoked() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (id, secret) = env.create_key("Revoked into a full disk", &[]);
+    let to_full_disk = |args: &[&str]| {
+        let mut command = env.command(args);
+        command.stdout(std::fs::File::create("/dev/full").unwrap());
+        crate::support::Run::from(command.output().unwrap())
+    };
+    let revoked = to_full_disk(&["--json", "api-key", "revoke", &id, "--yes"]).code(1);
+    let error: serde_json::Value = serde_json::from_str(&revoked.stderr).unwrap();
+    let error = &error["error"];
+    assert_eq!(
+        error["message"],
+        format!(
+            "API key {id} was revoked, but its answer could not be written to stdout: No space left on device (os error 28)"
+        )
+    );
+    assert_eq!(env.curl_status("/api/projects", &secret), 401, "as said");
+    env.create_key("Listed into a full disk", &[]);
+    let listed = to_full_disk(&["api-key", "list"]).code(1);
+    assert_eq!(listed.stderr, "error: could not write the output to stdout: No space left on device (os error 28)\n");
+}

@@ -55,7 +55,7 @@ pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
         // whoever finds where it was half-written must not stay valid.
         let key = &created.key;
         let revoked = signed_in.client.revoke_api_key(&org, &key.id).await;
-        let message = format!("could not write the new key's secret to stdout ({unwritten:#})");
+        let message = format!("could not write the new key's secret to stdout ({})", unwritten.root_cause());
         return Err(match revoked {
             Ok(_) => {
                 CliError::failure(format!("{message}; API key {} was revoked again, since its secret is lost", key.id))

@@ -4,6 +4,7 @@ use keystroke_api::{ApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery, Role}
 use time::OffsetDateTime;
 
 use crate::context::{Context, SignedIn};
+use crate::printer::unwritten;
 use crate::table;
 
 #[derive(Debug, Args)]
@@ -46,11 +47,11 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
         loop {
             let page = signed_in.client.list_api_keys(&org, &query).await?;
             for key in &page.data {
-                array.push(key)?;
+                array.push(key).map_err(unwritten)?;
             }
             match page.next_cursor {
                 Some(cursor) => query.cursor = Some(cursor),
-                None => return array.finish().map(drop).map_err(Into::into),
+                None => return array.finish().map(drop).map_err(unwritten),
             }
         }
     }

@@ -3,6 +3,7 @@ use clap_complete::ArgValueCandidates;
 
 use crate::completion_candidates;
 use crate::context::Context;
+use crate::printer::lost_after;
 use crate::{ids, prompt};
 
 #[derive(Debug, Args)]
@@ -33,7 +34,8 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     let revoked = signed_in.client.revoke_api_key(&org, &args.id).await?;
 
     if printer.json() {
-        return printer.json_data(&revoked);
+        // Done already: a retry would find the key revoked (exit 5), so the error says so.
+        return printer.json_data(&revoked).map_err(lost_after(format!("API key {} was revoked", revoked.id)));
     }
     printer.notice(&format!("Revoked API key {} ({})", revoked.id, revoked.name));
     Ok(())

@@ -6,6 +6,7 @@ use super::OrgOutput;
 use crate::completion_candidates;
 use crate::context::{self, Context};
 use crate::error::{CliError, ExitCode};
+use crate::printer::lost_after;
 use crate::{env, ids, prompt};
 
 #[derive(Debug, Args)]
@@ -61,7 +62,8 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
         // `active` as `org list` says it here: false while the variable sends commands elsewhere,
         // so that a script checking it does not go on to act in the wrong org.
         let acting_on = overriding.as_deref().unwrap_or(&membership.org.slug);
-        return printer.json_data(&OrgOutput::new(membership, Some(acting_on)));
+        let switched = OrgOutput::new(membership, Some(acting_on));
+        return printer.json_data(&switched).map_err(lost_after(format!("the active org is {}", membership.org.slug)));
     }
     printer.notice(&format!("Switched to {} ({})", membership.org.slug, membership.org.name));
     Ok(())

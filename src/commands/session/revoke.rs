@@ -6,6 +6,7 @@ use crate::config::Config;
 use crate::context::{Context, PlatformUrl};
 use crate::credentials::{StoreKind, TokenSource};
 use crate::error::{CliError, ExitCode};
+use crate::printer::lost_after;
 use crate::{env, ids, prompt, table};
 
 #[derive(Debug, Args)]
@@ -77,7 +78,8 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         printer.warn(&format!("`{}` holds the token of the session just revoked; unset it", env::TOKEN));
     }
     if printer.json() {
-        printer.json_data(revoked.as_ref().unwrap_or(&session))?;
+        let said = revoked.as_ref().unwrap_or(&session);
+        printer.json_data(said).map_err(lost_after(format!("session {} was revoked", session.id)))?;
     }
     Ok(())
 }

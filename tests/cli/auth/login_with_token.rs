@@ -85,6 +85,15 @@ fn with_token_reads_a_token_not_an_endless_stream() {
         "error: `--with-token` read more than 64 KiB from stdin, which is not a session token\n\
          hint: pipe in the token alone: `keystroke auth login --with-token < token.txt`\n"
     );
+    // Nor can it read a folder (`< ~/.config`): said as the token's read, with the way to pipe one.
+    let mut from_a_folder = env.command(&["auth", "login", "--with-token", "--platform-url", env.url()]);
+    from_a_folder.stdin(std::fs::File::open(env.config_dir_path().parent().unwrap()).unwrap());
+    let login = crate::support::Run::from(from_a_folder.output().unwrap()).code(2);
+    assert_eq!(
+        login.stderr,
+        "error: `--with-token` could not read the token from stdin: Is a directory (os error 21)\n\
+         hint: pipe it in: `keystroke auth login --with-token < token.txt`\n"
+    );
 }
 
 /// A sign-in that waits (for the browser, or here for stdin) keeps an `org switch` made

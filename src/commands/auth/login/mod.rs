@@ -9,7 +9,7 @@ use crate::commands::org;
 use crate::context::{Context, plain_http_off_this_machine};
 use crate::credentials::{Credentials, StoreKind};
 use crate::error::CliError;
-use crate::printer::Printer;
+use crate::printer::{Printer, lost_after};
 use crate::secret::Secret;
 use crate::signals;
 use crate::{env, prompt};
@@ -139,15 +139,17 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
             .warn(&format!("`{}` is set and shadows the token just stored; unset it to use this sign-in", env::TOKEN));
     }
     if printer.json() {
-        printer.json_data(&LoginOutput {
-            platform_url: &platform.key,
-            user: &me.user,
-            active_org: active_org.as_deref(),
-            credential_store: store,
-            session: &me.session,
-            session_from_token: from_token,
-            replaced_sessions: &replaced_sessions,
-        })?;
+        printer
+            .json_data(&LoginOutput {
+                platform_url: &platform.key,
+                user: &me.user,
+                active_org: active_org.as_deref(),
+                credential_store: store,
+                session: &me.session,
+                session_from_token: from_token,
+                replaced_sessions: &replaced_sessions,
+            })
+            .map_err(lost_after(format!("signed in to {} (the token is stored)", platform.key)))?;
     }
     Ok(())
 }

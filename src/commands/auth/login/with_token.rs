@@ -55,7 +55,10 @@ fn read_typed_token(printer: &Printer) -> anyhow::Result<Secret<String>> {
 fn read_piped_token() -> anyhow::Result<Secret<String>> {
     const MOST_READ: u64 = 64 * 1024;
     let mut input = Vec::new();
-    std::io::stdin().lock().take(MOST_READ + 1).read_to_end(&mut input)?;
+    std::io::stdin().lock().take(MOST_READ + 1).read_to_end(&mut input).map_err(|err| {
+        CliError::usage(format!("`--with-token` could not read the token from stdin: {err}"))
+            .with_hint(format!("pipe it in: `{WITH_TOKEN_FROM_A_FILE}`"))
+    })?;
     if input.len() as u64 > MOST_READ {
         return Err(CliError::usage("`--with-token` read more than 64 KiB from stdin, which is not a session token")
             .with_hint(format!("pipe in the token alone: `{WITH_TOKEN_FROM_A_FILE}`"))
