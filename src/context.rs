@@ -202,10 +202,21 @@ impl Context {
     /// The slug given or saved is checked before it goes into any URL.
     pub async fn org(&self, signed_in: &SignedIn) -> anyhow::Result<String> {
         if let Some(org) = self.org_override()? {
+            if self.global.org_from_env {
+                signed_in.client.org_came_from(format!(
+                    "the org comes from `{}`: fix or unset it (`keystroke org list` shows your orgs)",
+                    env::ORG
+                ));
+            }
             return Ok(org.to_owned());
         }
         if let Some(org) = signed_in.config.active_org(&signed_in.platform.key) {
             ids::check_org_slug(org)?;
+            signed_in.client.org_came_from(
+                "it is the active org that `keystroke org switch` saved: switch to one of yours (`keystroke org \
+                 list` shows them)"
+                    .to_owned(),
+            );
             return Ok(org.to_string());
         }
         let me = signed_in.client.me().await?;

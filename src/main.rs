@@ -101,9 +101,14 @@ fn clap_exit(err: clap::Error) -> ExitCode {
         return ExitCode::from(error::ExitCode::Usage as u8);
     }
     if !err.use_stderr() || !json {
+        // Without clap's styling, and so without escape sequences, which clap's own printing
+        // would pass to a terminal from what it quotes as typed (it could retitle the window).
         let rendered = err.render().to_string();
-        if err.use_stderr() && contains_secret(&rendered) {
-            Printer::for_errors(false).stderr_raw(&redact(&rendered));
+        let typed_controls = std::env::args_os().any(|arg| arg.to_string_lossy().contains(char::is_control));
+        // A pasted megabyte would fill the terminal; a secret must not reach scrollback.
+        let safe = fit_for_a_terminal(&redact(&rendered));
+        if err.use_stderr() && (safe != rendered || typed_controls) {
+            Printer::for_errors(false).stderr_raw(&safe);
         } else {
             let _ = err.print();
         }
@@ -113,6 +118,21 @@ fn clap_exit(err: clap::Error) -> ExitCode {
     let hint = usage.hint.as_deref().map(redact);
     Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &redact(&usage.message), hint.as_deref(), None);
     ExitCode::from(error::ExitCode::Usage as u8)
+}
+
+/// `text` with its control characters written out ([`printer::terminal_safe`]) and each line cut
+/// to a screenful.
+fn fit_for_a_terminal(text: &str) -> String {
+    const LONGEST_LINE: usize = 500;
+    let safe = printer::terminal_safe(text);
+    let lines = safe.split_inclusive('\n').map(|line| match line.char_indices().nth(LONGEST_LINE) {
+        Some((cut, _)) => {
+            let more = line[cut..].trim_end_matches('\n').chars().count();
+            format!("{}… ({more} characters more){}", &line[..cut], if line.ends_with('\n') { "\n" } else { "" })
+        }
+        None => line.to_owned(),
+    });
+    lines.collect()
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -84,6 +84,17 @@ impl ApiClient {
             }
             None => {}
         }
+        // The host name found no address: said so, as nothing is running there to check.
+        let mut causes = std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |cause| cause.source());
+        if err.is_connect() && causes.any(|cause| cause.to_string() == "dns error") {
+            let host = self.base.host_str().unwrap_or_default();
+            return self.unreachable(&format!("its host name {host} does not resolve to an address")).with_hint(
+                format!(
+                    "check the host name in `--platform-url` (or `{}`); for a private one, your DNS or VPN too",
+                    env::PLATFORM_URL
+                ),
+            );
+        }
         let why = if err.is_timeout() && err.is_connect() {
             format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs())
         } else if err.is_timeout() {
@@ -214,7 +225,7 @@ pub(super) const KEY_HINT: &str =
 
 /// For a request's `map_err`: a "not found" (exit 5) gets `hint`, which says where to look for
 /// what that request asked for. The platform's message already names what is missing.
-pub(super) fn when_not_found(hint: &'static str) -> impl FnOnce(anyhow::Error) -> anyhow::Error {
+pub(super) fn when_not_found(hint: &str) -> impl FnOnce(anyhow::Error) -> anyhow::Error + '_ {
     move |err| map_cli_error(err, |err| if err.exit == ExitCode::NotFound { err.with_hint(hint) } else { err })
 }
 
@@ -273,7 +284,15 @@ pub(super) fn error_for_status(status: StatusCode, message: &str, url: &str, tok
         // The platform's message names what is missing ("org `x` not found").
         StatusCode::NOT_FOUND => CliError::new(ExitCode::NotFound, message.to_string()),
         status if status.is_client_error() => CliError::failure(format!("the platform refused the request: {message}")),
-        status => CliError::failure(format!("the platform failed ({status}): {message}")),
+        // Its own 503 (a database held by another writer): nothing wrong with the request.
+        StatusCode::SERVICE_UNAVAILABLE => {
+            CliError::failure(format!("the platform at {url} is unavailable for now ({status}): {message}"))
+                .with_hint("try again in a moment")
+        }
+        status => {
+            CliError::failure(format!("the platform at {url} could not handle the request ({status}): {message}"))
+                .with_hint("try again; if it keeps failing, tell the platform's operator, whose log has the cause")
+        }
     }
 }
 

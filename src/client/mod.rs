@@ -33,6 +33,9 @@ pub struct ApiClient {
     /// How long a whole request may take, named when one takes longer.
     timeout: Duration,
     printer: Printer,
+    /// The hint of an org not found, when the org came from elsewhere than `--org`: see
+    /// [`ApiClient::org_came_from`].
+    org_hint: std::sync::OnceLock<String>,
 }
 
 /// One answer of the RFC 8628 token endpoint while the user has not finished in the browser.
@@ -70,7 +73,7 @@ impl ApiClient {
             builder = builder.tls_certs_only(std::iter::empty());
         }
         let http = builder.build()?;
-        Ok(Self { base, http, token, token_from_env: false, timeout, printer })
+        Ok(Self { base, http, token, token_from_env: false, timeout, printer, org_hint: std::sync::OnceLock::new() })
     }
 
     /// Marks the token as `KEYSTROKE_TOKEN`'s, so that a refusal says to unset or replace it
@@ -90,19 +93,30 @@ impl ApiClient {
         Ok(())
     }
 
+    /// Where the org of this command came from, when the user may not know it is in effect (a
+    /// variable set long ago, an org saved before they left it): said in the hint of an "org not
+    /// found", which `keystroke org list` alone would not explain.
+    pub fn org_came_from(&self, hint: String) {
+        let _ = self.org_hint.set(hint);
+    }
+
+    fn org_hint(&self) -> &str {
+        self.org_hint.get().map_or(ORG_HINT, String::as_str)
+    }
+
     pub async fn list_api_keys(&self, org: &str, query: &PageQuery) -> anyhow::Result<Page<ApiKey>> {
         let request = self.request(Method::GET, &routes::api_keys(org))?.query(query);
-        self.json(request).await.map_err(when_not_found(ORG_HINT))
+        self.json(request).await.map_err(when_not_found(self.org_hint()))
     }
 
     pub async fn list_members(&self, org: &str) -> anyhow::Result<Vec<Member>> {
-        self.json(self.request(Method::GET, &routes::members(org))?).await.map_err(when_not_found(ORG_HINT))
+        self.json(self.request(Method::GET, &routes::members(org))?).await.map_err(when_not_found(self.org_hint()))
     }
 
     pub async fn create_api_key(&self, org: &str, body: &CreateApiKey) -> anyhow::Result<CreatedApiKey> {
         let request = self.request(Method::POST, &routes::api_keys(org))?.json(body);
         // The key may exist, and its secret is nowhere: it must be found and revoked.
-        self.json_unless_interrupted(request).await.map_err(when_not_found(ORG_HINT)).map_err(|err| {
+        self.json_unless_interrupted(request).await.map_err(when_not_found(self.org_hint())).map_err(|err| {
             may_have_been_done(err, "the key may have been created all the same", || {
                 format!(
                     "`keystroke api-key list --org {org}` shows whether a key named {} was created; if so, revoke it \
@@ -162,7 +176,7 @@ impl ApiClient {
     /// Triggers the org's deploy. The hook route takes the org of a user session from a header.
     pub async fn trigger_deploy(&self, org: &str) -> anyhow::Result<HookAccepted> {
         let request = self.request(Method::POST, routes::DEPLOY_HOOK)?.header(ORG_HEADER, org);
-        self.json_unless_interrupted(request).await.map_err(when_not_found(ORG_HINT)).map_err(|err| {
+        self.json_unless_interrupted(request).await.map_err(when_not_found(self.org_hint())).map_err(|err| {
             may_have_been_done(err, "the deploy may have been triggered all the same", || {
                 "find out whether it started (an admin sees each deploy in `keystroke-platform audit list`) before \
                  you run `keystroke deploy` again, which would trigger another"

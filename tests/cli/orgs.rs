@@ -226,6 +226,36 @@ fn switching_to_an_org_you_are_not_in_is_not_found() {
     );
 }
 
+/// An org not found that the user did not name on the line (a variable set long ago, an org saved
+/// by `org switch` before they left it) is said with where it came from: `org list` alone would
+/// not show why commands go there.
+#[test]
+fn an_org_not_found_says_where_it_came_from() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Builder);
+    let from_env = env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_ORG", "globex")]).code(5);
+    assert_eq!(
+        from_env.stderr,
+        "error: org `globex` not found among your orgs\nhint: the org comes from `KEYSTROKE_ORG`: fix or unset it \
+         (`keystroke org list` shows your orgs)\n"
+    );
+    // Saved while a member (here written as `org switch` writes it), then left.
+    let config_path = env.config_dir_path().join("config.json");
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    let platform = config["platforms"].as_object_mut().unwrap().values_mut().next().unwrap();
+    platform["active_org"] = "globex".into();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let saved = env.run(&["api-key", "list"]).code(5);
+    assert_eq!(
+        saved.stderr,
+        "error: org `globex` not found among your orgs\nhint: it is the active org that `keystroke org switch` saved: \
+         switch to one of yours (`keystroke org list` shows them)\n"
+    );
+    // Named on the line, it is what was typed: the usual hint.
+    let typed = env.run(&["api-key", "list", "--org", "globex"]).code(5);
+    assert!(typed.stderr.ends_with("\nhint: `keystroke org list` shows your orgs\n"), "{typed:#?}");
+}
+
 /// Names come from the platform: one holding an escape sequence (written by an older platform, or
 /// straight into its database) is shown written out, never run by the terminal.
 #[test]

@@ -18,6 +18,16 @@ fn an_unreachable_platform_exits_6_naming_the_url() {
     );
     let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", down], "kss_x").code(6);
     assert_eq!(login.stderr, run.stderr, "the same words for sign-in");
+    // A host name that resolves to nothing (`.invalid` never does, RFC 6761): said so, not "could
+    // not connect", as there is nothing running to check.
+    let nowhere = "https://keystroke.invalid";
+    let run = env.run_with_env(&["api-key", "list", "--platform-url", nowhere], &[("KEYSTROKE_TOKEN", "kss_x")]);
+    assert_eq!(
+        run.code(6).stderr,
+        "error: the platform at https://keystroke.invalid is unreachable: its host name keystroke.invalid does not \
+         resolve to an address\nhint: check the host name in `--platform-url` (or `KEYSTROKE_PLATFORM_URL`); for a \
+         private one, your DNS or VPN too\n"
+    );
     // `-v` says what failed underneath, and when.
     let verbose = env.run_with_env(&["-v", "api-key", "list", "--platform-url", down], &[("KEYSTROKE_TOKEN", "kss_x")]);
     let request = verbose.code(6).stderr.lines().find(|line| line.starts_with("> GET ")).unwrap().to_owned();
@@ -203,6 +213,15 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
         if request.starts_with("GET /gate/") {
             return http_response("401 Unauthorized", "application/json", r#"{"error":"Unauthorized"}"#);
         }
+        // The platform's own answers when its database is held, and when a handler failed.
+        if request.starts_with("GET /busy/") {
+            let busy = r#"{"error":{"code":"unavailable","message":"the platform's database is busy"}}"#;
+            return http_response("503 Service Unavailable", "application/json", busy);
+        }
+        if request.starts_with("GET /broken/") {
+            let broken = r#"{"error":{"code":"internal","message":"an internal error"}}"#;
+            return http_response("500 Internal Server Error", "application/json", broken);
+        }
         let status = match request {
             r if r.starts_with("GET /missing/") => "404 Not Found",
             r if r.starts_with("GET /down/") => "502 Bad Gateway",
@@ -285,6 +304,23 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
             "error: the platform at {url}/edge is unreachable: 524 A Timeout Occurred from the server in front of it\n"
         )),
         "{edge:#?}"
+    );
+    let busy = list_at(&format!("{url}/busy")).code(1);
+    assert_eq!(
+        busy.stderr,
+        format!(
+            "error: the platform at {url}/busy is unavailable for now (503 Service Unavailable): the platform's \
+             database is busy\nhint: try again in a moment\n"
+        )
+    );
+    let broken = list_at(&format!("{url}/broken")).code(1);
+    assert_eq!(
+        broken.stderr,
+        format!(
+            "error: the platform at {url}/broken could not handle the request (500 Internal Server Error): an \
+             internal error\nhint: try again; if it keeps failing, tell the platform's operator, whose log has the \
+             cause\n"
+        )
     );
     let odd = list_at(&format!("{url}/odd")).code(1);
     assert!(

@@ -40,6 +40,23 @@ fn without_json_usage_errors_are_clap_text() {
     }
 }
 
+/// clap quotes what it could not place: on a terminal, an escape sequence in it (one that would
+/// retitle the window) does not reach the terminal, and a pasted megabyte is cut to a line.
+#[test]
+fn a_usage_error_quotes_what_was_typed_safely_and_cut_short() {
+    let env = TestEnv::new();
+    let (code, output) = env.on_terminal(&["api-key", "list", "--color", "x\u{1b}]0;PWNED\u{7}"]).finish();
+    assert_eq!(code, 2, "{output:?}");
+    assert!(
+        output.contains("invalid value") && !output.contains("\u{1b}]0") && !output.contains('\u{7}'),
+        "{output:?}"
+    );
+    let pasted = "x".repeat(100_000);
+    let run = env.run(&[&pasted]).code(2);
+    let first = run.stderr.lines().next().unwrap();
+    assert!(first.ends_with("… (99533 characters more)") && first.chars().count() < 600, "{first}");
+}
+
 #[test]
 fn help_and_version_print_normally_even_with_json() {
     let env = TestEnv::new();

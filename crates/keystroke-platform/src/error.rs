@@ -92,7 +92,11 @@ impl ApiError {
             Some(unlogged) => tracing::error!(error, unlogged_since_last_logged = unlogged, "internal error, repeated"),
             None => {}
         }
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", "the platform failed to handle the request")
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "an internal error, whose cause is in the platform's log",
+        )
     }
 }
 

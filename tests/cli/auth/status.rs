@@ -47,10 +47,13 @@ fn status_says_who_where_and_that_keyutils_forgets_on_reboot() {
         status.stdout.contains("Active org:  acme (you belong to no org now: ask an org owner or admin to add you)\n"),
         "{status:#?}"
     );
-    // And a command in it says it is not one of theirs, as for an org that never existed.
+    // And a command in it says it is not one of theirs, as for an org that never existed, and
+    // that it is the one saved.
     let list = env.run(&["api-key", "list"]).code(5);
     assert!(
-        list.stderr.starts_with("error: org `acme` not found among your orgs\nhint: `keystroke org list`"),
+        list.stderr.starts_with(
+            "error: org `acme` not found among your orgs\nhint: it is the active org that `keystroke org switch` saved"
+        ),
         "{list:#?}"
     );
 }
