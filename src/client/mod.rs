@@ -285,10 +285,12 @@ impl ApiClient {
         };
         serde_json::from_slice(&body).map_err(|err| {
             // A success whose answer is lost: a key was made all the same, its secret unread.
-            let failure = CliError::failure(format!(
-                "the platform sent an answer keystroke does not understand from {url}: {err}"
-            ))
-            .may_have_arrived(true);
+            let what = match err.classify() {
+                serde_json::error::Category::Data => format!("is not what this keystroke knows: {err}"),
+                serde_json::error::Category::Eof => format!("broke off in the middle of its JSON ({err})"),
+                _ => "is not JSON (a web page, say), which a Keystroke platform always answers".to_owned(),
+            };
+            let failure = CliError::failure(format!("the answer from {url} {what}")).may_have_arrived(true);
             // JSON of another shape (a role this version does not know, a field it lacks) is what
             // a platform of another version sends; what is not JSON at all, a server that is no
             // platform.

@@ -673,8 +673,8 @@ fn a_create_left_unanswered_says_the_key_may_exist_and_how_to_find_it() {
     let create = create.code(1);
     assert!(
         create.stderr.starts_with(&format!(
-            "error: the platform sent an answer keystroke does not understand from {half}/api/orgs/acme/api-keys: \
-             EOF while parsing a string at line 1 column 10; the key may have been created all the same\n\
+            "error: the answer from {half}/api/orgs/acme/api-keys broke off in the middle of its JSON (EOF while \
+             parsing a string at line 1 column 10); the key may have been created all the same\n\
              hint: `keystroke api-key list --org acme` shows whether a key named `Half` was created"
         )),
         "{create:#?}"
@@ -725,7 +725,7 @@ fn a_create_interrupted_while_it_waits_says_the_key_may_exist() {
 }
 
 /// A platform that stops in the middle of its answer is unreachable (exit 6), like one that
-/// never answers, not "an answer keystroke does not understand".
+/// never answers, not an answer that is not JSON.
 #[test]
 fn an_answer_that_stops_halfway_is_unreachable() {
     let env = TestEnv::new();

@@ -463,8 +463,8 @@ fn a_role_from_a_newer_platform_says_to_update_keystroke() {
     let failed = env.run_with_env(&args, &[("KEYSTROKE_TOKEN", token.as_str())]).code(1);
     assert!(
         failed.stderr.starts_with(&format!(
-            "error: the platform sent an answer keystroke does not understand from {newer}/api/orgs/acme/members: \
-             unknown variant `guest`"
+            "error: the answer from {newer}/api/orgs/acme/members is not what this keystroke knows: unknown variant \
+             `guest`"
         )),
         "{failed:#?}"
     );

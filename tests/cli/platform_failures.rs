@@ -240,7 +240,8 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
     let requested = format!("{url}/api/orgs/acme/api-keys");
     assert!(
         run.stderr.starts_with(&format!(
-            "error: the platform sent an answer keystroke does not understand from {requested}?limit=50: "
+            "error: the answer from {requested}?limit=50 is not JSON (a web page, say), which a Keystroke platform \
+             always answers\n"
         )),
         "{run:#?}"
     );

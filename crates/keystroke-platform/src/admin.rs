@@ -37,12 +37,12 @@ pub fn check_new_user(email: &str, name: &str) -> anyhow::Result<(String, String
         bail!("`{shown}` is not an email address: it has an invisible or control character");
     }
     if email.contains(char::is_whitespace) {
-        bail!("`{email}` is not an email address: it has a space");
+        bail!("{} is not an email address: it has a space", quoted(email));
     }
     let (local, domain) = email.split_once('@').unwrap_or_default();
     let odd = |c: char| "<>()[]\\,;:\"@".contains(c);
     if local.is_empty() || domain.is_empty() || local.contains(odd) || domain.contains(odd) {
-        bail!("`{email}` is not an email address, like `ada@example.com`");
+        bail!("{} is not an email address, like `ada@example.com`", quoted(email));
     }
     ensure!(email.chars().count() <= MAX_EMAIL_CHARS, "the email is longer than {MAX_EMAIL_CHARS} characters");
     let name = check_name("user", name).map_err(|problem| anyhow!(problem))?;

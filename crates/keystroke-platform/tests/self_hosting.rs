@@ -197,6 +197,11 @@ fn bootstrap_serve_and_sign_in() {
         ("<b>e</b>@example.test", "`<b>e</b>@example.test` is not an email address, like `ada@example.com`"),
         ("no-at-sign", "`no-at-sign` is not an email address, like `ada@example.com`"),
         ("a b@example.test", "`a b@example.test` is not an email address: it has a space"),
+        // Quoted back cut short, not whole.
+        (
+            &format!("{}@@x.test", "a".repeat(5_000)),
+            &format!("`{}…` is not an email address, like `ada@example.com`", "a".repeat(40)),
+        ),
         // A key pasted into the wrong argument is not repeated.
         ("key_live_HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC", "(a secret, not repeated here) is not an email address"),
     ] {
@@ -204,6 +209,9 @@ fn bootstrap_serve_and_sign_in() {
         let refused = platform(&db, &["user", "add", "--email", email, "--name", "Eve"], None);
         assert_eq!(stderr(&refused), format!("error: {problem}\n"));
     }
+    // Whatever a message quotes back, an escape sequence in it is written out, not run.
+    let removed = platform(&db, &["member", "remove", "--org", "example", "--email", "x\u{1b}[31m@y.test"], None);
+    assert!(!stderr(&removed).contains('\u{1b}') && stderr(&removed).contains("\\u{1b}[31m"), "{}", stderr(&removed));
     let nobody = platform(&db, &["user", "set-password", "--email", "nobody@example.test"], None);
     assert_eq!(
         stderr(&nobody),
