@@ -1083,3 +1083,41 @@ fn the_sign_in_page_says_who_is_signed_in_or_that_the_sign_in_ended() {
     assert!(ended.contains("Your sign-in has ended (one lasts 15 minutes): sign in again."), "{ended}");
     assert!(!ended.contains("You are signed in"), "{ended}");
 }
+
+/// Every sign-in page of a browser shares one CSRF cookie: a second tab's page replaces the first
+/// one's token. The first tab's form, sent then, gets the form back (what was typed kept, the
+/// password aside, with a fresh token), not a page that Reload cannot mend.
+#[test]
+fn a_sign_in_form_whose_token_another_page_replaced_is_given_back() {
+    let h = Harness::start();
+    let http = browser_client();
+    let first_tab = http.get(h.url("/login?next=/settings/api-keys")).send().unwrap();
+    let first_csrf = hidden(&first_tab.text().unwrap(), "csrf");
+    let second_tab = http.get(h.url("/login")).send().unwrap();
+    let cookie_now = cookie(&second_tab, "ks_csrf").unwrap();
+    let owner = h.dev.user(Role::Owner);
+    let fields = [
+        ("email", owner.email.as_str()),
+        ("password", owner.password.as_str()),
+        ("next", "/settings/api-keys"),
+        ("csrf", first_csrf.as_str()),
+    ];
+    let stale = http.post(h.url("/login")).header("cookie", format!("ks_csrf={cookie_now}")).form(&fields).send();
+    let stale = stale.unwrap();
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
+    let fresh_cookie = cookie(&stale, "ks_csrf").expect("a fresh token");
+    let page = stale.text().unwrap();
+    assert!(page.contains("That form had expired, or a sign-in page opened since in this browser replaced it"));
+    assert!(page.contains(&format!(r#"value="{}""#, owner.email)) && !page.contains(&owner.password), "{page}");
+    // Sent again from the page it got back, it signs in, and goes where it was going.
+    let fields = [
+        ("email", owner.email.as_str()),
+        ("password", owner.password.as_str()),
+        ("next", &hidden(&page, "next")),
+        ("csrf", &hidden(&page, "csrf")),
+    ];
+    let again = http.post(h.url("/login")).header("cookie", format!("ks_csrf={fresh_cookie}")).form(&fields).send();
+    let again = again.unwrap();
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(again.headers()["location"], "/settings/api-keys");
+}

@@ -15,9 +15,9 @@ use keystroke_api::routes;
 use serde::Deserialize;
 
 use super::{
-    POINTS_AT_PROBLEM, PageResult, WRONG_SIGN_IN, WebForm, WebQuery, credential_fields, csrf_for, error_paragraph,
-    escape, form_refused, message_page_leading_to, page, query_value, refill, session_csrf_ok, set_sign_in_cookies,
-    sign_in_csrf_ok, sign_in_form_expired, sign_in_form_page, sign_in_with_password, too_many_attempts, web_session,
+    POINTS_AT_PROBLEM, PageResult, SIGN_IN_FORM_EXPIRED, WRONG_SIGN_IN, WebForm, WebQuery, credential_fields, csrf_for,
+    error_paragraph, escape, form_refused, message_page_leading_to, page, query_value, refill, session_csrf_ok,
+    set_sign_in_cookies, sign_in_csrf_ok, sign_in_form_page, sign_in_with_password, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
@@ -91,7 +91,8 @@ pub async fn sign_in(
     WebForm(form): WebForm<SignInForm>,
 ) -> PageResult {
     if !sign_in_csrf_ok(&state, &headers, &form.csrf) {
-        return Ok(sign_in_form_expired());
+        let expired = Some(SIGN_IN_FORM_EXPIRED);
+        return Ok(sign_in_page(&state, &form.user_code, &form.email, expired, StatusCode::FORBIDDEN));
     }
     let client = state.client_key(&headers, peer);
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {

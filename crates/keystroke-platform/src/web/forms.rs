@@ -75,14 +75,12 @@ pub fn form_refused() -> Response {
     )
 }
 
-/// The answer to a sign-in form without its CSRF token (expired, or not sent by our page).
-pub fn sign_in_form_expired() -> Response {
-    message_page(
-        StatusCode::FORBIDDEN,
-        "Session expired",
-        "The form expired or was not sent by this page. Reload the page and try again.",
-    )
-}
+/// What a sign-in form without its CSRF token is answered with: the form again, with a fresh
+/// token and what was typed (the password aside). One token serves every sign-in page of the
+/// browser, so opening another one (a second tab) replaces the first's; and Reload on a page that
+/// said only "expired" would send the same stale token again.
+pub const SIGN_IN_FORM_EXPIRED: &str =
+    "That form had expired, or a sign-in page opened since in this browser replaced it: sign in again here.";
 
 /// Forms that act once (creating a key): each page's form carries a fresh id, and the form sent
 /// again (Reload on the page that answered it) is told so instead of acting again. Ids are kept

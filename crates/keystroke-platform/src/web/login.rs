@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PageResult, SESSION_COOKIE, WRONG_SIGN_IN, WebForm, WebQuery, cookie, credential_fields, csrf_for, error_paragraph,
-    escape, form_refused, page, session_csrf_ok, set_cookie, set_sign_in_cookies, sign_in_csrf_ok,
-    sign_in_form_expired, sign_in_form_page, sign_in_with_password, sign_out_form, web_session,
+    PageResult, SESSION_COOKIE, SIGN_IN_FORM_EXPIRED, WRONG_SIGN_IN, WebForm, WebQuery, cookie, credential_fields,
+    csrf_for, error_paragraph, escape, form_refused, page, session_csrf_ok, set_cookie, set_sign_in_cookies,
+    sign_in_csrf_ok, sign_in_form_page, sign_in_with_password, sign_out_form, web_session,
 };
 use crate::state::{AppState, now};
 
@@ -61,7 +61,8 @@ pub async fn sign_in(
     WebForm(form): WebForm<LoginForm>,
 ) -> PageResult {
     if !sign_in_csrf_ok(&state, &headers, &form.csrf) {
-        return Ok(sign_in_form_expired());
+        let expired = Some(SIGN_IN_FORM_EXPIRED);
+        return Ok(login_page(&state, form.next.as_deref(), &form.email, expired, "", StatusCode::FORBIDDEN));
     }
     let client = state.client_key(&headers, peer);
     let wrong =
