@@ -1121,3 +1121,44 @@ fn a_sign_in_form_whose_token_another_page_replaced_is_given_back() {
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
     assert_eq!(again.headers()["location"], "/settings/api-keys");
 }
+
+/// A Revoke sent once the sign-in has lapsed (its cookie gone with it) does nothing, and after
+/// signing in the question is asked again, saying nothing was revoked yet: someone revoking a
+/// leaked key must not land on the list believing it done.
+#[test]
+fn a_revoke_sent_after_the_sign_in_lapsed_is_asked_again_after_signing_in() {
+    let h = Harness::start();
+    let mut browser = Browser::new(&h);
+    browser.sign_in(Role::Owner);
+    let (id, secret) = browser.create("acme", "Leaked");
+    let (_, csrf) = browser.list("acme");
+    let lapsed = Browser::new(&h); // no session cookie any more
+    let confirmed = [("org", "acme"), ("id", id.as_str()), ("csrf", csrf.as_str()), ("confirmed", "yes")];
+    let sent = lapsed.post("/settings/api-keys/revoke", &confirmed);
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let to_login = sent.headers()["location"].to_str().unwrap().to_owned();
+    assert!(to_login.starts_with("/login?next=") && to_login.contains(&format!("revoke%3D{id}")), "{to_login}");
+    assert_eq!(h.projects_status(&secret), StatusCode::OK, "nothing done");
+
+    let owner = h.dev.user(Role::Owner);
+    let next = format!("/settings/api-keys?org=acme&revoke={id}");
+    let fields = [("email", owner.email.as_str()), ("password", owner.password.as_str()), ("next", next.as_str())];
+    let signed_in = h.form_from_page(&lapsed.http, &to_login, "/login", &fields).send().unwrap();
+    assert_eq!(signed_in.headers()["location"].to_str().unwrap(), next);
+    let session = cookie(&signed_in, "ks_web").unwrap();
+    let asked = lapsed.http.get(h.url(&next)).header("cookie", format!("ks_web={session}")).send().unwrap();
+    let asked = asked.text().unwrap();
+    assert!(
+        asked.contains("Nothing was revoked yet") && asked.contains("Revoke API key “<bdi>Leaked</bdi>”?"),
+        "{asked}"
+    );
+    assert_eq!(h.projects_status(&secret), StatusCode::OK, "asking revokes nothing");
+    let confirmed = [("org", "acme"), ("id", id.as_str()), ("csrf", &hidden(&asked, "csrf")), ("confirmed", "yes")];
+    let revoked = lapsed
+        .http
+        .post(h.url("/settings/api-keys/revoke"))
+        .header("cookie", format!("ks_web={session}"))
+        .form(&confirmed);
+    assert_eq!(revoked.send().unwrap().status(), StatusCode::SEE_OTHER);
+    assert_eq!(h.projects_status(&secret), StatusCode::UNAUTHORIZED);
+}

@@ -27,6 +27,9 @@ pub struct ListQuery {
     expires_in_days: Option<String>,
     /// Such a form whose fields were not carried (one looked like a secret, or they were long).
     unsent: Option<String>,
+    /// A revocation sent after the sign-in lapsed, brought back through the sign-in page: the key
+    /// to ask about again.
+    revoke: Option<String>,
 }
 
 /// Settings > API keys, where a sign-in lands when it was not sent from elsewhere.
@@ -112,7 +115,11 @@ pub async fn show(
     let Some(visitor) = web_session(&state, &headers)? else {
         // Only a slug goes into the way back: the query may hold anything, a pasted key included.
         let org = query.org.as_deref().filter(|org| keystroke_api::is_org_slug(org));
-        return Ok(to_login(&org.map(list_url).unwrap_or_else(|| PAGE.to_owned())));
+        let back = match (org, query.revoke.as_deref()) {
+            (Some(org), Some(id)) => revoke_again_url(org, id),
+            (org, _) => org.map(list_url).unwrap_or_else(|| PAGE.to_owned()),
+        };
+        return Ok(to_login(&back));
     };
     let csrf = csrf_for(&visitor.token);
     let memberships = state.storage.memberships_of(&visitor.user_id)?;
@@ -131,6 +138,13 @@ pub async fn show(
         Ok(access) => access,
         Err(error) => return Ok(error_page(error)),
     };
+    // Asked again, never done for them: any link can carry it, and it takes a click still.
+    if let Some(id) = query.revoke.as_deref() {
+        return Ok(match visible_key(&state, &access, id) {
+            Ok(record) => confirm_revoke_page(&access, &record, &csrf, NOT_REVOKED_YET),
+            Err(error) => error_page(error),
+        });
+    }
     let revoked = cookie(&state, &headers, REVOKED_COOKIE);
     let revoked = revoked.as_deref().filter(|id| keystroke_api::is_public_id(id, keystroke_api::API_KEY_ID_PREFIX));
     // Named as the CLI names it, and announced (`role="status"`): the page reads as it did before.
@@ -371,7 +385,8 @@ pub async fn revoke(
             Err(error) => error_page(error),
         })
     };
-    let access = match checked_access(&state, &headers, &form.org, &form.csrf, || list_url(&form.org), stale)? {
+    let back = || revoke_again_url(&form.org, &form.id);
+    let access = match checked_access(&state, &headers, &form.org, &form.csrf, back, stale)? {
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
@@ -398,6 +413,15 @@ pub async fn revoke(
     }
 }
 
+/// Where a revocation sent once the sign-in had lapsed goes on after signing in: the question
+/// asked again (the list's, for what is no slug or id: a URL ends up in history and logs).
+fn revoke_again_url(org: &str, id: &str) -> String {
+    match keystroke_api::is_org_slug(org) && keystroke_api::is_public_id(id, keystroke_api::API_KEY_ID_PREFIX) {
+        true => format!("{PAGE}?org={org}&revoke={id}"),
+        false => list_url(org),
+    }
+}
+
 /// Whether the key is one of the org's that this visitor may see, revoked already.
 fn revoked_already(state: &AppState, access: &OrgAccess, id: &str) -> PageResult<bool> {
     let record = state.storage.revoked_api_key(&access.org_id, id)?;
@@ -405,8 +429,8 @@ fn revoked_already(state: &AppState, access: &OrgAccess, id: &str) -> PageResult
 }
 
 /// Said on the confirmation asked again for a form of an ended sign-in.
-const NOT_REVOKED_YET: &str = "<p class=\"notice\">Nothing was revoked yet: that page was from a sign-in that \
-                               ended. Revoke the key from this one.</p>\n";
+const NOT_REVOKED_YET: &str = "<p class=\"notice\" role=\"status\">Nothing was revoked yet: that page was from a \
+                               sign-in that ended. Revoke the key from this one.</p>\n";
 
 fn confirm_revoke_page(access: &OrgAccess, key: &KeyRecord, csrf: &str, notice: &str) -> Response {
     let body = format!(
