@@ -221,6 +221,9 @@ fn a_decision_sent_twice_is_said_as_made_and_the_page_can_change_account() {
     let (session, csrf, page) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
     let switch = format!(r#"<a href="/login?next=/device%3Fuser_code%3D{}">"#, auth.user_code);
     assert!(page.contains(&format!("(not you? {switch}sign in as someone else</a>)")), "{page}");
+    // When, as the key tables and the CLI write times.
+    let requested = page.split("<dt>Requested at</dt><dd>").nth(1).unwrap().split("</dd>").next().unwrap();
+    assert!(requested.ends_with(" UTC") && requested.len() == "2026-11-28 10:55 UTC".len(), "{requested}");
 
     let (status, first) = decide(&h, Some(&session), &auth.user_code, &csrf, "approve");
     assert_eq!(status, StatusCode::OK, "{first}");

@@ -75,6 +75,8 @@ impl<'a> Browser<'a> {
         assert_eq!(response.headers()["cache-control"], "no-store");
         let html = response.text().unwrap();
         assert!(html.contains("shown only once"), "{html}");
+        // The field is described by the warning, and the Copy button's outcome is announced.
+        assert!(html.contains(r#"aria-describedby="once""#) && html.contains(r#"<span id="copied" role="status">"#));
         // Which org, for someone in several: the key acts only there.
         assert!(html.contains(&format!("</code>) in <strong>{org}</strong>")), "{html}");
         let secret = html.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
@@ -135,6 +137,10 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
     assert_eq!(again.headers()["location"], "/settings/api-keys?org=acme");
     let said = again.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(said.starts_with(&format!("ks_revoked={id};")), "{said}");
+    // Revoke pressed on a list from before (another tab revoked it): the list says it is revoked.
+    let stale_list = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]);
+    assert_eq!(stale_list.status(), StatusCode::SEE_OTHER);
+    assert!(stale_list.headers()["set-cookie"].to_str().unwrap().starts_with(&format!("ks_revoked={id};")));
     // A key that is not there at all is still not found, on a page that leads back.
     let unknown = [("org", "acme"), ("id", "ak_000000000000000000zz"), ("csrf", csrf.as_str()), ("confirmed", "yes")];
     let unknown = browser.post("/settings/api-keys/revoke", &unknown);

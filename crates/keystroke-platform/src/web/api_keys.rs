@@ -10,7 +10,8 @@ use serde::Deserialize;
 use super::login::to_login;
 use super::{
     ACTIVE_ORG_COOKIE, POINTS_AT_PROBLEM, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, page,
-    page_with_script, problem_paragraph, refill, sentence, session_csrf_ok, set_cookie, sign_out_form, web_session,
+    page_with_script, problem_paragraph, refill, sentence, session_csrf_ok, set_cookie, sign_out_form, utc_minute,
+    web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::ApiError;
@@ -347,9 +348,9 @@ fn reveal_dialog(created: &CreatedApiKey, back: &str) -> String {
     format!(
         r#"<dialog open aria-labelledby="reveal">
 <h1 id="reveal">Copy your new API key</h1>
-<p><strong>This secret is shown only once.</strong> Copy it now and store it somewhere safe. After you close this dialog, Keystroke only shows the key preview (<code>{preview}</code>).</p>
-<label>Secret of “<bdi>{name}</bdi>” (<code>{id}</code>) in <strong>{org}</strong> <input id="secret" class="secret" readonly value="{secret}" autocomplete="off"></label>
-<button type="button" id="copy" hidden>Copy</button>
+<p id="once"><strong>This secret is shown only once.</strong> Copy it now and store it somewhere safe. After you close this dialog, Keystroke only shows the key preview (<code>{preview}</code>).</p>
+<label>Secret of “<bdi>{name}</bdi>” (<code>{id}</code>) in <strong>{org}</strong> <input id="secret" class="secret" readonly value="{secret}" autocomplete="off" aria-describedby="once"></label>
+<button type="button" id="copy" hidden>Copy</button> <span id="copied" role="status"></span>
 <p><a href="{back}">Done: I have copied it</a></p>
 </dialog>"#,
         preview = escape(&created.key.preview),
@@ -365,11 +366,13 @@ fn reveal_dialog(created: &CreatedApiKey, back: &str) -> String {
 /// can be selected and copied by hand without it). The clipboard API needs https or localhost;
 /// elsewhere the browser's copy command takes the selected field.
 const COPY_SCRIPT: &str = r#"const secret = document.getElementById("secret"), copy = document.getElementById("copy");
+const said = document.getElementById("copied");
 copy.hidden = false;
 copy.addEventListener("click", async () => {
   secret.select();
-  try { await navigator.clipboard.writeText(secret.value); } catch { document.execCommand("copy"); }
-  copy.textContent = "Copied";
+  let copied = true;
+  try { await navigator.clipboard.writeText(secret.value); } catch { copied = document.execCommand("copy"); }
+  said.textContent = copied ? "Copied." : "Not copied: the field is selected, copy it with your keyboard.";
 });"#;
 
 pub async fn revoke(
@@ -390,19 +393,22 @@ pub async fn revoke(
         Ok(access) => access,
         Err(response) => return Ok(response),
     };
-    if form.confirmed != "yes" {
-        // Asked first, as `keystroke api-key revoke` asks on a terminal: a stray click must not
-        // break whatever uses the key.
-        return Ok(match visible_key(&state, &access, &form.id) {
-            Ok(record) => confirm_revoke_page(&access, &record, &form.csrf, ""),
-            Err(error) => error_page(error),
-        });
-    }
     let revoked = |id: &str| {
         let mut response = Redirect::to(&list_url(&access.org_slug)).into_response();
         set_cookie(&mut response, &state, REVOKED_COOKIE, id, 60);
         response
     };
+    if form.confirmed != "yes" {
+        // Asked first, as `keystroke api-key revoke` asks on a terminal: a stray click must not
+        // break whatever uses the key. One revoked meanwhile (from another tab) is said to be.
+        return Ok(match visible_key(&state, &access, &form.id) {
+            Ok(record) => confirm_revoke_page(&access, &record, &form.csrf, ""),
+            Err(error) if error.status == StatusCode::NOT_FOUND && revoked_already(&state, &access, &form.id)? => {
+                revoked(&form.id)
+            }
+            Err(error) => error_page(error),
+        });
+    }
     match revoke_key(&state, &access, &form.id) {
         Ok(key) => Ok(revoked(&key.id)),
         // Sent twice (a double click on Revoke): the key is revoked, as asked, by the first.
@@ -486,7 +492,11 @@ fn org_nav(memberships: &[Membership], active: &OrgAccess, csrf: &str) -> String
             }
         })
         .collect();
-    format!("<nav>Settings › API keys · Organization: {} · {}</nav>\n", links.join(" · "), sign_out_form(csrf))
+    format!(
+        "<nav aria-label=\"Settings\">Settings › API keys · Organization: {} · {}</nav>\n",
+        links.join(" · "),
+        sign_out_form(csrf)
+    )
 }
 
 fn create_form(access: &OrgAccess, csrf: &str, draft: &CreateDraft<'_>) -> String {
@@ -581,5 +591,5 @@ fn expiry(at: Option<time::OffsetDateTime>) -> String {
 
 /// A time to the minute, or "never" (a key not used yet, or that does not expire).
 fn time_or_never(at: Option<time::OffsetDateTime>) -> String {
-    at.map(|t| format!("{} {:02}:{:02} UTC", t.date(), t.hour(), t.minute())).unwrap_or_else(|| "never".to_owned())
+    at.map(utc_minute).unwrap_or_else(|| "never".to_owned())
 }

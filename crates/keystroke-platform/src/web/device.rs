@@ -17,7 +17,8 @@ use serde::Deserialize;
 use super::{
     POINTS_AT_PROBLEM, PageResult, SIGN_IN_FORM_EXPIRED, WRONG_SIGN_IN, WebForm, WebQuery, credential_fields, csrf_for,
     error_paragraph, escape, form_refused, message_page_leading_to, page, query_value, refill, session_csrf_ok,
-    set_sign_in_cookies, sign_in_csrf_ok, sign_in_form_page, sign_in_with_password, too_many_attempts, web_session,
+    set_sign_in_cookies, sign_in_csrf_ok, sign_in_form_page, sign_in_with_password, too_many_attempts, utc_minute,
+    web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};
@@ -262,8 +263,7 @@ fn approval_page(
     approver: &str,
     csrf: &str,
 ) -> Response {
-    let requested_at =
-        to_datetime(auth.created_at).format(&time::format_description::well_known::Rfc3339).unwrap_or_default();
+    let requested_at = utc_minute(to_datetime(auth.created_at));
     // By address key, as the throttle counts them: an IPv6 machine's temporary addresses share
     // their /64.
     let elsewhere = match address_key(approver) == address_key(&auth.requester_ip) {

@@ -113,7 +113,7 @@ nav{{color:#555;margin-bottom:1rem}}.notice{{color:#05620a}}input.secret{{font-f
 label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.4rem;font-size:1rem}}
 button{{margin:.75rem .5rem 0 0;padding:.5rem 1rem;font-size:1rem}}.error{{color:#b00020}}
 dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}dialog{{position:static;max-width:40rem;border:2px solid #222;border-radius:.5rem;padding:1rem 1.5rem}}</style></head>
-<body>{body}{script}</body></html>"#,
+<body><main>{body}</main>{script}</body></html>"#,
         title = escape(title)
     );
     let mut response = (status, Html(html)).into_response();
@@ -126,6 +126,11 @@ dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}dialog{{position:static;max-width:4
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response
+}
+
+/// A time as the pages (and the CLI's tables) show it: `2026-11-28 10:55 UTC`.
+pub fn utc_minute(at: time::OffsetDateTime) -> String {
+    format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
 }
 
 pub fn escape(text: &str) -> String {
