@@ -40,7 +40,7 @@ fn check_public_id(id: &str, prefix: &str, what: &str, hint: &str) -> Result<(),
             false => hint,
         };
         return Err(CliError::usage(format!(
-            "that is {secret}, not {what} id, and it is now in your shell's history; ids look like `{prefix}…`"
+            "that is {secret}, not {what} id, and it may now be in your shell's history; ids look like `{prefix}…`"
         ))
         .with_hint(hint));
     }
@@ -84,7 +84,7 @@ mod tests {
         let err = check_api_key_id(secret).unwrap_err();
         assert_eq!(
             err.message,
-            "that is an API key's secret, not an API key id, and it is now in your shell's history; ids look like \
+            "that is an API key's secret, not an API key id, and it may now be in your shell's history; ids look like \
              `ak_…`"
         );
         assert!(err.hint.unwrap().starts_with("to revoke the key it is the secret of, find its id by its preview"));
@@ -103,7 +103,7 @@ mod tests {
         let err = check_api_key_id("HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC").unwrap_err();
         assert_eq!(
             err.message,
-            "that is the secret part of an API key or session token, not an API key id, and it is now in your shell's \
+            "that is the secret part of an API key or session token, not an API key id, and it may now be in your shell's \
              history; ids look like `ak_…`"
         );
         assert_eq!(quoted("HfnUMvGbIunCmfLtXD5yRTBaYTCgZVCu0lPZhC"), keystroke_api::SECRET_NOT_REPEATED);

@@ -60,8 +60,7 @@ fn exit_code(context: &Context, result: anyhow::Result<()>) -> ExitCode {
     let Err(err) = result else {
         return ExitCode::SUCCESS;
     };
-    if is_broken_pipe(&err) {
-        // The reader went away (`keystroke api-key list | head -1`): nothing left to say.
+    if printer::is_broken_pipe(&err) {
         return ExitCode::SUCCESS;
     }
     if let Some(declined) = err.downcast_ref::<CliError>().filter(|err| err.declined && !context.printer.json()) {
@@ -101,10 +100,11 @@ fn clap_exit(err: clap::Error) -> ExitCode {
         return ExitCode::from(error::ExitCode::Usage as u8);
     }
     if !err.use_stderr() || !json {
-        // Without clap's styling, and so without escape sequences, which clap's own printing
-        // would pass to a terminal from what it quotes as typed (it could retitle the window).
+        // Without clap's styling (its `Display` drops every escape sequence, which its own printing
+        // passes on to a terminal from what it quotes as typed, and which could retitle the window).
         let rendered = err.render().to_string();
-        let typed_controls = std::env::args_os().any(|arg| arg.to_string_lossy().contains(char::is_control));
+        let typed_controls =
+            std::env::args_os().any(|arg| printer::terminal_safe(&arg.to_string_lossy()) != arg.to_string_lossy());
         // A pasted megabyte would fill the terminal; a secret must not reach scrollback.
         let safe = fit_for_a_terminal(&redact(&rendered));
         if err.use_stderr() && (safe != rendered || typed_controls) {
@@ -133,10 +133,4 @@ fn fit_for_a_terminal(text: &str) -> String {
         None => line.to_owned(),
     });
     lines.collect()
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }

@@ -278,9 +278,8 @@ impl Printer {
     }
 }
 
-/// `text` without a secret in it. A bare prefix is no secret: "tokens look like `kss_…`" stays.
 /// A write to stdout that failed (a full disk, a closed pipe): said as such, the OS's reason kept
-/// in the chain (a closed pipe ends the command quietly, `main`'s `is_broken_pipe`).
+/// in the chain (a closed pipe ends the command quietly: [`is_broken_pipe`]).
 pub fn unwritten(err: io::Error) -> anyhow::Error {
     anyhow::Error::new(err).context("could not write the output to stdout")
 }
@@ -289,21 +288,22 @@ pub fn unwritten(err: io::Error) -> anyhow::Error {
 /// says the change stands, as a retry would find it made (or make it twice). A reader that went
 /// away is left as it is: a closed pipe ends the command quietly.
 pub fn lost_after(done: String) -> impl FnOnce(anyhow::Error) -> anyhow::Error {
-    move |err| {
-        let closed_pipe = err
-            .chain()
-            .any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe));
-        match closed_pipe {
-            true => err,
-            false => CliError::failure(format!(
-                "{done}, but its answer could not be written to stdout: {}",
-                err.root_cause()
-            ))
-            .into(),
+    move |err| match is_broken_pipe(&err) {
+        true => err,
+        false => {
+            CliError::failure(format!("{done}, but its answer could not be written to stdout: {}", err.root_cause()))
+                .into()
         }
     }
 }
 
+/// Whether `err` comes from a reader that went away (`keystroke api-key list | head -1`), which
+/// ends a command quietly: nothing is left to say to anyone.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| cause.downcast_ref::<io::Error>().is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe))
+}
+
+/// `text` without a secret in it. A bare prefix is no secret: "tokens look like `kss_…`" stays.
 fn without_secrets(text: &str) -> Cow<'_, str> {
     if keystroke_api::holds_secret(text) {
         Cow::Owned(keystroke_api::redact_secrets(text, keystroke_api::SECRET_NOT_REPEATED))

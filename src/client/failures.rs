@@ -88,12 +88,18 @@ impl ApiClient {
         let mut causes = std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |cause| cause.source());
         if err.is_connect() && causes.any(|cause| cause.to_string() == "dns error") {
             let host = self.base.host_str().unwrap_or_default();
-            return self.unreachable(&format!("its host name {host} does not resolve to an address")).with_hint(
-                format!(
-                    "check the host name in `--platform-url` (or `{}`); for a private one, your DNS or VPN too",
-                    env::PLATFORM_URL
-                ),
-            );
+            // reqwest goes through a proxy named in the environment, whose name may be the one.
+            let proxy = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+                .into_iter()
+                .find(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
+            let names = match proxy {
+                Some(variable) => format!("its host name {host}, or the proxy's in `{variable}`,"),
+                None => format!("its host name {host}"),
+            };
+            return self.unreachable(&format!("{names} does not resolve to an address")).with_hint(format!(
+                "check the host name in `--platform-url` (or `{}`); for a private one, your DNS or VPN too",
+                env::PLATFORM_URL
+            ));
         }
         let why = if err.is_timeout() && err.is_connect() {
             format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs())
@@ -219,6 +225,9 @@ pub(super) fn check_url_hint() -> String {
 }
 
 pub(super) const ORG_HINT: &str = "`keystroke org list` shows your orgs";
+/// How the platform's "not found" for an org begins (`org `x` not found among your orgs`), where a
+/// key's says `no active API key …`.
+pub(super) const ORG_NOT_FOUND_PREFIX: &str = "org `";
 /// A key is looked up in an org: either may be what was not found.
 pub(super) const KEY_HINT: &str =
     "`keystroke api-key list` shows the keys you can see (and their ids), `keystroke org list` your orgs";

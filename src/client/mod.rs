@@ -18,8 +18,8 @@ use crate::printer::Printer;
 use crate::secret::Secret;
 use crate::signals;
 use failures::{
-    KEY_HINT, ORG_HINT, check_url_hint, may_have_been_done, not_a_platform_hint, oauth_refusal, root_cause,
-    tls_failure, when_not_found,
+    KEY_HINT, ORG_HINT, ORG_NOT_FOUND_PREFIX, check_url_hint, may_have_been_done, not_a_platform_hint, oauth_refusal,
+    root_cause, tls_failure, when_not_found,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -104,6 +104,16 @@ impl ApiClient {
         self.org_hint.get().map_or(ORG_HINT, String::as_str)
     }
 
+    /// A key is looked up in an org, either of which may be what was not found (the platform's
+    /// message says which): an org not found gets the org's hint, where it came from included.
+    fn key_not_found(&self) -> impl FnOnce(anyhow::Error) -> anyhow::Error + '_ {
+        move |err| {
+            let org_missing =
+                err.downcast_ref::<CliError>().is_some_and(|err| err.message.starts_with(ORG_NOT_FOUND_PREFIX));
+            when_not_found(if org_missing { self.org_hint() } else { KEY_HINT })(err)
+        }
+    }
+
     pub async fn list_api_keys(&self, org: &str, query: &PageQuery) -> anyhow::Result<Page<ApiKey>> {
         let request = self.request(Method::GET, &routes::api_keys(org))?.query(query);
         self.json(request).await.map_err(when_not_found(self.org_hint()))
@@ -130,14 +140,14 @@ impl ApiClient {
 
     /// An unrevoked key of the org (expired or not) that the caller may see.
     pub async fn api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
-        self.json(self.request(Method::GET, &routes::api_key(org, id))?).await.map_err(when_not_found(KEY_HINT))
+        self.json(self.request(Method::GET, &routes::api_key(org, id))?).await.map_err(self.key_not_found())
     }
 
     pub async fn revoke_api_key(&self, org: &str, id: &str) -> anyhow::Result<ApiKey> {
         let request = self.request(Method::DELETE, &routes::api_key(org, id))?;
         // Revoked, a key is not found again: a retry after a lost answer would say "not found"
         // of a key that is gone as asked, and a script would take that for a failure.
-        self.json_unless_interrupted(request).await.map_err(when_not_found(KEY_HINT)).map_err(|err| {
+        self.json_unless_interrupted(request).await.map_err(self.key_not_found()).map_err(|err| {
             may_have_been_done(err, "the key may have been revoked all the same", || {
                 format!(
                     "`keystroke api-key list --org {org}` shows whether {id} is still there; a key revoked is not \
@@ -286,6 +296,7 @@ impl ApiClient {
         serde_json::from_slice(&body).map_err(|err| {
             // A success whose answer is lost: a key was made all the same, its secret unread.
             let what = match err.classify() {
+                _ if body.is_empty() => "was empty, where a Keystroke platform always answers in JSON".to_owned(),
                 serde_json::error::Category::Data => format!("is not what this keystroke knows: {err}"),
                 serde_json::error::Category::Eof => format!("broke off in the middle of its JSON ({err})"),
                 _ => "is not JSON (a web page, say), which a Keystroke platform always answers".to_owned(),

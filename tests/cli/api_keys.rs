@@ -785,7 +785,7 @@ fn an_endless_answer_is_refused_not_read_into_memory() {
 /// Output that cannot be written (a full disk: `/dev/full`) after the change was made: the error
 /// says the change stands, since a retry would find the key revoked (exit 5); a list says what
 /// failed, not only the OS's words.
-#[cfg(unix)]
+#[cfg(target_os = "linux")]
 #[test]
 fn an_answer_lost_after_a_revocation_says_the_key_is_revoked() {
     let env = TestEnv::new();

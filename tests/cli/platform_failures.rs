@@ -28,6 +28,16 @@ fn an_unreachable_platform_exits_6_naming_the_url() {
          resolve to an address\nhint: check the host name in `--platform-url` (or `KEYSTROKE_PLATFORM_URL`); for a \
          private one, your DNS or VPN too\n"
     );
+    // Through a proxy named in the environment, its name may be the one that does not resolve.
+    let vars = [("KEYSTROKE_TOKEN", "kss_x"), ("HTTPS_PROXY", "http://proxy.invalid:3128")];
+    let proxied = env.run_with_env(&["api-key", "list", "--platform-url", nowhere], &vars).code(6);
+    assert!(
+        proxied.stderr.starts_with(
+            "error: the platform at https://keystroke.invalid is unreachable: its host name keystroke.invalid, or the \
+             proxy's in `HTTPS_PROXY`, does not resolve to an address\n"
+        ),
+        "{proxied:#?}"
+    );
     // `-v` says what failed underneath, and when.
     let verbose = env.run_with_env(&["-v", "api-key", "list", "--platform-url", down], &[("KEYSTROKE_TOKEN", "kss_x")]);
     let request = verbose.code(6).stderr.lines().find(|line| line.starts_with("> GET ")).unwrap().to_owned();

@@ -204,7 +204,7 @@ fn an_unanswered_request_expires() {
     let page = response.text().unwrap();
     assert!(page.contains("That code has expired. Run keystroke auth login again for a new one."), "{page}");
     assert!(
-        page.contains(r#"name="user_code" value=""#)
+        page.contains(&format!(r#"name="user_code" value="{}""#, auth.user_code))
             && page.contains(r#"required aria-invalid="true" aria-describedby="problem" autofocus>"#),
         "{page}"
     );
@@ -231,6 +231,10 @@ fn a_decision_sent_twice_is_said_as_made_and_the_page_can_change_account() {
     let (status, again) = decide(&h, Some(&session), &auth.user_code, &csrf, "approve");
     assert_eq!(status, StatusCode::OK, "{again}");
     assert!(again.contains("<h1>Device approved</h1>\n<p>You approved this sign-in already. Return to your terminal"));
+    // Deny pressed after: too late, said so, with how to end the session it gave.
+    let (status, late) = decide(&h, Some(&session), &auth.user_code, &csrf, "deny");
+    assert_eq!(status, StatusCode::CONFLICT, "{late}");
+    assert!(late.contains("Too late to deny: you approved this sign-in already. To end it, revoke its session"));
 
     let builder = h.dev.user(Role::Builder);
     let (other, other_csrf) = sign_in_elsewhere(&h, &builder.email, &builder.password);

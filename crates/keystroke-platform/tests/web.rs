@@ -1147,17 +1147,18 @@ fn a_revoke_sent_after_the_sign_in_lapsed_is_asked_again_after_signing_in() {
     assert_eq!(h.projects_status(&secret), StatusCode::OK, "nothing done");
 
     let owner = h.dev.user(Role::Owner);
-    let next = format!("/settings/api-keys?org=acme&revoke={id}");
+    // The sign-in page carries where to go on in its form (HTML-escaped there, as a browser reads it).
+    let next = hidden(&lapsed.get(&to_login).text().unwrap(), "next").replace("&amp;", "&");
+    assert_eq!(next, format!("/settings/api-keys?org=acme&revoke={id}"));
     let fields = [("email", owner.email.as_str()), ("password", owner.password.as_str()), ("next", next.as_str())];
     let signed_in = h.form_from_page(&lapsed.http, &to_login, "/login", &fields).send().unwrap();
     assert_eq!(signed_in.headers()["location"].to_str().unwrap(), next);
     let session = cookie(&signed_in, "ks_web").unwrap();
     let asked = lapsed.http.get(h.url(&next)).header("cookie", format!("ks_web={session}")).send().unwrap();
     let asked = asked.text().unwrap();
-    assert!(
-        asked.contains("Nothing was revoked yet") && asked.contains("Revoke API key “<bdi>Leaked</bdi>”?"),
-        "{asked}"
-    );
+    // Which any link could ask for as well: the notice claims no more than the address asking.
+    assert!(asked.contains("Nothing has been revoked: this page's address asks about the key below"), "{asked}");
+    assert!(asked.contains("Revoke API key “<bdi>Leaked</bdi>”?"), "{asked}");
     assert_eq!(h.projects_status(&secret), StatusCode::OK, "asking revokes nothing");
     let confirmed = [("org", "acme"), ("id", id.as_str()), ("csrf", &hidden(&asked, "csrf")), ("confirmed", "yes")];
     let revoked = lapsed
@@ -1167,4 +1168,24 @@ fn a_revoke_sent_after_the_sign_in_lapsed_is_asked_again_after_signing_in() {
         .form(&confirmed);
     assert_eq!(revoked.send().unwrap().status(), StatusCode::SEE_OTHER);
     assert_eq!(h.projects_status(&secret), StatusCode::UNAUTHORIZED);
+}
+
+/// The "Revoked" notice rides on a cookie the browser could set itself: it names a key only if
+/// the visitor may see it (a builder never learns the name of another member's key from it).
+#[test]
+fn the_revoked_notice_names_only_a_key_the_visitor_may_see() {
+    let h = Harness::start();
+    let mut owner = Browser::new(&h);
+    owner.sign_in(Role::Owner);
+    let (id, _) = owner.create("acme", "Owner's secret project");
+    let (_, csrf) = owner.list("acme");
+    let confirmed = [("org", "acme"), ("id", id.as_str()), ("csrf", csrf.as_str()), ("confirmed", "yes")];
+    assert_eq!(owner.post("/settings/api-keys/revoke", &confirmed).status(), StatusCode::SEE_OTHER);
+    let mut builder = Browser::new(&h);
+    builder.sign_in(Role::Builder);
+    let cookies = format!("ks_web={}; ks_revoked={id}", builder.session.as_deref().unwrap());
+    let page = builder.http.get(h.url("/settings/api-keys?org=acme")).header("cookie", cookies).send().unwrap();
+    let page = page.text().unwrap();
+    assert!(page.contains(&format!("Revoked API key <code>{id}</code>. Requests")), "{page}");
+    assert!(!page.contains("secret project"), "{page}");
 }

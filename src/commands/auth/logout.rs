@@ -458,7 +458,7 @@ fn env_token_only(platform: &PlatformUrl, env_token: &Secret<String>) -> CliErro
     ))
     .with_hint(format!(
         "unset `{}` to stop using it; to end its session on the platform, run `keystroke session list` (it is \
-         the current one) and `keystroke session revoke <ID>`",
+         the current one) and `keystroke session revoke ID`",
         env::TOKEN
     ))
 }

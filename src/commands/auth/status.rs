@@ -82,15 +82,17 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     // The token of the store this directory's sign-in recorded, but another session than it
     // recorded: a keyring entry is one per platform, shared by every config directory, and another
     // one's sign-in replaced it. Every command here acts as that sign-in's user now.
+    // (The opt-in file is this directory's own: no other writes it.)
     if let (TokenSource::Store(kind), Some(own)) = (signed_in.source, recorded_session)
+        && kind != StoreKind::File
         && signed_in.config.recorded_store(platform) == Some(kind)
         && own != me.session.id
     {
         context.printer.warn(&format!(
             "the token stored for {platform} is another sign-in's ({}), made from another config directory that \
              shares this keyring: commands here act as that user; this directory's own session, {own}, was replaced \
-             then and stays valid (`keystroke session revoke {own}` ends it); `keystroke auth login` signs this \
-             directory in again",
+             then and may still be valid (`keystroke session revoke {own}` ends it); `keystroke auth login` signs \
+             this directory in again",
             one_line(&me.user.email)
         ));
     }

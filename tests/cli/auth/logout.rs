@@ -104,8 +104,8 @@ fn logout_leaves_the_token_another_directory_stored_and_names_its_own_session() 
         format!(
             "warning: the token stored for {} is another sign-in's ({}), made from another config directory that \
              shares this keyring: commands here act as that user; this directory's own session, {own}, was replaced \
-             then and stays valid (`keystroke session revoke {own}` ends it); `keystroke auth login` signs this \
-             directory in again\n",
+             then and may still be valid (`keystroke session revoke {own}` ends it); `keystroke auth login` signs \
+             this directory in again\n",
             env.url(),
             builder.email
         )

@@ -234,7 +234,7 @@ fn a_token_from_the_environment_only() {
             "error: no token is stored for {}; commands use the one in `KEYSTROKE_TOKEN`, which logout does not \
              touch\n\
              hint: unset `KEYSTROKE_TOKEN` to stop using it; to end its session on the platform, run `keystroke \
-             session list` (it is the current one) and `keystroke session revoke <ID>`\n",
+             session list` (it is the current one) and `keystroke session revoke ID`\n",
             env.url()
         )
     );

@@ -139,10 +139,14 @@ pub async fn show(
         Ok(access) => access,
         Err(error) => return Ok(error_page(error)),
     };
-    // Asked again, never done for them: any link can carry it, and it takes a click still.
+    // Asked again, never done for them: any link can carry it, so the notice claims no more than
+    // the address asking, and it takes a click still.
     if let Some(id) = query.revoke.as_deref() {
         return Ok(match visible_key(&state, &access, id) {
-            Ok(record) => confirm_revoke_page(&access, &record, &csrf, NOT_REVOKED_YET),
+            Ok(record) => confirm_revoke_page(&access, &record, &csrf, ASKED_BY_THE_ADDRESS),
+            Err(error) if error.status == StatusCode::NOT_FOUND && revoked_already(&state, &access, id)? => {
+                Redirect::to(&list_url(&access.org_slug)).into_response()
+            }
             Err(error) => error_page(error),
         });
     }
@@ -151,7 +155,9 @@ pub async fn show(
     // Named as the CLI names it, and announced (`role="status"`): the page reads as it did before.
     let notice = match revoked {
         Some(id) => {
-            let name = state.storage.revoked_api_key(&access.org_id, id)?.map(|key| key.name);
+            // Only a key this visitor may see is named: the cookie is the browser's to set.
+            let key = state.storage.revoked_api_key(&access.org_id, id)?.filter(|key| may_see(&access, key));
+            let name = key.map(|key| key.name);
             format!(
                 "<p class=\"notice\" role=\"status\">Revoked API key <code>{}</code>{}. Requests using it now fail.</p>\n",
                 escape(id),
@@ -385,6 +391,9 @@ pub async fn revoke(
     let stale = |access: OrgAccess, csrf: String| {
         Ok(match visible_key(&state, &access, &form.id) {
             Ok(record) => confirm_revoke_page(&access, &record, &csrf, NOT_REVOKED_YET),
+            Err(error) if error.status == StatusCode::NOT_FOUND && revoked_already(&state, &access, &form.id)? => {
+                Redirect::to(&list_url(&access.org_slug)).into_response()
+            }
             Err(error) => error_page(error),
         })
     };
@@ -433,6 +442,12 @@ fn revoked_already(state: &AppState, access: &OrgAccess, id: &str) -> PageResult
     let record = state.storage.revoked_api_key(&access.org_id, id)?;
     Ok(record.is_some_and(|record| may_see(access, &record)))
 }
+
+/// Said on the confirmation an address asks for (`?revoke=`): where a Revoke sent after the
+/// sign-in ended comes back, and where any link can lead.
+const ASKED_BY_THE_ADDRESS: &str = "<p class=\"notice\" role=\"status\">Nothing has been revoked: this page's \
+                                    address asks about the key below (a Revoke sent after a sign-in ended comes back \
+                                    here). Revoke it only if you meant to.</p>\n";
 
 /// Said on the confirmation asked again for a form of an ended sign-in.
 const NOT_REVOKED_YET: &str = "<p class=\"notice\" role=\"status\">Nothing was revoked yet: that page was from a \

@@ -173,12 +173,25 @@ pub async fn decide(
         tracing::info!(approved = approve, "device authorization decided");
         return Ok(if approve { approved("") } else { denied("") });
     }
-    // Pressed twice, or the answer reloaded: this person's own decision, said as such.
+    // Pressed twice, or the answer reloaded, or the other button pressed after: this person's
+    // own decision, said as such, and how to undo an approval (its session goes on).
     let found = normalize_user_code(&form.user_code).map(|code| state.storage.device_authorization(&code));
     Ok(match found.transpose()?.flatten() {
-        Some(auth) if auth.decided_by.as_deref() == Some(session.user_id.as_str()) => match auth.status {
-            DeviceStatus::Denied => denied("You denied this sign-in already. "),
-            _ => approved("You approved this sign-in already. "),
+        Some(auth) if auth.decided_by.as_deref() == Some(session.user_id.as_str()) => match (auth.status, approve) {
+            (DeviceStatus::Denied, false) => denied("You denied this sign-in already. "),
+            (DeviceStatus::Denied, true) => device_message(
+                StatusCode::CONFLICT,
+                "Request denied",
+                "You denied this sign-in already, so it cannot be approved now. Run keystroke auth login again to \
+                 start another.",
+            ),
+            (_, true) => approved("You approved this sign-in already. "),
+            (_, false) => device_message(
+                StatusCode::CONFLICT,
+                "Device approved",
+                "Too late to deny: you approved this sign-in already. To end it, revoke its session: keystroke \
+                 session list shows it, keystroke session revoke ID ends it.",
+            ),
         },
         Some(auth) => device_message(StatusCode::NOT_FOUND, "Code not usable", code_problem(&auth)),
         None => device_message(StatusCode::NOT_FOUND, "Unknown code", UNKNOWN_CODE),

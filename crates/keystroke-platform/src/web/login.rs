@@ -150,7 +150,7 @@ fn login_page(
 <button type="submit">Sign in</button>
 </form>"#,
             error = error_paragraph(error),
-            fields = credential_fields(email, error.is_some()),
+            fields = credential_fields(email, error == Some(WRONG_SIGN_IN)),
             next = escape(local_path(next)),
         )
     })
