@@ -258,7 +258,7 @@ pub fn plain_http_off_this_machine(url: &reqwest::Url) -> Option<&str> {
 /// For a command that needs an org, when the user belongs to none yet.
 pub fn in_no_org(email: &str, platform: &PlatformUrl) -> CliError {
     CliError::failure(format!("{email} is not a member of any org on {}", platform.key))
-        .with_hint("ask an org owner or admin to add you")
+        .with_hint("ask whoever runs the platform to add you (`keystroke-platform member add`)")
 }
 
 /// The hint names the platform when `auth login` alone would sign in to another one (the one

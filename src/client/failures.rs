@@ -288,8 +288,10 @@ pub(super) fn error_for_status(status: StatusCode, message: &str, url: &str, tok
                 token = env::TOKEN
             )),
         StatusCode::UNAUTHORIZED => CliError::new(ExitCode::NotSignedIn, refused_session()).with_hint(SIGN_IN_HINT),
-        StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}"))
-            .with_hint("ask an owner or admin of the org for access"),
+        StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}")).with_hint(
+            "roles are set by whoever runs the platform (`keystroke-platform member set-role`): ask them for a \
+                 higher one",
+        ),
         // The platform's message names what is missing ("org `x` not found").
         StatusCode::NOT_FOUND => CliError::new(ExitCode::NotFound, message.to_string()),
         status if status.is_client_error() => CliError::failure(format!("the platform refused the request: {message}")),
@@ -412,6 +414,12 @@ mod tests {
         let role = error_for_status(StatusCode::FORBIDDEN, "needs the admin role", "http://127.0.0.1:1", false);
         assert_eq!(role.exit, ExitCode::Forbidden);
         assert_eq!(role.message, "forbidden: needs the admin role");
-        assert_eq!(role.hint.as_deref(), Some("ask an owner or admin of the org for access"));
+        assert_eq!(
+            role.hint.as_deref(),
+            Some(
+                "roles are set by whoever runs the platform (`keystroke-platform member set-role`): ask them for a \
+                 higher one"
+            )
+        );
     }
 }

@@ -188,8 +188,8 @@ impl ApiClient {
         let request = self.request(Method::POST, routes::DEPLOY_HOOK)?.header(ORG_HEADER, org);
         self.json_unless_interrupted(request).await.map_err(when_not_found(self.org_hint())).map_err(|err| {
             may_have_been_done(err, "the deploy may have been triggered all the same", || {
-                "find out whether it started (an admin sees each deploy in `keystroke-platform audit list`) before \
-                 you run `keystroke deploy` again, which would trigger another"
+                "find out whether it started (whoever runs the platform sees each deploy in `keystroke-platform \
+                 audit list`) before you run `keystroke deploy` again, which would trigger another"
                     .to_owned()
             })
         })

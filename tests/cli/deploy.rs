@@ -84,8 +84,8 @@ fn a_deploy_left_unanswered_says_it_may_have_started() {
         format!(
             "error: the platform at {late} is unreachable: it did not answer within 1 s (`KEYSTROKE_HTTP_TIMEOUT`); \
              the deploy may have been triggered all the same\n\
-             hint: find out whether it started (an admin sees each deploy in `keystroke-platform audit list`) \
-             before you run `keystroke deploy` again, which would trigger another\n"
+             hint: find out whether it started (whoever runs the platform sees each deploy in `keystroke-platform \
+             audit list`) before you run `keystroke deploy` again, which would trigger another\n"
         )
     );
     // It was.

@@ -379,7 +379,8 @@ fn a_user_in_no_org_is_told_so() {
     assert_eq!(
         keys.stderr,
         format!(
-            "error: newcomer@acme.test is not a member of any org on {}\nhint: ask an org owner or admin to add you\n",
+            "error: newcomer@acme.test is not a member of any org on {}\nhint: ask whoever runs the platform to add \
+             you (`keystroke-platform member add`)\n",
             env.url()
         )
     );
@@ -391,7 +392,7 @@ fn a_user_in_no_org_is_told_so() {
     assert!(
         status
             .stdout
-            .contains("\nActive org:  none (you belong to no org yet: ask an org owner or admin to add you)\n"),
+            .contains("\nActive org:  none (you belong to no org yet: ask whoever runs the platform to add you)\n"),
         "{status:#?}"
     );
     // Added, switched to, removed again: the saved org is named, and the same way out.
@@ -403,7 +404,7 @@ fn a_user_in_no_org_is_told_so() {
     assert!(
         status
             .stdout
-            .contains("\nActive org:  acme (you belong to no org now: ask an org owner or admin to add you)\n"),
+            .contains("\nActive org:  acme (you belong to no org now: ask whoever runs the platform to add you)\n"),
         "{status:#?}"
     );
 }
@@ -437,7 +438,11 @@ fn org_members_lists_roles_for_admins_and_refuses_builders() {
     let refused = env.run(&["org", "members", "--json"]).code(4);
     let error: serde_json::Value = serde_json::from_str(&refused.stderr).unwrap();
     assert_eq!((&error["error"]["code"], &error["error"]["platform_code"]), (&"forbidden".into(), &"forbidden".into()));
-    assert_eq!(error["error"]["hint"], "ask an owner or admin of the org for access");
+    assert_eq!(
+        error["error"]["hint"],
+        "roles are set by whoever runs the platform (`keystroke-platform member set-role`): ask them for a higher \
+         one"
+    );
     assert!(refused.stdout.is_empty());
 }
 

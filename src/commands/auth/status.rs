@@ -180,13 +180,13 @@ fn active_org_line(active_org: Option<&str>, memberships: &[Membership]) -> Stri
     match active_org {
         // No org to switch to: only an owner or admin of one can help.
         Some(slug) if memberships.is_empty() => {
-            format!("Active org:  {slug} (you belong to no org now: ask an org owner or admin to add you)")
+            format!("Active org:  {slug} (you belong to no org now: ask whoever runs the platform to add you)")
         }
         Some(slug) if is_member(memberships, slug) => format!("Active org:  {slug}"),
         // Removed from it since `org switch`: commands would fail with "not found".
         Some(slug) => format!("Active org:  {slug} (you are no longer a member: `keystroke org switch ORG`)"),
         None if memberships.is_empty() => {
-            "Active org:  none (you belong to no org yet: ask an org owner or admin to add you)".to_owned()
+            "Active org:  none (you belong to no org yet: ask whoever runs the platform to add you)".to_owned()
         }
         None => "Active org:  none (choose one with `keystroke org switch ORG`)".to_owned(),
     }

@@ -44,7 +44,9 @@ fn status_says_who_where_and_that_keyutils_forgets_on_reboot() {
     assert!(storage.remove_membership(&globex.id, &grace.user.id, 1_800_000_000).unwrap());
     let status = env.run(&["auth", "status"]).success();
     assert!(
-        status.stdout.contains("Active org:  acme (you belong to no org now: ask an org owner or admin to add you)\n"),
+        status
+            .stdout
+            .contains("Active org:  acme (you belong to no org now: ask whoever runs the platform to add you)\n"),
         "{status:#?}"
     );
     // And a command in it says it is not one of theirs, as for an org that never existed, and
