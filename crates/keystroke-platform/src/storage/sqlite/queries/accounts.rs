@@ -273,20 +273,15 @@ impl SqliteStorage {
 
 #[cfg(test)]
 mod tests {
+    use super::super::query_plan;
     use super::*;
 
     /// One org's events are found through its index, in order, not by a scan of every org's (a
     /// table a row longer at each deploy) and a sort.
     #[test]
     fn an_orgs_audit_trail_is_read_through_its_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
-        let conn = storage.conn().unwrap();
-        let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {ORG_AUDIT_EVENTS}")).unwrap();
-        let steps: Vec<String> =
-            explain.query_map(["org"], |row| row.get(3)).unwrap().map(|step| step.unwrap()).collect();
         assert_eq!(
-            steps,
+            query_plan(ORG_AUDIT_EVENTS),
             [
                 "SEARCH e USING INDEX audit_events_by_org (org_id=?)",
                 "SEARCH u USING INDEX sqlite_autoindex_users_1 (id=?)"

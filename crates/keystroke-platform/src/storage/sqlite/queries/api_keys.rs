@@ -254,6 +254,7 @@ impl SqliteStorage {
 
 #[cfg(test)]
 mod tests {
+    use super::super::query_plan;
     use super::*;
 
     /// The key lookup reads every column it needs from the indexes it searches: a column added
@@ -261,14 +262,8 @@ mod tests {
     /// still give the right answer, so nothing else would notice.
     #[test]
     fn the_key_lookup_reads_only_indexes() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
-        let conn = storage.conn().unwrap();
-        let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {KEY_CREDENTIAL}")).unwrap();
-        let steps: Vec<String> =
-            explain.query_map([&[0u8; 32][..]], |row| row.get(3)).unwrap().map(|step| step.unwrap()).collect();
         assert_eq!(
-            steps,
+            query_plan(KEY_CREDENTIAL),
             [
                 "SEARCH k USING COVERING INDEX api_keys_by_secret (secret_hash=?)",
                 "SEARCH o USING COVERING INDEX orgs_slug_by_id (id=?)",
@@ -281,18 +276,9 @@ mod tests {
     /// every key of the org above the page.
     #[test]
     fn the_key_above_a_page_is_found_through_its_scopes_index() {
-        let dir = tempfile::tempdir().unwrap();
-        let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
-        let conn = storage.conn().unwrap();
-        let plan = |sql: &str| -> Vec<String> {
-            let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-            let params = params!["org", 1, 0, "usr"];
-            let count = explain.parameter_count();
-            explain.query_map(&params[..count], |row| row.get(3)).unwrap().map(|step| step.unwrap()).collect()
-        };
-        assert_eq!(plan(ID_ABOVE_IN_ORG), ["SEARCH api_keys USING INDEX api_keys_by_org (org_id=? AND seq>?)"]);
+        assert_eq!(query_plan(ID_ABOVE_IN_ORG), ["SEARCH api_keys USING INDEX api_keys_by_org (org_id=? AND seq>?)"]);
         assert_eq!(
-            plan(ID_ABOVE_BY_CREATOR),
+            query_plan(ID_ABOVE_BY_CREATOR),
             ["SEARCH api_keys USING INDEX api_keys_by_org_creator (org_id=? AND created_by=? AND seq>?)"]
         );
     }

@@ -63,3 +63,17 @@ fn not_written(tx: &rusqlite::Transaction<'_>, org_id: &str, user_id: &str) -> R
     )?;
     Ok(if member { CredentialEnded.into() } else { NotAMember.into() })
 }
+
+/// The steps SQLite's planner takes for `sql` (`EXPLAIN QUERY PLAN`) on a new database, each
+/// parameter bound as NULL (without statistics the plan does not depend on the values): for the
+/// tests that pin which index a hot or growing query uses.
+#[cfg(test)]
+fn query_plan(sql: &str) -> Vec<String> {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = super::SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
+    let conn = storage.conn().unwrap();
+    let mut explain = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let nulls = vec![rusqlite::types::Null; explain.parameter_count()];
+    let steps = explain.query_map(rusqlite::params_from_iter(nulls), |row| row.get(3)).unwrap();
+    steps.map(|step| step.unwrap()).collect()
+}
