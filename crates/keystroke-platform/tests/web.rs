@@ -361,7 +361,13 @@ fn names_are_escaped_notices_cannot_be_forged_and_sign_out_ends_the_session() {
     assert_eq!(page.status(), StatusCode::OK);
     assert!(page.text().unwrap().contains(&format!("name=\"csrf\" value=\"{csrf}\"")));
     assert_eq!(browser.get("/settings/api-keys").status(), StatusCode::OK, "still signed in");
-    assert_eq!(browser.post("/logout", &[("csrf", "forged")]).status(), StatusCode::FORBIDDEN);
+    // A stale or forged token: nothing done, and the page says so, with the button to do it.
+    let stale = browser.post("/logout", &[("csrf", "forged")]);
+    assert_eq!(stale.status(), StatusCode::FORBIDDEN);
+    let stale = stale.text().unwrap();
+    assert!(stale.contains("You are still signed in: that page was from an earlier sign-in."), "{stale}");
+    assert!(stale.contains("<p>Signed in as <strong>ada@acme.test</strong>.</p>"), "{stale}");
+    assert!(stale.contains(&format!("name=\"csrf\" value=\"{csrf}\"")), "{stale}");
     let signed_out = browser.post("/logout", &[("csrf", &csrf)]);
     assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
     browser.session = Some(session);

@@ -251,7 +251,7 @@ fn list_page(
         table = key_table(&keys.data, access, csrf),
     );
     let status = draft.problem.as_ref().map_or(StatusCode::OK, |(status, _, _)| *status);
-    Ok(page(status, "API keys", &body))
+    Ok(page(status, &format!("API keys of {slug}"), &body))
 }
 
 pub async fn create(

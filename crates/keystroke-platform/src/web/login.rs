@@ -8,8 +8,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::{
-    PageResult, SESSION_COOKIE, SIGN_IN_FORM_EXPIRED, WRONG_SIGN_IN, WebForm, WebQuery, cookie, credential_fields,
-    csrf_for, error_paragraph, escape, form_refused, page, session_csrf_ok, set_cookie, set_sign_in_cookies,
+    PageResult, SESSION_COOKIE, SIGN_IN_FORM_EXPIRED, WRONG_SIGN_IN, WebForm, WebQuery, WebSession, cookie,
+    credential_fields, csrf_for, error_paragraph, escape, page, session_csrf_ok, set_cookie, set_sign_in_cookies,
     sign_in_csrf_ok, sign_in_form_page, sign_in_with_password, sign_out_form, web_session,
 };
 use crate::state::{AppState, now};
@@ -88,8 +88,19 @@ pub async fn sign_out_page(State(state): State<AppState>, headers: HeaderMap) ->
     let Some(session) = web_session(&state, &headers)? else {
         return Ok(Redirect::to("/login").into_response());
     };
-    let body = format!("<h1>Sign out</h1>\n{}", sign_out_form(&csrf_for(&session.token)));
-    Ok(page(StatusCode::OK, "Sign out", &body))
+    sign_out_asked(&state, &session, "", StatusCode::OK)
+}
+
+/// The sign-out page: who is signed in, the button, and the way back.
+fn sign_out_asked(state: &AppState, session: &WebSession, notice: &str, status: StatusCode) -> PageResult {
+    let email = state.storage.user_by_id(&session.user_id)?.map(|user| user.email).unwrap_or_default();
+    let body = format!(
+        "{notice}<h1>Sign out</h1>\n<p>Signed in as <strong>{}</strong>.</p>\n{}\n<p><a href=\"{}\">Cancel</a></p>",
+        escape(&email),
+        sign_out_form(&csrf_for(&session.token)),
+        super::api_keys::PAGE
+    );
+    Ok(page(status, "Sign out", &body))
 }
 
 /// `POST /logout`: ends the browser session (a CSRF-protected form, so no page can sign you out).
@@ -102,7 +113,11 @@ pub async fn sign_out(
         return Ok(Redirect::to("/login").into_response());
     };
     if !session_csrf_ok(&session.token, &form.csrf) {
-        return Ok(form_refused());
+        // A page of an earlier sign-in (another tab signed in since): asked again from this one,
+        // rather than refused with nothing said of whether the sign-out happened.
+        let notice = "<p class=\"notice\" role=\"status\">You are still signed in: that page was from an \
+                      earlier sign-in. Sign out from this one.</p>\n";
+        return sign_out_asked(&state, &session, notice, StatusCode::FORBIDDEN);
     }
     state.storage.revoke_session(&session.user_id, &session.session_id, now())?;
     let mut response = Redirect::to("/login").into_response();
