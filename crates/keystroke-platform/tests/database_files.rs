@@ -78,3 +78,32 @@ fn processes_opening_one_new_database_at_once_all_succeed() {
         assert_eq!(SqliteStorage::open(&db).unwrap().users().unwrap().len(), 4);
     }
 }
+
+/// A database moved or deleted while it was served leaves its write-ahead log beside the path,
+/// holding the latest writes: a new database is not made there (SQLite would discard the log),
+/// and the refusal says what the file is and the two ways on.
+#[test]
+fn no_new_database_is_made_over_a_missing_ones_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let log = dir.path().join("platform.db-wal");
+    std::fs::write(&log, vec![7u8; 4096]).unwrap();
+    let refused = SqliteStorage::open(&db).err().expect("refused").to_string();
+    assert_eq!(
+        refused,
+        format!(
+            "{} is missing, but its write-ahead log {} (4096 bytes) is there: it holds the missing database's latest \
+             changes, which a new database made there would discard (put the database back where it was; to start \
+             a new one instead, remove {} and {}-shm)",
+            db.display(),
+            log.display(),
+            log.display(),
+            db.display()
+        )
+    );
+    assert!(!db.exists(), "nothing made");
+    assert_eq!(std::fs::read(&log).unwrap(), vec![7u8; 4096], "the log as it was");
+    // Removed, as the refusal says, a new database is made.
+    std::fs::remove_file(&log).unwrap();
+    SqliteStorage::open(&db).unwrap();
+}

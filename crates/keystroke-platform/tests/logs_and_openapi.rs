@@ -40,10 +40,14 @@ fn dev_logging(credentials_file: &std::path::Path, level: &str, stderr: impl Int
     )
 }
 
-fn stop_gracefully(mut platform: Spawned) {
-    Command::new("kill").args(["-TERM", &platform.id().to_string()]).status().unwrap();
+fn stop_gracefully(platform: Spawned) {
+    stop_with(platform, "-TERM");
+}
+
+fn stop_with(mut platform: Spawned, signal: &str) {
+    Command::new("kill").args([signal, &platform.id().to_string()]).status().unwrap();
     let status = platform.wait().unwrap();
-    assert!(status.success(), "SIGTERM stops the platform gracefully: {status:?}");
+    assert!(status.success(), "{signal} stops the platform gracefully: {status:?}");
 }
 
 #[test]
@@ -185,7 +189,8 @@ fn the_platform_serves_on_when_its_log_reader_is_gone() {
 }
 
 /// What hyper refuses before any route sees it (no request line is logged for it) is logged at
-/// the default level, so an operator can see a flood of garbage, once a minute at most.
+/// the default level, so an operator can see a flood of garbage, once a minute at most. (And the
+/// platform stops gracefully on SIGHUP.)
 #[test]
 fn requests_refused_before_routing_are_logged_once_a_minute() {
     use std::io::{Read, Write};
@@ -203,8 +208,10 @@ fn requests_refused_before_routing_are_logged_once_a_minute() {
     }
     assert_eq!(http_client().get(format!("{}/healthz", credentials.url)).send().unwrap().status(), StatusCode::OK);
     let stderr = platform.stderr.take().unwrap();
-    stop_gracefully(platform);
+    // SIGHUP (the terminal or SSH session that started it ended) stops it as SIGTERM does.
+    stop_with(platform, "-HUP");
     let log = std::io::read_to_string(stderr).unwrap();
+    assert!(log.contains("stopping: no new connections"), "{log}");
     let refused: Vec<&str> = log.lines().filter(|line| line.contains("request refused before routing")).collect();
     assert_eq!(refused.len(), 1, "the first, then once a minute: {log}");
     assert!(refused[0].contains(" INFO ") && refused[0].contains("client=127.0.0.1:"), "{log}");

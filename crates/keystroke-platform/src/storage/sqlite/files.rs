@@ -92,6 +92,26 @@ pub(super) fn create_private(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Refuses to make a new database where a missing one's write-ahead log is still there (the file
+/// moved, or deleted, while the platform ran, or a restore that copied the file alone): that log
+/// holds the missing database's latest changes, which SQLite would discard for a new, empty one.
+pub(super) fn refuse_a_missing_databases_log(path: &Path) -> anyhow::Result<()> {
+    let log = beside(path, "-wal");
+    match std::fs::metadata(&log) {
+        Ok(file) if file.len() > 0 => anyhow::bail!(
+            "{} is missing, but its write-ahead log {} ({} bytes) is there: it holds the missing database's latest \
+             changes, which a new database made there would discard (put the database back where it was; to start \
+             a new one instead, remove {} and {})",
+            path.display(),
+            log.display(),
+            file.len(),
+            log.display(),
+            beside(path, "-shm").display()
+        ),
+        _ => Ok(()),
+    }
+}
+
 /// A new, empty file that only this user may read and write (`0600`); fails on anything already
 /// at `path`, a link included.
 pub(super) fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> {

@@ -25,7 +25,8 @@ use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
 use crate::logging::OnceAMinute;
 use files::{
     Create, beside, cannot_open, companions_follow_database, create_new_private, create_private, database_file,
-    made_read_only, may_write, read_only, refuse_another_programs_database, refuse_planted, restrict_permissions,
+    made_read_only, may_write, read_only, refuse_a_missing_databases_log, refuse_another_programs_database,
+    refuse_planted, restrict_permissions,
 };
 use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
 use migrations::migrate;
@@ -233,7 +234,10 @@ impl SqliteStorage {
             // A database still to make is made here; one that is there is opened as it is, unless
             // another user could have put it there for this one to fill.
             match self.path.try_exists() {
-                Ok(false) => create_private(&self.path)?,
+                Ok(false) => {
+                    refuse_a_missing_databases_log(&self.path)?;
+                    create_private(&self.path)?
+                }
                 _ => refuse_planted(&self.path)?,
             }
             flags |= OpenFlags::SQLITE_OPEN_CREATE;
