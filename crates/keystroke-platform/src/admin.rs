@@ -178,15 +178,20 @@ pub fn members(storage: &dyn Storage, org_slug: &str) -> anyhow::Result<Vec<(Use
 }
 
 /// Changes a member's role. Takes effect on the next request of every key they created.
-pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {
+/// Sets a member's role; `false` when it was that already (nothing written, nothing audited).
+pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<bool> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
+    let current = storage.memberships_of(&user.id)?.into_iter().find(|membership| membership.org.id == org.id);
+    if current.is_some_and(|membership| membership.role == role) {
+        return Ok(false);
+    }
     let changed = storage
         .set_role(&org.id, &user.id, role, now())
         .map_err(|error| keep_an_owner(error, &org, email, "demote"))?;
     if !changed {
         bail!("{} is not a member of `{org_slug}`; use `member add`", unquoted(email));
     }
-    Ok(())
+    Ok(true)
 }
 
 /// Removes a member. Every key they created in the org is revoked at once.

@@ -242,6 +242,12 @@ fn bootstrap_serve_and_sign_in() {
         None,
     );
     assert_eq!(stderr(&promote), "b@example.test is now admin in `example`\n");
+    let again = platform(
+        &db,
+        &["member", "set-role", "--org", "example", "--email", "b@example.test", "--role", "admin"],
+        None,
+    );
+    assert_eq!(stderr(&again), "b@example.test is admin in `example` already; nothing changed\n");
     let listed = platform(&db, &["member", "list", "--org", "example"], None);
     assert_eq!(
         String::from_utf8(listed.stdout).unwrap(),
@@ -1198,7 +1204,7 @@ fn the_operator_revokes_a_key_by_id_or_by_its_leaked_secret() {
     let other = h.create_key(&owner, "acme", "Still in use");
     let owner_email = &h.dev.user(Role::Owner).email;
 
-    let revoked = platform(db, &["key", "revoke", "--leaked"], Some(&format!("{}\n", leaked.secret)));
+    let revoked = platform(db, &["key", "revoke", "--leaked"], Some(&format!("\n{}\n", leaked.secret)));
     assert!(revoked.status.success(), "{}", stderr(&revoked));
     assert_eq!(
         stderr(&revoked),
@@ -1256,6 +1262,14 @@ fn the_operator_revokes_a_key_by_id_or_by_its_leaked_secret() {
     let cut = &other.secret[..other.secret.len() - 1];
     assert!(refused(&["key", "revoke", "--leaked"], Some(cut)).contains("a character is missing or wrong"));
     assert!(refused(&["key", "revoke", "--leaked"], Some("")).contains("no secret given"));
+    // Several secrets piped at once: none revoked, rather than the first alone with no word of
+    // the rest. A blank line before the one secret is no second one.
+    let two = format!("{}\n{}\n", other.secret, leaked.secret);
+    assert_eq!(
+        refused(&["key", "revoke", "--leaked"], Some(&two)),
+        "error: stdin holds 2 lines, not one secret: nothing was revoked (pipe one secret at a time)\n"
+    );
+    assert_eq!(h.projects_status(&other.secret), reqwest::StatusCode::OK, "nothing revoked");
     let both = platform(db, &["key", "revoke", "--leaked", &leaked.key.id], None);
     assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
 }

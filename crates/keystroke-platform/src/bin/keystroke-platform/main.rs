@@ -200,8 +200,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Member(MemberCommand::SetRole { member, role }) => {
-            admin::set_role(&member.db.open_existing_to_change()?, &member.org, &member.email, role)?;
-            say!("{} is now {role} in `{}`", member.email, member.org);
+            match admin::set_role(&member.db.open_existing_to_change()?, &member.org, &member.email, role)? {
+                true => say!("{} is now {role} in `{}`", member.email, member.org),
+                false => say!("{} is {role} in `{}` already; nothing changed", member.email, member.org),
+            }
             Ok(())
         }
         Command::Member(MemberCommand::Remove { member }) => {
@@ -237,13 +239,31 @@ fn rfc3339(at: keystroke_platform::storage::Timestamp) -> String {
 fn read_key_secret() -> anyhow::Result<String> {
     let secret = match std::io::stdin().is_terminal() {
         true => rpassword::prompt_password("The API key's secret: ")?,
-        false => first_line_of_stdin()?,
+        false => secret_on_stdin()?,
     };
     anyhow::ensure!(!secret.trim().is_empty(), "no secret given: pipe it on stdin or paste it at the prompt");
     Ok(secret.trim().to_owned())
 }
 
-/// The first line of stdin, read no further than a secret can be long (`< /dev/zero` has no end).
+/// The one line with text that stdin holds (blank lines aside), read no further than a secret can
+/// be long (`< /dev/zero` has no end). Several are refused, revoking none: only the first was
+/// read, and the others were said nothing of.
+fn secret_on_stdin() -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::stdin().lock().take(64 * 1024).read_to_string(&mut text)?;
+    let lines: Vec<&str> = text.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
+    match lines.as_slice() {
+        [] => Ok(String::new()),
+        [secret] => Ok((*secret).to_owned()),
+        several => anyhow::bail!(
+            "stdin holds {} lines, not one secret: nothing was revoked (pipe one secret at a time)",
+            several.len()
+        ),
+    }
+}
+
+/// The first line of stdin (a password, spaces and all), read no further than one can be long
+/// (`< /dev/zero` has no end).
 fn first_line_of_stdin() -> std::io::Result<String> {
     let mut line = String::new();
     std::io::stdin().lock().take(64 * 1024).read_line(&mut line)?;
