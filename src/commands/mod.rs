@@ -12,6 +12,20 @@ use crate::cli::Command;
 use crate::context::Context;
 
 pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
+    // A `--org` typed on the line that is no slug is a mistake whichever command it was given to
+    // (and, for those that act on an org, would go into a URL): refused before anything is done,
+    // a sign-out included. `KEYSTROKE_ORG`, which may have been set long ago, fails only the
+    // commands that read an org, and `auth status` says why.
+    if !context.global.org_from_env
+        && let Err(err) = context.org_override()
+    {
+        return Err(match command {
+            // The usual hint would send the user to this very command.
+            Command::Org(org::OrgCommand::List) => err.with_hint("leave out `--org` to list your orgs"),
+            _ => err,
+        }
+        .into());
+    }
     match command {
         Command::Auth(command) => auth::run(context, command).await,
         Command::Org(command) => org::run(context, command).await,

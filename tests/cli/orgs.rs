@@ -208,9 +208,13 @@ fn org_switch_saves_and_overrides_do_not() {
         ),
         "{flag:#?}"
     );
-    // Typed for this command, a value that is no slug is refused, as every command refuses it.
-    let flag = env.run(&["auth", "status", "--org", "Acme Inc"]).code(2);
-    assert!(flag.stderr.starts_with("error: `Acme Inc` is not an org slug;"), "{flag:#?}");
+    // Typed for this command, a value that is no slug is refused, as every command refuses it:
+    // those that act on no org too, before they do anything (a sign-out included).
+    for command in [&["auth", "status"][..], &["auth", "logout"], &["auth", "token"], &["completion", "bash"]] {
+        let flag = env.run(&[command, &["--org", "Acme Inc"]].concat()).code(2);
+        assert!(flag.stderr.starts_with("error: `Acme Inc` is not an org slug;"), "{command:?}: {flag:#?}");
+    }
+    env.run(&["auth", "status"]).success(); // still signed in
     let deploy = env.run_with_env(&["deploy"], &typo).code(2);
     assert!(deploy.stderr.starts_with("error: `Acme Inc` is not an org slug;"), "{deploy:#?}");
 }

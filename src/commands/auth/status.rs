@@ -38,11 +38,8 @@ struct TokenOutput {
 }
 
 pub async fn run(context: &Context) -> anyhow::Result<()> {
-    // `--org` was typed for this command: a value that is no slug is refused, as every command
-    // refuses it. `KEYSTROKE_ORG` may have been set long ago: that is said below, not refused.
-    if !context.global.org_from_env {
-        context.org_override()?;
-    }
+    // (`--org` typed for it, as for every command, is checked before: `commands::run`.
+    // `KEYSTROKE_ORG` may have been set long ago: that is said below, not refused.)
     let signed_in = context.signed_in()?;
     let credentials = context.credentials()?;
     let platform = &signed_in.platform.key;

@@ -3,14 +3,10 @@ use crate::context::{Context, in_no_org};
 use crate::{env, ids, table};
 
 pub async fn run(context: &Context) -> anyhow::Result<()> {
-    // `--org` was typed for this command: no slug is refused, as every command refuses it (the
-    // usual hint would send the user to this very command). `KEYSTROKE_ORG` may have been set
-    // long ago, and this is the command that shows what to set it to: said, not refused.
-    let given = match context.org_override() {
-        Ok(given) => given.map(Ok),
-        Err(err) if context.global.org_from_env => Some(Err(err)),
-        Err(err) => return Err(err.with_hint("leave out `--org` to list your orgs").into()),
-    };
+    // Only `KEYSTROKE_ORG` gets here as no slug (`--org` was refused before: `commands::run`). It
+    // may have been set long ago, and this is the command that shows what to set it to: said,
+    // not refused.
+    let given = context.org_override().transpose();
     let signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
     // `--org` / `KEYSTROKE_ORG` is the org that commands act on here, so it is the one marked.
