@@ -22,6 +22,13 @@ pub async fn run(context: &Context, command: Command) -> anyhow::Result<()> {
         return Err(match command {
             // The usual hint would send the user to this very command.
             Command::Org(org::OrgCommand::List) => err.with_hint("leave out `--org` to list your orgs"),
+            Command::Org(org::OrgCommand::Switch(args)) if args.slug.is_none() => {
+                err.with_hint("`org switch` takes the org to switch to as its argument: `keystroke org switch ORG`")
+            }
+            // Commands that act on no org: the flag is simply not theirs.
+            Command::Auth(auth::AuthCommand::Login(_) | auth::AuthCommand::Logout(_) | auth::AuthCommand::Token)
+            | Command::Session(_)
+            | Command::Completion(_) => err.with_hint("leave out `--org`, which this command does not use"),
             _ => err,
         }
         .into());

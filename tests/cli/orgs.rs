@@ -213,7 +213,17 @@ fn org_switch_saves_and_overrides_do_not() {
     for command in [&["auth", "status"][..], &["auth", "logout"], &["auth", "token"], &["completion", "bash"]] {
         let flag = env.run(&[command, &["--org", "Acme Inc"]].concat()).code(2);
         assert!(flag.stderr.starts_with("error: `Acme Inc` is not an org slug;"), "{command:?}: {flag:#?}");
+        // Those that act on no org say the flag is not theirs, not where to find a slug.
+        let not_theirs = flag.stderr.ends_with("\nhint: leave out `--org`, which this command does not use\n");
+        assert_eq!(not_theirs, command[0] != "auth" || command[1] != "status", "{command:?}: {flag:#?}");
     }
+    let switch = env.run(&["org", "switch", "--org", "Acme Inc"]).code(2);
+    assert!(
+        switch
+            .stderr
+            .ends_with("\nhint: `org switch` takes the org to switch to as its argument: `keystroke org switch ORG`\n"),
+        "{switch:#?}"
+    );
     env.run(&["auth", "status"]).success(); // still signed in
     let deploy = env.run_with_env(&["deploy"], &typo).code(2);
     assert!(deploy.stderr.starts_with("error: `Acme Inc` is not an org slug;"), "{deploy:#?}");

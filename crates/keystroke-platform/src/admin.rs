@@ -89,8 +89,8 @@ pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &s
     // Logs and errors would hide it, taking it for a secret, wherever it is named.
     ensure!(
         !contains_secret(slug),
-        "that slug reads as a secret (a long run of letters and digits), which logs and errors hide: break it \
-         with dashes"
+        "that slug reads as a secret (the body of a key's secret, in small letters), which logs and errors hide: \
+         break it with dashes"
     );
     let name = check_name("org", name).map_err(|problem| anyhow!(problem))?;
     let owner = user(storage, owner_email)?;
@@ -177,18 +177,18 @@ pub fn members(storage: &dyn Storage, org_slug: &str) -> anyhow::Result<Vec<(Use
     storage.members_of(&org(storage, org_slug)?.id)
 }
 
-/// Changes a member's role. Takes effect on the next request of every key they created.
-/// Sets a member's role; `false` when it was that already (nothing written, nothing audited).
+/// Changes a member's role, which takes effect on the next request of every key they created;
+/// `false` when it was that already (nothing written, nothing audited).
 pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<bool> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
     let current = storage.memberships_of(&user.id)?.into_iter().find(|membership| membership.org.id == org.id);
     if current.is_some_and(|membership| membership.role == role) {
         return Ok(false);
     }
-    let changed = storage
+    let member = storage
         .set_role(&org.id, &user.id, role, now())
         .map_err(|error| keep_an_owner(error, &org, email, "demote"))?;
-    if !changed {
+    if !member {
         bail!("{} is not a member of `{org_slug}`; use `member add`", unquoted(email));
     }
     Ok(true)

@@ -256,22 +256,40 @@ fn is_connection_error(error: &std::io::Error) -> bool {
 
 /// Resolves on SIGINT (Ctrl-C), SIGTERM or SIGHUP: the last comes when the terminal or SSH
 /// session that started the platform ends (by default it killed the process then, with requests
-/// under way and no word in the log); the platform has nothing to reload on it.
+/// under way and no word in the log); the platform has nothing to reload on it. A platform
+/// started ignoring SIGHUP (`nohup`) goes on ignoring it: it was asked to outlive the session.
 pub async fn shutdown_signal() {
     let interrupt = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
         let mut terminate = signal(SignalKind::terminate()).expect("installing a SIGTERM handler");
-        let mut hangup = signal(SignalKind::hangup()).expect("installing a SIGHUP handler");
+        let mut hangup =
+            (!hangup_ignored()).then(|| signal(SignalKind::hangup()).expect("installing a SIGHUP handler"));
+        let hung_up = async {
+            match hangup.as_mut() {
+                Some(hangup) => hangup.recv().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = interrupt => {}
             _ = terminate.recv() => {}
-            _ = hangup.recv() => {}
+            _ = hung_up => {}
         }
     }
     #[cfg(not(unix))]
     let _ = interrupt.await;
+}
+
+/// Whether this process was started ignoring SIGHUP (`nohup`, `trap '' HUP`).
+#[cfg(unix)]
+fn hangup_ignored() -> bool {
+    // SAFETY: with no new action, sigaction only writes the current one into `current`.
+    unsafe {
+        let mut current: libc::sigaction = std::mem::zeroed();
+        libc::sigaction(libc::SIGHUP, std::ptr::null(), &mut current) == 0 && current.sa_sigaction == libc::SIG_IGN
+    }
 }
 
 /// A platform serving on a thread of its own; stops (gracefully) when dropped.

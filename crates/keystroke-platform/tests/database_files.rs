@@ -93,8 +93,8 @@ fn no_new_database_is_made_over_a_missing_ones_log() {
         refused,
         format!(
             "{} is missing, but its write-ahead log {} (4096 bytes) is there: it holds the missing database's latest \
-             changes, which a new database made there would discard (put the database back where it was; to start \
-             a new one instead, remove {} and {}-shm)",
+             changes, which a new database made there would discard (put the database back where it was; to \
+             restore a backup or start anew, remove {} and {}-shm first)",
             db.display(),
             log.display(),
             log.display(),

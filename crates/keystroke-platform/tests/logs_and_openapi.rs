@@ -44,6 +44,36 @@ fn stop_gracefully(platform: Spawned) {
     stop_with(platform, "-TERM");
 }
 
+/// SIGHUP (the terminal or SSH session that started it ended) stops the platform as SIGTERM does,
+/// in words; unless it was started ignoring SIGHUP (`nohup`), to outlive that session.
+#[test]
+fn sighup_stops_the_platform_unless_it_was_started_under_nohup() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials_file = dir.path().join("dev.json");
+    let mut platform = dev_logging(&credentials_file, "info", Stdio::piped());
+    credentials_once_started(&credentials_file);
+    let stderr = platform.stderr.take().unwrap();
+    stop_with(platform, "-HUP");
+    assert!(std::io::read_to_string(stderr).unwrap().contains("stopping: no new connections"));
+
+    let credentials_file = dir.path().join("nohup.json");
+    let nohup = Command::new("nohup")
+        .arg(env!("CARGO_BIN_EXE_keystroke-platform"))
+        .args(["dev", "--port", "0", "--credentials-file"])
+        .arg(&credentials_file)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let platform = Spawned(nohup);
+    let credentials = credentials_once_started(&credentials_file);
+    Command::new("kill").args(["-HUP", &platform.id().to_string()]).status().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let health = http_client().get(format!("{}/healthz", credentials.url)).send().unwrap();
+    assert_eq!(health.status(), StatusCode::OK, "still serving after SIGHUP under nohup");
+    stop_gracefully(platform);
+}
+
 fn stop_with(mut platform: Spawned, signal: &str) {
     Command::new("kill").args([signal, &platform.id().to_string()]).status().unwrap();
     let status = platform.wait().unwrap();
@@ -189,8 +219,7 @@ fn the_platform_serves_on_when_its_log_reader_is_gone() {
 }
 
 /// What hyper refuses before any route sees it (no request line is logged for it) is logged at
-/// the default level, so an operator can see a flood of garbage, once a minute at most. (And the
-/// platform stops gracefully on SIGHUP.)
+/// the default level, so an operator can see a flood of garbage, once a minute at most.
 #[test]
 fn requests_refused_before_routing_are_logged_once_a_minute() {
     use std::io::{Read, Write};
@@ -208,10 +237,8 @@ fn requests_refused_before_routing_are_logged_once_a_minute() {
     }
     assert_eq!(http_client().get(format!("{}/healthz", credentials.url)).send().unwrap().status(), StatusCode::OK);
     let stderr = platform.stderr.take().unwrap();
-    // SIGHUP (the terminal or SSH session that started it ended) stops it as SIGTERM does.
-    stop_with(platform, "-HUP");
+    stop_gracefully(platform);
     let log = std::io::read_to_string(stderr).unwrap();
-    assert!(log.contains("stopping: no new connections"), "{log}");
     let refused: Vec<&str> = log.lines().filter(|line| line.contains("request refused before routing")).collect();
     assert_eq!(refused.len(), 1, "the first, then once a minute: {log}");
     assert!(refused[0].contains(" INFO ") && refused[0].contains("client=127.0.0.1:"), "{log}");

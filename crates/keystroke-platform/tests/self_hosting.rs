@@ -150,8 +150,8 @@ fn bootstrap_serve_and_sign_in() {
         platform(&db, &["org", "create", "--slug", secret_like, "--name", "X", "--owner", "owner@example.test"], None);
     assert_eq!(
         stderr(&refused),
-        "error: that slug reads as a secret (a long run of letters and digits), which logs and errors hide: break it \
-         with dashes\n"
+        "error: that slug reads as a secret (the body of a key's secret, in small letters), which logs and errors \
+         hide: break it with dashes\n"
     );
     for slug in [&["--slug", "Not OK"][..], &["--slug", "-dash-first"]] {
         let args = [&["org", "create"][..], slug, &["--name", "x", "--owner", "owner@example.test"]].concat();

@@ -175,7 +175,7 @@ fn token_output(signed_in: &SignedIn, credentials: &Credentials) -> TokenOutput 
 /// The active org, and what is wrong with it if anything.
 fn active_org_line(active_org: Option<&str>, memberships: &[Membership]) -> String {
     match active_org {
-        // No org to switch to: only an owner or admin of one can help.
+        // No org to switch to: only whoever runs the platform can help.
         Some(slug) if memberships.is_empty() => {
             format!("Active org:  {slug} (you belong to no org now: ask whoever runs the platform to add you)")
         }

@@ -25,10 +25,10 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     }
     // `--org` is one command's org, never saved: taken for the org to switch to, it would be.
     match (context.global.org.as_deref().filter(|_| !context.global.org_from_env), &args.slug) {
+        // (A `--org` that is no slug was refused before: `commands::run`.)
         (Some(flag_org), None) => {
-            let named = if keystroke_api::is_org_slug(flag_org) { flag_org } else { "ORG" };
             return Err(CliError::usage("`org switch` takes the org to switch to as its argument, not `--org`")
-                .with_hint(format!("run `keystroke org switch {named}`"))
+                .with_hint(format!("run `keystroke org switch {flag_org}`"))
                 .into());
         }
         (Some(flag_org), Some(slug)) if flag_org != slug => {

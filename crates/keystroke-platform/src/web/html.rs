@@ -107,7 +107,7 @@ pub fn page_with_script(status: StatusCode, title: &str, body: &str, script: &st
 <title>{title} · Keystroke</title>
 <style>body{{font-family:system-ui,sans-serif;max-width:60rem;margin:3rem auto;padding:0 1rem;color:#222}}
 form{{max-width:32rem}}table{{border-collapse:collapse;width:100%;margin:1rem 0}}
-th,td{{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top;overflow-wrap:anywhere}}
+th,td{{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}}td bdi{{overflow-wrap:anywhere}}
 td code{{white-space:nowrap}}form.inline{{display:inline}}form.inline button{{margin:0;padding:.1rem .5rem;font-size:.9rem}}td form{{margin:0}}td button{{margin:0;padding:.2rem .6rem;font-size:.9rem}}
 nav{{color:#555;margin-bottom:1rem}}.notice{{color:#05620a}}input.secret{{font-family:monospace}}
 label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.4rem;font-size:1rem}}

@@ -245,21 +245,28 @@ fn read_key_secret() -> anyhow::Result<String> {
     Ok(secret.trim().to_owned())
 }
 
-/// The one line with text that stdin holds (blank lines aside), read no further than a secret can
-/// be long (`< /dev/zero` has no end). Several are refused, revoking none: only the first was
-/// read, and the others were said nothing of.
+/// The first line with text on stdin (blank lines aside), read no further than a secret can be
+/// long (`< /dev/zero` has no end), and no further than its line: typed into a pipe (`ssh host
+/// keystroke-platform key revoke --leaked`, then a paste and Enter) it must not wait for the end
+/// of input. Lines that came with it (a file of several secrets) are refused, revoking none:
+/// only the first would have been revoked, and the others said nothing of.
 fn secret_on_stdin() -> anyhow::Result<String> {
-    let mut text = String::new();
-    std::io::stdin().lock().take(64 * 1024).read_to_string(&mut text)?;
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|line| !line.is_empty()).collect();
-    match lines.as_slice() {
-        [] => Ok(String::new()),
-        [secret] => Ok((*secret).to_owned()),
-        several => anyhow::bail!(
-            "stdin holds {} lines, not one secret: nothing was revoked (pipe one secret at a time)",
-            several.len()
-        ),
+    const MOST: usize = 64 * 1024;
+    let mut stdin = std::io::BufReader::with_capacity(MOST, std::io::stdin().lock().take(MOST as u64));
+    let mut line = String::new();
+    while line.trim().is_empty() {
+        line.clear();
+        if stdin.read_line(&mut line)? == 0 {
+            return Ok(String::new());
+        }
     }
+    let more = String::from_utf8_lossy(stdin.buffer()).lines().filter(|rest| !rest.trim().is_empty()).count();
+    anyhow::ensure!(
+        more == 0,
+        "stdin holds {} lines, not one secret: nothing was revoked (pipe one secret at a time)",
+        more + 1
+    );
+    Ok(line.trim().to_owned())
 }
 
 /// The first line of stdin (a password, spaces and all), read no further than one can be long

@@ -93,15 +93,17 @@ pub(super) fn create_private(path: &Path) -> anyhow::Result<()> {
 }
 
 /// Refuses to make a new database where a missing one's write-ahead log is still there (the file
-/// moved, or deleted, while the platform ran, or a restore that copied the file alone): that log
-/// holds the missing database's latest changes, which SQLite would discard for a new, empty one.
+/// moved, or deleted, while the platform ran): that log holds the missing database's latest
+/// changes, which SQLite would discard for a new, empty one. The log is looked at before the path
+/// again: another process making the same new database at this moment writes its own log only
+/// after its file.
 pub(super) fn refuse_a_missing_databases_log(path: &Path) -> anyhow::Result<()> {
     let log = beside(path, "-wal");
     match std::fs::metadata(&log) {
-        Ok(file) if file.len() > 0 => anyhow::bail!(
+        Ok(file) if file.len() > 0 && matches!(path.try_exists(), Ok(false)) => anyhow::bail!(
             "{} is missing, but its write-ahead log {} ({} bytes) is there: it holds the missing database's latest \
-             changes, which a new database made there would discard (put the database back where it was; to start \
-             a new one instead, remove {} and {})",
+             changes, which a new database made there would discard (put the database back where it was; to \
+             restore a backup or start anew, remove {} and {} first)",
             path.display(),
             log.display(),
             file.len(),
