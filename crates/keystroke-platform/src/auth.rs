@@ -351,6 +351,9 @@ fn verify_api_key(state: &AppState, token: &str) -> ApiResult<KeyPrincipal> {
     let expired = credential.expires_at.is_some_and(|at| at <= now);
     let (false, false, Some(role)) = (credential.revoked, expired, credential.role) else {
         tracing::debug!(key_id = %credential.key_id, revoked = credential.revoked, expired, "API key refused");
+        // Named in the request's log line all the same: where a revoked (leaked) key is still
+        // tried from is what an operator asks next.
+        CredentialId::record(&credential.key_id);
         return Err(ApiError::invalid_credential());
     };
     tracing::debug!(key_id = %credential.key_id, org = %credential.org_slug, %role, "API key accepted");
@@ -399,8 +402,15 @@ fn live_session(state: &AppState, token: &str) -> ApiResult<Option<crate::storag
         return Ok(None);
     }
     let now = now();
-    let found = state.storage.session_credential(&hash_secret(token))?;
-    Ok(found.filter(|credential| !credential.revoked && credential.expires_at > now))
+    let Some(found) = state.storage.session_credential(&hash_secret(token))? else {
+        return Ok(None);
+    };
+    if found.revoked || found.expires_at <= now {
+        // Named in the request's log line, as a refused key is.
+        CredentialId::record(&found.session_id);
+        return Ok(None);
+    }
+    Ok(Some(found))
 }
 
 fn record_use(state: &AppState, credential: &crate::storage::SessionCredential) {

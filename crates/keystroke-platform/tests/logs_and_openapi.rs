@@ -117,6 +117,8 @@ fn trace_logs_never_contain_a_secret() {
     assert_eq!(http.get(url("/api/projects")).bearer_auth(&bad).send().unwrap().status(), StatusCode::UNAUTHORIZED);
     let revoked = http.delete(url(&format!("/api/orgs/acme/api-keys/{id}"))).bearer_auth(session).send().unwrap();
     assert_eq!(revoked.status(), StatusCode::OK);
+    let tried = http.get(url("/api/projects")).bearer_auth(secret).send().unwrap();
+    assert_eq!(tried.status(), StatusCode::UNAUTHORIZED, "revoked");
     assert_eq!(
         http.get(url(&format!("/api/projects?api_key={secret}"))).send().unwrap().status(),
         StatusCode::UNAUTHORIZED
@@ -176,8 +178,9 @@ fn trace_logs_never_contain_a_secret() {
     }
     assert!(logs.contains("method=(not an HTTP method)"), "{logs}");
     assert!(logs.contains("token=[redacted]") && logs.contains("api_key=[redacted]"));
-    // Each request's line names the client's address and the key it acted through (none when
-    // refused): what an operator asks of a leaked key.
+    // Each request's line names the client's address and the key it acted through, or was refused
+    // as (revoked; none for one that is no key of the platform): what an operator asks of a
+    // leaked key.
     let lines_of = |path: &str, status: u16| -> Vec<&str> {
         let request = format!("path=\"{path}\" query=\"\" status={status} ");
         logs.lines().filter(|line| line.contains(&request)).collect()
@@ -191,7 +194,10 @@ fn trace_logs_never_contain_a_secret() {
     assert_eq!(web_page.len(), 1, "{logs}");
     assert!(web_page[0].contains("client=127.0.0.1 credential=\"ses_"), "{}", web_page[0]);
     let refused = lines_of("/api/projects", 401);
-    assert!(!refused.is_empty() && refused.iter().all(|line| line.ends_with("client=127.0.0.1 credential=\"\"")));
+    let revoked_named = format!("client=127.0.0.1 credential=\"{id}\"");
+    let (named, unnamed): (Vec<&str>, Vec<&str>) = refused.iter().partition(|line| line.ends_with(&revoked_named));
+    assert_eq!(named.len(), 1, "the revoked key, named: {refused:#?}");
+    assert!(!unnamed.is_empty() && unnamed.iter().all(|line| line.ends_with("client=127.0.0.1 credential=\"\"")));
 }
 
 /// A log reader that goes away (a `| tee` stopped, a log shipper restarted) loses the lines that
