@@ -1224,6 +1224,20 @@ fn the_operator_revokes_a_key_by_id_or_by_its_leaked_secret() {
         (leaked.key.id.as_str(), owner_email.as_str(), Some("by the operator"))
     );
 
+    // A write that fails (a full disk, here a trigger): said to have changed nothing.
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let refuse = "CREATE TRIGGER refuse_revoke BEFORE UPDATE OF revoked_at ON api_keys
+                  BEGIN SELECT RAISE(FAIL, 'disk full'); END";
+    conn.execute_batch(refuse).unwrap();
+    let failed = platform(db, &["key", "revoke", &other.key.id], None);
+    assert!(
+        stderr(&failed).starts_with("error: nothing was revoked, and the key still works: "),
+        "{}",
+        stderr(&failed)
+    );
+    assert_eq!(h.projects_status(&other.secret), reqwest::StatusCode::OK, "as said");
+    conn.execute_batch("DROP TRIGGER refuse_revoke").unwrap();
+
     // By id, a second time: said, and nothing changes.
     let again = platform(db, &["key", "revoke", &leaked.key.id], None);
     assert!(again.status.success(), "{}", stderr(&again));

@@ -164,7 +164,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(id) => KeyToRevoke::Id(id),
                 None => KeyToRevoke::Secret(read_key_secret()?),
             };
-            let revocation = admin::revoke_key(&storage, key)?;
+            // A write that failed (a full disk) is said to have changed nothing: an operator
+            // revoking a leaked key must not take SQLite's words for a refusal of something else.
+            let revocation = admin::revoke_key(&storage, key).map_err(|error| {
+                match error.chain().any(|cause| cause.is::<rusqlite::Error>()) {
+                    true => error.context("nothing was revoked, and the key still works"),
+                    false => error,
+                }
+            })?;
             let key = &revocation.key;
             let which = format!(
                 "API key {} (\"{}\") of org `{}`, created by {}",
