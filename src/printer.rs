@@ -11,6 +11,8 @@
 use std::borrow::Cow;
 use std::io::{self, IsTerminal, Write};
 
+use keystroke_api::written_out;
+
 use crate::cli::{ColorChoice, GlobalArgs};
 use crate::error::CliError;
 use crate::{env, table};
@@ -323,21 +325,6 @@ pub fn terminal_safe(text: &str) -> Cow<'_, str> {
 /// is written out too, so a platform's message cannot add a line that looks like the CLI's own.
 pub fn one_line(text: &str) -> Cow<'_, str> {
     written_out(text, |c| c.is_control() || keystroke_api::is_invisible_or_bidi(c))
-}
-
-fn written_out(text: &str, unsafe_char: impl Fn(char) -> bool) -> Cow<'_, str> {
-    if !text.contains(&unsafe_char) {
-        return Cow::Borrowed(text);
-    }
-    let mut safe = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            safe.extend(c.escape_unicode());
-        } else {
-            safe.push(c);
-        }
-    }
-    Cow::Owned(safe)
 }
 
 /// `--color` wins, then `NO_COLOR`, then whether the stream is a terminal.

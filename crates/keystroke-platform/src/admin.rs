@@ -6,7 +6,7 @@ use anyhow::{Context, anyhow, bail, ensure};
 use keystroke_api::{
     API_KEY_ID_PREFIX, API_KEY_PREFIXES, CLI_CLIENT_ID, LIVE_KEY_PREFIX, ORG_SLUG_RULE, Org, Role, SECRET_NOT_REPEATED,
     User, check_name, contains_secret, is_invisible_or_bidi, is_org_slug, is_public_id, looks_like_api_key, quoted,
-    redact_secrets,
+    redact_secrets, written_out,
 };
 
 use crate::auth::start_session;
@@ -32,8 +32,7 @@ pub fn check_new_user(email: &str, name: &str) -> anyhow::Result<(String, String
     // key names (no control, invisible or direction-changing characters).
     let hidden = |c: char| c.is_control() || is_invisible_or_bidi(c);
     if email.contains(hidden) {
-        let shown: String =
-            email.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect();
+        let shown = written_out(email, hidden);
         bail!("`{shown}` is not an email address: it has an invisible or control character");
     }
     if email.contains(char::is_whitespace) {

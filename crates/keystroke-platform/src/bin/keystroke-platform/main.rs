@@ -45,17 +45,11 @@ fn main() -> ExitCode {
         Err(error) => {
             // A path or value given may be a secret pasted in the wrong place (`--db kss_…`), or
             // hold an escape sequence, which the terminal would run.
-            say!("error: {}", written_out(&without_secrets(&format!("{error:#}"))));
+            let unsafe_char = |c: char| (c.is_control() && c != '\n') || keystroke_api::is_invisible_or_bidi(c);
+            say!("error: {}", keystroke_api::written_out(&without_secrets(&format!("{error:#}")), unsafe_char));
             ExitCode::FAILURE
         }
     }
-}
-
-/// `text` with its control, invisible and direction-changing characters written out (`\u{1b}`),
-/// line breaks aside.
-fn written_out(text: &str) -> String {
-    let unsafe_char = |c: char| (c.is_control() && c != '\n') || keystroke_api::is_invisible_or_bidi(c);
-    text.chars().map(|c| if unsafe_char(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect()
 }
 
 /// `text` with anything shaped like a secret, or part of one, replaced: the admin commands' own
