@@ -87,8 +87,9 @@ pub fn config_dir() -> anyhow::Result<PathBuf> {
 
 /// `KEYSTROKE_CONFIG_DIR`, where a leading `~` is the home directory (a CI file's `env:` sets it
 /// with no shell to expand it; taken literally, it made a folder named `~` in the checkout and put
-/// the config, and a token in the opt-in file, there); `~user` is refused, for the same reason. A relative path is made absolute against
-/// the current directory, so that every message names the folder a token went to.
+/// the config, and a token in the opt-in file, there); `~user` is refused, for the same reason. A
+/// relative path is made absolute against the current directory, so that every message names the
+/// folder a token went to.
 fn config_dir_from_env(dir: &str) -> anyhow::Result<PathBuf> {
     let path = match dir.strip_prefix('~') {
         Some(rest) if rest.chars().next().is_none_or(std::path::is_separator) => {

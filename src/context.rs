@@ -301,11 +301,12 @@ pub struct LostToken {
 
 impl LostToken {
     pub fn of(credentials: &Credentials, platform: &PlatformUrl, config: &Config) -> Option<LostToken> {
-        let store = config.recorded_store(&platform.key)?;
-        let session = config.platform(&platform.key)?.session_id.as_deref()?;
+        let settings = config.platform(&platform.key)?;
+        let store = settings.credential_store?;
+        let session = settings.session_id.as_deref()?;
         let session = Some(session).filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX))?;
         // Not said to be valid for sure: it may have ended meanwhile, where it came from, say.
-        let session_stays = match config.platform(&platform.key)?.session_from_token {
+        let session_stays = match settings.session_from_token {
             true => format!("its session, {session}, came with `--with-token`: it stays where that token came from"),
             false => format!(
                 "the session it was for, {session}, may still be valid (until it expires): once nothing uses it, \

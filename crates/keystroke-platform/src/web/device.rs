@@ -147,8 +147,9 @@ pub async fn decide(
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
     };
-    let decided = match normalize_user_code(&form.user_code) {
-        Some(code) => state.storage.decide_device_authorization(&code, &session.session_id, approve, now())?,
+    let code = normalize_user_code(&form.user_code);
+    let decided = match &code {
+        Some(code) => state.storage.decide_device_authorization(code, &session.session_id, approve, now())?,
         None => false,
     };
     let approved = |already: &str| {
@@ -175,7 +176,7 @@ pub async fn decide(
     }
     // Pressed twice, or the answer reloaded, or the other button pressed after: this person's
     // own decision, said as such, and how to undo an approval (its session goes on).
-    let found = normalize_user_code(&form.user_code).map(|code| state.storage.device_authorization(&code));
+    let found = code.map(|code| state.storage.device_authorization(&code));
     Ok(match found.transpose()?.flatten() {
         Some(auth) if auth.decided_by.as_deref() == Some(session.user_id.as_str()) => match (auth.status, approve) {
             (DeviceStatus::Denied, false) => denied("You denied this sign-in already. "),
