@@ -142,13 +142,8 @@ pub async fn show(
     // Asked again, never done for them: any link can carry it, so the notice claims no more than
     // the address asking, and it takes a click still.
     if let Some(id) = query.revoke.as_deref() {
-        return Ok(match visible_key(&state, &access, id) {
-            Ok(record) => confirm_revoke_page(&access, &record, &csrf, ASKED_BY_THE_ADDRESS),
-            Err(error) if error.status == StatusCode::NOT_FOUND && revoked_already(&state, &access, id)? => {
-                Redirect::to(&list_url(&access.org_slug)).into_response()
-            }
-            Err(error) => error_page(error),
-        });
+        let to_the_list = || Redirect::to(&list_url(&access.org_slug)).into_response();
+        return ask_to_revoke(&state, &access, id, &csrf, ASKED_BY_THE_ADDRESS, to_the_list);
     }
     let revoked = cookie(&state, &headers, REVOKED_COOKIE);
     let revoked = revoked.as_deref().filter(|id| keystroke_api::is_public_id(id, keystroke_api::API_KEY_ID_PREFIX));
@@ -389,13 +384,8 @@ pub async fn revoke(
     // A page of an ended sign-in: asked again on a page of this one, saying nothing was revoked
     // (someone revoking a leaked key must not believe it done). It takes a click still.
     let stale = |access: OrgAccess, csrf: String| {
-        Ok(match visible_key(&state, &access, &form.id) {
-            Ok(record) => confirm_revoke_page(&access, &record, &csrf, NOT_REVOKED_YET),
-            Err(error) if error.status == StatusCode::NOT_FOUND && revoked_already(&state, &access, &form.id)? => {
-                Redirect::to(&list_url(&access.org_slug)).into_response()
-            }
-            Err(error) => error_page(error),
-        })
+        let to_the_list = || Redirect::to(&list_url(&access.org_slug)).into_response();
+        ask_to_revoke(&state, &access, &form.id, &csrf, NOT_REVOKED_YET, to_the_list)
     };
     let back = || revoke_again_url(&form.org, &form.id);
     let access = match checked_access(&state, &headers, &form.org, &form.csrf, back, stale)? {
@@ -410,13 +400,7 @@ pub async fn revoke(
     if form.confirmed != "yes" {
         // Asked first, as `keystroke api-key revoke` asks on a terminal: a stray click must not
         // break whatever uses the key. One revoked meanwhile (from another tab) is said to be.
-        return Ok(match visible_key(&state, &access, &form.id) {
-            Ok(record) => confirm_revoke_page(&access, &record, &form.csrf, ""),
-            Err(error) if error.status == StatusCode::NOT_FOUND && revoked_already(&state, &access, &form.id)? => {
-                revoked(&form.id)
-            }
-            Err(error) => error_page(error),
-        });
+        return ask_to_revoke(&state, &access, &form.id, &form.csrf, "", || revoked(&form.id));
     }
     match revoke_key(&state, &access, &form.id) {
         Ok(key) => Ok(revoked(&key.id)),
@@ -435,6 +419,25 @@ fn revoke_again_url(org: &str, id: &str) -> String {
         true => format!("{PAGE}?org={org}&revoke={id}"),
         false => list_url(org),
     }
+}
+
+/// The question before a revoke, under `notice`; for a key revoked meanwhile (another tab, a
+/// double click), `revoked_meanwhile`'s answer; else the page saying what is wrong.
+fn ask_to_revoke(
+    state: &AppState,
+    access: &OrgAccess,
+    id: &str,
+    csrf: &str,
+    notice: &str,
+    revoked_meanwhile: impl FnOnce() -> Response,
+) -> PageResult {
+    Ok(match visible_key(state, access, id) {
+        Ok(record) => confirm_revoke_page(access, &record, csrf, notice),
+        Err(error) if error.status == StatusCode::NOT_FOUND && revoked_already(state, access, id)? => {
+            revoked_meanwhile()
+        }
+        Err(error) => error_page(error),
+    })
 }
 
 /// Whether the key is one of the org's that this visitor may see, revoked already.
