@@ -123,14 +123,5 @@ fn clap_exit(err: clap::Error) -> ExitCode {
 /// `text` with its control characters written out ([`printer::terminal_safe`]) and each line cut
 /// to a screenful.
 fn fit_for_a_terminal(text: &str) -> String {
-    const LONGEST_LINE: usize = 500;
-    let safe = printer::terminal_safe(text);
-    let lines = safe.split_inclusive('\n').map(|line| match line.char_indices().nth(LONGEST_LINE) {
-        Some((cut, _)) => {
-            let more = line[cut..].trim_end_matches('\n').chars().count();
-            format!("{}… ({more} characters more){}", &line[..cut], if line.ends_with('\n') { "\n" } else { "" })
-        }
-        None => line.to_owned(),
-    });
-    lines.collect()
+    keystroke_api::lines_cut_at(&printer::terminal_safe(text), 500)
 }

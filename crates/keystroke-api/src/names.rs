@@ -165,6 +165,20 @@ pub fn written_out(text: &str, unsafe_char: impl Fn(char) -> bool) -> std::borro
     std::borrow::Cow::Owned(safe)
 }
 
+/// `text` with each line longer than `longest` characters cut there, saying how many more it
+/// had: how the CLI and the operator commands quote what was typed (a pasted megabyte would fill
+/// the terminal).
+pub fn lines_cut_at(text: &str, longest: usize) -> String {
+    let lines = text.split_inclusive('\n').map(|line| match line.char_indices().nth(longest) {
+        Some((cut, _)) => {
+            let more = line[cut..].trim_end_matches('\n').chars().count();
+            format!("{}… ({more} characters more){}", &line[..cut], if line.ends_with('\n') { "\n" } else { "" })
+        }
+        None => line.to_owned(),
+    });
+    lines.collect()
+}
+
 /// Unicode's 66 noncharacters (U+FDD0 to U+FDEF, and the last two code points of every plane),
 /// which no text holds: a font shows them as boxes, if at all, and a program may use them as
 /// markers of its own.

@@ -1076,6 +1076,26 @@ fn admin_command_errors_do_not_repeat_a_pasted_secret() {
     }
 }
 
+/// clap quotes what it could not place: a control character in it (a carriage return would let
+/// the rest of the line overwrite the error) is written out, and a pasted megabyte is cut to a
+/// line.
+#[test]
+fn admin_usage_errors_quote_what_was_typed_safely_and_cut_short() {
+    let run = |args: &[&str]| Command::new(env!("CARGO_BIN_EXE_keystroke-platform")).args(args).output().unwrap();
+    let escape = run(&["member", "add", "--org", "acme", "--email", "e@example.test", "--role", "x\rPWNED"]);
+    let stderr = String::from_utf8_lossy(&escape.stderr);
+    assert_eq!(escape.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("invalid value 'x\\u{d}PWNED'"), "{stderr}");
+    assert!(!stderr.contains('\r'), "{stderr}");
+    let pasted = "x".repeat(100_000);
+    let cut = run(&["user", "list", &pasted]);
+    let stderr = String::from_utf8_lossy(&cut.stderr);
+    assert_eq!(cut.status.code(), Some(2), "{stderr}");
+    let first = stderr.lines().next().unwrap();
+    assert!(first.starts_with("error: unexpected argument 'xxx"), "{first}");
+    assert!(first.ends_with("… (99535 characters more)") && first.chars().count() < 600, "{first}");
+}
+
 /// A revocation checks, in its own write, what the request was let in with, as creations do:
 /// an admin lowered to builder meanwhile revokes no other member's key, a member removed
 /// meanwhile none, and a session ended meanwhile revokes nothing.

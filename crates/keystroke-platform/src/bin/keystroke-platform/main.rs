@@ -29,8 +29,10 @@ fn main() -> ExitCode {
         if !error.use_stderr() {
             error.exit(); // --help, --version: on stdout
         }
-        // clap quotes what it could not read back, a key pasted in the wrong place included.
-        say!("{}", without_secrets(&error.render().to_string()).trim_end());
+        // clap quotes what it could not read back, a key pasted in the wrong place, an escape
+        // sequence or a pasted megabyte included.
+        let quoted = keystroke_api::lines_cut_at(&safe_to_show(&error.render().to_string()), 500);
+        say!("{}", quoted.trim_end());
         std::process::exit(error.exit_code());
     });
     match run(cli) {
@@ -45,11 +47,17 @@ fn main() -> ExitCode {
         Err(error) => {
             // A path or value given may be a secret pasted in the wrong place (`--db kss_…`), or
             // hold an escape sequence, which the terminal would run.
-            let unsafe_char = |c: char| (c.is_control() && c != '\n') || keystroke_api::is_invisible_or_bidi(c);
-            say!("error: {}", keystroke_api::written_out(&without_secrets(&format!("{error:#}")), unsafe_char));
+            say!("error: {}", safe_to_show(&format!("{error:#}")));
             ExitCode::FAILURE
         }
     }
+}
+
+/// `text` without secrets ([`without_secrets`]) and with what could drive a terminal or hide in
+/// it written out as escapes.
+fn safe_to_show(text: &str) -> String {
+    let unsafe_char = |c: char| (c.is_control() && c != '\n') || keystroke_api::is_invisible_or_bidi(c);
+    keystroke_api::written_out(&without_secrets(text), unsafe_char).into_owned()
 }
 
 /// `text` with anything shaped like a secret, or part of one, replaced: the admin commands' own
