@@ -88,7 +88,8 @@ async fn fetch(context: &Context, lookup: Lookup) -> anyhow::Result<Vec<Completi
                 .into_iter()
                 .filter(|session| !session.current)
                 .map(|session| {
-                    let about = format!("{}, signed in {}", session.client, crate::table::time(session.created_at));
+                    let about =
+                        format!("{}, signed in {}", session.client, keystroke_api::utc_minute(session.created_at));
                     candidate(session.id, about)
                 })
                 .collect())

@@ -2,8 +2,6 @@
 //! on a terminal.
 
 use comfy_table::{ColumnConstraint, ContentArrangement, LineStyle, Table, TableStyle, Width, presets};
-use time::OffsetDateTime;
-use time::macros::format_description;
 use unicode_segmentation::UnicodeSegmentation;
 use unicode_width::UnicodeWidthStr;
 
@@ -166,21 +164,9 @@ fn wrap_at_spaces(text: &str, room: usize) -> Vec<String> {
     lines
 }
 
-/// A time for people: minutes are precise enough, UTC keeps it unambiguous.
-pub fn time(at: OffsetDateTime) -> String {
-    let format = format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    at.to_offset(time::UtcOffset::UTC).format(&format).unwrap_or_else(|_| at.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn times_are_shown_in_utc_to_the_minute() {
-        assert_eq!(time(datetime!(2026-11-26 15:04:05 +1)), "2026-11-26 14:04 UTC");
-    }
 
     #[test]
     fn pipes_get_the_same_columns_without_borders() {

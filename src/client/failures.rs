@@ -261,13 +261,7 @@ pub(super) fn not_a_platform_hint() -> String {
 const MAX_PLATFORM_MESSAGE_CHARS: usize = 1_000;
 
 fn cut_short(message: &str) -> std::borrow::Cow<'_, str> {
-    match message.char_indices().nth(MAX_PLATFORM_MESSAGE_CHARS) {
-        Some((cut, _)) => match message[cut..].chars().count() {
-            1 => format!("{}… (1 character more)", &message[..cut]).into(),
-            more => format!("{}… ({more} characters more)", &message[..cut]).into(),
-        },
-        None => message.into(),
-    }
+    keystroke_api::cut_at(message, MAX_PLATFORM_MESSAGE_CHARS)
 }
 
 /// The exit code and hint of a failed request, with the platform's own message.

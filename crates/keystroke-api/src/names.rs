@@ -147,38 +147,6 @@ pub fn is_invisible_or_bidi(c: char) -> bool {
         | '\u{13430}'..='\u{1343F}' | '\u{1D173}'..='\u{1D17A}' | '\u{E0000}'..='\u{E00FF}' | '\u{E01F0}'..='\u{E0FFF}')
 }
 
-/// `text` with each character `unsafe_char` picks written out as its escape (`\u{1b}`): how the
-/// CLI and the platform's operator commands show text that could drive a terminal or hide in it.
-/// Borrowed when there is none.
-pub fn written_out(text: &str, unsafe_char: impl Fn(char) -> bool) -> std::borrow::Cow<'_, str> {
-    if !text.contains(&unsafe_char) {
-        return std::borrow::Cow::Borrowed(text);
-    }
-    let mut safe = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            safe.extend(c.escape_unicode());
-        } else {
-            safe.push(c);
-        }
-    }
-    std::borrow::Cow::Owned(safe)
-}
-
-/// `text` with each line longer than `longest` characters cut there, saying how many more it
-/// had: how the CLI and the operator commands quote what was typed (a pasted megabyte would fill
-/// the terminal).
-pub fn lines_cut_at(text: &str, longest: usize) -> String {
-    let lines = text.split_inclusive('\n').map(|line| match line.char_indices().nth(longest) {
-        Some((cut, _)) => {
-            let more = line[cut..].trim_end_matches('\n').chars().count();
-            format!("{}… ({more} characters more){}", &line[..cut], if line.ends_with('\n') { "\n" } else { "" })
-        }
-        None => line.to_owned(),
-    });
-    lines.collect()
-}
-
 /// Unicode's 66 noncharacters (U+FDD0 to U+FDEF, and the last two code points of every plane),
 /// which no text holds: a font shows them as boxes, if at all, and a program may use them as
 /// markers of its own.

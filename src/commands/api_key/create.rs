@@ -1,5 +1,5 @@
 use clap::Args;
-use keystroke_api::{ApiKey, CreateApiKey, CreatedApiKey, check_name};
+use keystroke_api::{ApiKey, CreateApiKey, CreatedApiKey, check_name, utc_minute};
 
 use crate::context::Context;
 use crate::error::CliError;
@@ -137,7 +137,7 @@ fn explain_on_terminal(context: &Context, key: &ApiKey) -> anyhow::Result<()> {
     printer.data_styled(Style::Yellow, "This secret is shown only once: copy it now and store it somewhere safe.")?;
     printer.data(&format!("From now on Keystroke shows only its preview, {}.", key.preview))?;
     if let Some(expires_at) = key.expires_at {
-        printer.data(&format!("It expires {}.", table::time(expires_at)))?;
+        printer.data(&format!("It expires {}.", utc_minute(expires_at)))?;
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
 use clap::Args;
-use keystroke_api::{ApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery, Role};
+use keystroke_api::{ApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery, Role, utc_minute};
 
 use time::OffsetDateTime;
 
@@ -116,16 +116,16 @@ fn render(keys: &[ApiKey], target: table::Target, now: OffsetDateTime) -> String
 
     let mut rows = table::new(&header, target);
     for key in keys {
-        let mut row = vec![key.id.clone(), key.name.clone(), key.preview.clone(), table::time(key.created_at)];
+        let mut row = vec![key.id.clone(), key.name.clone(), key.preview.clone(), utc_minute(key.created_at)];
         if with_creator {
             row.push(key.created_by.as_ref().map_or_else(String::new, |user| user.email.clone()));
         }
-        row.push(key.last_used_at.map_or_else(|| "never".into(), table::time));
+        row.push(key.last_used_at.map_or_else(|| "never".into(), utc_minute));
         row.push(match key.expires_at {
             None => "never".into(),
             // Still listed until revoked, but refused: say so rather than leave a date to compare.
-            Some(at) if at <= now => format!("{} (expired)", table::time(at)),
-            Some(at) => table::time(at),
+            Some(at) if at <= now => format!("{} (expired)", utc_minute(at)),
+            Some(at) => utc_minute(at),
         });
         table::add_row(&mut rows, row);
     }

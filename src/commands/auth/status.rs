@@ -1,4 +1,4 @@
-use keystroke_api::{Membership, Session, User};
+use keystroke_api::{Membership, Session, User, utc_minute};
 use serde::Serialize;
 
 use crate::commands::org::is_member;
@@ -7,7 +7,6 @@ use crate::credentials::{Credentials, StoreKind, TokenSource};
 use crate::env;
 use crate::error::{ExitCode, exits_with};
 use crate::printer::one_line;
-use crate::table;
 
 #[derive(Serialize)]
 struct StatusOutput<'a> {
@@ -127,7 +126,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     }
     lines.push(active_org_line(active_org, &me.memberships));
     lines.extend(org_override_note(context, org_override, active_org, &me.memberships));
-    lines.push(format!("Session:     expires {}", table::time(me.session.expires_at)));
+    lines.push(format!("Session:     expires {}", utc_minute(me.session.expires_at)));
     context.printer.data(&lines.join("\n"))?;
     Ok(())
 }

@@ -1,4 +1,4 @@
-use keystroke_api::Session;
+use keystroke_api::{Session, utc_minute};
 
 use crate::context::Context;
 use crate::table;
@@ -26,9 +26,9 @@ fn render(sessions: &[Session], target: table::Target) -> String {
                 session.id.clone(),
                 session.client.clone(),
                 session.device.clone().unwrap_or_else(|| "-".into()),
-                table::time(session.created_at),
-                session.last_used_at.map_or_else(|| "never".into(), table::time),
-                table::time(session.expires_at),
+                utc_minute(session.created_at),
+                session.last_used_at.map_or_else(|| "never".into(), utc_minute),
+                utc_minute(session.expires_at),
                 if session.current { "*" } else { "" }.to_owned(),
             ],
         );

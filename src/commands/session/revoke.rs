@@ -7,7 +7,7 @@ use crate::context::{Context, PlatformUrl};
 use crate::credentials::{StoreKind, TokenSource};
 use crate::error::{CliError, ExitCode};
 use crate::printer::lost_after;
-use crate::{env, ids, prompt, table};
+use crate::{env, ids, prompt};
 
 #[derive(Debug, Args)]
 pub struct RevokeArgs {
@@ -65,7 +65,7 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
             "Session {} ({}, signed in {}): whoever uses it is signed out at once.",
             session.id,
             session.client,
-            table::time(session.created_at)
+            keystroke_api::utc_minute(session.created_at)
         );
         prompt::confirm_revoke(printer, &described)?;
     }

@@ -4,14 +4,13 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use keystroke_api::{ApiKey, CreateApiKey, CreatedApiKey, MAX_KEY_LIFETIME_SECS, Membership, PageQuery};
+use keystroke_api::{ApiKey, CreateApiKey, CreatedApiKey, MAX_KEY_LIFETIME_SECS, Membership, PageQuery, utc_minute};
 use serde::Deserialize;
 
 use super::login::to_login;
 use super::{
     ACTIVE_ORG_COOKIE, POINTS_AT_PROBLEM, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, page,
-    page_with_script, problem_paragraph, refill, sentence, session_csrf_ok, set_cookie, sign_out_form, utc_minute,
-    web_session,
+    page_with_script, problem_paragraph, refill, sentence, session_csrf_ok, set_cookie, sign_out_form, web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::ApiError;

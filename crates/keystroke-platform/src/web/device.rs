@@ -11,14 +11,13 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use keystroke_api::routes;
+use keystroke_api::{routes, utc_minute};
 use serde::Deserialize;
 
 use super::{
     POINTS_AT_PROBLEM, PageResult, SIGN_IN_FORM_EXPIRED, WRONG_SIGN_IN, WebForm, WebQuery, credential_fields, csrf_for,
     error_paragraph, escape, form_refused, message_page_leading_to, page, query_value, refill, session_csrf_ok,
-    set_sign_in_cookies, sign_in_csrf_ok, sign_in_form_page, sign_in_with_password, too_many_attempts, utc_minute,
-    web_session,
+    set_sign_in_cookies, sign_in_csrf_ok, sign_in_form_page, sign_in_with_password, too_many_attempts, web_session,
 };
 use crate::error::ApiResult;
 use crate::state::{AppState, now, to_datetime};

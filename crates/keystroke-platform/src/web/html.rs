@@ -128,11 +128,6 @@ dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}dialog{{position:static;max-width:4
     response
 }
 
-/// A time as the pages (and the CLI's tables) show it: `2026-11-28 10:55 UTC`.
-pub fn utc_minute(at: time::OffsetDateTime) -> String {
-    format!("{} {:02}:{:02} UTC", at.date(), at.hour(), at.minute())
-}
-
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

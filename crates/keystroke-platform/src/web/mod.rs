@@ -25,7 +25,7 @@ pub use cookies::{
 pub use forms::{SIGN_IN_FORM_EXPIRED, SentForms, WebForm, WebQuery, form_refused};
 pub use html::{
     POINTS_AT_PROBLEM, PageError, PageResult, error_paragraph, escape, message_page, message_page_leading_to, page,
-    page_with_script, problem_paragraph, query_value, refill, sentence, sign_out_form, utc_minute,
+    page_with_script, problem_paragraph, query_value, refill, sentence, sign_out_form,
 };
 pub use sign_in::{
     WRONG_SIGN_IN, credential_fields, set_sign_in_cookies, sign_in_form_page, sign_in_with_password, too_many_attempts,
