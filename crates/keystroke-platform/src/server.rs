@@ -258,28 +258,37 @@ fn is_connection_error(error: &std::io::Error) -> bool {
 /// session that started the platform ends (by default it killed the process then, with requests
 /// under way and no word in the log); the platform has nothing to reload on it. A platform
 /// started ignoring SIGHUP (`nohup`) goes on ignoring it: it was asked to outlive the session.
-pub async fn shutdown_signal() {
-    let interrupt = tokio::signal::ctrl_c();
+///
+/// The handlers are installed by this call, not when the future is first polled: called before
+/// the platform says it is ready (its "listening" line, `dev`'s banner and credentials file), a
+/// supervisor that stops it as soon as it is ready stops it gracefully, never by the signal's
+/// default action, which kills it. Called within a Tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        let mut terminate = signal(SignalKind::terminate()).expect("installing a SIGTERM handler");
-        let mut hangup =
-            (!hangup_ignored()).then(|| signal(SignalKind::hangup()).expect("installing a SIGHUP handler"));
-        let hung_up = async {
-            match hangup.as_mut() {
-                Some(hangup) => hangup.recv().await,
-                None => std::future::pending().await,
+        let install = |kind| signal(kind).expect("installing a signal handler");
+        let mut interrupt = install(SignalKind::interrupt());
+        let mut terminate = install(SignalKind::terminate());
+        let mut hangup = (!hangup_ignored()).then(|| install(SignalKind::hangup()));
+        async move {
+            let hung_up = async {
+                match hangup.as_mut() {
+                    Some(hangup) => hangup.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                _ = interrupt.recv() => {}
+                _ = terminate.recv() => {}
+                _ = hung_up => {}
             }
-        };
-        tokio::select! {
-            _ = interrupt => {}
-            _ = terminate.recv() => {}
-            _ = hung_up => {}
         }
     }
     #[cfg(not(unix))]
-    let _ = interrupt.await;
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Whether this process was started ignoring SIGHUP (`nohup`, `trap '' HUP`).

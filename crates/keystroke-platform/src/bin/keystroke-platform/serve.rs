@@ -49,6 +49,8 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(bind).await.map_err(|error| server::cannot_listen(bind, error))?;
+        // Before the line that says it is listening: a stop sent once it is stops it gracefully.
+        let stop = server::shutdown_signal();
         let address = listener.local_addr()?;
         let public_url = config.public_url.as_deref();
         tracing::info!(
@@ -67,7 +69,7 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
         for warning in warnings.into_iter().flatten() {
             tracing::warn!("{warning}");
         }
-        server::serve(listener, storage, config, server::shutdown_signal()).await
+        server::serve(listener, storage, config, stop).await
     })?;
     tracing::info!("stopped");
     Ok(())
@@ -81,6 +83,13 @@ pub(crate) fn dev(
 ) -> anyhow::Result<()> {
     more_open_files();
     let dev = DevServer::start_with_keys(([127, 0, 0, 1], port).into(), db, Config::new(Mode::Dev), seed_keys)?;
+    // Before the credentials file and the banner, which say it is ready: a stop sent once they are
+    // there stops it gracefully (removing a temporary database), never by the signal's default.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+    let stop = {
+        let _in_runtime = runtime.enter();
+        server::shutdown_signal()
+    };
     if let Some(path) = credentials_file {
         write_private(path, &serde_json::to_vec_pretty(&dev.credentials)?)
             .with_context(|| format!("writing {}", path.display()))?;
@@ -93,7 +102,7 @@ pub(crate) fn dev(
     // Read by `| head`, the banner must not take the platform down once the reader has gone.
     let _ =
         write!(std::io::stdout(), "{}", banner(&dev.credentials, &db_label)).and_then(|()| std::io::stdout().flush());
-    tokio::runtime::Builder::new_current_thread().enable_all().build()?.block_on(server::shutdown_signal());
+    runtime.block_on(stop);
     drop(dev);
     say!("Stopped the dev platform.");
     Ok(())
