@@ -73,10 +73,14 @@ fn markdown_reference() -> String {
     }
 
     let _ = writeln!(out, "\n## Global options\n");
-    let _ = writeln!(out, "Every command accepts these, before or after its name.\n");
+    let _ = writeln!(
+        out,
+        "Every command accepts these, before or after its name (`completion` refuses `--json`: it prints a \
+         script).\n"
+    );
     write_args(&mut out, cli.get_arguments().filter(|arg| arg.is_global_set()));
     let _ = writeln!(out, "- `-h`, `--help`: Print help (`--help` prints more than `-h`)");
-    let _ = writeln!(out, "- `-V`, `--version`: Print version");
+    let _ = writeln!(out, "\n`keystroke -V` (`--version`), with no command, prints the version.");
 
     if let Some(reference) = cli.get_after_long_help() {
         let _ = writeln!(out, "\n## Exit codes and environment\n\n```text\n{}\n```", reference.to_string().trim_end());

@@ -67,7 +67,8 @@ fn every_json_document_has_the_fields_and_types_its_page_shows() {
     assert!(differences.is_empty(), "doc/json-output.md and the binary differ:\n{}", differences.join("\n"));
 }
 
-/// The fields the page marks "*or null*", by name; every other one is never null.
+/// The fields the page marks "*or null*", by name; every other one is never null. A session's
+/// `expires_at` is never null: only an API key's may be ([`may_be_null`]).
 const MAY_BE_NULL: [&str; 10] = [
     "active_org",
     "org_override",
@@ -81,21 +82,32 @@ const MAY_BE_NULL: [&str; 10] = [
     "expires_at",
 ];
 
+/// Whether `field` of the printed object `within` may be null.
+fn may_be_null(field: &str, within: &serde_json::Map<String, Value>) -> bool {
+    match field {
+        // An API key's (it does not expire); a session's always expires. Only keys have a preview.
+        "expires_at" => within.contains_key("preview"),
+        field => MAY_BE_NULL.contains(&field),
+    }
+}
+
 /// Lists where `printed` has other fields than `documented`, or another type, or a `null` where
 /// the page allows none. An example's `null` goes with any type (the field is shown null there);
 /// every element of a printed list is compared with the example's first.
 fn compare(documented: &Value, printed: &Value, at: &str, differences: &mut Vec<String>) {
-    let field = at.rsplit(['.', '[']).next().unwrap_or_default();
     match (documented, printed) {
-        (_, Value::Null) if !MAY_BE_NULL.contains(&field) => differences.push(format!("{at}: printed null")),
         (Value::Null, _) | (_, Value::Null) => {}
         (Value::Object(documented), Value::Object(printed)) => {
             for field in documented.keys().filter(|field| !printed.contains_key(*field)) {
                 differences.push(format!("{at}: `{field}` is documented, not printed"));
             }
             for (field, value) in printed {
+                let at = format!("{at}.{field}");
                 match documented.get(field) {
-                    Some(example) => compare(example, value, &format!("{at}.{field}"), differences),
+                    _ if value.is_null() && !may_be_null(field, printed) => {
+                        differences.push(format!("{at}: printed null"))
+                    }
+                    Some(example) => compare(example, value, &at, differences),
                     None => differences.push(format!("{at}: `{field}` is printed, not documented")),
                 }
             }
@@ -104,7 +116,11 @@ fn compare(documented: &Value, printed: &Value, at: &str, differences: &mut Vec<
             let example = documented.first().unwrap_or_else(|| panic!("{at}: the example list is empty"));
             assert!(!printed.is_empty(), "{at}: the list printed is empty, so nothing was compared");
             for (index, element) in printed.iter().enumerate() {
-                compare(example, element, &format!("{at}[{index}]"), differences);
+                let at = format!("{at}[{index}]");
+                match element {
+                    Value::Null => differences.push(format!("{at}: printed null")),
+                    element => compare(example, element, &at, differences),
+                }
             }
         }
         (documented, printed) if std::mem::discriminant(documented) == std::mem::discriminant(printed) => {}
