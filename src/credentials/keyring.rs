@@ -181,13 +181,12 @@ mod tests {
 
     #[test]
     fn a_store_that_does_not_answer_is_given_up_on_with_advice() {
-        let started = std::time::Instant::now();
+        // A call that waited for the store would return its `Ok`: an error is the wait given up.
         let err = bounded(StoreKind::SecretService, "read the token from", Duration::from_millis(50), || {
             std::thread::sleep(Duration::from_secs(10));
             Ok(())
         })
         .unwrap_err();
-        assert!(started.elapsed() < Duration::from_secs(5));
         let err = err.downcast::<CliError>().unwrap();
         assert_eq!(
             err.message,

@@ -342,7 +342,7 @@ fn revoke_on_a_terminal_asks_naming_the_key_and_the_org() {
     let (code, escaped) = escaped.finish();
     assert_eq!(code, 1, "{escaped}");
     assert!(escaped.ends_with("Nothing revoked.\n"), "{escaped:?}");
-    assert!(!output.contains("error:"), "{output:?}");
+    assert!(!escaped.contains("error:"), "{escaped:?}");
     assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
 
     let mut accepted = env.on_terminal(&["api-key", "revoke", &id]);

@@ -160,7 +160,9 @@ fn dynamic_completion_gives_up_quickly_and_quietly_on_a_silent_platform() {
         .unwrap();
     let elapsed = started.elapsed();
     assert!(output.status.success(), "{output:?}");
-    assert!(elapsed < Duration::from_secs(4), "Tab waited {elapsed:?}");
+    // Its own 1.5 s deadline ended the wait, not the request's 30 s timeout: the bound between
+    // them leaves a loaded machine room (no speed claim), and the other shows it did ask.
+    assert!(elapsed < Duration::from_secs(15), "Tab waited {elapsed:?}, as for the request's timeout");
     assert!(elapsed > Duration::from_secs(1), "it did not wait for the platform on the line");
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
     let stdout = String::from_utf8(output.stdout).unwrap();

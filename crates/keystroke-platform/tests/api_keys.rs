@@ -141,10 +141,15 @@ fn owners_and_admins_see_every_key_builders_only_their_own() {
     assert_eq!(h.delete(&path, Cred::Bearer(&builder)).status(), StatusCode::NOT_FOUND);
     assert_eq!(h.projects_status(&owners_key.secret), StatusCode::OK);
 
-    // Every member revokes their own keys; admins revoke anyone's.
+    // Every member revokes their own keys; owners and admins revoke anyone's.
     let own = format!("/api/orgs/acme/api-keys/{}", builders_key.key.id);
     assert_eq!(h.delete(&own, Cred::Bearer(&builder)).status(), StatusCode::OK);
     let admins_key = h.create_key(&admin, "acme", "admin's");
+    let another_builders_key = h.create_key(&builder, "acme", "builder's second");
+    let by_owner = format!("/api/orgs/acme/api-keys/{}", another_builders_key.key.id);
+    assert_eq!(h.projects_status(&another_builders_key.secret), StatusCode::OK);
+    assert_eq!(h.delete(&by_owner, Cred::Bearer(&owner)).status(), StatusCode::OK);
+    assert_eq!(h.projects_status(&another_builders_key.secret), StatusCode::UNAUTHORIZED, "the owner revoked it");
     assert_eq!(
         h.delete(&format!("/api/orgs/acme/api-keys/{}", admins_key.key.id), Cred::Bearer(&admin)).status(),
         StatusCode::OK
@@ -187,6 +192,7 @@ fn no_key_created_during_a_removal_outlives_it() {
     let h = Harness::start();
     let builder = h.token(Role::Builder);
     let removed = AtomicBool::new(false);
+    let created = std::sync::atomic::AtomicUsize::new(0);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let answers: Vec<_> = std::thread::scope(|scope| {
         let creators: Vec<_> = (0..4)
@@ -198,7 +204,10 @@ fn no_key_created_during_a_removal_outlives_it() {
                         let response =
                             h.post_json("/api/orgs/acme/api-keys", Cred::Bearer(&builder), json!({"name": "racing"}));
                         match status_json(response) {
-                            (StatusCode::CREATED, body) => secrets.push(body["secret"].as_str().unwrap().to_owned()),
+                            (StatusCode::CREATED, body) => {
+                                secrets.push(body["secret"].as_str().unwrap().to_owned());
+                                created.fetch_add(1, SeqCst);
+                            }
                             (status, body) => refusals.push((status, body["error"]["message"].clone())),
                         }
                     }
@@ -206,7 +215,10 @@ fn no_key_created_during_a_removal_outlives_it() {
                 })
             })
             .collect();
-        std::thread::sleep(std::time::Duration::from_millis(200));
+        // Removed once keys are being made (the creators have started, however slowly).
+        while created.load(SeqCst) == 0 && std::time::Instant::now() < deadline {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
         let removal = admin::remove_member(h.dev.storage(), "acme", "grace@acme.test");
         removed.store(true, SeqCst);
         removal.unwrap();
@@ -357,40 +369,53 @@ fn revocation_takes_effect_on_the_very_next_request() {
 /// an instant before), no request sent after the revocation's answer came back is let through.
 #[test]
 fn no_request_sent_after_a_revocation_is_answered_is_let_through() {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    use std::time::Instant;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
     let h = Harness::start();
     let owner = h.token(Role::Owner);
     let key = h.create_key(&owner, "acme", "revoked under load");
     let stop = AtomicBool::new(false);
+    let answered_per_user: [AtomicUsize; 4] = Default::default();
+    // Waits (with no clock but a generous limit) until every user has had `at_least` answers.
+    let until_each_has = |at_least: [usize; 4]| {
+        let limit = Instant::now() + Duration::from_secs(30);
+        while answered_per_user.iter().zip(at_least).any(|(count, least)| count.load(Ordering::SeqCst) < least) {
+            assert!(Instant::now() < limit, "the users' requests stopped being answered");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
     let revoked_answered = std::thread::scope(|scope| {
-        let users: Vec<_> = (0..4)
-            .map(|_| {
+        let users: Vec<_> = answered_per_user
+            .iter()
+            .map(|answered| {
                 let (client, url, secret, stop) = (common::http_client(), h.url("/api/projects"), &key.secret, &stop);
                 scope.spawn(move || {
                     let mut answers = Vec::new();
-                    while !stop.load(Ordering::Relaxed) {
+                    while !stop.load(Ordering::SeqCst) {
                         let sent = Instant::now();
                         let status = client.get(&url).bearer_auth(secret).send().unwrap().status();
                         answers.push((sent, status));
+                        answered.fetch_add(1, Ordering::SeqCst);
                     }
                     answers
                 })
             })
             .collect();
-        std::thread::sleep(std::time::Duration::from_millis(100));
+        until_each_has([1; 4]);
         let revoke = h.delete(&format!("/api/orgs/acme/api-keys/{}", key.key.id), Cred::Bearer(&owner));
         assert_eq!(revoke.status(), StatusCode::OK);
         let answered = Instant::now();
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        stop.store(true, Ordering::Relaxed);
+        // Two more answers each: the first may have been sent before the revocation's answer, the
+        // second was sent after it.
+        until_each_has(answered_per_user.each_ref().map(|count| count.load(Ordering::SeqCst) + 2));
+        stop.store(true, Ordering::SeqCst);
         let answers: Vec<_> = users.into_iter().flat_map(|user| user.join().unwrap()).collect();
         (answered, answers)
     });
     let (answered, answers) = revoked_answered;
     let after: Vec<_> = answers.iter().filter(|(sent, _)| *sent > answered).collect();
     assert!(answers.iter().any(|(sent, status)| *sent < answered && *status == StatusCode::OK), "used before");
-    assert!(!after.is_empty(), "and after");
+    assert!(after.len() >= 4, "and after, on every connection: {after:?}");
     assert!(after.iter().all(|(_, status)| *status == StatusCode::UNAUTHORIZED), "{after:?}");
 }
 

@@ -220,7 +220,11 @@ fn a_client_that_stops_reading_is_let_go() {
 /// closes: the descriptors the database needs are never all taken by clients.
 #[test]
 fn connections_past_the_cap_wait_for_one_to_close() {
-    let h = Harness::with_config(|config| config.max_connections = Some(2));
+    // The holders would be let go at the header timeout: two minutes, longer than the test waits.
+    let h = Harness::with_config(|config| {
+        config.max_connections = Some(2);
+        config.header_read_timeout = Duration::from_secs(120);
+    });
     let holders = [connect(&h), connect(&h)];
     // Served: each is past its accept, waiting for a request (a health check on one proves it).
     let mut checked = connect(&h);
@@ -233,10 +237,9 @@ fn connections_past_the_cap_wait_for_one_to_close() {
         "the third connection was answered while two were open: {waited:?}"
     );
     drop(holders);
-    checked.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    let started = Instant::now();
+    // Answered within a minute, so because the holders closed: the header timeout is two.
+    checked.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     checked.read_exact(&mut first).unwrap();
     assert_eq!(&first, b"HTTP/1.1 200", "answered once a slot was free");
-    assert!(started.elapsed() < Duration::from_secs(5), "at once, not at a timeout");
     assert_eq!(h.get("/healthz", Cred::None).status(), reqwest::StatusCode::OK, "and the platform goes on");
 }

@@ -180,13 +180,15 @@ fn malformed_oauth_requests_get_oauth_errors_in_json() {
 
 #[test]
 fn polling_too_fast_slows_the_client_down() {
-    let h = harness(|_| {});
+    // An interval no loaded machine takes between two polls sent one after the other.
+    let h = harness(|c| c.device_poll_interval_secs = 60);
     let auth = start(&h);
+    assert_eq!(auth.interval, 60);
     assert_eq!(poll(&h, &auth.device_code).1["error"], "authorization_pending");
     let (_, body) = poll(&h, &auth.device_code);
-    assert_eq!((body["error"].as_str(), body["interval"].as_u64()), (Some("slow_down"), Some(6)));
+    assert_eq!((body["error"].as_str(), body["interval"].as_u64()), (Some("slow_down"), Some(65)));
     let (_, body) = poll(&h, &auth.device_code);
-    assert_eq!((body["error"].as_str(), body["interval"].as_u64()), (Some("slow_down"), Some(11)));
+    assert_eq!((body["error"].as_str(), body["interval"].as_u64()), (Some("slow_down"), Some(70)));
 }
 
 #[test]

@@ -20,7 +20,6 @@ fn waiting_writes_are_capped_and_the_rest_are_refused_at_once() {
     let lock = rusqlite::Connection::open(&harness.dev.db_path).unwrap();
     lock.execute_batch("BEGIN IMMEDIATE").unwrap();
     let over = 16;
-    let started = std::time::Instant::now();
     let writers: Vec<_> = (0..MAX_LOCK_WAITERS + over)
         .map(|i| {
             let (url, owner) = (harness.url("/api/orgs/acme/api-keys"), owner.clone());
@@ -32,12 +31,12 @@ fn waiting_writes_are_capped_and_the_rest_are_refused_at_once() {
         })
         .collect();
 
+    // The writes over the cap are refused while the lock is held. Without the cap nothing would
+    // end a write before the 5 s it gives the lock, and then every one would be refused together,
+    // none landing: checked below, with no clock.
     while writers.iter().filter(|writer| writer.is_finished()).count() < over {
         std::thread::sleep(Duration::from_millis(20));
     }
-    // Refused at once, not after the 5 s a waiting write gives the lock (which is all that would
-    // end them without the cap: the margin is for a slow machine, not a speed claim).
-    assert!(started.elapsed() < Duration::from_secs(4), "refused only after {:?}", started.elapsed());
     drop(lock);
     let statuses: Vec<StatusCode> = writers.into_iter().map(|writer| writer.join().unwrap()).collect();
     let refused = statuses.iter().filter(|&&status| status == StatusCode::SERVICE_UNAVAILABLE).count();

@@ -65,12 +65,13 @@ fn sighup_stops_the_platform_unless_it_was_started_under_nohup() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let platform = Spawned(nohup);
+    let mut platform = Spawned(nohup);
     let credentials = credentials_once_started(&credentials_file);
     Command::new("kill").args(["-HUP", &platform.id().to_string()]).status().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     let health = http_client().get(format!("{}/healthz", credentials.url)).send().unwrap();
     assert_eq!(health.status(), StatusCode::OK, "still serving after SIGHUP under nohup");
+    assert!(platform.try_wait().unwrap().is_none(), "still running after SIGHUP under nohup");
     stop_gracefully(platform);
 }
 

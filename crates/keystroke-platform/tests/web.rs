@@ -94,7 +94,10 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
     assert_eq!(not_signed_in.headers()["location"], "/login?next=/settings/api-keys");
 
     browser.sign_in(Role::Admin);
+    let minute = || keystroke_api::utc_minute(time::OffsetDateTime::now_utc());
+    let before = minute();
     let (id, secret) = browser.create("acme", "Production automation");
+    let after = minute();
     assert!(secret.starts_with("key_test_") && id.starts_with("ak_"));
     assert_eq!(h.projects_status(&secret), StatusCode::OK, "the copied secret works");
 
@@ -105,8 +108,11 @@ fn create_copy_review_and_revoke_keys_on_the_settings_page() {
         "the preview"
     );
     assert!(!html.contains(&secret[9..41]), "the list never shows the secret again");
-    assert!(html.contains("<th>Created by</th>") && html.contains("alan@acme.test"));
-    assert!(html.contains("<th>Expires</th><th>Action</th></tr>"), "every column named: {html}");
+    let header = "<tr><th>Name</th><th>Key preview</th><th>Created at</th><th>Created by</th><th>Last used</th>\
+                  <th>Expires</th><th>Action</th></tr>";
+    assert!(html.contains(header), "every column named: {html}");
+    assert!(html.contains(&format!("<td>{before}</td>")) || html.contains(&format!("<td>{after}</td>")), "{html}");
+    assert!(html.contains("<td>alan@acme.test</td>"), "{html}");
 
     // The list's button asks first, naming the key; only the confirmation revokes.
     let asked = browser.post("/settings/api-keys/revoke", &[("org", "acme"), ("id", &id), ("csrf", &csrf)]);
