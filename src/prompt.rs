@@ -97,7 +97,7 @@ fn after_prompt(prompt: &str) -> &'static str {
 /// without echo by a process it ended. `None` only if the read was interrupted all the same.
 pub fn hidden_line(printer: &Printer, question: &str) -> anyhow::Result<Option<String>> {
     if !printer.dumb_terminal() {
-        return ask(printer, || {
+        return answer(printer, signals::DuringPrompt::new(), || {
             Password::new().with_prompt(question).allow_empty_password(true).report(false).interact()
         });
     }
@@ -110,9 +110,9 @@ pub fn hidden_line(printer: &Printer, question: &str) -> anyhow::Result<Option<S
     })
 }
 
-/// The answer, or `None` when the user pressed Ctrl-C.
+/// The answer to a question read a key at a time, or `None` when the user pressed Ctrl-C.
 fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) -> anyhow::Result<Option<T>> {
-    answer(printer, signals::DuringPrompt::new(), prompt)
+    answer(printer, signals::DuringPrompt::new().ctrl_c_as_a_key(), prompt)
 }
 
 /// [`ask`] within a wait that answers SIGTERM and SIGHUP in words (`wait`): they end the prompt
@@ -122,7 +122,7 @@ fn ask_within<T>(
     wait: &signals::Caught,
     prompt: impl FnOnce() -> dialoguer::Result<T>,
 ) -> anyhow::Result<Option<T>> {
-    answer(printer, signals::DuringPrompt::answered_by(wait), prompt)
+    answer(printer, signals::DuringPrompt::answered_by(wait).ctrl_c_as_a_key(), prompt)
 }
 
 /// [`ask`] or [`ask_within`] for a question read a line at a time, which Ctrl-C interrupts too.

@@ -34,6 +34,10 @@ pub struct DuringPrompt {
     /// [`DuringPrompt::interrupting_line_reads`]'s pipe, closed on drop.
     #[cfg(unix)]
     wake_pipe: Option<[libc::c_int; 2]>,
+    /// Whether [`DuringPrompt::ctrl_c_as_a_key`] changed the terminal's settings, which the drop
+    /// puts back.
+    #[cfg(unix)]
+    ctrl_c_as_a_key: bool,
 }
 
 /// The pipe a question read a line at a time waits on beside stdin (read end, write end; -1 when
@@ -114,6 +118,29 @@ impl DuringPrompt {
         self
     }
 
+    /// For a prompt that reads one key at a time (dialoguer's, each read in raw mode): Ctrl-C
+    /// reaches it as a key from before the question is drawn until the answer, instead of as a
+    /// SIGINT (ignored here) whenever the prompt is between two reads, where a press was lost:
+    /// the terminal's `ISIG` is cleared until dropped. Not for a line read (a line is delivered
+    /// at Enter only, so Ctrl-C would wait for it) nor a hidden one (it would become part of the
+    /// secret).
+    pub fn ctrl_c_as_a_key(#[cfg_attr(not(unix), allow(unused_mut))] mut self) -> Self {
+        #[cfg(unix)]
+        // SAFETY: the saved settings are read only once saved (see `save_terminal_settings`), and
+        // copied; `tcsetattr` only reads the copy.
+        unsafe {
+            // Only from the foreground, as the prompt itself will (a background process would be
+            // stopped by SIGTTOU for setting the terminal).
+            let in_foreground = libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp();
+            if in_foreground && SETTINGS_SAVED.load(Ordering::SeqCst) {
+                let mut settings = *(&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
+                settings.c_lflag &= !libc::ISIG;
+                self.ctrl_c_as_a_key = libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) == 0;
+            }
+        }
+        self
+    }
+
     /// For a prompt drawn without escape codes (on a dumb terminal): see [`DRAWN_PLAINLY`].
     pub fn drawn_plainly(self) -> Self {
         DRAWN_PLAINLY.store(true, Ordering::SeqCst);
@@ -136,6 +163,8 @@ impl DuringPrompt {
             #[cfg(unix)]
             wake_pipe: None,
             #[cfg(unix)]
+            ctrl_c_as_a_key: false,
+            #[cfg(unix)]
             previous: [
                 (libc::SIGINT, replace_disposition(libc::SIGINT, libc::SIG_IGN)),
                 answered(libc::SIGTERM),
@@ -155,6 +184,14 @@ enum Ending {
 
 impl Drop for DuringPrompt {
     fn drop(&mut self) {
+        #[cfg(unix)]
+        if self.ctrl_c_as_a_key {
+            // SAFETY: saved before `ctrl_c_as_a_key` changed them, and still (cleared below).
+            unsafe {
+                let settings = (&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
+                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, settings);
+            }
+        }
         #[cfg(unix)]
         for (signal, previous) in &self.previous {
             restore(*signal, previous);

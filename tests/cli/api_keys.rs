@@ -379,6 +379,24 @@ fn revoke_on_a_terminal_asks_naming_the_key_and_the_org() {
 }
 
 /// Ctrl-C at the question cancels like a "no", and gives back the cursor dialoguer hid.
+/// From before the question shows until it is answered, Ctrl-C reaches it as a key, never as a
+/// SIGINT, which the moments between two reads of a key would lose (`-isig` is seen here while a
+/// read waits, in raw mode, with or without that; those moments are too brief to catch), and
+/// then the terminal is as it was: `isig` again, for the shell's own Ctrl-C.
+#[test]
+fn at_a_question_ctrl_c_is_a_key_and_the_terminal_is_put_back_after() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (id, _) = env.create_key("Asked about", &[]);
+    let mut terminal = env.on_terminal_then(&["api-key", "revoke", &id], "stty -a");
+    terminal.expect("Revoke it? [y/N]");
+    terminal.expect_setting("-isig");
+    terminal.send("n");
+    let (_, output) = terminal.finish();
+    let after = output.split("Nothing revoked.").nth(1).expect("the question was answered");
+    assert!(after.split_whitespace().any(|setting| setting == "isig"), "{after:?}");
+}
+
 #[test]
 fn ctrl_c_at_the_revoke_question_revokes_nothing_and_shows_the_cursor() {
     let env = TestEnv::new();
@@ -386,7 +404,7 @@ fn ctrl_c_at_the_revoke_question_revokes_nothing_and_shows_the_cursor() {
     let (id, secret) = env.create_key("Keep me too", &[]);
     let mut terminal = env.on_terminal(&["api-key", "revoke", &id]);
     terminal.expect("\x1b[?25l"); // hidden: the question waits for a key
-    terminal.interrupt_until("Nothing revoked.");
+    terminal.interrupt("Nothing revoked.");
     let (code, output) = terminal.finish();
     assert_eq!(code, 1, "{output:?}");
     assert!(output.ends_with("Nothing revoked.\n"), "{output:?}");
@@ -407,7 +425,7 @@ fn on_a_dumb_terminal_revoke_asks_a_line_at_a_time() {
 
     let mut cancelled = env.on_terminal_with_env(&["api-key", "revoke", &id], &dumb);
     cancelled.expect(&question);
-    cancelled.interrupt_until("Nothing revoked.");
+    cancelled.interrupt("Nothing revoked.");
     let (code, output) = cancelled.finish();
     assert_eq!(code, 1, "{output:?}");
     assert!(!output.contains('\x1b'), "{output:?}");

@@ -302,7 +302,7 @@ fn org_switch_on_a_terminal_picks_from_your_orgs() {
     env.sign_in(Role::Owner);
     let mut cancelled = env.on_terminal(&["org", "switch", "--color", "never"]);
     cancelled.expect("Switch to which org?");
-    cancelled.interrupt_until("The active org is unchanged.");
+    cancelled.interrupt("The active org is unchanged.");
     let (code, output) = cancelled.finish();
     assert_eq!(code, 1, "{output:?}");
     assert!(output.contains("acme (Acme Inc, owner)") && output.contains("globex (Globex, builder)"), "{output:?}");
@@ -365,7 +365,7 @@ fn on_a_dumb_terminal_org_switch_offers_a_numbered_list() {
 
     let mut cancelled = env.on_terminal_with_env(&["org", "switch"], &dumb);
     cancelled.expect("Number [2]: ");
-    cancelled.interrupt_until("The active org is unchanged.");
+    cancelled.interrupt("The active org is unchanged.");
     assert_eq!(cancelled.finish().0, 1);
     // Ctrl-D, the end of input, is a "no" too, not a choice of the default.
     let mut ended = env.on_terminal_with_env(&["org", "switch"], &dumb);

@@ -365,6 +365,12 @@ impl Terminal {
     /// typed from now on is neither shown nor discarded.
     #[track_caller]
     pub fn expect_echo_off(&self) {
+        self.expect_setting("-echo");
+    }
+
+    /// Waits until the command's terminal has `setting` as `stty -a` writes it (`-echo`, `-isig`).
+    #[track_caller]
+    pub fn expect_setting(&self, setting: &str) {
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         loop {
             // The command is `script`'s only child (`exec`); its stdin is the terminal.
@@ -374,10 +380,13 @@ impl Terminal {
                 std::fs::read_link(format!("/proc/{child}/fd/0")).ok().filter(|tty| tty.starts_with("/dev/pts"))
             });
             let settings = tty.and_then(|tty| Command::new("stty").arg("-F").arg(tty).arg("-a").output().ok());
-            if settings.is_some_and(|settings| String::from_utf8_lossy(&settings.stdout).contains(" -echo ")) {
+            let listed = |settings: &std::process::Output| {
+                String::from_utf8_lossy(&settings.stdout).split_whitespace().any(|listed| listed == setting)
+            };
+            if settings.is_some_and(|settings| listed(&settings)) {
                 return;
             }
-            assert!(std::time::Instant::now() < deadline, "echo never went off: {:?}", self.output());
+            assert!(std::time::Instant::now() < deadline, "the terminal never had {setting}: {:?}", self.output());
             std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
@@ -389,18 +398,15 @@ impl Terminal {
         stdin.flush().unwrap();
     }
 
-    /// Presses Ctrl-C until `answer` shows (a press that lands before the program reads keys is
-    /// taken by the terminal itself), waiting a second for it after each press; 20 s at most.
+    /// Presses Ctrl-C once, and waits for `answer` to show (20 s at most): a press is never lost
+    /// once the question or the wait it interrupts is on the screen.
     #[track_caller]
-    pub fn interrupt_until(&mut self, answer: &str) {
+    pub fn interrupt(&mut self, answer: &str) {
+        self.send("\x03");
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
         while !self.output().contains(answer) {
             assert!(std::time::Instant::now() < deadline, "Ctrl-C did not bring {answer:?}: {:?}", self.output());
-            self.send("\x03");
-            let waited = std::time::Instant::now();
-            while !self.output().contains(answer) && waited.elapsed() < std::time::Duration::from_secs(1) {
-                std::thread::sleep(std::time::Duration::from_millis(20));
-            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
         }
     }
 

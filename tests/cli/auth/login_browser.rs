@@ -480,7 +480,7 @@ fn a_dumb_terminal_gets_a_line_not_a_spinner() {
     let args = ["auth", "login", "--no-browser", "--platform-url", env.url()];
     let mut terminal = env.on_terminal_with_env(&args, &[("TERM", "dumb")]);
     terminal.expect("Waiting for approval in the browser...\n");
-    terminal.interrupt_until("Sign-in cancelled");
+    terminal.interrupt("Sign-in cancelled");
     let (code, output) = terminal.finish();
     assert_eq!(code, 130, "ended by Ctrl-C, as the shell reports it: {output:?}");
     assert!(!output.contains('\x1b') && !output.contains('\r') && !output.contains('⠋'), "{output:?}");
