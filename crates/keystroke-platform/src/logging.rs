@@ -174,8 +174,9 @@ impl<T: std::fmt::Display> std::fmt::Display for OrNothing<T> {
 pub async fn log_request(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let started = Instant::now();
     let method = method_name(request.method());
-    let path = cut_short(redact_path(request.uri().path()).into_owned());
-    let query = request.uri().query().map(|query| cut_short(redact_query(query)));
+    // Kept for the log line (a reference count, not a copy): redacted and cut once it is written,
+    // borrowed where nothing is to be redacted or cut, as on most requests.
+    let uri = request.uri().clone();
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
     let client = peer.map(|peer| state.client_ip(request.headers(), peer));
     let (response, acted_through) = ACTED_THROUGH
@@ -184,9 +185,11 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
             (response, ACTED_THROUGH.with(Cell::get))
         })
         .await;
+    let path = cut_short(redact_path(uri.path()));
+    let query = uri.query().map(|query| cut_short(redact_query(query)));
     tracing::info!(
         %method,
-        path,
+        path = &*path,
         query = query.as_deref().unwrap_or(""),
         status = response.status().as_u16(),
         micros = started.elapsed().as_micros() as u64,
@@ -199,14 +202,12 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
 
 /// A path or query string of a log line, cut after [`LOGGED_URL_PART_BYTES`]: a URL may be 64 KB,
 /// and each such request would write that much to the log.
-fn cut_short(mut text: String) -> String {
-    if text.len() > LOGGED_URL_PART_BYTES {
-        let cut = (0..=LOGGED_URL_PART_BYTES).rev().find(|&at| text.is_char_boundary(at)).unwrap_or(0);
-        let dropped = text.len() - cut;
-        text.truncate(cut);
-        text.push_str(&format!("… ({dropped} bytes more)"));
+fn cut_short(text: Cow<'_, str>) -> Cow<'_, str> {
+    if text.len() <= LOGGED_URL_PART_BYTES {
+        return text;
     }
-    text
+    let cut = (0..=LOGGED_URL_PART_BYTES).rev().find(|&at| text.is_char_boundary(at)).unwrap_or(0);
+    Cow::Owned(format!("{}… ({} bytes more)", &text[..cut], text.len() - cut))
 }
 
 const LOGGED_URL_PART_BYTES: usize = 1024;
@@ -252,24 +253,28 @@ fn carries_credential_param(value: &str) -> bool {
 }
 
 /// The query string with the values of credential parameters, and any value that holds a
-/// secret, replaced by `[redacted]`.
-pub fn redact_query(query: &str) -> String {
-    query
-        .split('&')
-        .map(|pair| {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            // A percent-encoded name could spell `token` in disguise: redact those too.
-            let credential_name = name.contains('%') || is_secret_param_name(name);
-            if may_hold_secret(name) {
-                REDACTED.to_owned()
-            } else if credential_name || may_hold_secret(value) || carries_credential_param(value) {
-                format!("{name}={REDACTED}")
-            } else {
-                pair.to_owned()
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("&")
+/// secret, replaced by `[redacted]`. Borrowed when there is none.
+pub fn redact_query(query: &str) -> Cow<'_, str> {
+    if query.split('&').all(|pair| redacted_pair(pair).is_none()) {
+        return Cow::Borrowed(query);
+    }
+    let pairs: Vec<Cow<'_, str>> =
+        query.split('&').map(|pair| redacted_pair(pair).map_or(Cow::Borrowed(pair), Cow::Owned)).collect();
+    Cow::Owned(pairs.join("&"))
+}
+
+/// What a `name=value` pair of a query string is logged as, if not as it is.
+fn redacted_pair(pair: &str) -> Option<String> {
+    let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+    // A percent-encoded name could spell `token` in disguise: redact those too.
+    let credential_name = name.contains('%') || is_secret_param_name(name);
+    if may_hold_secret(name) {
+        Some(REDACTED.to_owned())
+    } else if credential_name || may_hold_secret(value) || carries_credential_param(value) {
+        Some(format!("{name}={REDACTED}"))
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -338,8 +343,10 @@ mod tests {
     #[test]
     fn a_long_path_is_logged_cut_short() {
         let path = format!("/{}", "é".repeat(2_000));
-        let logged = super::cut_short(path.clone());
+        let logged = super::cut_short(path.as_str().into());
         assert!(logged.starts_with(&path[..1023]) && logged.ends_with("… (2978 bytes more)"), "{logged}");
-        assert_eq!(super::cut_short("/healthz".to_owned()), "/healthz");
+        assert!(matches!(super::cut_short("/healthz".into()), std::borrow::Cow::Borrowed("/healthz")));
+        // Nothing to redact or cut: nothing copied.
+        assert!(matches!(super::redact_query("limit=5&org=acme"), std::borrow::Cow::Borrowed("limit=5&org=acme")));
     }
 }
