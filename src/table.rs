@@ -53,16 +53,20 @@ pub fn add_row(table: &mut Table, cells: impl IntoIterator<Item = impl AsRef<str
 /// table that cannot fit even so is shown as records instead (see [`render`]).
 const MIN_WRAPPED_WIDTH: u16 = 24;
 
-/// On a terminal of known width, only these columns wrap: ids, previews and times stay whole,
-/// so they can be copied. Elsewhere (a pipe, an unknown width) nothing wraps anyway.
-pub fn wrap_only(table: &mut Table, wrapping: &[usize]) {
+/// On a terminal of known width, only the columns headed `wrapping` wrap: ids, previews and
+/// times stay whole, so they can be copied. Elsewhere (a pipe, an unknown width) nothing wraps
+/// anyway.
+pub fn wrap_only(table: &mut Table, wrapping: &[&str]) {
+    let headers: Vec<String> =
+        table.header().map(|header| header.cell_iter().map(|cell| cell.content()).collect()).unwrap_or_default();
+    debug_assert!(wrapping.iter().all(|name| headers.iter().any(|header| header == name)), "{wrapping:?}");
     if table.width().is_none() {
         return;
     }
     let widest = table.column_max_content_widths();
     for index in 0..table.column_count() {
         let Some(column) = table.column_mut(index) else { continue };
-        let constraint = if wrapping.contains(&index) {
+        let constraint = if headers.get(index).is_some_and(|header| wrapping.contains(&header.as_str())) {
             // A fixed width counts the cell's padding too.
             let narrowest = widest.get(index).copied().unwrap_or(0).min(MIN_WRAPPED_WIDTH) + column.padding_width();
             ColumnConstraint::LowerBoundary(Width::Fixed(narrowest))
@@ -180,7 +184,7 @@ mod tests {
         let long_name = "A name that goes on and on to say what uses the key ".repeat(2);
         let mut table = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(70) });
         table.add_row(["ak_3xAmPlE9", long_name.trim(), "2026-11-26 14:04 UTC"]);
-        wrap_only(&mut table, &[1]);
+        wrap_only(&mut table, &["Name"]);
         let text = render(&table);
         assert!(text.lines().all(|line| line.chars().count() <= 70), "{text}");
         assert!(text.contains("ak_3xAmPlE9") && text.contains("2026-11-26 14:04 UTC"), "whole: {text}");
@@ -207,7 +211,7 @@ mod tests {
             let mut table =
                 new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some((natural_width - short) as u16) });
             table.add_row(row);
-            wrap_only(&mut table, &[1]);
+            wrap_only(&mut table, &["Name"]);
             let text = render(&table);
             // The table cannot fit, and the short name gives no room: one block per row instead.
             assert!(text.contains("\nName        devkey2\n"), "{short}: {text}");
@@ -220,7 +224,7 @@ mod tests {
         let mut narrow = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(40) });
         narrow.add_row(["ak_3xAmPlE9", long_name, "2026-11-26 14:04 UTC"]);
         narrow.add_row(["ak_Second01", "CI", "2026-11-27 09:30 UTC"]);
-        wrap_only(&mut narrow, &[1]);
+        wrap_only(&mut narrow, &["Name"]);
         let text = render(&narrow);
         assert!(text.lines().all(|line| line.width() <= 40), "fits: {text}");
         let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
@@ -237,7 +241,7 @@ mod tests {
         // name wraps no narrower than them (20 columns), not to the 4 the terminal leaves.
         let mut tiny = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(16) });
         tiny.add_row(["ak_3xAmPlE9", "Production automation for the nightly build", "2026-11-26 14:04 UTC"]);
-        wrap_only(&mut tiny, &[1]);
+        wrap_only(&mut tiny, &["Name"]);
         let text = render(&tiny);
         assert!(text.contains("ID          ak_3xAmPlE9\n") && text.contains("2026-11-26 14:04 UTC"), "{text}");
         assert!(
@@ -256,7 +260,7 @@ mod tests {
         ] {
             let mut unspaced = new(&["ID", "Name", "Created at"], Target::Terminal { columns: Some(columns) });
             unspaced.add_row(["ak_3xAmPlE9", name.as_str(), "2026-11-26 14:04 UTC"]);
-            wrap_only(&mut unspaced, &[1]);
+            wrap_only(&mut unspaced, &["Name"]);
             let text = render(&unspaced);
             let name_lines: Vec<&str> = text.lines().skip(1).take_while(|line| !line.starts_with("Created")).collect();
             // As wide as the terminal, or as the time's line (32 columns) where that is wider.
@@ -271,7 +275,7 @@ mod tests {
         // A pipe keeps its columns however long the line.
         let mut piped = new(&["ID", "Name", "Created at"], Target::Pipe);
         piped.add_row(["ak_3xAmPlE9", long_name, "2026-11-26 14:04 UTC"]);
-        wrap_only(&mut piped, &[1]);
+        wrap_only(&mut piped, &["Name"]);
         assert_eq!(render(&piped).lines().count(), 2);
     }
 }

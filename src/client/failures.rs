@@ -157,10 +157,11 @@ impl ApiClient {
                 "the server at {url} answered {shown} without a Keystroke error: something in front of the \
                  platform (a proxy, a firewall) refused the request"
             ))
-            .with_hint(
-                "check `--platform-url` (or `KEYSTROKE_PLATFORM_URL`), and whether that network needs a VPN or \
-                 lets this machine through",
-            ),
+            .with_hint(format!(
+                "check `--platform-url` (or `{}`), and whether that network needs a VPN or lets this machine \
+                 through",
+                env::PLATFORM_URL
+            )),
             // A proxy's word that the platform behind it is down, or did not answer in time
             // (Cloudflare's 520 to 524 among them): unreachable (exit 6), as if it were down.
             status if is_proxy_gateway_failure(status) => {
@@ -224,10 +225,7 @@ pub(super) fn check_url_hint() -> String {
     format!("check that the platform is running and that `--platform-url` (or `{}`) points at it", env::PLATFORM_URL)
 }
 
-pub(super) const ORG_HINT: &str = "`keystroke org list` shows your orgs";
-/// How the platform's "not found" for an org begins (`org `x` not found among your orgs`), where a
-/// key's says `no active API key …`.
-pub(super) const ORG_NOT_FOUND_PREFIX: &str = "org `";
+pub const ORG_HINT: &str = "`keystroke org list` shows your orgs";
 /// A key is looked up in an org: either may be what was not found.
 pub(super) const KEY_HINT: &str =
     "`keystroke api-key list` shows the keys you can see (and their ids), `keystroke org list` your orgs";

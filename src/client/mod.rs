@@ -17,9 +17,10 @@ use crate::error::CliError;
 use crate::printer::Printer;
 use crate::secret::Secret;
 use crate::signals;
+pub use failures::ORG_HINT;
 use failures::{
-    KEY_HINT, ORG_HINT, ORG_NOT_FOUND_PREFIX, check_url_hint, may_have_been_done, not_a_platform_hint, oauth_refusal,
-    root_cause, tls_failure, when_not_found,
+    KEY_HINT, check_url_hint, may_have_been_done, not_a_platform_hint, oauth_refusal, root_cause, tls_failure,
+    when_not_found,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -109,7 +110,7 @@ impl ApiClient {
     fn key_not_found(&self) -> impl FnOnce(anyhow::Error) -> anyhow::Error + '_ {
         move |err| {
             let org_missing =
-                err.downcast_ref::<CliError>().is_some_and(|err| err.message.starts_with(ORG_NOT_FOUND_PREFIX));
+                err.downcast_ref::<CliError>().is_some_and(|err| keystroke_api::is_org_not_found(&err.message));
             when_not_found(if org_missing { self.org_hint() } else { KEY_HINT })(err)
         }
     }

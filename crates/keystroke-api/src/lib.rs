@@ -88,6 +88,18 @@ pub fn is_this_machine(host: &str) -> bool {
 /// `GET /api/projects` (an API key needs none: it belongs to exactly one org).
 pub const ORG_HEADER: &str = "x-keystroke-org";
 
+/// The platform's "not found" for an org slug that is none of the caller's orgs (it does not
+/// exist, or they are not in it: never said apart). The CLI says the same of an org it looked
+/// for in the list of yours, and tells this from a key's "not found" by [`is_org_not_found`].
+pub fn org_not_found(slug: &str) -> String {
+    format!("org `{slug}` not found among your orgs")
+}
+
+/// Whether `message` is [`org_not_found`]'s.
+pub fn is_org_not_found(message: &str) -> bool {
+    message.starts_with("org `") && message.ends_with("` not found among your orgs")
+}
+
 /// The one 401 message for an unknown, malformed, revoked or expired credential, whatever it was
 /// (the platform never says which).
 pub const INVALID_CREDENTIAL_MESSAGE: &str = "the API key or session token is invalid, expired or revoked";

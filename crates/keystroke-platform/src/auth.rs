@@ -184,7 +184,7 @@ pub fn member_access(state: &AppState, slug: &str, user_id: &str, session_id: &s
 /// Said the same way for an org that does not exist and one the user has left or never joined.
 pub fn not_among_your_orgs(slug: &str) -> ApiError {
     if keystroke_api::is_org_slug(slug) {
-        return ApiError::not_found(format!("org `{slug}` not found among your orgs"));
+        return ApiError::not_found(keystroke_api::org_not_found(slug));
     }
     ApiError::not_found(format!(
         "{} is not an org slug ({}), so none of your orgs",

@@ -129,7 +129,7 @@ fn render(keys: &[ApiKey], target: table::Target, now: OffsetDateTime) -> String
         });
         table::add_row(&mut rows, row);
     }
-    table::wrap_only(&mut rows, &[1]); // the name
+    table::wrap_only(&mut rows, &["Name"]);
     table::render(&rows)
 }
 

@@ -1,11 +1,19 @@
+use serde::Serialize;
+
 use crate::context::{Context, StoredToken};
+
+/// `auth token --json`: the document doc/json-output.md describes.
+#[derive(Serialize)]
+struct TokenOutput<'a> {
+    platform_url: &'a str,
+    token: &'a str,
+}
 
 /// Prints the session token for scripts; the one place besides requests where it is exposed.
 pub fn run(context: &Context) -> anyhow::Result<()> {
     let StoredToken { platform, token, .. } = context.token()?;
     if context.printer.json() {
-        let output = serde_json::json!({ "platform_url": platform.key, "token": token.expose() });
-        return context.printer.json_data(&output);
+        return context.printer.json_data(&TokenOutput { platform_url: &platform.key, token: token.expose() });
     }
     context.printer.data_raw(token.expose())?;
     Ok(())

@@ -44,7 +44,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         let marker = if org.active { "*" } else { "" };
         table::add_row(&mut rows, [marker, &org.slug, &org.name, org.role.as_str()]);
     }
-    table::wrap_only(&mut rows, &[2]); // the name
+    table::wrap_only(&mut rows, &["Name"]);
     context.printer.data(&table::render(&rows))?;
     Ok(())
 }

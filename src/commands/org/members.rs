@@ -22,7 +22,7 @@ fn render(members: &[Member], target: table::Target) -> String {
     for member in members {
         table::add_row(&mut rows, [&member.user.email, &member.user.name, member.role.as_str()]);
     }
-    table::wrap_only(&mut rows, &[1]); // the name
+    table::wrap_only(&mut rows, &["Name"]);
     table::render(&rows)
 }
 

@@ -3,6 +3,7 @@ use clap_complete::ArgValueCandidates;
 use keystroke_api::Membership;
 
 use super::OrgOutput;
+use crate::client::ORG_HINT;
 use crate::completion_candidates;
 use crate::context::{self, Context};
 use crate::error::{CliError, ExitCode};
@@ -70,11 +71,10 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
 }
 
 fn find<'a>(memberships: &'a [Membership], slug: &str) -> anyhow::Result<&'a Membership> {
-    memberships.iter().find(|membership| membership.org.slug == slug).ok_or_else(|| {
-        CliError::new(ExitCode::NotFound, format!("org `{slug}` not found among your orgs"))
-            .with_hint("`keystroke org list` shows your orgs")
-            .into()
-    })
+    memberships
+        .iter()
+        .find(|membership| membership.org.slug == slug)
+        .ok_or_else(|| CliError::new(ExitCode::NotFound, keystroke_api::org_not_found(slug)).with_hint(ORG_HINT).into())
 }
 
 /// Starts on the active org, so that Enter changes nothing.

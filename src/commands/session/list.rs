@@ -33,7 +33,7 @@ fn render(sessions: &[Session], target: table::Target) -> String {
             ],
         );
     }
-    table::wrap_only(&mut rows, &[2]); // the device
+    table::wrap_only(&mut rows, &["Device"]);
     table::render(&rows)
 }
 
