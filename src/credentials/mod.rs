@@ -104,6 +104,13 @@ pub enum TokenSource {
     Store(StoreKind),
 }
 
+/// What [`Credentials::peek`] found.
+pub enum Peeked {
+    Holds(Secret<String>),
+    Empty,
+    Unknown,
+}
+
 /// Access to the credential stores, configured from the environment. Creating it touches no store.
 #[derive(Debug, Clone)]
 pub struct Credentials {
@@ -188,6 +195,20 @@ impl Credentials {
             _ => keyring::get(kind, url, self.timeout),
         }?;
         Ok(stored.map(|token| Secret::new(token.expose().trim().to_owned())))
+    }
+
+    /// What `kind` holds for `url`, looked at only where reading asks nobody: a file, the kernel
+    /// keyring. An OS keyring (which may ask to be unlocked) is not looked at, and a store that
+    /// cannot be read tells nothing: both [`Peeked::Unknown`], for the caller to take at its word.
+    pub fn peek(&self, kind: StoreKind, url: &str) -> Peeked {
+        match kind {
+            StoreKind::File | StoreKind::Keyutils => match self.get(kind, url) {
+                Ok(Some(token)) => Peeked::Holds(token),
+                Ok(None) => Peeked::Empty,
+                Err(_) => Peeked::Unknown,
+            },
+            _ => Peeked::Unknown,
+        }
     }
 
     pub fn set(&self, kind: StoreKind, url: &str, token: &Secret<String>) -> anyhow::Result<()> {

@@ -48,17 +48,22 @@ pub fn random_bytes(buf: &mut [u8]) {
     getrandom::fill(buf).expect("the operating system's random number generator failed");
 }
 
-/// `len` uniformly random base62 characters (rejection sampling, so no modulo bias).
+/// `len` uniformly random base62 characters.
 pub fn random_base62(len: usize) -> String {
+    random_from(BASE62, len)
+}
+
+/// `len` characters drawn uniformly from `alphabet`, by rejection sampling: a byte at or past the
+/// last whole multiple of the alphabet's size (248 for base62's 62) would favour its first
+/// characters, so it is drawn again.
+fn random_from(alphabet: &[u8], len: usize) -> String {
+    let unbiased_below = 256 - 256 % alphabet.len();
     let mut out = String::with_capacity(len);
     let mut pool = [0u8; 64];
     while out.len() < len {
         random_bytes(&mut pool);
-        for &byte in &pool {
-            // 248 = 4 * 62: bytes above it would favour the first characters.
-            if byte < 248 && out.len() < len {
-                out.push(BASE62[(byte % 62) as usize] as char);
-            }
+        for &byte in pool.iter().filter(|&&byte| usize::from(byte) < unbiased_below).take(len - out.len()) {
+            out.push(alphabet[usize::from(byte) % alphabet.len()] as char);
         }
     }
     out
@@ -156,21 +161,8 @@ const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
 
 /// An 8-character user code, shown as `XXXX-XXXX`.
 pub fn user_code() -> String {
-    let mut out = String::with_capacity(9);
-    let mut pool = [0u8; 32];
-    while out.len() < 9 {
-        random_bytes(&mut pool);
-        for &byte in &pool {
-            // 240 = 12 * 20: avoid modulo bias.
-            if byte < 240 && out.len() < 9 {
-                if out.len() == 4 {
-                    out.push('-');
-                }
-                out.push(USER_CODE_ALPHABET[(byte % 20) as usize] as char);
-            }
-        }
-    }
-    out
+    let code = random_from(USER_CODE_ALPHABET, 8);
+    format!("{}-{}", &code[..4], &code[4..])
 }
 
 /// Normalises what a person typed (any case, with or without the dash or spaces) to `XXXX-XXXX`.
@@ -231,6 +223,23 @@ mod tests {
             checksum("ABCDxxxxxxxxxxxxxxxxxxxxxxxxWXYZ")
         );
         assert_eq!(preview(&secret, LIVE_KEY_PREFIX), "key_live_ABCD…WXYZ");
+    }
+
+    #[test]
+    fn random_characters_come_from_the_whole_alphabet_and_no_other() {
+        // 12,400 draws: a character of 62 missing from all of them has a chance of about e^-200.
+        let drawn = random_base62(62 * 200);
+        assert_eq!(drawn.len(), 62 * 200);
+        let mut seen: Vec<u8> = drawn.bytes().collect();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen, BASE62.to_vec());
+        let code = user_code();
+        assert!(code.bytes().enumerate().all(|(at, c)| if at == 4 {
+            c == b'-'
+        } else {
+            USER_CODE_ALPHABET.contains(&c)
+        }));
     }
 
     #[test]

@@ -3,7 +3,7 @@ use serde::Serialize;
 
 use crate::commands::org::is_member;
 use crate::context::{Context, SignedIn};
-use crate::credentials::{Credentials, StoreKind, TokenSource};
+use crate::credentials::{Credentials, Peeked, StoreKind, TokenSource};
 use crate::env;
 use crate::error::{ExitCode, exits_with};
 use crate::printer::one_line;
@@ -142,17 +142,15 @@ fn token_output(signed_in: &SignedIn, credentials: &Credentials) -> TokenOutput 
             // entries and may ask to be unlocked, is not. The variable may hold the stored token
             // itself (`export KEYSTROKE_TOKEN=$(keystroke auth token)`), which hides nothing.
             let mut same_token = false;
-            let shadowed = signed_in.config.recorded_store(platform).filter(|&kind| match kind {
-                StoreKind::Keyutils | StoreKind::File => match credentials.get(kind, platform) {
-                    Ok(Some(stored)) => {
+            let shadowed =
+                signed_in.config.recorded_store(platform).filter(|&kind| match credentials.peek(kind, platform) {
+                    Peeked::Holds(stored) => {
                         same_token = Credentials::env_token().is_some_and(|env| env == stored);
                         true
                     }
-                    Ok(None) => false,
-                    Err(_) => true,
-                },
-                _ => true,
-            });
+                    Peeked::Empty => false,
+                    Peeked::Unknown => true,
+                });
             TokenOutput {
                 source: "env",
                 store: shadowed,

@@ -4,7 +4,7 @@ use clap_complete::ArgValueCandidates;
 use crate::completion_candidates;
 use crate::config::Config;
 use crate::context::{Context, PlatformUrl};
-use crate::credentials::{StoreKind, TokenSource};
+use crate::credentials::{Peeked, TokenSource};
 use crate::error::{CliError, ExitCode};
 use crate::printer::lost_after;
 use crate::{env, ids, prompt};
@@ -95,13 +95,10 @@ async fn is_stored_sign_in(context: &Context, config: &Config, platform: &Platfo
     let credentials = context.credentials().ok();
     for (url, settings) in &config.platforms {
         let Some(kind) = settings.credential_store else { continue };
-        let stored = match (kind, &credentials) {
-            (StoreKind::File | StoreKind::Keyutils, Some(credentials)) => match credentials.get(kind, url) {
-                Ok(Some(token)) => Some(token),
-                Ok(None) => continue,
-                Err(_) => None,
-            },
-            _ => None,
+        let stored = match credentials.as_ref().map(|credentials| credentials.peek(kind, url)) {
+            Some(Peeked::Holds(token)) => Some(token),
+            Some(Peeked::Empty) => continue,
+            Some(Peeked::Unknown) | None => None,
         };
         match settings.session_id.as_deref() {
             Some(recorded) if recorded == session_id => return true,
