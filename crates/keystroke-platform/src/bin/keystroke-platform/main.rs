@@ -1,13 +1,10 @@
 //! `keystroke-platform`: serve the platform, run it in dev mode, or administer its members.
 
-use std::io::{BufRead, IsTerminal, Read, Write};
+use std::io::{IsTerminal, Write};
 use std::os::fd::AsFd;
 use std::process::ExitCode;
 
 use clap::Parser;
-use keystroke_platform::admin::{self, KeyToRevoke};
-use keystroke_platform::storage::{Accounts, Timestamp};
-use serde_json::Value;
 
 /// `eprintln!` that cannot panic: a stderr that is closed or full loses the line, but the
 /// command's outcome and exit code stand.
@@ -18,10 +15,11 @@ macro_rules! say {
 }
 
 mod args;
+mod commands;
 mod listing;
 mod serve;
 
-use args::{AuditCommand, Cli, Command, KeyCommand, MemberCommand, OrgCommand, OrgListArgs, UserCommand};
+use args::{Cli, Command};
 
 fn main() -> ExitCode {
     init_logging();
@@ -98,190 +96,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             say!("Backed up {} to {} (readable by you only)", db.db.display(), to.display());
             Ok(())
         }
-        Command::User(UserCommand::List { db, listing }) => {
-            let users = db.open_existing()?.users()?;
-            let rows = users.into_iter().map(|user| [user.email.into(), user.name.into()]).collect();
-            listing.print([("EMAIL", "email"), ("NAME", "name")], rows)
-        }
-        Command::User(UserCommand::Add { db, email, name }) => {
-            // Refused input creates no database file, which would then pass for an installation,
-            // and asks for no password it would then throw away.
-            admin::check_new_user(&email, &name)?;
-            let existed = db.db.exists();
-            if existed {
-                admin::refuse_taken_email(&db.open_or_create()?, &email)?;
-            }
-            let password = read_password()?;
-            admin::check_new_password(&password)?;
-            let user = admin::add_user(&db.open_or_create()?, &email, &name, &password)?;
-            say!("Added user {} <{}> ({})", user.name, user.email, user.id);
-            if !existed {
-                // The first command of a provisioning script: a mistyped path would pass unseen.
-                say!(
-                    "Created the database {} (a new installation; if you meant another, check `--db`)",
-                    db.db.display()
-                );
-            }
-            Ok(())
-        }
-        Command::User(UserCommand::SetPassword { db, email }) => {
-            let storage = db.open_existing_to_change()?;
-            // Looked up first: a mistyped email is said before a password is typed twice for it.
-            let user = admin::user(&storage, &email)?;
-            let password = read_password()?;
-            admin::set_password(&storage, &user, &password)?;
-            say!(
-                "Set a new password for {email}; their sessions already signed in stay valid: end them with \
-                 `keystroke-platform user sign-out --email {email}`"
-            );
-            Ok(())
-        }
-        Command::User(UserCommand::SignOut { db, email }) => {
-            let ended = admin::sign_out_everywhere(&db.open_existing_to_change()?, &email)?;
-            let sessions = if ended == 1 { "session" } else { "sessions" };
-            say!("Ended {ended} {sessions} of {email}; their API keys keep working (`member remove` ends those)");
-            Ok(())
-        }
-        Command::Org(OrgCommand::List { db, listing }) => {
-            let orgs = db.open_existing()?.orgs()?;
-            let rows =
-                orgs.into_iter().map(|(org, members)| [org.slug.into(), members.into(), org.name.into()]).collect();
-            listing.print([("SLUG", "slug"), ("MEMBERS", "members"), ("NAME", "name")], rows)
-        }
-        Command::Org(OrgCommand::Create { db, slug, name, owner }) => {
-            let org = admin::create_org(&db.open_existing_to_change()?, &slug, &name, &owner)?;
-            say!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
-            Ok(())
-        }
-        Command::Member(MemberCommand::List(OrgListArgs { db, org, listing })) => {
-            let members = admin::members(&db.open_existing()?, &org)?;
-            let rows =
-                members.into_iter().map(|(user, role)| [user.email.into(), role.as_str().into(), user.name.into()]);
-            listing.print([("EMAIL", "email"), ("ROLE", "role"), ("NAME", "name")], rows.collect())
-        }
-        // Without an id, clap has required `--leaked`.
-        Command::Key(KeyCommand::Revoke { db, id, leaked: _ }) => {
-            let storage = db.open_existing_to_change()?;
-            let key = match id {
-                Some(id) => KeyToRevoke::Id(id),
-                None => KeyToRevoke::Secret(read_key_secret()?),
-            };
-            // A write that failed (a full disk) is said to have changed nothing: an operator
-            // revoking a leaked key must not take SQLite's words for a refusal of something else.
-            let revocation = admin::revoke_key(&storage, key).map_err(|error| {
-                match error.chain().any(|cause| cause.is::<rusqlite::Error>()) {
-                    true => error.context("nothing was revoked, and the key still works"),
-                    false => error,
-                }
-            })?;
-            let key = &revocation.key;
-            let which = format!(
-                "API key {} (\"{}\") of org `{}`, created by {}",
-                key.id, key.name, key.org_slug, key.created_by.email
-            );
-            if revocation.already {
-                say!("{which}, was revoked already, at {}; nothing changed", rfc3339(revocation.revoked_at));
-            } else {
-                say!("Revoked {which}: refused from now on (`audit list --org {}` records it)", key.org_slug);
-            }
-            Ok(())
-        }
-        Command::Audit(AuditCommand::List { list: OrgListArgs { db, org, listing }, since }) => {
-            let events = admin::audit_events(&db.open_existing()?, &org)?;
-            let since = since.unwrap_or(Timestamp::MIN);
-            let rows = events.into_iter().filter(|event| event.created_at >= since).map(|event| {
-                let at = rfc3339(event.created_at);
-                let detail = event.detail.map_or(Value::Null, Value::from);
-                [at.into(), event.action.into(), event.actor_email.into(), event.target_id.into(), detail]
-            });
-            let fields = [
-                ("TIME", "created_at"),
-                ("ACTION", "action"),
-                ("USER", "actor_email"),
-                ("TARGET", "target_id"),
-                ("DETAIL", "detail"),
-            ];
-            listing.print(fields, rows.collect())
-        }
-        Command::Member(MemberCommand::Add { member, role }) => {
-            admin::add_member(&member.db.open_existing_to_change()?, &member.org, &member.email, role)?;
-            say!("Added {} to `{}` as {role}", member.email, member.org);
-            Ok(())
-        }
-        Command::Member(MemberCommand::SetRole { member, role }) => {
-            match admin::set_role(&member.db.open_existing_to_change()?, &member.org, &member.email, role)? {
-                true => say!("{} is now {role} in `{}`", member.email, member.org),
-                false => say!("{} is {role} in `{}` already; nothing changed", member.email, member.org),
-            }
-            Ok(())
-        }
-        Command::Member(MemberCommand::Remove { member }) => {
-            admin::remove_member(&member.db.open_existing_to_change()?, &member.org, &member.email)?;
-            say!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
-            Ok(())
-        }
+        Command::User(command) => commands::user::run(command),
+        Command::Org(command) => commands::org::run(command),
+        Command::Member(command) => commands::member::run(command),
+        Command::Key(command) => commands::key::run(command),
+        Command::Audit(command) => commands::audit::run(command),
     }
-}
-
-fn read_password() -> anyhow::Result<String> {
-    let password = if std::io::stdin().is_terminal() {
-        let password = rpassword::prompt_password("Password: ")?;
-        // Typed unseen: a typo would set a password nobody knows.
-        if !password.is_empty() && rpassword::prompt_password("Password again: ")? != password {
-            anyhow::bail!("the two passwords typed differ; nothing was changed");
-        }
-        password
-    } else {
-        first_line_of_stdin()?
-    };
-    anyhow::ensure!(!password.is_empty(), "no password given: pipe it on stdin or type it at the prompt");
-    Ok(password)
-}
-
-/// A stored time as the admin commands print it (`2026-11-28T10:00:00Z`).
-fn rfc3339(at: keystroke_platform::storage::Timestamp) -> String {
-    let at = keystroke_platform::state::to_datetime(at);
-    at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
-}
-
-/// A key's secret for `key revoke --leaked`, never from argv.
-fn read_key_secret() -> anyhow::Result<String> {
-    let secret = match std::io::stdin().is_terminal() {
-        true => rpassword::prompt_password("The API key's secret: ")?,
-        false => secret_on_stdin()?,
-    };
-    anyhow::ensure!(!secret.trim().is_empty(), "no secret given: pipe it on stdin or paste it at the prompt");
-    Ok(secret.trim().to_owned())
-}
-
-/// The first line with text on stdin (blank lines aside), read no further than a secret can be
-/// long (`< /dev/zero` has no end), and no further than its line: typed into a pipe (`ssh host
-/// keystroke-platform key revoke --leaked`, then a paste and Enter) it must not wait for the end
-/// of input. Lines that came with it (a file of several secrets) are refused, revoking none:
-/// only the first would have been revoked, and the others said nothing of.
-fn secret_on_stdin() -> anyhow::Result<String> {
-    const MOST: usize = 64 * 1024;
-    let mut stdin = std::io::BufReader::with_capacity(MOST, std::io::stdin().lock().take(MOST as u64));
-    let mut line = String::new();
-    while line.trim().is_empty() {
-        line.clear();
-        if stdin.read_line(&mut line)? == 0 {
-            return Ok(String::new());
-        }
-    }
-    let more = String::from_utf8_lossy(stdin.buffer()).lines().filter(|rest| !rest.trim().is_empty()).count();
-    anyhow::ensure!(
-        more == 0,
-        "stdin holds {} lines, not one secret: nothing was revoked (pipe one secret at a time)",
-        more + 1
-    );
-    Ok(line.trim().to_owned())
-}
-
-/// The first line of stdin (a password, spaces and all), read no further than one can be long
-/// (`< /dev/zero` has no end).
-fn first_line_of_stdin() -> std::io::Result<String> {
-    let mut line = String::new();
-    std::io::stdin().lock().take(64 * 1024).read_line(&mut line)?;
-    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
 }
