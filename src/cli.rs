@@ -28,9 +28,9 @@ pub struct Cli {
 }
 
 impl Cli {
-    /// Parses a command line, with the variables `--platform-url` and `--org` fall back to
-    /// ([`GlobalArgs::with_env_fallbacks`]). `--help` and `--version` come back as errors too,
-    /// whose [`clap::Error::use_stderr`] is false.
+    /// Parses a command line. Where `--platform-url` or `--org` is not given, its variable is
+    /// read instead ([`GlobalArgs::with_env_fallbacks`]). `--help` and `--version` come back as
+    /// errors too, whose [`clap::Error::use_stderr`] is false.
     pub fn try_parse_args(args: impl IntoIterator<Item = impl Into<OsString> + Clone>) -> Result<Self, clap::Error> {
         // A flag given twice counts once, the last value winning (as gh and most CLIs take it):
         // a wrapper that always adds `--json` or `--no-input` keeps working when its caller adds
@@ -165,9 +165,9 @@ impl GlobalArgs {
     /// whose usage lines list every argument it was given, a variable's as if it had been typed
     /// (`Usage: keystroke api-key create --name <NAME> --org <ORG>`). A blank variable is unset.
     pub fn with_env_fallbacks(mut self) -> Result<Self, clap::Error> {
-        // The rest are read where they are used, as text: one that is not would be taken for
-        // unset there, and the token of the store, or the default config directory or store,
-        // used instead of the one meant.
+        // The other variables are read where they are used, and a value that is not valid UTF-8
+        // would be taken there for unset: the stored token, or the default config directory or
+        // store, would be used instead of the one meant. So they are checked here, up front.
         for name in [env::TOKEN, env::CONFIG_DIR, env::CREDENTIAL_STORE, env::KEYRING_TIMEOUT, env::HTTP_TIMEOUT] {
             unicode_var(name)?;
         }

@@ -215,6 +215,9 @@ impl Printer {
 
     /// [`Printer::message`] ending in something to copy, in bold.
     pub fn message_emphasis(&self, line: &str, emphasized: &str) {
+        if self.silent {
+            return;
+        }
         let emphasized = self.stderr_style(Style::Bold, &one_line(emphasized));
         stderr_line(format_args!("{}{emphasized}", one_line(line)));
     }
@@ -235,7 +238,8 @@ impl Printer {
         }
     }
 
-    /// Writes raw text on stderr (spinner frames); never fails the command.
+    /// Writes text on stderr as it is, with no line end or escaping added (spinner frames, a
+    /// prompt's question, text made terminal-safe already); never fails the command.
     pub fn stderr_raw(&self, text: &str) {
         let mut err = io::stderr().lock();
         let _ = err.write_all(text.as_bytes());

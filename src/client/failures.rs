@@ -402,7 +402,7 @@ mod tests {
     }
 
     #[test]
-    fn a_refusal_for_the_role_asks_an_owner_or_admin() {
+    fn a_refusal_for_the_role_asks_whoever_runs_the_platform() {
         let role = error_for_status(StatusCode::FORBIDDEN, "needs the admin role", "http://127.0.0.1:1", false);
         assert_eq!(role.exit, ExitCode::Forbidden);
         assert_eq!(role.message, "forbidden: needs the admin role");

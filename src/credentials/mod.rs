@@ -135,15 +135,18 @@ impl Credentials {
     }
 
     /// The store to read a platform's token from, `None` when this config directory is signed
-    /// out of it. A config that records a store reads the forced one, else that one. Else this
-    /// directory's opt-in file, if it holds the platform's token: only an explicit opt-in writes
-    /// one there (a sign-in whose config could not be saved may have left it), and it must not be
-    /// left behind, valid and unused. Else, a config that knows the platform was signed out by
-    /// `auth logout` (or only ever used `KEYSTROKE_TOKEN`): a token that another config
-    /// directory's sign-in keeps in the keyring is not this one's, and a second `auth logout`
-    /// would end that sign-in. A config that knows nothing of the platform (`config.json`
-    /// deleted, as its error allows, or a new `KEYSTROKE_CONFIG_DIR`) reads where sign-in would
-    /// write.
+    /// out of it. In order:
+    ///
+    /// 1. A config that records a store: the forced one (`KEYSTROKE_CREDENTIAL_STORE`), else that
+    ///    one.
+    /// 2. This directory's opt-in file, if it holds the platform's token: only an explicit opt-in
+    ///    writes one there (a sign-in whose config could not be saved may have left it), and it
+    ///    must not be left behind, valid and unused.
+    /// 3. A config that knows the platform, but no store: signed out (`auth logout`, or only
+    ///    ever `KEYSTROKE_TOKEN`). A token that another config directory's sign-in keeps in the
+    ///    keyring is not this one's, and a second `auth logout` would end that sign-in.
+    /// 4. A config that knows nothing of the platform (`config.json` deleted, as its error
+    ///    allows, or a new `KEYSTROKE_CONFIG_DIR`): where a sign-in would write.
     pub fn store_for_reading(&self, config: &Config, url: &str) -> anyhow::Result<Option<StoreKind>> {
         if let Some(recorded) = config.recorded_store(url) {
             return Ok(Some(self.forced.unwrap_or(recorded)));

@@ -59,15 +59,15 @@ pub fn token_shape(text: &str) -> TokenShape {
 }
 
 /// Whether `text` holds, anywhere, something shaped like an API key or a session token, or a
-/// part of one pasted without its prefix (see [`secret_fragments`]): such text is never repeated
+/// part of one pasted without its prefix (see `secret_fragments`): such text is never repeated
 /// in an error message or a log line.
 pub fn contains_secret(text: &str) -> bool {
     prefixes_in(text).next().is_some() || secret_fragments(text).next().is_some()
 }
 
-/// Where a secret's prefix stands in `text`, in any case (`KEY_LIVE_…`, a secret shouted or
-/// uppercased by a tool, is the secret still, its letters' case found by trying, the checksum
-/// telling the right one), in order, with the prefix's length.
+/// Where a secret's prefix stands in `text`, in any case, in order, with the prefix's length.
+/// `KEY_LIVE_…`, a secret uppercased by a tool, is still the secret: whoever has it can recover
+/// each letter's case by trying both, the checksum telling the right one.
 fn prefixes_in(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let bytes = text.as_bytes();
     (0..bytes.len()).filter_map(move |at| {
@@ -89,13 +89,16 @@ const SECRET_FRAGMENT_CHARS: usize = 24;
 /// A secret's body: its random part and its checksum.
 const SECRET_BODY_CHARS: usize = SECRET_RANDOM_CHARS + SECRET_CHECKSUM_CHARS;
 
-/// Where `text` holds a secret, or a part of one, without its prefix: a run of letters and digits
-/// that is a whole secret's body (checksum and all), or at least [`SECRET_FRAGMENT_CHARS`] long
-/// and mixing upper case, lower case and digits as random base62 does (cut short, pasted twice,
-/// glued to a word). In one case, as a tool that changes case leaves it (the secret still, its
-/// letters' case found by trying): in capitals, from a random part's length (32), unless it is
-/// hexadecimal (digests, UUIDs: a secret in capitals all but never is); in small letters, only a
-/// whole body long (38), as hex digests and slugs of other lengths are not.
+/// Where `text` holds a secret, or a part of one, without its prefix (cut short, pasted twice,
+/// glued to a word): a run of letters and digits that is
+///
+/// - a whole secret's body, checksum and all ([`is_secret_body`]);
+/// - random-looking: at least [`SECRET_FRAGMENT_CHARS`] long, mixing upper case, lower case and
+///   digits as random base62 does;
+/// - in capitals, as a tool that changes case leaves a secret (still the secret: each letter's
+///   case can be recovered by trying): from a random part's length (32), unless it is
+///   hexadecimal (digests, UUIDs; a secret in capitals all but never is);
+/// - in small letters: only a whole body long (38), which hex digests and slugs are not.
 fn secret_fragments(text: &str) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
     let mut at = 0;
     std::iter::from_fn(move || {

@@ -2,17 +2,15 @@
 //! the sign-in kept on this machine ([`store`]) and said, in words or JSON.
 
 use clap::Args;
-use keystroke_api::Me;
 use serde::Serialize;
 
-use crate::commands::org;
 use crate::context::{Context, plain_http_off_this_machine};
 use crate::credentials::{Credentials, StoreKind};
+use crate::env;
 use crate::error::CliError;
 use crate::printer::{Printer, lost_after};
 use crate::secret::Secret;
 use crate::signals;
-use crate::{env, prompt};
 
 mod browser;
 mod store;
@@ -198,27 +196,4 @@ fn refuse_unattended_browser_sign_in(printer: &Printer, args: &LoginArgs) -> Res
         )));
     }
     Ok(())
-}
-
-/// The user's only org; else the saved one if still valid; else, on a terminal, their pick.
-pub(super) fn choose_active_org(
-    printer: &Printer,
-    me: &Me,
-    saved: Option<&str>,
-    interrupted: &signals::Caught,
-) -> anyhow::Result<Option<String>> {
-    let slugs: Vec<&str> = me.memberships.iter().map(|m| m.org.slug.as_str()).collect();
-    if let [only] = slugs.as_slice() {
-        return Ok(Some(only.to_string()));
-    }
-    if let Some(saved) = saved.filter(|saved| slugs.contains(saved)) {
-        return Ok(Some(saved.to_string()));
-    }
-    if slugs.is_empty() || !printer.can_prompt() {
-        return Ok(None);
-    }
-    let items: Vec<String> = me.memberships.iter().map(|m| org::choice_label(m, false)).collect();
-    // Ctrl-C (or Esc) leaves no active org, as if there were no terminal to ask on.
-    let picked = prompt::pick(printer, Some(interrupted), "Which org should commands act on?", &items, 0)?;
-    Ok(picked.map(|picked| slugs[picked].to_string()))
 }

@@ -9,10 +9,10 @@ use crate::context::{Context, PlatformUrl};
 use crate::credentials::{Credentials, StoreKind};
 use crate::printer::Printer;
 use crate::secret::Secret;
-use crate::signals;
+use crate::{prompt, signals};
 
 use super::with_token::explain_refused_token;
-use super::{Interrupted, Obtained, ReplacedSession, choose_active_org};
+use super::{Interrupted, Obtained, ReplacedSession};
 
 /// A sign-in stored on this machine: whose it is, the org made active, and the tokens it
 /// replaced here.
@@ -197,4 +197,27 @@ pub(super) async fn name_replaced_sessions(
         }
     }
     replaced_sessions
+}
+
+/// The user's only org; else the saved one if still valid; else, on a terminal, their pick.
+fn choose_active_org(
+    printer: &Printer,
+    me: &Me,
+    saved: Option<&str>,
+    interrupted: &signals::Caught,
+) -> anyhow::Result<Option<String>> {
+    let slugs: Vec<&str> = me.memberships.iter().map(|m| m.org.slug.as_str()).collect();
+    if let [only] = slugs.as_slice() {
+        return Ok(Some(only.to_string()));
+    }
+    if let Some(saved) = saved.filter(|saved| slugs.contains(saved)) {
+        return Ok(Some(saved.to_string()));
+    }
+    if slugs.is_empty() || !printer.can_prompt() {
+        return Ok(None);
+    }
+    let items: Vec<String> = me.memberships.iter().map(|m| org::choice_label(m, false)).collect();
+    // Ctrl-C (or Esc) leaves no active org, as if there were no terminal to ask on.
+    let picked = prompt::pick(printer, Some(interrupted), "Which org should commands act on?", &items, 0)?;
+    Ok(picked.map(|picked| slugs[picked].to_string()))
 }
