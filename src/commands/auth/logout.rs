@@ -37,12 +37,15 @@ struct LogoutOutput<'a> {
 }
 
 /// Revokes the stored session on the platform (unless it is one from `--with-token`, below), then
-/// forgets it locally. The local token goes even
-/// when the platform cannot be reached, so that this machine is signed out; the error then says
-/// that the session itself is still valid. Where the token cannot be removed (a store that
-/// refuses), the error says that, and whether the session was ended all the same. A session that
-/// came with `--with-token` was made for a sign-in elsewhere (another machine's `auth token`, a
-/// CI secret), which may still use it: it is left valid, and said so, unless `--revoke` is given.
+/// forgets it locally.
+///
+/// - The local token goes even when the platform cannot be reached, so that this machine is
+///   signed out; the error then says that the session itself is still valid.
+/// - Where the token cannot be removed (a store that refuses), the error says that, and whether
+///   the session was ended all the same.
+/// - A session that came with `--with-token` was made for a sign-in elsewhere (another machine's
+///   `auth token`, a CI secret), which may still use it: it is left valid, and said so, unless
+///   `--revoke` is given.
 pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     let printer = &context.printer;
     let config = context.load_config()?;
@@ -53,44 +56,22 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         return Err(env_token_only(&platform, &env_token).into());
     }
     let credentials = context.credentials()?;
-    let StoredSignIn { store, token, session_id, from_token } = stored_sign_in(&credentials, &config, &platform)?;
-    let read_before = (store, &token, &session_id, from_token);
+    let read = stored_sign_in(&credentials, &config, &platform)?;
     let env_token = Credentials::env_token();
-    let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| *env_token == token);
+    let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| *env_token == read.token);
     // A damaged token names no session to leave valid: it goes the way it always went.
-    let well_formed = keystroke_api::looks_like_session_token(token.expose());
+    let well_formed = keystroke_api::looks_like_session_token(read.token.expose());
     let stored_session = match well_formed {
-        true => stored_session(context, &platform, &token, session_id.as_deref()).await,
+        true => stored_session(context, &platform, &read.token, read.session_id.as_deref()).await,
         false => StoredSession::Unknown,
     };
-    // What was read above is read again under the config directory's lock, before anything is
-    // done: a sign-in stores its token, then records its session and where the token came from,
-    // and read between the two, its token passes for this directory's (a `--with-token` session
-    // for a browser sign-in's, to be ended) or for another directory's (its record to be
-    // forgotten). Another command holding the lock would keep this one from removing the token
-    // later: said now, before the session is revoked, with nothing done.
-    {
-        let lock = match context.lock_config_dir() {
-            Ok(lock) => Some(lock),
-            Err(err) if private_files::is_held_elsewhere(&err) => {
-                return Err(nothing_signed_out(err));
-            }
-            // A directory that cannot be locked (read-only, say) is no reason to keep the token.
-            Err(_) => None,
-        };
-        if lock.is_some() {
-            let config = context.load_config()?;
-            match stored_sign_in(&credentials, &config, &platform) {
-                Ok(now) if (now.store, &now.token, &now.session_id, now.from_token) == read_before => {}
-                Ok(_) => return Err(changed_meanwhile()),
-                Err(err) if exits_with(&err, ExitCode::NotSignedIn) => return Err(changed_meanwhile()),
-                Err(err) => return Err(nothing_signed_out(err)),
-            }
-        }
-        if let (StoredSession::Another { email }, Some(own)) = (&stored_session, session_id.as_deref()) {
-            return sign_out_of_a_replaced_sign_in(context, &platform, store, email, own);
-        }
+    let rechecked = recheck_under_lock(context, &credentials, &platform, &read)?;
+    let StoredSignIn { store, token, session_id, from_token } = read;
+    if let (StoredSession::Another { email }, Some(own)) = (&stored_session, session_id.as_deref()) {
+        // Still under the lock of the re-check: what it found is what is forgotten.
+        return sign_out_of_a_replaced_sign_in(context, &platform, store, email, own);
     }
+    drop(rechecked);
     let left_valid = from_token
         && !args.revoke
         && matches!(stored_session, StoredSession::Recorded | StoredSession::Unknown)
@@ -118,23 +99,8 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         // removing the token under its change could undo it (a sign-in's new token, say), so
         // nothing is removed here, and what did happen is said.
         Err(err) if private_files::is_held_elsewhere(&err) => {
-            let held = err.to_string();
-            return Err(match revoked {
-                Err(revoke) => still_valid(revoke, &format!("nothing was signed out ({held})"), session_id.as_deref()),
-                Ok(()) => {
-                    let what = match (left_valid, damaged) {
-                        (true, _) => "nothing was signed out: the session is left valid, and its token is still here",
-                        (false, true) => "nothing was signed out: the stored token is damaged, and still here",
-                        (false, false) => {
-                            "the session is ended on the platform, but the token here was left: if the other command \
-                             was a sign-in, its token stands (`keystroke auth status` says which)"
-                        }
-                    };
-                    CliError::failure(format!("{what} ({held})"))
-                        .with_hint("run `keystroke auth logout` again once the other command is done")
-                        .into()
-                }
-            });
+            let outcome = Outcome { revoked, left_valid, damaged, session_id: session_id.as_deref() };
+            return Err(lock_taken_meanwhile(&err.to_string(), outcome));
         }
         Err(_) => None,
     };
@@ -161,24 +127,8 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         };
     }
     if let Err(err) = credentials.delete(store, &platform.key) {
-        // Say what did happen: a user who reads only "could not write" would think the session lives on.
-        if left_valid {
-            return Err(err.context(format!(
-                "could not remove the token from this machine, and its session{} (from `--with-token`) was left \
-                 valid: the token still works",
-                session_id.as_deref().map(|id| format!(" {id}")).unwrap_or_default()
-            )));
-        }
-        return Err(match revoked {
-            Ok(()) => err.context(
-                "the session is ended on the platform, but its token (which no longer works) is still on this machine",
-            ),
-            Err(revoke) => still_valid(
-                revoke,
-                &format!("could not remove the token from this machine ({err:#}), nor revoke the session"),
-                session_id.as_deref(),
-            ),
-        });
+        let outcome = Outcome { revoked, left_valid, damaged, session_id: session_id.as_deref() };
+        return Err(token_not_removed(err, outcome));
     }
     // Signed out already: the token is gone, and a config that still names its store reads as
     // signed out too. A config directory that cannot be written is no reason to say otherwise.
@@ -190,10 +140,104 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     if let Some(env_token) = env_token {
         warn_of_env_token(printer, &env_token, env_holds_this_session && revoked.is_ok() && !left_valid);
     }
-    match revoked {
-        Ok(()) if printer.json() => printer.json_data(&output(true)),
-        Ok(()) if left_valid => {
-            let (session, revoke) = match session_id.as_deref() {
+    if printer.json() && revoked.is_ok() {
+        return printer.json_data(&output(true));
+    }
+    let outcome = Outcome { revoked, left_valid, damaged, session_id: session_id.as_deref() };
+    say_signed_out(printer, &platform, outcome, ended_before)
+}
+
+/// What became of the session by the time the token was to be removed.
+struct Outcome<'a> {
+    /// Ended (or ended before, or left valid on purpose); else why not.
+    revoked: anyhow::Result<()>,
+    left_valid: bool,
+    /// The stored token was no session token: nothing was sent.
+    damaged: bool,
+    session_id: Option<&'a str>,
+}
+
+/// What was read is read again under the config directory's lock, before anything is done: a
+/// sign-in stores its token, then records its session and where the token came from, and read
+/// between the two, its token passes for this directory's (a `--with-token` session for a
+/// browser sign-in's, to be ended) or for another directory's (its record to be forgotten).
+/// Another command holding the lock would keep this one from removing the token later: said
+/// now, before the session is revoked, with nothing done. The lock comes back held, for what is
+/// done at once on what was found.
+fn recheck_under_lock(
+    context: &Context,
+    credentials: &Credentials,
+    platform: &PlatformUrl,
+    read: &StoredSignIn,
+) -> anyhow::Result<Option<private_files::DirLock>> {
+    let lock = match context.lock_config_dir() {
+        Ok(lock) => lock,
+        Err(err) if private_files::is_held_elsewhere(&err) => return Err(nothing_signed_out(err)),
+        // A directory that cannot be locked (read-only, say) is no reason to keep the token.
+        Err(_) => return Ok(None),
+    };
+    let config = context.load_config()?;
+    match stored_sign_in(credentials, &config, platform) {
+        Ok(now) if now == *read => Ok(Some(lock)),
+        Ok(_) => Err(changed_meanwhile()),
+        Err(err) if exits_with(&err, ExitCode::NotSignedIn) => Err(changed_meanwhile()),
+        Err(err) => Err(nothing_signed_out(err)),
+    }
+}
+
+/// The lock was taken by another command while the session was being revoked: nothing is
+/// removed, and what did happen is said.
+fn lock_taken_meanwhile(held: &str, outcome: Outcome<'_>) -> anyhow::Error {
+    match outcome.revoked {
+        Err(revoke) => still_valid(revoke, &format!("nothing was signed out ({held})"), outcome.session_id),
+        Ok(()) => {
+            let what = match (outcome.left_valid, outcome.damaged) {
+                (true, _) => "nothing was signed out: the session is left valid, and its token is still here",
+                (false, true) => "nothing was signed out: the stored token is damaged, and still here",
+                (false, false) => {
+                    "the session is ended on the platform, but the token here was left: if the other command was \
+                     a sign-in, its token stands (`keystroke auth status` says which)"
+                }
+            };
+            CliError::failure(format!("{what} ({held})"))
+                .with_hint("run `keystroke auth logout` again once the other command is done")
+                .into()
+        }
+    }
+}
+
+/// The store refused to remove the token: said with what did happen, since a user who reads only
+/// "could not write" would think the session lives on.
+fn token_not_removed(err: anyhow::Error, outcome: Outcome<'_>) -> anyhow::Error {
+    if outcome.left_valid {
+        return err.context(format!(
+            "could not remove the token from this machine, and its session{} (from `--with-token`) was left \
+             valid: the token still works",
+            outcome.session_id.map(|id| format!(" {id}")).unwrap_or_default()
+        ));
+    }
+    match outcome.revoked {
+        Ok(()) => err.context(
+            "the session is ended on the platform, but its token (which no longer works) is still on this machine",
+        ),
+        Err(revoke) => still_valid(
+            revoke,
+            &format!("could not remove the token from this machine ({err:#}), nor revoke the session"),
+            outcome.session_id,
+        ),
+    }
+}
+
+/// The token is removed: what became of its session, in words.
+fn say_signed_out(
+    printer: &Printer,
+    platform: &PlatformUrl,
+    outcome: Outcome<'_>,
+    ended_before: bool,
+) -> anyhow::Result<()> {
+    match outcome.revoked {
+        Ok(()) if outcome.left_valid => {
+            let (session, revoke) = match outcome.session_id {
                 Some(id) => (format!(" {id}"), format!("`keystroke session revoke {id}`")),
                 None => (String::new(), "`keystroke session revoke`".to_owned()),
             };
@@ -205,17 +249,17 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
             Ok(())
         }
         Ok(()) => {
-            let already = match (damaged, ended_before) {
+            let already = match (outcome.damaged, ended_before) {
                 (true, _) => " (its stored token was damaged, no session token: it was removed, and nothing sent)",
                 (false, true) => {
-                    " (the platform did not accept its token: its session expired or was revoked, or the \
-                                   token was damaged)"
+                    " (the platform did not accept its token: its session expired or was revoked, or the token was \
+                     damaged)"
                 }
                 (false, false) => "; its session is ended",
             };
             printer.notice(&format!("Signed out of {}{already}", platform.key));
             // A token the platform could not take says nothing of the session it was for.
-            if let (true, Some(id)) = (ended_before, &session_id) {
+            if let (true, Some(id)) = (ended_before, outcome.session_id) {
                 printer.notice(&format!(
                     "If its session {id} is still listed by `keystroke session list` once you sign in again, \
                      `keystroke session revoke {id}` ends it"
@@ -226,7 +270,7 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         Err(err) => Err(still_valid(
             err,
             "removed the token from this machine, but could not revoke the session",
-            session_id.as_deref(),
+            outcome.session_id,
         )),
     }
 }
@@ -246,6 +290,7 @@ fn changed_meanwhile() -> anyhow::Error {
 }
 
 /// The sign-in `auth logout` ends: its store, its token, and the id of its session when known.
+#[derive(PartialEq)]
 struct StoredSignIn {
     store: StoreKind,
     token: Secret<String>,
