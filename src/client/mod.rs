@@ -48,33 +48,47 @@ pub enum DevicePoll {
     Denied,
 }
 
+/// The HTTP client for a platform at `base`, bounding each whole request by `timeout` (see
+/// [`env::request_timeout`]). Built once per command ([`crate::context::Context`] keeps it): for
+/// an https platform, building one loads and parses the system's whole trust store.
+pub fn http_client(base: &Url, timeout: Duration) -> anyhow::Result<reqwest::Client> {
+    // reqwest is built without a bundled crypto provider so that the tree stays free of
+    // OpenSSL and aws-lc; ring is installed once per process here.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("keystroke/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(CONNECT_TIMEOUT)
+        // Below the platform's 10 s for a kept-alive connection's next request: a sign-in's
+        // poll (every 5 s, 10 after a `slow_down`) must not go out on a connection the
+        // platform is closing at that moment, since a POST is not retried.
+        .pool_idle_timeout(POOL_IDLE_TIMEOUT)
+        // A platform answers at its own URL. Followed, a redirect (http to https, a moved
+        // host) drops the token, which reads as an expired session, and turns a POST into
+        // a GET: it is reported instead, with the URL to use.
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(timeout);
+    if base.scheme() == "http" {
+        // A plaintext platform (the local dev platform, a loopback proxy) needs no trust
+        // roots. Without this, building the client loads and parses the system's whole CA
+        // bundle (~300 files on Debian), which was a third of `api-key list` (scripts/bench).
+        // A redirect to https then fails verification; it would drop the token anyway.
+        builder = builder.tls_certs_only(std::iter::empty());
+    }
+    Ok(builder.build()?)
+}
+
 impl ApiClient {
-    /// `timeout` bounds each whole request: see [`env::request_timeout`].
-    pub fn new(base: Url, token: Option<Secret<String>>, timeout: Duration, printer: Printer) -> anyhow::Result<Self> {
-        // reqwest is built without a bundled crypto provider so that the tree stays free of
-        // OpenSSL and aws-lc; ring is installed once per process here.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let mut builder = reqwest::Client::builder()
-            .user_agent(concat!("keystroke/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
-            // Below the platform's 10 s for a kept-alive connection's next request: a sign-in's
-            // poll (every 5 s, 10 after a `slow_down`) must not go out on a connection the
-            // platform is closing at that moment, since a POST is not retried.
-            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
-            // A platform answers at its own URL. Followed, a redirect (http to https, a moved
-            // host) drops the token, which reads as an expired session, and turns a POST into
-            // a GET: it is reported instead, with the URL to use.
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(timeout);
-        if base.scheme() == "http" {
-            // A plaintext platform (the local dev platform, a loopback proxy) needs no trust
-            // roots. Without this, building the client loads and parses the system's whole CA
-            // bundle (~300 files on Debian), which was a third of `api-key list` (scripts/bench).
-            // A redirect to https then fails verification; it would drop the token anyway.
-            builder = builder.tls_certs_only(std::iter::empty());
-        }
-        let http = builder.build()?;
-        Ok(Self { base, http, token, token_from_env: false, timeout, printer, org_hint: std::sync::OnceLock::new() })
+    /// Requests to `base` with `token`, on `http` ([`http_client`], which clients of one command
+    /// share); `timeout` is the one `http` bounds each whole request with, named when one takes
+    /// longer.
+    pub fn new(
+        base: Url,
+        token: Option<Secret<String>>,
+        timeout: Duration,
+        printer: Printer,
+        http: reqwest::Client,
+    ) -> Self {
+        Self { base, http, token, token_from_env: false, timeout, printer, org_hint: std::sync::OnceLock::new() }
     }
 
     /// Marks the token as `KEYSTROKE_TOKEN`'s, so that a refusal says to unset or replace it

@@ -2,11 +2,12 @@
 //! stores and the API client, so that `--help`, `--version` and `completion` stay cheap.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use keystroke_api::{Membership, TokenShape, token_shape};
 
 use crate::cli::GlobalArgs;
-use crate::client::ApiClient;
+use crate::client::{self, ApiClient};
 use crate::config::{self, Config};
 use crate::credentials::{Credentials, TokenSource};
 use crate::error::{CliError, ExitCode, map_cli_error};
@@ -28,6 +29,9 @@ pub use signed_out::{
 pub struct Context {
     pub global: GlobalArgs,
     pub printer: Printer,
+    /// The HTTP client every API client of this command shares ([`Context::http`]), with what it
+    /// was built for: whether the platform is plain `http`, and the request timeout.
+    http: std::sync::OnceLock<((bool, Duration), reqwest::Client)>,
 }
 
 /// The sign-in a command would use, read without the network: [`Context::token`].
@@ -61,7 +65,7 @@ impl SignedIn {
 impl Context {
     pub fn new(global: GlobalArgs) -> Self {
         let printer = Printer::new(&global);
-        Self { global, printer }
+        Self { global, printer, http: std::sync::OnceLock::new() }
     }
 
     pub fn config_dir(&self) -> anyhow::Result<PathBuf> {
@@ -116,7 +120,23 @@ impl Context {
     }
 
     pub fn client(&self, platform: &PlatformUrl, token: Option<Secret<String>>) -> anyhow::Result<ApiClient> {
-        ApiClient::new(platform.url.clone(), token, env::request_timeout()?, self.printer.clone())
+        let timeout = env::request_timeout()?;
+        let http = self.http(platform, timeout)?;
+        Ok(ApiClient::new(platform.url.clone(), token, timeout, self.printer.clone(), http))
+    }
+
+    /// One HTTP client for the command's requests (a sign-in, a sign-out and a check make several
+    /// API clients), built once: see [`client::http_client`].
+    fn http(&self, platform: &PlatformUrl, timeout: Duration) -> anyhow::Result<reqwest::Client> {
+        let made_for = (platform.url.scheme() == "http", timeout);
+        if let Some((cached_for, http)) = self.http.get()
+            && *cached_for == made_for
+        {
+            return Ok(http.clone());
+        }
+        let http = client::http_client(&platform.url, timeout)?;
+        let _ = self.http.set((made_for, http.clone()));
+        Ok(http)
     }
 
     /// The platform and its token: `KEYSTROKE_TOKEN` first, then the credential store; exit 3
@@ -177,7 +197,8 @@ impl Context {
                 platform.key
             ));
         }
-        let client = ApiClient::new(platform.url.clone(), Some(token), timeout, self.printer.clone())?
+        let http = self.http(&platform, timeout)?;
+        let client = ApiClient::new(platform.url.clone(), Some(token), timeout, self.printer.clone(), http)
             .with_token_from_env(source == TokenSource::Env);
         Ok(SignedIn { platform, config, source, client })
     }
