@@ -49,9 +49,20 @@ pub const TERM: &str = "TERM";
 /// terminal is asked).
 pub const COLUMNS: &str = "COLUMNS";
 
+/// A proxy for requests to an `https://` platform (read by reqwest, as curl reads it, with its
+/// lowercase spelling, [`HTTP_PROXY`]'s for an `http://` one, [`ALL_PROXY`] for either and
+/// `NO_PROXY` for hosts to reach directly). Never used for a platform on this machine.
+pub const HTTPS_PROXY: &str = "HTTPS_PROXY";
+
+/// [`HTTPS_PROXY`] for an `http://` platform.
+pub const HTTP_PROXY: &str = "HTTP_PROXY";
+
+/// [`HTTPS_PROXY`] for a platform of either scheme, where the scheme's own is not set.
+pub const ALL_PROXY: &str = "ALL_PROXY";
+
 /// The variables a person sets, with what each does in a few words, as `keystroke --help` and
 /// `man keystroke` list them (the README's table says more).
-pub const IN_HELP: [(&str, &str); 10] = [
+pub const IN_HELP: [(&str, &str); 11] = [
     (PLATFORM_URL, "the platform, like --platform-url"),
     (ORG, "the org of a command, like --org (the active org stays)"),
     (TOKEN, "a session token to use instead of the stored one (never an API key)"),
@@ -62,6 +73,7 @@ pub const IN_HELP: [(&str, &str); 10] = [
     (NO_COLOR, "no colors unless --color always"),
     (TERM, "dumb: no colors either (unless --color always); questions a line at a time"),
     (COLUMNS, "the terminal's width for tables"),
+    (HTTPS_PROXY, "a proxy (also HTTP_PROXY, ALL_PROXY, NO_PROXY); never for this machine"),
 ];
 
 /// Read by the Secret Service store's D-Bus connection; without it there is no session bus to ask.

@@ -86,12 +86,11 @@ impl ApiClient {
         }
         // The host name found no address: said so, as nothing is running there to check.
         let mut causes = std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |cause| cause.source());
+        // reqwest goes through a proxy named in the environment (never for this machine's
+        // platform), whose name may be the one that does not resolve, or which may be down.
+        let proxy = self.proxy_in_env();
         if err.is_connect() && causes.any(|cause| cause.to_string() == "dns error") {
             let host = self.base.host_str().unwrap_or_default();
-            // reqwest goes through a proxy named in the environment, whose name may be the one.
-            let proxy = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
-                .into_iter()
-                .find(|name| std::env::var_os(name).is_some_and(|value| !value.is_empty()));
             let names = match proxy {
                 Some(variable) => format!("its host name {host}, or the proxy's in `{variable}`,"),
                 None => format!("its host name {host}"),
@@ -105,12 +104,37 @@ impl ApiClient {
             format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs())
         } else if err.is_timeout() {
             format!("it did not answer {}", self.within_the_timeout())
+        } else if let (true, Some(variable)) = (err.is_connect(), &proxy) {
+            return self.unreachable(&format!("could not connect to the proxy in `{variable}`")).with_hint(format!(
+                "check that the proxy `{variable}` names is running and reachable from here, or unset `{variable}` \
+                 to connect directly"
+            ));
         } else if err.is_connect() {
             "could not connect".to_string()
         } else {
             root_cause(err)
         };
         self.unreachable(&why).with_hint(check_url_hint())
+    }
+
+    /// The variable naming the proxy requests to the platform go through, if any: reqwest's
+    /// choice, but for `NO_PROXY`, which is not read here. None for this machine's platform,
+    /// which is never proxied ([`super::http_client`]).
+    fn proxy_in_env(&self) -> Option<String> {
+        if self.base.host_str().is_some_and(keystroke_api::is_this_machine) {
+            return None;
+        }
+        let for_the_scheme = match self.base.scheme() {
+            "https" => env::HTTPS_PROXY,
+            _ => env::HTTP_PROXY,
+        };
+        // Each in capitals, then in small letters (`http_proxy` is the older spelling).
+        [(for_the_scheme, for_the_scheme.to_ascii_lowercase()), (env::ALL_PROXY, env::ALL_PROXY.to_ascii_lowercase())]
+            .into_iter()
+            .find_map(|(upper, lower)| {
+                let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
+                if set(upper) { Some(upper.to_owned()) } else { set(&lower).then_some(lower) }
+            })
     }
 
     pub(super) fn status_error(&self, status: StatusCode, body: &str) -> CliError {

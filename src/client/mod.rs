@@ -67,6 +67,12 @@ pub fn http_client(base: &Url, timeout: Duration) -> anyhow::Result<reqwest::Cli
         // a GET: it is reported instead, with the URL to use.
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout);
+    if base.host_str().is_some_and(keystroke_api::is_this_machine) {
+        // A proxy named in the environment (`HTTP_PROXY`, set for a company's network) cannot
+        // reach this machine's platform: as Go's clients (gh among them) and browsers do,
+        // loopback is never proxied, with or without `NO_PROXY`.
+        builder = builder.no_proxy();
+    }
     if base.scheme() == "http" {
         // A plaintext platform (the local dev platform, a loopback proxy) needs no trust
         // roots. Without this, building the client loads and parses the system's whole CA

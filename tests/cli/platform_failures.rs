@@ -38,6 +38,15 @@ fn an_unreachable_platform_exits_6_naming_the_url() {
         ),
         "{proxied:#?}"
     );
+    // A proxy that is down is named as the way that failed.
+    let vars = [("KEYSTROKE_TOKEN", "kss_x"), ("HTTPS_PROXY", "http://127.0.0.1:9")];
+    let through = env.run_with_env(&["api-key", "list", "--platform-url", nowhere], &vars).code(6);
+    assert_eq!(
+        through.stderr,
+        "error: the platform at https://keystroke.invalid is unreachable: could not connect to the proxy in \
+         `HTTPS_PROXY`\nhint: check that the proxy `HTTPS_PROXY` names is running and reachable from here, or unset \
+         `HTTPS_PROXY` to connect directly\n"
+    );
     // `-v` says what failed underneath, and when.
     let verbose = env.run_with_env(&["-v", "api-key", "list", "--platform-url", down], &[("KEYSTROKE_TOKEN", "kss_x")]);
     let request = verbose.code(6).stderr.lines().find(|line| line.starts_with("> GET ")).unwrap().to_owned();
@@ -383,4 +392,16 @@ fn with_json_the_error_is_the_last_line_of_stderr() {
     assert!(lines.len() > 1 && lines[0].starts_with("warning: `KEYSTROKE_TOKEN`"), "{logout:#?}");
     let error: serde_json::Value = serde_json::from_str(lines.last().unwrap()).unwrap();
     assert_eq!(error["error"]["code"], "unreachable", "{logout:#?}");
+}
+
+/// A proxy named in the environment (a company network's) is not used for this machine's
+/// platform, which it could not reach: as in Go's clients and browsers, loopback is never proxied.
+#[test]
+fn this_machines_platform_is_never_reached_through_a_proxy() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Owner);
+    for variable in ["HTTP_PROXY", "http_proxy", "ALL_PROXY"] {
+        let listed = env.run_with_env(&["org", "list", "--json"], &[(variable, "http://127.0.0.1:9")]).success();
+        assert!(listed.json().as_array().is_some_and(|orgs| !orgs.is_empty()), "{variable}: {listed:#?}");
+    }
 }

@@ -155,7 +155,8 @@ fn trace_logs_never_contain_a_secret() {
     }
 
     // Signed in on the web pages: their requests name the browser's session too.
-    let browser = reqwest::blocking::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let browser =
+        reqwest::blocking::Client::builder().no_proxy().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let login_page = browser.get(url("/login")).send().unwrap();
     let csrf_cookie = common::cookie(&login_page, "ks_csrf").unwrap();
     let csrf = common::hidden(&login_page.text().unwrap(), "csrf");

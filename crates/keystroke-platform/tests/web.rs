@@ -22,7 +22,7 @@ struct Browser<'a> {
 /// A client that, like a browser's page, sees each redirect rather than following it.
 fn browser_client() -> Client {
     let _ = http_client(); // installs the TLS crypto provider every client needs
-    Client::builder().redirect(Policy::none()).build().unwrap()
+    Client::builder().no_proxy().redirect(Policy::none()).build().unwrap()
 }
 
 impl<'a> Browser<'a> {
