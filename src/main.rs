@@ -41,6 +41,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(err) => return clap_exit(err),
     };
+    signals::put_back_the_terminal_on_panic();
     let context = Context::new(cli.global.clone());
     let result = run(&context, cli.command);
     let exit = exit_code(&context, result);

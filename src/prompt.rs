@@ -4,10 +4,12 @@
 //! a key that it turns into a SIGINT to the process. By default that kills the process with the
 //! cursor still hidden and the prompt line unfinished. For the prompt's duration SIGINT is
 //! ignored instead, so Ctrl-C comes back as an error: the cursor is shown again and the command
-//! ends like a "no", as it does on Esc or `q` (dialoguer's `interact_opt`). SIGTERM, SIGHUP and
-//! SIGQUIT still end it (unless the process was started ignoring them), once the terminal is as it
-//! was; or, for a prompt within a wait that answers SIGTERM and SIGHUP in words ([`ask_within`]),
-//! they end the prompt and leave the rest to it.
+//! ends like a "no", as it does on Esc or `q` (dialoguer's `interact_opt`). From before the
+//! question is drawn, the terminal sends Ctrl-C as a key, not as a SIGINT, so that a press
+//! between two of dialoguer's reads is not lost (Ctrl-\ and Ctrl-Z are then keys it ignores).
+//! SIGTERM, SIGHUP and SIGQUIT still end it (unless the process was started ignoring them), once
+//! the terminal is as it was; or, for a prompt within a wait that answers SIGTERM and SIGHUP in
+//! words ([`ask_within`]), they end the prompt and leave the rest to it.
 //!
 //! On a dumb terminal (`TERM=dumb`: Emacs' shell, some IDE consoles), where dialoguer's escape
 //! codes would show as text and arrow keys may not reach the program, questions are asked a line

@@ -23,11 +23,13 @@ static mut SETTINGS_BEFORE_PROMPT: std::mem::MaybeUninit<libc::termios> = std::m
 static SETTINGS_SAVED: AtomicBool = AtomicBool::new(false);
 
 /// For a terminal prompt, until dropped: SIGINT ignored, so that the prompt sees Ctrl-C as an
-/// interrupted read; and SIGTERM, SIGHUP and SIGQUIT (`timeout`, a closed terminal window,
-/// Ctrl-\) still end the process, but only after putting back the terminal's settings and
+/// interrupted read; and SIGTERM, SIGHUP and SIGQUIT (`timeout`, a closed terminal window, `kill
+/// -QUIT`) still end the process, but only after putting back the terminal's settings and
 /// cursor, which the prompt's raw, echo-less mode would otherwise outlive (but for a prompt
 /// within a [`Caught`] wait: [`DuringPrompt::answered_by`]). A signal the process was started
-/// ignoring (`nohup`, `trap '' TERM`) stays ignored.
+/// ignoring (`nohup`, `trap '' TERM`) stays ignored. At a prompt that reads keys
+/// ([`DuringPrompt::ctrl_c_as_a_key`]), Ctrl-\ and Ctrl-Z are keys it ignores, as in its raw
+/// reads.
 pub struct DuringPrompt {
     #[cfg(unix)]
     previous: [(libc::c_int, libc::sigaction); 4],
@@ -186,11 +188,7 @@ impl Drop for DuringPrompt {
     fn drop(&mut self) {
         #[cfg(unix)]
         if self.ctrl_c_as_a_key {
-            // SAFETY: saved before `ctrl_c_as_a_key` changed them, and still (cleared below).
-            unsafe {
-                let settings = (&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
-                libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, settings);
-            }
+            put_back_saved_settings();
         }
         #[cfg(unix)]
         for (signal, previous) in &self.previous {
@@ -225,6 +223,34 @@ fn save_terminal_settings() {
     }
 }
 
+/// The terminal's settings from before the prompt, if saved, put back: by the prompt's end, an
+/// ending signal, or a panic. Only from the foreground: a background process that set the
+/// terminal would be stopped (SIGTTOU) instead, and the terminal is the foreground's to set
+/// anyway. Async-signal-safe (`tcgetpgrp`, `getpgrp`, `tcsetattr`).
+#[cfg(unix)]
+fn put_back_saved_settings() {
+    // SAFETY: the settings are read only once saved (see `save_terminal_settings`); the rest are
+    // plain calls on stdin's descriptor.
+    unsafe {
+        let in_foreground = libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp();
+        if in_foreground && SETTINGS_SAVED.load(Ordering::SeqCst) {
+            let settings = (&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
+            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, settings);
+        }
+    }
+}
+
+/// A panic during a prompt (a release build then aborts) would leave the terminal as the prompt
+/// set it: without echo, or with Ctrl-C as a key. The panic hook puts back its settings first.
+pub fn put_back_the_terminal_on_panic() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |panic| {
+        #[cfg(unix)]
+        put_back_saved_settings();
+        report(panic);
+    }));
+}
+
 /// SIGTERM, SIGHUP or SIGQUIT during a prompt: the terminal as it was, the cursor shown, then the
 /// signal's own end. Only async-signal-safe calls (`tcgetpgrp`, `getpgrp`, `tcsetattr`, `write`,
 /// `signal`, `raise`).
@@ -235,14 +261,8 @@ extern "C" fn on_ending_signal(signal: libc::c_int) {
     let line_end = if DRAWN_PLAINLY.load(Ordering::SeqCst) { LINE_END } else { SHOW_CURSOR };
     // SAFETY: the settings are read only once saved (see `save_terminal_settings`); the rest are
     // plain calls on file descriptors and this signal's disposition.
+    put_back_saved_settings();
     unsafe {
-        // Only from the foreground: a background process that set the terminal would be stopped
-        // (SIGTTOU) here instead of ending, and the terminal is the foreground's to set anyway.
-        let in_foreground = libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp();
-        if in_foreground && SETTINGS_SAVED.load(Ordering::SeqCst) {
-            let settings = (&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, settings);
-        }
         libc::write(libc::STDERR_FILENO, line_end.as_ptr().cast(), line_end.len());
         libc::signal(signal, libc::SIG_DFL);
         libc::raise(signal);

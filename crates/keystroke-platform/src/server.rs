@@ -259,7 +259,7 @@ fn is_connection_error(error: &std::io::Error) -> bool {
 /// under way and no word in the log); the platform has nothing to reload on it. A platform
 /// started ignoring SIGHUP (`nohup`) goes on ignoring it: it was asked to outlive the session.
 ///
-/// The handlers are installed by this call, not when the future is first polled: called before
+/// On Unix the handlers are installed by this call, not when the future is first polled: called before
 /// the platform says it is ready (its "listening" line, `dev`'s banner and credentials file), a
 /// supervisor that stops it as soon as it is ready stops it gracefully, never by the signal's
 /// default action, which kills it. Called within a Tokio runtime.

@@ -31,12 +31,16 @@ fn waiting_writes_are_capped_and_the_rest_are_refused_at_once() {
         })
         .collect();
 
-    // The writes over the cap are refused while the lock is held. Without the cap nothing would
-    // end a write before the 5 s it gives the lock, and then every one would be refused together,
-    // none landing: checked below, with no clock.
-    while writers.iter().filter(|writer| writer.is_finished()).count() < over {
+    // The writes over the cap are refused while the lock is held, and no other write ends while
+    // it is (each waits up to 5 s for it). Without the cap, nothing ends any write until those
+    // 5 s are up, and then the writes end one after another, as each one's 5 s do: more than the
+    // `over` would have ended a moment later.
+    let finished = || writers.iter().filter(|writer| writer.is_finished()).count();
+    while finished() < over {
         std::thread::sleep(Duration::from_millis(20));
     }
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(finished(), over, "only the writes over the cap ended while the lock was held");
     drop(lock);
     let statuses: Vec<StatusCode> = writers.into_iter().map(|writer| writer.join().unwrap()).collect();
     let refused = statuses.iter().filter(|&&status| status == StatusCode::SERVICE_UNAVAILABLE).count();
