@@ -488,6 +488,28 @@ pub fn stub_server(answer: impl Fn(&str) -> String + Send + Sync + 'static) -> S
     })
 }
 
+/// Waits until process `pid` is blocked reading its stdin (a thread of it in `read(0, …)`, as
+/// `/proc` shows): it has done what comes before, and waits for what is typed or piped.
+#[track_caller]
+pub fn wait_until_reading_stdin(pid: u32) {
+    // `read`'s number on this architecture.
+    const READ: &str = if cfg!(target_arch = "aarch64") { "63" } else { "0" };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
+        let reading = tasks.into_iter().any(|task| {
+            let call = std::fs::read_to_string(task.path().join("syscall")).unwrap_or_default();
+            let mut fields = call.split_whitespace();
+            fields.next() == Some(READ) && fields.next() == Some("0x0")
+        });
+        if reading {
+            return;
+        }
+        assert!(std::time::Instant::now() < deadline, "process {pid} never read its stdin");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// A proxy to the real platform at `target` that passes every request on and lets `answer`
 /// return the platform's answer as it likes (late, cut short) on the client's connection.
 /// Returns its URL.

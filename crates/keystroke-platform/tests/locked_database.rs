@@ -63,6 +63,18 @@ fn create_keys_in_background(harness: &Harness, owner: &str, count: usize) -> Ve
         .collect()
 }
 
+/// Waits until at least `writes` statements sleep for a lock: the test's writes have reached the
+/// one it holds (another test of this binary run in the same process, by `cargo test`, may count
+/// some of its own: then this test is weaker, never wrong).
+fn until_waiting_for_the_lock(writes: usize) {
+    use keystroke_platform::storage::sqlite::statements_waiting_for_a_lock;
+    let limit = std::time::Instant::now() + Duration::from_secs(20);
+    while statements_waiting_for_a_lock() < writes {
+        assert!(std::time::Instant::now() < limit, "the writes never waited for the lock");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 #[test]
 fn writes_wait_for_a_held_lock_while_reads_keep_answering() {
     let harness = Harness::start();
@@ -71,8 +83,7 @@ fn writes_wait_for_a_held_lock_while_reads_keep_answering() {
 
     // More waiting writers than the platform has worker threads (two).
     let writers = create_keys_in_background(&harness, &owner, 4);
-    // Let them reach the lock. If one has not yet, this test is weaker, never wrong.
-    std::thread::sleep(Duration::from_millis(500));
+    until_waiting_for_the_lock(4);
 
     let health = harness.get("/healthz", Cred::None);
     assert_eq!(health.status(), StatusCode::OK);
@@ -210,7 +221,7 @@ fn a_write_through_a_credential_revoked_while_it_waited_is_refused() {
             http.post(harness.url("/api/orgs/acme/api-keys")).bearer_auth(&builder).json(&json!({"name": "late key"})),
         ),
     ];
-    std::thread::sleep(Duration::from_millis(500));
+    until_waiting_for_the_lock(3);
     assert!(writes.iter().all(|write| !write.is_finished()), "the writes wait for the lock");
     // What `api-key revoke` and `user sign-out` write, committed while the writes wait.
     lock.execute("UPDATE api_keys SET revoked_at = unixepoch() WHERE name IN ('deploys', 'projects')", []).unwrap();

@@ -111,9 +111,8 @@ fn a_sign_in_keeps_an_org_switch_made_while_it_waited() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Waiting for its token by now (its config read already). Were it slower, the switch would
-    // come before that read, and this test pass without proving anything: generous, then.
-    std::thread::sleep(std::time::Duration::from_secs(1));
+    // Waiting for its token: its config read already.
+    crate::support::wait_until_reading_stdin(login.id());
     env.run(&["org", "switch", "globex"]).success();
     let token = env.new_session(&owner.email);
     login.stdin.take().unwrap().write_all(token.as_bytes()).unwrap();

@@ -51,6 +51,13 @@ fn lock_retry_pause(attempt: i32) -> Duration {
     })
 }
 
+/// How many statements are sleeping for another connection's lock now (those past their first
+/// few short pauses): for tests to know that writes have reached a lock they hold.
+#[cfg(feature = "test-support")]
+pub fn statements_waiting_for_a_lock() -> usize {
+    LOCK_WAITERS.load(Ordering::Relaxed)
+}
+
 /// A sleeper counted in `LOCK_WAITERS` until dropped, with how many were counted before it.
 struct CountedSleeper {
     ahead: usize,

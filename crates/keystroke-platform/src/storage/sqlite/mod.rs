@@ -33,6 +33,8 @@ use migrations::migrate;
 use read_lock::HeldReadLock;
 
 pub use files::{is_empty_database, is_new_database};
+#[cfg(feature = "test-support")]
+pub use lock_wait::statements_waiting_for_a_lock;
 pub use lock_wait::{MAX_LOCK_WAITERS, is_locked_out};
 
 /// At most this many connections are open at once, each with three file descriptors (the
@@ -373,12 +375,17 @@ mod tests {
         let modes_seen = std::thread::scope(|scope| {
             let watcher = scope.spawn(|| {
                 let mut seen = std::collections::BTreeSet::new();
-                while !made.load(Ordering::SeqCst) {
+                // Looks until the database is made, and once more after (a watcher that only ran
+                // then has looked at least once).
+                loop {
+                    let done = made.load(Ordering::SeqCst);
                     if let Ok(file) = std::fs::metadata(&db) {
                         seen.insert(file.permissions().mode() & 0o777);
                     }
+                    if done {
+                        break seen;
+                    }
                 }
-                seen
             });
             let storage = SqliteStorage::open(&db).unwrap();
             made.store(true, Ordering::SeqCst);
