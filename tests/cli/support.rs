@@ -134,13 +134,13 @@ impl TestEnv {
     }
 
     pub fn run(&self, args: &[&str]) -> Run {
-        self.command(args).output().unwrap().into()
+        output_within_limit(self.command(args))
     }
 
     pub fn run_with_env(&self, args: &[&str], vars: &[(&str, &str)]) -> Run {
         let mut command = self.command(args);
         command.envs(vars.iter().copied());
-        command.output().unwrap().into()
+        output_within_limit(command)
     }
 
     pub fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
@@ -233,12 +233,62 @@ impl Drop for TestEnv {
 
 pub fn run_with_stdin(mut command: Command, stdin: &str) -> Run {
     let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let watchdog = Watchdog::new(child.id());
     // A command may fail before it reads its input (no store to put a token in, say): a closed
     // pipe then is part of what is being tested, not a failure of the harness.
     if let Err(error) = child.stdin.take().unwrap().write_all(stdin.as_bytes()) {
         assert_eq!(error.kind(), std::io::ErrorKind::BrokenPipe, "writing the command's stdin");
     }
-    child.wait_with_output().unwrap().into()
+    let output = child.wait_with_output().unwrap();
+    watchdog.stop(&format!("{command:?}"), &output);
+    output.into()
+}
+
+/// `command` run to its end (stdin empty), within [`COMMAND_LIMIT`].
+fn output_within_limit(mut command: Command) -> Run {
+    let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let watchdog = Watchdog::new(child.id());
+    let output = child.wait_with_output().unwrap();
+    watchdog.stop(&format!("{command:?}"), &output);
+    output.into()
+}
+
+/// How long one command of a test may run: far beyond what any takes (the slowest wait a few
+/// seconds on purpose). Past it, the command is killed and its test fails with what it printed,
+/// rather than hang the whole suite.
+const COMMAND_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Kills a process still running after [`COMMAND_LIMIT`], unless stopped first.
+struct Watchdog {
+    stop: std::sync::mpsc::Sender<()>,
+    fired: std::thread::JoinHandle<bool>,
+}
+
+impl Watchdog {
+    fn new(pid: u32) -> Self {
+        let (stop, stopped) = std::sync::mpsc::channel();
+        let fired = std::thread::spawn(move || match stopped.recv_timeout(COMMAND_LIMIT) {
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                let _ = Command::new("kill").args(["-KILL", &pid.to_string()]).status();
+                true
+            }
+            _ => false,
+        });
+        Watchdog { stop, fired }
+    }
+
+    /// Once the process has ended: fails the test if it ended because the watchdog killed it.
+    #[track_caller]
+    fn stop(self, what: &str, output: &Output) {
+        let _ = self.stop.send(());
+        let fired = self.fired.join().unwrap();
+        assert!(
+            !fired,
+            "{what} still ran after {COMMAND_LIMIT:?} and was killed; stdout: {:?}; stderr: {:?}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
 }
 
 fn read_dir_recursive(dir: &Path) -> Vec<(PathBuf, String)> {
@@ -413,7 +463,10 @@ impl Terminal {
 
     /// The exit code and everything shown.
     pub fn finish(mut self) -> (i32, String) {
+        let watchdog = Watchdog::new(self.child.id());
         let status = self.child.wait().unwrap();
+        let shown = Output { status, stdout: self.output.lock().unwrap().clone(), stderr: Vec::new() };
+        watchdog.stop("the command on the terminal", &shown);
         drop(self.stdin.take());
         // Everything the command wrote has been read once the reader meets the end of the pipe.
         self.reader.join().expect("the terminal reader ends with `script`");
