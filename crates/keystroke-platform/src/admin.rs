@@ -10,8 +10,8 @@ use keystroke_api::{
 };
 
 use crate::auth::start_session;
+use crate::clock::now;
 use crate::passwords;
-use crate::state::now;
 use crate::storage::{AuditEvent, LastOwner, OperatorRevocation, Storage, email_taken, normalize_email};
 use crate::tokens::{hash_secret, is_well_formed};
 

@@ -7,9 +7,10 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use keystroke_api::{ORG_HEADER, Role};
 
+use crate::clock::now;
 use crate::error::{ApiError, ApiResult};
 use crate::logging::CredentialId;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 use crate::storage::{CredentialEnded, NotAMember, Storage, use_recorded_recently};
 use crate::tokens::{SESSION_PREFIX, hash_secret, is_well_formed, new_session};
 

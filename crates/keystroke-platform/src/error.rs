@@ -87,7 +87,7 @@ impl ApiError {
         // the caller gets a stable message.
         static INTERNAL: crate::logging::Repeats = crate::logging::Repeats::new();
         let error = format!("{error:#}");
-        match INTERNAL.due(&error, crate::state::now()) {
+        match INTERNAL.due(&error, crate::clock::now()) {
             Some(0) => tracing::error!(error, "internal error"),
             Some(unlogged) => tracing::error!(error, unlogged_since_last_logged = unlogged, "internal error, repeated"),
             None => {}
@@ -106,7 +106,7 @@ impl From<anyhow::Error> for ApiError {
             // Every write waiting out a long lock comes here: logged as an internal error is.
             static LOCKED: crate::logging::Repeats = crate::logging::Repeats::new();
             let error = format!("{error:#}");
-            match LOCKED.due(&error, crate::state::now()) {
+            match LOCKED.due(&error, crate::clock::now()) {
                 Some(0) => tracing::warn!(error, "the database stayed locked by another writer"),
                 Some(unlogged) => tracing::warn!(
                     error,

@@ -10,8 +10,9 @@ use keystroke_api::{
 };
 
 use crate::auth::{OrgAccess, ended_meanwhile};
+use crate::clock::{now, to_datetime};
 use crate::error::{ApiError, ApiResult, validate_name};
-use crate::state::{AppState, now, to_datetime};
+use crate::state::AppState;
 use crate::storage::{KeyRecord, KeyScope};
 use crate::tokens::{KeyFor, new_api_key};
 

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod clock;
 pub mod dev;
 pub mod error;
 mod expiring;

@@ -68,7 +68,7 @@ impl OnceAMinute {
 
     /// Whether to say it now; a yes holds back the next minute's.
     pub fn due(&self) -> bool {
-        let now = crate::state::now();
+        let now = crate::clock::now();
         let last = self.0.load(Ordering::Relaxed);
         now.saturating_sub(last) >= 60
             && self.0.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()

@@ -178,7 +178,7 @@ fn refused_or_ended(error: &hyper::Error, peer: std::net::SocketAddr) {
     }
     static REFUSED: crate::logging::Repeats = crate::logging::Repeats::new();
     let error = error.to_string();
-    match REFUSED.due(&error, crate::state::now()) {
+    match REFUSED.due(&error, crate::clock::now()) {
         Some(0) => tracing::info!(error, client = %peer, "request refused before routing"),
         Some(unlogged) => tracing::info!(
             error,

@@ -2,11 +2,11 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use axum::http::HeaderMap;
 
-use crate::storage::{Storage, Timestamp};
+use crate::storage::Storage;
 use crate::throttle::{
     ACCOUNT_SIGN_IN_FAILURES_ALLOWED, DEVICE_CODES_ALLOWED, SIGN_IN_FAILURES_ALLOWED, SIGN_IN_WINDOW, Throttle,
     address_key,
@@ -189,16 +189,4 @@ fn forwarded_ip(entry: &[u8]) -> Option<IpAddr> {
     };
     let host = host.split_once('%').map_or(host, |(address, _zone)| address);
     host.parse::<IpAddr>().ok().map(|ip| ip.to_canonical())
-}
-
-pub fn now() -> Timestamp {
-    now_ms() / 1000
-}
-
-pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
-
-pub fn to_datetime(ts: Timestamp) -> time::OffsetDateTime {
-    time::OffsetDateTime::from_unix_timestamp(ts).unwrap_or(time::OffsetDateTime::UNIX_EPOCH)
 }

@@ -10,7 +10,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::state::now;
+use crate::clock::now;
 use crate::storage::{NewApiKey, NewSession, Timestamp};
 
 use keystroke_api::{BASE62, SECRET_RANDOM_CHARS, is_secret_body, secret_checksum};

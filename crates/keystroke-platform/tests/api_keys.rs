@@ -274,7 +274,7 @@ fn storage_refuses_writes_through_a_credential_that_ended() {
     let storage = h.dev.storage();
     let acme = storage.org_by_slug("acme").unwrap().unwrap().id;
     let alan = storage.user_by_email("alan@acme.test").unwrap().unwrap().user.id;
-    let now = keystroke_platform::state::now();
+    let now = keystroke_platform::clock::now();
     for ended in [revoked.as_str(), &expired, "ak_neverissued0000000"] {
         let project = storage.create_project(&acme, "late", &alan, ended, now).unwrap_err();
         assert!(project.is::<CredentialEnded>(), "{ended}: {project:?}");
@@ -756,7 +756,7 @@ fn last_used_is_recorded() {
     let used = listed[0].last_used_at.expect("the use is recorded");
     assert!(before <= used && used <= after, "{before} <= {used} <= {after}");
     // Within the minute no further write happens.
-    let now = keystroke_platform::state::now();
+    let now = keystroke_platform::clock::now();
     assert!(!h.dev.storage().touch_api_key(&key.key.id, now));
     // A clock set back an hour: the last use is the time it says now, not one an hour ahead.
     assert!(h.dev.storage().touch_api_key(&key.key.id, now - 3600));

@@ -8,7 +8,7 @@ use std::time::Duration;
 use common::{Cred, Harness, cookie, hidden, status_json};
 use keystroke_api::{DeviceAuthorization, Role};
 use keystroke_platform::Config;
-use keystroke_platform::state::now;
+use keystroke_platform::clock::now;
 use keystroke_platform::storage::NewDeviceAuthorization;
 use keystroke_platform::tokens::{hash_secret, mint};
 use reqwest::StatusCode;

@@ -97,7 +97,7 @@ fn migration_7_keeps_sign_ins_under_way_with_their_codes_hashed() {
     use keystroke_platform::storage::DeviceStatus;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("platform.db");
-    let now = keystroke_platform::state::now();
+    let now = keystroke_platform::clock::now();
     {
         let conn = database_at_schema(&path, 6);
         conn.execute(
@@ -261,7 +261,7 @@ fn migration_4_keeps_the_audit_trail_and_records_membership_from_then_on() {
 fn migration_5_deletes_the_sign_ins_that_piled_up() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("platform.db");
-    let now = keystroke_platform::state::now();
+    let now = keystroke_platform::clock::now();
     {
         let conn = database_at_schema(&path, 4);
         for (id, expires_at) in [("dev_old", now - 2 * 3600), ("dev_recent", now - 60), ("dev_live", now + 600)] {

@@ -1132,7 +1132,7 @@ fn a_revocation_checks_the_revokers_standing_as_it_writes() {
     let active = |key: &str| storage.active_api_key(&org.id, key).unwrap().is_some();
     let (olives_key, bos_key, bos_other_key) = (key_of(&olive, "o"), key_of(&bo, "b"), key_of(&bo, "b2"));
     let bos_session = session_of(&bo);
-    let now = keystroke_platform::state::now();
+    let now = keystroke_platform::clock::now();
 
     // Lowered to builder after the request was let in as admin: another member's key stays.
     admin::set_role(&storage, "solo", "bo@example.test", Role::Builder).unwrap();

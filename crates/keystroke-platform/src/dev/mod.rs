@@ -14,8 +14,8 @@ use keystroke_api::Role;
 use serde::{Deserialize, Serialize};
 
 use crate::admin;
+use crate::clock::now;
 use crate::server::BackgroundServer;
-use crate::state::now;
 use crate::state::{Config, Mode};
 use crate::storage::{SqliteStorage, Storage};
 use crate::tokens::{KeyFor, TEST_KEY_PREFIX, new_api_key, random_base62};

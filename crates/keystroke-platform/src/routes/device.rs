@@ -13,8 +13,9 @@ use keystroke_api::{CLI_CLIENT_ID, DEVICE_CODE_GRANT_TYPE, DeviceAuthorization, 
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
+use crate::clock::{now, now_ms};
 use crate::error::ApiError;
-use crate::state::{AppState, now, now_ms};
+use crate::state::AppState;
 use crate::storage::{NewDeviceAuthorization, PollOutcome};
 use crate::throttle::address_key;
 use crate::tokens::{hash_secret, is_device_code_shaped, new_device_code, new_session, public_id, user_code};

@@ -8,8 +8,9 @@ use keystroke_api::{HookAccepted, Role};
 
 use crate::auth::HookPrincipal;
 use crate::auth::{NamedOrg, ended_meanwhile, request_org};
+use crate::clock::now;
 use crate::error::ApiResult;
-use crate::state::{AppState, now};
+use crate::state::AppState;
 
 pub async fn deploy(
     State(state): State<AppState>,

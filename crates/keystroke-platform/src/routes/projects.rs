@@ -7,8 +7,9 @@ use axum::http::StatusCode;
 use keystroke_api::{CreateProject, Project, Role};
 
 use crate::auth::{NamedOrg, Principal, ended_meanwhile, request_org};
+use crate::clock::{now, to_datetime};
 use crate::error::{ApiError, ApiJson, ApiResult, validate_name};
-use crate::state::{AppState, now, to_datetime};
+use crate::state::AppState;
 use crate::storage::ProjectRecord;
 
 fn to_api(record: ProjectRecord) -> Project {

@@ -6,8 +6,9 @@ use axum::http::StatusCode;
 use keystroke_api::Session;
 
 use crate::auth::Principal;
+use crate::clock::{now, to_datetime};
 use crate::error::{ApiError, ApiPath, ApiResult};
-use crate::state::{AppState, now, to_datetime};
+use crate::state::AppState;
 use crate::storage::SessionRecord;
 
 pub(super) fn to_api(record: SessionRecord, current_id: &str) -> Session {

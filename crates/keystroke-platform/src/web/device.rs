@@ -19,8 +19,9 @@ use super::{
     error_paragraph, escape, form_refused, message_page_leading_to, page, query_value, refill, session_csrf_ok,
     set_sign_in_cookies, sign_in_csrf_ok, sign_in_form_page, sign_in_with_password, too_many_attempts, web_session,
 };
+use crate::clock::{now, to_datetime};
 use crate::error::ApiResult;
-use crate::state::{AppState, now, to_datetime};
+use crate::state::AppState;
 use crate::storage::{DeviceAuthorizationRecord, DeviceStatus};
 use crate::throttle::address_key;
 use crate::tokens::normalize_user_code;

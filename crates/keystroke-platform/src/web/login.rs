@@ -12,7 +12,8 @@ use super::{
     credential_fields, csrf_for, error_paragraph, escape, page, session_csrf_ok, set_cookie, set_sign_in_cookies,
     sign_in_csrf_ok, sign_in_form_page, sign_in_with_password, sign_out_form, web_session,
 };
-use crate::state::{AppState, now};
+use crate::clock::now;
+use crate::state::AppState;
 
 #[derive(Deserialize)]
 pub struct NextQuery {

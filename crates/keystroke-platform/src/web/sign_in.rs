@@ -147,7 +147,7 @@ async fn verify_sign_in(
 /// Returns the new session's token, which only the cookie will hold.
 fn start_browser_session(state: &AppState, headers: &HeaderMap, user_id: &str) -> ApiResult<String> {
     if let Some(previous) = web_session(state, headers)? {
-        state.storage.revoke_session(&previous.user_id, &previous.session_id, crate::state::now())?;
+        state.storage.revoke_session(&previous.user_id, &previous.session_id, crate::clock::now())?;
     }
     Ok(crate::auth::start_session(&*state.storage, user_id, WEB_CLIENT, state.config.web_session_ttl_secs)?)
 }

@@ -103,7 +103,7 @@ fn since(value: &str) -> Result<Timestamp, String> {
     if let Some(unit_secs) = unit_secs
         && let Ok(count) = value[..value.len() - 1].parse::<u32>()
     {
-        return Ok(keystroke_platform::state::now() - i64::from(count) * unit_secs);
+        return Ok(keystroke_platform::clock::now() - i64::from(count) * unit_secs);
     }
     if let Ok(at) = time::OffsetDateTime::parse(value, &Rfc3339) {
         return Ok(at.unix_timestamp());

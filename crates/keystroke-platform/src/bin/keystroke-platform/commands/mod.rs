@@ -11,7 +11,7 @@ use std::io::{BufRead, Read};
 
 /// A stored time as the admin commands print it (`2026-11-28T10:00:00Z`).
 fn rfc3339(at: keystroke_platform::storage::Timestamp) -> String {
-    let at = keystroke_platform::state::to_datetime(at);
+    let at = keystroke_platform::clock::to_datetime(at);
     at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
 }
 
