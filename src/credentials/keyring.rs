@@ -168,16 +168,33 @@ fn bounded<T: Send + 'static>(
 
 fn explain(err: KeyringError) -> String {
     match err {
-        KeyringError::NoStorageAccess(inner) => format!("access was refused ({inner})"),
-        KeyringError::PlatformFailure(inner) => inner.to_string(),
+        KeyringError::NoStorageAccess(inner) => format!("access was refused ({})", in_words(&inner.to_string())),
+        KeyringError::PlatformFailure(inner) => in_words(&inner.to_string()),
         KeyringError::NotSupportedByStore(why) => why,
         other => other.to_string(),
+    }
+}
+
+/// A store library's error without the library's name, which means nothing to the user: the
+/// Secret Service's (`zbus error: Failed to connect to address …`) says what failed instead.
+fn in_words(error: &str) -> String {
+    match error.strip_prefix("zbus error: ") {
+        Some(why) => format!("its D-Bus connection failed: {why}"),
+        None => error.to_owned(),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_store_library_is_not_named_in_its_errors() {
+        let failed = KeyringError::PlatformFailure("zbus error: Failed to connect to address `unix:path=/x`".into());
+        assert_eq!(explain(failed), "its D-Bus connection failed: Failed to connect to address `unix:path=/x`");
+        let other = KeyringError::PlatformFailure("the keychain is locked".into());
+        assert_eq!(explain(other), "the keychain is locked");
+    }
 
     #[test]
     fn a_store_that_does_not_answer_is_given_up_on_with_advice() {

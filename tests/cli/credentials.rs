@@ -899,3 +899,22 @@ fn a_token_gone_from_its_store_is_said_with_the_session_it_leaves_valid() {
         )
     );
 }
+
+/// A Secret Service that cannot be reached (a session bus address left from a closed desktop
+/// session) is said in words, without the library's name, with the ways out.
+#[test]
+fn an_unreachable_secret_service_is_said_in_words() {
+    let env = TestEnv::new();
+    let vars =
+        [("KEYSTROKE_CREDENTIAL_STORE", "secret-service"), ("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent")];
+    let status = env.run_with_env(&["auth", "status"], &vars).code(1);
+    assert!(
+        status.stderr.starts_with(
+            "error: could not read the token from the Secret Service (desktop keyring): its D-Bus connection failed: \
+             Failed to connect to address `unix:path=/nonexistent`"
+        ),
+        "{status:#?}"
+    );
+    assert!(!status.stderr.contains("zbus"), "{status:#?}");
+    assert!(status.stderr.contains("KEYSTROKE_CREDENTIAL_STORE=keyutils"), "{status:#?}");
+}
