@@ -205,6 +205,50 @@ fn the_browser_gets_the_approval_page_and_no_token() {
     assert!(!seen.contains("KEYSTROKE_TOKEN") && !seen.contains(&token), "{seen}");
 }
 
+/// A sign-in link that is not a web page of the platform's host (a hostile platform's, or one
+/// changed on the way over plain HTTP: here `file:`) is not handed to the system's opener, which
+/// would start whatever it names; the user is told to check it.
+#[test]
+fn a_sign_in_link_off_the_platform_is_not_opened() {
+    use std::io::Write;
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::with_fast_device_flow();
+    let bin = tempfile::tempdir().unwrap();
+    let seen = bin.path().join("seen");
+    let opener = bin.path().join("xdg-open");
+    std::fs::write(
+        &opener,
+        format!(
+            "#!/bin/sh
+echo \"$1\" > '{}'\n",
+            seen.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let hostile = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
+        let answer = match request.line.starts_with("POST /oauth/device/code") {
+            true => {
+                let text = String::from_utf8(answer).unwrap();
+                let body = text.split_once("\r\n\r\n").unwrap().1;
+                let mut authorization: serde_json::Value = serde_json::from_str(body).unwrap();
+                authorization["verification_uri_complete"] = "file:///etc/passwd".into();
+                http_response("200 OK", "application/json", &authorization.to_string()).into_bytes()
+            }
+            false => answer,
+        };
+        let _ = client.write_all(&answer);
+    });
+    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap());
+    let mut terminal = env
+        .on_terminal_with_env(&["auth", "login", "--platform-url", &hostile, "--color", "never"], &[("PATH", &path)]);
+    terminal.expect("no browser was opened: check the URL above before you open it by hand");
+    terminal.expect("Waiting for approval in the browser");
+    terminal.interrupt("Sign-in cancelled");
+    terminal.finish();
+    assert!(!seen.exists(), "the opener was started with {:?}", std::fs::read_to_string(&seen));
+}
+
 /// A browser sign-in as `user`, approved at once, through a proxy that loses the platform's
 /// answers `lost` picks (the platform acts on those requests all the same): how it ended, and
 /// what it said after the code.

@@ -38,7 +38,13 @@ pub(super) async fn sign_in_with_browser(
     printer.message(&format!("Then open {} in your browser and approve the sign-in.", authorization.verification_uri));
     // Without a person at a terminal (scripts, tests) a browser window would only get in the way.
     if !no_browser && printer.can_prompt() {
-        open_browser(&authorization.verification_uri_complete);
+        match sign_in_page_of(&authorization.verification_uri_complete, platform) {
+            Some(page) => open_browser(page.as_str()),
+            None => printer.warn(
+                "the platform's sign-in link is not a web page of its own host, so no browser was opened: check \
+                 the URL above before you open it by hand",
+            ),
+        }
     }
 
     let expires_in = Duration::from_secs(authorization.expires_in);
@@ -174,6 +180,20 @@ fn in_minutes(lifetime: Duration) -> String {
     }
 }
 
+/// The platform's sign-in page to open, if `link` is one: an `http(s)` URL on the platform's host
+/// (or, for a platform on this machine, on this machine). The system's opener starts whatever a
+/// URL names, a `file:` path or another program's handler included, and a hostile platform, or
+/// one reached over plain HTTP through a hostile network, must not pick what this machine runs.
+fn sign_in_page_of(link: &str, platform: &PlatformUrl) -> Option<reqwest::Url> {
+    let page = reqwest::Url::parse(link).ok()?;
+    let (Some(host), Some(platform_host)) = (page.host_str(), platform.url.host_str()) else {
+        return None;
+    };
+    let same_host = host.eq_ignore_ascii_case(platform_host)
+        || (keystroke_api::is_this_machine(host) && keystroke_api::is_this_machine(platform_host));
+    (matches!(page.scheme(), "http" | "https") && same_host).then_some(page)
+}
+
 /// Best effort: the URL is already on screen, so a missing opener is not an error.
 fn open_browser(url: &str) {
     let mut command = if cfg!(target_os = "macos") {
@@ -193,4 +213,36 @@ fn open_browser(url: &str) {
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_web_page_of_the_platforms_host_is_opened() {
+        let platform = |url: &str| PlatformUrl { url: url.parse().unwrap(), key: url.to_owned() };
+        let remote = platform("https://keystroke.example.com/");
+        let opened = |link: &str, on: &PlatformUrl| sign_in_page_of(link, on).map(String::from);
+        let page = "https://keystroke.example.com/device?user_code=BCDF-GHJK";
+        assert_eq!(opened(page, &remote).as_deref(), Some(page));
+        assert_eq!(
+            opened("https://KEYSTROKE.example.com/device", &remote).as_deref(),
+            Some("https://keystroke.example.com/device")
+        );
+        for refused in [
+            "file:///etc/passwd",
+            "ms-msdt:/id PCWDiagnostic",
+            "smb://keystroke.example.com/share",
+            "https://elsewhere.example/device",
+            "//keystroke.example.com/device",
+            "not a url",
+        ] {
+            assert_eq!(opened(refused, &remote), None, "{refused}");
+        }
+        // A platform on this machine, however its links spell it.
+        let local = platform("http://localhost:8080/");
+        assert!(opened("http://127.0.0.1:8080/device", &local).is_some());
+        assert_eq!(opened("http://127.0.0.1:8080/device", &remote), None);
+    }
 }
