@@ -31,7 +31,7 @@ pub fn read(path: &Path) -> anyhow::Result<Option<String>> {
             return Err(CliError::failure(format!("could not read {}: {err}", path.display()))
                 .with_hint(format!(
                     "it should be yours and readable by you (`chmod 600 {}`); or set `{}` to another directory",
-                    path.display(),
+                    shell_word(path),
                     env::CONFIG_DIR
                 ))
                 .into());
@@ -325,7 +325,7 @@ fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
             Access::Write,
             path,
             format!("its directory belongs to another user (uid {}), who could read or replace it", metadata.uid()),
-            format!("use a directory of your own: `chown {me} {}`, {}", dir.display(), elsewhere()),
+            format!("use a directory of your own: `chown {me} {}`, {}", shell_word(dir), elsewhere()),
         );
     }
     let mode = metadata.permissions().mode();
@@ -333,7 +333,7 @@ fn refuse_shared_dir(dir: &Path, path: &Path) -> anyhow::Result<()> {
         // A directory with the sticky bit (`/tmp`) is shared by design: not one to make private.
         let hint = match mode & 0o1000 != 0 {
             true => format!("it is a shared directory (like /tmp): {}", own_directory()),
-            false => format!("make the directory private with `chmod go-w {}`, {}", dir.display(), elsewhere()),
+            false => format!("make the directory private with `chmod go-w {}`, {}", shell_word(dir), elsewhere()),
         };
         return refuse(
             Access::Write,
@@ -372,7 +372,7 @@ fn refuse_shared_parent(access: Access, dir: &Path, path: &Path) -> anyhow::Resu
                 access,
                 path,
                 format!("{why} who could swap the directory for their own"),
-                format!("run `chmod go-w {}` (or `chmod +t`), {}", existing.display(), elsewhere()),
+                format!("run `chmod go-w {}` (or `chmod +t`), {}", shell_word(existing), elsewhere()),
             );
         }
     }
@@ -407,7 +407,7 @@ fn refuse_untrusted(dir: &Path, path: &Path, metadata: &fs::Metadata) -> anyhow:
             Access::Read,
             path,
             format!("its directory is writable by other users (mode {folder_mode:o}), who could replace it"),
-            format!("make the directory private with `chmod go-w {}`, {}", dir.display(), elsewhere()),
+            format!("make the directory private with `chmod go-w {}`, {}", shell_word(dir), elsewhere()),
         );
     }
     if !trusted(metadata.uid()) {
@@ -420,7 +420,7 @@ fn refuse_untrusted(dir: &Path, path: &Path, metadata: &fs::Metadata) -> anyhow:
             Access::Read,
             path,
             format!("it is writable by other users (mode {mode:o}), who could replace what it says"),
-            format!("make it private with `chmod go-w {}`", path.display()),
+            format!("make it private with `chmod go-w {}`", shell_word(path)),
         );
     }
     Ok(())
@@ -485,9 +485,31 @@ fn open_new_private(path: &Path) -> std::io::Result<fs::File> {
     fs::OpenOptions::new().write(true).create_new(true).open(path)
 }
 
+/// `path` as one word of a shell command to paste (`chmod 600 …`): quoted when it holds anything
+/// but letters, digits and `/._-+,:@%=` (the macOS default, `~/Library/Application Support/…`,
+/// holds a space).
+pub fn shell_word(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "/._-+,:@%=".contains(c);
+    match !text.is_empty() && text.chars().all(plain) {
+        true => text,
+        false => format!("'{}'", text.replace('\'', r"'\''")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_in_commands_to_paste_are_quoted_when_they_must_be() {
+        assert_eq!(shell_word(Path::new("/home/ada/.config/keystroke")), "/home/ada/.config/keystroke");
+        assert_eq!(
+            shell_word(Path::new("/Users/ada/Library/Application Support/keystroke")),
+            "'/Users/ada/Library/Application Support/keystroke'"
+        );
+        assert_eq!(shell_word(Path::new("/tmp/it's")), r"'/tmp/it'\''s'");
+    }
 
     #[test]
     fn temporary_files_get_unpredictable_names() {

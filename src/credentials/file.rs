@@ -62,7 +62,7 @@ fn refuse_if_others_can_read(path: &Path) -> anyhow::Result<()> {
     .with_hint(format!(
         "run `chmod 600 {}`; if someone else may have read it, sign out with `keystroke auth logout --revoke` (which \
          ends its session everywhere) and sign in again",
-        path.display()
+        crate::private_files::shell_word(path)
     ))
     .into())
 }
