@@ -82,7 +82,9 @@ pub fn config_dir() -> anyhow::Result<PathBuf> {
         CliError::failure("could not find a home directory for the config file")
             .with_hint(format!("set `{}` to a directory", env::CONFIG_DIR))
     })?;
-    Ok(dirs.config_dir().to_path_buf())
+    // The local one: on Windows the roaming profile's would copy an opt-in token file to its
+    // server and to every machine the profile reaches (the same folder on Linux and macOS).
+    Ok(dirs.config_local_dir().to_path_buf())
 }
 
 /// `KEYSTROKE_CONFIG_DIR`, where a leading `~` is the home directory (a CI file's `env:` sets it

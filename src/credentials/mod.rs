@@ -79,6 +79,8 @@ impl StoreKind {
             StoreKind::Keyutils => "kernel keyring (keyutils; the session's keyring, gone at logout or reboot)",
             StoreKind::Keychain => "macOS Keychain",
             StoreKind::Windows => "Windows Credential Manager",
+            // Windows has no modes: the file takes its folder's access rules (README).
+            StoreKind::File if cfg!(windows) => "file, readable as its folder allows; opted in, not encrypted",
             StoreKind::File => "file, mode 0600; opted in, not encrypted",
         }
     }
