@@ -38,7 +38,9 @@ pub(super) async fn sign_in_with_browser(
     printer.message(&format!("Then open {} in your browser and approve the sign-in.", authorization.verification_uri));
     // Without a person at a terminal (scripts, tests) a browser window would only get in the way.
     if !no_browser && printer.can_prompt() {
-        match sign_in_page_of(&authorization.verification_uri_complete, platform) {
+        // The page without the code: the opener's command line, which every user of this
+        // machine can read in the process list, would hand it to whoever approves first.
+        match sign_in_page_of(&authorization.verification_uri, platform) {
             Some(page) => open_browser(page.as_str()),
             None => printer.warn(
                 "the platform's sign-in link is not a web page of its own host, so no browser was opened: check \
