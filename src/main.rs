@@ -36,6 +36,20 @@ use crate::printer::Printer;
 fn main() -> ExitCode {
     // `COMPLETE=bash keystroke …`: the shell asking for completions (or for the script that will
     // ask). Answer on stdout and exit before anything else runs.
+    // The completion library repeats a shell name it does not know: a secret pasted there (the
+    // variable set from the wrong clipboard) must not reach the terminal.
+    if std::env::var_os(env::COMPLETE).is_some_and(|shell| keystroke_api::contains_secret(&shell.to_string_lossy())) {
+        Printer::for_errors(false).error(
+            error::ExitCode::Usage.json_code(),
+            &format!(
+                "`{}` holds an API key or session token, not a shell's name (it is not repeated here)",
+                env::COMPLETE
+            ),
+            Some("set it to bash, zsh, fish, powershell or elvish (see `keystroke completion --help`)"),
+            None,
+        );
+        return ExitCode::from(error::ExitCode::Usage as u8);
+    }
     CompleteEnv::with_factory(Cli::command).var(env::COMPLETE).complete();
     let cli = match Cli::try_parse_args(std::env::args_os()) {
         Ok(cli) => cli,

@@ -164,6 +164,20 @@ impl Printer {
         None
     }
 
+    /// `> key.txt` makes a file the shell's umask leaves readable to every user of the machine:
+    /// `what` (a key's secret, a session token) is written all the same (the file is the user's
+    /// to mode), and they are told.
+    pub fn warn_if_stdout_open_to_others(&self, what: &str) {
+        let Some((mode, path)) = self.stdout_file_open_to_others() else {
+            return;
+        };
+        let file = path.map_or_else(|| "the file on stdout".to_owned(), |path| format!("`{}`", path.display()));
+        self.warn(&format!(
+            "{file}, where {what} was written, has a mode ({mode:04o}) that lets other users of this machine read \
+             it: run `chmod 600` on it, or move {what} somewhere safer"
+        ));
+    }
+
     /// Prompts need a person on both ends: stdin to answer, stderr to show the question.
     pub fn can_prompt(&self) -> bool {
         self.stdin_is_terminal && self.stderr_is_terminal && !self.no_input
@@ -231,10 +245,12 @@ impl Printer {
         stderr_line(format_args!("{} {}", self.stderr_style(Style::Yellow, "warning:"), one_line(&message)));
     }
 
-    /// A `-v` line on stderr.
+    /// A `-v` line on stderr, with anything shaped like a secret in it replaced: a URL holds what
+    /// was typed (a key pasted as `--org` is a valid slug in small letters), as errors do.
     pub fn debug(&self, line: &str) {
         if self.verbose {
-            stderr_line(format_args!("{}", self.stderr_style(Style::Bold, &format!("> {}", one_line(line)))));
+            let line = without_secrets(line);
+            stderr_line(format_args!("{}", self.stderr_style(Style::Bold, &format!("> {}", one_line(&line)))));
         }
     }
 

@@ -338,3 +338,18 @@ fn completion_needs_neither_keyring_nor_platform() {
     let help = env.run_with_env(&["--help"], &[("KEYSTROKE_CREDENTIAL_STORE", "bogus")]).success();
     assert!(help.stdout.contains("\nUsage: keystroke [OPTIONS] <COMMAND>\n"), "{help:#?}");
 }
+
+/// The completion library repeats a shell name it does not know: a secret in `COMPLETE` is not.
+#[test]
+fn a_secret_in_complete_is_not_repeated() {
+    let env = TestEnv::new();
+    let secret = "kss_h6FymTVfbpOhDrUxDhepo6ilszI76SPr0AsqFI";
+    let run = env.run_with_env(&[], &[("COMPLETE", secret)]).code(2);
+    assert_eq!(
+        run.stderr,
+        "error: `COMPLETE` holds an API key or session token, not a shell's name (it is not repeated here)\nhint: \
+         set it to bash, zsh, fish, powershell or elvish (see `keystroke completion --help`)\n"
+    );
+    let unknown = env.run_with_env(&[], &[("COMPLETE", "tcsh")]);
+    assert!(unknown.stderr.contains("unknown shell `tcsh`"), "{unknown:#?}");
+}

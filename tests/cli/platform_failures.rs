@@ -405,3 +405,18 @@ fn this_machines_platform_is_never_reached_through_a_proxy() {
         assert!(listed.json().as_array().is_some_and(|orgs| !orgs.is_empty()), "{variable}: {listed:#?}");
     }
 }
+
+/// `-v` shows each request's URL, which holds what was typed: a key's body pasted as `--org` (in
+/// small letters, a valid slug) is replaced there, as in the error (its letters' case can be
+/// found again by trying, the checksum telling the right one).
+#[test]
+fn verbose_output_repeats_no_secret() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let (_, secret) = env.create_key("Pasted", &[]);
+    let body = secret.trim_start_matches("key_test_").to_lowercase();
+    let run = env.run(&["-v", "--org", &body, "api-key", "list"]);
+    assert!(run.stderr.lines().any(|line| line.starts_with("> GET ")), "{run:#?}");
+    assert!(!run.stderr.contains(&body), "{run:#?}");
+    assert!(run.stderr.contains("(a secret, not repeated here)"), "{run:#?}");
+}

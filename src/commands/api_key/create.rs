@@ -67,22 +67,9 @@ pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
         .into());
     }
     // Failing from here on, the secret has been shown: the key stays.
-    warn_if_others_can_read(context);
+    context.printer.warn_if_stdout_open_to_others("the secret");
     explain_on_terminal(context, &created.key)?;
     Ok(())
-}
-
-/// `> key.txt` makes a file the shell's umask leaves readable to every user of the machine: the
-/// secret is written all the same (the file is the user's to mode), and they are told.
-fn warn_if_others_can_read(context: &Context) {
-    let Some((mode, path)) = context.printer.stdout_file_open_to_others() else {
-        return;
-    };
-    let file = path.map_or_else(|| "the file on stdout".to_owned(), |path| format!("`{}`", path.display()));
-    context.printer.warn(&format!(
-        "{file}, where the secret was written, has a mode ({mode:04o}) that lets other users of this machine read \
-         it: run `chmod 600` on it, or move the secret somewhere safer"
-    ));
 }
 
 /// Whether the secret is shown in a block that explains it: on a terminal, unless `-q` asks for

@@ -16,5 +16,8 @@ pub fn run(context: &Context) -> anyhow::Result<()> {
         return context.printer.json_data(&TokenOutput { platform_url: &platform.key, token: token.expose() });
     }
     context.printer.data_raw(token.expose())?;
+    // A session token reaches every org of its user: `> token.txt` under the usual umask is a
+    // file every user of the machine can read.
+    context.printer.warn_if_stdout_open_to_others("the session token");
     Ok(())
 }

@@ -268,3 +268,33 @@ fn a_name_with_a_line_break_stays_on_its_line() {
     assert_eq!(signed_in, "Signed in:   Mallory\\u{a}Token:       (nowhere) <mallory@example.test>");
     assert_eq!(status.stdout.lines().filter(|line| line.starts_with("Token:")).count(), 1, "{status:#?}");
 }
+
+/// `auth token > token.txt` under the usual umask makes a file every user of the machine can
+/// read: the token is written all the same, and the user told, as `api-key create` tells of a
+/// key's secret.
+#[test]
+fn a_token_written_to_a_file_others_can_read_is_said() {
+    use std::os::unix::fs::PermissionsExt;
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    let dir = tempfile::tempdir().unwrap();
+    let token_into = |name: &str, mode: u32| {
+        let path = dir.path().join(name);
+        let file = std::fs::File::create(&path).unwrap();
+        file.set_permissions(std::fs::Permissions::from_mode(mode)).unwrap();
+        let run: crate::support::Run = env.command(&["auth", "token"]).stdout(file).output().unwrap().into();
+        (path, run.success())
+    };
+    let (open, run) = token_into("open.txt", 0o644);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "warning: `{}`, where the session token was written, has a mode (0644) that lets other users of this \
+             machine read it: run `chmod 600` on it, or move the session token somewhere safer\n",
+            open.canonicalize().unwrap().display()
+        )
+    );
+    assert_eq!(std::fs::read_to_string(&open).unwrap().trim(), admin.session_token);
+    let (_, run) = token_into("closed.txt", 0o600);
+    assert_eq!(run.stderr, "");
+}
