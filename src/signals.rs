@@ -246,7 +246,13 @@ pub fn put_back_the_terminal_on_panic() {
     let report = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |panic| {
         #[cfg(unix)]
-        put_back_saved_settings();
+        if SETTINGS_SAVED.load(Ordering::SeqCst) {
+            put_back_saved_settings();
+            // The cursor dialoguer hid, shown again (a dumb terminal's prompt hid none).
+            if !DRAWN_PLAINLY.load(Ordering::SeqCst) {
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), b"\x1b[?25h\n");
+            }
+        }
         report(panic);
     }));
 }

@@ -100,15 +100,35 @@ impl ApiClient {
                 env::PLATFORM_URL
             ));
         }
-        let why = if err.is_timeout() && err.is_connect() {
+        // An https platform is reached through a proxy's tunnel, whose own failures say which.
+        let tunnel = std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |cause| cause.source())
+            .find_map(|cause| cause.to_string().strip_prefix("tunnel error: ").map(str::to_owned));
+        let proxy_named =
+            proxy.as_deref().map_or_else(|| "the proxy".to_owned(), |name| format!("the proxy in `{name}`"));
+        let why = if let Some(tunnel) = tunnel {
+            let (why, hint) = match tunnel.as_str() {
+                "failed to create underlying connection" => (
+                    format!("could not connect to {proxy_named}"),
+                    "check that the proxy is running and reachable from here, or list the platform's host in \
+                     `NO_PROXY` to connect directly",
+                ),
+                "proxy authorization required" => (
+                    format!("{proxy_named} asked for a user name and password (407)"),
+                    "give them in the proxy's URL (`http://user:password@proxy:3128`), as curl takes them",
+                ),
+                other => (
+                    format!("{proxy_named} did not open a connection to the platform ({other})"),
+                    "the proxy may refuse the platform's host or port, or the platform may be down behind it",
+                ),
+            };
+            return self.unreachable(&why).with_hint(hint);
+        } else if err.is_timeout() && err.is_connect() {
             format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs())
         } else if err.is_timeout() {
             format!("it did not answer {}", self.within_the_timeout())
         } else if let (true, Some(variable)) = (err.is_connect(), &proxy) {
-            return self.unreachable(&format!("could not connect to the proxy in `{variable}`")).with_hint(format!(
-                "check that the proxy `{variable}` names is running and reachable from here, or unset `{variable}` \
-                 to connect directly"
-            ));
+            // Plain http goes to the proxy itself, unless `NO_PROXY` lists the host.
+            format!("could not connect (to the proxy in `{variable}`, unless `NO_PROXY` lists the platform's host)")
         } else if err.is_connect() {
             "could not connect".to_string()
         } else {
@@ -128,13 +148,16 @@ impl ApiClient {
             "https" => env::HTTPS_PROXY,
             _ => env::HTTP_PROXY,
         };
-        // Each in capitals, then in small letters (`http_proxy` is the older spelling).
-        [(for_the_scheme, for_the_scheme.to_ascii_lowercase()), (env::ALL_PROXY, env::ALL_PROXY.to_ascii_lowercase())]
-            .into_iter()
-            .find_map(|(upper, lower)| {
-                let set = |name: &str| std::env::var_os(name).is_some_and(|value| !value.is_empty());
-                if set(upper) { Some(upper.to_owned()) } else { set(&lower).then_some(lower) }
-            })
+        // Each in capitals, then in small letters (`http_proxy` is the older spelling): the first
+        // one set is used, and set empty, it means no proxy (as reqwest reads them).
+        let first_set = |upper: &str| {
+            let lower = upper.to_ascii_lowercase();
+            [upper.to_owned(), lower].into_iter().find_map(|name| std::env::var_os(&name).map(|value| (name, value)))
+        };
+        match first_set(for_the_scheme).or_else(|| first_set(env::ALL_PROXY)) {
+            Some((name, value)) if !value.is_empty() => Some(name),
+            _ => None,
+        }
     }
 
     pub(super) fn status_error(&self, status: StatusCode, body: &str) -> CliError {

@@ -44,8 +44,8 @@ fn an_unreachable_platform_exits_6_naming_the_url() {
     assert_eq!(
         through.stderr,
         "error: the platform at https://keystroke.invalid is unreachable: could not connect to the proxy in \
-         `HTTPS_PROXY`\nhint: check that the proxy `HTTPS_PROXY` names is running and reachable from here, or unset \
-         `HTTPS_PROXY` to connect directly\n"
+         `HTTPS_PROXY`\nhint: check that the proxy is running and reachable from here, or list the platform's host \
+         in `NO_PROXY` to connect directly\n"
     );
     // `-v` says what failed underneath, and when.
     let verbose = env.run_with_env(&["-v", "api-key", "list", "--platform-url", down], &[("KEYSTROKE_TOKEN", "kss_x")]);

@@ -20,12 +20,14 @@ fn waiting_writes_are_capped_and_the_rest_are_refused_at_once() {
     let lock = rusqlite::Connection::open(&harness.dev.db_path).unwrap();
     lock.execute_batch("BEGIN IMMEDIATE").unwrap();
     let over = 16;
+    // One client for all: built each, they parse the system's trust store 80 times, which on a
+    // loaded machine spreads the writers' arrival over seconds.
+    let client = http_client();
     let writers: Vec<_> = (0..MAX_LOCK_WAITERS + over)
         .map(|i| {
-            let (url, owner) = (harness.url("/api/orgs/acme/api-keys"), owner.clone());
+            let (url, owner, client) = (harness.url("/api/orgs/acme/api-keys"), owner.clone(), client.clone());
             std::thread::spawn(move || {
-                let request =
-                    http_client().post(url).bearer_auth(owner).json(&json!({ "name": format!("writer {i}") }));
+                let request = client.post(url).bearer_auth(owner).json(&json!({ "name": format!("writer {i}") }));
                 request.send().expect("the platform answers").status()
             })
         })

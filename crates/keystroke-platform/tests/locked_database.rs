@@ -13,11 +13,29 @@ use keystroke_api::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-/// A separate connection to the platform's database holding its write lock until dropped.
-fn hold_write_lock(harness: &Harness) -> rusqlite::Connection {
+/// Held with each test's lock: the count of statements waiting for a lock is the process's,
+/// which `cargo test` shares between this binary's tests.
+static ONE_LOCK_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// A separate connection to the platform's database holding its write lock until dropped, while
+/// no other test of this binary holds one.
+struct HeldLock {
+    conn: rusqlite::Connection,
+    _alone: std::sync::MutexGuard<'static, ()>,
+}
+
+impl std::ops::Deref for HeldLock {
+    type Target = rusqlite::Connection;
+    fn deref(&self) -> &rusqlite::Connection {
+        &self.conn
+    }
+}
+
+fn hold_write_lock(harness: &Harness) -> HeldLock {
+    let alone = ONE_LOCK_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let conn = rusqlite::Connection::open(&harness.dev.db_path).expect("opening the platform's database");
     conn.execute_batch("BEGIN IMMEDIATE").expect("taking the write lock");
-    conn
+    HeldLock { conn, _alone: alone }
 }
 
 /// Starts a sign-in through the device flow: its device code.
@@ -64,8 +82,7 @@ fn create_keys_in_background(harness: &Harness, owner: &str, count: usize) -> Ve
 }
 
 /// Waits until at least `writes` statements sleep for a lock: the test's writes have reached the
-/// one it holds (another test of this binary run in the same process, by `cargo test`, may count
-/// some of its own: then this test is weaker, never wrong).
+/// one it holds (with it, [`ONE_LOCK_AT_A_TIME`]: no other test's writes wait meanwhile).
 fn until_waiting_for_the_lock(writes: usize) {
     use keystroke_platform::storage::sqlite::statements_waiting_for_a_lock;
     let limit = std::time::Instant::now() + Duration::from_secs(20);

@@ -12,10 +12,10 @@ struct TokenOutput<'a> {
 /// Prints the session token for scripts; the one place besides requests where it is exposed.
 pub fn run(context: &Context) -> anyhow::Result<()> {
     let StoredToken { platform, token, .. } = context.token()?;
-    if context.printer.json() {
-        return context.printer.json_data(&TokenOutput { platform_url: &platform.key, token: token.expose() });
+    match context.printer.json() {
+        true => context.printer.json_data(&TokenOutput { platform_url: &platform.key, token: token.expose() })?,
+        false => context.printer.data_raw(token.expose())?,
     }
-    context.printer.data_raw(token.expose())?;
     // A session token reaches every org of its user: `> token.txt` under the usual umask is a
     // file every user of the machine can read.
     context.printer.warn_if_stdout_open_to_others("the session token");

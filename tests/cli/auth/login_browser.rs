@@ -242,7 +242,7 @@ echo \"$1\" > '{}'\n",
     let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap());
     let mut terminal = env
         .on_terminal_with_env(&["auth", "login", "--platform-url", &hostile, "--color", "never"], &[("PATH", &path)]);
-    terminal.expect("no browser was opened: check the URL above before you open it by hand");
+    terminal.expect("so no browser was opened: check the URL above before you open it by hand");
     terminal.expect("Waiting for approval in the browser");
     terminal.interrupt("Sign-in cancelled");
     terminal.finish();

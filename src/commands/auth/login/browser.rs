@@ -42,10 +42,11 @@ pub(super) async fn sign_in_with_browser(
         // machine can read in the process list, would hand it to whoever approves first.
         match sign_in_page_of(&authorization.verification_uri, platform) {
             Some(page) => open_browser(page.as_str()),
-            None => printer.warn(
-                "the platform's sign-in link is not a web page of its own host, so no browser was opened: check \
-                 the URL above before you open it by hand",
-            ),
+            None => printer.warn(&format!(
+                "the platform's sign-in page is not an http(s) page on the host of {}, so no browser was opened: \
+                 check the URL above before you open it by hand",
+                platform.key
+            )),
         }
     }
 
@@ -191,7 +192,8 @@ fn sign_in_page_of(link: &str, platform: &PlatformUrl) -> Option<reqwest::Url> {
     let (Some(host), Some(platform_host)) = (page.host_str(), platform.url.host_str()) else {
         return None;
     };
-    let same_host = host.eq_ignore_ascii_case(platform_host)
+    // `host.` is `host` (a fully qualified name).
+    let same_host = host.trim_end_matches('.').eq_ignore_ascii_case(platform_host.trim_end_matches('.'))
         || (keystroke_api::is_this_machine(host) && keystroke_api::is_this_machine(platform_host));
     (matches!(page.scheme(), "http" | "https") && same_host).then_some(page)
 }
