@@ -128,17 +128,10 @@ impl DuringPrompt {
     /// secret).
     pub fn ctrl_c_as_a_key(#[cfg_attr(not(unix), allow(unused_mut))] mut self) -> Self {
         #[cfg(unix)]
-        // SAFETY: the saved settings are read only once saved (see `save_terminal_settings`), and
-        // copied; `tcsetattr` only reads the copy.
-        unsafe {
-            // Only from the foreground, as the prompt itself will (a background process would be
-            // stopped by SIGTTOU for setting the terminal).
-            let in_foreground = libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp();
-            if in_foreground && SETTINGS_SAVED.load(Ordering::SeqCst) {
-                let mut settings = *(&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
-                settings.c_lflag &= !libc::ISIG;
-                self.ctrl_c_as_a_key = libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) == 0;
-            }
+        if let Some(mut settings) = saved_settings_to_set() {
+            settings.c_lflag &= !libc::ISIG;
+            // SAFETY: `tcsetattr` only reads the settings it is given.
+            self.ctrl_c_as_a_key = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) } == 0;
         }
         self
     }
@@ -223,22 +216,35 @@ fn save_terminal_settings() {
     }
 }
 
-/// The terminal's settings from before the prompt, if saved, put back: by the prompt's end, an
-/// ending signal, or a panic. Only from the foreground: a background process that set the
-/// terminal would be stopped (SIGTTOU) instead, and the terminal is the foreground's to set
-/// anyway. Async-signal-safe (`tcgetpgrp`, `getpgrp`, `tcsetattr`).
+/// A copy of the terminal's settings from before the prompt, when saved and this process may set
+/// the terminal: only from the foreground, as the prompt itself does (a background process that
+/// set the terminal would be stopped by SIGTTOU, and the terminal is the foreground's to set
+/// anyway). Async-signal-safe (`tcgetpgrp`, `getpgrp`, a copy).
 #[cfg(unix)]
-fn put_back_saved_settings() {
+fn saved_settings_to_set() -> Option<libc::termios> {
     // SAFETY: the settings are read only once saved (see `save_terminal_settings`); the rest are
     // plain calls on stdin's descriptor.
     unsafe {
         let in_foreground = libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp();
-        if in_foreground && SETTINGS_SAVED.load(Ordering::SeqCst) {
-            let settings = (&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>();
-            libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, settings);
-        }
+        (in_foreground && SETTINGS_SAVED.load(Ordering::SeqCst))
+            .then(|| *(&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>())
     }
 }
+
+/// The terminal's settings from before the prompt put back ([`saved_settings_to_set`]): by the
+/// prompt's end, an ending signal, or a panic. Async-signal-safe (`tcsetattr` besides).
+#[cfg(unix)]
+fn put_back_saved_settings() {
+    if let Some(settings) = saved_settings_to_set() {
+        // SAFETY: `tcsetattr` only reads the settings it is given.
+        unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) };
+    }
+}
+
+/// What ends a line a prompt left unfinished, showing the cursor dialoguer hid (a dumb terminal's
+/// prompt hid none).
+#[cfg(unix)]
+const SHOW_CURSOR: &[u8] = b"\x1b[?25h\n";
 
 /// A panic during a prompt (a release build then aborts) would leave the terminal as the prompt
 /// set it: without echo, or with Ctrl-C as a key. The panic hook puts back its settings first.
@@ -248,9 +254,8 @@ pub fn put_back_the_terminal_on_panic() {
         #[cfg(unix)]
         if SETTINGS_SAVED.load(Ordering::SeqCst) {
             put_back_saved_settings();
-            // The cursor dialoguer hid, shown again (a dumb terminal's prompt hid none).
             if !DRAWN_PLAINLY.load(Ordering::SeqCst) {
-                let _ = std::io::Write::write_all(&mut std::io::stderr(), b"\x1b[?25h\n");
+                let _ = std::io::Write::write_all(&mut std::io::stderr(), SHOW_CURSOR);
             }
         }
         report(panic);
@@ -262,12 +267,10 @@ pub fn put_back_the_terminal_on_panic() {
 /// `signal`, `raise`).
 #[cfg(unix)]
 extern "C" fn on_ending_signal(signal: libc::c_int) {
-    const SHOW_CURSOR: &[u8] = b"\x1b[?25h\n";
     const LINE_END: &[u8] = b"\n";
     let line_end = if DRAWN_PLAINLY.load(Ordering::SeqCst) { LINE_END } else { SHOW_CURSOR };
-    // SAFETY: the settings are read only once saved (see `save_terminal_settings`); the rest are
-    // plain calls on file descriptors and this signal's disposition.
     put_back_saved_settings();
+    // SAFETY: plain calls on stderr's descriptor and this signal's disposition.
     unsafe {
         libc::write(libc::STDERR_FILENO, line_end.as_ptr().cast(), line_end.len());
         libc::signal(signal, libc::SIG_DFL);
