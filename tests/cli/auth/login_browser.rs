@@ -171,35 +171,49 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
     assert_eq!(live_cli_sessions(&env, ada), before, "revoked after all, as \"may\" allowed");
 }
 
+/// An `xdg-open` of the test's, first on `PATH`, that writes to `seen` what it was given (its
+/// argument, then its environment) instead of starting a browser.
+struct FakeOpener {
+    _dir: tempfile::TempDir,
+    /// Written whole (renamed into place) once the opener has run.
+    seen: std::path::PathBuf,
+    /// `PATH` with the opener's folder first.
+    path: String,
+}
+
+impl FakeOpener {
+    fn new() -> Self {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let seen = dir.path().join("seen");
+        let opener = dir.path().join("xdg-open");
+        let script = format!("#!/bin/sh\n{{ echo \"$1\"; env; }} > '{}.part'\nmv '{0}.part' '{0}'\n", seen.display());
+        std::fs::write(&opener, script).unwrap();
+        std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!("{}:{}", dir.path().display(), std::env::var("PATH").unwrap());
+        FakeOpener { _dir: dir, seen, path }
+    }
+}
+
 /// On a terminal, `auth login` opens the approval page in the browser (`xdg-open` here), whose
 /// environment keeps no session token of the command's.
 #[test]
 fn the_browser_gets_the_approval_page_and_no_token() {
-    use std::os::unix::fs::PermissionsExt;
     let env = TestEnv::with_fast_device_flow();
-    let bin = tempfile::tempdir().unwrap();
-    let seen = bin.path().join("seen");
-    let opener = bin.path().join("xdg-open");
-    std::fs::write(
-        &opener,
-        format!("#!/bin/sh\n{{ echo \"$1\"; env; }} > '{}.part'\nmv '{0}.part' '{0}'\n", seen.display()),
-    )
-    .unwrap();
-    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap());
+    let opener = FakeOpener::new();
     let token = env.user(Role::Admin).session_token.clone();
-    let vars = [("PATH", path.as_str()), ("KEYSTROKE_TOKEN", token.as_str())];
+    let vars = [("PATH", opener.path.as_str()), ("KEYSTROKE_TOKEN", token.as_str())];
     let mut terminal =
         env.on_terminal_with_env(&["auth", "login", "--platform-url", env.url(), "--color", "never"], &vars);
     terminal.expect("Waiting for approval in the browser");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !seen.exists() && std::time::Instant::now() < deadline {
+    while !opener.seen.exists() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     terminal.send("\x03");
     let (code, output) = terminal.finish();
     assert_eq!(code, 130, "ended by Ctrl-C, as the shell reports it: {output:?}");
-    let seen = std::fs::read_to_string(&seen).expect("the browser was started");
+    let seen = std::fs::read_to_string(&opener.seen).expect("the browser was started");
     let url = seen.lines().next().unwrap();
     assert_eq!(url, format!("{}/device", env.url()), "the page, without the code: {seen}");
     assert!(!seen.contains("KEYSTROKE_TOKEN") && !seen.contains(&token), "{seen}");
@@ -211,21 +225,8 @@ fn the_browser_gets_the_approval_page_and_no_token() {
 #[test]
 fn a_sign_in_link_off_the_platform_is_not_opened() {
     use std::io::Write;
-    use std::os::unix::fs::PermissionsExt;
     let env = TestEnv::with_fast_device_flow();
-    let bin = tempfile::tempdir().unwrap();
-    let seen = bin.path().join("seen");
-    let opener = bin.path().join("xdg-open");
-    std::fs::write(
-        &opener,
-        format!(
-            "#!/bin/sh
-echo \"$1\" > '{}'\n",
-            seen.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&opener, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let opener = FakeOpener::new();
     let hostile = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
         let answer = match request.line.starts_with("POST /oauth/device/code") {
             true => {
@@ -239,14 +240,13 @@ echo \"$1\" > '{}'\n",
         };
         let _ = client.write_all(&answer);
     });
-    let path = format!("{}:{}", bin.path().display(), std::env::var("PATH").unwrap());
-    let mut terminal = env
-        .on_terminal_with_env(&["auth", "login", "--platform-url", &hostile, "--color", "never"], &[("PATH", &path)]);
+    let args = ["auth", "login", "--platform-url", &hostile, "--color", "never"];
+    let mut terminal = env.on_terminal_with_env(&args, &[("PATH", &opener.path)]);
     terminal.expect("so no browser was opened: check the URL above before you open it by hand");
     terminal.expect("Waiting for approval in the browser");
     terminal.interrupt("Sign-in cancelled");
     terminal.finish();
-    assert!(!seen.exists(), "the opener was started with {:?}", std::fs::read_to_string(&seen));
+    assert!(!opener.seen.exists(), "the opener was started with {:?}", std::fs::read_to_string(&opener.seen));
 }
 
 /// A browser sign-in as `user`, approved at once, through a proxy that loses the platform's
