@@ -34,8 +34,6 @@ use crate::error::CliError;
 use crate::printer::Printer;
 
 fn main() -> ExitCode {
-    // `COMPLETE=bash keystroke …`: the shell asking for completions (or for the script that will
-    // ask). Answer on stdout and exit before anything else runs.
     // The completion library repeats a shell name it does not know: a secret pasted there (the
     // variable set from the wrong clipboard) must not reach the terminal.
     if std::env::var_os(env::COMPLETE).is_some_and(|shell| keystroke_api::contains_secret(&shell.to_string_lossy())) {
@@ -50,6 +48,8 @@ fn main() -> ExitCode {
         );
         return ExitCode::from(error::ExitCode::Usage as u8);
     }
+    // `COMPLETE=bash keystroke …`: the shell asking for completions (or for the script that will
+    // ask). Answer on stdout and exit before anything else runs.
     CompleteEnv::with_factory(Cli::command).var(env::COMPLETE).complete();
     let cli = match Cli::try_parse_args(std::env::args_os()) {
         Ok(cli) => cli,
@@ -138,5 +138,5 @@ fn clap_exit(err: clap::Error) -> ExitCode {
 /// `text` with its control characters written out ([`printer::terminal_safe`]) and each line cut
 /// to a screenful.
 fn fit_for_a_terminal(text: &str) -> String {
-    keystroke_api::lines_cut_at(&printer::terminal_safe(text), 500)
+    keystroke_api::lines_cut_at(&printer::terminal_safe(text), keystroke_api::LONGEST_LINE_QUOTED)
 }

@@ -85,11 +85,11 @@ impl ApiClient {
             None => {}
         }
         // The host name found no address: said so, as nothing is running there to check.
-        let mut causes = std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |cause| cause.source());
+        let causes = || std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |cause| cause.source());
         // reqwest goes through a proxy named in the environment (never for this machine's
         // platform), whose name may be the one that does not resolve, or which may be down.
         let proxy = self.proxy_in_env();
-        if err.is_connect() && causes.any(|cause| cause.to_string() == "dns error") {
+        if err.is_connect() && causes().any(|cause| cause.to_string() == "dns error") {
             let host = self.base.host_str().unwrap_or_default();
             let names = match proxy {
                 Some(variable) => format!("its host name {host}, or the proxy's in `{variable}`,"),
@@ -101,8 +101,7 @@ impl ApiClient {
             ));
         }
         // An https platform is reached through a proxy's tunnel, whose own failures say which.
-        let tunnel = std::iter::successors(Some(err as &(dyn std::error::Error + 'static)), |cause| cause.source())
-            .find_map(|cause| cause.to_string().strip_prefix("tunnel error: ").map(str::to_owned));
+        let tunnel = causes().find_map(|cause| cause.to_string().strip_prefix("tunnel error: ").map(str::to_owned));
         let proxy_named =
             proxy.as_deref().map_or_else(|| "the proxy".to_owned(), |name| format!("the proxy in `{name}`"));
         let why = if let Some(tunnel) = tunnel {

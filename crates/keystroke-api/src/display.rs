@@ -36,8 +36,12 @@ pub fn cut_at(text: &str, longest: usize) -> Cow<'_, str> {
     }
 }
 
+/// How much of a line typed or pasted the CLI and the operator commands quote back (a usage
+/// error's): a screenful.
+pub const LONGEST_LINE_QUOTED: usize = 500;
+
 /// `text` with each line longer than `longest` characters cut there ([`cut_at`]): how the CLI and
-/// the operator commands quote what was typed.
+/// the operator commands quote what was typed ([`LONGEST_LINE_QUOTED`]).
 pub fn lines_cut_at(text: &str, longest: usize) -> String {
     let lines = text.split_inclusive('\n').map(|line| {
         let body = line.strip_suffix('\n');

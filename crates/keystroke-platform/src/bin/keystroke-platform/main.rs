@@ -29,7 +29,8 @@ fn main() -> ExitCode {
         }
         // clap quotes what it could not read back, a key pasted in the wrong place, an escape
         // sequence or a pasted megabyte included.
-        let quoted = keystroke_api::lines_cut_at(&safe_to_show(&error.render().to_string()), 500);
+        let quoted =
+            keystroke_api::lines_cut_at(&safe_to_show(&error.render().to_string()), keystroke_api::LONGEST_LINE_QUOTED);
         say!("{}", quoted.trim_end());
         std::process::exit(error.exit_code());
     });
