@@ -397,10 +397,11 @@ fn names_are_escaped_notices_cannot_be_forged_and_sign_out_ends_the_session() {
     assert_eq!(browser.get("/settings/api-keys").status(), StatusCode::SEE_OTHER, "the old cookie no longer signs in");
 }
 
-/// The form sent again (Reload on the page with the secret, Back and send) makes no second key:
-/// each page's form has an id of its own, acted on once.
+/// The form sent again (Reload on the page with the secret, Back and send, a double click) makes
+/// no second key: each page's form has an id of its own, acted on once. A double click shows the
+/// second answer only, so it names the key the first made, to revoke if its secret went unseen.
 #[test]
-fn a_create_form_sent_twice_makes_one_key() {
+fn a_create_form_sent_twice_makes_one_key_and_names_it() {
     let h = Harness::start();
     let mut browser = Browser::new(&h);
     browser.sign_in(Role::Admin);
@@ -408,12 +409,20 @@ fn a_create_form_sent_twice_makes_one_key() {
     let form_id = hidden(&page, "form_id");
     let form =
         [("org", "acme"), ("name", "Sent twice"), ("expires_in_days", ""), ("csrf", &csrf), ("form_id", &form_id)];
-    assert_eq!(browser.post("/settings/api-keys", &form).status(), StatusCode::CREATED);
+    let first = browser.post("/settings/api-keys", &form);
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first = first.text().unwrap();
+    let id = first.split("” (<code>").nth(1).unwrap().split('<').next().unwrap().to_owned();
     let again = browser.post("/settings/api-keys", &form);
     assert_eq!(again.status(), StatusCode::OK);
     let again = again.text().unwrap();
-    assert!(again.contains("That form was sent already: its key was created then"), "{again}");
+    let named = format!("That form was sent already: it created API key <code>{id}</code> (“<bdi>Sent twice</bdi>”)");
+    assert!(again.contains(&named), "{again}");
+    let revoke_link = format!(r#"<a href="/settings/api-keys?org=acme&amp;revoke={id}">revoke the key</a>"#);
+    assert!(again.contains(&revoke_link), "{again}");
     assert!(!again.contains("shown only once"), "no second secret: {again}");
+    let asked = browser.get(&format!("/settings/api-keys?org=acme&revoke={id}")).text().unwrap();
+    assert!(asked.contains("Revoke API key “<bdi>Sent twice</bdi>”?"), "the link asks about that key: {asked}");
     let (list, _) = browser.list("acme");
     assert_eq!(list.matches("<td><bdi>Sent twice</bdi><br>").count(), 1, "{list}");
     // The next page's form is a new one.
@@ -586,6 +595,13 @@ fn a_link_cannot_put_its_words_on_the_page() {
     let html = page.text().unwrap();
     assert!(!html.contains("SECURITY NOTICE") && !html.contains("555-0100"), "{html}");
     assert!(html.contains("The org given is not an org slug"), "{html}");
+
+    // Nor a `?revoke=` that is no key id (which the page asks about by name when it is one).
+    let page = browser.get("/settings/api-keys?org=acme&revoke=Call%20support%20on%20%2B1-555-0100%20now");
+    assert_eq!(page.status(), StatusCode::NOT_FOUND);
+    let html = page.text().unwrap();
+    assert!(!html.contains("Call support") && !html.contains("555-0100"), "{html}");
+    assert!(html.contains("This page&#39;s address names no API key of org <code>acme</code>."), "{html}");
 }
 
 /// A platform reached over https tells browsers to come back over https only (HSTS), on every
@@ -638,6 +654,11 @@ fn cookies_planted_beside_ours_are_not_taken_for_ours() {
     let signed_in = sign_in(&format!("__Host-ks_csrf={csrf}"));
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     let session = cookie(&signed_in, "__Host-ks_web").expect("a prefixed session cookie");
+    // Lax, unlike the others: a link to the pages followed from mail or chat finds the sign-in.
+    let set =
+        signed_in.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let expected = format!("__Host-ks_web={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age=900; Secure");
+    assert!(set.contains(&expected), "{set:?}");
     let settings = |cookies: &str| {
         let response = https.http.get(local("/settings/api-keys")).header("cookie", cookies).send().unwrap();
         (response.status(), response.headers().get("location").map(|l| l.to_str().unwrap().to_owned()))
@@ -1032,6 +1053,15 @@ fn pages_refuse_frames_caches_scripts_and_sniffing() {
     assert!(html.contains(&format!("<script nonce=\"{nonce}\">")), "{html}");
     assert!(html.contains(r#"<button type="button" id="copy" hidden>Copy</button>"#), "shown by the script: {html}");
     assert_eq!(html.matches("<script").count(), 1, "{html}");
+    // Back to it must not show the secret again, from a browser's memory of the page (which
+    // `no-store` does not stop everywhere): Done leaves it out of the history, leaving it empties
+    // the field, and a page brought back from memory goes on to the list.
+    assert!(html.contains(r#"<a id="done" href="/settings/api-keys?org=acme">"#), "{html}");
+    for wired in ["location.replace(done.href); });", r#"addEventListener("pagehide", () => { secret.value = ""; });"#]
+    {
+        assert!(html.contains(wired), "{wired}: {html}");
+    }
+    assert!(html.contains("if (event.persisted) location.replace(done.href);"), "{html}");
     let quoting = h.get("/api/orgs/%3Cb%3E/api-keys", Cred::Bearer(&h.token(Role::Owner)));
     assert_eq!(quoting.status(), StatusCode::NOT_FOUND);
     assert_eq!(quoting.headers()["x-content-type-options"], "nosniff");

@@ -9,8 +9,9 @@ use serde::Deserialize;
 
 use super::login::to_login;
 use super::{
-    ACTIVE_ORG_COOKIE, POINTS_AT_PROBLEM, PageResult, SentForms, WebForm, WebQuery, cookie, csrf_for, escape, page,
-    page_with_script, problem_paragraph, refill, sentence, session_csrf_ok, set_cookie, sign_out_form, web_session,
+    ACTIVE_ORG_COOKIE, POINTS_AT_PROBLEM, PageResult, Sending, SentForms, WebForm, WebQuery, cookie, csrf_for, escape,
+    page, page_with_script, problem_paragraph, refill, sentence, session_csrf_ok, set_cookie, sign_out_form,
+    web_session,
 };
 use crate::auth::{OrgAccess, member_access};
 use crate::error::ApiError;
@@ -141,6 +142,11 @@ pub async fn show(
     // Asked again, never done for them: any link can carry it, so the notice claims no more than
     // the address asking, and it takes a click still.
     if let Some(id) = query.revoke.as_deref() {
+        // Only an id is quoted back: other text from a link would read as the platform's words.
+        if !keystroke_api::is_public_id(id, keystroke_api::API_KEY_ID_PREFIX) {
+            let named_no_key = format!("this page's address names no API key of org `{}`", access.org_slug);
+            return Ok(error_page(ApiError::not_found(named_no_key)));
+        }
         let to_the_list = || Redirect::to(&list_url(&access.org_slug)).into_response();
         return ask_to_revoke(&state, &access, id, &csrf, ASKED_BY_THE_ADDRESS, to_the_list);
     }
@@ -273,12 +279,11 @@ pub async fn create(
         Ok(seconds) => seconds,
         Err(problem) => return refused(problem, Field::Expiry),
     };
-    // Sent again (Reload on the page with the secret): one key per form.
-    if !form.form_id.is_empty() && !state.sent_forms.first_sending(&form.form_id) {
+    // Sent again (Reload on the page with the secret, a double click): one key per form.
+    if let Sending::Again { created } = state.sent_forms.sending(&form.form_id) {
         let memberships = state.storage.memberships_of(&access.user_id)?;
-        let notice = "<p class=\"notice\">That form was sent already: its key was created then, and its secret shown \
-                      once. Nothing new was created.</p>\n";
-        return list_page(&state, &memberships, &access, &form.csrf, None, notice, &CreateDraft::default());
+        let notice = sent_again_notice(&state, &access, created.as_deref());
+        return list_page(&state, &memberships, &access, &form.csrf, None, &notice, &CreateDraft::default());
     }
     let request = CreateApiKey { name: form.name.clone(), expires_in_seconds };
     let created = match create_key(&state, &access, &request) {
@@ -292,8 +297,33 @@ pub async fn create(
             };
         }
     };
+    state.sent_forms.created(&form.form_id, &created.key.id);
     let body = reveal_dialog(&created, &list_url(&access.org_slug));
     Ok(page_with_script(StatusCode::CREATED, "Copy your API key", &body, COPY_SCRIPT))
+}
+
+/// Said when a create form comes again. A double click shows the browser the second answer, so
+/// the secret on the first may never have been seen: the key it made is named, to revoke.
+fn sent_again_notice(state: &AppState, access: &OrgAccess, created: Option<&str>) -> String {
+    let key = created.and_then(|id| visible_key(state, access, id).ok());
+    let said = match key {
+        Some(key) => format!(
+            "That form was sent already: it created API key <code>{id}</code> (“<bdi>{name}</bdi>”), whose secret was \
+             shown once, on the page that first sending opened. Nothing new was created. If you did not copy that \
+             secret, <a href=\"{revoke}\">revoke the key</a> and create another.",
+            id = escape(&key.id),
+            name = escape(&key.name),
+            revoke = escape(&revoke_again_url(&access.org_slug, &key.id)),
+        ),
+        None if created.is_none() => "That form was sent already, and its key is still being created: nothing new \
+                                      was created. Reload this page in a moment to see the key; if you did not copy \
+                                      its secret, revoke it and create another."
+            .to_owned(),
+        None => "That form was sent already: its key was created then, and its secret shown once. Nothing new was \
+                 created."
+            .to_owned(),
+    };
+    format!("<p class=\"notice\" role=\"status\">{said}</p>\n")
 }
 
 /// Where a create form sent after the sign-in lapsed leads, once signed in again: the list page
@@ -351,7 +381,7 @@ fn reveal_dialog(created: &CreatedApiKey, back: &str) -> String {
 <p id="once"><strong>This secret is shown only once.</strong> Copy it now and store it somewhere safe. After you close this dialog, Keystroke only shows the key preview (<code>{preview}</code>).</p>
 <label>Secret of “<bdi>{name}</bdi>” (<code>{id}</code>) in <strong>{org}</strong> <input id="secret" class="secret" readonly value="{secret}" autocomplete="off" aria-describedby="once"></label>
 <button type="button" id="copy" hidden>Copy</button> <span id="copied" role="status"></span>
-<p><a href="{back}">Done: I have copied it</a></p>
+<p><a id="done" href="{back}">Done: I have copied it</a></p>
 </dialog>"#,
         preview = escape(&created.key.preview),
         name = escape(&created.key.name),
@@ -365,8 +395,15 @@ fn reveal_dialog(created: &CreatedApiKey, back: &str) -> String {
 /// The reveal dialog's Copy button, the pages' only script: shown when scripts run (the field
 /// can be selected and copied by hand without it). The clipboard API needs https or localhost;
 /// elsewhere the browser's copy command takes the selected field.
+///
+/// And Back must not show the secret again: some browsers keep a page in memory for Back even
+/// when it may not be cached (`no-store`). Done replaces this page in the history, the field is
+/// emptied as the page is left, and a page brought back from memory leaves for the list at once.
 const COPY_SCRIPT: &str = r#"const secret = document.getElementById("secret"), copy = document.getElementById("copy");
-const said = document.getElementById("copied");
+const said = document.getElementById("copied"), done = document.getElementById("done");
+done.addEventListener("click", (event) => { event.preventDefault(); location.replace(done.href); });
+addEventListener("pagehide", () => { secret.value = ""; });
+addEventListener("pageshow", (event) => { if (event.persisted) location.replace(done.href); });
 copy.hidden = false;
 copy.addEventListener("click", async () => {
   secret.select();
@@ -489,7 +526,7 @@ fn checked_access(
     if !session_csrf_ok(&visitor.token, csrf) {
         // Nothing is done. Mostly a page of an earlier sign-in (it lapsed, and another tab signed
         // in again), which gets a way on rather than a dead end that loses what was typed; a
-        // forgery from another site never gets here (`WebForm`, `SameSite=Strict`).
+        // forgery from another site never gets here (`WebForm`, the session cookie's `SameSite`).
         tracing::info!(org = %access.org_slug, "a web form's CSRF token is not its session's: nothing done");
         return Ok(Err(stale(access, csrf_for(&visitor.token))?));
     }

@@ -25,7 +25,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        // Beside the CSRF token and the `SameSite=Strict` cookies: a browser says when a form
+        // Beside the CSRF token and the cookies' `SameSite`: a browser says when a form
         // was sent from a page of another site, and no page of this platform is that.
         if request.headers().get("sec-fetch-site").is_some_and(|site| site == "cross-site") {
             return Err(message_page(
@@ -87,9 +87,23 @@ pub const SIGN_IN_FORM_EXPIRED: &str =
 /// as long as a page's form stays usable (the web session's lifetime), in this process: another
 /// platform process on the same database would not know them.
 pub struct SentForms {
-    /// When each form was sent.
-    sent: Mutex<ExpiringMap<Instant>>,
+    sent: Mutex<ExpiringMap<SentForm>>,
     kept_for: Duration,
+}
+
+/// A form sent: when, and the id of what it created once that is known.
+struct SentForm {
+    at: Instant,
+    created: Option<String>,
+}
+
+/// What a form's sending finds.
+#[derive(Debug, PartialEq)]
+pub enum Sending {
+    /// The first (or a form without an id, which nothing remembers): it acts.
+    First,
+    /// Sent before: the id of what that sending created, unless it is still at work.
+    Again { created: Option<String> },
 }
 
 impl SentForms {
@@ -108,23 +122,31 @@ impl SentForms {
         random_base62(Self::ID_LENGTH)
     }
 
-    /// Records the form as sent; false when it was sent before. An id of another shape than
+    /// Records the form as sent, unless it was sent before. An id of another shape than
     /// [`SentForms::new_id`]'s is none: the form acts, and nothing is remembered.
-    pub fn first_sending(&self, id: &str) -> bool {
+    pub fn sending(&self, id: &str) -> Sending {
         if id.len() != Self::ID_LENGTH || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return true;
+            return Sending::First;
         }
         let mut sent = self.sent.lock().unwrap_or_else(|e| e.into_inner());
         // Swept as it grows, and bounded: only signed-in people's forms get here.
-        sent.sweep_if_grown(|at| at.elapsed() < self.kept_for);
+        sent.sweep_if_grown(|form| form.at.elapsed() < self.kept_for);
         let forms = &mut sent.entries;
         match forms.get(id) {
-            Some(at) if at.elapsed() < self.kept_for => false,
-            _ if forms.len() >= Self::MOST_REMEMBERED => true,
+            Some(form) if form.at.elapsed() < self.kept_for => Sending::Again { created: form.created.clone() },
+            _ if forms.len() >= Self::MOST_REMEMBERED => Sending::First,
             _ => {
-                forms.insert(id.to_owned(), Instant::now());
-                true
+                forms.insert(id.to_owned(), SentForm { at: Instant::now(), created: None });
+                Sending::First
             }
+        }
+    }
+
+    /// Records what the form's sending created, for a sending of it again to name (a double click
+    /// shows the second answer, and the secret on the first is never seen).
+    pub fn created(&self, id: &str, created: &str) {
+        if let Some(form) = self.sent.lock().unwrap_or_else(|e| e.into_inner()).entries.get_mut(id) {
+            form.created = Some(created.to_owned());
         }
     }
 
@@ -145,21 +167,26 @@ mod tests {
     fn a_form_acts_once_and_the_remembered_are_swept_as_they_grow() {
         let live = SentForms::new(Duration::from_secs(3600));
         let id = SentForms::new_id();
-        assert!(live.first_sending(&id));
-        assert!(!live.first_sending(&id), "sent again");
+        assert_eq!(live.sending(&id), Sending::First);
+        assert_eq!(live.sending(&id), Sending::Again { created: None }, "sent again while the first is at work");
+        live.created(&id, "ak_1");
+        assert_eq!(live.sending(&id), Sending::Again { created: Some("ak_1".into()) }, "sent again: what it made");
         live.forget(&id);
-        assert!(live.first_sending(&id), "forgotten: it may act again");
-        assert!(live.first_sending("not-an-id"), "an id of another shape is none");
+        assert_eq!(live.sending(&id), Sending::First, "forgotten: it may act again");
+        assert_eq!(live.sending("not-an-id"), Sending::First, "an id of another shape is none");
+        live.created("not-an-id", "ak_2");
+        assert_eq!(live.sending("not-an-id"), Sending::First, "and nothing is remembered of it");
         for _ in 0..SentForms::SWEEP_ABOVE {
-            live.first_sending(&SentForms::new_id());
+            live.sending(&SentForms::new_id());
         }
-        assert!(!live.first_sending(&id), "still remembered (and a sweep of nothing: every form is live)");
+        let again = live.sending(&id);
+        assert_eq!(again, Sending::Again { created: None }, "still remembered (and a sweep of nothing: all live)");
         let swept_at = live.sent.lock().unwrap().sweep_above();
         assert_eq!(swept_at, 2 * (SentForms::SWEEP_ABOVE + 1), "all live: the next sweep waits for twice as many");
 
         let expiring = SentForms::new(Duration::ZERO);
         for _ in 0..=SentForms::SWEEP_ABOVE + 1 {
-            expiring.first_sending(&SentForms::new_id());
+            expiring.sending(&SentForms::new_id());
         }
         assert!(expiring.sent.lock().unwrap().entries.len() <= 1, "the expired are swept");
     }

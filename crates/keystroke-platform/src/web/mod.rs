@@ -22,7 +22,7 @@ pub use cookies::{
     ACTIVE_ORG_COOKIE, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, WebSession, cookie, csrf_for, session_csrf_ok, set_cookie,
     sign_in_csrf_ok, web_session,
 };
-pub use forms::{SIGN_IN_FORM_EXPIRED, SentForms, WebForm, WebQuery, form_refused};
+pub use forms::{SIGN_IN_FORM_EXPIRED, Sending, SentForms, WebForm, WebQuery, form_refused};
 pub use html::{
     POINTS_AT_PROBLEM, PageError, PageResult, error_paragraph, escape, message_page, message_page_leading_to, page,
     page_with_script, problem_paragraph, query_value, refill, sentence, sign_out_form,
