@@ -257,7 +257,7 @@ impl FromRequestParts<AppState> for HookPrincipal {
 }
 
 fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> ApiResult<Principal> {
-    let presented = header_credentials(&parts.headers)?;
+    let presented = header_credentials(&parts.headers);
     let query_credentials: Vec<String> = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
         .map(|q| q.0)
         .unwrap_or_default()
@@ -271,6 +271,7 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
     if presented.len() + query_credentials.len() > 1 {
         return Err(two_credentials());
     }
+    let presented = presented.into_iter().collect::<ApiResult<Vec<&str>>>()?;
     if !query_credentials.is_empty() && query == QueryCredentials::Refused {
         return Err(ApiError::unauthorized(
             "credentials in the query string (`?token=`, `?api_key=`) are accepted only on webhook routes; \
@@ -302,31 +303,30 @@ fn two_credentials() -> ApiError {
 }
 
 /// The credentials in the request's headers, borrowed from them (this is on every request's
-/// path): none, one, or more for the caller to refuse.
-fn header_credentials(headers: &HeaderMap) -> ApiResult<Vec<&str>> {
-    let mut found = Vec::new();
-    for value in headers.get_all(AUTHORIZATION) {
+/// path): none, one, or more for the caller to refuse. One that cannot be used (another scheme
+/// than `Bearer`, a session in `x-api-key`) still counts, so that two are refused as two first.
+fn header_credentials(headers: &HeaderMap) -> Vec<ApiResult<&str>> {
+    let authorization = headers.get_all(AUTHORIZATION).iter().map(|value| {
         let value = value.to_str().map_err(|_| ApiError::invalid_credential())?;
         // A tab after the scheme is as good as the space: the scheme was right.
         let (scheme, token) = value.split_once([' ', '\t']).unwrap_or((value, ""));
-        if !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(ApiError::unauthorized("the `Authorization` header must use the `Bearer` scheme"));
+        match scheme.eq_ignore_ascii_case("bearer") {
+            true => Ok(token.trim()),
+            false => Err(ApiError::unauthorized("the `Authorization` header must use the `Bearer` scheme")),
         }
-        found.push(token.trim());
-    }
-    for value in headers.get_all(API_KEY_HEADER) {
+    });
+    let api_key = headers.get_all(API_KEY_HEADER).iter().map(|value| {
         let token = value.to_str().map_err(|_| ApiError::invalid_credential())?.trim();
-        if token.starts_with(SESSION_PREFIX) {
+        match token.starts_with(SESSION_PREFIX) {
             // Named for keys: a session pasted there is a mistake worth naming, not a second way in.
-            return Err(ApiError::unauthorized(
+            true => Err(ApiError::unauthorized(
                 "`x-api-key` carries API keys only; send a user session token as `Authorization: Bearer <token>`",
-            ));
+            )),
+            false => Ok(token),
         }
-        found.push(token);
-    }
+    });
     // An empty `Bearer` or `x-api-key:`, like an empty `?token=`, is no credential.
-    found.retain(|token| !token.is_empty());
-    Ok(found)
+    authorization.chain(api_key).filter(|token| token.as_ref().map_or(true, |token| !token.is_empty())).collect()
 }
 
 fn verify(state: &AppState, token: &str) -> ApiResult<Principal> {

@@ -511,6 +511,14 @@ fn api_keys_cannot_manage_keys_and_one_credential_per_request() {
     assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_request"), "{body}");
     let both_in_query = h.get(&format!("/api/projects?token={0}&api_key={0}", key.secret), Cred::None);
     assert_eq!(both_in_query.status(), StatusCode::BAD_REQUEST);
+    // Two, even when one of them could not be used anyway: the request is refused for the two.
+    let session_as_key = h.http.get(h.url("/api/projects")).bearer_auth(&key.secret).header("x-api-key", &owner);
+    let basic_beside = h.http.get(h.url("/api/projects")).basic_auth("ci", Some("x")).header("x-api-key", &key.secret);
+    for (request, what) in [(session_as_key, "a session in x-api-key"), (basic_beside, "Basic beside x-api-key")] {
+        let (status, body) = status_json(request.send().unwrap());
+        assert_eq!((status, error_code(&body)), (StatusCode::BAD_REQUEST, "invalid_request"), "{what}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap().contains("more than one credential"), "{what}: {body}");
+    }
 }
 
 #[test]
