@@ -96,6 +96,29 @@ fn a_body_too_slow_or_declared_too_large_is_answered_at_once() {
     assert_eq!(create(padded(64 * 1024)), 201);
     assert_eq!(create(padded(64 * 1024 + 1)), 413);
 
+    // Sent without its length (chunked), found too large as it is read: 413 as well, in the
+    // route's shape (RFC 6749's for `/oauth/…`, a page for the web pages' forms).
+    let chunked_form = |path: &str| {
+        let mut stream = connect(&roomy);
+        stream.set_write_timeout(Some(Duration::from_secs(20))).unwrap();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n{:x}\r\n",
+            65 * 1024
+        );
+        let mut request = head.into_bytes();
+        request.extend(std::iter::repeat_n(b'x', 65 * 1024));
+        request.extend(b"\r\n0\r\n\r\n");
+        // The platform may answer and close before it has all of it: what it answered counts.
+        let _ = stream.write_all(&request);
+        read_until_closed(&mut stream)
+    };
+    let answer = chunked_form("/oauth/token");
+    assert!(answer.starts_with("HTTP/1.1 413 "), "{answer:?}");
+    assert_eq!(json_body(&answer)["error"], "invalid_request", "{answer:?}");
+    let answer = chunked_form("/login");
+    assert!(answer.starts_with("HTTP/1.1 413 ") && answer.contains("The request body is too large"), "{answer:?}");
+
     // Refused before the route sees it, in the route's own shape: RFC 6749's for `/oauth/…`, a
     // page on the web pages.
     for (path, shape) in [("/oauth/token", "application/json"), ("/login", "text/html; charset=utf-8")] {

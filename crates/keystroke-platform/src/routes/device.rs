@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::clock::{now, now_ms};
-use crate::error::ApiError;
+use crate::error::{ApiError, BODY_TOO_LARGE};
 use crate::state::AppState;
 use crate::storage::{NewDeviceAuthorization, PollOutcome};
 use crate::throttle::address_key;
@@ -218,6 +218,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for OAuthForm<T> {
                 "send the body as a form, with `Content-Type: application/x-www-form-urlencoded`",
                 None,
             )),
+            // Larger than any form, though sent without its length (chunked): as a declared one.
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(oauth_error(StatusCode::PAYLOAD_TOO_LARGE, "invalid_request", BODY_TOO_LARGE, None))
+            }
             // A form that arrived but does not parse (a field given twice, say): serde's reason,
             // without axum's "Failed to deserialize form body" around it.
             Err(rejection) => {

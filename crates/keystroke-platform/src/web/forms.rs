@@ -12,6 +12,7 @@ use axum::response::Response;
 use serde::de::DeserializeOwned;
 
 use super::message_page;
+use crate::error::BODY_TOO_LARGE;
 use crate::expiring::ExpiringMap;
 use crate::tokens::random_base62;
 
@@ -36,6 +37,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for WebForm<T> {
         }
         match Form::<T>::from_request(request, state).await {
             Ok(Form(form)) => Ok(WebForm(form)),
+            // Larger than any form, though sent without its length (chunked): as a declared one.
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(message_page(StatusCode::PAYLOAD_TOO_LARGE, "Request refused", &super::sentence(BODY_TOO_LARGE)))
+            }
             Err(_) => Err(message_page(
                 StatusCode::FORBIDDEN,
                 "Request refused",
