@@ -285,16 +285,25 @@ fn every_documented_route_exists() {
     }
     let paths = doc["paths"].as_object().unwrap();
     assert!(paths.len() >= 15, "{}", paths.len());
-    // What any API operation may answer, said on each (for clients generated from the document):
-    // an internal error, and for a body that does not arrive in time, 408.
-    for (path, operations) in paths.iter().filter(|(path, _)| path.starts_with("/api/") || path.starts_with("/oauth/"))
-    {
+    // What any operation may answer, said on each (for clients generated from the document): an
+    // internal error (the API's), a busy database (all but the three that read none), and for a
+    // body, one that does not arrive in time (408) or is too large (413).
+    for (path, operations) in paths {
+        let api = path.starts_with("/api/") || path.starts_with("/oauth/");
+        let reads_the_database = !["/", "/healthz", "/api/openapi.json"].contains(&path.as_str());
         for (method, operation) in operations.as_object().unwrap() {
             let responses = &operation["responses"];
-            let internal = path != "/api/openapi.json";
-            assert_eq!(responses.get("500").is_some(), internal, "{method} {path}");
+            assert_eq!(responses.get("500").is_some(), api && reads_the_database, "{method} {path}");
+            assert_eq!(responses.get("503").is_some(), reads_the_database, "{method} {path}");
             let with_body = operation.get("requestBody").is_some();
             assert_eq!(responses.get("408").is_some(), with_body, "{method} {path}");
+            assert_eq!(responses.get("413").is_some(), with_body, "{method} {path}");
+        }
+    }
+    // Every form the pages send is described (its fields as the platform reads them).
+    for (path, operations) in paths.iter().filter(|(path, _)| !path.starts_with("/api/")) {
+        if let Some(post) = operations.get("post") {
+            assert!(post["requestBody"]["content"]["application/x-www-form-urlencoded"].is_object(), "POST {path}");
         }
     }
     let owner = h.token(Role::Owner);
