@@ -841,9 +841,7 @@ fn a_sign_out_keeps_a_sign_in_made_meanwhile() {
         login(first_store, &first);
         let mut logout = env.command(&["auth", "logout", "--revoke", "--platform-url", &slow_logout]);
         let logout = logout.envs(auto).stderr(Stdio::piped()).spawn().unwrap();
-        while !arrived.load(SeqCst) {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        crate::support::wait_until("the sign-out reaching the proxy", || arrived.load(SeqCst));
         let second = env.new_session(&builder.email);
         login(second_store, &second);
         seen.store(true, SeqCst);

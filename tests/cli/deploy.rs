@@ -70,8 +70,11 @@ fn deploy_needs_a_sign_in() {
 fn a_deploy_left_unanswered_says_it_may_have_started() {
     let env = TestEnv::new();
     let builder = env.sign_in(Role::Builder);
-    let late = crate::support::meddling_proxy(env.url(), |mut client, request, answer| {
+    let answered = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let platform_answered = answered.clone();
+    let late = crate::support::meddling_proxy(env.url(), move |mut client, request, answer| {
         if request.line.starts_with("POST ") {
+            platform_answered.store(true, std::sync::atomic::Ordering::SeqCst);
             std::thread::sleep(std::time::Duration::from_secs(4));
         }
         let _ = std::io::Write::write_all(&mut client, &answer);
@@ -88,7 +91,10 @@ fn a_deploy_left_unanswered_says_it_may_have_started() {
              audit list`) before you run `keystroke deploy` again, which would trigger another\n"
         )
     );
-    // It was.
+    // It was (by the time the proxy has the platform's answer, which the CLI never got).
+    crate::support::wait_until("the deploy reaching the platform", || {
+        answered.load(std::sync::atomic::Ordering::SeqCst)
+    });
     let storage = env.server().storage();
     let acme = storage.org_by_slug("acme").unwrap().unwrap();
     let events = storage.audit_events(&acme.id).unwrap();

@@ -217,6 +217,10 @@ fn a_revoke_left_unanswered_says_the_session_may_be_revoked_and_how_to_find_out(
              and revoking it again says it is not found\n"
         )
     );
+    // The proxy has the platform's answer when it sees the request: it was revoked by then.
+    crate::support::wait_until("the revoke reaching the platform", || {
+        deleting.load(std::sync::atomic::Ordering::SeqCst)
+    });
     assert_eq!(env.curl_status("/api/me", &laptop_token), 401, "it was");
 
     // SIGTERM (a cancelled CI job) while it waits: said in words, then ended by the signal.

@@ -405,11 +405,7 @@ impl Terminal {
     /// Waits until the command has written `text`.
     #[track_caller]
     pub fn expect(&self, text: &str) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while !self.output().contains(text) {
-            assert!(std::time::Instant::now() < deadline, "no {text:?} in {:?}", self.output());
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        assert!(held_in_time(|| self.output().contains(text)), "no {text:?} in {:?}", self.output());
     }
 
     /// Waits until the command's terminal has echo off: a hidden prompt is reading, and what is
@@ -422,8 +418,7 @@ impl Terminal {
     /// Waits until the command's terminal has `setting` as `stty -a` writes it (`-echo`, `-isig`).
     #[track_caller]
     pub fn expect_setting(&self, setting: &str) {
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        loop {
+        let has_it = || {
             // The command is `script`'s only child (`exec`); its stdin is the terminal.
             let pid = self.child.id();
             let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")).unwrap_or_default();
@@ -434,12 +429,9 @@ impl Terminal {
             let listed = |settings: &std::process::Output| {
                 String::from_utf8_lossy(&settings.stdout).split_whitespace().any(|listed| listed == setting)
             };
-            if settings.is_some_and(|settings| listed(&settings)) {
-                return;
-            }
-            assert!(std::time::Instant::now() < deadline, "the terminal never had {setting}: {:?}", self.output());
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+            settings.is_some_and(|settings| listed(&settings))
+        };
+        assert!(held_in_time(has_it), "the terminal never had {setting}: {:?}", self.output());
     }
 
     /// Types `keys`.
@@ -454,11 +446,8 @@ impl Terminal {
     #[track_caller]
     pub fn interrupt(&mut self, answer: &str) {
         self.send("\x03");
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-        while !self.output().contains(answer) {
-            assert!(std::time::Instant::now() < deadline, "Ctrl-C did not bring {answer:?}: {:?}", self.output());
-            std::thread::sleep(std::time::Duration::from_millis(20));
-        }
+        let answered = held_in_time(|| self.output().contains(answer));
+        assert!(answered, "Ctrl-C did not bring {answer:?}: {:?}", self.output());
     }
 
     /// The exit code and everything shown.
@@ -518,15 +507,11 @@ pub fn installed(name: &str, needed_for: &str) -> Option<PathBuf> {
 }
 
 /// Runs `command` with stdout and stderr captured, sends it `signal` once `arrived` says its
-/// request reached the platform (within 10 s, else the test fails saying `what` never did), and
-/// returns how it ended and what it printed.
+/// request reached the platform (else the test fails saying `what` never did), and returns how it
+/// ended and what it printed.
 pub fn signalled_once_arrived(command: &mut Command, arrived: &AtomicBool, signal: i32, what: &str) -> Output {
     let child = command.stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while !arrived.load(Ordering::SeqCst) {
-        assert!(std::time::Instant::now() < deadline, "the {what} never reached the platform");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    wait_until(&format!("the {what} reaching the platform"), || arrived.load(Ordering::SeqCst));
     // SAFETY: kill only sends a signal to the child just started.
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
     child.wait_with_output().unwrap()
@@ -541,26 +526,40 @@ pub fn stub_server(answer: impl Fn(&str) -> String + Send + Sync + 'static) -> S
     })
 }
 
+/// Waits until `done` holds, for what another thread or process does meanwhile: 20 s at most,
+/// far more than any of it takes, then the test fails naming `what`.
+#[track_caller]
+pub fn wait_until(what: &str, done: impl FnMut() -> bool) {
+    assert!(held_in_time(done), "{what}: not within 20 s");
+}
+
+/// Whether `done` came to hold within 20 s (checked every 20 ms): for a wait whose failure says
+/// more than [`wait_until`]'s.
+pub fn held_in_time(mut done: impl FnMut() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !done() {
+        if std::time::Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    true
+}
+
 /// Waits until process `pid` is blocked reading its stdin (a thread of it in `read(0, …)`, as
 /// `/proc` shows): it has done what comes before, and waits for what is typed or piped.
 #[track_caller]
 pub fn wait_until_reading_stdin(pid: u32) {
     // `read`'s number on this architecture.
     const READ: &str = if cfg!(target_arch = "aarch64") { "63" } else { "0" };
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    loop {
+    wait_until(&format!("process {pid} reading its stdin"), || {
         let tasks = std::fs::read_dir(format!("/proc/{pid}/task")).into_iter().flatten().flatten();
-        let reading = tasks.into_iter().any(|task| {
+        tasks.into_iter().any(|task| {
             let call = std::fs::read_to_string(task.path().join("syscall")).unwrap_or_default();
             let mut fields = call.split_whitespace();
             fields.next() == Some(READ) && fields.next() == Some("0x0")
-        });
-        if reading {
-            return;
-        }
-        assert!(std::time::Instant::now() < deadline, "process {pid} never read its stdin");
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+        })
+    });
 }
 
 /// A proxy to the real platform at `target` that passes every request on and lets `answer`

@@ -206,10 +206,7 @@ fn the_browser_gets_the_approval_page_and_no_token() {
     let mut terminal =
         env.on_terminal_with_env(&["auth", "login", "--platform-url", env.url(), "--color", "never"], &vars);
     terminal.expect("Waiting for approval in the browser");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !opener.seen.exists() && std::time::Instant::now() < deadline {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    crate::support::wait_until("the browser started", || opener.seen.exists());
     terminal.send("\x03");
     let (code, output) = terminal.finish();
     assert_eq!(code, 130, "ended by Ctrl-C, as the shell reports it: {output:?}");
