@@ -249,18 +249,22 @@ spec=$(complete -p keystroke) || exit 1
 function=${spec#*-F }; function=${function%% *}
 COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 ))
 COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMP_TYPE=9
-"$function" keystroke "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}" 2>/dev/null
+"$function" keystroke "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\n' "${COMPREPLY[@]}"
 "#;
     bash.args(["--norc", "--noprofile", "-c", HARNESS, "bash", setup]).args(words);
-    let stdout = run_bounded(bash);
+    let (stdout, stderr) = run_bounded(bash);
+    // What the completion writes on stderr lands in the middle of the line being typed.
+    assert_eq!(stderr, "", "{words:?}");
     stdout.lines().filter(|line| !line.is_empty()).map(str::to_string).collect()
 }
 
 /// What fish's `complete -C` (what Tab shows) offers for `line`, after `setup`.
 fn fish_complete(mut fish: Command, setup: &str, line: &str) -> Vec<String> {
     fish.args(["--no-config", "-c", "eval $argv[1]; complete -C $argv[2]", setup, line]);
-    run_bounded(fish).lines().map(str::to_string).collect()
+    let (stdout, stderr) = run_bounded(fish);
+    assert_eq!(stderr, "", "{line:?}");
+    stdout.lines().map(str::to_string).collect()
 }
 
 /// The command line after typing `line` and pressing Tab in an interactive zsh, which a driver
@@ -284,15 +288,15 @@ zpty -d z
     let zdotdir = tempfile::tempdir().unwrap();
     std::fs::write(zdotdir.path().join(".zshrc"), format!("{setup}\n{ZSHRC}")).unwrap();
     zsh.args(["-f", "-c", DRIVER, "zsh", line]).env("ZDOTDIR", zdotdir.path()).env("TERM", "xterm");
-    let output = run_bounded(zsh);
+    let (output, _) = run_bounded(zsh);
     let start = output.rfind("<<").expect("the line was printed") + 2;
     let end = output.rfind(">>").unwrap();
     output[start..end].to_string()
 }
 
-/// Runs `command` to the end and returns its stdout; fails the test if it outlives
+/// Runs `command` to the end and returns its stdout and stderr; fails the test if it outlives
 /// [`SHELL_TIMEOUT`] or exits non-zero.
-fn run_bounded(mut command: Command) -> String {
+fn run_bounded(mut command: Command) -> (String, String) {
     let mut child = command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut stdout = child.stdout.take().unwrap();
     let mut stderr = child.stderr.take().unwrap();
@@ -320,7 +324,7 @@ fn run_bounded(mut command: Command) -> String {
     };
     let (stdout, stderr) = (out.join().unwrap(), err.join().unwrap());
     assert!(status.success(), "{command:?} failed ({status}): {stdout}\n{stderr}");
-    stdout
+    (stdout, stderr)
 }
 
 /// A path as a single-quoted shell word (bash, zsh and fish agree on this form).
