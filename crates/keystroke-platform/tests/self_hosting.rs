@@ -980,6 +980,68 @@ fn root_opens_another_users_database() {
     );
 }
 
+/// In a folder others may write (`/tmp`, a `777` folder), another user could put a write-ahead
+/// log of theirs beside the database, which SQLite would play into it as its latest changes
+/// (their account in place of ours): refused, and the database left as it was. The folder itself
+/// is warned about.
+#[test]
+fn a_log_planted_beside_the_database_in_a_shared_folder_is_refused() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        skip::skip("only root can make a file another user's");
+        return;
+    }
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let added = platform(&db, &["user", "add", "--email", "a@example.test", "--name", "A"], Some("long enough, too\n"));
+    assert!(added.status.success(), "{}", stderr(&added));
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let listed = platform(&db, &["user", "list"], None);
+    assert!(listed.status.success(), "{}", stderr(&listed));
+    assert!(stderr(&listed).contains("other users may write in the database's folder"), "{}", stderr(&listed));
+
+    for companion in ["platform.db-wal", "platform.db-journal"] {
+        let planted = dir.path().join(companion);
+        std::fs::write(&planted, "their changes").unwrap();
+        std::os::unix::fs::chown(&planted, Some(65_534), Some(65_534)).unwrap();
+        let refused = platform(&db, &["user", "list"], None);
+        assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+        let expected = format!(
+            "{} is another user's (uid 65534), beside the database in a folder others may write",
+            planted.display()
+        );
+        assert!(stderr(&refused).contains(&expected), "{}", stderr(&refused));
+        assert_eq!(std::fs::read_to_string(&planted).unwrap(), "their changes", "left as it is");
+        std::fs::remove_file(&planted).unwrap();
+    }
+    let listed = platform(&db, &["user", "list"], None);
+    assert!(String::from_utf8_lossy(&listed.stdout).contains("a@example.test"), "{}", stderr(&listed));
+}
+
+/// A database whose pages are damaged is named, with what to do, and left as it is.
+#[test]
+fn a_damaged_database_is_named_with_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let added = platform(&db, &["user", "add", "--email", "a@example.test", "--name", "A"], Some("long enough, too\n"));
+    assert!(added.status.success(), "{}", stderr(&added));
+    let mut bytes = std::fs::read(&db).unwrap();
+    // Past the file's 100-byte header: the first page's own header and cells.
+    bytes[100..1000].fill(0xA5);
+    std::fs::write(&db, &bytes).unwrap();
+    for command in [&["user", "list"][..], &["serve", "--bind", "127.0.0.1:0"]] {
+        let refused = platform(&db, command, None);
+        assert_eq!(refused.status.code(), Some(1), "{command:?}: {}", stderr(&refused));
+        let expected = format!(
+            "error: {} is damaged: SQLite finds its pages malformed. It was left as it is: restore the latest backup",
+            db.display()
+        );
+        assert!(stderr(&refused).contains(&expected), "{command:?}: {}", stderr(&refused));
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), bytes, "left as it is");
+}
+
 /// `keystroke-platform serve` on `db` as uid 65534, as the service user of a setup made as root.
 fn serve_as_nobody(db: &Path) -> std::process::Output {
     Command::new("setpriv")

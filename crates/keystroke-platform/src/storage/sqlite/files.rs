@@ -131,15 +131,14 @@ pub(super) fn create_new_private(path: &Path) -> std::io::Result<std::fs::File> 
 pub(super) fn refuse_planted(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        use std::os::unix::fs::MetadataExt;
         let Ok(found) = std::fs::symlink_metadata(path) else { return Ok(()) };
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
         if found.uid() == me {
             return Ok(());
         }
-        let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        let shared_folder = std::fs::metadata(folder).is_ok_and(|folder| folder.permissions().mode() & 0o022 != 0);
+        let shared_folder = others_may_write(folder_of(path));
         anyhow::ensure!(
             found.is_file() && found.len() > 0 && !shared_folder,
             "{} is another user's (uid {}){}: it could read what the platform writes there; give `--db` a path in a \
@@ -150,6 +149,62 @@ pub(super) fn refuse_planted(path: &Path) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// In a folder others may write, the files SQLite keeps beside the database must be this user's:
+/// another user's write-ahead log (or rollback journal) would be played into the database as the
+/// latest changes (their accounts in place of ours), and what the platform writes into their log
+/// or shared memory they could read. Checked before SQLite opens anything there: run as root, it
+/// makes the log it opens its database's owner's. Elsewhere only the database's owner, or root,
+/// could have made them (root running an admin command on the service user's database finds
+/// them theirs).
+pub(super) fn refuse_planted_companions(path: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if !others_may_write(folder_of(path)) {
+            return Ok(());
+        }
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        for suffix in ["-wal", "-shm", "-journal"] {
+            let file = beside(path, suffix);
+            let Ok(found) = std::fs::symlink_metadata(&file) else { continue };
+            anyhow::ensure!(
+                found.uid() == me,
+                "{} is another user's (uid {}), beside the database in a folder others may write: SQLite would take \
+                 it for the database's own (a log's changes would be played into it); it was left as it is, and so \
+                 was the database: remove it if it is not yours, and give `--db` a path in a folder only you can write",
+                file.display(),
+                found.uid()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// A database in a folder others may write is warned about: anyone may put files beside it.
+pub(super) fn warn_of_a_shared_folder(path: &Path) {
+    #[cfg(unix)]
+    if others_may_write(folder_of(path)) {
+        tracing::warn!(
+            folder = %folder_of(path).display(),
+            "other users may write in the database's folder: they could put files beside it; give `--db` a path in \
+             a folder only this user can write"
+        );
+    }
+}
+
+/// The folder `path` is in (`.` for a bare file name).
+fn folder_of(path: &Path) -> &Path {
+    path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+/// Whether users other than the folder's owner may make files in it (`/tmp`, a `777` folder).
+#[cfg(unix)]
+fn others_may_write(folder: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(folder).is_ok_and(|folder| folder.permissions().mode() & 0o022 != 0)
 }
 
 /// A database its owner made read-only (no owner write permission), which stays so whoever opens
@@ -239,11 +294,13 @@ fn is_keystrokes_or_new(path: &Path) -> anyhow::Result<bool> {
     if is_new_database(path) {
         return Ok(true);
     }
-    let conn = open_untouched(path).map_err(|error| cannot_open(path, error))?;
+    let conn = open_untouched(path)?;
     conn.busy_handler(Some(wait_while_locked))?;
     let version: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).map_err(|e| cannot_open(path, e))?;
-    let mut tables = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
-    let tables: Vec<String> = tables.query_map([], |row| row.get(0))?.collect::<rusqlite::Result<_>>()?;
+    let tables = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").and_then(|mut tables| {
+        tables.query_map([], |row| row.get::<_, String>(0))?.collect::<rusqlite::Result<Vec<_>>>()
+    });
+    let tables = tables.map_err(|error| cannot_open(path, error))?;
     let ours = ["users", "orgs", "api_keys"].iter().all(|table| tables.iter().any(|name| name == table));
     Ok((version == 0 && tables.is_empty()) || (version > 0 && ours))
 }
@@ -269,15 +326,20 @@ pub fn is_new_database(path: &Path) -> bool {
 /// A read-only connection that leaves no file behind: without a `-wal` file the database is read
 /// as immutable (a plain read-only open of a WAL-mode file would create `-wal` and `-shm` files
 /// beside it); with one, that file and its `-shm` exist already and hold what was written last.
-fn open_untouched(path: &Path) -> rusqlite::Result<Connection> {
+/// Never with another user's log beside it ([`refuse_planted_companions`]).
+fn open_untouched(path: &Path) -> anyhow::Result<Connection> {
     use rusqlite::OpenFlags;
+    refuse_planted_companions(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    if beside(path, "-wal").exists() {
-        return Connection::open_with_flags(path, flags);
-    }
-    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
-    let escaped = percent_encoding::utf8_percent_encode(&absolute.to_string_lossy(), URI_PATH).to_string();
-    Connection::open_with_flags(format!("file:{escaped}?immutable=1"), flags | OpenFlags::SQLITE_OPEN_URI)
+    let opened = match beside(path, "-wal").exists() {
+        true => Connection::open_with_flags(path, flags),
+        false => {
+            let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+            let escaped = percent_encoding::utf8_percent_encode(&absolute.to_string_lossy(), URI_PATH).to_string();
+            Connection::open_with_flags(format!("file:{escaped}?immutable=1"), flags | OpenFlags::SQLITE_OPEN_URI)
+        }
+    };
+    opened.map_err(|error| cannot_open(path, error))
 }
 
 /// What a file path must escape to go into a `file:` URI.
@@ -296,15 +358,26 @@ pub(super) fn cannot_open(path: &Path, error: rusqlite::Error) -> anyhow::Error 
         Some(rusqlite::ErrorCode::NotADatabase) => {
             anyhow::anyhow!("{shown} is not a SQLite database: give `--db` the platform's database, or a new file")
         }
+        Some(rusqlite::ErrorCode::DatabaseCorrupt) => damaged(path),
         _ => anyhow::Error::new(error).context(format!("opening database {shown}")),
     }
+}
+
+/// A database whose pages SQLite finds malformed (a disk's failure, a copy made while it was
+/// written, another program's changes).
+pub(super) fn damaged(path: &Path) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{} is damaged: SQLite finds its pages malformed. It was left as it is: restore the latest backup (README, \
+         \"Backups, restores and upgrades\"); `sqlite3 FILE .recover` may save what can still be read",
+        path.display()
+    )
 }
 
 /// The likeliest reason SQLite could not open `path`, told from what is there: a folder that
 /// does not exist, or a file (or a folder this user may not write) of another user: the
 /// database made as root, then served as the service user.
 fn why_not_opened(path: &Path) -> String {
-    let folder = path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let folder = folder_of(path);
     if let Err(error) = std::fs::metadata(folder) {
         return match error.kind() {
             std::io::ErrorKind::NotFound => format!(
