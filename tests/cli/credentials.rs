@@ -222,6 +222,12 @@ fn insecure_storage_puts_the_token_in_a_private_file() {
     std::fs::remove_file(env.config_dir_path().join("config.json")).unwrap();
     let login = env.login_with_token(&env.new_session(&user.email), &[]).success();
     assert!(login.stderr.contains(&format!("This replaces a sign-in stored on this machine ({})", user.email)));
+    let moved = format!(
+        "Token stored in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot)\n\
+         No longer in {}: `--insecure-storage` keeps the token there\n",
+        path.display()
+    );
+    assert!(login.stderr.contains(&moved), "{login:#?}");
     assert!(!std::fs::read_to_string(&path).unwrap().contains(&in_file), "removed from the file");
     env.run(&["auth", "logout"]).success();
     env.run(&["auth", "status"]).code(3);

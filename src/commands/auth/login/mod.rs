@@ -106,6 +106,14 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     if !printer.json() {
         printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
         printer.notice(&format!("Token stored in {}", credentials.location_in_sentence(store)));
+        // Said: a job's later step that signs in again without `--insecure-storage` would
+        // otherwise find its token moved out of the file without a word.
+        if store != StoreKind::File && replaced.iter().any(|(kind, _)| *kind == StoreKind::File) {
+            printer.notice(&format!(
+                "No longer in {}: `--insecure-storage` keeps the token there",
+                credentials.file_store_path().display()
+            ));
+        }
         // A browser sign-in makes a session for this machine; a token from stdin brings the
         // session it was made for (another machine's `auth token`, a CI secret), still in use
         // there, which a sign-out here leaves alone unless told.
