@@ -356,6 +356,32 @@ fn wrong_codes_posted_to_the_decision_are_rate_limited_too() {
     assert_eq!(poll(&h, &auth.device_code).1["error"], "authorization_pending", "nothing was approved");
 }
 
+/// A link to the approval page followed from another site carries the session (its cookie is
+/// `SameSite=Lax`) but not the lookup: its code is filled in, to look up with a click, so that a
+/// hostile page sending a signed-in browser to code after code spends none of its address's tries.
+#[test]
+fn codes_in_links_from_other_sites_are_filled_in_not_tried() {
+    let h = harness(|_| {});
+    let owner = h.dev.user(Role::Owner);
+    let auth = start(&h);
+    let (session, _, _) = sign_in(&h, &auth.user_code, &owner.email, &owner.password);
+    let open = |code: &str, site: &str| {
+        let link =
+            h.http.get(h.url(&format!("/device?user_code={code}"))).header("cookie", format!("ks_web={session}"));
+        let response = link.header("sec-fetch-site", site).send().unwrap();
+        (response.status(), response.text().unwrap())
+    };
+    for guess in 0..12 {
+        let (status, page) = open(&format!("BCDF-GH{guess:02}"), "cross-site");
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(page.contains("<h1>Enter your code</h1>"), "{page}");
+        assert!(page.contains(&format!("value=\"BCDF-GH{guess:02}\"")), "filled in: {page}");
+    }
+    let (status, page) = open(&auth.user_code, "same-origin");
+    assert_eq!(status, StatusCode::OK, "no try was spent: {page}");
+    assert!(page.contains("name=\"decision\""), "the approval page: {page}");
+}
+
 /// The host name the CLI gives is shown on the approval page and kept with the session, with
 /// its last use, so `keystroke session list` can tell machines apart. One that would not pass
 /// as a name (an escape sequence, say) is dropped.

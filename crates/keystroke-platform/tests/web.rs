@@ -423,6 +423,23 @@ fn a_create_form_sent_twice_makes_one_key_and_names_it() {
     assert!(!again.contains("shown only once"), "no second secret: {again}");
     let asked = browser.get(&format!("/settings/api-keys?org=acme&revoke={id}")).text().unwrap();
     assert!(asked.contains("Revoke API key “<bdi>Sent twice</bdi>”?"), "the link asks about that key: {asked}");
+
+    // A double click whose first sending is refused: the second, awaiting it, is refused with the
+    // reason too, never told of a key "still being created" that will not be.
+    let long = "x".repeat(101);
+    for _ in 0..3 {
+        let (page, csrf) = browser.list("acme");
+        let form_id = hidden(&page, "form_id");
+        let form = [("org", "acme"), ("name", &long), ("expires_in_days", ""), ("csrf", &csrf), ("form_id", &form_id)];
+        let answers = std::thread::scope(|both| {
+            let clicks = [0, 1].map(|_| both.spawn(|| browser.post("/settings/api-keys", &form)));
+            clicks.map(|click| click.join().unwrap())
+        });
+        for answer in answers {
+            assert_eq!(answer.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert!(answer.text().unwrap().contains("the limit is 100"));
+        }
+    }
     let (list, _) = browser.list("acme");
     assert_eq!(list.matches("<td><bdi>Sent twice</bdi><br>").count(), 1, "{list}");
     // The next page's form is a new one.
@@ -642,7 +659,7 @@ fn cookies_planted_beside_ours_are_not_taken_for_ours() {
     let page = https.http.get(local("/login")).send().unwrap();
     let set = page.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(
-        set.starts_with("__Host-ks_csrf=") && set.ends_with("; Path=/; HttpOnly; SameSite=Strict; Max-Age=900; Secure"),
+        set.starts_with("__Host-ks_csrf=") && set.ends_with("; Path=/; HttpOnly; SameSite=Lax; Max-Age=900; Secure"),
         "{set}"
     );
     let csrf = hidden(&page.text().unwrap(), "csrf");
@@ -654,7 +671,7 @@ fn cookies_planted_beside_ours_are_not_taken_for_ours() {
     let signed_in = sign_in(&format!("__Host-ks_csrf={csrf}"));
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
     let session = cookie(&signed_in, "__Host-ks_web").expect("a prefixed session cookie");
-    // Lax, unlike the others: a link to the pages followed from mail or chat finds the sign-in.
+    // Lax: a link to the pages followed from mail or chat finds the sign-in, and the org chosen.
     let set =
         signed_in.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_owned()).collect::<Vec<_>>();
     let expected = format!("__Host-ks_web={session}; Path=/; HttpOnly; SameSite=Lax; Max-Age=900; Secure");
@@ -839,7 +856,7 @@ fn guessing_from_many_addresses_does_not_lock_out_a_browser_that_signed_in_befor
     let set = signed_in.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap()).collect::<Vec<_>>();
     assert!(
         set.iter()
-            .any(|c| c.starts_with("ks_known=") && c.ends_with("; Path=/; HttpOnly; SameSite=Strict; Max-Age=2592000")),
+            .any(|c| c.starts_with("ks_known=") && c.ends_with("; Path=/; HttpOnly; SameSite=Lax; Max-Age=2592000")),
         "{set:?}"
     );
     let known = cookie(&signed_in, "ks_known").unwrap();
@@ -978,6 +995,9 @@ fn the_page_remembers_the_active_org() {
     let mut browser = Browser::new(&h);
     browser.sign_in(Role::Owner); // Ada: owner of acme, builder in globex
     let chosen = browser.get("/settings/api-keys?org=globex");
+    let set = chosen.headers()["set-cookie"].to_str().unwrap().to_owned();
+    // Lax, as the session's: a link from mail or chat finds the org chosen, not the first.
+    assert!(set.starts_with("ks_org=globex; ") && set.contains("; SameSite=Lax;"), "{set}");
     let remembered = cookie(&chosen, "ks_org").expect("the choice is remembered");
     assert_eq!(remembered, "globex");
 

@@ -75,12 +75,12 @@ pub fn cookie(state: &AppState, headers: &HeaderMap, name: &str) -> Option<Strin
 
 pub fn set_cookie(response: &mut Response, state: &AppState, name: &str, value: &str, max_age: i64) {
     let secure = if state.serves_https() { "; Secure" } else { "" };
-    // The session goes along with a link followed from elsewhere (docs, mail, chat), which
-    // `Strict` would answer with the sign-in form: no GET acts, and every form is checked by its
-    // CSRF token and `Sec-Fetch-Site`. The other cookies matter to this platform's own pages only.
-    let same_site = if name == SESSION_COOKIE { "Lax" } else { "Strict" };
+    // `Lax`: the cookies go along with a link followed from elsewhere (docs, mail, chat), which
+    // `Strict` answered with the sign-in form and the first org, as if the browser were new.
+    // Never with another site's form or script: every form is checked by its CSRF token and
+    // `Sec-Fetch-Site`, and no GET acts (one from another site does not even look up a code).
     let name = cookie_name(state, name);
-    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}; Max-Age={max_age}{secure}");
+    let cookie = format!("{name}={value}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
     if let Ok(value) = HeaderValue::from_str(&cookie) {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

@@ -60,6 +60,12 @@ pub async fn show(
     if typed_code.is_empty() {
         return Ok(code_page("", None, StatusCode::OK));
     }
+    // A link followed from another site carries the session (`SameSite=Lax`): its code is filled
+    // in, not looked up, so that a hostile page cannot spend this address's tries on codes of its
+    // choosing, and locks nobody out of signing in. Continue looks it up.
+    if headers.get("sec-fetch-site").is_some_and(|site| site == "cross-site") {
+        return Ok(code_page(&typed_code, None, StatusCode::OK));
+    }
     let client = state.client_key(&headers, peer);
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
