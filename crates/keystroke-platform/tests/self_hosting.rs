@@ -971,7 +971,7 @@ fn root_opens_another_users_database() {
     let refused =
         platform(&planted, &["user", "add", "--email", "b@example.test", "--name", "B"], Some("long enough, too\n"));
     assert!(stderr(&refused).contains("is another user's (uid 65534), and empty"), "{}", stderr(&refused));
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
     let refused = platform(&db, &["serve", "--bind", "127.0.0.1:0"], None);
     assert!(
         stderr(&refused).contains("is another user's (uid 65534), in a folder others may write"),
@@ -980,12 +980,43 @@ fn root_opens_another_users_database() {
     );
 }
 
-/// In a folder others may write (`/tmp`, a `777` folder), another user could put a write-ahead
-/// log of theirs beside the database, which SQLite would play into it as its latest changes
-/// (their account in place of ours): refused, and the database left as it was. The folder itself
-/// is warned about.
+/// In a folder every user may write (`/tmp`, a `777` folder), another user could put a
+/// write-ahead log of theirs beside the database, which SQLite would play into it as its latest
+/// changes (their account in place of ours): such a folder is refused, and the database left as
+/// it was.
 #[test]
-fn a_log_planted_beside_the_database_in_a_shared_folder_is_refused() {
+fn a_database_in_a_folder_everyone_may_write_is_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let added = platform(&db, &["user", "add", "--email", "a@example.test", "--name", "A"], Some("long enough, too\n"));
+    assert!(added.status.success(), "{}", stderr(&added));
+    let before = std::fs::read(&db).unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let copy = elsewhere.path().join("copy.db");
+    for mode in [0o1777, 0o777] {
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+        let backup = ["backup", "--to", copy.to_str().unwrap()];
+        for command in [&["user", "list"][..], &["serve", "--bind", "127.0.0.1:0"], &backup] {
+            let refused = platform(&db, command, None);
+            assert_eq!(refused.status.code(), Some(1), "{command:?}: {}", stderr(&refused));
+            let expected = format!(
+                "error: {} lets every user of this machine make files in it (mode {mode:o}): another could put a log \
+                 beside the database",
+                dir.path().display()
+            );
+            assert!(stderr(&refused).starts_with(&expected), "{command:?}: {}", stderr(&refused));
+        }
+    }
+    assert_eq!(std::fs::read(&db).unwrap(), before, "left as it was");
+    assert!(!dir.path().join("platform.db-wal").exists() && !copy.exists());
+}
+
+/// In a folder its group may write, what SQLite keeps beside the database must be the database
+/// owner's or this user's: a log of anyone else's is refused before SQLite reads it, and the
+/// folder is warned about.
+#[test]
+fn a_log_of_another_user_beside_the_database_in_a_group_folder_is_refused() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } != 0 {
         skip::skip("only root can make a file another user's");
@@ -996,19 +1027,19 @@ fn a_log_planted_beside_the_database_in_a_shared_folder_is_refused() {
     let db = dir.path().join("platform.db");
     let added = platform(&db, &["user", "add", "--email", "a@example.test", "--name", "A"], Some("long enough, too\n"));
     assert!(added.status.success(), "{}", stderr(&added));
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o770)).unwrap();
     let listed = platform(&db, &["user", "list"], None);
     assert!(listed.status.success(), "{}", stderr(&listed));
-    assert!(stderr(&listed).contains("other users may write in the database's folder"), "{}", stderr(&listed));
+    assert!(stderr(&listed).contains("the database's folder lets its group make files in it"), "{}", stderr(&listed));
 
-    for companion in ["platform.db-wal", "platform.db-journal"] {
+    for companion in ["platform.db-wal", "platform.db-shm", "platform.db-journal"] {
         let planted = dir.path().join(companion);
         std::fs::write(&planted, "their changes").unwrap();
         std::os::unix::fs::chown(&planted, Some(65_534), Some(65_534)).unwrap();
         let refused = platform(&db, &["user", "list"], None);
         assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
         let expected = format!(
-            "{} is another user's (uid 65534), beside the database in a folder others may write",
+            "{} is uid 65534's, neither the database's owner's nor this user's, in a folder its group may write",
             planted.display()
         );
         assert!(stderr(&refused).contains(&expected), "{}", stderr(&refused));

@@ -151,30 +151,43 @@ pub(super) fn refuse_planted(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// In a folder others may write, the files SQLite keeps beside the database must be this user's:
-/// another user's write-ahead log (or rollback journal) would be played into the database as the
-/// latest changes (their accounts in place of ours), and what the platform writes into their log
-/// or shared memory they could read. Checked before SQLite opens anything there: run as root, it
-/// makes the log it opens its database's owner's. Elsewhere only the database's owner, or root,
-/// could have made them (root running an admin command on the service user's database finds
-/// them theirs).
-pub(super) fn refuse_planted_companions(path: &Path) -> anyhow::Result<()> {
+/// A folder every user of the machine may make files in (`/tmp`, a `777` folder) is refused for
+/// the database, before SQLite opens anything there: another user could put a write-ahead log (or
+/// rollback journal) beside it, which SQLite would play into the database as its latest changes
+/// (their accounts in place of ours), or swap one in while the platform runs; run as root, SQLite
+/// even makes a log it opens the database owner's. A folder its group may write is the group's to
+/// trust, and warned about ([`warn_of_a_group_folder`]): what is beside the database there must
+/// be the database owner's or this user's (root running an admin command on the service user's
+/// database finds theirs).
+pub(super) fn refuse_a_shared_folder(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::MetadataExt;
-        if !others_may_write(folder_of(path)) {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let folder = folder_of(path);
+        let Ok(mode) = std::fs::metadata(folder).map(|folder| folder.permissions().mode()) else { return Ok(()) };
+        anyhow::ensure!(
+            mode & 0o002 == 0,
+            "{} lets every user of this machine make files in it (mode {:o}): another could put a log beside the \
+             database that SQLite would play into it as its latest changes; give `--db` a path in a folder only you \
+             can write (`install -d -m 700 FOLDER`)",
+            folder.display(),
+            mode & 0o7777
+        );
+        if mode & 0o020 == 0 {
             return Ok(());
         }
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
+        let owner = std::fs::metadata(path).map_or(me, |database| database.uid());
         for suffix in ["-wal", "-shm", "-journal"] {
             let file = beside(path, suffix);
             let Ok(found) = std::fs::symlink_metadata(&file) else { continue };
             anyhow::ensure!(
-                found.uid() == me,
-                "{} is another user's (uid {}), beside the database in a folder others may write: SQLite would take \
-                 it for the database's own (a log's changes would be played into it); it was left as it is, and so \
-                 was the database: remove it if it is not yours, and give `--db` a path in a folder only you can write",
+                found.uid() == me || found.uid() == owner,
+                "{} is uid {}'s, neither the database's owner's nor this user's, in a folder its group may write: \
+                 SQLite would take it for the database's own (a log's changes are played into the database); both \
+                 were left as they are: find out who made it (never remove a running platform's log: it holds its \
+                 latest changes), and give the database a folder only its user can write",
                 file.display(),
                 found.uid()
             );
@@ -183,15 +196,20 @@ pub(super) fn refuse_planted_companions(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A database in a folder others may write is warned about: anyone may put files beside it.
-pub(super) fn warn_of_a_shared_folder(path: &Path) {
+/// A database in a folder its group may write is warned about: the group's members could put
+/// files beside it.
+pub(super) fn warn_of_a_group_folder(path: &Path) {
     #[cfg(unix)]
-    if others_may_write(folder_of(path)) {
-        tracing::warn!(
-            folder = %folder_of(path).display(),
-            "other users may write in the database's folder: they could put files beside it; give `--db` a path in \
-             a folder only this user can write"
-        );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let folder = folder_of(path);
+        if std::fs::metadata(folder).is_ok_and(|folder| folder.permissions().mode() & 0o020 != 0) {
+            tracing::warn!(
+                folder = %folder.display(),
+                "the database's folder lets its group make files in it, which SQLite could take for the database's \
+                 own; give the database a folder only its user can write"
+            );
+        }
     }
 }
 
@@ -200,7 +218,7 @@ fn folder_of(path: &Path) -> &Path {
     path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
-/// Whether users other than the folder's owner may make files in it (`/tmp`, a `777` folder).
+/// Whether users other than the folder's owner may make files in it (`/tmp`, a group's folder).
 #[cfg(unix)]
 fn others_may_write(folder: &Path) -> bool {
     use std::os::unix::fs::PermissionsExt;
@@ -326,10 +344,10 @@ pub fn is_new_database(path: &Path) -> bool {
 /// A read-only connection that leaves no file behind: without a `-wal` file the database is read
 /// as immutable (a plain read-only open of a WAL-mode file would create `-wal` and `-shm` files
 /// beside it); with one, that file and its `-shm` exist already and hold what was written last.
-/// Never with another user's log beside it ([`refuse_planted_companions`]).
+/// Never in a folder others may write ([`refuse_a_shared_folder`]).
 fn open_untouched(path: &Path) -> anyhow::Result<Connection> {
     use rusqlite::OpenFlags;
-    refuse_planted_companions(path)?;
+    refuse_a_shared_folder(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let opened = match beside(path, "-wal").exists() {
         true => Connection::open_with_flags(path, flags),
@@ -368,7 +386,7 @@ pub(super) fn cannot_open(path: &Path, error: rusqlite::Error) -> anyhow::Error 
 pub(super) fn damaged(path: &Path) -> anyhow::Error {
     anyhow::anyhow!(
         "{} is damaged: SQLite finds its pages malformed. It was left as it is: restore the latest backup (README, \
-         \"Backups, restores and upgrades\"); `sqlite3 FILE .recover` may save what can still be read",
+         \"Backups, restores and upgrades\"); the `sqlite3` shell's `.recover` may save what can still be read",
         path.display()
     )
 }
