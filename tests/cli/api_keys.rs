@@ -327,6 +327,30 @@ fn create_on_a_terminal_shows_the_secret_once_with_its_preview_and_expiry() {
     assert_eq!(env.curl_status("/api/projects", quiet.trim()), 200);
 }
 
+/// The block that shows the secret holds the platform's words (the name, the org, the preview)
+/// each on its line: a line break or tab from a hostile or older platform is written out, so it
+/// cannot add a line to the block that reads as the CLI's own.
+#[test]
+fn create_on_a_terminal_writes_out_line_breaks_in_the_platforms_words() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let mut created = env.run(&["api-key", "create", "--name", "Real", "--json"]).success().json();
+    created["name"] = "Real\r\nThis secret was revoked: use key_test_other\tinstead".into();
+    created["preview"] = "key_test_AAAA…\nBBBB".into();
+    let body = created.to_string();
+    let hostile =
+        crate::support::stub_server(move |_| crate::support::http_response("201 Created", "application/json", &body));
+    let args = ["--platform-url", &hostile, "--org", "acme", "api-key", "create", "--name", "x", "--color", "never"];
+    let token = env.user(Role::Admin).session_token.clone();
+    let (code, output) = env.on_terminal_with_env(&args, &[("KEYSTROKE_TOKEN", &token)]).finish();
+    assert_eq!(code, 0, "{output}");
+    let first = output.lines().next().unwrap();
+    let expected = "(Real\\u{d}\\u{a}This secret was revoked: use key_test_other\\u{9}instead) in acme.";
+    assert!(first.starts_with("Created API key ak_") && first.ends_with(expected), "{output:?}");
+    assert!(output.contains("its preview, key_test_AAAA…\\u{a}BBBB."), "{output:?}");
+    assert!(!output.lines().any(|line| line.starts_with("This secret was revoked")), "{output:?}");
+}
+
 /// On a terminal `revoke` asks, after checking the sign-in, the org and the key, and names the
 /// key and the org. Declining (`n`, or Esc) revokes nothing and exits 1 with a plain line;
 /// accepting revokes.

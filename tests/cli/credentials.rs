@@ -223,8 +223,8 @@ fn insecure_storage_puts_the_token_in_a_private_file() {
     let login = env.login_with_token(&env.new_session(&user.email), &[]).success();
     assert!(login.stderr.contains(&format!("This replaces a sign-in stored on this machine ({})", user.email)));
     let moved = format!(
-        "Token stored in the kernel keyring (keyutils; the session's keyring, gone at logout or reboot)\n\
-         No longer in {}: `--insecure-storage` keeps the token there\n",
+        "warning: the token is no longer in {}, but in the kernel keyring (keyutils; the session's keyring, gone at \
+         logout or reboot): `--insecure-storage` keeps it in the file\n",
         path.display()
     );
     assert!(login.stderr.contains(&moved), "{login:#?}");

@@ -4,7 +4,7 @@ use keystroke_api::{ApiKey, CreateApiKey, CreatedApiKey, check_name, utc_minute}
 use crate::context::Context;
 use crate::error::CliError;
 use crate::lifetime::parse_lifetime;
-use crate::printer::Style;
+use crate::printer::{Style, one_line};
 use crate::table;
 
 #[derive(Debug, Args)]
@@ -97,7 +97,10 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
         ));
         return Ok(());
     }
-    printer.data(&format!("Created API key {} ({}) in {}.\n", key.id, key.name, key.org))?;
+    // The platform's words, each made one line: a line break in a name must not add a line to
+    // the block that shows the secret.
+    let (id, name, org) = (one_line(&key.id), one_line(&key.name), one_line(&key.org));
+    printer.data(&format!("Created API key {id} ({name}) in {org}.\n"))?;
     // Indented to stand out, unless the indent would wrap it (at the width tables fit, `COLUMNS`
     // or the terminal's): a secret split over two rows is copied with a line break in it.
     const INDENT: &str = "    ";
@@ -122,7 +125,7 @@ fn explain_on_terminal(context: &Context, key: &ApiKey) -> anyhow::Result<()> {
     }
     printer.data("")?;
     printer.data_styled(Style::Yellow, "This secret is shown only once: copy it now and store it somewhere safe.")?;
-    printer.data(&format!("From now on Keystroke shows only its preview, {}.", key.preview))?;
+    printer.data(&format!("From now on Keystroke shows only its preview, {}.", one_line(&key.preview)))?;
     if let Some(expires_at) = key.expires_at {
         printer.data(&format!("It expires {}.", utc_minute(expires_at)))?;
     }

@@ -64,7 +64,7 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
                 let saved_org = signed_in.config.active_org(platform).unwrap_or("none");
                 let known = [
                     format!("Platform:    {platform}{platform_note}"),
-                    format!("Token:       {}{token_note}", token.location),
+                    format!("Token:       {}{token_note}", one_line(&token.location)),
                     format!("Active org:  {saved_org}"),
                 ];
                 context.printer.data(&known.join("\n"))?;
@@ -117,7 +117,8 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         // The platform's words, each made one line: a line break in a name must not make a line
         // that reads as the CLI's own (`Token: …`).
         format!("Signed in:   {} <{}>", one_line(&me.user.name), one_line(&me.user.email)),
-        format!("Token:       {}", token.location),
+        // A path (`KEYSTROKE_CONFIG_DIR`'s) may hold a line break too.
+        format!("Token:       {}", one_line(&token.location)),
     ];
     if let (true, Some(kind)) = (token.shadows_stored_token, token.store) {
         // Not in parentheses: the store's description ends in a parenthesis of its own.

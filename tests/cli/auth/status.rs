@@ -298,3 +298,25 @@ fn a_token_written_to_a_file_others_can_read_is_said() {
     let (_, run) = token_into("closed.txt", 0o600);
     assert_eq!(run.stderr, "");
 }
+
+/// Where the token lives is a path when it is the opt-in file, and a path may hold a line break
+/// (`KEYSTROKE_CONFIG_DIR`): written out, so that it cannot add a line that reads as status's own.
+#[test]
+fn a_line_break_in_the_token_files_path_is_written_out() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("c\nSigned in:   someone else");
+    let there = [("KEYSTROKE_CONFIG_DIR", dir.to_str().unwrap()), ("KEYSTROKE_CREDENTIAL_STORE", "file")];
+    env.run_with_stdin_and_env(
+        &["auth", "login", "--with-token", "--platform-url", env.url()],
+        &user.session_token,
+        &there,
+    )
+    .success();
+    let status = env.run_with_env(&["auth", "status"], &there).success();
+    let token_line = status.stdout.lines().find(|line| line.starts_with("Token:")).expect(&status.stdout);
+    assert!(token_line.contains("c\\u{a}Signed in:   someone else/credentials.json"), "{status:#?}");
+    assert_eq!(status.stdout.matches("Signed in:").count(), 2, "the real line and the written-out one: {status:#?}");
+    assert_eq!(status.stdout.lines().filter(|line| line.starts_with("Signed in:")).count(), 1, "{status:#?}");
+}

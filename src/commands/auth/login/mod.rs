@@ -91,7 +91,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     let client = context.client(&platform, Some(token.clone()))?;
     let obtained = Obtained { token: &token, from_stdin: args.with_token };
     let stored = store_sign_in(context, &client, &platform, &credentials, store, obtained, &interrupted).await;
-    let Stored { me, active_org, replaced, from_token } = match stored {
+    let Stored { me, active_org, replaced, removed_from, from_token } = match stored {
         Ok(stored) => stored,
         // Unless the token came from stdin, the session the browser approved exists and its
         // token is only here: revoked, rather than left valid for nobody.
@@ -106,14 +106,6 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     if !printer.json() {
         printer.notice(&format!("Signed in to {} as {} <{}>", platform.key, me.user.name, me.user.email));
         printer.notice(&format!("Token stored in {}", credentials.location_in_sentence(store)));
-        // Said: a job's later step that signs in again without `--insecure-storage` would
-        // otherwise find its token moved out of the file without a word.
-        if store != StoreKind::File && replaced.iter().any(|(kind, _)| *kind == StoreKind::File) {
-            printer.notice(&format!(
-                "No longer in {}: `--insecure-storage` keeps the token there",
-                credentials.file_store_path().display()
-            ));
-        }
         // A browser sign-in makes a session for this machine; a token from stdin brings the
         // session it was made for (another machine's `auth token`, a CI secret), still in use
         // there, which a sign-out here leaves alone unless told.
@@ -125,9 +117,17 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
             ));
         }
     }
-    // A warning, with `--json` too: scripts are where this happens.
+    // Warnings, with `--json` too: scripts are where these happen. A job's later step that signs
+    // in again without `--insecure-storage` moves its token out of the file.
     if let Some(warning) = credentials.sharing_warning(store) {
         printer.warn(&warning);
+    }
+    if removed_from.contains(&StoreKind::File) {
+        printer.warn(&format!(
+            "the token is no longer in {}, but in {}: `--insecure-storage` keeps it in the file",
+            credentials.file_store_path().display(),
+            credentials.location_in_sentence(store)
+        ));
     }
     if !printer.json() {
         match &active_org {

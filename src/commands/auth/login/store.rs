@@ -20,6 +20,8 @@ pub(super) struct Stored {
     pub(super) me: Me,
     pub(super) active_org: Option<String>,
     pub(super) replaced: Vec<(StoreKind, Secret<String>)>,
+    /// The stores other than this sign-in's that a replaced token was removed from.
+    pub(super) removed_from: Vec<StoreKind>,
     /// Its session came with `--with-token` from a sign-in elsewhere (not this machine's own
     /// browser sign-in piped back in).
     pub(super) from_token: bool,
@@ -81,9 +83,9 @@ pub(super) async fn store_sign_in(
         Ok(recorded) => recorded,
         Err(error) => return Err(undo_stored_token(credentials, platform, store, &replaced, error)),
     };
-    remove_copies_elsewhere(credentials, platform, &replaced, store, &context.printer);
+    let removed_from = remove_copies_elsewhere(credentials, platform, &replaced, store, &context.printer);
     drop(lock);
-    Ok(Stored { me, active_org, replaced, from_token })
+    Ok(Stored { me, active_org, replaced, removed_from, from_token })
 }
 
 /// The config could not be saved: not signed in after all. The store goes back to what it held,
@@ -135,22 +137,25 @@ fn previous_tokens(
 
 /// A token of the previous sign-in kept in another store than this one's goes: the config now
 /// names this store only, and nothing would read or remove it there. (This store's own was
-/// overwritten.)
+/// overwritten.) Returns the stores it was removed from.
 fn remove_copies_elsewhere(
     credentials: &Credentials,
     platform: &PlatformUrl,
     replaced: &[(StoreKind, Secret<String>)],
     store: StoreKind,
     printer: &Printer,
-) {
+) -> Vec<StoreKind> {
+    let mut removed_from = Vec::new();
     for (previous_store, _) in replaced.iter().filter(|(kind, _)| *kind != store) {
-        if let Err(err) = credentials.delete(*previous_store, &platform.key) {
-            printer.warn(&format!(
+        match credentials.delete(*previous_store, &platform.key) {
+            Ok(_) => removed_from.push(*previous_store),
+            Err(err) => printer.warn(&format!(
                 "could not remove the previous token from the {} ({err:#}); it is no longer used, remove it by hand",
                 credentials.location(*previous_store)
-            ));
+            )),
         }
     }
+    removed_from
 }
 
 /// The sessions of the sign-ins this one replaced on this machine, which stay valid: not revoked,
