@@ -40,6 +40,15 @@ impl Cli {
         }
         let mut command = override_self(<Cli as clap::CommandFactory>::command());
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        // clap's own help and usage errors come before the printer that follows `--color`.
+        if let Some(color) = color_given(&args) {
+            command = command.color(color);
+        }
+        // What clap quotes back of a word with control characters in it is written out by the
+        // caller; styled, clap's own escape sequences would be hard to tell from the typed ones.
+        if args.iter().any(|arg| crate::printer::terminal_safe(&arg.to_string_lossy()) != arg.to_string_lossy()) {
+            command = command.styles(clap::builder::Styles::plain());
+        }
         let matches =
             command.try_get_matches_from_mut(&args).map_err(|err| with_dash_value_tip(err, &args, &command))?;
         let mut cli =
@@ -47,6 +56,26 @@ impl Cli {
         cli.global = cli.global.with_env_fallbacks()?;
         Ok(cli)
     }
+}
+
+/// The `--color` a command line gives (the last, before a `--`), for clap's help and errors.
+fn color_given(args: &[OsString]) -> Option<clap::ColorChoice> {
+    let mut words = args.iter().skip(1).map(|arg| arg.to_str()).take_while(|word| *word != Some("--"));
+    let mut given = None;
+    while let Some(word) = words.next() {
+        let value = match word {
+            Some("--color") => words.next().flatten(),
+            Some(word) => word.strip_prefix("--color="),
+            None => None,
+        };
+        given = match value {
+            Some("always") => Some(clap::ColorChoice::Always),
+            Some("never") => Some(clap::ColorChoice::Never),
+            Some("auto") => Some(clap::ColorChoice::Auto),
+            _ => given,
+        };
+    }
+    given
 }
 
 /// `--expires-in -5d`: clap takes `-5d` for flags of its own and says "unexpected argument
@@ -213,9 +242,14 @@ fn scripting_reference() -> String {
 }
 
 /// A clap usage error as the message and hint of every other error, for `--json`: clap's first
-/// paragraph is the message, its tips and usage line the hint.
-pub fn usage_error(err: &clap::Error) -> CliError {
-    let text = err.render().to_string();
+/// paragraph is the message, its tips and usage line the hint. `typed_controls`: a word of the
+/// command line holds control characters, which clap's `Display` would drop from what it quotes
+/// (clap styled nothing then, [`Cli::try_parse_args`]; JSON escapes them).
+pub fn usage_error(err: &clap::Error, typed_controls: bool) -> CliError {
+    let text = match typed_controls {
+        true => err.render().ansi().to_string(),
+        false => err.render().to_string(),
+    };
     let paragraphs: Vec<&str> = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect();
     let usage = paragraphs.iter().find_map(|p| p.lines().find_map(|line| line.trim().strip_prefix("Usage: ")));
     let message = if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
@@ -261,12 +295,12 @@ mod tests {
     #[test]
     fn usage_errors_become_a_message_and_a_hint() {
         let err = Cli::try_parse_args(["keystroke", "--json", "api-key", "list", "--bogus"]).unwrap_err();
-        let usage = usage_error(&err);
+        let usage = usage_error(&err, false);
         assert_eq!(usage.message, "unexpected argument '--bogus' found");
         assert_eq!(usage.hint.as_deref(), Some("usage: keystroke api-key list [OPTIONS]; see `--help`"));
 
         let err = Cli::try_parse_args(["keystroke", "api-key", "list", "--lmit", "3"]).unwrap_err();
-        let usage = usage_error(&err);
+        let usage = usage_error(&err, false);
         assert_eq!(usage.message, "unexpected argument '--lmit' found");
         assert_eq!(
             usage.hint.as_deref(),
@@ -274,18 +308,18 @@ mod tests {
         );
 
         let err = Cli::try_parse_args(["keystroke", "api-key", "create"]).unwrap_err();
-        let usage = usage_error(&err);
+        let usage = usage_error(&err, false);
         assert_eq!(usage.message, "the following required arguments were not provided: --name <NAME>");
 
         for refused in [&["api-key", "list", "--limit", "501"][..], &["--color", "sometimes", "org", "list"]] {
             let err = Cli::try_parse_args(std::iter::once("keystroke").chain(refused.iter().copied())).unwrap_err();
-            let hint = usage_error(&err).hint;
+            let hint = usage_error(&err, false).hint;
             assert_eq!(hint.as_deref(), Some("see `--help` for the command's flags and values"), "{refused:?}");
         }
 
         let err = Cli::try_parse_args(["keystroke", "api-key"]).unwrap_err();
-        assert_eq!(usage_error(&err).message, "a subcommand is required");
-        assert!(usage_error(&err).hint.unwrap().contains("usage: keystroke api-key [OPTIONS] <COMMAND>"));
+        assert_eq!(usage_error(&err, false).message, "a subcommand is required");
+        assert!(usage_error(&err, false).hint.unwrap().contains("usage: keystroke api-key [OPTIONS] <COMMAND>"));
     }
 
     #[test]

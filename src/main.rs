@@ -114,12 +114,16 @@ fn clap_exit(err: clap::Error) -> ExitCode {
         );
         return ExitCode::from(error::ExitCode::Usage as u8);
     }
+    // clap's own printing passes on to a terminal the escape sequences it quotes as typed (which
+    // could retitle the window), and its `Display` drops them (`1` shown for `1\e[2J`): with such
+    // a word, clap styled nothing (`Cli::try_parse_args`), and what it quotes is written out here.
+    let typed_controls =
+        std::env::args_os().any(|arg| printer::terminal_safe(&arg.to_string_lossy()) != arg.to_string_lossy());
     if !err.use_stderr() || !json {
-        // Without clap's styling (its `Display` drops every escape sequence, which its own printing
-        // passes on to a terminal from what it quotes as typed, and which could retitle the window).
-        let rendered = err.render().to_string();
-        let typed_controls =
-            std::env::args_os().any(|arg| printer::terminal_safe(&arg.to_string_lossy()) != arg.to_string_lossy());
+        let rendered = match typed_controls {
+            true => err.render().ansi().to_string(),
+            false => err.render().to_string(),
+        };
         // A pasted megabyte would fill the terminal; a secret must not reach scrollback.
         let safe = fit_for_a_terminal(&redact(&rendered));
         if err.use_stderr() && (safe != rendered || typed_controls) {
@@ -129,7 +133,7 @@ fn clap_exit(err: clap::Error) -> ExitCode {
         }
         return ExitCode::from(err.exit_code() as u8);
     }
-    let usage = cli::usage_error(&err);
+    let usage = cli::usage_error(&err, typed_controls);
     let hint = usage.hint.as_deref().map(redact);
     Printer::for_errors(json).error(error::ExitCode::Usage.json_code(), &redact(&usage.message), hint.as_deref(), None);
     ExitCode::from(error::ExitCode::Usage as u8)

@@ -99,8 +99,13 @@ impl Printer {
         if !self.stdout_is_terminal {
             return table::Target::Pipe;
         }
-        let from_env = env::var(env::COLUMNS).and_then(|value| value.parse().ok()).filter(|&columns| columns > 0);
-        table::Target::Terminal { columns: from_env.or_else(stdout_columns).filter(|&columns| columns > 0) }
+        table::Target::Terminal { columns: columns_from_env().or_else(|| terminal_columns(Stream::Stdout)) }
+    }
+
+    /// The width of the terminal on stderr (`COLUMNS`, else the terminal's own answer), for a
+    /// line redrawn in place, which must not wrap.
+    pub fn stderr_columns(&self) -> Option<u16> {
+        columns_from_env().or_else(|| terminal_columns(Stream::Stderr))
     }
 
     pub fn stdin_is_terminal(&self) -> bool {
@@ -391,22 +396,41 @@ impl<W: Write> JsonArray<W> {
     }
 }
 
-/// The width of the terminal on stdout, from the kernel: `console`'s size gives up when the terminal reports no
-/// rows (some `script` and CI terminals), though the width is all a table needs.
+/// `COLUMNS`, when it holds a width.
+fn columns_from_env() -> Option<u16> {
+    env::var(env::COLUMNS).and_then(|value| value.parse().ok()).filter(|&columns| columns > 0)
+}
+
+#[derive(Clone, Copy)]
+enum Stream {
+    Stdout,
+    Stderr,
+}
+
+/// The width of the terminal on `stream`, from the kernel: `console`'s size gives up when the
+/// terminal reports no rows (some `script` and CI terminals), though the width is all it takes.
 #[cfg(unix)]
-fn stdout_columns() -> Option<u16> {
+fn terminal_columns(stream: Stream) -> Option<u16> {
+    let fd = match stream {
+        Stream::Stdout => libc::STDOUT_FILENO,
+        Stream::Stderr => libc::STDERR_FILENO,
+    };
     // SAFETY: TIOCGWINSZ fills the struct it is given, or fails and leaves it zeroed.
     let size = unsafe {
         let mut size: libc::winsize = std::mem::zeroed();
-        libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size);
+        libc::ioctl(fd, libc::TIOCGWINSZ, &mut size);
         size
     };
     (size.ws_col > 0).then_some(size.ws_col)
 }
 
 #[cfg(not(unix))]
-fn stdout_columns() -> Option<u16> {
-    dialoguer::console::Term::stdout().size_checked().map(|(_rows, columns)| columns)
+fn terminal_columns(stream: Stream) -> Option<u16> {
+    let term = match stream {
+        Stream::Stdout => dialoguer::console::Term::stdout(),
+        Stream::Stderr => dialoguer::console::Term::stderr(),
+    };
+    term.size_checked().map(|(_rows, columns)| columns).filter(|&columns| columns > 0)
 }
 
 /// What stdout leads to, through a copy of its descriptor (the handle is never closed).

@@ -40,7 +40,12 @@ impl<'a> Spinner<'a> {
             }
             if self.printer.animates() {
                 let symbol = Self::FRAMES[frame % Self::FRAMES.len()];
-                self.printer.stderr_raw(&format!("\r{symbol} {}", self.message));
+                // Cut short of the terminal's last column: a line that wraps is not redrawn in
+                // place by `\r`, and each frame took a row of its own, scrolling the sign-in's
+                // code off a narrow terminal.
+                let room = self.printer.stderr_columns().map_or(usize::MAX, |columns| usize::from(columns) - 1);
+                let line: String = format!("{symbol} {}", self.message).chars().take(room).collect();
+                self.printer.stderr_raw(&format!("\r{line}"));
                 frame += 1;
             }
             tokio::time::sleep(Self::TICK.min(duration.saturating_sub(started.elapsed()))).await;

@@ -51,6 +51,11 @@ fn a_usage_error_quotes_what_was_typed_safely_and_cut_short() {
         output.contains("invalid value") && !output.contains("\u{1b}]0") && !output.contains('\u{7}'),
         "{output:?}"
     );
+    // Written out, not dropped: clap's `Display` showed `1` for what was typed as `1\e[2J`.
+    let typed = env.run(&["api-key", "list", "--limit", "1\u{1b}[2J"]).code(2);
+    assert!(typed.stderr.starts_with("error: invalid value '1\\u{1b}[2J' for '--limit <N>'"), "{typed:#?}");
+    let json = env.run(&["api-key", "list", "--limit", "1\u{1b}[2J", "--json"]).code(2).stderr;
+    assert!(json.contains(r#""message":"invalid value '1\\u{1b}[2J' for '--limit <N>'"#), "{json}");
     let pasted = "x".repeat(100_000);
     let run = env.run(&[&pasted]).code(2);
     let first = run.stderr.lines().next().unwrap();
@@ -307,6 +312,16 @@ fn colors_follow_the_terminal_the_flag_and_no_color() {
     let dumb_but_asked: Vec<&str> = ["--color", "always"].into_iter().chain(args).collect();
     let forced_on_dumb = env.run_with_env(&dumb_but_asked, &[("TERM", "dumb")]).code(5);
     assert_eq!(forced_on_dumb.stderr, forced.stderr);
+
+    // clap's own help and usage errors follow the flag too.
+    let (code, never) = env.on_terminal(&["--color", "never", "api-key", "lst"]).finish();
+    assert_eq!(code, 2, "{never:?}");
+    assert!(never.contains("error: unrecognized subcommand 'lst'") && !never.contains('\x1b'), "{never:?}");
+    let (code, help) = env.on_terminal(&["--color=never", "--help"]).finish();
+    assert_eq!(code, 0, "{help:?}");
+    assert!(help.contains("Usage: keystroke [OPTIONS] <COMMAND>") && !help.contains('\x1b'), "{help:?}");
+    let piped = env.run(&["--color", "always", "api-key", "lst"]).code(2);
+    assert!(piped.stderr.starts_with("\x1b[1m\x1b[31merror:\x1b[0m unrecognized subcommand"), "{piped:#?}");
 }
 
 /// A reader that stops early (`keystroke api-key list --all --json | head -c 100`) ends the

@@ -526,3 +526,22 @@ fn a_dumb_terminal_gets_a_line_not_a_spinner() {
     assert_eq!(code, 130, "ended by Ctrl-C, as the shell reports it: {output:?}");
     assert!(!output.contains('\x1b') && !output.contains('\r') && !output.contains('⠋'), "{output:?}");
 }
+
+/// On a terminal narrower than the spinner's line, the line is cut short of the last column: a
+/// line that wraps is not redrawn in place, and each frame took a row, scrolling the code away.
+#[test]
+fn the_spinner_fits_a_narrow_terminal() {
+    let env = TestEnv::with_fast_device_flow();
+    let args = ["auth", "login", "--no-browser", "--platform-url", env.url()];
+    let mut terminal = env.on_terminal_with_env(&args, &[("COLUMNS", "20")]);
+    terminal.expect("\r⠙ Waiting for appr");
+    terminal.interrupt("Sign-in cancelled");
+    let (code, output) = terminal.finish();
+    assert_eq!(code, 130, "{output:?}");
+    let frames: Vec<&str> = output.split('\r').filter(|frame| frame.contains("Waiting")).collect();
+    assert!(frames.len() > 1, "{output:?}");
+    for frame in frames {
+        let frame = frame.split('\x1b').next().unwrap().trim_end_matches("^C"); // the echoed Ctrl-C
+        assert_eq!(frame.chars().count(), 19, "{frame:?} in {output:?}");
+    }
+}
