@@ -1145,6 +1145,17 @@ fn a_read_only_folder_is_named_as_the_cause() {
         "{}",
         stderr(&as_nobody)
     );
+    // A new database there is refused for the same cause, said the same way.
+    let new = serve_as_nobody(&folder.join("new.db"));
+    assert_eq!(new.status.code(), Some(1), "{}", stderr(&new));
+    let expected = format!(
+        "cannot open the database {}: its folder {} is read-only (its owner may not write it either): `chmod u+w {}`, \
+         as its owner",
+        folder.join("new.db").display(),
+        folder.display(),
+        folder.display()
+    );
+    assert!(stderr(&new).contains(&expected), "{}", stderr(&new));
     // Another user's folder: chmod is theirs to do, so the way out is still to run as them.
     std::os::unix::fs::chown(&folder, Some(0), Some(0)).unwrap();
     let as_nobody = serve_as_nobody(&db);

@@ -405,6 +405,13 @@ fn why_not_opened(path: &Path) -> String {
             _ => format!("its folder {} cannot be reached by this user ({error})", folder.display()),
         };
     }
+    if own_read_only_folder(folder) {
+        // As for a database that is there ([`read_only`]): the folder is this user's to change.
+        return format!(
+            "its folder {shown} is read-only (its owner may not write it either): `chmod u+w {shown}`, as its owner",
+            shown = folder.display()
+        );
+    }
     #[cfg(unix)]
     {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
