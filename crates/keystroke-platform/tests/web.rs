@@ -77,6 +77,8 @@ impl<'a> Browser<'a> {
         assert!(html.contains("shown only once"), "{html}");
         // The field is described by the warning, and the Copy button's outcome is announced.
         assert!(html.contains(r#"aria-describedby="once""#) && html.contains(r#"<span id="copied" role="status">"#));
+        // The page is the dialog: focus starts on the secret, which no spell checker underlines.
+        assert!(html.contains(r#"readonly value="key_"#) && html.contains(r#"spellcheck="false" autofocus"#), "{html}");
         // Which org, for someone in several: the key acts only there.
         assert!(html.contains(&format!("</code>) in <strong>{org}</strong>")), "{html}");
         let secret = html.split("value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
@@ -197,8 +199,13 @@ fn the_page_follows_the_role_rules_and_wants_its_csrf_token() {
     let (html, csrf) = builder.list("acme");
     assert!(html.contains(&builders_key) && !html.contains(&admins_key), "builders see their own keys");
     assert!(!html.contains("<th>Created by</th>"));
-    assert!(html.contains("<caption>Your keys in this organization (as a builder you see only the keys you created)"));
-    assert!(admin.list("acme").0.contains("<caption>Keys of this organization</caption>"));
+    assert!(html.contains(
+        "<caption id=\"keys\">Your keys in this organization (as a builder you see only the keys you created)"
+    ));
+    // A table wider than the screen scrolls on its own, named by its caption, reachable by keyboard.
+    let table = r#"<div class="scrolls" role="region" aria-labelledby="keys" tabindex="0"><table>"#;
+    let listed = admin.list("acme").0;
+    assert!(listed.contains(&format!("{table}\n<caption id=\"keys\">Keys of this organization</caption>")));
     for confirmed in ["", "yes"] {
         let form = [("org", "acme"), ("id", admins_key.as_str()), ("csrf", csrf.as_str()), ("confirmed", confirmed)];
         let refused = builder.post("/settings/api-keys/revoke", &form);
@@ -520,8 +527,13 @@ fn a_wrong_password_keeps_the_email_typed() {
     assert!(page.contains(r#"<p class="error" id="problem" role="alert">Wrong email or password.</p>"#), "{page}");
     assert_eq!(page.matches(r#" aria-invalid="true" aria-describedby="problem""#).count(), 2, "{page}");
     assert!(page.contains(r#"aria-describedby="problem" autofocus></label>"#), "{page}");
+    // A refusal says so first in its title, which a screen reader announces of a page.
+    assert!(page.contains("<title>Error: Sign in · Keystroke</title>"), "{page}");
     let fresh = browser.get("/login").text().unwrap();
     assert!(!fresh.contains("aria-invalid") && !fresh.contains("autofocus"), "{fresh}");
+    assert!(fresh.contains("<title>Sign in · Keystroke</title>"), "{fresh}");
+    let approving = browser.get("/device?user_code=BCDF-GHJK").text().unwrap();
+    assert!(approving.contains("<title>Sign in to approve a device · Keystroke</title>"), "{approving}");
 
     // A password typed into the email field (no address's shape) is not shown back in clear.
     for typed in [owner.password.as_str(), "Secret 123@x.test", "@example.com", "P@ssw0rd", "a@b@c.test"] {
@@ -1161,7 +1173,8 @@ fn the_sign_in_page_says_who_is_signed_in_or_that_the_sign_in_ended() {
     browser.sign_in(Role::Admin);
     let admin = h.dev.user(Role::Admin);
     let signed_in = browser.get("/login?next=/settings/api-keys%3Forg%3Dacme").text().unwrap();
-    let go_on = format!(r#"You are signed in as {}: <a href="/settings/api-keys?org=acme">go on</a>"#, admin.email);
+    let go_on =
+        format!(r#"You are signed in as {0}: <a href="/settings/api-keys?org=acme">continue as {0}</a>"#, admin.email);
     assert!(signed_in.contains(&go_on) && signed_in.contains(r#"<form method="post" action="/login">"#), "{signed_in}");
     keystroke_platform::admin::sign_out_everywhere(h.dev.storage(), &admin.email).unwrap();
     let ended = browser.get("/login").text().unwrap();

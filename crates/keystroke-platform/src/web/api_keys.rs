@@ -389,7 +389,7 @@ fn reveal_dialog(created: &CreatedApiKey, back: &str) -> String {
         r#"<dialog open aria-labelledby="reveal">
 <h1 id="reveal">Copy your new API key</h1>
 <p id="once"><strong>This secret is shown only once.</strong> Copy it now and store it somewhere safe. After you close this dialog, Keystroke only shows the key preview (<code>{preview}</code>).</p>
-<label>Secret of “<bdi>{name}</bdi>” (<code>{id}</code>) in <strong>{org}</strong> <input id="secret" class="secret" readonly value="{secret}" autocomplete="off" aria-describedby="once"></label>
+<label>Secret of “<bdi>{name}</bdi>” (<code>{id}</code>) in <strong>{org}</strong> <input id="secret" class="secret" readonly value="{secret}" autocomplete="off" spellcheck="false" autofocus aria-describedby="once"></label>
 <button type="button" id="copy" hidden>Copy</button> <span id="copied" role="status"></span>
 <p><a id="done" href="{back}">Done: I have copied it</a></p>
 </dialog>"#,
@@ -610,8 +610,12 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
         true => "Keys of this organization",
         false => "Your keys in this organization (as a builder you see only the keys you created)",
     };
-    let mut html =
-        format!("<table>\n<caption>{caption}</caption>\n<tr><th>Name</th><th>Key preview</th><th>Created at</th>");
+    // Scrolled on its own when wider than the screen (ids and previews stay whole, to copy), not
+    // the whole page; reachable by keyboard, and named by its caption.
+    let mut html = format!(
+        "<div class=\"scrolls\" role=\"region\" aria-labelledby=\"keys\" tabindex=\"0\"><table>\n\
+         <caption id=\"keys\">{caption}</caption>\n<tr><th>Name</th><th>Key preview</th><th>Created at</th>"
+    );
     if creators {
         html.push_str("<th>Created by</th>");
     }
@@ -641,7 +645,7 @@ fn key_table(keys: &[ApiKey], access: &OrgAccess, csrf: &str) -> String {
             escape(&key.id),
         ));
     }
-    html.push_str("</table>\n");
+    html.push_str("</table></div>\n");
     html
 }
 

@@ -243,7 +243,7 @@ fn code_field(typed: &str, error: Option<&str>) -> String {
 /// What was typed goes back in its field (the password aside), unless it is a key or token
 /// pasted there.
 fn sign_in_page(state: &AppState, user_code: &str, email: &str, error: Option<&str>, status: StatusCode) -> Response {
-    sign_in_form_page(state, status, "Sign in", |csrf| {
+    sign_in_form_page(state, status, "Sign in to approve a device", |csrf| {
         format!(
             r#"<h1>Sign in to approve a device</h1>
 <p>A device asked to sign in to Keystroke as you. Enter the code shown in your terminal.</p>

@@ -101,6 +101,11 @@ pub fn page_with_script(status: StatusCode, title: &str, body: &str, script: &st
     let nonce = (!script.is_empty()).then(|| random_base62(24));
     let script =
         nonce.as_ref().map(|nonce| format!("\n<script nonce=\"{nonce}\">\n{script}\n</script>")).unwrap_or_default();
+    // A refusal says so first in the title, which is what a screen reader announces of a page.
+    let title = match status.is_client_error() || status.is_server_error() {
+        true => format!("Error: {title}"),
+        false => title.to_owned(),
+    };
     let html = format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">
@@ -110,11 +115,12 @@ form{{max-width:32rem}}table{{border-collapse:collapse;width:100%;margin:1rem 0}
 th,td{{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #ddd;vertical-align:top}}td bdi{{overflow-wrap:anywhere}}
 td code{{white-space:nowrap}}form.inline{{display:inline}}form.inline button{{margin:0;padding:.1rem .5rem;font-size:.9rem}}td form{{margin:0}}td button{{margin:0;padding:.2rem .6rem;font-size:.9rem}}
 nav{{color:#555;margin-bottom:1rem}}.notice{{color:#05620a}}input.secret{{font-family:monospace}}
-label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;padding:.4rem;font-size:1rem}}
+label{{display:block;margin:.75rem 0}}input{{display:block;width:100%;box-sizing:border-box;padding:.4rem;font-size:1rem}}
+.scrolls{{overflow-x:auto}}td{{overflow-wrap:anywhere}}
 button{{margin:.75rem .5rem 0 0;padding:.5rem 1rem;font-size:1rem}}.error{{color:#b00020}}
 dt{{font-weight:600}}dd{{margin:0 0 .5rem 0}}dialog{{position:static;max-width:40rem;border:2px solid #222;border-radius:.5rem;padding:1rem 1.5rem}}</style></head>
 <body><main>{body}</main>{script}</body></html>"#,
-        title = escape(title)
+        title = escape(&title)
     );
     let mut response = (status, Html(html)).into_response();
     let headers = response.headers_mut();

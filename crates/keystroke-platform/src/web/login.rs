@@ -39,10 +39,10 @@ pub async fn show(
     let notice = match web_session(&state, &headers)? {
         Some(visitor) => match state.storage.user_by_id(&visitor.user_id)? {
             Some(user) => format!(
-                "<p class=\"notice\">You are signed in as {}: <a href=\"{}\">go on</a>, or sign in as someone else \
-                 below.</p>\n",
-                escape(&user.email),
-                escape(next)
+                "<p class=\"notice\">You are signed in as {email}: <a href=\"{}\">continue as {email}</a>, or sign in \
+                 as someone else below.</p>\n",
+                escape(next),
+                email = escape(&user.email),
             ),
             None => String::new(),
         },
