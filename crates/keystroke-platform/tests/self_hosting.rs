@@ -1010,6 +1010,22 @@ fn a_database_in_a_folder_everyone_may_write_is_refused() {
     }
     assert_eq!(std::fs::read(&db).unwrap(), before, "left as it was");
     assert!(!dir.path().join("platform.db-wal").exists() && !copy.exists());
+
+    // Nor through a link in such a folder (one planted in `/tmp` may lead anywhere), though the
+    // database it leads to is in a private one.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let shared = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(shared.path(), std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let link = shared.path().join("platform.db");
+    std::os::unix::fs::symlink(&db, &link).unwrap();
+    let refused = platform(&link, &["user", "list"], None);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("lets every user of this machine make files in it (mode 1777)"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(platform(&db, &["user", "list"], None).status.success(), "the database itself, where it is");
 }
 
 /// In a folder its group may write, what SQLite keeps beside the database must be the database
@@ -1038,10 +1054,8 @@ fn a_log_of_another_user_beside_the_database_in_a_group_folder_is_refused() {
         std::os::unix::fs::chown(&planted, Some(65_534), Some(65_534)).unwrap();
         let refused = platform(&db, &["user", "list"], None);
         assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
-        let expected = format!(
-            "{} is uid 65534's, neither the database's owner's nor this user's, in a folder its group may write",
-            planted.display()
-        );
+        let expected =
+            format!("{} is uid 65534's, not this user's, in a folder its group may write", planted.display());
         assert!(stderr(&refused).contains(&expected), "{}", stderr(&refused));
         assert_eq!(std::fs::read_to_string(&planted).unwrap(), "their changes", "left as it is");
         std::fs::remove_file(&planted).unwrap();

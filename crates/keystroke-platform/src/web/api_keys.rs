@@ -279,18 +279,8 @@ pub async fn create(
         Ok(seconds) => seconds,
         Err(problem) => return refused(problem, Field::Expiry),
     };
-    // Sent again (Reload on the page with the secret, a double click): one key per form. A double
-    // click's first sending may still be at work: its outcome is awaited a moment, the key it made
-    // or its failure, after which this sending acts in its place (and says why it was refused).
-    let mut sending = state.sent_forms.sending(&form.form_id);
-    for _ in 0..40 {
-        if sending != (Sending::Again { created: None }) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        sending = state.sent_forms.sending(&form.form_id);
-    }
-    if let Sending::Again { created } = sending {
+    // Sent again (Reload on the page with the secret, a double click): one key per form.
+    if let Sending::Again { created } = state.sent_forms.settled_sending(&form.form_id).await {
         let memberships = state.storage.memberships_of(&access.user_id)?;
         let notice = sent_again_notice(&state, &access, created.as_deref());
         return list_page(&state, &memberships, &access, &form.csrf, None, &notice, &CreateDraft::default());

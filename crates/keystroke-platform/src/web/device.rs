@@ -60,10 +60,12 @@ pub async fn show(
     if typed_code.is_empty() {
         return Ok(code_page("", None, StatusCode::OK));
     }
-    // A link followed from another site carries the session (`SameSite=Lax`): its code is filled
-    // in, not looked up, so that a hostile page cannot spend this address's tries on codes of its
-    // choosing, and locks nobody out of signing in. Continue looks it up.
-    if headers.get("sec-fetch-site").is_some_and(|site| site == "cross-site") {
+    // A link followed from another site (a sibling subdomain's too) carries the session
+    // (`SameSite=Lax`): its code is filled in, not looked up, so that a hostile page cannot spend
+    // this address's tries on codes of its choosing, and lock it out of signing in. Continue (a
+    // page of this platform's) looks it up, as does a link typed or opened from elsewhere (`none`)
+    // and a browser that does not say (older ones, which such a page could still use).
+    if headers.get("sec-fetch-site").is_some_and(|site| site != "same-origin" && site != "none") {
         return Ok(code_page(&typed_code, None, StatusCode::OK));
     }
     let client = state.client_key(&headers, peer);

@@ -147,6 +147,21 @@ impl SentForms {
         }
     }
 
+    /// [`SentForms::sending`], once a sending of the form still at work (a double click's first)
+    /// has an outcome, awaited a moment (2 s at most): the key it made, or its failure, after which
+    /// this sending is the first and acts in its place (and says why it was refused).
+    pub async fn settled_sending(&self, id: &str) -> Sending {
+        let mut sending = self.sending(id);
+        for _ in 0..40 {
+            if sending != (Sending::Again { created: None }) {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            sending = self.sending(id);
+        }
+        sending
+    }
+
     /// Records what the form's sending created, for a sending of it again to name (a double click
     /// shows the second answer, and the secret on the first is never seen).
     pub fn created(&self, id: &str, created: &str) {
@@ -194,5 +209,29 @@ mod tests {
             expiring.sending(&SentForms::new_id());
         }
         assert!(expiring.sent.lock().unwrap().entries.len() <= 1, "the expired are swept");
+    }
+
+    /// A double click: the second sending awaits the first's outcome, the key it made, or its
+    /// failure, after which it acts itself.
+    #[tokio::test]
+    async fn a_second_sending_awaits_the_firsts_outcome() {
+        let forms = std::sync::Arc::new(SentForms::new(Duration::from_secs(3600)));
+        for (outcome, expected) in
+            [(Some("ak_1"), Sending::Again { created: Some("ak_1".into()) }), (None, Sending::First)]
+        {
+            let id = SentForms::new_id();
+            assert_eq!(forms.sending(&id), Sending::First);
+            let second = tokio::spawn({
+                let (forms, id) = (forms.clone(), id.clone());
+                async move { forms.settled_sending(&id).await }
+            });
+            tokio::time::sleep(Duration::from_millis(120)).await;
+            assert!(!second.is_finished(), "waiting while the first is at work");
+            match outcome {
+                Some(created) => forms.created(&id, created),
+                None => forms.forget(&id),
+            }
+            assert_eq!(second.await.unwrap(), expected);
+        }
     }
 }

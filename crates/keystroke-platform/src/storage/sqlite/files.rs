@@ -157,8 +157,7 @@ pub(super) fn refuse_planted(path: &Path) -> anyhow::Result<()> {
 /// (their accounts in place of ours), or swap one in while the platform runs; run as root, SQLite
 /// even makes a log it opens the database owner's. A folder its group may write is the group's to
 /// trust, and warned about ([`warn_of_a_group_folder`]): what is beside the database there must
-/// be the database owner's or this user's (root running an admin command on the service user's
-/// database finds theirs).
+/// be this user's (another user's database there is refused already, [`refuse_planted`]).
 pub(super) fn refuse_a_shared_folder(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
@@ -178,16 +177,15 @@ pub(super) fn refuse_a_shared_folder(path: &Path) -> anyhow::Result<()> {
         }
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
-        let owner = std::fs::metadata(path).map_or(me, |database| database.uid());
         for suffix in ["-wal", "-shm", "-journal"] {
             let file = beside(path, suffix);
             let Ok(found) = std::fs::symlink_metadata(&file) else { continue };
             anyhow::ensure!(
-                found.uid() == me || found.uid() == owner,
-                "{} is uid {}'s, neither the database's owner's nor this user's, in a folder its group may write: \
-                 SQLite would take it for the database's own (a log's changes are played into the database); both \
-                 were left as they are: find out who made it (never remove a running platform's log: it holds its \
-                 latest changes), and give the database a folder only its user can write",
+                found.uid() == me,
+                "{} is uid {}'s, not this user's, in a folder its group may write: SQLite would take it for the \
+                 database's own (a log's changes are played into the database); both were left as they are: find \
+                 out who made it (never remove a running platform's log: it holds its latest changes), and give the \
+                 database a folder only its user can write",
                 file.display(),
                 found.uid()
             );
@@ -258,6 +256,9 @@ pub(super) enum Create {
 /// change its permissions for everyone and leave a journal beside it.
 pub(super) fn database_file(path: &Path) -> anyhow::Result<PathBuf> {
     let shown = path.display();
+    // Where it was given, a link included (one planted in `/tmp` may lead anywhere), and below
+    // where a link leads.
+    refuse_a_shared_folder(path)?;
     let is_link = match std::fs::symlink_metadata(path) {
         // Not there: a new database (a missing folder is named when SQLite cannot create it).
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(path.to_owned()),
@@ -277,7 +278,9 @@ pub(super) fn database_file(path: &Path) -> anyhow::Result<PathBuf> {
     if !is_link {
         return Ok(path.to_owned());
     }
-    std::fs::canonicalize(path).with_context(|| format!("cannot read the database {shown}"))
+    let target = std::fs::canonicalize(path).with_context(|| format!("cannot read the database {shown}"))?;
+    refuse_a_shared_folder(&target)?;
+    Ok(target)
 }
 
 /// A SQLite file of another program is refused before anything is written to it: migrating it

@@ -25,7 +25,7 @@ use super::{LAST_USED_RESOLUTION_SECS, Result, Timestamp};
 use crate::logging::OnceAMinute;
 use files::{
     Create, beside, cannot_open, companions_follow_database, create_new_private, create_private, damaged,
-    database_file, made_read_only, may_write, read_only, refuse_a_missing_databases_log, refuse_a_shared_folder,
+    database_file, made_read_only, may_write, read_only, refuse_a_missing_databases_log,
     refuse_another_programs_database, refuse_planted, restrict_permissions, warn_of_a_group_folder,
 };
 use lock_wait::{is_busy, wait_while_locked, with_lock_patience};
@@ -111,7 +111,6 @@ fn all_connections_in_use() -> rusqlite::Error {
 pub fn backup(path: &Path, to: &Path) -> anyhow::Result<()> {
     use rusqlite::OpenFlags;
     let path = &database_file(path)?;
-    refuse_a_shared_folder(path)?;
     refuse_another_programs_database(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|error| cannot_open(path, error))?;
@@ -158,7 +157,6 @@ impl SqliteStorage {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> anyhow::Result<Self> {
         let path = &database_file(path)?;
-        refuse_a_shared_folder(path)?;
         warn_of_a_group_folder(path);
         refuse_another_programs_database(path)?;
         let storage = SqliteStorage {
