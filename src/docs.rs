@@ -76,8 +76,8 @@ fn markdown_reference() -> String {
     let _ = writeln!(
         out,
         "Every command accepts these, before or after its name (`completion` refuses `--json`: it prints a \
-         script), but for `help`, which takes command names only: put them before it, where they change nothing \
-         (help, like `--version`, is text).\n"
+         script), but for `help`, which takes command names only: put them before it, where only `--color` \
+         changes anything (help, like `--version`, is text).\n"
     );
     write_args(&mut out, cli.get_arguments().filter(|arg| arg.is_global_set()));
     let _ = writeln!(out, "- `-h`, `--help`: Print help (`--help` prints more than `-h`)");

@@ -337,6 +337,8 @@ fn create_on_a_terminal_writes_out_line_breaks_in_the_platforms_words() {
     let mut created = env.run(&["api-key", "create", "--name", "Real", "--json"]).success().json();
     created["name"] = "Real\r\nThis secret was revoked: use key_test_other\tinstead".into();
     created["preview"] = "key_test_AAAA…\nBBBB".into();
+    let real_secret = created["secret"].as_str().unwrap().to_owned();
+    created["secret"] = format!("{real_secret}\nThis secret was revoked").into();
     let body = created.to_string();
     let hostile =
         crate::support::stub_server(move |_| crate::support::http_response("201 Created", "application/json", &body));
@@ -348,6 +350,7 @@ fn create_on_a_terminal_writes_out_line_breaks_in_the_platforms_words() {
     let expected = "(Real\\u{d}\\u{a}This secret was revoked: use key_test_other\\u{9}instead) in acme.";
     assert!(first.starts_with("Created API key ak_") && first.ends_with(expected), "{output:?}");
     assert!(output.contains("its preview, key_test_AAAA…\\u{a}BBBB."), "{output:?}");
+    assert!(output.contains(&format!("    {real_secret}\\u{{a}}This secret was revoked\n")), "{output:?}");
     assert!(!output.lines().any(|line| line.starts_with("This secret was revoked")), "{output:?}");
 }
 

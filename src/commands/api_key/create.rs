@@ -89,8 +89,10 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
     if printer.json() {
         return printer.json_data(created);
     }
+    // One line whatever the platform sent: `$(keystroke api-key create)` takes all of stdout.
+    let secret = one_line(&created.secret);
     if !in_a_block(context) {
-        printer.data(&created.secret)?;
+        printer.data(&secret)?;
         printer.notice(&format!(
             "Created API key {} ({}) in {}; its secret, on stdout, is shown only once",
             key.id, key.name, key.org
@@ -105,14 +107,10 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
     // or the terminal's): a secret split over two rows is copied with a line break in it.
     const INDENT: &str = "    ";
     let indent = match printer.table_target() {
-        table::Target::Terminal { columns: Some(columns) }
-            if usize::from(columns) < INDENT.len() + created.secret.len() =>
-        {
-            ""
-        }
+        table::Target::Terminal { columns: Some(columns) } if usize::from(columns) < INDENT.len() + secret.len() => "",
         _ => INDENT,
     };
-    printer.data_styled(Style::Bold, &format!("{indent}{}", created.secret))?;
+    printer.data_styled(Style::Bold, &format!("{indent}{secret}"))?;
     Ok(())
 }
 

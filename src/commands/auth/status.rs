@@ -122,8 +122,8 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     ];
     if let (true, Some(kind)) = (token.shadows_stored_token, token.store) {
         // Not in parentheses: the store's description ends in a parenthesis of its own.
-        lines
-            .push(format!("             which shadows the token stored in {}", credentials.location_in_sentence(kind)));
+        let stored_in = credentials.location_in_sentence(kind);
+        lines.push(format!("             which shadows the token stored in {}", one_line(&stored_in)));
     }
     lines.push(active_org_line(active_org, &me.memberships));
     lines.extend(org_override_note(context, org_override, active_org, &me.memberships));

@@ -148,7 +148,8 @@ fn remove_copies_elsewhere(
     let mut removed_from = Vec::new();
     for (previous_store, _) in replaced.iter().filter(|(kind, _)| *kind != store) {
         match credentials.delete(*previous_store, &platform.key) {
-            Ok(_) => removed_from.push(*previous_store),
+            Ok(true) => removed_from.push(*previous_store),
+            Ok(false) => {} // gone meanwhile (another sign-out)
             Err(err) => printer.warn(&format!(
                 "could not remove the previous token from the {} ({err:#}); it is no longer used, remove it by hand",
                 credentials.location(*previous_store)
