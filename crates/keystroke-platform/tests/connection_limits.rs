@@ -118,6 +118,37 @@ fn a_body_too_slow_or_declared_too_large_is_answered_at_once() {
     assert_eq!(json_body(&answer)["error"], "invalid_request", "{answer:?}");
     let answer = chunked_form("/login");
     assert!(answer.starts_with("HTTP/1.1 413 ") && answer.contains("The request body is too large"), "{answer:?}");
+}
+
+/// A request answered without its body read (a 401, decided from the headers) ends its
+/// connection, and the answer says so (`Connection: close`, RFC 9112 §9.6): a client keeping the
+/// connection for its next request found it closed, and a POST is not sent again. One whose body
+/// was read keeps it.
+#[test]
+fn an_answer_given_before_the_body_was_read_says_the_connection_closes() {
+    let h = Harness::start();
+    let owner = h.token(keystroke_api::Role::Owner);
+    let post = |credential: &str, body: &str| {
+        let mut stream = connect(&h);
+        let request = format!(
+            "POST /api/projects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {credential}\r\n\
+             x-keystroke-org: acme\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        stream
+    };
+    let mut refused = post("key_test_unknownunknownunknownunknown000000", r#"{"name":"p"}"#);
+    let answer = read_until_closed(&mut refused);
+    assert!(answer.starts_with("HTTP/1.1 401 "), "{answer:?}");
+    assert!(answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{answer:?}");
+
+    // Read to its end: the connection stays for the next request, and nothing says otherwise.
+    let mut served = post(&owner, r#"{"name":"kept"}"#);
+    let mut head = [0u8; 1024];
+    let read = served.read(&mut head).unwrap();
+    let head = String::from_utf8_lossy(&head[..read]).to_ascii_lowercase();
+    assert!(head.starts_with("http/1.1 201 ") && !head.contains("connection: close"), "{head:?}");
 
     // Refused before the route sees it, in the route's own shape: RFC 6749's for `/oauth/…`, a
     // page on the web pages.

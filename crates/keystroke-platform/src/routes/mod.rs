@@ -8,9 +8,12 @@ pub mod members;
 pub mod projects;
 pub mod sessions;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::{HeaderValue, StatusCode, Uri, Version, header};
 use axum::middleware::{self, Next};
@@ -165,7 +168,8 @@ async fn method_not_allowed(uri: Uri) -> Response {
 /// refused before any of it is read (and before a `100 Continue`); a request with a body not done
 /// within [`Config::request_deadline`] is answered `408`. A request without one needs no
 /// deadline: its headers had their own, and the timer would cost every key check
-/// (`scripts/bench`, figure 2).
+/// (`scripts/bench`, figure 2). A request answered before its body was read ends its connection,
+/// and the answer says so.
 ///
 /// [`Config::request_deadline`]: crate::Config::request_deadline
 async fn within_limits(deadline: Duration, request: Request, next: Next) -> Response {
@@ -189,7 +193,9 @@ async fn within_limits(deadline: Duration, request: Request, next: Next) -> Resp
         return next.run(request).await;
     }
     let path = request.uri().path().to_owned();
-    match tokio::time::timeout(deadline, next.run(request)).await {
+    let read_to_end = Arc::new(AtomicBool::new(false));
+    let request = request.map(|body| Body::new(Tracked { body, read_to_end: read_to_end.clone() }));
+    let mut response = match tokio::time::timeout(deadline, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             let seconds = deadline.as_secs_f64();
@@ -198,6 +204,43 @@ async fn within_limits(deadline: Duration, request: Request, next: Next) -> Resp
             );
             refusal(&path, StatusCode::REQUEST_TIMEOUT, "request_timeout", message)
         }
+    };
+    // Answered without its body read to the end (a 401 decided from the headers): hyper closes
+    // the connection after the answer, which says so, as RFC 9112 §9.6 asks; a client keeping it
+    // for its next request would otherwise find it closed, and a POST is not sent again.
+    if !read_to_end.load(Ordering::Relaxed) {
+        response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    response
+}
+
+/// A request body that records when it has been read to its end.
+struct Tracked {
+    body: Body,
+    read_to_end: Arc<AtomicBool>,
+}
+
+impl http_body::Body for Tracked {
+    type Data = axum::body::Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+        let polled = std::pin::Pin::new(&mut self.body).poll_frame(cx);
+        if matches!(polled, std::task::Poll::Ready(None)) || self.body.is_end_stream() {
+            self.read_to_end.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
     }
 }
 
