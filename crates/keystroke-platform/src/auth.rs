@@ -257,7 +257,7 @@ impl FromRequestParts<AppState> for HookPrincipal {
 }
 
 fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> ApiResult<Principal> {
-    let presented = header_credentials(&parts.headers);
+    let mut presented = header_credentials(&parts.headers);
     let query_credentials: Vec<String> = Query::<Vec<(String, String)>>::try_from_uri(&parts.uri)
         .map(|q| q.0)
         .unwrap_or_default()
@@ -271,7 +271,8 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
     if presented.len() + query_credentials.len() > 1 {
         return Err(two_credentials());
     }
-    let presented = presented.into_iter().collect::<ApiResult<Vec<&str>>>()?;
+    // One at most now: usable, or refused for what it is.
+    let presented = presented.pop().transpose()?;
     if !query_credentials.is_empty() && query == QueryCredentials::Refused {
         return Err(ApiError::unauthorized(
             "credentials in the query string (`?token=`, `?api_key=`) are accepted only on webhook routes; \
@@ -284,13 +285,13 @@ fn authenticate(state: &AppState, parts: &Parts, query: QueryCredentials) -> Api
             "user session tokens are never accepted in the query string; send them in the `Authorization` header",
         ));
     }
-    match (presented.as_slice(), query_credentials.as_slice()) {
-        ([], []) => Err(ApiError::unauthorized(
+    match (presented, query_credentials.as_slice()) {
+        (None, []) => Err(ApiError::unauthorized(
             "no credentials: send an API key as `Authorization: Bearer <key>` or `x-api-key: <key>`, \
              or sign in with `keystroke auth login`",
         )),
-        ([token], []) => verify(state, token),
-        ([], [token]) => verify(state, token),
+        (Some(token), []) => verify(state, token),
+        (None, [token]) => verify(state, token),
         _ => Err(two_credentials()),
     }
 }
