@@ -457,12 +457,16 @@ fn the_approval_page_says_what_it_grants_and_warns_of_another_address() {
     let (_, _, page) = sign_in(&h, &here.user_code, &owner.email, &owner.password);
     assert!(page.contains(grants), "{page}");
     assert!(!page.contains("requested from another address"), "same address, no warning: {page}");
+    assert!(page.contains(r#"value="approve">Approve</button>"#), "{page}");
 
     let form = [("client_id", "keystroke-cli")];
     let elsewhere = h.http.post(h.url("/oauth/device/code")).header("x-forwarded-for", "203.0.113.7").form(&form);
     let elsewhere: DeviceAuthorization = elsewhere.send().unwrap().json().unwrap();
     let (session, _, page) = sign_in(&h, &elsewhere.user_code, &owner.email, &owner.password);
     assert!(page.contains(grants) && page.contains(warning), "{page}");
+    // Read out with the button it is about.
+    assert!(page.contains(r#"<p class="error" id="elsewhere" role="alert">"#), "{page}");
+    assert!(page.contains(r#"value="approve" aria-describedby="elsewhere">Approve</button>"#), "{page}");
     // Opened again by the link, with the session: the same warning.
     let reopened = h.http.get(h.url(&format!("/device?user_code={}", elsewhere.user_code)));
     let reopened = reopened.header("cookie", format!("ks_web={session}")).send().unwrap().text().unwrap();

@@ -1207,6 +1207,9 @@ fn a_sign_in_form_whose_token_another_page_replaced_is_given_back() {
     let page = stale.text().unwrap();
     assert!(page.contains("That form had expired, or a sign-in page opened since in this browser replaced it"));
     assert!(page.contains(&format!(r#"value="{}""#, owner.email)) && !page.contains(&owner.password), "{page}");
+    // The email refilled, the password is what is left to type: it has the focus.
+    let password = r#"name="password" type="password" autocomplete="current-password" required autofocus>"#;
+    assert!(page.contains(password) && page.matches("autofocus").count() == 1, "{page}");
     // Sent again from the page it got back, it signs in, and goes where it was going.
     let fields = [
         ("email", owner.email.as_str()),

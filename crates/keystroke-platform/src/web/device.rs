@@ -256,7 +256,7 @@ fn sign_in_page(state: &AppState, user_code: &str, email: &str, error: Option<&s
 </form>"#,
             error = error_paragraph(error),
             code = code_field(user_code, error),
-            fields = credential_fields(email, error == Some(WRONG_SIGN_IN)),
+            fields = credential_fields(email, error),
         )
     })
 }
@@ -291,7 +291,8 @@ fn approval_page(
     let elsewhere = match address_key(approver) == address_key(&auth.requester_ip) {
         true => String::new(),
         false => format!(
-            "<p class=\"error\" role=\"alert\"><strong>This sign-in was requested from another address ({ip}) than \
+            "<p class=\"error\" id=\"elsewhere\" role=\"alert\"><strong>This sign-in was requested from another \
+             address ({ip}) than \
              yours ({you}).</strong> That is expected only if you ran <code>keystroke auth login</code> yourself on \
              another machine (over SSH, say), or your browser goes through a VPN or proxy. If someone sent you this \
              link or code, press Deny.</p>\n",
@@ -317,9 +318,11 @@ fn approval_page(
 <form method="post" action="/device/decision">
 <input type="hidden" name="user_code" value="{code}">
 <input type="hidden" name="csrf" value="{csrf}">
-<button type="submit" name="decision" value="approve">Approve</button>
+<button type="submit" name="decision" value="approve"{warned}>Approve</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>"#,
+        // The warning is read out with the button it is about.
+        warned = if elsewhere.is_empty() { "" } else { r#" aria-describedby="elsewhere""# },
         email = escape(email),
         // Back here once signed in as them.
         switch = escape(&format!(

@@ -166,7 +166,7 @@ fn login_page(
 <button type="submit">Sign in</button>
 </form>"#,
             error = error_paragraph(error),
-            fields = credential_fields(email, error == Some(WRONG_SIGN_IN)),
+            fields = credential_fields(email, error),
             next = escape(local_path(next)),
         )
     })

@@ -7,8 +7,8 @@ use keystroke_api::User;
 
 use super::known_browsers::KNOWN_BROWSER_COOKIE;
 use super::{
-    POINTS_AT_PROBLEM, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, cookie, known_browsers, message_page, page, refill,
-    set_cookie, web_session,
+    POINTS_AT_PROBLEM, SESSION_COOKIE, SIGN_IN_CSRF_COOKIE, SIGN_IN_FORM_EXPIRED, cookie, known_browsers, message_page,
+    page, refill, set_cookie, web_session,
 };
 use crate::auth::WEB_CLIENT;
 use crate::error::ApiResult;
@@ -81,17 +81,22 @@ pub fn sign_in_form_page(
 /// clear, `P@ssw0rd` included. An address without a dot in its domain is typed again. After a
 /// wrong email or password (`refused`) both fields point at the [`error_paragraph`] saying so,
 /// and the email has the focus, as a refused create form's field has.
-pub fn credential_fields(email: &str, refused: bool) -> String {
+pub fn credential_fields(email: &str, error: Option<&str>) -> String {
     let shaped_like_an_address = email.split_once('@').is_some_and(|(local, domain)| {
         !local.is_empty() && domain.contains('.') && !domain.contains('@') && !email.contains(char::is_whitespace)
     });
+    let refused = error == Some(WRONG_SIGN_IN);
+    // A form that had expired (`SIGN_IN_FORM_EXPIRED`) is sent again with its email refilled:
+    // the password is what is left to type.
+    let again = error == Some(SIGN_IN_FORM_EXPIRED) && shaped_like_an_address;
     format!(
         r#"<label>Email <input name="email" type="email" value="{email}" autocomplete="username" required{marked}{focus}></label>
-<label>Password <input name="password" type="password" autocomplete="current-password" required{marked}></label>
+<label>Password <input name="password" type="password" autocomplete="current-password" required{marked}{again}></label>
 "#,
         email = if shaped_like_an_address { refill(email) } else { String::new() },
         marked = if refused { POINTS_AT_PROBLEM } else { "" },
-        focus = if refused { " autofocus" } else { "" },
+        focus = if refused || (error == Some(SIGN_IN_FORM_EXPIRED) && !again) { " autofocus" } else { "" },
+        again = if again { " autofocus" } else { "" },
     )
 }
 
