@@ -142,6 +142,13 @@ fn an_answer_given_before_the_body_was_read_says_the_connection_closes() {
     let answer = read_until_closed(&mut refused);
     assert!(answer.starts_with("HTTP/1.1 401 "), "{answer:?}");
     assert!(answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{answer:?}");
+    // Refused before any route, for its declared length: the same.
+    let mut large = connect(&h);
+    let head = "POST /api/projects HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n";
+    large.write_all(head.as_bytes()).unwrap();
+    let answer = read_until_closed(&mut large);
+    assert!(answer.starts_with("HTTP/1.1 413 "), "{answer:?}");
+    assert!(answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{answer:?}");
 
     // Read to its end: the connection stays for the next request, and nothing says otherwise.
     let mut served = post(&owner, r#"{"name":"kept"}"#);

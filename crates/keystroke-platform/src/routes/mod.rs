@@ -174,21 +174,28 @@ async fn method_not_allowed(uri: Uri) -> Response {
 /// [`Config::request_deadline`]: crate::Config::request_deadline
 async fn within_limits(deadline: Duration, request: Request, next: Next) -> Response {
     let headers = request.headers();
+    let declared =
+        headers.get(header::CONTENT_LENGTH).map(|value| value.to_str().map(|text| text.trim().parse::<u64>()));
+    let has_body = !matches!(declared, None | Some(Ok(Ok(0)))) || headers.contains_key(header::TRANSFER_ENCODING);
+    // Refused before its body is read: the connection ends with the answer, which says so.
+    let refused_unread = |status, code, message: String| {
+        let mut response = refusal(request.uri().path(), status, code, message);
+        if has_body {
+            response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+        }
+        response
+    };
     let mut hosts = headers.get_all(header::HOST).iter();
     let (first, second) = (hosts.next(), hosts.next());
     if second.is_some() || (first.is_none() && request.version() == Version::HTTP_11) {
         let message = "a request names its host in one `Host` header".to_owned();
-        return refusal(request.uri().path(), StatusCode::BAD_REQUEST, "invalid_request", message);
+        return refused_unread(StatusCode::BAD_REQUEST, "invalid_request", message);
     }
-    let declared =
-        headers.get(header::CONTENT_LENGTH).map(|value| value.to_str().map(|text| text.trim().parse::<u64>()));
     if let Some(Ok(Ok(length))) = declared
         && length > MAX_BODY_BYTES as u64
     {
-        let message = BODY_TOO_LARGE.to_owned();
-        return refusal(request.uri().path(), StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", message);
+        return refused_unread(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", BODY_TOO_LARGE.to_owned());
     }
-    let has_body = !matches!(declared, None | Some(Ok(Ok(0)))) || headers.contains_key(header::TRANSFER_ENCODING);
     if !has_body {
         return next.run(request).await;
     }
