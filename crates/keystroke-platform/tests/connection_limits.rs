@@ -120,25 +120,26 @@ fn a_body_too_slow_or_declared_too_large_is_answered_at_once() {
     assert!(answer.starts_with("HTTP/1.1 413 ") && answer.contains("The request body is too large"), "{answer:?}");
 }
 
-/// A request answered without its body read (a 401, decided from the headers) ends its
-/// connection, and the answer says so (`Connection: close`, RFC 9112 §9.6): a client keeping the
-/// connection for its next request found it closed, and a POST is not sent again. One whose body
-/// was read keeps it.
+/// A request answered without its body read (a 401 decided from the headers before the body came)
+/// ends its connection, and the answer says so (`Connection: close`, RFC 9112 §9.6): a client
+/// keeping the connection for its next request found it closed, and a POST is not sent again. A
+/// body that had arrived with its headers is read out, and keeps the connection, whether its
+/// route read it or not (the deploy hook needs none).
 #[test]
 fn an_answer_given_before_the_body_was_read_says_the_connection_closes() {
     let h = Harness::start();
     let owner = h.token(keystroke_api::Role::Owner);
-    let post = |credential: &str, body: &str| {
+    let post = |path: &str, credential: &str, body: &str, length: usize| {
         let mut stream = connect(&h);
         let request = format!(
-            "POST /api/projects HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {credential}\r\n\
-             x-keystroke-org: acme\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
+            "POST {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {credential}\r\n\
+             x-keystroke-org: acme\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n\r\n{body}"
         );
         stream.write_all(request.as_bytes()).unwrap();
         stream
     };
-    let mut refused = post("key_test_unknownunknownunknownunknown000000", r#"{"name":"p"}"#);
+    // The body held back (as `Expect: 100-continue` does): the answer comes before it.
+    let mut refused = post("/api/projects", "key_test_unknownunknownunknownunknown000000", "", 12);
     let answer = read_until_closed(&mut refused);
     assert!(answer.starts_with("HTTP/1.1 401 "), "{answer:?}");
     assert!(answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{answer:?}");
@@ -150,12 +151,25 @@ fn an_answer_given_before_the_body_was_read_says_the_connection_closes() {
     assert!(answer.starts_with("HTTP/1.1 413 "), "{answer:?}");
     assert!(answer.to_ascii_lowercase().contains("\r\nconnection: close\r\n"), "{answer:?}");
 
-    // Read to its end: the connection stays for the next request, and nothing says otherwise.
-    let mut served = post(&owner, r#"{"name":"kept"}"#);
-    let mut head = [0u8; 1024];
-    let read = served.read(&mut head).unwrap();
-    let head = String::from_utf8_lossy(&head[..read]).to_ascii_lowercase();
-    assert!(head.starts_with("http/1.1 201 ") && !head.contains("connection: close"), "{head:?}");
+    // Arrived with the headers, read by its route or not, refused or served: the connection stays
+    // for the next request, and nothing says otherwise.
+    let unknown = "key_test_unknownunknownunknownunknown000000";
+    let cases = [
+        ("/api/projects", owner.as_str(), r#"{"name":"kept"}"#, "201"),
+        ("/api/projects", unknown, r#"{"name":"kept"}"#, "401"),
+        ("/api/hooks/deploy", owner.as_str(), r#"{"ref":"main"}"#, "200"),
+    ];
+    for (path, credential, body, status) in cases {
+        let mut kept = post(path, credential, body, body.len());
+        let mut head = [0u8; 2048];
+        let read = kept.read(&mut head).unwrap();
+        let head = String::from_utf8_lossy(&head[..read]).to_ascii_lowercase();
+        assert!(head.starts_with(&format!("http/1.1 {status} ")), "{path}: {head:?}");
+        assert!(!head.contains("connection: close"), "{path}: {head:?}");
+        kept.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let next = read_until_closed(&mut kept);
+        assert!(next.contains("HTTP/1.1 200 "), "{path}: the next request on it is answered: {next:?}");
+    }
 
     // Refused before the route sees it, in the route's own shape: RFC 6749's for `/oauth/…`, a
     // page on the web pages.

@@ -212,9 +212,10 @@ async fn within_limits(deadline: Duration, request: Request, next: Next) -> Resp
             refusal(&path, StatusCode::REQUEST_TIMEOUT, "request_timeout", message)
         }
     };
-    // Answered without its body read to the end (a 401 decided from the headers): hyper closes
-    // the connection after the answer, which says so, as RFC 9112 §9.6 asks; a client keeping it
-    // for its next request would otherwise find it closed, and a POST is not sent again.
+    // Answered without its body read to the end, even of what had arrived (a 401 decided from the
+    // headers before the body came): hyper closes the connection after the answer, which says so,
+    // as RFC 9112 §9.6 asks; a client keeping it for its next request would otherwise find it
+    // closed, and a POST is not sent again.
     if !read_to_end.load(Ordering::Relaxed) {
         response.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
@@ -225,6 +226,23 @@ async fn within_limits(deadline: Duration, request: Request, next: Next) -> Resp
 struct Tracked {
     body: Body,
     read_to_end: Arc<AtomicBool>,
+}
+
+/// Dropped unread (a handler that needs no body, such as the deploy hook's): what has arrived
+/// already is read out, as hyper itself would, so that a small body sent with its headers keeps
+/// the connection; one still on its way leaves it unread.
+impl Drop for Tracked {
+    fn drop(&mut self) {
+        use http_body::Body as _;
+        let mut arrived = std::task::Context::from_waker(std::task::Waker::noop());
+        let mut drained = 0;
+        while !self.read_to_end.load(Ordering::Relaxed) && drained <= MAX_BODY_BYTES {
+            match std::pin::Pin::new(&mut *self).poll_frame(&mut arrived) {
+                std::task::Poll::Ready(Some(Ok(frame))) => drained += frame.data_ref().map_or(1, |data| data.len()),
+                _ => break,
+            }
+        }
+    }
 }
 
 impl http_body::Body for Tracked {

@@ -86,14 +86,14 @@ pub fn credential_fields(email: &str, error: Option<&str>) -> String {
         !local.is_empty() && domain.contains('.') && !domain.contains('@') && !email.contains(char::is_whitespace)
     });
     let refused = error == Some(WRONG_SIGN_IN);
+    let email = if shaped_like_an_address { refill(email) } else { String::new() };
     // A form that had expired (`SIGN_IN_FORM_EXPIRED`) is sent again with its email refilled:
     // the password is what is left to type.
-    let again = error == Some(SIGN_IN_FORM_EXPIRED) && shaped_like_an_address;
+    let again = error == Some(SIGN_IN_FORM_EXPIRED) && !email.is_empty();
     format!(
         r#"<label>Email <input name="email" type="email" value="{email}" autocomplete="username" required{marked}{focus}></label>
 <label>Password <input name="password" type="password" autocomplete="current-password" required{marked}{again}></label>
 "#,
-        email = if shaped_like_an_address { refill(email) } else { String::new() },
         marked = if refused { POINTS_AT_PROBLEM } else { "" },
         focus = if refused || (error == Some(SIGN_IN_FORM_EXPIRED) && !again) { " autofocus" } else { "" },
         again = if again { " autofocus" } else { "" },
