@@ -325,7 +325,21 @@ pub(super) fn error_for_status(status: StatusCode, message: &str, url: &str, tok
                  or replace it with a valid session token",
                 token = env::TOKEN
             )),
-        StatusCode::UNAUTHORIZED => CliError::new(ExitCode::NotSignedIn, refused_session()).with_hint(SIGN_IN_HINT),
+        StatusCode::UNAUTHORIZED => {
+            // A `keystroke-platform dev` restarted without `--db` is on a new database: what it
+            // refuses is a token of the one before, and its banner has the new ones.
+            let on_this_machine = reqwest::Url::parse(url)
+                .ok()
+                .is_some_and(|url| url.host_str().is_some_and(keystroke_api::is_this_machine));
+            let hint = match on_this_machine {
+                true => format!(
+                    "{SIGN_IN_HINT} (a `keystroke-platform dev` restarted without `--db` has new tokens: \
+                                 its banner prints them)"
+                ),
+                false => SIGN_IN_HINT.to_owned(),
+            };
+            CliError::new(ExitCode::NotSignedIn, refused_session()).with_hint(hint)
+        }
         StatusCode::FORBIDDEN => CliError::new(ExitCode::Forbidden, format!("forbidden: {message}")).with_hint(
             "roles are set by whoever runs the platform (`keystroke-platform member set-role`): ask them for a \
                  higher one",
@@ -437,7 +451,11 @@ mod tests {
         );
         let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url, false);
         assert_eq!(unauthorized.message, "not signed in to http://127.0.0.1:1: session expired");
-        assert_eq!(unauthorized.hint.as_deref(), Some(SIGN_IN_HINT));
+        let dev_restarted =
+            "(a `keystroke-platform dev` restarted without `--db` has new tokens: its banner prints them)";
+        assert_eq!(unauthorized.hint, Some(format!("{SIGN_IN_HINT} {dev_restarted}")), "a platform on this machine");
+        let elsewhere = error_for_status(StatusCode::UNAUTHORIZED, "session expired", "https://ks.example.com", false);
+        assert_eq!(elsewhere.hint.as_deref(), Some(SIGN_IN_HINT));
     }
 
     #[test]
