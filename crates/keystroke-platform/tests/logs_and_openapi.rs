@@ -226,6 +226,32 @@ fn the_platform_serves_on_when_its_log_reader_is_gone() {
     stop_gracefully(platform);
 }
 
+/// A sign-in carrying `X-Forwarded-For` to a platform not told it is behind a proxy is a warning
+/// in the log, once a minute: behind one, every client would count as the proxy.
+#[test]
+fn a_forwarded_sign_in_without_behind_proxy_is_warned_about_once_a_minute() {
+    let dir = tempfile::tempdir().unwrap();
+    let credentials_file = dir.path().join("dev.json");
+    let mut platform = dev_logging(&credentials_file, "warn", Stdio::piped());
+    let credentials = credentials_once_started(&credentials_file);
+    let start = |forwarded: Option<&str>| {
+        let mut request = http_client().post(format!("{}/oauth/device/code", credentials.url));
+        if let Some(forwarded) = forwarded {
+            request = request.header("x-forwarded-for", forwarded);
+        }
+        assert_eq!(request.form(&[("client_id", "keystroke-cli")]).send().unwrap().status(), StatusCode::OK);
+    };
+    start(None);
+    start(Some("203.0.113.7"));
+    start(Some("203.0.113.8"));
+    let stderr = platform.stderr.take().unwrap();
+    stop_gracefully(platform);
+    let log = std::io::read_to_string(stderr).unwrap();
+    let warned: Vec<&str> = log.lines().filter(|line| line.contains("came with `X-Forwarded-For`")).collect();
+    assert_eq!(warned.len(), 1, "the first, then once a minute: {log}");
+    assert!(warned[0].contains(" WARN ") && warned[0].contains("restart `serve` with `--behind-proxy`"), "{log}");
+}
+
 /// What hyper refuses before any route sees it (no request line is logged for it) is logged at
 /// the default level, so an operator can see a flood of garbage, once a minute at most.
 #[test]
