@@ -46,7 +46,7 @@ impl Cli {
         }
         // What clap quotes back of a word with control characters in it is written out by the
         // caller; styled, clap's own escape sequences would be hard to tell from the typed ones.
-        if args.iter().any(|arg| crate::printer::terminal_safe(&arg.to_string_lossy()) != arg.to_string_lossy()) {
+        if args.iter().any(|arg| holds_controls(arg)) {
             command = command.styles(clap::builder::Styles::plain());
         }
         let matches =
@@ -56,6 +56,13 @@ impl Cli {
         cli.global = cli.global.with_env_fallbacks()?;
         Ok(cli)
     }
+}
+
+/// Whether a word of the command line holds characters a terminal would act on (escape
+/// sequences, line breaks), which clap's `Display` drops from what it quotes back.
+pub fn holds_controls(arg: &std::ffi::OsStr) -> bool {
+    let text = arg.to_string_lossy();
+    crate::printer::terminal_safe(&text) != text
 }
 
 /// The `--color` a command line gives (the last, before a `--`), for clap's help and errors.

@@ -117,8 +117,7 @@ fn clap_exit(err: clap::Error) -> ExitCode {
     // clap's own printing passes on to a terminal the escape sequences it quotes as typed (which
     // could retitle the window), and its `Display` drops them (`1` shown for `1\e[2J`): with such
     // a word, clap styled nothing (`Cli::try_parse_args`), and what it quotes is written out here.
-    let typed_controls =
-        std::env::args_os().any(|arg| printer::terminal_safe(&arg.to_string_lossy()) != arg.to_string_lossy());
+    let typed_controls = std::env::args_os().any(|arg| cli::holds_controls(&arg));
     if !err.use_stderr() || !json {
         let rendered = match typed_controls {
             true => err.render().ansi().to_string(),

@@ -140,7 +140,7 @@ impl ApiClient {
     /// choice, but for `NO_PROXY`, which is not read here. None for this machine's platform,
     /// which is never proxied ([`super::http_client`]).
     fn proxy_in_env(&self) -> Option<String> {
-        if self.base.host_str().is_some_and(keystroke_api::is_this_machine) {
+        if super::on_this_machine(&self.base) {
             return None;
         }
         let for_the_scheme = match self.base.scheme() {
@@ -181,7 +181,8 @@ impl ApiClient {
             };
         }
         let message = cut_short(&body.error.message);
-        let mut error = error_for_status(status, &message, &self.base_display(), self.token_from_env);
+        let on_this_machine = super::on_this_machine(&self.base);
+        let mut error = error_for_status(status, &message, &self.base_display(), self.token_from_env, on_this_machine);
         error.api_code = Some(body.error.code);
         error
     }
@@ -308,8 +309,15 @@ fn cut_short(message: &str) -> std::borrow::Cow<'_, str> {
     keystroke_api::cut_at(message, MAX_PLATFORM_MESSAGE_CHARS)
 }
 
-/// The exit code and hint of a failed request, with the platform's own message.
-pub(super) fn error_for_status(status: StatusCode, message: &str, url: &str, token_from_env: bool) -> CliError {
+/// The exit code and hint of a failed request, with the platform's own message; `url` is the
+/// platform's, on this machine or not.
+pub(super) fn error_for_status(
+    status: StatusCode,
+    message: &str,
+    url: &str,
+    token_from_env: bool,
+    on_this_machine: bool,
+) -> CliError {
     // The CLI only ever sends a session token, so the platform's one message for any refused
     // credential is about that token; any other 401 (a proxy's, say) keeps its own words.
     let refused_session = || match message {
@@ -328,9 +336,6 @@ pub(super) fn error_for_status(status: StatusCode, message: &str, url: &str, tok
         StatusCode::UNAUTHORIZED => {
             // A `keystroke-platform dev` restarted without `--db` is on a new database: what it
             // refuses is a token of the one before, and its banner has the new ones.
-            let on_this_machine = reqwest::Url::parse(url)
-                .ok()
-                .is_some_and(|url| url.host_str().is_some_and(keystroke_api::is_this_machine));
             let hint = match on_this_machine {
                 true => format!(
                     "{SIGN_IN_HINT} (a `keystroke-platform dev` restarted without `--db` has new tokens: \
@@ -441,33 +446,35 @@ mod tests {
             (StatusCode::INTERNAL_SERVER_ERROR, ExitCode::Failure),
         ];
         for (status, exit) in cases {
-            assert_eq!(error_for_status(status, "why", url, false).exit, exit, "{status}");
-            assert_eq!(error_for_status(status, "why", url, true).exit, exit, "{status}");
+            assert_eq!(error_for_status(status, "why", url, false, true).exit, exit, "{status}");
+            assert_eq!(error_for_status(status, "why", url, true, true).exit, exit, "{status}");
         }
-        let refused = error_for_status(StatusCode::UNAUTHORIZED, keystroke_api::INVALID_CREDENTIAL_MESSAGE, url, false);
+        let refused =
+            error_for_status(StatusCode::UNAUTHORIZED, keystroke_api::INVALID_CREDENTIAL_MESSAGE, url, false, true);
         assert_eq!(
             refused.message,
             "not signed in to http://127.0.0.1:1: the session token is invalid, expired or revoked"
         );
-        let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url, false);
+        let unauthorized = error_for_status(StatusCode::UNAUTHORIZED, "session expired", url, false, true);
         assert_eq!(unauthorized.message, "not signed in to http://127.0.0.1:1: session expired");
         let dev_restarted =
             "(a `keystroke-platform dev` restarted without `--db` has new tokens: its banner prints them)";
         assert_eq!(unauthorized.hint, Some(format!("{SIGN_IN_HINT} {dev_restarted}")), "a platform on this machine");
-        let elsewhere = error_for_status(StatusCode::UNAUTHORIZED, "session expired", "https://ks.example.com", false);
+        let elsewhere =
+            error_for_status(StatusCode::UNAUTHORIZED, "session expired", "https://ks.example.com", false, false);
         assert_eq!(elsewhere.hint.as_deref(), Some(SIGN_IN_HINT));
     }
 
     #[test]
     fn a_refused_keystroke_token_is_to_be_unset_or_replaced_not_signed_in_over() {
-        let err = error_for_status(StatusCode::UNAUTHORIZED, "session expired", "http://127.0.0.1:1", true);
+        let err = error_for_status(StatusCode::UNAUTHORIZED, "session expired", "http://127.0.0.1:1", true, true);
         let hint = err.hint.unwrap();
         assert!(hint.contains("unset `KEYSTROKE_TOKEN` or replace it"), "{hint}");
     }
 
     #[test]
     fn a_refusal_for_the_role_asks_whoever_runs_the_platform() {
-        let role = error_for_status(StatusCode::FORBIDDEN, "needs the admin role", "http://127.0.0.1:1", false);
+        let role = error_for_status(StatusCode::FORBIDDEN, "needs the admin role", "http://127.0.0.1:1", false, true);
         assert_eq!(role.exit, ExitCode::Forbidden);
         assert_eq!(role.message, "forbidden: needs the admin role");
         assert_eq!(

@@ -67,7 +67,7 @@ pub fn http_client(base: &Url, timeout: Duration) -> anyhow::Result<reqwest::Cli
         // a GET: it is reported instead, with the URL to use.
         .redirect(reqwest::redirect::Policy::none())
         .timeout(timeout);
-    if base.host_str().is_some_and(keystroke_api::is_this_machine) {
+    if on_this_machine(base) {
         // A proxy named in the environment (`HTTP_PROXY`, set for a company's network) cannot
         // reach this machine's platform: as Go's clients (gh among them) and browsers do,
         // loopback is never proxied, with or without `NO_PROXY`.
@@ -385,6 +385,11 @@ impl ApiClient {
     fn base_display(&self) -> String {
         self.base.as_str().trim_end_matches('/').to_string()
     }
+}
+
+/// Whether the platform at `base` is on this machine (loopback, `localhost`).
+fn on_this_machine(base: &Url) -> bool {
+    base.host_str().is_some_and(keystroke_api::is_this_machine)
 }
 
 /// Answers of the platform are small (a page of keys a few hundred kB, an org's members a few
