@@ -147,7 +147,21 @@ impl Shared {
     /// (`serve --behind-proxy`) the address the proxy appended to `X-Forwarded-For`.
     /// In one spelling: without a port (some proxies add one), and an IPv4 client of a dual-stack
     /// listener as IPv4.
+    ///
+    /// Asked for on the sign-in paths only (the request log asks [`Shared::client_ip`]), where a
+    /// request carrying `X-Forwarded-For` while `--behind-proxy` is off is said in the log, once a
+    /// minute: behind a proxy every client would count as the proxy's address, and ten failed
+    /// sign-ins from anyone lock everyone out.
     pub fn client_address(&self, headers: &HeaderMap, peer: SocketAddr) -> String {
+        static FORWARDED_UNREAD: crate::logging::OnceAMinute = crate::logging::OnceAMinute::new();
+        if !self.config.behind_proxy && headers.contains_key("x-forwarded-for") && FORWARDED_UNREAD.due() {
+            tracing::warn!(
+                client = %peer.ip(),
+                "a sign-in came with `X-Forwarded-For`, which `--behind-proxy` is off to read: if a proxy added it, \
+                 every client counts as the proxy's address, and ten failed sign-ins from anyone lock everyone out of \
+                 signing in; restart `serve` with `--behind-proxy`"
+            );
+        }
         self.client_ip(headers, peer).to_string()
     }
 
@@ -173,20 +187,7 @@ impl Shared {
     }
 
     /// What the throttles count this request's client under ([`address_key`] of its address).
-    /// A sign-in carrying `X-Forwarded-For` while `--behind-proxy` is off is said in the log, once
-    /// a minute: behind a proxy every client would count as the proxy's address, and ten failed
-    /// sign-ins from anyone lock everyone out (checked here, on the sign-in paths only, rather
-    /// than on every request's).
     pub fn client_key(&self, headers: &HeaderMap, peer: SocketAddr) -> String {
-        static FORWARDED_UNREAD: crate::logging::OnceAMinute = crate::logging::OnceAMinute::new();
-        if !self.config.behind_proxy && headers.contains_key("x-forwarded-for") && FORWARDED_UNREAD.due() {
-            tracing::warn!(
-                client = %peer.ip(),
-                "a sign-in came with `X-Forwarded-For`, which `--behind-proxy` is off to read: if a proxy added it, \
-                 every client counts as the proxy's address, and ten failed sign-ins from anyone lock everyone out of \
-                 signing in; restart `serve` with `--behind-proxy`"
-            );
-        }
         address_key(&self.client_address(headers, peer))
     }
 }

@@ -17,6 +17,7 @@ use crate::clock::{now, now_ms};
 use crate::error::{ApiError, BODY_TOO_LARGE};
 use crate::state::AppState;
 use crate::storage::{NewDeviceAuthorization, PollOutcome};
+use crate::throttle::address_key;
 use crate::tokens::{hash_secret, is_device_code_shaped, new_device_code, new_session, public_id, user_code};
 
 #[derive(Deserialize)]
@@ -39,7 +40,7 @@ pub async fn authorize(
     // Anyone may ask for codes, and each is a row until it has expired: one address gets a
     // handful of sign-ins in a window, not the disk.
     let requester_ip = state.client_address(&headers, peer);
-    if state.device_code_throttle.begin_attempt(&[&state.client_key(&headers, peer)]).is_none() {
+    if state.device_code_throttle.begin_attempt(&[&address_key(&requester_ip)]).is_none() {
         return Ok(too_many_sign_ins());
     }
     let client_name = headers

@@ -292,8 +292,7 @@ fn approval_page(
         true => String::new(),
         false => format!(
             "<p class=\"error\" id=\"elsewhere\" role=\"alert\"><strong>This sign-in was requested from another \
-             address ({ip}) than \
-             yours ({you}).</strong> That is expected only if you ran <code>keystroke auth login</code> yourself on \
+             address ({ip}) than yours ({you}).</strong> That is expected only if you ran <code>keystroke auth login</code> yourself on \
              another machine (over SSH, say), or your browser goes through a VPN or proxy. If someone sent you this \
              link or code, press Deny.</p>\n",
             ip = escape(&auth.requester_ip),

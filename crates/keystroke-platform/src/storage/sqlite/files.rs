@@ -138,7 +138,8 @@ pub(super) fn refuse_planted(path: &Path) -> anyhow::Result<()> {
         if found.uid() == me {
             return Ok(());
         }
-        let shared_folder = others_may_write(folder_of(path));
+        // Users other than the folder's owner may make files in it (`/tmp`, a group's folder).
+        let shared_folder = folder_mode(path).is_some_and(|mode| mode & 0o022 != 0);
         anyhow::ensure!(
             found.is_file() && found.len() > 0 && !shared_folder,
             "{} is another user's (uid {}){}: it could read what the platform writes there; give `--db` a path in a \
@@ -161,9 +162,9 @@ pub(super) fn refuse_planted(path: &Path) -> anyhow::Result<()> {
 pub(super) fn refuse_a_shared_folder(path: &Path) -> anyhow::Result<()> {
     #[cfg(unix)]
     {
-        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        use std::os::unix::fs::MetadataExt;
         let folder = folder_of(path);
-        let Ok(mode) = std::fs::metadata(folder).map(|folder| folder.permissions().mode()) else { return Ok(()) };
+        let Some(mode) = folder_mode(path) else { return Ok(()) };
         anyhow::ensure!(
             mode & 0o002 == 0,
             "{} lets every user of this machine make files in it (mode {:o}): another could put a log beside the \
@@ -198,16 +199,12 @@ pub(super) fn refuse_a_shared_folder(path: &Path) -> anyhow::Result<()> {
 /// files beside it.
 pub(super) fn warn_of_a_group_folder(path: &Path) {
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let folder = folder_of(path);
-        if std::fs::metadata(folder).is_ok_and(|folder| folder.permissions().mode() & 0o020 != 0) {
-            tracing::warn!(
-                folder = %folder.display(),
-                "the database's folder lets its group make files in it, which SQLite could take for the database's \
-                 own; give the database a folder only its user can write"
-            );
-        }
+    if folder_mode(path).is_some_and(|mode| mode & 0o020 != 0) {
+        tracing::warn!(
+            folder = %folder_of(path).display(),
+            "the database's folder lets its group make files in it, which SQLite could take for the database's own; \
+             give the database a folder only its user can write"
+        );
     }
 }
 
@@ -216,11 +213,11 @@ fn folder_of(path: &Path) -> &Path {
     path.parent().filter(|folder| !folder.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
-/// Whether users other than the folder's owner may make files in it (`/tmp`, a group's folder).
+/// The permission bits of the folder `path` is in, when it can be read.
 #[cfg(unix)]
-fn others_may_write(folder: &Path) -> bool {
+fn folder_mode(path: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::metadata(folder).is_ok_and(|folder| folder.permissions().mode() & 0o022 != 0)
+    std::fs::metadata(folder_of(path)).ok().map(|folder| folder.permissions().mode())
 }
 
 /// A database its owner made read-only (no owner write permission), which stays so whoever opens
@@ -286,6 +283,7 @@ pub(super) fn database_file(path: &Path) -> anyhow::Result<PathBuf> {
 /// A SQLite file of another program is refused before anything is written to it: migrating it
 /// would add keystroke's tables to someone else's data, and WAL mode would stay switched on. A
 /// database is keystroke's when it is empty (new) or has a schema version and keystroke's tables.
+/// `path` is [`database_file`]'s: a place SQLite may open.
 pub(super) fn refuse_another_programs_database(path: &Path) -> anyhow::Result<()> {
     // Read without taking locks (see `open_untouched`), the file may be caught halfway through
     // another process's checkpoint, as when platforms start together on a new database: any
@@ -329,10 +327,12 @@ fn is_keystrokes_or_new(path: &Path) -> anyhow::Result<bool> {
 /// A SQLite database with nothing in it (no schema version, no table), which a command that
 /// reads users would otherwise take for a new one and make keystroke's.
 pub fn is_empty_database(path: &Path) -> bool {
-    if is_new_database(path) {
+    // Where SQLite may open it ([`database_file`]); what it may not, `open` refuses saying why.
+    let Ok(path) = database_file(path) else { return false };
+    if is_new_database(&path) {
         return false;
     }
-    let Ok(conn) = open_untouched(path) else { return false };
+    let Ok(conn) = open_untouched(&path) else { return false };
     let version: Option<i64> = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).ok();
     let tables: Option<i64> =
         conn.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table'", [], |row| row.get(0)).ok();
@@ -347,10 +347,9 @@ pub fn is_new_database(path: &Path) -> bool {
 /// A read-only connection that leaves no file behind: without a `-wal` file the database is read
 /// as immutable (a plain read-only open of a WAL-mode file would create `-wal` and `-shm` files
 /// beside it); with one, that file and its `-shm` exist already and hold what was written last.
-/// Never in a folder others may write ([`refuse_a_shared_folder`]).
+/// Never in a folder others may write: its callers checked ([`refuse_a_shared_folder`]).
 fn open_untouched(path: &Path) -> anyhow::Result<Connection> {
     use rusqlite::OpenFlags;
-    refuse_a_shared_folder(path)?;
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let opened = match beside(path, "-wal").exists() {
         true => Connection::open_with_flags(path, flags),
