@@ -73,11 +73,7 @@ impl ApiClient {
                         certificate_problem(tls)
                     ),
                 )
-                .with_hint(
-                    "check the URL; if the platform's certificate comes from a private authority, add that authority \
-                     to this system's trusted certificates (or point `SSL_CERT_FILE` at it), and never work around \
-                     this on an untrusted network",
-                );
+                .with_hint(certificate_hint(tls));
             }
             Some(tls) => {
                 return self.unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(check_url_hint());
@@ -393,13 +389,52 @@ pub(super) fn certificate_problem(tls: &rustls::Error) -> String {
         Problem::NotValidForName | Problem::NotValidForNameContext { .. } => {
             "its certificate is not valid for this host name".to_string()
         }
-        Problem::Expired | Problem::ExpiredContext { .. } => "its certificate has expired".to_string(),
-        Problem::NotValidYet | Problem::NotValidYetContext { .. } => {
-            "its certificate is not valid yet (check this machine's clock)".to_string()
-        }
+        // Said with both dates: a machine whose clock is wrong (a VM resumed after months, a
+        // dead CMOS battery) sees every certificate expired, or not valid yet.
+        Problem::Expired => "its certificate has expired (check this machine's clock)".to_string(),
+        Problem::ExpiredContext { time, not_after } => format!(
+            "its certificate expired at {}, and this machine's clock says {}",
+            certificate_time(not_after),
+            certificate_time(time)
+        ),
+        Problem::NotValidYet => "its certificate is not valid yet (check this machine's clock)".to_string(),
+        Problem::NotValidYetContext { time, not_before } => format!(
+            "its certificate is valid from {} only, and this machine's clock says {}",
+            certificate_time(not_before),
+            certificate_time(time)
+        ),
         Problem::Revoked => "its certificate has been revoked".to_string(),
         other => format!("its certificate was refused ({other:?})"),
     }
+}
+
+/// What to do about [`certificate_problem`]: a certificate out of its dates is the platform's to
+/// renew, or this machine's clock to set; any other, most often, one from a private authority.
+fn certificate_hint(tls: &rustls::Error) -> &'static str {
+    use rustls::CertificateError as Problem;
+    match tls {
+        rustls::Error::InvalidCertificate(
+            Problem::Expired
+            | Problem::ExpiredContext { .. }
+            | Problem::NotValidYet
+            | Problem::NotValidYetContext { .. },
+        ) => {
+            "if this machine's clock is right, the platform's certificate must be renewed (tell its operator); never \
+             work around this on an untrusted network"
+        }
+        _ => {
+            "check the URL; if the platform's certificate comes from a private authority, add that authority to this \
+             system's trusted certificates (or point `SSL_CERT_FILE` at it), and never work around this on an \
+             untrusted network"
+        }
+    }
+}
+
+fn certificate_time(at: &rustls::pki_types::UnixTime) -> String {
+    i64::try_from(at.as_secs())
+        .ok()
+        .and_then(|secs| time::OffsetDateTime::from_unix_timestamp(secs).ok())
+        .map_or_else(|| format!("{} s after 1970", at.as_secs()), keystroke_api::utc_minute)
 }
 
 pub(super) fn root_cause(err: &(dyn std::error::Error + 'static)) -> String {
@@ -422,6 +457,36 @@ mod tests {
         assert_eq!(hint_of(when_not_found(ORG_HINT)(not_found)).as_deref(), Some(ORG_HINT));
         let forbidden = CliError::new(ExitCode::Forbidden, "no").with_hint("ask an owner").into();
         assert_eq!(hint_of(when_not_found(ORG_HINT)(forbidden)).as_deref(), Some("ask an owner"));
+    }
+
+    /// A certificate out of its dates names both the dates and this machine's clock, which is as
+    /// often what is wrong, and is not sent to a private authority's remedy.
+    #[test]
+    fn a_certificate_out_of_its_dates_names_the_clock() {
+        use rustls::CertificateError as Problem;
+        use rustls::pki_types::UnixTime;
+        let at = |secs| UnixTime::since_unix_epoch(std::time::Duration::from_secs(secs));
+        let expired = rustls::Error::InvalidCertificate(Problem::ExpiredContext {
+            time: at(1_795_800_000),
+            not_after: at(1_764_000_000),
+        });
+        assert_eq!(
+            certificate_problem(&expired),
+            "its certificate expired at 2025-11-24 16:00 UTC, and this machine's clock says 2026-11-27 17:20 UTC"
+        );
+        let early = rustls::Error::InvalidCertificate(Problem::NotValidYetContext {
+            time: at(1_764_000_000),
+            not_before: at(1_795_800_000),
+        });
+        assert_eq!(
+            certificate_problem(&early),
+            "its certificate is valid from 2026-11-27 17:20 UTC only, and this machine's clock says 2025-11-24 16:00 UTC"
+        );
+        for dated in [expired, early, rustls::Error::InvalidCertificate(Problem::Expired)] {
+            assert!(certificate_hint(&dated).starts_with("if this machine's clock is right"), "{dated:?}");
+        }
+        let unknown = rustls::Error::InvalidCertificate(Problem::UnknownIssuer);
+        assert!(certificate_hint(&unknown).contains("private authority"));
     }
 
     #[test]
