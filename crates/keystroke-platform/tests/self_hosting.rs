@@ -1386,6 +1386,24 @@ fn the_operator_revokes_a_key_by_id_or_by_its_leaked_secret() {
     let events = h.key_and_deploy_events("acme");
     assert_eq!(events.iter().filter(|e| e.action.starts_with("api_key.revoke")).count(), 1, "{events:?}");
 
+    // A key that had expired was refused since then, not until now: said so, with when.
+    let expired = h.create_key(&owner, "acme", "Expired already");
+    let expired_at = keystroke_platform::clock::now() - 3_600;
+    conn.execute("UPDATE api_keys SET expires_at = ?1 WHERE id = ?2", rusqlite::params![expired_at, expired.key.id])
+        .unwrap();
+    let revoked = platform(db, &["key", "revoke", &expired.key.id], None);
+    assert_eq!(
+        stderr(&revoked),
+        format!(
+            "Revoked API key {} (\"Expired already\") of org `acme`, created by {owner_email}: it had expired at {}, \
+             and was refused since (`audit list --org acme` records the revocation)\n",
+            expired.key.id,
+            keystroke_platform::clock::to_datetime(expired_at)
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap()
+        )
+    );
+
     // What cannot be revoked is named, and a secret is never repeated.
     let refused = |args: &[&str], stdin: Option<&str>| {
         let output = platform(db, args, stdin);

@@ -31,6 +31,15 @@ pub(crate) fn run(command: KeyCommand) -> anyhow::Result<()> {
             );
             if revocation.already {
                 say!("{which}, was revoked already, at {}; nothing changed", rfc3339(revocation.revoked_at));
+            } else if let Some(expired) = key.expires_at.filter(|&at| at <= keystroke_platform::clock::now()) {
+                // Refused since it expired: "from now on" would tell an operator tracing a leak
+                // that it worked until now.
+                say!(
+                    "Revoked {which}: it had expired at {}, and was refused since (`audit list --org {}` records the \
+                     revocation)",
+                    rfc3339(expired),
+                    key.org_slug
+                );
             } else {
                 say!("Revoked {which}: refused from now on (`audit list --org {}` records it)", key.org_slug);
             }
