@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use keystroke_api::{MAX_KEY_LIFETIME_SECS, contains_secret};
+use keystroke_api::{DurationUnit, MAX_KEY_LIFETIME_SECS, ambiguous_unit, contains_secret, duration_unit};
 
 use crate::ids::quoted;
 
@@ -115,19 +115,13 @@ fn whole_numbers_instead(number: &str, separator_and_rest: &str) -> String {
 }
 
 fn unit_seconds(unit: &str) -> Result<u64, String> {
-    Ok(match unit {
-        "s" | "sec" | "secs" | "second" | "seconds" => 1,
-        "min" | "mins" | "minute" | "minutes" => 60,
-        "h" | "hr" | "hrs" | "hour" | "hours" => 3_600,
-        "d" | "day" | "days" => DAY,
-        "w" | "week" | "weeks" => 7 * DAY,
-        "mo" | "month" | "months" => 30 * DAY,
-        "y" | "yr" | "yrs" | "year" | "years" => 365 * DAY,
+    match duration_unit(unit) {
+        DurationUnit::Seconds(seconds) => Ok(seconds),
         // `6m` for six months would make a six-minute key.
-        "m" | "M" => return Err(format!("`{unit}` is ambiguous: write `min` for minutes or `mo` for months")),
-        "ms" | "us" | "ns" => return Err("a lifetime is counted in seconds or longer".into()),
-        other => return Err(format!("{} is not a unit; {LIFETIME_EXAMPLES}", quoted(other))),
-    })
+        DurationUnit::Ambiguous => Err(ambiguous_unit(unit)),
+        DurationUnit::TooFine => Err("a lifetime is counted in seconds or longer".into()),
+        DurationUnit::Unknown => Err(format!("{} is not a unit; {LIFETIME_EXAMPLES}", quoted(unit))),
+    }
 }
 
 #[cfg(test)]

@@ -9,10 +9,12 @@ use time::OffsetDateTime;
 
 mod checksum;
 mod display;
+mod durations;
 mod names;
 mod secrets;
 pub use checksum::{BASE62, SECRET_RANDOM_CHARS, is_secret_body, secret_checksum};
 pub use display::{LONGEST_LINE_QUOTED, cut_at, lines_cut_at, utc_minute, written_out};
+pub use durations::{DurationUnit, ambiguous_unit, duration_unit};
 pub use names::{MAX_NAME_CHARS, ORG_SLUG_RULE, check_name, is_invisible_or_bidi, is_org_slug};
 pub use secrets::{
     API_KEY_ID_PREFIX, API_KEY_PREFIXES, LIVE_KEY_PREFIX, SECRET_NOT_REPEATED, SESSION_ID_PREFIX, SESSION_PREFIX,

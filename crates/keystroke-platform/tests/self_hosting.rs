@@ -527,7 +527,7 @@ fn bootstrap_serve_and_sign_in() {
         assert!(listed.status.success(), "{}", stderr(&listed));
         serde_json::from_slice::<Value>(&listed.stdout).unwrap().as_array().unwrap().len()
     };
-    assert_eq!((since("1d"), since("2026-01-01")), (6, 6));
+    assert_eq!((since("1d"), since("2026-01-01"), since("2w")), (6, 6, 6));
     // At the key's second: the key, and what came in that second before it (times in one format,
     // so that their text sorts as they do).
     let at_or_after_key =
@@ -537,6 +537,11 @@ fn bootstrap_serve_and_sign_in() {
     let unclear = platform(&db, &["audit", "list", "--org", "example", "--since", "last week"], None);
     assert_eq!(unclear.status.code(), Some(2));
     assert!(stderr(&unclear).contains("expected a date (2026-11-28), a time (2026-11-28T09:30:00Z) or an age"));
+    // `6m` is six minutes to some and six months to others: refused, as the CLI's `--expires-in`
+    // refuses it, rather than read as the fewer events.
+    let ambiguous = platform(&db, &["audit", "list", "--org", "example", "--since", "6m"], None);
+    assert_eq!(ambiguous.status.code(), Some(2));
+    assert!(stderr(&ambiguous).contains("`m` is ambiguous: write `min` for minutes or `mo` for months"));
     // Signed out everywhere by the admin: the session stops working at once, the key does not.
     let me = || http.get(format!("{url}/api/me")).bearer_auth(session).send().unwrap().status();
     assert_eq!(me(), reqwest::StatusCode::OK);

@@ -84,26 +84,35 @@ pub(crate) enum AuditCommand {
         #[command(flatten)]
         list: OrgListArgs,
         /// Only the events at or after this: a date (`2026-11-28`, UTC), a time
-        /// (`2026-11-28T09:30:00Z`), or an age (`90m`, `24h`, `7d`)
+        /// (`2026-11-28T09:30:00Z`), or an age (`90min`, `24h`, `7d`, `6mo`)
         #[arg(long, value_name = "WHEN", value_parser = since)]
         since: Option<Timestamp>,
     },
 }
 
-/// `--since`: a date, an RFC 3339 time, or an age in minutes, hours or days, as a timestamp.
+/// `--since`: a date, an RFC 3339 time, or an age (`90min`, `24h`, `7d`, `2w`, `6mo`), as a
+/// timestamp. An age's units are the CLI's `--expires-in`'s: `6m`, six minutes to some and six
+/// months to others, is refused here as it is there, not read as the fewer events.
 fn since(value: &str) -> Result<Timestamp, String> {
+    use keystroke_api::{DurationUnit, ambiguous_unit, duration_unit};
     use time::format_description::well_known::Rfc3339;
+    const EXPECTED: &str =
+        "expected a date (2026-11-28), a time (2026-11-28T09:30:00Z) or an age (90min, 24h, 7d, 6mo)";
     let value = value.trim();
-    let unit_secs = match value.chars().last() {
-        Some('m') => Some(60),
-        Some('h') => Some(3600),
-        Some('d') => Some(86_400),
-        _ => None,
-    };
-    if let Some(unit_secs) = unit_secs
-        && let Ok(count) = value[..value.len() - 1].parse::<u32>()
-    {
-        return Ok(keystroke_platform::clock::now() - i64::from(count) * unit_secs);
+    let digits = value.len() - value.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    let (count, unit) = value.split_at(digits);
+    let unit = unit.trim_start();
+    if !count.is_empty() && !unit.is_empty() && unit.chars().all(|c| c.is_ascii_alphabetic()) {
+        let unit_secs = match duration_unit(unit) {
+            DurationUnit::Seconds(seconds) => seconds,
+            DurationUnit::Ambiguous => return Err(ambiguous_unit(unit)),
+            DurationUnit::TooFine | DurationUnit::Unknown => return Err(format!("`{unit}` is not a unit; {EXPECTED}")),
+        };
+        let age = count.parse::<u64>().ok().and_then(|count| count.checked_mul(unit_secs));
+        let since = age
+            .and_then(|age| i64::try_from(age).ok())
+            .and_then(|age| keystroke_platform::clock::now().checked_sub(age));
+        return since.ok_or_else(|| format!("`{value}` reaches back before any date; {EXPECTED}"));
     }
     if let Ok(at) = time::OffsetDateTime::parse(value, &Rfc3339) {
         return Ok(at.unix_timestamp());
@@ -112,7 +121,16 @@ fn since(value: &str) -> Result<Timestamp, String> {
     if let Ok(date) = time::Date::parse(value, &date_format) {
         return Ok(date.midnight().assume_utc().unix_timestamp());
     }
-    Err("expected a date (2026-11-28), a time (2026-11-28T09:30:00Z) or an age (90m, 24h, 7d)".to_owned())
+    // A time without its zone: which one it meant cannot be guessed.
+    if time::PrimitiveDateTime::parse(
+        value,
+        &time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"),
+    )
+    .is_ok()
+    {
+        return Err(format!("`{value}` has no time zone: add `Z` for UTC, or its offset (`+01:00`)"));
+    }
+    Err(EXPECTED.to_owned())
 }
 
 /// What a list of one org's records takes.
@@ -327,4 +345,32 @@ pub(crate) struct MemberArgs {
     /// Email of an existing user
     #[arg(long, value_parser = normalized_email)]
     pub(crate) email: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An age reads as the CLI's `--expires-in` reads a lifetime: the same units, `m` refused.
+    #[test]
+    fn since_reads_ages_in_the_clis_units() {
+        let now = keystroke_platform::clock::now();
+        let ago = |value: &str| since(value).map(|at| now - at);
+        assert_eq!(ago("90min"), Ok(90 * 60));
+        assert_eq!(ago("24h"), Ok(24 * 3_600));
+        assert_eq!(ago("7 days"), Ok(7 * 86_400));
+        assert_eq!(ago("2w"), Ok(14 * 86_400));
+        assert_eq!(ago("6mo"), Ok(180 * 86_400));
+        assert_eq!(ago("1y"), Ok(365 * 86_400));
+        assert_eq!(since("6m"), Err("`m` is ambiguous: write `min` for minutes or `mo` for months".to_owned()));
+        assert!(since("5x").unwrap_err().starts_with("`x` is not a unit; expected a date"));
+        assert!(since("99999999999999999999y").unwrap_err().starts_with("`99999999999999999999y` reaches back before"));
+        assert_eq!(since("2026-11-28"), Ok(1_795_824_000));
+        assert_eq!(since("2026-11-28T09:30:00+01:00"), Ok(1_795_824_000 + 8 * 3_600 + 30 * 60));
+        assert_eq!(
+            since("2026-11-28T09:30:00"),
+            Err("`2026-11-28T09:30:00` has no time zone: add `Z` for UTC, or its offset (`+01:00`)".to_owned())
+        );
+        assert!(since("last week").unwrap_err().starts_with("expected a date"));
+    }
 }
