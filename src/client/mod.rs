@@ -11,6 +11,7 @@ use keystroke_api::{
 };
 use reqwest::{Method, Request, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
+use time::OffsetDateTime;
 
 use crate::env;
 use crate::error::CliError;
@@ -37,6 +38,8 @@ pub struct ApiClient {
     /// The hint of an org not found, when the org came from elsewhere than `--org`: see
     /// [`ApiClient::org_came_from`].
     org_hint: std::sync::OnceLock<String>,
+    /// The platform's clock: the `Date` of its latest answer, and when that came.
+    platform_clock: std::sync::Mutex<Option<(OffsetDateTime, Instant)>>,
 }
 
 /// One answer of the RFC 8628 token endpoint while the user has not finished in the browser.
@@ -94,7 +97,16 @@ impl ApiClient {
         printer: Printer,
         http: reqwest::Client,
     ) -> Self {
-        Self { base, http, token, token_from_env: false, timeout, printer, org_hint: std::sync::OnceLock::new() }
+        Self {
+            base,
+            http,
+            token,
+            token_from_env: false,
+            timeout,
+            printer,
+            org_hint: std::sync::OnceLock::new(),
+            platform_clock: std::sync::Mutex::new(None),
+        }
     }
 
     /// Marks the token as `KEYSTROKE_TOKEN`'s, so that a refusal says to unset or replace it
@@ -119,6 +131,14 @@ impl ApiClient {
     /// found", which `keystroke org list` alone would not explain.
     pub fn org_came_from(&self, hint: String) {
         let _ = self.org_hint.set(hint);
+    }
+
+    /// Now by the platform's clock, as its latest answer gave it (to the second), moved on by the
+    /// time since; `None` before any answer with a `Date`. Whether a key has expired is the
+    /// platform's to say: this machine's clock may be off by hours.
+    pub fn platform_now(&self) -> Option<OffsetDateTime> {
+        let clock = *self.platform_clock.lock().unwrap_or_else(|e| e.into_inner());
+        clock.map(|(date, received)| date + received.elapsed())
     }
 
     fn org_hint(&self) -> &str {
@@ -366,6 +386,9 @@ impl ApiClient {
                 if response.status().is_redirection() {
                     return Err(self.redirected(&response).into());
                 }
+                if let Some(date) = response.headers().get(reqwest::header::DATE).and_then(http_date) {
+                    *self.platform_clock.lock().unwrap_or_else(|e| e.into_inner()) = Some((date, Instant::now()));
+                }
                 Ok(response)
             }
             Err(err) => {
@@ -385,6 +408,12 @@ impl ApiClient {
     fn base_display(&self) -> String {
         self.base.as_str().trim_end_matches('/').to_string()
     }
+}
+
+/// An HTTP `Date` (`Sat, 28 Nov 2026 18:13:50 GMT`, RFC 9110's preferred form, which RFC 2822
+/// reads).
+fn http_date(value: &reqwest::header::HeaderValue) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(value.to_str().ok()?, &time::format_description::well_known::Rfc2822).ok()
 }
 
 /// Whether the platform at `base` is on this machine (loopback, `localhost`).
@@ -454,4 +483,17 @@ async fn unless_interrupted<T>(work: impl Future<Output = anyhow::Result<T>>) ->
         return answer;
     }
     Err(CliError::failure("interrupted before the platform answered").may_have_arrived(true).into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_http_date_reads_as_the_platforms_clock() {
+        let date = |text: &str| http_date(&reqwest::header::HeaderValue::from_str(text).unwrap());
+        assert_eq!(date("Sat, 28 Nov 2026 18:13:50 GMT"), Some(time::macros::datetime!(2026-11-28 18:13:50 UTC)));
+        assert_eq!(date("Sun, 01 Jan 2040 00:00:00 GMT"), Some(time::macros::datetime!(2040-01-01 00:00:00 UTC)));
+        assert_eq!(date("yesterday"), None);
+    }
 }

@@ -877,3 +877,35 @@ fn an_answer_lost_after_a_revocation_says_the_key_is_revoked() {
     let listed = to_full_disk(&["api-key", "list"]).code(1);
     assert_eq!(listed.stderr, "error: could not write the output to stdout: No space left on device (os error 28)\n");
 }
+
+/// Whether a key has expired is the platform's to say: `list` marks it by the platform's clock
+/// (the `Date` of its answer), not by this machine's, which may be off by hours. The platform's
+/// clock cannot be moved here, so a proxy in front of it says the platform's time is two hours on.
+#[test]
+fn expired_keys_are_marked_by_the_platforms_clock() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    env.run(&["api-key", "create", "--name", "Hourly", "--expires-in", "1h"]).success();
+    let here = env.run(&["api-key", "list"]).success();
+    assert!(!here.stdout.contains("(expired)"), "{here:#?}");
+
+    let two_hours_on = meddling_proxy(env.url(), |mut client, _, answer| {
+        let later = time::OffsetDateTime::now_utc() + time::Duration::hours(2);
+        let date = later.format(&time::format_description::well_known::Rfc2822).unwrap().replace("+0000", "GMT");
+        let answer = String::from_utf8(answer).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        let head: Vec<String> = head
+            .lines()
+            .map(|line| match line.to_ascii_lowercase().starts_with("date:") {
+                true => format!("date: {date}"),
+                false => line.to_owned(),
+            })
+            .collect();
+        let _ = client.write_all(format!("{}\r\n\r\n{body}", head.join("\r\n")).as_bytes());
+    });
+    let token = env.new_session(&admin.email);
+    let args = ["--platform-url", &two_hours_on, "--org", "acme", "api-key", "list"];
+    let there = env.run_with_env(&args, &[("KEYSTROKE_TOKEN", token.as_str())]).success();
+    let hourly = there.stdout.lines().find(|line| line.contains("Hourly")).unwrap_or_default();
+    assert!(hourly.ends_with(" UTC (expired)"), "{there:#?}");
+}

@@ -74,7 +74,9 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
             printer.notice(&none_listed(&signed_in, &org).await);
         }
     } else {
-        printer.data(&render(&keys, printer.table_target(), OffsetDateTime::now_utc()))?;
+        // Expired by the platform's clock, which decides it, not by this machine's.
+        let now = signed_in.client.platform_now().unwrap_or_else(OffsetDateTime::now_utc);
+        printer.data(&render(&keys, printer.table_target(), now))?;
     }
     if more {
         let shown = match keys.len() {
