@@ -443,6 +443,47 @@ fn a_device_sign_in_slows_down_when_asked() {
     assert!(gap >= std::time::Duration::from_secs(7), "polled again after {gap:?}, not the 7 s asked for");
 }
 
+/// A platform's numbers are taken within bounds: a `slow_down` to `"interval": 0` slows the polls
+/// down all the same (by RFC 8628's five seconds), and lifetimes and intervals too large for the
+/// clock's sums end the wait in words, not in a crash.
+#[test]
+fn a_platforms_absurd_sign_in_numbers_are_taken_within_bounds() {
+    use std::sync::{Arc, Mutex};
+    let platform = |expires_in: &'static str, answers: [&'static str; 2]| {
+        let polls: Arc<Mutex<Vec<std::time::Instant>>> = Arc::default();
+        let seen = polls.clone();
+        let url = stub_server(move |request| {
+            if request.starts_with("POST /oauth/device/code ") {
+                let body = format!(
+                    r#"{{"device_code":"dc","user_code":"BCDF-GHJK","verification_uri":"http://127.0.0.1:9/device",
+                        "verification_uri_complete":"http://127.0.0.1:9/device?user_code=BCDF-GHJK",
+                        "expires_in":{expires_in},"interval":1}}"#
+                );
+                return http_response("200 OK", "application/json", &body);
+            }
+            let mut polls = seen.lock().unwrap();
+            polls.push(std::time::Instant::now());
+            http_response("400 Bad Request", "application/json", answers[(polls.len() - 1).min(1)])
+        });
+        (url, polls)
+    };
+    let env = TestEnv::new();
+
+    let (url, polls) =
+        platform("18446744073709551615", [r#"{"error":"slow_down","interval":0}"#, r#"{"error":"access_denied"}"#]);
+    let login = env.run(&["auth", "login", "--no-browser", "--platform-url", &url]).code(1);
+    assert!(login.stderr.contains("error: the sign-in was denied"), "{login:#?}");
+    let polls = polls.lock().unwrap();
+    assert_eq!(polls.len(), 2, "{login:#?}");
+    let gap = polls[1] - polls[0];
+    assert!(gap >= std::time::Duration::from_secs(6), "polled again after {gap:?}, not 1 + 5 s");
+
+    let huge = r#"{"error":"slow_down","interval":18446744073709551615}"#;
+    let (url, _) = platform("4", [huge, huge]);
+    let login = env.run(&["auth", "login", "--no-browser", "--platform-url", &url]).code(1);
+    assert!(login.stderr.contains("error: the sign-in code expired before it was approved"), "{login:#?}");
+}
+
 /// One address may start thirty sign-ins in 15 minutes; the next `auth login` says the platform
 /// refused and to wait, in words, not as an answer from "something that is not a platform".
 #[test]

@@ -20,6 +20,17 @@ const MAX_POLL_INTERVAL_WHILE_UNANSWERED: Duration = Duration::from_secs(15);
 /// The last poll comes this long before the code expires, at the latest.
 const LAST_POLL_MARGIN: Duration = Duration::from_secs(1);
 
+/// What a platform says of its code's lifetime and the polls' pace is taken within these: no
+/// person approves an hour later, and a minute between polls is already a long wait after the
+/// approval (a server's `"expires_in": 18446744073709551615` would overflow the clock's sums).
+const LONGEST_SIGN_IN_WAIT: Duration = Duration::from_secs(3_600);
+const LONGEST_POLL_INTERVAL: Duration = Duration::from_secs(60);
+
+/// The interval a platform asks for, in seconds, within 1 s and [`LONGEST_POLL_INTERVAL`].
+fn poll_interval(seconds: u64) -> Duration {
+    Duration::from_secs(seconds).clamp(Duration::from_secs(1), LONGEST_POLL_INTERVAL)
+}
+
 /// RFC 8628: show the code, let the user approve in a browser, poll until they did. The token,
 /// with the guard that has caught Ctrl-C and SIGTERM since the wait began, for the caller to
 /// keep until the token is stored.
@@ -50,9 +61,9 @@ pub(super) async fn sign_in_with_browser(
         }
     }
 
-    let expires_in = Duration::from_secs(authorization.expires_in);
+    let expires_in = Duration::from_secs(authorization.expires_in).min(LONGEST_SIGN_IN_WAIT);
     let deadline = Instant::now() + expires_in;
-    let mut interval = Duration::from_secs(authorization.interval.max(1));
+    let mut interval = poll_interval(authorization.interval);
     // Caught before the "Waiting" line: from then on Ctrl-C (or SIGTERM) ends the wait in words,
     // then the process by that signal, instead of killing it mid-line. A poll under way finishes
     // first, so a session the platform has just issued is not left for nobody.
@@ -101,8 +112,10 @@ pub(super) async fn sign_in_with_browser(
             }
             Ok(DevicePoll::Pending) => {}
             Ok(DevicePoll::SlowDown(new_interval)) => {
-                // RFC 8628 §3.5: without a new interval, add five seconds.
-                interval = new_interval.map(Duration::from_secs).unwrap_or(interval + Duration::from_secs(5));
+                // RFC 8628 §3.5: the interval grows by five seconds, or to the one given if that
+                // is longer; never shorter (`"interval": 0` would have the polls race).
+                let slower = (interval + Duration::from_secs(5)).min(LONGEST_POLL_INTERVAL);
+                interval = new_interval.map_or(slower, |given| poll_interval(given).max(slower));
             }
             Ok(DevicePoll::Approved(token)) => return Ok((token, interrupted)),
             Err(err) if answer_lost && err.downcast_ref::<CliError>().is_some_and(is_invalid_grant) => {
