@@ -4,7 +4,8 @@ use std::process::Stdio;
 use keystroke_api::Role;
 
 use crate::support::{
-    Run, TestEnv, cells, http_response, meddling_proxy, redact_times, serve_each_request, signalled_once_arrived,
+    RawRequest, Run, TestEnv, cells, forward, http_response, meddling_proxy, redact_times, serve_each_request,
+    signalled_once_arrived,
 };
 
 #[test]
@@ -908,4 +909,39 @@ fn expired_keys_are_marked_by_the_platforms_clock() {
     let there = env.run_with_env(&args, &[("KEYSTROKE_TOKEN", token.as_str())]).success();
     let hourly = there.stdout.lines().find(|line| line.contains("Hourly")).unwrap_or_default();
     assert!(hourly.ends_with(" UTC (expired)"), "{there:#?}");
+}
+
+/// A cache in front of the platform that ignores the query string answers every page with the
+/// first, whose cursor then comes back: `--all` stops there, in words, rather than going round for
+/// ever (holding each page in memory, or printing it again).
+#[test]
+fn pages_that_go_round_stop_the_list() {
+    let env = TestEnv::new();
+    let admin = env.sign_in(Role::Admin);
+    for name in ["First", "Second"] {
+        env.run(&["api-key", "create", "--name", name]).success();
+    }
+    let target = env.url().to_owned();
+    let first_page_always = meddling_proxy(env.url(), move |mut client, request, _| {
+        let (path, _) = request.line.split_once('?').unwrap_or((&request.line, ""));
+        let line = format!("{path}?limit=1 HTTP/1.1\r\n");
+        let request = RawRequest { line, head: request.head.clone(), body: request.body.clone() };
+        let answer = forward(&target, &request);
+        let _ = client.write_all(&answer);
+    });
+    let token = env.new_session(&admin.email);
+    for json in [false, true] {
+        let mut args = vec!["--platform-url", &first_page_always, "--org", "acme", "api-key", "list", "--all"];
+        args.extend(["--limit", "1"]);
+        if json {
+            args.push("--json");
+        }
+        let run = env.run_with_env(&args, &[("KEYSTROKE_TOKEN", token.as_str())]);
+        assert_eq!(run.code, 1, "{run:#?}");
+        assert!(run.stderr.contains("the platform sent a page it had sent before"), "{run:#?}");
+        assert!(run.stderr.contains("check what is in front of the platform"), "{run:#?}");
+        // Streamed, the pages sent come out in an array left open, which no JSON parser takes.
+        assert_eq!(run.stdout.is_empty(), !json, "{run:#?}");
+        assert!(serde_json::from_str::<serde_json::Value>(&run.stdout).is_err(), "{run:#?}");
+    }
 }

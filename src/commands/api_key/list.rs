@@ -1,9 +1,12 @@
+use std::collections::HashSet;
+
 use clap::Args;
 use keystroke_api::{ApiKey, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, PageQuery, Role, utc_minute};
 
 use time::OffsetDateTime;
 
 use crate::context::{Context, SignedIn};
+use crate::error::CliError;
 use crate::printer::unwritten;
 use crate::table;
 
@@ -41,6 +44,7 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
     let org = context.org(&signed_in).await?;
 
     let mut query = PageQuery { limit: Some(args.limit), cursor: None };
+    let mut pages_seen = HashSet::new();
     if printer.json() && args.all {
         // Every page of a large org: stream them, so memory stays that of one page.
         let mut array = printer.json_array();
@@ -50,7 +54,7 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
                 array.push(key).map_err(unwritten)?;
             }
             match page.next_cursor {
-                Some(cursor) => query.cursor = Some(cursor),
+                Some(cursor) => query.cursor = Some(not_seen_before(&mut pages_seen, cursor)?),
                 None => return array.finish().map(drop).map_err(unwritten),
             }
         }
@@ -61,7 +65,7 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
         let page = signed_in.client.list_api_keys(&org, &query).await?;
         keys.extend(page.data);
         match page.next_cursor {
-            Some(cursor) if args.all => query.cursor = Some(cursor),
+            Some(cursor) if args.all => query.cursor = Some(not_seen_before(&mut pages_seen, cursor)?),
             next => break next.is_some(),
         }
     };
@@ -91,6 +95,24 @@ pub async fn run(context: &Context, args: &ListArgs) -> anyhow::Result<()> {
         printer.notice(&format!("Showing {shown}; run `keystroke api-key list --all` to see all of them"));
     }
     Ok(())
+}
+
+/// The next page's cursor, unless it came before: the pages would then go round for ever (a
+/// cache in front of the platform that answers every page with the first, say), `--all` holding
+/// each in memory, or printing it again, until the machine gives out.
+fn not_seen_before(pages_seen: &mut HashSet<String>, cursor: String) -> anyhow::Result<String> {
+    if !pages_seen.insert(cursor.clone()) {
+        let failure = CliError::failure(
+            "the platform sent a page it had sent before, so its pages would go round for ever: the list stops here",
+        );
+        return Err(failure
+            .with_hint(
+                "check what is in front of the platform: a cache or proxy that ignores the query string answers \
+                 every page with the first",
+            )
+            .into());
+    }
+    Ok(cursor)
 }
 
 /// A builder sees only the keys they created: "none in the org" would be a wrong fact to them. Their
