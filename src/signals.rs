@@ -40,6 +40,9 @@ pub struct DuringPrompt {
     /// puts back.
     #[cfg(unix)]
     ctrl_c_as_a_key: bool,
+    /// What [`DuringPrompt::not_suspended`] replaced, for the drop to put back.
+    #[cfg(unix)]
+    previous_suspend: Option<libc::sigaction>,
 }
 
 /// The pipe a question read a line at a time waits on beside stdin (read end, write end; -1 when
@@ -136,6 +139,17 @@ impl DuringPrompt {
         self
     }
 
+    /// For a hidden prompt: Ctrl-Z (SIGTSTP) does nothing until dropped. Stopped, the process
+    /// would hand the terminal to the shell, which turns echo back on, and after `fg` the rest of
+    /// the secret would be typed in sight.
+    pub fn not_suspended(#[cfg_attr(not(unix), allow(unused_mut))] mut self) -> Self {
+        #[cfg(unix)]
+        {
+            self.previous_suspend = Some(replace_disposition(libc::SIGTSTP, libc::SIG_IGN));
+        }
+        self
+    }
+
     /// For a prompt drawn without escape codes (on a dumb terminal): see [`DRAWN_PLAINLY`].
     pub fn drawn_plainly(self) -> Self {
         DRAWN_PLAINLY.store(true, Ordering::SeqCst);
@@ -159,6 +173,8 @@ impl DuringPrompt {
             wake_pipe: None,
             #[cfg(unix)]
             ctrl_c_as_a_key: false,
+            #[cfg(unix)]
+            previous_suspend: None,
             #[cfg(unix)]
             previous: [
                 (libc::SIGINT, replace_disposition(libc::SIGINT, libc::SIG_IGN)),
@@ -186,6 +202,10 @@ impl Drop for DuringPrompt {
         #[cfg(unix)]
         for (signal, previous) in &self.previous {
             restore(*signal, previous);
+        }
+        #[cfg(unix)]
+        if let Some(previous) = &self.previous_suspend {
+            restore(libc::SIGTSTP, previous);
         }
         // Closed only once no handler of this guard can write to it.
         #[cfg(unix)]

@@ -168,6 +168,26 @@ fn ctrl_c_at_the_token_prompt_is_ignored_and_enter_alone_cancels() {
     env.run(&["auth", "status"]).code(3);
 }
 
+/// Ctrl-Z at the hidden token prompt would stop the command and hand the terminal to the shell,
+/// which turns echo back on: after `fg`, the rest of the token would be typed in sight. It is
+/// ignored instead, and what is typed after it stays hidden.
+#[test]
+fn ctrl_z_at_the_token_prompt_is_ignored_and_the_token_stays_hidden() {
+    let env = TestEnv::new();
+    let user = env.user(Role::Builder);
+    let mut terminal = env.on_terminal_in_a_shell(&["auth", "login", "--with-token", "--platform-url", env.url()]);
+    terminal.expect("(Enter alone cancels)");
+    terminal.expect_echo_off();
+    terminal.send("\x1a");
+    // Stopped, the shell would say so at once; typed then, `fg` would resume it in sight.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    terminal.send(&format!("{}\n", user.session_token));
+    let (code, output) = terminal.finish();
+    assert!(!output.contains("Stopped"), "{output:?}");
+    assert!(output.contains("Signed in to ") && !output.contains(&user.session_token), "{output:?}");
+    assert_eq!(code, 0, "{output:?}");
+}
+
 /// On a dumb terminal the token prompt is a line with echo off, without dialoguer's escape codes.
 #[test]
 fn on_a_dumb_terminal_the_token_prompt_is_a_plain_hidden_line() {
