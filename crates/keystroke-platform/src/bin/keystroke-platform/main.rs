@@ -16,6 +16,7 @@ macro_rules! say {
 
 mod args;
 mod commands;
+mod hidden_prompt;
 mod listing;
 mod serve;
 

@@ -51,7 +51,7 @@ pub(crate) fn run(command: KeyCommand) -> anyhow::Result<()> {
 /// A key's secret for `key revoke --leaked`, never from argv.
 fn read_key_secret() -> anyhow::Result<String> {
     let secret = match std::io::stdin().is_terminal() {
-        true => rpassword::prompt_password("The API key's secret: ")?,
+        true => crate::hidden_prompt::hidden_line("The API key's secret: ")?,
         false => secret_on_stdin()?,
     };
     anyhow::ensure!(!secret.trim().is_empty(), "no secret given: pipe it on stdin or paste it at the prompt");

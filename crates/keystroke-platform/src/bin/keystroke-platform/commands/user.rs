@@ -7,6 +7,7 @@ use keystroke_platform::storage::Accounts;
 
 use super::first_line_of_stdin;
 use crate::args::UserCommand;
+use crate::hidden_prompt::hidden_line;
 
 pub(crate) fn run(command: UserCommand) -> anyhow::Result<()> {
     match command {
@@ -59,9 +60,9 @@ pub(crate) fn run(command: UserCommand) -> anyhow::Result<()> {
 
 fn read_password() -> anyhow::Result<String> {
     let password = if std::io::stdin().is_terminal() {
-        let password = rpassword::prompt_password("Password: ")?;
+        let password = hidden_line("Password: ")?;
         // Typed unseen: a typo would set a password nobody knows.
-        if !password.is_empty() && rpassword::prompt_password("Password again: ")? != password {
+        if !password.is_empty() && hidden_line("Password again: ")? != password {
             anyhow::bail!("the two passwords typed differ; nothing was changed");
         }
         password
