@@ -64,6 +64,51 @@ fn an_ending_signal_at_the_org_question_revokes_the_approved_session() {
     }
 }
 
+/// Ctrl-C that comes while the answer carrying the approved session is on its way (a poll under
+/// way finishes first) is honoured once it arrives, before the org question rather than after
+/// it: the session is revoked, nothing is stored, and the command ends by the signal.
+#[test]
+fn ctrl_c_during_the_approving_poll_revokes_the_approved_session() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
+    let env = TestEnv::with_fast_device_flow();
+    let ada = env.user(Role::Owner);
+    let before = live_cli_sessions(&env, ada);
+    let (held, released) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicBool::new(false)));
+    let (hold, release) = (held.clone(), released.clone());
+    let proxy = crate::support::meddling_proxy(env.url(), move |mut client, _, answer| {
+        if String::from_utf8_lossy(&answer).contains("\"access_token\"") {
+            hold.store(true, SeqCst);
+            while !release.load(SeqCst) {
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
+        let _ = std::io::Write::write_all(&mut client, &answer);
+    });
+    let args = ["auth", "login", "--no-browser", "--platform-url", &proxy, "--color", "never"];
+    let terminal = env.on_terminal(&args);
+    terminal.expect(" in your browser and approve the sign-in.");
+    let shown = terminal.output();
+    let code = shown.split("one-time code: ").nth(1).and_then(|rest| rest.lines().next()).unwrap().trim();
+    env.server().approve_device(code, &ada.email, &ada.password).unwrap();
+    crate::support::wait_until("the approving answer is held", || held.load(SeqCst));
+    let waiting = keystroke_processes_of(&proxy);
+    assert_eq!(waiting.len(), 1, "{waiting:?}");
+    // SAFETY: a signal to the process this test started, which is waiting for the poll's answer.
+    assert_eq!(unsafe { libc::kill(waiting[0], libc::SIGINT) }, 0);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    released.store(true, SeqCst);
+    let (code, output) = terminal.finish();
+    assert!(!output.contains("Which org"), "{output:?}");
+    assert!(
+        output.ends_with("Sign-in interrupted: the session the browser approved was revoked. Nothing was stored.\n"),
+        "{output:?}"
+    );
+    assert_eq!(code, 128 + libc::SIGINT, "said so, then ended by the signal: {output:?}");
+    assert_eq!(live_cli_sessions(&env, ada), before, "the approved session was revoked");
+    env.run(&["auth", "status"]).code(3);
+}
+
 /// The CLI sessions of `user` the platform holds valid, as `session list` shows them (the web
 /// page's sign-in, to approve, is a session of its own).
 fn live_cli_sessions(env: &TestEnv, user: &keystroke_platform::dev::DevUser) -> usize {

@@ -43,6 +43,11 @@ pub(super) async fn store_sign_in(
         Some(me) => me.map_err(|err| explain_refused_token(err, platform))?,
         None => return Err(Interrupted.into()),
     };
+    // Ctrl-C or SIGTERM that came while the approving poll's answer was on its way (a poll under
+    // way finishes first), or with the answer above: honoured before the question, not after it.
+    if interrupted.arrived() {
+        return Err(Interrupted.into());
+    }
     // Read again after the wait for the browser or stdin: an `org switch` made meanwhile is the
     // newest choice, and writing back the one read before would undo it.
     let saved_org = context.load_config()?.active_org(&platform.key).map(str::to_owned);
