@@ -147,6 +147,11 @@ fn answer<T>(
     prompt: impl FnOnce() -> dialoguer::Result<T>,
 ) -> anyhow::Result<Option<T>> {
     let answer = prompt();
+    if let Err(dialoguer::Error::IO(err)) = &answer
+        && err.kind() == io::ErrorKind::Interrupted
+    {
+        signals.ctrl_c_pressed();
+    }
     drop(signals);
     match answer {
         Ok(value) => Ok(Some(value)),

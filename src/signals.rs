@@ -43,6 +43,8 @@ pub struct DuringPrompt {
     /// What [`DuringPrompt::not_suspended`] replaced, for the drop to put back.
     #[cfg(unix)]
     previous_suspend: Option<libc::sigaction>,
+    /// [`ARRIVALS`] when the prompt began: see [`DuringPrompt::ctrl_c_pressed`].
+    arrivals_before: u32,
 }
 
 /// The pipe a question read a line at a time waits on beside stdin (read end, write end; -1 when
@@ -150,6 +152,19 @@ impl DuringPrompt {
         self
     }
 
+    /// Ctrl-C ended the prompt (read as a key, or as the SIGINT a line read answers): recorded
+    /// as the SIGINT it stands for, unless a signal recorded meanwhile ended it, so that the
+    /// command, once it has said what it did not do, ends by it ([`end_by_caught_signal`]): a
+    /// shell loop asking the question for each of many keys stops there, as at any other Ctrl-C.
+    /// Within a [`Caught`] wait it counts as that wait's arrival, as SIGTERM at the prompt does.
+    pub fn ctrl_c_pressed(&self) {
+        if ARRIVALS.load(Ordering::SeqCst) == self.arrivals_before {
+            #[cfg(unix)]
+            ARRIVED.store(libc::SIGINT, Ordering::SeqCst);
+            ARRIVALS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
     /// For a prompt drawn without escape codes (on a dumb terminal): see [`DRAWN_PLAINLY`].
     pub fn drawn_plainly(self) -> Self {
         DRAWN_PLAINLY.store(true, Ordering::SeqCst);
@@ -175,6 +190,7 @@ impl DuringPrompt {
             ctrl_c_as_a_key: false,
             #[cfg(unix)]
             previous_suspend: None,
+            arrivals_before: ARRIVALS.load(Ordering::SeqCst),
             #[cfg(unix)]
             previous: [
                 (libc::SIGINT, replace_disposition(libc::SIGINT, libc::SIG_IGN)),

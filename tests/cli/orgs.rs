@@ -304,7 +304,7 @@ fn org_switch_on_a_terminal_picks_from_your_orgs() {
     cancelled.expect("Switch to which org?");
     cancelled.interrupt("The active org is unchanged.");
     let (code, output) = cancelled.finish();
-    assert_eq!(code, 1, "{output:?}");
+    assert_eq!(code, 130, "said, then ended by the Ctrl-C: {output:?}");
     assert!(output.contains("acme (Acme Inc, owner)") && output.contains("globex (Globex, builder)"), "{output:?}");
     assert!(output.contains("Switch to which org?") && !output.contains("?:"), "its own `?` only: {output:?}");
     assert_eq!(env.run(&["org", "list", "--json"]).success().json()[1]["active"], false);
@@ -366,7 +366,7 @@ fn on_a_dumb_terminal_org_switch_offers_a_numbered_list() {
     let mut cancelled = env.on_terminal_with_env(&["org", "switch"], &dumb);
     cancelled.expect("Number [2]: ");
     cancelled.interrupt("The active org is unchanged.");
-    assert_eq!(cancelled.finish().0, 1);
+    assert_eq!(cancelled.finish().0, 130);
     // Ctrl-D, the end of input, is a "no" too, not a choice of the default.
     let mut ended = env.on_terminal_with_env(&["org", "switch"], &dumb);
     ended.expect("Number [2]: ");
