@@ -404,6 +404,11 @@ pub(super) fn certificate_problem(tls: &rustls::Error) -> String {
             certificate_time(time)
         ),
         Problem::Revoked => "its certificate has been revoked".to_string(),
+        _ if is_authoritys_certificate(problem) => {
+            "its certificate is a certificate authority's (`CA:TRUE`), which is never taken for a server's own, \
+             trusted or not"
+                .to_string()
+        }
         other => format!("its certificate was refused ({other:?})"),
     }
 }
@@ -413,6 +418,11 @@ pub(super) fn certificate_problem(tls: &rustls::Error) -> String {
 fn certificate_hint(tls: &rustls::Error) -> &'static str {
     use rustls::CertificateError as Problem;
     match tls {
+        rustls::Error::InvalidCertificate(problem) if is_authoritys_certificate(problem) => {
+            "give the platform a certificate of its own, made with `-addext basicConstraints=critical,CA:FALSE` \
+             (`openssl req -x509` makes an authority's unless told), or one signed by a private authority, which \
+             `SSL_CERT_FILE` can name"
+        }
         rustls::Error::InvalidCertificate(
             Problem::Expired
             | Problem::ExpiredContext { .. }
@@ -428,6 +438,13 @@ fn certificate_hint(tls: &rustls::Error) -> &'static str {
              untrusted network"
         }
     }
+}
+
+/// The self-signed certificate `openssl req -x509` makes by default, trusted (`SSL_CERT_FILE`)
+/// and still refused: WebPKI takes an authority's certificate for an authority only. rustls
+/// passes that on as webpki's error, named by its `Display`.
+fn is_authoritys_certificate(problem: &rustls::CertificateError) -> bool {
+    matches!(problem, rustls::CertificateError::Other(other) if other.to_string() == "CaUsedAsEndEntity")
 }
 
 fn certificate_time(at: &rustls::pki_types::UnixTime) -> String {

@@ -76,6 +76,12 @@ struct UntrustedTlsServer {
 impl UntrustedTlsServer {
     /// `None` (a skip) where the `openssl` tool is missing.
     fn start() -> Option<Self> {
+        Self::start_as("CA:FALSE")
+    }
+
+    /// [`UntrustedTlsServer::start`] with a certificate that is an authority's (`CA:TRUE`), or a
+    /// server's (`CA:FALSE`).
+    fn start_as(authority: &str) -> Option<Self> {
         use rustls::pki_types::pem::PemObject;
         use rustls::pki_types::{CertificateDer, PrivateKeyDer};
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -86,7 +92,7 @@ impl UntrustedTlsServer {
         let made = std::process::Command::new(openssl)
             .args(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"])
             .args(["-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"])
-            .args(["-addext", "basicConstraints=critical,CA:FALSE"])
+            .args(["-addext", &format!("basicConstraints=critical,{authority}")])
             .arg("-keyout")
             .arg(&key)
             .arg("-out")
@@ -175,6 +181,30 @@ fn a_platform_whose_certificate_is_not_trusted_is_refused_before_the_token_is_se
     let run = env.run_with_env(&list, &trusted);
     assert!(!run.stderr.contains("securely"), "{run:#?}");
     assert_eq!(untrusted.requests(), 1, "{run:#?}");
+}
+
+/// The self-signed certificate `openssl req -x509` makes unless told otherwise is an authority's,
+/// which is refused as a server's own even where it is trusted: said so, with how to make one
+/// that works, rather than as the untrusted certificate the hint would say to trust.
+#[test]
+fn a_certificate_authoritys_certificate_as_the_platforms_own_is_named() {
+    let Some(authority) = UntrustedTlsServer::start_as("CA:TRUE") else { return };
+    let env = TestEnv::new();
+    let token = &env.user(Role::Admin).session_token;
+    let trusted = [("KEYSTROKE_TOKEN", token.as_str()), ("SSL_CERT_FILE", authority.certificate.to_str().unwrap())];
+    let run = env.run_with_env(&["api-key", "list", "--platform-url", &authority.url], &trusted).code(6);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: the platform at {} could not be reached securely: its certificate is a certificate authority's \
+             (`CA:TRUE`), which is never taken for a server's own, trusted or not\n\
+             hint: give the platform a certificate of its own, made with `-addext basicConstraints=critical,CA:FALSE` \
+             (`openssl req -x509` makes an authority's unless told), or one signed by a private authority, which \
+             `SSL_CERT_FILE` can name\n",
+            authority.url
+        )
+    );
+    assert_eq!(authority.requests(), 0, "no request, so no token, went to it");
 }
 
 /// A platform URL that redirects (http to https, a moved host) is named with the URL to use.
