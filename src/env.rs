@@ -60,6 +60,10 @@ pub const HTTP_PROXY: &str = "HTTP_PROXY";
 /// [`HTTPS_PROXY`] for a platform of either scheme, where the scheme's own is not set.
 pub const ALL_PROXY: &str = "ALL_PROXY";
 
+/// A file of trusted certificates (PEM) in place of the system's, which the TLS verifier reads
+/// (OpenSSL's variable, as curl and git take it): named in the hint of an untrusted certificate.
+pub const SSL_CERT_FILE: &str = "SSL_CERT_FILE";
+
 /// The variables a person sets, with what each does in a few words, as `keystroke --help` and
 /// `man keystroke` list them (the README's table says more).
 pub const IN_HELP: [(&str, &str); 11] = [

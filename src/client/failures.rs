@@ -440,6 +440,42 @@ fn certificate_hint(tls: &rustls::Error) -> &'static str {
     }
 }
 
+/// The HTTP client could not be made: for an https platform, that is the trusted certificates,
+/// none of which could be loaded (`SSL_CERT_FILE` naming a file that is not there, or not one of
+/// certificates, is taken for the whole store).
+pub(super) fn trust_store_error(err: &reqwest::Error) -> CliError {
+    match unreadable_cert_file() {
+        Some(problem) => CliError::usage(format!("no trusted certificates to check the platform's with: {problem}"))
+            .with_hint(format!(
+                "point `{}` at a PEM file of the certificates to trust, or unset it to trust this system's",
+                env::SSL_CERT_FILE
+            )),
+        None => CliError::failure(format!(
+            "no trusted certificates to check the platform's with: {}",
+            root_cause(err)
+        ))
+        .with_hint(format!(
+            "install this system's CA certificates (`ca-certificates` on Debian and Ubuntu), or point `{}` at a PEM \
+             file of the certificates to trust",
+            env::SSL_CERT_FILE
+        )),
+    }
+}
+
+/// What is wrong with the file `SSL_CERT_FILE` names, if it is set and no certificate can be taken
+/// from it.
+fn unreadable_cert_file() -> Option<String> {
+    let path = std::env::var_os(env::SSL_CERT_FILE)?;
+    let shown = std::path::Path::new(&path).display().to_string();
+    match std::fs::read(&path) {
+        Err(err) => Some(format!("`{}` names {shown}, which cannot be read ({err})", env::SSL_CERT_FILE)),
+        Ok(pem) if !pem.windows(27).any(|line| line == b"-----BEGIN CERTIFICATE-----") => {
+            Some(format!("`{}` names {shown}, which holds no PEM certificate", env::SSL_CERT_FILE))
+        }
+        Ok(_) => None,
+    }
+}
+
 /// The self-signed certificate `openssl req -x509` makes by default, trusted (`SSL_CERT_FILE`)
 /// and still refused: WebPKI takes an authority's certificate for an authority only. rustls
 /// passes that on as webpki's error, named by its `Display`.

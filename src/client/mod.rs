@@ -21,7 +21,7 @@ use crate::signals;
 pub use failures::ORG_HINT;
 use failures::{
     KEY_HINT, check_url_hint, may_have_been_done, not_a_platform_hint, oauth_refusal, root_cause, tls_failure,
-    when_not_found,
+    trust_store_error, when_not_found,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -83,7 +83,7 @@ pub fn http_client(base: &Url, timeout: Duration) -> anyhow::Result<reqwest::Cli
         // A redirect to https then fails verification; it would drop the token anyway.
         builder = builder.tls_certs_only(std::iter::empty());
     }
-    Ok(builder.build()?)
+    builder.build().map_err(|err| trust_store_error(&err).into())
 }
 
 impl ApiClient {

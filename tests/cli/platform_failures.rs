@@ -157,6 +157,32 @@ fn a_platform_whose_certificate_is_not_trusted_is_refused_before_the_token_is_se
     );
     assert!(run.stdout.is_empty());
 
+    // `SSL_CERT_FILE` naming what no certificate can be taken from leaves nothing trusted: said in
+    // words (a usage error, as a bad value of a flag is), not as a "builder error".
+    let garbage = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(garbage.path(), "not a certificate\n").unwrap();
+    let missing = "/nonexistent/ca.pem";
+    for (file, problem) in [
+        (
+            missing,
+            format!("`SSL_CERT_FILE` names {missing}, which cannot be read (No such file or directory (os error 2))"),
+        ),
+        (
+            garbage.path().to_str().unwrap(),
+            format!("`SSL_CERT_FILE` names {}, which holds no PEM certificate", garbage.path().display()),
+        ),
+    ] {
+        let run = env.run_with_env(&list, &[("KEYSTROKE_TOKEN", token), ("SSL_CERT_FILE", file)]).code(2);
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: no trusted certificates to check the platform's with: {problem}\n\
+                 hint: point `SSL_CERT_FILE` at a PEM file of the certificates to trust, or unset it to trust this \
+                 system's\n"
+            )
+        );
+    }
+
     // Signing in to it fails the same way, and nothing is stored.
     let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &untrusted.url], token);
     assert!(login.code(6).stderr.contains("could not be reached securely"));
