@@ -25,19 +25,39 @@ impl ApiClient {
             ))
             .with_hint(not_a_platform_hint());
         };
-        let failure = CliError::failure(format!("the platform at {} redirects to {location}", self.base_display()));
+        if location == *requested {
+            return CliError::failure(format!(
+                "the platform at {} redirects to the very address it was asked at, so it would go round for ever",
+                self.base_display()
+            ))
+            .with_hint(
+                "a proxy in front of the platform may be set up wrong (one that sends http to https, say, \
+                 behind another that sends it back)",
+            );
+        }
+        // Shown without a user name or password it may carry, and cut short: the server wrote it.
+        let mut shown = location.clone();
+        let _ = shown.set_password(None);
+        let _ = shown.set_username("");
+        let failure = CliError::failure(format!(
+            "the platform at {} redirects to {}",
+            self.base_display(),
+            cut_short(shown.as_str())
+        ));
         // The new platform URL is what, joined with the request's own path and query, gives the
         // new address: a bare text match would cut `https://h/xapi/me` to `https://h/x`.
         let added_by_the_request = requested.as_str().strip_prefix(self.base.as_str());
         let moved_to = added_by_the_request.and_then(|tail| {
             let platform = Url::parse(location.as_str().strip_suffix(tail)?).ok()?;
             let whole = platform.path().ends_with('/') && platform.query().is_none() && platform.fragment().is_none();
-            (whole && platform.join(tail).ok()? == location).then_some(platform)
+            // A URL with a user name or password is no `--platform-url`, which refuses them.
+            let plain = platform.username().is_empty() && platform.password().is_none();
+            (whole && plain && platform.join(tail).ok()? == location).then_some(platform)
         });
         match moved_to {
             Some(platform) => failure.with_hint(format!(
                 "use `--platform-url {}` (keystroke does not follow redirects, which would drop the token)",
-                platform.as_str().trim_end_matches('/')
+                cut_short(platform.as_str().trim_end_matches('/'))
             )),
             None => failure.with_hint(format!(
                 "point `--platform-url` (or `{}`) at the platform itself, not at an address that sends elsewhere",

@@ -275,6 +275,23 @@ fn a_redirecting_platform_url_is_named_with_the_url_to_use() {
         stub_server(move |request| redirect(&format!("{platform}/x{}", &request.split(' ').nth(1).unwrap()[1..])));
     let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", &glued], token).code(1);
     assert!(login.stderr.contains("redirects to") && !login.stderr.contains("use `--platform-url"), "{login:#?}");
+
+    // To the very address asked: a loop, said so, not "use the URL you used".
+    let looping = stub_server(move |request| redirect(request.split(' ').nth(1).unwrap()));
+    let list = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &looping], &vars).code(1);
+    assert!(
+        list.stderr.starts_with(&format!(
+            "error: the platform at {looping} redirects to the very address it was asked at, so it would go round \
+             for ever\nhint: a proxy in front of the platform may be set up wrong"
+        )),
+        "{list:#?}"
+    );
+    // A user name and password in where it points are not repeated, and a long address is cut short.
+    let long = format!("http://user:hunter2@elsewhere.test/{}", "x".repeat(5_000));
+    let credentials = stub_server(move |_| redirect(&long));
+    let list = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &credentials], &vars).code(1);
+    assert!(!list.stderr.contains("hunter2") && !list.stderr.contains("user@"), "{list:#?}");
+    assert!(list.stderr.contains("redirects to http://elsewhere.test/xxx") && list.stderr.len() < 1_500, "{list:#?}");
 }
 
 /// A server that is not a Keystroke platform: every request gets 200 and an HTML page.
