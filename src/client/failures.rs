@@ -175,7 +175,20 @@ impl ApiClient {
         }
     }
 
-    pub(super) fn status_error(&self, status: StatusCode, body: &str) -> CliError {
+    /// The error of a failed request, from its status, body and `Retry-After` (as [`retry_after`]
+    /// reads it): a rate limit, or an outage that says when it ends, is told when to try again.
+    pub(super) fn status_error(&self, status: StatusCode, body: &str, retry_after: Option<String>) -> CliError {
+        let error = self.status_error_of(status, body);
+        match (status, retry_after) {
+            (StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE, Some(when)) => {
+                error.with_hint(format!("try again {when}"))
+            }
+            (StatusCode::TOO_MANY_REQUESTS, None) => error.with_hint("wait a moment, then try again"),
+            _ => error,
+        }
+    }
+
+    fn status_error_of(&self, status: StatusCode, body: &str) -> CliError {
         let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
             return self.status_without_keystroke_body(status);
         };
@@ -225,6 +238,11 @@ impl ApiClient {
                  through",
                 env::PLATFORM_URL
             )),
+            // A rate limit of a gateway or firewall (a WAF, an API gateway): the URL is right.
+            StatusCode::TOO_MANY_REQUESTS => CliError::failure(format!(
+                "the server at {url} is limiting requests ({shown}, without a Keystroke error: most likely a proxy \
+                 or gateway in front of the platform)"
+            )),
             // A proxy's word that the platform behind it is down, or did not answer in time
             // (Cloudflare's 520 to 524 among them): unreachable (exit 6), as if it were down.
             status if is_proxy_gateway_failure(status) => {
@@ -241,6 +259,20 @@ impl ApiClient {
                 .may_have_arrived(status.is_server_error()),
         }
     }
+}
+
+/// When a `Retry-After` says to try again (RFC 9110: seconds, or an HTTP date), in words: "in
+/// 30 s", "in 5 min", "after 2026-11-28 18:40 UTC"; `None` without one that reads.
+pub(super) fn retry_after(response: &Response) -> Option<String> {
+    let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(match seconds {
+            0..120 => format!("in {seconds} s"),
+            _ => format!("in {} min", seconds.div_ceil(60)),
+        });
+    }
+    let at = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    Some(format!("after {}", keystroke_api::utc_minute(at)))
 }
 
 /// A status as a person reads it: `404 Not Found`; and for the codes HTTP does not name, those

@@ -20,8 +20,8 @@ use crate::secret::Secret;
 use crate::signals;
 pub use failures::ORG_HINT;
 use failures::{
-    KEY_HINT, check_url_hint, may_have_been_done, not_a_platform_hint, oauth_refusal, root_cause, tls_failure,
-    trust_store_error, when_not_found,
+    KEY_HINT, check_url_hint, may_have_been_done, not_a_platform_hint, oauth_refusal, retry_after, root_cause,
+    tls_failure, trust_store_error, when_not_found,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -280,8 +280,9 @@ impl ApiClient {
     /// every other request reports it.
     async fn oauth_error(&self, response: Response) -> Result<OAuthError, CliError> {
         let status = response.status();
+        let retry_after = retry_after(&response);
         let text = error_text(response).await;
-        serde_json::from_str(&text).map_err(|_| self.status_error(status, &text))
+        serde_json::from_str(&text).map_err(|_| self.status_error(status, &text, retry_after))
     }
 
     fn request(&self, method: Method, path: &str) -> anyhow::Result<RequestBuilder> {
@@ -367,8 +368,9 @@ impl ApiClient {
         if status.is_success() {
             return Ok(response);
         }
+        let retry_after = retry_after(&response);
         let text = error_text(response).await;
-        Err(self.status_error(status, &text).into())
+        Err(self.status_error(status, &text, retry_after).into())
     }
 
     async fn execute(&self, request: Request) -> anyhow::Result<Response> {

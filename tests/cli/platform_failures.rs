@@ -294,6 +294,45 @@ fn a_redirecting_platform_url_is_named_with_the_url_to_use() {
     assert!(list.stderr.contains("redirects to http://elsewhere.test/xxx") && list.stderr.len() < 1_500, "{list:#?}");
 }
 
+/// A rate limit says when to try again, from its `Retry-After` (seconds, or a date) where it has
+/// one; one without a Keystroke error (a gateway's, a firewall's) is not taken for a wrong URL.
+#[test]
+fn a_rate_limit_says_when_to_try_again() {
+    let env = TestEnv::new();
+    let token = env.user(Role::Admin).session_token.clone();
+    let vars = [("KEYSTROKE_TOKEN", token.as_str())];
+    let limited = |retry_after: &'static str, body: &'static str| {
+        stub_server(move |_| {
+            format!(
+                "HTTP/1.1 429 Too Many Requests\r\n{retry_after}content-type: application/json\r\n\
+                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            )
+        })
+    };
+    let keystroke_error = r#"{"error":{"code":"rate_limited","message":"slow down"}}"#;
+    for (retry_after, body, said) in [
+        ("retry-after: 120\r\n", "", "hint: try again in 2 min\n"),
+        ("retry-after: 30\r\n", keystroke_error, "hint: try again in 30 s\n"),
+        ("retry-after: Sun, 01 Jan 2040 00:00:00 GMT\r\n", "", "hint: try again after 2040-01-01 00:00 UTC\n"),
+        ("retry-after: soon\r\n", "", "hint: wait a moment, then try again\n"),
+        ("", keystroke_error, "hint: wait a moment, then try again\n"),
+    ] {
+        let url = limited(retry_after, body);
+        let run = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &url], &vars).code(1);
+        assert!(run.stderr.ends_with(said), "{retry_after:?}: {run:#?}");
+        match body {
+            "" => assert!(
+                run.stderr.starts_with(&format!(
+                    "error: the server at {url} is limiting requests (429 Too Many Requests, without a Keystroke error"
+                )),
+                "{run:#?}"
+            ),
+            _ => assert!(run.stderr.starts_with("error: the platform refused the request: slow down\n"), "{run:#?}"),
+        }
+    }
+}
+
 /// A server that is not a Keystroke platform: every request gets 200 and an HTML page.
 #[test]
 fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
