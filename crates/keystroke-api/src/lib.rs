@@ -12,6 +12,7 @@ mod display;
 mod durations;
 mod names;
 mod secrets;
+mod utc_seconds;
 pub use checksum::{BASE62, SECRET_RANDOM_CHARS, is_secret_body, secret_checksum};
 pub use display::{LONGEST_LINE_QUOTED, cut_at, lines_cut_at, utc_minute, written_out};
 pub use durations::{DurationUnit, ambiguous_unit, duration_unit};
@@ -235,17 +236,17 @@ pub struct Session {
     /// `last_used_at`: `default` keeps this CLI working with them.
     #[serde(default)]
     pub device: Option<String>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::utc_seconds")]
     pub created_at: OffsetDateTime,
     /// Recorded at most once a minute.
-    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[serde(default, with = "crate::utc_seconds::option")]
     pub last_used_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::utc_seconds")]
     pub expires_at: OffsetDateTime,
     /// Whether this is the session making the request.
     pub current: bool,
     /// When it was revoked: only in the answer to a revoke (lists hold active sessions).
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "crate::utc_seconds::option", skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<OffsetDateTime>,
 }
 
@@ -307,17 +308,17 @@ pub struct ApiKey {
     pub preview: String,
     /// Slug of the org the key belongs to.
     pub org: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::utc_seconds")]
     pub created_at: OffsetDateTime,
     /// Who created the key; present only when the caller's role may see it (owner, admin).
     pub created_by: Option<User>,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::utc_seconds::option")]
     pub last_used_at: Option<OffsetDateTime>,
-    #[serde(with = "time::serde::rfc3339::option")]
+    #[serde(with = "crate::utc_seconds::option")]
     pub expires_at: Option<OffsetDateTime>,
     /// When it was revoked: only in the answer to a revoke (lists and shows hold unrevoked keys,
     /// expired ones included).
-    #[serde(default, with = "time::serde::rfc3339::option", skip_serializing_if = "Option::is_none")]
+    #[serde(default, with = "crate::utc_seconds::option", skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<OffsetDateTime>,
 }
 
@@ -351,7 +352,7 @@ pub struct PageQuery {
 pub struct Project {
     pub id: String,
     pub name: String,
-    #[serde(with = "time::serde::rfc3339")]
+    #[serde(with = "crate::utc_seconds")]
     pub created_at: OffsetDateTime,
 }
 
