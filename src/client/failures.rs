@@ -178,10 +178,17 @@ impl ApiClient {
     /// The error of a failed request, from its status, body and `Retry-After` (as [`retry_after`]
     /// reads it): a rate limit, or an outage that says when it ends, is told when to try again.
     pub(super) fn status_error(&self, status: StatusCode, body: &str, retry_after: Option<String>) -> CliError {
-        let error = self.status_error_of(status, body);
+        let mut error = self.status_error_of(status, body);
         match (status, retry_after) {
             (StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE, Some(when)) => {
-                error.with_hint(format!("try again {when}"))
+                // A proxy's 503 (exit 6) keeps its own hint for when trying again does not help.
+                let hint = match error.hint.take() {
+                    Some(theirs) if error.api_code.is_none() && status == StatusCode::SERVICE_UNAVAILABLE => {
+                        format!("try again {when}; if it keeps failing, {theirs}")
+                    }
+                    _ => format!("try again {when}"),
+                };
+                error.with_hint(hint)
             }
             (StatusCode::TOO_MANY_REQUESTS, None) => error.with_hint("wait a moment, then try again"),
             _ => error,
@@ -263,8 +270,8 @@ impl ApiClient {
 
 /// When a `Retry-After` says to try again (RFC 9110: seconds, or an HTTP date), in words: "in
 /// 30 s", "in 5 min", "after 2026-11-28 18:40 UTC"; `None` without one that reads.
-pub(super) fn retry_after(response: &Response) -> Option<String> {
-    let value = response.headers().get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
+pub(super) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<String> {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
     if let Ok(seconds) = value.parse::<u64>() {
         return Some(match seconds {
             0..120 => format!("in {seconds} s"),
@@ -272,6 +279,8 @@ pub(super) fn retry_after(response: &Response) -> Option<String> {
         });
     }
     let at = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
+    // One past, or past what a date in UTC can hold, says nothing of when to try again.
+    let at = at.checked_to_offset(time::UtcOffset::UTC).filter(|&at| at > time::OffsetDateTime::now_utc())?;
     Some(format!("after {}", keystroke_api::utc_minute(at)))
 }
 
@@ -517,7 +526,8 @@ pub(super) fn trust_store_error(err: &reqwest::Error) -> CliError {
 /// What is wrong with the file `SSL_CERT_FILE` names, if it is set and no certificate can be taken
 /// from it.
 fn unreadable_cert_file() -> Option<String> {
-    let path = std::env::var_os(env::SSL_CERT_FILE)?;
+    // Empty, as every variable here, it counts as unset (and the verifier takes it so).
+    let path = std::env::var_os(env::SSL_CERT_FILE).filter(|path| !path.is_empty())?;
     let shown = std::path::Path::new(&path).display().to_string();
     match std::fs::read(&path) {
         Err(err) => Some(format!("`{}` names {shown}, which cannot be read ({err})", env::SSL_CERT_FILE)),
@@ -564,6 +574,22 @@ mod tests {
         assert_eq!(hint_of(when_not_found(ORG_HINT)(forbidden)).as_deref(), Some("ask an owner"));
     }
 
+    #[test]
+    fn retry_after_reads_seconds_and_dates_to_come() {
+        let when = |value: &str| {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(reqwest::header::RETRY_AFTER, value.parse().unwrap());
+            retry_after(&headers)
+        };
+        assert_eq!(when("5").as_deref(), Some("in 5 s"));
+        assert_eq!(when("600").as_deref(), Some("in 10 min"));
+        assert_eq!(when("Sun, 01 Jan 2040 00:00:00 GMT").as_deref(), Some("after 2040-01-01 00:00 UTC"));
+        // Past, past what a date in UTC holds, or not a time: nothing to say.
+        for nothing in ["Sat, 01 Jan 2000 00:00:00 GMT", "Fri, 31 Dec 9999 23:00:00 -1200", "soon", "-5"] {
+            assert_eq!(when(nothing), None, "{nothing}");
+        }
+    }
+
     /// A certificate out of its dates names both the dates and this machine's clock, which is as
     /// often what is wrong, and is not sent to a private authority's remedy.
     #[test]
@@ -592,6 +618,20 @@ mod tests {
         }
         let unknown = rustls::Error::InvalidCertificate(Problem::UnknownIssuer);
         assert!(certificate_hint(&unknown).contains("private authority"));
+    }
+
+    /// Matched by webpki's own words for it, which an upgrade could change: the error as the
+    /// verifier makes it.
+    #[test]
+    fn an_authoritys_certificate_is_told_from_webpkis_error() {
+        let error =
+            rustls::CertificateError::Other(rustls::OtherError(std::sync::Arc::new(webpki::Error::CaUsedAsEndEntity)));
+        assert!(is_authoritys_certificate(&error));
+        assert!(certificate_problem(&rustls::Error::InvalidCertificate(error)).contains("(`CA:TRUE`)"));
+        let other = rustls::CertificateError::Other(rustls::OtherError(std::sync::Arc::new(
+            webpki::Error::UnsupportedCertVersion,
+        )));
+        assert!(!is_authoritys_certificate(&other));
     }
 
     #[test]

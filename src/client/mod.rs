@@ -138,7 +138,8 @@ impl ApiClient {
     /// platform's to say: this machine's clock may be off by hours.
     pub fn platform_now(&self) -> Option<OffsetDateTime> {
         let clock = *self.platform_clock.lock().unwrap_or_else(|e| e.into_inner());
-        clock.map(|(date, received)| date + received.elapsed())
+        let (date, received) = clock?;
+        date.checked_add(time::Duration::try_from(received.elapsed()).ok()?)
     }
 
     fn org_hint(&self) -> &str {
@@ -280,7 +281,7 @@ impl ApiClient {
     /// every other request reports it.
     async fn oauth_error(&self, response: Response) -> Result<OAuthError, CliError> {
         let status = response.status();
-        let retry_after = retry_after(&response);
+        let retry_after = retry_after(response.headers());
         let text = error_text(response).await;
         serde_json::from_str(&text).map_err(|_| self.status_error(status, &text, retry_after))
     }
@@ -368,7 +369,7 @@ impl ApiClient {
         if status.is_success() {
             return Ok(response);
         }
-        let retry_after = retry_after(&response);
+        let retry_after = retry_after(response.headers());
         let text = error_text(response).await;
         Err(self.status_error(status, &text, retry_after).into())
     }
@@ -415,7 +416,8 @@ impl ApiClient {
 /// An HTTP `Date` (`Sat, 28 Nov 2026 18:13:50 GMT`, RFC 9110's preferred form, which RFC 2822
 /// reads).
 fn http_date(value: &reqwest::header::HeaderValue) -> Option<OffsetDateTime> {
-    OffsetDateTime::parse(value.to_str().ok()?, &time::format_description::well_known::Rfc2822).ok()
+    let date = OffsetDateTime::parse(value.to_str().ok()?, &time::format_description::well_known::Rfc2822).ok()?;
+    date.checked_to_offset(time::UtcOffset::UTC)
 }
 
 /// Whether the platform at `base` is on this machine (loopback, `localhost`).
@@ -497,5 +499,7 @@ mod tests {
         assert_eq!(date("Sat, 28 Nov 2026 18:13:50 GMT"), Some(time::macros::datetime!(2026-11-28 18:13:50 UTC)));
         assert_eq!(date("Sun, 01 Jan 2040 00:00:00 GMT"), Some(time::macros::datetime!(2040-01-01 00:00:00 UTC)));
         assert_eq!(date("yesterday"), None);
+        // Past what a date in UTC can hold: none, rather than a panic where it is used.
+        assert_eq!(date("Fri, 31 Dec 9999 23:00:00 -1200"), None);
     }
 }

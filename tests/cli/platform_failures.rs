@@ -301,15 +301,16 @@ fn a_rate_limit_says_when_to_try_again() {
     let env = TestEnv::new();
     let token = env.user(Role::Admin).session_token.clone();
     let vars = [("KEYSTROKE_TOKEN", token.as_str())];
-    let limited = |retry_after: &'static str, body: &'static str| {
+    let answering = |status: &'static str, retry_after: &'static str, body: &'static str| {
         stub_server(move |_| {
             format!(
-                "HTTP/1.1 429 Too Many Requests\r\n{retry_after}content-type: application/json\r\n\
+                "HTTP/1.1 {status}\r\n{retry_after}content-type: application/json\r\n\
                  content-length: {}\r\nconnection: close\r\n\r\n{body}",
                 body.len()
             )
         })
     };
+    let limited = |retry_after, body| answering("429 Too Many Requests", retry_after, body);
     let keystroke_error = r#"{"error":{"code":"rate_limited","message":"slow down"}}"#;
     for (retry_after, body, said) in [
         ("retry-after: 120\r\n", "", "hint: try again in 2 min\n"),
@@ -331,6 +332,16 @@ fn a_rate_limit_says_when_to_try_again() {
             _ => assert!(run.stderr.starts_with("error: the platform refused the request: slow down\n"), "{run:#?}"),
         }
     }
+
+    // A 503 that says when: the platform's own, and a proxy's, which keeps its hint for when
+    // trying again does not help (exit 6, the platform behind it being down).
+    let busy = r#"{"error":{"code":"unavailable","message":"the database stayed locked"}}"#;
+    let url = answering("503 Service Unavailable", "retry-after: 5\r\n", busy);
+    let run = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &url], &vars).code(1);
+    assert!(run.stderr.ends_with("(503 Service Unavailable): the database stayed locked\nhint: try again in 5 s\n"));
+    let url = answering("503 Service Unavailable", "retry-after: 300\r\n", "");
+    let run = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &url], &vars).code(6);
+    assert!(run.stderr.contains("\nhint: try again in 5 min; if it keeps failing, check that"), "{run:#?}");
 }
 
 /// A server that is not a Keystroke platform: every request gets 200 and an HTML page.

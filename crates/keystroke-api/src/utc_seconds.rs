@@ -6,16 +6,24 @@
 use serde::{Deserializer, Serializer};
 use time::{OffsetDateTime, UtcOffset};
 
-fn normalized(at: OffsetDateTime) -> OffsetDateTime {
-    at.to_offset(UtcOffset::UTC).replace_nanosecond(0).expect("0 is a valid nanosecond")
+/// In UTC, to the second; `None` past what a date can hold (`9999-12-31T23:00:00-02:00` is
+/// in the year 10000 in UTC), where `to_offset` would panic.
+fn normalized(at: OffsetDateTime) -> Option<OffsetDateTime> {
+    at.checked_to_offset(UtcOffset::UTC)?.replace_nanosecond(0).ok()
+}
+
+/// Normalized as it is read, so that one that cannot be is refused there, with the rest of an
+/// answer that does not read, rather than when it is written.
+fn read(at: OffsetDateTime) -> Result<OffsetDateTime, String> {
+    normalized(at).ok_or_else(|| format!("{at} is beyond the years a time in UTC can have"))
 }
 
 pub fn serialize<S: Serializer>(at: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
-    time::serde::rfc3339::serialize(&normalized(*at), serializer)
+    time::serde::rfc3339::serialize(&normalized(*at).unwrap_or(*at), serializer)
 }
 
 pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<OffsetDateTime, D::Error> {
-    time::serde::rfc3339::deserialize(deserializer)
+    read(time::serde::rfc3339::deserialize(deserializer)?).map_err(serde::de::Error::custom)
 }
 
 /// For an `Option<OffsetDateTime>`.
@@ -23,11 +31,11 @@ pub mod option {
     use super::*;
 
     pub fn serialize<S: Serializer>(at: &Option<OffsetDateTime>, serializer: S) -> Result<S::Ok, S::Error> {
-        time::serde::rfc3339::option::serialize(&at.map(normalized), serializer)
+        time::serde::rfc3339::option::serialize(&at.map(|at| normalized(at).unwrap_or(at)), serializer)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<OffsetDateTime>, D::Error> {
-        time::serde::rfc3339::option::deserialize(deserializer)
+        time::serde::rfc3339::option::deserialize(deserializer)?.map(read).transpose().map_err(serde::de::Error::custom)
     }
 }
 
@@ -52,5 +60,17 @@ mod tests {
         );
         let none: Dated = serde_json::from_str(r#"{"at":"2026-11-28T09:30:00Z","until":null}"#).unwrap();
         assert_eq!(serde_json::to_string(&none).unwrap(), r#"{"at":"2026-11-28T09:30:00Z","until":null}"#);
+    }
+
+    /// Past the year 9999 once in UTC: refused as a time that does not read, not a panic.
+    #[test]
+    fn a_time_past_what_utc_can_hold_is_refused_when_read() {
+        for past in [
+            r#"{"at":"9999-12-31T23:00:00-02:00","until":null}"#,
+            r#"{"at":"2026-11-28T09:30:00Z","until":"9999-12-31T23:00:00-02:00"}"#,
+        ] {
+            let error = serde_json::from_str::<Dated>(past).err().map(|error| error.to_string()).unwrap_or_default();
+            assert!(error.contains("is beyond the years a time in UTC can have"), "{past}: {error}");
+        }
     }
 }
