@@ -4,7 +4,8 @@
 //! a key that it turns into a SIGINT to the process. By default that kills the process with the
 //! cursor still hidden and the prompt line unfinished. For the prompt's duration SIGINT is
 //! ignored instead, so Ctrl-C comes back as an error: the cursor is shown again and the command
-//! ends like a "no", as it does on Esc or `q` (dialoguer's `interact_opt`). From before the
+//! says what a "no" says, as on Esc or `q` (dialoguer's `interact_opt`), then ends by SIGINT
+//! ([`signals::DuringPrompt::ctrl_c_pressed`]), so that a shell loop stops. From before the
 //! question is drawn, the terminal sends Ctrl-C as a key, not as a SIGINT, so that a press
 //! between two of dialoguer's reads is not lost (Ctrl-\ and Ctrl-Z are then keys it ignores).
 //! SIGTERM, SIGHUP and SIGQUIT still end it (unless the process was started ignoring them), once
@@ -13,8 +14,9 @@
 //!
 //! On a dumb terminal (`TERM=dumb`: Emacs' shell, some IDE consoles), where dialoguer's escape
 //! codes would show as text and arrow keys may not reach the program, questions are asked a line
-//! at a time instead: `[y/N]` and a numbered list, which Ctrl-C and Ctrl-D end as a "no"; and a
-//! line read with echo off, at which Ctrl-C is ignored as at dialoguer's.
+//! at a time instead: `[y/N]` and a numbered list, which Ctrl-C and Ctrl-D end as a "no" (Ctrl-C
+//! then ends the command by SIGINT); and a line read with echo off, at which Ctrl-C and Ctrl-Z
+//! are ignored as at dialoguer's.
 
 use std::{fmt, io};
 
@@ -36,7 +38,8 @@ pub fn refuse_unconfirmed(printer: &Printer, yes: bool, verb: &str, what: &str) 
 }
 
 /// Asks whether to revoke what `described` says, which cannot be undone: no by default, Ctrl-C or
-/// Esc is a no, and a no ends the command with "Nothing revoked." (exit 1). The description (which
+/// Esc is a no, and a no ends the command with "Nothing revoked." (exit 1; after Ctrl-C, by
+/// SIGINT). The description (which
 /// may quote a name from the platform, made one line like every message) goes on a line of its
 /// own, shown even with `-q`, and the question stays short: answered, dialoguer redraws one row of
 /// the terminal, and a question that had wrapped would be left on screen twice.
@@ -119,7 +122,7 @@ fn ask<T>(printer: &Printer, prompt: impl FnOnce() -> dialoguer::Result<T>) -> a
 }
 
 /// [`ask`] within a wait that answers SIGTERM and SIGHUP in words (`wait`): they end the prompt
-/// with `None` too, and the wait tells them from Ctrl-C ([`signals::Caught::arrived_during`]).
+/// with `None` too, as Ctrl-C does, and the wait knows it was ended ([`signals::Caught::arrived`]).
 fn ask_within<T>(
     printer: &Printer,
     wait: &signals::Caught,

@@ -36,10 +36,10 @@ pub struct DuringPrompt {
     /// [`DuringPrompt::interrupting_line_reads`]'s pipe, closed on drop.
     #[cfg(unix)]
     wake_pipe: Option<[libc::c_int; 2]>,
-    /// Whether [`DuringPrompt::ctrl_c_as_a_key`] changed the terminal's settings, which the drop
-    /// puts back.
+    /// Whether [`DuringPrompt::ctrl_c_as_a_key`] or [`DuringPrompt::not_suspended`] changed the
+    /// terminal's settings, which the drop puts back.
     #[cfg(unix)]
-    ctrl_c_as_a_key: bool,
+    settings_changed: bool,
     /// What [`DuringPrompt::not_suspended`] replaced, for the drop to put back.
     #[cfg(unix)]
     previous_suspend: Option<libc::sigaction>,
@@ -136,18 +136,24 @@ impl DuringPrompt {
         if let Some(mut settings) = saved_settings_to_set() {
             settings.c_lflag &= !libc::ISIG;
             // SAFETY: `tcsetattr` only reads the settings it is given.
-            self.ctrl_c_as_a_key = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) } == 0;
+            self.settings_changed = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) } == 0;
         }
         self
     }
 
     /// For a hidden prompt: Ctrl-Z (SIGTSTP) does nothing until dropped. Stopped, the process
     /// would hand the terminal to the shell, which turns echo back on, and after `fg` the rest of
-    /// the secret would be typed in sight.
+    /// the secret would be typed in sight. Nor does the terminal throw away what was typed before
+    /// it (or before Ctrl-C, ignored too): `NOFLSH` until dropped.
     pub fn not_suspended(#[cfg_attr(not(unix), allow(unused_mut))] mut self) -> Self {
         #[cfg(unix)]
         {
             self.previous_suspend = Some(replace_disposition(libc::SIGTSTP, libc::SIG_IGN));
+            if let Some(mut settings) = saved_settings_to_set() {
+                settings.c_lflag |= libc::NOFLSH;
+                // SAFETY: `tcsetattr` only reads the settings it is given.
+                self.settings_changed = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) } == 0;
+            }
         }
         self
     }
@@ -187,7 +193,7 @@ impl DuringPrompt {
             #[cfg(unix)]
             wake_pipe: None,
             #[cfg(unix)]
-            ctrl_c_as_a_key: false,
+            settings_changed: false,
             #[cfg(unix)]
             previous_suspend: None,
             arrivals_before: ARRIVALS.load(Ordering::SeqCst),
@@ -212,7 +218,7 @@ enum Ending {
 impl Drop for DuringPrompt {
     fn drop(&mut self) {
         #[cfg(unix)]
-        if self.ctrl_c_as_a_key {
+        if self.settings_changed {
             put_back_saved_settings();
         }
         #[cfg(unix)]
@@ -305,6 +311,12 @@ pub fn put_back_the_terminal_on_panic() {
 extern "C" fn on_ending_signal(signal: libc::c_int) {
     const LINE_END: &[u8] = b"\n";
     let line_end = if DRAWN_PLAINLY.load(Ordering::SeqCst) { LINE_END } else { SHOW_CURSOR };
+    // What was typed and not yet read (half a token) would otherwise go to the shell, which
+    // shows it on its prompt line.
+    if saved_settings_to_set().is_some() {
+        // SAFETY: a plain call on stdin's descriptor.
+        unsafe { libc::tcflush(libc::STDIN_FILENO, libc::TCIFLUSH) };
+    }
     put_back_saved_settings();
     // SAFETY: plain calls on stderr's descriptor and this signal's disposition.
     unsafe {
@@ -337,16 +349,8 @@ impl Caught {
         }
     }
 
-    /// `work`'s output, and whether a signal this guard answers (or a prompt's within it,
-    /// [`DuringPrompt::answered_by`]) arrived while it ran.
-    pub fn arrived_during<T>(&self, work: impl FnOnce() -> T) -> (T, bool) {
-        let before = ARRIVALS.load(Ordering::SeqCst);
-        let output = work();
-        (output, ARRIVALS.load(Ordering::SeqCst) != before)
-    }
-
-    /// Whether Ctrl-C or SIGTERM arrived since this guard was made (or SIGTERM or SIGHUP at a
-    /// prompt within it). One caught by an earlier guard is not this one's to answer, but still
+    /// Whether Ctrl-C or SIGTERM arrived since this guard was made (or Ctrl-C, SIGTERM or SIGHUP
+    /// at a prompt within it). One caught by an earlier guard is not this one's to answer, but still
     /// ends the process.
     pub fn arrived(&self) -> bool {
         ARRIVALS.load(Ordering::SeqCst) != self.arrivals_before

@@ -367,13 +367,15 @@ impl TestEnv {
     }
 
     /// `keystroke ARGS` typed into an interactive bash with job control (Ctrl-Z stops it, `fg`
-    /// resumes it), on a terminal of its own: bash's own line editing and echo in between.
-    pub fn on_terminal_in_a_shell(&self, args: &[&str]) -> Terminal {
+    /// resumes it), on a terminal of its own: bash's own line editing and echo in between. `None`
+    /// (a skip) without bash.
+    pub fn on_terminal_in_a_shell(&self, args: &[&str]) -> Option<Terminal> {
+        installed("bash", "a terminal with job control")?;
         let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
         let line: Vec<String> = std::iter::once(BIN).chain(args.iter().copied()).map(quote).collect();
         let mut terminal = self.on_terminal_as(&[], &[], |_| "exec bash --norc --noprofile -i".to_owned());
         terminal.send(&format!("{}; exit\n", line.join(" ")));
-        terminal
+        Some(terminal)
     }
 
     fn on_terminal_as(&self, args: &[&str], vars: &[(&str, &str)], script: impl Fn(&str) -> String) -> Terminal {

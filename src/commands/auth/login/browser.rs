@@ -61,8 +61,10 @@ pub(super) async fn sign_in_with_browser(
         }
     }
 
-    let expires_in = Duration::from_secs(authorization.expires_in).min(LONGEST_SIGN_IN_WAIT);
-    let deadline = Instant::now() + expires_in;
+    // The platform's word on how long its code lasts is what messages say; the wait ends at
+    // the first of that and LONGEST_SIGN_IN_WAIT.
+    let expires_in = Duration::from_secs(authorization.expires_in);
+    let deadline = Instant::now() + expires_in.min(LONGEST_SIGN_IN_WAIT);
     let mut interval = poll_interval(authorization.interval);
     // Caught before the "Waiting" line: from then on Ctrl-C (or SIGTERM) ends the wait in words,
     // then the process by that signal, instead of killing it mid-line. A poll under way finishes
@@ -78,7 +80,7 @@ pub(super) async fn sign_in_with_browser(
         // The last poll is made before the code expires, not skipped by a long wait.
         let left = deadline.saturating_duration_since(Instant::now());
         if left <= LAST_POLL_MARGIN {
-            return Err(unanswered.map_or_else(|| expired(expires_in).into(), |(_, error)| error));
+            return Err(unanswered.map_or_else(|| ended_unapproved(expires_in).into(), |(_, error)| error));
         }
         if spinner.wait(interval.min(left - LAST_POLL_MARGIN), &interrupted).await == Waited::Interrupted {
             return Err(CliError::declined(format!(
@@ -181,6 +183,19 @@ pub(super) async fn revoke_unstored_session(client: &ApiClient, err: anyhow::Err
         failure.hint = Some(failure.hint.map_or_else(|| FIND_IT.to_owned(), |hint| format!("{hint}; {FIND_IT}")));
     }
     failure.into()
+}
+
+/// The wait ended without an approval: the code expired, or, for a code said to last longer
+/// than [`LONGEST_SIGN_IN_WAIT`], the CLI stopped waiting.
+fn ended_unapproved(expires_in: Duration) -> CliError {
+    if expires_in <= LONGEST_SIGN_IN_WAIT {
+        return expired(expires_in);
+    }
+    CliError::failure(format!(
+        "no approval came within {}: the sign-in stopped waiting",
+        in_minutes(LONGEST_SIGN_IN_WAIT)
+    ))
+    .with_hint("run `keystroke auth login` again when you can approve it")
 }
 
 fn expired(expires_in: Duration) -> CliError {

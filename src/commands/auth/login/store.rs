@@ -53,9 +53,9 @@ pub(super) async fn store_sign_in(
     let saved_org = context.load_config()?.active_org(&platform.key).map(str::to_owned);
     // Chosen before the config is locked: the choice may wait for a person, who may end it with
     // SIGTERM or SIGHUP (a closed window) rather than an answer: nothing is stored then.
-    let (chosen_org, at_the_question) =
-        interrupted.arrived_during(|| choose_active_org(&context.printer, &me, saved_org.as_deref(), interrupted));
-    if at_the_question {
+    let chosen_org = choose_active_org(&context.printer, &me, saved_org.as_deref(), interrupted);
+    // At the question, or since the check above (while the config was read): nothing stored.
+    if interrupted.arrived() {
         return Err(Interrupted.into());
     }
     let chosen_org = chosen_org?;
