@@ -94,6 +94,11 @@ pub(crate) enum AuditCommand {
 /// timestamp. An age's units are the CLI's `--expires-in`'s: `6m`, six minutes to some and six
 /// months to others, is refused here as it is there, not read as the fewer events.
 fn since(value: &str) -> Result<Timestamp, String> {
+    since_at(value, keystroke_platform::clock::now())
+}
+
+/// [`since`], an age counted back from `now`.
+fn since_at(value: &str, now: Timestamp) -> Result<Timestamp, String> {
     use keystroke_api::{DurationUnit, ambiguous_unit, duration_unit};
     use time::format_description::well_known::Rfc3339;
     const EXPECTED: &str =
@@ -109,9 +114,7 @@ fn since(value: &str) -> Result<Timestamp, String> {
             DurationUnit::TooFine | DurationUnit::Unknown => return Err(format!("`{unit}` is not a unit; {EXPECTED}")),
         };
         let age = count.parse::<u64>().ok().and_then(|count| count.checked_mul(unit_secs));
-        let since = age
-            .and_then(|age| i64::try_from(age).ok())
-            .and_then(|age| keystroke_platform::clock::now().checked_sub(age));
+        let since = age.and_then(|age| i64::try_from(age).ok()).and_then(|age| now.checked_sub(age));
         return since.ok_or_else(|| format!("`{value}` reaches back before any date; {EXPECTED}"));
     }
     if let Ok(at) = time::OffsetDateTime::parse(value, &Rfc3339) {
@@ -354,7 +357,8 @@ mod tests {
     /// An age reads as the CLI's `--expires-in` reads a lifetime: the same units, `m` refused.
     #[test]
     fn since_reads_ages_in_the_clis_units() {
-        let now = keystroke_platform::clock::now();
+        let now = 1_795_824_000;
+        let since = |value: &str| since_at(value, now);
         let ago = |value: &str| since(value).map(|at| now - at);
         assert_eq!(ago("90min"), Ok(90 * 60));
         assert_eq!(ago("24h"), Ok(24 * 3_600));

@@ -1,10 +1,12 @@
 //! A line typed unseen at the terminal: the admin commands' passwords, and a leaked key's secret
 //! pasted for `key revoke --leaked`. However the prompt ends (Enter, Ctrl-D, Ctrl-C, or a signal
-//! from elsewhere: `timeout`, a closed SSH session), the terminal is left as it was found: a
-//! process killed with echo off leaves a shell whose typing is invisible (or, with the prompt's
-//! `-isig` of the crate this replaced, where Ctrl-C does nothing). Ctrl-Z does nothing meanwhile:
-//! stopped, the process would hand the terminal to the shell, which turns echo back on, and the
-//! rest would be typed in sight after `fg`.
+//! from elsewhere: `timeout`, a closed SSH session), the terminal is left as it was found (the
+//! crate this replaced left it without echo when a signal ended the prompt, for every command
+//! typed after in zsh, fish or `sh`), and what was typed but not read is thrown away rather than
+//! left for the shell to show. Ctrl-Z does nothing meanwhile, and keeps what was typed: stopped,
+//! the process would hand the terminal to the shell, which turns echo back on, and the rest would
+//! be typed in sight after `fg`. The CLI's `src/signals.rs` does the same for its prompts, with
+//! more (its questions read keys); the platform's binary cannot depend on the CLI.
 
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,13 +19,18 @@ static mut SETTINGS_BEFORE: std::mem::MaybeUninit<libc::termios> = std::mem::May
 /// Whether [`SETTINGS_BEFORE`] holds them (set after they are, cleared before the prompt ends).
 static SAVED: AtomicBool = AtomicBool::new(false);
 
-/// Puts the terminal back, ends the prompt's line, and ends the process by `signal`, as it would
-/// have ended without this handler (the shell reports it so, and a loop stops). Async-signal-safe:
-/// `tcsetattr`, `write`, `sigaction` and `raise` only.
+/// Throws away what was typed and not read, puts the terminal back, ends the prompt's line, and
+/// ends the process by `signal`, as it would have ended without this handler (the shell reports it
+/// so, and a loop stops). Async-signal-safe: `tcgetpgrp`, `getpgrp`, `tcflush`, `tcsetattr`,
+/// `write`, `sigaction` and `raise` only.
 extern "C" fn on_ending_signal(signal: libc::c_int) {
     // SAFETY: the settings are read only once saved; the rest are plain calls.
     unsafe {
-        if SAVED.load(Ordering::SeqCst) {
+        // Only from the foreground, as the prompt itself: a background process that set the
+        // terminal would be stopped by SIGTTOU, here in the handler.
+        let in_foreground = libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp();
+        if in_foreground && SAVED.load(Ordering::SeqCst) {
+            libc::tcflush(libc::STDIN_FILENO, libc::TCIFLUSH);
             libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, (&raw const SETTINGS_BEFORE).cast());
         }
         libc::write(libc::STDERR_FILENO, b"\n".as_ptr().cast(), 1);
@@ -81,9 +88,11 @@ pub(crate) fn hidden_line(prompt: &str) -> std::io::Result<String> {
         .collect();
     let previous_suspend = set_disposition(libc::SIGTSTP, libc::SIG_IGN);
     let mut hidden = before;
-    // No echo, but the Enter that ends the line is shown, so that what follows starts a line.
+    // No echo, but the Enter that ends the line is shown, so that what follows starts a line;
+    // and Ctrl-Z, ignored, does not throw away what was typed before it (the handler does, for a
+    // signal that ends the prompt).
     hidden.c_lflag &= !libc::ECHO;
-    hidden.c_lflag |= libc::ECHONL;
+    hidden.c_lflag |= libc::ECHONL | libc::NOFLSH;
     // SAFETY: `tcsetattr` only reads the settings it is given.
     unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &hidden) };
     let line = read_line();
