@@ -149,6 +149,11 @@ impl ApiClient {
         } else {
             root_cause(err)
         };
+        // A TLS server's answer to plain HTTP (an alert, not an HTTP status line) reads as a
+        // garbled one: where the URL is http, that is likelier than a broken platform.
+        if self.base.scheme() == "http" && why == "invalid HTTP version parsed" {
+            return self.unreachable(&format!("its answer is not HTTP ({why})")).with_hint(speaks_tls_hint(&self.base));
+        }
         self.unreachable(&why).with_hint(check_url_hint())
     }
 
@@ -197,6 +202,16 @@ impl ApiClient {
 
     fn status_error_of(&self, status: StatusCode, body: &str) -> CliError {
         let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
+            // nginx's "The plain HTTP request was sent to HTTPS port", Go's "Client sent an HTTP
+            // request to an HTTPS server".
+            if status == StatusCode::BAD_REQUEST && self.base.scheme() == "http" && body.contains("HTTPS") {
+                return CliError::failure(format!(
+                    "the server at {} answered {} to plain HTTP: it speaks HTTPS",
+                    self.base_display(),
+                    status_line(status)
+                ))
+                .with_hint(speaks_tls_hint(&self.base));
+            }
             return self.status_without_keystroke_body(status);
         };
         // Earlier platforms answered unknown routes with "not_found" and this message.
@@ -352,6 +367,13 @@ pub(super) fn oauth_refusal(status: StatusCode, oauth: OAuthError) -> CliError {
     let mut refusal = CliError::failure(format!("the platform refused the sign-in: {detail}")).with_hint(hint);
     refusal.api_code = Some(oauth.error);
     refusal
+}
+
+/// For an `http://` platform URL whose server speaks TLS: the same URL in `https://`.
+fn speaks_tls_hint(base: &Url) -> String {
+    let mut https = base.clone();
+    let _ = https.set_scheme("https");
+    format!("the server may speak TLS: try `--platform-url {}`", https.as_str().trim_end_matches('/'))
 }
 
 pub(super) fn not_a_platform_hint() -> String {

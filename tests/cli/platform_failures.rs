@@ -209,6 +209,33 @@ fn a_platform_whose_certificate_is_not_trusted_is_refused_before_the_token_is_se
     assert_eq!(untrusted.requests(), 1, "{run:#?}");
 }
 
+/// An `http://` URL to a server that speaks TLS: its answer (a TLS alert, or a web server's 400
+/// about plain HTTP sent to an HTTPS port) points at `https://`, not at a broken platform.
+#[test]
+fn plain_http_to_a_tls_server_suggests_https() {
+    let env = TestEnv::new();
+    let vars = [("KEYSTROKE_TOKEN", "kss_x")];
+    let nginx = stub_server(|_| {
+        http_response("400 Bad Request", "text/html", "<center>The plain HTTP request was sent to HTTPS port</center>")
+    });
+    let run = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &nginx], &vars).code(1);
+    let https = nginx.replace("http://", "https://");
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: the server at {nginx} answered 400 Bad Request to plain HTTP: it speaks HTTPS\n\
+             hint: the server may speak TLS: try `--platform-url {https}`\n"
+        )
+    );
+    let Some(tls) = UntrustedTlsServer::start() else { return };
+    let plain = tls.url.replace("https://", "http://");
+    let run = env.run_with_env(&["api-key", "list", "--org", "acme", "--platform-url", &plain], &vars).code(6);
+    assert!(
+        run.stderr.ends_with(&format!("hint: the server may speak TLS: try `--platform-url {}`\n", tls.url)),
+        "{run:#?}"
+    );
+}
+
 /// The self-signed certificate `openssl req -x509` makes unless told otherwise is an authority's,
 /// which is refused as a server's own even where it is trusted: said so, with how to make one
 /// that works, rather than as the untrusted certificate the hint would say to trust.
