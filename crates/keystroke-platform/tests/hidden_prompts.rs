@@ -178,8 +178,8 @@ fn an_ending_signal_at_a_hidden_prompt_leaves_the_terminal_as_it_was() {
         let shown = shell.finish();
         let settings = shown.split_once("speed ").map(|(_, settings)| settings).unwrap_or_default();
         let listed = |setting: &str| settings.split_whitespace().any(|listed| listed == setting);
-        // Echo is what the prompt turned off; line editing and Ctrl-C are checked as well, as a
-        // prompt in raw mode would have turned them off too.
+        // Echo is what the prompt turns off; line editing and Ctrl-C too, which rpassword's raw
+        // mode left off.
         assert!(listed("echo") && listed("icanon") && listed("isig"), "{signal}: {shown:?}");
         assert!(shown.contains("Password: \n"), "the prompt's line is ended: {shown:?}");
         assert!(shown.contains("left: []") && !shown.contains("half a pass"), "{signal}: {shown:?}");
