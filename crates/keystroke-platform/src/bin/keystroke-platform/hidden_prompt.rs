@@ -3,11 +3,11 @@
 //! from elsewhere: `timeout`, a closed SSH session), the terminal is left as it was found (the
 //! crate this replaced, rpassword 7.5, read in raw mode and left the terminal without echo, line
 //! editing or Ctrl-C when a signal ended the prompt, for every command typed after in zsh, fish
-//! or `sh`), and what was typed but not read is thrown away rather than
-//! left for the shell to show. Ctrl-Z does nothing meanwhile, and keeps what was typed: stopped,
-//! the process would hand the terminal to the shell, which turns echo back on, and the rest would
-//! be typed in sight after `fg`. The CLI's `src/signals.rs` does the same for its prompts, with
-//! more (its questions read keys); the platform's binary cannot depend on the CLI.
+//! or `sh`), and what was typed but not read is thrown away rather than left for the shell to
+//! show. Ctrl-Z does nothing meanwhile, and keeps what was typed: stopped, the process would hand
+//! the terminal to the shell, which turns echo back on, and the rest would be typed in sight
+//! after `fg`. The CLI's `src/signals.rs` does the same for its prompts, with more (its questions
+//! read keys); the platform's binary cannot depend on the CLI.
 
 use std::io::{BufRead, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
