@@ -75,6 +75,42 @@ fn sighup_stops_the_platform_unless_it_was_started_under_nohup() {
     stop_gracefully(platform);
 }
 
+/// While the platform waits for a request under way after a stop signal (up to 10 s), a second
+/// one ends it at once, by that signal, rather than being waited out too: the first stops it
+/// gracefully (exit 0), the second as its default action does.
+#[test]
+fn a_second_stop_signal_ends_the_platform_at_once() {
+    use std::io::{BufRead, Write};
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().unwrap();
+    let credentials_file = dir.path().join("dev.json");
+    let mut platform = dev_logging(&credentials_file, "info", Stdio::piped());
+    let credentials = credentials_once_started(&credentials_file);
+    // A request under way (let in, its body half sent), which a graceful stop waits for.
+    let address = credentials.url.trim_start_matches("http://");
+    let mut under_way = std::net::TcpStream::connect(address).unwrap();
+    let token = &credentials.users[0].session_token;
+    let head = format!(
+        "POST /api/orgs/acme/api-keys HTTP/1.1\r\nhost: x\r\nauthorization: Bearer {token}\r\n\
+         content-type: application/json\r\ncontent-length: 100\r\n\r\n{{\"name\""
+    );
+    under_way.write_all(head.as_bytes()).unwrap();
+    // Nothing says when the platform has read it and let it in: given a moment (a stop before
+    // then closes the connection at once, as an idle one).
+    std::thread::sleep(Duration::from_millis(300));
+    let (said, hear) = std::sync::mpsc::channel();
+    let stderr = std::io::BufReader::new(platform.stderr.take().unwrap());
+    std::thread::spawn(move || stderr.lines().map_while(Result::ok).for_each(|line| drop(said.send(line))));
+    let kill = |signal: &str| Command::new("kill").args([signal, &platform.id().to_string()]).status().unwrap();
+    kill("-INT");
+    let told = hear.iter().find(|line| line.contains("another Ctrl-C or SIGTERM stops at once"));
+    assert!(told.is_some(), "the first stop says a second one stops at once");
+    kill("-INT");
+    let status = platform.wait().unwrap();
+    assert_eq!(status.signal(), Some(libc::SIGINT), "ended by the second, not after the wait: {status:?}");
+    drop(under_way);
+}
+
 fn stop_with(mut platform: Spawned, signal: &str) {
     Command::new("kill").args([signal, &platform.id().to_string()]).status().unwrap();
     let status = platform.wait().unwrap();

@@ -69,6 +69,10 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
         for warning in warnings.into_iter().flatten() {
             tracing::warn!("{warning}");
         }
+        let stop = async {
+            stop.await;
+            a_second_stop_ends_at_once();
+        };
         server::serve(listener, storage, config, stop).await
     })?;
     tracing::info!("stopped");
@@ -103,9 +107,31 @@ pub(crate) fn dev(
     let _ =
         write!(std::io::stdout(), "{}", banner(&dev.credentials, &db_label)).and_then(|()| std::io::stdout().flush());
     runtime.block_on(stop);
+    a_second_stop_ends_at_once();
     drop(dev);
     say!("Stopped the dev platform.");
     Ok(())
+}
+
+/// Once a stop signal came, and the platform waits for the requests under way (up to 10 s), the
+/// next one ends it at once, by its default action: whoever presses Ctrl-C again, or sends
+/// SIGTERM again, is not waited out a second time. (A database is left as SQLite keeps it at any
+/// moment, whole; `dev`'s temporary one stays behind in the system's temporary folder.) SIGHUP
+/// too, unless the platform was started ignoring it (`nohup`).
+fn a_second_stop_ends_at_once() {
+    #[cfg(unix)]
+    for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+        // SAFETY: with no new action, `sigaction` only writes the current one into `current`;
+        // then `signal` puts back the default action, replacing Tokio's handler.
+        unsafe {
+            let mut current: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(signal, std::ptr::null(), &mut current);
+            if current.sa_sigaction != libc::SIG_IGN {
+                libc::signal(signal, libc::SIG_DFL);
+            }
+        }
+    }
+    tracing::info!("stopping; another Ctrl-C or SIGTERM stops at once");
 }
 
 /// The public URL goes into every sign-in link the platform hands out: an absolute http(s) URL
