@@ -38,7 +38,7 @@ impl<'a> Spinner<'a> {
             if interrupted.arrived() {
                 return Waited::Interrupted;
             }
-            if self.printer.animates() {
+            if self.printer.animates() && in_the_foreground() {
                 let symbol = Self::FRAMES[frame % Self::FRAMES.len()];
                 // Cut short of the terminal's last column: a line that wraps is not redrawn in
                 // place by `\r`, and each frame took a row of its own, scrolling the sign-in's
@@ -65,6 +65,16 @@ impl<'a> Spinner<'a> {
             self.printer.stderr_raw("\r\x1b[2K");
         }
     }
+}
+
+/// Whether this process's group has the terminal: a sign-in sent to the background (Ctrl-Z,
+/// `bg`) waits on without drawing over what is typed at the shell's prompt meanwhile.
+fn in_the_foreground() -> bool {
+    #[cfg(unix)]
+    // SAFETY: plain calls on stderr's descriptor and this process.
+    return unsafe { libc::tcgetpgrp(libc::STDERR_FILENO) == libc::getpgrp() };
+    #[cfg(not(unix))]
+    true
 }
 
 /// However the wait ends, the line is cleared before anything else is said.

@@ -113,6 +113,29 @@ fn ctrl_c_during_the_approving_poll_revokes_the_approved_session() {
     env.run(&["auth", "status"]).code(3);
 }
 
+/// A sign-in sent to the background (Ctrl-Z, `bg`) waits on without drawing its spinner over
+/// what is typed at the shell's prompt meanwhile.
+#[test]
+fn a_sign_in_in_the_background_does_not_draw_its_spinner() {
+    let env = TestEnv::with_fast_device_flow();
+    let args = ["auth", "login", "--no-browser", "--platform-url", env.url()];
+    let Some(mut terminal) = env.on_terminal_in_a_shell(&args) else { return };
+    terminal.expect("Waiting for approval in the browser");
+    terminal.send("\x1a");
+    terminal.expect("Stopped");
+    terminal.send("bg\n");
+    terminal.expect(" &\n");
+    let drawn = || terminal.output().matches("Waiting for approval").count();
+    let before = drawn();
+    // Five of the spinner's ticks.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(drawn(), before, "drawn in the background: {:?}", terminal.output());
+    terminal.send("kill %1\n");
+    terminal.expect("Sign-in cancelled. Nothing was stored");
+    terminal.send("exit\n");
+    terminal.finish();
+}
+
 /// The CLI sessions of `user` the platform holds valid, as `session list` shows them (the web
 /// page's sign-in, to approve, is a session of its own).
 fn live_cli_sessions(env: &TestEnv, user: &keystroke_platform::dev::DevUser) -> usize {
