@@ -34,6 +34,12 @@ use crate::error::CliError;
 use crate::printer::Printer;
 
 fn main() -> ExitCode {
+    // Set empty, as every variable here, it counts as unset; the TLS verifier would take it for a
+    // file that replaces the system's certificates with none.
+    if std::env::var_os(env::SSL_CERT_FILE).is_some_and(|file| file.is_empty()) {
+        // SAFETY: first thing in `main`, before any other thread can read the environment.
+        unsafe { std::env::remove_var(env::SSL_CERT_FILE) };
+    }
     // The completion library repeats a shell name it does not know: a secret pasted there (the
     // variable set from the wrong clipboard) must not reach the terminal.
     if std::env::var_os(env::COMPLETE).is_some_and(|shell| keystroke_api::contains_secret(&shell.to_string_lossy())) {

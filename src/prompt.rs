@@ -102,18 +102,21 @@ fn after_prompt(prompt: &str) -> &'static str {
 /// without echo by a process it ended, and so is Ctrl-Z ([`signals::DuringPrompt::not_suspended`]).
 /// `None` only if the read was interrupted all the same.
 pub fn hidden_line(printer: &Printer, question: &str) -> anyhow::Result<Option<String>> {
-    if !printer.dumb_terminal() {
-        return answer(printer, signals::DuringPrompt::new().not_suspended(), || {
+    let typed = if !printer.dumb_terminal() {
+        answer(printer, signals::DuringPrompt::new().not_suspended(), || {
             Password::new().with_prompt(question).allow_empty_password(true).report(false).interact()
-        });
-    }
-    // Emacs' shell echoes what is typed itself, unless the prompt reads as a password's
-    // (`comint-password-prompt-regexp`): then it asks in the minibuffer, without showing it.
-    let prompt = format!("{question}\nEnter it as a password: ");
-    answer(printer, signals::DuringPrompt::new().not_suspended().drawn_plainly(), || {
-        printer.stderr_raw(&prompt);
-        Ok(dialoguer::console::Term::stderr().read_secure_line()?)
-    })
+        })?
+    } else {
+        // Emacs' shell echoes what is typed itself, unless the prompt reads as a password's
+        // (`comint-password-prompt-regexp`): then it asks in the minibuffer, without showing it.
+        let prompt = format!("{question}\nEnter it as a password: ");
+        answer(printer, signals::DuringPrompt::new().not_suspended().drawn_plainly(), || {
+            printer.stderr_raw(&prompt);
+            Ok(dialoguer::console::Term::stderr().read_secure_line()?)
+        })?
+    };
+    // Ctrl-Z, which the prompt takes as a character: no secret holds one.
+    Ok(typed.map(|typed| typed.replace('\u{1a}', "")))
 }
 
 /// The answer to a question read a key at a time, or `None` when the user pressed Ctrl-C.

@@ -82,8 +82,9 @@ impl DuringPrompt {
 
     /// For a prompt within a wait that answers signals in words ([`Caught`]): SIGTERM and SIGHUP
     /// are recorded as [`Caught`] records them, and end the prompt as Ctrl-C does (the prompt's
-    /// wait for a key is a `poll`, which a handled signal interrupts); [`Caught::arrived`] tells
-    /// the two apart. SIGQUIT still ends the process.
+    /// wait for a key is a `poll`, which a handled signal interrupts); [`Caught::arrived`] then
+    /// says the wait was ended, by any of them ([`DuringPrompt::ctrl_c_pressed`] counts Ctrl-C).
+    /// SIGQUIT still ends the process.
     pub fn answered_by(_wait: &Caught) -> Self {
         Self::with(Ending::Recorded)
     }
@@ -141,16 +142,20 @@ impl DuringPrompt {
         self
     }
 
-    /// For a hidden prompt: Ctrl-Z (SIGTSTP) does nothing until dropped. Stopped, the process
-    /// would hand the terminal to the shell, which turns echo back on, and after `fg` the rest of
-    /// the secret would be typed in sight. Nor does the terminal throw away what was typed before
-    /// it (or before Ctrl-C, ignored too): `NOFLSH` until dropped.
+    /// For a hidden prompt: Ctrl-Z does nothing until dropped. Stopped, the process would hand
+    /// the terminal to the shell, which turns echo back on, and after `fg` the rest of the secret
+    /// would be typed in sight; and the terminal would throw away what was typed before it. So the
+    /// terminal's suspend key is turned off (Ctrl-Z then comes as a character, which the prompt's
+    /// caller drops) and SIGTSTP, sent otherwise, is ignored. Ctrl-C, ignored too, still throws
+    /// away what was typed, as the terminal does: Enter alone then cancels. Not for a prompt that
+    /// reads keys ([`DuringPrompt::ctrl_c_as_a_key`]): each starts from the settings saved before
+    /// the prompt.
     pub fn not_suspended(#[cfg_attr(not(unix), allow(unused_mut))] mut self) -> Self {
         #[cfg(unix)]
         {
             self.previous_suspend = Some(replace_disposition(libc::SIGTSTP, libc::SIG_IGN));
             if let Some(mut settings) = saved_settings_to_set() {
-                settings.c_lflag |= libc::NOFLSH;
+                settings.c_cc[libc::VSUSP] = libc::_POSIX_VDISABLE;
                 // SAFETY: `tcsetattr` only reads the settings it is given.
                 self.settings_changed = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) } == 0;
             }
@@ -304,9 +309,9 @@ pub fn put_back_the_terminal_on_panic() {
     }));
 }
 
-/// SIGTERM, SIGHUP or SIGQUIT during a prompt: the terminal as it was, the cursor shown, then the
-/// signal's own end. Only async-signal-safe calls (`tcgetpgrp`, `getpgrp`, `tcsetattr`, `write`,
-/// `signal`, `raise`).
+/// SIGTERM, SIGHUP or SIGQUIT during a prompt: what was typed and not read thrown away, the
+/// terminal as it was, the cursor shown, then the signal's own end. Only async-signal-safe calls
+/// (`tcgetpgrp`, `getpgrp`, `tcflush`, `tcsetattr`, `write`, `signal`, `raise`).
 #[cfg(unix)]
 extern "C" fn on_ending_signal(signal: libc::c_int) {
     const LINE_END: &[u8] = b"\n";

@@ -204,7 +204,11 @@ impl ApiClient {
         let Ok(body) = serde_json::from_str::<ErrorBody>(body) else {
             // nginx's "The plain HTTP request was sent to HTTPS port", Go's "Client sent an HTTP
             // request to an HTTPS server".
-            if status == StatusCode::BAD_REQUEST && self.base.scheme() == "http" && body.contains("HTTPS") {
+            let to_https_port = ["plain HTTP request was sent to HTTPS port", "HTTP request to an HTTPS server"];
+            if status == StatusCode::BAD_REQUEST
+                && self.base.scheme() == "http"
+                && to_https_port.iter().any(|words| body.contains(words))
+            {
                 return CliError::failure(format!(
                     "the server at {} answered {} to plain HTTP: it speaks HTTPS",
                     self.base_display(),
@@ -294,8 +298,11 @@ pub(super) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<String
         });
     }
     let at = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
-    // One past, or past what a date in UTC can hold, says nothing of when to try again.
-    let at = at.checked_to_offset(time::UtcOffset::UTC).filter(|&at| at > time::OffsetDateTime::now_utc())?;
+    // One past (by the answer's own clock, where it gives its `Date`), or past what a date in UTC
+    // can hold, says nothing of when to try again.
+    let now =
+        headers.get(reqwest::header::DATE).and_then(super::http_date).unwrap_or_else(time::OffsetDateTime::now_utc);
+    let at = at.checked_to_offset(time::UtcOffset::UTC).filter(|&at| at > now)?;
     Some(format!("after {}", keystroke_api::utc_minute(at)))
 }
 
@@ -548,8 +555,8 @@ pub(super) fn trust_store_error(err: &reqwest::Error) -> CliError {
 /// What is wrong with the file `SSL_CERT_FILE` names, if it is set and no certificate can be taken
 /// from it.
 fn unreadable_cert_file() -> Option<String> {
-    // Empty, as every variable here, it counts as unset (and the verifier takes it so).
-    let path = std::env::var_os(env::SSL_CERT_FILE).filter(|path| !path.is_empty())?;
+    // Set empty, it was taken out of the environment at the start (`main`).
+    let path = std::env::var_os(env::SSL_CERT_FILE)?;
     let shown = std::path::Path::new(&path).display().to_string();
     match std::fs::read(&path) {
         Err(err) => Some(format!("`{}` names {shown}, which cannot be read ({err})", env::SSL_CERT_FILE)),
@@ -605,7 +612,7 @@ mod tests {
         };
         assert_eq!(when("5").as_deref(), Some("in 5 s"));
         assert_eq!(when("600").as_deref(), Some("in 10 min"));
-        assert_eq!(when("Sun, 01 Jan 2040 00:00:00 GMT").as_deref(), Some("after 2040-01-01 00:00 UTC"));
+        assert_eq!(when("Fri, 01 Jan 9998 00:00:00 GMT").as_deref(), Some("after 9998-01-01 00:00 UTC"));
         // Past, past what a date in UTC holds, or not a time: nothing to say.
         for nothing in ["Sat, 01 Jan 2000 00:00:00 GMT", "Fri, 31 Dec 9999 23:00:00 -1200", "soon", "-5"] {
             assert_eq!(when(nothing), None, "{nothing}");

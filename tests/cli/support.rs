@@ -453,6 +453,21 @@ impl Terminal {
         stdin.flush().unwrap();
     }
 
+    /// Waits until `script` has taken what was typed from its pipe, on its way to the terminal:
+    /// at a hidden prompt nothing shows when it arrives.
+    pub fn keys_taken(&self) {
+        use std::os::fd::AsRawFd;
+        let stdin = self.stdin.as_ref().unwrap().as_raw_fd();
+        let taken = || {
+            let mut queued: libc::c_int = 0;
+            // SAFETY: FIONREAD writes the count of bytes in the pipe into `queued`.
+            (unsafe { libc::ioctl(stdin, libc::FIONREAD, &mut queued) }) == 0 && queued == 0
+        };
+        assert!(held_in_time(taken), "the keys were never taken: {:?}", self.output());
+        // From `script` to the terminal: one more write, at once.
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
     /// Presses Ctrl-C once, and waits for `answer` to show (20 s at most): a press is never lost
     /// once the question or the wait it interrupts is on the screen.
     #[track_caller]

@@ -6,16 +6,18 @@
 use serde::{Deserializer, Serializer};
 use time::{OffsetDateTime, UtcOffset};
 
-/// In UTC, to the second; `None` past what a date can hold (`9999-12-31T23:00:00-02:00` is
-/// in the year 10000 in UTC), where `to_offset` would panic.
+/// In UTC, to the second; `None` outside the years RFC 3339 writes, 0000 to 9999, once in UTC
+/// (`9999-12-31T23:00:00-02:00` is in the year 10000, where `to_offset` would panic;
+/// `0000-01-01T00:30:00+01:00` in the year -1).
 fn normalized(at: OffsetDateTime) -> Option<OffsetDateTime> {
-    at.checked_to_offset(UtcOffset::UTC)?.replace_nanosecond(0).ok()
+    let at = at.checked_to_offset(UtcOffset::UTC)?.replace_nanosecond(0).ok()?;
+    (0..=9999).contains(&at.year()).then_some(at)
 }
 
 /// Normalized as it is read, so that one that cannot be is refused there, with the rest of an
 /// answer that does not read, rather than when it is written.
 fn read(at: OffsetDateTime) -> Result<OffsetDateTime, String> {
-    normalized(at).ok_or_else(|| format!("{at} is beyond the years a time in UTC can have"))
+    normalized(at).ok_or_else(|| format!("{at} is outside the years 0000 to 9999 once in UTC"))
 }
 
 pub fn serialize<S: Serializer>(at: &OffsetDateTime, serializer: S) -> Result<S::Ok, S::Error> {
@@ -62,15 +64,17 @@ mod tests {
         assert_eq!(serde_json::to_string(&none).unwrap(), r#"{"at":"2026-11-28T09:30:00Z","until":null}"#);
     }
 
-    /// Past the year 9999 once in UTC: refused as a time that does not read, not a panic.
+    /// Outside the years 0000 to 9999 once in UTC: refused as a time that does not read, not a
+    /// panic, nor a document that cannot be written.
     #[test]
     fn a_time_past_what_utc_can_hold_is_refused_when_read() {
         for past in [
             r#"{"at":"9999-12-31T23:00:00-02:00","until":null}"#,
             r#"{"at":"2026-11-28T09:30:00Z","until":"9999-12-31T23:00:00-02:00"}"#,
+            r#"{"at":"0000-01-01T00:30:00+01:00","until":null}"#,
         ] {
             let error = serde_json::from_str::<Dated>(past).err().map(|error| error.to_string()).unwrap_or_default();
-            assert!(error.contains("is beyond the years a time in UTC can have"), "{past}: {error}");
+            assert!(error.contains("is outside the years 0000 to 9999 once in UTC"), "{past}: {error}");
         }
     }
 }

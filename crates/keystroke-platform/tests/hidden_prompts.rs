@@ -3,6 +3,9 @@
 //! as it was found.
 #![cfg(target_os = "linux")]
 
+#[path = "../../../tests/skip/mod.rs"]
+mod skip;
+
 use std::io::{Read, Write};
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -23,7 +26,7 @@ fn terminal_tools() -> bool {
     let there = |tool: &str| Command::new(tool).arg("--version").output().is_ok_and(|run| run.status.success());
     let tools = there("script") && there("bash") && there("stty");
     if !tools {
-        eprintln!("skipped: util-linux `script`, bash and stty are needed for a terminal");
+        skip::skip("a terminal for the hidden prompts: util-linux `script`, bash or stty is not installed");
     }
     tools
 }
@@ -69,6 +72,20 @@ impl Shell {
     fn type_keys(&mut self, keys: &str) {
         self.keys.write_all(keys.as_bytes()).unwrap();
         self.keys.flush().unwrap();
+    }
+
+    /// Waits until `script` has taken what was typed from its pipe, on its way to the terminal.
+    /// (Echo is off at a hidden prompt: nothing shows when it arrives.)
+    fn keys_taken(&self) {
+        use std::os::fd::AsRawFd;
+        self.expect("the keys taken", |shell| {
+            let mut queued: libc::c_int = 0;
+            // SAFETY: FIONREAD writes the count of bytes in the pipe into `queued`.
+            let asked = unsafe { libc::ioctl(shell.keys.as_raw_fd(), libc::FIONREAD, &mut queued) };
+            asked == 0 && queued == 0
+        });
+        // From `script` to the terminal: one more write, at once.
+        std::thread::sleep(Duration::from_millis(50));
     }
 
     #[track_caller]
@@ -164,14 +181,14 @@ fn an_ending_signal_at_a_hidden_prompt_leaves_the_terminal_as_it_was() {
         // After the command, what is left typed on the terminal is read (for up to a second) and
         // shown.
         let left = "stty -icanon min 0 time 10; echo \"left: [$(head -c 100)]\"";
-        let shell = Shell::start(&format!("{}; stty -a; {left}", set_password_command(&db)));
+        // No core file from SIGQUIT's default action.
+        let shell = Shell::start(&format!("ulimit -c 0; {}; stty -a; {left}", set_password_command(&db)));
         shell.expect("prompted", |shell| shell.shown().contains("Password: "));
         shell.expect("echo off", |shell| shell.has("-echo"));
         // Half a password, typed and not yet read: thrown away, not left for the shell to show.
-        // (Echo is off: nothing shows when it has reached the terminal, so it is given a moment.)
         let mut shell = shell;
         shell.type_keys("half a pass");
-        std::thread::sleep(Duration::from_millis(300));
+        shell.keys_taken();
         // SAFETY: a signal to the process this test started, which waits at its prompt.
         assert_eq!(unsafe { libc::kill(platform_on(&db).unwrap(), signal) }, 0);
         shell.expect("what was left", |shell| shell.shown().contains("left: ["));
@@ -202,6 +219,7 @@ fn ctrl_z_at_a_hidden_prompt_is_ignored_and_the_password_stays_hidden() {
     // have let the shell show the rest; the terminal would have thrown the first half away).
     shell.type_keys("a new one, \x1along enough\n");
     shell.expect("asked again", |shell| shell.shown().contains("Password again: "));
+    shell.expect("echo off again", |shell| shell.has("-echo"));
     shell.type_keys("a new one, long enough\n");
     shell.expect("the command ended", |shell| shell.shown().contains("Set a new password for owner@example.test"));
     let shown = shell.finish();

@@ -136,9 +136,14 @@ fn an_ending_signal_at_the_token_prompt_leaves_the_terminal_as_it_was() {
     let env = TestEnv::new();
     for signal in [libc::SIGTERM, libc::SIGHUP] {
         let args = ["auth", "login", "--with-token", "--platform-url", env.url(), "--color", "never"];
-        let terminal = env.on_terminal_then(&args, "stty -a");
+        // After the command, what is left typed on the terminal is read (for up to a second).
+        let left = "stty -a; stty -icanon min 0 time 10; echo \"left: [$(head -c 100)]\"";
+        let mut terminal = env.on_terminal_then(&args, left);
         terminal.expect("(Enter alone cancels)");
         terminal.expect_echo_off();
+        // Half a token, typed and not yet read: thrown away, not left for the shell to show.
+        terminal.send("kss_half_a_tok");
+        terminal.keys_taken();
         let prompting = keystroke_processes_of(env.url());
         assert_eq!(prompting.len(), 1, "{prompting:?}");
         // SAFETY: a signal to the process this test started, which is waiting at the prompt.
@@ -146,6 +151,7 @@ fn an_ending_signal_at_the_token_prompt_leaves_the_terminal_as_it_was() {
         let (_, output) = terminal.finish();
         let settings = output.split_once("speed ").map(|(_, settings)| settings).unwrap_or_default();
         assert!(settings.contains(" echo ") && settings.contains(" icanon "), "{signal}: {output:?}");
+        assert!(output.contains("left: []") && !output.contains("kss_half"), "{signal}: {output:?}");
     }
 }
 
@@ -158,8 +164,9 @@ fn ctrl_c_at_the_token_prompt_is_ignored_and_enter_alone_cancels() {
         env.on_terminal(&["auth", "login", "--with-token", "--platform-url", env.url(), "--color", "never"]);
     terminal.expect("(Enter alone cancels)");
     terminal.expect_echo_off();
-    // Ctrl-C is a signal at once; a process it killed never reads the Enter typed after it.
-    terminal.send("\x03");
+    // Ctrl-C is a signal at once; a process it killed never reads the Enter typed after it. What
+    // was typed before it is thrown away: Enter then cancels, rather than send half a token.
+    terminal.send("kss_half\x03");
     terminal.send("\n");
     let (code, output) = terminal.finish();
     assert_eq!(code, 1, "still running after Ctrl-C, then cancelled by Enter: {output:?}");

@@ -28,8 +28,8 @@ pub(super) struct Stored {
 }
 
 /// From a new token to a sign-in stored on this machine: whose token it is (unless Ctrl-C or
-/// SIGTERM comes first, [`Interrupted`]), the org to make active (unless SIGTERM or SIGHUP ends
-/// the question), then the token in `store` and the config that names it.
+/// SIGTERM comes first, [`Interrupted`]), the org to make active (unless Ctrl-C, SIGTERM or SIGHUP
+/// ends the question), then the token in `store` and the config that names it.
 pub(super) async fn store_sign_in(
     context: &Context,
     client: &ApiClient,
@@ -228,7 +228,8 @@ fn choose_active_org(
         return Ok(None);
     }
     let items: Vec<String> = me.memberships.iter().map(|m| org::choice_label(m, false)).collect();
-    // Ctrl-C (or Esc) leaves no active org, as if there were no terminal to ask on.
+    // Esc leaves no active org, as if there were no terminal to ask on; Ctrl-C (counted by
+    // `interrupted`) ends the sign-in, as SIGTERM does.
     let picked = prompt::pick(printer, Some(interrupted), "Which org should commands act on?", &items, 0)?;
     Ok(picked.map(|picked| slugs[picked].to_string()))
 }

@@ -27,8 +27,9 @@ static SAVED: AtomicBool = AtomicBool::new(false);
 extern "C" fn on_ending_signal(signal: libc::c_int) {
     // SAFETY: the settings are read only once saved; the rest are plain calls.
     unsafe {
-        // Only from the foreground, as the prompt itself: a background process that set the
-        // terminal would be stopped by SIGTTOU, here in the handler.
+        // Only from the foreground: a background process that set the terminal would be stopped
+        // by SIGTTOU, here in the handler (the prompt itself, asked in the background, is stopped
+        // so before it reads, as every program that reads the terminal is).
         let in_foreground = libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp();
         if in_foreground && SAVED.load(Ordering::SeqCst) {
             libc::tcflush(libc::STDIN_FILENO, libc::TCIFLUSH);
