@@ -5,9 +5,10 @@
 //! cursor still hidden and the prompt line unfinished. For the prompt's duration SIGINT is
 //! ignored instead, so Ctrl-C comes back as an error: the cursor is shown again and the command
 //! says what a "no" says, as on Esc or `q` (dialoguer's `interact_opt`), then ends by SIGINT
-//! ([`signals::DuringPrompt::ctrl_c_pressed`]), so that a shell loop stops. From before the
-//! question is drawn, the terminal sends Ctrl-C as a key, not as a SIGINT, so that a press
-//! between two of dialoguer's reads is not lost (Ctrl-\ and Ctrl-Z are then keys it ignores).
+//! ([`signals::DuringPrompt::ctrl_c_pressed`]), so that a loop typed at a shell stops. From
+//! before the question is drawn, the terminal sends Ctrl-C as a key, not as a SIGINT, so that a
+//! press between two of dialoguer's reads is not lost (Ctrl-\ and Ctrl-Z are then keys it
+//! ignores).
 //! SIGTERM, SIGHUP and SIGQUIT still end it (unless the process was started ignoring them), once
 //! the terminal is as it was; or, for a prompt within a wait that answers SIGTERM and SIGHUP in
 //! words ([`ask_within`]), they end the prompt and leave the rest to it.

@@ -166,8 +166,9 @@ impl DuringPrompt {
     /// Ctrl-C ended the prompt (read as a key, or as the SIGINT a line read answers): recorded
     /// as the SIGINT it stands for, unless a signal recorded meanwhile ended it, so that the
     /// command, once it has said what it did not do, ends by it ([`end_by_caught_signal`]): a
-    /// shell loop asking the question for each of many keys stops there, as at any other Ctrl-C.
-    /// Within a [`Caught`] wait it counts as that wait's arrival, as SIGTERM at the prompt does.
+    /// loop typed at an interactive shell, asking for each of many keys, stops there, as at any
+    /// other Ctrl-C. Within a [`Caught`] wait it counts as that wait's arrival, as SIGTERM at the
+    /// prompt does.
     pub fn ctrl_c_pressed(&self) {
         if ARRIVALS.load(Ordering::SeqCst) == self.arrivals_before {
             #[cfg(unix)]
