@@ -534,6 +534,8 @@ fn bootstrap_serve_and_sign_in() {
         audit.as_array().unwrap().iter().filter(|event| event["created_at"].as_str() >= Some(key_line[0]));
     assert_eq!(since(key_line[0]), at_or_after_key.count());
     assert_eq!((since("2999-01-01"), since("2999-01-01T00:00:00Z")), (0, 0));
+    let to_come = platform(&db, &["audit", "list", "--org", "example", "--since", "2999-01-01"], None);
+    assert_eq!(stderr(&to_come), "2999-01-01T00:00:00Z is still to come: no event is at or after it\n");
     let unclear = platform(&db, &["audit", "list", "--org", "example", "--since", "last week"], None);
     assert_eq!(unclear.status.code(), Some(2));
     assert!(stderr(&unclear).contains("expected a date (2026-11-28), a time (2026-11-28T09:30:00Z) or an age"));

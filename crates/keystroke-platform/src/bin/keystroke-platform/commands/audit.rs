@@ -1,5 +1,7 @@
 //! `keystroke-platform audit list`: an org's key, member and deploy events.
 
+use std::io::Write;
+
 use keystroke_platform::admin;
 use keystroke_platform::storage::Timestamp;
 use serde_json::Value;
@@ -12,6 +14,10 @@ pub(crate) fn run(command: AuditCommand) -> anyhow::Result<()> {
         AuditCommand::List { list: OrgListArgs { db, org, listing }, since } => {
             let events = admin::audit_events(&db.open_existing()?, &org)?;
             let since = since.unwrap_or(Timestamp::MIN);
+            // An empty list would read as "nothing happened since", of a time that has not come.
+            if since > keystroke_platform::clock::now() {
+                say!("{} is still to come: no event is at or after it", rfc3339(since));
+            }
             let rows = events.into_iter().filter(|event| event.created_at >= since).map(|event| {
                 let at = rfc3339(event.created_at);
                 let detail = event.detail.map_or(Value::Null, Value::from);
