@@ -270,7 +270,7 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
         let install = |kind| signal(kind).expect("installing a signal handler");
         let mut interrupt = install(SignalKind::interrupt());
         let mut terminate = install(SignalKind::terminate());
-        let mut hangup = (!hangup_ignored()).then(|| install(SignalKind::hangup()));
+        let mut hangup = (!ignored(libc::SIGHUP)).then(|| install(SignalKind::hangup()));
         async move {
             let hung_up = async {
                 match hangup.as_mut() {
@@ -291,13 +291,14 @@ pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     }
 }
 
-/// Whether this process was started ignoring SIGHUP (`nohup`, `trap '' HUP`).
+/// Whether `signal` is ignored (this process was started ignoring it: `nohup`, `trap '' HUP`),
+/// which the platform's own handlers leave as it is.
 #[cfg(unix)]
-fn hangup_ignored() -> bool {
+pub fn ignored(signal: libc::c_int) -> bool {
     // SAFETY: with no new action, sigaction only writes the current one into `current`.
     unsafe {
         let mut current: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(libc::SIGHUP, std::ptr::null(), &mut current) == 0 && current.sa_sigaction == libc::SIG_IGN
+        libc::sigaction(signal, std::ptr::null(), &mut current) == 0 && current.sa_sigaction == libc::SIG_IGN
     }
 }
 

@@ -41,15 +41,6 @@ extern "C" fn on_ending_signal(signal: libc::c_int) {
     }
 }
 
-fn disposition(signal: libc::c_int) -> libc::sigaction {
-    // SAFETY: with no new action, `sigaction` only writes the current one into `current`.
-    unsafe {
-        let mut current: libc::sigaction = std::mem::zeroed();
-        libc::sigaction(signal, std::ptr::null(), &mut current);
-        current
-    }
-}
-
 /// Sets `signal`'s handler, returning the one it replaces.
 fn set_disposition(signal: libc::c_int, handler: libc::sighandler_t) -> libc::sigaction {
     // SAFETY: both structs are plain data, zeroed then filled; `sigaction` only reads `new` and
@@ -85,7 +76,7 @@ pub(crate) fn hidden_line(prompt: &str) -> std::io::Result<String> {
     // at first, as a handler put in and taken back could catch one meant to be ignored.
     let previous: Vec<(libc::c_int, libc::sigaction)> = ENDING
         .iter()
-        .filter(|&&signal| disposition(signal).sa_sigaction != libc::SIG_IGN)
+        .filter(|&&signal| !keystroke_platform::server::ignored(signal))
         .map(|&signal| (signal, set_disposition(signal, on_ending_signal as *const () as libc::sighandler_t)))
         .collect();
     let previous_suspend = set_disposition(libc::SIGTSTP, libc::SIG_IGN);

@@ -121,14 +121,9 @@ pub(crate) fn dev(
 fn a_second_stop_ends_at_once() {
     #[cfg(unix)]
     for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
-        // SAFETY: with no new action, `sigaction` only writes the current one into `current`;
-        // then `signal` puts back the default action, replacing Tokio's handler.
-        unsafe {
-            let mut current: libc::sigaction = std::mem::zeroed();
-            libc::sigaction(signal, std::ptr::null(), &mut current);
-            if current.sa_sigaction != libc::SIG_IGN {
-                libc::signal(signal, libc::SIG_DFL);
-            }
+        if !server::ignored(signal) {
+            // SAFETY: puts back the signal's default action, replacing Tokio's handler.
+            unsafe { libc::signal(signal, libc::SIG_DFL) };
         }
     }
     tracing::info!("stopping; another Ctrl-C or SIGTERM stops at once");
