@@ -65,6 +65,16 @@ pub fn holds_controls(arg: &std::ffi::OsStr) -> bool {
     crate::printer::terminal_safe(&text) != text
 }
 
+/// clap's text of `err`. Its `Display` drops every escape sequence, clap's styling and what it
+/// quotes as typed alike; with `typed_controls` (clap styled nothing then, [`Cli::try_parse_args`])
+/// the text keeps what was typed, for the caller to write out.
+pub fn rendered(err: &clap::Error, typed_controls: bool) -> String {
+    match typed_controls {
+        true => err.render().ansi().to_string(),
+        false => err.render().to_string(),
+    }
+}
+
 /// The `--color` a command line gives (the last, before a `--`), for clap's help and errors.
 fn color_given(args: &[OsString]) -> Option<clap::ColorChoice> {
     let mut words = args.iter().skip(1).map(|arg| arg.to_str()).take_while(|word| *word != Some("--"));
@@ -253,10 +263,7 @@ fn scripting_reference() -> String {
 /// command line holds control characters, which clap's `Display` would drop from what it quotes
 /// (clap styled nothing then, [`Cli::try_parse_args`]; JSON escapes them).
 pub fn usage_error(err: &clap::Error, typed_controls: bool) -> CliError {
-    let text = match typed_controls {
-        true => err.render().ansi().to_string(),
-        false => err.render().to_string(),
-    };
+    let text = rendered(err, typed_controls);
     let paragraphs: Vec<&str> = text.split("\n\n").map(str::trim).filter(|p| !p.is_empty()).collect();
     let usage = paragraphs.iter().find_map(|p| p.lines().find_map(|line| line.trim().strip_prefix("Usage: ")));
     let message = if err.kind() == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {

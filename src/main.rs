@@ -125,10 +125,7 @@ fn clap_exit(err: clap::Error) -> ExitCode {
     // a word, clap styled nothing (`Cli::try_parse_args`), and what it quotes is written out here.
     let typed_controls = std::env::args_os().any(|arg| cli::holds_controls(&arg));
     if !err.use_stderr() || !json {
-        let rendered = match typed_controls {
-            true => err.render().ansi().to_string(),
-            false => err.render().to_string(),
-        };
+        let rendered = cli::rendered(&err, typed_controls);
         // A pasted megabyte would fill the terminal; a secret must not reach scrollback.
         let safe = fit_for_a_terminal(&redact(&rendered));
         if err.use_stderr() && (safe != rendered || typed_controls) {

@@ -270,13 +270,17 @@ fn save_terminal_settings() {
 /// anyway). Async-signal-safe (`tcgetpgrp`, `getpgrp`, a copy).
 #[cfg(unix)]
 fn saved_settings_to_set() -> Option<libc::termios> {
-    // SAFETY: the settings are read only once saved (see `save_terminal_settings`); the rest are
-    // plain calls on stdin's descriptor.
-    unsafe {
-        let in_foreground = libc::tcgetpgrp(libc::STDIN_FILENO) == libc::getpgrp();
-        (in_foreground && SETTINGS_SAVED.load(Ordering::SeqCst))
-            .then(|| *(&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>())
-    }
+    // SAFETY: the settings are read only once saved (see `save_terminal_settings`).
+    (in_the_foreground(libc::STDIN_FILENO) && SETTINGS_SAVED.load(Ordering::SeqCst))
+        .then(|| unsafe { *(&raw const SETTINGS_BEFORE_PROMPT).cast::<libc::termios>() })
+}
+
+/// Whether this process's group has the terminal on `fd`: a background process may not set it
+/// (SIGTTOU would stop it), nor should it draw on it. Async-signal-safe (`tcgetpgrp`, `getpgrp`).
+#[cfg(unix)]
+pub fn in_the_foreground(fd: libc::c_int) -> bool {
+    // SAFETY: plain calls on a descriptor and this process.
+    unsafe { libc::tcgetpgrp(fd) == libc::getpgrp() }
 }
 
 /// The terminal's settings from before the prompt put back ([`saved_settings_to_set`]): by the

@@ -67,12 +67,11 @@ impl<'a> Spinner<'a> {
     }
 }
 
-/// Whether this process's group has the terminal: a sign-in sent to the background (Ctrl-Z,
-/// `bg`) waits on without drawing over what is typed at the shell's prompt meanwhile.
+/// Whether this process's group has the terminal on stderr: a sign-in sent to the background
+/// (Ctrl-Z, `bg`) waits on without drawing over what is typed at the shell's prompt meanwhile.
 fn in_the_foreground() -> bool {
     #[cfg(unix)]
-    // SAFETY: plain calls on stderr's descriptor and this process.
-    return unsafe { libc::tcgetpgrp(libc::STDERR_FILENO) == libc::getpgrp() };
+    return signals::in_the_foreground(libc::STDERR_FILENO);
     #[cfg(not(unix))]
     true
 }

@@ -290,19 +290,18 @@ impl ApiClient {
 /// When a `Retry-After` says to try again (RFC 9110: seconds, or an HTTP date), in words: "in
 /// 30 s", "in 5 min", "after 2026-11-28 18:40 UTC"; `None` without one that reads.
 pub(super) fn retry_after(headers: &reqwest::header::HeaderMap) -> Option<String> {
-    let value = headers.get(reqwest::header::RETRY_AFTER)?.to_str().ok()?.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
+    let value = headers.get(reqwest::header::RETRY_AFTER)?;
+    if let Ok(seconds) = value.to_str().ok()?.trim().parse::<u64>() {
         return Some(match seconds {
             0..120 => format!("in {seconds} s"),
             _ => format!("in {} min", seconds.div_ceil(60)),
         });
     }
-    let at = time::OffsetDateTime::parse(value, &time::format_description::well_known::Rfc2822).ok()?;
     // One past (by the answer's own clock, where it gives its `Date`), or past what a date in UTC
     // can hold, says nothing of when to try again.
     let now =
         headers.get(reqwest::header::DATE).and_then(super::http_date).unwrap_or_else(time::OffsetDateTime::now_utc);
-    let at = at.checked_to_offset(time::UtcOffset::UTC).filter(|&at| at > now)?;
+    let at = super::http_date(value).filter(|&at| at > now)?;
     Some(format!("after {}", keystroke_api::utc_minute(at)))
 }
 

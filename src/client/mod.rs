@@ -413,10 +413,11 @@ impl ApiClient {
     }
 }
 
-/// An HTTP `Date` (`Sat, 28 Nov 2026 18:13:50 GMT`, RFC 9110's preferred form, which RFC 2822
-/// reads).
+/// An HTTP date, a `Date`'s or a `Retry-After`'s (`Sat, 28 Nov 2026 18:13:50 GMT`, RFC 9110's
+/// preferred form, which RFC 2822 reads), in UTC; `None` past what a date in UTC can hold.
 fn http_date(value: &reqwest::header::HeaderValue) -> Option<OffsetDateTime> {
-    let date = OffsetDateTime::parse(value.to_str().ok()?, &time::format_description::well_known::Rfc2822).ok()?;
+    let text = value.to_str().ok()?.trim();
+    let date = OffsetDateTime::parse(text, &time::format_description::well_known::Rfc2822).ok()?;
     date.checked_to_offset(time::UtcOffset::UTC)
 }
 

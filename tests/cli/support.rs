@@ -371,20 +371,16 @@ impl TestEnv {
     /// (a skip) without bash.
     pub fn on_terminal_in_a_shell(&self, args: &[&str]) -> Option<Terminal> {
         installed("bash", "a terminal with job control")?;
-        let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
-        let line: Vec<String> = std::iter::once(BIN).chain(args.iter().copied()).map(quote).collect();
         let mut terminal = self.on_terminal_as(&[], &[], |_| "exec bash --norc --noprofile -i".to_owned());
-        terminal.send(&format!("{}; exit\n", line.join(" ")));
+        terminal.send(&format!("{}; exit\n", shell_line(args)));
         Some(terminal)
     }
 
     fn on_terminal_as(&self, args: &[&str], vars: &[(&str, &str)], script: impl Fn(&str) -> String) -> Terminal {
-        let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
-        let line: Vec<String> = std::iter::once(BIN).chain(args.iter().copied()).map(quote).collect();
         let mut child = self
             .isolated("script")
             .envs(vars.iter().copied())
-            .args(["-qefc", &script(&line.join(" ")), "/dev/null"])
+            .args(["-qefc", &script(&shell_line(args)), "/dev/null"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -402,6 +398,12 @@ impl TestEnv {
         });
         Terminal { stdin: child.stdin.take(), child, output, reader }
     }
+}
+
+/// `keystroke ARGS` as a shell reads it, every word quoted.
+fn shell_line(args: &[&str]) -> String {
+    let quote = |word: &str| format!("'{}'", word.replace('\'', r"'\''"));
+    std::iter::once(BIN).chain(args.iter().copied()).map(quote).collect::<Vec<_>>().join(" ")
 }
 
 /// What a terminal showed, with its line ends as `\n`.
