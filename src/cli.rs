@@ -16,8 +16,8 @@ use crate::{completion_candidates, env};
     name = "keystroke",
     version,
     about = "Create, list and revoke org-scoped API keys on the Keystroke platform",
-    max_term_width = 100,
-    after_long_help = scripting_reference()
+    max_term_width = HELP_WIDTH,
+    after_long_help = scripting_reference(HELP_WIDTH)
 )]
 pub struct Cli {
     #[command(flatten)]
@@ -39,6 +39,9 @@ impl Cli {
             command.args_override_self(true).mut_subcommands(override_self)
         }
         let mut command = override_self(<Cli as clap::CommandFactory>::command());
+        // Help wraps at the width tables take, and so do the columns after it, under themselves.
+        let width = crate::printer::help_width(HELP_WIDTH);
+        command = command.term_width(width).after_long_help(scripting_reference(width));
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
         // clap's own help and usage errors come before the printer that follows `--color`.
         if let Some(color) = color_given(&args) {
@@ -241,21 +244,53 @@ fn unicode_var(name: &str) -> Result<Option<String>, clap::Error> {
     }
 }
 
+/// `--help` is wrapped to the terminal's width up to this many columns, and to this many on a
+/// pipe and in the man pages.
+const HELP_WIDTH: usize = 100;
+
 /// The end of `keystroke --help` and `man keystroke`: what a script needs beyond the flags, as
-/// `gh help exit-codes` and `gh help environment` give it.
-fn scripting_reference() -> String {
-    let mut text = String::from("Exit codes:\n  0  success (an empty list included)\n");
+/// `gh help exit-codes` and `gh help environment` give it. Two columns, the second wrapped at
+/// `width` under itself (clap would wrap it under the first).
+fn scripting_reference(width: usize) -> String {
+    let mut text = String::from("Exit codes:\n");
+    text.push_str(&hanging("  0  ", "success (an empty list included)", width));
     for code in ExitCode::ALL {
-        text.push_str(&format!("  {}  {}\n", code as u8, code.meaning()));
+        text.push_str(&hanging(&format!("  {}  ", code as u8), code.meaning(), width));
     }
     text.push_str("\nEnvironment:\n");
     for (name, meaning) in env::IN_HELP {
-        text.push_str(&format!("  {name:<28}{meaning}\n"));
+        text.push_str(&hanging(&format!("  {name:<28}"), meaning, width));
     }
-    text.push_str(
-        "\nA variable set to the empty string counts as unset (NO_COLOR set to anything else turns colors off).",
-    );
+    text.push('\n');
+    let empty = "A variable set to the empty string counts as unset (NO_COLOR set to anything else turns colors off).";
+    text.push_str(hanging("", empty, width).trim_end());
     text
+}
+
+/// `first` then `text`, a line of it as long as `width` allows, each line after the first
+/// indented as wide as `first`. Too narrow a column for a few words is left to clap to wrap.
+fn hanging(first: &str, text: &str, width: usize) -> String {
+    const NARROWEST: usize = 20;
+    let indent = first.chars().count();
+    let room = width.saturating_sub(indent);
+    let mut out = String::from(first);
+    let mut line = 0;
+    for word in text.split(' ') {
+        let word_width = word.chars().count();
+        if line > 0 && line + 1 + word_width > room && room >= NARROWEST {
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+            line = 0;
+        }
+        if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word_width;
+    }
+    out.push('\n');
+    out
 }
 
 /// A clap usage error as the message and hint of every other error, for `--json`: clap's first

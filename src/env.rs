@@ -75,8 +75,8 @@ pub const IN_HELP: [(&str, &str); 11] = [
     (HTTP_TIMEOUT, "seconds a request to the platform may take (default 30)"),
     (CONFIG_DIR, "the directory of config.json (and of the opt-in credentials file)"),
     (NO_COLOR, "no colors unless --color always"),
-    (TERM, "dumb: no colors either (unless --color always); questions a line at a time"),
-    (COLUMNS, "the terminal's width for tables"),
+    (TERM, "dumb: no colors (unless --color always), questions a line at a time"),
+    (COLUMNS, "the terminal's width for tables and help"),
     (HTTPS_PROXY, "a proxy (also HTTP_PROXY, ALL_PROXY, NO_PROXY); never for this machine"),
 ];
 

@@ -396,6 +396,13 @@ impl<W: Write> JsonArray<W> {
     }
 }
 
+/// The width `--help` is wrapped to, read as a table's width is (`COLUMNS`, else the terminal's
+/// on stdout), at most `widest`, which a pipe gets too.
+pub fn help_width(widest: usize) -> usize {
+    let columns = columns_from_env().or_else(|| terminal_columns(Stream::Stdout));
+    columns.map_or(widest, |columns| usize::from(columns).min(widest))
+}
+
 /// `COLUMNS`, when it holds a width.
 fn columns_from_env() -> Option<u16> {
     env::var(env::COLUMNS).and_then(|value| value.parse().ok()).filter(|&columns| columns > 0)

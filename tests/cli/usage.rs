@@ -75,6 +75,32 @@ fn help_and_version_print_normally_even_with_json() {
     env.run(&["api-key", "list", "--version"]).code(2);
 }
 
+/// Help fits the terminal it is shown on (`COLUMNS`, else the terminal's width, at most 100; a
+/// pipe gets 100): lines are broken between words, and a column's text goes on under itself.
+#[test]
+fn help_is_wrapped_to_the_width_it_is_shown_at() {
+    let env = TestEnv::new();
+    let too_long = |text: &str, width: usize| -> Vec<String> {
+        text.lines().filter(|line| line.chars().count() > width).map(str::to_owned).collect()
+    };
+    let narrow = env.run_with_env(&["--help"], &[("COLUMNS", "64")]).success();
+    assert_eq!(too_long(&narrow.stdout, 64), Vec::<String>::new(), "{}", narrow.stdout);
+    let token = "  KEYSTROKE_TOKEN             a session token to use instead of\n\
+                 \x20                             the stored one (never an API key)\n";
+    assert!(narrow.stdout.contains(token), "{}", narrow.stdout);
+    let exit_code = "  2  usage: a wrong flag or argument, no org chosen, nobody to\n     confirm,";
+    assert!(narrow.stdout.contains(exit_code), "{}", narrow.stdout);
+    let create = env.run_with_env(&["api-key", "create", "--help"], &[("COLUMNS", "64")]).success();
+    assert_eq!(too_long(&create.stdout, 64), Vec::<String>::new(), "{}", create.stdout);
+    assert!(create.stdout.contains("\n          Lifetime of the key, in `s`,"), "{}", create.stdout);
+
+    let piped = env.run(&["--help"]).success();
+    assert_eq!(too_long(&piped.stdout, 100), Vec::<String>::new(), "{}", piped.stdout);
+    assert!(
+        piped.stdout.contains("  KEYSTROKE_TOKEN             a session token to use instead of the stored one (never")
+    );
+}
+
 /// A flag given twice counts once, the last value winning: a wrapper that always passes
 /// `--json --no-input` keeps working when its caller passes them too.
 #[test]
