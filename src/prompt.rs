@@ -3,12 +3,13 @@
 //! While dialoguer waits it hides the cursor and reads keys in raw mode, where Ctrl-C arrives as
 //! a key that it turns into a SIGINT to the process. By default that kills the process with the
 //! cursor still hidden and the prompt line unfinished. For the prompt's duration SIGINT is
-//! ignored instead, so Ctrl-C comes back as an error: the cursor is shown again and the command
-//! says what a "no" says, as on Esc or `q` (dialoguer's `interact_opt`), then ends by SIGINT
-//! ([`signals::DuringPrompt::ctrl_c_pressed`]), so that a loop typed at a shell stops. From
+//! only recorded instead, so Ctrl-C comes back as an error: the cursor is shown again and the
+//! command says what a "no" says, as on Esc or `q` (dialoguer's `interact_opt`), then ends by
+//! SIGINT ([`signals::DuringPrompt::ctrl_c_pressed`]), so that a loop typed at a shell stops. From
 //! before the question is drawn, the terminal sends Ctrl-C as a key, not as a SIGINT, so that a
 //! press between two of dialoguer's reads is not lost (Ctrl-\ and Ctrl-Z are then keys it
-//! ignores).
+//! ignores); a SIGINT sent from elsewhere (`kill -INT`) interrupts the wait for a key as the key
+//! does.
 //! SIGTERM, SIGHUP and SIGQUIT still end it (unless the process was started ignoring them), once
 //! the terminal is as it was; or, for a prompt within a wait that answers SIGTERM and SIGHUP in
 //! words ([`ask_within`]), they end the prompt and leave the rest to it.

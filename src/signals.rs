@@ -8,9 +8,10 @@
 use std::sync::atomic::AtomicI32;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 
-/// The last signal [`Caught`]'s handler saw, 0 for none, never reset: the process ends by it
-/// ([`end_by_caught_signal`]) whichever guard caught it. Storing to atomics is all a signal
-/// handler may safely do.
+/// The first signal [`Caught`]'s handler saw, 0 for none, never reset: the process ends by it
+/// ([`end_by_caught_signal`]) whichever guard caught it. The first, as what ended the wait: a
+/// SIGTERM that interrupts a question's wait for a key is followed by the SIGINT dialoguer sends
+/// itself on an interrupted read. Storing to atomics is all a signal handler may safely do.
 #[cfg(unix)]
 static ARRIVED: AtomicI32 = AtomicI32::new(0);
 /// How many signals the handler has seen: a guard's own are those since it was made.
@@ -23,7 +24,8 @@ static mut SETTINGS_BEFORE_PROMPT: std::mem::MaybeUninit<libc::termios> = std::m
 static SETTINGS_SAVED: AtomicBool = AtomicBool::new(false);
 
 /// For a terminal prompt, until dropped: SIGINT ignored, so that the prompt sees Ctrl-C as an
-/// interrupted read; and SIGTERM, SIGHUP and SIGQUIT (`timeout`, a closed terminal window, `kill
+/// interrupted read (or recorded, at a prompt that reads keys: [`DuringPrompt::ctrl_c_as_a_key`]);
+/// and SIGTERM, SIGHUP and SIGQUIT (`timeout`, a closed terminal window, `kill
 /// -QUIT`) still end the process, but only after putting back the terminal's settings and
 /// cursor, which the prompt's raw, echo-less mode would otherwise outlive (but for a prompt
 /// within a [`Caught`] wait: [`DuringPrompt::answered_by`]). A signal the process was started
@@ -128,16 +130,24 @@ impl DuringPrompt {
 
     /// For a prompt that reads one key at a time (dialoguer's, each read in raw mode): Ctrl-C
     /// reaches it as a key from before the question is drawn until the answer, instead of as a
-    /// SIGINT (ignored here) whenever the prompt is between two reads, where a press was lost:
-    /// the terminal's `ISIG` is cleared until dropped. Not for a line read (a line is delivered
-    /// at Enter only, so Ctrl-C would wait for it) nor a hidden one (it would become part of the
-    /// secret).
+    /// SIGINT whenever the prompt is between two reads, where a press was lost: the terminal's
+    /// `ISIG` is cleared until dropped. Not for a line read (a line is delivered at Enter only,
+    /// so Ctrl-C would wait for it) nor a hidden one (it would become part of the secret).
+    /// A SIGINT sent from elsewhere (`kill -INT`, `timeout -s INT`) is then recorded as Ctrl-C,
+    /// and interrupts the prompt's wait for a key as the key does (unless the process was
+    /// started ignoring it); so is the one dialoguer sends itself on reading the key.
     pub fn ctrl_c_as_a_key(#[cfg_attr(not(unix), allow(unused_mut))] mut self) -> Self {
         #[cfg(unix)]
-        if let Some(mut settings) = saved_settings_to_set() {
-            settings.c_lflag &= !libc::ISIG;
-            // SAFETY: `tcsetattr` only reads the settings it is given.
-            self.settings_changed = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) } == 0;
+        {
+            if let Some(mut settings) = saved_settings_to_set() {
+                settings.c_lflag &= !libc::ISIG;
+                // SAFETY: `tcsetattr` only reads the settings it is given.
+                self.settings_changed = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) } == 0;
+            }
+            if self.previous[0].1.sa_sigaction != libc::SIG_IGN {
+                // What was there before this guard stays in `previous`, for the drop to put back.
+                replace_disposition(libc::SIGINT, on_caught_signal as *const () as libc::sighandler_t);
+            }
         }
         self
     }
@@ -172,7 +182,8 @@ impl DuringPrompt {
     pub fn ctrl_c_pressed(&self) {
         if ARRIVALS.load(Ordering::SeqCst) == self.arrivals_before {
             #[cfg(unix)]
-            ARRIVED.store(libc::SIGINT, Ordering::SeqCst);
+            record_arrival(libc::SIGINT);
+            #[cfg(not(unix))]
             ARRIVALS.fetch_add(1, Ordering::SeqCst);
         }
     }
@@ -402,9 +413,15 @@ extern "C" fn on_interrupting_signal(_signal: libc::c_int) {
 
 #[cfg(unix)]
 extern "C" fn on_caught_signal(signal: libc::c_int) {
-    ARRIVED.store(signal, Ordering::SeqCst);
-    ARRIVALS.fetch_add(1, Ordering::SeqCst);
+    record_arrival(signal);
     wake_line_read();
+}
+
+/// `signal` arrived: [`ARRIVED`] unless one came before, and counted. Async-signal-safe.
+#[cfg(unix)]
+fn record_arrival(signal: libc::c_int) {
+    let _ = ARRIVED.compare_exchange(0, signal, Ordering::SeqCst, Ordering::SeqCst);
+    ARRIVALS.fetch_add(1, Ordering::SeqCst);
 }
 
 /// Ends the process by the signal a [`Caught`] guard recorded, if one came, once the CLI has said

@@ -425,21 +425,28 @@ fn at_a_question_ctrl_c_is_a_key_and_the_terminal_is_put_back_after() {
     assert!(after.split_whitespace().any(|setting| setting == "isig"), "{after:?}");
 }
 
+/// Ctrl-C at the revoke question, pressed or sent from elsewhere (`kill -INT`, `timeout -s INT`),
+/// answers it no, shows the cursor again, then ends the command by SIGINT.
 #[test]
 fn ctrl_c_at_the_revoke_question_revokes_nothing_and_shows_the_cursor() {
     let env = TestEnv::new();
     env.sign_in(Role::Admin);
     let (id, secret) = env.create_key("Keep me too", &[]);
-    let mut terminal = env.on_terminal(&["api-key", "revoke", &id]);
-    terminal.expect("\x1b[?25l"); // hidden: the question waits for a key
-    terminal.interrupt("Nothing revoked.");
-    let (code, output) = terminal.finish();
-    // Said, then ended by the Ctrl-C, as a shell loop asking for each key needs to stop.
-    assert_eq!(code, 130, "{output:?}");
-    assert!(output.ends_with("Nothing revoked.\n"), "{output:?}");
-    let hidden = output.rfind("\x1b[?25l").unwrap();
-    assert!(output[hidden..].contains("\x1b[?25h"), "the cursor is shown again: {output:?}");
-    assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
+    for pressed in [true, false] {
+        let mut terminal = env.on_terminal(&["api-key", "revoke", &id]);
+        terminal.expect("\x1b[?25l"); // hidden: the question waits for a key
+        match pressed {
+            true => terminal.interrupt("Nothing revoked."),
+            false => terminal.signal_while_waiting(libc::SIGINT),
+        }
+        let (code, output) = terminal.finish();
+        // Said, then ended by the Ctrl-C, as a shell loop asking for each key needs to stop.
+        assert_eq!(code, 130, "pressed: {pressed}: {output:?}");
+        assert!(output.ends_with("Nothing revoked.\n"), "pressed: {pressed}: {output:?}");
+        let hidden = output.rfind("\x1b[?25l").unwrap();
+        assert!(output[hidden..].contains("\x1b[?25h"), "the cursor is shown again: {output:?}");
+        assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
+    }
 }
 
 /// `TERM=dumb` (Emacs' shell) shows escape codes as text: the question is a line, answered with a

@@ -470,6 +470,45 @@ impl Terminal {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 
+    /// Sends `signal` from elsewhere (`kill`, `timeout`) to the command on the terminal once it
+    /// waits for a key or a line (asleep in `poll` or `select`), so that the signal is known to
+    /// come during the wait rather than while the question is drawn.
+    #[track_caller]
+    pub fn signal_while_waiting(&self, signal: libc::c_int) {
+        let command = self.command_pid();
+        let threads = format!("/proc/{command}/task");
+        let waiting = || {
+            let Ok(threads) = std::fs::read_dir(&threads) else { return false };
+            threads.flatten().any(|thread| {
+                let sleeping_in = std::fs::read_to_string(thread.path().join("wchan")).unwrap_or_default();
+                ["poll_schedule", "do_select", "core_sys_select"].iter().any(|wait| sleeping_in.starts_with(wait))
+            })
+        };
+        assert!(held_in_time(waiting), "the command never waited for input: {:?}", self.output());
+        // SAFETY: a signal to the command this terminal runs.
+        assert_eq!(unsafe { libc::kill(command, signal) }, 0);
+    }
+
+    /// The command `script` runs (its only child: the shell `exec`s it).
+    fn command_pid(&self) -> libc::pid_t {
+        let script = self.child.id().to_string();
+        let child_of_script = || {
+            std::fs::read_dir("/proc").ok()?.flatten().find_map(|entry| {
+                let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+                // `pid (name) state ppid ...`: the name may hold spaces, never the `) `.
+                let ppid = stat.rsplit_once(") ")?.1.split(' ').nth(1)?;
+                (ppid == script).then(|| entry.file_name().to_str()?.parse().ok()).flatten()
+            })
+        };
+        let mut found = None;
+        let started = held_in_time(|| {
+            found = child_of_script();
+            found.is_some()
+        });
+        assert!(started, "no command under `script`: {:?}", self.output());
+        found.unwrap()
+    }
+
     /// Presses Ctrl-C once, and waits for `answer` to show (20 s at most): a press is never lost
     /// once the question or the wait it interrupts is on the screen.
     #[track_caller]
