@@ -805,14 +805,17 @@ fn dev_names_its_temporary_database_and_removes_it_on_exit() {
     assert!(!Path::new(path).exists(), "{path} removed");
 }
 
-/// A port that is taken (by a dev platform started earlier, say) is said so, with the way out.
+/// A port that is taken (by a dev platform started earlier, say) is said so, with the way out,
+/// before the database is opened: made, or upgraded under the platform still serving it there.
 #[test]
 fn a_taken_port_is_named_with_what_to_do() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port().to_string();
     let dir = tempfile::tempdir().unwrap();
-    let dev = Command::new(env!("CARGO_BIN_EXE_keystroke-platform")).args(["dev", "--port", &port]).output().unwrap();
-    let serve = platform(&dir.path().join("platform.db"), &["serve", "--bind", &format!("127.0.0.1:{port}")], None);
+    let db = dir.path().join("platform.db");
+    let dev = platform(&db, &["dev", "--port", &port], None);
+    let serve = platform(&db, &["serve", "--bind", &format!("127.0.0.1:{port}")], None);
+    assert!(!db.exists(), "no database made");
     for output in [dev, serve] {
         assert_eq!(output.status.code(), Some(1));
         assert_eq!(

@@ -230,6 +230,8 @@ impl DevServer {
         config: Config,
         extra_keys: usize,
     ) -> anyhow::Result<Self> {
+        // Before the database is opened: a port that is taken leaves it as it was (not upgraded).
+        let listener = BackgroundServer::bind(addr)?;
         let database = match db {
             Some(path) => DevDatabase::File(path.to_owned()),
             None => DevDatabase::Temporary(private_temporary_folder()?),
@@ -238,7 +240,6 @@ impl DevServer {
         let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_for_serving(&db_path)?);
         // Seeded (or refused, when it is not a dev database) before the first request is served:
         // a dev platform takes test keys and signs people in on its pages.
-        let listener = BackgroundServer::bind(addr)?;
         let url = BackgroundServer::url(&listener, &config)?;
         let credentials = seed(storage.as_ref(), &url, config.session_ttl_secs).context("seeding the dev database")?;
         if extra_keys > 0 {

@@ -10,9 +10,13 @@ use keystroke_platform::dev::{DevServer, banner};
 use keystroke_platform::{Config, Mode, SqliteStorage, Storage, server};
 
 pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, behind_proxy: bool) -> anyhow::Result<()> {
-    // Before the database is opened (made, or upgraded): a mistyped flag leaves nothing behind.
+    // Before the database is opened (made, or upgraded): a mistyped flag, or a port that is taken
+    // (by the platform still serving, say), leaves nothing behind.
     let public_url = public_url.as_deref().map(check_public_url).transpose()?;
     more_open_files();
+    let runtime = tokio::runtime::Runtime::new()?;
+    let listener =
+        runtime.block_on(tokio::net::TcpListener::bind(bind)).map_err(|error| server::cannot_listen(bind, error))?;
     let is_new = keystroke_platform::storage::is_new_database(db);
     let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_for_serving(db)?);
     if keystroke_platform::dev::made_by_dev(storage.as_ref())? {
@@ -46,9 +50,7 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
     let mut config = Config::new(Mode::Production);
     config.public_url = public_url;
     config.behind_proxy = behind_proxy;
-    let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(bind).await.map_err(|error| server::cannot_listen(bind, error))?;
         // Before the line that says it is listening: a stop sent once it is stops it gracefully.
         let stop = server::shutdown_signal();
         let address = listener.local_addr()?;
