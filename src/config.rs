@@ -15,6 +15,8 @@ use crate::private_files;
 pub const FILE_NAME: &str = "config.json";
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+// What serde says it expected, where it would name the type.
+#[serde(expecting = "an object of keystroke's settings")]
 pub struct Config {
     /// The platform of the last `keystroke auth login`, used when no `--platform-url` is given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -22,6 +24,10 @@ pub struct Config {
     /// Settings per platform URL.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub platforms: BTreeMap<String, PlatformSettings>,
+    /// What another version of keystroke saved that this one does not know: written back as it
+    /// was, so that a command of this one (an `org switch`) does not lose it for that one.
+    #[serde(flatten)]
+    pub unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +46,9 @@ pub struct PlatformSettings {
     /// still use it, so `auth logout` leaves it valid unless told to end it (`--revoke`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub session_from_token: bool,
+    /// As [`Config::unknown`].
+    #[serde(flatten)]
+    pub unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 impl Config {
@@ -127,12 +136,17 @@ pub fn load(dir: &Path) -> anyhow::Result<Config> {
     // A byte-order mark, which some Windows editors put first, is no reason to refuse the file.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     serde_json::from_str(text).map_err(|err| {
+        // Valid JSON with a value this version does not take: a newer keystroke's, maybe.
+        let newer = match err.classify() {
+            serde_json::error::Category::Data => "if a newer keystroke wrote it, update this one; else ",
+            _ => "",
+        };
         CliError::failure(format!("{} is not valid: {err}", path.display()))
-            .with_hint(
-                "fix or delete the file; it holds no secrets, only settings: deleted, it forgets the platform URL, the \
-                 active org, which store holds a token, and which sign-ins came with `--with-token` (`auth logout` \
-                 then ends their sessions, not leaves them valid)",
-            )
+            .with_hint(format!(
+                "{newer}fix or delete the file; it holds no secrets, only settings: deleted, it forgets the platform \
+                 URL, the active org, which store holds a token, and which sign-ins came with `--with-token` (`auth \
+                 logout` then ends their sessions, not leaves them valid)"
+            ))
             .into()
     })
 }

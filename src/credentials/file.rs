@@ -17,6 +17,9 @@ const FILE_NAME: &str = "credentials.json";
 struct TokenFile {
     #[serde(default)]
     tokens: BTreeMap<String, String>,
+    /// What another version of keystroke saved here, written back as it was.
+    #[serde(flatten)]
+    unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 pub fn path(dir: &Path) -> PathBuf {

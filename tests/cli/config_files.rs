@@ -128,6 +128,49 @@ fn a_broken_config_file_is_named_with_a_fix() {
     );
 }
 
+/// Settings this version does not know (a newer keystroke's) are written back as they were when
+/// a command changes the file, in `config.json` and in the opt-in token file alike: dropped, a
+/// newer version's record that a session came with `--with-token` would make its `auth logout`
+/// end that session. A value of a known setting this version cannot read says who may have
+/// written it.
+#[test]
+fn settings_of_another_version_are_kept() {
+    let env = TestEnv::with_store("file");
+    env.sign_in(Role::Owner); // a member of acme and globex
+    let add =
+        |file: &str, value: serde_json::Value, inside: &dyn Fn(&mut serde_json::Value) -> &mut serde_json::Value| {
+            let path = env.config_dir_path().join(file);
+            let mut json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+            inside(&mut json).as_object_mut().unwrap().insert("from_a_newer_version".into(), value);
+            std::fs::write(&path, serde_json::to_string(&json).unwrap()).unwrap();
+        };
+    let url = env.url().to_owned();
+    add("config.json", serde_json::json!({"kept": [1, "two"]}), &|json| json);
+    add("config.json", serde_json::json!(true), &|json| &mut json["platforms"][&url]);
+    add("credentials.json", serde_json::json!({"elsewhere": "kss_kept"}), &|json| json);
+
+    env.run(&["org", "switch", "globex"]).success();
+    env.run(&["auth", "logout"]).success();
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.config_dir_path().join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["from_a_newer_version"], serde_json::json!({"kept": [1, "two"]}), "{config:#}");
+    assert_eq!(config["platforms"][&url]["from_a_newer_version"], true, "{config:#}");
+    assert_eq!(config["platforms"][&url]["active_org"], "globex", "{config:#}");
+    let tokens: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(env.config_dir_path().join("credentials.json")).unwrap())
+            .unwrap();
+    assert_eq!(tokens, serde_json::json!({"tokens": {}, "from_a_newer_version": {"elsewhere": "kss_kept"}}));
+
+    let path = env.config_dir_path().join("config.json");
+    std::fs::write(&path, format!(r#"{{"platforms": {{"{url}": {{"credential_store": "pass"}}}}}}"#)).unwrap();
+    let newer = env.run(&["auth", "status"]).code(1);
+    assert!(newer.stderr.contains("is not valid: unknown variant `pass`, expected one of"), "{newer:#?}");
+    assert!(newer.stderr.contains("\nhint: if a newer keystroke wrote it, update this one; else fix or delete"));
+    std::fs::write(&path, r#"["http://127.0.0.1:1", {}]"#).unwrap();
+    let list = env.run(&["auth", "status"]).code(1);
+    assert!(list.stderr.contains("invalid type: sequence, expected an object of keystroke's settings"), "{list:#?}");
+}
+
 /// A command that holds the config directory's lock far longer than a round of credential store
 /// calls (stopped with Ctrl-Z, hung) gets the next one refused, saying why, not waiting forever.
 #[test]
