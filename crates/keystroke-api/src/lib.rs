@@ -243,7 +243,9 @@ pub struct Session {
     pub last_used_at: Option<OffsetDateTime>,
     #[serde(with = "crate::utc_seconds")]
     pub expires_at: OffsetDateTime,
-    /// Whether this is the session making the request.
+    /// Whether this is the session making the request. A platform that leaves out what is
+    /// false (or null, below) is read as it meant.
+    #[serde(default)]
     pub current: bool,
     /// When it was revoked: only in the answer to a revoke (lists hold active sessions).
     #[serde(default, with = "crate::utc_seconds::option", skip_serializing_if = "Option::is_none")]
@@ -312,9 +314,10 @@ pub struct ApiKey {
     pub created_at: OffsetDateTime,
     /// Who created the key; present only when the caller's role may see it (owner, admin).
     pub created_by: Option<User>,
-    #[serde(with = "crate::utc_seconds::option")]
+    /// Null, or left out by a platform that leaves out nulls (as `created_by` may be).
+    #[serde(default, with = "crate::utc_seconds::option")]
     pub last_used_at: Option<OffsetDateTime>,
-    #[serde(with = "crate::utc_seconds::option")]
+    #[serde(default, with = "crate::utc_seconds::option")]
     pub expires_at: Option<OffsetDateTime>,
     /// When it was revoked: only in the answer to a revoke (lists and shows hold unrevoked keys,
     /// expired ones included).
@@ -461,6 +464,20 @@ mod tests {
         };
         let places: Vec<usize> = Role::ALL.iter().map(|role| place(*role)).collect();
         assert_eq!(places, [0, 1, 2]);
+    }
+
+    /// A platform (or a proxy re-encoding its answers) that leaves out null and false fields is
+    /// read as if it had sent them: a key list, and a create's answer with its one-time secret,
+    /// were refused ("missing field `last_used_at`").
+    #[test]
+    fn left_out_nulls_and_falses_read_as_sent() {
+        let key =
+            r#"{"id":"ak_1","name":"n","preview":"key_test_ab…cd","org":"acme","created_at":"2026-11-26T14:00:00Z"}"#;
+        let key: ApiKey = serde_json::from_str(key).unwrap();
+        assert_eq!((key.created_by, key.last_used_at, key.expires_at, key.revoked_at), (None, None, None, None));
+        let session = r#"{"id":"ses_1","client":"keystroke-cli","created_at":"2026-11-26T14:00:00Z",
+            "expires_at":"2026-12-26T14:00:00Z"}"#;
+        assert!(!serde_json::from_str::<Session>(session).unwrap().current);
     }
 
     #[test]
