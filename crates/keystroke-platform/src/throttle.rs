@@ -103,6 +103,16 @@ impl Throttle {
         Some(Attempt { at: Instant::now() })
     }
 
+    /// `outcome`, with the attempt taken back when it is an error: the platform's own (its
+    /// database busy or failing), which is no try of the client's, and which a client told to try
+    /// again (`Retry-After`) must not use up its tries on.
+    pub fn forgiven_on_error<T, E>(&self, keys: &[&str], attempt: Attempt, outcome: Result<T, E>) -> Result<T, E> {
+        if outcome.is_err() {
+            self.forgive(keys, attempt);
+        }
+        outcome
+    }
+
     /// Takes back an attempt counted by [`Throttle::begin_attempt`] that succeeded, unless its
     /// window has ended meanwhile (a slow check): the new window's count is other attempts'.
     pub fn forgive(&self, keys: &[&str], attempt: Attempt) {

@@ -288,3 +288,25 @@ fn polls_with_unknown_device_codes_do_not_wait_for_the_write_lock() {
     let (status, body) = real_poll.join().unwrap();
     assert_eq!((status, &body["error"]), (StatusCode::BAD_REQUEST, &json!("authorization_pending")), "{body}");
 }
+
+/// Sign-ins refused because the database was busy (503, "try again in a second") are no tries of
+/// the address's: a client that tries again as told, as many times as the address may start
+/// sign-ins, still gets one once the lock goes, rather than a 429 for 15 minutes.
+#[test]
+fn sign_ins_refused_while_busy_are_not_counted_against_the_address() {
+    let harness = Harness::start();
+    let lock = hold_write_lock(&harness);
+    let as_many_as_an_address_may_start = 30; // the platform's `throttle::DEVICE_CODES_ALLOWED`
+    let started: Vec<_> = (0..as_many_as_an_address_may_start)
+        .map(|_| {
+            let request = http_client().post(harness.url("/oauth/device/code")).form(&[("client_id", "keystroke-cli")]);
+            std::thread::spawn(move || status_json(request.send().unwrap()))
+        })
+        .collect();
+    for refused in started {
+        let (status, body) = refused.join().unwrap();
+        assert_eq!((status, &body["error"]), (StatusCode::SERVICE_UNAVAILABLE, &json!("temporarily_unavailable")));
+    }
+    drop(lock);
+    start_sign_in(&harness);
+}

@@ -40,9 +40,11 @@ pub async fn authorize(
     // Anyone may ask for codes, and each is a row until it has expired: one address gets a
     // handful of sign-ins in a window, not the disk.
     let requester_ip = state.client_address(&headers, peer);
-    if state.device_code_throttle.begin_attempt(&[&address_key(&requester_ip)]).is_none() {
+    let address = address_key(&requester_ip);
+    let counted_under = [address.as_str()];
+    let Some(attempt) = state.device_code_throttle.begin_attempt(&counted_under) else {
         return Ok(too_many_sign_ins());
-    }
+    };
     let client_name = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -53,18 +55,22 @@ pub async fn authorize(
     for _ in 0..3 {
         let device_code = new_device_code();
         let user_code = user_code();
-        let inserted = state.storage.insert_device_authorization(&NewDeviceAuthorization {
-            id: public_id("dev_"),
-            device_code_hash: hash_secret(&device_code),
-            user_code: user_code.clone(),
-            client_id: CLI_CLIENT_ID.to_owned(),
-            client_name: client_name.clone(),
-            requester_ip: requester_ip.clone(),
-            created_at,
-            expires_at: created_at + state.config.device_code_ttl_secs,
-            interval_secs: state.config.device_poll_interval_secs,
-            device_name: form.device_name.clone().filter(|name| is_host_name(name)),
-        })?;
+        let inserted = state.device_code_throttle.forgiven_on_error(
+            &counted_under,
+            attempt,
+            state.storage.insert_device_authorization(&NewDeviceAuthorization {
+                id: public_id("dev_"),
+                device_code_hash: hash_secret(&device_code),
+                user_code: user_code.clone(),
+                client_id: CLI_CLIENT_ID.to_owned(),
+                client_name: client_name.clone(),
+                requester_ip: requester_ip.clone(),
+                created_at,
+                expires_at: created_at + state.config.device_code_ttl_secs,
+                interval_secs: state.config.device_poll_interval_secs,
+                device_name: form.device_name.clone().filter(|name| is_host_name(name)),
+            }),
+        )?;
         if !inserted {
             continue;
         }
@@ -79,6 +85,7 @@ pub async fn authorize(
         };
         return Ok(Json(body).into_response());
     }
+    state.device_code_throttle.forgive(&counted_under, attempt);
     Err(anyhow::anyhow!("three user codes in a row were taken").into())
 }
 

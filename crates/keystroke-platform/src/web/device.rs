@@ -72,7 +72,7 @@ pub async fn show(
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
     };
-    match pending_authorization(&state, &typed_code)? {
+    match state.sign_in_throttle.forgiven_on_error(&[&client], attempt, pending_authorization(&state, &typed_code))? {
         Ok(auth) => {
             state.sign_in_throttle.forgive(&[&client], attempt);
             let user = state.storage.user_by_id(&session.user_id)?;
@@ -107,7 +107,8 @@ pub async fn sign_in(
     let Some(attempt) = state.sign_in_throttle.begin_attempt(&[&client]) else {
         return Ok(too_many_attempts());
     };
-    if let Err(problem) = pending_authorization(&state, &form.user_code)? {
+    let pending = pending_authorization(&state, &form.user_code);
+    if let Err(problem) = state.sign_in_throttle.forgiven_on_error(&[&client], attempt, pending)? {
         return Ok(sign_in_page(&state, &form.user_code, &form.email, Some(problem), StatusCode::NOT_FOUND));
     }
     // The code was right; the password is counted on its own below.
@@ -157,7 +158,10 @@ pub async fn decide(
     };
     let code = normalize_user_code(&form.user_code);
     let decided = match &code {
-        Some(code) => state.storage.decide_device_authorization(code, &session.session_id, approve, now())?,
+        Some(code) => {
+            let decided = state.storage.decide_device_authorization(code, &session.session_id, approve, now());
+            state.sign_in_throttle.forgiven_on_error(&[&client], attempt, decided)?
+        }
         None => false,
     };
     let approved = |already: &str| {

@@ -132,7 +132,13 @@ async fn verify_sign_in(
         state.sign_in_throttle.forgive(&[client], by_address); // not tried: not counted
         return Ok(PasswordCheck::Throttled);
     }
-    let account = state.storage.user_by_email(&email)?;
+    let account = state.storage.user_by_email(&email).inspect_err(|_| {
+        // The database failing is no try of the client's.
+        state.sign_in_throttle.forgive(&[client], by_address);
+        if let Some(by_account) = by_account {
+            state.account_sign_in_throttle.forgive(&[&account_key], by_account);
+        }
+    })?;
     let password_ok = passwords::verify(password, account.as_ref().map(|a| a.password_hash.clone())).await;
     match account.filter(|_| password_ok) {
         Some(account) => {
