@@ -13,6 +13,7 @@ mod expiring;
 mod keys;
 mod logging;
 mod passwords;
+mod per_address;
 pub mod routes;
 pub mod server;
 pub mod state;

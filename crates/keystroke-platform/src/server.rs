@@ -13,6 +13,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 
 use crate::logging::OnceAMinute;
+use crate::per_address::{AddressSlot, ConnectionsPerAddress};
 use crate::routes::router;
 use crate::state::{AppState, Config};
 use crate::storage::Storage;
@@ -47,6 +48,7 @@ pub async fn serve(
     let slots = Arc::new(tokio::sync::Semaphore::new(cap));
     tracing::info!(max_connections = cap, "connections served at once, at most");
     let full = OnceAMinute::new();
+    let per_address = (!config.behind_proxy).then(|| ConnectionsPerAddress::new(config.max_connections_per_address));
     let shutdown_grace = config.shutdown_grace;
     let (stopping, stop_seen) = tokio::sync::watch::channel(false);
     let state = AppState::serving(storage, config, local_addr);
@@ -87,7 +89,15 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
-        connections.spawn(stream, peer, slot);
+        let address_slot = match per_address.as_ref().map(|counts| counts.take(peer)) {
+            Some(None) => {
+                ConnectionsPerAddress::refuse(stream);
+                continue;
+            }
+            Some(taken) => taken,
+            None => None,
+        };
+        connections.spawn(stream, peer, (slot, address_slot));
     }
     drop(listener);
     tracing::info!(
@@ -135,8 +145,13 @@ impl Connections {
         Connections { http, app, write_timeout: config.write_timeout, tracked: GracefulShutdown::new(), stop_seen }
     }
 
-    /// Serves the connection on a task of its own, which gives `slot` back when it ends.
-    fn spawn(&self, stream: tokio::net::TcpStream, peer: SocketAddr, slot: tokio::sync::OwnedSemaphorePermit) {
+    /// Serves the connection on a task of its own, which gives its slots back when it ends.
+    fn spawn(
+        &self,
+        stream: tokio::net::TcpStream,
+        peer: SocketAddr,
+        slots: (tokio::sync::OwnedSemaphorePermit, Option<AddressSlot>),
+    ) {
         let mut stream = tokio_io_timeout::TimeoutStream::new(stream);
         stream.set_write_timeout(Some(self.write_timeout));
         let app = self.app.clone();
@@ -154,7 +169,7 @@ impl Connections {
         let connection = self.tracked.watch(self.http.serve_connection(TokioIo::new(Box::pin(stream)), service));
         let mut stop_seen = self.stop_seen.clone();
         tokio::spawn(async move {
-            let _slot = slot; // given back when the connection ends
+            let _slots = slots; // given back when the connection ends
             tokio::select! {
                 ended = connection => if let Err(error) = ended {
                     refused_or_ended(&error, peer);

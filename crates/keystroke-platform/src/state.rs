@@ -60,6 +60,10 @@ pub struct Config {
     /// `None`: as many as the open-file limit allows, less what the database needs
     /// ([`crate::server::connection_cap`]).
     pub max_connections: Option<usize>,
+    /// How many of them one client address (an IPv6 one by its /64) may have open at once; the
+    /// next is answered `429` and closed ([`crate::per_address`]). Not counted behind a proxy,
+    /// whose connections all come from its own address.
+    pub max_connections_per_address: usize,
 }
 
 impl Config {
@@ -77,6 +81,7 @@ impl Config {
             write_timeout: Duration::from_secs(30),
             shutdown_grace: Duration::from_secs(10),
             max_connections: None,
+            max_connections_per_address: 256,
         }
     }
 }

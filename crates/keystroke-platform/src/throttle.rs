@@ -36,11 +36,20 @@ pub struct Throttle {
 /// other address as it is.
 pub fn address_key(address: &str) -> String {
     match address.parse::<IpAddr>() {
-        Ok(IpAddr::V6(v6)) => {
-            let [a, b, c, d, ..] = v6.segments();
-            format!("{a:x}:{b:x}:{c:x}:{d:x}::/64")
-        }
+        Ok(ip @ IpAddr::V6(_)) => format!("{}/64", address_block(ip)),
         _ => address.to_owned(),
+    }
+}
+
+/// The block a client address is counted under ([`address_key`]): an IPv6 address's /64 (its
+/// first address), any other address itself.
+pub fn address_block(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+        }
+        other => other,
     }
 }
 

@@ -19,6 +19,21 @@ fn connect(h: &Harness) -> TcpStream {
     stream
 }
 
+/// A connection to the platform from `address`, one of this machine's loopback addresses.
+fn connect_from(h: &Harness, address: [u8; 4]) -> TcpStream {
+    let platform: std::net::SocketAddr = h.dev.url.trim_start_matches("http://").parse().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_io().build().unwrap();
+    let stream = runtime.block_on(async {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind((address, 0).into()).unwrap();
+        socket.connect(platform).await.unwrap()
+    });
+    let stream = stream.into_std().unwrap();
+    stream.set_nonblocking(false).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream
+}
+
 /// What the platform sent before it closed the connection (a reset, when it closed with bytes of
 /// ours unread, is a close too).
 fn read_until_closed(stream: &mut TcpStream) -> String {
@@ -331,4 +346,52 @@ fn connections_past_the_cap_wait_for_one_to_close() {
     checked.read_exact(&mut first).unwrap();
     assert_eq!(&first, b"HTTP/1.1 200", "answered once a slot was free");
     assert_eq!(h.get("/healthz", Cred::None).status(), reqwest::StatusCode::OK, "and the platform goes on");
+}
+
+/// One address may hold only its share of the connections served at once: the next is answered
+/// `429` and closed at once, rather than wait with every other client for one of its own to time
+/// out (a client reconnecting as each is let go held them all). Another address is served
+/// meanwhile, as is this one once its connections close. Behind a proxy, whose address every
+/// connection has, none is counted.
+#[test]
+fn one_address_gets_only_its_share_of_the_connections() {
+    let h = Harness::with_config(|config| {
+        config.max_connections_per_address = 2;
+        config.header_read_timeout = Duration::from_secs(120);
+    });
+    let holders = [connect(&h), connect(&h)];
+    let mut refused = connect(&h);
+    let answer = read_until_closed(&mut refused);
+    assert!(answer.starts_with("HTTP/1.1 429 Too Many Requests\r\n"), "{answer:?}");
+    assert!(answer.contains("\r\nretry-after: 1\r\n"), "{answer:?}");
+    let body: Value = serde_json::from_str(answer.split_once("\r\n\r\n").unwrap().1).unwrap();
+    assert_eq!(body["error"]["message"], "too many connections from your address are open; close some first");
+
+    // Another address (127.0.0.2, this machine's too) is served meanwhile.
+    let mut another = connect_from(&h, [127, 0, 0, 2]);
+    another.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    assert!(read_until_closed(&mut another).starts_with("HTTP/1.1 200"), "another address has its own share");
+
+    drop(holders);
+    let mut served = Err(String::new());
+    for _ in 0..100 {
+        let mut again = connect(&h);
+        again.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+        let answer = read_until_closed(&mut again);
+        served = if answer.starts_with("HTTP/1.1 200") { Ok(()) } else { Err(answer) };
+        if served.is_ok() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20)); // the holders' connections still closing
+    }
+    assert_eq!(served, Ok(()), "served once its connections closed");
+
+    let behind_proxy = Harness::with_config(|config| {
+        config.max_connections_per_address = 2;
+        config.behind_proxy = true;
+    });
+    let _holders = [connect(&behind_proxy), connect(&behind_proxy)];
+    let mut third = connect(&behind_proxy);
+    third.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").unwrap();
+    assert!(read_until_closed(&mut third).starts_with("HTTP/1.1 200"), "a proxy's connections are not counted");
 }
