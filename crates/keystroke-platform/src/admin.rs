@@ -12,7 +12,9 @@ use keystroke_api::{
 use crate::auth::start_session;
 use crate::clock::now;
 use crate::passwords;
-use crate::storage::{AuditEvent, LastOwner, OperatorRevocation, Storage, email_taken, normalize_email};
+use crate::storage::{
+    AuditEvent, LastOwner, OperatorRevocation, Storage, account_by_email, email_taken, normalize_email,
+};
 use crate::tokens::{hash_secret, is_well_formed};
 
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -79,11 +81,15 @@ pub fn set_password(storage: &dyn Storage, user: &User, password: &str) -> anyho
 
 /// Ends every session of the user at once (a lost laptop, a stolen password, someone leaving):
 /// their CLI and web pages must sign in again. Their API keys are the orgs' to revoke.
-pub fn sign_out_everywhere(storage: &dyn Storage, email: &str) -> anyhow::Result<usize> {
-    storage.revoke_sessions_of(&user(storage, email)?.id, now())
+/// Returns the user (their email as stored) and how many sessions ended.
+pub fn sign_out_everywhere(storage: &dyn Storage, email: &str) -> anyhow::Result<(User, usize)> {
+    let user = user(storage, email)?;
+    let ended = storage.revoke_sessions_of(&user.id, now())?;
+    Ok((user, ended))
 }
 
-pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &str) -> anyhow::Result<Org> {
+/// Returns the org, and its owner (their email as stored).
+pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &str) -> anyhow::Result<(Org, User)> {
     ensure!(is_org_slug(slug), "{} is not a valid org slug: {ORG_SLUG_RULE}", quoted(slug));
     // Logs and errors would hide it, taking it for a secret, wherever it is named.
     ensure!(
@@ -96,15 +102,16 @@ pub fn create_org(storage: &dyn Storage, slug: &str, name: &str, owner_email: &s
     if storage.org_by_slug(slug)?.is_some() {
         bail!("an org with slug `{slug}` exists already: pick another (`keystroke-platform org list` shows them)");
     }
-    storage.create_org(slug, name, &owner.id, now())
+    Ok((storage.create_org(slug, name, &owner.id, now())?, owner))
 }
 
-pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<()> {
+/// Returns the user added (their email as stored).
+pub fn add_member(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<User> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
     if !storage.add_membership(&org.id, &user.id, role, now())? {
-        bail!("{email} is a member of `{org_slug}` already; use `member set-role` to change the role");
+        bail!("{} is a member of `{org_slug}` already; use `member set-role` to change the role", user.email);
     }
-    Ok(())
+    Ok(user)
 }
 
 /// Which key the operator revokes: by its id, or by its secret (a leaked key).
@@ -176,37 +183,39 @@ pub fn members(storage: &dyn Storage, org_slug: &str) -> anyhow::Result<Vec<(Use
     storage.members_of(&org(storage, org_slug)?.id)
 }
 
-/// Changes a member's role, which takes effect on the next request of every key they created;
-/// `false` when it was that already (nothing written, nothing audited).
-pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<bool> {
+/// Changes a member's role, which takes effect on the next request of every key they created.
+/// Returns the member (their email as stored), and `false` when it was that role already
+/// (nothing written, nothing audited).
+pub fn set_role(storage: &dyn Storage, org_slug: &str, email: &str, role: Role) -> anyhow::Result<(User, bool)> {
     let (org, user) = (org(storage, org_slug)?, user(storage, email)?);
     let current = storage.memberships_of(&user.id)?.into_iter().find(|membership| membership.org.id == org.id);
     if current.is_some_and(|membership| membership.role == role) {
-        return Ok(false);
+        return Ok((user, false));
     }
     let member = storage
         .set_role(&org.id, &user.id, role, now())
-        .map_err(|error| keep_an_owner(error, &org, email, "demote"))?;
+        .map_err(|error| keep_an_owner(error, &org, &user.email, "demote"))?;
     if !member {
-        bail!("{} is not a member of `{org_slug}`; use `member add`", unquoted(email));
+        bail!("{} is not a member of `{org_slug}`; use `member add`", unquoted(&user.email));
     }
-    Ok(true)
+    Ok((user, true))
 }
 
-/// Removes a member. Every key they created in the org is revoked at once.
-pub fn remove_member(storage: &dyn Storage, org_slug: &str, email: &str) -> anyhow::Result<()> {
+/// Removes a member. Every key they created in the org is revoked at once. Returns the member
+/// (their email as stored).
+pub fn remove_member(storage: &dyn Storage, org_slug: &str, email: &str) -> anyhow::Result<User> {
     let org = org(storage, org_slug)?;
     // Nobody to add here: an unknown email is simply not a member.
-    let Some(user) = storage.user_by_email(&normalize_email(email))?.map(|found| found.user) else {
+    let Some(user) = stored_user(storage, email)? else {
         bail!("{} is not a member of `{org_slug}`: no user has that email", unquoted(email));
     };
     let removed = storage
         .remove_membership(&org.id, &user.id, now())
-        .map_err(|error| keep_an_owner(error, &org, email, "remove"))?;
+        .map_err(|error| keep_an_owner(error, &org, &user.email, "remove"))?;
     if !removed {
-        bail!("{email} is not a member of `{org_slug}`");
+        bail!("{} is not a member of `{org_slug}`", unquoted(&user.email));
     }
-    Ok(())
+    Ok(user)
 }
 
 /// An org keeps at least one owner: without one, nobody could manage its members' keys. The
@@ -228,15 +237,18 @@ pub fn issue_session(storage: &dyn Storage, email: &str, ttl_secs: i64) -> anyho
     start_session(storage, &user(storage, email)?.id, CLI_CLIENT_ID, ttl_secs)
 }
 
-/// The user of `email`, or an error that says how to find or add one.
+/// The user of `email` ([`account_by_email`]).
+fn stored_user(storage: &dyn Storage, email: &str) -> anyhow::Result<Option<User>> {
+    Ok(account_by_email(storage, email)?.map(|found| found.user))
+}
+
+/// The user of `email` ([`account_by_email`]), or an error that says how to find or add one.
 pub fn user(storage: &dyn Storage, email: &str) -> anyhow::Result<User> {
-    let user = storage.user_by_email(&normalize_email(email))?;
-    Ok(user
-        .with_context(|| {
-            let email = unquoted(email);
-            format!("no user with email {email} (`keystroke-platform user list` shows every user; `user add` adds one)")
-        })?
-        .user)
+    let user = stored_user(storage, email)?;
+    user.with_context(|| {
+        let email = unquoted(email);
+        format!("no user with email {email} (`keystroke-platform user list` shows every user; `user add` adds one)")
+    })
 }
 
 fn org(storage: &dyn Storage, slug: &str) -> anyhow::Result<Org> {

@@ -574,7 +574,7 @@ fn signing_a_user_out_everywhere_stops_an_approved_sign_in_too() {
     let auth = start(&h);
     let owner = h.dev.user(Role::Owner);
     h.dev.approve_device(&auth.user_code, &owner.email, &owner.password).unwrap();
-    let ended = keystroke_platform::admin::sign_out_everywhere(h.dev.storage(), &owner.email).unwrap();
+    let (_, ended) = keystroke_platform::admin::sign_out_everywhere(h.dev.storage(), &owner.email).unwrap();
     assert!(ended >= 2, "the dev session and the approval page's: {ended}");
     wait_interval();
     let (status, body) = poll(&h, &auth.device_code);

@@ -175,6 +175,12 @@ fn migration_3_lowercases_stored_emails_unless_two_accounts_would_merge() {
     assert_eq!(email_of("usr_2"), "öl@example.test");
     assert_eq!(storage.user_by_email("öl@example.test").unwrap().unwrap().user.id, "usr_2");
     assert_eq!((email_of("usr_3"), email_of("usr_4")), ("BÖB@example.test".into(), "böb@example.test".into()));
+    // Admin commands reach each of the two left apart: by its email as stored, else as it normalizes.
+    let user_id = |typed: &str| keystroke_platform::admin::user(&storage, typed).unwrap().id;
+    assert_eq!((user_id("BÖB@example.test"), user_id("böb@example.test")), ("usr_3".into(), "usr_4".into()));
+    assert_eq!(user_id("Böb@Example.test"), "usr_4");
+    let (signed_out, _) = keystroke_platform::admin::sign_out_everywhere(&storage, "BÖB@example.test").unwrap();
+    assert_eq!(signed_out.id, "usr_3", "not the other account");
 }
 
 /// Emails were stored lowercased but as typed before 0010 (`ü` as `u` and a combining mark, as
@@ -213,6 +219,9 @@ fn migration_10_composes_stored_emails_unless_two_accounts_would_merge() {
         ("zo\u{308}e@example.test".into(), "z\u{f6}e@example.test".into()),
         "left as they were: they would be one account"
     );
+    let user_id = |typed: &str| keystroke_platform::admin::user(&storage, typed).unwrap().id;
+    assert_eq!(user_id("zo\u{308}e@example.test"), "usr_2", "by its email as stored");
+    assert_eq!(user_id("Z\u{f6}e@example.test"), "usr_3");
 }
 
 /// Key events written before 0004 keep their place, with no detail; membership changes are on

@@ -944,7 +944,7 @@ fn membership_changes_check_the_membership_as_they_write() {
     let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
     admin::add_user(&storage, "olive@example.test", "Olive", "a long enough password").unwrap();
     admin::add_user(&storage, "bo@example.test", "Bo", "a long enough password").unwrap();
-    let org = admin::create_org(&storage, "solo", "Solo", "olive@example.test").unwrap();
+    let (org, _) = admin::create_org(&storage, "solo", "Solo", "olive@example.test").unwrap();
     let bo = storage.user_by_email("bo@example.test").unwrap().unwrap().user.id;
     // Past the commands' own checks, as the second of two commands at once gets.
     assert!(!storage.set_role(&org.id, &bo, Role::Admin, 1).unwrap(), "not a member: not added");
@@ -1241,7 +1241,7 @@ fn a_revocation_checks_the_revokers_standing_as_it_writes() {
     let storage = SqliteStorage::open(&dir.path().join("platform.db")).unwrap();
     admin::add_user(&storage, "olive@example.test", "Olive", "a long enough password").unwrap();
     admin::add_user(&storage, "bo@example.test", "Bo", "a long enough password").unwrap();
-    let org = admin::create_org(&storage, "solo", "Solo", "olive@example.test").unwrap();
+    let (org, _) = admin::create_org(&storage, "solo", "Solo", "olive@example.test").unwrap();
     admin::add_member(&storage, "solo", "bo@example.test", Role::Admin).unwrap();
     let id_of = |email: &str| storage.user_by_email(email).unwrap().unwrap().user.id;
     let (olive, bo) = (id_of("olive@example.test"), id_of("bo@example.test"));

@@ -132,7 +132,8 @@ fn give_second_org_an_owner(storage: &dyn Storage) -> anyhow::Result<()> {
     if storage.user_by_email(email)?.is_none() {
         admin::add_user(storage, email, name, &random_base62(20))?;
     }
-    admin::add_member(storage, SECOND_ORG.0, email, Role::Owner)
+    admin::add_member(storage, SECOND_ORG.0, email, Role::Owner)?;
+    Ok(())
 }
 
 /// How many of the dev users the database has.

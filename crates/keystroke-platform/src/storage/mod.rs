@@ -23,6 +23,21 @@ pub fn normalize_email(email: &str) -> String {
     icu_normalizer::ComposingNormalizerBorrowed::new_nfc().normalize(&lowercased).into_owned()
 }
 
+/// The account of the email `typed`: the one stored with it exactly, else the one it normalizes
+/// to. Two accounts whose emails differ only in letter case or in how their accents were typed,
+/// stored before emails were normalized, were left apart by the upgrade (migrations 0003 and
+/// 0010); the one not stored normalized is reached by its email as stored (as `user list` shows
+/// it), where normalizing what was typed reaches the other.
+pub fn account_by_email(accounts: &dyn Accounts, typed: &str) -> Result<Option<UserWithPassword>> {
+    let normalized = normalize_email(typed);
+    if normalized != typed
+        && let Some(exactly) = accounts.user_by_email(typed)?
+    {
+        return Ok(Some(exactly));
+    }
+    accounts.user_by_email(&normalized)
+}
+
 /// A new user refused because their email is taken (looked up first, or found taken as the
 /// row was written): said the same either way, with what to do instead.
 pub fn email_taken(email: &str) -> anyhow::Error {

@@ -112,7 +112,8 @@ async fn verify_sign_in(
     email: &str,
     password: String,
 ) -> ApiResult<PasswordCheck> {
-    let email = crate::storage::normalize_email(email);
+    let typed = email;
+    let email = crate::storage::normalize_email(typed);
     let Some(by_address) = state.sign_in_throttle.begin_attempt(&[client]) else {
         return Ok(PasswordCheck::Throttled);
     };
@@ -132,7 +133,7 @@ async fn verify_sign_in(
         state.sign_in_throttle.forgive(&[client], by_address); // not tried: not counted
         return Ok(PasswordCheck::Throttled);
     }
-    let account = state.storage.user_by_email(&email).inspect_err(|_| {
+    let account = crate::storage::account_by_email(state.storage.as_ref(), typed).inspect_err(|_| {
         // The database failing is no try of the client's.
         state.sign_in_throttle.forgive(&[client], by_address);
         if let Some(by_account) = by_account {

@@ -166,11 +166,6 @@ fn listen_address(value: &str) -> Result<SocketAddr, String> {
     }
 }
 
-/// An email as it is stored (lowercased, accents composed), so that messages show it so.
-fn normalized_email(value: &str) -> Result<String, String> {
-    Ok(keystroke_platform::storage::normalize_email(value))
-}
-
 /// `KEYSTROKE_PLATFORM_DB=` (set but empty) gets a message that names the variable, where clap's
 /// own would only mention the `--db` flag nobody typed.
 fn database_path(value: &str) -> Result<PathBuf, String> {
@@ -252,7 +247,7 @@ pub(crate) enum UserCommand {
         #[command(flatten)]
         db: Database,
         /// The email they sign in with
-        #[arg(long, value_parser = normalized_email)]
+        #[arg(long)]
         email: String,
     },
     /// Set a user's password (read from stdin, or asked for on a terminal); their sessions stay
@@ -260,7 +255,7 @@ pub(crate) enum UserCommand {
         #[command(flatten)]
         db: Database,
         /// The email they sign in with
-        #[arg(long, value_parser = normalized_email)]
+        #[arg(long)]
         email: String,
     },
 }
@@ -289,7 +284,7 @@ pub(crate) enum OrgCommand {
         #[arg(long)]
         name: String,
         /// Email of an existing user who becomes the org's owner
-        #[arg(long, value_parser = normalized_email)]
+        #[arg(long)]
         owner: String,
     },
 }
@@ -346,7 +341,7 @@ pub(crate) struct MemberArgs {
     #[arg(long)]
     pub(crate) org: String,
     /// Email of an existing user
-    #[arg(long, value_parser = normalized_email)]
+    #[arg(long)]
     pub(crate) email: String,
 }
 

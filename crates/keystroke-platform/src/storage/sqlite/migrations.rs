@@ -74,7 +74,7 @@ fn lowercase_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()>
 /// Migration 0010: emails stored before they were composed (NFC) on the way in, as lookups find
 /// them now (`ü` typed as `u` and a combining diaeresis was another address byte for byte).
 fn compose_stored_emails(tx: &rusqlite::Transaction<'_>) -> anyhow::Result<()> {
-    store_emails_as(tx, crate::storage::normalize_email, "how its accents were typed")
+    store_emails_as(tx, crate::storage::normalize_email, "letter case or how its accents were typed")
 }
 
 /// Each stored email rewritten as `normalize` gives it. Two accounts that differ only in what it
@@ -97,7 +97,12 @@ fn store_emails_as(
             continue;
         }
         if accounts_per_address[&normalized] > 1 {
-            tracing::warn!(%email, "another account has this email but for {difference}; both are left as they are");
+            tracing::warn!(
+                user_id = %id,
+                %email,
+                "another account has this email but for {difference}; both are left as they are (admin commands \
+                 given this email exactly as stored, as `user list` shows it, act on this one)"
+            );
             continue;
         }
         tx.execute("UPDATE users SET email = ?2 WHERE id = ?1", params![id, normalized])?;

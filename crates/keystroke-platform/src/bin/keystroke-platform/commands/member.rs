@@ -15,20 +15,20 @@ pub(crate) fn run(command: MemberCommand) -> anyhow::Result<()> {
             listing.print([("EMAIL", "email"), ("ROLE", "role"), ("NAME", "name")], rows.collect())
         }
         MemberCommand::Add { member, role } => {
-            admin::add_member(&member.db.open_existing_to_change()?, &member.org, &member.email, role)?;
-            say!("Added {} to `{}` as {role}", member.email, member.org);
+            let user = admin::add_member(&member.db.open_existing_to_change()?, &member.org, &member.email, role)?;
+            say!("Added {} to `{}` as {role}", user.email, member.org);
             Ok(())
         }
         MemberCommand::SetRole { member, role } => {
             match admin::set_role(&member.db.open_existing_to_change()?, &member.org, &member.email, role)? {
-                true => say!("{} is now {role} in `{}`", member.email, member.org),
-                false => say!("{} is {role} in `{}` already; nothing changed", member.email, member.org),
+                (user, true) => say!("{} is now {role} in `{}`", user.email, member.org),
+                (user, false) => say!("{} is {role} in `{}` already; nothing changed", user.email, member.org),
             }
             Ok(())
         }
         MemberCommand::Remove { member } => {
-            admin::remove_member(&member.db.open_existing_to_change()?, &member.org, &member.email)?;
-            say!("Removed {} from `{}`; their API keys there no longer work", member.email, member.org);
+            let user = admin::remove_member(&member.db.open_existing_to_change()?, &member.org, &member.email)?;
+            say!("Removed {} from `{}`; their API keys there no longer work", user.email, member.org);
             Ok(())
         }
     }

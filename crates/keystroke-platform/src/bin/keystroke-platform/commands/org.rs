@@ -16,8 +16,8 @@ pub(crate) fn run(command: OrgCommand) -> anyhow::Result<()> {
             listing.print([("SLUG", "slug"), ("MEMBERS", "members"), ("NAME", "name")], rows)
         }
         OrgCommand::Create { db, slug, name, owner } => {
-            let org = admin::create_org(&db.open_existing_to_change()?, &slug, &name, &owner)?;
-            say!("Created org `{}` ({}) owned by {owner}", org.slug, org.name);
+            let (org, owner) = admin::create_org(&db.open_existing_to_change()?, &slug, &name, &owner)?;
+            say!("Created org `{}` ({}) owned by {}", org.slug, org.name, owner.email);
             Ok(())
         }
     }

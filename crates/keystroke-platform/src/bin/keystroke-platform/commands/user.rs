@@ -45,14 +45,18 @@ pub(crate) fn run(command: UserCommand) -> anyhow::Result<()> {
             admin::set_password(&storage, &user, &password)?;
             say!(
                 "Set a new password for {email}; their sessions already signed in stay valid: end them with \
-                 `keystroke-platform user sign-out --email {email}`"
+                 `keystroke-platform user sign-out --email {email}`",
+                email = user.email
             );
             Ok(())
         }
         UserCommand::SignOut { db, email } => {
-            let ended = admin::sign_out_everywhere(&db.open_existing_to_change()?, &email)?;
+            let (user, ended) = admin::sign_out_everywhere(&db.open_existing_to_change()?, &email)?;
             let sessions = if ended == 1 { "session" } else { "sessions" };
-            say!("Ended {ended} {sessions} of {email}; their API keys keep working (`member remove` ends those)");
+            say!(
+                "Ended {ended} {sessions} of {}; their API keys keep working (`member remove` ends those)",
+                user.email
+            );
             Ok(())
         }
     }
