@@ -437,3 +437,54 @@ fn a_database_from_a_newer_platform_is_refused_with_the_way_back() {
         rusqlite::Connection::open(&path).unwrap().query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
     assert_eq!(version, known + 1, "untouched");
 }
+
+/// An upgrade that fails part of the way (a full disk, say; here an index in the way of step 5)
+/// keeps the steps made before, each its own transaction, and says where the database stands and
+/// what to do: run it again once the cause is fixed, or restore the backup.
+#[test]
+fn an_upgrade_that_fails_part_of_the_way_says_where_the_database_stands() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    {
+        let conn = database_at_schema(&path, 3);
+        conn.execute_batch("CREATE INDEX device_authorizations_by_expiry ON device_authorizations (id)").unwrap();
+    }
+    let error = format!("{:#}", SqliteStorage::open(&path).err().expect("step 5 fails"));
+    let shipped = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations")).unwrap().count();
+    let expected = format!(
+        "upgrading the database's schema to {} failed at step 5; the database is at schema 4 now (upgraded from 3, \
+         which older versions refuse): once the cause is fixed (a full disk, say), run the command again to finish \
+         the upgrade, or restore the backup taken before it: ",
+        shipped
+    );
+    assert!(error.contains(&expected), "{error}\n{expected}");
+    assert!(error.contains("index device_authorizations_by_expiry already exists"), "{error}");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let version: usize = conn.query_row("PRAGMA user_version", [], |row| row.get(0)).unwrap();
+    assert_eq!(version, 4, "the step before is kept, the failed one rolled back");
+    conn.execute_batch("DROP INDEX device_authorizations_by_expiry").unwrap();
+    drop(conn);
+    SqliteStorage::open(&path).expect("run again, it finishes");
+}
+
+/// A database an older version made, read-only: the upgrade would write to it, and the refusal
+/// says so (a read-only database of this version's schema is read as it is).
+#[cfg(unix)]
+#[test]
+fn a_read_only_older_database_says_the_upgrade_needs_to_write() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("platform.db");
+    // In WAL mode, as the platform leaves every database it opened.
+    database_at_schema(&path, 2).pragma_update(None, "journal_mode", "WAL").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o400)).unwrap();
+    let error = format!("{:#}", SqliteStorage::open(&path).err().expect("refused"));
+    assert!(
+        error.starts_with(
+            "the database was made by an older keystroke-platform, and upgrading it to this version's schema writes \
+             to it: the database "
+        ),
+        "{error}"
+    );
+    assert!(error.contains("is read-only"), "{error}");
+}

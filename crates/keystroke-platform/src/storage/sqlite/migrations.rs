@@ -41,12 +41,30 @@ pub(super) fn migrate(conn: &mut Connection) -> anyhow::Result<()> {
         if schema_version(&tx)? != applied {
             continue;
         }
-        tx.execute_batch(sql)?;
-        if let Some(step) = rust_step {
-            step(&tx)?;
-        }
-        tx.pragma_update(None, "user_version", applied + 1)?;
-        tx.commit()?;
+        let step = || -> anyhow::Result<()> {
+            tx.execute_batch(sql)?;
+            if let Some(step) = rust_step {
+                step(&tx)?;
+            }
+            tx.pragma_update(None, "user_version", applied + 1)?;
+            Ok(())
+        };
+        // Each step is a transaction of its own: one that fails is rolled back whole, and those
+        // before it stay, which older versions then refuse as they would the whole upgrade.
+        step().and_then(|()| Ok(tx.commit()?)).map_err(|error| {
+            let kept = match applied > found {
+                true => format!(
+                    "the database is at schema {applied} now (upgraded from {found}, which older versions refuse)"
+                ),
+                false => format!("the database is still at schema {applied}"),
+            };
+            error.context(format!(
+                "upgrading the database's schema to {} failed at step {}; {kept}: once the cause is fixed (a full \
+                 disk, say), run the command again to finish the upgrade, or restore the backup taken before it",
+                MIGRATIONS.len(),
+                applied + 1
+            ))
+        })?;
         upgraded_here = true;
     }
 }

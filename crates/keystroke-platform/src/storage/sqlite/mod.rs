@@ -171,7 +171,11 @@ impl SqliteStorage {
             let read_only_refusal =
                 error.downcast_ref::<rusqlite::Error>().and_then(rusqlite::Error::sqlite_error_code);
             match read_only_refusal {
-                Some(rusqlite::ErrorCode::ReadOnly) => read_only(path),
+                // An up-to-date database is not written to by `migrate`: this one is older.
+                Some(rusqlite::ErrorCode::ReadOnly) => read_only(path).context(
+                    "the database was made by an older keystroke-platform, and upgrading it to this version's schema \
+                     writes to it",
+                ),
                 Some(rusqlite::ErrorCode::DatabaseCorrupt) => damaged(path),
                 _ => error.context(format!("migrating database {}", path.display())),
             }
