@@ -713,6 +713,51 @@ fn serve_warns_about_a_database_without_users() {
     assert!(lines.iter().any(|line| line.contains(" WARN ") && line.ends_with(&warning)), "{lines:#?}");
 }
 
+/// A database upgraded by a newer keystroke-platform while this one serves it (its admin command
+/// run before the old `serve` was stopped): this one stops, saying why, rather than go on failing
+/// requests one by one while it seems up.
+#[test]
+fn serve_stops_once_a_newer_version_upgrades_its_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("platform.db");
+    let mut server = Spawned(
+        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
+            .arg(&db)
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut log = BufReader::new(server.stderr.take().unwrap()).lines().map_while(Result::ok);
+    assert!(log.by_ref().any(|line| line.contains("listening")), "never listened");
+    // A platform that never notices would be read from for ever: ended after a minute (the test
+    // then fails on how it ended).
+    let (noticed, watched) = std::sync::mpsc::channel::<()>();
+    let pid = server.id().to_string();
+    std::thread::spawn(move || {
+        if watched.recv_timeout(std::time::Duration::from_secs(60)).is_err() {
+            let _ = Command::new("kill").args(["-KILL", &pid]).status();
+        }
+    });
+    let newer = keystroke_platform::storage::sqlite::known_schema() + 1;
+    // What a newer version's migration leaves: a schema this one does not know.
+    rusqlite::Connection::open(&db).unwrap().pragma_update(None, "user_version", newer).unwrap();
+    let rest: Vec<String> = log.collect(); // to the end: the platform stopped
+    let status = server.wait().unwrap();
+    let _ = noticed.send(());
+    assert_eq!(status.code(), Some(1), "{rest:#?}");
+    assert_eq!(
+        rest.last().map(String::as_str),
+        Some(&*format!(
+            "error: stopped: the database was upgraded to schema {newer} (by a newer keystroke-platform) while this \
+             one served it, and this one knows schema {} at most: serve it with the newer version",
+            newer - 1
+        )),
+        "{rest:#?}"
+    );
+}
+
 /// `serve` raises its soft open-file limit to the hard one (each connection takes a descriptor)
 /// and serves that many connections at once, less 256 kept for the database and the rest.
 #[test]

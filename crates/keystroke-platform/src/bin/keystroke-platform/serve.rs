@@ -18,7 +18,8 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
     let listener =
         runtime.block_on(tokio::net::TcpListener::bind(bind)).map_err(|error| server::cannot_listen(bind, error))?;
     let is_new = keystroke_platform::storage::is_new_database(db);
-    let storage: Arc<dyn Storage> = Arc::new(SqliteStorage::open_for_serving(db)?);
+    let sqlite = Arc::new(SqliteStorage::open_for_serving(db)?);
+    let storage: Arc<dyn Storage> = sqlite.clone();
     if keystroke_platform::dev::made_by_dev(storage.as_ref())? {
         bail!(
             "the database {} was made by `keystroke-platform dev`: its users' passwords and session tokens were \
@@ -71,14 +72,44 @@ pub(crate) fn serve(db: &Path, bind: SocketAddr, public_url: Option<String>, beh
         for warning in warnings.into_iter().flatten() {
             tracing::warn!("{warning}");
         }
-        let stop = async {
-            stop.await;
-            a_second_stop_ends_at_once();
+        let outgrown = Arc::new(std::sync::OnceLock::new());
+        let stop = {
+            let outgrown = outgrown.clone();
+            async move {
+                tokio::select! {
+                    () = stop => {}
+                    schema = schema_outgrown(&sqlite) => {
+                        let _ = outgrown.set(schema);
+                    }
+                }
+                a_second_stop_ends_at_once();
+            }
         };
-        server::serve(listener, storage, config, stop).await
+        server::serve(listener, storage, config, stop).await?;
+        match outgrown.get() {
+            Some(schema) => Err(anyhow::anyhow!(
+                "stopped: the database was upgraded to schema {schema} (by a newer keystroke-platform) while this one \
+                 served it, and this one knows schema {} at most: serve it with the newer version",
+                keystroke_platform::storage::sqlite::known_schema()
+            )),
+            None => Ok(()),
+        }
     })?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Resolves, with the schema's version, once another process has upgraded the database beyond
+/// what this version serves: its requests would fail from then on (a column they read renamed,
+/// say), one by one, while the platform seemed up. Seen within half a second.
+async fn schema_outgrown(storage: &SqliteStorage) -> usize {
+    loop {
+        if let Some(schema) = storage.outgrown_schema() {
+            tracing::error!(schema, "the database's schema was upgraded by a newer keystroke-platform: stopping");
+            return schema;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
 }
 
 pub(crate) fn dev(

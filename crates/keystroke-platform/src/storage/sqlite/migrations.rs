@@ -18,6 +18,11 @@ const MIGRATIONS: &[(&str, Option<RustStep>)] = &[
     (include_str!("../../../migrations/0011_audit_by_org.sql"), None),
 ];
 
+/// The newest schema version this binary knows: how many [`MIGRATIONS`] there are.
+pub fn known_schema() -> usize {
+    MIGRATIONS.len()
+}
+
 /// What a migration does that SQL cannot, in its transaction after its SQL.
 type RustStep = fn(&rusqlite::Transaction<'_>) -> anyhow::Result<()>;
 

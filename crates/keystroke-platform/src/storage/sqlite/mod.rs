@@ -36,6 +36,7 @@ pub use files::{is_empty_database, is_new_database};
 #[cfg(feature = "test-support")]
 pub use lock_wait::statements_waiting_for_a_lock;
 pub use lock_wait::{MAX_LOCK_WAITERS, is_locked_out};
+pub use migrations::known_schema;
 
 /// At most this many connections are open at once, each with three file descriptors (the
 /// database, its WAL, its shared memory) that the server keeps back for them. Requests are sync
@@ -198,8 +199,16 @@ impl SqliteStorage {
     /// statement or two, go without.
     pub fn for_serving(mut self) -> anyhow::Result<Self> {
         let holder = self.connect(Create::No)?;
-        self.read_lock = Some(HeldReadLock::start(holder).context("starting the thread that holds the read lock")?);
+        let known = migrations::known_schema();
+        let holder = HeldReadLock::start(holder, known).context("starting the thread that holds the read lock")?;
+        self.read_lock = Some(holder);
         Ok(self)
+    }
+
+    /// For a serving storage: the schema version the database was upgraded to by another process
+    /// (a newer keystroke-platform) while this one served it, which this version cannot serve.
+    pub fn outgrown_schema(&self) -> Option<usize> {
+        self.read_lock.as_ref().and_then(HeldReadLock::outgrown_schema)
     }
 
     /// Refuses a database this user may only read: a platform serving it would start, then fail

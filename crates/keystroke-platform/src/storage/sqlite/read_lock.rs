@@ -17,7 +17,14 @@
 //! since under steady writes each snapshot held would stop the WAL from starting over for 100
 //! ms, every time, and it grew without end. The WAL stays within what SQLite alone keeps and
 //! one renewal's writes; the requests of a platform being written take their locks themselves.
+//!
+//! A renewal that finds the database written since the one before also reads its schema's
+//! version: another process (a newer keystroke-platform's command) may have upgraded it beyond
+//! what this one knows, and the platform's requests would fail from then on, one by one
+//! ([`HeldReadLock::outgrown_schema`]).
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread::JoinHandle;
 use std::time::Duration;
@@ -34,15 +41,27 @@ pub(super) const RENEW_EVERY: Duration = Duration::from_millis(100);
 pub(super) struct HeldReadLock {
     stop: Option<mpsc::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// The schema version found newer than this binary's, 0 while none was.
+    outgrown: Arc<AtomicUsize>,
 }
 
 impl HeldReadLock {
-    /// Holds a read lock on `conn`'s database, a connection of its own, until dropped.
-    pub(super) fn start(conn: Connection) -> std::io::Result<Self> {
+    /// Holds a read lock on `conn`'s database, a connection of its own, until dropped; `known`
+    /// is the newest schema this binary knows.
+    pub(super) fn start(conn: Connection, known: usize) -> std::io::Result<Self> {
         let (stop, stopped) = mpsc::channel();
-        let thread =
-            std::thread::Builder::new().name("sqlite-read-lock".into()).spawn(move || hold(&conn, &stopped))?;
-        Ok(HeldReadLock { stop: Some(stop), thread: Some(thread) })
+        let outgrown = Arc::new(AtomicUsize::new(0));
+        let found = outgrown.clone();
+        let thread = std::thread::Builder::new()
+            .name("sqlite-read-lock".into())
+            .spawn(move || hold(&conn, &stopped, known, &found))?;
+        Ok(HeldReadLock { stop: Some(stop), thread: Some(thread), outgrown })
+    }
+
+    /// The schema version another process upgraded the database to, when it is newer than this
+    /// binary knows (seen within a renewal of the write).
+    pub(super) fn outgrown_schema(&self) -> Option<usize> {
+        Some(self.outgrown.load(Ordering::SeqCst)).filter(|&schema| schema > 0)
     }
 }
 
@@ -58,10 +77,19 @@ impl Drop for HeldReadLock {
     }
 }
 
-fn hold(conn: &Connection, stopped: &mpsc::Receiver<()>) {
+fn hold(conn: &Connection, stopped: &mpsc::Receiver<()>, known: usize, outgrown: &AtomicUsize) {
     let mut seen_version = None;
     loop {
-        if let Err(error) = renew(conn, &mut seen_version) {
+        let renewed = renew(conn, &mut seen_version).and_then(|written| match written {
+            true => conn.query_row("PRAGMA user_version", [], |row| row.get::<_, usize>(0)),
+            false => Ok(0),
+        });
+        if let Ok(schema) = renewed
+            && schema > known
+        {
+            outgrown.store(schema, Ordering::SeqCst);
+        }
+        if let Err(error) = renewed {
             // Only speed is lost: requests take their locks themselves until the next renewal.
             static CANNOT_HOLD: OnceAMinute = OnceAMinute::new();
             if CANNOT_HOLD.due() {
@@ -79,8 +107,8 @@ fn hold(conn: &Connection, stopped: &mpsc::Receiver<()>) {
 }
 
 /// Lets go of the snapshot held, then takes the latest, unless the database was written since
-/// the last renewal (`seen_version`, SQLite's count of other connections' commits).
-fn renew(conn: &Connection, seen_version: &mut Option<i64>) -> rusqlite::Result<()> {
+/// the last renewal (`seen_version`, SQLite's count of other connections' commits): `true` then.
+fn renew(conn: &Connection, seen_version: &mut Option<i64>) -> rusqlite::Result<bool> {
     if !conn.is_autocommit() {
         conn.execute_batch("COMMIT")?;
     }
@@ -90,14 +118,15 @@ fn renew(conn: &Connection, seen_version: &mut Option<i64>) -> rusqlite::Result<
     // take theirs themselves.
     let version: i64 = conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
     if seen_version.replace(version).is_some_and(|seen| seen != version) {
-        return Ok(());
+        return Ok(true);
     }
     // One already under way elsewhere (an admin command's) is left to finish; the lock is taken
     // all the same.
     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     conn.execute_batch("BEGIN")?;
     // A deferred transaction takes its snapshot, and the read lock, at its first read.
-    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
+    Ok(false)
 }
 
 #[cfg(test)]
