@@ -273,24 +273,11 @@ fn hanging(first: &str, text: &str, width: usize) -> String {
     const NARROWEST: usize = 20;
     let indent = first.chars().count();
     let room = width.saturating_sub(indent);
-    let mut out = String::from(first);
-    let mut line = 0;
-    for word in text.split(' ') {
-        let word_width = word.chars().count();
-        if line > 0 && line + 1 + word_width > room && room >= NARROWEST {
-            out.push('\n');
-            out.push_str(&" ".repeat(indent));
-            line = 0;
-        }
-        if line > 0 {
-            out.push(' ');
-            line += 1;
-        }
-        out.push_str(word);
-        line += word_width;
-    }
-    out.push('\n');
-    out
+    let lines = match room >= NARROWEST {
+        true => crate::table::wrap_at_spaces(text, room),
+        false => vec![text.to_owned()],
+    };
+    format!("{first}{}\n", lines.join(&format!("\n{}", " ".repeat(indent))))
 }
 
 /// A clap usage error as the message and hint of every other error, for `--json`: clap's first

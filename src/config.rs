@@ -136,10 +136,10 @@ pub fn load(dir: &Path) -> anyhow::Result<Config> {
     // A byte-order mark, which some Windows editors put first, is no reason to refuse the file.
     let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     serde_json::from_str(text).map_err(|err| {
-        // Valid JSON with a value this version does not take: a newer keystroke's, maybe.
-        let newer = match err.classify() {
-            serde_json::error::Category::Data => "if a newer keystroke wrote it, update this one; else ",
-            _ => "",
+        // A choice this version does not know (a credential store): a newer keystroke's, maybe.
+        let newer = match err.to_string().starts_with("unknown variant") {
+            true => "if a newer keystroke wrote it, update this one; else ",
+            false => "",
         };
         CliError::failure(format!("{} is not valid: {err}", path.display()))
             .with_hint(format!(

@@ -154,7 +154,12 @@ fn answer<T>(
     signals: signals::DuringPrompt,
     prompt: impl FnOnce() -> dialoguer::Result<T>,
 ) -> anyhow::Result<Option<T>> {
-    let answer = prompt();
+    let mut answer = prompt();
+    // Ctrl-C or a signal that came between two reads of keys interrupted none: the answer given
+    // after it is not acted on either.
+    if answer.is_ok() && signals.signalled() {
+        answer = Err(io::Error::from(io::ErrorKind::Interrupted).into());
+    }
     if let Err(dialoguer::Error::IO(err)) = &answer
         && err.kind() == io::ErrorKind::Interrupted
     {

@@ -188,6 +188,13 @@ impl DuringPrompt {
         }
     }
 
+    /// Whether a signal this prompt answers (Ctrl-C, SIGINT, or SIGTERM and SIGHUP within a
+    /// [`Caught`] wait) has arrived since it began: one that came while the question was being
+    /// drawn interrupted no wait for a key, and must still end it.
+    pub fn signalled(&self) -> bool {
+        ARRIVALS.load(Ordering::SeqCst) != self.arrivals_before
+    }
+
     /// For a prompt drawn without escape codes (on a dumb terminal): see [`DRAWN_PLAINLY`].
     pub fn drawn_plainly(self) -> Self {
         DRAWN_PLAINLY.store(true, Ordering::SeqCst);

@@ -15,11 +15,10 @@ const FILE_NAME: &str = "credentials.json";
 // What serde says it expected, where it would name the type.
 #[serde(expecting = "an object with the platforms' `tokens`")]
 struct TokenFile {
+    /// Nothing else is kept: what another version of keystroke saved here may be a secret, which
+    /// the first rewrite (a sign-out) drops, rather than leave on disk.
     #[serde(default)]
     tokens: BTreeMap<String, String>,
-    /// What another version of keystroke saved here, written back as it was.
-    #[serde(flatten)]
-    unknown: serde_json::Map<String, serde_json::Value>,
 }
 
 pub fn path(dir: &Path) -> PathBuf {

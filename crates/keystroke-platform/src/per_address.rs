@@ -11,6 +11,7 @@
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::logging::OnceAMinute;
@@ -65,12 +66,35 @@ impl ConnectionsPerAddress {
         Some(AddressSlot { counts: self.clone(), block })
     }
 
-    /// Answers a connection refused by [`ConnectionsPerAddress::take`] (as far as its socket
-    /// takes it without waiting), then closes it.
-    pub fn refuse(stream: tokio::net::TcpStream) {
-        let _ = stream.try_write(REFUSAL);
+    /// Answers a connection refused by [`ConnectionsPerAddress::take`], then closes it, on a task
+    /// of its own. Closed with its request unread, the connection would be reset, and a reset
+    /// can throw the answer away before the client reads it: so what the client sends is read
+    /// and dropped for a moment first. Only so many linger at once; beyond, one is closed at once.
+    pub fn refuse(mut stream: tokio::net::TcpStream) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        static LINGERING: AtomicUsize = AtomicUsize::new(0);
+        if LINGERING.fetch_add(1, Ordering::Relaxed) >= MAX_LINGERING {
+            LINGERING.fetch_sub(1, Ordering::Relaxed);
+            let _ = stream.try_write(REFUSAL);
+            return;
+        }
+        tokio::spawn(async move {
+            let linger = async {
+                stream.write_all(REFUSAL).await?;
+                stream.shutdown().await?;
+                let mut sent = [0; 4096];
+                while stream.read(&mut sent).await? > 0 {}
+                std::io::Result::Ok(())
+            };
+            let _ = tokio::time::timeout(LINGER, linger).await;
+            LINGERING.fetch_sub(1, Ordering::Relaxed);
+        });
     }
 }
+
+/// How long a refused connection is read from before it is closed, and how many are at once.
+const LINGER: std::time::Duration = std::time::Duration::from_millis(500);
+const MAX_LINGERING: usize = 64;
 
 impl Drop for AddressSlot {
     fn drop(&mut self) {
@@ -105,6 +129,12 @@ mod tests {
         let (first, second) = (counts.take(one).unwrap(), counts.take(one).unwrap());
         assert!(counts.take(one).is_none());
         assert!(counts.take(other).is_some(), "another address has its own share");
+        // IPv4 clients of a dual-stack listener each have their own share.
+        let mapped = |address: &str| -> SocketAddr { format!("[::ffff:{address}]:1000").parse().unwrap() };
+        let ipv4_mapped = [counts.take(mapped("198.51.100.1")).unwrap(), counts.take(mapped("198.51.100.1")).unwrap()];
+        assert!(counts.take(mapped("198.51.100.2")).is_some(), "not all of ::ffff:0:0/96 as one");
+        assert!(counts.take("198.51.100.1:1".parse().unwrap()).is_none(), "the same client as plain IPv4");
+        drop(ipv4_mapped);
         // An IPv6 host's temporary addresses share its /64's.
         let v6 = |address: &str| -> SocketAddr { format!("[{address}]:1000").parse().unwrap() };
         let held = [counts.take(v6("2001:db8::1")).unwrap(), counts.take(v6("2001:db8::2")).unwrap()];

@@ -1,7 +1,8 @@
 //! Counting attempts per client address (or per account) within a window: guesses at passwords
 //! and user codes, so that neither can be found by brute force on the approval page, and sign-ins
 //! started, so that nobody fills the database with them. A guess counts from the start and is
-//! forgiven when it turns out right.
+//! forgiven when it turns out right, or when the platform could not answer it (its database
+//! busy or failing: [`Throttle::forgiven_on_error`]).
 
 use std::net::IpAddr;
 use std::sync::Mutex;
@@ -42,9 +43,10 @@ pub fn address_key(address: &str) -> String {
 }
 
 /// The block a client address is counted under ([`address_key`]): an IPv6 address's /64 (its
-/// first address), any other address itself.
+/// first address), any other address itself; an IPv4 client of a dual-stack listener (`[::]`),
+/// which arrives as `::ffff:a.b.c.d`, by its IPv4 address (their /64 is every such client's).
 pub fn address_block(ip: IpAddr) -> IpAddr {
-    match ip {
+    match ip.to_canonical() {
         IpAddr::V6(v6) => {
             let [a, b, c, d, ..] = v6.segments();
             IpAddr::V6(std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))

@@ -179,6 +179,7 @@ fn migration_3_lowercases_stored_emails_unless_two_accounts_would_merge() {
     let user_id = |typed: &str| keystroke_platform::admin::user(&storage, typed).unwrap().id;
     assert_eq!((user_id("BÖB@example.test"), user_id("böb@example.test")), ("usr_3".into(), "usr_4".into()));
     assert_eq!(user_id("Böb@Example.test"), "usr_4");
+    assert_eq!(user_id("BÖB@EXAMPLE.TEST"), "usr_4", "not as stored: by how it normalizes");
     let (signed_out, _) = keystroke_platform::admin::sign_out_everywhere(&storage, "BÖB@example.test").unwrap();
     assert_eq!(signed_out.id, "usr_3", "not the other account");
 }

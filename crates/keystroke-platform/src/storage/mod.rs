@@ -31,9 +31,12 @@ pub fn normalize_email(email: &str) -> String {
 pub fn account_by_email(accounts: &dyn Accounts, typed: &str) -> Result<Option<UserWithPassword>> {
     let normalized = normalize_email(typed);
     if normalized != typed
-        && let Some(exactly) = accounts.user_by_email(typed)?
+        && let Some(found) = accounts.user_by_email(typed)?
+        // The column compares ASCII letters in either case (`NOCASE`): only the email as stored
+        // counts here.
+        && found.user.email == typed
     {
-        return Ok(Some(exactly));
+        return Ok(Some(found));
     }
     accounts.user_by_email(&normalized)
 }

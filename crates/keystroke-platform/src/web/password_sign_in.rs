@@ -123,23 +123,24 @@ async fn verify_sign_in(
     if email.chars().count() > crate::admin::MAX_EMAIL_CHARS {
         return Ok(PasswordCheck::Wrong);
     }
-    let account_key = format!("account:{email}");
+    let account = crate::storage::account_by_email(state.storage.as_ref(), typed).inspect_err(|_| {
+        // The database failing is no try of the client's.
+        state.sign_in_throttle.forgive(&[client], by_address);
+    })?;
+    // Counted under the account's email as stored: two accounts an upgrade left apart (their
+    // emails differ only in letter case or accents) are each their own, as is a browser that
+    // signed in to one of them. An email no account has, as it normalizes.
+    let account_name = account.as_ref().map_or(email.as_str(), |account| account.user.email.as_str());
+    let account_key = format!("account:{account_name}");
     let by_account = state.account_sign_in_throttle.begin_attempt(&[&account_key]);
     // Counted as a try of the browser's own only where it stands in for the account's count.
     let known_browser = by_account.is_none()
         && cookie(state, headers, KNOWN_BROWSER_COOKIE)
-            .is_some_and(|token| state.known_browsers.begin_attempt(&token, &email));
+            .is_some_and(|token| state.known_browsers.begin_attempt(&token, account_name));
     if by_account.is_none() && !known_browser {
         state.sign_in_throttle.forgive(&[client], by_address); // not tried: not counted
         return Ok(PasswordCheck::Throttled);
     }
-    let account = crate::storage::account_by_email(state.storage.as_ref(), typed).inspect_err(|_| {
-        // The database failing is no try of the client's.
-        state.sign_in_throttle.forgive(&[client], by_address);
-        if let Some(by_account) = by_account {
-            state.account_sign_in_throttle.forgive(&[&account_key], by_account);
-        }
-    })?;
     let password_ok = passwords::verify(password, account.as_ref().map(|a| a.password_hash.clone())).await;
     match account.filter(|_| password_ok) {
         Some(account) => {
@@ -170,8 +171,8 @@ pub fn set_sign_in_cookies(response: &mut Response, state: &AppState, headers: &
     set_cookie(response, state, SESSION_COOKIE, token, state.config.web_session_ttl_secs);
     set_cookie(response, state, SIGN_IN_CSRF_COOKIE, "", 0);
     let previous = cookie(state, headers, KNOWN_BROWSER_COOKIE);
-    let account = crate::storage::normalize_email(&user.email);
-    if let Some(known) = state.known_browsers.remember(previous.as_deref(), &account) {
+    // By its email as stored, as `verify_sign_in` counts it.
+    if let Some(known) = state.known_browsers.remember(previous.as_deref(), &user.email) {
         set_cookie(response, state, KNOWN_BROWSER_COOKIE, &known, known_browsers::REMEMBERED_FOR.as_secs() as i64);
     }
 }
