@@ -33,8 +33,10 @@ pub const REDACTED: &str = "[redacted]";
 /// approve that sign-in as themselves, and hand the CLI their session); and what a client may put
 /// in a URL by mistake (`password=`, `client_secret=`, `device_code=`, `sig=`), which is rarely
 /// shaped like a key.
-const SECRET_PARAM_WORDS: [&str; 18] = [
+const SECRET_PARAM_WORDS: [&str; 20] = [
     "token",
+    "bearer",
+    "pw",
     "key",
     "code",
     "secret",
@@ -77,8 +79,10 @@ impl OnceAMinute {
 
 /// An error that may come with every request while it lasts (the database deleted, the disk
 /// full) is logged when it first comes, then at most once a minute, with how many times it came
-/// in between: a line each time filled the log by tens of thousands of lines a second.
-pub struct Repeats(Mutex<Option<Repeat>>);
+/// in between: a line each time filled the log by tens of thousands of lines a second. Several
+/// errors are counted apart ([`Repeats::KEPT`]), so that two that alternate (a client sending
+/// two kinds of malformed request in turn) are not each logged every time.
+pub struct Repeats(Mutex<Vec<Repeat>>);
 
 struct Repeat {
     what: String,
@@ -87,25 +91,34 @@ struct Repeat {
 }
 
 impl Repeats {
+    /// Errors counted apart at once; a new one beyond takes the place of the one logged longest
+    /// ago (hyper's own refusals of a request are about a dozen kinds).
+    const KEPT: usize = 16;
+
     pub const fn new() -> Self {
-        Repeats(Mutex::new(None))
+        Repeats(Mutex::new(Vec::new()))
     }
 
     /// Whether to log `what` at `now` (seconds), with how many times it came unlogged since it
     /// was last logged; `None` to leave it out.
     pub fn due(&self, what: &str, now: i64) -> Option<u64> {
-        let mut last = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        match last.as_mut() {
-            Some(last) if last.what == what && now.saturating_sub(last.logged_at) < 60 => {
-                last.unlogged += 1;
+        let mut kept = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match kept.iter_mut().find(|repeat| repeat.what == what) {
+            Some(repeat) if now.saturating_sub(repeat.logged_at) < 60 => {
+                repeat.unlogged += 1;
                 None
             }
-            Some(last) if last.what == what => {
-                last.logged_at = now;
-                Some(std::mem::take(&mut last.unlogged))
+            Some(repeat) => {
+                repeat.logged_at = now;
+                Some(std::mem::take(&mut repeat.unlogged))
             }
-            _ => {
-                *last = Some(Repeat { what: what.to_owned(), logged_at: now, unlogged: 0 });
+            None => {
+                if kept.len() >= Self::KEPT
+                    && let Some(oldest) = (0..kept.len()).min_by_key(|&at| kept[at].logged_at)
+                {
+                    kept.swap_remove(oldest);
+                }
+                kept.push(Repeat { what: what.to_owned(), logged_at: now, unlogged: 0 });
                 Some(0)
             }
         }
@@ -254,13 +267,16 @@ fn carries_credential_param(value: &str) -> bool {
 
 /// The query string with the values of credential parameters, and any value that holds a
 /// secret, replaced by `[redacted]`. Borrowed when there is none.
+/// Pairs are split at `;` too, as some servers and proxies split them.
 pub fn redact_query(query: &str) -> Cow<'_, str> {
-    if query.split('&').all(|pair| redacted_pair(pair).is_none()) {
+    let pairs =
+        || query.split_inclusive(['&', ';']).map(|piece| piece.split_at(piece.trim_end_matches(['&', ';']).len()));
+    if pairs().all(|(pair, _)| redacted_pair(pair).is_none()) {
         return Cow::Borrowed(query);
     }
-    let pairs: Vec<Cow<'_, str>> =
-        query.split('&').map(|pair| redacted_pair(pair).map_or(Cow::Borrowed(pair), Cow::Owned)).collect();
-    Cow::Owned(pairs.join("&"))
+    Cow::Owned(
+        pairs().map(|(pair, separator)| redacted_pair(pair).unwrap_or_else(|| pair.to_owned()) + separator).collect(),
+    )
 }
 
 /// What a `name=value` pair of a query string is logged as, if not as it is.
@@ -286,7 +302,16 @@ mod tests {
         assert_eq!((0..500).filter_map(|i| repeats.due("database gone", 1000 + i / 10)).count(), 0);
         assert_eq!(repeats.due("database gone", 1060), Some(500), "a minute on, with the count");
         assert_eq!(repeats.due("disk full", 1061), Some(0), "another error at once");
-        assert_eq!(repeats.due("database gone", 1062), Some(0), "and the first again, as new");
+        // Two that alternate are each counted, not each logged every time.
+        for second in 1062..1100 {
+            assert_eq!((repeats.due("database gone", second), repeats.due("disk full", second)), (None, None));
+        }
+        assert_eq!(repeats.due("disk full", 1121), Some(38), "a minute after it was last logged");
+        // Many kinds at once: each new one is logged, and the one logged longest ago makes room.
+        for kind in 0..16 {
+            assert_eq!(repeats.due(&format!("kind {kind}"), 1130), Some(0));
+        }
+        assert_eq!(repeats.due("disk full", 1131), Some(0), "made room for others: new again");
     }
 
     #[test]
@@ -296,6 +321,11 @@ mod tests {
             "a=1&token=[redacted]&API_KEY=[redacted]&to%6Ben=[redacted]"
         );
         assert_eq!(super::redact_query("user_code=WDJB-MJHT"), "user_code=[redacted]");
+        // Split at `;` as at `&`, as some servers do; a bearer token or a `pw` by name.
+        assert_eq!(
+            super::redact_query("a=1;token=secretvalue&bearer=b;pw=p;limit=5"),
+            "a=1;token=[redacted]&bearer=[redacted];pw=[redacted];limit=5"
+        );
         // Named as a secret, though not shaped like one: a password sent in a URL by mistake.
         assert_eq!(
             super::redact_query("email=o%40x.test&password=hunter2&Client_Secret=s&device_code=d&limit=5"),
