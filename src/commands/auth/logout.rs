@@ -1,4 +1,4 @@
-use keystroke_api::{TokenShape, token_shape};
+use keystroke_api::{Me, TokenShape, token_shape};
 
 use crate::config::Config;
 use crate::context::{
@@ -7,7 +7,7 @@ use crate::context::{
 use crate::credentials::{Credentials, StoreKind};
 use crate::env;
 use crate::error::{CliError, ExitCode, exits_with, map_cli_error};
-use crate::printer::Printer;
+use crate::printer::{Printer, one_line};
 use crate::private_files;
 use crate::secret::Secret;
 
@@ -65,7 +65,27 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         true => stored_session(context, &platform, &read.token, read.session_id.as_deref()).await,
         false => StoredSession::Unknown,
     };
+    // A token in a store this directory's sign-in did not use (forced by
+    // `KEYSTROKE_CREDENTIAL_STORE`, or none recorded) is another directory's, unless it is the
+    // session this directory recorded: its session is not this sign-out's to end. (The opt-in
+    // file is this directory's own: no other writes it.) Said once the sign-in is read again
+    // unchanged: one under way here reads so meanwhile.
+    let mut not_this_directorys = None;
+    if config.recorded_store(&platform.key) != Some(read.store) && read.store != StoreKind::File && well_formed {
+        let own = config.platform(&platform.key).and_then(|settings| settings.session_id.as_deref());
+        if let Ok(client) = context.client(&platform, Some(read.token.clone()))
+            && let Ok(me) = client.me().await
+            && own != Some(me.session.id.as_str())
+        {
+            let recorded = config.recorded_store(&platform.key).map(|kind| credentials.location_in_sentence(kind));
+            let store = credentials.location_in_sentence(read.store);
+            not_this_directorys = Some(another_directorys_token(&platform, &store, &me, recorded));
+        }
+    }
     let rechecked = recheck_under_lock(context, &credentials, &platform, &read)?;
+    if let Some(error) = not_this_directorys {
+        return Err(error.into());
+    }
     let StoredSignIn { store, token, session_id, from_token } = read;
     if let (StoredSession::Another { email }, Some(own)) = (&stored_session, session_id.as_deref()) {
         // Still under the lock of the re-check: what it found is what is forgotten.
@@ -371,6 +391,26 @@ async fn stored_session(
         Err(err) if exits_with(&err, ExitCode::NotSignedIn) => StoredSession::Ended,
         Err(_) => StoredSession::Unknown,
     }
+}
+
+/// Nothing signed out: the token found for `platform` in `store` (a store this directory's
+/// sign-in did not use) is `me`'s session, another directory's; this directory's own sign-in, if
+/// any, has its token in `recorded`.
+fn another_directorys_token(platform: &PlatformUrl, store: &str, me: &Me, recorded: Option<String>) -> CliError {
+    let message = format!(
+        "nothing was signed out: the token stored for {} in {store} is another sign-in's ({}), made from another \
+         config directory that shares this store",
+        platform.key,
+        one_line(&me.user.email)
+    );
+    let hint = match recorded {
+        Some(recorded) => format!(
+            "this directory's sign-in has its token in {recorded}: unset `{}` to sign out of it",
+            env::CREDENTIAL_STORE
+        ),
+        None => "this directory did not sign in to it: sign out from the directory that did".to_owned(),
+    };
+    CliError::failure(message).with_hint(hint)
 }
 
 /// The sign-out of a config directory whose token another directory's sign-in replaced in the

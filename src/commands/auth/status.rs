@@ -79,9 +79,30 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     // recorded: a keyring entry is one per platform, shared by every config directory, and another
     // one's sign-in replaced it. Every command here acts as that sign-in's user now.
     // (The opt-in file is this directory's own: no other writes it.)
-    if let (TokenSource::Store(kind), Some(own)) = (signed_in.source, recorded_session)
+    let recorded_store = signed_in.config.recorded_store(platform);
+    if let TokenSource::Store(kind) = signed_in.source
         && kind != StoreKind::File
-        && signed_in.config.recorded_store(platform) == Some(kind)
+        && recorded_store != Some(kind)
+        && recorded_session != Some(me.session.id.as_str())
+    {
+        // A store this directory's sign-in did not use (forced by `KEYSTROKE_CREDENTIAL_STORE`,
+        // or none recorded): the token there is another directory's.
+        let own = match (recorded_store, recorded_session) {
+            (Some(recorded), Some(own)) => format!(
+                "not this directory's sign-in, whose session {own} has its token in {}",
+                context.credentials()?.location_in_sentence(recorded)
+            ),
+            _ => "made from another config directory that shares this store; this directory did not sign in".into(),
+        };
+        context.printer.warn(&format!(
+            "the token stored for {platform} in {} is another sign-in's ({}), {own}: commands here act as that user \
+             while this store is used",
+            context.credentials()?.location_in_sentence(kind),
+            one_line(&me.user.email)
+        ));
+    } else if let (TokenSource::Store(kind), Some(own)) = (signed_in.source, recorded_session)
+        && kind != StoreKind::File
+        && recorded_store == Some(kind)
         && own != me.session.id
     {
         context.printer.warn(&format!(

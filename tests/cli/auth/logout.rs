@@ -375,3 +375,50 @@ fn a_sign_in_replacing_another_while_logout_read_it_is_left_alone() {
     let status = env.run(&["auth", "status", "--json"]).success().json();
     assert_eq!(status["user"]["email"], builder.email.as_str(), "{status}");
 }
+
+/// A token found in a store this directory's sign-in did not use (forced with
+/// `KEYSTROKE_CREDENTIAL_STORE`, or in a directory that never signed in) is another directory's:
+/// `auth status` says so, and `auth logout` ends nothing, where it ended the other directory's
+/// session and left this one's sign-in in place.
+#[test]
+fn logout_never_ends_the_session_of_a_token_this_directory_did_not_store() {
+    let env = TestEnv::with_store("file"); // this directory: the opt-in file
+    let (owner, builder) = (env.user(Role::Owner), env.user(Role::Builder));
+    env.sign_in(Role::Owner);
+    let other_dir = tempfile::tempdir().unwrap();
+    let keyring = [("KEYSTROKE_CREDENTIAL_STORE", "keyutils")];
+    let other = [keyring[0], ("KEYSTROKE_CONFIG_DIR", other_dir.path().to_str().unwrap())];
+    let theirs = env.new_session(&builder.email);
+    let login = ["auth", "login", "--with-token", "--platform-url", env.url()];
+    env.run_with_stdin_and_env(&login, &theirs, &other).success();
+
+    let status = env.run_with_env(&["auth", "status"], &keyring).success();
+    let whose = format!(") is another sign-in's ({}), ", builder.email);
+    assert!(status.stderr.starts_with(&format!("warning: the token stored for {} in the kernel keyring (", env.url())));
+    assert!(status.stderr.contains(&format!("{whose}not this directory's sign-in, whose session ses_")), "{status:#?}");
+    assert!(status.stderr.ends_with("commands here act as that user while this store is used\n"), "{status:#?}");
+    let logout = env.run_with_env(&["auth", "logout"], &keyring).code(1);
+    let refused = format!("error: nothing was signed out: the token stored for {} in the kernel keyring (", env.url());
+    assert!(logout.stderr.starts_with(&refused), "{logout:#?}");
+    assert!(
+        logout.stderr.contains(&format!(
+            "{whose}made from another config directory that shares this store\nhint: this directory's sign-in has \
+             its token in "
+        )),
+        "{logout:#?}"
+    );
+    assert!(logout.stderr.ends_with(": unset `KEYSTROKE_CREDENTIAL_STORE` to sign out of it\n"), "{logout:#?}");
+    assert_eq!(env.curl_status("/api/me", &theirs), 200, "the other directory's session is not ended");
+    let mine = env.run(&["auth", "status", "--json"]).success().json();
+    assert_eq!(mine["user"]["email"], owner.email.as_str(), "this directory's own sign-in stays");
+
+    // A directory that never signed in finds the same token in the keyring.
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh = [keyring[0], ("KEYSTROKE_CONFIG_DIR", fresh_dir.path().to_str().unwrap())];
+    let logout = env.run_with_env(&["auth", "logout", "--platform-url", env.url()], &fresh).code(1);
+    assert!(
+        logout.stderr.ends_with("\nhint: this directory did not sign in to it: sign out from the directory that did\n"),
+        "{logout:#?}"
+    );
+    assert_eq!(env.curl_status("/api/me", &theirs), 200, "still not ended");
+}
