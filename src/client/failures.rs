@@ -8,6 +8,7 @@ use reqwest::header::LOCATION;
 use reqwest::{Response, StatusCode, Url};
 
 use super::{ApiClient, CONNECT_TIMEOUT};
+use crate::context::{DEFAULT_PLATFORM_URL, PlatformSource};
 use crate::env;
 use crate::error::{CliError, ExitCode, SIGN_IN_HINT, map_cli_error};
 
@@ -96,7 +97,7 @@ impl ApiClient {
                 .with_hint(certificate_hint(tls));
             }
             Some(tls) => {
-                return self.unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(check_url_hint());
+                return self.unreachable(&format!("the TLS handshake failed ({tls})")).with_hint(self.check_url_hint());
             }
             None => {}
         }
@@ -154,7 +155,7 @@ impl ApiClient {
         if self.base.scheme() == "http" && why == "invalid HTTP version parsed" {
             return self.unreachable(&format!("its answer is not HTTP ({why})")).with_hint(speaks_tls_hint(&self.base));
         }
-        self.unreachable(&why).with_hint(check_url_hint())
+        self.unreachable(&why).with_hint(self.check_url_hint())
     }
 
     /// The variable naming the proxy requests to the platform go through, if any: reqwest's
@@ -275,7 +276,7 @@ impl ApiClient {
                 // A proxy that gave up waiting, or lost the connection, may have passed the
                 // request on first: a key may have been made all the same.
                 self.unreachable(&format!("{shown} from the server in front of it"))
-                    .with_hint(check_url_hint())
+                    .with_hint(self.check_url_hint())
                     .may_have_arrived(status != StatusCode::SERVICE_UNAVAILABLE)
             }
             // A server error of whatever is in front of the platform may come after it passed the
@@ -346,14 +347,39 @@ pub(super) fn may_have_been_done(
     })
 }
 
-pub(super) fn check_url_hint() -> String {
-    format!("check that the platform is running and that `--platform-url` (or `{}`) points at it", env::PLATFORM_URL)
+impl ApiClient {
+    /// What to check when the platform cannot be reached, by where its URL came from.
+    pub(super) fn check_url_hint(&self) -> String {
+        match self.platform_source {
+            PlatformSource::Given { from_env: false, .. } => {
+                "check that the platform is running and that `--platform-url` points at it".to_owned()
+            }
+            PlatformSource::Given { from_env: true, .. } => {
+                format!("check that the platform is running and that `{}` points at it", env::PLATFORM_URL)
+            }
+            PlatformSource::Saved => "check that the platform is running; it is the one signed in to last (pass \
+                                      `--platform-url` for another)"
+                .to_owned(),
+            PlatformSource::Default => format!(
+                "check that the platform is running: nothing named another (`--platform-url`, `{}`, a sign-in), so \
+                 commands go to {DEFAULT_PLATFORM_URL}, where `keystroke-platform dev` listens",
+                env::PLATFORM_URL
+            ),
+        }
+    }
 }
 
-pub const ORG_HINT: &str = "`keystroke org list` shows your orgs";
+/// The hint of an org not found; `flag` goes to the same platform ([`PlatformUrl::flag_for_hints`]).
+pub fn org_hint(flag: &str) -> String {
+    format!("`keystroke org list{flag}` shows your orgs")
+}
+
 /// A key is looked up in an org: either may be what was not found.
-pub(super) const KEY_HINT: &str =
-    "`keystroke api-key list` shows the keys you can see (and their ids), `keystroke org list` your orgs";
+pub(super) fn key_hint(flag: &str) -> String {
+    format!(
+        "`keystroke api-key list{flag}` shows the keys you can see (and their ids), `keystroke org list{flag}` your orgs"
+    )
+}
 
 /// For a request's `map_err`: a "not found" (exit 5) gets `hint`, which says where to look for
 /// what that request asked for. The platform's message already names what is missing.
@@ -597,9 +623,9 @@ mod tests {
     fn not_found_hints_are_the_requests() {
         let hint_of = |err: anyhow::Error| err.downcast::<CliError>().ok().and_then(|err| err.hint);
         let not_found = CliError::new(ExitCode::NotFound, "org `x` not found among your orgs").into();
-        assert_eq!(hint_of(when_not_found(ORG_HINT)(not_found)).as_deref(), Some(ORG_HINT));
+        assert_eq!(hint_of(when_not_found(&org_hint(""))(not_found)).as_deref(), Some(&*org_hint("")));
         let forbidden = CliError::new(ExitCode::Forbidden, "no").with_hint("ask an owner").into();
-        assert_eq!(hint_of(when_not_found(ORG_HINT)(forbidden)).as_deref(), Some("ask an owner"));
+        assert_eq!(hint_of(when_not_found(&org_hint(""))(forbidden)).as_deref(), Some("ask an owner"));
     }
 
     #[test]

@@ -13,15 +13,16 @@ use reqwest::{Method, Request, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
+use crate::context::{PlatformSource, PlatformUrl};
 use crate::env;
 use crate::error::CliError;
 use crate::printer::Printer;
 use crate::secret::Secret;
 use crate::signals;
-pub use failures::ORG_HINT;
+pub use failures::org_hint;
 use failures::{
-    KEY_HINT, check_url_hint, may_have_been_done, not_a_platform_hint, oauth_refusal, retry_after, root_cause,
-    tls_failure, trust_store_error, when_not_found,
+    key_hint, may_have_been_done, not_a_platform_hint, oauth_refusal, retry_after, root_cause, tls_failure,
+    trust_store_error, when_not_found,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -38,6 +39,10 @@ pub struct ApiClient {
     /// The hint of an org not found, when the org came from elsewhere than `--org`: see
     /// [`ApiClient::org_came_from`].
     org_hint: std::sync::OnceLock<String>,
+    /// Where the platform came from, and what hints add to the commands they suggest so that
+    /// those go to it too ([`PlatformUrl::flag_for_hints`]).
+    platform_source: PlatformSource,
+    flag_for_hints: String,
     /// The platform's clock: the `Date` of its latest answer, and when that came.
     platform_clock: std::sync::Mutex<Option<(OffsetDateTime, Instant)>>,
 }
@@ -91,20 +96,22 @@ impl ApiClient {
     /// share); `timeout` is the one `http` bounds each whole request with, named when one takes
     /// longer.
     pub fn new(
-        base: Url,
+        platform: &PlatformUrl,
         token: Option<Secret<String>>,
         timeout: Duration,
         printer: Printer,
         http: reqwest::Client,
     ) -> Self {
         Self {
-            base,
+            base: platform.url.clone(),
             http,
             token,
             token_from_env: false,
             timeout,
             printer,
             org_hint: std::sync::OnceLock::new(),
+            platform_source: platform.source,
+            flag_for_hints: platform.flag_for_hints(),
             platform_clock: std::sync::Mutex::new(None),
         }
     }
@@ -142,8 +149,11 @@ impl ApiClient {
         date.checked_add(time::Duration::try_from(received.elapsed()).ok()?)
     }
 
-    fn org_hint(&self) -> &str {
-        self.org_hint.get().map_or(ORG_HINT, String::as_str)
+    fn org_hint(&self) -> String {
+        match self.org_hint.get() {
+            Some(hint) => hint.clone(),
+            None => org_hint(&self.flag_for_hints),
+        }
     }
 
     /// A key is looked up in an org, either of which may be what was not found (the platform's
@@ -152,23 +162,23 @@ impl ApiClient {
         move |err| {
             let org_missing =
                 err.downcast_ref::<CliError>().is_some_and(|err| keystroke_api::is_org_not_found(&err.message));
-            when_not_found(if org_missing { self.org_hint() } else { KEY_HINT })(err)
+            when_not_found(&if org_missing { self.org_hint() } else { key_hint(&self.flag_for_hints) })(err)
         }
     }
 
     pub async fn list_api_keys(&self, org: &str, query: &PageQuery) -> anyhow::Result<Page<ApiKey>> {
         let request = self.request(Method::GET, &routes::api_keys(org))?.query(query);
-        self.json(request).await.map_err(when_not_found(self.org_hint()))
+        self.json(request).await.map_err(when_not_found(&self.org_hint()))
     }
 
     pub async fn list_members(&self, org: &str) -> anyhow::Result<Vec<Member>> {
-        self.json(self.request(Method::GET, &routes::members(org))?).await.map_err(when_not_found(self.org_hint()))
+        self.json(self.request(Method::GET, &routes::members(org))?).await.map_err(when_not_found(&self.org_hint()))
     }
 
     pub async fn create_api_key(&self, org: &str, body: &CreateApiKey) -> anyhow::Result<CreatedApiKey> {
         let request = self.request(Method::POST, &routes::api_keys(org))?.json(body);
         // The key may exist, and its secret is nowhere: it must be found and revoked.
-        self.json_unless_interrupted(request).await.map_err(when_not_found(self.org_hint())).map_err(|err| {
+        self.json_unless_interrupted(request).await.map_err(when_not_found(&self.org_hint())).map_err(|err| {
             may_have_been_done(err, "the key may have been created all the same", || {
                 format!(
                     "`keystroke api-key list --org {org}` shows whether a key named {} was created; if so, revoke it \
@@ -228,7 +238,7 @@ impl ApiClient {
     /// Triggers the org's deploy. The hook route takes the org of a user session from a header.
     pub async fn trigger_deploy(&self, org: &str) -> anyhow::Result<HookAccepted> {
         let request = self.request(Method::POST, routes::DEPLOY_HOOK)?.header(ORG_HEADER, org);
-        self.json_unless_interrupted(request).await.map_err(when_not_found(self.org_hint())).map_err(|err| {
+        self.json_unless_interrupted(request).await.map_err(when_not_found(&self.org_hint())).map_err(|err| {
             may_have_been_done(err, "the deploy may have been triggered all the same", || {
                 "find out whether it started (whoever runs the platform sees each deploy in `keystroke-platform \
                  audit list`) before you run `keystroke deploy` again, which would trigger another"
@@ -333,7 +343,7 @@ impl ApiClient {
                 } else {
                     format!("its answer broke off ({})", root_cause(&err))
                 };
-                return Err(self.unreachable(&why).with_hint(check_url_hint()).may_have_arrived(true).into());
+                return Err(self.unreachable(&why).with_hint(self.check_url_hint()).may_have_arrived(true).into());
             }
         };
         serde_json::from_slice(&body).map_err(|err| {

@@ -20,7 +20,7 @@ mod platform_url;
 mod signed_out;
 
 use platform_url::parse_platform_url;
-pub use platform_url::{DEFAULT_PLATFORM_URL, PlatformUrl, plain_http_off_this_machine};
+pub use platform_url::{DEFAULT_PLATFORM_URL, PlatformSource, PlatformUrl, plain_http_off_this_machine};
 use signed_out::api_key_in_env;
 pub use signed_out::{
     LostToken, hidden_sign_in_error, in_no_org, not_signed_in, not_signed_in_here, store_failed_beside_sign_in,
@@ -95,21 +95,30 @@ impl Context {
     /// [`DEFAULT_PLATFORM_URL`].
     pub fn platform_url(&self, config: &Config) -> anyhow::Result<PlatformUrl> {
         if let Some(given) = self.global.platform_url.as_deref() {
-            return parse_platform_url(given).map_err(|err| match self.global.platform_url_from_env {
-                true => map_cli_error(err, |err| {
-                    CliError::usage(format!("{} (from `{}`)", err.message, env::PLATFORM_URL)).with_hint(format!(
-                        "fix or unset `{}`, or pass `--platform-url` like `https://keystroke.example.com`",
-                        env::PLATFORM_URL
-                    ))
-                }),
-                false => err,
-            });
+            let by_default = config.platform_url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL).trim_end_matches('/');
+            let from_env = self.global.platform_url_from_env;
+            return parse_platform_url(given)
+                .map(|platform| PlatformUrl {
+                    source: PlatformSource::Given { from_env, elsewhere_by_default: platform.key != by_default },
+                    ..platform
+                })
+                .map_err(|err| match self.global.platform_url_from_env {
+                    true => map_cli_error(err, |err| {
+                        CliError::usage(format!("{} (from `{}`)", err.message, env::PLATFORM_URL)).with_hint(format!(
+                            "fix or unset `{}`, or pass `--platform-url` like `https://keystroke.example.com`",
+                            env::PLATFORM_URL
+                        ))
+                    }),
+                    false => err,
+                });
         }
         let Some(saved) = config.platform_url.as_deref() else {
-            return parse_platform_url(DEFAULT_PLATFORM_URL);
+            let platform = parse_platform_url(DEFAULT_PLATFORM_URL)?;
+            return Ok(PlatformUrl { source: PlatformSource::Default, ..platform });
         };
         // A hand-edited config file: say where the URL came from.
-        parse_platform_url(saved).map_err(|err| {
+        let saved = parse_platform_url(saved).map(|platform| PlatformUrl { source: PlatformSource::Saved, ..platform });
+        saved.map_err(|err| {
             map_cli_error(err, |err| {
                 let file = self.config_dir().map(|dir| dir.join(config::FILE_NAME).display().to_string());
                 let file = file.unwrap_or_else(|_| config::FILE_NAME.to_owned());
@@ -122,7 +131,7 @@ impl Context {
     pub fn client(&self, platform: &PlatformUrl, token: Option<Secret<String>>) -> anyhow::Result<ApiClient> {
         let timeout = env::request_timeout()?;
         let http = self.http(platform, timeout)?;
-        Ok(ApiClient::new(platform.url.clone(), token, timeout, self.printer.clone(), http))
+        Ok(ApiClient::new(platform, token, timeout, self.printer.clone(), http))
     }
 
     /// One HTTP client for the command's requests (a sign-in, a sign-out and a check make several
@@ -198,7 +207,7 @@ impl Context {
             ));
         }
         let http = self.http(&platform, timeout)?;
-        let client = ApiClient::new(platform.url.clone(), Some(token), timeout, self.printer.clone(), http)
+        let client = ApiClient::new(&platform, Some(token), timeout, self.printer.clone(), http)
             .with_token_from_env(source == TokenSource::Env);
         Ok(SignedIn { platform, config, source, client })
     }

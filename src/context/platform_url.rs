@@ -16,6 +16,31 @@ pub const DEFAULT_PLATFORM_URL: &str = "http://127.0.0.1:8080";
 pub struct PlatformUrl {
     pub url: Url,
     pub key: String,
+    /// Where the command took it from, for hints that send the user back to it.
+    pub source: PlatformSource,
+}
+
+/// Where a command's platform came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlatformSource {
+    /// `--platform-url`, or `KEYSTROKE_PLATFORM_URL` (`from_env`); `elsewhere_by_default`: a
+    /// command without it goes to another platform (the one signed in to last, or the default).
+    Given { from_env: bool, elsewhere_by_default: bool },
+    /// The platform of the last sign-in, saved in `config.json`.
+    Saved,
+    /// [`DEFAULT_PLATFORM_URL`]: nothing named one.
+    Default,
+}
+
+impl PlatformUrl {
+    /// What to add to a command a hint suggests, so that it goes to this platform too: nothing,
+    /// unless a command without it would go to another.
+    pub fn flag_for_hints(&self) -> String {
+        match self.source {
+            PlatformSource::Given { elsewhere_by_default: true, .. } => format!(" --platform-url {}", self.key),
+            _ => String::new(),
+        }
+    }
 }
 
 /// The host of an `http://` platform URL that is not this machine (`localhost` or a loopback
@@ -73,7 +98,9 @@ pub(super) fn parse_platform_url(raw: &str) -> anyhow::Result<PlatformUrl> {
     // requests as in the key its token is stored under.
     let path = format!("{}/", url.path().trim_end_matches('/'));
     url.set_path(&path);
-    Ok(PlatformUrl { url, key })
+    // Given, until the caller says where it came from.
+    let source = PlatformSource::Given { from_env: false, elsewhere_by_default: false };
+    Ok(PlatformUrl { url, key, source })
 }
 
 #[cfg(test)]

@@ -819,8 +819,7 @@ fn an_answer_that_stops_halfway_is_unreachable() {
         list.stderr,
         format!(
             "error: the platform at {stalling} is unreachable: its answer did not finish within 1 s (`KEYSTROKE_HTTP_TIMEOUT`)\n\
-             hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points \
-             at it\n"
+             hint: check that the platform is running and that `--platform-url` points at it\n"
         )
     );
 }

@@ -497,3 +497,26 @@ fn a_role_from_a_newer_platform_says_to_update_keystroke() {
     );
     assert!(failed.stdout.is_empty());
 }
+
+/// A command sent to a platform by `--platform-url` (not the one commands go to without it) gets
+/// hints whose commands go there too: run as suggested, they would ask another platform.
+#[test]
+fn hints_send_their_commands_to_the_platform_named() {
+    let env = TestEnv::new();
+    env.sign_in(Role::Admin);
+    let config_path = env.config_dir_path().join("config.json");
+    let mut config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&config_path).unwrap()).unwrap();
+    config["platform_url"] = "http://127.0.0.1:9".into(); // the last sign-in: another platform
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let elsewhere = ["--platform-url", env.url(), "--org", "nowhere", "api-key", "list"];
+    let run = env.run(&elsewhere).code(5);
+    let org_list = format!("`keystroke org list --platform-url {}` shows your orgs", env.url());
+    assert!(run.stderr.ends_with(&format!("hint: {org_list}\n")), "{run:#?}");
+    let switch = env.run(&["--platform-url", env.url(), "org", "switch", "nowhere"]).code(5);
+    assert!(switch.stderr.ends_with(&format!("hint: {org_list}\n")), "{switch:#?}");
+    // Where commands go there anyway, the hint is the short one.
+    config["platform_url"] = env.url().into();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let run = env.run(&elsewhere).code(5);
+    assert!(run.stderr.ends_with("hint: `keystroke org list` shows your orgs\n"), "{run:#?}");
+}

@@ -14,10 +14,29 @@ fn an_unreachable_platform_exits_6_naming_the_url() {
     assert_eq!(
         run.stderr,
         "error: the platform at http://127.0.0.1:9 is unreachable: could not connect\n\
-         hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points at it\n"
+         hint: check that the platform is running and that `--platform-url` points at it\n"
     );
     let login = env.run_with_stdin(&["auth", "login", "--with-token", "--platform-url", down], "kss_x").code(6);
     assert_eq!(login.stderr, run.stderr, "the same words for sign-in");
+    // The hint names what named the platform: the variable, or the last sign-in.
+    let from_env = [("KEYSTROKE_TOKEN", "kss_x"), ("KEYSTROKE_PLATFORM_URL", down)];
+    let run = env.run_with_env(&["api-key", "list"], &from_env).code(6);
+    assert!(
+        run.stderr
+            .ends_with("hint: check that the platform is running and that `KEYSTROKE_PLATFORM_URL` points at it\n"),
+        "{run:#?}"
+    );
+    std::fs::create_dir_all(env.config_dir_path()).unwrap();
+    std::fs::write(env.config_dir_path().join("config.json"), format!(r#"{{"platform_url": "{down}"}}"#)).unwrap();
+    let saved = env.run_with_env(&["api-key", "list"], &[("KEYSTROKE_TOKEN", "kss_x")]).code(6);
+    assert!(
+        saved.stderr.ends_with(
+            "hint: check that the platform is running; it is the one signed in to last (pass `--platform-url` for \
+             another)\n"
+        ),
+        "{saved:#?}"
+    );
+    std::fs::remove_file(env.config_dir_path().join("config.json")).unwrap();
     // A host name that resolves to nothing (`.invalid` never does, RFC 6761): said so, not "could
     // not connect", as there is nothing running to check.
     let nowhere = "https://keystroke.invalid";
@@ -464,8 +483,7 @@ fn a_garbled_answer_names_the_url_once_and_suggests_checking_it() {
         down.code(6).stderr,
         format!(
             "error: the platform at {url}/down is unreachable: 502 Bad Gateway from the server in front of it\n\
-             hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points \
-             at it\n"
+             hint: check that the platform is running and that `--platform-url` points at it\n"
         )
     );
     let edge = list_at(&format!("{url}/edge")).code(6);

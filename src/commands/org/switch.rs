@@ -3,7 +3,7 @@ use clap_complete::ArgValueCandidates;
 use keystroke_api::Membership;
 
 use super::OrgOutput;
-use crate::client::ORG_HINT;
+use crate::client::org_hint;
 use crate::completion_candidates;
 use crate::context::{self, Context};
 use crate::error::{CliError, ExitCode};
@@ -40,7 +40,7 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     let signed_in = context.signed_in()?;
     let me = signed_in.client.me().await?;
     let membership = match &args.slug {
-        Some(slug) => find(&me.memberships, slug)?,
+        Some(slug) => find(&me.memberships, slug, &signed_in.platform.flag_for_hints())?,
         None if me.memberships.is_empty() => return Err(context::in_no_org(&me.user.email, &signed_in.platform).into()),
         None => pick(context, &me.memberships, signed_in.default_org(&me.memberships))?,
     };
@@ -70,11 +70,10 @@ pub async fn run(context: &Context, args: &SwitchArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn find<'a>(memberships: &'a [Membership], slug: &str) -> anyhow::Result<&'a Membership> {
-    memberships
-        .iter()
-        .find(|membership| membership.org.slug == slug)
-        .ok_or_else(|| CliError::new(ExitCode::NotFound, keystroke_api::org_not_found(slug)).with_hint(ORG_HINT).into())
+/// The membership of org `slug`; `flag` sends the hint's command to the same platform.
+fn find<'a>(memberships: &'a [Membership], slug: &str, flag: &str) -> anyhow::Result<&'a Membership> {
+    let not_found = || CliError::new(ExitCode::NotFound, keystroke_api::org_not_found(slug)).with_hint(org_hint(flag));
+    memberships.iter().find(|membership| membership.org.slug == slug).ok_or_else(|| not_found().into())
 }
 
 /// Starts on the active org, so that Enter changes nothing.

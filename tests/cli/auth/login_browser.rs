@@ -234,8 +234,8 @@ fn a_browser_sign_in_that_cannot_finish_revokes_the_approved_session() {
     assert!(
         rest.contains(
             "; the session the browser approved could not be revoked, and may stay valid with its token nowhere\n\
-             hint: check that the platform is running and that `--platform-url` (or `KEYSTROKE_PLATFORM_URL`) points \
-             at it; `keystroke session list` shows it once you are signed in (this machine's, made just now), and \
+             hint: check that the platform is running and that `--platform-url` points at it; `keystroke session \
+             list` shows it once you are signed in (this machine's, made just now), and \
              `keystroke session revoke ID` ends it\n"
         ),
         "{rest}"

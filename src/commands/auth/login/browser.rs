@@ -253,7 +253,11 @@ mod tests {
 
     #[test]
     fn only_a_web_page_of_the_platforms_host_is_opened() {
-        let platform = |url: &str| PlatformUrl { url: url.parse().unwrap(), key: url.to_owned() };
+        let platform = |url: &str| PlatformUrl {
+            url: url.parse().unwrap(),
+            key: url.to_owned(),
+            source: crate::context::PlatformSource::Saved,
+        };
         let remote = platform("https://keystroke.example.com/");
         let opened = |link: &str, on: &PlatformUrl| sign_in_page_of(link, on).map(String::from);
         let page = "https://keystroke.example.com/device?user_code=BCDF-GHJK";
