@@ -45,6 +45,18 @@ pub struct ApiClient {
     flag_for_hints: String,
     /// The platform's clock: the `Date` of its latest answer, and when that came.
     platform_clock: std::sync::Mutex<Option<(OffsetDateTime, Instant)>>,
+    /// Whose session the stored token should be ([`ApiClient::expecting_session`]), said once
+    /// when the platform names another (`SESSION_HEADER`).
+    expected_session: Option<ExpectedSession>,
+    said_another_session: std::sync::atomic::AtomicBool,
+}
+
+/// The session a stored token should act through: this config directory's.
+pub enum ExpectedSession {
+    /// The one its sign-in recorded.
+    Recorded { platform: String, own: String },
+    /// None: this directory did not sign in to the platform, yet a store holds a token for it.
+    NoneSignedInHere { platform: String },
 }
 
 /// One answer of the RFC 8628 token endpoint while the user has not finished in the browser.
@@ -112,6 +124,8 @@ impl ApiClient {
             org_hint: std::sync::OnceLock::new(),
             platform_source: platform.source,
             flag_for_hints: platform.flag_for_hints(),
+            expected_session: None,
+            said_another_session: std::sync::atomic::AtomicBool::new(false),
             platform_clock: std::sync::Mutex::new(None),
         }
     }
@@ -121,6 +135,43 @@ impl ApiClient {
     pub fn with_token_from_env(mut self, from_env: bool) -> Self {
         self.token_from_env = from_env;
         self
+    }
+
+    /// A keyring entry is one per platform, shared by every config directory: another one's
+    /// sign-in may have replaced the token this directory's stored, and commands here then act as
+    /// that sign-in's user. The platform names the session of each request; one that is not
+    /// `expected` is said once, before the command's output.
+    pub fn expecting_session(mut self, expected: Option<ExpectedSession>) -> Self {
+        self.expected_session = expected;
+        self
+    }
+
+    /// For a command that says whose the token is itself (`auth status`).
+    pub fn without_session_check(&mut self) {
+        self.expected_session = None;
+    }
+
+    /// The platform named `acted` as the session of an answer: said once when it is not this
+    /// directory's.
+    fn check_session(&self, acted: &str) {
+        use std::sync::atomic::Ordering;
+        let warning = match &self.expected_session {
+            Some(ExpectedSession::Recorded { platform, own }) if own != acted => format!(
+                "this command acts as another sign-in than this directory's: the token stored for {platform} is \
+                 session {acted}'s, put there by a sign-in from another config directory that shares this keyring; \
+                 this directory's own session, {own}, was replaced (`keystroke auth status` says whose this one is; \
+                 `keystroke auth login` signs this directory in again)"
+            ),
+            Some(ExpectedSession::NoneSignedInHere { platform }) => format!(
+                "this directory did not sign in to {platform}: the token stored for it is session {acted}'s, another \
+                 config directory's sign-in that shares this keyring, whose user commands here act as (`keystroke \
+                 auth status` says who)"
+            ),
+            _ => return,
+        };
+        if !self.said_another_session.swap(true, Ordering::Relaxed) {
+            self.printer.warn(&warning);
+        }
     }
 
     pub async fn me(&self) -> anyhow::Result<Me> {
@@ -401,6 +452,12 @@ impl ApiClient {
                 }
                 if let Some(date) = response.headers().get(reqwest::header::DATE).and_then(http_date) {
                     *self.platform_clock.lock().unwrap_or_else(|e| e.into_inner()) = Some((date, Instant::now()));
+                }
+                let acted = response.headers().get(keystroke_api::SESSION_HEADER).and_then(|value| value.to_str().ok());
+                if let Some(acted) =
+                    acted.filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX))
+                {
+                    self.check_session(acted);
                 }
                 Ok(response)
             }

@@ -7,9 +7,9 @@ use std::time::Duration;
 use keystroke_api::{Membership, TokenShape, token_shape};
 
 use crate::cli::GlobalArgs;
-use crate::client::{self, ApiClient};
+use crate::client::{self, ApiClient, ExpectedSession};
 use crate::config::{self, Config};
-use crate::credentials::{Credentials, TokenSource};
+use crate::credentials::{Credentials, StoreKind, TokenSource};
 use crate::error::{CliError, ExitCode, map_cli_error};
 use crate::printer::Printer;
 use crate::private_files;
@@ -207,8 +207,24 @@ impl Context {
             ));
         }
         let http = self.http(&platform, timeout)?;
+        // A stored token whose session is not this directory's is said (the opt-in file is this
+        // directory's own: no other writes it).
+        let expected = match source {
+            TokenSource::Store(kind) if kind != StoreKind::File => {
+                match (config.recorded_store(&platform.key), config.platform(&platform.key)) {
+                    (None, _) => Some(ExpectedSession::NoneSignedInHere { platform: platform.key.clone() }),
+                    (Some(_), Some(settings)) => settings
+                        .session_id
+                        .clone()
+                        .map(|own| ExpectedSession::Recorded { platform: platform.key.clone(), own }),
+                    (Some(_), None) => None,
+                }
+            }
+            _ => None,
+        };
         let client = ApiClient::new(&platform, Some(token), timeout, self.printer.clone(), http)
-            .with_token_from_env(source == TokenSource::Env);
+            .with_token_from_env(source == TokenSource::Env)
+            .expecting_session(expected);
         Ok(SignedIn { platform, config, source, client })
     }
 

@@ -91,6 +91,11 @@ pub fn is_this_machine(host: &str) -> bool {
 /// `GET /api/projects` (an API key needs none: it belongs to exactly one org).
 pub const ORG_HEADER: &str = "x-keystroke-org";
 
+/// The header in which the platform names the session a request acted through (its public id,
+/// `ses_…`), on every answer to a request made with a session token: a client that keeps the id
+/// of the session it signed in with sees when the token it sent is another sign-in's.
+pub const SESSION_HEADER: &str = "x-keystroke-session";
+
 /// The platform's "not found" for an org slug that is none of the caller's orgs (it does not
 /// exist, or they are not in it: never said apart). The CLI says the same of an org it looked
 /// for in the list of yours, and tells this from a key's "not found" by [`is_org_not_found`].

@@ -198,6 +198,15 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
             (response, ACTED_THROUGH.with(Cell::get))
         })
         .await;
+    // The session, named to the client too (`SESSION_HEADER`): one that kept the id of its own
+    // sees when the token it sent is another sign-in's.
+    let mut response = response;
+    if let Some(session) = acted_through.as_ref().map(CredentialId::as_str)
+        && session.starts_with(keystroke_api::SESSION_ID_PREFIX)
+        && let Ok(value) = axum::http::HeaderValue::from_str(session)
+    {
+        response.headers_mut().insert(keystroke_api::SESSION_HEADER, value);
+    }
     let path = cut_short(redact_path(uri.path()));
     let query = uri.query().map(|query| cut_short(redact_query(query)));
     tracing::info!(

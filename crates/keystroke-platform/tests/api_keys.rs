@@ -885,3 +885,19 @@ fn access_is_checked_before_the_body_and_the_org_is_named_once() {
     let org_id = h.dev.storage().org_by_slug("globex").unwrap().unwrap().id;
     assert!(h.dev.storage().audit_events(&org_id).unwrap().iter().all(|event| event.action != "deploy.trigger"));
 }
+
+/// An answer to a request made with a session names that session (its public id), for a client
+/// that keeps the id of its own; one made with an API key names nothing.
+#[test]
+fn answers_name_the_session_they_acted_through() {
+    let h = Harness::start();
+    let owner = h.token(Role::Owner);
+    let me = h.get("/api/me", Cred::Bearer(&owner));
+    let named = me.headers().get(keystroke_api::SESSION_HEADER).map(|value| value.to_str().unwrap().to_owned());
+    let body: serde_json::Value = me.json().unwrap();
+    assert_eq!(named.as_deref(), body["session"]["id"].as_str(), "the session of the token sent");
+    let key = h.create_key(&owner, "acme", "named nowhere");
+    let with_key = h.get("/api/projects", Cred::Bearer(&key.secret));
+    assert_eq!(with_key.status(), StatusCode::OK);
+    assert!(with_key.headers().get(keystroke_api::SESSION_HEADER).is_none(), "an API key is no session");
+}

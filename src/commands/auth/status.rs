@@ -39,7 +39,9 @@ struct TokenOutput {
 pub async fn run(context: &Context) -> anyhow::Result<()> {
     // (`--org` typed for it, as for every command, is checked before: `commands::run`.
     // `KEYSTROKE_ORG` may have been set long ago: that is said below, not refused.)
-    let signed_in = context.signed_in()?;
+    let mut signed_in = context.signed_in()?;
+    // Whose the token is, it says itself, below.
+    signed_in.client.without_session_check();
     let credentials = context.credentials()?;
     let platform = &signed_in.platform.key;
 

@@ -422,3 +422,50 @@ fn logout_never_ends_the_session_of_a_token_this_directory_did_not_store() {
     );
     assert_eq!(env.curl_status("/api/me", &theirs), 200, "still not ended");
 }
+
+/// Every command, not only `auth status`, says when the stored token it sent is another config
+/// directory's sign-in (the platform names the session each request acted through): an
+/// `api-key create` here would otherwise act as that user unseen. Said once a command, and not
+/// by the directory whose sign-in it is.
+#[test]
+fn commands_say_when_they_act_as_another_directorys_sign_in() {
+    let env = TestEnv::new();
+    let builder = env.user(Role::Builder);
+    env.sign_in(Role::Owner);
+    let own = env.current_session_id(&[]);
+    let other_dir = tempfile::tempdir().unwrap();
+    let other = [("KEYSTROKE_CONFIG_DIR", other_dir.path().to_str().unwrap())];
+    let login = ["auth", "login", "--with-token", "--platform-url", env.url()];
+    env.run_with_stdin_and_env(&login, &env.new_session(&builder.email), &other).success();
+    let theirs = env.current_session_id(&other);
+
+    let list = env.run(&["api-key", "list", "--json"]).success();
+    assert_eq!(
+        list.stderr,
+        format!(
+            "warning: this command acts as another sign-in than this directory's: the token stored for {} is session \
+             {theirs}'s, put there by a sign-in from another config directory that shares this keyring; this \
+             directory's own session, {own}, was replaced (`keystroke auth status` says whose this one is; \
+             `keystroke auth login` signs this directory in again)\n",
+            env.url()
+        )
+    );
+    assert_eq!(
+        env.run_with_env(&["api-key", "list", "--json"], &other).success().stderr,
+        "",
+        "not where it is its own"
+    );
+    let status = env.run(&["auth", "status"]).success();
+    assert_eq!(status.stderr.matches("warning:").count(), 1, "said once, by status itself: {status:#?}");
+
+    let fresh_dir = tempfile::tempdir().unwrap();
+    let fresh = [("KEYSTROKE_CONFIG_DIR", fresh_dir.path().to_str().unwrap())];
+    let list = env.run_with_env(&["api-key", "list", "--platform-url", env.url(), "--org", "acme"], &fresh).success();
+    assert!(
+        list.stderr.starts_with(&format!(
+            "warning: this directory did not sign in to {}: the token stored for it is session {theirs}'s",
+            env.url()
+        )),
+        "{list:#?}"
+    );
+}
