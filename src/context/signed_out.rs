@@ -34,9 +34,18 @@ pub fn in_no_org(email: &str, platform: &PlatformUrl) -> CliError {
 pub fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
     let error = CliError::new(ExitCode::NotSignedIn, format!("not signed in to {}", platform.key));
     let login_goes_to = config.platform_url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL);
-    match login_goes_to.trim_end_matches('/') == platform.key {
-        true => error.with_hint(SIGN_IN_HINT),
-        false => error.with_hint(format!("run `keystroke auth login --platform-url {}` to sign in", platform.key)),
+    let sign_in = match login_goes_to.trim_end_matches('/') == platform.key {
+        true => SIGN_IN_HINT.to_owned(),
+        false => format!("run `keystroke auth login --platform-url {}` to sign in", platform.key),
+    };
+    // Signed in elsewhere (the platform signed out of was the one commands went to): said, with
+    // the way there.
+    let elsewhere = config.platforms.keys().find(|url| **url != platform.key && config.recorded_store(url).is_some());
+    match elsewhere {
+        Some(url) => {
+            error.with_hint(format!("{sign_in}; you are signed in to {url}: `--platform-url {url}` reaches it"))
+        }
+        None => error.with_hint(sign_in),
     }
 }
 

@@ -450,3 +450,37 @@ fn a_sign_in_from_another_config_directory_names_the_token_it_replaces() {
     assert!(both.stderr.contains("This replaces a sign-in stored on this machine (grace@acme.test)"), "{both:#?}");
     env.run_with_env(&["auth", "status"], &file).code(3); // the file copy is gone
 }
+
+/// A sign-in to another platform moves where commands without `--platform-url` go: said, with
+/// the way back to the platform still signed in to.
+#[test]
+fn a_sign_in_elsewhere_says_where_commands_go_now() {
+    let env = TestEnv::new();
+    let before = "http://127.0.0.1:9";
+    std::fs::create_dir_all(env.config_dir_path()).unwrap();
+    let config =
+        format!(r#"{{"platform_url": "{before}", "platforms": {{"{before}": {{"credential_store": "keyutils"}}}}}}"#);
+    std::fs::write(env.config_dir_path().join("config.json"), config).unwrap();
+    let user = env.user(Role::Builder);
+    let login = env.login_with_token(&user.session_token, &[]).success();
+    let moved = format!(
+        "Commands without `--platform-url` now go to {} (they went to {before}, where you stay signed in: \
+         `--platform-url {before}` reaches it)\n",
+        env.url()
+    );
+    assert!(login.stderr.contains(&moved), "{login:#?}");
+    // Signed in there again: nothing moved, nothing said.
+    let again = env.login_with_token(&user.session_token, &[]).success();
+    assert!(!again.stderr.contains("now go to"), "{again:#?}");
+    // Signed out of it, commands say where this directory is still signed in.
+    env.run(&["auth", "logout"]).success();
+    let list = env.run(&["api-key", "list"]).code(3);
+    assert_eq!(
+        list.stderr,
+        format!(
+            "error: not signed in to {}\nhint: run `keystroke auth login` to sign in; you are signed in to {before}: \
+             `--platform-url {before}` reaches it\n",
+            env.url()
+        )
+    );
+}

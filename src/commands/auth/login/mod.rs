@@ -91,7 +91,7 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
     let client = context.client(&platform, Some(token.clone()))?;
     let obtained = Obtained { token: &token, from_stdin: args.with_token };
     let stored = store_sign_in(context, &client, &platform, &credentials, store, obtained, &interrupted).await;
-    let Stored { me, active_org, replaced, removed_from, from_token } = match stored {
+    let Stored { me, active_org, replaced, removed_from, from_token, default_moved_from } = match stored {
         Ok(stored) => stored,
         // Unless the token came from stdin, the session the browser approved exists and its
         // token is only here: revoked, rather than left valid for nobody.
@@ -130,6 +130,13 @@ pub async fn run(context: &Context, args: &LoginArgs) -> anyhow::Result<()> {
         ));
     }
     if !printer.json() {
+        if let Some(before) = &default_moved_from {
+            printer.notice(&format!(
+                "Commands without `--platform-url` now go to {} (they went to {before}, where you stay signed in: \
+                 `--platform-url {before}` reaches it)",
+                platform.key
+            ));
+        }
         match &active_org {
             Some(org) => printer.notice(&format!("Active org: {org}")),
             None if me.memberships.len() > 1 => printer.notice(&format!(

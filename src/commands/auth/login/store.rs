@@ -25,6 +25,9 @@ pub(super) struct Stored {
     /// Its session came with `--with-token` from a sign-in elsewhere (not this machine's own
     /// browser sign-in piped back in).
     pub(super) from_token: bool,
+    /// The platform commands without `--platform-url` went to before, where this directory is
+    /// still signed in: they go to this one now.
+    pub(super) default_moved_from: Option<String>,
 }
 
 /// From a new token to a sign-in stored on this machine: whose token it is (unless Ctrl-C or
@@ -68,7 +71,9 @@ pub(super) async fn store_sign_in(
     // Stored last but for the config, which is undone should the config fail.
     credentials.set(store, &platform.key, token)?;
     let active_org = context.update_config(|config| {
-        config.platform_url = Some(platform.key.clone());
+        let before = config.platform_url.replace(platform.key.clone());
+        let default_moved_from =
+            before.filter(|before| *before != platform.key && config.recorded_store(before).is_some());
         let settings = config.platform_mut(&platform.key);
         settings.credential_store = Some(store);
         // The same session signed in again (its token, from `auth token`, piped back in) is the
@@ -82,15 +87,15 @@ pub(super) async fn store_sign_in(
         // Switched again while the question was asked: that switch is newer still.
         let switched_meanwhile = settings.active_org.clone().filter(|now| Some(now) != saved_org.as_ref());
         settings.active_org = switched_meanwhile.filter(|slug| is_member(slug)).or(chosen_org);
-        (settings.active_org.clone(), settings.session_from_token)
+        (settings.active_org.clone(), settings.session_from_token, default_moved_from)
     });
-    let (active_org, from_token) = match active_org {
+    let (active_org, from_token, default_moved_from) = match active_org {
         Ok(recorded) => recorded,
         Err(error) => return Err(undo_stored_token(credentials, platform, store, &replaced, error)),
     };
     let removed_from = remove_copies_elsewhere(credentials, platform, &replaced, store, &context.printer);
     drop(lock);
-    Ok(Stored { me, active_org, replaced, removed_from, from_token })
+    Ok(Stored { me, active_org, replaced, removed_from, from_token, default_moved_from })
 }
 
 /// The config could not be saved: not signed in after all. The store goes back to what it held,
