@@ -51,6 +51,18 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// ` on PLATFORM`, to follow an org's slug where two platforms could hold it (staging and
+    /// production, say): this directory is signed in to more than one, or the command was sent
+    /// to one that commands without `--platform-url` do not go to. Nothing otherwise.
+    pub fn on_which_platform(&self) -> String {
+        let signed_in_to = self.config.platforms.keys().filter(|url| self.config.recorded_store(url).is_some()).count();
+        let sent_elsewhere = !self.platform.flag_for_hints().is_empty();
+        match signed_in_to > 1 || sent_elsewhere {
+            true => format!(" on {}", self.platform.key),
+            false => String::new(),
+        }
+    }
+
     /// The org commands act on without `--org`: the saved active org, else the user's only org.
     /// What `auth status` and `org list` show as active.
     pub fn default_org<'a>(&'a self, memberships: &'a [Membership]) -> Option<&'a str> {

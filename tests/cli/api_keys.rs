@@ -348,8 +348,11 @@ fn create_on_a_terminal_writes_out_line_breaks_in_the_platforms_words() {
     let (code, output) = env.on_terminal_with_env(&args, &[("KEYSTROKE_TOKEN", &token)]).finish();
     assert_eq!(code, 0, "{output}");
     let first = output.lines().next().unwrap();
-    let expected = "(Real\\u{d}\\u{a}This secret was revoked: use key_test_other\\u{9}instead) in acme.";
-    assert!(first.starts_with("Created API key ak_") && first.ends_with(expected), "{output:?}");
+    // Sent to a platform that commands without `--platform-url` do not go to: named.
+    let expected = format!(
+        "(Real\\u{{d}}\\u{{a}}This secret was revoked: use key_test_other\\u{{9}}instead) in acme on {hostile}."
+    );
+    assert!(first.starts_with("Created API key ak_") && first.ends_with(&expected), "{output:?}");
     assert!(output.contains("its preview, key_test_AAAA…\\u{a}BBBB."), "{output:?}");
     assert!(output.contains(&format!("    {real_secret}\\u{{a}}This secret was revoked\n")), "{output:?}");
     assert!(!output.lines().any(|line| line.starts_with("This secret was revoked")), "{output:?}");
@@ -390,6 +393,18 @@ fn revoke_on_a_terminal_asks_naming_the_key_and_the_org() {
     assert!(escaped.ends_with("Nothing revoked.\n"), "{escaped:?}");
     assert!(!escaped.contains("error:"), "{escaped:?}");
     assert_eq!(env.curl_status("/api/projects", &secret), 200, "still valid");
+    // Signed in to two platforms (staging and production may both have an acme), the question
+    // names the platform too.
+    let config_path = env.config_dir_path().join("config.json");
+    let one_platform = std::fs::read_to_string(&config_path).unwrap();
+    let mut two: serde_json::Value = serde_json::from_str(&one_platform).unwrap();
+    two["platforms"]["https://staging.example.test"] = serde_json::json!({"credential_store": "keyutils"});
+    std::fs::write(&config_path, two.to_string()).unwrap();
+    let mut which = env.on_terminal(&["api-key", "revoke", &id]);
+    which.expect(&format!("API key {id} ({name}) in acme on {}: requests using it will fail at once.\n", env.url()));
+    which.send("n");
+    assert_eq!(which.finish().0, 1);
+    std::fs::write(&config_path, one_platform).unwrap();
 
     let mut accepted = env.on_terminal(&["api-key", "revoke", &id]);
     accepted.expect(&described);

@@ -50,7 +50,7 @@ pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
     let request =
         CreateApiKey { name: name.to_owned(), expires_in_seconds: lifetime.map(|lifetime| lifetime.as_secs()) };
     let created = signed_in.client.create_api_key(&org, &request).await?;
-    if let Err(unwritten) = reveal(context, &created) {
+    if let Err(unwritten) = reveal(context, &created, &signed_in.on_which_platform()) {
         // Nobody has the secret, and nobody ever will: a key that cannot be used by anyone but
         // whoever finds where it was half-written must not stay valid.
         let key = &created.key;
@@ -81,9 +81,10 @@ fn in_a_block(context: &Context) -> bool {
 
 /// The secret, once: the object with `--json`, the start of a block on a terminal (its end is
 /// [`explain_on_terminal`]), the bare secret on one line in a pipe or with `-q` (so `$(keystroke
-/// api-key create …)` captures just the key). An error here means the secret may not have been
-/// shown.
-fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
+/// api-key create …)` captures just the key). `on` names the platform where it is ambiguous
+/// ([`crate::context::SignedIn::on_which_platform`]). An error here means the secret may not have
+/// been shown.
+fn reveal(context: &Context, created: &CreatedApiKey, on: &str) -> anyhow::Result<()> {
     let printer = &context.printer;
     let key = &created.key;
     if printer.json() {
@@ -94,7 +95,7 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
     if !in_a_block(context) {
         printer.data(&secret)?;
         printer.notice(&format!(
-            "Created API key {} ({}) in {}; its secret, on stdout, is shown only once",
+            "Created API key {} ({}) in {}{on}; its secret, on stdout, is shown only once",
             key.id, key.name, key.org
         ));
         return Ok(());
@@ -102,7 +103,7 @@ fn reveal(context: &Context, created: &CreatedApiKey) -> anyhow::Result<()> {
     // The platform's words, each made one line: a line break in a name must not add a line to
     // the block that shows the secret.
     let (id, name, org) = (one_line(&key.id), one_line(&key.name), one_line(&key.org));
-    printer.data(&format!("Created API key {id} ({name}) in {org}.\n"))?;
+    printer.data(&format!("Created API key {id} ({name}) in {org}{on}.\n"))?;
     // Indented to stand out, unless the indent would wrap it (at the width tables fit, `COLUMNS`
     // or the terminal's): a secret split over two rows is copied with a line break in it.
     const INDENT: &str = "    ";

@@ -28,7 +28,8 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         // Looked up first, so that no question is asked about a key that is not there, and the
         // description names the key: an id alone is easy to paste from the wrong line.
         let key = signed_in.client.api_key(&org, &args.id).await?;
-        let described = format!("API key {} ({}) in {org}: requests using it will fail at once.", key.id, key.name);
+        let on = signed_in.on_which_platform();
+        let described = format!("API key {} ({}) in {org}{on}: requests using it will fail at once.", key.id, key.name);
         prompt::confirm_revoke(printer, &described)?;
     }
     let revoked = signed_in.client.revoke_api_key(&org, &args.id).await?;
@@ -37,6 +38,6 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         // Done already: a retry would find the key revoked (exit 5), so the error says so.
         return printer.json_data(&revoked).map_err(lost_after(format!("API key {} was revoked", revoked.id)));
     }
-    printer.notice(&format!("Revoked API key {} ({})", revoked.id, revoked.name));
+    printer.notice(&format!("Revoked API key {} ({}){}", revoked.id, revoked.name, signed_in.on_which_platform()));
     Ok(())
 }
