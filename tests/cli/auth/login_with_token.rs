@@ -36,9 +36,9 @@ fn a_refused_token_is_not_stored() {
     assert_eq!(
         refused.stderr,
         format!(
-            "error: {} did not accept the session token\nhint: the token may have expired or been revoked; \
-             run `keystroke auth login` to sign in with the browser\n",
-            env.url()
+            "error: {url} did not accept the session token\nhint: the token may have expired or been revoked, or be \
+             another platform's; run `keystroke auth login --platform-url {url}` to sign in with the browser\n",
+            url = env.url()
         )
     );
     env.run(&["auth", "status", "--platform-url", env.url()]).code(3);

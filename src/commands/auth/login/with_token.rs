@@ -105,9 +105,12 @@ pub(super) fn explain_refused_token(err: anyhow::Error, platform: &PlatformUrl) 
                  sign in here with the browser: `keystroke auth login`",
             )
         } else if refused.exit == ExitCode::NotSignedIn {
-            CliError { message: format!("{} did not accept the session token", platform.key), ..refused }.with_hint(
-                "the token may have expired or been revoked; run `keystroke auth login` to sign in with the browser",
-            )
+            let message = format!("{} did not accept the session token", platform.key);
+            CliError { message, ..refused }.with_hint(format!(
+                "the token may have expired or been revoked, or be another platform's; run `keystroke auth \
+                 login{}` to sign in with the browser",
+                platform.flag_for_hints()
+            ))
         } else {
             refused
         }
