@@ -53,10 +53,13 @@ pub struct ApiClient {
 
 /// The session a stored token should act through: this config directory's.
 pub enum ExpectedSession {
-    /// The one its sign-in recorded.
+    /// The one its sign-in recorded, whose token is in the store read.
     Recorded { platform: String, own: String },
-    /// None: this directory did not sign in to the platform, yet a store holds a token for it.
-    NoneSignedInHere { platform: String },
+    /// The one its sign-in recorded, whose token is in another store (`recorded`, in words) than
+    /// the one `KEYSTROKE_CREDENTIAL_STORE` forced.
+    Forced { platform: String, own: String, recorded: String },
+    /// None: no sign-in to the platform is recorded here (`config.json` deleted, or none made).
+    NoneRecorded { platform: String },
 }
 
 /// One answer of the RFC 8628 token endpoint while the user has not finished in the browser.
@@ -162,10 +165,17 @@ impl ApiClient {
                  this directory's own session, {own}, was replaced (`keystroke auth status` says whose this one is; \
                  `keystroke auth login` signs this directory in again)"
             ),
-            Some(ExpectedSession::NoneSignedInHere { platform }) => format!(
-                "this directory did not sign in to {platform}: the token stored for it is session {acted}'s, another \
-                 config directory's sign-in that shares this keyring, whose user commands here act as (`keystroke \
-                 auth status` says who)"
+            Some(ExpectedSession::Forced { platform, own, recorded }) if own != acted => format!(
+                "this command acts as another sign-in than this directory's: the token stored for {platform} in the \
+                 store `{}` names is session {acted}'s; this directory's, {own}, has its token in {recorded}: unset \
+                 `{}` to use it (`keystroke auth status` says whose this one is)",
+                env::CREDENTIAL_STORE,
+                env::CREDENTIAL_STORE
+            ),
+            Some(ExpectedSession::NoneRecorded { platform }) => format!(
+                "no sign-in to {platform} is recorded in this config directory (its `config.json` deleted, or made \
+                 from another config directory that shares this keyring): this command acts as the token's session, \
+                 {acted} (`keystroke auth status` says whose)"
             ),
             _ => return,
         };

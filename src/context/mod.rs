@@ -223,12 +223,18 @@ impl Context {
         // directory's own: no other writes it).
         let expected = match source {
             TokenSource::Store(kind) if kind != StoreKind::File => {
-                match (config.recorded_store(&platform.key), config.platform(&platform.key)) {
-                    (None, _) => Some(ExpectedSession::NoneSignedInHere { platform: platform.key.clone() }),
-                    (Some(_), Some(settings)) => settings
-                        .session_id
-                        .clone()
-                        .map(|own| ExpectedSession::Recorded { platform: platform.key.clone(), own }),
+                let key = platform.key.clone();
+                let own = config.platform(&platform.key).and_then(|settings| settings.session_id.clone());
+                match (config.recorded_store(&platform.key), own) {
+                    (None, _) => Some(ExpectedSession::NoneRecorded { platform: key }),
+                    (Some(recorded), Some(own)) if recorded == kind => {
+                        Some(ExpectedSession::Recorded { platform: key, own })
+                    }
+                    (Some(recorded), Some(own)) => {
+                        let recorded = self.credentials()?.location_in_sentence(recorded);
+                        Some(ExpectedSession::Forced { platform: key, own, recorded })
+                    }
+                    // Recorded by an older keystroke, without its session's id.
                     (Some(_), None) => None,
                 }
             }

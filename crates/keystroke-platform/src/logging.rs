@@ -276,16 +276,29 @@ fn carries_credential_param(value: &str) -> bool {
 
 /// The query string with the values of credential parameters, and any value that holds a
 /// secret, replaced by `[redacted]`. Borrowed when there is none.
-/// Pairs are split at `;` too, as some servers and proxies split them.
+/// Pairs are split at `;` too, as some servers and proxies split them: but a pair named as a
+/// secret keeps its whole value to the next `&`, a `;` in it included (`password=a;b`).
 pub fn redact_query(query: &str) -> Cow<'_, str> {
-    let pairs =
-        || query.split_inclusive(['&', ';']).map(|piece| piece.split_at(piece.trim_end_matches(['&', ';']).len()));
-    if pairs().all(|(pair, _)| redacted_pair(pair).is_none()) {
+    let segments = || query.split_inclusive('&').map(|piece| piece.split_at(piece.trim_end_matches('&').len()));
+    if segments().all(|(segment, _)| redacted_segment(segment).is_none()) {
         return Cow::Borrowed(query);
     }
-    Cow::Owned(
-        pairs().map(|(pair, separator)| redacted_pair(pair).unwrap_or_else(|| pair.to_owned()) + separator).collect(),
-    )
+    let redacted = segments()
+        .map(|(segment, separator)| redacted_segment(segment).unwrap_or_else(|| segment.to_owned()) + separator);
+    Cow::Owned(redacted.collect())
+}
+
+/// What one `&`-separated part of a query string is logged as, if not as it is: redacted whole,
+/// or in its `;`-separated pairs.
+fn redacted_segment(segment: &str) -> Option<String> {
+    if let Some(whole) = redacted_pair(segment) {
+        return Some(whole);
+    }
+    let pairs = || segment.split_inclusive(';').map(|piece| piece.split_at(piece.trim_end_matches(';').len()));
+    if pairs().all(|(pair, _)| redacted_pair(pair).is_none()) {
+        return None;
+    }
+    Some(pairs().map(|(pair, separator)| redacted_pair(pair).unwrap_or_else(|| pair.to_owned()) + separator).collect())
 }
 
 /// What a `name=value` pair of a query string is logged as, if not as it is.
@@ -330,11 +343,14 @@ mod tests {
             "a=1&token=[redacted]&API_KEY=[redacted]&to%6Ben=[redacted]"
         );
         assert_eq!(super::redact_query("user_code=WDJB-MJHT"), "user_code=[redacted]");
-        // Split at `;` as at `&`, as some servers do; a bearer token or a `pw` by name.
+        // Split at `;` as at `&`, as some servers do; a bearer token or a `pw` by name (its value to
+        // the next `&`).
         assert_eq!(
             super::redact_query("a=1;token=secretvalue&bearer=b;pw=p;limit=5"),
-            "a=1;token=[redacted]&bearer=[redacted];pw=[redacted];limit=5"
+            "a=1;token=[redacted]&bearer=[redacted]"
         );
+        // A secret's value is kept whole to the next `&`, a `;` in it included.
+        assert_eq!(super::redact_query("password=correct;horse&limit=5"), "password=[redacted]&limit=5");
         // Named as a secret, though not shaped like one: a password sent in a URL by mistake.
         assert_eq!(
             super::redact_query("email=o%40x.test&password=hunter2&Client_Secret=s&device_code=d&limit=5"),

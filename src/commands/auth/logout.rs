@@ -1,4 +1,4 @@
-use keystroke_api::{Me, TokenShape, token_shape};
+use keystroke_api::{TokenShape, token_shape};
 
 use crate::config::Config;
 use crate::context::{
@@ -65,22 +65,33 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
         true => stored_session(context, &platform, &read.token, read.session_id.as_deref()).await,
         false => StoredSession::Unknown,
     };
-    // A token in a store this directory's sign-in did not use (forced by
-    // `KEYSTROKE_CREDENTIAL_STORE`, or none recorded) is another directory's, unless it is the
-    // session this directory recorded: its session is not this sign-out's to end. (The opt-in
-    // file is this directory's own: no other writes it.) Said once the sign-in is read again
-    // unchanged: one under way here reads so meanwhile.
+    // A token in a store forced by `KEYSTROKE_CREDENTIAL_STORE` other than the one this
+    // directory's sign-in used is another directory's, unless the platform says it is the session
+    // this directory recorded: its session, and its token, are not this sign-out's to end. Not
+    // known (the platform unreachable): nothing is removed either. (The opt-in file is this
+    // directory's own: no other writes it. With no sign-in recorded at all, a `config.json`
+    // deleted say, the token found is taken as this directory's, as it always was.) Said once the
+    // sign-in is read again unchanged: one under way here reads so meanwhile.
     let mut not_this_directorys = None;
-    if config.recorded_store(&platform.key) != Some(read.store) && read.store != StoreKind::File && well_formed {
+    if let Some(recorded) = config.recorded_store(&platform.key)
+        && recorded != read.store
+        && read.store != StoreKind::File
+        && well_formed
+    {
         let own = config.platform(&platform.key).and_then(|settings| settings.session_id.as_deref());
-        if let Ok(client) = context.client(&platform, Some(read.token.clone()))
-            && let Ok(me) = client.me().await
-            && own != Some(me.session.id.as_str())
-        {
-            let recorded = config.recorded_store(&platform.key).map(|kind| credentials.location_in_sentence(kind));
-            let store = credentials.location_in_sentence(read.store);
-            not_this_directorys = Some(another_directorys_token(&platform, &store, &me, recorded));
-        }
+        let store = credentials.location_in_sentence(read.store);
+        let recorded = credentials.location_in_sentence(recorded);
+        let whose = match context.client(&platform, Some(read.token.clone())) {
+            Ok(client) => client.me().await,
+            Err(error) => Err(error),
+        };
+        not_this_directorys = match whose {
+            Ok(me) if own == Some(me.session.id.as_str()) => None,
+            Ok(me) => Some(another_directorys_token(&platform, &store, &me.user.email, &recorded)),
+            // Ended already: nobody's sign-in any more.
+            Err(error) if exits_with(&error, ExitCode::NotSignedIn) => None,
+            Err(error) => Some(unchecked_token(&platform, &store, &recorded, &error)),
+        };
     }
     let rechecked = recheck_under_lock(context, &credentials, &platform, &read)?;
     if let Some(error) = not_this_directorys {
@@ -393,24 +404,32 @@ async fn stored_session(
     }
 }
 
-/// Nothing signed out: the token found for `platform` in `store` (a store this directory's
-/// sign-in did not use) is `me`'s session, another directory's; this directory's own sign-in, if
-/// any, has its token in `recorded`.
-fn another_directorys_token(platform: &PlatformUrl, store: &str, me: &Me, recorded: Option<String>) -> CliError {
+/// Nothing signed out: the token found for `platform` in `store`, a store forced other than the
+/// one this directory's sign-in used (`recorded`), is `email`'s session, another directory's.
+fn another_directorys_token(platform: &PlatformUrl, store: &str, email: &str, recorded: &str) -> CliError {
     let message = format!(
         "nothing was signed out: the token stored for {} in {store} is another sign-in's ({}), made from another \
          config directory that shares this store",
         platform.key,
-        one_line(&me.user.email)
+        one_line(email)
     );
-    let hint = match recorded {
-        Some(recorded) => format!(
-            "this directory's sign-in has its token in {recorded}: unset `{}` to sign out of it",
-            env::CREDENTIAL_STORE
-        ),
-        None => "this directory did not sign in to it: sign out from the directory that did".to_owned(),
-    };
-    CliError::failure(message).with_hint(hint)
+    CliError::failure(message).with_hint(format!(
+        "this directory's sign-in has its token in {recorded}: unset `{}` to sign out of it",
+        env::CREDENTIAL_STORE
+    ))
+}
+
+/// Nothing signed out: whose the token in the forced `store` is could not be asked.
+fn unchecked_token(platform: &PlatformUrl, store: &str, recorded: &str, error: &anyhow::Error) -> CliError {
+    let message = format!(
+        "nothing was signed out: the token stored for {} in {store}, a store this directory's sign-in did not use, \
+         may be another directory's, and the platform could not say whose it is ({error:#})",
+        platform.key
+    );
+    CliError::failure(message).with_hint(format!(
+        "this directory's sign-in has its token in {recorded}: unset `{}` to sign out of it",
+        env::CREDENTIAL_STORE
+    ))
 }
 
 /// The sign-out of a config directory whose token another directory's sign-in replaced in the

@@ -87,21 +87,25 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
         && recorded_store != Some(kind)
         && recorded_session != Some(me.session.id.as_str())
     {
-        // A store this directory's sign-in did not use (forced by `KEYSTROKE_CREDENTIAL_STORE`,
-        // or none recorded): the token there is another directory's.
-        let own = match (recorded_store, recorded_session) {
-            (Some(recorded), Some(own)) => format!(
-                "not this directory's sign-in, whose session {own} has its token in {}",
+        // A store this directory's sign-in did not use (forced by `KEYSTROKE_CREDENTIAL_STORE`),
+        // or none recorded at all.
+        let store = context.credentials()?.location_in_sentence(kind);
+        let email = one_line(&me.user.email);
+        match (recorded_store, recorded_session) {
+            (Some(recorded), Some(own)) => context.printer.warn(&format!(
+                "the token stored for {platform} in {store} is another sign-in's ({email}), not this directory's \
+                 sign-in, whose session {own} has its token in {}: commands here act as that user while this store \
+                 is used",
                 context.credentials()?.location_in_sentence(recorded)
-            ),
-            _ => "made from another config directory that shares this store; this directory did not sign in".into(),
-        };
-        context.printer.warn(&format!(
-            "the token stored for {platform} in {} is another sign-in's ({}), {own}: commands here act as that user \
-             while this store is used",
-            context.credentials()?.location_in_sentence(kind),
-            one_line(&me.user.email)
-        ));
+            )),
+            (None, _) => context.printer.warn(&format!(
+                "no sign-in to {platform} is recorded in this config directory (its `config.json` deleted, or made \
+                 from another config directory that shares this store): commands here act as the session of the \
+                 token in {store}, {email}'s"
+            )),
+            // Recorded by an older keystroke, without its session's id: whose it is cannot be told.
+            (Some(_), None) => {}
+        }
     } else if let (TokenSource::Store(kind), Some(own)) = (signed_in.source, recorded_session)
         && kind != StoreKind::File
         && recorded_store == Some(kind)

@@ -377,9 +377,8 @@ fn a_sign_in_replacing_another_while_logout_read_it_is_left_alone() {
 }
 
 /// A token found in a store this directory's sign-in did not use (forced with
-/// `KEYSTROKE_CREDENTIAL_STORE`, or in a directory that never signed in) is another directory's:
-/// `auth status` says so, and `auth logout` ends nothing, where it ended the other directory's
-/// session and left this one's sign-in in place.
+/// `KEYSTROKE_CREDENTIAL_STORE`) is another directory's: `auth status` says so, and `auth logout`
+/// ends nothing, where it ended the other directory's session and left this one's sign-in.
 #[test]
 fn logout_never_ends_the_session_of_a_token_this_directory_did_not_store() {
     let env = TestEnv::with_store("file"); // this directory: the opt-in file
@@ -397,6 +396,17 @@ fn logout_never_ends_the_session_of_a_token_this_directory_did_not_store() {
     assert!(status.stderr.starts_with(&format!("warning: the token stored for {} in the kernel keyring (", env.url())));
     assert!(status.stderr.contains(&format!("{whose}not this directory's sign-in, whose session ses_")), "{status:#?}");
     assert!(status.stderr.ends_with("commands here act as that user while this store is used\n"), "{status:#?}");
+    // Every command says so, with the way back to this directory's own sign-in.
+    let list = env.run_with_env(&["api-key", "list", "--json"], &keyring).success();
+    assert!(
+        list.stderr.starts_with(&format!(
+            "warning: this command acts as another sign-in than this directory's: the token stored for {} in the \
+             store `KEYSTROKE_CREDENTIAL_STORE` names is session ",
+            env.url()
+        )),
+        "{list:#?}"
+    );
+    assert!(list.stderr.contains(": unset `KEYSTROKE_CREDENTIAL_STORE` to use it"), "{list:#?}");
     let logout = env.run_with_env(&["auth", "logout"], &keyring).code(1);
     let refused = format!("error: nothing was signed out: the token stored for {} in the kernel keyring (", env.url());
     assert!(logout.stderr.starts_with(&refused), "{logout:#?}");
@@ -411,16 +421,6 @@ fn logout_never_ends_the_session_of_a_token_this_directory_did_not_store() {
     assert_eq!(env.curl_status("/api/me", &theirs), 200, "the other directory's session is not ended");
     let mine = env.run(&["auth", "status", "--json"]).success().json();
     assert_eq!(mine["user"]["email"], owner.email.as_str(), "this directory's own sign-in stays");
-
-    // A directory that never signed in finds the same token in the keyring.
-    let fresh_dir = tempfile::tempdir().unwrap();
-    let fresh = [keyring[0], ("KEYSTROKE_CONFIG_DIR", fresh_dir.path().to_str().unwrap())];
-    let logout = env.run_with_env(&["auth", "logout", "--platform-url", env.url()], &fresh).code(1);
-    assert!(
-        logout.stderr.ends_with("\nhint: this directory did not sign in to it: sign out from the directory that did\n"),
-        "{logout:#?}"
-    );
-    assert_eq!(env.curl_status("/api/me", &theirs), 200, "still not ended");
 }
 
 /// Every command, not only `auth status`, says when the stored token it sent is another config
@@ -458,12 +458,14 @@ fn commands_say_when_they_act_as_another_directorys_sign_in() {
     let status = env.run(&["auth", "status"]).success();
     assert_eq!(status.stderr.matches("warning:").count(), 1, "said once, by status itself: {status:#?}");
 
+    // A directory with no sign-in recorded (none made, or its `config.json` deleted).
     let fresh_dir = tempfile::tempdir().unwrap();
     let fresh = [("KEYSTROKE_CONFIG_DIR", fresh_dir.path().to_str().unwrap())];
     let list = env.run_with_env(&["api-key", "list", "--platform-url", env.url(), "--org", "acme"], &fresh).success();
     assert!(
         list.stderr.starts_with(&format!(
-            "warning: this directory did not sign in to {}: the token stored for it is session {theirs}'s",
+            "warning: no sign-in to {} is recorded in this config directory (its `config.json` deleted, or made from \
+             another config directory that shares this keyring): this command acts as the token's session, {theirs}",
             env.url()
         )),
         "{list:#?}"
