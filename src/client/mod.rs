@@ -196,9 +196,16 @@ impl ApiClient {
 
     /// Where the org of this command came from, when the user may not know it is in effect (a
     /// variable set long ago, an org saved before they left it): said in the hint of an "org not
-    /// found", which `keystroke org list` alone would not explain.
-    pub fn org_came_from(&self, hint: String) {
-        let _ = self.org_hint.set(hint);
+    /// found", which `keystroke org list` alone would not explain. `hint` is given that command,
+    /// sent to this platform, to name.
+    pub fn org_came_from(&self, hint: impl FnOnce(&str) -> String) {
+        let org_list = format!("`keystroke org list{}`", self.flag_for_hints);
+        let _ = self.org_hint.set(hint(&org_list));
+    }
+
+    /// What hints add to the commands they suggest, to send them to this platform.
+    pub fn flag_for_hints(&self) -> &str {
+        &self.flag_for_hints
     }
 
     /// Now by the platform's clock, as its latest answer gave it (to the second), moved on by the
@@ -242,10 +249,11 @@ impl ApiClient {
         self.json_unless_interrupted(request).await.map_err(when_not_found(&self.org_hint())).map_err(|err| {
             may_have_been_done(err, "the key may have been created all the same", || {
                 format!(
-                    "`keystroke api-key list --org {org}` shows whether a key named {} was created; if so, revoke it \
-                     (`keystroke api-key revoke ID --org {org} --yes`), since its secret never reached you, then \
-                     create another",
-                    crate::ids::quoted(&body.name)
+                    "`keystroke api-key list --org {org}{flag}` shows whether a key named {} was created; if so, \
+                     revoke it (`keystroke api-key revoke ID --org {org}{flag} --yes`), since its secret never \
+                     reached you, then create another",
+                    crate::ids::quoted(&body.name),
+                    flag = self.flag_for_hints
                 )
             })
         })
@@ -263,8 +271,9 @@ impl ApiClient {
         self.json_unless_interrupted(request).await.map_err(self.key_not_found()).map_err(|err| {
             may_have_been_done(err, "the key may have been revoked all the same", || {
                 format!(
-                    "`keystroke api-key list --org {org}` shows whether {id} is still there; a key revoked is not \
-                     listed, and revoking it again says it is not found"
+                    "`keystroke api-key list --org {org}{}` shows whether {id} is still there; a key revoked is not \
+                     listed, and revoking it again says it is not found",
+                    self.flag_for_hints
                 )
             })
         })

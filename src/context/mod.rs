@@ -56,7 +56,7 @@ impl SignedIn {
     /// to one that commands without `--platform-url` do not go to. Nothing otherwise.
     pub fn on_which_platform(&self) -> String {
         let signed_in_to = self.config.platforms.keys().filter(|url| self.config.recorded_store(url).is_some()).count();
-        let sent_elsewhere = !self.platform.flag_for_hints().is_empty();
+        let sent_elsewhere = matches!(self.platform.source, PlatformSource::Given { elsewhere_by_default: true, .. });
         match signed_in_to > 1 || sent_elsewhere {
             true => format!(" on {}", self.platform.key),
             false => String::new(),
@@ -107,7 +107,9 @@ impl Context {
     /// [`DEFAULT_PLATFORM_URL`].
     pub fn platform_url(&self, config: &Config) -> anyhow::Result<PlatformUrl> {
         if let Some(given) = self.global.platform_url.as_deref() {
-            let by_default = config.platform_url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL).trim_end_matches('/');
+            // As its key, spelled as this one's is (a hand-edited `config.json` may spell it otherwise).
+            let by_default = config.platform_url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL);
+            let by_default = parse_platform_url(by_default).map_or_else(|_| by_default.to_owned(), |saved| saved.key);
             let from_env = self.global.platform_url_from_env;
             return parse_platform_url(given)
                 .map(|platform| PlatformUrl {
@@ -264,20 +266,17 @@ impl Context {
     pub async fn org(&self, signed_in: &SignedIn) -> anyhow::Result<String> {
         if let Some(org) = self.org_override()? {
             if self.global.org_from_env {
-                signed_in.client.org_came_from(format!(
-                    "the org comes from `{}`: fix or unset it (`keystroke org list` shows your orgs)",
-                    env::ORG
-                ));
+                signed_in.client.org_came_from(|org_list| {
+                    format!("the org comes from `{}`: fix or unset it ({org_list} shows your orgs)", env::ORG)
+                });
             }
             return Ok(org.to_owned());
         }
         if let Some(org) = signed_in.config.active_org(&signed_in.platform.key) {
             ids::check_org_slug(org)?;
-            signed_in.client.org_came_from(
-                "it is the active org that `keystroke org switch` saved: switch to one of yours (`keystroke org \
-                 list` shows them)"
-                    .to_owned(),
-            );
+            signed_in.client.org_came_from(|org_list| {
+                format!("it is the active org that `keystroke org switch` saved: switch to one of yours ({org_list} shows them)")
+            });
             return Ok(org.to_string());
         }
         let me = signed_in.client.me().await?;
@@ -286,7 +285,8 @@ impl Context {
             [] => Err(in_no_org(&me.user.email, &signed_in.platform).into()),
             _ => Err(CliError::usage("no active org: you belong to several orgs")
                 .with_hint(format!(
-                    "choose one with `keystroke org switch ORG`, or pass `--org ORG` (or set `{}`)",
+                    "choose one with `keystroke org switch ORG{}`, or pass `--org ORG` (or set `{}`)",
+                    signed_in.platform.flag_for_hints(),
                     env::ORG
                 ))
                 .into()),

@@ -34,10 +34,13 @@ pub enum PlatformSource {
 
 impl PlatformUrl {
     /// What to add to a command a hint suggests, so that it goes to this platform too: nothing,
-    /// unless a command without it would go to another.
+    /// unless a command without it would go to another (`KEYSTROKE_PLATFORM_URL` sends the next
+    /// command there as well).
     pub fn flag_for_hints(&self) -> String {
         match self.source {
-            PlatformSource::Given { elsewhere_by_default: true, .. } => format!(" --platform-url {}", self.key),
+            PlatformSource::Given { from_env: false, elsewhere_by_default: true } => {
+                format!(" --platform-url {}", self.key)
+            }
             _ => String::new(),
         }
     }

@@ -42,6 +42,8 @@ pub fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
     // the way there.
     let elsewhere = config.platforms.keys().find(|url| **url != platform.key && config.recorded_store(url).is_some());
     match elsewhere {
+        Some(url) if url.as_str() == login_goes_to.trim_end_matches('/') => error
+            .with_hint(format!("{sign_in}; you are signed in to {url}, where commands without `--platform-url` go")),
         Some(url) => {
             error.with_hint(format!("{sign_in}; you are signed in to {url}: `--platform-url {url}` reaches it"))
         }

@@ -651,8 +651,8 @@ fn a_revoke_left_unanswered_says_the_key_may_be_revoked_and_how_to_find_out() {
         format!(
             "error: the platform at {cut_short} is unreachable: its answer broke off (end of file before message length \
              reached); the key may have been revoked all the same\n\
-             hint: `keystroke api-key list --org acme` shows whether {id} is still there; a key revoked is not listed, \
-             and revoking it again says it is not found\n"
+             hint: `keystroke api-key list --org acme --platform-url {cut_short}` shows whether {id} is still there; a \
+             key revoked is not listed, and revoking it again says it is not found\n"
         )
     );
     // It was.
@@ -698,9 +698,9 @@ fn a_create_left_unanswered_says_the_key_may_exist_and_how_to_find_it() {
             create.stderr,
             format!(
                 "error: the platform at {proxy} is unreachable: {why}; the key may have been created all the same\n\
-                 hint: `keystroke api-key list --org acme` shows whether a key named `{name}` was created; if so, \
-                 revoke it (`keystroke api-key revoke ID --org acme --yes`), since its secret never reached you, then \
-                 create another\n"
+                 hint: `keystroke api-key list --org acme --platform-url {proxy}` shows whether a key named `{name}` \
+                 was created; if so, revoke it (`keystroke api-key revoke ID --org acme --platform-url {proxy} \
+                 --yes`), since its secret never reached you, then create another\n"
             )
         );
         // It was: the platform made the key, and `api-key list` (straight to the platform) shows it.
@@ -766,7 +766,8 @@ fn a_create_left_unanswered_says_the_key_may_exist_and_how_to_find_it() {
         create.stderr.starts_with(&format!(
             "error: the answer from {half}/api/orgs/acme/api-keys broke off in the middle of its JSON (EOF while \
              parsing a string at line 1 column 10); the key may have been created all the same\n\
-             hint: `keystroke api-key list --org acme` shows whether a key named `Half` was created"
+             hint: `keystroke api-key list --org acme --platform-url {half}` shows whether a key named `Half` was \
+             created"
         )),
         "{create:#?}"
     );
@@ -807,9 +808,9 @@ fn a_create_interrupted_while_it_waits_says_the_key_may_exist() {
             stderr,
             format!(
                 "error: interrupted before the platform answered; the key may have been created all the same\n\
-                 hint: `keystroke api-key list --org acme` shows whether a key named `{name}` was created; if so, \
-                 revoke it (`keystroke api-key revoke ID --org acme --yes`), since its secret never reached you, then \
-                 create another\n"
+                 hint: `keystroke api-key list --org acme --platform-url {slow}` shows whether a key named `{name}` \
+                 was created; if so, revoke it (`keystroke api-key revoke ID --org acme --platform-url {slow} --yes`), \
+                 since its secret never reached you, then create another\n"
             )
         );
     }

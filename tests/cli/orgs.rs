@@ -514,6 +514,17 @@ fn hints_send_their_commands_to_the_platform_named() {
     assert!(run.stderr.ends_with(&format!("hint: {org_list}\n")), "{run:#?}");
     let switch = env.run(&["--platform-url", env.url(), "org", "switch", "nowhere"]).code(5);
     assert!(switch.stderr.ends_with(&format!("hint: {org_list}\n")), "{switch:#?}");
+    // The active org saved for that platform, gone: the same.
+    config["platforms"][env.url()]["active_org"] = "gone".into();
+    std::fs::write(&config_path, config.to_string()).unwrap();
+    let saved = env.run(&["--platform-url", env.url(), "api-key", "list"]).code(5);
+    let switch_to_yours = format!(
+        "hint: it is the active org that `keystroke org switch` saved: switch to one of yours (`keystroke org list \
+         --platform-url {}` shows them)\n",
+        env.url()
+    );
+    assert!(saved.stderr.ends_with(&switch_to_yours), "{saved:#?}");
+    config["platforms"][env.url()]["active_org"] = "acme".into();
     // Where commands go there anyway, the hint is the short one.
     config["platform_url"] = env.url().into();
     std::fs::write(&config_path, config.to_string()).unwrap();

@@ -62,7 +62,11 @@ pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
                     .with_hint("run the command again with stdout somewhere it can be written")
             }
             Err(err) => CliError::failure(format!("{message}, and API key {} could not be revoked: {err:#}", key.id))
-                .with_hint(format!("revoke it: `keystroke api-key revoke {} --yes`", key.id)),
+                .with_hint(format!(
+                    "revoke it: `keystroke api-key revoke {} --org {org}{} --yes`",
+                    key.id,
+                    signed_in.client.flag_for_hints()
+                )),
         }
         .into());
     }

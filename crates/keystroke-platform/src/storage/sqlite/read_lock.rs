@@ -18,10 +18,9 @@
 //! ms, every time, and it grew without end. The WAL stays within what SQLite alone keeps and
 //! one renewal's writes; the requests of a platform being written take their locks themselves.
 //!
-//! A renewal that finds the database written since the one before also reads its schema's
-//! version: another process (a newer keystroke-platform's command) may have upgraded it beyond
-//! what this one knows, and the platform's requests would fail from then on, one by one
-//! ([`HeldReadLock::outgrown_schema`]).
+//! Each renewal also reads the schema's version: another process (a newer keystroke-platform's
+//! command) may have upgraded it beyond what this one knows, and the platform's requests would
+//! fail from then on, one by one ([`HeldReadLock::outgrown_schema`]).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -80,11 +79,10 @@ impl Drop for HeldReadLock {
 fn hold(conn: &Connection, stopped: &mpsc::Receiver<()>, known: usize, outgrown: &AtomicUsize) {
     let mut seen_version = None;
     loop {
-        let renewed = renew(conn, &mut seen_version).and_then(|written| match written {
-            true => conn.query_row("PRAGMA user_version", [], |row| row.get::<_, usize>(0)),
-            false => Ok(0),
-        });
-        if let Ok(schema) = renewed
+        let renewed = renew(conn, &mut seen_version);
+        // Read at every renewal (a field of the database's header): one missed, the first or
+        // after a write, would leave the platform serving a schema it does not know.
+        if let Ok(schema) = conn.query_row("PRAGMA user_version", [], |row| row.get::<_, usize>(0))
             && schema > known
         {
             outgrown.store(schema, Ordering::SeqCst);
@@ -107,8 +105,8 @@ fn hold(conn: &Connection, stopped: &mpsc::Receiver<()>, known: usize, outgrown:
 }
 
 /// Lets go of the snapshot held, then takes the latest, unless the database was written since
-/// the last renewal (`seen_version`, SQLite's count of other connections' commits): `true` then.
-fn renew(conn: &Connection, seen_version: &mut Option<i64>) -> rusqlite::Result<bool> {
+/// the last renewal (`seen_version`, SQLite's count of other connections' commits).
+fn renew(conn: &Connection, seen_version: &mut Option<i64>) -> rusqlite::Result<()> {
     if !conn.is_autocommit() {
         conn.execute_batch("COMMIT")?;
     }
@@ -118,15 +116,14 @@ fn renew(conn: &Connection, seen_version: &mut Option<i64>) -> rusqlite::Result<
     // take theirs themselves.
     let version: i64 = conn.query_row("PRAGMA data_version", [], |row| row.get(0))?;
     if seen_version.replace(version).is_some_and(|seen| seen != version) {
-        return Ok(true);
+        return Ok(());
     }
     // One already under way elsewhere (an admin command's) is left to finish; the lock is taken
     // all the same.
     let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
     conn.execute_batch("BEGIN")?;
     // A deferred transaction takes its snapshot, and the read lock, at its first read.
-    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))?;
-    Ok(false)
+    conn.query_row("SELECT count(*) FROM sqlite_schema", [], |_| Ok(()))
 }
 
 #[cfg(test)]
