@@ -39,10 +39,13 @@ impl Cli {
             command.args_override_self(true).mut_subcommands(override_self)
         }
         let mut command = override_self(<Cli as clap::CommandFactory>::command());
-        // Help wraps at the width tables take, and so do the columns after it, under themselves.
-        let width = crate::printer::help_width(HELP_WIDTH);
-        command = command.term_width(width).after_long_help(scripting_reference(width));
         let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+        // Help wraps at the width tables take, and so do the columns after it, under themselves
+        // (built again only for a command line that may ask for help).
+        if asks_for_help(&args) {
+            let width = crate::printer::help_width(HELP_WIDTH);
+            command = command.term_width(width).after_long_help(scripting_reference(width));
+        }
         // clap's own help and usage errors come before the printer that follows `--color`.
         if let Some(color) = color_given(&args) {
             command = command.color(color);
@@ -96,6 +99,14 @@ fn color_given(args: &[OsString]) -> Option<clap::ColorChoice> {
         };
     }
     given
+}
+
+/// Whether a word of the command line may ask for help: `--help`, `help`, or `-h` (alone or among
+/// other short flags, `-qh`).
+fn asks_for_help(args: &[OsString]) -> bool {
+    args.iter().skip(1).filter_map(|arg| arg.to_str()).any(|word| {
+        word == "--help" || word == "help" || (word.starts_with('-') && !word.starts_with("--") && word.contains('h'))
+    })
 }
 
 /// `--expires-in -5d`: clap takes `-5d` for flags of its own and says "unexpected argument
@@ -269,15 +280,29 @@ fn scripting_reference(width: usize) -> String {
 
 /// `first` then `text`, a line of it as long as `width` allows, each line after the first
 /// indented as wide as `first`. Too narrow a column for a few words is left to clap to wrap.
+/// Built for every command (clap takes the help before it parses), so by counting characters:
+/// the text is this file's, plain ASCII, where the tables' wrapping (`table::wrap_at_spaces`)
+/// measures every grapheme's width, which cost `--version` three times its instructions.
 fn hanging(first: &str, text: &str, width: usize) -> String {
     const NARROWEST: usize = 20;
-    let indent = first.chars().count();
+    let indent = first.len();
     let room = width.saturating_sub(indent);
-    let lines = match room >= NARROWEST {
-        true => crate::table::wrap_at_spaces(text, room),
-        false => vec![text.to_owned()],
-    };
-    format!("{first}{}\n", lines.join(&format!("\n{}", " ".repeat(indent))))
+    let mut out = String::from(first);
+    let mut line = 0;
+    for word in text.split(' ') {
+        if line > 0 && line + 1 + word.len() > room && room >= NARROWEST {
+            out.push('\n');
+            out.extend(std::iter::repeat_n(' ', indent));
+            line = 0;
+        } else if line > 0 {
+            out.push(' ');
+            line += 1;
+        }
+        out.push_str(word);
+        line += word.len();
+    }
+    out.push('\n');
+    out
 }
 
 /// A clap usage error as the message and hint of every other error, for `--json`: clap's first
@@ -322,6 +347,19 @@ pub enum ColorChoice {
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    /// Help is wrapped to the terminal only for a command line that may ask for it; any other
+    /// builds the text once, at the fixed width (`--version` paid for a second copy).
+    #[test]
+    fn only_a_command_line_asking_for_help_is_given_the_terminals_width() {
+        let words = |line: &str| -> Vec<OsString> { line.split(' ').map(OsString::from).collect() };
+        for asking in ["keystroke --help", "keystroke api-key create -h", "keystroke -qh", "keystroke help org"] {
+            assert!(asks_for_help(&words(asking)), "{asking}");
+        }
+        for not in ["keystroke --version", "keystroke api-key list --json", "keystroke --org hq api-key list"] {
+            assert!(!asks_for_help(&words(not)), "{not}");
+        }
+    }
 
     #[test]
     fn the_cli_definition_is_consistent() {

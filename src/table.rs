@@ -146,7 +146,7 @@ fn records(table: &Table, columns: u16) -> String {
 /// Lines of at most `room` columns, broken at spaces; a word longer than a line is cut into
 /// lines of its own, between user-perceived characters (an accent stays on its letter, an emoji
 /// sequence whole).
-pub fn wrap_at_spaces(text: &str, room: usize) -> Vec<String> {
+fn wrap_at_spaces(text: &str, room: usize) -> Vec<String> {
     let room = room.max(1);
     let mut lines = Vec::new();
     let mut line = String::new();
