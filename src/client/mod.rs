@@ -472,7 +472,10 @@ impl ApiClient {
                 if let Some(date) = response.headers().get(reqwest::header::DATE).and_then(http_date) {
                     *self.platform_clock.lock().unwrap_or_else(|e| e.into_inner()) = Some((date, Instant::now()));
                 }
-                let acted = response.headers().get(keystroke_api::SESSION_HEADER).and_then(|value| value.to_str().ok());
+                // Only an answer the session was accepted for: a refusal (401) names it too.
+                let accepted = response.status().is_success();
+                let acted = response.headers().get(keystroke_api::SESSION_HEADER).filter(|_| accepted);
+                let acted = acted.and_then(|value| value.to_str().ok());
                 if let Some(acted) =
                     acted.filter(|id| keystroke_api::is_public_id(id, keystroke_api::SESSION_ID_PREFIX))
                 {
