@@ -477,11 +477,21 @@ impl Terminal {
     pub fn signal_while_waiting(&self, signal: libc::c_int) {
         let command = self.command_pid();
         let threads = format!("/proc/{command}/task");
+        // The kernel function a thread sleeps in; where kernel symbols are hidden (`wchan` reads
+        // `0`), the system call it sleeps in, by its number.
+        #[cfg(target_arch = "x86_64")]
+        const WAITS_FOR_INPUT: [&str; 4] = ["7", "23", "270", "271"]; // poll, select, pselect6, ppoll
+        #[cfg(target_arch = "aarch64")]
+        const WAITS_FOR_INPUT: [&str; 2] = ["72", "73"]; // pselect6, ppoll
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+        const WAITS_FOR_INPUT: [&str; 0] = [];
         let waiting = || {
             let Ok(threads) = std::fs::read_dir(&threads) else { return false };
             threads.flatten().any(|thread| {
                 let sleeping_in = std::fs::read_to_string(thread.path().join("wchan")).unwrap_or_default();
+                let in_syscall = std::fs::read_to_string(thread.path().join("syscall")).unwrap_or_default();
                 ["poll_schedule", "do_select", "core_sys_select"].iter().any(|wait| sleeping_in.starts_with(wait))
+                    || in_syscall.split(' ').next().is_some_and(|number| WAITS_FOR_INPUT.contains(&number))
             })
         };
         assert!(held_in_time(waiting), "the command never waited for input: {:?}", self.output());
