@@ -80,6 +80,11 @@ impl Config {
     pub fn recorded_store(&self, url: &str) -> Option<StoreKind> {
         self.platform(url)?.credential_store
     }
+
+    /// The platforms a sign-in is recorded for here (a store that holds its token).
+    pub fn signed_in_platforms(&self) -> impl Iterator<Item = &str> {
+        self.platforms.iter().filter(|(_, settings)| settings.credential_store.is_some()).map(|(url, _)| url.as_str())
+    }
 }
 
 /// The directory of the config file: `KEYSTROKE_CONFIG_DIR`, else the OS config dir.

@@ -47,7 +47,7 @@ impl ApiClient {
         ));
         // The new platform URL is what, joined with the request's own path and query, gives the
         // new address: a bare text match would cut `https://h/xapi/me` to `https://h/x`.
-        let added_by_the_request = requested.as_str().strip_prefix(self.base.as_str());
+        let added_by_the_request = requested.as_str().strip_prefix(self.platform.url.as_str());
         let moved_to = added_by_the_request.and_then(|tail| {
             let platform = Url::parse(location.as_str().strip_suffix(tail)?).ok()?;
             let whole = platform.path().ends_with('/') && platform.query().is_none() && platform.fragment().is_none();
@@ -107,7 +107,7 @@ impl ApiClient {
         // platform), whose name may be the one that does not resolve, or which may be down.
         let proxy = self.proxy_in_env();
         if err.is_connect() && causes().any(|cause| cause.to_string() == "dns error") {
-            let host = self.base.host_str().unwrap_or_default();
+            let host = self.platform.url.host_str().unwrap_or_default();
             let names = match proxy {
                 Some(variable) => format!("its host name {host}, or the proxy's in `{variable}`,"),
                 None => format!("its host name {host}"),
@@ -152,8 +152,10 @@ impl ApiClient {
         };
         // A TLS server's answer to plain HTTP (an alert, not an HTTP status line) reads as a
         // garbled one: where the URL is http, that is likelier than a broken platform.
-        if self.base.scheme() == "http" && why == "invalid HTTP version parsed" {
-            return self.unreachable(&format!("its answer is not HTTP ({why})")).with_hint(speaks_tls_hint(&self.base));
+        if self.platform.url.scheme() == "http" && why == "invalid HTTP version parsed" {
+            return self
+                .unreachable(&format!("its answer is not HTTP ({why})"))
+                .with_hint(speaks_tls_hint(&self.platform.url));
         }
         self.unreachable(&why).with_hint(self.check_url_hint())
     }
@@ -162,10 +164,10 @@ impl ApiClient {
     /// choice, but for `NO_PROXY`, which is not read here. None for this machine's platform,
     /// which is never proxied ([`super::http_client`]).
     fn proxy_in_env(&self) -> Option<String> {
-        if super::on_this_machine(&self.base) {
+        if super::on_this_machine(&self.platform.url) {
             return None;
         }
-        let for_the_scheme = match self.base.scheme() {
+        let for_the_scheme = match self.platform.url.scheme() {
             "https" => env::HTTPS_PROXY,
             _ => env::HTTP_PROXY,
         };
@@ -207,7 +209,7 @@ impl ApiClient {
             // request to an HTTPS server".
             let to_https_port = ["plain HTTP request was sent to HTTPS port", "HTTP request to an HTTPS server"];
             if status == StatusCode::BAD_REQUEST
-                && self.base.scheme() == "http"
+                && self.platform.url.scheme() == "http"
                 && to_https_port.iter().any(|words| body.contains(words))
             {
                 return CliError::failure(format!(
@@ -215,7 +217,7 @@ impl ApiClient {
                     self.base_display(),
                     status_line(status)
                 ))
-                .with_hint(speaks_tls_hint(&self.base));
+                .with_hint(speaks_tls_hint(&self.platform.url));
             }
             return self.status_without_keystroke_body(status);
         };
@@ -224,7 +226,7 @@ impl ApiClient {
             let failure = CliError::failure(format!("the platform at {} has no such endpoint", self.base_display()));
             // The platform serves at the root of its host: a path in the URL that reached it is
             // the likelier cause than its age.
-            return match self.base.path() {
+            return match self.platform.url.path() {
                 "/" => {
                     failure.with_hint("the platform may be older than this CLI: upgrade it, or check `--platform-url`")
                 }
@@ -232,12 +234,12 @@ impl ApiClient {
                     "the platform answers at the root of its host, not under `{}` (unless a proxy serves it there): \
                      try `--platform-url {}`; or the platform is older than this CLI",
                     path.trim_end_matches('/'),
-                    self.base.origin().ascii_serialization()
+                    self.platform.url.origin().ascii_serialization()
                 )),
             };
         }
         let message = cut_short(&body.error.message);
-        let on_this_machine = super::on_this_machine(&self.base);
+        let on_this_machine = super::on_this_machine(&self.platform.url);
         let mut error = error_for_status(status, &message, &self.base_display(), self.token_from_env, on_this_machine);
         error.api_code = Some(body.error.code);
         error
@@ -350,7 +352,7 @@ pub(super) fn may_have_been_done(
 impl ApiClient {
     /// What to check when the platform cannot be reached, by where its URL came from.
     pub(super) fn check_url_hint(&self) -> String {
-        match self.platform_source {
+        match self.platform.source {
             PlatformSource::Given { from_env: false, .. } => {
                 "check that the platform is running and that `--platform-url` points at it".to_owned()
             }

@@ -13,7 +13,7 @@ use reqwest::{Method, Request, RequestBuilder, Response, StatusCode, Url};
 use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 
-use crate::context::{PlatformSource, PlatformUrl};
+use crate::context::PlatformUrl;
 use crate::env;
 use crate::error::CliError;
 use crate::printer::Printer;
@@ -28,7 +28,9 @@ use failures::{
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 pub struct ApiClient {
-    base: Url,
+    /// The platform, and where the command took it from (for hints that send the user back to it:
+    /// [`PlatformUrl::flag_for_hints`]).
+    platform: PlatformUrl,
     http: reqwest::Client,
     token: Option<Secret<String>>,
     /// The token is `KEYSTROKE_TOKEN`'s, which wins over any sign-in: hints must say so.
@@ -39,10 +41,6 @@ pub struct ApiClient {
     /// The hint of an org not found, when the org came from elsewhere than `--org`: see
     /// [`ApiClient::org_came_from`].
     org_hint: std::sync::OnceLock<String>,
-    /// Where the platform came from, and what hints add to the commands they suggest so that
-    /// those go to it too ([`PlatformUrl::flag_for_hints`]).
-    platform_source: PlatformSource,
-    flag_for_hints: String,
     /// The platform's clock: the `Date` of its latest answer, and when that came.
     platform_clock: std::sync::Mutex<Option<(OffsetDateTime, Instant)>>,
     /// Whose session the stored token should be ([`ApiClient::expecting_session`]), said once
@@ -118,15 +116,13 @@ impl ApiClient {
         http: reqwest::Client,
     ) -> Self {
         Self {
-            base: platform.url.clone(),
+            platform: platform.clone(),
             http,
             token,
             token_from_env: false,
             timeout,
             printer,
             org_hint: std::sync::OnceLock::new(),
-            platform_source: platform.source,
-            flag_for_hints: platform.flag_for_hints(),
             expected_session: None,
             said_another_session: std::sync::atomic::AtomicBool::new(false),
             platform_clock: std::sync::Mutex::new(None),
@@ -199,13 +195,8 @@ impl ApiClient {
     /// found", which `keystroke org list` alone would not explain. `hint` is given that command,
     /// sent to this platform, to name.
     pub fn org_came_from(&self, hint: impl FnOnce(&str) -> String) {
-        let org_list = format!("`keystroke org list{}`", self.flag_for_hints);
+        let org_list = format!("`keystroke org list{}`", self.platform.flag_for_hints());
         let _ = self.org_hint.set(hint(&org_list));
-    }
-
-    /// What hints add to the commands they suggest, to send them to this platform.
-    pub fn flag_for_hints(&self) -> &str {
-        &self.flag_for_hints
     }
 
     /// Now by the platform's clock, as its latest answer gave it (to the second), moved on by the
@@ -220,7 +211,7 @@ impl ApiClient {
     fn org_hint(&self) -> String {
         match self.org_hint.get() {
             Some(hint) => hint.clone(),
-            None => org_hint(&self.flag_for_hints),
+            None => org_hint(&self.platform.flag_for_hints()),
         }
     }
 
@@ -230,7 +221,7 @@ impl ApiClient {
         move |err| {
             let org_missing =
                 err.downcast_ref::<CliError>().is_some_and(|err| keystroke_api::is_org_not_found(&err.message));
-            when_not_found(&if org_missing { self.org_hint() } else { key_hint(&self.flag_for_hints) })(err)
+            when_not_found(&if org_missing { self.org_hint() } else { key_hint(&self.platform.flag_for_hints()) })(err)
         }
     }
 
@@ -253,7 +244,7 @@ impl ApiClient {
                      revoke it (`keystroke api-key revoke ID --org {org}{flag} --yes`), since its secret never \
                      reached you, then create another",
                     crate::ids::quoted(&body.name),
-                    flag = self.flag_for_hints
+                    flag = self.platform.flag_for_hints()
                 )
             })
         })
@@ -273,7 +264,7 @@ impl ApiClient {
                 format!(
                     "`keystroke api-key list --org {org}{}` shows whether {id} is still there; a key revoked is not \
                      listed, and revoking it again says it is not found",
-                    self.flag_for_hints
+                    self.platform.flag_for_hints()
                 )
             })
         })
@@ -368,7 +359,7 @@ impl ApiClient {
 
     fn request(&self, method: Method, path: &str) -> anyhow::Result<RequestBuilder> {
         // Relative joins keep a path in the platform URL (a proxy serving the API under a prefix).
-        let url = self.base.join(path.trim_start_matches('/'))?;
+        let url = self.platform.url.join(path.trim_start_matches('/'))?;
         let mut request = self.http.request(method, url);
         if let Some(token) = &self.token {
             request = request.bearer_auth(token.expose());
@@ -498,7 +489,7 @@ impl ApiClient {
     }
 
     fn base_display(&self) -> String {
-        self.base.as_str().trim_end_matches('/').to_string()
+        self.platform.url.as_str().trim_end_matches('/').to_string()
     }
 }
 

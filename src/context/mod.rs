@@ -19,8 +19,8 @@ use crate::{env, ids};
 mod platform_url;
 mod signed_out;
 
-use platform_url::parse_platform_url;
 pub use platform_url::{DEFAULT_PLATFORM_URL, PlatformSource, PlatformUrl, plain_http_off_this_machine};
+use platform_url::{parse_platform_url, platform_commands_go_to};
 use signed_out::api_key_in_env;
 pub use signed_out::{
     LostToken, hidden_sign_in_error, in_no_org, not_signed_in, not_signed_in_here, store_failed_beside_sign_in,
@@ -55,7 +55,7 @@ impl SignedIn {
     /// production, say): this directory is signed in to more than one, or the command was sent
     /// to one that commands without `--platform-url` do not go to. Nothing otherwise.
     pub fn on_which_platform(&self) -> String {
-        let signed_in_to = self.config.platforms.keys().filter(|url| self.config.recorded_store(url).is_some()).count();
+        let signed_in_to = self.config.signed_in_platforms().count();
         let sent_elsewhere = matches!(self.platform.source, PlatformSource::Given { elsewhere_by_default: true, .. });
         match signed_in_to > 1 || sent_elsewhere {
             true => format!(" on {}", self.platform.key),
@@ -107,9 +107,7 @@ impl Context {
     /// [`DEFAULT_PLATFORM_URL`].
     pub fn platform_url(&self, config: &Config) -> anyhow::Result<PlatformUrl> {
         if let Some(given) = self.global.platform_url.as_deref() {
-            // As its key, spelled as this one's is (a hand-edited `config.json` may spell it otherwise).
-            let by_default = config.platform_url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL);
-            let by_default = parse_platform_url(by_default).map_or_else(|_| by_default.to_owned(), |saved| saved.key);
+            let by_default = platform_commands_go_to(config);
             let from_env = self.global.platform_url_from_env;
             return parse_platform_url(given)
                 .map(|platform| PlatformUrl {

@@ -3,6 +3,7 @@
 
 use reqwest::Url;
 
+use crate::config::Config;
 use crate::error::CliError;
 use crate::ids;
 
@@ -44,6 +45,13 @@ impl PlatformUrl {
             _ => String::new(),
         }
     }
+}
+
+/// The key of the platform commands without `--platform-url` go to: the one signed in to last,
+/// else the default; spelled as keys are (a hand-edited `config.json` may spell it otherwise).
+pub(super) fn platform_commands_go_to(config: &Config) -> String {
+    let saved = config.platform_url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL);
+    parse_platform_url(saved).map_or_else(|_| saved.trim_end_matches('/').to_owned(), |saved| saved.key)
 }
 
 /// The host of an `http://` platform URL that is not this machine (`localhost` or a loopback

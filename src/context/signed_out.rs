@@ -6,7 +6,8 @@ use crate::credentials::{Credentials, HiddenSignIn};
 use crate::env;
 use crate::error::{CliError, ExitCode, SIGN_IN_HINT};
 
-use super::{DEFAULT_PLATFORM_URL, PlatformUrl};
+use super::PlatformUrl;
+use super::platform_url::platform_commands_go_to;
 
 /// The CLI acts as the person using it, never with an org's API key (those are for scripts
 /// that call the platform directly), so an API key in `KEYSTROKE_TOKEN` is refused up front.
@@ -33,16 +34,16 @@ pub fn in_no_org(email: &str, platform: &PlatformUrl) -> CliError {
 /// saved, or the default): a platform given by `--platform-url` or moved to a new URL.
 pub fn not_signed_in(platform: &PlatformUrl, config: &Config) -> CliError {
     let error = CliError::new(ExitCode::NotSignedIn, format!("not signed in to {}", platform.key));
-    let login_goes_to = config.platform_url.as_deref().unwrap_or(DEFAULT_PLATFORM_URL);
-    let sign_in = match login_goes_to.trim_end_matches('/') == platform.key {
+    let login_goes_to = platform_commands_go_to(config);
+    let sign_in = match login_goes_to == platform.key {
         true => SIGN_IN_HINT.to_owned(),
         false => format!("run `keystroke auth login --platform-url {}` to sign in", platform.key),
     };
     // Signed in elsewhere (the platform signed out of was the one commands went to): said, with
     // the way there.
-    let elsewhere = config.platforms.keys().find(|url| **url != platform.key && config.recorded_store(url).is_some());
+    let elsewhere = config.signed_in_platforms().find(|url| *url != platform.key);
     match elsewhere {
-        Some(url) if url.as_str() == login_goes_to.trim_end_matches('/') => error
+        Some(url) if url == login_goes_to => error
             .with_hint(format!("{sign_in}; you are signed in to {url}, where commands without `--platform-url` go")),
         Some(url) => {
             error.with_hint(format!("{sign_in}; you are signed in to {url}: `--platform-url {url}` reaches it"))

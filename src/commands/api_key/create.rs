@@ -65,7 +65,7 @@ pub async fn run(context: &Context, args: &CreateArgs) -> anyhow::Result<()> {
                 .with_hint(format!(
                     "revoke it: `keystroke api-key revoke {} --org {org}{} --yes`",
                     key.id,
-                    signed_in.client.flag_for_hints()
+                    signed_in.platform.flag_for_hints()
                 )),
         }
         .into());

@@ -24,11 +24,11 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
     // Signed in, and in which org: found out before the question, whose description names the org.
     let signed_in = context.signed_in()?;
     let org = context.org(&signed_in).await?;
+    let on = signed_in.on_which_platform();
     if !args.yes {
         // Looked up first, so that no question is asked about a key that is not there, and the
         // description names the key: an id alone is easy to paste from the wrong line.
         let key = signed_in.client.api_key(&org, &args.id).await?;
-        let on = signed_in.on_which_platform();
         let described = format!("API key {} ({}) in {org}{on}: requests using it will fail at once.", key.id, key.name);
         prompt::confirm_revoke(printer, &described)?;
     }
@@ -38,6 +38,6 @@ pub async fn run(context: &Context, args: &RevokeArgs) -> anyhow::Result<()> {
         // Done already: a retry would find the key revoked (exit 5), so the error says so.
         return printer.json_data(&revoked).map_err(lost_after(format!("API key {} was revoked", revoked.id)));
     }
-    printer.notice(&format!("Revoked API key {} ({}){}", revoked.id, revoked.name, signed_in.on_which_platform()));
+    printer.notice(&format!("Revoked API key {} ({}){on}", revoked.id, revoked.name));
     Ok(())
 }

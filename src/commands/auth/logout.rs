@@ -1,4 +1,4 @@
-use keystroke_api::{TokenShape, token_shape};
+use keystroke_api::{Me, TokenShape, token_shape};
 
 use crate::config::Config;
 use crate::context::{
@@ -61,9 +61,14 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     let env_holds_this_session = env_token.as_ref().is_some_and(|env_token| *env_token == read.token);
     // A damaged token names no session to leave valid: it goes the way it always went.
     let well_formed = keystroke_api::looks_like_session_token(read.token.expose());
-    let stored_session = match well_formed {
-        true => stored_session(context, &platform, &read.token, read.session_id.as_deref()).await,
-        false => StoredSession::Unknown,
+    // Whose session the token is, as the platform says: asked once, for both checks below.
+    let whose = match well_formed {
+        true => Some(whose_token(context, &platform, &read.token).await),
+        false => None,
+    };
+    let stored_session = match &whose {
+        Some(whose) => stored_session(whose, read.session_id.as_deref()),
+        None => StoredSession::Unknown,
     };
     // A token in a store forced by `KEYSTROKE_CREDENTIAL_STORE` other than the one this
     // directory's sign-in used is another directory's, unless the platform says it is the session
@@ -76,21 +81,17 @@ pub async fn run(context: &Context, args: &LogoutArgs) -> anyhow::Result<()> {
     if let Some(recorded) = config.recorded_store(&platform.key)
         && recorded != read.store
         && read.store != StoreKind::File
-        && well_formed
+        && let Some(whose) = &whose
     {
         let own = config.platform(&platform.key).and_then(|settings| settings.session_id.as_deref());
         let store = credentials.location_in_sentence(read.store);
         let recorded = credentials.location_in_sentence(recorded);
-        let whose = match context.client(&platform, Some(read.token.clone())) {
-            Ok(client) => client.me().await,
-            Err(error) => Err(error),
-        };
         not_this_directorys = match whose {
             Ok(me) if own == Some(me.session.id.as_str()) => None,
             Ok(me) => Some(another_directorys_token(&platform, &store, &me.user.email, &recorded)),
             // Ended already: nobody's sign-in any more.
-            Err(error) if exits_with(&error, ExitCode::NotSignedIn) => None,
-            Err(error) => Some(unchecked_token(&platform, &store, &recorded, &error)),
+            Err(error) if exits_with(error, ExitCode::NotSignedIn) => None,
+            Err(error) => Some(unchecked_token(&platform, &store, &recorded, error)),
         };
     }
     let rechecked = recheck_under_lock(context, &credentials, &platform, &read)?;
@@ -387,19 +388,17 @@ enum StoredSession {
     Unknown,
 }
 
-async fn stored_session(
-    context: &Context,
-    platform: &PlatformUrl,
-    token: &Secret<String>,
-    recorded: Option<&str>,
-) -> StoredSession {
-    let Ok(client) = context.client(platform, Some(token.clone())) else {
-        return StoredSession::Unknown;
-    };
-    match client.me().await {
+/// The platform's answer to whose session `token` is.
+async fn whose_token(context: &Context, platform: &PlatformUrl, token: &Secret<String>) -> anyhow::Result<Me> {
+    context.client(platform, Some(token.clone()))?.me().await
+}
+
+/// Whose session the stored token is ([`whose_token`]), against the one this directory recorded.
+fn stored_session(whose: &anyhow::Result<Me>, recorded: Option<&str>) -> StoredSession {
+    match whose {
         Ok(me) if recorded.is_none_or(|recorded| recorded == me.session.id) => StoredSession::Recorded,
-        Ok(me) => StoredSession::Another { email: me.user.email },
-        Err(err) if exits_with(&err, ExitCode::NotSignedIn) => StoredSession::Ended,
+        Ok(me) => StoredSession::Another { email: me.user.email.clone() },
+        Err(err) if exits_with(err, ExitCode::NotSignedIn) => StoredSession::Ended,
         Err(_) => StoredSession::Unknown,
     }
 }
@@ -413,10 +412,7 @@ fn another_directorys_token(platform: &PlatformUrl, store: &str, email: &str, re
         platform.key,
         one_line(email)
     );
-    CliError::failure(message).with_hint(format!(
-        "this directory's sign-in has its token in {recorded}: unset `{}` to sign out of it",
-        env::CREDENTIAL_STORE
-    ))
+    CliError::failure(message).with_hint(sign_out_of_the_recorded_store(recorded))
 }
 
 /// Nothing signed out: whose the token in the forced `store` is could not be asked.
@@ -426,10 +422,13 @@ fn unchecked_token(platform: &PlatformUrl, store: &str, recorded: &str, error: &
          may be another directory's, and the platform could not say whose it is ({error:#})",
         platform.key
     );
-    CliError::failure(message).with_hint(format!(
-        "this directory's sign-in has its token in {recorded}: unset `{}` to sign out of it",
-        env::CREDENTIAL_STORE
-    ))
+    CliError::failure(message).with_hint(sign_out_of_the_recorded_store(recorded))
+}
+
+/// The way to this directory's own sign-in, whose token is in `recorded` (in words), past a store
+/// `KEYSTROKE_CREDENTIAL_STORE` forced.
+fn sign_out_of_the_recorded_store(recorded: &str) -> String {
+    format!("this directory's sign-in has its token in {recorded}: unset `{}` to sign out of it", env::CREDENTIAL_STORE)
 }
 
 /// The sign-out of a config directory whose token another directory's sign-in replaced in the

@@ -89,14 +89,14 @@ pub async fn run(context: &Context) -> anyhow::Result<()> {
     {
         // A store this directory's sign-in did not use (forced by `KEYSTROKE_CREDENTIAL_STORE`),
         // or none recorded at all.
-        let store = context.credentials()?.location_in_sentence(kind);
+        let store = credentials.location_in_sentence(kind);
         let email = one_line(&me.user.email);
         match (recorded_store, recorded_session) {
             (Some(recorded), Some(own)) => context.printer.warn(&format!(
                 "the token stored for {platform} in {store} is another sign-in's ({email}), not this directory's \
                  sign-in, whose session {own} has its token in {}: commands here act as that user while this store \
                  is used",
-                context.credentials()?.location_in_sentence(recorded)
+                credentials.location_in_sentence(recorded)
             )),
             (None, _) => context.printer.warn(&format!(
                 "no sign-in to {platform} is recorded in this config directory (its `config.json` deleted, or made \
