@@ -120,10 +120,7 @@ impl DuringPrompt {
                     libc::close(fd);
                 });
             }
-            if self.previous[0].1.sa_sigaction != libc::SIG_IGN {
-                // What was there before this guard stays in `previous`, for the drop to put back.
-                replace_disposition(libc::SIGINT, on_interrupting_signal as *const () as libc::sighandler_t);
-            }
+            self.handle_sigint(on_interrupting_signal);
         }
         self
     }
@@ -139,15 +136,8 @@ impl DuringPrompt {
     pub fn ctrl_c_as_a_key(#[cfg_attr(not(unix), allow(unused_mut))] mut self) -> Self {
         #[cfg(unix)]
         {
-            if let Some(mut settings) = saved_settings_to_set() {
-                settings.c_lflag &= !libc::ISIG;
-                // SAFETY: `tcsetattr` only reads the settings it is given.
-                self.settings_changed = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) } == 0;
-            }
-            if self.previous[0].1.sa_sigaction != libc::SIG_IGN {
-                // What was there before this guard stays in `previous`, for the drop to put back.
-                replace_disposition(libc::SIGINT, on_caught_signal as *const () as libc::sighandler_t);
-            }
+            self.change_terminal(|settings| settings.c_lflag &= !libc::ISIG);
+            self.handle_sigint(on_caught_signal);
         }
         self
     }
@@ -164,11 +154,7 @@ impl DuringPrompt {
         #[cfg(unix)]
         {
             self.previous_suspend = Some(replace_disposition(libc::SIGTSTP, libc::SIG_IGN));
-            if let Some(mut settings) = saved_settings_to_set() {
-                settings.c_cc[libc::VSUSP] = libc::_POSIX_VDISABLE;
-                // SAFETY: `tcsetattr` only reads the settings it is given.
-                self.settings_changed = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) } == 0;
-            }
+            self.change_terminal(|settings| settings.c_cc[libc::VSUSP] = libc::_POSIX_VDISABLE);
         }
         self
     }
@@ -180,7 +166,7 @@ impl DuringPrompt {
     /// other Ctrl-C. Within a [`Caught`] wait it counts as that wait's arrival, as SIGTERM at the
     /// prompt does.
     pub fn ctrl_c_pressed(&self) {
-        if ARRIVALS.load(Ordering::SeqCst) == self.arrivals_before {
+        if !self.signalled() {
             #[cfg(unix)]
             record_arrival(libc::SIGINT);
             #[cfg(not(unix))]
@@ -193,6 +179,27 @@ impl DuringPrompt {
     /// drawn interrupted no wait for a key, and must still end it.
     pub fn signalled(&self) -> bool {
         ARRIVALS.load(Ordering::SeqCst) != self.arrivals_before
+    }
+
+    /// The terminal's settings from before the prompt, as `change` makes them, set until dropped
+    /// (from the foreground only: [`saved_settings_to_set`]).
+    #[cfg(unix)]
+    fn change_terminal(&mut self, change: impl FnOnce(&mut libc::termios)) {
+        if let Some(mut settings) = saved_settings_to_set() {
+            change(&mut settings);
+            // SAFETY: `tcsetattr` only reads the settings it is given.
+            self.settings_changed = unsafe { libc::tcsetattr(libc::STDIN_FILENO, libc::TCSANOW, &settings) } == 0;
+        }
+    }
+
+    /// SIGINT answered by `handler` until dropped, rather than ignored, unless the process was
+    /// started ignoring it. What was there before this guard stays in `previous`, for the drop to
+    /// put back.
+    #[cfg(unix)]
+    fn handle_sigint(&self, handler: extern "C" fn(libc::c_int)) {
+        if self.previous[0].1.sa_sigaction != libc::SIG_IGN {
+            replace_disposition(libc::SIGINT, handler as *const () as libc::sighandler_t);
+        }
     }
 
     /// For a prompt drawn without escape codes (on a dumb terminal): see [`DRAWN_PLAINLY`].
