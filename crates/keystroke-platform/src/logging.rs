@@ -192,7 +192,7 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
     let uri = request.uri().clone();
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0);
     let client = peer.map(|peer| state.client_ip(request.headers(), peer));
-    let (response, acted_through) = ACTED_THROUGH
+    let (mut response, acted_through) = ACTED_THROUGH
         .scope(Cell::new(None), async {
             let response = next.run(request).await;
             (response, ACTED_THROUGH.with(Cell::get))
@@ -200,7 +200,6 @@ pub async fn log_request(State(state): State<AppState>, request: Request, next: 
         .await;
     // The session, named to the client too (`SESSION_HEADER`): one that kept the id of its own
     // sees when the token it sent is another sign-in's.
-    let mut response = response;
     if let Some(session) = acted_through.as_ref().map(CredentialId::as_str)
         && session.starts_with(keystroke_api::SESSION_ID_PREFIX)
         && let Ok(value) = axum::http::HeaderValue::from_str(session)
@@ -279,26 +278,23 @@ fn carries_credential_param(value: &str) -> bool {
 /// Pairs are split at `;` too, as some servers and proxies split them: but a pair named as a
 /// secret keeps its whole value to the next `&`, a `;` in it included (`password=a;b`).
 pub fn redact_query(query: &str) -> Cow<'_, str> {
-    let segments = || query.split_inclusive('&').map(|piece| piece.split_at(piece.trim_end_matches('&').len()));
-    if segments().all(|(segment, _)| redacted_segment(segment).is_none()) {
-        return Cow::Borrowed(query);
-    }
-    let redacted = segments()
-        .map(|(segment, separator)| redacted_segment(segment).unwrap_or_else(|| segment.to_owned()) + separator);
-    Cow::Owned(redacted.collect())
+    redacted_parts(query, '&', redacted_segment).map_or(Cow::Borrowed(query), Cow::Owned)
 }
 
 /// What one `&`-separated part of a query string is logged as, if not as it is: redacted whole,
 /// or in its `;`-separated pairs.
 fn redacted_segment(segment: &str) -> Option<String> {
-    if let Some(whole) = redacted_pair(segment) {
-        return Some(whole);
-    }
-    let pairs = || segment.split_inclusive(';').map(|piece| piece.split_at(piece.trim_end_matches(';').len()));
-    if pairs().all(|(pair, _)| redacted_pair(pair).is_none()) {
+    redacted_pair(segment).or_else(|| redacted_parts(segment, ';', redacted_pair))
+}
+
+/// `text` with each of its `separator`-separated parts as `redact` logs it, separators kept;
+/// `None` when no part changes.
+fn redacted_parts(text: &str, separator: char, redact: fn(&str) -> Option<String>) -> Option<String> {
+    let parts = || text.split_inclusive(separator).map(|piece| piece.split_at(piece.trim_end_matches(separator).len()));
+    if parts().all(|(part, _)| redact(part).is_none()) {
         return None;
     }
-    Some(pairs().map(|(pair, separator)| redacted_pair(pair).unwrap_or_else(|| pair.to_owned()) + separator).collect())
+    Some(parts().map(|(part, ends)| redact(part).unwrap_or_else(|| part.to_owned()) + ends).collect())
 }
 
 /// What a `name=value` pair of a query string is logged as, if not as it is.

@@ -31,6 +31,20 @@ fn platform(db: &Path, args: &[&str], stdin: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// `keystroke-platform serve --bind BIND --db DB`, its log (uncolored) on a pipe; stopped when
+/// dropped.
+fn serving(db: &Path, bind: &str) -> Spawned {
+    Spawned(
+        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
+            .args(["serve", "--bind", bind, "--db"])
+            .arg(db)
+            .env("NO_COLOR", "1")
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    )
+}
+
 fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
@@ -425,15 +439,7 @@ fn bootstrap_serve_and_sign_in() {
     );
 
     // Serve it on a free loopback port; the log line tells which.
-    let mut server = Spawned(
-        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
-            .arg(&db)
-            .env("NO_COLOR", "1")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    let mut server = serving(&db, "127.0.0.1:0");
     let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
     let listening =
         lines.by_ref().map_while(Result::ok).find(|line| line.contains("address=")).expect("a listening line");
@@ -690,15 +696,7 @@ fn admin_commands_refuse_what_would_break_the_platform() {
 fn serve_warns_about_a_database_without_users() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("platfrom.db");
-    let mut server = Spawned(
-        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
-            .args(["serve", "--bind", "localhost:0", "--db"]) // a host name resolves
-            .arg(&db)
-            .env("NO_COLOR", "1")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    let mut server = serving(&db, "localhost:0"); // a host name resolves
     let lines: Vec<String> = BufReader::new(server.stderr.take().unwrap())
         .lines()
         .map_while(Result::ok)
@@ -720,15 +718,7 @@ fn serve_warns_about_a_database_without_users() {
 fn serve_stops_once_a_newer_version_upgrades_its_database() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("platform.db");
-    let mut server = Spawned(
-        Command::new(env!("CARGO_BIN_EXE_keystroke-platform"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--db"])
-            .arg(&db)
-            .env("NO_COLOR", "1")
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    let mut server = serving(&db, "127.0.0.1:0");
     let mut log = BufReader::new(server.stderr.take().unwrap()).lines().map_while(Result::ok);
     assert!(log.by_ref().any(|line| line.contains("listening")), "never listened");
     // A platform that never notices would be read from for ever: ended after a minute (the test

@@ -58,7 +58,7 @@ impl HeldReadLock {
     }
 
     /// The schema version another process upgraded the database to, when it is newer than this
-    /// binary knows (seen within a renewal of the write).
+    /// binary knows (seen at the next renewal).
     pub(super) fn outgrown_schema(&self) -> Option<usize> {
         Some(self.outgrown.load(Ordering::SeqCst)).filter(|&schema| schema > 0)
     }
